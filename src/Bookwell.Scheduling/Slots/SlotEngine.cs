@@ -1,0 +1,372 @@
+using Bookwell.Scheduling.Availability;
+using Bookwell.Scheduling.Intervals;
+using NodaTime;
+
+namespace Bookwell.Scheduling.Slots;
+
+/// <summary>
+/// Computes bookable slots. For each unit the opening ranges are built day by day in the page zone, busy time
+/// is subtracted in one sweep, and candidate starts (stepping by the slot interval from each range's start)
+/// are tested against the free list with a pointer that only moves forward.
+/// </summary>
+public static class SlotEngine
+{
+    /// <summary>All bookable slots whose start lies in the request window, sorted by start.</summary>
+    public static IReadOnlyList<Slot> FindSlots(SlotRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new Calculation(request).Slots();
+    }
+
+    /// <summary>
+    /// Chooses staff and resources for a booking starting at <paramref name="start"/>, honouring the given
+    /// preferences; null when that start is not bookable (off the grid, outside hours, or taken).
+    /// </summary>
+    public static Assignment? Assign(SlotRequest request, Instant start, string? preferredStaff, IReadOnlyCollection<string>? preferredResources)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new Calculation(request).Assign(start.ToUnixTimeTicks(), preferredStaff, preferredResources);
+    }
+
+    private sealed class Calculation
+    {
+        private readonly SlotRequest _r;
+        private readonly long _duration;
+        private readonly long _before;
+        private readonly long _after;
+        private readonly long _step;
+        private readonly long _earliest;
+        private readonly long _latestExclusive;
+        private readonly List<LocalDate> _dates = [];
+        private readonly List<IReadOnlyList<TimeRange>> _baseHours = [];
+        private readonly UnitState[] _resources;
+
+        public Calculation(SlotRequest r)
+        {
+            _r = r;
+            var s = r.Service;
+            _duration = s.Duration.BclCompatibleTicks;
+            _before = s.BufferBefore.BclCompatibleTicks;
+            _after = s.BufferAfter.BclCompatibleTicks;
+            _step = s.SlotInterval.BclCompatibleTicks;
+            if (_duration <= 0 || _step <= 0 || s.Capacity < 1)
+            {
+                throw new ArgumentException("Duration, slot interval and capacity must be positive.", nameof(r));
+            }
+
+            _earliest = r.Window.Start;
+            _latestExclusive = r.Window.End;
+            if (!r.IgnoreNoticeAndHorizon)
+            {
+                _earliest = Math.Max(_earliest, (r.Now + s.MinimumNotice).ToUnixTimeTicks());
+                var today = r.Now.InZone(r.Zone).Date;
+                var lastExclusive = r.Zone.AtStartOfDay(today.PlusDays(s.HorizonDays + 1)).ToInstant().ToUnixTimeTicks();
+                _latestExclusive = Math.Min(_latestExclusive, lastExclusive);
+            }
+
+            if (_earliest < _latestExclusive)
+            {
+                // A day either side covers ranges whose local date differs from the window's in the page zone.
+                var first = Instant.FromUnixTimeTicks(_earliest - _before).InZone(r.Zone).Date.PlusDays(-1);
+                var last = Instant.FromUnixTimeTicks(_latestExclusive).InZone(r.Zone).Date;
+                for (var d = first; d <= last; d = d.PlusDays(1))
+                {
+                    if (!r.AllowedDays.Contains(d.DayOfWeek))
+                    {
+                        continue;
+                    }
+                    IReadOnlyList<TimeRange> hours = r.Hours.Count == 0 ? Schedule.AlwaysOpen.HoursOn(d) : r.Hours[0].HoursOn(d);
+                    for (var i = 1; i < r.Hours.Count && hours.Count > 0; i++)
+                    {
+                        hours = LocalRanges.Intersect(hours, r.Hours[i].HoursOn(d));
+                    }
+                    if (hours.Count > 0)
+                    {
+                        _dates.Add(d);
+                        _baseHours.Add(hours);
+                    }
+                }
+            }
+
+            _resources = new UnitState[r.Resources.Count];
+            for (var i = 0; i < _resources.Length; i++)
+            {
+                _resources[i] = new UnitState(r.Resources[i], this);
+            }
+        }
+
+        private List<Span> OpenRanges(IReadOnlyList<Schedule> own)
+        {
+            var result = new List<Span>(_dates.Count * 2);
+            for (var i = 0; i < _dates.Count; i++)
+            {
+                var hours = _baseHours[i];
+                foreach (var schedule in own)
+                {
+                    hours = LocalRanges.Intersect(hours, schedule.HoursOn(_dates[i]));
+                }
+                foreach (var range in hours)
+                {
+                    var interval = ZoneMapping.ToInstants(_dates[i], range, _r.Zone);
+                    if (!interval.IsEmpty)
+                    {
+                        result.Add(interval);
+                    }
+                }
+            }
+            return result;
+        }
+
+        /// <summary>Grid starts inside bounds for the given ranges that fit the unit's free time, ascending.</summary>
+        private List<long> ValidStarts(List<Span> ranges, UnitState? unit)
+        {
+            var result = new List<long>();
+            foreach (var range in ranges)
+            {
+                var s = range.Start;
+                if (s < _earliest)
+                {
+                    // Jump straight to the first grid point at or after the earliest allowed start.
+                    s += (_earliest - s + _step - 1) / _step * _step;
+                }
+                for (; s + _duration <= range.End && s < _latestExclusive; s += _step)
+                {
+                    if (unit is null ? range.Contains(new Span(s - _before, s + _duration + _after)) : unit.Fits(s - _before, s + _duration + _after))
+                    {
+                        result.Add(s);
+                    }
+                }
+            }
+            return result;
+        }
+
+        public IReadOnlyList<Slot> Slots()
+        {
+            var slots = new List<Slot>();
+            if (_dates.Count == 0)
+            {
+                return slots;
+            }
+
+            var groups = GroupStartsInBounds();
+            var g = 0;
+            var capacity = _r.Service.Capacity;
+
+            void EmitGroupsBefore(long limit, bool inclusive)
+            {
+                while (g < groups.Count && (groups[g].Key < limit || (inclusive && groups[g].Key == limit)))
+                {
+                    var (start, instance) = groups[g++];
+                    if (instance.Booked < capacity && StaffAllowed(instance.Staff))
+                    {
+                        slots.Add(new Slot(Instant.FromUnixTimeTicks(start), Instant.FromUnixTimeTicks(start + _duration),
+                            instance.Staff is null ? [] : [instance.Staff], capacity - instance.Booked));
+                    }
+                }
+            }
+
+            if (!_r.Service.RequiresStaff)
+            {
+                foreach (var s in ValidStarts(OpenRanges([]), null))
+                {
+                    EmitGroupsBefore(s, inclusive: false);
+                    if (g < groups.Count && groups[g].Key == s)
+                    {
+                        EmitGroupsBefore(s, inclusive: true);
+                        continue;
+                    }
+                    if (ResourcesFree(s, null) is not null)
+                    {
+                        slots.Add(new Slot(Instant.FromUnixTimeTicks(s), Instant.FromUnixTimeTicks(s + _duration), [], capacity));
+                    }
+                }
+                EmitGroupsBefore(long.MaxValue, inclusive: true);
+                return slots;
+            }
+
+            // One ascending list of starts per staff member, merged with a min-heap so equal starts meet.
+            var perStaff = new List<long>[_r.Staff.Count];
+            var cursor = new int[perStaff.Length];
+            var heap = new PriorityQueue<int, (long Start, int Index)>(perStaff.Length);
+            for (var i = 0; i < perStaff.Length; i++)
+            {
+                var unit = new UnitState(_r.Staff[i], this);
+                perStaff[i] = ValidStarts(unit.Ranges, unit);
+                if (perStaff[i].Count > 0)
+                {
+                    heap.Enqueue(i, (perStaff[i][0], i));
+                }
+            }
+
+            var able = new List<string>(perStaff.Length);
+            while (heap.TryPeek(out _, out var top))
+            {
+                var s = top.Start;
+                able.Clear();
+                // Ties break on staff index, so each slot lists staff in the order they were given.
+                while (heap.TryPeek(out var i, out var next) && next.Start == s)
+                {
+                    heap.Dequeue();
+                    able.Add(_r.Staff[i].Key);
+                    if (++cursor[i] < perStaff[i].Count)
+                    {
+                        heap.Enqueue(i, (perStaff[i][cursor[i]], i));
+                    }
+                }
+                EmitGroupsBefore(s, inclusive: false);
+                if (g < groups.Count && groups[g].Key == s)
+                {
+                    EmitGroupsBefore(s, inclusive: true);
+                    continue;
+                }
+                if (ResourcesFree(s, null) is not null)
+                {
+                    slots.Add(new Slot(Instant.FromUnixTimeTicks(s), Instant.FromUnixTimeTicks(s + _duration), able.ToArray(), capacity));
+                }
+            }
+            EmitGroupsBefore(long.MaxValue, inclusive: true);
+            return slots;
+        }
+
+        private List<KeyValuePair<long, GroupInstance>> GroupStartsInBounds()
+        {
+            var list = new List<KeyValuePair<long, GroupInstance>>();
+            foreach (var (start, instance) in _r.Groups)
+            {
+                var t = start.ToUnixTimeTicks();
+                if (t >= _earliest && t < _latestExclusive)
+                {
+                    list.Add(new(t, instance));
+                }
+            }
+            list.Sort(static (a, b) => a.Key.CompareTo(b.Key));
+            return list;
+        }
+
+        private bool StaffAllowed(string? staff)
+        {
+            if (!_r.Service.RequiresStaff)
+            {
+                return true;
+            }
+            foreach (var unit in _r.Staff)
+            {
+                if (unit.Key == staff)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /// <summary>One free seat per required type, preferring the given keys; null when any type has none.</summary>
+        private List<ResourceSeat>? ResourcesFree(long start, IReadOnlyCollection<string>? preferred)
+        {
+            var chosen = new List<ResourceSeat>(_r.Service.ResourceTypes.Count);
+            foreach (var type in _r.Service.ResourceTypes)
+            {
+                UnitState? pick = null;
+                foreach (var unit in _resources)
+                {
+                    if (unit.Unit.Type != type || !unit.Fits(start - _before, start + _duration + _after))
+                    {
+                        continue;
+                    }
+                    if (pick is null || (preferred is not null && preferred.Contains(unit.Unit.Key) && !preferred.Contains(pick.Unit.Key)))
+                    {
+                        pick = unit;
+                    }
+                    if (preferred is null)
+                    {
+                        break;
+                    }
+                }
+                if (pick is null)
+                {
+                    return null;
+                }
+                chosen.Add(new ResourceSeat(pick.Unit.Key, pick.Unit.Seat));
+            }
+            return chosen;
+        }
+
+        public Assignment? Assign(long start, string? preferredStaff, IReadOnlyCollection<string>? preferredResources)
+        {
+            if (_dates.Count == 0 || start < _earliest || start >= _latestExclusive)
+            {
+                return null;
+            }
+            var startInstant = Instant.FromUnixTimeTicks(start);
+            if (_r.Groups.TryGetValue(startInstant, out var group))
+            {
+                if (group.Booked >= _r.Service.Capacity || !StaffAllowed(group.Staff) ||
+                    (preferredStaff is not null && preferredStaff != group.Staff))
+                {
+                    return null;
+                }
+                return new Assignment(group.Staff, group.Resources, group);
+            }
+
+            if (!_r.Service.RequiresStaff)
+            {
+                if (!ValidStarts(OpenRanges([]), null).Contains(start))
+                {
+                    return null;
+                }
+                var resources = ResourcesFree(start, preferredResources);
+                return resources is null ? null : new Assignment(null, resources, null);
+            }
+
+            var free = ResourcesFree(start, preferredResources);
+            if (free is null)
+            {
+                return null;
+            }
+            foreach (var candidate in _r.Staff.OrderBy(u => u.Key == preferredStaff ? 0 : 1))
+            {
+                if (preferredStaff is not null && candidate.Key != preferredStaff)
+                {
+                    continue;
+                }
+                var unit = new UnitState(candidate, this);
+                if (ValidStarts(unit.Ranges, unit).BinarySearch(start) >= 0)
+                {
+                    return new Assignment(candidate.Key, free, null);
+                }
+            }
+            return null;
+        }
+
+        /// <summary>A unit's opening ranges and free list, with a forward-only pointer for ascending queries.</summary>
+        private sealed class UnitState
+        {
+            private readonly List<Span> _free;
+            private int _p;
+
+            public UnitState(BookableUnit unit, Calculation calc)
+            {
+                Unit = unit;
+                Ranges = calc.OpenRanges(unit.Schedules);
+                _free = SpanSet.Subtract(Ranges, unit.Busy);
+            }
+
+            public BookableUnit Unit { get; }
+
+            public List<Span> Ranges { get; }
+
+            public bool Fits(long start, long end)
+            {
+                // Queries are ascending within one pass; a new pass may start earlier, so rewind when needed.
+                while (_p > 0 && _free[_p - 1].End > start)
+                {
+                    _p--;
+                }
+                while (_p < _free.Count && _free[_p].End <= start)
+                {
+                    _p++;
+                }
+                return _p < _free.Count && _free[_p].Start <= start && end <= _free[_p].End;
+            }
+        }
+    }
+}
