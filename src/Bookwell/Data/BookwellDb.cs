@@ -1,0 +1,107 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using NodaTime;
+
+namespace Bookwell.Data;
+
+/// <summary>The tenant a request works for; resolved once per request.</summary>
+public sealed class TenantContext
+{
+    public Guid TenantId { get; set; } = DefaultTenant.Id;
+
+    public bool IsAdmin { get; set; }
+}
+
+public static class DefaultTenant
+{
+    /// <summary>Fixed so that several nodes starting together create the same row, not two.</summary>
+    public static readonly Guid Id = new("00000000-0000-0000-0000-000000000001");
+}
+
+/// <summary>
+/// One model for both providers; each provider has its own subclass only so that each keeps its own
+/// migration set. Every tenant-owned set is filtered by the request's tenant.
+/// </summary>
+public abstract class BookwellDb(DbContextOptions options, TenantContext tenant) : DbContext(options)
+{
+    private readonly Guid _tenantId = tenant.TenantId;
+
+    public Guid TenantId => _tenantId;
+
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<Customer> Customers => Set<Customer>();
+    public DbSet<Booking> Bookings => Set<Booking>();
+    public DbSet<BookingEvent> BookingEvents => Set<BookingEvent>();
+    public DbSet<Allocation> Allocations => Set<Allocation>();
+
+    public abstract bool IsPostgres { get; }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.Entity<Tenant>(e =>
+        {
+            e.Property(t => t.Name).HasMaxLength(200);
+            e.Property(t => t.Host).HasMaxLength(253);
+            e.HasIndex(t => t.Host).IsUnique();
+            e.Property(t => t.ConfigVersion).IsConcurrencyToken();
+        });
+        modelBuilder.Entity<Customer>(e =>
+        {
+            e.HasQueryFilter(c => c.TenantId == _tenantId);
+            e.HasIndex(c => new { c.TenantId, c.EmailNormalized }).IsUnique();
+            e.Property(c => c.Email).HasMaxLength(254);
+            e.Property(c => c.EmailNormalized).HasMaxLength(254);
+            e.Property(c => c.Name).HasMaxLength(200);
+            e.Property(c => c.Phone).HasMaxLength(40);
+        });
+        modelBuilder.Entity<Booking>(e =>
+        {
+            e.HasQueryFilter(b => b.TenantId == _tenantId);
+            e.HasIndex(b => new { b.TenantId, b.StartsAt });
+            e.HasIndex(b => b.ManageTokenHash).IsUnique();
+            e.Property(b => b.ManageTokenHash).HasMaxLength(64);
+            e.Property(b => b.Status).HasMaxLength(20);
+            e.Property(b => b.PageSlug).HasMaxLength(64);
+            e.Property(b => b.ServiceKey).HasMaxLength(64);
+            e.Property(b => b.StaffKey).HasMaxLength(64);
+            e.Property(b => b.BranchKey).HasMaxLength(64);
+            e.Property(b => b.TimeZone).HasMaxLength(64);
+            e.HasMany(b => b.History).WithOne().HasForeignKey(h => h.BookingId);
+        });
+        modelBuilder.Entity<BookingEvent>(e =>
+        {
+            e.HasQueryFilter(h => h.TenantId == _tenantId);
+            e.Property(h => h.Action).HasMaxLength(20);
+            e.Property(h => h.By).HasMaxLength(100);
+        });
+        modelBuilder.Entity<Allocation>(e =>
+        {
+            e.HasQueryFilter(a => a.TenantId == _tenantId);
+            e.HasIndex(a => new { a.TenantId, a.UnitKey, a.StartsAt });
+            e.HasIndex(a => a.BookingId);
+            e.Property(a => a.UnitKey).HasMaxLength(200);
+            e.Property(a => a.GroupKey).HasMaxLength(200);
+            e.ToTable(t => t.HasCheckConstraint("CK_Allocations_Seat", "\"Seat\" >= 0 AND \"Seat\" < \"Capacity\" AND \"StartsAt\" < \"EndsAt\""));
+        });
+    }
+}
+
+public sealed class SqliteBookwellDb(DbContextOptions<SqliteBookwellDb> options, TenantContext tenant) : BookwellDb(options, tenant)
+{
+    public override bool IsPostgres => false;
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+        // SQLite has no instant type; Unix ticks keep ordering and range comparisons in SQL correct.
+        configurationBuilder.Properties<Instant>().HaveConversion<InstantTicksConverter>();
+    }
+
+    private sealed class InstantTicksConverter() : ValueConverter<Instant, long>(i => i.ToUnixTimeTicks(), t => Instant.FromUnixTimeTicks(t));
+}
+
+public sealed class PostgresBookwellDb(DbContextOptions<PostgresBookwellDb> options, TenantContext tenant) : BookwellDb(options, tenant)
+{
+    public override bool IsPostgres => true;
+}

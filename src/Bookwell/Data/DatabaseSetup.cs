@@ -1,0 +1,89 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using NodaTime;
+using Npgsql;
+
+namespace Bookwell.Data;
+
+public static class DatabaseSetup
+{
+    public static bool UsesPostgres(IConfiguration config) =>
+        string.Equals(config["Bookwell:Database"], "postgres", StringComparison.OrdinalIgnoreCase);
+
+    public static IServiceCollection AddBookwellDatabase(this IServiceCollection services, IConfiguration config)
+    {
+        var connectionString = config.GetConnectionString("Bookwell");
+        if (UsesPostgres(config))
+        {
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException("Bookwell__Database=postgres needs ConnectionStrings__Bookwell.");
+            }
+            services.AddDbContext<BookwellDb, PostgresBookwellDb>(o => o.UseNpgsql(connectionString, n => n.UseNodaTime()));
+        }
+        else
+        {
+            var sqlite = string.IsNullOrWhiteSpace(connectionString) ? "Data Source=bookwell.db" : connectionString;
+            services.AddDbContext<BookwellDb, SqliteBookwellDb>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
+        }
+        return services;
+    }
+
+    /// <summary>
+    /// Creates or migrates the schema, then makes sure the default tenant exists. Safe when several nodes
+    /// start together: EF takes a migration lock, and the tenant row has a fixed id.
+    /// </summary>
+    public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct = default)
+    {
+        using var scope = services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        if (!db.IsPostgres)
+        {
+            await db.Database.OpenConnectionAsync(ct);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+            await db.Database.CloseConnectionAsync();
+        }
+        await db.Database.MigrateAsync(ct);
+        if (!await db.Tenants.AnyAsync(t => t.Id == DefaultTenant.Id, ct))
+        {
+            db.Tenants.Add(new Tenant
+            {
+                Id = DefaultTenant.Id,
+                Name = "Default",
+                IsDefault = true,
+                UpdatedAt = scope.ServiceProvider.GetRequiredService<IClock>().GetCurrentInstant(),
+            });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
+                                               or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 })
+            {
+                // Another node created it first.
+            }
+        }
+    }
+
+    /// <summary>WAL lets readers run beside the single writer; NORMAL sync is durable across crashes of the app.</summary>
+    private sealed class SqlitePragmas : DbConnectionInterceptor
+    {
+        public static readonly SqlitePragmas Instance = new();
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
+
+        public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            Apply(connection);
+            return Task.CompletedTask;
+        }
+
+        private static void Apply(DbConnection connection)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            command.ExecuteNonQuery();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+using NodaTime;
+
+namespace Bookwell.Data;
+
+/// <summary>A business using Bookwell. Its whole configuration is one validated document.</summary>
+public sealed class Tenant
+{
+    public Guid Id { get; set; }
+    public required string Name { get; set; }
+    public string? Host { get; set; }
+    public bool IsDefault { get; set; }
+    public string ConfigJson { get; set; } = "{\"pages\":[]}";
+    public long ConfigVersion { get; set; }
+    public Instant UpdatedAt { get; set; }
+}
+
+public interface ITenantOwned
+{
+    Guid TenantId { get; set; }
+}
+
+public sealed class Customer : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public required string Email { get; set; }
+    public required string EmailNormalized { get; set; }
+    public required string Name { get; set; }
+    public string? Phone { get; set; }
+    public bool MarketingOptIn { get; set; }
+    public Instant CreatedAt { get; set; }
+    public Instant UpdatedAt { get; set; }
+}
+
+public sealed class Booking : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public required string PageSlug { get; set; }
+    public required string ServiceKey { get; set; }
+    public required string ServiceName { get; set; }
+    public string? StaffKey { get; set; }
+    public string? BranchKey { get; set; }
+    public string ResourceKeys { get; set; } = "";
+    public Instant StartsAt { get; set; }
+    public Instant EndsAt { get; set; }
+    public int BufferBeforeMinutes { get; set; }
+    public int BufferAfterMinutes { get; set; }
+    public required string Status { get; set; }
+    public required string TimeZone { get; set; }
+    public Guid CustomerId { get; set; }
+    public required string CustomerName { get; set; }
+    public required string CustomerEmail { get; set; }
+    public string? CustomerPhone { get; set; }
+    public string AnswersJson { get; set; } = "{}";
+    public string? Notes { get; set; }
+    public bool MarketingOptIn { get; set; }
+    public bool TermsAccepted { get; set; }
+    public string? LocationJson { get; set; }
+    public bool WalkIn { get; set; }
+    public string? GroupKey { get; set; }
+    public required string ManageTokenHash { get; set; }
+    public Instant? HoldExpiresAt { get; set; }
+    public Instant CreatedAt { get; set; }
+    public Instant UpdatedAt { get; set; }
+    public List<BookingEvent> History { get; set; } = [];
+}
+
+/// <summary>One entry of a booking's history: created, a status change, or a reschedule.</summary>
+public sealed class BookingEvent : ITenantOwned
+{
+    public long Id { get; set; }
+    public Guid TenantId { get; set; }
+    public Guid BookingId { get; set; }
+    public required string Action { get; set; }
+    public string? FromStatus { get; set; }
+    public required string ToStatus { get; set; }
+    public Instant? PreviousStart { get; set; }
+    public Instant? NewStart { get; set; }
+    public required string By { get; set; }
+    public Instant At { get; set; }
+}
+
+/// <summary>
+/// Time a booking takes on one unit (staff member, resource seat, or class seat), buffers included.
+/// The database refuses two live allocations of the same unit and seat that overlap and belong to different
+/// groups: an exclusion constraint on PostgreSQL, a trigger on SQLite.
+/// </summary>
+public sealed class Allocation : ITenantOwned
+{
+    public long Id { get; set; }
+    public Guid TenantId { get; set; }
+    public Guid BookingId { get; set; }
+    public required string UnitKey { get; set; }
+    public int Seat { get; set; }
+    public int Capacity { get; set; } = 1;
+    public Instant StartsAt { get; set; }
+    public Instant EndsAt { get; set; }
+    public required string GroupKey { get; set; }
+    public bool Live { get; set; } = true;
+    public Instant? HoldExpiresAt { get; set; }
+}

@@ -1,0 +1,134 @@
+using Bookwell.Data;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using Bookwell.Scheduling.Intervals;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NodaTime;
+
+namespace Bookwell.Features.Availability;
+
+public sealed record StaffRef(string Key, string Name);
+
+public sealed record PublicField(string Key, string Label, string Type, IReadOnlyList<string>? Options, bool Required);
+
+public sealed record PublicService(string Key, string Name, string? Description, int DurationMinutes, MoneyDoc? Price, string Payment,
+    MoneyDoc? Deposit, int Capacity, bool RequiresStaff, IReadOnlyList<PublicField> Fields, IReadOnlyList<StaffRef> Staff, IReadOnlyList<string> Branches);
+
+public sealed record PublicBranch(string Key, string Name, string? Address, string? City, string? Phone);
+
+public sealed record PublicSettings(int HorizonDays, int SlotIntervalMinutes, int MinNoticeMinutes, IReadOnlyList<string> AllowedDays,
+    bool TermsRequired, string? TermsText);
+
+public sealed record PublicPage(string Slug, string Name, string? Description, string TimeZone, LocationDoc Location, BrandingDoc Branding,
+    PublicSettings Settings, IReadOnlyList<PublicService> Services, IReadOnlyList<PublicBranch> Branches, IReadOnlyList<StaffRef> Staff);
+
+public sealed record SlotView(string Start, string End, IReadOnlyList<string> Staff, int Remaining);
+
+public sealed record SlotsResponse(string TimeZone, IReadOnlyList<SlotView> Slots);
+
+public static class PageEndpoints
+{
+    public const int MaxDaysPerRequest = 62;
+
+    public static RouteGroupBuilder MapPages(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        var pages = api.MapGroup("/pages/{slug}").WithTags("Booking page");
+        pages.MapGet("", GetPage).WithName("GetPage").RequireRateLimiting(RateLimits.Slots);
+        pages.MapGet("/slots", GetSlots).WithName("GetSlots").RequireRateLimiting(RateLimits.Slots);
+        return api;
+    }
+
+    public static async Task<Results<Ok<PublicPage>, ProblemHttpResult>> GetPage(string slug, BookwellDb db, CatalogCache cache, CancellationToken ct)
+    {
+        var catalog = await cache.GetAsync(db, ct);
+        if (!catalog.Pages.TryGetValue(slug, out var page))
+        {
+            return Problems.NotFound($"No booking page '{Clip(slug)}'.");
+        }
+        return TypedResults.Ok(ToPublic(page));
+    }
+
+    public static PublicPage ToPublic(PageModel page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var d = page.Doc;
+        var s = d.Settings!;
+        var services = page.Services.Values.Where(x => x.Doc.Active != false).Select(x =>
+        {
+            var staff = x.Rules.RequiresStaff ? page.StaffFor(x.Key).Select(m => new StaffRef(m.Key, m.Name)).ToList() : [];
+            var branches = page.Branches.Select(b => b.Key)
+                .Where(b => !x.Rules.RequiresStaff || page.StaffFor(x.Key).Any(m => m.Branch is null || m.Branch == b)).ToList();
+            return new PublicService(x.Key, x.Doc.Name!, x.Doc.Description, x.Doc.DurationMinutes!.Value, x.Doc.Price, x.Doc.Payment!, x.Doc.Deposit,
+                x.Rules.Capacity, x.Rules.RequiresStaff,
+                x.Doc.Fields!.Select(f => new PublicField(f.Key!, f.Label!, f.Type!, f.Options, f.Required == true)).ToList(), staff, branches);
+        }).ToList();
+        var location = new LocationDoc { Mode = d.Location!.Mode, Details = d.Location.Details };
+        return new PublicPage(page.Slug, d.Name!, d.Description, d.TimeZone!, location, d.Branding!,
+            new PublicSettings(s.HorizonDays!.Value, s.SlotIntervalMinutes!.Value, s.MinNoticeMinutes!.Value, s.AllowedDays!, s.TermsRequired == true, s.TermsText),
+            services,
+            page.Branches.Select(b => new PublicBranch(b.Key, b.Doc.Name!, b.Doc.Address, b.Doc.City, b.Doc.Phone)).ToList(),
+            page.Staff.Where(m => m.Doc.Active != false).Select(m => new StaffRef(m.Key, m.Name)).ToList());
+    }
+
+    public static async Task<Results<Ok<SlotsResponse>, ProblemHttpResult>> GetSlots(string slug, string? service, string? from, string? to,
+        string? timeZone, string? staff, string? branch, BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct)
+    {
+        var catalog = await cache.GetAsync(db, ct);
+        if (!catalog.Pages.TryGetValue(slug, out var page))
+        {
+            return Problems.NotFound($"No booking page '{Clip(slug)}'.");
+        }
+        var e = new Errors();
+        var svc = page.ActiveService(service);
+        if (string.IsNullOrEmpty(service))
+        {
+            e.Add("service", "Required: the key of a service on this page.");
+        }
+        else if (svc is null)
+        {
+            return Problems.NotFound($"No active service '{Clip(service)}' on this page.");
+        }
+        var zone = timeZone is null ? page.Zone : TimeFormats.Zone(timeZone);
+        if (zone is null)
+        {
+            e.Add("timeZone", "Must be an IANA time zone id such as Europe/Amsterdam.");
+        }
+        if (!TimeFormats.TryParseDate(from, out var fromDate))
+        {
+            e.Add("from", "Required: a date as YYYY-MM-DD.");
+        }
+        if (!TimeFormats.TryParseDate(to, out var toDate))
+        {
+            e.Add("to", "Required: a date as YYYY-MM-DD.");
+        }
+        if (!e.Any && toDate < fromDate)
+        {
+            e.Add("to", "Must not be before 'from'.");
+        }
+        else if (!e.Any && Period.Between(fromDate, toDate, PeriodUnits.Days).Days + 1 > MaxDaysPerRequest)
+        {
+            e.Add("to", $"At most {MaxDaysPerRequest} days per request.");
+        }
+        if (staff is not null && svc is not null && page.StaffFor(svc.Key).All(s => s.Key != staff))
+        {
+            e.Add("staff", $"'{Clip(staff)}' does not offer this service.");
+        }
+        if (branch is not null && page.Branches.All(b => b.Key != branch))
+        {
+            e.Add("branch", $"No active branch '{Clip(branch)}' on this page.");
+        }
+        if (e.Any || svc is null || zone is null)
+        {
+            return Problems.Validation(e);
+        }
+        var window = Span.Of(zone.AtStartOfDay(fromDate).ToInstant(), zone.AtStartOfDay(toDate.PlusDays(1)).ToInstant());
+        var now = clock.GetCurrentInstant();
+        var occupancy = await AvailabilityLoader.LoadAsync(db, page, svc, window, now, ct);
+        var slots = AvailabilityLoader.FindSlots(AvailabilityLoader.Requests(page, svc, branch, staff, occupancy, now, window, walkIn: false));
+        return TypedResults.Ok(new SlotsResponse(zone.Id,
+            slots.Select(s => new SlotView(TimeFormats.Format(s.Start, zone), TimeFormats.Format(s.End, zone), s.Staff, s.Remaining)).ToList()));
+    }
+
+    private static string Clip(string s) => s.Length > 64 ? s[..64] + "…" : s;
+}

@@ -1,0 +1,150 @@
+using Bookwell.Data;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Bookings;
+
+public sealed class RescheduleRequest
+{
+    public string? Start { get; set; }
+}
+
+public static class BookingEndpoints
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public static RouteGroupBuilder MapBookings(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        api.MapPost("/pages/{slug}/bookings", Create).WithName("CreateBooking").WithTags("Bookings")
+            .Accepts<BookingRequest>("application/json").RequireRateLimiting(RateLimits.Bookings);
+        var manage = api.MapGroup("/bookings/{token}").WithTags("Manage booking").RequireRateLimiting(RateLimits.Slots);
+        manage.MapGet("", Get).WithName("GetBooking");
+        manage.MapPost("/cancel", Cancel).WithName("CancelBooking");
+        manage.MapPost("/reschedule", Reschedule).WithName("RescheduleBooking").Accepts<RescheduleRequest>("application/json");
+        manage.MapGet("/ics", Ics).WithName("BookingIcs");
+        return api;
+    }
+
+    public static string BaseUrl(HttpRequest request, IConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return config["Bookwell:PublicBaseUrl"]?.TrimEnd('/') ?? $"{request.Scheme}://{request.Host}";
+    }
+
+    private static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> Create(string slug, HttpRequest request,
+        BookwellDb db, CatalogCache cache, BookingWriter writer, IConfiguration config, CancellationToken ct)
+    {
+        var catalog = await cache.GetAsync(db, ct);
+        if (!catalog.Pages.TryGetValue(slug, out var page))
+        {
+            return Problems.NotFound("No such booking page.");
+        }
+        var (body, errors) = await JsonBody.ReadAsync<BookingRequest>(request, MaxBodyBytes, Json.Options);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+        if (body.WalkIn is not null || body.Resources is not null)
+        {
+            errors.Add(body.WalkIn is not null ? "walkIn" : "resources", "Only operators may set this.");
+        }
+        var valid = BookingValidation.Validate(body, page, errors, admin: false);
+        if (valid is null || errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        return await WriteCreated(writer, valid, "customer", BaseUrl(request, config), ct);
+    }
+
+    public static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> WriteCreated(BookingWriter writer, ValidBooking valid,
+        string by, string baseUrl, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        return await writer.CreateAsync(valid, by, ct) switch
+        {
+            WriteResult.Done done => TypedResults.Created($"/api/v1/bookings/{done.ManageToken}",
+                BookingResponse.From(done.Booking, done.ManageToken, baseUrl, withHistory: true)),
+            _ => Problems.SlotUnavailable(),
+        };
+    }
+
+    private static async Task<Booking?> FindAsync(BookwellDb db, string token, CancellationToken ct) =>
+        ManageTokens.LooksValid(token)
+            ? await db.Bookings.Include(b => b.History).FirstOrDefaultAsync(b => b.ManageTokenHash == ManageTokens.Hash(token), ct)
+            : null;
+
+    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Get(string token, HttpRequest request, BookwellDb db,
+        IConfiguration config, CancellationToken ct)
+    {
+        var booking = await FindAsync(db, token, ct);
+        return booking is null
+            ? Problems.NotFound("No booking for this link.")
+            : TypedResults.Ok(BookingResponse.From(booking, token, BaseUrl(request, config), withHistory: true));
+    }
+
+    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Cancel(string token, HttpRequest request, BookwellDb db,
+        BookingWriter writer, IConfiguration config, CancellationToken ct)
+    {
+        var booking = await FindAsync(db, token, ct);
+        if (booking is null)
+        {
+            return Problems.NotFound("No booking for this link.");
+        }
+        return await writer.ChangeStatusAsync(booking.Id, BookingStatus.Cancelled, "customer", ct) switch
+        {
+            WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
+            WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
+            _ => Problems.SlotUnavailable(),
+        };
+    }
+
+    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Reschedule(string token, HttpRequest request, BookwellDb db,
+        CatalogCache cache, BookingWriter writer, IConfiguration config, CancellationToken ct)
+    {
+        var booking = await FindAsync(db, token, ct);
+        if (booking is null)
+        {
+            return Problems.NotFound("No booking for this link.");
+        }
+        var (body, errors) = await JsonBody.ReadAsync<RescheduleRequest>(request, MaxBodyBytes, Json.Options);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+        if (!TimeFormats.TryParseInstant(body.Start, out var start))
+        {
+            return Problems.Validation("start", "Required: the new start as ISO-8601 with an offset.");
+        }
+        var catalog = await cache.GetAsync(db, ct);
+        if (!catalog.Pages.TryGetValue(booking.PageSlug, out var page) || page.ActiveService(booking.ServiceKey) is not { } service)
+        {
+            return Problems.Make(409, "slot-unavailable", "Time slot no longer available", "This service can no longer be booked online.");
+        }
+        return await writer.RescheduleAsync(booking, page, service, start, "customer", ct) switch
+        {
+            WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
+            WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
+            _ => Problems.SlotUnavailable(),
+        };
+    }
+
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> Ics(string token, HttpRequest request, HttpResponse response,
+        BookwellDb db, CatalogCache cache, IClock clock, IConfiguration config, CancellationToken ct)
+    {
+        var booking = await FindAsync(db, token, ct);
+        if (booking is null)
+        {
+            return Problems.NotFound("No booking for this link.");
+        }
+        var catalog = await cache.GetAsync(db, ct);
+        catalog.Pages.TryGetValue(booking.PageSlug, out var page);
+        var location = page?.Doc.Location?.Details ?? page?.Branches.FirstOrDefault(b => b.Key == booking.BranchKey)?.Doc.Address;
+        response.Headers.ContentDisposition = $"attachment; filename=\"booking-{booking.Id:N}.ics\"";
+        var ics = IcsWriter.Write(booking, page?.Doc.Name ?? booking.PageSlug, location, $"{BaseUrl(request, config)}/booking/{token}", clock.GetCurrentInstant());
+        return TypedResults.Content(ics, "text/calendar; charset=utf-8");
+    }
+}

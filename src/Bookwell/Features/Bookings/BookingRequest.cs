@@ -1,0 +1,306 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using NodaTime;
+
+namespace Bookwell.Features.Bookings;
+
+public sealed class CustomerInput
+{
+    public string? Name { get; set; }
+    public string? Email { get; set; }
+    public string? Phone { get; set; }
+}
+
+public sealed class LocationInput
+{
+    public string? Address { get; set; }
+    public double? Latitude { get; set; }
+    public double? Longitude { get; set; }
+    public string? Details { get; set; }
+}
+
+/// <summary>The public booking body; the admin variant adds <c>page</c>, <c>walkIn</c> and <c>resources</c>.</summary>
+public sealed class BookingRequest
+{
+    public string? Service { get; set; }
+    public string? Start { get; set; }
+    public string? Staff { get; set; }
+    public string? Branch { get; set; }
+    public string? TimeZone { get; set; }
+    public CustomerInput? Customer { get; set; }
+    public Dictionary<string, JsonElement>? Answers { get; set; }
+    public string? Notes { get; set; }
+    public bool? MarketingOptIn { get; set; }
+    public bool? TermsAccepted { get; set; }
+    public LocationInput? Location { get; set; }
+    public string? Page { get; set; }
+    public bool? WalkIn { get; set; }
+    public List<string>? Resources { get; set; }
+}
+
+/// <summary>A booking request that passed validation, with everything parsed.</summary>
+public sealed record ValidBooking(
+    PageModel Page,
+    ServiceModel Service,
+    Instant Start,
+    string? Staff,
+    string? Branch,
+    DateTimeZone TimeZone,
+    string CustomerName,
+    string CustomerEmail,
+    string? CustomerPhone,
+    string AnswersJson,
+    string? Notes,
+    bool MarketingOptIn,
+    bool TermsAccepted,
+    string? LocationJson,
+    bool WalkIn,
+    IReadOnlyList<string>? Resources);
+
+public static partial class BookingValidation
+{
+    [GeneratedRegex(@"^\+?[0-9][0-9 ()\-.]{4,24}$")]
+    private static partial Regex PhonePattern();
+
+    /// <summary>Checks everything about a booking body except whether the time is free.</summary>
+    public static ValidBooking? Validate(BookingRequest r, PageModel page, Errors e, bool admin)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(e);
+        var service = page.ActiveService(r.Service);
+        if (string.IsNullOrWhiteSpace(r.Service))
+        {
+            e.Add("service", "Required: the key of a service on this page.");
+        }
+        else if (service is null)
+        {
+            e.Add("service", $"No active service '{Truncate(r.Service)}' on this page.");
+        }
+        Instant start = default;
+        if (r.Start is null && r.WalkIn != true)
+        {
+            e.Add("start", "Required: the slot start as ISO-8601 with an offset.");
+        }
+        else if (r.Start is not null && !TimeFormats.TryParseInstant(r.Start, out start))
+        {
+            e.Add("start", "Must be ISO-8601 with an offset, such as 2027-03-29T09:00:00+02:00.");
+        }
+        var zone = r.TimeZone is null ? page.Zone : TimeFormats.Zone(r.TimeZone);
+        if (zone is null)
+        {
+            e.Add("timeZone", "Must be an IANA time zone id such as Europe/Amsterdam.");
+        }
+        if (r.Branch is not null && page.Branches.All(b => b.Key != r.Branch))
+        {
+            e.Add("branch", $"No active branch '{Truncate(r.Branch)}' on this page.");
+        }
+        if (r.Staff is not null && service is not null && page.StaffFor(service.Key).All(s => s.Key != r.Staff))
+        {
+            e.Add("staff", $"'{Truncate(r.Staff)}' does not offer this service.");
+        }
+        if (r.Resources is not null)
+        {
+            if (!admin)
+            {
+                e.Add("resources", "Only operators choose resources.");
+            }
+            foreach (var key in r.Resources.Where(k => page.Resources.All(x => x.Key != k)))
+            {
+                e.Add("resources", $"Unknown resource '{Truncate(key)}'.");
+            }
+        }
+        var c = r.Customer;
+        if (c is null)
+        {
+            e.Add("customer", "Required: name and e-mail address.");
+        }
+        else
+        {
+            if (string.IsNullOrWhiteSpace(c.Name))
+            {
+                e.Add("customer.name", "Required.");
+            }
+            else if (c.Name.Length > 200)
+            {
+                e.Add("customer.name", "At most 200 characters.");
+            }
+            if (string.IsNullOrWhiteSpace(c.Email))
+            {
+                e.Add("customer.email", "Required.");
+            }
+            else if (!Validation.IsEmail(c.Email.Trim()))
+            {
+                e.Add("customer.email", "Must be an e-mail address such as ada@example.com.");
+            }
+            if (!string.IsNullOrWhiteSpace(c.Phone) && !PhonePattern().IsMatch(c.Phone.Trim()))
+            {
+                e.Add("customer.phone", "Must be a phone number such as +31600000000.");
+            }
+        }
+        if (r.Notes is { Length: > 2000 })
+        {
+            e.Add("notes", "At most 2000 characters.");
+        }
+        if (page.Doc.Settings!.TermsRequired == true && r.TermsAccepted != true && !admin)
+        {
+            e.Add("termsAccepted", "The terms must be accepted to book.");
+        }
+        string? locationJson = null;
+        if (page.Doc.Location!.Mode == "mobile" && !(admin && r.WalkIn == true))
+        {
+            locationJson = ValidateLocation(r.Location, e);
+        }
+        var answers = service is null ? "{}" : ValidateAnswers(r.Answers, service.Doc.Fields!, e);
+        if (e.Any || service is null || c is null || zone is null)
+        {
+            return null;
+        }
+        return new ValidBooking(page, service, start, r.Staff, r.Branch, zone, c.Name!.Trim(), c.Email!.Trim(),
+            string.IsNullOrWhiteSpace(c.Phone) ? null : c.Phone.Trim(), answers, string.IsNullOrEmpty(r.Notes) ? null : r.Notes,
+            r.MarketingOptIn == true, r.TermsAccepted == true, locationJson, admin && r.WalkIn == true, r.Resources);
+    }
+
+    private static string? ValidateLocation(LocationInput? location, Errors e)
+    {
+        if (location is null || string.IsNullOrWhiteSpace(location.Address))
+        {
+            e.Add("location.address", "Required: where we should come to.");
+            return null;
+        }
+        if (location.Address.Length > 300)
+        {
+            e.Add("location.address", "At most 300 characters.");
+        }
+        if (location.Latitude is not null != location.Longitude is not null)
+        {
+            e.Add("location", "Give both latitude and longitude, or neither.");
+        }
+        if (location.Latitude is < -90 or > 90 || (location.Latitude is { } la && double.IsNaN(la)))
+        {
+            e.Add("location.latitude", "Must be between -90 and 90.");
+        }
+        if (location.Longitude is < -180 or > 180 || (location.Longitude is { } lo && double.IsNaN(lo)))
+        {
+            e.Add("location.longitude", "Must be between -180 and 180.");
+        }
+        if (location.Details is { Length: > 300 })
+        {
+            e.Add("location.details", "At most 300 characters.");
+        }
+        return JsonSerializer.Serialize(location, Json.Options);
+    }
+
+    private static string ValidateAnswers(Dictionary<string, JsonElement>? answers, List<FieldDoc> fields, Errors e)
+    {
+        answers ??= [];
+        var clean = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var key in answers.Keys.Where(k => fields.All(f => f.Key != k)))
+        {
+            e.Add($"answers.{Truncate(key)}", "Unknown field for this service.");
+        }
+        foreach (var f in fields)
+        {
+            var path = $"answers.{f.Key}";
+            var present = answers.TryGetValue(f.Key!, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
+            if (!present)
+            {
+                if (f.Required == true)
+                {
+                    e.Add(path, $"'{f.Label}' is required.");
+                }
+                continue;
+            }
+            switch (f.Type)
+            {
+                case "text" or "longtext" or "file":
+                    var max = f.Type == "longtext" ? 5000 : 500;
+                    if (v.ValueKind != JsonValueKind.String)
+                    {
+                        e.Add(path, "Must be text.");
+                    }
+                    else if (v.GetString()!.Length > max)
+                    {
+                        e.Add(path, $"At most {max} characters.");
+                    }
+                    else if (f.Required == true && string.IsNullOrWhiteSpace(v.GetString()))
+                    {
+                        e.Add(path, $"'{f.Label}' is required.");
+                    }
+                    else
+                    {
+                        clean[f.Key!] = v.GetString();
+                    }
+                    break;
+                case "number":
+                    if (v.ValueKind == JsonValueKind.Number && v.TryGetDecimal(out var number))
+                    {
+                        clean[f.Key!] = number;
+                    }
+                    else if (v.ValueKind == JsonValueKind.String && decimal.TryParse(v.GetString(), NumberStyles.Number, CultureInfo.InvariantCulture, out number))
+                    {
+                        clean[f.Key!] = number;
+                    }
+                    else
+                    {
+                        e.Add(path, "Must be a number.");
+                    }
+                    break;
+                case "choice":
+                    if (v.ValueKind != JsonValueKind.String || !f.Options!.Contains(v.GetString()!))
+                    {
+                        e.Add(path, $"Must be one of: {string.Join(", ", f.Options!)}.");
+                    }
+                    else
+                    {
+                        clean[f.Key!] = v.GetString();
+                    }
+                    break;
+                case "multichoice":
+                    if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || !f.Options!.Contains(x.GetString()!)))
+                    {
+                        e.Add(path, $"Must be a list drawn from: {string.Join(", ", f.Options!)}.");
+                    }
+                    else if (f.Required == true && v.GetArrayLength() == 0)
+                    {
+                        e.Add(path, $"'{f.Label}' needs at least one choice.");
+                    }
+                    else
+                    {
+                        clean[f.Key!] = v.EnumerateArray().Select(x => x.GetString()).Distinct().ToArray();
+                    }
+                    break;
+                case "checkbox":
+                    if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                    {
+                        e.Add(path, "Must be true or false.");
+                    }
+                    else if (f.Required == true && v.ValueKind == JsonValueKind.False)
+                    {
+                        e.Add(path, $"'{f.Label}' must be ticked.");
+                    }
+                    else
+                    {
+                        clean[f.Key!] = v.GetBoolean();
+                    }
+                    break;
+                case "date":
+                    if (v.ValueKind != JsonValueKind.String || !TimeFormats.TryParseDate(v.GetString(), out _))
+                    {
+                        e.Add(path, "Must be a date as YYYY-MM-DD.");
+                    }
+                    else
+                    {
+                        clean[f.Key!] = v.GetString();
+                    }
+                    break;
+            }
+        }
+        return JsonSerializer.Serialize(clean, Json.Options);
+    }
+
+    private static string Truncate(string s) => s.Length > 64 ? s[..64] + "…" : s;
+}

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using Bookwell.Data;
+using Bookwell.Infrastructure;
+using NodaTime;
+
+namespace Bookwell.Features.Bookings;
+
+public sealed record HistoryEntry(string Action, string Type, string? From, string To, string At, string By, string? PreviousStart, string? NewStart);
+
+public sealed record CustomerView(string Name, string Email, string? Phone);
+
+/// <summary>The contract's booking shape, plus additive members (page, branch, customer, answers, history).</summary>
+public sealed record BookingResponse(
+    string Id,
+    string Status,
+    string Start,
+    string End,
+    string Service,
+    string? Staff,
+    IReadOnlyList<string> Resources,
+    string? ManageToken,
+    string? ManageUrl,
+    string? PaymentUrl,
+    string Page,
+    string? Branch,
+    string TimeZone,
+    string ServiceName,
+    CustomerView Customer,
+    JsonElement Answers,
+    string? Notes,
+    JsonElement? Location,
+    bool WalkIn,
+    string? HoldExpiresAt,
+    string CreatedAt,
+    IReadOnlyList<HistoryEntry>? History)
+{
+    public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        var zone = TimeFormats.Zone(b.TimeZone) ?? DateTimeZone.Utc;
+        var resources = b.ResourceKeys.Length == 0 ? [] : b.ResourceKeys.Split(',').Select(k => k.Split('#')[0]).Distinct().ToArray();
+        return new BookingResponse(
+            b.Id.ToString(), b.Status, TimeFormats.Format(b.StartsAt, zone), TimeFormats.Format(b.EndsAt, zone), b.ServiceKey, b.StaffKey,
+            resources, token, token is null || baseUrl is null ? null : $"{baseUrl}/booking/{token}", null, b.PageSlug, b.BranchKey, b.TimeZone,
+            b.ServiceName, new CustomerView(b.CustomerName, b.CustomerEmail, b.CustomerPhone),
+            JsonDocument.Parse(b.AnswersJson).RootElement.Clone(),
+            b.Notes, b.LocationJson is null ? null : JsonDocument.Parse(b.LocationJson).RootElement.Clone(), b.WalkIn,
+            b.HoldExpiresAt is { } h ? TimeFormats.Format(h, zone) : null, TimeFormats.Format(b.CreatedAt, zone),
+            withHistory
+                ? b.History.OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => new HistoryEntry(h.Action, h.Action, h.FromStatus, h.ToStatus,
+                    TimeFormats.Format(h.At, zone), h.By,
+                    h.PreviousStart is { } p ? TimeFormats.Format(p, zone) : null,
+                    h.NewStart is { } n ? TimeFormats.Format(n, zone) : null)).ToList()
+                : null);
+    }
+}

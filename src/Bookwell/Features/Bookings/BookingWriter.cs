@@ -1,0 +1,355 @@
+using Bookwell.Data;
+using Bookwell.Features.Availability;
+using Bookwell.Features.Configuration;
+using Bookwell.Scheduling.Intervals;
+using Bookwell.Scheduling.Slots;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using Npgsql;
+
+namespace Bookwell.Features.Bookings;
+
+public abstract record WriteResult
+{
+    public sealed record Done(Booking Booking, string? ManageToken) : WriteResult;
+    public sealed record Taken : WriteResult;
+    public sealed record BadTransition(string From, string To) : WriteResult;
+}
+
+/// <summary>
+/// Every write that takes or frees time. Each runs in one transaction: the engine checks the time is free
+/// and the database refuses an overlap anyway (exclusion constraint / trigger), so a lost race surfaces as a
+/// conflict, which is retried a few times (another staff member or seat may still be free) and then reported.
+/// On SQLite the writers also queue on one in-process gate, as SQLite has a single writer in any case.
+/// </summary>
+public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate gate)
+{
+    private const int Attempts = 4;
+
+    public async Task<WriteResult> CreateAsync(ValidBooking v, string by, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var _ = await gate.EnterAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                var now = clock.GetCurrentInstant();
+                await ExpireHoldsAsync(now, ct);
+                var start = v.Start == default ? now : v.Start;
+                var assignment = await AssignAsync(v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct);
+                if (assignment is null)
+                {
+                    return new WriteResult.Taken();
+                }
+                var customer = await UpsertCustomerAsync(v, now, ct);
+                var token = ManageTokens.Create();
+                var status = v.Page.Doc.Settings!.RequiresApproval == true && by == "customer" ? BookingStatus.Pending
+                    : v.Service.Doc.Payment is "now" or "deposit" && by == "customer" ? BookingStatus.PendingPayment
+                    : BookingStatus.Confirmed;
+                Instant? holdUntil = status switch
+                {
+                    BookingStatus.PendingPayment => now + Duration.FromMinutes(v.Page.Doc.Settings.PaymentHoldMinutes ?? 30),
+                    BookingStatus.Pending => now + Duration.FromHours(24),
+                    _ => null,
+                };
+                var booking = new Booking
+                {
+                    Id = Guid.CreateVersion7(),
+                    TenantId = db.TenantId,
+                    PageSlug = v.Page.Slug,
+                    ServiceKey = v.Service.Key,
+                    ServiceName = v.Service.Doc.Name!,
+                    StaffKey = assignment.Value.Assignment.Staff,
+                    BranchKey = assignment.Value.Branch,
+                    ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources),
+                    StartsAt = start,
+                    EndsAt = start + v.Service.Rules.Duration,
+                    BufferBeforeMinutes = (int)v.Service.Rules.BufferBefore.TotalMinutes,
+                    BufferAfterMinutes = (int)v.Service.Rules.BufferAfter.TotalMinutes,
+                    Status = status,
+                    TimeZone = v.TimeZone.Id,
+                    CustomerId = customer.Id,
+                    CustomerName = v.CustomerName,
+                    CustomerEmail = v.CustomerEmail,
+                    CustomerPhone = v.CustomerPhone,
+                    AnswersJson = v.AnswersJson,
+                    Notes = v.Notes,
+                    MarketingOptIn = v.MarketingOptIn,
+                    TermsAccepted = v.TermsAccepted,
+                    LocationJson = v.LocationJson,
+                    WalkIn = v.WalkIn,
+                    GroupKey = v.Service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(v.Page.Slug, v.Service.Key, start) : null,
+                    ManageTokenHash = ManageTokens.Hash(token),
+                    HoldExpiresAt = holdUntil,
+                    CreatedAt = now,
+                    UpdatedAt = now,
+                };
+                booking.History.Add(Event(booking, "created", null, status, by, now));
+                db.Bookings.Add(booking);
+                await AllocateAsync(booking, v.Page, v.Service, assignment.Value.Assignment, ct);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                return new WriteResult.Done(booking, token);
+            }
+            catch (DbUpdateException ex) when (IsConflict(ex) && attempt < Attempts)
+            {
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+            }
+            catch (DbUpdateException ex) when (IsConflict(ex))
+            {
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                return new WriteResult.Taken();
+            }
+        }
+    }
+
+    public async Task<WriteResult> RescheduleAsync(Booking booking, PageModel page, ServiceModel service, Instant start, string by, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        if (!BookingStatus.IsOpen(booking.Status))
+        {
+            return new WriteResult.BadTransition(booking.Status, "rescheduled");
+        }
+        var id = booking.Id;
+        for (var attempt = 1; ; attempt++)
+        {
+            using var _ = await gate.EnterAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                var now = clock.GetCurrentInstant();
+                await ExpireHoldsAsync(now, ct);
+                var current = await db.Bookings.Include(b => b.History).FirstAsync(b => b.Id == id, ct);
+                if (!BookingStatus.IsOpen(current.Status))
+                {
+                    return new WriteResult.BadTransition(current.Status, "rescheduled");
+                }
+                // Free the old time inside the transaction so the booking may move to an overlapping slot.
+                await db.Allocations.Where(a => a.BookingId == id && a.Live).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
+                var assignment = await AssignAsync(page, service, start, current.BranchKey, current.StaffKey, null, false, now, ct)
+                                 ?? await AssignAsync(page, service, start, null, null, null, false, now, ct);
+                if (assignment is null)
+                {
+                    await tx.RollbackAsync(ct);
+                    return new WriteResult.Taken();
+                }
+                var previous = current.StartsAt;
+                current.StartsAt = start;
+                current.EndsAt = start + service.Rules.Duration;
+                current.StaffKey = assignment.Value.Assignment.Staff;
+                current.BranchKey = assignment.Value.Branch;
+                current.ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources);
+                current.GroupKey = service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(page.Slug, service.Key, start) : null;
+                current.UpdatedAt = now;
+                var evt = Event(current, "rescheduled", current.Status, current.Status, by, now);
+                evt.PreviousStart = previous;
+                evt.NewStart = start;
+                current.History.Add(evt);
+                await AllocateAsync(current, page, service, assignment.Value.Assignment, ct);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                return new WriteResult.Done(current, null);
+            }
+            catch (DbUpdateException ex) when (IsConflict(ex))
+            {
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                if (attempt >= Attempts)
+                {
+                    return new WriteResult.Taken();
+                }
+            }
+        }
+    }
+
+    /// <summary>Moves a booking along the state machine; leaving the live states frees its time at once.</summary>
+    public async Task<WriteResult> ChangeStatusAsync(Guid id, string to, string by, CancellationToken ct)
+    {
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = clock.GetCurrentInstant();
+        await ExpireHoldsAsync(now, ct);
+        var booking = await db.Bookings.Include(b => b.History).FirstAsync(b => b.Id == id, ct);
+        if (booking.Status == to)
+        {
+            return new WriteResult.Done(booking, null);
+        }
+        if (!BookingStatus.CanMove(booking.Status, to))
+        {
+            return new WriteResult.BadTransition(booking.Status, to);
+        }
+        booking.History.Add(Event(booking, "status", booking.Status, to, by, now));
+        booking.Status = to;
+        booking.UpdatedAt = now;
+        if (to == BookingStatus.Cancelled)
+        {
+            await db.Allocations.Where(a => a.BookingId == id && a.Live).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
+        }
+        else if (booking.HoldExpiresAt is not null)
+        {
+            booking.HoldExpiresAt = null;
+            await db.Allocations.Where(a => a.BookingId == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.HoldExpiresAt, (Instant?)null), ct);
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new WriteResult.Done(booking, null);
+    }
+
+    private async Task<(string? Branch, Assignment Assignment)?> AssignAsync(PageModel page, ServiceModel service, Instant start,
+        string? branch, string? staff, IReadOnlyList<string>? resources, bool walkIn, Instant now, CancellationToken ct)
+    {
+        var window = new Span(start.ToUnixTimeTicks(), start.ToUnixTimeTicks() + 1);
+        var occupancy = await AvailabilityLoader.LoadAsync(db, page, service, window, now, ct);
+        foreach (var (b, request) in AvailabilityLoader.Requests(page, service, branch, staff, occupancy, now, window, walkIn))
+        {
+            if (SlotEngine.Assign(request, start, staff, resources) is { } a)
+            {
+                return (b, a);
+            }
+        }
+        return null;
+    }
+
+    private async Task AllocateAsync(Booking booking, PageModel page, ServiceModel service, Assignment assignment, CancellationToken ct)
+    {
+        var from = booking.StartsAt - service.Rules.BufferBefore;
+        var to = booking.EndsAt + service.Rules.BufferAfter;
+        var group = booking.GroupKey ?? booking.Id.ToString();
+        Allocation Make(string unit, int seat, int capacity, string groupKey, Instant s, Instant e) => new()
+        {
+            TenantId = booking.TenantId, BookingId = booking.Id, UnitKey = unit, Seat = seat, Capacity = capacity,
+            StartsAt = s, EndsAt = e, GroupKey = groupKey, HoldExpiresAt = booking.HoldExpiresAt,
+        };
+        if (assignment.Staff is not null)
+        {
+            db.Allocations.Add(Make(AvailabilityLoader.StaffUnit(assignment.Staff), 0, 1, group, from, to));
+        }
+        foreach (var seat in assignment.Resources)
+        {
+            var capacity = page.Resources.FirstOrDefault(r => r.Key == seat.Key)?.Capacity ?? seat.Seat + 1;
+            db.Allocations.Add(Make(AvailabilityLoader.ResourceUnit(seat.Key), seat.Seat, capacity, group, from, to));
+        }
+        if (booking.GroupKey is not null)
+        {
+            // Each member of a class holds one numbered seat; two members on one seat collide in the database.
+            var taken = await db.Allocations.Where(a => a.UnitKey == booking.GroupKey && a.Live).Select(a => a.Seat).ToListAsync(ct);
+            var seat = Enumerable.Range(0, service.Rules.Capacity).Cast<int?>().FirstOrDefault(s => !taken.Contains(s!.Value));
+            if (seat is null)
+            {
+                throw new DbUpdateException("allocation_overlap: class is full");
+            }
+            db.Allocations.Add(Make(booking.GroupKey, seat.Value, service.Rules.Capacity, booking.Id.ToString(), booking.StartsAt, booking.EndsAt));
+        }
+    }
+
+    private async Task<Customer> UpsertCustomerAsync(ValidBooking v, Instant now, CancellationToken ct)
+    {
+        var normalized = v.CustomerEmail.ToUpperInvariant();
+        var customer = await db.Customers.FirstOrDefaultAsync(c => c.EmailNormalized == normalized, ct);
+        if (customer is null)
+        {
+            customer = new Customer
+            {
+                Id = Guid.CreateVersion7(), TenantId = db.TenantId, Email = v.CustomerEmail, EmailNormalized = normalized,
+                Name = v.CustomerName, CreatedAt = now,
+            };
+            db.Customers.Add(customer);
+        }
+        customer.Name = v.CustomerName;
+        customer.Phone = v.CustomerPhone ?? customer.Phone;
+        customer.MarketingOptIn |= v.MarketingOptIn;
+        customer.UpdatedAt = now;
+        return customer;
+    }
+
+    /// <summary>Unpaid or unconfirmed holds past their time are cancelled before anyone competes for it.</summary>
+    private async Task ExpireHoldsAsync(Instant now, CancellationToken ct)
+    {
+        var expired = await db.Bookings
+            .Where(b => b.HoldExpiresAt != null && b.HoldExpiresAt <= now && (b.Status == BookingStatus.Pending || b.Status == BookingStatus.PendingPayment))
+            .Select(b => new { b.Id, b.Status })
+            .Take(100)
+            .ToListAsync(ct);
+        foreach (var b in expired)
+        {
+            var changed = await db.Bookings.Where(x => x.Id == b.Id && x.Status == b.Status)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, BookingStatus.Cancelled).SetProperty(x => x.UpdatedAt, now), ct);
+            if (changed == 1)
+            {
+                db.BookingEvents.Add(new BookingEvent
+                {
+                    TenantId = db.TenantId, BookingId = b.Id, Action = "expired", FromStatus = b.Status,
+                    ToStatus = BookingStatus.Cancelled, By = "system", At = now,
+                });
+                await db.Allocations.Where(a => a.BookingId == b.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
+            }
+        }
+    }
+
+    private static BookingEvent Event(Booking b, string action, string? from, string to, string by, Instant at) => new()
+    {
+        TenantId = b.TenantId, BookingId = b.Id, Action = action, FromStatus = from, ToStatus = to, By = by, At = at,
+    };
+
+    /// <summary>A lost race, not a fault: overlap refused by the database, a duplicate row, or a busy SQLite.</summary>
+    public static bool IsConflict(DbUpdateException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        if (ex.Message.StartsWith("allocation_overlap", StringComparison.Ordinal))
+        {
+            return true;
+        }
+        return ex.InnerException switch
+        {
+            PostgresException pg => pg.SqlState is PostgresErrorCodes.ExclusionViolation or PostgresErrorCodes.UniqueViolation
+                or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+            SqliteException sl => sl.SqliteErrorCode is 5 or 6 ||
+                (sl.SqliteErrorCode == 19 && (sl.Message.Contains("allocation_overlap", StringComparison.Ordinal) || sl.Message.Contains("UNIQUE", StringComparison.Ordinal))),
+            _ => false,
+        };
+    }
+}
+
+/// <summary>Queues SQLite writers in-process so they do not spin on SQLITE_BUSY; a no-op on PostgreSQL.</summary>
+public sealed class SqliteWriteGate
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public async Task<IDisposable> EnterAsync(BookwellDb db, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (db.IsPostgres)
+        {
+            return Released.Instance;
+        }
+        await _gate.WaitAsync(ct);
+        return new Releaser(_gate);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _done;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    private sealed class Released : IDisposable
+    {
+        public static readonly Released Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Globalization;
+using System.Text;
+using Bookwell.Data;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Bookwell.Features.Bookings;
+
+/// <summary>
+/// Writes one booking as an RFC 5545 calendar. Times are UTC (no VTIMEZONE needed); text is escaped
+/// (§3.3.11) and lines folded at 75 octets (§3.1) so strict clients such as Outlook accept it.
+/// </summary>
+public static class IcsWriter
+{
+    private static readonly InstantPattern Utc = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
+
+    public static string Write(Booking booking, string businessName, string? location, string? manageUrl, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        var sb = new StringBuilder();
+        void Line(string text) => Fold(sb, text);
+        Line("BEGIN:VCALENDAR");
+        Line("VERSION:2.0");
+        Line("PRODID:-//Bookwell//Bookwell 1.0//EN");
+        Line("CALSCALE:GREGORIAN");
+        Line("METHOD:PUBLISH");
+        Line("BEGIN:VEVENT");
+        Line($"UID:{booking.Id}@bookwell");
+        Line($"DTSTAMP:{Utc.Format(now)}");
+        Line($"DTSTART:{Utc.Format(booking.StartsAt)}");
+        Line($"DTEND:{Utc.Format(booking.EndsAt)}");
+        Line($"SEQUENCE:{booking.History.Count(h => h.Action == "rescheduled").ToString(CultureInfo.InvariantCulture)}");
+        Line($"SUMMARY:{Escape($"{booking.ServiceName} – {businessName}")}");
+        var description = manageUrl is null ? booking.ServiceName : $"{booking.ServiceName}\nManage or cancel: {manageUrl}";
+        Line($"DESCRIPTION:{Escape(description)}");
+        if (!string.IsNullOrWhiteSpace(location))
+        {
+            Line($"LOCATION:{Escape(location)}");
+        }
+        if (manageUrl is not null)
+        {
+            Line($"URL:{manageUrl}");
+        }
+        Line($"STATUS:{(booking.Status == BookingStatus.Cancelled ? "CANCELLED" : booking.Status is BookingStatus.Pending or BookingStatus.PendingPayment ? "TENTATIVE" : "CONFIRMED")}");
+        Line("END:VEVENT");
+        Line("END:VCALENDAR");
+        return sb.ToString();
+    }
+
+    public static string Escape(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(";", "\\;", StringComparison.Ordinal)
+            .Replace(",", "\\,", StringComparison.Ordinal).Replace("\r\n", "\\n", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    /// <summary>Folds after at most 75 octets without splitting a UTF-8 sequence; continuation lines start with a space.</summary>
+    private static void Fold(StringBuilder sb, string line)
+    {
+        var octets = 0;
+        var limit = 75;
+        foreach (var rune in line.EnumerateRunes())
+        {
+            var size = rune.Utf8SequenceLength;
+            if (octets + size > limit)
+            {
+                sb.Append("\r\n ");
+                octets = 1;
+                limit = 75;
+            }
+            sb.Append(rune.ToString());
+            octets += size;
+        }
+        sb.Append("\r\n");
+    }
+}

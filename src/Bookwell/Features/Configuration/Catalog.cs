@@ -1,0 +1,127 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Bookwell.Data;
+using Bookwell.Infrastructure;
+using Bookwell.Scheduling.Availability;
+using Bookwell.Scheduling.Slots;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Configuration;
+
+public sealed record BranchModel(BranchDoc Doc, string Key, Schedule Hours);
+
+public sealed record ServiceModel(ServiceDoc Doc, string Key, ServiceRules Rules);
+
+public sealed record StaffModel(StaffDoc Doc, string Key, string Name, string? Branch, IReadOnlySet<string> Services, Schedule? Hours);
+
+public sealed record ResourceModel(ResourceDoc Doc, string Key, string Type, string? Branch, int Capacity, Schedule? Hours);
+
+/// <summary>A page compiled from its document into what the engine and the endpoints need.</summary>
+public sealed record PageModel(
+    PageDoc Doc,
+    string Slug,
+    DateTimeZone Zone,
+    Schedule Hours,
+    IReadOnlySet<IsoDayOfWeek> AllowedDays,
+    IReadOnlyList<BranchModel> Branches,
+    IReadOnlyDictionary<string, ServiceModel> Services,
+    IReadOnlyList<StaffModel> Staff,
+    IReadOnlyList<ResourceModel> Resources)
+{
+    /// <summary>Active services only; deactivated ones stay in storage for the bookings that name them.</summary>
+    public ServiceModel? ActiveService(string? key) =>
+        key is not null && Services.TryGetValue(key, out var s) && s.Doc.Active != false ? s : null;
+
+    public IEnumerable<StaffModel> StaffFor(string serviceKey) =>
+        Staff.Where(s => s.Doc.Active != false && s.Services.Contains(serviceKey));
+}
+
+public sealed record TenantCatalog(long Version, ConfigDocument Document, IReadOnlyDictionary<string, PageModel> Pages);
+
+/// <summary>
+/// Compiled configuration per tenant, rebuilt when the tenant's config version moves. Each request reads the
+/// version (a primary-key lookup), so every node of a cluster sees a new configuration on its next request.
+/// </summary>
+public sealed class CatalogCache
+{
+    private readonly ConcurrentDictionary<Guid, TenantCatalog> _cache = new();
+
+    public async Task<TenantCatalog> GetAsync(BookwellDb db, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var version = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.ConfigVersion).FirstAsync(ct);
+        if (_cache.TryGetValue(db.TenantId, out var cached) && cached.Version == version)
+        {
+            return cached;
+        }
+        var row = await db.Tenants.AsNoTracking().Where(t => t.Id == db.TenantId).Select(t => new { t.ConfigJson, t.ConfigVersion }).FirstAsync(ct);
+        var doc = JsonSerializer.Deserialize<ConfigDocument>(row.ConfigJson, Json.Options) ?? new ConfigDocument { Pages = [] };
+        var catalog = Compile(row.ConfigVersion, doc);
+        _cache[db.TenantId] = catalog;
+        return catalog;
+    }
+
+    public static TenantCatalog Compile(long version, ConfigDocument doc)
+    {
+        ArgumentNullException.ThrowIfNull(doc);
+        var pages = new Dictionary<string, PageModel>(StringComparer.Ordinal);
+        foreach (var p in doc.Pages ?? [])
+        {
+            var pageHours = ToSchedule(p.Schedule, p.Exceptions)!;
+            var branches = p.Branches!.Where(b => b.Active != false).Select(b => new BranchModel(b, b.Key!,
+                b.Schedule is null
+                    ? ToSchedule(p.Schedule, Merge(p.Exceptions, b.Exceptions))!
+                    : ToSchedule(b.Schedule, Merge(p.Exceptions, b.Exceptions))!)).ToList();
+            var settings = p.Settings!;
+            var services = p.Services!.ToDictionary(s => s.Key!, s => new ServiceModel(s, s.Key!, new ServiceRules(
+                Duration.FromMinutes(s.DurationMinutes!.Value),
+                Duration.FromMinutes(s.BufferBeforeMinutes ?? 0),
+                Duration.FromMinutes(s.BufferAfterMinutes ?? settings.BufferMinutes ?? 0),
+                Duration.FromMinutes(s.SlotIntervalMinutes ?? settings.SlotIntervalMinutes ?? 30),
+                Duration.FromMinutes(s.MinNoticeMinutes ?? settings.MinNoticeMinutes ?? 0),
+                s.MaxAdvanceDays ?? settings.HorizonDays ?? 60,
+                s.Capacity ?? 1,
+                s.RequiresStaff ?? true,
+                s.ResourceTypes ?? [])), StringComparer.Ordinal);
+            var staff = p.Staff!.Select(s => new StaffModel(s, s.Key!, s.Name!, s.Branch,
+                s.Services!.ToHashSet(StringComparer.Ordinal), ToSchedule(s.Schedule, s.Exceptions))).ToList();
+            var resources = p.Resources!.Where(r => r.Active != false).Select(r => new ResourceModel(r, r.Key!, r.Type!, r.Branch,
+                r.Capacity ?? 1, ToSchedule(r.Schedule, r.Exceptions))).ToList();
+            var allowed = settings.AllowedDays!.Select(DayOf).ToHashSet();
+            pages[p.Slug!] = new PageModel(p, p.Slug!, DateTimeZoneProviders.Tzdb[p.TimeZone!], pageHours, allowed, branches, services, staff, resources);
+        }
+        return new TenantCatalog(version, doc, pages);
+    }
+
+    private static List<ExceptionDoc> Merge(List<ExceptionDoc>? page, List<ExceptionDoc>? own)
+    {
+        var byDate = (page ?? []).ToDictionary(x => x.Date!, StringComparer.Ordinal);
+        foreach (var x in own ?? [])
+        {
+            byDate[x.Date!] = x;
+        }
+        return [.. byDate.Values];
+    }
+
+    public static IsoDayOfWeek DayOf(string name) => (IsoDayOfWeek)(Array.IndexOf(ConfigValidator.DayNames, name) + 1);
+
+    /// <summary>Null when neither weekly hours nor exceptions are given: the unit follows its page.</summary>
+    private static Schedule? ToSchedule(Dictionary<string, List<List<string>>?>? weekly, List<ExceptionDoc>? exceptions)
+    {
+        if (weekly is null && exceptions is not { Count: > 0 })
+        {
+            return null;
+        }
+        var days = weekly is null
+            ? Enumerable.Range(1, 7).ToDictionary(d => (IsoDayOfWeek)d, _ => (IReadOnlyList<TimeRange>)[new TimeRange(0, TimeRange.MinutesPerDay)])
+            : weekly.ToDictionary(kv => DayOf(kv.Key), kv => Ranges(kv.Value));
+        var dated = (exceptions ?? []).ToDictionary(
+            x => NodaTime.Text.LocalDatePattern.Iso.Parse(x.Date!).Value,
+            x => x.Closed == true ? [] : Ranges(x.Hours));
+        return new Schedule(days, dated);
+    }
+
+    private static IReadOnlyList<TimeRange> Ranges(List<List<string>>? ranges) =>
+        (ranges ?? []).Select(r => TimeRange.Parse(r[0], r[1])).ToList();
+}

@@ -1,0 +1,138 @@
+namespace Bookwell.Features.Configuration;
+
+// The config-as-code document exactly as the contract shapes it. Every member is nullable so that a document
+// can be read whole and then judged field by field, with per-path errors, instead of failing on the first.
+
+public sealed class ConfigDocument
+{
+    public List<PageDoc>? Pages { get; set; }
+}
+
+public sealed class PageDoc
+{
+    public string? Slug { get; set; }
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public string? TimeZone { get; set; }
+    public LocationDoc? Location { get; set; }
+    public BrandingDoc? Branding { get; set; }
+    public SettingsDoc? Settings { get; set; }
+    public Dictionary<string, List<List<string>>?>? Schedule { get; set; }
+    public List<ExceptionDoc>? Exceptions { get; set; }
+    public List<BranchDoc>? Branches { get; set; }
+    public List<ServiceDoc>? Services { get; set; }
+    public List<StaffDoc>? Staff { get; set; }
+    public List<ResourceDoc>? Resources { get; set; }
+}
+
+public sealed class LocationDoc
+{
+    public string? Mode { get; set; }
+    public string? Details { get; set; }
+    public string? MeetingUrl { get; set; }
+}
+
+public sealed class BrandingDoc
+{
+    public string? Theme { get; set; }
+    public string? AccentColor { get; set; }
+    public string? LogoUrl { get; set; }
+    public string? HeroTitle { get; set; }
+    public string? HeroDescription { get; set; }
+    public string? ConfirmationMessage { get; set; }
+    public string? PrivacyPolicyUrl { get; set; }
+}
+
+public sealed class SettingsDoc
+{
+    public int? HorizonDays { get; set; }
+    public int? SlotIntervalMinutes { get; set; }
+    public int? BufferMinutes { get; set; }
+    public int? MinNoticeMinutes { get; set; }
+    public List<string>? AllowedDays { get; set; }
+    public bool? TermsRequired { get; set; }
+    public string? TermsText { get; set; }
+    /// <summary>Additive: new bookings wait for the business to confirm them (status <c>pending</c>).</summary>
+    public bool? RequiresApproval { get; set; }
+    /// <summary>Additive: how long an unpaid booking holds its time.</summary>
+    public int? PaymentHoldMinutes { get; set; }
+}
+
+public sealed class ExceptionDoc
+{
+    public string? Date { get; set; }
+    public bool? Closed { get; set; }
+    public List<List<string>>? Hours { get; set; }
+}
+
+public sealed class BranchDoc
+{
+    public string? Key { get; set; }
+    public string? Name { get; set; }
+    public string? Address { get; set; }
+    public string? City { get; set; }
+    public string? Phone { get; set; }
+    public Dictionary<string, List<List<string>>?>? Schedule { get; set; }
+    public List<ExceptionDoc>? Exceptions { get; set; }
+    public bool? Active { get; set; }
+}
+
+public sealed class MoneyDoc
+{
+    public decimal? Amount { get; set; }
+    public string? Currency { get; set; }
+}
+
+public sealed class FieldDoc
+{
+    public string? Key { get; set; }
+    public string? Label { get; set; }
+    public string? Type { get; set; }
+    public List<string>? Options { get; set; }
+    public bool? Required { get; set; }
+}
+
+public sealed class ServiceDoc
+{
+    public string? Key { get; set; }
+    public string? Name { get; set; }
+    public string? Description { get; set; }
+    public int? DurationMinutes { get; set; }
+    public MoneyDoc? Price { get; set; }
+    public string? Payment { get; set; }
+    public MoneyDoc? Deposit { get; set; }
+    public int? BufferBeforeMinutes { get; set; }
+    public int? BufferAfterMinutes { get; set; }
+    public int? MinNoticeMinutes { get; set; }
+    public int? MaxAdvanceDays { get; set; }
+    public int? SlotIntervalMinutes { get; set; }
+    public int? Capacity { get; set; }
+    public bool? RequiresStaff { get; set; }
+    public List<string>? ResourceTypes { get; set; }
+    public List<FieldDoc>? Fields { get; set; }
+    public bool? Active { get; set; }
+}
+
+public sealed class StaffDoc
+{
+    public string? Key { get; set; }
+    public string? Name { get; set; }
+    public string? Email { get; set; }
+    public List<string>? Services { get; set; }
+    public string? Branch { get; set; }
+    public Dictionary<string, List<List<string>>?>? Schedule { get; set; }
+    public List<ExceptionDoc>? Exceptions { get; set; }
+    public bool? Active { get; set; }
+}
+
+public sealed class ResourceDoc
+{
+    public string? Key { get; set; }
+    public string? Type { get; set; }
+    public string? Name { get; set; }
+    public string? Branch { get; set; }
+    public int? Capacity { get; set; }
+    public Dictionary<string, List<List<string>>?>? Schedule { get; set; }
+    public List<ExceptionDoc>? Exceptions { get; set; }
+    public bool? Active { get; set; }
+}

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Bookwell.Data;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Configuration;
+
+public static class ConfigEndpoints
+{
+    public const int MaxDocumentBytes = 2 * 1024 * 1024;
+
+    public static RouteGroupBuilder MapConfiguration(this RouteGroupBuilder admin)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        admin.MapGet("/config", GetConfig).WithName("GetConfig").WithTags("Configuration");
+        admin.MapPut("/config", PutConfig).WithName("PutConfig").WithTags("Configuration")
+            .Accepts<ConfigDocument>("application/json");
+        return admin;
+    }
+
+    private static async Task<Ok<ConfigDocument>> GetConfig(BookwellDb db, CatalogCache cache, CancellationToken ct) =>
+        TypedResults.Ok((await cache.GetAsync(db, ct)).Document);
+
+    private static async Task<Results<Ok<ConfigDocument>, ProblemHttpResult>> PutConfig(HttpRequest request, ConfigApplier applier, CancellationToken ct)
+    {
+        var (doc, errors) = await JsonBody.ReadAsync<ConfigDocument>(request, MaxDocumentBytes, Json.Options);
+        if (doc is null)
+        {
+            return Problems.Validation(errors, "The configuration document is not valid");
+        }
+        var result = await applier.ApplyAsync(doc, ct);
+        return result.Errors.Any ? Problems.Validation(result.Errors, "The configuration document is not valid") : TypedResults.Ok(result.Document);
+    }
+}
+
+/// <summary>
+/// Validates a whole document and stores it normalised. Applying the same document again writes nothing, so
+/// the version (and every node's cache) stays put.
+/// </summary>
+public sealed class ConfigApplier(BookwellDb db, IClock clock)
+{
+    public sealed record Result(ConfigDocument Document, Errors Errors, bool Changed);
+
+    public async Task<Result> ApplyAsync(ConfigDocument doc, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(doc);
+        var errors = ConfigValidator.Validate(doc);
+        if (errors.Any)
+        {
+            return new Result(doc, errors, false);
+        }
+        var json = JsonSerializer.Serialize(doc, Json.Options);
+        for (var attempt = 0; ; attempt++)
+        {
+            var tenant = await db.Tenants.FirstAsync(t => t.Id == db.TenantId, ct);
+            if (tenant.ConfigJson == json)
+            {
+                return new Result(doc, errors, false);
+            }
+            tenant.ConfigJson = json;
+            tenant.ConfigVersion++;
+            tenant.UpdatedAt = clock.GetCurrentInstant();
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return new Result(doc, errors, true);
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                // Another node applied a document at the same moment: the last writer wins, as with any PUT.
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+}

@@ -1,0 +1,441 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Bookwell.Infrastructure;
+using Bookwell.Scheduling.Availability;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Bookwell.Features.Configuration;
+
+/// <summary>
+/// Judges a whole configuration document, collecting every error under its JSON path, and fills defaults so
+/// that the stored document (and what GET returns) is explicit.
+/// </summary>
+public static partial class ConfigValidator
+{
+    public static readonly string[] DayNames = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    public static readonly string[] Themes = ["slate", "ocean", "violet", "emerald", "rose", "amber"];
+    public static readonly string[] LocationModes = ["in-person", "virtual", "mobile"];
+    public static readonly string[] PaymentModes = ["none", "now", "deposit", "invoice"];
+    public static readonly string[] FieldTypes = ["text", "longtext", "number", "choice", "multichoice", "checkbox", "date", "file"];
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex SlugPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    private static partial Regex KeyPattern();
+
+    [GeneratedRegex("^#[0-9A-Fa-f]{6}$")]
+    private static partial Regex ColorPattern();
+
+    [GeneratedRegex("^[A-Z]{3}$")]
+    private static partial Regex CurrencyPattern();
+
+    public static Errors Validate(ConfigDocument doc)
+    {
+        var e = new Errors();
+        if (doc.Pages is null)
+        {
+            e.Add("pages", "Required: a list of pages (it may be empty).");
+            return e;
+        }
+        var slugs = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < doc.Pages.Count; i++)
+        {
+            var p = doc.Pages[i];
+            var path = $"pages[{i}]";
+            if (p is null)
+            {
+                e.Add(path, "Must be an object.");
+                continue;
+            }
+            if (string.IsNullOrWhiteSpace(p.Slug) || !SlugPattern().IsMatch(p.Slug))
+            {
+                e.Add($"{path}.slug", "Required: lowercase letters, digits and dashes, at most 63 characters.");
+            }
+            else if (!slugs.Add(p.Slug))
+            {
+                e.Add($"{path}.slug", $"Duplicate slug '{p.Slug}'.");
+            }
+            Text(e, $"{path}.name", p.Name, 200, required: true);
+            Text(e, $"{path}.description", p.Description, 2000);
+            if (string.IsNullOrWhiteSpace(p.TimeZone) || DateTimeZoneProviders.Tzdb.GetZoneOrNull(p.TimeZone) is null)
+            {
+                e.Add($"{path}.timeZone", "Required: an IANA time zone id such as Europe/Amsterdam.");
+            }
+            p.Location ??= new LocationDoc { Mode = "in-person" };
+            p.Location.Mode ??= "in-person";
+            if (!LocationModes.Contains(p.Location.Mode))
+            {
+                e.Add($"{path}.location.mode", $"Must be one of: {string.Join(", ", LocationModes)}.");
+            }
+            Text(e, $"{path}.location.details", p.Location.Details, 500);
+            Url(e, $"{path}.location.meetingUrl", p.Location.MeetingUrl);
+            ValidateBranding(e, path, p);
+            ValidateSettings(e, path, p);
+            ValidateHours(e, $"{path}.schedule", p.Schedule, required: false);
+            ValidateExceptions(e, $"{path}.exceptions", p.Exceptions);
+            p.Schedule ??= [];
+            p.Exceptions ??= [];
+
+            p.Branches ??= [];
+            var branchKeys = Keys(e, $"{path}.branches", p.Branches, b => b.Key);
+            for (var b = 0; b < p.Branches.Count; b++)
+            {
+                var branch = p.Branches[b];
+                Text(e, $"{path}.branches[{b}].name", branch.Name, 200, required: true);
+                Text(e, $"{path}.branches[{b}].address", branch.Address, 300);
+                Text(e, $"{path}.branches[{b}].city", branch.City, 100);
+                Text(e, $"{path}.branches[{b}].phone", branch.Phone, 40);
+                ValidateHours(e, $"{path}.branches[{b}].schedule", branch.Schedule, required: false);
+                ValidateExceptions(e, $"{path}.branches[{b}].exceptions", branch.Exceptions);
+                branch.Exceptions ??= [];
+                branch.Active ??= true;
+            }
+
+            p.Resources ??= [];
+            Keys(e, $"{path}.resources", p.Resources, r => r.Key);
+            var resourceTypes = new HashSet<string>(StringComparer.Ordinal);
+            for (var r = 0; r < p.Resources.Count; r++)
+            {
+                var res = p.Resources[r];
+                var rp = $"{path}.resources[{r}]";
+                if (string.IsNullOrWhiteSpace(res.Type) || !KeyPattern().IsMatch(res.Type))
+                {
+                    e.Add($"{rp}.type", "Required: a short key such as 'chair'.");
+                }
+                else if (res.Active != false)
+                {
+                    resourceTypes.Add(res.Type);
+                }
+                res.Name ??= res.Key;
+                Text(e, $"{rp}.name", res.Name, 200);
+                res.Capacity ??= 1;
+                Range(e, $"{rp}.capacity", res.Capacity, 1, 100);
+                Reference(e, $"{rp}.branch", res.Branch, branchKeys, "branch");
+                ValidateHours(e, $"{rp}.schedule", res.Schedule, required: false);
+                ValidateExceptions(e, $"{rp}.exceptions", res.Exceptions);
+                res.Exceptions ??= [];
+                res.Active ??= true;
+            }
+
+            p.Services ??= [];
+            var serviceKeys = Keys(e, $"{path}.services", p.Services, s => s.Key);
+            for (var s = 0; s < p.Services.Count; s++)
+            {
+                ValidateService(e, $"{path}.services[{s}]", p.Services[s], resourceTypes);
+            }
+
+            p.Staff ??= [];
+            Keys(e, $"{path}.staff", p.Staff, s => s.Key);
+            for (var s = 0; s < p.Staff.Count; s++)
+            {
+                var st = p.Staff[s];
+                var sp = $"{path}.staff[{s}]";
+                Text(e, $"{sp}.name", st.Name, 200, required: true);
+                if (st.Email is not null && !Validation.IsEmail(st.Email))
+                {
+                    e.Add($"{sp}.email", "Must be an e-mail address.");
+                }
+                st.Services ??= p.Services.Select(x => x.Key!).Where(k => k is not null).ToList();
+                for (var k = 0; k < st.Services.Count; k++)
+                {
+                    Reference(e, $"{sp}.services[{k}]", st.Services[k], serviceKeys, "service");
+                }
+                Reference(e, $"{sp}.branch", st.Branch, branchKeys, "branch");
+                ValidateHours(e, $"{sp}.schedule", st.Schedule, required: false);
+                ValidateExceptions(e, $"{sp}.exceptions", st.Exceptions);
+                st.Exceptions ??= [];
+                st.Active ??= true;
+            }
+        }
+        return e;
+    }
+
+    private static void ValidateBranding(Errors e, string path, PageDoc p)
+    {
+        var b = p.Branding ??= new BrandingDoc();
+        b.Theme ??= "slate";
+        if (!Themes.Contains(b.Theme))
+        {
+            e.Add($"{path}.branding.theme", $"Must be one of: {string.Join(", ", Themes)}.");
+        }
+        if (b.AccentColor is not null)
+        {
+            if (!ColorPattern().IsMatch(b.AccentColor))
+            {
+                e.Add($"{path}.branding.accentColor", "Must be a colour as #RRGGBB.");
+            }
+            else if (Contrast.WithWhite(b.AccentColor) < 4.5)
+            {
+                e.Add($"{path}.branding.accentColor",
+                    $"White text on {b.AccentColor} has contrast {Contrast.WithWhite(b.AccentColor):0.00}:1; WCAG AA needs 4.5:1. Choose a darker colour.");
+            }
+        }
+        Url(e, $"{path}.branding.logoUrl", b.LogoUrl);
+        Url(e, $"{path}.branding.privacyPolicyUrl", b.PrivacyPolicyUrl);
+        Text(e, $"{path}.branding.heroTitle", b.HeroTitle, 200);
+        Text(e, $"{path}.branding.heroDescription", b.HeroDescription, 2000);
+        Text(e, $"{path}.branding.confirmationMessage", b.ConfirmationMessage, 2000);
+    }
+
+    private static void ValidateSettings(Errors e, string path, PageDoc p)
+    {
+        var s = p.Settings ??= new SettingsDoc();
+        s.HorizonDays ??= 60;
+        s.SlotIntervalMinutes ??= 30;
+        s.BufferMinutes ??= 0;
+        s.MinNoticeMinutes ??= 0;
+        s.AllowedDays ??= [.. DayNames];
+        s.TermsRequired ??= false;
+        s.RequiresApproval ??= false;
+        s.PaymentHoldMinutes ??= 30;
+        Range(e, $"{path}.settings.horizonDays", s.HorizonDays, 1, 730);
+        Range(e, $"{path}.settings.slotIntervalMinutes", s.SlotIntervalMinutes, 1, 1440);
+        Range(e, $"{path}.settings.bufferMinutes", s.BufferMinutes, 0, 1440);
+        Range(e, $"{path}.settings.minNoticeMinutes", s.MinNoticeMinutes, 0, 525_600);
+        Range(e, $"{path}.settings.paymentHoldMinutes", s.PaymentHoldMinutes, 1, 1440);
+        for (var i = 0; i < s.AllowedDays.Count; i++)
+        {
+            if (!DayNames.Contains(s.AllowedDays[i]))
+            {
+                e.Add($"{path}.settings.allowedDays[{i}]", $"Must be one of: {string.Join(", ", DayNames)}.");
+            }
+        }
+        Text(e, $"{path}.settings.termsText", s.TermsText, 5000);
+        if (s.TermsRequired == true && string.IsNullOrWhiteSpace(s.TermsText) && p.Branding?.PrivacyPolicyUrl is null)
+        {
+            e.Add($"{path}.settings.termsText", "Required when termsRequired is true: the text (or a link) clients agree to.");
+        }
+    }
+
+    private static void ValidateService(Errors e, string sp, ServiceDoc svc, HashSet<string> resourceTypes)
+    {
+        Text(e, $"{sp}.name", svc.Name, 200, required: true);
+        Text(e, $"{sp}.description", svc.Description, 2000);
+        if (svc.DurationMinutes is null)
+        {
+            e.Add($"{sp}.durationMinutes", "Required: minutes, 1 to 1440.");
+        }
+        Range(e, $"{sp}.durationMinutes", svc.DurationMinutes, 1, 1440);
+        Money(e, $"{sp}.price", svc.Price);
+        svc.Payment ??= "none";
+        if (!PaymentModes.Contains(svc.Payment))
+        {
+            e.Add($"{sp}.payment", $"Must be one of: {string.Join(", ", PaymentModes)}.");
+        }
+        if (svc.Payment is "now" or "deposit" && svc.Price?.Amount is not > 0)
+        {
+            e.Add($"{sp}.price", "A service paid online needs a price above zero.");
+        }
+        if (svc.Payment == "deposit")
+        {
+            if (svc.Deposit is null)
+            {
+                e.Add($"{sp}.deposit", "Required when payment is 'deposit'.");
+            }
+            else
+            {
+                Money(e, $"{sp}.deposit", svc.Deposit);
+                if (svc.Deposit.Amount > svc.Price?.Amount)
+                {
+                    e.Add($"{sp}.deposit.amount", "A deposit cannot exceed the price.");
+                }
+                if (svc.Deposit.Currency != svc.Price?.Currency)
+                {
+                    e.Add($"{sp}.deposit.currency", "Must be the price's currency.");
+                }
+            }
+        }
+        Range(e, $"{sp}.bufferBeforeMinutes", svc.BufferBeforeMinutes, 0, 1440);
+        Range(e, $"{sp}.bufferAfterMinutes", svc.BufferAfterMinutes, 0, 1440);
+        Range(e, $"{sp}.minNoticeMinutes", svc.MinNoticeMinutes, 0, 525_600);
+        Range(e, $"{sp}.maxAdvanceDays", svc.MaxAdvanceDays, 1, 730);
+        Range(e, $"{sp}.slotIntervalMinutes", svc.SlotIntervalMinutes, 1, 1440);
+        svc.Capacity ??= 1;
+        Range(e, $"{sp}.capacity", svc.Capacity, 1, 1000);
+        svc.RequiresStaff ??= true;
+        svc.ResourceTypes ??= [];
+        for (var t = 0; t < svc.ResourceTypes.Count; t++)
+        {
+            if (!resourceTypes.Contains(svc.ResourceTypes[t]))
+            {
+                e.Add($"{sp}.resourceTypes[{t}]", $"No active resource of type '{svc.ResourceTypes[t]}' on this page.");
+            }
+        }
+        svc.Fields ??= [];
+        Keys(e, $"{sp}.fields", svc.Fields, f => f.Key);
+        for (var f = 0; f < svc.Fields.Count; f++)
+        {
+            var field = svc.Fields[f];
+            var fp = $"{sp}.fields[{f}]";
+            Text(e, $"{fp}.label", field.Label, 200, required: true);
+            if (field.Type is null || !FieldTypes.Contains(field.Type))
+            {
+                e.Add($"{fp}.type", $"Must be one of: {string.Join(", ", FieldTypes)}.");
+            }
+            if (field.Type is "choice" or "multichoice")
+            {
+                if (field.Options is not { Count: > 0 } || field.Options.Any(string.IsNullOrWhiteSpace))
+                {
+                    e.Add($"{fp}.options", "Required for choice fields: a list of non-empty options.");
+                }
+                else if (field.Options.Distinct(StringComparer.Ordinal).Count() != field.Options.Count)
+                {
+                    e.Add($"{fp}.options", "Options must be distinct.");
+                }
+            }
+            field.Required ??= false;
+        }
+        svc.Active ??= true;
+    }
+
+    private static void ValidateHours(Errors e, string path, Dictionary<string, List<List<string>>?>? hours, bool required)
+    {
+        if (hours is null)
+        {
+            if (required)
+            {
+                e.Add(path, "Required.");
+            }
+            return;
+        }
+        foreach (var (day, ranges) in hours)
+        {
+            if (!DayNames.Contains(day))
+            {
+                e.Add($"{path}.{day}", $"Unknown day; use {string.Join(", ", DayNames)}.");
+                continue;
+            }
+            Ranges(e, $"{path}.{day}", ranges);
+        }
+    }
+
+    private static void Ranges(Errors e, string path, List<List<string>>? ranges)
+    {
+        for (var i = 0; ranges is not null && i < ranges.Count; i++)
+        {
+            var r = ranges[i];
+            if (r is not { Count: 2 } || !TimeRange.TryParseMinute(r[0], out var start) || !TimeRange.TryParseMinute(r[1], out var end))
+            {
+                e.Add($"{path}[{i}]", "Must be [\"HH:mm\", \"HH:mm\"].");
+            }
+            else if (start >= end)
+            {
+                e.Add($"{path}[{i}]", "The start must be before the end.");
+            }
+        }
+    }
+
+    private static void ValidateExceptions(Errors e, string path, List<ExceptionDoc>? exceptions)
+    {
+        var dates = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; exceptions is not null && i < exceptions.Count; i++)
+        {
+            var x = exceptions[i];
+            if (x.Date is null || !LocalDatePattern.Iso.Parse(x.Date).Success)
+            {
+                e.Add($"{path}[{i}].date", "Required: a date as YYYY-MM-DD.");
+            }
+            else if (!dates.Add(x.Date))
+            {
+                e.Add($"{path}[{i}].date", $"Duplicate exception for {x.Date}.");
+            }
+            x.Closed ??= x.Hours is null;
+            if (x.Closed == true && x.Hours is { Count: > 0 })
+            {
+                e.Add($"{path}[{i}].hours", "A closed date has no hours.");
+            }
+            Ranges(e, $"{path}[{i}].hours", x.Hours);
+        }
+    }
+
+    private static HashSet<string> Keys<T>(Errors e, string path, List<T> items, Func<T, string?> key)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var k = key(items[i]);
+            if (k is null || !KeyPattern().IsMatch(k))
+            {
+                e.Add($"{path}[{i}].key", "Required: letters, digits, '-' or '_', at most 64 characters.");
+            }
+            else if (!seen.Add(k))
+            {
+                e.Add($"{path}[{i}].key", $"Duplicate key '{k}'.");
+            }
+        }
+        return seen;
+    }
+
+    private static void Reference(Errors e, string path, string? key, HashSet<string> known, string what)
+    {
+        if (key is not null && !known.Contains(key))
+        {
+            e.Add(path, $"Unknown {what} '{key}'.");
+        }
+    }
+
+    private static void Text(Errors e, string path, string? value, int max, bool required = false)
+    {
+        if (required && string.IsNullOrWhiteSpace(value))
+        {
+            e.Add(path, "Required.");
+        }
+        else if (value is not null && value.Length > max)
+        {
+            e.Add(path, $"At most {max} characters.");
+        }
+    }
+
+    private static void Range(Errors e, string path, int? value, int min, int max)
+    {
+        if (value is not null && (value < min || value > max))
+        {
+            e.Add(path, $"Must be between {min} and {max}.");
+        }
+    }
+
+    private static void Url(Errors e, string path, string? value)
+    {
+        if (value is not null && (value.Length > 2000 || !Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != "https" && uri.Scheme != "http")))
+        {
+            e.Add(path, "Must be an absolute http(s) URL.");
+        }
+    }
+
+    private static void Money(Errors e, string path, MoneyDoc? money)
+    {
+        if (money is null)
+        {
+            return;
+        }
+        if (money.Amount is null || money.Amount < 0 || money.Amount > 1_000_000 || decimal.Round(money.Amount.Value, 2) != money.Amount)
+        {
+            e.Add($"{path}.amount", "Required: an amount from 0 with at most two decimals.");
+        }
+        if (money.Currency is null || !CurrencyPattern().IsMatch(money.Currency))
+        {
+            e.Add($"{path}.currency", "Required: an ISO-4217 code such as EUR.");
+        }
+    }
+}
+
+/// <summary>WCAG 2 contrast ratio, used to refuse accent colours that make white text unreadable.</summary>
+public static class Contrast
+{
+    public static double WithWhite(string hex) => Ratio(Luminance(hex), 1.0);
+
+    public static double Ratio(double l1, double l2) => (Math.Max(l1, l2) + 0.05) / (Math.Min(l1, l2) + 0.05);
+
+    public static double Luminance(string hex)
+    {
+        ArgumentNullException.ThrowIfNull(hex);
+        double Channel(int offset)
+        {
+            var c = int.Parse(hex.AsSpan(offset, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture) / 255.0;
+            return c <= 0.03928 ? c / 12.92 : Math.Pow((c + 0.055) / 1.055, 2.4);
+        }
+        return (0.2126 * Channel(1)) + (0.7152 * Channel(3)) + (0.0722 * Channel(5));
+    }
+}

@@ -1,0 +1,54 @@
+using System.Text.Json;
+
+namespace Bookwell.Infrastructure;
+
+/// <summary>
+/// Reads a JSON body with a size cap, turning malformed JSON or a wrongly typed member into a field error at
+/// the member's path rather than a bare 400 or a 500.
+/// </summary>
+public static class JsonBody
+{
+    public static async Task<(T? Value, Errors Errors)> ReadAsync<T>(HttpRequest request, int maxBytes, JsonSerializerOptions options)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var errors = new Errors();
+        if (request.ContentLength > maxBytes)
+        {
+            errors.Add("$", $"The body is larger than {maxBytes} bytes.");
+            return (null, errors);
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                errors.Add("$", $"The body is larger than {maxBytes} bytes.");
+                return (null, errors);
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        if (buffer.Length == 0)
+        {
+            errors.Add("$", "A JSON body is required.");
+            return (null, errors);
+        }
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), options);
+            if (value is null)
+            {
+                errors.Add("$", "A JSON object is required.");
+            }
+            return (value, errors);
+        }
+        catch (JsonException ex)
+        {
+            var path = ex.Path is null or "$" ? "$" : ex.Path.StartsWith("$.", StringComparison.Ordinal) ? ex.Path[2..] : ex.Path;
+            errors.Add(path, "This value has the wrong type or the JSON is malformed.");
+            return (null, errors);
+        }
+    }
+}

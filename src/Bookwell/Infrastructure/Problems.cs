@@ -1,0 +1,72 @@
+using System.Net.Mail;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Bookwell.Infrastructure;
+
+/// <summary>Field path → messages, in the order found.</summary>
+public sealed class Errors
+{
+    private readonly Dictionary<string, List<string>> _items = new(StringComparer.Ordinal);
+
+    public bool Any => _items.Count > 0;
+
+    public void Add(string path, string message)
+    {
+        if (!_items.TryGetValue(path, out var list))
+        {
+            _items[path] = list = [];
+        }
+        list.Add(message);
+    }
+
+    public Dictionary<string, string[]> ToDictionary() => _items.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+}
+
+/// <summary>The stable problem types of the contract; each type URI ends in its code.</summary>
+public static class Problems
+{
+    public const string TypeBase = "https://bookwell.dev/problems/";
+
+    public static ProblemHttpResult Validation(Errors errors, string title = "The request is not valid") =>
+        TypedResults.Problem(new HttpValidationProblemDetails(errors.ToDictionary())
+        {
+            Type = TypeBase + "validation",
+            Title = title,
+            Status = StatusCodes.Status400BadRequest,
+        });
+
+    public static ProblemHttpResult Validation(string field, string message)
+    {
+        var errors = new Errors();
+        errors.Add(field, message);
+        return Validation(errors);
+    }
+
+    public static ProblemHttpResult NotFound(string detail) => Make(404, "not-found", "Not found", detail);
+
+    public static ProblemHttpResult SlotUnavailable(string? detail = null) =>
+        Make(409, "slot-unavailable", "Time slot no longer available", detail ?? "Another booking took this time. Choose another slot.");
+
+    public static ProblemHttpResult InvalidTransition(string from, string to) =>
+        Make(409, "invalid-transition", "Invalid status change", $"A booking cannot go from '{from}' to '{to}'.");
+
+    public static ProblemHttpResult Unauthorized() =>
+        Make(401, "unauthorized", "Authentication required", "Send the admin key as 'Authorization: Bearer <key>'.");
+
+    public static ProblemHttpResult Make(int status, string code, string title, string? detail) =>
+        TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Type = TypeBase + code,
+            Title = title,
+            Status = status,
+            Detail = detail,
+        });
+}
+
+public static class Validation
+{
+    public static bool IsEmail(string? value) =>
+        value is { Length: > 2 and <= 254 } && !value.Any(char.IsWhiteSpace) &&
+        MailAddress.TryCreate(value, out var address) && address.Address == value &&
+        value.IndexOf('@', StringComparison.Ordinal) is > 0 and var at && value.IndexOf('.', at) > at + 1 && !value.EndsWith('.');
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Bookwell.Data;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Bookwell.Infrastructure;
+
+/// <summary>Per-client-address limits on the public API; admin requests are never limited.</summary>
+public static class RateLimits
+{
+    public const string Slots = "slots";
+    public const string Bookings = "bookings";
+
+    public static IServiceCollection AddBookwellRateLimits(this IServiceCollection services, IConfiguration config)
+    {
+        var slotsPerMinute = config.GetValue("Bookwell:RateLimits:SlotsPerMinute", 30);
+        var bookingsPerMinute = config.GetValue("Bookwell:RateLimits:BookingsPerMinute", 5);
+        services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(Slots, ctx => Partition(ctx, slotsPerMinute));
+            o.AddPolicy(Bookings, ctx => Partition(ctx, bookingsPerMinute));
+            o.OnRejected = async (context, ct) =>
+            {
+                var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? (int)Math.Ceiling(after.TotalSeconds) : 60;
+                var response = context.HttpContext.Response;
+                response.StatusCode = StatusCodes.Status429TooManyRequests;
+                response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+                await Results.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Type = Problems.TypeBase + "rate-limited",
+                    Title = "Too many requests",
+                    Status = StatusCodes.Status429TooManyRequests,
+                    Detail = $"Try again in {retry} seconds.",
+                }).ExecuteAsync(context.HttpContext);
+            };
+        });
+        return services;
+    }
+
+    private static RateLimitPartition<string> Partition(HttpContext ctx, int perMinute)
+    {
+        if (perMinute <= 0 || ctx.RequestServices.GetRequiredService<TenantContext>().IsAdmin)
+        {
+            return RateLimitPartition.GetNoLimiter("unlimited");
+        }
+        var key = ctx.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        return RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = perMinute,
+            Window = TimeSpan.FromMinutes(1),
+            QueueLimit = 0,
+        });
+    }
+}

@@ -1,0 +1,54 @@
+using Bookwell.Data;
+using Bookwell.Features.Admin;
+using Bookwell.Features.Availability;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using NodaTime;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
+builder.Services.AddProblemDetails();
+builder.Services.AddOpenApi();
+builder.Services.AddSingleton<IClock>(SystemClock.Instance);
+builder.Services.AddScoped<TenantContext>();
+builder.Services.AddBookwellDatabase(builder.Configuration);
+builder.Services.AddSingleton<CatalogCache>();
+builder.Services.AddSingleton<SqliteWriteGate>();
+builder.Services.AddScoped<ConfigApplier>();
+builder.Services.AddScoped<BookingWriter>();
+builder.Services.AddBookwellRateLimits(builder.Configuration);
+
+var app = builder.Build();
+
+await DatabaseSetup.InitializeAsync(app.Services);
+if (app.Configuration.GetValue("Bookwell:SeedDemo", true))
+{
+    await DemoSeed.SeedAsync(app.Services);
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseMiddleware<TenantMiddleware>();
+app.UseRateLimiter();
+
+app.MapOpenApi();
+var api = app.MapGroup("/api/v1");
+api.MapPages();
+api.MapBookings();
+var admin = api.MapGroup("/admin").RequireAdmin();
+admin.MapConfiguration();
+admin.MapAdminBookings();
+
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    foreach (var address in app.Urls)
+    {
+        app.Logger.LogInformation("Bookwell is running. Booking page: {Url}/book/{Slug}", address.Replace("0.0.0.0", "localhost", StringComparison.Ordinal), DemoSeed.Slug);
+    }
+});
+
+await app.RunAsync();
+
+public partial class Program;
