@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every test of Bookwell on a fresh Debian machine with the .NET SDK:
+# installs PostgreSQL where missing, starts a throwaway cluster on loopback, builds once, runs each test
+# project, and ends with one line of totals over all of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+config=${CONFIGURATION:-Release}
+results="$root/.artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then
+  echo "== installing PostgreSQL"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib >/dev/null
+fi
+PGBIN=$(pg_bin)
+
+echo "== starting a throwaway PostgreSQL cluster"
+pgroot=$(mktemp -d /tmp/bookwell-pg.XXXXXX)
+port=$(( 20000 + RANDOM % 20000 ))
+run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+if [ "$(id -u)" -eq 0 ]; then chown postgres "$pgroot"; fi
+run_pg "$PGBIN/initdb" -D "$pgroot/data" -A trust -U postgres >/dev/null
+run_pg "$PGBIN/pg_ctl" -D "$pgroot/data" -l "$pgroot/log" -w \
+  -o "-p $port -k $pgroot -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+cleanup() { run_pg "$PGBIN/pg_ctl" -D "$pgroot/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pgroot"; }
+trap cleanup EXIT
+export BOOKWELL_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Pooling=true;Maximum Pool Size=100"
+
+echo "== building ($config)"
+dotnet build Bookwell.slnx -c "$config" -nologo -v quiet
+
+status=0
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  echo "== $name"
+  dotnet test "$project" -c "$config" --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results" || status=1
+done
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+  passed=$(( passed + $(get passed) ))
+  failed=$(( failed + $(get failed) + $(get error) + $(get timeout) + $(get aborted) ))
+  skipped=$(( skipped + $(get notExecuted) ))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+exit "$status"

@@ -1,0 +1,524 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests;
+
+/// <summary>The contract, end to end over HTTP. Every test runs once per database (see the two subclasses).</summary>
+public abstract class ApiTests
+{
+    protected abstract Db Kind { get; }
+
+    protected async Task<BookwellApp> StartConfigured(Action<Dictionary<string, string?>>? settings = null)
+    {
+        var app = await BookwellApp.StartAsync(Kind, settings);
+        var response = await PutConfig(app.Admin(), Config());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return app;
+    }
+
+    private const string Tue10 = "2027-03-02T10:00:00+01:00";
+
+    [Fact]
+    public async Task PutConfig_SameDocumentTwice_GetReturnsItAndNothingChanges()
+    {
+        await using var app = await StartConfigured();
+        var admin = app.Admin();
+        var before = await admin.GetFromJsonAsync<JsonObject>("/api/v1/admin/config");
+        var version = app.WithDb(db => db.Tenants.Single().ConfigVersion);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, Config())).StatusCode);
+        var after = await admin.GetFromJsonAsync<JsonObject>("/api/v1/admin/config");
+        Assert.Equal(before!.ToJsonString(), after!.ToJsonString());
+        Assert.Equal(version, app.WithDb(db => db.Tenants.Single().ConfigVersion));
+        Assert.Equal("salon", after["pages"]![0]!["slug"]!.GetValue<string>());
+        Assert.Equal(30, after["pages"]![0]!["services"]![0]!["durationMinutes"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task PutConfig_InvalidDocument_RejectedWholeWithPerPathErrors()
+    {
+        await using var app = await StartConfigured();
+        var doc = Config();
+        doc["pages"]![0]!["services"]![1]!["durationMinutes"] = 0;
+        doc["pages"]![0]!["timeZone"] = "Mars/Olympus";
+        doc["pages"]![0]!["staff"]![0]!["services"] = new JsonArray("nope");
+        doc["pages"]![0]!["name"] = "Renamed";
+        var response = await PutConfig(app.Admin(), doc);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+        var problem = await Body(response);
+        Assert.EndsWith("validation", problem["type"]!.GetValue<string>());
+        var errors = problem["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("pages[0].services[1].durationMinutes"));
+        Assert.True(errors.ContainsKey("pages[0].timeZone"));
+        Assert.True(errors.ContainsKey("pages[0].staff[0].services[0]"));
+        var current = await app.Admin().GetFromJsonAsync<JsonObject>("/api/v1/admin/config");
+        Assert.Equal("Test Salon", current!["pages"]![0]!["name"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task PutConfig_WrongJsonType_PointsAtTheField()
+    {
+        await using var app = await StartConfigured();
+        var doc = Config();
+        doc["pages"]![0]!["services"]![0]!["durationMinutes"] = "thirty";
+        var problem = await Body(await PutConfig(app.Admin(), doc));
+        Assert.True(problem["errors"]!.AsObject().ContainsKey("pages[0].services[0].durationMinutes"));
+    }
+
+    [Fact]
+    public async Task AdminEndpoints_WithoutOrWithWrongKey_Return401Problem()
+    {
+        await using var app = await StartConfigured();
+        var anonymous = app.CreateClient();
+        var response = await anonymous.GetAsync("/api/v1/admin/config");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        anonymous.DefaultRequestHeaders.Authorization = new("Bearer", "wrong");
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/api/v1/admin/bookings")).StatusCode);
+    }
+
+    [Fact]
+    public async Task GetPage_ShowsActiveServicesWithTheirStaff_UnknownPageIs404()
+    {
+        await using var app = await StartConfigured();
+        var doc = Config();
+        doc["pages"]![0]!["services"]![1]!["active"] = false;
+        await PutConfig(app.Admin(), doc);
+        var page = await app.CreateClient().GetFromJsonAsync<JsonObject>("/api/v1/pages/salon");
+        var services = page!["services"]!.AsArray();
+        Assert.DoesNotContain(services, s => s!["key"]!.GetValue<string>() == "consult");
+        var haircut = services.First(s => s!["key"]!.GetValue<string>() == "haircut")!;
+        Assert.Equal(["anna", "bob"], haircut["staff"]!.AsArray().Select(s => s!["key"]!.GetValue<string>()));
+        Assert.Equal(25.00m, haircut["price"]!["amount"]!.GetValue<decimal>());
+        var missing = await app.CreateClient().GetAsync("/api/v1/pages/nope");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.EndsWith("not-found", (await Body(missing))["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Slots_ContractGridExample_OffersRangeStartAndOneStepLater()
+    {
+        await using var app = await StartConfigured();
+        // Friday hours are 07:30-09:30; the consultation lasts 60 minutes.
+        var starts = await SlotStarts(app.CreateClient(), "consult", "2027-03-05", "2027-03-05");
+        Assert.Equal(["2027-03-05T07:30:00+01:00", "2027-03-05T08:30:00+01:00"], starts);
+    }
+
+    [Fact]
+    public async Task Slots_ViewerTimeZone_ExpressesSameInstantsInThatZone()
+    {
+        await using var app = await StartConfigured();
+        var starts = await SlotStarts(app.CreateClient(), "consult", "2027-03-05", "2027-03-05", "Asia/Kathmandu");
+        Assert.Equal(["2027-03-05T12:15:00+05:45", "2027-03-05T13:15:00+05:45"], starts);
+    }
+
+    [Fact]
+    public async Task Slots_ExceptionsAndAllowedDays_AreHonoured()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        Assert.Empty(await SlotStarts(client, "consult", "2027-03-10", "2027-03-10")); // closed for the day
+        Assert.Equal(["2027-03-11T09:00:00+01:00"], await SlotStarts(client, "consult", "2027-03-11", "2027-03-11")); // replacement hours
+        Assert.Empty(await SlotStarts(client, "consult", "2027-03-07", "2027-03-07")); // Sunday
+    }
+
+    [Theory]
+    [InlineData("service=haircut&from=2027-03-01&to=2027-05-02", "to")]
+    [InlineData("service=haircut&from=2027-03-05&to=2027-03-01", "to")]
+    [InlineData("service=haircut&from=yesterday&to=2027-03-01", "from")]
+    [InlineData("service=haircut&from=2027-03-01&to=2027-03-01&timeZone=Nowhere/City", "timeZone")]
+    [InlineData("from=2027-03-01&to=2027-03-01", "service")]
+    [InlineData("service=haircut&from=2027-03-01&to=2027-03-01&staff=zoe", "staff")]
+    public async Task Slots_BadQuery_Returns400WithTheField(string query, string field)
+    {
+        await using var app = await StartConfigured();
+        var response = await app.CreateClient().GetAsync($"/api/v1/pages/salon/slots?{query}");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await Body(response))["errors"]!.AsObject().ContainsKey(field));
+    }
+
+    [Fact]
+    public async Task CreateBooking_FreeSlot_Returns201AndTheSlotIsGone()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        Assert.Contains(Tue10, await SlotStarts(client, "haircut", "2027-03-02", "2027-03-02"));
+        var response = await Book(client, Booking(Tue10));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var booking = await Body(response);
+        Assert.Equal("confirmed", booking["status"]!.GetValue<string>());
+        Assert.Equal(Tue10, booking["start"]!.GetValue<string>());
+        Assert.Equal("2027-03-02T10:30:00+01:00", booking["end"]!.GetValue<string>());
+        Assert.Equal("anna", booking["staff"]!.GetValue<string>());
+        Assert.Equal(["chair-1"], booking["resources"]!.AsArray().Select(r => r!.GetValue<string>()));
+        var token = booking["manageToken"]!.GetValue<string>();
+        Assert.True(token.Length >= 22);
+        Assert.Equal($"https://book.example.test/booking/{token}", booking["manageUrl"]!.GetValue<string>());
+        // The only chair is taken, so nobody else can have a haircut at 10:00.
+        Assert.DoesNotContain(Tue10, await SlotStarts(client, "haircut", "2027-03-02", "2027-03-02"));
+    }
+
+    [Fact]
+    public async Task CreateBooking_SameSlotTwice_SecondGets409SlotUnavailable()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(Tue10))).StatusCode);
+        var second = await Book(client, Booking(Tue10, email: "grace@example.com"));
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        var problem = await Body(second);
+        Assert.EndsWith("slot-unavailable", problem["type"]!.GetValue<string>());
+        Assert.Equal("Time slot no longer available", problem["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CreateBooking_InvalidFields_Returns400FieldByField()
+    {
+        await using var app = await StartConfigured();
+        var body = Booking(Tue10);
+        body["customer"]!["email"] = "not-an-email";
+        body["answers"] = new JsonObject { ["hairLength"] = "purple", ["extra"] = "x" };
+        body["start"] = "tomorrow at ten";
+        var response = await Book(app.CreateClient(), body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await Body(response))["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("customer.email"));
+        Assert.True(errors.ContainsKey("answers.hairLength"));
+        Assert.True(errors.ContainsKey("answers.extra"));
+        Assert.True(errors.ContainsKey("start"));
+    }
+
+    [Theory]
+    [InlineData("{")]
+    [InlineData("[]")]
+    [InlineData("")]
+    [InlineData("{\"service\": 5}")]
+    public async Task CreateBooking_MalformedBody_Returns400NotA500(string raw)
+    {
+        await using var app = await StartConfigured();
+        var response = await app.CreateClient().PostAsync("/api/v1/pages/salon/bookings", new StringContent(raw, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.EndsWith("validation", (await Body(response))["type"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData("2027-03-02T10:15:00+01:00")] // off the grid
+    [InlineData("2027-03-02T12:00:00+01:00")] // lunch break
+    [InlineData("2027-03-01T08:30:00+01:00")] // in the past / before opening
+    [InlineData("2027-06-01T10:00:00+02:00")] // beyond the horizon
+    public async Task CreateBooking_StartNotOffered_Returns409(string start)
+    {
+        await using var app = await StartConfigured();
+        var response = await Book(app.CreateClient(), Booking(start));
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task CreateBooking_SameEmailDifferentCase_OneCustomerUpdated()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(Tue10, email: "Ada@Example.com"))).StatusCode);
+        var second = Booking("2027-03-02T11:00:00+01:00", email: "ada@example.COM");
+        second["customer"]!["name"] = "Ada King";
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, second)).StatusCode);
+        var customers = app.WithDb(db => db.Customers.ToList());
+        var customer = Assert.Single(customers);
+        Assert.Equal("Ada King", customer.Name);
+    }
+
+    [Fact]
+    public async Task ManageToken_IsStoredOnlyAsAHash()
+    {
+        await using var app = await StartConfigured();
+        var booking = await Body(await Book(app.CreateClient(), Booking(Tue10)));
+        var token = booking["manageToken"]!.GetValue<string>();
+        var stored = app.WithDb(db => db.Bookings.Single().ManageTokenHash);
+        Assert.NotEqual(token, stored);
+        Assert.DoesNotContain(token, stored);
+        var wrong = await app.CreateClient().GetAsync($"/api/v1/bookings/{token[..^2]}xx");
+        Assert.Equal(HttpStatusCode.NotFound, wrong.StatusCode);
+    }
+
+    [Fact]
+    public async Task Cancel_ByToken_FreesTheTimeAtOnceAndRecordsHistory()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        var token = (await Body(await Book(client, Booking(Tue10))))["manageToken"]!.GetValue<string>();
+        var cancelled = await Body(await client.PostAsync($"/api/v1/bookings/{token}/cancel", null));
+        Assert.Equal("cancelled", cancelled["status"]!.GetValue<string>());
+        Assert.Contains(Tue10, await SlotStarts(client, "haircut", "2027-03-02", "2027-03-02"));
+        var history = cancelled["history"]!.AsArray();
+        Assert.Equal(["created", "status"], history.Select(h => h!["action"]!.GetValue<string>()));
+        Assert.Equal("cancelled", history[1]!["to"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(Tue10, email: "grace@example.com"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task Reschedule_ToFreeSlot_KeepsIdFreesOldTimeAndRecordsIt()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        var created = await Body(await Book(client, Booking(Tue10)));
+        var token = created["manageToken"]!.GetValue<string>();
+        var response = await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var moved = await Body(response);
+        Assert.Equal(created["id"]!.GetValue<string>(), moved["id"]!.GetValue<string>());
+        Assert.Equal("2027-03-02T14:00:00+01:00", moved["start"]!.GetValue<string>());
+        Assert.Contains(moved["history"]!.AsArray(), h => h!["action"]!.GetValue<string>() == "rescheduled");
+        var slots = await SlotStarts(client, "haircut", "2027-03-02", "2027-03-02");
+        Assert.Contains(Tue10, slots);
+        Assert.DoesNotContain("2027-03-02T14:00:00+01:00", slots);
+    }
+
+    [Fact]
+    public async Task Reschedule_ToTakenSlot_Returns409AndLeavesBookingUnchanged()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking("2027-03-02T14:00:00+01:00", email: "grace@example.com"))).StatusCode);
+        var token = (await Body(await Book(client, Booking(Tue10))))["manageToken"]!.GetValue<string>();
+        var response = await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }));
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var after = await client.GetFromJsonAsync<JsonObject>($"/api/v1/bookings/{token}");
+        Assert.Equal(Tue10, after!["start"]!.GetValue<string>());
+        Assert.DoesNotContain(Tue10, await SlotStarts(client, "haircut", "2027-03-02", "2027-03-02"));
+    }
+
+    [Fact]
+    public async Task Reschedule_OverlappingItsOwnTime_IsAllowed()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        var token = (await Body(await Book(client, Booking(Tue10, service: "consult"))))["manageToken"]!.GetValue<string>();
+        var response = await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T09:00:00+01:00" }));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Ics_ForBooking_IsAnRfc5545EventInUtc()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        var created = await Body(await Book(client, Booking(Tue10)));
+        var response = await client.GetAsync($"/api/v1/bookings/{created["manageToken"]!.GetValue<string>()}/ics");
+        Assert.Equal("text/calendar", response.Content.Headers.ContentType!.MediaType);
+        var ics = await response.Content.ReadAsStringAsync();
+        Assert.StartsWith("BEGIN:VCALENDAR\r\n", ics);
+        Assert.Contains("DTSTART:20270302T090000Z\r\n", ics);
+        Assert.Contains("DTEND:20270302T093000Z\r\n", ics);
+        Assert.Contains($"UID:{created["id"]!.GetValue<string>()}@bookwell", ics);
+        Assert.All(ics.Split("\r\n"), line => Assert.True(System.Text.Encoding.UTF8.GetByteCount(line) <= 75));
+    }
+
+    [Fact]
+    public async Task GroupClass_FillsToCapacity_ThenRefuses()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        const string start = "2027-03-03T10:00:00+01:00";
+        for (var i = 0; i < 3; i++)
+        {
+            var r = await Book(client, Booking(start, service: "yoga", email: $"yogi{i}@example.com"));
+            Assert.Equal(HttpStatusCode.Created, r.StatusCode);
+            var slots = await client.GetFromJsonAsync<JsonObject>("/api/v1/pages/salon/slots?service=yoga&from=2027-03-03&to=2027-03-03");
+            var slot = slots!["slots"]!.AsArray().FirstOrDefault(s => s!["start"]!.GetValue<string>() == start);
+            if (i < 2)
+            {
+                Assert.Equal(2 - i, slot!["remaining"]!.GetValue<int>());
+            }
+            else
+            {
+                Assert.Null(slot);
+            }
+        }
+        Assert.Equal(HttpStatusCode.Conflict, (await Book(client, Booking(start, service: "yoga", email: "late@example.com"))).StatusCode);
+        // The teacher is busy with the class, so she cannot be booked for a consultation then.
+        Assert.DoesNotContain(start, await SlotStarts(client, "consult", "2027-03-03", "2027-03-03", staff: "anna"));
+    }
+
+    [Fact]
+    public async Task PaidService_HoldsTimeUntilExpiry_ThenFreesIt()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        const string start = "2027-03-03T10:00:00+01:00";
+        var held = await Body(await Book(client, Booking(start, service: "colour")));
+        Assert.Equal("pending_payment", held["status"]!.GetValue<string>());
+        Assert.DoesNotContain(start, await SlotStarts(client, "colour", "2027-03-03", "2027-03-03"));
+        Assert.Equal(HttpStatusCode.Conflict, (await Book(client, Booking(start, service: "colour", email: "b@example.com"))).StatusCode);
+        app.Clock.Advance(Duration.FromMinutes(31));
+        Assert.Contains(start, await SlotStarts(client, "colour", "2027-03-03", "2027-03-03"));
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(start, service: "colour", email: "b@example.com"))).StatusCode);
+        var expired = await client.GetFromJsonAsync<JsonObject>($"/api/v1/bookings/{held["manageToken"]!.GetValue<string>()}");
+        Assert.Equal("cancelled", expired!["status"]!.GetValue<string>());
+        Assert.Contains(expired["history"]!.AsArray(), h => h!["action"]!.GetValue<string>() == "expired");
+    }
+
+    [Fact]
+    public async Task AdminStatus_FollowsTheStateMachine()
+    {
+        await using var app = await StartConfigured();
+        var admin = app.Admin();
+        var id = (await Body(await Book(app.CreateClient(), Booking(Tue10))))["id"]!.GetValue<string>();
+        async Task<HttpResponseMessage> Move(string to) =>
+            await admin.PostAsync($"/api/v1/admin/bookings/{id}/status", Json(new JsonObject { ["status"] = to }));
+        Assert.Equal(HttpStatusCode.OK, (await Move("in_progress")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Move("completed")).StatusCode);
+        var illegal = await Move("confirmed");
+        Assert.Equal(HttpStatusCode.Conflict, illegal.StatusCode);
+        Assert.EndsWith("invalid-transition", (await Body(illegal))["type"]!.GetValue<string>());
+        var bad = await Move("dancing");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var booking = await admin.GetFromJsonAsync<JsonObject>($"/api/v1/admin/bookings/{id}");
+        var history = booking!["history"]!.AsArray();
+        Assert.Equal(["created", "status", "status"], history.Select(h => h!["action"]!.GetValue<string>()));
+        Assert.Equal("admin", history[2]!["by"]!.GetValue<string>());
+        Assert.Equal("in_progress", history[2]!["from"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task AdminList_FiltersByDateStatusStaffAndText()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        await Book(client, Booking(Tue10, email: "ada@example.com"));
+        await Book(client, Booking("2027-03-03T10:00:00+01:00", service: "consult", email: "grace@example.com"));
+        var admin = app.Admin();
+        async Task<string[]> Emails(string query) =>
+            (await admin.GetFromJsonAsync<JsonObject>($"/api/v1/admin/bookings?{query}"))!["items"]!.AsArray()
+                .Select(i => i!["customer"]!["email"]!.GetValue<string>()).ToArray();
+        Assert.Equal(["ada@example.com", "grace@example.com"], await Emails(""));
+        Assert.Equal(["ada@example.com"], await Emails("from=2027-03-02&to=2027-03-02"));
+        Assert.Equal(["grace@example.com"], await Emails("service=consult"));
+        Assert.Equal(["grace@example.com"], await Emails("q=GRACE"));
+        Assert.Equal(["ada@example.com", "grace@example.com"], await Emails("status=confirmed&staff=anna"));
+        Assert.Empty(await Emails("status=cancelled"));
+    }
+
+    [Fact]
+    public async Task AdminWalkIn_BypassesNoticeButNeverDoubleBooks()
+    {
+        // Now is Monday 08:30; haircut needs 60 minutes' notice, so 09:00 is refused online.
+        await using var app = await StartConfigured();
+        app.Clock.Advance(Duration.FromMinutes(30));
+        var body = Booking("2027-03-01T09:00:00+01:00");
+        Assert.Equal(HttpStatusCode.Conflict, (await Book(app.CreateClient(), body)).StatusCode);
+        body["page"] = "salon";
+        body["walkIn"] = true;
+        var admin = app.Admin();
+        var created = await admin.PostAsync("/api/v1/admin/bookings", Json(body));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.True((await Body(created))["walkIn"]!.GetValue<bool>());
+        body["customer"]!["email"] = "other@example.com";
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync("/api/v1/admin/bookings", Json(body))).StatusCode);
+    }
+
+    [Fact]
+    public async Task AdminCreate_OperatorChoosesStaff()
+    {
+        await using var app = await StartConfigured();
+        var body = Booking(Tue10, staff: "bob");
+        body["page"] = "salon";
+        var created = await Body(await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body)));
+        Assert.Equal("bob", created["staff"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task RaceOnOneSlot_FiftyClients_ExactlyOneWins()
+    {
+        await using var app = await StartConfigured();
+        var clients = Enumerable.Range(0, 50).Select(_ => app.CreateClient()).ToArray();
+        using var gate = new SemaphoreSlim(0);
+        var tasks = clients.Select(async (c, i) =>
+        {
+            await gate.WaitAsync();
+            return await Book(c, Booking(Tue10, email: $"racer{i}@example.com"));
+        }).ToArray();
+        gate.Release(50);
+        var responses = await Task.WhenAll(tasks);
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(49, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        Assert.Equal(1, app.WithDb(db => db.Bookings.Count(b => b.Status != "cancelled")));
+    }
+
+    [Fact]
+    public async Task Bookings_SurviveARestart()
+    {
+        var app = await StartConfigured();
+        var token = (await Body(await Book(app.CreateClient(), Booking(Tue10))))["manageToken"]!.GetValue<string>();
+        await using var restarted = app.Restart();
+        await app.DisposeForRestartAsync();
+        var booking = await restarted.CreateClient().GetFromJsonAsync<JsonObject>($"/api/v1/bookings/{token}");
+        Assert.Equal(Tue10, booking!["start"]!.GetValue<string>());
+        Assert.DoesNotContain(Tue10, await SlotStarts(restarted.CreateClient(), "haircut", "2027-03-02", "2027-03-02"));
+    }
+
+    [Fact]
+    public async Task RateLimit_PublicBookings_429WithRetryAfter_AdminNotLimited()
+    {
+        await using var app = await StartConfigured(s => s["Bookwell:RateLimits:BookingsPerMinute"] = "2");
+        var client = app.CreateClient();
+        await Book(client, Booking(Tue10, email: "a@example.com"));
+        await Book(client, Booking("2027-03-02T11:00:00+01:00", email: "b@example.com"));
+        var third = await Book(client, Booking("2027-03-02T14:00:00+01:00", email: "c@example.com"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
+        Assert.True(third.Headers.RetryAfter is not null);
+        Assert.EndsWith("rate-limited", (await Body(third))["type"]!.GetValue<string>());
+        var body = Booking("2027-03-02T14:00:00+01:00", email: "c@example.com");
+        body["page"] = "salon";
+        Assert.Equal(HttpStatusCode.Created, (await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body))).StatusCode);
+    }
+
+    [Fact]
+    public async Task RemovingAServiceFromConfig_DeactivatesItButKeepsItsBookings()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        var token = (await Body(await Book(client, Booking(Tue10))))["manageToken"]!.GetValue<string>();
+        var doc = Config();
+        doc["pages"]![0]!["services"]!.AsArray().RemoveAt(0);
+        foreach (var staff in doc["pages"]![0]!["staff"]!.AsArray())
+        {
+            staff!["services"] = new JsonArray(staff["services"]!.AsArray().Select(s => s!.GetValue<string>()).Where(s => s != "haircut").Select(s => (JsonNode)s).ToArray());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/api/v1/pages/salon/slots?service=haircut&from=2027-03-02&to=2027-03-02")).StatusCode);
+        var kept = await client.GetFromJsonAsync<JsonObject>($"/api/v1/bookings/{token}");
+        Assert.Equal("haircut", kept!["service"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task SeedDemo_DefaultStart_HasTheDemoSalon()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:SeedDemo"] = "true");
+        var page = await app.CreateClient().GetFromJsonAsync<JsonObject>("/api/v1/pages/demo-salon");
+        Assert.Equal(3, page!["services"]!.AsArray().Count);
+        Assert.Equal(3, page["staff"]!.AsArray().Count);
+        Assert.Contains(page["services"]!.AsArray(), s => s!["capacity"]!.GetValue<int>() > 1);
+    }
+
+    [Fact]
+    public async Task OpenApi_IsServed()
+    {
+        await using var app = await StartConfigured();
+        var doc = await app.CreateClient().GetFromJsonAsync<JsonObject>("/openapi/v1.json");
+        Assert.True(doc!["paths"]!.AsObject().ContainsKey("/api/v1/pages/{slug}/slots"));
+    }
+}
+
+public sealed class SqliteApiTests : ApiTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresApiTests : ApiTests
+{
+    protected override Db Kind => Db.Postgres;
+}

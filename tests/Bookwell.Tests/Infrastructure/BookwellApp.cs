@@ -1,0 +1,131 @@
+using System.Net.Http.Headers;
+using Bookwell.Data;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using NodaTime.Testing;
+using Npgsql;
+
+namespace Bookwell.Tests.Infrastructure;
+
+public enum Db
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// One Bookwell instance on its own fresh database: a temporary SQLite file, or a new database on the
+/// PostgreSQL server named by BOOKWELL_TEST_POSTGRES (the test script starts one on loopback).
+/// </summary>
+public sealed class BookwellApp : WebApplicationFactory<Program>
+{
+    public const string AdminKey = "test-admin-key-0123456789abcdef";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    private BookwellApp(Db db, string connectionString, string? databaseName, FakeClock clock, Dictionary<string, string?> settings)
+    {
+        Kind = db;
+        ConnectionString = connectionString;
+        DatabaseName = databaseName;
+        Clock = clock;
+        _settings = settings;
+    }
+
+    public Db Kind { get; }
+    public string ConnectionString { get; }
+    public string? DatabaseName { get; }
+    public FakeClock Clock { get; }
+
+    /// <summary>Monday 1 March 2027, 08:00 in Amsterdam: a fixed "now" for every test.</summary>
+    public static readonly Instant DefaultNow = Instant.FromUtc(2027, 3, 1, 7, 0);
+
+    public static async Task<BookwellApp> StartAsync(Db db, Action<Dictionary<string, string?>>? configure = null, Instant? now = null)
+    {
+        var (cs, name) = db == Db.Sqlite ? (SqliteFile(), null) : await CreatePostgresDatabaseAsync();
+        return Start(db, cs, name, new FakeClock(now ?? DefaultNow), configure);
+    }
+
+    /// <summary>A second instance on the same database, as after a restart.</summary>
+    public BookwellApp Restart(Action<Dictionary<string, string?>>? configure = null) =>
+        Start(Kind, ConnectionString, null, Clock, configure);
+
+    private static BookwellApp Start(Db db, string cs, string? name, FakeClock clock, Action<Dictionary<string, string?>>? configure)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Bookwell:Database"] = db == Db.Postgres ? "postgres" : "sqlite",
+            ["ConnectionStrings:Bookwell"] = cs,
+            ["Bookwell:SeedDemo"] = "false",
+            ["Bookwell:BootstrapApiKey"] = AdminKey,
+            ["Bookwell:RateLimits:SlotsPerMinute"] = "0",
+            ["Bookwell:RateLimits:BookingsPerMinute"] = "0",
+            ["Bookwell:PublicBaseUrl"] = "https://book.example.test",
+        };
+        configure?.Invoke(settings);
+        var app = new BookwellApp(db, cs, name, clock, settings);
+        _ = app.Server; // start now, so migrations run before the test body
+        return app;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+        builder.ConfigureServices(services => services.AddSingleton<IClock>(Clock));
+    }
+
+    public HttpClient Admin()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        return client;
+    }
+
+    public T WithDb<T>(Func<BookwellDb, T> read)
+    {
+        using var scope = Services.CreateScope();
+        return read(scope.ServiceProvider.GetRequiredService<BookwellDb>());
+    }
+
+    private static string SqliteFile() =>
+        $"Data Source={Path.Combine(Path.GetTempPath(), $"bookwell-test-{Guid.NewGuid():N}.db")}";
+
+    public static string PostgresServer =>
+        Environment.GetEnvironmentVariable("BOOKWELL_TEST_POSTGRES")
+        ?? throw new InvalidOperationException("BOOKWELL_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts PostgreSQL.");
+
+    private static async Task<(string, string)> CreatePostgresDatabaseAsync()
+    {
+        var name = $"bw_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(PostgresServer))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        var builder = new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name, MaxPoolSize = 100 };
+        return (builder.ConnectionString, name);
+    }
+
+    /// <summary>Stops this instance but keeps its database for the instance that replaces it.</summary>
+    public async Task DisposeForRestartAsync() => await base.DisposeAsync();
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (DatabaseName is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            await using var connection = new NpgsqlConnection(PostgresServer);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+    }
+}
