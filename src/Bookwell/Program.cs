@@ -12,6 +12,7 @@ builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOption
 builder.Services.AddProblemDetails();
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddScoped<TenantContext>();
 builder.Services.AddBookwellDatabase(builder.Configuration);
 builder.Services.AddSingleton<CatalogCache>();

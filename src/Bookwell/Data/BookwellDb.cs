@@ -60,6 +60,7 @@ public abstract class BookwellDb(DbContextOptions options, TenantContext tenant)
             e.HasQueryFilter(b => b.TenantId == _tenantId);
             e.HasIndex(b => new { b.TenantId, b.StartsAt });
             e.HasIndex(b => b.ManageTokenHash).IsUnique();
+            e.HasIndex(b => new { b.TenantId, b.HoldExpiresAt });
             e.Property(b => b.ManageTokenHash).HasMaxLength(64);
             e.Property(b => b.Status).HasMaxLength(20);
             e.Property(b => b.PageSlug).HasMaxLength(64);
@@ -79,6 +80,7 @@ public abstract class BookwellDb(DbContextOptions options, TenantContext tenant)
         {
             e.HasQueryFilter(a => a.TenantId == _tenantId);
             e.HasIndex(a => new { a.TenantId, a.UnitKey, a.StartsAt });
+            e.HasIndex(a => new { a.TenantId, a.StartsAt });
             e.HasIndex(a => a.BookingId);
             e.Property(a => a.UnitKey).HasMaxLength(200);
             e.Property(a => a.GroupKey).HasMaxLength(200);

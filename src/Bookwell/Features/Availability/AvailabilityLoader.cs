@@ -21,14 +21,18 @@ public static class AvailabilityLoader
 
     public static string GroupKey(string page, string service, Instant start) => $"class:{page}/{service}@{start.ToUnixTimeTicks()}";
 
-    /// <summary>Reads live allocations overlapping the window (widened by a day for buffers) in one query.</summary>
+    /// <summary>
+    /// Reads the live allocations that can touch a slot starting inside <paramref name="window"/>: those
+    /// overlapping the window widened by the service's buffers and duration (allocations carry their own
+    /// buffers already). One indexed range query.
+    /// </summary>
     public static async Task<Occupancy> LoadAsync(BookwellDb db, PageModel page, ServiceModel service, Span window, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(service);
-        var from = window.StartInstant - Duration.FromDays(1);
-        var to = window.EndInstant + Duration.FromDays(1);
+        var from = window.StartInstant - service.Rules.BufferBefore;
+        var to = window.EndInstant + service.Rules.Duration + service.Rules.BufferAfter;
         var rows = await db.Allocations.AsNoTracking()
             .Where(a => a.Live && a.StartsAt < to && a.EndsAt > from && (a.HoldExpiresAt == null || a.HoldExpiresAt > now))
             .OrderBy(a => a.StartsAt)

@@ -40,25 +40,35 @@ public sealed record PageModel(
 public sealed record TenantCatalog(long Version, ConfigDocument Document, IReadOnlyDictionary<string, PageModel> Pages);
 
 /// <summary>
-/// Compiled configuration per tenant, rebuilt when the tenant's config version moves. Each request reads the
-/// version (a primary-key lookup), so every node of a cluster sees a new configuration on its next request.
+/// Compiled configuration per tenant, rebuilt when the tenant's config version moves. The version (a
+/// primary-key lookup) is re-read at most once a second per tenant, so another node's change shows here
+/// within a second; a change applied on this node shows at once.
 /// </summary>
-public sealed class CatalogCache
+public sealed class CatalogCache(TimeProvider time)
 {
-    private readonly ConcurrentDictionary<Guid, TenantCatalog> _cache = new();
+    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
+    private readonly ConcurrentDictionary<Guid, (TenantCatalog Catalog, long CheckedAt)> _cache = new();
+
+    public void Invalidate(Guid tenantId) => _cache.TryRemove(tenantId, out _);
 
     public async Task<TenantCatalog> GetAsync(BookwellDb db, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var version = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.ConfigVersion).FirstAsync(ct);
-        if (_cache.TryGetValue(db.TenantId, out var cached) && cached.Version == version)
+        var stamp = time.GetTimestamp();
+        if (_cache.TryGetValue(db.TenantId, out var entry) && time.GetElapsedTime(entry.CheckedAt, stamp) < Recheck)
         {
+            return entry.Catalog;
+        }
+        var version = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.ConfigVersion).FirstAsync(ct);
+        if (entry.Catalog is { } cached && cached.Version == version)
+        {
+            _cache[db.TenantId] = (cached, stamp);
             return cached;
         }
         var row = await db.Tenants.AsNoTracking().Where(t => t.Id == db.TenantId).Select(t => new { t.ConfigJson, t.ConfigVersion }).FirstAsync(ct);
         var doc = JsonSerializer.Deserialize<ConfigDocument>(row.ConfigJson, Json.Options) ?? new ConfigDocument { Pages = [] };
         var catalog = Compile(row.ConfigVersion, doc);
-        _cache[db.TenantId] = catalog;
+        _cache[db.TenantId] = (catalog, stamp);
         return catalog;
     }
 

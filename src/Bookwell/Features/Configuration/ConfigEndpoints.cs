@@ -39,7 +39,7 @@ public static class ConfigEndpoints
 /// Validates a whole document and stores it normalised. Applying the same document again writes nothing, so
 /// the version (and every node's cache) stays put.
 /// </summary>
-public sealed class ConfigApplier(BookwellDb db, IClock clock)
+public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache)
 {
     public sealed record Result(ConfigDocument Document, Errors Errors, bool Changed);
 
@@ -65,6 +65,7 @@ public sealed class ConfigApplier(BookwellDb db, IClock clock)
             try
             {
                 await db.SaveChangesAsync(ct);
+                cache.Invalidate(db.TenantId);
                 return new Result(doc, errors, true);
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)

@@ -69,6 +69,8 @@ namespace Bookwell.Migrations.Postgres
 
                     b.HasIndex("BookingId");
 
+                    b.HasIndex("TenantId", "StartsAt");
+
                     b.HasIndex("TenantId", "UnitKey", "StartsAt");
 
                     b.ToTable("Allocations", t =>
@@ -188,6 +190,8 @@ namespace Bookwell.Migrations.Postgres
 
                     b.HasIndex("ManageTokenHash")
                         .IsUnique();
+
+                    b.HasIndex("TenantId", "HoldExpiresAt");
 
                     b.HasIndex("TenantId", "StartsAt");
 

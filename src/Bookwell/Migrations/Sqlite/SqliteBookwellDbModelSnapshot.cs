@@ -61,6 +61,8 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.HasIndex("BookingId");
 
+                    b.HasIndex("TenantId", "StartsAt");
+
                     b.HasIndex("TenantId", "UnitKey", "StartsAt");
 
                     b.ToTable("Allocations", t =>
@@ -180,6 +182,8 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.HasIndex("ManageTokenHash")
                         .IsUnique();
+
+                    b.HasIndex("TenantId", "HoldExpiresAt");
 
                     b.HasIndex("TenantId", "StartsAt");
 

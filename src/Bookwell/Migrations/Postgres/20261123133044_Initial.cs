@@ -144,6 +144,11 @@ namespace Bookwell.Migrations.Postgres
                 column: "BookingId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Allocations_TenantId_StartsAt",
+                table: "Allocations",
+                columns: new[] { "TenantId", "StartsAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Allocations_TenantId_UnitKey_StartsAt",
                 table: "Allocations",
                 columns: new[] { "TenantId", "UnitKey", "StartsAt" });
@@ -158,6 +163,11 @@ namespace Bookwell.Migrations.Postgres
                 table: "Bookings",
                 column: "ManageTokenHash",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Bookings_TenantId_HoldExpiresAt",
+                table: "Bookings",
+                columns: new[] { "TenantId", "HoldExpiresAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Bookings_TenantId_StartsAt",

@@ -142,6 +142,11 @@ namespace Bookwell.Migrations.Sqlite
                 column: "BookingId");
 
             migrationBuilder.CreateIndex(
+                name: "IX_Allocations_TenantId_StartsAt",
+                table: "Allocations",
+                columns: new[] { "TenantId", "StartsAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Allocations_TenantId_UnitKey_StartsAt",
                 table: "Allocations",
                 columns: new[] { "TenantId", "UnitKey", "StartsAt" });
@@ -156,6 +161,11 @@ namespace Bookwell.Migrations.Sqlite
                 table: "Bookings",
                 column: "ManageTokenHash",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Bookings_TenantId_HoldExpiresAt",
+                table: "Bookings",
+                columns: new[] { "TenantId", "HoldExpiresAt" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_Bookings_TenantId_StartsAt",

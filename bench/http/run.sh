@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# HTTP figures for docs/performance.md. Usage: bench/http/run.sh [sqlite|postgres]
+# postgres needs BOOKWELL_BENCH_POSTGRES (a connection string to an empty database).
+# Needs wrk and hey (Debian packages); the app and the load run on this same machine.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+db=${1:-sqlite}
+port=${PORT:-5111}
+key=bench-key
+work=$(mktemp -d)
+for tool in wrk hey; do command -v $tool >/dev/null || { echo "install $tool (apt-get install wrk hey)"; exit 1; }; done
+dotnet build src/Bookwell -c Release -nologo -v quiet >/dev/null
+dotnet build bench/Bookwell.Load -c Release -nologo -v quiet >/dev/null
+export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
+       Bookwell__RateLimits__SlotsPerMinute=0 Bookwell__RateLimits__BookingsPerMinute=0 \
+       Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
+if [ "$db" = postgres ]; then
+  export Bookwell__Database=postgres ConnectionStrings__Bookwell="$BOOKWELL_BENCH_POSTGRES"
+else
+  export Bookwell__Database=sqlite ConnectionStrings__Bookwell="Data Source=$work/bench.db"
+fi
+dotnet src/Bookwell/bin/Release/net10.0/Bookwell.dll --urls "http://127.0.0.1:$port" > "$work/app.log" 2>&1 &
+app=$!
+trap 'kill $app 2>/dev/null; rm -rf "$work"' EXIT
+until curl -sf "http://127.0.0.1:$port/openapi/v1.json" >/dev/null; do sleep 0.2; done
+
+load_args() { dotnet bench/Bookwell.Load/bin/Release/net10.0/Bookwell.Load.dll "$1" "http://127.0.0.1:$port" $key "${@:2}"; }
+
+echo "## $db"
+load_args setup
+load_args book 1000 64 >/dev/null   # warm-up: JIT, pools, caches (its bookings count towards the 10,000)
+load_args book 9000 64 1000 | sed 's/^/  /' || true
+echo "  (bookings now in the database: 10,000 on 20 staff over 30 days)"
+load_args contend 64 | sed 's/^/  /'
+day=$(date -u -d '+11 days' +%F)
+url="http://127.0.0.1:$port/api/v1/pages/bench/slots?service=cut&from=$day&to=$day&timeZone=America/New_York"
+curl -sf "$url" | head -c 200; echo
+echo "  slots, max throughput: wrk -t2 -c32 -d15s"
+wrk -t2 -c32 -d15s --latency "$url" | grep -E "Requests/sec|50%|99%" | sed 's/^/    /'
+echo "  slots at 2,000 req/s: hey -z 15s -c 20 -q 100"
+hey -z 15s -c 20 -q 100 "$url" | grep -E "Requests/sec|50% in|99% in|\[2" | sed 's/^/    /'
