@@ -20,13 +20,18 @@ public static class DefaultTenant
 
 /// <summary>
 /// One model for both providers; each provider has its own subclass only so that each keeps its own
-/// migration set. Every tenant-owned set is filtered by the request's tenant.
+/// migration set. Every tenant-owned set is filtered by the request's tenant. Contexts are pooled, so the
+/// tenant is set on each lease (see <see cref="DatabaseSetup"/>) rather than injected.
 /// </summary>
-public abstract class BookwellDb(DbContextOptions options, TenantContext tenant) : DbContext(options)
+public abstract class BookwellDb(DbContextOptions options) : DbContext(options)
 {
-    private readonly Guid _tenantId = tenant.TenantId;
+    private Guid _tenantId = DefaultTenant.Id;
 
-    public Guid TenantId => _tenantId;
+    public Guid TenantId
+    {
+        get => _tenantId;
+        set => _tenantId = value;
+    }
 
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<Customer> Customers => Set<Customer>();
@@ -89,7 +94,7 @@ public abstract class BookwellDb(DbContextOptions options, TenantContext tenant)
     }
 }
 
-public sealed class SqliteBookwellDb(DbContextOptions<SqliteBookwellDb> options, TenantContext tenant) : BookwellDb(options, tenant)
+public sealed class SqliteBookwellDb(DbContextOptions<SqliteBookwellDb> options) : BookwellDb(options)
 {
     public override bool IsPostgres => false;
 
@@ -103,7 +108,7 @@ public sealed class SqliteBookwellDb(DbContextOptions<SqliteBookwellDb> options,
     private sealed class InstantTicksConverter() : ValueConverter<Instant, long>(i => i.ToUnixTimeTicks(), t => Instant.FromUnixTimeTicks(t));
 }
 
-public sealed class PostgresBookwellDb(DbContextOptions<PostgresBookwellDb> options, TenantContext tenant) : BookwellDb(options, tenant)
+public sealed class PostgresBookwellDb(DbContextOptions<PostgresBookwellDb> options) : BookwellDb(options)
 {
     public override bool IsPostgres => true;
 }

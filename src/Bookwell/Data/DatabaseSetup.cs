@@ -20,14 +20,25 @@ public static class DatabaseSetup
             {
                 throw new InvalidOperationException("Bookwell__Database=postgres needs ConnectionStrings__Bookwell.");
             }
-            services.AddDbContext<BookwellDb, PostgresBookwellDb>(o => o.UseNpgsql(connectionString, n => n.UseNodaTime()));
+            services.AddPooledDbContextFactory<PostgresBookwellDb>(o => o.UseNpgsql(connectionString, n => n.UseNodaTime()));
+            services.AddScoped<BookwellDb>(sp => Lease(sp, sp.GetRequiredService<IDbContextFactory<PostgresBookwellDb>>()));
         }
         else
         {
             var sqlite = string.IsNullOrWhiteSpace(connectionString) ? "Data Source=bookwell.db" : connectionString;
-            services.AddDbContext<BookwellDb, SqliteBookwellDb>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
+            services.AddPooledDbContextFactory<SqliteBookwellDb>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
+            services.AddScoped<BookwellDb>(sp => Lease(sp, sp.GetRequiredService<IDbContextFactory<SqliteBookwellDb>>()));
         }
         return services;
+    }
+
+    /// <summary>A pooled context for this request, bound to the request's tenant; the scope returns it to the pool.</summary>
+    private static BookwellDb Lease<T>(IServiceProvider sp, IDbContextFactory<T> factory)
+        where T : BookwellDb
+    {
+        var db = factory.CreateDbContext();
+        db.TenantId = sp.GetRequiredService<TenantContext>().TenantId;
+        return db;
     }
 
     /// <summary>

@@ -7,11 +7,11 @@ namespace Bookwell.Data;
 public sealed class SqliteDesignFactory : IDesignTimeDbContextFactory<SqliteBookwellDb>
 {
     public SqliteBookwellDb CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<SqliteBookwellDb>().UseSqlite("Data Source=design.db").Options, new TenantContext());
+        new(new DbContextOptionsBuilder<SqliteBookwellDb>().UseSqlite("Data Source=design.db").Options);
 }
 
 public sealed class PostgresDesignFactory : IDesignTimeDbContextFactory<PostgresBookwellDb>
 {
     public PostgresBookwellDb CreateDbContext(string[] args) =>
-        new(new DbContextOptionsBuilder<PostgresBookwellDb>().UseNpgsql("Host=localhost", o => o.UseNodaTime()).Options, new TenantContext());
+        new(new DbContextOptionsBuilder<PostgresBookwellDb>().UseNpgsql("Host=localhost", o => o.UseNodaTime()).Options);
 }

@@ -15,6 +15,9 @@ public sealed record Occupancy(IReadOnlyDictionary<string, List<Span>> Busy, IRe
 /// <summary>Loads occupancy and turns a page, service and choices into engine requests, one per branch.</summary>
 public static class AvailabilityLoader
 {
+    /// <summary>Longest possible allocation: a 24-hour service with 24-hour buffers either side (the validator's caps).</summary>
+    public static readonly Duration MaxAllocation = Duration.FromHours(72);
+
     public static string StaffUnit(string key) => "staff:" + key;
 
     public static string ResourceUnit(string key) => "res:" + key;
@@ -33,8 +36,11 @@ public static class AvailabilityLoader
         ArgumentNullException.ThrowIfNull(service);
         var from = window.StartInstant - service.Rules.BufferBefore;
         var to = window.EndInstant + service.Rules.Duration + service.Rules.BufferAfter;
+        // No allocation is longer than MaxAllocation, so a lower bound on the start keeps the index scan to
+        // the window instead of everything before it.
+        var earliestStart = from - MaxAllocation;
         var rows = await db.Allocations.AsNoTracking()
-            .Where(a => a.Live && a.StartsAt < to && a.EndsAt > from && (a.HoldExpiresAt == null || a.HoldExpiresAt > now))
+            .Where(a => a.StartsAt >= earliestStart && a.StartsAt < to && a.EndsAt > from && a.Live && (a.HoldExpiresAt == null || a.HoldExpiresAt > now))
             .OrderBy(a => a.StartsAt)
             .Select(a => new { a.UnitKey, a.Seat, a.StartsAt, a.EndsAt })
             .ToListAsync(ct);

@@ -32,18 +32,20 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         ArgumentNullException.ThrowIfNull(v);
         for (var attempt = 1; ; attempt++)
         {
+            // Choosing staff and resources only reads, so it runs outside the write lock; the database
+            // refuses the insert if someone else took the time meanwhile, and the loop chooses again.
+            var now = clock.GetCurrentInstant();
+            var start = v.Start == default ? now : v.Start;
+            var assignment = await AssignAsync(v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct);
+            if (assignment is null)
+            {
+                return new WriteResult.Taken();
+            }
             using var _ = await gate.EnterAsync(db, ct);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             try
             {
-                var now = clock.GetCurrentInstant();
                 await ExpireHoldsAsync(now, ct);
-                var start = v.Start == default ? now : v.Start;
-                var assignment = await AssignAsync(v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct);
-                if (assignment is null)
-                {
-                    return new WriteResult.Taken();
-                }
                 var customer = await UpsertCustomerAsync(v, now, ct);
                 var token = ManageTokens.Create();
                 var status = v.Page.Doc.Settings!.RequiresApproval == true && by == "customer" ? BookingStatus.Pending

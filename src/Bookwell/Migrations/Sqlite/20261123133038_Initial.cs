@@ -190,7 +190,9 @@ namespace Bookwell.Migrations.Sqlite
                     SELECT 1 FROM "Allocations" a
                     WHERE a."TenantId" = NEW."TenantId" AND a."UnitKey" = NEW."UnitKey" AND a."Seat" = NEW."Seat"
                       AND a."Live" = 1 AND a."GroupKey" <> NEW."GroupKey" AND a."Id" <> NEW."Id"
-                      AND a."StartsAt" < NEW."EndsAt" AND NEW."StartsAt" < a."EndsAt");
+                      AND a."StartsAt" < NEW."EndsAt" AND NEW."StartsAt" < a."EndsAt"
+                      -- no allocation exceeds 72 hours (in ticks), which bounds the index scan
+                      AND a."StartsAt" > NEW."StartsAt" - 2592000000000);
                 """;
             migrationBuilder.Sql($"""
                 CREATE TRIGGER "TR_Allocations_NoOverlap_Insert" BEFORE INSERT ON "Allocations"
