@@ -45,7 +45,11 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             try
             {
-                await ExpireHoldsAsync(now, ct);
+                if (attempt > 1)
+                {
+                    // Expired holds still block in the database until released; they only matter after a refusal.
+                    await ExpireHoldsAsync(now, ct);
+                }
                 var customer = await UpsertCustomerAsync(v, now, ct);
                 var token = ManageTokens.Create();
                 var status = v.Page.Doc.Settings!.RequiresApproval == true && by == "customer" ? BookingStatus.Pending
@@ -175,7 +179,6 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         using var _ = await gate.EnterAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetCurrentInstant();
-        await ExpireHoldsAsync(now, ct);
         var booking = await db.Bookings.Include(b => b.History).FirstAsync(b => b.Id == id, ct);
         if (booking.Status == to)
         {
