@@ -36,6 +36,12 @@ echo "== building ($config)"
 dotnet build Bookwell.slnx -c "$config" -nologo -v quiet
 
 status=0
+echo "== dotnet format --verify-no-changes"
+if ! dotnet format Bookwell.slnx --verify-no-changes --no-restore -v quiet; then
+  echo "formatting differs: run 'dotnet format Bookwell.slnx'"
+  status=1
+fi
+
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
   echo "== $name"

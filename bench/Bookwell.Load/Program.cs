@@ -20,7 +20,9 @@ switch (mode)
     case "setup":
         var staff = new JsonArray(Enumerable.Range(0, 20).Select(i => (JsonNode)new JsonObject
         {
-            ["key"] = $"s{i}", ["name"] = $"Staff {i}", ["services"] = new JsonArray("cut"),
+            ["key"] = $"s{i}",
+            ["name"] = $"Staff {i}",
+            ["services"] = new JsonArray("cut"),
         }).ToArray());
         var hours = new JsonArray(new JsonArray("08:00", "20:00"));
         var schedule = new JsonObject();
@@ -32,7 +34,10 @@ switch (mode)
         {
             ["pages"] = new JsonArray(new JsonObject
             {
-                ["slug"] = "bench", ["name"] = "Bench", ["timeZone"] = "Europe/Amsterdam", ["schedule"] = schedule,
+                ["slug"] = "bench",
+                ["name"] = "Bench",
+                ["timeZone"] = "Europe/Amsterdam",
+                ["schedule"] = schedule,
                 ["settings"] = new JsonObject { ["horizonDays"] = 60, ["slotIntervalMinutes"] = 30 },
                 ["services"] = new JsonArray(new JsonObject { ["key"] = "cut", ["name"] = "Cut", ["durationMinutes"] = 30 }),
                 ["staff"] = staff,

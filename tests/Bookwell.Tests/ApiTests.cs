@@ -421,6 +421,22 @@ public abstract class ApiTests
     }
 
     [Fact]
+    public async Task AdminWalkIn_WithoutStart_BeginsNowEvenBetweenGridPoints()
+    {
+        await using var app = await StartConfigured();
+        app.Clock.Advance(Duration.FromMinutes(67)); // Monday 09:07
+        var body = Booking("unused");
+        body.Remove("start");
+        body["page"] = "salon";
+        body["walkIn"] = true;
+        var created = await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("2027-03-01T09:07:00+01:00", (await Body(created))["start"]!.GetValue<string>());
+        // The chair is now taken until 09:37, so the 09:30 slot is gone for online clients.
+        Assert.DoesNotContain("2027-03-01T09:30:00+01:00", await SlotStarts(app.CreateClient(), "haircut", "2027-03-01", "2027-03-01"));
+    }
+
+    [Fact]
     public async Task AdminCreate_OperatorChoosesStaff()
     {
         await using var app = await StartConfigured();

@@ -22,10 +22,16 @@ public static class SlotEngine
     /// Chooses staff and resources for a booking starting at <paramref name="start"/>, honouring the given
     /// preferences; null when that start is not bookable (off the grid, outside hours, or taken).
     /// </summary>
-    public static Assignment? Assign(SlotRequest request, Instant start, string? preferredStaff, IReadOnlyCollection<string>? preferredResources)
+    /// <param name="request">The question, as for <see cref="FindSlots"/>.</param>
+    /// <param name="start">The start asked for.</param>
+    /// <param name="preferredStaff">A staff member the booking must have, or null for anyone able.</param>
+    /// <param name="preferredResources">Resource keys to prefer where several are free.</param>
+    /// <param name="offGrid">Accept a start between grid points (walk-ins arrive when they arrive); the
+    /// service, with its buffers, must still fit inside the hours and clear of busy time.</param>
+    public static Assignment? Assign(SlotRequest request, Instant start, string? preferredStaff, IReadOnlyCollection<string>? preferredResources, bool offGrid = false)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return new Calculation(request).Assign(start.ToUnixTimeTicks(), preferredStaff, preferredResources);
+        return new Calculation(request).Assign(start.ToUnixTimeTicks(), preferredStaff, preferredResources, offGrid);
     }
 
     private sealed class Calculation
@@ -290,7 +296,7 @@ public static class SlotEngine
             return chosen;
         }
 
-        public Assignment? Assign(long start, string? preferredStaff, IReadOnlyCollection<string>? preferredResources)
+        public Assignment? Assign(long start, string? preferredStaff, IReadOnlyCollection<string>? preferredResources, bool offGrid)
         {
             if (_dates.Count == 0 || start < _earliest || start >= _latestExclusive)
             {
@@ -307,9 +313,11 @@ public static class SlotEngine
                 return new Assignment(group.Staff, group.Resources, group);
             }
 
+            var occupied = new Span(start - _before, start + _duration + _after);
             if (!_r.Service.RequiresStaff)
             {
-                if (!ValidStarts(OpenRanges([]), null).Contains(start))
+                var onTime = offGrid ? OpenRanges([]).Exists(r => r.Contains(occupied)) : ValidStarts(OpenRanges([]), null).Contains(start);
+                if (!onTime)
                 {
                     return null;
                 }
@@ -329,7 +337,7 @@ public static class SlotEngine
                     continue;
                 }
                 var unit = new UnitState(candidate, this);
-                if (ValidStarts(unit.Ranges, unit).BinarySearch(start) >= 0)
+                if (offGrid ? unit.Fits(occupied.Start, occupied.End) : ValidStarts(unit.Ranges, unit).BinarySearch(start) >= 0)
                 {
                     return new Assignment(candidate.Key, free, null);
                 }

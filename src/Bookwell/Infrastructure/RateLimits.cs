@@ -10,15 +10,19 @@ public static class RateLimits
 {
     public const string Slots = "slots";
     public const string Bookings = "bookings";
+    public const string Manage = "manage";
 
     public static IServiceCollection AddBookwellRateLimits(this IServiceCollection services, IConfiguration config)
     {
         var slotsPerMinute = config.GetValue("Bookwell:RateLimits:SlotsPerMinute", 30);
         var bookingsPerMinute = config.GetValue("Bookwell:RateLimits:BookingsPerMinute", 5);
+        // Manage links carry 256-bit tokens, so this limit is about load, not guessing; it stays generous.
+        var managePerMinute = config.GetValue("Bookwell:RateLimits:ManagePerMinute", 300);
         services.AddRateLimiter(o =>
         {
             o.AddPolicy(Slots, ctx => Partition(ctx, slotsPerMinute));
             o.AddPolicy(Bookings, ctx => Partition(ctx, bookingsPerMinute));
+            o.AddPolicy(Manage, ctx => Partition(ctx, managePerMinute));
             o.OnRejected = async (context, ct) =>
             {
                 var retry = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? (int)Math.Ceiling(after.TotalSeconds) : 60;

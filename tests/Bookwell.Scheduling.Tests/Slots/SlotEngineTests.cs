@@ -222,4 +222,15 @@ public class SlotEngineTests
         var online = walkIn with { IgnoreNoticeAndHorizon = false };
         Assert.Null(SlotEngine.Assign(online, At("2027-01-04T09:00:00+01:00"), null, null));
     }
+
+    [Fact]
+    public void Assign_OffGrid_AcceptsAnyStartThatFitsButNotBusyOrClosedTime()
+    {
+        var anna = Staff("anna", null, Between("2027-01-04T10:00:00+01:00", "2027-01-04T11:00:00+01:00"));
+        var request = Request(Ams, Daily("09:00-12:00"), Service(30, 60), LongAgo, LocalDays(Zone(Ams), "2027-01-04", "2027-01-04"), [anna]);
+        Assert.Null(SlotEngine.Assign(request, At("2027-01-04T09:07:00+01:00"), null, null));
+        Assert.NotNull(SlotEngine.Assign(request, At("2027-01-04T09:07:00+01:00"), null, null, offGrid: true));
+        Assert.Null(SlotEngine.Assign(request, At("2027-01-04T09:37:00+01:00"), null, null, offGrid: true)); // runs into 10:00
+        Assert.Null(SlotEngine.Assign(request, At("2027-01-04T11:37:00+01:00"), null, null, offGrid: true)); // past closing
+    }
 }

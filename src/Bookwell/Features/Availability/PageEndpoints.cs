@@ -34,7 +34,7 @@ public static class PageEndpoints
     {
         ArgumentNullException.ThrowIfNull(api);
         var pages = api.MapGroup("/pages/{slug}").WithTags("Booking page");
-        pages.MapGet("", GetPage).WithName("GetPage").RequireRateLimiting(RateLimits.Slots);
+        pages.MapGet("", GetPage).WithName("GetPage").RequireRateLimiting(RateLimits.Manage);
         pages.MapGet("/slots", GetSlots).WithName("GetSlots").RequireRateLimiting(RateLimits.Slots);
         return api;
     }

@@ -21,7 +21,7 @@ public static class BookingEndpoints
         ArgumentNullException.ThrowIfNull(api);
         api.MapPost("/pages/{slug}/bookings", Create).WithName("CreateBooking").WithTags("Bookings")
             .Accepts<BookingRequest>("application/json").RequireRateLimiting(RateLimits.Bookings);
-        var manage = api.MapGroup("/bookings/{token}").WithTags("Manage booking").RequireRateLimiting(RateLimits.Slots);
+        var manage = api.MapGroup("/bookings/{token}").WithTags("Manage booking").RequireRateLimiting(RateLimits.Manage);
         manage.MapGet("", Get).WithName("GetBooking");
         manage.MapPost("/cancel", Cancel).WithName("CancelBooking");
         manage.MapPost("/reschedule", Reschedule).WithName("RescheduleBooking").Accepts<RescheduleRequest>("application/json");

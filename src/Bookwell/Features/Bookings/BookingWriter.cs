@@ -212,7 +212,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         var occupancy = await AvailabilityLoader.LoadAsync(db, page, service, window, now, ct);
         foreach (var (b, request) in AvailabilityLoader.Requests(page, service, branch, staff, occupancy, now, window, walkIn))
         {
-            if (SlotEngine.Assign(request, start, staff, resources) is { } a)
+            if (SlotEngine.Assign(request, start, staff, resources, offGrid: walkIn) is { } a)
             {
                 return (b, a);
             }
@@ -227,8 +227,15 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         var group = booking.GroupKey ?? booking.Id.ToString();
         Allocation Make(string unit, int seat, int capacity, string groupKey, Instant s, Instant e) => new()
         {
-            TenantId = booking.TenantId, BookingId = booking.Id, UnitKey = unit, Seat = seat, Capacity = capacity,
-            StartsAt = s, EndsAt = e, GroupKey = groupKey, HoldExpiresAt = booking.HoldExpiresAt,
+            TenantId = booking.TenantId,
+            BookingId = booking.Id,
+            UnitKey = unit,
+            Seat = seat,
+            Capacity = capacity,
+            StartsAt = s,
+            EndsAt = e,
+            GroupKey = groupKey,
+            HoldExpiresAt = booking.HoldExpiresAt,
         };
         if (assignment.Staff is not null)
         {
@@ -260,8 +267,12 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         {
             customer = new Customer
             {
-                Id = Guid.CreateVersion7(), TenantId = db.TenantId, Email = v.CustomerEmail, EmailNormalized = normalized,
-                Name = v.CustomerName, CreatedAt = now,
+                Id = Guid.CreateVersion7(),
+                TenantId = db.TenantId,
+                Email = v.CustomerEmail,
+                EmailNormalized = normalized,
+                Name = v.CustomerName,
+                CreatedAt = now,
             };
             db.Customers.Add(customer);
         }
@@ -288,8 +299,13 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
             {
                 db.BookingEvents.Add(new BookingEvent
                 {
-                    TenantId = db.TenantId, BookingId = b.Id, Action = "expired", FromStatus = b.Status,
-                    ToStatus = BookingStatus.Cancelled, By = "system", At = now,
+                    TenantId = db.TenantId,
+                    BookingId = b.Id,
+                    Action = "expired",
+                    FromStatus = b.Status,
+                    ToStatus = BookingStatus.Cancelled,
+                    By = "system",
+                    At = now,
                 });
                 await db.Allocations.Where(a => a.BookingId == b.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
             }
@@ -298,7 +314,13 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
 
     private static BookingEvent Event(Booking b, string action, string? from, string to, string by, Instant at) => new()
     {
-        TenantId = b.TenantId, BookingId = b.Id, Action = action, FromStatus = from, ToStatus = to, By = by, At = at,
+        TenantId = b.TenantId,
+        BookingId = b.Id,
+        Action = action,
+        FromStatus = from,
+        ToStatus = to,
+        By = by,
+        At = at,
     };
 
     /// <summary>A lost race, not a fault: overlap refused by the database, a duplicate row, or a busy SQLite.</summary>
