@@ -20,6 +20,9 @@ builder.Services.AddSingleton<SqliteWriteGate>();
 builder.Services.AddScoped<ConfigApplier>();
 builder.Services.AddScoped<BookingWriter>();
 builder.Services.AddBookwellRateLimits(builder.Configuration);
+builder.Services.AddSingleton<FormBookingLimiter>();
+builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
+builder.Services.AddBookwellLocalization();
 
 var app = builder.Build();
 
@@ -31,6 +34,8 @@ if (app.Configuration.GetValue("Bookwell:SeedDemo", true))
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseStaticFiles();
+app.UseRequestLocalization();
 app.UseMiddleware<TenantMiddleware>();
 app.UseRateLimiter();
 
@@ -41,6 +46,10 @@ api.MapBookings();
 var admin = api.MapGroup("/admin").RequireAdmin();
 admin.MapConfiguration();
 admin.MapAdminBookings();
+app.MapRazorPages();
+app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) =>
+    (await cache.GetAsync(db, ct)).Pages.Keys.FirstOrDefault() is { } slug ? Results.Redirect($"/book/{slug}") : Results.NotFound())
+    .ExcludeFromDescription();
 
 app.Lifetime.ApplicationStarted.Register(() =>
 {

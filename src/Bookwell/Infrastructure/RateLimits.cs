@@ -56,3 +56,27 @@ public static class RateLimits
         });
     }
 }
+
+/// <summary>
+/// The booking limit for the HTML form, which shares its page with plain browsing: only the final submit
+/// is counted, against the same per-address budget as the JSON API.
+/// </summary>
+public sealed class FormBookingLimiter(IConfiguration config) : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> _limiter = PartitionedRateLimiter.Create<string, string>(key =>
+    {
+        var perMinute = config.GetValue("Bookwell:RateLimits:BookingsPerMinute", 5);
+        return perMinute <= 0
+            ? RateLimitPartition.GetNoLimiter(key)
+            : RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions { PermitLimit = perMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 });
+    });
+
+    public bool TryAcquire(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        using var lease = _limiter.AttemptAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+        return lease.IsAcquired;
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}

@@ -29,7 +29,7 @@ public static class AvailabilityLoader
     /// overlapping the window widened by the service's buffers and duration (allocations carry their own
     /// buffers already). One indexed range query.
     /// </summary>
-    public static async Task<Occupancy> LoadAsync(BookwellDb db, PageModel page, ServiceModel service, Span window, Instant now, CancellationToken ct)
+    public static async Task<Occupancy> LoadAsync(BookwellDb db, CompiledPage page, ServiceModel service, Span window, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(page);
@@ -85,7 +85,7 @@ public static class AvailabilityLoader
         string.Join(',', seats.Select(s => s.Seat == 0 ? s.Key : $"{s.Key}#{s.Seat}"));
 
     /// <summary>One engine request per branch that could serve the booking (a page without branches has one).</summary>
-    public static List<(string? Branch, SlotRequest Request)> Requests(PageModel page, ServiceModel service, string? branch, string? staff,
+    public static List<(string? Branch, SlotRequest Request)> Requests(CompiledPage page, ServiceModel service, string? branch, string? staff,
         Occupancy occupancy, Instant now, Span window, bool walkIn)
     {
         ArgumentNullException.ThrowIfNull(page);
@@ -124,6 +124,16 @@ public static class AvailabilityLoader
 
     private static List<Span> Busy(Occupancy occupancy, string unit, int seat) =>
         occupancy.Busy.TryGetValue(seat == 0 ? unit : $"{unit}#{seat}", out var list) ? list : [];
+
+    /// <summary>Bookable slots for local dates <paramref name="from"/>..<paramref name="to"/> (inclusive) in <paramref name="zone"/>.</summary>
+    public static async Task<List<Slot>> FindSlotsAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
+        DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        var window = Span.Of(zone.AtStartOfDay(from).ToInstant(), zone.AtStartOfDay(to.PlusDays(1)).ToInstant());
+        var occupancy = await LoadAsync(db, page, service, window, now, ct);
+        return FindSlots(Requests(page, service, branch, staff, occupancy, now, window, walkIn: false));
+    }
 
     /// <summary>Slots over every branch, merged by start: staff lists are joined and the best remaining kept.</summary>
     public static List<Slot> FindSlots(IReadOnlyList<(string? Branch, SlotRequest Request)> requests)

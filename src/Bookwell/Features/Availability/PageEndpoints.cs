@@ -49,7 +49,7 @@ public static class PageEndpoints
         return TypedResults.Ok(ToPublic(page));
     }
 
-    public static PublicPage ToPublic(PageModel page)
+    public static PublicPage ToPublic(CompiledPage page)
     {
         ArgumentNullException.ThrowIfNull(page);
         var d = page.Doc;
@@ -122,10 +122,7 @@ public static class PageEndpoints
         {
             return Problems.Validation(e);
         }
-        var window = Span.Of(zone.AtStartOfDay(fromDate).ToInstant(), zone.AtStartOfDay(toDate.PlusDays(1)).ToInstant());
-        var now = clock.GetCurrentInstant();
-        var occupancy = await AvailabilityLoader.LoadAsync(db, page, svc, window, now, ct);
-        var slots = AvailabilityLoader.FindSlots(AvailabilityLoader.Requests(page, svc, branch, staff, occupancy, now, window, walkIn: false));
+        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, svc, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct);
         return TypedResults.Ok(new SlotsResponse(zone.Id,
             slots.Select(s => new SlotView(TimeFormats.Format(s.Start, zone), TimeFormats.Format(s.End, zone), s.Staff, s.Remaining)).ToList()));
     }

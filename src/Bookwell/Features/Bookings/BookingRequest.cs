@@ -43,7 +43,7 @@ public sealed class BookingRequest
 
 /// <summary>A booking request that passed validation, with everything parsed.</summary>
 public sealed record ValidBooking(
-    PageModel Page,
+    CompiledPage Page,
     ServiceModel Service,
     Instant Start,
     string? Staff,
@@ -66,7 +66,7 @@ public static partial class BookingValidation
     private static partial Regex PhonePattern();
 
     /// <summary>Checks everything about a booking body except whether the time is free.</summary>
-    public static ValidBooking? Validate(BookingRequest r, PageModel page, Errors e, bool admin)
+    public static ValidBooking? Validate(BookingRequest r, CompiledPage page, Errors e, bool admin)
     {
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(page);

@@ -114,7 +114,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         }
     }
 
-    public async Task<WriteResult> RescheduleAsync(Booking booking, PageModel page, ServiceModel service, Instant start, string by, CancellationToken ct)
+    public async Task<WriteResult> RescheduleAsync(Booking booking, CompiledPage page, ServiceModel service, Instant start, string by, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(booking);
         if (!BookingStatus.IsOpen(booking.Status))
@@ -205,7 +205,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         return new WriteResult.Done(booking, null);
     }
 
-    private async Task<(string? Branch, Assignment Assignment)?> AssignAsync(PageModel page, ServiceModel service, Instant start,
+    private async Task<(string? Branch, Assignment Assignment)?> AssignAsync(CompiledPage page, ServiceModel service, Instant start,
         string? branch, string? staff, IReadOnlyList<string>? resources, bool walkIn, Instant now, CancellationToken ct)
     {
         var window = new Span(start.ToUnixTimeTicks(), start.ToUnixTimeTicks() + 1);
@@ -220,7 +220,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         return null;
     }
 
-    private async Task AllocateAsync(Booking booking, PageModel page, ServiceModel service, Assignment assignment, CancellationToken ct)
+    private async Task AllocateAsync(Booking booking, CompiledPage page, ServiceModel service, Assignment assignment, CancellationToken ct)
     {
         var from = booking.StartsAt - service.Rules.BufferBefore;
         var to = booking.EndsAt + service.Rules.BufferAfter;

@@ -18,7 +18,7 @@ public sealed record StaffModel(StaffDoc Doc, string Key, string Name, string? B
 public sealed record ResourceModel(ResourceDoc Doc, string Key, string Type, string? Branch, int Capacity, Schedule? Hours);
 
 /// <summary>A page compiled from its document into what the engine and the endpoints need.</summary>
-public sealed record PageModel(
+public sealed record CompiledPage(
     PageDoc Doc,
     string Slug,
     DateTimeZone Zone,
@@ -37,7 +37,7 @@ public sealed record PageModel(
         Staff.Where(s => s.Doc.Active != false && s.Services.Contains(serviceKey));
 }
 
-public sealed record TenantCatalog(long Version, ConfigDocument Document, IReadOnlyDictionary<string, PageModel> Pages);
+public sealed record TenantCatalog(long Version, ConfigDocument Document, IReadOnlyDictionary<string, CompiledPage> Pages);
 
 /// <summary>
 /// Compiled configuration per tenant, rebuilt when the tenant's config version moves. The version (a
@@ -75,7 +75,7 @@ public sealed class CatalogCache(TimeProvider time)
     public static TenantCatalog Compile(long version, ConfigDocument doc)
     {
         ArgumentNullException.ThrowIfNull(doc);
-        var pages = new Dictionary<string, PageModel>(StringComparer.Ordinal);
+        var pages = new Dictionary<string, CompiledPage>(StringComparer.Ordinal);
         foreach (var p in doc.Pages ?? [])
         {
             var pageHours = ToSchedule(p.Schedule, p.Exceptions)!;
@@ -99,7 +99,7 @@ public sealed class CatalogCache(TimeProvider time)
             var resources = p.Resources!.Where(r => r.Active != false).Select(r => new ResourceModel(r, r.Key!, r.Type!, r.Branch,
                 r.Capacity ?? 1, ToSchedule(r.Schedule, r.Exceptions))).ToList();
             var allowed = settings.AllowedDays!.Select(DayOf).ToHashSet();
-            pages[p.Slug!] = new PageModel(p, p.Slug!, DateTimeZoneProviders.Tzdb[p.TimeZone!], pageHours, allowed, branches, services, staff, resources);
+            pages[p.Slug!] = new CompiledPage(p, p.Slug!, DateTimeZoneProviders.Tzdb[p.TimeZone!], pageHours, allowed, branches, services, staff, resources);
         }
         return new TenantCatalog(version, doc, pages);
     }

@@ -1,0 +1,166 @@
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using NodaTime;
+
+namespace Bookwell.Features.BookingPage;
+
+/// <summary>
+/// The public booking page. Every step is a plain GET (service, branch, staff, date, time) or a form POST
+/// (details, review, confirm), so it works before any script arrives; book.js only adds the visitor's
+/// time zone and small comforts.
+/// </summary>
+public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, BookingWriter writer, FormBookingLimiter limiter) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
+{
+    public CompiledPage? Site { get; private set; }
+    public ServiceModel? Service { get; private set; }
+    public string? Branch { get; private set; }
+    public string? Staff { get; private set; }
+    public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
+    public SlotPickerModel? Picker { get; private set; }
+    public string? Start { get; private set; }
+    public Instant? StartInstant { get; private set; }
+    public BookingForm Form { get; private set; } = new();
+    public Dictionary<string, List<string>> Errors { get; } = new(StringComparer.Ordinal);
+    public string? Message { get; private set; }
+    public bool Reviewing { get; private set; }
+    public bool NeedsBranch => Site is { Branches.Count: > 1 } && Branch is null;
+
+    public IEnumerable<StaffModel> StaffChoices =>
+        Service is { Rules.RequiresStaff: true } && Site is not null
+            ? Site.StaffFor(Service.Key).Where(s => Branch is null || s.Branch is null || s.Branch == Branch)
+            : [];
+
+    public async Task<IActionResult> OnGetAsync(string slug, string? service, string? branch, string? staff, string? tz,
+        string? date, string? from, string? start, CancellationToken ct)
+    {
+        if (!await LoadAsync(slug, service, branch, staff, tz, ct))
+        {
+            return NotFoundPage();
+        }
+        await BuildPickerAsync(date, from, ct);
+        SelectStart(start);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(string slug, string? service, string? branch, string? staff, string? tz, string? start,
+        string? step, CancellationToken ct)
+    {
+        if (!await LoadAsync(slug, service, branch, staff, tz, ct) || Service is null)
+        {
+            return NotFoundPage();
+        }
+        Form = BookingForm.Read(Request.Form, Service);
+        if (!SelectStart(start))
+        {
+            await BuildPickerAsync(null, null, ct);
+            return Page();
+        }
+        var request = Form.ToRequest(Service, Start!, Staff, Branch, Zone.Id, Site!.Doc.Location?.Mode == "mobile");
+        var errors = new Errors();
+        var valid = BookingValidation.Validate(request, Site, errors, admin: false);
+        if (valid is null)
+        {
+            foreach (var (path, messages) in errors.ToDictionary())
+            {
+                var field = BookingForm.FieldFor(path);
+                Errors[field] = [.. messages];
+            }
+            Message = Text.T("fix-fields");
+            return Page();
+        }
+        if (step != "confirm")
+        {
+            Reviewing = step == "review";
+            return Page();
+        }
+        if (!limiter.TryAcquire(HttpContext))
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = "60";
+            Message = Text.T("rate-limited");
+            Reviewing = true;
+            return Page();
+        }
+        switch (await writer.CreateAsync(valid, "customer", ct))
+        {
+            case WriteResult.Done done:
+                return Redirect($"/booking/{done.ManageToken}?new=1");
+            default:
+                // Taken while the form was filled in: keep every answer and offer the day's remaining times.
+                Message = Text.T("slot-taken");
+                var takenDate = StartInstant!.Value.InZone(Zone).Date;
+                Start = null;
+                StartInstant = null;
+                await BuildPickerAsync(takenDate.ToString("yyyy-MM-dd", null), null, ct);
+                Response.StatusCode = StatusCodes.Status409Conflict;
+                return Page();
+        }
+    }
+
+    private async Task<bool> LoadAsync(string slug, string? service, string? branch, string? staff, string? tz, CancellationToken ct)
+    {
+        var catalog = await cache.GetAsync(db, ct);
+        if (!catalog.Pages.TryGetValue(slug, out var page))
+        {
+            return false;
+        }
+        Site = page;
+        Zone = TimeFormats.Zone(tz) ?? page.Zone;
+        Service = page.ActiveService(service);
+        Branch = page.Branches.Count == 1 ? page.Branches[0].Key : page.Branches.Any(b => b.Key == branch) ? branch : null;
+        Staff = Service is not null && staff is not null && StaffChoices.Any(s => s.Key == staff) ? staff : null;
+        return true;
+    }
+
+    private async Task BuildPickerAsync(string? date, string? from, CancellationToken ct)
+    {
+        if (Service is null || NeedsBranch)
+        {
+            return;
+        }
+        LocalDate? selected = TimeFormats.TryParseDate(date, out var d) ? d : null;
+        LocalDate? strip = TimeFormats.TryParseDate(from, out var f) ? f : selected;
+        Picker = await SlotPicker.BuildAsync(db, Site!, Service, Branch, Staff, Zone, strip, selected, clock.GetCurrentInstant(), ct);
+    }
+
+    private bool SelectStart(string? start)
+    {
+        if (Service is null || !TimeFormats.TryParseInstant(start, out var instant))
+        {
+            return false;
+        }
+        Start = TimeFormats.Format(instant, Zone);
+        StartInstant = instant;
+        return true;
+    }
+
+    private IActionResult NotFoundPage()
+    {
+        Site = null;
+        Response.StatusCode = StatusCodes.Status404NotFound;
+        return Page();
+    }
+
+    /// <summary>A link to this page with some query values replaced (null removes one).</summary>
+    public string Link(params (string Key, string? Value)[] changes)
+    {
+        var values = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["service"] = Service?.Key, ["branch"] = Site?.Branches.Count > 1 ? Branch : null, ["staff"] = Staff,
+            ["tz"] = Request.Query["tz"].FirstOrDefault(), ["lang"] = Request.Query["lang"].FirstOrDefault(),
+            ["date"] = Picker?.SelectedDate?.ToString("yyyy-MM-dd", null),
+            ["from"] = Request.Query["from"].FirstOrDefault(),
+        };
+        foreach (var (key, value) in changes)
+        {
+            values[key] = value;
+        }
+        var query = string.Join('&', values.Where(kv => !string.IsNullOrEmpty(kv.Value))
+            .Select(kv => $"{kv.Key}={Uri.EscapeDataString(kv.Value!)}"));
+        return $"/book/{Site?.Slug}" + (query.Length > 0 ? "?" + query : "");
+    }
+}

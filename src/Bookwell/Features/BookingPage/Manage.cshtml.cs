@@ -1,0 +1,139 @@
+using System.Globalization;
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Bookwell.Features.BookingPage;
+
+/// <summary>The client's own page for one booking, reached only through its secret link.</summary>
+public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock, BookingWriter writer, IConfiguration config) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
+{
+    private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
+
+    public Booking? Booking { get; private set; }
+    public CompiledPage? Site { get; private set; }
+    public ServiceModel? Service { get; private set; }
+    public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
+    public SlotPickerModel? Picker { get; private set; }
+    public string Token { get; private set; } = "";
+    public string? Message { get; private set; }
+    public bool Created { get; private set; }
+    public bool AskCancel { get; private set; }
+    public bool Rescheduling { get; private set; }
+    public string? NewStart { get; private set; }
+    public bool CanChange => Booking is not null && BookingStatus.IsOpen(Booking.Status) && Booking.StartsAt > clock.GetCurrentInstant();
+
+    public string ManageUrl => $"{BookingEndpoints.BaseUrl(Request, config)}/booking/{Token}";
+
+    public async Task<IActionResult> OnGetAsync(string token, string? @new, string? cancel, string? reschedule, string? date, string? from,
+        string? start, string? moved, CancellationToken ct)
+    {
+        if (!await LoadAsync(token, ct))
+        {
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            return Page();
+        }
+        Created = @new == "1";
+        Message = moved == "1" ? Text.T("rescheduled") : null;
+        AskCancel = cancel == "1" && CanChange;
+        Rescheduling = reschedule == "1" && CanChange && Service is not null;
+        if (Rescheduling)
+        {
+            await BuildPickerAsync(date, from, ct);
+            NewStart = TimeFormats.TryParseInstant(start, out var s) ? TimeFormats.Format(s, Zone) : null;
+        }
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostCancelAsync(string token, CancellationToken ct)
+    {
+        if (!await LoadAsync(token, ct))
+        {
+            return NotFound();
+        }
+        await writer.ChangeStatusAsync(Booking!.Id, BookingStatus.Cancelled, "customer", ct);
+        return Redirect($"/booking/{token}");
+    }
+
+    public async Task<IActionResult> OnPostRescheduleAsync(string token, string? start, CancellationToken ct)
+    {
+        if (!await LoadAsync(token, ct))
+        {
+            return NotFound();
+        }
+        if (Service is null || !TimeFormats.TryParseInstant(start, out var instant))
+        {
+            return Redirect($"/booking/{token}?reschedule=1");
+        }
+        switch (await writer.RescheduleAsync(Booking!, Site!, Service, instant, "customer", ct))
+        {
+            case WriteResult.Done:
+                return Redirect($"/booking/{token}?moved=1");
+            case WriteResult.BadTransition:
+                Message = Text.T("cannot-change");
+                return Page();
+            default:
+                Message = Text.T("slot-taken");
+                Rescheduling = true;
+                await BuildPickerAsync(instant.InZone(Zone).Date.ToString("yyyy-MM-dd", null), null, ct);
+                Response.StatusCode = StatusCodes.Status409Conflict;
+                return Page();
+        }
+    }
+
+    private async Task<bool> LoadAsync(string token, CancellationToken ct)
+    {
+        if (!ManageTokens.LooksValid(token))
+        {
+            return false;
+        }
+        var hash = ManageTokens.Hash(token);
+        Booking = await db.Bookings.Include(b => b.History).FirstOrDefaultAsync(b => b.ManageTokenHash == hash, ct);
+        if (Booking is null)
+        {
+            return false;
+        }
+        Token = token;
+        var catalog = await cache.GetAsync(db, ct);
+        catalog.Pages.TryGetValue(Booking.PageSlug, out var site);
+        Site = site;
+        Service = site?.ActiveService(Booking.ServiceKey);
+        Zone = TimeFormats.Zone(Request.Query["tz"]) ?? TimeFormats.Zone(Booking.TimeZone) ?? site?.Zone ?? DateTimeZone.Utc;
+        return true;
+    }
+
+    private async Task BuildPickerAsync(string? date, string? from, CancellationToken ct)
+    {
+        LocalDate? selected = TimeFormats.TryParseDate(date, out var d) ? d : null;
+        LocalDate? strip = TimeFormats.TryParseDate(from, out var f) ? f : selected;
+        Picker = await SlotPicker.BuildAsync(db, Site!, Service!, null, Booking!.StaffKey, Zone, strip, selected, clock.GetCurrentInstant(), ct);
+    }
+
+    public string Link(params (string Key, string? Value)[] values)
+    {
+        var query = string.Join('&', values.Where(v => !string.IsNullOrEmpty(v.Value)).Select(v => $"{v.Key}={Uri.EscapeDataString(v.Value!)}"));
+        return $"/booking/{Token}" + (query.Length > 0 ? "?" + query : "");
+    }
+
+    public string Location =>
+        Site?.Doc.Location?.Mode == "virtual" ? Site.Doc.Location.MeetingUrl ?? ""
+        : Site?.Branches.FirstOrDefault(b => b.Key == Booking?.BranchKey)?.Doc.Address ?? Site?.Doc.Location?.Details ?? "";
+
+    public string GoogleUrl => "https://calendar.google.com/calendar/render?action=TEMPLATE" +
+        $"&text={Uri.EscapeDataString(Title)}&dates={Compact.Format(Booking!.StartsAt)}/{Compact.Format(Booking.EndsAt)}" +
+        $"&details={Uri.EscapeDataString(ManageUrl)}&location={Uri.EscapeDataString(Location)}";
+
+    public string OutlookUrl => "https://outlook.live.com/calendar/0/deeplink/compose?path=/calendar/action/compose&rru=addevent" +
+        $"&subject={Uri.EscapeDataString(Title)}" +
+        $"&startdt={Uri.EscapeDataString(Booking!.StartsAt.ToString("uuuu-MM-ddTHH:mm:ss'Z'", CultureInfo.InvariantCulture))}" +
+        $"&enddt={Uri.EscapeDataString(Booking.EndsAt.ToString("uuuu-MM-ddTHH:mm:ss'Z'", CultureInfo.InvariantCulture))}" +
+        $"&body={Uri.EscapeDataString(ManageUrl)}&location={Uri.EscapeDataString(Location)}";
+
+    private string Title => $"{Booking!.ServiceName} – {Site?.Doc.Name ?? Booking.PageSlug}";
+}

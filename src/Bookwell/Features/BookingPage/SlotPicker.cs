@@ -1,0 +1,94 @@
+using System.Globalization;
+using Bookwell.Data;
+using Bookwell.Features.Availability;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using Bookwell.Scheduling.Slots;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Bookwell.Features.BookingPage;
+
+public sealed record DayChoice(LocalDate Date, string Label, string Weekday, int Count, bool Selected);
+
+public sealed record TimeChoice(string Start, string Label, string? BusinessLabel);
+
+/// <summary>What the date strip and time buttons show: two weeks of days in the visitor's zone, the chosen
+/// day's times, and, when nothing is free, the next date that has a time.</summary>
+public sealed record SlotPickerModel(
+    DateTimeZone VisitorZone,
+    DateTimeZone PageZone,
+    LocalDate StripStart,
+    IReadOnlyList<DayChoice> Days,
+    LocalDate? SelectedDate,
+    IReadOnlyList<TimeChoice> Times,
+    LocalDate? NextFreeDate,
+    bool CanGoEarlier,
+    bool CanGoLater)
+{
+    public bool ZonesDiffer => VisitorZone.Id != PageZone.Id;
+}
+
+public static class SlotPicker
+{
+    public const int StripDays = 14;
+
+    public static async Task<SlotPickerModel> BuildAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
+        DateTimeZone visitor, LocalDate? from, LocalDate? selected, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(visitor);
+        var today = now.InZone(visitor).Date;
+        var lastBookable = now.InZone(page.Zone).Date.PlusDays(service.Rules.HorizonDays);
+        var start = from is { } f && f > today ? f : today;
+        if (start > lastBookable)
+        {
+            start = today;
+        }
+        var end = start.PlusDays(StripDays - 1);
+        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, visitor, start, end, now, ct);
+        var byDate = slots.GroupBy(s => s.Start.InZone(visitor).Date).ToDictionary(g => g.Key, g => g.ToList());
+        var chosen = selected is { } sd && sd >= start && sd <= end ? sd : byDate.Keys.OrderBy(d => d).Cast<LocalDate?>().FirstOrDefault();
+        var culture = CultureInfo.CurrentCulture;
+        var dayLabel = LocalDatePattern.Create("d MMM", culture);
+        var weekday = LocalDatePattern.Create("ddd", culture);
+        var days = Enumerable.Range(0, StripDays).Select(i => start.PlusDays(i)).Where(d => d <= lastBookable.PlusDays(1))
+            .Select(d => new DayChoice(d, dayLabel.Format(d), weekday.Format(d), byDate.TryGetValue(d, out var l) ? l.Count : 0, d == chosen))
+            .ToList();
+        var times = chosen is { } c && byDate.TryGetValue(c, out var list)
+            ? list.Select(s => new TimeChoice(TimeFormats.Format(s.Start, visitor), FormatTime(s.Start, visitor),
+                visitor.Id == page.Zone.Id ? null : FormatTime(s.Start, page.Zone))).ToList()
+            : [];
+        LocalDate? next = null;
+        if (slots.Count == 0)
+        {
+            next = await NextFreeDateAsync(db, page, service, branch, staff, visitor, end.PlusDays(1), lastBookable.PlusDays(1), now, ct);
+        }
+        return new SlotPickerModel(visitor, page.Zone, start, days, chosen, times, next, start > today, end < lastBookable);
+    }
+
+    public static string FormatTime(Instant instant, DateTimeZone zone) =>
+        instant.InZone(zone).ToDateTimeUnspecified().ToString("t", CultureInfo.CurrentCulture);
+
+    public static string FormatDate(LocalDate date) =>
+        LocalDatePattern.Create("dddd d MMMM yyyy", CultureInfo.CurrentCulture).Format(date);
+
+    public static string FormatWhen(Instant start, DateTimeZone zone) =>
+        $"{FormatDate(start.InZone(zone).Date)}, {FormatTime(start, zone)}";
+
+    private static async Task<LocalDate?> NextFreeDateAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
+        DateTimeZone zone, LocalDate from, LocalDate until, Instant now, CancellationToken ct)
+    {
+        for (var chunk = from; chunk <= until; chunk = chunk.PlusDays(PageEndpoints.MaxDaysPerRequest))
+        {
+            var to = chunk.PlusDays(PageEndpoints.MaxDaysPerRequest - 1);
+            var found = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, zone, chunk, to < until ? to : until, now, ct);
+            if (found.Count > 0)
+            {
+                return found[0].Start.InZone(zone).Date;
+            }
+        }
+        return null;
+    }
+}
