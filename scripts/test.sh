@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Bookwell on a fresh Debian machine with the .NET SDK:
-# installs PostgreSQL where missing, starts a throwaway cluster on loopback, builds once, runs each test
+# installs Chromium and PostgreSQL where missing, starts a throwaway cluster on loopback, builds once, runs each test
 # project, and ends with one line of totals over all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +11,14 @@ rm -rf "$results"
 mkdir -p "$results"
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing ${need[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
 
 pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
 if [ -z "$(pg_bin)" ] || [ ! -x "$(pg_bin)/initdb" ]; then

@@ -150,8 +150,11 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     {
         var values = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
-            ["service"] = Service?.Key, ["branch"] = Site?.Branches.Count > 1 ? Branch : null, ["staff"] = Staff,
-            ["tz"] = Request.Query["tz"].FirstOrDefault(), ["lang"] = Request.Query["lang"].FirstOrDefault(),
+            ["service"] = Service?.Key,
+            ["branch"] = Site?.Branches.Count > 1 ? Branch : null,
+            ["staff"] = Staff,
+            ["tz"] = Request.Query["tz"].FirstOrDefault(),
+            ["lang"] = Request.Query["lang"].FirstOrDefault(),
             ["date"] = Picker?.SelectedDate?.ToString("yyyy-MM-dd", null),
             ["from"] = Request.Query["from"].FirstOrDefault(),
         };

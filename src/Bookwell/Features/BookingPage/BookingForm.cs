@@ -40,9 +40,16 @@ public sealed class BookingForm
         }
         return new BookingForm
         {
-            Name = F("name"), Email = F("email"), Phone = F("phone"), Notes = F("notes"),
-            Marketing = form["marketing"] == "true", Terms = form["terms"] == "true",
-            Address = F("address"), Latitude = F("lat"), Longitude = F("lng"), Answers = answers,
+            Name = F("name"),
+            Email = F("email"),
+            Phone = F("phone"),
+            Notes = F("notes"),
+            Marketing = form["marketing"] == "true",
+            Terms = form["terms"] == "true",
+            Address = F("address"),
+            Latitude = F("lat"),
+            Longitude = F("lng"),
+            Answers = answers,
         };
     }
 
@@ -68,9 +75,16 @@ public sealed class BookingForm
         }
         return new BookingRequest
         {
-            Service = service.Key, Start = start, Staff = staff, Branch = branch, TimeZone = timeZone,
+            Service = service.Key,
+            Start = start,
+            Staff = staff,
+            Branch = branch,
+            TimeZone = timeZone,
             Customer = new CustomerInput { Name = Name, Email = Email, Phone = NullIfEmpty(Phone) },
-            Answers = answers, Notes = NullIfEmpty(Notes), MarketingOptIn = Marketing, TermsAccepted = Terms,
+            Answers = answers,
+            Notes = NullIfEmpty(Notes),
+            MarketingOptIn = Marketing,
+            TermsAccepted = Terms,
             Location = mobile
                 ? new LocationInput
                 {

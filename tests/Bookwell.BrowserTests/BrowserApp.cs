@@ -1,0 +1,113 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using NodaTime;
+using NodaTime.Testing;
+
+namespace Bookwell.BrowserTests;
+
+/// <summary>
+/// Bookwell on a real loopback port (so Chromium can reach it) with a fresh SQLite file and a fixed clock,
+/// plus one headless Debian Chromium.
+/// </summary>
+public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string AdminKey = "browser-admin-key-0123456789";
+
+    /// <summary>Monday 1 March 2027, 08:00 in Amsterdam.</summary>
+    public FakeClock Clock { get; } = new(Instant.FromUtc(2027, 3, 1, 7, 0));
+
+    private readonly string _db = Path.Combine(Path.GetTempPath(), $"bookwell-browser-{Guid.NewGuid():N}.db");
+    private IPlaywright? _playwright;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public static string Artifacts { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
+
+    public BrowserApp() => UseKestrel(0);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Bookwell", $"Data Source={_db}");
+        builder.UseSetting("Bookwell:SeedDemo", "false");
+        builder.UseSetting("Bookwell:BootstrapApiKey", AdminKey);
+        builder.UseSetting("Bookwell:RateLimits:SlotsPerMinute", "0");
+        builder.UseSetting("Bookwell:RateLimits:BookingsPerMinute", "0");
+        builder.ConfigureServices(s => s.AddSingleton<NodaTime.IClock>(Clock));
+    }
+
+    public async Task InitializeAsync()
+    {
+        StartServer();
+        BaseUrl = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal);
+        using var http = new HttpClient { BaseAddress = new Uri(BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        var response = await http.PutAsync("/api/v1/admin/config", new StringContent(Config, Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        });
+    }
+
+    public async Task<IPage> NewPageAsync(string timeZone = "Europe/Amsterdam", string locale = "en-GB", int width = 1280)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            TimezoneId = timeZone,
+            Locale = locale,
+            ViewportSize = new ViewportSize { Width = width, Height = 900 },
+            BaseURL = BaseUrl,
+        });
+        return await context.NewPageAsync();
+    }
+
+    public async Task ScreenshotAsync(IPage page, string name)
+    {
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Artifacts, name + ".png"), FullPage = true });
+    }
+
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await Browser.CloseAsync();
+        _playwright?.Dispose();
+        await DisposeAsync();
+    }
+
+    public const string Config = """
+    {
+      "pages": [{
+        "slug": "salon", "name": "Test Salon", "description": "Cuts in the centre", "timeZone": "Europe/Amsterdam",
+        "location": { "mode": "in-person", "details": "Main street 1" },
+        "branding": { "theme": "emerald", "heroTitle": "Book your visit", "confirmationMessage": "See you soon!" },
+        "settings": { "horizonDays": 30, "slotIntervalMinutes": 30, "minNoticeMinutes": 60,
+                      "allowedDays": ["mon","tue","wed","thu","fri","sat"], "termsRequired": true, "termsText": "No-shows pay half." },
+        "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]],
+                      "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]] },
+        "services": [
+          { "key": "haircut", "name": "Haircut", "description": "Wash, cut and style", "durationMinutes": 30,
+            "price": { "amount": 25, "currency": "EUR" }, "resourceTypes": ["chair"],
+            "fields": [ { "key": "hairLength", "label": "Hair length", "type": "choice", "options": ["short","medium","long"], "required": true },
+                        { "key": "allergies", "label": "Allergies", "type": "text" } ] },
+          { "key": "consult", "name": "Consultation", "durationMinutes": 60, "price": { "amount": 0, "currency": "EUR" }, "slotIntervalMinutes": 60 }
+        ],
+        "staff": [
+          { "key": "anna", "name": "Anna", "services": ["haircut","consult"] },
+          { "key": "bob", "name": "Bob", "services": ["haircut"] }
+        ],
+        "resources": [ { "key": "chair-1", "type": "chair", "name": "Chair 1" } ]
+      }]
+    }
+    """;
+}
