@@ -23,6 +23,7 @@ builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
 builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
 builder.Services.AddBookwellLocalization();
+builder.Services.AddCors(o => o.AddPolicy(PageEndpoints.PublicReads, p => p.AllowAnyOrigin().WithMethods("GET")));
 
 var app = builder.Build();
 
@@ -37,6 +38,7 @@ app.UseStatusCodePages();
 app.UseStaticFiles();
 app.UseRequestLocalization();
 app.UseMiddleware<TenantMiddleware>();
+app.UseCors();
 app.UseRateLimiter();
 
 app.MapOpenApi();

@@ -36,3 +36,13 @@
   var invalid = document.querySelector("[aria-invalid=true]");
   if (invalid) { invalid.focus(); } else if (alert) { alert.setAttribute("tabindex", "-1"); alert.focus(); }
 })();
+// Inside the widget's iframe: tell the host page how tall the content is, so inline embeds need no scrollbar.
+(function () {
+  "use strict";
+  if (window.parent === window) { return; }
+  function post() { window.parent.postMessage({ bookwellHeight: document.documentElement.scrollHeight }, "*"); }
+  window.addEventListener("load", post);
+  if (window.ResizeObserver) { new ResizeObserver(post).observe(document.body); }
+  // Escape inside the frame closes the floating panel too.
+  document.addEventListener("keydown", function (e) { if (e.key === "Escape") { window.parent.postMessage({ bookwellClose: true }, "*"); } });
+})();

@@ -19,7 +19,10 @@ public sealed record PublicBranch(string Key, string Name, string? Address, stri
 public sealed record PublicSettings(int HorizonDays, int SlotIntervalMinutes, int MinNoticeMinutes, IReadOnlyList<string> AllowedDays,
     bool TermsRequired, string? TermsText);
 
-public sealed record PublicPage(string Slug, string Name, string? Description, string TimeZone, LocationDoc Location, BrandingDoc Branding,
+public sealed record PublicBranding(string Theme, string Accent, string? AccentColor, string? LogoUrl, string? HeroTitle, string? HeroDescription,
+    string? ConfirmationMessage, string? PrivacyPolicyUrl);
+
+public sealed record PublicPage(string Slug, string Name, string? Description, string TimeZone, LocationDoc Location, PublicBranding Branding,
     PublicSettings Settings, IReadOnlyList<PublicService> Services, IReadOnlyList<PublicBranch> Branches, IReadOnlyList<StaffRef> Staff);
 
 public sealed record SlotView(string Start, string End, IReadOnlyList<string> Staff, int Remaining);
@@ -29,13 +32,15 @@ public sealed record SlotsResponse(string TimeZone, IReadOnlyList<SlotView> Slot
 public static class PageEndpoints
 {
     public const int MaxDaysPerRequest = 62;
+    public const string PublicReads = "public-reads";
 
     public static RouteGroupBuilder MapPages(this RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
         var pages = api.MapGroup("/pages/{slug}").WithTags("Booking page");
-        pages.MapGet("", GetPage).WithName("GetPage").RequireRateLimiting(RateLimits.Manage);
-        pages.MapGet("/slots", GetSlots).WithName("GetSlots").RequireRateLimiting(RateLimits.Slots);
+        // Page and slots are public, read-only and carry no credentials, so any origin may read them.
+        pages.MapGet("", GetPage).WithName("GetPage").RequireRateLimiting(RateLimits.Manage).RequireCors(PublicReads);
+        pages.MapGet("/slots", GetSlots).WithName("GetSlots").RequireRateLimiting(RateLimits.Slots).RequireCors(PublicReads);
         return api;
     }
 
@@ -64,7 +69,10 @@ public static class PageEndpoints
                 x.Doc.Fields!.Select(f => new PublicField(f.Key!, f.Label!, f.Type!, f.Options, f.Required == true)).ToList(), staff, branches);
         }).ToList();
         var location = new LocationDoc { Mode = d.Location!.Mode, Details = d.Location.Details };
-        return new PublicPage(page.Slug, d.Name!, d.Description, d.TimeZone!, location, d.Branding!,
+        var b = d.Branding!;
+        var branding = new PublicBranding(b.Theme!, BookingPage.Branding.Accent(b), b.AccentColor, b.LogoUrl, b.HeroTitle, b.HeroDescription,
+            b.ConfirmationMessage, b.PrivacyPolicyUrl);
+        return new PublicPage(page.Slug, d.Name!, d.Description, d.TimeZone!, location, branding,
             new PublicSettings(s.HorizonDays!.Value, s.SlotIntervalMinutes!.Value, s.MinNoticeMinutes!.Value, s.AllowedDays!, s.TermsRequired == true, s.TermsText),
             services,
             page.Branches.Select(b => new PublicBranch(b.Key, b.Doc.Name!, b.Doc.Address, b.Doc.City, b.Doc.Phone)).ToList(),

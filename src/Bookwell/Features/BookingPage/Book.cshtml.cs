@@ -104,7 +104,9 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     private async Task<bool> LoadAsync(string slug, string? service, string? branch, string? staff, string? tz, CancellationToken ct)
     {
         var catalog = await cache.GetAsync(db, ct);
-        if (!catalog.Pages.TryGetValue(slug, out var page))
+        catalog.Pages.TryGetValue(slug, out var page);
+        EmbedPolicy.Apply(Response, page);
+        if (page is null)
         {
             return false;
         }

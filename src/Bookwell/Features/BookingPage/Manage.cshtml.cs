@@ -89,6 +89,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
 
     private async Task<bool> LoadAsync(string token, CancellationToken ct)
     {
+        EmbedPolicy.Apply(Response, null);
         if (!ManageTokens.LooksValid(token))
         {
             return false;
@@ -103,6 +104,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         var catalog = await cache.GetAsync(db, ct);
         catalog.Pages.TryGetValue(Booking.PageSlug, out var site);
         Site = site;
+        EmbedPolicy.Apply(Response, site);
         Service = site?.ActiveService(Booking.ServiceKey);
         Zone = TimeFormats.Zone(Request.Query["tz"]) ?? TimeFormats.Zone(Booking.TimeZone) ?? site?.Zone ?? DateTimeZone.Utc;
         return true;

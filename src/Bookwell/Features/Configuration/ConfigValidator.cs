@@ -203,6 +203,15 @@ public static partial class ConfigValidator
             }
         }
         Text(e, $"{path}.settings.termsText", s.TermsText, 5000);
+        s.EmbedOrigins ??= [];
+        for (var i = 0; i < s.EmbedOrigins.Count; i++)
+        {
+            if (!Uri.TryCreate(s.EmbedOrigins[i], UriKind.Absolute, out var origin) || origin.Scheme is not ("http" or "https") ||
+                origin.GetLeftPart(UriPartial.Authority) != s.EmbedOrigins[i].TrimEnd('/'))
+            {
+                e.Add($"{path}.settings.embedOrigins[{i}]", "Must be an origin such as https://www.example.com (scheme, host and port only).");
+            }
+        }
         if (s.TermsRequired == true && string.IsNullOrWhiteSpace(s.TermsText) && p.Branding?.PrivacyPolicyUrl is null)
         {
             e.Add($"{path}.settings.termsText", "Required when termsRequired is true: the text (or a link) clients agree to.");
