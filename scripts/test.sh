@@ -14,6 +14,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v npm >/dev/null || need+=(nodejs npm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   as_root apt-get update -qq
@@ -39,6 +40,11 @@ run_pg "$PGBIN/pg_ctl" -D "$pgroot/data" -l "$pgroot/log" -w \
 cleanup() { run_pg "$PGBIN/pg_ctl" -D "$pgroot/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pgroot"; }
 trap cleanup EXIT
 export BOOKWELL_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Pooling=true;Maximum Pool Size=100"
+
+if [ ! -f tests/Bookwell.BrowserTests/node_modules/axe-core/axe.min.js ]; then
+  echo "== installing axe-core (npm)"
+  (cd tests/Bookwell.BrowserTests && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+fi
 
 echo "== building ($config)"
 dotnet build Bookwell.slnx -c "$config" -nologo -v quiet
