@@ -107,6 +107,19 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
           { "key": "bob", "name": "Bob", "services": ["haircut"] }
         ],
         "resources": [ { "key": "chair-1", "type": "chair", "name": "Chair 1" } ]
+      },
+      {
+        "slug": "mobile", "name": "Mobile Mechanic", "timeZone": "Europe/Amsterdam",
+        "location": { "mode": "mobile" }, "branding": { "theme": "amber" },
+        "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]] },
+        "services": [ { "key": "tyres", "name": "Tyre change", "durationMinutes": 60, "slotIntervalMinutes": 60, "requiresStaff": false } ]
+      },
+      {
+        "slug": "video", "name": "Video Advice", "timeZone": "Europe/London",
+        "location": { "mode": "virtual", "meetingUrl": "https://meet.example.com/advice" }, "branding": { "theme": "violet" },
+        "schedule": { "thu": [["10:00","12:00"]] },
+        "exceptions": [ { "date": "2027-03-04", "closed": true }, { "date": "2027-03-11", "closed": true } ],
+        "services": [ { "key": "call", "name": "Advice call", "durationMinutes": 30, "requiresStaff": false } ]
       }]
     }
     """;

@@ -70,6 +70,20 @@ public abstract class ApiTests
         Assert.True(problem["errors"]!.AsObject().ContainsKey("pages[0].services[0].durationMinutes"));
     }
 
+    [Theory]
+    [InlineData("#FFD700")] // gold: white text on it reads at 1.4:1
+    [InlineData("#7dd3fc")]
+    [InlineData("blue")]
+    public async Task PutConfig_AccentColourUnreadableOrMalformed_IsRejected(string colour)
+    {
+        await using var app = await StartConfigured();
+        var doc = Config();
+        doc["pages"]![0]!["branding"]!["accentColor"] = colour;
+        var response = await PutConfig(app.Admin(), doc);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await Body(response))["errors"]!.AsObject().ContainsKey("pages[0].branding.accentColor"));
+    }
+
     [Fact]
     public async Task AdminEndpoints_WithoutOrWithWrongKey_Return401Problem()
     {

@@ -1,0 +1,64 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Bookwell.BrowserTests;
+
+public sealed class LocationModeTests(BrowserApp app) : IClassFixture<BrowserApp>
+{
+    [Fact]
+    public async Task MobileService_NeedsTheClientsAddressAndKeepsTheMapPin()
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync("/book/mobile?service=tyres&date=2027-03-02");
+        await page.ClickAsync("a.time:has-text('10:00')");
+        await page.FillAsync("#name", "Dee Driver");
+        await page.FillAsync("#email", "dee@example.com");
+        await page.ClickAsync("#continue");
+        await Expect(page.Locator("#address-error")).ToBeVisibleAsync();
+        await page.FillAsync("#address", "Canal street 5, Utrecht");
+        await page.FillAsync("#lat", "52.0907");
+        await page.FillAsync("#lng", "5.1214");
+        await page.ClickAsync("#continue");
+        await Expect(page.Locator("dl")).ToContainTextAsync("Canal street 5, Utrecht");
+        await page.ClickAsync("#confirm");
+        await Expect(page.Locator("#done")).ToBeVisibleAsync();
+        var token = page.Url.Split("/booking/")[1].Split('?')[0];
+        var booking = await page.APIRequest.GetAsync($"/api/v1/bookings/{token}");
+        var json = System.Text.Json.JsonDocument.Parse(await booking.TextAsync()).RootElement;
+        Assert.Equal("Canal street 5, Utrecht", json.GetProperty("location").GetProperty("address").GetString());
+        Assert.Equal(52.0907, json.GetProperty("location").GetProperty("latitude").GetDouble(), 4);
+    }
+
+    [Fact]
+    public async Task VirtualService_ShowsTheMeetingLinkAfterBooking()
+    {
+        var page = await app.NewPageAsync(timeZone: "Europe/London");
+        await page.GotoAsync("/book/video?service=call&from=2027-03-15&date=2027-03-18");
+        await page.ClickAsync("a.time:has-text('10:00')");
+        await page.FillAsync("#name", "Vic Video");
+        await page.FillAsync("#email", "vic@example.com");
+        await page.ClickAsync("#continue");
+        await page.ClickAsync("#confirm");
+        await Expect(page.Locator("a[href='https://meet.example.com/advice']")).ToBeVisibleAsync();
+    }
+
+    [Fact]
+    public async Task NothingFreeInTheShownDates_PointsToTheNextFreeDate()
+    {
+        var page = await app.NewPageAsync(timeZone: "Europe/London");
+        // Thursdays 4 and 11 March are closed, so the first two weeks hold nothing.
+        await page.GotoAsync("/book/video?service=call");
+        var next = page.Locator("p.notice a");
+        await Expect(next).ToContainTextAsync("Thursday 18 March 2027");
+        await next.ClickAsync();
+        await Expect(page.Locator("a.time").First).ToContainTextAsync("10:00");
+    }
+
+    [Fact]
+    public async Task BookingPageHtml_StaysUnder50KB()
+    {
+        var page = await app.NewPageAsync();
+        var response = await page.GotoAsync("/book/salon?service=haircut&date=2027-03-02");
+        Assert.InRange((await response!.BodyAsync()).Length, 1, 50 * 1024);
+    }
+}
