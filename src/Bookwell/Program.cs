@@ -3,6 +3,7 @@ using Bookwell.Features.Admin;
 using Bookwell.Features.Availability;
 using Bookwell.Features.Bookings;
 using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
 using Bookwell.Infrastructure;
 using NodaTime;
 
@@ -19,6 +20,13 @@ builder.Services.AddSingleton<CatalogCache>();
 builder.Services.AddSingleton<SqliteWriteGate>();
 builder.Services.AddScoped<ConfigApplier>();
 builder.Services.AddScoped<BookingWriter>();
+builder.Services.AddSingleton<OutboxSignal>();
+if (SmtpOptions.Read(builder.Configuration) is { } smtp)
+{
+    builder.Services.AddSingleton(smtp);
+    builder.Services.AddSingleton<IEmailSender, SmtpEmailSender>();
+    builder.Services.AddHostedService<OutboxWorker>();
+}
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
 builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");

@@ -38,6 +38,7 @@ public abstract class BookwellDb(DbContextOptions options) : DbContext(options)
     public DbSet<Booking> Bookings => Set<Booking>();
     public DbSet<BookingEvent> BookingEvents => Set<BookingEvent>();
     public DbSet<Allocation> Allocations => Set<Allocation>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
 
     public abstract bool IsPostgres { get; }
 
@@ -73,6 +74,7 @@ public abstract class BookwellDb(DbContextOptions options) : DbContext(options)
             e.Property(b => b.StaffKey).HasMaxLength(64);
             e.Property(b => b.BranchKey).HasMaxLength(64);
             e.Property(b => b.TimeZone).HasMaxLength(64);
+            e.Property(b => b.Language).HasMaxLength(8);
             e.HasMany(b => b.History).WithOne().HasForeignKey(h => h.BookingId);
         });
         modelBuilder.Entity<BookingEvent>(e =>
@@ -80,6 +82,18 @@ public abstract class BookwellDb(DbContextOptions options) : DbContext(options)
             e.HasQueryFilter(h => h.TenantId == _tenantId);
             e.Property(h => h.Action).HasMaxLength(20);
             e.Property(h => h.By).HasMaxLength(100);
+        });
+        modelBuilder.Entity<OutboxMessage>(e =>
+        {
+            e.ToTable("OutboxMessages");
+            e.HasQueryFilter(m => m.TenantId == _tenantId);
+            e.HasIndex(m => new { m.Status, m.DueAt });
+            e.HasIndex(m => m.BookingId);
+            e.Property(m => m.Kind).HasMaxLength(40);
+            e.Property(m => m.To).HasMaxLength(254);
+            e.Property(m => m.Subject).HasMaxLength(300);
+            e.Property(m => m.Status).HasMaxLength(20);
+            e.Property(m => m.IcsMethod).HasMaxLength(20);
         });
         modelBuilder.Entity<Allocation>(e =>
         {

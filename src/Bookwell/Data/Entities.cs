@@ -57,6 +57,7 @@ public sealed class Booking : ITenantOwned
     public bool MarketingOptIn { get; set; }
     public bool TermsAccepted { get; set; }
     public string? LocationJson { get; set; }
+    public string Language { get; set; } = "en";
     public bool WalkIn { get; set; }
     public string? GroupKey { get; set; }
     public required string ManageTokenHash { get; set; }
@@ -99,4 +100,29 @@ public sealed class Allocation : ITenantOwned
     public required string GroupKey { get; set; }
     public bool Live { get; set; } = true;
     public Instant? HoldExpiresAt { get; set; }
+}
+
+/// <summary>
+/// An e-mail written in the same transaction as the booking change that causes it, sent later by the
+/// outbox worker. The bodies (which hold the manage link) are wiped once the message has been sent.
+/// </summary>
+public sealed class OutboxMessage : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public Guid? BookingId { get; set; }
+    public required string Kind { get; set; }
+    public required string To { get; set; }
+    public required string Subject { get; set; }
+    public string? TextBody { get; set; }
+    public string? HtmlBody { get; set; }
+    public string? Ics { get; set; }
+    public string? IcsMethod { get; set; }
+    public required string Status { get; set; }
+    public int Attempts { get; set; }
+    public string? LastError { get; set; }
+    public Instant DueAt { get; set; }
+    public Instant? LockedUntil { get; set; }
+    public Instant? SentAt { get; set; }
+    public Instant CreatedAt { get; set; }
 }

@@ -1,6 +1,7 @@
 using Bookwell.Data;
 using Bookwell.Features.Bookings;
 using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -129,11 +130,11 @@ public static class AdminBookingEndpoints
         {
             return Problems.Validation(errors);
         }
-        return await BookingEndpoints.WriteCreated(writer, valid, "admin", BookingEndpoints.BaseUrl(request, config), ct);
+        return await BookingEndpoints.WriteCreated(writer, valid, "admin", MailContexts.For(request, config), ct);
     }
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> ChangeStatus(string id, HttpRequest request, BookwellDb db,
-        BookingWriter writer, CancellationToken ct)
+        CatalogCache cache, BookingWriter writer, IConfiguration config, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var guid) || !await db.Bookings.AnyAsync(b => b.Id == guid, ct))
         {
@@ -149,7 +150,9 @@ public static class AdminBookingEndpoints
         {
             return Problems.Validation("status", $"Must be one of: {string.Join(", ", allowed)}.");
         }
-        return await writer.ChangeStatusAsync(guid, body.Status, "admin", ct) switch
+        var slug = await db.Bookings.Where(b => b.Id == guid).Select(b => b.PageSlug).FirstAsync(ct);
+        (await cache.GetAsync(db, ct)).Pages.TryGetValue(slug, out var page);
+        return await writer.ChangeStatusAsync(guid, body.Status, "admin", ct, MailContexts.For(request, config), page) switch
         {
             WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, null, null, withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),

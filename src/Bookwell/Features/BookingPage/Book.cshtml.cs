@@ -13,7 +13,7 @@ namespace Bookwell.Features.BookingPage;
 /// (details, review, confirm), so it works before any script arrives; book.js only adds the visitor's
 /// time zone and small comforts.
 /// </summary>
-public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, BookingWriter writer, FormBookingLimiter limiter) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
+public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, BookingWriter writer, FormBookingLimiter limiter, IConfiguration config) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
     public CompiledPage? Site { get; private set; }
     public ServiceModel? Service { get; private set; }
@@ -85,7 +85,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             Reviewing = true;
             return Page();
         }
-        switch (await writer.CreateAsync(valid, "customer", ct))
+        switch (await writer.CreateAsync(valid, "customer", Notifications.MailContexts.For(Request, config), ct))
         {
             case WriteResult.Done done:
                 return Redirect($"/booking/{done.ManageToken}?new=1");

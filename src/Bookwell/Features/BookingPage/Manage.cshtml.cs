@@ -57,7 +57,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         {
             return NotFound();
         }
-        await writer.ChangeStatusAsync(Booking!.Id, BookingStatus.Cancelled, "customer", ct);
+        await writer.ChangeStatusAsync(Booking!.Id, BookingStatus.Cancelled, "customer", ct, Notifications.MailContexts.For(Request, config), Site);
         return Redirect($"/booking/{token}");
     }
 
@@ -71,7 +71,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         {
             return Redirect($"/booking/{token}?reschedule=1");
         }
-        switch (await writer.RescheduleAsync(Booking!, Site!, Service, instant, "customer", ct))
+        switch (await writer.RescheduleAsync(Booking!, Site!, Service, instant, "customer", Notifications.MailContexts.For(Request, config), token, ct))
         {
             case WriteResult.Done:
                 return Redirect($"/booking/{token}?moved=1");

@@ -1,5 +1,6 @@
 using Bookwell.Data;
 using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -57,17 +58,18 @@ public static class BookingEndpoints
         {
             return Problems.Validation(errors);
         }
-        return await WriteCreated(writer, valid, "customer", BaseUrl(request, config), ct);
+        return await WriteCreated(writer, valid, "customer", MailContexts.For(request, config), ct);
     }
 
     public static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> WriteCreated(BookingWriter writer, ValidBooking valid,
-        string by, string baseUrl, CancellationToken ct)
+        string by, MailContext mail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        return await writer.CreateAsync(valid, by, ct) switch
+        ArgumentNullException.ThrowIfNull(mail);
+        return await writer.CreateAsync(valid, by, mail, ct) switch
         {
             WriteResult.Done done => TypedResults.Created($"/api/v1/bookings/{done.ManageToken}",
-                BookingResponse.From(done.Booking, done.ManageToken, baseUrl, withHistory: true)),
+                BookingResponse.From(done.Booking, done.ManageToken, mail.BaseUrl, withHistory: true)),
             _ => Problems.SlotUnavailable(),
         };
     }
@@ -87,14 +89,16 @@ public static class BookingEndpoints
     }
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Cancel(string token, HttpRequest request, BookwellDb db,
-        BookingWriter writer, IConfiguration config, CancellationToken ct)
+        CatalogCache cache, BookingWriter writer, IConfiguration config, CancellationToken ct)
     {
         var booking = await FindAsync(db, token, ct);
         if (booking is null)
         {
             return Problems.NotFound("No booking for this link.");
         }
-        return await writer.ChangeStatusAsync(booking.Id, BookingStatus.Cancelled, "customer", ct) switch
+        var catalog = await cache.GetAsync(db, ct);
+        catalog.Pages.TryGetValue(booking.PageSlug, out var page);
+        return await writer.ChangeStatusAsync(booking.Id, BookingStatus.Cancelled, "customer", ct, MailContexts.For(request, config), page) switch
         {
             WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
@@ -124,7 +128,7 @@ public static class BookingEndpoints
         {
             return Problems.Make(409, "slot-unavailable", "Time slot no longer available", "This service can no longer be booked online.");
         }
-        return await writer.RescheduleAsync(booking, page, service, start, "customer", ct) switch
+        return await writer.RescheduleAsync(booking, page, service, start, "customer", MailContexts.For(request, config), token, ct) switch
         {
             WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),

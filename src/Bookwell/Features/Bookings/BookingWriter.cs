@@ -1,6 +1,7 @@
 using Bookwell.Data;
 using Bookwell.Features.Availability;
 using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
 using Bookwell.Scheduling.Intervals;
 using Bookwell.Scheduling.Slots;
 using Microsoft.Data.Sqlite;
@@ -23,11 +24,11 @@ public abstract record WriteResult
 /// conflict, which is retried a few times (another staff member or seat may still be free) and then reported.
 /// On SQLite the writers also queue on one in-process gate, as SQLite has a single writer in any case.
 /// </summary>
-public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate gate)
+public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox)
 {
     private const int Attempts = 4;
 
-    public async Task<WriteResult> CreateAsync(ValidBooking v, string by, CancellationToken ct)
+    public async Task<WriteResult> CreateAsync(ValidBooking v, string by, MailContext? mail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(v);
         for (var attempt = 1; ; attempt++)
@@ -86,6 +87,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     MarketingOptIn = v.MarketingOptIn,
                     TermsAccepted = v.TermsAccepted,
                     LocationJson = v.LocationJson,
+                    Language = mail?.Language ?? "en",
                     WalkIn = v.WalkIn,
                     GroupKey = v.Service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(v.Page.Slug, v.Service.Key, start) : null,
                     ManageTokenHash = ManageTokens.Hash(token),
@@ -96,8 +98,13 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 booking.History.Add(Event(booking, "created", null, status, by, now));
                 db.Bookings.Add(booking);
                 await AllocateAsync(booking, v.Page, v.Service, assignment.Value.Assignment, ct);
+                if (mail is not null && !v.WalkIn)
+                {
+                    db.Outbox.Add(BookingMail.Compose("confirmation", booking, v.Page, token, mail, now));
+                }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
+                outbox.Notify();
                 return new WriteResult.Done(booking, token);
             }
             catch (DbUpdateException ex) when (IsConflict(ex) && attempt < Attempts)
@@ -114,7 +121,8 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         }
     }
 
-    public async Task<WriteResult> RescheduleAsync(Booking booking, CompiledPage page, ServiceModel service, Instant start, string by, CancellationToken ct)
+    public async Task<WriteResult> RescheduleAsync(Booking booking, CompiledPage page, ServiceModel service, Instant start, string by,
+        MailContext? mail, string? token, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(booking);
         if (!BookingStatus.IsOpen(booking.Status))
@@ -157,8 +165,13 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 evt.NewStart = start;
                 current.History.Add(evt);
                 await AllocateAsync(current, page, service, assignment.Value.Assignment, ct);
+                if (mail is not null)
+                {
+                    db.Outbox.Add(BookingMail.Compose("rescheduled", current, page, token, mail with { Language = current.Language }, now));
+                }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
+                outbox.Notify();
                 return new WriteResult.Done(current, null);
             }
             catch (DbUpdateException ex) when (IsConflict(ex))
@@ -174,7 +187,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
     }
 
     /// <summary>Moves a booking along the state machine; leaving the live states frees its time at once.</summary>
-    public async Task<WriteResult> ChangeStatusAsync(Guid id, string to, string by, CancellationToken ct)
+    public async Task<WriteResult> ChangeStatusAsync(Guid id, string to, string by, CancellationToken ct, MailContext? mail = null, CompiledPage? page = null)
     {
         using var _ = await gate.EnterAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -194,6 +207,10 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         if (to == BookingStatus.Cancelled)
         {
             await db.Allocations.Where(a => a.BookingId == id && a.Live).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
+            if (mail is not null)
+            {
+                db.Outbox.Add(BookingMail.Compose("cancelled", booking, page, null, mail with { Language = booking.Language }, now));
+            }
         }
         else if (booking.HoldExpiresAt is not null)
         {
@@ -202,6 +219,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        outbox.Notify();
         return new WriteResult.Done(booking, null);
     }
 

@@ -14,7 +14,9 @@ public static class IcsWriter
 {
     private static readonly InstantPattern Utc = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
 
-    public static string Write(Booking booking, string businessName, string? location, string? manageUrl, Instant now)
+    /// <param name="method">PUBLISH for a download; REQUEST or CANCEL (RFC 5546) when mailed as an invitation.</param>
+    public static string Write(Booking booking, string businessName, string? location, string? manageUrl, Instant now,
+        string method = "PUBLISH", string? organizer = null)
     {
         ArgumentNullException.ThrowIfNull(booking);
         var sb = new StringBuilder();
@@ -23,10 +25,15 @@ public static class IcsWriter
         Line("VERSION:2.0");
         Line("PRODID:-//Bookwell//Bookwell 1.0//EN");
         Line("CALSCALE:GREGORIAN");
-        Line("METHOD:PUBLISH");
+        Line($"METHOD:{method}");
         Line("BEGIN:VEVENT");
         Line($"UID:{booking.Id}@bookwell");
         Line($"DTSTAMP:{Utc.Format(now)}");
+        if (organizer is not null)
+        {
+            Line($"ORGANIZER;CN={Param(businessName)}:mailto:{organizer}");
+            Line($"ATTENDEE;CN={Param(booking.CustomerName)};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:{booking.CustomerEmail}");
+        }
         Line($"DTSTART:{Utc.Format(booking.StartsAt)}");
         Line($"DTEND:{Utc.Format(booking.EndsAt)}");
         Line($"SEQUENCE:{booking.History.Count(h => h.Action == "rescheduled").ToString(CultureInfo.InvariantCulture)}");
@@ -41,10 +48,17 @@ public static class IcsWriter
         {
             Line($"URL:{manageUrl}");
         }
-        Line($"STATUS:{(booking.Status == BookingStatus.Cancelled ? "CANCELLED" : booking.Status is BookingStatus.Pending or BookingStatus.PendingPayment ? "TENTATIVE" : "CONFIRMED")}");
+        Line($"STATUS:{(booking.Status == BookingStatus.Cancelled || method == "CANCEL" ? "CANCELLED" : booking.Status is BookingStatus.Pending or BookingStatus.PendingPayment ? "TENTATIVE" : "CONFIRMED")}");
         Line("END:VEVENT");
         Line("END:VCALENDAR");
         return sb.ToString();
+    }
+
+    /// <summary>A parameter value (§3.2) may not hold quotes, and is quoted when it holds , ; or :.</summary>
+    private static string Param(string text)
+    {
+        var clean = new string(text.Where(c => c != '"' && !char.IsControl(c)).ToArray());
+        return clean.IndexOfAny([',', ';', ':']) >= 0 ? $"\"{clean}\"" : clean;
     }
 
     public static string Escape(string text) =>

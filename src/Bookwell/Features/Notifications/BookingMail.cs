@@ -1,0 +1,144 @@
+using System.Net;
+using System.Text;
+using Bookwell.Data;
+using Bookwell.Features.BookingPage;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Bookwell.Features.Notifications;
+
+/// <summary>Where links in a message point and which language it is written in; known only during the request.</summary>
+public sealed record MailContext(string BaseUrl, string Language, string? From);
+
+/// <summary>
+/// Composes client e-mails at the moment of the change (when the manage token is still known), in the
+/// client's language, branded with the page's accent colour, as HTML and plain text with the .ics attached.
+/// </summary>
+public static class BookingMail
+{
+    private static readonly Dictionary<string, (string En, string Nl)> Words = new(StringComparer.Ordinal)
+    {
+        ["confirmed"] = ("Booking confirmed", "Afspraak bevestigd"),
+        ["pending"] = ("Booking request received", "Aanvraag ontvangen"),
+        ["pending_payment"] = ("Booking awaiting payment", "Afspraak wacht op betaling"),
+        ["rescheduled"] = ("Booking moved", "Afspraak verzet"),
+        ["cancelled"] = ("Booking cancelled", "Afspraak geannuleerd"),
+        ["hello"] = ("Hello {0},", "Beste {0},"),
+        ["when"] = ("When", "Wanneer"),
+        ["service"] = ("Service", "Dienst"),
+        ["with"] = ("With", "Bij"),
+        ["where"] = ("Where", "Waar"),
+        ["manage"] = ("Change or cancel your booking", "Uw afspraak wijzigen of annuleren"),
+        ["google"] = ("Add to Google Calendar", "Toevoegen aan Google Agenda"),
+        ["cancel-note"] = ("This booking has been cancelled.", "Deze afspraak is geannuleerd."),
+    };
+
+    private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
+
+    public static OutboxMessage Compose(string kind, Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        ArgumentNullException.ThrowIfNull(ctx);
+        var nl = ctx.Language == "nl";
+        string W(string key) => nl ? Words[key].Nl : Words[key].En;
+        var culture = System.Globalization.CultureInfo.GetCultureInfo(nl ? "nl-NL" : "en-GB");
+        var zone = TimeFormats.Zone(booking.TimeZone) ?? page?.Zone ?? DateTimeZone.Utc;
+        var local = booking.StartsAt.InZone(zone);
+        var when = LocalDatePattern.Create("dddd d MMMM yyyy", culture).Format(local.Date) + ", " +
+                   local.TimeOfDay.ToString("HH:mm", culture) + $" ({zone.Id})";
+        var business = page?.Doc.Name ?? booking.PageSlug;
+        var headline = kind == "confirmation" ? W(booking.Status is BookingStatus.Pending or BookingStatus.PendingPayment ? booking.Status : "confirmed") : W(kind);
+        var subject = Clean($"{headline}: {booking.ServiceName}, {when} – {business}");
+        var manageUrl = token is null ? null : $"{ctx.BaseUrl}/booking/{token}";
+        var staff = booking.StaffKey is null ? null : page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Name ?? booking.StaffKey;
+        var where = page?.Doc.Location?.Mode == "virtual" ? page.Doc.Location.MeetingUrl : page?.Doc.Location?.Details;
+        var google = $"https://calendar.google.com/calendar/render?action=TEMPLATE&text={Uri.EscapeDataString(booking.ServiceName + " – " + business)}" +
+                     $"&dates={Compact.Format(booking.StartsAt)}/{Compact.Format(booking.EndsAt)}";
+
+        var rows = new List<(string Label, string Value)> { (W("service"), booking.ServiceName), (W("when"), when) };
+        if (staff is not null) { rows.Add((W("with"), staff)); }
+        if (!string.IsNullOrWhiteSpace(where)) { rows.Add((W("where"), where)); }
+
+        var text = new StringBuilder();
+        text.AppendLine(string.Format(culture, W("hello"), booking.CustomerName)).AppendLine();
+        text.AppendLine(kind == "cancelled" ? W("cancel-note") : headline).AppendLine();
+        foreach (var (label, value) in rows) { text.AppendLine($"{label}: {value}"); }
+        if (kind != "cancelled")
+        {
+            text.AppendLine().AppendLine($"{W("google")}: {google}");
+        }
+        if (manageUrl is not null && kind != "cancelled")
+        {
+            text.AppendLine().AppendLine($"{W("manage")}: {manageUrl}");
+        }
+        text.AppendLine().AppendLine(business);
+
+        var accent = Branding.Accent(page?.Doc.Branding);
+        static string H(string s) => WebUtility.HtmlEncode(s);
+        var html = new StringBuilder();
+        html.Append($"<!DOCTYPE html><html lang=\"{(nl ? "nl" : "en")}\"><body style=\"margin:0;font-family:system-ui,Segoe UI,Roboto,sans-serif;color:#1f2937\">");
+        html.Append($"<div style=\"background:{accent};color:#fff;padding:16px 20px;font-size:20px;font-weight:600\">{H(business)}</div>");
+        html.Append("<div style=\"padding:20px;max-width:560px\">");
+        html.Append($"<p>{H(string.Format(culture, W("hello"), booking.CustomerName))}</p><h1 style=\"font-size:20px\">{H(kind == "cancelled" ? W("cancel-note") : headline)}</h1><table>");
+        foreach (var (label, value) in rows)
+        {
+            html.Append($"<tr><td style=\"color:#4b5563;padding:2px 16px 2px 0\">{H(label)}</td><td>{H(value)}</td></tr>");
+        }
+        html.Append("</table>");
+        if (page?.Doc.Branding?.ConfirmationMessage is { } message && kind == "confirmation")
+        {
+            html.Append($"<p>{H(message)}</p>");
+        }
+        if (kind != "cancelled")
+        {
+            html.Append($"<p><a href=\"{H(google)}\">{H(W("google"))}</a></p>");
+            if (manageUrl is not null)
+            {
+                html.Append($"<p><a href=\"{H(manageUrl)}\" style=\"display:inline-block;background:{accent};color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{H(W("manage"))}</a></p>");
+            }
+        }
+        html.Append("</div></body></html>");
+
+        var method = kind == "cancelled" ? "CANCEL" : "REQUEST";
+        return new OutboxMessage
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = booking.TenantId,
+            BookingId = booking.Id,
+            Kind = kind,
+            To = booking.CustomerEmail,
+            Subject = subject,
+            TextBody = text.ToString(),
+            HtmlBody = html.ToString(),
+            Ics = IcsWriter.Write(booking, business, where, manageUrl, now, method, ctx.From),
+            IcsMethod = method,
+            Status = OutboxStatus.Queued,
+            DueAt = now,
+            CreatedAt = now,
+        };
+    }
+
+    /// <summary>Nothing a client typed may break a header line.</summary>
+    private static string Clean(string s) => new(s.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
+}
+
+public static class OutboxStatus
+{
+    public const string Queued = "queued";
+    public const string Sent = "sent";
+    public const string Parked = "parked";
+}
+
+public static class MailContexts
+{
+    /// <summary>Links point where this request came in (or the configured public URL); words follow the request's language.</summary>
+    public static MailContext For(HttpRequest request, IConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var language = System.Globalization.CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "nl" ? "nl" : "en";
+        return new MailContext(BookingEndpoints.BaseUrl(request, config), language, config["Bookwell:Smtp:From"]);
+    }
+}

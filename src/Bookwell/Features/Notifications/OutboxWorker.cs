@@ -1,0 +1,140 @@
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using Npgsql;
+
+namespace Bookwell.Features.Notifications;
+
+/// <summary>Wakes the worker as soon as a message is queued on this node (others find it on their next poll).</summary>
+public sealed class OutboxSignal
+{
+    private readonly SemaphoreSlim _signal = new(0, 1);
+
+    public void Notify()
+    {
+        try
+        {
+            _signal.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // already signalled
+        }
+    }
+
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _signal.WaitAsync(timeout, ct);
+}
+
+/// <summary>
+/// Sends due outbox messages. A batch is claimed by setting a lease (<c>LockedUntil</c>); on PostgreSQL the
+/// claim uses <c>FOR UPDATE SKIP LOCKED</c>, so several nodes share the queue without sending anything
+/// twice. A failed send is retried with exponential backoff and jitter, and parked after 8 attempts.
+/// </summary>
+public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEmailSender sender, OutboxSignal signal,
+    SqliteWriteGate gate, ILogger<OutboxWorker> log) : BackgroundService
+{
+    public const int BatchSize = 50;
+    public const int MaxAttempts = 8;
+    private static readonly Duration Lease = Duration.FromMinutes(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            int sent;
+            try
+            {
+                sent = await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                log.LogError(ex, "Outbox pass failed");
+                sent = 0;
+            }
+            if (sent == 0)
+            {
+                try
+                {
+                    await signal.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Claims and sends one batch; returns how many messages it handled.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        var now = clock.GetCurrentInstant();
+        var ids = await ClaimAsync(db, now, ct);
+        foreach (var id in ids)
+        {
+            // The worker serves every tenant; each message is read by its id only, and written back alone.
+            var message = await db.Outbox.IgnoreQueryFilters().FirstAsync(m => m.Id == id, ct);
+            try
+            {
+                await sender.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, message.TextBody, message.HtmlBody, message.Ics, message.IcsMethod), ct);
+                message.Status = OutboxStatus.Sent;
+                message.SentAt = clock.GetCurrentInstant();
+                message.TextBody = message.HtmlBody = message.Ics = null;
+                message.LastError = null;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                message.Attempts++;
+                message.LastError = ex.GetType().Name + ": " + ex.Message[..Math.Min(ex.Message.Length, 500)];
+                message.Status = message.Attempts >= MaxAttempts ? OutboxStatus.Parked : OutboxStatus.Queued;
+                message.DueAt = clock.GetCurrentInstant() + Backoff(message.Attempts);
+                log.LogWarning("Sending outbox message {Id} failed (attempt {Attempts}): {Error}", message.Id, message.Attempts, ex.GetType().Name);
+            }
+            message.LockedUntil = null;
+            using (await gate.EnterAsync(db, ct))
+            {
+                await db.SaveChangesAsync(ct);
+            }
+        }
+        return ids.Count;
+    }
+
+    /// <summary>2^attempt seconds (capped at an hour) plus up to 20 % jitter, so retries of many messages spread out.</summary>
+    public static Duration Backoff(int attempt)
+    {
+        var seconds = Math.Min(3600, Math.Pow(2, attempt));
+        return Duration.FromSeconds(seconds * (1 + (Random.Shared.NextDouble() * 0.2)));
+    }
+
+    private async Task<List<Guid>> ClaimAsync(BookwellDb db, Instant now, CancellationToken ct)
+    {
+        var until = now + Lease;
+        if (db.IsPostgres)
+        {
+            return await db.Database.SqlQueryRaw<Guid>("""
+                UPDATE "OutboxMessages" SET "LockedUntil" = @until
+                WHERE "Id" IN (
+                    SELECT "Id" FROM "OutboxMessages"
+                    WHERE "Status" = 'queued' AND "DueAt" <= @now AND ("LockedUntil" IS NULL OR "LockedUntil" < @now)
+                    ORDER BY "DueAt" LIMIT @limit
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING "Id" AS "Value"
+                """, new NpgsqlParameter("until", until), new NpgsqlParameter("now", now), new NpgsqlParameter("limit", BatchSize)).ToListAsync(ct);
+        }
+        // SQLite serves one node; the write gate makes select-then-lease atomic here.
+        using (await gate.EnterAsync(db, ct))
+        {
+            var ids = await db.Outbox.IgnoreQueryFilters()
+                .Where(m => m.Status == OutboxStatus.Queued && m.DueAt <= now && (m.LockedUntil == null || m.LockedUntil < now))
+                .OrderBy(m => m.DueAt).Select(m => m.Id).Take(BatchSize).ToListAsync(ct);
+            if (ids.Count > 0)
+            {
+                await db.Outbox.IgnoreQueryFilters().Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.LockedUntil, until), ct);
+            }
+            return ids;
+        }
+    }
+}

@@ -1,0 +1,98 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using MimeKit;
+
+namespace Bookwell.Tests.Infrastructure;
+
+/// <summary>A real SMTP server on loopback: Debian's aiosmtpd writing every message into a Maildir.</summary>
+public sealed class SmtpSink : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"bookwell-mail-{Guid.NewGuid():N}");
+    private Process? _process;
+
+    public int Port { get; } = FreePort();
+
+    public static SmtpSink Start()
+    {
+        var sink = new SmtpSink();
+        sink.Launch();
+        return sink;
+    }
+
+    public void Launch()
+    {
+        // A Maildir: aiosmtpd writes into tmp/ and moves each complete message to new/.
+        foreach (var sub in new[] { "tmp", "new", "cur" })
+        {
+            Directory.CreateDirectory(Path.Combine(_dir, sub));
+        }
+        var info = new ProcessStartInfo("/usr/bin/python3", ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", _dir])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        _process = Process.Start(info) ?? throw new InvalidOperationException("aiosmtpd did not start (apt-get install python3-aiosmtpd)");
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, Port);
+                return;
+            }
+            catch (SocketException)
+            {
+                Thread.Yield();
+            }
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException("aiosmtpd exited: " + _process.StandardError.ReadToEnd());
+            }
+        }
+        throw new TimeoutException("aiosmtpd did not listen");
+    }
+
+    public IReadOnlyList<MimeMessage> Messages()
+    {
+        var folder = Path.Combine(_dir, "new");
+        return Directory.Exists(folder)
+            ? Directory.GetFiles(folder).Select(f => MimeMessage.Load(f)).OrderBy(m => m.Date).ToList()
+            : [];
+    }
+
+    /// <summary>Polls the Maildir until <paramref name="count"/> messages have arrived (the worker sends asynchronously).</summary>
+    public async Task<IReadOnlyList<MimeMessage>> WaitForAsync(int count, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var messages = Messages();
+            if (messages.Count >= count || DateTime.UtcNow > deadline)
+            {
+                return messages;
+            }
+            await Task.Delay(50);
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_process is { HasExited: false })
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+        _process?.Dispose();
+        _process = null;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

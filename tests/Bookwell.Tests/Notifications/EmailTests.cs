@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Bookwell.Features.Notifications;
+using Bookwell.Tests.Infrastructure;
+using Ical.Net;
+using Microsoft.EntityFrameworkCore;
+using MimeKit;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Notifications;
+
+/// <summary>Confirmation and cancellation mails through the outbox to a real SMTP server on loopback.</summary>
+public abstract class EmailTests
+{
+    protected abstract Db Kind { get; }
+
+    private async Task<BookwellApp> StartWithSmtp(int port)
+    {
+        var app = await BookwellApp.StartAsync(Kind, s =>
+        {
+            s["Bookwell:Smtp:Host"] = "127.0.0.1";
+            s["Bookwell:Smtp:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            s["Bookwell:Smtp:UseTls"] = "false";
+            s["Bookwell:Smtp:From"] = "bookings@salon.example";
+        });
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        return app;
+    }
+
+    private static Ical.Net.CalendarComponents.CalendarEvent Event(MimeMessage message, out string method)
+    {
+        var part = message.BodyParts.OfType<MimePart>().Single(p => p.ContentType.MimeType == "text/calendar");
+        using var stream = new MemoryStream();
+        part.Content!.DecodeTo(stream);
+        var calendar = Calendar.Load(System.Text.Encoding.UTF8.GetString(stream.ToArray()))!;
+        method = calendar.Method!;
+        return calendar.Events.Single();
+    }
+
+    [Fact]
+    public async Task Booking_SendsConfirmationWithIcsAndManageLink_CancelSendsCancel()
+    {
+        using var sink = SmtpSink.Start();
+        await using var app = await StartWithSmtp(sink.Port);
+        var created = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", email: "ada@example.com")));
+        var token = created["manageToken"]!.GetValue<string>();
+
+        var mail = Assert.Single(await sink.WaitForAsync(1));
+        Assert.Equal("ada@example.com", mail.To.Mailboxes.Single().Address);
+        Assert.Contains("Booking confirmed", mail.Subject);
+        Assert.Contains($"/booking/{token}", mail.TextBody);
+        Assert.Contains($"/booking/{token}", mail.HtmlBody);
+        var evt = Event(mail, out var method);
+        Assert.Equal("REQUEST", method);
+        Assert.Equal(new DateTime(2027, 3, 2, 9, 0, 0, DateTimeKind.Utc), evt.DtStart!.AsUtc);
+        Assert.Equal($"{created["id"]!.GetValue<string>()}@bookwell", evt.Uid);
+
+        // Once sent, the stored copy no longer holds the manage link.
+        var stored = app.WithDb(db => db.Outbox.Single());
+        Assert.Equal(OutboxStatus.Sent, stored.Status);
+        Assert.Null(stored.TextBody);
+        Assert.Equal($"{stored.Id:N}@bookwell", mail.MessageId);
+
+        await app.CreateClient().PostAsync($"/api/v1/bookings/{token}/cancel", null);
+        var both = await sink.WaitForAsync(2);
+        Assert.Equal(2, both.Count);
+        var cancel = Event(both.Single(m => m.Subject!.Contains("Booking cancelled", StringComparison.Ordinal)), out var cancelMethod);
+        Assert.Equal("CANCEL", cancelMethod);
+        Assert.Equal(evt.Uid, cancel.Uid);
+    }
+
+    [Fact]
+    public async Task SmtpDown_MessageWaitsWithBackoff_ThenArrivesOnce()
+    {
+        var sink = new SmtpSink(); // port reserved, nothing listening yet
+        await using var app = await StartWithSmtp(sink.Port);
+        Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), Booking("2027-03-02T11:00:00+01:00"))).StatusCode);
+        var failed = await WaitUntil(app, m => m.Attempts >= 1);
+        Assert.Equal(OutboxStatus.Queued, failed.Status);
+        Assert.NotNull(failed.LastError);
+        Assert.True(failed.DueAt > app.Clock.GetCurrentInstant(), "retry is scheduled in the future");
+
+        sink.Launch();
+        using (sink)
+        {
+            app.Clock.Advance(Duration.FromMinutes(5));
+            Assert.Single(await sink.WaitForAsync(1));
+            var sent = await WaitUntil(app, m => m.Status == OutboxStatus.Sent);
+            Assert.Equal(1, sent.Attempts);
+        }
+    }
+
+    [Fact]
+    public async Task DutchBooking_GetsADutchMail()
+    {
+        using var sink = SmtpSink.Start();
+        await using var app = await StartWithSmtp(sink.Port);
+        var client = app.CreateClient();
+        client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl-NL");
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking("2027-03-02T13:00:00+01:00"))).StatusCode);
+        var mail = Assert.Single(await sink.WaitForAsync(1));
+        Assert.Contains("Afspraak bevestigd", mail.Subject);
+        Assert.Contains("Beste Ada Lovelace", mail.TextBody);
+    }
+
+    private static async Task<Data.OutboxMessage> WaitUntil(BookwellApp app, Func<Data.OutboxMessage, bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            var message = app.WithDb(db => db.Outbox.AsNoTracking().Single());
+            if (condition(message) || DateTime.UtcNow > deadline)
+            {
+                return message;
+            }
+            await Task.Delay(50);
+        }
+    }
+}
+
+public sealed class SqliteEmailTests : EmailTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresEmailTests : EmailTests
+{
+    protected override Db Kind => Db.Postgres;
+}
