@@ -5,6 +5,8 @@ using Bookwell.Features.Notifications;
 using Bookwell.Tests.Infrastructure;
 using Ical.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using MimeKit;
 using NodaTime;
 using static Bookwell.Tests.Infrastructure.TestData;
@@ -58,7 +60,7 @@ public abstract class EmailTests
         Assert.Equal($"{created["id"]!.GetValue<string>()}@bookwell", evt.Uid);
 
         // Once sent, the stored copy no longer holds the manage link.
-        var stored = app.WithDb(db => db.Outbox.Single());
+        var stored = app.WithDb(db => db.Outbox.Single(m => m.Kind == "confirmation"));
         Assert.Equal(OutboxStatus.Sent, stored.Status);
         Assert.Null(stored.TextBody);
         Assert.Equal($"{stored.Id:N}@bookwell", mail.MessageId);
@@ -105,12 +107,40 @@ public abstract class EmailTests
         Assert.Contains("Beste Ada Lovelace", mail.TextBody);
     }
 
+    [Fact]
+    public async Task Reminder_GoesOutAtExactlyTwentyFourHoursBefore_AndMovesWithAReschedule()
+    {
+        using var sink = SmtpSink.Start();
+        await using var app = await StartWithSmtp(sink.Port);
+        var worker = app.Services.GetServices<IHostedService>().OfType<OutboxWorker>().Single();
+        // Now is Monday 08:00; the booking is Tuesday 10:00, so its reminder is due Monday 10:00.
+        var created = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00")));
+        Assert.Single(await sink.WaitForAsync(1));
+
+        app.Clock.Advance(Duration.FromMinutes(119));
+        await worker.RunOnceAsync(CancellationToken.None);
+        Assert.DoesNotContain(sink.Messages(), m => m.Subject!.StartsWith("Reminder", StringComparison.Ordinal));
+
+        app.Clock.Advance(Duration.FromMinutes(1));
+        var mails = await sink.WaitForAsync(2);
+        var reminder = Assert.Single(mails, m => m.Subject!.StartsWith("Reminder", StringComparison.Ordinal));
+        Assert.Contains($"/booking/{created["manageToken"]!.GetValue<string>()}", reminder.TextBody);
+
+        // A second booking moved to Wednesday: the old reminder is withdrawn, a new one is due Tuesday.
+        var other = await Body(await Book(app.CreateClient(), Booking("2027-03-02T14:00:00+01:00", email: "bo@example.com")));
+        await app.CreateClient().PostAsync($"/api/v1/bookings/{other["manageToken"]!.GetValue<string>()}/reschedule",
+            Json(new JsonObject { ["start"] = "2027-03-03T14:00:00+01:00" }));
+        var reminders = app.WithDb(db => db.Outbox.Where(m => m.Kind == "reminder" && m.To == "bo@example.com").ToList());
+        Assert.Equal([OutboxStatus.Queued, OutboxStatus.Withdrawn], reminders.Select(r => r.Status).Order());
+        Assert.Equal(Instant.FromUtc(2027, 3, 2, 13, 0), reminders.Single(r => r.Status == OutboxStatus.Queued).DueAt);
+    }
+
     private static async Task<Data.OutboxMessage> WaitUntil(BookwellApp app, Func<Data.OutboxMessage, bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var message = app.WithDb(db => db.Outbox.AsNoTracking().Single());
+            var message = app.WithDb(db => db.Outbox.AsNoTracking().Single(m => m.Kind != "reminder"));
             if (condition(message) || DateTime.UtcNow > deadline)
             {
                 return message;

@@ -101,6 +101,10 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 if (mail is not null && !v.WalkIn)
                 {
                     db.Outbox.Add(BookingMail.Compose("confirmation", booking, v.Page, token, mail, now));
+                    if (BookingMail.Reminder(booking, v.Page, token, mail, now) is { } reminder)
+                    {
+                        db.Outbox.Add(reminder);
+                    }
                 }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
@@ -167,7 +171,13 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 await AllocateAsync(current, page, service, assignment.Value.Assignment, ct);
                 if (mail is not null)
                 {
-                    db.Outbox.Add(BookingMail.Compose("rescheduled", current, page, token, mail with { Language = current.Language }, now));
+                    var context = mail with { Language = current.Language };
+                    await WithdrawRemindersAsync(id, ct);
+                    db.Outbox.Add(BookingMail.Compose("rescheduled", current, page, token, context, now));
+                    if (BookingMail.Reminder(current, page, token, context, now) is { } reminder)
+                    {
+                        db.Outbox.Add(reminder);
+                    }
                 }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
@@ -207,6 +217,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         if (to == BookingStatus.Cancelled)
         {
             await db.Allocations.Where(a => a.BookingId == id && a.Live).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
+            await WithdrawRemindersAsync(id, ct);
             if (mail is not null)
             {
                 db.Outbox.Add(BookingMail.Compose("cancelled", booking, page, null, mail with { Language = booking.Language }, now));
@@ -301,6 +312,12 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         return customer;
     }
 
+    /// <summary>Reminders not yet sent no longer fit once a booking moves or ends; their bodies are wiped too.</summary>
+    private Task WithdrawRemindersAsync(Guid bookingId, CancellationToken ct) =>
+        db.Outbox.Where(m => m.BookingId == bookingId && m.Kind == "reminder" && m.Status == OutboxStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Withdrawn)
+                .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null), ct);
+
     /// <summary>Unpaid or unconfirmed holds past their time are cancelled before anyone competes for it.</summary>
     private async Task ExpireHoldsAsync(Instant now, CancellationToken ct)
     {
@@ -326,6 +343,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     At = now,
                 });
                 await db.Allocations.Where(a => a.BookingId == b.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
+                await WithdrawRemindersAsync(b.Id, ct);
             }
         }
     }

@@ -26,6 +26,7 @@ public static class BookingMail
         ["pending_payment"] = ("Booking awaiting payment", "Afspraak wacht op betaling"),
         ["rescheduled"] = ("Booking moved", "Afspraak verzet"),
         ["cancelled"] = ("Booking cancelled", "Afspraak geannuleerd"),
+        ["reminder"] = ("Reminder", "Herinnering"),
         ["hello"] = ("Hello {0},", "Beste {0},"),
         ["when"] = ("When", "Wanneer"),
         ["service"] = ("Service", "Dienst"),
@@ -121,6 +122,25 @@ public static class BookingMail
         };
     }
 
+    /// <summary>How long before the start a reminder goes out.</summary>
+    public static readonly Duration ReminderLead = Duration.FromHours(24);
+
+    /// <summary>A reminder due <see cref="ReminderLead"/> before the start, or null when that moment has passed.</summary>
+    public static OutboxMessage? Reminder(Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        var due = booking.StartsAt - ReminderLead;
+        if (due <= now)
+        {
+            return null;
+        }
+        var message = Compose("reminder", booking, page, token, ctx, now);
+        message.DueAt = due;
+        message.Ics = null;
+        message.IcsMethod = null;
+        return message;
+    }
+
     /// <summary>Nothing a client typed may break a header line.</summary>
     private static string Clean(string s) => new(s.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
 }
@@ -128,6 +148,8 @@ public static class BookingMail
 public static class OutboxStatus
 {
     public const string Queued = "queued";
+    /// <summary>Withdrawn before sending, e.g. a reminder for a booking that moved or was cancelled.</summary>
+    public const string Withdrawn = "withdrawn";
     public const string Sent = "sent";
     public const string Parked = "parked";
 }
