@@ -164,8 +164,6 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         {
             values[key] = value;
         }
-        var query = string.Join('&', values.Where(kv => !string.IsNullOrEmpty(kv.Value))
-            .Select(kv => $"{kv.Key}={Uri.EscapeDataString(kv.Value!)}"));
-        return $"/book/{Site?.Slug}" + (query.Length > 0 ? "?" + query : "");
+        return Links.With($"/book/{Site?.Slug}", values);
     }
 }

@@ -117,11 +117,8 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         Picker = await SlotPicker.BuildAsync(db, Site!, Service!, null, Booking!.StaffKey, Zone, strip, selected, clock.GetCurrentInstant(), ct);
     }
 
-    public string Link(params (string Key, string? Value)[] values)
-    {
-        var query = string.Join('&', values.Where(v => !string.IsNullOrEmpty(v.Value)).Select(v => $"{v.Key}={Uri.EscapeDataString(v.Value!)}"));
-        return $"/booking/{Token}" + (query.Length > 0 ? "?" + query : "");
-    }
+    public string Link(params (string Key, string? Value)[] values) =>
+        Links.With($"/booking/{Token}", values.Select(v => KeyValuePair.Create(v.Key, v.Value)));
 
     public string Location =>
         Site?.Doc.Location?.Mode == "virtual" ? Site.Doc.Location.MeetingUrl ?? ""

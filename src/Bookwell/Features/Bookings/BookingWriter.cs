@@ -332,26 +332,20 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, BookingStatus.Cancelled).SetProperty(x => x.UpdatedAt, now), ct);
             if (changed == 1)
             {
-                db.BookingEvents.Add(new BookingEvent
-                {
-                    TenantId = db.TenantId,
-                    BookingId = b.Id,
-                    Action = "expired",
-                    FromStatus = b.Status,
-                    ToStatus = BookingStatus.Cancelled,
-                    By = "system",
-                    At = now,
-                });
+                db.BookingEvents.Add(Event(db.TenantId, b.Id, "expired", b.Status, BookingStatus.Cancelled, "system", now));
                 await db.Allocations.Where(a => a.BookingId == b.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
                 await WithdrawRemindersAsync(b.Id, ct);
             }
         }
     }
 
-    private static BookingEvent Event(Booking b, string action, string? from, string to, string by, Instant at) => new()
+    private static BookingEvent Event(Booking b, string action, string? from, string to, string by, Instant at) =>
+        Event(b.TenantId, b.Id, action, from, to, by, at);
+
+    private static BookingEvent Event(Guid tenantId, Guid bookingId, string action, string? from, string to, string by, Instant at) => new()
     {
-        TenantId = b.TenantId,
-        BookingId = b.Id,
+        TenantId = tenantId,
+        BookingId = bookingId,
         Action = action,
         FromStatus = from,
         ToStatus = to,
