@@ -21,6 +21,8 @@ builder.Services.AddSingleton<SqliteWriteGate>();
 builder.Services.AddScoped<ConfigApplier>();
 builder.Services.AddScoped<BookingWriter>();
 builder.Services.AddSingleton<OutboxSignal>();
+builder.Services.AddSingleton<TimeRulesWorker>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeRulesWorker>());
 if (SmtpOptions.Read(builder.Configuration) is { } smtp)
 {
     builder.Services.AddSingleton(smtp);

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using static Bookwell.Tests.Infrastructure.TestData;
 
@@ -374,6 +375,48 @@ public abstract class ApiTests
         Assert.Equal("cancelled", expired!["status"]!.GetValue<string>());
         Assert.Contains(expired["history"]!.AsArray(), h => h!["action"]!.GetValue<string>() == "expired");
     }
+
+    [Fact]
+    public async Task UnpaidHold_ExpiresOnItsOwn_WithoutAnotherBooking()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        var held = await Body(await Book(client, Booking("2027-03-03T11:00:00+01:00", service: "colour")));
+        app.Clock.Advance(Duration.FromMinutes(31));
+        var worker = app.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>();
+        // The hosted worker may get there first; either way one pass after the deadline settles it.
+        await worker.RunOnceAsync(CancellationToken.None);
+        var after = await client.GetFromJsonAsync<JsonObject>($"/api/v1/bookings/{held["manageToken"]!.GetValue<string>()}");
+        Assert.Equal("cancelled", after!["status"]!.GetValue<string>());
+        Assert.Equal("system", after["history"]!.AsArray().Last()!["by"]!.GetValue<string>());
+        Assert.False(app.WithDb(db => db.Allocations.Any(a => a.Live)));
+    }
+
+    [Fact]
+    public async Task AutoNoShow_MarksAConfirmedBookingNobodyStarted()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["autoNoShowMinutes"] = 15;
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
+        var client = app.CreateClient();
+        var started = await Body(await Book(client, Booking("2027-03-01T11:00:00+01:00", email: "s@example.com")));
+        var missed = await Body(await Book(client, Booking("2027-03-01T11:30:00+01:00", email: "m@example.com")));
+        await app.Admin().PostAsync($"/api/v1/admin/bookings/{started["id"]!.GetValue<string>()}/status", Json(new JsonObject { ["status"] = "in_progress" }));
+        var worker = app.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>();
+
+        app.Clock.Advance(Duration.FromMinutes(3 * 60 + 44)); // 11:44, a minute before the second's limit
+        await worker.RunOnceAsync(CancellationToken.None);
+        Assert.Equal("confirmed", await Status(app, missed));
+
+        app.Clock.Advance(Duration.FromMinutes(2));
+        await worker.RunOnceAsync(CancellationToken.None);
+        Assert.Equal("no_show", await Status(app, missed));
+        Assert.Equal("in_progress", await Status(app, started));
+    }
+
+    private static async Task<string> Status(BookwellApp app, JsonObject booking) =>
+        (await app.Admin().GetFromJsonAsync<JsonObject>($"/api/v1/admin/bookings/{booking["id"]!.GetValue<string>()}"))!["status"]!.GetValue<string>();
 
     [Fact]
     public async Task AdminStatus_FollowsTheStateMachine()

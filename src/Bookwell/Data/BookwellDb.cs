@@ -67,6 +67,7 @@ public abstract class BookwellDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(b => new { b.TenantId, b.StartsAt });
             e.HasIndex(b => b.ManageTokenHash).IsUnique();
             e.HasIndex(b => new { b.TenantId, b.HoldExpiresAt });
+            e.HasIndex(b => new { b.Status, b.AutoNoShowAt });
             e.Property(b => b.ManageTokenHash).HasMaxLength(64);
             e.Property(b => b.Status).HasMaxLength(20);
             e.Property(b => b.PageSlug).HasMaxLength(64);

@@ -62,6 +62,7 @@ public sealed class Booking : ITenantOwned
     public string? GroupKey { get; set; }
     public required string ManageTokenHash { get; set; }
     public Instant? HoldExpiresAt { get; set; }
+    public Instant? AutoNoShowAt { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
     public List<BookingEvent> History { get; set; } = [];

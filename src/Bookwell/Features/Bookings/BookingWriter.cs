@@ -92,6 +92,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     GroupKey = v.Service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(v.Page.Slug, v.Service.Key, start) : null,
                     ManageTokenHash = ManageTokens.Hash(token),
                     HoldExpiresAt = holdUntil,
+                    AutoNoShowAt = v.Page.Doc.Settings.AutoNoShowMinutes is { } late ? start + Duration.FromMinutes(late) : null,
                     CreatedAt = now,
                     UpdatedAt = now,
                 };
@@ -163,6 +164,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 current.BranchKey = assignment.Value.Branch;
                 current.ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources);
                 current.GroupKey = service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(page.Slug, service.Key, start) : null;
+                current.AutoNoShowAt = page.Doc.Settings!.AutoNoShowMinutes is { } late ? start + Duration.FromMinutes(late) : null;
                 current.UpdatedAt = now;
                 var evt = Event(current, "rescheduled", current.Status, current.Status, by, now);
                 evt.PreviousStart = previous;
@@ -312,37 +314,21 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         return customer;
     }
 
+    private Task WithdrawRemindersAsync(Guid bookingId, CancellationToken ct) => WithdrawRemindersAsync(db, bookingId, ct);
+
     /// <summary>Reminders not yet sent no longer fit once a booking moves or ends; their bodies are wiped too.</summary>
-    private Task WithdrawRemindersAsync(Guid bookingId, CancellationToken ct) =>
-        db.Outbox.Where(m => m.BookingId == bookingId && m.Kind == "reminder" && m.Status == OutboxStatus.Queued)
+    public static Task WithdrawRemindersAsync(BookwellDb db, Guid bookingId, CancellationToken ct) =>
+        db.Outbox.IgnoreQueryFilters().Where(m => m.BookingId == bookingId && m.Kind == "reminder" && m.Status == OutboxStatus.Queued)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Withdrawn)
                 .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null), ct);
 
     /// <summary>Unpaid or unconfirmed holds past their time are cancelled before anyone competes for it.</summary>
-    private async Task ExpireHoldsAsync(Instant now, CancellationToken ct)
-    {
-        var expired = await db.Bookings
-            .Where(b => b.HoldExpiresAt != null && b.HoldExpiresAt <= now && (b.Status == BookingStatus.Pending || b.Status == BookingStatus.PendingPayment))
-            .Select(b => new { b.Id, b.Status })
-            .Take(100)
-            .ToListAsync(ct);
-        foreach (var b in expired)
-        {
-            var changed = await db.Bookings.Where(x => x.Id == b.Id && x.Status == b.Status)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, BookingStatus.Cancelled).SetProperty(x => x.UpdatedAt, now), ct);
-            if (changed == 1)
-            {
-                db.BookingEvents.Add(Event(db.TenantId, b.Id, "expired", b.Status, BookingStatus.Cancelled, "system", now));
-                await db.Allocations.Where(a => a.BookingId == b.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
-                await WithdrawRemindersAsync(b.Id, ct);
-            }
-        }
-    }
+    private Task ExpireHoldsAsync(Instant now, CancellationToken ct) => TimeRules.ApplyAsync(db, now, allTenants: false, ct);
 
     private static BookingEvent Event(Booking b, string action, string? from, string to, string by, Instant at) =>
         Event(b.TenantId, b.Id, action, from, to, by, at);
 
-    private static BookingEvent Event(Guid tenantId, Guid bookingId, string action, string? from, string to, string by, Instant at) => new()
+    public static BookingEvent Event(Guid tenantId, Guid bookingId, string action, string? from, string to, string by, Instant at) => new()
     {
         TenantId = tenantId,
         BookingId = bookingId,

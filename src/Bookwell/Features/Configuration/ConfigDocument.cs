@@ -56,6 +56,8 @@ public sealed class SettingsDoc
     public bool? RequiresApproval { get; set; }
     /// <summary>Additive: how long an unpaid booking holds its time.</summary>
     public int? PaymentHoldMinutes { get; set; }
+    /// <summary>Additive: a confirmed booking nobody started becomes <c>no_show</c> this many minutes after its start.</summary>
+    public int? AutoNoShowMinutes { get; set; }
     /// <summary>Additive: origins allowed to embed the booking page (widget); empty allows any.</summary>
     public List<string>? EmbedOrigins { get; set; }
 }

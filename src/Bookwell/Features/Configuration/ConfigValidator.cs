@@ -195,6 +195,7 @@ public static partial class ConfigValidator
         Range(e, $"{path}.settings.bufferMinutes", s.BufferMinutes, 0, 1440);
         Range(e, $"{path}.settings.minNoticeMinutes", s.MinNoticeMinutes, 0, 525_600);
         Range(e, $"{path}.settings.paymentHoldMinutes", s.PaymentHoldMinutes, 1, 1440);
+        Range(e, $"{path}.settings.autoNoShowMinutes", s.AutoNoShowMinutes, 1, 1440);
         for (var i = 0; i < s.AllowedDays.Count; i++)
         {
             if (!DayNames.Contains(s.AllowedDays[i]))

@@ -89,6 +89,9 @@ namespace Bookwell.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<Instant?>("AutoNoShowAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("BranchKey")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -195,6 +198,8 @@ namespace Bookwell.Migrations.Postgres
 
                     b.HasIndex("ManageTokenHash")
                         .IsUnique();
+
+                    b.HasIndex("Status", "AutoNoShowAt");
 
                     b.HasIndex("TenantId", "HoldExpiresAt");
 

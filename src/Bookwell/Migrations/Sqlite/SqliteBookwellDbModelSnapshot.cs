@@ -81,6 +81,9 @@ namespace Bookwell.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("AutoNoShowAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("BranchKey")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -187,6 +190,8 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.HasIndex("ManageTokenHash")
                         .IsUnique();
+
+                    b.HasIndex("Status", "AutoNoShowAt");
 
                     b.HasIndex("TenantId", "HoldExpiresAt");
 

@@ -1,0 +1,84 @@
+using Bookwell.Data;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Bookings;
+
+/// <summary>
+/// Status changes that time alone causes: unpaid or unconfirmed holds expire (freeing their time), and a
+/// confirmed booking nobody started becomes a no-show. Each change is a conditional update, so when several
+/// nodes (or a request and the worker) race for one booking exactly one records it.
+/// </summary>
+public static class TimeRules
+{
+    public const int BatchSize = 200;
+
+    /// <returns>How many bookings changed.</returns>
+    public static async Task<int> ApplyAsync(BookwellDb db, Instant now, bool allTenants, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        // The worker serves every tenant; requests stay inside their own.
+        var bookings = allTenants ? db.Bookings.IgnoreQueryFilters() : db.Bookings;
+        var expired = await bookings
+            .Where(b => b.HoldExpiresAt != null && b.HoldExpiresAt <= now && (b.Status == BookingStatus.Pending || b.Status == BookingStatus.PendingPayment))
+            .Select(b => new { b.Id, b.TenantId, b.Status })
+            .Take(BatchSize)
+            .ToListAsync(ct);
+        var late = await bookings
+            .Where(b => b.AutoNoShowAt != null && b.AutoNoShowAt <= now && b.Status == BookingStatus.Confirmed)
+            .Select(b => new { b.Id, b.TenantId, b.Status })
+            .Take(BatchSize)
+            .ToListAsync(ct);
+        var changed = 0;
+        foreach (var (b, to, action) in expired.Select(b => (b, BookingStatus.Cancelled, "expired")).Concat(late.Select(b => (b, BookingStatus.NoShow, "status"))))
+        {
+            var rows = await db.Bookings.IgnoreQueryFilters().Where(x => x.Id == b.Id && x.Status == b.Status)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, to).SetProperty(x => x.UpdatedAt, now), ct);
+            if (rows != 1)
+            {
+                continue;
+            }
+            changed++;
+            db.BookingEvents.Add(BookingWriter.Event(b.TenantId, b.Id, action, b.Status, to, "system", now));
+            if (to == BookingStatus.Cancelled)
+            {
+                await db.Allocations.IgnoreQueryFilters().Where(a => a.BookingId == b.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
+                await BookingWriter.WithdrawRemindersAsync(db, b.Id, ct);
+            }
+        }
+        return changed;
+    }
+}
+
+/// <summary>Runs <see cref="TimeRules"/> for every tenant about once a second, so holds free up and
+/// no-shows are marked even when nobody books.</summary>
+public sealed class TimeRulesWorker(IServiceScopeFactory scopes, IClock clock, SqliteWriteGate gate, ILogger<TimeRulesWorker> log) : BackgroundService
+{
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var changed = await TimeRules.ApplyAsync(db, clock.GetCurrentInstant(), allTenants: true, ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return changed;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                log.LogError(ex, "Time rules pass failed");
+            }
+        }
+    }
+}
