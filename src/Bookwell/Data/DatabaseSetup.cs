@@ -55,7 +55,26 @@ public static class DatabaseSetup
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
             await db.Database.CloseConnectionAsync();
         }
-        await db.Database.MigrateAsync(ct);
+        if (db.IsPostgres)
+        {
+            // Nodes starting together queue here: the first migrates, the rest find nothing left to do.
+            // (EF's own migration lock did not stop two nodes applying the same step in our two-node test.)
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(7307199480130105)", ct);
+                await db.Database.MigrateAsync(ct);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(7307199480130105)", CancellationToken.None);
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+        else
+        {
+            await db.Database.MigrateAsync(ct);
+        }
         if (!await db.Tenants.AnyAsync(t => t.Id == DefaultTenant.Id, ct))
         {
             db.Tenants.Add(new Tenant
