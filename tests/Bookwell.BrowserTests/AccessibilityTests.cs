@@ -63,6 +63,10 @@ public sealed class AccessibilityTests(BrowserApp app) : IClassFixture<BrowserAp
         var dutch = await app.NewPageAsync(locale: "nl-NL", width: 375);
         await dutch.GotoAsync("/book/salon?service=consult");
         await AssertAccessible(dutch, "Dutch at 375 px");
+        var month = await app.NewPageAsync(timeZone: "Europe/London", width: 375);
+        await month.GotoAsync("/book/video?service=call&from=2027-04-01");
+        await AssertAccessible(month, "month calendar at 375 px");
+        Assert.True(await month.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"));
     }
 
     [Fact]

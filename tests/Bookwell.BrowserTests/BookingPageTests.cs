@@ -100,8 +100,8 @@ public sealed class BookingPageTests(BrowserApp app) : IClassFixture<BrowserApp>
     public async Task VisitorInNewYork_SeesTheirOwnTimesAndTheBusinessTime()
     {
         var page = await app.NewPageAsync(timeZone: "America/New_York", locale: "en-US");
-        // 16 March 2027: New York is on summer time (since 14 March), Amsterdam not yet (28 March).
-        await page.GotoAsync("/book/salon?service=consult&date=2027-03-16&from=2027-03-15");
+        // 15 March 2027: New York is on summer time (since 14 March), Amsterdam not yet (28 March).
+        await page.GotoAsync("/book/salon?service=consult&date=2027-03-15&from=2027-03-02");
         await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("tz=America%2FNew_York|tz=America/New_York"));
         var first = page.Locator("a.time").First;
         await Expect(first).ToContainTextAsync("4:00 AM");

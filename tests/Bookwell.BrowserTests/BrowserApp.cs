@@ -15,7 +15,7 @@ namespace Bookwell.BrowserTests;
 /// Bookwell on a real loopback port (so Chromium can reach it) with a fresh SQLite file and a fixed clock,
 /// plus one headless Debian Chromium.
 /// </summary>
-public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
+public class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminKey = "browser-admin-key-0123456789";
 
@@ -33,6 +33,9 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public BrowserApp() => UseKestrel(0);
 
+    /// <summary>0 turns the limit off; a subclass sets one to test the limited path.</summary>
+    protected virtual int BookingsPerMinute => 0;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -40,7 +43,7 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Bookwell:SeedDemo", "false");
         builder.UseSetting("Bookwell:BootstrapApiKey", AdminKey);
         builder.UseSetting("Bookwell:RateLimits:SlotsPerMinute", "0");
-        builder.UseSetting("Bookwell:RateLimits:BookingsPerMinute", "0");
+        builder.UseSetting("Bookwell:RateLimits:BookingsPerMinute", BookingsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture));
         builder.ConfigureServices(s => s.AddSingleton<NodaTime.IClock>(Clock));
     }
 
@@ -91,7 +94,7 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         "slug": "salon", "name": "Test Salon", "description": "Cuts in the centre", "timeZone": "Europe/Amsterdam",
         "location": { "mode": "in-person", "details": "Main street 1" },
         "branding": { "theme": "emerald", "heroTitle": "Book your visit", "confirmationMessage": "See you soon!" },
-        "settings": { "horizonDays": 30, "slotIntervalMinutes": 30, "minNoticeMinutes": 60,
+        "settings": { "horizonDays": 14, "slotIntervalMinutes": 30, "minNoticeMinutes": 60,
                       "allowedDays": ["mon","tue","wed","thu","fri","sat"], "termsRequired": true, "termsText": "No-shows pay half." },
         "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]],
                       "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]] },
@@ -118,7 +121,8 @@ public sealed class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         "slug": "video", "name": "Video Advice", "timeZone": "Europe/London",
         "location": { "mode": "virtual", "meetingUrl": "https://meet.example.com/advice" }, "branding": { "theme": "violet" },
         "schedule": { "thu": [["10:00","12:00"]] },
-        "exceptions": [ { "date": "2027-03-04", "closed": true }, { "date": "2027-03-11", "closed": true } ],
+        "exceptions": [ { "date": "2027-03-04", "closed": true }, { "date": "2027-03-11", "closed": true },
+                        { "date": "2027-03-18", "closed": true }, { "date": "2027-03-25", "closed": true } ],
         "services": [ { "key": "call", "name": "Advice call", "durationMinutes": 30, "requiresStaff": false } ]
       }]
     }

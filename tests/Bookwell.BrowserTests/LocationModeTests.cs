@@ -33,7 +33,7 @@ public sealed class LocationModeTests(BrowserApp app) : IClassFixture<BrowserApp
     public async Task VirtualService_ShowsTheMeetingLinkAfterBooking()
     {
         var page = await app.NewPageAsync(timeZone: "Europe/London");
-        await page.GotoAsync("/book/video?service=call&from=2027-03-15&date=2027-03-18");
+        await page.GotoAsync("/book/video?service=call&from=2027-04-01&date=2027-04-08");
         await page.ClickAsync("a.time:has-text('10:00')");
         await page.FillAsync("#name", "Vic Video");
         await page.FillAsync("#email", "vic@example.com");
@@ -46,12 +46,17 @@ public sealed class LocationModeTests(BrowserApp app) : IClassFixture<BrowserApp
     public async Task NothingFreeInTheShownDates_PointsToTheNextFreeDate()
     {
         var page = await app.NewPageAsync(timeZone: "Europe/London");
-        // Thursdays 4 and 11 March are closed, so the first two weeks hold nothing.
+        // Every Thursday in March is closed, so the month calendar for March holds nothing.
         await page.GotoAsync("/book/video?service=call");
+        await Expect(page.Locator("table.month caption")).ToHaveTextAsync("March 2027");
+        await app.ScreenshotAsync(page, "month-empty-1280");
         var next = page.Locator("p.notice a");
-        await Expect(next).ToContainTextAsync("Thursday 18 March 2027");
+        await Expect(next).ToContainTextAsync("Thursday 1 April 2027");
         await next.ClickAsync();
+        await Expect(page.Locator("table.month caption")).ToHaveTextAsync("April 2027");
+        await Expect(page.Locator("a.day[aria-current=date]")).ToHaveAttributeAsync("aria-label", "Thursday 1 April 2027");
         await Expect(page.Locator("a.time").First).ToContainTextAsync("10:00");
+        await app.ScreenshotAsync(page, "month-april-1280");
     }
 
     [Fact]

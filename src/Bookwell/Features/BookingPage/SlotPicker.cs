@@ -24,14 +24,23 @@ public sealed record SlotPickerModel(
     IReadOnlyList<TimeChoice> Times,
     LocalDate? NextFreeDate,
     bool CanGoEarlier,
-    bool CanGoLater)
+    bool CanGoLater,
+    bool Monthly)
 {
     public bool ZonesDiffer => VisitorZone.Id != PageZone.Id;
+
+    /// <summary>Where the previous page of dates starts: two weeks back, or the previous month.</summary>
+    public LocalDate Earlier => Monthly ? StripStart.PlusMonths(-1) : StripStart.PlusDays(-SlotPicker.StripDays);
+
+    public LocalDate Later => Monthly ? StripStart.PlusMonths(1) : StripStart.PlusDays(SlotPicker.StripDays);
 }
 
 public static class SlotPicker
 {
     public const int StripDays = 14;
+
+    /// <summary>Up to two weeks ahead a strip of day buttons; beyond that a month calendar.</summary>
+    public static bool UsesMonths(ServiceModel service) => service?.Rules.HorizonDays > StripDays;
 
     public static async Task<SlotPickerModel> BuildAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
         DateTimeZone visitor, LocalDate? from, LocalDate? selected, Instant now, CancellationToken ct)
@@ -41,19 +50,25 @@ public static class SlotPicker
         ArgumentNullException.ThrowIfNull(visitor);
         var today = now.InZone(visitor).Date;
         var lastBookable = now.InZone(page.Zone).Date.PlusDays(service.Rules.HorizonDays);
+        var monthly = UsesMonths(service);
         var start = from is { } f && f > today ? f : today;
         if (start > lastBookable)
         {
             start = today;
         }
-        var end = start.PlusDays(StripDays - 1);
-        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, visitor, start, end, now, ct);
+        if (monthly)
+        {
+            start = new LocalDate(start.Year, start.Month, 1);
+        }
+        var end = monthly ? start.PlusMonths(1).PlusDays(-1) : start.PlusDays(StripDays - 1);
+        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, visitor, start < today ? today : start, end, now, ct);
         var byDate = slots.GroupBy(s => s.Start.InZone(visitor).Date).ToDictionary(g => g.Key, g => g.ToList());
         var chosen = selected is { } sd && sd >= start && sd <= end ? sd : byDate.Keys.OrderBy(d => d).Cast<LocalDate?>().FirstOrDefault();
         var culture = CultureInfo.CurrentCulture;
         var dayLabel = LocalDatePattern.Create("d MMM", culture);
         var weekday = LocalDatePattern.Create("ddd", culture);
-        var days = Enumerable.Range(0, StripDays).Select(i => start.PlusDays(i)).Where(d => d <= lastBookable.PlusDays(1))
+        var count = Period.Between(start, end, PeriodUnits.Days).Days + 1;
+        var days = Enumerable.Range(0, count).Select(i => start.PlusDays(i)).Where(d => monthly || d <= lastBookable.PlusDays(1))
             .Select(d => new DayChoice(d, dayLabel.Format(d), weekday.Format(d), byDate.TryGetValue(d, out var l) ? l.Count : 0, d == chosen))
             .ToList();
         var times = chosen is { } c && byDate.TryGetValue(c, out var list)
@@ -65,7 +80,7 @@ public static class SlotPicker
         {
             next = await NextFreeDateAsync(db, page, service, branch, staff, visitor, end.PlusDays(1), lastBookable.PlusDays(1), now, ct);
         }
-        return new SlotPickerModel(visitor, page.Zone, start, days, chosen, times, next, start > today, end < lastBookable);
+        return new SlotPickerModel(visitor, page.Zone, start, days, chosen, times, next, start > today, end < lastBookable, monthly);
     }
 
     public static string FormatTime(Instant instant, DateTimeZone zone) =>
