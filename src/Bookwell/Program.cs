@@ -4,6 +4,7 @@ using Bookwell.Features.Availability;
 using Bookwell.Features.Bookings;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Notifications;
+using Bookwell.Features.Uploads;
 using Bookwell.Infrastructure;
 using NodaTime;
 
@@ -55,9 +56,11 @@ app.MapOpenApi();
 var api = app.MapGroup("/api/v1");
 api.MapPages();
 api.MapBookings();
+api.MapUploads();
 var admin = api.MapGroup("/admin").RequireAdmin();
 admin.MapConfiguration();
 admin.MapAdminBookings();
+admin.MapAdminUploads();
 app.MapRazorPages();
 app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) =>
     (await cache.GetAsync(db, ct)).Pages.Keys.FirstOrDefault() is { } slug ? Results.Redirect($"/book/{slug}") : Results.NotFound())

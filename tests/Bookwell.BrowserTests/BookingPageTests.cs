@@ -47,6 +47,27 @@ public sealed class BookingPageTests(BrowserApp app) : IClassFixture<BrowserApp>
     }
 
     [Fact]
+    public async Task FileField_AttachedFileSurvivesTheReviewAndReachesTheBooking()
+    {
+        byte[] png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 7, 7, 7];
+        var page = await app.NewPageAsync();
+        await page.GotoAsync("/book/salon?service=haircut&date=2027-03-05");
+        await page.ClickAsync("a.time:has-text('15:00')");
+        await FillDetails(page, "Pia Photo", "pia@example.com");
+        await page.SetInputFilesAsync("#answer\\.photo", new FilePayload { Name = "my-hair.png", MimeType = "image/png", Buffer = png });
+        await page.ClickAsync("#continue");
+        await Expect(page.Locator("dl")).ToContainTextAsync("my-hair.png");
+        await page.ClickAsync("#confirm");
+        await Expect(page.Locator("#done")).ToBeVisibleAsync();
+        var token = page.Url.Split("/booking/")[1].Split('?')[0];
+        var booking = System.Text.Json.JsonDocument.Parse(await (await page.APIRequest.GetAsync($"/api/v1/bookings/{token}")).TextAsync()).RootElement;
+        var id = booking.GetProperty("answers").GetProperty("photo").GetString();
+        var download = await page.APIRequest.GetAsync($"/api/v1/admin/uploads/{id}",
+            new APIRequestContextOptions { Headers = new Dictionary<string, string> { ["Authorization"] = $"Bearer {BrowserApp.AdminKey}" } });
+        Assert.Equal(png, await download.BodyAsync());
+    }
+
+    [Fact]
     public async Task Phone_375pxWide_NothingScrollsSidewaysAndBookingWorks()
     {
         var page = await app.NewPageAsync(width: 375);

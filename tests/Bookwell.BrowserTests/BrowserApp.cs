@@ -102,7 +102,8 @@ public class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
           { "key": "haircut", "name": "Haircut", "description": "Wash, cut and style", "durationMinutes": 30,
             "price": { "amount": 25, "currency": "EUR" }, "resourceTypes": ["chair"],
             "fields": [ { "key": "hairLength", "label": "Hair length", "type": "choice", "options": ["short","medium","long"], "required": true },
-                        { "key": "allergies", "label": "Allergies", "type": "text" } ] },
+                        { "key": "allergies", "label": "Allergies", "type": "text" },
+                        { "key": "photo", "label": "Photo of your hair", "type": "file" } ] },
           { "key": "consult", "name": "Consultation", "durationMinutes": 60, "price": { "amount": 0, "currency": "EUR" }, "slotIntervalMinutes": 60 }
         ],
         "staff": [

@@ -246,6 +246,50 @@ public abstract class ApiTests
         Assert.Equal("Ada King", customer.Name);
     }
 
+    private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4];
+
+    private static async Task<HttpResponseMessage> Upload(HttpClient client, byte[] bytes, string type, string name = "hair.png")
+    {
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(type);
+        form.Add(file, "file", name);
+        return await client.PostAsync("/api/v1/pages/salon/uploads", form);
+    }
+
+    [Fact]
+    public async Task FileField_UploadThenBook_AttachesOnceAndAdminCanDownload()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        var uploaded = await Upload(client, Png, "image/png");
+        Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+        var id = (await Body(uploaded))["id"]!.GetValue<string>();
+        var body = Booking(Tue10);
+        body["answers"]!["photo"] = id;
+        var booking = await Body(await Book(client, body));
+        Assert.Equal(id, booking["answers"]!["photo"]!.GetValue<string>());
+        Assert.Equal(Png, await app.Admin().GetByteArrayAsync($"/api/v1/admin/uploads/{id}"));
+
+        var again = Booking("2027-03-02T11:00:00+01:00", email: "grace@example.com");
+        again["answers"]!["photo"] = id;
+        var reused = await Book(client, again);
+        Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
+        Assert.True((await Body(reused))["errors"]!.AsObject().ContainsKey("answers.photo"));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"/api/v1/admin/uploads/{id}")).StatusCode);
+    }
+
+    [Theory]
+    [InlineData("image/png", "not a png")]
+    [InlineData("application/x-msdownload", "MZ")]
+    public async Task Upload_ContentNotMatchingAnAllowedType_IsRefused(string type, string content)
+    {
+        await using var app = await StartConfigured();
+        var response = await Upload(app.CreateClient(), System.Text.Encoding.ASCII.GetBytes(content), type, "x.bin");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await Body(response))["errors"]!.AsObject().ContainsKey("file"));
+    }
+
     [Fact]
     public async Task ManageToken_IsStoredOnlyAsAHash()
     {

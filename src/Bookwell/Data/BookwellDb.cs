@@ -39,6 +39,7 @@ public abstract class BookwellDb(DbContextOptions options) : DbContext(options)
     public DbSet<BookingEvent> BookingEvents => Set<BookingEvent>();
     public DbSet<Allocation> Allocations => Set<Allocation>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<Upload> Uploads => Set<Upload>();
 
     public abstract bool IsPostgres { get; }
 
@@ -83,6 +84,15 @@ public abstract class BookwellDb(DbContextOptions options) : DbContext(options)
             e.HasQueryFilter(h => h.TenantId == _tenantId);
             e.Property(h => h.Action).HasMaxLength(20);
             e.Property(h => h.By).HasMaxLength(100);
+        });
+        modelBuilder.Entity<Upload>(e =>
+        {
+            e.HasQueryFilter(u => u.TenantId == _tenantId);
+            e.Property(u => u.Id).HasMaxLength(64);
+            e.Property(u => u.PageSlug).HasMaxLength(64);
+            e.Property(u => u.FileName).HasMaxLength(200);
+            e.Property(u => u.ContentType).HasMaxLength(100);
+            e.HasIndex(u => u.BookingId);
         });
         modelBuilder.Entity<OutboxMessage>(e =>
         {

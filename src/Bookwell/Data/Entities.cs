@@ -127,3 +127,17 @@ public sealed class OutboxMessage : ITenantOwned
     public Instant? SentAt { get; set; }
     public Instant CreatedAt { get; set; }
 }
+
+/// <summary>A file a client attached to a booking form; referenced from the booking's answers by its id.</summary>
+public sealed class Upload : ITenantOwned
+{
+    public required string Id { get; set; }
+    public Guid TenantId { get; set; }
+    public required string PageSlug { get; set; }
+    public required string FileName { get; set; }
+    public required string ContentType { get; set; }
+    public long Size { get; set; }
+    public required byte[] Content { get; set; }
+    public Guid? BookingId { get; set; }
+    public Instant CreatedAt { get; set; }
+}

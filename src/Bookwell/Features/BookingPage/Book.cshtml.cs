@@ -4,6 +4,7 @@ using Bookwell.Features.Configuration;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 
 namespace Bookwell.Features.BookingPage;
@@ -27,6 +28,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     public Dictionary<string, List<string>> Errors { get; } = new(StringComparer.Ordinal);
     public string? Message { get; private set; }
     public bool Reviewing { get; private set; }
+    public Dictionary<string, string> FileNames { get; } = new(StringComparer.Ordinal);
     public bool NeedsBranch => Site is { Branches.Count: > 1 } && Branch is null;
 
     public IEnumerable<StaffModel> StaffChoices =>
@@ -54,6 +56,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             return NotFoundPage();
         }
         Form = BookingForm.Read(Request.Form, Service);
+        await ReadFilesAsync(ct);
         if (!SelectStart(start))
         {
             await BuildPickerAsync(null, null, ct);
@@ -62,7 +65,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         var request = Form.ToRequest(Service, Start!, Staff, Branch, Zone.Id, Site!.Doc.Location?.Mode == "mobile");
         var errors = new Errors();
         var valid = BookingValidation.Validate(request, Site, errors, admin: false);
-        if (valid is null)
+        if (valid is null || Errors.Count > 0)
         {
             foreach (var (path, messages) in errors.ToDictionary())
             {
@@ -89,6 +92,14 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         {
             case WriteResult.Done done:
                 return Redirect($"/booking/{done.ManageToken}?new=1");
+            case WriteResult.Invalid invalid:
+                foreach (var (path, messages) in invalid.Errors.ToDictionary())
+                {
+                    Errors[BookingForm.FieldFor(path)] = [.. messages];
+                }
+                Message = Text.T("fix-fields");
+                Reviewing = false;
+                return Page();
             default:
                 // Taken while the form was filled in: keep every answer and offer the day's remaining times.
                 Message = Text.T("slot-taken");
@@ -98,6 +109,36 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
                 await BuildPickerAsync(takenDate.ToString("yyyy-MM-dd", null), null, ct);
                 Response.StatusCode = StatusCodes.Status409Conflict;
                 return Page();
+        }
+    }
+
+    /// <summary>New files are stored at once and carried on as their ids, so later steps need not resend them.</summary>
+    private async Task ReadFilesAsync(CancellationToken ct)
+    {
+        foreach (var field in Service!.Doc.Fields!.Where(f => f.Type == "file"))
+        {
+            var name = $"answer.{field.Key}";
+            if (Request.Form.Files.GetFile(name) is { Length: > 0 } file)
+            {
+                var (upload, error) = await Uploads.UploadEndpoints.StoreAsync(db, Site!, file, clock.GetCurrentInstant(), ct);
+                if (upload is null)
+                {
+                    Errors[name] = [error!];
+                    Form.Answers.Remove(field.Key!);
+                }
+                else
+                {
+                    Form.Answers[field.Key!] = [upload.Id];
+                }
+            }
+        }
+        var ids = Service.Doc.Fields!.Where(f => f.Type == "file").Select(f => Form.Answer(f.Key!)).Where(id => id.Length > 0).ToList();
+        if (ids.Count > 0)
+        {
+            foreach (var u in await db.Uploads.Where(u => ids.Contains(u.Id)).Select(u => new { u.Id, u.FileName }).ToListAsync(ct))
+            {
+                FileNames[u.Id] = u.FileName;
+            }
         }
     }
 

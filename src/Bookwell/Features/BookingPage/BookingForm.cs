@@ -65,7 +65,7 @@ public sealed class BookingForm
                 "checkbox" => Answer(key) == "true",
                 "multichoice" => Answers.TryGetValue(key, out var many) ? many : null,
                 "number" => decimal.TryParse(Answer(key), NumberStyles.Number, CultureInfo.InvariantCulture, out var n) ? n : NullIfEmpty(Answer(key)),
-                "file" => null,
+                "file" => NullIfEmpty(Answer(key)),
                 _ => NullIfEmpty(Answer(key)),
             };
             if (value is not null && !(field.Type == "checkbox" && value is false && field.Required != true))

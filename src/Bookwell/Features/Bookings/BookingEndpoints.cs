@@ -70,6 +70,7 @@ public static class BookingEndpoints
         {
             WriteResult.Done done => TypedResults.Created($"/api/v1/bookings/{done.ManageToken}",
                 BookingResponse.From(done.Booking, done.ManageToken, mail.BaseUrl, withHistory: true)),
+            WriteResult.Invalid invalid => Problems.Validation(invalid.Errors),
             _ => Problems.SlotUnavailable(),
         };
     }

@@ -216,7 +216,17 @@ public static partial class BookingValidation
             }
             switch (f.Type)
             {
-                case "text" or "longtext" or "file":
+                case "file":
+                    if (v.ValueKind != JsonValueKind.String || v.GetString() is not { Length: 32 } id || !id.All(char.IsAsciiHexDigitLower))
+                    {
+                        e.Add(path, "Must be the id returned by the upload endpoint.");
+                    }
+                    else
+                    {
+                        clean[f.Key!] = id;
+                    }
+                    break;
+                case "text" or "longtext":
                     var max = f.Type == "longtext" ? 5000 : 500;
                     if (v.ValueKind != JsonValueKind.String)
                     {

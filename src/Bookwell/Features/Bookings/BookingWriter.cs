@@ -16,6 +16,7 @@ public abstract record WriteResult
     public sealed record Done(Booking Booking, string? ManageToken) : WriteResult;
     public sealed record Taken : WriteResult;
     public sealed record BadTransition(string From, string To) : WriteResult;
+    public sealed record Invalid(Infrastructure.Errors Errors) : WriteResult;
 }
 
 /// <summary>
@@ -98,6 +99,10 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 };
                 booking.History.Add(Event(booking, "created", null, status, by, now));
                 db.Bookings.Add(booking);
+                if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
+                {
+                    return new WriteResult.Invalid(bad);
+                }
                 await AllocateAsync(booking, v.Page, v.Service, assignment.Value.Assignment, ct);
                 if (mail is not null && !v.WalkIn)
                 {
@@ -315,6 +320,32 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
     }
 
     private Task WithdrawRemindersAsync(Guid bookingId, CancellationToken ct) => WithdrawRemindersAsync(db, bookingId, ct);
+
+    /// <summary>Each file answer must name an upload of this page not yet attached elsewhere; it is attached here.</summary>
+    private async Task<Infrastructure.Errors?> AttachUploadsAsync(Booking booking, ValidBooking v, CancellationToken ct)
+    {
+        var files = v.Service.Doc.Fields!.Where(f => f.Type == "file").Select(f => f.Key!).ToList();
+        if (files.Count == 0)
+        {
+            return null;
+        }
+        var errors = new Infrastructure.Errors();
+        using var answers = System.Text.Json.JsonDocument.Parse(v.AnswersJson);
+        foreach (var key in files)
+        {
+            if (!answers.RootElement.TryGetProperty(key, out var value) || value.GetString() is not { } id)
+            {
+                continue;
+            }
+            var attached = await db.Uploads.Where(u => u.Id == id && u.PageSlug == v.Page.Slug && u.BookingId == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.BookingId, booking.Id), ct);
+            if (attached != 1)
+            {
+                errors.Add($"answers.{key}", "No such upload for this page (or it belongs to another booking).");
+            }
+        }
+        return errors;
+    }
 
     /// <summary>Reminders not yet sent no longer fit once a booking moves or ends; their bodies are wiped too.</summary>
     public static Task WithdrawRemindersAsync(BookwellDb db, Guid bookingId, CancellationToken ct) =>
