@@ -139,25 +139,25 @@ public sealed class BookingPageTests(BrowserApp app) : IClassFixture<BrowserApp>
             for (var i = 0; i < 200; i++)
             {
                 await page.Keyboard.PressAsync("Tab");
-                if (await page.EvaluateAsync<bool>($"document.activeElement && document.activeElement.matches({System.Text.Json.JsonSerializer.Serialize(selector)})"))
+                if (await page.Locator(selector + ":focus").CountAsync() > 0)
                 {
                     return;
                 }
             }
             throw new InvalidOperationException($"Tab never reached {selector}");
         }
-        async Task EnterAndWaitFor(string urlPart)
+        async Task EnterAndExpect(string selector)
         {
             await page.Keyboard.PressAsync("Enter");
-            await page.WaitForURLAsync(url => url.Contains(urlPart, StringComparison.Ordinal));
+            await Expect(page.Locator(selector)).ToBeVisibleAsync();
             await page.WaitForLoadStateAsync(LoadState.Load);
         }
         await TabTo("a.choice[href*='service=consult']");
-        await EnterAndWaitFor("service=consult");
+        await EnterAndExpect("#step-date");
         await TabTo("a.day[href*='date=2027-03-10']");
-        await EnterAndWaitFor("date=2027-03-10");
+        await EnterAndExpect("a.day[aria-current=date][href*='date=2027-03-10']");
         await TabTo("a.time");
-        await EnterAndWaitFor("start=");
+        await EnterAndExpect("#step-details");
         await TabTo("#name");
         await page.Keyboard.TypeAsync("Kay Board");
         await TabTo("#email");
