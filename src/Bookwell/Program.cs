@@ -50,6 +50,7 @@ app.UseStaticFiles();
 app.UseRequestLocalization();
 app.UseMiddleware<TenantMiddleware>();
 app.UseCors();
+app.UseMiddleware<Bookwell.Features.BookingPage.EmbedCorsMiddleware>();
 app.UseRateLimiter();
 
 app.MapOpenApi();

@@ -621,6 +621,25 @@ public abstract class ApiTests
         Assert.Contains(page["services"]!.AsArray(), s => s!["capacity"]!.GetValue<int>() > 1);
     }
 
+    [Theory]
+    [InlineData("https://shop.example.com", true)]
+    [InlineData("https://evil.example.net", false)]
+    public async Task CrossOriginBooking_FollowsThePagesEmbedOrigins(string origin, bool allowed)
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["embedOrigins"] = new JsonArray("https://shop.example.com");
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
+        var client = app.CreateClient();
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/api/v1/pages/salon/bookings");
+        preflight.Headers.Add("Origin", origin);
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        var answer = await client.SendAsync(preflight);
+        Assert.Equal(allowed ? HttpStatusCode.NoContent : HttpStatusCode.Forbidden, answer.StatusCode);
+        Assert.Equal(allowed, answer.Headers.TryGetValues("Access-Control-Allow-Origin", out var values) && values.Single() == origin);
+        Assert.False(answer.Headers.Contains("Access-Control-Allow-Credentials"));
+    }
+
     [Fact]
     public async Task OpenApi_IsServed()
     {
