@@ -1,6 +1,7 @@
 using Bookwell.Data;
 using Bookwell.Features.Admin;
 using Bookwell.Features.Availability;
+using Bookwell.Features.BookingPage;
 using Bookwell.Features.Bookings;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Notifications;
@@ -46,7 +47,6 @@ if (app.Configuration.GetValue("Bookwell:SeedDemo", true))
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseStaticFiles();
 app.UseRequestLocalization();
 app.UseMiddleware<TenantMiddleware>();
 app.UseCors();
@@ -63,6 +63,7 @@ admin.MapConfiguration();
 admin.MapAdminBookings();
 admin.MapAdminUploads();
 app.MapRazorPages();
+app.MapScripts();
 app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) =>
     (await cache.GetAsync(db, ct)).Pages.Keys.FirstOrDefault() is { } slug ? Results.Redirect($"/book/{slug}") : Results.NotFound())
     .ExcludeFromDescription();
