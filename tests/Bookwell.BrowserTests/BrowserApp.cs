@@ -113,6 +113,17 @@ public class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         "resources": [ { "key": "chair-1", "type": "chair", "name": "Chair 1" } ]
       },
       {
+        "slug": "twoplaces", "name": "Two Places", "timeZone": "Europe/Amsterdam",
+        "location": { "mode": "in-person", "details": "Terminal 2, Door 3" },
+        "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]] },
+        "branches": [ { "key": "north", "name": "North", "address": "North road 1", "city": "Utrecht" },
+                      { "key": "south", "name": "South", "address": "South road 9", "city": "Utrecht" } ],
+        "services": [ { "key": "trim", "name": "Beard trim", "durationMinutes": 30 } ],
+        "staff": [ { "key": "noor", "name": "Noor", "services": ["trim"], "branch": "north" },
+                   { "key": "nils", "name": "Nils", "services": ["trim"], "branch": "north" },
+                   { "key": "sam", "name": "Sam", "services": ["trim"], "branch": "south" } ]
+      },
+      {
         "slug": "mobile", "name": "Mobile Mechanic", "timeZone": "Europe/Amsterdam",
         "location": { "mode": "mobile" }, "branding": { "theme": "amber" },
         "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]] },

@@ -66,4 +66,25 @@ public sealed class LocationModeTests(BrowserApp app) : IClassFixture<BrowserApp
         var response = await page.GotoAsync("/book/salon?service=haircut&date=2027-03-02");
         Assert.InRange((await response!.BodyAsync()).Length, 1, 50 * 1024);
     }
+
+    [Fact]
+    public async Task TwoBranches_ClientPicksOne_ThenOnlyItsStaffAreOffered()
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync("/book/twoplaces");
+        await page.ClickAsync("a.choice:has-text('Beard trim')");
+        await Expect(page.Locator("#step-branch")).ToBeVisibleAsync();
+        await Expect(page.Locator("#step-date")).ToHaveCountAsync(0);
+        await page.ClickAsync("a.choice:has-text('North')");
+        await Expect(page.Locator("#step-staff + ul a.choice")).ToHaveTextAsync(["Anyone available", "Noor", "Nils"]);
+        await page.ClickAsync("a.choice:has-text('Nils')");
+        await page.ClickAsync("a.day[aria-label='Tuesday 2 March 2027']");
+        await page.ClickAsync("a.time:has-text('09:00')");
+        await page.FillAsync("#name", "Bea Beard");
+        await page.FillAsync("#email", "bea.beard@example.com");
+        await page.ClickAsync("#continue");
+        await page.ClickAsync("#confirm");
+        await Expect(page.Locator("main")).ToContainTextAsync("Nils");
+        await Expect(page.Locator("main")).ToContainTextAsync("North road 1");
+    }
 }
