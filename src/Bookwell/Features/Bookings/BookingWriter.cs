@@ -25,9 +25,12 @@ public abstract record WriteResult
 /// conflict, which is retried a few times (another staff member or seat may still be free) and then reported.
 /// On SQLite the writers also queue on one in-process gate, as SQLite has a single writer in any case.
 /// </summary>
-public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox)
+public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders)
 {
     private const int Attempts = 4;
+
+    // Without an e-mail sender nothing would ever drain the outbox, so nothing is queued.
+    private readonly bool _mail = senders.Any();
 
     public async Task<WriteResult> CreateAsync(ValidBooking v, string by, MailContext? mail, CancellationToken ct)
     {
@@ -104,7 +107,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     return new WriteResult.Invalid(bad);
                 }
                 await AllocateAsync(booking, v.Page, v.Service, assignment.Value.Assignment, ct);
-                if (mail is not null && !v.WalkIn)
+                if (mail is not null && _mail && !v.WalkIn)
                 {
                     db.Outbox.Add(BookingMail.Compose("confirmation", booking, v.Page, token, mail, now));
                     if (BookingMail.Reminder(booking, v.Page, token, mail, now) is { } reminder)
@@ -176,7 +179,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 evt.NewStart = start;
                 current.History.Add(evt);
                 await AllocateAsync(current, page, service, assignment.Value.Assignment, ct);
-                if (mail is not null)
+                if (mail is not null && _mail)
                 {
                     var context = mail with { Language = current.Language };
                     await WithdrawRemindersAsync(id, ct);
@@ -225,7 +228,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         {
             await db.Allocations.Where(a => a.BookingId == id && a.Live).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
             await WithdrawRemindersAsync(id, ct);
-            if (mail is not null)
+            if (mail is not null && _mail)
             {
                 db.Outbox.Add(BookingMail.Compose("cancelled", booking, page, null, mail with { Language = booking.Language }, now));
             }
