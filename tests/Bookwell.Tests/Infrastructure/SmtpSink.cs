@@ -63,6 +63,15 @@ public sealed class SmtpSink : IDisposable
             : [];
     }
 
+    /// <summary>The Message-ID of every delivered message, read from the headers only (fast for thousands).</summary>
+    public IReadOnlyList<string> MessageIds()
+    {
+        var folder = Path.Combine(_dir, "new");
+        return Directory.GetFiles(folder).Select(f => File.ReadLines(f)
+            .TakeWhile(l => l.Length > 0)
+            .First(l => l.StartsWith("Message-ID:", StringComparison.OrdinalIgnoreCase))[11..].Trim()).ToList();
+    }
+
     /// <summary>Polls the Maildir until <paramref name="count"/> messages have arrived (the worker sends asynchronously).</summary>
     public async Task<IReadOnlyList<MimeMessage>> WaitForAsync(int count, int seconds = 20)
     {

@@ -29,8 +29,13 @@ public sealed record OutgoingEmail(Guid Id, string To, string Subject, string? T
 /// SMTP through MailKit. The Message-ID is derived from the outbox id, so a message retried after a crash
 /// carries the same Message-ID as its first attempt and receivers can drop the repeat.
 /// </summary>
-public sealed class SmtpEmailSender(SmtpOptions options) : IEmailSender
+public sealed class SmtpEmailSender(SmtpOptions options) : IEmailSender, IDisposable
 {
+    // One connection is kept open across sends (the worker sends one message after another); a failure
+    // drops it, and the next send connects afresh.
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private SmtpClient? _client;
+
     public async Task SendAsync(OutgoingEmail email, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(email);
@@ -51,14 +56,53 @@ public sealed class SmtpEmailSender(SmtpOptions options) : IEmailSender
             body.Attachments.Add(ics);
         }
         message.Body = body.ToMessageBody();
-        using var client = new SmtpClient();
-        var security = options.UseTls ? SecureSocketOptions.Auto : SecureSocketOptions.None;
-        await client.ConnectAsync(options.Host, options.Port, security, ct);
+        await _lock.WaitAsync(ct);
+        try
+        {
+            var reused = _client is { IsConnected: true };
+            try
+            {
+                await (await ConnectedAsync(ct)).SendAsync(message, ct);
+            }
+            catch (Exception ex) when (reused && ex is MailKit.ServiceNotConnectedException or IOException or MailKit.Net.Smtp.SmtpProtocolException)
+            {
+                // The server may have closed an idle connection; one fresh attempt before reporting failure.
+                _client?.Dispose();
+                _client = null;
+                await (await ConnectedAsync(ct)).SendAsync(message, ct);
+            }
+        }
+        catch
+        {
+            _client?.Dispose();
+            _client = null;
+            throw;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async Task<SmtpClient> ConnectedAsync(CancellationToken ct)
+    {
+        if (_client is { IsConnected: true })
+        {
+            return _client;
+        }
+        _client?.Dispose();
+        var client = new SmtpClient();
+        await client.ConnectAsync(options.Host, options.Port, options.UseTls ? SecureSocketOptions.Auto : SecureSocketOptions.None, ct);
         if (!string.IsNullOrEmpty(options.User))
         {
             await client.AuthenticateAsync(options.User, options.Password ?? "", ct);
         }
-        await client.SendAsync(message, ct);
-        await client.DisconnectAsync(true, ct);
+        return _client = client;
+    }
+
+    public void Dispose()
+    {
+        _client?.Dispose();
+        _lock.Dispose();
     }
 }

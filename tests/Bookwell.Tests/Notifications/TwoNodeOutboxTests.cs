@@ -1,0 +1,72 @@
+using System.Globalization;
+using Bookwell.Tests.Infrastructure;
+using Npgsql;
+
+namespace Bookwell.Tests.Notifications;
+
+/// <summary>Two real app processes drain one PostgreSQL outbox into a real SMTP server: every message once.</summary>
+public sealed class TwoNodeOutboxTests
+{
+    private const int Messages = 10_000;
+
+    [Fact]
+    public async Task TwoNodes_DrainTenThousandMessages_EachSentExactlyOnce()
+    {
+        var name = $"bw_{Guid.NewGuid():N}";
+        await Sql(BookwellApp.PostgresServer, $"CREATE DATABASE \"{name}\"");
+        var cs = new NpgsqlConnectionStringBuilder(BookwellApp.PostgresServer) { Database = name }.ConnectionString;
+        using var sink = SmtpSink.Start();
+        var smtp = new Dictionary<string, string>
+        {
+            ["Bookwell__Smtp__Host"] = "127.0.0.1",
+            ["Bookwell__Smtp__Port"] = sink.Port.ToString(CultureInfo.InvariantCulture),
+            ["Bookwell__Smtp__UseTls"] = "false",
+            ["Bookwell__Smtp__From"] = "bookings@salon.example",
+        };
+        var a = Node.Start(cs, smtp);
+        var b = Node.Start(cs, smtp);
+        try
+        {
+            await Task.WhenAll(a.WaitReadyAsync(), b.WaitReadyAsync());
+            // Queue the whole batch in one statement, as due now, while both workers are already polling.
+            await Sql(cs, $"""
+                INSERT INTO "OutboxMessages" ("Id", "TenantId", "Kind", "To", "Subject", "TextBody", "Status", "Attempts", "DueAt", "CreatedAt")
+                SELECT gen_random_uuid(), '00000000-0000-0000-0000-000000000001', 'reminder', 'client' || i || '@example.com',
+                       'Reminder ' || i, 'See you tomorrow.', 'queued', 0, now() - interval '1 minute', now()
+                FROM generate_series(1, {Messages}) AS i
+                """);
+            var deadline = DateTime.UtcNow.AddMinutes(4);
+            while (await Scalar(cs, "SELECT count(*) FROM \"OutboxMessages\" WHERE \"Status\" = 'sent'") < Messages && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(250);
+            }
+            Assert.Equal(Messages, await Scalar(cs, "SELECT count(*) FROM \"OutboxMessages\" WHERE \"Status\" = 'sent'"));
+            var ids = sink.MessageIds();
+            Assert.Equal(Messages, ids.Count);
+            Assert.Equal(Messages, ids.Distinct().Count());
+        }
+        finally
+        {
+            a.Dispose();
+            b.Dispose();
+            NpgsqlConnection.ClearAllPools();
+            await Sql(BookwellApp.PostgresServer, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+        }
+    }
+
+    private static async Task Sql(string cs, string sql)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task<long> Scalar(string cs, string sql)
+    {
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
