@@ -47,6 +47,13 @@ public sealed class Node : IDisposable
         return node;
     }
 
+    /// <summary>SIGKILL: no shutdown hooks, no flushing, as when a machine dies.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit();
+    }
+
     public HttpClient Client() => new() { BaseAddress = BaseAddress };
 
     /// <summary>Polls until the node answers; start-up includes migrating the shared database.</summary>

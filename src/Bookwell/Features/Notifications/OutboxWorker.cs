@@ -32,11 +32,12 @@ public sealed class OutboxSignal
 /// twice. A failed send is retried with exponential backoff and jitter, and parked after 8 attempts.
 /// </summary>
 public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEmailSender sender, OutboxSignal signal,
-    SqliteWriteGate gate, ILogger<OutboxWorker> log) : BackgroundService
+    SqliteWriteGate gate, IConfiguration config, ILogger<OutboxWorker> log) : BackgroundService
 {
     public const int BatchSize = 50;
     public const int MaxAttempts = 8;
-    private static readonly Duration Lease = Duration.FromMinutes(2);
+    /// <summary>How long a claim holds; a node that dies mid-batch releases its messages when this runs out.</summary>
+    private readonly Duration _lease = Duration.FromSeconds(config.GetValue("Bookwell:Outbox:LeaseSeconds", 120));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -111,7 +112,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEma
 
     private async Task<List<Guid>> ClaimAsync(BookwellDb db, Instant now, CancellationToken ct)
     {
-        var until = now + Lease;
+        var until = now + _lease;
         if (db.IsPostgres)
         {
             return await db.Database.SqlQueryRaw<Guid>("""
