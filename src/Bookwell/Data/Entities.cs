@@ -63,6 +63,8 @@ public sealed class Booking : ITenantOwned
     public required string ManageTokenHash { get; set; }
     public Instant? HoldExpiresAt { get; set; }
     public Instant? AutoNoShowAt { get; set; }
+    /// <summary>Pending until the client confirms from the e-mail (double opt-in), not until the business approves.</summary>
+    public bool AwaitingClientConfirmation { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
     public List<BookingEvent> History { get; set; } = [];

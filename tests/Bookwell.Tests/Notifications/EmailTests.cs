@@ -18,7 +18,7 @@ public abstract class EmailTests
 {
     protected abstract Db Kind { get; }
 
-    private async Task<BookwellApp> StartWithSmtp(int port)
+    private async Task<BookwellApp> StartWithSmtp(int port, Action<JsonObject>? change = null)
     {
         var app = await BookwellApp.StartAsync(Kind, s =>
         {
@@ -27,7 +27,9 @@ public abstract class EmailTests
             s["Bookwell:Smtp:UseTls"] = "false";
             s["Bookwell:Smtp:From"] = "bookings@salon.example";
         });
-        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        var doc = Config();
+        change?.Invoke(doc);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
         return app;
     }
 
@@ -133,6 +135,43 @@ public abstract class EmailTests
         var reminders = app.WithDb(db => db.Outbox.Where(m => m.Kind == "reminder" && m.To == "bo@example.com").ToList());
         Assert.Equal([OutboxStatus.Queued, OutboxStatus.Withdrawn], reminders.Select(r => r.Status).Order());
         Assert.Equal(Instant.FromUtc(2027, 3, 2, 13, 0), reminders.Single(r => r.Status == OutboxStatus.Queued).DueAt);
+    }
+
+    [Fact]
+    public async Task DoubleOptIn_ClientConfirmsFromTheMail_ThenGetsTheInvitation()
+    {
+        using var sink = SmtpSink.Start();
+        await using var app = await StartWithSmtp(sink.Port, d => d["pages"]![0]!["settings"]!["doubleOptInHours"] = 2);
+        var created = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00")));
+        Assert.Equal("pending", created["status"]!.GetValue<string>());
+        var token = created["manageToken"]!.GetValue<string>();
+        var ask = Assert.Single(await sink.WaitForAsync(1));
+        Assert.Contains("Please confirm your booking", ask.Subject);
+        Assert.Contains($"/booking/{token}?confirm=1", ask.TextBody);
+        Assert.DoesNotContain(ask.BodyParts, p => p.ContentType.MimeType == "text/calendar");
+
+        var confirmed = await Body(await app.CreateClient().PostAsync($"/api/v1/bookings/{token}/confirm", null));
+        Assert.Equal("confirmed", confirmed["status"]!.GetValue<string>());
+        var mails = await sink.WaitForAsync(2);
+        var invitation = Assert.Single(mails, m => m.Subject!.StartsWith("Booking confirmed", StringComparison.Ordinal));
+        Event(invitation, out var method);
+        Assert.Equal("REQUEST", method);
+    }
+
+    [Fact]
+    public async Task DoubleOptIn_NotConfirmedInTime_IsCancelledAndFreesTheSlot()
+    {
+        using var sink = SmtpSink.Start();
+        await using var app = await StartWithSmtp(sink.Port, d => d["pages"]![0]!["settings"]!["doubleOptInHours"] = 2);
+        var client = app.CreateClient();
+        var created = await Body(await Book(client, Booking("2027-03-02T10:00:00+01:00")));
+        Assert.DoesNotContain("2027-03-02T10:00:00+01:00", await SlotStarts(client, "haircut", "2027-03-02", "2027-03-02"));
+        app.Clock.Advance(Duration.FromMinutes(121));
+        await app.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>().RunOnceAsync(CancellationToken.None);
+        var token = created["manageToken"]!.GetValue<string>();
+        Assert.Equal("cancelled", (await client.GetFromJsonAsync<JsonObject>($"/api/v1/bookings/{token}"))!["status"]!.GetValue<string>());
+        Assert.Contains("2027-03-02T10:00:00+01:00", await SlotStarts(client, "haircut", "2027-03-02", "2027-03-02"));
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/v1/bookings/{token}/confirm", null)).StatusCode);
     }
 
     private static async Task<Data.OutboxMessage> WaitUntil(BookwellApp app, Func<Data.OutboxMessage, bool> condition)

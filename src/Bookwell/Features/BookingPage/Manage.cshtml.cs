@@ -51,6 +51,18 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         return Page();
     }
 
+    public bool AskConfirm => Booking is { AwaitingClientConfirmation: true, Status: BookingStatus.Pending };
+
+    public async Task<IActionResult> OnPostConfirmAsync(string token, CancellationToken ct)
+    {
+        if (!await LoadAsync(token, ct))
+        {
+            return NotFound();
+        }
+        await writer.ConfirmByClientAsync(Booking!.Id, Site, Notifications.MailContexts.For(Request, config), token, ct);
+        return Redirect($"/booking/{token}?new=1");
+    }
+
     public async Task<IActionResult> OnPostCancelAsync(string token, CancellationToken ct)
     {
         if (!await LoadAsync(token, ct))

@@ -25,6 +25,7 @@ public static class BookingEndpoints
         var manage = api.MapGroup("/bookings/{token}").WithTags("Manage booking").RequireRateLimiting(RateLimits.Manage);
         manage.MapGet("", Get).WithName("GetBooking");
         manage.MapPost("/cancel", Cancel).WithName("CancelBooking");
+        manage.MapPost("/confirm", Confirm).WithName("ConfirmBooking");
         manage.MapPost("/reschedule", Reschedule).WithName("RescheduleBooking").Accepts<RescheduleRequest>("application/json");
         manage.MapGet("/ics", Ics).WithName("BookingIcs");
         return api;
@@ -100,6 +101,24 @@ public static class BookingEndpoints
         var catalog = await cache.GetAsync(db, ct);
         catalog.Pages.TryGetValue(booking.PageSlug, out var page);
         return await writer.ChangeStatusAsync(booking.Id, BookingStatus.Cancelled, "customer", ct, MailContexts.For(request, config), page) switch
+        {
+            WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
+            WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
+            _ => Problems.SlotUnavailable(),
+        };
+    }
+
+    /// <summary>Double opt-in: the client confirms the booking from the link they were mailed.</summary>
+    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Confirm(string token, HttpRequest request, BookwellDb db,
+        CatalogCache cache, BookingWriter writer, IConfiguration config, CancellationToken ct)
+    {
+        var booking = await FindAsync(db, token, ct);
+        if (booking is null)
+        {
+            return Problems.NotFound("No booking for this link.");
+        }
+        (await cache.GetAsync(db, ct)).Pages.TryGetValue(booking.PageSlug, out var page);
+        return await writer.ConfirmByClientAsync(booking.Id, page, MailContexts.For(request, config), token, ct) switch
         {
             WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),

@@ -57,13 +57,16 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 }
                 var customer = await UpsertCustomerAsync(v, now, ct);
                 var token = ManageTokens.Create();
-                var status = v.Page.Doc.Settings!.RequiresApproval == true && by == "customer" ? BookingStatus.Pending
+                var settings = v.Page.Doc.Settings!;
+                var optIn = by == "customer" && settings.DoubleOptInHours is not null && settings.RequiresApproval != true &&
+                            v.Service.Doc.Payment is not ("now" or "deposit");
+                var status = (settings.RequiresApproval == true && by == "customer") || optIn ? BookingStatus.Pending
                     : v.Service.Doc.Payment is "now" or "deposit" && by == "customer" ? BookingStatus.PendingPayment
                     : BookingStatus.Confirmed;
                 Instant? holdUntil = status switch
                 {
-                    BookingStatus.PendingPayment => now + Duration.FromMinutes(v.Page.Doc.Settings.PaymentHoldMinutes ?? 30),
-                    BookingStatus.Pending => now + Duration.FromHours(24),
+                    BookingStatus.PendingPayment => now + Duration.FromMinutes(settings.PaymentHoldMinutes ?? 30),
+                    BookingStatus.Pending => now + Duration.FromHours(optIn ? settings.DoubleOptInHours!.Value : 24),
                     _ => null,
                 };
                 var booking = new Booking
@@ -96,7 +99,8 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     GroupKey = v.Service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(v.Page.Slug, v.Service.Key, start) : null,
                     ManageTokenHash = ManageTokens.Hash(token),
                     HoldExpiresAt = holdUntil,
-                    AutoNoShowAt = v.Page.Doc.Settings.AutoNoShowMinutes is { } late ? start + Duration.FromMinutes(late) : null,
+                    AwaitingClientConfirmation = optIn,
+                    AutoNoShowAt = settings.AutoNoShowMinutes is { } late ? start + Duration.FromMinutes(late) : null,
                     CreatedAt = now,
                     UpdatedAt = now,
                 };
@@ -107,7 +111,11 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     return new WriteResult.Invalid(bad);
                 }
                 await AllocateAsync(booking, v.Page, v.Service, assignment.Value.Assignment, ct);
-                if (mail is not null && _mail && !v.WalkIn)
+                if (mail is not null && _mail && optIn)
+                {
+                    db.Outbox.Add(BookingMail.Compose("confirm-request", booking, v.Page, token, mail, now));
+                }
+                else if (mail is not null && _mail && !v.WalkIn)
                 {
                     db.Outbox.Add(BookingMail.Compose("confirmation", booking, v.Page, token, mail, now));
                     if (BookingMail.Reminder(booking, v.Page, token, mail, now) is { } reminder)
@@ -204,6 +212,42 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 }
             }
         }
+    }
+
+    /// <summary>The client confirms a double opt-in booking from the link in the e-mail.</summary>
+    public async Task<WriteResult> ConfirmByClientAsync(Guid id, CompiledPage? page, MailContext? mail, string token, CancellationToken ct)
+    {
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = clock.GetCurrentInstant();
+        var booking = await db.Bookings.Include(b => b.History).FirstAsync(b => b.Id == id, ct);
+        if (booking.Status == BookingStatus.Confirmed && !booking.AwaitingClientConfirmation)
+        {
+            return new WriteResult.Done(booking, null);
+        }
+        if (!booking.AwaitingClientConfirmation || booking.Status != BookingStatus.Pending || booking.HoldExpiresAt <= now)
+        {
+            return new WriteResult.BadTransition(booking.Status, BookingStatus.Confirmed);
+        }
+        booking.History.Add(Event(booking, "status", booking.Status, BookingStatus.Confirmed, "customer", now));
+        booking.Status = BookingStatus.Confirmed;
+        booking.AwaitingClientConfirmation = false;
+        booking.HoldExpiresAt = null;
+        booking.UpdatedAt = now;
+        await db.Allocations.Where(a => a.BookingId == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.HoldExpiresAt, (Instant?)null), ct);
+        if (mail is not null && _mail)
+        {
+            var context = mail with { Language = booking.Language };
+            db.Outbox.Add(BookingMail.Compose("confirmation", booking, page, token, context, now));
+            if (BookingMail.Reminder(booking, page, token, context, now) is { } reminder)
+            {
+                db.Outbox.Add(reminder);
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        outbox.Notify();
+        return new WriteResult.Done(booking, null);
     }
 
     /// <summary>Moves a booking along the state machine; leaving the live states frees its time at once.</summary>

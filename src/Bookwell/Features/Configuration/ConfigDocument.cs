@@ -54,6 +54,8 @@ public sealed class SettingsDoc
     public string? TermsText { get; set; }
     /// <summary>Additive: new bookings wait for the business to confirm them (status <c>pending</c>).</summary>
     public bool? RequiresApproval { get; set; }
+    /// <summary>Additive: clients confirm their booking from an e-mail within this many hours (1, 2, 4, 12 or 24), else it is cancelled.</summary>
+    public int? DoubleOptInHours { get; set; }
     /// <summary>Additive: how long an unpaid booking holds its time.</summary>
     public int? PaymentHoldMinutes { get; set; }
     /// <summary>Additive: a confirmed booking nobody started becomes <c>no_show</c> this many minutes after its start.</summary>

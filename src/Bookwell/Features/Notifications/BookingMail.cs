@@ -27,6 +27,8 @@ public static class BookingMail
         ["rescheduled"] = ("Booking moved", "Afspraak verzet"),
         ["cancelled"] = ("Booking cancelled", "Afspraak geannuleerd"),
         ["reminder"] = ("Reminder", "Herinnering"),
+        ["confirm-request"] = ("Please confirm your booking", "Bevestig uw afspraak"),
+        ["confirm-button"] = ("Confirm my booking", "Mijn afspraak bevestigen"),
         ["hello"] = ("Hello {0},", "Beste {0},"),
         ["when"] = ("When", "Wanneer"),
         ["service"] = ("Service", "Dienst"),
@@ -53,7 +55,7 @@ public static class BookingMail
         var business = page?.Doc.Name ?? booking.PageSlug;
         var headline = kind == "confirmation" ? W(booking.Status is BookingStatus.Pending or BookingStatus.PendingPayment ? booking.Status : "confirmed") : W(kind);
         var subject = Clean($"{headline}: {booking.ServiceName}, {when} – {business}");
-        var manageUrl = token is null ? null : $"{ctx.BaseUrl}/booking/{token}";
+        var manageUrl = token is null ? null : $"{ctx.BaseUrl}/booking/{token}" + (kind == "confirm-request" ? "?confirm=1" : "");
         var staff = booking.StaffKey is null ? null : page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Name ?? booking.StaffKey;
         var where = page?.Doc.Location?.Mode == "virtual" ? page.Doc.Location.MeetingUrl : page?.Doc.Location?.Details;
         var google = $"https://calendar.google.com/calendar/render?action=TEMPLATE&text={Uri.EscapeDataString(booking.ServiceName + " – " + business)}" +
@@ -73,7 +75,7 @@ public static class BookingMail
         }
         if (manageUrl is not null && kind != "cancelled")
         {
-            text.AppendLine().AppendLine($"{W("manage")}: {manageUrl}");
+            text.AppendLine().AppendLine($"{(kind == "confirm-request" ? W("confirm-button") : W("manage"))}: {manageUrl}");
         }
         text.AppendLine().AppendLine(business);
 
@@ -98,12 +100,14 @@ public static class BookingMail
             html.Append($"<p><a href=\"{H(google)}\">{H(W("google"))}</a></p>");
             if (manageUrl is not null)
             {
-                html.Append($"<p><a href=\"{H(manageUrl)}\" style=\"display:inline-block;background:{accent};color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{H(W("manage"))}</a></p>");
+                var label = kind == "confirm-request" ? W("confirm-button") : W("manage");
+                html.Append($"<p><a href=\"{H(manageUrl)}\" style=\"display:inline-block;background:{accent};color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{H(label)}</a></p>");
             }
         }
         html.Append("</div></body></html>");
 
         var method = kind == "cancelled" ? "CANCEL" : "REQUEST";
+        var ics = kind == "confirm-request" ? null : IcsWriter.Write(booking, business, where, manageUrl, now, method, ctx.From);
         return new OutboxMessage
         {
             Id = Guid.CreateVersion7(),
@@ -114,8 +118,8 @@ public static class BookingMail
             Subject = subject,
             TextBody = text.ToString(),
             HtmlBody = html.ToString(),
-            Ics = IcsWriter.Write(booking, business, where, manageUrl, now, method, ctx.From),
-            IcsMethod = method,
+            Ics = ics,
+            IcsMethod = ics is null ? null : method,
             Status = OutboxStatus.Queued,
             DueAt = now,
             CreatedAt = now,

@@ -92,6 +92,9 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<Instant?>("AutoNoShowAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("AwaitingClientConfirmation")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("BranchKey")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");

@@ -84,6 +84,9 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<long?>("AutoNoShowAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("AwaitingClientConfirmation")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("BranchKey")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
