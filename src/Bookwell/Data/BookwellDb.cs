@@ -69,6 +69,8 @@ public abstract class BookwellDb(DbContextOptions options) : DbContext(options)
             e.HasIndex(b => b.ManageTokenHash).IsUnique();
             e.HasIndex(b => new { b.TenantId, b.HoldExpiresAt });
             e.HasIndex(b => new { b.Status, b.AutoNoShowAt });
+            // The time-rules worker looks across tenants for holds that have run out.
+            e.HasIndex(b => new { b.Status, b.HoldExpiresAt });
             e.Property(b => b.ManageTokenHash).HasMaxLength(64);
             e.Property(b => b.Status).HasMaxLength(20);
             e.Property(b => b.PageSlug).HasMaxLength(64);

@@ -204,6 +204,8 @@ namespace Bookwell.Migrations.Postgres
 
                     b.HasIndex("Status", "AutoNoShowAt");
 
+                    b.HasIndex("Status", "HoldExpiresAt");
+
                     b.HasIndex("TenantId", "HoldExpiresAt");
 
                     b.HasIndex("TenantId", "StartsAt");

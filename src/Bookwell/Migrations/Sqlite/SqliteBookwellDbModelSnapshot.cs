@@ -196,6 +196,8 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.HasIndex("Status", "AutoNoShowAt");
 
+                    b.HasIndex("Status", "HoldExpiresAt");
+
                     b.HasIndex("TenantId", "HoldExpiresAt");
 
                     b.HasIndex("TenantId", "StartsAt");
