@@ -15,6 +15,19 @@ public sealed record Occupancy(IReadOnlyDictionary<string, List<Span>> Busy, IRe
 /// <summary>Loads occupancy and turns a page, service and choices into engine requests, one per branch.</summary>
 public static class AvailabilityLoader
 {
+    // The hottest query of /slots, compiled once per provider (each provider has its own model).
+    private static readonly Func<BookwellDb, Instant, Instant, Instant, Instant, IAsyncEnumerable<BusyRow>> SqliteBusyQuery = CompileBusyQuery();
+    private static readonly Func<BookwellDb, Instant, Instant, Instant, Instant, IAsyncEnumerable<BusyRow>> PostgresBusyQuery = CompileBusyQuery();
+
+    private static Func<BookwellDb, Instant, Instant, Instant, Instant, IAsyncEnumerable<BusyRow>> CompileBusyQuery() =>
+        EF.CompileAsyncQuery((BookwellDb db, Instant earliestStart, Instant to, Instant from, Instant now) =>
+            db.Allocations.AsNoTracking()
+                .Where(a => a.StartsAt >= earliestStart && a.StartsAt < to && a.EndsAt > from && a.Live && (a.HoldExpiresAt == null || a.HoldExpiresAt > now))
+                .OrderBy(a => a.StartsAt)
+                .Select(a => new BusyRow(a.UnitKey, a.Seat, a.StartsAt, a.EndsAt)));
+
+    private sealed record BusyRow(string UnitKey, int Seat, Instant StartsAt, Instant EndsAt);
+
     /// <summary>Longest possible allocation: a 24-hour service with 24-hour buffers either side (the validator's caps).</summary>
     public static readonly Duration MaxAllocation = Duration.FromHours(72);
 
@@ -39,13 +52,9 @@ public static class AvailabilityLoader
         // No allocation is longer than MaxAllocation, so a lower bound on the start keeps the index scan to
         // the window instead of everything before it.
         var earliestStart = from - MaxAllocation;
-        var rows = await db.Allocations.AsNoTracking()
-            .Where(a => a.StartsAt >= earliestStart && a.StartsAt < to && a.EndsAt > from && a.Live && (a.HoldExpiresAt == null || a.HoldExpiresAt > now))
-            .OrderBy(a => a.StartsAt)
-            .Select(a => new { a.UnitKey, a.Seat, a.StartsAt, a.EndsAt })
-            .ToListAsync(ct);
         var busy = new Dictionary<string, List<Span>>(StringComparer.Ordinal);
-        foreach (var r in rows)
+        var query = db.IsPostgres ? PostgresBusyQuery : SqliteBusyQuery;
+        await foreach (var r in query(db, earliestStart, to, from, now).WithCancellation(ct))
         {
             var key = r.Seat == 0 ? r.UnitKey : $"{r.UnitKey}#{r.Seat}";
             if (!busy.TryGetValue(key, out var list))
