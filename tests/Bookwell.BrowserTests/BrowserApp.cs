@@ -124,6 +124,12 @@ public class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
                    { "key": "sam", "name": "Sam", "services": ["trim"], "branch": "south" } ]
       },
       {
+        "slug": "optin", "name": "Opt-in Studio", "timeZone": "Europe/Amsterdam",
+        "settings": { "doubleOptInHours": 2 },
+        "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]] },
+        "services": [ { "key": "lesson", "name": "Lesson", "durationMinutes": 60, "requiresStaff": false } ]
+      },
+      {
         "slug": "mobile", "name": "Mobile Mechanic", "timeZone": "Europe/Amsterdam",
         "location": { "mode": "mobile" }, "branding": { "theme": "amber" },
         "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]] },

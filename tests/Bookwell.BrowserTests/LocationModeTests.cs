@@ -85,6 +85,22 @@ public sealed class LocationModeTests(BrowserApp app) : IClassFixture<BrowserApp
         await page.ClickAsync("#continue");
         await page.ClickAsync("#confirm");
         await Expect(page.Locator("main")).ToContainTextAsync("Nils");
-        await Expect(page.Locator("main")).ToContainTextAsync("North road 1");
+        await Expect(page.Locator("main")).ToContainTextAsync("North, North road 1 Utrecht · Terminal 2, Door 3");
+    }
+
+    [Fact]
+    public async Task DoubleOptIn_ClientConfirmsOnTheManagePage()
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync("/book/optin?service=lesson&date=2027-03-02");
+        await page.ClickAsync("a.time:has-text('11:00')");
+        await page.FillAsync("#name", "Otto Optin");
+        await page.FillAsync("#email", "otto@example.com");
+        await page.ClickAsync("#continue");
+        await page.ClickAsync("#confirm");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Waiting for confirmation");
+        await page.ClickAsync("#confirm-booking");
+        await Expect(page.Locator("#done")).ToHaveTextAsync("You're booked");
+        await Expect(page.Locator("#status")).ToHaveTextAsync("Confirmed");
     }
 }

@@ -132,9 +132,14 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     public string Link(params (string Key, string? Value)[] values) =>
         Links.With($"/booking/{Token}", values.Select(v => KeyValuePair.Create(v.Key, v.Value)));
 
+    /// <summary>The meeting link for virtual pages; otherwise the branch address and the page's directions.</summary>
     public string Location =>
         Site?.Doc.Location?.Mode == "virtual" ? Site.Doc.Location.MeetingUrl ?? ""
-        : Site?.Branches.FirstOrDefault(b => b.Key == Booking?.BranchKey)?.Doc.Address ?? Site?.Doc.Location?.Details ?? "";
+        : string.Join(" · ", new[]
+        {
+            Site?.Branches.FirstOrDefault(b => b.Key == Booking?.BranchKey) is { } branch ? $"{branch.Doc.Name}, {branch.Doc.Address} {branch.Doc.City}".Trim() : null,
+            Site?.Doc.Location?.Details,
+        }.Where(x => !string.IsNullOrWhiteSpace(x)));
 
     public string GoogleUrl => "https://calendar.google.com/calendar/render?action=TEMPLATE" +
         $"&text={Uri.EscapeDataString(Title)}&dates={Compact.Format(Booking!.StartsAt)}/{Compact.Format(Booking.EndsAt)}" +
