@@ -31,7 +31,10 @@ public sealed class WidgetTests(BrowserApp app) : IClassFixture<BrowserApp>, IAs
             </body></html>
             """, "text/html"));
         await _host.StartAsync();
-        _hostUrl = _host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        // "localhost" against the app's "127.0.0.1": another site, not just another origin, so the widget's
+        // iframe is third-party and gets no SameSite cookies, as on a real customer's website.
+        _hostUrl = _host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
+            .Replace("127.0.0.1", "localhost", StringComparison.Ordinal);
     }
 
     public async Task DisposeAsync()

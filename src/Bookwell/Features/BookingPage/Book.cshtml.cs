@@ -14,6 +14,11 @@ namespace Bookwell.Features.BookingPage;
 /// (details, review, confirm), so it works before any script arrives; book.js only adds the visitor's
 /// time zone and small comforts.
 /// </summary>
+/// <remarks>
+/// No antiforgery token: nothing here is authorised by a cookie (the booking form is public, the manage page is
+/// authorised by the secret in its URL), and a token cookie would not reach a third-party site's widget iframe.
+/// </remarks>
+[IgnoreAntiforgeryToken]
 public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, BookingWriter writer, FormBookingLimiter limiter, IConfiguration config) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
     public CompiledPage? Site { get; private set; }

@@ -12,6 +12,11 @@ using NodaTime.Text;
 namespace Bookwell.Features.BookingPage;
 
 /// <summary>The client's own page for one booking, reached only through its secret link.</summary>
+/// <remarks>
+/// No antiforgery token: nothing here is authorised by a cookie (the booking form is public, the manage page is
+/// authorised by the secret in its URL), and a token cookie would not reach a third-party site's widget iframe.
+/// </remarks>
+[IgnoreAntiforgeryToken]
 public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock, BookingWriter writer, IConfiguration config) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
     private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
