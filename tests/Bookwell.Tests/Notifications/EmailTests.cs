@@ -28,6 +28,8 @@ public abstract class EmailTests
             s["Bookwell:Smtp:From"] = "bookings@salon.example";
         });
         var doc = Config();
+        // The client's own mails are what most tests count; business notices have their own test.
+        doc["pages"]![0]!["settings"]!["notifyStaff"] = false;
         change?.Invoke(doc);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
         return app;
@@ -135,6 +137,28 @@ public abstract class EmailTests
         var reminders = app.WithDb(db => db.Outbox.Where(m => m.Kind == "reminder" && m.To == "bo@example.com").ToList());
         Assert.Equal([OutboxStatus.Queued, OutboxStatus.Withdrawn], reminders.Select(r => r.Status).Order());
         Assert.Equal(Instant.FromUtc(2027, 3, 2, 13, 0), reminders.Single(r => r.Status == OutboxStatus.Queued).DueAt);
+    }
+
+    [Fact]
+    public async Task NewAndCancelledBookings_NotifyTheStaffMemberAndOwner_WithoutTheClientsLink()
+    {
+        using var sink = SmtpSink.Start();
+        await using var app = await StartWithSmtp(sink.Port, d =>
+        {
+            d["pages"]![0]!["settings"]!["notifyStaff"] = true;
+            d["pages"]![0]!["settings"]!["ownerEmail"] = "owner@salon.example";
+        });
+        var created = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", staff: "anna")));
+        var mails = await sink.WaitForAsync(3);
+        Assert.Equal(["ada@example.com", "anna@example.com", "owner@salon.example"], mails.Select(m => m.To.Mailboxes.Single().Address).Order());
+        var notice = mails.Single(m => m.To.Mailboxes.Single().Address == "anna@example.com");
+        Assert.StartsWith("New booking: Haircut", notice.Subject);
+        Assert.Contains("ada@example.com", notice.TextBody);
+        Assert.DoesNotContain(created["manageToken"]!.GetValue<string>(), notice.TextBody);
+
+        await app.CreateClient().PostAsync($"/api/v1/bookings/{created["manageToken"]!.GetValue<string>()}/cancel", null);
+        var all = await sink.WaitForAsync(6);
+        Assert.Equal(2, all.Count(m => m.Subject!.StartsWith("Cancelled: Haircut", StringComparison.Ordinal)));
     }
 
     [Fact]

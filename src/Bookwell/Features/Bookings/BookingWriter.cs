@@ -111,17 +111,21 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     return new WriteResult.Invalid(bad);
                 }
                 await AllocateAsync(booking, v.Page, v.Service, assignment.Value.Assignment, ct);
-                if (mail is not null && _mail && optIn)
+                if (_mail && !v.WalkIn)
                 {
-                    db.Outbox.Add(BookingMail.Compose("confirm-request", booking, v.Page, token, mail, now));
-                }
-                else if (mail is not null && _mail && !v.WalkIn)
-                {
-                    db.Outbox.Add(BookingMail.Compose("confirmation", booking, v.Page, token, mail, now));
-                    if (BookingMail.Reminder(booking, v.Page, token, mail, now) is { } reminder)
+                    if (mail is not null && optIn)
                     {
-                        db.Outbox.Add(reminder);
+                        db.Outbox.Add(BookingMail.Compose("confirm-request", booking, v.Page, token, mail, now));
                     }
+                    else if (mail is not null)
+                    {
+                        db.Outbox.Add(BookingMail.Compose("confirmation", booking, v.Page, token, mail, now));
+                        if (BookingMail.Reminder(booking, v.Page, token, mail, now) is { } reminder)
+                        {
+                            db.Outbox.Add(reminder);
+                        }
+                    }
+                    db.Outbox.AddRange(BookingMail.BusinessNotices("new", booking, v.Page, now));
                 }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
@@ -192,6 +196,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     var context = mail with { Language = current.Language };
                     await WithdrawRemindersAsync(id, ct);
                     db.Outbox.Add(BookingMail.Compose("rescheduled", current, page, token, context, now));
+                    db.Outbox.AddRange(BookingMail.BusinessNotices("rescheduled", current, page, now));
                     if (BookingMail.Reminder(current, page, token, context, now) is { } reminder)
                     {
                         db.Outbox.Add(reminder);
@@ -275,6 +280,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
             if (mail is not null && _mail)
             {
                 db.Outbox.Add(BookingMail.Compose("cancelled", booking, page, null, mail with { Language = booking.Language }, now));
+                db.Outbox.AddRange(BookingMail.BusinessNotices("cancelled", booking, page, now));
             }
         }
         else if (booking.HoldExpiresAt is not null)

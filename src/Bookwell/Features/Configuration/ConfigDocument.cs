@@ -60,6 +60,10 @@ public sealed class SettingsDoc
     public int? PaymentHoldMinutes { get; set; }
     /// <summary>Additive: a confirmed booking nobody started becomes <c>no_show</c> this many minutes after its start.</summary>
     public int? AutoNoShowMinutes { get; set; }
+    /// <summary>Additive: e-mail the assigned staff member about new, moved and cancelled bookings (default true).</summary>
+    public bool? NotifyStaff { get; set; }
+    /// <summary>Additive: an address (the owner's) that gets the same notices as staff.</summary>
+    public string? OwnerEmail { get; set; }
     /// <summary>Additive: origins allowed to embed the booking page (widget); empty allows any.</summary>
     public List<string>? EmbedOrigins { get; set; }
 }

@@ -208,6 +208,11 @@ public static partial class ConfigValidator
             }
         }
         Text(e, $"{path}.settings.termsText", s.TermsText, 5000);
+        s.NotifyStaff ??= true;
+        if (s.OwnerEmail is not null && !Validation.IsEmail(s.OwnerEmail))
+        {
+            e.Add($"{path}.settings.ownerEmail", "Must be an e-mail address.");
+        }
         s.EmbedOrigins ??= [];
         for (var i = 0; i < s.EmbedOrigins.Count; i++)
         {

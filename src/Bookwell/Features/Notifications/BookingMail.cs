@@ -145,6 +145,51 @@ public static class BookingMail
         return message;
     }
 
+    /// <summary>
+    /// Notices to the business (assigned staff member, owner) about a booking change. They carry the client's
+    /// contact details but never the client's manage link.
+    /// </summary>
+    public static IEnumerable<OutboxMessage> BusinessNotices(string kind, Booking booking, CompiledPage? page, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        var settings = page?.Doc.Settings;
+        var recipients = new List<string>();
+        if (settings?.NotifyStaff != false && booking.StaffKey is not null &&
+            page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Doc.Email is { } staffEmail)
+        {
+            recipients.Add(staffEmail);
+        }
+        if (settings?.OwnerEmail is { } owner)
+        {
+            recipients.Add(owner);
+        }
+        var zone = page?.Zone ?? DateTimeZone.Utc;
+        var local = booking.StartsAt.InZone(zone);
+        var when = LocalDatePattern.Create("dddd d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB")).Format(local.Date) +
+                   ", " + local.TimeOfDay.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        var what = kind switch { "cancelled" => "Cancelled", "rescheduled" => "Moved", _ => "New booking" };
+        var staff = booking.StaffKey is null ? "" : $" with {page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Name ?? booking.StaffKey}";
+        var text = $"{what}: {booking.ServiceName}{staff}, {when} ({zone.Id})\n\n" +
+                   $"Client: {booking.CustomerName} <{booking.CustomerEmail}>{(booking.CustomerPhone is null ? "" : ", " + booking.CustomerPhone)}\n" +
+                   (booking.Notes is null ? "" : $"Notes: {booking.Notes}\n") + $"Status: {booking.Status}\n";
+        foreach (var to in recipients.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            yield return new OutboxMessage
+            {
+                Id = Guid.CreateVersion7(),
+                TenantId = booking.TenantId,
+                BookingId = booking.Id,
+                Kind = "business-" + kind,
+                To = to,
+                Subject = Clean($"{what}: {booking.ServiceName}, {when} – {booking.CustomerName}"),
+                TextBody = text,
+                Status = OutboxStatus.Queued,
+                DueAt = now,
+                CreatedAt = now,
+            };
+        }
+    }
+
     /// <summary>Nothing a client typed may break a header line.</summary>
     private static string Clean(string s) => new(s.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
 }
