@@ -279,6 +279,24 @@ public abstract class ApiTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"/api/v1/admin/uploads/{id}")).StatusCode);
     }
 
+    [Fact]
+    public async Task Upload_NeverAttached_IsDeletedAfterADay()
+    {
+        await using var app = await StartConfigured();
+        var kept = (await Body(await Upload(app.CreateClient(), Png, "image/png")))["id"]!.GetValue<string>();
+        var body = Booking(Tue10);
+        body["answers"]!["photo"] = kept;
+        Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), body)).StatusCode);
+        var orphan = (await Body(await Upload(app.CreateClient(), Png, "image/png")))["id"]!.GetValue<string>();
+        var worker = app.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>();
+        app.Clock.Advance(Duration.FromHours(23));
+        await worker.RunOnceAsync(CancellationToken.None);
+        Assert.True(app.WithDb(db => db.Uploads.Any(u => u.Id == orphan)));
+        app.Clock.Advance(Duration.FromHours(2));
+        await worker.RunOnceAsync(CancellationToken.None);
+        Assert.Equal([kept], app.WithDb(db => db.Uploads.Select(u => u.Id).ToList()));
+    }
+
     [Theory]
     [InlineData("image/png", "not a png")]
     [InlineData("application/x-msdownload", "MZ")]

@@ -46,6 +46,12 @@ public static class TimeRules
                 await BookingWriter.WithdrawRemindersAsync(db, b.Id, ct);
             }
         }
+        if (allTenants)
+        {
+            // Files uploaded for a booking that was never made are the client's data with no purpose: a day is enough.
+            var cutoff = now - Duration.FromDays(1);
+            changed += await db.Uploads.IgnoreQueryFilters().Where(u => u.BookingId == null && u.CreatedAt < cutoff).ExecuteDeleteAsync(ct);
+        }
         return changed;
     }
 }
