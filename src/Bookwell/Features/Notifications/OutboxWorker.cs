@@ -74,30 +74,42 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEma
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
         var now = clock.GetCurrentInstant();
         var ids = await ClaimAsync(db, now, ct);
-        foreach (var id in ids)
+        if (ids.Count == 0)
         {
-            // The worker serves every tenant; each message is read by its id only, and written back alone.
-            var message = await db.Outbox.IgnoreQueryFilters().FirstAsync(m => m.Id == id, ct);
+            return 0;
+        }
+        // The worker serves every tenant: messages are read by the ids this node just claimed, nothing else.
+        var batch = await db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.DueAt).ToListAsync(ct);
+        foreach (var message in batch)
+        {
+            var id = message.Id;
             try
             {
                 await sender.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, message.TextBody, message.HtmlBody, message.Ics, message.IcsMethod), ct);
-                message.Status = OutboxStatus.Sent;
-                message.SentAt = clock.GetCurrentInstant();
-                message.TextBody = message.HtmlBody = message.Ics = null;
-                message.LastError = null;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                message.Attempts++;
-                message.LastError = ex.GetType().Name + ": " + ex.Message[..Math.Min(ex.Message.Length, 500)];
-                message.Status = message.Attempts >= MaxAttempts ? OutboxStatus.Parked : OutboxStatus.Queued;
-                message.DueAt = clock.GetCurrentInstant() + Backoff(message.Attempts);
-                log.LogWarning("Sending outbox message {Id} failed (attempt {Attempts}): {Error}", message.Id, message.Attempts, ex.GetType().Name);
+                var attempts = message.Attempts + 1;
+                var error = ex.GetType().Name + ": " + ex.Message[..Math.Min(ex.Message.Length, 500)];
+                var status = attempts >= MaxAttempts ? OutboxStatus.Parked : OutboxStatus.Queued;
+                var due = clock.GetCurrentInstant() + Backoff(attempts);
+                log.LogWarning("Sending outbox message {Id} failed (attempt {Attempts}): {Error}", id, attempts, ex.GetType().Name);
+                using (await gate.EnterAsync(db, ct))
+                {
+                    await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
+                        .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LastError, error).SetProperty(m => m.Status, status)
+                        .SetProperty(m => m.DueAt, due).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+                }
+                continue;
             }
-            message.LockedUntil = null;
+            // Marked one by one, straight after each send: a node that dies repeats at most the message in flight.
+            var sentAt = clock.GetCurrentInstant();
             using (await gate.EnterAsync(db, ct))
             {
-                await db.SaveChangesAsync(ct);
+                await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
+                    .SetProperty(m => m.Status, OutboxStatus.Sent).SetProperty(m => m.SentAt, sentAt).SetProperty(m => m.LastError, (string?)null)
+                    .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null).SetProperty(m => m.Ics, (string?)null)
+                    .SetProperty(m => m.LockedUntil, (Instant?)null), ct);
             }
         }
         return ids.Count;
