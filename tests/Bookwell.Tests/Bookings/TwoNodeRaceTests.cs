@@ -18,7 +18,7 @@ public sealed class TwoNodeRaceTests
     public async Task RaceAcrossTwoProcesses_FiftyClients_ExactlyOneWins()
     {
         var name = $"bw_{Guid.NewGuid():N}";
-        await Sql($"CREATE DATABASE \"{name}\"");
+        await Pg.ExecuteAsync(BookwellApp.PostgresServer, $"CREATE DATABASE \"{name}\"");
         var cs = new NpgsqlConnectionStringBuilder(BookwellApp.PostgresServer) { Database = name }.ConnectionString;
         var a = Node.Start(cs);
         var b = Node.Start(cs);
@@ -47,7 +47,7 @@ public sealed class TwoNodeRaceTests
             var responses = await Task.WhenAll(tasks);
             Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
             Assert.Equal(49, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
-            Assert.Equal(1L, await Scalar(cs, "SELECT count(*) FROM \"Bookings\" WHERE \"Status\" <> 'cancelled'"));
+            Assert.Equal(1L, await Pg.CountAsync(cs, "SELECT count(*) FROM \"Bookings\" WHERE \"Status\" <> 'cancelled'"));
             foreach (var c in clients)
             {
                 c.Dispose();
@@ -58,23 +58,7 @@ public sealed class TwoNodeRaceTests
             a.Dispose();
             b.Dispose();
             NpgsqlConnection.ClearAllPools();
-            await Sql($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            await Pg.ExecuteAsync(BookwellApp.PostgresServer, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
         }
-    }
-
-    private static async Task Sql(string sql)
-    {
-        await using var connection = new NpgsqlConnection(BookwellApp.PostgresServer);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> Scalar(string cs, string sql)
-    {
-        await using var connection = new NpgsqlConnection(cs);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

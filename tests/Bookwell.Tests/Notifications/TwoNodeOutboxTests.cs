@@ -13,7 +13,7 @@ public sealed class TwoNodeOutboxTests
     public async Task TwoNodes_DrainTenThousandMessages_EachSentExactlyOnce()
     {
         var name = $"bw_{Guid.NewGuid():N}";
-        await Sql(BookwellApp.PostgresServer, $"CREATE DATABASE \"{name}\"");
+        await Pg.ExecuteAsync(BookwellApp.PostgresServer, $"CREATE DATABASE \"{name}\"");
         var cs = new NpgsqlConnectionStringBuilder(BookwellApp.PostgresServer) { Database = name }.ConnectionString;
         using var sink = SmtpSink.Start();
         var smtp = new Dictionary<string, string>
@@ -29,18 +29,18 @@ public sealed class TwoNodeOutboxTests
         {
             await Task.WhenAll(a.WaitReadyAsync(), b.WaitReadyAsync());
             // Queue the whole batch in one statement, as due now, while both workers are already polling.
-            await Sql(cs, $"""
+            await Pg.ExecuteAsync(cs, $"""
                 INSERT INTO "OutboxMessages" ("Id", "TenantId", "Kind", "To", "Subject", "TextBody", "Status", "Attempts", "DueAt", "CreatedAt")
                 SELECT gen_random_uuid(), '00000000-0000-0000-0000-000000000001', 'reminder', 'client' || i || '@example.com',
                        'Reminder ' || i, 'See you tomorrow.', 'queued', 0, now() - interval '1 minute', now()
                 FROM generate_series(1, {Messages}) AS i
                 """);
             var deadline = DateTime.UtcNow.AddMinutes(4);
-            while (await Scalar(cs, "SELECT count(*) FROM \"OutboxMessages\" WHERE \"Status\" = 'sent'") < Messages && DateTime.UtcNow < deadline)
+            while (await Pg.CountAsync(cs, "SELECT count(*) FROM \"OutboxMessages\" WHERE \"Status\" = 'sent'") < Messages && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(250);
             }
-            Assert.Equal(Messages, await Scalar(cs, "SELECT count(*) FROM \"OutboxMessages\" WHERE \"Status\" = 'sent'"));
+            Assert.Equal(Messages, await Pg.CountAsync(cs, "SELECT count(*) FROM \"OutboxMessages\" WHERE \"Status\" = 'sent'"));
             var ids = sink.MessageIds();
             Assert.Equal(Messages, ids.Count);
             Assert.Equal(Messages, ids.Distinct().Count());
@@ -50,7 +50,7 @@ public sealed class TwoNodeOutboxTests
             a.Dispose();
             b.Dispose();
             NpgsqlConnection.ClearAllPools();
-            await Sql(BookwellApp.PostgresServer, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            await Pg.ExecuteAsync(BookwellApp.PostgresServer, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
         }
     }
 
@@ -59,7 +59,7 @@ public sealed class TwoNodeOutboxTests
     {
         const int count = 1_000;
         var name = $"bw_{Guid.NewGuid():N}";
-        await Sql(BookwellApp.PostgresServer, $"CREATE DATABASE \"{name}\"");
+        await Pg.ExecuteAsync(BookwellApp.PostgresServer, $"CREATE DATABASE \"{name}\"");
         var cs = new NpgsqlConnectionStringBuilder(BookwellApp.PostgresServer) { Database = name }.ConnectionString;
         using var sink = SmtpSink.Start();
         var settings = new Dictionary<string, string>
@@ -74,7 +74,7 @@ public sealed class TwoNodeOutboxTests
         try
         {
             await first.WaitReadyAsync();
-            await Sql(cs, $"""
+            await Pg.ExecuteAsync(cs, $"""
                 INSERT INTO "OutboxMessages" ("Id", "TenantId", "Kind", "To", "Subject", "TextBody", "Status", "Attempts", "DueAt", "CreatedAt")
                 SELECT gen_random_uuid(), '00000000-0000-0000-0000-000000000001', 'reminder', 'client' || i || '@example.com',
                        'Reminder ' || i, 'See you tomorrow.', 'queued', 0, now() - interval '1 minute', now()
@@ -91,7 +91,7 @@ public sealed class TwoNodeOutboxTests
             second = Node.Start(cs, settings);
             await second.WaitReadyAsync();
             var deadline = DateTime.UtcNow.AddMinutes(2);
-            while (await Scalar(cs, "SELECT count(*) FROM \"OutboxMessages\" WHERE \"Status\" = 'sent'") < count && DateTime.UtcNow < deadline)
+            while (await Pg.CountAsync(cs, "SELECT count(*) FROM \"OutboxMessages\" WHERE \"Status\" = 'sent'") < count && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100);
             }
@@ -108,23 +108,7 @@ public sealed class TwoNodeOutboxTests
             first.Dispose();
             second?.Dispose();
             NpgsqlConnection.ClearAllPools();
-            await Sql(BookwellApp.PostgresServer, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+            await Pg.ExecuteAsync(BookwellApp.PostgresServer, $"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
         }
-    }
-
-    private static async Task Sql(string cs, string sql)
-    {
-        await using var connection = new NpgsqlConnection(cs);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> Scalar(string cs, string sql)
-    {
-        await using var connection = new NpgsqlConnection(cs);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

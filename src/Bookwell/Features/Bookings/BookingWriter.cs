@@ -119,11 +119,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     }
                     else if (mail is not null)
                     {
-                        db.Outbox.Add(BookingMail.Compose("confirmation", booking, v.Page, token, mail, now));
-                        if (BookingMail.Reminder(booking, v.Page, token, mail, now) is { } reminder)
-                        {
-                            db.Outbox.Add(reminder);
-                        }
+                        QueueWithReminder("confirmation", booking, v.Page, token, mail, now);
                     }
                     db.Outbox.AddRange(BookingMail.BusinessNotices("new", booking, v.Page, now));
                 }
@@ -195,12 +191,8 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 {
                     var context = mail with { Language = current.Language };
                     await WithdrawRemindersAsync(id, ct);
-                    db.Outbox.Add(BookingMail.Compose("rescheduled", current, page, token, context, now));
+                    QueueWithReminder("rescheduled", current, page, token, context, now);
                     db.Outbox.AddRange(BookingMail.BusinessNotices("rescheduled", current, page, now));
-                    if (BookingMail.Reminder(current, page, token, context, now) is { } reminder)
-                    {
-                        db.Outbox.Add(reminder);
-                    }
                 }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
@@ -242,12 +234,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         await db.Allocations.Where(a => a.BookingId == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.HoldExpiresAt, (Instant?)null), ct);
         if (mail is not null && _mail)
         {
-            var context = mail with { Language = booking.Language };
-            db.Outbox.Add(BookingMail.Compose("confirmation", booking, page, token, context, now));
-            if (BookingMail.Reminder(booking, page, token, context, now) is { } reminder)
-            {
-                db.Outbox.Add(reminder);
-            }
+            QueueWithReminder("confirmation", booking, page, token, mail with { Language = booking.Language }, now);
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -373,6 +360,16 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
     }
 
     private Task WithdrawRemindersAsync(Guid bookingId, CancellationToken ct) => WithdrawRemindersAsync(db, bookingId, ct);
+
+    /// <summary>The client's mail about this change, plus the reminder for the (new) start when it is still ahead.</summary>
+    private void QueueWithReminder(string kind, Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
+    {
+        db.Outbox.Add(BookingMail.Compose(kind, booking, page, token, mail, now));
+        if (BookingMail.Reminder(booking, page, token, mail, now) is { } reminder)
+        {
+            db.Outbox.Add(reminder);
+        }
+    }
 
     /// <summary>Each file answer must name an upload of this page not yet attached elsewhere; it is attached here.</summary>
     private async Task<Infrastructure.Errors?> AttachUploadsAsync(Booking booking, ValidBooking v, CancellationToken ct)
