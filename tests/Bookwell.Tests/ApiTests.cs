@@ -659,6 +659,39 @@ public abstract class ApiTests
     }
 
     [Fact]
+    public async Task SecondTenant_ByHost_SeesOnlyItsOwnBookings()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        var other = Guid.NewGuid();
+        app.WithDb(db =>
+        {
+            db.Tenants.Add(new Bookwell.Data.Tenant { Id = other, Name = "Other", Host = "other.example" });
+            return db.SaveChanges();
+        });
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        app.WithDb(db =>
+        {
+            var source = db.Tenants.Single(t => t.Id == Bookwell.Data.DefaultTenant.Id);
+            var target = db.Tenants.Single(t => t.Id == other);
+            target.ConfigJson = source.ConfigJson;
+            target.ConfigVersion = 1;
+            return db.SaveChanges();
+        });
+        var otherClient = app.CreateClient();
+        otherClient.DefaultRequestHeaders.Host = "other.example";
+        var theirs = await Body(await Book(otherClient, Booking(Tue10, email: "them@example.com")));
+        // The same slot on the default tenant is untouched: separate staff, separate bookings.
+        var ours = await Body(await Book(app.CreateClient(), Booking(Tue10, email: "us@example.com")));
+        Assert.Equal("confirmed", ours["status"]!.GetValue<string>());
+
+        var adminList = await app.Admin().GetFromJsonAsync<JsonObject>("/api/v1/admin/bookings");
+        Assert.Equal(["us@example.com"], adminList!["items"]!.AsArray().Select(i => i!["customer"]!["email"]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.NotFound, (await app.CreateClient().GetAsync($"/api/v1/bookings/{theirs["manageToken"]!.GetValue<string>()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await otherClient.GetAsync($"/api/v1/bookings/{theirs["manageToken"]!.GetValue<string>()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Admin().GetAsync($"/api/v1/admin/bookings/{theirs["id"]!.GetValue<string>()}")).StatusCode);
+    }
+
+    [Fact]
     public async Task OpenApi_IsServed()
     {
         await using var app = await StartConfigured();
