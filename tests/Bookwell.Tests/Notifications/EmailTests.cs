@@ -140,6 +140,24 @@ public abstract class EmailTests
     }
 
     [Fact]
+    public async Task ServiceReminderTimes_OverrideThePage_AndPastOnesAreSkipped()
+    {
+        using var sink = SmtpSink.Start();
+        await using var app = await StartWithSmtp(sink.Port, d =>
+        {
+            d["pages"]![0]!["settings"]!["reminderMinutes"] = new JsonArray(2880);
+            d["pages"]![0]!["services"]![1]!["reminderMinutes"] = new JsonArray(1440, 60, 10080);
+        });
+        // Now is Monday 08:00: a week before Tuesday 10:00 has passed, a day and an hour before have not.
+        await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", service: "consult"));
+        await Book(app.CreateClient(), Booking("2027-03-04T10:00:00+01:00", email: "h@example.com"));
+        var due = app.WithDb(db => db.Outbox.Where(m => m.Kind == "reminder").Select(m => new { m.To, m.DueAt }).ToList());
+        Assert.Equal([Instant.FromUtc(2027, 3, 1, 9, 0), Instant.FromUtc(2027, 3, 2, 8, 0)],
+            due.Where(d => d.To == "ada@example.com").Select(d => d.DueAt).Order());
+        Assert.Equal([Instant.FromUtc(2027, 3, 2, 9, 0)], due.Where(d => d.To == "h@example.com").Select(d => d.DueAt));
+    }
+
+    [Fact]
     public async Task NewAndCancelledBookings_NotifyTheStaffMemberAndOwner_WithoutTheClientsLink()
     {
         using var sink = SmtpSink.Start();

@@ -361,14 +361,11 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
 
     private Task WithdrawRemindersAsync(Guid bookingId, CancellationToken ct) => WithdrawRemindersAsync(db, bookingId, ct);
 
-    /// <summary>The client's mail about this change, plus the reminder for the (new) start when it is still ahead.</summary>
+    /// <summary>The client's mail about this change, plus the reminders for the (new) start that are still ahead.</summary>
     private void QueueWithReminder(string kind, Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
     {
         db.Outbox.Add(BookingMail.Compose(kind, booking, page, token, mail, now));
-        if (BookingMail.Reminder(booking, page, token, mail, now) is { } reminder)
-        {
-            db.Outbox.Add(reminder);
-        }
+        db.Outbox.AddRange(BookingMail.Reminders(booking, page, token, mail, now));
     }
 
     /// <summary>Each file answer must name an upload of this page not yet attached elsewhere; it is attached here.</summary>

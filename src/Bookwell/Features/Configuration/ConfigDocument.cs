@@ -60,6 +60,8 @@ public sealed class SettingsDoc
     public int? PaymentHoldMinutes { get; set; }
     /// <summary>Additive: a confirmed booking nobody started becomes <c>no_show</c> this many minutes after its start.</summary>
     public int? AutoNoShowMinutes { get; set; }
+    /// <summary>Additive: when reminders go out, in minutes before the start; default one day, empty for none.</summary>
+    public List<int>? ReminderMinutes { get; set; }
     /// <summary>Additive: e-mail the assigned staff member about new, moved and cancelled bookings (default true).</summary>
     public bool? NotifyStaff { get; set; }
     /// <summary>Additive: an address (the owner's) that gets the same notices as staff.</summary>
@@ -120,6 +122,8 @@ public sealed class ServiceDoc
     public bool? RequiresStaff { get; set; }
     public List<string>? ResourceTypes { get; set; }
     public List<FieldDoc>? Fields { get; set; }
+    /// <summary>Additive: when reminders go out, in minutes before the start (overrides the page's).</summary>
+    public List<int>? ReminderMinutes { get; set; }
     public bool? Active { get; set; }
 }
 

@@ -209,6 +209,8 @@ public static partial class ConfigValidator
         }
         Text(e, $"{path}.settings.termsText", s.TermsText, 5000);
         s.NotifyStaff ??= true;
+        s.ReminderMinutes ??= [1440];
+        Reminders(e, $"{path}.settings.reminderMinutes", s.ReminderMinutes);
         if (s.OwnerEmail is not null && !Validation.IsEmail(s.OwnerEmail))
         {
             e.Add($"{path}.settings.ownerEmail", "Must be an e-mail address.");
@@ -271,6 +273,7 @@ public static partial class ConfigValidator
         Range(e, $"{sp}.minNoticeMinutes", svc.MinNoticeMinutes, 0, 525_600);
         Range(e, $"{sp}.maxAdvanceDays", svc.MaxAdvanceDays, 1, 730);
         Range(e, $"{sp}.slotIntervalMinutes", svc.SlotIntervalMinutes, 1, 1440);
+        Reminders(e, $"{sp}.reminderMinutes", svc.ReminderMinutes);
         svc.Capacity ??= 1;
         Range(e, $"{sp}.capacity", svc.Capacity, 1, 1000);
         svc.RequiresStaff ??= true;
@@ -307,6 +310,26 @@ public static partial class ConfigValidator
             field.Required ??= false;
         }
         svc.Active ??= true;
+    }
+
+    private static void Reminders(Errors e, string path, List<int>? minutes)
+    {
+        if (minutes is null)
+        {
+            return;
+        }
+        if (minutes.Count > 5)
+        {
+            e.Add(path, "At most 5 reminders.");
+        }
+        for (var i = 0; i < minutes.Count; i++)
+        {
+            Range(e, $"{path}[{i}]", minutes[i], 5, 30 * 1440);
+        }
+        if (minutes.Distinct().Count() != minutes.Count)
+        {
+            e.Add(path, "Each reminder time may appear once.");
+        }
     }
 
     private static void ValidateHours(Errors e, string path, Dictionary<string, List<List<string>>?>? hours, bool required)

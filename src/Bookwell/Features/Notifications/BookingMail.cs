@@ -126,23 +126,27 @@ public static class BookingMail
         };
     }
 
-    /// <summary>How long before the start a reminder goes out.</summary>
-    public static readonly Duration ReminderLead = Duration.FromHours(24);
-
-    /// <summary>A reminder due <see cref="ReminderLead"/> before the start, or null when that moment has passed.</summary>
-    public static OutboxMessage? Reminder(Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now)
+    /// <summary>
+    /// Reminders at the service's (or else the page's) offsets before the start — one day unless configured —
+    /// leaving out any whose moment has already passed.
+    /// </summary>
+    public static IEnumerable<OutboxMessage> Reminders(Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now)
     {
         ArgumentNullException.ThrowIfNull(booking);
-        var due = booking.StartsAt - ReminderLead;
-        if (due <= now)
+        var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.Doc.Settings?.ReminderMinutes ?? [1440];
+        foreach (var minutes in offsets)
         {
-            return null;
+            var due = booking.StartsAt - Duration.FromMinutes(minutes);
+            if (due <= now)
+            {
+                continue;
+            }
+            var message = Compose("reminder", booking, page, token, ctx, now);
+            message.DueAt = due;
+            message.Ics = null;
+            message.IcsMethod = null;
+            yield return message;
         }
-        var message = Compose("reminder", booking, page, token, ctx, now);
-        message.DueAt = due;
-        message.Ics = null;
-        message.IcsMethod = null;
-        return message;
     }
 
     /// <summary>
