@@ -62,6 +62,7 @@ var admin = api.MapGroup("/admin").RequireAdmin();
 admin.MapConfiguration();
 admin.MapAdminBookings();
 admin.MapAdminUploads();
+admin.MapOutbox();
 app.MapRazorPages();
 app.MapScripts();
 app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) =>

@@ -99,6 +99,37 @@ public abstract class EmailTests
     }
 
     [Fact]
+    public async Task ParkedMessage_IsListedForTheAdmin_AndRetrySendsIt()
+    {
+        var sink = new SmtpSink(); // nothing listening: every attempt fails
+        await using var app = await StartWithSmtp(sink.Port);
+        var booking = await Body(await Book(app.CreateClient(), Booking("2027-03-02T15:00:00+01:00")));
+        var worker = app.Services.GetServices<IHostedService>().OfType<OutboxWorker>().Single();
+        for (var i = 0; i < OutboxWorker.MaxAttempts; i++)
+        {
+            await WaitUntil(app, m => m.Attempts > i || m.Status == OutboxStatus.Parked);
+            app.Clock.Advance(Duration.FromHours(2)); // past the longest backoff
+            await worker.RunOnceAsync(CancellationToken.None);
+        }
+        var parked = await WaitUntil(app, m => m.Status == OutboxStatus.Parked);
+        Assert.Equal(OutboxStatus.Parked, parked.Status);
+
+        var list = await app.Admin().GetFromJsonAsync<JsonObject>($"/api/v1/admin/messages?status=parked&booking={booking["id"]!.GetValue<string>()}");
+        var record = Assert.Single(list!["items"]!.AsArray());
+        Assert.Equal("ada@example.com", record!["to"]!.GetValue<string>());
+        Assert.NotNull(record["lastError"]);
+
+        sink.Launch();
+        using (sink)
+        {
+            var retried = await app.Admin().PostAsync($"/api/v1/admin/messages/{record["id"]!.GetValue<string>()}/retry", null);
+            Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+            Assert.Single(await sink.WaitForAsync(1));
+            Assert.Equal(OutboxStatus.Sent, (await WaitUntil(app, m => m.Status == OutboxStatus.Sent)).Status);
+        }
+    }
+
+    [Fact]
     public async Task DutchBooking_GetsADutchMail()
     {
         using var sink = SmtpSink.Start();
