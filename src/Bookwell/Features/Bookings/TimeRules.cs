@@ -64,12 +64,28 @@ public sealed class TimeRulesWorker(IServiceScopeFactory scopes, IClock clock, S
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        var now = clock.GetCurrentInstant();
+        if (!await AnythingDueAsync(db, now, ct))
+        {
+            // Most passes find nothing; they should not take the write lock that bookings wait on.
+            return 0;
+        }
         using var _ = await gate.EnterAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var changed = await TimeRules.ApplyAsync(db, clock.GetCurrentInstant(), allTenants: true, ct);
+        var changed = await TimeRules.ApplyAsync(db, now, allTenants: true, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return changed;
+    }
+
+    private static async Task<bool> AnythingDueAsync(BookwellDb db, Instant now, CancellationToken ct)
+    {
+        var bookings = db.Bookings.IgnoreQueryFilters();
+        var uploadCutoff = now - Duration.FromDays(1);
+        return await bookings.AnyAsync(b => b.HoldExpiresAt != null && b.HoldExpiresAt <= now &&
+                                            (b.Status == BookingStatus.Pending || b.Status == BookingStatus.PendingPayment), ct) ||
+               await bookings.AnyAsync(b => b.AutoNoShowAt != null && b.AutoNoShowAt <= now && b.Status == BookingStatus.Confirmed, ct) ||
+               await db.Uploads.IgnoreQueryFilters().AnyAsync(u => u.BookingId == null && u.CreatedAt < uploadCutoff, ct);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
