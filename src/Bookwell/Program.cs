@@ -1,10 +1,12 @@
 using Bookwell.Data;
+using Bookwell.Features.Accounts;
 using Bookwell.Features.Admin;
 using Bookwell.Features.Availability;
 using Bookwell.Features.BookingPage;
 using Bookwell.Features.Bookings;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Notifications;
+using Bookwell.Features.Staff;
 using Bookwell.Features.Uploads;
 using Bookwell.Infrastructure;
 using NodaTime;
@@ -33,9 +35,32 @@ if (SmtpOptions.Read(builder.Configuration) is { } smtp)
 }
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
-builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
+builder.Services.AddBookwellAccounts();
+builder.Services.AddScoped<AccountService>();
+builder.Services.AddRazorPages(o =>
+{
+    o.RootDirectory = "/Features";
+    o.Conventions.AuthorizeFolder("/Admin", Policies.Member);
+    o.Conventions.AuthorizeFolder("/Staff", Policies.StaffApp);
+    o.Conventions.AllowAnonymousToPage("/Staff/Login");
+});
 builder.Services.AddBookwellLocalization();
 builder.Services.AddCors(o => o.AddPolicy(PageEndpoints.PublicReads, p => p.AllowAnyOrigin().WithMethods("GET")));
+
+if (builder.Configuration["Bookwell:TrustedProxies"] is { Length: > 0 } proxies)
+{
+    // Only then is X-Forwarded-For believed; otherwise the socket's address is the client's (rate limits, PIN lockout).
+    builder.Services.Configure<Microsoft.AspNetCore.Builder.ForwardedHeadersOptions>(o =>
+    {
+        o.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+        o.KnownIPNetworks.Clear();
+        o.KnownProxies.Clear();
+        foreach (var proxy in proxies.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            o.KnownProxies.Add(System.Net.IPAddress.Parse(proxy));
+        }
+    });
+}
 
 var app = builder.Build();
 
@@ -45,13 +70,24 @@ if (app.Configuration.GetValue("Bookwell:SeedDemo", true))
     await DemoSeed.SeedAsync(app.Services);
 }
 
+if (app.Configuration["Bookwell:TrustedProxies"] is { Length: > 0 })
+{
+    app.UseForwardedHeaders();
+}
 app.UseExceptionHandler();
+if (!app.Environment.IsDevelopment())
+{
+    app.UseHsts();
+}
+app.UseMiddleware<SecurityHeadersMiddleware>();
 app.UseStatusCodePages();
 app.UseRequestLocalization();
 app.UseMiddleware<TenantMiddleware>();
 app.UseCors();
 app.UseMiddleware<Bookwell.Features.BookingPage.EmbedCorsMiddleware>();
 app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
 
 app.MapOpenApi();
 var api = app.MapGroup("/api/v1");
@@ -65,6 +101,7 @@ admin.MapAdminUploads();
 admin.MapOutbox();
 app.MapRazorPages();
 app.MapScripts();
+app.MapStaffApp();
 app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) =>
     (await cache.GetAsync(db, ct)).Pages.Keys.FirstOrDefault() is { } slug ? Results.Redirect($"/book/{slug}") : Results.NotFound())
     .ExcludeFromDescription();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using NodaTime;
@@ -23,7 +24,7 @@ public static class DefaultTenant
 /// migration set. Every tenant-owned set is filtered by the request's tenant. Contexts are pooled, so the
 /// tenant is set on each lease (see <see cref="DatabaseSetup"/>) rather than injected.
 /// </summary>
-public abstract class BookwellDb(DbContextOptions options) : DbContext(options)
+public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext<AppUser, Guid>(options)
 {
     private Guid _tenantId = DefaultTenant.Id;
 
@@ -40,12 +41,59 @@ public abstract class BookwellDb(DbContextOptions options) : DbContext(options)
     public DbSet<Allocation> Allocations => Set<Allocation>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<Upload> Uploads => Set<Upload>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Invitation> Invitations => Set<Invitation>();
+    public DbSet<StaffPin> StaffPins => Set<StaffPin>();
+    public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public abstract bool IsPostgres { get; }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.Entity<AppUser>(e =>
+        {
+            // Not filtered by tenant: e-mail addresses are unique across the installation, and sign-in
+            // checks the tenant itself.
+            e.HasIndex(u => u.TenantId);
+            e.Property(u => u.DisplayName).HasMaxLength(200);
+            e.Property(u => u.Role).HasMaxLength(20);
+            e.Property(u => u.StaffKey).HasMaxLength(64);
+        });
+        modelBuilder.Entity<ApiKey>(e =>
+        {
+            e.HasQueryFilter(k => k.TenantId == _tenantId);
+            e.HasIndex(k => k.Hash).IsUnique();
+            e.Property(k => k.Name).HasMaxLength(100);
+            e.Property(k => k.Prefix).HasMaxLength(16);
+            e.Property(k => k.Hash).HasMaxLength(64);
+            e.Property(k => k.CreatedBy).HasMaxLength(254);
+        });
+        modelBuilder.Entity<Invitation>(e =>
+        {
+            e.HasQueryFilter(i => i.TenantId == _tenantId);
+            e.HasIndex(i => i.TokenHash).IsUnique();
+            e.Property(i => i.Email).HasMaxLength(254);
+            e.Property(i => i.Role).HasMaxLength(20);
+            e.Property(i => i.StaffKey).HasMaxLength(64);
+            e.Property(i => i.TokenHash).HasMaxLength(64);
+            e.Property(i => i.InvitedBy).HasMaxLength(254);
+        });
+        modelBuilder.Entity<StaffPin>(e =>
+        {
+            e.HasQueryFilter(p => p.TenantId == _tenantId);
+            e.HasKey(p => new { p.TenantId, p.StaffKey });
+            e.Property(p => p.StaffKey).HasMaxLength(64);
+            e.Property(p => p.PinHash).HasMaxLength(200);
+        });
+        modelBuilder.Entity<LoginThrottle>(e =>
+        {
+            e.HasKey(t => t.Key);
+            e.Property(t => t.Key).HasMaxLength(200);
+        });
+        modelBuilder.Entity<DataProtectionKey>(e => e.Property(k => k.FriendlyName).HasMaxLength(200));
         modelBuilder.Entity<Tenant>(e =>
         {
             e.Property(t => t.Name).HasMaxLength(200);

@@ -12,6 +12,9 @@ public sealed class Tenant
     public string ConfigJson { get; set; } = "{\"pages\":[]}";
     public long ConfigVersion { get; set; }
     public Instant UpdatedAt { get; set; }
+    /// <summary>How long a staff dashboard session lasts after the PIN, in minutes.</summary>
+    public int StaffSessionMinutes { get; set; } = 720;
+    public Instant CreatedAt { get; set; }
 }
 
 public interface ITenantOwned
@@ -142,4 +145,88 @@ public sealed class Upload : ITenantOwned
     public required byte[] Content { get; set; }
     public Guid? BookingId { get; set; }
     public Instant CreatedAt { get; set; }
+}
+
+/// <summary>
+/// A person who signs in to the admin: the owner, an admin, or a staff member. Accounts are global (one
+/// e-mail, one account) and each belongs to exactly one tenant; signing in on another tenant's host fails.
+/// </summary>
+public sealed class AppUser : Microsoft.AspNetCore.Identity.IdentityUser<Guid>
+{
+    public Guid TenantId { get; set; }
+    public string DisplayName { get; set; } = "";
+    public string Role { get; set; } = Roles.Staff;
+    /// <summary>For staff accounts: the staff key in the configuration whose bookings they see.</summary>
+    public string? StaffKey { get; set; }
+    public Instant CreatedAt { get; set; }
+}
+
+public static class Roles
+{
+    public const string Owner = "owner";
+    public const string Admin = "admin";
+    public const string Staff = "staff";
+    public static readonly string[] All = [Owner, Admin, Staff];
+}
+
+/// <summary>A tenant's API key. Only its SHA-256 is kept; the key itself is shown once, when created.</summary>
+public sealed class ApiKey : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public required string Name { get; set; }
+    /// <summary>The first characters of the key, so a person can tell keys apart.</summary>
+    public required string Prefix { get; set; }
+    public required string Hash { get; set; }
+    public required string CreatedBy { get; set; }
+    public Instant CreatedAt { get; set; }
+    public Instant? LastUsedAt { get; set; }
+    public Instant? RevokedAt { get; set; }
+}
+
+/// <summary>An invitation by e-mail to join a tenant with a role; the link's token is stored hashed.</summary>
+public sealed class Invitation : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public required string Email { get; set; }
+    public required string Role { get; set; }
+    public string? StaffKey { get; set; }
+    public required string TokenHash { get; set; }
+    public required string InvitedBy { get; set; }
+    public Instant CreatedAt { get; set; }
+    public Instant ExpiresAt { get; set; }
+    public Instant? AcceptedAt { get; set; }
+    public Instant? RevokedAt { get; set; }
+}
+
+/// <summary>A staff member's personal PIN for the staff dashboard, hashed like a password.</summary>
+public sealed class StaffPin : ITenantOwned
+{
+    public Guid TenantId { get; set; }
+    public required string StaffKey { get; set; }
+    public required string PinHash { get; set; }
+    public Instant UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// Failed sign-in attempts for one key (a client address, or a staff account), shared by every node. After
+/// too many failures the key is blocked, for longer each time it happens again.
+/// </summary>
+public sealed class LoginThrottle
+{
+    public required string Key { get; set; }
+    public int Failures { get; set; }
+    public Instant WindowStart { get; set; }
+    public int Level { get; set; }
+    public Instant? BlockedUntil { get; set; }
+    public Instant LastFailureAt { get; set; }
+}
+
+/// <summary>The data-protection key ring (cookies, antiforgery, sign-in links), shared by every app node.</summary>
+public sealed class DataProtectionKey
+{
+    public int Id { get; set; }
+    public string? FriendlyName { get; set; }
+    public required string Xml { get; set; }
 }

@@ -11,6 +11,8 @@ public static class RateLimits
     public const string Slots = "slots";
     public const string Bookings = "bookings";
     public const string Manage = "manage";
+    /// <summary>Sign-in, sign-up, password reset and PIN forms: POSTs only, per client address.</summary>
+    public const string Accounts = "accounts";
 
     public static IServiceCollection AddBookwellRateLimits(this IServiceCollection services, IConfiguration config)
     {
@@ -18,8 +20,10 @@ public static class RateLimits
         var bookingsPerMinute = config.GetValue("Bookwell:RateLimits:BookingsPerMinute", 5);
         // Manage links carry 256-bit tokens, so this limit is about load, not guessing; it stays generous.
         var managePerMinute = config.GetValue("Bookwell:RateLimits:ManagePerMinute", 300);
+        var accountsPerMinute = config.GetValue("Bookwell:RateLimits:AccountsPerMinute", 20);
         services.AddRateLimiter(o =>
         {
+            o.AddPolicy(Accounts, ctx => HttpMethods.IsPost(ctx.Request.Method) ? Partition(ctx, accountsPerMinute) : RateLimitPartition.GetNoLimiter("reads"));
             o.AddPolicy(Slots, ctx => Partition(ctx, slotsPerMinute));
             o.AddPolicy(Bookings, ctx => Partition(ctx, bookingsPerMinute));
             o.AddPolicy(Manage, ctx => Partition(ctx, managePerMinute));

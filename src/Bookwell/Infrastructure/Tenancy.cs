@@ -1,58 +1,90 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Bookwell.Data;
+using Bookwell.Features.Accounts;
 using Microsoft.EntityFrameworkCore;
+using NodaTime;
 
 namespace Bookwell.Infrastructure;
 
 /// <summary>
-/// Resolves the tenant once per request (by host; the default tenant for any other host) and recognises the
-/// bootstrap admin key, which always acts on the default tenant.
+/// Resolves the tenant once per request: an admin key (the bootstrap key, or a tenant's API key) decides it;
+/// otherwise the host does (a tenant's subdomain or custom domain), and any other host is the default tenant.
 /// </summary>
 public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config)
 {
     private readonly byte[]? _bootstrapHash = config["Bookwell:BootstrapApiKey"] is { Length: > 0 } key ? SHA256.HashData(Encoding.UTF8.GetBytes(key)) : null;
-    private Dictionary<string, Guid> _hosts = new(StringComparer.OrdinalIgnoreCase);
-    private DateTime _hostsLoadedAt = DateTime.MinValue;
 
-    public async Task InvokeAsync(HttpContext context, TenantContext tenant, IServiceProvider services)
+    public async Task InvokeAsync(HttpContext context, TenantContext tenant, TenantHosts hosts, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(tenant);
-        if (IsBootstrapKey(context.Request.Headers.Authorization.ToString()))
+        ArgumentNullException.ThrowIfNull(hosts);
+        var bearer = Bearer(context.Request.Headers.Authorization.ToString());
+        if (bearer is not null && IsBootstrapKey(bearer))
         {
             tenant.TenantId = DefaultTenant.Id;
             tenant.IsAdmin = true;
         }
+        else if (bearer is not null && context.Request.Path.StartsWithSegments("/api/v1/admin", StringComparison.OrdinalIgnoreCase))
+        {
+            using var scope = services.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+            var now = scope.ServiceProvider.GetRequiredService<IClock>().GetCurrentInstant();
+            if (await ApiKeys.FindTenantAsync(db, bearer, now, context.RequestAborted) is { } keyTenant)
+            {
+                tenant.TenantId = keyTenant;
+                tenant.IsAdmin = true;
+            }
+            else
+            {
+                tenant.TenantId = await hosts.ResolveAsync(context.Request.Host.Host, services);
+            }
+        }
         else
         {
-            tenant.TenantId = await HostTenantAsync(context.Request.Host.Host, services);
+            tenant.TenantId = await hosts.ResolveAsync(context.Request.Host.Host, services);
         }
         await next(context);
     }
 
-    private bool IsBootstrapKey(string header)
+    private static string? Bearer(string header) =>
+        header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
+
+    private bool IsBootstrapKey(string presented) =>
+        _bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), _bootstrapHash);
+}
+
+/// <summary>
+/// Host → tenant, cached per node: a known host for 30 s, an unknown one (the default tenant) for 5 s, so a
+/// new tenant's host works on every node within seconds and at once on the node that created it.
+/// </summary>
+public sealed class TenantHosts
+{
+    private readonly ConcurrentDictionary<string, (Guid Id, DateTime Until)> _cache = new(StringComparer.OrdinalIgnoreCase);
+
+    public async Task<Guid> ResolveAsync(string host, IServiceProvider services)
     {
-        if (_bootstrapHash is null || !header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (_cache.TryGetValue(host, out var hit) && hit.Until > DateTime.UtcNow)
         {
-            return false;
+            return hit.Id;
         }
-        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(header[7..].Trim()));
-        return CryptographicOperations.FixedTimeEquals(presented, _bootstrapHash);
+        using var scope = services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        var normalized = host.ToLowerInvariant();
+        var id = await db.Tenants.AsNoTracking().Where(t => t.Host == normalized).Select(t => (Guid?)t.Id).FirstOrDefaultAsync();
+        if (_cache.Count > 10_000)
+        {
+            _cache.Clear();
+        }
+        _cache[host] = (id ?? DefaultTenant.Id, DateTime.UtcNow.AddSeconds(id is null ? 5 : 30));
+        return id ?? DefaultTenant.Id;
     }
 
-    private async Task<Guid> HostTenantAsync(string host, IServiceProvider services)
-    {
-        // Host mappings change rarely; a short cache keeps a lookup off every request.
-        if (DateTime.UtcNow - _hostsLoadedAt > TimeSpan.FromSeconds(30))
-        {
-            using var scope = services.CreateScope();
-            var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
-            _hosts = await db.Tenants.AsNoTracking().Where(t => t.Host != null).ToDictionaryAsync(t => t.Host!, t => t.Id, StringComparer.OrdinalIgnoreCase);
-            _hostsLoadedAt = DateTime.UtcNow;
-        }
-        return _hosts.TryGetValue(host, out var id) ? id : DefaultTenant.Id;
-    }
+    public void Remember(string host, Guid tenantId) => _cache[host] = (tenantId, DateTime.UtcNow.AddSeconds(30));
+
+    public void Forget(string host) => _cache.TryRemove(host, out _);
 }
 
 public static class AdminAuth

@@ -14,7 +14,7 @@ public static class EmbedPolicy
         ArgumentNullException.ThrowIfNull(response);
         var origins = page?.Doc.Settings?.EmbedOrigins;
         var ancestors = page is null ? "'self'" : origins is { Count: > 0 } ? "'self' " + string.Join(' ', origins) : "*";
-        response.Headers.ContentSecurityPolicy = $"frame-ancestors {ancestors}";
+        response.Headers.ContentSecurityPolicy = Infrastructure.SecurityHeadersMiddleware.Csp(ancestors);
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
     }

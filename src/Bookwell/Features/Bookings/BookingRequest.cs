@@ -154,7 +154,8 @@ public static partial class BookingValidation
         {
             locationJson = ValidateLocation(r.Location, e);
         }
-        var answers = service is null ? "{}" : ValidateAnswers(r.Answers, service.Doc.Fields!, e);
+        // A walk-in is standing at the desk: the questions are for online clients.
+        var answers = service is null ? "{}" : ValidateAnswers(r.Answers, service.Doc.Fields!, e, requireFields: !(admin && r.WalkIn == true));
         if (e.Any || service is null || c is null || zone is null)
         {
             return null;
@@ -194,7 +195,7 @@ public static partial class BookingValidation
         return JsonSerializer.Serialize(location, Json.Options);
     }
 
-    private static string ValidateAnswers(Dictionary<string, JsonElement>? answers, List<FieldDoc> fields, Errors e)
+    private static string ValidateAnswers(Dictionary<string, JsonElement>? answers, List<FieldDoc> fields, Errors e, bool requireFields)
     {
         answers ??= [];
         var clean = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -208,7 +209,7 @@ public static partial class BookingValidation
             var present = answers.TryGetValue(f.Key!, out var v) && v.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined);
             if (!present)
             {
-                if (f.Required == true)
+                if (f.Required == true && requireFields)
                 {
                     e.Add(path, $"'{f.Label}' is required.");
                 }

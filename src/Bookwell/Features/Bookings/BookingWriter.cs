@@ -143,7 +143,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
     }
 
     public async Task<WriteResult> RescheduleAsync(Booking booking, CompiledPage page, ServiceModel service, Instant start, string by,
-        MailContext? mail, string? token, CancellationToken ct)
+        MailContext? mail, string? token, CancellationToken ct, string? toStaff = null)
     {
         ArgumentNullException.ThrowIfNull(booking);
         if (!BookingStatus.IsOpen(booking.Status))
@@ -166,8 +166,11 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 }
                 // Free the old time inside the transaction so the booking may move to an overlapping slot.
                 await db.Allocations.Where(a => a.BookingId == id && a.Live).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
-                var assignment = await AssignAsync(page, service, start, current.BranchKey, current.StaffKey, null, false, now, ct)
-                                 ?? await AssignAsync(page, service, start, null, null, null, false, now, ct);
+                // An operator who drops the booking on a staff member's column means that person, nobody else.
+                var assignment = toStaff is not null
+                    ? await AssignAsync(page, service, start, null, toStaff, null, false, now, ct)
+                    : await AssignAsync(page, service, start, current.BranchKey, current.StaffKey, null, false, now, ct)
+                      ?? await AssignAsync(page, service, start, null, null, null, false, now, ct);
                 if (assignment is null)
                 {
                     await tx.RollbackAsync(ct);
@@ -279,6 +282,90 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         await tx.CommitAsync(ct);
         outbox.Notify();
         return new WriteResult.Done(booking, null);
+    }
+
+    /// <summary>
+    /// Dashboard-only corrections outside the public state machine: reopening a cancelled booking (only if its
+    /// time is still free; the database decides) and overruling a no-show (the client did come, or the
+    /// booking stands again).
+    /// </summary>
+    public async Task<WriteResult> CorrectAsync(Guid id, string to, string by, CancellationToken ct)
+    {
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = clock.GetCurrentInstant();
+        var booking = await db.Bookings.Include(b => b.History).FirstAsync(b => b.Id == id, ct);
+        var reopen = booking.Status == BookingStatus.Cancelled && to == BookingStatus.Confirmed && booking.StartsAt > now;
+        var overrule = booking.Status == BookingStatus.NoShow && to is BookingStatus.Completed or BookingStatus.Confirmed;
+        if (!reopen && !overrule)
+        {
+            return new WriteResult.BadTransition(booking.Status, to);
+        }
+        booking.History.Add(Event(booking, reopen ? "reopened" : "overruled", booking.Status, to, by, now));
+        booking.Status = to;
+        booking.UpdatedAt = now;
+        booking.AutoNoShowAt = null;
+        booking.HoldExpiresAt = null;
+        try
+        {
+            if (reopen)
+            {
+                // The latest allocation set is the booking's current time; older ones are from before a reschedule.
+                var latest = await db.Allocations.Where(a => a.BookingId == id).MaxAsync(a => (long?)a.Id, ct);
+                var first = await db.Allocations.Where(a => a.BookingId == id && a.StartsAt == booking.StartsAt - Duration.FromMinutes(booking.BufferBeforeMinutes))
+                    .Select(a => a.Id).ToListAsync(ct);
+                var ids = first.Count > 0 ? first : latest is { } l ? [l] : [];
+                await db.Allocations.Where(a => ids.Contains(a.Id)).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, true).SetProperty(a => a.HoldExpiresAt, (Instant?)null), ct);
+            }
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (Exception ex) when (ex is DbUpdateException du && IsConflict(du) || ex is PostgresException or SqliteException)
+        {
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            return new WriteResult.Taken();
+        }
+        return new WriteResult.Done(booking, null);
+    }
+
+    /// <summary>
+    /// Sends the confirmation (with reminders) or a reminder again. Only the hash of the manage link is stored,
+    /// so a resend issues a new link: the old one stops working, and queued reminders are rewritten to carry it.
+    /// </summary>
+    public async Task<bool> ResendAsync(Guid id, string kind, CompiledPage? page, MailContext mail, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(mail);
+        if (!_mail)
+        {
+            return false;
+        }
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var now = clock.GetCurrentInstant();
+        var booking = await db.Bookings.FirstOrDefaultAsync(b => b.Id == id, ct);
+        if (booking is null || booking.Status is BookingStatus.Cancelled or BookingStatus.Completed or BookingStatus.NoShow)
+        {
+            return false;
+        }
+        var token = ManageTokens.Create();
+        booking.ManageTokenHash = ManageTokens.Hash(token);
+        booking.UpdatedAt = now;
+        await WithdrawRemindersAsync(id, ct);
+        var context = mail with { Language = booking.Language };
+        if (kind == "reminder")
+        {
+            db.Outbox.Add(BookingMail.Compose("reminder", booking, page, token, context, now));
+            db.Outbox.AddRange(BookingMail.Reminders(booking, page, token, context, now));
+        }
+        else
+        {
+            QueueWithReminder("confirmation", booking, page, token, context, now);
+        }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        outbox.Notify();
+        return true;
     }
 
     private async Task<(string? Branch, Assignment Assignment)?> AssignAsync(CompiledPage page, ServiceModel service, Instant start,

@@ -27,6 +27,7 @@ public static class DemoSeed
         {
             throw new InvalidOperationException("The demo document is invalid: " + string.Join("; ", result.Errors.ToDictionary().Select(kv => $"{kv.Key}: {kv.Value[0]}")));
         }
+        await db.Tenants.Where(t => t.Id == DefaultTenant.Id && t.Name == "Default").ExecuteUpdateAsync(s => s.SetProperty(t => t.Name, "Demo Salon"), ct);
     }
 
     public static ConfigDocument Document(LocalDate today)

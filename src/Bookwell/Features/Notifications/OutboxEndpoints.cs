@@ -59,6 +59,18 @@ public static class OutboxEndpoints
         return TypedResults.Ok(new DeliveryList(rows.Select(Record).ToList()));
     }
 
+    public static async Task<int> RequeueAsync(BookwellDb db, Bookings.SqliteWriteGate gate, Instant now, Guid id, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(gate);
+        using (await gate.EnterAsync(db, ct))
+        {
+            return await db.Outbox.Where(m => m.Id == id && (m.Status == OutboxStatus.Parked || m.Status == OutboxStatus.Queued))
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Queued).SetProperty(m => m.Attempts, 0)
+                    .SetProperty(m => m.DueAt, now).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+        }
+    }
+
     /// <summary>Puts a parked (or failing) message back in the queue, due now, with a fresh set of attempts.</summary>
     private static async Task<Results<Ok<DeliveryRecord>, ProblemHttpResult>> Retry(string id, BookwellDb db, IClock clock, OutboxSignal signal,
         Bookings.SqliteWriteGate gate, CancellationToken ct)
@@ -67,14 +79,7 @@ public static class OutboxEndpoints
         {
             return Problems.NotFound("No such message.");
         }
-        var now = clock.GetCurrentInstant();
-        int changed;
-        using (await gate.EnterAsync(db, ct))
-        {
-            changed = await db.Outbox.Where(m => m.Id == guid && (m.Status == OutboxStatus.Parked || m.Status == OutboxStatus.Queued))
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Queued).SetProperty(m => m.Attempts, 0)
-                    .SetProperty(m => m.DueAt, now).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
-        }
+        var changed = await RequeueAsync(db, gate, clock.GetCurrentInstant(), guid, ct);
         var message = await db.Outbox.AsNoTracking().FirstOrDefaultAsync(m => m.Id == guid, ct);
         if (message is null)
         {

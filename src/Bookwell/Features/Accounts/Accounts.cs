@@ -1,0 +1,241 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Bookwell.Data;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Accounts;
+
+public sealed record SignupRequest(string BusinessName, string Subdomain, string Name, string Email, string Password);
+
+/// <summary>Creating businesses and accounts, and the e-mails and one-time links that go with them.</summary>
+public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> users, IClock clock, IConfiguration config,
+    IDataProtectionProvider protection, TenantHosts hosts, OutboxSignal outbox)
+{
+    public static readonly string[] ReservedSubdomains = ["www", "admin", "api", "app", "mail", "staff", "static", "assets", "bookwell", "help", "support", "status"];
+
+    [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")]
+    private static partial Regex SubdomainPattern();
+
+    public string TenantDomain => (config["Bookwell:TenantDomain"] ?? "localhost").Trim().TrimStart('.').ToLowerInvariant();
+
+    public bool SignupOpen => config.GetValue("Bookwell:AllowSignup", true);
+
+    public static void CheckPassword(string? password, Errors e, string field = "Password")
+    {
+        if (string.IsNullOrEmpty(password) || password.Length < 10)
+        {
+            e.Add(field, "Use at least 10 characters.");
+        }
+        else if (password.Length > 200)
+        {
+            e.Add(field, "At most 200 characters.");
+        }
+    }
+
+    public static void CheckName(string? name, Errors e, string field = "Name")
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            e.Add(field, "Required.");
+        }
+        else if (name.Length > 200)
+        {
+            e.Add(field, "At most 200 characters.");
+        }
+    }
+
+    public static void CheckEmail(string? email, Errors e, string field = "Email")
+    {
+        if (string.IsNullOrWhiteSpace(email) || email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(email.Trim(), out _))
+        {
+            e.Add(field, "Enter an e-mail address such as name@example.com.");
+        }
+    }
+
+    /// <summary>A new business with its owner; the tenant gets its own host under the configured domain.</summary>
+    public async Task<(AppUser? Owner, Tenant? Tenant, Errors Errors)> SignupAsync(SignupRequest r, CancellationToken ct)
+    {
+        var e = new Errors();
+        CheckName(r.BusinessName, e, "BusinessName");
+        var sub = (r.Subdomain ?? "").Trim().ToLowerInvariant();
+        if (!SubdomainPattern().IsMatch(sub) || sub.Contains("--", StringComparison.Ordinal))
+        {
+            e.Add("Subdomain", "Use 3 to 40 lowercase letters, digits and single dashes.");
+        }
+        else if (ReservedSubdomains.Contains(sub))
+        {
+            e.Add("Subdomain", "This address is reserved; choose another.");
+        }
+        CheckName(r.Name, e);
+        CheckEmail(r.Email, e);
+        CheckPassword(r.Password, e);
+        if (e.Any)
+        {
+            return (null, null, e);
+        }
+        var host = $"{sub}.{TenantDomain}";
+        if (await db.Tenants.AnyAsync(t => t.Host == host, ct))
+        {
+            e.Add("Subdomain", "This address is taken; choose another.");
+        }
+        if (await users.FindByEmailAsync(r.Email.Trim()) is not null)
+        {
+            e.Add("Email", "An account with this e-mail address exists already. Sign in instead.");
+        }
+        if (e.Any)
+        {
+            return (null, null, e);
+        }
+        var now = clock.GetCurrentInstant();
+        var tenant = new Tenant { Id = Guid.CreateVersion7(), Name = r.BusinessName.Trim(), Host = host, UpdatedAt = now, CreatedAt = now };
+        var owner = NewUser(tenant.Id, r.Email, r.Name, Roles.Owner, null, now);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.Tenants.Add(tenant);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            e.Add("Subdomain", "This address is taken; choose another.");
+            return (null, null, e);
+        }
+        var created = await users.CreateAsync(owner, r.Password);
+        if (!created.Succeeded)
+        {
+            foreach (var error in created.Errors)
+            {
+                e.Add(error.Code.Contains("Password", StringComparison.Ordinal) ? "Password" : "Email", error.Description);
+            }
+            return (null, null, e);
+        }
+        await tx.CommitAsync(ct);
+        hosts.Remember(host, tenant.Id);
+        return (owner, tenant, e);
+    }
+
+    /// <summary>The first owner of the default tenant (a single-business install).</summary>
+    public async Task<(AppUser? Owner, Errors Errors)> ClaimDefaultAsync(string name, string email, string password, CancellationToken ct)
+    {
+        var e = new Errors();
+        CheckName(name, e);
+        CheckEmail(email, e);
+        CheckPassword(password, e);
+        if (e.Any)
+        {
+            return (null, e);
+        }
+        if (await HasOwnerAsync(DefaultTenant.Id, ct))
+        {
+            e.Add("Email", "This business has an owner already. Sign in instead.");
+            return (null, e);
+        }
+        var owner = NewUser(DefaultTenant.Id, email, name, Roles.Owner, null, clock.GetCurrentInstant());
+        var created = await users.CreateAsync(owner, password);
+        foreach (var error in created.Errors)
+        {
+            e.Add(error.Code.Contains("Password", StringComparison.Ordinal) ? "Password" : "Email", error.Description);
+        }
+        return (created.Succeeded ? owner : null, e);
+    }
+
+    public Task<bool> HasOwnerAsync(Guid tenantId, CancellationToken ct) =>
+        db.Users.AnyAsync(u => u.TenantId == tenantId && u.Role == Roles.Owner, ct);
+
+    public static AppUser NewUser(Guid tenantId, string email, string name, string role, string? staffKey, Instant now) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        TenantId = tenantId,
+        UserName = email.Trim(),
+        Email = email.Trim(),
+        DisplayName = name.Trim(),
+        Role = role,
+        StaffKey = staffKey,
+        CreatedAt = now,
+    };
+
+    public async Task QueueVerificationAsync(AppUser user, string baseUrl, CancellationToken ct)
+    {
+        var token = await users.GenerateEmailConfirmationTokenAsync(user);
+        var link = $"{baseUrl}/admin/verify?user={user.Id}&token={Uri.EscapeDataString(token)}";
+        db.Outbox.Add(AccountMail.Compose(user.TenantId, "account-verify", user.Email!, "Confirm your e-mail address for Bookwell",
+            $"Hello {user.DisplayName}, please confirm that this is your e-mail address.", "Confirm my address", link, clock.GetCurrentInstant()));
+        await db.SaveChangesAsync(ct);
+        outbox.Notify();
+    }
+
+    public async Task QueueResetAsync(AppUser user, string baseUrl, CancellationToken ct)
+    {
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        var link = $"{baseUrl}/admin/reset?user={user.Id}&token={Uri.EscapeDataString(token)}";
+        db.Outbox.Add(AccountMail.Compose(user.TenantId, "account-reset", user.Email!, "Reset your Bookwell password",
+            $"Hello {user.DisplayName}, someone (we hope you) asked to reset your password. The link works for 24 hours.", "Choose a new password", link, clock.GetCurrentInstant()));
+        await db.SaveChangesAsync(ct);
+        outbox.Notify();
+    }
+
+    public async Task<string> InviteAsync(Guid tenantId, string email, string role, string? staffKey, string invitedBy, string baseUrl, string businessName, CancellationToken ct)
+    {
+        var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var now = clock.GetCurrentInstant();
+        db.Invitations.Add(new Invitation
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = tenantId,
+            Email = email.Trim(),
+            Role = role,
+            StaffKey = staffKey,
+            TokenHash = HashToken(token),
+            InvitedBy = invitedBy,
+            CreatedAt = now,
+            ExpiresAt = now + Duration.FromDays(7),
+        });
+        db.Outbox.Add(AccountMail.Compose(tenantId, "account-invite", email.Trim(), $"You are invited to {businessName} on Bookwell",
+            $"{invitedBy} invited you to join {businessName} on Bookwell as {role}. The invitation is valid for 7 days.", "Accept the invitation",
+            $"{baseUrl}/admin/invite?token={token}", now));
+        await db.SaveChangesAsync(ct);
+        outbox.Notify();
+        return token;
+    }
+
+    public static string HashToken(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>
+    /// A two-minute link that signs the new owner in on their business's own host (cookies do not cross
+    /// hosts). It names the user's security stamp, which changes when it is used, so it works once.
+    /// </summary>
+    public string HandoffTicket(AppUser user) =>
+        protection.CreateProtector("bookwell.handoff").ToTimeLimitedDataProtector()
+            .Protect($"{user.Id}|{user.SecurityStamp}|{user.TenantId}", TimeSpan.FromMinutes(2));
+
+    public async Task<AppUser?> RedeemHandoffAsync(string ticket, Guid tenantId)
+    {
+        string payload;
+        try
+        {
+            payload = protection.CreateProtector("bookwell.handoff").ToTimeLimitedDataProtector().Unprotect(ticket);
+        }
+        catch (CryptographicException)
+        {
+            return null;
+        }
+        var parts = payload.Split('|');
+        if (parts.Length != 3 || parts[2] != tenantId.ToString())
+        {
+            return null;
+        }
+        var user = await users.FindByIdAsync(parts[0]);
+        if (user is null || user.SecurityStamp != parts[1])
+        {
+            return null;
+        }
+        await users.UpdateSecurityStampAsync(user);
+        return user;
+    }
+}

@@ -1,0 +1,43 @@
+using Bookwell.Features.Admin;
+using Bookwell.Features.Bookings;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace Bookwell.Features.Accounts;
+
+[EnableRateLimiting(RateLimits.Accounts)]
+public sealed class SignupModel(AccountService accounts, IConfiguration config) : PageModel
+{
+    [BindProperty] public string? BusinessName { get; set; }
+    [BindProperty] public string? Subdomain { get; set; }
+    [BindProperty] public string? Name { get; set; }
+    [BindProperty] public string? Email { get; set; }
+    [BindProperty] public string? Password { get; set; }
+
+    public FormErrors Errors { get; private set; } = new();
+    public string Domain => accounts.TenantDomain;
+    public bool Open => accounts.SignupOpen;
+
+    public IActionResult OnGet() => Page();
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        if (!Open)
+        {
+            return NotFound();
+        }
+        var (owner, tenant, errors) = await accounts.SignupAsync(new SignupRequest(BusinessName ?? "", Subdomain ?? "", Name ?? "", Email ?? "", Password ?? ""), ct);
+        if (owner is null || tenant is null)
+        {
+            Errors = new FormErrors(errors);
+            return Page();
+        }
+        var port = Request.Host.Port is { } p && p is not 80 and not 443 ? $":{p}" : "";
+        var baseUrl = $"{Request.Scheme}://{tenant.Host}{port}";
+        await accounts.QueueVerificationAsync(owner, baseUrl, ct);
+        _ = config;
+        return Redirect($"{baseUrl}/admin/handoff?ticket={Uri.EscapeDataString(accounts.HandoffTicket(owner))}");
+    }
+}

@@ -1,0 +1,154 @@
+using System.Globalization;
+using Bookwell.Data;
+using Bookwell.Features.Accounts;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Html;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using QRCoder;
+
+namespace Bookwell.Features.Admin;
+
+public static class Qr
+{
+    /// <summary>A QR code as inline SVG (no image request, nothing to host).</summary>
+    public static IHtmlContent Svg(string text, string label)
+    {
+        using var generator = new QRCodeGenerator();
+        using var data = generator.CreateQrCode(text, QRCodeGenerator.ECCLevel.M);
+        var svg = new SvgQRCode(data).GetGraphic(4);
+        return new HtmlString($"<div class=\"qr\" role=\"img\" aria-label=\"{System.Net.WebUtility.HtmlEncode(label)}\">{svg}</div>");
+    }
+}
+
+/// <summary>The signed-in person's own account: password and two-step sign-in with an authenticator app.</summary>
+public sealed class AccountModel(UserManager<AppUser> users, SignInManager<AppUser> signIn) : AdminPageModel
+{
+    public AppUser Me { get; private set; } = null!;
+    public string? AuthenticatorKey { get; private set; }
+    public string? AuthenticatorUri { get; private set; }
+    public IReadOnlyList<string>? RecoveryCodes { get; private set; }
+    public FormErrors Errors { get; private set; } = new();
+
+    private async Task<bool> LoadAsync()
+    {
+        var me = await users.GetUserAsync(User);
+        if (me is null)
+        {
+            return false;
+        }
+        Me = me;
+        if (!me.TwoFactorEnabled)
+        {
+            var key = await users.GetAuthenticatorKeyAsync(me);
+            if (string.IsNullOrEmpty(key))
+            {
+                await users.ResetAuthenticatorKeyAsync(me);
+                key = await users.GetAuthenticatorKeyAsync(me);
+            }
+            AuthenticatorKey = key;
+            AuthenticatorUri = $"otpauth://totp/{Uri.EscapeDataString("Bookwell:" + me.Email)}?secret={key}&issuer=Bookwell&digits=6";
+        }
+        return true;
+    }
+
+    public async Task<IActionResult> OnGetAsync() => await LoadAsync() ? Page() : Challenge();
+
+    public async Task<IActionResult> OnPostPasswordAsync(string? current, string? password)
+    {
+        if (!await LoadAsync())
+        {
+            return Challenge();
+        }
+        var e = new Errors();
+        AccountService.CheckPassword(password, e, "password");
+        if (!e.Any)
+        {
+            var result = await users.ChangePasswordAsync(Me, current ?? "", password!);
+            foreach (var error in result.Errors)
+            {
+                e.Add(error.Code == "PasswordMismatch" ? "current" : "password", error.Code == "PasswordMismatch" ? "This is not your current password." : error.Description);
+            }
+            if (result.Succeeded)
+            {
+                await signIn.RefreshSignInAsync(Me);
+                TempData["Flash"] = AdminText.L("Password changed.");
+                return Redirect("/admin/account");
+            }
+        }
+        Errors = new FormErrors(e);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostEnableAsync(string? code)
+    {
+        if (!await LoadAsync())
+        {
+            return Challenge();
+        }
+        var clean = (code ?? "").Replace(" ", "", StringComparison.Ordinal);
+        if (!await users.VerifyTwoFactorTokenAsync(Me, users.Options.Tokens.AuthenticatorTokenProvider, clean))
+        {
+            Errors.Add("code", "That code is not right. Try the newest code.");
+            return Page();
+        }
+        await users.SetTwoFactorEnabledAsync(Me, true);
+        RecoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(Me, 10))?.ToList();
+        await LoadAsync();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostDisableAsync()
+    {
+        if (!await LoadAsync())
+        {
+            return Challenge();
+        }
+        await users.SetTwoFactorEnabledAsync(Me, false);
+        await users.ResetAuthenticatorKeyAsync(Me);
+        TempData["Flash"] = AdminText.L("Two-step sign-in is off.");
+        return Redirect("/admin/account");
+    }
+
+    public async Task<IActionResult> OnPostVerifyAsync([FromServices] AccountService accounts, [FromServices] IConfiguration config, CancellationToken ct)
+    {
+        if (!await LoadAsync())
+        {
+            return Challenge();
+        }
+        await accounts.QueueVerificationAsync(Me, Bookings.BookingEndpoints.BaseUrl(Request, config), ct);
+        TempData["Flash"] = AdminText.L("We sent you a new link.");
+        return Redirect("/admin/account");
+    }
+}
+
+/// <summary>Where staff find their dashboard: link, QR code for a tablet, and how long a PIN session lasts.</summary>
+[Authorize(Policy = Policies.Manager)]
+public sealed class StaffAppModel : AdminPageModel
+{
+    public int SessionMinutes { get; private set; }
+    public int WithPin { get; private set; }
+    public FormErrors Errors { get; } = new();
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        SessionMinutes = await Db.Tenants.Where(t => t.Id == Db.TenantId).Select(t => t.StaffSessionMinutes).FirstAsync(ct);
+        SessionMinutes = SessionMinutes > 0 ? SessionMinutes : 720;
+        WithPin = await Db.StaffPins.CountAsync(ct);
+    }
+
+    public async Task<IActionResult> OnPostAsync(string? minutes, CancellationToken ct)
+    {
+        if (!int.TryParse(minutes, NumberStyles.Integer, CultureInfo.InvariantCulture, out var m) || m is < 5 or > 7 * 24 * 60)
+        {
+            Errors.Add("minutes", "Between 5 minutes and 7 days (10080 minutes).");
+            await OnGetAsync(ct);
+            return Page();
+        }
+        await Db.Tenants.Where(t => t.Id == Db.TenantId).ExecuteUpdateAsync(s => s.SetProperty(t => t.StaffSessionMinutes, m), ct);
+        TempData["Flash"] = AdminText.L("Saved.");
+        return Redirect("/admin/staff-app");
+    }
+}

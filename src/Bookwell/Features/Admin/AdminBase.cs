@@ -1,0 +1,74 @@
+using System.Globalization;
+using Bookwell.Data;
+using Bookwell.Features.Accounts;
+using Bookwell.Features.Configuration;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Bookwell.Features.Admin;
+
+/// <summary>What every dashboard page needs: the tenant's name for the header, its catalog, and whether the
+/// signed-in person is a staff member who sees only their own bookings.</summary>
+public abstract class AdminPageModel : PageModel
+{
+    protected BookwellDb Db => HttpContext.RequestServices.GetRequiredService<BookwellDb>();
+
+    protected IClock Clock => HttpContext.RequestServices.GetRequiredService<IClock>();
+
+    public TenantCatalog Catalog { get; private set; } = null!;
+
+    public string BusinessName { get; private set; } = "";
+
+    /// <summary>Null for owners and admins; the staff key for a staff account.</summary>
+    public string? OnlyStaff => AccountSetup.StaffKeyOf(User);
+
+    public bool IsManager => OnlyStaff is null;
+
+    /// <summary>Who did it, for a booking's history: the role and the person's name.</summary>
+    public string Actor
+    {
+        get
+        {
+            var who = $"{User.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value ?? "admin"}:{User.FindFirst(BookwellClaims.Name)?.Value}";
+            return who.Length > 100 ? who[..100] : who;
+        }
+    }
+
+    public override async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        var db = Db;
+        Catalog = await HttpContext.RequestServices.GetRequiredService<CatalogCache>().GetAsync(db, HttpContext.RequestAborted);
+        BusinessName = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.Name).FirstOrDefaultAsync(HttpContext.RequestAborted) ?? "";
+        ViewData["Business"] = BusinessName;
+        await next();
+    }
+
+    public CompiledPage? PageOf(string slug) => Catalog.Pages.TryGetValue(slug, out var p) ? p : null;
+
+    public DateTimeZone ZoneOf(string slug) => PageOf(slug)?.Zone ?? DateTimeZone.Utc;
+
+    public static string HourMinute(Instant at, DateTimeZone zone) => at.InZone(zone).TimeOfDay.ToString("t", CultureInfo.CurrentCulture);
+
+    public static string When(Instant at, DateTimeZone zone) =>
+        at.InZone(zone).Date.ToString("ddd d MMM yyyy", CultureInfo.CurrentCulture) + " " + HourMinute(at, zone);
+
+    public static string LongDate(LocalDate date) => date.ToString("dddd d MMMM yyyy", CultureInfo.CurrentCulture);
+
+    public static string Iso(LocalDate date) => LocalDatePattern.Iso.Format(date);
+
+    public static string StatusLabel(string status) => AdminText.L(status switch
+    {
+        "pending" => "Pending",
+        "pending_payment" => "Awaiting payment",
+        "confirmed" => "Confirmed",
+        "in_progress" => "In progress",
+        "completed" => "Completed",
+        "no_show" => "No-show",
+        "cancelled" => "Cancelled",
+        _ => status,
+    });
+}

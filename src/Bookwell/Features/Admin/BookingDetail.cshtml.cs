@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Bookwell.Scheduling.Availability;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Admin;
+
+public sealed class BookingDetailModel(BookingWriter writer, IConfiguration config) : AdminPageModel
+{
+    public Booking? Booking { get; private set; }
+    public CompiledPage? Site { get; private set; }
+    public List<OutboxMessage> Messages { get; private set; } = [];
+    public Dictionary<string, string> Answers { get; private set; } = [];
+    public List<Upload> Files { get; private set; } = [];
+
+    private async Task<bool> LoadAsync(Guid id, CancellationToken ct)
+    {
+        Booking = await Db.Bookings.AsNoTracking().Include(b => b.History).FirstOrDefaultAsync(b => b.Id == id, ct);
+        if (Booking is null || (OnlyStaff is not null && Booking.StaffKey != OnlyStaff))
+        {
+            Booking = null;
+            return false;
+        }
+        Site = PageOf(Booking.PageSlug);
+        Messages = await Db.Outbox.AsNoTracking().Where(m => m.BookingId == id).OrderBy(m => m.CreatedAt).ToListAsync(ct);
+        Files = await Db.Uploads.AsNoTracking().Where(u => u.BookingId == id).ToListAsync(ct);
+        try
+        {
+            using var doc = JsonDocument.Parse(Booking.AnswersJson);
+            Answers = doc.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind switch
+            {
+                JsonValueKind.Array => string.Join(", ", p.Value.EnumerateArray().Select(v => v.ToString())),
+                _ => p.Value.ToString(),
+            });
+        }
+        catch (JsonException)
+        {
+            Answers = [];
+        }
+        return true;
+    }
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct) => await LoadAsync(id, ct) ? Page() : NotFound();
+
+    public async Task<IActionResult> OnGetFileAsync(Guid id, string? file, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct) || Files.FirstOrDefault(f => f.Id == file) is not { } upload)
+        {
+            return NotFound();
+        }
+        // Always a download, never rendered in our origin: a client chose this file.
+        return File(upload.Content, "application/octet-stream", upload.FileName);
+    }
+
+    public async Task<IActionResult> OnPostStatusAsync(Guid id, string? to, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+        string[] allowed = [BookingStatus.Confirmed, BookingStatus.InProgress, BookingStatus.Completed, BookingStatus.NoShow, BookingStatus.Cancelled];
+        if (to is null || !allowed.Contains(to))
+        {
+            return BadRequest();
+        }
+        var by = Actor;
+        // Reopening a cancelled booking and overruling a no-show are corrections the public state machine does not allow.
+        var result = Booking!.Status is BookingStatus.Cancelled or BookingStatus.NoShow
+            ? await writer.CorrectAsync(id, to, by, ct)
+            : await writer.ChangeStatusAsync(id, to, by, ct, MailContexts.For(Request, config), Site);
+        TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result switch
+        {
+            WriteResult.Done => AdminText.L("Status changed to {0}.", StatusLabel(to)),
+            WriteResult.BadTransition bad => AdminText.L("A booking that is {0} cannot become {1}.", StatusLabel(bad.From), StatusLabel(bad.To)),
+            _ => AdminText.L("That time is no longer free, so the booking cannot be reopened."),
+        };
+        return Redirect($"/admin/bookings/{id}");
+    }
+
+    public async Task<IActionResult> OnPostRescheduleAsync(Guid id, string? date, string? time, string? staff, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct) || Site is null)
+        {
+            return NotFound();
+        }
+        var service = Site.Services.GetValueOrDefault(Booking!.ServiceKey);
+        if (service is null || !TimeFormats.TryParseDate(date, out var day) || !TimeRange.TryParseMinute(time, out var minute) || minute >= 24 * 60)
+        {
+            TempData["FlashBad"] = AdminText.L("Choose a date and a time.");
+            return Redirect($"/admin/bookings/{id}");
+        }
+        var start = Site.Zone.AtLeniently(day.At(new LocalTime(minute / 60, minute % 60))).ToInstant();
+        if (string.IsNullOrEmpty(staff) || Site.Staff.All(s => s.Key != staff) || (OnlyStaff is not null && staff != OnlyStaff))
+        {
+            staff = null;
+        }
+        var result = await writer.RescheduleAsync(Booking, Site, service, start, Actor, MailContexts.For(Request, config), null, ct,
+            toStaff: staff == Booking.StaffKey ? null : staff);
+        TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result switch
+        {
+            WriteResult.Done => AdminText.L("Booking moved."),
+            WriteResult.BadTransition => AdminText.L("This booking can no longer be moved."),
+            _ => AdminText.L("That time is not free. The booking was not moved."),
+        };
+        return Redirect($"/admin/bookings/{id}");
+    }
+
+    public async Task<IActionResult> OnPostResendAsync(Guid id, string? kind, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+        var ok = await writer.ResendAsync(id, kind == "reminder" ? "reminder" : "confirmation", Site, MailContexts.For(Request, config), ct);
+        TempData[ok ? "Flash" : "FlashBad"] = ok ? AdminText.L("The e-mail is on its way.") : AdminText.L("Nothing was sent: e-mail is not set up, or the booking is closed.");
+        return Redirect($"/admin/bookings/{id}");
+    }
+}

@@ -1,0 +1,94 @@
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Admin;
+
+/// <summary>Every booking, searchable and filtered in SQL, paged 50 at a time.</summary>
+public sealed class BookingsModel : AdminPageModel
+{
+    public const int PageSize = 50;
+
+    [BindProperty(SupportsGet = true)] public string? Q { get; set; }
+    [BindProperty(SupportsGet = true)] public string? From { get; set; }
+    [BindProperty(SupportsGet = true)] public string? To { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Status { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Service { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Staff { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Branch { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Source { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Sort { get; set; }
+    [BindProperty(SupportsGet = true, Name = "p")] public int PageNumber { get; set; } = 1;
+
+    public List<Booking> Items { get; private set; } = [];
+    public int Total { get; private set; }
+    public FormErrors Errors { get; } = new();
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        var query = Db.Bookings.AsNoTracking();
+        // Dates are the business's: with one zone per page, the first page's zone is the dashboard's.
+        var zone = Catalog.Pages.Values.FirstOrDefault()?.Zone ?? DateTimeZone.Utc;
+        if (From is { Length: > 0 })
+        {
+            if (TimeFormats.TryParseDate(From, out var f)) { var at = zone.AtStartOfDay(f).ToInstant(); query = query.Where(b => b.StartsAt >= at); }
+            else { Errors.Add("From", "Must be a date as YYYY-MM-DD."); }
+        }
+        if (To is { Length: > 0 })
+        {
+            if (TimeFormats.TryParseDate(To, out var t)) { var at = zone.AtStartOfDay(t.PlusDays(1)).ToInstant(); query = query.Where(b => b.StartsAt < at); }
+            else { Errors.Add("To", "Must be a date as YYYY-MM-DD."); }
+        }
+        if (Status is { Length: > 0 } && BookingStatus.All.Contains(Status))
+        {
+            query = query.Where(b => b.Status == Status);
+        }
+        if (Service is { Length: > 0 })
+        {
+            query = query.Where(b => b.ServiceKey == Service);
+        }
+        var staff = OnlyStaff ?? (Staff is { Length: > 0 } ? Staff : null);
+        if (staff is not null)
+        {
+            query = query.Where(b => b.StaffKey == staff);
+        }
+        if (Branch is { Length: > 0 })
+        {
+            query = query.Where(b => b.BranchKey == Branch);
+        }
+        query = Source switch
+        {
+            "walk-in" => query.Where(b => b.WalkIn),
+            "online" => query.Where(b => !b.WalkIn && b.History.Any(h => h.Action == "created" && h.By == "customer")),
+            "operator" => query.Where(b => !b.WalkIn && !b.History.Any(h => h.Action == "created" && h.By == "customer")),
+            _ => query,
+        };
+        if (Q is { Length: > 0 })
+        {
+            var needle = Q.Trim()[..Math.Min(Q.Trim().Length, 200)].ToUpperInvariant();
+            query = query.Where(b => b.CustomerName.ToUpper().Contains(needle) || b.CustomerEmail.ToUpper().Contains(needle) ||
+                                     (b.CustomerPhone != null && b.CustomerPhone.Contains(needle)));
+        }
+        Total = await query.CountAsync(ct);
+        query = Sort switch
+        {
+            "start-desc" => query.OrderByDescending(b => b.StartsAt),
+            "created" => query.OrderByDescending(b => b.CreatedAt),
+            "customer" => query.OrderBy(b => b.CustomerName).ThenBy(b => b.StartsAt),
+            "status" => query.OrderBy(b => b.Status).ThenBy(b => b.StartsAt),
+            _ => query.OrderBy(b => b.StartsAt),
+        };
+        PageNumber = Math.Clamp(PageNumber, 1, Math.Max(1, (Total + PageSize - 1) / PageSize));
+        Items = await query.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
+    }
+
+    public string Link(int? page = null, string? sort = null) => BookingPage.Links.With("/admin/bookings", new[]
+    {
+        KeyValuePair.Create("q", Q), KeyValuePair.Create("from", From), KeyValuePair.Create("to", To), KeyValuePair.Create("status", Status),
+        KeyValuePair.Create("service", Service), KeyValuePair.Create("staff", Staff), KeyValuePair.Create("branch", Branch),
+        KeyValuePair.Create("source", Source), KeyValuePair.Create("sort", sort ?? Sort), KeyValuePair.Create("p", (string?)(page ?? PageNumber).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+    }.Where(kv => !string.IsNullOrEmpty(kv.Value)));
+}

@@ -1,0 +1,148 @@
+using Bookwell.Data;
+using Bookwell.Features.Availability;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Bookwell.Scheduling.Availability;
+using Bookwell.Scheduling.Slots;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Admin;
+
+public sealed record CalendarColumn(string? StaffKey, string Title, IReadOnlyList<TimeRange> Open, List<Booking> Bookings, List<Slot> Free);
+
+/// <summary>Day view (a column per staff member) and week view of one booking page, in that page's time zone.</summary>
+public sealed class CalendarModel(BookingWriter writer, IConfiguration config) : AdminPageModel
+{
+    public const double PixelsPerMinute = 1.2;
+
+    [BindProperty(SupportsGet = true)] public string? View { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Date { get; set; }
+    [BindProperty(SupportsGet = true, Name = "page")] public string? PageSlug { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Branch { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Staff { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Service { get; set; }
+
+    public CompiledPage? Site { get; private set; }
+    public LocalDate Day { get; private set; }
+    public bool Week => View == "week";
+    public int FromMinute { get; private set; } = 8 * 60;
+    public int ToMinute { get; private set; } = 18 * 60;
+    public List<CalendarColumn> Columns { get; } = [];
+    public List<(LocalDate Date, List<Booking> Items)> Days { get; } = [];
+    public ServiceModel? FreeFor { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Site = (PageSlug is not null ? PageOf(PageSlug) : null) ?? Catalog.Pages.Values.FirstOrDefault();
+        if (Site is null)
+        {
+            return;
+        }
+        var zone = Site.Zone;
+        var now = Clock.GetCurrentInstant();
+        Day = TimeFormats.TryParseDate(Date, out var d) ? d : now.InZone(zone).Date;
+        if (Branch is not null && Site.Branches.All(b => b.Key != Branch))
+        {
+            Branch = null;
+        }
+        var staffFilter = OnlyStaff ?? Staff;
+        if (Week)
+        {
+            var monday = Day.PlusDays(1 - (int)Day.DayOfWeek);
+            var bookings = await LoadAsync(zone.AtStartOfDay(monday).ToInstant(), zone.AtStartOfDay(monday.PlusDays(7)).ToInstant(), staffFilter, ct);
+            for (var i = 0; i < 7; i++)
+            {
+                var date = monday.PlusDays(i);
+                Days.Add((date, bookings.Where(b => b.StartsAt.InZone(zone).Date == date).ToList()));
+            }
+            Day = monday;
+            return;
+        }
+        var dayBookings = await LoadAsync(zone.AtStartOfDay(Day).ToInstant(), zone.AtStartOfDay(Day.PlusDays(1)).ToInstant(), staffFilter, ct);
+        var branch = Branch is null ? null : Site.Branches.First(b => b.Key == Branch);
+        var baseHours = (branch?.Hours ?? Site.Hours).HoursOn(Day);
+        FreeFor = (Service is not null ? Site.ActiveService(Service) : null)
+                  ?? Site.Services.Values.FirstOrDefault(s => s.Doc.Active != false && s.Rules.RequiresStaff);
+        var free = FreeFor is null ? [] : await AvailabilityLoader.FindSlotsAsync(Db, Site, FreeFor, Branch, staffFilter, zone, Day, Day, now, ct);
+        foreach (var s in Site.Staff.Where(s => s.Doc.Active != false && (Branch is null || s.Branch is null || s.Branch == Branch) &&
+                                                (staffFilter is null || s.Key == staffFilter)))
+        {
+            var open = s.Hours is null ? baseHours : LocalRanges.Intersect(baseHours, s.Hours.HoursOn(Day));
+            Columns.Add(new CalendarColumn(s.Key, s.Name, open, dayBookings.Where(b => b.StaffKey == s.Key).ToList(),
+                free.Where(f => f.Staff.Contains(s.Key)).ToList()));
+        }
+        var others = dayBookings.Where(b => Columns.All(c => c.StaffKey != b.StaffKey)).ToList();
+        if (others.Count > 0 || Columns.Count == 0)
+        {
+            Columns.Add(new CalendarColumn(null, AdminText.L("No staff member"), baseHours, others, FreeFor?.Rules.RequiresStaff == false ? free : []));
+        }
+        // Show the business day, widened to whatever booking falls outside it.
+        var minutes = Columns.SelectMany(c => c.Open.Select(o => (o.StartMinute, o.EndMinute)))
+            .Concat(dayBookings.Select(b => (Minute(b.StartsAt), Math.Min(Minute(b.EndsAt) + (b.EndsAt.InZone(zone).Date > Day ? 24 * 60 : 0), 24 * 60)))).ToList();
+        if (minutes.Count > 0)
+        {
+            FromMinute = Math.Max(0, minutes.Min(m => m.Item1) / 60 * 60);
+            ToMinute = Math.Min(24 * 60, (minutes.Max(m => m.Item2) + 59) / 60 * 60);
+        }
+    }
+
+    public LocalDate Today() => Clock.GetCurrentInstant().InZone(Site!.Zone).Date;
+
+    public int Minute(Instant at)
+    {
+        var local = at.InZone(Site!.Zone);
+        return local.Date < Day ? 0 : local.Hour * 60 + local.Minute;
+    }
+
+    private Task<List<Booking>> LoadAsync(Instant from, Instant to, string? staff, CancellationToken ct)
+    {
+        var query = Db.Bookings.AsNoTracking().Where(b => b.PageSlug == Site!.Slug && b.StartsAt < to && b.EndsAt > from);
+        if (staff is not null)
+        {
+            query = query.Where(b => b.StaffKey == staff);
+        }
+        if (Branch is not null)
+        {
+            query = query.Where(b => b.BranchKey == Branch || b.BranchKey == null);
+        }
+        return query.OrderBy(b => b.StartsAt).Take(2000).ToListAsync(ct);
+    }
+
+    /// <summary>Drag and drop (or the move form) lands here: the same writer and rules as a client's reschedule.</summary>
+    public async Task<IActionResult> OnPostMoveAsync(Guid id, string? date, string? time, string? staff, CancellationToken ct)
+    {
+        var booking = await Db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id, ct);
+        var page = booking is null ? null : PageOf(booking.PageSlug);
+        if (booking is null || page is null || (OnlyStaff is not null && booking.StaffKey != OnlyStaff))
+        {
+            return NotFound();
+        }
+        var service = page.Services.GetValueOrDefault(booking.ServiceKey);
+        if (service is null || !TimeFormats.TryParseDate(date, out var day) || !TimeRange.TryParseMinute(time, out var minute) || minute >= 24 * 60)
+        {
+            TempData["Flash"] = AdminText.L("Choose a date and a time.");
+            return Back(booking, page);
+        }
+        var start = page.Zone.AtLeniently(day.At(new LocalTime(minute / 60, minute % 60))).ToInstant();
+        if (staff is not null && (OnlyStaff is not null && staff != OnlyStaff || page.Staff.All(s => s.Key != staff)))
+        {
+            staff = null;
+        }
+        var result = await writer.RescheduleAsync(booking, page, service, start, Actor, MailContexts.For(Request, config), null, ct,
+            toStaff: staff == booking.StaffKey ? null : staff);
+        TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result switch
+        {
+            WriteResult.Done => AdminText.L("Booking moved."),
+            WriteResult.BadTransition => AdminText.L("This booking can no longer be moved."),
+            _ => AdminText.L("That time is not free. The booking was not moved."),
+        };
+        return Back(booking, page, day);
+    }
+
+    private RedirectResult Back(Booking booking, CompiledPage page, LocalDate? day = null) =>
+        Redirect($"/admin/calendar?page={page.Slug}&date={Iso(day ?? booking.StartsAt.InZone(page.Zone).Date)}");
+}

@@ -1,0 +1,36 @@
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Admin;
+
+public sealed class IndexModel(UserManager<AppUser> users) : AdminPageModel
+{
+    public List<Booking> Today { get; private set; } = [];
+    public int Upcoming { get; private set; }
+    public int Pending { get; private set; }
+    public bool EmailConfirmed { get; private set; } = true;
+    public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
+    public LocalDate Date { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Zone = Catalog.Pages.Values.FirstOrDefault()?.Zone ?? DateTimeZone.Utc;
+        var now = Clock.GetCurrentInstant();
+        Date = now.InZone(Zone).Date;
+        var from = Zone.AtStartOfDay(Date).ToInstant();
+        var to = Zone.AtStartOfDay(Date.PlusDays(1)).ToInstant();
+        var query = Db.Bookings.AsNoTracking();
+        if (OnlyStaff is not null)
+        {
+            query = query.Where(b => b.StaffKey == OnlyStaff);
+        }
+        Today = await query.Where(b => b.StartsAt >= from && b.StartsAt < to).OrderBy(b => b.StartsAt).Take(500).ToListAsync(ct);
+        Upcoming = await query.CountAsync(b => b.StartsAt >= now && b.Status != BookingStatus.Cancelled, ct);
+        Pending = await query.CountAsync(b => (b.Status == BookingStatus.Pending || b.Status == BookingStatus.PendingPayment) && b.StartsAt >= now, ct);
+        var me = await users.GetUserAsync(User);
+        EmailConfirmed = me?.EmailConfirmed ?? true;
+    }
+}

@@ -1,0 +1,285 @@
+using Bookwell.Data;
+using Bookwell.Features.Accounts;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bookwell.Features.Admin.Setup;
+
+/// <summary>One form per part of a booking page: the page and its settings, hours, branding, and each
+/// service, staff member, resource and branch.</summary>
+[Authorize(Policy = Policies.Manager)]
+public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
+{
+    public static readonly string[] Sections = ["page", "hours", "branding", "services", "staff", "resources", "branches"];
+
+    [BindProperty(SupportsGet = true)] public string Slug { get; set; } = "";
+    [BindProperty(SupportsGet = true)] public string Section { get; set; } = "";
+    [BindProperty(SupportsGet = true)] public string? Key { get; set; }
+
+    public ConfigDocument Doc { get; private set; } = new();
+    public PageDoc? Site { get; private set; }
+    public int PageIndex { get; private set; } = -1;
+    public ServiceDoc? Service { get; private set; }
+    public StaffDoc? Staff { get; private set; }
+    public ResourceDoc? Resource { get; private set; }
+    public BranchDoc? Branch { get; private set; }
+    public bool IsNew => Key == "new";
+    public FormErrors Errors { get; private set; } = new();
+    public bool HasPin { get; private set; }
+
+    private bool Load()
+    {
+        Doc = ConfigCopy.Clone(Catalog.Document);
+        PageIndex = Doc.Pages?.FindIndex(p => p.Slug == Slug) ?? -1;
+        if (PageIndex < 0 || !Sections.Contains(Section))
+        {
+            return false;
+        }
+        Site = Doc.Pages![PageIndex];
+        if (Key is null)
+        {
+            return Section is "page" or "hours" or "branding" || Section is "services" or "staff" or "resources" or "branches";
+        }
+        switch (Section)
+        {
+            case "services":
+                Service = IsNew ? new ServiceDoc { DurationMinutes = 30, Payment = "none", Active = true, Fields = [] } : Site.Services!.FirstOrDefault(s => s.Key == Key);
+                return Service is not null;
+            case "staff":
+                Staff = IsNew ? new StaffDoc { Active = true, Services = [] } : Site.Staff!.FirstOrDefault(s => s.Key == Key);
+                return Staff is not null;
+            case "resources":
+                Resource = IsNew ? new ResourceDoc { Capacity = 1, Active = true } : Site.Resources!.FirstOrDefault(s => s.Key == Key);
+                return Resource is not null;
+            case "branches":
+                Branch = IsNew ? new BranchDoc { Active = true } : Site.Branches!.FirstOrDefault(s => s.Key == Key);
+                return Branch is not null;
+            default:
+                return false;
+        }
+    }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (!Load())
+        {
+            return NotFound();
+        }
+        if (Staff?.Key is { } staffKey)
+        {
+            HasPin = await Db.StaffPins.AnyAsync(p => p.StaffKey == staffKey, ct);
+        }
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        if (!Load())
+        {
+            return NotFound();
+        }
+        var errors = new Errors();
+        var f = new FormReader(Request.Form, errors);
+        var prefix = $"pages[{PageIndex}]";
+        switch (Section)
+        {
+            case "page":
+                ReadPage(f);
+                break;
+            case "hours":
+                Site!.Schedule = f.Schedule("schedule");
+                Site.Exceptions = f.Exceptions("exceptions");
+                break;
+            case "branding":
+                var b = Site!.Branding ??= new BrandingDoc();
+                b.Theme = f.Text("branding.theme", 20);
+                b.AccentColor = f.Text("branding.accentColor", 7);
+                b.LogoUrl = f.Text("branding.logoUrl", 500);
+                b.HeroTitle = f.Text("branding.heroTitle", 200);
+                b.HeroDescription = f.Text("branding.heroDescription", 1000);
+                b.ConfirmationMessage = f.Text("branding.confirmationMessage", 2000);
+                b.PrivacyPolicyUrl = f.Text("branding.privacyPolicyUrl", 500);
+                break;
+            case "services" when Service is not null:
+                ReadService(f, Service);
+                prefix = Add(Site!.Services!, Service, "services");
+                break;
+            case "staff" when Staff is not null:
+                Staff.Key = IsNew ? f.Text("key", 64) : Staff.Key;
+                Staff.Name = f.Text("name", 200);
+                Staff.Email = f.Text("email", 254);
+                Staff.Services = f.Values("services");
+                Staff.Branch = f.Text("branch", 64);
+                Staff.Schedule = f.Bool("ownHours") ? f.Schedule("schedule") : null;
+                Staff.Exceptions = f.Exceptions("exceptions");
+                Staff.Active = f.Bool("active");
+                prefix = Add(Site!.Staff!, Staff, "staff");
+                break;
+            case "resources" when Resource is not null:
+                Resource.Key = IsNew ? f.Text("key", 64) : Resource.Key;
+                Resource.Name = f.Text("name", 200);
+                Resource.Type = f.Text("type", 64);
+                Resource.Branch = f.Text("branch", 64);
+                Resource.Capacity = f.Int("capacity");
+                Resource.Schedule = f.Bool("ownHours") ? f.Schedule("schedule") : null;
+                Resource.Exceptions = f.Exceptions("exceptions");
+                Resource.Active = f.Bool("active");
+                prefix = Add(Site!.Resources!, Resource, "resources");
+                break;
+            case "branches" when Branch is not null:
+                Branch.Key = IsNew ? f.Text("key", 64) : Branch.Key;
+                Branch.Name = f.Text("name", 200);
+                Branch.Address = f.Text("address", 300);
+                Branch.City = f.Text("city", 100);
+                Branch.Phone = f.Text("phone", 40);
+                Branch.Schedule = f.Bool("ownHours") ? f.Schedule("schedule") : null;
+                Branch.Exceptions = f.Exceptions("exceptions");
+                Branch.Active = f.Bool("active");
+                prefix = Add(Site!.Branches!, Branch, "branches");
+                break;
+            default:
+                return BadRequest();
+        }
+        if (IsNew && errors.Any)
+        {
+            Errors = new FormErrors(errors);
+            return Page();
+        }
+        if (!errors.Any)
+        {
+            var result = await applier.ApplyAsync(Doc, ct);
+            if (!result.Errors.Any)
+            {
+                TempData["Flash"] = AdminText.L("Saved. The booking page uses it from now on.");
+                var key = Service?.Key ?? Staff?.Key ?? Resource?.Key ?? Branch?.Key;
+                return Redirect(key is null ? $"/admin/setup/p/{Slug}/{Section}" : $"/admin/setup/p/{Slug}/{Section}/{key}");
+            }
+            errors = result.Errors;
+        }
+        Errors = new FormErrors(errors, prefix);
+        return Page();
+    }
+
+    /// <summary>A new item goes to the end of its list; the validator's paths then point at it.</summary>
+    private string Add<T>(List<T> list, T item, string name)
+    {
+        var index = list.IndexOf(item);
+        if (index < 0)
+        {
+            list.Add(item);
+            index = list.Count - 1;
+        }
+        return $"pages[{PageIndex}].{name}[{index}]";
+    }
+
+    private void ReadPage(FormReader f)
+    {
+        var p = Site!;
+        p.Name = f.Text("name", 200);
+        p.Description = f.Text("description", 2000);
+        p.TimeZone = f.Text("timeZone", 64);
+        var location = p.Location ??= new LocationDoc();
+        location.Mode = f.Text("location.mode", 20);
+        location.Details = f.Text("location.details", 500);
+        location.MeetingUrl = f.Text("location.meetingUrl", 500);
+        var s = p.Settings ??= new SettingsDoc();
+        s.HorizonDays = f.Int("settings.horizonDays");
+        s.SlotIntervalMinutes = f.Int("settings.slotIntervalMinutes");
+        s.BufferMinutes = f.Int("settings.bufferMinutes");
+        s.MinNoticeMinutes = f.Int("settings.minNoticeMinutes");
+        s.AllowedDays = f.Values("settings.allowedDays");
+        s.TermsRequired = f.Bool("settings.termsRequired");
+        s.TermsText = f.Text("settings.termsText", 5000);
+        s.RequiresApproval = f.Bool("settings.requiresApproval");
+        s.DoubleOptInHours = f.Int("settings.doubleOptInHours");
+        s.PaymentHoldMinutes = f.Int("settings.paymentHoldMinutes");
+        s.AutoNoShowMinutes = f.Int("settings.autoNoShowMinutes");
+        s.ReminderMinutes = f.IntList("settings.reminderMinutes");
+        s.NotifyStaff = f.Bool("settings.notifyStaff");
+        s.OwnerEmail = f.Text("settings.ownerEmail", 254);
+        s.EmbedOrigins = f.Lines("settings.embedOrigins");
+    }
+
+    private void ReadService(FormReader f, ServiceDoc s)
+    {
+        s.Key = IsNew ? f.Text("key", 64) : s.Key;
+        s.Name = f.Text("name", 200);
+        s.Description = f.Text("description", 2000);
+        s.DurationMinutes = f.Int("durationMinutes");
+        var amount = f.Decimal("price.amount");
+        var currency = f.Text("price.currency", 3)?.ToUpperInvariant();
+        s.Price = amount is null && currency is null ? null : new MoneyDoc { Amount = amount, Currency = currency };
+        s.Payment = f.Text("payment", 20);
+        var deposit = f.Decimal("deposit.amount");
+        s.Deposit = deposit is null ? null : new MoneyDoc { Amount = deposit, Currency = currency };
+        s.BufferBeforeMinutes = f.Int("bufferBeforeMinutes");
+        s.BufferAfterMinutes = f.Int("bufferAfterMinutes");
+        s.MinNoticeMinutes = f.Int("minNoticeMinutes");
+        s.MaxAdvanceDays = f.Int("maxAdvanceDays");
+        s.SlotIntervalMinutes = f.Int("slotIntervalMinutes");
+        s.Capacity = f.Int("capacity");
+        s.RequiresStaff = f.Bool("requiresStaff");
+        s.ResourceTypes = f.Values("resourceTypes");
+        s.ReminderMinutes = f.Text("reminderMinutes", 100) is null ? null : f.IntList("reminderMinutes");
+        s.Active = f.Bool("active");
+        // The custom fields editor posts rows; a row without a key is an empty spare row.
+        var fields = new List<FieldDoc>();
+        for (var i = 0; i < 30; i++)
+        {
+            var key = f.Text($"fields[{i}].key", 64);
+            if (key is null || f.Bool($"fields[{i}].remove"))
+            {
+                continue;
+            }
+            fields.Add(new FieldDoc
+            {
+                Key = key,
+                Label = f.Text($"fields[{i}].label", 200),
+                Type = f.Text($"fields[{i}].type", 20),
+                Options = f.Text($"fields[{i}].options", 2000)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList(),
+                Required = f.Bool($"fields[{i}].required"),
+            });
+        }
+        s.Fields = fields;
+    }
+
+    public async Task<IActionResult> OnPostPinAsync(string? pin, CancellationToken ct)
+    {
+        if (!Load() || Staff?.Key is null || IsNew)
+        {
+            return NotFound();
+        }
+        var hasher = new PasswordHasher<StaffPin>();
+        var existing = await Db.StaffPins.FirstOrDefaultAsync(p => p.StaffKey == Staff.Key, ct);
+        if (string.IsNullOrEmpty(pin))
+        {
+            if (existing is not null)
+            {
+                Db.StaffPins.Remove(existing);
+                await Db.SaveChangesAsync(ct);
+            }
+            TempData["Flash"] = AdminText.L("The PIN is removed: this person cannot use the staff dashboard until they get a new one.");
+            return Redirect($"/admin/setup/p/{Slug}/staff/{Staff.Key}");
+        }
+        if (pin.Length is < 4 or > 6 || !pin.All(char.IsAsciiDigit))
+        {
+            Errors.Add("pin", "A PIN has 4 to 6 digits.");
+            HasPin = existing is not null;
+            return Page();
+        }
+        var row = existing ?? new StaffPin { TenantId = Db.TenantId, StaffKey = Staff.Key, PinHash = "" };
+        row.PinHash = hasher.HashPassword(row, pin);
+        row.UpdatedAt = Clock.GetCurrentInstant();
+        if (existing is null)
+        {
+            Db.StaffPins.Add(row);
+        }
+        await Db.SaveChangesAsync(ct);
+        TempData["Flash"] = AdminText.L("PIN saved.");
+        return Redirect($"/admin/setup/p/{Slug}/staff/{Staff.Key}");
+    }
+}

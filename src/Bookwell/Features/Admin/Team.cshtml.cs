@@ -1,0 +1,169 @@
+using Bookwell.Data;
+using Bookwell.Features.Accounts;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Admin;
+
+/// <summary>The people who sign in: invitations by e-mail with a role, role changes, removal. Owner only.</summary>
+[Authorize(Policy = Policies.Owner)]
+public sealed class TeamModel(AccountService accounts, UserManager<AppUser> users, IConfiguration config) : AdminPageModel
+{
+    public List<AppUser> Members { get; private set; } = [];
+    public List<Invitation> Invitations { get; private set; } = [];
+    public FormErrors Errors { get; private set; } = new();
+    [BindProperty] public string? Email { get; set; }
+    [BindProperty] public string? Role { get; set; }
+    [BindProperty] public string? StaffKey { get; set; }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        Members = await Db.Users.AsNoTracking().Where(u => u.TenantId == Db.TenantId).OrderBy(u => u.DisplayName).ToListAsync(ct);
+        var now = Clock.GetCurrentInstant();
+        Invitations = await Db.Invitations.AsNoTracking().Where(i => i.AcceptedAt == null && i.RevokedAt == null && i.ExpiresAt > now)
+            .OrderByDescending(i => i.CreatedAt).ToListAsync(ct);
+    }
+
+    public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostInviteAsync(CancellationToken ct)
+    {
+        var e = new Errors();
+        AccountService.CheckEmail(Email, e);
+        if (Role is null || !Roles.All.Contains(Role))
+        {
+            e.Add("Role", "Choose a role.");
+        }
+        var staffKeys = Catalog.Pages.Values.SelectMany(p => p.Staff).Select(s => s.Key).ToHashSet();
+        if (Role == Roles.Staff && (StaffKey is null || !staffKeys.Contains(StaffKey)))
+        {
+            e.Add("StaffKey", "Choose which staff member this person is.");
+        }
+        if (!e.Any && await users.FindByEmailAsync(Email!.Trim()) is not null)
+        {
+            e.Add("Email", "This address has an account already.");
+        }
+        if (e.Any)
+        {
+            Errors = new FormErrors(e);
+            await LoadAsync(ct);
+            return Page();
+        }
+        await accounts.InviteAsync(Db.TenantId, Email!, Role!, Role == Roles.Staff ? StaffKey : null, User.FindFirst(BookwellClaims.Name)?.Value ?? "The owner",
+            BookingEndpoints.BaseUrl(Request, config), BusinessName, ct);
+        TempData["Flash"] = AdminText.L("Invitation sent to {0}.", Email!.Trim());
+        return Redirect("/admin/team");
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(Guid id, CancellationToken ct)
+    {
+        await Db.Invitations.Where(i => i.Id == id && i.AcceptedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.RevokedAt, (Instant?)Clock.GetCurrentInstant()), ct);
+        return Redirect("/admin/team");
+    }
+
+    public async Task<IActionResult> OnPostRoleAsync(Guid id, string? role, CancellationToken ct)
+    {
+        var user = await users.FindByIdAsync(id.ToString());
+        if (user is null || user.TenantId != Db.TenantId || role is null || !Roles.All.Contains(role))
+        {
+            return NotFound();
+        }
+        if (user.Role == Roles.Owner && role != Roles.Owner && await Db.Users.CountAsync(u => u.TenantId == Db.TenantId && u.Role == Roles.Owner, ct) == 1)
+        {
+            TempData["FlashBad"] = AdminText.L("A business needs at least one owner.");
+            return Redirect("/admin/team");
+        }
+        user.Role = role;
+        await users.UpdateAsync(user);
+        // Sessions carry the role: a new stamp makes them re-read it within minutes.
+        await users.UpdateSecurityStampAsync(user);
+        TempData["Flash"] = AdminText.L("Role changed.");
+        return Redirect("/admin/team");
+    }
+
+    public async Task<IActionResult> OnPostRemoveAsync(Guid id, CancellationToken ct)
+    {
+        var user = await users.FindByIdAsync(id.ToString());
+        if (user is null || user.TenantId != Db.TenantId)
+        {
+            return NotFound();
+        }
+        if (user.Id.ToString() == users.GetUserId(User))
+        {
+            TempData["FlashBad"] = AdminText.L("You cannot remove yourself.");
+            return Redirect("/admin/team");
+        }
+        await users.DeleteAsync(user);
+        TempData["Flash"] = AdminText.L("Removed.");
+        return Redirect("/admin/team");
+    }
+}
+
+/// <summary>API keys for integrations: named, shown once, stored hashed, revocable. Owner only.</summary>
+[Authorize(Policy = Policies.Owner)]
+public sealed class ApiKeysModel : AdminPageModel
+{
+    public List<ApiKey> Keys { get; private set; } = [];
+    public string? NewKey { get; private set; }
+    public FormErrors Errors { get; private set; } = new();
+
+    public async Task OnGetAsync(CancellationToken ct) =>
+        Keys = await Db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
+
+    public async Task<IActionResult> OnPostCreateAsync(string? name, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
+        {
+            Errors.Add("name", "Give the key a name of at most 100 characters, such as 'Website'.");
+            await OnGetAsync(ct);
+            return Page();
+        }
+        var (key, row) = ApiKeys.Create(Db.TenantId, name.Trim(), User.FindFirst(BookwellClaims.Name)?.Value ?? "owner", Clock.GetCurrentInstant());
+        Db.ApiKeys.Add(row);
+        await Db.SaveChangesAsync(ct);
+        NewKey = key;
+        await OnGetAsync(ct);
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(Guid id, CancellationToken ct)
+    {
+        await Db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, (Instant?)Clock.GetCurrentInstant()), ct);
+        TempData["Flash"] = AdminText.L("Key revoked.");
+        return Redirect("/admin/api-keys");
+    }
+}
+
+/// <summary>Delivery records of every e-mail, with retry of parked ones.</summary>
+[Authorize(Policy = Policies.Manager)]
+public sealed class MessagesModel(SqliteWriteGate gate, OutboxSignal signal) : AdminPageModel
+{
+    [BindProperty(SupportsGet = true)] public string? Status { get; set; }
+    public List<OutboxMessage> Items { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        var query = Db.Outbox.AsNoTracking();
+        if (Status is { Length: > 0 })
+        {
+            query = query.Where(m => m.Status == Status);
+        }
+        Items = await query.OrderByDescending(m => m.CreatedAt).Take(200).ToListAsync(ct);
+    }
+
+    public async Task<IActionResult> OnPostRetryAsync(Guid id, CancellationToken ct)
+    {
+        var changed = await OutboxEndpoints.RequeueAsync(Db, gate, Clock.GetCurrentInstant(), id, ct);
+        signal.Notify();
+        TempData[changed > 0 ? "Flash" : "FlashBad"] = changed > 0 ? AdminText.L("Queued again.") : AdminText.L("This message cannot be retried.");
+        return Redirect("/admin/messages");
+    }
+}

@@ -1,0 +1,170 @@
+using System.Security.Claims;
+using Bookwell.Data;
+using Bookwell.Features.Accounts;
+using Bookwell.Features.Admin;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Staff;
+
+/// <summary>
+/// PIN sign-in for the shared tablet. Failures count per client address and per staff member (see
+/// <see cref="LoginThrottles"/>), so neither many addresses against one PIN nor one address against many
+/// PINs gets far. The address is the socket's unless a trusted proxy is configured.
+/// </summary>
+[EnableRateLimiting(RateLimits.Accounts)]
+public sealed class LoginModel(BookwellDb db, CatalogCache cache, LoginThrottles throttles, IClock clock) : PageModel
+{
+    [BindProperty] public string? Staff { get; set; }
+    [BindProperty] public string? Pin { get; set; }
+    public List<StaffModel> People { get; private set; } = [];
+    public string? Message { get; private set; }
+    public string Business { get; private set; } = "";
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        var catalog = await cache.GetAsync(db, ct);
+        var withPin = await db.StaffPins.Select(p => p.StaffKey).ToListAsync(ct);
+        People = catalog.Pages.Values.SelectMany(p => p.Staff).Where(s => s.Doc.Active != false && withPin.Contains(s.Key)).DistinctBy(s => s.Key).OrderBy(s => s.Name).ToList();
+        Business = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.Name).FirstAsync(ct);
+        ViewData["Business"] = Business;
+    }
+
+    public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        var person = People.FirstOrDefault(p => p.Key == Staff);
+        if (person is null)
+        {
+            Message = AdminText.L("Choose your name.");
+            return Page();
+        }
+        var ip = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        string[] keys = [$"pin-ip:{db.TenantId}:{ip}", $"pin-staff:{db.TenantId}:{person.Key}"];
+        if (await throttles.BlockedUntilAsync(keys, ct) is { } until)
+        {
+            var minutes = Math.Max(1, (int)Math.Ceiling((until - clock.GetCurrentInstant()).TotalMinutes));
+            Message = AdminText.L("Too many wrong PINs. Try again in {0} minutes.", minutes);
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+        var row = await db.StaffPins.FirstOrDefaultAsync(p => p.StaffKey == person.Key, ct);
+        var ok = row is not null && Pin is { Length: >= 4 and <= 6 } &&
+                 new PasswordHasher<StaffPin>().VerifyHashedPassword(row, row.PinHash, Pin) != PasswordVerificationResult.Failed;
+        if (!ok)
+        {
+            await throttles.FailAsync(keys, ct);
+            Message = AdminText.L("That PIN is not right.");
+            return Page();
+        }
+        await throttles.SucceedAsync(keys, ct);
+        var minutesValid = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.StaffSessionMinutes).FirstAsync(ct);
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(BookwellClaims.Tenant, db.TenantId.ToString()),
+            new Claim(BookwellClaims.StaffKey, person.Key),
+            new Claim(BookwellClaims.Name, person.Name),
+        ], AccountSetup.StaffScheme);
+        await HttpContext.SignInAsync(AccountSetup.StaffScheme, new ClaimsPrincipal(identity), new AuthenticationProperties
+        {
+            IsPersistent = true,
+            ExpiresUtc = DateTimeOffset.UtcNow.AddMinutes(minutesValid > 0 ? minutesValid : 720),
+        });
+        return Redirect("/staff");
+    }
+}
+
+/// <summary>The staff member's day: agenda with statuses, status changes, and a walk-in in one click.</summary>
+public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingWriter writer, IClock clock, IConfiguration config) : PageModel
+{
+    public string Name => User.FindFirstValue(BookwellClaims.Name) ?? "";
+    public string StaffKey => User.FindFirstValue(BookwellClaims.StaffKey) ?? "";
+    public List<Booking> Agenda { get; private set; } = [];
+    public TenantCatalog Catalog { get; private set; } = null!;
+    public List<(CompiledPage Page, ServiceModel Service)> WalkInServices { get; private set; } = [];
+    public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
+    public LocalDate Today { get; private set; }
+
+    private async Task LoadAsync(CancellationToken ct)
+    {
+        Catalog = await cache.GetAsync(db, ct);
+        ViewData["Business"] = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.Name).FirstAsync(ct);
+        var pages = Catalog.Pages.Values.Where(p => p.Staff.Any(s => s.Key == StaffKey)).ToList();
+        Zone = pages.FirstOrDefault()?.Zone ?? DateTimeZone.Utc;
+        var now = clock.GetCurrentInstant();
+        Today = now.InZone(Zone).Date;
+        var from = Zone.AtStartOfDay(Today).ToInstant();
+        var to = Zone.AtStartOfDay(Today.PlusDays(1)).ToInstant();
+        Agenda = await db.Bookings.AsNoTracking().Where(b => b.StaffKey == StaffKey && b.StartsAt >= from && b.StartsAt < to).OrderBy(b => b.StartsAt).ToListAsync(ct);
+        WalkInServices = pages.SelectMany(p => p.Services.Values
+            .Where(s => s.Doc.Active != false && s.Rules.Capacity == 1 && p.StaffFor(s.Key).Any(x => x.Key == StaffKey))
+            .Select(s => (p, s))).ToList();
+    }
+
+    public async Task OnGetAsync(CancellationToken ct) => await LoadAsync(ct);
+
+    public async Task<IActionResult> OnPostStatusAsync(Guid id, string? to, CancellationToken ct)
+    {
+        var booking = await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id && b.StaffKey == StaffKey, ct);
+        string[] allowed = [BookingStatus.Confirmed, BookingStatus.InProgress, BookingStatus.Completed, BookingStatus.NoShow];
+        if (booking is null || to is null || !allowed.Contains(to))
+        {
+            return NotFound();
+        }
+        var catalog = await cache.GetAsync(db, ct);
+        catalog.Pages.TryGetValue(booking.PageSlug, out var page);
+        var by = $"staff:{Name}";
+        var result = booking.Status == BookingStatus.NoShow
+            ? await writer.CorrectAsync(id, to, by[..Math.Min(by.Length, 100)], ct)
+            : await writer.ChangeStatusAsync(id, to, by[..Math.Min(by.Length, 100)], ct, MailContexts.For(Request, config), page);
+        TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result is WriteResult.Done ? AdminText.L("Done.") : AdminText.L("That change is not possible now.");
+        return Redirect("/staff");
+    }
+
+    public async Task<IActionResult> OnPostWalkInAsync(string? page, string? service, string? name, CancellationToken ct)
+    {
+        await LoadAsync(ct);
+        var choice = WalkInServices.FirstOrDefault(x => x.Page.Slug == page && x.Service.Key == service);
+        if (choice.Page is null)
+        {
+            return NotFound();
+        }
+        var clientName = string.IsNullOrWhiteSpace(name) ? AdminText.L("Walk-in client") : name.Trim();
+        var errors = new Errors();
+        var valid = BookingValidation.Validate(new BookingRequest
+        {
+            Service = choice.Service.Key,
+            Staff = StaffKey,
+            WalkIn = true,
+            // Walk-ins often leave no address; a unique placeholder keeps each visit its own client record.
+            Customer = new CustomerInput { Name = clientName.Length > 200 ? clientName[..200] : clientName, Email = $"walk-in-{Guid.NewGuid():N}@walk-in.invalid" },
+        }, choice.Page, errors, admin: true);
+        if (valid is null)
+        {
+            TempData["FlashBad"] = string.Join(" ", errors.ToDictionary().SelectMany(kv => kv.Value));
+            return Redirect("/staff");
+        }
+        var result = await writer.CreateAsync(valid, $"staff:{Name}"[..Math.Min(Name.Length + 6, 100)], MailContexts.For(Request, config), ct);
+        TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result is WriteResult.Done
+            ? AdminText.L("Walk-in started: {0}.", choice.Service.Doc.Name ?? "")
+            : AdminText.L("You are not free right now for this service.");
+        return Redirect("/staff");
+    }
+
+    public async Task<IActionResult> OnPostLogoutAsync()
+    {
+        await HttpContext.SignOutAsync(AccountSetup.StaffScheme);
+        return Redirect("/staff/login");
+    }
+}
