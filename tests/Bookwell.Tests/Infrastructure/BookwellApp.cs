@@ -77,7 +77,11 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
-        builder.ConfigureServices(services => services.AddSingleton<IClock>(Clock));
+        builder.ConfigureServices(services =>
+        {
+            services.AddSingleton<IClock>(Clock);
+            services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, TestPeerFilter>();
+        });
     }
 
     public HttpClient Admin()
@@ -128,4 +132,25 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
             await command.ExecuteNonQueryAsync();
         }
     }
+}
+
+/// <summary>
+/// The test server has no sockets, so every request comes from "no address". A test that needs distinct
+/// clients names the socket's peer address in X-Test-Peer; this stands in for the TCP connection, not for
+/// any header a real client could send.
+/// </summary>
+internal sealed class TestPeerFilter : Microsoft.AspNetCore.Hosting.IStartupFilter
+{
+    public Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> Configure(Action<Microsoft.AspNetCore.Builder.IApplicationBuilder> next) => app =>
+    {
+        app.Use(nextMiddleware => context =>
+        {
+            if (context.Request.Headers.TryGetValue("X-Test-Peer", out var peer) && System.Net.IPAddress.TryParse(peer.ToString(), out var address))
+            {
+                context.Connection.RemoteIpAddress = address;
+            }
+            return nextMiddleware(context);
+        });
+        next(app);
+    };
 }

@@ -208,11 +208,15 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
 
     /// <summary>
     /// A two-minute link that signs the new owner in on their business's own host (cookies do not cross
-    /// hosts). It names the user's security stamp, which changes when it is used, so it works once.
+    /// hosts). It carries a random nonce that is also stored with the user and removed when used, so it works once.
     /// </summary>
-    public string HandoffTicket(AppUser user) =>
-        protection.CreateProtector("bookwell.handoff").ToTimeLimitedDataProtector()
-            .Protect($"{user.Id}|{user.SecurityStamp}|{user.TenantId}", TimeSpan.FromMinutes(2));
+    public async Task<string> HandoffTicketAsync(AppUser user)
+    {
+        var nonce = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        await users.SetAuthenticationTokenAsync(user, "bookwell", "handoff", nonce);
+        return protection.CreateProtector("bookwell.handoff").ToTimeLimitedDataProtector()
+            .Protect($"{user.Id}|{nonce}|{user.TenantId}", TimeSpan.FromMinutes(2));
+    }
 
     public async Task<AppUser?> RedeemHandoffAsync(string ticket, Guid tenantId)
     {
@@ -231,11 +235,12 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
             return null;
         }
         var user = await users.FindByIdAsync(parts[0]);
-        if (user is null || user.SecurityStamp != parts[1])
+        var stored = user is null ? null : await users.GetAuthenticationTokenAsync(user, "bookwell", "handoff");
+        if (user is null || stored is null || !CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(stored), Encoding.ASCII.GetBytes(parts[1])))
         {
             return null;
         }
-        await users.UpdateSecurityStampAsync(user);
-        return user;
+        var removed = await users.RemoveAuthenticationTokenAsync(user, "bookwell", "handoff");
+        return removed.Succeeded ? user : null;
     }
 }

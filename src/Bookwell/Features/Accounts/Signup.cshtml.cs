@@ -38,6 +38,6 @@ public sealed class SignupModel(AccountService accounts, IConfiguration config) 
         var baseUrl = $"{Request.Scheme}://{tenant.Host}{port}";
         await accounts.QueueVerificationAsync(owner, baseUrl, ct);
         _ = config;
-        return Redirect($"{baseUrl}/admin/handoff?ticket={Uri.EscapeDataString(accounts.HandoffTicket(owner))}");
+        return Redirect($"{baseUrl}/admin/handoff?ticket={Uri.EscapeDataString(await accounts.HandoffTicketAsync(owner))}");
     }
 }
