@@ -124,7 +124,7 @@ public abstract class AuthorizationMatrixTests
         "admin/messages" => [($"?handler=Retry&id={f.MessageId}", [])],
         "admin/account" => [("?handler=Password", [new("current", AccountTests.Password), new("password", "hijacked password")]), ("?handler=Disable", [])],
         "admin/staff-app" => [("", [new("minutes", "5")])],
-        "staff" => [("?handler=Status", [new("id", f.BookingId.ToString()), new("to", "completed")]), ("?handler=WalkIn&page=salon", [new("service", "consult")])],
+        "staff" => [("?handler=Status", [new("id", f.BookingId.ToString()), new("to", "completed")]), ("?handler=WalkIn&site=salon", [new("service", "consult")])],
         _ => [("", [])],
     };
 

@@ -21,7 +21,7 @@ public sealed class CalendarModel(BookingWriter writer, IConfiguration config) :
 
     [BindProperty(SupportsGet = true)] public string? View { get; set; }
     [BindProperty(SupportsGet = true)] public string? Date { get; set; }
-    [BindProperty(SupportsGet = true, Name = "page")] public string? PageSlug { get; set; }
+    [BindProperty(SupportsGet = true, Name = "site")] public string? PageSlug { get; set; }
     [BindProperty(SupportsGet = true)] public string? Branch { get; set; }
     [BindProperty(SupportsGet = true)] public string? Staff { get; set; }
     [BindProperty(SupportsGet = true)] public string? Service { get; set; }
@@ -144,5 +144,5 @@ public sealed class CalendarModel(BookingWriter writer, IConfiguration config) :
     }
 
     private RedirectResult Back(Booking booking, CompiledPage page, LocalDate? day = null) =>
-        Redirect($"/admin/calendar?page={page.Slug}&date={Iso(day ?? booking.StartsAt.InZone(page.Zone).Date)}");
+        Redirect($"/admin/calendar?site={page.Slug}&date={Iso(day ?? booking.StartsAt.InZone(page.Zone).Date)}");
 }

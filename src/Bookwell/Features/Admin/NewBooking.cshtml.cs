@@ -19,7 +19,7 @@ namespace Bookwell.Features.Admin;
 [Authorize(Policy = Accounts.Policies.Manager)]
 public sealed class NewBookingModel(BookingWriter writer, IConfiguration config) : AdminPageModel
 {
-    [BindProperty(SupportsGet = true, Name = "page")] public string? PageSlug { get; set; }
+    [BindProperty(SupportsGet = true, Name = "site")] public string? PageSlug { get; set; }
     [BindProperty(SupportsGet = true)] public string? Service { get; set; }
     [BindProperty(SupportsGet = true)] public string? Staff { get; set; }
     [BindProperty(SupportsGet = true)] public string? Branch { get; set; }

@@ -132,10 +132,10 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingWriter 
         return Redirect("/staff");
     }
 
-    public async Task<IActionResult> OnPostWalkInAsync(string? page, string? service, string? name, CancellationToken ct)
+    public async Task<IActionResult> OnPostWalkInAsync(string? site, string? service, string? name, CancellationToken ct)
     {
         await LoadAsync(ct);
-        var choice = WalkInServices.FirstOrDefault(x => x.Page.Slug == page && x.Service.Key == service);
+        var choice = WalkInServices.FirstOrDefault(x => x.Page.Slug == site && x.Service.Key == service);
         if (choice.Page is null)
         {
             return NotFound();

@@ -1,0 +1,198 @@
+using System.Net;
+using Bookwell.Data;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Accounts;
+
+/// <summary>The PIN-secured staff dashboard: sign-in, lockout per address and per account with escalation, the day's work.</summary>
+public abstract class StaffDashboardTests
+{
+    protected abstract Db Kind { get; }
+
+    /// <summary>Monday 1 March 2027, 10:30 in Amsterdam: open, so a walk-in can start now.</summary>
+    private static readonly Instant Morning = Instant.FromUtc(2027, 3, 1, 9, 30);
+
+    private async Task<BookwellApp> StartAsync(Action<Dictionary<string, string?>>? settings = null)
+    {
+        var app = await BookwellApp.StartAsync(Kind, settings, Morning);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        var owner = WebSession.For(app);
+        await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey));
+        foreach (var (staff, pin) in new[] { ("anna", "2468"), ("bob", "1357") })
+        {
+            var saved = await owner.PostFormAsync($"/admin/setup/p/salon/staff/{staff}?handler=Pin", [KeyValuePair.Create("pin", pin)], $"/admin/setup/p/salon/staff/{staff}");
+            Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        }
+        return app;
+    }
+
+    private static async Task<HttpResponseMessage> Pin(BookwellApp app, string staff, string pin, string peer, string? forwardedFor = null)
+    {
+        var session = WebSession.For(app);
+        session.Client.DefaultRequestHeaders.Add("X-Test-Peer", peer);
+        if (forwardedFor is not null)
+        {
+            session.Client.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
+        }
+        return await session.PostFormAsync("/staff/login", ("Staff", staff), ("Pin", pin));
+    }
+
+    private static bool SignedIn(HttpResponseMessage response) => response.Headers.Location?.OriginalString == "/staff";
+
+    [Fact]
+    public async Task Pin_StoredHashed_RightPinSignsIn_GreetsByName()
+    {
+        await using var app = await StartAsync();
+        Assert.DoesNotContain(app.WithDb(db => db.StaffPins.IgnoreQueryFilters().Select(p => p.PinHash).ToList()), h => h.Contains("2468", StringComparison.Ordinal));
+        var session = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await session.Client.GetAsync("/staff")).StatusCode);
+        var response = await session.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"));
+        Assert.True(SignedIn(response));
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("bw_staff=", StringComparison.Ordinal));
+        Assert.Contains("path=/staff", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Hello, Anna", await session.GetAsync("/staff"));
+        // The staff session opens the staff dashboard only, not the admin.
+        Assert.Equal(HttpStatusCode.Redirect, (await session.Client.GetAsync("/admin")).StatusCode);
+    }
+
+    [Fact]
+    public async Task FiveWrongPins_BlockTheAddressAndTheAccount_ButNotOthers()
+    {
+        await using var app = await StartAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False(SignedIn(await Pin(app, "anna", "0000", "10.0.0.1")));
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "anna", "2468", "10.0.0.2")).StatusCode);  // the account
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "bob", "1357", "10.0.0.1")).StatusCode);   // the address
+        Assert.True(SignedIn(await Pin(app, "bob", "1357", "10.0.0.2")));
+    }
+
+    [Fact]
+    public async Task RotatingAddresses_DoNotHelp_TheAccountBlocks()
+    {
+        await using var app = await StartAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False(SignedIn(await Pin(app, "anna", "0000", $"10.0.1.{i + 1}")));
+        }
+        var response = await Pin(app, "anna", "2468", "10.0.1.99");
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Contains("Too many wrong PINs", await WebSession.TextAsync(response));
+    }
+
+    [Fact]
+    public async Task SpoofedForwardedFor_IsIgnored_WithoutATrustedProxy()
+    {
+        await using var app = await StartAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False(SignedIn(await Pin(app, "anna", "0000", "10.0.0.1", forwardedFor: $"203.0.113.{i + 1}")));
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "bob", "1357", "10.0.0.1", forwardedFor: "198.51.100.7")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TrustedProxy_ForwardedForNamesTheClient()
+    {
+        await using var app = await StartAsync(s => s["Bookwell:TrustedProxies"] = "10.9.9.9");
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False(SignedIn(await Pin(app, "anna", "0000", "10.9.9.9", forwardedFor: "203.0.113.1")));
+        }
+        // Another client behind the same proxy is not the blocked address.
+        Assert.True(SignedIn(await Pin(app, "bob", "1357", "10.9.9.9", forwardedFor: "203.0.113.2")));
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "bob", "1357", "10.9.9.9", forwardedFor: "203.0.113.1")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Blocks_Expire_AndGrowLongerEachTime()
+    {
+        await using var app = await StartAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await Pin(app, "anna", "0000", "10.0.0.1");
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "anna", "2468", "10.0.0.3")).StatusCode);
+        app.Clock.Advance(Duration.FromSeconds(61));
+        Assert.True(SignedIn(await Pin(app, "anna", "2468", "10.0.0.3")));
+        for (var i = 0; i < 5; i++)
+        {
+            await Pin(app, "anna", "0000", "10.0.0.4");
+        }
+        app.Clock.Advance(Duration.FromSeconds(61));
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "anna", "2468", "10.0.0.5")).StatusCode);
+        app.Clock.Advance(Duration.FromSeconds(60));
+        Assert.True(SignedIn(await Pin(app, "anna", "2468", "10.0.0.5")));
+    }
+
+    [Fact]
+    public async Task Agenda_WalkInInOneClick_StatusChanges_OnlyOwnBookings()
+    {
+        await using var app = await StartAsync();
+        var annaBooking = Booking("2027-03-01T14:00:00+01:00", staff: "anna", email: "ann@client.test");
+        annaBooking["page"] = Slug;
+        var bobBooking = Booking("2027-03-01T15:00:00+01:00", staff: "bob", email: "bob@client.test");
+        bobBooking["page"] = Slug;
+        var annas = await Body(await app.Admin().PostAsync("/api/v1/admin/bookings", Json(annaBooking)));
+        var bobs = await Body(await app.Admin().PostAsync("/api/v1/admin/bookings", Json(bobBooking)));
+        var session = WebSession.For(app);
+        Assert.True(SignedIn(await session.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"))));
+        var agenda = await session.GetAsync("/staff");
+        Assert.Contains("Ada Lovelace", agenda);
+        Assert.DoesNotContain(bobs["id"]!.GetValue<string>(), agenda);
+
+        var walkIn = await session.PostFormAsync("/staff?handler=WalkIn&site=salon", [KeyValuePair.Create("service", "haircut"), KeyValuePair.Create("name", "Walter")], "/staff");
+        Assert.Equal(HttpStatusCode.Redirect, walkIn.StatusCode);
+        var created = app.WithDb(db => db.Bookings.Single(b => b.CustomerName == "Walter"));
+        Assert.Equal(("anna", true, Morning), (created.StaffKey, created.WalkIn, created.StartsAt));
+        Assert.Contains("Walter", await session.GetAsync("/staff"));
+
+        var start = await session.PostFormAsync("/staff?handler=Status", [KeyValuePair.Create("id", annas["id"]!.GetValue<string>()), KeyValuePair.Create("to", "in_progress")], "/staff");
+        Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
+        Assert.Equal("in_progress", app.WithDb(db => db.Bookings.Single(b => b.Id == Guid.Parse(annas["id"]!.GetValue<string>())).Status));
+        // Bob's booking is not Anna's to change.
+        var foreign = await session.PostFormAsync("/staff?handler=Status", [KeyValuePair.Create("id", bobs["id"]!.GetValue<string>()), KeyValuePair.Create("to", "no_show")], "/staff");
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        Assert.Equal("confirmed", app.WithDb(db => db.Bookings.Single(b => b.Id == Guid.Parse(bobs["id"]!.GetValue<string>())).Status));
+    }
+
+    [Fact]
+    public async Task Manifest_Icons_AndServiceWorker_MakeItInstallable()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var manifest = await Body(await client.GetAsync("/staff/manifest.webmanifest"));
+        Assert.Equal("/staff", manifest["start_url"]!.GetValue<string>());
+        Assert.Equal("standalone", manifest["display"]!.GetValue<string>());
+        foreach (var icon in manifest["icons"]!.AsArray())
+        {
+            var response = await client.GetAsync(icon!["src"]!.GetValue<string>());
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            if (icon["type"]!.GetValue<string>() == "image/png")
+            {
+                Assert.Equal([0x89, 0x50, 0x4E, 0x47], bytes[..4]);
+                var size = int.Parse(icon["sizes"]!.GetValue<string>().Split('x')[0], System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Equal(size, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)));
+            }
+        }
+        var sw = await client.GetAsync("/staff/sw.js");
+        Assert.Equal("/staff", sw.Headers.GetValues("Service-Worker-Allowed").Single());
+        Assert.Contains("addEventListener('fetch'", await sw.Content.ReadAsStringAsync());
+    }
+}
+
+public sealed class SqliteStaffDashboardTests : StaffDashboardTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresStaffDashboardTests : StaffDashboardTests
+{
+    protected override Db Kind => Db.Postgres;
+}
