@@ -116,7 +116,7 @@ public abstract class AuthorizationMatrixTests
         "admin/bookings/{id:guid}" => [("?handler=Status", [new("to", "cancelled")]), ("?handler=Reschedule", [new("date", "2027-03-03"), new("time", "11:00")]), ("?handler=Resend", [new("kind", "confirmation")])],
         "admin/calendar" => [("?handler=Move", [new("id", f.BookingId.ToString()), new("date", "2027-03-02"), new("time", "12:00")])],
         "admin/bookings/new" => [("?service=haircut", [new("date", "2027-03-02"), new("time", "13:00"), new("Email", "x@y.test"), new("Name", "X"), new("Answers[hairLength]", "short")])],
-        "admin/setup/p/{slug}/{section}/{key?}" => [("", [new("name", "Hacked"), new("durationMinutes", "5"), new("active", "true")]), ("?handler=Pin", [new("pin", "1111")])],
+        "admin/setup/p/{slug}/{section}/{item?}" => [("", [new("name", "Hacked"), new("durationMinutes", "5"), new("active", "true")]), ("?handler=Pin", [new("pin", "1111")])],
         "admin/setup/new" => [("", [new("Slug", "hacked"), new("Name", "Hacked"), new("TimeZone", "Europe/Amsterdam")])],
         "admin/setup/json" => [("", [new("Json", "{\"pages\":[]}")])],
         "admin/team" => [("?handler=Invite", [new("Email", "evil@x.test"), new("Role", "owner")]), ($"?handler=Role&id={f.OwnerId}", [new("role", "staff")]), ($"?handler=Remove&id={f.OwnerId}", [])],
@@ -135,7 +135,7 @@ public abstract class AuthorizationMatrixTests
         .Replace("{id}", f.BookingId.ToString(), StringComparison.Ordinal)
         .Replace("{slug}", Slug, StringComparison.Ordinal)
         .Replace("{section}", "services", StringComparison.Ordinal)
-        .Replace("{key?}", "haircut", StringComparison.Ordinal);
+        .Replace("{item?}", "haircut", StringComparison.Ordinal);
 
     private static HttpContent? JsonBodyFor(string pattern, string method) => (pattern, method) switch
     {

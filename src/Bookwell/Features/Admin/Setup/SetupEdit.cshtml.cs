@@ -18,7 +18,8 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
 
     [BindProperty(SupportsGet = true)] public string Slug { get; set; } = "";
     [BindProperty(SupportsGet = true)] public string Section { get; set; } = "";
-    [BindProperty(SupportsGet = true)] public string? Key { get; set; }
+    /// <summary>The item's key from the route; named apart from the form's own "key" field.</summary>
+    [BindProperty(SupportsGet = true, Name = "item")] public string? Key { get; set; }
 
     public ConfigDocument Doc { get; private set; } = new();
     public PageDoc? Site { get; private set; }
