@@ -7,9 +7,9 @@ namespace Bookwell.Infrastructure;
 /// </summary>
 public sealed class SecurityHeadersMiddleware(RequestDelegate next)
 {
-    public static string Csp(string frameAncestors) =>
+    public static string Csp(string frameAncestors, string formAction = "'self'") =>
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; " +
-        $"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {frameAncestors}";
+        $"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action {formAction}; frame-ancestors {frameAncestors}";
 
     public Task InvokeAsync(HttpContext context)
     {

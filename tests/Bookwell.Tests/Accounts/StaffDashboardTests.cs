@@ -149,7 +149,7 @@ public abstract class StaffDashboardTests
         var walkIn = await session.PostFormAsync("/staff?handler=WalkIn&site=salon", [KeyValuePair.Create("service", "haircut"), KeyValuePair.Create("name", "Walter")], "/staff");
         Assert.Equal(HttpStatusCode.Redirect, walkIn.StatusCode);
         var created = app.WithDb(db => db.Bookings.Single(b => b.CustomerName == "Walter"));
-        Assert.Equal(("anna", true, Morning), (created.StaffKey, created.WalkIn, created.StartsAt));
+        Assert.Equal(("anna", true, Morning, "in_progress"), (created.StaffKey, created.WalkIn, created.StartsAt, created.Status));
         Assert.Contains("Walter", await session.GetAsync("/staff"));
 
         var start = await session.PostFormAsync("/staff?handler=Status", [KeyValuePair.Create("id", annas["id"]!.GetValue<string>()), KeyValuePair.Create("to", "in_progress")], "/staff");

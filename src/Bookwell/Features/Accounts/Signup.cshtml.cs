@@ -20,7 +20,18 @@ public sealed class SignupModel(AccountService accounts, IConfiguration config) 
     public string Domain => accounts.TenantDomain;
     public bool Open => accounts.SignupOpen;
 
-    public IActionResult OnGet() => Page();
+    public IActionResult OnGet()
+    {
+        AllowHandoff();
+        return Page();
+    }
+
+    /// <summary>The form's answer redirects to the new business's host; CSP form-action must allow that host.</summary>
+    private void AllowHandoff()
+    {
+        var port = Request.Host.Port is { } p && p is not 80 and not 443 ? $":{p}" : "";
+        Response.Headers.ContentSecurityPolicy = SecurityHeadersMiddleware.Csp("'none'", $"'self' {Request.Scheme}://*.{Domain}{port}");
+    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
@@ -31,6 +42,7 @@ public sealed class SignupModel(AccountService accounts, IConfiguration config) 
         var (owner, tenant, errors) = await accounts.SignupAsync(new SignupRequest(BusinessName ?? "", Subdomain ?? "", Name ?? "", Email ?? "", Password ?? ""), ct);
         if (owner is null || tenant is null)
         {
+            AllowHandoff();
             Errors = new FormErrors(errors);
             return Page();
         }

@@ -155,7 +155,13 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingWriter 
             TempData["FlashBad"] = string.Join(" ", errors.ToDictionary().SelectMany(kv => kv.Value));
             return Redirect("/staff");
         }
-        var result = await writer.CreateAsync(valid, $"staff:{Name}"[..Math.Min(Name.Length + 6, 100)], MailContexts.For(Request, config), ct);
+        var by = $"staff:{Name}"[..Math.Min(Name.Length + 6, 100)];
+        var result = await writer.CreateAsync(valid, by, MailContexts.For(Request, config), ct);
+        if (result is WriteResult.Done done)
+        {
+            // The client is in the chair: the walk-in is in progress from the start.
+            await writer.ChangeStatusAsync(done.Booking.Id, BookingStatus.InProgress, by, ct);
+        }
         TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result is WriteResult.Done
             ? AdminText.L("Walk-in started: {0}.", choice.Service.Doc.Name ?? "")
             : AdminText.L("You are not free right now for this service.");

@@ -213,7 +213,8 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
         s.DurationMinutes = f.Int("durationMinutes");
         var amount = f.Decimal("price.amount");
         var currency = f.Text("price.currency", 3)?.ToUpperInvariant();
-        s.Price = amount is null && currency is null ? null : new MoneyDoc { Amount = amount, Currency = currency };
+        // A currency on its own (the form always fills one in) is no price.
+        s.Price = amount is null ? null : new MoneyDoc { Amount = amount, Currency = currency };
         s.Payment = f.Text("payment", 20);
         var deposit = f.Decimal("deposit.amount");
         s.Deposit = deposit is null ? null : new MoneyDoc { Amount = deposit, Currency = currency };
