@@ -244,6 +244,23 @@ public abstract partial class AccountTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/admin/config")).StatusCode);
     }
 
+    [Fact]
+    public async Task OwnDomain_MappedToTheBusiness_SignInWorksThere_TakenDomainRefused()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        var owner = await SignUpAsync(app);
+        var other = await SignUpAsync(app, "bee", "owner@bee.test");
+        var saved = await owner.PostFormAsync("/admin/team?handler=Business", [KeyValuePair.Create("name", "Acme Cuts"), KeyValuePair.Create("domain", "Book.Acme.TEST")], "/admin/team");
+        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
+        var there = WebSession.For(app, "book.acme.test");
+        Assert.Equal("/admin", (await there.LoginAsync("owner@acme.test", Password)).Headers.Location?.OriginalString);
+        Assert.Contains("Acme Cuts", await there.GetAsync("/admin"));
+        var taken = await other.PostFormAsync("/admin/team?handler=Business", [KeyValuePair.Create("name", "Bee"), KeyValuePair.Create("domain", "book.acme.test")], "/admin/team");
+        Assert.Contains("belongs to another business", await WebSession.TextAsync(taken));
+        var bad = await other.PostFormAsync("/admin/team?handler=Business", [KeyValuePair.Create("name", "Bee"), KeyValuePair.Create("domain", "https://x.test/path")], "/admin/team");
+        Assert.Contains("id=\"domain-error\"", await WebSession.TextAsync(bad));
+    }
+
     [Theory]
     [InlineData("https://evil.example/steal")]
     [InlineData("//evil.example/steal")]

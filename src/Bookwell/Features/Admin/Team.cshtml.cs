@@ -25,6 +25,7 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
     private async Task LoadAsync(CancellationToken ct)
     {
         Members = await Db.Users.AsNoTracking().Where(u => u.TenantId == Db.TenantId).OrderBy(u => u.DisplayName).ToListAsync(ct);
+        Domain = await Db.Tenants.Where(t => t.Id == Db.TenantId).Select(t => t.Host).FirstOrDefaultAsync(ct);
         var now = Clock.GetCurrentInstant();
         Invitations = await Db.Invitations.AsNoTracking().Where(i => i.AcceptedAt == null && i.RevokedAt == null && i.ExpiresAt > now)
             .OrderByDescending(i => i.CreatedAt).ToListAsync(ct);
@@ -60,6 +61,52 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
         TempData["Flash"] = AdminText.L("Invitation sent to {0}.", Email!.Trim());
         return Redirect("/admin/team");
     }
+
+    /// <summary>The business's name and its own domain (a custom host that resolves to this business).</summary>
+    public async Task<IActionResult> OnPostBusinessAsync(string? name, string? domain, [FromServices] TenantHosts hosts, CancellationToken ct)
+    {
+        var e = new Errors();
+        AccountService.CheckName(name, e, "name");
+        var host = string.IsNullOrWhiteSpace(domain) ? null : domain.Trim().TrimEnd('.').ToLowerInvariant();
+        if (host is not null && (host.Length > 253 || Uri.CheckHostName(host) != UriHostNameType.Dns || !host.Contains('.', StringComparison.Ordinal)))
+        {
+            e.Add("domain", "Enter a host name such as book.example.com, without https:// or a path.");
+        }
+        if (host is not null && !e.Any && await Db.Tenants.AnyAsync(t => t.Host == host && t.Id != Db.TenantId, ct))
+        {
+            e.Add("domain", "This domain belongs to another business.");
+        }
+        if (e.Any)
+        {
+            Errors = new FormErrors(e);
+            await LoadAsync(ct);
+            return Page();
+        }
+        var tenant = await Db.Tenants.FirstAsync(t => t.Id == Db.TenantId, ct);
+        if (tenant.IsDefault && host is not null)
+        {
+            // The default business already answers on every unmapped host.
+            Errors.Add("domain", "The default business answers on every host already; no domain is needed.");
+            await LoadAsync(ct);
+            return Page();
+        }
+        var old = tenant.Host;
+        tenant.Name = name!.Trim();
+        tenant.Host = tenant.IsDefault ? null : host ?? old;
+        await Db.SaveChangesAsync(ct);
+        if (old is not null && old != tenant.Host)
+        {
+            hosts.Forget(old);
+        }
+        if (tenant.Host is not null)
+        {
+            hosts.Remember(tenant.Host, tenant.Id);
+        }
+        TempData["Flash"] = AdminText.L("Saved.");
+        return Redirect("/admin/team");
+    }
+
+    public string? Domain { get; private set; }
 
     public async Task<IActionResult> OnPostRevokeAsync(Guid id, CancellationToken ct)
     {

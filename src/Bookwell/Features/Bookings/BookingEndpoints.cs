@@ -34,6 +34,13 @@ public static class BookingEndpoints
     public static string BaseUrl(HttpRequest request, IConfiguration config)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // A business on its own host (sign-up subdomain or mapped domain) gets links to that host; the host is
+        // safe to echo because only a host mapped in the database resolves to a tenant other than the default.
+        var tenant = request.HttpContext.RequestServices.GetService<Data.TenantContext>();
+        if (tenant is { IsAdmin: false } && tenant.TenantId != Data.DefaultTenant.Id)
+        {
+            return $"{request.Scheme}://{request.Host}";
+        }
         return config["Bookwell:PublicBaseUrl"]?.TrimEnd('/') ?? $"{request.Scheme}://{request.Host}";
     }
 
