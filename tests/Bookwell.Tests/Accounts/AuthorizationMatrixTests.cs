@@ -299,6 +299,32 @@ public abstract class AuthorizationMatrixTests
 
         Assert.Equal(before, Snapshot(app));
     }
+
+    [Fact]
+    public async Task AnotherBusinessesClient_ManageTokenOpensOnlyItsOwnBooking()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        await ArrangeAsync(app);
+        var bee = await AccountTests.SignUpAsync(app, "bee", "owner@bee.test");
+        var beeApi = app.CreateClient();
+        beeApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await AccountTests.CreateApiKeyAsync(bee));
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(beeApi, Config())).StatusCode);
+        var beeHost = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://bee.localhost") });
+        var booked = await Body(await beeHost.PostAsync("/api/v1/pages/salon/bookings", Json(Booking("2027-03-03T10:00:00+01:00", email: "bee-client@client.test"))));
+        var token = booked["manageToken"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await beeHost.GetAsync($"/api/v1/bookings/{token}")).StatusCode);
+        var before = Snapshot(app);
+        var aHost = app.CreateClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await aHost.GetAsync($"/api/v1/bookings/{token}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await aHost.PostAsync($"/api/v1/bookings/{token}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await aHost.GetAsync($"/booking/{token}")).StatusCode);
+        // Nor does a client's manage token open any dashboard or admin route.
+        using var asBearer = new HttpRequestMessage(HttpMethod.Get, "/api/v1/admin/bookings");
+        asBearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await aHost.SendAsync(asBearer)).StatusCode);
+        Assert.Equal(before, Snapshot(app));
+        Assert.Equal("confirmed", (await Body(await beeHost.GetAsync($"/api/v1/bookings/{token}")))["status"]!.GetValue<string>());
+    }
 }
 
 internal static class FluentExtensions
