@@ -27,10 +27,24 @@ builder.Services.AddScoped<BookingWriter>();
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddSingleton<TimeRulesWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeRulesWorker>());
-if (SmtpOptions.Read(builder.Configuration) is { } smtp)
+var smtp = SmtpOptions.Read(builder.Configuration);
+if (smtp is not null)
 {
     builder.Services.AddSingleton(smtp);
     builder.Services.AddSingleton<IEmailSender, SmtpEmailSender>();
+}
+if (SmsOptions.Read(builder.Configuration) is { } sms)
+{
+    builder.Services.AddSingleton(sms);
+    builder.Services.AddHttpClient("sms", c => c.Timeout = TimeSpan.FromSeconds(20));
+    builder.Services.AddSingleton<ISmsSender>(sp =>
+    {
+        var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("sms");
+        return sms.Provider == "twilio" ? new TwilioSmsSender(http, sms) : new HttpSmsSender(http, sms);
+    });
+}
+if (smtp is not null)
+{
     builder.Services.AddHostedService<OutboxWorker>();
 }
 builder.Services.AddBookwellRateLimits(builder.Configuration);

@@ -127,6 +127,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(b => b.BranchKey).HasMaxLength(64);
             e.Property(b => b.TimeZone).HasMaxLength(64);
             e.Property(b => b.Language).HasMaxLength(8);
+            e.Property(b => b.PhoneE164).HasMaxLength(20);
             e.HasMany(b => b.History).WithOne().HasForeignKey(h => h.BookingId);
         });
         modelBuilder.Entity<BookingEvent>(e =>
@@ -151,6 +152,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(m => new { m.Status, m.DueAt });
             e.HasIndex(m => m.BookingId);
             e.Property(m => m.Kind).HasMaxLength(40);
+            e.Property(m => m.Channel).HasMaxLength(10);
             e.Property(m => m.To).HasMaxLength(254);
             e.Property(m => m.Subject).HasMaxLength(300);
             e.Property(m => m.Status).HasMaxLength(20);

@@ -31,6 +31,10 @@ public sealed class Customer : ITenantOwned
     public required string Name { get; set; }
     public string? Phone { get; set; }
     public bool MarketingOptIn { get; set; }
+    /// <summary>The client turned reminders by e-mail off (on unless they say otherwise).</summary>
+    public bool EmailRemindersOff { get; set; }
+    /// <summary>The client turned reminders by text message off.</summary>
+    public bool SmsRemindersOff { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
 }
@@ -55,6 +59,8 @@ public sealed class Booking : ITenantOwned
     public required string CustomerName { get; set; }
     public required string CustomerEmail { get; set; }
     public string? CustomerPhone { get; set; }
+    /// <summary>The phone number in E.164 when it could be read as one; text messages go only there.</summary>
+    public string? PhoneE164 { get; set; }
     public string AnswersJson { get; set; } = "{}";
     public string? Notes { get; set; }
     public bool MarketingOptIn { get; set; }
@@ -118,6 +124,8 @@ public sealed class OutboxMessage : ITenantOwned
     public Guid TenantId { get; set; }
     public Guid? BookingId { get; set; }
     public required string Kind { get; set; }
+    /// <summary><c>email</c> or <c>sms</c>.</summary>
+    public string Channel { get; set; } = "email";
     public required string To { get; set; }
     public required string Subject { get; set; }
     public string? TextBody { get; set; }

@@ -87,6 +87,13 @@ public static class Text
         ["confirm-button"] = "Confirm my booking",
         ["yes"] = "Yes",
         ["no"] = "No",
+        ["preferences"] = "Notification preferences",
+        ["preferences-saved"] = "Your preferences are saved.",
+        ["preferences-intro"] = "Messages for {0}:",
+        ["pref-email-reminders"] = "Reminders by e-mail before my appointments",
+        ["pref-sms-reminders"] = "Reminders by text message, when I gave a phone number",
+        ["pref-always"] = "Confirmations and changes to a booking are always sent.",
+        ["save"] = "Save",
         ["steps"] = "Booking steps",
     };
 
@@ -169,6 +176,13 @@ public static class Text
         ["confirm-button"] = "Mijn afspraak bevestigen",
         ["yes"] = "Ja",
         ["no"] = "Nee",
+        ["preferences"] = "Meldingsvoorkeuren",
+        ["preferences-saved"] = "Uw voorkeuren zijn opgeslagen.",
+        ["preferences-intro"] = "Berichten voor {0}:",
+        ["pref-email-reminders"] = "Herinneringen per e-mail voor mijn afspraken",
+        ["pref-sms-reminders"] = "Herinneringen per sms, als ik een telefoonnummer heb opgegeven",
+        ["pref-always"] = "Bevestigingen en wijzigingen van een afspraak worden altijd gestuurd.",
+        ["save"] = "Opslaan",
         ["steps"] = "Stappen van de boeking",
     };
 

@@ -25,12 +25,15 @@ public abstract record WriteResult
 /// conflict, which is retried a few times (another staff member or seat may still be free) and then reported.
 /// On SQLite the writers also queue on one in-process gate, as SQLite has a single writer in any case.
 /// </summary>
-public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders)
+public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders,
+    IEnumerable<ISmsSender> smsSenders, IConfiguration config)
 {
     private const int Attempts = 4;
 
     // Without an e-mail sender nothing would ever drain the outbox, so nothing is queued.
     private readonly bool _mail = senders.Any();
+    private readonly bool _sms = smsSenders.Any();
+    private readonly string _region = SmsOptions.DefaultRegion(config);
 
     public async Task<WriteResult> CreateAsync(ValidBooking v, string by, MailContext? mail, CancellationToken ct)
     {
@@ -89,6 +92,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     CustomerName = v.CustomerName,
                     CustomerEmail = v.CustomerEmail,
                     CustomerPhone = v.CustomerPhone,
+                    PhoneE164 = Phone.ToE164(v.CustomerPhone, _region),
                     AnswersJson = v.AnswersJson,
                     Notes = v.Notes,
                     MarketingOptIn = v.MarketingOptIn,
@@ -278,6 +282,15 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
             booking.HoldExpiresAt = null;
             await db.Allocations.Where(a => a.BookingId == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.HoldExpiresAt, (Instant?)null), ct);
         }
+        if (to == BookingStatus.Confirmed && mail is not null && _mail && !booking.WalkIn)
+        {
+            // Confirmed by the business: tell the client, with a fresh manage link (only its hash is kept),
+            // and rewrite the queued reminders to carry it.
+            var token = ManageTokens.Create();
+            booking.ManageTokenHash = ManageTokens.Hash(token);
+            await WithdrawRemindersAsync(id, ct);
+            QueueWithReminder("confirmation", booking, page, token, mail with { Language = booking.Language }, now);
+        }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         outbox.Notify();
@@ -453,6 +466,10 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
     {
         db.Outbox.Add(BookingMail.Compose(kind, booking, page, token, mail, now));
         db.Outbox.AddRange(BookingMail.Reminders(booking, page, token, mail, now));
+        if (_sms && page?.Doc.Settings?.SmsReminders == true && booking.PhoneE164 is not null)
+        {
+            db.Outbox.AddRange(BookingMail.SmsReminders(booking, page, token, mail, now));
+        }
     }
 
     /// <summary>Each file answer must name an upload of this page not yet attached elsewhere; it is attached here.</summary>

@@ -37,6 +37,7 @@ public static class BookingMail
         ["manage"] = ("Change or cancel your booking", "Uw afspraak wijzigen of annuleren"),
         ["google"] = ("Add to Google Calendar", "Toevoegen aan Google Agenda"),
         ["cancel-note"] = ("This booking has been cancelled.", "Deze afspraak is geannuleerd."),
+        ["preferences"] = ("Reminders and news: your preferences or unsubscribe", "Herinneringen en nieuws: uw voorkeuren of afmelden"),
     };
 
     private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
@@ -77,6 +78,11 @@ public static class BookingMail
         {
             text.AppendLine().AppendLine($"{(kind == "confirm-request" ? W("confirm-button") : W("manage"))}: {manageUrl}");
         }
+        var preferencesUrl = token is null ? null : $"{ctx.BaseUrl}/booking/{token}/preferences";
+        if (preferencesUrl is not null)
+        {
+            text.AppendLine().AppendLine($"{W("preferences")}: {preferencesUrl}");
+        }
         text.AppendLine().AppendLine(business);
 
         var accent = Branding.Accent(page?.Doc.Branding);
@@ -103,6 +109,10 @@ public static class BookingMail
                 var label = kind == "confirm-request" ? W("confirm-button") : W("manage");
                 html.Append($"<p><a href=\"{H(manageUrl)}\" style=\"display:inline-block;background:{accent};color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{H(label)}</a></p>");
             }
+        }
+        if (preferencesUrl is not null)
+        {
+            html.Append($"<p style=\"color:#4b5563;font-size:13px\"><a href=\"{H(preferencesUrl)}\" style=\"color:#4b5563\">{H(W("preferences"))}</a></p>");
         }
         html.Append("</div></body></html>");
 
@@ -146,6 +156,49 @@ public static class BookingMail
             message.Ics = null;
             message.IcsMethod = null;
             yield return message;
+        }
+    }
+
+    /// <summary>Text-message reminders at the same moments as the e-mail ones: short, in the client's language, with the manage link.</summary>
+    public static IEnumerable<OutboxMessage> SmsReminders(Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        ArgumentNullException.ThrowIfNull(ctx);
+        if (booking.PhoneE164 is null)
+        {
+            yield break;
+        }
+        var nl = booking.Language == "nl";
+        var zone = TimeFormats.Zone(booking.TimeZone) ?? page?.Zone ?? DateTimeZone.Utc;
+        var local = booking.StartsAt.InZone(zone);
+        var culture = System.Globalization.CultureInfo.GetCultureInfo(nl ? "nl-NL" : "en-GB");
+        var when = LocalDatePattern.Create("ddd d MMM", culture).Format(local.Date) + " " + local.TimeOfDay.ToString("HH:mm", culture);
+        var business = page?.Doc.Name ?? booking.PageSlug;
+        var link = token is null ? "" : $" {ctx.BaseUrl}/booking/{token}";
+        var text = nl ? $"Herinnering: {booking.ServiceName} bij {business}, {when}. Wijzigen of annuleren:{link}"
+                      : $"Reminder: {booking.ServiceName} at {business}, {when}. Change or cancel:{link}";
+        var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.Doc.Settings?.ReminderMinutes ?? [1440];
+        foreach (var minutes in offsets)
+        {
+            var due = booking.StartsAt - Duration.FromMinutes(minutes);
+            if (due <= now)
+            {
+                continue;
+            }
+            yield return new OutboxMessage
+            {
+                Id = Guid.CreateVersion7(),
+                TenantId = booking.TenantId,
+                BookingId = booking.Id,
+                Kind = "reminder",
+                Channel = "sms",
+                To = booking.PhoneE164,
+                Subject = Clean(text.Length > 300 ? text[..300] : text),
+                TextBody = text,
+                Status = OutboxStatus.Queued,
+                DueAt = due,
+                CreatedAt = now,
+            };
         }
     }
 

@@ -31,8 +31,8 @@ public sealed class OutboxSignal
 /// claim uses <c>FOR UPDATE SKIP LOCKED</c>, so several nodes share the queue without sending anything
 /// twice. A failed send is retried with exponential backoff and jitter, and parked after 8 attempts.
 /// </summary>
-public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEmailSender sender, OutboxSignal signal,
-    SqliteWriteGate gate, IConfiguration config, ILogger<OutboxWorker> log) : BackgroundService
+public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnumerable<IEmailSender> emailSenders, IEnumerable<ISmsSender> smsSenders,
+    OutboxSignal signal, SqliteWriteGate gate, IConfiguration config, ILogger<OutboxWorker> log) : BackgroundService
 {
     public const int BatchSize = 50;
     public const int MaxAttempts = 8;
@@ -80,12 +80,33 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEma
         }
         // The worker serves every tenant: messages are read by the ids this node just claimed, nothing else.
         var batch = await db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.DueAt).ToListAsync(ct);
+        var optedOut = await OptedOutAsync(db, batch, ct);
         foreach (var message in batch)
         {
             var id = message.Id;
+            if (optedOut.Contains(id))
+            {
+                // Preferences are read at sending time, so a change reaches reminders queued long before.
+                using (await gate.EnterAsync(db, ct))
+                {
+                    await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
+                        .SetProperty(m => m.Status, OutboxStatus.Withdrawn).SetProperty(m => m.LastError, "The client turned these reminders off.")
+                        .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+                }
+                continue;
+            }
             try
             {
-                await sender.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, message.TextBody, message.HtmlBody, message.Ics, message.IcsMethod), ct);
+                if (message.Channel == "sms")
+                {
+                    var sms = smsSenders.FirstOrDefault() ?? throw new SmsException("No SMS provider is configured.");
+                    await sms.SendAsync(new OutgoingSms(message.Id, message.To, message.TextBody ?? message.Subject), ct);
+                }
+                else
+                {
+                    var mail = emailSenders.FirstOrDefault() ?? throw new InvalidOperationException("No e-mail server is configured.");
+                    await mail.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, message.TextBody, message.HtmlBody, message.Ics, message.IcsMethod), ct);
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -113,6 +134,22 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEma
             }
         }
         return ids.Count;
+    }
+
+    /// <summary>Reminders in this batch whose client turned that kind of reminder off.</summary>
+    private static async Task<HashSet<Guid>> OptedOutAsync(BookwellDb db, List<OutboxMessage> batch, CancellationToken ct)
+    {
+        var reminders = batch.Where(m => m.Kind == "reminder" && m.BookingId is not null).ToList();
+        if (reminders.Count == 0)
+        {
+            return [];
+        }
+        var bookingIds = reminders.Select(m => m.BookingId!.Value).Distinct().ToList();
+        var prefs = await db.Bookings.IgnoreQueryFilters().Where(b => bookingIds.Contains(b.Id))
+            .Join(db.Customers.IgnoreQueryFilters(), b => b.CustomerId, c => c.Id, (b, c) => new { b.Id, c.EmailRemindersOff, c.SmsRemindersOff })
+            .ToDictionaryAsync(x => x.Id, ct);
+        return reminders.Where(m => prefs.TryGetValue(m.BookingId!.Value, out var p) && (m.Channel == "sms" ? p.SmsRemindersOff : p.EmailRemindersOff))
+            .Select(m => m.Id).ToHashSet();
     }
 
     /// <summary>2^attempt seconds (capped at an hour) plus up to 20 % jitter, so retries of many messages spread out.</summary>

@@ -288,6 +288,10 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("PhoneE164")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
                     b.Property<string>("ResourceKeys")
                         .IsRequired()
                         .HasColumnType("text");
@@ -412,6 +416,9 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<bool>("EmailRemindersOff")
+                        .HasColumnType("boolean");
+
                     b.Property<bool>("MarketingOptIn")
                         .HasColumnType("boolean");
 
@@ -423,6 +430,9 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<string>("Phone")
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
+
+                    b.Property<bool>("SmsRemindersOff")
+                        .HasColumnType("boolean");
 
                     b.Property<Guid>("TenantId")
                         .HasColumnType("uuid");
@@ -549,6 +559,11 @@ namespace Bookwell.Migrations.Postgres
 
                     b.Property<Guid?>("BookingId")
                         .HasColumnType("uuid");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)");
 
                     b.Property<Instant>("CreatedAt")
                         .HasColumnType("timestamp with time zone");

@@ -280,6 +280,10 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PhoneE164")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ResourceKeys")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -402,6 +406,9 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("EmailRemindersOff")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("MarketingOptIn")
                         .HasColumnType("INTEGER");
 
@@ -413,6 +420,9 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<string>("Phone")
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("SmsRemindersOff")
+                        .HasColumnType("INTEGER");
 
                     b.Property<Guid>("TenantId")
                         .HasColumnType("TEXT");
@@ -536,6 +546,11 @@ namespace Bookwell.Migrations.Sqlite
                         .HasColumnType("INTEGER");
 
                     b.Property<Guid?>("BookingId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(10)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("CreatedAt")

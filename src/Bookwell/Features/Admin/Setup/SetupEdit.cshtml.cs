@@ -201,6 +201,7 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
         s.AutoNoShowMinutes = f.Int("settings.autoNoShowMinutes");
         s.ReminderMinutes = f.IntList("settings.reminderMinutes");
         s.NotifyStaff = f.Bool("settings.notifyStaff");
+        s.SmsReminders = f.Bool("settings.smsReminders");
         s.OwnerEmail = f.Text("settings.ownerEmail", 254);
         s.EmbedOrigins = f.Lines("settings.embedOrigins");
     }
