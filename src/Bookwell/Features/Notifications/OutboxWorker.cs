@@ -34,7 +34,14 @@ public sealed class OutboxSignal
 public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnumerable<IEmailSender> emailSenders, IEnumerable<ISmsSender> smsSenders,
     OutboxSignal signal, SqliteWriteGate gate, IConfiguration config, ILogger<OutboxWorker> log) : BackgroundService
 {
-    public const int BatchSize = 50;
+    /// <summary>How many due messages one claim takes (<c>Bookwell:Outbox:BatchSize</c>).</summary>
+    private readonly int _batchSize = Math.Clamp(config.GetValue("Bookwell:Outbox:BatchSize", 200), 1, 5000);
+    /// <summary>
+    /// Sent messages are recorded in groups of this many (or after 250 ms), one UPDATE per group, so the
+    /// bookkeeping keeps up with fast senders. A crash repeats at most the group not yet recorded plus the
+    /// message in flight, each with the same Message-ID (<c>Bookwell:Outbox:MarkEvery</c>; 1 records each).
+    /// </summary>
+    private readonly int _markEvery = Math.Clamp(config.GetValue("Bookwell:Outbox:MarkEvery", 20), 1, 500);
     public const int MaxAttempts = 8;
     /// <summary>How long a claim holds; a node that dies mid-batch releases its messages when this runs out.</summary>
     private readonly Duration _lease = Duration.FromSeconds(config.GetValue("Bookwell:Outbox:LeaseSeconds", 120));
@@ -81,59 +88,90 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         // The worker serves every tenant: messages are read by the ids this node just claimed, nothing else.
         var batch = await db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.DueAt).ToListAsync(ct);
         var optedOut = await OptedOutAsync(db, batch, ct);
-        foreach (var message in batch)
+        var sent = new List<Guid>(_markEvery);
+        var firstUnrecorded = 0L;
+        try
         {
-            var id = message.Id;
-            if (optedOut.Contains(id))
+            foreach (var message in batch)
             {
-                // Preferences are read at sending time, so a change reaches reminders queued long before.
-                using (await gate.EnterAsync(db, ct))
+                var id = message.Id;
+                if (optedOut.Contains(id))
                 {
-                    await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
-                        .SetProperty(m => m.Status, OutboxStatus.Withdrawn).SetProperty(m => m.LastError, "The client turned these reminders off.")
-                        .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+                    // Preferences are read at sending time, so a change reaches reminders queued long before.
+                    using (await gate.EnterAsync(db, ct))
+                    {
+                        await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
+                            .SetProperty(m => m.Status, OutboxStatus.Withdrawn).SetProperty(m => m.LastError, "The client turned these reminders off.")
+                            .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+                    }
+                    continue;
                 }
-                continue;
-            }
-            try
-            {
-                if (message.Channel == "sms")
+                try
                 {
-                    var sms = smsSenders.FirstOrDefault() ?? throw new SmsException("No SMS provider is configured.");
-                    await sms.SendAsync(new OutgoingSms(message.Id, message.To, message.TextBody ?? message.Subject), ct);
+                    if (message.Channel == "sms")
+                    {
+                        var sms = smsSenders.FirstOrDefault() ?? throw new SmsException("No SMS provider is configured.");
+                        await sms.SendAsync(new OutgoingSms(message.Id, message.To, message.TextBody ?? message.Subject), ct);
+                    }
+                    else
+                    {
+                        var mail = emailSenders.FirstOrDefault() ?? throw new InvalidOperationException("No e-mail server is configured.");
+                        await mail.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, message.TextBody, message.HtmlBody, message.Ics, message.IcsMethod), ct);
+                    }
                 }
-                else
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    var mail = emailSenders.FirstOrDefault() ?? throw new InvalidOperationException("No e-mail server is configured.");
-                    await mail.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, message.TextBody, message.HtmlBody, message.Ics, message.IcsMethod), ct);
+                    var attempts = message.Attempts + 1;
+                    var error = ex.GetType().Name + ": " + ex.Message[..Math.Min(ex.Message.Length, 500)];
+                    var status = attempts >= MaxAttempts ? OutboxStatus.Parked : OutboxStatus.Queued;
+                    var due = clock.GetCurrentInstant() + Backoff(attempts);
+                    log.LogWarning("Sending outbox message {Id} failed (attempt {Attempts}): {Error}", id, attempts, ex.GetType().Name);
+                    using (await gate.EnterAsync(db, ct))
+                    {
+                        await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
+                            .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LastError, error).SetProperty(m => m.Status, status)
+                            .SetProperty(m => m.DueAt, due).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+                    }
+                    continue;
                 }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                var attempts = message.Attempts + 1;
-                var error = ex.GetType().Name + ": " + ex.Message[..Math.Min(ex.Message.Length, 500)];
-                var status = attempts >= MaxAttempts ? OutboxStatus.Parked : OutboxStatus.Queued;
-                var due = clock.GetCurrentInstant() + Backoff(attempts);
-                log.LogWarning("Sending outbox message {Id} failed (attempt {Attempts}): {Error}", id, attempts, ex.GetType().Name);
-                using (await gate.EnterAsync(db, ct))
+                if (sent.Count == 0)
                 {
-                    await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
-                        .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LastError, error).SetProperty(m => m.Status, status)
-                        .SetProperty(m => m.DueAt, due).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+                    firstUnrecorded = System.Diagnostics.Stopwatch.GetTimestamp();
                 }
-                continue;
-            }
-            // Marked one by one, straight after each send: a node that dies repeats at most the message in flight.
-            var sentAt = clock.GetCurrentInstant();
-            using (await gate.EnterAsync(db, ct))
-            {
-                await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
-                    .SetProperty(m => m.Status, OutboxStatus.Sent).SetProperty(m => m.SentAt, sentAt).SetProperty(m => m.LastError, (string?)null)
-                    .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null).SetProperty(m => m.Ics, (string?)null)
-                    .SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+                sent.Add(id);
+                if (sent.Count >= _markEvery || System.Diagnostics.Stopwatch.GetElapsedTime(firstUnrecorded).TotalMilliseconds >= 250)
+                {
+                    await RecordSentAsync(db, sent, ct);
+                }
             }
         }
+        finally
+        {
+            // Also on shutdown: what was sent is recorded, so it is not sent again.
+            await RecordSentAsync(db, sent, ct);
+        }
         return ids.Count;
+    }
+
+    /// <summary>Marks a group of sent messages in one statement and wipes their bodies (they hold manage links).</summary>
+    private async Task RecordSentAsync(BookwellDb db, List<Guid> sent, CancellationToken ct)
+    {
+        if (sent.Count == 0)
+        {
+            return;
+        }
+        var sentAt = clock.GetCurrentInstant();
+        var group = sent.ToArray();
+        using (await gate.EnterAsync(db, CancellationToken.None))
+        {
+            // Not cancellable: what was sent is recorded even while the app shuts down.
+            await db.Outbox.IgnoreQueryFilters().Where(m => group.Contains(m.Id)).ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, OutboxStatus.Sent).SetProperty(m => m.SentAt, sentAt).SetProperty(m => m.LastError, (string?)null)
+                .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null).SetProperty(m => m.Ics, (string?)null)
+                .SetProperty(m => m.LockedUntil, (Instant?)null), CancellationToken.None);
+        }
+        sent.Clear();
+        _ = ct;
     }
 
     /// <summary>Reminders in this batch whose client turned that kind of reminder off.</summary>
@@ -172,14 +210,14 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     ORDER BY "DueAt" LIMIT @limit
                     FOR UPDATE SKIP LOCKED)
                 RETURNING "Id" AS "Value"
-                """, new NpgsqlParameter("until", until), new NpgsqlParameter("now", now), new NpgsqlParameter("limit", BatchSize)).ToListAsync(ct);
+                """, new NpgsqlParameter("until", until), new NpgsqlParameter("now", now), new NpgsqlParameter("limit", _batchSize)).ToListAsync(ct);
         }
         // SQLite serves one node; the write gate makes select-then-lease atomic here.
         using (await gate.EnterAsync(db, ct))
         {
             var ids = await db.Outbox.IgnoreQueryFilters()
                 .Where(m => m.Status == OutboxStatus.Queued && m.DueAt <= now && (m.LockedUntil == null || m.LockedUntil < now))
-                .OrderBy(m => m.DueAt).Select(m => m.Id).Take(BatchSize).ToListAsync(ct);
+                .OrderBy(m => m.DueAt).Select(m => m.Id).Take(_batchSize).ToListAsync(ct);
             if (ids.Count > 0)
             {
                 await db.Outbox.IgnoreQueryFilters().Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.LockedUntil, until), ct);
