@@ -153,6 +153,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(m => m.BookingId);
             e.Property(m => m.Kind).HasMaxLength(40);
             e.Property(m => m.Channel).HasMaxLength(10);
+            e.Property(m => m.FromName).HasMaxLength(200);
+            e.Property(m => m.ReplyTo).HasMaxLength(254);
             e.Property(m => m.To).HasMaxLength(254);
             e.Property(m => m.Subject).HasMaxLength(300);
             e.Property(m => m.Status).HasMaxLength(20);

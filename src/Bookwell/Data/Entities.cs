@@ -126,6 +126,9 @@ public sealed class OutboxMessage : ITenantOwned
     public required string Kind { get; set; }
     /// <summary><c>email</c> or <c>sms</c>.</summary>
     public string Channel { get; set; } = "email";
+    /// <summary>The business the client sees as the sender (its page name) and where replies go (its owner address).</summary>
+    public string? FromName { get; set; }
+    public string? ReplyTo { get; set; }
     public required string To { get; set; }
     public required string Subject { get; set; }
     public string? TextBody { get; set; }

@@ -282,6 +282,10 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
             booking.HoldExpiresAt = null;
             await db.Allocations.Where(a => a.BookingId == id).ExecuteUpdateAsync(s => s.SetProperty(a => a.HoldExpiresAt, (Instant?)null), ct);
         }
+        if (to == BookingStatus.NoShow && mail is not null && _mail && !booking.WalkIn && page?.Doc.Settings?.NoShowFollowUp == true)
+        {
+            db.Outbox.Add(BookingMail.NoShowFollowUp(booking, page, mail.BaseUrl, now));
+        }
         if (to == BookingStatus.Confirmed && mail is not null && _mail && !booking.WalkIn)
         {
             // Confirmed by the business: tell the client, with a fresh manage link (only its hash is kept),

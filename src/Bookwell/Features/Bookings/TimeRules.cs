@@ -1,4 +1,6 @@
 using Bookwell.Data;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 
@@ -14,7 +16,7 @@ public static class TimeRules
     public const int BatchSize = 200;
 
     /// <returns>How many bookings changed.</returns>
-    public static async Task<int> ApplyAsync(BookwellDb db, Instant now, bool allTenants, CancellationToken ct)
+    public static async Task<int> ApplyAsync(BookwellDb db, Instant now, bool allTenants, CancellationToken ct, List<Guid>? noShows = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         // The worker serves every tenant; requests stay inside their own.
@@ -40,6 +42,10 @@ public static class TimeRules
             }
             changed++;
             db.BookingEvents.Add(BookingWriter.Event(b.TenantId, b.Id, action, b.Status, to, "system", now));
+            if (to == BookingStatus.NoShow)
+            {
+                noShows?.Add(b.Id);
+            }
             if (to == BookingStatus.Cancelled)
             {
                 await db.Allocations.IgnoreQueryFilters().Where(a => a.BookingId == b.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
@@ -58,7 +64,8 @@ public static class TimeRules
 
 /// <summary>Runs <see cref="TimeRules"/> for every tenant about once a second, so holds free up and
 /// no-shows are marked even when nobody books.</summary>
-public sealed class TimeRulesWorker(IServiceScopeFactory scopes, IClock clock, SqliteWriteGate gate, ILogger<TimeRulesWorker> log) : BackgroundService
+public sealed class TimeRulesWorker(IServiceScopeFactory scopes, IClock clock, SqliteWriteGate gate, ILogger<TimeRulesWorker> log,
+    CatalogCache catalogs, IConfiguration config, IEnumerable<IEmailSender> senders, OutboxSignal outbox) : BackgroundService
 {
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
@@ -72,10 +79,38 @@ public sealed class TimeRulesWorker(IServiceScopeFactory scopes, IClock clock, S
         }
         using var _ = await gate.EnterAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var changed = await TimeRules.ApplyAsync(db, now, allTenants: true, ct);
+        var noShows = new List<Guid>();
+        var changed = await TimeRules.ApplyAsync(db, now, allTenants: true, ct, noShows);
+        var followUps = senders.Any() ? await FollowUpsAsync(db, noShows, now, ct) : 0;
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        if (followUps > 0)
+        {
+            outbox.Notify();
+        }
         return changed;
+    }
+
+    /// <summary>"We missed you" for automatic no-shows, where the page asks for it; written with the status change.</summary>
+    private async Task<int> FollowUpsAsync(BookwellDb db, List<Guid> ids, Instant now, CancellationToken ct)
+    {
+        var queued = 0;
+        foreach (var booking in await db.Bookings.IgnoreQueryFilters().AsNoTracking().Where(b => ids.Contains(b.Id) && !b.WalkIn).ToListAsync(ct))
+        {
+            var tenantDb = db.TenantId;
+            db.TenantId = booking.TenantId;
+            var catalog = await catalogs.GetAsync(db, ct);
+            db.TenantId = tenantDb;
+            if (!catalog.Pages.TryGetValue(booking.PageSlug, out var page) || page.Doc.Settings?.NoShowFollowUp != true)
+            {
+                continue;
+            }
+            var host = await db.Tenants.Where(t => t.Id == booking.TenantId).Select(t => t.Host).FirstOrDefaultAsync(ct);
+            var baseUrl = host is not null ? $"https://{host}" : config["Bookwell:PublicBaseUrl"]?.TrimEnd('/') ?? "http://localhost:5000";
+            db.Outbox.Add(BookingMail.NoShowFollowUp(booking, page, baseUrl, now));
+            queued++;
+        }
+        return queued;
     }
 
     private static async Task<bool> AnythingDueAsync(BookwellDb db, Instant now, CancellationToken ct)

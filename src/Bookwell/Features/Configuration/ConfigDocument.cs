@@ -66,6 +66,8 @@ public sealed class SettingsDoc
     public bool? NotifyStaff { get; set; }
     /// <summary>Additive: an address (the owner's) that gets the same notices as staff.</summary>
     public string? OwnerEmail { get; set; }
+    /// <summary>Additive: a "we missed you" e-mail with a link to book again when a booking becomes a no-show.</summary>
+    public bool? NoShowFollowUp { get; set; }
     /// <summary>Additive: reminders also by text message to clients who gave a phone number (needs an SMS provider).</summary>
     public bool? SmsReminders { get; set; }
     /// <summary>Additive: origins allowed to embed the booking page (widget); empty allows any.</summary>

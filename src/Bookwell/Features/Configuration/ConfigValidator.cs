@@ -210,6 +210,7 @@ public static partial class ConfigValidator
         Text(e, $"{path}.settings.termsText", s.TermsText, 5000);
         s.NotifyStaff ??= true;
         s.SmsReminders ??= false;
+        s.NoShowFollowUp ??= false;
         s.ReminderMinutes ??= [1440];
         Reminders(e, $"{path}.settings.reminderMinutes", s.ReminderMinutes);
         if (s.OwnerEmail is not null && !Validation.IsEmail(s.OwnerEmail))

@@ -125,6 +125,8 @@ public static class BookingMail
             BookingId = booking.Id,
             Kind = kind,
             To = booking.CustomerEmail,
+            FromName = business.Length > 200 ? business[..200] : business,
+            ReplyTo = page?.Doc.Settings?.OwnerEmail,
             Subject = subject,
             TextBody = text.ToString(),
             HtmlBody = html.ToString(),
@@ -157,6 +159,40 @@ public static class BookingMail
             message.IcsMethod = null;
             yield return message;
         }
+    }
+
+    /// <summary>After a no-show, where the page asks for it: a friendly note with the way to book again.</summary>
+    public static OutboxMessage NoShowFollowUp(Booking booking, CompiledPage page, string baseUrl, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        ArgumentNullException.ThrowIfNull(page);
+        var nl = booking.Language == "nl";
+        var business = page.Doc.Name ?? booking.PageSlug;
+        var bookAgain = $"{baseUrl}/book/{booking.PageSlug}?service={Uri.EscapeDataString(booking.ServiceKey)}";
+        var subject = nl ? $"We hebben u gemist – {business}" : $"We missed you – {business}";
+        var hello = string.Format(System.Globalization.CultureInfo.InvariantCulture, nl ? Words["hello"].Nl : Words["hello"].En, booking.CustomerName);
+        var line = nl ? $"U was er niet voor {booking.ServiceName}. Wilt u een nieuwe afspraak maken?" : $"You did not make it to your {booking.ServiceName}. Would you like to book a new time?";
+        var button = nl ? "Nieuwe afspraak maken" : "Book a new time";
+        var accent = Branding.Accent(page.Doc.Branding);
+        static string H(string s) => WebUtility.HtmlEncode(s);
+        return new OutboxMessage
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = booking.TenantId,
+            BookingId = booking.Id,
+            Kind = "no-show",
+            To = booking.CustomerEmail,
+            FromName = business.Length > 200 ? business[..200] : business,
+            ReplyTo = page.Doc.Settings?.OwnerEmail,
+            Subject = Clean(subject),
+            TextBody = $"{hello}\n\n{line}\n\n{button}: {bookAgain}\n\n{business}\n",
+            HtmlBody = $"<!DOCTYPE html><html lang=\"{(nl ? "nl" : "en")}\"><body style=\"font-family:system-ui,sans-serif;color:#1f2937\">" +
+                       $"<div style=\"background:{accent};color:#fff;padding:16px 20px;font-size:20px;font-weight:600\">{H(business)}</div><div style=\"padding:20px\">" +
+                       $"<p>{H(hello)}</p><p>{H(line)}</p><p><a href=\"{H(bookAgain)}\" style=\"display:inline-block;background:{accent};color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{H(button)}</a></p></div></body></html>",
+            Status = OutboxStatus.Queued,
+            DueAt = now,
+            CreatedAt = now,
+        };
     }
 
     /// <summary>Text-message reminders at the same moments as the e-mail ones: short, in the client's language, with the manage link.</summary>

@@ -23,7 +23,8 @@ public interface IEmailSender
     Task SendAsync(OutgoingEmail email, CancellationToken ct);
 }
 
-public sealed record OutgoingEmail(Guid Id, string To, string Subject, string? Text, string? Html, string? Ics, string? IcsMethod);
+public sealed record OutgoingEmail(Guid Id, string To, string Subject, string? Text, string? Html, string? Ics, string? IcsMethod,
+    string? FromName = null, string? ReplyTo = null);
 
 /// <summary>
 /// SMTP through MailKit. The Message-ID is derived from the outbox id, so a message retried after a crash
@@ -40,7 +41,18 @@ public sealed class SmtpEmailSender(SmtpOptions options) : IEmailSender, IDispos
     {
         ArgumentNullException.ThrowIfNull(email);
         var message = new MimeMessage { Subject = email.Subject, MessageId = $"{email.Id:N}@bookwell" };
-        message.From.Add(MailboxAddress.Parse(options.From));
+        var from = MailboxAddress.Parse(options.From);
+        if (!string.IsNullOrWhiteSpace(email.FromName))
+        {
+            // The installation's address, the business's name: each business is the sender its clients know,
+            // without every business needing its own mail domain. MimeKit encodes the name; line breaks are removed first.
+            from.Name = email.FromName.ReplaceLineEndings(" ");
+        }
+        message.From.Add(from);
+        if (email.ReplyTo is { Length: > 0 } replyTo && MailboxAddress.TryParse(replyTo, out var reply))
+        {
+            message.ReplyTo.Add(reply);
+        }
         message.To.Add(MailboxAddress.Parse(email.To));
         var body = new BodyBuilder { TextBody = email.Text, HtmlBody = email.Html };
         if (email.Ics is not null)

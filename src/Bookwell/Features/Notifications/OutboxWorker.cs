@@ -116,7 +116,8 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     else
                     {
                         var mail = emailSenders.FirstOrDefault() ?? throw new InvalidOperationException("No e-mail server is configured.");
-                        await mail.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, message.TextBody, message.HtmlBody, message.Ics, message.IcsMethod), ct);
+                        await mail.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, message.TextBody, message.HtmlBody, message.Ics, message.IcsMethod,
+                            message.FromName, message.ReplyTo), ct);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

@@ -571,6 +571,10 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<Instant>("DueAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("FromName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.Property<string>("HtmlBody")
                         .HasColumnType("text");
 
@@ -591,6 +595,10 @@ namespace Bookwell.Migrations.Postgres
 
                     b.Property<Instant?>("LockedUntil")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ReplyTo")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
 
                     b.Property<Instant?>("SentAt")
                         .HasColumnType("timestamp with time zone");

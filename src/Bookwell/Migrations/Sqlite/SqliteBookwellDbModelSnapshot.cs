@@ -559,6 +559,10 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<long>("DueAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("FromName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("HtmlBody")
                         .HasColumnType("TEXT");
 
@@ -579,6 +583,10 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.Property<long?>("LockedUntil")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("ReplyTo")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
 
                     b.Property<long?>("SentAt")
                         .HasColumnType("INTEGER");

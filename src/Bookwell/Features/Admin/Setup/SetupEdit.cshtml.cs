@@ -202,6 +202,7 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
         s.ReminderMinutes = f.IntList("settings.reminderMinutes");
         s.NotifyStaff = f.Bool("settings.notifyStaff");
         s.SmsReminders = f.Bool("settings.smsReminders");
+        s.NoShowFollowUp = f.Bool("settings.noShowFollowUp");
         s.OwnerEmail = f.Text("settings.ownerEmail", 254);
         s.EmbedOrigins = f.Lines("settings.embedOrigins");
     }

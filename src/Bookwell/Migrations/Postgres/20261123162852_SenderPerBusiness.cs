@@ -1,0 +1,40 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Bookwell.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class SenderPerBusiness : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "FromName",
+                table: "OutboxMessages",
+                type: "character varying(200)",
+                maxLength: 200,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ReplyTo",
+                table: "OutboxMessages",
+                type: "character varying(254)",
+                maxLength: 254,
+                nullable: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "FromName",
+                table: "OutboxMessages");
+
+            migrationBuilder.DropColumn(
+                name: "ReplyTo",
+                table: "OutboxMessages");
+        }
+    }
+}
