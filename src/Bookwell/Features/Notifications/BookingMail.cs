@@ -89,7 +89,10 @@ public static class BookingMail
         static string H(string s) => WebUtility.HtmlEncode(s);
         var html = new StringBuilder();
         html.Append($"<!DOCTYPE html><html lang=\"{(nl ? "nl" : "en")}\"><body style=\"margin:0;font-family:system-ui,Segoe UI,Roboto,sans-serif;color:#1f2937\">");
-        html.Append($"<div style=\"background:{accent};color:#fff;padding:16px 20px;font-size:20px;font-weight:600\">{H(business)}</div>");
+        var logo = page?.Doc.Branding?.LogoUrl is { } logoUrl && logoUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
+            ? $"<img src=\"{H(logoUrl)}\" alt=\"\" height=\"40\" style=\"vertical-align:middle;background:#fff;border-radius:6px;padding:2px;margin-right:12px\">"
+            : "";
+        html.Append($"<div style=\"background:{accent};color:#fff;padding:16px 20px;font-size:20px;font-weight:600\">{logo}{H(business)}</div>");
         html.Append("<div style=\"padding:20px;max-width:560px\">");
         html.Append($"<p>{H(string.Format(culture, W("hello"), booking.CustomerName))}</p><h1 style=\"font-size:20px\">{H(kind == "cancelled" ? W("cancel-note") : headline)}</h1><table>");
         foreach (var (label, value) in rows)
