@@ -288,12 +288,9 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         }
         if (to == BookingStatus.Confirmed && mail is not null && _mail && !booking.WalkIn)
         {
-            // Confirmed by the business: tell the client, with a fresh manage link (only its hash is kept),
-            // and rewrite the queued reminders to carry it.
-            var token = ManageTokens.Create();
-            booking.ManageTokenHash = ManageTokens.Hash(token);
-            await WithdrawRemindersAsync(id, ct);
-            QueueWithReminder("confirmation", booking, page, token, mail with { Language = booking.Language }, now);
+            // Confirmed by the business: tell the client. Only the manage link's hash is stored, and the link
+            // the client already has must keep working, so this mail points back to the earlier one.
+            db.Outbox.Add(BookingMail.Compose("confirmation", booking, page, null, mail with { Language = booking.Language }, now));
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

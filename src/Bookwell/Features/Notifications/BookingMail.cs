@@ -37,6 +37,7 @@ public static class BookingMail
         ["manage"] = ("Change or cancel your booking", "Uw afspraak wijzigen of annuleren"),
         ["google"] = ("Add to Google Calendar", "Toevoegen aan Google Agenda"),
         ["cancel-note"] = ("This booking has been cancelled.", "Deze afspraak is geannuleerd."),
+        ["earlier-link"] = ("To change or cancel, use the link in the e-mail we sent when you booked.", "Wijzigen of annuleren doet u met de link in de e-mail die we stuurden toen u boekte."),
         ["preferences"] = ("Reminders and news: your preferences or unsubscribe", "Herinneringen en nieuws: uw voorkeuren of afmelden"),
     };
 
@@ -78,6 +79,10 @@ public static class BookingMail
         {
             text.AppendLine().AppendLine($"{(kind == "confirm-request" ? W("confirm-button") : W("manage"))}: {manageUrl}");
         }
+        else if (manageUrl is null && kind == "confirmation")
+        {
+            text.AppendLine().AppendLine(W("earlier-link"));
+        }
         var preferencesUrl = token is null ? null : $"{ctx.BaseUrl}/booking/{token}/preferences";
         if (preferencesUrl is not null)
         {
@@ -107,6 +112,10 @@ public static class BookingMail
         if (kind != "cancelled")
         {
             html.Append($"<p><a href=\"{H(google)}\">{H(W("google"))}</a></p>");
+            if (manageUrl is null && kind == "confirmation")
+            {
+                html.Append($"<p>{H(W("earlier-link"))}</p>");
+            }
             if (manageUrl is not null)
             {
                 var label = kind == "confirm-request" ? W("confirm-button") : W("manage");
