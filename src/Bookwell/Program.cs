@@ -124,7 +124,9 @@ app.Lifetime.ApplicationStarted.Register(() =>
 {
     foreach (var address in app.Urls)
     {
-        app.Logger.LogInformation("Bookwell is running. Booking page: {Url}/book/{Slug}", address.Replace("0.0.0.0", "localhost", StringComparison.Ordinal), DemoSeed.Slug);
+        var url = address.Replace("0.0.0.0", "localhost", StringComparison.Ordinal);
+        app.Logger.LogInformation("Bookwell is running. Booking page: {BookingPage} · Dashboard: {Dashboard} · Staff: {Staff}",
+            $"{url}/book/{DemoSeed.Slug}", $"{url}/admin", $"{url}/staff");
     }
 });
 
