@@ -39,8 +39,7 @@ public abstract class AuthorizationMatrixTests
         var owner = WebSession.For(app);
         Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Alice Owner"), ("Email", "owner@a.test"), ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/setup/p/salon/staff/anna?handler=Pin", [KeyValuePair.Create("pin", "2468")], "/admin/setup/p/salon/staff/anna")).StatusCode);
-        var keyA = await AccountTests.CreateApiKeyAsync(owner);
-        _ = keyA;
+        await AccountTests.CreateApiKeyAsync(owner);
         using (var scope = app.Services.CreateScope())
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
@@ -154,11 +153,9 @@ public abstract class AuthorizationMatrixTests
         var beeKey = await AccountTests.CreateApiKeyAsync(bee);
 
         // B's session cookie, carried to A's host.
-        var raw = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false, BaseAddress = new Uri("http://bee.localhost") });
         var beeLogin = WebSession.For(app, "bee.localhost");
         var login = await beeLogin.PostFormAsync("/admin/login", ("Email", "owner@bee.test"), ("Password", AccountTests.Password));
         var beeCookie = login.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]).Single(c => c.StartsWith("bw_admin=", StringComparison.Ordinal));
-        _ = raw;
 
         var staffAccount = WebSession.For(app);
         Assert.Equal("/admin", (await staffAccount.LoginAsync("staff@a.test", AccountTests.Password)).Headers.Location?.OriginalString);

@@ -11,13 +11,12 @@ namespace Bookwell.Features.Accounts;
 /// </summary>
 public static class AccountMail
 {
-    public static OutboxMessage Compose(Guid tenantId, string kind, string to, string subject, string intro, string linkText, string link, Instant now, string? from = null)
+    public static OutboxMessage Compose(Guid tenantId, string kind, string to, string subject, string intro, string linkText, string link, Instant now)
     {
         var text = $"{intro}\n\n{linkText}: {link}\n\nIf you did not ask for this, you can ignore this e-mail.\n";
         var html = $"<!DOCTYPE html><html><body style=\"font-family:system-ui,sans-serif\"><p>{WebUtility.HtmlEncode(intro)}</p>" +
                    $"<p><a href=\"{WebUtility.HtmlEncode(link)}\" style=\"display:inline-block;padding:10px 18px;background:#1d4ed8;color:#fff;border-radius:8px;text-decoration:none\">{WebUtility.HtmlEncode(linkText)}</a></p>" +
                    "<p style=\"color:#4b5563\">If you did not ask for this, you can ignore this e-mail.</p></body></html>";
-        _ = from;
         return new OutboxMessage
         {
             Id = Guid.CreateVersion7(),

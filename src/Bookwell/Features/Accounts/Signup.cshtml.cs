@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace Bookwell.Features.Accounts;
 
 [EnableRateLimiting(RateLimits.Accounts)]
-public sealed class SignupModel(AccountService accounts, IConfiguration config) : PageModel
+public sealed class SignupModel(AccountService accounts) : PageModel
 {
     [BindProperty] public string? BusinessName { get; set; }
     [BindProperty] public string? Subdomain { get; set; }
@@ -49,7 +49,6 @@ public sealed class SignupModel(AccountService accounts, IConfiguration config) 
         var port = Request.Host.Port is { } p && p is not 80 and not 443 ? $":{p}" : "";
         var baseUrl = $"{Request.Scheme}://{tenant.Host}{port}";
         await accounts.QueueVerificationAsync(owner, baseUrl, ct);
-        _ = config;
         return Redirect($"{baseUrl}/admin/handoff?ticket={Uri.EscapeDataString(await accounts.HandoffTicketAsync(owner))}");
     }
 }

@@ -142,20 +142,20 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                 sent.Add(id);
                 if (sent.Count >= _markEvery || System.Diagnostics.Stopwatch.GetElapsedTime(firstUnrecorded).TotalMilliseconds >= 250)
                 {
-                    await RecordSentAsync(db, sent, ct);
+                    await RecordSentAsync(db, sent);
                 }
             }
         }
         finally
         {
             // Also on shutdown: what was sent is recorded, so it is not sent again.
-            await RecordSentAsync(db, sent, ct);
+            await RecordSentAsync(db, sent);
         }
         return ids.Count;
     }
 
     /// <summary>Marks a group of sent messages in one statement and wipes their bodies (they hold manage links).</summary>
-    private async Task RecordSentAsync(BookwellDb db, List<Guid> sent, CancellationToken ct)
+    private async Task RecordSentAsync(BookwellDb db, List<Guid> sent)
     {
         if (sent.Count == 0)
         {
@@ -172,7 +172,6 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                 .SetProperty(m => m.LockedUntil, (Instant?)null), CancellationToken.None);
         }
         sent.Clear();
-        _ = ct;
     }
 
     /// <summary>Reminders in this batch whose client turned that kind of reminder off.</summary>
