@@ -90,6 +90,21 @@ public sealed class CalendarModel(BookingWriter writer, IConfiguration config) :
         }
     }
 
+    /// <summary>Free slots grouped into runs of starts that follow each other at the same step.</summary>
+    public static IEnumerable<(Slot First, Slot Last)> Runs(IReadOnlyList<Slot> free)
+    {
+        for (var i = 0; i < free.Count;)
+        {
+            var j = i;
+            while (j + 1 < free.Count && free[j + 1].Start <= free[j].End && (j == i || free[j + 1].Start - free[j].Start == free[i + 1].Start - free[i].Start))
+            {
+                j++;
+            }
+            yield return (free[i], free[j]);
+            i = j + 1;
+        }
+    }
+
     public LocalDate Today() => Clock.GetCurrentInstant().InZone(Site!.Zone).Date;
 
     public int Minute(Instant at)
