@@ -261,6 +261,38 @@ public abstract partial class AccountTests
         Assert.Contains("id=\"domain-error\"", await WebSession.TextAsync(bad));
     }
 
+    [Fact]
+    public async Task ClaimingTheDefaultBusiness_NeedsTheSetupCode_UnlessOnTheServerItself()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        async Task<HttpResponseMessage> Claim(string peer, string? code, string? forwardedFor = null)
+        {
+            var session = WebSession.For(app);
+            session.Client.DefaultRequestHeaders.Add("X-Test-Peer", peer);
+            if (forwardedFor is not null)
+            {
+                session.Client.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
+            }
+            var fields = new List<(string, string)> { ("Name", "Olga"), ("Email", "owner@default.test"), ("Password", Password) };
+            if (code is not null)
+            {
+                fields.Add(("SetupCode", code));
+            }
+            return await session.PostFormAsync("/admin/claim", [.. fields]);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await Claim("203.0.113.9", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Claim("203.0.113.9", "wrong code")).StatusCode);
+        // A proxy on the same machine makes the visitor look local; its header gives it away.
+        Assert.Equal(HttpStatusCode.OK, (await Claim("127.0.0.1", null, forwardedFor: "203.0.113.9")).StatusCode);
+        Assert.Equal(0, app.WithDb(db => db.Users.Count()));
+        Assert.Equal("/admin?welcome=1", (await Claim("127.0.0.1", null)).Headers.Location?.OriginalString);
+        Assert.Equal(Roles.Owner, app.WithDb(db => db.Users.Single().Role));
+        // There is an owner now: nobody claims again, code or not.
+        Assert.NotEqual("/admin?welcome=1", (await Claim("203.0.113.9", BookwellApp.AdminKey)).Headers.Location?.OriginalString);
+        Assert.Equal("/admin/login", (await WebSession.For(app).Client.GetAsync("/admin/claim")).Headers.Location?.OriginalString);
+        Assert.Equal(1, app.WithDb(db => db.Users.Count()));
+    }
+
     [Theory]
     [InlineData("https://evil.example/steal")]
     [InlineData("//evil.example/steal")]

@@ -128,7 +128,12 @@ public sealed class ClaimModel(AccountService accounts, SignInManager<AppUser> s
     [BindProperty] public string? Password { get; set; }
     [BindProperty] public string? SetupCode { get; set; }
     public FormErrors Errors { get; private set; } = new();
-    public bool NeedsCode => HttpContext.Connection.RemoteIpAddress is not { } ip || !System.Net.IPAddress.IsLoopback(ip);
+    /// <summary>
+    /// Only a browser on the server itself skips the code. A request that came through a proxy (it carries
+    /// X-Forwarded-For, and a proxy on the same machine would make every visitor look local) always needs it.
+    /// </summary>
+    public bool NeedsCode => HttpContext.Connection.RemoteIpAddress is not { } ip || !System.Net.IPAddress.IsLoopback(ip) ||
+                             HttpContext.Request.Headers.ContainsKey("X-Forwarded-For") || HttpContext.Request.Headers.ContainsKey("Forwarded");
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct) =>
         tenant.TenantId != DefaultTenant.Id || await accounts.HasOwnerAsync(DefaultTenant.Id, ct) ? Redirect("/admin/login") : Page();
