@@ -363,6 +363,7 @@ public static class AdminText
         ["Working hours"] = "Werktijden",
         ["Yes"] = "Ja",
         ["Business"] = "Bedrijf",
+        ["{0} attempts"] = "{0} pogingen",
         ["After a no-show, e-mail the client a link to book again"] = "Na een niet-verschijnen de klant een link mailen om opnieuw te boeken",
         ["Reminders also by text message to clients who gave a phone number"] = "Herinneringen ook per sms aan klanten die een telefoonnummer gaven",
         ["Enter a host name such as book.example.com, without https:// or a path."] = "Vul een hostnaam in, zoals boeken.voorbeeld.nl, zonder https:// of pad.",
