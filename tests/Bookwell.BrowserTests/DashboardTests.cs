@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Playwright;
 using NodaTime;
 using static Microsoft.Playwright.Assertions;
@@ -17,33 +16,7 @@ public sealed class DashboardTests(BrowserApp app) : IClassFixture<BrowserApp>
     /// <summary>An address on a business's own host (the pages' base URL is the default tenant's).</summary>
     private string At(string sub, string path) => $"http://{sub}.localhost:{Port}{path}";
 
-    private static async Task AssertAccessible(IPage page, string step)
-    {
-        // Evaluated through the DevTools protocol: the pages' CSP rightly refuses an injected script tag.
-        await page.EvaluateAsync(File.ReadAllText(AxePath()));
-        var json = await page.EvaluateAsync<JsonElement>("""
-            async () => {
-              const r = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-              return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-                .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
-            }
-            """);
-        var violations = json.EnumerateArray().Select(v => v.GetString()).ToList();
-        Assert.True(violations.Count == 0, $"{step}: {string.Join("; ", violations)}");
-    }
-
-    private static string AxePath()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "node_modules", "axe-core", "axe.min.js");
-            if (File.Exists(path))
-            {
-                return path;
-            }
-        }
-        throw new FileNotFoundException("axe-core is not installed: run npm install in tests/Bookwell.BrowserTests (scripts/test.sh does).");
-    }
+    private static Task AssertAccessible(IPage page, string step) => Axe.AssertAccessibleAsync(page, step);
 
     private async Task<IPage> SignUpAsync(string sub, string email)
     {

@@ -324,15 +324,6 @@ public abstract class AuthorizationMatrixTests
     }
 }
 
-internal static class FluentExtensions
-{
-    public static T Also<T>(this T value, Action<T> act)
-    {
-        act(value);
-        return value;
-    }
-}
-
 public sealed class SqliteAuthorizationMatrixTests : AuthorizationMatrixTests
 {
     protected override Db Kind => Db.Sqlite;

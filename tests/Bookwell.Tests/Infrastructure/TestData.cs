@@ -86,4 +86,12 @@ public static class TestData
         var body = await client.GetFromJsonAsync<JsonObject>(url);
         return body!["slots"]!.AsArray().Select(s => s!["start"]!.GetValue<string>()).ToArray();
     }
+
+    /// <summary>Changes a JSON body in place and hands it on, for a variation of a standard body inline.</summary>
+    public static JsonObject Also(this JsonObject value, Action<JsonObject> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        change(value);
+        return value;
+    }
 }

@@ -271,15 +271,6 @@ public abstract class SmsTests
     }
 }
 
-internal static class JsonExtensions
-{
-    public static JsonObject Also(this JsonObject value, Action<JsonObject> act)
-    {
-        act(value);
-        return value;
-    }
-}
-
 public sealed class SqliteSmsTests : SmsTests
 {
     protected override Db Kind => Db.Sqlite;

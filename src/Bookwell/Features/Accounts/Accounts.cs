@@ -160,22 +160,19 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         CreatedAt = now,
     };
 
-    public async Task QueueVerificationAsync(AppUser user, string baseUrl, CancellationToken ct)
-    {
-        var token = await users.GenerateEmailConfirmationTokenAsync(user);
-        var link = $"{baseUrl}/admin/verify?user={user.Id}&token={Uri.EscapeDataString(token)}";
-        db.Outbox.Add(AccountMail.Compose(user.TenantId, "account-verify", user.Email!, "Confirm your e-mail address for Bookwell",
-            $"Hello {user.DisplayName}, please confirm that this is your e-mail address.", "Confirm my address", link, clock.GetCurrentInstant()));
-        await db.SaveChangesAsync(ct);
-        outbox.Notify();
-    }
+    public async Task QueueVerificationAsync(AppUser user, string baseUrl, CancellationToken ct) =>
+        await QueueLinkAsync(user, "account-verify", "Confirm your e-mail address for Bookwell",
+            $"Hello {user.DisplayName}, please confirm that this is your e-mail address.", "Confirm my address",
+            $"{baseUrl}/admin/verify?user={user.Id}&token={Uri.EscapeDataString(await users.GenerateEmailConfirmationTokenAsync(user))}", ct);
 
-    public async Task QueueResetAsync(AppUser user, string baseUrl, CancellationToken ct)
+    public async Task QueueResetAsync(AppUser user, string baseUrl, CancellationToken ct) =>
+        await QueueLinkAsync(user, "account-reset", "Reset your Bookwell password",
+            $"Hello {user.DisplayName}, someone (we hope you) asked to reset your password. The link works for 24 hours.", "Choose a new password",
+            $"{baseUrl}/admin/reset?user={user.Id}&token={Uri.EscapeDataString(await users.GeneratePasswordResetTokenAsync(user))}", ct);
+
+    private async Task QueueLinkAsync(AppUser user, string kind, string subject, string intro, string linkText, string link, CancellationToken ct)
     {
-        var token = await users.GeneratePasswordResetTokenAsync(user);
-        var link = $"{baseUrl}/admin/reset?user={user.Id}&token={Uri.EscapeDataString(token)}";
-        db.Outbox.Add(AccountMail.Compose(user.TenantId, "account-reset", user.Email!, "Reset your Bookwell password",
-            $"Hello {user.DisplayName}, someone (we hope you) asked to reset your password. The link works for 24 hours.", "Choose a new password", link, clock.GetCurrentInstant()));
+        db.Outbox.Add(AccountMail.Compose(user.TenantId, kind, user.Email!, subject, intro, linkText, link, clock.GetCurrentInstant()));
         await db.SaveChangesAsync(ct);
         outbox.Notify();
     }

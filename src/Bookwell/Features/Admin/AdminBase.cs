@@ -47,6 +47,39 @@ public abstract class AdminPageModel : PageModel
         await next();
     }
 
+    /// <summary>
+    /// Moves a booking to a local date and time on its page (and to another staff member if named), through
+    /// the same writer and rules as a client's reschedule, and says what happened in the flash message.
+    /// Used by the calendar's drag and drop and by the booking's reschedule form.
+    /// </summary>
+    protected async Task<LocalDate?> MoveAsync(Booking booking, CompiledPage page, string? date, string? time, string? staff, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        ArgumentNullException.ThrowIfNull(page);
+        var service = page.Services.GetValueOrDefault(booking.ServiceKey);
+        if (service is null || !Infrastructure.TimeFormats.TryParseDate(date, out var day) ||
+            !Scheduling.Availability.TimeRange.TryParseMinute(time, out var minute) || minute >= 24 * 60)
+        {
+            TempData["FlashBad"] = AdminText.L("Choose a date and a time.");
+            return null;
+        }
+        var start = page.Zone.AtLeniently(day.At(new LocalTime(minute / 60, minute % 60))).ToInstant();
+        if (string.IsNullOrEmpty(staff) || page.Staff.All(s => s.Key != staff) || (OnlyStaff is not null && staff != OnlyStaff))
+        {
+            staff = null;
+        }
+        var writer = HttpContext.RequestServices.GetRequiredService<Bookings.BookingWriter>();
+        var mail = Notifications.MailContexts.For(Request, HttpContext.RequestServices.GetRequiredService<IConfiguration>());
+        var result = await writer.RescheduleAsync(booking, page, service, start, Actor, mail, null, ct, toStaff: staff == booking.StaffKey ? null : staff);
+        TempData[result is Bookings.WriteResult.Done ? "Flash" : "FlashBad"] = result switch
+        {
+            Bookings.WriteResult.Done => AdminText.L("Booking moved."),
+            Bookings.WriteResult.BadTransition => AdminText.L("This booking can no longer be moved."),
+            _ => AdminText.L("That time is not free. The booking was not moved."),
+        };
+        return day;
+    }
+
     public CompiledPage? PageOf(string slug) => Catalog.Pages.TryGetValue(slug, out var p) ? p : null;
 
     public DateTimeZone ZoneOf(string slug) => PageOf(slug)?.Zone ?? DateTimeZone.Utc;

@@ -89,25 +89,7 @@ public sealed class BookingDetailModel(BookingWriter writer, IConfiguration conf
         {
             return NotFound();
         }
-        var service = Site.Services.GetValueOrDefault(Booking!.ServiceKey);
-        if (service is null || !TimeFormats.TryParseDate(date, out var day) || !TimeRange.TryParseMinute(time, out var minute) || minute >= 24 * 60)
-        {
-            TempData["FlashBad"] = AdminText.L("Choose a date and a time.");
-            return Redirect($"/admin/bookings/{id}");
-        }
-        var start = Site.Zone.AtLeniently(day.At(new LocalTime(minute / 60, minute % 60))).ToInstant();
-        if (string.IsNullOrEmpty(staff) || Site.Staff.All(s => s.Key != staff) || (OnlyStaff is not null && staff != OnlyStaff))
-        {
-            staff = null;
-        }
-        var result = await writer.RescheduleAsync(Booking, Site, service, start, Actor, MailContexts.For(Request, config), null, ct,
-            toStaff: staff == Booking.StaffKey ? null : staff);
-        TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result switch
-        {
-            WriteResult.Done => AdminText.L("Booking moved."),
-            WriteResult.BadTransition => AdminText.L("This booking can no longer be moved."),
-            _ => AdminText.L("That time is not free. The booking was not moved."),
-        };
+        await MoveAsync(Booking!, Site, date, time, staff, ct);
         return Redirect($"/admin/bookings/{id}");
     }
 

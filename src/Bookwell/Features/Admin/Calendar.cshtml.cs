@@ -15,7 +15,7 @@ namespace Bookwell.Features.Admin;
 public sealed record CalendarColumn(string? StaffKey, string Title, IReadOnlyList<TimeRange> Open, List<Booking> Bookings, List<Slot> Free);
 
 /// <summary>Day view (a column per staff member) and week view of one booking page, in that page's time zone.</summary>
-public sealed class CalendarModel(BookingWriter writer, IConfiguration config) : AdminPageModel
+public sealed class CalendarModel : AdminPageModel
 {
     public const double PixelsPerMinute = 1.2;
 
@@ -136,25 +136,7 @@ public sealed class CalendarModel(BookingWriter writer, IConfiguration config) :
         {
             return NotFound();
         }
-        var service = page.Services.GetValueOrDefault(booking.ServiceKey);
-        if (service is null || !TimeFormats.TryParseDate(date, out var day) || !TimeRange.TryParseMinute(time, out var minute) || minute >= 24 * 60)
-        {
-            TempData["Flash"] = AdminText.L("Choose a date and a time.");
-            return Back(booking, page);
-        }
-        var start = page.Zone.AtLeniently(day.At(new LocalTime(minute / 60, minute % 60))).ToInstant();
-        if (staff is not null && (OnlyStaff is not null && staff != OnlyStaff || page.Staff.All(s => s.Key != staff)))
-        {
-            staff = null;
-        }
-        var result = await writer.RescheduleAsync(booking, page, service, start, Actor, MailContexts.For(Request, config), null, ct,
-            toStaff: staff == booking.StaffKey ? null : staff);
-        TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result switch
-        {
-            WriteResult.Done => AdminText.L("Booking moved."),
-            WriteResult.BadTransition => AdminText.L("This booking can no longer be moved."),
-            _ => AdminText.L("That time is not free. The booking was not moved."),
-        };
+        var day = await MoveAsync(booking, page, date, time, staff, ct);
         return Back(booking, page, day);
     }
 
