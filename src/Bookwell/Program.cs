@@ -33,7 +33,8 @@ if (smtp is not null)
     builder.Services.AddSingleton(smtp);
     builder.Services.AddSingleton<IEmailSender, SmtpEmailSender>();
 }
-if (SmsOptions.Read(builder.Configuration) is { } sms)
+var sms = SmsOptions.Read(builder.Configuration);
+if (sms is not null)
 {
     builder.Services.AddSingleton(sms);
     builder.Services.AddHttpClient("sms", c => c.Timeout = TimeSpan.FromSeconds(20));
@@ -43,7 +44,7 @@ if (SmsOptions.Read(builder.Configuration) is { } sms)
         return sms.Provider == "twilio" ? new TwilioSmsSender(http, sms) : new HttpSmsSender(http, sms);
     });
 }
-if (smtp is not null)
+if (smtp is not null || sms is not null)
 {
     builder.Services.AddHostedService<OutboxWorker>();
 }

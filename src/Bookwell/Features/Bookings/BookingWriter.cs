@@ -30,7 +30,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
 {
     private const int Attempts = 4;
 
-    // Without an e-mail sender nothing would ever drain the outbox, so nothing is queued.
+    // Without a sender for a channel nothing would ever drain its messages, so none are queued.
     private readonly bool _mail = senders.Any();
     private readonly bool _sms = smsSenders.Any();
     private readonly string _region = SmsOptions.DefaultRegion(config);
@@ -127,6 +127,10 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     }
                     db.Outbox.AddRange(BookingMail.BusinessNotices("new", booking, v.Page, now));
                 }
+                else if (_sms && !v.WalkIn && !optIn && mail is not null)
+                {
+                    QueueSmsReminders(booking, v.Page, token, mail, now);
+                }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 outbox.Notify();
@@ -200,6 +204,11 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     await WithdrawRemindersAsync(id, ct);
                     QueueWithReminder("rescheduled", current, page, token, context, now);
                     db.Outbox.AddRange(BookingMail.BusinessNotices("rescheduled", current, page, now));
+                }
+                else if (mail is not null && _sms)
+                {
+                    await WithdrawRemindersAsync(id, ct);
+                    QueueSmsReminders(current, page, token, mail with { Language = current.Language }, now);
                 }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
@@ -467,6 +476,12 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
     {
         db.Outbox.Add(BookingMail.Compose(kind, booking, page, token, mail, now));
         db.Outbox.AddRange(BookingMail.Reminders(booking, page, token, mail, now));
+        QueueSmsReminders(booking, page, token, mail, now);
+    }
+
+    /// <summary>Text-message reminders, where an SMS provider is set up, the page wants them and the number reads as E.164.</summary>
+    private void QueueSmsReminders(Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
+    {
         if (_sms && page?.Doc.Settings?.SmsReminders == true && booking.PhoneE164 is not null)
         {
             db.Outbox.AddRange(BookingMail.SmsReminders(booking, page, token, mail, now));
