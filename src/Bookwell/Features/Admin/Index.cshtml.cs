@@ -12,6 +12,7 @@ public sealed class IndexModel(UserManager<AppUser> users) : AdminPageModel
     public int Upcoming { get; private set; }
     public int Pending { get; private set; }
     public bool EmailConfirmed { get; private set; } = true;
+    public bool MailSetUp { get; private set; }
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public LocalDate Date { get; private set; }
 
@@ -32,5 +33,6 @@ public sealed class IndexModel(UserManager<AppUser> users) : AdminPageModel
         Pending = await query.CountAsync(b => (b.Status == BookingStatus.Pending || b.Status == BookingStatus.PendingPayment) && b.StartsAt >= now, ct);
         var me = await users.GetUserAsync(User);
         EmailConfirmed = me?.EmailConfirmed ?? true;
+        MailSetUp = HttpContext.RequestServices.GetServices<Notifications.IEmailSender>().Any();
     }
 }

@@ -28,6 +28,46 @@ public static class DemoSeed
             throw new InvalidOperationException("The demo document is invalid: " + string.Join("; ", result.Errors.ToDictionary().Select(kv => $"{kv.Key}: {kv.Value[0]}")));
         }
         await db.Tenants.Where(t => t.Id == DefaultTenant.Id && t.Name == "Default").ExecuteUpdateAsync(s => s.SetProperty(t => t.Name, "Demo Salon"), ct);
+        await SeedBookingsAsync(scope.ServiceProvider, ct);
+    }
+
+    private static readonly string[] Clients = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra", "Barbara Liskov"];
+
+    /// <summary>
+    /// A few bookings over the next days, so the dashboard's calendar and lists have something to show. They go
+    /// through the same validation and writer as any booking (no e-mail is sent for them).
+    /// </summary>
+    private static async Task SeedBookingsAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var db = services.GetRequiredService<BookwellDb>();
+        var clock = services.GetRequiredService<IClock>();
+        var writer = services.GetRequiredService<Bookings.BookingWriter>();
+        var page = (await services.GetRequiredService<CatalogCache>().GetAsync(db, ct)).Pages[Slug];
+        var today = clock.GetCurrentInstant().InZone(page.Zone).Date;
+        var n = 0;
+        foreach (var serviceKey in new[] { "haircut", "colour" })
+        {
+            var service = page.Services[serviceKey];
+            var slots = await Availability.AvailabilityLoader.FindSlotsAsync(db, page, service, null, null, page.Zone, today, today.PlusDays(3), clock.GetCurrentInstant(), ct);
+            // Every fifth free start, so the day keeps free time around the bookings.
+            foreach (var slot in slots.Where((_, i) => i % 5 == 2).Take(4))
+            {
+                var name = Clients[n++ % Clients.Length];
+                var request = new Bookings.BookingRequest
+                {
+                    Page = Slug,
+                    Service = serviceKey,
+                    Start = NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Format(slot.Start.InZone(page.Zone).ToOffsetDateTime()),
+                    Customer = new Bookings.CustomerInput { Name = name, Email = name.ToLowerInvariant().Replace(' ', '.') + "@example.com" },
+                    Answers = serviceKey == "haircut" ? new() { ["hairLength"] = System.Text.Json.JsonSerializer.SerializeToElement("medium") } : [],
+                };
+                var valid = Bookings.BookingValidation.Validate(request, page, new Infrastructure.Errors(), admin: true);
+                if (valid is not null)
+                {
+                    await writer.CreateAsync(valid, "demo", null, ct);
+                }
+            }
+        }
     }
 
     public static ConfigDocument Document(LocalDate today)
