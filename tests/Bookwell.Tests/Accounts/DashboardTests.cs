@@ -181,6 +181,17 @@ public abstract class DashboardTests
         var sorted = await owner.GetAsync("/admin/bookings?sort=start-desc");
         Assert.True(sorted.IndexOf("Alan Turing", StringComparison.Ordinal) < sorted.IndexOf("Ada Lovelace", StringComparison.Ordinal));
         Assert.Contains("Grace Hopper", await owner.GetAsync("/admin/customers?q=grace"));
+
+        // The same filters export as CSV; a client's text never becomes a spreadsheet formula.
+        await CreateAsync(app, "2027-03-05T09:00:00+01:00", "anna", "eve@example.com", "=HYPERLINK(\"x\")");
+        var csv = await owner.Client.GetAsync("/admin/bookings?staff=anna&handler=Csv");
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        var lines = (await csv.Content.ReadAsStringAsync()).TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("start,end,time_zone,page,service,staff", lines[0], StringComparison.Ordinal);
+        Assert.Equal(4, lines.Length);
+        Assert.Contains(lines, l => l.StartsWith("2027-03-02 09:00,2027-03-02 09:30,Europe/Amsterdam,salon,Haircut,Anna,,confirmed,Ada Lovelace,ada@example.com", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("\"'=HYPERLINK(\"\"x\"\")\"", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("Grace Hopper", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -363,6 +363,7 @@ public static class AdminText
         ["Working hours"] = "Werktijden",
         ["Yes"] = "Ja",
         ["Business"] = "Bedrijf",
+        ["Export as CSV"] = "Exporteren als CSV",
         ["E-mail is not set up on this server: clients get no confirmations or reminders, and nobody can reset a password. See Bookwell__Smtp__Host in the README."] = "E-mail is op deze server niet ingesteld: klanten krijgen geen bevestigingen of herinneringen, en niemand kan een wachtwoord herstellen. Zie Bookwell__Smtp__Host in de README.",
         ["{0} attempts"] = "{0} pogingen",
         ["After a no-show, e-mail the client a link to book again"] = "Na een niet-verschijnen de klant een link mailen om opnieuw te boeken",

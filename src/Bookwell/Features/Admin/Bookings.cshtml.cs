@@ -29,6 +29,53 @@ public sealed class BookingsModel : AdminPageModel
 
     public async Task OnGetAsync(CancellationToken ct)
     {
+        var filtered = Filtered();
+        Total = await filtered.CountAsync(ct);
+        PageNumber = Math.Clamp(PageNumber, 1, Math.Max(1, (Total + PageSize - 1) / PageSize));
+        Items = await Sorted(filtered).Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
+    }
+
+    public const int MaxExport = 50_000;
+
+    /// <summary>The same filtered list as CSV (UTF-8 with BOM, so spreadsheet programs read the accents).</summary>
+    public async Task<IActionResult> OnGetCsvAsync(CancellationToken ct)
+    {
+        var rows = await Sorted(Filtered()).Take(MaxExport).ToListAsync(ct);
+        if (Errors.Any)
+        {
+            return BadRequest();
+        }
+        var staffNames = Catalog.Pages.Values.SelectMany(p => p.Staff).DistinctBy(x => x.Key).ToDictionary(x => x.Key, x => x.Name);
+        var csv = new System.Text.StringBuilder();
+        csv.AppendLine("start,end,time_zone,page,service,staff,branch,status,client,email,phone,walk_in,created");
+        foreach (var b in rows)
+        {
+            var zone = ZoneOf(b.PageSlug);
+            string Local(Instant at) => at.InZone(zone).LocalDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+            csv.AppendJoin(',', new[]
+            {
+                Local(b.StartsAt), Local(b.EndsAt), zone.Id, b.PageSlug, b.ServiceName,
+                b.StaffKey is null ? "" : staffNames.GetValueOrDefault(b.StaffKey, b.StaffKey), b.BranchKey ?? "", b.Status,
+                b.CustomerName, b.CustomerEmail, b.CustomerPhone ?? "", b.WalkIn ? "yes" : "no", Local(b.CreatedAt),
+            }.Select(Cell)).AppendLine();
+        }
+        return File(System.Text.Encoding.UTF8.GetPreamble().Concat(System.Text.Encoding.UTF8.GetBytes(csv.ToString())).ToArray(),
+            "text/csv; charset=utf-8", "bookings.csv");
+    }
+
+    /// <summary>A CSV cell: quoted when needed, and a leading = + - @ defused so a spreadsheet never runs a client's text as a formula.</summary>
+    public static string Cell(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+        {
+            value = "'" + value;
+        }
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+
+    private IQueryable<Booking> Filtered()
+    {
         var query = Db.Bookings.AsNoTracking();
         // Dates are the business's: with one zone per page, the first page's zone is the dashboard's.
         var zone = Catalog.Pages.Values.FirstOrDefault()?.Zone ?? DateTimeZone.Utc;
@@ -72,8 +119,11 @@ public sealed class BookingsModel : AdminPageModel
             query = query.Where(b => b.CustomerName.ToUpper().Contains(needle) || b.CustomerEmail.ToUpper().Contains(needle) ||
                                      (b.CustomerPhone != null && b.CustomerPhone.Contains(needle)));
         }
-        Total = await query.CountAsync(ct);
-        query = Sort switch
+        return query;
+    }
+
+    private IQueryable<Booking> Sorted(IQueryable<Booking> query) =>
+        Sort switch
         {
             "start-desc" => query.OrderByDescending(b => b.StartsAt),
             "created" => query.OrderByDescending(b => b.CreatedAt),
@@ -81,9 +131,8 @@ public sealed class BookingsModel : AdminPageModel
             "status" => query.OrderBy(b => b.Status).ThenBy(b => b.StartsAt),
             _ => query.OrderBy(b => b.StartsAt),
         };
-        PageNumber = Math.Clamp(PageNumber, 1, Math.Max(1, (Total + PageSize - 1) / PageSize));
-        Items = await query.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct);
-    }
+
+    public string ExportLink => Link(1) + "&handler=Csv";
 
     public string Link(int? page = null, string? sort = null) => BookingPage.Links.With("/admin/bookings", new[]
     {
