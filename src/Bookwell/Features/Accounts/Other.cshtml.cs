@@ -156,6 +156,10 @@ public sealed class ClaimModel(AccountService accounts, SignInManager<AppUser> s
             return Page();
         }
         await accounts.QueueVerificationAsync(owner, BookingEndpoints.BaseUrl(Request, config), ct);
+        if (config.GetValue("Bookwell:SeedDemo", true))
+        {
+            await Configuration.DemoSeed.SeedBookingsAsync(HttpContext.RequestServices, ct);
+        }
         await signIn.SignInAsync(owner, isPersistent: false);
         return Redirect("/admin?welcome=1");
     }

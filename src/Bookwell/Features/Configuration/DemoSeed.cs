@@ -28,18 +28,22 @@ public static class DemoSeed
             throw new InvalidOperationException("The demo document is invalid: " + string.Join("; ", result.Errors.ToDictionary().Select(kv => $"{kv.Key}: {kv.Value[0]}")));
         }
         await db.Tenants.Where(t => t.Id == DefaultTenant.Id && t.Name == "Default").ExecuteUpdateAsync(s => s.SetProperty(t => t.Name, "Demo Salon"), ct);
-        await SeedBookingsAsync(scope.ServiceProvider, ct);
     }
 
     private static readonly string[] Clients = ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Edsger Dijkstra", "Barbara Liskov"];
 
     /// <summary>
-    /// A few bookings over the next days, so the dashboard's calendar and lists have something to show. They go
-    /// through the same validation and writer as any booking (no e-mail is sent for them).
+    /// A few sample bookings over the next days, so the new owner's calendar and lists have something to show.
+    /// Added when the owner of the demo business first signs up (never at start-up, so an API client of a
+    /// fresh install sees only its own bookings); they go through the normal validation and writer, no e-mail.
     /// </summary>
-    private static async Task SeedBookingsAsync(IServiceProvider services, CancellationToken ct)
+    public static async Task SeedBookingsAsync(IServiceProvider services, CancellationToken ct)
     {
         var db = services.GetRequiredService<BookwellDb>();
+        if (await db.Bookings.AnyAsync(ct) || !(await services.GetRequiredService<CatalogCache>().GetAsync(db, ct)).Pages.ContainsKey(Slug))
+        {
+            return;
+        }
         var clock = services.GetRequiredService<IClock>();
         var writer = services.GetRequiredService<Bookings.BookingWriter>();
         var page = (await services.GetRequiredService<CatalogCache>().GetAsync(db, ct)).Pages[Slug];
