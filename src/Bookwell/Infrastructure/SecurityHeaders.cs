@@ -7,8 +7,9 @@ namespace Bookwell.Infrastructure;
 /// </summary>
 public sealed class SecurityHeadersMiddleware(RequestDelegate next)
 {
+    // Images may come from anywhere a business hosts its logo (the configuration allows http and https).
     public static string Csp(string frameAncestors, string formAction = "'self'") =>
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; " +
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https: http:; " +
         $"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action {formAction}; frame-ancestors {frameAncestors}";
 
     public Task InvokeAsync(HttpContext context)
