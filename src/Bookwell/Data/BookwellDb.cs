@@ -120,6 +120,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             // The time-rules worker looks across tenants for holds that have run out.
             e.HasIndex(b => new { b.Status, b.HoldExpiresAt });
             e.Property(b => b.ManageTokenHash).HasMaxLength(64);
+            e.Property(b => b.ManageTokenSealed).HasMaxLength(400);
             e.Property(b => b.Status).HasMaxLength(20);
             e.Property(b => b.PageSlug).HasMaxLength(64);
             e.Property(b => b.ServiceKey).HasMaxLength(64);

@@ -70,6 +70,11 @@ public sealed class Booking : ITenantOwned
     public bool WalkIn { get; set; }
     public string? GroupKey { get; set; }
     public required string ManageTokenHash { get; set; }
+    /// <summary>
+    /// The manage token sealed with the app's data-protection keys, so messages the business triggers later
+    /// (a move in the calendar, a confirmation, a resend) carry the client's own link. Lookups use the hash.
+    /// </summary>
+    public string? ManageTokenSealed { get; set; }
     public Instant? HoldExpiresAt { get; set; }
     public Instant? AutoNoShowAt { get; set; }
     /// <summary>Pending until the client confirms from the e-mail (double opt-in), not until the business approves.</summary>

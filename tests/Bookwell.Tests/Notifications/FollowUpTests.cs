@@ -66,6 +66,29 @@ public abstract class FollowUpTests
     }
 
     [Fact]
+    public async Task MovedOrResentFromTheDashboard_MailsCarryTheClientsOwnLink_WhichKeepsWorking()
+    {
+        using var sink = SmtpSink.Start();
+        await using var app = await StartAsync(sink, followUp: false);
+        var created = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00")));
+        var token = created["manageToken"]!.GetValue<string>();
+        await sink.WaitForAsync(2);
+        var owner = WebSession.For(app);
+        await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "olga@salon.example"), ("Password", "a long enough password"), ("SetupCode", BookwellApp.AdminKey));
+        var id = created["id"]!.GetValue<string>();
+        var moved = await owner.PostFormAsync("/admin/calendar?handler=Move", [new("id", id), new("date", "2027-03-02"), new("time", "14:00"), new("staff", "anna")], "/admin/calendar");
+        Assert.Equal(HttpStatusCode.Redirect, moved.StatusCode);
+        var mail = (await sink.WaitForAsync(4)).Single(m => m.Subject!.StartsWith("Booking moved", StringComparison.Ordinal) && m.To.Mailboxes.Single().Address == "ada@example.com");
+        Assert.Contains($"/booking/{token}", mail.TextBody, StringComparison.Ordinal);
+        await owner.PostFormAsync($"/admin/bookings/{id}?handler=Resend", [new("kind", "confirmation")], $"/admin/bookings/{id}");
+        var resent = (await sink.WaitForAsync(5)).Last(m => m.Subject!.StartsWith("Booking confirmed", StringComparison.Ordinal));
+        Assert.Contains($"/booking/{token}", resent.TextBody, StringComparison.Ordinal);
+        Assert.Equal("confirmed", (await Body(await app.CreateClient().GetAsync($"/api/v1/bookings/{token}")))["status"]!.GetValue<string>());
+        // The stored copy is sealed, not the token itself.
+        Assert.DoesNotContain(token, app.WithDb(db => db.Bookings.Single().ManageTokenSealed), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NoShowMarkedByStaff_WithoutTheSetting_SendsNothing()
     {
         using var sink = SmtpSink.Start();

@@ -26,7 +26,7 @@ public abstract record WriteResult
 /// On SQLite the writers also queue on one in-process gate, as SQLite has a single writer in any case.
 /// </summary>
 public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders,
-    IEnumerable<ISmsSender> smsSenders, IConfiguration config)
+    IEnumerable<ISmsSender> smsSenders, IConfiguration config, Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection)
 {
     private const int Attempts = 4;
 
@@ -102,6 +102,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     WalkIn = v.WalkIn,
                     GroupKey = v.Service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(v.Page.Slug, v.Service.Key, start) : null,
                     ManageTokenHash = ManageTokens.Hash(token),
+                    ManageTokenSealed = ManageTokens.Seal(protection, token),
                     HoldExpiresAt = holdUntil,
                     AwaitingClientConfirmation = optIn,
                     AutoNoShowAt = settings.AutoNoShowMinutes is { } late ? start + Duration.FromMinutes(late) : null,
@@ -154,6 +155,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         MailContext? mail, string? token, CancellationToken ct, string? toStaff = null)
     {
         ArgumentNullException.ThrowIfNull(booking);
+        token ??= ManageTokens.Unseal(protection, booking.ManageTokenSealed);
         if (!BookingStatus.IsOpen(booking.Status))
         {
             return new WriteResult.BadTransition(booking.Status, "rescheduled");
@@ -297,9 +299,9 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         }
         if (to == BookingStatus.Confirmed && mail is not null && _mail && !booking.WalkIn)
         {
-            // Confirmed by the business: tell the client. Only the manage link's hash is stored, and the link
-            // the client already has must keep working, so this mail points back to the earlier one.
-            db.Outbox.Add(BookingMail.Compose("confirmation", booking, page, null, mail with { Language = booking.Language }, now));
+            // Confirmed by the business: tell the client, with the link they already have.
+            db.Outbox.Add(BookingMail.Compose("confirmation", booking, page, ManageTokens.Unseal(protection, booking.ManageTokenSealed),
+                mail with { Language = booking.Language }, now));
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
@@ -353,8 +355,8 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
     }
 
     /// <summary>
-    /// Sends the confirmation (with reminders) or a reminder again. Only the hash of the manage link is stored,
-    /// so a resend issues a new link: the old one stops working, and queued reminders are rewritten to carry it.
+    /// Sends the confirmation (with reminders) or a reminder again, with the client's own manage link from its
+    /// sealed copy; queued reminders are rewritten so none goes out twice.
     /// </summary>
     public async Task<bool> ResendAsync(Guid id, string kind, CompiledPage? page, MailContext mail, CancellationToken ct)
     {
@@ -371,8 +373,14 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         {
             return false;
         }
-        var token = ManageTokens.Create();
-        booking.ManageTokenHash = ManageTokens.Hash(token);
+        // The client's own link when it can be opened; a booking from before sealed copies gets a new one.
+        var token = ManageTokens.Unseal(protection, booking.ManageTokenSealed);
+        if (token is null)
+        {
+            token = ManageTokens.Create();
+            booking.ManageTokenHash = ManageTokens.Hash(token);
+            booking.ManageTokenSealed = ManageTokens.Seal(protection, token);
+        }
         booking.UpdatedAt = now;
         await WithdrawRemindersAsync(id, ct);
         var context = mail with { Language = booking.Language };

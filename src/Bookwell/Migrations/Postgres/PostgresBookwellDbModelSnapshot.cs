@@ -277,6 +277,10 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("ManageTokenSealed")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
                     b.Property<bool>("MarketingOptIn")
                         .HasColumnType("boolean");
 

@@ -269,6 +269,10 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ManageTokenSealed")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("MarketingOptIn")
                         .HasColumnType("INTEGER");
 
