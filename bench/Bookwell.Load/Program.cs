@@ -9,6 +9,7 @@ using System.Text.Json.Nodes;
 //   setup    <base> <key>                      apply the benchmark page (20 staff, 08:00-20:00 daily)
 //   book     <base> <key> <count> <clients>    create <count> bookings on distinct slots, report rate and latency
 //   contend  <base> <key> <clients>            <clients> book one slot at once; report how many won
+//   bodies   <base> <key> <file> <count>       write <count> booking bodies for distinct slots on days 31-119 (for wrk)
 var (mode, baseUrl, key) = (args[0], args[1].TrimEnd('/'), args[2]);
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
 using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
@@ -38,7 +39,7 @@ switch (mode)
                 ["name"] = "Bench",
                 ["timeZone"] = "Europe/Amsterdam",
                 ["schedule"] = schedule,
-                ["settings"] = new JsonObject { ["horizonDays"] = 60, ["slotIntervalMinutes"] = 30 },
+                ["settings"] = new JsonObject { ["horizonDays"] = 150, ["slotIntervalMinutes"] = 30 },
                 ["services"] = new JsonArray(new JsonObject { ["key"] = "cut", ["name"] = "Cut", ["durationMinutes"] = 30 }),
                 ["staff"] = staff,
             }),
@@ -51,19 +52,6 @@ switch (mode)
         var count = int.Parse(args[3], CultureInfo.InvariantCulture);
         var clients = int.Parse(args[4], CultureInfo.InvariantCulture);
         var offset = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : 0;
-        // Slot n: staff n % 20, then the 24 half-hours of a day, then the next day; spread so that most
-        // days end up about 70% full, like the engine benchmark.
-        var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
-        string Start(int n)
-        {
-            var s = n % 20;
-            var position = n / 20;
-            var day = position % 30;
-            var half = (position / 30) * 7 % 24;
-            var local = firstDay.AddDays(day).AddHours(8).AddMinutes(30 * half);
-            var offset = zone.GetUtcOffset(local);
-            return new DateTimeOffset(local, offset).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
-        }
         var next = -1;
         var latencies = new double[count];
         var statuses = new int[count];
@@ -74,7 +62,7 @@ switch (mode)
             while ((n = Interlocked.Increment(ref next)) < count)
             {
                 var m = n + offset;
-                var body = $$$"""{"page":"bench","service":"cut","start":"{{{Start(m)}}}","staff":"s{{{m % 20}}}","customer":{"name":"Load {{{m}}}","email":"load{{{m}}}@example.com"}}""";
+                var body = Body(m, 0, 30);
                 var t = Stopwatch.GetTimestamp();
                 using var response = await http.PostAsync("/api/v1/admin/bookings", new StringContent(body, Encoding.UTF8, "application/json"));
                 latencies[n] = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
@@ -88,9 +76,16 @@ switch (mode)
                           $"median {latencies[count / 2]:0.0} ms, p99 {latencies[(int)(count * 0.99)]:0.0} ms; {byStatus}");
         break;
 
+    case "bodies":
+        // Bodies for wrk (bench/http/book.lua): slots after the 30 seeded days, so every one is free.
+        var total = int.Parse(args[4], CultureInfo.InvariantCulture);
+        await File.WriteAllLinesAsync(args[3], Enumerable.Range(0, total).Select(n => Body(10_000 + n, 31, 89)));
+        Console.WriteLine($"bodies: {total} written to {args[3]}");
+        break;
+
     case "contend":
         var contenders = int.Parse(args[3], CultureInfo.InvariantCulture);
-        var local2 = firstDay.AddDays(45).AddHours(12);
+        var local2 = firstDay.AddDays(130).AddHours(12); // outside every range the other modes use
         var one = new DateTimeOffset(local2, TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam").GetUtcOffset(local2))
             .ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
         using (var gate = new SemaphoreSlim(0))
@@ -110,7 +105,20 @@ switch (mode)
         break;
 
     default:
-        Console.Error.WriteLine("modes: setup | book | contend");
+        Console.Error.WriteLine("modes: setup | book | contend | bodies");
         return 2;
 }
 return 0;
+
+// Slot n: staff n % 20, then a day of the range, then one of the 24 half-hours (stepping by 7, which visits
+// all 24), so that the seeded 30 days end up about 70% full, like the engine benchmark.
+string Body(int n, int firstDayOffset, int days)
+{
+    var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
+    var position = n / 20;
+    var day = (position % days) + firstDayOffset;
+    var half = (position / days) * 7 % 24;
+    var local = firstDay.AddDays(day).AddHours(8).AddMinutes(30 * half);
+    var start = new DateTimeOffset(local, zone.GetUtcOffset(local)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+    return $$$"""{"page":"bench","service":"cut","start":"{{{start}}}","staff":"s{{{n % 20}}}","customer":{"name":"Load {{{n}}}","email":"load{{{n}}}@example.com"}}""";
+}

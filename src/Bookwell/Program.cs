@@ -24,6 +24,7 @@ builder.Services.AddSingleton<CatalogCache>();
 builder.Services.AddSingleton<SqliteWriteGate>();
 builder.Services.AddScoped<ConfigApplier>();
 builder.Services.AddScoped<BookingWriter>();
+builder.Services.AddSingleton<BookingBatcher>();
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddSingleton<TimeRulesWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeRulesWorker>());

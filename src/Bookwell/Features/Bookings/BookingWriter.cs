@@ -26,7 +26,8 @@ public abstract record WriteResult
 /// On SQLite the writers also queue on one in-process gate, as SQLite has a single writer in any case.
 /// </summary>
 public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders,
-    IEnumerable<ISmsSender> smsSenders, IConfiguration config, Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection)
+    IEnumerable<ISmsSender> smsSenders, IConfiguration config, Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection,
+    BookingBatcher batcher)
 {
     private const int Attempts = 4;
 
@@ -38,6 +39,8 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
     public async Task<WriteResult> CreateAsync(ValidBooking v, string by, MailContext? mail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(v);
+        // Group classes pick a seat and file answers claim uploads inside the transaction; those go one by one.
+        var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file");
         for (var attempt = 1; ; attempt++)
         {
             // Choosing staff and resources only reads, so it runs outside the write lock; the database
@@ -49,6 +52,16 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
             {
                 return new WriteResult.Taken();
             }
+            var token = ManageTokens.Create();
+            var draft = Draft(v, by, mail, token, start, assignment.Value.Branch, assignment.Value.Assignment, now);
+            if (groupable && attempt == 1)
+            {
+                if (await batcher.CommitAsync(draft, ct))
+                {
+                    return new WriteResult.Done(draft.Booking, token);
+                }
+                continue;
+            }
             using var _ = await gate.EnterAsync(db, ct);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             try
@@ -58,80 +71,19 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                     // Expired holds still block in the database until released; they only matter after a refusal.
                     await ExpireHoldsAsync(now, ct);
                 }
-                var customer = await UpsertCustomerAsync(v, now, ct);
-                var token = ManageTokens.Create();
-                var settings = v.Page.Doc.Settings!;
-                var optIn = by == "customer" && settings.DoubleOptInHours is not null && settings.RequiresApproval != true &&
-                            v.Service.Doc.Payment is not ("now" or "deposit");
-                var status = (settings.RequiresApproval == true && by == "customer") || optIn ? BookingStatus.Pending
-                    : v.Service.Doc.Payment is "now" or "deposit" && by == "customer" ? BookingStatus.PendingPayment
-                    : BookingStatus.Confirmed;
-                Instant? holdUntil = status switch
-                {
-                    BookingStatus.PendingPayment => now + Duration.FromMinutes(settings.PaymentHoldMinutes ?? 30),
-                    BookingStatus.Pending => now + Duration.FromHours(optIn ? settings.DoubleOptInHours!.Value : 24),
-                    _ => null,
-                };
-                var booking = new Booking
-                {
-                    Id = Guid.CreateVersion7(),
-                    TenantId = db.TenantId,
-                    PageSlug = v.Page.Slug,
-                    ServiceKey = v.Service.Key,
-                    ServiceName = v.Service.Doc.Name!,
-                    StaffKey = assignment.Value.Assignment.Staff,
-                    BranchKey = assignment.Value.Branch,
-                    ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources),
-                    StartsAt = start,
-                    EndsAt = start + v.Service.Rules.Duration,
-                    BufferBeforeMinutes = (int)v.Service.Rules.BufferBefore.TotalMinutes,
-                    BufferAfterMinutes = (int)v.Service.Rules.BufferAfter.TotalMinutes,
-                    Status = status,
-                    TimeZone = v.TimeZone.Id,
-                    CustomerId = customer.Id,
-                    CustomerName = v.CustomerName,
-                    CustomerEmail = v.CustomerEmail,
-                    CustomerPhone = v.CustomerPhone,
-                    PhoneE164 = Phone.ToE164(v.CustomerPhone, _region),
-                    AnswersJson = v.AnswersJson,
-                    Notes = v.Notes,
-                    MarketingOptIn = v.MarketingOptIn,
-                    TermsAccepted = v.TermsAccepted,
-                    LocationJson = v.LocationJson,
-                    Language = mail?.Language ?? "en",
-                    WalkIn = v.WalkIn,
-                    GroupKey = v.Service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(v.Page.Slug, v.Service.Key, start) : null,
-                    ManageTokenHash = ManageTokens.Hash(token),
-                    ManageTokenSealed = ManageTokens.Seal(protection, token),
-                    HoldExpiresAt = holdUntil,
-                    AwaitingClientConfirmation = optIn,
-                    AutoNoShowAt = settings.AutoNoShowMinutes is { } late ? start + Duration.FromMinutes(late) : null,
-                    CreatedAt = now,
-                    UpdatedAt = now,
-                };
-                booking.History.Add(Event(booking, "created", null, status, by, now));
+                var booking = draft.Booking;
+                booking.CustomerId = (await UpsertCustomerAsync(v, now, ct)).Id;
                 db.Bookings.Add(booking);
                 if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
                 {
                     return new WriteResult.Invalid(bad);
                 }
-                await AllocateAsync(booking, v.Page, v.Service, assignment.Value.Assignment, ct);
-                if (_mail && !v.WalkIn)
+                db.Allocations.AddRange(draft.Allocations);
+                if (booking.GroupKey is not null)
                 {
-                    if (mail is not null && optIn)
-                    {
-                        db.Outbox.Add(BookingMail.Compose("confirm-request", booking, v.Page, token, mail, now));
-                    }
-                    else if (mail is not null)
-                    {
-                        QueueWithReminder("confirmation", booking, v.Page, token, mail, now);
-                    }
-                    db.Outbox.AddRange(BookingMail.BusinessNotices("new", booking, v.Page, now));
+                    await AllocateSeatAsync(booking, v.Service, ct);
                 }
-                else if (_sms && !v.WalkIn && !optIn && mail is not null)
-                {
-                    QueueSmsReminders(booking, v.Page, token, mail, now);
-                }
+                db.Outbox.AddRange(draft.Messages);
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 outbox.Notify();
@@ -149,6 +101,88 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 return new WriteResult.Taken();
             }
         }
+    }
+
+    /// <summary>The booking, its time allocations and its messages, built in memory; the customer is linked when written.</summary>
+    private BookingDraft Draft(ValidBooking v, string by, MailContext? mail, string token, Instant start, string? branch, Assignment assignment, Instant now)
+    {
+        var settings = v.Page.Doc.Settings!;
+        var optIn = by == "customer" && settings.DoubleOptInHours is not null && settings.RequiresApproval != true &&
+                    v.Service.Doc.Payment is not ("now" or "deposit");
+        var status = (settings.RequiresApproval == true && by == "customer") || optIn ? BookingStatus.Pending
+            : v.Service.Doc.Payment is "now" or "deposit" && by == "customer" ? BookingStatus.PendingPayment
+            : BookingStatus.Confirmed;
+        Instant? holdUntil = status switch
+        {
+            BookingStatus.PendingPayment => now + Duration.FromMinutes(settings.PaymentHoldMinutes ?? 30),
+            BookingStatus.Pending => now + Duration.FromHours(optIn ? settings.DoubleOptInHours!.Value : 24),
+            _ => null,
+        };
+        var booking = new Booking
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = db.TenantId,
+            PageSlug = v.Page.Slug,
+            ServiceKey = v.Service.Key,
+            ServiceName = v.Service.Doc.Name!,
+            StaffKey = assignment.Staff,
+            BranchKey = branch,
+            ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Resources),
+            StartsAt = start,
+            EndsAt = start + v.Service.Rules.Duration,
+            BufferBeforeMinutes = (int)v.Service.Rules.BufferBefore.TotalMinutes,
+            BufferAfterMinutes = (int)v.Service.Rules.BufferAfter.TotalMinutes,
+            Status = status,
+            TimeZone = v.TimeZone.Id,
+            CustomerName = v.CustomerName,
+            CustomerEmail = v.CustomerEmail,
+            CustomerPhone = v.CustomerPhone,
+            PhoneE164 = Phone.ToE164(v.CustomerPhone, _region),
+            AnswersJson = v.AnswersJson,
+            Notes = v.Notes,
+            MarketingOptIn = v.MarketingOptIn,
+            TermsAccepted = v.TermsAccepted,
+            LocationJson = v.LocationJson,
+            Language = mail?.Language ?? "en",
+            WalkIn = v.WalkIn,
+            GroupKey = v.Service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(v.Page.Slug, v.Service.Key, start) : null,
+            ManageTokenHash = ManageTokens.Hash(token),
+            ManageTokenSealed = ManageTokens.Seal(protection, token),
+            HoldExpiresAt = holdUntil,
+            AwaitingClientConfirmation = optIn,
+            AutoNoShowAt = settings.AutoNoShowMinutes is { } late ? start + Duration.FromMinutes(late) : null,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        booking.History.Add(Event(booking, "created", null, status, by, now));
+        var messages = new List<OutboxMessage>();
+        if (_mail && !v.WalkIn)
+        {
+            if (mail is not null && optIn)
+            {
+                messages.Add(BookingMail.Compose("confirm-request", booking, v.Page, token, mail, now));
+            }
+            else if (mail is not null)
+            {
+                messages.AddRange(WithReminders("confirmation", booking, v.Page, token, mail, now));
+            }
+            messages.AddRange(BookingMail.BusinessNotices("new", booking, v.Page, now));
+        }
+        else if (_sms && !v.WalkIn && !optIn && mail is not null)
+        {
+            messages.AddRange(SmsReminders(booking, v.Page, token, mail, now));
+        }
+        return new BookingDraft
+        {
+            Booking = booking,
+            Allocations = Allocations(booking, v.Page, v.Service, assignment),
+            Messages = messages,
+            CustomerEmail = v.CustomerEmail,
+            CustomerName = v.CustomerName,
+            CustomerPhone = v.CustomerPhone,
+            MarketingOptIn = v.MarketingOptIn,
+            Now = now,
+        };
     }
 
     public async Task<WriteResult> RescheduleAsync(Booking booking, CompiledPage page, ServiceModel service, Instant start, string by,
@@ -416,41 +450,55 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
 
     private async Task AllocateAsync(Booking booking, CompiledPage page, ServiceModel service, Assignment assignment, CancellationToken ct)
     {
+        db.Allocations.AddRange(Allocations(booking, page, service, assignment));
+        if (booking.GroupKey is not null)
+        {
+            await AllocateSeatAsync(booking, service, ct);
+        }
+    }
+
+    private static Allocation Make(Booking booking, string unit, int seat, int capacity, string groupKey, Instant s, Instant e) => new()
+    {
+        TenantId = booking.TenantId,
+        BookingId = booking.Id,
+        UnitKey = unit,
+        Seat = seat,
+        Capacity = capacity,
+        StartsAt = s,
+        EndsAt = e,
+        GroupKey = groupKey,
+        HoldExpiresAt = booking.HoldExpiresAt,
+    };
+
+    /// <summary>The staff member's and resources' time, buffers included; class members share it under the class's group key.</summary>
+    private static List<Allocation> Allocations(Booking booking, CompiledPage page, ServiceModel service, Assignment assignment)
+    {
         var from = booking.StartsAt - service.Rules.BufferBefore;
         var to = booking.EndsAt + service.Rules.BufferAfter;
         var group = booking.GroupKey ?? booking.Id.ToString();
-        Allocation Make(string unit, int seat, int capacity, string groupKey, Instant s, Instant e) => new()
-        {
-            TenantId = booking.TenantId,
-            BookingId = booking.Id,
-            UnitKey = unit,
-            Seat = seat,
-            Capacity = capacity,
-            StartsAt = s,
-            EndsAt = e,
-            GroupKey = groupKey,
-            HoldExpiresAt = booking.HoldExpiresAt,
-        };
+        var result = new List<Allocation>(1 + assignment.Resources.Count);
         if (assignment.Staff is not null)
         {
-            db.Allocations.Add(Make(AvailabilityLoader.StaffUnit(assignment.Staff), 0, 1, group, from, to));
+            result.Add(Make(booking, AvailabilityLoader.StaffUnit(assignment.Staff), 0, 1, group, from, to));
         }
         foreach (var seat in assignment.Resources)
         {
             var capacity = page.Resources.FirstOrDefault(r => r.Key == seat.Key)?.Capacity ?? seat.Seat + 1;
-            db.Allocations.Add(Make(AvailabilityLoader.ResourceUnit(seat.Key), seat.Seat, capacity, group, from, to));
+            result.Add(Make(booking, AvailabilityLoader.ResourceUnit(seat.Key), seat.Seat, capacity, group, from, to));
         }
-        if (booking.GroupKey is not null)
+        return result;
+    }
+
+    /// <summary>Each member of a class holds one numbered seat; two members on one seat collide in the database.</summary>
+    private async Task AllocateSeatAsync(Booking booking, ServiceModel service, CancellationToken ct)
+    {
+        var taken = await db.Allocations.Where(a => a.UnitKey == booking.GroupKey && a.Live).Select(a => a.Seat).ToListAsync(ct);
+        var seat = Enumerable.Range(0, service.Rules.Capacity).Cast<int?>().FirstOrDefault(s => !taken.Contains(s!.Value));
+        if (seat is null)
         {
-            // Each member of a class holds one numbered seat; two members on one seat collide in the database.
-            var taken = await db.Allocations.Where(a => a.UnitKey == booking.GroupKey && a.Live).Select(a => a.Seat).ToListAsync(ct);
-            var seat = Enumerable.Range(0, service.Rules.Capacity).Cast<int?>().FirstOrDefault(s => !taken.Contains(s!.Value));
-            if (seat is null)
-            {
-                throw new DbUpdateException("allocation_overlap: class is full");
-            }
-            db.Allocations.Add(Make(booking.GroupKey, seat.Value, service.Rules.Capacity, booking.Id.ToString(), booking.StartsAt, booking.EndsAt));
+            throw new DbUpdateException("allocation_overlap: class is full");
         }
+        db.Allocations.Add(Make(booking, booking.GroupKey!, seat.Value, service.Rules.Capacity, booking.Id.ToString(), booking.StartsAt, booking.EndsAt));
     }
 
     private async Task<Customer> UpsertCustomerAsync(ValidBooking v, Instant now, CancellationToken ct)
@@ -459,42 +507,52 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         var customer = await db.Customers.FirstOrDefaultAsync(c => c.EmailNormalized == normalized, ct);
         if (customer is null)
         {
-            customer = new Customer
-            {
-                Id = Guid.CreateVersion7(),
-                TenantId = db.TenantId,
-                Email = v.CustomerEmail,
-                EmailNormalized = normalized,
-                Name = v.CustomerName,
-                CreatedAt = now,
-            };
+            customer = NewCustomer(db.TenantId, v.CustomerEmail, v.CustomerName, now);
             db.Customers.Add(customer);
         }
-        customer.Name = v.CustomerName;
-        customer.Phone = v.CustomerPhone ?? customer.Phone;
-        customer.MarketingOptIn |= v.MarketingOptIn;
-        customer.UpdatedAt = now;
+        Update(customer, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now);
         return customer;
+    }
+
+    /// <summary>Customers are keyed by e-mail address, compared without case.</summary>
+    public static Customer NewCustomer(Guid tenantId, string email, string name, Instant now) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        TenantId = tenantId,
+        Email = email,
+        EmailNormalized = email.ToUpperInvariant(),
+        Name = name,
+        CreatedAt = now,
+    };
+
+    /// <summary>The latest booking's name and phone win; a marketing opt-in, once given, stays until withdrawn.</summary>
+    public static void Update(Customer customer, string name, string? phone, bool marketingOptIn, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        customer.Name = name;
+        customer.Phone = phone ?? customer.Phone;
+        customer.MarketingOptIn |= marketingOptIn;
+        customer.UpdatedAt = now;
     }
 
     private Task WithdrawRemindersAsync(Guid bookingId, CancellationToken ct) => WithdrawRemindersAsync(db, bookingId, ct);
 
     /// <summary>The client's mail about this change, plus the reminders for the (new) start that are still ahead.</summary>
-    private void QueueWithReminder(string kind, Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
-    {
-        db.Outbox.Add(BookingMail.Compose(kind, booking, page, token, mail, now));
-        db.Outbox.AddRange(BookingMail.Reminders(booking, page, token, mail, now));
-        QueueSmsReminders(booking, page, token, mail, now);
-    }
+    private void QueueWithReminder(string kind, Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now) =>
+        db.Outbox.AddRange(WithReminders(kind, booking, page, token, mail, now));
+
+    private void QueueSmsReminders(Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now) =>
+        db.Outbox.AddRange(SmsReminders(booking, page, token, mail, now));
+
+    private IEnumerable<OutboxMessage> WithReminders(string kind, Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now) =>
+        BookingMail.Reminders(booking, page, token, mail, now).Prepend(BookingMail.Compose(kind, booking, page, token, mail, now))
+            .Concat(SmsReminders(booking, page, token, mail, now));
 
     /// <summary>Text-message reminders, where an SMS provider is set up, the page wants them and the number reads as E.164.</summary>
-    private void QueueSmsReminders(Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
-    {
-        if (_sms && page?.Doc.Settings?.SmsReminders == true && booking.PhoneE164 is not null)
-        {
-            db.Outbox.AddRange(BookingMail.SmsReminders(booking, page, token, mail, now));
-        }
-    }
+    private IEnumerable<OutboxMessage> SmsReminders(Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now) =>
+        _sms && page?.Doc.Settings?.SmsReminders == true && booking.PhoneE164 is not null
+            ? BookingMail.SmsReminders(booking, page, token, mail, now)
+            : [];
 
     /// <summary>Each file answer must name an upload of this page not yet attached elsewhere; it is attached here.</summary>
     private async Task<Infrastructure.Errors?> AttachUploadsAsync(Booking booking, ValidBooking v, CancellationToken ct)

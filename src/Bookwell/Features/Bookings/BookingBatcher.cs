@@ -1,0 +1,190 @@
+using System.Collections.Concurrent;
+using Bookwell.Data;
+using Bookwell.Features.Notifications;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Bookings;
+
+/// <summary>A new booking worked out in memory (time chosen, rows built) and waiting to be written.</summary>
+public sealed class BookingDraft
+{
+    public required Booking Booking { get; init; }
+    public required IReadOnlyList<Allocation> Allocations { get; init; }
+    public required IReadOnlyList<OutboxMessage> Messages { get; init; }
+    public required string CustomerEmail { get; init; }
+    public required string CustomerName { get; init; }
+    public string? CustomerPhone { get; init; }
+    public bool MarketingOptIn { get; init; }
+    public Instant Now { get; init; }
+
+    /// <summary>True once committed; false when the caller must try again on its own (lost a race, or the group failed).</summary>
+    internal TaskCompletionSource<bool> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>
+/// Group commit for new bookings. Each commit costs a WAL write and sync whatever it holds, and on SQLite
+/// the single writer makes that cost serial; writing the bookings that arrive together in one transaction
+/// pays it once per group. Nobody waits for a group to fill: the first caller to find the writer idle
+/// becomes the writer and takes whatever is queued, so an idle server commits a lone booking at once.
+/// Correctness does not depend on this class: the database still refuses overlaps (exclusion constraint or
+/// trigger). Drafts that overlap an earlier draft of the same group, and every draft of a group the database
+/// refused, are answered "try again" and go through <see cref="BookingWriter"/>'s one-by-one path.
+/// </summary>
+public sealed class BookingBatcher(IServiceScopeFactory scopes, SqliteWriteGate gate, OutboxSignal outbox, IConfiguration config,
+    ILogger<BookingBatcher> log)
+{
+    private readonly ConcurrentQueue<BookingDraft> _queue = new();
+    private readonly int _max = Math.Clamp(config.GetValue("Bookwell:Bookings:GroupCommit", 64), 1, 1000);
+    private readonly SemaphoreSlim _writers = new(1, 1);
+
+    /// <summary>Off with <c>Bookwell__Bookings__GroupCommit=1</c>: every booking then writes its own transaction.</summary>
+    public bool Enabled => _max > 1;
+
+    public async Task<bool> CommitAsync(BookingDraft draft, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        _queue.Enqueue(draft);
+        await PumpAsync();
+        return await draft.Done.Task.WaitAsync(ct);
+    }
+
+    /// <summary>Drafts queued together go into one group when the writer is free (an import; the tests).</summary>
+    public async Task<bool[]> CommitAllAsync(IReadOnlyList<BookingDraft> drafts, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(drafts);
+        foreach (var d in drafts)
+        {
+            _queue.Enqueue(d);
+        }
+        await PumpAsync();
+        return await Task.WhenAll(drafts.Select(d => d.Done.Task)).WaitAsync(ct);
+    }
+
+    /// <summary>
+    /// Whoever gets the writer drains the queue. The re-check after releasing closes the gap where a draft
+    /// arrives after the writer's last look but before it lets go (its owner failed to become the writer).
+    /// </summary>
+    private async Task PumpAsync()
+    {
+        while (!_queue.IsEmpty && _writers.Wait(0))
+        {
+            try
+            {
+                var batch = new List<BookingDraft>(_max);
+                while (true)
+                {
+                    batch.Clear();
+                    while (batch.Count < _max && _queue.TryDequeue(out var d))
+                    {
+                        batch.Add(d);
+                    }
+                    if (batch.Count == 0)
+                    {
+                        break;
+                    }
+                    await WriteAsync(batch);
+                }
+            }
+            finally
+            {
+                _writers.Release();
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<BookingDraft> batch)
+    {
+        var (accepted, deferred) = WithoutOverlaps(batch);
+        var committed = false;
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+            using var _ = await gate.EnterAsync(db, CancellationToken.None);
+            await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            var newCustomers = new List<Customer>();
+            foreach (var tenant in accepted.GroupBy(d => d.Booking.TenantId))
+            {
+                await UpsertCustomersAsync(db, tenant.Key, [.. tenant], newCustomers);
+            }
+            // Returning clients are tracked rows (EF writes only what changed); everything new goes in as
+            // one INSERT per table.
+            await db.SaveChangesAsync(CancellationToken.None);
+            await BulkInsert.InsertAsync(db, newCustomers, CancellationToken.None);
+            await BulkInsert.InsertAsync(db, accepted.ConvertAll(d => d.Booking), CancellationToken.None);
+            await BulkInsert.InsertAsync(db, accepted.SelectMany(d => d.Booking.History).ToList(), CancellationToken.None);
+            await BulkInsert.InsertAsync(db, accepted.SelectMany(d => d.Allocations).ToList(), CancellationToken.None);
+            await BulkInsert.InsertAsync(db, accepted.SelectMany(d => d.Messages).ToList(), CancellationToken.None);
+            await tx.CommitAsync(CancellationToken.None);
+            committed = true;
+        }
+        catch (Exception ex)
+        {
+            // Any failure of the group sends its drafts down the one-by-one path, which reports for itself.
+            if (!(ex is DbUpdateException update && BookingWriter.IsConflict(update)))
+            {
+                log.LogWarning(ex, "A group of {Count} bookings failed; writing them one by one", accepted.Count);
+            }
+        }
+        foreach (var d in accepted)
+        {
+            d.Done.TrySetResult(committed);
+        }
+        foreach (var d in deferred)
+        {
+            d.Done.TrySetResult(false);
+        }
+        if (committed)
+        {
+            outbox.Notify();
+        }
+    }
+
+    /// <summary>Drafts are taken in arrival order; one that overlaps an earlier one on the same staff member or seat waits.</summary>
+    private static (List<BookingDraft> Accepted, List<BookingDraft> Deferred) WithoutOverlaps(List<BookingDraft> batch)
+    {
+        var taken = new Dictionary<(Guid, string, int), List<(Instant Start, Instant End)>>();
+        var accepted = new List<BookingDraft>(batch.Count);
+        var deferred = new List<BookingDraft>();
+        foreach (var d in batch)
+        {
+            var clash = d.Allocations.Any(a => taken.TryGetValue((a.TenantId, a.UnitKey, a.Seat), out var spans) &&
+                                               spans.Exists(s => s.Start < a.EndsAt && a.StartsAt < s.End));
+            if (clash)
+            {
+                deferred.Add(d);
+                continue;
+            }
+            foreach (var a in d.Allocations)
+            {
+                if (!taken.TryGetValue((a.TenantId, a.UnitKey, a.Seat), out var spans))
+                {
+                    taken[(a.TenantId, a.UnitKey, a.Seat)] = spans = [];
+                }
+                spans.Add((a.StartsAt, a.EndsAt));
+            }
+            accepted.Add(d);
+        }
+        return (accepted, deferred);
+    }
+
+    /// <summary>One query per tenant finds the clients who booked before; the rest are created (once, if they booked twice).</summary>
+    private static async Task UpsertCustomersAsync(BookwellDb db, Guid tenantId, List<BookingDraft> drafts, List<Customer> created)
+    {
+        db.TenantId = tenantId;
+        var emails = drafts.Select(d => d.CustomerEmail.ToUpperInvariant()).Distinct().ToList();
+        var known = await db.Customers.Where(c => emails.Contains(c.EmailNormalized)).ToDictionaryAsync(c => c.EmailNormalized);
+        foreach (var d in drafts)
+        {
+            var normalized = d.CustomerEmail.ToUpperInvariant();
+            if (!known.TryGetValue(normalized, out var customer))
+            {
+                known[normalized] = customer = BookingWriter.NewCustomer(tenantId, d.CustomerEmail, d.CustomerName, d.Now);
+                created.Add(customer);
+            }
+            BookingWriter.Update(customer, d.CustomerName, d.CustomerPhone, d.MarketingOptIn, d.Now);
+            d.Booking.CustomerId = customer.Id;
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Bookings;
+
+/// <summary>New bookings that arrive together are written in one transaction (see BookingBatcher); on both databases.</summary>
+public abstract class GroupCommitTests
+{
+    protected abstract Db Kind { get; }
+
+    private async Task<BookwellApp> StartAsync()
+    {
+        // An SMTP server nobody listens on: messages are queued (and stay queued), which is what is checked.
+        var app = await BookwellApp.StartAsync(Kind, s =>
+        {
+            s["Bookwell:Smtp:Host"] = "127.0.0.1";
+            s["Bookwell:Smtp:Port"] = "9";
+            s["Bookwell:Smtp:UseTls"] = "false";
+        });
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        return app;
+    }
+
+    [Fact]
+    public async Task ManyClientsAtOnce_OnDistinctSlots_EveryBookingLandsWithAllItsRows()
+    {
+        await using var app = await StartAsync();
+        var starts = (await SlotStarts(app.CreateClient(), "consult", "2027-03-02", "2027-03-12")).Take(24).ToArray();
+        Assert.Equal(24, starts.Length);
+        using var gate = new SemaphoreSlim(0);
+        // Six clients book four times each, under differently cased addresses: six customers in the end.
+        var tasks = starts.Select(async (start, i) =>
+        {
+            await gate.WaitAsync();
+            var email = i % 2 == 0 ? $"client{i % 6}@example.com" : $"Client{i % 6}@Example.com";
+            return await Book(app.CreateClient(), Booking(start, service: "consult", email: email));
+        }).ToArray();
+        gate.Release(starts.Length);
+        var responses = await Task.WhenAll(tasks);
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+
+        var bodies = await Task.WhenAll(responses.Select(Body));
+        Assert.Equal(starts.Order(), bodies.Select(b => b["start"]!.GetValue<string>()).Order());
+        app.WithDb(db =>
+        {
+            var bookings = db.Bookings.Include(b => b.History).ToList();
+            Assert.Equal(24, bookings.Count);
+            var customers = db.Customers.ToList();
+            Assert.Equal(6, customers.Count);
+            foreach (var b in bookings)
+            {
+                Assert.Equal(b.CustomerEmail.ToUpperInvariant(), customers.Single(c => c.Id == b.CustomerId).EmailNormalized);
+                Assert.Equal("created", Assert.Single(b.History).Action);
+                var allocation = Assert.Single(db.Allocations.Where(a => a.BookingId == b.Id).ToList());
+                Assert.Equal(("staff:anna", b.StartsAt, b.EndsAt), (allocation.UnitKey, allocation.StartsAt, allocation.EndsAt));
+                var kinds = db.Outbox.Where(m => m.BookingId == b.Id).Select(m => m.Kind).ToList();
+                Assert.Equal(1, kinds.Count(k => k == "confirmation"));
+                Assert.Equal(1, kinds.Count(k => k == "reminder"));
+            }
+            return 0;
+        });
+        // Every client's own link opens their own booking.
+        foreach (var body in bodies)
+        {
+            var token = body["manageToken"]!.GetValue<string>();
+            var fetched = await app.CreateClient().GetFromJsonAsync<JsonObject>($"/api/v1/bookings/{token}");
+            Assert.Equal(body["id"]!.GetValue<string>(), fetched!["id"]!.GetValue<string>());
+        }
+        foreach (var start in starts)
+        {
+            Assert.DoesNotContain(start, await SlotStarts(app.CreateClient(), "consult", start[..10], start[..10]));
+        }
+    }
+
+    [Fact]
+    public async Task GroupTheDatabaseRefuses_WritesNothing_AndEachDraftIsSentBackToTryAlone()
+    {
+        await using var app = await StartAsync();
+        var taken = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", service: "consult")));
+        Assert.Equal("anna", taken["staff"]!.GetValue<string>());
+        var batcher = app.Services.GetRequiredService<BookingBatcher>();
+
+        // A draft whose choice went stale (anna is no longer free at 10:00) spoils its group: the database
+        // refuses the overlap, the whole group is rolled back and every draft in it is told to try again.
+        var fine = Draft("2027-03-02T14:00:00+01:00", "fine@example.com");
+        var stale = Draft("2027-03-02T10:00:00+01:00", "stale@example.com");
+        Assert.Equal(new[] { false, false }, await batcher.CommitAllAsync([fine, stale], CancellationToken.None));
+        Assert.Equal(1, app.WithDb(db => db.Bookings.Count()));
+        Assert.Equal(0, app.WithDb(db => db.Customers.Count(c => c.EmailNormalized == "FINE@EXAMPLE.COM")));
+
+        // Alone, the good one lands.
+        var again = Draft("2027-03-02T14:00:00+01:00", "fine@example.com");
+        Assert.Equal(new[] { true }, await batcher.CommitAllAsync([again], CancellationToken.None));
+        Assert.Equal(2, app.WithDb(db => db.Bookings.Count()));
+    }
+
+    [Fact]
+    public async Task TwoDraftsInOneGroupOnTheSameTime_FirstLands_SecondIsSentBack()
+    {
+        await using var app = await StartAsync();
+        var batcher = app.Services.GetRequiredService<BookingBatcher>();
+        var first = Draft("2027-03-02T14:00:00+01:00", "first@example.com");
+        var overlapping = Draft("2027-03-02T14:30:00+01:00", "second@example.com");
+        var elsewhere = Draft("2027-03-02T16:00:00+01:00", "third@example.com");
+        Assert.Equal(new[] { true, false, true }, await batcher.CommitAllAsync([first, overlapping, elsewhere], CancellationToken.None));
+        Assert.Equal([first.Booking.Id, elsewhere.Booking.Id], app.WithDb(db => db.Bookings.OrderBy(b => b.StartsAt).Select(b => b.Id).ToList()));
+    }
+
+    [Fact]
+    public async Task RaceOnOneSlot_ThroughTheGroupWriter_ExactlyOneWins()
+    {
+        await using var app = await StartAsync();
+        using var gate = new SemaphoreSlim(0);
+        var tasks = Enumerable.Range(0, 40).Select(async i =>
+        {
+            await gate.WaitAsync();
+            return await Book(app.CreateClient(), Booking("2027-03-03T11:00:00+01:00", service: "consult", email: $"r{i}@example.com"));
+        }).ToArray();
+        gate.Release(40);
+        var responses = await Task.WhenAll(tasks);
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(39, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        Assert.Equal(1, app.WithDb(db => db.Allocations.Count(a => a.Live)));
+    }
+
+    /// <summary>A one-hour consultation with anna, built the way the writer builds one, without asking the engine.</summary>
+    private static BookingDraft Draft(string start, string email)
+    {
+        var at = NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(start).Value.ToInstant();
+        var now = BookwellApp.DefaultNow;
+        var booking = new Booking
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = DefaultTenant.Id,
+            PageSlug = "salon",
+            ServiceKey = "consult",
+            ServiceName = "Consultation",
+            StaffKey = "anna",
+            ResourceKeys = "",
+            StartsAt = at,
+            EndsAt = at + Duration.FromHours(1),
+            Status = BookingStatus.Confirmed,
+            TimeZone = "Europe/Amsterdam",
+            CustomerName = "Client",
+            CustomerEmail = email,
+            AnswersJson = "{}",
+            Language = "en",
+            ManageTokenHash = ManageTokens.Hash(ManageTokens.Create()),
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        booking.History.Add(BookingWriter.Event(booking.TenantId, booking.Id, "created", null, booking.Status, "test", now));
+        return new BookingDraft
+        {
+            Booking = booking,
+            Allocations =
+            [
+                new Allocation
+                {
+                    TenantId = booking.TenantId, BookingId = booking.Id, UnitKey = "staff:anna", Seat = 0, Capacity = 1,
+                    StartsAt = booking.StartsAt, EndsAt = booking.EndsAt, GroupKey = booking.Id.ToString(),
+                },
+            ],
+            Messages = [],
+            CustomerEmail = email,
+            CustomerName = "Client",
+            Now = now,
+        };
+    }
+}
+
+public sealed class SqliteGroupCommitTests : GroupCommitTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresGroupCommitTests : GroupCommitTests
+{
+    protected override Db Kind => Db.Postgres;
+}
