@@ -1,23 +1,21 @@
 using System.Data.Common;
 using System.Globalization;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
 
 namespace Bookwell.Data;
 
 /// <summary>
-/// Multi-row INSERT statements built from the EF model (table, columns, value converters), for the one
-/// path where change tracking costs more than the write: many new rows at once inside a transaction
-/// that is already open. One statement per table per group instead of one per row means one parse and
-/// one round trip. Keys the database generates are left out (and not read back).
+/// New rows written straight from the EF model (table, columns, store types, value converters), for the
+/// one path where change tracking costs more than the write: many new rows at once inside a transaction
+/// that is already open. PostgreSQL gets a binary COPY per table (no statement to parse or plan, whatever
+/// the number of rows); SQLite one prepared INSERT per table, run for each row. Constraints and triggers apply as for any
+/// insert. Keys the database generates are left out (and not read back).
 /// </summary>
 public static class BulkInsert
 {
-    // Below both SQLite's (32,766) and PostgreSQL's (65,535) limit on parameters per statement.
-    private const int MaxParameters = 30_000;
-
     public static async Task InsertAsync<T>(BookwellDb db, IReadOnlyList<T> rows, CancellationToken ct)
         where T : class
     {
@@ -37,29 +35,54 @@ public static class BulkInsert
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
                           ?? throw new InvalidOperationException("Bulk inserts run inside the caller's transaction.");
-        var perStatement = Math.Max(1, MaxParameters / columns.Count);
-        for (var offset = 0; offset < rows.Count; offset += perStatement)
+        if (connection is NpgsqlConnection pg)
         {
-            var count = Math.Min(perStatement, rows.Count - offset);
-            await using var command = connection.CreateCommand();
-            command.Transaction = transaction;
-            var sql = new StringBuilder(64 + (count * columns.Count * 8));
-            sql.Append("INSERT INTO \"").Append(table.Name).Append("\" (")
-                .AppendJoin(", ", columns.Select(c => $"\"{c.Name}\"")).Append(") VALUES ");
-            for (var r = 0; r < count; r++)
+            var copy = $"COPY \"{table.Name}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) FROM STDIN (FORMAT BINARY)";
+            await using var importer = await pg.BeginBinaryImportAsync(copy, ct);
+            foreach (var row in rows)
             {
-                var row = rows[offset + r];
-                sql.Append(r == 0 ? "(" : ", (");
-                for (var c = 0; c < columns.Count; c++)
+                await importer.StartRowAsync(ct);
+                foreach (var (property, _, mapping, getter) in columns)
                 {
-                    var name = string.Create(CultureInfo.InvariantCulture, $"@p{(r * columns.Count) + c}");
-                    sql.Append(c == 0 ? "" : ", ").Append(name);
-                    var (property, _, mapping, getter) = columns[c];
-                    command.Parameters.Add(mapping.CreateParameter(command, name, getter.GetClrValueUsingContainingEntity(row), property.IsNullable));
+                    var value = getter.GetClrValueUsingContainingEntity(row);
+                    if (mapping.Converter is { } converter && value is not null)
+                    {
+                        value = converter.ConvertToProvider(value);
+                    }
+                    if (value is null)
+                    {
+                        await importer.WriteNullAsync(ct);
+                    }
+                    else
+                    {
+                        await importer.WriteAsync(value, mapping.StoreType, ct);
+                    }
                 }
-                sql.Append(')');
             }
-            command.CommandText = sql.ToString();
+            await importer.CompleteAsync(ct);
+            return;
+        }
+        // SQLite looks named parameters up by a linear search, so one statement with thousands of them
+        // spends its time comparing names (measured: an eighth of the app's CPU); one prepared single-row
+        // statement run once per row costs a parse per table and nothing per row but the bind.
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) " +
+                              $"VALUES ({string.Join(", ", columns.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@p{i}")))})";
+        var parameters = columns.Select((c, i) =>
+        {
+            var parameter = c.Mapping.CreateParameter(command, string.Create(CultureInfo.InvariantCulture, $"@p{i}"), null, c.Property.IsNullable);
+            command.Parameters.Add(parameter);
+            return parameter;
+        }).ToArray();
+        await command.PrepareAsync(ct);
+        foreach (var row in rows)
+        {
+            for (var c = 0; c < columns.Count; c++)
+            {
+                var value = columns[c].Getter.GetClrValueUsingContainingEntity(row);
+                parameters[c].Value = value is null ? DBNull.Value : columns[c].Mapping.Converter?.ConvertToProvider(value) ?? value;
+            }
             await command.ExecuteNonQueryAsync(ct);
         }
     }

@@ -122,7 +122,7 @@ public sealed class BookingBatcher(IServiceScopeFactory scopes, SqliteWriteGate 
         catch (Exception ex)
         {
             // Any failure of the group sends its drafts down the one-by-one path, which reports for itself.
-            if (!(ex is DbUpdateException update && BookingWriter.IsConflict(update)))
+            if (!BookingWriter.IsConflictError(ex))
             {
                 log.LogWarning(ex, "A group of {Count} bookings failed; writing them one by one", accepted.Count);
             }

@@ -437,7 +437,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         string? branch, string? staff, IReadOnlyList<string>? resources, bool walkIn, Instant now, CancellationToken ct)
     {
         var window = new Span(start.ToUnixTimeTicks(), start.ToUnixTimeTicks() + 1);
-        var occupancy = await AvailabilityLoader.LoadAsync(db, page, service, window, now, ct);
+        var occupancy = await AvailabilityLoader.LoadAsync(db, page, service, window, now, ct, staff);
         foreach (var (b, request) in AvailabilityLoader.Requests(page, service, branch, staff, occupancy, now, window, walkIn))
         {
             if (SlotEngine.Assign(request, start, staff, resources, offGrid: walkIn) is { } a)
@@ -607,19 +607,19 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
     public static bool IsConflict(DbUpdateException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
-        if (ex.Message.StartsWith("allocation_overlap", StringComparison.Ordinal))
-        {
-            return true;
-        }
-        return ex.InnerException switch
-        {
-            PostgresException pg => pg.SqlState is PostgresErrorCodes.ExclusionViolation or PostgresErrorCodes.UniqueViolation
-                or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
-            SqliteException sl => sl.SqliteErrorCode is 5 or 6 ||
-                (sl.SqliteErrorCode == 19 && (sl.Message.Contains("allocation_overlap", StringComparison.Ordinal) || sl.Message.Contains("UNIQUE", StringComparison.Ordinal))),
-            _ => false,
-        };
+        return ex.Message.StartsWith("allocation_overlap", StringComparison.Ordinal) || IsConflictError(ex.InnerException);
     }
+
+    /// <summary>The database's own error for a lost race (what EF wraps, or what a bulk insert throws as is).</summary>
+    public static bool IsConflictError(Exception? error) => error switch
+    {
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.ExclusionViolation or PostgresErrorCodes.UniqueViolation
+            or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+        SqliteException sl => sl.SqliteErrorCode is 5 or 6 ||
+            (sl.SqliteErrorCode == 19 && (sl.Message.Contains("allocation_overlap", StringComparison.Ordinal) || sl.Message.Contains("UNIQUE", StringComparison.Ordinal))),
+        DbUpdateException update => IsConflict(update),
+        _ => false,
+    };
 }
 
 /// <summary>Queues SQLite writers in-process so they do not spin on SQLITE_BUSY; a no-op on PostgreSQL.</summary>

@@ -35,6 +35,12 @@ public sealed record CompiledPage(
 
     public IEnumerable<StaffModel> StaffFor(string serviceKey) =>
         Staff.Where(s => s.Doc.Active != false && s.Services.Contains(serviceKey));
+
+    /// <summary>
+    /// No allocation of this business is longer than this, so a busy-time read may start its index scan
+    /// this far before the window instead of the validator's 72-hour cap (see CatalogCache).
+    /// </summary>
+    public Duration Lookback { get; init; } = Availability.AvailabilityLoader.MaxAllocation;
 }
 
 public sealed record TenantCatalog(long Version, ConfigDocument Document, IReadOnlyDictionary<string, CompiledPage> Pages);
@@ -67,12 +73,26 @@ public sealed class CatalogCache(TimeProvider time)
         }
         var row = await db.Tenants.AsNoTracking().Where(t => t.Id == db.TenantId).Select(t => new { t.ConfigJson, t.ConfigVersion }).FirstAsync(ct);
         var doc = JsonSerializer.Deserialize<ConfigDocument>(row.ConfigJson, Json.Options) ?? new ConfigDocument { Pages = [] };
-        var catalog = Compile(row.ConfigVersion, doc);
+        var catalog = Compile(row.ConfigVersion, doc, await LongestStoredAsync(db, ct));
         _cache[db.TenantId] = (catalog, stamp);
         return catalog;
     }
 
-    public static TenantCatalog Compile(long version, ConfigDocument doc)
+    /// <summary>
+    /// The longest allocation the business has stored, under any configuration it ever had. Read only when
+    /// the configuration changes (or on a node's first request); allocations made later come from the
+    /// configuration compiled with it, whose longest service also bounds the lookback.
+    /// </summary>
+    private static async Task<Duration> LongestStoredAsync(BookwellDb db, CancellationToken ct)
+    {
+        var tenant = db.TenantId;
+        var seconds = db.IsPostgres
+            ? await db.Database.SqlQuery<long?>($"""SELECT CAST(EXTRACT(EPOCH FROM MAX("EndsAt" - "StartsAt")) AS bigint) AS "Value" FROM "Allocations" WHERE "TenantId" = {tenant}""").ToListAsync(ct)
+            : await db.Database.SqlQuery<long?>($"""SELECT MAX("EndsAt" - "StartsAt") / 10000000 AS "Value" FROM "Allocations" WHERE "TenantId" = {tenant}""").ToListAsync(ct);
+        return Duration.FromSeconds((seconds.FirstOrDefault() ?? 0) + 1);
+    }
+
+    public static TenantCatalog Compile(long version, ConfigDocument doc, Duration? longestStored = null)
     {
         ArgumentNullException.ThrowIfNull(doc);
         var pages = new Dictionary<string, CompiledPage>(StringComparer.Ordinal);
@@ -100,6 +120,17 @@ public sealed class CatalogCache(TimeProvider time)
                 r.Capacity ?? 1, ToSchedule(r.Schedule, r.Exceptions))).ToList();
             var allowed = settings.AllowedDays!.Select(DayOf).ToHashSet();
             pages[p.Slug!] = new CompiledPage(p, p.Slug!, DateTimeZoneProviders.Tzdb[p.TimeZone!], pageHours, allowed, branches, services, staff, resources);
+        }
+        if (longestStored is { } stored)
+        {
+            // Units are shared across pages (a staff key is one person), so the bound is the business's.
+            var longest = pages.Values.SelectMany(p => p.Services.Values)
+                .Select(s => s.Rules.BufferBefore + s.Rules.Duration + s.Rules.BufferAfter)
+                .Append(stored).Max();
+            foreach (var key in pages.Keys.ToList())
+            {
+                pages[key] = pages[key] with { Lookback = longest };
+            }
         }
         return new TenantCatalog(version, doc, pages);
     }
