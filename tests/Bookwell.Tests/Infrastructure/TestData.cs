@@ -80,9 +80,10 @@ public static class TestData
     public static async Task<JsonObject> Body(HttpResponseMessage response) =>
         (await response.Content.ReadFromJsonAsync<JsonObject>())!;
 
-    public static async Task<string[]> SlotStarts(HttpClient client, string service, string from, string to, string? timeZone = null, string? staff = null)
+    public static async Task<string[]> SlotStarts(HttpClient client, string service, string from, string to, string? timeZone = null, string? staff = null,
+        string slug = Slug)
     {
-        var url = $"/api/v1/pages/{Slug}/slots?service={service}&from={from}&to={to}" + (timeZone is null ? "" : $"&timeZone={timeZone}") + (staff is null ? "" : $"&staff={staff}");
+        var url = $"/api/v1/pages/{slug}/slots?service={service}&from={from}&to={to}" + (timeZone is null ? "" : $"&timeZone={timeZone}") + (staff is null ? "" : $"&staff={staff}");
         var body = await client.GetFromJsonAsync<JsonObject>(url);
         return body!["slots"]!.AsArray().Select(s => s!["start"]!.GetValue<string>()).ToArray();
     }
