@@ -681,6 +681,8 @@ public abstract class ApiTests
         otherClient.DefaultRequestHeaders.Host = "other.example";
         var theirs = await Body(await Book(otherClient, Booking(Tue10, email: "them@example.com")));
         // The same slot on the default tenant is untouched: separate staff, separate bookings.
+        Assert.Contains(Tue10, await SlotStarts(app.CreateClient(), "haircut", "2027-03-02", "2027-03-02"));
+        Assert.Contains(Tue10, await SlotStarts(app.CreateClient(), "haircut", "2027-03-02", "2027-03-02", staff: "anna"));
         var ours = await Body(await Book(app.CreateClient(), Booking(Tue10, email: "us@example.com")));
         Assert.Equal("confirmed", ours["status"]!.GetValue<string>());
 
