@@ -10,6 +10,9 @@ using System.Text.Json.Nodes;
 //   book     <base> <key> <count> <clients>    create <count> bookings on distinct slots, report rate and latency
 //   contend  <base> <key> <clients>            <clients> book one slot at once; report how many won
 //   bodies   <base> <key> <file> <count>       write <count> booking bodies for distinct slots on days 31-119 (for wrk)
+//   rate     <base> <key> <path> <rps> <seconds> <connections>
+//                                              GET <path> at a steady <rps>, evenly spaced (hey -q fires its workers
+//                                              together); latency from the planned send time, so a stall counts in full
 var (mode, baseUrl, key) = (args[0], args[1].TrimEnd('/'), args[2]);
 using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 1024, PooledConnectionLifetime = TimeSpan.FromMinutes(10) };
 using var http = new HttpClient(handler) { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(60) };
@@ -83,6 +86,52 @@ switch (mode)
         Console.WriteLine($"bodies: {total} written to {args[3]}");
         break;
 
+    case "rate":
+        var path = args[3];
+        var rps = int.Parse(args[4], CultureInfo.InvariantCulture);
+        var duration = int.Parse(args[5], CultureInfo.InvariantCulture);
+        var connections = int.Parse(args[6], CultureInfo.InvariantCulture);
+        // The first 3 s are not counted: this process's own JIT and connection set-up stall it then.
+        var skipped = rps * 3;
+        var requests = rps * (duration + 3);
+        var planned = new double[requests];
+        var failures = 0;
+        var interval = Stopwatch.Frequency / (double)rps;
+        var origin = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
+        await Task.WhenAll(Enumerable.Range(0, connections).Select(async w =>
+        {
+            for (var i = w; i < requests; i += connections)
+            {
+                var due = origin + (long)(i * interval);
+                var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait);
+                }
+                using var response = await http.GetAsync(path);
+                await response.Content.ReadAsByteArrayAsync();
+                planned[i] = Stopwatch.GetElapsedTime(due).TotalMilliseconds;
+                if (!response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }));
+        var elapsed = Stopwatch.GetElapsedTime(origin).TotalSeconds - 3;
+        planned = planned[skipped..];
+        requests -= skipped;
+        if (Environment.GetEnvironmentVariable("RATE_TRACE") is not null)
+        {
+            // When the slow ones were due, to tell a periodic stall from load.
+            Console.WriteLine(string.Join(" ", planned.Select((l, i) => (l, i)).Where(x => x.l > 20)
+                .GroupBy(x => x.i * 10 / rps).Select(g => $"{g.Key / 10.0:0.0}s:{g.Count()}x{g.Max(x => x.l):0}ms")));
+        }
+        Array.Sort(planned);
+        Console.WriteLine($"rate: {requests} requests in {elapsed:0.00} s ({requests / elapsed:0} req/s, asked {rps}), {connections} connections; " +
+                          $"latency from planned start: median {planned[requests / 2]:0.0} ms, p99 {planned[(int)(requests * 0.99)]:0.0} ms, " +
+                          $"max {planned[^1]:0.0} ms; {failures} failed");
+        break;
+
     case "contend":
         var contenders = int.Parse(args[3], CultureInfo.InvariantCulture);
         var local2 = firstDay.AddDays(130).AddHours(12); // outside every range the other modes use
@@ -105,7 +154,7 @@ switch (mode)
         break;
 
     default:
-        Console.Error.WriteLine("modes: setup | book | contend | bodies");
+        Console.Error.WriteLine("modes: setup | book | contend | bodies | rate");
         return 2;
 }
 return 0;

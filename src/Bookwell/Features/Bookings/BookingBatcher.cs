@@ -174,7 +174,9 @@ public sealed class BookingBatcher(IServiceScopeFactory scopes, SqliteWriteGate 
     {
         db.TenantId = tenantId;
         var emails = drafts.Select(d => d.CustomerEmail.ToUpperInvariant()).Distinct().ToList();
-        var known = await db.Customers.Where(c => emails.Contains(c.EmailNormalized)).ToDictionaryAsync(c => c.EmailNormalized);
+        // One parameter for the whole list (JSON on SQLite, an array on PostgreSQL): the same SQL text for
+        // any group size, so it is generated and prepared once instead of once per size.
+        var known = await db.Customers.Where(c => EF.Parameter(emails).Contains(c.EmailNormalized)).ToDictionaryAsync(c => c.EmailNormalized);
         foreach (var d in drafts)
         {
             var normalized = d.CustomerEmail.ToUpperInvariant();
