@@ -50,7 +50,7 @@ function done(summary, latency, requests)
     k = k + t:get("conflicts")
     o = o + t:get("others")
   end
-  io.write(string.format("book: %d responses in %.2f s, %.0f req/s, median %.1f ms, p99 %.1f ms; 201: %d, 409: %d, other: %d\n",
+  io.write(string.format("book: %d responses in %.2f s, %.0f req/s, median %.1f ms, p99 %.1f ms, max %.1f ms; 201: %d, 409: %d, other: %d\n",
     summary.requests, summary.duration / 1e6, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, c, k, o))
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000, c, k, o))
 end

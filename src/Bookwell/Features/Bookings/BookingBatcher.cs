@@ -45,7 +45,7 @@ public sealed class BookingBatcher(IServiceScopeFactory scopes, SqliteWriteGate 
     {
         ArgumentNullException.ThrowIfNull(draft);
         _queue.Enqueue(draft);
-        await PumpAsync();
+        await PumpAsync(draft);
         return await draft.Done.Task.WaitAsync(ct);
     }
 
@@ -57,22 +57,27 @@ public sealed class BookingBatcher(IServiceScopeFactory scopes, SqliteWriteGate 
         {
             _queue.Enqueue(d);
         }
-        await PumpAsync();
+        if (drafts.Count > 0)
+        {
+            await PumpAsync(drafts[^1]);
+        }
         return await Task.WhenAll(drafts.Select(d => d.Done.Task)).WaitAsync(ct);
     }
 
     /// <summary>
-    /// Whoever gets the writer drains the queue. The re-check after releasing closes the gap where a draft
-    /// arrives after the writer's last look but before it lets go (its owner failed to become the writer).
+    /// Whoever gets the writer writes groups until its own draft is done; drafts queued meanwhile are left to
+    /// a background pump, so under steady load no request keeps writing for others indefinitely. The
+    /// re-check after releasing closes the gap where a draft arrives after the writer's last look but before
+    /// it lets go (its owner failed to become the writer and is waiting).
     /// </summary>
-    private async Task PumpAsync()
+    private async Task PumpAsync(BookingDraft? mine)
     {
         while (!_queue.IsEmpty && _writers.Wait(0))
         {
             try
             {
                 var batch = new List<BookingDraft>(_max);
-                while (true)
+                while (mine is null || !mine.Done.Task.IsCompleted)
                 {
                     batch.Clear();
                     while (batch.Count < _max && _queue.TryDequeue(out var d))
@@ -89,6 +94,14 @@ public sealed class BookingBatcher(IServiceScopeFactory scopes, SqliteWriteGate 
             finally
             {
                 _writers.Release();
+            }
+            if (mine is not null && mine.Done.Task.IsCompleted)
+            {
+                if (!_queue.IsEmpty)
+                {
+                    _ = Task.Run(() => PumpAsync(null));
+                }
+                return;
             }
         }
     }
