@@ -121,8 +121,8 @@ public sealed class BookingBatcher(IServiceScopeFactory scopes, SqliteWriteGate 
             {
                 await UpsertCustomersAsync(db, tenant.Key, [.. tenant], newCustomers);
             }
-            // Returning clients are tracked rows (EF writes only what changed); everything new goes in as
-            // one INSERT per table.
+            // Returning clients are tracked rows (EF writes only what changed); everything new is written
+            // straight, table by table (BulkInsert: COPY on PostgreSQL, one prepared INSERT on SQLite).
             await db.SaveChangesAsync(CancellationToken.None);
             await BulkInsert.InsertAsync(db, newCustomers, CancellationToken.None);
             await BulkInsert.InsertAsync(db, accepted.ConvertAll(d => d.Booking), CancellationToken.None);
