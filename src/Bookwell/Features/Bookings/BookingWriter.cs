@@ -78,11 +78,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 {
                     return new WriteResult.Invalid(bad);
                 }
-                db.Allocations.AddRange(draft.Allocations);
-                if (booking.GroupKey is not null)
-                {
-                    await AllocateSeatAsync(booking, v.Service, ct);
-                }
+                await AllocateAsync(booking, draft.Allocations, v.Service, ct);
                 db.Outbox.AddRange(draft.Messages);
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
@@ -233,7 +229,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
                 evt.PreviousStart = previous;
                 evt.NewStart = start;
                 current.History.Add(evt);
-                await AllocateAsync(current, page, service, assignment.Value.Assignment, ct);
+                await AllocateAsync(current, Allocations(current, page, service, assignment.Value.Assignment), service, ct);
                 if (mail is not null && _mail)
                 {
                     var context = mail with { Language = current.Language };
@@ -448,9 +444,9 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
         return null;
     }
 
-    private async Task AllocateAsync(Booking booking, CompiledPage page, ServiceModel service, Assignment assignment, CancellationToken ct)
+    private async Task AllocateAsync(Booking booking, IEnumerable<Allocation> allocations, ServiceModel service, CancellationToken ct)
     {
-        db.Allocations.AddRange(Allocations(booking, page, service, assignment));
+        db.Allocations.AddRange(allocations);
         if (booking.GroupKey is not null)
         {
             await AllocateSeatAsync(booking, service, ct);
