@@ -81,25 +81,58 @@ public abstract class GroupCommitTests
     }
 
     [Fact]
-    public async Task GroupTheDatabaseRefuses_WritesNothing_AndEachDraftIsSentBackToTryAlone()
+    public async Task DraftOnTimeAlreadyTaken_IsSentBack_TheRestOfItsGroupLands()
     {
         await using var app = await StartAsync();
         var taken = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", service: "consult")));
         Assert.Equal("anna", taken["staff"]!.GetValue<string>());
         var batcher = app.Services.GetRequiredService<BookingBatcher>();
 
-        // A draft whose choice went stale (anna is no longer free at 10:00) spoils its group: the database
-        // refuses the overlap, the whole group is rolled back and every draft in it is told to try again.
+        // A draft whose choice went stale (anna is no longer free at 10:30) is found before anything is
+        // written, and only it is told to try again.
         var fine = Draft("2027-03-02T14:00:00+01:00", "fine@example.com");
-        var stale = Draft("2027-03-02T10:00:00+01:00", "stale@example.com");
-        Assert.Equal(new[] { false, false }, await batcher.CommitAllAsync([fine, stale], CancellationToken.None));
-        Assert.Equal(1, app.WithDb(db => db.Bookings.Count()));
+        var stale = Draft("2027-03-02T10:30:00+01:00", "stale@example.com");
+        Assert.Equal(new[] { true, false }, await batcher.CommitAllAsync([fine, stale], CancellationToken.None));
+        Assert.Equal([taken["id"]!.GetValue<Guid>(), fine.Booking.Id], app.WithDb(db => db.Bookings.OrderBy(b => b.StartsAt).Select(b => b.Id).ToList()));
+        Assert.Equal(0, app.WithDb(db => db.Customers.Count(c => c.EmailNormalized == "STALE@EXAMPLE.COM")));
+    }
+
+    [Fact]
+    public async Task GroupTheDatabaseRefuses_WritesNothing_AndEachDraftIsSentBackToTryAlone()
+    {
+        await using var app = await StartAsync();
+        var batcher = app.Services.GetRequiredService<BookingBatcher>();
+
+        // Something only the database catches (here two drafts with the same manage-token hash, which the
+        // unique index refuses) spoils the whole group: it is rolled back and every draft is told to try again.
+        var fine = Draft("2027-03-02T14:00:00+01:00", "fine@example.com");
+        var clash = Draft("2027-03-02T16:00:00+01:00", "clash@example.com");
+        clash.Booking.ManageTokenHash = fine.Booking.ManageTokenHash;
+        Assert.Equal(new[] { false, false }, await batcher.CommitAllAsync([fine, clash], CancellationToken.None));
+        Assert.Equal(0, app.WithDb(db => db.Bookings.Count()));
         Assert.Equal(0, app.WithDb(db => db.Customers.Count(c => c.EmailNormalized == "FINE@EXAMPLE.COM")));
 
         // Alone, the good one lands.
         var again = Draft("2027-03-02T14:00:00+01:00", "fine@example.com");
         Assert.Equal(new[] { true }, await batcher.CommitAllAsync([again], CancellationToken.None));
-        Assert.Equal(2, app.WithDb(db => db.Bookings.Count()));
+        Assert.Equal(1, app.WithDb(db => db.Bookings.Count()));
+    }
+
+    [Fact]
+    public async Task StaffNamed_TheTimeIsStillCheckedAgainstBookingsAndHours()
+    {
+        // Naming the staff member of a service without resources skips the per-request read of busy time;
+        // the group writer's check stands in for it. Same answers as without a name.
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking("2027-03-02T10:00:00+01:00", service: "consult", staff: "anna"))).StatusCode);
+        var again = await Book(client, Booking("2027-03-02T10:00:00+01:00", service: "consult", email: "other@example.com", staff: "anna"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.EndsWith("slot-unavailable", (await Body(again))["type"]!.GetValue<string>());
+        var early = await Book(client, Booking("2027-03-02T06:00:00+01:00", service: "consult", email: "early@example.com", staff: "anna"));
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Equal(1, app.WithDb(db => db.Bookings.Count()));
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking("2027-03-02T11:00:00+01:00", service: "consult", email: "next@example.com", staff: "anna"))).StatusCode);
     }
 
     [Fact]
@@ -170,6 +203,7 @@ public abstract class GroupCommitTests
                 },
             ],
             Messages = [],
+            Lookback = Bookwell.Features.Availability.AvailabilityLoader.MaxAllocation,
             CustomerEmail = email,
             CustomerName = "Client",
             Now = now,

@@ -12,7 +12,11 @@ using NodaTime;
 namespace Bookwell.Features.Availability;
 
 /// <summary>What the database says is taken around a window: busy time per unit and open group classes.</summary>
-public sealed record Occupancy(IReadOnlyDictionary<string, List<Span>> Busy, IReadOnlyDictionary<Instant, GroupInstance> Groups);
+public sealed record Occupancy(IReadOnlyDictionary<string, List<Span>> Busy, IReadOnlyDictionary<Instant, GroupInstance> Groups)
+{
+    /// <summary>Nothing taken: what the rules alone allow.</summary>
+    public static Occupancy None { get; } = new(new Dictionary<string, List<Span>>(), new Dictionary<Instant, GroupInstance>());
+}
 
 /// <summary>Loads occupancy and turns a page, service and choices into engine requests, one per branch.</summary>
 public static class AvailabilityLoader

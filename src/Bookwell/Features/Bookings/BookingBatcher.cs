@@ -1,8 +1,11 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using Bookwell.Data;
 using Bookwell.Features.Notifications;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using NodaTime;
+using Npgsql;
 
 namespace Bookwell.Features.Bookings;
 
@@ -12,6 +15,8 @@ public sealed class BookingDraft
     public required Booking Booking { get; init; }
     public required IReadOnlyList<Allocation> Allocations { get; init; }
     public required IReadOnlyList<OutboxMessage> Messages { get; init; }
+    /// <summary>The page's longest allocation: how far back an overlapping allocation can start.</summary>
+    public required Duration Lookback { get; init; }
     public required string CustomerEmail { get; init; }
     public required string CustomerName { get; init; }
     public string? CustomerPhone { get; init; }
@@ -36,6 +41,8 @@ public sealed class BookingBatcher(IServiceScopeFactory scopes, SqliteWriteGate 
 {
     private readonly ConcurrentQueue<BookingDraft> _queue = new();
     private readonly int _max = Math.Clamp(config.GetValue("Bookwell:Bookings:GroupCommit", 64), 1, 1000);
+    // One group at a time, on either database. Two writers side by side on PostgreSQL were measured: the
+    // groups halve, the per-group costs double, and the CPU that was idle went to that (no more bookings/s).
     private readonly SemaphoreSlim _writers = new(1, 1);
 
     /// <summary>Off with <c>Bookwell__Bookings__GroupCommit=1</c>: every booking then writes its own transaction.</summary>
@@ -116,6 +123,13 @@ public sealed class BookingBatcher(IServiceScopeFactory scopes, SqliteWriteGate 
             var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
             using var _ = await gate.EnterAsync(db, CancellationToken.None);
             await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
+            // A draft whose time is taken would make the database refuse the whole group; find those first.
+            var taken = await TakenAsync(db, accepted);
+            if (taken.Count > 0)
+            {
+                accepted.RemoveAll(taken.Contains);
+                deferred.AddRange(taken);
+            }
             var newCustomers = new List<Customer>();
             foreach (var tenant in accepted.GroupBy(d => d.Booking.TenantId))
             {
@@ -180,6 +194,90 @@ public sealed class BookingBatcher(IServiceScopeFactory scopes, SqliteWriteGate 
             accepted.Add(d);
         }
         return (accepted, deferred);
+    }
+
+    /// <summary>
+    /// The drafts that overlap a live allocation already in the database, by the exclusion constraint's own
+    /// rule (same tenant, unit and seat, another group). Some drafts come without a busy-time read of their
+    /// own (<see cref="BookingWriter"/>: a named staff member and nothing else to choose), so this is where
+    /// their time is checked; for the others it catches what was written since they read. PostgreSQL: one
+    /// query for the whole group (arrays unnested); SQLite: one prepared probe per allocation, in process
+    /// and inside the single writer's transaction.
+    /// </summary>
+    private static async Task<HashSet<BookingDraft>> TakenAsync(BookwellDb db, List<BookingDraft> drafts)
+    {
+        var probes = drafts.SelectMany(d => d.Allocations.Select(a => (Draft: d, Allocation: a))).ToList();
+        var taken = new HashSet<BookingDraft>();
+        if (probes.Count == 0)
+        {
+            return taken;
+        }
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        const string Overlap = """
+            a."TenantId" = p.tenant AND a."UnitKey" = p.unit AND a."Seat" = p.seat AND a."Live" AND a."GroupKey" <> p.grp
+            AND a."StartsAt" >= p.earliest AND a."StartsAt" < p.ends AND a."EndsAt" > p.starts
+            """;
+        if (db.IsPostgres)
+        {
+            // LATERAL ... LIMIT 1 keeps the plan an index probe per allocation; written as EXISTS, the
+            // generic plan turned into a hash join over the whole table once statistics came in (measured:
+            // 0.24 ms a group before ANALYZE, 9-10 ms after).
+            command.CommandText = $"""
+                SELECT p.i FROM unnest(@tenant, @unit, @seat, @grp, @earliest, @starts, @ends, @i)
+                    AS p(tenant, unit, seat, grp, earliest, starts, ends, i)
+                CROSS JOIN LATERAL (SELECT 1 FROM "Allocations" a WHERE {Overlap} LIMIT 1) AS found
+                """;
+            Add(command, "tenant", probes.ConvertAll(p => p.Allocation.TenantId));
+            Add(command, "unit", probes.ConvertAll(p => p.Allocation.UnitKey));
+            Add(command, "seat", probes.ConvertAll(p => p.Allocation.Seat));
+            Add(command, "grp", probes.ConvertAll(p => p.Allocation.GroupKey));
+            Add(command, "earliest", probes.ConvertAll(p => p.Allocation.StartsAt - p.Draft.Lookback));
+            Add(command, "starts", probes.ConvertAll(p => p.Allocation.StartsAt));
+            Add(command, "ends", probes.ConvertAll(p => p.Allocation.EndsAt));
+            Add(command, "i", Enumerable.Range(0, probes.Count).ToList());
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                taken.Add(probes[reader.GetInt32(0)].Draft);
+            }
+            return taken;
+        }
+        // The model's type mappings bind each value as SQLite stores it (ids as text, instants as ticks).
+        var entity = db.Model.FindEntityType(typeof(Allocation))!;
+        var mappings = new[]
+        {
+            ("tenant", nameof(Allocation.TenantId)), ("unit", nameof(Allocation.UnitKey)), ("seat", nameof(Allocation.Seat)),
+            ("grp", nameof(Allocation.GroupKey)), ("earliest", nameof(Allocation.StartsAt)), ("starts", nameof(Allocation.StartsAt)),
+            ("ends", nameof(Allocation.EndsAt)),
+        }.Select(m => (Name: m.Item1, Mapping: (RelationalTypeMapping)entity.FindProperty(m.Item2)!.GetRelationalTypeMapping())).ToArray();
+        var parameters = mappings.Select(m =>
+        {
+            var parameter = m.Mapping.CreateParameter(command, "@" + m.Name, null, nullable: false);
+            command.Parameters.Add(parameter);
+            return parameter;
+        }).ToArray();
+        command.CommandText = $"""SELECT EXISTS (SELECT 1 FROM "Allocations" a WHERE {Overlap.Replace("p.", "@", StringComparison.Ordinal)})""";
+        await command.PrepareAsync();
+        foreach (var (draft, a) in probes)
+        {
+            if (taken.Contains(draft))
+            {
+                continue;
+            }
+            object[] values = [a.TenantId, a.UnitKey, a.Seat, a.GroupKey, a.StartsAt - draft.Lookback, a.StartsAt, a.EndsAt];
+            for (var i = 0; i < values.Length; i++)
+            {
+                parameters[i].Value = mappings[i].Mapping.Converter?.ConvertToProvider(values[i]) ?? values[i];
+            }
+            if (await command.ExecuteScalarAsync() is long found && found != 0)
+            {
+                taken.Add(draft);
+            }
+        }
+        return taken;
+
+        static void Add<T>(DbCommand command, string name, List<T> values) => command.Parameters.Add(new NpgsqlParameter<T[]>(name, [.. values]));
     }
 
     /// <summary>One query per tenant finds the clients who booked before; the rest are created (once, if they booked twice).</summary>

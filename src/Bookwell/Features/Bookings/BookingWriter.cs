@@ -47,7 +47,12 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
             // refuses the insert if someone else took the time meanwhile, and the loop chooses again.
             var now = clock.GetCurrentInstant();
             var start = v.Start == default ? now : v.Start;
-            var assignment = await AssignAsync(v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct);
+            // With the staff member named and no resource to pick, busy time cannot change which assignment is
+            // made, only whether it can be: the group writer answers that for its whole group in one query
+            // (BookingBatcher.TakenAsync) instead of each request reading on its own.
+            var rulesOnly = groupable && attempt == 1 && v.Staff is not null && !v.WalkIn && v.Service.Rules.RequiresStaff &&
+                            v.Service.Rules.ResourceTypes.Count == 0;
+            var assignment = await AssignAsync(v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct, rulesOnly);
             if (assignment is null)
             {
                 return new WriteResult.Taken();
@@ -173,6 +178,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
             Booking = booking,
             Allocations = Allocations(booking, v.Page, v.Service, assignment),
             Messages = messages,
+            Lookback = v.Page.Lookback,
             CustomerEmail = v.CustomerEmail,
             CustomerName = v.CustomerName,
             CustomerPhone = v.CustomerPhone,
@@ -430,10 +436,10 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
     }
 
     private async Task<(string? Branch, Assignment Assignment)?> AssignAsync(CompiledPage page, ServiceModel service, Instant start,
-        string? branch, string? staff, IReadOnlyList<string>? resources, bool walkIn, Instant now, CancellationToken ct)
+        string? branch, string? staff, IReadOnlyList<string>? resources, bool walkIn, Instant now, CancellationToken ct, bool rulesOnly = false)
     {
         var window = new Span(start.ToUnixTimeTicks(), start.ToUnixTimeTicks() + 1);
-        var occupancy = await AvailabilityLoader.LoadAsync(db, page, service, window, now, ct, staff);
+        var occupancy = rulesOnly ? Occupancy.None : await AvailabilityLoader.LoadAsync(db, page, service, window, now, ct, staff);
         foreach (var (b, request) in AvailabilityLoader.Requests(page, service, branch, staff, occupancy, now, window, walkIn))
         {
             if (SlotEngine.Assign(request, start, staff, resources, offGrid: walkIn) is { } a)
