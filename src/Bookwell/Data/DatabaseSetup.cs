@@ -29,6 +29,7 @@ public static class DatabaseSetup
             UseMultiThreadMode();
             services.AddPooledDbContextFactory<SqliteBookwellDb>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
             services.AddScoped<BookwellDb>(sp => Lease(sp, sp.GetRequiredService<IDbContextFactory<SqliteBookwellDb>>()));
+            services.AddHostedService<SqliteCheckpointer>();
         }
         return services;
     }
@@ -160,10 +161,18 @@ public static class DatabaseSetup
             return Task.CompletedTask;
         }
 
+        // The settings belong to the native connection, which Microsoft.Data.Sqlite pools; EF opens and
+        // closes around every query, so without this the three statements ran on every query.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Applied = [];
+
         private static void Apply(DbConnection connection)
         {
+            if (connection is Microsoft.Data.Sqlite.SqliteConnection { Handle: { } handle } && !Applied.TryAdd(handle, Applied))
+            {
+                return;
+            }
             using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            command.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=0;";
             command.ExecuteNonQuery();
         }
     }
