@@ -1,0 +1,96 @@
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Tests.Bookings;
+
+/// <summary>
+/// The database's own refusal of double booking (PostgreSQL: exclusion constraint; SQLite: triggers),
+/// checked with rows written straight to the table, past every check in the app.
+/// </summary>
+public abstract class NoOverlapConstraintTests
+{
+    protected abstract Db Kind { get; }
+
+    private static readonly Instant Ten = Instant.FromUtc(2027, 3, 2, 9, 0);
+    private static readonly Guid OtherTenant = Guid.Parse("00000000-0000-0000-0000-0000000000aa");
+
+    private static Allocation Row(Instant start, int minutes, string unit = "staff:anna", int seat = 0, int capacity = 1, string? group = null,
+        bool live = true, Guid? tenant = null) => new()
+        {
+            TenantId = tenant ?? DefaultTenant.Id,
+            BookingId = Guid.CreateVersion7(),
+            UnitKey = unit,
+            Seat = seat,
+            Capacity = capacity,
+            StartsAt = start,
+            EndsAt = start + Duration.FromMinutes(minutes),
+            GroupKey = group ?? Guid.NewGuid().ToString(),
+            Live = live,
+        };
+
+    /// <summary>Writes <paramref name="second"/> after <paramref name="first"/>; true when the database accepted it.</summary>
+    private static bool Accepts(BookwellApp app, Allocation first, Allocation second)
+    {
+        app.WithDb(db =>
+        {
+            db.Allocations.Add(first);
+            return db.SaveChanges();
+        });
+        try
+        {
+            app.WithDb(db =>
+            {
+                db.Allocations.Add(second);
+                return db.SaveChanges();
+            });
+            return true;
+        }
+        catch (DbUpdateException ex) when (BookingWriter.IsConflictError(ex))
+        {
+            return false;
+        }
+    }
+
+    public static TheoryData<string> Cases() =>
+    [
+        "overlap", "inside", "covering", "touching-after", "touching-before", "same-group", "other-seat", "other-unit", "not-live",
+        "other-tenant",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task TheDatabaseRefusesExactlyTheOverlapsOfOneUnitAndSeat(string name)
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        var first = Row(Ten, 60, capacity: 2, group: "g1");
+        var (second, refused) = name switch
+        {
+            "overlap" => (Row(Ten + Duration.FromMinutes(30), 60, capacity: 2), true),
+            "inside" => (Row(Ten + Duration.FromMinutes(15), 15, capacity: 2), true),
+            "covering" => (Row(Ten - Duration.FromMinutes(15), 90, capacity: 2), true),
+            "touching-after" => (Row(Ten + Duration.FromMinutes(60), 30, capacity: 2), false),
+            "touching-before" => (Row(Ten - Duration.FromMinutes(30), 30, capacity: 2), false),
+            "same-group" => (Row(Ten, 60, capacity: 2, group: "g1"), false),
+            "other-seat" => (Row(Ten, 60, seat: 1, capacity: 2), false),
+            "other-unit" => (Row(Ten, 60, unit: "staff:bob", capacity: 2), false),
+            "not-live" => (Row(Ten, 60, capacity: 2, live: false), false),
+            "other-tenant" => (Row(Ten, 60, capacity: 2, tenant: OtherTenant), false),
+            _ => throw new ArgumentOutOfRangeException(nameof(name)),
+        };
+        Assert.Equal(!refused, Accepts(app, first, second));
+        Assert.Equal(refused ? 1 : 2, app.WithDb(db => db.Allocations.IgnoreQueryFilters().Count()));
+    }
+}
+
+public sealed class SqliteNoOverlapConstraintTests : NoOverlapConstraintTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresNoOverlapConstraintTests : NoOverlapConstraintTests
+{
+    protected override Db Kind => Db.Postgres;
+}
