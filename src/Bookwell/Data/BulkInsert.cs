@@ -11,12 +11,13 @@ namespace Bookwell.Data;
 /// New rows written straight from the EF model (table, columns, store types, value converters), for the
 /// one path where change tracking costs more than the write: many new rows at once inside a transaction
 /// that is already open. PostgreSQL gets a binary COPY per table (no statement to parse or plan, whatever
-/// the number of rows); SQLite one prepared INSERT per table, run for each row. Constraints and triggers apply as for any
+/// the number of rows); SQLite one prepared INSERT per table, run for each row. Synchronous: its
+/// one caller is the group writer's own thread. Constraints and triggers apply as for any
 /// insert. Keys the database generates are left out (and not read back).
 /// </summary>
 public static class BulkInsert
 {
-    public static async Task InsertAsync<T>(BookwellDb db, IReadOnlyList<T> rows, CancellationToken ct)
+    public static void Insert<T>(BookwellDb db, IReadOnlyList<T> rows)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -38,10 +39,10 @@ public static class BulkInsert
         if (connection is NpgsqlConnection pg)
         {
             var copy = $"COPY \"{table.Name}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) FROM STDIN (FORMAT BINARY)";
-            await using var importer = await pg.BeginBinaryImportAsync(copy, ct);
+            using var importer = pg.BeginBinaryImport(copy);
             foreach (var row in rows)
             {
-                await importer.StartRowAsync(ct);
+                importer.StartRow();
                 foreach (var (property, _, mapping, getter) in columns)
                 {
                     var value = getter.GetClrValueUsingContainingEntity(row);
@@ -51,21 +52,21 @@ public static class BulkInsert
                     }
                     if (value is null)
                     {
-                        await importer.WriteNullAsync(ct);
+                        importer.WriteNull();
                     }
                     else
                     {
-                        await importer.WriteAsync(value, mapping.StoreType, ct);
+                        importer.Write(value, mapping.StoreType);
                     }
                 }
             }
-            await importer.CompleteAsync(ct);
+            importer.Complete();
             return;
         }
         // SQLite looks named parameters up by a linear search, so one statement with thousands of them
         // spends its time comparing names (measured: an eighth of the app's CPU); one prepared single-row
         // statement run once per row costs a parse per table and nothing per row but the bind.
-        await using var command = connection.CreateCommand();
+        using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) " +
                               $"VALUES ({string.Join(", ", columns.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@p{i}")))})";
@@ -75,7 +76,7 @@ public static class BulkInsert
             command.Parameters.Add(parameter);
             return parameter;
         }).ToArray();
-        await command.PrepareAsync(ct);
+        command.Prepare();
         foreach (var row in rows)
         {
             for (var c = 0; c < columns.Count; c++)
@@ -83,7 +84,7 @@ public static class BulkInsert
                 var value = columns[c].Getter.GetClrValueUsingContainingEntity(row);
                 parameters[c].Value = value is null ? DBNull.Value : columns[c].Mapping.Converter?.ConvertToProvider(value) ?? value;
             }
-            await command.ExecuteNonQueryAsync(ct);
+            command.ExecuteNonQuery();
         }
     }
 }

@@ -640,6 +640,18 @@ public sealed class SqliteWriteGate
         return new Releaser(_gate);
     }
 
+    /// <summary>The same gate for a caller on its own thread (the group writer), which may block.</summary>
+    public IDisposable Enter(BookwellDb db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (db.IsPostgres)
+        {
+            return Released.Instance;
+        }
+        _gate.Wait();
+        return new Releaser(_gate);
+    }
+
     private sealed class Releaser(SemaphoreSlim gate) : IDisposable
     {
         private int _done;
