@@ -9,7 +9,7 @@ using System.Text.Json.Nodes;
 //   setup    <base> <key>                      apply the benchmark page (20 staff, 08:00-20:00 daily)
 //   book     <base> <key> <count> <clients>    create <count> bookings on distinct slots, report rate and latency
 //   contend  <base> <key> <clients>            <clients> book one slot at once; report how many won
-//   bodies   <base> <key> <file> <count>       write <count> booking bodies for distinct slots on days 31-119 (for wrk)
+//   bodies   <base> <key> <file> <count>       write <count> booking bodies for distinct slots on days 31-199 but 130 (for wrk)
 //   rate     <base> <key> <path> <rps> <seconds> <connections>
 //                                              GET <path> at a steady <rps>, evenly spaced (hey -q fires its workers
 //                                              together); latency from the planned send time, so a stall counts in full
@@ -42,7 +42,7 @@ switch (mode)
                 ["name"] = "Bench",
                 ["timeZone"] = "Europe/Amsterdam",
                 ["schedule"] = schedule,
-                ["settings"] = new JsonObject { ["horizonDays"] = 150, ["slotIntervalMinutes"] = 30 },
+                ["settings"] = new JsonObject { ["horizonDays"] = 200, ["slotIntervalMinutes"] = 30 },
                 ["services"] = new JsonArray(new JsonObject { ["key"] = "cut", ["name"] = "Cut", ["durationMinutes"] = 30 }),
                 ["staff"] = staff,
             }),
@@ -80,9 +80,17 @@ switch (mode)
         break;
 
     case "bodies":
-        // Bodies for wrk (bench/http/book.lua): slots after the 30 seeded days, so every one is free.
+        // Bodies for wrk (bench/http/book.lua): slots after the 30 seeded days, so every one is free: days
+        // 31-129, then 131-199 (day 130 is the contended slot's), each staff member and half-hour once.
         var total = int.Parse(args[4], CultureInfo.InvariantCulture);
-        await File.WriteAllLinesAsync(args[3], Enumerable.Range(0, total).Select(n => Body(10_000 + n, 31, 89)));
+        const int before = 99 * 20 * 24, after = 69 * 20 * 24;
+        if (total > before + after)
+        {
+            Console.Error.WriteLine($"bodies: at most {before + after}");
+            return 2;
+        }
+        await File.WriteAllLinesAsync(args[3], Enumerable.Range(0, total)
+            .Select(n => n < before ? Body(10_000 + n, 31, 99, n) : Body(10_000 + n, 131, 69, n - before)));
         Console.WriteLine($"bodies: {total} written to {args[3]}");
         break;
 
@@ -161,13 +169,13 @@ return 0;
 
 // Slot n: staff n % 20, then a day of the range, then one of the 24 half-hours (stepping by 7, which visits
 // all 24), so that the seeded 30 days end up about 70% full, like the engine benchmark.
-string Body(int n, int firstDayOffset, int days)
+string Body(int n, int firstDayOffset, int days, int? slot = null)
 {
     var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
-    var position = n / 20;
+    var position = (slot ?? n) / 20;
     var day = (position % days) + firstDayOffset;
     var half = (position / days) * 7 % 24;
     var local = firstDay.AddDays(day).AddHours(8).AddMinutes(30 * half);
     var start = new DateTimeOffset(local, zone.GetUtcOffset(local)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
-    return $$$"""{"page":"bench","service":"cut","start":"{{{start}}}","staff":"s{{{n % 20}}}","customer":{"name":"Load {{{n}}}","email":"load{{{n}}}@example.com"}}""";
+    return $$$"""{"page":"bench","service":"cut","start":"{{{start}}}","staff":"s{{{(slot ?? n) % 20}}}","customer":{"name":"Load {{{n}}}","email":"load{{{n}}}@example.com"}}""";
 }

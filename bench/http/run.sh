@@ -40,8 +40,8 @@ wrk -t2 -c32 -d15s --latency "$url" | grep -E "Requests/sec|50%|99%" | sed 's/^/
 # A steady 2,000 requests/s, evenly spaced (hey -q fires its workers in step, which measures its own bursts).
 echo "  slots at 2,000 req/s: Bookwell.Load rate, 20 connections, 15 s after 3 s not counted"
 load_args rate "${url#http://127.0.0.1:$port}" 2000 15 20 | sed 's/^/    /'
-# Booking creation: wrk with a script that sends each body once, each on its own free slot (days 31-119).
-load_args bodies "$work/bodies.txt" 42000 >/dev/null
+# Booking creation: wrk with a script that sends each body once, each on its own free slot (days 31-199).
+load_args bodies "$work/bodies.txt" 80000 >/dev/null
 echo "  bookings on distinct slots, 64 connections: wrk -t2 -c64 -d10s -s bench/http/book.lua"
 wrk -t2 -c64 -d10s -s bench/http/book.lua "http://127.0.0.1:$port/api/v1/admin/bookings" -- "$work/bodies.txt" $key 2 | tail -1 | sed 's/^/    /'
 load_args contend 64 | sed 's/^/  /'
