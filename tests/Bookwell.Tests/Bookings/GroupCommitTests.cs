@@ -154,6 +154,21 @@ public abstract class GroupCommitTests
     }
 
     [Fact]
+    public async Task ReturningClient_IsFoundByAddress_AndTheirDetailsUpdated()
+    {
+        await using var app = await StartAsync();
+        var batcher = app.Services.GetRequiredService<BookingBatcher>();
+        Assert.Equal(new[] { true }, await batcher.CommitAllAsync([Draft("2027-03-02T14:00:00+01:00", "back@example.com")], CancellationToken.None));
+        var later = Draft("2027-03-02T16:00:00+01:00", "Back@Example.com", name: "New Name", phone: "+31611111111");
+        var stranger = Draft("2027-03-02T17:00:00+01:00", "new@example.com");
+        Assert.Equal(new[] { true, true }, await batcher.CommitAllAsync([later, stranger], CancellationToken.None));
+        var customers = app.WithDb(db => db.Customers.OrderBy(c => c.EmailNormalized).ToList());
+        Assert.Equal(["BACK@EXAMPLE.COM", "NEW@EXAMPLE.COM"], customers.Select(c => c.EmailNormalized));
+        Assert.Equal(("New Name", "+31611111111"), (customers[0].Name, customers[0].Phone));
+        Assert.Equal(2, app.WithDb(db => db.Bookings.Count(b => b.CustomerId == customers[0].Id)));
+    }
+
+    [Fact]
     public async Task TwoDraftsInOneGroupOnTheSameTime_FirstLands_SecondIsSentBack()
     {
         await using var app = await StartAsync();
@@ -183,7 +198,7 @@ public abstract class GroupCommitTests
     }
 
     /// <summary>A one-hour consultation with anna, built the way the writer builds one, without asking the engine.</summary>
-    private static BookingDraft Draft(string start, string email)
+    private static BookingDraft Draft(string start, string email, string name = "Client", string? phone = null)
     {
         var at = NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(start).Value.ToInstant();
         var now = BookwellApp.DefaultNow;
@@ -223,7 +238,8 @@ public abstract class GroupCommitTests
             Messages = [],
             Lookback = Bookwell.Features.Availability.AvailabilityLoader.MaxAllocation,
             CustomerEmail = email,
-            CustomerName = "Client",
+            CustomerName = name,
+            CustomerPhone = phone,
             Now = now,
         };
     }
