@@ -315,12 +315,14 @@ public sealed class BookingBatcher : IDisposable
         var entity = db.Model.FindEntityType(typeof(Customer))!;
         var properties = entity.GetProperties().Where(p => p.PropertyInfo is not null).ToList();
         var keys = drafts.Select(d => (d.Booking.TenantId, Email: d.CustomerEmail.ToUpperInvariant())).Distinct().ToList();
-        // Raw SQL gets no query filter: the tenant is part of every key looked up.
+        // Raw SQL gets no query filter: the tenant is part of every key looked up. LATERAL for the same
+        // reason as above: as a plain join, the generic plan became a hash join over every customer once the
+        // table had grown (measured: bookings fell from 5,000 to 600 a second).
         var columns = string.Join(", ", properties.Select(p => "c.\"" + p.GetColumnName() + "\""));
         var clients = new NpgsqlBatchCommand($"""
             SELECT {columns}
             FROM unnest(@ct, @ce) AS k(tenant, email)
-            JOIN "Customers" c ON c."TenantId" = k.tenant AND c."EmailNormalized" = k.email
+            CROSS JOIN LATERAL (SELECT * FROM "Customers" x WHERE x."TenantId" = k.tenant AND x."EmailNormalized" = k.email LIMIT 1) AS c
             """);
         Add(clients, "ct", keys.ConvertAll(k => k.TenantId));
         Add(clients, "ce", keys.ConvertAll(k => k.Email));
