@@ -112,7 +112,20 @@ public sealed class BookingBatcher : IDisposable
                 {
                     batch.AddRange(drafts);
                 }
-                Write(batch);
+                try
+                {
+                    Write(batch);
+                }
+                catch (Exception ex)
+                {
+                    // Write answers every draft itself; this is for a fault outside its own handling. The
+                    // thread must outlive it: a dead writer would leave every later booking waiting.
+                    _log.LogError(ex, "The group writer failed outside a group; its drafts are retried one by one");
+                    foreach (var d in batch)
+                    {
+                        d.Done.TrySetResult(false);
+                    }
+                }
             }
             if (_stopping)
             {
