@@ -49,7 +49,7 @@ public sealed class BookingWriter(BookwellDb db, IClock clock, SqliteWriteGate g
             var start = v.Start == default ? now : v.Start;
             // With the staff member named and no resource to pick, busy time cannot change which assignment is
             // made, only whether it can be: the group writer answers that for its whole group in one query
-            // (BookingBatcher.TakenAsync) instead of each request reading on its own.
+            // (BookingBatcher: Taken / TakenAndCustomers) instead of each request reading on its own.
             var rulesOnly = groupable && attempt == 1 && v.Staff is not null && !v.WalkIn && v.Service.Rules.RequiresStaff &&
                             v.Service.Rules.ResourceTypes.Count == 0;
             var assignment = await AssignAsync(v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct, rulesOnly);
