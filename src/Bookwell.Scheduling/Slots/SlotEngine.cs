@@ -46,6 +46,7 @@ public static class SlotEngine
         private readonly List<LocalDate> _dates = [];
         private readonly List<IReadOnlyList<TimeRange>> _baseHours = [];
         private readonly UnitState[] _resources;
+        private readonly UnitState? _calendar;
 
         public Calculation(SlotRequest r)
         {
@@ -99,6 +100,7 @@ public static class SlotEngine
             {
                 _resources[i] = new UnitState(r.Resources[i], this);
             }
+            _calendar = r.Calendar is null || r.Service.RequiresStaff ? null : new UnitState(r.Calendar, this);
         }
 
         private List<Span> OpenRanges(IReadOnlyList<Schedule> own)
@@ -173,7 +175,7 @@ public static class SlotEngine
 
             if (!_r.Service.RequiresStaff)
             {
-                foreach (var s in ValidStarts(OpenRanges([]), null))
+                foreach (var s in ValidStarts(_calendar?.Ranges ?? OpenRanges([]), _calendar))
                 {
                     EmitGroupsBefore(s, inclusive: false);
                     if (g < groups.Count && groups[g].Key == s)
@@ -316,7 +318,9 @@ public static class SlotEngine
             var occupied = new Span(start - _before, start + _duration + _after);
             if (!_r.Service.RequiresStaff)
             {
-                var onTime = offGrid ? OpenRanges([]).Exists(r => r.Contains(occupied)) : ValidStarts(OpenRanges([]), null).Contains(start);
+                var onTime = offGrid
+                    ? _calendar?.Fits(occupied.Start, occupied.End) ?? OpenRanges([]).Exists(r => r.Contains(occupied))
+                    : ValidStarts(_calendar?.Ranges ?? OpenRanges([]), _calendar).Contains(start);
                 if (!onTime)
                 {
                     return null;

@@ -62,6 +62,8 @@ public readonly record struct ResourceSeat(string Key, int Seat);
 /// <param name="Now">The current instant, passed in so the engine never reads a clock.</param>
 /// <param name="Window">Only slots starting inside this interval are returned.</param>
 /// <param name="IgnoreNoticeAndHorizon">Walk-ins and operators may book outside notice and horizon.</param>
+/// <param name="Calendar">The page's own calendar (per branch), for a service that needs no staff member: one unit
+/// its bookings hold like a staff member's time, so they never overlap one another. Null: the page's hours alone.</param>
 public sealed record SlotRequest(
     DateTimeZone Zone,
     IReadOnlyList<Schedule> Hours,
@@ -72,7 +74,8 @@ public sealed record SlotRequest(
     IReadOnlyDictionary<Instant, GroupInstance> Groups,
     Instant Now,
     Span Window,
-    bool IgnoreNoticeAndHorizon = false);
+    bool IgnoreNoticeAndHorizon = false,
+    BookableUnit? Calendar = null);
 
 /// <summary>A bookable slot.</summary>
 /// <param name="Start">Start of the service.</param>

@@ -144,6 +144,11 @@ public sealed class OutboxMessage : ITenantOwned
     public int Attempts { get; set; }
     public string? LastError { get; set; }
     public Instant DueAt { get; set; }
+    /// <summary>
+    /// For a reminder: the booking start it was written for. The worker sends it only while the booking is
+    /// still live at that start, whatever path changed the booking since.
+    /// </summary>
+    public Instant? ForStart { get; set; }
     public Instant? LockedUntil { get; set; }
     public Instant? SentAt { get; set; }
     public Instant CreatedAt { get; set; }

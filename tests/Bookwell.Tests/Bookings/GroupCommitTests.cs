@@ -223,7 +223,7 @@ public abstract class GroupCommitTests
             CreatedAt = now,
             UpdatedAt = now,
         };
-        booking.History.Add(BookingWriter.Event(booking.TenantId, booking.Id, "created", null, booking.Status, "test", now));
+        booking.History.Add(BookingLifecycle.Event(booking.TenantId, booking.Id, "created", null, booking.Status, "test", now));
         return new BookingDraft
         {
             Booking = booking,

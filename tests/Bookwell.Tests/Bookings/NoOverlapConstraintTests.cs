@@ -48,7 +48,7 @@ public abstract class NoOverlapConstraintTests
             });
             return true;
         }
-        catch (DbUpdateException ex) when (BookingWriter.IsConflictError(ex))
+        catch (DbUpdateException ex) when (Conflicts.IsConflictError(ex))
         {
             return false;
         }

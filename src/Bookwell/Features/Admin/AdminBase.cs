@@ -68,9 +68,10 @@ public abstract class AdminPageModel : PageModel
         {
             staff = null;
         }
-        var writer = HttpContext.RequestServices.GetRequiredService<Bookings.BookingWriter>();
+        var lifecycle = HttpContext.RequestServices.GetRequiredService<Bookings.BookingLifecycle>();
         var mail = Notifications.MailContexts.For(Request, HttpContext.RequestServices.GetRequiredService<IConfiguration>());
-        var result = await writer.RescheduleAsync(booking, page, service, start, Actor, mail, null, ct, toStaff: staff == booking.StaffKey ? null : staff);
+        var result = await lifecycle.RescheduleAsync(booking.Id, page, service, start, new Bookings.Actor(Actor, mail, page), ct,
+            toStaff: staff == booking.StaffKey ? null : staff);
         TempData[result is Bookings.WriteResult.Done ? "Flash" : "FlashBad"] = result switch
         {
             Bookings.WriteResult.Done => AdminText.L("Booking moved."),

@@ -109,7 +109,7 @@ public static class AdminBookingEndpoints
     }
 
     private static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> Create(HttpRequest request, BookwellDb db, CatalogCache cache,
-        BookingWriter writer, IConfiguration config, CancellationToken ct)
+        BookingCreator writer, IConfiguration config, CancellationToken ct)
     {
         var (body, errors) = await JsonBody.ReadAsync<BookingRequest>(request, BookingEndpoints.MaxBodyBytes, Json.Options);
         if (body is null)
@@ -134,7 +134,7 @@ public static class AdminBookingEndpoints
     }
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> ChangeStatus(string id, HttpRequest request, BookwellDb db,
-        CatalogCache cache, BookingWriter writer, IConfiguration config, CancellationToken ct)
+        CatalogCache cache, BookingLifecycle lifecycle, IConfiguration config, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var guid) || !await db.Bookings.AnyAsync(b => b.Id == guid, ct))
         {
@@ -152,7 +152,7 @@ public static class AdminBookingEndpoints
         }
         var slug = await db.Bookings.Where(b => b.Id == guid).Select(b => b.PageSlug).FirstAsync(ct);
         (await cache.GetAsync(db, ct)).Pages.TryGetValue(slug, out var page);
-        return await writer.ChangeStatusAsync(guid, body.Status, "admin", ct, MailContexts.For(request, config), page) switch
+        return await lifecycle.ChangeStatusAsync(guid, body.Status, new Actor("admin", MailContexts.For(request, config), page), ct) switch
         {
             WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, null, null, withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),

@@ -11,7 +11,7 @@ using NodaTime;
 
 namespace Bookwell.Features.Admin;
 
-public sealed class BookingDetailModel(BookingWriter writer, IConfiguration config) : AdminPageModel
+public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessages messages, IConfiguration config) : AdminPageModel
 {
     public Booking? Booking { get; private set; }
     public CompiledPage? Site { get; private set; }
@@ -72,8 +72,8 @@ public sealed class BookingDetailModel(BookingWriter writer, IConfiguration conf
         var by = Actor;
         // Reopening a cancelled booking and overruling a no-show are corrections the public state machine does not allow.
         var result = Booking!.Status is BookingStatus.Cancelled or BookingStatus.NoShow
-            ? await writer.CorrectAsync(id, to, by, ct)
-            : await writer.ChangeStatusAsync(id, to, by, ct, MailContexts.For(Request, config), Site);
+            ? await lifecycle.CorrectAsync(id, to, new Actor(by, null, Site), ct)
+            : await lifecycle.ChangeStatusAsync(id, to, new Actor(by, MailContexts.For(Request, config), Site), ct);
         TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result switch
         {
             WriteResult.Done => AdminText.L("Status changed to {0}.", StatusLabel(to)),
@@ -99,7 +99,7 @@ public sealed class BookingDetailModel(BookingWriter writer, IConfiguration conf
         {
             return NotFound();
         }
-        var ok = await writer.ResendAsync(id, kind == "reminder" ? "reminder" : "confirmation", Site, MailContexts.For(Request, config), ct);
+        var ok = await messages.ResendAsync(id, kind == "reminder" ? "reminder" : "confirmation", Site, MailContexts.For(Request, config), ct);
         TempData[ok ? "Flash" : "FlashBad"] = ok ? AdminText.L("The e-mail is on its way.") : AdminText.L("Nothing was sent: e-mail is not set up, or the booking is closed.");
         return Redirect($"/admin/bookings/{id}");
     }

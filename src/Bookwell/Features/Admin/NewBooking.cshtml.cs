@@ -17,7 +17,7 @@ namespace Bookwell.Features.Admin;
 /// or a walk-in starting now. It goes through the same validation and writer as the public API.
 /// </summary>
 [Authorize(Policy = Accounts.Policies.Manager)]
-public sealed class NewBookingModel(BookingWriter writer, IConfiguration config) : AdminPageModel
+public sealed class NewBookingModel(BookingCreator writer, IConfiguration config) : AdminPageModel
 {
     [BindProperty(SupportsGet = true, Name = "site")] public string? PageSlug { get; set; }
     [BindProperty(SupportsGet = true)] public string? Service { get; set; }

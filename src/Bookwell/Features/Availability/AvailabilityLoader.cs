@@ -28,6 +28,16 @@ public static class AvailabilityLoader
 
     public static string ResourceUnit(string key) => "res:" + key;
 
+    /// <summary>The page's own calendar (contract 4.1): one per page, or one per branch where the page has branches.</summary>
+    public static string CalendarUnit(string page, string? branch) => branch is null ? "cal:" + page : $"cal:{page}@{branch}";
+
+    /// <summary>A service with neither a staff member nor a resource to hold books the page's own calendar.</summary>
+    public static bool UsesCalendar(ServiceModel service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return !service.Rules.RequiresStaff && service.Rules.ResourceTypes.Count == 0;
+    }
+
     public static string GroupKey(string page, string service, Instant start) => $"class:{page}/{service}@{start.ToUnixTimeTicks()}";
 
     /// <summary>
@@ -166,7 +176,11 @@ public static class AvailabilityLoader
     }
 
     private static string[] Units(CompiledPage page, ServiceModel service, string staff) =>
-        [StaffUnit(staff), .. page.Resources.Where(r => service.Rules.ResourceTypes.Contains(r.Type)).Select(r => ResourceUnit(r.Key))];
+        [StaffUnit(staff), .. page.Resources.Where(r => service.Rules.ResourceTypes.Contains(r.Type)).Select(r => ResourceUnit(r.Key)),
+            .. UsesCalendar(service) ? CalendarUnits(page) : []];
+
+    private static IEnumerable<string> CalendarUnits(CompiledPage page) =>
+        page.Branches.Count == 0 ? [CalendarUnit(page.Slug, null)] : page.Branches.Select(b => CalendarUnit(page.Slug, b.Key));
 
     /// <summary>Resource seats are stored as "key#seat" joined by commas.</summary>
     public static IReadOnlyList<ResourceSeat> ParseSeats(string text) =>
@@ -211,8 +225,11 @@ public static class AvailabilityLoader
                     resourceUnits.Add(new BookableUnit(r.Key, seat, r.Type, r.Hours is null ? [] : [r.Hours], Busy(occupancy, ResourceUnit(r.Key), seat)));
                 }
             }
+            var calendar = UsesCalendar(service)
+                ? new BookableUnit(CalendarUnit(page.Slug, b?.Key), 0, null, [], Busy(occupancy, CalendarUnit(page.Slug, b?.Key), 0))
+                : null;
             result.Add((b?.Key, new SlotRequest(page.Zone, [hours], page.AllowedDays, service.Rules, staffUnits, resourceUnits,
-                occupancy.Groups, now, window, walkIn)));
+                occupancy.Groups, now, window, walkIn, calendar)));
         }
         return result;
     }

@@ -19,7 +19,7 @@ namespace Bookwell.Features.BookingPage;
 /// authorised by the secret in its URL), and a token cookie would not reach a third-party site's widget iframe.
 /// </remarks>
 [IgnoreAntiforgeryToken]
-public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, BookingWriter writer, FormBookingLimiter limiter, IConfiguration config) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
+public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, BookingCreator writer, FormBookingLimiter limiter, IConfiguration config) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
     public CompiledPage? Site { get; private set; }
     public ServiceModel? Service { get; private set; }

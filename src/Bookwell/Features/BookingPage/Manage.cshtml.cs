@@ -17,7 +17,7 @@ namespace Bookwell.Features.BookingPage;
 /// authorised by the secret in its URL), and a token cookie would not reach a third-party site's widget iframe.
 /// </remarks>
 [IgnoreAntiforgeryToken]
-public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock, BookingWriter writer, IConfiguration config) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
+public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock, BookingLifecycle lifecycle, IConfiguration config) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
     private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
 
@@ -64,7 +64,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         {
             return NotFound();
         }
-        await writer.ConfirmByClientAsync(Booking!.Id, Site, Notifications.MailContexts.For(Request, config), token, ct);
+        await lifecycle.ConfirmByClientAsync(Booking!.Id, new Actor("customer", Notifications.MailContexts.For(Request, config), Site, token), ct);
         return Redirect($"/booking/{token}?new=1");
     }
 
@@ -74,7 +74,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         {
             return NotFound();
         }
-        await writer.ChangeStatusAsync(Booking!.Id, BookingStatus.Cancelled, "customer", ct, Notifications.MailContexts.For(Request, config), Site);
+        await lifecycle.ChangeStatusAsync(Booking!.Id, BookingStatus.Cancelled, new Actor("customer", Notifications.MailContexts.For(Request, config), Site, token), ct);
         return Redirect($"/booking/{token}");
     }
 
@@ -88,7 +88,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         {
             return Redirect($"/booking/{token}?reschedule=1");
         }
-        switch (await writer.RescheduleAsync(Booking!, Site!, Service, instant, "customer", Notifications.MailContexts.For(Request, config), token, ct))
+        switch (await lifecycle.RescheduleAsync(Booking!.Id, Site!, Service, instant, new Actor("customer", Notifications.MailContexts.For(Request, config), Site, token), ct))
         {
             case WriteResult.Done:
                 return Redirect($"/booking/{token}?moved=1");

@@ -38,7 +38,7 @@ public sealed class BookingDraft
 /// and as every booking waits for the writer, its waiting was everybody's.
 /// Correctness does not depend on this class: the database still refuses overlaps (exclusion constraint or
 /// trigger). Drafts that overlap an earlier draft of the same group, and every draft of a group the database
-/// refused, are answered "try again" and go through <see cref="BookingWriter"/>'s one-by-one path.
+/// refused, are answered "try again" and go through <see cref="BookingCreator"/>'s one-by-one path.
 /// </summary>
 public sealed class BookingBatcher : IDisposable
 {
@@ -189,7 +189,7 @@ public sealed class BookingBatcher : IDisposable
         catch (Exception ex)
         {
             // Any failure of the group sends its drafts down the one-by-one path, which reports for itself.
-            if (!BookingWriter.IsConflictError(ex))
+            if (!Conflicts.IsConflictError(ex))
             {
                 _log.LogWarning(ex, "A group of {Count} bookings failed; writing them one by one", accepted.Count);
             }
@@ -239,7 +239,7 @@ public sealed class BookingBatcher : IDisposable
     /// <summary>
     /// The drafts that overlap a live allocation already in the database, by the exclusion constraint's own
     /// rule (same tenant, unit and seat, another group). Some drafts come without a busy-time read of their
-    /// own (<see cref="BookingWriter"/>: a named staff member and nothing else to choose), so this is where
+    /// own (<see cref="BookingCreator"/>: a named staff member and nothing else to choose), so this is where
     /// their time is checked; for the others it catches what was written since they read. SQLite: one
     /// prepared probe per allocation, in process and inside the single writer's transaction (PostgreSQL:
     /// <see cref="TakenAndCustomers"/>).
@@ -379,10 +379,10 @@ public sealed class BookingBatcher : IDisposable
             var normalized = d.CustomerEmail.ToUpperInvariant();
             if (!known.TryGetValue(normalized, out var customer))
             {
-                known[normalized] = customer = BookingWriter.NewCustomer(tenantId, d.CustomerEmail, d.CustomerName, d.Now);
+                known[normalized] = customer = CustomerBook.New(tenantId, d.CustomerEmail, d.CustomerName, d.Now);
                 created.Add(customer);
             }
-            BookingWriter.Update(customer, d.CustomerName, d.CustomerPhone, d.MarketingOptIn, d.Now);
+            CustomerBook.Update(customer, d.CustomerName, d.CustomerPhone, d.MarketingOptIn, d.Now);
             d.Booking.CustomerId = customer.Id;
         }
     }

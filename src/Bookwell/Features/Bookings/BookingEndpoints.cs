@@ -45,7 +45,7 @@ public static class BookingEndpoints
     }
 
     private static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> Create(string slug, HttpRequest request,
-        BookwellDb db, CatalogCache cache, BookingWriter writer, IConfiguration config, CancellationToken ct)
+        BookwellDb db, CatalogCache cache, BookingCreator writer, IConfiguration config, CancellationToken ct)
     {
         var catalog = await cache.GetAsync(db, ct);
         if (!catalog.Pages.TryGetValue(slug, out var page))
@@ -69,7 +69,7 @@ public static class BookingEndpoints
         return await WriteCreated(writer, valid, "customer", MailContexts.For(request, config), ct);
     }
 
-    public static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> WriteCreated(BookingWriter writer, ValidBooking valid,
+    public static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> WriteCreated(BookingCreator writer, ValidBooking valid,
         string by, MailContext mail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -98,7 +98,7 @@ public static class BookingEndpoints
     }
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Cancel(string token, HttpRequest request, BookwellDb db,
-        CatalogCache cache, BookingWriter writer, IConfiguration config, CancellationToken ct)
+        CatalogCache cache, BookingLifecycle lifecycle, IConfiguration config, CancellationToken ct)
     {
         var booking = await FindAsync(db, token, ct);
         if (booking is null)
@@ -107,7 +107,7 @@ public static class BookingEndpoints
         }
         var catalog = await cache.GetAsync(db, ct);
         catalog.Pages.TryGetValue(booking.PageSlug, out var page);
-        return await writer.ChangeStatusAsync(booking.Id, BookingStatus.Cancelled, "customer", ct, MailContexts.For(request, config), page) switch
+        return await lifecycle.ChangeStatusAsync(booking.Id, BookingStatus.Cancelled, new Actor("customer", MailContexts.For(request, config), page, token), ct) switch
         {
             WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
@@ -117,7 +117,7 @@ public static class BookingEndpoints
 
     /// <summary>Double opt-in: the client confirms the booking from the link they were mailed.</summary>
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Confirm(string token, HttpRequest request, BookwellDb db,
-        CatalogCache cache, BookingWriter writer, IConfiguration config, CancellationToken ct)
+        CatalogCache cache, BookingLifecycle lifecycle, IConfiguration config, CancellationToken ct)
     {
         var booking = await FindAsync(db, token, ct);
         if (booking is null)
@@ -125,7 +125,7 @@ public static class BookingEndpoints
             return Problems.NotFound("No booking for this link.");
         }
         (await cache.GetAsync(db, ct)).Pages.TryGetValue(booking.PageSlug, out var page);
-        return await writer.ConfirmByClientAsync(booking.Id, page, MailContexts.For(request, config), token, ct) switch
+        return await lifecycle.ConfirmByClientAsync(booking.Id, new Actor("customer", MailContexts.For(request, config), page, token), ct) switch
         {
             WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
@@ -134,7 +134,7 @@ public static class BookingEndpoints
     }
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Reschedule(string token, HttpRequest request, BookwellDb db,
-        CatalogCache cache, BookingWriter writer, IConfiguration config, CancellationToken ct)
+        CatalogCache cache, BookingLifecycle lifecycle, IConfiguration config, CancellationToken ct)
     {
         var booking = await FindAsync(db, token, ct);
         if (booking is null)
@@ -155,7 +155,7 @@ public static class BookingEndpoints
         {
             return Problems.Make(409, "slot-unavailable", "Time slot no longer available", "This service can no longer be booked online.");
         }
-        return await writer.RescheduleAsync(booking, page, service, start, "customer", MailContexts.For(request, config), token, ct) switch
+        return await lifecycle.RescheduleAsync(booking.Id, page, service, start, new Actor("customer", MailContexts.For(request, config), page, token), ct) switch
         {
             WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),

@@ -8,58 +8,12 @@ namespace Bookwell.Features.Bookings;
 
 /// <summary>
 /// Status changes that time alone causes: unpaid or unconfirmed holds expire (freeing their time), and a
-/// confirmed booking nobody started becomes a no-show. Each change is a conditional update, so when several
-/// nodes (or a request and the worker) race for one booking exactly one records it.
+/// confirmed booking nobody started becomes a no-show. Each goes through <see cref="BookingLifecycle"/> like
+/// any other change, so a request and the worker (or two nodes) racing for one booking record it once.
 /// </summary>
 public static class TimeRules
 {
     public const int BatchSize = 200;
-
-    /// <returns>How many bookings changed.</returns>
-    public static async Task<int> ApplyAsync(BookwellDb db, Instant now, bool allTenants, CancellationToken ct, List<Guid>? noShows = null)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        // The worker serves every tenant; requests stay inside their own.
-        var bookings = allTenants ? db.Bookings.IgnoreQueryFilters() : db.Bookings;
-        var expired = await bookings
-            .Where(b => b.HoldExpiresAt != null && b.HoldExpiresAt <= now && (b.Status == BookingStatus.Pending || b.Status == BookingStatus.PendingPayment))
-            .Select(b => new { b.Id, b.TenantId, b.Status })
-            .Take(BatchSize)
-            .ToListAsync(ct);
-        var late = await bookings
-            .Where(b => b.AutoNoShowAt != null && b.AutoNoShowAt <= now && b.Status == BookingStatus.Confirmed)
-            .Select(b => new { b.Id, b.TenantId, b.Status })
-            .Take(BatchSize)
-            .ToListAsync(ct);
-        var changed = 0;
-        foreach (var (b, to, action) in expired.Select(b => (b, BookingStatus.Cancelled, "expired")).Concat(late.Select(b => (b, BookingStatus.NoShow, "status"))))
-        {
-            var rows = await db.Bookings.IgnoreQueryFilters().Where(x => x.Id == b.Id && x.Status == b.Status)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, to).SetProperty(x => x.UpdatedAt, now), ct);
-            if (rows != 1)
-            {
-                continue;
-            }
-            changed++;
-            db.BookingEvents.Add(BookingWriter.Event(b.TenantId, b.Id, action, b.Status, to, "system", now));
-            if (to == BookingStatus.NoShow)
-            {
-                noShows?.Add(b.Id);
-            }
-            if (to == BookingStatus.Cancelled)
-            {
-                await db.Allocations.IgnoreQueryFilters().Where(a => a.BookingId == b.Id).ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct);
-                await BookingWriter.WithdrawRemindersAsync(db, b.Id, ct);
-            }
-        }
-        if (allTenants)
-        {
-            // Files uploaded for a booking that was never made are the client's data with no purpose: a day is enough.
-            var cutoff = now - Duration.FromDays(1);
-            changed += await db.Uploads.IgnoreQueryFilters().Where(u => u.BookingId == null && u.CreatedAt < cutoff).ExecuteDeleteAsync(ct);
-        }
-        return changed;
-    }
 }
 
 /// <summary>Runs <see cref="TimeRules"/> for every tenant about once a second, so holds free up and
@@ -77,17 +31,23 @@ public sealed class TimeRulesWorker(IServiceScopeFactory scopes, IClock clock, S
             // Most passes find nothing; they should not take the write lock that bookings wait on.
             return 0;
         }
+        var lifecycle = scope.ServiceProvider.GetRequiredService<BookingLifecycle>();
         using var _ = await gate.EnterAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var noShows = new List<Guid>();
-        var changed = await TimeRules.ApplyAsync(db, now, allTenants: true, ct, noShows);
+        var freed = new List<TimeFreed>();
+        var changed = await lifecycle.ApplyTimeRulesAsync(now, allTenants: true, freed, noShows, ct);
         var followUps = senders.Any() ? await FollowUpsAsync(db, noShows, now, ct) : 0;
+        // Files uploaded for a booking that was never made are the client's data with no purpose: a day is enough.
+        var cutoff = now - Duration.FromDays(1);
+        changed += await db.Uploads.IgnoreQueryFilters().Where(u => u.BookingId == null && u.CreatedAt < cutoff).ExecuteDeleteAsync(ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         if (followUps > 0)
         {
             outbox.Notify();
         }
+        await lifecycle.RaiseAsync(freed, ct);
         return changed;
     }
 

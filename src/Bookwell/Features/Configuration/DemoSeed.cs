@@ -45,7 +45,7 @@ public static class DemoSeed
             return;
         }
         var clock = services.GetRequiredService<IClock>();
-        var writer = services.GetRequiredService<Bookings.BookingWriter>();
+        var writer = services.GetRequiredService<Bookings.BookingCreator>();
         var page = (await services.GetRequiredService<CatalogCache>().GetAsync(db, ct)).Pages[Slug];
         var today = clock.GetCurrentInstant().InZone(page.Zone).Date;
         var n = 0;

@@ -146,6 +146,7 @@ public static class BookingMail
             IcsMethod = ics is null ? null : method,
             Status = OutboxStatus.Queued,
             DueAt = now,
+            ForStart = booking.StartsAt,
             CreatedAt = now,
         };
     }
@@ -245,6 +246,7 @@ public static class BookingMail
                 TextBody = text,
                 Status = OutboxStatus.Queued,
                 DueAt = due,
+                ForStart = booking.StartsAt,
                 CreatedAt = now,
             };
         }

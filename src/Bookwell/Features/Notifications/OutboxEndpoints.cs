@@ -59,7 +59,7 @@ public static class OutboxEndpoints
         return TypedResults.Ok(new DeliveryList(rows.Select(Record).ToList()));
     }
 
-    public static async Task<int> RequeueAsync(BookwellDb db, Bookings.SqliteWriteGate gate, Instant now, Guid id, CancellationToken ct)
+    public static async Task<int> RequeueAsync(BookwellDb db, SqliteWriteGate gate, Instant now, Guid id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(gate);
@@ -73,7 +73,7 @@ public static class OutboxEndpoints
 
     /// <summary>Puts a parked (or failing) message back in the queue, due now, with a fresh set of attempts.</summary>
     private static async Task<Results<Ok<DeliveryRecord>, ProblemHttpResult>> Retry(string id, BookwellDb db, IClock clock, OutboxSignal signal,
-        Bookings.SqliteWriteGate gate, CancellationToken ct)
+        SqliteWriteGate gate, CancellationToken ct)
     {
         if (!Guid.TryParse(id, out var guid))
         {

@@ -87,7 +87,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         }
         // The worker serves every tenant: messages are read by the ids this node just claimed, nothing else.
         var batch = await db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.DueAt).ToListAsync(ct);
-        var optedOut = await OptedOutAsync(db, batch, ct);
+        var optedOut = await NotToSendAsync(db, batch, ct);
         var sent = new List<Guid>(_markEvery);
         var firstUnrecorded = 0L;
         try
@@ -95,13 +95,13 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
             foreach (var message in batch)
             {
                 var id = message.Id;
-                if (optedOut.Contains(id))
+                if (optedOut.TryGetValue(id, out var why))
                 {
-                    // Preferences are read at sending time, so a change reaches reminders queued long before.
+                    // Preferences and the booking are read at sending time, so a change reaches reminders queued long before.
                     using (await gate.EnterAsync(db, ct))
                     {
                         await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
-                            .SetProperty(m => m.Status, OutboxStatus.Withdrawn).SetProperty(m => m.LastError, "The client turned these reminders off.")
+                            .SetProperty(m => m.Status, OutboxStatus.Withdrawn).SetProperty(m => m.LastError, why)
                             .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
                     }
                     continue;
@@ -174,8 +174,11 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         sent.Clear();
     }
 
-    /// <summary>Reminders in this batch whose client turned that kind of reminder off.</summary>
-    private static async Task<HashSet<Guid>> OptedOutAsync(BookwellDb db, List<OutboxMessage> batch, CancellationToken ct)
+    /// <summary>
+    /// Reminders in this batch that must not go out, with the reason: the client turned that kind off, or the
+    /// booking is no longer live at the start the reminder was written for (whatever changed it, and however).
+    /// </summary>
+    private static async Task<Dictionary<Guid, string>> NotToSendAsync(BookwellDb db, List<OutboxMessage> batch, CancellationToken ct)
     {
         var reminders = batch.Where(m => m.Kind == "reminder" && m.BookingId is not null).ToList();
         if (reminders.Count == 0)
@@ -183,11 +186,27 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
             return [];
         }
         var bookingIds = reminders.Select(m => m.BookingId!.Value).Distinct().ToList();
-        var prefs = await db.Bookings.IgnoreQueryFilters().Where(b => bookingIds.Contains(b.Id))
-            .Join(db.Customers.IgnoreQueryFilters(), b => b.CustomerId, c => c.Id, (b, c) => new { b.Id, c.EmailRemindersOff, c.SmsRemindersOff })
+        var state = await db.Bookings.IgnoreQueryFilters().Where(b => bookingIds.Contains(b.Id))
+            .Join(db.Customers.IgnoreQueryFilters(), b => b.CustomerId, c => c.Id,
+                (b, c) => new { b.Id, b.Status, b.StartsAt, c.EmailRemindersOff, c.SmsRemindersOff })
             .ToDictionaryAsync(x => x.Id, ct);
-        return reminders.Where(m => prefs.TryGetValue(m.BookingId!.Value, out var p) && (m.Channel == "sms" ? p.SmsRemindersOff : p.EmailRemindersOff))
-            .Select(m => m.Id).ToHashSet();
+        var result = new Dictionary<Guid, string>();
+        foreach (var m in reminders)
+        {
+            if (!state.TryGetValue(m.BookingId!.Value, out var b) || !BookingStatus.IsOpen(b.Status))
+            {
+                result[m.Id] = "The booking is no longer live.";
+            }
+            else if (m.ForStart is { } planned && planned != b.StartsAt)
+            {
+                result[m.Id] = "The booking has moved since this reminder was written.";
+            }
+            else if (m.Channel == "sms" ? b.SmsRemindersOff : b.EmailRemindersOff)
+            {
+                result[m.Id] = "The client turned these reminders off.";
+            }
+        }
+        return result;
     }
 
     /// <summary>2^attempt seconds (capped at an hour) plus up to 20 % jitter, so retries of many messages spread out.</summary>

@@ -86,7 +86,7 @@ public sealed class LoginModel(BookwellDb db, CatalogCache cache, LoginThrottles
 }
 
 /// <summary>The staff member's day: agenda with statuses, status changes, and a walk-in in one click.</summary>
-public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingWriter writer, IClock clock, IConfiguration config) : PageModel
+public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator writer, BookingLifecycle lifecycle, IClock clock, IConfiguration config) : PageModel
 {
     public string Name => User.FindFirstValue(BookwellClaims.Name) ?? "";
     public string StaffKey => User.FindFirstValue(BookwellClaims.StaffKey) ?? "";
@@ -126,8 +126,8 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingWriter 
         catalog.Pages.TryGetValue(booking.PageSlug, out var page);
         var by = $"staff:{Name}";
         var result = booking.Status == BookingStatus.NoShow
-            ? await writer.CorrectAsync(id, to, by[..Math.Min(by.Length, 100)], ct)
-            : await writer.ChangeStatusAsync(id, to, by[..Math.Min(by.Length, 100)], ct, MailContexts.For(Request, config), page);
+            ? await lifecycle.CorrectAsync(id, to, new Actor(by[..Math.Min(by.Length, 100)], null, page), ct)
+            : await lifecycle.ChangeStatusAsync(id, to, new Actor(by[..Math.Min(by.Length, 100)], MailContexts.For(Request, config), page), ct);
         TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result is WriteResult.Done ? AdminText.L("Done.") : AdminText.L("That change is not possible now.");
         return Redirect("/staff");
     }
@@ -160,7 +160,7 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingWriter 
         if (result is WriteResult.Done done)
         {
             // The client is in the chair: the walk-in is in progress from the start.
-            await writer.ChangeStatusAsync(done.Booking.Id, BookingStatus.InProgress, by, ct);
+            await lifecycle.ChangeStatusAsync(done.Booking.Id, BookingStatus.InProgress, new Actor(by), ct);
         }
         TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result is WriteResult.Done
             ? AdminText.L("Walk-in started: {0}.", choice.Service.Doc.Name ?? "")

@@ -575,6 +575,9 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<Instant>("DueAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<Instant?>("ForStart")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("FromName")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");

@@ -563,6 +563,9 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<long>("DueAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("ForStart")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("FromName")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");

@@ -1,0 +1,97 @@
+using Bookwell.Data;
+using Bookwell.Features.Availability;
+using Bookwell.Features.Configuration;
+using Bookwell.Scheduling.Intervals;
+using Bookwell.Scheduling.Slots;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Bookings;
+
+/// <summary>
+/// Chooses who and what serves a booking, and turns that choice into the allocation rows the database
+/// guards: the staff member's time, each resource seat, the page's own calendar for a service that needs
+/// neither (contract 4.1), and a numbered seat for each member of a class.
+/// </summary>
+public static class Allocator
+{
+    /// <summary>The branch and units for a booking starting at <paramref name="start"/>, or null when that time cannot be booked.</summary>
+    public static async Task<(string? Branch, Assignment Assignment)?> AssignAsync(BookwellDb db, CompiledPage page, ServiceModel service, Instant start,
+        string? branch, string? staff, IReadOnlyList<string>? resources, bool walkIn, Instant now, CancellationToken ct, bool rulesOnly = false)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(service);
+        var window = new Span(start.ToUnixTimeTicks(), start.ToUnixTimeTicks() + 1);
+        var occupancy = rulesOnly ? Occupancy.None : await AvailabilityLoader.LoadAsync(db, page, service, window, now, ct, staff);
+        foreach (var (b, request) in AvailabilityLoader.Requests(page, service, branch, staff, occupancy, now, window, walkIn))
+        {
+            if (SlotEngine.Assign(request, start, staff, resources, offGrid: walkIn) is { } a)
+            {
+                return (b, a);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The rows for a booking whose units are already set on it (staff, resources, branch, times, buffers).</summary>
+    public static List<Allocation> Rows(Booking booking, CompiledPage? page, bool usesCalendar)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        var from = booking.StartsAt - Duration.FromMinutes(booking.BufferBeforeMinutes);
+        var to = booking.EndsAt + Duration.FromMinutes(booking.BufferAfterMinutes);
+        // Class members share their units under the class's group key, which the database lets overlap.
+        var group = booking.GroupKey ?? booking.Id.ToString();
+        var seats = AvailabilityLoader.ParseSeats(booking.ResourceKeys);
+        var result = new List<Allocation>(2 + seats.Count);
+        if (booking.StaffKey is not null)
+        {
+            result.Add(Make(booking, AvailabilityLoader.StaffUnit(booking.StaffKey), 0, 1, group, from, to));
+        }
+        foreach (var seat in seats)
+        {
+            var capacity = page?.Resources.FirstOrDefault(r => r.Key == seat.Key)?.Capacity ?? seat.Seat + 1;
+            result.Add(Make(booking, AvailabilityLoader.ResourceUnit(seat.Key), seat.Seat, capacity, group, from, to));
+        }
+        if (usesCalendar)
+        {
+            result.Add(Make(booking, AvailabilityLoader.CalendarUnit(booking.PageSlug, booking.BranchKey), 0, 1, group, from, to));
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Adds the rows, and for a class member one free numbered seat of the class; false when the class is full
+    /// (as seen now: two members taking the last seat at once collide in the database instead).
+    /// </summary>
+    public static async Task<bool> AddAsync(BookwellDb db, Booking booking, IEnumerable<Allocation> rows, int capacity, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(booking);
+        db.Allocations.AddRange(rows);
+        if (booking.GroupKey is null)
+        {
+            return true;
+        }
+        var taken = await db.Allocations.Where(a => a.UnitKey == booking.GroupKey && a.Live).Select(a => a.Seat).ToListAsync(ct);
+        var seat = Enumerable.Range(0, capacity).Cast<int?>().FirstOrDefault(s => !taken.Contains(s!.Value));
+        if (seat is null)
+        {
+            return false;
+        }
+        db.Allocations.Add(Make(booking, booking.GroupKey, seat.Value, capacity, booking.Id.ToString(), booking.StartsAt, booking.EndsAt));
+        return true;
+    }
+
+    private static Allocation Make(Booking booking, string unit, int seat, int capacity, string groupKey, Instant s, Instant e) => new()
+    {
+        TenantId = booking.TenantId,
+        BookingId = booking.Id,
+        UnitKey = unit,
+        Seat = seat,
+        Capacity = capacity,
+        StartsAt = s,
+        EndsAt = e,
+        GroupKey = groupKey,
+        HoldExpiresAt = booking.HoldExpiresAt,
+    };
+}

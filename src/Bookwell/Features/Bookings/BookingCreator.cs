@@ -1,0 +1,193 @@
+using Bookwell.Data;
+using Bookwell.Features.Availability;
+using Bookwell.Features.Notifications;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Bookings;
+
+public abstract record WriteResult
+{
+    public sealed record Done(Booking Booking, string? ManageToken) : WriteResult;
+    public sealed record Taken : WriteResult;
+    public sealed record BadTransition(string From, string To) : WriteResult;
+    public sealed record Invalid(Infrastructure.Errors Errors) : WriteResult;
+    public sealed record Missing : WriteResult;
+}
+
+/// <summary>
+/// New bookings. The engine chooses the time's units outside any lock (it only reads); the database refuses
+/// the insert if someone else took the time meanwhile, and the loop chooses again a few times (another staff
+/// member or seat may still be free) before reporting the time as taken. Most bookings go through the group
+/// writer (<see cref="BookingBatcher"/>); class members and file answers go one by one.
+/// </summary>
+public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
+    BookingLifecycle lifecycle, IConfiguration config, IDataProtectionProvider protection, BookingBatcher batcher)
+{
+    private const int Attempts = 4;
+
+    private readonly string _region = SmsOptions.DefaultRegion(config);
+
+    public async Task<WriteResult> CreateAsync(ValidBooking v, string by, MailContext? mail, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        // Group classes pick a seat and file answers claim uploads inside the transaction; those go one by one.
+        var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file");
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = clock.GetCurrentInstant();
+            var start = v.Start == default ? now : v.Start;
+            // With the staff member named and no resource to pick, busy time cannot change which assignment is
+            // made, only whether it can be: the group writer answers that for its whole group in one query
+            // (BookingBatcher: Taken / TakenAndCustomers) instead of each request reading on its own.
+            var rulesOnly = groupable && attempt == 1 && v.Staff is not null && !v.WalkIn && v.Service.Rules.RequiresStaff &&
+                            v.Service.Rules.ResourceTypes.Count == 0;
+            var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct, rulesOnly);
+            if (assignment is null)
+            {
+                return new WriteResult.Taken();
+            }
+            var token = ManageTokens.Create();
+            var draft = Draft(v, by, mail, token, start, assignment.Value.Branch, assignment.Value.Assignment, now);
+            if (groupable && attempt == 1)
+            {
+                if (await batcher.CommitAsync(draft, ct))
+                {
+                    return new WriteResult.Done(draft.Booking, token);
+                }
+                continue;
+            }
+            using var _ = await gate.EnterAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var freed = new List<TimeFreed>();
+            try
+            {
+                if (attempt > 1)
+                {
+                    // Expired holds still block in the database until released; they only matter after a refusal.
+                    await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
+                }
+                var booking = draft.Booking;
+                booking.CustomerId = (await CustomerBook.UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct)).Id;
+                db.Bookings.Add(booking);
+                if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
+                {
+                    return new WriteResult.Invalid(bad);
+                }
+                if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct))
+                {
+                    return new WriteResult.Taken();
+                }
+                db.Outbox.AddRange(draft.Messages);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                outbox.Notify();
+                await lifecycle.RaiseAsync(freed, ct);
+                return new WriteResult.Done(booking, token);
+            }
+            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+            {
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                if (attempt >= Attempts)
+                {
+                    return new WriteResult.Taken();
+                }
+            }
+        }
+    }
+
+    /// <summary>The booking, its time allocations and its messages, built in memory; the customer is linked when written.</summary>
+    private BookingDraft Draft(ValidBooking v, string by, MailContext? mail, string token, Instant start, string? branch,
+        Scheduling.Slots.Assignment assignment, Instant now)
+    {
+        var settings = v.Page.Doc.Settings!;
+        var optIn = by == "customer" && settings.DoubleOptInHours is not null && settings.RequiresApproval != true &&
+                    v.Service.Doc.Payment is not ("now" or "deposit");
+        var status = (settings.RequiresApproval == true && by == "customer") || optIn ? BookingStatus.Pending
+            : v.Service.Doc.Payment is "now" or "deposit" && by == "customer" ? BookingStatus.PendingPayment
+            : BookingStatus.Confirmed;
+        Instant? holdUntil = status switch
+        {
+            BookingStatus.PendingPayment => now + Duration.FromMinutes(settings.PaymentHoldMinutes ?? 30),
+            BookingStatus.Pending => now + Duration.FromHours(optIn ? settings.DoubleOptInHours!.Value : 24),
+            _ => null,
+        };
+        var booking = new Booking
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = db.TenantId,
+            PageSlug = v.Page.Slug,
+            ServiceKey = v.Service.Key,
+            ServiceName = v.Service.Doc.Name!,
+            StaffKey = assignment.Staff,
+            BranchKey = branch,
+            ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Resources),
+            StartsAt = start,
+            EndsAt = start + v.Service.Rules.Duration,
+            BufferBeforeMinutes = (int)v.Service.Rules.BufferBefore.TotalMinutes,
+            BufferAfterMinutes = (int)v.Service.Rules.BufferAfter.TotalMinutes,
+            Status = status,
+            TimeZone = v.TimeZone.Id,
+            CustomerName = v.CustomerName,
+            CustomerEmail = v.CustomerEmail,
+            CustomerPhone = v.CustomerPhone,
+            PhoneE164 = Phone.ToE164(v.CustomerPhone, _region),
+            AnswersJson = v.AnswersJson,
+            Notes = v.Notes,
+            MarketingOptIn = v.MarketingOptIn,
+            TermsAccepted = v.TermsAccepted,
+            LocationJson = v.LocationJson,
+            Language = mail?.Language ?? "en",
+            WalkIn = v.WalkIn,
+            GroupKey = v.Service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(v.Page.Slug, v.Service.Key, start) : null,
+            ManageTokenHash = ManageTokens.Hash(token),
+            ManageTokenSealed = ManageTokens.Seal(protection, token),
+            HoldExpiresAt = holdUntil,
+            AwaitingClientConfirmation = optIn,
+            AutoNoShowAt = settings.AutoNoShowMinutes is { } late ? start + Duration.FromMinutes(late) : null,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        booking.History.Add(BookingLifecycle.Event(booking, "created", null, status, by, now));
+        return new BookingDraft
+        {
+            Booking = booking,
+            Allocations = Allocator.Rows(booking, v.Page, AvailabilityLoader.UsesCalendar(v.Service)),
+            Messages = messages.ForNew(booking, v.Page, token, mail, optIn, now),
+            Lookback = v.Page.Lookback,
+            CustomerEmail = v.CustomerEmail,
+            CustomerName = v.CustomerName,
+            CustomerPhone = v.CustomerPhone,
+            MarketingOptIn = v.MarketingOptIn,
+            Now = now,
+        };
+    }
+
+    /// <summary>Each file answer must name an upload of this page not yet attached elsewhere; it is attached here.</summary>
+    private async Task<Infrastructure.Errors?> AttachUploadsAsync(Booking booking, ValidBooking v, CancellationToken ct)
+    {
+        var files = v.Service.Doc.Fields!.Where(f => f.Type == "file").Select(f => f.Key!).ToList();
+        if (files.Count == 0)
+        {
+            return null;
+        }
+        var errors = new Infrastructure.Errors();
+        using var answers = System.Text.Json.JsonDocument.Parse(v.AnswersJson);
+        foreach (var key in files)
+        {
+            if (!answers.RootElement.TryGetProperty(key, out var value) || value.GetString() is not { } id)
+            {
+                continue;
+            }
+            var attached = await db.Uploads.Where(u => u.Id == id && u.PageSlug == v.Page.Slug && u.BookingId == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.BookingId, booking.Id), ct);
+            if (attached != 1)
+            {
+                errors.Add($"answers.{key}", "No such upload for this page (or it belongs to another booking).");
+            }
+        }
+        return errors;
+    }
+}

@@ -1,0 +1,429 @@
+using Bookwell.Data;
+using Bookwell.Features.Availability;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Bookings;
+
+/// <summary>A change to an existing booking's time or status, as asked; <see cref="BookingLifecycle"/> decides whether it may happen.</summary>
+public abstract record Change
+{
+    /// <summary>To a new start; <paramref name="ToStaff"/> when an operator drops it on someone's column.</summary>
+    public sealed record Reschedule(CompiledPage Page, ServiceModel Service, Instant Start, string? ToStaff = null) : Change;
+
+    /// <summary>Along the public state machine (<see cref="BookingStatus.CanMove"/>).</summary>
+    public sealed record SetStatus(string To) : Change;
+
+    /// <summary>The client confirms a double opt-in booking from the link in the e-mail.</summary>
+    public sealed record ClientConfirm : Change;
+
+    /// <summary>
+    /// Dashboard-only corrections outside the public state machine: reopening a cancelled booking (only while
+    /// its time is still free; the database decides) and overruling a no-show.
+    /// </summary>
+    public sealed record Correct(string To) : Change;
+
+    /// <summary>An unpaid or unconfirmed hold ran out (time rules).</summary>
+    public sealed record Expire : Change;
+
+    /// <summary>A confirmed booking nobody started, past its no-show moment (time rules).</summary>
+    public sealed record AutoNoShow : Change;
+}
+
+/// <summary>Who asks, and where the messages the change causes point.</summary>
+/// <param name="By">Recorded in the history: "customer", "admin", a person's name, "system".</param>
+/// <param name="Mail">Link base and language for client mails; null sends no client mail.</param>
+/// <param name="Page">The booking's page (branding, reminders, notices), when known.</param>
+/// <param name="Token">The client's manage token when the client is the one asking (their link goes in the mail).</param>
+public sealed record Actor(string By, MailContext? Mail = null, CompiledPage? Page = null, string? Token = null)
+{
+    public static Actor System { get; } = new("system");
+}
+
+/// <summary>
+/// The one way a booking's time or status changes. Every change loads the booking fresh under the write lock
+/// (SQLite: the single writer; PostgreSQL: <c>SELECT ... FOR UPDATE</c> on its row), checks the state machine
+/// against what is stored now, frees or moves its allocations, writes its history, plans and withdraws its
+/// messages, and after the commit raises one <see cref="TimeFreed"/> for time it let go. Two changes of one
+/// booking therefore run one after the other and the second sees the first's outcome.
+/// </summary>
+public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
+    IDataProtectionProvider protection, TimeFreedEvents events)
+{
+    private const int Attempts = 4;
+
+    public Task<WriteResult> RescheduleAsync(Guid id, CompiledPage page, ServiceModel service, Instant start, Actor actor, CancellationToken ct,
+        string? toStaff = null) => TransitionAsync(id, new Change.Reschedule(page, service, start, toStaff), actor, ct);
+
+    public Task<WriteResult> ChangeStatusAsync(Guid id, string to, Actor actor, CancellationToken ct) =>
+        TransitionAsync(id, new Change.SetStatus(to), actor, ct);
+
+    public Task<WriteResult> ConfirmByClientAsync(Guid id, Actor actor, CancellationToken ct) =>
+        TransitionAsync(id, new Change.ClientConfirm(), actor, ct);
+
+    public Task<WriteResult> CorrectAsync(Guid id, string to, Actor actor, CancellationToken ct) =>
+        TransitionAsync(id, new Change.Correct(to), actor, ct);
+
+    /// <summary>Runs one change in its own transaction; a refusal by the database (someone took the time) is retried, then reported as taken.</summary>
+    public async Task<WriteResult> TransitionAsync(Guid id, Change change, Actor actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(actor);
+        for (var attempt = 1; ; attempt++)
+        {
+            var freed = new List<TimeFreed>();
+            using var _ = await gate.EnterAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                // Nothing read before the lock may decide anything.
+                db.ChangeTracker.Clear();
+                var booking = await LockAsync(db, id, ct);
+                if (booking is null)
+                {
+                    return new WriteResult.Missing();
+                }
+                var result = await ApplyAsync(booking, change, actor, clock.GetCurrentInstant(), freed, ct);
+                if (result is not WriteResult.Done)
+                {
+                    await tx.RollbackAsync(ct);
+                    db.ChangeTracker.Clear();
+                    return result;
+                }
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                outbox.Notify();
+                await RaiseAsync(freed, ct);
+                return result;
+            }
+            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+            {
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                if (attempt >= Attempts)
+                {
+                    return new WriteResult.Taken();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the booking with its history for a change: on PostgreSQL its row is locked until the transaction
+    /// ends, so a concurrent change of the same booking waits and then reads this one's result. A copy already
+    /// tracked (read before the lock) is let go first; EF would otherwise hand it back unchanged.
+    /// </summary>
+    public static async Task<Booking?> LockAsync(BookwellDb db, Guid id, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        foreach (var entry in db.ChangeTracker.Entries<Booking>().Where(e => e.Entity.Id == id).ToList())
+        {
+            foreach (var evt in entry.Entity.History)
+            {
+                db.Entry(evt).State = EntityState.Detached;
+            }
+            entry.State = EntityState.Detached;
+        }
+        if (db.IsPostgres)
+        {
+            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Bookings" WHERE "Id" = {id} AND "TenantId" = {db.TenantId} FOR UPDATE""", ct);
+        }
+        return await db.Bookings.Include(b => b.History).FirstOrDefaultAsync(b => b.Id == id, ct);
+    }
+
+    /// <summary>The change itself, inside the caller's transaction on a booking read by <see cref="LockAsync"/>.</summary>
+    private async Task<WriteResult> ApplyAsync(Booking booking, Change change, Actor actor, Instant now, List<TimeFreed> freed, CancellationToken ct) =>
+        change switch
+        {
+            Change.Reschedule r => await RescheduleCoreAsync(booking, r, actor, now, freed, ct),
+            Change.SetStatus s => await SetStatusCoreAsync(booking, s.To, actor, now, freed, ct),
+            Change.ClientConfirm => await ClientConfirmCoreAsync(booking, actor, now, ct),
+            Change.Correct c => await CorrectCoreAsync(booking, c.To, actor, now, ct),
+            Change.Expire => await ExpireCoreAsync(booking, now, freed, ct),
+            Change.AutoNoShow => await AutoNoShowCoreAsync(booking, now, ct),
+            _ => throw new ArgumentOutOfRangeException(nameof(change)),
+        };
+
+    private async Task<WriteResult> RescheduleCoreAsync(Booking booking, Change.Reschedule r, Actor actor, Instant now, List<TimeFreed> freed, CancellationToken ct)
+    {
+        if (!BookingStatus.IsOpen(booking.Status))
+        {
+            return new WriteResult.BadTransition(booking.Status, "rescheduled");
+        }
+        if (booking.HoldExpiresAt <= now)
+        {
+            // Its own hold ran out: the time rules cancel it; it cannot move.
+            return new WriteResult.BadTransition(booking.Status, "rescheduled");
+        }
+        // Expired holds still block in the database; let them go before competing for the new time.
+        await ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
+        var previousStart = booking.StartsAt;
+        var left = Freed(booking, booking.StartsAt, booking.EndsAt, "rescheduled");
+        // Free the old time inside the transaction so the booking may move to an overlapping slot.
+        await FreeAsync(booking, ct);
+        var service = r.Service;
+        // An operator who drops the booking on a staff member's column means that person, nobody else.
+        var assignment = r.ToStaff is not null
+            ? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, r.ToStaff, null, false, now, ct)
+            : await Allocator.AssignAsync(db, r.Page, service, r.Start, booking.BranchKey, booking.StaffKey, null, false, now, ct)
+              ?? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, null, null, false, now, ct);
+        if (assignment is null)
+        {
+            return new WriteResult.Taken();
+        }
+        booking.StartsAt = r.Start;
+        booking.EndsAt = r.Start + service.Rules.Duration;
+        booking.BufferBeforeMinutes = (int)service.Rules.BufferBefore.TotalMinutes;
+        booking.BufferAfterMinutes = (int)service.Rules.BufferAfter.TotalMinutes;
+        booking.StaffKey = assignment.Value.Assignment.Staff;
+        booking.BranchKey = assignment.Value.Branch;
+        booking.ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources);
+        booking.GroupKey = service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(r.Page.Slug, service.Key, r.Start) : null;
+        booking.AutoNoShowAt = r.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? r.Start + Duration.FromMinutes(late) : null;
+        booking.UpdatedAt = now;
+        var evt = Event(booking, "rescheduled", booking.Status, booking.Status, actor.By, now);
+        evt.PreviousStart = previousStart;
+        evt.NewStart = r.Start;
+        booking.History.Add(evt);
+        if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, r.Page, AvailabilityLoader.UsesCalendar(service)), service.Rules.Capacity, ct))
+        {
+            return new WriteResult.Taken();
+        }
+        await BookingMessages.WithdrawRemindersAsync(db, booking.Id, ct);
+        if (actor.Mail is not null)
+        {
+            var token = actor.Token ?? ManageTokens.Unseal(protection, booking.ManageTokenSealed);
+            var context = actor.Mail with { Language = booking.Language };
+            if (messages.Mail)
+            {
+                db.Outbox.AddRange(messages.WithReminders("rescheduled", booking, r.Page, token, context, now));
+                db.Outbox.AddRange(BookingMail.BusinessNotices("rescheduled", booking, r.Page, now));
+            }
+            else
+            {
+                db.Outbox.AddRange(messages.SmsReminders(booking, r.Page, token, context, now));
+            }
+        }
+        freed.Add(left);
+        return new WriteResult.Done(booking, null);
+    }
+
+    private async Task<WriteResult> SetStatusCoreAsync(Booking booking, string to, Actor actor, Instant now, List<TimeFreed> freed, CancellationToken ct)
+    {
+        if (booking.Status == to)
+        {
+            return new WriteResult.Done(booking, null);
+        }
+        if (!BookingStatus.CanMove(booking.Status, to))
+        {
+            return new WriteResult.BadTransition(booking.Status, to);
+        }
+        booking.History.Add(Event(booking, "status", booking.Status, to, actor.By, now));
+        booking.Status = to;
+        booking.UpdatedAt = now;
+        var page = actor.Page;
+        var mail = actor.Mail is null ? null : actor.Mail with { Language = booking.Language };
+        if (to is BookingStatus.Cancelled or BookingStatus.Completed or BookingStatus.NoShow)
+        {
+            // Nothing queued for the appointment may go out once it is over or off.
+            await BookingMessages.WithdrawRemindersAsync(db, booking.Id, ct);
+        }
+        if (to == BookingStatus.Cancelled)
+        {
+            if (await FreeAsync(booking, ct))
+            {
+                freed.Add(Freed(booking, booking.StartsAt, booking.EndsAt, "cancelled"));
+            }
+            if (mail is not null && messages.Mail)
+            {
+                db.Outbox.Add(BookingMail.Compose("cancelled", booking, page, null, mail, now));
+                db.Outbox.AddRange(BookingMail.BusinessNotices("cancelled", booking, page, now));
+            }
+        }
+        else if (booking.HoldExpiresAt is not null)
+        {
+            await ReleaseHoldAsync(booking, ct);
+        }
+        if (to == BookingStatus.NoShow && mail is not null && messages.Mail && !booking.WalkIn && page?.Doc.Settings?.NoShowFollowUp == true)
+        {
+            db.Outbox.Add(BookingMail.NoShowFollowUp(booking, page, mail.BaseUrl, now));
+        }
+        if (to == BookingStatus.Confirmed && mail is not null && messages.Mail && !booking.WalkIn)
+        {
+            // Confirmed by the business: tell the client, with the link they already have.
+            db.Outbox.Add(BookingMail.Compose("confirmation", booking, page, ManageTokens.Unseal(protection, booking.ManageTokenSealed), mail, now));
+        }
+        return new WriteResult.Done(booking, null);
+    }
+
+    private async Task<WriteResult> ClientConfirmCoreAsync(Booking booking, Actor actor, Instant now, CancellationToken ct)
+    {
+        if (booking.Status == BookingStatus.Confirmed && !booking.AwaitingClientConfirmation)
+        {
+            return new WriteResult.Done(booking, null);
+        }
+        if (!booking.AwaitingClientConfirmation || booking.Status != BookingStatus.Pending || booking.HoldExpiresAt <= now)
+        {
+            return new WriteResult.BadTransition(booking.Status, BookingStatus.Confirmed);
+        }
+        booking.History.Add(Event(booking, "status", booking.Status, BookingStatus.Confirmed, actor.By, now));
+        booking.Status = BookingStatus.Confirmed;
+        booking.AwaitingClientConfirmation = false;
+        booking.UpdatedAt = now;
+        await ReleaseHoldAsync(booking, ct);
+        if (actor.Mail is not null && messages.Mail)
+        {
+            db.Outbox.AddRange(messages.WithReminders("confirmation", booking, actor.Page, actor.Token, actor.Mail with { Language = booking.Language }, now));
+        }
+        return new WriteResult.Done(booking, null);
+    }
+
+    private async Task<WriteResult> CorrectCoreAsync(Booking booking, string to, Actor actor, Instant now, CancellationToken ct)
+    {
+        var reopen = booking.Status == BookingStatus.Cancelled && to == BookingStatus.Confirmed && booking.StartsAt > now;
+        var overrule = booking.Status == BookingStatus.NoShow && to is BookingStatus.Completed or BookingStatus.Confirmed;
+        if (!reopen && !overrule)
+        {
+            return new WriteResult.BadTransition(booking.Status, to);
+        }
+        booking.History.Add(Event(booking, reopen ? "reopened" : "overruled", booking.Status, to, actor.By, now));
+        booking.Status = to;
+        booking.UpdatedAt = now;
+        booking.AutoNoShowAt = null;
+        booking.HoldExpiresAt = null;
+        if (reopen)
+        {
+            // The booking takes its time again as it stands now (units, buffers, the page's calendar); if anyone
+            // took it meanwhile the database refuses and the reopening is reported as taken.
+            var page = actor.Page;
+            var service = page?.Services.GetValueOrDefault(booking.ServiceKey);
+            var usesCalendar = service is not null ? AvailabilityLoader.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
+            var capacity = service?.Rules.Capacity ?? 1;
+            if (booking.GroupKey is not null && service is null)
+            {
+                return new WriteResult.BadTransition(BookingStatus.Cancelled, to);
+            }
+            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, usesCalendar), capacity, ct))
+            {
+                return new WriteResult.Taken();
+            }
+        }
+        return new WriteResult.Done(booking, null);
+    }
+
+    private async Task<WriteResult> ExpireCoreAsync(Booking booking, Instant now, List<TimeFreed> freed, CancellationToken ct)
+    {
+        if (booking.Status is not (BookingStatus.Pending or BookingStatus.PendingPayment) || booking.HoldExpiresAt is null || booking.HoldExpiresAt > now)
+        {
+            return new WriteResult.BadTransition(booking.Status, BookingStatus.Cancelled);
+        }
+        booking.History.Add(Event(booking, "expired", booking.Status, BookingStatus.Cancelled, "system", now));
+        booking.Status = BookingStatus.Cancelled;
+        booking.UpdatedAt = now;
+        await BookingMessages.WithdrawRemindersAsync(db, booking.Id, ct);
+        if (await FreeAsync(booking, ct))
+        {
+            freed.Add(Freed(booking, booking.StartsAt, booking.EndsAt, "expired"));
+        }
+        return new WriteResult.Done(booking, null);
+    }
+
+    private async Task<WriteResult> AutoNoShowCoreAsync(Booking booking, Instant now, CancellationToken ct)
+    {
+        if (booking.Status != BookingStatus.Confirmed || booking.AutoNoShowAt is null || booking.AutoNoShowAt > now)
+        {
+            return new WriteResult.BadTransition(booking.Status, BookingStatus.NoShow);
+        }
+        booking.History.Add(Event(booking, "status", booking.Status, BookingStatus.NoShow, "system", now));
+        booking.Status = BookingStatus.NoShow;
+        booking.UpdatedAt = now;
+        await BookingMessages.WithdrawRemindersAsync(db, booking.Id, ct);
+        return new WriteResult.Done(booking, null);
+    }
+
+    /// <summary>
+    /// Expiries and automatic no-shows that are due, each through the same change as any other, inside the
+    /// caller's transaction (the time-rules worker's, or a booking's that needs expired holds out of the way).
+    /// </summary>
+    /// <returns>How many bookings changed.</returns>
+    public async Task<int> ApplyTimeRulesAsync(Instant now, bool allTenants, List<TimeFreed> freed, List<Guid>? noShows, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(freed);
+        // The worker serves every tenant; requests stay inside their own.
+        var bookings = allTenants ? db.Bookings.IgnoreQueryFilters() : db.Bookings;
+        var due = await bookings
+            .Where(b => b.HoldExpiresAt != null && b.HoldExpiresAt <= now && (b.Status == BookingStatus.Pending || b.Status == BookingStatus.PendingPayment))
+            .OrderBy(b => b.HoldExpiresAt).Select(b => new { b.Id, b.TenantId, NoShow = false })
+            .Take(TimeRules.BatchSize).ToListAsync(ct);
+        due.AddRange(await bookings
+            .Where(b => b.AutoNoShowAt != null && b.AutoNoShowAt <= now && b.Status == BookingStatus.Confirmed)
+            .OrderBy(b => b.AutoNoShowAt).Select(b => new { b.Id, b.TenantId, NoShow = true })
+            .Take(TimeRules.BatchSize).ToListAsync(ct));
+        var changed = 0;
+        var tenant = db.TenantId;
+        try
+        {
+            foreach (var b in due)
+            {
+                db.TenantId = b.TenantId;
+                var booking = await LockAsync(db, b.Id, ct);
+                if (booking is null)
+                {
+                    continue;
+                }
+                var result = b.NoShow ? await AutoNoShowCoreAsync(booking, now, ct) : await ExpireCoreAsync(booking, now, freed, ct);
+                if (result is WriteResult.Done)
+                {
+                    changed++;
+                    if (b.NoShow)
+                    {
+                        noShows?.Add(b.Id);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            db.TenantId = tenant;
+        }
+        return changed;
+    }
+
+    /// <summary>After the commit: tells listeners which time came free.</summary>
+    public Task RaiseAsync(IReadOnlyList<TimeFreed> freed, CancellationToken ct) =>
+        freed.Count == 0 ? Task.CompletedTask : events.RaiseAsync(freed, ct);
+
+    private async Task<bool> FreeAsync(Booking booking, CancellationToken ct) =>
+        await db.Allocations.IgnoreQueryFilters().Where(a => a.BookingId == booking.Id && a.Live)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct) > 0;
+
+    private async Task ReleaseHoldAsync(Booking booking, CancellationToken ct)
+    {
+        booking.HoldExpiresAt = null;
+        await db.Allocations.IgnoreQueryFilters().Where(a => a.BookingId == booking.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.HoldExpiresAt, (Instant?)null), ct);
+    }
+
+    private static TimeFreed Freed(Booking b, Instant start, Instant end, string reason) =>
+        new(b.TenantId, b.Id, b.PageSlug, b.ServiceKey, b.StaffKey, b.BranchKey, start, end, reason);
+
+    public static BookingEvent Event(Booking b, string action, string? from, string to, string by, Instant at)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        return Event(b.TenantId, b.Id, action, from, to, by, at);
+    }
+
+    public static BookingEvent Event(Guid tenantId, Guid bookingId, string action, string? from, string to, string by, Instant at) => new()
+    {
+        TenantId = tenantId,
+        BookingId = bookingId,
+        Action = action,
+        FromStatus = from,
+        ToStatus = to,
+        By = by,
+        At = at,
+    };
+}
