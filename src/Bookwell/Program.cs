@@ -1,6 +1,7 @@
 using Bookwell.Data;
 using Bookwell.Features.Accounts;
 using Bookwell.Features.Admin;
+using Bookwell.Features.ApiDocs;
 using Bookwell.Features.Availability;
 using Bookwell.Features.BookingPage;
 using Bookwell.Features.Bookings;
@@ -109,6 +110,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapOpenApi();
+app.MapApiDocs();
 var api = app.MapGroup("/api/v1");
 api.MapPages();
 api.MapBookings();
