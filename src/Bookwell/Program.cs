@@ -52,6 +52,16 @@ if (smtp is not null || sms is not null)
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
 builder.Services.AddBookwellAccounts();
+string keyRing;
+try
+{
+    keyRing = KeyRingProtection.Configure(builder.Services, builder.Configuration, builder.Environment);
+}
+catch (StartupException ex)
+{
+    await Console.Error.WriteLineAsync($"crit: {ex.Message}");
+    return 1;
+}
 builder.Services.AddScoped<AccountService>();
 CustomDomains.AddCustomDomains(builder.Services);
 builder.Services.AddRazorPages(o =>
@@ -131,6 +141,7 @@ app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) 
     (await cache.GetAsync(db, ct)).Pages.Keys.FirstOrDefault() is { } slug ? Results.Redirect($"/book/{slug}") : Results.NotFound())
     .ExcludeFromDescription();
 
+app.Logger.LogInformation("{KeyRing}", keyRing);
 var setupLine = await app.Services.GetRequiredService<SetupCodes>().StartupLineAsync(app.Services);
 app.Lifetime.ApplicationStarted.Register(() =>
 {
