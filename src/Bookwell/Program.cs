@@ -56,7 +56,18 @@ if (smtp is not null || sms is not null)
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
 builder.Services.AddBookwellAccounts();
+string keyRing;
+try
+{
+    keyRing = KeyRingProtection.Configure(builder.Services, builder.Configuration, builder.Environment);
+}
+catch (StartupException ex)
+{
+    await Console.Error.WriteLineAsync($"crit: {ex.Message}");
+    return 1;
+}
 builder.Services.AddScoped<AccountService>();
+CustomDomains.AddCustomDomains(builder.Services);
 builder.Services.AddRazorPages(o =>
 {
     o.RootDirectory = "/Features";
@@ -84,7 +95,15 @@ if (builder.Configuration["Bookwell:TrustedProxies"] is { Length: > 0 } proxies)
 
 var app = builder.Build();
 
-await DatabaseSetup.InitializeAsync(app.Services);
+try
+{
+    await DatabaseSetup.InitializeAsync(app.Services);
+}
+catch (StartupException ex)
+{
+    app.Logger.LogCritical("{Problem}", ex.Message);
+    return 1;
+}
 if (app.Configuration.GetValue("Bookwell:SeedDemo", true))
 {
     await DemoSeed.SeedAsync(app.Services);
@@ -127,6 +146,8 @@ app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) 
     (await cache.GetAsync(db, ct)).Pages.Keys.FirstOrDefault() is { } slug ? Results.Redirect($"/book/{slug}") : Results.NotFound())
     .ExcludeFromDescription();
 
+app.Logger.LogInformation("{KeyRing}", keyRing);
+var setupLine = await app.Services.GetRequiredService<SetupCodes>().StartupLineAsync(app.Services);
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     foreach (var address in app.Urls)
@@ -135,8 +156,15 @@ app.Lifetime.ApplicationStarted.Register(() =>
         app.Logger.LogInformation("Bookwell is running. Booking page: {BookingPage} · Dashboard: {Dashboard} · Staff: {Staff}",
             $"{url}/book/{DemoSeed.Slug}", $"{url}/admin", $"{url}/staff");
     }
+    if (setupLine is not null)
+    {
+        // The one place the first-owner code is ever shown: whoever reads the server's log may claim the business.
+        var links = app.Services.GetRequiredService<TenantLinks>();
+        app.Logger.LogInformation("The business has no owner yet. Set up: {SetupLink}", setupLine(links.InstallBaseUrl ?? links.FallbackBaseUrl));
+    }
 });
 
 await app.RunAsync();
+return 0;
 
 public partial class Program;

@@ -11,6 +11,9 @@ public sealed class TenantContext
     public Guid TenantId { get; set; } = DefaultTenant.Id;
 
     public bool IsAdmin { get; set; }
+
+    /// <summary>The tenant's own host as stored (never the request's): where its links point. Null for the default tenant.</summary>
+    public string? Host { get; set; }
 }
 
 public static class DefaultTenant
@@ -98,6 +101,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         {
             e.Property(t => t.Name).HasMaxLength(200);
             e.Property(t => t.Host).HasMaxLength(253);
+            e.Property(t => t.PendingHost).HasMaxLength(253);
+            e.Property(t => t.PendingHostToken).HasMaxLength(64);
             e.HasIndex(t => t.Host).IsUnique();
             e.Property(t => t.ConfigVersion).IsConcurrencyToken();
         });

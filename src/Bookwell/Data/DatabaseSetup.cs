@@ -1,10 +1,14 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using NodaTime;
 using Npgsql;
 
 namespace Bookwell.Data;
+
+/// <summary>Start-up cannot go on for a reason the operator can fix; the message says how. Printed as one line, no stack trace.</summary>
+public sealed class StartupException(string message) : Exception(message);
 
 public static class DatabaseSetup
 {
@@ -96,6 +100,11 @@ public static class DatabaseSetup
     {
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Bookwell.Database");
+        if (db.IsPostgres)
+        {
+            await EnsurePostgresDatabaseAsync(db.Database.GetConnectionString()!, logger, ct);
+        }
         if (!db.IsPostgres)
         {
             await db.Database.OpenConnectionAsync(ct);
@@ -110,6 +119,12 @@ public static class DatabaseSetup
             try
             {
                 await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(7307199480130105)", ct);
+                // EF reads the history table before creating it, and logs that failed read as an error on
+                // every first start; creating it first (EF's own statement) keeps a first start quiet.
+                var history = db.GetService<Microsoft.EntityFrameworkCore.Migrations.IHistoryRepository>();
+#pragma warning disable EF1001 // the script is EF's own CREATE TABLE IF NOT EXISTS for its history table
+                await db.Database.ExecuteSqlRawAsync(history.GetCreateIfNotExistsScript(), ct);
+#pragma warning restore EF1001
                 await db.Database.MigrateAsync(ct);
             }
             finally
@@ -140,6 +155,92 @@ public static class DatabaseSetup
             {
                 // Another node created it first.
             }
+        }
+        if (Infrastructure.TenantLinks.PublicBaseUrl(services.GetRequiredService<IConfiguration>()) is { } publicUrl)
+        {
+            await PinDefaultHostAsync(scope.ServiceProvider.GetRequiredService<BookwellDb>(), new Uri(publicUrl).IdnHost.ToLowerInvariant(), logger, ct);
+        }
+    }
+
+    /// <summary>
+    /// The default business holds the install's own host in the database, so the unique index keeps every other
+    /// business off it. The operator's configuration wins over a business that holds it (taken before this
+    /// check existed, or configured later): that business loses the host, with a warning.
+    /// </summary>
+    private static async Task PinDefaultHostAsync(BookwellDb db, string host, ILogger logger, CancellationToken ct)
+    {
+        var holders = await db.Tenants.Where(t => t.Host == host || t.PendingHost == host || t.Id == DefaultTenant.Id).ToListAsync(ct);
+        var self = holders.Single(t => t.Id == DefaultTenant.Id);
+        if (self.Host == host && holders.All(t => t.Id == DefaultTenant.Id || t.Host != host && t.PendingHost != host))
+        {
+            return;
+        }
+        foreach (var other in holders.Where(t => t.Id != DefaultTenant.Id))
+        {
+            if (other.Host == host)
+            {
+                logger.LogWarning("Business {TenantId} held this server's own host {Host}; it was released to the default business.", other.Id, host);
+                other.Host = null;
+            }
+            if (other.PendingHost == host)
+            {
+                other.PendingHost = null;
+                other.PendingHostToken = null;
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        self.Host = host;
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation }
+                                           or Microsoft.Data.Sqlite.SqliteException { SqliteErrorCode: 19 })
+        {
+            // Another node pinned it at the same moment.
+        }
+    }
+
+    /// <summary>
+    /// A PostgreSQL database that does not exist yet is created when the role may (through the server's
+    /// maintenance database, "postgres"); otherwise start-up stops with one line that says what to do.
+    /// </summary>
+    public static async Task EnsurePostgresDatabaseAsync(string connectionString, ILogger logger, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        var name = target.Database ?? target.Username ?? "postgres";
+        try
+        {
+            await using var probe = new NpgsqlConnection(connectionString);
+            await probe.OpenAsync(ct);
+            return;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            // Missing: create it below.
+        }
+        catch (Exception ex) when (ex is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
+        {
+            throw new StartupException($"Cannot connect to PostgreSQL at {target.Host}:{target.Port} as \"{target.Username}\": {ex.Message} Check ConnectionStrings__Bookwell and that the server is running.");
+        }
+        var maintenance = new NpgsqlConnectionStringBuilder(connectionString) { Database = "postgres", Pooling = false };
+        try
+        {
+            await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection);
+            await create.ExecuteNonQueryAsync(ct);
+            logger.LogInformation("Created the PostgreSQL database {Database}.", name);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.DuplicateDatabase)
+        {
+            // Another node created it at the same moment.
+        }
+        catch (Exception ex) when (ex is NpgsqlException)
+        {
+            throw new StartupException($"The PostgreSQL database \"{name}\" does not exist and the role \"{target.Username}\" cannot create it ({ex.Message.Split('\n')[0]}). " +
+                                       $"Create it as a superuser: CREATE DATABASE \"{name}\" OWNER \"{target.Username}\"; (or give the role CREATEDB), then start Bookwell again.");
         }
     }
 

@@ -7,7 +7,12 @@ public sealed class Tenant
 {
     public Guid Id { get; set; }
     public required string Name { get; set; }
+    /// <summary>The host this business answers on and links to: a verified own domain, its sign-up subdomain, or for the default business the install's canonical host.</summary>
     public string? Host { get; set; }
+    /// <summary>An own domain asked for but not yet proven; it routes nowhere until verified.</summary>
+    public string? PendingHost { get; set; }
+    /// <summary>What the pending domain must serve at /.well-known/bookwell-verify/&lt;token&gt; (public by design: it is published there).</summary>
+    public string? PendingHostToken { get; set; }
     public bool IsDefault { get; set; }
     public string ConfigJson { get; set; } = "{\"pages\":[]}";
     public long ConfigVersion { get; set; }

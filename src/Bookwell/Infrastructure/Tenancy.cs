@@ -36,15 +36,21 @@ public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config
             {
                 tenant.TenantId = keyTenant;
                 tenant.IsAdmin = true;
+                tenant.Host = await hosts.HostOfAsync(keyTenant, services);
             }
             else
             {
-                tenant.TenantId = await hosts.ResolveAsync(context.Request.Host.Host, services);
+                (tenant.TenantId, tenant.Host) = await hosts.ResolveAsync(context.Request.Host.Host, services);
             }
         }
         else
         {
-            tenant.TenantId = await hosts.ResolveAsync(context.Request.Host.Host, services);
+            (tenant.TenantId, tenant.Host) = await hosts.ResolveAsync(context.Request.Host.Host, services);
+        }
+        if (tenant.TenantId == DefaultTenant.Id)
+        {
+            // The default business's links follow the install's configured address, not any host it answers on.
+            tenant.Host = null;
         }
         await next(context);
     }
@@ -58,17 +64,20 @@ public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config
 
 /// <summary>
 /// Host → tenant, cached per node: a known host for 30 s, an unknown one (the default tenant) for 5 s, so a
-/// new tenant's host works on every node within seconds and at once on the node that created it.
+/// new tenant's host works on every node within seconds and at once on the node that created it. Only a
+/// tenant's stored (verified) host maps to it; a domain still awaiting verification maps to nothing.
 /// </summary>
 public sealed class TenantHosts
 {
-    private readonly ConcurrentDictionary<string, (Guid Id, DateTime Until)> _cache = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, (Guid Id, string? Host, DateTime Until)> _cache = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<Guid, (string? Host, DateTime Until)> _hostOf = new();
 
-    public async Task<Guid> ResolveAsync(string host, IServiceProvider services)
+    /// <summary>The tenant answering on this host, and its stored host name (null for the default tenant).</summary>
+    public async Task<(Guid Id, string? Host)> ResolveAsync(string host, IServiceProvider services)
     {
         if (_cache.TryGetValue(host, out var hit) && hit.Until > DateTime.UtcNow)
         {
-            return hit.Id;
+            return (hit.Id, hit.Host);
         }
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
@@ -78,13 +87,41 @@ public sealed class TenantHosts
         {
             _cache.Clear();
         }
-        _cache[host] = (id ?? DefaultTenant.Id, DateTime.UtcNow.AddSeconds(id is null ? 5 : 30));
-        return id ?? DefaultTenant.Id;
+        _cache[host] = (id ?? DefaultTenant.Id, id is null ? null : normalized, DateTime.UtcNow.AddSeconds(id is null ? 5 : 30));
+        return (id ?? DefaultTenant.Id, id is null ? null : normalized);
     }
 
-    public void Remember(string host, Guid tenantId) => _cache[host] = (tenantId, DateTime.UtcNow.AddSeconds(30));
+    /// <summary>A tenant's stored host (for a request whose tenant an API key decided, not its Host header).</summary>
+    public async Task<string?> HostOfAsync(Guid tenantId, IServiceProvider services)
+    {
+        if (_hostOf.TryGetValue(tenantId, out var hit) && hit.Until > DateTime.UtcNow)
+        {
+            return hit.Host;
+        }
+        using var scope = services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        var host = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.Host).FirstOrDefaultAsync();
+        if (_hostOf.Count > 10_000)
+        {
+            _hostOf.Clear();
+        }
+        _hostOf[tenantId] = (host, DateTime.UtcNow.AddSeconds(30));
+        return host;
+    }
 
-    public void Forget(string host) => _cache.TryRemove(host, out _);
+    public void Remember(string host, Guid tenantId)
+    {
+        _cache[host] = (tenantId, host.ToLowerInvariant(), DateTime.UtcNow.AddSeconds(30));
+        _hostOf[tenantId] = (host.ToLowerInvariant(), DateTime.UtcNow.AddSeconds(30));
+    }
+
+    public void Forget(string host)
+    {
+        if (_cache.TryRemove(host, out var gone))
+        {
+            _hostOf.TryRemove(gone.Id, out _);
+        }
+    }
 }
 
 public static class AdminAuth

@@ -244,54 +244,7 @@ public abstract partial class AccountTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/v1/admin/config")).StatusCode);
     }
 
-    [Fact]
-    public async Task OwnDomain_MappedToTheBusiness_SignInWorksThere_TakenDomainRefused()
-    {
-        await using var app = await BookwellApp.StartAsync(Kind);
-        var owner = await SignUpAsync(app);
-        var other = await SignUpAsync(app, "bee", "owner@bee.test");
-        var saved = await owner.PostFormAsync("/admin/team?handler=Business", [KeyValuePair.Create("name", "Acme Cuts"), KeyValuePair.Create("domain", "Book.Acme.TEST")], "/admin/team");
-        Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
-        var there = WebSession.For(app, "book.acme.test");
-        Assert.Equal("/admin", (await there.LoginAsync("owner@acme.test", Password)).Headers.Location?.OriginalString);
-        Assert.Contains("Acme Cuts", await there.GetAsync("/admin"));
-        var taken = await other.PostFormAsync("/admin/team?handler=Business", [KeyValuePair.Create("name", "Bee"), KeyValuePair.Create("domain", "book.acme.test")], "/admin/team");
-        Assert.Contains("belongs to another business", await WebSession.TextAsync(taken));
-        var bad = await other.PostFormAsync("/admin/team?handler=Business", [KeyValuePair.Create("name", "Bee"), KeyValuePair.Create("domain", "https://x.test/path")], "/admin/team");
-        Assert.Contains("id=\"domain-error\"", await WebSession.TextAsync(bad));
-    }
-
-    [Fact]
-    public async Task ClaimingTheDefaultBusiness_NeedsTheSetupCode_UnlessOnTheServerItself()
-    {
-        await using var app = await BookwellApp.StartAsync(Kind);
-        async Task<HttpResponseMessage> Claim(string peer, string? code, string? forwardedFor = null)
-        {
-            var session = WebSession.For(app);
-            session.Client.DefaultRequestHeaders.Add("X-Test-Peer", peer);
-            if (forwardedFor is not null)
-            {
-                session.Client.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
-            }
-            var fields = new List<(string, string)> { ("Name", "Olga"), ("Email", "owner@default.test"), ("Password", Password) };
-            if (code is not null)
-            {
-                fields.Add(("SetupCode", code));
-            }
-            return await session.PostFormAsync("/admin/claim", [.. fields]);
-        }
-        Assert.Equal(HttpStatusCode.OK, (await Claim("203.0.113.9", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await Claim("203.0.113.9", "wrong code")).StatusCode);
-        // A proxy on the same machine makes the visitor look local; its header gives it away.
-        Assert.Equal(HttpStatusCode.OK, (await Claim("127.0.0.1", null, forwardedFor: "203.0.113.9")).StatusCode);
-        Assert.Equal(0, app.WithDb(db => db.Users.Count()));
-        Assert.Equal("/admin?welcome=1", (await Claim("127.0.0.1", null)).Headers.Location?.OriginalString);
-        Assert.Equal(Roles.Owner, app.WithDb(db => db.Users.Single().Role));
-        // There is an owner now: nobody claims again, code or not.
-        Assert.NotEqual("/admin?welcome=1", (await Claim("203.0.113.9", BookwellApp.AdminKey)).Headers.Location?.OriginalString);
-        Assert.Equal("/admin/login", (await WebSession.For(app).Client.GetAsync("/admin/claim")).Headers.Location?.OriginalString);
-        Assert.Equal(1, app.WithDb(db => db.Users.Count()));
-    }
+    // Own domains and the first-owner claim: see Security/HostSecurityTests.
 
     [Theory]
     [InlineData("https://evil.example/steal")]

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Bookwell.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using NodaTime.Testing;
@@ -24,15 +25,20 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
     public const string AdminKey = "test-admin-key-0123456789abcdef";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    private BookwellApp(Db db, string connectionString, string? databaseName, FakeClock clock, Dictionary<string, string?> settings)
+    private BookwellApp(Db db, string connectionString, string? databaseName, FakeClock clock, Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         Kind = db;
         ConnectionString = connectionString;
         DatabaseName = databaseName;
         Clock = clock;
         _settings = settings;
+        _services = services;
     }
+
+    /// <summary>Everything the app logged, as an operator reads it on the console.</summary>
+    public LogSink Logs { get; } = new();
 
     public Db Kind { get; }
     public string ConnectionString { get; }
@@ -42,17 +48,27 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
     /// <summary>Monday 1 March 2027, 08:00 in Amsterdam: a fixed "now" for every test.</summary>
     public static readonly Instant DefaultNow = Instant.FromUtc(2027, 3, 1, 7, 0);
 
-    public static async Task<BookwellApp> StartAsync(Db db, Action<Dictionary<string, string?>>? configure = null, Instant? now = null)
+    public static async Task<BookwellApp> StartAsync(Db db, Action<Dictionary<string, string?>>? configure = null, Instant? now = null,
+        Action<IServiceCollection>? services = null)
     {
         var (cs, name) = db == Db.Sqlite ? (SqliteFile(), null) : await CreatePostgresDatabaseAsync();
-        return Start(db, cs, name, new FakeClock(now ?? DefaultNow), configure);
+        return Start(db, cs, name, new FakeClock(now ?? DefaultNow), configure, services);
+    }
+
+    /// <summary>Bookwell pointed at a PostgreSQL database that does not exist yet (dropped again on dispose).</summary>
+    public static BookwellApp StartOnMissingPostgresDatabase(Action<Dictionary<string, string?>>? configure = null)
+    {
+        var name = $"bw_{Guid.NewGuid():N}";
+        var cs = new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name, MaxPoolSize = 100 }.ConnectionString;
+        return Start(Db.Postgres, cs, name, new FakeClock(DefaultNow), configure, null);
     }
 
     /// <summary>A second instance on the same database, as after a restart.</summary>
     public BookwellApp Restart(Action<Dictionary<string, string?>>? configure = null) =>
         Start(Kind, ConnectionString, null, Clock, configure);
 
-    private static BookwellApp Start(Db db, string cs, string? name, FakeClock clock, Action<Dictionary<string, string?>>? configure)
+    private static BookwellApp Start(Db db, string cs, string? name, FakeClock clock, Action<Dictionary<string, string?>>? configure,
+        Action<IServiceCollection>? services = null)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -65,7 +81,7 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
             ["Bookwell:PublicBaseUrl"] = "https://book.example.test",
         };
         configure?.Invoke(settings);
-        var app = new BookwellApp(db, cs, name, clock, settings);
+        var app = new BookwellApp(db, cs, name, clock, settings, services);
         _ = app.Server; // start now, so migrations run before the test body
         return app;
     }
@@ -81,7 +97,12 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
         {
             services.AddSingleton<IClock>(Clock);
             services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, TestPeerFilter>();
+            services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
         });
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
+        }
     }
 
     public HttpClient Admin()

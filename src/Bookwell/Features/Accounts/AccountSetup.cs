@@ -96,6 +96,8 @@ public static class AccountSetup
             .AddPolicy(Policies.StaffApp, p => p.AddAuthenticationSchemes(StaffScheme).RequireAuthenticatedUser()
                 .RequireAssertion(c => OfThisTenant(c) && c.User.FindFirstValue(BookwellClaims.StaffKey) is not null));
         services.AddSingleton<TenantHosts>();
+        services.AddSingleton<TenantLinks>();
+        services.AddSingleton<SetupCodes>();
         services.AddScoped<LoginThrottles>();
         return services;
     }

@@ -15,8 +15,11 @@ public sealed record SignupRequest(string BusinessName, string Subdomain, string
 
 /// <summary>Creating businesses and accounts, and the e-mails and one-time links that go with them.</summary>
 public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> users, IClock clock, IConfiguration config,
-    IDataProtectionProvider protection, TenantHosts hosts, OutboxSignal outbox)
+    IDataProtectionProvider protection, TenantHosts hosts, OutboxSignal outbox, TenantLinks links)
 {
+    /// <summary>Why an account e-mail was not sent: its link would have no trustworthy address to point to.</summary>
+    public const string NoAddress = "Account e-mails are off: this server does not know its public address. The administrator sets Bookwell__PublicBaseUrl.";
+
     public static readonly string[] ReservedSubdomains = ["www", "admin", "api", "app", "mail", "staff", "static", "assets", "bookwell", "help", "support", "status"];
 
     [GeneratedRegex("^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$")]
@@ -160,15 +163,48 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         CreatedAt = now,
     };
 
-    public async Task QueueVerificationAsync(AppUser user, string baseUrl, CancellationToken ct) =>
+    /// <summary>
+    /// The base of an account e-mail's link: the business's stored host, or the install's configured address
+    /// for the default business; null when neither is known (then the mail is not sent at all, since a link
+    /// built from the request's Host would hand the token to whoever sent that Host).
+    /// </summary>
+    public async Task<string?> AccountBaseUrlAsync(Guid tenantId, CancellationToken ct)
+    {
+        if (tenantId == DefaultTenant.Id)
+        {
+            return links.InstallBaseUrl;
+        }
+        var host = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.Host).FirstOrDefaultAsync(ct);
+        return host is null ? null : links.ForHost(host);
+    }
+
+    /// <summary>False when no canonical address is known, so nothing was sent.</summary>
+    public async Task<bool> QueueVerificationAsync(AppUser user, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (await AccountBaseUrlAsync(user.TenantId, ct) is not { } baseUrl)
+        {
+            return false;
+        }
         await QueueLinkAsync(user, "account-verify", "Confirm your e-mail address for Bookwell",
             $"Hello {user.DisplayName}, please confirm that this is your e-mail address.", "Confirm my address",
             $"{baseUrl}/admin/verify?user={user.Id}&token={Uri.EscapeDataString(await users.GenerateEmailConfirmationTokenAsync(user))}", ct);
+        return true;
+    }
 
-    public async Task QueueResetAsync(AppUser user, string baseUrl, CancellationToken ct) =>
+    /// <summary>False when no canonical address is known, so nothing was sent.</summary>
+    public async Task<bool> QueueResetAsync(AppUser user, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (await AccountBaseUrlAsync(user.TenantId, ct) is not { } baseUrl)
+        {
+            return false;
+        }
         await QueueLinkAsync(user, "account-reset", "Reset your Bookwell password",
             $"Hello {user.DisplayName}, someone (we hope you) asked to reset your password. The link works for 24 hours.", "Choose a new password",
             $"{baseUrl}/admin/reset?user={user.Id}&token={Uri.EscapeDataString(await users.GeneratePasswordResetTokenAsync(user))}", ct);
+        return true;
+    }
 
     private async Task QueueLinkAsync(AppUser user, string kind, string subject, string intro, string linkText, string link, CancellationToken ct)
     {
@@ -177,8 +213,14 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         outbox.Notify();
     }
 
-    public async Task<string> InviteAsync(Guid tenantId, string email, string role, string? staffKey, string invitedBy, string baseUrl, string businessName, CancellationToken ct)
+    /// <summary>The invitation's token, or null when no canonical address is known (nothing is stored or sent then).</summary>
+    public async Task<string?> InviteAsync(Guid tenantId, string email, string role, string? staffKey, string invitedBy, string businessName, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(email);
+        if (await AccountBaseUrlAsync(tenantId, ct) is not { } baseUrl)
+        {
+            return null;
+        }
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = clock.GetCurrentInstant();
         db.Invitations.Add(new Invitation

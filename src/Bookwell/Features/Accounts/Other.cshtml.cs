@@ -25,19 +25,26 @@ public sealed class LogoutModel(SignInManager<AppUser> signIn) : PageModel
 public sealed class DeniedModel : PageModel;
 
 [EnableRateLimiting(RateLimits.Accounts)]
-public sealed class ForgotModel(UserManager<AppUser> users, TenantContext tenant, AccountService accounts, IConfiguration config) : PageModel
+public sealed class ForgotModel(UserManager<AppUser> users, TenantContext tenant, AccountService accounts) : PageModel
 {
     [BindProperty] public string? Email { get; set; }
     public bool Sent { get; private set; }
+    /// <summary>No reset link can be sent from this business at all (no canonical address); said to everyone alike.</summary>
+    public bool NoAddress { get; private set; }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
         // The answer is the same whether or not the address has an account here.
+        if (await accounts.AccountBaseUrlAsync(tenant.TenantId, ct) is null)
+        {
+            NoAddress = true;
+            return Page();
+        }
         Sent = true;
         var user = string.IsNullOrWhiteSpace(Email) || Email.Length > 254 ? null : await users.FindByEmailAsync(Email.Trim());
         if (user is not null && user.TenantId == tenant.TenantId)
         {
-            await accounts.QueueResetAsync(user, BookingEndpoints.BaseUrl(Request, config), ct);
+            await accounts.QueueResetAsync(user, ct);
         }
         return Page();
     }
@@ -117,26 +124,28 @@ public sealed class HandoffModel(AccountService accounts, SignInManager<AppUser>
 }
 
 /// <summary>
-/// The first owner of a single-business install. Allowed from the machine itself, or from anywhere with
-/// the bootstrap key as the set-up code, so a public server cannot be claimed by a passer-by.
+/// The first owner of a single-business install. Always needs the set-up code: the link printed at start-up
+/// carries it, or the operator's configured code or bootstrap key. Where the request comes from is no proof.
 /// </summary>
 [EnableRateLimiting(RateLimits.Accounts)]
-public sealed class ClaimModel(AccountService accounts, SignInManager<AppUser> signIn, TenantContext tenant, IConfiguration config) : PageModel
+public sealed class ClaimModel(AccountService accounts, SignInManager<AppUser> signIn, TenantContext tenant, IConfiguration config, SetupCodes codes) : PageModel
 {
     [BindProperty] public string? Name { get; set; }
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public string? Password { get; set; }
     [BindProperty] public string? SetupCode { get; set; }
     public FormErrors Errors { get; private set; } = new();
-    /// <summary>
-    /// Only a browser on the server itself skips the code. A request that came through a proxy (it carries
-    /// X-Forwarded-For, and a proxy on the same machine would make every visitor look local) always needs it.
-    /// </summary>
-    public bool NeedsCode => HttpContext.Connection.RemoteIpAddress is not { } ip || !System.Net.IPAddress.IsLoopback(ip) ||
-                             HttpContext.Request.Headers.ContainsKey("X-Forwarded-For") || HttpContext.Request.Headers.ContainsKey("Forwarded");
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct) =>
-        tenant.TenantId != DefaultTenant.Id || await accounts.HasOwnerAsync(DefaultTenant.Id, ct) ? Redirect("/admin/login") : Page();
+    public async Task<IActionResult> OnGetAsync(string? code, CancellationToken ct)
+    {
+        if (tenant.TenantId != DefaultTenant.Id || await accounts.HasOwnerAsync(DefaultTenant.Id, ct))
+        {
+            return Redirect("/admin/login");
+        }
+        // The start-up link carries the code; the form carries it on, so the person only types their details.
+        SetupCode = code is { Length: <= 200 } ? code : null;
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
@@ -144,9 +153,9 @@ public sealed class ClaimModel(AccountService accounts, SignInManager<AppUser> s
         {
             return Redirect("/admin/login");
         }
-        if (NeedsCode && (config["Bookwell:BootstrapApiKey"] is not { Length: > 0 } key || !string.Equals(SetupCode, key, StringComparison.Ordinal)))
+        if (!codes.Matches(SetupCode))
         {
-            Errors.Add("SetupCode", "Enter the set-up code (the server's bootstrap key).");
+            Errors.Add("SetupCode", "Enter the set-up code: open the set-up link the server printed when it started.");
             return Page();
         }
         var (owner, errors) = await accounts.ClaimDefaultAsync(Name ?? "", Email ?? "", Password ?? "", ct);
@@ -155,7 +164,10 @@ public sealed class ClaimModel(AccountService accounts, SignInManager<AppUser> s
             Errors = new FormErrors(errors);
             return Page();
         }
-        await accounts.QueueVerificationAsync(owner, BookingEndpoints.BaseUrl(Request, config), ct);
+        if (!await accounts.QueueVerificationAsync(owner, ct))
+        {
+            TempData["FlashBad"] = AdminText.L(AccountService.NoAddress);
+        }
         if (config.GetValue("Bookwell:SeedDemo", true))
         {
             await Configuration.DemoSeed.SeedBookingsAsync(HttpContext.RequestServices, ct);

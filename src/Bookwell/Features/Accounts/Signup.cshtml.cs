@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace Bookwell.Features.Accounts;
 
 [EnableRateLimiting(RateLimits.Accounts)]
-public sealed class SignupModel(AccountService accounts) : PageModel
+public sealed class SignupModel(AccountService accounts, TenantLinks links) : PageModel
 {
     [BindProperty] public string? BusinessName { get; set; }
     [BindProperty] public string? Subdomain { get; set; }
@@ -29,8 +29,7 @@ public sealed class SignupModel(AccountService accounts) : PageModel
     /// <summary>The form's answer redirects to the new business's host; CSP form-action must allow that host.</summary>
     private void AllowHandoff()
     {
-        var port = Request.Host.Port is { } p && p is not 80 and not 443 ? $":{p}" : "";
-        Response.Headers.ContentSecurityPolicy = SecurityHeadersMiddleware.Csp("'none'", $"'self' {Request.Scheme}://*.{Domain}{port}");
+        Response.Headers.ContentSecurityPolicy = SecurityHeadersMiddleware.Csp("'none'", $"'self' {links.ForHost("*." + Domain)}");
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
@@ -46,9 +45,8 @@ public sealed class SignupModel(AccountService accounts) : PageModel
             Errors = new FormErrors(errors);
             return Page();
         }
-        var port = Request.Host.Port is { } p && p is not 80 and not 443 ? $":{p}" : "";
-        var baseUrl = $"{Request.Scheme}://{tenant.Host}{port}";
-        await accounts.QueueVerificationAsync(owner, baseUrl, ct);
+        var baseUrl = links.ForHost(tenant.Host!);
+        await accounts.QueueVerificationAsync(owner, ct);
         return Redirect($"{baseUrl}/admin/handoff?ticket={Uri.EscapeDataString(await accounts.HandoffTicketAsync(owner))}");
     }
 }

@@ -112,13 +112,17 @@ public sealed class AccountModel(UserManager<AppUser> users, SignInManager<AppUs
         return Redirect("/admin/account");
     }
 
-    public async Task<IActionResult> OnPostVerifyAsync([FromServices] AccountService accounts, [FromServices] IConfiguration config, CancellationToken ct)
+    public async Task<IActionResult> OnPostVerifyAsync([FromServices] AccountService accounts, CancellationToken ct)
     {
         if (!await LoadAsync())
         {
             return Challenge();
         }
-        await accounts.QueueVerificationAsync(Me, Bookings.BookingEndpoints.BaseUrl(Request, config), ct);
+        if (!await accounts.QueueVerificationAsync(Me, ct))
+        {
+            TempData["FlashBad"] = AdminText.L(AccountService.NoAddress);
+            return Redirect("/admin/account");
+        }
         TempData["Flash"] = AdminText.L("We sent you a new link.");
         return Redirect("/admin/account");
     }

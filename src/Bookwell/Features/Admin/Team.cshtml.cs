@@ -13,7 +13,7 @@ namespace Bookwell.Features.Admin;
 
 /// <summary>The people who sign in: invitations by e-mail with a role, role changes, removal. Owner only.</summary>
 [Authorize(Policy = Policies.Owner)]
-public sealed class TeamModel(AccountService accounts, UserManager<AppUser> users, IConfiguration config) : AdminPageModel
+public sealed class TeamModel(AccountService accounts, UserManager<AppUser> users) : AdminPageModel
 {
     public List<AppUser> Members { get; private set; } = [];
     public List<Invitation> Invitations { get; private set; } = [];
@@ -25,7 +25,8 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
     private async Task LoadAsync(CancellationToken ct)
     {
         Members = await Db.Users.AsNoTracking().Where(u => u.TenantId == Db.TenantId).OrderBy(u => u.DisplayName).ToListAsync(ct);
-        Domain = await Db.Tenants.Where(t => t.Id == Db.TenantId).Select(t => t.Host).FirstOrDefaultAsync(ct);
+        var hosts = await Db.Tenants.Where(t => t.Id == Db.TenantId).Select(t => new { t.Host, t.PendingHost, t.PendingHostToken, t.IsDefault }).FirstAsync(ct);
+        (Domain, PendingDomain, PendingToken, IsDefault) = (hosts.Host, hosts.PendingHost, hosts.PendingHostToken, hosts.IsDefault);
         var now = Clock.GetCurrentInstant();
         Invitations = await Db.Invitations.AsNoTracking().Where(i => i.AcceptedAt == null && i.RevokedAt == null && i.ExpiresAt > now)
             .OrderByDescending(i => i.CreatedAt).ToListAsync(ct);
@@ -56,25 +57,36 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
             await LoadAsync(ct);
             return Page();
         }
-        await accounts.InviteAsync(Db.TenantId, Email!, Role!, Role == Roles.Staff ? StaffKey : null, User.FindFirst(BookwellClaims.Name)?.Value ?? "The owner",
-            BookingEndpoints.BaseUrl(Request, config), BusinessName, ct);
+        if (await accounts.InviteAsync(Db.TenantId, Email!, Role!, Role == Roles.Staff ? StaffKey : null, User.FindFirst(BookwellClaims.Name)?.Value ?? "The owner",
+            BusinessName, ct) is null)
+        {
+            Errors.Add("Email", AccountService.NoAddress);
+            await LoadAsync(ct);
+            return Page();
+        }
         TempData["Flash"] = AdminText.L("Invitation sent to {0}.", Email!.Trim());
         return Redirect("/admin/team");
     }
 
-    /// <summary>The business's name and its own domain (a custom host that resolves to this business).</summary>
-    public async Task<IActionResult> OnPostBusinessAsync(string? name, string? domain, [FromServices] TenantHosts hosts, CancellationToken ct)
+    /// <summary>
+    /// The business's name and its own domain. A new domain is only recorded as pending: it routes nothing
+    /// until <see cref="OnPostVerifyDomainAsync"/> has found the token on it.
+    /// </summary>
+    public async Task<IActionResult> OnPostBusinessAsync(string? name, string? domain, [FromServices] CustomDomains domains, CancellationToken ct)
     {
         var e = new Errors();
         AccountService.CheckName(name, e, "name");
-        var host = string.IsNullOrWhiteSpace(domain) ? null : domain.Trim().TrimEnd('.').ToLowerInvariant();
-        if (host is not null && (host.Length > 253 || Uri.CheckHostName(host) != UriHostNameType.Dns || !host.Contains('.', StringComparison.Ordinal)))
+        var host = CustomDomains.Normalize(domain);
+        var tenant = await Db.Tenants.FirstAsync(t => t.Id == Db.TenantId, ct);
+        var asked = host is not null && host != tenant.Host && host != tenant.PendingHost;
+        if (asked && tenant.IsDefault)
         {
-            e.Add("domain", "Enter a host name such as book.example.com, without https:// or a path.");
+            // The default business's host is the install's own (Bookwell__PublicBaseUrl), set by whoever runs the server.
+            e.Add("domain", "The default business answers on this server's own address; its domain is set in the server's configuration (Bookwell__PublicBaseUrl).");
         }
-        if (host is not null && !e.Any && await Db.Tenants.AnyAsync(t => t.Host == host && t.Id != Db.TenantId, ct))
+        else if (asked && await domains.RefusalAsync(host!, tenant.Id, ct) is { } refused)
         {
-            e.Add("domain", "This domain belongs to another business.");
+            e.Add("domain", refused);
         }
         if (e.Any)
         {
@@ -82,31 +94,39 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
             await LoadAsync(ct);
             return Page();
         }
-        var tenant = await Db.Tenants.FirstAsync(t => t.Id == Db.TenantId, ct);
-        if (tenant.IsDefault && host is not null)
-        {
-            // The default business already answers on every unmapped host.
-            Errors.Add("domain", "The default business answers on every host already; no domain is needed.");
-            await LoadAsync(ct);
-            return Page();
-        }
-        var old = tenant.Host;
         tenant.Name = name!.Trim();
-        tenant.Host = tenant.IsDefault ? null : host ?? old;
+        if (asked)
+        {
+            CustomDomains.Request(tenant, host!);
+        }
         await Db.SaveChangesAsync(ct);
-        if (old is not null && old != tenant.Host)
+        TempData["Flash"] = asked ? AdminText.L("Saved. The domain takes effect once it is verified: follow the steps below.") : AdminText.L("Saved.");
+        return Redirect("/admin/team");
+    }
+
+    public async Task<IActionResult> OnPostVerifyDomainAsync([FromServices] CustomDomains domains, CancellationToken ct)
+    {
+        var tenant = await Db.Tenants.FirstAsync(t => t.Id == Db.TenantId, ct);
+        var problem = await domains.VerifyAsync(tenant, ct);
+        if (problem is not null)
         {
-            hosts.Forget(old);
+            TempData["FlashBad"] = AdminText.L(problem);
+            return Redirect("/admin/team");
         }
-        if (tenant.Host is not null)
-        {
-            hosts.Remember(tenant.Host, tenant.Id);
-        }
-        TempData["Flash"] = AdminText.L("Saved.");
+        TempData["Flash"] = AdminText.L("Domain verified: the business now answers on {0}.", tenant.Host!);
+        return Redirect("/admin/team");
+    }
+
+    public async Task<IActionResult> OnPostCancelDomainAsync(CancellationToken ct)
+    {
+        await Db.Tenants.Where(t => t.Id == Db.TenantId).ExecuteUpdateAsync(s => s.SetProperty(t => t.PendingHost, (string?)null).SetProperty(t => t.PendingHostToken, (string?)null), ct);
         return Redirect("/admin/team");
     }
 
     public string? Domain { get; private set; }
+    public string? PendingDomain { get; private set; }
+    public string? PendingToken { get; private set; }
+    public bool IsDefault { get; private set; }
 
     public async Task<IActionResult> OnPostRevokeAsync(Guid id, CancellationToken ct)
     {

@@ -34,7 +34,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     public string? NewStart { get; private set; }
     public bool CanChange => Booking is not null && BookingStatus.IsOpen(Booking.Status) && Booking.StartsAt > clock.GetCurrentInstant();
 
-    public string ManageUrl => $"{BookingEndpoints.BaseUrl(Request, config)}/booking/{Token}";
+    public string ManageUrl => $"{Infrastructure.TenantLinks.BaseUrl(Request)}/booking/{Token}";
 
     public async Task<IActionResult> OnGetAsync(string token, string? @new, string? cancel, string? reschedule, string? date, string? from,
         string? start, string? moved, CancellationToken ct)

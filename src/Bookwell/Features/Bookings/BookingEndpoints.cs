@@ -31,19 +31,6 @@ public static class BookingEndpoints
         return api;
     }
 
-    public static string BaseUrl(HttpRequest request, IConfiguration config)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        // A business on its own host (sign-up subdomain or mapped domain) gets links to that host; the host is
-        // safe to echo because only a host mapped in the database resolves to a tenant other than the default.
-        var tenant = request.HttpContext.RequestServices.GetService<Data.TenantContext>();
-        if (tenant is { IsAdmin: false } && tenant.TenantId != Data.DefaultTenant.Id)
-        {
-            return $"{request.Scheme}://{request.Host}";
-        }
-        return config["Bookwell:PublicBaseUrl"]?.TrimEnd('/') ?? $"{request.Scheme}://{request.Host}";
-    }
-
     private static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> Create(string slug, HttpRequest request,
         BookwellDb db, CatalogCache cache, BookingCreator writer, IConfiguration config, CancellationToken ct)
     {
@@ -94,7 +81,7 @@ public static class BookingEndpoints
         var booking = await FindAsync(db, token, ct);
         return booking is null
             ? Problems.NotFound("No booking for this link.")
-            : TypedResults.Ok(BookingResponse.From(booking, token, BaseUrl(request, config), withHistory: true));
+            : TypedResults.Ok(BookingResponse.From(booking, token, TenantLinks.BaseUrl(request), withHistory: true));
     }
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Cancel(string token, HttpRequest request, BookwellDb db,
@@ -109,7 +96,7 @@ public static class BookingEndpoints
         catalog.Pages.TryGetValue(booking.PageSlug, out var page);
         return await lifecycle.ChangeStatusAsync(booking.Id, BookingStatus.Cancelled, new Actor("customer", MailContexts.For(request, config), page, token), ct) switch
         {
-            WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
+            WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, TenantLinks.BaseUrl(request), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
             _ => Problems.SlotUnavailable(),
         };
@@ -127,7 +114,7 @@ public static class BookingEndpoints
         (await cache.GetAsync(db, ct)).Pages.TryGetValue(booking.PageSlug, out var page);
         return await lifecycle.ConfirmByClientAsync(booking.Id, new Actor("customer", MailContexts.For(request, config), page, token), ct) switch
         {
-            WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
+            WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, TenantLinks.BaseUrl(request), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
             _ => Problems.SlotUnavailable(),
         };
@@ -157,7 +144,7 @@ public static class BookingEndpoints
         }
         return await lifecycle.RescheduleAsync(booking.Id, page, service, start, new Actor("customer", MailContexts.For(request, config), page, token), ct) switch
         {
-            WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, BaseUrl(request, config), withHistory: true)),
+            WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, TenantLinks.BaseUrl(request), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
             _ => Problems.SlotUnavailable(),
         };
@@ -175,7 +162,7 @@ public static class BookingEndpoints
         catalog.Pages.TryGetValue(booking.PageSlug, out var page);
         var location = page?.Doc.Location?.Details ?? page?.Branches.FirstOrDefault(b => b.Key == booking.BranchKey)?.Doc.Address;
         response.Headers.ContentDisposition = $"attachment; filename=\"booking-{booking.Id:N}.ics\"";
-        var ics = IcsWriter.Write(booking, page?.Doc.Name ?? booking.PageSlug, location, $"{BaseUrl(request, config)}/booking/{token}", clock.GetCurrentInstant());
+        var ics = IcsWriter.Write(booking, page?.Doc.Name ?? booking.PageSlug, location, $"{TenantLinks.BaseUrl(request)}/booking/{token}", clock.GetCurrentInstant());
         return TypedResults.Content(ics, "text/calendar; charset=utf-8");
     }
 }

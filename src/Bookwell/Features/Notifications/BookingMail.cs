@@ -312,11 +312,11 @@ public static class OutboxStatus
 
 public static class MailContexts
 {
-    /// <summary>Links point where this request came in (or the configured public URL); words follow the request's language.</summary>
+    /// <summary>Links point to the request's tenant's configured address (never the request's Host); words follow the request's language.</summary>
     public static MailContext For(HttpRequest request, IConfiguration config)
     {
         ArgumentNullException.ThrowIfNull(config);
         var language = System.Globalization.CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "nl" ? "nl" : "en";
-        return new MailContext(BookingEndpoints.BaseUrl(request, config), language, config["Bookwell:Smtp:From"]);
+        return new MailContext(Infrastructure.TenantLinks.BaseUrl(request), language, config["Bookwell:Smtp:From"]);
     }
 }
