@@ -9,7 +9,9 @@ namespace Bookwell.Scheduling.Availability;
 /// a wall time inside a spring-forward gap resolves to the first instant after the gap (the business opens,
 /// or closes, when the clock first shows a time at or past it); an ambiguous wall time during a fall-back
 /// overlap resolves to its earlier occurrence when it opens a range and its later occurrence when it closes
-/// one, so a range never loses the repeated hour.
+/// one, so a range never loses the repeated hour. The one exception is 24:00: it is the next day's midnight
+/// and resolves exactly as that day's 00:00 does, so consecutive days meet at one instant and never overlap
+/// (with the later occurrence, a 00:00–24:00 day overlapped the next when that midnight repeats).
 /// </summary>
 public static class ZoneMapping
 {
@@ -27,7 +29,9 @@ public static class ZoneMapping
         ArgumentNullException.ThrowIfNull(zone);
         var midnight = date.AtMidnight();
         var start = zone.ResolveLocal(midnight.PlusMinutes(range.StartMinute), StartResolver).ToInstant();
-        var end = zone.ResolveLocal(midnight.PlusMinutes(range.EndMinute), EndResolver).ToInstant();
+        var end = range.EndMinute == 24 * 60
+            ? zone.ResolveLocal(midnight.PlusMinutes(range.EndMinute), StartResolver).ToInstant()
+            : zone.ResolveLocal(midnight.PlusMinutes(range.EndMinute), EndResolver).ToInstant();
         return Span.Of(start, end);
     }
 }

@@ -6,6 +6,13 @@ namespace Bookwell.Infrastructure;
 /// <summary>The contract's text forms: ISO-8601 with an explicit offset, dates as YYYY-MM-DD.</summary>
 public static class TimeFormats
 {
+    // NodaTime's range ends at year 9999: a date or instant near either end overflows as soon as a day or an
+    // offset is added to it, so input is held to years that any booking or report can reasonably need.
+    public const int MinYear = 1900;
+    public const int MaxYear = 9000;
+
+    public const string RangeHint = "between the years 1900 and 9000";
+
     private static readonly OffsetDateTimePattern Output = OffsetDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm':'sso<+HH:mm>");
     private static readonly OffsetDateTimePattern[] Inputs =
     [
@@ -27,6 +34,10 @@ public static class TimeFormats
             var result = pattern.Parse(text);
             if (result.Success)
             {
+                if (!InRange(result.Value.Year))
+                {
+                    return false;
+                }
                 instant = result.Value.ToInstant();
                 return true;
             }
@@ -42,9 +53,15 @@ public static class TimeFormats
             return false;
         }
         var result = LocalDatePattern.Iso.Parse(text);
-        date = result.Success ? result.Value : default;
-        return result.Success;
+        if (!result.Success || !InRange(result.Value.Year))
+        {
+            return false;
+        }
+        date = result.Value;
+        return true;
     }
+
+    private static bool InRange(int year) => year is >= MinYear and <= MaxYear;
 
     public static string FormatDate(LocalDate date) => LocalDatePattern.Iso.Format(date);
 

@@ -195,6 +195,22 @@ public abstract class DashboardTests
     }
 
     [Fact]
+    public async Task CustomerSearch_MatchesAnEmailAddress_InAnyCase()
+    {
+        var (app, owner) = await StartAsync();
+        await using var _ = app;
+        await CreateAsync(app, "2027-03-02T09:00:00+01:00", "anna", "ada@example.com", "Ada Lovelace");
+        await CreateAsync(app, "2027-03-09T10:00:00+01:00", "bob", "grace@navy.test", "Grace Hopper");
+
+        var lower = await owner.GetAsync("/admin/customers?q=grace%40navy");
+        Assert.Contains("Grace Hopper", lower);
+        Assert.DoesNotContain("Ada Lovelace", lower);
+        var upper = await owner.GetAsync("/admin/customers?q=ADA%40EXAMPLE.COM");
+        Assert.Contains("Ada Lovelace", upper);
+        Assert.DoesNotContain("Grace Hopper", upper);
+    }
+
+    [Fact]
     public async Task MoveFromTheCalendar_SameRulesAsEverywhere_ConflictRefused_FreeTimeMoved()
     {
         var (app, owner) = await StartAsync();

@@ -150,6 +150,9 @@ public abstract class StaffDashboardTests
         Assert.Equal(HttpStatusCode.Redirect, walkIn.StatusCode);
         var created = app.WithDb(db => db.Bookings.Single(b => b.CustomerName == "Walter"));
         Assert.Equal(("anna", true, Morning, "in_progress"), (created.StaffKey, created.WalkIn, created.StartsAt, created.Status));
+        // One shared walk-in client per business, not a new record per visit.
+        Assert.Equal(Bookwell.Features.Staff.IndexModel.WalkInEmail, app.WithDb(db => db.Customers.Single(c => c.Id == created.CustomerId).Email));
+        Assert.Equal(1, app.WithDb(db => db.Customers.Count(c => c.Email.EndsWith("@walk-in.invalid"))));
         Assert.Contains("Walter", await session.GetAsync("/staff"));
 
         var start = await session.PostFormAsync("/staff?handler=Status", [KeyValuePair.Create("id", annas["id"]!.GetValue<string>()), KeyValuePair.Create("to", "in_progress")], "/staff");

@@ -68,7 +68,8 @@ public sealed class ResetModel(UserManager<AppUser> users, TenantContext tenant)
             Errors = new FormErrors(e);
             return Page();
         }
-        var user = UserId is { Length: < 64 } ? await users.FindByIdAsync(UserId) : null;
+        // The store parses the id as a Guid and throws on anything else, so only a Guid is looked up.
+        var user = Guid.TryParse(UserId, out _) ? await users.FindByIdAsync(UserId!) : null;
         if (user is null || user.TenantId != tenant.TenantId || Token is null)
         {
             Errors.Add("Token", "This link is not valid or has expired. Ask for a new one.");
@@ -103,7 +104,7 @@ public sealed class VerifyModel(UserManager<AppUser> users, TenantContext tenant
 
     public async Task<IActionResult> OnGetAsync(string? user, string? token)
     {
-        var account = user is not null && token is { Length: < 2000 } ? await users.FindByIdAsync(user) : null;
+        var account = Guid.TryParse(user, out _) && token is { Length: < 2000 } ? await users.FindByIdAsync(user!) : null;
         Ok = account is not null && account.TenantId == tenant.TenantId && (await users.ConfirmEmailAsync(account, token!)).Succeeded;
         return Page();
     }

@@ -38,11 +38,11 @@ public static class AdminBookingEndpoints
         LocalDate? fromDate = null, toDate = null;
         if (from is not null)
         {
-            if (TimeFormats.TryParseDate(from, out var f)) { fromDate = f; } else { e.Add("from", "Must be a date as YYYY-MM-DD."); }
+            if (TimeFormats.TryParseDate(from, out var f)) { fromDate = f; } else { e.Add("from", $"Must be a date as YYYY-MM-DD, {TimeFormats.RangeHint}."); }
         }
         if (to is not null)
         {
-            if (TimeFormats.TryParseDate(to, out var t)) { toDate = t; } else { e.Add("to", "Must be a date as YYYY-MM-DD."); }
+            if (TimeFormats.TryParseDate(to, out var t)) { toDate = t; } else { e.Add("to", $"Must be a date as YYYY-MM-DD, {TimeFormats.RangeHint}."); }
         }
         var statuses = status?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         foreach (var s in statuses.Where(s => !BookingStatus.All.Contains(s)))

@@ -22,8 +22,9 @@ public sealed class CustomersModel : AdminPageModel
         }
         if (Q is { Length: > 0 })
         {
+            // EmailNormalized is stored upper-cased (as Identity does), so the needle is too.
             var needle = Q.Trim()[..Math.Min(Q.Trim().Length, 200)].ToUpperInvariant();
-            query = query.Where(c => c.Name.ToUpper().Contains(needle) || c.EmailNormalized.Contains(needle.ToLowerInvariant()) || (c.Phone != null && c.Phone.Contains(needle)));
+            query = query.Where(c => c.Name.ToUpper().Contains(needle) || c.EmailNormalized.Contains(needle) || (c.Phone != null && c.Phone.Contains(needle)));
         }
         Total = await query.CountAsync(ct);
         PageNumber = Math.Clamp(PageNumber, 1, Math.Max(1, (Total + PageSize - 1) / PageSize));

@@ -104,11 +104,11 @@ public static class PageEndpoints
         }
         if (!TimeFormats.TryParseDate(from, out var fromDate))
         {
-            e.Add("from", "Required: a date as YYYY-MM-DD.");
+            e.Add("from", $"Required: a date as YYYY-MM-DD, {TimeFormats.RangeHint}.");
         }
         if (!TimeFormats.TryParseDate(to, out var toDate))
         {
-            e.Add("to", "Required: a date as YYYY-MM-DD.");
+            e.Add("to", $"Required: a date as YYYY-MM-DD, {TimeFormats.RangeHint}.");
         }
         if (!e.Any && toDate < fromDate)
         {

@@ -147,10 +147,15 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         }
     }
 
-    private async Task<bool> LoadAsync(string slug, string? service, string? branch, string? staff, string? tz, CancellationToken ct)
+    private async Task<bool> LoadAsync(string? slug, string? service, string? branch, string? staff, string? tz, CancellationToken ct)
     {
         var catalog = await cache.GetAsync(db, ct);
-        catalog.Pages.TryGetValue(slug, out var page);
+        // Binding leaves the slug null when the form cannot be read (a NUL in a field, for one).
+        CompiledPage? page = null;
+        if (slug is not null)
+        {
+            catalog.Pages.TryGetValue(slug, out page);
+        }
         EmbedPolicy.Apply(Response, page);
         if (page is null)
         {

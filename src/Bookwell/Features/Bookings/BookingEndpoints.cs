@@ -135,7 +135,7 @@ public static class BookingEndpoints
         }
         if (!TimeFormats.TryParseInstant(body.Start, out var start))
         {
-            return Problems.Validation("start", "Required: the new start as ISO-8601 with an offset.");
+            return Problems.Validation("start", $"Required: the new start as ISO-8601 with an offset, {TimeFormats.RangeHint}.");
         }
         var catalog = await cache.GetAsync(db, ct);
         if (!catalog.Pages.TryGetValue(booking.PageSlug, out var page) || page.ActiveService(booking.ServiceKey) is not { } service)

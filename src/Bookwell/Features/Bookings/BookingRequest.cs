@@ -87,7 +87,7 @@ public static partial class BookingValidation
         }
         else if (r.Start is not null && !TimeFormats.TryParseInstant(r.Start, out start))
         {
-            e.Add("start", "Must be ISO-8601 with an offset, such as 2027-03-29T09:00:00+02:00.");
+            e.Add("start", $"Must be ISO-8601 with an offset, such as 2027-03-29T09:00:00+02:00, {TimeFormats.RangeHint}.");
         }
         var zone = r.TimeZone is null ? page.Zone : TimeFormats.Zone(r.TimeZone);
         if (zone is null)
@@ -110,7 +110,7 @@ public static partial class BookingValidation
             }
             foreach (var key in r.Resources.Where(k => page.Resources.All(x => x.Key != k)))
             {
-                e.Add("resources", $"Unknown resource '{Truncate(key)}'.");
+                e.Add("resources", key is null ? "Must not contain null." : $"Unknown resource '{Truncate(key)}'.");
             }
         }
         var c = r.Customer;
@@ -215,6 +215,11 @@ public static partial class BookingValidation
                 }
                 continue;
             }
+            if (!Decodable(v))
+            {
+                e.Add(path, "Must be valid Unicode text.");
+                continue;
+            }
             switch (f.Type)
             {
                 case "file":
@@ -311,6 +316,33 @@ public static partial class BookingValidation
             }
         }
         return JsonSerializer.Serialize(clean, Json.Options);
+    }
+
+    /// <summary>
+    /// JSON may escape half of a surrogate pair (\ud800); the parser accepts it, but reading the string throws,
+    /// so answers are checked before any of them is read.
+    /// </summary>
+    private static bool Decodable(JsonElement v)
+    {
+        switch (v.ValueKind)
+        {
+            case JsonValueKind.String:
+                try
+                {
+                    _ = v.GetString();
+                    return true;
+                }
+                catch (InvalidOperationException)
+                {
+                    return false;
+                }
+            case JsonValueKind.Array:
+                return v.EnumerateArray().All(Decodable);
+            case JsonValueKind.Object:
+                return v.EnumerateObject().All(p => Decodable(p.Value));
+            default:
+                return true;
+        }
     }
 
     private static string Truncate(string s) => s.Length > 64 ? s[..64] + "…" : s;

@@ -39,16 +39,16 @@ public static partial class ConfigValidator
             e.Add("pages", "Required: a list of pages (it may be empty).");
             return e;
         }
+        // JSON allows null inside any list; every check below dereferences the items, so nulls are refused first.
+        if (ReportNulls(e, doc))
+        {
+            return e;
+        }
         var slugs = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < doc.Pages.Count; i++)
         {
             var p = doc.Pages[i];
             var path = $"pages[{i}]";
-            if (p is null)
-            {
-                e.Add(path, "Must be an object.");
-                continue;
-            }
             if (string.IsNullOrWhiteSpace(p.Slug) || !SlugPattern().IsMatch(p.Slug))
             {
                 e.Add($"{path}.slug", "Required: lowercase letters, digits and dashes, at most 63 characters.");
@@ -150,6 +150,94 @@ public static partial class ConfigValidator
             }
         }
         return e;
+    }
+
+    private const string NotNull = "Must not be null.";
+
+    private static bool ReportNulls(Errors e, ConfigDocument doc)
+    {
+        for (var i = 0; i < doc.Pages!.Count; i++)
+        {
+            var p = doc.Pages[i];
+            var path = $"pages[{i}]";
+            if (p is null)
+            {
+                e.Add(path, NotNull);
+                continue;
+            }
+            Nulls(e, $"{path}.branches", p.Branches);
+            Nulls(e, $"{path}.services", p.Services);
+            Nulls(e, $"{path}.staff", p.Staff);
+            Nulls(e, $"{path}.resources", p.Resources);
+            HoursNulls(e, $"{path}.schedule", p.Schedule);
+            ExceptionNulls(e, $"{path}.exceptions", p.Exceptions);
+            Nulls(e, $"{path}.settings.allowedDays", p.Settings?.AllowedDays);
+            Nulls(e, $"{path}.settings.embedOrigins", p.Settings?.EmbedOrigins);
+            for (var b = 0; p.Branches is not null && b < p.Branches.Count; b++)
+            {
+                HoursNulls(e, $"{path}.branches[{b}].schedule", p.Branches[b]?.Schedule);
+                ExceptionNulls(e, $"{path}.branches[{b}].exceptions", p.Branches[b]?.Exceptions);
+            }
+            for (var r = 0; p.Resources is not null && r < p.Resources.Count; r++)
+            {
+                HoursNulls(e, $"{path}.resources[{r}].schedule", p.Resources[r]?.Schedule);
+                ExceptionNulls(e, $"{path}.resources[{r}].exceptions", p.Resources[r]?.Exceptions);
+            }
+            for (var s = 0; p.Services is not null && s < p.Services.Count; s++)
+            {
+                var svc = p.Services[s];
+                Nulls(e, $"{path}.services[{s}].fields", svc?.Fields);
+                Nulls(e, $"{path}.services[{s}].resourceTypes", svc?.ResourceTypes);
+                for (var f = 0; svc?.Fields is not null && f < svc.Fields.Count; f++)
+                {
+                    Nulls(e, $"{path}.services[{s}].fields[{f}].options", svc.Fields[f]?.Options);
+                }
+            }
+            for (var s = 0; p.Staff is not null && s < p.Staff.Count; s++)
+            {
+                Nulls(e, $"{path}.staff[{s}].services", p.Staff[s]?.Services);
+                HoursNulls(e, $"{path}.staff[{s}].schedule", p.Staff[s]?.Schedule);
+                ExceptionNulls(e, $"{path}.staff[{s}].exceptions", p.Staff[s]?.Exceptions);
+            }
+        }
+        return e.Any;
+    }
+
+    private static void Nulls<T>(Errors e, string path, List<T>? items)
+    {
+        for (var i = 0; items is not null && i < items.Count; i++)
+        {
+            if (items[i] is null)
+            {
+                e.Add($"{path}[{i}]", NotNull);
+            }
+        }
+    }
+
+    private static void HoursNulls(Errors e, string path, Dictionary<string, List<List<string>>?>? hours)
+    {
+        foreach (var (day, ranges) in hours ?? [])
+        {
+            Nulls(e, $"{path}.{day}", ranges);
+            for (var i = 0; ranges is not null && i < ranges.Count; i++)
+            {
+                Nulls(e, $"{path}.{day}[{i}]", ranges[i]);
+            }
+        }
+    }
+
+    private static void ExceptionNulls(Errors e, string path, List<ExceptionDoc>? exceptions)
+    {
+        Nulls(e, path, exceptions);
+        for (var i = 0; exceptions is not null && i < exceptions.Count; i++)
+        {
+            var hours = exceptions[i]?.Hours;
+            Nulls(e, $"{path}[{i}].hours", hours);
+            for (var h = 0; hours is not null && h < hours.Count; h++)
+            {
+                Nulls(e, $"{path}[{i}].hours[{h}]", hours[h]);
+            }
+        }
     }
 
     private static void ValidateBranding(Errors e, string path, PageDoc p)
@@ -377,9 +465,9 @@ public static partial class ConfigValidator
         for (var i = 0; exceptions is not null && i < exceptions.Count; i++)
         {
             var x = exceptions[i];
-            if (x.Date is null || !LocalDatePattern.Iso.Parse(x.Date).Success)
+            if (x.Date is null || !TimeFormats.TryParseDate(x.Date, out _))
             {
-                e.Add($"{path}[{i}].date", "Required: a date as YYYY-MM-DD.");
+                e.Add($"{path}[{i}].date", $"Required: a date as YYYY-MM-DD, {TimeFormats.RangeHint}.");
             }
             else if (!dates.Add(x.Date))
             {

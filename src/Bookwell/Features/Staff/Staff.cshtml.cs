@@ -132,6 +132,8 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
         return Redirect("/staff");
     }
 
+    public const string WalkInEmail = "walk-in@walk-in.invalid";
+
     public async Task<IActionResult> OnPostWalkInAsync(string? site, string? service, string? name, CancellationToken ct)
     {
         await LoadAsync(ct);
@@ -147,8 +149,9 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
             Service = choice.Service.Key,
             Staff = StaffKey,
             WalkIn = true,
-            // Walk-ins often leave no address; a unique placeholder keeps each visit its own client record.
-            Customer = new CustomerInput { Name = clientName.Length > 200 ? clientName[..200] : clientName, Email = $"walk-in-{Guid.NewGuid():N}@walk-in.invalid" },
+            // Walk-ins leave no address: they all share one "Walk-in" client record per business (customers are
+            // keyed by e-mail per tenant), written with the booking, instead of a new record per visit.
+            Customer = new CustomerInput { Name = clientName.Length > 200 ? clientName[..200] : clientName, Email = WalkInEmail },
         }, choice.Page, errors, admin: true);
         if (valid is null)
         {
