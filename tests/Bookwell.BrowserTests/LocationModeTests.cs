@@ -30,6 +30,34 @@ public sealed class LocationModeTests(BrowserApp app) : IClassFixture<BrowserApp
     }
 
     [Fact]
+    public async Task OnePersonBusiness_ABookedTimeIsNoLongerOffered_AndCannotBeBookedTwice()
+    {
+        // "Tyre change" needs no staff member: it books the page's own calendar (one mechanic, one van).
+        var first = await app.NewPageAsync();
+        var second = await app.NewPageAsync();
+        foreach (var p in new[] { first, second })
+        {
+            await p.GotoAsync("/book/mobile?service=tyres&date=2027-03-09");
+            await p.ClickAsync("a.time:has-text('11:00')");
+            await p.FillAsync("#name", "Two Tabs");
+            await p.FillAsync("#email", "tabs@example.com");
+            await p.FillAsync("#address", "Canal street 5, Utrecht");
+            await p.ClickAsync("#continue");
+        }
+        await first.ClickAsync("#confirm");
+        await Expect(first.Locator("#done")).ToBeVisibleAsync();
+        // The second tab chose the same time before the first confirmed: it is told, not double-booked.
+        await second.ClickAsync("#confirm");
+        await Expect(second.Locator("main")).ToContainTextAsync("someone else just booked that time");
+        await app.ScreenshotAsync(second, "calendar-taken-1280");
+        var again = await app.NewPageAsync(width: 375);
+        await again.GotoAsync("/book/mobile?service=tyres&date=2027-03-09");
+        await Expect(again.Locator("a.time:has-text('10:00')")).ToBeVisibleAsync();
+        await Expect(again.Locator("a.time:has-text('11:00')")).ToHaveCountAsync(0);
+        await app.ScreenshotAsync(again, "calendar-times-375");
+    }
+
+    [Fact]
     public async Task VirtualService_ShowsTheMeetingLinkAfterBooking()
     {
         var page = await app.NewPageAsync(timeZone: "Europe/London");

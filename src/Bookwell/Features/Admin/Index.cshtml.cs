@@ -15,9 +15,12 @@ public sealed class IndexModel(UserManager<AppUser> users) : AdminPageModel
     public bool MailSetUp { get; private set; }
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public LocalDate Date { get; private set; }
+    /// <summary>Just after the owner claimed or signed up: the first steps are shown once.</summary>
+    public bool Welcome { get; private set; }
 
-    public async Task OnGetAsync(CancellationToken ct)
+    public async Task OnGetAsync(bool? welcome, CancellationToken ct)
     {
+        Welcome = welcome == true;
         Zone = Catalog.Pages.Values.FirstOrDefault()?.Zone ?? DateTimeZone.Utc;
         var now = Clock.GetCurrentInstant();
         Date = now.InZone(Zone).Date;
