@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Bookwell.Data;
+using Bookwell.Features.Bookings;
 using Bookwell.Features.Notifications;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
@@ -40,19 +41,15 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
 
     public static void CheckName(string? name, Errors e, string field = "Name")
     {
-        if (string.IsNullOrWhiteSpace(name))
+        if (ContactRules.NameProblem(name) is { } problem)
         {
-            e.Add(field, "Required.");
-        }
-        else if (name.Length > 200)
-        {
-            e.Add(field, "At most 200 characters.");
+            e.Add(field, problem);
         }
     }
 
     public static void CheckEmail(string? email, Errors e, string field = "Email")
     {
-        if (string.IsNullOrWhiteSpace(email) || email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(email.Trim(), out _))
+        if (string.IsNullOrWhiteSpace(email) || !ContactRules.IsEmail(email.Trim()))
         {
             e.Add(field, "Enter an e-mail address such as name@example.com.");
         }
