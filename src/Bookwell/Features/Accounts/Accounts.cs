@@ -55,8 +55,12 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         }
     }
 
-    /// <summary>A new business with its owner; the tenant gets its own host under the configured domain.</summary>
-    public async Task<(AppUser? Owner, Tenant? Tenant, Errors Errors)> SignupAsync(SignupRequest r, CancellationToken ct)
+    /// <summary>
+    /// A new business with its owner; the tenant gets its own host under the configured domain. When the address
+    /// has an account already, nothing is created and that account comes back as <c>Existing</c>: the caller
+    /// answers as for a new business and mails the address's owner, so the form tells nobody who has an account.
+    /// </summary>
+    public async Task<(AppUser? Owner, Tenant? Tenant, Errors Errors, AppUser? Existing)> SignupAsync(SignupRequest r, CancellationToken ct)
     {
         var e = new Errors();
         CheckName(r.BusinessName, e, "BusinessName");
@@ -74,20 +78,19 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         CheckPassword(r.Password, e);
         if (e.Any)
         {
-            return (null, null, e);
+            return (null, null, e, null);
         }
         var host = $"{sub}.{TenantDomain}";
         if (await db.Tenants.AnyAsync(t => t.Host == host, ct))
         {
             e.Add("Subdomain", "This address is taken; choose another.");
+            return (null, null, e, null);
         }
-        if (await users.FindByEmailAsync(r.Email.Trim()) is not null)
+        if (await users.FindByEmailAsync(r.Email.Trim()) is { } existing)
         {
-            e.Add("Email", "An account with this e-mail address exists already. Sign in instead.");
-        }
-        if (e.Any)
-        {
-            return (null, null, e);
+            // A new account would hash the password; so does this answer, to take about as long.
+            DummyHash.Verify(users.PasswordHasher, r.Password);
+            return (null, null, e, existing);
         }
         var now = clock.GetCurrentInstant();
         var tenant = new Tenant { Id = Guid.CreateVersion7(), Name = r.BusinessName.Trim(), Host = host, UpdatedAt = now, CreatedAt = now };
@@ -101,7 +104,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         catch (DbUpdateException)
         {
             e.Add("Subdomain", "This address is taken; choose another.");
-            return (null, null, e);
+            return (null, null, e, null);
         }
         var created = await users.CreateAsync(owner, r.Password);
         if (!created.Succeeded)
@@ -110,11 +113,11 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
             {
                 e.Add(error.Code.Contains("Password", StringComparison.Ordinal) ? "Password" : "Email", error.Description);
             }
-            return (null, null, e);
+            return (null, null, e, null);
         }
         await tx.CommitAsync(ct);
         hosts.Remember(host, tenant.Id);
-        return (owner, tenant, e);
+        return (owner, tenant, e, null);
     }
 
     /// <summary>The first owner of the default tenant (a single-business install).</summary>
@@ -166,6 +169,13 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         await QueueLinkAsync(user, "account-reset", "Reset your Bookwell password",
             $"Hello {user.DisplayName}, someone (we hope you) asked to reset your password. The link works for 24 hours.", "Choose a new password",
             $"{baseUrl}/admin/reset?user={user.Id}&token={Uri.EscapeDataString(await users.GeneratePasswordResetTokenAsync(user))}", ct);
+
+    /// <summary>Tells the owner of an address that someone tried to sign up with it, and how to get back in.</summary>
+    public async Task QueueSignupAttemptAsync(AppUser user, string baseUrl, CancellationToken ct) =>
+        await QueueLinkAsync(user, "account-signup-attempt", "Someone tried to sign up for Bookwell with your address",
+            $"Hello {user.DisplayName}, someone (perhaps you) tried to create a new business on Bookwell with this e-mail address. " +
+            "It already has an account, so nothing was created. If it was you, sign in, or reset your password if you forgot it.",
+            "Sign in or reset your password", $"{baseUrl}/admin/forgot", ct);
 
     private async Task QueueLinkAsync(AppUser user, string kind, string subject, string intro, string linkText, string link, CancellationToken ct)
     {

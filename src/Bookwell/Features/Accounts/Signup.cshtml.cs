@@ -1,14 +1,16 @@
+using Bookwell.Data;
 using Bookwell.Features.Admin;
 using Bookwell.Features.Bookings;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
 
 namespace Bookwell.Features.Accounts;
 
 [EnableRateLimiting(RateLimits.Accounts)]
-public sealed class SignupModel(AccountService accounts) : PageModel
+public sealed class SignupModel(AccountService accounts, BookwellDb db) : PageModel
 {
     [BindProperty] public string? BusinessName { get; set; }
     [BindProperty] public string? Subdomain { get; set; }
@@ -20,18 +22,10 @@ public sealed class SignupModel(AccountService accounts) : PageModel
     public string Domain => accounts.TenantDomain;
     public bool Open => accounts.SignupOpen;
 
-    public IActionResult OnGet()
-    {
-        AllowHandoff();
-        return Page();
-    }
+    /// <summary>The form went through: the same answer whether the address was new or had an account already.</summary>
+    public bool Sent { get; private set; }
 
-    /// <summary>The form's answer redirects to the new business's host; CSP form-action must allow that host.</summary>
-    private void AllowHandoff()
-    {
-        var port = Request.Host.Port is { } p && p is not 80 and not 443 ? $":{p}" : "";
-        Response.Headers.ContentSecurityPolicy = SecurityHeadersMiddleware.Csp("'none'", $"'self' {Request.Scheme}://*.{Domain}{port}");
-    }
+    public IActionResult OnGet() => Page();
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
@@ -39,16 +33,24 @@ public sealed class SignupModel(AccountService accounts) : PageModel
         {
             return NotFound();
         }
-        var (owner, tenant, errors) = await accounts.SignupAsync(new SignupRequest(BusinessName ?? "", Subdomain ?? "", Name ?? "", Email ?? "", Password ?? ""), ct);
+        var (owner, tenant, errors, existing) = await accounts.SignupAsync(new SignupRequest(BusinessName ?? "", Subdomain ?? "", Name ?? "", Email ?? "", Password ?? ""), ct);
+        var port = Request.Host.Port is { } p && p is not 80 and not 443 ? $":{p}" : "";
+        if (existing is not null)
+        {
+            // The address has an account: its owner hears about the attempt, the visitor sees what a new sign-up sees.
+            var host = await db.Tenants.Where(t => t.Id == existing.TenantId).Select(t => t.Host).FirstOrDefaultAsync(ct) ?? Request.Host.Host;
+            await accounts.QueueSignupAttemptAsync(existing, $"{Request.Scheme}://{host}{port}", ct);
+            Sent = true;
+            return Page();
+        }
         if (owner is null || tenant is null)
         {
-            AllowHandoff();
             Errors = new FormErrors(errors);
             return Page();
         }
-        var port = Request.Host.Port is { } p && p is not 80 and not 443 ? $":{p}" : "";
-        var baseUrl = $"{Request.Scheme}://{tenant.Host}{port}";
-        await accounts.QueueVerificationAsync(owner, baseUrl, ct);
-        return Redirect($"{baseUrl}/admin/handoff?ticket={Uri.EscapeDataString(await accounts.HandoffTicketAsync(owner))}");
+        // The owner signs in after confirming the address from the e-mail, as anyone whose address was taken would.
+        await accounts.QueueVerificationAsync(owner, $"{Request.Scheme}://{tenant.Host}{port}", ct);
+        Sent = true;
+        return Page();
     }
 }
