@@ -1,3 +1,5 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using NodaTime;
 using static Microsoft.Playwright.Assertions;
@@ -5,8 +7,8 @@ using static Microsoft.Playwright.Assertions;
 namespace Bookwell.BrowserTests;
 
 /// <summary>
-/// A new business from sign-up to its first booking, in Chromium: sign up (which moves to the business's own
-/// host), create a booking page with a service and a staff member, book it as a client, find the booking in
+/// A new business from sign-up to its first booking, in Chromium: sign up (confirm the address from the mail,
+/// then sign in on the business's own host), create a booking page with a service and a staff member, book it as a client, find the booking in
 /// the calendar and change its status; then the staff member's PIN dashboard, lockout included.
 /// </summary>
 public sealed class DashboardTests(BrowserApp app) : IClassFixture<BrowserApp>
@@ -29,7 +31,22 @@ public sealed class DashboardTests(BrowserApp app) : IClassFixture<BrowserApp>
         await page.FillAsync("#Email", email);
         await page.FillAsync("#Password", "a long enough password");
         await page.ClickAsync("main button[type=submit]");
-        await Expect(page).ToHaveURLAsync($"http://{sub}.localhost:{Port}/admin?welcome=1");
+        // The same answer as for an address that has an account already: check your mail.
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Check your e-mail");
+        string link;
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Bookwell.Data.BookwellDb>();
+            var body = db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == "account-verify" && m.To == email).Select(m => m.TextBody).Single()!;
+            link = System.Text.RegularExpressions.Regex.Match(body, @"(http://\S+/admin/verify\?\S+)").Groups[1].Value;
+        }
+        await page.GotoAsync(link);
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("confirmed");
+        await page.GotoAsync(At(sub, "/admin/login"));
+        await page.FillAsync("#Email", email);
+        await page.FillAsync("#Password", "a long enough password");
+        await page.ClickAsync("main button[type=submit]");
+        await Expect(page).ToHaveURLAsync($"http://{sub}.localhost:{Port}/admin");
         return page;
     }
 

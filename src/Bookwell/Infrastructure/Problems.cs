@@ -1,4 +1,3 @@
-using System.Net.Mail;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Bookwell.Infrastructure;
@@ -61,12 +60,4 @@ public static class Problems
             Status = status,
             Detail = detail,
         });
-}
-
-public static class Validation
-{
-    public static bool IsEmail(string? value) =>
-        value is { Length: > 2 and <= 254 } && !value.Any(char.IsWhiteSpace) &&
-        MailAddress.TryCreate(value, out var address) && address.Address == value &&
-        value.IndexOf('@', StringComparison.Ordinal) is > 0 and var at && value.IndexOf('.', at) > at + 1 && !value.EndsWith('.');
 }

@@ -72,6 +72,74 @@ public abstract class StaffDashboardTests
         Assert.True(SignedIn(await Pin(app, "bob", "1357", "10.0.0.2")));
     }
 
+    private static bool WrongPinChecked(HttpResponseMessage response, string html) =>
+        response.StatusCode == HttpStatusCode.OK && html.Contains("That PIN is not right", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task ParallelWrongGuesses_AtMostTheLimitAreChecked_TheRightPinAfterIsRefused()
+    {
+        await using var app = await StartAsync();
+        // Twenty guesses at once from twenty addresses: the account's count must hold, not only each address's.
+        var sessions = Enumerable.Range(1, 20).Select(i =>
+        {
+            var session = WebSession.For(app);
+            session.Client.DefaultRequestHeaders.Add("X-Test-Peer", $"10.0.2.{i}");
+            return session;
+        }).ToList();
+        var responses = await Task.WhenAll(sessions.Select((s, i) => s.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", $"{1000 + i}"))));
+        var checkedCount = 0;
+        foreach (var response in responses)
+        {
+            Assert.False(SignedIn(response));
+            if (WrongPinChecked(response, await WebSession.TextAsync(response)))
+            {
+                checkedCount++;
+            }
+        }
+        Assert.InRange(checkedCount, 1, Bookwell.Features.Accounts.LoginThrottles.MaxFailures);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "anna", "2468", "10.0.2.99")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TrustedDevice_SignsInWhileStrangersAreLockedOut_ButItsOwnGuessesLockIt()
+    {
+        await using var app = await StartAsync();
+        var tablet = WebSession.For(app);
+        tablet.Client.DefaultRequestHeaders.Add("X-Test-Peer", "10.0.3.1");
+        var first = await tablet.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"));
+        Assert.True(SignedIn(first));
+        var device = first.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("bw_dev_", StringComparison.Ordinal));
+        Assert.Contains("httponly", device, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/staff", device, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=strict", device, StringComparison.OrdinalIgnoreCase);
+        await tablet.PostFormAsync("/staff?handler=Logout", [], "/staff");
+
+        // Someone on the salon's own network guesses until Anna's account and the address are locked.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False(SignedIn(await Pin(app, "anna", "0000", "10.0.3.1")));
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "anna", "2468", "10.0.3.1")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "anna", "2468", "10.0.3.7")).StatusCode);
+        // A made-up device cookie is a stranger's.
+        var forger = WebSession.For(app);
+        forger.Client.DefaultRequestHeaders.Add("X-Test-Peer", "10.0.3.8");
+        forger.Client.DefaultRequestHeaders.Add("Cookie", device.Split(';')[0][..^8] + "AAAAAAAA");
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await forger.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"))).StatusCode);
+
+        // The tablet Anna signed in on before still opens with her PIN.
+        Assert.True(SignedIn(await tablet.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"))));
+        await tablet.PostFormAsync("/staff?handler=Logout", [], "/staff");
+        // The device's cookie is Anna's only: Bob on the same tablet is a stranger from a blocked address.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await tablet.PostFormAsync("/staff/login", ("Staff", "bob"), ("Pin", "1357"))).StatusCode);
+        // Guessing on the trusted device locks that device too.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.False(SignedIn(await tablet.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "0000"))));
+        }
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await tablet.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"))).StatusCode);
+    }
+
     [Fact]
     public async Task RotatingAddresses_DoNotHelp_TheAccountBlocks()
     {

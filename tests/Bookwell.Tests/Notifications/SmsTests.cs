@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
+using Bookwell.Features.Bookings;
 using Bookwell.Features.Notifications;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;

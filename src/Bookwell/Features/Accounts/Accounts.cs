@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using Bookwell.Data;
+using Bookwell.Features.Bookings;
 using Bookwell.Features.Notifications;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.DataProtection;
@@ -43,26 +44,26 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
 
     public static void CheckName(string? name, Errors e, string field = "Name")
     {
-        if (string.IsNullOrWhiteSpace(name))
+        if (ContactRules.NameProblem(name) is { } problem)
         {
-            e.Add(field, "Required.");
-        }
-        else if (name.Length > 200)
-        {
-            e.Add(field, "At most 200 characters.");
+            e.Add(field, problem);
         }
     }
 
     public static void CheckEmail(string? email, Errors e, string field = "Email")
     {
-        if (string.IsNullOrWhiteSpace(email) || email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(email.Trim(), out _))
+        if (string.IsNullOrWhiteSpace(email) || !ContactRules.IsEmail(email.Trim()))
         {
             e.Add(field, "Enter an e-mail address such as name@example.com.");
         }
     }
 
-    /// <summary>A new business with its owner; the tenant gets its own host under the configured domain.</summary>
-    public async Task<(AppUser? Owner, Tenant? Tenant, Errors Errors)> SignupAsync(SignupRequest r, CancellationToken ct)
+    /// <summary>
+    /// A new business with its owner; the tenant gets its own host under the configured domain. When the address
+    /// has an account already, nothing is created and that account comes back as <c>Existing</c>: the caller
+    /// answers as for a new business and mails the address's owner, so the form tells nobody who has an account.
+    /// </summary>
+    public async Task<(AppUser? Owner, Tenant? Tenant, Errors Errors, AppUser? Existing)> SignupAsync(SignupRequest r, CancellationToken ct)
     {
         var e = new Errors();
         CheckName(r.BusinessName, e, "BusinessName");
@@ -80,20 +81,19 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         CheckPassword(r.Password, e);
         if (e.Any)
         {
-            return (null, null, e);
+            return (null, null, e, null);
         }
         var host = $"{sub}.{TenantDomain}";
         if (await db.Tenants.AnyAsync(t => t.Host == host, ct))
         {
             e.Add("Subdomain", "This address is taken; choose another.");
+            return (null, null, e, null);
         }
-        if (await users.FindByEmailAsync(r.Email.Trim()) is not null)
+        if (await users.FindByEmailAsync(r.Email.Trim()) is { } existing)
         {
-            e.Add("Email", "An account with this e-mail address exists already. Sign in instead.");
-        }
-        if (e.Any)
-        {
-            return (null, null, e);
+            // A new account would hash the password; so does this answer, to take about as long.
+            DummyHash.Verify(users.PasswordHasher, r.Password);
+            return (null, null, e, existing);
         }
         var now = clock.GetCurrentInstant();
         var tenant = new Tenant { Id = Guid.CreateVersion7(), Name = r.BusinessName.Trim(), Host = host, UpdatedAt = now, CreatedAt = now };
@@ -107,7 +107,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         catch (DbUpdateException)
         {
             e.Add("Subdomain", "This address is taken; choose another.");
-            return (null, null, e);
+            return (null, null, e, null);
         }
         var created = await users.CreateAsync(owner, r.Password);
         if (!created.Succeeded)
@@ -116,11 +116,11 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
             {
                 e.Add(error.Code.Contains("Password", StringComparison.Ordinal) ? "Password" : "Email", error.Description);
             }
-            return (null, null, e);
+            return (null, null, e, null);
         }
         await tx.CommitAsync(ct);
         hosts.Remember(host, tenant.Id);
-        return (owner, tenant, e);
+        return (owner, tenant, e, null);
     }
 
     /// <summary>The first owner of the default tenant (a single-business install).</summary>
@@ -203,6 +203,21 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         await QueueLinkAsync(user, "account-reset", "Reset your Bookwell password",
             $"Hello {user.DisplayName}, someone (we hope you) asked to reset your password. The link works for 24 hours.", "Choose a new password",
             $"{baseUrl}/admin/reset?user={user.Id}&token={Uri.EscapeDataString(await users.GeneratePasswordResetTokenAsync(user))}", ct);
+        return true;
+    }
+
+    /// <summary>Tells the owner of an address that someone tried to sign up with it, and how to get back in.</summary>
+    public async Task<bool> QueueSignupAttemptAsync(AppUser user, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (await AccountBaseUrlAsync(user.TenantId, ct) is not { } baseUrl)
+        {
+            return false;
+        }
+        await QueueLinkAsync(user, "account-signup-attempt", "Someone tried to sign up for Bookwell with your address",
+            $"Hello {user.DisplayName}, someone (perhaps you) tried to create a new business on Bookwell with this e-mail address. " +
+            "It already has an account, so nothing was created. If it was you, sign in, or reset your password if you forgot it.",
+            "Sign in or reset your password", $"{baseUrl}/admin/forgot", ct);
         return true;
     }
 

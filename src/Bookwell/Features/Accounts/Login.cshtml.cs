@@ -33,6 +33,15 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, UserManager<AppUse
         // Another tenant's account fails exactly like a wrong password: nothing tells who has an account where.
         if (user is null || user.TenantId != tenant.TenantId || string.IsNullOrEmpty(Password) || Password.Length > 200)
         {
+            // A password is hashed either way, so the answer takes as long for an unknown address as for a known one.
+            DummyHash.Verify(users.PasswordHasher, Password);
+            Message = L("The e-mail address or password is not right.");
+            return Page();
+        }
+        if (await users.IsLockedOutAsync(user))
+        {
+            // Identity answers a locked account without hashing; hash anyway so it takes as long as the others.
+            DummyHash.Verify(users.PasswordHasher, Password);
             Message = L("The e-mail address or password is not right.");
             return Page();
         }
@@ -46,7 +55,9 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, UserManager<AppUse
             AskCode = true;
             return Page();
         }
-        Message = result.IsLockedOut ? L("Too many attempts: this account is locked for 15 minutes. Try again later or reset your password.") : L("The e-mail address or password is not right.");
+        // A locked account answers like a wrong password: a different message would confirm the address has an
+        // account. Its owner gets back in by resetting the password, which also ends the lockout.
+        Message = L("The e-mail address or password is not right.");
         return Page();
     }
 
@@ -79,4 +90,17 @@ public sealed class LoginModel(SignInManager<AppUser> signIn, UserManager<AppUse
             : "/admin";
 
     private static string L(string english) => AdminText.L(english);
+}
+
+/// <summary>A hash of a random password, made once, to verify against when there is no account to verify against.</summary>
+internal static class DummyHash
+{
+    private static readonly AppUser Nobody = new() { Id = Guid.Empty, DisplayName = "", Role = Roles.Staff };
+    private static string? _hash;
+
+    public static void Verify(IPasswordHasher<AppUser> hasher, string? password)
+    {
+        _hash ??= hasher.HashPassword(Nobody, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24)));
+        _ = hasher.VerifyHashedPassword(Nobody, _hash, password is { Length: > 0 and <= 200 } ? password : "-");
+    }
 }

@@ -1,14 +1,16 @@
+using Bookwell.Data;
 using Bookwell.Features.Admin;
 using Bookwell.Features.Bookings;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
 
 namespace Bookwell.Features.Accounts;
 
 [EnableRateLimiting(RateLimits.Accounts)]
-public sealed class SignupModel(AccountService accounts, TenantLinks links) : PageModel
+public sealed class SignupModel(AccountService accounts) : PageModel
 {
     [BindProperty] public string? BusinessName { get; set; }
     [BindProperty] public string? Subdomain { get; set; }
@@ -20,17 +22,10 @@ public sealed class SignupModel(AccountService accounts, TenantLinks links) : Pa
     public string Domain => accounts.TenantDomain;
     public bool Open => accounts.SignupOpen;
 
-    public IActionResult OnGet()
-    {
-        AllowHandoff();
-        return Page();
-    }
+    /// <summary>The form went through: the same answer whether the address was new or had an account already.</summary>
+    public bool Sent { get; private set; }
 
-    /// <summary>The form's answer redirects to the new business's host; CSP form-action must allow that host.</summary>
-    private void AllowHandoff()
-    {
-        Response.Headers.ContentSecurityPolicy = SecurityHeadersMiddleware.Csp("'none'", $"'self' {links.ForHost("*." + Domain)}");
-    }
+    public IActionResult OnGet() => Page();
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
@@ -38,15 +33,23 @@ public sealed class SignupModel(AccountService accounts, TenantLinks links) : Pa
         {
             return NotFound();
         }
-        var (owner, tenant, errors) = await accounts.SignupAsync(new SignupRequest(BusinessName ?? "", Subdomain ?? "", Name ?? "", Email ?? "", Password ?? ""), ct);
+        var (owner, tenant, errors, existing) = await accounts.SignupAsync(new SignupRequest(BusinessName ?? "", Subdomain ?? "", Name ?? "", Email ?? "", Password ?? ""), ct);
+        if (existing is not null)
+        {
+            // The address has an account: its owner hears about the attempt, the visitor sees what a new sign-up sees.
+            await accounts.QueueSignupAttemptAsync(existing, ct);
+            Sent = true;
+            return Page();
+        }
         if (owner is null || tenant is null)
         {
-            AllowHandoff();
             Errors = new FormErrors(errors);
             return Page();
         }
-        var baseUrl = links.ForHost(tenant.Host!);
+        // The owner confirms the address from the e-mail and signs in on the new address, as anyone whose
+        // address was taken would be told to: the answer does not say which addresses have accounts.
         await accounts.QueueVerificationAsync(owner, ct);
-        return Redirect($"{baseUrl}/admin/handoff?ticket={Uri.EscapeDataString(await accounts.HandoffTicketAsync(owner))}");
+        Sent = true;
+        return Page();
     }
 }

@@ -308,6 +308,8 @@ public static class AdminText
         ["Terms"] = "Voorwaarden",
         ["Terms and embedding"] = "Voorwaarden en insluiten",
         ["Thank you: your e-mail address is confirmed."] = "Dank u: uw e-mailadres is bevestigd.",
+        ["Check your e-mail: we sent a message to the address you entered. Follow its link to confirm the address, then sign in."] = "Kijk in uw e-mail: we hebben een bericht gestuurd naar het adres dat u invulde. Volg de link om het adres te bevestigen en meld u daarna aan.",
+        ["Must not contain control characters or text-direction overrides."] = "Mag geen stuurtekens of tekens voor tekstrichting bevatten.",
         ["That PIN is not right."] = "Die pincode klopt niet.",
         ["That change is not possible now."] = "Die wijziging kan nu niet.",
         ["That code is not right. Try the newest code."] = "Die code klopt niet. Probeer de nieuwste code.",

@@ -47,10 +47,8 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
         {
             e.Add("StaffKey", "Choose which staff member this person is.");
         }
-        if (!e.Any && await users.FindByEmailAsync(Email!.Trim()) is not null)
-        {
-            e.Add("Email", "This address has an account already.");
-        }
+        // Whether the address has an account (here or at another business) is not told: the invitation goes out
+        // either way, and only its recipient learns, on accepting, that the address is taken.
         if (e.Any)
         {
             Errors = new FormErrors(e);

@@ -18,4 +18,22 @@ public static class EmbedPolicy
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
     }
+
+    /// <summary>
+    /// A page opened by a booking's secret link (manage, preferences): framed only by this site and the page's
+    /// listed <c>embedOrigins</c> (never any site, since a framing site could overlay the cancel button), not
+    /// indexed by search engines, and never kept by a shared cache or the browser's back-forward store.
+    /// </summary>
+    public static void ApplyPrivate(HttpResponse response, CompiledPage? page)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var origins = page?.Doc.Settings?.EmbedOrigins;
+        var ancestors = origins is { Count: > 0 } ? "'self' " + string.Join(' ', origins) : "'self'";
+        response.Headers.ContentSecurityPolicy = Infrastructure.SecurityHeadersMiddleware.Csp(ancestors);
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+        response.Headers["X-Robots-Tag"] = "noindex, nofollow";
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+    }
 }

@@ -106,7 +106,8 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
 
     private async Task<bool> LoadAsync(string token, CancellationToken ct)
     {
-        EmbedPolicy.Apply(Response, null);
+        EmbedPolicy.ApplyPrivate(Response, null);
+        ViewData["NoIndex"] = true;
         if (!ManageTokens.LooksValid(token))
         {
             return false;
@@ -121,7 +122,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         var catalog = await cache.GetAsync(db, ct);
         catalog.Pages.TryGetValue(Booking.PageSlug, out var site);
         Site = site;
-        EmbedPolicy.Apply(Response, site);
+        EmbedPolicy.ApplyPrivate(Response, site);
         Service = site?.ActiveService(Booking.ServiceKey);
         Zone = TimeFormats.Zone(Request.Query["tz"]) ?? TimeFormats.Zone(Booking.TimeZone) ?? site?.Zone ?? DateTimeZone.Utc;
         return true;

@@ -20,7 +20,8 @@ public sealed class PreferencesModel(BookwellDb db, IClock clock) : PageModel
 
     private async Task<bool> LoadAsync(string token, CancellationToken ct)
     {
-        EmbedPolicy.Apply(Response, null);
+        EmbedPolicy.ApplyPrivate(Response, null);
+        ViewData["NoIndex"] = true;
         if (!ManageTokens.LooksValid(token))
         {
             return false;

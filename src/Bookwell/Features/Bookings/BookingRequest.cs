@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Bookwell.Features.Configuration;
 using Bookwell.Infrastructure;
 using NodaTime;
@@ -62,9 +61,6 @@ public sealed record ValidBooking(
 
 public static partial class BookingValidation
 {
-    [GeneratedRegex(@"^\+?[0-9][0-9 ()\-.]{4,24}$")]
-    private static partial Regex PhonePattern();
-
     /// <summary>Checks everything about a booking body except whether the time is free.</summary>
     public static ValidBooking? Validate(BookingRequest r, CompiledPage page, Errors e, bool admin)
     {
@@ -120,25 +116,21 @@ public static partial class BookingValidation
         }
         else
         {
-            if (string.IsNullOrWhiteSpace(c.Name))
+            if (ContactRules.NameProblem(c.Name) is { } nameProblem)
             {
-                e.Add("customer.name", "Required.");
-            }
-            else if (c.Name.Length > 200)
-            {
-                e.Add("customer.name", "At most 200 characters.");
+                e.Add("customer.name", nameProblem);
             }
             if (string.IsNullOrWhiteSpace(c.Email))
             {
                 e.Add("customer.email", "Required.");
             }
-            else if (!Validation.IsEmail(c.Email.Trim()))
+            else if (!ContactRules.IsEmail(c.Email.Trim()))
             {
-                e.Add("customer.email", "Must be an e-mail address such as ada@example.com.");
+                e.Add("customer.email", ContactRules.EmailMessage);
             }
-            if (!string.IsNullOrWhiteSpace(c.Phone) && !PhonePattern().IsMatch(c.Phone.Trim()))
+            if (!string.IsNullOrWhiteSpace(c.Phone) && !ContactRules.IsPhone(c.Phone, ContactRules.RegionOf(page.Zone)))
             {
-                e.Add("customer.phone", "Must be a phone number such as +31600000000.");
+                e.Add("customer.phone", ContactRules.PhoneMessage);
             }
         }
         if (r.Notes is { Length: > 2000 })

@@ -57,13 +57,60 @@ public static class IcsWriter
     /// <summary>A parameter value (§3.2) may not hold quotes, and is quoted when it holds , ; or :.</summary>
     private static string Param(string text)
     {
-        var clean = new string(text.Where(c => c != '"' && !char.IsControl(c)).ToArray());
+        var clean = new string(text.Where(c => c != '"' && !char.IsControl(c) && !IsLineBreak(c)).ToArray());
         return clean.IndexOfAny([',', ';', ':']) >= 0 ? $"\"{clean}\"" : clean;
     }
 
-    public static string Escape(string text) =>
-        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(";", "\\;", StringComparison.Ordinal)
-            .Replace(",", "\\,", StringComparison.Ordinal).Replace("\r\n", "\\n", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+    /// <summary>
+    /// A TEXT value (§3.3.11): backslash, semicolon and comma escaped; every kind of line break (CRLF, a lone CR
+    /// or LF, and the Unicode line and paragraph separators and NEL that some clients also break on) becomes
+    /// one escaped \n, so configuration text can never end a content line and start a property of its own.
+    /// Other control characters are not allowed in TEXT and are dropped.
+    /// </summary>
+    public static string Escape(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var sb = new StringBuilder(text.Length + 8);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            switch (c)
+            {
+                case '\\':
+                    sb.Append(@"\\");
+                    break;
+                case ';':
+                    sb.Append(@"\;");
+                    break;
+                case ',':
+                    sb.Append(@"\,");
+                    break;
+                case '\r':
+                    sb.Append(@"\n");
+                    if (i + 1 < text.Length && text[i + 1] == '\n')
+                    {
+                        i++;
+                    }
+                    break;
+                case '\t':
+                    sb.Append(c);
+                    break;
+                default:
+                    if (IsLineBreak(c))
+                    {
+                        sb.Append(@"\n");
+                    }
+                    else if (!char.IsControl(c))
+                    {
+                        sb.Append(c);
+                    }
+                    break;
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static bool IsLineBreak(char c) => c is '\r' or '\n' or '\u0085' or '\u2028' or '\u2029' or '\v' or '\f';
 
     /// <summary>Folds after at most 75 octets without splitting a UTF-8 sequence; continuation lines start with a space.</summary>
     private static void Fold(StringBuilder sb, string line)

@@ -132,8 +132,11 @@ public static partial class ConfigValidator
             {
                 var st = p.Staff[s];
                 var sp = $"{path}.staff[{s}]";
-                Text(e, $"{sp}.name", st.Name, 200, required: true);
-                if (st.Email is not null && !Validation.IsEmail(st.Email))
+                if (Bookings.ContactRules.NameProblem(st.Name) is { } nameProblem)
+                {
+                    e.Add($"{sp}.name", nameProblem);
+                }
+                if (st.Email is not null && !Bookings.ContactRules.IsEmail(st.Email))
                 {
                     e.Add($"{sp}.email", "Must be an e-mail address.");
                 }
@@ -301,7 +304,7 @@ public static partial class ConfigValidator
         s.NoShowFollowUp ??= false;
         s.ReminderMinutes ??= [1440];
         Reminders(e, $"{path}.settings.reminderMinutes", s.ReminderMinutes);
-        if (s.OwnerEmail is not null && !Validation.IsEmail(s.OwnerEmail))
+        if (s.OwnerEmail is not null && !Bookings.ContactRules.IsEmail(s.OwnerEmail))
         {
             e.Add($"{path}.settings.ownerEmail", "Must be an e-mail address.");
         }

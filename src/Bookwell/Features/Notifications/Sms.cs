@@ -15,34 +15,6 @@ public interface ISmsSender
 
 public sealed class SmsException(string message) : Exception(message);
 
-/// <summary>Phone numbers as clients type them, read into E.164 for text messages.</summary>
-public static class Phone
-{
-    private static readonly PhoneNumberUtil Util = PhoneNumberUtil.GetInstance();
-
-    /// <summary>
-    /// E.164 (<c>+31612345678</c>) when the number can be read — with its own country code, or in the national
-    /// format of <paramref name="region"/> — and has a possible length; otherwise null (the booking keeps the
-    /// number as typed, and gets no text messages).
-    /// </summary>
-    public static string? ToE164(string? raw, string region)
-    {
-        if (string.IsNullOrWhiteSpace(raw) || raw.Length > 40)
-        {
-            return null;
-        }
-        try
-        {
-            var number = Util.Parse(raw, region);
-            return Util.IsPossibleNumber(number) ? Util.Format(number, PhoneNumberFormat.E164) : null;
-        }
-        catch (NumberParseException)
-        {
-            return null;
-        }
-    }
-}
-
 /// <summary>Installation-wide SMS settings (<c>Bookwell:Sms:*</c>); businesses switch reminders by SMS on per page.</summary>
 public sealed record SmsOptions(string Provider, string? Url, string? AccountSid, string? AuthToken, string? From, string? Authorization,
     string BodyTemplate, string ContentType, string Region)

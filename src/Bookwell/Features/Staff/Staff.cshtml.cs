@@ -7,6 +7,7 @@ using Bookwell.Features.Configuration;
 using Bookwell.Features.Notifications;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -17,12 +18,14 @@ using NodaTime;
 namespace Bookwell.Features.Staff;
 
 /// <summary>
-/// PIN sign-in for the shared tablet. Failures count per client address and per staff member (see
+/// PIN sign-in for the shared tablet. Attempts from strangers count per client address and per staff member (see
 /// <see cref="LoginThrottles"/>), so neither many addresses against one PIN nor one address against many
-/// PINs gets far. The address is the socket's unless a trusted proxy is configured.
+/// PINs gets far. The address is the socket's unless a trusted proxy is configured. A browser where the staff
+/// member signed in before (see <see cref="StaffDevices"/>) counts on its own key, so strangers who lock the
+/// account cannot lock its owner out.
 /// </summary>
 [EnableRateLimiting(RateLimits.Accounts)]
-public sealed class LoginModel(BookwellDb db, CatalogCache cache, LoginThrottles throttles, IClock clock) : PageModel
+public sealed class LoginModel(BookwellDb db, CatalogCache cache, LoginThrottles throttles, IClock clock, IDataProtectionProvider protection) : PageModel
 {
     [BindProperty] public string? Staff { get; set; }
     [BindProperty] public string? Pin { get; set; }
@@ -51,8 +54,12 @@ public sealed class LoginModel(BookwellDb db, CatalogCache cache, LoginThrottles
             return Page();
         }
         var ip = HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        string[] keys = [$"pin-ip:{db.TenantId}:{ip}", $"pin-staff:{db.TenantId}:{person.Key}"];
-        if (await throttles.BlockedUntilAsync(keys, ct) is { } until)
+        var device = StaffDevices.Read(HttpContext, protection, db.TenantId, person.Key);
+        string[] keys = device is null
+            ? [$"pin-ip:{db.TenantId}:{ip}", $"pin-staff:{db.TenantId}:{person.Key}"]
+            : [StaffDevices.ThrottleKey(db.TenantId, person.Key, device)];
+        // The attempt is counted before the PIN is checked, so parallel guesses cannot outrun the count.
+        if (await throttles.TryReserveAsync(keys, ct) is { } until)
         {
             var minutes = Math.Max(1, (int)Math.Ceiling((until - clock.GetCurrentInstant()).TotalMinutes));
             Message = AdminText.L("Too many wrong PINs. Try again in {0} minutes.", minutes);
@@ -69,6 +76,7 @@ public sealed class LoginModel(BookwellDb db, CatalogCache cache, LoginThrottles
             return Page();
         }
         await throttles.SucceedAsync(keys, ct);
+        StaffDevices.Issue(HttpContext, protection, db.TenantId, person.Key, device);
         var minutesValid = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.StaffSessionMinutes).FirstAsync(ct);
         var identity = new ClaimsIdentity(
         [

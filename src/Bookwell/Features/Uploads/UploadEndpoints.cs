@@ -3,6 +3,7 @@ using System.Text;
 using Bookwell.Data;
 using Bookwell.Features.Configuration;
 using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
@@ -44,18 +45,52 @@ public static class UploadEndpoints
         return admin;
     }
 
+    /// <summary>Room for the multipart framing around one file of <see cref="MaxBytes"/>.</summary>
+    public const long MaxBodyBytes = MaxBytes + 64 * 1024;
+
+    /// <summary>Whether any bookable service of the page asks for a file; only those pages take uploads.</summary>
+    public static bool TakesFiles(CompiledPage page) =>
+        page.Services.Values.Any(s => s.Doc.Active != false && s.Doc.Fields is { } fields && fields.Any(f => f.Type == "file"));
+
     private static async Task<Results<Created<UploadResponse>, ProblemHttpResult>> Create(string slug, HttpRequest request, BookwellDb db,
         CatalogCache cache, IClock clock, CancellationToken ct)
     {
-        if (!(await cache.GetAsync(db, ct)).Pages.TryGetValue(slug, out var page))
+        // A page whose services ask for no file has no use for one: storing it would only give anyone free space.
+        if (!(await cache.GetAsync(db, ct)).Pages.TryGetValue(slug, out var page) || !TakesFiles(page))
         {
-            return Problems.NotFound("No such booking page.");
+            return Problems.NotFound("No such booking page, or it takes no files.");
         }
-        if (!request.HasFormContentType || request.ContentLength > MaxBytes + 64 * 1024)
+        if (request.ContentLength > MaxBodyBytes)
+        {
+            return TooLarge();
+        }
+        if (!request.HasFormContentType)
         {
             return Problems.Validation("file", $"Send one file as multipart/form-data, at most {MaxBytes / 1024 / 1024} MB.");
         }
-        var form = await request.ReadFormAsync(ct);
+        // A chunked body announces no length: stop reading at the limit instead of taking whatever is sent.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = MaxBodyBytes;
+        }
+        request.Body = new LimitedReadStream(request.Body, MaxBodyBytes);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(ct);
+        }
+        catch (BodyTooLargeException)
+        {
+            return TooLarge();
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge();
+        }
+        catch (InvalidDataException)
+        {
+            return Problems.Validation("file", $"Send one file as multipart/form-data, at most {MaxBytes / 1024 / 1024} MB.");
+        }
         if (form.Files.GetFile("file") is not { } file)
         {
             return Problems.Validation("file", "Required: a file in the 'file' part.");
@@ -65,6 +100,9 @@ public static class UploadEndpoints
             ? Problems.Validation("file", error!)
             : TypedResults.Created($"/api/v1/pages/{slug}/uploads/{upload.Id}", new UploadResponse(upload.Id, upload.FileName, upload.ContentType, upload.Size));
     }
+
+    private static ProblemHttpResult TooLarge() =>
+        Problems.Make(StatusCodes.Status413PayloadTooLarge, "too-large", "Request too large", $"A file may hold at most {MaxBytes / 1024 / 1024} MB.");
 
     /// <summary>Checks and stores one file for <paramref name="page"/>; the caller's transaction (if any) covers it.</summary>
     public static async Task<(Upload? Upload, string? Error)> StoreAsync(BookwellDb db, CompiledPage page, IFormFile file, Instant now, CancellationToken ct)
@@ -122,4 +160,56 @@ public static class UploadEndpoints
             return false;
         }
     }
+}
+
+internal sealed class BodyTooLargeException : IOException
+{
+    public BodyTooLargeException()
+        : base("The request body is larger than allowed.")
+    {
+    }
+
+    public BodyTooLargeException(string message)
+        : base(message)
+    {
+    }
+
+    public BodyTooLargeException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}
+
+/// <summary>Reads through to the request body and throws once more than <c>limit</c> bytes have come.</summary>
+internal sealed class LimitedReadStream(Stream inner, long limit) : Stream
+{
+    private long _read;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Count(await inner.ReadAsync(buffer, cancellationToken));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private int Count(int n)
+    {
+        _read += n;
+        return _read > limit ? throw new BodyTooLargeException() : n;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }
