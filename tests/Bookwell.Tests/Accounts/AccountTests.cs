@@ -51,7 +51,7 @@ public abstract partial class AccountTests
         Assert.NotEqual(Password, owner.PasswordHash);
         var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == "account-verify"));
         Assert.Equal("owner@acme.test", mail.To);
-        Assert.Contains("http://acme.localhost/admin/verify?", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("https://acme.localhost/admin/verify?", mail.TextBody, StringComparison.Ordinal);
 
         // Following the e-mail link confirms the address; signing in works on the business's own host only.
         var session = WebSession.For(app, "acme.localhost");

@@ -58,7 +58,7 @@ public sealed partial class AccountEnumerationTests
         var mails = await sink.WaitForAsync(3);
         var attempt = Assert.Single(mails, m => m.Subject != null && m.Subject.Contains("tried to sign up", StringComparison.Ordinal));
         Assert.Equal("owner@acme.test", attempt.To.Mailboxes.Single().Address);
-        Assert.Contains("http://acme.localhost/admin/forgot", attempt.TextBody!, StringComparison.Ordinal);
+        Assert.Contains("https://acme.localhost/admin/forgot", attempt.TextBody!, StringComparison.Ordinal);
         Assert.Equal(2, mails.Count(m => m.Subject != null && m.Subject.Contains("Confirm your e-mail", StringComparison.Ordinal)));
     }
 

@@ -18,9 +18,9 @@ public sealed class IndexModel(UserManager<AppUser> users) : AdminPageModel
     /// <summary>Just after the owner claimed or signed up: the first steps are shown once.</summary>
     public bool Welcome { get; private set; }
 
-    public async Task OnGetAsync(bool? welcome, CancellationToken ct)
+    public async Task OnGetAsync(string? welcome, CancellationToken ct)
     {
-        Welcome = welcome == true;
+        Welcome = welcome is "1" or "true";
         Zone = Catalog.Pages.Values.FirstOrDefault()?.Zone ?? DateTimeZone.Utc;
         var now = Clock.GetCurrentInstant();
         Date = now.InZone(Zone).Date;
