@@ -300,6 +300,8 @@ public static class AdminText
         ["Subject"] = "Onderwerp",
         ["Team"] = "Team",
         ["Terms"] = "Voorwaarden",
+        ["Terms accepted {0}"] = "Voorwaarden geaccepteerd op {0}",
+        ["Terms accepted {0} (version {1})"] = "Voorwaarden geaccepteerd op {0} (versie {1})",
         ["Terms and embedding"] = "Voorwaarden en insluiten",
         ["Thank you: your e-mail address is confirmed."] = "Dank u: uw e-mailadres is bevestigd.",
         ["That PIN is not right."] = "Die pincode klopt niet.",
