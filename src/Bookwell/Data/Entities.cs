@@ -70,6 +70,9 @@ public sealed class Booking : ITenantOwned
     public string? Notes { get; set; }
     public bool MarketingOptIn { get; set; }
     public bool TermsAccepted { get; set; }
+    /// <summary>SHA-256 (hex) of the terms text the client accepted: the page's text may change later, the record must not.</summary>
+    public string? TermsHash { get; set; }
+    public Instant? TermsAcceptedAt { get; set; }
     public string? LocationJson { get; set; }
     public string Language { get; set; } = "en";
     public bool WalkIn { get; set; }

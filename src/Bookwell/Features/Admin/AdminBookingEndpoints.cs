@@ -9,7 +9,7 @@ using NodaTime;
 
 namespace Bookwell.Features.Admin;
 
-public sealed record BookingList(IReadOnlyList<BookingResponse> Items);
+public sealed record BookingList(IReadOnlyList<BookingResponse> Items, string? NextCursor);
 
 public sealed class StatusRequest
 {
@@ -18,7 +18,8 @@ public sealed class StatusRequest
 
 public static class AdminBookingEndpoints
 {
-    public const int MaxItems = 1000;
+    public const int DefaultLimit = 100;
+    public const int MaxLimit = 500;
 
     public static RouteGroupBuilder MapAdminBookings(this RouteGroupBuilder admin)
     {
@@ -32,9 +33,24 @@ public static class AdminBookingEndpoints
     }
 
     private static async Task<Results<Ok<BookingList>, ProblemHttpResult>> List(string? from, string? to, string? status, string? staff,
-        string? service, string? q, string? page, BookwellDb db, CatalogCache cache, CancellationToken ct)
+        string? service, string? q, string? page, string? limit, string? cursor, BookwellDb db, CatalogCache cache, CancellationToken ct)
     {
         var e = new Errors();
+        var take = DefaultLimit;
+        if (limit is not null && (!int.TryParse(limit, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out take) ||
+                                  take is < 1 or > MaxLimit))
+        {
+            e.Add("limit", $"Must be a whole number from 1 to {MaxLimit}.");
+        }
+        (Instant At, Guid Id)? after = null;
+        if (cursor is not null)
+        {
+            after = ListCursor.Read(cursor);
+            if (after is null)
+            {
+                e.Add("cursor", "Not a cursor of this list: pass nextCursor from the previous page unchanged.");
+            }
+        }
         LocalDate? fromDate = null, toDate = null;
         if (from is not null)
         {
@@ -92,14 +108,36 @@ public static class AdminBookingEndpoints
             query = query.Where(b => b.CustomerEmail.ToUpper().Contains(needle) || b.CustomerName.ToUpper().Contains(needle) ||
                                      (b.CustomerPhone != null && b.CustomerPhone.Contains(needle)));
         }
-        var rows = await query.OrderBy(b => b.StartsAt).Take(MaxItems * 2).ToListAsync(ct);
-        var items = rows.Where(b =>
+        bool InRange(Booking b)
         {
             var zone = catalog.Pages.TryGetValue(b.PageSlug, out var p) ? p.Zone : DateTimeZone.Utc;
             var date = b.StartsAt.InZone(zone).Date;
             return (fromDate is null || date >= fromDate) && (toDate is null || date <= toDate);
-        }).Take(MaxItems).Select(b => BookingResponse.From(b, null, null, withHistory: true)).ToList();
-        return TypedResults.Ok(new BookingList(items));
+        }
+        // Keyset on (start, id). Rows outside the local dates are dropped after reading, so read on until the page
+        // plus one row (to know whether another page follows) is full or the rows run out.
+        var kept = new List<Booking>(take + 1);
+        var chunk = Math.Max(take + 1, 100);
+        while (kept.Count <= take)
+        {
+            var next = query;
+            if (after is { } last)
+            {
+                var (at, id) = last;
+                next = next.Where(b => b.StartsAt > at || (b.StartsAt == at && b.Id.CompareTo(id) > 0));
+            }
+            var rows = await next.OrderBy(b => b.StartsAt).ThenBy(b => b.Id).Take(chunk).ToListAsync(ct);
+            kept.AddRange(rows.Where(InRange).Take(take + 1 - kept.Count));
+            if (rows.Count < chunk)
+            {
+                break;
+            }
+            after = (rows[^1].StartsAt, rows[^1].Id);
+        }
+        var pageRows = kept.Take(take).ToList();
+        var nextCursor = kept.Count > take ? ListCursor.Write(pageRows[^1].StartsAt, pageRows[^1].Id) : null;
+        var items = pageRows.Select(b => BookingResponse.From(b, null, null, withHistory: true)).ToList();
+        return TypedResults.Ok(new BookingList(items, nextCursor));
     }
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> GetOne(string id, BookwellDb db, CancellationToken ct)
@@ -158,5 +196,36 @@ public static class AdminBookingEndpoints
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
             _ => Problems.SlotUnavailable(),
         };
+    }
+}
+
+/// <summary>
+/// The admin list's paging position: the last row's start and id, base64url-encoded so clients treat it as
+/// opaque (its form may change). Anything that does not read back exactly is refused.
+/// </summary>
+public static class ListCursor
+{
+    private const string Version = "b1";
+
+    public static string Write(Instant at, Guid id) =>
+        System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.ASCII.GetBytes(
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Version}.{at.ToUnixTimeTicks()}.{id:N}")));
+
+    public static (Instant At, Guid Id)? Read(string cursor)
+    {
+        ArgumentNullException.ThrowIfNull(cursor);
+        if (cursor.Length is 0 or > 100 || !System.Buffers.Text.Base64Url.IsValid(cursor))
+        {
+            return null;
+        }
+        var parts = System.Text.Encoding.ASCII.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(cursor)).Split('.');
+        if (parts.Length != 3 || parts[0] != Version ||
+            !long.TryParse(parts[1], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var ticks) ||
+            !Guid.TryParseExact(parts[2], "N", out var id) ||
+            ticks < Instant.MinValue.ToUnixTimeTicks() || ticks > Instant.MaxValue.ToUnixTimeTicks())
+        {
+            return null;
+        }
+        return (Instant.FromUnixTimeTicks(ticks), id);
     }
 }

@@ -306,6 +306,8 @@ public static class AdminText
         ["Subject"] = "Onderwerp",
         ["Team"] = "Team",
         ["Terms"] = "Voorwaarden",
+        ["Terms accepted {0}"] = "Voorwaarden geaccepteerd op {0}",
+        ["Terms accepted {0} (version {1})"] = "Voorwaarden geaccepteerd op {0} (versie {1})",
         ["Terms and embedding"] = "Voorwaarden en insluiten",
         ["Thank you: your e-mail address is confirmed."] = "Dank u: uw e-mailadres is bevestigd.",
         ["Check your e-mail: we sent a message to the address you entered. Follow its link to confirm the address, then sign in."] = "Kijk in uw e-mail: we hebben een bericht gestuurd naar het adres dat u invulde. Volg de link om het adres te bevestigen en meld u daarna aan.",

@@ -29,7 +29,9 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
 
     private readonly string _region = SmsOptions.DefaultRegion(config);
 
-    public async Task<WriteResult> CreateAsync(ValidBooking v, string by, MailContext? mail, CancellationToken ct)
+    /// <param name="startNow">An operator's walk-in that begins at once: written <c>in_progress</c> in the same
+    /// transaction, so it is never seen as merely confirmed. Ignored for anything but walk-ins.</param>
+    public async Task<WriteResult> CreateAsync(ValidBooking v, string by, MailContext? mail, CancellationToken ct, bool startNow = false)
     {
         ArgumentNullException.ThrowIfNull(v);
         // Group classes pick a seat and file answers claim uploads inside the transaction; those go one by one.
@@ -49,7 +51,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 return new WriteResult.Taken();
             }
             var token = ManageTokens.Create();
-            var draft = Draft(v, by, mail, token, start, assignment.Value.Branch, assignment.Value.Assignment, now);
+            var draft = Draft(v, by, mail, token, start, assignment.Value.Branch, assignment.Value.Assignment, now, startNow);
             if (groupable && attempt == 1)
             {
                 if (await batcher.CommitAsync(draft, ct))
@@ -100,13 +102,14 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
 
     /// <summary>The booking, its time allocations and its messages, built in memory; the customer is linked when written.</summary>
     private BookingDraft Draft(ValidBooking v, string by, MailContext? mail, string token, Instant start, string? branch,
-        Scheduling.Slots.Assignment assignment, Instant now)
+        Scheduling.Slots.Assignment assignment, Instant now, bool startNow)
     {
         var settings = v.Page.Doc.Settings!;
         var optIn = by == "customer" && settings.DoubleOptInHours is not null && settings.RequiresApproval != true &&
                     v.Service.Doc.Payment is not ("now" or "deposit");
         var status = (settings.RequiresApproval == true && by == "customer") || optIn ? BookingStatus.Pending
             : v.Service.Doc.Payment is "now" or "deposit" && by == "customer" ? BookingStatus.PendingPayment
+            : startNow && v.WalkIn && by != "customer" && start == now ? BookingStatus.InProgress
             : BookingStatus.Confirmed;
         Instant? holdUntil = status switch
         {
@@ -138,6 +141,8 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             Notes = v.Notes,
             MarketingOptIn = v.MarketingOptIn,
             TermsAccepted = v.TermsAccepted,
+            TermsHash = v.TermsAccepted ? v.TermsHash : null,
+            TermsAcceptedAt = v.TermsAccepted ? now : null,
             LocationJson = v.LocationJson,
             Language = mail?.Language ?? "en",
             WalkIn = v.WalkIn,

@@ -57,7 +57,15 @@ public sealed record ValidBooking(
     bool TermsAccepted,
     string? LocationJson,
     bool WalkIn,
-    IReadOnlyList<string>? Resources);
+    IReadOnlyList<string>? Resources)
+{
+    /// <summary>SHA-256 (hex) of the page's terms text the client accepted; null when no terms were accepted.</summary>
+    public string? TermsHash { get; init; }
+
+    /// <summary>The exact text as shown (UTF-8, unnormalised), so any change of wording gives another version.</summary>
+    public static string HashTerms(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+}
 
 public static partial class BookingValidation
 {
@@ -154,7 +162,10 @@ public static partial class BookingValidation
         }
         return new ValidBooking(page, service, start, r.Staff, r.Branch, zone, c.Name!.Trim(), c.Email!.Trim(),
             string.IsNullOrWhiteSpace(c.Phone) ? null : c.Phone.Trim(), answers, string.IsNullOrEmpty(r.Notes) ? null : r.Notes,
-            r.MarketingOptIn == true, r.TermsAccepted == true, locationJson, admin && r.WalkIn == true, r.Resources);
+            r.MarketingOptIn == true, r.TermsAccepted == true, locationJson, admin && r.WalkIn == true, r.Resources)
+        {
+            TermsHash = r.TermsAccepted == true && page.Doc.Settings!.TermsText is { } terms ? ValidBooking.HashTerms(terms) : null,
+        };
     }
 
     private static string? ValidateLocation(LocationInput? location, Errors e)

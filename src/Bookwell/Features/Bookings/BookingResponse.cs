@@ -34,6 +34,12 @@ public sealed record BookingResponse(
     string CreatedAt,
     IReadOnlyList<HistoryEntry>? History)
 {
+    /// <summary>When the client accepted the terms, in the booking's zone; null when they did not.</summary>
+    public string? TermsAcceptedAt { get; init; }
+
+    /// <summary>SHA-256 (hex) of the terms text accepted, so the version can be matched later.</summary>
+    public string? TermsHash { get; init; }
+
     public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory)
     {
         ArgumentNullException.ThrowIfNull(b);
@@ -51,6 +57,10 @@ public sealed record BookingResponse(
                     TimeFormats.Format(h.At, zone), h.By,
                     h.PreviousStart is { } p ? TimeFormats.Format(p, zone) : null,
                     h.NewStart is { } n ? TimeFormats.Format(n, zone) : null)).ToList()
-                : null);
+                : null)
+        {
+            TermsAcceptedAt = b.TermsAcceptedAt is { } accepted ? TimeFormats.Format(accepted, zone) : null,
+            TermsHash = b.TermsHash,
+        };
     }
 }

@@ -167,12 +167,8 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
             return Redirect("/staff");
         }
         var by = $"staff:{Name}"[..Math.Min(Name.Length + 6, 100)];
-        var result = await writer.CreateAsync(valid, by, MailContexts.For(Request, config), ct);
-        if (result is WriteResult.Done done)
-        {
-            // The client is in the chair: the walk-in is in progress from the start.
-            await lifecycle.ChangeStatusAsync(done.Booking.Id, BookingStatus.InProgress, new Actor(by), ct);
-        }
+        // The client is in the chair: the walk-in is in progress from the start, written as such in one go.
+        var result = await writer.CreateAsync(valid, by, MailContexts.For(Request, config), ct, startNow: true);
         TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result is WriteResult.Done
             ? AdminText.L("Walk-in started: {0}.", choice.Service.Doc.Name ?? "")
             : AdminText.L("You are not free right now for this service.");

@@ -327,6 +327,12 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<bool>("TermsAccepted")
                         .HasColumnType("boolean");
 
+                    b.Property<Instant?>("TermsAcceptedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("TermsHash")
+                        .HasColumnType("text");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -319,6 +319,12 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<bool>("TermsAccepted")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("TermsAcceptedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TermsHash")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("TimeZone")
                         .IsRequired()
                         .HasMaxLength(64)
