@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Bookwell.Features.Admin;
 
+
 public sealed class CustomersModel : AdminPageModel
 {
     public const int PageSize = 50;
@@ -31,27 +32,5 @@ public sealed class CustomersModel : AdminPageModel
         var rows = await query.OrderBy(c => c.Name).Skip((PageNumber - 1) * PageSize).Take(PageSize)
             .Select(c => new { Customer = c, Count = Db.Bookings.Count(b => b.CustomerId == c.Id) }).ToListAsync(ct);
         Items.AddRange(rows.Select(r => (r.Customer, r.Count)));
-    }
-}
-
-public sealed class CustomerModel : AdminPageModel
-{
-    public Customer? Customer { get; private set; }
-    public List<Booking> Bookings { get; private set; } = [];
-
-    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
-    {
-        Customer = await Db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
-        if (Customer is null)
-        {
-            return NotFound();
-        }
-        var query = Db.Bookings.AsNoTracking().Where(b => b.CustomerId == id);
-        if (OnlyStaff is not null)
-        {
-            query = query.Where(b => b.StaffKey == OnlyStaff);
-        }
-        Bookings = await query.OrderByDescending(b => b.StartsAt).Take(500).ToListAsync(ct);
-        return OnlyStaff is not null && Bookings.Count == 0 ? NotFound() : Page();
     }
 }

@@ -11,6 +11,7 @@ using NodaTime;
 
 namespace Bookwell.Features.Admin;
 
+
 /// <summary>The people who sign in: invitations by e-mail with a role, role changes, removal. Owner only.</summary>
 [Authorize(Policy = Policies.Owner)]
 public sealed class TeamModel(AccountService accounts, UserManager<AppUser> users) : AdminPageModel
@@ -168,67 +169,5 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
         await users.DeleteAsync(user);
         TempData["Flash"] = AdminText.L("Removed.");
         return Redirect("/admin/team");
-    }
-}
-
-/// <summary>API keys for integrations: named, shown once, stored hashed, revocable. Owner only.</summary>
-[Authorize(Policy = Policies.Owner)]
-public sealed class ApiKeysModel : AdminPageModel
-{
-    public List<ApiKey> Keys { get; private set; } = [];
-    public string? NewKey { get; private set; }
-    public FormErrors Errors { get; private set; } = new();
-
-    public async Task OnGetAsync(CancellationToken ct) =>
-        Keys = await Db.ApiKeys.AsNoTracking().OrderByDescending(k => k.CreatedAt).ToListAsync(ct);
-
-    public async Task<IActionResult> OnPostCreateAsync(string? name, CancellationToken ct)
-    {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 100)
-        {
-            Errors.Add("name", "Give the key a name of at most 100 characters, such as 'Website'.");
-            await OnGetAsync(ct);
-            return Page();
-        }
-        var (key, row) = ApiKeys.Create(Db.TenantId, name.Trim(), User.FindFirst(BookwellClaims.Name)?.Value ?? "owner", Clock.GetCurrentInstant());
-        Db.ApiKeys.Add(row);
-        await Db.SaveChangesAsync(ct);
-        NewKey = key;
-        await OnGetAsync(ct);
-        return Page();
-    }
-
-    public async Task<IActionResult> OnPostRevokeAsync(Guid id, CancellationToken ct)
-    {
-        await Db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, (Instant?)Clock.GetCurrentInstant()), ct);
-        TempData["Flash"] = AdminText.L("Key revoked.");
-        return Redirect("/admin/api-keys");
-    }
-}
-
-/// <summary>Delivery records of every e-mail, with retry of parked ones.</summary>
-[Authorize(Policy = Policies.Manager)]
-public sealed class MessagesModel(SqliteWriteGate gate, OutboxSignal signal) : AdminPageModel
-{
-    [BindProperty(SupportsGet = true)] public string? Status { get; set; }
-    public List<OutboxMessage> Items { get; private set; } = [];
-
-    public async Task OnGetAsync(CancellationToken ct)
-    {
-        var query = Db.Outbox.AsNoTracking();
-        if (Status is { Length: > 0 })
-        {
-            query = query.Where(m => m.Status == Status);
-        }
-        Items = await query.OrderByDescending(m => m.CreatedAt).Take(200).ToListAsync(ct);
-    }
-
-    public async Task<IActionResult> OnPostRetryAsync(Guid id, CancellationToken ct)
-    {
-        var changed = await OutboxEndpoints.RequeueAsync(Db, gate, Clock.GetCurrentInstant(), id, ct);
-        signal.Notify();
-        TempData[changed > 0 ? "Flash" : "FlashBad"] = changed > 0 ? AdminText.L("Queued again.") : AdminText.L("This message cannot be retried.");
-        return Redirect("/admin/messages");
     }
 }
