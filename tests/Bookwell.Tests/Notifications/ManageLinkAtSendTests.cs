@@ -152,6 +152,50 @@ public abstract partial class ManageLinkAtSendTests
         Assert.Equal(token, ManageLink().Match(moved.TextBody!).Groups[1].Value);
         Assert.DoesNotContain(EveryStoredValue(app), v => v.Contains(token, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task MessagesStoredByAnEarlierVersion_LoseTheirTokens_AndStillGoOutWithTheLink()
+    {
+        using var sink = SmtpSink.Start();
+        await using var provider = await FakeSmsProvider.StartAsync();
+        await using var app = await StartAsync(sink, provider);
+        var client = app.CreateClient();
+        var created = await Body(await Book(client, Booking("2027-03-02T10:00:00+01:00")));
+        var token = created["manageToken"]!.GetValue<string>();
+        var id = Guid.Parse(created["id"]!.GetValue<string>());
+        await sink.WaitForAsync(1);
+        // As an earlier version stored them: the link in clear in the queued reminders and the text message's
+        // subject, for a booking from before sealed copies.
+        app.WithDb(db =>
+        {
+            db.Bookings.IgnoreQueryFilters().Where(b => b.Id == id).ExecuteUpdate(s => s.SetProperty(b => b.ManageTokenSealed, (string?)null));
+            foreach (var m in db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == "reminder").ToList())
+            {
+                m.TextBody = m.TextBody!.Replace(ManageLinks.Placeholder, token, StringComparison.Ordinal);
+                m.HtmlBody = m.HtmlBody?.Replace(ManageLinks.Placeholder, token, StringComparison.Ordinal);
+                m.Subject = m.Channel == "sms" ? m.TextBody : m.Subject;
+            }
+            return db.SaveChanges();
+        });
+        Assert.Contains(EveryStoredValue(app), v => v.Contains(token, StringComparison.Ordinal));
+
+        int stripped;
+        using (var scope = app.Services.CreateScope())
+        {
+            stripped = await ManageLinks.StripStoredTokensAsync(scope.ServiceProvider.GetRequiredService<Bookwell.Data.BookwellDb>(),
+                app.Services.GetRequiredService<Bookwell.Data.SqliteWriteGate>(),
+                app.Services.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(), CancellationToken.None);
+        }
+        Assert.Equal(2, stripped);
+        Assert.DoesNotContain(EveryStoredValue(app), v => v.Contains(token, StringComparison.Ordinal));
+
+        app.Clock.Advance(Duration.FromHours(2));
+        await Worker(app).RunOnceAsync(CancellationToken.None);
+        var reminder = Assert.Single(await sink.WaitForAsync(2), m => m.Subject!.StartsWith("Reminder", StringComparison.Ordinal));
+        Assert.Equal(token, ManageLink().Match(reminder.TextBody!).Groups[1].Value);
+        var sms = System.Web.HttpUtility.ParseQueryString(Assert.Single(await provider.WaitForAsync(1)).Body)["Body"]!;
+        Assert.Equal(token, ManageLink().Match(sms).Groups[1].Value);
+    }
 }
 
 public sealed class SqliteManageLinkAtSendTests : ManageLinkAtSendTests

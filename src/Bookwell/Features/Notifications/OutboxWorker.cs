@@ -50,6 +50,18 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            using var scope = scopes.CreateScope();
+            if (await ManageLinks.StripStoredTokensAsync(scope.ServiceProvider.GetRequiredService<BookwellDb>(), gate, protection, stoppingToken) is > 0 and var stripped)
+            {
+                log.LogInformation("Removed manage tokens from {Count} stored messages written by an earlier version", stripped);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogError(ex, "Removing manage tokens from stored messages failed");
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             int sent;
