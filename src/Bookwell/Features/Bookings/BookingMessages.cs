@@ -48,15 +48,36 @@ public sealed class BookingMessages(BookwellDb db, IClock clock, SqliteWriteGate
     }
 
     /// <summary>The client's mail about this change, plus the reminders for the (new) start that are still ahead.</summary>
-    public IEnumerable<OutboxMessage> WithReminders(string kind, Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now) =>
-        BookingMail.Reminders(booking, page, token, mail, now).Prepend(BookingMail.Compose(kind, booking, page, token, mail, now))
+    public IEnumerable<OutboxMessage> WithReminders(string kind, Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
+    {
+        KeepSealed(booking, token);
+        return BookingMail.Reminders(booking, page, token, mail, now).Prepend(BookingMail.Compose(kind, booking, page, token, mail, now))
             .Concat(SmsReminders(booking, page, token, mail, now));
+    }
 
     /// <summary>Text-message reminders, where an SMS provider is set up, the page wants them and the number reads as E.164.</summary>
-    public IEnumerable<OutboxMessage> SmsReminders(Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now) =>
-        Sms && page?.Doc.Settings?.SmsReminders == true && booking?.PhoneE164 is not null
-            ? BookingMail.SmsReminders(booking, page, token, mail, now)
-            : [];
+    public IEnumerable<OutboxMessage> SmsReminders(Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
+    {
+        if (!Sms || page?.Doc.Settings?.SmsReminders != true || booking?.PhoneE164 is null)
+        {
+            return [];
+        }
+        KeepSealed(booking, token);
+        return BookingMail.SmsReminders(booking, page, token, mail, now);
+    }
+
+    /// <summary>
+    /// Stored messages hold no token: the worker opens the booking's sealed copy when it sends. A client acting with
+    /// its link on a booking whose copy is missing or unreadable (made before sealed copies) leaves a fresh copy, so
+    /// its link still goes out.
+    /// </summary>
+    private void KeepSealed(Booking booking, string? token)
+    {
+        if (token is not null && ManageTokens.Hash(token) == booking.ManageTokenHash && ManageTokens.Unseal(protection, booking.ManageTokenSealed) != token)
+        {
+            booking.ManageTokenSealed = ManageTokens.Seal(protection, token);
+        }
+    }
 
     /// <summary>Reminders not yet sent no longer fit once a booking moves or ends; their bodies are wiped too.</summary>
     public static Task WithdrawRemindersAsync(BookwellDb db, Guid bookingId, CancellationToken ct)

@@ -112,6 +112,28 @@ public static class IcsWriter
 
     private static bool IsLineBreak(char c) => c is '\r' or '\n' or '\u0085' or '\u2028' or '\u2029' or '\v' or '\f';
 
+    /// <summary>Undoes folding (§3.1): a line break followed by one space continues the line before it.</summary>
+    public static string Unfold(string ics)
+    {
+        ArgumentNullException.ThrowIfNull(ics);
+        return ics.Replace("\r\n ", "", StringComparison.Ordinal).Replace("\r\n\t", "", StringComparison.Ordinal);
+    }
+
+    /// <summary>Folds every line of an unfolded calendar again, e.g. after a value in it was filled in.</summary>
+    public static string Refold(string unfolded)
+    {
+        ArgumentNullException.ThrowIfNull(unfolded);
+        var sb = new StringBuilder(unfolded.Length + 64);
+        foreach (var line in unfolded.Split("\r\n"))
+        {
+            if (line.Length > 0)
+            {
+                Fold(sb, line);
+            }
+        }
+        return sb.ToString();
+    }
+
     /// <summary>Folds after at most 75 octets without splitting a UTF-8 sequence; continuation lines start with a space.</summary>
     private static void Fold(StringBuilder sb, string line)
     {

@@ -14,8 +14,10 @@ namespace Bookwell.Features.Notifications;
 public sealed record MailContext(string BaseUrl, string Language, string? From);
 
 /// <summary>
-/// Composes client e-mails at the moment of the change (when the manage token is still known), in the
-/// client's language, branded with the page's accent colour, as HTML and plain text with the .ics attached.
+/// Composes client e-mails at the moment of the change, in the client's language, branded with the page's
+/// accent colour, as HTML and plain text with the .ics attached. A <c>token</c> argument only says whether the
+/// client's manage link belongs in the message: what is stored holds <see cref="ManageLinks.Placeholder"/>
+/// instead, and the worker puts the booking's token in when it sends (a copy of the database opens no booking).
 /// </summary>
 public static class BookingMail
 {
@@ -57,7 +59,7 @@ public static class BookingMail
         var business = page?.Doc.Name ?? booking.PageSlug;
         var headline = kind == "confirmation" ? W(booking.Status is BookingStatus.Pending or BookingStatus.PendingPayment ? booking.Status : "confirmed") : W(kind);
         var subject = Clean($"{headline}: {booking.ServiceName}, {when} – {business}");
-        var manageUrl = token is null ? null : $"{ctx.BaseUrl}/booking/{token}" + (kind == "confirm-request" ? "?confirm=1" : "");
+        var manageUrl = token is null ? null : ManageLinks.Url(ctx.BaseUrl) + (kind == "confirm-request" ? "?confirm=1" : "");
         var staff = booking.StaffKey is null ? null : page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Name ?? booking.StaffKey;
         var where = page?.Doc.Location?.Mode == "virtual" ? page.Doc.Location.MeetingUrl : page?.Doc.Location?.Details;
         var google = $"https://calendar.google.com/calendar/render?action=TEMPLATE&text={Uri.EscapeDataString(booking.ServiceName + " – " + business)}" +
@@ -83,7 +85,7 @@ public static class BookingMail
         {
             text.AppendLine().AppendLine(W("earlier-link"));
         }
-        var preferencesUrl = token is null ? null : $"{ctx.BaseUrl}/booking/{token}/preferences";
+        var preferencesUrl = token is null ? null : ManageLinks.Url(ctx.BaseUrl) + "/preferences";
         if (preferencesUrl is not null)
         {
             text.AppendLine().AppendLine($"{W("preferences")}: {preferencesUrl}");
@@ -223,9 +225,8 @@ public static class BookingMail
         var culture = System.Globalization.CultureInfo.GetCultureInfo(nl ? "nl-NL" : "en-GB");
         var when = LocalDatePattern.Create("ddd d MMM", culture).Format(local.Date) + " " + local.TimeOfDay.ToString("HH:mm", culture);
         var business = page?.Doc.Name ?? booking.PageSlug;
-        var link = token is null ? "" : $" {ctx.BaseUrl}/booking/{token}";
-        var text = nl ? $"Herinnering: {booking.ServiceName} bij {business}, {when}. Wijzigen of annuleren:{link}"
-                      : $"Reminder: {booking.ServiceName} at {business}, {when}. Change or cancel:{link}";
+        var summary = nl ? $"Herinnering: {booking.ServiceName} bij {business}, {when}." : $"Reminder: {booking.ServiceName} at {business}, {when}.";
+        var text = token is null ? summary : summary + (nl ? " Wijzigen of annuleren: " : " Change or cancel: ") + ManageLinks.Url(ctx.BaseUrl);
         var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.Doc.Settings?.ReminderMinutes ?? [1440];
         foreach (var minutes in offsets)
         {
@@ -242,7 +243,8 @@ public static class BookingMail
                 Kind = "reminder",
                 Channel = "sms",
                 To = booking.PhoneE164,
-                Subject = Clean(text.Length > 300 ? text[..300] : text),
+                // The subject stays in the delivery record after sending, so it never holds the link.
+                Subject = Clean(summary.Length > 300 ? summary[..300] : summary),
                 TextBody = text,
                 Status = OutboxStatus.Queued,
                 DueAt = due,

@@ -1,5 +1,6 @@
 using Bookwell.Data;
 using Bookwell.Features.Bookings;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 using Npgsql;
@@ -30,9 +31,10 @@ public sealed class OutboxSignal
 /// Sends due outbox messages. A batch is claimed by setting a lease (<c>LockedUntil</c>); on PostgreSQL the
 /// claim uses <c>FOR UPDATE SKIP LOCKED</c>, so several nodes share the queue without sending anything
 /// twice. A failed send is retried with exponential backoff and jitter, and parked after 8 attempts.
+/// Client links are rendered here, in the copy handed to the sender: stored bodies hold no manage token.
 /// </summary>
 public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnumerable<IEmailSender> emailSenders, IEnumerable<ISmsSender> smsSenders,
-    OutboxSignal signal, SqliteWriteGate gate, IConfiguration config, ILogger<OutboxWorker> log) : BackgroundService
+    OutboxSignal signal, SqliteWriteGate gate, IConfiguration config, IDataProtectionProvider protection, ILogger<OutboxWorker> log) : BackgroundService
 {
     /// <summary>How many due messages one claim takes (<c>Bookwell:Outbox:BatchSize</c>).</summary>
     private readonly int _batchSize = Math.Clamp(config.GetValue("Bookwell:Outbox:BatchSize", 200), 1, 5000);
@@ -48,6 +50,18 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            using var scope = scopes.CreateScope();
+            if (await ManageLinks.StripStoredTokensAsync(scope.ServiceProvider.GetRequiredService<BookwellDb>(), gate, protection, stoppingToken) is > 0 and var stripped)
+            {
+                log.LogInformation("Removed manage tokens from {Count} stored messages written by an earlier version", stripped);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            log.LogError(ex, "Removing manage tokens from stored messages failed");
+        }
         while (!stoppingToken.IsCancellationRequested)
         {
             int sent;
@@ -88,6 +102,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         // The worker serves every tenant: messages are read by the ids this node just claimed, nothing else.
         var batch = await db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.DueAt).ToListAsync(ct);
         var optedOut = await NotToSendAsync(db, batch, ct);
+        var links = await LinksAsync(db, batch, optedOut, ct);
         var sent = new List<Guid>(_markEvery);
         var firstUnrecorded = 0L;
         try
@@ -106,17 +121,21 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     }
                     continue;
                 }
+                var (token, slug) = message.BookingId is { } bookingId && links.TryGetValue(bookingId, out var link) && link.TenantId == message.TenantId
+                    ? (link.Token, link.Slug)
+                    : ((string?)null, (string?)null);
                 try
                 {
                     if (message.Channel == "sms")
                     {
                         var sms = smsSenders.FirstOrDefault() ?? throw new SmsException("No SMS provider is configured.");
-                        await sms.SendAsync(new OutgoingSms(message.Id, message.To, message.TextBody ?? message.Subject), ct);
+                        await sms.SendAsync(new OutgoingSms(message.Id, message.To, ManageLinks.Render(message.TextBody, token, slug) ?? message.Subject), ct);
                     }
                     else
                     {
                         var mail = emailSenders.FirstOrDefault() ?? throw new InvalidOperationException("No e-mail server is configured.");
-                        await mail.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, message.TextBody, message.HtmlBody, message.Ics, message.IcsMethod,
+                        await mail.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, ManageLinks.Render(message.TextBody, token, slug),
+                            ManageLinks.Render(message.HtmlBody, token, slug), ManageLinks.RenderIcs(message.Ics, token, slug), message.IcsMethod,
                             message.FromName, message.ReplyTo), ct);
                     }
                 }
@@ -124,6 +143,11 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                 {
                     var attempts = message.Attempts + 1;
                     var error = ex.GetType().Name + ": " + ex.Message[..Math.Min(ex.Message.Length, 500)];
+                    if (token is not null)
+                    {
+                        // A gateway may echo the text it refused; the error is stored, the token must not be.
+                        error = error.Replace(token, ManageLinks.Placeholder, StringComparison.Ordinal);
+                    }
                     var status = attempts >= MaxAttempts ? OutboxStatus.Parked : OutboxStatus.Queued;
                     var due = clock.GetCurrentInstant() + Backoff(attempts);
                     log.LogWarning("Sending outbox message {Id} failed (attempt {Attempts}): {Error}", id, attempts, ex.GetType().Name);
@@ -154,7 +178,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         return ids.Count;
     }
 
-    /// <summary>Marks a group of sent messages in one statement and wipes their bodies (they hold manage links).</summary>
+    /// <summary>Marks a group of sent messages in one statement and wipes their bodies (personal details; nothing to keep once sent).</summary>
     private async Task RecordSentAsync(BookwellDb db, List<Guid> sent)
     {
         if (sent.Count == 0)
@@ -205,6 +229,36 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
             {
                 result[m.Id] = "The client turned these reminders off.";
             }
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// The manage token (opened from the booking's sealed copy, only for this send) and page of each booking whose
+    /// link a message in this batch carries. A token that cannot be opened, or no longer matches the booking's
+    /// hash, is left out: the message then links to the booking page rather than to a dead link.
+    /// </summary>
+    private async Task<Dictionary<Guid, (Guid TenantId, string? Token, string Slug)>> LinksAsync(BookwellDb db, List<OutboxMessage> batch,
+        Dictionary<Guid, string> notToSend, CancellationToken ct)
+    {
+        var bookingIds = batch.Where(m => m.BookingId is not null && !notToSend.ContainsKey(m.Id) && ManageLinks.Holds(m))
+            .Select(m => m.BookingId!.Value).Distinct().ToList();
+        if (bookingIds.Count == 0)
+        {
+            return [];
+        }
+        var rows = await db.Bookings.IgnoreQueryFilters().Where(b => bookingIds.Contains(b.Id))
+            .Select(b => new { b.Id, b.TenantId, b.ManageTokenHash, b.ManageTokenSealed, b.PageSlug }).ToListAsync(ct);
+        var result = new Dictionary<Guid, (Guid, string?, string)>();
+        foreach (var b in rows)
+        {
+            var token = ManageTokens.Unseal(protection, b.ManageTokenSealed);
+            if (token is null || ManageTokens.Hash(token) != b.ManageTokenHash)
+            {
+                token = null;
+                log.LogWarning("The manage link of booking {BookingId} cannot be opened; its message links to the booking page", b.Id);
+            }
+            result[b.Id] = (b.TenantId, token, b.PageSlug);
         }
         return result;
     }
