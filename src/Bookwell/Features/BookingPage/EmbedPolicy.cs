@@ -19,6 +19,13 @@ public static class EmbedPolicy
         response.Headers["Referrer-Policy"] = "no-referrer";
     }
 
+    /// <summary>The just-booked confirmation: framed like the booking page, otherwise as private as the manage page.</summary>
+    public static void ApplyConfirmation(HttpResponse response, CompiledPage? page)
+    {
+        ApplyPrivate(response, page);
+        Apply(response, page);
+    }
+
     /// <summary>
     /// A page opened by a booking's secret link (manage, preferences): framed only by this site and the page's
     /// listed <c>embedOrigins</c> (never any site, since a framing site could overlay the cancel button), not

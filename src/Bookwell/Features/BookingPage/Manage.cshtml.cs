@@ -46,8 +46,15 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         }
         Created = @new == "1";
         Message = moved == "1" ? Text.T("rescheduled") : null;
-        AskCancel = cancel == "1" && CanChange;
-        Rescheduling = reschedule == "1" && CanChange && Service is not null;
+        AskCancel = cancel == "1" && CanChange && !Created;
+        Rescheduling = reschedule == "1" && CanChange && Service is not null && !Created;
+        if (Created)
+        {
+            // The confirmation right after booking ends the widget's flow inside the business's site, so it may be
+            // framed wherever the booking page may. It offers no cancel or reschedule button to overlay: changes
+            // open the private manage page in a tab of its own, which only the listed sites may frame.
+            EmbedPolicy.ApplyConfirmation(Response, Site);
+        }
         if (Rescheduling)
         {
             await BuildPickerAsync(date, from, ct);
