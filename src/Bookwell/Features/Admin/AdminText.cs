@@ -1,4 +1,5 @@
 using System.Globalization;
+using Bookwell.Infrastructure;
 
 namespace Bookwell.Features.Admin;
 
@@ -8,9 +9,7 @@ namespace Bookwell.Features.Admin;
 /// </summary>
 public static class AdminText
 {
-    private static bool UseDutch => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "nl";
-
-    public static string L(string english) => UseDutch && Dutch.TryGetValue(english, out var nl) ? nl : english;
+    public static string L(string english) => Words[english];
 
     public static string L(string english, params object[] args) => string.Format(CultureInfo.CurrentCulture, L(english), args);
 
@@ -449,4 +448,7 @@ public static class AdminText
         ["The domain answered, but not with the token. Serve exactly the token, then check again."] = "Het domein antwoordde, maar niet met de code. Toon precies de code en controleer opnieuw.",
         ["Bookwell could not reach the domain over HTTP. Check its DNS and web server, then check again."] = "Bookwell kon het domein niet via HTTP bereiken. Controleer de DNS en de webserver en controleer opnieuw.",
     };
+
+    /// <summary>The dashboards' set in the one text store (declared after its dictionary: statics initialise in order).</summary>
+    public static readonly TextSet Words = TextSet.EnglishKeyed("admin", Dutch);
 }

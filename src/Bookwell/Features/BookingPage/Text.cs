@@ -1,4 +1,5 @@
 using System.Globalization;
+using Bookwell.Infrastructure;
 
 namespace Bookwell.Features.BookingPage;
 
@@ -190,8 +191,9 @@ public static class Text
 
     public static bool IsDutch => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "nl";
 
-    public static string T(string key) =>
-        (IsDutch && Dutch.TryGetValue(key, out var nl) ? nl : English.TryGetValue(key, out var en) ? en : key);
+    public static readonly TextSet Words = new("booking-page", English, Dutch);
+
+    public static string T(string key) => Words[key];
 
     public static string T(string key, object arg) => string.Format(CultureInfo.CurrentCulture, T(key), arg);
 }

@@ -1,0 +1,53 @@
+using Bookwell.Infrastructure;
+
+namespace Bookwell.Tests.Infrastructure;
+
+/// <summary>Every text set of the one store holds every language in full, with the same placeholders.</summary>
+public class TextStoreTests
+{
+    public static TheoryData<string> Sets() => [.. TextSet.All().Select(s => s.Name)];
+
+    [Fact]
+    public void SetsAreFoundAndNamedOnce()
+    {
+        var names = TextSet.All().Select(s => s.Name).ToList();
+        Assert.Contains("admin", names);
+        Assert.Contains("booking-page", names);
+        Assert.Equal(names.Count, names.Distinct().Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(Sets))]
+    public void EveryLanguageHoldsEveryKeyWithTheSamePlaceholders(string name)
+    {
+        var set = TextSet.All().Single(s => s.Name == name);
+        var english = set.In("en");
+        foreach (var language in TextSet.Languages)
+        {
+            var texts = set.In(language);
+            Assert.True(english.Keys.Order().SequenceEqual(texts.Keys.Order()),
+                $"{name}/{language}: missing {string.Join(", ", english.Keys.Except(texts.Keys))}; extra {string.Join(", ", texts.Keys.Except(english.Keys))}");
+            foreach (var (key, text) in texts)
+            {
+                Assert.True(!string.IsNullOrWhiteSpace(text), $"{name}/{language}/{key} is empty");
+                Assert.True(TextSet.Placeholders(english[key]).SequenceEqual(TextSet.Placeholders(text)),
+                    $"{name}/{language}/{key}: placeholders differ from English ('{english[key]}' vs '{text}')");
+            }
+        }
+    }
+
+    [Fact]
+    public void PlaceholdersAreReadWithFormatsAndEscapedBracesIgnored()
+    {
+        Assert.Equal(["0", "1"], TextSet.Placeholders("{1} at {0:HH:mm} {{literal}}"));
+        Assert.Empty(TextSet.Placeholders("no {{0}} here"));
+    }
+
+    [Fact]
+    public void UnknownLanguagesFallBackToEnglish()
+    {
+        Assert.Equal("en", TextSet.Normalize("fr-FR"));
+        Assert.Equal("nl", TextSet.Normalize("nl-BE"));
+        Assert.Equal("en", TextSet.Normalize(null));
+    }
+}
