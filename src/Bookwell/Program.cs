@@ -28,6 +28,7 @@ builder.Services.AddScoped<BookingCreator>();
 builder.Services.AddScoped<BookingLifecycle>();
 builder.Services.AddScoped<BookingMessages>();
 builder.Services.AddSingleton<TimeFreedEvents>();
+builder.Services.AddSingleton<BusyIndex>();
 builder.Services.AddSingleton<BookingBatcher>();
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddSingleton<TimeRulesWorker>();

@@ -37,11 +37,18 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         set => _tenantId = value;
     }
 
+    /// <summary>
+    /// The node's in-memory busy time, handed to each lease (like the tenant) so every availability read
+    /// finds it; null in design-time and bare contexts, which then read the database.
+    /// </summary>
+    public Features.Availability.BusyIndex? BusyIndex { get; set; }
+
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<Customer> Customers => Set<Customer>();
     public DbSet<Booking> Bookings => Set<Booking>();
     public DbSet<BookingEvent> BookingEvents => Set<BookingEvent>();
     public DbSet<Allocation> Allocations => Set<Allocation>();
+    public DbSet<BusyVersion> BusyVersions => Set<BusyVersion>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
@@ -172,10 +179,12 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(a => new { a.TenantId, a.UnitKey, a.StartsAt });
             e.HasIndex(a => new { a.TenantId, a.StartsAt });
             e.HasIndex(a => a.BookingId);
+            e.HasIndex(a => new { a.TenantId, a.Stamp });
             e.Property(a => a.UnitKey).HasMaxLength(200);
             e.Property(a => a.GroupKey).HasMaxLength(200);
             e.ToTable(t => t.HasCheckConstraint("CK_Allocations_Seat", "\"Seat\" >= 0 AND \"Seat\" < \"Capacity\" AND \"StartsAt\" < \"EndsAt\""));
         });
+        modelBuilder.Entity<BusyVersion>(e => e.HasKey(v => v.TenantId));
     }
 }
 

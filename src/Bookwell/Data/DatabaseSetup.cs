@@ -86,6 +86,7 @@ public static class DatabaseSetup
     {
         var db = factory.CreateDbContext();
         db.TenantId = sp.GetRequiredService<TenantContext>().TenantId;
+        db.BusyIndex = sp.GetService<Features.Availability.BusyIndex>();
         // Every transaction here is rolled back whole when a save fails, so EF's savepoint around each save
         // inside a transaction is a statement pair per write that buys nothing.
         db.Database.AutoSavepointsEnabled = false;

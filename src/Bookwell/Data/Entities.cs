@@ -125,6 +125,22 @@ public sealed class Allocation : ITenantOwned
     public required string GroupKey { get; set; }
     public bool Live { get; set; } = true;
     public Instant? HoldExpiresAt { get; set; }
+    /// <summary>
+    /// The business's busy version (<see cref="BusyVersion"/>) of the transaction that last wrote this row:
+    /// the in-memory busy index reads only rows stamped after the version it holds.
+    /// </summary>
+    public long Stamp { get; set; }
+}
+
+/// <summary>
+/// One row per business, counted up by every transaction that writes allocations, before it writes them.
+/// The update holds the row's lock until commit, so versions commit in order: a node that has read version V
+/// has seen every allocation stamped V or lower. Every node reads it per availability question.
+/// </summary>
+public sealed class BusyVersion
+{
+    public Guid TenantId { get; set; }
+    public long Version { get; set; }
 }
 
 /// <summary>

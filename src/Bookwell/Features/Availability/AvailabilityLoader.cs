@@ -57,7 +57,10 @@ public static class AvailabilityLoader
         // No allocation is longer than the page's lookback, so a lower bound on the start keeps the index
         // scan to the window instead of everything before it.
         var earliestStart = from - page.Lookback;
-        var busy = await ReadBusyAsync(db, staff is null ? null : Units(page, service, staff), earliestStart, to, from, now, ct);
+        var units = staff is null ? null : Units(page, service, staff);
+        var busy = db.BusyIndex is { } index && await index.GetAsync(db, from, now, ct) is { } snapshot
+            ? snapshot.Busy(units, earliestStart, to, from, now)
+            : await ReadBusyAsync(db, units, earliestStart, to, from, now, ct);
 
         var groups = new Dictionary<Instant, GroupInstance>();
         if (service.Rules.Capacity > 1)
@@ -87,7 +90,7 @@ public static class AvailabilityLoader
     /// requests/s). On PostgreSQL rows cost the driver little and the grouping (sort, aggregate) cost
     /// the server more than it saved, so it reads one row per allocation.
     /// </summary>
-    private static async Task<Dictionary<string, List<Span>>> ReadBusyAsync(BookwellDb db, string[]? units, Instant earliestStart, Instant to,
+    internal static async Task<Dictionary<string, List<Span>>> ReadBusyAsync(BookwellDb db, string[]? units, Instant earliestStart, Instant to,
         Instant from, Instant now, CancellationToken ct)
     {
         var pg = db.IsPostgres;

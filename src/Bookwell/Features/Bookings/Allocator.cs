@@ -67,7 +67,12 @@ public static class Allocator
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(booking);
-        db.Allocations.AddRange(rows);
+        var stamp = await BusyVersions.BumpAsync(db, booking.TenantId, ct);
+        foreach (var row in rows)
+        {
+            row.Stamp = stamp;
+            db.Allocations.Add(row);
+        }
         if (booking.GroupKey is null)
         {
             return true;
@@ -78,8 +83,31 @@ public static class Allocator
         {
             return false;
         }
-        db.Allocations.Add(Make(booking, booking.GroupKey, seat.Value, capacity, booking.Id.ToString(), booking.StartsAt, booking.EndsAt));
+        var member = Make(booking, booking.GroupKey, seat.Value, capacity, booking.Id.ToString(), booking.StartsAt, booking.EndsAt);
+        member.Stamp = stamp;
+        db.Allocations.Add(member);
         return true;
+    }
+
+    /// <summary>Lets a booking's time go (cancelled, expired, moved away); true when it held any.</summary>
+    public static async Task<bool> FreeAsync(BookwellDb db, Booking booking, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(booking);
+        var stamp = await BusyVersions.BumpAsync(db, booking.TenantId, ct);
+        return await db.Allocations.IgnoreQueryFilters().Where(a => a.BookingId == booking.Id && a.Live)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false).SetProperty(a => a.Stamp, stamp), ct) > 0;
+    }
+
+    /// <summary>A hold that became a booking (paid, confirmed): its time no longer runs out.</summary>
+    public static async Task ReleaseHoldAsync(BookwellDb db, Booking booking, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(booking);
+        booking.HoldExpiresAt = null;
+        var stamp = await BusyVersions.BumpAsync(db, booking.TenantId, ct);
+        await db.Allocations.IgnoreQueryFilters().Where(a => a.BookingId == booking.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.HoldExpiresAt, (Instant?)null).SetProperty(a => a.Stamp, stamp), ct);
     }
 
     private static Allocation Make(Booking booking, string unit, int seat, int capacity, string groupKey, Instant s, Instant e) => new()

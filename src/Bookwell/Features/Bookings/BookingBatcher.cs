@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using Bookwell.Data;
+using Bookwell.Features.Availability;
 using Bookwell.Features.Notifications;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -162,6 +163,15 @@ public sealed class BookingBatcher : IDisposable
             var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
             using var _ = _gate.Enter(db);
             using var tx = db.Database.BeginTransaction();
+            // Busy versions first, business by business in one order (BusyVersions); the rows carry them.
+            foreach (var tenant in accepted.GroupBy(d => d.Booking.TenantId).OrderBy(g => g.Key))
+            {
+                var stamp = BusyVersions.Bump(db, tenant.Key);
+                foreach (var a in tenant.SelectMany(d => d.Allocations))
+                {
+                    a.Stamp = stamp;
+                }
+            }
             // A draft whose time is taken would make the database refuse the whole group; find those first.
             // On PostgreSQL the returning clients are read in the same round trip.
             var (taken, known) = db.IsPostgres ? TakenAndCustomers(db, accepted) : (Taken(db, accepted), null);

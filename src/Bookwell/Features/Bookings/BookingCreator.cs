@@ -65,6 +65,8 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             var freed = new List<TimeFreed>();
             try
             {
+                // The business's busy version is locked first, by every writer (BusyVersions).
+                await BusyVersions.BumpAsync(db, db.TenantId, ct);
                 if (attempt > 1)
                 {
                     // Expired holds still block in the database until released; they only matter after a refusal.

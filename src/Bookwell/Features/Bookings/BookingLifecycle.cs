@@ -81,6 +81,8 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             {
                 // Nothing read before the lock may decide anything.
                 db.ChangeTracker.Clear();
+                // The business's busy version is locked before the booking's row, by every writer (BusyVersions).
+                await BusyVersions.BumpAsync(db, db.TenantId, ct);
                 var booking = await LockAsync(db, id, ct);
                 if (booking is null)
                 {
@@ -362,6 +364,9 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             .Where(b => b.AutoNoShowAt != null && b.AutoNoShowAt <= now && b.Status == BookingStatus.Confirmed)
             .OrderBy(b => b.AutoNoShowAt).Select(b => new { b.Id, b.TenantId, NoShow = true })
             .Take(TimeRules.BatchSize).ToListAsync(ct));
+        // Busy versions are locked business by business in one order on every node (see BusyVersions).
+        due = [.. due.OrderBy(b => b.TenantId)];
+        Guid? locked = null;
         var changed = 0;
         var tenant = db.TenantId;
         try
@@ -369,6 +374,11 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             foreach (var b in due)
             {
                 db.TenantId = b.TenantId;
+                if (locked != b.TenantId)
+                {
+                    await BusyVersions.BumpAsync(db, b.TenantId, ct);
+                    locked = b.TenantId;
+                }
                 var booking = await LockAsync(db, b.Id, ct);
                 if (booking is null)
                 {
@@ -396,16 +406,9 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
     public Task RaiseAsync(IReadOnlyList<TimeFreed> freed, CancellationToken ct) =>
         freed.Count == 0 ? Task.CompletedTask : events.RaiseAsync(freed, ct);
 
-    private async Task<bool> FreeAsync(Booking booking, CancellationToken ct) =>
-        await db.Allocations.IgnoreQueryFilters().Where(a => a.BookingId == booking.Id && a.Live)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false), ct) > 0;
+    private Task<bool> FreeAsync(Booking booking, CancellationToken ct) => Allocator.FreeAsync(db, booking, ct);
 
-    private async Task ReleaseHoldAsync(Booking booking, CancellationToken ct)
-    {
-        booking.HoldExpiresAt = null;
-        await db.Allocations.IgnoreQueryFilters().Where(a => a.BookingId == booking.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(a => a.HoldExpiresAt, (Instant?)null), ct);
-    }
+    private Task ReleaseHoldAsync(Booking booking, CancellationToken ct) => Allocator.ReleaseHoldAsync(db, booking, ct);
 
     private static TimeFreed Freed(Booking b, Instant start, Instant end, string reason) =>
         new(b.TenantId, b.Id, b.PageSlug, b.ServiceKey, b.StaffKey, b.BranchKey, start, end, reason);

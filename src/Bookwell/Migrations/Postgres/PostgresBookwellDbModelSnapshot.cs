@@ -54,6 +54,9 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<int>("Seat")
                         .HasColumnType("integer");
 
+                    b.Property<long>("Stamp")
+                        .HasColumnType("bigint");
+
                     b.Property<Instant>("StartsAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -68,6 +71,8 @@ namespace Bookwell.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("BookingId");
+
+                    b.HasIndex("TenantId", "Stamp");
 
                     b.HasIndex("TenantId", "StartsAt");
 
@@ -405,6 +410,20 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("BookingId");
 
                     b.ToTable("BookingEvents");
+                });
+
+            modelBuilder.Entity("Bookwell.Data.BusyVersion", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("TenantId");
+
+                    b.ToTable("BusyVersions");
                 });
 
             modelBuilder.Entity("Bookwell.Data.Customer", b =>

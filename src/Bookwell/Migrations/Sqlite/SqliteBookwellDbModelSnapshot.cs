@@ -46,6 +46,9 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<int>("Seat")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long>("Stamp")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("StartsAt")
                         .HasColumnType("INTEGER");
 
@@ -60,6 +63,8 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("BookingId");
+
+                    b.HasIndex("TenantId", "Stamp");
 
                     b.HasIndex("TenantId", "StartsAt");
 
@@ -395,6 +400,20 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasIndex("BookingId");
 
                     b.ToTable("BookingEvents");
+                });
+
+            modelBuilder.Entity("Bookwell.Data.BusyVersion", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TenantId");
+
+                    b.ToTable("BusyVersions");
                 });
 
             modelBuilder.Entity("Bookwell.Data.Customer", b =>

@@ -1,0 +1,306 @@
+using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using Bookwell.Data;
+using Bookwell.Scheduling.Intervals;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using NodaTime;
+
+namespace Bookwell.Features.Availability;
+
+/// <summary>
+/// Every business's live allocations in memory, per unit and seat, in start order: what availability reads
+/// instead of the database. Before each use it reads the business's busy version (one primary-key row,
+/// <see cref="BusyVersions"/>); when another request or another node wrote since, it reads only the rows
+/// stamped after the version it holds. So a booking answered 201 by any node is in the very next answer of
+/// every node, and a month of availability costs one tiny read instead of thousands of rows.
+/// It decides only what to offer: the database still refuses overlapping writes.
+/// Holds are kept with their expiry and filtered by the clock when read. Businesses unused for an hour are
+/// dropped and loaded again on demand; rows ending more than two days before the load are not kept, and a
+/// question about older time is read from the database.
+/// </summary>
+public sealed class BusyIndex : IDisposable
+{
+    /// <summary>How far before its load a business's index reaches.</summary>
+    public static readonly Duration Reach = Duration.FromDays(2);
+
+    /// <summary>An index older than this is loaded afresh (its reach would fall behind the clock).</summary>
+    public static readonly Duration MaxAge = Duration.FromDays(1);
+
+    private static readonly long IdleTicks = TimeSpan.FromHours(1).Ticks;
+
+    private readonly ConcurrentDictionary<Guid, Business> _businesses = new();
+    private readonly Timer _sweeper;
+
+    public BusyIndex() => _sweeper = new Timer(_ => DropIdle(), null, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5));
+
+    /// <summary>Businesses held in memory now (for the figures and the tests).</summary>
+    public int Count => _businesses.Count;
+
+    /// <summary>
+    /// The current busy time of the caller's business, or null when the database must answer: inside a
+    /// transaction (its own uncommitted writes must count, and must never reach the shared index) or for
+    /// time before the index's reach.
+    /// </summary>
+    public async Task<Snapshot?> GetAsync(BookwellDb db, Instant from, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (db.Database.CurrentTransaction is not null || from < now - Reach)
+        {
+            return null;
+        }
+        var business = _businesses.GetOrAdd(db.TenantId, _ => new Business());
+        business.LastUsed = Environment.TickCount64;
+        var version = await BusyVersions.ReadAsync(db, ct);
+        var current = business.Current;
+        if (current is not null && current.Version >= version && current.Fresh(now))
+        {
+            return current;
+        }
+        // One reader per business catches up; the others wait for it and use what it read.
+        await business.Gate.WaitAsync(ct);
+        try
+        {
+            current = business.Current;
+            if (current is null || !current.Fresh(now))
+            {
+                current = await Snapshot.LoadAsync(db, version, now - Reach, now, ct);
+            }
+            else if (current.Version < version)
+            {
+                current = await current.WithChangesAsync(db, version, ct);
+            }
+            business.Current = current;
+            return current;
+        }
+        finally
+        {
+            business.Gate.Release();
+        }
+    }
+
+    /// <summary>Forgets every business (tests: a restarted node).</summary>
+    public void Clear() => _businesses.Clear();
+
+    private void DropIdle()
+    {
+        var cutoff = Environment.TickCount64 - (IdleTicks / TimeSpan.TicksPerMillisecond);
+        foreach (var (tenant, business) in _businesses)
+        {
+            if (business.LastUsed < cutoff)
+            {
+                _businesses.TryRemove(tenant, out _);
+            }
+        }
+    }
+
+    public void Dispose() => _sweeper.Dispose();
+
+    private sealed class Business
+    {
+        public SemaphoreSlim Gate { get; } = new(1, 1);
+        public volatile Snapshot? Current;
+        public long LastUsed;
+    }
+
+    /// <summary>One allocation as the index keeps it: ticks since the epoch; no hold is <see cref="long.MaxValue"/>.</summary>
+    public readonly record struct Entry(long Id, long Start, long End, long Hold);
+
+    /// <summary>An immutable view of one business at one version; a change builds the next one.</summary>
+    public sealed class Snapshot
+    {
+        private readonly FrozenDictionary<string, Entry[]> _units;
+
+        private Snapshot(long version, Instant floor, Instant loadedAt, FrozenDictionary<string, Entry[]> units)
+        {
+            Version = version;
+            Floor = floor;
+            LoadedAt = loadedAt;
+            _units = units;
+        }
+
+        public long Version { get; }
+
+        /// <summary>Rows ending at or before this were not loaded.</summary>
+        public Instant Floor { get; }
+
+        public Instant LoadedAt { get; }
+
+        public int Rows => _units.Values.Sum(u => u.Length);
+
+        public IEnumerable<string> Units => _units.Keys;
+
+        internal bool Fresh(Instant now) => now - LoadedAt < MaxAge && now >= LoadedAt;
+
+        /// <summary>
+        /// Busy spans per unit ("key" or "key#seat"), the same rows the database read gives: live, not an
+        /// expired hold, overlapping [from, to), starting no earlier than <paramref name="earliest"/>; with
+        /// <paramref name="units"/>, only theirs.
+        /// </summary>
+        public Dictionary<string, List<Span>> Busy(string[]? units, Instant earliest, Instant to, Instant from, Instant now)
+        {
+            var result = new Dictionary<string, List<Span>>(StringComparer.Ordinal);
+            var (e, t, f, n) = (earliest.ToUnixTimeTicks(), to.ToUnixTimeTicks(), from.ToUnixTimeTicks(), now.ToUnixTimeTicks());
+            if (units is null)
+            {
+                foreach (var (key, entries) in _units)
+                {
+                    Collect(result, key, entries, e, t, f, n);
+                }
+                return result;
+            }
+            foreach (var (key, entries) in _units)
+            {
+                // Seats are kept as "unit#seat"; the filter names units.
+                var hash = key.IndexOf('#', StringComparison.Ordinal);
+                var unit = hash < 0 ? key : key[..hash];
+                if (Array.IndexOf(units, unit) >= 0)
+                {
+                    Collect(result, key, entries, e, t, f, n);
+                }
+            }
+            return result;
+        }
+
+        private static void Collect(Dictionary<string, List<Span>> result, string key, Entry[] entries, long earliest, long to, long from, long now)
+        {
+            List<Span>? list = null;
+            for (var i = FirstAtOrAfter(entries, earliest); i < entries.Length && entries[i].Start < to; i++)
+            {
+                ref readonly var x = ref entries[i];
+                if (x.End > from && x.Hold > now)
+                {
+                    (list ??= []).Add(new Span(x.Start, x.End));
+                }
+            }
+            if (list is not null)
+            {
+                result[key] = list;
+            }
+        }
+
+        private static int FirstAtOrAfter(Entry[] entries, long start)
+        {
+            var (lo, hi) = (0, entries.Length);
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (entries[mid].Start < start)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
+            }
+            return lo;
+        }
+
+        internal static async Task<Snapshot> LoadAsync(BookwellDb db, long version, Instant floor, Instant now, CancellationToken ct)
+        {
+            var units = new Dictionary<string, List<Entry>>(StringComparer.Ordinal);
+            // An allocation lasts at most MaxAllocation, so the start bound keeps the read on the index.
+            await ReadAsync(db, """ "Live" AND "StartsAt" > @a AND "EndsAt" > @b """, floor - AvailabilityLoader.MaxAllocation, floor, null,
+                (row, _) => Add(units, row), ct);
+            return new Snapshot(version, floor, now, Freeze(units));
+        }
+
+        internal async Task<Snapshot> WithChangesAsync(BookwellDb db, long version, CancellationToken ct)
+        {
+            var changed = new Dictionary<string, List<(Entry Entry, bool Live)>>(StringComparer.Ordinal);
+            var floor = Floor.ToUnixTimeTicks();
+            await ReadAsync(db, """ "Stamp" > @stamp """, null, null, Version, (row, live) =>
+            {
+                if (!changed.TryGetValue(row.Key, out var list))
+                {
+                    changed[row.Key] = list = [];
+                }
+                list.Add((row.Entry, live && row.Entry.End > floor));
+            }, ct);
+            if (changed.Count == 0)
+            {
+                return new Snapshot(version, Floor, LoadedAt, _units);
+            }
+            var units = new Dictionary<string, Entry[]>(_units, StringComparer.Ordinal);
+            foreach (var (key, rows) in changed)
+            {
+                var ids = rows.Select(r => r.Entry.Id).ToHashSet();
+                var kept = units.TryGetValue(key, out var old) ? old.Where(x => !ids.Contains(x.Id)).ToList() : [];
+                kept.AddRange(rows.Where(r => r.Live).Select(r => r.Entry).DistinctBy(x => x.Id));
+                if (kept.Count == 0)
+                {
+                    units.Remove(key);
+                    continue;
+                }
+                kept.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+                units[key] = [.. kept];
+            }
+            return new Snapshot(Math.Max(version, Version), Floor, LoadedAt, units.ToFrozenDictionary(StringComparer.Ordinal));
+        }
+
+        private static void Add(Dictionary<string, List<Entry>> units, (string Key, Entry Entry) row)
+        {
+            if (!units.TryGetValue(row.Key, out var list))
+            {
+                units[row.Key] = list = [];
+            }
+            list.Add(row.Entry);
+        }
+
+        private static FrozenDictionary<string, Entry[]> Freeze(Dictionary<string, List<Entry>> units) =>
+            units.ToFrozenDictionary(u =>
+            {
+                u.Value.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+                return u.Key;
+            }, u => u.Value.ToArray(), StringComparer.Ordinal);
+
+        /// <summary>
+        /// Reads allocation rows of the caller's business. Without EF (as <see cref="AvailabilityLoader"/>): the
+        /// model's own type mappings turn ids and instants into what each provider stores.
+        /// </summary>
+        private static async Task ReadAsync(BookwellDb db, string where, Instant? a, Instant? b, long? stamp, Action<(string Key, Entry Entry), bool> row,
+            CancellationToken ct)
+        {
+            var allocation = db.Model.FindEntityType(typeof(Allocation))!;
+            var instant = (RelationalTypeMapping)allocation.FindProperty(nameof(Allocation.StartsAt))!.GetRelationalTypeMapping();
+            var tenant = (RelationalTypeMapping)allocation.FindProperty(nameof(Allocation.TenantId))!.GetRelationalTypeMapping();
+            var number = (RelationalTypeMapping)allocation.FindProperty(nameof(Allocation.Stamp))!.GetRelationalTypeMapping();
+            var connection = db.Database.GetDbConnection();
+            await db.Database.OpenConnectionAsync(ct);
+            try
+            {
+                await using var command = connection.CreateCommand();
+                command.Parameters.Add(tenant.CreateParameter(command, "@tenant", db.TenantId));
+                if (a is not null && b is not null)
+                {
+                    command.Parameters.Add(instant.CreateParameter(command, "@a", a.Value));
+                    command.Parameters.Add(instant.CreateParameter(command, "@b", b.Value));
+                }
+                if (stamp is not null)
+                {
+                    command.Parameters.Add(number.CreateParameter(command, "@stamp", stamp.Value));
+                }
+                command.CommandText = $"""
+                    SELECT "Id", "UnitKey", "Seat", "StartsAt", "EndsAt", "HoldExpiresAt", "Live"
+                    FROM "Allocations" WHERE "TenantId" = @tenant AND {where}
+                    """;
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                var pg = db.IsPostgres;
+                while (await reader.ReadAsync(ct))
+                {
+                    var unit = reader.GetString(1);
+                    var seat = reader.GetInt32(2);
+                    var start = pg ? reader.GetFieldValue<Instant>(3).ToUnixTimeTicks() : reader.GetInt64(3);
+                    var end = pg ? reader.GetFieldValue<Instant>(4).ToUnixTimeTicks() : reader.GetInt64(4);
+                    var hold = reader.IsDBNull(5) ? long.MaxValue : pg ? reader.GetFieldValue<Instant>(5).ToUnixTimeTicks() : reader.GetInt64(5);
+                    row((seat == 0 ? unit : $"{unit}#{seat}", new Entry(reader.GetInt64(0), start, end, hold)), reader.GetBoolean(6));
+                }
+            }
+            finally
+            {
+                await db.Database.CloseConnectionAsync();
+            }
+        }
+    }
+}

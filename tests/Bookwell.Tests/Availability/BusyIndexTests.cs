@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Bookwell.Data;
+using Bookwell.Features.Availability;
+using Bookwell.Tests.Bookings;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Availability;
+
+/// <summary>
+/// The in-memory busy index (issue 12) against the database it mirrors: after every change made through the
+/// app, what the index says is busy is exactly what a fresh read of the database says.
+/// </summary>
+public abstract class BusyIndexTests
+{
+    protected abstract Db Kind { get; }
+
+    /// <summary>The test salon (staff, a chair, a class) beside a one-person studio whose bookings wait for approval (24-hour holds).</summary>
+    private static JsonObject TwoPages()
+    {
+        var doc = Config();
+        var studio = PageCalendarTests.Studio()["pages"]![0]!.DeepClone().AsObject();
+        studio["settings"]!["requiresApproval"] = true;
+        doc["pages"]!.AsArray().Add(studio);
+        // No payment provider in these tests: "now" would need one.
+        foreach (var s in doc["pages"]![0]!["services"]!.AsArray())
+        {
+            s!["payment"] = "none";
+        }
+        return doc;
+    }
+
+    private static async Task<(Dictionary<string, List<string>> Index, Dictionary<string, List<string>> Database)> BothAsync(BookwellApp app,
+        Instant from, Instant to)
+    {
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        var now = app.Clock.GetCurrentInstant();
+        var earliest = from - AvailabilityLoader.MaxAllocation;
+        var snapshot = await app.Services.GetRequiredService<BusyIndex>().GetAsync(db, from, now, CancellationToken.None);
+        Assert.NotNull(snapshot);
+        var memory = snapshot.Busy(null, earliest, to, from, now);
+        var database = await AvailabilityLoader.ReadBusyAsync(db, null, earliest, to, from, now, CancellationToken.None);
+        return (Flatten(memory), Flatten(database));
+    }
+
+    private static Dictionary<string, List<string>> Flatten(Dictionary<string, List<Bookwell.Scheduling.Intervals.Span>> busy) =>
+        busy.ToDictionary(b => b.Key, b => b.Value.Select(s => $"{s.Start}-{s.End}").Order(StringComparer.Ordinal).ToList());
+
+    [Fact]
+    public async Task RandomChangesThroughTheApp_IndexAlwaysEqualsAFreshReadOfTheDatabase()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), TwoPages())).StatusCode);
+        var client = app.CreateClient();
+        var admin = app.Admin();
+        var random = new Random(20261202);
+        var tokens = new List<(string Token, string Id)>();
+        var counts = new Dictionary<string, int>();
+        for (var step = 0; step < 300; step++)
+        {
+            // Days ahead of the (moving) clock, so the walk keeps finding bookable time.
+            var today = app.Clock.GetCurrentInstant().InUtc().Date;
+            var days = Enumerable.Range(1, 10).Select(d => today.PlusDays(d)).Where(d => d.DayOfWeek <= IsoDayOfWeek.Wednesday)
+                .Select(d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            var op = tokens.Count == 0 ? 0 : random.Next(11);
+            string outcome;
+            if (op < 5)
+            {
+                var studio = random.Next(3) == 0;
+                var service = studio ? (random.Next(2) == 0 ? "session" : "class") : new[] { "haircut", "consult", "yoga" }[random.Next(3)];
+                var time = $"{9 + random.Next(7):00}:{(random.Next(2) == 0 ? "00" : "30")}";
+                var body = Booking($"{days[random.Next(days.Length)]}T{time}:00+01:00", service, $"c{step}@example.com",
+                    studio ? null : random.Next(3) switch { 0 => "anna", 1 => "bob", _ => null });
+                var response = await Book(client, body, studio ? "studio" : Slug);
+                if (response.StatusCode == HttpStatusCode.Created)
+                {
+                    var created = await Body(response);
+                    tokens.Add((created["manageToken"]!.GetValue<string>(), created["id"]!.GetValue<string>()));
+                }
+                outcome = "book " + (int)response.StatusCode;
+            }
+            else if (op < 7)
+            {
+                var (token, _) = tokens[random.Next(tokens.Count)];
+                var response = await client.PostAsync($"/api/v1/bookings/{token}/cancel", null);
+                outcome = "cancel " + (int)response.StatusCode;
+            }
+            else if (op < 10)
+            {
+                var (token, _) = tokens[random.Next(tokens.Count)];
+                var time = $"{9 + random.Next(7):00}:{(random.Next(2) == 0 ? "00" : "30")}";
+                var response = await client.PostAsJsonAsync($"/api/v1/bookings/{token}/reschedule",
+                    new { start = $"{days[random.Next(days.Length)]}T{time}:00+01:00" });
+                outcome = "reschedule " + (int)response.StatusCode;
+            }
+            else
+            {
+                // Holds (24 h while waiting for approval) run out by the clock, with or without the time rules.
+                app.Clock.Advance(Duration.FromHours(random.Next(1, 20)));
+                outcome = "clock";
+            }
+            counts[outcome] = counts.GetValueOrDefault(outcome) + 1;
+            var now = app.Clock.GetCurrentInstant();
+            var (index, database) = await BothAsync(app, now, now + Duration.FromDays(30));
+            Assert.True(index.Count == database.Count && index.All(u => database.TryGetValue(u.Key, out var d) && d.SequenceEqual(u.Value)),
+                $"step {step} ({outcome}): index {string.Join("; ", index.Select(u => $"{u.Key}={u.Value.Count}"))} vs " +
+                $"database {string.Join("; ", database.Select(u => $"{u.Key}={u.Value.Count}"))}");
+        }
+        // The walk must have exercised every kind of change, or the equality above proved little.
+        Assert.True(counts.GetValueOrDefault("book 201") >= 30, string.Join(", ", counts));
+        Assert.True(counts.GetValueOrDefault("cancel 200") >= 5, string.Join(", ", counts));
+        Assert.True(counts.GetValueOrDefault("reschedule 200") >= 5, string.Join(", ", counts));
+        Assert.True(counts.GetValueOrDefault("clock") >= 5, string.Join(", ", counts));
+    }
+
+    [Fact]
+    public async Task ABookingIsGoneFromTheNextSlotsAnswer_AndACancellationBringsItBack()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), TwoPages())).StatusCode);
+        var client = app.CreateClient();
+        for (var round = 0; round < 20; round++)
+        {
+            var free = await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna");
+            Assert.NotEmpty(free);
+            var created = await Book(client, Booking(free[0], "consult", $"r{round}@example.com", "anna"));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.DoesNotContain(free[0], await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna"));
+            var token = (await Body(created))["manageToken"]!.GetValue<string>();
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/cancel", null)).StatusCode);
+            Assert.Contains(free[0], await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna"));
+        }
+    }
+
+    [Fact]
+    public async Task AfterARestartTheIndexIsRebuiltAndTheFirstAnswerIsRight()
+    {
+        await using var first = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(first.Admin(), TwoPages())).StatusCode);
+        var client = first.CreateClient();
+        var before = await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna");
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(before[1], "consult", "x@example.com", "anna"))).StatusCode);
+        await first.DisposeForRestartAsync();
+        await using var second = first.Restart();
+        Assert.Equal(0, second.Services.GetRequiredService<BusyIndex>().Count);
+        var after = await SlotStarts(second.CreateClient(), "consult", "2027-03-02", "2027-03-02", staff: "anna");
+        Assert.Equal(before.Where(s => s != before[1]), after);
+    }
+}
+
+public sealed class SqliteBusyIndexTests : BusyIndexTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresBusyIndexTests : BusyIndexTests
+{
+    protected override Db Kind => Db.Postgres;
+}
