@@ -33,7 +33,9 @@ public static class SpanSet
     /// </summary>
     public static List<Span> Subtract(IReadOnlyList<Span> free, IReadOnlyList<Span> busy)
     {
-        var result = new List<Span>(free.Count + 4);
+        // Each busy span splits at most one free span in two: sized once, never regrown (a month of a busy
+        // calendar regrew this list for most of the engine's time).
+        var result = new List<Span>(free.Count + busy.Count);
         var b = 0;
         foreach (var f in free)
         {

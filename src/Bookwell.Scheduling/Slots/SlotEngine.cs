@@ -128,7 +128,12 @@ public static class SlotEngine
         /// <summary>Grid starts inside bounds for the given ranges that fit the unit's free time, ascending.</summary>
         private List<long> ValidStarts(List<Span> ranges, UnitState? unit)
         {
-            var result = new List<long>();
+            var bound = 0L;
+            foreach (var range in ranges)
+            {
+                bound += ((range.End - range.Start) / _step) + 1;
+            }
+            var result = new List<long>((int)Math.Min(bound, 1 << 16));
             foreach (var range in ranges)
             {
                 var s = range.Start;

@@ -138,6 +138,38 @@ public abstract class BusyIndexTests
     }
 
     [Fact]
+    public async Task RepeatPollsGetNotModified_UntilABookingChangesTheAnswer()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), TwoPages())).StatusCode);
+        var client = app.CreateClient();
+        const string url = "/api/v1/pages/salon/slots?service=consult&from=2027-03-02&to=2027-03-31&staff=anna";
+        var first = await client.GetAsync(url);
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        var tag = first.Headers.ETag!;
+        var starts = (await first.Content.ReadFromJsonAsync<JsonObject>())!["slots"]!.AsArray().Select(x => x!["start"]!.GetValue<string>()).ToList();
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, url);
+        again.Headers.IfNoneMatch.Add(tag);
+        Assert.Equal(HttpStatusCode.NotModified, (await client.SendAsync(again)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(starts[0], "consult", "p@example.com", "anna"))).StatusCode);
+        using var after = new HttpRequestMessage(HttpMethod.Get, url);
+        after.Headers.IfNoneMatch.Add(tag);
+        var changed = await client.SendAsync(after);
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.NotEqual(tag, changed.Headers.ETag);
+        var now = (await changed.Content.ReadFromJsonAsync<JsonObject>())!["slots"]!.AsArray().Select(x => x!["start"]!.GetValue<string>()).ToList();
+        Assert.Equal(starts.Skip(1), now);
+
+        // The clock alone moves the answer on too (slots pass their notice): a tag is not served past its bucket.
+        app.Clock.Advance(AvailabilityLoader.AnswerBucket);
+        using var later = new HttpRequestMessage(HttpMethod.Get, url);
+        later.Headers.IfNoneMatch.Add(changed.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(later)).StatusCode);
+    }
+
+    [Fact]
     public async Task AfterARestartTheIndexIsRebuiltAndTheFirstAnswerIsRight()
     {
         await using var first = await BookwellApp.StartAsync(Kind);

@@ -18,6 +18,21 @@ public sealed record Occupancy(IReadOnlyDictionary<string, List<Span>> Busy, IRe
     public static Occupancy None { get; } = new(new Dictionary<string, List<Span>>(), new Dictionary<Instant, GroupInstance>());
 }
 
+/// <summary>
+/// Slots for one question, with the tag that identifies them (null when they were read from the database
+/// and not cached). The same question at the same busy and configuration versions, within the same ten
+/// seconds, gets the same answer object; the API keeps its serialised form with it.
+/// </summary>
+public sealed class SlotAnswer(IReadOnlyList<Slot> slots, string? tag)
+{
+    public IReadOnlyList<Slot> Slots { get; } = slots;
+
+    public string? Tag { get; } = tag;
+
+    /// <summary>The API's UTF-8 JSON of this answer, written once.</summary>
+    public byte[]? Json { get; set; }
+}
+
 /// <summary>Loads occupancy and turns a page, service and choices into engine requests, one per branch.</summary>
 public static class AvailabilityLoader
 {
@@ -47,7 +62,10 @@ public static class AvailabilityLoader
     /// serve (that person and the service's resources).
     /// </summary>
     public static async Task<Occupancy> LoadAsync(BookwellDb db, CompiledPage page, ServiceModel service, Span window, Instant now, CancellationToken ct,
-        string? staff = null)
+        string? staff = null) => await LoadAsync(db, page, service, window, now, staff, null, ct);
+
+    private static async Task<Occupancy> LoadAsync(BookwellDb db, CompiledPage page, ServiceModel service, Span window, Instant now, string? staff,
+        BusyIndex.Snapshot? snapshot, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(page);
@@ -58,7 +76,11 @@ public static class AvailabilityLoader
         // scan to the window instead of everything before it.
         var earliestStart = from - page.Lookback;
         var units = staff is null ? null : Units(page, service, staff);
-        var busy = db.BusyIndex is { } index && await index.GetAsync(db, from, now, ct) is { } snapshot
+        if (snapshot is null && db.BusyIndex is { } index)
+        {
+            snapshot = await index.GetAsync(db, from, now, ct);
+        }
+        var busy = snapshot is not null
             ? snapshot.Busy(units, earliestStart, to, from, now)
             : await ReadBusyAsync(db, units, earliestStart, to, from, now, ct);
 
@@ -242,12 +264,42 @@ public static class AvailabilityLoader
 
     /// <summary>Bookable slots for local dates <paramref name="from"/>..<paramref name="to"/> (inclusive) in <paramref name="zone"/>.</summary>
     public static async Task<List<Slot>> FindSlotsAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
+        DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct) =>
+        [.. (await AnswerAsync(db, page, service, branch, staff, zone, from, to, now, ct)).Slots];
+
+    /// <summary>How long a cached answer may be served as it is: the clock moves slots past their notice.</summary>
+    public static readonly Duration AnswerBucket = Duration.FromSeconds(10);
+
+    /// <summary>
+    /// <see cref="FindSlotsAsync"/> through the busy index's answer cache: the same question asked again at the
+    /// same busy and configuration versions within the same ten seconds costs a version read.
+    /// </summary>
+    public static async Task<SlotAnswer> AnswerAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
         DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(zone);
         var window = Span.Of(zone.AtStartOfDay(from).ToInstant(), zone.AtStartOfDay(to.PlusDays(1)).ToInstant());
-        var occupancy = await LoadAsync(db, page, service, window, now, ct, staff);
-        return FindSlots(Requests(page, service, branch, staff, occupancy, now, window, walkIn: false));
+        var snapshot = db.BusyIndex is { } index ? await index.GetAsync(db, window.StartInstant - service.Rules.BufferBefore, now, ct) : null;
+        if (snapshot is null)
+        {
+            var occupancy = await LoadAsync(db, page, service, window, now, staff, null, ct);
+            return new SlotAnswer(FindSlots(Requests(page, service, branch, staff, occupancy, now, window, walkIn: false)), null);
+        }
+        var bucket = now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks;
+        var key = string.Create(CultureInfo.InvariantCulture,
+            $"{page.ConfigVersion}|{page.Slug}|{service.Key}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{bucket}");
+        if (snapshot.TryAnswer(key, out var cached))
+        {
+            return cached;
+        }
+        var loaded = await LoadAsync(db, page, service, window, now, staff, snapshot, ct);
+        var answer = new SlotAnswer(FindSlots(Requests(page, service, branch, staff, loaded, now, window, walkIn: false)),
+            string.Create(CultureInfo.InvariantCulture, $"\"{page.ConfigVersion}.{snapshot.Version}.{bucket}\""));
+        snapshot.Remember(key, answer);
+        return answer;
     }
 
     /// <summary>Slots over every branch, merged by start: staff lists are joined and the best remaining kept.</summary>

@@ -29,6 +29,9 @@ public sealed class BusyIndex : IDisposable
 
     private static readonly long IdleTicks = TimeSpan.FromHours(1).Ticks;
 
+    /// <summary>Cached availability answers per business and version.</summary>
+    public const int MaxAnswers = 128;
+
     private readonly ConcurrentDictionary<Guid, Business> _businesses = new();
     private readonly Timer _sweeper;
 
@@ -130,6 +133,20 @@ public sealed class BusyIndex : IDisposable
 
         public IEnumerable<string> Units => _units.Keys;
 
+        private readonly ConcurrentDictionary<string, SlotAnswer> _answers = new(StringComparer.Ordinal);
+
+        /// <summary>Answers computed from this version; a write makes a new snapshot, so they never outlive their data.</summary>
+        internal bool TryAnswer(string key, out SlotAnswer answer) => _answers.TryGetValue(key, out answer!);
+
+        /// <summary>Keeps at most <see cref="MaxAnswers"/> answers per version: enough for every page, service and month people look at.</summary>
+        internal void Remember(string key, SlotAnswer answer)
+        {
+            if (_answers.Count < MaxAnswers)
+            {
+                _answers.TryAdd(key, answer);
+            }
+        }
+
         internal bool Fresh(Instant now) => now - LoadedAt < MaxAge && now >= LoadedAt;
 
         /// <summary>
@@ -164,16 +181,22 @@ public sealed class BusyIndex : IDisposable
 
         private static void Collect(Dictionary<string, List<Span>> result, string key, Entry[] entries, long earliest, long to, long from, long now)
         {
-            List<Span>? list = null;
-            for (var i = FirstAtOrAfter(entries, earliest); i < entries.Length && entries[i].Start < to; i++)
+            var first = FirstAtOrAfter(entries, earliest);
+            var last = FirstAtOrAfter(entries, to);
+            if (first >= last)
+            {
+                return;
+            }
+            var list = new List<Span>(last - first);
+            for (var i = first; i < last; i++)
             {
                 ref readonly var x = ref entries[i];
                 if (x.End > from && x.Hold > now)
                 {
-                    (list ??= []).Add(new Span(x.Start, x.End));
+                    list.Add(new Span(x.Start, x.End));
                 }
             }
-            if (list is not null)
+            if (list.Count > 0)
             {
                 result[key] = list;
             }

@@ -40,7 +40,8 @@ public static class PageEndpoints
         var pages = api.MapGroup("/pages/{slug}").WithTags("Booking page");
         // Page and slots are public, read-only and carry no credentials, so any origin may read them.
         pages.MapGet("", GetPage).WithName("GetPage").RequireRateLimiting(RateLimits.Manage).RequireCors(PublicReads);
-        pages.MapGet("/slots", GetSlots).WithName("GetSlots").RequireRateLimiting(RateLimits.Slots).RequireCors(PublicReads);
+        pages.MapGet("/slots", GetSlots).WithName("GetSlots").RequireRateLimiting(RateLimits.Slots).RequireCors(PublicReads)
+            .Produces<SlotsResponse>().Produces(StatusCodes.Status304NotModified).ProducesValidationProblem().ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 
@@ -79,9 +80,15 @@ public static class PageEndpoints
             page.Staff.Where(m => m.Doc.Active != false).Select(m => new StaffRef(m.Key, m.Name)).ToList());
     }
 
-    public static async Task<Results<Ok<SlotsResponse>, ProblemHttpResult>> GetSlots(string slug, string? service, string? from, string? to,
-        string? timeZone, string? staff, string? branch, BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct)
+    /// <summary>
+    /// The contract's slots. Answers carry an ETag from the configuration and busy versions (and the ten-second
+    /// clock bucket), so a client polling with If-None-Match gets a 304 until something changed; the JSON is
+    /// written once per cached answer with a UTF-8 writer and handed out as bytes after that.
+    /// </summary>
+    public static async Task<IResult> GetSlots(string slug, string? service, string? from, string? to,
+        string? timeZone, string? staff, string? branch, BookwellDb db, CatalogCache cache, IClock clock, HttpContext http, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(http);
         var catalog = await cache.GetAsync(db, ct);
         if (!catalog.Pages.TryGetValue(slug, out var page))
         {
@@ -130,9 +137,50 @@ public static class PageEndpoints
         {
             return Problems.Validation(e);
         }
-        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, svc, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct);
-        return TypedResults.Ok(new SlotsResponse(zone.Id,
-            slots.Select(s => new SlotView(TimeFormats.Format(s.Start, zone), TimeFormats.Format(s.End, zone), s.Staff, s.Remaining)).ToList()));
+        var answer = await AvailabilityLoader.AnswerAsync(db, page, svc, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct);
+        if (answer.Tag is { } tag)
+        {
+            http.Response.Headers.ETag = tag;
+            // Revalidate every time: the tag is cheap to check and a stale slot is what this must never show.
+            http.Response.Headers.CacheControl = "no-cache";
+            if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag || t.Trim() == "*")))
+            {
+                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+            }
+        }
+        var json = answer.Json ??= SlotsJson(zone, answer.Slots);
+        return TypedResults.Bytes(json, "application/json; charset=utf-8");
+    }
+
+    /// <summary>The contract's slots shape (camelCase, as <see cref="SlotsResponse"/>), written straight to UTF-8.</summary>
+    public static byte[] SlotsJson(DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        ArgumentNullException.ThrowIfNull(slots);
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 + (slots.Count * 160));
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("timeZone", zone.Id);
+            w.WriteStartArray("slots");
+            foreach (var s in slots)
+            {
+                w.WriteStartObject();
+                w.WriteString("start", TimeFormats.Format(s.Start, zone));
+                w.WriteString("end", TimeFormats.Format(s.End, zone));
+                w.WriteStartArray("staff");
+                foreach (var key in s.Staff)
+                {
+                    w.WriteStringValue(key);
+                }
+                w.WriteEndArray();
+                w.WriteNumber("remaining", s.Remaining);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static string Clip(string s) => s.Length > 64 ? s[..64] + "…" : s;

@@ -41,6 +41,9 @@ public sealed record CompiledPage(
     /// this far before the window instead of the validator's 72-hour cap (see CatalogCache).
     /// </summary>
     public Duration Lookback { get; init; } = Availability.AvailabilityLoader.MaxAllocation;
+
+    /// <summary>The configuration version it was compiled from: part of every cached availability answer's key.</summary>
+    public long ConfigVersion { get; init; }
 }
 
 public sealed record TenantCatalog(long Version, ConfigDocument Document, IReadOnlyDictionary<string, CompiledPage> Pages);
@@ -119,7 +122,10 @@ public sealed class CatalogCache(TimeProvider time)
             var resources = p.Resources!.Where(r => r.Active != false).Select(r => new ResourceModel(r, r.Key!, r.Type!, r.Branch,
                 r.Capacity ?? 1, ToSchedule(r.Schedule, r.Exceptions))).ToList();
             var allowed = settings.AllowedDays!.Select(DayOf).ToHashSet();
-            pages[p.Slug!] = new CompiledPage(p, p.Slug!, DateTimeZoneProviders.Tzdb[p.TimeZone!], pageHours, allowed, branches, services, staff, resources);
+            pages[p.Slug!] = new CompiledPage(p, p.Slug!, DateTimeZoneProviders.Tzdb[p.TimeZone!], pageHours, allowed, branches, services, staff, resources)
+            {
+                ConfigVersion = version,
+            };
         }
         if (longestStored is { } stored)
         {
