@@ -13,6 +13,8 @@ public class TextStoreTests
         var names = TextSet.All().Select(s => s.Name).ToList();
         Assert.Contains("admin", names);
         Assert.Contains("booking-page", names);
+        Assert.Contains("mail", names);
+        Assert.Contains("account-mail", names);
         Assert.Equal(names.Count, names.Distinct().Count());
     }
 
