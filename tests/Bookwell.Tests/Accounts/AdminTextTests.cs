@@ -42,6 +42,19 @@ public partial class AdminTextTests
         Assert.True(missing.Count == 0, "No Dutch for:\n" + string.Join('\n', missing));
     }
 
+    [GeneratedRegex("""result\[m\.Id\] = "((?:[^"\\]|\\.)*)";""")]
+    private static partial Regex Withdrawal();
+
+    /// <summary>Why the outbox withdrew a message is stored in English and shown on the dashboards through L.</summary>
+    [Fact]
+    public void EveryWithdrawalReason_HasDutch()
+    {
+        var source = File.ReadAllText(Path.Combine(Root(), "src", "Bookwell", "Features", "Notifications", "OutboxWorker.cs"));
+        var texts = Withdrawal().Matches(source).Select(m => Regex.Unescape(m.Groups[1].Value)).ToList();
+        Assert.True(texts.Count >= 3, $"only {texts.Count} reasons found: is the pattern still right?");
+        Assert.All(texts, t => Assert.True(AdminText.Words.In("nl").ContainsKey(t), "No Dutch for: " + t));
+    }
+
     /// <summary>The literals a pattern finds in the dashboards' sources (Admin, Accounts, Staff), API endpoints left out.</summary>
     private static List<string> Literals(Regex pattern)
     {
