@@ -16,7 +16,7 @@ public static class Localization
                 .Where(c => c.Name.Length > 0).ToList();
             o.DefaultRequestCulture = new RequestCulture("en-US", "en");
             o.SupportedCultures = formatting;
-            o.SupportedUICultures = [new CultureInfo("en"), new CultureInfo("nl")];
+            o.SupportedUICultures = [.. TextSet.Languages.Select(l => new CultureInfo(l))];
             o.FallBackToParentUICultures = true;
             o.RequestCultureProviders =
             [

@@ -14,6 +14,21 @@ public static class RateLimits
     /// <summary>Sign-in, sign-up, password reset and PIN forms: POSTs only, per client address.</summary>
     public const string Accounts = "accounts";
 
+    public static readonly IReadOnlyDictionary<string, string> English = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["title"] = "Too many requests",
+        ["detail"] = "Try again in {0} seconds.",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> Dutch = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["title"] = "Te veel verzoeken",
+        ["detail"] = "Probeer het over {0} seconden opnieuw.",
+    };
+
+    /// <summary>The refusal's words; declared after its dictionaries (statics initialise in order).</summary>
+    public static readonly TextSet Words = new("rate-limits", English, Dutch);
+
     public static IServiceCollection AddBookwellRateLimits(this IServiceCollection services, IConfiguration config)
     {
         var slotsPerMinute = config.GetValue("Bookwell:RateLimits:SlotsPerMinute", 30);
@@ -33,12 +48,14 @@ public static class RateLimits
                 var response = context.HttpContext.Response;
                 response.StatusCode = StatusCodes.Status429TooManyRequests;
                 response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+                // The API speaks English; the sign-in and sign-up forms answer in the visitor's language.
+                var language = context.HttpContext.Request.Path.StartsWithSegments("/api") ? "en" : TextSet.CurrentLanguage;
                 await Results.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
                 {
                     Type = Problems.TypeBase + "rate-limited",
-                    Title = "Too many requests",
+                    Title = Words.Get("title", language),
                     Status = StatusCodes.Status429TooManyRequests,
-                    Detail = $"Try again in {retry} seconds.",
+                    Detail = Words.FormatIn(language, CultureInfo.InvariantCulture, "detail", retry),
                 }).ExecuteAsync(context.HttpContext);
             };
         });

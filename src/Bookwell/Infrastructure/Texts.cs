@@ -18,11 +18,20 @@ public sealed partial class TextSet
     private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _byLanguage;
 
     public TextSet(string name, IReadOnlyDictionary<string, string> english, IReadOnlyDictionary<string, string> dutch)
+        : this(name, new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal) { ["en"] = english, ["nl"] = dutch })
     {
-        ArgumentNullException.ThrowIfNull(english);
-        ArgumentNullException.ThrowIfNull(dutch);
+    }
+
+    /// <summary>A set with a dictionary per language code (it must hold "en", the fallback).</summary>
+    public TextSet(string name, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> byLanguage)
+    {
+        ArgumentNullException.ThrowIfNull(byLanguage);
+        if (!byLanguage.ContainsKey("en") || byLanguage.Values.Any(v => v is null))
+        {
+            throw new ArgumentException("A text set needs English and no empty language.", nameof(byLanguage));
+        }
         Name = name;
-        _byLanguage = new(StringComparer.Ordinal) { ["en"] = english, ["nl"] = dutch };
+        _byLanguage = new(byLanguage, StringComparer.Ordinal);
     }
 
     /// <summary>A set whose keys are its English texts (dashboards write the English where they use it).</summary>
@@ -39,6 +48,9 @@ public sealed partial class TextSet
 
     public IReadOnlyDictionary<string, string> In(string language) =>
         _byLanguage.TryGetValue(language, out var texts) ? texts : _byLanguage["en"];
+
+    /// <summary>The set's own dictionary for <paramref name="language"/>, or null when it has none (no fallback).</summary>
+    public IReadOnlyDictionary<string, string>? Exactly(string language) => _byLanguage.GetValueOrDefault(language);
 
     /// <summary>The language of the current request's UI culture, or English.</summary>
     public static string CurrentLanguage => LanguageOf(CultureInfo.CurrentUICulture);

@@ -13,6 +13,8 @@ public class TextStoreTests
         var names = TextSet.All().Select(s => s.Name).ToList();
         Assert.Contains("admin", names);
         Assert.Contains("booking-page", names);
+        Assert.Contains("mail", names);
+        Assert.Contains("account-mail", names);
         Assert.Equal(names.Count, names.Distinct().Count());
     }
 
@@ -24,7 +26,9 @@ public class TextStoreTests
         var english = set.In("en");
         foreach (var language in TextSet.Languages)
         {
-            var texts = set.In(language);
+            // Exactly, not In: In falls back to English, which would hide a language the set does not have at all.
+            var texts = set.Exactly(language);
+            Assert.True(texts is not null, $"{name} has no {language} texts: add a dictionary for {language}");
             Assert.True(english.Keys.Order().SequenceEqual(texts.Keys.Order()),
                 $"{name}/{language}: missing {string.Join(", ", english.Keys.Except(texts.Keys))}; extra {string.Join(", ", texts.Keys.Except(english.Keys))}");
             foreach (var (key, text) in texts)
@@ -34,6 +38,15 @@ public class TextStoreTests
                     $"{name}/{language}/{key}: placeholders differ from English ('{english[key]}' vs '{text}')");
             }
         }
+    }
+
+    /// <summary>A language added to <see cref="TextSet.Languages"/> before a set has it shows as missing, not as English.</summary>
+    [Fact]
+    public void ALanguageASetLacks_IsNotHiddenByTheEnglishFallback()
+    {
+        var set = new TextSet("only-english", new Dictionary<string, IReadOnlyDictionary<string, string>> { ["en"] = new Dictionary<string, string> { ["hi"] = "Hello" } });
+        Assert.Null(set.Exactly("nl"));
+        Assert.Equal("Hello", set.Get("hi", "nl"));
     }
 
     [Fact]

@@ -186,8 +186,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         {
             return false;
         }
-        await QueueLinkAsync(user, "account-verify", "Confirm your e-mail address for Bookwell",
-            $"Hello {user.DisplayName}, please confirm that this is your e-mail address.", "Confirm my address",
+        await QueueLinkAsync(user, "account-verify",
             $"{baseUrl}/admin/verify?user={user.Id}&token={Uri.EscapeDataString(await users.GenerateEmailConfirmationTokenAsync(user))}", ct);
         return true;
     }
@@ -200,8 +199,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         {
             return false;
         }
-        await QueueLinkAsync(user, "account-reset", "Reset your Bookwell password",
-            $"Hello {user.DisplayName}, someone (we hope you) asked to reset your password. The link works for 24 hours.", "Choose a new password",
+        await QueueLinkAsync(user, "account-reset",
             $"{baseUrl}/admin/reset?user={user.Id}&token={Uri.EscapeDataString(await users.GeneratePasswordResetTokenAsync(user))}", ct);
         return true;
     }
@@ -214,16 +212,14 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         {
             return false;
         }
-        await QueueLinkAsync(user, "account-signup-attempt", "Someone tried to sign up for Bookwell with your address",
-            $"Hello {user.DisplayName}, someone (perhaps you) tried to create a new business on Bookwell with this e-mail address. " +
-            "It already has an account, so nothing was created. If it was you, sign in, or reset your password if you forgot it.",
-            "Sign in or reset your password", $"{baseUrl}/admin/forgot", ct);
+        await QueueLinkAsync(user, "account-signup-attempt", $"{baseUrl}/admin/forgot", ct);
         return true;
     }
 
-    private async Task QueueLinkAsync(AppUser user, string kind, string subject, string intro, string linkText, string link, CancellationToken ct)
+    /// <summary>In the language of the request that asked for it: accounts keep none of their own.</summary>
+    private async Task QueueLinkAsync(AppUser user, string kind, string link, CancellationToken ct)
     {
-        db.Outbox.Add(AccountMail.Compose(user.TenantId, kind, user.Email!, subject, intro, linkText, link, clock.GetCurrentInstant()));
+        db.Outbox.Add(AccountMail.Compose(user.TenantId, kind, user.Email!, TextSet.CurrentLanguage, link, clock.GetCurrentInstant(), user.DisplayName));
         await db.SaveChangesAsync(ct);
         outbox.Notify();
     }
@@ -250,9 +246,10 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
             CreatedAt = now,
             ExpiresAt = now + Duration.FromDays(7),
         });
-        db.Outbox.Add(AccountMail.Compose(tenantId, "account-invite", email.Trim(), $"You are invited to {businessName} on Bookwell",
-            $"{invitedBy} invited you to join {businessName} on Bookwell as {role}. The invitation is valid for 7 days.", "Accept the invitation",
-            $"{baseUrl}/admin/invite?token={token}", now));
+        // The invitee's language is unknown: the inviter's (the request's) is the best guess.
+        var language = TextSet.CurrentLanguage;
+        db.Outbox.Add(AccountMail.Compose(tenantId, "account-invite", email.Trim(), language, $"{baseUrl}/admin/invite?token={token}", now,
+            businessName, invitedBy, AccountMail.Role(role, language)));
         await db.SaveChangesAsync(ct);
         outbox.Notify();
         return token;

@@ -447,6 +447,10 @@ public static class AdminText
         ["The domain redirected the check elsewhere. Serve the file on the domain itself."] = "Het domein stuurde de controle door naar elders. Toon het bestand op het domein zelf.",
         ["The domain answered, but not with the token. Serve exactly the token, then check again."] = "Het domein antwoordde, maar niet met de code. Toon precies de code en controleer opnieuw.",
         ["Bookwell could not reach the domain over HTTP. Check its DNS and web server, then check again."] = "Bookwell kon het domein niet via HTTP bereiken. Controleer de DNS en de webserver en controleer opnieuw.",
+        ["The owner"] = "De eigenaar",
+        ["The booking is no longer live."] = "De afspraak loopt niet meer.",
+        ["The booking has moved since this reminder was written."] = "De afspraak is verzet nadat deze herinnering werd geschreven.",
+        ["The client turned these reminders off."] = "De klant heeft deze herinneringen uitgezet.",
     };
 
     /// <summary>The dashboards' set in the one text store (declared after its dictionary: statics initialise in order).</summary>

@@ -56,7 +56,7 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
             await LoadAsync(ct);
             return Page();
         }
-        if (await accounts.InviteAsync(Db.TenantId, Email!, Role!, Role == Roles.Staff ? StaffKey : null, User.FindFirst(BookwellClaims.Name)?.Value ?? "The owner",
+        if (await accounts.InviteAsync(Db.TenantId, Email!, Role!, Role == Roles.Staff ? StaffKey : null, User.FindFirst(BookwellClaims.Name)?.Value ?? AdminText.L("The owner"),
             BusinessName, ct) is null)
         {
             Errors.Add("Email", AccountService.NoAddress);

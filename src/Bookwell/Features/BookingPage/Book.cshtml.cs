@@ -69,7 +69,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         }
         var request = Form.ToRequest(Service, Start!, Staff, Branch, Zone.Id, Site!.Doc.Location?.Mode == "mobile");
         var errors = new Errors();
-        var valid = BookingValidation.Validate(request, Site, errors, admin: false);
+        var valid = BookingValidation.Validate(request, Site, errors, admin: false, TextSet.CurrentLanguage);
         if (valid is null || Errors.Count > 0)
         {
             foreach (var (path, messages) in errors.ToDictionary())
@@ -100,7 +100,8 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             case WriteResult.Invalid invalid:
                 foreach (var (path, messages) in invalid.Errors.ToDictionary())
                 {
-                    Errors[BookingForm.FieldFor(path)] = [.. messages];
+                    // Written in English by the writer; the rules' set holds their words in the visitor's language.
+                    Errors[BookingForm.FieldFor(path)] = [.. messages.Select(m => BookingRuleText.Words[m])];
                 }
                 Message = Text.T("fix-fields");
                 Reviewing = false;
@@ -125,7 +126,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             var name = $"answer.{field.Key}";
             if (Request.Form.Files.GetFile(name) is { Length: > 0 } file)
             {
-                var (upload, error) = await Uploads.UploadEndpoints.StoreAsync(db, Site!, file, clock.GetCurrentInstant(), ct);
+                var (upload, error) = await Uploads.UploadEndpoints.StoreAsync(db, Site!, file, TextSet.CurrentLanguage, clock.GetCurrentInstant(), ct);
                 if (upload is null)
                 {
                     Errors[name] = [error!];

@@ -69,93 +69,97 @@ public sealed record ValidBooking(
 
 public static partial class BookingValidation
 {
-    /// <summary>Checks everything about a booking body except whether the time is free.</summary>
-    public static ValidBooking? Validate(BookingRequest r, CompiledPage page, Errors e, bool admin)
+    /// <summary>
+    /// Checks everything about a booking body except whether the time is free. Messages are in
+    /// <paramref name="language"/>: English for the API, the visitor's language on the pages.
+    /// </summary>
+    public static ValidBooking? Validate(BookingRequest r, CompiledPage page, Errors e, bool admin, string language = "en")
     {
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(e);
+        string M(string english, params object?[] args) => Say(language, english, args);
         var service = page.ActiveService(r.Service);
         if (string.IsNullOrWhiteSpace(r.Service))
         {
-            e.Add("service", "Required: the key of a service on this page.");
+            e.Add("service", M("Required: the key of a service on this page."));
         }
         else if (service is null)
         {
-            e.Add("service", $"No active service '{Truncate(r.Service)}' on this page.");
+            e.Add("service", M("No active service '{0}' on this page.", Truncate(r.Service)));
         }
         Instant start = default;
         if (r.Start is null && r.WalkIn != true)
         {
-            e.Add("start", "Required: the slot start as ISO-8601 with an offset.");
+            e.Add("start", M("Required: the slot start as ISO-8601 with an offset."));
         }
         else if (r.Start is not null && !TimeFormats.TryParseInstant(r.Start, out start))
         {
-            e.Add("start", $"Must be ISO-8601 with an offset, such as 2027-03-29T09:00:00+02:00, {TimeFormats.RangeHint}.");
+            e.Add("start", M("Must be ISO-8601 with an offset, such as 2027-03-29T09:00:00+02:00, {0}.", TimeFormats.RangeHint));
         }
         var zone = r.TimeZone is null ? page.Zone : TimeFormats.Zone(r.TimeZone);
         if (zone is null)
         {
-            e.Add("timeZone", "Must be an IANA time zone id such as Europe/Amsterdam.");
+            e.Add("timeZone", M("Must be an IANA time zone id such as Europe/Amsterdam."));
         }
         if (r.Branch is not null && page.Branches.All(b => b.Key != r.Branch))
         {
-            e.Add("branch", $"No active branch '{Truncate(r.Branch)}' on this page.");
+            e.Add("branch", M("No active branch '{0}' on this page.", Truncate(r.Branch)));
         }
         if (r.Staff is not null && service is not null && page.StaffFor(service.Key).All(s => s.Key != r.Staff))
         {
-            e.Add("staff", $"'{Truncate(r.Staff)}' does not offer this service.");
+            e.Add("staff", M("'{0}' does not offer this service.", Truncate(r.Staff)));
         }
         if (r.Resources is not null)
         {
             if (!admin)
             {
-                e.Add("resources", "Only operators choose resources.");
+                e.Add("resources", M("Only operators choose resources."));
             }
             foreach (var key in r.Resources.Where(k => page.Resources.All(x => x.Key != k)))
             {
-                e.Add("resources", key is null ? "Must not contain null." : $"Unknown resource '{Truncate(key)}'.");
+                e.Add("resources", key is null ? M("Must not contain null.") : M("Unknown resource '{0}'.", Truncate(key)));
             }
         }
         var c = r.Customer;
         if (c is null)
         {
-            e.Add("customer", "Required: name and e-mail address.");
+            e.Add("customer", M("Required: name and e-mail address."));
         }
         else
         {
             if (ContactRules.NameProblem(c.Name) is { } nameProblem)
             {
-                e.Add("customer.name", nameProblem);
+                e.Add("customer.name", Words.Get(nameProblem, language));
             }
             if (string.IsNullOrWhiteSpace(c.Email))
             {
-                e.Add("customer.email", "Required.");
+                e.Add("customer.email", M("Required."));
             }
             else if (!ContactRules.IsEmail(c.Email.Trim()))
             {
-                e.Add("customer.email", ContactRules.EmailMessage);
+                e.Add("customer.email", M(ContactRules.EmailMessage));
             }
             if (!string.IsNullOrWhiteSpace(c.Phone) && !ContactRules.IsPhone(c.Phone, ContactRules.RegionOf(page.Zone)))
             {
-                e.Add("customer.phone", ContactRules.PhoneMessage);
+                e.Add("customer.phone", M(ContactRules.PhoneMessage));
             }
         }
         if (r.Notes is { Length: > 2000 })
         {
-            e.Add("notes", "At most 2000 characters.");
+            e.Add("notes", M("At most {0} characters.", 2000));
         }
         if (page.Doc.Settings!.TermsRequired == true && r.TermsAccepted != true && !admin)
         {
-            e.Add("termsAccepted", "The terms must be accepted to book.");
+            e.Add("termsAccepted", M("The terms must be accepted to book."));
         }
         string? locationJson = null;
         if (page.Doc.Location!.Mode == "mobile" && !(admin && r.WalkIn == true))
         {
-            locationJson = ValidateLocation(r.Location, e);
+            locationJson = ValidateLocation(r.Location, e, language);
         }
         // A walk-in is standing at the desk: the questions are for online clients.
-        var answers = service is null ? "{}" : ValidateAnswers(r.Answers, service.Doc.Fields!, e, requireFields: !(admin && r.WalkIn == true));
+        var answers = service is null ? "{}" : ValidateAnswers(r.Answers, service.Doc.Fields!, e, requireFields: !(admin && r.WalkIn == true), language);
         if (e.Any || service is null || c is null || zone is null)
         {
             return null;
@@ -168,43 +172,45 @@ public static partial class BookingValidation
         };
     }
 
-    private static string? ValidateLocation(LocationInput? location, Errors e)
+    private static string? ValidateLocation(LocationInput? location, Errors e, string language)
     {
+        string M(string english, params object?[] args) => Say(language, english, args);
         if (location is null || string.IsNullOrWhiteSpace(location.Address))
         {
-            e.Add("location.address", "Required: where we should come to.");
+            e.Add("location.address", M("Required: where we should come to."));
             return null;
         }
         if (location.Address.Length > 300)
         {
-            e.Add("location.address", "At most 300 characters.");
+            e.Add("location.address", M("At most {0} characters.", 300));
         }
         if (location.Latitude is not null != location.Longitude is not null)
         {
-            e.Add("location", "Give both latitude and longitude, or neither.");
+            e.Add("location", M("Give both latitude and longitude, or neither."));
         }
         if (location.Latitude is < -90 or > 90 || (location.Latitude is { } la && double.IsNaN(la)))
         {
-            e.Add("location.latitude", "Must be between -90 and 90.");
+            e.Add("location.latitude", M("Must be between -90 and 90."));
         }
         if (location.Longitude is < -180 or > 180 || (location.Longitude is { } lo && double.IsNaN(lo)))
         {
-            e.Add("location.longitude", "Must be between -180 and 180.");
+            e.Add("location.longitude", M("Must be between -180 and 180."));
         }
         if (location.Details is { Length: > 300 })
         {
-            e.Add("location.details", "At most 300 characters.");
+            e.Add("location.details", M("At most {0} characters.", 300));
         }
         return JsonSerializer.Serialize(location, Json.Options);
     }
 
-    private static string ValidateAnswers(Dictionary<string, JsonElement>? answers, List<FieldDoc> fields, Errors e, bool requireFields)
+    private static string ValidateAnswers(Dictionary<string, JsonElement>? answers, List<FieldDoc> fields, Errors e, bool requireFields, string language)
     {
+        string M(string english, params object?[] args) => Say(language, english, args);
         answers ??= [];
         var clean = new Dictionary<string, object?>(StringComparer.Ordinal);
         foreach (var key in answers.Keys.Where(k => fields.All(f => f.Key != k)))
         {
-            e.Add($"answers.{Truncate(key)}", "Unknown field for this service.");
+            e.Add($"answers.{Truncate(key)}", M("Unknown field for this service."));
         }
         foreach (var f in fields)
         {
@@ -214,13 +220,13 @@ public static partial class BookingValidation
             {
                 if (f.Required == true && requireFields)
                 {
-                    e.Add(path, $"'{f.Label}' is required.");
+                    e.Add(path, M("'{0}' is required.", f.Label));
                 }
                 continue;
             }
             if (!Decodable(v))
             {
-                e.Add(path, "Must be valid Unicode text.");
+                e.Add(path, M("Must be valid Unicode text."));
                 continue;
             }
             switch (f.Type)
@@ -228,7 +234,7 @@ public static partial class BookingValidation
                 case "file":
                     if (v.ValueKind != JsonValueKind.String || v.GetString() is not { Length: 32 } id || !id.All(char.IsAsciiHexDigitLower))
                     {
-                        e.Add(path, "Must be the id returned by the upload endpoint.");
+                        e.Add(path, M("Must be the id returned by the upload endpoint."));
                     }
                     else
                     {
@@ -239,15 +245,15 @@ public static partial class BookingValidation
                     var max = f.Type == "longtext" ? 5000 : 500;
                     if (v.ValueKind != JsonValueKind.String)
                     {
-                        e.Add(path, "Must be text.");
+                        e.Add(path, M("Must be text."));
                     }
                     else if (v.GetString()!.Length > max)
                     {
-                        e.Add(path, $"At most {max} characters.");
+                        e.Add(path, M("At most {0} characters.", max));
                     }
                     else if (f.Required == true && string.IsNullOrWhiteSpace(v.GetString()))
                     {
-                        e.Add(path, $"'{f.Label}' is required.");
+                        e.Add(path, M("'{0}' is required.", f.Label));
                     }
                     else
                     {
@@ -265,13 +271,13 @@ public static partial class BookingValidation
                     }
                     else
                     {
-                        e.Add(path, "Must be a number.");
+                        e.Add(path, M("Must be a number."));
                     }
                     break;
                 case "choice":
                     if (v.ValueKind != JsonValueKind.String || !f.Options!.Contains(v.GetString()!))
                     {
-                        e.Add(path, $"Must be one of: {string.Join(", ", f.Options!)}.");
+                        e.Add(path, M("Must be one of: {0}.", string.Join(", ", f.Options!)));
                     }
                     else
                     {
@@ -281,11 +287,11 @@ public static partial class BookingValidation
                 case "multichoice":
                     if (v.ValueKind != JsonValueKind.Array || v.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.String || !f.Options!.Contains(x.GetString()!)))
                     {
-                        e.Add(path, $"Must be a list drawn from: {string.Join(", ", f.Options!)}.");
+                        e.Add(path, M("Must be a list drawn from: {0}.", string.Join(", ", f.Options!)));
                     }
                     else if (f.Required == true && v.GetArrayLength() == 0)
                     {
-                        e.Add(path, $"'{f.Label}' needs at least one choice.");
+                        e.Add(path, M("'{0}' needs at least one choice.", f.Label));
                     }
                     else
                     {
@@ -295,11 +301,11 @@ public static partial class BookingValidation
                 case "checkbox":
                     if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
                     {
-                        e.Add(path, "Must be true or false.");
+                        e.Add(path, M("Must be true or false."));
                     }
                     else if (f.Required == true && v.ValueKind == JsonValueKind.False)
                     {
-                        e.Add(path, $"'{f.Label}' must be ticked.");
+                        e.Add(path, M("'{0}' must be ticked.", f.Label));
                     }
                     else
                     {
@@ -309,7 +315,7 @@ public static partial class BookingValidation
                 case "date":
                     if (v.ValueKind != JsonValueKind.String || !TimeFormats.TryParseDate(v.GetString(), out _))
                     {
-                        e.Add(path, "Must be a date as YYYY-MM-DD.");
+                        e.Add(path, M("Must be a date as YYYY-MM-DD."));
                     }
                     else
                     {
@@ -349,4 +355,10 @@ public static partial class BookingValidation
     }
 
     private static string Truncate(string s) => s.Length > 64 ? s[..64] + "…" : s;
+
+    private static TextSet Words => BookingRuleText.Words;
+
+    /// <summary>A rule's message in <paramref name="language"/>; numbers stay as the API has always written them.</summary>
+    private static string Say(string language, string english, object?[] args) =>
+        Words.FormatIn(language, CultureInfo.InvariantCulture, english, args);
 }

@@ -21,37 +21,15 @@ public sealed record MailContext(string BaseUrl, string Language, string? From);
 /// </summary>
 public static class BookingMail
 {
-    private static readonly Dictionary<string, (string En, string Nl)> Words = new(StringComparer.Ordinal)
-    {
-        ["confirmed"] = ("Booking confirmed", "Afspraak bevestigd"),
-        ["pending"] = ("Booking request received", "Aanvraag ontvangen"),
-        ["pending_payment"] = ("Booking awaiting payment", "Afspraak wacht op betaling"),
-        ["rescheduled"] = ("Booking moved", "Afspraak verzet"),
-        ["cancelled"] = ("Booking cancelled", "Afspraak geannuleerd"),
-        ["reminder"] = ("Reminder", "Herinnering"),
-        ["confirm-request"] = ("Please confirm your booking", "Bevestig uw afspraak"),
-        ["confirm-button"] = ("Confirm my booking", "Mijn afspraak bevestigen"),
-        ["hello"] = ("Hello {0},", "Beste {0},"),
-        ["when"] = ("When", "Wanneer"),
-        ["service"] = ("Service", "Dienst"),
-        ["with"] = ("With", "Bij"),
-        ["where"] = ("Where", "Waar"),
-        ["manage"] = ("Change or cancel your booking", "Uw afspraak wijzigen of annuleren"),
-        ["google"] = ("Add to Google Calendar", "Toevoegen aan Google Agenda"),
-        ["cancel-note"] = ("This booking has been cancelled.", "Deze afspraak is geannuleerd."),
-        ["earlier-link"] = ("To change or cancel, use the link in the e-mail we sent when you booked.", "Wijzigen of annuleren doet u met de link in de e-mail die we stuurden toen u boekte."),
-        ["preferences"] = ("Reminders and news: your preferences or unsubscribe", "Herinneringen en nieuws: uw voorkeuren of afmelden"),
-    };
-
     private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
 
     public static OutboxMessage Compose(string kind, Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now)
     {
         ArgumentNullException.ThrowIfNull(booking);
         ArgumentNullException.ThrowIfNull(ctx);
-        var nl = ctx.Language == "nl";
-        string W(string key) => nl ? Words[key].Nl : Words[key].En;
-        var culture = System.Globalization.CultureInfo.GetCultureInfo(nl ? "nl-NL" : "en-GB");
+        var language = TextSet.Normalize(ctx.Language);
+        string W(string key) => MailText.Words.Get(key, language);
+        var culture = MailText.Culture(language);
         var zone = TimeFormats.Zone(booking.TimeZone) ?? page?.Zone ?? DateTimeZone.Utc;
         var local = booking.StartsAt.InZone(zone);
         var when = LocalDatePattern.Create("dddd d MMMM yyyy", culture).Format(local.Date) + ", " +
@@ -70,7 +48,7 @@ public static class BookingMail
         if (!string.IsNullOrWhiteSpace(where)) { rows.Add((W("where"), where)); }
 
         var text = new StringBuilder();
-        text.AppendLine(string.Format(culture, W("hello"), booking.CustomerName)).AppendLine();
+        text.AppendLine(MailText.Words.FormatIn(language, culture, "hello", booking.CustomerName)).AppendLine();
         text.AppendLine(kind == "cancelled" ? W("cancel-note") : headline).AppendLine();
         foreach (var (label, value) in rows) { text.AppendLine($"{label}: {value}"); }
         if (kind != "cancelled")
@@ -95,13 +73,13 @@ public static class BookingMail
         var accent = Branding.Accent(page?.Doc.Branding);
         static string H(string s) => WebUtility.HtmlEncode(s);
         var html = new StringBuilder();
-        html.Append($"<!DOCTYPE html><html lang=\"{(nl ? "nl" : "en")}\"><body style=\"margin:0;font-family:system-ui,Segoe UI,Roboto,sans-serif;color:#1f2937\">");
+        html.Append($"<!DOCTYPE html><html lang=\"{language}\"><body style=\"margin:0;font-family:system-ui,Segoe UI,Roboto,sans-serif;color:#1f2937\">");
         var logo = page?.Doc.Branding?.LogoUrl is { } logoUrl && logoUrl.StartsWith("https://", StringComparison.OrdinalIgnoreCase)
             ? $"<img src=\"{H(logoUrl)}\" alt=\"\" height=\"40\" style=\"vertical-align:middle;background:#fff;border-radius:6px;padding:2px;margin-right:12px\">"
             : "";
         html.Append($"<div style=\"background:{accent};color:#fff;padding:16px 20px;font-size:20px;font-weight:600\">{logo}{H(business)}</div>");
         html.Append("<div style=\"padding:20px;max-width:560px\">");
-        html.Append($"<p>{H(string.Format(culture, W("hello"), booking.CustomerName))}</p><h1 style=\"font-size:20px\">{H(kind == "cancelled" ? W("cancel-note") : headline)}</h1><table>");
+        html.Append($"<p>{H(MailText.Words.FormatIn(language, culture, "hello", booking.CustomerName))}</p><h1 style=\"font-size:20px\">{H(kind == "cancelled" ? W("cancel-note") : headline)}</h1><table>");
         foreach (var (label, value) in rows)
         {
             html.Append($"<tr><td style=\"color:#4b5563;padding:2px 16px 2px 0\">{H(label)}</td><td>{H(value)}</td></tr>");
@@ -181,13 +159,14 @@ public static class BookingMail
     {
         ArgumentNullException.ThrowIfNull(booking);
         ArgumentNullException.ThrowIfNull(page);
-        var nl = booking.Language == "nl";
+        var language = TextSet.Normalize(booking.Language);
+        var culture = MailText.Culture(language);
         var business = page.Doc.Name ?? booking.PageSlug;
         var bookAgain = $"{baseUrl}/book/{booking.PageSlug}?service={Uri.EscapeDataString(booking.ServiceKey)}";
-        var subject = nl ? $"We hebben u gemist – {business}" : $"We missed you – {business}";
-        var hello = string.Format(System.Globalization.CultureInfo.InvariantCulture, nl ? Words["hello"].Nl : Words["hello"].En, booking.CustomerName);
-        var line = nl ? $"U was er niet voor {booking.ServiceName}. Wilt u een nieuwe afspraak maken?" : $"You did not make it to your {booking.ServiceName}. Would you like to book a new time?";
-        var button = nl ? "Nieuwe afspraak maken" : "Book a new time";
+        var subject = MailText.Words.FormatIn(language, culture, "no-show-subject", business);
+        var hello = MailText.Words.FormatIn(language, culture, "hello", booking.CustomerName);
+        var line = MailText.Words.FormatIn(language, culture, "no-show-line", booking.ServiceName);
+        var button = MailText.Words.Get("no-show-button", language);
         var accent = Branding.Accent(page.Doc.Branding);
         static string H(string s) => WebUtility.HtmlEncode(s);
         return new OutboxMessage
@@ -201,7 +180,7 @@ public static class BookingMail
             ReplyTo = page.Doc.Settings?.OwnerEmail,
             Subject = Clean(subject),
             TextBody = $"{hello}\n\n{line}\n\n{button}: {bookAgain}\n\n{business}\n",
-            HtmlBody = $"<!DOCTYPE html><html lang=\"{(nl ? "nl" : "en")}\"><body style=\"font-family:system-ui,sans-serif;color:#1f2937\">" +
+            HtmlBody = $"<!DOCTYPE html><html lang=\"{language}\"><body style=\"font-family:system-ui,sans-serif;color:#1f2937\">" +
                        $"<div style=\"background:{accent};color:#fff;padding:16px 20px;font-size:20px;font-weight:600\">{H(business)}</div><div style=\"padding:20px\">" +
                        $"<p>{H(hello)}</p><p>{H(line)}</p><p><a href=\"{H(bookAgain)}\" style=\"display:inline-block;background:{accent};color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{H(button)}</a></p></div></body></html>",
             Status = OutboxStatus.Queued,
@@ -219,14 +198,14 @@ public static class BookingMail
         {
             yield break;
         }
-        var nl = booking.Language == "nl";
+        var language = TextSet.Normalize(booking.Language);
         var zone = TimeFormats.Zone(booking.TimeZone) ?? page?.Zone ?? DateTimeZone.Utc;
         var local = booking.StartsAt.InZone(zone);
-        var culture = System.Globalization.CultureInfo.GetCultureInfo(nl ? "nl-NL" : "en-GB");
+        var culture = MailText.Culture(language);
         var when = LocalDatePattern.Create("ddd d MMM", culture).Format(local.Date) + " " + local.TimeOfDay.ToString("HH:mm", culture);
         var business = page?.Doc.Name ?? booking.PageSlug;
-        var summary = nl ? $"Herinnering: {booking.ServiceName} bij {business}, {when}." : $"Reminder: {booking.ServiceName} at {business}, {when}.";
-        var text = token is null ? summary : summary + (nl ? " Wijzigen of annuleren: " : " Change or cancel: ") + ManageLinks.Url(ctx.BaseUrl);
+        var summary = MailText.Words.FormatIn(language, culture, "sms-reminder", booking.ServiceName, business, when);
+        var text = token is null ? summary : summary + " " + MailText.Words.FormatIn(language, culture, "sms-manage", ManageLinks.Url(ctx.BaseUrl));
         var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.Doc.Settings?.ReminderMinutes ?? [1440];
         foreach (var minutes in offsets)
         {
@@ -272,15 +251,18 @@ public static class BookingMail
         {
             recipients.Add(owner);
         }
+        var language = MailText.BusinessLanguage;
+        string W(string key) => MailText.Words.Get(key, language);
+        var culture = MailText.Culture(language);
         var zone = page?.Zone ?? DateTimeZone.Utc;
         var local = booking.StartsAt.InZone(zone);
-        var when = LocalDatePattern.Create("dddd d MMMM yyyy", System.Globalization.CultureInfo.GetCultureInfo("en-GB")).Format(local.Date) +
+        var when = LocalDatePattern.Create("dddd d MMMM yyyy", culture).Format(local.Date) +
                    ", " + local.TimeOfDay.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
-        var what = kind switch { "cancelled" => "Cancelled", "rescheduled" => "Moved", _ => "New booking" };
-        var staff = booking.StaffKey is null ? "" : $" with {page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Name ?? booking.StaffKey}";
+        var what = W(kind is "cancelled" or "rescheduled" ? "business-" + kind : "business-new");
+        var staff = booking.StaffKey is null ? "" : " " + MailText.Words.FormatIn(language, culture, "business-with", page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Name ?? booking.StaffKey);
         var text = $"{what}: {booking.ServiceName}{staff}, {when} ({zone.Id})\n\n" +
-                   $"Client: {booking.CustomerName} <{booking.CustomerEmail}>{(booking.CustomerPhone is null ? "" : ", " + booking.CustomerPhone)}\n" +
-                   (booking.Notes is null ? "" : $"Notes: {booking.Notes}\n") + $"Status: {booking.Status}\n";
+                   $"{W("business-client")}: {booking.CustomerName} <{booking.CustomerEmail}>{(booking.CustomerPhone is null ? "" : ", " + booking.CustomerPhone)}\n" +
+                   (booking.Notes is null ? "" : $"{W("business-notes")}: {booking.Notes}\n") + $"{W("business-status")}: {booking.Status}\n";
         foreach (var to in recipients.Distinct(StringComparer.OrdinalIgnoreCase))
         {
             yield return new OutboxMessage
@@ -318,7 +300,6 @@ public static class MailContexts
     public static MailContext For(HttpRequest request, IConfiguration config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var language = System.Globalization.CultureInfo.CurrentUICulture.TwoLetterISOLanguageName == "nl" ? "nl" : "en";
-        return new MailContext(Infrastructure.TenantLinks.BaseUrl(request), language, config["Bookwell:Smtp:From"]);
+        return new MailContext(Infrastructure.TenantLinks.BaseUrl(request), TextSet.CurrentLanguage, config["Bookwell:Smtp:From"]);
     }
 }

@@ -85,7 +85,7 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
             // Walk-ins leave no address: they all share one "Walk-in" client record per business (customers are
             // keyed by e-mail per tenant), written with the booking, instead of a new record per visit.
             Customer = new CustomerInput { Name = clientName.Length > 200 ? clientName[..200] : clientName, Email = WalkInEmail },
-        }, choice.Page, errors, admin: true);
+        }, choice.Page, errors, admin: true, TextSet.CurrentLanguage);
         if (valid is null)
         {
             TempData["FlashBad"] = string.Join(" ", errors.ToDictionary().SelectMany(kv => kv.Value));

@@ -95,7 +95,7 @@ public static class UploadEndpoints
         {
             return Problems.Validation("file", "Required: a file in the 'file' part.");
         }
-        var (upload, error) = await StoreAsync(db, page, file, clock.GetCurrentInstant(), ct);
+        var (upload, error) = await StoreAsync(db, page, file, "en", clock.GetCurrentInstant(), ct);
         return upload is null
             ? Problems.Validation("file", error!)
             : TypedResults.Created($"/api/v1/pages/{slug}/uploads/{upload.Id}", new UploadResponse(upload.Id, upload.FileName, upload.ContentType, upload.Size));
@@ -104,15 +104,18 @@ public static class UploadEndpoints
     private static ProblemHttpResult TooLarge() =>
         Problems.Make(StatusCodes.Status413PayloadTooLarge, "too-large", "Request too large", $"A file may hold at most {MaxBytes / 1024 / 1024} MB.");
 
-    /// <summary>Checks and stores one file for <paramref name="page"/>; the caller's transaction (if any) covers it.</summary>
-    public static async Task<(Upload? Upload, string? Error)> StoreAsync(BookwellDb db, CompiledPage page, IFormFile file, Instant now, CancellationToken ct)
+    /// <summary>
+    /// Checks and stores one file for <paramref name="page"/>; the caller's transaction (if any) covers it.
+    /// A refusal is worded in <paramref name="language"/> (English for the API).
+    /// </summary>
+    public static async Task<(Upload? Upload, string? Error)> StoreAsync(BookwellDb db, CompiledPage page, IFormFile file, string language, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(file);
         if (file.Length is 0 or > MaxBytes)
         {
-            return (null, $"The file must hold between 1 byte and {MaxBytes / 1024 / 1024} MB.");
+            return (null, UploadText.Words.FormatIn(language, System.Globalization.CultureInfo.InvariantCulture, "size", MaxBytes / 1024 / 1024));
         }
         using var buffer = new MemoryStream();
         await file.CopyToAsync(buffer, ct);
@@ -120,7 +123,7 @@ public static class UploadEndpoints
         var type = file.ContentType.Split(';')[0].Trim();
         if (!Allowed.TryGetValue(type, out var matches) || !matches(bytes))
         {
-            return (null, "Only PDF, PNG, JPEG, GIF, WebP or plain-text files, whose contents match their type.");
+            return (null, UploadText.Words.Get("type", language));
         }
         var name = Path.GetFileName(file.FileName);
         name = new string(name.Where(c => !char.IsControl(c) && c is not ('"' or '\\' or '/')).ToArray());
