@@ -165,6 +165,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(m => m.Subject).HasMaxLength(300);
             e.Property(m => m.Status).HasMaxLength(20);
             e.Property(m => m.IcsMethod).HasMaxLength(20);
+            e.Property(m => m.Attachment).HasMaxLength(100);
         });
         modelBuilder.Entity<Allocation>(e =>
         {
@@ -176,6 +177,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(a => a.GroupKey).HasMaxLength(200);
             e.ToTable(t => t.HasCheckConstraint("CK_Allocations_Seat", "\"Seat\" >= 0 AND \"Seat\" < \"Capacity\" AND \"StartsAt\" < \"EndsAt\""));
         });
+        Features.Invoices.InvoiceModel.Configure(modelBuilder, this);
     }
 }
 
