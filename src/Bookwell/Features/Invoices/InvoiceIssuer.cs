@@ -91,6 +91,19 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         }
     }
 
+    /// <summary>An invoice not tied to a booking (or issued by a caller with no transaction of its own), in a transaction of its own.</summary>
+    public async Task<Invoice> IssueInOwnTransactionAsync(BookwellDb db, InvoiceDraft draft, InvoicePaid? paid, string by, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var invoice = await IssueAsync(db, draft, paid, by, clock.GetCurrentInstant(), ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        outbox.Notify();
+        return invoice;
+    }
+
     /// <summary>After a booking change, inside its transaction: a booking of an invoice service that has just become confirmed gets its invoice.</summary>
     public async Task AfterChangeAsync(BookwellDb db, Booking booking, CompiledPage? page, CancellationToken ct)
     {
