@@ -390,6 +390,45 @@ public abstract class InvoiceTests
         }
     }
 
+    [Fact]
+    public async Task Dashboard_ListsFilters_RecordsAPaymentWithCsrf_LinksFromTheBooking()
+    {
+        await using var app = await StartAsync();
+        var booking = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", "advice")));
+        var id = (await Invoices(app.Admin()))[0]!["id"]!.GetValue<string>();
+        var owner = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
+            ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+
+        var list = await owner.GetAsync("/admin/invoices");
+        Assert.Contains($"href=\"/admin/invoices/{id}\"", list, StringComparison.Ordinal);
+        Assert.Contains("000001", list, StringComparison.Ordinal);
+        Assert.DoesNotContain("000001", await owner.GetAsync("/admin/invoices?status=paid"), StringComparison.Ordinal);
+        Assert.Contains($"/admin/invoices/{id}", await owner.GetAsync($"/admin/bookings/{booking["id"]}"), StringComparison.Ordinal);
+
+        // Without the antiforgery token the form is refused and nothing is recorded.
+        var forged = await owner.Client.PostAsync($"/admin/invoices/{id}?handler=Payment",
+            new FormUrlEncodedContent([new("amount", "80"), new("method", "cash"), new("note", "")]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal(0, app.WithDb(db => db.Set<InvoicePayment>().Count()));
+
+        var tooMuch = await owner.PostFormAsync($"/admin/invoices/{id}?handler=Payment", ("amount", "80,01"), ("method", "cash"), ("note", ""));
+        Assert.Equal(HttpStatusCode.OK, tooMuch.StatusCode);
+        Assert.Contains("More than is still due", await WebSession.TextAsync(tooMuch), StringComparison.Ordinal);
+
+        var paid = await owner.PostFormAsync($"/admin/invoices/{id}?handler=Payment", ("amount", "80,00"), ("method", "bank_transfer"), ("note", "Ref 42"));
+        Assert.Equal(HttpStatusCode.Redirect, paid.StatusCode);
+        var payment = app.WithDb(db => db.Set<InvoicePayment>().Single());
+        Assert.Equal((80m, "bank_transfer", "Ref 42"), (payment.Amount, payment.Method, payment.Note));
+        Assert.StartsWith("owner:", payment.By, StringComparison.Ordinal);
+        Assert.Contains("000001", await owner.GetAsync("/admin/invoices?status=paid"), StringComparison.Ordinal);
+
+        var pdf = await owner.Client.GetAsync($"/admin/invoices/{id}?handler=Pdf");
+        Assert.Equal("application/pdf", pdf.Content.Headers.ContentType!.MediaType);
+        Assert.Contains("Betalingen", await owner.GetAsync($"/admin/invoices/{id}?lang=nl"), StringComparison.Ordinal);
+        Assert.Contains("Facturen", await owner.GetAsync("/admin/invoices?lang=nl"), StringComparison.Ordinal);
+    }
+
     private static string PdfText(byte[] pdf)
     {
         using var document = UglyToad.PdfPig.PdfDocument.Open(pdf);

@@ -76,3 +76,14 @@ public sealed class InvoiceAttachments(IClock clock) : IMailAttachmentSource
             "application/pdf", InvoicePdf.Render(invoice, clock.GetCurrentInstant()));
     }
 }
+
+/// <summary>The invoice of a booking, for the link on the booking's dashboard page.</summary>
+public static class InvoiceLinks
+{
+    public static async Task<Invoice?> ForBookingAsync(HttpContext context, Guid bookingId)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var db = context.RequestServices.GetRequiredService<BookwellDb>();
+        return await db.Set<Invoice>().AsNoTracking().FirstOrDefaultAsync(i => i.BookingId == bookingId, context.RequestAborted);
+    }
+}
