@@ -172,6 +172,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(m => m.Subject).HasMaxLength(300);
             e.Property(m => m.Status).HasMaxLength(20);
             e.Property(m => m.IcsMethod).HasMaxLength(20);
+            e.Property(m => m.Attachment).HasMaxLength(100);
         });
         modelBuilder.Entity<Allocation>(e =>
         {
@@ -185,6 +186,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.ToTable(t => t.HasCheckConstraint("CK_Allocations_Seat", "\"Seat\" >= 0 AND \"Seat\" < \"Capacity\" AND \"StartsAt\" < \"EndsAt\""));
         });
         modelBuilder.Entity<BusyVersion>(e => e.HasKey(v => v.TenantId));
+        Features.Invoices.InvoiceModel.Configure(modelBuilder, this);
     }
 }
 

@@ -164,6 +164,11 @@ public sealed class OutboxMessage : ITenantOwned
     public string? HtmlBody { get; set; }
     public string? Ics { get; set; }
     public string? IcsMethod { get; set; }
+    /// <summary>
+    /// A document the worker attaches when it sends, named by reference (e.g. <c>invoice:{id}</c>) and produced then
+    /// by the feature that owns it (<see cref="Features.Notifications.IMailAttachmentSource"/>), so no file is stored twice.
+    /// </summary>
+    public string? Attachment { get; set; }
     public required string Status { get; set; }
     public int Attempts { get; set; }
     public string? LastError { get; set; }

@@ -23,7 +23,7 @@ public abstract record WriteResult
 /// writer (<see cref="BookingBatcher"/>); class members and file answers go one by one.
 /// </summary>
 public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
-    BookingLifecycle lifecycle, IConfiguration config, IDataProtectionProvider protection, BookingBatcher batcher)
+    BookingLifecycle lifecycle, IConfiguration config, IDataProtectionProvider protection, BookingBatcher batcher, Invoices.InvoiceIssuer invoices)
 {
     private const int Attempts = 4;
 
@@ -35,7 +35,9 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
     {
         ArgumentNullException.ThrowIfNull(v);
         // Group classes pick a seat and file answers claim uploads inside the transaction; those go one by one.
-        var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file");
+        // Invoice services issue their invoice in the booking's own transaction, so they go one by one too.
+        var invoiced = v.Service.Doc.Payment == "invoice";
+        var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file") && !invoiced;
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.GetCurrentInstant();
@@ -84,6 +86,10 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                     return new WriteResult.Taken();
                 }
                 db.Outbox.AddRange(draft.Messages);
+                if (invoiced)
+                {
+                    await invoices.AfterChangeAsync(db, booking, v.Page, ct);
+                }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 outbox.Notify();

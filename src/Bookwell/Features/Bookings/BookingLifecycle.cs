@@ -51,7 +51,7 @@ public sealed record Actor(string By, MailContext? Mail = null, CompiledPage? Pa
 /// booking therefore run one after the other and the second sees the first's outcome.
 /// </summary>
 public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
-    IDataProtectionProvider protection, TimeFreedEvents events)
+    IDataProtectionProvider protection, TimeFreedEvents events, Invoices.InvoiceIssuer invoices)
 {
     private const int Attempts = 4;
 
@@ -95,6 +95,8 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
                     db.ChangeTracker.Clear();
                     return result;
                 }
+                // A booking of an invoice service confirmed by this change (approval, the client's opt-in) gets its invoice with it.
+                await invoices.AfterChangeAsync(db, booking, actor.Page, ct);
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 outbox.Notify();

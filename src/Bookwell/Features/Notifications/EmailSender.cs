@@ -24,7 +24,22 @@ public interface IEmailSender
 }
 
 public sealed record OutgoingEmail(Guid Id, string To, string Subject, string? Text, string? Html, string? Ics, string? IcsMethod,
-    string? FromName = null, string? ReplyTo = null);
+    string? FromName = null, string? ReplyTo = null, MailAttachment? Attachment = null);
+
+/// <summary>A file sent with a message (an invoice's PDF), produced at sending time.</summary>
+public sealed record MailAttachment(string FileName, string ContentType, byte[] Content);
+
+/// <summary>
+/// Produces the file an outbox message names in <see cref="Data.OutboxMessage.Attachment"/> (<c>kind:reference</c>).
+/// Null when the thing is gone; the message then goes without it.
+/// </summary>
+public interface IMailAttachmentSource
+{
+    /// <summary>The part before the colon this source answers for, e.g. <c>invoice</c>.</summary>
+    string Kind { get; }
+
+    Task<MailAttachment?> LoadAsync(Data.BookwellDb db, Guid tenantId, string reference, CancellationToken ct);
+}
 
 /// <summary>
 /// SMTP through MailKit. The Message-ID is derived from the outbox id, so a message retried after a crash
@@ -66,6 +81,10 @@ public sealed class SmtpEmailSender(SmtpOptions options) : IEmailSender, IDispos
             ics.ContentType.Parameters.Add("method", email.IcsMethod ?? "REQUEST");
             ics.ContentType.Charset = "utf-8";
             body.Attachments.Add(ics);
+        }
+        if (email.Attachment is { } file)
+        {
+            body.Attachments.Add(file.FileName, file.Content, ContentType.Parse(file.ContentType));
         }
         message.Body = body.ToMessageBody();
         await _lock.WaitAsync(ct);

@@ -134,9 +134,10 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     else
                     {
                         var mail = emailSenders.FirstOrDefault() ?? throw new InvalidOperationException("No e-mail server is configured.");
+                        var attachment = message.Attachment is null ? null : await AttachmentAsync(scope.ServiceProvider, db, message, ct);
                         await mail.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, ManageLinks.Render(message.TextBody, token, slug),
                             ManageLinks.Render(message.HtmlBody, token, slug), ManageLinks.RenderIcs(message.Ics, token, slug), message.IcsMethod,
-                            message.FromName, message.ReplyTo), ct);
+                            message.FromName, message.ReplyTo, attachment), ct);
                     }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -176,6 +177,20 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
             await RecordSentAsync(db, sent);
         }
         return ids.Count;
+    }
+
+    /// <summary>The file the message names, made now by the feature that owns it (the worker reads across tenants, so the tenant is passed).</summary>
+    private static async Task<MailAttachment?> AttachmentAsync(IServiceProvider services, BookwellDb db, OutboxMessage message, CancellationToken ct)
+    {
+        var reference = message.Attachment!;
+        var colon = reference.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0)
+        {
+            return null;
+        }
+        var kind = reference[..colon];
+        var source = services.GetServices<IMailAttachmentSource>().FirstOrDefault(s => s.Kind == kind);
+        return source is null ? null : await source.LoadAsync(db, message.TenantId, reference[(colon + 1)..], ct);
     }
 
     /// <summary>Marks a group of sent messages in one statement and wipes their bodies (personal details; nothing to keep once sent).</summary>

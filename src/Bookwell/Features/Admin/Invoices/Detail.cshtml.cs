@@ -1,0 +1,83 @@
+using Bookwell.Features.Invoices;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+using NodaTime;
+
+namespace Bookwell.Features.Admin.Invoices;
+
+/// <summary>One invoice: its lines and payments, the PDF, and recording a payment by hand (managers only).</summary>
+public sealed class DetailModel : AdminPageModel
+{
+    public Invoice? Invoice { get; private set; }
+    public Instant Now { get; private set; }
+    public Errors Problems { get; private set; } = new();
+
+    [BindProperty] public string? Amount { get; set; }
+    [BindProperty] public string? Method { get; set; }
+    [BindProperty] public string? Note { get; set; }
+
+
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        return await LoadAsync(id, ct) ? Page() : NotFound();
+    }
+
+    public async Task<IActionResult> OnGetPdfAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        if (!await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+        return File(InvoicePdf.Render(Invoice!, Now), "application/pdf", $"invoice-{Invoice!.Number}.pdf");
+    }
+
+    public async Task<IActionResult> OnPostPaymentAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        if (!await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+        var language = TextSet.CurrentLanguage;
+        // One decimal mark, a comma or a point whatever the page's language ("12,50" or "12.50"); no thousands
+        // separators, so "1.250" is never read as twelve hundred and fifty in one language and 1.25 in the other.
+        decimal? amount = null;
+        var text = (Amount ?? "").Trim().Replace(',', '.');
+        if (text.Length is > 0 and <= 20 && text.Count(c => c == '.') <= 1 &&
+            decimal.TryParse(text, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+        {
+            amount = parsed;
+        }
+        var payments = HttpContext.RequestServices.GetRequiredService<InvoicePayments>();
+        switch (await payments.RecordAsync(id, amount, Invoice!.Currency, Method, Note, Actor, language, ct))
+        {
+            case PaymentResult.Done:
+                TempData["Flash"] = InvoiceText.Words["recorded"];
+                return RedirectToPage(new { id });
+            case PaymentResult.Invalid bad:
+                Problems = bad.Errors;
+                await LoadAsync(id, ct);
+                return Page();
+            default:
+                return NotFound();
+        }
+    }
+
+    private async Task<bool> LoadAsync(Guid id, CancellationToken ct)
+    {
+        Now = Clock.GetCurrentInstant();
+        Invoice = await InvoiceEndpoints.FindAsync(Db, id.ToString(), ct);
+        return Invoice is not null;
+    }
+}

@@ -1,0 +1,246 @@
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Invoices;
+
+/// <summary>A payment already taken when the invoice is issued (a receipt for an online payment).</summary>
+public sealed record InvoicePaid(decimal Amount, string Method, string? Note = null, string? Currency = null);
+
+/// <summary>
+/// Issues invoices. The number comes from the business's counter row, incremented by the same transaction that
+/// inserts the invoice: on PostgreSQL the upsert holds the row's lock until that transaction ends, so issuers of
+/// one business take their turns and a rolled-back issue gives its number back (no gap, no duplicate); on SQLite
+/// the caller holds the write gate. A unique index on (tenant, number) guards it all once more. Never MAX()+1.
+/// </summary>
+public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders, CatalogCache cache,
+    IConfiguration config)
+{
+    /// <summary>Days from issue to due date (<c>Bookwell:Invoices:DueDays</c>, default 14).</summary>
+    private readonly int _dueDays = Math.Clamp(config.GetValue("Bookwell:Invoices:DueDays", 14), 0, 365);
+
+    /// <summary>Tax rate in percent included in the prices (<c>Bookwell:Invoices:TaxRatePercent</c>, default 0).</summary>
+    private readonly decimal _taxRate = Math.Clamp(config.GetValue("Bookwell:Invoices:TaxRatePercent", 0m), 0m, 100m);
+
+    private readonly bool _mail = senders.Any();
+
+    /// <summary>
+    /// Issues the booking's invoice inside the caller's transaction (the caller holds the SQLite write gate, and
+    /// saves and commits): the counter is moved at once, the invoice, its lines, payment and e-mail are added to
+    /// <paramref name="db"/> for the caller's save. A booking that already has an invoice gets that one back.
+    /// With <paramref name="paid"/> the invoice is issued paid (a receipt) with that payment recorded.
+    /// </summary>
+    public async Task<Invoice> IssueForBookingAsync(BookwellDb db, Booking booking, CompiledPage? page, InvoicePaid? paid, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(booking);
+        var existing = db.ChangeTracker.Entries<Invoice>().Select(e => e.Entity).FirstOrDefault(i => i.BookingId == booking.Id)
+                       ?? await db.Set<Invoice>().FirstOrDefaultAsync(i => i.BookingId == booking.Id, ct);
+        if (existing is not null)
+        {
+            return existing;
+        }
+        page ??= (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug);
+        var now = clock.GetCurrentInstant();
+        var service = page?.Services.GetValueOrDefault(booking.ServiceKey);
+        var currency = service?.Doc.Price?.Currency ?? paid?.Currency ?? "EUR";
+        var price = service?.Doc.Price?.Amount ?? 0m;
+        var zone = page?.Zone ?? DateTimeZoneProviders.Tzdb.GetZoneOrNull(booking.TimeZone) ?? DateTimeZone.Utc;
+        var language = Infrastructure.TextSet.Normalize(booking.Language);
+        var when = booking.StartsAt.InZone(zone).LocalDateTime;
+        var description = InvoiceText.Words.FormatIn(language, System.Globalization.CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB"),
+            "booking-line", booking.ServiceName, when.ToString("d MMM yyyy HH:mm", System.Globalization.CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB")));
+        var draft = new InvoiceDraft(booking.PageSlug, page?.Doc.Name ?? booking.PageSlug, BusinessAddress(page), booking.CustomerName, booking.CustomerEmail,
+            language, zone.Id, currency, [new InvoiceDraftLine(description, 1m, price, _taxRate)], booking.Id);
+        return await IssueAsync(db, draft, paid, "system", now, ct);
+    }
+
+    /// <summary>
+    /// <see cref="IssueForBookingAsync"/> in a transaction of its own, for a caller that holds none (e.g. a payment
+    /// confirmed by a webhook after its own commit). Safe to repeat: the booking keeps its one invoice.
+    /// </summary>
+    public async Task<Invoice?> IssueForBookingInOwnTransactionAsync(BookwellDb db, Guid bookingId, InvoicePaid? paid, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        for (var attempt = 1; ; attempt++)
+        {
+            using var _ = await gate.EnterAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                var booking = await db.Bookings.FirstOrDefaultAsync(b => b.Id == bookingId, ct);
+                if (booking is null)
+                {
+                    return null;
+                }
+                var invoice = await IssueForBookingAsync(db, booking, null, paid, ct);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                outbox.Notify();
+                return invoice;
+            }
+            catch (DbUpdateException ex) when (attempt < 3 && Conflicts.IsConflict(ex))
+            {
+                // Another request issued this booking's invoice at the same moment: the retry finds it.
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    /// <summary>An invoice not tied to a booking (or issued by a caller with no transaction of its own), in a transaction of its own.</summary>
+    public async Task<Invoice> IssueInOwnTransactionAsync(BookwellDb db, InvoiceDraft draft, InvoicePaid? paid, string by, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var invoice = await IssueAsync(db, draft, paid, by, clock.GetCurrentInstant(), ct);
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        outbox.Notify();
+        return invoice;
+    }
+
+    /// <summary>After a booking change, inside its transaction: a booking of an invoice service that has just become confirmed gets its invoice.</summary>
+    public async Task AfterChangeAsync(BookwellDb db, Booking booking, CompiledPage? page, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(booking);
+        var entry = db.Entry(booking);
+        var created = entry.State == EntityState.Added;
+        if (!(booking.Status == BookingStatus.Confirmed || (created && booking.Status == BookingStatus.InProgress)) || booking.AwaitingClientConfirmation)
+        {
+            return;
+        }
+        if (!created && entry.Property(b => b.Status).OriginalValue == BookingStatus.Confirmed)
+        {
+            // Confirmed before this change (a reschedule, a correction): its invoice, if any, was issued then.
+            return;
+        }
+        page ??= (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug);
+        if (page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.Payment != "invoice")
+        {
+            return;
+        }
+        await IssueForBookingAsync(db, booking, page, null, ct);
+    }
+
+    /// <summary>Writes an invoice from a draft inside the caller's transaction (the caller saves and commits).</summary>
+    public async Task<Invoice> IssueAsync(BookwellDb db, InvoiceDraft draft, InvoicePaid? paid, string by, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(draft);
+        var sequence = await NextNumberAsync(db, ct);
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(draft.TimeZone) ?? DateTimeZone.Utc;
+        var today = now.InZone(zone).Date;
+        var invoice = new Invoice
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = db.TenantId,
+            Sequence = sequence,
+            Number = FormatNumber(sequence),
+            BookingId = draft.BookingId,
+            PageSlug = draft.PageSlug,
+            BusinessName = Cut(draft.BusinessName, 200),
+            BusinessAddress = draft.BusinessAddress is null ? null : Cut(draft.BusinessAddress, 500),
+            CustomerName = Cut(draft.CustomerName, 200),
+            CustomerEmail = draft.CustomerEmail,
+            Language = draft.Language,
+            TimeZone = zone.Id,
+            Status = InvoiceStatus.Open,
+            IssuedOn = today,
+            DueOn = today.PlusDays(_dueDays),
+            Currency = draft.Currency,
+            IssuedAt = now,
+            UpdatedAt = now,
+        };
+        var position = 0;
+        foreach (var l in draft.Lines)
+        {
+            var (total, tax) = InvoiceMoney.Line(l.Quantity, l.UnitPrice, l.TaxRate, draft.Currency);
+            invoice.Lines.Add(new InvoiceLine
+            {
+                TenantId = invoice.TenantId,
+                Position = position++,
+                Description = Cut(l.Description, 300),
+                Quantity = l.Quantity,
+                UnitPrice = l.UnitPrice,
+                TaxRate = l.TaxRate,
+                Tax = tax,
+                Total = total,
+            });
+        }
+        invoice.Total = invoice.Lines.Sum(l => l.Total);
+        invoice.TaxTotal = invoice.Lines.Sum(l => l.Tax);
+        invoice.Subtotal = invoice.Total - invoice.TaxTotal;
+        if (paid is not null)
+        {
+            var amount = Math.Min(InvoiceMoney.Round(paid.Amount, draft.Currency), invoice.Total);
+            invoice.Payments.Add(new InvoicePayment
+            {
+                TenantId = invoice.TenantId,
+                Amount = amount,
+                Currency = draft.Currency,
+                Method = paid.Method,
+                Note = paid.Note,
+                By = by,
+                At = now,
+            });
+            invoice.AmountPaid = amount;
+        }
+        if (invoice.AmountPaid >= invoice.Total)
+        {
+            invoice.Status = InvoiceStatus.Paid;
+            invoice.PaidAt = now;
+        }
+        db.Set<Invoice>().Add(invoice);
+        if (_mail && !string.IsNullOrWhiteSpace(invoice.CustomerEmail))
+        {
+            db.Outbox.Add(InvoiceMail.Compose(invoice, now));
+        }
+        return invoice;
+    }
+
+    /// <summary>Zero-padded to six digits, so numbers sort the same as text and as numbers up to 999999 and beyond that still read in order.</summary>
+    public static string FormatNumber(long sequence) => sequence.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The next number of the context's business, taken in the caller's transaction. The upsert locks the counter
+    /// row on PostgreSQL until commit or rollback; SQLite runs it under the caller's write gate.
+    /// </summary>
+    public static async Task<long> NextNumberAsync(BookwellDb db, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var tenant = db.TenantId;
+        var rows = await db.Database.SqlQuery<long>($"""
+            INSERT INTO "InvoiceCounters" ("TenantId", "Last") VALUES ({tenant}, 1)
+            ON CONFLICT ("TenantId") DO UPDATE SET "Last" = "InvoiceCounters"."Last" + 1
+            RETURNING "Last" AS "Value"
+            """).ToListAsync(ct);
+        return rows[0];
+    }
+
+    private static string? BusinessAddress(CompiledPage? page)
+    {
+        if (page is null)
+        {
+            return null;
+        }
+        var branch = page.Doc.Branches?.FirstOrDefault(b => b.Active != false && !string.IsNullOrWhiteSpace(b.Address));
+        if (branch is not null)
+        {
+            return string.Join(", ", new[] { branch.Address, branch.City }.Where(s => !string.IsNullOrWhiteSpace(s)));
+        }
+        return page.Doc.Location?.Mode is "in-person" or null ? page.Doc.Location?.Details : null;
+    }
+
+    private static string Cut(string value, int max) => value.Length > max ? value[..max] : value;
+}
+
+public sealed record InvoiceDraftLine(string Description, decimal Quantity, decimal UnitPrice, decimal TaxRate);
+
+public sealed record InvoiceDraft(string PageSlug, string BusinessName, string? BusinessAddress, string CustomerName, string CustomerEmail,
+    string Language, string TimeZone, string Currency, IReadOnlyList<InvoiceDraftLine> Lines, Guid? BookingId);

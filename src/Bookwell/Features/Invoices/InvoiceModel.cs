@@ -1,0 +1,178 @@
+using Bookwell.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Bookwell.Features.Invoices;
+
+/// <summary>
+/// An invoice as issued: the client and the amounts are copied in when it is issued, so later changes to the
+/// booking, the price list or the client's record never change a document that was sent. Only the payment
+/// state moves afterwards. <c>overdue</c> is not stored: it is <c>open</c> past <see cref="DueOn"/> by the
+/// app clock in the business's time zone (<see cref="InvoiceStatus.Effective"/>), so no job has to keep it right.
+/// </summary>
+public sealed class Invoice : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    /// <summary>Position in the business's gapless series (1, 2, 3 ...), from its counter row.</summary>
+    public long Sequence { get; set; }
+    /// <summary>The number as printed: the sequence zero-padded, so it reads and sorts in order as text and as a number.</summary>
+    public required string Number { get; set; }
+    public Guid? BookingId { get; set; }
+    public required string PageSlug { get; set; }
+    public required string BusinessName { get; set; }
+    public string? BusinessAddress { get; set; }
+    public required string CustomerName { get; set; }
+    public required string CustomerEmail { get; set; }
+    public string Language { get; set; } = "en";
+    public required string TimeZone { get; set; }
+    /// <summary><c>open</c>, <c>paid</c> or <c>void</c> (overdue is derived).</summary>
+    public required string Status { get; set; }
+    public LocalDate IssuedOn { get; set; }
+    public LocalDate DueOn { get; set; }
+    public required string Currency { get; set; }
+    public decimal Subtotal { get; set; }
+    public decimal TaxTotal { get; set; }
+    public decimal Total { get; set; }
+    public decimal AmountPaid { get; set; }
+    public Instant IssuedAt { get; set; }
+    public Instant? PaidAt { get; set; }
+    public Instant UpdatedAt { get; set; }
+    public List<InvoiceLine> Lines { get; set; } = [];
+    public List<InvoicePayment> Payments { get; set; } = [];
+}
+
+public sealed class InvoiceLine : ITenantOwned
+{
+    public long Id { get; set; }
+    public Guid TenantId { get; set; }
+    public Guid InvoiceId { get; set; }
+    public int Position { get; set; }
+    public required string Description { get; set; }
+    public decimal Quantity { get; set; }
+    /// <summary>Price per unit as the business charges it (tax included).</summary>
+    public decimal UnitPrice { get; set; }
+    /// <summary>Percent, e.g. 21 for 21 %.</summary>
+    public decimal TaxRate { get; set; }
+    public decimal Tax { get; set; }
+    public decimal Total { get; set; }
+}
+
+/// <summary>A payment against an invoice. Append-only: a mistake is corrected by a new entry, never by an edit.</summary>
+public sealed class InvoicePayment : ITenantOwned
+{
+    public long Id { get; set; }
+    public Guid TenantId { get; set; }
+    public Guid InvoiceId { get; set; }
+    public decimal Amount { get; set; }
+    public required string Currency { get; set; }
+    /// <summary><c>cash</c>, <c>card</c>, <c>bank_transfer</c> (or <c>stripe</c> for a receipt of an online payment).</summary>
+    public required string Method { get; set; }
+    public string? Note { get; set; }
+    public required string By { get; set; }
+    public Instant At { get; set; }
+}
+
+/// <summary>The last number issued per business; incremented in the issuing transaction, so a rollback leaves no gap.</summary>
+public sealed class InvoiceCounter
+{
+    public Guid TenantId { get; set; }
+    public long Last { get; set; }
+}
+
+public static class InvoiceStatus
+{
+    public const string Open = "open";
+    public const string Paid = "paid";
+    public const string Overdue = "overdue";
+    public const string Void = "void";
+    public static readonly string[] All = [Open, Paid, Overdue, Void];
+
+    /// <summary>What the client and the business see: open past its due date (in the business's zone, by the app clock) is overdue.</summary>
+    public static string Effective(Invoice invoice, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(invoice);
+        if (invoice.Status != Open)
+        {
+            return invoice.Status;
+        }
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(invoice.TimeZone) ?? DateTimeZone.Utc;
+        return now.InZone(zone).Date > invoice.DueOn ? Overdue : Open;
+    }
+}
+
+public static class InvoiceModel
+{
+    /// <summary>Called from <see cref="BookwellDb"/>'s model building; every set is filtered by the context's tenant.</summary>
+    public static void Configure(ModelBuilder modelBuilder, BookwellDb db)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        ArgumentNullException.ThrowIfNull(db);
+        var sqlite = !db.IsPostgres;
+        modelBuilder.Entity<Invoice>(e =>
+        {
+            e.ToTable("Invoices");
+            e.HasQueryFilter(i => i.TenantId == db.TenantId);
+            e.HasIndex(i => new { i.TenantId, i.Number }).IsUnique();
+            e.HasIndex(i => new { i.TenantId, i.Sequence }).IsUnique();
+            e.HasIndex(i => new { i.TenantId, i.IssuedOn });
+            // One invoice per booking: a retried or repeated issue finds the first one instead of a second number.
+            e.HasIndex(i => i.BookingId).IsUnique();
+            e.Property(i => i.Number).HasMaxLength(32);
+            e.Property(i => i.PageSlug).HasMaxLength(64);
+            e.Property(i => i.BusinessName).HasMaxLength(200);
+            e.Property(i => i.BusinessAddress).HasMaxLength(500);
+            e.Property(i => i.CustomerName).HasMaxLength(200);
+            e.Property(i => i.CustomerEmail).HasMaxLength(254);
+            e.Property(i => i.Language).HasMaxLength(8);
+            e.Property(i => i.TimeZone).HasMaxLength(64);
+            e.Property(i => i.Status).HasMaxLength(20);
+            e.Property(i => i.Currency).HasMaxLength(3);
+            Money(e.Property(i => i.Subtotal));
+            Money(e.Property(i => i.TaxTotal));
+            Money(e.Property(i => i.Total));
+            Money(e.Property(i => i.AmountPaid));
+            if (sqlite)
+            {
+                e.Property(i => i.IssuedOn).HasConversion(IsoDate);
+                e.Property(i => i.DueOn).HasConversion(IsoDate);
+            }
+            e.HasMany(i => i.Lines).WithOne().HasForeignKey(l => l.InvoiceId);
+            e.HasMany(i => i.Payments).WithOne().HasForeignKey(p => p.InvoiceId);
+        });
+        modelBuilder.Entity<InvoiceLine>(e =>
+        {
+            e.ToTable("InvoiceLines");
+            e.HasQueryFilter(l => l.TenantId == db.TenantId);
+            e.Property(l => l.Description).HasMaxLength(300);
+            Money(e.Property(l => l.Quantity));
+            Money(e.Property(l => l.UnitPrice));
+            Money(e.Property(l => l.TaxRate));
+            Money(e.Property(l => l.Tax));
+            Money(e.Property(l => l.Total));
+        });
+        modelBuilder.Entity<InvoicePayment>(e =>
+        {
+            e.ToTable("InvoicePayments");
+            e.HasQueryFilter(p => p.TenantId == db.TenantId);
+            e.Property(p => p.Currency).HasMaxLength(3);
+            e.Property(p => p.Method).HasMaxLength(20);
+            e.Property(p => p.Note).HasMaxLength(500);
+            e.Property(p => p.By).HasMaxLength(254);
+            Money(e.Property(p => p.Amount));
+        });
+        modelBuilder.Entity<InvoiceCounter>(e =>
+        {
+            e.ToTable("InvoiceCounters");
+            e.HasKey(c => c.TenantId);
+        });
+    }
+
+    // Exact decimals on PostgreSQL (numeric); SQLite keeps EF's default, decimal as text, which is exact too.
+    private static void Money(Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder<decimal> property) => property.HasPrecision(18, 4);
+
+    private static readonly ValueConverter<LocalDate, string> IsoDate = new(
+        d => LocalDatePattern.Iso.Format(d), s => LocalDatePattern.Iso.Parse(s).Value);
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+
+namespace Bookwell.Features.Invoices;
+
+/// <summary>Amounts in a currency's own minor units (JPY has none, BHD three), rounded half to even.</summary>
+public static class InvoiceMoney
+{
+    private static readonly HashSet<string> NoMinor = new(StringComparer.Ordinal)
+    {
+        "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF",
+    };
+
+    private static readonly HashSet<string> ThreeMinor = new(StringComparer.Ordinal) { "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND" };
+
+    public static int MinorUnits(string currency) =>
+        NoMinor.Contains(currency) ? 0 : ThreeMinor.Contains(currency) ? 3 : 2;
+
+    public static decimal Round(decimal amount, string currency) =>
+        decimal.Round(amount, MinorUnits(currency), MidpointRounding.ToEven);
+
+    /// <summary>True when the amount has no more decimals than the currency has minor units.</summary>
+    public static bool Fits(decimal amount, string currency) => decimal.Round(amount, MinorUnits(currency)) == amount;
+
+    /// <summary>The amount with exactly the currency's decimals (the JSON and the PDF show 25.00, not 25.0000).</summary>
+    public static decimal Normalize(decimal amount, string currency)
+    {
+        var units = MinorUnits(currency);
+        // Adding a zero of scale n gives the sum at least n decimals; rounding first caps it at n.
+        return Round(amount, currency) + new decimal(0, 0, 0, false, (byte)units);
+    }
+
+    public static string Format(decimal amount, string currency, CultureInfo culture)
+    {
+        ArgumentNullException.ThrowIfNull(culture);
+        return currency + " " + Round(amount, currency).ToString("N" + MinorUnits(currency).ToString(CultureInfo.InvariantCulture), culture);
+    }
+
+    /// <summary>
+    /// A line whose unit price includes tax: the total is quantity × price at the currency's units, and the tax in
+    /// it is total − total / (1 + rate), so the printed total is exactly what the client was quoted.
+    /// </summary>
+    public static (decimal Total, decimal Tax) Line(decimal quantity, decimal unitPrice, decimal taxRatePercent, string currency)
+    {
+        var total = Round(quantity * unitPrice, currency);
+        var net = Round(total / (1 + (taxRatePercent / 100m)), currency);
+        return (total, total - net);
+    }
+}

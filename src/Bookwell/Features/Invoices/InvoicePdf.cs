@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text;
+using NodaTime;
+
+namespace Bookwell.Features.Invoices;
+
+/// <summary>
+/// The invoice as a PDF, written by hand: A4, the standard Helvetica fonts every PDF reader carries (so no font
+/// files are needed on the server), uncompressed text so the document stays searchable and testable. Long
+/// invoices continue on further pages.
+/// </summary>
+public static class InvoicePdf
+{
+    private const double Width = 595.28;
+    private const double Height = 841.89;
+    private const double Margin = 50;
+
+    public static byte[] Render(Invoice invoice, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(invoice);
+        var language = invoice.Language;
+        var culture = CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB");
+        string W(string key) => InvoiceText.Words.Get(key, language);
+        string M(decimal amount) => InvoiceMoney.Format(amount, invoice.Currency, culture);
+        string D(LocalDate date) => date.ToString("d MMMM yyyy", culture);
+        var status = InvoiceStatus.Effective(invoice, now);
+
+        var pages = new List<Page>();
+        var page = new Page();
+        pages.Add(page);
+        var y = Height - Margin;
+        page.Text(Margin, y - 16, 16, true, invoice.BusinessName);
+        page.TextRight(Width - Margin, y - 18, 20, true, W(status == InvoiceStatus.Paid && invoice.Payments.Count > 0 && invoice.Payments.Min(p => p.At) <= invoice.IssuedAt ? "receipt" : "invoice"));
+        y -= 34;
+        foreach (var line in Wrap(invoice.BusinessAddress ?? "", 60))
+        {
+            page.Text(Margin, y, 10, false, line);
+            y -= 13;
+        }
+        y = Math.Min(y, Height - Margin - 80) - 10;
+        var factsTop = y;
+        page.Text(Margin, y, 10, true, W("billed-to"));
+        page.Text(Margin, y - 14, 10, false, invoice.CustomerName);
+        page.Text(Margin, y - 27, 10, false, invoice.CustomerEmail);
+        (string, string)[] facts = [(W("number"), invoice.Number), (W("issued"), D(invoice.IssuedOn)), (W("due"), D(invoice.DueOn)), (W("status"), W("status-" + status))];
+        foreach (var (label, value) in facts)
+        {
+            page.Text(330, y, 10, true, label);
+            page.TextRight(Width - Margin, y, 10, false, value);
+            y -= 14;
+        }
+        y = Math.Min(y, factsTop - 40) - 20;
+
+        double[] right = [360, 440, 480, Width - Margin];
+        void Header(Page p, double at)
+        {
+            p.Text(Margin, at, 10, true, W("description"));
+            p.TextRight(right[0], at, 10, true, W("quantity"));
+            p.TextRight(right[1], at, 10, true, W("unit-price"));
+            p.TextRight(right[2], at, 10, true, W("tax-rate"));
+            p.TextRight(right[3], at, 10, true, W("amount"));
+            p.Line(Margin, at - 5, Width - Margin, at - 5);
+        }
+        Header(page, y);
+        y -= 20;
+        foreach (var l in invoice.Lines.OrderBy(l => l.Position))
+        {
+            var wrapped = Wrap(l.Description, 48);
+            if (y - (wrapped.Count * 12) < Margin + 120)
+            {
+                page = new Page();
+                pages.Add(page);
+                y = Height - Margin - 10;
+                Header(page, y);
+                y -= 20;
+            }
+            page.TextRight(right[0], y, 10, false, l.Quantity.ToString("0.##", culture));
+            page.TextRight(right[1], y, 10, false, M(l.UnitPrice));
+            page.TextRight(right[2], y, 10, false, l.TaxRate.ToString("0.##", culture));
+            page.TextRight(right[3], y, 10, false, M(l.Total));
+            foreach (var text in wrapped)
+            {
+                page.Text(Margin, y, 10, false, text);
+                y -= 12;
+            }
+            y -= 4;
+        }
+        page.Line(Margin, y + 6, Width - Margin, y + 6);
+        y -= 10;
+        (string, string, bool)[] totals =
+        [
+            (W("subtotal"), M(invoice.Subtotal), false), (W("tax"), M(invoice.TaxTotal), false), (W("total"), M(invoice.Total), true),
+            (W("paid"), M(invoice.AmountPaid), false), (W("balance"), M(invoice.Total - invoice.AmountPaid), true),
+        ];
+        foreach (var (label, value, bold) in totals)
+        {
+            page.Text(330, y, 10, bold, label);
+            page.TextRight(Width - Margin, y, 10, bold, value);
+            y -= 15;
+        }
+        page.Text(Margin, Margin, 8, false, W("prices-incl"));
+        return Write(pages, $"{W("invoice")} {invoice.Number}");
+    }
+
+    private static List<string> Wrap(string text, int max)
+    {
+        var lines = new List<string>();
+        var current = new StringBuilder();
+        foreach (var word in text.ReplaceLineEndings(" ").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var piece = word.Length > max ? word[..max] : word;
+            if (current.Length > 0 && current.Length + 1 + piece.Length > max)
+            {
+                lines.Add(current.ToString());
+                current.Clear();
+            }
+            if (current.Length > 0)
+            {
+                current.Append(' ');
+            }
+            current.Append(piece);
+        }
+        if (current.Length > 0)
+        {
+            lines.Add(current.ToString());
+        }
+        return lines;
+    }
+
+    private sealed class Page
+    {
+        public StringBuilder Content { get; } = new();
+
+        public void Text(double x, double y, double size, bool bold, string text) =>
+            Content.Append(CultureInfo.InvariantCulture, $"BT /{(bold ? "F2" : "F1")} {size:0.##} Tf {x:0.##} {y:0.##} Td ({Escape(text)}) Tj ET\n");
+
+        public void TextRight(double x, double y, double size, bool bold, string text) =>
+            Text(x - (Measure(text, bold) * size / 1000), y, size, bold, text);
+
+        public void Line(double x1, double y1, double x2, double y2) =>
+            Content.Append(CultureInfo.InvariantCulture, $"0.5 w {x1:0.##} {y1:0.##} m {x2:0.##} {y2:0.##} l S\n");
+    }
+
+    /// <summary>Helvetica advance widths (per 1000 em) near enough to right-align numbers and short labels.</summary>
+    private static double Measure(string text, bool bold)
+    {
+        double total = 0;
+        foreach (var c in text)
+        {
+            total += c switch
+            {
+                >= '0' and <= '9' => 556,
+                ' ' or '.' or ',' or ':' => 278,
+                '-' or '(' or ')' => 333,
+                '%' => 889,
+                'I' or 'i' or 'l' or 'j' => bold ? 278 : 222,
+                'f' or 't' or 'r' => 333,
+                'm' or 'M' or 'W' => 833,
+                'w' => 722,
+                >= 'A' and <= 'Z' => 700,
+                _ => bold ? 611 : 556,
+            };
+        }
+        return total;
+    }
+
+    /// <summary>A PDF string in WinAnsiEncoding: Latin-1 as is, a few common Windows-1252 extras, anything else as '?'.</summary>
+    private static string Escape(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            var b = c switch
+            {
+                '€' => (char)0x80,
+                '‘' => (char)0x91,
+                '’' => (char)0x92,
+                '“' => (char)0x93,
+                '”' => (char)0x94,
+                '–' => (char)0x96,
+                '—' => (char)0x97,
+                >= ' ' and <= '~' => c,
+                >= '\u00a0' and <= '\u00ff' => c,
+                _ => '?',
+            };
+            if (b is '(' or ')' or '\\')
+            {
+                sb.Append('\\');
+            }
+            sb.Append(b);
+        }
+        return sb.ToString();
+    }
+
+    private static byte[] Write(List<Page> pages, string title)
+    {
+        // Objects: 1 catalog, 2 page tree, 3 info, 4-5 fonts, then a page and its content per page.
+        var objects = new List<string>
+        {
+            "<< /Type /Catalog /Pages 2 0 R >>",
+            "<< /Type /Pages /Kids [" + string.Join(" ", pages.Select((_, i) => $"{6 + (i * 2)} 0 R")) + $"] /Count {pages.Count} >>",
+            $"<< /Title ({Escape(title)}) /Producer (Bookwell) >>",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
+        };
+        for (var i = 0; i < pages.Count; i++)
+        {
+            var content = pages[i].Content.ToString();
+            objects.Add(string.Create(CultureInfo.InvariantCulture,
+                $"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {Width:0.##} {Height:0.##}] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents {7 + (i * 2)} 0 R >>"));
+            objects.Add($"<< /Length {Latin1.GetByteCount(content)} >>\nstream\n{content}endstream");
+        }
+        using var output = new MemoryStream();
+        void Put(string s)
+        {
+            var bytes = Latin1.GetBytes(s);
+            output.Write(bytes);
+        }
+        Put("%PDF-1.4\n%\u00e2\u00e3\u00cf\u00d3\n");
+        var offsets = new List<long>();
+        for (var i = 0; i < objects.Count; i++)
+        {
+            offsets.Add(output.Position);
+            Put($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
+        }
+        var xref = output.Position;
+        var table = new StringBuilder();
+        table.Append(CultureInfo.InvariantCulture, $"xref\n0 {objects.Count + 1}\n0000000000 65535 f \n");
+        foreach (var offset in offsets)
+        {
+            table.Append(CultureInfo.InvariantCulture, $"{offset:D10} 00000 n \n");
+        }
+        table.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R /Info 3 0 R >>\nstartxref\n{xref}\n%%EOF\n");
+        Put(table.ToString());
+        return output.ToArray();
+    }
+
+    private static readonly Encoding Latin1 = Encoding.Latin1;
+}
