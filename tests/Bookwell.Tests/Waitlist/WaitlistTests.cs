@@ -298,6 +298,54 @@ public abstract class WaitlistTests
     }
 
     [Fact]
+    public async Task Pages_JoinByForm_WithCsrf_AcceptOnTheEntryPage_InDutch()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        var bookPage = await client.GetStringAsync($"/book/{Slug}?service=consult&date={Day}");
+        Assert.Contains("id=\"join-waitlist\"", bookPage, StringComparison.Ordinal);
+
+        var apiToken = await JoinAsync(client, "first@example.com");
+        var session = WebSession.For(app);
+        (string, string)[] form = [("Service", "consult"), ("Date", Day), ("Pref", "range"), ("From", "10:00"), ("To", "11:30"),
+            ("Name", "Form Filler"), ("Email", "form@example.com")];
+        // Without the antiforgery token the post is refused and nothing is stored.
+        var forged = await session.Client.PostAsync($"/book/{Slug}/waitlist", new FormUrlEncodedContent(form.Select(f => KeyValuePair.Create(f.Item1, f.Item2))));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        var formPage = await session.Client.GetAsync($"/book/{Slug}/waitlist?service=consult&date={Day}");
+        Assert.True(formPage.StatusCode == HttpStatusCode.OK, (await formPage.Content.ReadAsStringAsync()) + string.Join("\n", app.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Select(e => e.Message)));
+        var invalid = await session.PostFormAsync($"/book/{Slug}/waitlist", [.. form.Where(f => f.Item1 != "Email"), ("Email", "nope")]);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains("id=\"customer-email-error\"", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, app.WithDb(db => db.WaitlistEntries.Count()));
+        var joined = await session.PostFormAsync($"/book/{Slug}/waitlist", form);
+        Assert.Equal(HttpStatusCode.OK, joined.StatusCode);
+        Assert.Contains("id=\"joined\"", await joined.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var entry = Entry(app, "form@example.com");
+        Assert.Equal((600, 690), (entry.FromMinute!.Value, entry.ToMinute!.Value));
+
+        // The entry page, in Dutch, offers the freed time and books it with a plain form post.
+        await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null);
+        Assert.Equal(WaitlistStatus.Offered, Entry(app, "first@example.com").Status);
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "form@example.com").Status);
+        var dutch = WebSession.For(app);
+        dutch.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl-NL");
+        var html = await dutch.GetAsync($"/waitlist/{apiToken}");
+        var page = System.Net.WebUtility.HtmlDecode(html);
+        Assert.Contains("Er is een tijd voor u vrijgekomen", page, StringComparison.Ordinal);
+        Assert.Contains("Deze tijd boeken", page, StringComparison.Ordinal);
+        var start = System.Text.RegularExpressions.Regex.Match(page, "name=\"start\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.Equal($"{Day}T10:00:00+01:00", start);
+        var accepted = await dutch.PostFormAsync($"/waitlist/{apiToken}?handler=Accept", [KeyValuePair.Create("start", start)], $"/waitlist/{apiToken}");
+        Assert.Equal(HttpStatusCode.Redirect, accepted.StatusCode);
+        Assert.StartsWith("/booking/", accepted.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Equal(WaitlistStatus.Booked, Entry(app, "first@example.com").Status);
+        Assert.Contains("U hebt de aangeboden tijd geaccepteerd", WebUtility.HtmlDecode(await dutch.GetAsync($"/waitlist/{apiToken}")), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await dutch.Client.GetAsync($"/waitlist/{new string('b', 43)}")).StatusCode);
+    }
+
+    [Fact]
     public async Task Join_IsValidatedFieldByField()
     {
         await using var app = await StartAsync();

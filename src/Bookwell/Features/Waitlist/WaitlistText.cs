@@ -53,6 +53,7 @@ public static class WaitlistText
         ["join"] = "Join the waitlist",
         ["joined"] = "You are on the waitlist. We sent you an e-mail with a link to your place.",
         ["fix"] = "Please check the form:",
+        ["join-link"] = "Is the day you want full? Join the waitlist",
     };
 
     public static readonly IReadOnlyDictionary<string, string> Dutch = new Dictionary<string, string>
@@ -103,6 +104,7 @@ public static class WaitlistText
         ["join"] = "Op de wachtlijst",
         ["joined"] = "U staat op de wachtlijst. We hebben u een e-mail gestuurd met een link naar uw plaats.",
         ["fix"] = "Controleer het formulier:",
+        ["join-link"] = "Is de dag die u wilt vol? Zet u op de wachtlijst",
     };
 
     public static readonly TextSet Words = new("waitlist", English, Dutch);
