@@ -346,6 +346,45 @@ public abstract class WaitlistTests
     }
 
     [Fact]
+    public async Task Admin_DayView_ListsInLine_OfferWithOneClick_AnonymousRefused()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        await JoinAsync(client, "first@example.com");
+        await JoinAsync(client, "second@example.com");
+        var anonymous = WebSession.For(app);
+        Assert.NotEqual(HttpStatusCode.OK, (await anonymous.Client.GetAsync($"/admin/waitlist?date={Day}")).StatusCode);
+
+        var owner = WebSession.For(app);
+        await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey));
+        var html = WebUtility.HtmlDecode(await owner.GetAsync($"/admin/waitlist?date={Day}"));
+        Assert.Contains("first@example.com", html, StringComparison.Ordinal);
+        Assert.True(html.IndexOf("first@example.com", StringComparison.Ordinal) < html.IndexOf("second@example.com", StringComparison.Ordinal));
+
+        // Nothing free: a manual offer holds nothing.
+        var second = Entry(app, "second@example.com").Key;
+        var view = $"/admin/waitlist?date={Day}";
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"/admin/waitlist?handler=Offer&id={second}", [], view)).StatusCode);
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "second@example.com").Status);
+
+        // The business opens an extra hour (no booking freed it, so nobody was offered it): staff choose who gets it.
+        var longer = WaitlistConfig().Also(c => c["pages"]![0]!["exceptions"]!.AsArray()[^1]!["hours"] = new JsonArray(new JsonArray("09:00", "12:00")));
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), longer)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"/admin/waitlist?handler=Offer&id={second}", [], view)).StatusCode);
+        var offered = Entry(app, "second@example.com");
+        Assert.Equal(WaitlistStatus.Offered, offered.Status);
+        Assert.Equal(Instant.FromUtc(2027, 3, 3, 10, 0), offered.OfferStart);
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "first@example.com").Status);
+
+        // Moving a booking away frees its time too: the first in line gets it.
+        var moved = await client.PostAsync($"/api/v1/bookings/{tenToken}/reschedule", Json(new JsonObject { ["start"] = "2027-03-04T10:00:00+01:00" }));
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        Assert.Equal(WaitlistStatus.Offered, Entry(app, "first@example.com").Status);
+        Assert.Empty(await SlotStarts(client, "consult", Day, Day));
+    }
+
+    [Fact]
     public async Task Join_IsValidatedFieldByField()
     {
         await using var app = await StartAsync();

@@ -54,6 +54,14 @@ public static class WaitlistText
         ["joined"] = "You are on the waitlist. We sent you an e-mail with a link to your place.",
         ["fix"] = "Please check the form:",
         ["join-link"] = "Is the day you want full? Join the waitlist",
+        ["admin-show"] = "Show",
+        ["admin-empty"] = "Nobody is on the waitlist for this day.",
+        ["admin-offer"] = "Send offer",
+        ["admin-offered"] = "Offer sent: the first free time that fits is held and mailed.",
+        ["admin-no-time"] = "No free time on this day fits this entry now.",
+        ["admin-client"] = "Client",
+        ["admin-position"] = "In line",
+        ["admin-actions"] = "Actions",
     };
 
     public static readonly IReadOnlyDictionary<string, string> Dutch = new Dictionary<string, string>
@@ -105,6 +113,14 @@ public static class WaitlistText
         ["joined"] = "U staat op de wachtlijst. We hebben u een e-mail gestuurd met een link naar uw plaats.",
         ["fix"] = "Controleer het formulier:",
         ["join-link"] = "Is de dag die u wilt vol? Zet u op de wachtlijst",
+        ["admin-show"] = "Tonen",
+        ["admin-empty"] = "Niemand staat voor deze dag op de wachtlijst.",
+        ["admin-offer"] = "Aanbod sturen",
+        ["admin-offered"] = "Aanbod verstuurd: de eerste vrije tijd die past is vastgehouden en gemaild.",
+        ["admin-no-time"] = "Er is op deze dag nu geen vrije tijd die bij deze aanvraag past.",
+        ["admin-client"] = "Klant",
+        ["admin-position"] = "Plaats",
+        ["admin-actions"] = "Acties",
     };
 
     public static readonly TextSet Words = new("waitlist", English, Dutch);
