@@ -56,6 +56,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<StaffPin> StaffPins => Set<StaffPin>();
     public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Features.Waitlist.WaitlistEntry> WaitlistEntries => Set<Features.Waitlist.WaitlistEntry>();
 
     public abstract bool IsPostgres { get; }
 
@@ -173,6 +174,26 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(m => m.Status).HasMaxLength(20);
             e.Property(m => m.IcsMethod).HasMaxLength(20);
             e.Property(m => m.Attachment).HasMaxLength(100);
+        });
+        modelBuilder.Entity<Features.Waitlist.WaitlistEntry>(e =>
+        {
+            e.HasQueryFilter(w => w.TenantId == _tenantId);
+            e.HasIndex(w => w.Key).IsUnique();
+            e.HasIndex(w => w.TokenHash).IsUnique();
+            e.HasIndex(w => new { w.TenantId, w.PageSlug, w.Date, w.Status });
+            e.HasIndex(w => w.OfferBookingId);
+            e.Property(w => w.PageSlug).HasMaxLength(64);
+            e.Property(w => w.ServiceKey).HasMaxLength(64);
+            e.Property(w => w.StaffKey).HasMaxLength(64);
+            e.Property(w => w.Date).HasMaxLength(10);
+            e.Property(w => w.CustomerName).HasMaxLength(200);
+            e.Property(w => w.CustomerEmail).HasMaxLength(254);
+            e.Property(w => w.CustomerPhone).HasMaxLength(40);
+            e.Property(w => w.Language).HasMaxLength(8);
+            e.Property(w => w.TimeZone).HasMaxLength(64);
+            e.Property(w => w.TokenHash).HasMaxLength(64);
+            e.Property(w => w.TokenSealed).HasMaxLength(400);
+            e.Property(w => w.Status).HasMaxLength(20);
         });
         modelBuilder.Entity<Allocation>(e =>
         {

@@ -62,7 +62,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 }
                 continue;
             }
-            using var _ = await gate.EnterAsync(db, ct);
+            using var writeLock = await gate.EnterAsync(db, ct);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var freed = new List<TimeFreed>();
             try
@@ -93,6 +93,8 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 outbox.Notify();
+                // Listeners write too (the waitlist holds freed time): on SQLite they would wait for this lock forever.
+                writeLock.Dispose();
                 await lifecycle.RaiseAsync(freed, ct);
                 return new WriteResult.Done(booking, token);
             }

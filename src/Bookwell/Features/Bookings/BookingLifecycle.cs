@@ -31,6 +31,17 @@ public abstract record Change
 
     /// <summary>A confirmed booking nobody started, past its no-show moment (time rules).</summary>
     public sealed record AutoNoShow : Change;
+
+    /// <summary>
+    /// The client takes time held for them (a waitlist offer: a <c>pending</c> booking created by
+    /// <see cref="OfferBy"/> with a hold): only at its own start and only while the hold lasts. <paramref name="Claim"/>
+    /// runs inside the same transaction and may refuse (the offer was withdrawn meanwhile).
+    /// </summary>
+    public sealed record AcceptOffer(CompiledPage Page, Instant Start, Func<BookwellDb, Instant, CancellationToken, Task<bool>>? Claim = null) : Change
+    {
+        /// <summary>Who creates held offers, as recorded in the booking's history.</summary>
+        public const string OfferBy = "waitlist";
+    }
 }
 
 /// <summary>Who asks, and where the messages the change causes point.</summary>
@@ -75,7 +86,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         for (var attempt = 1; ; attempt++)
         {
             var freed = new List<TimeFreed>();
-            using var _ = await gate.EnterAsync(db, ct);
+            using var writeLock = await gate.EnterAsync(db, ct);
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             try
             {
@@ -100,6 +111,8 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 outbox.Notify();
+                // Listeners write too (the waitlist holds freed time): on SQLite they would wait for this lock forever.
+                writeLock.Dispose();
                 await RaiseAsync(freed, ct);
                 return result;
             }
@@ -148,6 +161,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             Change.Correct c => await CorrectCoreAsync(booking, c.To, actor, now, ct),
             Change.Expire => await ExpireCoreAsync(booking, now, freed, ct),
             Change.AutoNoShow => await AutoNoShowCoreAsync(booking, now, ct),
+            Change.AcceptOffer a => await AcceptOfferCoreAsync(booking, a, actor, now, ct),
             _ => throw new ArgumentOutOfRangeException(nameof(change)),
         };
 
@@ -331,6 +345,28 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         if (await FreeAsync(booking, ct))
         {
             freed.Add(Freed(booking, booking.StartsAt, booking.EndsAt, "expired"));
+        }
+        return new WriteResult.Done(booking, null);
+    }
+
+    private async Task<WriteResult> AcceptOfferCoreAsync(Booking booking, Change.AcceptOffer a, Actor actor, Instant now, CancellationToken ct)
+    {
+        var held = booking.Status == BookingStatus.Pending && booking.HoldExpiresAt > now && booking.StartsAt == a.Start &&
+                   booking.History.Exists(h => h.Action == "created" && h.By == Change.AcceptOffer.OfferBy);
+        if (!held || (a.Claim is not null && !await a.Claim(db, now, ct)))
+        {
+            return new WriteResult.Taken();
+        }
+        booking.History.Add(Event(booking, "status", booking.Status, BookingStatus.Confirmed, actor.By, now));
+        booking.Status = BookingStatus.Confirmed;
+        booking.UpdatedAt = now;
+        booking.AutoNoShowAt = a.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? booking.StartsAt + Duration.FromMinutes(late) : null;
+        await ReleaseHoldAsync(booking, ct);
+        if (actor.Mail is not null && messages.Mail)
+        {
+            var token = actor.Token ?? ManageTokens.Unseal(protection, booking.ManageTokenSealed);
+            db.Outbox.AddRange(messages.WithReminders("confirmation", booking, a.Page, token, actor.Mail with { Language = booking.Language }, now));
+            db.Outbox.AddRange(BookingMail.BusinessNotices("new", booking, a.Page, now));
         }
         return new WriteResult.Done(booking, null);
     }

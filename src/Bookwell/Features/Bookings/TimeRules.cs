@@ -32,7 +32,7 @@ public sealed class TimeRulesWorker(IServiceScopeFactory scopes, IClock clock, S
             return 0;
         }
         var lifecycle = scope.ServiceProvider.GetRequiredService<BookingLifecycle>();
-        using var _ = await gate.EnterAsync(db, ct);
+        using var writeLock = await gate.EnterAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var noShows = new List<Guid>();
         var freed = new List<TimeFreed>();
@@ -47,6 +47,8 @@ public sealed class TimeRulesWorker(IServiceScopeFactory scopes, IClock clock, S
         {
             outbox.Notify();
         }
+        // Listeners write too (the waitlist holds freed time): on SQLite they would wait for this lock forever.
+        writeLock.Dispose();
         await lifecycle.RaiseAsync(freed, ct);
         return changed;
     }

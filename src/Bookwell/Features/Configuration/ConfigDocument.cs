@@ -72,6 +72,10 @@ public sealed class SettingsDoc
     public bool? SmsReminders { get; set; }
     /// <summary>Additive: origins allowed to embed the booking page (widget); empty allows any.</summary>
     public List<string>? EmbedOrigins { get; set; }
+    /// <summary>Additive (contract 4.4): clients may join a waitlist for a full day (default false).</summary>
+    public bool? Waitlist { get; set; }
+    /// <summary>Additive (contract 4.4): how long freed time is held for the waitlist entry it is offered to (default 120).</summary>
+    public int? WaitlistHoldMinutes { get; set; }
 }
 
 public sealed class ExceptionDoc

@@ -281,12 +281,16 @@ public static partial class ConfigValidator
         s.TermsRequired ??= false;
         s.RequiresApproval ??= false;
         s.PaymentHoldMinutes ??= 30;
+        s.Waitlist ??= false;
+        s.WaitlistHoldMinutes ??= 120;
         Range(e, $"{path}.settings.horizonDays", s.HorizonDays, 1, 730);
         Range(e, $"{path}.settings.slotIntervalMinutes", s.SlotIntervalMinutes, 1, 1440);
         Range(e, $"{path}.settings.bufferMinutes", s.BufferMinutes, 0, 1440);
         Range(e, $"{path}.settings.minNoticeMinutes", s.MinNoticeMinutes, 0, 525_600);
         Range(e, $"{path}.settings.paymentHoldMinutes", s.PaymentHoldMinutes, 1, 1440);
         Range(e, $"{path}.settings.autoNoShowMinutes", s.AutoNoShowMinutes, 1, 1440);
+        // At least long enough to read the e-mail; at most a week, or a freed time would sit unused too long.
+        Range(e, $"{path}.settings.waitlistHoldMinutes", s.WaitlistHoldMinutes, 5, 10_080);
         if (s.DoubleOptInHours is { } optIn && optIn is not (1 or 2 or 4 or 12 or 24))
         {
             e.Add($"{path}.settings.doubleOptInHours", "Must be 1, 2, 4, 12 or 24.");

@@ -275,6 +275,15 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
             }
             result[b.Id] = (b.TenantId, token, b.PageSlug);
         }
+        // Waitlist mails name their entry instead of a booking; its link is rendered the same way.
+        var entries = bookingIds.Where(id => !result.ContainsKey(id)).ToList();
+        if (entries.Count > 0)
+        {
+            foreach (var (id, tenantId, token, slug) in await Waitlist.WaitlistMail.LinksAsync(db, protection, entries, ct))
+            {
+                result[id] = (tenantId, token, slug);
+            }
+        }
         return result;
     }
 

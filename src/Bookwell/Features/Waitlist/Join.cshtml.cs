@@ -1,0 +1,88 @@
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using NodaTime;
+
+namespace Bookwell.Features.Waitlist;
+
+/// <summary>
+/// "Join the waitlist" for a full day, linked from the booking page: a plain form with a time preference
+/// (any, morning, afternoon, evening, or a from–to window). Same validation and storage as the API.
+/// </summary>
+public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService waitlist, IClock clock) : PageModel
+{
+    public CompiledPage? Site { get; private set; }
+    public Dictionary<string, string[]> Errors { get; private set; } = [];
+    public bool Joined { get; private set; }
+
+    [BindProperty(SupportsGet = true)] public string? Service { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Staff { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Date { get; set; }
+    [BindProperty] public string Pref { get; set; } = "any";
+    [BindProperty] public string? From { get; set; }
+    [BindProperty] public string? To { get; set; }
+    [BindProperty] public string? Name { get; set; }
+    [BindProperty] public string? Email { get; set; }
+    [BindProperty] public string? Phone { get; set; }
+
+    public async Task<IActionResult> OnGetAsync(string slug, CancellationToken ct) => await LoadAsync(slug, ct) ? Page() : NotFound();
+
+    public async Task<IActionResult> OnPostAsync(string slug, CancellationToken ct)
+    {
+        if (!await LoadAsync(slug, ct))
+        {
+            return NotFound();
+        }
+        var (from, to) = Pref switch
+        {
+            "morning" => (null, "12:00"),
+            "afternoon" => ("12:00", "17:00"),
+            "evening" => ("17:00", null),
+            "range" => (Blank(From), Blank(To)),
+            _ => ((string?)null, (string?)null),
+        };
+        var request = new JoinRequest
+        {
+            Service = Service,
+            Staff = Blank(Staff),
+            Date = Date,
+            From = from,
+            To = to,
+            Customer = new CustomerInput { Name = Name, Email = Email, Phone = Blank(Phone) },
+        };
+        var errors = new Errors();
+        if (Service is not null && Site!.ActiveService(Service) is null)
+        {
+            errors.Add("service", "No such service on this page.");
+        }
+        var entry = errors.Any ? null : WaitlistService.Validate(request, Site!, clock.GetCurrentInstant(), errors);
+        if (entry is null || errors.Any)
+        {
+            Errors = errors.ToDictionary();
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        await waitlist.JoinAsync(entry, Site!, TextSet.CurrentLanguage, ct);
+        Joined = true;
+        return Page();
+    }
+
+    public string? Error(string field) => Errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+
+    private async Task<bool> LoadAsync(string slug, CancellationToken ct)
+    {
+        var catalog = await cache.GetAsync(db, ct);
+        if (!catalog.Pages.TryGetValue(slug, out var site) || site.Doc.Settings?.Waitlist != true)
+        {
+            return false;
+        }
+        Site = site;
+        Service ??= site.Services.Values.FirstOrDefault(s => s.Doc.Active != false)?.Key;
+        return true;
+    }
+}

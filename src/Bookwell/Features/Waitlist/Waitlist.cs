@@ -1,0 +1,254 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Waitlist;
+
+/// <summary>The join body (contract 4.4); <c>timeZone</c> is additive (the zone offered times are written in).</summary>
+public sealed class JoinRequest
+{
+    public string? Service { get; set; }
+    public string? Staff { get; set; }
+    public string? Date { get; set; }
+    public string? From { get; set; }
+    public string? To { get; set; }
+    public string? TimeZone { get; set; }
+    public CustomerInput? Customer { get; set; }
+}
+
+public sealed record OfferView(string Start, string End, string ExpiresAt);
+
+/// <summary>An entry as its holder sees it.</summary>
+public sealed record EntryView(string Id, string Status, string Page, string Service, string? Staff, string Date, string? From, string? To,
+    string TimeZone, OfferView? Offer)
+{
+    public string? ManageToken { get; init; }
+
+    public static EntryView Of(WaitlistEntry w, CompiledPage? page, string? token = null)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        var zone = TimeFormats.Zone(w.TimeZone) ?? page?.Zone ?? DateTimeZone.Utc;
+        var duration = page?.Services.GetValueOrDefault(w.ServiceKey)?.Rules.Duration ?? Duration.Zero;
+        var offer = w.Status == WaitlistStatus.Offered && w.OfferStart is { } s && w.OfferExpiresAt is { } e
+            ? new OfferView(TimeFormats.Format(s, zone), TimeFormats.Format(s + duration, zone), TimeFormats.Format(e, zone))
+            : null;
+        return new EntryView(w.Key.ToString(), w.Status, w.PageSlug, w.ServiceKey, w.StaffKey, w.Date,
+            w.FromMinute is { } f ? WaitlistMail.Clock(f) : null, w.ToMinute is { } t ? WaitlistMail.Clock(t) : null, w.TimeZone, offer)
+        {
+            ManageToken = token,
+        };
+    }
+}
+
+public abstract record AcceptResult
+{
+    public sealed record Booked(Booking Booking, string? Token) : AcceptResult;
+    public sealed record NotOffered : AcceptResult;
+    public sealed record Missing : AcceptResult;
+}
+
+/// <summary>Joining, accepting, declining and leaving: one implementation for the API and the /waitlist page.</summary>
+public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders,
+    IDataProtectionProvider protection, CatalogCache catalogs, BookingLifecycle lifecycle, WaitlistOfferer offers)
+{
+    public const int MaxBodyBytes = 8 * 1024;
+
+    /// <summary>Validates a join field by field; null (with errors) when anything is wrong.</summary>
+    public static WaitlistEntry? Validate(JoinRequest r, CompiledPage page, Instant now, Errors e)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(e);
+        var service = page.ActiveService(r.Service);
+        if (string.IsNullOrWhiteSpace(r.Service))
+        {
+            e.Add("service", "Required: the key of a service on this page.");
+        }
+        if (r.Staff is not null && service is not null && page.StaffFor(service.Key).All(s => s.Key != r.Staff))
+        {
+            e.Add("staff", $"'{Truncate(r.Staff)}' does not offer this service.");
+        }
+        if (r.Staff is not null && service is not null && !service.Rules.RequiresStaff)
+        {
+            e.Add("staff", "This service needs no staff member; leave it null.");
+        }
+        var today = now.InZone(page.Zone).Date;
+        if (!TimeFormats.TryParseDate(r.Date, out var date))
+        {
+            e.Add("date", "Required: a date as YYYY-MM-DD.");
+        }
+        else if (date < today)
+        {
+            e.Add("date", "Must be today or later.");
+        }
+        else if (date > today.PlusDays(Math.Min(page.Doc.Settings!.HorizonDays ?? 60, service?.Rules.HorizonDays ?? int.MaxValue)))
+        {
+            e.Add("date", "Is beyond how far ahead this service can be booked.");
+        }
+        var from = Minute(r.From, "from", e);
+        var to = Minute(r.To, "to", e);
+        if (from is not null && to is not null && from >= to)
+        {
+            e.Add("to", "Must be later than 'from'.");
+        }
+        var zone = r.TimeZone is null ? page.Zone : TimeFormats.Zone(r.TimeZone);
+        if (zone is null)
+        {
+            e.Add("timeZone", "Must be an IANA time zone id such as Europe/Amsterdam.");
+        }
+        var c = r.Customer;
+        if (c is null)
+        {
+            e.Add("customer", "Required: name and e-mail address.");
+        }
+        else
+        {
+            if (ContactRules.NameProblem(c.Name) is { } nameProblem)
+            {
+                e.Add("customer.name", nameProblem);
+            }
+            if (string.IsNullOrWhiteSpace(c.Email))
+            {
+                e.Add("customer.email", "Required.");
+            }
+            else if (!ContactRules.IsEmail(c.Email.Trim()))
+            {
+                e.Add("customer.email", ContactRules.EmailMessage);
+            }
+            if (!string.IsNullOrWhiteSpace(c.Phone) && !ContactRules.IsPhone(c.Phone, ContactRules.RegionOf(page.Zone)))
+            {
+                e.Add("customer.phone", ContactRules.PhoneMessage);
+            }
+        }
+        if (e.Any || service is null || c is null || zone is null)
+        {
+            return null;
+        }
+        return new WaitlistEntry
+        {
+            Key = Guid.CreateVersion7(),
+            TenantId = Guid.Empty,
+            PageSlug = page.Slug,
+            ServiceKey = service.Key,
+            StaffKey = r.Staff,
+            Date = TimeFormats.FormatDate(date),
+            FromMinute = from,
+            ToMinute = to,
+            CustomerName = c.Name!.Trim(),
+            CustomerEmail = c.Email!.Trim(),
+            CustomerPhone = string.IsNullOrWhiteSpace(c.Phone) ? null : c.Phone.Trim(),
+            TimeZone = zone.Id,
+            TokenHash = "",
+            Status = WaitlistStatus.Waiting,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+    }
+
+    [GeneratedRegex("^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$", RegexOptions.CultureInvariant)]
+    private static partial Regex ClockTime();
+
+    private static int? Minute(string? text, string field, Errors e)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        if (ClockTime().Match(text) is not { Success: true } m)
+        {
+            e.Add(field, "Must be a time as HH:mm (00:00 to 24:00), or null.");
+            return null;
+        }
+        return text == "24:00" ? 24 * 60 : (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 60) + int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+    }
+
+    private static string Truncate(string s) => s.Length > 64 ? s[..64] + "…" : s;
+
+    /// <summary>Stores a validated entry and queues the "joined" mail; returns the entry's token (shown once, stored hashed and sealed).</summary>
+    public async Task<string> JoinAsync(WaitlistEntry entry, CompiledPage page, string language, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var token = ManageTokens.Create();
+        entry.TenantId = db.TenantId;
+        entry.TokenHash = ManageTokens.Hash(token);
+        entry.TokenSealed = WaitlistMail.Seal(protection, token);
+        entry.Language = TextSet.Normalize(language);
+        var baseUrl = await offers.BaseUrlAsync(ct);
+        using (await gate.EnterAsync(db, ct))
+        {
+            db.WaitlistEntries.Add(entry);
+            if (senders.Any())
+            {
+                db.Outbox.Add(WaitlistMail.Joined(entry, page, baseUrl, clock.GetCurrentInstant()));
+            }
+            await db.SaveChangesAsync(ct);
+        }
+        outbox.Notify();
+        return token;
+    }
+
+    public async Task<WaitlistEntry?> FindAsync(string? token, CancellationToken ct) =>
+        ManageTokens.LooksValid(token)
+            ? await db.WaitlistEntries.AsNoTracking().FirstOrDefaultAsync(w => w.TokenHash == ManageTokens.Hash(token!), ct)
+            : null;
+
+    /// <summary>
+    /// Books the time held for this entry, through the lifecycle: only the offered start, only while the hold lasts,
+    /// and only while the entry still holds the offer (claimed in the same transaction). Anything else: not offered.
+    /// </summary>
+    public async Task<AcceptResult> AcceptAsync(WaitlistEntry entry, Instant start, MailContext mail, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.Status != WaitlistStatus.Offered || entry.OfferBookingId is not { } held)
+        {
+            return new AcceptResult.NotOffered();
+        }
+        var catalog = await catalogs.GetAsync(db, ct);
+        if (!catalog.Pages.TryGetValue(entry.PageSlug, out var page))
+        {
+            return new AcceptResult.NotOffered();
+        }
+        var id = entry.Id;
+        var change = new Change.AcceptOffer(page, start, async (d, now, c) =>
+            await d.WaitlistEntries.Where(w => w.Id == id && w.Status == WaitlistStatus.Offered && w.OfferBookingId == held)
+                .ExecuteUpdateAsync(s => s.SetProperty(w => w.Status, WaitlistStatus.Booked).SetProperty(w => w.UpdatedAt, now), c) == 1);
+        return await lifecycle.TransitionAsync(held, change, new Actor("customer", mail, page), ct) switch
+        {
+            WriteResult.Done done => new AcceptResult.Booked(done.Booking, ManageTokens.Unseal(protection, done.Booking.ManageTokenSealed)),
+            WriteResult.Missing => new AcceptResult.Missing(),
+            _ => new AcceptResult.NotOffered(),
+        };
+    }
+
+    /// <summary>
+    /// Declines an open offer or leaves the list (<paramref name="to"/>: declined or left). The entry is let go first,
+    /// so an accept racing this one finds no offer; then its held time is cancelled, which frees it for the next in line.
+    /// </summary>
+    public async Task<WaitlistEntry?> LetGoAsync(WaitlistEntry entry, string to, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        var now = clock.GetCurrentInstant();
+        var id = entry.Id;
+        var allowed = to == WaitlistStatus.Declined ? new[] { WaitlistStatus.Offered } : [WaitlistStatus.Waiting, WaitlistStatus.Offered];
+        int changed;
+        using (await gate.EnterAsync(db, ct))
+        {
+            changed = await db.WaitlistEntries.Where(w => w.Id == id && allowed.Contains(w.Status))
+                .ExecuteUpdateAsync(s => s.SetProperty(w => w.Status, to).SetProperty(w => w.UpdatedAt, now), ct);
+        }
+        var fresh = await db.WaitlistEntries.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, ct);
+        // Only an entry that had an offer names a held booking; once let go its claim fails, so the hold cannot be accepted any more.
+        if (changed == 1 && fresh?.OfferBookingId is { } held)
+        {
+            await lifecycle.ChangeStatusAsync(held, BookingStatus.Cancelled, new Actor("customer"), ct);
+        }
+        return changed == 1 ? fresh : null;
+    }
+}

@@ -1,0 +1,52 @@
+using Bookwell.Data;
+using NodaTime;
+
+namespace Bookwell.Features.Waitlist;
+
+/// <summary>
+/// A client waiting for time on a full day (contract 4.4). The key's order is the join order. While an offer
+/// is open, <see cref="OfferBookingId"/> names the held booking (status <c>pending</c> with a hold until
+/// <see cref="OfferExpiresAt"/>): its allocations keep the time for this entry only, as the database enforces
+/// for every booking.
+/// </summary>
+public sealed class WaitlistEntry : ITenantOwned
+{
+    public long Id { get; set; }
+    /// <summary>The public id; also what queued mails name, so the outbox renders the entry's link at send time.</summary>
+    public Guid Key { get; set; }
+    public Guid TenantId { get; set; }
+    public required string PageSlug { get; set; }
+    public required string ServiceKey { get; set; }
+    public string? StaffKey { get; set; }
+    /// <summary>The local date in the page's zone, YYYY-MM-DD (sorts and compares as text).</summary>
+    public required string Date { get; set; }
+    /// <summary>Minutes after local midnight; null means from the start (or to the end) of the day.</summary>
+    public int? FromMinute { get; set; }
+    public int? ToMinute { get; set; }
+    public required string CustomerName { get; set; }
+    public required string CustomerEmail { get; set; }
+    public string? CustomerPhone { get; set; }
+    public string Language { get; set; } = "en";
+    /// <summary>The client's zone: offered times are written in it.</summary>
+    public required string TimeZone { get; set; }
+    public required string TokenHash { get; set; }
+    public string? TokenSealed { get; set; }
+    public required string Status { get; set; }
+    public Guid? OfferBookingId { get; set; }
+    public Instant? OfferStart { get; set; }
+    public Instant? OfferExpiresAt { get; set; }
+    public Instant CreatedAt { get; set; }
+    public Instant UpdatedAt { get; set; }
+}
+
+public static class WaitlistStatus
+{
+    public const string Waiting = "waiting";
+    public const string Offered = "offered";
+    public const string Booked = "booked";
+    public const string Declined = "declined";
+    public const string Expired = "expired";
+    public const string Left = "left";
+    /// <summary>The held booking was cancelled by someone else (the business).</summary>
+    public const string Withdrawn = "withdrawn";
+}

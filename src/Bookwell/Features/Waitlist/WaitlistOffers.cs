@@ -1,0 +1,232 @@
+using Bookwell.Data;
+using Bookwell.Features.Availability;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Waitlist;
+
+/// <summary>
+/// Offers freed time to the waitlist. An offer is a held booking: status <c>pending</c>, created by
+/// <see cref="Change.AcceptOffer.OfferBy"/>, with a hold until the page's <c>waitlistHoldMinutes</c>. Its
+/// allocations go through <see cref="Allocator"/> like any booking's, so the database keeps the time for this
+/// entry only and /slots no longer lists it; when the hold runs out the time rules expire it like any hold,
+/// which frees the time again and brings it back here for the next in line.
+/// The entry is claimed (waiting → offered) in the same transaction as the hold, so an entry never holds two
+/// offers and a hold never exists without its entry.
+/// </summary>
+public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders,
+    IDataProtectionProvider protection, TenantLinks links, CatalogCache catalogs, IConfiguration config)
+{
+    /// <summary>How many waiting entries one freed time is tried against; the rest wait for the next.</summary>
+    private const int MaxEntriesPerFreedTime = 100;
+
+    private readonly bool _mail = senders.Any();
+
+    /// <summary>A hold of this tenant's was let go (<paramref name="bookingId"/>): the entry it was offered to no longer has it.</summary>
+    public async Task CloseOfferAsync(Guid bookingId, string reason, CancellationToken ct)
+    {
+        var status = reason == "expired" ? WaitlistStatus.Expired : WaitlistStatus.Withdrawn;
+        var now = clock.GetCurrentInstant();
+        using var _ = await gate.EnterAsync(db, ct);
+        await db.WaitlistEntries.Where(w => w.OfferBookingId == bookingId && w.Status == WaitlistStatus.Offered)
+            .ExecuteUpdateAsync(s => s.SetProperty(w => w.Status, status).SetProperty(w => w.UpdatedAt, now), ct);
+    }
+
+    /// <summary>Offers time freed on a page to the waiting entries of those days, in join order; returns how many got an offer.</summary>
+    public async Task<int> OfferFreedAsync(string pageSlug, Instant start, Instant end, CancellationToken ct)
+    {
+        var catalog = await catalogs.GetAsync(db, ct);
+        if (!catalog.Pages.TryGetValue(pageSlug, out var page) || page.Doc.Settings?.Waitlist != true || end <= start)
+        {
+            return 0;
+        }
+        var dates = new List<string>();
+        for (var d = start.InZone(page.Zone).Date; d <= (end - Duration.Epsilon).InZone(page.Zone).Date && dates.Count < 4; d = d.PlusDays(1))
+        {
+            dates.Add(TimeFormats.FormatDate(d));
+        }
+        var entries = await db.WaitlistEntries.AsNoTracking()
+            .Where(w => w.PageSlug == page.Slug && w.Status == WaitlistStatus.Waiting && dates.Contains(w.Date))
+            .OrderBy(w => w.Id).Take(MaxEntriesPerFreedTime).ToListAsync(ct);
+        var offered = 0;
+        foreach (var entry in entries)
+        {
+            // Each offer holds its time before the next entry looks, so a longer freed span can serve several.
+            if (await OfferAsync(entry, page, (start, end), ct))
+            {
+                offered++;
+            }
+        }
+        return offered;
+    }
+
+    /// <summary>
+    /// Holds the first bookable time that fits the entry (inside <paramref name="within"/> when given) and mails the
+    /// offer. False when nothing fits or the entry is no longer waiting.
+    /// </summary>
+    public async Task<bool> OfferAsync(WaitlistEntry entry, CompiledPage page, (Instant Start, Instant End)? within, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(page);
+        if (page.ActiveService(entry.ServiceKey) is not { } service || !TimeFormats.TryParseDate(entry.Date, out var date))
+        {
+            return false;
+        }
+        var now = clock.GetCurrentInstant();
+        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, null, entry.StaffKey, page.Zone, date, date, now, ct);
+        foreach (var slot in slots)
+        {
+            if (!Fits(entry, page.Zone, date, slot.Start, slot.End) || (within is { } w && !(slot.Start < w.End && w.Start < slot.End)))
+            {
+                continue;
+            }
+            switch (await HoldAsync(entry, page, service, slot.Start, ct))
+            {
+                case Hold.Held:
+                    return true;
+                case Hold.EntryGone:
+                    return false;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Whether a time lies inside the entry's wished window on its day.</summary>
+    public static bool Fits(WaitlistEntry entry, DateTimeZone zone, LocalDate date, Instant start, Instant end)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(zone);
+        var from = start.InZone(zone);
+        var to = end.InZone(zone);
+        if (from.Date != date)
+        {
+            return false;
+        }
+        var fromMinute = (from.Hour * 60) + from.Minute;
+        var toMinute = to.Date > date ? 24 * 60 : (to.Hour * 60) + to.Minute;
+        return fromMinute >= (entry.FromMinute ?? 0) && toMinute <= (entry.ToMinute ?? 24 * 60);
+    }
+
+    private enum Hold
+    {
+        Held,
+        Taken,
+        EntryGone,
+    }
+
+    private async Task<Hold> HoldAsync(WaitlistEntry entry, CompiledPage page, ServiceModel service, Instant start, CancellationToken ct)
+    {
+        var baseUrl = await BaseUrlAsync(ct);
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        try
+        {
+            db.ChangeTracker.Clear();
+            var now = clock.GetCurrentInstant();
+            var hold = now + Duration.FromMinutes(page.Doc.Settings!.WaitlistHoldMinutes ?? 120);
+            // An offer that outlives its own start would hold nothing anybody can use.
+            var until = hold < start ? hold : start;
+            if (until <= now)
+            {
+                await tx.RollbackAsync(ct);
+                return Hold.Taken;
+            }
+            var bookingId = Guid.CreateVersion7();
+            // The claim comes first: on PostgreSQL it locks the entry's row, so a second offer for it waits and then finds it offered.
+            var claimed = await db.WaitlistEntries.Where(w => w.Id == entry.Id && w.Status == WaitlistStatus.Waiting)
+                .ExecuteUpdateAsync(s => s.SetProperty(w => w.Status, WaitlistStatus.Offered).SetProperty(w => w.OfferBookingId, bookingId)
+                    .SetProperty(w => w.OfferStart, start).SetProperty(w => w.OfferExpiresAt, until).SetProperty(w => w.UpdatedAt, now), ct);
+            if (claimed == 0)
+            {
+                await tx.RollbackAsync(ct);
+                return Hold.EntryGone;
+            }
+            var assignment = await Allocator.AssignAsync(db, page, service, start, null, entry.StaffKey, null, false, now, ct);
+            if (assignment is null)
+            {
+                await tx.RollbackAsync(ct);
+                return Hold.Taken;
+            }
+            var token = ManageTokens.Create();
+            var booking = new Booking
+            {
+                Id = bookingId,
+                TenantId = db.TenantId,
+                PageSlug = page.Slug,
+                ServiceKey = service.Key,
+                ServiceName = service.Doc.Name!,
+                StaffKey = assignment.Value.Assignment.Staff,
+                BranchKey = assignment.Value.Branch,
+                ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources),
+                StartsAt = start,
+                EndsAt = start + service.Rules.Duration,
+                BufferBeforeMinutes = (int)service.Rules.BufferBefore.TotalMinutes,
+                BufferAfterMinutes = (int)service.Rules.BufferAfter.TotalMinutes,
+                Status = BookingStatus.Pending,
+                TimeZone = entry.TimeZone,
+                CustomerName = entry.CustomerName,
+                CustomerEmail = entry.CustomerEmail,
+                CustomerPhone = entry.CustomerPhone,
+                PhoneE164 = Phone.ToE164(entry.CustomerPhone, SmsOptions.DefaultRegion(config)),
+                Language = entry.Language,
+                GroupKey = service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(page.Slug, service.Key, start) : null,
+                ManageTokenHash = ManageTokens.Hash(token),
+                ManageTokenSealed = ManageTokens.Seal(protection, token),
+                HoldExpiresAt = until,
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+            booking.CustomerId = (await CustomerBook.UpsertAsync(db, entry.CustomerEmail, entry.CustomerName, entry.CustomerPhone, false, now, ct)).Id;
+            booking.History.Add(BookingLifecycle.Event(booking, "created", null, BookingStatus.Pending, Change.AcceptOffer.OfferBy, now));
+            db.Bookings.Add(booking);
+            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, AvailabilityLoader.UsesCalendar(service)), service.Rules.Capacity, ct))
+            {
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                return Hold.Taken;
+            }
+            if (_mail)
+            {
+                db.Outbox.Add(WaitlistMail.Offer(entry, page, service, start, until, baseUrl, now));
+            }
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            outbox.Notify();
+            return Hold.Held;
+        }
+        catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+        {
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            return Hold.Taken;
+        }
+    }
+
+    /// <summary>The tenant's own address, as every link of its mails (never a request's Host).</summary>
+    public async Task<string> BaseUrlAsync(CancellationToken ct)
+    {
+        var host = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.Host).FirstOrDefaultAsync(ct);
+        return links.BaseUrl(new TenantContext { TenantId = db.TenantId, Host = host });
+    }
+}
+
+/// <summary>The waitlist's ear on the booking lifecycle: every committed change that freed time comes here.</summary>
+public sealed class WaitlistListener(IServiceScopeFactory scopes) : ITimeFreedListener
+{
+    public async Task OnTimeFreedAsync(TimeFreed freed, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(freed);
+        // Its own scope: the caller's context may be mid-way through other tenants' work (the time-rules worker).
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        db.TenantId = freed.TenantId;
+        var offers = scope.ServiceProvider.GetRequiredService<WaitlistOfferer>();
+        await offers.CloseOfferAsync(freed.BookingId, freed.Reason, ct);
+        await offers.OfferFreedAsync(freed.PageSlug, freed.Start, freed.End, ct);
+    }
+}

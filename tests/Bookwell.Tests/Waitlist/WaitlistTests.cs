@@ -1,0 +1,444 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Waitlist;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Waitlist;
+
+/// <summary>
+/// The waitlist end to end over HTTP, on both databases: freed time goes to the first entry in line and is held
+/// for it alone (the database refuses anyone else; /slots hides it), accepting books it once however many
+/// accepts race, and an offer that runs out passes to the next in line.
+/// </summary>
+public abstract class WaitlistTests
+{
+    protected abstract Db Kind { get; }
+
+    /// <summary>Wednesday 3 March 2027 opens 09:00–11:00 only: the 60-minute consultation has two slots, both booked in each test.</summary>
+    private const string Day = "2027-03-03";
+
+    private static JsonObject WaitlistConfig(bool on = true) => Config().Also(c =>
+    {
+        var page = c["pages"]![0]!.AsObject();
+        page["settings"]!["waitlist"] = on;
+        page["settings"]!["waitlistHoldMinutes"] = 30;
+        page["exceptions"]!.AsArray().Add(new JsonObject { ["date"] = Day, ["hours"] = new JsonArray(new JsonArray("09:00", "11:00")) });
+    });
+
+    private static JsonObject Join(string email, string? from = null, string? to = null, string service = "consult") => new()
+    {
+        ["service"] = service,
+        ["staff"] = null,
+        ["date"] = Day,
+        ["from"] = from,
+        ["to"] = to,
+        ["customer"] = new JsonObject { ["name"] = "Wai Ting", ["email"] = email, ["phone"] = "+31600000001" },
+    };
+
+    private async Task<BookwellApp> StartAsync(SmtpSink? smtp = null)
+    {
+        var app = await BookwellApp.StartAsync(Kind, s =>
+        {
+            if (smtp is not null)
+            {
+                s["Bookwell:Smtp:Host"] = "127.0.0.1";
+                s["Bookwell:Smtp:Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture);
+                s["Bookwell:Smtp:UseTls"] = "false";
+            }
+            s["Bookwell:RateLimits:ManagePerMinute"] = "0";
+        });
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WaitlistConfig())).StatusCode);
+        return app;
+    }
+
+    /// <summary>Books both consultation slots of the day; returns the 10:00 booking's manage token.</summary>
+    private static async Task<string> FillDayAsync(HttpClient client)
+    {
+        var nine = await Book(client, Booking($"{Day}T09:00:00+01:00", "consult", "nine@example.com"));
+        Assert.Equal(HttpStatusCode.Created, nine.StatusCode);
+        var ten = await Book(client, Booking($"{Day}T10:00:00+01:00", "consult", "ten@example.com"));
+        Assert.Equal(HttpStatusCode.Created, ten.StatusCode);
+        Assert.Empty(await SlotStarts(client, "consult", Day, Day));
+        return (await Body(ten))["manageToken"]!.GetValue<string>();
+    }
+
+    private static async Task<string> JoinAsync(HttpClient client, string email, string? from = null, string? to = null)
+    {
+        var response = await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(Join(email, from, to)));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var body = await Body(response);
+        Assert.Equal("waiting", body["status"]!.GetValue<string>());
+        Assert.False(string.IsNullOrEmpty(body["id"]!.GetValue<string>()));
+        return body["manageToken"]!.GetValue<string>();
+    }
+
+    private static WaitlistEntry Entry(BookwellApp app, string email) =>
+        app.WithDb(db => db.WaitlistEntries.AsNoTracking().Single(w => w.CustomerEmail == email));
+
+    private static async Task<HttpResponseMessage> Accept(HttpClient client, string token, string start) =>
+        await client.PostAsync($"/api/v1/waitlist/{token}/accept", Json(new JsonObject { ["start"] = start }));
+
+    /// <summary>The app's own time-rules worker runs beside the test's passes: run passes until the expected state shows.</summary>
+    private static async Task RunTimeRulesUntilAsync(BookwellApp app, Func<bool> done)
+    {
+        var worker = app.Services.GetRequiredService<TimeRulesWorker>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!done() && DateTime.UtcNow < deadline)
+        {
+            if (await worker.RunOnceAsync(CancellationToken.None) == 0)
+            {
+                await Task.Delay(20);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task CancelledTime_GoesToTheFirstInLine_HeldForThemAlone_OfferMailedWithTheirLink()
+    {
+        using var smtp = SmtpSink.Start();
+        await using var app = await StartAsync(smtp);
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        var first = await JoinAsync(client, "first@example.com");
+        var second = await JoinAsync(client, "second@example.com");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null)).StatusCode);
+
+        var one = Entry(app, "first@example.com");
+        Assert.Equal(WaitlistStatus.Offered, one.Status);
+        Assert.Equal(Instant.FromUtc(2027, 3, 3, 9, 0), one.OfferStart);
+        Assert.Equal(app.Clock.GetCurrentInstant() + Duration.FromMinutes(30), one.OfferExpiresAt);
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "second@example.com").Status);
+        // Held: not listed, and nobody else can book it, however they ask.
+        Assert.Empty(await SlotStarts(client, "consult", Day, Day));
+        Assert.Equal(HttpStatusCode.Conflict, (await Book(client, Booking($"{Day}T10:00:00+01:00", "consult", "other@example.com"))).StatusCode);
+        var offer = await Body(await client.GetAsync($"/api/v1/waitlist/{first}"));
+        Assert.Equal("offered", offer["status"]!.GetValue<string>());
+        Assert.Equal($"{Day}T10:00:00+01:00", offer["offer"]!["start"]!.GetValue<string>());
+
+        // The offer mail reaches the first entry only, with their own link rendered at send time.
+        static bool IsOffer(MimeKit.MimeMessage m) => (m.Subject ?? "").StartsWith("A time came free", StringComparison.Ordinal);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var mails = smtp.Messages();
+        while (mails.Count(m => IsOffer(m) || (m.Subject ?? "").StartsWith("You are on the waitlist", StringComparison.Ordinal)) < 3 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            mails = smtp.Messages();
+        }
+        var offerMail = Assert.Single(mails, m => m.To.ToString().Contains("first@example.com", StringComparison.Ordinal) && IsOffer(m));
+        Assert.Contains($"https://book.example.test/waitlist/{first}", offerMail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("10:00", offerMail.TextBody, StringComparison.Ordinal);
+        Assert.DoesNotContain(mails, m => m.To.ToString().Contains("second@example.com", StringComparison.Ordinal) && IsOffer(m));
+        Assert.Contains(mails, m => m.To.ToString().Contains("second@example.com", StringComparison.Ordinal) &&
+                                    (m.TextBody ?? "").Contains($"/waitlist/{second}", StringComparison.Ordinal));
+        var stored = app.WithDb(db => db.Outbox.Where(m => m.Kind.StartsWith("waitlist")).Select(m => (m.TextBody ?? "") + (m.HtmlBody ?? "")).ToList());
+        Assert.DoesNotContain(stored, body => body.Contains(first, StringComparison.Ordinal) || body.Contains(second, StringComparison.Ordinal));
+
+        // Accepting books it in the booking shape, confirmed, and the entry is done.
+        var accepted = await Accept(client, first, $"{Day}T10:00:00+01:00");
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        var booking = await Body(accepted);
+        Assert.Equal("confirmed", booking["status"]!.GetValue<string>());
+        Assert.Equal("consult", booking["service"]!.GetValue<string>());
+        Assert.Equal($"{Day}T10:00:00+01:00", booking["start"]!.GetValue<string>());
+        var manage = booking["manageToken"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/v1/bookings/{manage}")).StatusCode);
+        Assert.Equal(WaitlistStatus.Booked, Entry(app, "first@example.com").Status);
+    }
+
+    [Fact]
+    public async Task TwentyParallelAcceptsOfOneOffer_ExactlyOneBooking()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        var token = await JoinAsync(client, "first@example.com");
+        await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null);
+        Assert.Equal(WaitlistStatus.Offered, Entry(app, "first@example.com").Status);
+
+        using var go = new SemaphoreSlim(0);
+        var accepts = Enumerable.Range(0, 20).Select(async _ =>
+        {
+            await go.WaitAsync();
+            return await Accept(app.CreateClient(), token, $"{Day}T10:00:00+01:00");
+        }).ToArray();
+        go.Release(20);
+        var results = await Task.WhenAll(accepts);
+
+        Assert.Equal(1, results.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(19, results.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        var tenOClock = Instant.FromUtc(2027, 3, 3, 9, 0);
+        var live = app.WithDb(db => db.Bookings.Where(b => b.StartsAt == tenOClock && b.Status != BookingStatus.Cancelled).ToList());
+        var booked = Assert.Single(live);
+        Assert.Equal(BookingStatus.Confirmed, booked.Status);
+        Assert.Equal("first@example.com", booked.CustomerEmail);
+        Assert.Null(booked.HoldExpiresAt);
+    }
+
+    [Fact]
+    public async Task WrongTimeOrOtherEntry_Conflict()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        var first = await JoinAsync(client, "first@example.com");
+        var second = await JoinAsync(client, "second@example.com");
+        await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null);
+
+        var wrongTime = await Accept(client, first, $"{Day}T09:00:00+01:00");
+        Assert.Equal(HttpStatusCode.Conflict, wrongTime.StatusCode);
+        Assert.EndsWith("slot-unavailable", (await Body(wrongTime))["type"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, (await Accept(client, second, $"{Day}T10:00:00+01:00")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Accept(client, new string('a', 43), $"{Day}T10:00:00+01:00")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Accept(client, first, "tomorrow")).StatusCode);
+        Assert.Equal(WaitlistStatus.Offered, Entry(app, "first@example.com").Status);
+    }
+
+    [Fact]
+    public async Task OfferRunsOut_NextInLineGetsIt_AndTheFirstCanNoLongerAccept()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        var first = await JoinAsync(client, "first@example.com");
+        await JoinAsync(client, "second@example.com");
+        await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null);
+        Assert.Equal(WaitlistStatus.Offered, Entry(app, "first@example.com").Status);
+
+        app.Clock.Advance(Duration.FromMinutes(31));
+        await RunTimeRulesUntilAsync(app, () => Entry(app, "second@example.com").Status == WaitlistStatus.Offered);
+
+        Assert.Equal(WaitlistStatus.Expired, Entry(app, "first@example.com").Status);
+        var two = Entry(app, "second@example.com");
+        Assert.Equal(WaitlistStatus.Offered, two.Status);
+        Assert.Equal(Instant.FromUtc(2027, 3, 3, 9, 0), two.OfferStart);
+        Assert.Equal(app.Clock.GetCurrentInstant() + Duration.FromMinutes(30), two.OfferExpiresAt);
+        Assert.Empty(await SlotStarts(client, "consult", Day, Day));
+        Assert.Equal(HttpStatusCode.Conflict, (await Accept(client, first, $"{Day}T10:00:00+01:00")).StatusCode);
+    }
+
+    [Fact]
+    public async Task OfferExpiringWhileBeingAccepted_OneOutcome()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        var first = await JoinAsync(client, "first@example.com");
+        await JoinAsync(client, "second@example.com");
+        await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null);
+        var held = Entry(app, "first@example.com").OfferBookingId!.Value;
+        var worker = app.Services.GetRequiredService<TimeRulesWorker>();
+
+        using var go = new SemaphoreSlim(0);
+        var accepts = Enumerable.Range(0, 5).Select(async _ =>
+        {
+            await go.WaitAsync();
+            return await Accept(app.CreateClient(), first, $"{Day}T10:00:00+01:00");
+        }).ToArray();
+        var expiry = Task.Run(async () =>
+        {
+            await go.WaitAsync();
+            app.Clock.Advance(Duration.FromMinutes(31));
+            return await worker.RunOnceAsync(CancellationToken.None);
+        });
+        go.Release(6);
+        var results = await Task.WhenAll(accepts);
+        await expiry;
+        var won = results.Count(r => r.StatusCode == HttpStatusCode.Created);
+        Assert.All(results, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+        Assert.InRange(won, 0, 1);
+        var status = app.WithDb(db => db.Bookings.Single(b => b.Id == held).Status);
+        if (won == 1)
+        {
+            Assert.Equal(BookingStatus.Confirmed, status);
+            Assert.Equal(WaitlistStatus.Booked, Entry(app, "first@example.com").Status);
+            Assert.Equal(WaitlistStatus.Waiting, Entry(app, "second@example.com").Status);
+        }
+        else
+        {
+            Assert.Equal(BookingStatus.Cancelled, status);
+            await RunTimeRulesUntilAsync(app, () => Entry(app, "second@example.com").Status == WaitlistStatus.Offered);
+            Assert.Equal(WaitlistStatus.Expired, Entry(app, "first@example.com").Status);
+            Assert.Equal(WaitlistStatus.Offered, Entry(app, "second@example.com").Status);
+        }
+        var tenOClock = Instant.FromUtc(2027, 3, 3, 9, 0);
+        Assert.Equal(1, app.WithDb(db => db.Bookings.Count(b => b.StartsAt == tenOClock && b.Status != BookingStatus.Cancelled)));
+    }
+
+    [Fact]
+    public async Task Declined_NextInLine_WindowRespected_Leave()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        var first = await JoinAsync(client, "first@example.com");
+        // Wants the morning before ten: the freed 10:00–11:00 does not fit and is passed over.
+        await JoinAsync(client, "early@example.com", null, "10:00");
+        var third = await JoinAsync(client, "third@example.com", "10:00", "12:00");
+        await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null);
+
+        var declined = await client.PostAsync($"/api/v1/waitlist/{first}/decline", null);
+        Assert.Equal(HttpStatusCode.OK, declined.StatusCode);
+        Assert.Equal("declined", (await Body(declined))["status"]!.GetValue<string>());
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "early@example.com").Status);
+        Assert.Equal(WaitlistStatus.Offered, Entry(app, "third@example.com").Status);
+        Assert.Empty(await SlotStarts(client, "consult", Day, Day));
+
+        // Leaving with an open offer lets its time go; nobody is left to take it, so it is bookable again.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/waitlist/{third}/leave", null)).StatusCode);
+        Assert.Equal(WaitlistStatus.Left, Entry(app, "third@example.com").Status);
+        Assert.Equal([$"{Day}T10:00:00+01:00"], await SlotStarts(client, "consult", Day, Day));
+    }
+
+    [Fact]
+    public async Task Pages_JoinByForm_WithCsrf_AcceptOnTheEntryPage_InDutch()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        var bookPage = await client.GetStringAsync($"/book/{Slug}?service=consult&date={Day}");
+        Assert.Contains("id=\"join-waitlist\"", bookPage, StringComparison.Ordinal);
+
+        var apiToken = await JoinAsync(client, "first@example.com");
+        var session = WebSession.For(app);
+        (string, string)[] form = [("Service", "consult"), ("Date", Day), ("Pref", "range"), ("From", "10:00"), ("To", "11:30"),
+            ("Name", "Form Filler"), ("Email", "form@example.com")];
+        // Without the antiforgery token the post is refused and nothing is stored.
+        var forged = await session.Client.PostAsync($"/book/{Slug}/waitlist", new FormUrlEncodedContent(form.Select(f => KeyValuePair.Create(f.Item1, f.Item2))));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        var formPage = await session.Client.GetAsync($"/book/{Slug}/waitlist?service=consult&date={Day}");
+        Assert.True(formPage.StatusCode == HttpStatusCode.OK, (await formPage.Content.ReadAsStringAsync()) + string.Join("\n", app.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Select(e => e.Message)));
+        var invalid = await session.PostFormAsync($"/book/{Slug}/waitlist", [.. form.Where(f => f.Item1 != "Email"), ("Email", "nope")]);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains("id=\"customer-email-error\"", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(1, app.WithDb(db => db.WaitlistEntries.Count()));
+        var joined = await session.PostFormAsync($"/book/{Slug}/waitlist", form);
+        Assert.Equal(HttpStatusCode.OK, joined.StatusCode);
+        Assert.Contains("id=\"joined\"", await joined.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var entry = Entry(app, "form@example.com");
+        Assert.Equal((600, 690), (entry.FromMinute!.Value, entry.ToMinute!.Value));
+
+        // The entry page, in Dutch, offers the freed time and books it with a plain form post.
+        await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null);
+        Assert.Equal(WaitlistStatus.Offered, Entry(app, "first@example.com").Status);
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "form@example.com").Status);
+        var dutch = WebSession.For(app);
+        dutch.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl-NL");
+        var html = await dutch.GetAsync($"/waitlist/{apiToken}");
+        var page = System.Net.WebUtility.HtmlDecode(html);
+        Assert.Contains("Er is een tijd voor u vrijgekomen", page, StringComparison.Ordinal);
+        Assert.Contains("Deze tijd boeken", page, StringComparison.Ordinal);
+        var start = System.Text.RegularExpressions.Regex.Match(page, "name=\"start\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.Equal($"{Day}T10:00:00+01:00", start);
+        var accepted = await dutch.PostFormAsync($"/waitlist/{apiToken}?handler=Accept", [KeyValuePair.Create("start", start)], $"/waitlist/{apiToken}");
+        Assert.Equal(HttpStatusCode.Redirect, accepted.StatusCode);
+        Assert.StartsWith("/booking/", accepted.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Equal(WaitlistStatus.Booked, Entry(app, "first@example.com").Status);
+        Assert.Contains("U hebt de aangeboden tijd geaccepteerd", WebUtility.HtmlDecode(await dutch.GetAsync($"/waitlist/{apiToken}")), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await dutch.Client.GetAsync($"/waitlist/{new string('b', 43)}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Admin_DayView_ListsInLine_OfferWithOneClick_AnonymousRefused()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        await JoinAsync(client, "first@example.com");
+        await JoinAsync(client, "second@example.com");
+        var anonymous = WebSession.For(app);
+        Assert.NotEqual(HttpStatusCode.OK, (await anonymous.Client.GetAsync($"/admin/waitlist?date={Day}")).StatusCode);
+
+        var owner = WebSession.For(app);
+        await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey));
+        var html = WebUtility.HtmlDecode(await owner.GetAsync($"/admin/waitlist?date={Day}"));
+        Assert.Contains("first@example.com", html, StringComparison.Ordinal);
+        Assert.True(html.IndexOf("first@example.com", StringComparison.Ordinal) < html.IndexOf("second@example.com", StringComparison.Ordinal));
+
+        // Nothing free: a manual offer holds nothing.
+        var second = Entry(app, "second@example.com").Key;
+        var view = $"/admin/waitlist?date={Day}";
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"/admin/waitlist?handler=Offer&id={second}", [], view)).StatusCode);
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "second@example.com").Status);
+
+        // The business opens an extra hour (no booking freed it, so nobody was offered it): staff choose who gets it.
+        var longer = WaitlistConfig().Also(c => c["pages"]![0]!["exceptions"]!.AsArray()[^1]!["hours"] = new JsonArray(new JsonArray("09:00", "12:00")));
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), longer)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"/admin/waitlist?handler=Offer&id={second}", [], view)).StatusCode);
+        var offered = Entry(app, "second@example.com");
+        Assert.Equal(WaitlistStatus.Offered, offered.Status);
+        Assert.Equal(Instant.FromUtc(2027, 3, 3, 10, 0), offered.OfferStart);
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "first@example.com").Status);
+
+        // Moving a booking away frees its time too: the first in line gets it.
+        var moved = await client.PostAsync($"/api/v1/bookings/{tenToken}/reschedule", Json(new JsonObject { ["start"] = "2027-03-04T10:00:00+01:00" }));
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        Assert.Equal(WaitlistStatus.Offered, Entry(app, "first@example.com").Status);
+        Assert.Empty(await SlotStarts(client, "consult", Day, Day));
+    }
+
+    [Fact]
+    public async Task Join_IsValidatedFieldByField()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        async Task<JsonObject> Bad(JsonObject body, HttpStatusCode expected, string slug = Slug)
+        {
+            var response = await client.PostAsync($"/api/v1/pages/{slug}/waitlist", Json(body));
+            Assert.Equal(expected, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            return await Body(response);
+        }
+        var errors = (await Bad(Join("not-an-email", "25:00", "09:00").Also(b =>
+        {
+            b["date"] = "2027-02-30";
+            b["staff"] = "bob";
+            b["customer"]!["name"] = "";
+            b["customer"]!["phone"] = "call me";
+        }), HttpStatusCode.BadRequest))["errors"]!.AsObject();
+        foreach (var field in new[] { "date", "from", "staff", "customer.name", "customer.email", "customer.phone" })
+        {
+            Assert.True(errors.ContainsKey(field), field);
+        }
+        Assert.True((await Bad(Join("a@example.com", "11:00", "10:00"), HttpStatusCode.BadRequest))["errors"]!.AsObject().ContainsKey("to"));
+        Assert.True((await Bad(Join("a@example.com").Also(b => b["date"] = "2027-02-01"), HttpStatusCode.BadRequest))["errors"]!.AsObject().ContainsKey("date"));
+        Assert.True((await Bad(Join("a@example.com").Also(b => b.Remove("customer")), HttpStatusCode.BadRequest))["errors"]!.AsObject().ContainsKey("customer"));
+        await Bad(Join("a@example.com", service: "nope"), HttpStatusCode.NotFound);
+        await Bad(Join("a@example.com"), HttpStatusCode.NotFound, "no-such-page");
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", new StringContent("[1,", System.Text.Encoding.UTF8, "application/json"))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WaitlistConfig(on: false))).StatusCode);
+        Assert.True((await Bad(Join("a@example.com"), HttpStatusCode.BadRequest))["errors"]!.AsObject().ContainsKey("waitlist"));
+        Assert.Equal(0, app.WithDb(db => db.WaitlistEntries.Count()));
+    }
+
+    [Fact]
+    public async Task HoldMinutes_DefaultAndRange()
+    {
+        await using var app = await StartAsync();
+        var bad = await PutConfig(app.Admin(), WaitlistConfig().Also(c => c["pages"]![0]!["settings"]!["waitlistHoldMinutes"] = 0));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await Body(bad))["errors"]!.AsObject().ContainsKey("pages[0].settings.waitlistHoldMinutes"));
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        var settings = (await Body(await app.Admin().GetAsync("/api/v1/admin/config")))["pages"]![0]!["settings"]!;
+        Assert.False(settings["waitlist"]!.GetValue<bool>());
+        Assert.Equal(120, settings["waitlistHoldMinutes"]!.GetValue<int>());
+    }
+}
+
+public sealed class SqliteWaitlistTests : WaitlistTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresWaitlistTests : WaitlistTests
+{
+    protected override Db Kind => Db.Postgres;
+}
