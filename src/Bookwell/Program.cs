@@ -5,6 +5,7 @@ using Bookwell.Features.ApiDocs;
 using Bookwell.Features.Availability;
 using Bookwell.Features.BookingPage;
 using Bookwell.Features.Bookings;
+using Bookwell.Features.ClientPortal;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Notifications;
 using Bookwell.Features.Staff;
@@ -56,6 +57,7 @@ if (smtp is not null || sms is not null)
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
 builder.Services.AddBookwellAccounts();
+builder.Services.AddClientPortal();
 string keyRing;
 try
 {
@@ -74,6 +76,9 @@ builder.Services.AddRazorPages(o =>
     o.Conventions.AuthorizeFolder("/Admin", Policies.Member);
     o.Conventions.AuthorizeFolder("/Staff", Policies.StaffApp);
     o.Conventions.AllowAnonymousToPage("/Staff/Login");
+    o.Conventions.AuthorizeFolder("/ClientPortal", ClientPortalSetup.Policy);
+    o.Conventions.AllowAnonymousToPage("/ClientPortal/SignIn");
+    o.Conventions.AllowAnonymousToPage("/ClientPortal/Login");
 });
 builder.Services.AddBookwellLocalization();
 builder.Services.AddCors(o => o.AddPolicy(PageEndpoints.PublicReads, p => p.AllowAnyOrigin().WithMethods("GET")));
@@ -134,6 +139,7 @@ var api = app.MapGroup("/api/v1");
 api.MapPages();
 api.MapBookings();
 api.MapUploads();
+api.MapClientPortal();
 var admin = api.MapGroup("/admin").RequireAdmin();
 admin.MapConfiguration();
 admin.MapAdminBookings();

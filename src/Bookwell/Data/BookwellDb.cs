@@ -49,6 +49,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<StaffPin> StaffPins => Set<StaffPin>();
     public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<ClientSignInToken> ClientSignInTokens => Set<ClientSignInToken>();
 
     public abstract bool IsPostgres { get; }
 
@@ -165,6 +166,13 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(m => m.Subject).HasMaxLength(300);
             e.Property(m => m.Status).HasMaxLength(20);
             e.Property(m => m.IcsMethod).HasMaxLength(20);
+        });
+        modelBuilder.Entity<ClientSignInToken>(e =>
+        {
+            e.HasQueryFilter(t => t.TenantId == _tenantId);
+            e.HasIndex(t => t.TokenHash).IsUnique();
+            e.HasIndex(t => new { t.TenantId, t.CustomerId, t.CreatedAt });
+            e.Property(t => t.TokenHash).HasMaxLength(64);
         });
         modelBuilder.Entity<Allocation>(e =>
         {
