@@ -62,14 +62,20 @@ public sealed class MailingBrowserApp : BrowserApp
     public IReadOnlyList<MimeMessage> Messages() =>
         Directory.GetFiles(Path.Combine(_mailDir, "new")).Select(f => MimeMessage.Load(f)).ToList();
 
+    private int _disposed;
+
     protected override void Dispose(bool disposing)
     {
-        if (disposing && !_smtp.HasExited)
+        // The factory's async and sync disposal both end up here; the mail server is stopped once.
+        if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _smtp.Kill(entireProcessTree: true);
-            _smtp.WaitForExit();
+            if (!_smtp.HasExited)
+            {
+                _smtp.Kill(entireProcessTree: true);
+                _smtp.WaitForExit();
+            }
+            _smtp.Dispose();
         }
-        _smtp.Dispose();
         base.Dispose(disposing);
     }
 }
