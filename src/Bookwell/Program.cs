@@ -5,6 +5,7 @@ using Bookwell.Features.ApiDocs;
 using Bookwell.Features.Availability;
 using Bookwell.Features.BookingPage;
 using Bookwell.Features.Bookings;
+using Bookwell.Features.ClientPortal;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Invoices;
 using Bookwell.Features.Notifications;
@@ -63,6 +64,7 @@ if (smtp is not null || sms is not null)
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
 builder.Services.AddBookwellAccounts();
+builder.Services.AddClientPortal();
 string keyRing;
 try
 {
@@ -81,6 +83,9 @@ builder.Services.AddRazorPages(o =>
     o.Conventions.AuthorizeFolder("/Admin", Policies.Member);
     o.Conventions.AuthorizeFolder("/Staff", Policies.StaffApp);
     o.Conventions.AllowAnonymousToPage("/Staff/Login");
+    o.Conventions.AuthorizeFolder("/ClientPortal", ClientPortalSetup.Policy);
+    o.Conventions.AllowAnonymousToPage("/ClientPortal/SignIn");
+    o.Conventions.AllowAnonymousToPage("/ClientPortal/Login");
 });
 builder.Services.AddBookwellLocalization();
 builder.Services.AddCors(o => o.AddPolicy(PageEndpoints.PublicReads, p => p.AllowAnyOrigin().WithMethods("GET")));
@@ -142,6 +147,7 @@ api.MapPages();
 api.MapBookings();
 api.MapWaitlist();
 api.MapUploads();
+api.MapClientPortal();
 var admin = api.MapGroup("/admin").RequireAdmin();
 admin.MapConfiguration();
 admin.MapAdminBookings();

@@ -57,6 +57,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Features.Waitlist.WaitlistEntry> WaitlistEntries => Set<Features.Waitlist.WaitlistEntry>();
+    public DbSet<ClientSignInToken> ClientSignInTokens => Set<ClientSignInToken>();
 
     public abstract bool IsPostgres { get; }
 
@@ -194,6 +195,13 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(w => w.TokenHash).HasMaxLength(64);
             e.Property(w => w.TokenSealed).HasMaxLength(400);
             e.Property(w => w.Status).HasMaxLength(20);
+        });
+        modelBuilder.Entity<ClientSignInToken>(e =>
+        {
+            e.HasQueryFilter(t => t.TenantId == _tenantId);
+            e.HasIndex(t => t.TokenHash).IsUnique();
+            e.HasIndex(t => new { t.TenantId, t.CustomerId, t.CreatedAt });
+            e.Property(t => t.TokenHash).HasMaxLength(64);
         });
         modelBuilder.Entity<Allocation>(e =>
         {

@@ -103,6 +103,8 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         var batch = await db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.DueAt).ToListAsync(ct);
         var optedOut = await NotToSendAsync(db, batch, ct);
         var links = await LinksAsync(db, batch, optedOut, ct);
+        // Portal sign-in requests: the client is looked up and the one-time link written now, into the copy that is sent.
+        await ClientPortal.ClientSignIn.PrepareAsync(scopes, batch, optedOut, ct);
         var sent = new List<Guid>(_markEvery);
         var firstUnrecorded = 0L;
         try
