@@ -7,6 +7,7 @@ using Bookwell.Features.BookingPage;
 using Bookwell.Features.Bookings;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Notifications;
+using Bookwell.Features.Payments;
 using Bookwell.Features.Staff;
 using Bookwell.Features.Uploads;
 using Bookwell.Infrastructure;
@@ -60,6 +61,7 @@ string keyRing;
 try
 {
     keyRing = KeyRingProtection.Configure(builder.Services, builder.Configuration, builder.Environment);
+    builder.Services.AddPayments(builder.Configuration);
 }
 catch (StartupException ex)
 {
@@ -134,6 +136,7 @@ var api = app.MapGroup("/api/v1");
 api.MapPages();
 api.MapBookings();
 api.MapUploads();
+api.MapPayments();
 var admin = api.MapGroup("/admin").RequireAdmin();
 admin.MapConfiguration();
 admin.MapAdminBookings();

@@ -49,6 +49,9 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<StaffPin> StaffPins => Set<StaffPin>();
     public DbSet<LoginThrottle> LoginThrottles => Set<LoginThrottle>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Payment> Payments => Set<Payment>();
+    public DbSet<CheckoutSession> CheckoutSessions => Set<CheckoutSession>();
+    public DbSet<PaymentEvent> PaymentEvents => Set<PaymentEvent>();
 
     public abstract bool IsPostgres { get; }
 
@@ -176,6 +179,9 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(a => a.GroupKey).HasMaxLength(200);
             e.ToTable(t => t.HasCheckConstraint("CK_Allocations_Seat", "\"Seat\" >= 0 AND \"Seat\" < \"Capacity\" AND \"StartsAt\" < \"EndsAt\""));
         });
+        PaymentModel.Configure(modelBuilder);
+        modelBuilder.Entity<Payment>().HasQueryFilter(p => p.TenantId == _tenantId);
+        modelBuilder.Entity<CheckoutSession>().HasQueryFilter(s => s.TenantId == _tenantId);
     }
 }
 

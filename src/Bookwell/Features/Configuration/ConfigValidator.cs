@@ -287,6 +287,7 @@ public static partial class ConfigValidator
         Range(e, $"{path}.settings.minNoticeMinutes", s.MinNoticeMinutes, 0, 525_600);
         Range(e, $"{path}.settings.paymentHoldMinutes", s.PaymentHoldMinutes, 1, 1440);
         Range(e, $"{path}.settings.autoNoShowMinutes", s.AutoNoShowMinutes, 1, 1440);
+        Payments.PaymentRules.ValidateAccount(e, $"{path}.settings.stripeAccount", s.StripeAccount);
         if (s.DoubleOptInHours is { } optIn && optIn is not (1 or 2 or 4 or 12 or 24))
         {
             e.Add($"{path}.settings.doubleOptInHours", "Must be 1, 2, 4, 12 or 24.");
