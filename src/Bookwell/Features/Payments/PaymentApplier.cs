@@ -58,68 +58,92 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         for (var attempt = 1; ; attempt++)
         {
             var freed = new List<TimeFreed>();
-            using var _ = await gate.EnterAsync(db, ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            string? outcome;
             try
             {
-                db.ChangeTracker.Clear();
-                var booking = await BookingLifecycle.LockAsync(db, row.BookingId, ct);
-                if (booking is null)
-                {
-                    return Outcomes.UnknownSession;
-                }
-                // Under the booking's lock: a duplicate delivered at the same moment waits here and then sees this one.
-                if (eventId is not null && await db.PaymentEvents.AnyAsync(e => e.Provider == Provider && e.EventId == eventId, ct))
-                {
-                    return Outcomes.Duplicate;
-                }
-                var stored = await db.CheckoutSessions.FirstAsync(s => s.Id == row.Id, ct);
-                catalog.Pages.TryGetValue(booking.PageSlug, out var page);
-                var actor = new Actor("stripe", new MailContext(baseUrl, booking.Language, config["Bookwell:Smtp:From"]), page);
-                var now = clock.GetCurrentInstant();
-                var outcome = session.Status == "complete" && session.PaymentStatus is "paid" or "no_payment_required"
-                    ? await PaidAsync(booking, stored, session, actor, allowReopen, freed, now, ct)
-                    : session.Status == "expired"
-                        ? await ExpiredAsync(booking, stored, actor, freed, now, ct)
-                        : Outcomes.Ignored;
-                if (outcome == RetryWithoutReopen)
-                {
-                    await tx.RollbackAsync(ct);
-                    db.ChangeTracker.Clear();
-                    allowReopen = false;
-                    continue;
-                }
-                if (eventId is not null)
-                {
-                    db.PaymentEvents.Add(new PaymentEvent
-                    {
-                        Provider = Provider,
-                        EventId = eventId,
-                        TenantId = row.TenantId,
-                        Type = eventType,
-                        BookingId = booking.Id,
-                        Outcome = outcome,
-                        ReceivedAt = now,
-                    });
-                }
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-                await lifecycle.RaiseAsync(freed, ct);
-                if (outcome == Outcomes.RefundDue)
-                {
-                    log.LogWarning("Payment for booking {Booking} arrived after its time was given away: refund due (session {Session})", booking.Id, row.Id);
-                }
-                return outcome;
+                outcome = await AttemptAsync(eventId, eventType, session, row, baseUrl, catalog, allowReopen, freed, ct);
             }
             catch (DbUpdateException ex) when (Conflicts.IsConflict(ex) && attempt < Attempts)
             {
-                await tx.RollbackAsync(ct);
                 db.ChangeTracker.Clear();
                 // Either a reopened booking lost its time to someone else (try again without reopening), or a
                 // duplicate won the race for the event or ledger row (the next attempt sees it and stops).
                 allowReopen = false;
+                continue;
             }
+            if (outcome is null)
+            {
+                allowReopen = false;
+                continue;
+            }
+            // Outside the write gate: a listener may itself write (and take the gate).
+            await lifecycle.RaiseAsync(freed, ct);
+            if (outcome == Outcomes.RefundDue)
+            {
+                log.LogWarning("Payment for booking {Booking} arrived after its time was given away: refund due (session {Session})", row.BookingId, row.Id);
+            }
+            return outcome;
         }
+    }
+
+    /// <summary>One transaction; null when a reopening was refused and the money must be recorded without it.</summary>
+    private async Task<string?> AttemptAsync(string? eventId, string eventType, SessionState session, CheckoutSession row, string baseUrl,
+        TenantCatalog catalog, bool allowReopen, List<TimeFreed> freed, CancellationToken ct)
+    {
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.ChangeTracker.Clear();
+        var booking = await BookingLifecycle.LockAsync(db, row.BookingId, ct);
+        if (booking is null)
+        {
+            return Outcomes.UnknownSession;
+        }
+        // Under the booking's lock: a duplicate delivered at the same moment waits here and then sees this one.
+        if (eventId is not null && await db.PaymentEvents.AnyAsync(e => e.Provider == Provider && e.EventId == eventId, ct))
+        {
+            return Outcomes.Duplicate;
+        }
+        var stored = await db.CheckoutSessions.FirstAsync(s => s.Id == row.Id, ct);
+        catalog.Pages.TryGetValue(booking.PageSlug, out var page);
+        var actor = new Actor("stripe", new MailContext(baseUrl, booking.Language, config["Bookwell:Smtp:From"]), page);
+        var now = clock.GetCurrentInstant();
+        var outcome = session.Status == "complete" && session.PaymentStatus is "paid" or "no_payment_required"
+            ? await PaidAsync(booking, stored, session, actor, allowReopen, freed, now, ct)
+            : session.Status == "expired"
+                ? await ExpiredAsync(booking, stored, actor, freed, now, ct)
+                : Outcomes.Ignored;
+        if (outcome == RetryWithoutReopen)
+        {
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            freed.Clear();
+            return null;
+        }
+        if (eventId is not null)
+        {
+            db.PaymentEvents.Add(new PaymentEvent
+            {
+                Provider = Provider,
+                EventId = eventId,
+                TenantId = row.TenantId,
+                Type = eventType,
+                BookingId = booking.Id,
+                Outcome = outcome,
+                ReceivedAt = now,
+            });
+        }
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            await tx.RollbackAsync(ct);
+            freed.Clear();
+            throw;
+        }
+        return outcome;
     }
 
     private async Task<string> PaidAsync(Booking booking, CheckoutSession stored, SessionState session, Actor actor, bool allowReopen,

@@ -14,13 +14,30 @@ namespace Bookwell.Features.Payments;
 /// </summary>
 public sealed class SessionExpiryListener(IServiceScopeFactory scopes, ILogger<SessionExpiryListener> log) : ITimeFreedListener
 {
-    public async Task OnTimeFreedAsync(TimeFreed freed, CancellationToken ct)
+    public Task OnTimeFreedAsync(TimeFreed freed, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(freed);
-        if (freed.Reason != "expired")
+        if (freed.Reason == "expired")
         {
-            return;
+            // Called while the change's caller may still hold the SQLite write gate, which applying takes again;
+            // and a call to Stripe should not hold up the time rules. So it runs on its own.
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await ExpireAsync(freed, CancellationToken.None);
+                }
+                catch (Exception ex)
+                {
+                    log.LogError(ex, "Ending the checkout session of expired booking {Booking} failed", freed.BookingId);
+                }
+            }, CancellationToken.None);
         }
+        return Task.CompletedTask;
+    }
+
+    private async Task ExpireAsync(TimeFreed freed, CancellationToken ct)
+    {
         using var scope = scopes.CreateScope();
         if (scope.ServiceProvider.GetService<StripeGateway>() is not { } gateway)
         {
