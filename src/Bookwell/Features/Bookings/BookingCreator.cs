@@ -102,45 +102,45 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
     /// <summary>One booking in its own transaction (with its checkout session); null when the database refused and another try may succeed.</summary>
     private async Task<WriteResult?> WriteOneAsync(ValidBooking v, BookingDraft draft, string token, CheckoutSession? checkout, int attempt, CancellationToken ct)
     {
-            var now = draft.Now;
-            using var _ = await gate.EnterAsync(db, ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var freed = new List<TimeFreed>();
-            try
+        var now = draft.Now;
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var freed = new List<TimeFreed>();
+        try
+        {
+            if (attempt > 1)
             {
-                if (attempt > 1)
-                {
-                    // Expired holds still block in the database until released; they only matter after a refusal.
-                    await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
-                }
-                var booking = draft.Booking;
-                booking.CustomerId = (await CustomerBook.UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct)).Id;
-                db.Bookings.Add(booking);
-                if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
-                {
-                    return new WriteResult.Invalid(bad);
-                }
-                if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct))
-                {
-                    return new WriteResult.Taken();
-                }
-                db.Outbox.AddRange(draft.Messages);
-                if (checkout is not null)
-                {
-                    db.CheckoutSessions.Add(checkout);
-                }
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-                outbox.Notify();
-                await lifecycle.RaiseAsync(freed, ct);
-                return new WriteResult.Done(booking, token) { PaymentUrl = checkout?.Url };
+                // Expired holds still block in the database until released; they only matter after a refusal.
+                await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
             }
-            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+            var booking = draft.Booking;
+            booking.CustomerId = (await CustomerBook.UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct)).Id;
+            db.Bookings.Add(booking);
+            if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
             {
-                await tx.RollbackAsync(ct);
-                db.ChangeTracker.Clear();
-                return attempt >= Attempts ? new WriteResult.Taken() : null;
+                return new WriteResult.Invalid(bad);
             }
+            if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct))
+            {
+                return new WriteResult.Taken();
+            }
+            db.Outbox.AddRange(draft.Messages);
+            if (checkout is not null)
+            {
+                db.CheckoutSessions.Add(checkout);
+            }
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            outbox.Notify();
+            await lifecycle.RaiseAsync(freed, ct);
+            return new WriteResult.Done(booking, token) { PaymentUrl = checkout?.Url };
+        }
+        catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+        {
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            return attempt >= Attempts ? new WriteResult.Taken() : null;
+        }
     }
 
     /// <summary>The booking, its time allocations and its messages, built in memory; the customer is linked when written.</summary>
