@@ -45,6 +45,13 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
     {
         ArgumentNullException.ThrowIfNull(session);
         var row = await db.CheckoutSessions.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(s => s.Id == session.Id, ct);
+        if (row is null && session.BookingId is { } bookingId)
+        {
+            // A signed event about a session we have no row for (e.g. recreated from Stripe's dashboard) still names
+            // its booking; it is applied to that booking's own session record.
+            row = await db.CheckoutSessions.IgnoreQueryFilters().AsNoTracking().Where(s => s.BookingId == bookingId)
+                .OrderByDescending(s => s.CreatedAt).FirstOrDefaultAsync(ct);
+        }
         if (row is null)
         {
             // Not ours (another app on the same Stripe account), or a session whose booking was never written.
