@@ -9,6 +9,7 @@ using Bookwell.Features.ClientPortal;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Invoices;
 using Bookwell.Features.Notifications;
+using Bookwell.Features.Payments;
 using Bookwell.Features.Staff;
 using Bookwell.Features.Uploads;
 using Bookwell.Features.Waitlist;
@@ -69,6 +70,7 @@ string keyRing;
 try
 {
     keyRing = KeyRingProtection.Configure(builder.Services, builder.Configuration, builder.Environment);
+    builder.Services.AddPayments(builder.Configuration);
 }
 catch (StartupException ex)
 {
@@ -148,6 +150,7 @@ api.MapBookings();
 api.MapWaitlist();
 api.MapUploads();
 api.MapClientPortal();
+api.MapPayments();
 var admin = api.MapGroup("/admin").RequireAdmin();
 admin.MapConfiguration();
 admin.MapAdminBookings();

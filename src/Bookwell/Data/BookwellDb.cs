@@ -58,6 +58,9 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Features.Waitlist.WaitlistEntry> WaitlistEntries => Set<Features.Waitlist.WaitlistEntry>();
     public DbSet<ClientSignInToken> ClientSignInTokens => Set<ClientSignInToken>();
+    public DbSet<Payment> Payments => Set<Payment>();
+    public DbSet<CheckoutSession> CheckoutSessions => Set<CheckoutSession>();
+    public DbSet<PaymentEvent> PaymentEvents => Set<PaymentEvent>();
 
     public abstract bool IsPostgres { get; }
 
@@ -216,6 +219,9 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         });
         modelBuilder.Entity<BusyVersion>(e => e.HasKey(v => v.TenantId));
         Features.Invoices.InvoiceModel.Configure(modelBuilder, this);
+        PaymentModel.Configure(modelBuilder);
+        modelBuilder.Entity<Payment>().HasQueryFilter(p => p.TenantId == _tenantId);
+        modelBuilder.Entity<CheckoutSession>().HasQueryFilter(s => s.TenantId == _tenantId);
     }
 }
 

@@ -79,6 +79,10 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
             ["Bookwell:RateLimits:SlotsPerMinute"] = "0",
             ["Bookwell:RateLimits:BookingsPerMinute"] = "0",
             ["Bookwell:PublicBaseUrl"] = "https://book.example.test",
+            // Online payment needs a provider (contract 4.2); the shared stand-in plays Stripe unless a test brings its own or removes it.
+            ["Bookwell:Stripe:SecretKey"] = StripeStandIn.SecretKey,
+            ["Bookwell:Stripe:WebhookSecret"] = StripeStandIn.WebhookSecret,
+            ["Bookwell:Stripe:ApiBase"] = StripeStandIn.Shared.BaseUrl,
         };
         configure?.Invoke(settings);
         var app = new BookwellApp(db, cs, name, clock, settings, services);

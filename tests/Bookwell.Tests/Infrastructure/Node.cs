@@ -34,6 +34,10 @@ public sealed class Node : IDisposable
         info.Environment["Bookwell__RateLimits__SlotsPerMinute"] = "0";
         info.Environment["Bookwell__RateLimits__BookingsPerMinute"] = "0";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        // As in BookwellApp: online payment needs a provider, played by the shared stand-in.
+        info.Environment["Bookwell__Stripe__SecretKey"] = StripeStandIn.SecretKey;
+        info.Environment["Bookwell__Stripe__WebhookSecret"] = StripeStandIn.WebhookSecret;
+        info.Environment["Bookwell__Stripe__ApiBase"] = StripeStandIn.Shared.BaseUrl;
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())
         {
             info.Environment[key] = value;

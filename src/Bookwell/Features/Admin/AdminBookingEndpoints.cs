@@ -136,14 +136,23 @@ public static class AdminBookingEndpoints
         }
         var pageRows = kept.Take(take).ToList();
         var nextCursor = kept.Count > take ? ListCursor.Write(pageRows[^1].StartsAt, pageRows[^1].Id) : null;
-        var items = pageRows.Select(b => BookingResponse.From(b, null, null, withHistory: true)).ToList();
+        var payments = await Payments.PaymentSummary.ForAsync(db, catalog, pageRows, ct);
+        var items = pageRows.Select(b => BookingResponse.From(b, null, null, withHistory: true) with { Payment = payments[b.Id] }).ToList();
         return TypedResults.Ok(new BookingList(items, nextCursor));
     }
 
-    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> GetOne(string id, BookwellDb db, CancellationToken ct)
+    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> GetOne(string id, BookwellDb db, CatalogCache cache, CancellationToken ct)
     {
         var booking = Guid.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().Include(b => b.History).FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
-        return booking is null ? Problems.NotFound("No such booking.") : TypedResults.Ok(BookingResponse.From(booking, null, null, withHistory: true));
+        return booking is null ? Problems.NotFound("No such booking.") : TypedResults.Ok(await WithPaymentAsync(db, cache, booking, ct));
+    }
+
+    /// <summary>The admin shape of one booking: the public one plus its payment state.</summary>
+    public static async Task<BookingResponse> WithPaymentAsync(BookwellDb db, CatalogCache cache, Booking booking, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        var payment = await Payments.PaymentSummary.ForAsync(db, await cache.GetAsync(db, ct), booking, ct);
+        return BookingResponse.From(booking, null, null, withHistory: true) with { Payment = payment };
     }
 
     private static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> Create(HttpRequest request, BookwellDb db, CatalogCache cache,
@@ -192,7 +201,7 @@ public static class AdminBookingEndpoints
         (await cache.GetAsync(db, ct)).Pages.TryGetValue(slug, out var page);
         return await lifecycle.ChangeStatusAsync(guid, body.Status, new Actor("admin", MailContexts.For(request, config), page), ct) switch
         {
-            WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, null, null, withHistory: true)),
+            WriteResult.Done done => TypedResults.Ok(await WithPaymentAsync(db, cache, done.Booking, ct)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
             _ => Problems.SlotUnavailable(),
         };

@@ -95,8 +95,16 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         }
         switch (await writer.CreateAsync(valid, "customer", Notifications.MailContexts.For(Request, config), ct))
         {
+            case WriteResult.Done { PaymentUrl: { } pay }:
+                // Straight on to pay; Checkout brings the client back to the booking's own page.
+                return Redirect(pay);
             case WriteResult.Done done:
                 return Redirect($"/booking/{done.ManageToken}?new=1");
+            case WriteResult.PaymentUnavailable:
+                Message = Payments.PaymentText.Words["unavailable"];
+                Reviewing = true;
+                Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                return Page();
             case WriteResult.Invalid invalid:
                 foreach (var (path, messages) in invalid.Errors.ToDictionary())
                 {

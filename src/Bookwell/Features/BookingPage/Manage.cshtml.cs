@@ -17,7 +17,8 @@ namespace Bookwell.Features.BookingPage;
 /// authorised by the secret in its URL), and a token cookie would not reach a third-party site's widget iframe.
 /// </remarks>
 [IgnoreAntiforgeryToken]
-public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock, BookingLifecycle lifecycle, IConfiguration config) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
+public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock, BookingLifecycle lifecycle, IConfiguration config,
+    Payments.PaymentStatus payments) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
     private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
 
@@ -32,6 +33,8 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     public bool AskCancel { get; private set; }
     public bool Rescheduling { get; private set; }
     public string? NewStart { get; private set; }
+    /// <summary>Paid, or waiting for payment (with where to pay), for a booking paid online; null otherwise.</summary>
+    public Payments.ManagePayment? Payment { get; private set; }
     public bool CanChange => Booking is not null && BookingStatus.IsOpen(Booking.Status) && Booking.StartsAt > clock.GetCurrentInstant();
 
     public string ManageUrl => $"{Infrastructure.TenantLinks.BaseUrl(Request)}/booking/{Token}";
@@ -44,6 +47,13 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
             Response.StatusCode = StatusCodes.Status404NotFound;
             return Page();
         }
+        // Never the return URL's word: the ledger decides, after asking Stripe about a session still open.
+        if (await payments.RefreshAsync(Booking!, ct))
+        {
+            db.ChangeTracker.Clear();
+            await LoadAsync(token, ct);
+        }
+        Payment = await payments.ForManageAsync(Booking!, Zone, ct);
         Created = @new == "1";
         Message = moved == "1" ? Text.T("rescheduled") : null;
         AskCancel = cancel == "1" && CanChange && !Created;

@@ -9,11 +9,17 @@ namespace Bookwell.Features.Bookings;
 
 public abstract record WriteResult
 {
-    public sealed record Done(Booking Booking, string? ManageToken) : WriteResult;
+    public sealed record Done(Booking Booking, string? ManageToken) : WriteResult
+    {
+        /// <summary>Where the client pays, for a booking that waits for payment.</summary>
+        public string? PaymentUrl { get; init; }
+    }
     public sealed record Taken : WriteResult;
     public sealed record BadTransition(string From, string To) : WriteResult;
     public sealed record Invalid(Infrastructure.Errors Errors) : WriteResult;
     public sealed record Missing : WriteResult;
+    /// <summary>The booking must be paid online and the payment provider could not be reached: nothing was written.</summary>
+    public sealed record PaymentUnavailable : WriteResult;
 }
 
 /// <summary>
@@ -23,7 +29,8 @@ public abstract record WriteResult
 /// writer (<see cref="BookingBatcher"/>); class members and file answers go one by one.
 /// </summary>
 public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
-    BookingLifecycle lifecycle, IConfiguration config, IDataProtectionProvider protection, BookingBatcher batcher, Invoices.InvoiceIssuer invoices)
+    BookingLifecycle lifecycle, IConfiguration config, IDataProtectionProvider protection, BookingBatcher batcher, Invoices.InvoiceIssuer invoices,
+    Payments.PaymentCheckout payments)
 {
     private const int Attempts = 4;
 
@@ -54,7 +61,24 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             }
             var token = ManageTokens.Create();
             var draft = Draft(v, by, mail, token, start, assignment.Value.Branch, assignment.Value.Assignment, now, startNow);
-            if (groupable && attempt == 1)
+            CheckoutSession? checkout = null;
+            if (draft.Booking.Status == BookingStatus.PendingPayment)
+            {
+                // Asked before anything is written: without a way to pay, a hold would only block the time.
+                try
+                {
+                    checkout = await payments.OpenAsync(draft.Booking, v.Page, v.Service, token, ct);
+                }
+                catch (Payments.StripeUnavailableException)
+                {
+                    return new WriteResult.PaymentUnavailable();
+                }
+                if (checkout is null)
+                {
+                    return new WriteResult.PaymentUnavailable();
+                }
+            }
+            if (groupable && attempt == 1 && checkout is null)
             {
                 if (await batcher.CommitAsync(draft, ct))
                 {
@@ -62,51 +86,72 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 }
                 continue;
             }
-            using var writeLock = await gate.EnterAsync(db, ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var freed = new List<TimeFreed>();
-            try
+            var result = await WriteOneAsync(v, draft, token, checkout, invoiced, attempt, ct);
+            if (result is WriteResult.Done)
             {
-                // The business's busy version is locked first, by every writer (BusyVersions).
-                await BusyVersions.BumpAsync(db, db.TenantId, ct);
-                if (attempt > 1)
-                {
-                    // Expired holds still block in the database until released; they only matter after a refusal.
-                    await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
-                }
-                var booking = draft.Booking;
-                booking.CustomerId = (await CustomerBook.UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct)).Id;
-                db.Bookings.Add(booking);
-                if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
-                {
-                    return new WriteResult.Invalid(bad);
-                }
-                if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct))
-                {
-                    return new WriteResult.Taken();
-                }
-                db.Outbox.AddRange(draft.Messages);
-                if (invoiced)
-                {
-                    await invoices.AfterChangeAsync(db, booking, v.Page, ct);
-                }
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-                outbox.Notify();
-                // Listeners write too (the waitlist holds freed time): on SQLite they would wait for this lock forever.
-                writeLock.Dispose();
-                await lifecycle.RaiseAsync(freed, ct);
-                return new WriteResult.Done(booking, token);
+                return result;
             }
-            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+            if (checkout is not null)
             {
-                await tx.RollbackAsync(ct);
-                db.ChangeTracker.Clear();
-                if (attempt >= Attempts)
-                {
-                    return new WriteResult.Taken();
-                }
+                await payments.AbandonAsync(checkout, ct);
             }
+            if (result is not null)
+            {
+                return result;
+            }
+        }
+    }
+
+    /// <summary>One booking in its own transaction (with its checkout session); null when the database refused and another try may succeed.</summary>
+    private async Task<WriteResult?> WriteOneAsync(ValidBooking v, BookingDraft draft, string token, CheckoutSession? checkout, bool invoiced, int attempt,
+        CancellationToken ct)
+    {
+        var now = draft.Now;
+        using var writeLock = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var freed = new List<TimeFreed>();
+        try
+        {
+            // The business's busy version is locked first, by every writer (BusyVersions).
+            await BusyVersions.BumpAsync(db, db.TenantId, ct);
+            if (attempt > 1)
+            {
+                // Expired holds still block in the database until released; they only matter after a refusal.
+                await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
+            }
+            var booking = draft.Booking;
+            booking.CustomerId = (await CustomerBook.UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct)).Id;
+            db.Bookings.Add(booking);
+            if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
+            {
+                return new WriteResult.Invalid(bad);
+            }
+            if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct))
+            {
+                return new WriteResult.Taken();
+            }
+            db.Outbox.AddRange(draft.Messages);
+            if (checkout is not null)
+            {
+                db.CheckoutSessions.Add(checkout);
+            }
+            if (invoiced)
+            {
+                await invoices.AfterChangeAsync(db, booking, v.Page, ct);
+            }
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            outbox.Notify();
+            // Listeners write too (the waitlist holds freed time): on SQLite they would wait for this lock forever.
+            writeLock.Dispose();
+            await lifecycle.RaiseAsync(freed, ct);
+            return new WriteResult.Done(booking, token) { PaymentUrl = checkout?.Url };
+        }
+        catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+        {
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            return attempt >= Attempts ? new WriteResult.Taken() : null;
         }
     }
 

@@ -64,8 +64,9 @@ public static class BookingEndpoints
         return await writer.CreateAsync(valid, by, mail, ct) switch
         {
             WriteResult.Done done => TypedResults.Created($"/api/v1/bookings/{done.ManageToken}",
-                BookingResponse.From(done.Booking, done.ManageToken, mail.BaseUrl, withHistory: true)),
+                BookingResponse.From(done.Booking, done.ManageToken, mail.BaseUrl, withHistory: true) with { PaymentUrl = done.PaymentUrl }),
             WriteResult.Invalid invalid => Problems.Validation(invalid.Errors),
+            WriteResult.PaymentUnavailable => Payments.PaymentProblems.Unavailable(),
             _ => Problems.SlotUnavailable(),
         };
     }
@@ -81,7 +82,10 @@ public static class BookingEndpoints
         var booking = await FindAsync(db, token, ct);
         return booking is null
             ? Problems.NotFound("No booking for this link.")
-            : TypedResults.Ok(BookingResponse.From(booking, token, TenantLinks.BaseUrl(request), withHistory: true));
+            : TypedResults.Ok(BookingResponse.From(booking, token, TenantLinks.BaseUrl(request), withHistory: true) with
+            {
+                PaymentUrl = await Payments.PaymentStatus.OpenUrlAsync(db, booking, ct),
+            });
     }
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Cancel(string token, HttpRequest request, BookwellDb db,

@@ -42,6 +42,16 @@ public abstract record Change
         /// <summary>Who creates held offers, as recorded in the booking's history.</summary>
         public const string OfferBy = "waitlist";
     }
+
+    /// <summary>
+    /// The client paid (a payment provider says so). An unpaid hold becomes confirmed. When <paramref name="Reopen"/>
+    /// and the hold had already run out (cancelled as <c>expired</c>), the booking takes its time again if it is
+    /// still free; the database decides, and a refusal is reported as taken.
+    /// </summary>
+    public sealed record PaymentReceived(bool Reopen) : Change;
+
+    /// <summary>The provider ended the checkout unpaid: a booking still waiting for payment is cancelled as <c>expired</c>.</summary>
+    public sealed record CheckoutExpired : Change;
 }
 
 /// <summary>Who asks, and where the messages the change causes point.</summary>
@@ -129,6 +139,20 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
     }
 
     /// <summary>
+    /// A change inside the caller's transaction, for work that must commit together with its own records (a
+    /// payment and the provider event that announced it). The caller holds the write gate, has begun the
+    /// transaction, read the booking through <see cref="LockAsync"/>, saves, commits, and then calls
+    /// <see cref="RaiseAsync"/> with <paramref name="freed"/>.
+    /// </summary>
+    public Task<WriteResult> ApplyLockedAsync(Booking booking, Change change, Actor actor, List<TimeFreed> freed, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(actor);
+        return ApplyAsync(booking, change, actor, clock.GetCurrentInstant(), freed, ct);
+    }
+
+    /// <summary>
     /// Reads the booking with its history for a change: on PostgreSQL its row is locked until the transaction
     /// ends, so a concurrent change of the same booking waits and then reads this one's result. A copy already
     /// tracked (read before the lock) is let go first; EF would otherwise hand it back unchanged.
@@ -162,6 +186,8 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             Change.Expire => await ExpireCoreAsync(booking, now, freed, ct),
             Change.AutoNoShow => await AutoNoShowCoreAsync(booking, now, ct),
             Change.AcceptOffer a => await AcceptOfferCoreAsync(booking, a, actor, now, ct),
+            Change.PaymentReceived p => await PaymentReceivedCoreAsync(booking, p, actor, now, ct),
+            Change.CheckoutExpired => await ExpireCoreAsync(booking, now, freed, ct, checkoutEnded: true),
             _ => throw new ArgumentOutOfRangeException(nameof(change)),
         };
 
@@ -332,9 +358,53 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         return new WriteResult.Done(booking, null);
     }
 
-    private async Task<WriteResult> ExpireCoreAsync(Booking booking, Instant now, List<TimeFreed> freed, CancellationToken ct)
+    private async Task<WriteResult> PaymentReceivedCoreAsync(Booking booking, Change.PaymentReceived p, Actor actor, Instant now, CancellationToken ct)
     {
-        if (booking.Status is not (BookingStatus.Pending or BookingStatus.PendingPayment) || booking.HoldExpiresAt is null || booking.HoldExpiresAt > now)
+        var reopen = p.Reopen && booking.Status == BookingStatus.Cancelled && booking.StartsAt > now &&
+                     booking.History.OrderBy(h => h.At).ThenBy(h => h.Id).LastOrDefault()?.Action == "expired";
+        if (booking.Status != BookingStatus.PendingPayment && !reopen)
+        {
+            return new WriteResult.BadTransition(booking.Status, BookingStatus.Confirmed);
+        }
+        booking.History.Add(Event(booking, reopen ? "paid-reopened" : "paid", booking.Status, BookingStatus.Confirmed, actor.By, now));
+        booking.Status = BookingStatus.Confirmed;
+        booking.UpdatedAt = now;
+        if (reopen)
+        {
+            // Its hold ran out before the money came; it takes its time again only if nobody took it meanwhile.
+            booking.HoldExpiresAt = null;
+            var page = actor.Page;
+            var service = page?.Services.GetValueOrDefault(booking.ServiceKey);
+            if (service is null && booking.GroupKey is not null)
+            {
+                return new WriteResult.Taken();
+            }
+            var usesCalendar = service is not null ? AvailabilityLoader.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
+            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, usesCalendar), service?.Rules.Capacity ?? 1, ct))
+            {
+                return new WriteResult.Taken();
+            }
+        }
+        else
+        {
+            await ReleaseHoldAsync(booking, ct);
+        }
+        if (actor.Mail is not null && messages.Mail && !booking.WalkIn)
+        {
+            var token = ManageTokens.Unseal(protection, booking.ManageTokenSealed);
+            var mail = actor.Mail with { Language = booking.Language };
+            // The reminders planned with the hold are still queued, unless the expiry withdrew them.
+            db.Outbox.AddRange(reopen
+                ? messages.WithReminders("confirmation", booking, actor.Page, token, mail, now)
+                : [BookingMail.Compose("confirmation", booking, actor.Page, token, mail, now)]);
+        }
+        return new WriteResult.Done(booking, null);
+    }
+
+    private async Task<WriteResult> ExpireCoreAsync(Booking booking, Instant now, List<TimeFreed> freed, CancellationToken ct, bool checkoutEnded = false)
+    {
+        if (booking.Status is not (BookingStatus.Pending or BookingStatus.PendingPayment) ||
+            (checkoutEnded ? booking.Status != BookingStatus.PendingPayment : booking.HoldExpiresAt is null || booking.HoldExpiresAt > now))
         {
             return new WriteResult.BadTransition(booking.Status, BookingStatus.Cancelled);
         }

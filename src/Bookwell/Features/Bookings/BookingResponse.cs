@@ -40,6 +40,10 @@ public sealed record BookingResponse(
     /// <summary>SHA-256 (hex) of the terms text accepted, so the version can be matched later.</summary>
     public string? TermsHash { get; init; }
 
+    /// <summary>Admin views (contract 4.2): what was paid and what is still due, from the payments ledger.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Payments.PaymentView? Payment { get; init; }
+
     public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory)
     {
         ArgumentNullException.ThrowIfNull(b);

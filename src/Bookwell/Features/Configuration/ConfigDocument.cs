@@ -58,6 +58,8 @@ public sealed class SettingsDoc
     public int? DoubleOptInHours { get; set; }
     /// <summary>Additive: how long an unpaid booking holds its time.</summary>
     public int? PaymentHoldMinutes { get; set; }
+    /// <summary>Additive: the business's Stripe Connect account (<c>acct_...</c>); payments go there instead of to the platform's account.</summary>
+    public string? StripeAccount { get; set; }
     /// <summary>Additive: a confirmed booking nobody started becomes <c>no_show</c> this many minutes after its start.</summary>
     public int? AutoNoShowMinutes { get; set; }
     /// <summary>Additive: when reminders go out, in minutes before the start; default one day, empty for none.</summary>

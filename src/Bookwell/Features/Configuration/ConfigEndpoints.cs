@@ -39,7 +39,7 @@ public static class ConfigEndpoints
 /// Validates a whole document and stores it normalised. Applying the same document again writes nothing, so
 /// the version (and every node's cache) stays put.
 /// </summary>
-public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache)
+public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache, Payments.PaymentProviders providers)
 {
     public sealed record Result(ConfigDocument Document, Errors Errors, bool Changed);
 
@@ -47,6 +47,7 @@ public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cach
     {
         ArgumentNullException.ThrowIfNull(doc);
         var errors = ConfigValidator.Validate(doc);
+        Payments.PaymentRules.RequireProvider(doc, errors, providers);
         if (errors.Any)
         {
             return new Result(doc, errors, false);

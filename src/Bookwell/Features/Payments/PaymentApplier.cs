@@ -1,0 +1,214 @@
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Payments;
+
+/// <summary>
+/// Applies what Stripe says about a Checkout Session to its booking, in one transaction: the money in the
+/// ledger, the booking's change (through <see cref="BookingLifecycle"/>), the session's state and the event id.
+/// Used by the webhook, by the manage page's fresh look at an unpaid session, and by the reconciliation pass;
+/// the same state applied twice changes nothing the second time.
+/// </summary>
+/// <remarks>
+/// Out of order: <c>expired</c> after <c>completed</c> finds the booking confirmed and does nothing.
+/// <c>completed</c> after the hold ran out (the booking was cancelled as <c>expired</c>) records the money and
+/// reopens the booking if its time is still free and still ahead; otherwise the booking stays cancelled and
+/// the session is marked <see cref="CheckoutSession.RefundDue"/>, shown to the business and the client.
+/// </remarks>
+public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingLifecycle lifecycle, CatalogCache cache, TenantLinks links,
+    IConfiguration config, IClock clock, ILogger<PaymentApplier> log)
+{
+    public const string Provider = "stripe";
+    private const int Attempts = 4;
+    private const string RetryWithoutReopen = "retry";
+
+    /// <summary>What applying did, as recorded with the event.</summary>
+    public static class Outcomes
+    {
+        public const string Confirmed = "confirmed";
+        public const string Reopened = "reopened";
+        public const string RefundDue = "refund-due";
+        public const string AlreadyPaid = "already-paid";
+        public const string Cancelled = "cancelled";
+        public const string Ignored = "ignored";
+        public const string Duplicate = "duplicate";
+        public const string UnknownSession = "unknown-session";
+    }
+
+    /// <param name="eventId">The provider event that announced the state, or null for a state read from the API.</param>
+    public async Task<string> ApplyAsync(string? eventId, string eventType, SessionState session, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var row = await db.CheckoutSessions.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(s => s.Id == session.Id, ct);
+        if (row is null && session.BookingId is { } bookingId)
+        {
+            // A signed event about a session we have no row for (e.g. recreated from Stripe's dashboard) still names
+            // its booking; it is applied to that booking's own session record.
+            row = await db.CheckoutSessions.IgnoreQueryFilters().AsNoTracking().Where(s => s.BookingId == bookingId)
+                .OrderByDescending(s => s.CreatedAt).FirstOrDefaultAsync(ct);
+        }
+        if (row is null)
+        {
+            // Not ours (another app on the same Stripe account), or a session whose booking was never written.
+            return Outcomes.UnknownSession;
+        }
+        db.TenantId = row.TenantId;
+        var catalog = await cache.GetAsync(db, ct);
+        var host = await db.Tenants.Where(t => t.Id == row.TenantId).Select(t => t.Host).FirstOrDefaultAsync(ct);
+        var baseUrl = links.BaseUrl(new TenantContext { TenantId = row.TenantId, Host = host });
+        var allowReopen = true;
+        for (var attempt = 1; ; attempt++)
+        {
+            var freed = new List<TimeFreed>();
+            string? outcome;
+            try
+            {
+                outcome = await AttemptAsync(eventId, eventType, session, row, baseUrl, catalog, allowReopen, freed, ct);
+            }
+            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex) && attempt < Attempts)
+            {
+                db.ChangeTracker.Clear();
+                // Either a reopened booking lost its time to someone else (try again without reopening), or a
+                // duplicate won the race for the event or ledger row (the next attempt sees it and stops).
+                allowReopen = false;
+                continue;
+            }
+            if (outcome is null)
+            {
+                allowReopen = false;
+                continue;
+            }
+            // Outside the write gate: a listener may itself write (and take the gate).
+            await lifecycle.RaiseAsync(freed, ct);
+            if (outcome == Outcomes.RefundDue)
+            {
+                log.LogWarning("Payment for booking {Booking} arrived after its time was given away: refund due (session {Session})", row.BookingId, row.Id);
+            }
+            return outcome;
+        }
+    }
+
+    /// <summary>One transaction; null when a reopening was refused and the money must be recorded without it.</summary>
+    private async Task<string?> AttemptAsync(string? eventId, string eventType, SessionState session, CheckoutSession row, string baseUrl,
+        TenantCatalog catalog, bool allowReopen, List<TimeFreed> freed, CancellationToken ct)
+    {
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.ChangeTracker.Clear();
+        var booking = await BookingLifecycle.LockAsync(db, row.BookingId, ct);
+        if (booking is null)
+        {
+            return Outcomes.UnknownSession;
+        }
+        // Under the booking's lock: a duplicate delivered at the same moment waits here and then sees this one.
+        if (eventId is not null && await db.PaymentEvents.AnyAsync(e => e.Provider == Provider && e.EventId == eventId, ct))
+        {
+            return Outcomes.Duplicate;
+        }
+        var stored = await db.CheckoutSessions.FirstAsync(s => s.Id == row.Id, ct);
+        catalog.Pages.TryGetValue(booking.PageSlug, out var page);
+        var actor = new Actor("stripe", new MailContext(baseUrl, booking.Language, config["Bookwell:Smtp:From"]), page);
+        var now = clock.GetCurrentInstant();
+        var outcome = session.Status == "complete" && session.PaymentStatus is "paid" or "no_payment_required"
+            ? await PaidAsync(booking, stored, session, actor, allowReopen, freed, now, ct)
+            : session.Status == "expired"
+                ? await ExpiredAsync(booking, stored, actor, freed, now, ct)
+                : Outcomes.Ignored;
+        if (outcome == RetryWithoutReopen)
+        {
+            await tx.RollbackAsync(ct);
+            db.ChangeTracker.Clear();
+            freed.Clear();
+            return null;
+        }
+        if (eventId is not null)
+        {
+            db.PaymentEvents.Add(new PaymentEvent
+            {
+                Provider = Provider,
+                EventId = eventId,
+                TenantId = row.TenantId,
+                Type = eventType,
+                BookingId = booking.Id,
+                Outcome = outcome,
+                ReceivedAt = now,
+            });
+        }
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            await tx.RollbackAsync(ct);
+            freed.Clear();
+            throw;
+        }
+        return outcome;
+    }
+
+    private async Task<string> PaidAsync(Booking booking, CheckoutSession stored, SessionState session, Actor actor, bool allowReopen,
+        List<TimeFreed> freed, Instant now, CancellationToken ct)
+    {
+        var already = await db.Payments.AnyAsync(p => p.Provider == Provider && p.ProviderReference == stored.Id, ct);
+        if (!already)
+        {
+            var currency = session.Currency ?? stored.Currency;
+            db.Payments.Add(new Payment
+            {
+                Id = Guid.CreateVersion7(),
+                TenantId = booking.TenantId,
+                BookingId = booking.Id,
+                Amount = session.AmountTotal is { } minor ? MinorUnits.FromMinor(minor, currency) : stored.Amount,
+                Currency = currency,
+                Kind = "charge",
+                Provider = Provider,
+                ProviderReference = stored.Id,
+                PaymentIntent = session.PaymentIntent,
+                At = now,
+            });
+        }
+        stored.State = "complete";
+        stored.UpdatedAt = now;
+        var wasCancelled = booking.Status == BookingStatus.Cancelled;
+        var result = await lifecycle.ApplyLockedAsync(booking, new Change.PaymentReceived(allowReopen), actor, freed, ct);
+        if (result is WriteResult.Done)
+        {
+            stored.RefundDue = false;
+            return wasCancelled ? Outcomes.Reopened : Outcomes.Confirmed;
+        }
+        if (result is WriteResult.Taken)
+        {
+            // The reopening was refused (the class filled up); nothing of it may be written with the money.
+            return RetryWithoutReopen;
+        }
+        if (booking.Status == BookingStatus.Cancelled)
+        {
+            stored.RefundDue = true;
+            return Outcomes.RefundDue;
+        }
+        return Outcomes.AlreadyPaid;
+    }
+
+    private async Task<string> ExpiredAsync(Booking booking, CheckoutSession stored, Actor actor, List<TimeFreed> freed, Instant now, CancellationToken ct)
+    {
+        if (stored.State != "complete")
+        {
+            stored.State = "expired";
+            stored.UpdatedAt = now;
+        }
+        // Money already in the ledger for this booking means it was paid, whatever this late event says.
+        if (await db.Payments.AnyAsync(p => p.BookingId == booking.Id && p.Kind == "charge", ct))
+        {
+            return Outcomes.Ignored;
+        }
+        var result = await lifecycle.ApplyLockedAsync(booking, new Change.CheckoutExpired(), actor with { Mail = null }, freed, ct);
+        return result is WriteResult.Done ? Outcomes.Cancelled : Outcomes.Ignored;
+    }
+}

@@ -1,0 +1,117 @@
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Data;
+
+/// <summary>
+/// One movement of money for a booking: a charge or a refund. Append-only: a row is never changed or removed
+/// (a refund is a new row). <see cref="ProviderReference"/> is unique per provider, so the same money is never
+/// recorded twice however often the provider tells us about it.
+/// </summary>
+public sealed class Payment : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public Guid BookingId { get; set; }
+    /// <summary>Always positive; <see cref="Kind"/> says which way it went.</summary>
+    public decimal Amount { get; set; }
+    public required string Currency { get; set; }
+    /// <summary><c>charge</c> or <c>refund</c>.</summary>
+    public required string Kind { get; set; }
+    /// <summary><c>stripe</c> (later: cash, card at the desk, bank transfer).</summary>
+    public required string Provider { get; set; }
+    /// <summary>The provider's id for this movement: the Checkout Session id for a charge, the refund id for a refund.</summary>
+    public required string ProviderReference { get; set; }
+    /// <summary>The Stripe PaymentIntent behind a charge, where known (refunds go against it).</summary>
+    public string? PaymentIntent { get; set; }
+    public Instant At { get; set; }
+}
+
+/// <summary>
+/// A Stripe Checkout Session opened for a booking: what it asks, where the client pays, and what became of it.
+/// Written in the same transaction as the booking it belongs to.
+/// </summary>
+public sealed class CheckoutSession : ITenantOwned
+{
+    /// <summary>Stripe's id (<c>cs_...</c>).</summary>
+    public required string Id { get; set; }
+    public Guid TenantId { get; set; }
+    public Guid BookingId { get; set; }
+    /// <summary><c>full</c> (pay now) or <c>deposit</c>.</summary>
+    public required string Purpose { get; set; }
+    /// <summary>What this session charges.</summary>
+    public decimal Amount { get; set; }
+    /// <summary>The booking's whole price at the time of booking (the deposit's remainder is due later).</summary>
+    public decimal Total { get; set; }
+    public required string Currency { get; set; }
+    public required string Url { get; set; }
+    public Instant ExpiresAt { get; set; }
+    /// <summary><c>open</c>, <c>complete</c> or <c>expired</c>, as last learned from Stripe.</summary>
+    public required string State { get; set; }
+    /// <summary>Money arrived after the booking's time was given away: it must go back to the client.</summary>
+    public bool RefundDue { get; set; }
+    /// <summary>The Connect account the money goes to, when the business has one.</summary>
+    public string? StripeAccount { get; set; }
+    public Instant CreatedAt { get; set; }
+    public Instant UpdatedAt { get; set; }
+}
+
+/// <summary>
+/// A provider event that has taken effect. Its key is unique and it is written in the same transaction as the
+/// effect, so a redelivered event (or twenty at once) changes nothing a second time.
+/// </summary>
+public sealed class PaymentEvent
+{
+    public long Id { get; set; }
+    public required string Provider { get; set; }
+    public required string EventId { get; set; }
+    public Guid TenantId { get; set; }
+    public required string Type { get; set; }
+    public Guid? BookingId { get; set; }
+    /// <summary>What the event did, for the operator: confirmed, reopened, refund-due, cancelled, ignored.</summary>
+    public required string Outcome { get; set; }
+    public Instant ReceivedAt { get; set; }
+}
+
+/// <summary>Indexes and sizes of the payment tables (query filters are set by <see cref="BookwellDb"/>, which owns the tenant).</summary>
+public static class PaymentModel
+{
+    public static void Configure(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.Entity<Payment>(e =>
+        {
+            e.HasIndex(p => new { p.Provider, p.ProviderReference }).IsUnique();
+            e.HasIndex(p => new { p.TenantId, p.BookingId });
+            e.Property(p => p.Amount).HasPrecision(18, 4);
+            e.Property(p => p.Currency).HasMaxLength(3);
+            e.Property(p => p.Kind).HasMaxLength(10);
+            e.Property(p => p.Provider).HasMaxLength(20);
+            e.Property(p => p.ProviderReference).HasMaxLength(255);
+            e.Property(p => p.PaymentIntent).HasMaxLength(255);
+        });
+        modelBuilder.Entity<CheckoutSession>(e =>
+        {
+            e.HasKey(s => s.Id);
+            e.HasIndex(s => new { s.TenantId, s.BookingId });
+            // The reconciliation pass looks across tenants for open sessions whose hold is about to end.
+            e.HasIndex(s => new { s.State, s.ExpiresAt });
+            e.Property(s => s.Id).HasMaxLength(255);
+            e.Property(s => s.Purpose).HasMaxLength(10);
+            e.Property(s => s.Amount).HasPrecision(18, 4);
+            e.Property(s => s.Total).HasPrecision(18, 4);
+            e.Property(s => s.Currency).HasMaxLength(3);
+            e.Property(s => s.Url).HasMaxLength(2000);
+            e.Property(s => s.State).HasMaxLength(10);
+            e.Property(s => s.StripeAccount).HasMaxLength(255);
+        });
+        modelBuilder.Entity<PaymentEvent>(e =>
+        {
+            e.HasIndex(p => new { p.Provider, p.EventId }).IsUnique();
+            e.Property(p => p.Provider).HasMaxLength(20);
+            e.Property(p => p.EventId).HasMaxLength(255);
+            e.Property(p => p.Type).HasMaxLength(100);
+            e.Property(p => p.Outcome).HasMaxLength(20);
+        });
+    }
+}

@@ -1,0 +1,71 @@
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Microsoft.EntityFrameworkCore;
+
+namespace Bookwell.Features.Payments;
+
+/// <summary>Money as the contract writes it.</summary>
+public sealed record MoneyView(decimal Amount, string Currency);
+
+/// <summary>
+/// A booking's payment state (contract 4.2), computed from the ledger, never stored: <c>paid</c> is what the
+/// ledger holds (charges less refunds), <c>due</c> what is still owed on a live booking (its price less what was
+/// paid; nothing on a cancelled one).
+/// </summary>
+/// <param name="Status"><c>none</c> (nothing asked online), <c>unpaid</c>, <c>deposit_paid</c>, <c>paid</c>, <c>refunded</c>.</param>
+/// <param name="RefundDue">Additive: money came after the booking's time was given away and must go back.</param>
+public sealed record PaymentView(string Status, MoneyView Paid, MoneyView Due, bool RefundDue = false)
+{
+    public const string None = "none";
+    public const string Unpaid = "unpaid";
+    public const string DepositPaid = "deposit_paid";
+    public const string PaidInFull = "paid";
+    public const string Refunded = "refunded";
+}
+
+public static class PaymentSummary
+{
+    /// <summary>The payment state of each booking, in two queries whatever the number of bookings.</summary>
+    public static async Task<Dictionary<Guid, PaymentView>> ForAsync(BookwellDb db, TenantCatalog catalog, IReadOnlyCollection<Booking> bookings, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(bookings);
+        var ids = bookings.Select(b => b.Id).ToList();
+        var ledger = ids.Count == 0 ? [] : await db.Payments.AsNoTracking().Where(p => ids.Contains(p.BookingId))
+            .Select(p => new { p.BookingId, p.Amount, p.Currency, p.Kind }).ToListAsync(ct);
+        var sessions = ids.Count == 0 ? [] : await db.CheckoutSessions.AsNoTracking().Where(s => ids.Contains(s.BookingId))
+            .Select(s => new { s.BookingId, s.Total, s.Currency, s.RefundDue, s.CreatedAt }).ToListAsync(ct);
+        var result = new Dictionary<Guid, PaymentView>(ids.Count);
+        foreach (var b in bookings)
+        {
+            var session = sessions.Where(s => s.BookingId == b.Id).OrderByDescending(s => s.CreatedAt).FirstOrDefault();
+            var service = catalog.Pages.GetValueOrDefault(b.PageSlug)?.Services.GetValueOrDefault(b.ServiceKey)?.Doc;
+            var moves = ledger.Where(p => p.BookingId == b.Id).ToList();
+            var currency = session?.Currency ?? moves.FirstOrDefault()?.Currency ?? service?.Price?.Currency ?? "EUR";
+            // The price the client agreed to when booking; the catalog's current one only where nothing was stored.
+            var total = session?.Total ?? service?.Price?.Amount ?? 0m;
+            var charged = moves.Where(p => p.Kind == "charge" && p.Currency == currency).Sum(p => p.Amount);
+            var refunded = moves.Where(p => p.Kind == "refund" && p.Currency == currency).Sum(p => p.Amount);
+            var asked = session is not null || service?.Payment is "now" or "deposit" or "invoice";
+            result[b.Id] = View(b.Status, total, charged, refunded, asked, currency, session?.RefundDue ?? false);
+        }
+        return result;
+    }
+
+    public static PaymentView View(string bookingStatus, decimal total, decimal charged, decimal refunded, bool asked, string currency, bool refundDue)
+    {
+        var paid = charged - refunded;
+        var status = refunded > 0 && paid <= 0 ? PaymentView.Refunded
+            : paid > 0 && paid >= total ? PaymentView.PaidInFull
+            : paid > 0 ? PaymentView.DepositPaid
+            : asked ? PaymentView.Unpaid
+            : PaymentView.None;
+        var due = bookingStatus == BookingStatus.Cancelled ? 0m : Math.Max(total - paid, 0m);
+        return new PaymentView(status, new MoneyView(MinorUnits.Round(paid, currency), currency), new MoneyView(MinorUnits.Round(due, currency), currency), refundDue);
+    }
+
+    public static async Task<PaymentView> ForAsync(BookwellDb db, TenantCatalog catalog, Booking booking, CancellationToken ct) =>
+        (await ForAsync(db, catalog, [booking], ct))[booking.Id];
+}
