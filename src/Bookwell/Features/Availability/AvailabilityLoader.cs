@@ -58,6 +58,7 @@ public static class AvailabilityLoader
         // scan to the window instead of everything before it.
         var earliestStart = from - page.Lookback;
         var busy = await ReadBusyAsync(db, staff is null ? null : Units(page, service, staff), earliestStart, to, from, now, ct);
+        Calendars.ExternalBusy.MergeInto(busy, await Calendars.ExternalBusy.ReadAsync(db, page, staff, from, to, ct));
 
         var groups = new Dictionary<Instant, GroupInstance>();
         if (service.Rules.Capacity > 1)
