@@ -9,8 +9,8 @@ using NodaTime;
 namespace Bookwell.Features.Bookings;
 
 /// <summary>
-/// Writes bookings as RFC 5545 calendars with Ical.Net, which escapes TEXT values (§3.3.11) and folds lines
-/// at 75 octets without splitting a UTF-8 sequence (§3.1). Times are UTC, so no VTIMEZONE is needed. The UID
+/// Writes bookings as RFC 5545 calendars with Ical.Net, which escapes TEXT values (§3.3.11); lines are folded
+/// at 75 octets without splitting a character (§3.1, see <see cref="Serialize"/>). Times are UTC, so no VTIMEZONE is needed. The UID
 /// is the booking's id (stable across every change) and SEQUENCE counts the changes since it was created, so
 /// a client replaces its copy instead of adding a second one.
 /// </summary>
@@ -86,7 +86,12 @@ public static class IcsWriter
         return e;
     }
 
-    public static string Serialize(Calendar calendar) => new CalendarSerializer().SerializeToString(calendar) ?? "";
+    /// <summary>
+    /// Ical.Net's text, folded again by code points: Ical.Net 5.2.4 counts octets but may fold between the two
+    /// halves of a surrogate pair (an emoji), which no encoder can write as UTF-8 (PostgreSQL refused the stored
+    /// message; SQLite and the mail turned it into two U+FFFD). Unfolding joins the halves again.
+    /// </summary>
+    public static string Serialize(Calendar calendar) => Refold(Unfold(new CalendarSerializer().SerializeToString(calendar) ?? ""));
 
     public static CalDateTime Utc(Instant instant) => new(instant.ToDateTimeUtc(), CalDateTime.UtcTzId, true);
 
