@@ -36,6 +36,22 @@ public static class CalendarFeeds
         return await RotateAsync(db, protection, kind, key, now, ct);
     }
 
+    /// <summary>The current tokens of every feed of one kind, by key (none made).</summary>
+    public static async Task<Dictionary<string, string>> ExistingAsync(BookwellDb db, IDataProtectionProvider protection, string kind, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var rows = await db.CalendarFeeds.AsNoTracking().Where(f => f.Kind == kind).ToListAsync(ct);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (Unseal(protection, row.TokenSealed) is { } token)
+            {
+                result[row.Key] = token;
+            }
+        }
+        return result;
+    }
+
     /// <summary>A new token; the old address stops working at once.</summary>
     public static async Task<string> RotateAsync(BookwellDb db, IDataProtectionProvider protection, string kind, string key, Instant now, CancellationToken ct)
     {
