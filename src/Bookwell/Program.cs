@@ -6,6 +6,7 @@ using Bookwell.Features.Availability;
 using Bookwell.Features.BookingPage;
 using Bookwell.Features.Bookings;
 using Bookwell.Features.ClientPortal;
+using Bookwell.Features.Calendars;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Invoices;
 using Bookwell.Features.Notifications;
@@ -62,6 +63,10 @@ if (smtp is not null || sms is not null)
 {
     builder.Services.AddHostedService<OutboxWorker>();
 }
+builder.Services.AddSingleton(CalendarOptions.Read(builder.Configuration));
+builder.Services.AddSingleton<FeedFetcher>();
+builder.Services.AddSingleton<CalendarSync>();
+builder.Services.AddHostedService<CalendarSyncWorker>();
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
 builder.Services.AddBookwellAccounts();
@@ -157,9 +162,11 @@ admin.MapAdminBookings();
 admin.MapInvoices();
 admin.MapAdminUploads();
 admin.MapOutbox();
+admin.MapCalendarsAdmin();
 app.MapRazorPages();
 app.MapScripts();
 app.MapStaffApp();
+app.MapCalendarFeeds();
 app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) =>
     (await cache.GetAsync(db, ct)).Pages.Keys.FirstOrDefault() is { } slug ? Results.Redirect($"/book/{slug}") : Results.NotFound())
     .ExcludeFromDescription();

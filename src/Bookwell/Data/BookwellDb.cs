@@ -61,6 +61,9 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<Payment> Payments => Set<Payment>();
     public DbSet<CheckoutSession> CheckoutSessions => Set<CheckoutSession>();
     public DbSet<PaymentEvent> PaymentEvents => Set<PaymentEvent>();
+    public DbSet<Features.Calendars.CalendarFeed> CalendarFeeds => Set<Features.Calendars.CalendarFeed>();
+    public DbSet<Features.Calendars.BusySource> BusySources => Set<Features.Calendars.BusySource>();
+    public DbSet<Features.Calendars.ExternalBusySpan> ExternalBusy => Set<Features.Calendars.ExternalBusySpan>();
 
     public abstract bool IsPostgres { get; }
 
@@ -205,6 +208,34 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(t => t.TokenHash).IsUnique();
             e.HasIndex(t => new { t.TenantId, t.CustomerId, t.CreatedAt });
             e.Property(t => t.TokenHash).HasMaxLength(64);
+        });
+        modelBuilder.Entity<Features.Calendars.CalendarFeed>(e =>
+        {
+            e.HasQueryFilter(f => f.TenantId == _tenantId);
+            e.HasIndex(f => new { f.TenantId, f.Kind, f.Key }).IsUnique();
+            e.HasIndex(f => f.TokenHash).IsUnique();
+            e.Property(f => f.Kind).HasMaxLength(10);
+            e.Property(f => f.Key).HasMaxLength(64);
+            e.Property(f => f.TokenHash).HasMaxLength(64);
+            e.Property(f => f.TokenSealed).HasMaxLength(400);
+        });
+        modelBuilder.Entity<Features.Calendars.BusySource>(e =>
+        {
+            e.HasQueryFilter(s => s.TenantId == _tenantId);
+            e.HasIndex(s => new { s.TenantId, s.StaffKey, s.UrlHash }).IsUnique();
+            e.Property(s => s.StaffKey).HasMaxLength(64);
+            e.Property(s => s.Url).HasMaxLength(2000);
+            e.Property(s => s.UrlHash).HasMaxLength(64);
+            e.Property(s => s.LastError).HasMaxLength(500);
+        });
+        modelBuilder.Entity<Features.Calendars.ExternalBusySpan>(e =>
+        {
+            e.ToTable("ExternalBusySpans");
+            e.HasQueryFilter(b => b.TenantId == _tenantId);
+            e.HasIndex(b => new { b.TenantId, b.StaffKey, b.StartsAt });
+            e.HasIndex(b => b.SourceId);
+            e.Property(b => b.StaffKey).HasMaxLength(64);
+            e.HasOne<Features.Calendars.BusySource>().WithMany().HasForeignKey(b => b.SourceId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<Allocation>(e =>
         {

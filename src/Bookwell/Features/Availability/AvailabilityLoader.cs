@@ -83,6 +83,7 @@ public static class AvailabilityLoader
         var busy = snapshot is not null
             ? snapshot.Busy(units, earliestStart, to, from, now)
             : await ReadBusyAsync(db, units, earliestStart, to, from, now, ct);
+        Calendars.ExternalBusy.MergeInto(busy, await Calendars.ExternalBusy.ReadAsync(db, page, staff, from, to, ct));
 
         var groups = new Dictionary<Instant, GroupInstance>();
         if (service.Rules.Capacity > 1)

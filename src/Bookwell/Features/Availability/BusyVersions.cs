@@ -26,8 +26,17 @@ public static class BusyVersions
     public static async Task<long> BumpAsync(BookwellDb db, Guid tenant, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        await using var command = Command(db, BumpSql, tenant);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        // Inside the caller's transaction the connection is open already and stays so (EF counts opens).
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = Command(db, BumpSql, tenant);
+            return Convert.ToInt64(await command.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>The group writer's synchronous form of <see cref="BumpAsync"/>.</summary>

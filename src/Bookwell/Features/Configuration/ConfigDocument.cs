@@ -147,6 +147,13 @@ public sealed class StaffDoc
     public Dictionary<string, List<List<string>>?>? Schedule { get; set; }
     public List<ExceptionDoc>? Exceptions { get; set; }
     public bool? Active { get; set; }
+    /// <summary>Additive (contract 4.9): subscribed iCalendar feeds whose events are busy time for this staff member.</summary>
+    public List<BusySourceDoc>? BusySources { get; set; }
+}
+
+public sealed class BusySourceDoc
+{
+    public string? Url { get; set; }
 }
 
 public sealed class ResourceDoc

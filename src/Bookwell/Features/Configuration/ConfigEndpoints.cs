@@ -39,14 +39,14 @@ public static class ConfigEndpoints
 /// Validates a whole document and stores it normalised. Applying the same document again writes nothing, so
 /// the version (and every node's cache) stays put.
 /// </summary>
-public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache, Payments.PaymentProviders providers)
+public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache, Payments.PaymentProviders providers, IConfiguration config)
 {
     public sealed record Result(ConfigDocument Document, Errors Errors, bool Changed);
 
     public async Task<Result> ApplyAsync(ConfigDocument doc, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(doc);
-        var errors = ConfigValidator.Validate(doc);
+        var errors = ConfigValidator.Validate(doc, Calendars.CalendarOptions.Read(config).AllowPrivateAddresses);
         Payments.PaymentRules.RequireProvider(doc, errors, providers);
         if (errors.Any)
         {

@@ -31,7 +31,7 @@ public static partial class ConfigValidator
     [GeneratedRegex("^[A-Z]{3}$")]
     private static partial Regex CurrencyPattern();
 
-    public static Errors Validate(ConfigDocument doc)
+    public static Errors Validate(ConfigDocument doc, bool allowPrivateAddresses = false)
     {
         var e = new Errors();
         if (doc.Pages is null)
@@ -150,6 +150,8 @@ public static partial class ConfigValidator
                 ValidateExceptions(e, $"{sp}.exceptions", st.Exceptions);
                 st.Exceptions ??= [];
                 st.Active ??= true;
+                st.BusySources ??= [];
+                Calendars.BusySourceRules.Validate(e, $"{sp}.busySources", st.BusySources, allowPrivateAddresses);
             }
         }
         return e;
@@ -201,6 +203,7 @@ public static partial class ConfigValidator
                 Nulls(e, $"{path}.staff[{s}].services", p.Staff[s]?.Services);
                 HoursNulls(e, $"{path}.staff[{s}].schedule", p.Staff[s]?.Schedule);
                 ExceptionNulls(e, $"{path}.staff[{s}].exceptions", p.Staff[s]?.Exceptions);
+                Nulls(e, $"{path}.staff[{s}].busySources", p.Staff[s]?.BusySources);
             }
         }
         return e.Any;

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Bookwell.Features.Calendars;
+
+/// <summary>
+/// Which addresses a busy-source read may connect to. A subscribed URL is chosen by whoever edits the
+/// configuration; without this a URL could make the server read its own loopback services, the cloud's
+/// metadata endpoint or anything on the private network (SSRF).
+/// </summary>
+public static class AddressRules
+{
+    /// <summary>True for an address on the public internet; false for private, loopback, link-local, unique-local, multicast and reserved ranges.</summary>
+    public static bool IsPublic(IPAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        if (address.AddressFamily == AddressFamily.InterNetwork)
+        {
+            return IsPublicV4(address.GetAddressBytes());
+        }
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return false;
+        }
+        var b = address.GetAddressBytes();
+        if (IPAddress.IPv6Loopback.Equals(address) || IPAddress.IPv6None.Equals(address) || IPAddress.IPv6Any.Equals(address) ||
+            address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast || address.IsIPv6Teredo)
+        {
+            return false;
+        }
+        // fc00::/7 unique local (includes fd00:ec2::254, the AWS metadata address over IPv6).
+        if ((b[0] & 0xFE) == 0xFC)
+        {
+            return false;
+        }
+        // 2001:db8::/32 documentation; 100::/64 discard.
+        if ((b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8) || (b[0] == 0x01 && b[1] == 0x00 && b.AsSpan(2, 6).IndexOfAnyExcept((byte)0) < 0))
+        {
+            return false;
+        }
+        // Forms that carry an IPv4 address inside: IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16.
+        if (b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0)
+        {
+            return IsPublicV4(b[12..]);
+        }
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B)
+        {
+            return IsPublicV4(b[12..]);
+        }
+        if (b[0] == 0x20 && b[1] == 0x02)
+        {
+            return IsPublicV4(b[2..6]);
+        }
+        return true;
+    }
+
+    private static bool IsPublicV4(byte[] b) => !(
+        b[0] == 0 ||                                      // 0.0.0.0/8 "this network"
+        b[0] == 10 ||                                     // private
+        (b[0] == 100 && (b[1] & 0xC0) == 64) ||           // 100.64.0.0/10 carrier-grade NAT
+        b[0] == 127 ||                                    // loopback
+        (b[0] == 169 && b[1] == 254) ||                   // link-local, cloud metadata (169.254.169.254)
+        (b[0] == 172 && (b[1] & 0xF0) == 16) ||           // private
+        (b[0] == 192 && b[1] == 0 && b[2] == 0) ||        // IETF protocol assignments
+        (b[0] == 192 && b[1] == 0 && b[2] == 2) ||        // documentation
+        (b[0] == 192 && b[1] == 168) ||                   // private
+        (b[0] == 198 && (b[1] & 0xFE) == 18) ||           // benchmarking
+        (b[0] == 198 && b[1] == 51 && b[2] == 100) ||     // documentation
+        (b[0] == 203 && b[1] == 0 && b[2] == 113) ||      // documentation
+        b[0] >= 224);                                     // multicast, reserved, broadcast
+
+    /// <summary>A host name that names this machine without DNS.</summary>
+    public static bool IsLocalName(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var h = host.TrimEnd('.').ToLowerInvariant();
+        return h == "localhost" || h.EndsWith(".localhost", StringComparison.Ordinal) || h.EndsWith(".local", StringComparison.Ordinal) ||
+               h.EndsWith(".internal", StringComparison.Ordinal);
+    }
+
+    /// <summary>The host of a URL as an IP address when it is written as one ([::1] without brackets).</summary>
+    public static IPAddress? Literal(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return IPAddress.TryParse(host.Trim('[', ']'), out var ip) ? ip : null;
+    }
+}

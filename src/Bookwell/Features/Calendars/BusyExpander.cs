@@ -1,0 +1,101 @@
+using Ical.Net;
+using Ical.Net.CalendarComponents;
+using Ical.Net.DataTypes;
+using Ical.Net.Evaluation;
+using NodaTime;
+using Duration = NodaTime.Duration;
+
+namespace Bookwell.Features.Calendars;
+
+/// <summary>
+/// Turns an iCalendar feed into busy spans within a window: recurring events expanded (RRULE, RDATE, EXDATE,
+/// RECURRENCE-ID overrides, each in its own TZID), transparent and cancelled events left out, all-day events
+/// busy for that whole local day and floating times read in the staff member's zone.
+/// </summary>
+public static class BusyExpander
+{
+    /// <summary>More than this many busy spans in the window is refused rather than stored (a runaway rule).</summary>
+    public const int MaxSpans = 5000;
+
+    public static List<(Instant Start, Instant End)> Expand(string ics, Instant from, Instant to, DateTimeZone zone)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        Calendar? calendar;
+        try
+        {
+            calendar = Calendar.Load(ics);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new FeedException("The file is not a valid iCalendar (.ics) calendar.");
+        }
+        if (calendar is null)
+        {
+            throw new FeedException("The file is not a valid iCalendar (.ics) calendar.");
+        }
+        var spans = new List<(Instant, Instant)>();
+        // Occurrences are found by their start; a long event that began before the window still overlaps it.
+        var searchFrom = IcsWriterUtc(from - Duration.FromDays(7));
+        try
+        {
+            foreach (var occurrence in calendar.GetOccurrences<CalendarEvent>(searchFrom, new EvaluationOptions { MaxUnmatchedIncrementsLimit = 10_000 })
+                         .TakeWhileBefore(IcsWriterUtc(to)))
+            {
+                if (occurrence.Source is not CalendarEvent e || !IsBusy(e))
+                {
+                    continue;
+                }
+                var (start, end) = Bounds(occurrence.Period, zone);
+                if (end <= start || end <= from || start >= to)
+                {
+                    continue;
+                }
+                spans.Add((start < from ? from : start, end > to ? to : end));
+                if (spans.Count > MaxSpans)
+                {
+                    throw new FeedException($"The calendar has more than {MaxSpans} busy times in the coming period.");
+                }
+            }
+        }
+        catch (EvaluationException)
+        {
+            throw new FeedException("A recurring event in the calendar could not be expanded.");
+        }
+        catch (ArgumentException)
+        {
+            throw new FeedException("An event in the calendar has invalid dates or time zones.");
+        }
+        spans.Sort();
+        return spans;
+    }
+
+    private static bool IsBusy(CalendarEvent e) =>
+        !string.Equals(e.Transparency, "TRANSPARENT", StringComparison.OrdinalIgnoreCase) &&
+        !string.Equals(e.Status, "CANCELLED", StringComparison.OrdinalIgnoreCase);
+
+    private static (Instant, Instant) Bounds(Ical.Net.DataTypes.Period period, DateTimeZone zone)
+    {
+        var start = period.StartTime;
+        var end = period.EffectiveEndTime;
+        if (!start.HasTime)
+        {
+            // All-day: busy from the start of that local day to the start of the day after its end date (DTEND is exclusive).
+            var first = new LocalDate(start.Year, start.Month, start.Day);
+            var last = end is null ? first.PlusDays(1) : new LocalDate(end.Year, end.Month, end.Day);
+            if (last <= first)
+            {
+                last = first.PlusDays(1);
+            }
+            return (zone.AtStartOfDay(first).ToInstant(), zone.AtStartOfDay(last).ToInstant());
+        }
+        var s = ToInstant(start, zone);
+        return (s, end is null ? s : ToInstant(end, zone));
+    }
+
+    private static Instant ToInstant(CalDateTime time, DateTimeZone zone) =>
+        time.IsFloating
+            ? zone.AtLeniently(LocalDateTime.FromDateTime(time.Value)).ToInstant()
+            : Instant.FromDateTimeUtc(DateTime.SpecifyKind(time.AsUtc, DateTimeKind.Utc));
+
+    private static CalDateTime IcsWriterUtc(Instant instant) => Bookings.IcsWriter.Utc(instant);
+}
