@@ -45,8 +45,13 @@ public sealed class TwoNodeFreshnessTests
             var hours = new JsonArray(new JsonArray("06:00", "22:00"));
             page["schedule"] = new JsonObject
             {
-                ["mon"] = hours.DeepClone(), ["tue"] = hours.DeepClone(), ["wed"] = hours.DeepClone(), ["thu"] = hours.DeepClone(),
-                ["fri"] = hours.DeepClone(), ["sat"] = hours.DeepClone(), ["sun"] = hours.DeepClone(),
+                ["mon"] = hours.DeepClone(),
+                ["tue"] = hours.DeepClone(),
+                ["wed"] = hours.DeepClone(),
+                ["thu"] = hours.DeepClone(),
+                ["fri"] = hours.DeepClone(),
+                ["sat"] = hours.DeepClone(),
+                ["sun"] = hours.DeepClone(),
             };
             page["exceptions"] = new JsonArray();
             page["staff"]![0]!["services"]!.AsArray().Add("quick");
