@@ -129,10 +129,6 @@ public sealed class BusyIndex : IDisposable
 
         public Instant LoadedAt { get; }
 
-        public int Rows => _units.Values.Sum(u => u.Length);
-
-        public IEnumerable<string> Units => _units.Keys;
-
         private readonly ConcurrentDictionary<string, SlotAnswer> _answers = new(StringComparer.Ordinal);
 
         /// <summary>Answers computed from this version; a write makes a new snapshot, so they never outlive their data.</summary>
