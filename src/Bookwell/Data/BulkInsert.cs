@@ -10,62 +10,91 @@ namespace Bookwell.Data;
 /// <summary>
 /// New rows written straight from the EF model (table, columns, store types, value converters), for the
 /// one path where change tracking costs more than the write: many new rows at once inside a transaction
-/// that is already open. PostgreSQL gets a binary COPY per table (no statement to parse or plan, whatever
-/// the number of rows); SQLite one prepared INSERT per table, run for each row. Synchronous: its
-/// one caller is the group writer's own thread. Constraints and triggers apply as for any
-/// insert. Keys the database generates are left out (and not read back).
+/// that is already open. PostgreSQL gets every table's rows in one batch, one round trip: per table an
+/// INSERT ... SELECT over unnest() of one array per column (one statement text whatever the number of rows,
+/// so it is prepared once). SQLite gets one prepared INSERT per table, run for each row. Synchronous: its
+/// one caller is the group writer's own thread. Constraints and triggers apply as for any insert. Keys the
+/// database generates are left out (and not read back).
 /// </summary>
 public static class BulkInsert
 {
-    public static void Insert<T>(BookwellDb db, IReadOnlyList<T> rows)
-        where T : class
+    /// <param name="tables">One list per table (a <c>List&lt;T&gt;</c> of a mapped entity type), written in this order.</param>
+    public static void Insert(BookwellDb db, params System.Collections.IList[] tables)
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Count == 0)
-        {
-            return;
-        }
-        var entity = db.Model.FindEntityType(typeof(T)) ?? throw new InvalidOperationException($"{typeof(T).Name} is not mapped.");
-        var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
-        var columns = entity.GetProperties()
-            .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd && p.ClrType == typeof(long)))
-            .Select(p => (Property: p, Name: p.GetColumnName(table)!, Mapping: (RelationalTypeMapping)p.GetRelationalTypeMapping(),
-                Getter: p.GetGetter()))
-            .ToList();
+        ArgumentNullException.ThrowIfNull(tables);
         var connection = db.Database.GetDbConnection();
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
                           ?? throw new InvalidOperationException("Bulk inserts run inside the caller's transaction.");
         if (connection is NpgsqlConnection pg)
         {
-            var copy = $"COPY \"{table.Name}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) FROM STDIN (FORMAT BINARY)";
-            using var importer = pg.BeginBinaryImport(copy);
-            foreach (var row in rows)
+            // A COPY per table costs two round trips each (ten for a booking group); on a busy machine each is
+            // a wake-up of the writer thread and of the server process, and the writer is the serial step.
+            using var batch = new NpgsqlBatch(pg, (NpgsqlTransaction)transaction);
+            foreach (var rows in tables.Where(t => t.Count > 0))
             {
-                importer.StartRow();
-                foreach (var (property, _, mapping, getter) in columns)
-                {
-                    var value = getter.GetClrValueUsingContainingEntity(row);
-                    if (mapping.Converter is { } converter && value is not null)
-                    {
-                        value = converter.ConvertToProvider(value);
-                    }
-                    if (value is null)
-                    {
-                        importer.WriteNull();
-                    }
-                    else
-                    {
-                        importer.Write(value, mapping.StoreType);
-                    }
-                }
+                batch.BatchCommands.Add(Unnest(db, rows));
             }
-            importer.Complete();
+            if (batch.BatchCommands.Count > 0)
+            {
+                batch.ExecuteNonQuery();
+            }
             return;
         }
-        // SQLite looks named parameters up by a linear search, so one statement with thousands of them
-        // spends its time comparing names (measured: an eighth of the app's CPU); one prepared single-row
-        // statement run once per row costs a parse per table and nothing per row but the bind.
+        foreach (var rows in tables.Where(t => t.Count > 0))
+        {
+            InsertEach(db, connection, transaction, rows);
+        }
+    }
+
+    private static List<(IProperty Property, string Name, RelationalTypeMapping Mapping, IClrPropertyGetter Getter)> Columns(BookwellDb db,
+        System.Collections.IList rows, out StoreObjectIdentifier table)
+    {
+        var type = rows.GetType().GetGenericArguments().Single();
+        var entity = db.Model.FindEntityType(type) ?? throw new InvalidOperationException($"{type.Name} is not mapped.");
+        var store = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+        table = store;
+        return entity.GetProperties()
+            .Where(p => !(p.IsPrimaryKey() && p.ValueGenerated == ValueGenerated.OnAdd && p.ClrType == typeof(long)))
+            .Select(p => (Property: p, Name: p.GetColumnName(store)!, Mapping: (RelationalTypeMapping)p.GetRelationalTypeMapping(),
+                Getter: p.GetGetter()))
+            .ToList();
+    }
+
+    /// <summary>One array per column, typed as the provider stores it (Npgsql maps the array type: uuid[], text[], timestamptz[], ...).</summary>
+    private static NpgsqlBatchCommand Unnest(BookwellDb db, System.Collections.IList rows)
+    {
+        var columns = Columns(db, rows, out var table);
+        var command = new NpgsqlBatchCommand(
+            $"INSERT INTO \"{table.Name}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) " +
+            $"SELECT * FROM unnest({string.Join(", ", columns.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@p{i}")))})");
+        for (var c = 0; c < columns.Count; c++)
+        {
+            var (property, _, mapping, getter) = columns[c];
+            var element = mapping.Converter?.ProviderClrType ?? property.ClrType;
+            if (element.IsValueType && Nullable.GetUnderlyingType(element) is null && property.IsNullable)
+            {
+                element = typeof(Nullable<>).MakeGenericType(element);
+            }
+            var values = Array.CreateInstance(element, rows.Count);
+            for (var r = 0; r < rows.Count; r++)
+            {
+                var value = getter.GetClrValueUsingContainingEntity(rows[r]!);
+                values.SetValue(value is null ? null : mapping.Converter?.ConvertToProvider(value) ?? value, r);
+            }
+            command.Parameters.Add(new NpgsqlParameter(string.Create(CultureInfo.InvariantCulture, $"p{c}"), values));
+        }
+        return command;
+    }
+
+    /// <summary>
+    /// SQLite looks named parameters up by a linear search, so one statement with thousands of them spends its
+    /// time comparing names (measured: an eighth of the app's CPU); one prepared single-row statement run once
+    /// per row costs a parse per table and nothing per row but the bind.
+    /// </summary>
+    private static void InsertEach(BookwellDb db, DbConnection connection, DbTransaction transaction, System.Collections.IList rows)
+    {
+        var columns = Columns(db, rows, out var table);
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"INSERT INTO \"{table.Name}\" ({string.Join(", ", columns.Select(c => $"\"{c.Name}\""))}) " +
@@ -81,7 +110,7 @@ public static class BulkInsert
         {
             for (var c = 0; c < columns.Count; c++)
             {
-                var value = columns[c].Getter.GetClrValueUsingContainingEntity(row);
+                var value = columns[c].Getter.GetClrValueUsingContainingEntity(row!);
                 parameters[c].Value = value is null ? DBNull.Value : columns[c].Mapping.Converter?.ConvertToProvider(value) ?? value;
             }
             command.ExecuteNonQuery();

@@ -14,7 +14,7 @@ namespace Bookwell.Features.Availability;
 /// </summary>
 public static class BusyVersions
 {
-    private const string BumpSql = """
+    internal const string BumpSql = """
         INSERT INTO "BusyVersions" ("TenantId", "Version") VALUES (@tenant, 1)
         ON CONFLICT ("TenantId") DO UPDATE SET "Version" = "BusyVersions"."Version" + 1
         RETURNING "Version"
