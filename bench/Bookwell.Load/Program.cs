@@ -136,7 +136,7 @@ switch (mode)
         }
         Array.Sort(planned);
         Console.WriteLine($"rate: {requests} requests in {elapsed:0.00} s ({requests / elapsed:0} req/s, asked {rps}), {connections} connections; " +
-                          $"latency from planned start: median {planned[requests / 2]:0.0} ms, p99 {planned[(int)(requests * 0.99)]:0.0} ms, " +
+                          $"latency from planned start: median {planned[requests / 2]:0.0} ms, p95 {planned[(int)(requests * 0.95)]:0.0} ms, p99 {planned[(int)(requests * 0.99)]:0.0} ms, " +
                           $"max {planned[^1]:0.0} ms; {failures} failed");
         break;
 

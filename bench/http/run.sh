@@ -51,6 +51,12 @@ echo "  slots 1 day at 2,000 req/s: Bookwell.Load rate, 20 connections, 15 s aft
 load_args rate "${url#$base}" 2000 15 20 | sed 's/^/    /'
 echo "  slots 30 days at 1,000 req/s: Bookwell.Load rate, 20 connections, 15 s after 3 s not counted"
 load_args rate "${month#$base}" 1000 15 20 | sed 's/^/    /'
+# The booking page as a client sees it: the service chosen, the month calendar open (horizon 200 days), times
+# of the first bookable day listed; server-rendered HTML, so its cost is the month's availability plus Razor.
+bookpage="/book/bench?service=cut&tz=America/New_York"
+curl -sf "$base$bookpage" | grep -q 'class="month' || echo "  (booking page shows no month calendar)"
+echo "  booking page, month calendar open, at 200 req/s: Bookwell.Load rate, 10 connections, 15 s after 3 s not counted"
+load_args rate "$bookpage" 200 15 10 | sed 's/^/    /'
 # Booking creation: wrk with a script that sends each body once, each on its own free slot (days 31-199).
 load_args bodies "$work/bodies.txt" 80000 >/dev/null
 echo "  bookings on distinct slots, 64 connections: wrk -t2 -c64 -d10s -s bench/http/book.lua"
