@@ -52,6 +52,28 @@ public abstract class BusyIndexTests
         busy.ToDictionary(b => b.Key, b => b.Value.Select(s => $"{s.Start}-{s.End}").Order(StringComparer.Ordinal).ToList());
 
     [Fact]
+    public async Task AnswerCache_StillTakesNewAnswersAfterAnHourWithoutBookings()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), TwoPages())).StatusCode);
+        var client = app.CreateClient();
+        // One question asked every 10 seconds for over 20 minutes: every ask is a new clock bucket, so a new key.
+        for (var i = 0; i < BusyIndex.MaxAnswers + 20; i++)
+        {
+            Assert.NotEmpty(await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna"));
+            app.Clock.Advance(AvailabilityLoader.AnswerBucket);
+        }
+        Assert.NotEmpty(await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna"));
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        var now = app.Clock.GetCurrentInstant();
+        var snapshot = await app.Services.GetRequiredService<BusyIndex>().GetAsync(db, now, now, CancellationToken.None);
+        var bucket = now.ToUnixTimeTicks() / AvailabilityLoader.AnswerBucket.BclCompatibleTicks;
+        Assert.Contains(snapshot!.AnswerKeys, k => k.EndsWith($"|{bucket}", StringComparison.Ordinal));
+        Assert.InRange(snapshot.AnswerKeys.Count, 1, BusyIndex.MaxAnswers);
+    }
+
+    [Fact]
     public async Task RandomChangesThroughTheApp_IndexAlwaysEqualsAFreshReadOfTheDatabase()
     {
         await using var app = await BookwellApp.StartAsync(Kind);

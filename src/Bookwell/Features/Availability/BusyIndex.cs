@@ -134,13 +134,22 @@ public sealed class BusyIndex : IDisposable
         /// <summary>Answers computed from this version; a write makes a new snapshot, so they never outlive their data.</summary>
         internal bool TryAnswer(string key, out SlotAnswer answer) => _answers.TryGetValue(key, out answer!);
 
-        /// <summary>Keeps at most <see cref="MaxAnswers"/> answers per version: enough for every page, service and month people look at.</summary>
+        /// <summary>The questions answered from this version so far (tests).</summary>
+        internal ICollection<string> AnswerKeys => _answers.Keys;
+
+        /// <summary>
+        /// Keeps at most <see cref="MaxAnswers"/> answers per version: enough for every page, service and month
+        /// people look at. Full, it starts over: keys carry the clock's 10-second bucket, so a business nobody
+        /// books for a while fills its cache with past buckets in minutes, and a cache that then refused new
+        /// answers would compute every question until the next booking.
+        /// </summary>
         internal void Remember(string key, SlotAnswer answer)
         {
-            if (_answers.Count < MaxAnswers)
+            if (_answers.Count >= MaxAnswers)
             {
-                _answers.TryAdd(key, answer);
+                _answers.Clear();
             }
+            _answers.TryAdd(key, answer);
         }
 
         internal bool Fresh(Instant now) => now - LoadedAt < MaxAge && now >= LoadedAt;
