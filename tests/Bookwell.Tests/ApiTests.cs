@@ -580,7 +580,7 @@ public abstract class ApiTests
         var responses = await Task.WhenAll(tasks);
         Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
         Assert.Equal(49, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
-        Assert.Equal(1, app.WithDb(db => db.Bookings.Count(b => b.Status != "cancelled")));
+        Assert.Equal(1, app.WithDb(db => db.Bookings.Count(b => b.Status != Bookwell.Features.Bookings.BookingStatus.Cancelled)));
     }
 
     [Fact]

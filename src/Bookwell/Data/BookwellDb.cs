@@ -141,7 +141,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(b => new { b.Status, b.HoldExpiresAt });
             e.Property(b => b.ManageTokenHash).HasMaxLength(64);
             e.Property(b => b.ManageTokenSealed).HasMaxLength(400);
-            e.Property(b => b.Status).HasMaxLength(20);
+            e.Property(b => b.Status).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter).HasMaxLength(20);
             e.Property(b => b.PageSlug).HasMaxLength(64);
             e.Property(b => b.ServiceKey).HasMaxLength(64);
             e.Property(b => b.StaffKey).HasMaxLength(64);
@@ -155,6 +155,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         {
             e.HasQueryFilter(h => h.TenantId == _tenantId);
             e.Property(h => h.Action).HasMaxLength(20);
+            e.Property(h => h.FromStatus).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter);
+            e.Property(h => h.ToStatus).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter);
             e.Property(h => h.By).HasMaxLength(100);
         });
         modelBuilder.Entity<Upload>(e =>

@@ -58,7 +58,7 @@ public sealed class Booking : ITenantOwned
     public Instant EndsAt { get; set; }
     public int BufferBeforeMinutes { get; set; }
     public int BufferAfterMinutes { get; set; }
-    public required string Status { get; set; }
+    public required Features.Bookings.BookingStatus Status { get; set; }
     public required string TimeZone { get; set; }
     public Guid CustomerId { get; set; }
     public required string CustomerName { get; set; }
@@ -99,8 +99,8 @@ public sealed class BookingEvent : ITenantOwned
     public Guid TenantId { get; set; }
     public Guid BookingId { get; set; }
     public required string Action { get; set; }
-    public string? FromStatus { get; set; }
-    public required string ToStatus { get; set; }
+    public Features.Bookings.BookingStatus? FromStatus { get; set; }
+    public required Features.Bookings.BookingStatus ToStatus { get; set; }
     public Instant? PreviousStart { get; set; }
     public Instant? NewStart { get; set; }
     public required string By { get; set; }

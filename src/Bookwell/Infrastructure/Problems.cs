@@ -18,6 +18,25 @@ public sealed class Errors
         list.Add(message);
     }
 
+    /// <summary>
+    /// Reads a status or kind a client sent (a body field, a filter): the one place such strings become enums.
+    /// Null, and an error at <paramref name="path"/> naming the accepted strings, for anything else (or anything
+    /// outside <paramref name="allowed"/> when given).
+    /// </summary>
+    public T? Read<T>(string path, string? value, IReadOnlyCollection<T>? allowed = null)
+        where T : struct, Enum
+    {
+        if (Data.Wire<T>.TryParse(value, out var parsed) && (allowed is null || allowed.Contains(parsed)))
+        {
+            return parsed;
+        }
+        var names = allowed is null ? Data.Wire<T>.Names : [.. allowed.Select(a => Data.Wire<T>.Name(a))];
+        Add(path, value is null
+            ? $"Required; use one of: {string.Join(", ", names)}."
+            : $"Unknown value '{(value.Length > 40 ? value[..40] : value)}'; use one of: {string.Join(", ", names)}.");
+        return null;
+    }
+
     public Dictionary<string, string[]> ToDictionary() => _items.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
 }
 

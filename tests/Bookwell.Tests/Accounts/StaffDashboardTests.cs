@@ -217,7 +217,7 @@ public abstract class StaffDashboardTests
         var walkIn = await session.PostFormAsync("/staff?handler=WalkIn&site=salon", [KeyValuePair.Create("service", "haircut"), KeyValuePair.Create("name", "Walter")], "/staff");
         Assert.Equal(HttpStatusCode.Redirect, walkIn.StatusCode);
         var created = app.WithDb(db => db.Bookings.Single(b => b.CustomerName == "Walter"));
-        Assert.Equal(("anna", true, Morning, "in_progress"), (created.StaffKey, created.WalkIn, created.StartsAt, created.Status));
+        Assert.Equal(("anna", true, Morning, Bookwell.Features.Bookings.BookingStatus.InProgress), (created.StaffKey, created.WalkIn, created.StartsAt, created.Status));
         // One shared walk-in client per business, not a new record per visit.
         Assert.Equal(Bookwell.Features.Staff.IndexModel.WalkInEmail, app.WithDb(db => db.Customers.Single(c => c.Id == created.CustomerId).Email));
         Assert.Equal(1, app.WithDb(db => db.Customers.Count(c => c.Email.EndsWith("@walk-in.invalid"))));
@@ -225,11 +225,11 @@ public abstract class StaffDashboardTests
 
         var start = await session.PostFormAsync("/staff?handler=Status", [KeyValuePair.Create("id", annas["id"]!.GetValue<string>()), KeyValuePair.Create("to", "in_progress")], "/staff");
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
-        Assert.Equal("in_progress", app.WithDb(db => db.Bookings.Single(b => b.Id == Guid.Parse(annas["id"]!.GetValue<string>())).Status));
+        Assert.Equal(Bookwell.Features.Bookings.BookingStatus.InProgress, app.WithDb(db => db.Bookings.Single(b => b.Id == Guid.Parse(annas["id"]!.GetValue<string>())).Status));
         // Bob's booking is not Anna's to change.
         var foreign = await session.PostFormAsync("/staff?handler=Status", [KeyValuePair.Create("id", bobs["id"]!.GetValue<string>()), KeyValuePair.Create("to", "no_show")], "/staff");
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
-        Assert.Equal("confirmed", app.WithDb(db => db.Bookings.Single(b => b.Id == Guid.Parse(bobs["id"]!.GetValue<string>())).Status));
+        Assert.Equal(Bookwell.Features.Bookings.BookingStatus.Confirmed, app.WithDb(db => db.Bookings.Single(b => b.Id == Guid.Parse(bobs["id"]!.GetValue<string>())).Status));
     }
 
     [Fact]

@@ -81,7 +81,7 @@ public abstract class StripePaymentTests
     private static async Task<JsonObject> AdminBooking(Setup s, JsonObject booking) =>
         (await s.App.Admin().GetFromJsonAsync<JsonObject>($"/api/v1/admin/bookings/{Id(booking)}"))!;
 
-    private static (int Payments, int Events, string Status) State(Setup s, JsonObject booking) => s.App.WithDb(db =>
+    private static (int Payments, int Events, BookingStatus Status) State(Setup s, JsonObject booking) => s.App.WithDb(db =>
         (db.Payments.Count(), db.PaymentEvents.Count(), db.Bookings.Single(b => b.Id == Id(booking)).Status));
 
     [Fact]

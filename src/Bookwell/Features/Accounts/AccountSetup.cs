@@ -49,6 +49,8 @@ public static class AccountSetup
                 o.Password.RequireLowercase = false;
                 o.Password.RequireUppercase = false;
                 o.Password.RequireNonAlphanumeric = false;
+                // Length alone lets "aaaaaaaaaa" through; a few different characters refuse the most repetitive passwords.
+                o.Password.RequiredUniqueChars = 5;
                 o.Lockout.AllowedForNewUsers = true;
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
@@ -57,7 +59,8 @@ public static class AccountSetup
             .AddEntityFrameworkStores<BookwellDb>()
             .AddSignInManager()
             .AddDefaultTokenProviders()
-            .AddClaimsPrincipalFactory<ClaimsFactory>();
+            .AddClaimsPrincipalFactory<ClaimsFactory>()
+            .AddErrorDescriber<LocalizedIdentityErrors>();
         services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = TimeSpan.FromHours(24));
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme)

@@ -94,15 +94,18 @@ public abstract class AdminPageModel : PageModel
 
     public static string Iso(LocalDate date) => LocalDatePattern.Iso.Format(date);
 
-    public static string StatusLabel(string status) => AdminText.L(status switch
+    public static string StatusLabel(Bookings.BookingStatus status) => AdminText.L(status switch
     {
-        "pending" => "Pending",
-        "pending_payment" => "Awaiting payment",
-        "confirmed" => "Confirmed",
-        "in_progress" => "In progress",
-        "completed" => "Completed",
-        "no_show" => "No-show",
-        "cancelled" => "Cancelled",
-        _ => status,
+        Bookings.BookingStatus.Pending => "Pending",
+        Bookings.BookingStatus.PendingPayment => "Awaiting payment",
+        Bookings.BookingStatus.Confirmed => "Confirmed",
+        Bookings.BookingStatus.InProgress => "In progress",
+        Bookings.BookingStatus.Completed => "Completed",
+        Bookings.BookingStatus.NoShow => "No-show",
+        Bookings.BookingStatus.Cancelled => "Cancelled",
+        _ => status.ToWire(),
     });
+
+    /// <summary>For a status as the API names it (a refused move's "rescheduled" is shown as it is).</summary>
+    public static string StatusLabel(string status) => Data.Wire<Bookings.BookingStatus>.TryParse(status, out var s) ? StatusLabel(s) : status;
 }

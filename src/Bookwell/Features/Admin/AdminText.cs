@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Bookwell.Infrastructure;
 
 namespace Bookwell.Features.Admin;
@@ -9,7 +10,42 @@ namespace Bookwell.Features.Admin;
 /// </summary>
 public static class AdminText
 {
-    public static string L(string english) => Words[english];
+    public static string L(string english)
+    {
+        ArgumentNullException.ThrowIfNull(english);
+        var language = TextSet.CurrentLanguage;
+        if (Words.Exactly(language) is { } texts && !texts.ContainsKey(english) && Templates.Value.TryGetValue(language, out var templates))
+        {
+            // A message with values inside ("At most 300 characters."): found by its template, values kept.
+            foreach (var (pattern, text) in templates)
+            {
+                if (pattern.Match(english) is { Success: true } m)
+                {
+                    return string.Format(CultureInfo.InvariantCulture, text, [.. Enumerable.Range(0, m.Groups.Count - 1).Select(i => (object)m.Groups["p" + i.ToString(CultureInfo.InvariantCulture)].Value)]);
+                }
+            }
+        }
+        return Words.Get(english, language);
+    }
+
+    /// <summary>Per language: each English text with placeholders as a pattern capturing its values, and the translation to fill.</summary>
+    private static readonly Lazy<Dictionary<string, List<(Regex Pattern, string Text)>>> Templates = new(BuildTemplates);
+
+    private static Dictionary<string, List<(Regex Pattern, string Text)>> BuildTemplates()
+    {
+        var result = new Dictionary<string, List<(Regex, string)>>(StringComparer.Ordinal);
+        foreach (var language in TextSet.Languages.Where(l => l != "en"))
+        {
+            if (Words.Exactly(language) is not { } texts)
+            {
+                continue;
+            }
+            result[language] = [.. texts.Where(kv => TextSet.Placeholders(kv.Key).Count > 0)
+                .Select(kv => (new Regex("^" + Regex.Replace(Regex.Escape(kv.Key), @"\\\{(\d+)}", "(?<p$1>.+?)") + "$",
+                    RegexOptions.Singleline | RegexOptions.CultureInvariant), kv.Value))];
+        }
+        return result;
+    }
 
     public static string L(string english, params object[] args) => string.Format(CultureInfo.CurrentCulture, L(english), args);
 
@@ -44,6 +80,21 @@ public static class AdminText
         ["As #RRGGBB. It must be dark enough for white text (WCAG AA)."] = "Als #RRGGBB. De kleur moet donker genoeg zijn voor witte tekst (WCAG AA).",
         ["At least 10 characters."] = "Minstens 10 tekens.",
         ["At most 200 characters."] = "Hoogstens 200 tekens.",
+        ["At most {0} characters."] = "Hoogstens {0} tekens.",
+        ["At most {0} busy sources per staff member."] = "Hoogstens {0} externe agenda's per medewerker.",
+        ["Must be between {0} and {1}."] = "Moet tussen {0} en {1} liggen.",
+        ["Must be one of: {0}."] = "Moet een van deze zijn: {0}.",
+        ["Duplicate slug '{0}'."] = "Het adres '{0}' komt twee keer voor.",
+        ["Duplicate key '{0}'."] = "De sleutel '{0}' komt twee keer voor.",
+        ["Duplicate exception for {0}."] = "Er is al een uitzondering voor {0}.",
+        ["Unknown day; use {0}."] = "Onbekende dag; gebruik {0}.",
+        ["Unknown branch '{0}'."] = "Onbekende vestiging '{0}'.",
+        ["Unknown service '{0}'."] = "Onbekende dienst '{0}'.",
+        ["No active resource of type '{0}' on this page."] = "Geen actief middel van het type '{0}' op deze pagina.",
+        ["'{0}': start each line with a date as YYYY-MM-DD."] = "'{0}': begin elke regel met een datum als JJJJ-MM-DD.",
+        ["Not valid JSON: {0}"] = "Geen geldige JSON: {0}",
+        ["Required: a date as YYYY-MM-DD, between the years 1900 and 9000."] = "Verplicht: een datum als JJJJ-MM-DD, tussen de jaren 1900 en 9000.",
+        ["Must be a date as YYYY-MM-DD, between the years 1900 and 9000."] = "Moet een datum zijn als JJJJ-MM-DD, tussen de jaren 1900 en 9000.",
         ["At our place"] = "Bij ons",
         ["At the client's address"] = "Op het adres van de klant",
         ["Back to the dashboard"] = "Terug naar het dashboard",

@@ -64,19 +64,19 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
         {
             return NotFound();
         }
-        string[] allowed = [BookingStatus.Confirmed, BookingStatus.InProgress, BookingStatus.Completed, BookingStatus.NoShow, BookingStatus.Cancelled];
-        if (to is null || !allowed.Contains(to))
+        if (new Errors().Read<BookingStatus>("to", to,
+                [BookingStatus.Confirmed, BookingStatus.InProgress, BookingStatus.Completed, BookingStatus.NoShow, BookingStatus.Cancelled]) is not { } next)
         {
             return BadRequest();
         }
         var by = Actor;
         // Reopening a cancelled booking and overruling a no-show are corrections the public state machine does not allow.
         var result = Booking!.Status is BookingStatus.Cancelled or BookingStatus.NoShow
-            ? await lifecycle.CorrectAsync(id, to, new Actor(by, null, Site), ct)
-            : await lifecycle.ChangeStatusAsync(id, to, new Actor(by, MailContexts.For(Request, config), Site), ct);
+            ? await lifecycle.CorrectAsync(id, next, new Actor(by, null, Site), ct)
+            : await lifecycle.ChangeStatusAsync(id, next, new Actor(by, MailContexts.For(Request, config), Site), ct);
         TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result switch
         {
-            WriteResult.Done => AdminText.L("Status changed to {0}.", StatusLabel(to)),
+            WriteResult.Done => AdminText.L("Status changed to {0}.", StatusLabel(next)),
             WriteResult.BadTransition bad => AdminText.L("A booking that is {0} cannot become {1}.", StatusLabel(bad.From), StatusLabel(bad.To)),
             _ => AdminText.L("That time is no longer free, so the booking cannot be reopened."),
         };

@@ -55,7 +55,7 @@ public sealed class BookingsModel : AdminPageModel
             csv.AppendJoin(',', new[]
             {
                 Local(b.StartsAt), Local(b.EndsAt), zone.Id, b.PageSlug, b.ServiceName,
-                b.StaffKey is null ? "" : staffNames.GetValueOrDefault(b.StaffKey, b.StaffKey), b.BranchKey ?? "", b.Status,
+                b.StaffKey is null ? "" : staffNames.GetValueOrDefault(b.StaffKey, b.StaffKey), b.BranchKey ?? "", b.Status.ToWire(),
                 b.CustomerName, b.CustomerEmail, b.CustomerPhone ?? "", b.WalkIn ? "yes" : "no", Local(b.CreatedAt),
             }.Select(Cell)).AppendLine();
         }
@@ -89,9 +89,9 @@ public sealed class BookingsModel : AdminPageModel
             if (TimeFormats.TryParseDate(To, out var t)) { var at = zone.AtStartOfDay(t.PlusDays(1)).ToInstant(); query = query.Where(b => b.StartsAt < at); }
             else { Errors.Add("To", "Must be a date as YYYY-MM-DD."); }
         }
-        if (Status is { Length: > 0 } && BookingStatus.All.Contains(Status))
+        if (Wire<BookingStatus>.TryParse(Status, out var status))
         {
-            query = query.Where(b => b.Status == Status);
+            query = query.Where(b => b.Status == status);
         }
         if (Service is { Length: > 0 })
         {

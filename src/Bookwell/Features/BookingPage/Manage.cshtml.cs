@@ -35,7 +35,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     public string? NewStart { get; private set; }
     /// <summary>Paid, or waiting for payment (with where to pay), for a booking paid online; null otherwise.</summary>
     public Payments.ManagePayment? Payment { get; private set; }
-    public bool CanChange => Booking is not null && BookingStatus.IsOpen(Booking.Status) && Booking.StartsAt > clock.GetCurrentInstant();
+    public bool CanChange => Booking is not null && Booking.Status.IsOpen() && Booking.StartsAt > clock.GetCurrentInstant();
 
     public string ManageUrl => $"{Infrastructure.TenantLinks.BaseUrl(Request)}/booking/{Token}";
 

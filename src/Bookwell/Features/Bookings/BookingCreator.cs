@@ -15,7 +15,19 @@ public abstract record WriteResult
         public string? PaymentUrl { get; init; }
     }
     public sealed record Taken : WriteResult;
-    public sealed record BadTransition(string From, string To) : WriteResult;
+    /// <summary>The move is not allowed from where the booking is; both named as the API writes them.</summary>
+    public sealed record BadTransition(string From, string To) : WriteResult
+    {
+        public BadTransition(BookingStatus from, BookingStatus to)
+            : this(from.ToWire(), to.ToWire())
+        {
+        }
+
+        public BadTransition(BookingStatus from, string to)
+            : this(from.ToWire(), to)
+        {
+        }
+    }
     public sealed record Invalid(Infrastructure.Errors Errors) : WriteResult;
     public sealed record Missing : WriteResult;
     /// <summary>The booking must be paid online and the payment provider could not be reached: nothing was written.</summary>

@@ -14,8 +14,8 @@ public abstract record Change
     /// <summary>To a new start; <paramref name="ToStaff"/> when an operator drops it on someone's column.</summary>
     public sealed record Reschedule(CompiledPage Page, ServiceModel Service, Instant Start, string? ToStaff = null) : Change;
 
-    /// <summary>Along the public state machine (<see cref="BookingStatus.CanMove"/>).</summary>
-    public sealed record SetStatus(string To) : Change;
+    /// <summary>Along the public state machine (<see cref="BookingStatusRules.CanMoveTo"/>).</summary>
+    public sealed record SetStatus(BookingStatus To) : Change;
 
     /// <summary>The client confirms a double opt-in booking from the link in the e-mail.</summary>
     public sealed record ClientConfirm : Change;
@@ -24,7 +24,7 @@ public abstract record Change
     /// Dashboard-only corrections outside the public state machine: reopening a cancelled booking (only while
     /// its time is still free; the database decides) and overruling a no-show.
     /// </summary>
-    public sealed record Correct(string To) : Change;
+    public sealed record Correct(BookingStatus To) : Change;
 
     /// <summary>An unpaid or unconfirmed hold ran out (time rules).</summary>
     public sealed record Expire : Change;
@@ -79,13 +79,13 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
     public Task<WriteResult> RescheduleAsync(Guid id, CompiledPage page, ServiceModel service, Instant start, Actor actor, CancellationToken ct,
         string? toStaff = null) => TransitionAsync(id, new Change.Reschedule(page, service, start, toStaff), actor, ct);
 
-    public Task<WriteResult> ChangeStatusAsync(Guid id, string to, Actor actor, CancellationToken ct) =>
+    public Task<WriteResult> ChangeStatusAsync(Guid id, BookingStatus to, Actor actor, CancellationToken ct) =>
         TransitionAsync(id, new Change.SetStatus(to), actor, ct);
 
     public Task<WriteResult> ConfirmByClientAsync(Guid id, Actor actor, CancellationToken ct) =>
         TransitionAsync(id, new Change.ClientConfirm(), actor, ct);
 
-    public Task<WriteResult> CorrectAsync(Guid id, string to, Actor actor, CancellationToken ct) =>
+    public Task<WriteResult> CorrectAsync(Guid id, BookingStatus to, Actor actor, CancellationToken ct) =>
         TransitionAsync(id, new Change.Correct(to), actor, ct);
 
     /// <summary>Runs one change in its own transaction; a refusal by the database (someone took the time) is retried, then reported as taken.</summary>
@@ -193,7 +193,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
 
     private async Task<WriteResult> RescheduleCoreAsync(Booking booking, Change.Reschedule r, Actor actor, Instant now, List<TimeFreed> freed, CancellationToken ct)
     {
-        if (!BookingStatus.IsOpen(booking.Status))
+        if (!booking.Status.IsOpen())
         {
             return new WriteResult.BadTransition(booking.Status, "rescheduled");
         }
@@ -255,13 +255,13 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         return new WriteResult.Done(booking, null);
     }
 
-    private async Task<WriteResult> SetStatusCoreAsync(Booking booking, string to, Actor actor, Instant now, List<TimeFreed> freed, CancellationToken ct)
+    private async Task<WriteResult> SetStatusCoreAsync(Booking booking, BookingStatus to, Actor actor, Instant now, List<TimeFreed> freed, CancellationToken ct)
     {
         if (booking.Status == to)
         {
             return new WriteResult.Done(booking, null);
         }
-        if (!BookingStatus.CanMove(booking.Status, to))
+        if (!booking.Status.CanMoveTo(to))
         {
             return new WriteResult.BadTransition(booking.Status, to);
         }
@@ -325,7 +325,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         return new WriteResult.Done(booking, null);
     }
 
-    private async Task<WriteResult> CorrectCoreAsync(Booking booking, string to, Actor actor, Instant now, CancellationToken ct)
+    private async Task<WriteResult> CorrectCoreAsync(Booking booking, BookingStatus to, Actor actor, Instant now, CancellationToken ct)
     {
         var reopen = booking.Status == BookingStatus.Cancelled && to == BookingStatus.Confirmed && booking.StartsAt > now;
         var overrule = booking.Status == BookingStatus.NoShow && to is BookingStatus.Completed or BookingStatus.Confirmed;
@@ -521,13 +521,13 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
     private static TimeFreed Freed(Booking b, Instant start, Instant end, string reason) =>
         new(b.TenantId, b.Id, b.PageSlug, b.ServiceKey, b.StaffKey, b.BranchKey, start, end, reason);
 
-    public static BookingEvent Event(Booking b, string action, string? from, string to, string by, Instant at)
+    public static BookingEvent Event(Booking b, string action, BookingStatus? from, BookingStatus to, string by, Instant at)
     {
         ArgumentNullException.ThrowIfNull(b);
         return Event(b.TenantId, b.Id, action, from, to, by, at);
     }
 
-    public static BookingEvent Event(Guid tenantId, Guid bookingId, string action, string? from, string to, string by, Instant at) => new()
+    public static BookingEvent Event(Guid tenantId, Guid bookingId, string action, BookingStatus? from, BookingStatus to, string by, Instant at) => new()
     {
         TenantId = tenantId,
         BookingId = bookingId,

@@ -103,7 +103,7 @@ public sealed class BookingMessages(BookwellDb db, IClock clock, SqliteWriteGate
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var now = clock.GetCurrentInstant();
         var booking = await BookingLifecycle.LockAsync(db, id, ct);
-        if (booking is null || !BookingStatus.IsOpen(booking.Status) && booking.Status != BookingStatus.InProgress)
+        if (booking is null || !booking.Status.IsOpen() && booking.Status != BookingStatus.InProgress)
         {
             return false;
         }

@@ -50,14 +50,14 @@ public sealed record BookingResponse(
         var zone = TimeFormats.Zone(b.TimeZone) ?? DateTimeZone.Utc;
         var resources = b.ResourceKeys.Length == 0 ? [] : b.ResourceKeys.Split(',').Select(k => k.Split('#')[0]).Distinct().ToArray();
         return new BookingResponse(
-            b.Id.ToString(), b.Status, TimeFormats.Format(b.StartsAt, zone), TimeFormats.Format(b.EndsAt, zone), b.ServiceKey, b.StaffKey,
+            b.Id.ToString(), b.Status.ToWire(), TimeFormats.Format(b.StartsAt, zone), TimeFormats.Format(b.EndsAt, zone), b.ServiceKey, b.StaffKey,
             resources, token, token is null || baseUrl is null ? null : $"{baseUrl}/booking/{token}", null, b.PageSlug, b.BranchKey, b.TimeZone,
             b.ServiceName, new CustomerView(b.CustomerName, b.CustomerEmail, b.CustomerPhone),
             JsonDocument.Parse(b.AnswersJson).RootElement.Clone(),
             b.Notes, b.LocationJson is null ? null : JsonDocument.Parse(b.LocationJson).RootElement.Clone(), b.WalkIn,
             b.HoldExpiresAt is { } h ? TimeFormats.Format(h, zone) : null, TimeFormats.Format(b.CreatedAt, zone),
             withHistory
-                ? b.History.OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => new HistoryEntry(h.Action, h.Action, h.FromStatus, h.ToStatus,
+                ? b.History.OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => new HistoryEntry(h.Action, h.Action, h.FromStatus.ToWire(), h.ToStatus.ToWire(),
                     TimeFormats.Format(h.At, zone), h.By,
                     h.PreviousStart is { } p ? TimeFormats.Format(p, zone) : null,
                     h.NewStart is { } n ? TimeFormats.Format(n, zone) : null)).ToList()

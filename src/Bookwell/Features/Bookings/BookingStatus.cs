@@ -1,34 +1,38 @@
+using System.Text.Json.Serialization;
+using Bookwell.Data;
+
 namespace Bookwell.Features.Bookings;
 
-/// <summary>The booking lifecycle as one explicit table; every change goes through <see cref="CanMove"/>.</summary>
-public static class BookingStatus
+/// <summary>
+/// Where a booking is in its life. Stored, and written by the API, as the lowercase string each member names
+/// (<see cref="Wire{T}"/>); never write a booking's status directly: <see cref="BookingLifecycle"/> moves it.
+/// </summary>
+public enum BookingStatus
 {
-    public const string Pending = "pending";
-    public const string PendingPayment = "pending_payment";
-    public const string Confirmed = "confirmed";
-    public const string InProgress = "in_progress";
-    public const string Completed = "completed";
-    public const string NoShow = "no_show";
-    public const string Cancelled = "cancelled";
+    [JsonStringEnumMemberName("pending")] Pending,
+    [JsonStringEnumMemberName("pending_payment")] PendingPayment,
+    [JsonStringEnumMemberName("confirmed")] Confirmed,
+    [JsonStringEnumMemberName("in_progress")] InProgress,
+    [JsonStringEnumMemberName("completed")] Completed,
+    [JsonStringEnumMemberName("no_show")] NoShow,
+    [JsonStringEnumMemberName("cancelled")] Cancelled,
+}
 
-    public static readonly string[] All = [Pending, PendingPayment, Confirmed, InProgress, Completed, NoShow, Cancelled];
-
-    private static readonly Dictionary<string, string[]> Moves = new(StringComparer.Ordinal)
+/// <summary>The booking lifecycle as one explicit table; every change goes through <see cref="CanMoveTo"/>.</summary>
+public static class BookingStatusRules
+{
+    public static bool CanMoveTo(this BookingStatus from, BookingStatus to) => from switch
     {
-        [Pending] = [Confirmed, Cancelled],
-        [PendingPayment] = [Confirmed, Cancelled],
-        [Confirmed] = [InProgress, Completed, NoShow, Cancelled],
-        [InProgress] = [Completed, Cancelled],
-        [Completed] = [],
-        [NoShow] = [],
-        [Cancelled] = [],
+        BookingStatus.Pending or BookingStatus.PendingPayment => to is BookingStatus.Confirmed or BookingStatus.Cancelled,
+        BookingStatus.Confirmed => to is BookingStatus.InProgress or BookingStatus.Completed or BookingStatus.NoShow or BookingStatus.Cancelled,
+        BookingStatus.InProgress => to is BookingStatus.Completed or BookingStatus.Cancelled,
+        BookingStatus.Completed or BookingStatus.NoShow or BookingStatus.Cancelled => false,
+        _ => false,
     };
 
-    public static bool CanMove(string from, string to) => Moves.TryGetValue(from, out var next) && next.Contains(to);
-
     /// <summary>Statuses in which the booking still holds its time.</summary>
-    public static bool HoldsTime(string status) => status != Cancelled;
+    public static bool HoldsTime(this BookingStatus status) => status != BookingStatus.Cancelled;
 
     /// <summary>Statuses a client may still cancel or reschedule from.</summary>
-    public static bool IsOpen(string status) => status is Pending or PendingPayment or Confirmed;
+    public static bool IsOpen(this BookingStatus status) => status is BookingStatus.Pending or BookingStatus.PendingPayment or BookingStatus.Confirmed;
 }

@@ -26,7 +26,7 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, IClock clock, 
     public bool PastLimited { get; private set; }
     public string? BookUrl { get; private set; }
 
-    private static readonly string[] Finished = [BookingStatus.Cancelled, BookingStatus.Completed, BookingStatus.NoShow];
+    private static readonly BookingStatus[] Finished = [BookingStatus.Cancelled, BookingStatus.Completed, BookingStatus.NoShow];
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
@@ -44,7 +44,7 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, IClock clock, 
         var catalog = await CatalogAsync(ct);
         foreach (var b in upcoming)
         {
-            var token = BookingStatus.IsOpen(b.Status) ? ManageTokens.Unseal(protection, b.ManageTokenSealed) : null;
+            var token = b.Status.IsOpen() ? ManageTokens.Unseal(protection, b.ManageTokenSealed) : null;
             var manage = token is not null && ManageTokens.Hash(token) == b.ManageTokenHash ? $"/booking/{token}" : null;
             Upcoming.Add(ToRow(catalog, b, manage, null));
         }
@@ -61,7 +61,7 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, IClock clock, 
         catalog.Pages.TryGetValue(b.PageSlug, out var page);
         var zone = TimeFormats.Zone(b.TimeZone) ?? page?.Zone ?? DateTimeZone.Utc;
         var staff = b.StaffKey is null ? null : page?.Staff.FirstOrDefault(s => s.Key == b.StaffKey)?.Name ?? b.StaffKey;
-        return new Row(b.Id, b.ServiceName, SlotPicker.FormatWhen(b.StartsAt, zone), staff, b.Status, manage, again);
+        return new Row(b.Id, b.ServiceName, SlotPicker.FormatWhen(b.StartsAt, zone), staff, b.Status.ToWire(), manage, again);
     }
 
     /// <summary>The booking page with this service (and staff member, while they still offer it) chosen; null when the service is gone.</summary>

@@ -35,7 +35,7 @@ public static class BookingMail
         var when = LocalDatePattern.Create("dddd d MMMM yyyy", culture).Format(local.Date) + ", " +
                    local.TimeOfDay.ToString("HH:mm", culture) + $" ({zone.Id})";
         var business = page?.Doc.Name ?? booking.PageSlug;
-        var headline = kind == "confirmation" ? W(booking.Status is BookingStatus.Pending or BookingStatus.PendingPayment ? booking.Status : "confirmed") : W(kind);
+        var headline = kind == "confirmation" ? W(booking.Status is BookingStatus.Pending or BookingStatus.PendingPayment ? booking.Status.ToWire() : "confirmed") : W(kind);
         var subject = Clean($"{headline}: {booking.ServiceName}, {when} – {business}");
         var manageUrl = token is null ? null : ManageLinks.Url(ctx.BaseUrl) + (kind == "confirm-request" ? "?confirm=1" : "");
         var staff = booking.StaffKey is null ? null : page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Name ?? booking.StaffKey;
@@ -262,7 +262,7 @@ public static class BookingMail
         var staff = booking.StaffKey is null ? "" : " " + MailText.Words.FormatIn(language, culture, "business-with", page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Name ?? booking.StaffKey);
         var text = $"{what}: {booking.ServiceName}{staff}, {when} ({zone.Id})\n\n" +
                    $"{W("business-client")}: {booking.CustomerName} <{booking.CustomerEmail}>{(booking.CustomerPhone is null ? "" : ", " + booking.CustomerPhone)}\n" +
-                   (booking.Notes is null ? "" : $"{W("business-notes")}: {booking.Notes}\n") + $"{W("business-status")}: {booking.Status}\n";
+                   (booking.Notes is null ? "" : $"{W("business-notes")}: {booking.Notes}\n") + $"{W("business-status")}: {booking.Status.ToWire()}\n";
         foreach (var to in recipients.Distinct(StringComparer.OrdinalIgnoreCase))
         {
             yield return new OutboxMessage

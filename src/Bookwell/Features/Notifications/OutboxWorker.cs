@@ -234,7 +234,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         var result = new Dictionary<Guid, string>();
         foreach (var m in reminders)
         {
-            if (!state.TryGetValue(m.BookingId!.Value, out var b) || !BookingStatus.IsOpen(b.Status))
+            if (!state.TryGetValue(m.BookingId!.Value, out var b) || !b.Status.IsOpen())
             {
                 result[m.Id] = "The booking is no longer live.";
             }

@@ -54,7 +54,7 @@ public static class PaymentSummary
         return result;
     }
 
-    public static PaymentView View(string bookingStatus, decimal total, decimal charged, decimal refunded, bool asked, string currency, bool refundDue)
+    public static PaymentView View(BookingStatus bookingStatus, decimal total, decimal charged, decimal refunded, bool asked, string currency, bool refundDue)
     {
         var paid = charged - refunded;
         var status = refunded > 0 && paid <= 0 ? PaymentView.Refunded

@@ -50,8 +50,8 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
     public async Task<IActionResult> OnPostStatusAsync(Guid id, string? to, CancellationToken ct)
     {
         var booking = await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id && b.StaffKey == StaffKey, ct);
-        string[] allowed = [BookingStatus.Confirmed, BookingStatus.InProgress, BookingStatus.Completed, BookingStatus.NoShow];
-        if (booking is null || to is null || !allowed.Contains(to))
+        var target = new Errors().Read<BookingStatus>("to", to, [BookingStatus.Confirmed, BookingStatus.InProgress, BookingStatus.Completed, BookingStatus.NoShow]);
+        if (booking is null || target is not { } next)
         {
             return NotFound();
         }
@@ -59,8 +59,8 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
         catalog.Pages.TryGetValue(booking.PageSlug, out var page);
         var by = $"staff:{Name}";
         var result = booking.Status == BookingStatus.NoShow
-            ? await lifecycle.CorrectAsync(id, to, new Actor(by[..Math.Min(by.Length, 100)], null, page), ct)
-            : await lifecycle.ChangeStatusAsync(id, to, new Actor(by[..Math.Min(by.Length, 100)], MailContexts.For(Request, config), page), ct);
+            ? await lifecycle.CorrectAsync(id, next, new Actor(by[..Math.Min(by.Length, 100)], null, page), ct)
+            : await lifecycle.ChangeStatusAsync(id, next, new Actor(by[..Math.Min(by.Length, 100)], MailContexts.For(Request, config), page), ct);
         TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result is WriteResult.Done ? AdminText.L("Done.") : AdminText.L("That change is not possible now.");
         return Redirect("/staff");
     }
