@@ -123,6 +123,8 @@ public sealed class ServiceDoc
     public MoneyDoc? Price { get; set; }
     public string? Payment { get; set; }
     public MoneyDoc? Deposit { get; set; }
+    /// <summary>Additive: how much of what was paid online goes back when the client cancels (see <see cref="Refunds.CancellationPolicy"/>).</summary>
+    public Refunds.CancellationPolicyDoc? CancellationPolicy { get; set; }
     public int? BufferBeforeMinutes { get; set; }
     public int? BufferAfterMinutes { get; set; }
     public int? MinNoticeMinutes { get; set; }
