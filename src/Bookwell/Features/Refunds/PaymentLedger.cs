@@ -121,10 +121,18 @@ public static class InvoiceCsv
 
     public static async Task<IResult> Export(string? from, string? to, string? status, BookwellDb db, IClock clock, CancellationToken ct)
     {
+        var (bytes, errors) = await BuildAsync(from, to, status, db, clock, ct);
+        return bytes is null ? Problems.Validation(errors) : TypedResults.File(bytes, "text/csv; charset=utf-8", "invoices.csv");
+    }
+
+    /// <summary>The CSV of the selection (UTF-8 with a byte order mark, so spreadsheets read the accents), or the filter's errors.</summary>
+    public static async Task<(byte[]? Bytes, Errors Errors)> BuildAsync(string? from, string? to, string? status, BookwellDb db, IClock clock, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(clock);
         var errors = new Errors();
         if (InvoiceEndpoints.Parse(from, to, status, InvoiceEndpoints.MaxLimit.ToString(CultureInfo.InvariantCulture), null, errors) is not { } query)
         {
-            return Problems.Validation(errors);
+            return (null, errors);
         }
         var now = clock.GetCurrentInstant();
         var all = new List<Invoice>();
@@ -140,7 +148,6 @@ public static class InvoiceCsv
             }
             q = q with { After = InvoiceEndpoints.ReadCursor(next) };
         }
-        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(Write(all, now))).ToArray();
-        return TypedResults.File(bytes, "text/csv; charset=utf-8", "invoices.csv");
+        return ([.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(Write(all, now))], errors);
     }
 }

@@ -40,6 +40,8 @@ public static class RefundEndpoints
     {
         services.AddScoped<RefundService>();
         services.AddScoped<RefundPlanner>();
+        services.AddSingleton<InvoiceReminders>();
+        services.AddHostedService<InvoiceReminderWorker>();
         if (StripeOptions.Read(config) is { } stripe)
         {
             services.AddHttpClient("stripe-refunds", c => c.Timeout = TimeSpan.FromSeconds(20));
