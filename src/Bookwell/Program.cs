@@ -76,6 +76,7 @@ try
 {
     keyRing = KeyRingProtection.Configure(builder.Services, builder.Configuration, builder.Environment);
     builder.Services.AddPayments(builder.Configuration);
+    Bookwell.Features.Refunds.RefundEndpoints.AddRefunds(builder.Services, builder.Configuration);
 }
 catch (StartupException ex)
 {
@@ -160,6 +161,7 @@ var admin = api.MapGroup("/admin").RequireAdmin();
 admin.MapConfiguration();
 admin.MapAdminBookings();
 admin.MapInvoices();
+Bookwell.Features.Refunds.RefundEndpoints.MapRefunds(admin);
 admin.MapAdminUploads();
 admin.MapOutbox();
 admin.MapCalendarsAdmin();

@@ -253,6 +253,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         modelBuilder.Entity<BusyVersion>(e => e.HasKey(v => v.TenantId));
         Features.Invoices.InvoiceModel.Configure(modelBuilder, this);
         PaymentModel.Configure(modelBuilder);
+        Features.Refunds.RefundModel.Configure(modelBuilder, this);
         modelBuilder.Entity<Payment>().HasQueryFilter(p => p.TenantId == _tenantId);
         modelBuilder.Entity<CheckoutSession>().HasQueryFilter(s => s.TenantId == _tenantId);
     }

@@ -22,7 +22,7 @@ namespace Bookwell.Tests.Infrastructure;
 /// refuses (missing fields, more than one line item, <c>expires_at</c> outside 30 minutes to 24 hours ahead of
 /// <see cref="Now"/>). <see cref="PayAsync"/> plays the client paying on the checkout page.
 /// </summary>
-public sealed class StripeStandIn : IAsyncDisposable
+public sealed partial class StripeStandIn : IAsyncDisposable
 {
     public const string SecretKey = "sk_test_bookwell_stand_in_0123456789";
     public const string WebhookSecret = "whsec_test_bookwell_0123456789abcdef";
@@ -118,6 +118,10 @@ public sealed class StripeStandIn : IAsyncDisposable
         var path = request.Path.Value ?? "";
         var key = request.Headers["Idempotency-Key"].ToString();
         Calls.Enqueue(new Call(request.Method, path, key.Length == 0 ? null : key, form));
+        if (await HandleCheckoutPageAsync(context, path, form))
+        {
+            return;
+        }
         if (Down)
         {
             await Error(context, 500, "api_error", "The stand-in is down.", null);
@@ -129,6 +133,10 @@ public sealed class StripeStandIn : IAsyncDisposable
             return;
         }
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (await HandleRefundsAsync(context, request.Method, parts, form, key))
+        {
+            return;
+        }
         if (request.Method == "POST" && path == "/v1/checkout/sessions")
         {
             if (request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.Ordinal) != true)

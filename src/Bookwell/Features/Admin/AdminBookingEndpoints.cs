@@ -133,7 +133,7 @@ public static class AdminBookingEndpoints
         }
         var pageRows = kept.Take(take).ToList();
         var nextCursor = kept.Count > take ? ListCursor.Write(pageRows[^1].StartsAt, pageRows[^1].Id) : null;
-        var payments = await Payments.PaymentSummary.ForAsync(db, catalog, pageRows, ct);
+        var payments = await Bookwell.Features.Payments.PaymentSummary.ForAsync(db, catalog, pageRows, ct);
         var items = pageRows.Select(b => BookingResponse.From(b, null, null, withHistory: true) with { Payment = payments[b.Id] }).ToList();
         return TypedResults.Ok(new BookingList(items, nextCursor));
     }
@@ -148,7 +148,7 @@ public static class AdminBookingEndpoints
     public static async Task<BookingResponse> WithPaymentAsync(BookwellDb db, CatalogCache cache, Booking booking, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(cache);
-        var payment = await Payments.PaymentSummary.ForAsync(db, await cache.GetAsync(db, ct), booking, ct);
+        var payment = await Bookwell.Features.Payments.PaymentSummary.ForAsync(db, await cache.GetAsync(db, ct), booking, ct);
         return BookingResponse.From(booking, null, null, withHistory: true) with { Payment = payment };
     }
 

@@ -35,6 +35,8 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     public string? NewStart { get; private set; }
     /// <summary>Paid, or waiting for payment (with where to pay), for a booking paid online; null otherwise.</summary>
     public Payments.ManagePayment? Payment { get; private set; }
+    /// <summary>What cancelling now gives back, shown before the client confirms; null when nothing was paid online.</summary>
+    public Refunds.RefundQuote? CancelQuote { get; private set; }
     public bool CanChange => Booking is not null && Booking.Status.IsOpen() && Booking.StartsAt > clock.GetCurrentInstant();
 
     public string ManageUrl => $"{Infrastructure.TenantLinks.BaseUrl(Request)}/booking/{Token}";
@@ -57,6 +59,10 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         Created = @new == "1";
         Message = moved == "1" ? Text.T("rescheduled") : null;
         AskCancel = cancel == "1" && CanChange && !Created;
+        if (AskCancel)
+        {
+            CancelQuote = await HttpContext.RequestServices.GetRequiredService<Refunds.RefundService>().QuoteAsync(Booking!, ct);
+        }
         Rescheduling = reschedule == "1" && CanChange && Service is not null && !Created;
         if (Created)
         {
@@ -92,6 +98,8 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
             return NotFound();
         }
         await lifecycle.ChangeStatusAsync(Booking!.Id, BookingStatus.Cancelled, new Actor("customer", Notifications.MailContexts.For(Request, config), Site, token), ct);
+        // The refund planned with the cancellation goes to Stripe now (the retry pass takes it if Stripe is away).
+        await HttpContext.RequestServices.GetRequiredService<Refunds.RefundService>().SendPendingAsync(Booking.Id, ct);
         return Redirect($"/booking/{token}");
     }
 

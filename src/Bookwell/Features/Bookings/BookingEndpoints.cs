@@ -98,7 +98,13 @@ public static class BookingEndpoints
         }
         var catalog = await cache.GetAsync(db, ct);
         catalog.Pages.TryGetValue(booking.PageSlug, out var page);
-        return await lifecycle.ChangeStatusAsync(booking.Id, BookingStatus.Cancelled, new Actor("customer", MailContexts.For(request, config), page, token), ct) switch
+        var result = await lifecycle.ChangeStatusAsync(booking.Id, BookingStatus.Cancelled, new Actor("customer", MailContexts.For(request, config), page, token), ct);
+        if (result is WriteResult.Done)
+        {
+            // The refund planned with the cancellation (the service's policy) goes to Stripe now.
+            await request.HttpContext.RequestServices.GetRequiredService<Refunds.RefundService>().SendPendingAsync(booking.Id, ct);
+        }
+        return result switch
         {
             WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, TenantLinks.BaseUrl(request), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),

@@ -72,7 +72,7 @@ public sealed record Actor(string By, MailContext? Mail = null, CompiledPage? Pa
 /// booking therefore run one after the other and the second sees the first's outcome.
 /// </summary>
 public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
-    IDataProtectionProvider protection, TimeFreedEvents events, Invoices.InvoiceIssuer invoices)
+    IDataProtectionProvider protection, TimeFreedEvents events, Invoices.InvoiceIssuer invoices, Refunds.RefundPlanner refunds)
 {
     private const int Attempts = 4;
 
@@ -118,6 +118,8 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
                 }
                 // A booking of an invoice service confirmed by this change (approval, the client's opt-in) gets its invoice with it.
                 await invoices.AfterChangeAsync(db, booking, actor.Page, ct);
+                // A booking the client cancels gets its refund by the service's policy, planned with the cancellation.
+                await refunds.AfterChangeAsync(db, booking, actor, ct);
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 outbox.Notify();

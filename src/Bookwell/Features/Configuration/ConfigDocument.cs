@@ -56,6 +56,8 @@ public sealed class SettingsDoc
     public bool? RequiresApproval { get; set; }
     /// <summary>Additive: clients confirm their booking from an e-mail within this many hours (1, 2, 4, 12 or 24), else it is cancelled.</summary>
     public int? DoubleOptInHours { get; set; }
+    /// <summary>Additive: payment reminders for unpaid invoices, days before and after the due date (see <see cref="Refunds.InvoiceRemindersDoc"/>).</summary>
+    public Refunds.InvoiceRemindersDoc? InvoiceReminders { get; set; }
     /// <summary>Additive: how long an unpaid booking holds its time.</summary>
     public int? PaymentHoldMinutes { get; set; }
     /// <summary>Additive: the business's Stripe Connect account (<c>acct_...</c>); payments go there instead of to the platform's account.</summary>
@@ -123,6 +125,8 @@ public sealed class ServiceDoc
     public MoneyDoc? Price { get; set; }
     public string? Payment { get; set; }
     public MoneyDoc? Deposit { get; set; }
+    /// <summary>Additive: how much of what was paid online goes back when the client cancels (see <see cref="Refunds.CancellationPolicy"/>).</summary>
+    public Refunds.CancellationPolicyDoc? CancellationPolicy { get; set; }
     public int? BufferBeforeMinutes { get; set; }
     public int? BufferAfterMinutes { get; set; }
     public int? MinNoticeMinutes { get; set; }

@@ -295,6 +295,7 @@ public static partial class ConfigValidator
         // At least long enough to read the e-mail; at most a week, or a freed time would sit unused too long.
         Range(e, $"{path}.settings.waitlistHoldMinutes", s.WaitlistHoldMinutes, 5, 10_080);
         Payments.PaymentRules.ValidateAccount(e, $"{path}.settings.stripeAccount", s.StripeAccount);
+        Refunds.InvoiceReminders.Validate(e, $"{path}.settings.invoiceReminders", s.InvoiceReminders);
         if (s.DoubleOptInHours is { } optIn && optIn is not (1 or 2 or 4 or 12 or 24))
         {
             e.Add($"{path}.settings.doubleOptInHours", "Must be 1, 2, 4, 12 or 24.");
@@ -369,6 +370,7 @@ public static partial class ConfigValidator
                 }
             }
         }
+        Refunds.CancellationPolicy.Validate(e, $"{sp}.cancellationPolicy", svc.CancellationPolicy);
         Range(e, $"{sp}.bufferBeforeMinutes", svc.BufferBeforeMinutes, 0, 1440);
         Range(e, $"{sp}.bufferAfterMinutes", svc.BufferAfterMinutes, 0, 1440);
         Range(e, $"{sp}.minNoticeMinutes", svc.MinNoticeMinutes, 0, 525_600);

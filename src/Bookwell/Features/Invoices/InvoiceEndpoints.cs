@@ -13,7 +13,8 @@ public sealed record InvoiceCustomer(string Name, string Email);
 
 public sealed record InvoiceLineResponse(string Description, decimal Quantity, decimal UnitPrice, decimal TaxRate, decimal Total);
 
-public sealed record InvoicePaymentResponse(decimal Amount, string Method, string? Note, string At);
+/// <summary><c>by</c> (who recorded it: the dashboard user, <c>api</c>, or <c>system</c> for a receipt) is additive.</summary>
+public sealed record InvoicePaymentResponse(decimal Amount, string Method, string? Note, string At, string By);
 
 /// <summary>Contract 4.3's invoice; amounts are numbers in the invoice's <c>currency</c>. <c>taxTotal</c>, <c>amountDue</c>, <c>payments</c> and the rest are additive.</summary>
 public sealed record InvoiceResponse(Guid Id, string Number, Guid? BookingId, InvoiceCustomer Customer, string Status, string IssuedOn, string DueOn,
@@ -29,7 +30,7 @@ public sealed record InvoiceResponse(Guid Id, string Number, Guid? BookingId, In
             TimeFormats.FormatDate(i.IssuedOn), TimeFormats.FormatDate(i.DueOn), i.Currency,
             [.. i.Lines.OrderBy(l => l.Position).Select(l => new InvoiceLineResponse(l.Description, l.Quantity, M(l.UnitPrice), l.TaxRate, M(l.Total)))],
             M(i.Total), M(i.AmountPaid), M(i.TaxTotal), M(i.Total - i.AmountPaid),
-            [.. i.Payments.OrderBy(p => p.At).ThenBy(p => p.Id).Select(p => new InvoicePaymentResponse(M(p.Amount), p.Method, p.Note, TimeFormats.Format(p.At, zone)))],
+            [.. i.Payments.OrderBy(p => p.At).ThenBy(p => p.Id).Select(p => new InvoicePaymentResponse(M(p.Amount), p.Method, p.Note, TimeFormats.Format(p.At, zone), p.By))],
             i.PageSlug);
     }
 }

@@ -21,7 +21,7 @@ namespace Bookwell.Features.Payments;
 /// the session is marked <see cref="CheckoutSession.RefundDue"/>, shown to the business and the client.
 /// </remarks>
 public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingLifecycle lifecycle, CatalogCache cache, TenantLinks links,
-    IConfiguration config, IClock clock, ILogger<PaymentApplier> log)
+    IConfiguration config, IClock clock, ILogger<PaymentApplier> log, Invoices.InvoiceIssuer invoices, OutboxSignal outbox)
 {
     public const string Provider = "stripe";
     private const int Attempts = 4;
@@ -83,6 +83,7 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
                 allowReopen = false;
                 continue;
             }
+            outbox.Notify();
             // Outside the write gate: a listener may itself write (and take the gate).
             await lifecycle.RaiseAsync(freed, ct);
             if (outcome == Outcomes.RefundDue)
@@ -157,15 +158,16 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         List<TimeFreed> freed, Instant now, CancellationToken ct)
     {
         var already = await db.Payments.AnyAsync(p => p.Provider == Provider && p.ProviderReference == stored.Id, ct);
+        var currency = session.Currency ?? stored.Currency;
+        var amount = session.AmountTotal is { } minor ? MinorUnits.FromMinor(minor, currency) : stored.Amount;
         if (!already)
         {
-            var currency = session.Currency ?? stored.Currency;
             db.Payments.Add(new Payment
             {
                 Id = Guid.CreateVersion7(),
                 TenantId = booking.TenantId,
                 BookingId = booking.Id,
-                Amount = session.AmountTotal is { } minor ? MinorUnits.FromMinor(minor, currency) : stored.Amount,
+                Amount = amount,
                 Currency = currency,
                 Kind = "charge",
                 Provider = Provider,
@@ -181,6 +183,12 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         if (result is WriteResult.Done)
         {
             stored.RefundDue = false;
+            if (!already)
+            {
+                // The receipt: the booking's invoice, issued paid (or, for a deposit, with the deposit paid), in this
+                // transaction. A booking has one invoice (unique index), so a repeated event never issues a second.
+                await ReceiptIssuer.IssueAsync(invoices, db, booking, actor.Page, amount, currency, stored.Id, ct);
+            }
             return wasCancelled ? Outcomes.Reopened : Outcomes.Confirmed;
         }
         if (result is WriteResult.Taken)

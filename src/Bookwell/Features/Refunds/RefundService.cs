@@ -1,0 +1,381 @@
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Invoices;
+using Bookwell.Features.Payments;
+using Bookwell.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Refunds;
+
+public abstract record RefundResult
+{
+    /// <summary>Stripe accepted it: in the ledger, with its credit note.</summary>
+    public sealed record Done(Refund Refund) : RefundResult;
+    /// <summary>Recorded, but Stripe could not be reached: the retry pass asks again with the same key.</summary>
+    public sealed record Pending(Refund Refund) : RefundResult;
+    /// <summary>Stripe refused it; nothing was refunded and the amount is refundable again.</summary>
+    public sealed record Refused(Refund Refund) : RefundResult;
+    public sealed record Invalid(Errors Errors) : RefundResult;
+    public sealed record Missing : RefundResult;
+}
+
+/// <summary>
+/// Gives money back through Stripe. A refund is first written as <c>pending</c> under the booking's lock
+/// (PostgreSQL: <c>FOR UPDATE</c> on the booking row; SQLite: the write gate), checked against what was paid
+/// less every refund not failed, so refunds racing each other never exceed the payment; its (booking, position)
+/// is unique besides. Stripe is then asked with an idempotency key derived from that booking and position, and
+/// its answer is written in a second transaction: the ledger's refund row (unique per Stripe refund id) and a
+/// credit note from the business's own gapless series.
+/// </summary>
+public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock clock, CatalogCache cache, IServiceProvider services,
+    ILogger<RefundService> log)
+{
+    public const string Cancellation = "cancellation";
+    public const string Manual = "manual";
+    public const int MaxRefundsPerBooking = 100;
+
+    /// <summary>What is still refundable on a booking: paid online, less refunds pending or done.</summary>
+    public static async Task<(decimal Amount, string? Currency)> RefundableAsync(BookwellDb db, Guid bookingId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var charges = await db.Payments.AsNoTracking().Where(p => p.BookingId == bookingId && p.Kind == "charge" && p.PaymentIntent != null)
+            .Select(p => new { p.Amount, p.Currency }).ToListAsync(ct);
+        if (charges.Count == 0)
+        {
+            return (0m, null);
+        }
+        var currency = charges[0].Currency;
+        var refunds = await db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == bookingId && r.State != RefundStates.Failed)
+            .Select(r => new { r.Amount, r.Currency }).ToListAsync(ct);
+        return (charges.Where(c => c.Currency == currency).Sum(c => c.Amount) - refunds.Where(r => r.Currency == currency).Sum(r => r.Amount), currency);
+    }
+
+    /// <summary>What the client gets back when cancelling now (for the manage page); null when nothing was paid online.</summary>
+    public async Task<RefundQuote?> QuoteAsync(Booking booking, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        var (paid, currency) = await RefundableAsync(db, booking.Id, ct);
+        if (currency is null || paid <= 0)
+        {
+            return null;
+        }
+        var policy = (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug)?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.CancellationPolicy;
+        return CancellationPolicy.Quote(policy, booking.StartsAt, clock.GetCurrentInstant(), paid, currency);
+    }
+
+    /// <summary>
+    /// Inside the lifecycle's transaction, after a change: a booking the client has just cancelled gets its refund
+    /// by its service's policy, written as pending with the cancellation, so it is sent even if the process stops
+    /// right after the commit (the retry pass finds it).
+    /// </summary>
+    internal static async Task PlanCancellationAsync(BookwellDb db, Booking booking, Actor actor, CompiledPage? page, CatalogCache cache, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(booking);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (actor.By != "customer" || booking.Status != BookingStatus.Cancelled ||
+            db.Entry(booking).Property(b => b.Status).OriginalValue == BookingStatus.Cancelled)
+        {
+            return;
+        }
+        if (await db.Set<Refund>().AnyAsync(r => r.BookingId == booking.Id && r.Reason == Cancellation && r.State != RefundStates.Failed, ct))
+        {
+            return;
+        }
+        var (paid, currency) = await RefundableAsync(db, booking.Id, ct);
+        if (currency is null || paid <= 0)
+        {
+            return;
+        }
+        page ??= (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug);
+        var policy = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.CancellationPolicy;
+        var quote = CancellationPolicy.Quote(policy, booking.StartsAt, now, paid, currency);
+        if (quote.Back.Amount <= 0)
+        {
+            return;
+        }
+        await PlanAsync(db, booking.Id, quote.Back.Amount, currency, Cancellation, "customer", now, ct);
+    }
+
+    /// <summary>A refund asked by staff (the booking detail's button, the admin API): all that is left when no amount is given.</summary>
+    public async Task<RefundResult> RefundAsync(Guid bookingId, decimal? amount, string? currency, string by, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(by);
+        Refund? planned;
+        var errors = new Errors();
+        for (var attempt = 1; ; attempt++)
+        {
+            using (await gate.EnterAsync(db, ct))
+            {
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                db.ChangeTracker.Clear();
+                if (db.IsPostgres)
+                {
+                    await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Bookings" WHERE "Id" = {bookingId} AND "TenantId" = {db.TenantId} FOR UPDATE""", ct);
+                }
+                if (!await db.Bookings.AnyAsync(b => b.Id == bookingId, ct))
+                {
+                    return new RefundResult.Missing();
+                }
+                var (left, paidIn) = await RefundableAsync(db, bookingId, ct);
+                var value = amount ?? left;
+                if (paidIn is null || left <= 0)
+                {
+                    errors.Add("amount", "Nothing paid online is left to refund on this booking.");
+                }
+                else
+                {
+                    if (amount is not null && currency is null)
+                    {
+                        errors.Add("amount.currency", $"Required: {paidIn}.");
+                    }
+                    else if (currency is not null && currency != paidIn)
+                    {
+                        errors.Add("amount.currency", $"Must be {paidIn}, the currency it was paid in.");
+                    }
+                    if (value <= 0 || !InvoiceMoney.Fits(value, paidIn))
+                    {
+                        errors.Add("amount.amount", $"Must be above zero with at most {MinorUnits.Exponent(paidIn)} decimals.");
+                    }
+                    else if (value > left)
+                    {
+                        errors.Add("amount.amount", $"At most {InvoiceMoney.Normalize(left, paidIn)} {paidIn} is left to refund.");
+                    }
+                }
+                if (errors.Any)
+                {
+                    return new RefundResult.Invalid(errors);
+                }
+                try
+                {
+                    planned = await PlanAsync(db, bookingId, value, paidIn!, Manual, by, clock.GetCurrentInstant(), ct);
+                    if (planned is null)
+                    {
+                        errors.Add("amount.amount", "No single payment of this booking has that much left to refund; refund it in parts.");
+                        return new RefundResult.Invalid(errors);
+                    }
+                    await db.SaveChangesAsync(ct);
+                    await tx.CommitAsync(ct);
+                    break;
+                }
+                catch (DbUpdateException ex) when (Conflicts.IsConflict(ex) && attempt < 4)
+                {
+                    // Another refund of this booking took the same position: read again and re-check what is left.
+                    await tx.RollbackAsync(ct);
+                    db.ChangeTracker.Clear();
+                }
+            }
+        }
+        return await SendAsync(planned.Id, ct);
+    }
+
+    /// <summary>Sends every pending refund of a booking (after a cancellation, or from the retry pass).</summary>
+    public async Task<IReadOnlyList<RefundResult>> SendPendingAsync(Guid bookingId, CancellationToken ct)
+    {
+        var ids = await db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == bookingId && r.State == RefundStates.Pending)
+            .OrderBy(r => r.Sequence).Select(r => r.Id).ToListAsync(ct);
+        var results = new List<RefundResult>();
+        foreach (var id in ids)
+        {
+            results.Add(await SendAsync(id, ct));
+        }
+        return results;
+    }
+
+    /// <summary>Asks Stripe for one pending refund (same key every time) and records its answer.</summary>
+    public async Task<RefundResult> SendAsync(Guid refundId, CancellationToken ct)
+    {
+        var refund = await db.Set<Refund>().AsNoTracking().FirstOrDefaultAsync(r => r.Id == refundId, ct);
+        if (refund is null)
+        {
+            return new RefundResult.Missing();
+        }
+        if (refund.State != RefundStates.Pending)
+        {
+            return refund.State == RefundStates.Succeeded ? new RefundResult.Done(refund) : new RefundResult.Refused(refund);
+        }
+        if (services.GetService<StripeRefundGateway>() is not { } gateway)
+        {
+            return new RefundResult.Pending(refund);
+        }
+        RefundState? answer = null;
+        string? refusal = null;
+        try
+        {
+            answer = await gateway.CreateAsync(new RefundRequest(refund.PaymentIntent, MinorUnits.ToMinor(refund.Amount, refund.Currency), refund.IdempotencyKey,
+                refund.StripeAccount, refund.Id, refund.BookingId), ct);
+        }
+        catch (StripeUnavailableException ex)
+        {
+            log.LogWarning(ex, "Refund {Refund} could not reach Stripe; it stays pending and is asked again later", refund.Id);
+            return new RefundResult.Pending(refund);
+        }
+        catch (StripeRefusedException ex)
+        {
+            log.LogWarning("Stripe refused refund {Refund} ({Code})", refund.Id, ex.Code);
+            refusal = ex.Message;
+        }
+        return await RecordAsync(refund.Id, answer, refusal, ct);
+    }
+
+    private async Task<RefundResult> RecordAsync(Guid refundId, RefundState? answer, string? refusal, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var _ = await gate.EnterAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            db.ChangeTracker.Clear();
+            try
+            {
+                var refund = await db.Set<Refund>().FirstAsync(r => r.Id == refundId, ct);
+                if (db.IsPostgres)
+                {
+                    await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Refunds" WHERE "Id" = {refundId} FOR UPDATE""", ct);
+                    await db.Entry(refund).ReloadAsync(ct);
+                }
+                if (refund.State != RefundStates.Pending)
+                {
+                    // Another pass recorded it first.
+                    return refund.State == RefundStates.Succeeded ? new RefundResult.Done(refund) : new RefundResult.Refused(refund);
+                }
+                var now = clock.GetCurrentInstant();
+                refund.UpdatedAt = now;
+                if (answer is null || answer.Status is "failed" or "canceled")
+                {
+                    refund.State = RefundStates.Failed;
+                    refund.StripeRefundId = answer?.Id;
+                    refund.StripeStatus = answer?.Status;
+                    var failure = refusal ?? answer?.FailureReason ?? "refused";
+                    refund.Failure = failure.Length > 500 ? failure[..500] : failure;
+                    await db.SaveChangesAsync(ct);
+                    await tx.CommitAsync(ct);
+                    return new RefundResult.Refused(refund);
+                }
+                refund.State = RefundStates.Succeeded;
+                refund.StripeRefundId = answer.Id;
+                refund.StripeStatus = answer.Status;
+                db.Payments.Add(new Payment
+                {
+                    Id = Guid.CreateVersion7(),
+                    TenantId = refund.TenantId,
+                    BookingId = refund.BookingId,
+                    Amount = refund.Amount,
+                    Currency = refund.Currency,
+                    Kind = "refund",
+                    Provider = PaymentApplier.Provider,
+                    ProviderReference = answer.Id,
+                    PaymentIntent = refund.PaymentIntent,
+                    At = now,
+                });
+                var note = await CreditNotes.IssueAsync(db, refund, now, ct);
+                refund.CreditNoteId = note.Id;
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                return new RefundResult.Done(refund);
+            }
+            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex) && attempt < 4)
+            {
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a pending refund inside the caller's transaction (the booking is locked, the amount checked); null
+    /// when no single charge has that much left (refunds go against one PaymentIntent each).
+    /// </summary>
+    private static async Task<Refund?> PlanAsync(BookwellDb db, Guid bookingId, decimal amount, string currency, string reason, string by, Instant now,
+        CancellationToken ct)
+    {
+        var charges = await db.Payments.AsNoTracking().Where(p => p.BookingId == bookingId && p.Kind == "charge" && p.PaymentIntent != null && p.Currency == currency)
+            .OrderBy(p => p.At).Select(p => new { p.Amount, p.PaymentIntent, p.ProviderReference, p.TenantId }).ToListAsync(ct);
+        var refunds = await db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == bookingId).Select(r => new { r.PaymentIntent, r.Amount, r.State, r.Sequence })
+            .ToListAsync(ct);
+        var charge = charges.FirstOrDefault(c => c.Amount - refunds.Where(r => r.PaymentIntent == c.PaymentIntent && r.State != RefundStates.Failed).Sum(r => r.Amount) >= amount);
+        if (charge is null || refunds.Count >= MaxRefundsPerBooking)
+        {
+            return null;
+        }
+        var account = await db.CheckoutSessions.AsNoTracking().Where(s => s.Id == charge.ProviderReference).Select(s => s.StripeAccount).FirstOrDefaultAsync(ct);
+        var sequence = refunds.Count == 0 ? 1 : refunds.Max(r => r.Sequence) + 1;
+        var refund = new Refund
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = charge.TenantId,
+            BookingId = bookingId,
+            Sequence = sequence,
+            Amount = MinorUnits.Round(amount, currency),
+            Currency = currency,
+            Reason = reason,
+            State = RefundStates.Pending,
+            PaymentIntent = charge.PaymentIntent!,
+            StripeAccount = account,
+            IdempotencyKey = StripeRefundGateway.IdempotencyKey(bookingId, sequence),
+            By = by.Length > 254 ? by[..254] : by,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Set<Refund>().Add(refund);
+        return refund;
+    }
+}
+
+/// <summary>The lifecycle's hook: plans the refund of a booking the client cancels, in the cancellation's own transaction.</summary>
+public sealed class RefundPlanner(CatalogCache cache, IClock clock)
+{
+    public Task AfterChangeAsync(BookwellDb db, Booking booking, Actor actor, CancellationToken ct) =>
+        RefundService.PlanCancellationAsync(db, booking, actor, actor?.Page, cache, clock.GetCurrentInstant(), ct);
+}
+
+public static class RefundStates
+{
+    public const string Pending = "pending";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+}
+
+/// <summary>Credit notes: their own gapless series per business, numbered in the note's own transaction.</summary>
+public static class CreditNotes
+{
+    public static string FormatNumber(long sequence) => "CN-" + sequence.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static async Task<CreditNote> IssueAsync(BookwellDb db, Refund refund, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(refund);
+        var tenant = refund.TenantId;
+        var rows = await db.Database.SqlQuery<long>($"""
+            INSERT INTO "CreditNoteCounters" ("TenantId", "Last") VALUES ({tenant}, 1)
+            ON CONFLICT ("TenantId") DO UPDATE SET "Last" = "CreditNoteCounters"."Last" + 1
+            RETURNING "Last" AS "Value"
+            """).ToListAsync(ct);
+        var sequence = rows[0];
+        var booking = await db.Bookings.IgnoreQueryFilters().AsNoTracking().FirstAsync(b => b.Id == refund.BookingId && b.TenantId == tenant, ct);
+        var invoice = await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Where(i => i.BookingId == refund.BookingId && i.TenantId == tenant)
+            .Select(i => new { i.Id, i.Number, i.TimeZone }).FirstOrDefaultAsync(ct);
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(invoice?.TimeZone ?? booking.TimeZone) ?? DateTimeZone.Utc;
+        var note = new CreditNote
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = tenant,
+            Sequence = sequence,
+            Number = FormatNumber(sequence),
+            BookingId = refund.BookingId,
+            InvoiceId = invoice?.Id,
+            InvoiceNumber = invoice?.Number,
+            RefundId = refund.Id,
+            Amount = refund.Amount,
+            Currency = refund.Currency,
+            CustomerName = booking.CustomerName.Length > 200 ? booking.CustomerName[..200] : booking.CustomerName,
+            CustomerEmail = booking.CustomerEmail,
+            Reason = refund.Reason,
+            IssuedOn = now.InZone(zone).Date,
+            IssuedAt = now,
+        };
+        db.Set<CreditNote>().Add(note);
+        return note;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Bookwell.BrowserTests;
+
+/// <summary>The browser app with Stripe on, pointed at the stand-in, whose checkout page delivers its signed event to the app.</summary>
+public sealed class PaymentBrowserApp : BrowserApp
+{
+    public StripeStandIn Stripe { get; } = StripeStandIn.StartAsync().GetAwaiter().GetResult();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Bookwell:Stripe:SecretKey", StripeStandIn.SecretKey);
+        builder.UseSetting("Bookwell:Stripe:WebhookSecret", StripeStandIn.WebhookSecret);
+        builder.UseSetting("Bookwell:Stripe:ApiBase", Stripe.BaseUrl);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Stripe.DisposeAsync();
+    }
+}
+
+/// <summary>Pay now through the real booking page in Chromium: Checkout (the stand-in's page), "Pay", back to a confirmed, paid booking.</summary>
+public sealed class PaymentTests(PaymentBrowserApp app) : IClassFixture<PaymentBrowserApp>
+{
+    private async Task AddPaidPageAsync()
+    {
+        var doc = JsonNode.Parse(BrowserApp.Config)!.AsObject();
+        doc["pages"]!.AsArray().Add(JsonNode.Parse("""
+            {
+              "slug": "paynow", "name": "Pay Now Spa", "timeZone": "Europe/Amsterdam",
+              "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]] },
+              "services": [
+                { "key": "massage", "name": "Massage", "durationMinutes": 60, "slotIntervalMinutes": 60, "requiresStaff": false,
+                  "price": { "amount": 80, "currency": "EUR" }, "payment": "now",
+                  "cancellationPolicy": { "refunds": [ { "hoursBefore": 48, "percent": 100 }, { "hoursBefore": 24, "percent": 50 } ] } },
+                { "key": "facial", "name": "Facial", "durationMinutes": 60, "slotIntervalMinutes": 60, "requiresStaff": false,
+                  "price": { "amount": 100, "currency": "EUR" }, "payment": "deposit", "deposit": { "amount": 25, "currency": "EUR" } }
+              ]
+            }
+            """));
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserApp.AdminKey);
+        (await http.PutAsync("/api/v1/admin/config", new StringContent(doc.ToJsonString(), Encoding.UTF8, "application/json"))).EnsureSuccessStatusCode();
+        app.Stripe.WebhookUrl = $"{app.BaseUrl}/api/v1/payments/stripe/webhook";
+        app.Stripe.SignClock = () => app.Clock.GetCurrentInstant();
+    }
+
+    [Fact]
+    public async Task PayNow_ThroughCheckout_BackToAConfirmedPaidBooking()
+    {
+        await AddPaidPageAsync();
+        var page = await app.NewPageAsync();
+        await page.GotoAsync("/book/paynow?service=massage&date=2027-03-04");
+        await page.ClickAsync("a.time:has-text('10:00')");
+        await page.FillAsync("#name", "Paula Payer");
+        await page.FillAsync("#email", "paula@example.com");
+        await page.ClickAsync("#continue");
+        // Before committing: the price, what is due now, and the cancellation policy.
+        await Expect(page.Locator("#due-now")).ToContainTextAsync("80.00");
+        await Expect(page.Locator("#cancellation-policy")).ToContainTextAsync("100 % back when you cancel at least 48 hours before the start.");
+        await Expect(page.Locator("#cancellation-policy")).ToContainTextAsync("Nothing back when you cancel less than 24 hours before the start.");
+        await app.ScreenshotAsync(page, "pay-1-review-1280");
+        await page.ClickAsync("#confirm");
+        // Stripe Checkout (the stand-in's page).
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Pay EUR 80.00");
+        Assert.StartsWith(app.Stripe.BaseUrl, page.Url, StringComparison.Ordinal);
+        await page.ClickAsync("#pay");
+        // Back on the booking's own page, which asks the ledger, not the return URL.
+        await Expect(page.Locator("#payment-state")).ToContainTextAsync("Paid");
+        await Expect(page.Locator("#payment-state")).ToContainTextAsync("80.00");
+        Assert.Contains("/booking/", page.Url, StringComparison.Ordinal);
+        await app.ScreenshotAsync(page, "pay-2-paid-1280");
+        // Cancelling shows what comes back before it is confirmed.
+        await page.GotoAsync(page.Url.Split('?')[0] + "?cancel=1");
+        await Expect(page.Locator("#cancel-refund")).ToContainTextAsync("80.00");
+    }
+
+    [Fact]
+    public async Task Deposit_TheReviewShowsDueNowAndLater()
+    {
+        await AddPaidPageAsync();
+        var page = await app.NewPageAsync(width: 375);
+        await page.GotoAsync("/book/paynow?service=facial&date=2027-03-05");
+        await page.ClickAsync("a.time:has-text('11:00')");
+        await page.FillAsync("#name", "Dora Deposit");
+        await page.FillAsync("#email", "dora@example.com");
+        await page.ClickAsync("#continue");
+        await Expect(page.Locator("#due-now")).ToContainTextAsync("25.00");
+        await Expect(page.Locator("#due-later")).ToContainTextAsync("75.00");
+        await Expect(page.Locator("#cancellation-policy")).ToContainTextAsync("get back everything you paid online");
+        await app.ScreenshotAsync(page, "pay-3-deposit-375");
+    }
+}
