@@ -251,6 +251,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         modelBuilder.Entity<BusyVersion>(e => e.HasKey(v => v.TenantId));
         Features.Invoices.InvoiceModel.Configure(modelBuilder, this);
         PaymentModel.Configure(modelBuilder);
+        Features.Payments.NoShowFees.Configure(modelBuilder, this);
         modelBuilder.Entity<Payment>().HasQueryFilter(p => p.TenantId == _tenantId);
         modelBuilder.Entity<CheckoutSession>().HasQueryFilter(s => s.TenantId == _tenantId);
     }

@@ -22,7 +22,7 @@ namespace Bookwell.Tests.Infrastructure;
 /// refuses (missing fields, more than one line item, <c>expires_at</c> outside 30 minutes to 24 hours ahead of
 /// <see cref="Now"/>). <see cref="PayAsync"/> plays the client paying on the checkout page.
 /// </summary>
-public sealed class StripeStandIn : IAsyncDisposable
+public sealed partial class StripeStandIn : IAsyncDisposable
 {
     public const string SecretKey = "sk_test_bookwell_stand_in_0123456789";
     public const string WebhookSecret = "whsec_test_bookwell_0123456789abcdef";
@@ -51,7 +51,7 @@ public sealed class StripeStandIn : IAsyncDisposable
     /// <summary>While true every call answers 500, as during an outage.</summary>
     public bool Down { get; set; }
 
-    public record Call(string Method, string Path, string? IdempotencyKey, Dictionary<string, string> Form);
+    public record Call(string Method, string Path, string? IdempotencyKey, Dictionary<string, string> Form, string? Account = null);
 
     public ConcurrentQueue<Call> Calls { get; } = new();
 
@@ -77,7 +77,8 @@ public sealed class StripeStandIn : IAsyncDisposable
     }
 
     /// <summary>The client pays on the checkout page: the session completes, paid.</summary>
-    public JsonObject Pay(string id)
+    /// <param name="card">The test card the client enters (Stripe's test payment methods: <c>pm_card_visa</c>, <c>pm_card_chargeDeclined</c>...).</param>
+    public JsonObject Pay(string id, string card = "pm_card_visa")
     {
         var s = _sessions[id];
         lock (s)
@@ -89,6 +90,7 @@ public sealed class StripeStandIn : IAsyncDisposable
             s["status"] = "complete";
             s["payment_status"] = "paid";
             s["payment_intent"] = "pi_" + id[3..];
+            Paid(s, card);
             return (JsonObject)s.DeepClone();
         }
     }
@@ -117,7 +119,8 @@ public sealed class StripeStandIn : IAsyncDisposable
         }
         var path = request.Path.Value ?? "";
         var key = request.Headers["Idempotency-Key"].ToString();
-        Calls.Enqueue(new Call(request.Method, path, key.Length == 0 ? null : key, form));
+        var account = request.Headers["Stripe-Account"].ToString();
+        Calls.Enqueue(new Call(request.Method, path, key.Length == 0 ? null : key, form, account.Length == 0 ? null : account));
         if (Down)
         {
             await Error(context, 500, "api_error", "The stand-in is down.", null);
@@ -129,6 +132,10 @@ public sealed class StripeStandIn : IAsyncDisposable
             return;
         }
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (await HandleMoreAsync(context, request.Method, parts, form, key, account.Length == 0 ? null : account))
+        {
+            return;
+        }
         if (request.Method == "POST" && path == "/v1/checkout/sessions")
         {
             if (request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.Ordinal) != true)
@@ -242,6 +249,7 @@ public sealed class StripeStandIn : IAsyncDisposable
                     ["livemode"] = false,
                 };
                 _sessions[id] = session;
+                Created(session, form, context);
                 if (key.Length > 0)
                 {
                     _idempotent[key] = (parameters, session.ToJsonString());

@@ -369,6 +369,7 @@ public static partial class ConfigValidator
                 }
             }
         }
+        Payments.NoShowFees.Validate(e, sp, svc);
         Range(e, $"{sp}.bufferBeforeMinutes", svc.BufferBeforeMinutes, 0, 1440);
         Range(e, $"{sp}.bufferAfterMinutes", svc.BufferAfterMinutes, 0, 1440);
         Range(e, $"{sp}.minNoticeMinutes", svc.MinNoticeMinutes, 0, 525_600);

@@ -157,7 +157,8 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         List<TimeFreed> freed, Instant now, CancellationToken ct)
     {
         var already = await db.Payments.AnyAsync(p => p.Provider == Provider && p.ProviderReference == stored.Id, ct);
-        if (!already)
+        // A session that only saved a card (setup mode) moved no money.
+        if (!already && stored.Purpose != StripeGateway.CardPurpose)
         {
             var currency = session.Currency ?? stored.Currency;
             db.Payments.Add(new Payment

@@ -13,6 +13,10 @@ public static class PaymentServices
         services.AddScoped<PaymentCheckout>();
         services.AddScoped<PaymentApplier>();
         services.AddScoped<PaymentStatus>();
+        services.AddSingleton<NoShowFeeSignal>();
+        services.AddScoped<NoShowFees>();
+        services.AddSingleton<NoShowFeeCharger>();
+        services.AddHostedService(sp => sp.GetRequiredService<NoShowFeeCharger>());
         if (stripe is null)
         {
             return services;
