@@ -65,7 +65,8 @@ public sealed class PaymentCheckout(IServiceProvider services, TenantLinks links
         var expires = SessionExpiry(booking.HoldExpiresAt ?? now + ShortestSession, now);
         var baseUrl = links.BaseUrl(tenant);
         var minor = MinorUnits.ToMinor(charge.Now, charge.Currency);
-        var account = page.Doc.Settings?.StripeAccount;
+        // Direct charges on the business's connected account where it has one (Connect.cs), else the platform's.
+        var account = await StripeConnect.ChargeAccountAsync(services.GetRequiredService<Data.BookwellDb>(), page.Doc.Settings?.StripeAccount, ct);
         long? fee = options.PlatformFeePercent > 0 && account is not null
             ? (long)Math.Round(minor * options.PlatformFeePercent / 100m, 0, MidpointRounding.ToEven)
             : null;
