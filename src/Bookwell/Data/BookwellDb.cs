@@ -254,6 +254,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         Features.Invoices.InvoiceModel.Configure(modelBuilder, this);
         PaymentModel.Configure(modelBuilder);
         Features.Refunds.RefundModel.Configure(modelBuilder, this);
+        Features.Payments.NoShowFees.Configure(modelBuilder, this);
+        Features.Payments.StripeConnect.Configure(modelBuilder, this);
         modelBuilder.Entity<Payment>().HasQueryFilter(p => p.TenantId == _tenantId);
         modelBuilder.Entity<CheckoutSession>().HasQueryFilter(s => s.TenantId == _tenantId);
     }

@@ -51,7 +51,7 @@ public sealed partial class StripeStandIn : IAsyncDisposable
     /// <summary>While true every call answers 500, as during an outage.</summary>
     public bool Down { get; set; }
 
-    public record Call(string Method, string Path, string? IdempotencyKey, Dictionary<string, string> Form);
+    public record Call(string Method, string Path, string? IdempotencyKey, Dictionary<string, string> Form, string? Account = null);
 
     public ConcurrentQueue<Call> Calls { get; } = new();
 
@@ -77,7 +77,8 @@ public sealed partial class StripeStandIn : IAsyncDisposable
     }
 
     /// <summary>The client pays on the checkout page: the session completes, paid.</summary>
-    public JsonObject Pay(string id)
+    /// <param name="card">The test card the client enters (Stripe's test payment methods: <c>pm_card_visa</c>, <c>pm_card_chargeDeclined</c>...).</param>
+    public JsonObject Pay(string id, string card = "pm_card_visa")
     {
         var s = _sessions[id];
         lock (s)
@@ -89,6 +90,7 @@ public sealed partial class StripeStandIn : IAsyncDisposable
             s["status"] = "complete";
             s["payment_status"] = "paid";
             s["payment_intent"] = "pi_" + id[3..];
+            Paid(s, card);
             return (JsonObject)s.DeepClone();
         }
     }
@@ -117,7 +119,8 @@ public sealed partial class StripeStandIn : IAsyncDisposable
         }
         var path = request.Path.Value ?? "";
         var key = request.Headers["Idempotency-Key"].ToString();
-        Calls.Enqueue(new Call(request.Method, path, key.Length == 0 ? null : key, form));
+        var account = request.Headers["Stripe-Account"].ToString();
+        Calls.Enqueue(new Call(request.Method, path, key.Length == 0 ? null : key, form, account.Length == 0 ? null : account));
         if (await HandleCheckoutPageAsync(context, path, form))
         {
             return;
@@ -133,7 +136,8 @@ public sealed partial class StripeStandIn : IAsyncDisposable
             return;
         }
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (await HandleRefundsAsync(context, request.Method, parts, form, key))
+        if (await HandleRefundsAsync(context, request.Method, parts, form, key) ||
+            await HandleMoreAsync(context, request.Method, parts, form, key, account.Length == 0 ? null : account))
         {
             return;
         }
@@ -250,6 +254,7 @@ public sealed partial class StripeStandIn : IAsyncDisposable
                     ["livemode"] = false,
                 };
                 _sessions[id] = session;
+                Created(session, form, context);
                 if (key.Length > 0)
                 {
                     _idempotent[key] = (parameters, session.ToJsonString());

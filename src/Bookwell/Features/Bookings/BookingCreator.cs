@@ -172,10 +172,10 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
         Scheduling.Slots.Assignment assignment, Instant now, bool startNow)
     {
         var settings = v.Page.Doc.Settings!;
-        var optIn = by == "customer" && settings.DoubleOptInHours is not null && settings.RequiresApproval != true &&
-                    v.Service.Doc.Payment is not ("now" or "deposit");
+        var online = v.Service.Doc.Payment is "now" or "deposit" || payments.SavesCardOnly(v.Service.Doc);
+        var optIn = by == "customer" && settings.DoubleOptInHours is not null && settings.RequiresApproval != true && !online;
         var status = (settings.RequiresApproval == true && by == "customer") || optIn ? BookingStatus.Pending
-            : v.Service.Doc.Payment is "now" or "deposit" && by == "customer" ? BookingStatus.PendingPayment
+            : online && by == "customer" ? BookingStatus.PendingPayment
             : startNow && v.WalkIn && by != "customer" && start == now ? BookingStatus.InProgress
             : BookingStatus.Confirmed;
         Instant? holdUntil = status switch

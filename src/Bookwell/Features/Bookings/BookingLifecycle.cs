@@ -72,7 +72,8 @@ public sealed record Actor(string By, MailContext? Mail = null, CompiledPage? Pa
 /// booking therefore run one after the other and the second sees the first's outcome.
 /// </summary>
 public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
-    IDataProtectionProvider protection, TimeFreedEvents events, Invoices.InvoiceIssuer invoices, Refunds.RefundPlanner refunds)
+    IDataProtectionProvider protection, TimeFreedEvents events, Invoices.InvoiceIssuer invoices, Refunds.RefundPlanner refunds,
+    Payments.NoShowFees noShowFees)
 {
     private const int Attempts = 4;
 
@@ -277,6 +278,10 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             // Nothing queued for the appointment may go out once it is over or off.
             await BookingMessages.WithdrawRemindersAsync(db, booking.Id, ct);
         }
+        if (to == BookingStatus.NoShow)
+        {
+            await noShowFees.RecordAsync(db, booking, now, ct);
+        }
         if (to == BookingStatus.Cancelled)
         {
             if (await FreeAsync(booking, ct))
@@ -453,6 +458,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         booking.Status = BookingStatus.NoShow;
         booking.UpdatedAt = now;
         await BookingMessages.WithdrawRemindersAsync(db, booking.Id, ct);
+        await noShowFees.RecordAsync(db, booking, now, ct);
         return new WriteResult.Done(booking, null);
     }
 

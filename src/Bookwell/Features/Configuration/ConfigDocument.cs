@@ -139,6 +139,15 @@ public sealed class ServiceDoc
     /// <summary>Additive: when reminders go out, in minutes before the start (overrides the page's).</summary>
     public List<int>? ReminderMinutes { get; set; }
     public bool? Active { get; set; }
+    /// <summary>Additive: charged when a booking of this service becomes <c>no_show</c> (Features/Payments/NoShowFees.cs).</summary>
+    public NoShowFeeDoc? NoShowFee { get; set; }
+}
+
+/// <summary>A no-show fee: a fixed <see cref="Amount"/> in the price's currency, or a <see cref="Percent"/> of the price; one of the two.</summary>
+public sealed class NoShowFeeDoc
+{
+    public decimal? Amount { get; set; }
+    public decimal? Percent { get; set; }
 }
 
 public sealed class StaffDoc

@@ -371,6 +371,7 @@ public static partial class ConfigValidator
             }
         }
         Refunds.CancellationPolicy.Validate(e, $"{sp}.cancellationPolicy", svc.CancellationPolicy);
+        Payments.NoShowFees.Validate(e, sp, svc);
         Range(e, $"{sp}.bufferBeforeMinutes", svc.BufferBeforeMinutes, 0, 1440);
         Range(e, $"{sp}.bufferAfterMinutes", svc.BufferAfterMinutes, 0, 1440);
         Range(e, $"{sp}.minNoticeMinutes", svc.MinNoticeMinutes, 0, 525_600);

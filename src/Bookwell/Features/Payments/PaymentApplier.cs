@@ -160,7 +160,9 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         var already = await db.Payments.AnyAsync(p => p.Provider == Provider && p.ProviderReference == stored.Id, ct);
         var currency = session.Currency ?? stored.Currency;
         var amount = session.AmountTotal is { } minor ? MinorUnits.FromMinor(minor, currency) : stored.Amount;
-        if (!already)
+        // A session that only saved a card (setup mode) moved no money.
+        var charged = !already && stored.Purpose != StripeGateway.CardPurpose;
+        if (charged)
         {
             db.Payments.Add(new Payment
             {
@@ -183,7 +185,7 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         if (result is WriteResult.Done)
         {
             stored.RefundDue = false;
-            if (!already)
+            if (charged)
             {
                 // The receipt: the booking's invoice, issued paid (or, for a deposit, with the deposit paid), in this
                 // transaction. A booking has one invoice (unique index), so a repeated event never issues a second.

@@ -31,9 +31,14 @@ public sealed class PaymentCheckout(IServiceProvider services, TenantLinks links
         {
             "now" => ("full", total, total, currency),
             "deposit" when service.Deposit?.Amount is { } deposit => ("deposit", deposit, total, currency),
+            // A service paid later with a no-show fee: Checkout only saves the card (NoShowFees).
+            "none" when NoShowFees.NeedsCardOnly(service) => (StripeGateway.CardPurpose, 0m, total, currency),
             _ => null,
         };
     }
+
+    /// <summary>A booking of this service waits for Checkout though nothing is paid online: it only saves the card for a no-show fee.</summary>
+    public bool SavesCardOnly(ServiceDoc service) => services.GetService<StripeGateway>() is not null && NoShowFees.NeedsCardOnly(service);
 
     /// <summary>When the session ends: at the booking's hold, moved inside the window Stripe accepts.</summary>
     public static Instant SessionExpiry(Instant holdEnds, Instant now)
@@ -60,16 +65,20 @@ public sealed class PaymentCheckout(IServiceProvider services, TenantLinks links
         var expires = SessionExpiry(booking.HoldExpiresAt ?? now + ShortestSession, now);
         var baseUrl = links.BaseUrl(tenant);
         var minor = MinorUnits.ToMinor(charge.Now, charge.Currency);
-        var account = page.Doc.Settings?.StripeAccount;
+        // Direct charges on the business's connected account where it has one (Connect.cs), else the platform's.
+        var account = await StripeConnect.ChargeAccountAsync(services.GetRequiredService<Data.BookwellDb>(), page.Doc.Settings?.StripeAccount, ct);
         long? fee = options.PlatformFeePercent > 0 && account is not null
             ? (long)Math.Round(minor * options.PlatformFeePercent / 100m, 0, MidpointRounding.ToEven)
             : null;
-        var description = charge.Purpose == "deposit"
+        var description = charge.Purpose == StripeGateway.CardPurpose
+            ? service.Doc.Name ?? service.Key
+            : charge.Purpose == "deposit"
             ? $"{service.Doc.Name} ({PaymentText.Words.Get("deposit", booking.Language)})"
             : service.Doc.Name ?? service.Key;
         var state = await gateway.CreateSessionAsync(new SessionRequest(
             booking.TenantId, booking.Id, charge.Purpose, description, minor, charge.Currency, expires,
-            $"{baseUrl}/booking/{token}?paid=1", $"{baseUrl}/booking/{token}", booking.CustomerEmail, account, fee), ct);
+            $"{baseUrl}/booking/{token}?paid=1", $"{baseUrl}/booking/{token}", booking.CustomerEmail, account, charge.Purpose == StripeGateway.CardPurpose ? null : fee,
+            SaveCard: NoShowFees.FeeFor(service.Doc) is not null), ct);
         if (state.Url is null)
         {
             throw new StripeUnavailableException("Stripe answered without a checkout URL.");

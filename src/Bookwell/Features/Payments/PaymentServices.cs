@@ -13,6 +13,10 @@ public static class PaymentServices
         services.AddScoped<PaymentCheckout>();
         services.AddScoped<PaymentApplier>();
         services.AddScoped<PaymentStatus>();
+        services.AddSingleton<NoShowFeeSignal>();
+        services.AddScoped<NoShowFees>();
+        services.AddSingleton<NoShowFeeCharger>();
+        services.AddHostedService(sp => sp.GetRequiredService<NoShowFeeCharger>());
         if (stripe is null)
         {
             return services;
@@ -20,6 +24,7 @@ public static class PaymentServices
         services.AddSingleton(stripe);
         services.AddHttpClient("stripe", c => c.Timeout = TimeSpan.FromSeconds(20));
         services.AddSingleton(sp => new StripeGateway(stripe, sp.GetRequiredService<IHttpClientFactory>().CreateClient("stripe")));
+        Checkout.TerminalServices.AddTerminal(services, stripe);
         services.AddSingleton<ITimeFreedListener, SessionExpiryListener>();
         services.AddSingleton<PaymentReconciler>();
         services.AddHostedService(sp => sp.GetRequiredService<PaymentReconciler>());

@@ -6,7 +6,7 @@ namespace Bookwell.Features.Payments;
 
 /// <summary>What Bookwell asks of a Checkout Session.</summary>
 public sealed record SessionRequest(Guid TenantId, Guid BookingId, string Purpose, string Description, long UnitAmount, string Currency,
-    Instant ExpiresAt, string SuccessUrl, string CancelUrl, string CustomerEmail, string? StripeAccount, long? ApplicationFee);
+    Instant ExpiresAt, string SuccessUrl, string CancelUrl, string CustomerEmail, string? StripeAccount, long? ApplicationFee, bool SaveCard = false);
 
 /// <summary>A Checkout Session as Stripe describes it (the fields Bookwell reads).</summary>
 public sealed record SessionState(string Id, string? Url, string Status, string PaymentStatus, Guid? BookingId, long? AmountTotal, string? Currency,
@@ -20,7 +20,7 @@ public sealed class StripeUnavailableException(string message, Exception? inner 
 /// idempotency key derived from what it does (the booking and the purpose), so a retry, by Stripe.net or by
 /// us, returns the first result instead of creating a second session.
 /// </summary>
-public sealed class StripeGateway
+public sealed partial class StripeGateway
 {
     private readonly StripeClient _client;
     private readonly SessionService _sessions;
@@ -71,6 +71,7 @@ public sealed class StripeGateway
         {
             options.PaymentIntentData = new SessionPaymentIntentDataOptions { ApplicationFeeAmount = r.ApplicationFee };
         }
+        SaveCard(options, r);
         var request = new RequestOptions { IdempotencyKey = IdempotencyKey(r.BookingId, r.Purpose), StripeAccount = r.StripeAccount };
         return State(await CallAsync(() => _sessions.CreateAsync(options, request, ct)));
     }

@@ -1,0 +1,224 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Payments;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Payments;
+
+/// <summary>
+/// No-show fees: the card saved at Checkout (payment mode with setup_future_usage, or setup mode for a service
+/// paid later), charged off-session once however often the no-show is marked, owed when there is no card or
+/// it is declined. Against the Stripe stand-in on loopback, both databases.
+/// </summary>
+public abstract class NoShowFeeTests
+{
+    protected abstract Db Kind { get; }
+
+    private const string Start = "2027-03-03T10:00:00+01:00";
+
+    private sealed record Setup(BookwellApp App, StripeStandIn Stripe, HttpClient Client) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await App.DisposeAsync();
+            await Stripe.DisposeAsync();
+        }
+    }
+
+    private async Task<Setup> StartAsync()
+    {
+        var stripe = await StripeStandIn.StartAsync();
+        var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Stripe:ApiBase"] = stripe.BaseUrl);
+        stripe.Now = () => app.Clock.GetCurrentInstant();
+        var doc = Config();
+        var page = doc["pages"]![0]!.AsObject();
+        page["settings"]!["autoNoShowMinutes"] = 15;
+        // Paid now, half the price as fee; paid at the venue, a fixed fee.
+        page["services"]![3]!["noShowFee"] = new JsonObject { ["percent"] = 50 };
+        page["services"]!.AsArray().Add(JsonNode.Parse("""
+            { "key": "massage", "name": "Massage", "durationMinutes": 60, "price": { "amount": 60.00, "currency": "EUR" }, "payment": "none",
+              "noShowFee": { "amount": 20.00 }, "requiresStaff": true, "slotIntervalMinutes": 60, "resourceTypes": [] }
+            """));
+        page["staff"]![0]!["services"]!.AsArray().Add("massage");
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
+        return new Setup(app, stripe, app.CreateClient());
+    }
+
+    private static Guid Id(JsonObject booking) => Guid.Parse(booking["id"]!.GetValue<string>());
+
+    private static async Task<JsonObject> BookAsync(Setup s, string service)
+    {
+        var response = await Book(s.Client, Booking(Start, service: service));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await Body(response);
+    }
+
+    private static async Task DeliverCompletedAsync(Setup s, JsonObject session, string eventId)
+    {
+        var body = StripeStandIn.Event(eventId, "checkout.session.completed", session);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments/stripe/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Stripe-Signature", StripeStandIn.Sign(body, s.App.Clock.GetCurrentInstant()));
+        Assert.Equal(HttpStatusCode.OK, (await s.Client.SendAsync(request)).StatusCode);
+    }
+
+    private static Task<HttpResponseMessage> MarkAsync(Setup s, JsonObject booking, string status) =>
+        s.App.Admin().PostAsync($"/api/v1/admin/bookings/{Id(booking)}/status", Json(new JsonObject { ["status"] = status }));
+
+    private static Task<int> ChargeAsync(Setup s) => s.App.Services.GetRequiredService<NoShowFeeCharger>().RunOnceAsync(CancellationToken.None);
+
+    private static (List<NoShowFee> Fees, List<Payment> Ledger) Money(Setup s) =>
+        s.App.WithDb(db => (db.Set<NoShowFee>().AsNoTracking().ToList(), db.Payments.AsNoTracking().ToList()));
+
+    [Fact]
+    public async Task PaidNow_SavesTheCard_AndANoShowMarkedManyTimes_IsChargedOnce()
+    {
+        await using var s = await StartAsync();
+        var booked = await BookAsync(s, "colour");
+        var create = Assert.Single(s.Stripe.CallsTo("POST", "/v1/checkout/sessions"));
+        Assert.Equal("payment", create.Form["mode"]);
+        Assert.Equal("off_session", create.Form["payment_intent_data[setup_future_usage]"]);
+        Assert.Equal("always", create.Form["customer_creation"]);
+        var session = s.Stripe.SessionFor(Id(booked))!;
+        await DeliverCompletedAsync(s, s.Stripe.Pay(session["id"]!.GetValue<string>()), "evt_paid");
+
+        // Staff mark it ten times at once, the charger runs alongside; then it is overruled and marked again.
+        var marks = Enumerable.Range(0, 10).Select(_ => MarkAsync(s, booked, "no_show")).ToList();
+        var passes = Enumerable.Range(0, 4).Select(_ => ChargeAsync(s)).ToList();
+        await Task.WhenAll(marks);
+        await Task.WhenAll(passes);
+        Assert.All(marks, m => Assert.True(m.Result.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict));
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ChargeAsync(s)));
+        using (var scope = s.App.Services.CreateScope())
+        {
+            var lifecycle = scope.ServiceProvider.GetRequiredService<BookingLifecycle>();
+            Assert.IsType<WriteResult.Done>(await lifecycle.CorrectAsync(Id(booked), BookingStatus.Confirmed, new Actor("admin"), CancellationToken.None));
+        }
+        Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, booked, "no_show")).StatusCode);
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => ChargeAsync(s)));
+
+        var (fees, ledger) = Money(s);
+        var fee = Assert.Single(fees);
+        Assert.Equal((NoShowFee.States.Charged, 40.00m, "EUR"), (fee.State, fee.Amount, fee.Currency));
+        var charge = Assert.Single(ledger, p => p.Kind == "fee");
+        Assert.Equal((40.00m, fee.PaymentIntent), (charge.Amount, charge.ProviderReference));
+        // Every request Stripe saw for it carried the same key: one PaymentIntent, off-session, with the saved card.
+        var calls = s.Stripe.CallsTo("POST", "/v1/payment_intents").ToList();
+        Assert.NotEmpty(calls);
+        Assert.All(calls, c => Assert.Equal(StripeGateway.NoShowFeeKey(Id(booked), fee.Id), c.IdempotencyKey));
+        var intents = s.Stripe.Objects("payment_intent").Where(p => p["metadata"]?["bookwell_purpose"]?.GetValue<string>() == "no_show_fee").ToList();
+        var intent = Assert.Single(intents);
+        Assert.Equal("succeeded", intent["status"]!.GetValue<string>());
+        Assert.Equal(4000, intent["amount"]!.GetValue<long>());
+        var call = calls[0];
+        Assert.Equal(("true", "true", "4000", "eur"), (call.Form["off_session"], call.Form["confirm"], call.Form["amount"], call.Form["currency"]));
+        var paidWith = s.Stripe.Object(s.Stripe.SessionFor(Id(booked))!["payment_intent"]!.GetValue<string>());
+        Assert.Equal(paidWith["customer"]!.GetValue<string>(), call.Form["customer"]);
+        Assert.Equal(paidWith["payment_method"]!.GetValue<string>(), call.Form["payment_method"]);
+        // The booking's own payment is untouched by the fee.
+        var admin = await s.App.Admin().GetFromJsonAsync<JsonObject>($"/api/v1/admin/bookings/{Id(booked)}");
+        Assert.Equal(80m, admin!["payment"]!["paid"]!["amount"]!.GetValue<decimal>());
+    }
+
+    [Fact]
+    public async Task PaidLater_CheckoutOnlySavesTheCard_AndTheAutomaticNoShow_ChargesTheFixedFee()
+    {
+        await using var s = await StartAsync();
+        var booked = await BookAsync(s, "massage");
+        Assert.Equal("pending_payment", booked["status"]!.GetValue<string>());
+        var create = Assert.Single(s.Stripe.CallsTo("POST", "/v1/checkout/sessions"));
+        Assert.Equal(("setup", "eur", "always"), (create.Form["mode"], create.Form["currency"], create.Form["customer_creation"]));
+        Assert.DoesNotContain(create.Form.Keys, k => k.StartsWith("line_items", StringComparison.Ordinal));
+        var session = s.Stripe.SessionFor(Id(booked))!;
+        Assert.Equal(session["url"]!.GetValue<string>(), booked["paymentUrl"]!.GetValue<string>());
+        await DeliverCompletedAsync(s, s.Stripe.SaveCard(session["id"]!.GetValue<string>()), "evt_card");
+        var admin = await s.App.Admin().GetFromJsonAsync<JsonObject>($"/api/v1/admin/bookings/{Id(booked)}");
+        Assert.Equal("confirmed", admin!["status"]!.GetValue<string>());
+        Assert.Empty(Money(s).Ledger);
+
+        // Nobody comes: 15 minutes after the start the time rule marks it, and the fee is charged.
+        s.App.Clock.Advance(Duration.FromDays(2) + Duration.FromHours(2) + Duration.FromMinutes(20));
+        await s.App.Services.GetRequiredService<TimeRulesWorker>().RunOnceAsync(CancellationToken.None);
+        await ChargeAsync(s);
+        var (fees, ledger) = Money(s);
+        var fee = Assert.Single(fees);
+        Assert.Equal((NoShowFee.States.Charged, 20.00m), (fee.State, fee.Amount));
+        Assert.Equal(20.00m, Assert.Single(ledger).Amount);
+        var setup = s.Stripe.Object(s.Stripe.SessionFor(Id(booked))!["setup_intent"]!.GetValue<string>());
+        var call = Assert.Single(s.Stripe.CallsTo("POST", "/v1/payment_intents").DistinctBy(c => c.IdempotencyKey));
+        Assert.Equal(setup["payment_method"]!.GetValue<string>(), call.Form["payment_method"]);
+        Assert.Equal("2000", call.Form["amount"]);
+    }
+
+    [Fact]
+    public async Task ADeclinedCard_LeavesTheFeeOwedOnTheClient()
+    {
+        await using var s = await StartAsync();
+        var booked = await BookAsync(s, "massage");
+        var session = s.Stripe.SessionFor(Id(booked))!["id"]!.GetValue<string>();
+        await DeliverCompletedAsync(s, s.Stripe.SaveCard(session, "pm_card_chargeDeclined"), "evt_card");
+        Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, booked, "no_show")).StatusCode);
+        await ChargeAsync(s);
+        await ChargeAsync(s);
+        var (fees, ledger) = Money(s);
+        var fee = Assert.Single(fees);
+        Assert.Equal((NoShowFee.States.Owed, "card_declined"), (fee.State, fee.Reason));
+        Assert.NotNull(fee.CustomerId);
+        Assert.Empty(ledger);
+    }
+
+    [Fact]
+    public async Task WithoutASavedCard_TheFeeIsOwed_AndStripeIsNotAsked()
+    {
+        await using var s = await StartAsync();
+        var body = Booking(Start, service: "massage");
+        body["page"] = Slug;
+        var created = await s.App.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var booked = await Body(created);
+        Assert.Equal("confirmed", booked["status"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, booked, "no_show")).StatusCode);
+        await ChargeAsync(s);
+        var fee = Assert.Single(Money(s).Fees);
+        Assert.Equal((NoShowFee.States.Owed, "no-saved-card", 20.00m), (fee.State, fee.Reason, fee.Amount));
+        Assert.Empty(s.Stripe.CallsTo("POST", "/v1/payment_intents"));
+    }
+
+    [Fact]
+    public async Task TheFeeIsValidated_FieldByField()
+    {
+        await using var s = await StartAsync();
+        async Task<string[]> Errors(JsonNode fee, int service = 0)
+        {
+            var doc = Config();
+            doc["pages"]![0]!["services"]![service]!["noShowFee"] = fee;
+            var response = await PutConfig(s.App.Admin(), doc);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return [.. (await Body(response))["errors"]!.AsObject().Select(e => e.Key)];
+        }
+        Assert.Equal(["pages[0].services[0].noShowFee"], await Errors(new JsonObject { ["amount"] = 5, ["percent"] = 10 }));
+        Assert.Equal(["pages[0].services[0].noShowFee"], await Errors(new JsonObject()));
+        Assert.Equal(["pages[0].services[0].noShowFee.percent"], await Errors(new JsonObject { ["percent"] = 150 }));
+        Assert.Equal(["pages[0].services[0].noShowFee.amount"], await Errors(new JsonObject { ["amount"] = 30 }));
+        Assert.Equal(["pages[0].services[0].noShowFee.amount"], await Errors(new JsonObject { ["amount"] = 1.234 }));
+        // The consultation is free: nothing to take a fee of.
+        Assert.Equal(["pages[0].services[1].noShowFee"], await Errors(new JsonObject { ["amount"] = 5 }, 1));
+    }
+}
+
+public sealed class SqliteNoShowFeeTests : NoShowFeeTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresNoShowFeeTests : NoShowFeeTests
+{
+    protected override Db Kind => Db.Postgres;
+}
