@@ -305,6 +305,12 @@ namespace Bookwell.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<Guid?>("SeriesId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("SeriesIndex")
+                        .HasColumnType("integer");
+
                     b.Property<string>("ServiceKey")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -359,6 +365,8 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("Status", "HoldExpiresAt");
 
                     b.HasIndex("TenantId", "HoldExpiresAt");
+
+                    b.HasIndex("TenantId", "SeriesId");
 
                     b.HasIndex("TenantId", "StartsAt");
 

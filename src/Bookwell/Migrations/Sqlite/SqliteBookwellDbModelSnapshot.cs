@@ -297,6 +297,12 @@ namespace Bookwell.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("SeriesId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("SeriesIndex")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ServiceKey")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -351,6 +357,8 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasIndex("Status", "HoldExpiresAt");
 
                     b.HasIndex("TenantId", "HoldExpiresAt");
+
+                    b.HasIndex("TenantId", "SeriesId");
 
                     b.HasIndex("TenantId", "StartsAt");
 
