@@ -139,6 +139,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(b => new { b.Status, b.AutoNoShowAt });
             // The time-rules worker looks across tenants for holds that have run out.
             e.HasIndex(b => new { b.Status, b.HoldExpiresAt });
+            e.HasIndex(b => new { b.TenantId, b.SeriesId });
             e.Property(b => b.ManageTokenHash).HasMaxLength(64);
             e.Property(b => b.ManageTokenSealed).HasMaxLength(400);
             e.Property(b => b.Status).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter).HasMaxLength(20);

@@ -87,6 +87,10 @@ public sealed class Booking : ITenantOwned
     public Instant? AutoNoShowAt { get; set; }
     /// <summary>Pending until the client confirms from the e-mail (double opt-in), not until the business approves.</summary>
     public bool AwaitingClientConfirmation { get; set; }
+    /// <summary>The recurring series this booking is an occurrence of (all its occurrences share it); null for a single booking.</summary>
+    public Guid? SeriesId { get; set; }
+    /// <summary>0-based place of this occurrence in its series as first planned (skipped occurrences leave gaps).</summary>
+    public int? SeriesIndex { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
     public List<BookingEvent> History { get; set; } = [];

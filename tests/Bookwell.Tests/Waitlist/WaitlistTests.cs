@@ -431,6 +431,95 @@ public abstract class WaitlistTests
         Assert.False(settings["waitlist"]!.GetValue<bool>());
         Assert.Equal(120, settings["waitlistHoldMinutes"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task ManualMode_FreedTimeWaitsForStaff_WhoOfferItWithOneClick()
+    {
+        await using var app = await StartAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WaitlistConfig().Also(c => c["pages"]![0]!["settings"]!["waitlistMode"] = "manual"))).StatusCode);
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        await JoinAsync(client, "first@example.com");
+        await JoinAsync(client, "second@example.com");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null)).StatusCode);
+        // Nobody was offered anything: the time is simply free again until staff choose.
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "first@example.com").Status);
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "second@example.com").Status);
+        Assert.Equal([$"{Day}T10:00:00+01:00"], await SlotStarts(client, "consult", Day, Day));
+
+        var owner = WebSession.For(app);
+        await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey));
+        var second = Entry(app, "second@example.com").Key;
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"/admin/waitlist?handler=Offer&id={second}", [], $"/admin/waitlist?date={Day}")).StatusCode);
+        Assert.Equal(WaitlistStatus.Offered, Entry(app, "second@example.com").Status);
+        Assert.Equal(Instant.FromUtc(2027, 3, 3, 9, 0), Entry(app, "second@example.com").OfferStart);
+        Assert.Equal(WaitlistStatus.Waiting, Entry(app, "first@example.com").Status);
+        Assert.Empty(await SlotStarts(client, "consult", Day, Day));
+
+        var bad = await PutConfig(app.Admin(), WaitlistConfig().Also(c => c["pages"]![0]!["settings"]!["waitlistMode"] = "sometimes"));
+        Assert.True((await Body(bad))["errors"]!.AsObject().ContainsKey("pages[0].settings.waitlistMode"));
+    }
+
+    [Fact]
+    public async Task NoShow_LetsTheRestOfItsTimeGo_ToTheFirstInLine()
+    {
+        await using var app = await StartAsync();
+        var quick = WaitlistConfig().Also(c => c["pages"]![0]!["services"]!.AsArray().Add(new JsonObject
+        {
+            ["key"] = "quick",
+            ["name"] = "Quick question",
+            ["durationMinutes"] = 15,
+            ["price"] = new JsonObject { ["amount"] = 0, ["currency"] = "EUR" },
+            ["payment"] = "none",
+            ["requiresStaff"] = true,
+            ["slotIntervalMinutes"] = 15,
+            ["resourceTypes"] = new JsonArray(),
+        })).Also(c => c["pages"]![0]!["staff"]![0]!["services"]!.AsArray().Add("quick"));
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), quick)).StatusCode);
+        var client = app.CreateClient();
+        await FillDayAsync(client);
+        var nine = app.WithDb(db => db.Bookings.AsNoTracking().Single(b => b.CustomerEmail == "nine@example.com").Id);
+        var join = Join("quick@example.com", service: "quick");
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(join))).StatusCode);
+
+        // 09:20 on the day: the 09:00 client has not come.
+        app.Clock.Reset(Instant.FromUtc(2027, 3, 3, 8, 20));
+        var marked = await app.Admin().PostAsync($"/api/v1/admin/bookings/{nine}/status", Json(new JsonObject { ["status"] = "no_show" }));
+        Assert.Equal(HttpStatusCode.OK, marked.StatusCode);
+
+        // 09:20-10:00 is free again; the first quarter on the grid goes to the waitlist.
+        var entry = Entry(app, "quick@example.com");
+        Assert.Equal(WaitlistStatus.Offered, entry.Status);
+        Assert.Equal(Instant.FromUtc(2027, 3, 3, 8, 30), entry.OfferStart);
+        app.WithDb(db =>
+        {
+            var rows = db.Allocations.AsNoTracking().Where(a => a.BookingId == nine).ToList();
+            Assert.All(rows.Where(a => a.Live), a => Assert.Equal(Instant.FromUtc(2027, 3, 3, 8, 20), a.EndsAt));
+            Assert.Contains(rows, a => a.Live);
+            return 0;
+        });
+        // 09:30 is held for the offer; 09:45 is free for anyone.
+        Assert.Equal([$"{Day}T09:45:00+01:00"], await SlotStarts(client, "quick", Day, Day, staff: "anna"));
+    }
+
+    [Fact]
+    public async Task JoinPage_WaitlistOff_IsAnHtmlPage_AndFramedLikeTheBookingPage()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        var on = await client.GetAsync($"/book/{Slug}/waitlist");
+        Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+        Assert.Contains("frame-ancestors *", on.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WaitlistConfig(on: false))).StatusCode);
+        var off = await client.GetAsync($"/book/{Slug}/waitlist");
+        Assert.Equal(HttpStatusCode.NotFound, off.StatusCode);
+        Assert.Equal("text/html", off.Content.Headers.ContentType!.MediaType);
+        var html = WebUtility.HtmlDecode(await off.Content.ReadAsStringAsync());
+        Assert.Contains("This booking page has no waitlist", html, StringComparison.Ordinal);
+        Assert.Contains($"href=\"/book/{Slug}\"", html, StringComparison.Ordinal);
+    }
 }
 
 public sealed class SqliteWaitlistTests : WaitlistTests

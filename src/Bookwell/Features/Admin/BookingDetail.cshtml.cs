@@ -11,13 +11,15 @@ using NodaTime;
 
 namespace Bookwell.Features.Admin;
 
-public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessages messages, IConfiguration config) : AdminPageModel
+public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessages messages, IConfiguration config, Series.SeriesCanceller series) : AdminPageModel
 {
     public Booking? Booking { get; private set; }
     public CompiledPage? Site { get; private set; }
     public List<OutboxMessage> Messages { get; private set; } = [];
     public Dictionary<string, string> Answers { get; private set; } = [];
     public List<Upload> Files { get; private set; } = [];
+    /// <summary>Every occurrence of the booking's recurring series, by start; empty for a single booking.</summary>
+    public List<Booking> Occurrences { get; private set; } = [];
 
     private async Task<bool> LoadAsync(Guid id, CancellationToken ct)
     {
@@ -30,6 +32,7 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
         Site = PageOf(Booking.PageSlug);
         Messages = await Db.Outbox.AsNoTracking().Where(m => m.BookingId == id).OrderBy(m => m.CreatedAt).ToListAsync(ct);
         Files = await Db.Uploads.AsNoTracking().Where(u => u.BookingId == id).ToListAsync(ct);
+        Occurrences = Booking.SeriesId is { } seriesId ? await Series.SeriesEndpoints.OccurrencesAsync(Db, seriesId, ct) : [];
         try
         {
             using var doc = JsonDocument.Parse(Booking.AnswersJson);
@@ -80,6 +83,21 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
             WriteResult.BadTransition bad => AdminText.L("A booking that is {0} cannot become {1}.", StatusLabel(bad.From), StatusLabel(bad.To)),
             _ => AdminText.L("That time is no longer free, so the booking cannot be reopened."),
         };
+        return Redirect($"/admin/bookings/{id}");
+    }
+
+    /// <summary>Cancels this occurrence and every later open one of its series, each through the lifecycle.</summary>
+    public async Task<IActionResult> OnPostSeriesCancelAsync(Guid id, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct) || Occurrences.Count == 0)
+        {
+            return NotFound();
+        }
+        var ids = Occurrences.Where(b => b.StartsAt >= Booking!.StartsAt && b.Status.IsOpen()).Select(b => b.Id).ToList();
+        var done = ids.Count == 0 ? [] : await series.CancelAsync(ids, Actor, Site, MailContexts.For(Request, config), ct);
+        TempData[done.Count > 0 ? "Flash" : "FlashBad"] = done.Count > 0
+            ? AdminText.L("{0} dates cancelled.", done.Count)
+            : AdminText.L("Nothing left to cancel from this date on.");
         return Redirect($"/admin/bookings/{id}");
     }
 

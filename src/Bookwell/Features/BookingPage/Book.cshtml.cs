@@ -36,6 +36,27 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     public Dictionary<string, string> FileNames { get; } = new(StringComparer.Ordinal);
     public bool NeedsBranch => Site is { Branches.Count: > 1 } && Branch is null;
 
+    /// <summary>How the booking repeats (weekly, biweekly, monthly), empty for a single booking; and how many times.</summary>
+    public string Repeat { get; private set; } = "";
+    public int RepeatCount { get; private set; } = 6;
+    /// <summary>Every occurrence of the series as checked now, for the review step.</summary>
+    public Series.SeriesCheck? Plan { get; private set; }
+
+    /// <summary>Whether this service may be booked as a recurring series from this page.</summary>
+    public bool CanRepeat
+    {
+        get
+        {
+            if (Site is null || Service is null)
+            {
+                return false;
+            }
+            var e = new Errors();
+            Series.SeriesValidation.Service(Site, Service, admin: false, e);
+            return !e.Any;
+        }
+    }
+
     public IEnumerable<StaffModel> StaffChoices =>
         Service is { Rules.RequiresStaff: true } && Site is not null
             ? Site.StaffFor(Service.Key).Where(s => Branch is null || s.Branch is null || s.Branch == Branch)
@@ -61,6 +82,8 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             return NotFoundPage();
         }
         Form = BookingForm.Read(Request.Form, Service);
+        Repeat = Request.Form["repeat"].ToString() is "weekly" or "biweekly" or "monthly" && CanRepeat ? Request.Form["repeat"].ToString() : "";
+        RepeatCount = int.TryParse(Request.Form["repeatCount"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 6;
         await ReadFilesAsync(ct);
         if (!SelectStart(start))
         {
@@ -79,6 +102,10 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             }
             Message = Text.T("fix-fields");
             return Page();
+        }
+        if (Repeat.Length > 0)
+        {
+            return await SeriesStepAsync(valid, step, ct);
         }
         if (step != "confirm")
         {
@@ -124,6 +151,67 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
                 Response.StatusCode = StatusCodes.Status409Conflict;
                 return Page();
         }
+    }
+
+    /// <summary>
+    /// A recurring series: the review lists every occurrence (checked on its own), with "skip" or the nearest free time
+    /// that day for those that cannot be booked; confirming books the chosen ones all or nothing.
+    /// </summary>
+    private async Task<IActionResult> SeriesStepAsync(ValidBooking valid, string? step, CancellationToken ct)
+    {
+        var errors = new Errors();
+        var rule = Series.SeriesValidation.Rule(new Series.RepeatInput { Frequency = Repeat, Count = RepeatCount }, valid.Start, Site!.Zone, errors);
+        if (rule is null)
+        {
+            Errors["repeatCount"] = [Text.T("repeat-count-range", Series.SeriesValidation.MaxOccurrences)];
+            Message = Text.T("fix-fields");
+            return Page();
+        }
+        var occurrences = Scheduling.Series.Recurrence.Expand(valid.Start, Site.Zone, rule);
+        Plan = await Series.SeriesEndpoints.PlanAsync(db, Site, Service!, Branch, Staff, occurrences, rule, Zone, clock.GetCurrentInstant(), ct);
+        if (step != "confirm")
+        {
+            Reviewing = step == "review";
+            return Page();
+        }
+        var choices = new List<Series.OccurrenceChoice>();
+        foreach (var o in Plan.Occurrences)
+        {
+            var choice = Request.Form[$"occ.{o.Index}"].ToString();
+            if (choice == "skip" || (!o.Available && o.Alternative is null))
+            {
+                choices.Add(new Series.OccurrenceChoice { Index = o.Index, Skip = true });
+            }
+            else if (!o.Available)
+            {
+                choices.Add(new Series.OccurrenceChoice { Index = o.Index, Start = o.Alternative });
+            }
+        }
+        var chosen = Series.SeriesEndpoints.Choose(occurrences, choices, Site.Zone, errors);
+        if (errors.Any)
+        {
+            Message = Text.T("series-nothing");
+            Reviewing = true;
+            return Page();
+        }
+        if (!limiter.TryAcquire(HttpContext))
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = "60";
+            Message = Text.T("rate-limited");
+            Reviewing = true;
+            return Page();
+        }
+        if (await writer.CreateSeriesAsync(valid, chosen, "customer", Notifications.MailContexts.For(Request, config), ct) is SeriesWriteResult.Done done)
+        {
+            return Redirect($"/booking/{done.Bookings[0].Token}?new=1");
+        }
+        // Something was taken meanwhile: nothing was booked; show the series as it stands now.
+        Plan = await Series.SeriesEndpoints.PlanAsync(db, Site, Service!, Branch, Staff, occurrences, rule, Zone, clock.GetCurrentInstant(), ct);
+        Message = Text.T("series-taken");
+        Reviewing = true;
+        Response.StatusCode = StatusCodes.Status409Conflict;
+        return Page();
     }
 
     /// <summary>New files are stored at once and carried on as their ids, so later steps need not resend them.</summary>

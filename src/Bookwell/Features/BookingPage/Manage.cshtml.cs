@@ -18,7 +18,7 @@ namespace Bookwell.Features.BookingPage;
 /// </remarks>
 [IgnoreAntiforgeryToken]
 public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock, BookingLifecycle lifecycle, IConfiguration config,
-    Payments.PaymentStatus payments) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
+    Payments.PaymentStatus payments, Series.SeriesCanceller series) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
     private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
 
@@ -37,6 +37,10 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     public Payments.ManagePayment? Payment { get; private set; }
     /// <summary>What cancelling now gives back, shown before the client confirms; null when nothing was paid online.</summary>
     public Refunds.RefundQuote? CancelQuote { get; private set; }
+    /// <summary>Every occurrence of the booking's recurring series, by start; empty for a single booking.</summary>
+    public List<Booking> Occurrences { get; private set; } = [];
+    public bool CanCancelOccurrence(Booking occurrence) =>
+        occurrence is not null && occurrence.Status.IsOpen() && occurrence.StartsAt > clock.GetCurrentInstant();
     public bool CanChange => Booking is not null && Booking.Status.IsOpen() && Booking.StartsAt > clock.GetCurrentInstant();
 
     public string ManageUrl => $"{Infrastructure.TenantLinks.BaseUrl(Request)}/booking/{Token}";
@@ -103,6 +107,28 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         return Redirect($"/booking/{token}");
     }
 
+    /// <summary>Cancels one occurrence of the series, or it and every later one (<paramref name="scope"/> <c>following</c>).</summary>
+    public async Task<IActionResult> OnPostSeriesCancelAsync(string token, int index, string? scope, CancellationToken ct)
+    {
+        if (!await LoadAsync(token, ct))
+        {
+            return NotFound();
+        }
+        var from = Occurrences.FirstOrDefault(b => b.SeriesIndex == index);
+        if (from is null)
+        {
+            return Redirect($"/booking/{token}");
+        }
+        var now = clock.GetCurrentInstant();
+        var ids = Occurrences.Where(b => scope == "following" ? b.StartsAt >= from.StartsAt : b.Id == from.Id)
+            .Where(b => b.Status.IsOpen() && b.StartsAt > now).Select(b => b.Id).ToList();
+        if (ids.Count > 0)
+        {
+            await series.CancelAsync(ids, "customer", Site, Notifications.MailContexts.For(Request, config), ct);
+        }
+        return Redirect($"/booking/{token}#series");
+    }
+
     public async Task<IActionResult> OnPostRescheduleAsync(string token, string? start, CancellationToken ct)
     {
         if (!await LoadAsync(token, ct))
@@ -149,6 +175,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         Site = site;
         EmbedPolicy.ApplyPrivate(Response, site);
         Service = site?.ActiveService(Booking.ServiceKey);
+        Occurrences = Booking.SeriesId is { } seriesId ? await Series.SeriesEndpoints.OccurrencesAsync(db, seriesId, ct) : [];
         Zone = TimeFormats.Zone(Request.Query["tz"]) ?? TimeFormats.Zone(Booking.TimeZone) ?? site?.Zone ?? DateTimeZone.Utc;
         return true;
     }

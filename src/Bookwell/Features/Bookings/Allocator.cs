@@ -99,6 +99,23 @@ public static class Allocator
             .ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false).SetProperty(a => a.Stamp, stamp), ct) > 0;
     }
 
+    /// <summary>
+    /// A no-show: the time from <paramref name="at"/> on is let go (rows not yet begun leave, rows under way end at
+    /// <paramref name="at"/>); what already passed stays on record. Returns whether anything was let go.
+    /// </summary>
+    public static async Task<bool> TrimAsync(BookwellDb db, Booking booking, Instant at, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(booking);
+        var stamp = await BusyVersions.BumpAsync(db, booking.TenantId, ct);
+        var rows = db.Allocations.IgnoreQueryFilters().Where(a => a.BookingId == booking.Id && a.Live && a.EndsAt > at);
+        var gone = await rows.Where(a => a.StartsAt >= at)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.Live, false).SetProperty(a => a.Stamp, stamp), ct);
+        var cut = await rows.Where(a => a.StartsAt < at)
+            .ExecuteUpdateAsync(s => s.SetProperty(a => a.EndsAt, at).SetProperty(a => a.Stamp, stamp), ct);
+        return gone + cut > 0;
+    }
+
     /// <summary>A hold that became a booking (paid, confirmed): its time no longer runs out.</summary>
     public static async Task ReleaseHoldAsync(BookwellDb db, Booking booking, CancellationToken ct)
     {

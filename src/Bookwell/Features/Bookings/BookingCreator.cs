@@ -1,5 +1,6 @@
 using Bookwell.Data;
 using Bookwell.Features.Availability;
+using Bookwell.Features.Configuration;
 using Bookwell.Features.Notifications;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
@@ -32,6 +33,15 @@ public abstract record WriteResult
     public sealed record Missing : WriteResult;
     /// <summary>The booking must be paid online and the payment provider could not be reached: nothing was written.</summary>
     public sealed record PaymentUnavailable : WriteResult;
+}
+
+/// <summary>What writing a recurring series came to: all its occurrences, or none and which were taken.</summary>
+public abstract record SeriesWriteResult
+{
+    public sealed record Done(Guid SeriesId, IReadOnlyList<(Booking Booking, string Token)> Bookings) : SeriesWriteResult;
+
+    /// <summary>Nothing was written. <paramref name="Indexes"/>: the occurrences found taken (empty when the database kept refusing).</summary>
+    public sealed record Taken(IReadOnlyList<int> Indexes) : SeriesWriteResult;
 }
 
 /// <summary>
@@ -110,6 +120,124 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             if (result is not null)
             {
                 return result;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A recurring series: every chosen occurrence in one transaction, all or none. Each occurrence is assigned by the
+    /// engine on its own (a read), then written with its own allocations; the database refuses any that overlaps a live
+    /// allocation, the whole series rolls back, and the loop chooses again a few times before reporting which
+    /// occurrences are taken. One confirmation lists every date (on the first occurrence); each occurrence keeps its
+    /// own reminders and manage link. Services paid online, invoiced, with file answers or group classes are refused
+    /// by validation before this is called (<see cref="Series.SeriesValidation"/>).
+    /// </summary>
+    public async Task<SeriesWriteResult> CreateSeriesAsync(ValidBooking v, IReadOnlyList<(int Index, Instant Start)> occurrences, string by,
+        MailContext? mail, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        ArgumentNullException.ThrowIfNull(occurrences);
+        for (var attempt = 1; ; attempt++)
+        {
+            var now = clock.GetCurrentInstant();
+            var seriesId = Guid.CreateVersion7();
+            var drafts = new List<(BookingDraft Draft, string Token)>(occurrences.Count);
+            var taken = new List<int>();
+            foreach (var (index, start) in occurrences.OrderBy(o => o.Start))
+            {
+                var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, false, now, ct);
+                if (assignment is null)
+                {
+                    taken.Add(index);
+                    continue;
+                }
+                var token = ManageTokens.Create();
+                var draft = Draft(v, by, null, token, start, assignment.Value.Branch, assignment.Value.Assignment, now, startNow: false);
+                draft.Booking.SeriesId = seriesId;
+                draft.Booking.SeriesIndex = index;
+                draft.Booking.Language = mail?.Language ?? "en";
+                drafts.Add((draft, token));
+            }
+            if (taken.Count > 0)
+            {
+                return new SeriesWriteResult.Taken(taken);
+            }
+            using var writeLock = await gate.EnterAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var freed = new List<TimeFreed>();
+            try
+            {
+                await BusyVersions.BumpAsync(db, db.TenantId, ct);
+                if (attempt > 1)
+                {
+                    await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
+                }
+                var customer = (await CustomerBook.UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct)).Id;
+                var starts = drafts.Select(d => d.Draft.Booking.StartsAt).ToList();
+                for (var i = 0; i < drafts.Count; i++)
+                {
+                    var (draft, token) = drafts[i];
+                    var booking = draft.Booking;
+                    booking.CustomerId = customer;
+                    db.Bookings.Add(booking);
+                    if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct))
+                    {
+                        throw new InvalidOperationException("Series are never group classes.");
+                    }
+                    db.Outbox.AddRange(SeriesMessages(booking, v.Page, token, mail, i == 0 ? starts : null, now));
+                }
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                outbox.Notify();
+                writeLock.Dispose();
+                await lifecycle.RaiseAsync(freed, ct);
+                return new SeriesWriteResult.Done(seriesId, drafts.Select(d => (d.Draft.Booking, d.Token)).ToList());
+            }
+            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+            {
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                if (attempt >= Attempts)
+                {
+                    return new SeriesWriteResult.Taken([]);
+                }
+            }
+        }
+    }
+
+    /// <summary>One confirmation for the whole series (on its first occurrence, listing every date), reminders per occurrence.</summary>
+    private IEnumerable<OutboxMessage> SeriesMessages(Booking booking, CompiledPage page, string token, MailContext? mail, IReadOnlyList<Instant>? dates, Instant now)
+    {
+        if (booking.WalkIn)
+        {
+            yield break;
+        }
+        if (messages.Mail)
+        {
+            if (mail is not null)
+            {
+                if (dates is not null)
+                {
+                    yield return BookingMail.Compose("confirmation", booking, page, token, mail, now, dates);
+                }
+                foreach (var m in BookingMail.Reminders(booking, page, token, mail, now))
+                {
+                    yield return m;
+                }
+            }
+            if (dates is not null)
+            {
+                foreach (var m in BookingMail.BusinessNotices("new", booking, page, now))
+                {
+                    yield return m;
+                }
+            }
+        }
+        if (mail is not null)
+        {
+            foreach (var m in messages.SmsReminders(booking, page, token, mail, now))
+            {
+                yield return m;
             }
         }
     }

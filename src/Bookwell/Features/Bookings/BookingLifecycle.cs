@@ -187,7 +187,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             Change.ClientConfirm => await ClientConfirmCoreAsync(booking, actor, now, ct),
             Change.Correct c => await CorrectCoreAsync(booking, c.To, actor, now, ct),
             Change.Expire => await ExpireCoreAsync(booking, now, freed, ct),
-            Change.AutoNoShow => await AutoNoShowCoreAsync(booking, now, ct),
+            Change.AutoNoShow => await AutoNoShowCoreAsync(booking, now, freed, ct),
             Change.AcceptOffer a => await AcceptOfferCoreAsync(booking, a, actor, now, ct),
             Change.PaymentReceived p => await PaymentReceivedCoreAsync(booking, p, actor, now, ct),
             Change.CheckoutExpired => await ExpireCoreAsync(booking, now, freed, ct, checkoutEnded: true),
@@ -281,6 +281,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         if (to == BookingStatus.NoShow)
         {
             await noShowFees.RecordAsync(db, booking, now, ct);
+            await FreeRemainderAsync(booking, now, freed, ct);
         }
         if (to == BookingStatus.Cancelled)
         {
@@ -361,6 +362,14 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             {
                 return new WriteResult.Taken();
             }
+        }
+        else if (to == BookingStatus.Confirmed && booking.GroupKey is null && now < booking.EndsAt + Duration.FromMinutes(booking.BufferAfterMinutes))
+        {
+            // The no-show let the rest of its time go; a client who came after all takes it back, if nobody else has meanwhile.
+            var service = actor.Page?.Services.GetValueOrDefault(booking.ServiceKey);
+            var usesCalendar = service is not null ? AvailabilityLoader.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
+            await Allocator.FreeAsync(db, booking, ct);
+            await Allocator.AddAsync(db, booking, Allocator.Rows(booking, actor.Page, usesCalendar), 1, ct);
         }
         return new WriteResult.Done(booking, null);
     }
@@ -448,7 +457,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         return new WriteResult.Done(booking, null);
     }
 
-    private async Task<WriteResult> AutoNoShowCoreAsync(Booking booking, Instant now, CancellationToken ct)
+    private async Task<WriteResult> AutoNoShowCoreAsync(Booking booking, Instant now, List<TimeFreed> freed, CancellationToken ct)
     {
         if (booking.Status != BookingStatus.Confirmed || booking.AutoNoShowAt is null || booking.AutoNoShowAt > now)
         {
@@ -459,7 +468,24 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         booking.UpdatedAt = now;
         await BookingMessages.WithdrawRemindersAsync(db, booking.Id, ct);
         await noShowFees.RecordAsync(db, booking, now, ct);
+        await FreeRemainderAsync(booking, now, freed, ct);
         return new WriteResult.Done(booking, null);
+    }
+
+    /// <summary>
+    /// A no-show leaves the rest of its time unused: it is let go (for the waitlist and anyone else) from now on.
+    /// Class members keep their seat on record; the class itself goes on.
+    /// </summary>
+    private async Task FreeRemainderAsync(Booking booking, Instant now, List<TimeFreed> freed, CancellationToken ct)
+    {
+        if (booking.GroupKey is not null || now >= booking.EndsAt + Duration.FromMinutes(booking.BufferAfterMinutes))
+        {
+            return;
+        }
+        if (await Allocator.TrimAsync(db, booking, now, ct) && now < booking.EndsAt)
+        {
+            freed.Add(Freed(booking, now > booking.StartsAt ? now : booking.StartsAt, booking.EndsAt, "no_show"));
+        }
     }
 
     /// <summary>
@@ -500,7 +526,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
                 {
                     continue;
                 }
-                var result = b.NoShow ? await AutoNoShowCoreAsync(booking, now, ct) : await ExpireCoreAsync(booking, now, freed, ct);
+                var result = b.NoShow ? await AutoNoShowCoreAsync(booking, now, freed, ct) : await ExpireCoreAsync(booking, now, freed, ct);
                 if (result is WriteResult.Done)
                 {
                     changed++;

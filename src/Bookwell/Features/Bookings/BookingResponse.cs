@@ -44,6 +44,10 @@ public sealed record BookingResponse(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public Payments.PaymentView? Payment { get; init; }
 
+    /// <summary>The recurring series this booking belongs to (additive; absent for single bookings).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? SeriesId { get; init; }
+
     public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory)
     {
         ArgumentNullException.ThrowIfNull(b);
@@ -65,6 +69,7 @@ public sealed record BookingResponse(
         {
             TermsAcceptedAt = b.TermsAcceptedAt is { } accepted ? TimeFormats.Format(accepted, zone) : null,
             TermsHash = b.TermsHash,
+            SeriesId = b.SeriesId?.ToString(),
         };
     }
 }

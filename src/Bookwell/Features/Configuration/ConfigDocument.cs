@@ -80,6 +80,9 @@ public sealed class SettingsDoc
     public bool? Waitlist { get; set; }
     /// <summary>Additive (contract 4.4): how long freed time is held for the waitlist entry it is offered to (default 120).</summary>
     public int? WaitlistHoldMinutes { get; set; }
+    /// <summary>Additive: <c>automatic</c> (default) offers freed time to the first in line at once; <c>manual</c> leaves it to
+    /// staff, who send an offer with one click from /admin/waitlist.</summary>
+    public string? WaitlistMode { get; set; }
 }
 
 public sealed class ExceptionDoc

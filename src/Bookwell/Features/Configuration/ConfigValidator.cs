@@ -286,6 +286,11 @@ public static partial class ConfigValidator
         s.PaymentHoldMinutes ??= 30;
         s.Waitlist ??= false;
         s.WaitlistHoldMinutes ??= 120;
+        s.WaitlistMode ??= "automatic";
+        if (s.WaitlistMode is not ("automatic" or "manual"))
+        {
+            e.Add($"{path}.settings.waitlistMode", "Must be automatic or manual.");
+        }
         Range(e, $"{path}.settings.horizonDays", s.HorizonDays, 1, 730);
         Range(e, $"{path}.settings.slotIntervalMinutes", s.SlotIntervalMinutes, 1, 1440);
         Range(e, $"{path}.settings.bufferMinutes", s.BufferMinutes, 0, 1440);

@@ -23,7 +23,9 @@ public static class BookingMail
 {
     private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
 
-    public static OutboxMessage Compose(string kind, Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now)
+    /// <param name="series">For the confirmation of a recurring series: the start of every occurrence booked, listed in the mail.</param>
+    public static OutboxMessage Compose(string kind, Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now,
+        IReadOnlyList<Instant>? series = null)
     {
         ArgumentNullException.ThrowIfNull(booking);
         ArgumentNullException.ThrowIfNull(ctx);
@@ -51,6 +53,12 @@ public static class BookingMail
         text.AppendLine(MailText.Words.FormatIn(language, culture, "hello", booking.CustomerName)).AppendLine();
         text.AppendLine(kind == "cancelled" ? W("cancel-note") : headline).AppendLine();
         foreach (var (label, value) in rows) { text.AppendLine($"{label}: {value}"); }
+        var dates = series?.Select(s => { var l = s.InZone(zone); return LocalDatePattern.Create("ddd d MMM yyyy", culture).Format(l.Date) + ", " + l.TimeOfDay.ToString("HH:mm", culture); }).ToList();
+        if (dates is not null)
+        {
+            text.AppendLine().AppendLine(MailText.Words.FormatIn(language, culture, kind == "cancelled" ? "series-cancelled" : "series-dates", dates.Count));
+            foreach (var d in dates) { text.AppendLine("- " + d); }
+        }
         if (kind != "cancelled")
         {
             text.AppendLine().AppendLine($"{W("google")}: {google}");
@@ -85,6 +93,12 @@ public static class BookingMail
             html.Append($"<tr><td style=\"color:#4b5563;padding:2px 16px 2px 0\">{H(label)}</td><td>{H(value)}</td></tr>");
         }
         html.Append("</table>");
+        if (dates is not null)
+        {
+            html.Append($"<p>{H(MailText.Words.FormatIn(language, culture, kind == "cancelled" ? "series-cancelled" : "series-dates", dates.Count))}</p><ul>");
+            foreach (var d in dates) { html.Append($"<li>{H(d)}</li>"); }
+            html.Append("</ul>");
+        }
         if (page?.Doc.Branding?.ConfirmationMessage is { } message && kind == "confirmation")
         {
             html.Append($"<p>{H(message)}</p>");

@@ -17,6 +17,8 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
     public CompiledPage? Site { get; private set; }
     public Dictionary<string, string[]> Errors { get; private set; } = [];
     public bool Joined { get; private set; }
+    /// <summary>The page exists but takes no waitlist: browsers get a page saying so (404), not a bare error.</summary>
+    public bool Off { get; private set; }
 
     [BindProperty(SupportsGet = true)] public string? Service { get; set; }
     [BindProperty(SupportsGet = true)] public string? Staff { get; set; }
@@ -28,13 +30,13 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public string? Phone { get; set; }
 
-    public async Task<IActionResult> OnGetAsync(string slug, CancellationToken ct) => await LoadAsync(slug, ct) ? Page() : NotFound();
+    public async Task<IActionResult> OnGetAsync(string slug, CancellationToken ct) => await LoadAsync(slug, ct) ? Page() : Closed();
 
     public async Task<IActionResult> OnPostAsync(string slug, CancellationToken ct)
     {
         if (!await LoadAsync(slug, ct))
         {
-            return NotFound();
+            return Closed();
         }
         var (from, to) = Pref switch
         {
@@ -74,11 +76,29 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
+    private IActionResult Closed()
+    {
+        if (Site is null)
+        {
+            return NotFound();
+        }
+        Off = true;
+        Response.StatusCode = StatusCodes.Status404NotFound;
+        return Page();
+    }
+
     private async Task<bool> LoadAsync(string slug, CancellationToken ct)
     {
         var catalog = await cache.GetAsync(db, ct);
-        if (!catalog.Pages.TryGetValue(slug, out var site) || site.Doc.Settings?.Waitlist != true)
+        if (!catalog.Pages.TryGetValue(slug, out var site))
         {
+            return false;
+        }
+        // Reached from the booking page inside the widget's iframe: framed like the booking page itself.
+        BookingPage.EmbedPolicy.Apply(Response, site);
+        if (site.Doc.Settings?.Waitlist != true)
+        {
+            Site = site;
             return false;
         }
         Site = site;

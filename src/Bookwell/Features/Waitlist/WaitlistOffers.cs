@@ -41,7 +41,9 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
     public async Task<int> OfferFreedAsync(string pageSlug, Instant start, Instant end, CancellationToken ct)
     {
         var catalog = await catalogs.GetAsync(db, ct);
-        if (!catalog.Pages.TryGetValue(pageSlug, out var page) || page.Doc.Settings?.Waitlist != true || end <= start)
+        // Manual mode: staff choose whom to offer the time to (/admin/waitlist); nothing is offered by itself.
+        if (!catalog.Pages.TryGetValue(pageSlug, out var page) || page.Doc.Settings?.Waitlist != true || page.Doc.Settings.WaitlistMode == "manual" ||
+            end <= start)
         {
             return 0;
         }

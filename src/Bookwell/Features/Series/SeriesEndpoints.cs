@@ -1,0 +1,404 @@
+using Bookwell.Data;
+using Bookwell.Features.Availability;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Bookwell.Scheduling.Series;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Series;
+
+/// <summary>
+/// Recurring series (issue 15): check every occurrence of "every week / every 2 weeks / every month on the same weekday,
+/// N times or until a date", then book the chosen ones all or nothing through <see cref="BookingCreator"/>; cancel one
+/// occurrence or this one and the following through <see cref="BookingLifecycle"/>.
+/// </summary>
+public static class SeriesEndpoints
+{
+    public static RouteGroupBuilder MapSeries(this RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        api.MapPost("/pages/{slug}/series/check", Check).WithName("CheckSeries").WithTags("Series")
+            .Accepts<SeriesRequest>("application/json").RequireRateLimiting(RateLimits.Bookings);
+        api.MapPost("/pages/{slug}/series", Create).WithName("CreateSeries").WithTags("Series")
+            .Accepts<SeriesRequest>("application/json").RequireRateLimiting(RateLimits.Bookings);
+        var manage = api.MapGroup("/bookings/{token}/series").WithTags("Manage booking").RequireRateLimiting(RateLimits.Manage);
+        manage.MapGet("", GetForClient).WithName("GetSeries");
+        manage.MapPost("/cancel", CancelForClient).WithName("CancelSeries").Accepts<SeriesCancelRequest>("application/json");
+        return api;
+    }
+
+    public static RouteGroupBuilder MapAdminSeries(this RouteGroupBuilder admin)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        admin.MapPost("/series/check", AdminCheck).WithName("CheckOperatorSeries").WithTags("Admin bookings").Accepts<SeriesRequest>("application/json");
+        admin.MapPost("/series", AdminCreate).WithName("CreateOperatorSeries").WithTags("Admin bookings").Accepts<SeriesRequest>("application/json");
+        admin.MapGet("/bookings/{id}/series", AdminGet).WithName("GetAdminSeries").WithTags("Admin bookings");
+        admin.MapPost("/bookings/{id}/series/cancel", AdminCancel).WithName("CancelAdminSeries").WithTags("Admin bookings")
+            .Accepts<SeriesCancelRequest>("application/json");
+        return admin;
+    }
+
+    // ---- check ----
+
+    private static async Task<Results<Ok<SeriesCheck>, ProblemHttpResult>> Check(string slug, HttpRequest request, BookwellDb db, CatalogCache cache,
+        IClock clock, CancellationToken ct)
+    {
+        var catalog = await cache.GetAsync(db, ct);
+        if (!catalog.Pages.TryGetValue(slug, out var page))
+        {
+            return Problems.NotFound("No such booking page.");
+        }
+        return await CheckCore(page, request, db, clock, admin: false, ct);
+    }
+
+    private static async Task<Results<Ok<SeriesCheck>, ProblemHttpResult>> AdminCheck(HttpRequest request, BookwellDb db, CatalogCache cache,
+        IClock clock, CancellationToken ct)
+    {
+        var (page, problem) = await AdminPageAsync(request, db, cache, ct);
+        return page is null ? problem! : await CheckCore(page, request, db, clock, admin: true, ct);
+    }
+
+    private static async Task<(CompiledPage? Page, ProblemHttpResult? Problem)> AdminPageAsync(HttpRequest request, BookwellDb db, CatalogCache cache,
+        CancellationToken ct)
+    {
+        request.EnableBuffering();
+        var (body, errors) = await JsonBody.ReadAsync<SeriesRequest>(request, BookingEndpoints.MaxBodyBytes, Json.Options);
+        request.Body.Position = 0;
+        if (body is null)
+        {
+            return (null, Problems.Validation(errors));
+        }
+        if (string.IsNullOrWhiteSpace(body.Page))
+        {
+            return (null, Problems.Validation("page", "Required: the slug of the booking page."));
+        }
+        var catalog = await cache.GetAsync(db, ct);
+        return catalog.Pages.TryGetValue(body.Page, out var page) ? (page, null) : (null, Problems.NotFound("No such booking page."));
+    }
+
+    private static async Task<Results<Ok<SeriesCheck>, ProblemHttpResult>> CheckCore(CompiledPage page, HttpRequest request, BookwellDb db, IClock clock,
+        bool admin, CancellationToken ct)
+    {
+        var (body, errors) = await JsonBody.ReadAsync<SeriesRequest>(request, BookingEndpoints.MaxBodyBytes, Json.Options);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+        var service = page.ActiveService(body.Service);
+        if (service is null)
+        {
+            errors.Add("service", body.Service is null ? "Required: the key of a service on this page." : "No active service with this key on this page.");
+        }
+        if (!TimeFormats.TryParseInstant(body.Start, out var start))
+        {
+            errors.Add("start", $"Required: the first occurrence's start as ISO-8601 with an offset, {TimeFormats.RangeHint}.");
+        }
+        if (body.Branch is not null && page.Branches.All(b => b.Key != body.Branch))
+        {
+            errors.Add("branch", "No active branch with this key on this page.");
+        }
+        if (body.Staff is not null && service is not null && page.StaffFor(service.Key).All(s => s.Key != body.Staff))
+        {
+            errors.Add("staff", "This staff member does not offer this service.");
+        }
+        var zone = body.TimeZone is null ? page.Zone : TimeFormats.Zone(body.TimeZone);
+        if (zone is null)
+        {
+            errors.Add("timeZone", "Must be an IANA time zone id such as Europe/Amsterdam.");
+        }
+        var rule = SeriesValidation.Rule(body.Repeat, start, page.Zone, errors);
+        if (service is not null)
+        {
+            SeriesValidation.Service(page, service, admin, errors);
+        }
+        if (errors.Any || service is null || rule is null || zone is null)
+        {
+            return Problems.Validation(errors);
+        }
+        var occurrences = Recurrence.Expand(start, page.Zone, rule);
+        return TypedResults.Ok(await PlanAsync(db, page, service, body.Branch, body.Staff, occurrences, rule, zone, clock.GetCurrentInstant(), ct));
+    }
+
+    /// <summary>Each occurrence checked on its own (a read): bookable at its own time, or the nearest free time that day.</summary>
+    public static async Task<SeriesCheck> PlanAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
+        IReadOnlyList<Occurrence> occurrences, RecurrenceRule rule, DateTimeZone viewer, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(occurrences);
+        ArgumentNullException.ThrowIfNull(rule);
+        var views = new List<OccurrenceView>(occurrences.Count);
+        foreach (var o in occurrences)
+        {
+            var available = await Allocator.AssignAsync(db, page, service, o.Start, branch, staff, null, false, now, ct) is not null;
+            Instant? alternative = null;
+            if (!available)
+            {
+                var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, page.Zone, o.Local.Date, o.Local.Date, now, ct);
+                alternative = Recurrence.NearestSameDay(slots, o.Start, page.Zone)?.Start;
+            }
+            views.Add(new OccurrenceView(o.Index, TimeFormats.FormatDate(o.Local.Date), TimeFormats.Format(o.Start, viewer), available, o.Shifted,
+                alternative is { } a ? TimeFormats.Format(a, viewer) : null));
+        }
+        return new SeriesCheck(FrequencyName(rule.Frequency), occurrences.Count, views);
+    }
+
+    public static string FrequencyName(Frequency f) => f switch
+    {
+        Frequency.Weekly => "weekly",
+        Frequency.Biweekly => "biweekly",
+        _ => "monthly",
+    };
+
+    // ---- create ----
+
+    private static async Task<Results<Created<SeriesResponse>, ProblemHttpResult>> Create(string slug, HttpRequest request, BookwellDb db,
+        CatalogCache cache, BookingCreator writer, IConfiguration config, IClock clock, CancellationToken ct)
+    {
+        var catalog = await cache.GetAsync(db, ct);
+        if (!catalog.Pages.TryGetValue(slug, out var page))
+        {
+            return Problems.NotFound("No such booking page.");
+        }
+        return await CreateCore(page, request, db, writer, config, clock, admin: false, ct);
+    }
+
+    private static async Task<Results<Created<SeriesResponse>, ProblemHttpResult>> AdminCreate(HttpRequest request, BookwellDb db, CatalogCache cache,
+        BookingCreator writer, IConfiguration config, IClock clock, CancellationToken ct)
+    {
+        var (page, problem) = await AdminPageAsync(request, db, cache, ct);
+        return page is null ? problem! : await CreateCore(page, request, db, writer, config, clock, admin: true, ct);
+    }
+
+    private static async Task<Results<Created<SeriesResponse>, ProblemHttpResult>> CreateCore(CompiledPage page, HttpRequest request, BookwellDb db,
+        BookingCreator writer, IConfiguration config, IClock clock, bool admin, CancellationToken ct)
+    {
+        var (body, errors) = await JsonBody.ReadAsync<SeriesRequest>(request, BookingEndpoints.MaxBodyBytes, Json.Options);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+        var valid = BookingValidation.Validate(body.ToBooking(), page, errors, admin);
+        var rule = SeriesValidation.Rule(body.Repeat, valid?.Start ?? default, page.Zone, errors);
+        if (valid is not null)
+        {
+            SeriesValidation.Service(page, valid.Service, admin, errors);
+        }
+        if (valid is null || rule is null || errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var occurrences = Recurrence.Expand(valid.Start, page.Zone, rule);
+        var chosen = Choose(occurrences, body.Occurrences, page.Zone, errors);
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var mail = MailContexts.For(request, config);
+        var result = await writer.CreateSeriesAsync(valid, chosen, admin ? "admin" : "customer", mail, ct);
+        if (result is SeriesWriteResult.Done done)
+        {
+            var first = done.Bookings[0];
+            var skipped = occurrences.Select(o => o.Index).Except(chosen.Select(c => c.Index)).ToList();
+            return TypedResults.Created($"/api/v1/bookings/{first.Token}/series", new SeriesResponse(done.SeriesId.ToString(), first.Token,
+                $"{mail.BaseUrl}/booking/{first.Token}", skipped,
+                done.Bookings.Select(b => BookingResponse.From(b.Booking, b.Token, mail.BaseUrl, withHistory: false)).ToList()));
+        }
+        // Nothing was written: answer with every occurrence as it stands now, so the client can choose again.
+        var check = await PlanAsync(db, page, valid.Service, valid.Branch, valid.Staff, occurrences, rule, valid.TimeZone, clock.GetCurrentInstant(), ct);
+        var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
+        {
+            Type = Problems.TypeBase + "slot-unavailable",
+            Title = "Time slot no longer available",
+            Status = 409,
+            Detail = "Some occurrences of the series cannot be booked; nothing was booked. Skip them or choose another time for them.",
+        };
+        problem.Extensions["taken"] = ((SeriesWriteResult.Taken)result).Indexes;
+        problem.Extensions["occurrences"] = check.Occurrences;
+        return TypedResults.Problem(problem);
+    }
+
+    /// <summary>The occurrences to book after the client's choices: skipped ones left out, moved ones at their new start (same local date).</summary>
+    public static List<(int Index, Instant Start)> Choose(IReadOnlyList<Occurrence> occurrences, List<OccurrenceChoice>? choices, DateTimeZone zone, Errors e)
+    {
+        ArgumentNullException.ThrowIfNull(occurrences);
+        ArgumentNullException.ThrowIfNull(e);
+        var starts = occurrences.ToDictionary(o => o.Index, o => (Instant?)o.Start);
+        if (choices is { Count: > SeriesValidation.MaxOccurrences })
+        {
+            e.Add("occurrences", $"At most {SeriesValidation.MaxOccurrences} entries.");
+            return [];
+        }
+        for (var i = 0; i < (choices?.Count ?? 0); i++)
+        {
+            var c = choices![i];
+            var path = $"occurrences[{i}]";
+            if (c is null || c.Index is not { } index || !starts.ContainsKey(index))
+            {
+                e.Add($"{path}.index", $"Must be the index of an occurrence, 0 to {occurrences.Count - 1}.");
+                continue;
+            }
+            if (c.Skip == true)
+            {
+                starts[index] = null;
+            }
+            else if (c.Start is not null)
+            {
+                if (!TimeFormats.TryParseInstant(c.Start, out var moved))
+                {
+                    e.Add($"{path}.start", $"Must be ISO-8601 with an offset, {TimeFormats.RangeHint}.");
+                }
+                else if (moved.InZone(zone).Date != occurrences.First(o => o.Index == index).Local.Date)
+                {
+                    e.Add($"{path}.start", "Must be on the same date as the occurrence it replaces.");
+                }
+                else
+                {
+                    starts[index] = moved;
+                }
+            }
+        }
+        var chosen = starts.Where(s => s.Value is not null).Select(s => (s.Key, s.Value!.Value)).OrderBy(s => s.Key).ToList();
+        if (!e.Any && chosen.Count == 0)
+        {
+            e.Add("occurrences", "Every occurrence is skipped: nothing to book.");
+        }
+        return chosen;
+    }
+
+    // ---- manage ----
+
+    private static async Task<Booking?> FindAsync(BookwellDb db, string token, CancellationToken ct) =>
+        ManageTokens.LooksValid(token) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.ManageTokenHash == ManageTokens.Hash(token), ct) : null;
+
+    /// <summary>Every occurrence of the booking's series in order of start.</summary>
+    public static async Task<SeriesView?> ViewAsync(BookwellDb db, Booking booking, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(booking);
+        if (booking.SeriesId is not { } series)
+        {
+            return null;
+        }
+        var zone = TimeFormats.Zone(booking.TimeZone) ?? DateTimeZone.Utc;
+        var all = await OccurrencesAsync(db, series, ct);
+        return new SeriesView(series.ToString(), all.Select(b => new SeriesItem(b.Id.ToString(), b.SeriesIndex ?? 0, b.Status.ToWire(),
+            TimeFormats.Format(b.StartsAt, zone), TimeFormats.Format(b.EndsAt, zone), b.Id == booking.Id)).ToList());
+    }
+
+    public static Task<List<Booking>> OccurrencesAsync(BookwellDb db, Guid series, CancellationToken ct) =>
+        db.Bookings.AsNoTracking().Where(b => b.SeriesId == series).OrderBy(b => b.StartsAt).ThenBy(b => b.SeriesIndex).ToListAsync(ct);
+
+    private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> GetForClient(string token, BookwellDb db, CancellationToken ct)
+    {
+        var booking = await FindAsync(db, token, ct);
+        if (booking is null)
+        {
+            return Problems.NotFound("No booking for this link.");
+        }
+        return await ViewAsync(db, booking, ct) is { } view ? TypedResults.Ok(view) : Problems.NotFound("This booking is not part of a series.");
+    }
+
+    private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> AdminGet(string id, BookwellDb db, CancellationToken ct)
+    {
+        var booking = Guid.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
+        if (booking is null)
+        {
+            return Problems.NotFound("No such booking.");
+        }
+        return await ViewAsync(db, booking, ct) is { } view ? TypedResults.Ok(view) : Problems.NotFound("This booking is not part of a series.");
+    }
+
+    private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> CancelForClient(string token, HttpRequest request, BookwellDb db,
+        CatalogCache cache, SeriesCanceller canceller, IConfiguration config, CancellationToken ct)
+    {
+        var booking = await FindAsync(db, token, ct);
+        if (booking is null)
+        {
+            return Problems.NotFound("No booking for this link.");
+        }
+        return await CancelCore(booking, request, db, cache, canceller, "customer", MailContexts.For(request, config), ct);
+    }
+
+    private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> AdminCancel(string id, HttpRequest request, BookwellDb db,
+        CatalogCache cache, SeriesCanceller canceller, IConfiguration config, CancellationToken ct)
+    {
+        var booking = Guid.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
+        if (booking is null)
+        {
+            return Problems.NotFound("No such booking.");
+        }
+        return await CancelCore(booking, request, db, cache, canceller, "admin", MailContexts.For(request, config), ct);
+    }
+
+    private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> CancelCore(Booking booking, HttpRequest request, BookwellDb db,
+        CatalogCache cache, SeriesCanceller canceller, string by, MailContext mail, CancellationToken ct)
+    {
+        if (booking.SeriesId is null)
+        {
+            return Problems.NotFound("This booking is not part of a series.");
+        }
+        var (body, errors) = await JsonBody.ReadAsync<SeriesCancelRequest>(request, 4096, Json.Options);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+        if (body.Scope is not (null or "one" or "following"))
+        {
+            return Problems.Validation("scope", "Must be one or following.");
+        }
+        var all = await OccurrencesAsync(db, booking.SeriesId.Value, ct);
+        var from = body.Index is { } index ? all.FirstOrDefault(b => b.SeriesIndex == index) : all.First(b => b.Id == booking.Id);
+        if (from is null)
+        {
+            return Problems.Validation("index", "No occurrence with this index in the series.");
+        }
+        (await cache.GetAsync(db, ct)).Pages.TryGetValue(booking.PageSlug, out var page);
+        var targets = body.Scope == "following" ? all.Where(b => b.StartsAt >= from.StartsAt).ToList() : [from];
+        var open = targets.Where(b => b.Status.IsOpen()).Select(b => b.Id).ToList();
+        if (open.Count == 0)
+        {
+            return Problems.InvalidTransition(from.Status.ToWire(), BookingStatus.Cancelled.ToWire());
+        }
+        await canceller.CancelAsync(open, by, page, mail, ct);
+        return TypedResults.Ok((await ViewAsync(db, booking, ct))!);
+    }
+}
+
+/// <summary>
+/// Cancels several occurrences of a series: each through <see cref="BookingLifecycle"/> (its own transaction, its time
+/// freed for the waitlist), with no mail each; then one mail to the client listing every date cancelled, and the
+/// business's notice once.
+/// </summary>
+public sealed class SeriesCanceller(BookwellDb db, BookingLifecycle lifecycle, BookingMessages messages, SqliteWriteGate gate, OutboxSignal outbox, IClock clock)
+{
+    public async Task<List<Booking>> CancelAsync(IReadOnlyList<Guid> ids, string by, CompiledPage? page, MailContext mail, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(mail);
+        var cancelled = new List<Booking>();
+        foreach (var id in ids)
+        {
+            if (await lifecycle.ChangeStatusAsync(id, BookingStatus.Cancelled, new Actor(by, null, page), ct) is WriteResult.Done done)
+            {
+                cancelled.Add(done.Booking);
+            }
+        }
+        if (cancelled.Count > 0 && messages.Mail && !cancelled[0].WalkIn)
+        {
+            var now = clock.GetCurrentInstant();
+            var first = cancelled[0];
+            using var _ = await gate.EnterAsync(db, ct);
+            db.ChangeTracker.Clear();
+            db.Outbox.Add(BookingMail.Compose("cancelled", first, page, null, mail with { Language = first.Language }, now,
+                cancelled.Select(b => b.StartsAt).ToList()));
+            db.Outbox.AddRange(BookingMail.BusinessNotices("cancelled", first, page, now));
+            await db.SaveChangesAsync(ct);
+            outbox.Notify();
+        }
+        return cancelled;
+    }
+}
