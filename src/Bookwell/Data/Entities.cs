@@ -87,6 +87,11 @@ public sealed class Booking : ITenantOwned
     public Instant? AutoNoShowAt { get; set; }
     /// <summary>Pending until the client confirms from the e-mail (double opt-in), not until the business approves.</summary>
     public bool AwaitingClientConfirmation { get; set; }
+    /// <summary>Contract 4.6: the organization whose link made the booking (its key on the booking's page).</summary>
+    public string? OrganizationKey { get; set; }
+    /// <summary>The organization member who booked, and their member id (student or employee number) as it was then.</summary>
+    public Guid? OrganizationMemberId { get; set; }
+    public string? MemberNumber { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
     public List<BookingEvent> History { get; set; } = [];
