@@ -105,10 +105,19 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
     public async Task<(string Url, Instant ExpiresAt)> IssueAsync(CompiledPage page, OrganizationMember member, string kind, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(page);
+        var (token, expires) = await CreateTokenAsync(db, gate, member, kind, clock.GetCurrentInstant(), LinkDays, ct);
+        return (Url(links.BaseUrl(tenant), page.Slug, token), expires);
+    }
+
+    /// <summary>Stores a new link's hash and hands the token back (also used by the outbox worker, at send time).</summary>
+    public static async Task<(string Token, Instant ExpiresAt)> CreateTokenAsync(BookwellDb db, SqliteWriteGate gate, OrganizationMember member, string kind,
+        Instant now, int days, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(member);
         var token = ManageTokens.Create();
-        var now = clock.GetCurrentInstant();
-        var expires = now + Duration.FromDays(LinkDays);
+        var expires = now + Duration.FromDays(days);
         using (await gate.EnterAsync(db, ct))
         {
             db.OrganizationLinks.Add(new OrganizationLink
@@ -116,7 +125,7 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
                 Id = Guid.CreateVersion7(),
                 TenantId = db.TenantId,
                 MemberId = member.Id,
-                PageSlug = page.Slug,
+                PageSlug = member.PageSlug,
                 OrganizationKey = member.OrganizationKey,
                 Kind = kind,
                 TokenHash = ManageTokens.Hash(token),
@@ -126,7 +135,7 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
         }
-        return (Url(links.BaseUrl(tenant), page.Slug, token), expires);
+        return (token, expires);
     }
 
     public static string Url(string baseUrl, string slug, string token) => $"{baseUrl}/book/{slug}?access={token}";
