@@ -64,6 +64,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<Features.Calendars.CalendarFeed> CalendarFeeds => Set<Features.Calendars.CalendarFeed>();
     public DbSet<Features.Calendars.BusySource> BusySources => Set<Features.Calendars.BusySource>();
     public DbSet<Features.Calendars.ExternalBusySpan> ExternalBusy => Set<Features.Calendars.ExternalBusySpan>();
+    public DbSet<Features.Organizations.OrganizationMember> OrganizationMembers => Set<Features.Organizations.OrganizationMember>();
+    public DbSet<Features.Organizations.OrganizationLink> OrganizationLinks => Set<Features.Organizations.OrganizationLink>();
 
     public abstract bool IsPostgres { get; }
 
@@ -142,6 +144,9 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(b => new { b.TenantId, b.SeriesId });
             e.Property(b => b.ManageTokenHash).HasMaxLength(64);
             e.Property(b => b.ManageTokenSealed).HasMaxLength(400);
+            e.Property(b => b.OrganizationKey).HasMaxLength(64);
+            e.Property(b => b.MemberNumber).HasMaxLength(64);
+            e.HasIndex(b => new { b.TenantId, b.OrganizationKey, b.StartsAt });
             e.Property(b => b.Status).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter).HasMaxLength(20);
             e.Property(b => b.PageSlug).HasMaxLength(64);
             e.Property(b => b.ServiceKey).HasMaxLength(64);
@@ -204,6 +209,29 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(w => w.TokenHash).HasMaxLength(64);
             e.Property(w => w.TokenSealed).HasMaxLength(400);
             e.Property(w => w.Status).HasMaxLength(20);
+        });
+        modelBuilder.Entity<Features.Organizations.OrganizationMember>(e =>
+        {
+            e.HasQueryFilter(m => m.TenantId == _tenantId);
+            e.HasIndex(m => new { m.TenantId, m.PageSlug, m.OrganizationKey, m.EmailNormalized }).IsUnique();
+            e.HasIndex(m => new { m.TenantId, m.CustomerId });
+            e.Property(m => m.PageSlug).HasMaxLength(64);
+            e.Property(m => m.OrganizationKey).HasMaxLength(64);
+            e.Property(m => m.Name).HasMaxLength(200);
+            e.Property(m => m.Email).HasMaxLength(254);
+            e.Property(m => m.EmailNormalized).HasMaxLength(254);
+            e.Property(m => m.MemberNumber).HasMaxLength(64);
+        });
+        modelBuilder.Entity<Features.Organizations.OrganizationLink>(e =>
+        {
+            e.HasQueryFilter(l => l.TenantId == _tenantId);
+            e.HasIndex(l => l.TokenHash).IsUnique();
+            e.HasIndex(l => new { l.TenantId, l.PageSlug, l.OrganizationKey });
+            e.HasIndex(l => l.MemberId);
+            e.Property(l => l.PageSlug).HasMaxLength(64);
+            e.Property(l => l.OrganizationKey).HasMaxLength(64);
+            e.Property(l => l.Kind).HasMaxLength(32);
+            e.Property(l => l.TokenHash).HasMaxLength(64);
         });
         modelBuilder.Entity<ClientSignInToken>(e =>
         {

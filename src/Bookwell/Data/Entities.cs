@@ -91,6 +91,11 @@ public sealed class Booking : ITenantOwned
     public Guid? SeriesId { get; set; }
     /// <summary>0-based place of this occurrence in its series as first planned (skipped occurrences leave gaps).</summary>
     public int? SeriesIndex { get; set; }
+    /// <summary>Contract 4.6: the organization whose link made the booking (its key on the booking's page).</summary>
+    public string? OrganizationKey { get; set; }
+    /// <summary>The organization member who booked, and their member id (student or employee number) as it was then.</summary>
+    public Guid? OrganizationMemberId { get; set; }
+    public string? MemberNumber { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
     public List<BookingEvent> History { get; set; } = [];

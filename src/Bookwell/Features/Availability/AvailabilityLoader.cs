@@ -291,7 +291,7 @@ public static class AvailabilityLoader
         }
         var bucket = now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks;
         var key = string.Create(CultureInfo.InvariantCulture,
-            $"{page.ConfigVersion}|{page.Slug}|{service.Key}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{bucket}");
+            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{service.Key}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{bucket}");
         if (snapshot.TryAnswer(key, out var cached))
         {
             return cached;

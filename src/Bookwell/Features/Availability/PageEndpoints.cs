@@ -45,12 +45,20 @@ public static class PageEndpoints
         return api;
     }
 
-    public static async Task<Results<Ok<PublicPage>, ProblemHttpResult>> GetPage(string slug, BookwellDb db, CatalogCache cache, CancellationToken ct)
+    public static async Task<Results<Ok<PublicPage>, ProblemHttpResult>> GetPage(string slug, string? access, BookwellDb db, CatalogCache cache, IClock clock,
+        HttpContext http, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(http);
         var catalog = await cache.GetAsync(db, ct);
         if (!catalog.Pages.TryGetValue(slug, out var page))
         {
             return Problems.NotFound($"No booking page '{Clip(slug)}'.");
+        }
+        // Contract 4.6: with a member's link, the page as the link shows it; any other token is no token.
+        if (access is not null && await Organizations.OrganizationAccess.ResolveAsync(db, page, access, clock.GetCurrentInstant(), ct) is { } member)
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            return TypedResults.Ok(ToPublic(member.View(null)));
         }
         return TypedResults.Ok(ToPublic(page));
     }
@@ -60,7 +68,7 @@ public static class PageEndpoints
         ArgumentNullException.ThrowIfNull(page);
         var d = page.Doc;
         var s = d.Settings!;
-        var services = page.Services.Values.Where(x => x.Doc.Active != false).Select(x =>
+        var services = page.Services.Values.Where(x => x.Doc.Active != false && page.IsPublic(x.Key)).Select(x =>
         {
             var staff = x.Rules.RequiresStaff ? page.StaffFor(x.Key).Select(m => new StaffRef(m.Key, m.Name)).ToList() : [];
             var branches = page.Branches.Select(b => b.Key)
@@ -86,7 +94,7 @@ public static class PageEndpoints
     /// written once per cached answer with a UTF-8 writer and handed out as bytes after that.
     /// </summary>
     public static async Task<IResult> GetSlots(string slug, string? service, string? from, string? to,
-        string? timeZone, string? staff, string? branch, BookwellDb db, CatalogCache cache, IClock clock, HttpContext http, CancellationToken ct)
+        string? timeZone, string? staff, string? branch, string? access, BookwellDb db, CatalogCache cache, IClock clock, HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
         var catalog = await cache.GetAsync(db, ct);
@@ -94,8 +102,18 @@ public static class PageEndpoints
         {
             return Problems.NotFound($"No booking page '{Clip(slug)}'.");
         }
+        // Contract 4.6: a member's link shows the organization's time slots (and only its services, inside its
+        // window); without a valid one - changed, expired, revoked - the answer is the public page's.
+        if (access is not null && await Organizations.OrganizationAccess.ResolveAsync(db, page, access, clock.GetCurrentInstant(), ct) is { } member)
+        {
+            page = member.View(service);
+        }
         var e = new Errors();
         var svc = page.ActiveService(service);
+        if (svc is not null && !page.IsPublic(svc.Key))
+        {
+            svc = null;
+        }
         if (string.IsNullOrEmpty(service))
         {
             e.Add("service", "Required: the key of a service on this page.");
@@ -138,7 +156,12 @@ public static class PageEndpoints
             return Problems.Validation(e);
         }
         var answer = await AvailabilityLoader.AnswerAsync(db, page, svc, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct);
-        if (answer.Tag is { } tag)
+        if (page.Variant.Length > 0)
+        {
+            // A member's own answer: kept by no shared cache, and never validated against a public ETag.
+            http.Response.Headers.CacheControl = "no-store";
+        }
+        else if (answer.Tag is { } tag)
         {
             http.Response.Headers.ETag = tag;
             // Revalidate every time: the tag is cheap to check and a stale slot is what this must never show.

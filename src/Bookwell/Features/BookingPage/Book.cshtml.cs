@@ -56,6 +56,11 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             return !e.Any;
         }
     }
+    /// <summary>Contract 4.6: the member whose personal link opened the page (null without a valid one).</summary>
+    public Organizations.MemberAccess? Access { get; private set; }
+
+    /// <summary>Services this visitor may book here: the link's, or the public page's.</summary>
+    public IEnumerable<ServiceModel> Choices => Site is null ? [] : Site.Services.Values.Where(s => s.Doc.Active != false && Site.IsPublic(s.Key));
 
     public IEnumerable<StaffModel> StaffChoices =>
         Service is { Rules.RequiresStaff: true } && Site is not null
@@ -63,11 +68,17 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             : [];
 
     public async Task<IActionResult> OnGetAsync(string slug, string? service, string? branch, string? staff, string? tz,
-        string? date, string? from, string? start, CancellationToken ct)
+        string? date, string? from, string? start, string? access, CancellationToken ct)
     {
-        if (!await LoadAsync(slug, service, branch, staff, tz, ct))
+        if (!await LoadAsync(slug, service, branch, staff, tz, access, ct))
         {
             return NotFoundPage();
+        }
+        if (Access is not null)
+        {
+            // Signed in as the member: their details filled in, and the client portal's session for /account.
+            Form = new BookingForm { Name = Access.Member.Name, Email = Access.Member.Email };
+            await SignInPortalAsync(ct);
         }
         await BuildPickerAsync(date, from, ct);
         SelectStart(start);
@@ -75,9 +86,9 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     }
 
     public async Task<IActionResult> OnPostAsync(string slug, string? service, string? branch, string? staff, string? tz, string? start,
-        string? step, CancellationToken ct)
+        string? step, string? access, CancellationToken ct)
     {
-        if (!await LoadAsync(slug, service, branch, staff, tz, ct) || Service is null)
+        if (!await LoadAsync(slug, service, branch, staff, tz, access, ct) || Service is null)
         {
             return NotFoundPage();
         }
@@ -103,6 +114,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             Message = Text.T("fix-fields");
             return Page();
         }
+        valid = Organizations.OrganizationBookings.Stamp(valid, Access);
         if (Repeat.Length > 0)
         {
             return await SeriesStepAsync(valid, step, ct);
@@ -244,7 +256,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         }
     }
 
-    private async Task<bool> LoadAsync(string? slug, string? service, string? branch, string? staff, string? tz, CancellationToken ct)
+    private async Task<bool> LoadAsync(string? slug, string? service, string? branch, string? staff, string? tz, string? access, CancellationToken ct)
     {
         var catalog = await cache.GetAsync(db, ct);
         // Binding leaves the slug null when the form cannot be read (a NUL in a field, for one).
@@ -258,9 +270,18 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         {
             return false;
         }
+        // A changed, expired or revoked link is no link: the plain public page, and nothing of the organization.
+        if (access is not null && await Organizations.OrganizationAccess.ResolveAsync(db, page, access, clock.GetCurrentInstant(), ct) is { } member)
+        {
+            Access = member;
+            page = member.View(member.View(null).ActiveService(service)?.Key);
+            // The token is in this page's address: no other site hears of it, and no shared cache keeps the page.
+            Response.Headers["Referrer-Policy"] = "no-referrer";
+            Response.Headers.CacheControl = "no-store";
+        }
         Site = page;
         Zone = TimeFormats.Zone(tz) ?? page.Zone;
-        Service = page.ActiveService(service);
+        Service = page.ActiveService(service) is { } chosen && page.IsPublic(chosen.Key) ? chosen : null;
         Branch = page.Branches.Count == 1 ? page.Branches[0].Key : page.Branches.Any(b => b.Key == branch) ? branch : null;
         Staff = Service is not null && staff is not null && StaffChoices.Any(s => s.Key == staff) ? staff : null;
         return true;
@@ -288,6 +309,16 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         return true;
     }
 
+    private async Task SignInPortalAsync(CancellationToken ct)
+    {
+        var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == Access!.Member.CustomerId, ct);
+        if (customer is not null)
+        {
+            await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.SignInAsync(HttpContext,
+                ClientPortal.ClientPortalSetup.Scheme, ClientPortal.ClientSignIn.Principal(customer));
+        }
+    }
+
     private IActionResult NotFoundPage()
     {
         Site = null;
@@ -307,6 +338,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             ["lang"] = Request.Query["lang"].FirstOrDefault(),
             ["date"] = Picker?.SelectedDate?.ToString("yyyy-MM-dd", null),
             ["from"] = Request.Query["from"].FirstOrDefault(),
+            ["access"] = Access?.Token,
         };
         foreach (var (key, value) in changes)
         {

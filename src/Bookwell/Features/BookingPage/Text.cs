@@ -12,6 +12,9 @@ public static class Text
     public static readonly IReadOnlyDictionary<string, string> English = new Dictionary<string, string>
     {
         ["choose-service"] = "Choose a service",
+        ["org-booking-for"] = "Booking for {0}",
+        ["org-signed-in"] = "Your personal booking link",
+        ["org-signed-in-as"] = "signed in as {0}",
         ["choose-branch"] = "Choose a location",
         ["choose-staff"] = "With whom?",
         ["anyone"] = "Anyone available",
@@ -120,6 +123,9 @@ public static class Text
     public static readonly IReadOnlyDictionary<string, string> Dutch = new Dictionary<string, string>
     {
         ["choose-service"] = "Kies een dienst",
+        ["org-booking-for"] = "Boeken voor {0}",
+        ["org-signed-in"] = "Je persoonlijke boekingslink",
+        ["org-signed-in-as"] = "aangemeld als {0}",
         ["choose-branch"] = "Kies een vestiging",
         ["choose-staff"] = "Bij wie?",
         ["anyone"] = "Maakt niet uit",

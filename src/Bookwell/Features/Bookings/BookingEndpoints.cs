@@ -32,7 +32,7 @@ public static class BookingEndpoints
     }
 
     private static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> Create(string slug, HttpRequest request,
-        BookwellDb db, CatalogCache cache, BookingCreator writer, IConfiguration config, CancellationToken ct)
+        BookwellDb db, CatalogCache cache, BookingCreator writer, IConfiguration config, IClock clock, CancellationToken ct)
     {
         var catalog = await cache.GetAsync(db, ct);
         if (!catalog.Pages.TryGetValue(slug, out var page))
@@ -48,11 +48,20 @@ public static class BookingEndpoints
         {
             errors.Add(body.WalkIn is not null ? "walkIn" : "resources", "Only operators may set this.");
         }
+        // Contract 4.6: a member's link books in the organization's time slots; an invalid token is no token.
+        var token = body.Access ?? request.Query["access"].FirstOrDefault();
+        var member = token is null ? null : await Organizations.OrganizationAccess.ResolveAsync(db, page, token, clock.GetCurrentInstant(), ct);
+        if (member is not null)
+        {
+            page = member.View(body.Service);
+            body.Customer ??= new CustomerInput { Name = member.Member.Name, Email = member.Member.Email };
+        }
         var valid = BookingValidation.Validate(body, page, errors, admin: false);
         if (valid is null || errors.Any)
         {
             return Problems.Validation(errors);
         }
+        valid = Organizations.OrganizationBookings.Stamp(valid, member);
         return await WriteCreated(writer, valid, "customer", MailContexts.For(request, config), ct);
     }
 

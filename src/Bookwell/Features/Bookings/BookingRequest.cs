@@ -38,6 +38,8 @@ public sealed class BookingRequest
     public string? Page { get; set; }
     public bool? WalkIn { get; set; }
     public List<string>? Resources { get; set; }
+    /// <summary>Additive (contract 4.6): the token of an organization member's personal link.</summary>
+    public string? Access { get; set; }
 }
 
 /// <summary>A booking request that passed validation, with everything parsed.</summary>
@@ -62,6 +64,11 @@ public sealed record ValidBooking(
     /// <summary>SHA-256 (hex) of the page's terms text the client accepted; null when no terms were accepted.</summary>
     public string? TermsHash { get; init; }
 
+    /// <summary>Contract 4.6: the organization (and member) whose personal link made the booking.</summary>
+    public string? OrganizationKey { get; init; }
+    public Guid? OrganizationMemberId { get; init; }
+    public string? MemberNumber { get; init; }
+
     /// <summary>The exact text as shown (UTF-8, unnormalised), so any change of wording gives another version.</summary>
     public static string HashTerms(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
@@ -80,6 +87,11 @@ public static partial class BookingValidation
         ArgumentNullException.ThrowIfNull(e);
         string M(string english, params object?[] args) => Say(language, english, args);
         var service = page.ActiveService(r.Service);
+        if (service is not null && !admin && !page.IsPublic(service.Key))
+        {
+            // Reserved for an exclusive organization: to anyone without its link, the service is not there.
+            service = null;
+        }
         if (string.IsNullOrWhiteSpace(r.Service))
         {
             e.Add("service", M("Required: the key of a service on this page."));

@@ -44,6 +44,19 @@ public sealed record CompiledPage(
 
     /// <summary>The configuration version it was compiled from: part of every cached availability answer's key.</summary>
     public long ConfigVersion { get; init; }
+
+    /// <summary>Contract 4.6: the page's organizations by key.</summary>
+    public IReadOnlyDictionary<string, Organizations.OrganizationModel> Organizations { get; init; } =
+        new Dictionary<string, Organizations.OrganizationModel>(StringComparer.Ordinal);
+
+    /// <summary>Services of exclusive organizations: bookable only through the organization, never on the public page.</summary>
+    public IReadOnlySet<string> Reserved { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
+    /// <summary>Empty for the public page; for an organization's view of it (its hours are the organization's time slots), names the view.</summary>
+    public string Variant { get; init; } = "";
+
+    /// <summary>Whether the public (a client without an organization's link) may book this service here.</summary>
+    public bool IsPublic(string serviceKey) => Variant.Length > 0 || !Reserved.Contains(serviceKey);
 }
 
 public sealed record TenantCatalog(long Version, ConfigDocument Document, IReadOnlyDictionary<string, CompiledPage> Pages);
@@ -122,9 +135,12 @@ public sealed class CatalogCache(TimeProvider time)
             var resources = p.Resources!.Where(r => r.Active != false).Select(r => new ResourceModel(r, r.Key!, r.Type!, r.Branch,
                 r.Capacity ?? 1, ToSchedule(r.Schedule, r.Exceptions))).ToList();
             var allowed = settings.AllowedDays!.Select(DayOf).ToHashSet();
+            var organizations = (p.Organizations ?? []).ToDictionary(o => o.Key!, o => new Organizations.OrganizationModel(o), StringComparer.Ordinal);
             pages[p.Slug!] = new CompiledPage(p, p.Slug!, DateTimeZoneProviders.Tzdb[p.TimeZone!], pageHours, allowed, branches, services, staff, resources)
             {
                 ConfigVersion = version,
+                Organizations = organizations,
+                Reserved = organizations.Values.Where(o => o.Exclusive).SelectMany(o => o.Services).ToHashSet(StringComparer.Ordinal),
             };
         }
         if (longestStored is { } stored)

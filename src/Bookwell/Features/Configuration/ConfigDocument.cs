@@ -23,6 +23,36 @@ public sealed class PageDoc
     public List<ServiceDoc>? Services { get; set; }
     public List<StaffDoc>? Staff { get; set; }
     public List<ResourceDoc>? Resources { get; set; }
+    /// <summary>Contract 4.6: organizations (a school, a company, a club) with their own services, date window and time slots.</summary>
+    public List<OrganizationDoc>? Organizations { get; set; }
+}
+
+/// <summary>Contract 4.6. The contact and logo fields are additive.</summary>
+public sealed class OrganizationDoc
+{
+    public string? Key { get; set; }
+    public string? Name { get; set; }
+    /// <summary>Keys of the page's services its members may book (appointments and sessions alike).</summary>
+    public List<string>? Services { get; set; }
+    public string? From { get; set; }
+    public string? To { get; set; }
+    /// <summary>With <c>true</c>, the organization's services are bookable only through it (never on the public page).</summary>
+    public bool? Exclusive { get; set; }
+    public List<TimeSlotDoc>? TimeSlots { get; set; }
+    /// <summary>Additive: who to talk to at the organization.</summary>
+    public string? ContactName { get; set; }
+    public string? ContactEmail { get; set; }
+    public string? ContactPhone { get; set; }
+    /// <summary>Additive: the organization's logo, shown on its members' booking page.</summary>
+    public string? LogoUrl { get; set; }
+}
+
+/// <summary>Times published for one organization only: a date and its hours, for some of its services or (null) all.</summary>
+public sealed class TimeSlotDoc
+{
+    public string? Date { get; set; }
+    public List<List<string>>? Hours { get; set; }
+    public List<string>? Services { get; set; }
 }
 
 public sealed class LocationDoc

@@ -153,6 +153,9 @@ public static partial class ConfigValidator
                 st.BusySources ??= [];
                 Calendars.BusySourceRules.Validate(e, $"{sp}.busySources", st.BusySources, allowPrivateAddresses);
             }
+
+            p.Organizations ??= [];
+            ValidateOrganizations(e, path, p, serviceKeys);
         }
         return e;
     }
@@ -205,6 +208,24 @@ public static partial class ConfigValidator
                 ExceptionNulls(e, $"{path}.staff[{s}].exceptions", p.Staff[s]?.Exceptions);
                 Nulls(e, $"{path}.staff[{s}].busySources", p.Staff[s]?.BusySources);
             }
+            Nulls(e, $"{path}.organizations", p.Organizations);
+            for (var o = 0; p.Organizations is not null && o < p.Organizations.Count; o++)
+            {
+                var org = p.Organizations[o];
+                var op = $"{path}.organizations[{o}]";
+                Nulls(e, $"{op}.services", org?.Services);
+                Nulls(e, $"{op}.timeSlots", org?.TimeSlots);
+                for (var t = 0; org?.TimeSlots is not null && t < org.TimeSlots.Count; t++)
+                {
+                    var slot = org.TimeSlots[t];
+                    Nulls(e, $"{op}.timeSlots[{t}].hours", slot?.Hours);
+                    for (var h = 0; slot?.Hours is not null && h < slot.Hours.Count; h++)
+                    {
+                        Nulls(e, $"{op}.timeSlots[{t}].hours[{h}]", slot.Hours[h]);
+                    }
+                    Nulls(e, $"{op}.timeSlots[{t}].services", slot?.Services);
+                }
+            }
         }
         return e.Any;
     }
@@ -245,6 +266,82 @@ public static partial class ConfigValidator
             }
         }
     }
+
+    /// <summary>Contract 4.6: at most this many time slots per organization (a bulk action makes thousands at most).</summary>
+    public const int MaxTimeSlots = 10_000;
+
+    private static void ValidateOrganizations(Errors e, string path, PageDoc p, HashSet<string> serviceKeys)
+    {
+        Keys(e, $"{path}.organizations", p.Organizations!, o => o.Key);
+        for (var o = 0; o < p.Organizations!.Count; o++)
+        {
+            var org = p.Organizations[o];
+            var op = $"{path}.organizations[{o}]";
+            Text(e, $"{op}.name", org.Name, 200, required: true);
+            Text(e, $"{op}.contactName", org.ContactName, 200);
+            Text(e, $"{op}.contactPhone", org.ContactPhone, 40);
+            if (org.ContactEmail is not null && !Bookings.ContactRules.IsEmail(org.ContactEmail))
+            {
+                e.Add($"{op}.contactEmail", "Must be an e-mail address.");
+            }
+            Url(e, $"{op}.logoUrl", org.LogoUrl);
+            org.Services ??= [];
+            var own = new HashSet<string>(StringComparer.Ordinal);
+            for (var k = 0; k < org.Services.Count; k++)
+            {
+                Reference(e, $"{op}.services[{k}]", org.Services[k], serviceKeys, "service");
+                if (!own.Add(org.Services[k]))
+                {
+                    e.Add($"{op}.services[{k}]", $"Duplicate service '{org.Services[k]}'.");
+                }
+            }
+            LocalDate from = default, to = default;
+            var hasFrom = org.From is not null && TimeFormats.TryParseDate(org.From, out from);
+            var hasTo = org.To is not null && TimeFormats.TryParseDate(org.To, out to);
+            if (org.From is not null && !hasFrom)
+            {
+                e.Add($"{op}.from", $"Must be a date as YYYY-MM-DD, {TimeFormats.RangeHint}, or null.");
+            }
+            if (org.To is not null && !hasTo)
+            {
+                e.Add($"{op}.to", $"Must be a date as YYYY-MM-DD, {TimeFormats.RangeHint}, or null.");
+            }
+            if (hasFrom && hasTo && to < from)
+            {
+                e.Add($"{op}.to", "Must not be before 'from'.");
+            }
+            org.Exclusive ??= false;
+            org.TimeSlots ??= [];
+            if (org.TimeSlots.Count > MaxTimeSlots)
+            {
+                e.Add($"{op}.timeSlots", $"At most {MaxTimeSlots} time slots per organization.");
+                continue;
+            }
+            for (var t = 0; t < org.TimeSlots.Count; t++)
+            {
+                var slot = org.TimeSlots[t];
+                var tp = $"{op}.timeSlots[{t}]";
+                if (slot.Date is null || !TimeFormats.TryParseDate(slot.Date, out _))
+                {
+                    e.Add($"{tp}.date", $"Required: a date as YYYY-MM-DD, {TimeFormats.RangeHint}.");
+                }
+                if (slot.Hours is not { Count: > 0 })
+                {
+                    e.Add($"{tp}.hours", "Required: one or more [\"HH:mm\", \"HH:mm\"] ranges.");
+                }
+                Ranges(e, $"{tp}.hours", slot.Hours);
+                for (var k = 0; slot.Services is not null && k < slot.Services.Count; k++)
+                {
+                    if (!own.Contains(slot.Services[k]))
+                    {
+                        e.Add($"{tp}.services[{k}]", $"'{Clip(slot.Services[k])}' is not one of this organization's services.");
+                    }
+                }
+            }
+        }
+    }
+
+    private static string Clip(string s) => s.Length > 64 ? s[..64] + "…" : s;
 
     private static void ValidateBranding(Errors e, string path, PageDoc p)
     {

@@ -105,6 +105,8 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         var links = await LinksAsync(db, batch, optedOut, ct);
         // Portal sign-in requests: the client is looked up and the one-time link written now, into the copy that is sent.
         await ClientPortal.ClientSignIn.PrepareAsync(scopes, batch, optedOut, ct);
+        // Organization invitations: each member's personal link is made now, into the copy that is sent.
+        await Organizations.OrganizationMail.PrepareAsync(scopes, batch, optedOut, ct);
         var sent = new List<Guid>(_markEvery);
         var firstUnrecorded = 0L;
         try

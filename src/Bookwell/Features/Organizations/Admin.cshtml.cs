@@ -1,0 +1,412 @@
+using System.Text.Json;
+using Bookwell.Data;
+using Bookwell.Features.Accounts;
+using Bookwell.Features.Admin;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using Bookwell.Scheduling.Availability;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Organizations;
+
+/// <summary>
+/// Organizations per page (contract 4.6): the organization itself, its time slots (one by one, or in bulk with a
+/// preview and a clash report), its members (by hand or by CSV import, all rows or none), personal links sent
+/// through the outbox, and revocation. Everything about the organization and its time slots is written into the
+/// configuration document through the same applier as PUT /config, so the API and this page never disagree.
+/// </summary>
+[Authorize(Policy = Policies.Manager)]
+public sealed class OrganizationsAdminModel(ConfigApplier applier, OrganizationAccess access, SqliteWriteGate gate) : AdminPageModel
+{
+    public const int MaxBulk = 5_000;
+    public const int MaxImportRows = 5_000;
+    private static readonly string[] Days = ConfigValidator.DayNames;
+
+    public CompiledPage? Site { get; private set; }
+    public OrganizationModel? Org { get; private set; }
+    public IReadOnlyList<OrganizationMember> Members { get; private set; } = [];
+    public IReadOnlyList<string> Problems { get; private set; } = [];
+    public BulkPreview? Bulk { get; private set; }
+    public ImportPreview? Import { get; private set; }
+
+    public sealed record BulkPreview(int Create, int Existing, IReadOnlyList<string> Clashes, BulkInput Input);
+
+    public sealed record ImportPreview(IReadOnlyList<ImportRow> Rows, IReadOnlyList<string> Errors, string Csv);
+
+    public sealed record ImportRow(int Line, string Name, string Email, string? MemberId);
+
+    public sealed class BulkInput
+    {
+        public string? From { get; set; }
+        public string? To { get; set; }
+        public List<string> Days { get; set; } = [];
+        public string? Start { get; set; }
+        public string? End { get; set; }
+        public string? Service { get; set; }
+    }
+
+    private async Task LoadAsync(string? page, string? org, CancellationToken ct)
+    {
+        Site = page is not null && Catalog.Pages.TryGetValue(page, out var p) ? p : Catalog.Pages.Values.FirstOrDefault();
+        Org = Site is not null && org is not null && Site.Organizations.TryGetValue(org, out var o) ? o : null;
+        if (Site is not null && Org is not null)
+        {
+            Members = await Db.OrganizationMembers.AsNoTracking().Where(m => m.PageSlug == Site.Slug && m.OrganizationKey == Org.Key)
+                .OrderBy(m => m.Name).Take(2_000).ToListAsync(ct);
+        }
+    }
+
+    public async Task OnGetAsync(string? page, string? org, CancellationToken ct) => await LoadAsync(page, org, ct);
+
+    public string Self(string? org = null)
+    {
+        var key = org ?? Org?.Key;
+        return $"/admin/organizations?page={Uri.EscapeDataString(Site?.Slug ?? "")}" + (key is null ? "" : $"&org={Uri.EscapeDataString(key)}");
+    }
+
+    /// <summary>Applies a change to a copy of the stored document; false (with the problems listed) when the result is not valid.</summary>
+    private async Task<bool> ChangeAsync(Action<PageDoc> change, CancellationToken ct)
+    {
+        var copy = JsonSerializer.Deserialize<ConfigDocument>(JsonSerializer.Serialize(Catalog.Document, Json.Options), Json.Options)!;
+        var pageDoc = copy.Pages!.First(p => p.Slug == Site!.Slug);
+        pageDoc.Organizations ??= [];
+        change(pageDoc);
+        var result = await applier.ApplyAsync(copy, ct);
+        if (result.Errors.Any)
+        {
+            Problems = [.. result.Errors.ToDictionary().SelectMany(kv => kv.Value.Select(v => $"{kv.Key}: {v}")).Take(20)];
+            return false;
+        }
+        return true;
+    }
+
+    public async Task<IActionResult> OnPostSaveAsync(string? page, string? org, string? key, string? name, string? contactName, string? contactEmail,
+        string? contactPhone, string? logoUrl, List<string>? services, string? from, string? to, bool exclusive, CancellationToken ct)
+    {
+        await LoadAsync(page, org, ct);
+        if (Site is null)
+        {
+            return NotFound();
+        }
+        static string? Blank(string? v) => string.IsNullOrWhiteSpace(v) ? null : v.Trim();
+        var existing = Org?.Key;
+        var ok = await ChangeAsync(p =>
+        {
+            var doc = existing is null ? new OrganizationDoc { TimeSlots = [] } : p.Organizations!.First(o => o.Key == existing);
+            if (existing is null)
+            {
+                p.Organizations!.Add(doc);
+            }
+            doc.Key = existing ?? Blank(key);
+            doc.Name = Blank(name);
+            doc.ContactName = Blank(contactName);
+            doc.ContactEmail = Blank(contactEmail);
+            doc.ContactPhone = Blank(contactPhone);
+            doc.LogoUrl = Blank(logoUrl);
+            doc.Services = [.. (services ?? []).Where(s => !string.IsNullOrEmpty(s)).Distinct()];
+            doc.From = Blank(from);
+            doc.To = Blank(to);
+            doc.Exclusive = exclusive;
+        }, ct);
+        if (!ok)
+        {
+            return Page();
+        }
+        TempData["Flash"] = OrganizationText.Words["saved"];
+        return Redirect(Self(Org?.Key ?? key?.Trim()));
+    }
+
+    public async Task<IActionResult> OnPostAddSlotAsync(string? page, string? org, string? date, string? start, string? end, string? service, CancellationToken ct)
+    {
+        await LoadAsync(page, org, ct);
+        if (Site is null || Org is null)
+        {
+            return NotFound();
+        }
+        if (!TimeFormats.TryParseDate(date, out _) || !TimeRange.TryParseMinute(start, out var s) || !TimeRange.TryParseMinute(end, out var e) || s >= e)
+        {
+            TempData["FlashBad"] = OrganizationText.Words["bad-slot"];
+            return Redirect(Self());
+        }
+        var orgKey = Org.Key;
+        if (!await ChangeAsync(p => p.Organizations!.First(o => o.Key == orgKey).TimeSlots!.Add(new TimeSlotDoc
+        {
+            Date = date,
+            Hours = [[start!, end!]],
+            Services = string.IsNullOrEmpty(service) ? null : [service],
+        }), ct))
+        {
+            return Page();
+        }
+        TempData["Flash"] = OrganizationText.Words["saved"];
+        return Redirect(Self());
+    }
+
+    public async Task<IActionResult> OnPostDeleteSlotAsync(string? page, string? org, int index, CancellationToken ct)
+    {
+        await LoadAsync(page, org, ct);
+        if (Site is null || Org is null || index < 0 || index >= Org.Doc.TimeSlots!.Count)
+        {
+            return NotFound();
+        }
+        var orgKey = Org.Key;
+        if (!await ChangeAsync(p => p.Organizations!.First(o => o.Key == orgKey).TimeSlots!.RemoveAt(index), ct))
+        {
+            return Page();
+        }
+        return Redirect(Self());
+    }
+
+    /// <summary>Date range × weekdays × hours × service: a preview (with clashes) first, the same form with confirm creates them.</summary>
+    public async Task<IActionResult> OnPostBulkAsync(string? page, string? org, BulkInput bulk, bool confirm, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(bulk);
+        await LoadAsync(page, org, ct);
+        if (Site is null || Org is null)
+        {
+            return NotFound();
+        }
+        var planned = Plan(bulk);
+        if (planned is null)
+        {
+            TempData["FlashBad"] = OrganizationText.Words["bad-bulk"];
+            return Redirect(Self());
+        }
+        var service = string.IsNullOrEmpty(bulk.Service) ? null : bulk.Service;
+        var existing = Org.Doc.TimeSlots!.Select(SlotKey).ToHashSet(StringComparer.Ordinal);
+        var fresh = planned.Where(d => !existing.Contains(SlotKey(d, bulk.Start!, bulk.End!, service))).ToList();
+        if (!confirm)
+        {
+            Bulk = new BulkPreview(fresh.Count, planned.Count - fresh.Count, await ClashesAsync(fresh, bulk, ct), bulk);
+            return Page();
+        }
+        var orgKey = Org.Key;
+        if (!await ChangeAsync(p => p.Organizations!.First(o => o.Key == orgKey).TimeSlots!.AddRange(fresh.Select(d => new TimeSlotDoc
+        {
+            Date = TimeFormats.FormatDate(d),
+            Hours = [[bulk.Start!, bulk.End!]],
+            Services = service is null ? null : [service],
+        })), ct))
+        {
+            return Page();
+        }
+        TempData["Flash"] = OrganizationText.Words.Format("created", fresh.Count);
+        return Redirect(Self());
+    }
+
+    private static string SlotKey(TimeSlotDoc t) => string.Join('|', t.Date, string.Join(',', t.Hours!.Select(h => $"{h[0]}-{h[1]}")),
+        t.Services is null ? "*" : string.Join(',', t.Services));
+
+    private static string SlotKey(LocalDate d, string start, string end, string? service) =>
+        $"{TimeFormats.FormatDate(d)}|{start}-{end}|{service ?? "*"}";
+
+    private static List<LocalDate>? Plan(BulkInput b)
+    {
+        if (!TimeFormats.TryParseDate(b.From, out var from) || !TimeFormats.TryParseDate(b.To, out var to) || to < from ||
+            Period.Between(from, to, PeriodUnits.Days).Days > 731 || b.Days.Count == 0 || b.Days.Any(d => !Days.Contains(d)) ||
+            !TimeRange.TryParseMinute(b.Start, out var s) || !TimeRange.TryParseMinute(b.End, out var e) || s >= e)
+        {
+            return null;
+        }
+        var weekdays = b.Days.Select(CatalogCache.DayOf).ToHashSet();
+        var dates = new List<LocalDate>();
+        for (var d = from; d <= to && dates.Count <= MaxBulk; d = d.PlusDays(1))
+        {
+            if (weekdays.Contains(d.DayOfWeek))
+            {
+                dates.Add(d);
+            }
+        }
+        return dates.Count > MaxBulk ? null : dates;
+    }
+
+    /// <summary>Live bookings already in the new slots' times, and slots outside the page's own hours.</summary>
+    private async Task<List<string>> ClashesAsync(List<LocalDate> dates, BulkInput b, CancellationToken ct)
+    {
+        var clashes = new List<string>();
+        if (dates.Count == 0)
+        {
+            return clashes;
+        }
+        _ = TimeRange.TryParseMinute(b.Start, out var s);
+        _ = TimeRange.TryParseMinute(b.End, out var e);
+        var zone = Site!.Zone;
+        Instant At(LocalDate d, int minute) => zone.AtLeniently(d.AtMidnight().PlusMinutes(minute)).ToInstant();
+        var first = At(dates[0], s);
+        var last = At(dates[^1], e);
+        var bookings = await Db.Bookings.AsNoTracking()
+            .Where(x => x.PageSlug == Site.Slug && x.StartsAt < last && x.EndsAt > first && x.Status != BookingStatus.Cancelled)
+            .Select(x => new { x.StartsAt, x.EndsAt }).ToListAsync(ct);
+        foreach (var d in dates)
+        {
+            var (a, z) = (At(d, s), At(d, e));
+            var count = bookings.Count(x => x.StartsAt < z && x.EndsAt > a);
+            var label = $"{TimeFormats.FormatDate(d)} {b.Start}–{b.End}";
+            if (count > 0)
+            {
+                clashes.Add(OrganizationText.Words.Format("clash-booking", label, count));
+            }
+            if (!Site.Hours.HoursOn(d).Any(r => r.StartMinute <= s && r.EndMinute >= e))
+            {
+                clashes.Add(OrganizationText.Words.Format("clash-hours", label));
+            }
+        }
+        return clashes;
+    }
+
+    public async Task<IActionResult> OnPostAddMemberAsync(string? page, string? org, string? name, string? email, string? memberId, CancellationToken ct)
+    {
+        await LoadAsync(page, org, ct);
+        if (Site is null || Org is null)
+        {
+            return NotFound();
+        }
+        if (RowProblem(name, email, memberId) is { } problem)
+        {
+            TempData["FlashBad"] = problem;
+            return Redirect(Self());
+        }
+        await access.UpsertMemberAsync(Site, Org, email!, name!, memberId, ct);
+        TempData["Flash"] = OrganizationText.Words["member-added"];
+        return Redirect(Self());
+    }
+
+    private static string? RowProblem(string? name, string? email, string? memberId) =>
+        ContactRules.NameProblem(name) is not null ? OrganizationText.Words["row-name"]
+        : string.IsNullOrWhiteSpace(email) || email.Trim().Length > 254 || !ContactRules.IsEmail(email.Trim()) ? OrganizationText.Words["row-email"]
+        : memberId is { Length: > 64 } ? OrganizationText.Words["row-id"]
+        : null;
+
+    /// <summary>CSV import: every row is checked first; with any error nothing is imported, otherwise all rows in one transaction.</summary>
+    public async Task<IActionResult> OnPostImportAsync(string? page, string? org, string? csv, bool confirm, CancellationToken ct)
+    {
+        await LoadAsync(page, org, ct);
+        if (Site is null || Org is null)
+        {
+            return NotFound();
+        }
+        var (rows, errors) = ParseCsv(csv ?? "");
+        if (!confirm || errors.Count > 0 || rows.Count == 0)
+        {
+            Import = new ImportPreview(rows, errors, csv ?? "");
+            return Page();
+        }
+        var now = Clock.GetCurrentInstant();
+        using (await gate.EnterAsync(Db, ct))
+        {
+            await using var tx = await Db.Database.BeginTransactionAsync(ct);
+            foreach (var r in rows)
+            {
+                await access.UpsertTrackedAsync(Site.Slug, Org.Key, r.Email, r.Name, r.MemberId, now, ct);
+            }
+            await Db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            Db.ChangeTracker.Clear();
+        }
+        TempData["Flash"] = OrganizationText.Words.Format("imported", rows.Count);
+        return Redirect(Self());
+    }
+
+    public static (List<ImportRow> Rows, List<string> Errors) ParseCsv(string csv)
+    {
+        var rows = new List<ImportRow>();
+        var errors = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var lines = csv.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var line = lines[i].Trim();
+            if (line.Length == 0 || (i == 0 && !line.Contains('@', StringComparison.Ordinal)))
+            {
+                continue;
+            }
+            if (rows.Count + errors.Count >= MaxImportRows)
+            {
+                errors.Add(OrganizationText.Words.Format("row", i + 1, $"> {MaxImportRows}"));
+                break;
+            }
+            var cells = SplitCsv(line);
+            var name = cells.ElementAtOrDefault(0)?.Trim();
+            var email = cells.ElementAtOrDefault(1)?.Trim();
+            var id = cells.ElementAtOrDefault(2)?.Trim();
+            if (RowProblem(name, email, id) is { } problem)
+            {
+                errors.Add(OrganizationText.Words.Format("row", i + 1, problem));
+                continue;
+            }
+            if (!seen.Add(OrganizationAccess.Normalize(email!)))
+            {
+                errors.Add(OrganizationText.Words.Format("row", i + 1, OrganizationText.Words["row-duplicate"]));
+                continue;
+            }
+            rows.Add(new ImportRow(i + 1, name!, email!, string.IsNullOrEmpty(id) ? null : id));
+        }
+        return (rows, errors);
+    }
+
+    /// <summary>Comma- or semicolon-separated cells; double quotes around a cell keep its separators.</summary>
+    private static List<string> SplitCsv(string line)
+    {
+        var separator = line.Contains(';', StringComparison.Ordinal) && !line.Contains(',', StringComparison.Ordinal) ? ';' : ',';
+        var cells = new List<string>();
+        var cell = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (c == '"')
+            {
+                if (quoted && i + 1 < line.Length && line[i + 1] == '"')
+                {
+                    cell.Append('"');
+                    i++;
+                }
+                else
+                {
+                    quoted = !quoted;
+                }
+            }
+            else if (c == separator && !quoted)
+            {
+                cells.Add(cell.ToString());
+                cell.Clear();
+            }
+            else
+            {
+                cell.Append(c);
+            }
+        }
+        cells.Add(cell.ToString());
+        return cells;
+    }
+
+    public async Task<IActionResult> OnPostSendAsync(string? page, string? org, string? kind, CancellationToken ct)
+    {
+        await LoadAsync(page, org, ct);
+        if (Site is null || Org is null)
+        {
+            return NotFound();
+        }
+        var linkKind = kind is not null && LinkKinds.All.Contains(kind) ? kind : LinkKinds.Organization;
+        var count = await OrganizationMail.QueueAsync(Db, gate, Site, Org, linkKind, TextSet.CurrentLanguage, Clock.GetCurrentInstant(), ct);
+        HttpContext.RequestServices.GetRequiredService<Notifications.OutboxSignal>().Notify();
+        TempData["Flash"] = OrganizationText.Words.Format("queued", count);
+        return Redirect(Self());
+    }
+
+    public async Task<IActionResult> OnPostRevokeAsync(string? page, string? org, Guid? member, CancellationToken ct)
+    {
+        await LoadAsync(page, org, ct);
+        if (Site is null || Org is null)
+        {
+            return NotFound();
+        }
+        var count = await access.RevokeAsync(Site.Slug, Org.Key, member, ct);
+        TempData["Flash"] = OrganizationText.Words.Format("revoked", count);
+        return Redirect(Self());
+    }
+}

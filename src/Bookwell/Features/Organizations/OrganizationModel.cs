@@ -1,0 +1,122 @@
+using System.Collections.Concurrent;
+using Bookwell.Features.Configuration;
+using Bookwell.Scheduling.Availability;
+using NodaTime;
+using NodaTime.Text;
+
+namespace Bookwell.Features.Organizations;
+
+/// <summary>
+/// What a personal link opens (seed 003's four kinds, plus the contract's default): the organization's own
+/// services in its time slots, or the regular page limited to appointments or to sessions.
+/// </summary>
+public static class LinkKinds
+{
+    /// <summary>The contract's link: every service of the organization, in its time slots.</summary>
+    public const string Organization = "organization";
+    public const string OrganizationAppointment = "organization-appointment";
+    public const string OrganizationSession = "organization-session";
+    /// <summary>The regular page, signed in, appointments only.</summary>
+    public const string Appointment = "appointment";
+    /// <summary>The regular page, signed in, sessions (classes) only.</summary>
+    public const string Session = "session";
+
+    public static readonly string[] All = [Organization, OrganizationAppointment, OrganizationSession, Appointment, Session];
+
+    public static bool IsOrganization(string kind) => kind is Organization or OrganizationAppointment or OrganizationSession;
+
+    /// <summary>Appointments are one client at a time; sessions (classes) seat more.</summary>
+    public static bool Admits(string kind, ServiceModel service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return kind switch
+        {
+            OrganizationAppointment or Appointment => service.Rules.Capacity == 1,
+            OrganizationSession or Session => service.Rules.Capacity > 1,
+            _ => true,
+        };
+    }
+}
+
+/// <summary>An organization compiled from its document, with the views of its page that its links open.</summary>
+public sealed class OrganizationModel
+{
+    private readonly ConcurrentDictionary<string, CompiledPage> _views = new(StringComparer.Ordinal);
+    private readonly List<(LocalDate Date, IReadOnlyList<TimeRange> Hours, IReadOnlySet<string>? Services)> _slots;
+
+    public OrganizationModel(OrganizationDoc doc)
+    {
+        ArgumentNullException.ThrowIfNull(doc);
+        Doc = doc;
+        Key = doc.Key!;
+        Name = doc.Name!;
+        Services = doc.Services ?? [];
+        From = doc.From is null ? null : LocalDatePattern.Iso.Parse(doc.From).Value;
+        To = doc.To is null ? null : LocalDatePattern.Iso.Parse(doc.To).Value;
+        Exclusive = doc.Exclusive == true;
+        _slots = [.. (doc.TimeSlots ?? [])
+            .Select(t => (LocalDatePattern.Iso.Parse(t.Date!).Value,
+                (IReadOnlyList<TimeRange>)[.. t.Hours!.Select(h => TimeRange.Parse(h[0], h[1]))],
+                t.Services is null ? null : (IReadOnlySet<string>)t.Services.ToHashSet(StringComparer.Ordinal)))
+            .Where(t => Inside(t.Item1))];
+    }
+
+    public OrganizationDoc Doc { get; }
+    public string Key { get; }
+    public string Name { get; }
+    public IReadOnlyList<string> Services { get; }
+    public LocalDate? From { get; }
+    public LocalDate? To { get; }
+    public bool Exclusive { get; }
+
+    /// <summary>Inside the organization's optional date window.</summary>
+    public bool Inside(LocalDate date) => (From is null || date >= From) && (To is null || date <= To);
+
+    /// <summary>The organization's time slots for a service (all of them with null) as dated hours; every other day is closed.</summary>
+    public Schedule HoursFor(string? service)
+    {
+        var dated = _slots.Where(s => service is null || s.Services is null || s.Services.Contains(service))
+            .GroupBy(s => s.Date)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<TimeRange>)[.. g.SelectMany(s => s.Hours)]);
+        return new Schedule(new Dictionary<IsoDayOfWeek, IReadOnlyList<TimeRange>>(), dated);
+    }
+
+    /// <summary>Dates that have time slots (for a service, or any with null), in order.</summary>
+    public IReadOnlyList<LocalDate> Dates(string? service) =>
+        [.. _slots.Where(s => service is null || s.Services is null || s.Services.Contains(service)).Select(s => s.Date).Distinct().Order()];
+
+    /// <summary>
+    /// The page as a link of this kind shows it. Organization kinds: only the organization's services, and the
+    /// page's hours (and every branch's) replaced by the organization's time slots for the service; staff keep
+    /// their own hours, and every booking still takes the same units, so the database refuses overlaps with
+    /// public bookings as ever. Regular kinds: the public page with only appointments or only sessions.
+    /// </summary>
+    public CompiledPage View(CompiledPage page, string kind, string? service)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return _views.GetOrAdd($"{page.ConfigVersion}|{kind}|{service}", _ => Build(page, kind, service));
+    }
+
+    private CompiledPage Build(CompiledPage page, string kind, string? service)
+    {
+        if (!LinkKinds.IsOrganization(kind))
+        {
+            return page with
+            {
+                Services = page.Services.Where(s => LinkKinds.Admits(kind, s.Value) && page.IsPublic(s.Key))
+                    .ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal),
+            };
+        }
+        var hours = HoursFor(service);
+        var own = Services.ToHashSet(StringComparer.Ordinal);
+        return page with
+        {
+            Services = page.Services.Where(s => own.Contains(s.Key) && LinkKinds.Admits(kind, s.Value))
+                .ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal),
+            Hours = hours,
+            AllowedDays = Enum.GetValues<IsoDayOfWeek>().Where(d => d != IsoDayOfWeek.None).ToHashSet(),
+            Branches = [.. page.Branches.Select(b => b with { Hours = hours })],
+            Variant = $"org:{Key}:{kind}:{service}",
+        };
+    }
+}
