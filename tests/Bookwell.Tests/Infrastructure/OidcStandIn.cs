@@ -80,8 +80,12 @@ public sealed class OidcStandIn : IAsyncDisposable
                 {
                     ["keys"] = new JsonArray(new JsonObject
                     {
-                        ["kty"] = "RSA", ["use"] = "sig", ["alg"] = "RS256", ["kid"] = Kid,
-                        ["n"] = Base64UrlEncoder.Encode(p.Modulus), ["e"] = Base64UrlEncoder.Encode(p.Exponent),
+                        ["kty"] = "RSA",
+                        ["use"] = "sig",
+                        ["alg"] = "RS256",
+                        ["kid"] = Kid,
+                        ["n"] = Base64UrlEncoder.Encode(p.Modulus),
+                        ["e"] = Base64UrlEncoder.Encode(p.Exponent),
                     }),
                 });
                 return;

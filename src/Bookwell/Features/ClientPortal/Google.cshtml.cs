@@ -1,8 +1,8 @@
+using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
-using Bookwell.Infrastructure;
 
 namespace Bookwell.Features.ClientPortal;
 

@@ -81,13 +81,23 @@ public sealed class GoogleDoneModel(BookwellDb db, CatalogCache cache, ClientAcc
         var clean = ContactRules.NameProblem(name) is null ? name!.Trim() : email.Split('@')[0];
         var customer = new Customer
         {
-            Id = Guid.CreateVersion7(), TenantId = Db.TenantId, Email = email, EmailNormalized = normalized,
-            Name = clean.Length > 200 ? clean[..200] : clean, CreatedAt = now, UpdatedAt = now,
+            Id = Guid.CreateVersion7(),
+            TenantId = Db.TenantId,
+            Email = email,
+            EmailNormalized = normalized,
+            Name = clean.Length > 200 ? clean[..200] : clean,
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         var account = new ClientAccount
         {
-            Id = Guid.CreateVersion7(), TenantId = Db.TenantId, CustomerId = customer.Id, GoogleSubject = subject,
-            SecurityStamp = ClientAccounts.NewStamp(), CreatedAt = now, UpdatedAt = now,
+            Id = Guid.CreateVersion7(),
+            TenantId = Db.TenantId,
+            CustomerId = customer.Id,
+            GoogleSubject = subject,
+            SecurityStamp = ClientAccounts.NewStamp(),
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         using (await gate.EnterAsync(Db, ct))
         {

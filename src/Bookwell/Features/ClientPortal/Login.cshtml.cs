@@ -3,10 +3,10 @@ using Bookwell.Features.Configuration;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.EntityFrameworkCore;
-using NodaTime;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
 
 namespace Bookwell.Features.ClientPortal;
 
