@@ -18,7 +18,7 @@ namespace Bookwell.Features.ClientPortal;
 /// this browser links the two. An address no client has becomes a new client, signed in.
 /// </summary>
 public sealed class GoogleDoneModel(BookwellDb db, CatalogCache cache, ClientAccounts accounts, ClientSignIn signIn, IDataProtectionProvider protection,
-    IClock clock, SqliteWriteGate gate) : PortalPage(db, cache)
+    IClock clock, SqliteWriteGate gate, ClientGoogle google) : PortalPage(db, cache)
 {
     public enum Result { Failed, Unverified, LinkSent }
 
@@ -27,6 +27,10 @@ public sealed class GoogleDoneModel(BookwellDb db, CatalogCache cache, ClientAcc
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
+        if (!google.Enabled)
+        {
+            return NotFound();
+        }
         await LoadSiteAsync(null, ct);
         var external = await HttpContext.AuthenticateAsync(ClientGoogle.ExternalScheme);
         await HttpContext.SignOutAsync(ClientGoogle.ExternalScheme);
