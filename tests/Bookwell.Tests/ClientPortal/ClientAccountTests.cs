@@ -418,7 +418,7 @@ public abstract partial class ClientAccountTests
         {
             var get = await As(HttpMethod.Get, "http://bee.localhost" + path);
             Assert.Equal(HttpStatusCode.Redirect, get.StatusCode);
-            Assert.StartsWith("/account/signin", get.Headers.Location?.OriginalString, StringComparison.Ordinal);
+            Assert.Contains("/account/signin", get.Headers.Location?.OriginalString, StringComparison.Ordinal);
             var post = await As(HttpMethod.Post, "http://bee.localhost" + path, new FormUrlEncodedContent([KeyValuePair.Create("name", "Hijack")]));
             Assert.NotEqual(HttpStatusCode.OK, post.StatusCode);
         }
