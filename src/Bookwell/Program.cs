@@ -73,7 +73,7 @@ builder.Services.AddHostedService<CalendarSyncWorker>();
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
 builder.Services.AddBookwellAccounts();
-builder.Services.AddClientPortal();
+builder.Services.AddClientPortal(builder.Configuration);
 string keyRing;
 try
 {
@@ -97,6 +97,8 @@ builder.Services.AddRazorPages(o =>
     o.Conventions.AuthorizeFolder("/ClientPortal", ClientPortalSetup.Policy);
     o.Conventions.AllowAnonymousToPage("/ClientPortal/SignIn");
     o.Conventions.AllowAnonymousToPage("/ClientPortal/Login");
+    o.Conventions.AllowAnonymousToPage("/ClientPortal/Google");
+    o.Conventions.AllowAnonymousToPage("/ClientPortal/GoogleDone");
 });
 builder.Services.AddBookwellLocalization();
 builder.Services.AddCors(o => o.AddPolicy(PageEndpoints.PublicReads, p => p.AllowAnyOrigin().WithMethods("GET")));

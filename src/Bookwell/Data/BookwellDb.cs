@@ -58,6 +58,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Features.Waitlist.WaitlistEntry> WaitlistEntries => Set<Features.Waitlist.WaitlistEntry>();
     public DbSet<ClientSignInToken> ClientSignInTokens => Set<ClientSignInToken>();
+    public DbSet<ClientAccount> ClientAccounts => Set<ClientAccount>();
     public DbSet<Payment> Payments => Set<Payment>();
     public DbSet<CheckoutSession> CheckoutSessions => Set<CheckoutSession>();
     public DbSet<PaymentEvent> PaymentEvents => Set<PaymentEvent>();
@@ -131,6 +132,22 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(c => c.EmailNormalized).HasMaxLength(254);
             e.Property(c => c.Name).HasMaxLength(200);
             e.Property(c => c.Phone).HasMaxLength(40);
+            e.Property(c => c.Gender).HasMaxLength(40);
+            e.Property(c => c.Address).HasMaxLength(500);
+            if (!IsPostgres)
+            {
+                e.Property(c => c.Birthday).HasConversion(new ValueConverter<LocalDate, string>(
+                    d => NodaTime.Text.LocalDatePattern.Iso.Format(d), s => NodaTime.Text.LocalDatePattern.Iso.Parse(s).Value));
+            }
+        });
+        modelBuilder.Entity<ClientAccount>(e =>
+        {
+            e.HasQueryFilter(a => a.TenantId == _tenantId);
+            e.HasIndex(a => new { a.TenantId, a.CustomerId }).IsUnique();
+            e.HasIndex(a => new { a.TenantId, a.GoogleSubject }).IsUnique();
+            e.Property(a => a.PasswordHash).HasMaxLength(200);
+            e.Property(a => a.GoogleSubject).HasMaxLength(255);
+            e.Property(a => a.SecurityStamp).HasMaxLength(64);
         });
         modelBuilder.Entity<Booking>(e =>
         {

@@ -40,6 +40,12 @@ public sealed class Customer : ITenantOwned
     public bool EmailRemindersOff { get; set; }
     /// <summary>The client turned reminders by text message off.</summary>
     public bool SmsRemindersOff { get; set; }
+    /// <summary>Given by the client in the portal (all optional).</summary>
+    public LocalDate? Birthday { get; set; }
+    public string? Gender { get; set; }
+    public string? Address { get; set; }
+    /// <summary>Set when the client deleted their account: the row stays only for the books, anonymised.</summary>
+    public Instant? ErasedAt { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
 }

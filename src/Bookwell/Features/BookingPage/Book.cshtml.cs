@@ -314,8 +314,11 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == Access!.Member.CustomerId, ct);
         if (customer is not null)
         {
+            // The link proved who the member is, as a portal sign-in link does; their account's stamp goes in the cookie.
+            var accounts = HttpContext.RequestServices.GetRequiredService<ClientPortal.ClientAccounts>();
+            var account = await accounts.FindAsync(customer.Id, ct);
             await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.SignInAsync(HttpContext,
-                ClientPortal.ClientPortalSetup.Scheme, ClientPortal.ClientSignIn.Principal(customer));
+                ClientPortal.ClientPortalSetup.Scheme, accounts.Principal(customer, account, "organization-link"));
         }
     }
 

@@ -24,7 +24,7 @@ public static class ClientPortalSetup
     public const string CookieName = "bw_client";
     private const int MaxBodyBytes = 4 * 1024;
 
-    public static IServiceCollection AddClientPortal(this IServiceCollection services)
+    public static IServiceCollection AddClientPortal(this IServiceCollection services, IConfiguration config)
     {
         services.AddAuthentication().AddCookie(Scheme, o =>
         {
@@ -42,6 +42,9 @@ public static class ClientPortalSetup
             .RequireAssertion(c => c.Resource is HttpContext http && c.User.FindFirstValue(CustomerClaim) is not null &&
                                    c.User.FindFirstValue(BookwellClaims.Tenant) == http.RequestServices.GetRequiredService<TenantContext>().TenantId.ToString()));
         services.AddScoped<ClientSignIn>();
+        services.AddScoped<ClientAccounts>();
+        services.AddScoped<ClientErasure>();
+        services.AddSingleton(ClientGoogle.Add(services, config));
         return services;
     }
 

@@ -128,19 +128,7 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
             return null;
         }
         var customerId = await db.ClientSignInTokens.Where(t => t.TokenHash == hash).Select(t => t.CustomerId).FirstAsync(ct);
-        return await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == customerId, ct);
-    }
-
-    public static ClaimsPrincipal Principal(Customer customer)
-    {
-        ArgumentNullException.ThrowIfNull(customer);
-        var identity = new ClaimsIdentity(
-        [
-            new Claim(ClaimTypes.NameIdentifier, customer.Id.ToString()),
-            new Claim(ClientPortalSetup.CustomerClaim, customer.Id.ToString()),
-            new Claim(BookwellClaims.Tenant, customer.TenantId.ToString()),
-        ], ClientPortalSetup.Scheme);
-        return new ClaimsPrincipal(identity);
+        return await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == customerId && c.ErasedAt == null, ct);
     }
 
     /// <summary>
@@ -163,7 +151,7 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
             var gate = services.GetRequiredService<SqliteWriteGate>();
             var now = services.GetRequiredService<IClock>().GetCurrentInstant();
             var normalized = m.To.Trim().ToUpperInvariant();
-            var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.EmailNormalized == normalized, ct);
+            var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.EmailNormalized == normalized && c.ErasedAt == null, ct);
             var baseUrl = customer is null ? null : await BaseUrlAsync(db, services.GetRequiredService<TenantLinks>(), m.TenantId, ct);
             if (customer is null || baseUrl is null)
             {

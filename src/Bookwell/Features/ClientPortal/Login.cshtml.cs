@@ -2,8 +2,11 @@ using Bookwell.Data;
 using Bookwell.Features.Configuration;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
 
 namespace Bookwell.Features.ClientPortal;
 
@@ -16,7 +19,8 @@ namespace Bookwell.Features.ClientPortal;
 /// use it; the client then sees "this link no longer works" and asks for another, which is the safe failure.
 /// </summary>
 [EnableRateLimiting(RateLimits.Accounts)]
-public sealed class LoginModel(BookwellDb db, CatalogCache cache, ClientSignIn signIn) : PortalPage(db, cache)
+public sealed class LoginModel(BookwellDb db, CatalogCache cache, ClientSignIn signIn, ClientAccounts accounts, IDataProtectionProvider protection, IClock clock,
+    SqliteWriteGate gate) : PortalPage(db, cache)
 {
     public bool Dead { get; private set; }
     public string Token { get; private set; } = "";
@@ -62,7 +66,48 @@ public sealed class LoginModel(BookwellDb db, CatalogCache cache, ClientSignIn s
             Response.StatusCode = StatusCodes.Status410Gone;
             return Page();
         }
-        await HttpContext.SignInAsync(ClientPortalSetup.Scheme, ClientSignIn.Principal(customer));
-        return Redirect("/account");
+        // A Google account that asked, in this browser, to be linked to this address is linked now: the link proved the mailbox.
+        var linked = false;
+        if (ClientGoogle.TakePending(HttpContext, protection, customer.TenantId, clock.GetCurrentInstant()) is { } pending &&
+            pending.EmailNormalized == customer.EmailNormalized)
+        {
+            linked = await LinkGoogleAsync(customer, pending.Subject, ct);
+        }
+        var account = await accounts.FindAsync(customer.Id, ct);
+        await HttpContext.SignInAsync(ClientPortalSetup.Scheme, accounts.Principal(customer, account, "link"));
+        return Redirect(linked ? "/account/profile?google=linked" : "/account");
+    }
+
+    private async Task<bool> LinkGoogleAsync(Customer customer, string subject, CancellationToken ct)
+    {
+        var now = clock.GetCurrentInstant();
+        using (await gate.EnterAsync(Db, ct))
+        {
+            if (await Db.ClientAccounts.AnyAsync(a => a.GoogleSubject == subject, ct))
+            {
+                return false;
+            }
+            var account = await Db.ClientAccounts.FirstOrDefaultAsync(a => a.CustomerId == customer.Id, ct);
+            if (account is null)
+            {
+                account = new ClientAccount { Id = Guid.CreateVersion7(), TenantId = customer.TenantId, CustomerId = customer.Id, SecurityStamp = "", CreatedAt = now };
+                Db.ClientAccounts.Add(account);
+            }
+            account.GoogleSubject = subject;
+            account.UpdatedAt = now;
+            try
+            {
+                await Db.SaveChangesAsync(ct);
+                return true;
+            }
+            catch (DbUpdateException)
+            {
+                return false;
+            }
+            finally
+            {
+                Db.ChangeTracker.Clear();
+            }
+        }
     }
 }

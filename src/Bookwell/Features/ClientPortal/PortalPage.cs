@@ -17,6 +17,8 @@ public abstract class PortalPage(BookwellDb db, CatalogCache cache) : PageModel
 {
     public CompiledPage? Site { get; private set; }
     public Customer? Client { get; private set; }
+    /// <summary>The client's password and Google link, when they have any.</summary>
+    public ClientAccount? Account { get; protected set; }
 
     protected BookwellDb Db => db;
 
@@ -42,9 +44,17 @@ public abstract class PortalPage(BookwellDb db, CatalogCache cache) : PageModel
             return false;
         }
         var query = track ? db.Customers : db.Customers.AsNoTracking();
-        Client = await query.FirstOrDefaultAsync(c => c.Id == id, ct);
+        Client = await query.FirstOrDefaultAsync(c => c.Id == id && c.ErasedAt == null, ct);
         if (Client is null)
         {
+            return false;
+        }
+        // A changed password (or a deleted account) ends every session that was started before it.
+        Account = await db.ClientAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.CustomerId == id, ct);
+        if ((Account?.SecurityStamp ?? "") != (User.FindFirstValue(ClientAccounts.StampClaim) ?? ""))
+        {
+            Client = null;
+            Account = null;
             return false;
         }
         var lastSlug = await db.Bookings.AsNoTracking().Where(b => b.CustomerId == id).OrderByDescending(b => b.CreatedAt).Select(b => b.PageSlug).FirstOrDefaultAsync(ct);

@@ -1,34 +1,60 @@
 using Bookwell.Data;
 using Bookwell.Features.Bookings;
 using Bookwell.Features.Configuration;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using NodaTime;
+using NodaTime.Text;
 
 namespace Bookwell.Features.ClientPortal;
 
 /// <summary>
-/// The client's name and phone, under the same rules as the booking form. Later bookings start from these;
-/// past bookings keep the details they were made with.
+/// The client's details (name and phone under the booking form's rules; birthday, gender and address optional),
+/// their password, and deleting the account. Later bookings start from these details; past bookings keep the
+/// details they were made with. A password is set without the old one only in a session that a sign-in link
+/// opened in the last 30 minutes (that is the reset by e-mail) or when there is none yet; otherwise the current
+/// password is asked for.
 /// </summary>
-public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock) : PortalPage(db, cache)
+public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock, ClientAccounts accounts, ClientErasure erasure) : PortalPage(db, cache)
 {
+    public static readonly string[] Genders = ["female", "male", "nonbinary", "unsaid"];
+
     public string Name { get; private set; } = "";
     public string Phone { get; private set; } = "";
+    public string Birthday { get; private set; } = "";
+    public string Gender { get; private set; } = "";
+    public string Address { get; private set; } = "";
     public Dictionary<string, string> Errors { get; } = new(StringComparer.Ordinal);
-    public bool Saved { get; private set; }
+    public string? Notice { get; private set; }
+    public bool HasPassword => Account?.PasswordHash is not null;
+    public bool GoogleLinked => Account?.GoogleSubject is not null;
+    /// <summary>The current password is asked for before a new one is set.</summary>
+    public bool NeedsCurrentPassword => HasPassword && !accounts.RecentlyProvedEmail(User);
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(string? google, CancellationToken ct)
     {
         if (!await LoadClientAsync(track: false, ct))
         {
             return await EndSessionAsync();
         }
-        Name = Client!.Name;
-        Phone = Client.Phone ?? "";
+        Fill();
+        if (google == "linked" && GoogleLinked)
+        {
+            Notice = PortalText.P("google-linked");
+        }
         return Page();
     }
 
-    public async Task<IActionResult> OnPostAsync(string? name, string? phone, CancellationToken ct)
+    private void Fill()
+    {
+        Name = Client!.Name;
+        Phone = Client.Phone ?? "";
+        Birthday = Client.Birthday is { } b ? LocalDatePattern.Iso.Format(b) : "";
+        Gender = Client.Gender ?? "";
+        Address = Client.Address ?? "";
+    }
+
+    public async Task<IActionResult> OnPostAsync(string? name, string? phone, string? birthday, string? gender, string? address, CancellationToken ct)
     {
         if (!await LoadClientAsync(track: true, ct))
         {
@@ -36,6 +62,9 @@ public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock
         }
         Name = name ?? "";
         Phone = phone ?? "";
+        Birthday = birthday ?? "";
+        Gender = gender ?? "";
+        Address = address ?? "";
         if (ContactRules.NameProblem(name) is not null)
         {
             Errors["name"] = PortalText.P("name-invalid");
@@ -45,6 +74,28 @@ public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock
         {
             Errors["phone"] = PortalText.P("phone-invalid");
         }
+        LocalDate? day = null;
+        if (!string.IsNullOrWhiteSpace(birthday))
+        {
+            var today = clock.GetCurrentInstant().InUtc().Date;
+            var parsed = LocalDatePattern.Iso.Parse(birthday.Trim());
+            if (!parsed.Success || parsed.Value > today || parsed.Value < today.PlusYears(-130))
+            {
+                Errors["birthday"] = PortalText.P("birthday-invalid");
+            }
+            else
+            {
+                day = parsed.Value;
+            }
+        }
+        if (!string.IsNullOrEmpty(gender) && !Genders.Contains(gender))
+        {
+            Errors["gender"] = PortalText.P("gender-invalid");
+        }
+        if (address is { Length: > 500 } || (address is not null && address.Any(c => char.IsControl(c) && c is not '\n' and not '\r')))
+        {
+            Errors["address"] = PortalText.P("address-invalid");
+        }
         if (Errors.Count > 0)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -52,11 +103,63 @@ public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock
         }
         Client!.Name = name!.Trim();
         Client.Phone = string.IsNullOrWhiteSpace(phone) ? null : phone.Trim();
+        Client.Birthday = day;
+        Client.Gender = string.IsNullOrEmpty(gender) ? null : gender;
+        Client.Address = string.IsNullOrWhiteSpace(address) ? null : address.Trim().Replace("\r\n", "\n", StringComparison.Ordinal);
         Client.UpdatedAt = clock.GetCurrentInstant();
         await Db.SaveChangesAsync(ct);
-        Name = Client.Name;
-        Phone = Client.Phone ?? "";
-        Saved = true;
+        Fill();
+        Notice = PortalText.P("saved");
         return Page();
+    }
+
+    public async Task<IActionResult> OnPostPasswordAsync(string? current, string? password, string? confirm, CancellationToken ct)
+    {
+        if (!await LoadClientAsync(track: false, ct))
+        {
+            return await EndSessionAsync();
+        }
+        Fill();
+        if (NeedsCurrentPassword && !ClientAccounts.Verify(Account!, current))
+        {
+            Errors["current"] = PortalText.P("current-password-wrong");
+        }
+        if (ClientAccounts.PasswordProblem(password, Client!.Email) is { } problem)
+        {
+            Errors["password"] = PortalText.P(problem, ClientAccounts.MinLength);
+        }
+        else if (!string.Equals(password, confirm, StringComparison.Ordinal))
+        {
+            Errors["confirm"] = PortalText.P("password-mismatch");
+        }
+        if (Errors.Count > 0)
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        var account = await accounts.SetPasswordAsync(Client.Id, password!, ct);
+        // Every other session ends (their stamp is old); this one carries on with the new stamp.
+        await HttpContext.SignInAsync(ClientPortalSetup.Scheme, accounts.Principal(Client, account, "password"));
+        Account = account;
+        Notice = PortalText.P("password-saved");
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(bool confirmDelete, CancellationToken ct)
+    {
+        if (!await LoadClientAsync(track: false, ct))
+        {
+            return await EndSessionAsync();
+        }
+        Fill();
+        if (!confirmDelete)
+        {
+            Errors["confirmDelete"] = PortalText.P("delete-confirm-needed");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        await erasure.EraseAsync(Client!.Id, ct);
+        await HttpContext.SignOutAsync(ClientPortalSetup.Scheme);
+        return Redirect("/account/signin?deleted=1");
     }
 }

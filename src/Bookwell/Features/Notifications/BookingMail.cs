@@ -76,6 +76,10 @@ public static class BookingMail
         {
             text.AppendLine().AppendLine($"{W("preferences")}: {preferencesUrl}");
         }
+        // Every client mail leads to the client's portal at this business (its own address, as all links here).
+        var portalUrl = ClientPortal.PortalLinks.Url(ctx.BaseUrl);
+        var portalLabel = ClientPortal.PortalText.Words.Get("mail-your-bookings", language);
+        text.AppendLine().AppendLine($"{portalLabel}: {portalUrl}");
         text.AppendLine().AppendLine(business);
 
         var accent = Branding.Accent(page?.Doc.Branding);
@@ -120,6 +124,7 @@ public static class BookingMail
         {
             html.Append($"<p style=\"color:#4b5563;font-size:13px\"><a href=\"{H(preferencesUrl)}\" style=\"color:#4b5563\">{H(W("preferences"))}</a></p>");
         }
+        html.Append($"<p style=\"font-size:13px\"><a href=\"{H(portalUrl)}\" id=\"your-bookings\" style=\"color:{accent}\">{H(portalLabel)}</a></p>");
         html.Append("</div></body></html>");
 
         var method = kind == "cancelled" ? "CANCEL" : "REQUEST";
