@@ -991,8 +991,24 @@ namespace Bookwell.Migrations.Postgres
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<bool>("Broken")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("BusyCount")
                         .HasColumnType("integer");
+
+                    b.Property<Instant?>("ConnectedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("ExternalChanges")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("ics");
 
                     b.Property<Instant?>("LastAttemptAt")
                         .HasColumnType("timestamp with time zone");
@@ -1001,8 +1017,22 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(500)
                         .HasColumnType("character varying(500)");
 
+                    b.Property<Instant?>("LastPushAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LastPushError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<Instant?>("LastSuccessAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("PushedCount")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("SecretSealed")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)");
 
                     b.Property<string>("StaffKey")
                         .IsRequired()
@@ -1022,12 +1052,72 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("UserName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
                     b.HasKey("Id");
 
                     b.HasIndex("TenantId", "StaffKey", "UrlHash")
                         .IsUnique();
 
                     b.ToTable("BusySources");
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Calendars.CalendarEventLink", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("BookingId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ETag")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Instant?>("EndsAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Fingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
+                    b.Property<string>("Remote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Instant?>("RetryAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid>("SourceId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Instant?>("StartsAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SourceId", "BookingId")
+                        .IsUnique();
+
+                    b.ToTable("CalendarEventLinks");
                 });
 
             modelBuilder.Entity("Bookwell.Features.Calendars.CalendarFeed", b =>
@@ -1504,6 +1594,15 @@ namespace Bookwell.Migrations.Postgres
                     b.HasOne("Bookwell.Data.Booking", null)
                         .WithMany("History")
                         .HasForeignKey("BookingId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Calendars.CalendarEventLink", b =>
+                {
+                    b.HasOne("Bookwell.Features.Calendars.BusySource", null)
+                        .WithMany()
+                        .HasForeignKey("SourceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -977,8 +977,24 @@ namespace Bookwell.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Broken")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("BusyCount")
                         .HasColumnType("INTEGER");
+
+                    b.Property<long?>("ConnectedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("ExternalChanges")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("ics");
 
                     b.Property<long?>("LastAttemptAt")
                         .HasColumnType("INTEGER");
@@ -987,8 +1003,22 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LastPushAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LastPushError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("LastSuccessAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<int>("PushedCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SecretSealed")
+                        .HasMaxLength(8000)
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("StaffKey")
                         .IsRequired()
@@ -1008,12 +1038,70 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("UserName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("TenantId", "StaffKey", "UrlHash")
                         .IsUnique();
 
                     b.ToTable("BusySources");
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Calendars.CalendarEventLink", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("BookingId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ETag")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("EndsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Fingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Remote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RetryAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Sequence")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("SourceId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("StartsAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("SourceId", "BookingId")
+                        .IsUnique();
+
+                    b.ToTable("CalendarEventLinks");
                 });
 
             modelBuilder.Entity("Bookwell.Features.Calendars.CalendarFeed", b =>
@@ -1482,6 +1570,15 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasOne("Bookwell.Data.Booking", null)
                         .WithMany("History")
                         .HasForeignKey("BookingId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Calendars.CalendarEventLink", b =>
+                {
+                    b.HasOne("Bookwell.Features.Calendars.BusySource", null)
+                        .WithMany()
+                        .HasForeignKey("SourceId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
