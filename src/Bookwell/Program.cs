@@ -70,6 +70,21 @@ builder.Services.AddSingleton(CalendarOptions.Read(builder.Configuration));
 builder.Services.AddSingleton<FeedFetcher>();
 builder.Services.AddSingleton<CalendarSync>();
 builder.Services.AddHostedService<CalendarSyncWorker>();
+builder.Services.AddSingleton<ICalendarProvider, CalDavProvider>();
+var oauthCalendars = new OAuthCalendarSettings(OAuthProviderOptions.Google(builder.Configuration), OAuthProviderOptions.Microsoft(builder.Configuration));
+builder.Services.AddSingleton(oauthCalendars);
+builder.Services.AddHttpClient("calendar-oauth", c => c.Timeout = TimeSpan.FromSeconds(20));
+builder.Services.AddSingleton(sp => new OAuthClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient("calendar-oauth"), sp.GetRequiredService<NodaTime.IClock>()));
+if (oauthCalendars.Google is { } googleCalendar)
+{
+    builder.Services.AddSingleton<ICalendarProvider>(sp => new GoogleCalendarProvider(googleCalendar, sp.GetRequiredService<OAuthClient>()));
+}
+if (oauthCalendars.Microsoft is { } microsoftCalendar)
+{
+    builder.Services.AddSingleton<ICalendarProvider>(sp => new MicrosoftCalendarProvider(microsoftCalendar, sp.GetRequiredService<OAuthClient>()));
+}
+builder.Services.AddSingleton<CalendarConnections>();
+builder.Services.AddHostedService<CalendarPushWorker>();
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
 builder.Services.AddBookwellAccounts();

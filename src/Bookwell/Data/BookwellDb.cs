@@ -67,6 +67,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<Features.Calendars.ExternalBusySpan> ExternalBusy => Set<Features.Calendars.ExternalBusySpan>();
     public DbSet<Features.Organizations.OrganizationMember> OrganizationMembers => Set<Features.Organizations.OrganizationMember>();
     public DbSet<Features.Organizations.OrganizationLink> OrganizationLinks => Set<Features.Organizations.OrganizationLink>();
+    public DbSet<Features.Calendars.CalendarEventLink> CalendarEventLinks => Set<Features.Calendars.CalendarEventLink>();
 
     public abstract bool IsPostgres { get; }
 
@@ -275,6 +276,20 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(s => s.Url).HasMaxLength(2000);
             e.Property(s => s.UrlHash).HasMaxLength(64);
             e.Property(s => s.LastError).HasMaxLength(500);
+            e.Property(s => s.Kind).HasMaxLength(16).HasDefaultValue(Features.Calendars.BusySource.Ics);
+            e.Property(s => s.UserName).HasMaxLength(200);
+            e.Property(s => s.SecretSealed).HasMaxLength(8000);
+            e.Property(s => s.LastPushError).HasMaxLength(500);
+        });
+        modelBuilder.Entity<Features.Calendars.CalendarEventLink>(e =>
+        {
+            e.HasQueryFilter(l => l.TenantId == _tenantId);
+            e.HasIndex(l => new { l.SourceId, l.BookingId }).IsUnique();
+            e.Property(l => l.Remote).HasMaxLength(2000);
+            e.Property(l => l.ETag).HasMaxLength(200);
+            e.Property(l => l.Fingerprint).HasMaxLength(64);
+            e.Property(l => l.LastError).HasMaxLength(500);
+            e.HasOne<Features.Calendars.BusySource>().WithMany().HasForeignKey(l => l.SourceId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<Features.Calendars.ExternalBusySpan>(e =>
         {

@@ -75,7 +75,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             // made, only whether it can be: the group writer answers that for its whole group in one query
             // (BookingBatcher: Taken / TakenAndCustomers) instead of each request reading on its own.
             var rulesOnly = groupable && attempt == 1 && v.Staff is not null && !v.WalkIn && v.Service.Rules.RequiresStaff &&
-                            v.Service.Rules.ResourceTypes.Count == 0 && !Calendars.ExternalBusy.HasSources(v.Page, v.Staff);
+                            v.Service.Rules.ResourceTypes.Count == 0 && !await Calendars.ExternalBusy.HasSourcesAsync(db, v.Page, v.Staff, ct);
             var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct, rulesOnly);
             if (assignment is null)
             {

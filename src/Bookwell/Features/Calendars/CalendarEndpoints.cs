@@ -10,7 +10,13 @@ namespace Bookwell.Features.Calendars;
 
 public sealed record FeedUrl(string Url);
 
-public sealed record SourceStatus(string Staff, string Source, string? LastSuccessAt, string? LastError, int BusyCount, string? LastAttemptAt);
+/// <summary>Contract 4.9's status item; <c>kind</c> and the push figures are additions for two-way connections.</summary>
+public sealed record SourceStatus(string Staff, string Source, string? LastSuccessAt, string? LastError, int BusyCount, string? LastAttemptAt,
+    string Kind = BusySource.Ics, bool Broken = false, string? UserName = null, int PushedCount = 0, string? LastPushAt = null,
+    string? LastPushError = null, int ExternalChanges = 0);
+
+/// <summary>A CalDAV connection as asked for; Google and Microsoft 365 are connected through OAuth in the admin.</summary>
+public sealed record ConnectionRequest(string? Kind, string? Url, string? UserName, string? Password);
 
 public sealed record SourceStatusList(IReadOnlyList<SourceStatus> Items);
 
@@ -32,6 +38,8 @@ public static class CalendarEndpoints
             Feed(CalendarFeeds.PageKind, slug, rotate: false, r, db, c, p, clock, ct)).WithName("GetPageFeed").WithTags("Calendars");
         admin.MapPost("/pages/{slug}/feed/rotate", (string slug, HttpRequest r, BookwellDb db, CatalogCache c, IDataProtectionProvider p, IClock clock, CancellationToken ct) =>
             Feed(CalendarFeeds.PageKind, slug, rotate: true, r, db, c, p, clock, ct)).WithName("RotatePageFeed").WithTags("Calendars");
+        admin.MapPut("/staff/{key}/calendar", Connect).WithName("ConnectStaffCalendar").WithTags("Calendars");
+        admin.MapDelete("/staff/{key}/calendar", Disconnect).WithName("DisconnectStaffCalendar").WithTags("Calendars");
         admin.MapDelete("/pages/{slug}/feed", (string slug, BookwellDb db, CatalogCache c, CancellationToken ct) =>
             Revoke(CalendarFeeds.PageKind, slug, db, c, ct)).WithName("RevokePageFeed").WithTags("Calendars");
         return admin;
@@ -89,7 +97,98 @@ public static class CalendarEndpoints
     {
         ArgumentNullException.ThrowIfNull(db);
         var rows = await db.BusySources.AsNoTracking().OrderBy(s => s.StaffKey).ThenBy(s => s.Url).ToListAsync(ct);
-        return new SourceStatusList([.. rows.Select(s => new SourceStatus(s.StaffKey, s.Url, Format(s.LastSuccessAt), s.LastError, s.BusyCount, Format(s.LastAttemptAt)))]);
+        return new SourceStatusList([.. rows.Select(Item)]);
+    }
+
+    public static SourceStatus Item(BusySource s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return new SourceStatus(s.StaffKey, s.Url, Format(s.LastSuccessAt), s.LastError, s.BusyCount, Format(s.LastAttemptAt), s.Kind, s.Broken, s.UserName,
+            s.PushedCount, Format(s.LastPushAt), s.LastPushError, s.ExternalChanges);
+    }
+
+    /// <summary>
+    /// Connects a staff member's CalDAV calendar (Nextcloud, Fastmail, iCloud with an app-specific password…): the
+    /// address is checked by the SSRF rules and the credentials by one calendar query before anything is stored;
+    /// the password is stored sealed (Data Protection) and never shown again.
+    /// </summary>
+    private static async Task<Results<Ok<SourceStatus>, ProblemHttpResult>> Connect(string key, HttpRequest request, BookwellDb db, CatalogCache cache,
+        CalendarConnections connections, CalendarOptions options, IClock clock, CancellationToken ct)
+    {
+        var (body, errors) = await JsonBody.ReadAsync<ConnectionRequest>(request, 8192, Json.Options);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+        if (!Exists(await cache.GetAsync(db, ct), CalendarFeeds.StaffKind, key))
+        {
+            return Problems.NotFound("No staff member with this key.");
+        }
+        var (checkedErrors, url) = await CheckCalDavAsync(body, connections, options, clock.GetCurrentInstant(), ct);
+        if (checkedErrors.Any)
+        {
+            return Problems.Validation(checkedErrors);
+        }
+        var row = await connections.ConnectAsync(db, key, CalDavProvider.KindName, url!, body.UserName!.Trim(), body.Password!, ct);
+        return TypedResults.Ok(Item(row));
+    }
+
+    /// <summary>Field errors for a CalDAV connection, including a refused password or an unreachable calendar (one query is made).</summary>
+    public static async Task<(Errors Errors, string? Url)> CheckCalDavAsync(ConnectionRequest body, CalendarConnections connections, CalendarOptions options,
+        Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(connections);
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new Errors();
+        if (body.Kind is not (null or CalDavProvider.KindName))
+        {
+            errors.Add("kind", body.Kind is "google" or "microsoft"
+                ? "Google and Microsoft 365 calendars are connected through their sign-in, on the admin's calendar sync page."
+                : "Must be \"caldav\".");
+        }
+        if (CalDavProvider.Problem(body.Url, options.AllowPrivateAddresses) is { } problem)
+        {
+            errors.Add("url", problem);
+        }
+        if (string.IsNullOrWhiteSpace(body.UserName) || body.UserName.Length > 200 || body.UserName.Contains(':', StringComparison.Ordinal) || body.UserName.Any(char.IsControl))
+        {
+            errors.Add("userName", "Required: at most 200 characters, no colon.");
+        }
+        if (string.IsNullOrEmpty(body.Password) || body.Password.Length > 1000 || body.Password.Any(char.IsControl))
+        {
+            errors.Add("password", "Required: at most 1000 characters.");
+        }
+        if (errors.Any)
+        {
+            return (errors, null);
+        }
+        var url = CalDavProvider.Collection(body.Url!.Trim());
+        var probe = new BusySource { Kind = CalDavProvider.KindName, StaffKey = "", Url = url, UrlHash = "", UserName = body.UserName!.Trim() };
+        try
+        {
+            await connections.Provider(CalDavProvider.KindName)!.ReadAsync(new Connection(probe, body.Password!), now, now + Duration.FromDays(1), DateTimeZone.Utc,
+                new OwnEvents(new HashSet<string>(), new HashSet<string>()), ct);
+        }
+        catch (CalendarAuthException ex)
+        {
+            errors.Add("password", ex.Message);
+        }
+        catch (FeedException ex)
+        {
+            errors.Add("url", ex.Message);
+        }
+        return (errors, url);
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Disconnect(string key, BookwellDb db, CatalogCache cache, CalendarConnections connections,
+        CancellationToken ct)
+    {
+        if (!Exists(await cache.GetAsync(db, ct), CalendarFeeds.StaffKind, key))
+        {
+            return Problems.NotFound("No staff member with this key.");
+        }
+        return await connections.DisconnectAsync(db, key, ct) ? TypedResults.NoContent() : Problems.NotFound("This staff member has no calendar connected.");
     }
 
     private static string? Format(Instant? instant) => instant is { } i ? TimeFormats.Format(i, DateTimeZone.Utc) : null;

@@ -14,7 +14,8 @@ namespace Bookwell.Features.Calendars;
 /// last good spans and records the error: a calendar server that is down for a minute must not make the
 /// staff member look free.
 /// </summary>
-public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetcher, IClock clock, SqliteWriteGate gate, ILogger<CalendarSync> log)
+public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetcher, IClock clock, SqliteWriteGate gate, CalendarConnections connections,
+    ILogger<CalendarSync> log)
 {
     /// <summary>Busy time is read from a day ago (an event still running) to the page's horizon.</summary>
     public static readonly Duration Lookback = Duration.FromDays(1);
@@ -73,6 +74,8 @@ public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetche
                     parallel.Release();
                 }
             }));
+            // Two-way connections: bookings pushed, busy time read.
+            await connections.SyncTenantAsync(tenantId, ct);
         }
         finally
         {
@@ -86,7 +89,8 @@ public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetche
         var want = wanted.ToDictionary(w => (w.StaffKey, Hash(w.Url)));
         using (await gate.EnterAsync(db, ct))
         {
-            var existing = await db.BusySources.ToListAsync(ct);
+            // Connections made in the admin are not the configuration's business.
+            var existing = await db.BusySources.Where(s => s.Kind == BusySource.Ics).ToListAsync(ct);
             var gone = existing.Where(s => !want.ContainsKey((s.StaffKey, s.UrlHash))).ToList();
             db.BusySources.RemoveRange(gone);
             foreach (var (key, w) in want)
@@ -111,7 +115,7 @@ public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetche
                 await Availability.BusyVersions.BumpAsync(db, db.TenantId, ct);
             }
         }
-        return await db.BusySources.AsNoTracking().ToDictionaryAsync(s => (s.StaffKey, s.UrlHash), s => s.Id, ct);
+        return await db.BusySources.AsNoTracking().Where(s => s.Kind == BusySource.Ics).ToDictionaryAsync(s => (s.StaffKey, s.UrlHash), s => s.Id, ct);
     }
 
     private async Task SyncSourceAsync(Guid tenantId, Guid sourceId, Wanted w, CancellationToken ct)

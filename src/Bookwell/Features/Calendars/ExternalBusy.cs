@@ -16,14 +16,16 @@ public static class ExternalBusy
 {
     /// <summary>
     /// The stored spans overlapping [from, to) of the page's staff (or of one staff member). Pages without any
-    /// busy source cost no query.
+    /// busy source or connection cost no query (which staff are connected is cached, see <see cref="ConnectedStaff"/>).
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, List<Span>>> ReadAsync(BookwellDb db, CompiledPage page, string? staff,
         Instant from, Instant to, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(page);
-        var keys = page.Staff.Where(s => s.Doc.BusySources is { Count: > 0 } && (staff is null || s.Key == staff)).Select(s => s.Key).ToList();
+        var connected = await ConnectedStaff.GetAsync(db, ct);
+        var keys = page.Staff.Where(s => (s.Doc.BusySources is { Count: > 0 } || connected.Contains(s.Key)) && (staff is null || s.Key == staff))
+            .Select(s => s.Key).ToList();
         if (keys.Count == 0)
         {
             return Empty;
@@ -46,13 +48,17 @@ public static class ExternalBusy
     }
 
     /// <summary>
-    /// Whether a staff member's time also depends on subscribed calendars: then a booking cannot be judged by
-    /// the group writer's allocation check alone and must read busy time (BookingCreator's rules-only path).
+    /// Whether a staff member's time also depends on subscribed or connected calendars: then a booking cannot be
+    /// judged by the group writer's allocation check alone and must read busy time (BookingCreator's rules-only path).
     /// </summary>
-    public static bool HasSources(CompiledPage page, string? staff)
+    public static async ValueTask<bool> HasSourcesAsync(BookwellDb db, CompiledPage page, string? staff, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(page);
-        return staff is not null && page.Staff.Any(s => s.Key == staff && s.Doc.BusySources is { Count: > 0 });
+        if (staff is null)
+        {
+            return false;
+        }
+        return page.Staff.Any(s => s.Key == staff && s.Doc.BusySources is { Count: > 0 }) || (await ConnectedStaff.GetAsync(db, ct)).Contains(staff);
     }
 
     private static readonly Dictionary<string, List<Span>> Empty = new(StringComparer.Ordinal);

@@ -96,6 +96,40 @@ public sealed class FeedFetcher : IDisposable
         }
     }
 
+    /// <summary>
+    /// The same guarded client for other calendar protocols (CalDAV): every connection goes through the address
+    /// check, no proxy, no automatic redirects. Callers judge the URL first with <see cref="CheckUrl"/>.
+    /// </summary>
+    public HttpClient Http => _http;
+
+    public CalendarOptions Options => _options;
+
+    /// <summary>Throws <see cref="FeedException"/> for a URL the rules refuse before any connection (scheme, written-out private address).</summary>
+    public void CheckUrl(Uri url) => Check(url);
+
+    /// <summary>A response body of at most the configured size.</summary>
+    public async Task<string> ReadLimitedAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (response.Content.Headers.ContentLength > _options.MaxBytes)
+        {
+            throw new FeedException(TooLarge());
+        }
+        await using var stream = await response.Content.ReadAsStreamAsync(ct);
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, ct)) > 0)
+        {
+            if (buffer.Length + read > _options.MaxBytes)
+            {
+                throw new FeedException(TooLarge());
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        return System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
     /// <summary>The body of the calendar at <paramref name="url"/>, at most the configured size.</summary>
     public async Task<string> FetchAsync(Uri url, CancellationToken ct)
     {

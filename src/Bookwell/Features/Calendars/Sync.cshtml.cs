@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Bookwell.Features.Accounts;
 using Bookwell.Features.Admin;
 using Bookwell.Infrastructure;
@@ -7,17 +9,30 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Bookwell.Features.Calendars;
 
-/// <summary>Sync health per busy source, and each staff member's secret feed address with a way to replace it.</summary>
+/// <summary>
+/// Sync health per busy source and connection, each staff member's calendar connection (CalDAV by form,
+/// Google and Microsoft 365 through their OAuth sign-in with PKCE), and each staff member's secret feed address.
+/// </summary>
 [Authorize(Policy = Policies.Manager)]
-public sealed class SyncPageModel(CalendarSync sync, IDataProtectionProvider protection, TenantLinks links, Data.TenantContext tenant) : AdminPageModel
+public sealed class SyncPageModel(CalendarSync sync, CalendarConnections connections, CalendarOptions options, OAuthCalendarSettings oauth,
+    OAuthClient oauthClient, IDataProtectionProvider protection, TenantLinks links, Data.TenantContext tenant) : AdminPageModel
 {
+    private const string StatePurpose = "bookwell.calendar-oauth-state";
+
     public IReadOnlyList<SourceStatus> Sources { get; private set; } = [];
 
     public IReadOnlyList<(string Key, string Name, string? Url)> Staff { get; private set; } = [];
 
+    public IReadOnlyDictionary<string, SourceStatus> Connected { get; private set; } = new Dictionary<string, SourceStatus>();
+
+    public bool GoogleEnabled => oauth.Google is not null;
+
+    public bool MicrosoftEnabled => oauth.Microsoft is not null;
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         Sources = (await CalendarEndpoints.ListAsync(Db, ct)).Items;
+        Connected = Sources.Where(s => s.Kind != BusySource.Ics).GroupBy(s => s.Staff).ToDictionary(g => g.Key, g => g.First());
         var tokens = await CalendarFeeds.ExistingAsync(Db, protection, CalendarFeeds.StaffKind, ct);
         var baseUrl = links.BaseUrl(tenant);
         Staff = [.. Catalog.Pages.Values.SelectMany(p => p.Staff).DistinctBy(s => s.Key)
@@ -28,6 +43,92 @@ public sealed class SyncPageModel(CalendarSync sync, IDataProtectionProvider pro
     {
         await sync.SyncTenantAsync(Db.TenantId, ct);
         TempData["Flash"] = CalendarText.Words["synced"];
+        return RedirectToPage();
+    }
+
+    private string? StaffName(string? key) => Catalog.Pages.Values.SelectMany(p => p.Staff).FirstOrDefault(s => s.Key == key)?.Name;
+
+    public async Task<IActionResult> OnPostCalDavAsync(string? staff, string? url, string? userName, string? password, CancellationToken ct)
+    {
+        if (StaffName(staff) is not { } name)
+        {
+            return NotFound();
+        }
+        var (errors, collection) = await CalendarEndpoints.CheckCalDavAsync(new ConnectionRequest(CalDavProvider.KindName, url, userName, password), connections,
+            options, Clock.GetCurrentInstant(), ct);
+        if (errors.Any)
+        {
+            TempData["Flash"] = CalendarText.Words.Format("connect-failed", name, string.Join(" ", errors.ToDictionary().Values.SelectMany(v => v)));
+            return RedirectToPage();
+        }
+        await connections.ConnectAsync(Db, staff!, CalDavProvider.KindName, collection!, userName!.Trim(), password!, ct);
+        TempData["Flash"] = CalendarText.Words.Format("connected", name);
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostDisconnectAsync(string? staff, CancellationToken ct)
+    {
+        if (StaffName(staff) is not { } name)
+        {
+            return NotFound();
+        }
+        await connections.DisconnectAsync(Db, staff!, ct);
+        TempData["Flash"] = CalendarText.Words.Format("disconnected", name);
+        return RedirectToPage();
+    }
+
+    private string RedirectUri => $"{links.BaseUrl(tenant)}/admin/sync/callback";
+
+    /// <summary>
+    /// Starts the provider's sign-in: authorization code with PKCE (S256). The verifier travels inside the sealed,
+    /// time-limited state (Data Protection), bound to this business and staff member, never in the clear.
+    /// </summary>
+    public IActionResult OnPostOAuth(string? staff, string? provider)
+    {
+        if (StaffName(staff) is null || oauth.For(provider) is not { } o)
+        {
+            return NotFound();
+        }
+        var verifier = OAuthProviderOptions.NewVerifier();
+        var state = protection.CreateProtector(StatePurpose).ToTimeLimitedDataProtector().Protect(
+            JsonSerializer.Serialize(new JsonObject { ["t"] = Db.TenantId, ["s"] = staff, ["p"] = o.Kind, ["v"] = verifier }), TimeSpan.FromMinutes(15));
+        return Redirect(o.AuthorizeUrl(RedirectUri, state, OAuthProviderOptions.Challenge(verifier)));
+    }
+
+    /// <summary>The provider sends the browser back here with a code (or an error); the code is exchanged with the verifier.</summary>
+    public async Task<IActionResult> OnGetCallbackAsync(string? code, string? state, string? error, CancellationToken ct)
+    {
+        JsonObject? s = null;
+        try
+        {
+            s = state is null ? null : JsonNode.Parse(protection.CreateProtector(StatePurpose).ToTimeLimitedDataProtector().Unprotect(state))?.AsObject();
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or JsonException or FormatException)
+        {
+            s = null;
+        }
+        if (s is null || s["t"]?.GetValue<Guid>() != Db.TenantId || oauth.For(s["p"]?.GetValue<string>()) is not { } o ||
+            StaffName(s["s"]?.GetValue<string>()) is not { } name)
+        {
+            TempData["Flash"] = CalendarText.Words["oauth-invalid"];
+            return RedirectToPage();
+        }
+        var staff = s["s"]!.GetValue<string>();
+        if (error is not null || string.IsNullOrEmpty(code))
+        {
+            TempData["Flash"] = CalendarText.Words.Format("connect-failed", name, CalendarText.Words["oauth-denied"]);
+            return RedirectToPage();
+        }
+        try
+        {
+            var tokens = await oauthClient.ExchangeAsync(o, code, s["v"]!.GetValue<string>(), RedirectUri, ct);
+            await connections.ConnectAsync(Db, staff, o.Kind, o.Kind == GoogleCalendarProvider.KindName ? "google:primary" : "microsoft:me", null, tokens.ToJson(), ct);
+            TempData["Flash"] = CalendarText.Words.Format("connected", name);
+        }
+        catch (Exception ex) when (ex is FeedException or CalendarAuthException)
+        {
+            TempData["Flash"] = CalendarText.Words.Format("connect-failed", name, ex.Message);
+        }
         return RedirectToPage();
     }
 

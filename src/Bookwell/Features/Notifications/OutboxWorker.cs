@@ -12,8 +12,12 @@ public sealed class OutboxSignal
 {
     private readonly SemaphoreSlim _signal = new(0, 1);
 
+    /// <summary>Raised with every <see cref="Notify"/>: a booking change committed (calendar connections push after it).</summary>
+    public event Action? Notified;
+
     public void Notify()
     {
+        Notified?.Invoke();
         try
         {
             _signal.Release();

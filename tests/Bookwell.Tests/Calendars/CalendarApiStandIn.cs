@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Bookwell.Tests.Calendars;
+
+/// <summary>
+/// A local stand-in answering as Google's OAuth token endpoint and Calendar v3 API and Microsoft Graph's
+/// calendar endpoints document it: PKCE checked at the code exchange, bearer tokens checked on every call,
+/// refresh tokens that can be revoked (<c>invalid_grant</c>), freeBusy counting every opaque event (ours too),
+/// deleted Google events kept with status <c>cancelled</c>.
+/// </summary>
+public sealed class CalendarApiStandIn : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    public sealed class Ev
+    {
+        public required string Id { get; init; }
+        public required DateTimeOffset Start { get; set; }
+        public required DateTimeOffset End { get; set; }
+        public string Status { get; set; } = "confirmed";
+        public bool Ours { get; init; }
+        public int Version { get; set; } = 1;
+        public string ETag => $"\"{Id}-{Version}\"";
+        public string? Subject { get; set; }
+    }
+
+    public ConcurrentDictionary<string, Ev> Events { get; } = new();
+    public string? Challenge { get; set; }
+    public string Access { get; private set; } = "";
+    public bool Revoked { get; set; }
+    public int Refreshes;
+
+    private CalendarApiStandIn(WebApplication app) => _app = app;
+
+    public string BaseUrl { get; private set; } = "";
+
+    public static async Task<CalendarApiStandIn> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseKestrel().UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var s = new CalendarApiStandIn(app);
+        app.MapPost("/token", async (HttpContext c) =>
+        {
+            var form = await c.Request.ReadFormAsync();
+            if (form["grant_type"] == "authorization_code")
+            {
+                var verifier = form["code_verifier"].ToString();
+                var challenge = Convert.ToBase64String(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+                if (form["code"] != "good-code" || challenge != s.Challenge || form["client_id"] != "client-1")
+                {
+                    return Results.Json(new JsonObject { ["error"] = "invalid_grant" }, statusCode: 400);
+                }
+                s.Access = "at-" + Guid.NewGuid().ToString("N");
+                return Results.Json(new JsonObject { ["access_token"] = s.Access, ["refresh_token"] = "rt-1", ["expires_in"] = 3600, ["token_type"] = "Bearer" });
+            }
+            if (form["grant_type"] == "refresh_token" && form["refresh_token"] == "rt-1" && !s.Revoked)
+            {
+                Interlocked.Increment(ref s.Refreshes);
+                s.Access = "at-" + Guid.NewGuid().ToString("N");
+                return Results.Json(new JsonObject { ["access_token"] = s.Access, ["expires_in"] = 3600, ["token_type"] = "Bearer" });
+            }
+            return Results.Json(new JsonObject { ["error"] = "invalid_grant", ["error_description"] = "Token has been expired or revoked." }, statusCode: 400);
+        });
+        app.Use(async (c, next) =>
+        {
+            if (c.Request.Path.StartsWithSegments("/calendar") || c.Request.Path.StartsWithSegments("/v1.0"))
+            {
+                if (c.Request.Headers.Authorization.ToString() != $"Bearer {s.Access}" || s.Access.Length == 0)
+                {
+                    c.Response.StatusCode = 401;
+                    await c.Response.WriteAsJsonAsync(new JsonObject { ["error"] = new JsonObject { ["code"] = 401, ["message"] = "Invalid Credentials" } });
+                    return;
+                }
+            }
+            await next();
+        });
+        // Google Calendar v3.
+        app.MapPost("/calendar/v3/freeBusy", async (HttpContext c) =>
+        {
+            var q = (await c.Request.ReadFromJsonAsync<JsonObject>())!;
+            var min = DateTimeOffset.Parse(q["timeMin"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+            var max = DateTimeOffset.Parse(q["timeMax"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture);
+            var busy = new JsonArray([.. s.Events.Values.Where(e => e.Status != "cancelled" && e.End > min && e.Start < max).OrderBy(e => e.Start)
+                .Select(e => (JsonNode)new JsonObject { ["start"] = e.Start.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'"), ["end"] = e.End.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'") })]);
+            return Results.Json(new JsonObject { ["kind"] = "calendar#freeBusy", ["calendars"] = new JsonObject { ["primary"] = new JsonObject { ["busy"] = busy } } });
+        });
+        app.MapGet("/calendar/v3/calendars/primary/events", (HttpContext c) =>
+        {
+            var items = s.Events.Values.Where(e => e.Ours && c.Request.Query["privateExtendedProperty"] == "bookwell=1")
+                .Select(e => (JsonNode)new JsonObject
+                {
+                    ["id"] = e.Id,
+                    ["etag"] = e.ETag,
+                    ["status"] = e.Status,
+                    ["start"] = new JsonObject { ["dateTime"] = e.Start.ToString("o") },
+                    ["end"] = new JsonObject { ["dateTime"] = e.End.ToString("o") }
+                });
+            return Results.Json(new JsonObject { ["kind"] = "calendar#events", ["items"] = new JsonArray([.. items]) });
+        });
+        app.MapPost("/calendar/v3/calendars/primary/events", async (HttpContext c) =>
+        {
+            var b = (await c.Request.ReadFromJsonAsync<JsonObject>())!;
+            var id = b["id"]?.GetValue<string>() ?? Guid.NewGuid().ToString("N");
+            if (s.Events.ContainsKey(id))
+            {
+                return Results.Json(new JsonObject { ["error"] = new JsonObject { ["code"] = 409, ["message"] = "The requested identifier already exists." } }, statusCode: 409);
+            }
+            var e = new Ev { Id = id, Ours = b["extendedProperties"]?["private"]?["bookwell"]?.GetValue<string>() == "1", Start = Time(b["start"]), End = Time(b["end"]), Subject = b["summary"]?.GetValue<string>() };
+            s.Events[id] = e;
+            return Results.Json(new JsonObject { ["id"] = id, ["etag"] = e.ETag, ["status"] = e.Status });
+        });
+        app.MapMethods("/calendar/v3/calendars/primary/events/{id}", ["PATCH"], async (string id, HttpContext c) =>
+        {
+            if (!s.Events.TryGetValue(id, out var e))
+            {
+                return Results.NotFound();
+            }
+            var b = (await c.Request.ReadFromJsonAsync<JsonObject>())!;
+            e.Start = Time(b["start"]);
+            e.End = Time(b["end"]);
+            e.Status = b["status"]?.GetValue<string>() ?? e.Status;
+            e.Version++;
+            return Results.Json(new JsonObject { ["id"] = id, ["etag"] = e.ETag, ["status"] = e.Status });
+        });
+        app.MapDelete("/calendar/v3/calendars/primary/events/{id}", (string id) =>
+        {
+            if (!s.Events.TryGetValue(id, out var e) || e.Status == "cancelled")
+            {
+                return Results.StatusCode(410);
+            }
+            e.Status = "cancelled";
+            return Results.NoContent();
+        });
+        // Microsoft Graph.
+        app.MapGet("/v1.0/me/calendarView", (HttpContext c) =>
+        {
+            var min = DateTimeOffset.Parse(c.Request.Query["startDateTime"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var max = DateTimeOffset.Parse(c.Request.Query["endDateTime"]!, System.Globalization.CultureInfo.InvariantCulture);
+            var utc = c.Request.Headers["Prefer"].ToString().Contains("outlook.timezone=\"UTC\"", StringComparison.Ordinal);
+            var items = s.Events.Values.Where(e => e.Status != "cancelled" && e.End > min && e.Start < max)
+                .Select(e => (JsonNode)new JsonObject
+                {
+                    ["@odata.etag"] = "W/" + e.ETag,
+                    ["id"] = e.Id,
+                    ["showAs"] = e.Status == "free" ? "free" : "busy",
+                    ["isCancelled"] = false,
+                    ["isAllDay"] = false,
+                    ["start"] = new JsonObject { ["dateTime"] = (utc ? e.Start.UtcDateTime : e.Start.DateTime).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff"), ["timeZone"] = "UTC" },
+                    ["end"] = new JsonObject { ["dateTime"] = (utc ? e.End.UtcDateTime : e.End.DateTime).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff"), ["timeZone"] = "UTC" },
+                });
+            return Results.Json(new JsonObject { ["value"] = new JsonArray([.. items]) });
+        });
+        app.MapPost("/v1.0/me/events", async (HttpContext c) =>
+        {
+            var b = (await c.Request.ReadFromJsonAsync<JsonObject>())!;
+            var id = "AAMk" + Guid.NewGuid().ToString("N");
+            var e = new Ev { Id = id, Ours = true, Start = Time(b["start"]), End = Time(b["end"]), Subject = b["subject"]?.GetValue<string>() };
+            s.Events[id] = e;
+            return Results.Json(new JsonObject { ["@odata.etag"] = "W/" + e.ETag, ["id"] = id }, statusCode: 201);
+        });
+        app.MapMethods("/v1.0/me/events/{id}", ["PATCH"], async (string id, HttpContext c) =>
+        {
+            if (!s.Events.TryGetValue(id, out var e) || e.Status == "cancelled")
+            {
+                return Results.NotFound();
+            }
+            var b = (await c.Request.ReadFromJsonAsync<JsonObject>())!;
+            e.Start = Time(b["start"]);
+            e.End = Time(b["end"]);
+            e.Version++;
+            return Results.Json(new JsonObject { ["@odata.etag"] = "W/" + e.ETag, ["id"] = id });
+        });
+        app.MapDelete("/v1.0/me/events/{id}", (string id) => s.Events.TryRemove(id, out _) ? Results.NoContent() : Results.NotFound());
+        await app.StartAsync();
+        s.BaseUrl = app.Urls.First().TrimEnd('/');
+        return s;
+    }
+
+    /// <summary>A dateTime as both APIs send it: Google RFC 3339 with offset; Graph local time with a timeZone (UTC here).</summary>
+    private static DateTimeOffset Time(JsonNode? node)
+    {
+        var text = node!["dateTime"]!.GetValue<string>();
+        return DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Bookwell.Tests.Calendars;
+
+/// <summary>
+/// A real Radicale CalDAV server (Debian's package) on a free loopback port, with a temporary storage folder
+/// and htpasswd authentication, so per-user rights are enforced. The test's own client talks to it as a
+/// calendar app would (MKCALENDAR, PUT, DELETE, PROPFIND).
+/// </summary>
+public sealed partial class RadicaleServer : IAsyncDisposable
+{
+    public const string User = "anna";
+    public const string Password = "s3cret-horse";
+
+    private readonly Process _process;
+    private readonly string _dir;
+    private readonly HttpClient _http;
+
+    private RadicaleServer(Process process, string dir, int port)
+    {
+        _process = process;
+        _dir = dir;
+        Port = port;
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
+    }
+
+    public int Port { get; }
+
+    public string Url(string path) => $"http://127.0.0.1:{Port}{path}";
+
+    public static async Task<RadicaleServer> StartAsync()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"radicale-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(dir, "collections"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "users"), $"{User}:{Password}\n");
+        var port = FreePort();
+        await File.WriteAllTextAsync(Path.Combine(dir, "config"), $"""
+            [server]
+            hosts = 127.0.0.1:{port}
+            [auth]
+            type = htpasswd
+            htpasswd_filename = {Path.Combine(dir, "users")}
+            htpasswd_encryption = plain
+            delay = 0
+            [storage]
+            filesystem_folder = {Path.Combine(dir, "collections")}
+            [rights]
+            type = owner_only
+            [logging]
+            level = warning
+            """);
+        var process = Process.Start(new ProcessStartInfo("/usr/bin/radicale", ["--config", Path.Combine(dir, "config")])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException("radicale did not start");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var server = new RadicaleServer(process, dir, port);
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port);
+                break;
+            }
+            catch (SocketException) when (DateTime.UtcNow < until && !process.HasExited)
+            {
+                await Task.Delay(100);
+            }
+        }
+        return server;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The user's password changes at the server (Radicale reads the htpasswd file at each login).</summary>
+    public void ChangePassword(string password) => File.WriteAllText(Path.Combine(_dir, "users"), $"{User}:{password}\n");
+
+    public async Task MakeCalendarAsync(string path)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod("MKCALENDAR"), path);
+        var response = await _http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+    }
+
+    public async Task PutAsync(string path, string ics)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StringContent(ics, Encoding.UTF8, "text/calendar") };
+        var response = await _http.SendAsync(request);
+        Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {response.StatusCode}");
+    }
+
+    public async Task DeleteAsync(string path) => Assert.True((await _http.DeleteAsync(path)).IsSuccessStatusCode);
+
+    /// <summary>The body of a resource, or null when it is not there.</summary>
+    public async Task<string?> GetAsync(string path)
+    {
+        var response = await _http.GetAsync(path);
+        return response.StatusCode == HttpStatusCode.NotFound ? null : await response.Content.ReadAsStringAsync();
+    }
+
+    /// <summary>The hrefs of the resources in a collection.</summary>
+    public async Task<string[]> ListAsync(string collection)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod("PROPFIND"), collection)
+        {
+            Content = new StringContent("""<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>""", Encoding.UTF8, "application/xml"),
+        };
+        request.Headers.Add("Depth", "1");
+        var body = await (await _http.SendAsync(request)).Content.ReadAsStringAsync();
+        return [.. Href().Matches(body).Select(m => m.Groups[1].Value).Where(h => h.EndsWith(".ics", StringComparison.Ordinal))];
+    }
+
+    [GeneratedRegex("<(?:D:)?href>([^<]+)</(?:D:)?href>")]
+    private static partial Regex Href();
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+        _process.Dispose();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+            // left in temp
+        }
+    }
+}
