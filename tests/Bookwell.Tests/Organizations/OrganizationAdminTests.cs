@@ -78,7 +78,14 @@ public abstract class OrganizationAdminTests
         Assert.Equal(HttpStatusCode.Redirect, sent.StatusCode);
         Assert.All(app.WithDb(db => db.Outbox.Where(m => m.Kind == "organization-link").ToList()),
             m => Assert.DoesNotContain("access=", m.TextBody ?? "", StringComparison.Ordinal));
-        var mails = (await smtp.WaitForAsync(3)).Where(m => (m.Subject ?? "").StartsWith("Book your appointment", StringComparison.Ordinal)).ToList();
+        // The booking above and the owner's claim send mails of their own, in no fixed order with these.
+        static List<MimeKit.MimeMessage> Invitations(IEnumerable<MimeKit.MimeMessage> all) =>
+            all.Where(m => (m.Subject ?? "").StartsWith("Book your appointment", StringComparison.Ordinal)).ToList();
+        var mails = Invitations(await smtp.WaitForAsync(2));
+        for (var n = 3; mails.Count < 2 && n <= 8; n++)
+        {
+            mails = Invitations(await smtp.WaitForAsync(n));
+        }
         Assert.Equal(2, mails.Count);
         var text = mails.Single(m => m.To.ToString().Contains("kim@", StringComparison.Ordinal)).TextBody ?? "";
         var start = text.IndexOf("https://book.example.com/book/salon?access=", StringComparison.Ordinal);

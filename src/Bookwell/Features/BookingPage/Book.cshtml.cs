@@ -265,7 +265,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         {
             catalog.Pages.TryGetValue(slug, out page);
         }
-        EmbedPolicy.Apply(Response, page);
+        EmbedPolicy.Apply(Response, page, HttpContext.RequestServices.GetService<Payments.StripeOptions>()?.CheckoutOrigin);
         if (page is null)
         {
             return false;

@@ -9,12 +9,15 @@ namespace Bookwell.Features.BookingPage;
 /// </summary>
 public static class EmbedPolicy
 {
-    public static void Apply(HttpResponse response, CompiledPage? page)
+    /// <param name="checkoutOrigin">Where online payment continues (Stripe Checkout), when the page takes payments online.</param>
+    public static void Apply(HttpResponse response, CompiledPage? page, string? checkoutOrigin = null)
     {
         ArgumentNullException.ThrowIfNull(response);
         var origins = page?.Doc.Settings?.EmbedOrigins;
         var ancestors = page is null ? "'self'" : origins is { Count: > 0 } ? "'self' " + string.Join(' ', origins) : "*";
-        response.Headers.ContentSecurityPolicy = Infrastructure.SecurityHeadersMiddleware.Csp(ancestors);
+        var paysOnline = page is not null && page.Services.Values.Any(s => s.Doc.Payment is "now" or "deposit" || s.Doc.NoShowFee is not null);
+        var formAction = checkoutOrigin is not null && paysOnline ? $"'self' {checkoutOrigin}" : "'self'";
+        response.Headers.ContentSecurityPolicy = Infrastructure.SecurityHeadersMiddleware.Csp(ancestors, formAction);
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
     }

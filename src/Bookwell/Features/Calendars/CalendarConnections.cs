@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using Bookwell.Data;
@@ -82,7 +83,7 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
             db.BusySources.Add(source);
             await db.SaveChangesAsync(ct);
         }
-        ConnectedStaff.Invalidate(db.TenantId);
+        ConnectedStaff.Invalidate(db);
         await SyncAsync(db.TenantId, source.Id, ct);
         return await db.BusySources.AsNoTracking().FirstAsync(s => s.Id == source.Id, ct);
     }
@@ -128,7 +129,7 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
                 lk.Release();
             }
         }
-        ConnectedStaff.Invalidate(db.TenantId);
+        ConnectedStaff.Invalidate(db);
         return rows.Count > 0;
     }
 
@@ -515,21 +516,36 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
 public static class ConnectedStaff
 {
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
-    private static readonly ConcurrentDictionary<Guid, (HashSet<string> Keys, long At)> Cache = new();
 
-    public static void Invalidate(Guid tenantId) => Cache.TryRemove(tenantId, out _);
+    /// <summary>
+    /// Per app (its busy index, one per process in production; several in a test process, which share tenant ids)
+    /// and per business: a process-wide table keyed by tenant alone let one app answer with another's connections.
+    /// </summary>
+    private static readonly ConditionalWeakTable<object, ConcurrentDictionary<Guid, (HashSet<string> Keys, long At)>> Caches = new();
+
+    private static readonly object NoIndex = new();
+
+    private static ConcurrentDictionary<Guid, (HashSet<string> Keys, long At)> For(BookwellDb db) =>
+        Caches.GetValue(db.BusyIndex ?? NoIndex, _ => new());
+
+    public static void Invalidate(BookwellDb db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        For(db).TryRemove(db.TenantId, out _);
+    }
 
     public static async ValueTask<IReadOnlySet<string>> GetAsync(BookwellDb db, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
+        var cache = For(db);
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (Cache.TryGetValue(db.TenantId, out var entry) && System.Diagnostics.Stopwatch.GetElapsedTime(entry.At, now) < Recheck)
+        if (cache.TryGetValue(db.TenantId, out var entry) && System.Diagnostics.Stopwatch.GetElapsedTime(entry.At, now) < Recheck)
         {
             return entry.Keys;
         }
         var keys = (await db.BusySources.AsNoTracking().Where(s => s.Kind != BusySource.Ics).Select(s => s.StaffKey).Distinct().ToListAsync(ct))
             .ToHashSet(StringComparer.Ordinal);
-        Cache[db.TenantId] = (keys, now);
+        cache[db.TenantId] = (keys, now);
         return keys;
     }
 }

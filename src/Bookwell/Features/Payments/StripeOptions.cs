@@ -47,6 +47,13 @@ public sealed record StripeOptions(string SecretKey, string WebhookSecret, strin
         return new StripeOptions(key, webhook, string.IsNullOrEmpty(apiBase) ? null : apiBase.TrimEnd('/'), percent);
     }
 
+    /// <summary>
+    /// Where Checkout pages live, for the booking page's <c>form-action</c>: Chromium holds a form's redirect to
+    /// the CSP of the page that sent it, so a "confirm and pay" that answers with a redirect to Checkout needs
+    /// that origin allowed. Stripe's own, or a stand-in's (which serves its pages from its API address).
+    /// </summary>
+    public string CheckoutOrigin => ApiBase is null ? "https://checkout.stripe.com" : new Uri(ApiBase).GetLeftPart(UriPartial.Authority);
+
     /// <summary>Never shown: the record's generated text would otherwise print both secrets into a log.</summary>
     public override string ToString() => $"Stripe (api {ApiBase ?? "default"}, platform fee {PlatformFeePercent}%)";
 }
