@@ -28,6 +28,9 @@ public sealed partial class RadicaleServer : IAsyncDisposable
         Port = port;
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{User}:{Password}")));
+        // Radicale's small server may close an idle kept-alive connection just as the next request reuses it
+        // ("the response ended prematurely" in a loaded run): the test's own reads open a connection each.
+        _http.DefaultRequestHeaders.ConnectionClose = true;
     }
 
     public int Port { get; }
