@@ -3,6 +3,7 @@ using Bookwell.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 using NodaTime.Testing;
@@ -122,8 +123,48 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
         return read(scope.ServiceProvider.GetRequiredService<BookwellDb>());
     }
 
-    private static string SqliteFile() =>
-        $"Data Source={Path.Combine(Path.GetTempPath(), $"bookwell-test-{Guid.NewGuid():N}.db")}";
+    private static string SqliteFile()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"bookwell-test-{Guid.NewGuid():N}.db");
+        File.Copy(SqliteTemplate.Value, path);
+        return $"Data Source={path}";
+    }
+
+    /// <summary>
+    /// Every test starts on a freshly migrated database. Applying the migrations was most of an app's start (hundreds
+    /// of tests, each on its own database), so they run once per test process into a template that each test copies:
+    /// a file copy for SQLite, CREATE DATABASE ... TEMPLATE for PostgreSQL. Only the migrations go into it; the app's
+    /// own start-up (default business, host pinning, keys) still runs against every copy, as on a first start.
+    /// </summary>
+    private static readonly Lazy<string> SqliteTemplate = new(() =>
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"bookwell-template-{Guid.NewGuid():N}.db");
+        var options = new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<SqliteBookwellDb>().UseSqlite($"Data Source={path};Pooling=False").Options;
+        using (var db = new SqliteBookwellDb(options))
+        {
+            db.Database.Migrate();
+        }
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
+        return path;
+    });
+
+    private static readonly Lazy<Task<string>> PostgresTemplate = new(async () =>
+    {
+        var name = $"bw_template_{Guid.NewGuid():N}";
+        await using (var connection = new NpgsqlConnection(PostgresServer))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+        var cs = new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name, Pooling = false }.ConnectionString;
+        var options = new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<PostgresBookwellDb>().UseNpgsql(cs, n => n.UseNodaTime()).Options;
+        await using (var db = new PostgresBookwellDb(options))
+        {
+            await db.Database.MigrateAsync();
+        }
+        return name;
+    });
 
     public static string PostgresServer =>
         Environment.GetEnvironmentVariable("BOOKWELL_TEST_POSTGRES")
@@ -135,7 +176,7 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
         await using (var connection = new NpgsqlConnection(PostgresServer))
         {
             await connection.OpenAsync();
-            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+            await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\" TEMPLATE \"{await PostgresTemplate.Value}\"", connection);
             await command.ExecuteNonQueryAsync();
         }
         var builder = new NpgsqlConnectionStringBuilder(PostgresServer) { Database = name, MaxPoolSize = 100 };
