@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using NodaTime;
 using NodaTime.Testing;
+using static Microsoft.Playwright.Assertions;
 
 namespace Bookwell.BrowserTests;
 
@@ -64,6 +66,11 @@ public class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         });
     }
 
+    public string Port => new Uri(BaseUrl).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>An address on a business's own host (the pages' base URL is the default tenant's).</summary>
+    public string At(string sub, string path) => $"http://{sub}.localhost:{Port}{path}";
+
     public async Task<IPage> NewPageAsync(string timeZone = "Europe/Amsterdam", string locale = "en-GB", int width = 1280)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
@@ -74,6 +81,37 @@ public class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
             BaseURL = BaseUrl,
         });
         return await context.NewPageAsync();
+    }
+
+    /// <summary>A new business signed up in the browser (its address confirmed from the mail), its owner signed in on the business's own host.</summary>
+    public async Task<IPage> SignUpAsync(string sub, string email)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync("/signup");
+        await Axe.AssertAccessibleAsync(page, "sign-up");
+        await page.FillAsync("#BusinessName", "Studio " + sub);
+        await page.FillAsync("#Subdomain", sub);
+        await page.FillAsync("#Name", "Olga Owner");
+        await page.FillAsync("#Email", email);
+        await page.FillAsync("#Password", "a long enough password");
+        await page.ClickAsync("main button[type=submit]");
+        // The same answer as for an address that has an account already: check your mail.
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Check your e-mail");
+        string link;
+        using (var scope = Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<Bookwell.Data.BookwellDb>();
+            var body = db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == "account-verify" && m.To == email).Select(m => m.TextBody).Single()!;
+            link = System.Text.RegularExpressions.Regex.Match(body, @"(http://\S+/admin/verify\?\S+)").Groups[1].Value;
+        }
+        await page.GotoAsync(link);
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("confirmed");
+        await page.GotoAsync(At(sub, "/admin/login"));
+        await page.FillAsync("#Email", email);
+        await page.FillAsync("#Password", "a long enough password");
+        await page.ClickAsync("main button[type=submit]");
+        await Expect(page).ToHaveURLAsync($"http://{sub}.localhost:{Port}/admin");
+        return page;
     }
 
     public async Task ScreenshotAsync(IPage page, string name)

@@ -13,42 +13,14 @@ namespace Bookwell.BrowserTests;
 /// </summary>
 public sealed class DashboardTests(BrowserApp app) : IClassFixture<BrowserApp>
 {
-    private string Port => new Uri(app.BaseUrl).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private string Port => app.Port;
 
     /// <summary>An address on a business's own host (the pages' base URL is the default tenant's).</summary>
-    private string At(string sub, string path) => $"http://{sub}.localhost:{Port}{path}";
+    private string At(string sub, string path) => app.At(sub, path);
 
     private static Task AssertAccessible(IPage page, string step) => Axe.AssertAccessibleAsync(page, step);
 
-    private async Task<IPage> SignUpAsync(string sub, string email)
-    {
-        var page = await app.NewPageAsync();
-        await page.GotoAsync("/signup");
-        await AssertAccessible(page, "sign-up");
-        await page.FillAsync("#BusinessName", "Studio " + sub);
-        await page.FillAsync("#Subdomain", sub);
-        await page.FillAsync("#Name", "Olga Owner");
-        await page.FillAsync("#Email", email);
-        await page.FillAsync("#Password", "a long enough password");
-        await page.ClickAsync("main button[type=submit]");
-        // The same answer as for an address that has an account already: check your mail.
-        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Check your e-mail");
-        string link;
-        using (var scope = app.Services.CreateScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<Bookwell.Data.BookwellDb>();
-            var body = db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == "account-verify" && m.To == email).Select(m => m.TextBody).Single()!;
-            link = System.Text.RegularExpressions.Regex.Match(body, @"(http://\S+/admin/verify\?\S+)").Groups[1].Value;
-        }
-        await page.GotoAsync(link);
-        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("confirmed");
-        await page.GotoAsync(At(sub, "/admin/login"));
-        await page.FillAsync("#Email", email);
-        await page.FillAsync("#Password", "a long enough password");
-        await page.ClickAsync("main button[type=submit]");
-        await Expect(page).ToHaveURLAsync($"http://{sub}.localhost:{Port}/admin");
-        return page;
-    }
+    private Task<IPage> SignUpAsync(string sub, string email) => app.SignUpAsync(sub, email);
 
     [Fact]
     public async Task SignUp_SetUpAPage_ABookingArrivesInTheCalendar_ChangeItsStatus()

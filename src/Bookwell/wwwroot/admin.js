@@ -1,6 +1,15 @@
 // Bookwell dashboard: progressive enhancement only; every action also works as a plain form.
 (function () {
   'use strict';
+  // The header's menus open and close by themselves without script; with it, a click elsewhere or Escape closes them.
+  var menus = document.querySelectorAll('header.bar li.menu details');
+  document.addEventListener('click', function (e) {
+    menus.forEach(function (d) { if (d.open && !d.contains(e.target)) { d.open = false; } });
+  });
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Escape') { return; }
+    menus.forEach(function (d) { if (d.open) { d.open = false; d.querySelector('summary').focus(); } });
+  });
   // Drag a booking in the day view to another time or staff column.
   var cal = document.querySelector('.cal');
   var form = document.getElementById('move-form');

@@ -1,0 +1,102 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Bookwell.BrowserTests;
+
+/// <summary>
+/// Every page of the admin, as its owner sees it with some data in it: answered without an error, free of serious
+/// axe findings, no wider than a 375 px phone, and in Dutch for a Dutch browser. Screenshots at 1280 and 375 px
+/// land in the screenshots folder for a person to look at.
+/// </summary>
+public sealed class AdminSweepTests(BrowserApp app) : IClassFixture<BrowserApp>
+{
+    private const string Config = """
+        { "pages": [{ "slug": "sweep", "name": "Sweep Studio", "timeZone": "Europe/Amsterdam",
+          "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]] },
+          "settings": { "waitlist": true, "cancellationPolicy": { "refunds": [ { "hoursBefore": 24, "percent": 100 } ] } },
+          "services": [
+            { "key": "cut", "name": "Cut", "durationMinutes": 30, "price": { "amount": 30, "currency": "EUR" }, "payment": "invoice" },
+            { "key": "photo", "name": "Class photo", "durationMinutes": 15, "price": { "amount": 20, "currency": "EUR" } } ],
+          "staff": [ { "key": "ann", "name": "Ann", "services": ["cut", "photo"] } ],
+          "organizations": [ { "key": "school", "name": "North School", "services": ["photo"], "from": null, "to": null, "exclusive": true,
+            "timeSlots": [ { "date": "2027-03-03", "hours": [["09:00","12:00"]], "services": ["photo"] } ] } ] }] }
+        """;
+
+    /// <summary>Pages that need an id are reached by following a link from their list.</summary>
+    private static readonly string[] Paths =
+    [
+        "/admin", "/admin/calendar?date=2027-03-02", "/admin/calendar?view=week&date=2027-03-02", "/admin/bookings",
+        "/admin/bookings/new", "/admin/customers", "/admin/invoices", "/admin/payments", "/admin/waitlist?date=2027-03-02",
+        "/admin/organizations", "/admin/sync", "/admin/connect", "/admin/messages", "/admin/team", "/admin/api-keys",
+        "/admin/staff-app", "/admin/account", "/admin/setup", "/admin/setup/json", "/admin/setup/p/sweep/services/cut",
+    ];
+
+    [Fact]
+    public async Task EveryAdminPage_AnswersIsAccessibleFitsAPhoneAndSpeaksDutch()
+    {
+        var page = await app.SignUpAsync("sweep", "olga@sweep.test");
+        await page.GotoAsync(app.At("sweep", "/admin/setup/json"));
+        await page.FillAsync("#json", Config);
+        await page.ClickAsync("main button:has-text('Save')");
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Saved");
+        await page.GotoAsync(app.At("sweep", "/admin/bookings/new?site=sweep&service=cut&staff=ann&date=2027-03-02&time=10:00"));
+        await page.FillAsync("#Email", "cora@example.com");
+        await page.FillAsync("#Name", "Cora Client");
+        await page.ClickAsync("main form button:has-text('Create booking')");
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Booking created");
+
+        // The detail pages behind the lists: a booking, its customer, its invoice.
+        var paths = Paths.ToList();
+        foreach (var (list, link) in new[] { ("/admin/bookings", "tr:has-text('Cora') a[href^='/admin/bookings/']"), ("/admin/customers", "table a[href^='/admin/customers/']"), ("/admin/invoices", "table a[href^='/admin/invoices/']") })
+        {
+            await page.GotoAsync(app.At("sweep", list));
+            var href = await page.Locator(link).First.GetAttributeAsync("href");
+            Assert.False(string.IsNullOrEmpty(href), $"{list} links to its first item");
+            paths.Add(href!);
+        }
+
+        foreach (var path in paths)
+        {
+            var name = "sweep" + path.Replace('/', '-').Replace('?', '-').Replace('&', '-').Replace('=', '-');
+            await page.SetViewportSizeAsync(1280, 900);
+            var response = await page.GotoAsync(app.At("sweep", path));
+            Assert.True(response is { Status: < 400 }, $"{path} answered {response?.Status}");
+            Assert.Equal("en", await page.GetAttributeAsync("html", "lang"));
+            await Axe.AssertAccessibleAsync(page, path);
+            await app.ScreenshotAsync(page, name + "-1280");
+
+            await page.SetViewportSizeAsync(375, 800);
+            await page.GotoAsync(app.At("sweep", path));
+            var width = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+            Assert.True(width <= 375, $"{path} is {width} px wide at 375");
+            await app.ScreenshotAsync(page, name + "-375");
+        }
+
+        // The rarer links sit in two menus: they open from the keyboard, close on Escape, and mark where you are.
+        await page.SetViewportSizeAsync(375, 800);
+        await page.GotoAsync(app.At("sweep", "/admin"));
+        await page.FocusAsync("li.menu summary:has-text('Settings')");
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("li.menu details[open] a:has-text('Team')")).ToBeVisibleAsync();
+        await Axe.AssertAccessibleAsync(page, "settings menu open");
+        await app.ScreenshotAsync(page, "sweep-menu-open-375");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator("li.menu details[open]")).ToHaveCountAsync(0);
+        await page.ClickAsync("li.menu summary:has-text('Settings')");
+        await page.ClickAsync("li.menu a:has-text('Team')");
+        await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/admin/team$"));
+        await Expect(page.Locator("li.menu summary.here")).ToHaveTextAsync("Settings");
+
+        // The same pages for a Dutch browser: Dutch, and still accessible (labels and names are translated text too).
+        var cookies = await page.Context.CookiesAsync();
+        var dutch = await app.NewPageAsync(locale: "nl-NL");
+        await dutch.Context.AddCookiesAsync(cookies.Select(c => new Cookie { Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path }));
+        foreach (var path in paths)
+        {
+            var response = await dutch.GotoAsync(app.At("sweep", path));
+            Assert.True(response is { Status: < 400 }, $"{path} (nl) answered {response?.Status}");
+            Assert.Equal("nl", await dutch.GetAttributeAsync("html", "lang"));
+            await Axe.AssertAccessibleAsync(dutch, path + " (nl)");
+        }
+    }
+}
