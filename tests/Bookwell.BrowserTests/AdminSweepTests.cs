@@ -35,6 +35,19 @@ public sealed class AdminSweepTests(BrowserApp app) : IClassFixture<BrowserApp>
     public async Task EveryAdminPage_AnswersIsAccessibleFitsAPhoneAndSpeaksDutch()
     {
         var page = await app.SignUpAsync("sweep", "olga@sweep.test");
+        // The policy allows no inline style: Chromium says so on the console when a page still has one.
+        var refused = new List<string>();
+        void Watch(IPage p) => p.Console += (_, m) =>
+        {
+            if (m.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                lock (refused)
+                {
+                    refused.Add($"{p.Url}: {m.Text}");
+                }
+            }
+        };
+        Watch(page);
         await page.GotoAsync(app.At("sweep", "/admin/setup/json"));
         await page.FillAsync("#json", Config);
         await page.ClickAsync("main button:has-text('Save')");
@@ -90,6 +103,7 @@ public sealed class AdminSweepTests(BrowserApp app) : IClassFixture<BrowserApp>
         // The same pages for a Dutch browser: Dutch, and still accessible (labels and names are translated text too).
         var cookies = await page.Context.CookiesAsync();
         var dutch = await app.NewPageAsync(locale: "nl-NL");
+        Watch(dutch);
         await dutch.Context.AddCookiesAsync(cookies.Select(c => new Cookie { Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path }));
         foreach (var path in paths)
         {
@@ -98,5 +112,6 @@ public sealed class AdminSweepTests(BrowserApp app) : IClassFixture<BrowserApp>
             Assert.Equal("nl", await dutch.GetAttributeAsync("html", "lang"));
             await Axe.AssertAccessibleAsync(dutch, path + " (nl)");
         }
+        Assert.Empty(refused);
     }
 }

@@ -39,7 +39,9 @@ public static partial class ApiDocs
         var hashes = InlineScript().Matches(html)
             .Select(m => $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(m.Groups[1].Value)))}'");
         context.Response.Headers.ContentSecurityPolicy = SecurityHeadersMiddleware.Csp("'none'")
-            .Replace("script-src 'self'", $"script-src 'self' {string.Join(' ', hashes)}", StringComparison.Ordinal);
+            .Replace("script-src 'self'", $"script-src 'self' {string.Join(' ', hashes)}", StringComparison.Ordinal)
+            // The reference UI inserts its own style elements at run time; this page only shows the API description.
+            .Replace("style-src 'self'", "style-src 'self' 'unsafe-inline'", StringComparison.Ordinal);
         context.Response.ContentLength = buffer.Length;
         buffer.Position = 0;
         await buffer.CopyToAsync(original, context.RequestAborted);
