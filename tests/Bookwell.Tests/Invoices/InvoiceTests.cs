@@ -247,7 +247,7 @@ public abstract class InvoiceTests
         });
         Assert.Equal(80m, paid);
         Assert.Equal(80m, sum);
-        Assert.Equal("paid", status);
+        Assert.Equal(InvoiceStatus.Paid, status);
     }
 
     [Fact]

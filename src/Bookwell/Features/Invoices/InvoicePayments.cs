@@ -46,7 +46,7 @@ public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate
         var due = invoice.Total - invoice.AmountPaid;
         if (invoice.Status is InvoiceStatus.Paid or InvoiceStatus.Void)
         {
-            errors.Add("amount.amount", F("err-closed", InvoiceText.Words.Get("status-" + invoice.Status, language)));
+            errors.Add("amount.amount", F("err-closed", InvoiceText.Words.Get("status-" + invoice.Status.ToWire(), language)));
         }
         else if (amount is not { } value || value <= 0 || !InvoiceMoney.Fits(value, invoice.Currency))
         {

@@ -23,7 +23,7 @@ public sealed class Refund : ITenantOwned
     /// <summary><c>cancellation</c> (the client cancelled; the service's policy decided the amount) or <c>manual</c> (staff).</summary>
     public required string Reason { get; set; }
     /// <summary><c>pending</c> (asked, no answer yet), <c>succeeded</c> or <c>failed</c> (nothing was refunded; the amount is refundable again).</summary>
-    public required string State { get; set; }
+    public required RefundStatus State { get; set; }
     /// <summary>The PaymentIntent refunded.</summary>
     public required string PaymentIntent { get; set; }
     /// <summary>The Connect account the charge went to, when it did.</summary>
@@ -89,7 +89,7 @@ public static class RefundModel
             e.Property(r => r.Amount).HasPrecision(18, 4);
             e.Property(r => r.Currency).HasMaxLength(3);
             e.Property(r => r.Reason).HasMaxLength(20);
-            e.Property(r => r.State).HasMaxLength(20);
+            e.Property(r => r.State).HasConversion(Wire<RefundStatus>.Converter).HasMaxLength(20);
             e.Property(r => r.PaymentIntent).HasMaxLength(255);
             e.Property(r => r.StripeAccount).HasMaxLength(255);
             e.Property(r => r.StripeRefundId).HasMaxLength(255);
