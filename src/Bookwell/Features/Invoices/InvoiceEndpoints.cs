@@ -30,7 +30,7 @@ public sealed record InvoiceResponse(Guid Id, string Number, Guid? BookingId, In
             TimeFormats.FormatDate(i.IssuedOn), TimeFormats.FormatDate(i.DueOn), i.Currency,
             [.. i.Lines.OrderBy(l => l.Position).Select(l => new InvoiceLineResponse(l.Description, l.Quantity, M(l.UnitPrice), l.TaxRate, M(l.Total)))],
             M(i.Total), M(i.AmountPaid), M(i.TaxTotal), M(i.Total - i.AmountPaid),
-            [.. i.Payments.OrderBy(p => p.At).ThenBy(p => p.Id).Select(p => new InvoicePaymentResponse(M(p.Amount), p.Method, p.Note, TimeFormats.Format(p.At, zone), p.By))],
+            [.. i.Payments.OrderBy(p => p.At).ThenBy(p => p.Id).Select(p => new InvoicePaymentResponse(M(p.Amount), p.Method.ToWire(), p.Note, TimeFormats.Format(p.At, zone), p.By))],
             i.PageSlug);
     }
 }

@@ -69,8 +69,7 @@ public sealed class InvoicePayment : ITenantOwned
     public Guid InvoiceId { get; set; }
     public decimal Amount { get; set; }
     public required string Currency { get; set; }
-    /// <summary><c>cash</c>, <c>card</c>, <c>bank_transfer</c> (or <c>stripe</c> for a receipt of an online payment).</summary>
-    public required string Method { get; set; }
+    public required InvoicePaymentMethod Method { get; set; }
     public string? Note { get; set; }
     public required string By { get; set; }
     public Instant At { get; set; }
@@ -93,6 +92,16 @@ public enum InvoiceStatus
     [JsonStringEnumMemberName("paid")] Paid,
     [JsonStringEnumMemberName("overdue")] Overdue,
     [JsonStringEnumMemberName("void")] Void,
+}
+
+/// <summary>How an invoice was paid; stored (and written by the API) as the string each member names.</summary>
+public enum InvoicePaymentMethod
+{
+    [JsonStringEnumMemberName("cash")] Cash,
+    [JsonStringEnumMemberName("card")] Card,
+    [JsonStringEnumMemberName("bank_transfer")] BankTransfer,
+    /// <summary>A receipt of an online payment; never recorded by hand.</summary>
+    [JsonStringEnumMemberName("stripe")] Stripe,
 }
 
 public static class InvoiceStatusRules
@@ -165,7 +174,7 @@ public static class InvoiceModel
             e.ToTable("InvoicePayments");
             e.HasQueryFilter(p => p.TenantId == db.TenantId);
             e.Property(p => p.Currency).HasMaxLength(3);
-            e.Property(p => p.Method).HasMaxLength(20);
+            e.Property(p => p.Method).HasConversion(Wire<InvoicePaymentMethod>.Converter).HasMaxLength(20);
             e.Property(p => p.Note).HasMaxLength(500);
             e.Property(p => p.By).HasMaxLength(254);
             Money(e.Property(p => p.Amount));

@@ -32,8 +32,8 @@ public abstract record RefundResult
 public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock clock, CatalogCache cache, IServiceProvider services,
     ILogger<RefundService> log)
 {
-    public const string Cancellation = "cancellation";
-    public const string Manual = "manual";
+    public const RefundReason Cancellation = RefundReason.Cancellation;
+    public const RefundReason Manual = RefundReason.Manual;
     public const int MaxRefundsPerBooking = 100;
 
     /// <summary>What is still refundable on a booking: paid online, less refunds pending or done.</summary>
@@ -287,7 +287,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
     /// Writes a pending refund inside the caller's transaction (the booking is locked, the amount checked); null
     /// when no single charge has that much left (refunds go against one PaymentIntent each).
     /// </summary>
-    private static async Task<Refund?> PlanAsync(BookwellDb db, Guid bookingId, decimal amount, string currency, string reason, string by, Instant now,
+    private static async Task<Refund?> PlanAsync(BookwellDb db, Guid bookingId, decimal amount, string currency, RefundReason reason, string by, Instant now,
         CancellationToken ct)
     {
         var charges = await db.Payments.AsNoTracking().Where(p => p.BookingId == bookingId && p.Kind == PaymentKind.Charge && p.PaymentIntent != null && p.Currency == currency)
@@ -328,6 +328,15 @@ public sealed class RefundPlanner(CatalogCache cache, IClock clock)
 {
     public Task AfterChangeAsync(BookwellDb db, Booking booking, Actor actor, CancellationToken ct) =>
         RefundService.PlanCancellationAsync(db, booking, actor, actor?.Page, cache, clock.GetCurrentInstant(), ct);
+}
+
+/// <summary>Why money went back; stored (and written by the API) as the string each member names.</summary>
+public enum RefundReason
+{
+    /// <summary>The client cancelled; the service's policy decided the amount.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("cancellation")] Cancellation,
+    /// <summary>Staff refunded by hand.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("manual")] Manual,
 }
 
 /// <summary>Where a refund is; stored (and written by the API as its status) as the string each member names.</summary>
