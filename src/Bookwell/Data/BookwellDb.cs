@@ -199,12 +199,12 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(m => new { m.Status, m.DueAt });
             e.HasIndex(m => m.BookingId);
             e.Property(m => m.Kind).HasMaxLength(40);
-            e.Property(m => m.Channel).HasMaxLength(10);
+            e.Property(m => m.Channel).HasConversion(Wire<Features.Notifications.OutboxChannel>.Converter).HasMaxLength(10);
             e.Property(m => m.FromName).HasMaxLength(200);
             e.Property(m => m.ReplyTo).HasMaxLength(254);
             e.Property(m => m.To).HasMaxLength(254);
             e.Property(m => m.Subject).HasMaxLength(300);
-            e.Property(m => m.Status).HasMaxLength(20);
+            e.Property(m => m.Status).HasConversion(Wire<Features.Notifications.OutboxStatus>.Converter).HasMaxLength(20);
             e.Property(m => m.IcsMethod).HasMaxLength(20);
             e.Property(m => m.Attachment).HasMaxLength(100);
         });
@@ -226,7 +226,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(w => w.TimeZone).HasMaxLength(64);
             e.Property(w => w.TokenHash).HasMaxLength(64);
             e.Property(w => w.TokenSealed).HasMaxLength(400);
-            e.Property(w => w.Status).HasMaxLength(20);
+            e.Property(w => w.Status).HasConversion(Wire<Features.Waitlist.WaitlistStatus>.Converter).HasMaxLength(20);
         });
         modelBuilder.Entity<Features.Organizations.OrganizationMember>(e =>
         {
@@ -263,7 +263,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasQueryFilter(f => f.TenantId == _tenantId);
             e.HasIndex(f => new { f.TenantId, f.Kind, f.Key }).IsUnique();
             e.HasIndex(f => f.TokenHash).IsUnique();
-            e.Property(f => f.Kind).HasMaxLength(10);
+            e.Property(f => f.Kind).HasConversion(Wire<Features.Calendars.CalendarFeedKind>.Converter).HasMaxLength(10);
             e.Property(f => f.Key).HasMaxLength(64);
             e.Property(f => f.TokenHash).HasMaxLength(64);
             e.Property(f => f.TokenSealed).HasMaxLength(400);
@@ -276,7 +276,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(s => s.Url).HasMaxLength(2000);
             e.Property(s => s.UrlHash).HasMaxLength(64);
             e.Property(s => s.LastError).HasMaxLength(500);
-            e.Property(s => s.Kind).HasMaxLength(16).HasDefaultValue(Features.Calendars.BusySource.Ics);
+            e.Property(s => s.Kind).HasConversion(Wire<Features.Calendars.CalendarKind>.Converter).HasMaxLength(16).HasDefaultValue(Features.Calendars.BusySource.Ics);
             e.Property(s => s.UserName).HasMaxLength(200);
             e.Property(s => s.SecretSealed).HasMaxLength(8000);
             e.Property(s => s.LastPushError).HasMaxLength(500);

@@ -169,7 +169,7 @@ public sealed class OutboxMessage : ITenantOwned
     public Guid? BookingId { get; set; }
     public required string Kind { get; set; }
     /// <summary><c>email</c> or <c>sms</c>.</summary>
-    public string Channel { get; set; } = "email";
+    public Features.Notifications.OutboxChannel Channel { get; set; } = Features.Notifications.OutboxChannel.Email;
     /// <summary>The business the client sees as the sender (its page name) and where replies go (its owner address).</summary>
     public string? FromName { get; set; }
     public string? ReplyTo { get; set; }
@@ -184,7 +184,7 @@ public sealed class OutboxMessage : ITenantOwned
     /// by the feature that owns it (<see cref="Features.Notifications.IMailAttachmentSource"/>), so no file is stored twice.
     /// </summary>
     public string? Attachment { get; set; }
-    public required string Status { get; set; }
+    public required Features.Notifications.OutboxStatus Status { get; set; }
     public int Attempts { get; set; }
     public string? LastError { get; set; }
     public Instant DueAt { get; set; }

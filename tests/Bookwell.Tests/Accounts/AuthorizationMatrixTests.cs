@@ -47,7 +47,7 @@ public abstract class AuthorizationMatrixTests
             Assert.True((await users.CreateAsync(AccountService.NewUser(DefaultTenant.Id, "staff@a.test", "Anna", Roles.Staff, "anna", now), AccountTests.Password)).Succeeded);
             Assert.True((await users.CreateAsync(AccountService.NewUser(DefaultTenant.Id, "admin@a.test", "Adam", Roles.Admin, null, now), AccountTests.Password)).Succeeded);
             var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
-            db.Outbox.Add(new OutboxMessage { Id = Guid.NewGuid(), TenantId = DefaultTenant.Id, BookingId = bookingId, Kind = "reminder", To = "victim@client.test", Subject = "s", Status = "parked", DueAt = now, CreatedAt = now });
+            db.Outbox.Add(new OutboxMessage { Id = Guid.NewGuid(), TenantId = DefaultTenant.Id, BookingId = bookingId, Kind = "reminder", To = "victim@client.test", Subject = "s", Status = Bookwell.Features.Notifications.OutboxStatus.Parked, DueAt = now, CreatedAt = now });
             db.Uploads.Add(new Upload { Id = new string('a', 32), TenantId = DefaultTenant.Id, PageSlug = Slug, FileName = "x.pdf", ContentType = "application/pdf", Size = 1, Content = [1], CreatedAt = now });
             await db.SaveChangesAsync();
         }

@@ -47,10 +47,10 @@ public abstract partial class ClientAccountTests
     /// <summary>Runs the outbox worker's preparation of queued sign-in requests and returns their links (these apps have no mail server).</summary>
     private static async Task<List<string>> PrepareQueuedAsync(BookwellApp app)
     {
-        var rows = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => m.Kind == ClientSignIn.Kind && m.Status == "queued").ToList());
+        var rows = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => m.Kind == ClientSignIn.Kind && m.Status == Bookwell.Features.Notifications.OutboxStatus.Queued).ToList());
         var skipped = new Dictionary<Guid, string>();
         await ClientSignIn.PrepareAsync(app.Services.GetRequiredService<IServiceScopeFactory>(), rows, skipped, CancellationToken.None);
-        app.WithDb(db => db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == ClientSignIn.Kind && m.Status == "queued").ExecuteUpdate(s => s.SetProperty(m => m.Status, "sent")));
+        app.WithDb(db => db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == ClientSignIn.Kind && m.Status == Bookwell.Features.Notifications.OutboxStatus.Queued).ExecuteUpdate(s => s.SetProperty(m => m.Status, Bookwell.Features.Notifications.OutboxStatus.Sent)));
         return rows.Where(r => !skipped.ContainsKey(r.Id)).Select(r => LinkPattern().Match(r.TextBody!).Value).ToList();
     }
 
@@ -355,7 +355,7 @@ public abstract partial class ClientAccountTests
         Assert.Equal(2, bookings.Count);
         Assert.Equal(Bookwell.Features.Bookings.BookingStatus.Cancelled, bookings.Single(b => b.Id.ToString() == upcoming).Status);
         Assert.Equal("{}", bookings.Single(b => b.Id.ToString() == past).AnswersJson);
-        Assert.DoesNotContain(app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().ToList()), m => m.Status == "queued" && m.BookingId.ToString() == upcoming && m.Kind.StartsWith("reminder", StringComparison.Ordinal));
+        Assert.DoesNotContain(app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().ToList()), m => m.Status == Bookwell.Features.Notifications.OutboxStatus.Queued && m.BookingId.ToString() == upcoming && m.Kind.StartsWith("reminder", StringComparison.Ordinal));
 
         // Nothing signs the person in any more.
         Assert.Equal(HttpStatusCode.Accepted, (await app.CreateClient().PostAsync("/api/v1/account/link", Json(new JsonObject { ["email"] = "ada@example.com" }))).StatusCode);

@@ -78,10 +78,10 @@ public abstract partial class ClientPortalTests
     /// <summary>Runs the worker's preparation step on the queued requests (for apps without a mail server) and returns their links.</summary>
     private static async Task<List<string>> PrepareQueuedAsync(BookwellApp app)
     {
-        var rows = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => m.Kind == ClientSignIn.Kind && m.Status == "queued").ToList());
+        var rows = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => m.Kind == ClientSignIn.Kind && m.Status == Bookwell.Features.Notifications.OutboxStatus.Queued).ToList());
         var skipped = new Dictionary<Guid, string>();
         await ClientSignIn.PrepareAsync(app.Services.GetRequiredService<IServiceScopeFactory>(), rows, skipped, CancellationToken.None);
-        app.WithDb(db => db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == ClientSignIn.Kind && m.Status == "queued").ExecuteUpdate(s => s.SetProperty(m => m.Status, "sent")));
+        app.WithDb(db => db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == ClientSignIn.Kind && m.Status == Bookwell.Features.Notifications.OutboxStatus.Queued).ExecuteUpdate(s => s.SetProperty(m => m.Status, Bookwell.Features.Notifications.OutboxStatus.Sent)));
         return rows.Where(r => !skipped.ContainsKey(r.Id)).Select(r => LinkPattern().Match(r.TextBody!).Value).ToList();
     }
 
@@ -189,7 +189,7 @@ public abstract partial class ClientPortalTests
 
         await sink.WaitForAsync(2);
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (app.WithDb(db => db.Outbox.IgnoreQueryFilters().Any(m => m.Kind == ClientSignIn.Kind && m.Status == "queued")) && DateTime.UtcNow < deadline)
+        while (app.WithDb(db => db.Outbox.IgnoreQueryFilters().Any(m => m.Kind == ClientSignIn.Kind && m.Status == Bookwell.Features.Notifications.OutboxStatus.Queued)) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
         }

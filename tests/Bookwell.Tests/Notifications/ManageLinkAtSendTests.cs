@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Bookwell.Data;
 using Bookwell.Features.Notifications;
 using Bookwell.Tests.Infrastructure;
 using Ical.Net;
@@ -90,7 +91,7 @@ public abstract partial class ManageLinkAtSendTests
         var token = created["manageToken"]!.GetValue<string>();
 
         var stored = app.WithDb(db => db.Outbox.AsNoTracking().ToList());
-        Assert.Equal(["confirmation:email", "reminder:email", "reminder:sms"], stored.Select(m => $"{m.Kind}:{m.Channel}").Order());
+        Assert.Equal(["confirmation:email", "reminder:email", "reminder:sms"], stored.Select(m => $"{m.Kind}:{m.Channel.ToWire()}").Order());
         Assert.DoesNotContain(EveryStoredValue(app), v => v.Contains(token, StringComparison.Ordinal));
         Assert.All(stored, m => Assert.Contains(ManageLinks.Placeholder, m.TextBody, StringComparison.Ordinal));
         Assert.NotNull(stored.Single(m => m.Kind == "confirmation").Ics);
@@ -173,7 +174,7 @@ public abstract partial class ManageLinkAtSendTests
             {
                 m.TextBody = m.TextBody!.Replace(ManageLinks.Placeholder, token, StringComparison.Ordinal);
                 m.HtmlBody = m.HtmlBody?.Replace(ManageLinks.Placeholder, token, StringComparison.Ordinal);
-                m.Subject = m.Channel == "sms" ? m.TextBody : m.Subject;
+                m.Subject = m.Channel == OutboxChannel.Sms ? m.TextBody : m.Subject;
             }
             return db.SaveChanges();
         });

@@ -103,12 +103,12 @@ public abstract class SmsTests
     };
 
     /// <summary>The one text message, once it has the status (the hosted worker may be the one handling it), or as it is after 20 s.</summary>
-    private static async Task<Bookwell.Data.OutboxMessage> SmsWhenAsync(BookwellApp app, string status)
+    private static async Task<Bookwell.Data.OutboxMessage> SmsWhenAsync(BookwellApp app, OutboxStatus status)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var message = app.WithDb(db => db.Outbox.Single(m => m.Channel == "sms"));
+            var message = app.WithDb(db => db.Outbox.Single(m => m.Channel == OutboxChannel.Sms));
             if (message.Status == status || DateTime.UtcNow > deadline)
             {
                 return message;
@@ -164,7 +164,7 @@ public abstract class SmsTests
         Assert.Equal((OutboxStatus.Sent, "+31612345678"), (stored.Status, stored.To));
         Assert.Null(stored.TextBody);
         // The other client gave no phone number: e-mail reminder only.
-        Assert.Equal(1, app.WithDb(db => db.Outbox.Count(m => m.Channel == "sms")));
+        Assert.Equal(1, app.WithDb(db => db.Outbox.Count(m => m.Channel == OutboxChannel.Sms)));
     }
 
     [Fact]
@@ -179,11 +179,11 @@ public abstract class SmsTests
         app.Clock.Advance(Duration.FromHours(2));
         await provider.WaitForAsync(1);
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        var stored = app.WithDb(db => db.Outbox.Single(m => m.Channel == "sms"));
+        var stored = app.WithDb(db => db.Outbox.Single(m => m.Channel == OutboxChannel.Sms));
         while (stored.Attempts == 0 && DateTime.UtcNow < deadline)
         {
             await Task.Delay(50);
-            stored = app.WithDb(db => db.Outbox.Single(m => m.Channel == "sms"));
+            stored = app.WithDb(db => db.Outbox.Single(m => m.Channel == OutboxChannel.Sms));
         }
         Assert.Equal(OutboxStatus.Queued, stored.Status);
         Assert.True(stored.Attempts >= 1);
@@ -222,7 +222,7 @@ public abstract class SmsTests
         Assert.Equal("+32470123456", json["to"]!.GetValue<string>());
         Assert.Equal("Salon", json["from"]!.GetValue<string>());
         Assert.Contains("Haircut", json["text"]!.GetValue<string>(), StringComparison.Ordinal);
-        var id = app.WithDb(db => db.Outbox.Single(m => m.Channel == "sms").Id);
+        var id = app.WithDb(db => db.Outbox.Single(m => m.Channel == OutboxChannel.Sms).Id);
         Assert.Equal(id.ToString("N"), sms.IdempotencyKey);
         Assert.Equal(id.ToString("N"), json["reference"]!.GetValue<string>());
     }
@@ -236,10 +236,10 @@ public abstract class SmsTests
         doc["pages"]![0]!["settings"]!["smsReminders"] = true;
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
         var created = await Body(await Book(app.CreateClient(), WithPhone("2027-03-02T10:00:00+01:00", "06 12345678")));
-        Assert.Equal(0, app.WithDb(db => db.Outbox.Count(m => m.Channel != "sms")));
+        Assert.Equal(0, app.WithDb(db => db.Outbox.Count(m => m.Channel != OutboxChannel.Sms)));
         await app.CreateClient().PostAsync($"/api/v1/bookings/{created["manageToken"]!.GetValue<string>()}/reschedule",
             Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }));
-        var reminders = app.WithDb(db => db.Outbox.Where(m => m.Channel == "sms").ToList());
+        var reminders = app.WithDb(db => db.Outbox.Where(m => m.Channel == OutboxChannel.Sms).ToList());
         Assert.Equal([OutboxStatus.Queued, OutboxStatus.Withdrawn], reminders.Select(r => r.Status).Order());
         app.Clock.Advance(Duration.FromHours(6));
         var sms = Assert.Single(await provider.WaitForAsync(1));
@@ -253,7 +253,7 @@ public abstract class SmsTests
         await using var provider = await FakeSmsProvider.StartAsync();
         await using var app = await StartAsync(sink, Twilio(provider), smsReminders: false);
         await Book(app.CreateClient(), WithPhone("2027-03-02T10:00:00+01:00", "06 12345678"));
-        Assert.Equal(0, app.WithDb(db => db.Outbox.Count(m => m.Channel == "sms")));
+        Assert.Equal(0, app.WithDb(db => db.Outbox.Count(m => m.Channel == OutboxChannel.Sms)));
     }
 
     [Fact]

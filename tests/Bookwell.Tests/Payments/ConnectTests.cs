@@ -89,7 +89,7 @@ public abstract class ConnectTests
         await app.Services.GetRequiredService<NoShowFeeCharger>().RunOnceAsync(CancellationToken.None);
         var fee = stripe.CallsTo("POST", "/v1/payment_intents").Last();
         Assert.Equal((account, "400", "4000"), (fee.Account, fee.Form["application_fee_amount"], fee.Form["amount"]));
-        Assert.Equal(NoShowFee.States.Charged, app.WithDb(db => db.Set<NoShowFee>().AsNoTracking().Single().State));
+        Assert.Equal(NoShowFeeState.Charged, app.WithDb(db => db.Set<NoShowFee>().AsNoTracking().Single().State));
         // The saved card was looked up on the connected account, where Checkout made it.
         Assert.All(stripe.Calls.Where(c => c.Method == "GET" && c.Path.StartsWith("/v1/payment_intents/", StringComparison.Ordinal)), c => Assert.Equal(account, c.Account));
     }

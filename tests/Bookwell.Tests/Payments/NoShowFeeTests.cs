@@ -106,8 +106,8 @@ public abstract class NoShowFeeTests
 
         var (fees, ledger) = Money(s);
         var fee = Assert.Single(fees);
-        Assert.Equal((NoShowFee.States.Charged, 40.00m, "EUR"), (fee.State, fee.Amount, fee.Currency));
-        var charge = Assert.Single(ledger, p => p.Kind == "fee");
+        Assert.Equal((NoShowFeeState.Charged, 40.00m, "EUR"), (fee.State, fee.Amount, fee.Currency));
+        var charge = Assert.Single(ledger, p => p.Kind == PaymentKind.Fee);
         Assert.Equal((40.00m, fee.PaymentIntent), (charge.Amount, charge.ProviderReference));
         // Every request Stripe saw for it carried the same key: one PaymentIntent, off-session, with the saved card.
         var calls = s.Stripe.CallsTo("POST", "/v1/payment_intents").ToList();
@@ -149,7 +149,7 @@ public abstract class NoShowFeeTests
         await ChargeAsync(s);
         var (fees, ledger) = Money(s);
         var fee = Assert.Single(fees);
-        Assert.Equal((NoShowFee.States.Charged, 20.00m), (fee.State, fee.Amount));
+        Assert.Equal((NoShowFeeState.Charged, 20.00m), (fee.State, fee.Amount));
         Assert.Equal(20.00m, Assert.Single(ledger).Amount);
         var setup = s.Stripe.Object(s.Stripe.SessionFor(Id(booked))!["setup_intent"]!.GetValue<string>());
         var call = Assert.Single(s.Stripe.CallsTo("POST", "/v1/payment_intents").DistinctBy(c => c.IdempotencyKey));
@@ -169,7 +169,7 @@ public abstract class NoShowFeeTests
         await ChargeAsync(s);
         var (fees, ledger) = Money(s);
         var fee = Assert.Single(fees);
-        Assert.Equal((NoShowFee.States.Owed, "card_declined"), (fee.State, fee.Reason));
+        Assert.Equal((NoShowFeeState.Owed, "card_declined"), (fee.State, fee.Reason));
         Assert.NotNull(fee.CustomerId);
         Assert.Empty(ledger);
     }
@@ -187,7 +187,7 @@ public abstract class NoShowFeeTests
         Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, booked, "no_show")).StatusCode);
         await ChargeAsync(s);
         var fee = Assert.Single(Money(s).Fees);
-        Assert.Equal((NoShowFee.States.Owed, "no-saved-card", 20.00m), (fee.State, fee.Reason, fee.Amount));
+        Assert.Equal((NoShowFeeState.Owed, "no-saved-card", 20.00m), (fee.State, fee.Reason, fee.Amount));
         Assert.Empty(s.Stripe.CallsTo("POST", "/v1/payment_intents"));
     }
 

@@ -153,7 +153,7 @@ public abstract class RefundTests
         Assert.Equal("refunded", admin["payment"]!["status"]!.GetValue<string>());
         Assert.Equal(0m, admin["payment"]!["paid"]!["amount"]!.GetValue<decimal>());
         var ledger = s.App.WithDb(db => db.Payments.OrderBy(p => p.At).ThenBy(p => p.Kind).Select(p => new { p.Kind, p.Amount, p.ProviderReference }).ToList());
-        Assert.Equal(["charge", "refund"], ledger.Select(l => l.Kind).ToArray());
+        Assert.Equal(["charge", "refund"], ledger.Select(l => l.Kind.ToWire()).ToArray());
         Assert.Equal(s.Stripe.Refunds.Single()["id"]!.GetValue<string>(), ledger[1].ProviderReference);
         var notes = (await s.App.Admin().GetFromJsonAsync<JsonObject>("/api/v1/admin/credit-notes"))!["items"]!.AsArray();
         var note = Assert.Single(notes)!;
@@ -240,7 +240,7 @@ public abstract class RefundTests
         var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Refund(s, booked, 30m)));
         Assert.Equal(2, answers.Count(a => a.StatusCode == HttpStatusCode.Created));
         Assert.Equal(18, answers.Count(a => a.StatusCode == HttpStatusCode.BadRequest));
-        Assert.Equal(60m, s.App.WithDb(db => db.Payments.Where(p => p.Kind == "refund").Select(p => p.Amount).ToList().Sum()));
+        Assert.Equal(60m, s.App.WithDb(db => db.Payments.Where(p => p.Kind == PaymentKind.Refund).Select(p => p.Amount).ToList().Sum()));
         Assert.Equal(6000, s.Stripe.RefundedOf(s.Stripe.Refunds[0]["payment_intent"]!.GetValue<string>()));
         Assert.Equal(2, s.Stripe.CallsTo("POST", "/v1/refunds").Count());
         Assert.Equal(["CN-000001", "CN-000002"], s.App.WithDb(db => db.Set<CreditNote>().OrderBy(c => c.Sequence).Select(c => c.Number).ToArray()));
@@ -266,7 +266,7 @@ public abstract class RefundTests
         var keys = s.Stripe.CallsTo("POST", "/v1/refunds").Select(c => c.IdempotencyKey ?? "").Distinct().ToArray();
         Assert.Equal([$"bookwell-refund-{Id(booked):N}-1"], keys);
         Assert.Single(s.Stripe.Refunds);
-        Assert.Equal(20m, s.App.WithDb(db => db.Payments.Single(p => p.Kind == "refund").Amount));
+        Assert.Equal(20m, s.App.WithDb(db => db.Payments.Single(p => p.Kind == PaymentKind.Refund).Amount));
     }
 
     [Fact]
@@ -277,7 +277,7 @@ public abstract class RefundTests
         s.Stripe.RefundStatus = "failed";
         var refused = await Refund(s, booked, 80m);
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Equal(0, s.App.WithDb(db => db.Payments.Count(p => p.Kind == "refund")));
+        Assert.Equal(0, s.App.WithDb(db => db.Payments.Count(p => p.Kind == PaymentKind.Refund)));
         s.Stripe.RefundStatus = "succeeded";
         Assert.Equal(HttpStatusCode.Created, (await Refund(s, booked, 80m)).StatusCode);
         Assert.Equal(["CN-000001"], s.App.WithDb(db => db.Set<CreditNote>().Select(c => c.Number).ToArray()));

@@ -169,7 +169,7 @@ public abstract class StripePaymentTests
         var listed = (await s.App.Admin().GetFromJsonAsync<JsonObject>("/api/v1/admin/bookings"))!["items"]!.AsArray().Single(i => i!["id"]!.GetValue<string>() == Id(booked).ToString());
         Assert.Equal("deposit_paid", listed!["payment"]!["status"]!.GetValue<string>());
         var ledger = s.App.WithDb(db => db.Payments.Single());
-        Assert.Equal((25.00m, "EUR", "charge", "stripe"), (ledger.Amount, ledger.Currency, ledger.Kind, ledger.Provider));
+        Assert.Equal((25.00m, "EUR", "charge", "stripe"), (ledger.Amount, ledger.Currency, ledger.Kind.ToWire(), ledger.Provider));
         // The hold is released: the time no longer expires.
         s.App.Clock.Advance(Duration.FromHours(2));
         await s.App.Services.GetRequiredService<TimeRulesWorker>().RunOnceAsync(CancellationToken.None);

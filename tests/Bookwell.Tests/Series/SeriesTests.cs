@@ -136,6 +136,11 @@ public abstract class SeriesTests
             (await Body(one))["occurrences"]!.AsArray().Select(o => o!["status"]!.GetValue<string>()));
         // The freed Monday is offered again.
         Assert.Contains("2027-03-15T10:00:00+01:00", await SlotStarts(client, "consult", "2027-03-15", "2027-03-15", staff: "anna"));
+        // The manage page lists each occurrence with its status in words (it once showed the text key "status-Cancelled").
+        var page = await client.GetStringAsync($"/booking/{token}");
+        Assert.Contains("<span class=\"muted\">Cancelled</span>", page, StringComparison.Ordinal);
+        Assert.Contains("<span class=\"muted\">Confirmed</span>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("status-C", page, StringComparison.Ordinal);
 
         var fourth = series["bookings"]![3]!["id"]!.GetValue<string>();
         var following = await app.Admin().PostAsync($"/api/v1/admin/bookings/{fourth}/series/cancel", Json(new JsonObject { ["scope"] = "following" }));

@@ -22,9 +22,9 @@ public sealed class MessagesModel(SqliteWriteGate gate, OutboxSignal signal) : A
     public async Task OnGetAsync(CancellationToken ct)
     {
         var query = Db.Outbox.AsNoTracking();
-        if (Status is { Length: > 0 })
+        if (Wire<Notifications.OutboxStatus>.TryParse(Status, out var status))
         {
-            query = query.Where(m => m.Status == Status);
+            query = query.Where(m => m.Status == status);
         }
         Items = await query.OrderByDescending(m => m.CreatedAt).Take(200).ToListAsync(ct);
     }

@@ -25,7 +25,7 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
     private static readonly XNamespace Dav = "DAV:";
     private static readonly XNamespace Cal = "urn:ietf:params:xml:ns:caldav";
 
-    public string Kind => KindName;
+    public CalendarKind Kind => CalendarKind.CalDav;
 
     /// <summary>Why a collection address cannot be used, or null (the connect-time check; the connect callback is the real guard).</summary>
     public static string? Problem(string? url, bool allowPrivateAddresses)

@@ -36,7 +36,7 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
 
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _running = new();
 
-    public ICalendarProvider? Provider(string kind) => providers.FirstOrDefault(p => p.Kind == kind);
+    public ICalendarProvider? Provider(CalendarKind kind) => providers.FirstOrDefault(p => p.Kind == kind);
 
     public string Seal(string secret) => protection.CreateProtector(Purpose).Protect(secret);
 
@@ -56,13 +56,13 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
         }
     }
 
-    public static string Hash(string kind, string url) => CalendarSync.Hash($"{kind}:{url}");
+    public static string Hash(CalendarKind kind, string url) => CalendarSync.Hash($"{kind.ToWire()}:{url}");
 
     /// <summary>
     /// Stores the staff member's connection (replacing any other of theirs, whose booking events are removed from
     /// that calendar first, as far as it answers) and syncs it at once.
     /// </summary>
-    public async Task<BusySource> ConnectAsync(BookwellDb db, string staff, string kind, string url, string? userName, string secret, CancellationToken ct)
+    public async Task<BusySource> ConnectAsync(BookwellDb db, string staff, CalendarKind kind, string url, string? userName, string secret, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         await DisconnectAsync(db, staff, ct);

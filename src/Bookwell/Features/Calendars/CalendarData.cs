@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Bookwell.Data;
 using NodaTime;
 
@@ -12,12 +13,28 @@ public sealed class CalendarFeed : ITenantOwned
 {
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }
-    /// <summary><c>staff</c> or <c>page</c>.</summary>
-    public required string Kind { get; set; }
+    public required CalendarFeedKind Kind { get; set; }
     public required string Key { get; set; }
     public required string TokenHash { get; set; }
     public required string TokenSealed { get; set; }
     public Instant CreatedAt { get; set; }
+}
+
+/// <summary>Whose bookings a subscription feed carries; stored as the string each member names (<see cref="Wire{T}"/>).</summary>
+public enum CalendarFeedKind
+{
+    [JsonStringEnumMemberName("staff")] Staff,
+    [JsonStringEnumMemberName("page")] Page,
+}
+
+/// <summary>What a staff member's calendar is; stored (and written by the API as <c>kind</c>) as the string each member names.</summary>
+public enum CalendarKind
+{
+    /// <summary>A subscribed iCalendar feed from the configuration (read only).</summary>
+    [JsonStringEnumMemberName("ics")] Ics,
+    [JsonStringEnumMemberName("caldav")] CalDav,
+    [JsonStringEnumMemberName("google")] Google,
+    [JsonStringEnumMemberName("microsoft")] Microsoft,
 }
 
 /// <summary>
@@ -27,11 +44,11 @@ public sealed class CalendarFeed : ITenantOwned
 /// </summary>
 public sealed class BusySource : ITenantOwned
 {
-    public const string Ics = "ics";
+    public const CalendarKind Ics = CalendarKind.Ics;
 
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }
-    public string Kind { get; set; } = Ics;
+    public CalendarKind Kind { get; set; } = Ics;
     public required string StaffKey { get; set; }
     /// <summary>The feed or CalDAV collection address; <c>google:primary</c> or <c>microsoft:me</c> for the OAuth providers.</summary>
     public required string Url { get; set; }

@@ -12,7 +12,7 @@ public sealed record FeedUrl(string Url);
 
 /// <summary>Contract 4.9's status item; <c>kind</c> and the push figures are additions for two-way connections.</summary>
 public sealed record SourceStatus(string Staff, string Source, string? LastSuccessAt, string? LastError, int BusyCount, string? LastAttemptAt,
-    string Kind = BusySource.Ics, bool Broken = false, string? UserName = null, int PushedCount = 0, string? LastPushAt = null,
+    string Kind = "ics", bool Broken = false, string? UserName = null, int PushedCount = 0, string? LastPushAt = null,
     string? LastPushError = null, int ExternalChanges = 0);
 
 /// <summary>A CalDAV connection as asked for; Google and Microsoft 365 are connected through OAuth in the admin.</summary>
@@ -66,10 +66,10 @@ public static class CalendarEndpoints
         return TypedResults.Content(ics, "text/calendar; charset=utf-8");
     }
 
-    private static bool Exists(TenantCatalog catalog, string kind, string key) =>
+    private static bool Exists(TenantCatalog catalog, CalendarFeedKind kind, string key) =>
         kind == CalendarFeeds.StaffKind ? catalog.Pages.Values.Any(p => p.Staff.Any(s => s.Key == key)) : catalog.Pages.ContainsKey(key);
 
-    private static async Task<Results<Ok<FeedUrl>, ProblemHttpResult>> Feed(string kind, string key, bool rotate, HttpRequest request, BookwellDb db,
+    private static async Task<Results<Ok<FeedUrl>, ProblemHttpResult>> Feed(CalendarFeedKind kind, string key, bool rotate, HttpRequest request, BookwellDb db,
         CatalogCache cache, IDataProtectionProvider protection, IClock clock, CancellationToken ct)
     {
         if (!Exists(await cache.GetAsync(db, ct), kind, key))
@@ -83,7 +83,7 @@ public static class CalendarEndpoints
         return TypedResults.Ok(new FeedUrl(CalendarFeeds.Url(TenantLinks.BaseUrl(request), token)));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Revoke(string kind, string key, BookwellDb db, CatalogCache cache, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Revoke(CalendarFeedKind kind, string key, BookwellDb db, CatalogCache cache, CancellationToken ct)
     {
         if (!Exists(await cache.GetAsync(db, ct), kind, key))
         {
@@ -103,7 +103,7 @@ public static class CalendarEndpoints
     public static SourceStatus Item(BusySource s)
     {
         ArgumentNullException.ThrowIfNull(s);
-        return new SourceStatus(s.StaffKey, s.Url, Format(s.LastSuccessAt), s.LastError, s.BusyCount, Format(s.LastAttemptAt), s.Kind, s.Broken, s.UserName,
+        return new SourceStatus(s.StaffKey, s.Url, Format(s.LastSuccessAt), s.LastError, s.BusyCount, Format(s.LastAttemptAt), s.Kind.ToWire(), s.Broken, s.UserName,
             s.PushedCount, Format(s.LastPushAt), s.LastPushError, s.ExternalChanges);
     }
 
@@ -129,7 +129,7 @@ public static class CalendarEndpoints
         {
             return Problems.Validation(checkedErrors);
         }
-        var row = await connections.ConnectAsync(db, key, CalDavProvider.KindName, url!, body.UserName!.Trim(), body.Password!, ct);
+        var row = await connections.ConnectAsync(db, key, CalendarKind.CalDav, url!, body.UserName!.Trim(), body.Password!, ct);
         return TypedResults.Ok(Item(row));
     }
 
@@ -164,10 +164,10 @@ public static class CalendarEndpoints
             return (errors, null);
         }
         var url = CalDavProvider.Collection(body.Url!.Trim());
-        var probe = new BusySource { Kind = CalDavProvider.KindName, StaffKey = "", Url = url, UrlHash = "", UserName = body.UserName!.Trim() };
+        var probe = new BusySource { Kind = CalendarKind.CalDav, StaffKey = "", Url = url, UrlHash = "", UserName = body.UserName!.Trim() };
         try
         {
-            await connections.Provider(CalDavProvider.KindName)!.ReadAsync(new Connection(probe, body.Password!), now, now + Duration.FromDays(1), DateTimeZone.Utc,
+            await connections.Provider(CalendarKind.CalDav)!.ReadAsync(new Connection(probe, body.Password!), now, now + Duration.FromDays(1), DateTimeZone.Utc,
                 new OwnEvents(new HashSet<string>(), new HashSet<string>()), ct);
         }
         catch (CalendarAuthException ex)

@@ -14,8 +14,8 @@ namespace Bookwell.Features.Calendars;
 /// </summary>
 public static class CalendarFeeds
 {
-    public const string StaffKind = "staff";
-    public const string PageKind = "page";
+    public const CalendarFeedKind StaffKind = CalendarFeedKind.Staff;
+    public const CalendarFeedKind PageKind = CalendarFeedKind.Page;
 
     private const string Purpose = "bookwell.calendar-feed";
 
@@ -25,7 +25,7 @@ public static class CalendarFeeds
     public static string Url(string baseUrl, string token) => $"{baseUrl}/feeds/{token}.ics";
 
     /// <summary>The current token of a feed, made on first use.</summary>
-    public static async Task<string> TokenAsync(BookwellDb db, IDataProtectionProvider protection, string kind, string key, Instant now, CancellationToken ct)
+    public static async Task<string> TokenAsync(BookwellDb db, IDataProtectionProvider protection, CalendarFeedKind kind, string key, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         var feed = await db.CalendarFeeds.AsNoTracking().FirstOrDefaultAsync(f => f.Kind == kind && f.Key == key, ct);
@@ -37,7 +37,7 @@ public static class CalendarFeeds
     }
 
     /// <summary>The current tokens of every feed of one kind, by key (none made).</summary>
-    public static async Task<Dictionary<string, string>> ExistingAsync(BookwellDb db, IDataProtectionProvider protection, string kind, CancellationToken ct)
+    public static async Task<Dictionary<string, string>> ExistingAsync(BookwellDb db, IDataProtectionProvider protection, CalendarFeedKind kind, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         var rows = await db.CalendarFeeds.AsNoTracking().Where(f => f.Kind == kind).ToListAsync(ct);
@@ -53,7 +53,7 @@ public static class CalendarFeeds
     }
 
     /// <summary>A new token; the old address stops working at once.</summary>
-    public static async Task<string> RotateAsync(BookwellDb db, IDataProtectionProvider protection, string kind, string key, Instant now, CancellationToken ct)
+    public static async Task<string> RotateAsync(BookwellDb db, IDataProtectionProvider protection, CalendarFeedKind kind, string key, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(protection);
@@ -84,7 +84,7 @@ public static class CalendarFeeds
         }
     }
 
-    public static Task RevokeAsync(BookwellDb db, string kind, string key, CancellationToken ct)
+    public static Task RevokeAsync(BookwellDb db, CalendarFeedKind kind, string key, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         return db.CalendarFeeds.Where(f => f.Kind == kind && f.Key == key).ExecuteDeleteAsync(ct);

@@ -38,8 +38,8 @@ public sealed record OwnEvents(IReadOnlySet<string> Remotes, IReadOnlySet<string
 /// <summary>One kind of two-way calendar connection.</summary>
 public interface ICalendarProvider
 {
-    /// <summary><c>caldav</c>, <c>google</c> or <c>microsoft</c>.</summary>
-    string Kind { get; }
+    /// <summary><see cref="CalendarKind.CalDav"/>, <see cref="CalendarKind.Google"/> or <see cref="CalendarKind.Microsoft"/>.</summary>
+    CalendarKind Kind { get; }
 
     /// <summary>Busy time in [from, to), recurring events expanded, our own events left out (and reported in <see cref="RemoteRead.Ours"/>).</summary>
     Task<RemoteRead> ReadAsync(Connection connection, Instant from, Instant to, DateTimeZone zone, OwnEvents ours, CancellationToken ct);

@@ -272,7 +272,7 @@ public sealed class GoogleCalendarProvider(OAuthProviderOptions options, OAuthCl
 {
     public const string KindName = "google";
 
-    public string Kind => KindName;
+    public CalendarKind Kind => CalendarKind.Google;
 
     private string Events => $"{options.ApiBase}/calendar/v3/calendars/primary/events";
 
@@ -417,7 +417,7 @@ public sealed class MicrosoftCalendarProvider(OAuthProviderOptions options, OAut
 {
     public const string KindName = "microsoft";
 
-    public string Kind => KindName;
+    public CalendarKind Kind => CalendarKind.Microsoft;
 
     public async Task<RemoteRead> ReadAsync(Connection connection, Instant from, Instant to, DateTimeZone zone, OwnEvents ours, CancellationToken ct)
     {

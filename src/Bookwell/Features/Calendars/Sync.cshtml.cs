@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Bookwell.Data;
 using Bookwell.Features.Accounts;
 using Bookwell.Features.Admin;
 using Bookwell.Infrastructure;
@@ -32,7 +33,7 @@ public sealed class SyncPageModel(CalendarSync sync, CalendarConnections connect
     public async Task OnGetAsync(CancellationToken ct)
     {
         Sources = (await CalendarEndpoints.ListAsync(Db, ct)).Items;
-        Connected = Sources.Where(s => s.Kind != BusySource.Ics).GroupBy(s => s.Staff).ToDictionary(g => g.Key, g => g.First());
+        Connected = Sources.Where(s => s.Kind != BusySource.Ics.ToWire()).GroupBy(s => s.Staff).ToDictionary(g => g.Key, g => g.First());
         var tokens = await CalendarFeeds.ExistingAsync(Db, protection, CalendarFeeds.StaffKind, ct);
         var baseUrl = links.BaseUrl(tenant);
         Staff = [.. Catalog.Pages.Values.SelectMany(p => p.Staff).DistinctBy(s => s.Key)
@@ -61,7 +62,7 @@ public sealed class SyncPageModel(CalendarSync sync, CalendarConnections connect
             TempData["Flash"] = CalendarText.Words.Format("connect-failed", name, string.Join(" ", errors.ToDictionary().Values.SelectMany(v => v)));
             return RedirectToPage();
         }
-        await connections.ConnectAsync(Db, staff!, CalDavProvider.KindName, collection!, userName!.Trim(), password!, ct);
+        await connections.ConnectAsync(Db, staff!, CalendarKind.CalDav, collection!, userName!.Trim(), password!, ct);
         TempData["Flash"] = CalendarText.Words.Format("connected", name);
         return RedirectToPage();
     }
@@ -122,7 +123,7 @@ public sealed class SyncPageModel(CalendarSync sync, CalendarConnections connect
         try
         {
             var tokens = await oauthClient.ExchangeAsync(o, code, s["v"]!.GetValue<string>(), RedirectUri, ct);
-            await connections.ConnectAsync(Db, staff, o.Kind, o.Kind == GoogleCalendarProvider.KindName ? "google:primary" : "microsoft:me", null, tokens.ToJson(), ct);
+            await connections.ConnectAsync(Db, staff, Wire<CalendarKind>.Parse(o.Kind), o.Kind == GoogleCalendarProvider.KindName ? "google:primary" : "microsoft:me", null, tokens.ToJson(), ct);
             TempData["Flash"] = CalendarText.Words.Format("connected", name);
         }
         catch (Exception ex) when (ex is FeedException or CalendarAuthException)

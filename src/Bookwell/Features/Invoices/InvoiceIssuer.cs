@@ -8,7 +8,7 @@ using NodaTime;
 namespace Bookwell.Features.Invoices;
 
 /// <summary>A payment already taken when the invoice is issued (a receipt for an online payment).</summary>
-public sealed record InvoicePaid(decimal Amount, string Method, string? Note = null, string? Currency = null);
+public sealed record InvoicePaid(decimal Amount, InvoicePaymentMethod Method, string? Note = null, string? Currency = null);
 
 /// <summary>
 /// Issues invoices. The number comes from the business's counter row, incremented by the same transaction that

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Bookwell.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -10,7 +11,7 @@ namespace Bookwell.Features.Invoices;
 /// An invoice as issued: the client and the amounts are copied in when it is issued, so later changes to the
 /// booking, the price list or the client's record never change a document that was sent. Only the payment
 /// state moves afterwards. <c>overdue</c> is not stored: it is <c>open</c> past <see cref="DueOn"/> by the
-/// app clock in the business's time zone (<see cref="InvoiceStatus.Effective"/>), so no job has to keep it right.
+/// app clock in the business's time zone (<see cref="InvoiceStatusRules.Effective"/>), so no job has to keep it right.
 /// </summary>
 public sealed class Invoice : ITenantOwned
 {
@@ -29,7 +30,7 @@ public sealed class Invoice : ITenantOwned
     public string Language { get; set; } = "en";
     public required string TimeZone { get; set; }
     /// <summary><c>open</c>, <c>paid</c> or <c>void</c> (overdue is derived).</summary>
-    public required string Status { get; set; }
+    public required InvoiceStatus Status { get; set; }
     public LocalDate IssuedOn { get; set; }
     public LocalDate DueOn { get; set; }
     public required string Currency { get; set; }
@@ -68,8 +69,7 @@ public sealed class InvoicePayment : ITenantOwned
     public Guid InvoiceId { get; set; }
     public decimal Amount { get; set; }
     public required string Currency { get; set; }
-    /// <summary><c>cash</c>, <c>card</c>, <c>bank_transfer</c> (or <c>stripe</c> for a receipt of an online payment).</summary>
-    public required string Method { get; set; }
+    public required InvoicePaymentMethod Method { get; set; }
     public string? Note { get; set; }
     public required string By { get; set; }
     public Instant At { get; set; }
@@ -82,24 +82,40 @@ public sealed class InvoiceCounter
     public long Last { get; set; }
 }
 
-public static class InvoiceStatus
+/// <summary>
+/// An invoice's state as stored and as the API writes it (the string each member names, <see cref="Wire{T}"/>).
+/// <see cref="Overdue"/> is never stored: see <see cref="InvoiceStatusRules.Effective"/>.
+/// </summary>
+public enum InvoiceStatus
 {
-    public const string Open = "open";
-    public const string Paid = "paid";
-    public const string Overdue = "overdue";
-    public const string Void = "void";
-    public static readonly string[] All = [Open, Paid, Overdue, Void];
+    [JsonStringEnumMemberName("open")] Open,
+    [JsonStringEnumMemberName("paid")] Paid,
+    [JsonStringEnumMemberName("overdue")] Overdue,
+    [JsonStringEnumMemberName("void")] Void,
+}
 
+/// <summary>How an invoice was paid; stored (and written by the API) as the string each member names.</summary>
+public enum InvoicePaymentMethod
+{
+    [JsonStringEnumMemberName("cash")] Cash,
+    [JsonStringEnumMemberName("card")] Card,
+    [JsonStringEnumMemberName("bank_transfer")] BankTransfer,
+    /// <summary>A receipt of an online payment; never recorded by hand.</summary>
+    [JsonStringEnumMemberName("stripe")] Stripe,
+}
+
+public static class InvoiceStatusRules
+{
     /// <summary>What the client and the business see: open past its due date (in the business's zone, by the app clock) is overdue.</summary>
-    public static string Effective(Invoice invoice, Instant now)
+    public static InvoiceStatus Effective(Invoice invoice, Instant now)
     {
         ArgumentNullException.ThrowIfNull(invoice);
-        if (invoice.Status != Open)
+        if (invoice.Status != InvoiceStatus.Open)
         {
             return invoice.Status;
         }
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(invoice.TimeZone) ?? DateTimeZone.Utc;
-        return now.InZone(zone).Date > invoice.DueOn ? Overdue : Open;
+        return now.InZone(zone).Date > invoice.DueOn ? InvoiceStatus.Overdue : InvoiceStatus.Open;
     }
 }
 
@@ -128,7 +144,7 @@ public static class InvoiceModel
             e.Property(i => i.CustomerEmail).HasMaxLength(254);
             e.Property(i => i.Language).HasMaxLength(8);
             e.Property(i => i.TimeZone).HasMaxLength(64);
-            e.Property(i => i.Status).HasMaxLength(20);
+            e.Property(i => i.Status).HasConversion(Wire<InvoiceStatus>.Converter).HasMaxLength(20);
             e.Property(i => i.Currency).HasMaxLength(3);
             Money(e.Property(i => i.Subtotal));
             Money(e.Property(i => i.TaxTotal));
@@ -158,7 +174,7 @@ public static class InvoiceModel
             e.ToTable("InvoicePayments");
             e.HasQueryFilter(p => p.TenantId == db.TenantId);
             e.Property(p => p.Currency).HasMaxLength(3);
-            e.Property(p => p.Method).HasMaxLength(20);
+            e.Property(p => p.Method).HasConversion(Wire<InvoicePaymentMethod>.Converter).HasMaxLength(20);
             e.Property(p => p.Note).HasMaxLength(500);
             e.Property(p => p.By).HasMaxLength(254);
             Money(e.Property(p => p.Amount));

@@ -21,7 +21,8 @@ public abstract record PaymentResult
 /// </summary>
 public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate gate)
 {
-    public static readonly string[] Methods = ["cash", "card", "bank_transfer"];
+    /// <summary>What staff and the API may record by hand.</summary>
+    public static readonly InvoicePaymentMethod[] Methods = [InvoicePaymentMethod.Cash, InvoicePaymentMethod.Card, InvoicePaymentMethod.BankTransfer];
     public const int MaxNote = 500;
 
     /// <param name="language">The language of the error messages (the API answers in English, pages in the user's).</param>
@@ -46,7 +47,7 @@ public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate
         var due = invoice.Total - invoice.AmountPaid;
         if (invoice.Status is InvoiceStatus.Paid or InvoiceStatus.Void)
         {
-            errors.Add("amount.amount", F("err-closed", InvoiceText.Words.Get("status-" + invoice.Status, language)));
+            errors.Add("amount.amount", F("err-closed", InvoiceText.Words.Get("status-" + invoice.Status.ToWire(), language)));
         }
         else if (amount is not { } value || value <= 0 || !InvoiceMoney.Fits(value, invoice.Currency))
         {
@@ -60,7 +61,7 @@ public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate
         {
             errors.Add("amount.currency", F("err-currency", invoice.Currency));
         }
-        if (method is null || !Methods.Contains(method))
+        if (!Wire<InvoicePaymentMethod>.TryParse(method, out var paidBy) || !Methods.Contains(paidBy))
         {
             errors.Add("method", F("err-method"));
         }
@@ -79,7 +80,7 @@ public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate
             InvoiceId = invoice.Id,
             Amount = amount!.Value,
             Currency = invoice.Currency,
-            Method = method!,
+            Method = paidBy,
             Note = string.IsNullOrWhiteSpace(note) ? null : note.Trim(),
             By = by.Length > 254 ? by[..254] : by,
             At = now,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Bookwell.Data;
 using NodaTime;
 
 namespace Bookwell.Features.Invoices;
@@ -23,7 +24,7 @@ public static class InvoicePdf
         string W(string key) => InvoiceText.Words.Get(key, language);
         string M(decimal amount) => InvoiceMoney.Format(amount, invoice.Currency, culture);
         string D(LocalDate date) => date.ToString("d MMMM yyyy", culture);
-        var status = InvoiceStatus.Effective(invoice, now);
+        var status = InvoiceStatusRules.Effective(invoice, now);
 
         var pages = new List<Page>();
         var page = new Page();
@@ -42,7 +43,7 @@ public static class InvoicePdf
         page.Text(Margin, y, 10, true, W("billed-to"));
         page.Text(Margin, y - 14, 10, false, invoice.CustomerName);
         page.Text(Margin, y - 27, 10, false, invoice.CustomerEmail);
-        (string, string)[] facts = [(W("number"), invoice.Number), (W("issued"), D(invoice.IssuedOn)), (W("due"), D(invoice.DueOn)), (W("status"), W("status-" + status))];
+        (string, string)[] facts = [(W("number"), invoice.Number), (W("issued"), D(invoice.IssuedOn)), (W("due"), D(invoice.DueOn)), (W("status"), W("status-" + status.ToWire()))];
         foreach (var (label, value) in facts)
         {
             page.Text(330, y, 10, true, label);

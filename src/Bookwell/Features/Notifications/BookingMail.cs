@@ -239,7 +239,7 @@ public static class BookingMail
                 TenantId = booking.TenantId,
                 BookingId = booking.Id,
                 Kind = "reminder",
-                Channel = "sms",
+                Channel = OutboxChannel.Sms,
                 To = booking.PhoneE164,
                 // The subject stays in the delivery record after sending, so it never holds the link.
                 Subject = Clean(summary.Length > 300 ? summary[..300] : summary),
@@ -302,15 +302,6 @@ public static class BookingMail
 
     /// <summary>Nothing a client typed may break a header line.</summary>
     private static string Clean(string s) => new(s.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
-}
-
-public static class OutboxStatus
-{
-    public const string Queued = "queued";
-    /// <summary>Withdrawn before sending, e.g. a reminder for a booking that moved or was cancelled.</summary>
-    public const string Withdrawn = "withdrawn";
-    public const string Sent = "sent";
-    public const string Parked = "parked";
 }
 
 public static class MailContexts

@@ -26,16 +26,17 @@ public static class OutboxEndpoints
     public static DeliveryRecord Record(OutboxMessage m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        return new DeliveryRecord(m.Id.ToString(), m.BookingId?.ToString(), m.Kind, m.To, m.Subject, m.Status, m.Attempts, m.LastError,
+        return new DeliveryRecord(m.Id.ToString(), m.BookingId?.ToString(), m.Kind, m.To, m.Subject, m.Status.ToWire(), m.Attempts, m.LastError,
             TimeFormats.Format(m.DueAt, DateTimeZone.Utc), m.SentAt is { } s ? TimeFormats.Format(s, DateTimeZone.Utc) : null);
     }
 
     private static async Task<Results<Ok<DeliveryList>, ProblemHttpResult>> List(string? status, string? booking, BookwellDb db, CancellationToken ct)
     {
-        string[] known = [OutboxStatus.Queued, OutboxStatus.Sent, OutboxStatus.Parked, OutboxStatus.Withdrawn];
-        if (status is not null && !known.Contains(status))
+        var errors = new Errors();
+        var wanted = status is null ? null : errors.Read<OutboxStatus>("status", status);
+        if (errors.Any)
         {
-            return Problems.Validation("status", $"Must be one of: {string.Join(", ", known)}.");
+            return Problems.Validation(errors);
         }
         Guid? bookingId = null;
         if (booking is not null)
@@ -47,9 +48,9 @@ public static class OutboxEndpoints
             bookingId = b;
         }
         var query = db.Outbox.AsNoTracking();
-        if (status is not null)
+        if (wanted is { } w)
         {
-            query = query.Where(m => m.Status == status);
+            query = query.Where(m => m.Status == w);
         }
         if (bookingId is not null)
         {
@@ -87,7 +88,7 @@ public static class OutboxEndpoints
         }
         if (changed == 0)
         {
-            return Problems.Make(409, "invalid-transition", "Message cannot be retried", $"The message is {message.Status}.");
+            return Problems.Make(409, "invalid-transition", "Message cannot be retried", $"The message is {message.Status.ToWire()}.");
         }
         signal.Notify();
         return TypedResults.Ok(Record(message));

@@ -134,7 +134,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     : ((string?)null, (string?)null);
                 try
                 {
-                    if (message.Channel == "sms")
+                    if (message.Channel == OutboxChannel.Sms)
                     {
                         var sms = smsSenders.FirstOrDefault() ?? throw new SmsException("No SMS provider is configured.");
                         await sms.SendAsync(new OutgoingSms(message.Id, message.To, ManageLinks.Render(message.TextBody, token, slug) ?? message.Subject), ct);
@@ -248,7 +248,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
             {
                 result[m.Id] = "The booking has moved since this reminder was written.";
             }
-            else if (m.Channel == "sms" ? b.SmsRemindersOff : b.EmailRemindersOff)
+            else if (m.Channel == OutboxChannel.Sms ? b.SmsRemindersOff : b.EmailRemindersOff)
             {
                 result[m.Id] = "The client turned these reminders off.";
             }

@@ -23,7 +23,7 @@ public sealed class NoShowFee : ITenantOwned
     public decimal Amount { get; set; }
     public required string Currency { get; set; }
     /// <summary><c>due</c> (to be charged), <c>charged</c> (the saved card paid it), <c>owed</c> (no saved card, or it was declined).</summary>
-    public required string State { get; set; }
+    public required NoShowFeeState State { get; set; }
     /// <summary>The off-session PaymentIntent, when one was made.</summary>
     public string? PaymentIntent { get; set; }
     /// <summary>Why it is owed: <c>no-saved-card</c>, <c>no-provider</c>, or Stripe's decline code (<c>card_declined</c>, <c>authentication_required</c>...).</summary>
@@ -31,12 +31,17 @@ public sealed class NoShowFee : ITenantOwned
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
 
-    public static class States
-    {
-        public const string Due = "due";
-        public const string Charged = "charged";
-        public const string Owed = "owed";
-    }
+}
+
+/// <summary>Where a no-show fee is; stored as the string each member names (<see cref="Wire{T}"/>).</summary>
+public enum NoShowFeeState
+{
+    /// <summary>To be charged.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("due")] Due,
+    /// <summary>The saved card paid it.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("charged")] Charged,
+    /// <summary>No saved card, or it was declined.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("owed")] Owed,
 }
 
 /// <summary>
@@ -59,7 +64,7 @@ public sealed class NoShowFees(CatalogCache catalogs, NoShowFeeSignal signal)
             e.HasIndex(f => new { f.TenantId, f.CustomerId });
             e.Property(f => f.Amount).HasPrecision(18, 4);
             e.Property(f => f.Currency).HasMaxLength(3);
-            e.Property(f => f.State).HasMaxLength(10);
+            e.Property(f => f.State).HasConversion(Wire<NoShowFeeState>.Converter).HasMaxLength(10);
             e.Property(f => f.PaymentIntent).HasMaxLength(255);
             e.Property(f => f.Reason).HasMaxLength(100);
         });
@@ -137,7 +142,7 @@ public sealed class NoShowFees(CatalogCache catalogs, NoShowFeeSignal signal)
             CustomerId = booking.CustomerId,
             Amount = fee.Amount,
             Currency = fee.Currency,
-            State = NoShowFee.States.Due,
+            State = NoShowFeeState.Due,
             CreatedAt = now,
             UpdatedAt = now,
         });
@@ -182,7 +187,7 @@ public sealed class NoShowFeeCharger(IServiceScopeFactory scopes, IClock clock, 
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
-        var due = await db.Set<NoShowFee>().IgnoreQueryFilters().AsNoTracking().Where(f => f.State == NoShowFee.States.Due)
+        var due = await db.Set<NoShowFee>().IgnoreQueryFilters().AsNoTracking().Where(f => f.State == NoShowFeeState.Due)
             .OrderBy(f => f.CreatedAt).Take(50).ToListAsync(ct);
         var settled = 0;
         foreach (var fee in due)
@@ -207,15 +212,15 @@ public sealed class NoShowFeeCharger(IServiceScopeFactory scopes, IClock clock, 
     {
         if (services.GetService<StripeGateway>() is not { } gateway || services.GetService<StripeOptions>() is not { } options)
         {
-            return await SettleAsync(db, fee, NoShowFee.States.Owed, null, "no-provider", ct);
+            return await SettleAsync(db, fee, NoShowFeeState.Owed, null, "no-provider", ct);
         }
         var session = await db.CheckoutSessions.IgnoreQueryFilters().AsNoTracking()
-            .Where(s => s.BookingId == fee.BookingId && s.TenantId == fee.TenantId && s.State == "complete")
+            .Where(s => s.BookingId == fee.BookingId && s.TenantId == fee.TenantId && s.State == CheckoutState.Complete)
             .OrderByDescending(s => s.CreatedAt).FirstOrDefaultAsync(ct);
         var card = session is null ? null : await gateway.SavedCardAsync(session.Id, session.StripeAccount, ct);
         if (card is null)
         {
-            return await SettleAsync(db, fee, NoShowFee.States.Owed, null, "no-saved-card", ct);
+            return await SettleAsync(db, fee, NoShowFeeState.Owed, null, "no-saved-card", ct);
         }
         var minor = MinorUnits.ToMinor(fee.Amount, fee.Currency);
         long? platformFee = session!.StripeAccount is not null && options.PlatformFeePercent > 0
@@ -224,19 +229,19 @@ public sealed class NoShowFeeCharger(IServiceScopeFactory scopes, IClock clock, 
         var result = await gateway.ChargeOffSessionAsync(new OffSessionCharge(fee.TenantId, fee.BookingId, fee.Id, minor, fee.Currency,
             card.Customer, card.PaymentMethod, session.StripeAccount, platformFee), ct);
         return result.Status == "succeeded"
-            ? await SettleAsync(db, fee, NoShowFee.States.Charged, result.PaymentIntent, null, ct)
-            : await SettleAsync(db, fee, NoShowFee.States.Owed, result.PaymentIntent, result.FailureCode ?? result.Status, ct);
+            ? await SettleAsync(db, fee, NoShowFeeState.Charged, result.PaymentIntent, null, ct)
+            : await SettleAsync(db, fee, NoShowFeeState.Owed, result.PaymentIntent, result.FailureCode ?? result.Status, ct);
     }
 
     /// <summary>Moves the fee out of <c>due</c> once; a charged fee enters the ledger in the same transaction.</summary>
-    private async Task<bool> SettleAsync(BookwellDb db, NoShowFee fee, string state, string? paymentIntent, string? reason, CancellationToken ct)
+    private async Task<bool> SettleAsync(BookwellDb db, NoShowFee fee, NoShowFeeState state, string? paymentIntent, string? reason, CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
         using var _ = await gate.EnterAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.ChangeTracker.Clear();
         var changed = await db.Set<NoShowFee>().IgnoreQueryFilters()
-            .Where(f => f.Id == fee.Id && f.State == NoShowFee.States.Due)
+            .Where(f => f.Id == fee.Id && f.State == NoShowFeeState.Due)
             .ExecuteUpdateAsync(u => u.SetProperty(f => f.State, state).SetProperty(f => f.PaymentIntent, paymentIntent)
                 .SetProperty(f => f.Reason, reason).SetProperty(f => f.UpdatedAt, now), ct);
         if (changed == 0)
@@ -245,7 +250,7 @@ public sealed class NoShowFeeCharger(IServiceScopeFactory scopes, IClock clock, 
             await tx.RollbackAsync(ct);
             return false;
         }
-        if (state == NoShowFee.States.Charged && paymentIntent is not null)
+        if (state == NoShowFeeState.Charged && paymentIntent is not null)
         {
             db.Payments.Add(new Payment
             {
@@ -254,7 +259,7 @@ public sealed class NoShowFeeCharger(IServiceScopeFactory scopes, IClock clock, 
                 BookingId = fee.BookingId,
                 Amount = fee.Amount,
                 Currency = fee.Currency,
-                Kind = "fee",
+                Kind = PaymentKind.Fee,
                 Provider = PaymentApplier.Provider,
                 ProviderReference = paymentIntent,
                 PaymentIntent = paymentIntent,

@@ -171,14 +171,14 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
                 BookingId = booking.Id,
                 Amount = amount,
                 Currency = currency,
-                Kind = "charge",
+                Kind = PaymentKind.Charge,
                 Provider = Provider,
                 ProviderReference = stored.Id,
                 PaymentIntent = session.PaymentIntent,
                 At = now,
             });
         }
-        stored.State = "complete";
+        stored.State = CheckoutState.Complete;
         stored.UpdatedAt = now;
         var wasCancelled = booking.Status == BookingStatus.Cancelled;
         var result = await lifecycle.ApplyLockedAsync(booking, new Change.PaymentReceived(allowReopen), actor, freed, ct);
@@ -208,13 +208,13 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
 
     private async Task<string> ExpiredAsync(Booking booking, CheckoutSession stored, Actor actor, List<TimeFreed> freed, Instant now, CancellationToken ct)
     {
-        if (stored.State != "complete")
+        if (stored.State != CheckoutState.Complete)
         {
-            stored.State = "expired";
+            stored.State = CheckoutState.Expired;
             stored.UpdatedAt = now;
         }
         // Money already in the ledger for this booking means it was paid, whatever this late event says.
-        if (await db.Payments.AnyAsync(p => p.BookingId == booking.Id && p.Kind == "charge", ct))
+        if (await db.Payments.AnyAsync(p => p.BookingId == booking.Id && p.Kind == PaymentKind.Charge, ct))
         {
             return Outcomes.Ignored;
         }

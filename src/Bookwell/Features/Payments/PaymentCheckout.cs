@@ -94,7 +94,7 @@ public sealed class PaymentCheckout(IServiceProvider services, TenantLinks links
             Currency = charge.Currency,
             Url = state.Url,
             ExpiresAt = state.ExpiresAt ?? expires,
-            State = "open",
+            State = CheckoutState.Open,
             StripeAccount = account,
             CreatedAt = now,
             UpdatedAt = now,

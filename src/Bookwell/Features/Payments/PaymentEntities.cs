@@ -16,8 +16,7 @@ public sealed class Payment : ITenantOwned
     /// <summary>Always positive; <see cref="Kind"/> says which way it went.</summary>
     public decimal Amount { get; set; }
     public required string Currency { get; set; }
-    /// <summary><c>charge</c> or <c>refund</c>.</summary>
-    public required string Kind { get; set; }
+    public required PaymentKind Kind { get; set; }
     /// <summary><c>stripe</c> (later: cash, card at the desk, bank transfer).</summary>
     public required string Provider { get; set; }
     /// <summary>The provider's id for this movement: the Checkout Session id for a charge, the refund id for a refund.</summary>
@@ -46,8 +45,8 @@ public sealed class CheckoutSession : ITenantOwned
     public required string Currency { get; set; }
     public required string Url { get; set; }
     public Instant ExpiresAt { get; set; }
-    /// <summary><c>open</c>, <c>complete</c> or <c>expired</c>, as last learned from Stripe.</summary>
-    public required string State { get; set; }
+    /// <summary>As last learned from Stripe.</summary>
+    public required CheckoutState State { get; set; }
     /// <summary>Money arrived after the booking's time was given away: it must go back to the client.</summary>
     public bool RefundDue { get; set; }
     /// <summary>The Connect account the money goes to, when the business has one.</summary>
@@ -73,6 +72,23 @@ public sealed class PaymentEvent
     public Instant ReceivedAt { get; set; }
 }
 
+/// <summary>Which way a ledger row moved money; stored (and written by the API) as the string each member names (<see cref="Wire{T}"/>).</summary>
+public enum PaymentKind
+{
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("charge")] Charge,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("refund")] Refund,
+    /// <summary>A no-show fee charged off-session to the saved card.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("fee")] Fee,
+}
+
+/// <summary>A Checkout Session's state as Stripe names it; stored as that string.</summary>
+public enum CheckoutState
+{
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("open")] Open,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("complete")] Complete,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("expired")] Expired,
+}
+
 /// <summary>Indexes and sizes of the payment tables (query filters are set by <see cref="BookwellDb"/>, which owns the tenant).</summary>
 public static class PaymentModel
 {
@@ -85,7 +101,7 @@ public static class PaymentModel
             e.HasIndex(p => new { p.TenantId, p.BookingId });
             e.Property(p => p.Amount).HasPrecision(18, 4);
             e.Property(p => p.Currency).HasMaxLength(3);
-            e.Property(p => p.Kind).HasMaxLength(10);
+            e.Property(p => p.Kind).HasConversion(Wire<PaymentKind>.Converter).HasMaxLength(10);
             e.Property(p => p.Provider).HasMaxLength(20);
             e.Property(p => p.ProviderReference).HasMaxLength(255);
             e.Property(p => p.PaymentIntent).HasMaxLength(255);
@@ -102,7 +118,7 @@ public static class PaymentModel
             e.Property(s => s.Total).HasPrecision(18, 4);
             e.Property(s => s.Currency).HasMaxLength(3);
             e.Property(s => s.Url).HasMaxLength(2000);
-            e.Property(s => s.State).HasMaxLength(10);
+            e.Property(s => s.State).HasConversion(Wire<CheckoutState>.Converter).HasMaxLength(10);
             e.Property(s => s.StripeAccount).HasMaxLength(255);
         });
         modelBuilder.Entity<PaymentEvent>(e =>

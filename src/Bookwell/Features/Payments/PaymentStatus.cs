@@ -34,7 +34,7 @@ public sealed class PaymentStatus(BookwellDb db, CatalogCache cache, IServicePro
         {
             return null;
         }
-        return await db.CheckoutSessions.AsNoTracking().Where(s => s.BookingId == booking.Id && s.State == "open")
+        return await db.CheckoutSessions.AsNoTracking().Where(s => s.BookingId == booking.Id && s.State == CheckoutState.Open)
             .OrderByDescending(s => s.CreatedAt).Select(s => s.Url).FirstOrDefaultAsync(ct);
     }
 
@@ -49,7 +49,7 @@ public sealed class PaymentStatus(BookwellDb db, CatalogCache cache, IServicePro
         {
             return false;
         }
-        var session = await db.CheckoutSessions.AsNoTracking().Where(s => s.BookingId == booking.Id && s.State == "open")
+        var session = await db.CheckoutSessions.AsNoTracking().Where(s => s.BookingId == booking.Id && s.State == CheckoutState.Open)
             .OrderByDescending(s => s.CreatedAt).FirstOrDefaultAsync(ct);
         if (session is null || await db.Payments.AnyAsync(p => p.BookingId == booking.Id, ct))
         {
@@ -84,7 +84,7 @@ public sealed class PaymentStatus(BookwellDb db, CatalogCache cache, IServicePro
         }
         var view = await PaymentSummary.ForAsync(db, await cache.GetAsync(db, ct), booking, ct);
         var waiting = booking.Status == BookingStatus.PendingPayment && view.Paid.Amount <= 0;
-        var payable = waiting && session.State == "open" && (booking.HoldExpiresAt ?? session.ExpiresAt) > clock.GetCurrentInstant();
+        var payable = waiting && session.State == CheckoutState.Open && (booking.HoldExpiresAt ?? session.ExpiresAt) > clock.GetCurrentInstant();
         return new ManagePayment(view with { RefundDue = session.RefundDue }, payable ? session.Url : null, payable ? BookingPage.SlotPicker.FormatWhen(booking.HoldExpiresAt ?? session.ExpiresAt, zone) : null,
             waiting, session.Purpose, new MoneyView(session.Amount, session.Currency));
     }

@@ -46,8 +46,8 @@ public static class PaymentSummary
             var currency = session?.Currency ?? moves.FirstOrDefault()?.Currency ?? service?.Price?.Currency ?? "EUR";
             // The price the client agreed to when booking; the catalog's current one only where nothing was stored.
             var total = session?.Total ?? service?.Price?.Amount ?? 0m;
-            var charged = moves.Where(p => p.Kind == "charge" && p.Currency == currency).Sum(p => p.Amount);
-            var refunded = moves.Where(p => p.Kind == "refund" && p.Currency == currency).Sum(p => p.Amount);
+            var charged = moves.Where(p => p.Kind == PaymentKind.Charge && p.Currency == currency).Sum(p => p.Amount);
+            var refunded = moves.Where(p => p.Kind == PaymentKind.Refund && p.Currency == currency).Sum(p => p.Amount);
             var asked = session is not null || service?.Payment is "now" or "deposit" or "invoice";
             result[b.Id] = View(b.Status, total, charged, refunded, asked, currency, session?.RefundDue ?? false);
         }

@@ -15,7 +15,7 @@ public static class ReceiptIssuer
         string sessionId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(invoices);
-        return await invoices.IssueForBookingAsync(db, booking, page, new InvoicePaid(amount, Provider, $"Stripe {sessionId}", currency), ct);
+        return await invoices.IssueForBookingAsync(db, booking, page, new InvoicePaid(amount, InvoicePaymentMethod.Stripe, $"Stripe {sessionId}", currency), ct);
     }
 
     /// <summary>The method recorded on the invoice's payment.</summary>

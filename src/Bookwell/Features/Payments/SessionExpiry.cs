@@ -45,7 +45,7 @@ public sealed class SessionExpiryListener(IServiceScopeFactory scopes, ILogger<S
         }
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
         var sessions = await db.CheckoutSessions.IgnoreQueryFilters().AsNoTracking()
-            .Where(s => s.BookingId == freed.BookingId && s.TenantId == freed.TenantId && s.State == "open").ToListAsync(ct);
+            .Where(s => s.BookingId == freed.BookingId && s.TenantId == freed.TenantId && s.State == CheckoutState.Open).ToListAsync(ct);
         foreach (var session in sessions)
         {
             try
@@ -83,7 +83,7 @@ public sealed class PaymentReconciler(IServiceScopeFactory scopes, IClock clock,
         var horizon = clock.GetCurrentInstant() + Ahead;
         var due = await (from s in db.CheckoutSessions.IgnoreQueryFilters()
                          join b in db.Bookings.IgnoreQueryFilters() on s.BookingId equals b.Id
-                         where s.State == "open" && b.Status == BookingStatus.PendingPayment && b.HoldExpiresAt != null && b.HoldExpiresAt <= horizon
+                         where s.State == CheckoutState.Open && b.Status == BookingStatus.PendingPayment && b.HoldExpiresAt != null && b.HoldExpiresAt <= horizon
                          orderby b.HoldExpiresAt
                          select new { s.Id, s.StripeAccount }).Take(50).AsNoTracking().ToListAsync(ct);
         var applied = 0;

@@ -35,7 +35,7 @@ public static class PaymentLedger
         {
             var charges = await (from p in db.Payments.AsNoTracking()
                                  join b in db.Bookings.AsNoTracking() on p.BookingId equals b.Id
-                                 where p.Kind == "charge"
+                                 where p.Kind == PaymentKind.Charge
                                  orderby p.At descending
                                  select new { p, b.CustomerName }).Take(limit).ToListAsync(ct);
             lines.AddRange(charges.Select(c => new PaymentLine(c.p.Id.ToString(), "charge", c.p.BookingId, c.CustomerName,
@@ -51,7 +51,7 @@ public static class PaymentLedger
             var noteIds = refunds.Where(x => x.r.CreditNoteId != null).Select(x => x.r.CreditNoteId!.Value).ToList();
             var notes = await db.Set<CreditNote>().AsNoTracking().Where(c => noteIds.Contains(c.Id)).ToDictionaryAsync(c => c.Id, c => c.Number, ct);
             lines.AddRange(refunds.Select(x => new PaymentLine(x.r.Id.ToString(), "refund", x.r.BookingId, x.CustomerName,
-                new MoneyView(InvoiceMoney.Normalize(x.r.Amount, x.r.Currency), x.r.Currency), x.r.State, null, x.r.PaymentIntent, x.r.StripeRefundId,
+                new MoneyView(InvoiceMoney.Normalize(x.r.Amount, x.r.Currency), x.r.Currency), x.r.State.ToWire(), null, x.r.PaymentIntent, x.r.StripeRefundId,
                 x.r.CreditNoteId is { } n ? notes.GetValueOrDefault(n) : null, x.r.By, x.r.CreatedAt, x.r.Failure)));
         }
         return [.. lines.OrderByDescending(l => l.At).Take(limit)];
@@ -111,7 +111,7 @@ public static class InvoiceCsv
             string M(decimal d) => InvoiceMoney.Normalize(d, i.Currency).ToString(CultureInfo.InvariantCulture);
             sb.Append(string.Join(',', new[]
             {
-                Cell(i.Number), TimeFormats.FormatDate(i.IssuedOn), TimeFormats.FormatDate(i.DueOn), InvoiceStatus.Effective(i, now), Cell(i.CustomerName),
+                Cell(i.Number), TimeFormats.FormatDate(i.IssuedOn), TimeFormats.FormatDate(i.DueOn), InvoiceStatusRules.Effective(i, now).ToWire(), Cell(i.CustomerName),
                 Cell(i.CustomerEmail), Cell(i.Currency), M(i.Subtotal), M(i.TaxTotal), M(i.Total), M(i.AmountPaid), M(i.Total - i.AmountPaid),
                 i.BookingId?.ToString() ?? "",
             })).Append("\r\n");

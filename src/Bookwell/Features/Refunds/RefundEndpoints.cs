@@ -17,7 +17,7 @@ public sealed record RefundResponse(Guid Id, Guid BookingId, MoneyView Amount, s
     CreditNoteRef? CreditNote, string By, string CreatedAt, string? Failure)
 {
     public static RefundResponse From(Refund r, CreditNote? note) => new(r.Id, r.BookingId, new MoneyView(InvoiceMoney.Normalize(r.Amount, r.Currency), r.Currency),
-        r.State, r.Reason, r.StripeRefundId, r.PaymentIntent, note is null ? null : new CreditNoteRef(note.Id, note.Number), r.By, TimeFormats.Format(r.CreatedAt, DateTimeZone.Utc),
+        r.State.ToWire(), r.Reason.ToWire(), r.StripeRefundId, r.PaymentIntent, note is null ? null : new CreditNoteRef(note.Id, note.Number), r.By, TimeFormats.Format(r.CreatedAt, DateTimeZone.Utc),
         r.Failure);
 }
 
@@ -117,7 +117,7 @@ public static class RefundEndpoints
     {
         var notes = await db.Set<CreditNote>().AsNoTracking().OrderBy(c => c.Sequence).Take(1000).ToListAsync(ct);
         return TypedResults.Ok(new CreditNoteList([.. notes.Select(c => new CreditNoteResponse(c.Id, c.Number, c.BookingId, c.InvoiceId, c.InvoiceNumber, c.RefundId,
-            new MoneyView(InvoiceMoney.Normalize(c.Amount, c.Currency), c.Currency), new InvoiceCustomer(c.CustomerName, c.CustomerEmail), c.Reason,
+            new MoneyView(InvoiceMoney.Normalize(c.Amount, c.Currency), c.Currency), new InvoiceCustomer(c.CustomerName, c.CustomerEmail), c.Reason.ToWire(),
             TimeFormats.FormatDate(c.IssuedOn)))]));
     }
 }
@@ -132,7 +132,7 @@ public sealed class RefundRetryWorker(IServiceScopeFactory scopes, IClock clock,
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
         var before = clock.GetCurrentInstant() - Wait;
-        var due = await db.Set<Refund>().IgnoreQueryFilters().AsNoTracking().Where(r => r.State == RefundStates.Pending && r.UpdatedAt <= before)
+        var due = await db.Set<Refund>().IgnoreQueryFilters().AsNoTracking().Where(r => r.State == RefundStatus.Pending && r.UpdatedAt <= before)
             .OrderBy(r => r.CreatedAt).Select(r => new { r.Id, r.TenantId }).Take(50).ToListAsync(ct);
         var sent = 0;
         foreach (var r in due)

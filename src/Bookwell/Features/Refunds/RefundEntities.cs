@@ -20,10 +20,9 @@ public sealed class Refund : ITenantOwned
     public int Sequence { get; set; }
     public decimal Amount { get; set; }
     public required string Currency { get; set; }
-    /// <summary><c>cancellation</c> (the client cancelled; the service's policy decided the amount) or <c>manual</c> (staff).</summary>
-    public required string Reason { get; set; }
+    public required RefundReason Reason { get; set; }
     /// <summary><c>pending</c> (asked, no answer yet), <c>succeeded</c> or <c>failed</c> (nothing was refunded; the amount is refundable again).</summary>
-    public required string State { get; set; }
+    public required RefundStatus State { get; set; }
     /// <summary>The PaymentIntent refunded.</summary>
     public required string PaymentIntent { get; set; }
     /// <summary>The Connect account the charge went to, when it did.</summary>
@@ -60,7 +59,7 @@ public sealed class CreditNote : ITenantOwned
     public required string Currency { get; set; }
     public required string CustomerName { get; set; }
     public required string CustomerEmail { get; set; }
-    public required string Reason { get; set; }
+    public required RefundReason Reason { get; set; }
     public LocalDate IssuedOn { get; set; }
     public Instant IssuedAt { get; set; }
 }
@@ -88,8 +87,8 @@ public static class RefundModel
             e.HasIndex(r => new { r.TenantId, r.CreatedAt });
             e.Property(r => r.Amount).HasPrecision(18, 4);
             e.Property(r => r.Currency).HasMaxLength(3);
-            e.Property(r => r.Reason).HasMaxLength(20);
-            e.Property(r => r.State).HasMaxLength(20);
+            e.Property(r => r.Reason).HasConversion(Wire<RefundReason>.Converter).HasMaxLength(20);
+            e.Property(r => r.State).HasConversion(Wire<RefundStatus>.Converter).HasMaxLength(20);
             e.Property(r => r.PaymentIntent).HasMaxLength(255);
             e.Property(r => r.StripeAccount).HasMaxLength(255);
             e.Property(r => r.StripeRefundId).HasMaxLength(255);
@@ -112,7 +111,7 @@ public static class RefundModel
             e.Property(c => c.Currency).HasMaxLength(3);
             e.Property(c => c.CustomerName).HasMaxLength(200);
             e.Property(c => c.CustomerEmail).HasMaxLength(254);
-            e.Property(c => c.Reason).HasMaxLength(20);
+            e.Property(c => c.Reason).HasConversion(Wire<RefundReason>.Converter).HasMaxLength(20);
             if (!db.IsPostgres)
             {
                 e.Property(c => c.IssuedOn).HasConversion(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<LocalDate, string>(

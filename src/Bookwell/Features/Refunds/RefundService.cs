@@ -32,22 +32,22 @@ public abstract record RefundResult
 public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock clock, CatalogCache cache, IServiceProvider services,
     ILogger<RefundService> log)
 {
-    public const string Cancellation = "cancellation";
-    public const string Manual = "manual";
+    public const RefundReason Cancellation = RefundReason.Cancellation;
+    public const RefundReason Manual = RefundReason.Manual;
     public const int MaxRefundsPerBooking = 100;
 
     /// <summary>What is still refundable on a booking: paid online, less refunds pending or done.</summary>
     public static async Task<(decimal Amount, string? Currency)> RefundableAsync(BookwellDb db, Guid bookingId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var charges = await db.Payments.AsNoTracking().Where(p => p.BookingId == bookingId && p.Kind == "charge" && p.PaymentIntent != null)
+        var charges = await db.Payments.AsNoTracking().Where(p => p.BookingId == bookingId && p.Kind == PaymentKind.Charge && p.PaymentIntent != null)
             .Select(p => new { p.Amount, p.Currency }).ToListAsync(ct);
         if (charges.Count == 0)
         {
             return (0m, null);
         }
         var currency = charges[0].Currency;
-        var refunds = await db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == bookingId && r.State != RefundStates.Failed)
+        var refunds = await db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == bookingId && r.State != RefundStatus.Failed)
             .Select(r => new { r.Amount, r.Currency }).ToListAsync(ct);
         return (charges.Where(c => c.Currency == currency).Sum(c => c.Amount) - refunds.Where(r => r.Currency == currency).Sum(r => r.Amount), currency);
     }
@@ -80,7 +80,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
         {
             return;
         }
-        if (await db.Set<Refund>().AnyAsync(r => r.BookingId == booking.Id && r.Reason == Cancellation && r.State != RefundStates.Failed, ct))
+        if (await db.Set<Refund>().AnyAsync(r => r.BookingId == booking.Id && r.Reason == Cancellation && r.State != RefundStatus.Failed, ct))
         {
             return;
         }
@@ -174,7 +174,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
     /// <summary>Sends every pending refund of a booking (after a cancellation, or from the retry pass).</summary>
     public async Task<IReadOnlyList<RefundResult>> SendPendingAsync(Guid bookingId, CancellationToken ct)
     {
-        var ids = await db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == bookingId && r.State == RefundStates.Pending)
+        var ids = await db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == bookingId && r.State == RefundStatus.Pending)
             .OrderBy(r => r.Sequence).Select(r => r.Id).ToListAsync(ct);
         var results = new List<RefundResult>();
         foreach (var id in ids)
@@ -192,9 +192,9 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
         {
             return new RefundResult.Missing();
         }
-        if (refund.State != RefundStates.Pending)
+        if (refund.State != RefundStatus.Pending)
         {
-            return refund.State == RefundStates.Succeeded ? new RefundResult.Done(refund) : new RefundResult.Refused(refund);
+            return refund.State == RefundStatus.Succeeded ? new RefundResult.Done(refund) : new RefundResult.Refused(refund);
         }
         if (services.GetService<StripeRefundGateway>() is not { } gateway)
         {
@@ -235,16 +235,16 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
                     await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Refunds" WHERE "Id" = {refundId} FOR UPDATE""", ct);
                     await db.Entry(refund).ReloadAsync(ct);
                 }
-                if (refund.State != RefundStates.Pending)
+                if (refund.State != RefundStatus.Pending)
                 {
                     // Another pass recorded it first.
-                    return refund.State == RefundStates.Succeeded ? new RefundResult.Done(refund) : new RefundResult.Refused(refund);
+                    return refund.State == RefundStatus.Succeeded ? new RefundResult.Done(refund) : new RefundResult.Refused(refund);
                 }
                 var now = clock.GetCurrentInstant();
                 refund.UpdatedAt = now;
                 if (answer is null || answer.Status is "failed" or "canceled")
                 {
-                    refund.State = RefundStates.Failed;
+                    refund.State = RefundStatus.Failed;
                     refund.StripeRefundId = answer?.Id;
                     refund.StripeStatus = answer?.Status;
                     var failure = refusal ?? answer?.FailureReason ?? "refused";
@@ -253,7 +253,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
                     await tx.CommitAsync(ct);
                     return new RefundResult.Refused(refund);
                 }
-                refund.State = RefundStates.Succeeded;
+                refund.State = RefundStatus.Succeeded;
                 refund.StripeRefundId = answer.Id;
                 refund.StripeStatus = answer.Status;
                 db.Payments.Add(new Payment
@@ -263,7 +263,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
                     BookingId = refund.BookingId,
                     Amount = refund.Amount,
                     Currency = refund.Currency,
-                    Kind = "refund",
+                    Kind = PaymentKind.Refund,
                     Provider = PaymentApplier.Provider,
                     ProviderReference = answer.Id,
                     PaymentIntent = refund.PaymentIntent,
@@ -287,14 +287,14 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
     /// Writes a pending refund inside the caller's transaction (the booking is locked, the amount checked); null
     /// when no single charge has that much left (refunds go against one PaymentIntent each).
     /// </summary>
-    private static async Task<Refund?> PlanAsync(BookwellDb db, Guid bookingId, decimal amount, string currency, string reason, string by, Instant now,
+    private static async Task<Refund?> PlanAsync(BookwellDb db, Guid bookingId, decimal amount, string currency, RefundReason reason, string by, Instant now,
         CancellationToken ct)
     {
-        var charges = await db.Payments.AsNoTracking().Where(p => p.BookingId == bookingId && p.Kind == "charge" && p.PaymentIntent != null && p.Currency == currency)
+        var charges = await db.Payments.AsNoTracking().Where(p => p.BookingId == bookingId && p.Kind == PaymentKind.Charge && p.PaymentIntent != null && p.Currency == currency)
             .OrderBy(p => p.At).Select(p => new { p.Amount, p.PaymentIntent, p.ProviderReference, p.TenantId }).ToListAsync(ct);
         var refunds = await db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == bookingId).Select(r => new { r.PaymentIntent, r.Amount, r.State, r.Sequence })
             .ToListAsync(ct);
-        var charge = charges.FirstOrDefault(c => c.Amount - refunds.Where(r => r.PaymentIntent == c.PaymentIntent && r.State != RefundStates.Failed).Sum(r => r.Amount) >= amount);
+        var charge = charges.FirstOrDefault(c => c.Amount - refunds.Where(r => r.PaymentIntent == c.PaymentIntent && r.State != RefundStatus.Failed).Sum(r => r.Amount) >= amount);
         if (charge is null || refunds.Count >= MaxRefundsPerBooking)
         {
             return null;
@@ -310,7 +310,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
             Amount = MinorUnits.Round(amount, currency),
             Currency = currency,
             Reason = reason,
-            State = RefundStates.Pending,
+            State = RefundStatus.Pending,
             PaymentIntent = charge.PaymentIntent!,
             StripeAccount = account,
             IdempotencyKey = StripeRefundGateway.IdempotencyKey(bookingId, sequence),
@@ -330,11 +330,23 @@ public sealed class RefundPlanner(CatalogCache cache, IClock clock)
         RefundService.PlanCancellationAsync(db, booking, actor, actor?.Page, cache, clock.GetCurrentInstant(), ct);
 }
 
-public static class RefundStates
+/// <summary>Why money went back; stored (and written by the API) as the string each member names.</summary>
+public enum RefundReason
 {
-    public const string Pending = "pending";
-    public const string Succeeded = "succeeded";
-    public const string Failed = "failed";
+    /// <summary>The client cancelled; the service's policy decided the amount.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("cancellation")] Cancellation,
+    /// <summary>Staff refunded by hand.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("manual")] Manual,
+}
+
+/// <summary>Where a refund is; stored (and written by the API as its status) as the string each member names.</summary>
+public enum RefundStatus
+{
+    /// <summary>Asked of Stripe, no answer yet.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("pending")] Pending,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("succeeded")] Succeeded,
+    /// <summary>Nothing was refunded; the amount is refundable again.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("failed")] Failed,
 }
 
 /// <summary>Credit notes: their own gapless series per business, numbered in the note's own transaction.</summary>

@@ -50,7 +50,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, WaitlistServi
 
     public Task<IActionResult> OnPostLeaveAsync(string token, CancellationToken ct) => LetGoAsync(token, WaitlistStatus.Left, ct);
 
-    private async Task<IActionResult> LetGoAsync(string token, string to, CancellationToken ct)
+    private async Task<IActionResult> LetGoAsync(string token, WaitlistStatus to, CancellationToken ct)
     {
         if (!await LoadAsync(token, ct))
         {

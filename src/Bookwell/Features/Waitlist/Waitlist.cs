@@ -39,7 +39,7 @@ public sealed record EntryView(string Id, string Status, string Page, string Ser
         var offer = w.Status == WaitlistStatus.Offered && w.OfferStart is { } s && w.OfferExpiresAt is { } e
             ? new OfferView(TimeFormats.Format(s, zone), TimeFormats.Format(s + duration, zone), TimeFormats.Format(e, zone))
             : null;
-        return new EntryView(w.Key.ToString(), w.Status, w.PageSlug, w.ServiceKey, w.StaffKey, w.Date,
+        return new EntryView(w.Key.ToString(), w.Status.ToWire(), w.PageSlug, w.ServiceKey, w.StaffKey, w.Date,
             w.FromMinute is { } f ? WaitlistMail.Clock(f) : null, w.ToMinute is { } t ? WaitlistMail.Clock(t) : null, w.TimeZone, offer)
         {
             ManageToken = token,
@@ -231,7 +231,7 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
     /// Declines an open offer or leaves the list (<paramref name="to"/>: declined or left). The entry is let go first,
     /// so an accept racing this one finds no offer; then its held time is cancelled, which frees it for the next in line.
     /// </summary>
-    public async Task<WaitlistEntry?> LetGoAsync(WaitlistEntry entry, string to, CancellationToken ct)
+    public async Task<WaitlistEntry?> LetGoAsync(WaitlistEntry entry, WaitlistStatus to, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var now = clock.GetCurrentInstant();

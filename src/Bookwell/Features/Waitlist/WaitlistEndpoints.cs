@@ -100,7 +100,7 @@ public static class WaitlistEndpoints
     private static Task<Results<Ok<EntryView>, ProblemHttpResult>> Leave(string token, BookwellDb db, CatalogCache cache, WaitlistService waitlist,
         CancellationToken ct) => LetGo(token, WaitlistStatus.Left, db, cache, waitlist, ct);
 
-    private static async Task<Results<Ok<EntryView>, ProblemHttpResult>> LetGo(string token, string to, BookwellDb db, CatalogCache cache,
+    private static async Task<Results<Ok<EntryView>, ProblemHttpResult>> LetGo(string token, WaitlistStatus to, BookwellDb db, CatalogCache cache,
         WaitlistService waitlist, CancellationToken ct)
     {
         if (await waitlist.FindAsync(token, ct) is not { } entry)

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Bookwell.Data;
 using NodaTime;
 
@@ -31,7 +32,7 @@ public sealed class WaitlistEntry : ITenantOwned
     public required string TimeZone { get; set; }
     public required string TokenHash { get; set; }
     public string? TokenSealed { get; set; }
-    public required string Status { get; set; }
+    public required WaitlistStatus Status { get; set; }
     public Guid? OfferBookingId { get; set; }
     public Instant? OfferStart { get; set; }
     public Instant? OfferExpiresAt { get; set; }
@@ -39,14 +40,15 @@ public sealed class WaitlistEntry : ITenantOwned
     public Instant UpdatedAt { get; set; }
 }
 
-public static class WaitlistStatus
+/// <summary>Where a waitlist entry is; stored (and written by the API) as the lowercase string each member names (<see cref="Wire{T}"/>).</summary>
+public enum WaitlistStatus
 {
-    public const string Waiting = "waiting";
-    public const string Offered = "offered";
-    public const string Booked = "booked";
-    public const string Declined = "declined";
-    public const string Expired = "expired";
-    public const string Left = "left";
+    [JsonStringEnumMemberName("waiting")] Waiting,
+    [JsonStringEnumMemberName("offered")] Offered,
+    [JsonStringEnumMemberName("booked")] Booked,
+    [JsonStringEnumMemberName("declined")] Declined,
+    [JsonStringEnumMemberName("expired")] Expired,
+    [JsonStringEnumMemberName("left")] Left,
     /// <summary>The held booking was cancelled by someone else (the business).</summary>
-    public const string Withdrawn = "withdrawn";
+    [JsonStringEnumMemberName("withdrawn")] Withdrawn,
 }
