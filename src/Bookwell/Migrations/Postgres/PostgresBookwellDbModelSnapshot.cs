@@ -632,6 +632,16 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<bool>("MarketingOptIn")
                         .HasColumnType("boolean");
 
+                    b.Property<Instant?>("MarketingOptInAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("MarketingOptInSource")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -655,7 +665,63 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("TenantId", "EmailNormalized")
                         .IsUnique();
 
+                    b.HasIndex("TenantId", "MergedIntoId");
+
                     b.ToTable("Customers");
+                });
+
+            modelBuilder.Entity("Bookwell.Data.CustomerNote", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Instant>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "CustomerId", "At");
+
+                    b.ToTable("CustomerNotes");
+                });
+
+            modelBuilder.Entity("Bookwell.Data.CustomerTag", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<Instant>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("TenantId", "CustomerId", "Tag");
+
+                    b.HasIndex("TenantId", "Tag");
+
+                    b.ToTable("CustomerTags");
                 });
 
             modelBuilder.Entity("Bookwell.Data.DataProtectionKey", b =>

@@ -1,0 +1,106 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using NodaTime;
+
+#nullable disable
+
+namespace Bookwell.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class CustomerCrm : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<Instant>(
+                name: "MarketingOptInAt",
+                table: "Customers",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "MarketingOptInSource",
+                table: "Customers",
+                type: "character varying(20)",
+                maxLength: 20,
+                nullable: true);
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "MergedIntoId",
+                table: "Customers",
+                type: "uuid",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "CustomerNotes",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    TenantId = table.Column<Guid>(type: "uuid", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Text = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: false),
+                    Author = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    At = table.Column<Instant>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CustomerNotes", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CustomerTags",
+                columns: table => new
+                {
+                    TenantId = table.Column<Guid>(type: "uuid", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Tag = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
+                    At = table.Column<Instant>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CustomerTags", x => new { x.TenantId, x.CustomerId, x.Tag });
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Customers_TenantId_MergedIntoId",
+                table: "Customers",
+                columns: new[] { "TenantId", "MergedIntoId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CustomerNotes_TenantId_CustomerId_At",
+                table: "CustomerNotes",
+                columns: new[] { "TenantId", "CustomerId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CustomerTags_TenantId_Tag",
+                table: "CustomerTags",
+                columns: new[] { "TenantId", "Tag" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "CustomerNotes");
+
+            migrationBuilder.DropTable(
+                name: "CustomerTags");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Customers_TenantId_MergedIntoId",
+                table: "Customers");
+
+            migrationBuilder.DropColumn(
+                name: "MarketingOptInAt",
+                table: "Customers");
+
+            migrationBuilder.DropColumn(
+                name: "MarketingOptInSource",
+                table: "Customers");
+
+            migrationBuilder.DropColumn(
+                name: "MergedIntoId",
+                table: "Customers");
+        }
+    }
+}
