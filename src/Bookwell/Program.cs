@@ -181,6 +181,7 @@ api.MapPayments();
 var admin = api.MapGroup("/admin").RequireAdmin();
 admin.MapConfiguration();
 admin.MapAdminBookings();
+admin.MapAdminCustomers();
 admin.MapAdminSeries();
 admin.MapInvoices();
 Bookwell.Features.Refunds.RefundEndpoints.MapRefunds(admin);

@@ -45,6 +45,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
 
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<Customer> Customers => Set<Customer>();
+    public DbSet<CustomerNote> CustomerNotes => Set<CustomerNote>();
+    public DbSet<CustomerTag> CustomerTags => Set<CustomerTag>();
     public DbSet<Booking> Bookings => Set<Booking>();
     public DbSet<BookingEvent> BookingEvents => Set<BookingEvent>();
     public DbSet<Allocation> Allocations => Set<Allocation>();
@@ -135,11 +137,27 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(c => c.Phone).HasMaxLength(40);
             e.Property(c => c.Gender).HasMaxLength(40);
             e.Property(c => c.Address).HasMaxLength(500);
+            e.Property(c => c.MarketingOptInSource).HasMaxLength(20);
+            e.HasIndex(c => new { c.TenantId, c.MergedIntoId });
             if (!IsPostgres)
             {
                 e.Property(c => c.Birthday).HasConversion(new ValueConverter<LocalDate, string>(
                     d => NodaTime.Text.LocalDatePattern.Iso.Format(d), s => NodaTime.Text.LocalDatePattern.Iso.Parse(s).Value));
             }
+        });
+        modelBuilder.Entity<CustomerNote>(e =>
+        {
+            e.HasQueryFilter(n => n.TenantId == _tenantId);
+            e.HasIndex(n => new { n.TenantId, n.CustomerId, n.At });
+            e.Property(n => n.Text).HasMaxLength(2000);
+            e.Property(n => n.Author).HasMaxLength(100);
+        });
+        modelBuilder.Entity<CustomerTag>(e =>
+        {
+            e.HasQueryFilter(t => t.TenantId == _tenantId);
+            e.HasKey(t => new { t.TenantId, t.CustomerId, t.Tag });
+            e.HasIndex(t => new { t.TenantId, t.Tag });
+            e.Property(t => t.Tag).HasMaxLength(40);
         });
         modelBuilder.Entity<ClientAccount>(e =>
         {

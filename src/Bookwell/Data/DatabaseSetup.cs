@@ -267,8 +267,17 @@ public static class DatabaseSetup
         // closes around every query, so without this the three statements ran on every query.
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Applied = [];
 
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> Functions = [];
+
         private static void Apply(DbConnection connection)
         {
+            // SQLite's own upper() folds ASCII only, so a search for "élodie" missed "Élodie" while PostgreSQL found
+            // it; this upper() folds as .NET's ToUpperInvariant does (as EmailNormalized is stored). Registered once
+            // per connection object, which registers it again on each open (a pooled handle drops it on close).
+            if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite && Functions.TryAdd(sqlite, Functions))
+            {
+                sqlite.CreateFunction<string?, string?>("upper", s => s?.ToUpperInvariant(), isDeterministic: true);
+            }
             if (connection is Microsoft.Data.Sqlite.SqliteConnection { Handle: { } handle } && !Applied.TryAdd(handle, Applied))
             {
                 return;

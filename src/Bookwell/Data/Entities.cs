@@ -44,6 +44,11 @@ public sealed class Customer : ITenantOwned
     public LocalDate? Birthday { get; set; }
     public string? Gender { get; set; }
     public string? Address { get; set; }
+    /// <summary>When the marketing opt-in was last given (null when never or withdrawn), and where: booking, portal or admin.</summary>
+    public Instant? MarketingOptInAt { get; set; }
+    public string? MarketingOptInSource { get; set; }
+    /// <summary>Set when an admin merged this duplicate into another client: its bookings, notes and tags moved there, and a booking under this address goes there too.</summary>
+    public Guid? MergedIntoId { get; set; }
     /// <summary>Set when the client deleted their account: the row stays only for the books, anonymised.</summary>
     public Instant? ErasedAt { get; set; }
     public Instant CreatedAt { get; set; }

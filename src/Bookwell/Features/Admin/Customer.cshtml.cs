@@ -1,28 +1,171 @@
 using Bookwell.Data;
+using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bookwell.Features.Admin;
 
-
+/// <summary>
+/// One client: every booking with its status, the figures (spent, visits, no-shows, last visit), notes, tags,
+/// marketing consent with its date, intake answers, and merging a duplicate into this client.
+/// Staff see the clients they served and may add notes; tags and merging are for owners and admins.
+/// </summary>
 public sealed class CustomerModel : AdminPageModel
 {
     public Customer? Customer { get; private set; }
     public List<Booking> Bookings { get; private set; } = [];
+    public CustomerFigures Figures { get; private set; } = null!;
+    public List<CustomerNote> Notes { get; private set; } = [];
+    public List<string> Tags { get; private set; } = [];
+    public List<(Booking Booking, List<(string Question, string Answer)> Answers)> Intake { get; private set; } = [];
+    public FormErrors Errors { get; } = new();
+    [BindProperty] public string? Note { get; set; }
+    [BindProperty] public string? NewTag { get; set; }
+    [BindProperty] public string? Duplicate { get; set; }
 
-    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct) => await LoadAsync(id, ct);
+
+    private async Task<IActionResult> LoadAsync(Guid id, CancellationToken ct)
     {
         Customer = await Db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
         if (Customer is null)
         {
             return NotFound();
         }
-        var query = Db.Bookings.AsNoTracking().Where(b => b.CustomerId == id);
+        if (Customer.MergedIntoId is { } winner)
+        {
+            return Redirect($"/admin/customers/{winner}");
+        }
+        var ids = await CustomerDirectory.IdsOfAsync(Db, id, ct);
+        var query = Db.Bookings.AsNoTracking().Where(b => ids.Contains(b.CustomerId));
         if (OnlyStaff is not null)
         {
             query = query.Where(b => b.StaffKey == OnlyStaff);
         }
-        Bookings = await query.OrderByDescending(b => b.StartsAt).Take(500).ToListAsync(ct);
-        return OnlyStaff is not null && Bookings.Count == 0 ? NotFound() : Page();
+        Bookings = await query.OrderByDescending(b => b.StartsAt).ThenByDescending(b => b.Id).ToListAsync(ct);
+        if (OnlyStaff is not null && Bookings.Count == 0)
+        {
+            return NotFound();
+        }
+        Figures = await CustomerDirectory.FiguresAsync(Db, OnlyStaff is null ? ids : [], Clock.GetCurrentInstant(), ct);
+        if (OnlyStaff is not null)
+        {
+            var now = Clock.GetCurrentInstant();
+            var visits = Bookings.Where(b => CustomerDirectory.IsVisit(b.Status, b.StartsAt, now)).ToList();
+            Figures = new CustomerFigures([], Bookings.Count, visits.Count, Bookings.Count(b => b.Status == Bookwell.Features.Bookings.BookingStatus.NoShow),
+                Bookings.Count(b => b.Status == Bookwell.Features.Bookings.BookingStatus.Cancelled), visits.Count > 0 ? visits.Max(b => b.StartsAt) : null);
+        }
+        Notes = await Db.CustomerNotes.AsNoTracking().Where(n => n.CustomerId == id).OrderByDescending(n => n.At).ThenByDescending(n => n.Id).ToListAsync(ct);
+        Tags = await Db.CustomerTags.AsNoTracking().Where(t => t.CustomerId == id).OrderBy(t => t.Tag).Select(t => t.Tag).ToListAsync(ct);
+        Intake = CustomerDirectory.IntakeAnswers(Bookings, Catalog);
+        return Page();
+    }
+
+    private async Task<IActionResult> InvalidAsync(Guid id, CancellationToken ct)
+    {
+        var result = await LoadAsync(id, ct);
+        if (result is PageResult)
+        {
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+        return result;
+    }
+
+    private async Task<bool> VisibleAsync(Guid id, CancellationToken ct) =>
+        await Db.Customers.AnyAsync(c => c.Id == id && c.MergedIntoId == null && c.ErasedAt == null, ct) &&
+        (OnlyStaff is null || await Db.Bookings.AnyAsync(b => b.CustomerId == id && b.StaffKey == OnlyStaff, ct));
+
+    public async Task<IActionResult> OnPostNoteAsync(Guid id, CancellationToken ct)
+    {
+        if (!await VisibleAsync(id, ct))
+        {
+            return NotFound();
+        }
+        var e = new Errors();
+        if (AdminCustomerEndpoints.ValidNote(Note, e, "note") is not { } text)
+        {
+            foreach (var (field, message) in new FormErrors(e).All)
+            {
+                Errors.Add(field, message);
+            }
+            return await InvalidAsync(id, ct);
+        }
+        await CustomerDirectory.AddNoteAsync(Db, id, text, Actor, Clock.GetCurrentInstant(), ct);
+        TempData["Flash"] = AdminText.L("Note added.");
+        return Redirect($"/admin/customers/{id}#notes");
+    }
+
+    public async Task<IActionResult> OnPostTagAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        if (!await VisibleAsync(id, ct))
+        {
+            return NotFound();
+        }
+        if (CustomerDirectory.NormalizeTag(NewTag) is not { } tag)
+        {
+            Errors.Add("newtag", CustomerDirectory.TagRule);
+            return await InvalidAsync(id, ct);
+        }
+        await CustomerDirectory.TagAsync(Db, HttpContext.RequestServices.GetRequiredService<SqliteWriteGate>(), id, tag, Clock.GetCurrentInstant(), ct);
+        return Redirect($"/admin/customers/{id}#tags");
+    }
+
+    public async Task<IActionResult> OnPostUntagAsync(Guid id, string? tag, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        if (!await VisibleAsync(id, ct))
+        {
+            return NotFound();
+        }
+        if (CustomerDirectory.NormalizeTag(tag) is { } normalized)
+        {
+            await CustomerDirectory.UntagAsync(Db, id, normalized, ct);
+        }
+        return Redirect($"/admin/customers/{id}#tags");
+    }
+
+    public async Task<IActionResult> OnPostMergeAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        if (!await VisibleAsync(id, ct))
+        {
+            return NotFound();
+        }
+        var address = Duplicate?.Trim() ?? "";
+        Guid? other = null;
+        if (address.Length is > 0 and <= 254)
+        {
+            var normalized = address.ToUpperInvariant();
+            other = await Db.Customers.Where(c => c.EmailNormalized == normalized).Select(c => (Guid?)c.Id).FirstOrDefaultAsync(ct);
+        }
+        if (other is null)
+        {
+            Errors.Add("duplicate", "No other client has this e-mail address.");
+            return await InvalidAsync(id, ct);
+        }
+        var result = await CustomerDirectory.MergeAsync(Db, HttpContext.RequestServices.GetRequiredService<SqliteWriteGate>(), id, other.Value, Actor, Clock.GetCurrentInstant(), ct);
+        switch (result)
+        {
+            case MergeResult.Done:
+                TempData["Flash"] = AdminText.L("The two clients are merged.");
+                return Redirect($"/admin/customers/{id}");
+            case MergeResult.Same:
+                Errors.Add("duplicate", "That is this client's own address.");
+                return await InvalidAsync(id, ct);
+            default:
+                Errors.Add("duplicate", "This client was merged or deleted meanwhile; nothing was moved.");
+                return await InvalidAsync(id, ct);
+        }
     }
 }

@@ -1,36 +1,105 @@
-using Bookwell.Data;
+using System.Globalization;
+using System.Text;
+using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bookwell.Features.Admin;
 
-
+/// <summary>The clients of the business: search by name, e-mail or phone, filters, sorting, paging, and the same list as CSV.</summary>
 public sealed class CustomersModel : AdminPageModel
 {
     public const int PageSize = 50;
+    public const int MaxExport = 50_000;
     [BindProperty(SupportsGet = true)] public string? Q { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Tag { get; set; }
+    [BindProperty(SupportsGet = true)] public string? NoShows { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Before { get; set; }
+    [BindProperty(SupportsGet = true)] public string? After { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Marketing { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Sort { get; set; }
     [BindProperty(SupportsGet = true, Name = "p")] public int PageNumber { get; set; } = 1;
-    public List<(Customer Customer, int Bookings)> Items { get; } = [];
+    public List<CustomerRow> Items { get; } = [];
+    public Dictionary<Guid, List<string>> Tags { get; private set; } = [];
+    public List<string> AllTags { get; private set; } = [];
     public int Total { get; private set; }
+    public FormErrors Errors { get; private set; } = new();
+
+    private CustomerFilter Read(out Errors e)
+    {
+        e = new Errors();
+        var filter = CustomerFilter.Read(Q, Tag, NoShows, Before, After, Marketing, Sort, e);
+        // The page's field names for the API's.
+        Errors = new FormErrors(e);
+        foreach (var (api, page) in new[] { ("query", "q"), ("noShows", "noshows"), ("lastVisitBefore", "before"), ("lastVisitAfter", "after") })
+        {
+            if (Errors.Has(api))
+            {
+                foreach (var (_, m) in Errors.All.Where(x => x.Field.Equals(api, StringComparison.OrdinalIgnoreCase)).ToList())
+                {
+                    Errors.Add(page, m);
+                }
+            }
+        }
+        return filter;
+    }
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        var query = Db.Customers.AsNoTracking();
-        if (OnlyStaff is not null)
+        var filter = Read(out var e);
+        if (e.Any)
         {
-            // Staff see the clients they have served or will serve.
-            query = query.Where(c => Db.Bookings.Any(b => b.CustomerId == c.Id && b.StaffKey == OnlyStaff));
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            filter = new CustomerFilter();
         }
-        if (Q is { Length: > 0 })
-        {
-            // EmailNormalized is stored upper-cased (as Identity does), so the needle is too.
-            var needle = Q.Trim()[..Math.Min(Q.Trim().Length, 200)].ToUpperInvariant();
-            query = query.Where(c => c.Name.ToUpper().Contains(needle) || c.EmailNormalized.Contains(needle) || (c.Phone != null && c.Phone.Contains(needle)));
-        }
+        AllTags = await CustomerDirectory.AllTagsAsync(Db, ct);
+        var query = CustomerDirectory.Query(Db, filter, Clock.GetCurrentInstant(), AdminCustomerEndpoints.ZoneOf(Catalog), OnlyStaff);
         Total = await query.CountAsync(ct);
         PageNumber = Math.Clamp(PageNumber, 1, Math.Max(1, (Total + PageSize - 1) / PageSize));
-        var rows = await query.OrderBy(c => c.Name).Skip((PageNumber - 1) * PageSize).Take(PageSize)
-            .Select(c => new { Customer = c, Count = Db.Bookings.Count(b => b.CustomerId == c.Id) }).ToListAsync(ct);
-        Items.AddRange(rows.Select(r => (r.Customer, r.Count)));
+        Items.AddRange(await query.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct));
+        Tags = await CustomerDirectory.TagsOfAsync(Db, Items.Select(r => r.Customer.Id).ToList(), ct);
     }
+
+    /// <summary>The filtered list as CSV (UTF-8 with BOM; a cell never becomes a spreadsheet formula).</summary>
+    public async Task<IActionResult> OnGetCsvAsync(CancellationToken ct)
+    {
+        var filter = Read(out var e);
+        if (e.Any)
+        {
+            return BadRequest(new HttpValidationProblemDetails(e.ToDictionary()) { Type = Problems.TypeBase + "validation", Title = "The request is not valid", Status = 400 });
+        }
+        var query = CustomerDirectory.Query(Db, filter, Clock.GetCurrentInstant(), AdminCustomerEndpoints.ZoneOf(Catalog), OnlyStaff);
+        var total = await query.CountAsync(ct);
+        if (total > MaxExport)
+        {
+            return BadRequest(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["query"] = [$"At most {MaxExport} clients per export: narrow the filters."] })
+            { Type = Problems.TypeBase + "validation", Title = "The request is not valid", Status = 400 });
+        }
+        var rows = await query.ToListAsync(ct);
+        var tags = await CustomerDirectory.TagsOfAsync(Db, rows.Select(r => r.Customer.Id).ToList(), ct);
+        var zone = AdminCustomerEndpoints.ZoneOf(Catalog);
+        var csv = new StringBuilder();
+        csv.AppendLine("name,email,phone,bookings,visits,no_shows,last_visit,marketing_opt_in,marketing_opt_in_at,tags,created");
+        foreach (var r in rows)
+        {
+            var c = r.Customer;
+            csv.AppendJoin(',', new[]
+            {
+                c.Name, c.Email, c.Phone ?? "", r.Bookings.ToString(CultureInfo.InvariantCulture), r.Visits.ToString(CultureInfo.InvariantCulture),
+                r.NoShows.ToString(CultureInfo.InvariantCulture), r.LastVisit is { } lv ? lv.InZone(zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "",
+                c.MarketingOptIn ? "yes" : "no", c.MarketingOptInAt is { } at ? at.InZone(zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "",
+                string.Join(' ', tags.GetValueOrDefault(c.Id) ?? []), c.CreatedAt.InZone(zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+            }.Select(BookingsModel.Cell)).AppendLine();
+        }
+        return File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(csv.ToString())).ToArray(), "text/csv; charset=utf-8", "customers.csv");
+    }
+
+    public string ExportLink => Link(1) + "&handler=Csv";
+
+    public string Link(int page) => BookingPage.Links.With("/admin/customers", new[]
+    {
+        KeyValuePair.Create("q", Q), KeyValuePair.Create("tag", Tag), KeyValuePair.Create("noshows", NoShows), KeyValuePair.Create("before", Before),
+        KeyValuePair.Create("after", After), KeyValuePair.Create("marketing", Marketing), KeyValuePair.Create("sort", Sort),
+        KeyValuePair.Create("p", (string?)page.ToString(CultureInfo.InvariantCulture)),
+    }.Where(kv => !string.IsNullOrEmpty(kv.Value)));
 }

@@ -50,7 +50,7 @@ public sealed class PreferencesModel(BookwellDb db, IClock clock) : PageModel
         }
         Customer!.EmailRemindersOff = !emailReminders;
         Customer.SmsRemindersOff = !smsReminders;
-        Customer.MarketingOptIn = marketing;
+        Bookwell.Features.Bookings.CustomerBook.SetMarketing(Customer, marketing, "portal", clock.GetCurrentInstant());
         Customer.UpdatedAt = clock.GetCurrentInstant();
         await db.SaveChangesAsync(ct);
         Saved = true;

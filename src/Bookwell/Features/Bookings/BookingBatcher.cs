@@ -414,6 +414,16 @@ public sealed class BookingBatcher : IDisposable
         var known = read is not null
             ? read.Where(r => r.Key.Item1 == tenantId).ToDictionary(r => r.Key.Item2, r => r.Value)
             : db.Customers.Where(c => EF.Parameter(emails).Contains(c.EmailNormalized)).ToDictionary(c => c.EmailNormalized);
+        // A duplicate merged into another client books there.
+        var winners = known.Values.Where(c => c.MergedIntoId != null).Select(c => c.MergedIntoId!.Value).Distinct().ToList();
+        if (winners.Count > 0)
+        {
+            var found = db.Customers.Where(c => winners.Contains(c.Id)).ToDictionary(c => c.Id);
+            foreach (var (key, loser) in known.Where(kv => kv.Value.MergedIntoId is { } w && found.ContainsKey(w)).ToList())
+            {
+                known[key] = found[loser.MergedIntoId!.Value];
+            }
+        }
         foreach (var d in drafts)
         {
             var normalized = d.CustomerEmail.ToUpperInvariant();

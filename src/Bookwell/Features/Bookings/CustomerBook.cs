@@ -13,6 +13,11 @@ public static class CustomerBook
         ArgumentNullException.ThrowIfNull(email);
         var normalized = email.ToUpperInvariant();
         var customer = await db.Customers.FirstOrDefaultAsync(c => c.EmailNormalized == normalized, ct);
+        if (customer?.MergedIntoId is { } winner)
+        {
+            // A duplicate merged into another client: its address books there now.
+            customer = await db.Customers.FirstOrDefaultAsync(c => c.Id == winner, ct) ?? customer;
+        }
         if (customer is null)
         {
             customer = New(db.TenantId, email, name, now);
@@ -42,7 +47,27 @@ public static class CustomerBook
         ArgumentNullException.ThrowIfNull(customer);
         customer.Name = name;
         customer.Phone = phone ?? customer.Phone;
-        customer.MarketingOptIn |= marketingOptIn;
+        if (marketingOptIn)
+        {
+            SetMarketing(customer, true, "booking", now);
+        }
         customer.UpdatedAt = now;
+    }
+
+    /// <summary>The marketing consent with when and where it was given (booking, portal, admin); a withdrawal clears both.</summary>
+    public static void SetMarketing(Customer customer, bool optIn, string source, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        if (optIn && !customer.MarketingOptIn)
+        {
+            customer.MarketingOptInAt = now;
+            customer.MarketingOptInSource = source;
+        }
+        else if (!optIn)
+        {
+            customer.MarketingOptInAt = null;
+            customer.MarketingOptInSource = null;
+        }
+        customer.MarketingOptIn = optIn;
     }
 }

@@ -67,6 +67,8 @@ public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate g
             await db.WaitlistEntries.Where(w => emails.Contains(w.CustomerEmail.ToUpper())).ExecuteDeleteAsync(ct);
             await db.ClientSignInTokens.Where(t => t.CustomerId == customerId).ExecuteDeleteAsync(ct);
             await db.ClientAccounts.Where(a => a.CustomerId == customerId).ExecuteDeleteAsync(ct);
+            await db.CustomerNotes.Where(n => n.CustomerId == customerId).ExecuteDeleteAsync(ct);
+            await db.CustomerTags.Where(t => t.CustomerId == customerId).ExecuteDeleteAsync(ct);
             await db.Customers.Where(c => c.Id == customerId)
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(c => c.Name, ErasedName)
@@ -77,6 +79,8 @@ public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate g
                     .SetProperty(c => c.Gender, (string?)null)
                     .SetProperty(c => c.Address, (string?)null)
                     .SetProperty(c => c.MarketingOptIn, false)
+                    .SetProperty(c => c.MarketingOptInAt, (Instant?)null)
+                    .SetProperty(c => c.MarketingOptInSource, (string?)null)
                     .SetProperty(c => c.ErasedAt, now)
                     .SetProperty(c => c.UpdatedAt, now), ct);
             await tx.CommitAsync(ct);

@@ -90,8 +90,10 @@ public sealed class ClientGoogle
                         var tenant = ctx.HttpContext.RequestServices.GetRequiredService<TenantContext>();
                         if (links.CanonicalBaseUrl(tenant) is { } baseUrl)
                         {
+                            // The handler itself keeps this redirect_uri for the code redemption (it Adds
+                            // OpenIdConnectDefaults.RedirectUriForCodePropertiesKey after this event, so setting that
+                            // key here too made every challenge throw "same key has already been added", a 500).
                             ctx.ProtocolMessage.RedirectUri = baseUrl + CallbackPath;
-                            ctx.Properties.Items[OpenIdConnectDefaults.RedirectUriForCodePropertiesKey] = ctx.ProtocolMessage.RedirectUri;
                         }
                         ctx.Properties.Items["bw:tenant"] = tenant.TenantId.ToString();
                         return Task.CompletedTask;

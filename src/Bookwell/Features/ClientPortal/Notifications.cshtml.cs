@@ -24,7 +24,7 @@ public sealed class NotificationsModel(BookwellDb db, CatalogCache cache, IClock
         }
         Client!.EmailRemindersOff = !emailReminders;
         Client.SmsRemindersOff = !smsReminders;
-        Client.MarketingOptIn = marketing;
+        Bookwell.Features.Bookings.CustomerBook.SetMarketing(Client, marketing, "portal", clock.GetCurrentInstant());
         Client.UpdatedAt = clock.GetCurrentInstant();
         await Db.SaveChangesAsync(ct);
         Saved = true;
