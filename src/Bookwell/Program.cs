@@ -62,10 +62,11 @@ if (sms is not null)
         return sms.Provider == "twilio" ? new TwilioSmsSender(http, sms) : new HttpSmsSender(http, sms);
     });
 }
-if (smtp is not null || sms is not null)
-{
-    builder.Services.AddHostedService<OutboxWorker>();
-}
+// Always: webhooks (contract 4.7) go through the outbox too; the worker claims only the channels it can send.
+builder.Services.AddHostedService<OutboxWorker>();
+builder.Services.AddSingleton(Bookwell.Features.Webhooks.WebhookOptions.Read(builder.Configuration));
+builder.Services.AddSingleton<Bookwell.Features.Webhooks.WebhookDns>();
+builder.Services.AddSingleton<Bookwell.Features.Webhooks.WebhookSender>();
 builder.Services.AddSingleton(CalendarOptions.Read(builder.Configuration));
 builder.Services.AddSingleton<FeedFetcher>();
 builder.Services.AddSingleton<CalendarSync>();
@@ -188,6 +189,7 @@ Bookwell.Features.Refunds.RefundEndpoints.MapRefunds(admin);
 admin.MapAdminUploads();
 admin.MapOutbox();
 admin.MapCalendarsAdmin();
+Bookwell.Features.Webhooks.WebhookEndpoints.MapWebhooks(admin);
 Bookwell.Features.Organizations.OrganizationEndpoints.MapOrganizations(admin);
 app.MapRazorPages();
 app.MapScripts();

@@ -70,6 +70,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<Features.Organizations.OrganizationMember> OrganizationMembers => Set<Features.Organizations.OrganizationMember>();
     public DbSet<Features.Organizations.OrganizationLink> OrganizationLinks => Set<Features.Organizations.OrganizationLink>();
     public DbSet<Features.Calendars.CalendarEventLink> CalendarEventLinks => Set<Features.Calendars.CalendarEventLink>();
+    public DbSet<Features.Webhooks.WebhookEndpoint> WebhookEndpoints => Set<Features.Webhooks.WebhookEndpoint>();
 
     public abstract bool IsPostgres { get; }
 
@@ -225,6 +226,19 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(m => m.Status).HasConversion(Wire<Features.Notifications.OutboxStatus>.Converter).HasMaxLength(20);
             e.Property(m => m.IcsMethod).HasMaxLength(20);
             e.Property(m => m.Attachment).HasMaxLength(100);
+            // The admin's webhook delivery log reads a business's latest webhook messages.
+            e.HasIndex(m => new { m.TenantId, m.Channel, m.CreatedAt });
+        });
+        modelBuilder.Entity<Features.Webhooks.WebhookEndpoint>(e =>
+        {
+            e.ToTable("WebhookEndpoints");
+            e.HasQueryFilter(w => w.TenantId == _tenantId);
+            e.HasIndex(w => new { w.TenantId, w.UrlHash }).IsUnique();
+            e.Property(w => w.Url).HasMaxLength(Features.Webhooks.WebhookOptions.MaxUrlLength);
+            e.Property(w => w.UrlHash).HasMaxLength(64);
+            e.Property(w => w.Events).HasMaxLength(400);
+            e.Property(w => w.SecretSealed).HasMaxLength(2000);
+            e.Ignore(w => w.EventList);
         });
         modelBuilder.Entity<Features.Waitlist.WaitlistEntry>(e =>
         {

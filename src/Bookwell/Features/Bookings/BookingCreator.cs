@@ -82,7 +82,8 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 return new WriteResult.Taken();
             }
             var token = ManageTokens.Create();
-            var draft = Draft(v, by, mail, token, start, assignment.Value.Branch, assignment.Value.Assignment, now, startNow);
+            var hooks = await Webhooks.WebhookQueue.SubscribersAsync(db, db.TenantId, Webhooks.WebhookEvents.BookingCreated, ct);
+            var draft = Draft(v, by, mail, token, start, assignment.Value.Branch, assignment.Value.Assignment, now, startNow, hooks);
             CheckoutSession? checkout = null;
             if (draft.Booking.Status == BookingStatus.PendingPayment)
             {
@@ -185,6 +186,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                         throw new InvalidOperationException("Series are never group classes.");
                     }
                     db.Outbox.AddRange(SeriesMessages(booking, v.Page, token, mail, i == 0 ? starts : null, now));
+                    await Webhooks.WebhookQueue.QueueAsync(db, Webhooks.WebhookEvents.BookingCreated, booking, now, ct);
                 }
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
@@ -297,7 +299,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
 
     /// <summary>The booking, its time allocations and its messages, built in memory; the customer is linked when written.</summary>
     private BookingDraft Draft(ValidBooking v, string by, MailContext? mail, string token, Instant start, string? branch,
-        Scheduling.Slots.Assignment assignment, Instant now, bool startNow)
+        Scheduling.Slots.Assignment assignment, Instant now, bool startNow, IReadOnlyList<Webhooks.WebhookTarget>? hooks = null)
     {
         var settings = v.Page.Doc.Settings!;
         var online = v.Service.Doc.Payment is "now" or "deposit" || payments.SavesCardOnly(v.Service.Doc);
@@ -358,7 +360,9 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
         {
             Booking = booking,
             Allocations = Allocator.Rows(booking, v.Page, AvailabilityLoader.UsesCalendar(v.Service)),
-            Messages = messages.ForNew(booking, v.Page, token, mail, optIn, now),
+            // booking.created goes out with the booking's own write (the group writer inserts these messages with it).
+            Messages = hooks is { Count: > 0 } ? [.. messages.ForNew(booking, v.Page, token, mail, optIn, now), .. Webhooks.WebhookQueue.Messages(hooks,
+                Webhooks.WebhookEvents.BookingCreated, booking, now)] : messages.ForNew(booking, v.Page, token, mail, optIn, now),
             Lookback = v.Page.Lookback,
             CustomerEmail = v.CustomerEmail,
             CustomerName = v.CustomerName,

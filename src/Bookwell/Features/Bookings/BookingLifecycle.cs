@@ -179,7 +179,24 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
     }
 
     /// <summary>The change itself, inside the caller's transaction on a booking read by <see cref="LockAsync"/>.</summary>
-    private async Task<WriteResult> ApplyAsync(Booking booking, Change change, Actor actor, Instant now, List<TimeFreed> freed, CancellationToken ct) =>
+    private async Task<WriteResult> ApplyAsync(Booking booking, Change change, Actor actor, Instant now, List<TimeFreed> freed, CancellationToken ct)
+    {
+        var before = booking.Status;
+        var result = await ApplyCoreAsync(booking, change, actor, now, freed, ct);
+        if (result is WriteResult.Done)
+        {
+            await AnnounceAsync(booking, before, change is Change.Reschedule, now, ct);
+        }
+        return result;
+    }
+
+    /// <summary>Queues the webhook event the change amounts to (contract 4.7), in the change's own transaction.</summary>
+    private Task AnnounceAsync(Booking booking, BookingStatus before, bool moved, Instant now, CancellationToken ct) =>
+        Webhooks.WebhookQueue.ForChange(before, booking.Status, moved) is { } type
+            ? Webhooks.WebhookQueue.QueueAsync(db, type, booking, now, ct)
+            : Task.CompletedTask;
+
+    private async Task<WriteResult> ApplyCoreAsync(Booking booking, Change change, Actor actor, Instant now, List<TimeFreed> freed, CancellationToken ct) =>
         change switch
         {
             Change.Reschedule r => await RescheduleCoreAsync(booking, r, actor, now, freed, ct),
@@ -526,9 +543,11 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
                 {
                     continue;
                 }
+                var before = booking.Status;
                 var result = b.NoShow ? await AutoNoShowCoreAsync(booking, now, freed, ct) : await ExpireCoreAsync(booking, now, freed, ct);
                 if (result is WriteResult.Done)
                 {
+                    await AnnounceAsync(booking, before, moved: false, now, ct);
                     changed++;
                     if (b.NoShow)
                     {

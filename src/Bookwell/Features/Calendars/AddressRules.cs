@@ -82,6 +82,56 @@ public static class AddressRules
                h.EndsWith(".internal", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Opens a TCP connection for a <see cref="SocketsHttpHandler.ConnectCallback"/>, refusing non-public addresses unless
+    /// <paramref name="allowPrivateAddresses"/>. Every address the name resolves to is judged at the moment of connecting and
+    /// the socket connects only to those judged addresses, so a name that resolved to a public address when a URL was checked
+    /// and resolves to 127.0.0.1 now (DNS rebinding) still cannot reach it. <paramref name="refuse"/> makes the caller's
+    /// exception from a message that names no URL.
+    /// </summary>
+    public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, bool allowPrivateAddresses,
+        Func<string, CancellationToken, Task<IPAddress[]>> resolve, Func<string, Exception> refuse, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(resolve);
+        ArgumentNullException.ThrowIfNull(refuse);
+        IPAddress[] addresses;
+        if (Literal(endPoint.Host) is { } literal)
+        {
+            addresses = [literal];
+        }
+        else
+        {
+            try
+            {
+                addresses = await resolve(endPoint.Host, ct);
+            }
+            catch (SocketException)
+            {
+                throw refuse("The host name could not be resolved.");
+            }
+        }
+        if (addresses.Length == 0)
+        {
+            throw refuse("The host name could not be resolved.");
+        }
+        if (!allowPrivateAddresses && addresses.FirstOrDefault(a => !IsPublic(a)) is { } refused)
+        {
+            throw refuse($"Refused: {refused} is a private, loopback or link-local address.");
+        }
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(addresses, endPoint.Port, ct);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>The host of a URL as an IP address when it is written as one ([::1] without brackets).</summary>
     public static IPAddress? Literal(string host)
     {

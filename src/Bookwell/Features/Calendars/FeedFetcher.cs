@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace Bookwell.Features.Calendars;
 
@@ -56,45 +55,8 @@ public sealed class FeedFetcher : IDisposable
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("Bookwell-Calendar/1.0");
     }
 
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var host = context.DnsEndPoint.Host;
-        IPAddress[] addresses;
-        if (AddressRules.Literal(host) is { } literal)
-        {
-            addresses = [literal];
-        }
-        else
-        {
-            try
-            {
-                addresses = await Dns.GetHostAddressesAsync(host, ct);
-            }
-            catch (SocketException)
-            {
-                throw new FeedException("The host name could not be resolved.");
-            }
-        }
-        if (addresses.Length == 0)
-        {
-            throw new FeedException("The host name could not be resolved.");
-        }
-        if (!_options.AllowPrivateAddresses && addresses.FirstOrDefault(a => !AddressRules.IsPublic(a)) is { } refused)
-        {
-            throw new FeedException($"Refused: {refused} is a private, loopback or link-local address.");
-        }
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(addresses, context.DnsEndPoint.Port, ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
+    private ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct) =>
+        AddressRules.ConnectAsync(context.DnsEndPoint, _options.AllowPrivateAddresses, Dns.GetHostAddressesAsync, m => new FeedException(m), ct);
 
     /// <summary>
     /// The same guarded client for other calendar protocols (CalDAV): every connection goes through the address

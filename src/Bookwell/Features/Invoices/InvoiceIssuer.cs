@@ -201,6 +201,11 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         {
             db.Outbox.Add(InvoiceMail.Compose(invoice, now));
         }
+        await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoiceIssued, invoice, now, ct);
+        if (invoice.Status == InvoiceStatus.Paid)
+        {
+            await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoicePaid, invoice, now, ct);
+        }
         return invoice;
     }
 

@@ -91,6 +91,7 @@ public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate
         {
             invoice.Status = InvoiceStatus.Paid;
             invoice.PaidAt = now;
+            await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoicePaid, invoice, now, ct);
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

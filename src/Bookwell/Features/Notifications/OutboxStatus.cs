@@ -18,4 +18,5 @@ public enum OutboxChannel
 {
     [JsonStringEnumMemberName("email")] Email,
     [JsonStringEnumMemberName("sms")] Sms,
+    [JsonStringEnumMemberName("webhook")] Webhook,
 }

@@ -38,8 +38,24 @@ public sealed class OutboxSignal
 /// Client links are rendered here, in the copy handed to the sender: stored bodies hold no manage token.
 /// </summary>
 public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnumerable<IEmailSender> emailSenders, IEnumerable<ISmsSender> smsSenders,
-    OutboxSignal signal, SqliteWriteGate gate, IConfiguration config, IDataProtectionProvider protection, ILogger<OutboxWorker> log) : BackgroundService
+    OutboxSignal signal, SqliteWriteGate gate, IConfiguration config, IDataProtectionProvider protection, Webhooks.WebhookSender webhooks,
+    ILogger<OutboxWorker> log) : BackgroundService
 {
+    /// <summary>
+    /// The channels this node can send: webhooks always, e-mail and SMS only with a sender configured. Messages of other
+    /// channels are left queued, untouched, for a node (or a restart) that can send them.
+    /// </summary>
+    private readonly bool _sendsEmail = emailSenders.Any();
+    private readonly bool _sendsSms = smsSenders.Any();
+
+    /// <summary>The stored names of those channels, for the PostgreSQL claim.</summary>
+    private string[] Channels =>
+    [
+        Webhooks.WebhookQueue.Channel.ToWire(),
+        .. _sendsEmail ? new[] { OutboxChannel.Email.ToWire() } : [],
+        .. _sendsSms ? new[] { OutboxChannel.Sms.ToWire() } : [],
+    ];
+
     /// <summary>How many due messages one claim takes (<c>Bookwell:Outbox:BatchSize</c>).</summary>
     private readonly int _batchSize = Math.Clamp(config.GetValue("Bookwell:Outbox:BatchSize", 200), 1, 5000);
     /// <summary>
@@ -106,6 +122,11 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         // The worker serves every tenant: messages are read by the ids this node just claimed, nothing else.
         var batch = await db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.DueAt).ToListAsync(ct);
         var optedOut = await NotToSendAsync(db, batch, ct);
+        var hooks = await Webhooks.WebhookSender.EndpointsAsync(db, batch, ct);
+        foreach (var m in batch.Where(m => m.Channel == Webhooks.WebhookQueue.Channel && !hooks.ContainsKey(m.Id)))
+        {
+            optedOut[m.Id] = "The endpoint was removed from the webhook settings.";
+        }
         var links = await LinksAsync(db, batch, optedOut, ct);
         // Portal sign-in requests: the client is looked up and the one-time link written now, into the copy that is sent.
         await ClientPortal.ClientSignIn.PrepareAsync(scopes, batch, optedOut, ct);
@@ -134,7 +155,11 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     : ((string?)null, (string?)null);
                 try
                 {
-                    if (message.Channel == OutboxChannel.Sms)
+                    if (message.Channel == Webhooks.WebhookQueue.Channel)
+                    {
+                        await webhooks.SendAsync(message, hooks[id], ct);
+                    }
+                    else if (message.Channel == OutboxChannel.Sms)
                     {
                         var sms = smsSenders.FirstOrDefault() ?? throw new SmsException("No SMS provider is configured.");
                         await sms.SendAsync(new OutgoingSms(message.Id, message.To, ManageLinks.Render(message.TextBody, token, slug) ?? message.Subject), ct);
@@ -312,16 +337,18 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                 WHERE "Id" IN (
                     SELECT "Id" FROM "OutboxMessages"
                     WHERE "Status" = 'queued' AND "DueAt" <= @now AND ("LockedUntil" IS NULL OR "LockedUntil" < @now)
+                      AND "Channel" = ANY(@channels)
                     ORDER BY "DueAt" LIMIT @limit
                     FOR UPDATE SKIP LOCKED)
                 RETURNING "Id" AS "Value"
-                """, new NpgsqlParameter("until", until), new NpgsqlParameter("now", now), new NpgsqlParameter("limit", _batchSize)).ToListAsync(ct);
+                """, new NpgsqlParameter("until", until), new NpgsqlParameter("now", now), new NpgsqlParameter("limit", _batchSize),
+                new NpgsqlParameter("channels", Channels)).ToListAsync(ct);
         }
         // SQLite serves one node; the write gate makes select-then-lease atomic here.
         using (await gate.EnterAsync(db, ct))
         {
             var ids = await db.Outbox.IgnoreQueryFilters()
-                .Where(m => m.Status == OutboxStatus.Queued && m.DueAt <= now && (m.LockedUntil == null || m.LockedUntil < now))
+                .Where(m => m.Status == OutboxStatus.Queued && m.DueAt <= now && (m.LockedUntil == null || m.LockedUntil < now) && (m.Channel == OutboxChannel.Webhook || (_sendsEmail && m.Channel == OutboxChannel.Email) || (_sendsSms && m.Channel == OutboxChannel.Sms)))
                 .OrderBy(m => m.DueAt).Select(m => m.Id).Take(_batchSize).ToListAsync(ct);
             if (ids.Count > 0)
             {

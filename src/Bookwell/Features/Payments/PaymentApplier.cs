@@ -182,6 +182,17 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         stored.UpdatedAt = now;
         var wasCancelled = booking.Status == BookingStatus.Cancelled;
         var result = await lifecycle.ApplyLockedAsync(booking, new Change.PaymentReceived(allowReopen), actor, freed, ct);
+        if (charged && result is not WriteResult.Taken)
+        {
+            // Contract 4.7: the money is in the ledger with this transaction, whatever became of the booking.
+            await Webhooks.WebhookQueue.QueueAsync(db, Webhooks.WebhookEvents.PaymentSucceeded, booking, now, ct, "payment", new System.Text.Json.Nodes.JsonObject
+            {
+                ["provider"] = Provider,
+                ["reference"] = stored.Id,
+                ["amount"] = new System.Text.Json.Nodes.JsonObject { ["amount"] = amount, ["currency"] = currency },
+                ["at"] = TimeFormats.Format(now, TimeFormats.Zone(booking.TimeZone) ?? DateTimeZone.Utc),
+            });
+        }
         if (result is WriteResult.Done)
         {
             stored.RefundDue = false;

@@ -196,6 +196,13 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
             {
                 db.Outbox.Add(WaitlistMail.Offer(entry, page, service, start, until, baseUrl, now));
             }
+            // Contract 4.7: the held booking, with the entry it was offered to, in the offer's own transaction.
+            await Webhooks.WebhookQueue.QueueAsync(db, Webhooks.WebhookEvents.WaitlistOffered, booking, now, ct, "waitlist", new System.Text.Json.Nodes.JsonObject
+            {
+                ["id"] = entry.Key.ToString(),
+                ["date"] = entry.Date,
+                ["offerExpiresAt"] = Infrastructure.TimeFormats.Format(until, Infrastructure.TimeFormats.Zone(entry.TimeZone) ?? NodaTime.DateTimeZone.Utc),
+            });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
             outbox.Notify();
