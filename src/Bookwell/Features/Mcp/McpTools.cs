@@ -121,6 +121,19 @@ public static class McpTools
 
     public static async ValueTask<CallToolResult> CallAsync(RequestContext<CallToolRequestParams> request, CancellationToken ct)
     {
+        try
+        {
+            return await DispatchAsync(request, ct);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException && ex.StackTrace?.Contains("System.Text", StringComparison.Ordinal) == true)
+        {
+            // Text JSON can carry but .NET strings cannot (a lone surrogate escape) fails where it is unescaped or written.
+            return Error(Problems.Validation("$", "The arguments contain text that is not valid Unicode."));
+        }
+    }
+
+    private static async ValueTask<CallToolResult> DispatchAsync(RequestContext<CallToolRequestParams> request, CancellationToken ct)
+    {
         ArgumentNullException.ThrowIfNull(request);
         var name = request.Params?.Name;
         if (name is null || All.All(t => t.Name != name))
@@ -232,7 +245,8 @@ public static class McpTools
             foreach (var (key, value) in args)
             {
                 w.WritePropertyName(key);
-                value.WriteTo(w);
+                // As sent, escapes and all: unescaping here would trip over text the body reader refuses properly.
+                w.WriteRawValue(value.GetRawText(), skipInputValidation: true);
             }
             w.WriteEndObject();
         }
@@ -263,7 +277,16 @@ public static class McpTools
             errors.Add(path, "Must be a string.");
             return null;
         }
-        var text = value.GetString()!;
+        string text;
+        try
+        {
+            text = value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(path, "Must be valid text (this string has a broken escape sequence).");
+            return null;
+        }
         if (text.Length > MaxKeyLength)
         {
             errors.Add(path, $"At most {MaxKeyLength} characters.");
