@@ -9,6 +9,7 @@ using Bookwell.Features.Calendars;
 using Bookwell.Features.ClientPortal;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Invoices;
+using Bookwell.Features.Mcp;
 using Bookwell.Features.Notifications;
 using Bookwell.Features.Payments;
 using Bookwell.Features.Series;
@@ -88,6 +89,7 @@ builder.Services.AddSingleton<CalendarConnections>();
 builder.Services.AddHostedService<CalendarPushWorker>();
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
+builder.Services.AddBookwellMcp();
 builder.Services.AddBookwellAccounts();
 builder.Services.AddClientPortal(builder.Configuration);
 string keyRing;
@@ -195,6 +197,7 @@ app.MapRazorPages();
 app.MapScripts();
 app.MapStaffApp();
 app.MapCalendarFeeds();
+app.MapBookwellMcp();
 app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) =>
     (await cache.GetAsync(db, ct)).Pages.Keys.FirstOrDefault() is { } slug ? Results.Redirect($"/book/{slug}") : Results.NotFound())
     .ExcludeFromDescription();

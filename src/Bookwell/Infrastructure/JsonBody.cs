@@ -30,14 +30,27 @@ public static class JsonBody
             }
             buffer.Write(chunk, 0, read);
         }
-        if (buffer.Length == 0)
+        return Parse<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), maxBytes, options);
+    }
+
+    /// <summary>The same rules for a body that arrived another way (an MCP tool's arguments): size cap, empty, malformed, mistyped.</summary>
+    public static (T? Value, Errors Errors) Parse<T>(ReadOnlySpan<byte> json, int maxBytes, JsonSerializerOptions options)
+        where T : class
+    {
+        var errors = new Errors();
+        if (json.Length > maxBytes)
+        {
+            errors.Add("$", $"The body is larger than {maxBytes} bytes.");
+            return (null, errors);
+        }
+        if (json.Length == 0)
         {
             errors.Add("$", "A JSON body is required.");
             return (null, errors);
         }
         try
         {
-            var value = JsonSerializer.Deserialize<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), options);
+            var value = JsonSerializer.Deserialize<T>(json, options);
             if (value is null)
             {
                 errors.Add("$", "A JSON object is required.");

@@ -97,10 +97,46 @@ public static class PageEndpoints
         string? timeZone, string? staff, string? branch, string? access, BookwellDb db, CatalogCache cache, IClock clock, HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
+        var (problem, found) = await FindSlotsAsync(slug, service, from, to, timeZone, staff, branch, access, db, cache, clock, ct);
+        if (found is not { } f)
+        {
+            return problem!;
+        }
+        var (page, zone, answer) = f;
+        if (page.Variant.Length > 0)
+        {
+            // A member's own answer: kept by no shared cache, and never validated against a public ETag.
+            http.Response.Headers.CacheControl = "no-store";
+        }
+        else if (answer.Tag is { } tag)
+        {
+            http.Response.Headers.ETag = tag;
+            // Revalidate every time: the tag is cheap to check and a stale slot is what this must never show.
+            http.Response.Headers.CacheControl = "no-cache";
+            if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag || t.Trim() == "*")))
+            {
+                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+            }
+        }
+        var json = answer.Json ??= SlotsJson(zone, answer.Slots);
+        return TypedResults.Bytes(json, "application/json; charset=utf-8");
+    }
+
+    /// <summary>
+    /// The slots question checked and answered, without the HTTP caching around it: a problem for bad input, or the
+    /// page (as the member's link shows it), the answer's zone and the answer. The MCP tool <c>find_slots</c> calls it too.
+    /// </summary>
+    public static async Task<(ProblemHttpResult? Problem, (CompiledPage Page, DateTimeZone Zone, SlotAnswer Answer)? Found)> FindSlotsAsync(
+        string slug, string? service, string? from, string? to, string? timeZone, string? staff, string? branch, string? access,
+        BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(slug);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(clock);
         var catalog = await cache.GetAsync(db, ct);
         if (!catalog.Pages.TryGetValue(slug, out var page))
         {
-            return Problems.NotFound($"No booking page '{Clip(slug)}'.");
+            return (Problems.NotFound($"No booking page '{Clip(slug)}'."), null);
         }
         // Contract 4.6: a member's link shows the organization's time slots (and only its services, inside its
         // window); without a valid one - changed, expired, revoked - the answer is the public page's.
@@ -120,7 +156,7 @@ public static class PageEndpoints
         }
         else if (svc is null)
         {
-            return Problems.NotFound($"No active service '{Clip(service)}' on this page.");
+            return (Problems.NotFound($"No active service '{Clip(service)}' on this page."), null);
         }
         var zone = timeZone is null ? page.Zone : TimeFormats.Zone(timeZone);
         if (zone is null)
@@ -153,26 +189,10 @@ public static class PageEndpoints
         }
         if (e.Any || svc is null || zone is null)
         {
-            return Problems.Validation(e);
+            return (Problems.Validation(e), null);
         }
         var answer = await AvailabilityLoader.AnswerAsync(db, page, svc, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct);
-        if (page.Variant.Length > 0)
-        {
-            // A member's own answer: kept by no shared cache, and never validated against a public ETag.
-            http.Response.Headers.CacheControl = "no-store";
-        }
-        else if (answer.Tag is { } tag)
-        {
-            http.Response.Headers.ETag = tag;
-            // Revalidate every time: the tag is cheap to check and a stale slot is what this must never show.
-            http.Response.Headers.CacheControl = "no-cache";
-            if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag || t.Trim() == "*")))
-            {
-                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-            }
-        }
-        var json = answer.Json ??= SlotsJson(zone, answer.Slots);
-        return TypedResults.Bytes(json, "application/json; charset=utf-8");
+        return (null, (page, zone, answer));
     }
 
     /// <summary>The contract's slots shape (camelCase, as <see cref="SlotsResponse"/>), written straight to UTF-8.</summary>

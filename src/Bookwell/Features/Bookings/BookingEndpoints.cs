@@ -34,12 +34,27 @@ public static class BookingEndpoints
     private static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> Create(string slug, HttpRequest request,
         BookwellDb db, CatalogCache cache, BookingCreator writer, IConfiguration config, IClock clock, CancellationToken ct)
     {
+        var (body, errors) = await JsonBody.ReadAsync<BookingRequest>(request, MaxBodyBytes, Json.Options);
+        return await CreateAsync(slug, body, errors, request.Query["access"].FirstOrDefault(), request, db, cache, writer, config, clock, ct);
+    }
+
+    /// <summary>
+    /// The public booking once its body was read (null, with <paramref name="errors"/>, when it could not be): the one
+    /// code path of <c>POST /api/v1/pages/{slug}/bookings</c>, which the MCP tool <c>book</c> calls too.
+    /// </summary>
+    public static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> CreateAsync(string slug, BookingRequest? body, Errors errors,
+        string? queryAccess, HttpRequest request, BookwellDb db, CatalogCache cache, BookingCreator writer, IConfiguration config, IClock clock,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(clock);
         var catalog = await cache.GetAsync(db, ct);
         if (!catalog.Pages.TryGetValue(slug, out var page))
         {
             return Problems.NotFound("No such booking page.");
         }
-        var (body, errors) = await JsonBody.ReadAsync<BookingRequest>(request, MaxBodyBytes, Json.Options);
         if (body is null)
         {
             return Problems.Validation(errors);
@@ -49,7 +64,7 @@ public static class BookingEndpoints
             errors.Add(body.WalkIn is not null ? "walkIn" : "resources", "Only operators may set this.");
         }
         // Contract 4.6: a member's link books in the organization's time slots; an invalid token is no token.
-        var token = body.Access ?? request.Query["access"].FirstOrDefault();
+        var token = body.Access ?? queryAccess;
         var member = token is null ? null : await Organizations.OrganizationAccess.ResolveAsync(db, page, token, clock.GetCurrentInstant(), ct);
         if (member is not null)
         {
@@ -85,7 +100,7 @@ public static class BookingEndpoints
             ? await db.Bookings.Include(b => b.History).FirstOrDefaultAsync(b => b.ManageTokenHash == ManageTokens.Hash(token), ct)
             : null;
 
-    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Get(string token, HttpRequest request, BookwellDb db,
+    public static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Get(string token, HttpRequest request, BookwellDb db,
         IConfiguration config, CancellationToken ct)
     {
         var booking = await FindAsync(db, token, ct);
@@ -97,7 +112,7 @@ public static class BookingEndpoints
             });
     }
 
-    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Cancel(string token, HttpRequest request, BookwellDb db,
+    public static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Cancel(string token, HttpRequest request, BookwellDb db,
         CatalogCache cache, BookingLifecycle lifecycle, IConfiguration config, CancellationToken ct)
     {
         var booking = await FindAsync(db, token, ct);
@@ -142,12 +157,25 @@ public static class BookingEndpoints
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Reschedule(string token, HttpRequest request, BookwellDb db,
         CatalogCache cache, BookingLifecycle lifecycle, IConfiguration config, CancellationToken ct)
     {
+        var (body, errors) = await JsonBody.ReadAsync<RescheduleRequest>(request, MaxBodyBytes, Json.Options);
+        return await RescheduleAsync(token, body, errors, request, db, cache, lifecycle, config, ct);
+    }
+
+    /// <summary>
+    /// The client's reschedule once its body was read: the one code path of <c>POST /api/v1/bookings/{token}/reschedule</c>,
+    /// which the MCP tool <c>reschedule_booking</c> calls too.
+    /// </summary>
+    public static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> RescheduleAsync(string token, RescheduleRequest? body, Errors errors,
+        HttpRequest request, BookwellDb db, CatalogCache cache, BookingLifecycle lifecycle, IConfiguration config, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(lifecycle);
         var booking = await FindAsync(db, token, ct);
         if (booking is null)
         {
             return Problems.NotFound("No booking for this link.");
         }
-        var (body, errors) = await JsonBody.ReadAsync<RescheduleRequest>(request, MaxBodyBytes, Json.Options);
         if (body is null)
         {
             return Problems.Validation(errors);
