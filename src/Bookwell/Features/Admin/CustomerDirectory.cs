@@ -223,7 +223,7 @@ public static class CustomerDirectory
         var bookingIds = bookings.Select(b => b.Id).ToList();
         var payments = await db.Payments.AsNoTracking().Where(p => bookingIds.Contains(p.BookingId)).Select(p => new { p.Amount, p.Currency, p.Kind }).ToListAsync(ct);
         var spent = payments.GroupBy(p => p.Currency).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new MoneyView(g.Sum(p => p.Kind == "refund" ? -p.Amount : p.Amount), g.Key)).ToList();
+            .Select(g => new MoneyView(g.Sum(p => p.Kind == PaymentKind.Refund ? -p.Amount : p.Amount), g.Key)).ToList();
         return new CustomerFigures(spent, bookings.Count, visits.Count, bookings.Count(b => b.Status == BookingStatus.NoShow),
             bookings.Count(b => b.Status == BookingStatus.Cancelled), visits.Count > 0 ? visits.Max(b => b.StartsAt) : null);
     }

@@ -87,7 +87,7 @@ public static class WebhookEndpoints
             .OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id).Take(take).ToListAsync(ct);
         var urls = await db.WebhookEndpoints.AsNoTracking().ToDictionaryAsync(w => w.Id.ToString(), w => w.Url, ct);
         return [.. rows.Select(m => new WebhookDelivery(m.Id.ToString(), WebhookSender.WebhookId(m.Id), m.Subject, m.To, urls.GetValueOrDefault(m.To),
-            m.BookingId?.ToString(), m.Status, m.Attempts, m.LastError, Format(m.CreatedAt), Format(m.DueAt), m.SentAt is { } s ? Format(s) : null))];
+            m.BookingId?.ToString(), m.Status.ToWire(), m.Attempts, m.LastError, Format(m.CreatedAt), Format(m.DueAt), m.SentAt is { } s ? Format(s) : null))];
     }
 
     private static string Format(Instant instant) => TimeFormats.Format(instant, DateTimeZone.Utc);
