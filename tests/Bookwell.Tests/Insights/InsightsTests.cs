@@ -290,6 +290,49 @@ public abstract class InsightsTests
         var year = await GetAsync(app, "from=2027-01-01&to=2028-01-01");
         Assert.Equal(366, year["range"]!["days"]!.GetValue<int>());
     }
+
+    [Fact]
+    public async Task AdminPage_ShowsTheFigures_InEnglishAndDutch_PresetsAndBadDates()
+    {
+        await using var app = await StartAsync(Config());
+        var ada = Person("ada", optIn: true);
+        Write(app, [ada], [Row("2027-03-02T10:00:00", 1, "haircut", ada.Id), Row("2027-03-03T10:00:00", 1, "consult", ada.Id)]);
+        var owner = WebSession.For(app);
+        var claim = await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", Accounts.AccountTests.Password),
+            ("SetupCode", BookwellApp.AdminKey));
+        Assert.True(claim.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.OK, claim.StatusCode.ToString());
+
+        var home = await owner.GetAsync("/admin");
+        Assert.Contains("href=\"/admin/insights\"", home);
+        var page = System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/insights?from=2027-03-01&to=2027-03-31"));
+        Assert.Contains("<h1>Insights</h1>", page);
+        Assert.Contains("2027-03-01 to 2027-03-31 (31 days)", page);
+        Assert.Contains("25.00 EUR", page);                 // haircut 25 + consult 0
+        Assert.Contains("<strong>Tuesday</strong>", page); // 2 March: Tuesday and Wednesday tie at one
+        Assert.Contains("<strong>10:00</strong>", page);
+        Assert.DoesNotContain("<script>", page);
+        Assert.DoesNotContain("style=", page[page.IndexOf("<main", StringComparison.Ordinal)..page.IndexOf("</main>", StringComparison.Ordinal)]);
+        // The default range is this month (the clock says 1 April 2027); the presets link to last month and the last 30 days.
+        var current = System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/insights"));
+        Assert.Contains("2027-04-01 to 2027-04-30 (30 days)", current);
+        Assert.Contains("preset=last-month", current);
+        var last = System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/insights?preset=last-month"));
+        Assert.Contains("2027-03-01 to 2027-03-31 (31 days)", last);
+        var thirty = System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/insights?preset=last-30"));
+        Assert.Contains("2027-03-03 to 2027-04-01 (30 days)", thirty);
+
+        var dutch = System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/insights?from=2027-03-01&to=2027-03-31&lang=nl"));
+        Assert.Contains("<h1>Inzichten</h1>", dutch);
+        Assert.Contains("dinsdag", dutch);
+
+        var bad = await owner.Client.GetAsync("/admin/insights?from=2027-03-05&to=2027-03-01");
+        Assert.Equal(HttpStatusCode.OK, bad.StatusCode);
+        Assert.Contains("on or after the first", System.Net.WebUtility.HtmlDecode(await bad.Content.ReadAsStringAsync()));
+
+        // Without signing in: to the sign-in page, never the figures.
+        var anonymous = await WebSession.For(app).Client.GetAsync("/admin/insights");
+        Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
+    }
 }
 
 public sealed class SqliteInsightsTests : InsightsTests
