@@ -86,7 +86,7 @@ public abstract class InsightsPerformanceTests(ITestOutputHelper output)
                     BookingId = b.Id,
                     Amount = 25m,
                     Currency = "EUR",
-                    Kind = "charge",
+                    Kind = PaymentKind.Charge,
                     Provider = "stripe",
                     ProviderReference = $"perf_{i}",
                     At = start,

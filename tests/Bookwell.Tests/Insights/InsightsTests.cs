@@ -96,7 +96,7 @@ public abstract class InsightsTests
         BookingId = b.Id,
         Amount = amount,
         Currency = "EUR",
-        Kind = kind,
+        Kind = Wire<PaymentKind>.Parse(kind),
         Provider = "stripe",
         ProviderReference = "ref_" + Guid.NewGuid().ToString("N"),
         At = Now,

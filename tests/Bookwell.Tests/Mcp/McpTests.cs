@@ -370,7 +370,10 @@ public abstract class McpTests
                     }
                     var message = new JsonObject
                     {
-                        ["jsonrpc"] = "2.0", ["id"] = ++count, ["method"] = "tools/call", ["params"] = new JsonObject { ["name"] = tool, ["arguments"] = args },
+                        ["jsonrpc"] = "2.0",
+                        ["id"] = ++count,
+                        ["method"] = "tools/call",
+                        ["params"] = new JsonObject { ["name"] = tool, ["arguments"] = args },
                     }.ToJsonString().Replace($"\"{Placeholder}\"", value, StringComparison.Ordinal);
                     var (status, answer) = await RawCall(raw, message);
                     var where = $"{tool} {place}={Clip(value)}: {status} {Clip(answer?.ToJsonString() ?? "")}";

@@ -245,12 +245,12 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
                 var moves = ledger[b.Id].ToList();
                 var c = session?.Currency ?? moves.FirstOrDefault()?.Currency ?? service?.Currency ?? currency;
                 var price = session?.Total ?? (service?.Currency == c ? service.Amount ?? 0m : 0m);
-                var paid = moves.Where(p => p.Currency == c).Sum(p => p.Kind == "refund" ? -p.Amount : p.Amount);
+                var paid = moves.Where(p => p.Currency == c).Sum(p => p.Kind == Bookwell.Data.PaymentKind.Refund ? -p.Amount : p.Amount);
                 Add(c, b.Status == BookingStatus.Cancelled ? paid : Math.Max(price, paid));
                 // Money in another currency than the booking's own (rare: a provider's conversion) is still money taken.
                 foreach (var other in moves.Where(p => p.Currency != c).GroupBy(p => p.Currency))
                 {
-                    Add(other.Key, other.Sum(p => p.Kind == "refund" ? -p.Amount : p.Amount));
+                    Add(other.Key, other.Sum(p => p.Kind == Bookwell.Data.PaymentKind.Refund ? -p.Amount : p.Amount));
                 }
             }
         }

@@ -632,6 +632,16 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<bool>("MarketingOptIn")
                         .HasColumnType("boolean");
 
+                    b.Property<Instant?>("MarketingOptInAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("MarketingOptInSource")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -655,7 +665,63 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("TenantId", "EmailNormalized")
                         .IsUnique();
 
+                    b.HasIndex("TenantId", "MergedIntoId");
+
                     b.ToTable("Customers");
+                });
+
+            modelBuilder.Entity("Bookwell.Data.CustomerNote", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<Instant>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "CustomerId", "At");
+
+                    b.ToTable("CustomerNotes");
+                });
+
+            modelBuilder.Entity("Bookwell.Data.CustomerTag", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<Instant>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("TenantId", "CustomerId", "Tag");
+
+                    b.HasIndex("TenantId", "Tag");
+
+                    b.ToTable("CustomerTags");
                 });
 
             modelBuilder.Entity("Bookwell.Data.DataProtectionKey", b =>
@@ -846,6 +912,8 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("BookingId");
 
                     b.HasIndex("Status", "DueAt");
+
+                    b.HasIndex("TenantId", "Channel", "CreatedAt");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });
@@ -1975,6 +2043,52 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("TenantId", "PageSlug", "Date", "Status");
 
                     b.ToTable("WaitlistEntries");
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Webhooks.WebhookEndpoint", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("boolean");
+
+                    b.Property<Instant>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Events")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<string>("SecretSealed")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<Instant>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("UrlHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "UrlHash")
+                        .IsUnique();
+
+                    b.ToTable("WebhookEndpoints", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>

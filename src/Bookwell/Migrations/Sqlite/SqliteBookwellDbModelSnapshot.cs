@@ -622,6 +622,16 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<bool>("MarketingOptIn")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("MarketingOptInAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("MarketingOptInSource")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("MergedIntoId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -645,7 +655,63 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasIndex("TenantId", "EmailNormalized")
                         .IsUnique();
 
+                    b.HasIndex("TenantId", "MergedIntoId");
+
                     b.ToTable("Customers");
+                });
+
+            modelBuilder.Entity("Bookwell.Data.CustomerNote", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "CustomerId", "At");
+
+                    b.ToTable("CustomerNotes");
+                });
+
+            modelBuilder.Entity("Bookwell.Data.CustomerTag", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Tag")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TenantId", "CustomerId", "Tag");
+
+                    b.HasIndex("TenantId", "Tag");
+
+                    b.ToTable("CustomerTags");
                 });
 
             modelBuilder.Entity("Bookwell.Data.DataProtectionKey", b =>
@@ -834,6 +900,8 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasIndex("BookingId");
 
                     b.HasIndex("Status", "DueAt");
+
+                    b.HasIndex("TenantId", "Channel", "CreatedAt");
 
                     b.ToTable("OutboxMessages", (string)null);
                 });
@@ -1954,6 +2022,52 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasIndex("TenantId", "PageSlug", "Date", "Status");
 
                     b.ToTable("WaitlistEntries");
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Webhooks.WebhookEndpoint", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Active")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Events")
+                        .IsRequired()
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SecretSealed")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UrlHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "UrlHash")
+                        .IsUnique();
+
+                    b.ToTable("WebhookEndpoints", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>

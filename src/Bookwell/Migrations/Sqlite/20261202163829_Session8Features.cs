@@ -1,0 +1,142 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Bookwell.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Session8Features : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<long>(
+                name: "MarketingOptInAt",
+                table: "Customers",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "MarketingOptInSource",
+                table: "Customers",
+                type: "TEXT",
+                maxLength: 20,
+                nullable: true);
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "MergedIntoId",
+                table: "Customers",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "CustomerNotes",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Text = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    Author = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CustomerNotes", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "CustomerTags",
+                columns: table => new
+                {
+                    TenantId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Tag = table.Column<string>(type: "TEXT", maxLength: 40, nullable: false),
+                    At = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_CustomerTags", x => new { x.TenantId, x.CustomerId, x.Tag });
+                });
+
+            migrationBuilder.CreateTable(
+                name: "WebhookEndpoints",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Url = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    UrlHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Events = table.Column<string>(type: "TEXT", maxLength: 400, nullable: false),
+                    SecretSealed = table.Column<string>(type: "TEXT", maxLength: 2000, nullable: false),
+                    Active = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    UpdatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_WebhookEndpoints", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_OutboxMessages_TenantId_Channel_CreatedAt",
+                table: "OutboxMessages",
+                columns: new[] { "TenantId", "Channel", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Customers_TenantId_MergedIntoId",
+                table: "Customers",
+                columns: new[] { "TenantId", "MergedIntoId" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CustomerNotes_TenantId_CustomerId_At",
+                table: "CustomerNotes",
+                columns: new[] { "TenantId", "CustomerId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CustomerTags_TenantId_Tag",
+                table: "CustomerTags",
+                columns: new[] { "TenantId", "Tag" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_WebhookEndpoints_TenantId_UrlHash",
+                table: "WebhookEndpoints",
+                columns: new[] { "TenantId", "UrlHash" },
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "CustomerNotes");
+
+            migrationBuilder.DropTable(
+                name: "CustomerTags");
+
+            migrationBuilder.DropTable(
+                name: "WebhookEndpoints");
+
+            migrationBuilder.DropIndex(
+                name: "IX_OutboxMessages_TenantId_Channel_CreatedAt",
+                table: "OutboxMessages");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Customers_TenantId_MergedIntoId",
+                table: "Customers");
+
+            migrationBuilder.DropColumn(
+                name: "MarketingOptInAt",
+                table: "Customers");
+
+            migrationBuilder.DropColumn(
+                name: "MarketingOptInSource",
+                table: "Customers");
+
+            migrationBuilder.DropColumn(
+                name: "MergedIntoId",
+                table: "Customers");
+        }
+    }
+}
