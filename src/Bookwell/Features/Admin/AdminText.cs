@@ -554,6 +554,7 @@ public static class AdminText
         ["A tag is 1 to 40 letters, digits, spaces, dashes or underscores."] = "Een label bestaat uit 1 tot 40 letters, cijfers, spaties, streepjes of liggende streepjes.",
         ["Contains characters that are not text."] = "Bevat tekens die geen tekst zijn.",
         ["Must be a whole number from 1 to {0}."] = "Moet een geheel getal van 1 tot {0} zijn.",
+        ["Must be a whole number from 1 to 1000."] = "Moet een geheel getal van 1 tot 1000 zijn.",
         ["Must be yes, no or any."] = "Moet yes, no of any zijn.",
     };
 
