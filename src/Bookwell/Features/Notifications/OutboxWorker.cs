@@ -49,11 +49,11 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
     private readonly bool _sendsSms = smsSenders.Any();
 
     /// <summary>The stored names of those channels, for the PostgreSQL claim.</summary>
-    private string[] Channels =>
+    private readonly string[] _channelNames =
     [
         Webhooks.WebhookQueue.Channel.ToWire(),
-        .. _sendsEmail ? new[] { OutboxChannel.Email.ToWire() } : [],
-        .. _sendsSms ? new[] { OutboxChannel.Sms.ToWire() } : [],
+        .. emailSenders.Any() ? new[] { OutboxChannel.Email.ToWire() } : [],
+        .. smsSenders.Any() ? new[] { OutboxChannel.Sms.ToWire() } : [],
     ];
 
     /// <summary>How many due messages one claim takes (<c>Bookwell:Outbox:BatchSize</c>).</summary>
@@ -342,7 +342,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     FOR UPDATE SKIP LOCKED)
                 RETURNING "Id" AS "Value"
                 """, new NpgsqlParameter("until", until), new NpgsqlParameter("now", now), new NpgsqlParameter("limit", _batchSize),
-                new NpgsqlParameter("channels", Channels)).ToListAsync(ct);
+                new NpgsqlParameter("channels", _channelNames)).ToListAsync(ct);
         }
         // SQLite serves one node; the write gate makes select-then-lease atomic here.
         using (await gate.EnterAsync(db, ct))
