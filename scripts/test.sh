@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Bookwell on a fresh Debian machine with the .NET SDK:
-# installs Chromium, PostgreSQL, Node.js and aiosmtpd (an SMTP sink) where missing, starts a throwaway cluster on loopback, builds once, runs each test
+# installs Chromium, PostgreSQL, Node.js, Radicale (a CalDAV server) and aiosmtpd (an SMTP sink) where missing, starts a throwaway cluster on loopback, builds once, runs each test
 # project, and ends with one line of totals over all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +14,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/radicale ] || need+=(radicale)
 command -v npm >/dev/null || need+=(nodejs npm)
 /usr/bin/python3 -c "import aiosmtpd" 2>/dev/null || need+=(python3-aiosmtpd)
 if [ ${#need[@]} -gt 0 ]; then
