@@ -54,7 +54,8 @@ load_args rate "${month#$base}" 1000 15 20 | sed 's/^/    /'
 # The booking page as a client sees it: the service chosen, the month calendar open (horizon 200 days), times
 # of the first bookable day listed; server-rendered HTML, so its cost is the month's availability plus Razor.
 bookpage="/book/bench?service=cut&tz=America/New_York"
-curl -sf "$base$bookpage" | grep -q 'class="month' || echo "  (booking page shows no month calendar)"
+# (read the whole page first: grep -q closing the pipe early would fail curl under pipefail)
+grep -q 'class="month' <<<"$(curl -sf "$base$bookpage")" || echo "  (booking page shows no month calendar)"
 echo "  booking page, month calendar open, at 200 req/s: Bookwell.Load rate, 10 connections, 15 s after 3 s not counted"
 load_args rate "$bookpage" 200 15 10 | sed 's/^/    /'
 # Booking creation: wrk with a script that sends each body once, each on its own free slot (days 31-199).

@@ -222,6 +222,7 @@ public static class WebhookSettings
             }
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
+            WebhookQueue.Invalidate(db, db.TenantId);
         }
         return (View(await ActiveAsync(db, ct)), new Errors());
     }
