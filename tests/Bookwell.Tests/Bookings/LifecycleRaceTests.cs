@@ -78,8 +78,8 @@ public abstract class LifecycleRaceTests
             Assert.Equal(BookingStatus.Cancelled, status);
             Assert.Equal(1, history.Count(e => e.ToStatus == BookingStatus.Cancelled && e.FromStatus != BookingStatus.Cancelled));
             Assert.Equal(BookingStatus.Cancelled, history[^1].ToStatus);
-            Assert.Equal("status", history[^1].Action);
-            Assert.Equal(movedCount, history.Count(e => e.Action == "rescheduled"));
+            Assert.Equal(BookingAction.Status, history[^1].Action);
+            Assert.Equal(movedCount, history.Count(e => e.Action == BookingAction.Rescheduled));
             // Nothing of this round holds time any more: every time it touched is free again.
             Assert.Equal(0, live);
             Assert.Equal(1, outbox.Count(m => m.Kind == "cancelled" && m.To == $"round{round}@example.com"));

@@ -127,7 +127,7 @@ public static class BookingMail
         html.Append($"<p style=\"font-size:13px\"><a href=\"{H(portalUrl)}\" id=\"your-bookings\" style=\"color:{accent}\">{H(portalLabel)}</a></p>");
         html.Append("</div></body></html>");
 
-        var method = kind == "cancelled" ? "CANCEL" : "REQUEST";
+        var method = kind == "cancelled" ? IcsMethod.Cancel : IcsMethod.Request;
         var ics = kind == "confirm-request" ? null : IcsWriter.Write(booking, business, where, manageUrl, now, method, ctx.From);
         return new OutboxMessage
         {

@@ -169,7 +169,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                         var mail = emailSenders.FirstOrDefault() ?? throw new InvalidOperationException("No e-mail server is configured.");
                         var attachment = message.Attachment is null ? null : await AttachmentAsync(scope.ServiceProvider, db, message, ct);
                         await mail.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, ManageLinks.Render(message.TextBody, token, slug),
-                            ManageLinks.Render(message.HtmlBody, token, slug), ManageLinks.RenderIcs(message.Ics, token, slug), message.IcsMethod,
+                            ManageLinks.Render(message.HtmlBody, token, slug), ManageLinks.RenderIcs(message.Ics, token, slug), message.IcsMethod.ToWire(),
                             message.FromName, message.ReplyTo, attachment), ct);
                     }
                 }
