@@ -217,7 +217,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasQueryFilter(m => m.TenantId == _tenantId);
             e.HasIndex(m => new { m.Status, m.DueAt });
             e.HasIndex(m => m.BookingId);
-            e.Property(m => m.Kind).HasMaxLength(40);
+            e.Property(m => m.Kind).HasConversion(Wire<Features.Notifications.MessageKind>.Converter).HasMaxLength(40);
             e.Property(m => m.Channel).HasConversion(Wire<Features.Notifications.OutboxChannel>.Converter).HasMaxLength(10);
             e.Property(m => m.FromName).HasMaxLength(200);
             e.Property(m => m.ReplyTo).HasMaxLength(254);

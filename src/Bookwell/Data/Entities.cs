@@ -172,7 +172,7 @@ public sealed class OutboxMessage : ITenantOwned
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }
     public Guid? BookingId { get; set; }
-    public required string Kind { get; set; }
+    public required Features.Notifications.MessageKind Kind { get; set; }
     /// <summary><c>email</c> or <c>sms</c>.</summary>
     public Features.Notifications.OutboxChannel Channel { get; set; } = Features.Notifications.OutboxChannel.Email;
     /// <summary>The business the client sees as the sender (its page name) and where replies go (its owner address).</summary>

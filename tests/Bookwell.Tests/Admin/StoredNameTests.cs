@@ -28,7 +28,7 @@ public abstract class StoredNameTests
         Assert.All(columns, c => Assert.True(c.Provider == typeof(string), $"{c.Name} is stored as {c.Provider?.Name ?? "its number"}, not its string."));
         // The kinds that were plain strings until issue 11's last round are enums now.
         string[] converted = ["BookingEvent.Action", "OutboxMessage.IcsMethod", "OrganizationLink.Kind", "CheckoutSession.Purpose", "Payment.Provider",
-            "PaymentEvent.Provider", "PaymentEvent.Outcome", "Customer.MarketingOptInSource"];
+            "PaymentEvent.Provider", "PaymentEvent.Outcome", "Customer.MarketingOptInSource", "OutboxMessage.Kind"];
         Assert.All(converted, name => Assert.Contains(name, columns.Select(c => c.Name)));
     }
 
@@ -48,7 +48,7 @@ public abstract class StoredNameTests
             {
                 Id = message,
                 TenantId = DefaultTenant.Id,
-                Kind = "cancelled",
+                Kind = Bookwell.Features.Notifications.MessageKind.Cancelled,
                 To = "a@example.com",
                 Subject = "s",
                 Ics = "x",
@@ -113,7 +113,7 @@ public abstract class StoredNameTests
 
         string Raw(FormattableString sql) => app.WithDb(db => db.Database.SqlQuery<string>(sql).Single());
         Assert.Equal("created", Raw($"""SELECT "Action" AS "Value" FROM "BookingEvents" WHERE "BookingId" = {booking}"""));
-        Assert.Equal("CANCEL", Raw($"""SELECT "IcsMethod" AS "Value" FROM "OutboxMessages" WHERE "Id" = {message}"""));
+        Assert.Equal("cancelled:CANCEL", Raw($"""SELECT "Kind" || ':' || "IcsMethod" AS "Value" FROM "OutboxMessages" WHERE "Id" = {message}"""));
         Assert.Equal("organization-session", Raw($"""SELECT "Kind" AS "Value" FROM "OrganizationLinks" WHERE "Id" = {link}"""));
         Assert.Equal("deposit", Raw($"""SELECT "Purpose" AS "Value" FROM "CheckoutSessions" WHERE "Id" = {session}"""));
         Assert.Equal("stripe", Raw($"""SELECT "Provider" AS "Value" FROM "Payments" WHERE "Id" = {payment}"""));
@@ -160,7 +160,7 @@ public abstract class StoredNameTests
             {
                 Id = id,
                 TenantId = DefaultTenant.Id,
-                Kind = "reminder",
+                Kind = Bookwell.Features.Notifications.MessageKind.Reminder,
                 Channel = OutboxChannel.Sms,
                 To = "+31612345678",
                 Subject = "s",

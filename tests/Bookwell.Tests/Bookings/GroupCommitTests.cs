@@ -62,8 +62,8 @@ public abstract class GroupCommitTests
                 var allocation = Assert.Single(db.Allocations.Where(a => a.BookingId == b.Id).ToList());
                 Assert.Equal(("staff:anna", b.StartsAt, b.EndsAt), (allocation.UnitKey, allocation.StartsAt, allocation.EndsAt));
                 var kinds = db.Outbox.Where(m => m.BookingId == b.Id).Select(m => m.Kind).ToList();
-                Assert.Equal(1, kinds.Count(k => k == "confirmation"));
-                Assert.Equal(1, kinds.Count(k => k == "reminder"));
+                Assert.Equal(1, kinds.Count(k => k == Bookwell.Features.Notifications.MessageKind.Confirmation));
+                Assert.Equal(1, kinds.Count(k => k == Bookwell.Features.Notifications.MessageKind.Reminder));
             }
             return 0;
         });

@@ -221,7 +221,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             {
                 if (dates is not null)
                 {
-                    yield return BookingMail.Compose("confirmation", booking, page, token, mail, now, dates);
+                    yield return BookingMail.Compose(MessageKind.Confirmation, booking, page, token, mail, now, dates);
                 }
                 foreach (var m in BookingMail.Reminders(booking, page, token, mail, now))
                 {

@@ -263,7 +263,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             var context = actor.Mail with { Language = booking.Language };
             if (messages.Mail)
             {
-                db.Outbox.AddRange(messages.WithReminders("rescheduled", booking, r.Page, token, context, now));
+                db.Outbox.AddRange(messages.WithReminders(MessageKind.Rescheduled, booking, r.Page, token, context, now));
                 db.Outbox.AddRange(BookingMail.BusinessNotices("rescheduled", booking, r.Page, now));
             }
             else
@@ -311,7 +311,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
                 // A walk-in was never sent a confirmation (and may have no address): no cancellation either.
                 if (!booking.WalkIn)
                 {
-                    db.Outbox.Add(BookingMail.Compose("cancelled", booking, page, null, mail, now));
+                    db.Outbox.Add(BookingMail.Compose(MessageKind.Cancelled, booking, page, null, mail, now));
                 }
                 db.Outbox.AddRange(BookingMail.BusinessNotices("cancelled", booking, page, now));
             }
@@ -327,7 +327,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         if (to == BookingStatus.Confirmed && mail is not null && messages.Mail && !booking.WalkIn)
         {
             // Confirmed by the business: tell the client, with the link they already have.
-            db.Outbox.Add(BookingMail.Compose("confirmation", booking, page, ManageTokens.Unseal(protection, booking.ManageTokenSealed), mail, now));
+            db.Outbox.Add(BookingMail.Compose(MessageKind.Confirmation, booking, page, ManageTokens.Unseal(protection, booking.ManageTokenSealed), mail, now));
         }
         return new WriteResult.Done(booking, null);
     }
@@ -349,7 +349,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         await ReleaseHoldAsync(booking, ct);
         if (actor.Mail is not null && messages.Mail)
         {
-            db.Outbox.AddRange(messages.WithReminders("confirmation", booking, actor.Page, actor.Token, actor.Mail with { Language = booking.Language }, now));
+            db.Outbox.AddRange(messages.WithReminders(MessageKind.Confirmation, booking, actor.Page, actor.Token, actor.Mail with { Language = booking.Language }, now));
         }
         return new WriteResult.Done(booking, null);
     }
@@ -432,8 +432,8 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             var mail = actor.Mail with { Language = booking.Language };
             // The reminders planned with the hold are still queued, unless the expiry withdrew them.
             db.Outbox.AddRange(reopen
-                ? messages.WithReminders("confirmation", booking, actor.Page, token, mail, now)
-                : [BookingMail.Compose("confirmation", booking, actor.Page, token, mail, now)]);
+                ? messages.WithReminders(MessageKind.Confirmation, booking, actor.Page, token, mail, now)
+                : [BookingMail.Compose(MessageKind.Confirmation, booking, actor.Page, token, mail, now)]);
         }
         return new WriteResult.Done(booking, null);
     }
@@ -472,7 +472,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         if (actor.Mail is not null && messages.Mail)
         {
             var token = actor.Token ?? ManageTokens.Unseal(protection, booking.ManageTokenSealed);
-            db.Outbox.AddRange(messages.WithReminders("confirmation", booking, a.Page, token, actor.Mail with { Language = booking.Language }, now));
+            db.Outbox.AddRange(messages.WithReminders(MessageKind.Confirmation, booking, a.Page, token, actor.Mail with { Language = booking.Language }, now));
             db.Outbox.AddRange(BookingMail.BusinessNotices("new", booking, a.Page, now));
         }
         return new WriteResult.Done(booking, null);

@@ -252,7 +252,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
     /// </summary>
     private static async Task<Dictionary<Guid, string>> NotToSendAsync(BookwellDb db, List<OutboxMessage> batch, CancellationToken ct)
     {
-        var reminders = batch.Where(m => m.Kind == "reminder" && m.BookingId is not null).ToList();
+        var reminders = batch.Where(m => m.Kind == MessageKind.Reminder && m.BookingId is not null).ToList();
         if (reminders.Count == 0)
         {
             return [];

@@ -18,7 +18,7 @@ namespace Bookwell.Features.Organizations;
 /// </summary>
 public static partial class OrganizationMail
 {
-    public const string Kind = "organization-link";
+    public const MessageKind Kind = MessageKind.OrganizationLink;
 
     [GeneratedRegex(@"\{\{organization-link:([0-9a-f]{32}):([a-z-]{1,32})\}\}")]
     private static partial Regex Placeholder();

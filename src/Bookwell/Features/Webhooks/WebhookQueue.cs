@@ -20,7 +20,7 @@ public sealed record WebhookTarget(Guid Id, string Events);
 public static class WebhookQueue
 {
     public const Notifications.OutboxChannel Channel = Notifications.OutboxChannel.Webhook;
-    public const string Kind = "webhook";
+    public const MessageKind Kind = MessageKind.Webhook;
 
     /// <summary>The business's active endpoints subscribed to <paramref name="type"/> (every endpoint for the test event).</summary>
     public static async Task<List<WebhookTarget>> SubscribersAsync(BookwellDb db, Guid tenantId, string type, CancellationToken ct)
