@@ -101,7 +101,7 @@ public class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         using (var scope = Services.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<Bookwell.Data.BookwellDb>();
-            var body = db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == "account-verify" && m.To == email).Select(m => m.TextBody).Single()!;
+            var body = db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.AccountVerify && m.To == email).Select(m => m.TextBody).Single()!;
             link = System.Text.RegularExpressions.Regex.Match(body, @"(http://\S+/admin/verify\?\S+)").Groups[1].Value;
         }
         await page.GotoAsync(link);

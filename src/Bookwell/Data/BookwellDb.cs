@@ -138,7 +138,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(c => c.Phone).HasMaxLength(40);
             e.Property(c => c.Gender).HasMaxLength(40);
             e.Property(c => c.Address).HasMaxLength(500);
-            e.Property(c => c.MarketingOptInSource).HasMaxLength(20);
+            e.Property(c => c.MarketingOptInSource).HasConversion(Wire<Features.Bookings.ConsentSource>.Converter).HasMaxLength(20);
             e.HasIndex(c => new { c.TenantId, c.MergedIntoId });
             if (!IsPostgres)
             {
@@ -197,7 +197,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         modelBuilder.Entity<BookingEvent>(e =>
         {
             e.HasQueryFilter(h => h.TenantId == _tenantId);
-            e.Property(h => h.Action).HasMaxLength(20);
+            e.Property(h => h.Action).HasConversion(Wire<Features.Bookings.BookingAction>.Converter).HasMaxLength(20);
             e.Property(h => h.FromStatus).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter);
             e.Property(h => h.ToStatus).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter);
             e.Property(h => h.By).HasMaxLength(100);
@@ -217,14 +217,14 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasQueryFilter(m => m.TenantId == _tenantId);
             e.HasIndex(m => new { m.Status, m.DueAt });
             e.HasIndex(m => m.BookingId);
-            e.Property(m => m.Kind).HasMaxLength(40);
+            e.Property(m => m.Kind).HasConversion(Wire<Features.Notifications.MessageKind>.Converter).HasMaxLength(40);
             e.Property(m => m.Channel).HasConversion(Wire<Features.Notifications.OutboxChannel>.Converter).HasMaxLength(10);
             e.Property(m => m.FromName).HasMaxLength(200);
             e.Property(m => m.ReplyTo).HasMaxLength(254);
             e.Property(m => m.To).HasMaxLength(254);
             e.Property(m => m.Subject).HasMaxLength(300);
             e.Property(m => m.Status).HasConversion(Wire<Features.Notifications.OutboxStatus>.Converter).HasMaxLength(20);
-            e.Property(m => m.IcsMethod).HasMaxLength(20);
+            e.Property(m => m.IcsMethod).HasConversion(Wire<Features.Bookings.IcsMethod>.Converter).HasMaxLength(20);
             e.Property(m => m.Attachment).HasMaxLength(100);
             // The admin's webhook delivery log reads a business's latest webhook messages.
             e.HasIndex(m => new { m.TenantId, m.Channel, m.CreatedAt });
@@ -280,7 +280,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(l => l.MemberId);
             e.Property(l => l.PageSlug).HasMaxLength(64);
             e.Property(l => l.OrganizationKey).HasMaxLength(64);
-            e.Property(l => l.Kind).HasMaxLength(32);
+            e.Property(l => l.Kind).HasConversion(Wire<Features.Organizations.LinkKind>.Converter).HasMaxLength(32);
             e.Property(l => l.TokenHash).HasMaxLength(64);
         });
         modelBuilder.Entity<ClientSignInToken>(e =>

@@ -46,7 +46,7 @@ public sealed class Customer : ITenantOwned
     public string? Address { get; set; }
     /// <summary>When the marketing opt-in was last given (null when never or withdrawn), and where: booking, portal or admin.</summary>
     public Instant? MarketingOptInAt { get; set; }
-    public string? MarketingOptInSource { get; set; }
+    public Features.Bookings.ConsentSource? MarketingOptInSource { get; set; }
     /// <summary>Set when an admin merged this duplicate into another client: its bookings, notes and tags moved there, and a booking under this address goes there too.</summary>
     public Guid? MergedIntoId { get; set; }
     /// <summary>Set when the client deleted their account: the row stays only for the books, anonymised.</summary>
@@ -118,7 +118,7 @@ public sealed class BookingEvent : ITenantOwned
     public long Id { get; set; }
     public Guid TenantId { get; set; }
     public Guid BookingId { get; set; }
-    public required string Action { get; set; }
+    public required Features.Bookings.BookingAction Action { get; set; }
     public Features.Bookings.BookingStatus? FromStatus { get; set; }
     public required Features.Bookings.BookingStatus ToStatus { get; set; }
     public Instant? PreviousStart { get; set; }
@@ -172,7 +172,7 @@ public sealed class OutboxMessage : ITenantOwned
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }
     public Guid? BookingId { get; set; }
-    public required string Kind { get; set; }
+    public required Features.Notifications.MessageKind Kind { get; set; }
     /// <summary><c>email</c> or <c>sms</c>.</summary>
     public Features.Notifications.OutboxChannel Channel { get; set; } = Features.Notifications.OutboxChannel.Email;
     /// <summary>The business the client sees as the sender (its page name) and where replies go (its owner address).</summary>
@@ -183,7 +183,7 @@ public sealed class OutboxMessage : ITenantOwned
     public string? TextBody { get; set; }
     public string? HtmlBody { get; set; }
     public string? Ics { get; set; }
-    public string? IcsMethod { get; set; }
+    public Features.Bookings.IcsMethod? IcsMethod { get; set; }
     /// <summary>
     /// A document the worker attaches when it sends, named by reference (e.g. <c>invoice:{id}</c>) and produced then
     /// by the feature that owns it (<see cref="Features.Notifications.IMailAttachmentSource"/>), so no file is stored twice.

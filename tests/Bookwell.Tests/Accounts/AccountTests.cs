@@ -27,7 +27,7 @@ public abstract partial class AccountTests
         var response = await home.PostFormAsync("/signup", ("BusinessName", "Acme " + sub), ("Subdomain", sub), ("Name", "Olga Owner"), ("Email", email), ("Password", Password));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains(CheckYourMail, await WebSession.TextAsync(response));
-        var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == "account-verify" && m.To == email).OrderBy(m => m.CreatedAt).Last());
+        var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.AccountVerify && m.To == email).OrderBy(m => m.CreatedAt).Last());
         var session = WebSession.For(app, $"{sub}.localhost");
         Assert.Contains("your e-mail address is confirmed", await session.GetAsync(LinkIn(mail.TextBody!)));
         Assert.Equal("/admin", (await session.LoginAsync(email, Password)).Headers.Location?.OriginalString);
@@ -49,7 +49,7 @@ public abstract partial class AccountTests
         var owner = app.WithDb(db => db.Users.Single(u => u.Email == "owner@acme.test"));
         Assert.Equal((tenant.Id, Roles.Owner, false), (owner.TenantId, owner.Role, owner.EmailConfirmed));
         Assert.NotEqual(Password, owner.PasswordHash);
-        var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == "account-verify"));
+        var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == Bookwell.Features.Notifications.MessageKind.AccountVerify));
         Assert.Equal("owner@acme.test", mail.To);
         Assert.Contains("https://acme.localhost/admin/verify?", mail.TextBody, StringComparison.Ordinal);
 
@@ -137,7 +137,7 @@ public abstract partial class AccountTests
         var unknown = await WebSession.TextAsync(await session.PostFormAsync("/admin/forgot", ("Email", "nobody@acme.test")));
         Assert.Contains("If this address has an account here", known);
         Assert.Contains("If this address has an account here", unknown);
-        var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == "account-reset"));
+        var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == Bookwell.Features.Notifications.MessageKind.AccountReset));
         var link = LinkIn(mail.TextBody!);
         var user = Regex.Match(link, "user=([^&]+)").Groups[1].Value;
         var token = Uri.UnescapeDataString(Regex.Match(link, "token=([^&]+)").Groups[1].Value);
@@ -189,7 +189,7 @@ public abstract partial class AccountTests
 
         var invited = await owner.PostFormAsync("/admin/team?handler=Invite", [KeyValuePair.Create("Email", "anna@acme.test"), KeyValuePair.Create("Role", "staff"), KeyValuePair.Create("StaffKey", "anna")], "/admin/team");
         Assert.Equal(HttpStatusCode.Redirect, invited.StatusCode);
-        var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == "account-invite"));
+        var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == Bookwell.Features.Notifications.MessageKind.AccountInvite));
         Assert.Equal(tenant, mail.TenantId);
         var link = LinkIn(mail.TextBody!);
         var anna = WebSession.For(app, "acme.localhost");

@@ -47,11 +47,11 @@ public abstract class AuthorizationMatrixTests
             Assert.True((await users.CreateAsync(AccountService.NewUser(DefaultTenant.Id, "staff@a.test", "Anna", Roles.Staff, "anna", now), AccountTests.Password)).Succeeded);
             Assert.True((await users.CreateAsync(AccountService.NewUser(DefaultTenant.Id, "admin@a.test", "Adam", Roles.Admin, null, now), AccountTests.Password)).Succeeded);
             var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
-            db.Outbox.Add(new OutboxMessage { Id = Guid.NewGuid(), TenantId = DefaultTenant.Id, BookingId = bookingId, Kind = "reminder", To = "victim@client.test", Subject = "s", Status = Bookwell.Features.Notifications.OutboxStatus.Parked, DueAt = now, CreatedAt = now });
+            db.Outbox.Add(new OutboxMessage { Id = Guid.NewGuid(), TenantId = DefaultTenant.Id, BookingId = bookingId, Kind = Bookwell.Features.Notifications.MessageKind.Reminder, To = "victim@client.test", Subject = "s", Status = Bookwell.Features.Notifications.OutboxStatus.Parked, DueAt = now, CreatedAt = now });
             db.Uploads.Add(new Upload { Id = new string('a', 32), TenantId = DefaultTenant.Id, PageSlug = Slug, FileName = "x.pdf", ContentType = "application/pdf", Size = 1, Content = [1], CreatedAt = now });
             await db.SaveChangesAsync();
         }
-        return app.WithDb(db => new Fixture(app, bookingId, db.Bookings.Single().CustomerId, db.Outbox.Single(m => m.Kind == "reminder").Id, db.Uploads.Single().Id,
+        return app.WithDb(db => new Fixture(app, bookingId, db.Bookings.Single().CustomerId, db.Outbox.Single(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder).Id, db.Uploads.Single().Id,
             db.Users.Single(u => u.Email == "owner@a.test").Id, db.ApiKeys.Single().Id));
     }
 
@@ -70,7 +70,7 @@ public abstract class AuthorizationMatrixTests
         sb.Append($"events {db.BookingEvents.IgnoreQueryFilters().Count(x => x.TenantId == a)} customers {db.Customers.IgnoreQueryFilters().Count(x => x.TenantId == a)}\n");
         foreach (var m in db.Outbox.IgnoreQueryFilters().Where(x => x.TenantId == a).OrderBy(x => x.Id).ToList())
         {
-            sb.Append($"message {m.Id} {m.Status} {m.Attempts} {m.Kind}\n");
+            sb.Append($"message {m.Id} {m.Status} {m.Attempts} {m.Kind.ToWire()}\n");
         }
         foreach (var u in db.Users.Where(x => x.TenantId == a).OrderBy(x => x.Email).ToList())
         {

@@ -219,7 +219,7 @@ public abstract class StaffDashboardTests
         var created = app.WithDb(db => db.Bookings.Single(b => b.CustomerName == "Walter"));
         Assert.Equal(("anna", true, Morning, Bookwell.Features.Bookings.BookingStatus.InProgress), (created.StaffKey, created.WalkIn, created.StartsAt, created.Status));
         // One shared walk-in client per business, not a new record per visit.
-        Assert.Equal(Bookwell.Features.Staff.IndexModel.WalkInEmail, app.WithDb(db => db.Customers.Single(c => c.Id == created.CustomerId).Email));
+        Assert.Equal(Bookwell.Features.Bookings.CustomerBook.WalkInEmail, app.WithDb(db => db.Customers.Single(c => c.Id == created.CustomerId).Email));
         Assert.Equal(1, app.WithDb(db => db.Customers.Count(c => c.Email.EndsWith("@walk-in.invalid"))));
         Assert.Contains("Walter", await session.GetAsync("/staff"));
 

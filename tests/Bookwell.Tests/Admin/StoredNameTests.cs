@@ -26,6 +26,107 @@ public abstract class StoredNameTests
             .Select(p => (Name: $"{p.DeclaringType.ClrType.Name}.{p.Name}", Provider: p.GetTypeMapping().Converter?.ProviderClrType)).ToList());
         Assert.True(columns.Count >= 12, $"Only {columns.Count} enum columns: {string.Join(", ", columns.Select(c => c.Name))}");
         Assert.All(columns, c => Assert.True(c.Provider == typeof(string), $"{c.Name} is stored as {c.Provider?.Name ?? "its number"}, not its string."));
+        // The kinds that were plain strings until issue 11's last round are enums now.
+        string[] converted = ["BookingEvent.Action", "OutboxMessage.IcsMethod", "OrganizationLink.Kind", "CheckoutSession.Purpose", "Payment.Provider",
+            "PaymentEvent.Provider", "PaymentEvent.Outcome", "Customer.MarketingOptInSource", "OutboxMessage.Kind"];
+        Assert.All(converted, name => Assert.Contains(name, columns.Select(c => c.Name)));
+    }
+
+    [Fact]
+    public async Task TheKindsConvertedLast_AreStoredAsTheirOldStrings_AndReadBack()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        var booked = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00")));
+        var booking = Guid.Parse(booked["id"]!.GetValue<string>());
+        var now = SystemClock.Instance.GetCurrentInstant();
+        var (message, link, session, payment) = (Guid.NewGuid(), Guid.NewGuid(), $"cs_{Guid.NewGuid():N}", Guid.NewGuid());
+        var eventId = $"evt_{Guid.NewGuid():N}";
+        app.WithDb(db =>
+        {
+            db.Outbox.Add(new OutboxMessage
+            {
+                Id = message,
+                TenantId = DefaultTenant.Id,
+                Kind = Bookwell.Features.Notifications.MessageKind.Cancelled,
+                To = "a@example.com",
+                Subject = "s",
+                Ics = "x",
+                IcsMethod = Bookwell.Features.Bookings.IcsMethod.Cancel,
+                Status = OutboxStatus.Parked,
+                DueAt = now.Plus(Duration.FromDays(365)),
+                CreatedAt = now,
+            });
+            db.OrganizationLinks.Add(new Bookwell.Features.Organizations.OrganizationLink
+            {
+                Id = link,
+                TenantId = DefaultTenant.Id,
+                MemberId = Guid.NewGuid(),
+                PageSlug = "salon",
+                OrganizationKey = "uni",
+                Kind = Bookwell.Features.Organizations.LinkKind.OrganizationSession,
+                TokenHash = Guid.NewGuid().ToString("N"),
+                CreatedAt = now,
+                ExpiresAt = now,
+            });
+            db.CheckoutSessions.Add(new CheckoutSession
+            {
+                Id = session,
+                TenantId = DefaultTenant.Id,
+                BookingId = booking,
+                Purpose = CheckoutPurpose.Deposit,
+                Amount = 10,
+                Total = 50,
+                Currency = "EUR",
+                Url = "https://checkout.example.test",
+                ExpiresAt = now,
+                State = CheckoutState.Expired,
+                CreatedAt = now,
+                UpdatedAt = now,
+            });
+            db.Payments.Add(new Payment
+            {
+                Id = payment,
+                TenantId = DefaultTenant.Id,
+                BookingId = booking,
+                Amount = 10,
+                Currency = "EUR",
+                Kind = PaymentKind.Charge,
+                Provider = PaymentProvider.Stripe,
+                ProviderReference = session,
+                At = now,
+            });
+            db.PaymentEvents.Add(new PaymentEvent
+            {
+                Provider = PaymentProvider.Stripe,
+                EventId = eventId,
+                TenantId = DefaultTenant.Id,
+                Type = "checkout.session.completed",
+                BookingId = booking,
+                Outcome = PaymentOutcome.RefundDue,
+                ReceivedAt = now,
+            });
+            var customer = db.Customers.Single(c => c.EmailNormalized == "ADA@EXAMPLE.COM");
+            Bookwell.Features.Bookings.CustomerBook.SetMarketing(customer, true, Bookwell.Features.Bookings.ConsentSource.Portal, now);
+            return db.SaveChanges();
+        });
+
+        string Raw(FormattableString sql) => app.WithDb(db => db.Database.SqlQuery<string>(sql).Single());
+        Assert.Equal("created", Raw($"""SELECT "Action" AS "Value" FROM "BookingEvents" WHERE "BookingId" = {booking}"""));
+        Assert.Equal("cancelled:CANCEL", Raw($"""SELECT "Kind" || ':' || "IcsMethod" AS "Value" FROM "OutboxMessages" WHERE "Id" = {message}"""));
+        Assert.Equal("organization-session", Raw($"""SELECT "Kind" AS "Value" FROM "OrganizationLinks" WHERE "Id" = {link}"""));
+        Assert.Equal("deposit", Raw($"""SELECT "Purpose" AS "Value" FROM "CheckoutSessions" WHERE "Id" = {session}"""));
+        Assert.Equal("stripe", Raw($"""SELECT "Provider" AS "Value" FROM "Payments" WHERE "Id" = {payment}"""));
+        Assert.Equal("stripe:refund-due", Raw($"""SELECT "Provider" || ':' || "Outcome" AS "Value" FROM "PaymentEvents" WHERE "EventId" = {eventId}"""));
+        Assert.Equal("portal", Raw($"""SELECT "MarketingOptInSource" AS "Value" FROM "Customers" WHERE "EmailNormalized" = 'ADA@EXAMPLE.COM'"""));
+
+        // Read back through the model, the API's words included.
+        Assert.Equal(Bookwell.Features.Bookings.BookingAction.Created, app.WithDb(db => db.BookingEvents.Single(h => h.BookingId == booking).Action));
+        Assert.Equal(Bookwell.Features.Organizations.LinkKind.OrganizationSession, app.WithDb(db => db.OrganizationLinks.Single(l => l.Id == link).Kind));
+        Assert.Equal(PaymentOutcome.RefundDue, app.WithDb(db => db.PaymentEvents.Single(e => e.EventId == eventId).Outcome));
+        var detail = await Body(await app.CreateClient().GetAsync($"/api/v1/bookings/{booked["manageToken"]!.GetValue<string>()}"));
+        Assert.Equal("created", detail["history"]![0]!["action"]!.GetValue<string>());
+        app.WithDb(db => db.Database.ExecuteSql($"""DELETE FROM "OutboxMessages" WHERE "Id" = {message}"""));
     }
 
     [Fact]
@@ -59,7 +160,7 @@ public abstract class StoredNameTests
             {
                 Id = id,
                 TenantId = DefaultTenant.Id,
-                Kind = "reminder",
+                Kind = Bookwell.Features.Notifications.MessageKind.Reminder,
                 Channel = OutboxChannel.Sms,
                 To = "+31612345678",
                 Subject = "s",

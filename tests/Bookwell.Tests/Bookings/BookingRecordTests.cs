@@ -223,7 +223,7 @@ public abstract partial class BookingRecordTests
         Assert.Equal((BookingStatus.InProgress, true, Morning), (booking.Status, booking.WalkIn, booking.StartsAt));
         // One entry: created straight into in_progress, not created-as-confirmed and then moved in a second transaction.
         var entry = Assert.Single(booking.History);
-        Assert.Equal(("created", (BookingStatus?)null, BookingStatus.InProgress), (entry.Action, entry.FromStatus, entry.ToStatus));
+        Assert.Equal((BookingAction.Created, (BookingStatus?)null, BookingStatus.InProgress), (entry.Action, entry.FromStatus, entry.ToStatus));
         Assert.StartsWith("staff:", entry.By, StringComparison.Ordinal);
     }
 }

@@ -58,12 +58,12 @@ public abstract class GroupCommitTests
             foreach (var b in bookings)
             {
                 Assert.Equal(b.CustomerEmail.ToUpperInvariant(), customers.Single(c => c.Id == b.CustomerId).EmailNormalized);
-                Assert.Equal("created", Assert.Single(b.History).Action);
+                Assert.Equal(BookingAction.Created, Assert.Single(b.History).Action);
                 var allocation = Assert.Single(db.Allocations.Where(a => a.BookingId == b.Id).ToList());
                 Assert.Equal(("staff:anna", b.StartsAt, b.EndsAt), (allocation.UnitKey, allocation.StartsAt, allocation.EndsAt));
                 var kinds = db.Outbox.Where(m => m.BookingId == b.Id).Select(m => m.Kind).ToList();
-                Assert.Equal(1, kinds.Count(k => k == "confirmation"));
-                Assert.Equal(1, kinds.Count(k => k == "reminder"));
+                Assert.Equal(1, kinds.Count(k => k == Bookwell.Features.Notifications.MessageKind.Confirmation));
+                Assert.Equal(1, kinds.Count(k => k == Bookwell.Features.Notifications.MessageKind.Reminder));
             }
             return 0;
         });
@@ -223,7 +223,7 @@ public abstract class GroupCommitTests
             CreatedAt = now,
             UpdatedAt = now,
         };
-        booking.History.Add(BookingLifecycle.Event(booking.TenantId, booking.Id, "created", null, booking.Status, "test", now));
+        booking.History.Add(BookingLifecycle.Event(booking.TenantId, booking.Id, BookingAction.Created, null, booking.Status, "test", now));
         return new BookingDraft
         {
             Booking = booking,

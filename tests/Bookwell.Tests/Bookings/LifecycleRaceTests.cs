@@ -78,13 +78,13 @@ public abstract class LifecycleRaceTests
             Assert.Equal(BookingStatus.Cancelled, status);
             Assert.Equal(1, history.Count(e => e.ToStatus == BookingStatus.Cancelled && e.FromStatus != BookingStatus.Cancelled));
             Assert.Equal(BookingStatus.Cancelled, history[^1].ToStatus);
-            Assert.Equal("status", history[^1].Action);
-            Assert.Equal(movedCount, history.Count(e => e.Action == "rescheduled"));
+            Assert.Equal(BookingAction.Status, history[^1].Action);
+            Assert.Equal(movedCount, history.Count(e => e.Action == BookingAction.Rescheduled));
             // Nothing of this round holds time any more: every time it touched is free again.
             Assert.Equal(0, live);
-            Assert.Equal(1, outbox.Count(m => m.Kind == "cancelled" && m.To == $"round{round}@example.com"));
-            Assert.Equal(movedCount, outbox.Count(m => m.Kind == "rescheduled" && m.To == $"round{round}@example.com"));
-            Assert.DoesNotContain(outbox, m => m.Kind == "reminder" && m.Status == OutboxStatus.Queued);
+            Assert.Equal(1, outbox.Count(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Cancelled && m.To == $"round{round}@example.com"));
+            Assert.Equal(movedCount, outbox.Count(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Rescheduled && m.To == $"round{round}@example.com"));
+            Assert.DoesNotContain(outbox, m => m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder && m.Status == OutboxStatus.Queued);
         }
     }
 
@@ -115,7 +115,7 @@ public abstract class LifecycleRaceTests
         app.Clock.AdvanceHours(24 + 4); // past both reminder moments (a day before each)
         var worker = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OutboxWorker>().Single();
         // The app's own worker may hold some of them under its lease meanwhile: run passes until none is left queued.
-        List<OutboxMessage> Reminders() => app.WithDb(db => db.Outbox.Where(m => m.Kind == "reminder" && (m.BookingId == gone || m.BookingId == moved)).ToList());
+        List<OutboxMessage> Reminders() => app.WithDb(db => db.Outbox.Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder && (m.BookingId == gone || m.BookingId == moved)).ToList());
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (Reminders().Exists(m => m.Status == OutboxStatus.Queued) && DateTime.UtcNow < deadline)
         {

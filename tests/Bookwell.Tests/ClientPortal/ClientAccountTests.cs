@@ -347,7 +347,7 @@ public abstract partial class ClientAccountTests
         Assert.Equal(2, bookings.Count);
         Assert.Equal(Bookwell.Features.Bookings.BookingStatus.Cancelled, bookings.Single(b => b.Id.ToString() == upcoming).Status);
         Assert.Equal("{}", bookings.Single(b => b.Id.ToString() == past).AnswersJson);
-        Assert.DoesNotContain(app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().ToList()), m => m.Status == Bookwell.Features.Notifications.OutboxStatus.Queued && m.BookingId.ToString() == upcoming && m.Kind.StartsWith("reminder", StringComparison.Ordinal));
+        Assert.DoesNotContain(app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().ToList()), m => m.Status == Bookwell.Features.Notifications.OutboxStatus.Queued && m.BookingId.ToString() == upcoming && m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder);
 
         // Nothing signs the person in any more.
         Assert.Equal(HttpStatusCode.Accepted, (await app.CreateClient().PostAsync("/api/v1/account/link", Json(new JsonObject { ["email"] = "ada@example.com" }))).StatusCode);

@@ -87,7 +87,7 @@ public abstract class InsightsPerformanceTests(ITestOutputHelper output)
                     Amount = 25m,
                     Currency = "EUR",
                     Kind = PaymentKind.Charge,
-                    Provider = "stripe",
+                    Provider = PaymentProvider.Stripe,
                     ProviderReference = $"perf_{i}",
                     At = start,
                 });

@@ -97,7 +97,7 @@ public abstract class InsightsTests
         Amount = amount,
         Currency = "EUR",
         Kind = Wire<PaymentKind>.Parse(kind),
-        Provider = "stripe",
+        Provider = PaymentProvider.Stripe,
         ProviderReference = "ref_" + Guid.NewGuid().ToString("N"),
         At = Now,
     };

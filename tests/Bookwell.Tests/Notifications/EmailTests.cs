@@ -65,7 +65,7 @@ public abstract class EmailTests
 
         // Once recorded as sent (right after the send, in the worker's group), the stored copy no longer holds the manage link.
         var stored = await WaitUntil(app, m => m.Status == OutboxStatus.Sent);
-        Assert.Equal("confirmation", stored.Kind);
+        Assert.Equal(Bookwell.Features.Notifications.MessageKind.Confirmation, stored.Kind);
         Assert.Equal(OutboxStatus.Sent, stored.Status);
         Assert.Null(stored.TextBody);
         Assert.Equal($"{stored.Id:N}@bookwell", mail.MessageId);
@@ -155,7 +155,7 @@ public abstract class EmailTests
         // The worker records a send a moment after the server took it; moving the fake clock two hours before
         // that would expire its lease and send the confirmation again.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (app.WithDb(db => db.Outbox.Any(m => m.Kind == "confirmation" && m.Status == OutboxStatus.Queued)) && DateTime.UtcNow < deadline)
+        while (app.WithDb(db => db.Outbox.Any(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Confirmation && m.Status == OutboxStatus.Queued)) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
         }
@@ -173,7 +173,7 @@ public abstract class EmailTests
         var other = await Body(await Book(app.CreateClient(), Booking("2027-03-02T14:00:00+01:00", email: "bo@example.com")));
         await app.CreateClient().PostAsync($"/api/v1/bookings/{other["manageToken"]!.GetValue<string>()}/reschedule",
             Json(new JsonObject { ["start"] = "2027-03-03T14:00:00+01:00" }));
-        var reminders = app.WithDb(db => db.Outbox.Where(m => m.Kind == "reminder" && m.To == "bo@example.com").ToList());
+        var reminders = app.WithDb(db => db.Outbox.Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder && m.To == "bo@example.com").ToList());
         Assert.Equal([OutboxStatus.Queued, OutboxStatus.Withdrawn], reminders.Select(r => r.Status).Order());
         Assert.Equal(Instant.FromUtc(2027, 3, 2, 13, 0), reminders.Single(r => r.Status == OutboxStatus.Queued).DueAt);
     }
@@ -190,7 +190,7 @@ public abstract class EmailTests
         // Now is Monday 08:00: a week before Tuesday 10:00 has passed, a day and an hour before have not.
         await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", service: "consult"));
         await Book(app.CreateClient(), Booking("2027-03-04T10:00:00+01:00", email: "h@example.com"));
-        var due = app.WithDb(db => db.Outbox.Where(m => m.Kind == "reminder").Select(m => new { m.To, m.DueAt }).ToList());
+        var due = app.WithDb(db => db.Outbox.Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder).Select(m => new { m.To, m.DueAt }).ToList());
         Assert.Equal([Instant.FromUtc(2027, 3, 1, 9, 0), Instant.FromUtc(2027, 3, 2, 8, 0)],
             due.Where(d => d.To == "ada@example.com").Select(d => d.DueAt).Order());
         Assert.Equal([Instant.FromUtc(2027, 3, 2, 9, 0)], due.Where(d => d.To == "h@example.com").Select(d => d.DueAt));
@@ -260,7 +260,7 @@ public abstract class EmailTests
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            var message = app.WithDb(db => db.Outbox.AsNoTracking().Single(m => m.Kind != "reminder"));
+            var message = app.WithDb(db => db.Outbox.AsNoTracking().Single(m => m.Kind != Bookwell.Features.Notifications.MessageKind.Reminder));
             if (condition(message) || DateTime.UtcNow > deadline)
             {
                 return message;

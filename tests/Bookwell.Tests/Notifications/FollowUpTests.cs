@@ -98,7 +98,7 @@ public abstract class FollowUpTests
         await sink.WaitForAsync(1);
         app.Clock.Advance(Duration.FromHours(2) + Duration.FromMinutes(5));
         await app.Admin().PostAsync($"/api/v1/admin/bookings/{created["id"]}/status", Json(new JsonObject { ["status"] = "no_show" }));
-        Assert.Equal(0, app.WithDb(db => db.Outbox.Count(m => m.Kind == "no-show")));
+        Assert.Equal(0, app.WithDb(db => db.Outbox.Count(m => m.Kind == Bookwell.Features.Notifications.MessageKind.NoShow)));
     }
 }
 

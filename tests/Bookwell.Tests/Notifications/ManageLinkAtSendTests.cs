@@ -91,10 +91,10 @@ public abstract partial class ManageLinkAtSendTests
         var token = created["manageToken"]!.GetValue<string>();
 
         var stored = app.WithDb(db => db.Outbox.AsNoTracking().ToList());
-        Assert.Equal(["confirmation:email", "reminder:email", "reminder:sms"], stored.Select(m => $"{m.Kind}:{m.Channel.ToWire()}").Order());
+        Assert.Equal(["confirmation:email", "reminder:email", "reminder:sms"], stored.Select(m => $"{m.Kind.ToWire()}:{m.Channel.ToWire()}").Order());
         Assert.DoesNotContain(EveryStoredValue(app), v => v.Contains(token, StringComparison.Ordinal));
         Assert.All(stored, m => Assert.Contains(ManageLinks.Placeholder, m.TextBody, StringComparison.Ordinal));
-        Assert.NotNull(stored.Single(m => m.Kind == "confirmation").Ics);
+        Assert.NotNull(stored.Single(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Confirmation).Ics);
 
         sink.Launch();
         using (sink)
@@ -170,7 +170,7 @@ public abstract partial class ManageLinkAtSendTests
         app.WithDb(db =>
         {
             db.Bookings.IgnoreQueryFilters().Where(b => b.Id == id).ExecuteUpdate(s => s.SetProperty(b => b.ManageTokenSealed, (string?)null));
-            foreach (var m in db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == "reminder").ToList())
+            foreach (var m in db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder).ToList())
             {
                 m.TextBody = m.TextBody!.Replace(ManageLinks.Placeholder, token, StringComparison.Ordinal);
                 m.HtmlBody = m.HtmlBody?.Replace(ManageLinks.Placeholder, token, StringComparison.Ordinal);

@@ -277,7 +277,7 @@ public abstract class SmsTests
 
         app.Clock.Advance(Duration.FromHours(2));
         await Worker(app).RunOnceAsync(CancellationToken.None);
-        var reminders = app.WithDb(db => db.Outbox.Where(m => m.Kind == "reminder").ToList());
+        var reminders = app.WithDb(db => db.Outbox.Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder).ToList());
         Assert.Equal(2, reminders.Count);
         Assert.All(reminders, r => Assert.Equal(OutboxStatus.Withdrawn, r.Status));
         Assert.All(reminders, r => Assert.Contains("turned these reminders off", r.LastError, StringComparison.Ordinal));

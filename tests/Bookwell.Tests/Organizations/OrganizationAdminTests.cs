@@ -76,7 +76,7 @@ public abstract class OrganizationAdminTests
 
         var sent = await owner.PostFormAsync("/admin/organizations?handler=Send", [F("page", "salon"), F("org", "school"), F("kind", "organization")], view);
         Assert.Equal(HttpStatusCode.Redirect, sent.StatusCode);
-        Assert.All(app.WithDb(db => db.Outbox.Where(m => m.Kind == "organization-link").ToList()),
+        Assert.All(app.WithDb(db => db.Outbox.Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.OrganizationLink).ToList()),
             m => Assert.DoesNotContain("access=", m.TextBody ?? "", StringComparison.Ordinal));
         // The booking above and the owner's claim send mails of their own, in no fixed order with these.
         static List<MimeKit.MimeMessage> Invitations(IEnumerable<MimeKit.MimeMessage> all) =>

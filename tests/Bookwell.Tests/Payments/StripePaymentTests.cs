@@ -119,7 +119,7 @@ public abstract class StripePaymentTests
     {
         await using var s = await StartAsync();
         var gateway = s.App.Services.GetRequiredService<StripeGateway>();
-        var request = new SessionRequest(Guid.NewGuid(), Guid.NewGuid(), "full", "Colour", 8000, "EUR", BookwellApp.DefaultNow + Duration.FromHours(1),
+        var request = new SessionRequest(Guid.NewGuid(), Guid.NewGuid(), CheckoutPurpose.Full, "Colour", 8000, "EUR", BookwellApp.DefaultNow + Duration.FromHours(1),
             "https://book.example.test/booking/x?paid=1", "https://book.example.test/booking/x", "ada@example.com", null, null);
         var first = await gateway.CreateSessionAsync(request, CancellationToken.None);
         var second = await gateway.CreateSessionAsync(request, CancellationToken.None);
@@ -169,7 +169,7 @@ public abstract class StripePaymentTests
         var listed = (await s.App.Admin().GetFromJsonAsync<JsonObject>("/api/v1/admin/bookings"))!["items"]!.AsArray().Single(i => i!["id"]!.GetValue<string>() == Id(booked).ToString());
         Assert.Equal("deposit_paid", listed!["payment"]!["status"]!.GetValue<string>());
         var ledger = s.App.WithDb(db => db.Payments.Single());
-        Assert.Equal((25.00m, "EUR", "charge", "stripe"), (ledger.Amount, ledger.Currency, ledger.Kind.ToWire(), ledger.Provider));
+        Assert.Equal((25.00m, "EUR", "charge", "stripe"), (ledger.Amount, ledger.Currency, ledger.Kind.ToWire(), ledger.Provider.ToWire()));
         // The hold is released: the time no longer expires.
         s.App.Clock.Advance(Duration.FromHours(2));
         await s.App.Services.GetRequiredService<TimeRulesWorker>().RunOnceAsync(CancellationToken.None);

@@ -173,7 +173,7 @@ public abstract partial class HostSecurityTests
 
         var attacker = WebSession.For(app, "evil.example");
         Assert.Contains("If this address has an account here", await WebSession.TextAsync(await attacker.PostFormAsync("/admin/forgot", ("Email", "owner@default.test"))));
-        var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == "account-reset"));
+        var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == Bookwell.Features.Notifications.MessageKind.AccountReset));
         Assert.Contains("http://localhost:5000/admin/reset?user=", mail.TextBody, StringComparison.Ordinal);
         Assert.DoesNotContain("evil.example", mail.TextBody + mail.HtmlBody, StringComparison.Ordinal);
     }
@@ -208,7 +208,7 @@ public abstract partial class HostSecurityTests
         Assert.Equal(HttpStatusCode.Redirect, (await claim.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@default.test"), ("Password", AccountTests.Password), ("SetupCode", "a configured set-up code for tests"))).StatusCode);
         var forgot = await WebSession.TextAsync(await WebSession.For(app).PostFormAsync("/admin/forgot", ("Email", "owner@default.test")));
         Assert.Contains("Bookwell__PublicBaseUrl", forgot);
-        Assert.Equal(0, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Kind.StartsWith("account-"))));
+        Assert.Equal(0, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Kind == Bookwell.Features.Notifications.MessageKind.AccountVerify || m.Kind == Bookwell.Features.Notifications.MessageKind.AccountReset || m.Kind == Bookwell.Features.Notifications.MessageKind.AccountSignupAttempt || m.Kind == Bookwell.Features.Notifications.MessageKind.AccountInvite)));
     }
 
     [Fact]
@@ -266,7 +266,7 @@ public abstract partial class HostSecurityTests
         });
         // A reset token made with the key by this instance...
         await WebSession.For(first, "acme.localhost").PostFormAsync("/admin/forgot", ("Email", "owner@acme.test"));
-        var link = Regex.Match(first.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == "account-reset").TextBody!), @"/admin/reset\?user=([^&]+)&token=(\S+)");
+        var link = Regex.Match(first.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == Bookwell.Features.Notifications.MessageKind.AccountReset).TextBody!), @"/admin/reset\?user=([^&]+)&token=(\S+)");
         await first.DisposeForRestartAsync();
         await using var second = first.Restart();
         // ...is read by the next one, which can only decrypt the stored key with the certificate.

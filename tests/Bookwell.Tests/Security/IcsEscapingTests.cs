@@ -35,7 +35,7 @@ public sealed class IcsEscapingTests
     {
         var location = $"Main street 1{br}ATTACH:https://evil.example/x{br}{new string('é', 60)}";
         var ics = IcsWriter.Write(Booking($"Cut{br}STATUS:CANCELLED"), $"Salon{br}X", location, "https://book.example.test/booking/abc", Instant.FromUtc(2027, 3, 1, 7, 0),
-            "REQUEST", "salon@example.com");
+            IcsMethod.Request, "salon@example.com");
 
         Assert.EndsWith("\r\n", ics, StringComparison.Ordinal);
         var lines = ics[..^2].Split("\r\n");

@@ -104,7 +104,7 @@ public abstract class SeriesTests
         // One confirmation for the series, listing the five dates; reminders stay per occurrence.
         var seriesId = Guid.Parse(series["seriesId"]!.GetValue<string>());
         var ids = app.WithDb(db => db.Bookings.Where(b => b.SeriesId == seriesId).Select(b => b.Id).ToList());
-        Assert.Equal(1, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Kind == "confirmation" && m.BookingId != null && ids.Contains(m.BookingId.Value))));
+        Assert.Equal(1, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Confirmation && m.BookingId != null && ids.Contains(m.BookingId.Value))));
         // Staff notices go out too; wait for the client's own mail.
         var mails = await smtp.WaitForAsync(1);
         for (var i = 0; i < 30 && !mails.Any(m => m.To.ToString().Contains("ada@example.com", StringComparison.Ordinal)); i++)

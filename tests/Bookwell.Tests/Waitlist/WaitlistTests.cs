@@ -138,7 +138,7 @@ public abstract class WaitlistTests
         Assert.DoesNotContain(mails, m => m.To.ToString().Contains("second@example.com", StringComparison.Ordinal) && IsOffer(m));
         Assert.Contains(mails, m => m.To.ToString().Contains("second@example.com", StringComparison.Ordinal) &&
                                     (m.TextBody ?? "").Contains($"/waitlist/{second}", StringComparison.Ordinal));
-        var stored = app.WithDb(db => db.Outbox.Where(m => m.Kind.StartsWith("waitlist")).Select(m => (m.TextBody ?? "") + (m.HtmlBody ?? "")).ToList());
+        var stored = app.WithDb(db => db.Outbox.Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.WaitlistJoined || m.Kind == Bookwell.Features.Notifications.MessageKind.WaitlistOffer).Select(m => (m.TextBody ?? "") + (m.HtmlBody ?? "")).ToList());
         Assert.DoesNotContain(stored, body => body.Contains(first, StringComparison.Ordinal) || body.Contains(second, StringComparison.Ordinal));
 
         // Accepting books it in the booking shape, confirmed, and the entry is done.

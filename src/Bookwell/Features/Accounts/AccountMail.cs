@@ -62,9 +62,9 @@ public static class AccountMail
     /// A mail of <paramref name="kind"/> in <paramref name="language"/>: its subject, introduction and button come
     /// from the set's <c>kind.subject</c>, <c>kind.intro</c> and <c>kind.link</c>, filled with <paramref name="args"/>.
     /// </summary>
-    public static OutboxMessage Compose(Guid tenantId, string kind, string to, string language, string link, Instant now, params object?[] args)
+    public static OutboxMessage Compose(Guid tenantId, MessageKind messageKind, string to, string language, string link, Instant now, params object?[] args)
     {
-        ArgumentNullException.ThrowIfNull(kind);
+        var kind = messageKind.ToWire();
         language = TextSet.Normalize(language);
         var culture = MailText.Culture(language);
         var subject = Words.FormatIn(language, culture, kind + ".subject", args);
@@ -79,7 +79,7 @@ public static class AccountMail
         {
             Id = Guid.CreateVersion7(),
             TenantId = tenantId,
-            Kind = kind,
+            Kind = messageKind,
             To = to,
             Subject = subject,
             TextBody = text,

@@ -186,7 +186,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         {
             return false;
         }
-        await QueueLinkAsync(user, "account-verify",
+        await QueueLinkAsync(user, MessageKind.AccountVerify,
             $"{baseUrl}/admin/verify?user={user.Id}&token={Uri.EscapeDataString(await users.GenerateEmailConfirmationTokenAsync(user))}", ct);
         return true;
     }
@@ -199,7 +199,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         {
             return false;
         }
-        await QueueLinkAsync(user, "account-reset",
+        await QueueLinkAsync(user, MessageKind.AccountReset,
             $"{baseUrl}/admin/reset?user={user.Id}&token={Uri.EscapeDataString(await users.GeneratePasswordResetTokenAsync(user))}", ct);
         return true;
     }
@@ -212,12 +212,12 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         {
             return false;
         }
-        await QueueLinkAsync(user, "account-signup-attempt", $"{baseUrl}/admin/forgot", ct);
+        await QueueLinkAsync(user, MessageKind.AccountSignupAttempt, $"{baseUrl}/admin/forgot", ct);
         return true;
     }
 
     /// <summary>In the language of the request that asked for it: accounts keep none of their own.</summary>
-    private async Task QueueLinkAsync(AppUser user, string kind, string link, CancellationToken ct)
+    private async Task QueueLinkAsync(AppUser user, MessageKind kind, string link, CancellationToken ct)
     {
         db.Outbox.Add(AccountMail.Compose(user.TenantId, kind, user.Email!, TextSet.CurrentLanguage, link, clock.GetCurrentInstant(), user.DisplayName));
         await db.SaveChangesAsync(ct);
@@ -248,7 +248,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         });
         // The invitee's language is unknown: the inviter's (the request's) is the best guess.
         var language = TextSet.CurrentLanguage;
-        db.Outbox.Add(AccountMail.Compose(tenantId, "account-invite", email.Trim(), language, $"{baseUrl}/admin/invite?token={token}", now,
+        db.Outbox.Add(AccountMail.Compose(tenantId, MessageKind.AccountInvite, email.Trim(), language, $"{baseUrl}/admin/invite?token={token}", now,
             businessName, invitedBy, AccountMail.Role(role, language)));
         await db.SaveChangesAsync(ct);
         outbox.Notify();

@@ -105,7 +105,7 @@ public static class AdminCustomerEndpoints
         var figures = await CustomerDirectory.FiguresAsync(db, ids, now, ct);
         var tags = await db.CustomerTags.AsNoTracking().Where(t => t.CustomerId == c.Id).OrderBy(t => t.Tag).Select(t => t.Tag).ToListAsync(ct);
         var notes = await db.CustomerNotes.AsNoTracking().Where(n => n.CustomerId == c.Id).OrderByDescending(n => n.At).ThenByDescending(n => n.Id).ToListAsync(ct);
-        return new CustomerDetail(c.Id, c.Name, c.Email, c.Phone, c.MarketingOptIn, Iso(c.MarketingOptInAt), c.MarketingOptInSource, tags,
+        return new CustomerDetail(c.Id, c.Name, c.Email, c.Phone, c.MarketingOptIn, Iso(c.MarketingOptInAt), c.MarketingOptInSource.ToWire(), tags,
             figures.Bookings, figures.Visits, figures.NoShows, figures.Cancelled, Iso(figures.LastVisit), figures.TotalSpent,
             [.. notes.Select(n => new NoteView(n.Id, n.Text, n.Author, Iso(n.At)!))], Iso(c.CreatedAt)!);
     }

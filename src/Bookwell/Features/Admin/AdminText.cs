@@ -73,7 +73,7 @@ public static class AdminText
         ["Also notify this address"] = "Stuur meldingen ook naar dit adres",
         ["An account with this e-mail address exists already."] = "Er bestaat al een account met dit e-mailadres.",
         ["An account with this e-mail address exists already. Sign in instead."] = "Er bestaat al een account met dit e-mailadres. Log in plaats daarvan in.",
-        ["An existing client's address picks that client; a new address creates one."] = "Het adres van een bestaande klant kiest die klant; een nieuw adres maakt een nieuwe klant aan.",
+        ["An existing client's address picks that client; a new address creates one. A walk-in may leave it empty."] = "Het adres van een bestaande klant kiest die klant; een nieuw adres maakt een nieuwe klant aan. Bij een inloopklant mag het leeg blijven.",
         ["Any"] = "Alle",
         ["Apply"] = "Toepassen",
         ["Are you sure?"] = "Weet u het zeker?",

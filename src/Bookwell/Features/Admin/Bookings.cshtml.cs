@@ -109,8 +109,8 @@ public sealed class BookingsModel : AdminPageModel
         query = Source switch
         {
             "walk-in" => query.Where(b => b.WalkIn),
-            "online" => query.Where(b => !b.WalkIn && b.History.Any(h => h.Action == "created" && h.By == "customer")),
-            "operator" => query.Where(b => !b.WalkIn && !b.History.Any(h => h.Action == "created" && h.By == "customer")),
+            "online" => query.Where(b => !b.WalkIn && b.History.Any(h => h.Action == BookingAction.Created && h.By == "customer")),
+            "operator" => query.Where(b => !b.WalkIn && !b.History.Any(h => h.Action == BookingAction.Created && h.By == "customer")),
             _ => query,
         };
         if (Q is { Length: > 0 })

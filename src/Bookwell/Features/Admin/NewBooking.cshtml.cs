@@ -43,7 +43,8 @@ public sealed class NewBookingModel(BookingCreator writer, IConfiguration config
     {
         Site = (PageSlug is not null ? PageOf(PageSlug) : null) ?? Catalog.Pages.Values.FirstOrDefault();
         Chosen = Site?.ActiveService(Service) ?? Site?.Services.Values.FirstOrDefault(s => s.Doc.Active != false);
-        KnownEmails = await Db.Customers.AsNoTracking().OrderByDescending(c => c.UpdatedAt).Select(c => c.Email).Take(500).ToListAsync(ct);
+        var walkIn = CustomerBook.WalkInEmail.ToUpperInvariant();
+        KnownEmails = await Db.Customers.AsNoTracking().Where(c => c.EmailNormalized != walkIn).OrderByDescending(c => c.UpdatedAt).Select(c => c.Email).Take(500).ToListAsync(ct);
     }
 
     public async Task OnGetAsync(CancellationToken ct)

@@ -39,22 +39,6 @@ public static class AvailabilityLoader
     /// <summary>Longest possible allocation: a 24-hour service with 24-hour buffers either side (the validator's caps).</summary>
     public static readonly Duration MaxAllocation = Duration.FromHours(72);
 
-    public static string StaffUnit(string key) => "staff:" + key;
-
-    public static string ResourceUnit(string key) => "res:" + key;
-
-    /// <summary>The page's own calendar (contract 4.1): one per page, or one per branch where the page has branches.</summary>
-    public static string CalendarUnit(string page, string? branch) => branch is null ? "cal:" + page : $"cal:{page}@{branch}";
-
-    /// <summary>A service with neither a staff member nor a resource to hold books the page's own calendar.</summary>
-    public static bool UsesCalendar(ServiceModel service)
-    {
-        ArgumentNullException.ThrowIfNull(service);
-        return !service.Rules.RequiresStaff && service.Rules.ResourceTypes.Count == 0;
-    }
-
-    public static string GroupKey(string page, string service, Instant start) => $"class:{page}/{service}@{start.ToUnixTimeTicks()}";
-
     /// <summary>
     /// Reads the live allocations that can touch a slot starting inside <paramref name="window"/>: those
     /// overlapping the window widened by the service's buffers and duration (allocations carry their own
@@ -75,7 +59,7 @@ public static class AvailabilityLoader
         // No allocation is longer than the page's lookback, so a lower bound on the start keeps the index
         // scan to the window instead of everything before it.
         var earliestStart = from - page.Lookback;
-        var units = staff is null ? null : Units(page, service, staff);
+        var units = staff is null ? null : UnitsFor(page, service, staff);
         if (snapshot is null && db.BusyIndex is { } index)
         {
             snapshot = await index.GetAsync(db, from, now, ct);
@@ -97,7 +81,7 @@ public static class AvailabilityLoader
             foreach (var g in members.GroupBy(m => m.StartsAt))
             {
                 var first = g.First();
-                groups[g.Key] = new GroupInstance(g.Key, g.Count(), first.StaffKey, ParseSeats(first.ResourceKeys));
+                groups[g.Key] = new GroupInstance(g.Key, g.Count(), first.StaffKey, Units.ParseSeats(first.ResourceKeys));
             }
         }
         return new Occupancy(busy, groups);
@@ -201,23 +185,9 @@ public static class AvailabilityLoader
         return spans;
     }
 
-    private static string[] Units(CompiledPage page, ServiceModel service, string staff) =>
-        [StaffUnit(staff), .. page.Resources.Where(r => service.Rules.ResourceTypes.Contains(r.Type)).Select(r => ResourceUnit(r.Key)),
-            .. UsesCalendar(service) ? CalendarUnits(page) : []];
-
-    private static IEnumerable<string> CalendarUnits(CompiledPage page) =>
-        page.Branches.Count == 0 ? [CalendarUnit(page.Slug, null)] : page.Branches.Select(b => CalendarUnit(page.Slug, b.Key));
-
-    /// <summary>Resource seats are stored as "key#seat" joined by commas.</summary>
-    public static IReadOnlyList<ResourceSeat> ParseSeats(string text) =>
-        text.Length == 0 ? [] : text.Split(',').Select(p =>
-        {
-            var hash = p.LastIndexOf('#');
-            return hash < 0 ? new ResourceSeat(p, 0) : new ResourceSeat(p[..hash], int.Parse(p[(hash + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-        }).ToList();
-
-    public static string FormatSeats(IEnumerable<ResourceSeat> seats) =>
-        string.Join(',', seats.Select(s => s.Seat == 0 ? s.Key : $"{s.Key}#{s.Seat}"));
+    private static string[] UnitsFor(CompiledPage page, ServiceModel service, string staff) =>
+        [Units.Staff(staff), .. page.Resources.Where(r => service.Rules.ResourceTypes.Contains(r.Type)).Select(r => Units.Resource(r.Key)),
+            .. Units.UsesCalendar(service) ? Units.Calendars(page) : []];
 
     /// <summary>One engine request per branch that could serve the booking (a page without branches has one).</summary>
     public static List<(string? Branch, SlotRequest Request)> Requests(CompiledPage page, ServiceModel service, string? branch, string? staff,
@@ -236,7 +206,7 @@ public static class AvailabilityLoader
             var staffUnits = service.Rules.RequiresStaff
                 ? page.StaffFor(service.Key)
                     .Where(s => (b is null || s.Branch is null || s.Branch == b.Key) && (staff is null || s.Key == staff))
-                    .Select(s => new BookableUnit(s.Key, 0, null, s.Hours is null ? [] : [s.Hours], Busy(occupancy, StaffUnit(s.Key), 0)))
+                    .Select(s => new BookableUnit(s.Key, 0, null, s.Hours is null ? [] : [s.Hours], Busy(occupancy, Units.Staff(s.Key), 0)))
                     .ToList()
                 : [];
             var resourceUnits = new List<BookableUnit>();
@@ -248,11 +218,11 @@ public static class AvailabilityLoader
                 }
                 for (var seat = 0; seat < r.Capacity; seat++)
                 {
-                    resourceUnits.Add(new BookableUnit(r.Key, seat, r.Type, r.Hours is null ? [] : [r.Hours], Busy(occupancy, ResourceUnit(r.Key), seat)));
+                    resourceUnits.Add(new BookableUnit(r.Key, seat, r.Type, r.Hours is null ? [] : [r.Hours], Busy(occupancy, Units.Resource(r.Key), seat)));
                 }
             }
-            var calendar = UsesCalendar(service)
-                ? new BookableUnit(CalendarUnit(page.Slug, b?.Key), 0, null, [], Busy(occupancy, CalendarUnit(page.Slug, b?.Key), 0))
+            var calendar = Units.UsesCalendar(service)
+                ? new BookableUnit(Units.Calendar(page.Slug, b?.Key), 0, null, [], Busy(occupancy, Units.Calendar(page.Slug, b?.Key), 0))
                 : null;
             result.Add((b?.Key, new SlotRequest(page.Zone, [hours], page.AllowedDays, service.Rules, staffUnits, resourceUnits,
                 occupancy.Groups, now, window, walkIn, calendar)));

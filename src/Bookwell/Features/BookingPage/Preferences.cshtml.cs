@@ -50,7 +50,7 @@ public sealed class PreferencesModel(BookwellDb db, IClock clock) : PageModel
         }
         Customer!.EmailRemindersOff = !emailReminders;
         Customer.SmsRemindersOff = !smsReminders;
-        Bookwell.Features.Bookings.CustomerBook.SetMarketing(Customer, marketing, "portal", clock.GetCurrentInstant());
+        Bookwell.Features.Bookings.CustomerBook.SetMarketing(Customer, marketing, Bookwell.Features.Bookings.ConsentSource.Portal, clock.GetCurrentInstant());
         Customer.UpdatedAt = clock.GetCurrentInstant();
         await db.SaveChangesAsync(ct);
         Saved = true;

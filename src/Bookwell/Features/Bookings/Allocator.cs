@@ -41,20 +41,20 @@ public static class Allocator
         var to = booking.EndsAt + Duration.FromMinutes(booking.BufferAfterMinutes);
         // Class members share their units under the class's group key, which the database lets overlap.
         var group = booking.GroupKey ?? booking.Id.ToString();
-        var seats = AvailabilityLoader.ParseSeats(booking.ResourceKeys);
+        var seats = Units.ParseSeats(booking.ResourceKeys);
         var result = new List<Allocation>(2 + seats.Count);
         if (booking.StaffKey is not null)
         {
-            result.Add(Make(booking, AvailabilityLoader.StaffUnit(booking.StaffKey), 0, 1, group, from, to));
+            result.Add(Make(booking, Units.Staff(booking.StaffKey), 0, 1, group, from, to));
         }
         foreach (var seat in seats)
         {
             var capacity = page?.Resources.FirstOrDefault(r => r.Key == seat.Key)?.Capacity ?? seat.Seat + 1;
-            result.Add(Make(booking, AvailabilityLoader.ResourceUnit(seat.Key), seat.Seat, capacity, group, from, to));
+            result.Add(Make(booking, Units.Resource(seat.Key), seat.Seat, capacity, group, from, to));
         }
         if (usesCalendar)
         {
-            result.Add(Make(booking, AvailabilityLoader.CalendarUnit(booking.PageSlug, booking.BranchKey), 0, 1, group, from, to));
+            result.Add(Make(booking, Units.Calendar(booking.PageSlug, booking.BranchKey), 0, 1, group, from, to));
         }
         return result;
     }

@@ -64,9 +64,10 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
     {
         ArgumentNullException.ThrowIfNull(v);
         // Group classes pick a seat and file answers claim uploads inside the transaction; those go one by one.
-        // Invoice services issue their invoice in the booking's own transaction, so they go one by one too.
+        // Invoice services issue their invoice in the booking's own transaction, so they go one by one too, and so
+        // do walk-ins (they book under the business's walk-in client, found or added in their own transaction).
         var invoiced = v.Service.Doc.Payment == "invoice";
-        var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file") && !invoiced;
+        var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file") && !invoiced && !v.WalkIn;
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.GetCurrentInstant();
@@ -173,7 +174,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 {
                     await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
                 }
-                var customer = (await CustomerBook.UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct)).Id;
+                var customer = (await CustomerBook.ForBookingAsync(db, v, now, ct)).Id;
                 var starts = drafts.Select(d => d.Draft.Booking.StartsAt).ToList();
                 for (var i = 0; i < drafts.Count; i++)
                 {
@@ -220,7 +221,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             {
                 if (dates is not null)
                 {
-                    yield return BookingMail.Compose("confirmation", booking, page, token, mail, now, dates);
+                    yield return BookingMail.Compose(MessageKind.Confirmation, booking, page, token, mail, now, dates);
                 }
                 foreach (var m in BookingMail.Reminders(booking, page, token, mail, now))
                 {
@@ -262,7 +263,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
             }
             var booking = draft.Booking;
-            booking.CustomerId = (await CustomerBook.UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct)).Id;
+            booking.CustomerId = (await CustomerBook.ForBookingAsync(db, v, now, ct)).Id;
             db.Bookings.Add(booking);
             if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
             {
@@ -323,7 +324,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             ServiceName = v.Service.Doc.Name!,
             StaffKey = assignment.Staff,
             BranchKey = branch,
-            ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Resources),
+            ResourceKeys = Units.FormatSeats(assignment.Resources),
             StartsAt = start,
             EndsAt = start + v.Service.Rules.Duration,
             BufferBeforeMinutes = (int)v.Service.Rules.BufferBefore.TotalMinutes,
@@ -343,7 +344,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             LocationJson = v.LocationJson,
             Language = mail?.Language ?? "en",
             WalkIn = v.WalkIn,
-            GroupKey = v.Service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(v.Page.Slug, v.Service.Key, start) : null,
+            GroupKey = v.Service.Rules.Capacity > 1 ? Units.ClassGroup(v.Page.Slug, v.Service.Key, start) : null,
             ManageTokenHash = ManageTokens.Hash(token),
             ManageTokenSealed = ManageTokens.Seal(protection, token),
             HoldExpiresAt = holdUntil,
@@ -355,11 +356,11 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             CreatedAt = now,
             UpdatedAt = now,
         };
-        booking.History.Add(BookingLifecycle.Event(booking, "created", null, status, by, now));
+        booking.History.Add(BookingLifecycle.Event(booking, BookingAction.Created, null, status, by, now));
         return new BookingDraft
         {
             Booking = booking,
-            Allocations = Allocator.Rows(booking, v.Page, AvailabilityLoader.UsesCalendar(v.Service)),
+            Allocations = Allocator.Rows(booking, v.Page, Units.UsesCalendar(v.Service)),
             // booking.created goes out with the booking's own write (the group writer inserts these messages with it).
             Messages = hooks is { Count: > 0 } ? [.. messages.ForNew(booking, v.Page, token, mail, optIn, now), .. Webhooks.WebhookQueue.Messages(hooks,
                 Webhooks.WebhookEvents.BookingCreated, booking, now)] : messages.ForNew(booking, v.Page, token, mail, optIn, now),

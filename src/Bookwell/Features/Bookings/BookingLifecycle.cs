@@ -244,15 +244,15 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         booking.BufferAfterMinutes = (int)service.Rules.BufferAfter.TotalMinutes;
         booking.StaffKey = assignment.Value.Assignment.Staff;
         booking.BranchKey = assignment.Value.Branch;
-        booking.ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources);
-        booking.GroupKey = service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(r.Page.Slug, service.Key, r.Start) : null;
+        booking.ResourceKeys = Units.FormatSeats(assignment.Value.Assignment.Resources);
+        booking.GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(r.Page.Slug, service.Key, r.Start) : null;
         booking.AutoNoShowAt = r.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? r.Start + Duration.FromMinutes(late) : null;
         booking.UpdatedAt = now;
-        var evt = Event(booking, "rescheduled", booking.Status, booking.Status, actor.By, now);
+        var evt = Event(booking, BookingAction.Rescheduled, booking.Status, booking.Status, actor.By, now);
         evt.PreviousStart = previousStart;
         evt.NewStart = r.Start;
         booking.History.Add(evt);
-        if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, r.Page, AvailabilityLoader.UsesCalendar(service)), service.Rules.Capacity, ct))
+        if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, r.Page, Units.UsesCalendar(service)), service.Rules.Capacity, ct))
         {
             return new WriteResult.Taken();
         }
@@ -263,7 +263,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             var context = actor.Mail with { Language = booking.Language };
             if (messages.Mail)
             {
-                db.Outbox.AddRange(messages.WithReminders("rescheduled", booking, r.Page, token, context, now));
+                db.Outbox.AddRange(messages.WithReminders(MessageKind.Rescheduled, booking, r.Page, token, context, now));
                 db.Outbox.AddRange(BookingMail.BusinessNotices("rescheduled", booking, r.Page, now));
             }
             else
@@ -285,7 +285,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         {
             return new WriteResult.BadTransition(booking.Status, to);
         }
-        booking.History.Add(Event(booking, "status", booking.Status, to, actor.By, now));
+        booking.History.Add(Event(booking, BookingAction.Status, booking.Status, to, actor.By, now));
         booking.Status = to;
         booking.UpdatedAt = now;
         var page = actor.Page;
@@ -308,7 +308,11 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             }
             if (mail is not null && messages.Mail)
             {
-                db.Outbox.Add(BookingMail.Compose("cancelled", booking, page, null, mail, now));
+                // A walk-in was never sent a confirmation (and may have no address): no cancellation either.
+                if (!booking.WalkIn)
+                {
+                    db.Outbox.Add(BookingMail.Compose(MessageKind.Cancelled, booking, page, null, mail, now));
+                }
                 db.Outbox.AddRange(BookingMail.BusinessNotices("cancelled", booking, page, now));
             }
         }
@@ -323,7 +327,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         if (to == BookingStatus.Confirmed && mail is not null && messages.Mail && !booking.WalkIn)
         {
             // Confirmed by the business: tell the client, with the link they already have.
-            db.Outbox.Add(BookingMail.Compose("confirmation", booking, page, ManageTokens.Unseal(protection, booking.ManageTokenSealed), mail, now));
+            db.Outbox.Add(BookingMail.Compose(MessageKind.Confirmation, booking, page, ManageTokens.Unseal(protection, booking.ManageTokenSealed), mail, now));
         }
         return new WriteResult.Done(booking, null);
     }
@@ -338,14 +342,14 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         {
             return new WriteResult.BadTransition(booking.Status, BookingStatus.Confirmed);
         }
-        booking.History.Add(Event(booking, "status", booking.Status, BookingStatus.Confirmed, actor.By, now));
+        booking.History.Add(Event(booking, BookingAction.Status, booking.Status, BookingStatus.Confirmed, actor.By, now));
         booking.Status = BookingStatus.Confirmed;
         booking.AwaitingClientConfirmation = false;
         booking.UpdatedAt = now;
         await ReleaseHoldAsync(booking, ct);
         if (actor.Mail is not null && messages.Mail)
         {
-            db.Outbox.AddRange(messages.WithReminders("confirmation", booking, actor.Page, actor.Token, actor.Mail with { Language = booking.Language }, now));
+            db.Outbox.AddRange(messages.WithReminders(MessageKind.Confirmation, booking, actor.Page, actor.Token, actor.Mail with { Language = booking.Language }, now));
         }
         return new WriteResult.Done(booking, null);
     }
@@ -358,7 +362,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         {
             return new WriteResult.BadTransition(booking.Status, to);
         }
-        booking.History.Add(Event(booking, reopen ? "reopened" : "overruled", booking.Status, to, actor.By, now));
+        booking.History.Add(Event(booking, reopen ? BookingAction.Reopened : BookingAction.Overruled, booking.Status, to, actor.By, now));
         booking.Status = to;
         booking.UpdatedAt = now;
         booking.AutoNoShowAt = null;
@@ -369,7 +373,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             // took it meanwhile the database refuses and the reopening is reported as taken.
             var page = actor.Page;
             var service = page?.Services.GetValueOrDefault(booking.ServiceKey);
-            var usesCalendar = service is not null ? AvailabilityLoader.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
+            var usesCalendar = service is not null ? Units.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
             var capacity = service?.Rules.Capacity ?? 1;
             if (booking.GroupKey is not null && service is null)
             {
@@ -384,7 +388,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         {
             // The no-show let the rest of its time go; a client who came after all takes it back, if nobody else has meanwhile.
             var service = actor.Page?.Services.GetValueOrDefault(booking.ServiceKey);
-            var usesCalendar = service is not null ? AvailabilityLoader.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
+            var usesCalendar = service is not null ? Units.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
             await Allocator.FreeAsync(db, booking, ct);
             await Allocator.AddAsync(db, booking, Allocator.Rows(booking, actor.Page, usesCalendar), 1, ct);
         }
@@ -394,12 +398,12 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
     private async Task<WriteResult> PaymentReceivedCoreAsync(Booking booking, Change.PaymentReceived p, Actor actor, Instant now, CancellationToken ct)
     {
         var reopen = p.Reopen && booking.Status == BookingStatus.Cancelled && booking.StartsAt > now &&
-                     booking.History.OrderBy(h => h.At).ThenBy(h => h.Id).LastOrDefault()?.Action == "expired";
+                     booking.History.OrderBy(h => h.At).ThenBy(h => h.Id).LastOrDefault()?.Action == BookingAction.Expired;
         if (booking.Status != BookingStatus.PendingPayment && !reopen)
         {
             return new WriteResult.BadTransition(booking.Status, BookingStatus.Confirmed);
         }
-        booking.History.Add(Event(booking, reopen ? "paid-reopened" : "paid", booking.Status, BookingStatus.Confirmed, actor.By, now));
+        booking.History.Add(Event(booking, reopen ? BookingAction.PaidReopened : BookingAction.Paid, booking.Status, BookingStatus.Confirmed, actor.By, now));
         booking.Status = BookingStatus.Confirmed;
         booking.UpdatedAt = now;
         if (reopen)
@@ -412,7 +416,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             {
                 return new WriteResult.Taken();
             }
-            var usesCalendar = service is not null ? AvailabilityLoader.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
+            var usesCalendar = service is not null ? Units.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
             if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, usesCalendar), service?.Rules.Capacity ?? 1, ct))
             {
                 return new WriteResult.Taken();
@@ -428,8 +432,8 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             var mail = actor.Mail with { Language = booking.Language };
             // The reminders planned with the hold are still queued, unless the expiry withdrew them.
             db.Outbox.AddRange(reopen
-                ? messages.WithReminders("confirmation", booking, actor.Page, token, mail, now)
-                : [BookingMail.Compose("confirmation", booking, actor.Page, token, mail, now)]);
+                ? messages.WithReminders(MessageKind.Confirmation, booking, actor.Page, token, mail, now)
+                : [BookingMail.Compose(MessageKind.Confirmation, booking, actor.Page, token, mail, now)]);
         }
         return new WriteResult.Done(booking, null);
     }
@@ -441,7 +445,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         {
             return new WriteResult.BadTransition(booking.Status, BookingStatus.Cancelled);
         }
-        booking.History.Add(Event(booking, "expired", booking.Status, BookingStatus.Cancelled, "system", now));
+        booking.History.Add(Event(booking, BookingAction.Expired, booking.Status, BookingStatus.Cancelled, "system", now));
         booking.Status = BookingStatus.Cancelled;
         booking.UpdatedAt = now;
         await BookingMessages.WithdrawRemindersAsync(db, booking.Id, ct);
@@ -455,12 +459,12 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
     private async Task<WriteResult> AcceptOfferCoreAsync(Booking booking, Change.AcceptOffer a, Actor actor, Instant now, CancellationToken ct)
     {
         var held = booking.Status == BookingStatus.Pending && booking.HoldExpiresAt > now && booking.StartsAt == a.Start &&
-                   booking.History.Exists(h => h.Action == "created" && h.By == Change.AcceptOffer.OfferBy);
+                   booking.History.Exists(h => h.Action == BookingAction.Created && h.By == Change.AcceptOffer.OfferBy);
         if (!held || (a.Claim is not null && !await a.Claim(db, now, ct)))
         {
             return new WriteResult.Taken();
         }
-        booking.History.Add(Event(booking, "status", booking.Status, BookingStatus.Confirmed, actor.By, now));
+        booking.History.Add(Event(booking, BookingAction.Status, booking.Status, BookingStatus.Confirmed, actor.By, now));
         booking.Status = BookingStatus.Confirmed;
         booking.UpdatedAt = now;
         booking.AutoNoShowAt = a.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? booking.StartsAt + Duration.FromMinutes(late) : null;
@@ -468,7 +472,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         if (actor.Mail is not null && messages.Mail)
         {
             var token = actor.Token ?? ManageTokens.Unseal(protection, booking.ManageTokenSealed);
-            db.Outbox.AddRange(messages.WithReminders("confirmation", booking, a.Page, token, actor.Mail with { Language = booking.Language }, now));
+            db.Outbox.AddRange(messages.WithReminders(MessageKind.Confirmation, booking, a.Page, token, actor.Mail with { Language = booking.Language }, now));
             db.Outbox.AddRange(BookingMail.BusinessNotices("new", booking, a.Page, now));
         }
         return new WriteResult.Done(booking, null);
@@ -480,7 +484,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         {
             return new WriteResult.BadTransition(booking.Status, BookingStatus.NoShow);
         }
-        booking.History.Add(Event(booking, "status", booking.Status, BookingStatus.NoShow, "system", now));
+        booking.History.Add(Event(booking, BookingAction.Status, booking.Status, BookingStatus.NoShow, "system", now));
         booking.Status = BookingStatus.NoShow;
         booking.UpdatedAt = now;
         await BookingMessages.WithdrawRemindersAsync(db, booking.Id, ct);
@@ -574,13 +578,13 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
     private static TimeFreed Freed(Booking b, Instant start, Instant end, string reason) =>
         new(b.TenantId, b.Id, b.PageSlug, b.ServiceKey, b.StaffKey, b.BranchKey, start, end, reason);
 
-    public static BookingEvent Event(Booking b, string action, BookingStatus? from, BookingStatus to, string by, Instant at)
+    public static BookingEvent Event(Booking b, BookingAction action, BookingStatus? from, BookingStatus to, string by, Instant at)
     {
         ArgumentNullException.ThrowIfNull(b);
         return Event(b.TenantId, b.Id, action, from, to, by, at);
     }
 
-    public static BookingEvent Event(Guid tenantId, Guid bookingId, string action, BookingStatus? from, BookingStatus to, string by, Instant at) => new()
+    public static BookingEvent Event(Guid tenantId, Guid bookingId, BookingAction action, BookingStatus? from, BookingStatus to, string by, Instant at) => new()
     {
         TenantId = tenantId,
         BookingId = bookingId,

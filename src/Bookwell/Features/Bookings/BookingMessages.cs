@@ -32,11 +32,11 @@ public sealed class BookingMessages(BookwellDb db, IClock clock, SqliteWriteGate
         {
             if (mail is not null && optIn)
             {
-                messages.Add(BookingMail.Compose("confirm-request", booking, page, token, mail, now));
+                messages.Add(BookingMail.Compose(MessageKind.ConfirmRequest, booking, page, token, mail, now));
             }
             else if (mail is not null)
             {
-                messages.AddRange(WithReminders("confirmation", booking, page, token, mail, now));
+                messages.AddRange(WithReminders(MessageKind.Confirmation, booking, page, token, mail, now));
             }
             messages.AddRange(BookingMail.BusinessNotices("new", booking, page, now));
         }
@@ -48,7 +48,7 @@ public sealed class BookingMessages(BookwellDb db, IClock clock, SqliteWriteGate
     }
 
     /// <summary>The client's mail about this change, plus the reminders for the (new) start that are still ahead.</summary>
-    public IEnumerable<OutboxMessage> WithReminders(string kind, Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
+    public IEnumerable<OutboxMessage> WithReminders(MessageKind kind, Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
     {
         KeepSealed(booking, token);
         return BookingMail.Reminders(booking, page, token, mail, now).Prepend(BookingMail.Compose(kind, booking, page, token, mail, now))
@@ -83,7 +83,7 @@ public sealed class BookingMessages(BookwellDb db, IClock clock, SqliteWriteGate
     public static Task WithdrawRemindersAsync(BookwellDb db, Guid bookingId, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return db.Outbox.IgnoreQueryFilters().Where(m => m.BookingId == bookingId && m.Kind == "reminder" && m.Status == OutboxStatus.Queued)
+        return db.Outbox.IgnoreQueryFilters().Where(m => m.BookingId == bookingId && m.Kind == MessageKind.Reminder && m.Status == OutboxStatus.Queued)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Withdrawn)
                 .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null), ct);
     }
@@ -120,12 +120,12 @@ public sealed class BookingMessages(BookwellDb db, IClock clock, SqliteWriteGate
         var context = mail with { Language = booking.Language };
         if (kind == "reminder")
         {
-            db.Outbox.Add(BookingMail.Compose("reminder", booking, page, token, context, now));
+            db.Outbox.Add(BookingMail.Compose(MessageKind.Reminder, booking, page, token, context, now));
             db.Outbox.AddRange(BookingMail.Reminders(booking, page, token, context, now));
         }
         else
         {
-            db.Outbox.AddRange(WithReminders("confirmation", booking, page, token, context, now));
+            db.Outbox.AddRange(WithReminders(MessageKind.Confirmation, booking, page, token, context, now));
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);

@@ -146,7 +146,11 @@ public static partial class BookingValidation
             }
             if (string.IsNullOrWhiteSpace(c.Email))
             {
-                e.Add("customer.email", M("Required."));
+                // A walk-in may leave no address: it books under the business's one walk-in client.
+                if (!(admin && r.WalkIn == true))
+                {
+                    e.Add("customer.email", M("Required."));
+                }
             }
             else if (!ContactRules.IsEmail(c.Email.Trim()))
             {
@@ -176,7 +180,8 @@ public static partial class BookingValidation
         {
             return null;
         }
-        return new ValidBooking(page, service, start, r.Staff, r.Branch, zone, c.Name!.Trim(), c.Email!.Trim(),
+        return new ValidBooking(page, service, start, r.Staff, r.Branch, zone, c.Name!.Trim(),
+            string.IsNullOrWhiteSpace(c.Email) ? CustomerBook.WalkInEmail : c.Email.Trim(),
             string.IsNullOrWhiteSpace(c.Phone) ? null : c.Phone.Trim(), answers, string.IsNullOrEmpty(r.Notes) ? null : r.Notes,
             r.MarketingOptIn == true, r.TermsAccepted == true, locationJson, admin && r.WalkIn == true, r.Resources)
         {

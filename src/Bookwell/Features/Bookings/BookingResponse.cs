@@ -61,7 +61,7 @@ public sealed record BookingResponse(
             b.Notes, b.LocationJson is null ? null : JsonDocument.Parse(b.LocationJson).RootElement.Clone(), b.WalkIn,
             b.HoldExpiresAt is { } h ? TimeFormats.Format(h, zone) : null, TimeFormats.Format(b.CreatedAt, zone),
             withHistory
-                ? b.History.OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => new HistoryEntry(h.Action, h.Action, h.FromStatus.ToWire(), h.ToStatus.ToWire(),
+                ? b.History.OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => new HistoryEntry(h.Action.ToWire(), h.Action.ToWire(), h.FromStatus.ToWire(), h.ToStatus.ToWire(),
                     TimeFormats.Format(h.At, zone), h.By,
                     h.PreviousStart is { } p ? TimeFormats.Format(p, zone) : null,
                     h.NewStart is { } n ? TimeFormats.Format(n, zone) : null)).ToList()

@@ -18,6 +18,24 @@ public enum BookingStatus
     [JsonStringEnumMemberName("cancelled")] Cancelled,
 }
 
+/// <summary>What a booking's history entry records (<see cref="BookingEvent.Action"/>); stored as the string each member names.</summary>
+public enum BookingAction
+{
+    [JsonStringEnumMemberName("created")] Created,
+    [JsonStringEnumMemberName("rescheduled")] Rescheduled,
+    /// <summary>A status change along the state machine.</summary>
+    [JsonStringEnumMemberName("status")] Status,
+    /// <summary>A dashboard correction: a cancelled booking taken up again.</summary>
+    [JsonStringEnumMemberName("reopened")] Reopened,
+    /// <summary>A dashboard correction: a no-show set back to confirmed.</summary>
+    [JsonStringEnumMemberName("overruled")] Overruled,
+    [JsonStringEnumMemberName("paid")] Paid,
+    /// <summary>Paid after its hold ran out, while its time was still free: taken up again.</summary>
+    [JsonStringEnumMemberName("paid-reopened")] PaidReopened,
+    /// <summary>A hold (unpaid or unconfirmed) ran out.</summary>
+    [JsonStringEnumMemberName("expired")] Expired,
+}
+
 /// <summary>The booking lifecycle as one explicit table; every change goes through <see cref="CanMoveTo"/>.</summary>
 public static class BookingStatusRules
 {

@@ -67,7 +67,7 @@ public static partial class ContactRules
     /// <summary>
     /// A deliverable-looking address: <c>local@domain</c>, the local part of the usual unquoted characters (no
     /// dots at its ends or side by side), a domain of at least two labels of letters, digits and inner hyphens,
-    /// a top-level label that is not all digits; no IP literals, no quoted local parts, no comments.
+    /// a top-level label that is not all digits nor the reserved <c>invalid</c>; no IP literals, no quoted local parts, no comments.
     /// </summary>
     public static bool IsEmail(string? value)
     {
@@ -98,7 +98,8 @@ public static partial class ContactRules
             return false;
         }
         var labels = domain.Split('.');
-        if (labels.Length < 2 || labels[^1].All(char.IsAsciiDigit))
+        // .invalid is reserved (RFC 2606): nothing is delivered there, and the walk-in client's address uses it.
+        if (labels.Length < 2 || labels[^1].All(char.IsAsciiDigit) || labels[^1].Equals("invalid", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

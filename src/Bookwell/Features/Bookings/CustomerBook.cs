@@ -7,6 +7,45 @@ namespace Bookwell.Features.Bookings;
 /// <summary>Clients are keyed by e-mail address, compared without case; each booking keeps the latest details.</summary>
 public static class CustomerBook
 {
+    /// <summary>
+    /// The address of the one "walk-in" client of a business: walk-ins without an address all book under it. The
+    /// <c>.invalid</c> top-level name is reserved (RFC 2606) and refused for everyone else (<see cref="ContactRules.IsEmail"/>),
+    /// so no client can book into it, and the unique (tenant, address) index allows one per business.
+    /// </summary>
+    public const string WalkInEmail = "walk-in@walk-in.invalid";
+
+    /// <summary>The client a booking is written for: the business's walk-in client for a walk-in without an address.</summary>
+    public static async Task<Customer> ForBookingAsync(BookwellDb db, ValidBooking v, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        return v.WalkIn && v.CustomerEmail == WalkInEmail
+            ? await WalkInAsync(db, now, ct)
+            : await UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct);
+    }
+
+    /// <summary>
+    /// The business's walk-in client, added to the caller's transaction the first time. Writers of one business
+    /// queue on its busy version (taken first in every booking transaction), so the first two walk-ins cannot both
+    /// add it; should they ever, the unique (tenant, address) index refuses the second, a conflict the booking
+    /// writer retries, and the retry finds the first. Its name stays "Walk-in": each booking keeps the name given.
+    /// </summary>
+    public static async Task<Customer> WalkInAsync(BookwellDb db, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var normalized = WalkInEmail.ToUpperInvariant();
+        var customer = await db.Customers.FirstOrDefaultAsync(c => c.EmailNormalized == normalized, ct);
+        if (customer is null)
+        {
+            customer = New(db.TenantId, WalkInEmail, WalkInName, now);
+            customer.UpdatedAt = now;
+            db.Customers.Add(customer);
+        }
+        return customer;
+    }
+
+    /// <summary>The walk-in client's name in the client book (data, in the business's records; bookings keep their own names).</summary>
+    public const string WalkInName = "Walk-in";
+
     public static async Task<Customer> UpsertAsync(BookwellDb db, string email, string name, string? phone, bool marketingOptIn, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -49,13 +88,13 @@ public static class CustomerBook
         customer.Phone = phone ?? customer.Phone;
         if (marketingOptIn)
         {
-            SetMarketing(customer, true, "booking", now);
+            SetMarketing(customer, true, ConsentSource.Booking, now);
         }
         customer.UpdatedAt = now;
     }
 
     /// <summary>The marketing consent with when and where it was given (booking, portal, admin); a withdrawal clears both.</summary>
-    public static void SetMarketing(Customer customer, bool optIn, string source, Instant now)
+    public static void SetMarketing(Customer customer, bool optIn, ConsentSource source, Instant now)
     {
         ArgumentNullException.ThrowIfNull(customer);
         if (optIn && !customer.MarketingOptIn)
@@ -70,4 +109,16 @@ public static class CustomerBook
         }
         customer.MarketingOptIn = optIn;
     }
+}
+
+/// <summary>Where a client gave their marketing consent (<see cref="Customer.MarketingOptInSource"/>); stored as the string each member names.</summary>
+public enum ConsentSource
+{
+    /// <summary>The booking form's tick box.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("booking")] Booking,
+    /// <summary>The client's own preferences (client portal or a booking's preferences page).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("portal")] Portal,
+    /// <summary>Recorded by the business.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("admin")] Admin,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("import")] Import,
 }

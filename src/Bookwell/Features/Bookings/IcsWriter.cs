@@ -20,13 +20,13 @@ public static class IcsWriter
 
     /// <param name="method">PUBLISH for a download; REQUEST or CANCEL (RFC 5546) when mailed as an invitation.</param>
     public static string Write(Booking booking, string businessName, string? location, string? manageUrl, Instant now,
-        string method = "PUBLISH", string? organizer = null)
+        IcsMethod method = IcsMethod.Publish, string? organizer = null)
     {
         ArgumentNullException.ThrowIfNull(booking);
         var calendar = NewCalendar(method);
         var description = manageUrl is null ? booking.ServiceName : $"{booking.ServiceName}\nManage or cancel: {manageUrl}";
         var e = Event(booking, Sequence(booking), $"{booking.ServiceName} – {businessName}", description, location, now,
-            cancelled: method == "CANCEL");
+            cancelled: method == IcsMethod.Cancel);
         if (manageUrl is not null && Uri.TryCreate(manageUrl, UriKind.Absolute, out var url))
         {
             e.Url = url;
@@ -52,11 +52,11 @@ public static class IcsWriter
         return Math.Max(0, booking.History.Count - 1);
     }
 
-    public static Calendar NewCalendar(string method = "PUBLISH") => new()
+    public static Calendar NewCalendar(IcsMethod method = IcsMethod.Publish) => new()
     {
         ProductId = ProductId,
         Scale = "GREGORIAN",
-        Method = method,
+        Method = method.ToWire(),
     };
 
     /// <summary>One booking as a VEVENT; text is cleaned of line breaks of every kind and control characters first.</summary>
@@ -168,4 +168,13 @@ public static class IcsWriter
         }
         return sb.ToString();
     }
+}
+
+/// <summary>An iCalendar METHOD (RFC 5546); stored with a mailed invitation as its upper-case name (<see cref="Data.Wire{T}"/>).</summary>
+public enum IcsMethod
+{
+    /// <summary>A download or feed: no scheduling meaning.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("PUBLISH")] Publish,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("REQUEST")] Request,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("CANCEL")] Cancel,
 }

@@ -1,5 +1,6 @@
 using Bookwell.Data;
 using Bookwell.Features.Availability;
+using Bookwell.Features.Bookings;
 using Bookwell.Features.Configuration;
 using Bookwell.Scheduling.Intervals;
 using Microsoft.EntityFrameworkCore;
@@ -37,7 +38,7 @@ public static class ExternalBusy
         var result = new Dictionary<string, List<Span>>(StringComparer.Ordinal);
         foreach (var row in rows)
         {
-            var unit = AvailabilityLoader.StaffUnit(row.StaffKey);
+            var unit = Units.Staff(row.StaffKey);
             if (!result.TryGetValue(unit, out var list))
             {
                 result[unit] = list = [];

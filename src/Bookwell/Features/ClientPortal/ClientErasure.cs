@@ -80,7 +80,7 @@ public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate g
                     .SetProperty(c => c.Address, (string?)null)
                     .SetProperty(c => c.MarketingOptIn, false)
                     .SetProperty(c => c.MarketingOptInAt, (Instant?)null)
-                    .SetProperty(c => c.MarketingOptInSource, (string?)null)
+                    .SetProperty(c => c.MarketingOptInSource, (Bookwell.Features.Bookings.ConsentSource?)null)
                     .SetProperty(c => c.ErasedAt, now)
                     .SetProperty(c => c.UpdatedAt, now), ct);
             await tx.CommitAsync(ct);

@@ -22,7 +22,7 @@ namespace Bookwell.Features.ClientPortal;
 /// </summary>
 public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IConfiguration config)
 {
-    public const string Kind = "client-sign-in";
+    public const MessageKind Kind = MessageKind.ClientSignIn;
     public static readonly Duration Lifetime = Duration.FromMinutes(15);
     /// <summary>Where an address that is no client's ends up in the stored row once the worker has looked: not kept.</summary>
     public const string NotAClient = "(not a client)";

@@ -24,7 +24,7 @@ public sealed class NotificationsModel(BookwellDb db, CatalogCache cache, IClock
         }
         Client!.EmailRemindersOff = !emailReminders;
         Client.SmsRemindersOff = !smsReminders;
-        Bookwell.Features.Bookings.CustomerBook.SetMarketing(Client, marketing, "portal", clock.GetCurrentInstant());
+        Bookwell.Features.Bookings.CustomerBook.SetMarketing(Client, marketing, Bookwell.Features.Bookings.ConsentSource.Portal, clock.GetCurrentInstant());
         Client.UpdatedAt = clock.GetCurrentInstant();
         await Db.SaveChangesAsync(ct);
         Saved = true;

@@ -15,7 +15,7 @@ namespace Bookwell.Features.Invoices;
 /// </summary>
 public static class InvoiceMail
 {
-    public const string Kind = "invoice";
+    public const MessageKind Kind = MessageKind.Invoice;
 
     public static OutboxMessage Compose(Invoice invoice, Instant now)
     {

@@ -24,7 +24,7 @@ public static class BookingMail
     private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
 
     /// <param name="series">For the confirmation of a recurring series: the start of every occurrence booked, listed in the mail.</param>
-    public static OutboxMessage Compose(string kind, Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now,
+    public static OutboxMessage Compose(MessageKind kind, Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now,
         IReadOnlyList<Instant>? series = null)
     {
         ArgumentNullException.ThrowIfNull(booking);
@@ -37,9 +37,9 @@ public static class BookingMail
         var when = LocalDatePattern.Create("dddd d MMMM yyyy", culture).Format(local.Date) + ", " +
                    local.TimeOfDay.ToString("HH:mm", culture) + $" ({zone.Id})";
         var business = page?.Doc.Name ?? booking.PageSlug;
-        var headline = kind == "confirmation" ? W(booking.Status is BookingStatus.Pending or BookingStatus.PendingPayment ? booking.Status.ToWire() : "confirmed") : W(kind);
+        var headline = kind == MessageKind.Confirmation ? W(booking.Status is BookingStatus.Pending or BookingStatus.PendingPayment ? booking.Status.ToWire() : "confirmed") : W(kind.ToWire());
         var subject = Clean($"{headline}: {booking.ServiceName}, {when} – {business}");
-        var manageUrl = token is null ? null : ManageLinks.Url(ctx.BaseUrl) + (kind == "confirm-request" ? "?confirm=1" : "");
+        var manageUrl = token is null ? null : ManageLinks.Url(ctx.BaseUrl) + (kind == MessageKind.ConfirmRequest ? "?confirm=1" : "");
         var staff = booking.StaffKey is null ? null : page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Name ?? booking.StaffKey;
         var where = page?.Doc.Location?.Mode == "virtual" ? page.Doc.Location.MeetingUrl : page?.Doc.Location?.Details;
         var google = $"https://calendar.google.com/calendar/render?action=TEMPLATE&text={Uri.EscapeDataString(booking.ServiceName + " – " + business)}" +
@@ -51,23 +51,23 @@ public static class BookingMail
 
         var text = new StringBuilder();
         text.AppendLine(MailText.Words.FormatIn(language, culture, "hello", booking.CustomerName)).AppendLine();
-        text.AppendLine(kind == "cancelled" ? W("cancel-note") : headline).AppendLine();
+        text.AppendLine(kind == MessageKind.Cancelled ? W("cancel-note") : headline).AppendLine();
         foreach (var (label, value) in rows) { text.AppendLine($"{label}: {value}"); }
         var dates = series?.Select(s => { var l = s.InZone(zone); return LocalDatePattern.Create("ddd d MMM yyyy", culture).Format(l.Date) + ", " + l.TimeOfDay.ToString("HH:mm", culture); }).ToList();
         if (dates is not null)
         {
-            text.AppendLine().AppendLine(MailText.Words.FormatIn(language, culture, kind == "cancelled" ? "series-cancelled" : "series-dates", dates.Count));
+            text.AppendLine().AppendLine(MailText.Words.FormatIn(language, culture, kind == MessageKind.Cancelled ? "series-cancelled" : "series-dates", dates.Count));
             foreach (var d in dates) { text.AppendLine("- " + d); }
         }
-        if (kind != "cancelled")
+        if (kind != MessageKind.Cancelled)
         {
             text.AppendLine().AppendLine($"{W("google")}: {google}");
         }
-        if (manageUrl is not null && kind != "cancelled")
+        if (manageUrl is not null && kind != MessageKind.Cancelled)
         {
-            text.AppendLine().AppendLine($"{(kind == "confirm-request" ? W("confirm-button") : W("manage"))}: {manageUrl}");
+            text.AppendLine().AppendLine($"{(kind == MessageKind.ConfirmRequest ? W("confirm-button") : W("manage"))}: {manageUrl}");
         }
-        else if (manageUrl is null && kind == "confirmation")
+        else if (manageUrl is null && kind == MessageKind.Confirmation)
         {
             text.AppendLine().AppendLine(W("earlier-link"));
         }
@@ -91,7 +91,7 @@ public static class BookingMail
             : "";
         html.Append($"<div style=\"background:{accent};color:#fff;padding:16px 20px;font-size:20px;font-weight:600\">{logo}{H(business)}</div>");
         html.Append("<div style=\"padding:20px;max-width:560px\">");
-        html.Append($"<p>{H(MailText.Words.FormatIn(language, culture, "hello", booking.CustomerName))}</p><h1 style=\"font-size:20px\">{H(kind == "cancelled" ? W("cancel-note") : headline)}</h1><table>");
+        html.Append($"<p>{H(MailText.Words.FormatIn(language, culture, "hello", booking.CustomerName))}</p><h1 style=\"font-size:20px\">{H(kind == MessageKind.Cancelled ? W("cancel-note") : headline)}</h1><table>");
         foreach (var (label, value) in rows)
         {
             html.Append($"<tr><td style=\"color:#4b5563;padding:2px 16px 2px 0\">{H(label)}</td><td>{H(value)}</td></tr>");
@@ -99,24 +99,24 @@ public static class BookingMail
         html.Append("</table>");
         if (dates is not null)
         {
-            html.Append($"<p>{H(MailText.Words.FormatIn(language, culture, kind == "cancelled" ? "series-cancelled" : "series-dates", dates.Count))}</p><ul>");
+            html.Append($"<p>{H(MailText.Words.FormatIn(language, culture, kind == MessageKind.Cancelled ? "series-cancelled" : "series-dates", dates.Count))}</p><ul>");
             foreach (var d in dates) { html.Append($"<li>{H(d)}</li>"); }
             html.Append("</ul>");
         }
-        if (page?.Doc.Branding?.ConfirmationMessage is { } message && kind == "confirmation")
+        if (page?.Doc.Branding?.ConfirmationMessage is { } message && kind == MessageKind.Confirmation)
         {
             html.Append($"<p>{H(message)}</p>");
         }
-        if (kind != "cancelled")
+        if (kind != MessageKind.Cancelled)
         {
             html.Append($"<p><a href=\"{H(google)}\">{H(W("google"))}</a></p>");
-            if (manageUrl is null && kind == "confirmation")
+            if (manageUrl is null && kind == MessageKind.Confirmation)
             {
                 html.Append($"<p>{H(W("earlier-link"))}</p>");
             }
             if (manageUrl is not null)
             {
-                var label = kind == "confirm-request" ? W("confirm-button") : W("manage");
+                var label = kind == MessageKind.ConfirmRequest ? W("confirm-button") : W("manage");
                 html.Append($"<p><a href=\"{H(manageUrl)}\" style=\"display:inline-block;background:{accent};color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{H(label)}</a></p>");
             }
         }
@@ -127,8 +127,8 @@ public static class BookingMail
         html.Append($"<p style=\"font-size:13px\"><a href=\"{H(portalUrl)}\" id=\"your-bookings\" style=\"color:{accent}\">{H(portalLabel)}</a></p>");
         html.Append("</div></body></html>");
 
-        var method = kind == "cancelled" ? "CANCEL" : "REQUEST";
-        var ics = kind == "confirm-request" ? null : IcsWriter.Write(booking, business, where, manageUrl, now, method, ctx.From);
+        var method = kind == MessageKind.Cancelled ? IcsMethod.Cancel : IcsMethod.Request;
+        var ics = kind == MessageKind.ConfirmRequest ? null : IcsWriter.Write(booking, business, where, manageUrl, now, method, ctx.From);
         return new OutboxMessage
         {
             Id = Guid.CreateVersion7(),
@@ -165,7 +165,7 @@ public static class BookingMail
             {
                 continue;
             }
-            var message = Compose("reminder", booking, page, token, ctx, now);
+            var message = Compose(MessageKind.Reminder, booking, page, token, ctx, now);
             message.DueAt = due;
             message.Ics = null;
             message.IcsMethod = null;
@@ -193,7 +193,7 @@ public static class BookingMail
             Id = Guid.CreateVersion7(),
             TenantId = booking.TenantId,
             BookingId = booking.Id,
-            Kind = "no-show",
+            Kind = MessageKind.NoShow,
             To = booking.CustomerEmail,
             FromName = business.Length > 200 ? business[..200] : business,
             ReplyTo = page.Doc.Settings?.OwnerEmail,
@@ -238,7 +238,7 @@ public static class BookingMail
                 Id = Guid.CreateVersion7(),
                 TenantId = booking.TenantId,
                 BookingId = booking.Id,
-                Kind = "reminder",
+                Kind = MessageKind.Reminder,
                 Channel = OutboxChannel.Sms,
                 To = booking.PhoneE164,
                 // The subject stays in the delivery record after sending, so it never holds the link.
@@ -289,7 +289,7 @@ public static class BookingMail
                 Id = Guid.CreateVersion7(),
                 TenantId = booking.TenantId,
                 BookingId = booking.Id,
-                Kind = "business-" + kind,
+                Kind = kind switch { "cancelled" => MessageKind.BusinessCancelled, "rescheduled" => MessageKind.BusinessRescheduled, _ => MessageKind.BusinessNew },
                 To = to,
                 Subject = Clean($"{what}: {booking.ServiceName}, {when} – {booking.CustomerName}"),
                 TextBody = text,

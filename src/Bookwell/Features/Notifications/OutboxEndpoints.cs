@@ -26,7 +26,7 @@ public static class OutboxEndpoints
     public static DeliveryRecord Record(OutboxMessage m)
     {
         ArgumentNullException.ThrowIfNull(m);
-        return new DeliveryRecord(m.Id.ToString(), m.BookingId?.ToString(), m.Kind, m.To, m.Subject, m.Status.ToWire(), m.Attempts, m.LastError,
+        return new DeliveryRecord(m.Id.ToString(), m.BookingId?.ToString(), m.Kind.ToWire(), m.To, m.Subject, m.Status.ToWire(), m.Attempts, m.LastError,
             TimeFormats.Format(m.DueAt, DateTimeZone.Utc), m.SentAt is { } s ? TimeFormats.Format(s, DateTimeZone.Utc) : null);
     }
 

@@ -20,3 +20,34 @@ public enum OutboxChannel
     [JsonStringEnumMemberName("sms")] Sms,
     [JsonStringEnumMemberName("webhook")] Webhook,
 }
+
+/// <summary>
+/// Which message an outbox row is; stored as the string each member names (the strings stored before this enum).
+/// Client mails' words are keyed by the same string in their feature's text set.
+/// </summary>
+public enum MessageKind
+{
+    [JsonStringEnumMemberName("confirmation")] Confirmation,
+    /// <summary>The double opt-in request: the client confirms by the link.</summary>
+    [JsonStringEnumMemberName("confirm-request")] ConfirmRequest,
+    [JsonStringEnumMemberName("rescheduled")] Rescheduled,
+    [JsonStringEnumMemberName("cancelled")] Cancelled,
+    [JsonStringEnumMemberName("reminder")] Reminder,
+    /// <summary>The follow-up after a no-show.</summary>
+    [JsonStringEnumMemberName("no-show")] NoShow,
+    [JsonStringEnumMemberName("business-new")] BusinessNew,
+    [JsonStringEnumMemberName("business-rescheduled")] BusinessRescheduled,
+    [JsonStringEnumMemberName("business-cancelled")] BusinessCancelled,
+    [JsonStringEnumMemberName("waitlist-joined")] WaitlistJoined,
+    [JsonStringEnumMemberName("waitlist-offer")] WaitlistOffer,
+    [JsonStringEnumMemberName("account-verify")] AccountVerify,
+    [JsonStringEnumMemberName("account-reset")] AccountReset,
+    [JsonStringEnumMemberName("account-signup-attempt")] AccountSignupAttempt,
+    [JsonStringEnumMemberName("account-invite")] AccountInvite,
+    [JsonStringEnumMemberName("client-sign-in")] ClientSignIn,
+    [JsonStringEnumMemberName("organization-link")] OrganizationLink,
+    [JsonStringEnumMemberName("invoice")] Invoice,
+    [JsonStringEnumMemberName("invoice-reminder")] InvoiceReminder,
+    /// <summary>A webhook delivery (channel <c>webhook</c>).</summary>
+    [JsonStringEnumMemberName("webhook")] Webhook,
+}

@@ -169,7 +169,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                         var mail = emailSenders.FirstOrDefault() ?? throw new InvalidOperationException("No e-mail server is configured.");
                         var attachment = message.Attachment is null ? null : await AttachmentAsync(scope.ServiceProvider, db, message, ct);
                         await mail.SendAsync(new OutgoingEmail(message.Id, message.To, message.Subject, ManageLinks.Render(message.TextBody, token, slug),
-                            ManageLinks.Render(message.HtmlBody, token, slug), ManageLinks.RenderIcs(message.Ics, token, slug), message.IcsMethod,
+                            ManageLinks.Render(message.HtmlBody, token, slug), ManageLinks.RenderIcs(message.Ics, token, slug), message.IcsMethod.ToWire(),
                             message.FromName, message.ReplyTo, attachment), ct);
                     }
                 }
@@ -252,7 +252,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
     /// </summary>
     private static async Task<Dictionary<Guid, string>> NotToSendAsync(BookwellDb db, List<OutboxMessage> batch, CancellationToken ct)
     {
-        var reminders = batch.Where(m => m.Kind == "reminder" && m.BookingId is not null).ToList();
+        var reminders = batch.Where(m => m.Kind == MessageKind.Reminder && m.BookingId is not null).ToList();
         if (reminders.Count == 0)
         {
             return [];

@@ -391,7 +391,7 @@ public sealed class OrganizationsAdminModel(ConfigApplier applier, OrganizationA
         {
             return NotFound();
         }
-        var linkKind = kind is not null && LinkKinds.All.Contains(kind) ? kind : LinkKinds.Organization;
+        var linkKind = Wire<LinkKind>.TryParse(kind, out var chosen) ? chosen : LinkKind.Organization;
         var count = await OrganizationMail.QueueAsync(Db, gate, Site, Org, linkKind, TextSet.CurrentLanguage, Clock.GetCurrentInstant(), ct);
         HttpContext.RequestServices.GetRequiredService<Notifications.OutboxSignal>().Notify();
         TempData["Flash"] = OrganizationText.Words.Format("queued", count);

@@ -8,7 +8,7 @@ using NodaTime;
 namespace Bookwell.Features.Organizations;
 
 /// <summary>A valid personal link: who it is for, their organization, and what the link may show.</summary>
-public sealed record MemberAccess(OrganizationMember Member, OrganizationModel Organization, string Kind, CompiledPage Page, string Token)
+public sealed record MemberAccess(OrganizationMember Member, OrganizationModel Organization, LinkKind Kind, CompiledPage Page, string Token)
 {
     /// <summary>The page as this link shows it, for a service (or for the list of services with null).</summary>
     public CompiledPage View(string? service) => Organization.View(Page, Kind, service);
@@ -102,7 +102,7 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
     }
 
     /// <summary>A new personal link for a member; the token is returned once, inside the URL, and never stored.</summary>
-    public async Task<(string Url, Instant ExpiresAt)> IssueAsync(CompiledPage page, OrganizationMember member, string kind, CancellationToken ct)
+    public async Task<(string Url, Instant ExpiresAt)> IssueAsync(CompiledPage page, OrganizationMember member, LinkKind kind, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(page);
         var (token, expires) = await CreateTokenAsync(db, gate, member, kind, clock.GetCurrentInstant(), LinkDays, ct);
@@ -110,7 +110,7 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
     }
 
     /// <summary>Stores a new link's hash and hands the token back (also used by the outbox worker, at send time).</summary>
-    public static async Task<(string Token, Instant ExpiresAt)> CreateTokenAsync(BookwellDb db, SqliteWriteGate gate, OrganizationMember member, string kind,
+    public static async Task<(string Token, Instant ExpiresAt)> CreateTokenAsync(BookwellDb db, SqliteWriteGate gate, OrganizationMember member, LinkKind kind,
         Instant now, int days, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);

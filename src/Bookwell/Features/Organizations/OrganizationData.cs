@@ -32,7 +32,7 @@ public sealed class OrganizationLink : ITenantOwned
     public Guid MemberId { get; set; }
     public required string PageSlug { get; set; }
     public required string OrganizationKey { get; set; }
-    public required string Kind { get; set; }
+    public required LinkKind Kind { get; set; }
     public required string TokenHash { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant ExpiresAt { get; set; }

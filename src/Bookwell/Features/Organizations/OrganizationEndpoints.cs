@@ -88,8 +88,8 @@ public static class OrganizationEndpoints
         {
             errors.Add("name", nameProblem);
         }
-        var kind = body.Kind ?? LinkKinds.Organization;
-        if (!LinkKinds.All.Contains(kind))
+        var kind = LinkKind.Organization;
+        if (body.Kind is not null && !Wire<LinkKind>.TryParse(body.Kind, out kind))
         {
             errors.Add("kind", $"Must be one of: {string.Join(", ", LinkKinds.All)}.");
         }

@@ -18,14 +18,14 @@ namespace Bookwell.Features.Organizations;
 /// </summary>
 public static partial class OrganizationMail
 {
-    public const string Kind = "organization-link";
+    public const MessageKind Kind = MessageKind.OrganizationLink;
 
     [GeneratedRegex(@"\{\{organization-link:([0-9a-f]{32}):([a-z-]{1,32})\}\}")]
     private static partial Regex Placeholder();
 
-    public static string PlaceholderFor(Guid member, string kind) => $"{{{{organization-link:{member:N}:{kind}}}}}";
+    public static string PlaceholderFor(Guid member, LinkKind kind) => $"{{{{organization-link:{member:N}:{kind.ToWire()}}}}}";
 
-    public static async Task<int> QueueAsync(BookwellDb db, SqliteWriteGate gate, CompiledPage page, OrganizationModel organization, string kind,
+    public static async Task<int> QueueAsync(BookwellDb db, SqliteWriteGate gate, CompiledPage page, OrganizationModel organization, LinkKind kind,
         string language, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -88,11 +88,11 @@ public static partial class OrganizationMail
             var db = services.GetRequiredService<BookwellDb>();
             db.TenantId = m.TenantId;
             var memberId = Guid.ParseExact(match.Groups[1].Value, "N");
-            var kind = match.Groups[2].Value;
+            var known = Wire<LinkKind>.TryParse(match.Groups[2].Value, out var kind);
             var member = await db.OrganizationMembers.AsNoTracking().FirstOrDefaultAsync(x => x.Id == memberId, ct);
             var catalog = await services.GetRequiredService<CatalogCache>().GetAsync(db, ct);
             if (member is null || !catalog.Pages.TryGetValue(member.PageSlug, out var page) || !page.Organizations.ContainsKey(member.OrganizationKey) ||
-                !LinkKinds.All.Contains(kind))
+                !known)
             {
                 notToSend[m.Id] = "The member or their organization no longer exists; nothing was sent.";
                 continue;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Bookwell.Data;
 using Bookwell.Features.Configuration;
 using Bookwell.Scheduling.Availability;
 using NodaTime;
@@ -10,29 +11,34 @@ namespace Bookwell.Features.Organizations;
 /// What a personal link opens (seed 003's four kinds, plus the contract's default): the organization's own
 /// services in its time slots, or the regular page limited to appointments or to sessions.
 /// </summary>
-public static class LinkKinds
+public enum LinkKind
 {
     /// <summary>The contract's link: every service of the organization, in its time slots.</summary>
-    public const string Organization = "organization";
-    public const string OrganizationAppointment = "organization-appointment";
-    public const string OrganizationSession = "organization-session";
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("organization")] Organization,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("organization-appointment")] OrganizationAppointment,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("organization-session")] OrganizationSession,
     /// <summary>The regular page, signed in, appointments only.</summary>
-    public const string Appointment = "appointment";
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("appointment")] Appointment,
     /// <summary>The regular page, signed in, sessions (classes) only.</summary>
-    public const string Session = "session";
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("session")] Session,
+}
 
-    public static readonly string[] All = [Organization, OrganizationAppointment, OrganizationSession, Appointment, Session];
+/// <summary>What each <see cref="LinkKind"/> opens.</summary>
+public static class LinkKinds
+{
+    /// <summary>Every kind's word, as clients send it and the admin's picker lists it.</summary>
+    public static IReadOnlyList<string> All => Wire<LinkKind>.Names;
 
-    public static bool IsOrganization(string kind) => kind is Organization or OrganizationAppointment or OrganizationSession;
+    public static bool IsOrganization(LinkKind kind) => kind is LinkKind.Organization or LinkKind.OrganizationAppointment or LinkKind.OrganizationSession;
 
     /// <summary>Appointments are one client at a time; sessions (classes) seat more.</summary>
-    public static bool Admits(string kind, ServiceModel service)
+    public static bool Admits(LinkKind kind, ServiceModel service)
     {
         ArgumentNullException.ThrowIfNull(service);
         return kind switch
         {
-            OrganizationAppointment or Appointment => service.Rules.Capacity == 1,
-            OrganizationSession or Session => service.Rules.Capacity > 1,
+            LinkKind.OrganizationAppointment or LinkKind.Appointment => service.Rules.Capacity == 1,
+            LinkKind.OrganizationSession or LinkKind.Session => service.Rules.Capacity > 1,
             _ => true,
         };
     }
@@ -91,13 +97,13 @@ public sealed class OrganizationModel
     /// their own hours, and every booking still takes the same units, so the database refuses overlaps with
     /// public bookings as ever. Regular kinds: the public page with only appointments or only sessions.
     /// </summary>
-    public CompiledPage View(CompiledPage page, string kind, string? service)
+    public CompiledPage View(CompiledPage page, LinkKind kind, string? service)
     {
         ArgumentNullException.ThrowIfNull(page);
-        return _views.GetOrAdd($"{page.ConfigVersion}|{kind}|{service}", _ => Build(page, kind, service));
+        return _views.GetOrAdd($"{page.ConfigVersion}|{kind.ToWire()}|{service}", _ => Build(page, kind, service));
     }
 
-    private CompiledPage Build(CompiledPage page, string kind, string? service)
+    private CompiledPage Build(CompiledPage page, LinkKind kind, string? service)
     {
         if (!LinkKinds.IsOrganization(kind))
         {
@@ -116,7 +122,7 @@ public sealed class OrganizationModel
             Hours = hours,
             AllowedDays = Enum.GetValues<IsoDayOfWeek>().Where(d => d != IsoDayOfWeek.None).ToHashSet(),
             Branches = [.. page.Branches.Select(b => b with { Hours = hours })],
-            Variant = $"org:{Key}:{kind}:{service}",
+            Variant = $"org:{Key}:{kind.ToWire()}:{service}",
         };
     }
 }

@@ -23,25 +23,11 @@ namespace Bookwell.Features.Payments;
 public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingLifecycle lifecycle, CatalogCache cache, TenantLinks links,
     IConfiguration config, IClock clock, ILogger<PaymentApplier> log, Invoices.InvoiceIssuer invoices, OutboxSignal outbox)
 {
-    public const string Provider = "stripe";
+    public const PaymentProvider Provider = PaymentProvider.Stripe;
     private const int Attempts = 4;
-    private const string RetryWithoutReopen = "retry";
-
-    /// <summary>What applying did, as recorded with the event.</summary>
-    public static class Outcomes
-    {
-        public const string Confirmed = "confirmed";
-        public const string Reopened = "reopened";
-        public const string RefundDue = "refund-due";
-        public const string AlreadyPaid = "already-paid";
-        public const string Cancelled = "cancelled";
-        public const string Ignored = "ignored";
-        public const string Duplicate = "duplicate";
-        public const string UnknownSession = "unknown-session";
-    }
 
     /// <param name="eventId">The provider event that announced the state, or null for a state read from the API.</param>
-    public async Task<string> ApplyAsync(string? eventId, string eventType, SessionState session, CancellationToken ct)
+    public async Task<PaymentOutcome> ApplyAsync(string? eventId, string eventType, SessionState session, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(session);
         var row = await db.CheckoutSessions.IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(s => s.Id == session.Id, ct);
@@ -55,7 +41,7 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         if (row is null)
         {
             // Not ours (another app on the same Stripe account), or a session whose booking was never written.
-            return Outcomes.UnknownSession;
+            return PaymentOutcome.UnknownSession;
         }
         db.TenantId = row.TenantId;
         var catalog = await cache.GetAsync(db, ct);
@@ -65,7 +51,7 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         for (var attempt = 1; ; attempt++)
         {
             var freed = new List<TimeFreed>();
-            string? outcome;
+            PaymentOutcome? outcome;
             try
             {
                 outcome = await AttemptAsync(eventId, eventType, session, row, baseUrl, catalog, allowReopen, freed, ct);
@@ -86,16 +72,16 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
             outbox.Notify();
             // Outside the write gate: a listener may itself write (and take the gate).
             await lifecycle.RaiseAsync(freed, ct);
-            if (outcome == Outcomes.RefundDue)
+            if (outcome == PaymentOutcome.RefundDue)
             {
                 log.LogWarning("Payment for booking {Booking} arrived after its time was given away: refund due (session {Session})", row.BookingId, row.Id);
             }
-            return outcome;
+            return outcome.Value;
         }
     }
 
     /// <summary>One transaction; null when a reopening was refused and the money must be recorded without it.</summary>
-    private async Task<string?> AttemptAsync(string? eventId, string eventType, SessionState session, CheckoutSession row, string baseUrl,
+    private async Task<PaymentOutcome?> AttemptAsync(string? eventId, string eventType, SessionState session, CheckoutSession row, string baseUrl,
         TenantCatalog catalog, bool allowReopen, List<TimeFreed> freed, CancellationToken ct)
     {
         using var _ = await gate.EnterAsync(db, ct);
@@ -104,12 +90,12 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         var booking = await BookingLifecycle.LockAsync(db, row.BookingId, ct);
         if (booking is null)
         {
-            return Outcomes.UnknownSession;
+            return PaymentOutcome.UnknownSession;
         }
         // Under the booking's lock: a duplicate delivered at the same moment waits here and then sees this one.
         if (eventId is not null && await db.PaymentEvents.AnyAsync(e => e.Provider == Provider && e.EventId == eventId, ct))
         {
-            return Outcomes.Duplicate;
+            return PaymentOutcome.Duplicate;
         }
         var stored = await db.CheckoutSessions.FirstAsync(s => s.Id == row.Id, ct);
         catalog.Pages.TryGetValue(booking.PageSlug, out var page);
@@ -119,8 +105,8 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
             ? await PaidAsync(booking, stored, session, actor, allowReopen, freed, now, ct)
             : session.Status == "expired"
                 ? await ExpiredAsync(booking, stored, actor, freed, now, ct)
-                : Outcomes.Ignored;
-        if (outcome == RetryWithoutReopen)
+                : PaymentOutcome.Ignored;
+        if (outcome is null)
         {
             await tx.RollbackAsync(ct);
             db.ChangeTracker.Clear();
@@ -136,7 +122,7 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
                 TenantId = row.TenantId,
                 Type = eventType,
                 BookingId = booking.Id,
-                Outcome = outcome,
+                Outcome = outcome.Value,
                 ReceivedAt = now,
             });
         }
@@ -154,14 +140,15 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         return outcome;
     }
 
-    private async Task<string> PaidAsync(Booking booking, CheckoutSession stored, SessionState session, Actor actor, bool allowReopen,
+    /// <returns>Null when the reopening was refused: the caller rolls back and records the money without it.</returns>
+    private async Task<PaymentOutcome?> PaidAsync(Booking booking, CheckoutSession stored, SessionState session, Actor actor, bool allowReopen,
         List<TimeFreed> freed, Instant now, CancellationToken ct)
     {
         var already = await db.Payments.AnyAsync(p => p.Provider == Provider && p.ProviderReference == stored.Id, ct);
         var currency = session.Currency ?? stored.Currency;
         var amount = session.AmountTotal is { } minor ? MinorUnits.FromMinor(minor, currency) : stored.Amount;
         // A session that only saved a card (setup mode) moved no money.
-        var charged = !already && stored.Purpose != StripeGateway.CardPurpose;
+        var charged = !already && stored.Purpose != CheckoutPurpose.Card;
         if (charged)
         {
             db.Payments.Add(new Payment
@@ -187,7 +174,7 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
             // Contract 4.7: the money is in the ledger with this transaction, whatever became of the booking.
             await Webhooks.WebhookQueue.QueueAsync(db, Webhooks.WebhookEvents.PaymentSucceeded, booking, now, ct, "payment", new System.Text.Json.Nodes.JsonObject
             {
-                ["provider"] = Provider,
+                ["provider"] = Provider.ToWire(),
                 ["reference"] = stored.Id,
                 ["amount"] = new System.Text.Json.Nodes.JsonObject { ["amount"] = amount, ["currency"] = currency },
                 ["at"] = TimeFormats.Format(now, TimeFormats.Zone(booking.TimeZone) ?? DateTimeZone.Utc),
@@ -202,22 +189,22 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
                 // transaction. A booking has one invoice (unique index), so a repeated event never issues a second.
                 await ReceiptIssuer.IssueAsync(invoices, db, booking, actor.Page, amount, currency, stored.Id, ct);
             }
-            return wasCancelled ? Outcomes.Reopened : Outcomes.Confirmed;
+            return wasCancelled ? PaymentOutcome.Reopened : PaymentOutcome.Confirmed;
         }
         if (result is WriteResult.Taken)
         {
             // The reopening was refused (the class filled up); nothing of it may be written with the money.
-            return RetryWithoutReopen;
+            return null;
         }
         if (booking.Status == BookingStatus.Cancelled)
         {
             stored.RefundDue = true;
-            return Outcomes.RefundDue;
+            return PaymentOutcome.RefundDue;
         }
-        return Outcomes.AlreadyPaid;
+        return PaymentOutcome.AlreadyPaid;
     }
 
-    private async Task<string> ExpiredAsync(Booking booking, CheckoutSession stored, Actor actor, List<TimeFreed> freed, Instant now, CancellationToken ct)
+    private async Task<PaymentOutcome> ExpiredAsync(Booking booking, CheckoutSession stored, Actor actor, List<TimeFreed> freed, Instant now, CancellationToken ct)
     {
         if (stored.State != CheckoutState.Complete)
         {
@@ -227,9 +214,9 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         // Money already in the ledger for this booking means it was paid, whatever this late event says.
         if (await db.Payments.AnyAsync(p => p.BookingId == booking.Id && p.Kind == PaymentKind.Charge, ct))
         {
-            return Outcomes.Ignored;
+            return PaymentOutcome.Ignored;
         }
         var result = await lifecycle.ApplyLockedAsync(booking, new Change.CheckoutExpired(), actor with { Mail = null }, freed, ct);
-        return result is WriteResult.Done ? Outcomes.Cancelled : Outcomes.Ignored;
+        return result is WriteResult.Done ? PaymentOutcome.Cancelled : PaymentOutcome.Ignored;
     }
 }

@@ -20,7 +20,7 @@ public sealed class PaymentCheckout(IServiceProvider services, TenantLinks links
     public static readonly Duration LongestSession = Duration.FromHours(24);
 
     /// <summary>What a booking of this service costs now and in total, or null when it is not paid online.</summary>
-    public static (string Purpose, decimal Now, decimal Total, string Currency)? Charge(ServiceDoc service)
+    public static (CheckoutPurpose Purpose, decimal Now, decimal Total, string Currency)? Charge(ServiceDoc service)
     {
         ArgumentNullException.ThrowIfNull(service);
         if (service.Price is not { Amount: { } total, Currency: { } currency })
@@ -29,10 +29,10 @@ public sealed class PaymentCheckout(IServiceProvider services, TenantLinks links
         }
         return service.Payment switch
         {
-            "now" => ("full", total, total, currency),
-            "deposit" when service.Deposit?.Amount is { } deposit => ("deposit", deposit, total, currency),
+            "now" => (CheckoutPurpose.Full, total, total, currency),
+            "deposit" when service.Deposit?.Amount is { } deposit => (CheckoutPurpose.Deposit, deposit, total, currency),
             // A service paid later with a no-show fee: Checkout only saves the card (NoShowFees).
-            "none" when NoShowFees.NeedsCardOnly(service) => (StripeGateway.CardPurpose, 0m, total, currency),
+            "none" when NoShowFees.NeedsCardOnly(service) => (CheckoutPurpose.Card, 0m, total, currency),
             _ => null,
         };
     }
@@ -70,14 +70,14 @@ public sealed class PaymentCheckout(IServiceProvider services, TenantLinks links
         long? fee = options.PlatformFeePercent > 0 && account is not null
             ? (long)Math.Round(minor * options.PlatformFeePercent / 100m, 0, MidpointRounding.ToEven)
             : null;
-        var description = charge.Purpose == StripeGateway.CardPurpose
+        var description = charge.Purpose == CheckoutPurpose.Card
             ? service.Doc.Name ?? service.Key
-            : charge.Purpose == "deposit"
+            : charge.Purpose == CheckoutPurpose.Deposit
             ? $"{service.Doc.Name} ({PaymentText.Words.Get("deposit", booking.Language)})"
             : service.Doc.Name ?? service.Key;
         var state = await gateway.CreateSessionAsync(new SessionRequest(
             booking.TenantId, booking.Id, charge.Purpose, description, minor, charge.Currency, expires,
-            $"{baseUrl}/booking/{token}?paid=1", $"{baseUrl}/booking/{token}", booking.CustomerEmail, account, charge.Purpose == StripeGateway.CardPurpose ? null : fee,
+            $"{baseUrl}/booking/{token}?paid=1", $"{baseUrl}/booking/{token}", booking.CustomerEmail, account, charge.Purpose == CheckoutPurpose.Card ? null : fee,
             SaveCard: NoShowFees.FeeFor(service.Doc) is not null), ct);
         if (state.Url is null)
         {

@@ -17,8 +17,7 @@ public sealed class Payment : ITenantOwned
     public decimal Amount { get; set; }
     public required string Currency { get; set; }
     public required PaymentKind Kind { get; set; }
-    /// <summary><c>stripe</c> (later: cash, card at the desk, bank transfer).</summary>
-    public required string Provider { get; set; }
+    public required PaymentProvider Provider { get; set; }
     /// <summary>The provider's id for this movement: the Checkout Session id for a charge, the refund id for a refund.</summary>
     public required string ProviderReference { get; set; }
     /// <summary>The Stripe PaymentIntent behind a charge, where known (refunds go against it).</summary>
@@ -36,8 +35,7 @@ public sealed class CheckoutSession : ITenantOwned
     public required string Id { get; set; }
     public Guid TenantId { get; set; }
     public Guid BookingId { get; set; }
-    /// <summary><c>full</c> (pay now) or <c>deposit</c>.</summary>
-    public required string Purpose { get; set; }
+    public required CheckoutPurpose Purpose { get; set; }
     /// <summary>What this session charges.</summary>
     public decimal Amount { get; set; }
     /// <summary>The booking's whole price at the time of booking (the deposit's remainder is due later).</summary>
@@ -62,13 +60,13 @@ public sealed class CheckoutSession : ITenantOwned
 public sealed class PaymentEvent
 {
     public long Id { get; set; }
-    public required string Provider { get; set; }
+    public required PaymentProvider Provider { get; set; }
     public required string EventId { get; set; }
     public Guid TenantId { get; set; }
     public required string Type { get; set; }
     public Guid? BookingId { get; set; }
-    /// <summary>What the event did, for the operator: confirmed, reopened, refund-due, cancelled, ignored.</summary>
-    public required string Outcome { get; set; }
+    /// <summary>What the event did, for the operator.</summary>
+    public required PaymentOutcome Outcome { get; set; }
     public Instant ReceivedAt { get; set; }
 }
 
@@ -79,6 +77,38 @@ public enum PaymentKind
     [System.Text.Json.Serialization.JsonStringEnumMemberName("refund")] Refund,
     /// <summary>A no-show fee charged off-session to the saved card.</summary>
     [System.Text.Json.Serialization.JsonStringEnumMemberName("fee")] Fee,
+}
+
+/// <summary>Who moved the money; stored as the string each member names.</summary>
+public enum PaymentProvider
+{
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("stripe")] Stripe,
+}
+
+/// <summary>What applying a provider's payment state did (recorded with the event that caused it); stored as its string.</summary>
+public enum PaymentOutcome
+{
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("confirmed")] Confirmed,
+    /// <summary>Paid after its hold ran out, while its time was still free: the booking was taken up again.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("reopened")] Reopened,
+    /// <summary>Paid after its time was given away: the money must go back.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("refund-due")] RefundDue,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("already-paid")] AlreadyPaid,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("cancelled")] Cancelled,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("ignored")] Ignored,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("duplicate")] Duplicate,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("unknown-session")] UnknownSession,
+}
+
+/// <summary>What a Checkout Session is for; stored (and sent to Stripe as metadata and in the idempotency key) as the string each member names.</summary>
+public enum CheckoutPurpose
+{
+    /// <summary>The whole price, now.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("full")] Full,
+    /// <summary>A deposit now, the rest at the appointment.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("deposit")] Deposit,
+    /// <summary>Nothing paid online: the session only saves the card (<c>mode=setup</c>) for a no-show fee.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("card")] Card,
 }
 
 /// <summary>A Checkout Session's state as Stripe names it; stored as that string.</summary>
@@ -102,7 +132,7 @@ public static class PaymentModel
             e.Property(p => p.Amount).HasPrecision(18, 4);
             e.Property(p => p.Currency).HasMaxLength(3);
             e.Property(p => p.Kind).HasConversion(Wire<PaymentKind>.Converter).HasMaxLength(10);
-            e.Property(p => p.Provider).HasMaxLength(20);
+            e.Property(p => p.Provider).HasConversion(Wire<PaymentProvider>.Converter).HasMaxLength(20);
             e.Property(p => p.ProviderReference).HasMaxLength(255);
             e.Property(p => p.PaymentIntent).HasMaxLength(255);
         });
@@ -113,7 +143,7 @@ public static class PaymentModel
             // The reconciliation pass looks across tenants for open sessions whose hold is about to end.
             e.HasIndex(s => new { s.State, s.ExpiresAt });
             e.Property(s => s.Id).HasMaxLength(255);
-            e.Property(s => s.Purpose).HasMaxLength(10);
+            e.Property(s => s.Purpose).HasConversion(Wire<CheckoutPurpose>.Converter).HasMaxLength(10);
             e.Property(s => s.Amount).HasPrecision(18, 4);
             e.Property(s => s.Total).HasPrecision(18, 4);
             e.Property(s => s.Currency).HasMaxLength(3);
@@ -124,10 +154,10 @@ public static class PaymentModel
         modelBuilder.Entity<PaymentEvent>(e =>
         {
             e.HasIndex(p => new { p.Provider, p.EventId }).IsUnique();
-            e.Property(p => p.Provider).HasMaxLength(20);
+            e.Property(p => p.Provider).HasConversion(Wire<PaymentProvider>.Converter).HasMaxLength(20);
             e.Property(p => p.EventId).HasMaxLength(255);
             e.Property(p => p.Type).HasMaxLength(100);
-            e.Property(p => p.Outcome).HasMaxLength(20);
+            e.Property(p => p.Outcome).HasConversion(Wire<PaymentOutcome>.Converter).HasMaxLength(20);
         });
     }
 }

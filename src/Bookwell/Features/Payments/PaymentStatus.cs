@@ -86,6 +86,6 @@ public sealed class PaymentStatus(BookwellDb db, CatalogCache cache, IServicePro
         var waiting = booking.Status == BookingStatus.PendingPayment && view.Paid.Amount <= 0;
         var payable = waiting && session.State == CheckoutState.Open && (booking.HoldExpiresAt ?? session.ExpiresAt) > clock.GetCurrentInstant();
         return new ManagePayment(view with { RefundDue = session.RefundDue }, payable ? session.Url : null, payable ? BookingPage.SlotPicker.FormatWhen(booking.HoldExpiresAt ?? session.ExpiresAt, zone) : null,
-            waiting, session.Purpose, new MoneyView(session.Amount, session.Currency));
+            waiting, session.Purpose.ToWire(), new MoneyView(session.Amount, session.Currency));
     }
 }

@@ -17,7 +17,4 @@ public static class ReceiptIssuer
         ArgumentNullException.ThrowIfNull(invoices);
         return await invoices.IssueForBookingAsync(db, booking, page, new InvoicePaid(amount, InvoicePaymentMethod.Stripe, $"Stripe {sessionId}", currency), ct);
     }
-
-    /// <summary>The method recorded on the invoice's payment.</summary>
-    public const string Provider = "stripe";
 }

@@ -1,3 +1,4 @@
+using Bookwell.Data;
 using Stripe;
 using Stripe.Checkout;
 
@@ -15,9 +16,6 @@ public sealed record SavedCard(string Customer, string PaymentMethod);
 
 public sealed partial class StripeGateway
 {
-    /// <summary>Checkout purpose for a session that only saves the card (<c>mode=setup</c>): nothing is paid online.</summary>
-    public const string CardPurpose = "card";
-
     public static string NoShowFeeKey(Guid bookingId, Guid feeId) => $"bookwell-booking-{bookingId:N}-noshow-fee-{feeId:N}";
 
     /// <summary>
@@ -27,7 +25,7 @@ public sealed partial class StripeGateway
     /// </summary>
     private static void SaveCard(SessionCreateOptions options, SessionRequest r)
     {
-        if (r.Purpose == CardPurpose)
+        if (r.Purpose == CheckoutPurpose.Card)
         {
             options.Mode = "setup";
             options.LineItems = null;

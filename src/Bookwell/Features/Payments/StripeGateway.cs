@@ -1,3 +1,4 @@
+using Bookwell.Data;
 using NodaTime;
 using Stripe;
 using Stripe.Checkout;
@@ -5,7 +6,7 @@ using Stripe.Checkout;
 namespace Bookwell.Features.Payments;
 
 /// <summary>What Bookwell asks of a Checkout Session.</summary>
-public sealed record SessionRequest(Guid TenantId, Guid BookingId, string Purpose, string Description, long UnitAmount, string Currency,
+public sealed record SessionRequest(Guid TenantId, Guid BookingId, CheckoutPurpose Purpose, string Description, long UnitAmount, string Currency,
     Instant ExpiresAt, string SuccessUrl, string CancelUrl, string CustomerEmail, string? StripeAccount, long? ApplicationFee, bool SaveCard = false);
 
 /// <summary>A Checkout Session as Stripe describes it (the fields Bookwell reads).</summary>
@@ -34,7 +35,7 @@ public sealed partial class StripeGateway
         _sessions = new SessionService(_client);
     }
 
-    public static string IdempotencyKey(Guid bookingId, string purpose) => $"bookwell-booking-{bookingId:N}-{purpose}";
+    public static string IdempotencyKey(Guid bookingId, CheckoutPurpose purpose) => $"bookwell-booking-{bookingId:N}-{purpose.ToWire()}";
 
     public async Task<SessionState> CreateSessionAsync(SessionRequest r, CancellationToken ct)
     {
@@ -64,7 +65,7 @@ public sealed partial class StripeGateway
             {
                 ["bookwell_tenant"] = r.TenantId.ToString(),
                 ["bookwell_booking"] = r.BookingId.ToString(),
-                ["bookwell_purpose"] = r.Purpose,
+                ["bookwell_purpose"] = r.Purpose.ToWire(),
             },
         };
         if (r.ApplicationFee is > 0 && r.StripeAccount is not null)

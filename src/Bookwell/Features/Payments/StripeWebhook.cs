@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Bookwell.Data;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using NodaTime;
@@ -54,7 +55,7 @@ public static class StripeWebhook
             return TypedResults.Ok();
         }
         var outcome = await services.GetRequiredService<PaymentApplier>().ApplyAsync(eventId, type, session, ct);
-        logs.CreateLogger(typeof(StripeWebhook)).LogInformation("Stripe event {Event} ({Type}) for session {Session}: {Outcome}", eventId, type, session.Id, outcome);
+        logs.CreateLogger(typeof(StripeWebhook)).LogInformation("Stripe event {Event} ({Type}) for session {Session}: {Outcome}", eventId, type, session.Id, outcome.ToWire());
         return TypedResults.Ok();
     }
 

@@ -31,7 +31,7 @@ public sealed class InvoiceRemindersDoc
 /// </summary>
 public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, OutboxSignal outbox, IEnumerable<IEmailSender> senders)
 {
-    public const string Kind = "invoice-reminder";
+    public const MessageKind Kind = MessageKind.InvoiceReminder;
     public const int MaxDays = 90;
     private static readonly int CatchUpDays = 2;
 

@@ -39,7 +39,7 @@ public static class PaymentLedger
                                  orderby p.At descending
                                  select new { p, b.CustomerName }).Take(limit).ToListAsync(ct);
             lines.AddRange(charges.Select(c => new PaymentLine(c.p.Id.ToString(), "charge", c.p.BookingId, c.CustomerName,
-                new MoneyView(InvoiceMoney.Normalize(c.p.Amount, c.p.Currency), c.p.Currency), "succeeded", c.p.Provider == "stripe" ? c.p.ProviderReference : null,
+                new MoneyView(InvoiceMoney.Normalize(c.p.Amount, c.p.Currency), c.p.Currency), "succeeded", c.p.Provider == PaymentProvider.Stripe ? c.p.ProviderReference : null,
                 c.p.PaymentIntent, null, null, null, c.p.At, null)));
         }
         if (kind is null or "refund")

@@ -393,7 +393,7 @@ public sealed class SeriesCanceller(BookwellDb db, BookingLifecycle lifecycle, B
             var first = cancelled[0];
             using var _ = await gate.EnterAsync(db, ct);
             db.ChangeTracker.Clear();
-            db.Outbox.Add(BookingMail.Compose("cancelled", first, page, null, mail with { Language = first.Language }, now,
+            db.Outbox.Add(BookingMail.Compose(MessageKind.Cancelled, first, page, null, mail with { Language = first.Language }, now,
                 cancelled.Select(b => b.StartsAt).ToList()));
             db.Outbox.AddRange(BookingMail.BusinessNotices("cancelled", first, page, now));
             await db.SaveChangesAsync(ct);

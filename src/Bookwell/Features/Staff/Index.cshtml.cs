@@ -65,8 +65,6 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
         return Redirect("/staff");
     }
 
-    public const string WalkInEmail = "walk-in@walk-in.invalid";
-
     public async Task<IActionResult> OnPostWalkInAsync(string? site, string? service, string? name, CancellationToken ct)
     {
         await LoadAsync(ct);
@@ -82,9 +80,9 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
             Service = choice.Service.Key,
             Staff = StaffKey,
             WalkIn = true,
-            // Walk-ins leave no address: they all share one "Walk-in" client record per business (customers are
-            // keyed by e-mail per tenant), written with the booking, instead of a new record per visit.
-            Customer = new CustomerInput { Name = clientName.Length > 200 ? clientName[..200] : clientName, Email = WalkInEmail },
+            // No address: the walk-in books under the business's one walk-in client (CustomerBook.WalkInAsync), in
+            // the booking's own transaction; the booking keeps the name given.
+            Customer = new CustomerInput { Name = clientName.Length > 200 ? clientName[..200] : clientName },
         }, choice.Page, errors, admin: true, TextSet.CurrentLanguage);
         if (valid is null)
         {

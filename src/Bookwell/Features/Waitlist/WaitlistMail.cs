@@ -54,7 +54,7 @@ public static class WaitlistMail
         var window = Window(entry, language);
         var subject = WaitlistText.Words.FormatIn(language, culture, "joined-subject", service, day, page.Doc.Name);
         var body = WaitlistText.Words.FormatIn(language, culture, "joined-body", service, $"{day} ({window})");
-        return Message(entry, page, "waitlist-joined", subject, [body], "manage-link", baseUrl, now);
+        return Message(entry, page, MessageKind.WaitlistJoined, subject, [body], "manage-link", baseUrl, now);
     }
 
     public static OutboxMessage Offer(WaitlistEntry entry, CompiledPage page, ServiceModel service, Instant start, Instant until, string baseUrl, Instant now)
@@ -67,7 +67,7 @@ public static class WaitlistMail
         var when = When(start, zone, culture);
         var subject = WaitlistText.Words.FormatIn(language, culture, "offer-subject", service.Doc.Name, when, page.Doc.Name);
         var body = WaitlistText.Words.FormatIn(language, culture, "offer-body", service.Doc.Name, when, When(until, zone, culture));
-        return Message(entry, page, "waitlist-offer", subject, [body, WaitlistText.Words.Get("offer-expired-note", language)], "open-link", baseUrl, now);
+        return Message(entry, page, MessageKind.WaitlistOffer, subject, [body, WaitlistText.Words.Get("offer-expired-note", language)], "open-link", baseUrl, now);
     }
 
     /// <summary>A time as the client reads it: weekday, date, time and the zone's name.</summary>
@@ -104,7 +104,7 @@ public static class WaitlistMail
         return (language, CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB"));
     }
 
-    private static OutboxMessage Message(WaitlistEntry entry, CompiledPage page, string kind, string subject, string[] paragraphs, string linkKey,
+    private static OutboxMessage Message(WaitlistEntry entry, CompiledPage page, MessageKind kind, string subject, string[] paragraphs, string linkKey,
         string baseUrl, Instant now)
     {
         var language = TextSet.Normalize(entry.Language);

@@ -164,7 +164,7 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
                 ServiceName = service.Doc.Name!,
                 StaffKey = assignment.Value.Assignment.Staff,
                 BranchKey = assignment.Value.Branch,
-                ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources),
+                ResourceKeys = Units.FormatSeats(assignment.Value.Assignment.Resources),
                 StartsAt = start,
                 EndsAt = start + service.Rules.Duration,
                 BufferBeforeMinutes = (int)service.Rules.BufferBefore.TotalMinutes,
@@ -176,7 +176,7 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
                 CustomerPhone = entry.CustomerPhone,
                 PhoneE164 = Phone.ToE164(entry.CustomerPhone, SmsOptions.DefaultRegion(config)),
                 Language = entry.Language,
-                GroupKey = service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(page.Slug, service.Key, start) : null,
+                GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(page.Slug, service.Key, start) : null,
                 ManageTokenHash = ManageTokens.Hash(token),
                 ManageTokenSealed = ManageTokens.Seal(protection, token),
                 HoldExpiresAt = until,
@@ -184,9 +184,9 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
                 UpdatedAt = now,
             };
             booking.CustomerId = (await CustomerBook.UpsertAsync(db, entry.CustomerEmail, entry.CustomerName, entry.CustomerPhone, false, now, ct)).Id;
-            booking.History.Add(BookingLifecycle.Event(booking, "created", null, BookingStatus.Pending, Change.AcceptOffer.OfferBy, now));
+            booking.History.Add(BookingLifecycle.Event(booking, BookingAction.Created, null, BookingStatus.Pending, Change.AcceptOffer.OfferBy, now));
             db.Bookings.Add(booking);
-            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, AvailabilityLoader.UsesCalendar(service)), service.Rules.Capacity, ct))
+            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, Units.UsesCalendar(service)), service.Rules.Capacity, ct))
             {
                 await tx.RollbackAsync(ct);
                 db.ChangeTracker.Clear();

@@ -20,7 +20,7 @@ public sealed record WebhookTarget(Guid Id, string Events);
 public static class WebhookQueue
 {
     public const Notifications.OutboxChannel Channel = Notifications.OutboxChannel.Webhook;
-    public const string Kind = "webhook";
+    public const MessageKind Kind = MessageKind.Webhook;
 
     /// <summary>
     /// How long a node trusts its copy of a business's endpoints. Every new booking asks for them, and reading them was
