@@ -349,6 +349,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         Features.Refunds.RefundModel.Configure(modelBuilder, this);
         Features.Payments.NoShowFees.Configure(modelBuilder, this);
         Features.Payments.StripeConnect.Configure(modelBuilder, this);
+        Features.Checkout.DeskSaleModel.Configure(modelBuilder, this);
         modelBuilder.Entity<Payment>().HasQueryFilter(p => p.TenantId == _tenantId);
         modelBuilder.Entity<CheckoutSession>().HasQueryFilter(s => s.TenantId == _tenantId);
     }

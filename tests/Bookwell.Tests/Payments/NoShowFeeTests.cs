@@ -191,6 +191,105 @@ public abstract class NoShowFeeTests
         Assert.Empty(s.Stripe.CallsTo("POST", "/v1/payment_intents"));
     }
 
+    private static async Task<JsonObject> BookByAdminAsync(Setup s, string start)
+    {
+        var body = Booking(start, service: "massage");
+        body["page"] = Slug;
+        var created = await s.App.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return await Body(created);
+    }
+
+    private static NoShowFee FeeOf(Setup s, JsonObject booking) =>
+        s.App.WithDb(db => db.Set<NoShowFee>().AsNoTracking().Single(f => f.BookingId == Id(booking)));
+
+    [Fact]
+    public async Task OverrulingTheNoShow_CancelsTheFeeNotCharged_ThroughTheLifecycle_AndANewNoShowMakesItDueAgain()
+    {
+        await using var s = await StartAsync();
+        var came = await BookByAdminAsync(s, Start);
+        var stands = await BookByAdminAsync(s, "2027-03-03T12:00:00+01:00");
+        Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, came, "no_show")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, stands, "no_show")).StatusCode);
+        // Recorded with the no-show (and owed at once if the charger already looked: no card was saved).
+        Assert.All(new[] { came, stands }, b => Assert.Contains(FeeOf(s, b).State, new[] { NoShowFeeState.Due, NoShowFeeState.Owed }));
+
+        // The operator overrules both through the seam (the dashboard's corrections): the client came, or the booking stands.
+        using (var scope = s.App.Services.CreateScope())
+        {
+            var lifecycle = scope.ServiceProvider.GetRequiredService<BookingLifecycle>();
+            Assert.IsType<WriteResult.Done>(await lifecycle.CorrectAsync(Id(came), BookingStatus.Completed, new Actor("owner:Olga"), CancellationToken.None));
+            Assert.IsType<WriteResult.Done>(await lifecycle.CorrectAsync(Id(stands), BookingStatus.Confirmed, new Actor("owner:Olga"), CancellationToken.None));
+        }
+        foreach (var b in new[] { came, stands })
+        {
+            var fee = FeeOf(s, b);
+            Assert.Equal((NoShowFeeState.Cancelled, "overruled by owner:Olga"), (fee.State, fee.Reason));
+        }
+        await ChargeAsync(s);
+        Assert.Equal(NoShowFeeState.Cancelled, (FeeOf(s, came)).State);
+        Assert.Empty(s.Stripe.CallsTo("POST", "/v1/payment_intents"));
+        Assert.Empty(Money(s).Ledger);
+
+        // The booking that stands is missed after all: the same fee row is due again, as a new attempt.
+        Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, stands, "no_show")).StatusCode);
+        await ChargeAsync(s);
+        var again = FeeOf(s, stands);
+        Assert.Equal((NoShowFeeState.Owed, "no-saved-card", 1), (again.State, again.Reason, again.Attempt));
+        Assert.Equal(2, Money(s).Fees.Count);
+    }
+
+    [Fact]
+    public async Task OwedFeesView_ListsWhatIsOwed_ChargesAgainAsANewAttempt_AndWaives()
+    {
+        await using var s = await StartAsync();
+        var declined = await BookAsync(s, "massage");
+        await DeliverCompletedAsync(s, s.Stripe.SaveCard(s.Stripe.SessionFor(Id(declined))!["id"]!.GetValue<string>(), "pm_card_chargeDeclined"), "evt_card");
+        var noCard = await BookByAdminAsync(s, "2027-03-03T12:00:00+01:00");
+        Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, declined, "no_show")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, noCard, "no_show")).StatusCode);
+        await ChargeAsync(s);
+        var declinedFee = FeeOf(s, declined);
+        var noCardFee = FeeOf(s, noCard);
+        Assert.Equal((NoShowFeeState.Owed, "card_declined"), (declinedFee.State, declinedFee.Reason));
+
+        var owner = WebSession.For(s.App);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
+            ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        var list = System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/payments/fees"));
+        var declinedRow = System.Text.RegularExpressions.Regex.Match(list, $"<tr id=\"fee-{declinedFee.Id}\">.*?</tr>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        var noCardRow = System.Text.RegularExpressions.Regex.Match(list, $"<tr id=\"fee-{noCardFee.Id}\">.*?</tr>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        Assert.Contains("EUR 20.00", declinedRow, StringComparison.Ordinal);
+        Assert.Contains("the card was declined", declinedRow, StringComparison.Ordinal);
+        Assert.Contains("handler=Charge", declinedRow, StringComparison.Ordinal);
+        Assert.Contains("no card saved", noCardRow, StringComparison.Ordinal);
+        Assert.DoesNotContain("handler=Charge", noCardRow, StringComparison.Ordinal); // nothing to charge
+        Assert.Contains("handler=Waive", noCardRow, StringComparison.Ordinal);
+
+        // Charge again: Stripe is asked afresh (a new idempotency key; the old one would only replay the decline).
+        var charge = await owner.PostFormAsync("/admin/payments/fees?handler=Charge", [KeyValuePair.Create("fee", declinedFee.Id.ToString())], "/admin/payments/fees");
+        Assert.Equal(HttpStatusCode.Redirect, charge.StatusCode);
+        Assert.Contains(s.Stripe.CallsTo("POST", "/v1/payment_intents"), c => c.IdempotencyKey == StripeGateway.NoShowFeeKey(Id(declined), declinedFee.Id, 1));
+        Assert.Contains("The fee could not be charged: card_declined", System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/payments/fees")), StringComparison.Ordinal);
+        Assert.Equal((NoShowFeeState.Owed, 1), (FeeOf(s, declined).State, FeeOf(s, declined).Attempt));
+
+        // Waive: gone from the list, who did it recorded; a second waive finds nothing owed.
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/payments/fees?handler=Waive",
+            [KeyValuePair.Create("fee", noCardFee.Id.ToString())], "/admin/payments/fees")).StatusCode);
+        var waived = FeeOf(s, noCard);
+        Assert.Equal((NoShowFeeState.Waived, "waived by owner:Olga"), (waived.State, waived.Reason));
+        var after = await owner.GetAsync("/admin/payments/fees");
+        Assert.DoesNotContain($"fee-{noCardFee.Id}", after, StringComparison.Ordinal);
+        Assert.Contains($"fee-{declinedFee.Id}", after, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/payments/fees?handler=Waive",
+            [KeyValuePair.Create("fee", noCardFee.Id.ToString())], "/admin/payments/fees")).StatusCode);
+        Assert.Contains("This fee is no longer owed.", System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/payments/fees")), StringComparison.Ordinal);
+        Assert.Empty(Money(s).Ledger);
+
+        owner.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl");
+        Assert.Contains("Openstaande no-showkosten", System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/payments/fees")), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TheFeeIsValidated_FieldByField()
     {

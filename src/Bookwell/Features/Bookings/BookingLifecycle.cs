@@ -363,6 +363,11 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             return new WriteResult.BadTransition(booking.Status, to);
         }
         booking.History.Add(Event(booking, reopen ? BookingAction.Reopened : BookingAction.Overruled, booking.Status, to, actor.By, now));
+        if (overrule)
+        {
+            // The client came after all: a no-show fee not charged yet is no longer owed.
+            await Payments.NoShowFeeChanges.CancelAsync(db, booking, actor.By, now, ct);
+        }
         booking.Status = to;
         booking.UpdatedAt = now;
         booking.AutoNoShowAt = null;

@@ -113,6 +113,8 @@ public sealed class SettingsDoc
     /// <summary>Additive: <c>automatic</c> (default) offers freed time to the first in line at once; <c>manual</c> leaves it to
     /// staff, who send an offer with one click from /admin/waitlist.</summary>
     public string? WaitlistMode { get; set; }
+    /// <summary>Additive: the desk checkout offers a tip line (default false).</summary>
+    public bool? DeskTips { get; set; }
 }
 
 public sealed class ExceptionDoc

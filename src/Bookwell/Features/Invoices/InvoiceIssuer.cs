@@ -25,6 +25,9 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
     /// <summary>Tax rate in percent included in the prices (<c>Bookwell:Invoices:TaxRatePercent</c>, default 0).</summary>
     private readonly decimal _taxRate = Math.Clamp(config.GetValue("Bookwell:Invoices:TaxRatePercent", 0m), 0m, 100m);
 
+    /// <summary>The tax rate (percent) included in the prices, for callers that draft their own lines (the desk checkout).</summary>
+    public decimal TaxRate => _taxRate;
+
     private readonly bool _mail = senders.Any();
 
     /// <summary>
@@ -129,8 +132,13 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
     }
 
     /// <summary>Writes an invoice from a draft inside the caller's transaction (the caller saves and commits).</summary>
-    public async Task<Invoice> IssueAsync(BookwellDb db, InvoiceDraft draft, InvoicePaid? paid, string by, Instant now, CancellationToken ct)
+    public Task<Invoice> IssueAsync(BookwellDb db, InvoiceDraft draft, InvoicePaid? paid, string by, Instant now, CancellationToken ct) =>
+        IssueAsync(db, draft, paid is null ? [] : [paid], by, now, ct);
+
+    /// <summary>Writes an invoice from a draft with the payments already taken (a desk checkout paid in cash and by card), inside the caller's transaction.</summary>
+    public async Task<Invoice> IssueAsync(BookwellDb db, InvoiceDraft draft, IReadOnlyList<InvoicePaid> payments, string by, Instant now, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(payments);
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(draft);
         var sequence = await NextNumberAsync(db, ct);
@@ -176,9 +184,13 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         invoice.Total = invoice.Lines.Sum(l => l.Total);
         invoice.TaxTotal = invoice.Lines.Sum(l => l.Tax);
         invoice.Subtotal = invoice.Total - invoice.TaxTotal;
-        if (paid is not null)
+        foreach (var paid in payments)
         {
-            var amount = Math.Min(InvoiceMoney.Round(paid.Amount, draft.Currency), invoice.Total);
+            var amount = Math.Min(InvoiceMoney.Round(paid.Amount, draft.Currency), invoice.Total - invoice.AmountPaid);
+            if (amount <= 0)
+            {
+                continue;
+            }
             invoice.Payments.Add(new InvoicePayment
             {
                 TenantId = invoice.TenantId,
@@ -186,10 +198,10 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
                 Currency = draft.Currency,
                 Method = paid.Method,
                 Note = paid.Note,
-                By = by,
+                By = by.Length > 254 ? by[..254] : by,
                 At = now,
             });
-            invoice.AmountPaid = amount;
+            invoice.AmountPaid += amount;
         }
         if (invoice.AmountPaid >= invoice.Total)
         {

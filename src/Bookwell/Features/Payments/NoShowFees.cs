@@ -28,6 +28,8 @@ public sealed class NoShowFee : ITenantOwned
     public string? PaymentIntent { get; set; }
     /// <summary>Why it is owed: <c>no-saved-card</c>, <c>no-provider</c>, or Stripe's decline code (<c>card_declined</c>, <c>authentication_required</c>...).</summary>
     public string? Reason { get; set; }
+    /// <summary>How often staff asked to charge it again after it was owed; part of the Stripe idempotency key (a retry is a new attempt, not a replay of the decline).</summary>
+    public int Attempt { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
 
@@ -42,6 +44,10 @@ public enum NoShowFeeState
     [System.Text.Json.Serialization.JsonStringEnumMemberName("charged")] Charged,
     /// <summary>No saved card, or it was declined.</summary>
     [System.Text.Json.Serialization.JsonStringEnumMemberName("owed")] Owed,
+    /// <summary>Staff let the client off (who and when in <see cref="NoShowFee.Reason"/> and <see cref="NoShowFee.UpdatedAt"/>).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("waived")] Waived,
+    /// <summary>The no-show was overruled (the client came after all): nothing is owed.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("cancelled")] Cancelled,
 }
 
 /// <summary>
@@ -130,8 +136,18 @@ public sealed class NoShowFees(CatalogCache catalogs, NoShowFeeSignal signal)
         {
             return;
         }
-        if (await db.Set<NoShowFee>().AnyAsync(f => f.BookingId == booking.Id, ct))
+        var existing = await db.Set<NoShowFee>().FirstOrDefaultAsync(f => f.BookingId == booking.Id, ct);
+        if (existing is not null)
         {
+            if (existing.State == NoShowFeeState.Cancelled)
+            {
+                // Overruled, then marked no-show again: the same fee is due again (a new attempt, so Stripe is asked afresh).
+                existing.State = NoShowFeeState.Due;
+                existing.Reason = null;
+                existing.Attempt++;
+                existing.UpdatedAt = now;
+                signal.Notify();
+            }
             return;
         }
         db.Set<NoShowFee>().Add(new NoShowFee
@@ -148,6 +164,46 @@ public sealed class NoShowFees(CatalogCache catalogs, NoShowFeeSignal signal)
         });
         signal.Notify();
     }
+}
+
+public static class NoShowFeeChanges
+{
+    /// <summary>
+    /// Inside the lifecycle's transaction (<see cref="BookingLifecycle"/>, with the booking's row locked): the no-show
+    /// was overruled, so a fee not yet charged is cancelled. A fee already charged stays: that money is refunded by hand.
+    /// </summary>
+    public static async Task CancelAsync(BookwellDb db, Booking booking, string by, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(booking);
+        var fee = await db.Set<NoShowFee>().FirstOrDefaultAsync(f => f.BookingId == booking.Id, ct);
+        if (fee is { State: NoShowFeeState.Due or NoShowFeeState.Owed })
+        {
+            fee.State = NoShowFeeState.Cancelled;
+            fee.Reason = Cut("overruled by " + by);
+            fee.UpdatedAt = now;
+        }
+    }
+
+    /// <summary>Staff let the client off an owed fee. False when it is no longer owed (charged or settled meanwhile).</summary>
+    public static async Task<bool> WaiveAsync(BookwellDb db, Guid feeId, string by, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var reason = Cut("waived by " + by);
+        return await db.Set<NoShowFee>().Where(f => f.Id == feeId && f.State == NoShowFeeState.Owed)
+            .ExecuteUpdateAsync(u => u.SetProperty(f => f.State, NoShowFeeState.Waived).SetProperty(f => f.Reason, reason).SetProperty(f => f.UpdatedAt, now), ct) == 1;
+    }
+
+    /// <summary>Staff ask to charge an owed fee again (the client updated their card, the bank said try again): due once more, as a new attempt.</summary>
+    public static async Task<bool> RetryAsync(BookwellDb db, Guid feeId, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return await db.Set<NoShowFee>().Where(f => f.Id == feeId && f.State == NoShowFeeState.Owed)
+            .ExecuteUpdateAsync(u => u.SetProperty(f => f.State, NoShowFeeState.Due).SetProperty(f => f.Reason, (string?)null)
+                .SetProperty(f => f.Attempt, f => f.Attempt + 1).SetProperty(f => f.UpdatedAt, now), ct) == 1;
+    }
+
+    private static string Cut(string text) => text.Length > 100 ? text[..100] : text;
 }
 
 /// <summary>Wakes the charger when a fee was recorded (it also looks every few seconds, for fees recorded on another node).</summary>
@@ -226,8 +282,13 @@ public sealed class NoShowFeeCharger(IServiceScopeFactory scopes, IClock clock, 
         long? platformFee = session!.StripeAccount is not null && options.PlatformFeePercent > 0
             ? (long)Math.Round(minor * options.PlatformFeePercent / 100m, 0, MidpointRounding.ToEven)
             : null;
+        // Cancelled or waived since this pass read it: ask Stripe for nothing.
+        if (!await db.Set<NoShowFee>().IgnoreQueryFilters().AnyAsync(f => f.Id == fee.Id && f.State == NoShowFeeState.Due, ct))
+        {
+            return false;
+        }
         var result = await gateway.ChargeOffSessionAsync(new OffSessionCharge(fee.TenantId, fee.BookingId, fee.Id, minor, fee.Currency,
-            card.Customer, card.PaymentMethod, session.StripeAccount, platformFee), ct);
+            card.Customer, card.PaymentMethod, session.StripeAccount, platformFee, fee.Attempt), ct);
         return result.Status == "succeeded"
             ? await SettleAsync(db, fee, NoShowFeeState.Charged, result.PaymentIntent, null, ct)
             : await SettleAsync(db, fee, NoShowFeeState.Owed, result.PaymentIntent, result.FailureCode ?? result.Status, ct);
@@ -244,6 +305,15 @@ public sealed class NoShowFeeCharger(IServiceScopeFactory scopes, IClock clock, 
             .Where(f => f.Id == fee.Id && f.State == NoShowFeeState.Due)
             .ExecuteUpdateAsync(u => u.SetProperty(f => f.State, state).SetProperty(f => f.PaymentIntent, paymentIntent)
                 .SetProperty(f => f.Reason, reason).SetProperty(f => f.UpdatedAt, now), ct);
+        if (changed == 0 && state == NoShowFeeState.Charged && paymentIntent is not null)
+        {
+            // Overruled or waived while Stripe was taking the money: the money was taken all the same, so it is
+            // recorded (and shows as charged, for staff to refund) rather than lost.
+            changed = await db.Set<NoShowFee>().IgnoreQueryFilters()
+                .Where(f => f.Id == fee.Id && (f.State == NoShowFeeState.Cancelled || f.State == NoShowFeeState.Waived))
+                .ExecuteUpdateAsync(u => u.SetProperty(f => f.State, state).SetProperty(f => f.PaymentIntent, paymentIntent)
+                    .SetProperty(f => f.Reason, "charged-after-cancel").SetProperty(f => f.UpdatedAt, now), ct);
+        }
         if (changed == 0)
         {
             // Another pass settled it first.

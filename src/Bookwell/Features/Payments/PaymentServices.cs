@@ -13,6 +13,7 @@ public static class PaymentServices
         services.AddScoped<PaymentCheckout>();
         services.AddScoped<PaymentApplier>();
         services.AddScoped<PaymentStatus>();
+        services.AddScoped<Checkout.DeskCheckout>();
         services.AddSingleton<NoShowFeeSignal>();
         services.AddScoped<NoShowFees>();
         services.AddSingleton<NoShowFeeCharger>();

@@ -6,7 +6,7 @@ namespace Bookwell.Features.Payments;
 
 /// <summary>A no-show fee to charge off-session with a saved card.</summary>
 public sealed record OffSessionCharge(Guid TenantId, Guid BookingId, Guid FeeId, long Amount, string Currency, string Customer, string PaymentMethod,
-    string? StripeAccount, long? ApplicationFee);
+    string? StripeAccount, long? ApplicationFee, int Attempt = 0);
 
 /// <summary>What Stripe made of it: <c>succeeded</c>, or the state and decline code of a refused charge.</summary>
 public sealed record OffSessionResult(string? PaymentIntent, string Status, string? FailureCode);
@@ -16,7 +16,8 @@ public sealed record SavedCard(string Customer, string PaymentMethod);
 
 public sealed partial class StripeGateway
 {
-    public static string NoShowFeeKey(Guid bookingId, Guid feeId) => $"bookwell-booking-{bookingId:N}-noshow-fee-{feeId:N}";
+    public static string NoShowFeeKey(Guid bookingId, Guid feeId, int attempt = 0) =>
+        attempt == 0 ? $"bookwell-booking-{bookingId:N}-noshow-fee-{feeId:N}" : $"bookwell-booking-{bookingId:N}-noshow-fee-{feeId:N}-attempt-{attempt}";
 
     /// <summary>
     /// Checkout saves the card for later when the service has a no-show fee: in payment mode through
@@ -94,7 +95,7 @@ public sealed partial class StripeGateway
                 ["bookwell_purpose"] = "no_show_fee",
             },
         };
-        var request = new RequestOptions { IdempotencyKey = NoShowFeeKey(c.BookingId, c.FeeId), StripeAccount = c.StripeAccount };
+        var request = new RequestOptions { IdempotencyKey = NoShowFeeKey(c.BookingId, c.FeeId, c.Attempt), StripeAccount = c.StripeAccount };
         try
         {
             var intent = await CallAsync(() => new PaymentIntentService(_client).CreateAsync(options, request, ct));

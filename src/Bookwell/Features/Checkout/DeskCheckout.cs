@@ -1,0 +1,281 @@
+using System.Globalization;
+using Bookwell.Data;
+using Bookwell.Features.Availability;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Invoices;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Checkout;
+
+/// <summary>A line of the bill as staff entered it (price per unit, tax included).</summary>
+public sealed record DeskLine(string Description, decimal Quantity, decimal UnitPrice);
+
+/// <summary>How the bill is paid: <c>cash</c>, <c>card</c> (at the terminal) or <c>mixed</c>.</summary>
+public enum DeskMethod
+{
+    Cash,
+    Card,
+    Mixed,
+}
+
+/// <summary>A checkout as submitted; amounts already parsed (the page reports what does not parse).</summary>
+public sealed record DeskOrder(string Key, Guid? BookingId, string PageSlug, string CustomerName, string CustomerEmail, string Currency,
+    IReadOnlyList<DeskLine> Lines, decimal Discount, decimal Tip, DeskMethod Method, decimal? Card, decimal? Tendered, string? CardReference);
+
+/// <summary>What the bill comes to: the lines, less the discount, plus the tip; split into cash and card; the change for the cash.</summary>
+public sealed record DeskQuote(decimal Lines, decimal Discount, decimal Tip, decimal Total, decimal Cash, decimal Card, decimal Tendered, decimal Change);
+
+public abstract record DeskResult
+{
+    /// <param name="Repeat">The same checkout was already paid (a double submit): nothing was taken again.</param>
+    public sealed record Done(DeskSale Sale, bool Repeat) : DeskResult;
+    public sealed record Invalid(Errors Errors) : DeskResult;
+    public sealed record Missing : DeskResult;
+}
+
+/// <summary>
+/// The desk checkout (seed 001's till). <see cref="Quote"/> is the arithmetic, in the currency's minor units
+/// (half to even, like invoices). <see cref="PayAsync"/> takes the payment in one transaction: the booking's
+/// row locked, the checkout's key and the booking checked for an earlier sale, the invoice issued paid (its
+/// gapless number from the counter row), the sale and the ledger rows written, and the booking completed
+/// through the lifecycle seam. A repeated or parallel submit finds the first sale (or collides with it on
+/// the unique key and then finds it), so money is recorded once.
+/// </summary>
+public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, InvoiceIssuer invoices, BookingLifecycle lifecycle)
+{
+    public const int MaxLines = 20;
+    public const string Provider = "desk";
+
+    /// <summary>Checks the order's money and works out the bill; errors are keyed by the form's field names.</summary>
+    public static DeskQuote? Quote(DeskOrder order, decimal taxRate, string language, Errors errors)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(errors);
+        var w = DeskText.Words;
+        var culture = CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB");
+        var currency = order.Currency;
+        if (order.Lines.Count == 0)
+        {
+            errors.Add("lines", w.Get("err-no-lines", language));
+        }
+        var lines = 0m;
+        foreach (var l in order.Lines)
+        {
+            lines += InvoiceMoney.Line(l.Quantity, l.UnitPrice, taxRate, currency).Total;
+        }
+        var discount = order.Discount;
+        if (discount < 0 || !InvoiceMoney.Fits(discount, currency) || discount > lines)
+        {
+            errors.Add("discount", w.FormatIn(language, culture, "err-discount", InvoiceMoney.Format(lines, currency, culture)));
+        }
+        if (order.Tip < 0 || !InvoiceMoney.Fits(order.Tip, currency))
+        {
+            errors.Add("tip", w.FormatIn(language, culture, "err-money", currency, InvoiceMoney.MinorUnits(currency)));
+        }
+        if (errors.Any)
+        {
+            return null;
+        }
+        var total = lines - discount + order.Tip;
+        decimal cash, card;
+        switch (order.Method)
+        {
+            case DeskMethod.Card:
+                (cash, card) = (0m, total);
+                break;
+            case DeskMethod.Mixed when order.Card is { } c && c > 0 && c < total && InvoiceMoney.Fits(c, currency):
+                (cash, card) = (total - c, c);
+                break;
+            case DeskMethod.Mixed:
+                errors.Add("card", w.FormatIn(language, culture, "err-card", InvoiceMoney.Format(total, currency, culture)));
+                return null;
+            default:
+                (cash, card) = (total, 0m);
+                break;
+        }
+        var tendered = cash;
+        if (cash > 0 && order.Tendered is { } given)
+        {
+            if (given < cash || !InvoiceMoney.Fits(given, currency))
+            {
+                errors.Add("tendered", w.FormatIn(language, culture, "err-tendered", InvoiceMoney.Format(cash, currency, culture)));
+                return null;
+            }
+            tendered = given;
+        }
+        return new DeskQuote(lines, discount, order.Tip, total, cash, card, tendered, tendered - cash);
+    }
+
+    /// <summary>The booking's desk checkout, if it had one.</summary>
+    public Task<DeskSale?> ForBookingAsync(Guid bookingId, CancellationToken ct) =>
+        db.Set<DeskSale>().AsNoTracking().FirstOrDefaultAsync(s => s.BookingId == bookingId, ct);
+
+    /// <summary>Takes the payment (see the class). <paramref name="by"/> is recorded on the sale, the invoice's payments and the booking's history.</summary>
+    public async Task<DeskResult> PayAsync(DeskOrder order, CompiledPage? page, string by, string language, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var errors = new Errors();
+        if (Quote(order, invoices.TaxRate, language, errors) is not { } quote)
+        {
+            return new DeskResult.Invalid(errors);
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            var freed = new List<TimeFreed>();
+            using var writeLock = await gate.EnterAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            try
+            {
+                db.ChangeTracker.Clear();
+                Booking? booking = null;
+                if (order.BookingId is { } bookingId)
+                {
+                    // Lock order as every booking writer: the business's busy version, then the booking's row.
+                    await BusyVersions.BumpAsync(db, db.TenantId, ct);
+                    booking = await BookingLifecycle.LockAsync(db, bookingId, ct);
+                    if (booking is null)
+                    {
+                        return new DeskResult.Missing();
+                    }
+                }
+                // Under the lock: a repeat of this form, or another form for the same booking, already paid.
+                var earlier = await db.Set<DeskSale>().AsNoTracking()
+                    .FirstOrDefaultAsync(s => s.Key == order.Key || (order.BookingId != null && s.BookingId == order.BookingId), ct);
+                if (earlier is not null)
+                {
+                    await tx.RollbackAsync(ct);
+                    return new DeskResult.Done(earlier, Repeat: true);
+                }
+                if (booking is not null && booking.Status is not (BookingStatus.Confirmed or BookingStatus.InProgress or BookingStatus.Completed))
+                {
+                    errors.Add("booking", DeskText.Words.Get("err-status", language));
+                    return new DeskResult.Invalid(errors);
+                }
+                var existingInvoice = booking is null ? null : await db.Set<Invoice>().AsNoTracking().FirstOrDefaultAsync(i => i.BookingId == booking.Id, ct);
+                if (existingInvoice is { Status: InvoiceStatus.Open })
+                {
+                    errors.Add("booking", DeskText.Words.Get("err-open-invoice", language));
+                    return new DeskResult.Invalid(errors);
+                }
+                var now = clock.GetCurrentInstant();
+                var saleId = Guid.CreateVersion7();
+                var w = DeskText.Words;
+                var docLanguage = TextSet.Normalize(booking?.Language ?? language);
+                var draftLines = order.Lines.Select(l => new InvoiceDraftLine(l.Description, l.Quantity, l.UnitPrice, invoices.TaxRate)).ToList();
+                if (quote.Discount > 0)
+                {
+                    draftLines.Add(new InvoiceDraftLine(w.Get("line-discount", docLanguage), 1m, -quote.Discount, invoices.TaxRate));
+                }
+                if (quote.Tip > 0)
+                {
+                    draftLines.Add(new InvoiceDraftLine(w.Get("line-tip", docLanguage), 1m, quote.Tip, 0m));
+                }
+                var zone = page?.Zone ?? DateTimeZone.Utc;
+                var draft = new InvoiceDraft(order.PageSlug, page?.Doc.Name ?? order.PageSlug, null,
+                    booking?.CustomerName ?? (order.CustomerName.Length > 0 ? order.CustomerName : w.Get("walk-in-client", docLanguage)),
+                    booking?.CustomerEmail ?? order.CustomerEmail, docLanguage, zone.Id, order.Currency, draftLines,
+                    existingInvoice is null ? booking?.Id : null);
+                var paid = new List<InvoicePaid>();
+                if (quote.Cash > 0)
+                {
+                    paid.Add(new InvoicePaid(quote.Cash, InvoicePaymentMethod.Cash, $"desk {saleId:N}", order.Currency));
+                }
+                if (quote.Card > 0)
+                {
+                    var note = order.CardReference is { Length: > 0 } r ? $"desk {saleId:N} terminal {r}" : $"desk {saleId:N} terminal";
+                    paid.Add(new InvoicePaid(quote.Card, InvoicePaymentMethod.Card, note, order.Currency));
+                }
+                var invoice = await invoices.IssueAsync(db, draft, paid, by, now, ct);
+                var sale = new DeskSale
+                {
+                    Id = saleId,
+                    TenantId = db.TenantId,
+                    Key = order.Key,
+                    BookingId = booking?.Id,
+                    InvoiceId = invoice.Id,
+                    InvoiceNumber = invoice.Number,
+                    PageSlug = order.PageSlug,
+                    CustomerName = invoice.CustomerName,
+                    Currency = order.Currency,
+                    Total = quote.Total,
+                    Discount = quote.Discount,
+                    Tip = quote.Tip,
+                    Cash = quote.Cash,
+                    Tendered = quote.Tendered,
+                    Change = quote.Change,
+                    Card = quote.Card,
+                    CardReference = order.CardReference,
+                    By = by.Length > 254 ? by[..254] : by,
+                    At = now,
+                };
+                db.Set<DeskSale>().Add(sale);
+                if (booking is not null)
+                {
+                    // The booking's own ledger: money received at the desk (never refundable through Stripe: no PaymentIntent).
+                    foreach (var (amount, method) in new[] { (quote.Cash, "cash"), (quote.Card, "card") })
+                    {
+                        if (amount > 0)
+                        {
+                            db.Payments.Add(new Payment
+                            {
+                                Id = Guid.CreateVersion7(),
+                                TenantId = booking.TenantId,
+                                BookingId = booking.Id,
+                                Amount = amount,
+                                Currency = order.Currency,
+                                Kind = PaymentKind.Charge,
+                                Provider = Provider,
+                                ProviderReference = $"{saleId:N}-{method}",
+                                At = now,
+                            });
+                        }
+                    }
+                    if (booking.Status is BookingStatus.Confirmed or BookingStatus.InProgress)
+                    {
+                        var done = await lifecycle.ApplyLockedAsync(booking, new Change.SetStatus(BookingStatus.Completed), new Actor(by, null, page), freed, ct);
+                        if (done is not WriteResult.Done)
+                        {
+                            await tx.RollbackAsync(ct);
+                            errors.Add("booking", DeskText.Words.Get("err-status", language));
+                            return new DeskResult.Invalid(errors);
+                        }
+                    }
+                }
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+                outbox.Notify();
+                writeLock.Dispose();
+                await lifecycle.RaiseAsync(freed, ct);
+                return new DeskResult.Done(sale, Repeat: false);
+            }
+            catch (DbUpdateException ex) when (attempt < 4 && Conflicts.IsConflict(ex))
+            {
+                // Another submit of the same checkout won the race (unique key or booking): the next round finds its sale.
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    /// <summary>A money field as typed: blank is <paramref name="blank"/>; a comma is read as the decimal point; at most the currency's decimals.</summary>
+    public static bool TryMoney(string? text, string currency, decimal? blank, out decimal? value)
+    {
+        value = blank;
+        var t = (text ?? "").Trim().Replace(',', '.');
+        if (t.Length == 0)
+        {
+            return true;
+        }
+        if (t.Length > 20 || t.Count(c => c == '.') > 1 ||
+            !decimal.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed) || !InvoiceMoney.Fits(parsed, currency))
+        {
+            return false;
+        }
+        value = parsed;
+        return true;
+    }
+}

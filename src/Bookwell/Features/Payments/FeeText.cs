@@ -1,0 +1,73 @@
+using Bookwell.Infrastructure;
+
+namespace Bookwell.Features.Payments;
+
+/// <summary>The words of the owed no-show fees view.</summary>
+public static class FeeText
+{
+    public static readonly TextSet Words = new("no-show-fees",
+        new Dictionary<string, string>
+        {
+            ["title"] = "Owed no-show fees",
+            ["nav"] = "No-show fees",
+            ["intro"] = "No-show fees not charged: no card was saved, the bank declined, or the charge is still on its way. Charge the saved card again or waive the fee.",
+            ["empty"] = "No fees are owed.",
+            ["col-booking"] = "Booking",
+            ["col-client"] = "Client",
+            ["col-amount"] = "Fee",
+            ["col-state"] = "State",
+            ["col-actions"] = "Actions",
+            ["state-due"] = "Being charged",
+            ["state-owed"] = "Owed",
+            ["state-charged"] = "Charged",
+            ["state-waived"] = "Waived",
+            ["state-cancelled"] = "Cancelled",
+            ["why"] = "Why: {0}",
+            ["reason-no-saved-card"] = "no card saved",
+            ["reason-no-provider"] = "no payment provider set up",
+            ["reason-card_declined"] = "the card was declined",
+            ["reason-authentication_required"] = "the bank asks the client to confirm",
+            ["charge"] = "Charge card again",
+            ["charge-label"] = "Charge the card of {0} again",
+            ["waive"] = "Waive",
+            ["waive-label"] = "Waive the fee of {0}",
+            ["waive-confirm"] = "Waive this fee? The client will not be charged.",
+            ["waived"] = "The fee was waived.",
+            ["not-owed"] = "This fee is no longer owed.",
+            ["charged"] = "The fee was charged to the saved card.",
+            ["charge-later"] = "The payment provider could not be reached; the fee will be charged shortly.",
+            ["declined"] = "The fee could not be charged: {0}",
+        },
+        new Dictionary<string, string>
+        {
+            ["title"] = "Openstaande no-showkosten",
+            ["nav"] = "No-showkosten",
+            ["intro"] = "No-showkosten die niet zijn afgeschreven: er was geen kaart opgeslagen, de bank weigerde, of de afschrijving loopt nog. Schrijf opnieuw af van de opgeslagen kaart of scheld de kosten kwijt.",
+            ["empty"] = "Er staan geen kosten open.",
+            ["col-booking"] = "Afspraak",
+            ["col-client"] = "Klant",
+            ["col-amount"] = "Kosten",
+            ["col-state"] = "Status",
+            ["col-actions"] = "Acties",
+            ["state-due"] = "Wordt afgeschreven",
+            ["state-owed"] = "Openstaand",
+            ["state-charged"] = "Afgeschreven",
+            ["state-waived"] = "Kwijtgescholden",
+            ["state-cancelled"] = "Vervallen",
+            ["why"] = "Reden: {0}",
+            ["reason-no-saved-card"] = "geen kaart opgeslagen",
+            ["reason-no-provider"] = "geen betaalprovider ingesteld",
+            ["reason-card_declined"] = "de kaart werd geweigerd",
+            ["reason-authentication_required"] = "de bank vraagt de klant om bevestiging",
+            ["charge"] = "Opnieuw afschrijven",
+            ["charge-label"] = "Opnieuw afschrijven van de kaart van {0}",
+            ["waive"] = "Kwijtschelden",
+            ["waive-label"] = "Kosten van {0} kwijtschelden",
+            ["waive-confirm"] = "Deze kosten kwijtschelden? De klant betaalt niets.",
+            ["waived"] = "De kosten zijn kwijtgescholden.",
+            ["not-owed"] = "Deze kosten staan niet meer open.",
+            ["charged"] = "De kosten zijn afgeschreven van de opgeslagen kaart.",
+            ["charge-later"] = "De betaalprovider was niet bereikbaar; de kosten worden zo dadelijk afgeschreven.",
+            ["declined"] = "De kosten konden niet worden afgeschreven: {0}",
+        });
+}

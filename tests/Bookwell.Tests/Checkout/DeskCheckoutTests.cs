@@ -1,0 +1,254 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Checkout;
+using Bookwell.Features.Invoices;
+using Bookwell.Tests.Accounts;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Checkout;
+
+/// <summary>
+/// The desk checkout through its server-rendered pages (no script): a booking's bill with a product, a discount
+/// and a tip, paid in cash and by card, its invoice issued paid and the booking completed in one go; the till's
+/// day per method; a double (and a tenfold parallel) submit paying once, held by the database; field errors
+/// that change nothing. Both databases.
+/// </summary>
+public abstract partial class DeskCheckoutTests : IAsyncLifetime
+{
+    protected abstract Db Kind { get; }
+
+    private BookwellApp _app = null!;
+    private WebSession _owner = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await BookwellApp.StartAsync(Kind);
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["deskTips"] = true;
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(_app.Admin(), doc)).StatusCode);
+        _owner = WebSession.For(_app);
+        Assert.Equal(HttpStatusCode.Redirect, (await _owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
+            ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+
+    [GeneratedRegex("name=\"Key\" value=\"([0-9a-f]+)\"")]
+    private static partial Regex KeyPattern();
+
+    private async Task<Guid> BookAsync(string start)
+    {
+        var body = Booking(start);
+        body["page"] = Slug;
+        var created = await _app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        return Guid.Parse((await Body(created))["id"]!.GetValue<string>());
+    }
+
+    /// <summary>Opens the checkout page as a browser would: its one-time key and the antiforgery token.</summary>
+    private async Task<(string Key, string Token, string Html)> OpenAsync(string path)
+    {
+        var response = await _owner.Client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var html = await response.Content.ReadAsStringAsync();
+        return (KeyPattern().Match(html).Groups[1].Value, WebUtility.HtmlDecode(TokenPattern().Match(html).Groups[1].Value), html);
+    }
+
+    private static List<KeyValuePair<string, string>> Form(string key, string token, params (string Name, string Value)[] fields) =>
+        [.. fields.Select(f => KeyValuePair.Create(f.Name, f.Value)), KeyValuePair.Create("Key", key), KeyValuePair.Create("site", Slug),
+            KeyValuePair.Create("__RequestVerificationToken", token)];
+
+    private Task<HttpResponseMessage> PostAsync(string path, List<KeyValuePair<string, string>> form) =>
+        _owner.Client.PostAsync(path, new FormUrlEncodedContent(form));
+
+    private static readonly (string, string)[] Bill =
+    [
+        ("Desc[0]", "Haircut"), ("Qty[0]", "1"), ("Price[0]", "25.00"),
+        ("Desc[1]", "Shampoo"), ("Qty[1]", "2"), ("Price[1]", "12,50"),
+        ("Desc[2]", ""), ("Qty[2]", "1"), ("Price[2]", ""),
+        ("Discount", "5"), ("Tip", "3.00"), ("Method", "mixed"), ("Card", "20.00"), ("Tendered", "50"), ("CardReference", "T-7781"),
+    ];
+
+    [Fact]
+    public async Task BookingCheckout_Mixed_WithProductDiscountAndTip_IssuesAPaidInvoice_CompletesTheBooking_AndShowsInTheTill()
+    {
+        var id = await BookAsync("2027-03-02T10:00:00+01:00");
+        var path = $"/admin/checkout/{id}";
+        var (key, token, html) = await OpenAsync(path);
+        Assert.Equal(32, key.Length);
+        Assert.Contains("value=\"Haircut\"", html, StringComparison.Ordinal); // the booking's service is the first line
+        Assert.Contains("name=\"Tip\"", html, StringComparison.Ordinal);      // the page allows tips
+
+        // Calculate: the bill and the change, and nothing is written.
+        var review = await PostAsync(path + "?handler=Review", Form(key, token, Bill));
+        Assert.Equal(HttpStatusCode.OK, review.StatusCode);
+        var bill = await WebSession.TextAsync(review);
+        // 25.00 + 2 × 12.50 − 5.00 + 3.00 = 48.00; card 20.00, cash 28.00 of 50.00 received: 22.00 back.
+        Assert.Matches(@"id=""bill-total""><strong>EUR 48\.00<", bill);
+        Assert.Matches(@"id=""bill-cash"">EUR 28\.00<", bill);
+        Assert.Matches(@"id=""bill-change""><strong>EUR 22\.00<", bill);
+        Assert.Empty(_app.WithDb(db => db.Set<DeskSale>().AsNoTracking().ToList()));
+
+        var paid = await PostAsync(path + "?handler=Pay", Form(key, token, Bill));
+        Assert.Equal(HttpStatusCode.Redirect, paid.StatusCode);
+        var receiptPath = paid.Headers.Location!.OriginalString;
+        Assert.StartsWith("/admin/receipts/", receiptPath, StringComparison.Ordinal);
+
+        var (sale, invoice, booking, ledger) = _app.WithDb(db => (
+            db.Set<DeskSale>().AsNoTracking().Single(),
+            db.Set<Invoice>().AsNoTracking().Include(i => i.Lines).Include(i => i.Payments).Single(),
+            db.Bookings.AsNoTracking().Include(b => b.History).Single(b => b.Id == id),
+            db.Payments.AsNoTracking().Where(p => p.BookingId == id).ToList()));
+        Assert.Equal((48.00m, 5.00m, 3.00m, 28.00m, 50.00m, 22.00m, 20.00m, "T-7781"),
+            (sale.Total, sale.Discount, sale.Tip, sale.Cash, sale.Tendered, sale.Change, sale.Card, sale.CardReference));
+        Assert.Equal((id, invoice.Id, invoice.Number), (sale.BookingId!.Value, sale.InvoiceId, sale.InvoiceNumber));
+        Assert.Equal((InvoiceStatus.Paid, 48.00m, 48.00m, id), (invoice.Status, invoice.Total, invoice.AmountPaid, invoice.BookingId!.Value));
+        Assert.Equal(new[] { ("Haircut", 25.00m), ("Shampoo", 25.00m), ("Discount", -5.00m), ("Tip", 3.00m) },
+            invoice.Lines.OrderBy(l => l.Position).Select(l => (l.Description, l.Total)));
+        Assert.Equal(new[] { (InvoicePaymentMethod.Cash, 28.00m), (InvoicePaymentMethod.Card, 20.00m) },
+            invoice.Payments.OrderBy(p => p.Method).Select(p => (p.Method, p.Amount)));
+        Assert.Equal(BookingStatus.Completed, booking.Status);
+        Assert.Contains(booking.History, h => h.ToStatus == BookingStatus.Completed && h.By.StartsWith("owner:", StringComparison.Ordinal));
+        Assert.Equal(new[] { ("desk", 20.00m), ("desk", 28.00m) }, ledger.Select(p => (p.Provider, p.Amount)).OrderBy(p => p.Amount));
+        Assert.All(ledger, p => Assert.Null(p.PaymentIntent)); // never refundable through Stripe
+
+        var receipt = WebUtility.HtmlDecode(await _owner.GetAsync(receiptPath));
+        Assert.Contains(invoice.Number, receipt, StringComparison.Ordinal);
+        Assert.Matches(@"id=""receipt-change"" class=""change""><strong>EUR 22\.00<", receipt);
+        var pdf = await _owner.Client.GetAsync(receiptPath + "?handler=Pdf");
+        Assert.Equal("application/pdf", pdf.Content.Headers.ContentType!.MediaType);
+        Assert.StartsWith("%PDF", System.Text.Encoding.ASCII.GetString(await pdf.Content.ReadAsByteArrayAsync())[..4], StringComparison.Ordinal);
+
+        // For an 80 mm thermal printer: ESC/POS (initialise first, cut last), 48 columns, totals right-aligned.
+        var escpos = await (await _owner.Client.GetAsync(receiptPath + "?handler=EscPos")).Content.ReadAsByteArrayAsync();
+        Assert.Equal(new byte[] { 0x1B, 0x40 }, escpos[..2]);
+        Assert.Equal(new byte[] { 0x1D, 0x56, 66, 0 }, escpos[^4..]);
+        var printed = System.Text.Encoding.Latin1.GetString(escpos).Split('\n');
+        Assert.Contains(printed, l => l.StartsWith("2 x Shampoo", StringComparison.Ordinal) && l.EndsWith("EUR 25.00", StringComparison.Ordinal) && l.Length == 48);
+        Assert.Contains(printed, l => l.StartsWith("Change", StringComparison.Ordinal) && l.EndsWith("EUR 22.00", StringComparison.Ordinal));
+
+        // The booking page now links to the receipt instead of offering a second checkout; the checkout page sends there too.
+        Assert.Contains(receiptPath, await _owner.GetAsync($"/admin/bookings/{id}"), StringComparison.Ordinal);
+        var again = await _owner.Client.GetAsync(path);
+        Assert.Equal((HttpStatusCode.Redirect, receiptPath), (again.StatusCode, again.Headers.Location!.OriginalString));
+
+        // The till's day (Amsterdam): per method, and the desk's own sums.
+        var till = WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-01"));
+        Assert.Matches(@"data-method=""cash""><td>Cash</td><td>1</td><td>EUR 28\.00<", till);
+        Assert.Matches(@"data-method=""card""><td>Card \(terminal\)</td><td>1</td><td>EUR 20\.00<", till);
+        Assert.Matches(@"data-sum=""tip"">EUR 3\.00<", till);
+        Assert.Matches(@"data-sum=""total""><strong>EUR 48\.00<", till);
+        Assert.Contains("Nothing was paid this day.", WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-02")), StringComparison.Ordinal);
+
+        // Dutch.
+        _owner.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl");
+        var dutch = WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-01"));
+        Assert.Contains("Kassa", dutch, StringComparison.Ordinal);
+        Assert.Contains("Contant", dutch, StringComparison.Ordinal);
+        Assert.Contains("Wisselgeld", WebUtility.HtmlDecode(await _owner.GetAsync(receiptPath)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ParallelSubmits_OfOneCheckout_AndOtherFormsForTheSameBooking_PayOnce()
+    {
+        var id = await BookAsync("2027-03-02T11:00:00+01:00");
+        var path = $"/admin/checkout/{id}";
+        var (key, token, _) = await OpenAsync(path);
+        var others = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            others.Add((await OpenAsync(path)).Key);
+        }
+        var fields = new[] { ("Desc[0]", "Haircut"), ("Qty[0]", "1"), ("Price[0]", "25.00"), ("Method", "cash"), ("Tendered", "30") };
+        var posts = Enumerable.Range(0, 10).Select(_ => PostAsync(path + "?handler=Pay", Form(key, token, fields)))
+            .Concat(others.Select(k => PostAsync(path + "?handler=Pay", Form(k, token, fields)))).ToList();
+        var responses = await Task.WhenAll(posts);
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Redirect, r.StatusCode));
+        Assert.Single(responses.Select(r => r.Headers.Location!.OriginalString).Distinct());
+
+        var (sales, invoices, payments, ledger, counter) = _app.WithDb(db => (
+            db.Set<DeskSale>().AsNoTracking().ToList(), db.Set<Invoice>().AsNoTracking().ToList(), db.Set<InvoicePayment>().AsNoTracking().ToList(),
+            db.Payments.AsNoTracking().ToList(), db.Set<InvoiceCounter>().AsNoTracking().Single().Last));
+        var sale = Assert.Single(sales);
+        Assert.Equal(key, sale.Key);
+        Assert.Equal((25.00m, 30.00m, 5.00m), (sale.Cash, sale.Tendered, sale.Change));
+        Assert.Single(invoices);
+        Assert.Equal(25.00m, Assert.Single(payments).Amount);
+        Assert.Equal(25.00m, Assert.Single(ledger).Amount);
+        Assert.Equal(1, counter); // the losers' numbers were given back: no gap
+    }
+
+    [Fact]
+    public async Task WalkIn_ParallelSubmits_PayOnce_AndTheNextSaleTakesTheNextNumber()
+    {
+        var (key, token, html) = await OpenAsync("/admin/checkout");
+        Assert.DoesNotContain("value=\"Haircut\"", html, StringComparison.Ordinal);
+        var fields = new[] { ("CustomerName", "Walk-in Wim"), ("Desc[0]", "Gift card"), ("Qty[0]", "1"), ("Price[0]", "40"), ("Method", "card") };
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => PostAsync("/admin/checkout?handler=Pay", Form(key, token, fields))));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Redirect, r.StatusCode));
+        Assert.Single(responses.Select(r => r.Headers.Location!.OriginalString).Distinct());
+        var second = await OpenAsync("/admin/checkout");
+        Assert.Equal(HttpStatusCode.Redirect, (await PostAsync("/admin/checkout?handler=Pay", Form(second.Key, second.Token, fields))).StatusCode);
+
+        var (sales, numbers, ledger) = _app.WithDb(db => (db.Set<DeskSale>().AsNoTracking().OrderBy(s => s.At).ToList(),
+            db.Set<Invoice>().AsNoTracking().OrderBy(i => i.Sequence).Select(i => i.Number).ToList(), db.Payments.AsNoTracking().Count()));
+        Assert.Equal(2, sales.Count);
+        Assert.All(sales, s => Assert.Equal((40.00m, 0m, null, "Walk-in Wim"), (s.Card, s.Cash, s.BookingId, s.CustomerName)));
+        Assert.Equal(new[] { "000001", "000002" }, numbers);
+        Assert.Equal(0, ledger); // no booking, no booking ledger
+    }
+
+    [Fact]
+    public async Task BadInput_IsShownOnTheForm_AndNothingIsTaken()
+    {
+        var id = await BookAsync("2027-03-02T13:00:00+01:00");
+        var path = $"/admin/checkout/{id}";
+        var (key, token, _) = await OpenAsync(path);
+        async Task<string> Refused(params (string, string)[] fields)
+        {
+            var response = await PostAsync(path + "?handler=Pay", Form(key, token, fields));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await WebSession.TextAsync(response);
+        }
+        Assert.Contains("The cash received must cover the cash part, EUR 25.00.",
+            await Refused(("Desc[0]", "Haircut"), ("Price[0]", "25"), ("Method", "cash"), ("Tendered", "20")), StringComparison.Ordinal);
+        Assert.Contains("An amount in EUR with at most 2 decimals.",
+            await Refused(("Desc[0]", "Haircut"), ("Price[0]", "25.001"), ("Method", "cash")), StringComparison.Ordinal);
+        Assert.Contains("The discount is an amount from 0 up to the lines' total, EUR 25.00.",
+            await Refused(("Desc[0]", "Haircut"), ("Price[0]", "25"), ("Discount", "30"), ("Method", "card")), StringComparison.Ordinal);
+        Assert.Contains("With cash and card, the card pays part of the EUR 25.00",
+            await Refused(("Desc[0]", "Haircut"), ("Price[0]", "25"), ("Method", "mixed"), ("Card", "25")), StringComparison.Ordinal);
+        Assert.Contains("Add at least one line with a description and a price.", await Refused(("Method", "cash")), StringComparison.Ordinal);
+        Assert.Contains("Choose how the client pays.", await Refused(("Desc[0]", "Haircut"), ("Price[0]", "25")), StringComparison.Ordinal);
+        // Without the antiforgery token nothing is read at all.
+        var forged = await _owner.Client.PostAsync(path + "?handler=Pay", new FormUrlEncodedContent(
+            [KeyValuePair.Create("Key", key), KeyValuePair.Create("Desc[0]", "x"), KeyValuePair.Create("Price[0]", "1"), KeyValuePair.Create("Method", "cash")]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+
+        // A booking not yet confirmed cannot be checked out; a cancelled one neither.
+        Assert.Equal(HttpStatusCode.OK, (await _app.Admin().PostAsync($"/api/v1/admin/bookings/{id}/status", Json(new JsonObject { ["status"] = "cancelled" }))).StatusCode);
+        Assert.Contains("Only a confirmed, started or completed booking can be checked out.",
+            await Refused(("Desc[0]", "Haircut"), ("Price[0]", "25"), ("Method", "card")), StringComparison.Ordinal);
+        Assert.Empty(_app.WithDb(db => db.Set<DeskSale>().AsNoTracking().ToList()));
+        Assert.Empty(_app.WithDb(db => db.Set<Invoice>().AsNoTracking().ToList()));
+        Assert.Empty(_app.WithDb(db => db.Payments.AsNoTracking().ToList()));
+    }
+}
+
+public sealed class SqliteDeskCheckoutTests : DeskCheckoutTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresDeskCheckoutTests : DeskCheckoutTests
+{
+    protected override Db Kind => Db.Postgres;
+}
