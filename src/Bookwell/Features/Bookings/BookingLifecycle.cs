@@ -229,6 +229,24 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         // Free the old time inside the transaction so the booking may move to an overlapping slot.
         await FreeAsync(booking, ct);
         var service = r.Service;
+        if (Visits.Parts(booking) is { } parts)
+        {
+            // A visit moves whole: every part is chosen again at the new start (the same people where they are free).
+            if (Visits.Services(r.Page, parts) is not { } services)
+            {
+                return new WriteResult.Taken();
+            }
+            var staff = r.ToStaff ?? booking.StaffKey;
+            var moved = await Allocator.AssignVisitAsync(db, r.Page, services, r.Start, r.ToStaff is null ? booking.BranchKey : null, staff, false, now, ct)
+                        ?? (r.ToStaff is null ? await Allocator.AssignVisitAsync(db, r.Page, services, r.Start, null, null, false, now, ct) : null);
+            if (moved is null)
+            {
+                return new WriteResult.Taken();
+            }
+            Visits.Apply(booking, services, r.Start, moved.Value.Branch, moved.Value.Parts);
+        }
+        else
+        {
         // An operator who drops the booking on a staff member's column means that person, nobody else.
         var assignment = r.ToStaff is not null
             ? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, r.ToStaff, null, false, now, ct)
@@ -246,6 +264,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         booking.BranchKey = assignment.Value.Branch;
         booking.ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources);
         booking.GroupKey = service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(r.Page.Slug, service.Key, r.Start) : null;
+        }
         booking.AutoNoShowAt = r.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? r.Start + Duration.FromMinutes(late) : null;
         booking.UpdatedAt = now;
         var evt = Event(booking, "rescheduled", booking.Status, booking.Status, actor.By, now);

@@ -363,6 +363,9 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<Instant>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("VisitPartsJson")
+                        .HasColumnType("text");
+
                     b.Property<bool>("WalkIn")
                         .HasColumnType("boolean");
 

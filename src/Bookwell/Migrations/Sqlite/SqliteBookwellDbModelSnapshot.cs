@@ -355,6 +355,9 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("VisitPartsJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("WalkIn")
                         .HasColumnType("INTEGER");
 
