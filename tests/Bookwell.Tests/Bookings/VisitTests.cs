@@ -154,10 +154,57 @@ public abstract class VisitTests
         // Cancelling lets every part go.
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/cancel", null)).StatusCode);
         Assert.DoesNotContain(Live(app), r => r.Booking == id);
-        Assert.Contains(At("09:00"), Starts(await VisitSlots(client)));
+        Assert.Contains("09:00", Starts(await VisitSlots(client)));
         var got = await Body(await client.GetAsync($"/api/v1/bookings/{token}"));
         Assert.Equal("cancelled", got["status"]!.GetValue<string>());
         Assert.Equal(2, got["parts"]!.AsArray().Count);
+    }
+
+    [Fact]
+    public async Task BookingPage_AddAServiceToTheVisit_BooksCutAndTintWithoutScript()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(At("10:00"), "consult", "other@example.com", "anna"))).StatusCode);
+
+        // The cut alone: "add to the same visit" offers the tint (not the class, nor the service paid online).
+        var cut = await client.GetStringAsync($"/book/{Slug}?service=cut&date={Day}");
+        Assert.Contains("id=\"visit\"", cut, StringComparison.Ordinal);
+        Assert.Contains("also=tint", cut, StringComparison.Ordinal);
+        Assert.DoesNotContain("also=yoga", cut, StringComparison.Ordinal);
+        Assert.DoesNotContain("also=colour", cut, StringComparison.Ordinal);
+        Assert.Contains("start=2027-03-08T09%3A00", cut, StringComparison.Ordinal);
+
+        // With the tint added, times are those of the whole visit (09:00 is gone: the tint would meet the consult).
+        var visit = await client.GetStringAsync($"/book/{Slug}?service=cut&also=tint&date={Day}");
+        Assert.DoesNotContain("start=2027-03-08T09%3A00", visit, StringComparison.Ordinal);
+        Assert.Contains("start=2027-03-08T11%3A00", visit, StringComparison.Ordinal);
+        Assert.Contains("also=tint&amp;start=2027-03-08T11%3A00", visit.Replace("&amp;date=2027-03-08", "", StringComparison.Ordinal), StringComparison.Ordinal);
+
+        var fields = new Dictionary<string, string>
+        {
+            ["service"] = "cut",
+            ["also"] = "tint",
+            ["tz"] = "Europe/Amsterdam",
+            ["start"] = At("11:00"),
+            ["name"] = "Ada Lovelace",
+            ["email"] = "ada@example.com",
+            ["terms"] = "true",
+            ["step"] = "review",
+        };
+        var review = await client.PostAsync($"/book/{Slug}", new FormUrlEncodedContent(fields));
+        var reviewHtml = await review.Content.ReadAsStringAsync();
+        Assert.Contains("Cut + Tint (90 min", reviewHtml, StringComparison.Ordinal);
+        fields["step"] = "confirm";
+        var posted = await client.PostAsync($"/book/{Slug}", new FormUrlEncodedContent(fields));
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        var booking = app.WithDb(db => db.Bookings.AsNoTracking().Single(b => b.CustomerEmail == "ada@example.com"));
+        Assert.Equal("Cut + Tint", booking.ServiceName);
+        Assert.Equal(2, Visits.Parts(booking)!.Count);
+        Assert.Equal(2, app.WithDb(db => db.Allocations.Count(a => a.BookingId == booking.Id && a.Live)));
+        // The manage page shows the visit.
+        var manage = await client.GetStringAsync(posted.Headers.Location!.ToString());
+        Assert.Contains("Cut + Tint", manage, StringComparison.Ordinal);
     }
 
     [Fact]
