@@ -193,7 +193,7 @@ public abstract class VisitTests
             ["step"] = "review",
         };
         var review = await client.PostAsync($"/book/{Slug}", new FormUrlEncodedContent(fields));
-        var reviewHtml = await review.Content.ReadAsStringAsync();
+        var reviewHtml = WebUtility.HtmlDecode(await review.Content.ReadAsStringAsync());
         Assert.Contains("Cut + Tint (90 min", reviewHtml, StringComparison.Ordinal);
         fields["step"] = "confirm";
         var posted = await client.PostAsync($"/book/{Slug}", new FormUrlEncodedContent(fields));
@@ -203,7 +203,7 @@ public abstract class VisitTests
         Assert.Equal(2, Visits.Parts(booking)!.Count);
         Assert.Equal(2, app.WithDb(db => db.Allocations.Count(a => a.BookingId == booking.Id && a.Live)));
         // The manage page shows the visit.
-        var manage = await client.GetStringAsync(posted.Headers.Location!.ToString());
+        var manage = WebUtility.HtmlDecode(await client.GetStringAsync(posted.Headers.Location!.ToString()));
         Assert.Contains("Cut + Tint", manage, StringComparison.Ordinal);
     }
 
