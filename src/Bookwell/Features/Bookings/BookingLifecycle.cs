@@ -247,23 +247,23 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         }
         else
         {
-        // An operator who drops the booking on a staff member's column means that person, nobody else.
-        var assignment = r.ToStaff is not null
-            ? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, r.ToStaff, null, false, now, ct)
-            : await Allocator.AssignAsync(db, r.Page, service, r.Start, booking.BranchKey, booking.StaffKey, null, false, now, ct)
-              ?? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, null, null, false, now, ct);
-        if (assignment is null)
-        {
-            return new WriteResult.Taken();
-        }
-        booking.StartsAt = r.Start;
-        booking.EndsAt = r.Start + service.Rules.Duration;
-        booking.BufferBeforeMinutes = (int)service.Rules.BufferBefore.TotalMinutes;
-        booking.BufferAfterMinutes = (int)service.Rules.BufferAfter.TotalMinutes;
-        booking.StaffKey = assignment.Value.Assignment.Staff;
-        booking.BranchKey = assignment.Value.Branch;
-        booking.ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources);
-        booking.GroupKey = service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(r.Page.Slug, service.Key, r.Start) : null;
+            // An operator who drops the booking on a staff member's column means that person, nobody else.
+            var assignment = r.ToStaff is not null
+                ? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, r.ToStaff, null, false, now, ct)
+                : await Allocator.AssignAsync(db, r.Page, service, r.Start, booking.BranchKey, booking.StaffKey, null, false, now, ct)
+                  ?? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, null, null, false, now, ct);
+            if (assignment is null)
+            {
+                return new WriteResult.Taken();
+            }
+            booking.StartsAt = r.Start;
+            booking.EndsAt = r.Start + service.Rules.Duration;
+            booking.BufferBeforeMinutes = (int)service.Rules.BufferBefore.TotalMinutes;
+            booking.BufferAfterMinutes = (int)service.Rules.BufferAfter.TotalMinutes;
+            booking.StaffKey = assignment.Value.Assignment.Staff;
+            booking.BranchKey = assignment.Value.Branch;
+            booking.ResourceKeys = AvailabilityLoader.FormatSeats(assignment.Value.Assignment.Resources);
+            booking.GroupKey = service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(r.Page.Slug, service.Key, r.Start) : null;
         }
         booking.AutoNoShowAt = r.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? r.Start + Duration.FromMinutes(late) : null;
         booking.UpdatedAt = now;
