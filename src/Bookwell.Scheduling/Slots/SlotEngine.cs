@@ -34,6 +34,32 @@ public static class SlotEngine
         return new Calculation(request).Assign(start.ToUnixTimeTicks(), preferredStaff, preferredResources, offGrid);
     }
 
+    /// <summary>
+    /// Asks one service, many times, whether a start that is already fixed (a later part of a visit) can be served:
+    /// off the grid, inside the hours, clear of busy time with its buffers. Queries in ascending order cost
+    /// a forward walk of each unit's free list.
+    /// </summary>
+    public static SlotProbe Probe(SlotRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return new SlotProbe(new Calculation(request));
+    }
+
+    /// <summary>See <see cref="Probe"/>.</summary>
+    public sealed class SlotProbe
+    {
+        private readonly Calculation _c;
+
+        internal SlotProbe(object calculation) => _c = (Calculation)calculation;
+
+        /// <summary>Staff able to serve a start (in the order given; empty for a service needing none), or null when nobody can.</summary>
+        public IReadOnlyList<string>? Able(Instant start) => _c.AbleAt(start.ToUnixTimeTicks());
+
+        /// <summary>The units for a start with <paramref name="staff"/> (null: the service needs none), or null when they cannot serve it.</summary>
+        public Assignment? Assign(Instant start, string? staff, IReadOnlyCollection<string>? preferredResources = null) =>
+            _c.AssignAt(start.ToUnixTimeTicks(), staff, preferredResources);
+    }
+
     private sealed class Calculation
     {
         private readonly SlotRequest _r;
@@ -352,6 +378,64 @@ public static class SlotEngine
                 }
             }
             return null;
+        }
+
+        private UnitState[]? _staffStates;
+        private List<Span>? _open;
+
+        private bool Inside(long start) => _dates.Count > 0 && start >= _earliest && start < _latestExclusive;
+
+        private bool CalendarFits(long from, long to) =>
+            _calendar?.Fits(from, to) ?? (_open ??= OpenRanges([])).Exists(r => r.Contains(new Span(from, to)));
+
+        public List<string>? AbleAt(long start)
+        {
+            if (!Inside(start) || ResourcesFree(start, null) is null)
+            {
+                return null;
+            }
+            var from = start - _before;
+            var to = start + _duration + _after;
+            if (!_r.Service.RequiresStaff)
+            {
+                return CalendarFits(from, to) ? [] : null;
+            }
+            _staffStates ??= [.. _r.Staff.Select(u => new UnitState(u, this))];
+            var able = new List<string>(_staffStates.Length);
+            foreach (var unit in _staffStates)
+            {
+                if (unit.Fits(from, to))
+                {
+                    able.Add(unit.Unit.Key);
+                }
+            }
+            return able.Count > 0 ? able : null;
+        }
+
+        public Assignment? AssignAt(long start, string? staff, IReadOnlyCollection<string>? preferredResources)
+        {
+            if (!Inside(start))
+            {
+                return null;
+            }
+            var from = start - _before;
+            var to = start + _duration + _after;
+            if (!_r.Service.RequiresStaff)
+            {
+                if (staff is not null || !CalendarFits(from, to))
+                {
+                    return null;
+                }
+            }
+            else
+            {
+                _staffStates ??= [.. _r.Staff.Select(u => new UnitState(u, this))];
+                if (!Array.Exists(_staffStates, u => u.Unit.Key == staff && u.Fits(from, to)))
+                {
+                    return null;
+                }
+            }
+            return ResourcesFree(start, preferredResources) is { } resources ? new Assignment(staff, resources, null) : null;
         }
 
         /// <summary>A unit's opening ranges and free list, with a forward-only pointer for ascending queries.</summary>

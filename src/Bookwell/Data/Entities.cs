@@ -102,6 +102,8 @@ public sealed class Booking : ITenantOwned
     public Guid? SeriesId { get; set; }
     /// <summary>0-based place of this occurrence in its series as first planned (skipped occurrences leave gaps).</summary>
     public int? SeriesIndex { get; set; }
+    /// <summary>A visit of several services (issue 15): its parts in order, as JSON (<see cref="Features.Bookings.Visits"/>); null for one service.</summary>
+    public string? VisitPartsJson { get; set; }
     /// <summary>Contract 4.6: the organization whose link made the booking (its key on the booking's page).</summary>
     public string? OrganizationKey { get; set; }
     /// <summary>The organization member who booked, and their member id (student or employee number) as it was then.</summary>

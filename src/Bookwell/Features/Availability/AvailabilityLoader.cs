@@ -29,6 +29,12 @@ public sealed class SlotAnswer(IReadOnlyList<Slot> slots, string? tag)
 
     public string? Tag { get; } = tag;
 
+    /// <summary>For a visit of several services: each slot's parts (same order as <see cref="Slots"/>); null otherwise.</summary>
+    public IReadOnlyList<VisitSlot>? Visits { get; init; }
+
+    /// <summary>The service keys of a visit's parts, in order.</summary>
+    public IReadOnlyList<string>? VisitServices { get; init; }
+
     /// <summary>The API's UTF-8 JSON of this answer, written once.</summary>
     public byte[]? Json { get; set; }
 }
@@ -269,6 +275,77 @@ public static class AvailabilityLoader
         var loaded = await LoadAsync(db, page, service, window, now, staff, snapshot, ct);
         var answer = new SlotAnswer(FindSlots(Requests(page, service, branch, staff, loaded, now, window, walkIn: false)),
             string.Create(CultureInfo.InvariantCulture, $"\"{page.ConfigVersion}.{snapshot.Version}.{bucket}\""));
+        snapshot.Remember(key, answer);
+        return answer;
+    }
+
+    /// <summary>
+    /// Engine requests for a visit of several services, per branch that could serve it: one request per part, each
+    /// with the busy time around where that part falls. A chosen staff member is asked of every part they offer.
+    /// </summary>
+    public static async Task<List<(string? Branch, List<SlotRequest> Parts)>> VisitRequestsAsync(BookwellDb db, CompiledPage page,
+        IReadOnlyList<ServiceModel> services, string? branch, string? staff, Span window, Instant now, bool walkIn, BusyIndex.Snapshot? snapshot,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(services);
+        var offsets = VisitEngine.Offsets(services.Select(s => s.Rules).ToList());
+        List<(string? Branch, List<SlotRequest> Parts)>? result = null;
+        for (var i = 0; i < services.Count; i++)
+        {
+            var service = services[i];
+            var partStaff = staff is not null && service.Rules.RequiresStaff && page.StaffFor(service.Key).Any(m => m.Key == staff) ? staff : null;
+            var shift = offsets[i].BclCompatibleTicks;
+            var partWindow = new Span(window.Start + shift, window.End + shift);
+            var occupancy = await LoadAsync(db, page, service, partWindow, now, partStaff, snapshot, ct);
+            var requests = Requests(page, service, branch, partStaff, occupancy, now, i == 0 ? window : partWindow, walkIn);
+            result ??= [.. requests.Select(r => (r.Branch, new List<SlotRequest>(services.Count)))];
+            for (var b = 0; b < requests.Count; b++)
+            {
+                result[b].Parts.Add(requests[b].Request);
+            }
+        }
+        return result ?? [];
+    }
+
+    /// <summary>
+    /// Visit starts for several services (issue 15) over local dates <paramref name="from"/>..<paramref name="to"/>, through
+    /// the same answer cache as single services. Each slot's <c>staff</c> are those able to take its first part.
+    /// </summary>
+    public static async Task<SlotAnswer> VisitAnswerAsync(BookwellDb db, CompiledPage page, IReadOnlyList<ServiceModel> services, string? branch,
+        string? staff, DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(zone);
+        var window = Span.Of(zone.AtStartOfDay(from).ToInstant(), zone.AtStartOfDay(to.PlusDays(1)).ToInstant());
+        var snapshot = db.BusyIndex is { } index ? await index.GetAsync(db, window.StartInstant - services[0].Rules.BufferBefore, now, ct) : null;
+        var bucket = now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks;
+        var key = string.Create(CultureInfo.InvariantCulture,
+            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{string.Join('+', services.Select(s => s.Key))}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{bucket}");
+        if (snapshot is not null && snapshot.TryAnswer(key, out var cached))
+        {
+            return cached;
+        }
+        var merged = new SortedDictionary<Instant, VisitSlot>();
+        foreach (var (_, parts) in await VisitRequestsAsync(db, page, services, branch, staff, window, now, walkIn: false, snapshot, ct))
+        {
+            foreach (var slot in VisitEngine.FindSlots(parts))
+            {
+                merged.TryAdd(slot.Start, slot);
+            }
+        }
+        var visits = merged.Values.ToList();
+        var slots = visits.Select(v => new Slot(v.Start, v.End, v.Parts[0].Staff, 1)).ToList();
+        if (snapshot is null)
+        {
+            return new SlotAnswer(slots, null) { Visits = visits, VisitServices = [.. services.Select(s => s.Key)] };
+        }
+        var answer = new SlotAnswer(slots, string.Create(CultureInfo.InvariantCulture, $"\"{page.ConfigVersion}.{snapshot.Version}.{bucket}\""))
+        {
+            Visits = visits,
+            VisitServices = [.. services.Select(s => s.Key)],
+        };
         snapshot.Remember(key, answer);
         return answer;
     }

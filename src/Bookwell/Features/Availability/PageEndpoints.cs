@@ -94,10 +94,11 @@ public static class PageEndpoints
     /// written once per cached answer with a UTF-8 writer and handed out as bytes after that.
     /// </summary>
     public static async Task<IResult> GetSlots(string slug, string? service, string? from, string? to,
-        string? timeZone, string? staff, string? branch, string? access, BookwellDb db, CatalogCache cache, IClock clock, HttpContext http, CancellationToken ct)
+        string? timeZone, string? staff, string? branch, string? access, BookwellDb db, CatalogCache cache, IClock clock, HttpContext http, CancellationToken ct,
+        string[]? services = null)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (problem, found) = await FindSlotsAsync(slug, service, from, to, timeZone, staff, branch, access, db, cache, clock, ct);
+        var (problem, found) = await FindSlotsAsync(slug, service, from, to, timeZone, staff, branch, access, db, cache, clock, ct, SplitKeys(services));
         if (found is not { } f)
         {
             return problem!;
@@ -118,7 +119,7 @@ public static class PageEndpoints
                 return TypedResults.StatusCode(StatusCodes.Status304NotModified);
             }
         }
-        var json = answer.Json ??= SlotsJson(zone, answer.Slots);
+        var json = answer.Json ??= SlotsJson(zone, answer.Slots, answer.Visits, answer.VisitServices);
         return TypedResults.Bytes(json, "application/json; charset=utf-8");
     }
 
@@ -128,7 +129,7 @@ public static class PageEndpoints
     /// </summary>
     public static async Task<(ProblemHttpResult? Problem, (CompiledPage Page, DateTimeZone Zone, SlotAnswer Answer)? Found)> FindSlotsAsync(
         string slug, string? service, string? from, string? to, string? timeZone, string? staff, string? branch, string? access,
-        BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct)
+        BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct, IReadOnlyList<string>? services = null)
     {
         ArgumentNullException.ThrowIfNull(slug);
         ArgumentNullException.ThrowIfNull(cache);
@@ -145,6 +146,16 @@ public static class PageEndpoints
             page = member.View(service);
         }
         var e = new Errors();
+        if (services is { Count: > 0 })
+        {
+            // Several services in one visit (issue 15): `service`, when given too, must be the first of them.
+            if (service is not null && service != services[0])
+            {
+                e.Add("service", "When 'services' is given, 'service' is omitted or names its first entry.");
+            }
+            service = services[0];
+        }
+        var visit = services is { Count: > 1 } ? VisitServices(page, services, e) : null;
         var svc = page.ActiveService(service);
         if (svc is not null && !page.IsPublic(svc.Key))
         {
@@ -179,7 +190,11 @@ public static class PageEndpoints
         {
             e.Add("to", $"At most {MaxDaysPerRequest} days per request.");
         }
-        if (staff is not null && svc is not null && page.StaffFor(svc.Key).All(s => s.Key != staff))
+        if (staff is not null && visit is not null && visit.All(v => page.StaffFor(v.Key).All(s => s.Key != staff)))
+        {
+            e.Add("staff", $"'{Clip(staff)}' offers none of these services.");
+        }
+        else if (staff is not null && visit is null && svc is not null && page.StaffFor(svc.Key).All(s => s.Key != staff))
         {
             e.Add("staff", $"'{Clip(staff)}' does not offer this service.");
         }
@@ -191,12 +206,61 @@ public static class PageEndpoints
         {
             return (Problems.Validation(e), null);
         }
-        var answer = await AvailabilityLoader.AnswerAsync(db, page, svc, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct);
+        var answer = visit is not null
+            ? await AvailabilityLoader.VisitAnswerAsync(db, page, visit, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct)
+            : await AvailabilityLoader.AnswerAsync(db, page, svc, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct);
         return (null, (page, zone, answer));
     }
 
+    /// <summary>At most this many services in one visit.</summary>
+    public const int MaxVisitParts = 5;
+
+    /// <summary>Query values "a,b" and "a&amp;services=b" alike, as one list of keys; null when absent.</summary>
+    public static IReadOnlyList<string>? SplitKeys(string[]? values) =>
+        values is null or { Length: 0 } ? null
+            : [.. values.SelectMany(v => (v ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))];
+
+    /// <summary>
+    /// The services of a visit, checked: each active and public on the page, none twice, none a class or paid online
+    /// (<see cref="Bookings.Visits.Unfit"/>), at most <see cref="MaxVisitParts"/>. Errors go under <c>services</c>.
+    /// </summary>
+    public static List<ServiceModel>? VisitServices(CompiledPage page, IReadOnlyList<string> keys, Errors e)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(keys);
+        ArgumentNullException.ThrowIfNull(e);
+        if (keys.Count > MaxVisitParts)
+        {
+            e.Add("services", $"At most {MaxVisitParts} services in one visit.");
+            return null;
+        }
+        var result = new List<ServiceModel>(keys.Count);
+        foreach (var key in keys)
+        {
+            var s = page.ActiveService(key);
+            if (s is null || !page.IsPublic(s.Key))
+            {
+                e.Add("services", $"No active service '{Clip(key ?? "")}' on this page.");
+            }
+            else if (result.Contains(s))
+            {
+                e.Add("services", $"'{Clip(key!)}' is listed twice.");
+            }
+            else if (Bookings.Visits.Unfit(s) is { } why)
+            {
+                e.Add("services", $"'{Clip(key!)}' cannot be part of a visit of several services: it is {why}.");
+            }
+            else
+            {
+                result.Add(s);
+            }
+        }
+        return result.Count == keys.Count ? result : null;
+    }
+
     /// <summary>The contract's slots shape (camelCase, as <see cref="SlotsResponse"/>), written straight to UTF-8.</summary>
-    public static byte[] SlotsJson(DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots)
+    public static byte[] SlotsJson(DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots, IReadOnlyList<Scheduling.Slots.VisitSlot>? visits = null,
+        IReadOnlyList<string>? keys = null)
     {
         ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(slots);
@@ -206,6 +270,7 @@ public static class PageEndpoints
             w.WriteStartObject();
             w.WriteString("timeZone", zone.Id);
             w.WriteStartArray("slots");
+            var index = 0;
             foreach (var s in slots)
             {
                 w.WriteStartObject();
@@ -218,6 +283,29 @@ public static class PageEndpoints
                 }
                 w.WriteEndArray();
                 w.WriteNumber("remaining", s.Remaining);
+                if (visits is not null)
+                {
+                    // Additive (issue 15): each part of the visit at this start, with the staff able to take it.
+                    w.WriteStartArray("parts");
+                    var v = visits[index];
+                    for (var p = 0; p < v.Parts.Count; p++)
+                    {
+                        var part = v.Parts[p];
+                        w.WriteStartObject();
+                        w.WriteString("service", keys![p]);
+                        w.WriteString("start", TimeFormats.Format(part.Start, zone));
+                        w.WriteString("end", TimeFormats.Format(part.End, zone));
+                        w.WriteStartArray("staff");
+                        foreach (var key in part.Staff)
+                        {
+                            w.WriteStringValue(key);
+                        }
+                        w.WriteEndArray();
+                        w.WriteEndObject();
+                    }
+                    w.WriteEndArray();
+                }
+                index++;
                 w.WriteEndObject();
             }
             w.WriteEndArray();

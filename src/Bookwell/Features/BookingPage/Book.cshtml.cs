@@ -36,6 +36,33 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     public Dictionary<string, string> FileNames { get; } = new(StringComparer.Ordinal);
     public bool NeedsBranch => Site is { Branches.Count: > 1 } && Branch is null;
 
+    /// <summary>Services added to the chosen one for one visit (issue 15), in the order chosen; <c>also=</c> in the address.</summary>
+    public List<ServiceModel> Also { get; } = [];
+
+    /// <summary>The visit's services (the chosen one first) when more than one; null for a single service.</summary>
+    public IReadOnlyList<ServiceModel>? Visit => Service is not null && Also.Count > 0 ? [Service, .. Also] : null;
+
+    /// <summary>Services that may join the chosen one in one visit (none when the chosen one cannot be part of a visit).</summary>
+    public IEnumerable<ServiceModel> VisitChoices =>
+        Service is null || Visits.Unfit(Service) is not null || Access is not null ? []
+            : Choices.Where(s => s.Key != Service.Key && Visits.Unfit(s) is null);
+
+    /// <summary>The questions to ask: the chosen service's, or every part's for a visit (a shared key once).</summary>
+    public IReadOnlyList<FieldDoc> Fields => Visit is { } v ? [.. v.SelectMany(s => s.Doc.Fields!).DistinctBy(f => f.Key)] : Service?.Doc.Fields ?? [];
+
+    /// <summary>The <c>also</c> value with <paramref name="key"/> added or taken out.</summary>
+    public string? AlsoToggled(string key)
+    {
+        var keys = Also.Select(s => s.Key).ToList();
+        if (!keys.Remove(key))
+        {
+            keys.Add(key);
+        }
+        return keys.Count == 0 ? null : string.Join(',', keys);
+    }
+
+    public string? AlsoValue => Also.Count == 0 ? null : string.Join(',', Also.Select(s => s.Key));
+
     /// <summary>How the booking repeats (weekly, biweekly, monthly), empty for a single booking; and how many times.</summary>
     public string Repeat { get; private set; } = "";
     public int RepeatCount { get; private set; } = 6;
@@ -47,7 +74,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     {
         get
         {
-            if (Site is null || Service is null)
+            if (Site is null || Service is null || Visit is not null)
             {
                 return false;
             }
@@ -92,8 +119,8 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         {
             return NotFoundPage();
         }
-        Form = BookingForm.Read(Request.Form, Service);
-        Repeat = Request.Form["repeat"].ToString() is "weekly" or "biweekly" or "monthly" && CanRepeat ? Request.Form["repeat"].ToString() : "";
+        Form = BookingForm.Read(Request.Form, Service, Fields);
+        Repeat = Request.Form["repeat"].ToString() is "weekly" or "biweekly" or "monthly" && CanRepeat && Visit is null ? Request.Form["repeat"].ToString() : "";
         RepeatCount = int.TryParse(Request.Form["repeatCount"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) ? count : 6;
         await ReadFilesAsync(ct);
         if (!SelectStart(start))
@@ -101,7 +128,11 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             await BuildPickerAsync(null, null, ct);
             return Page();
         }
-        var request = Form.ToRequest(Service, Start!, Staff, Branch, Zone.Id, Site!.Doc.Location?.Mode == "mobile");
+        var request = Form.ToRequest(Service, Start!, Staff, Branch, Zone.Id, Site!.Doc.Location?.Mode == "mobile", Fields);
+        if (Visit is { } visit)
+        {
+            request.Services = [.. visit.Select(s => s.Key)];
+        }
         var errors = new Errors();
         var valid = BookingValidation.Validate(request, Site, errors, admin: false, TextSet.CurrentLanguage);
         if (valid is null || Errors.Count > 0)
@@ -284,6 +315,14 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         Service = page.ActiveService(service) is { } chosen && page.IsPublic(chosen.Key) ? chosen : null;
         Branch = page.Branches.Count == 1 ? page.Branches[0].Key : page.Branches.Any(b => b.Key == branch) ? branch : null;
         Staff = Service is not null && staff is not null && StaffChoices.Any(s => s.Key == staff) ? staff : null;
+        var also = Request.Query["also"].FirstOrDefault() ?? (Request.HasFormContentType ? Request.Form["also"].FirstOrDefault() : null);
+        foreach (var key in (also ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct())
+        {
+            if (VisitChoices.FirstOrDefault(s => s.Key == key) is { } extra && Also.Count < Availability.PageEndpoints.MaxVisitParts - 1)
+            {
+                Also.Add(extra);
+            }
+        }
         return true;
     }
 
@@ -295,7 +334,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         }
         LocalDate? selected = TimeFormats.TryParseDate(date, out var d) ? d : null;
         LocalDate? strip = TimeFormats.TryParseDate(from, out var f) ? f : selected;
-        Picker = await SlotPicker.BuildAsync(db, Site!, Service, Branch, Staff, Zone, strip, selected, clock.GetCurrentInstant(), ct);
+        Picker = await SlotPicker.BuildAsync(db, Site!, Service, Branch, Staff, Zone, strip, selected, clock.GetCurrentInstant(), ct, Visit);
     }
 
     private bool SelectStart(string? start)
@@ -342,6 +381,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             ["date"] = Picker?.SelectedDate?.ToString("yyyy-MM-dd", null),
             ["from"] = Request.Query["from"].FirstOrDefault(),
             ["access"] = Access?.Token,
+            ["also"] = AlsoValue,
         };
         foreach (var (key, value) in changes)
         {

@@ -25,12 +25,12 @@ public sealed class BookingForm
 
     public bool Has(string key, string option) => Answers.TryGetValue(key, out var v) && v.Contains(option);
 
-    public static BookingForm Read(IFormCollection form, ServiceModel? service)
+    public static BookingForm Read(IFormCollection form, ServiceModel? service, IEnumerable<FieldDoc>? fields = null)
     {
         ArgumentNullException.ThrowIfNull(form);
         string F(string key) => form[key].ToString().Trim();
         var answers = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        foreach (var field in service?.Doc.Fields ?? [])
+        foreach (var field in fields ?? service?.Doc.Fields ?? [])
         {
             var values = form[$"answer.{field.Key}"].Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v!.Trim()).ToArray();
             if (values.Length > 0)
@@ -53,11 +53,12 @@ public sealed class BookingForm
         };
     }
 
-    public BookingRequest ToRequest(ServiceModel service, string start, string? staff, string? branch, string timeZone, bool mobile)
+    public BookingRequest ToRequest(ServiceModel service, string start, string? staff, string? branch, string timeZone, bool mobile,
+        IEnumerable<FieldDoc>? fields = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         var answers = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        foreach (var field in service.Doc.Fields ?? [])
+        foreach (var field in fields ?? service.Doc.Fields ?? [])
         {
             var key = field.Key!;
             object? value = field.Type switch

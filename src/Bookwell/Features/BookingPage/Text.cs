@@ -12,6 +12,9 @@ public static class Text
     public static readonly IReadOnlyDictionary<string, string> English = new Dictionary<string, string>
     {
         ["choose-service"] = "Choose a service",
+        ["add-to-visit"] = "Add to the same visit",
+        ["add-to-visit-hint"] = "Services you add follow one another in one appointment.",
+        ["in-visit"] = "added",
         ["org-booking-for"] = "Booking for {0}",
         ["org-signed-in"] = "Your personal booking link",
         ["org-signed-in-as"] = "signed in as {0}",
@@ -123,6 +126,9 @@ public static class Text
     public static readonly IReadOnlyDictionary<string, string> Dutch = new Dictionary<string, string>
     {
         ["choose-service"] = "Kies een dienst",
+        ["add-to-visit"] = "Toevoegen aan hetzelfde bezoek",
+        ["add-to-visit-hint"] = "Diensten die je toevoegt volgen elkaar op in één afspraak.",
+        ["in-visit"] = "toegevoegd",
         ["org-booking-for"] = "Boeken voor {0}",
         ["org-signed-in"] = "Je persoonlijke boekingslink",
         ["org-signed-in-as"] = "aangemeld als {0}",

@@ -33,10 +33,55 @@ public static class Allocator
         return null;
     }
 
+    /// <summary>
+    /// The branch and each part's units for a visit of several services starting at <paramref name="start"/>, or null
+    /// when it cannot be booked. Every part must be served in one branch.
+    /// </summary>
+    public static async Task<(string? Branch, IReadOnlyList<Assignment> Parts)?> AssignVisitAsync(BookwellDb db, CompiledPage page,
+        IReadOnlyList<ServiceModel> services, Instant start, string? branch, string? staff, bool walkIn, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(services);
+        var window = new Span(start.ToUnixTimeTicks(), start.ToUnixTimeTicks() + 1);
+        foreach (var (b, parts) in await AvailabilityLoader.VisitRequestsAsync(db, page, services, branch, staff, window, now, walkIn, null, ct))
+        {
+            if (VisitEngine.Assign(parts, start, staff, offGrid: walkIn) is { } a)
+            {
+                return (b, a);
+            }
+        }
+        return null;
+    }
+
     /// <summary>The rows for a booking whose units are already set on it (staff, resources, branch, times, buffers).</summary>
     public static List<Allocation> Rows(Booking booking, CompiledPage? page, bool usesCalendar)
     {
         ArgumentNullException.ThrowIfNull(booking);
+        if (Visits.Parts(booking) is { } parts)
+        {
+            // A visit: each part holds its own units for its own time (with its own buffers).
+            var rows = new List<Allocation>();
+            var visit = booking.Id.ToString();
+            foreach (var p in parts)
+            {
+                var pf = p.StartsAt - Duration.FromMinutes(p.BufferBefore);
+                var pt = p.EndsAt + Duration.FromMinutes(p.BufferAfter);
+                if (p.Staff is not null)
+                {
+                    rows.Add(Make(booking, Units.Staff(p.Staff), 0, 1, visit, pf, pt));
+                }
+                foreach (var seat in Units.ParseSeats(p.Resources))
+                {
+                    var capacity = page?.Resources.FirstOrDefault(r => r.Key == seat.Key)?.Capacity ?? seat.Seat + 1;
+                    rows.Add(Make(booking, Units.Resource(seat.Key), seat.Seat, capacity, visit, pf, pt));
+                }
+                if (p.Calendar)
+                {
+                    rows.Add(Make(booking, Units.Calendar(booking.PageSlug, booking.BranchKey), 0, 1, visit, pf, pt));
+                }
+            }
+            return rows;
+        }
         var from = booking.StartsAt - Duration.FromMinutes(booking.BufferBeforeMinutes);
         var to = booking.EndsAt + Duration.FromMinutes(booking.BufferAfterMinutes);
         // Class members share their units under the class's group key, which the database lets overlap.

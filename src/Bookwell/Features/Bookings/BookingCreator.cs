@@ -67,11 +67,29 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
         // Invoice services issue their invoice in the booking's own transaction, so they go one by one too, and so
         // do walk-ins (they book under the business's walk-in client, found or added in their own transaction).
         var invoiced = v.Service.Doc.Payment == "invoice";
-        var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file") && !invoiced && !v.WalkIn;
+        // A visit of several services goes one by one: its parts are chosen together and written together.
+        var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file") && !invoiced && !v.WalkIn &&
+                        v.Visit is null;
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.GetCurrentInstant();
             var start = v.Start == default ? now : v.Start;
+            if (v.Visit is { } visit)
+            {
+                var parts = await Allocator.AssignVisitAsync(db, v.Page, visit, start, v.Branch, v.Staff, v.WalkIn, now, ct);
+                if (parts is null)
+                {
+                    return new WriteResult.Taken();
+                }
+                var visitToken = ManageTokens.Create();
+                var visitHooks = await Webhooks.WebhookQueue.SubscribersAsync(db, db.TenantId, Webhooks.WebhookEvents.BookingCreated, ct);
+                var visitDraft = Draft(v, by, mail, visitToken, start, parts.Value.Branch, parts.Value.Parts[0], now, startNow, visitHooks, (visit, parts.Value.Parts));
+                if (await WriteOneAsync(v, visitDraft, visitToken, null, invoiced: false, attempt, ct) is { } written)
+                {
+                    return written;
+                }
+                continue;
+            }
             // With the staff member named and no resource to pick, busy time cannot change which assignment is
             // made, only whether it can be: the group writer answers that for its whole group in one query
             // (BookingBatcher: Taken / TakenAndCustomers) instead of each request reading on its own.
@@ -300,7 +318,8 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
 
     /// <summary>The booking, its time allocations and its messages, built in memory; the customer is linked when written.</summary>
     private BookingDraft Draft(ValidBooking v, string by, MailContext? mail, string token, Instant start, string? branch,
-        Scheduling.Slots.Assignment assignment, Instant now, bool startNow, IReadOnlyList<Webhooks.WebhookTarget>? hooks = null)
+        Scheduling.Slots.Assignment assignment, Instant now, bool startNow, IReadOnlyList<Webhooks.WebhookTarget>? hooks = null,
+        (IReadOnlyList<ServiceModel> Services, IReadOnlyList<Scheduling.Slots.Assignment> Parts)? visit = null)
     {
         var settings = v.Page.Doc.Settings!;
         var online = v.Service.Doc.Payment is "now" or "deposit" || payments.SavesCardOnly(v.Service.Doc);
@@ -356,6 +375,11 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             CreatedAt = now,
             UpdatedAt = now,
         };
+        if (visit is { } vp)
+        {
+            // Its parts, and from them its service name, end, units and buffers; each part writes its own allocations.
+            Visits.Apply(booking, vp.Services, start, branch, vp.Parts);
+        }
         booking.History.Add(BookingLifecycle.Event(booking, BookingAction.Created, null, status, by, now));
         return new BookingDraft
         {

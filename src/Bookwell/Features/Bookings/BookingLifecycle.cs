@@ -229,23 +229,42 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         // Free the old time inside the transaction so the booking may move to an overlapping slot.
         await FreeAsync(booking, ct);
         var service = r.Service;
-        // An operator who drops the booking on a staff member's column means that person, nobody else.
-        var assignment = r.ToStaff is not null
-            ? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, r.ToStaff, null, false, now, ct)
-            : await Allocator.AssignAsync(db, r.Page, service, r.Start, booking.BranchKey, booking.StaffKey, null, false, now, ct)
-              ?? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, null, null, false, now, ct);
-        if (assignment is null)
+        if (Visits.Parts(booking) is { } parts)
         {
-            return new WriteResult.Taken();
+            // A visit moves whole: every part is chosen again at the new start (the same people where they are free).
+            if (Visits.Services(r.Page, parts) is not { } services)
+            {
+                return new WriteResult.Taken();
+            }
+            var staff = r.ToStaff ?? booking.StaffKey;
+            var moved = await Allocator.AssignVisitAsync(db, r.Page, services, r.Start, r.ToStaff is null ? booking.BranchKey : null, staff, false, now, ct)
+                        ?? (r.ToStaff is null ? await Allocator.AssignVisitAsync(db, r.Page, services, r.Start, null, null, false, now, ct) : null);
+            if (moved is null)
+            {
+                return new WriteResult.Taken();
+            }
+            Visits.Apply(booking, services, r.Start, moved.Value.Branch, moved.Value.Parts);
         }
-        booking.StartsAt = r.Start;
-        booking.EndsAt = r.Start + service.Rules.Duration;
-        booking.BufferBeforeMinutes = (int)service.Rules.BufferBefore.TotalMinutes;
-        booking.BufferAfterMinutes = (int)service.Rules.BufferAfter.TotalMinutes;
-        booking.StaffKey = assignment.Value.Assignment.Staff;
-        booking.BranchKey = assignment.Value.Branch;
-        booking.ResourceKeys = Units.FormatSeats(assignment.Value.Assignment.Resources);
-        booking.GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(r.Page.Slug, service.Key, r.Start) : null;
+        else
+        {
+            // An operator who drops the booking on a staff member's column means that person, nobody else.
+            var assignment = r.ToStaff is not null
+                ? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, r.ToStaff, null, false, now, ct)
+                : await Allocator.AssignAsync(db, r.Page, service, r.Start, booking.BranchKey, booking.StaffKey, null, false, now, ct)
+                  ?? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, null, null, false, now, ct);
+            if (assignment is null)
+            {
+                return new WriteResult.Taken();
+            }
+            booking.StartsAt = r.Start;
+            booking.EndsAt = r.Start + service.Rules.Duration;
+            booking.BufferBeforeMinutes = (int)service.Rules.BufferBefore.TotalMinutes;
+            booking.BufferAfterMinutes = (int)service.Rules.BufferAfter.TotalMinutes;
+            booking.StaffKey = assignment.Value.Assignment.Staff;
+            booking.BranchKey = assignment.Value.Branch;
+            booking.ResourceKeys = Units.FormatSeats(assignment.Value.Assignment.Resources);
+            booking.GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(r.Page.Slug, service.Key, r.Start) : null;
+        }
         booking.AutoNoShowAt = r.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? r.Start + Duration.FromMinutes(late) : null;
         booking.UpdatedAt = now;
         var evt = Event(booking, BookingAction.Rescheduled, booking.Status, booking.Status, actor.By, now);

@@ -40,6 +40,8 @@ public sealed class BookingRequest
     public List<string>? Resources { get; set; }
     /// <summary>Additive (contract 4.6): the token of an organization member's personal link.</summary>
     public string? Access { get; set; }
+    /// <summary>Additive (issue 15): several services in one visit, in order; <c>service</c> is then omitted or the first.</summary>
+    public List<string>? Services { get; set; }
 }
 
 /// <summary>A booking request that passed validation, with everything parsed.</summary>
@@ -69,6 +71,9 @@ public sealed record ValidBooking(
     public Guid? OrganizationMemberId { get; init; }
     public string? MemberNumber { get; init; }
 
+    /// <summary>Several services in one visit (issue 15), in order, the first being <see cref="Service"/>; null for one service.</summary>
+    public IReadOnlyList<ServiceModel>? Visit { get; init; }
+
     /// <summary>The exact text as shown (UTF-8, unnormalised), so any change of wording gives another version.</summary>
     public static string HashTerms(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
@@ -86,6 +91,21 @@ public static partial class BookingValidation
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(e);
         string M(string english, params object?[] args) => Say(language, english, args);
+        List<ServiceModel>? visit = null;
+        if (r.Services is { Count: > 0 })
+        {
+            if (r.Services.Exists(k => k is null))
+            {
+                e.Add("services", M("Must not contain null."));
+                return null;
+            }
+            if (r.Service is not null && r.Service != r.Services[0])
+            {
+                e.Add("service", "When 'services' is given, 'service' is omitted or names its first entry.");
+            }
+            r.Service = r.Services[0];
+            visit = r.Services.Count > 1 ? Availability.PageEndpoints.VisitServices(page, r.Services, e) : null;
+        }
         var service = page.ActiveService(r.Service);
         if (service is not null && !admin && !page.IsPublic(service.Key))
         {
@@ -118,7 +138,14 @@ public static partial class BookingValidation
         {
             e.Add("branch", M("No active branch '{0}' on this page.", Truncate(r.Branch)));
         }
-        if (r.Staff is not null && service is not null && page.StaffFor(service.Key).All(s => s.Key != r.Staff))
+        if (r.Staff is not null && visit is not null)
+        {
+            if (visit.All(v => page.StaffFor(v.Key).All(s => s.Key != r.Staff)))
+            {
+                e.Add("staff", M("'{0}' does not offer this service.", Truncate(r.Staff)));
+            }
+        }
+        else if (r.Staff is not null && service is not null && page.StaffFor(service.Key).All(s => s.Key != r.Staff))
         {
             e.Add("staff", M("'{0}' does not offer this service.", Truncate(r.Staff)));
         }
@@ -175,7 +202,9 @@ public static partial class BookingValidation
             locationJson = ValidateLocation(r.Location, e, language);
         }
         // A walk-in is standing at the desk: the questions are for online clients.
-        var answers = service is null ? "{}" : ValidateAnswers(r.Answers, service.Doc.Fields!, e, requireFields: !(admin && r.WalkIn == true), language);
+        // A visit asks every part's questions (a key shared by two services is asked once).
+        var fields = visit is not null ? [.. visit.SelectMany(v => v.Doc.Fields!).DistinctBy(f => f.Key)] : service?.Doc.Fields;
+        var answers = fields is null ? "{}" : ValidateAnswers(r.Answers, fields, e, requireFields: !(admin && r.WalkIn == true), language);
         if (e.Any || service is null || c is null || zone is null)
         {
             return null;
@@ -186,6 +215,7 @@ public static partial class BookingValidation
             r.MarketingOptIn == true, r.TermsAccepted == true, locationJson, admin && r.WalkIn == true, r.Resources)
         {
             TermsHash = r.TermsAccepted == true && page.Doc.Settings!.TermsText is { } terms ? ValidBooking.HashTerms(terms) : null,
+            Visit = visit,
         };
     }
 

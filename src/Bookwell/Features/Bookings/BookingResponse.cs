@@ -9,6 +9,9 @@ public sealed record HistoryEntry(string Action, string Type, string? From, stri
 
 public sealed record CustomerView(string Name, string Email, string? Phone);
 
+/// <summary>One part of a visit of several services (issue 15), in the booking's zone.</summary>
+public sealed record VisitPartView(string Service, string ServiceName, string Start, string End, string? Staff, IReadOnlyList<string> Resources);
+
 /// <summary>The contract's booking shape, plus additive members (page, branch, customer, answers, history).</summary>
 public sealed record BookingResponse(
     string Id,
@@ -48,6 +51,10 @@ public sealed record BookingResponse(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? SeriesId { get; init; }
 
+    /// <summary>A visit of several services: its parts in order (additive; absent for one service).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<VisitPartView>? Parts { get; init; }
+
     public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory)
     {
         ArgumentNullException.ThrowIfNull(b);
@@ -70,6 +77,8 @@ public sealed record BookingResponse(
             TermsAcceptedAt = b.TermsAcceptedAt is { } accepted ? TimeFormats.Format(accepted, zone) : null,
             TermsHash = b.TermsHash,
             SeriesId = b.SeriesId?.ToString(),
+            Parts = Visits.Parts(b)?.Select(p => new VisitPartView(p.Service, p.Name, TimeFormats.Format(p.StartsAt, zone), TimeFormats.Format(p.EndsAt, zone),
+                p.Staff, p.Resources.Length == 0 ? [] : p.Resources.Split(',').Select(k => k.Split('#')[0]).Distinct().ToArray())).ToList(),
         };
     }
 }
