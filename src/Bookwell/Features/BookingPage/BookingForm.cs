@@ -53,7 +53,7 @@ public sealed class BookingForm
         };
     }
 
-    public BookingRequest ToRequest(ServiceModel service, string start, string? staff, string? branch, string timeZone, bool mobile)
+    public BookingRequest ToRequest(ServiceModel service, string start, string? staff, string? branch, string timeZone, bool mobile, string? mode = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         var answers = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -91,6 +91,7 @@ public sealed class BookingForm
                     Address = NullIfEmpty(Address),
                     Latitude = double.TryParse(Latitude, NumberStyles.Float, CultureInfo.InvariantCulture, out var la) ? la : null,
                     Longitude = double.TryParse(Longitude, NumberStyles.Float, CultureInfo.InvariantCulture, out var lo) ? lo : null,
+                    Mode = mode,
                 }
                 : null,
         };

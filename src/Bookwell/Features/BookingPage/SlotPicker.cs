@@ -43,7 +43,7 @@ public static class SlotPicker
     public static bool UsesMonths(ServiceModel service) => service?.Rules.HorizonDays > StripDays;
 
     public static async Task<SlotPickerModel> BuildAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
-        DateTimeZone visitor, LocalDate? from, LocalDate? selected, Instant now, CancellationToken ct)
+        DateTimeZone visitor, LocalDate? from, LocalDate? selected, Instant now, CancellationToken ct, Scheduling.Travel.Trip? trip = null)
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(service);
@@ -61,7 +61,7 @@ public static class SlotPicker
             start = new LocalDate(start.Year, start.Month, 1);
         }
         var end = monthly ? start.PlusMonths(1).PlusDays(-1) : start.PlusDays(StripDays - 1);
-        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, visitor, start < today ? today : start, end, now, ct);
+        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, visitor, start < today ? today : start, end, now, ct, trip);
         var byDate = slots.GroupBy(s => s.Start.InZone(visitor).Date).ToDictionary(g => g.Key, g => g.ToList());
         var chosen = selected is { } sd && sd >= start && sd <= end ? sd : byDate.Keys.OrderBy(d => d).Cast<LocalDate?>().FirstOrDefault();
         var culture = CultureInfo.CurrentCulture;
@@ -78,7 +78,7 @@ public static class SlotPicker
         LocalDate? next = null;
         if (slots.Count == 0)
         {
-            next = await NextFreeDateAsync(db, page, service, branch, staff, visitor, end.PlusDays(1), lastBookable.PlusDays(1), now, ct);
+            next = await NextFreeDateAsync(db, page, service, branch, staff, visitor, end.PlusDays(1), lastBookable.PlusDays(1), now, ct, trip);
         }
         return new SlotPickerModel(visitor, page.Zone, start, days, chosen, times, next, start > today, end < lastBookable, monthly);
     }
@@ -93,12 +93,12 @@ public static class SlotPicker
         $"{FormatDate(start.InZone(zone).Date)}, {FormatTime(start, zone)}";
 
     private static async Task<LocalDate?> NextFreeDateAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
-        DateTimeZone zone, LocalDate from, LocalDate until, Instant now, CancellationToken ct)
+        DateTimeZone zone, LocalDate from, LocalDate until, Instant now, CancellationToken ct, Scheduling.Travel.Trip? trip)
     {
         for (var chunk = from; chunk <= until; chunk = chunk.PlusDays(PageEndpoints.MaxDaysPerRequest))
         {
             var to = chunk.PlusDays(PageEndpoints.MaxDaysPerRequest - 1);
-            var found = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, zone, chunk, to < until ? to : until, now, ct);
+            var found = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, zone, chunk, to < until ? to : until, now, ct, trip);
             if (found.Count > 0)
             {
                 return found[0].Start.InZone(zone).Date;

@@ -52,7 +52,7 @@ public abstract record SeriesWriteResult
 /// </summary>
 public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
     BookingLifecycle lifecycle, IConfiguration config, IDataProtectionProvider protection, BookingBatcher batcher, Invoices.InvoiceIssuer invoices,
-    Payments.PaymentCheckout payments)
+    Payments.PaymentCheckout payments, Mobile.MobileLocator locator)
 {
     private const int Attempts = 4;
 
@@ -67,6 +67,19 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
         // Invoice services issue their invoice in the booking's own transaction, so they go one by one too.
         var invoiced = v.Service.Doc.Payment == "invoice";
         var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file") && !invoiced;
+        if (v.LocationJson is not null && v.Place is null)
+        {
+            // A mobile booking: the address is located and checked against the service area before any time is chosen.
+            var location = System.Text.Json.JsonSerializer.Deserialize<LocationInput>(v.LocationJson, Infrastructure.Json.Options)!;
+            var errors = new Infrastructure.Errors();
+            var place = await locator.LocateAsync(v.Page, location.Address, location.Latitude, location.Longitude, errors, mail?.Language ?? "en", "location.", ct);
+            if (errors.Any)
+            {
+                return new WriteResult.Invalid(errors);
+            }
+            v = v with { Place = place };
+        }
+        var trip = v.Place is { } at ? new Scheduling.Travel.Trip(at, Mobile.MobileServices.Rule(v.Page)) : null;
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.GetCurrentInstant();
@@ -74,9 +87,9 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             // With the staff member named and no resource to pick, busy time cannot change which assignment is
             // made, only whether it can be: the group writer answers that for its whole group in one query
             // (BookingBatcher: Taken / TakenAndCustomers) instead of each request reading on its own.
-            var rulesOnly = groupable && attempt == 1 && v.Staff is not null && !v.WalkIn && v.Service.Rules.RequiresStaff &&
+            var rulesOnly = groupable && attempt == 1 && trip is null && v.Staff is not null && !v.WalkIn && v.Service.Rules.RequiresStaff &&
                             v.Service.Rules.ResourceTypes.Count == 0 && !await Calendars.ExternalBusy.HasSourcesAsync(db, v.Page, v.Staff, ct);
-            var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct, rulesOnly);
+            var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct, rulesOnly, trip);
             if (assignment is null)
             {
                 return new WriteResult.Taken();
@@ -341,6 +354,10 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             TermsHash = v.TermsAccepted ? v.TermsHash : null,
             TermsAcceptedAt = v.TermsAccepted ? now : null,
             LocationJson = v.LocationJson,
+            Latitude = v.Place?.Latitude,
+            Longitude = v.Place?.Longitude,
+            TravelBeforeMinutes = (int)assignment.TravelBefore.TotalMinutes,
+            TravelAfterMinutes = (int)assignment.TravelAfter.TotalMinutes,
             Language = mail?.Language ?? "en",
             WalkIn = v.WalkIn,
             GroupKey = v.Service.Rules.Capacity > 1 ? AvailabilityLoader.GroupKey(v.Page.Slug, v.Service.Key, start) : null,
