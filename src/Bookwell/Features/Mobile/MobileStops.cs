@@ -27,7 +27,9 @@ public static class MobileStops
         var query = db.Bookings.AsNoTracking()
             .Where(b => b.Latitude != null && b.Longitude != null && b.StartsAt < to && b.EndsAt > from &&
                         b.Status != BookingStatus.Cancelled && b.Status != BookingStatus.NoShow &&
-                        (b.HoldExpiresAt == null || b.HoldExpiresAt > now));
+                        (b.HoldExpiresAt == null || b.HoldExpiresAt > now) &&
+                        // Only bookings holding time: a booking being moved has let its old time go in this transaction.
+                        db.Allocations.Any(a => a.BookingId == b.Id && a.Live));
         if (staff is not null)
         {
             query = query.Where(b => b.StaffKey == staff);
