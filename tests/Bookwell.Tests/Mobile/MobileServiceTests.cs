@@ -151,6 +151,47 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
     }
 
     [Fact]
+    public async Task Two_clients_taking_neighbouring_times_at_once_never_both_get_them()
+    {
+        // Alone, each is fine: 10:00 in Utrecht, or 11:00 in Hilversum. Together they leave no time for the 41-minute drive.
+        foreach (var day in new[] { "2027-03-08", "2027-03-09", "2027-03-10", "2027-03-11", "2027-03-12" })
+        {
+            using var go = new SemaphoreSlim(0);
+            var first = Task.Run(async () =>
+            {
+                await go.WaitAsync();
+                return await Book(Client, MobileBooking(day, "10:00", "Oudegracht 1, Utrecht", $"a{day}@example.com"), Slug);
+            });
+            var second = Task.Run(async () =>
+            {
+                await go.WaitAsync();
+                return await Book(Client, MobileBooking(day, "11:00", "Dorpsstraat 3, Hilversum", $"b{day}@example.com"), Slug);
+            });
+            go.Release(2);
+            var answers = await Task.WhenAll(first, second);
+            Assert.Equal(1, answers.Count(r => r.StatusCode == HttpStatusCode.Created));
+            Assert.Equal(1, answers.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        }
+    }
+
+    [Fact]
+    public async Task A_mobile_booking_moved_next_to_another_keeps_the_travel_time()
+    {
+        const string day = "2027-03-15";
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, MobileBooking(day, "10:00", "Oudegracht 1, Utrecht", "stay@example.com"), Slug)).StatusCode);
+        var moving = await Book(Client, MobileBooking(day, "15:00", "Dorpsstraat 3, Hilversum", "move@example.com"), Slug);
+        Assert.Equal(HttpStatusCode.Created, moving.StatusCode);
+        var token = (await Body(moving))["manageToken"]!.GetValue<string>();
+        var tooClose = await Client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = $"{day}T11:00:00+01:00" }));
+        Assert.Equal(HttpStatusCode.Conflict, tooClose.StatusCode);
+        var fine = await Client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = $"{day}T12:00:00+01:00" }));
+        Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+        var id = Guid.Parse((await Body(fine))["id"]!.GetValue<string>());
+        var held = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == id && a.UnitKey == "staff:tom" && a.Live));
+        Assert.Equal(Instant.FromUtc(2027, 3, 15, 10, 19), held.StartsAt);
+    }
+
+    [Fact]
     public async Task The_same_address_is_geocoded_once()
     {
         const string day = "2027-03-04";

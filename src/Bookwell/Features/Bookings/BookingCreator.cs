@@ -80,6 +80,8 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             v = v with { Place = place };
         }
         var trip = v.Place is { } at ? new Scheduling.Travel.Trip(at, Mobile.MobileServices.Rule(v.Page)) : null;
+        // Mobile bookings are judged again inside their own transaction (WriteOneAsync), never in a group.
+        groupable &= trip is null;
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.GetCurrentInstant();
@@ -122,7 +124,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 }
                 continue;
             }
-            var result = await WriteOneAsync(v, draft, token, checkout, invoiced, attempt, ct);
+            var result = await WriteOneAsync(v, draft, token, checkout, invoiced, attempt, ct, trip);
             if (result is WriteResult.Done)
             {
                 return result;
@@ -259,7 +261,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
 
     /// <summary>One booking in its own transaction (with its checkout session); null when the database refused and another try may succeed.</summary>
     private async Task<WriteResult?> WriteOneAsync(ValidBooking v, BookingDraft draft, string token, CheckoutSession? checkout, bool invoiced, int attempt,
-        CancellationToken ct)
+        CancellationToken ct, Scheduling.Travel.Trip? trip = null)
     {
         var now = draft.Now;
         using var writeLock = await gate.EnterAsync(db, ct);
@@ -275,6 +277,13 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
             }
             var booking = draft.Booking;
+            if (trip is not null && !await TravelStillFitsAsync(v, draft, trip, now, ct))
+            {
+                // A neighbour written since the engine chose leaves too little travel time: as a refusal, so the loop chooses again.
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                return attempt >= Attempts ? new WriteResult.Taken() : null;
+            }
             booking.CustomerId = (await CustomerBook.UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct)).Id;
             db.Bookings.Add(booking);
             if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
@@ -308,6 +317,32 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             db.ChangeTracker.Clear();
             return attempt >= Attempts ? new WriteResult.Taken() : null;
         }
+    }
+
+    /// <summary>
+    /// Travel for a mobile booking, judged once more after the busy-version bump: from there on the business's writers go one
+    /// at a time (PostgreSQL's row lock on the version, SQLite's single writer), and the read inside the transaction sees
+    /// every committed booking. Two clients taking neighbouring times at once could otherwise each miss the other's address,
+    /// and their allocations, each without the other's leg, would not overlap. The legs found now are the ones held.
+    /// </summary>
+    private async Task<bool> TravelStillFitsAsync(ValidBooking v, BookingDraft draft, Scheduling.Travel.Trip trip, Instant now, CancellationToken ct)
+    {
+        var booking = draft.Booking;
+        var again = await Allocator.AssignAsync(db, v.Page, v.Service, booking.StartsAt, booking.BranchKey, booking.StaffKey, v.Resources, v.WalkIn, now, ct,
+            trip: trip);
+        if (again is null)
+        {
+            return false;
+        }
+        var before = (int)again.Value.Assignment.TravelBefore.TotalMinutes;
+        var after = (int)again.Value.Assignment.TravelAfter.TotalMinutes;
+        if (before != booking.TravelBeforeMinutes || after != booking.TravelAfterMinutes)
+        {
+            booking.TravelBeforeMinutes = before;
+            booking.TravelAfterMinutes = after;
+            draft.Allocations = Allocator.Rows(booking, v.Page, AvailabilityLoader.UsesCalendar(v.Service));
+        }
+        return true;
     }
 
     /// <summary>The booking, its time allocations and its messages, built in memory; the customer is linked when written.</summary>
