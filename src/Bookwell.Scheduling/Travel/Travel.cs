@@ -4,11 +4,14 @@ using NodaTime;
 namespace Bookwell.Scheduling.Travel;
 
 /// <summary>A point on the earth in degrees (WGS 84).</summary>
+/// <param name="Latitude">Degrees north (negative south), -90 to 90.</param>
+/// <param name="Longitude">Degrees east (negative west), -180 to 180.</param>
 public readonly record struct GeoPoint(double Latitude, double Longitude)
 {
     private const double EarthRadiusKm = 6371.0088;
 
     /// <summary>Great-circle (straight-line) distance in kilometres, by the haversine formula.</summary>
+    /// <param name="other">The other point.</param>
     public double KilometresTo(GeoPoint other)
     {
         static double Rad(double degrees) => degrees * Math.PI / 180;
@@ -22,11 +25,16 @@ public readonly record struct GeoPoint(double Latitude, double Longitude)
 
 /// <summary>
 /// How long it takes to get from one address to another: the straight-line distance at <paramref name="SpeedKmh"/>,
-/// plus a fixed <paramref name="Margin"/> (parking, walking to the door), rounded up to a whole minute. Symmetric,
-/// and it obeys the triangle inequality up to one margin, so checking only consecutive stops is enough.
+/// rounded up to a whole minute, plus a fixed <paramref name="Margin"/> (parking, walking to the door). Symmetric, and
+/// it obeys the triangle inequality, so checking only consecutive stops is enough.
 /// </summary>
+/// <param name="SpeedKmh">Average straight-line speed in km/h; positive.</param>
+/// <param name="Margin">Added to every trip, even to the same address.</param>
 public sealed record TravelRule(double SpeedKmh, Duration Margin)
 {
+    /// <summary>Travel time from one point to another.</summary>
+    /// <param name="from">Where the trip starts.</param>
+    /// <param name="to">Where it ends.</param>
     public Duration Between(GeoPoint from, GeoPoint to)
     {
         if (SpeedKmh <= 0)
@@ -39,9 +47,13 @@ public sealed record TravelRule(double SpeedKmh, Duration Margin)
 }
 
 /// <summary>Where a unit already has to be: a booking's service time (without buffers) and its address.</summary>
+/// <param name="Service">The booking's service time.</param>
+/// <param name="Place">Its address.</param>
 public readonly record struct Stop(Span Service, GeoPoint Place);
 
 /// <summary>A question about a mobile booking: where it would be, and how travel is counted.</summary>
+/// <param name="Destination">The client's address.</param>
+/// <param name="Rule">How travel time is counted.</param>
 public sealed record Trip(GeoPoint Destination, TravelRule Rule);
 
 /// <summary>
@@ -56,6 +68,10 @@ public static class TravelLegs
     /// (sorted by start). The previous stop is the last that ends at or before the start; the next the first that
     /// starts at or after the end. Stops overlapping the service are ignored here: their busy time refuses it anyway.
     /// </summary>
+    /// <param name="stops">The unit's stops, sorted by start, not overlapping one another.</param>
+    /// <param name="trip">The new booking's address and the travel rule.</param>
+    /// <param name="start">Start of the service, in ticks.</param>
+    /// <param name="end">End of the service, in ticks.</param>
     public static (Duration Before, Duration After) For(IReadOnlyList<Stop> stops, Trip trip, long start, long end)
     {
         ArgumentNullException.ThrowIfNull(stops);

@@ -274,8 +274,14 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)");
 
+                    b.Property<double?>("Latitude")
+                        .HasColumnType("double precision");
+
                     b.Property<string>("LocationJson")
                         .HasColumnType("text");
+
+                    b.Property<double?>("Longitude")
+                        .HasColumnType("double precision");
 
                     b.Property<string>("ManageTokenHash")
                         .IsRequired()
@@ -359,6 +365,12 @@ namespace Bookwell.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
+
+                    b.Property<int>("TravelAfterMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TravelBeforeMinutes")
+                        .HasColumnType("integer");
 
                     b.Property<Instant>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");

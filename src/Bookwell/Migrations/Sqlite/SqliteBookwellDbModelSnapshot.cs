@@ -266,8 +266,14 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(8)
                         .HasColumnType("TEXT");
 
+                    b.Property<double?>("Latitude")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("LocationJson")
                         .HasColumnType("TEXT");
+
+                    b.Property<double?>("Longitude")
+                        .HasColumnType("REAL");
 
                     b.Property<string>("ManageTokenHash")
                         .IsRequired()
@@ -351,6 +357,12 @@ namespace Bookwell.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
+
+                    b.Property<int>("TravelAfterMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TravelBeforeMinutes")
+                        .HasColumnType("INTEGER");
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
