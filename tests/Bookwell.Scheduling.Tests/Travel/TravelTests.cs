@@ -24,9 +24,8 @@ public class TravelTests
     private static SlotRequest Mobile(GeoPoint destination, params Stop[] stops)
     {
         var unit = Staff("anna", null, [.. stops.Select(s => s.Service)]) with { Stops = stops };
-        return Request("UTC", Daily("08:00-18:00"), Service(60, interval: 30), Now, LocalDays(Zone("UTC"), "2027-03-02", "2027-03-02"), [unit])
-            with
-        { Trip = new Trip(destination, Rule) };
+        var request = Request("UTC", Daily("08:00-18:00"), Service(60, interval: 30), Now, LocalDays(Zone("UTC"), "2027-03-02", "2027-03-02"), [unit]);
+        return request with { Trip = new Trip(destination, Rule) };
     }
 
     [Fact]
@@ -144,9 +143,8 @@ public class TravelTests
         var margin = rng.Next(0, 20);
         var unit = Staff("anna", null, [.. stops.Select(s => s.Service)]) with { Stops = stops };
         var service = Service(15 * rng.Next(1, 6), interval: 15, before: 5 * rng.Next(3), after: 5 * rng.Next(3));
-        var request = Request("UTC", Daily("08:00-18:00"), service, Now, LocalDays(Zone("UTC"), "2027-03-02", "2027-03-02"), [unit])
-            with
-        { Trip = new Trip(destination, new TravelRule(speed, Duration.FromMinutes(margin))) };
+        var plain = Request("UTC", Daily("08:00-18:00"), service, Now, LocalDays(Zone("UTC"), "2027-03-02", "2027-03-02"), [unit]);
+        var request = plain with { Trip = new Trip(destination, new TravelRule(speed, Duration.FromMinutes(margin))) };
         double Minutes(GeoPoint a, GeoPoint b)
         {
             const double r = 6371.0088;

@@ -66,6 +66,14 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
         ],
         "staff": [ { "key": "tom", "name": "Tom", "services": ["repair", "check"] } ],
         "resources": [ { "key": "van-1", "type": "van", "name": "Van 1", "capacity": 1 } ]
+      }, {
+        "slug": "centre-only", "name": "Centre bikes", "timeZone": "Europe/Amsterdam",
+        "settings": { "allowedDays": ["mon","tue","wed","thu","fri"], "mobile": { "postcodes": ["3511"] } },
+        "schedule": { "mon": [["08:00","18:00"]] },
+        "branches": [],
+        "services": [ { "key": "fix", "name": "Bike fix", "durationMinutes": 30, "payment": "none", "requiresStaff": false,
+                        "resourceTypes": [], "locationMode": "mobile" } ],
+        "staff": [], "resources": []
       }]
     }
     """)!.AsObject();
@@ -189,6 +197,38 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
         var id = Guid.Parse((await Body(fine))["id"]!.GetValue<string>());
         var held = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == id && a.UnitKey == "staff:tom" && a.Live));
         Assert.Equal(Instant.FromUtc(2027, 3, 15, 10, 19), held.StartsAt);
+    }
+
+    [Fact]
+    public async Task A_postcode_area_takes_the_postcode_the_geocoder_found()
+    {
+        var inside = await Client.GetAsync($"/api/v1/pages/centre-only/slots?service=fix&from=2027-03-01&to=2027-03-01&address={Q("Oudegracht 1, Utrecht")}");
+        Assert.Equal(HttpStatusCode.OK, inside.StatusCode);
+        Assert.NotEmpty((await Body(inside))["slots"]!.AsArray());
+        // Neude is 3512: next door, but not on the list.
+        var outside = await Client.GetAsync($"/api/v1/pages/centre-only/slots?service=fix&from=2027-03-01&to=2027-03-01&address={Q("Neude 5, Utrecht")}");
+        Assert.Equal("This address is outside our service area.", (await Errors(outside))["address"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_geocoder_that_fails_gives_a_field_error_and_is_asked_again_next_time()
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            var errors = await Errors(await SlotsAsync("2027-03-01", "&address=" + Q(NominatimStandIn.Broken)));
+            Assert.StartsWith("We cannot look up addresses right now.", errors["address"]![0]!.GetValue<string>());
+        }
+        Assert.Equal(2, shared.Geocoder.Asked(NominatimStandIn.Broken));
+    }
+
+    [Fact]
+    public async Task An_unknown_location_mode_is_refused_with_its_path()
+    {
+        var doc = Config();
+        doc["pages"]![0]!["services"]![0]!["locationMode"] = "teleport";
+        var response = await PutConfig(shared.App.Admin(), doc);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await Body(response))["errors"]!.AsObject().ContainsKey("pages[0].services[0].locationMode"));
     }
 
     [Fact]

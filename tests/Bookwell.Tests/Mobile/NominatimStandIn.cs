@@ -23,6 +23,9 @@ public sealed class NominatimStandIn : IAsyncDisposable
 
     private NominatimStandIn(WebApplication app) => _app = app;
 
+    /// <summary>An address the stand-in answers with 503, as an overloaded service would.</summary>
+    public const string Broken = "Overloaded street 1";
+
     public string BaseUrl { get; private set; } = "";
 
     public int Asked(string address) => _asked.TryGetValue(address, out var n) ? n : 0;
@@ -48,6 +51,11 @@ public sealed class NominatimStandIn : IAsyncDisposable
             if (c.Request.Query["format"] != "jsonv2")
             {
                 c.Response.StatusCode = 400;
+                return;
+            }
+            if (q == Broken)
+            {
+                c.Response.StatusCode = 503;
                 return;
             }
             c.Response.ContentType = "application/json; charset=utf-8";
