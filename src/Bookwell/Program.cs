@@ -90,6 +90,16 @@ builder.Services.AddSingleton<CalendarConnections>();
 builder.Services.AddHostedService<CalendarPushWorker>();
 builder.Services.AddBookwellRateLimits(builder.Configuration);
 builder.Services.AddSingleton<FormBookingLimiter>();
+// Issue 15: mobile services. A Nominatim-compatible geocoder when Bookwell__Geocoding__BaseUrl is set, behind a cache.
+if (Bookwell.Features.Mobile.GeocodingOptions.Read(builder.Configuration) is { } geocoding)
+{
+    builder.Services.AddSingleton(geocoding);
+    builder.Services.AddHttpClient("geocoding", c => c.Timeout = TimeSpan.FromSeconds(10));
+    builder.Services.AddSingleton<Bookwell.Features.Mobile.IGeocoder>(sp => new Bookwell.Features.Mobile.CachingGeocoder(
+        new Bookwell.Features.Mobile.NominatimGeocoder(sp.GetRequiredService<IHttpClientFactory>().CreateClient("geocoding"), geocoding),
+        sp.GetRequiredService<TimeProvider>()));
+}
+builder.Services.AddSingleton(sp => new Bookwell.Features.Mobile.MobileLocator(sp.GetService<Bookwell.Features.Mobile.IGeocoder>()));
 builder.Services.AddBookwellMcp();
 builder.Services.AddBookwellAccounts();
 builder.Services.AddClientPortal(builder.Configuration);

@@ -1,5 +1,6 @@
 using Bookwell.Scheduling.Availability;
 using Bookwell.Scheduling.Intervals;
+using Bookwell.Scheduling.Travel;
 using NodaTime;
 
 namespace Bookwell.Scheduling.Slots;
@@ -170,7 +171,7 @@ public static class SlotEngine
                 }
                 for (; s + _duration <= range.End && s < _latestExclusive; s += _step)
                 {
-                    if (unit is null ? range.Contains(new Span(s - _before, s + _duration + _after)) : unit.Fits(s - _before, s + _duration + _after))
+                    if (unit is null ? range.Contains(new Span(s - _before, s + _duration + _after)) : unit.FitsAt(s))
                     {
                         result.Add(s);
                     }
@@ -350,14 +351,15 @@ public static class SlotEngine
             if (!_r.Service.RequiresStaff)
             {
                 var onTime = offGrid
-                    ? _calendar?.Fits(occupied.Start, occupied.End) ?? OpenRanges([]).Exists(r => r.Contains(occupied))
+                    ? _calendar?.FitsAt(start) ?? OpenRanges([]).Exists(r => r.Contains(occupied))
                     : ValidStarts(_calendar?.Ranges ?? OpenRanges([]), _calendar).Contains(start);
                 if (!onTime)
                 {
                     return null;
                 }
                 var resources = ResourcesFree(start, preferredResources);
-                return resources is null ? null : new Assignment(null, resources, null);
+                var (calBefore, calAfter) = _calendar?.Legs(start) ?? default;
+                return resources is null ? null : new Assignment(null, resources, null, calBefore, calAfter);
             }
 
             var free = ResourcesFree(start, preferredResources);
@@ -372,9 +374,10 @@ public static class SlotEngine
                     continue;
                 }
                 var unit = new UnitState(candidate, this);
-                if (offGrid ? unit.Fits(occupied.Start, occupied.End) : ValidStarts(unit.Ranges, unit).BinarySearch(start) >= 0)
+                if (offGrid ? unit.FitsAt(start) : ValidStarts(unit.Ranges, unit).BinarySearch(start) >= 0)
                 {
-                    return new Assignment(candidate.Key, free, null);
+                    var (before, after) = unit.Legs(start);
+                    return new Assignment(candidate.Key, free, null, before, after);
                 }
             }
             return null;
@@ -444,11 +447,66 @@ public static class SlotEngine
             private readonly List<Span> _free;
             private int _p;
 
+            private readonly Calculation _calc;
+            private readonly List<Span>? _busy;
+
             public UnitState(BookableUnit unit, Calculation calc)
             {
                 Unit = unit;
+                _calc = calc;
                 Ranges = calc.OpenRanges(unit.Schedules);
                 _free = SpanSet.Subtract(Ranges, unit.Busy);
+                if (calc._r.Trip is not null && unit.Stops is { Count: > 0 })
+                {
+                    // Travel may fall outside opening hours (the drive to the first client of the day), but never
+                    // into busy time: kept as one merged list to test the legs against.
+                    _busy = SpanSet.Normalize(unit.Busy);
+                }
+            }
+
+            /// <summary>The travel legs a booking starting at <paramref name="start"/> needs on this unit (zero without a trip).</summary>
+            public (Duration Before, Duration After) Legs(long start) =>
+                _busy is null ? default : TravelLegs.For(Unit.Stops!, _calc._r.Trip!, start, start + _calc._duration);
+
+            /// <summary>The service with its buffers fits the free time, and its travel legs lie clear of busy time.</summary>
+            public bool FitsAt(long start)
+            {
+                var from = start - _calc._before;
+                var to = start + _calc._duration + _calc._after;
+                if (!Fits(from, to))
+                {
+                    return false;
+                }
+                if (_busy is null)
+                {
+                    return true;
+                }
+                var (before, after) = Legs(start);
+                return Clear(from - before.BclCompatibleTicks, from) && Clear(to, to + after.BclCompatibleTicks);
+            }
+
+            /// <summary>No busy time in [from, to).</summary>
+            private bool Clear(long from, long to)
+            {
+                if (from >= to)
+                {
+                    return true;
+                }
+                // First merged busy span ending after from; it must start at or after to.
+                int lo = 0, hi = _busy!.Count;
+                while (lo < hi)
+                {
+                    var mid = (lo + hi) >>> 1;
+                    if (_busy[mid].End <= from)
+                    {
+                        lo = mid + 1;
+                    }
+                    else
+                    {
+                        hi = mid;
+                    }
+                }
+                return lo == _busy.Count || _busy[lo].Start >= to;
             }
 
             public BookableUnit Unit { get; }

@@ -1,5 +1,6 @@
 using Bookwell.Scheduling.Availability;
 using Bookwell.Scheduling.Intervals;
+using Bookwell.Scheduling.Travel;
 using NodaTime;
 
 namespace Bookwell.Scheduling.Slots;
@@ -34,12 +35,15 @@ public sealed record ServiceRules(
 /// <param name="Type">Resource type, or null for staff.</param>
 /// <param name="Schedules">The unit's own hours; all are intersected with the page hours. Empty follows the page.</param>
 /// <param name="Busy">Occupied time (bookings with their buffers, holds, external busy), sorted by start.</param>
+/// <param name="Stops">Where the unit has to be for its mobile bookings (service time and address), sorted by start;
+/// only read when the request has a <see cref="SlotRequest.Trip"/>.</param>
 public sealed record BookableUnit(
     string Key,
     int Seat,
     string? Type,
     IReadOnlyList<Schedule> Schedules,
-    IReadOnlyList<Span> Busy);
+    IReadOnlyList<Span> Busy,
+    IReadOnlyList<Stop>? Stops = null);
 
 /// <summary>An already-started group class at <paramref name="Start"/> that later bookings join.</summary>
 /// <param name="Start">Start of the class.</param>
@@ -64,6 +68,8 @@ public readonly record struct ResourceSeat(string Key, int Seat);
 /// <param name="IgnoreNoticeAndHorizon">Walk-ins and operators may book outside notice and horizon.</param>
 /// <param name="Calendar">The page's own calendar (per branch), for a service that needs no staff member: one unit
 /// its bookings hold like a staff member's time, so they never overlap one another. Null: the page's hours alone.</param>
+/// <param name="Trip">A mobile booking: its address and the travel rule. A start is offered only when the travel from
+/// each unit's previous stop and to its next stop (<see cref="TravelLegs"/>) lies clear of that unit's busy time.</param>
 public sealed record SlotRequest(
     DateTimeZone Zone,
     IReadOnlyList<Schedule> Hours,
@@ -75,7 +81,8 @@ public sealed record SlotRequest(
     Instant Now,
     Span Window,
     bool IgnoreNoticeAndHorizon = false,
-    BookableUnit? Calendar = null);
+    BookableUnit? Calendar = null,
+    Trip? Trip = null);
 
 /// <summary>A bookable slot.</summary>
 /// <param name="Start">Start of the service.</param>
@@ -88,4 +95,8 @@ public sealed record Slot(Instant Start, Instant End, IReadOnlyList<string> Staf
 /// <param name="Staff">Chosen staff member, or null when the service needs none.</param>
 /// <param name="Resources">Chosen resource seats, one per required type.</param>
 /// <param name="Group">The class joined, when the start already holds one.</param>
-public sealed record Assignment(string? Staff, IReadOnlyList<ResourceSeat> Resources, GroupInstance? Group);
+/// <param name="TravelBefore">For a mobile booking: travel from the staff member's (or calendar's) previous stop, held
+/// before the service and its buffer.</param>
+/// <param name="TravelAfter">For a mobile booking: travel to the next stop, held after the service and its buffer.</param>
+public sealed record Assignment(string? Staff, IReadOnlyList<ResourceSeat> Resources, GroupInstance? Group,
+    Duration TravelBefore = default, Duration TravelAfter = default);

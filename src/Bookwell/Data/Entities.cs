@@ -85,6 +85,14 @@ public sealed class Booking : ITenantOwned
     public string? TermsHash { get; set; }
     public Instant? TermsAcceptedAt { get; set; }
     public string? LocationJson { get; set; }
+    /// <summary>Issue 15: where a mobile booking happens (the client's pin or geocoded address); null on site.</summary>
+    public double? Latitude { get; set; }
+    public double? Longitude { get; set; }
+    /// <summary>Travel from the previous stop and to the next, as the engine found them when the time was taken; held on
+    /// the staff member's (or the page calendar's) allocation before and after the buffers, so the database refuses
+    /// anything that would cut into the drive.</summary>
+    public int TravelBeforeMinutes { get; set; }
+    public int TravelAfterMinutes { get; set; }
     public string Language { get; set; } = "en";
     public bool WalkIn { get; set; }
     public string? GroupKey { get; set; }

@@ -5,6 +5,7 @@ using Bookwell.Features.Configuration;
 using Bookwell.Scheduling.Availability;
 using Bookwell.Scheduling.Intervals;
 using Bookwell.Scheduling.Slots;
+using Bookwell.Scheduling.Travel;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using NodaTime;
@@ -14,6 +15,9 @@ namespace Bookwell.Features.Availability;
 /// <summary>What the database says is taken around a window: busy time per unit and open group classes.</summary>
 public sealed record Occupancy(IReadOnlyDictionary<string, List<Span>> Busy, IReadOnlyDictionary<Instant, GroupInstance> Groups)
 {
+    /// <summary>Mobile bookings per unit ("staff:x" or the page calendar), read only for a question with a trip.</summary>
+    public IReadOnlyDictionary<string, List<Stop>>? Stops { get; init; }
+
     /// <summary>Nothing taken: what the rules alone allow.</summary>
     public static Occupancy None { get; } = new(new Dictionary<string, List<Span>>(), new Dictionary<Instant, GroupInstance>());
 }
@@ -52,16 +56,22 @@ public static class AvailabilityLoader
     /// serve (that person and the service's resources).
     /// </summary>
     public static async Task<Occupancy> LoadAsync(BookwellDb db, CompiledPage page, ServiceModel service, Span window, Instant now, CancellationToken ct,
-        string? staff = null) => await LoadAsync(db, page, service, window, now, staff, null, ct);
+        string? staff = null, Trip? trip = null) => await LoadAsync(db, page, service, window, now, staff, null, ct, trip);
 
     private static async Task<Occupancy> LoadAsync(BookwellDb db, CompiledPage page, ServiceModel service, Span window, Instant now, string? staff,
-        BusyIndex.Snapshot? snapshot, CancellationToken ct)
+        BusyIndex.Snapshot? snapshot, CancellationToken ct, Trip? trip = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(service);
         var from = window.StartInstant - service.Rules.BufferBefore;
         var to = window.EndInstant + service.Rules.Duration + service.Rules.BufferAfter;
+        if (trip is not null)
+        {
+            // Travel legs reach beyond the service: the busy time they must stay clear of is read that far too.
+            from -= Mobile.MobileStops.Reach;
+            to += Mobile.MobileStops.Reach;
+        }
         // No allocation is longer than the page's lookback, so a lower bound on the start keeps the index
         // scan to the window instead of everything before it.
         var earliestStart = from - page.Lookback;
@@ -90,7 +100,10 @@ public static class AvailabilityLoader
                 groups[g.Key] = new GroupInstance(g.Key, g.Count(), first.StaffKey, Units.ParseSeats(first.ResourceKeys));
             }
         }
-        return new Occupancy(busy, groups);
+        return new Occupancy(busy, groups)
+        {
+            Stops = trip is null ? null : await Mobile.MobileStops.ReadAsync(db, page, staff, from, to, now, ct),
+        };
     }
 
     /// <summary>
@@ -197,7 +210,7 @@ public static class AvailabilityLoader
 
     /// <summary>One engine request per branch that could serve the booking (a page without branches has one).</summary>
     public static List<(string? Branch, SlotRequest Request)> Requests(CompiledPage page, ServiceModel service, string? branch, string? staff,
-        Occupancy occupancy, Instant now, Span window, bool walkIn)
+        Occupancy occupancy, Instant now, Span window, bool walkIn, Trip? trip = null)
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(service);
@@ -212,7 +225,8 @@ public static class AvailabilityLoader
             var staffUnits = service.Rules.RequiresStaff
                 ? page.StaffFor(service.Key)
                     .Where(s => (b is null || s.Branch is null || s.Branch == b.Key) && (staff is null || s.Key == staff))
-                    .Select(s => new BookableUnit(s.Key, 0, null, s.Hours is null ? [] : [s.Hours], Busy(occupancy, Units.Staff(s.Key), 0)))
+                    .Select(s => new BookableUnit(s.Key, 0, null, s.Hours is null ? [] : [s.Hours], Busy(occupancy, Units.Staff(s.Key), 0),
+                        Stops(occupancy, Units.Staff(s.Key))))
                     .ToList()
                 : [];
             var resourceUnits = new List<BookableUnit>();
@@ -228,21 +242,25 @@ public static class AvailabilityLoader
                 }
             }
             var calendar = Units.UsesCalendar(service)
-                ? new BookableUnit(Units.Calendar(page.Slug, b?.Key), 0, null, [], Busy(occupancy, Units.Calendar(page.Slug, b?.Key), 0))
+                ? new BookableUnit(Units.Calendar(page.Slug, b?.Key), 0, null, [], Busy(occupancy, Units.Calendar(page.Slug, b?.Key), 0),
+                    Stops(occupancy, Units.Calendar(page.Slug, b?.Key)))
                 : null;
             result.Add((b?.Key, new SlotRequest(page.Zone, [hours], page.AllowedDays, service.Rules, staffUnits, resourceUnits,
-                occupancy.Groups, now, window, walkIn, calendar)));
+                occupancy.Groups, now, window, walkIn, calendar, trip)));
         }
         return result;
     }
+
+    private static List<Stop>? Stops(Occupancy occupancy, string unit) =>
+        occupancy.Stops is { } stops && stops.TryGetValue(unit, out var list) ? list : null;
 
     private static List<Span> Busy(Occupancy occupancy, string unit, int seat) =>
         occupancy.Busy.TryGetValue(seat == 0 ? unit : $"{unit}#{seat}", out var list) ? list : [];
 
     /// <summary>Bookable slots for local dates <paramref name="from"/>..<paramref name="to"/> (inclusive) in <paramref name="zone"/>.</summary>
     public static async Task<List<Slot>> FindSlotsAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
-        DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct) =>
-        [.. (await AnswerAsync(db, page, service, branch, staff, zone, from, to, now, ct)).Slots];
+        DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct, Trip? trip = null) =>
+        [.. (await AnswerAsync(db, page, service, branch, staff, zone, from, to, now, ct, trip)).Slots];
 
     /// <summary>How long a cached answer may be served as it is: the clock moves slots past their notice.</summary>
     public static readonly Duration AnswerBucket = Duration.FromSeconds(10);
@@ -252,13 +270,20 @@ public static class AvailabilityLoader
     /// same busy and configuration versions within the same ten seconds costs a version read.
     /// </summary>
     public static async Task<SlotAnswer> AnswerAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
-        DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct)
+        DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct, Trip? trip = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(zone);
         var window = Span.Of(zone.AtStartOfDay(from).ToInstant(), zone.AtStartOfDay(to.PlusDays(1)).ToInstant());
+        if (trip is not null)
+        {
+            // A mobile question depends on the client's address: answered fresh (busy time still from the index), not cached.
+            var mobileSnapshot = db.BusyIndex is { } busyIndex ? await busyIndex.GetAsync(db, window.StartInstant - service.Rules.BufferBefore, now, ct) : null;
+            var mobile = await LoadAsync(db, page, service, window, now, staff, mobileSnapshot, ct, trip);
+            return new SlotAnswer(FindSlots(Requests(page, service, branch, staff, mobile, now, window, walkIn: false, trip)), null);
+        }
         var snapshot = db.BusyIndex is { } index ? await index.GetAsync(db, window.StartInstant - service.Rules.BufferBefore, now, ct) : null;
         if (snapshot is null)
         {

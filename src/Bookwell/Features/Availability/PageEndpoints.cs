@@ -27,6 +27,9 @@ public sealed record PublicPage(string Slug, string Name, string? Description, s
 
 public sealed record SlotView(string Start, string End, IReadOnlyList<string> Staff, int Remaining);
 
+/// <summary>Issue 15: the client's address (or pin) and, for a service of the client's choice, the mode, as /slots reads them.</summary>
+public sealed record MobileQuery(string? Address, string? Latitude, string? Longitude, string? Mode);
+
 public sealed record SlotsResponse(string TimeZone, IReadOnlyList<SlotView> Slots);
 
 public static class PageEndpoints
@@ -94,11 +97,13 @@ public static class PageEndpoints
     /// written once per cached answer with a UTF-8 writer and handed out as bytes after that.
     /// </summary>
     public static async Task<IResult> GetSlots(string slug, string? service, string? from, string? to,
-        string? timeZone, string? staff, string? branch, string? access, BookwellDb db, CatalogCache cache, IClock clock, HttpContext http, CancellationToken ct,
+        string? timeZone, string? staff, string? branch, string? access, string? address, string? latitude, string? longitude, string? locationMode,
+        BookwellDb db, CatalogCache cache, IClock clock, Mobile.MobileLocator locator, HttpContext http, CancellationToken ct,
         string[]? services = null)
     {
         ArgumentNullException.ThrowIfNull(http);
-        var (problem, found) = await FindSlotsAsync(slug, service, from, to, timeZone, staff, branch, access, db, cache, clock, ct, SplitKeys(services));
+        var (problem, found) = await FindSlotsAsync(slug, service, from, to, timeZone, staff, branch, access, db, cache, clock, ct, SplitKeys(services),
+            new MobileQuery(address, latitude, longitude, locationMode), locator);
         if (found is not { } f)
         {
             return problem!;
@@ -129,7 +134,8 @@ public static class PageEndpoints
     /// </summary>
     public static async Task<(ProblemHttpResult? Problem, (CompiledPage Page, DateTimeZone Zone, SlotAnswer Answer)? Found)> FindSlotsAsync(
         string slug, string? service, string? from, string? to, string? timeZone, string? staff, string? branch, string? access,
-        BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct, IReadOnlyList<string>? services = null)
+        BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct, IReadOnlyList<string>? services = null,
+        MobileQuery? mobile = null, Mobile.MobileLocator? locator = null)
     {
         ArgumentNullException.ThrowIfNull(slug);
         ArgumentNullException.ThrowIfNull(cache);
@@ -202,13 +208,18 @@ public static class PageEndpoints
         {
             e.Add("branch", $"No active branch '{Clip(branch)}' on this page.");
         }
+        Scheduling.Travel.Trip? trip = null;
+        if (!e.Any && svc is not null && visit is null)
+        {
+            trip = await MobileTripAsync(page, svc, mobile ?? new MobileQuery(null, null, null, null), locator ?? new Mobile.MobileLocator(), e, ct);
+        }
         if (e.Any || svc is null || zone is null)
         {
             return (Problems.Validation(e), null);
         }
         var answer = visit is not null
             ? await AvailabilityLoader.VisitAnswerAsync(db, page, visit, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct)
-            : await AvailabilityLoader.AnswerAsync(db, page, svc, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct);
+            : await AvailabilityLoader.AnswerAsync(db, page, svc, branch, staff, zone, fromDate, toDate, clock.GetCurrentInstant(), ct, trip);
         return (null, (page, zone, answer));
     }
 
@@ -246,7 +257,7 @@ public static class PageEndpoints
             {
                 e.Add("services", $"'{Clip(key!)}' is listed twice.");
             }
-            else if (Bookings.Visits.Unfit(s) is { } why)
+            else if ((Bookings.Visits.Unfit(s) ?? (Mobile.MobileServices.AddressFirst(page, s) ? "done at the client's address" : null)) is { } why)
             {
                 e.Add("services", $"'{Clip(key!)}' cannot be part of a visit of several services: it is {why}.");
             }
@@ -256,6 +267,60 @@ public static class PageEndpoints
             }
         }
         return result.Count == keys.Count ? result : null;
+    }
+
+    /// <summary>
+    /// Issue 15: a service that comes to the client needs the address before times can be offered (travel from and to
+    /// the other clients depends on it). <c>mobile</c> services require <c>address</c> (or <c>latitude</c> and
+    /// <c>longitude</c>); a service of the client's choice is mobile with <c>locationMode=mobile</c>, or when an address
+    /// is given without a mode. Errors go under <c>address</c>, <c>latitude</c>, <c>longitude</c> and <c>locationMode</c>.
+    /// </summary>
+    private static async Task<Scheduling.Travel.Trip?> MobileTripAsync(CompiledPage page, ServiceModel svc, MobileQuery q, Mobile.MobileLocator locator,
+        Errors e, CancellationToken ct)
+    {
+        if (q.Mode is not (null or "onsite" or "mobile"))
+        {
+            e.Add("locationMode", "Must be onsite or mobile.");
+            return null;
+        }
+        var given = !string.IsNullOrWhiteSpace(q.Address) || q.Latitude is not null || q.Longitude is not null;
+        if (!Mobile.MobileServices.AtClient(page, svc, q.Mode ?? (given ? "mobile" : null)))
+        {
+            return null;
+        }
+        if (q.Address is { Length: > 300 })
+        {
+            e.Add("address", "At most 300 characters.");
+            return null;
+        }
+        double? lat = null, lon = null;
+        if (q.Latitude is not null || q.Longitude is not null)
+        {
+            if (!double.TryParse(q.Latitude, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var la) || la is < -90 or > 90)
+            {
+                e.Add("latitude", "Must be between -90 and 90 (give latitude and longitude together).");
+            }
+            if (!double.TryParse(q.Longitude, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var lo) || lo is < -180 or > 180)
+            {
+                e.Add("longitude", "Must be between -180 and 180 (give latitude and longitude together).");
+            }
+            if (e.Any)
+            {
+                return null;
+            }
+            (lat, lon) = (la, lo);
+        }
+        if (!given)
+        {
+            // A page-wide mobile location without the new settings keeps its old answer (times without travel).
+            if (Mobile.MobileServices.AddressFirst(page, svc))
+            {
+                e.Add("address", "Required for a service at the client's address: the address we come to (or latitude and longitude).");
+            }
+            return null;
+        }
+        var place = await locator.LocateAsync(page, q.Address, lat, lon, e, "en", "", ct);
+        return place is { } p ? new Scheduling.Travel.Trip(p, Mobile.MobileServices.Rule(page)) : null;
     }
 
     /// <summary>The contract's slots shape (camelCase, as <see cref="SlotsResponse"/>), written straight to UTF-8.</summary>

@@ -19,8 +19,22 @@ namespace Bookwell.Features.BookingPage;
 /// authorised by the secret in its URL), and a token cookie would not reach a third-party site's widget iframe.
 /// </remarks>
 [IgnoreAntiforgeryToken]
-public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, BookingCreator writer, FormBookingLimiter limiter, IConfiguration config) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
+public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, BookingCreator writer, FormBookingLimiter limiter, IConfiguration config,
+    Mobile.MobileLocator locator) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
+    /// <summary>Issue 15: the client's address, for a service that comes to the client (carried in every link).</summary>
+    public string? Address { get; private set; }
+
+    /// <summary>A mobile service whose address is missing or was refused: the page asks for it before showing times.</summary>
+    public bool AddressNeeded { get; private set; }
+
+    /// <summary>Whether this booking happens at the client's address (the service is mobile, or of choice and an address was given).</summary>
+    public bool AtClient => Site is not null && Service is not null &&
+                            (Mobile.MobileServices.ModeOf(Site, Service) == "mobile" ||
+                             (Mobile.MobileServices.ModeOf(Site, Service) == "choice" && !string.IsNullOrWhiteSpace(Address ?? Form.Address)));
+
+    private Scheduling.Travel.Trip? _trip;
+
     public CompiledPage? Site { get; private set; }
     public ServiceModel? Service { get; private set; }
     public string? Branch { get; private set; }
@@ -95,11 +109,16 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             : [];
 
     public async Task<IActionResult> OnGetAsync(string slug, string? service, string? branch, string? staff, string? tz,
-        string? date, string? from, string? start, string? access, CancellationToken ct)
+        string? date, string? from, string? start, string? access, string? address, CancellationToken ct)
     {
         if (!await LoadAsync(slug, service, branch, staff, tz, access, ct))
         {
             return NotFoundPage();
+        }
+        Address = string.IsNullOrWhiteSpace(address) ? null : address.Trim();
+        if (AtClient && (Address is not null || Mobile.MobileServices.AddressFirst(Site!, Service!)) && !await LocateAsync(ct))
+        {
+            return Page();
         }
         if (Access is not null)
         {
@@ -128,7 +147,8 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             await BuildPickerAsync(null, null, ct);
             return Page();
         }
-        var request = Form.ToRequest(Service, Start!, Staff, Branch, Zone.Id, Site!.Doc.Location?.Mode == "mobile", Fields);
+        var request = Form.ToRequest(Service, Start!, Staff, Branch, Zone.Id, Site!.Doc.Location?.Mode == "mobile" || AtClient, Fields,
+            Mobile.MobileServices.ModeOf(Site, Service) == "choice" && AtClient ? "mobile" : null);
         if (Visit is { } visit)
         {
             request.Services = [.. visit.Select(s => s.Key)];
@@ -326,6 +346,27 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         return true;
     }
 
+    /// <summary>Locates the address (cached geocoder, service area); false, with the address form to show, when it is missing or refused.</summary>
+    private async Task<bool> LocateAsync(CancellationToken ct)
+    {
+        if (Address is null || Address.Length > 300)
+        {
+            AddressNeeded = true;
+            return false;
+        }
+        var errors = new Errors();
+        var place = await locator.LocateAsync(Site!, Address, null, null, errors, TextSet.CurrentLanguage, "", ct);
+        if (errors.Any)
+        {
+            Errors["address"] = [.. errors.ToDictionary().SelectMany(kv => kv.Value)];
+            AddressNeeded = true;
+            return false;
+        }
+        _trip = place is { } p ? new Scheduling.Travel.Trip(p, Mobile.MobileServices.Rule(Site!)) : null;
+        Form = new BookingForm { Name = Form.Name, Email = Form.Email, Address = Address };
+        return true;
+    }
+
     private async Task BuildPickerAsync(string? date, string? from, CancellationToken ct)
     {
         if (Service is null || NeedsBranch)
@@ -334,7 +375,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         }
         LocalDate? selected = TimeFormats.TryParseDate(date, out var d) ? d : null;
         LocalDate? strip = TimeFormats.TryParseDate(from, out var f) ? f : selected;
-        Picker = await SlotPicker.BuildAsync(db, Site!, Service, Branch, Staff, Zone, strip, selected, clock.GetCurrentInstant(), ct, Visit);
+        Picker = await SlotPicker.BuildAsync(db, Site!, Service, Branch, Staff, Zone, strip, selected, clock.GetCurrentInstant(), ct, Visit, _trip);
     }
 
     private bool SelectStart(string? start)
@@ -382,6 +423,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             ["from"] = Request.Query["from"].FirstOrDefault(),
             ["access"] = Access?.Token,
             ["also"] = AlsoValue,
+            ["address"] = Address,
         };
         foreach (var (key, value) in changes)
         {

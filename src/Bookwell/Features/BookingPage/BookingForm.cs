@@ -54,7 +54,7 @@ public sealed class BookingForm
     }
 
     public BookingRequest ToRequest(ServiceModel service, string start, string? staff, string? branch, string timeZone, bool mobile,
-        IEnumerable<FieldDoc>? fields = null)
+        IEnumerable<FieldDoc>? fields = null, string? mode = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         var answers = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -92,6 +92,7 @@ public sealed class BookingForm
                     Address = NullIfEmpty(Address),
                     Latitude = double.TryParse(Latitude, NumberStyles.Float, CultureInfo.InvariantCulture, out var la) ? la : null,
                     Longitude = double.TryParse(Longitude, NumberStyles.Float, CultureInfo.InvariantCulture, out var lo) ? lo : null,
+                    Mode = mode,
                 }
                 : null,
         };

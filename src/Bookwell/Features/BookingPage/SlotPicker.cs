@@ -43,7 +43,8 @@ public static class SlotPicker
     public static bool UsesMonths(ServiceModel service) => service?.Rules.HorizonDays > StripDays;
 
     public static async Task<SlotPickerModel> BuildAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
-        DateTimeZone visitor, LocalDate? from, LocalDate? selected, Instant now, CancellationToken ct, IReadOnlyList<ServiceModel>? visit = null)
+        DateTimeZone visitor, LocalDate? from, LocalDate? selected, Instant now, CancellationToken ct, IReadOnlyList<ServiceModel>? visit = null,
+        Scheduling.Travel.Trip? trip = null)
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(service);
@@ -61,7 +62,7 @@ public static class SlotPicker
             start = new LocalDate(start.Year, start.Month, 1);
         }
         var end = monthly ? start.PlusMonths(1).PlusDays(-1) : start.PlusDays(StripDays - 1);
-        var slots = await FindAsync(db, page, service, visit, branch, staff, visitor, start < today ? today : start, end, now, ct);
+        var slots = await FindAsync(db, page, service, visit, branch, staff, visitor, start < today ? today : start, end, now, ct, trip);
         var byDate = slots.GroupBy(s => s.Start.InZone(visitor).Date).ToDictionary(g => g.Key, g => g.ToList());
         var chosen = selected is { } sd && sd >= start && sd <= end ? sd : byDate.Keys.OrderBy(d => d).Cast<LocalDate?>().FirstOrDefault();
         var culture = CultureInfo.CurrentCulture;
@@ -78,7 +79,7 @@ public static class SlotPicker
         LocalDate? next = null;
         if (slots.Count == 0)
         {
-            next = await NextFreeDateAsync(db, page, service, visit, branch, staff, visitor, end.PlusDays(1), lastBookable.PlusDays(1), now, ct);
+            next = await NextFreeDateAsync(db, page, service, visit, branch, staff, visitor, end.PlusDays(1), lastBookable.PlusDays(1), now, ct, trip);
         }
         return new SlotPickerModel(visitor, page.Zone, start, days, chosen, times, next, start > today, end < lastBookable, monthly);
     }
@@ -94,18 +95,18 @@ public static class SlotPicker
 
     /// <summary>Slots of one service, or visit starts of several (issue 15).</summary>
     private static async Task<IReadOnlyList<Slot>> FindAsync(BookwellDb db, CompiledPage page, ServiceModel service, IReadOnlyList<ServiceModel>? visit,
-        string? branch, string? staff, DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct) =>
+        string? branch, string? staff, DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct, Scheduling.Travel.Trip? trip) =>
         visit is { Count: > 1 }
             ? (await AvailabilityLoader.VisitAnswerAsync(db, page, visit, branch, staff, zone, from, to, now, ct)).Slots
-            : await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, zone, from, to, now, ct);
+            : await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, zone, from, to, now, ct, trip);
 
     private static async Task<LocalDate?> NextFreeDateAsync(BookwellDb db, CompiledPage page, ServiceModel service, IReadOnlyList<ServiceModel>? visit,
-        string? branch, string? staff, DateTimeZone zone, LocalDate from, LocalDate until, Instant now, CancellationToken ct)
+        string? branch, string? staff, DateTimeZone zone, LocalDate from, LocalDate until, Instant now, CancellationToken ct, Scheduling.Travel.Trip? trip)
     {
         for (var chunk = from; chunk <= until; chunk = chunk.PlusDays(PageEndpoints.MaxDaysPerRequest))
         {
             var to = chunk.PlusDays(PageEndpoints.MaxDaysPerRequest - 1);
-            var found = await FindAsync(db, page, service, visit, branch, staff, zone, chunk, to < until ? to : until, now, ct);
+            var found = await FindAsync(db, page, service, visit, branch, staff, zone, chunk, to < until ? to : until, now, ct, trip);
             if (found.Count > 0)
             {
                 return found[0].Start.InZone(zone).Date;

@@ -17,13 +17,14 @@ public static class Allocator
 {
     /// <summary>The branch and units for a booking starting at <paramref name="start"/>, or null when that time cannot be booked.</summary>
     public static async Task<(string? Branch, Assignment Assignment)?> AssignAsync(BookwellDb db, CompiledPage page, ServiceModel service, Instant start,
-        string? branch, string? staff, IReadOnlyList<string>? resources, bool walkIn, Instant now, CancellationToken ct, bool rulesOnly = false)
+        string? branch, string? staff, IReadOnlyList<string>? resources, bool walkIn, Instant now, CancellationToken ct, bool rulesOnly = false,
+        Scheduling.Travel.Trip? trip = null)
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(service);
         var window = new Span(start.ToUnixTimeTicks(), start.ToUnixTimeTicks() + 1);
-        var occupancy = rulesOnly ? Occupancy.None : await AvailabilityLoader.LoadAsync(db, page, service, window, now, ct, staff);
-        foreach (var (b, request) in AvailabilityLoader.Requests(page, service, branch, staff, occupancy, now, window, walkIn))
+        var occupancy = rulesOnly && trip is null ? Occupancy.None : await AvailabilityLoader.LoadAsync(db, page, service, window, now, ct, staff, trip);
+        foreach (var (b, request) in AvailabilityLoader.Requests(page, service, branch, staff, occupancy, now, window, walkIn, trip))
         {
             if (SlotEngine.Assign(request, start, staff, resources, offGrid: walkIn) is { } a)
             {
@@ -88,9 +89,12 @@ public static class Allocator
         var group = booking.GroupKey ?? booking.Id.ToString();
         var seats = Units.ParseSeats(booking.ResourceKeys);
         var result = new List<Allocation>(2 + seats.Count);
+        // Travel to and from a mobile booking is held by whoever travels: the staff member, else the page's calendar.
+        var travelFrom = from - Duration.FromMinutes(booking.TravelBeforeMinutes);
+        var travelTo = to + Duration.FromMinutes(booking.TravelAfterMinutes);
         if (booking.StaffKey is not null)
         {
-            result.Add(Make(booking, Units.Staff(booking.StaffKey), 0, 1, group, from, to));
+            result.Add(Make(booking, Units.Staff(booking.StaffKey), 0, 1, group, travelFrom, travelTo));
         }
         foreach (var seat in seats)
         {
@@ -99,7 +103,8 @@ public static class Allocator
         }
         if (usesCalendar)
         {
-            result.Add(Make(booking, Units.Calendar(booking.PageSlug, booking.BranchKey), 0, 1, group, from, to));
+            result.Add(Make(booking, Units.Calendar(booking.PageSlug, booking.BranchKey), 0, 1, group,
+                booking.StaffKey is null ? travelFrom : from, booking.StaffKey is null ? travelTo : to));
         }
         return result;
     }

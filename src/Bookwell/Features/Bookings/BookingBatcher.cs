@@ -14,7 +14,7 @@ namespace Bookwell.Features.Bookings;
 public sealed class BookingDraft
 {
     public required Booking Booking { get; init; }
-    public required IReadOnlyList<Allocation> Allocations { get; init; }
+    public required IReadOnlyList<Allocation> Allocations { get; set; }
     public required IReadOnlyList<OutboxMessage> Messages { get; init; }
     /// <summary>The page's longest allocation: how far back an overlapping allocation can start.</summary>
     public required Duration Lookback { get; init; }

@@ -52,7 +52,7 @@ public abstract record SeriesWriteResult
 /// </summary>
 public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
     BookingLifecycle lifecycle, IConfiguration config, IDataProtectionProvider protection, BookingBatcher batcher, Invoices.InvoiceIssuer invoices,
-    Payments.PaymentCheckout payments)
+    Payments.PaymentCheckout payments, Mobile.MobileLocator locator)
 {
     private const int Attempts = 4;
 
@@ -70,6 +70,21 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
         // A visit of several services goes one by one: its parts are chosen together and written together.
         var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file") && !invoiced && !v.WalkIn &&
                         v.Visit is null;
+        if (v.LocationJson is not null && v.Place is null)
+        {
+            // A mobile booking: the address is located and checked against the service area before any time is chosen.
+            var location = System.Text.Json.JsonSerializer.Deserialize<LocationInput>(v.LocationJson, Infrastructure.Json.Options)!;
+            var errors = new Infrastructure.Errors();
+            var place = await locator.LocateAsync(v.Page, location.Address, location.Latitude, location.Longitude, errors, mail?.Language ?? "en", "location.", ct);
+            if (errors.Any)
+            {
+                return new WriteResult.Invalid(errors);
+            }
+            v = v with { Place = place };
+        }
+        var trip = v.Place is { } at ? new Scheduling.Travel.Trip(at, Mobile.MobileServices.Rule(v.Page)) : null;
+        // Mobile bookings are judged again inside their own transaction (WriteOneAsync), never in a group.
+        groupable &= trip is null;
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.GetCurrentInstant();
@@ -93,9 +108,9 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             // With the staff member named and no resource to pick, busy time cannot change which assignment is
             // made, only whether it can be: the group writer answers that for its whole group in one query
             // (BookingBatcher: Taken / TakenAndCustomers) instead of each request reading on its own.
-            var rulesOnly = groupable && attempt == 1 && v.Staff is not null && !v.WalkIn && v.Service.Rules.RequiresStaff &&
+            var rulesOnly = groupable && attempt == 1 && trip is null && v.Staff is not null && !v.WalkIn && v.Service.Rules.RequiresStaff &&
                             v.Service.Rules.ResourceTypes.Count == 0 && !await Calendars.ExternalBusy.HasSourcesAsync(db, v.Page, v.Staff, ct);
-            var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct, rulesOnly);
+            var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct, rulesOnly, trip);
             if (assignment is null)
             {
                 return new WriteResult.Taken();
@@ -128,7 +143,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 }
                 continue;
             }
-            var result = await WriteOneAsync(v, draft, token, checkout, invoiced, attempt, ct);
+            var result = await WriteOneAsync(v, draft, token, checkout, invoiced, attempt, ct, trip);
             if (result is WriteResult.Done)
             {
                 return result;
@@ -265,7 +280,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
 
     /// <summary>One booking in its own transaction (with its checkout session); null when the database refused and another try may succeed.</summary>
     private async Task<WriteResult?> WriteOneAsync(ValidBooking v, BookingDraft draft, string token, CheckoutSession? checkout, bool invoiced, int attempt,
-        CancellationToken ct)
+        CancellationToken ct, Scheduling.Travel.Trip? trip = null)
     {
         var now = draft.Now;
         using var writeLock = await gate.EnterAsync(db, ct);
@@ -281,7 +296,14 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
             }
             var booking = draft.Booking;
-            booking.CustomerId = (await CustomerBook.ForBookingAsync(db, v, now, ct)).Id;
+            if (trip is not null && !await TravelStillFitsAsync(v, draft, trip, now, ct))
+            {
+                // A neighbour written since the engine chose leaves too little travel time: as a refusal, so the loop chooses again.
+                await tx.RollbackAsync(ct);
+                db.ChangeTracker.Clear();
+                return attempt >= Attempts ? new WriteResult.Taken() : null;
+            }
+                        booking.CustomerId = (await CustomerBook.ForBookingAsync(db, v, now, ct)).Id;
             db.Bookings.Add(booking);
             if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
             {
@@ -314,6 +336,32 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             db.ChangeTracker.Clear();
             return attempt >= Attempts ? new WriteResult.Taken() : null;
         }
+    }
+
+    /// <summary>
+    /// Travel for a mobile booking, judged once more after the busy-version bump: from there on the business's writers go one
+    /// at a time (PostgreSQL's row lock on the version, SQLite's single writer), and the read inside the transaction sees
+    /// every committed booking. Two clients taking neighbouring times at once could otherwise each miss the other's address,
+    /// and their allocations, each without the other's leg, would not overlap. The legs found now are the ones held.
+    /// </summary>
+    private async Task<bool> TravelStillFitsAsync(ValidBooking v, BookingDraft draft, Scheduling.Travel.Trip trip, Instant now, CancellationToken ct)
+    {
+        var booking = draft.Booking;
+        var again = await Allocator.AssignAsync(db, v.Page, v.Service, booking.StartsAt, booking.BranchKey, booking.StaffKey, v.Resources, v.WalkIn, now, ct,
+            trip: trip);
+        if (again is null)
+        {
+            return false;
+        }
+        var before = (int)again.Value.Assignment.TravelBefore.TotalMinutes;
+        var after = (int)again.Value.Assignment.TravelAfter.TotalMinutes;
+        if (before != booking.TravelBeforeMinutes || after != booking.TravelAfterMinutes)
+        {
+            booking.TravelBeforeMinutes = before;
+            booking.TravelAfterMinutes = after;
+            draft.Allocations = Allocator.Rows(booking, v.Page, Units.UsesCalendar(v.Service));
+        }
+        return true;
     }
 
     /// <summary>The booking, its time allocations and its messages, built in memory; the customer is linked when written.</summary>
@@ -361,6 +409,10 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             TermsHash = v.TermsAccepted ? v.TermsHash : null,
             TermsAcceptedAt = v.TermsAccepted ? now : null,
             LocationJson = v.LocationJson,
+            Latitude = v.Place?.Latitude,
+            Longitude = v.Place?.Longitude,
+            TravelBeforeMinutes = (int)assignment.TravelBefore.TotalMinutes,
+            TravelAfterMinutes = (int)assignment.TravelAfter.TotalMinutes,
             Language = mail?.Language ?? "en",
             WalkIn = v.WalkIn,
             GroupKey = v.Service.Rules.Capacity > 1 ? Units.ClassGroup(v.Page.Slug, v.Service.Key, start) : null,

@@ -229,6 +229,10 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         // Free the old time inside the transaction so the booking may move to an overlapping slot.
         await FreeAsync(booking, ct);
         var service = r.Service;
+        // A mobile booking moves with its address: travel to and from its new neighbours is checked and held again.
+        var trip = booking.Latitude is { } lat && booking.Longitude is { } lon
+            ? new Scheduling.Travel.Trip(new Scheduling.Travel.GeoPoint(lat, lon), Mobile.MobileServices.Rule(r.Page))
+            : null;
         if (Visits.Parts(booking) is { } parts)
         {
             // A visit moves whole: every part is chosen again at the new start (the same people where they are free).
@@ -249,9 +253,9 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         {
             // An operator who drops the booking on a staff member's column means that person, nobody else.
             var assignment = r.ToStaff is not null
-                ? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, r.ToStaff, null, false, now, ct)
-                : await Allocator.AssignAsync(db, r.Page, service, r.Start, booking.BranchKey, booking.StaffKey, null, false, now, ct)
-                  ?? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, null, null, false, now, ct);
+                ? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, r.ToStaff, null, false, now, ct, trip: trip)
+                : await Allocator.AssignAsync(db, r.Page, service, r.Start, booking.BranchKey, booking.StaffKey, null, false, now, ct, trip: trip)
+                  ?? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, null, null, false, now, ct, trip: trip);
             if (assignment is null)
             {
                 return new WriteResult.Taken();
@@ -263,6 +267,8 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             booking.StaffKey = assignment.Value.Assignment.Staff;
             booking.BranchKey = assignment.Value.Branch;
             booking.ResourceKeys = Units.FormatSeats(assignment.Value.Assignment.Resources);
+            booking.TravelBeforeMinutes = (int)assignment.Value.Assignment.TravelBefore.TotalMinutes;
+            booking.TravelAfterMinutes = (int)assignment.Value.Assignment.TravelAfter.TotalMinutes;
             booking.GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(r.Page.Slug, service.Key, r.Start) : null;
         }
         booking.AutoNoShowAt = r.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? r.Start + Duration.FromMinutes(late) : null;

@@ -19,6 +19,8 @@ public sealed class LocationInput
     public double? Latitude { get; set; }
     public double? Longitude { get; set; }
     public string? Details { get; set; }
+    /// <summary>Additive (issue 15): for a service of the client's choice, <c>mobile</c> (come to the address) or <c>onsite</c>.</summary>
+    public string? Mode { get; set; }
 }
 
 /// <summary>The public booking body; the admin variant adds <c>page</c>, <c>walkIn</c> and <c>resources</c>.</summary>
@@ -73,6 +75,9 @@ public sealed record ValidBooking(
 
     /// <summary>Several services in one visit (issue 15), in order, the first being <see cref="Service"/>; null for one service.</summary>
     public IReadOnlyList<ServiceModel>? Visit { get; init; }
+
+    /// <summary>Issue 15: where a mobile booking happens, once located (<see cref="Mobile.MobileLocator"/>).</summary>
+    public Scheduling.Travel.GeoPoint? Place { get; init; }
 
     /// <summary>The exact text as shown (UTF-8, unnormalised), so any change of wording gives another version.</summary>
     public static string HashTerms(string text) =>
@@ -197,7 +202,11 @@ public static partial class BookingValidation
             e.Add("termsAccepted", M("The terms must be accepted to book."));
         }
         string? locationJson = null;
-        if (page.Doc.Location!.Mode == "mobile" && !(admin && r.WalkIn == true))
+        if (r.Location?.Mode is { } locationMode && locationMode is not ("onsite" or "mobile"))
+        {
+            e.Add("location.mode", M("Must be onsite or mobile."));
+        }
+        if (service is not null && Mobile.MobileServices.AtClient(page, service, r.Location?.Mode) && !(admin && r.WalkIn == true))
         {
             locationJson = ValidateLocation(r.Location, e, language);
         }

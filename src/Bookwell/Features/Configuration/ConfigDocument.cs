@@ -115,6 +115,8 @@ public sealed class SettingsDoc
     public string? WaitlistMode { get; set; }
     /// <summary>Additive: the desk checkout offers a tip line (default false).</summary>
     public bool? DeskTips { get; set; }
+    /// <summary>Additive (issue 15): service area and travel rule for services that come to the client.</summary>
+    public Mobile.MobileDoc? Mobile { get; set; }
 }
 
 public sealed class ExceptionDoc
@@ -176,6 +178,9 @@ public sealed class ServiceDoc
     public bool? Active { get; set; }
     /// <summary>Additive: charged when a booking of this service becomes <c>no_show</c> (Features/Payments/NoShowFees.cs).</summary>
     public NoShowFeeDoc? NoShowFee { get; set; }
+    /// <summary>Additive (issue 15): <c>onsite</c> (the client comes), <c>mobile</c> (we come to the client's address) or
+    /// <c>choice</c> (the client picks); null follows the page's location mode.</summary>
+    public string? LocationMode { get; set; }
 }
 
 /// <summary>A no-show fee: a fixed <see cref="Amount"/> in the price's currency, or a <see cref="Percent"/> of the price; one of the two.</summary>

@@ -1,0 +1,110 @@
+using Bookwell.Scheduling.Intervals;
+using NodaTime;
+
+namespace Bookwell.Scheduling.Travel;
+
+/// <summary>A point on the earth in degrees (WGS 84).</summary>
+/// <param name="Latitude">Degrees north (negative south), -90 to 90.</param>
+/// <param name="Longitude">Degrees east (negative west), -180 to 180.</param>
+public readonly record struct GeoPoint(double Latitude, double Longitude)
+{
+    private const double EarthRadiusKm = 6371.0088;
+
+    /// <summary>Great-circle (straight-line) distance in kilometres, by the haversine formula.</summary>
+    /// <param name="other">The other point.</param>
+    public double KilometresTo(GeoPoint other)
+    {
+        static double Rad(double degrees) => degrees * Math.PI / 180;
+        var dLat = Rad(other.Latitude - Latitude);
+        var dLon = Rad(other.Longitude - Longitude);
+        var a = (Math.Sin(dLat / 2) * Math.Sin(dLat / 2)) +
+                (Math.Cos(Rad(Latitude)) * Math.Cos(Rad(other.Latitude)) * Math.Sin(dLon / 2) * Math.Sin(dLon / 2));
+        return 2 * EarthRadiusKm * Math.Asin(Math.Min(1, Math.Sqrt(a)));
+    }
+}
+
+/// <summary>
+/// How long it takes to get from one address to another: the straight-line distance at <paramref name="SpeedKmh"/>,
+/// rounded up to a whole minute, plus a fixed <paramref name="Margin"/> (parking, walking to the door). Symmetric, and
+/// it obeys the triangle inequality, so checking only consecutive stops is enough.
+/// </summary>
+/// <param name="SpeedKmh">Average straight-line speed in km/h; positive.</param>
+/// <param name="Margin">Added to every trip, even to the same address.</param>
+public sealed record TravelRule(double SpeedKmh, Duration Margin)
+{
+    /// <summary>Travel time from one point to another.</summary>
+    /// <param name="from">Where the trip starts.</param>
+    /// <param name="to">Where it ends.</param>
+    public Duration Between(GeoPoint from, GeoPoint to)
+    {
+        if (SpeedKmh <= 0)
+        {
+            throw new InvalidOperationException("Travel speed must be positive.");
+        }
+        var minutes = from.KilometresTo(to) / SpeedKmh * 60;
+        return Duration.FromMinutes(Math.Ceiling(minutes - 1e-9)) + Margin;
+    }
+}
+
+/// <summary>Where a unit already has to be: a booking's service time (without buffers) and its address.</summary>
+/// <param name="Service">The booking's service time.</param>
+/// <param name="Place">Its address.</param>
+public readonly record struct Stop(Span Service, GeoPoint Place);
+
+/// <summary>A question about a mobile booking: where it would be, and how travel is counted.</summary>
+/// <param name="Destination">The client's address.</param>
+/// <param name="Rule">How travel time is counted.</param>
+public sealed record Trip(GeoPoint Destination, TravelRule Rule);
+
+/// <summary>
+/// The travel legs a mobile booking at <see cref="Trip.Destination"/> needs around a start: from the stop before it
+/// and to the stop after it. The booking holds both legs as part of its allocation, so the database refuses anything
+/// that would cut into them.
+/// </summary>
+public static class TravelLegs
+{
+    /// <summary>
+    /// The legs for a service occupying [<paramref name="start"/>, <paramref name="end"/>) given the unit's stops
+    /// (sorted by start). The previous stop is the last that ends at or before the start; the next the first that
+    /// starts at or after the end. Stops overlapping the service are ignored here: their busy time refuses it anyway.
+    /// </summary>
+    /// <param name="stops">The unit's stops, sorted by start, not overlapping one another.</param>
+    /// <param name="trip">The new booking's address and the travel rule.</param>
+    /// <param name="start">Start of the service, in ticks.</param>
+    /// <param name="end">End of the service, in ticks.</param>
+    public static (Duration Before, Duration After) For(IReadOnlyList<Stop> stops, Trip trip, long start, long end)
+    {
+        ArgumentNullException.ThrowIfNull(stops);
+        ArgumentNullException.ThrowIfNull(trip);
+        // First stop that starts at or after the end.
+        int lo = 0, hi = stops.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (stops[mid].Service.Start < end)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        var after = lo < stops.Count ? trip.Rule.Between(trip.Destination, stops[lo].Place) : Duration.Zero;
+        var before = Duration.Zero;
+        // The latest-ending stop before the start among those starting before the end.
+        var bestEnd = long.MinValue;
+        for (var i = lo - 1; i >= 0; i--)
+        {
+            var s = stops[i].Service;
+            if (s.End <= start && s.End > bestEnd)
+            {
+                bestEnd = s.End;
+                before = trip.Rule.Between(stops[i].Place, trip.Destination);
+                // Stops are sorted by start and do not overlap one another for one unit: the first found is the latest.
+                break;
+            }
+        }
+        return (before, after);
+    }
+}

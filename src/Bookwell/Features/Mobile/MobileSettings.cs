@@ -1,0 +1,144 @@
+using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
+using Bookwell.Scheduling.Travel;
+using NodaTime;
+
+namespace Bookwell.Features.Mobile;
+
+/// <summary>
+/// Additive (issue 15): where a business that comes to its clients works, and how travel between clients is counted.
+/// The service area is a radius around the base, a list of postcodes (a listed code matches any postcode that starts
+/// with it once spaces are removed, so "3511" covers "3511 AB"), or both (an address must then satisfy both).
+/// </summary>
+public sealed class MobileDoc
+{
+    public double? BaseLatitude { get; set; }
+    public double? BaseLongitude { get; set; }
+    public double? RadiusKm { get; set; }
+    public List<string>? Postcodes { get; set; }
+    /// <summary>Straight-line speed used for travel time (default 40 km/h).</summary>
+    public double? SpeedKmh { get; set; }
+    /// <summary>Fixed minutes added to every trip (default 10).</summary>
+    public int? MarginMinutes { get; set; }
+}
+
+/// <summary>Which services come to the client, and the rules that follow from it.</summary>
+public static class MobileServices
+{
+    public static readonly string[] ServiceModes = ["onsite", "mobile", "choice"];
+
+    public static void Validate(Errors e, string path, PageDoc page)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(page);
+        var m = page.Settings?.Mobile;
+        if (m is not null)
+        {
+            var mp = $"{path}.settings.mobile";
+            if (m.BaseLatitude is not null != m.BaseLongitude is not null)
+            {
+                e.Add(mp, "Give both baseLatitude and baseLongitude, or neither.");
+            }
+            if (m.BaseLatitude is < -90 or > 90 || m.BaseLatitude is double.NaN)
+            {
+                e.Add($"{mp}.baseLatitude", "Must be between -90 and 90.");
+            }
+            if (m.BaseLongitude is < -180 or > 180 || m.BaseLongitude is double.NaN)
+            {
+                e.Add($"{mp}.baseLongitude", "Must be between -180 and 180.");
+            }
+            if (m.RadiusKm is not null)
+            {
+                if (m.RadiusKm is not (> 0 and <= 1000))
+                {
+                    e.Add($"{mp}.radiusKm", "Must be above 0 and at most 1000.");
+                }
+                if (m.BaseLatitude is null)
+                {
+                    e.Add($"{mp}.radiusKm", "A radius needs the base (baseLatitude and baseLongitude).");
+                }
+            }
+            if (m.SpeedKmh is not null && m.SpeedKmh is not (>= 1 and <= 300))
+            {
+                e.Add($"{mp}.speedKmh", "Must be between 1 and 300.");
+            }
+            if (m.MarginMinutes is < 0 or > 240)
+            {
+                e.Add($"{mp}.marginMinutes", "Must be between 0 and 240.");
+            }
+            for (var i = 0; i < (m.Postcodes?.Count ?? 0); i++)
+            {
+                if (string.IsNullOrWhiteSpace(m.Postcodes![i]) || m.Postcodes[i].Length > 20)
+                {
+                    e.Add($"{mp}.postcodes[{i}]", "Must be a postcode (or its start) of at most 20 characters.");
+                }
+            }
+        }
+        for (var i = 0; i < (page.Services?.Count ?? 0); i++)
+        {
+            if (page.Services![i]?.LocationMode is { } mode && !ServiceModes.Contains(mode))
+            {
+                e.Add($"{path}.services[{i}].locationMode", $"Must be one of: {string.Join(", ", ServiceModes)}.");
+            }
+        }
+    }
+
+    /// <summary>The service's mode: its own, else the page's (a page whose location mode is <c>mobile</c> comes to every client).</summary>
+    public static string ModeOf(CompiledPage page, ServiceModel service)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(service);
+        return service.Doc.LocationMode ?? (page.Doc.Location?.Mode == "mobile" ? "mobile" : "onsite");
+    }
+
+    /// <summary>Whether a booking of this service happens at the client's address: always for mobile, on request for choice.</summary>
+    public static bool AtClient(CompiledPage page, ServiceModel service, string? requested) => ModeOf(page, service) switch
+    {
+        "mobile" => true,
+        "choice" => requested == "mobile",
+        _ => false,
+    };
+
+    /// <summary>
+    /// Whether times wait for the address: a service marked <c>mobile</c>, or any service at the client's address on a page
+    /// with mobile settings. A page-wide mobile location without them keeps its earlier flow (address with the details).
+    /// </summary>
+    public static bool AddressFirst(CompiledPage page, ServiceModel service) =>
+        service?.Doc.LocationMode == "mobile" || (ModeOf(page, service!) == "mobile" && page?.Doc.Settings?.Mobile is not null);
+
+    /// <summary>How travel is counted on this page (defaults 40 km/h and 10 minutes).</summary>
+    public static TravelRule Rule(CompiledPage page)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var m = page.Doc.Settings?.Mobile;
+        return new TravelRule(m?.SpeedKmh ?? 40, Duration.FromMinutes(m?.MarginMinutes ?? 10));
+    }
+
+    /// <summary>Null when the place is inside the area (or the page sets none); otherwise the reason, in English.</summary>
+    public static string? OutsideArea(CompiledPage page, GeoPoint place, string? postcode)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var m = page.Doc.Settings?.Mobile;
+        if (m is null)
+        {
+            return null;
+        }
+        if (m.RadiusKm is { } radius && m.BaseLatitude is { } lat && m.BaseLongitude is { } lon &&
+            new GeoPoint(lat, lon).KilometresTo(place) > radius)
+        {
+            return "This address is outside our service area.";
+        }
+        if (m.Postcodes is { Count: > 0 } codes)
+        {
+            var code = Normalise(postcode);
+            if (code.Length == 0 || !codes.Exists(c => code.StartsWith(Normalise(c), StringComparison.Ordinal)))
+            {
+                return "This address is outside our service area.";
+            }
+        }
+        return null;
+    }
+
+    private static string Normalise(string? postcode) =>
+        postcode is null ? "" : string.Concat(postcode.Where(c => !char.IsWhiteSpace(c))).ToUpperInvariant();
+}

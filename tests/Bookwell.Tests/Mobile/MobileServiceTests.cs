@@ -1,0 +1,279 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Bookwell.Tests.Infrastructure;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Mobile;
+
+/// <summary>
+/// Issue 15, mobile services: the address is geocoded through a Nominatim stand-in, checked against the service area,
+/// and travel between one technician's consecutive clients is kept free, by the offer and by the database.
+/// </summary>
+public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
+{
+    /// <summary>One geocoder stand-in and one app per database for the whole class; each test books on its own date.</summary>
+    public abstract class Shared : IAsyncLifetime
+    {
+        protected abstract Db Kind { get; }
+
+        public BookwellApp App { get; private set; } = null!;
+
+        public NominatimStandIn Geocoder { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            Geocoder = await NominatimStandIn.StartAsync();
+            // The base is Utrecht centre; one degree of latitude is 111.195 km, so 0.27° north is 30.02 km:
+            // at 60 km/h that is 31 minutes (rounded up) plus the 10-minute margin = 41 minutes of travel.
+            Geocoder.Add("Oudegracht 1, Utrecht", 52.09, 5.12, "3511 AB");
+            Geocoder.Add("Neude 5, Utrecht", 52.09, 5.12, "3512 AE");
+            Geocoder.Add("Dorpsstraat 3, Hilversum", 52.36, 5.12, "1211 AA");
+            Geocoder.Add("Damrak 1, Amsterdam", 52.50, 5.12, "1012 LG");
+            App = await BookwellApp.StartAsync(Kind, s =>
+            {
+                s["Bookwell:Geocoding:BaseUrl"] = Geocoder.BaseUrl;
+                s["Bookwell:Geocoding:UserAgent"] = "Bookwell tests";
+            });
+            Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), Config())).StatusCode);
+        }
+
+        public async Task DisposeAsync()
+        {
+            await App.DisposeAsync();
+            await Geocoder.DisposeAsync();
+        }
+    }
+
+    private const string Slug = "fixit";
+
+    public static JsonObject Config() => JsonNode.Parse("""
+    {
+      "pages": [{
+        "slug": "fixit", "name": "Fix-it on wheels", "timeZone": "Europe/Amsterdam",
+        "location": { "mode": "in-person", "details": "Workshop, Oudegracht 1" },
+        "settings": { "horizonDays": 60, "slotIntervalMinutes": 30, "minNoticeMinutes": 0,
+                      "allowedDays": ["mon","tue","wed","thu","fri"],
+                      "mobile": { "baseLatitude": 52.09, "baseLongitude": 5.12, "radiusKm": 40, "speedKmh": 60, "marginMinutes": 10 } },
+        "schedule": { "mon": [["08:00","18:00"]], "tue": [["08:00","18:00"]], "wed": [["08:00","18:00"]], "thu": [["08:00","18:00"]], "fri": [["08:00","18:00"]] },
+        "branches": [],
+        "services": [
+          { "key": "repair", "name": "Repair at your home", "durationMinutes": 60, "price": { "amount": 80, "currency": "EUR" },
+            "payment": "none", "requiresStaff": true, "resourceTypes": ["van"], "capacity": 1, "locationMode": "mobile" },
+          { "key": "check", "name": "Check-up", "durationMinutes": 60, "price": { "amount": 40, "currency": "EUR" },
+            "payment": "none", "requiresStaff": true, "resourceTypes": [], "capacity": 1, "locationMode": "choice" }
+        ],
+        "staff": [ { "key": "tom", "name": "Tom", "services": ["repair", "check"] } ],
+        "resources": [ { "key": "van-1", "type": "van", "name": "Van 1", "capacity": 1 } ]
+      }, {
+        "slug": "centre-only", "name": "Centre bikes", "timeZone": "Europe/Amsterdam",
+        "settings": { "allowedDays": ["mon","tue","wed","thu","fri"], "mobile": { "postcodes": ["3511"] } },
+        "schedule": { "mon": [["08:00","18:00"]] },
+        "branches": [],
+        "services": [ { "key": "fix", "name": "Bike fix", "durationMinutes": 30, "payment": "none", "requiresStaff": false,
+                        "resourceTypes": [], "locationMode": "mobile" } ],
+        "staff": [], "resources": []
+      }]
+    }
+    """)!.AsObject();
+
+    private HttpClient Client => shared.App.CreateClient();
+
+    private static string Q(string s) => Uri.EscapeDataString(s);
+
+    private async Task<HttpResponseMessage> SlotsAsync(string date, string query, string service = "repair") =>
+        await Client.GetAsync($"/api/v1/pages/{Slug}/slots?service={service}&from={date}&to={date}{query}");
+
+    private async Task<string[]> TimesAsync(string date, string address)
+    {
+        var response = await SlotsAsync(date, "&address=" + Q(address));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return [.. (await Body(response))["slots"]!.AsArray().Select(s => s!["start"]!.GetValue<string>()[11..16])];
+    }
+
+    private static JsonObject MobileBooking(string date, string time, string? address, string email, string service = "repair") =>
+        Booking($"{date}T{time}:00+01:00", service, email).Also(b => b["location"] = address is null ? null : new JsonObject { ["address"] = address });
+
+    private static async Task<JsonObject> Errors(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        return (await Body(response))["errors"]!.AsObject();
+    }
+
+    [Fact]
+    public async Task Slots_of_a_mobile_service_ask_for_the_address_first()
+    {
+        var errors = await Errors(await SlotsAsync("2027-03-01", ""));
+        Assert.True(errors.ContainsKey("address"));
+        // A service of the client's choice is offered on site without one.
+        Assert.Equal(HttpStatusCode.OK, (await SlotsAsync("2027-03-01", "", "check")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_address_outside_the_service_area_is_a_field_error_for_slots_and_bookings()
+    {
+        // Damrak is 45.6 km from the base; the radius is 40 km.
+        Assert.True((await Errors(await SlotsAsync("2027-03-03", "&address=" + Q("Damrak 1, Amsterdam")))).ContainsKey("address"));
+        var booking = await Errors(await Book(Client, MobileBooking("2027-03-03", "10:00", "Damrak 1, Amsterdam", "far@example.com"), Slug));
+        Assert.Equal("This address is outside our service area.", booking["location.address"]![0]!.GetValue<string>());
+        // An address the geocoder does not know, and none at all.
+        Assert.True((await Errors(await Book(Client, MobileBooking("2027-03-03", "10:00", "Nowhere 1", "x@example.com"), Slug))).ContainsKey("location.address"));
+        Assert.True((await Errors(await Book(Client, MobileBooking("2027-03-03", "10:00", null, "y@example.com"), Slug))).ContainsKey("location.address"));
+        Assert.Equal(0, shared.App.WithDb(db => db.Bookings.Count(b => b.CustomerEmail == "far@example.com")));
+    }
+
+    [Fact]
+    public async Task A_second_client_too_far_away_for_the_gap_is_not_offered_and_refused_if_forced()
+    {
+        const string day = "2027-03-02";
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, MobileBooking(day, "10:00", "Oudegracht 1, Utrecht", "first@example.com"), Slug)).StatusCode);
+
+        // Hilversum is 41 minutes away: after 10:00–11:00 the first start is 12:00; before it, 08:00–09:00 leaves 09:41.
+        var far = await TimesAsync(day, "Dorpsstraat 3, Hilversum");
+        Assert.DoesNotContain("11:00", far);
+        Assert.DoesNotContain("11:30", far);
+        Assert.Contains("12:00", far);
+        Assert.Contains("08:00", far);
+        Assert.DoesNotContain("08:30", far);
+        // Next door only needs the 10-minute margin: 11:30 is fine, 11:00 is not.
+        var near = await TimesAsync(day, "Neude 5, Utrecht");
+        Assert.DoesNotContain("11:00", near);
+        Assert.Contains("11:30", near);
+
+        // Forced anyway: refused, and nothing written.
+        var forced = await Book(Client, MobileBooking(day, "11:00", "Dorpsstraat 3, Hilversum", "forced@example.com"), Slug);
+        Assert.Equal(HttpStatusCode.Conflict, forced.StatusCode);
+        Assert.Equal(0, shared.App.WithDb(db => db.Bookings.Count(b => b.CustomerEmail == "forced@example.com")));
+
+        // At 12:00 it is booked, and the 41 minutes of travel are held on Tom's allocation, where the database judges overlaps.
+        var ok = await Book(Client, MobileBooking(day, "12:00", "Dorpsstraat 3, Hilversum", "second@example.com"), Slug);
+        Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        var id = Guid.Parse((await Body(ok))["id"]!.GetValue<string>());
+        var held = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == id && a.UnitKey == "staff:tom"));
+        Assert.Equal(Instant.FromUtc(2027, 3, 2, 10, 19), held.StartsAt);
+        Assert.Equal(Instant.FromUtc(2027, 3, 2, 12, 0), held.EndsAt);
+        // The van is held for the service itself only.
+        var van = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == id && a.UnitKey == "res:van-1"));
+        Assert.Equal(Instant.FromUtc(2027, 3, 2, 11, 0), van.StartsAt);
+    }
+
+    [Fact]
+    public async Task Two_clients_taking_neighbouring_times_at_once_never_both_get_them()
+    {
+        // Alone, each is fine: 10:00 in Utrecht, or 11:00 in Hilversum. Together they leave no time for the 41-minute drive.
+        foreach (var day in new[] { "2027-03-08", "2027-03-09", "2027-03-10", "2027-03-11", "2027-03-12" })
+        {
+            using var go = new SemaphoreSlim(0);
+            var first = Task.Run(async () =>
+            {
+                await go.WaitAsync();
+                return await Book(Client, MobileBooking(day, "10:00", "Oudegracht 1, Utrecht", $"a{day}@example.com"), Slug);
+            });
+            var second = Task.Run(async () =>
+            {
+                await go.WaitAsync();
+                return await Book(Client, MobileBooking(day, "11:00", "Dorpsstraat 3, Hilversum", $"b{day}@example.com"), Slug);
+            });
+            go.Release(2);
+            var answers = await Task.WhenAll(first, second);
+            Assert.Equal(1, answers.Count(r => r.StatusCode == HttpStatusCode.Created));
+            Assert.Equal(1, answers.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        }
+    }
+
+    [Fact]
+    public async Task A_mobile_booking_moved_next_to_another_keeps_the_travel_time()
+    {
+        const string day = "2027-03-15";
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, MobileBooking(day, "10:00", "Oudegracht 1, Utrecht", "stay@example.com"), Slug)).StatusCode);
+        var moving = await Book(Client, MobileBooking(day, "15:00", "Dorpsstraat 3, Hilversum", "move@example.com"), Slug);
+        Assert.Equal(HttpStatusCode.Created, moving.StatusCode);
+        var token = (await Body(moving))["manageToken"]!.GetValue<string>();
+        var tooClose = await Client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = $"{day}T11:00:00+01:00" }));
+        Assert.Equal(HttpStatusCode.Conflict, tooClose.StatusCode);
+        var fine = await Client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = $"{day}T12:00:00+01:00" }));
+        Assert.Equal(HttpStatusCode.OK, fine.StatusCode);
+        var id = Guid.Parse((await Body(fine))["id"]!.GetValue<string>());
+        var held = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == id && a.UnitKey == "staff:tom" && a.Live));
+        Assert.Equal(Instant.FromUtc(2027, 3, 15, 10, 19), held.StartsAt);
+    }
+
+    [Fact]
+    public async Task A_postcode_area_takes_the_postcode_the_geocoder_found()
+    {
+        var inside = await Client.GetAsync($"/api/v1/pages/centre-only/slots?service=fix&from=2027-03-01&to=2027-03-01&address={Q("Oudegracht 1, Utrecht")}");
+        Assert.Equal(HttpStatusCode.OK, inside.StatusCode);
+        Assert.NotEmpty((await Body(inside))["slots"]!.AsArray());
+        // Neude is 3512: next door, but not on the list.
+        var outside = await Client.GetAsync($"/api/v1/pages/centre-only/slots?service=fix&from=2027-03-01&to=2027-03-01&address={Q("Neude 5, Utrecht")}");
+        Assert.Equal("This address is outside our service area.", (await Errors(outside))["address"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_geocoder_that_fails_gives_a_field_error_and_is_asked_again_next_time()
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            var errors = await Errors(await SlotsAsync("2027-03-01", "&address=" + Q(NominatimStandIn.Broken)));
+            Assert.StartsWith("We cannot look up addresses right now.", errors["address"]![0]!.GetValue<string>());
+        }
+        Assert.Equal(2, shared.Geocoder.Asked(NominatimStandIn.Broken));
+    }
+
+    [Fact]
+    public async Task An_unknown_location_mode_is_refused_with_its_path()
+    {
+        var doc = Config();
+        doc["pages"]![0]!["services"]![0]!["locationMode"] = "teleport";
+        var response = await PutConfig(shared.App.Admin(), doc);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await Body(response))["errors"]!.AsObject().ContainsKey("pages[0].services[0].locationMode"));
+    }
+
+    [Fact]
+    public async Task The_same_address_is_geocoded_once()
+    {
+        const string day = "2027-03-04";
+        const string address = "Neude 5, Utrecht";
+        var before = shared.Geocoder.Asked(address);
+        await TimesAsync(day, address);
+        await TimesAsync(day, "  neude 5,   UTRECHT ");
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, MobileBooking(day, "09:00", address, "cache@example.com"), Slug)).StatusCode);
+        Assert.InRange(shared.Geocoder.Asked(address) - before, 0, 1);
+        Assert.Equal(0, shared.Geocoder.Asked("neude 5,   UTRECHT"));
+    }
+
+    [Fact]
+    public async Task A_pin_is_used_without_asking_the_geocoder_and_a_choice_service_books_on_site_without_an_address()
+    {
+        const string day = "2027-03-05";
+        var pinned = MobileBooking(day, "09:00", "Somewhere unnamed", "pin@example.com")
+            .Also(b => b["location"] = new JsonObject { ["address"] = "Somewhere unnamed", ["latitude"] = 52.10, ["longitude"] = 5.13 });
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, pinned, Slug)).StatusCode);
+        Assert.Equal(0, shared.Geocoder.Asked("Somewhere unnamed"));
+        Assert.Equal(52.10, shared.App.WithDb(db => db.Bookings.Single(b => b.CustomerEmail == "pin@example.com").Latitude));
+
+        var onsite = Booking($"{day}T14:00:00+01:00", "check", "onsite@example.com");
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, onsite, Slug)).StatusCode);
+        var chosen = MobileBooking(day, "11:00", "Oudegracht 1, Utrecht", "chose@example.com", "check")
+            .Also(b => b["location"]!["mode"] = "mobile");
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, chosen, Slug)).StatusCode);
+        Assert.NotNull(shared.App.WithDb(db => db.Bookings.Single(b => b.CustomerEmail == "chose@example.com").Latitude));
+        Assert.Null(shared.App.WithDb(db => db.Bookings.Single(b => b.CustomerEmail == "onsite@example.com").Latitude));
+    }
+}
+
+public sealed class SqliteMobileShared : MobileServiceTests.Shared
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresMobileShared : MobileServiceTests.Shared
+{
+    protected override Db Kind => Db.Postgres;
+}
+
+public sealed class SqliteMobileServiceTests(SqliteMobileShared shared) : MobileServiceTests(shared), IClassFixture<SqliteMobileShared>;
+
+public sealed class PostgresMobileServiceTests(PostgresMobileShared shared) : MobileServiceTests(shared), IClassFixture<PostgresMobileShared>;
