@@ -557,6 +557,46 @@ namespace Bookwell.Migrations.Postgres
                     b.ToTable("ClientAccounts");
                 });
 
+            modelBuilder.Entity("Bookwell.Data.ClientPushSubscription", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Auth")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Instant>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Endpoint")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)");
+
+                    b.Property<string>("P256dh")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "CustomerId");
+
+                    b.HasIndex("TenantId", "Endpoint")
+                        .IsUnique();
+
+                    b.ToTable("ClientPushSubscriptions");
+                });
+
             modelBuilder.Entity("Bookwell.Data.ClientSignInToken", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1131,6 +1171,29 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("BookingId");
 
                     b.ToTable("Uploads");
+                });
+
+            modelBuilder.Entity("Bookwell.Data.VapidKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer");
+
+                    b.Property<Instant>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PrivateKeySealed")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("VapidKeys");
                 });
 
             modelBuilder.Entity("Bookwell.Features.Calendars.BusySource", b =>
