@@ -142,7 +142,7 @@ public sealed class WebPushSender : IDisposable
             ConnectCallback = (context, ct) =>
                 AddressRules.ConnectAsync(context.DnsEndPoint, options.AllowLocalEndpoints, dns.ResolveAsync, m => new HttpRequestException(m), ct),
         };
-        _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(20) };
+        _http = new HttpClient(new AudienceWithPort(this) { InnerHandler = handler }) { Timeout = TimeSpan.FromSeconds(20) };
         _client = new PushServiceClient(_http) { AutoRetryAfter = false };
     }
 
@@ -151,11 +151,48 @@ public sealed class WebPushSender : IDisposable
         endpoint is { Length: > 0 and <= 2048 } && Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.UserInfo.Length == 0 &&
         (uri.Scheme == Uri.UriSchemeHttps || (_options.AllowLocalEndpoints && uri.Scheme == Uri.UriSchemeHttp));
 
+    private VapidAuthentication? _vapid;
+
+    /// <summary>One signer for the install's keys (its JWTs are made per audience and expiry).</summary>
+    private async Task<VapidAuthentication> VapidAsync(CancellationToken ct)
+    {
+        if (_vapid is { } known)
+        {
+            return known;
+        }
+        var pair = await _keys.GetAsync(ct);
+        var made = new VapidAuthentication(pair.PublicKey, pair.PrivateKey) { Subject = _options.Subject ?? _links.InstallBaseUrl ?? "mailto:push@localhost" };
+        if (Interlocked.CompareExchange(ref _vapid, made, null) is { } other)
+        {
+            made.Dispose();
+            return other;
+        }
+        return made;
+    }
+
+    /// <summary>
+    /// RFC 8292 section 2: the JWT's <c>aud</c> is the origin of the push resource, port included. The library leaves a
+    /// non-default port out (push services all listen on 443, so it never matters there); for an endpoint on another
+    /// port the header is signed again, by the library, for the full origin.
+    /// </summary>
+    private sealed class AudienceWithPort(WebPushSender owner) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (request.RequestUri is { IsDefaultPort: false } uri && owner._vapid is { } vapid &&
+                string.Equals(request.Headers.Authorization?.Scheme, "vapid", StringComparison.OrdinalIgnoreCase))
+            {
+                request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("vapid",
+                    vapid.GetVapidSchemeAuthenticationHeaderValueParameter(uri.GetLeftPart(UriPartial.Authority)));
+            }
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
     public async Task<PushOutcome> SendAsync(ClientPushSubscription subscription, string payload, int timeToLiveSeconds, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(subscription);
-        var pair = await _keys.GetAsync(ct);
-        var vapid = new VapidAuthentication(pair.PublicKey, pair.PrivateKey) { Subject = _options.Subject ?? _links.InstallBaseUrl ?? "mailto:push@localhost" };
+        var vapid = await VapidAsync(ct);
         var target = new PushSubscription { Endpoint = subscription.Endpoint };
         target.SetKey(PushEncryptionKeyName.P256DH, subscription.P256dh);
         target.SetKey(PushEncryptionKeyName.Auth, subscription.Auth);
@@ -178,7 +215,11 @@ public sealed class WebPushSender : IDisposable
         return JsonSerializer.Serialize(new { title = message.FromName ?? "", body = message.Subject, url = "/account", tag = message.BookingId?.ToString() ?? message.Id.ToString() });
     }
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _vapid?.Dispose();
+    }
 }
 
 /// <summary>
