@@ -65,6 +65,10 @@ if (sms is not null)
     });
 }
 // Always: webhooks (contract 4.7) go through the outbox too; the worker claims only the channels it can send.
+builder.Services.AddSingleton(WebPushOptions.Read(builder.Configuration));
+builder.Services.AddSingleton<PushKeys>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<PushKeys>());
+builder.Services.AddSingleton<WebPushSender>();
 builder.Services.AddHostedService<OutboxWorker>();
 builder.Services.AddSingleton(Bookwell.Features.Webhooks.WebhookOptions.Read(builder.Configuration));
 builder.Services.AddSingleton<Bookwell.Features.Webhooks.WebhookDns>();
@@ -208,6 +212,7 @@ Bookwell.Features.Organizations.OrganizationEndpoints.MapOrganizations(admin);
 app.MapRazorPages();
 app.MapScripts();
 app.MapStaffApp();
+app.MapPortalPush();
 app.MapCalendarFeeds();
 app.MapBookwellMcp();
 app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) =>

@@ -71,6 +71,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<Features.Organizations.OrganizationLink> OrganizationLinks => Set<Features.Organizations.OrganizationLink>();
     public DbSet<Features.Calendars.CalendarEventLink> CalendarEventLinks => Set<Features.Calendars.CalendarEventLink>();
     public DbSet<Features.Webhooks.WebhookEndpoint> WebhookEndpoints => Set<Features.Webhooks.WebhookEndpoint>();
+    public DbSet<ClientPushSubscription> ClientPushSubscriptions => Set<ClientPushSubscription>();
+    public DbSet<VapidKey> VapidKeys => Set<VapidKey>();
 
     public abstract bool IsPostgres { get; }
 
@@ -159,6 +161,21 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasKey(t => new { t.TenantId, t.CustomerId, t.Tag });
             e.HasIndex(t => new { t.TenantId, t.Tag });
             e.Property(t => t.Tag).HasMaxLength(40);
+        });
+        modelBuilder.Entity<ClientPushSubscription>(e =>
+        {
+            e.HasQueryFilter(s => s.TenantId == _tenantId);
+            e.HasIndex(s => new { s.TenantId, s.Endpoint }).IsUnique();
+            e.HasIndex(s => new { s.TenantId, s.CustomerId });
+            e.Property(s => s.Endpoint).HasMaxLength(2048);
+            e.Property(s => s.P256dh).HasMaxLength(128);
+            e.Property(s => s.Auth).HasMaxLength(64);
+        });
+        modelBuilder.Entity<VapidKey>(e =>
+        {
+            e.Property(k => k.Id).ValueGeneratedNever();
+            e.Property(k => k.PublicKey).HasMaxLength(128);
+            e.Property(k => k.PrivateKeySealed).HasMaxLength(2000);
         });
         modelBuilder.Entity<ClientAccount>(e =>
         {

@@ -53,6 +53,7 @@ public static class AdminCustomerEndpoints
         customers.MapPost("/{id}/tags", AddTag).WithName("TagCustomer").Accepts<TagRequest>("application/json");
         customers.MapDelete("/{id}/tags/{tag}", RemoveTag).WithName("UntagCustomer");
         customers.MapPost("/{id}/merge", Merge).WithName("MergeCustomers").Accepts<MergeRequest>("application/json");
+        customers.MapGet("/{id}/export", Export).WithName("ExportCustomer");
         return admin;
     }
 
@@ -118,6 +119,18 @@ public static class AdminCustomerEndpoints
             c = await db.Customers.AsNoTracking().FirstOrDefaultAsync(x => x.Id == winner, ct);
         }
         return c is null ? Problems.NotFound("No such customer.") : TypedResults.Ok(await DetailAsync(db, c, clock.GetCurrentInstant(), ct));
+    }
+
+    /// <summary>Everything held about the person, as one JSON file (GDPR access and portability; see <see cref="CustomerExport"/>).</summary>
+    private static async Task<IResult> Export(string id, HttpContext http, BookwellDb db, IClock clock, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var guid) || await CustomerExport.BuildAsync(db, guid, clock.GetCurrentInstant(), ct) is not { } document)
+        {
+            return Problems.NotFound("No such customer.");
+        }
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.ContentDisposition = $"attachment; filename=\"customer-{guid:N}.json\"";
+        return Results.Text(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }), "application/json; charset=utf-8");
     }
 
     /// <summary>A note's text: required, at most 2,000 characters, no control characters but line breaks and tabs.</summary>

@@ -370,6 +370,7 @@ public static class CustomerDirectory
                 {
                     await db.ClientAccounts.Where(a => a.CustomerId == loserId).ExecuteUpdateAsync(s => s.SetProperty(a => a.CustomerId, winnerId), ct);
                 }
+                await db.ClientPushSubscriptions.Where(s => s.CustomerId == loserId).ExecuteUpdateAsync(s => s.SetProperty(x => x.CustomerId, winnerId), ct);
                 await db.OrganizationMembers.Where(m => m.CustomerId == loserId).ExecuteUpdateAsync(s => s.SetProperty(m => m.CustomerId, winnerId), ct);
                 await db.Set<NoShowFee>().Where(f => f.CustomerId == loserId).ExecuteUpdateAsync(s => s.SetProperty(f => f.CustomerId, (Guid?)winnerId), ct);
                 // Duplicates merged into the loser before now point at the kept client too (one hop, always).

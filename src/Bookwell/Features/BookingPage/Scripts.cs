@@ -19,6 +19,8 @@ public static class Scripts
         ["admin.css"] = "/assets/admin.css",
         ["staff-sw.js"] = "/staff/sw.js",
         ["icon.svg"] = "/assets/icon.svg",
+        ["portal-push.js"] = "/account/push.js",
+        ["portal-sw.js"] = "/account/sw.js",
     };
 
     private static readonly Dictionary<string, Script> Files = Routes.Keys.ToDictionary(name => name, name =>
@@ -43,7 +45,7 @@ public static class Scripts
             app.MapGet(Routes[name], (HttpContext context) =>
             {
                 // The service worker must be fetched fresh so that a new version reaches installed tablets.
-                context.Response.Headers.CacheControl = name == "staff-sw.js" ? "no-cache" : "public, max-age=3600";
+                context.Response.Headers.CacheControl = name is "staff-sw.js" or "portal-sw.js" ? "no-cache" : "public, max-age=3600";
                 if (name == "staff-sw.js")
                 {
                     // Lets the worker control /staff itself, not only paths below /staff/.

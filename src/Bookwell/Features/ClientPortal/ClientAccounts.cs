@@ -48,6 +48,20 @@ public sealed class ClientAccounts(BookwellDb db, IClock clock, SqliteWriteGate 
         return email is not null && string.Equals(password.Trim(), email.Trim(), StringComparison.OrdinalIgnoreCase) ? "password-is-email" : null;
     }
 
+    /// <summary>
+    /// The client a sign-in stands for: a profile an admin merged into another signs in as the kept one (whose
+    /// bookings it now holds). Merges keep the pointer one hop long. Null when the kept profile was erased.
+    /// </summary>
+    public static async Task<Customer?> SurvivorAsync(BookwellDb db, Customer? customer, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (customer?.MergedIntoId is not { } kept)
+        {
+            return customer;
+        }
+        return await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == kept && c.ErasedAt == null, ct);
+    }
+
     public Task<ClientAccount?> FindAsync(Guid customerId, CancellationToken ct) =>
         db.ClientAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.CustomerId == customerId, ct);
 
@@ -74,7 +88,7 @@ public sealed class ClientAccounts(BookwellDb db, IClock clock, SqliteWriteGate 
         }
         var normalized = address.ToUpperInvariant();
         var customer = address.Length is 0 or > 254 ? null
-            : await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.EmailNormalized == normalized && c.ErasedAt == null, ct);
+            : await SurvivorAsync(db, await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.EmailNormalized == normalized && c.ErasedAt == null, ct), ct);
         var account = customer is null ? null : await FindAsync(customer.Id, ct);
         var candidate = password is { Length: > 0 and <= MaxLength } ? password : "-";
         var result = account?.PasswordHash is { } hash

@@ -67,6 +67,7 @@ public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate g
             await db.WaitlistEntries.Where(w => emails.Contains(w.CustomerEmail.ToUpper())).ExecuteDeleteAsync(ct);
             await db.ClientSignInTokens.Where(t => t.CustomerId == customerId).ExecuteDeleteAsync(ct);
             await db.ClientAccounts.Where(a => a.CustomerId == customerId).ExecuteDeleteAsync(ct);
+            await db.ClientPushSubscriptions.Where(s => s.CustomerId == customerId).ExecuteDeleteAsync(ct);
             await db.CustomerNotes.Where(n => n.CustomerId == customerId).ExecuteDeleteAsync(ct);
             await db.CustomerTags.Where(t => t.CustomerId == customerId).ExecuteDeleteAsync(ct);
             await db.Customers.Where(c => c.Id == customerId)

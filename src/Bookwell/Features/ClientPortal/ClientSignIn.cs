@@ -128,7 +128,8 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
             return null;
         }
         var customerId = await db.ClientSignInTokens.Where(t => t.TokenHash == hash).Select(t => t.CustomerId).FirstAsync(ct);
-        return await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == customerId && c.ErasedAt == null, ct);
+        // A profile merged into another since the link was sent signs in as the kept one.
+        return await ClientAccounts.SurvivorAsync(db, await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == customerId && c.ErasedAt == null, ct), ct);
     }
 
     /// <summary>

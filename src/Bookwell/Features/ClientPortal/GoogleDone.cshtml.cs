@@ -47,9 +47,10 @@ public sealed class GoogleDoneModel(BookwellDb db, CatalogCache cache, ClientAcc
         }
         var linked = await Db.ClientAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.GoogleSubject == subject, ct);
         if (linked is not null &&
-            await Db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == linked.CustomerId && c.ErasedAt == null, ct) is { } client)
+            await ClientAccounts.SurvivorAsync(Db, await Db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == linked.CustomerId && c.ErasedAt == null, ct), ct) is { } client)
         {
-            return await SignInAsync(client, linked);
+            // A Google account linked to a profile that was merged away signs in as the kept profile, with that profile's account.
+            return await SignInAsync(client, client.Id == linked.CustomerId ? linked : await accounts.FindAsync(client.Id, ct) ?? linked);
         }
         var normalized = email!.ToUpperInvariant();
         var existing = await Db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.EmailNormalized == normalized, ct);

@@ -1,6 +1,8 @@
 using Bookwell.Data;
 using Bookwell.Features.Configuration;
+using Bookwell.Features.Notifications;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 
 namespace Bookwell.Features.ClientPortal;
@@ -9,12 +11,31 @@ namespace Bookwell.Features.ClientPortal;
 /// The client's message preferences. They are the same fields the per-booking preferences page (reached from a
 /// booking's link) edits: one person, one set of choices, whichever way they come in.
 /// </summary>
-public sealed class NotificationsModel(BookwellDb db, CatalogCache cache, IClock clock) : PortalPage(db, cache)
+public sealed class NotificationsModel(BookwellDb db, CatalogCache cache, IClock clock, PushKeys pushKeys) : PortalPage(db, cache)
 {
     public bool Saved { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct) =>
-        await LoadClientAsync(track: false, ct) ? Page() : await EndSessionAsync();
+    /// <summary>The install's VAPID public key, which the browser needs to subscribe (public by design).</summary>
+    public string PushKey { get; private set; } = "";
+
+    /// <summary>How many of the client's devices receive push now.</summary>
+    public int PushDevices { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    {
+        if (!await LoadClientAsync(track: false, ct))
+        {
+            return await EndSessionAsync();
+        }
+        await LoadPushAsync(ct);
+        return Page();
+    }
+
+    private async Task LoadPushAsync(CancellationToken ct)
+    {
+        PushKey = (await pushKeys.GetAsync(ct)).PublicKey;
+        PushDevices = await Db.ClientPushSubscriptions.CountAsync(s => s.CustomerId == Client!.Id, ct);
+    }
 
     public async Task<IActionResult> OnPostAsync(bool emailReminders, bool smsReminders, bool marketing, CancellationToken ct)
     {
@@ -28,6 +49,7 @@ public sealed class NotificationsModel(BookwellDb db, CatalogCache cache, IClock
         Client.UpdatedAt = clock.GetCurrentInstant();
         await Db.SaveChangesAsync(ct);
         Saved = true;
+        await LoadPushAsync(ct);
         return Page();
     }
 }

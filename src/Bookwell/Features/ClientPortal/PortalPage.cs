@@ -45,6 +45,12 @@ public abstract class PortalPage(BookwellDb db, CatalogCache cache) : PageModel
         }
         var query = track ? db.Customers : db.Customers.AsNoTracking();
         Client = await query.FirstOrDefaultAsync(c => c.Id == id && c.ErasedAt == null, ct);
+        if (Client?.MergedIntoId is { } kept)
+        {
+            // Merged by an admin while signed in: the session goes on as the kept profile, which holds the bookings now.
+            Client = await query.FirstOrDefaultAsync(c => c.Id == kept && c.ErasedAt == null, ct);
+            id = kept;
+        }
         if (Client is null)
         {
             return false;

@@ -19,6 +19,8 @@ public enum OutboxChannel
     [JsonStringEnumMemberName("email")] Email,
     [JsonStringEnumMemberName("sms")] Sms,
     [JsonStringEnumMemberName("webhook")] Webhook,
+    /// <summary>Web Push to one device of a portal client (<c>To</c> holds the subscription's id).</summary>
+    [JsonStringEnumMemberName("push")] Push,
 }
 
 /// <summary>

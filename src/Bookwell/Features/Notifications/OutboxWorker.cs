@@ -39,10 +39,13 @@ public sealed class OutboxSignal
 /// </summary>
 public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnumerable<IEmailSender> emailSenders, IEnumerable<ISmsSender> smsSenders,
     OutboxSignal signal, SqliteWriteGate gate, IConfiguration config, IDataProtectionProvider protection, Webhooks.WebhookSender webhooks,
-    ILogger<OutboxWorker> log) : BackgroundService
+    WebPushSender push, ILogger<OutboxWorker> log) : BackgroundService
 {
+    /// <summary>Why a reminder by mail or text is withdrawn when the client turned those off (push to their devices still goes).</summary>
+    public const string TurnedOff = "The client turned these reminders off.";
+
     /// <summary>
-    /// The channels this node can send: webhooks always, e-mail and SMS only with a sender configured. Messages of other
+    /// The channels this node can send: webhooks and Web Push always, e-mail and SMS only with a sender configured. Messages of other
     /// channels are left queued, untouched, for a node (or a restart) that can send them.
     /// </summary>
     private readonly bool _sendsEmail = emailSenders.Any();
@@ -52,6 +55,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
     private readonly string[] _channelNames =
     [
         Webhooks.WebhookQueue.Channel.ToWire(),
+        OutboxChannel.Push.ToWire(),
         .. emailSenders.Any() ? new[] { OutboxChannel.Email.ToWire() } : [],
         .. smsSenders.Any() ? new[] { OutboxChannel.Sms.ToWire() } : [],
     ];
@@ -127,6 +131,13 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         {
             optedOut[m.Id] = "The endpoint was removed from the webhook settings.";
         }
+        // Client booking mails also go to the client's subscribed devices, as push rows queued now (sent on the next pass).
+        await PushFanOut.PlanAsync(db, gate, batch, optedOut, now, ct);
+        var devices = await PushFanOut.DevicesAsync(db, batch, ct);
+        foreach (var m in batch.Where(m => m.Channel == OutboxChannel.Push && !devices.ContainsKey(m.Id)))
+        {
+            optedOut.TryAdd(m.Id, "The device's push subscription was removed.");
+        }
         var links = await LinksAsync(db, batch, optedOut, ct);
         // Portal sign-in requests: the client is looked up and the one-time link written now, into the copy that is sent.
         await ClientPortal.ClientSignIn.PrepareAsync(scopes, batch, optedOut, ct);
@@ -158,6 +169,22 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     if (message.Channel == Webhooks.WebhookQueue.Channel)
                     {
                         await webhooks.SendAsync(message, hooks[id], ct);
+                    }
+                    else if (message.Channel == OutboxChannel.Push)
+                    {
+                        var device = devices[id];
+                        if (await push.SendAsync(device, WebPushSender.Payload(message), 86400, ct) == PushOutcome.Gone)
+                        {
+                            // The push service no longer knows this device (404/410): it is removed and the message withdrawn.
+                            using (await gate.EnterAsync(db, ct))
+                            {
+                                await db.ClientPushSubscriptions.IgnoreQueryFilters().Where(s => s.Id == device.Id && s.TenantId == device.TenantId).ExecuteDeleteAsync(ct);
+                                await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
+                                    .SetProperty(m => m.Status, OutboxStatus.Withdrawn).SetProperty(m => m.LastError, "The push service says this subscription has expired; it was removed.")
+                                    .SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+                            }
+                            continue;
+                        }
                     }
                     else if (message.Channel == OutboxChannel.Sms)
                     {
@@ -273,9 +300,13 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
             {
                 result[m.Id] = "The booking has moved since this reminder was written.";
             }
+            else if (m.Channel == OutboxChannel.Push)
+            {
+                // A subscribed device is the client's own choice for push; unsubscribing is how it stops.
+            }
             else if (m.Channel == OutboxChannel.Sms ? b.SmsRemindersOff : b.EmailRemindersOff)
             {
-                result[m.Id] = "The client turned these reminders off.";
+                result[m.Id] = TurnedOff;
             }
         }
         return result;
@@ -348,7 +379,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         using (await gate.EnterAsync(db, ct))
         {
             var ids = await db.Outbox.IgnoreQueryFilters()
-                .Where(m => m.Status == OutboxStatus.Queued && m.DueAt <= now && (m.LockedUntil == null || m.LockedUntil < now) && (m.Channel == OutboxChannel.Webhook || (_sendsEmail && m.Channel == OutboxChannel.Email) || (_sendsSms && m.Channel == OutboxChannel.Sms)))
+                .Where(m => m.Status == OutboxStatus.Queued && m.DueAt <= now && (m.LockedUntil == null || m.LockedUntil < now) && (m.Channel == OutboxChannel.Webhook || m.Channel == OutboxChannel.Push || (_sendsEmail && m.Channel == OutboxChannel.Email) || (_sendsSms && m.Channel == OutboxChannel.Sms)))
                 .OrderBy(m => m.DueAt).Select(m => m.Id).Take(_batchSize).ToListAsync(ct);
             if (ids.Count > 0)
             {

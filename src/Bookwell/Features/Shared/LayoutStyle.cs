@@ -65,6 +65,7 @@ public static class LayoutStyle
         footer { max-width: 44rem; margin: 2rem auto; padding: 0 1rem; color: var(--muted); font-size: .9rem; }
         :focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }
         .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+        [hidden] { display: none !important; }
         fieldset { border: 0; padding: 0; margin: 0; }
         legend { font-weight: 600; margin: .75rem 0 .25rem; padding: 0; }
         .portal-business { margin: 0; font-weight: 600; }
