@@ -1,0 +1,98 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Bookwell.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class Mailings : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<bool>(
+                name: "MailOpenTrackingOff",
+                table: "Tenants",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<long>(
+                name: "MailingsOffAt",
+                table: "Customers",
+                type: "INTEGER",
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "MailingRecipients",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MailingId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    MemberId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    CustomerId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    Tracked = table.Column<bool>(type: "INTEGER", nullable: false),
+                    OpenedAt = table.Column<long>(type: "INTEGER", nullable: true),
+                    ClickedAt = table.Column<long>(type: "INTEGER", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MailingRecipients", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Mailings",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    PageSlug = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    OrganizationKey = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Subject = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Body = table.Column<string>(type: "TEXT", maxLength: 20000, nullable: false),
+                    Audience = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Language = table.Column<string>(type: "TEXT", maxLength: 8, nullable: false),
+                    TrackOpens = table.Column<bool>(type: "INTEGER", nullable: false),
+                    Recipients = table.Column<int>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Mailings", x => x.Id);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MailingRecipients_MailingId_MemberId",
+                table: "MailingRecipients",
+                columns: new[] { "MailingId", "MemberId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Mailings_TenantId_PageSlug_OrganizationKey_CreatedAt",
+                table: "Mailings",
+                columns: new[] { "TenantId", "PageSlug", "OrganizationKey", "CreatedAt" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "MailingRecipients");
+
+            migrationBuilder.DropTable(
+                name: "Mailings");
+
+            migrationBuilder.DropColumn(
+                name: "MailOpenTrackingOff",
+                table: "Tenants");
+
+            migrationBuilder.DropColumn(
+                name: "MailingsOffAt",
+                table: "Customers");
+        }
+    }
+}
