@@ -289,6 +289,8 @@ public abstract partial class MailingTests
             ["Bookwell__Smtp__Port"] = sink.Port.ToString(CultureInfo.InvariantCulture),
             ["Bookwell__Smtp__UseTls"] = "false",
             ["Bookwell__Outbox__LeaseSeconds"] = "3",
+            // Production insists on a certificate for the key ring; as in BookwellApp, the nodes share the key ring in the database.
+            ["ASPNETCORE_ENVIRONMENT"] = "Testing",
         };
         var first = Node.Start(cs, settings);
         Node? second = null;
