@@ -145,6 +145,6 @@ public sealed class BookingsModel : AdminPageModel
     {
         KeyValuePair.Create("q", Q), KeyValuePair.Create("from", From), KeyValuePair.Create("to", To), KeyValuePair.Create("status", Status),
         KeyValuePair.Create("service", Service), KeyValuePair.Create("staff", Staff), KeyValuePair.Create("branch", Branch),
-XX, sort ?? Sort), KeyValuePair.Create("p", (string?)(page ?? PageNumber).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        KeyValuePair.Create("source", Source), KeyValuePair.Create("org", Org), KeyValuePair.Create("sort", sort ?? Sort), KeyValuePair.Create("p", (string?)(page ?? PageNumber).ToString(System.Globalization.CultureInfo.InvariantCulture)),
     }.Where(kv => !string.IsNullOrEmpty(kv.Value)));
 }
