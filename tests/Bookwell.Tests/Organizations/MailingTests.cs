@@ -50,14 +50,14 @@ public abstract partial class MailingTests
 
     private static JsonObject Mailing(Guid id, string body = "Hello {{first_name}},\n\nPicture day for {{organization}}. Book here: {{booking_link}}\n\nMember {{member_id}}",
         string audience = "all") => new()
-    {
-        ["page"] = Slug,
-        ["id"] = id.ToString(),
-        ["subject"] = "Picture day at {{organization}}",
-        ["body"] = body,
-        ["audience"] = audience,
-        ["language"] = "en",
-    };
+        {
+            ["page"] = Slug,
+            ["id"] = id.ToString(),
+            ["subject"] = "Picture day at {{organization}}",
+            ["body"] = body,
+            ["audience"] = audience,
+            ["language"] = "en",
+        };
 
     private static string Email(int i) => $"member{i:D4}@example.com";
 

@@ -19,8 +19,13 @@ public sealed partial class MailingsPageTests
         await using var app = await BookwellApp.StartAsync(Db.Sqlite);
         var config = Config().Also(c => c["pages"]![0]!["organizations"] = new JsonArray(new JsonObject
         {
-            ["key"] = "school", ["name"] = "Hillside School", ["services"] = new JsonArray("consult"), ["from"] = null, ["to"] = null,
-            ["exclusive"] = false, ["timeSlots"] = new JsonArray(),
+            ["key"] = "school",
+            ["name"] = "Hillside School",
+            ["services"] = new JsonArray("consult"),
+            ["from"] = null,
+            ["to"] = null,
+            ["exclusive"] = false,
+            ["timeSlots"] = new JsonArray(),
         }));
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), config)).StatusCode);
         foreach (var (name, email) in new[] { ("Ann Able", "ann@example.com"), ("Bob Baker", "bob@example.com") })
