@@ -209,11 +209,13 @@ admin.MapCalendarsAdmin();
 Bookwell.Features.Webhooks.WebhookEndpoints.MapWebhooks(admin);
 Bookwell.Features.Insights.InsightsEndpoints.MapInsights(admin);
 Bookwell.Features.Organizations.OrganizationEndpoints.MapOrganizations(admin);
+Bookwell.Features.Organizations.MailingEndpoints.MapMailings(admin);
 app.MapRazorPages();
 app.MapScripts();
 app.MapStaffApp();
 app.MapPortalPush();
 app.MapCalendarFeeds();
+Bookwell.Features.Organizations.MailingTracking.MapMailingTracking(app);
 app.MapBookwellMcp();
 app.MapGet("/", async (BookwellDb db, CatalogCache cache, CancellationToken ct) =>
     (await cache.GetAsync(db, ct)).Pages.Keys.FirstOrDefault() is { } slug ? Results.Redirect($"/book/{slug}") : Results.NotFound())

@@ -69,6 +69,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<Features.Calendars.ExternalBusySpan> ExternalBusy => Set<Features.Calendars.ExternalBusySpan>();
     public DbSet<Features.Organizations.OrganizationMember> OrganizationMembers => Set<Features.Organizations.OrganizationMember>();
     public DbSet<Features.Organizations.OrganizationLink> OrganizationLinks => Set<Features.Organizations.OrganizationLink>();
+    public DbSet<Features.Organizations.Mailing> Mailings => Set<Features.Organizations.Mailing>();
+    public DbSet<Features.Organizations.MailingRecipient> MailingRecipients => Set<Features.Organizations.MailingRecipient>();
     public DbSet<Features.Calendars.CalendarEventLink> CalendarEventLinks => Set<Features.Calendars.CalendarEventLink>();
     public DbSet<Features.Webhooks.WebhookEndpoint> WebhookEndpoints => Set<Features.Webhooks.WebhookEndpoint>();
     public DbSet<ClientPushSubscription> ClientPushSubscriptions => Set<ClientPushSubscription>();
@@ -288,6 +290,25 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(m => m.Email).HasMaxLength(254);
             e.Property(m => m.EmailNormalized).HasMaxLength(254);
             e.Property(m => m.MemberNumber).HasMaxLength(64);
+        });
+        modelBuilder.Entity<Features.Organizations.Mailing>(e =>
+        {
+            e.HasQueryFilter(m => m.TenantId == _tenantId);
+            e.HasIndex(m => new { m.TenantId, m.PageSlug, m.OrganizationKey, m.CreatedAt });
+            e.Property(m => m.PageSlug).HasMaxLength(64);
+            e.Property(m => m.OrganizationKey).HasMaxLength(64);
+            e.Property(m => m.Subject).HasMaxLength(200);
+            e.Property(m => m.Body).HasMaxLength(20_000);
+            e.Property(m => m.Audience).HasMaxLength(16);
+            e.Property(m => m.Language).HasMaxLength(8);
+        });
+        modelBuilder.Entity<Features.Organizations.MailingRecipient>(e =>
+        {
+            e.HasQueryFilter(r => r.TenantId == _tenantId);
+            // One message per member per mailing, whatever runs twice.
+            e.HasIndex(r => new { r.MailingId, r.MemberId }).IsUnique();
+            e.Property(r => r.Name).HasMaxLength(200);
+            e.Property(r => r.Email).HasMaxLength(254);
         });
         modelBuilder.Entity<Features.Organizations.OrganizationLink>(e =>
         {

@@ -19,6 +19,8 @@ public sealed class Tenant
     public Instant UpdatedAt { get; set; }
     /// <summary>How long a staff dashboard session lasts after the PIN, in minutes.</summary>
     public int StaffSessionMinutes { get; set; } = 720;
+    /// <summary>The business turned the open-tracking pixel of organization mailings off.</summary>
+    public bool MailOpenTrackingOff { get; set; }
     public Instant CreatedAt { get; set; }
 }
 
@@ -49,6 +51,8 @@ public sealed class Customer : ITenantOwned
     public Features.Bookings.ConsentSource? MarketingOptInSource { get; set; }
     /// <summary>Set when an admin merged this duplicate into another client: its bookings, notes and tags moved there, and a booking under this address goes there too.</summary>
     public Guid? MergedIntoId { get; set; }
+    /// <summary>The client followed a mailing's unsubscribe link: no more mailings (and so no tracking); marketing consent withdrawn too.</summary>
+    public Instant? MailingsOffAt { get; set; }
     /// <summary>Set when the client deleted their account: the row stays only for the books, anonymised.</summary>
     public Instant? ErasedAt { get; set; }
     public Instant CreatedAt { get; set; }

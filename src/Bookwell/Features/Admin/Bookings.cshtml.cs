@@ -20,6 +20,8 @@ public sealed class BookingsModel : AdminPageModel
     [BindProperty(SupportsGet = true)] public string? Staff { get; set; }
     [BindProperty(SupportsGet = true)] public string? Branch { get; set; }
     [BindProperty(SupportsGet = true)] public string? Source { get; set; }
+    /// <summary>Bookings made through an organization's personal links (issue 17).</summary>
+    [BindProperty(SupportsGet = true)] public string? Org { get; set; }
     [BindProperty(SupportsGet = true)] public string? Sort { get; set; }
     [BindProperty(SupportsGet = true, Name = "p")] public int PageNumber { get; set; } = 1;
 
@@ -47,7 +49,7 @@ public sealed class BookingsModel : AdminPageModel
         }
         var staffNames = Catalog.Pages.Values.SelectMany(p => p.Staff).DistinctBy(x => x.Key).ToDictionary(x => x.Key, x => x.Name);
         var csv = new System.Text.StringBuilder();
-        csv.AppendLine("start,end,time_zone,page,service,staff,branch,status,client,email,phone,walk_in,created");
+        csv.AppendLine("start,end,time_zone,page,service,staff,branch,status,client,email,phone,walk_in,created,organization,member_id");
         foreach (var b in rows)
         {
             var zone = ZoneOf(b.PageSlug);
@@ -57,6 +59,7 @@ public sealed class BookingsModel : AdminPageModel
                 Local(b.StartsAt), Local(b.EndsAt), zone.Id, b.PageSlug, b.ServiceName,
                 b.StaffKey is null ? "" : staffNames.GetValueOrDefault(b.StaffKey, b.StaffKey), b.BranchKey ?? "", b.Status.ToWire(),
                 b.CustomerName, b.CustomerEmail, b.CustomerPhone ?? "", b.WalkIn ? "yes" : "no", Local(b.CreatedAt),
+                b.OrganizationKey ?? "", b.MemberNumber ?? "",
             }.Select(Cell)).AppendLine();
         }
         return File(System.Text.Encoding.UTF8.GetPreamble().Concat(System.Text.Encoding.UTF8.GetBytes(csv.ToString())).ToArray(),
@@ -106,6 +109,10 @@ public sealed class BookingsModel : AdminPageModel
         {
             query = query.Where(b => b.BranchKey == Branch);
         }
+        if (Org is { Length: > 0 })
+        {
+            query = query.Where(b => b.OrganizationKey == Org);
+        }
         query = Source switch
         {
             "walk-in" => query.Where(b => b.WalkIn),
@@ -138,6 +145,6 @@ public sealed class BookingsModel : AdminPageModel
     {
         KeyValuePair.Create("q", Q), KeyValuePair.Create("from", From), KeyValuePair.Create("to", To), KeyValuePair.Create("status", Status),
         KeyValuePair.Create("service", Service), KeyValuePair.Create("staff", Staff), KeyValuePair.Create("branch", Branch),
-        KeyValuePair.Create("source", Source), KeyValuePair.Create("sort", sort ?? Sort), KeyValuePair.Create("p", (string?)(page ?? PageNumber).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        KeyValuePair.Create("source", Source), KeyValuePair.Create("org", Org), KeyValuePair.Create("sort", sort ?? Sort), KeyValuePair.Create("p", (string?)(page ?? PageNumber).ToString(System.Globalization.CultureInfo.InvariantCulture)),
     }.Where(kv => !string.IsNullOrEmpty(kv.Value)));
 }

@@ -25,6 +25,8 @@ public sealed class CalendarModel : AdminPageModel
     [BindProperty(SupportsGet = true)] public string? Branch { get; set; }
     [BindProperty(SupportsGet = true)] public string? Staff { get; set; }
     [BindProperty(SupportsGet = true)] public string? Service { get; set; }
+    /// <summary>Only the bookings made through this organization's links (issue 17).</summary>
+    [BindProperty(SupportsGet = true)] public string? Org { get; set; }
 
     public CompiledPage? Site { get; private set; }
     public LocalDate Day { get; private set; }
@@ -123,6 +125,10 @@ public sealed class CalendarModel : AdminPageModel
         if (Branch is not null)
         {
             query = query.Where(b => b.BranchKey == Branch || b.BranchKey == null);
+        }
+        if (Org is { Length: > 0 })
+        {
+            query = query.Where(b => b.OrganizationKey == Org);
         }
         return query.OrderBy(b => b.StartsAt).Take(2000).ToListAsync(ct);
     }

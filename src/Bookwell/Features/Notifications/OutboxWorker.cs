@@ -143,6 +143,8 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         await ClientPortal.ClientSignIn.PrepareAsync(scopes, batch, optedOut, ct);
         // Organization invitations: each member's personal link is made now, into the copy that is sent.
         await Organizations.OrganizationMail.PrepareAsync(scopes, batch, optedOut, ct);
+        // Mailings: each member's links (through the click redirect), the pixel and the unsubscribe link, made now.
+        await Organizations.Mailings.PrepareAsync(scopes, batch, optedOut, ct);
         var sent = new List<Guid>(_markEvery);
         var firstUnrecorded = 0L;
         try
@@ -225,7 +227,10 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     firstUnrecorded = System.Diagnostics.Stopwatch.GetTimestamp();
                 }
                 sent.Add(id);
-                if (sent.Count >= _markEvery || System.Diagnostics.Stopwatch.GetElapsedTime(firstUnrecorded).TotalMilliseconds >= 250)
+                // A mailing goes to many people at once: each of its messages is recorded as soon as it is sent, so a crash
+                // repeats at most the one message in flight (with the same Message-ID), never a group.
+                if (sent.Count >= _markEvery || message.Kind == Organizations.Mailings.Kind ||
+                    System.Diagnostics.Stopwatch.GetElapsedTime(firstUnrecorded).TotalMilliseconds >= 250)
                 {
                     await RecordSentAsync(db, sent);
                 }
