@@ -142,7 +142,7 @@ public abstract class VisitTests
         rows = Live(app).Where(r => r.Booking == id).OrderBy(r => r.From).ToList();
         Assert.Equal([DateTimeOffset.Parse(At("09:00")), DateTimeOffset.Parse(At("09:30"))], rows.Select(r => r.From));
         Assert.Contains(At("13:00"), await SlotStarts(client, "consult", Day, Day));
-        Assert.Equal("rescheduled", app.WithDb(db => db.BookingEvents.Where(e => e.BookingId == id).OrderBy(e => e.Id).Select(e => e.Action).ToList()).Last());
+        Assert.Equal(BookingAction.Rescheduled, app.WithDb(db => db.BookingEvents.Where(e => e.BookingId == id).OrderBy(e => e.Id).Select(e => e.Action).ToList()).Last());
 
         // A reschedule onto a time where a part cannot fit is refused and changes nothing.
         Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(At("15:00"), "consult", "other@example.com", "anna"))).StatusCode);

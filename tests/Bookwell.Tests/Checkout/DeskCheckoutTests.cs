@@ -117,7 +117,7 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
             invoice.Payments.OrderBy(p => p.Method).Select(p => (p.Method, p.Amount)));
         Assert.Equal(BookingStatus.Completed, booking.Status);
         Assert.Contains(booking.History, h => h.ToStatus == BookingStatus.Completed && h.By.StartsWith("owner:", StringComparison.Ordinal));
-        Assert.Equal(new[] { ("desk", 20.00m), ("desk", 28.00m) }, ledger.Select(p => (p.Provider, p.Amount)).OrderBy(p => p.Amount));
+        Assert.Equal(new[] { (PaymentProvider.Desk, 20.00m), (PaymentProvider.Desk, 28.00m) }, ledger.Select(p => (p.Provider, p.Amount)).OrderBy(p => p.Amount));
         Assert.All(ledger, p => Assert.Null(p.PaymentIntent)); // never refundable through Stripe
 
         var receipt = WebUtility.HtmlDecode(await _owner.GetAsync(receiptPath));

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Bookwell.Features.Notifications;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
@@ -118,11 +119,11 @@ public abstract partial class MailingTests
         // After a "restart": the same id again writes nothing.
         await using var restarted = app.Restart();
         Assert.Equal(HttpStatusCode.OK, (await restarted.Admin().PostAsync("/api/v1/admin/organizations/school/mailings", Json(Mailing(id)))).StatusCode);
-        Assert.Equal(40, app.WithDb(db => db.Outbox.Count(m => m.Kind == "organization-mailing")));
+        Assert.Equal(40, app.WithDb(db => db.Outbox.Count(m => m.Kind == MessageKind.OrganizationMailing)));
         Assert.Equal(40, app.WithDb(db => db.MailingRecipients.Count(r => r.MailingId == id)));
         Assert.Equal(40, app.WithDb(db => db.MailingRecipients.Where(r => r.MailingId == id).Select(r => r.MemberId).Distinct().Count()));
         // Every message names its own member's link placeholder and greets them by name; none holds a link yet.
-        var rows = app.WithDb(db => db.Outbox.Where(m => m.Kind == "organization-mailing").Select(m => new { m.To, m.TextBody, m.Subject }).ToList());
+        var rows = app.WithDb(db => db.Outbox.Where(m => m.Kind == MessageKind.OrganizationMailing).Select(m => new { m.To, m.TextBody, m.Subject }).ToList());
         Assert.All(rows, r => Assert.Contains("{{organization-link:", r.TextBody!, StringComparison.Ordinal));
         Assert.All(rows, r => Assert.DoesNotContain("access=", r.TextBody!, StringComparison.Ordinal));
         Assert.All(rows, r => Assert.Equal("Picture day at Hillside School", r.Subject));
@@ -149,7 +150,7 @@ public abstract partial class MailingTests
 
         // A different id is a different mailing.
         Assert.Equal(HttpStatusCode.Created, (await admin.PostAsync("/api/v1/admin/organizations/school/mailings", Json(Mailing(Guid.NewGuid())))).StatusCode);
-        Assert.Equal(80, app.WithDb(db => db.Outbox.Count(m => m.Kind == "organization-mailing")));
+        Assert.Equal(80, app.WithDb(db => db.Outbox.Count(m => m.Kind == MessageKind.OrganizationMailing)));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Bookwell.Features.Notifications;
 using Bookwell.Tests.Accounts;
 using Bookwell.Tests.Infrastructure;
 using static Bookwell.Tests.Infrastructure.TestData;
@@ -51,7 +52,7 @@ public sealed partial class MailingsPageTests
             form.Select(f => KeyValuePair.Create(f.Item1, f.Item2)), "/admin/mailings?page=salon&org=school"));
         Assert.Contains("Dear Bob, book for Hillside School: https://book.example.test/book/salon?access=", preview, StringComparison.Ordinal);
         Assert.Contains("Send to 2 members", preview, StringComparison.Ordinal);
-        Assert.Equal(0, app.WithDb(db => db.Outbox.Count(m => m.Kind == "organization-mailing")));
+        Assert.Equal(0, app.WithDb(db => db.Outbox.Count(m => m.Kind == MessageKind.OrganizationMailing)));
 
         var sent = await owner.PostFormAsync("/admin/mailings?handler=Send&page=salon&org=school", form.Select(f => KeyValuePair.Create(f.Item1, f.Item2)),
             "/admin/mailings?page=salon&org=school");
@@ -60,7 +61,7 @@ public sealed partial class MailingsPageTests
         var again = await owner.PostFormAsync("/admin/mailings?handler=Send&page=salon&org=school", form.Select(f => KeyValuePair.Create(f.Item1, f.Item2)),
             "/admin/mailings?page=salon&org=school");
         Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
-        Assert.Equal(2, app.WithDb(db => db.Outbox.Count(m => m.Kind == "organization-mailing")));
+        Assert.Equal(2, app.WithDb(db => db.Outbox.Count(m => m.Kind == MessageKind.OrganizationMailing)));
 
         var detail = await owner.GetAsync($"/admin/mailings/{id}");
         Assert.Contains("Ann Able", detail, StringComparison.Ordinal);

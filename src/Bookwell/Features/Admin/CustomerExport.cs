@@ -86,7 +86,7 @@ public static class CustomerExport
                 ["createdAt"] = Iso(b.CreatedAt),
                 ["history"] = new JsonArray([.. b.History.OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => (JsonNode)new JsonObject
                 {
-                    ["action"] = h.Action,
+                    ["action"] = h.Action.ToWire(),
                     ["from"] = h.FromStatus?.ToWire(),
                     ["to"] = h.ToStatus.ToWire(),
                     ["previousStart"] = Iso(h.PreviousStart),
@@ -100,7 +100,7 @@ public static class CustomerExport
             ["messages"] = new JsonArray([.. messages.Select(m => (JsonNode)new JsonObject
             {
                 ["id"] = m.Id.ToString(),
-                ["kind"] = m.Kind,
+                ["kind"] = m.Kind.ToWire(),
                 ["channel"] = m.Channel.ToWire(),
                 ["to"] = m.Channel == OutboxChannel.Push ? "push device " + m.To : m.To,
                 ["subject"] = m.Subject,
@@ -146,7 +146,7 @@ public static class CustomerExport
         ["address"] = p.Address,
         ["marketingOptIn"] = p.MarketingOptIn,
         ["marketingOptInAt"] = Iso(p.MarketingOptInAt),
-        ["marketingOptInSource"] = p.MarketingOptInSource,
+        ["marketingOptInSource"] = p.MarketingOptInSource.ToWire(),
         ["emailReminders"] = !p.EmailRemindersOff,
         ["smsReminders"] = !p.SmsRemindersOff,
         ["erasedAt"] = Iso(p.ErasedAt),

@@ -303,7 +303,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 db.ChangeTracker.Clear();
                 return attempt >= Attempts ? new WriteResult.Taken() : null;
             }
-                        booking.CustomerId = (await CustomerBook.ForBookingAsync(db, v, now, ct)).Id;
+            booking.CustomerId = (await CustomerBook.ForBookingAsync(db, v, now, ct)).Id;
             db.Bookings.Add(booking);
             if (await AttachUploadsAsync(booking, v, ct) is { Any: true } bad)
             {

@@ -121,4 +121,6 @@ public enum ConsentSource
     /// <summary>Recorded by the business.</summary>
     [System.Text.Json.Serialization.JsonStringEnumMemberName("admin")] Admin,
     [System.Text.Json.Serialization.JsonStringEnumMemberName("import")] Import,
+    /// <summary>The unsubscribe link of a mailing.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("mailing")] Mailing,
 }

@@ -61,7 +61,7 @@ public static class Visits
             parts.Add(new VisitPartRecord(s.Key, s.Doc.Name!, InstantPattern.ExtendedIso.Format(partStart),
                 InstantPattern.ExtendedIso.Format(partStart + s.Rules.Duration), (int)s.Rules.BufferBefore.TotalMinutes,
                 (int)s.Rules.BufferAfter.TotalMinutes, assignments[i].Staff, Units.FormatSeats(assignments[i].Resources),
-                AvailabilityLoader.UsesCalendar(s)));
+                Units.UsesCalendar(s)));
         }
         booking.VisitPartsJson = JsonSerializer.Serialize(parts, Options);
         booking.ServiceKey = services[0].Key;

@@ -48,7 +48,7 @@ public abstract record DeskResult
 public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, InvoiceIssuer invoices, BookingLifecycle lifecycle)
 {
     public const int MaxLines = 20;
-    public const string Provider = "desk";
+    public const PaymentProvider Provider = PaymentProvider.Desk;
 
     /// <summary>Checks the order's money and works out the bill; errors are keyed by the form's field names.</summary>
     public static DeskQuote? Quote(DeskOrder order, decimal taxRate, string language, Errors errors)

@@ -38,7 +38,7 @@ public static class MobileStops
         var result = new Dictionary<string, List<Stop>>(StringComparer.Ordinal);
         foreach (var r in rows)
         {
-            var unit = r.StaffKey is not null ? AvailabilityLoader.StaffUnit(r.StaffKey) : AvailabilityLoader.CalendarUnit(r.PageSlug, r.BranchKey);
+            var unit = r.StaffKey is not null ? Units.Staff(r.StaffKey) : Units.Calendar(r.PageSlug, r.BranchKey);
             if (!result.TryGetValue(unit, out var list))
             {
                 result[unit] = list = [];

@@ -50,6 +50,8 @@ public enum MessageKind
     [JsonStringEnumMemberName("organization-link")] OrganizationLink,
     [JsonStringEnumMemberName("invoice")] Invoice,
     [JsonStringEnumMemberName("invoice-reminder")] InvoiceReminder,
+    /// <summary>One member's copy of a mailing to an organization.</summary>
+    [JsonStringEnumMemberName("organization-mailing")] OrganizationMailing,
     /// <summary>A webhook delivery (channel <c>webhook</c>).</summary>
     [JsonStringEnumMemberName("webhook")] Webhook,
 }

@@ -230,7 +230,7 @@ public sealed class WebPushSender : IDisposable
 /// </summary>
 public static class PushFanOut
 {
-    private static readonly string[] Kinds = ["confirmation", "reminder", "rescheduled", "cancelled"];
+    private static readonly MessageKind[] Kinds = [MessageKind.Confirmation, MessageKind.Reminder, MessageKind.Rescheduled, MessageKind.Cancelled];
 
     public static async Task PlanAsync(BookwellDb db, SqliteWriteGate gate, List<OutboxMessage> batch, Dictionary<Guid, string> notToSend, Instant now, CancellationToken ct)
     {

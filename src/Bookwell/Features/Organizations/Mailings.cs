@@ -31,11 +31,11 @@ public static partial class MailingMerge
         ["organization"] = null,
         ["member_id"] = null,
         ["business"] = null,
-        ["booking_link"] = LinkKinds.Organization,
-        ["appointment_link"] = LinkKinds.OrganizationAppointment,
-        ["session_link"] = LinkKinds.OrganizationSession,
-        ["regular_appointment_link"] = LinkKinds.Appointment,
-        ["regular_session_link"] = LinkKinds.Session,
+        ["booking_link"] = LinkKind.Organization.ToWire(),
+        ["appointment_link"] = LinkKind.OrganizationAppointment.ToWire(),
+        ["session_link"] = LinkKind.OrganizationSession.ToWire(),
+        ["regular_appointment_link"] = LinkKind.Appointment.ToWire(),
+        ["regular_session_link"] = LinkKind.Session.ToWire(),
     };
 
     public static readonly string[] Audiences = ["all", "not-booked", "booked"];
@@ -103,7 +103,7 @@ public static partial class MailingMerge
 /// </summary>
 public static class Mailings
 {
-    public const string Kind = "organization-mailing";
+    public const MessageKind Kind = MessageKind.OrganizationMailing;
 
     /// <summary>The id of a member's message in a mailing: the same on every attempt (and so is its Message-ID).</summary>
     public static Guid RecipientId(Guid mailing, Guid member)
@@ -213,7 +213,7 @@ public static class Mailings
                         Name = m.Name,
                         Email = m.Email,
                     });
-                    var text = MailingMerge.Fill(draft.Body, m, organization, business, kind => OrganizationMail.PlaceholderFor(m.Id, kind));
+                    var text = MailingMerge.Fill(draft.Body, m, organization, business, kind => OrganizationMail.PlaceholderFor(m.Id, Wire<LinkKind>.Parse(kind)));
                     db.Outbox.Add(new OutboxMessage
                     {
                         Id = id,
@@ -307,11 +307,11 @@ public static class Mailings
                     continue;
                 }
                 var kind = match.Groups[2].Value;
-                if (Guid.ParseExact(match.Groups[1].Value, "N") != member.Id || !LinkKinds.All.Contains(kind))
+                if (Guid.ParseExact(match.Groups[1].Value, "N") != member.Id || !Wire<LinkKind>.TryParse(kind, out var linkKind))
                 {
                     continue;
                 }
-                var (token, _) = await OrganizationAccess.CreateTokenAsync(db, gate, member, kind, clock.GetCurrentInstant(), days, ct);
+                var (token, _) = await OrganizationAccess.CreateTokenAsync(db, gate, member, linkKind, clock.GetCurrentInstant(), days, ct);
                 made[match.Value] = MailingTracking.ClickUrl(tracking, baseUrl, m.TenantId, m.Id, OrganizationAccess.Url(baseUrl, page.Slug, token));
             }
             string Links(string body, bool html) => MailingMerge.LinkPlaceholder().Replace(body, x =>

@@ -83,6 +83,8 @@ public enum PaymentKind
 public enum PaymentProvider
 {
     [System.Text.Json.Serialization.JsonStringEnumMemberName("stripe")] Stripe,
+    /// <summary>Taken at the desk (cash or the card terminal): no PaymentIntent, never refunded through Stripe.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("desk")] Desk,
 }
 
 /// <summary>What applying a provider's payment state did (recorded with the event that caused it); stored as its string.</summary>
