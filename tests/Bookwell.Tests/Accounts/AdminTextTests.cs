@@ -42,16 +42,18 @@ public partial class AdminTextTests
         Assert.True(missing.Count == 0, "No Dutch for:\n" + string.Join('\n', missing));
     }
 
-    [GeneratedRegex("""result\[m\.Id\] = "((?:[^"\\]|\\.)*)";""")]
+    [GeneratedRegex("""(?:result|notToSend)\[m\.Id\] = "((?:[^"\\]|\\.)*)";|const string TurnedOff = "((?:[^"\\]|\\.)*)";""")]
     private static partial Regex Withdrawal();
 
     /// <summary>Why the outbox withdrew a message is stored in English and shown on the dashboards through L.</summary>
     [Fact]
     public void EveryWithdrawalReason_HasDutch()
     {
-        var source = File.ReadAllText(Path.Combine(Root(), "src", "Bookwell", "Features", "Notifications", "OutboxWorker.cs"));
-        var texts = Withdrawal().Matches(source).Select(m => Regex.Unescape(m.Groups[1].Value)).ToList();
-        Assert.True(texts.Count >= 3, $"only {texts.Count} reasons found: is the pattern still right?");
+        var features = Path.Combine(Root(), "src", "Bookwell", "Features");
+        var texts = new[] { "Notifications/OutboxWorker.cs", "Organizations/OrganizationMail.cs", "Organizations/Mailings.cs" }
+            .SelectMany(f => Withdrawal().Matches(File.ReadAllText(Path.Combine(features, f))))
+            .Select(m => Regex.Unescape(m.Groups.Values.Skip(1).First(g => g.Success).Value)).Distinct().ToList();
+        Assert.True(texts.Count >= 8, $"only {texts.Count} reasons found: is the pattern still right?");
         Assert.All(texts, t => Assert.True(AdminText.Words.In("nl").ContainsKey(t), "No Dutch for: " + t));
     }
 

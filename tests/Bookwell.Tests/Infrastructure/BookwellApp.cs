@@ -191,7 +191,11 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
         await base.DisposeAsync();
         if (DatabaseName is not null)
         {
-            NpgsqlConnection.ClearAllPools();
+            // Only this database's pool: clearing every pool made the tests running beside this one reconnect.
+            await using (var own = new NpgsqlConnection(ConnectionString))
+            {
+                NpgsqlConnection.ClearPool(own);
+            }
             await using var connection = new NpgsqlConnection(PostgresServer);
             await connection.OpenAsync();
             await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)", connection);
