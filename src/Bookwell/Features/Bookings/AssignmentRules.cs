@@ -77,7 +77,7 @@ public static class AssignmentRules
 
     /// <summary>
     /// The ranking for a booking of <paramref name="service"/> for anyone able, or null when there is nothing to rank
-    /// (a staff member was named, the service needs none, or page order with no client preference).
+    /// (a staff member was named, the service needs none or has one person, or page order with no client preference).
     /// </summary>
     public static async Task<StaffRanking?> RankingAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? staff, string? clientEmail,
         Instant now, CancellationToken ct)
@@ -85,8 +85,9 @@ public static class AssignmentRules
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(service);
-        if (staff is not null || !service.Rules.RequiresStaff)
+        if (staff is not null || !service.Rules.RequiresStaff || page.StaffFor(service.Key).Take(2).Count() < 2)
         {
+            // Nobody to choose between: no reads.
             return null;
         }
         var strategy = StrategyOf(service);
