@@ -69,7 +69,18 @@ public abstract class AssignmentTests(AssignmentTests.Shared shared)
             Page("rr", "round-robin"),
             Page("lb", "least-busy"),
             Page("prio", "priority", "[\"cara\", \"bob\"]"),
-            Page("pref", "first-available")),
+            Page("pref", "first-available"),
+            Page("visit", "round-robin").Also(p =>
+            {
+                p["services"]!.AsArray().Add(JsonNode.Parse("""
+                    { "key": "tint", "name": "Tint", "durationMinutes": 60, "price": { "amount": 60, "currency": "EUR" }, "payment": "none",
+                      "requiresStaff": true, "slotIntervalMinutes": 60, "resourceTypes": [] }
+                    """));
+                foreach (var member in p["staff"]!.AsArray())
+                {
+                    member!["services"]!.AsArray().Add("tint");
+                }
+            })),
     };
 
     private static string At(string day, string time) => $"{day}T{time}:00+01:00";
@@ -170,6 +181,29 @@ public abstract class AssignmentTests(AssignmentTests.Shared shared)
         // Clearing the preference: back to the strategy.
         Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync(path + "?handler=Preferred", [new("PreferredStaff", "")], path)).StatusCode);
         Assert.Equal("anna", await BookAsync("pref", day, "14:00", email));
+    }
+
+    [Fact]
+    public async Task Visit_OnePersonForBothParts_ChosenByTheFirstServicesStrategy()
+    {
+        const string day = "2027-03-15";
+        // Anna and Cara each have a booking this week, Bob none: round robin gives the whole visit to Bob.
+        await BookAsync("visit", day, "09:00", "v1@example.com", staff: "anna");
+        await BookAsync("visit", day, "09:00", "v2@example.com", staff: "cara");
+        async Task<string[]> VisitAsync(string time, string email)
+        {
+            var body = Booking(At(day, time), "cut", email).Also(b =>
+            {
+                b.Remove("service");
+                b["services"] = new JsonArray("cut", "tint");
+            });
+            var response = await Book(Client, body, "visit");
+            Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+            return [.. (await Body(response))["parts"]!.AsArray().Select(p => p!["staff"]!.GetValue<string>())];
+        }
+        Assert.Equal(["bob", "bob"], await VisitAsync("11:00", "v3@example.com"));
+        // Now one each: page order.
+        Assert.Equal(["anna", "anna"], await VisitAsync("13:00", "v4@example.com"));
     }
 
     [Fact]
