@@ -25,7 +25,8 @@ public static class SlotEngine
     /// </summary>
     /// <param name="request">The question, as for <see cref="FindSlots"/>.</param>
     /// <param name="start">The start asked for.</param>
-    /// <param name="preferredStaff">A staff member the booking must have, or null for anyone able.</param>
+    /// <param name="preferredStaff">A staff member the booking must have, or null for anyone able (then the first able
+    /// in the order of <see cref="SlotRequest.Ranking"/>).</param>
     /// <param name="preferredResources">Resource keys to prefer where several are free.</param>
     /// <param name="offGrid">Accept a start between grid points (walk-ins arrive when they arrive); the
     /// service, with its buffers, must still fit inside the hours and clear of busy time.</param>
@@ -367,12 +368,12 @@ public static class SlotEngine
             {
                 return null;
             }
-            foreach (var candidate in _r.Staff.OrderBy(u => u.Key == preferredStaff ? 0 : 1))
+            // Anyone able: the client's preferred member, then the service's strategy (page order without one).
+            var candidates = preferredStaff is not null ? _r.Staff.Where(u => u.Key == preferredStaff)
+                : _r.Ranking is { } ranking ? ranking.Order(_r.Staff, _r.Zone, startInstant)
+                : _r.Staff;
+            foreach (var candidate in candidates)
             {
-                if (preferredStaff is not null && candidate.Key != preferredStaff)
-                {
-                    continue;
-                }
                 var unit = new UnitState(candidate, this);
                 if (offGrid ? unit.FitsAt(start) : ValidStarts(unit.Ranges, unit).BinarySearch(start) >= 0)
                 {

@@ -70,6 +70,8 @@ public readonly record struct ResourceSeat(string Key, int Seat);
 /// its bookings hold like a staff member's time, so they never overlap one another. Null: the page's hours alone.</param>
 /// <param name="Trip">A mobile booking: its address and the travel rule. A start is offered only when the travel from
 /// each unit's previous stop and to its next stop (<see cref="TravelLegs"/>) lies clear of that unit's busy time.</param>
+/// <param name="Ranking">Who is chosen when the booking may go to anyone able (issue 15): the client's preferred staff
+/// member, then the service's strategy. Null: page order. It never changes which slots are offered, only who gets one.</param>
 public sealed record SlotRequest(
     DateTimeZone Zone,
     IReadOnlyList<Schedule> Hours,
@@ -82,7 +84,8 @@ public sealed record SlotRequest(
     Span Window,
     bool IgnoreNoticeAndHorizon = false,
     BookableUnit? Calendar = null,
-    Trip? Trip = null);
+    Trip? Trip = null,
+    StaffRanking? Ranking = null);
 
 /// <summary>A bookable slot.</summary>
 /// <param name="Start">Start of the service.</param>

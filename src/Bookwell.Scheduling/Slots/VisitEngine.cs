@@ -63,9 +63,10 @@ public static class VisitEngine
 
     /// <summary>
     /// Units for every part of a visit starting at <paramref name="start"/>, or null when it cannot be booked. The
-    /// same person serves as many parts as they can: the preferred staff member first, otherwise whoever is able for
-    /// most parts (ties in the order given); a part they cannot serve goes to the previous part's person if able,
-    /// else to the first able.
+    /// same person serves as many parts as they can: the preferred staff member first (the one asked for, else the
+    /// client's preferred one from <see cref="SlotRequest.Ranking"/>), otherwise whoever is able for most parts (ties by
+    /// the first part's ranking: the service's strategy, then the order given); a part they cannot serve goes to the
+    /// previous part's person if able, else to the best ranked able.
     /// </summary>
     /// <param name="parts">One request per part, in visit order.</param>
     /// <param name="start">The visit's start (the first part's).</param>
@@ -95,10 +96,15 @@ public static class VisitEngine
         {
             return null;
         }
+        var ranking = parts[0].Ranking;
+        var rank = Ranks(parts, start);
+        int Rank(string key) => rank.TryGetValue(key, out var r) ? r : int.MaxValue;
         var main = preferredStaff;
         if (main is null || !Array.Exists(able, a => a!.Contains(main)))
         {
-            main = able.SelectMany(a => a!).Distinct().OrderByDescending(k => able.Count(a => a!.Contains(k))).FirstOrDefault();
+            main = ranking?.ClientPreferred is { } client && Array.Exists(able, a => a!.Contains(client))
+                ? client
+                : able.SelectMany(a => a!).Distinct().OrderByDescending(k => able.Count(a => a!.Contains(k))).ThenBy(Rank).FirstOrDefault();
         }
         var result = new Assignment[parts.Count];
         string? previous = null;
@@ -110,7 +116,7 @@ public static class VisitEngine
             {
                 staff = main is not null && list.Contains(main) ? main
                     : previous is not null && list.Contains(previous) ? previous
-                    : list[0];
+                    : list.OrderBy(Rank).First();
                 previous = staff;
             }
             var assignment = probes[i].Probe.Assign(start + offsets[i], staff);
@@ -119,6 +125,34 @@ public static class VisitEngine
                 return null;
             }
             result[i] = assignment;
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Every staff member named by any part, best first by the first part's <see cref="SlotRequest.Ranking"/> (page
+    /// order without one). A member's busy time is taken from the first part that names them; for "least busy" the
+    /// caller loads each part's busy time over the whole local day.
+    /// </summary>
+    private static Dictionary<string, int> Ranks(IReadOnlyList<SlotRequest> parts, Instant start)
+    {
+        var everyone = new List<BookableUnit>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var part in parts)
+        {
+            foreach (var unit in part.Staff)
+            {
+                if (seen.Add(unit.Key))
+                {
+                    everyone.Add(unit);
+                }
+            }
+        }
+        var ordered = (parts[0].Ranking ?? StaffRanking.FirstAvailable).Order(everyone, parts[0].Zone, start);
+        var result = new Dictionary<string, int>(ordered.Count, StringComparer.Ordinal);
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            result[ordered[i].Key] = i;
         }
         return result;
     }

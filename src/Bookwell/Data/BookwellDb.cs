@@ -142,6 +142,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(c => c.Phone).HasMaxLength(40);
             e.Property(c => c.Gender).HasMaxLength(40);
             e.Property(c => c.Address).HasMaxLength(500);
+            e.Property(c => c.PreferredStaffKey).HasMaxLength(64);
             e.Property(c => c.MarketingOptInSource).HasConversion(Wire<Features.Bookings.ConsentSource>.Converter).HasMaxLength(20);
             e.HasIndex(c => new { c.TenantId, c.MergedIntoId });
             if (!IsPostgres)
@@ -198,6 +199,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             // The time-rules worker looks across tenants for holds that have run out.
             e.HasIndex(b => new { b.Status, b.HoldExpiresAt });
             e.HasIndex(b => new { b.TenantId, b.SeriesId });
+            // Round robin (issue 15) counts each staff member's bookings made in the past week.
+            e.HasIndex(b => new { b.TenantId, b.CreatedAt });
             e.Property(b => b.ManageTokenHash).HasMaxLength(64);
             e.Property(b => b.ManageTokenSealed).HasMaxLength(400);
             e.Property(b => b.OrganizationKey).HasMaxLength(64);

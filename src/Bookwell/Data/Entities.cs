@@ -55,6 +55,8 @@ public sealed class Customer : ITenantOwned
     public Instant? MailingsOffAt { get; set; }
     /// <summary>Set when the client deleted their account: the row stays only for the books, anonymised.</summary>
     public Instant? ErasedAt { get; set; }
+    /// <summary>Issue 15: the staff member (by key) this client prefers; a booking for anyone goes to them whenever they are able.</summary>
+    public string? PreferredStaffKey { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
 }

@@ -19,7 +19,11 @@ public sealed record NoteView(Guid Id, string Text, string Author, string At);
 
 public sealed record CustomerDetail(Guid Id, string Name, string Email, string? Phone, bool MarketingOptIn, string? MarketingOptInAt,
     string? MarketingOptInSource, IReadOnlyList<string> Tags, int Bookings, int Visits, int NoShows, int Cancelled, string? LastVisit,
-    IReadOnlyList<MoneyView> TotalSpent, IReadOnlyList<NoteView> Notes, string CreatedAt);
+    IReadOnlyList<MoneyView> TotalSpent, IReadOnlyList<NoteView> Notes, string CreatedAt)
+{
+    /// <summary>Additive (issue 15): the staff key a booking for anyone goes to first whenever able; null for none.</summary>
+    public string? PreferredStaff { get; init; }
+}
 
 public sealed class NoteRequest
 {
@@ -108,7 +112,10 @@ public static class AdminCustomerEndpoints
         var notes = await db.CustomerNotes.AsNoTracking().Where(n => n.CustomerId == c.Id).OrderByDescending(n => n.At).ThenByDescending(n => n.Id).ToListAsync(ct);
         return new CustomerDetail(c.Id, c.Name, c.Email, c.Phone, c.MarketingOptIn, Iso(c.MarketingOptInAt), c.MarketingOptInSource.ToWire(), tags,
             figures.Bookings, figures.Visits, figures.NoShows, figures.Cancelled, Iso(figures.LastVisit), figures.TotalSpent,
-            [.. notes.Select(n => new NoteView(n.Id, n.Text, n.Author, Iso(n.At)!))], Iso(c.CreatedAt)!);
+            [.. notes.Select(n => new NoteView(n.Id, n.Text, n.Author, Iso(n.At)!))], Iso(c.CreatedAt)!)
+        {
+            PreferredStaff = c.PreferredStaffKey,
+        };
     }
 
     private static async Task<Results<Ok<CustomerDetail>, ProblemHttpResult>> GetOne(string id, BookwellDb db, IClock clock, CancellationToken ct)

@@ -561,6 +561,11 @@ public static class AdminText
         ["Must be a whole number from 1 to {0}."] = "Moet een geheel getal van 1 tot {0} zijn.",
         ["Must be a whole number from 1 to 1000."] = "Moet een geheel getal van 1 tot 1000 zijn.",
         ["Must be yes, no or any."] = "Moet yes, no of any zijn.",
+        ["Preferred staff member"] = "Voorkeursmedewerker",
+        ["A booking for anyone goes to this person whenever they are free; otherwise the service's own rule chooses."] = "Een afspraak bij wie dan ook gaat naar deze persoon zodra die vrij is; anders kiest de eigen regel van de dienst.",
+        ["No preference"] = "Geen voorkeur",
+        ["Not a staff member of this business."] = "Geen medewerker van dit bedrijf.",
+        ["Preferred staff member saved."] = "Voorkeursmedewerker opgeslagen.",
     };
 
     /// <summary>The dashboards' set in the one text store (declared after its dictionary: statics initialise in order).</summary>

@@ -23,6 +23,11 @@ public sealed class CustomerModel : AdminPageModel
     [BindProperty] public string? Note { get; set; }
     [BindProperty] public string? NewTag { get; set; }
     [BindProperty] public string? Duplicate { get; set; }
+    [BindProperty] public string? PreferredStaff { get; set; }
+
+    /// <summary>Staff who can be a client's preferred member: every active staff member of the business's pages, by key.</summary>
+    public List<(string Key, string Name)> StaffChoices =>
+        [.. Catalog.Pages.Values.SelectMany(p => p.Staff).Where(s => s.Doc.Active != false).DistinctBy(s => s.Key).Select(s => (s.Key, s.Name))];
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct) => await LoadAsync(id, ct);
 
@@ -130,6 +135,29 @@ public sealed class CustomerModel : AdminPageModel
             await CustomerDirectory.UntagAsync(Db, id, normalized, ct);
         }
         return Redirect($"/admin/customers/{id}#tags");
+    }
+
+    /// <summary>Issue 15: the staff member a booking for anyone goes to first whenever able; empty clears it.</summary>
+    public async Task<IActionResult> OnPostPreferredAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        if (!await VisibleAsync(id, ct))
+        {
+            return NotFound();
+        }
+        var key = string.IsNullOrWhiteSpace(PreferredStaff) ? null : PreferredStaff.Trim();
+        if (key is not null && !StaffChoices.Exists(s => s.Key == key))
+        {
+            Errors.Add("preferredstaff", "Not a staff member of this business.");
+            return await InvalidAsync(id, ct);
+        }
+        var now = Clock.GetCurrentInstant();
+        await Db.Customers.Where(c => c.Id == id).ExecuteUpdateAsync(s => s.SetProperty(c => c.PreferredStaffKey, key).SetProperty(c => c.UpdatedAt, now), ct);
+        TempData["Flash"] = AdminText.L("Preferred staff member saved.");
+        return Redirect($"/admin/customers/{id}#preferred");
     }
 
     public async Task<IActionResult> OnPostMergeAsync(Guid id, CancellationToken ct)

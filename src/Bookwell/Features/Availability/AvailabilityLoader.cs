@@ -306,11 +306,12 @@ public static class AvailabilityLoader
 
     /// <summary>
     /// Engine requests for a visit of several services, per branch that could serve it: one request per part, each
-    /// with the busy time around where that part falls. A chosen staff member is asked of every part they offer.
+    /// with the busy time around where that part falls (with <paramref name="wholeDay"/>, over that part's whole local
+    /// day). A chosen staff member is asked of every part they offer.
     /// </summary>
     public static async Task<List<(string? Branch, List<SlotRequest> Parts)>> VisitRequestsAsync(BookwellDb db, CompiledPage page,
         IReadOnlyList<ServiceModel> services, string? branch, string? staff, Span window, Instant now, bool walkIn, BusyIndex.Snapshot? snapshot,
-        CancellationToken ct)
+        CancellationToken ct, bool wholeDay = false)
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(services);
@@ -322,7 +323,9 @@ public static class AvailabilityLoader
             var partStaff = staff is not null && service.Rules.RequiresStaff && page.StaffFor(service.Key).Any(m => m.Key == staff) ? staff : null;
             var shift = offsets[i].BclCompatibleTicks;
             var partWindow = new Span(window.Start + shift, window.End + shift);
-            var occupancy = await LoadAsync(db, page, service, partWindow, now, partStaff, snapshot, ct);
+            // Least busy (issue 15) reads each part's busy time over its whole local day.
+            var load = wholeDay ? AssignmentRules.DayAround(page, partWindow) : partWindow;
+            var occupancy = await LoadAsync(db, page, service, load, now, partStaff, snapshot, ct);
             var requests = Requests(page, service, branch, partStaff, occupancy, now, i == 0 ? window : partWindow, walkIn);
             result ??= [.. requests.Select(r => (r.Branch, new List<SlotRequest>(services.Count)))];
             for (var b = 0; b < requests.Count; b++)

@@ -16,17 +16,22 @@ namespace Bookwell.Features.Bookings;
 public static class Allocator
 {
     /// <summary>The branch and units for a booking starting at <paramref name="start"/>, or null when that time cannot be booked.</summary>
+    /// <param name="clientEmail">The client's address: with no staff member named, their preferred one (CRM) is chosen first
+    /// when able, then the service's assignment strategy (<see cref="AssignmentRules"/>).</param>
     public static async Task<(string? Branch, Assignment Assignment)?> AssignAsync(BookwellDb db, CompiledPage page, ServiceModel service, Instant start,
         string? branch, string? staff, IReadOnlyList<string>? resources, bool walkIn, Instant now, CancellationToken ct, bool rulesOnly = false,
-        Scheduling.Travel.Trip? trip = null)
+        Scheduling.Travel.Trip? trip = null, string? clientEmail = null)
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(service);
         var window = new Span(start.ToUnixTimeTicks(), start.ToUnixTimeTicks() + 1);
-        var occupancy = rulesOnly && trip is null ? Occupancy.None : await AvailabilityLoader.LoadAsync(db, page, service, window, now, ct, staff, trip);
+        var ranking = rulesOnly ? null : await AssignmentRules.RankingAsync(db, page, service, staff, clientEmail, now, ct);
+        // Least busy adds up each staff member's busy time over the booking's local day: read that whole day.
+        var load = ranking?.Strategy == AssignmentStrategy.LeastBusy ? AssignmentRules.DayAround(page, window) : window;
+        var occupancy = rulesOnly && trip is null ? Occupancy.None : await AvailabilityLoader.LoadAsync(db, page, service, load, now, ct, staff, trip);
         foreach (var (b, request) in AvailabilityLoader.Requests(page, service, branch, staff, occupancy, now, window, walkIn, trip))
         {
-            if (SlotEngine.Assign(request, start, staff, resources, offGrid: walkIn) is { } a)
+            if (SlotEngine.Assign(request with { Ranking = ranking }, start, staff, resources, offGrid: walkIn) is { } a)
             {
                 return (b, a);
             }
@@ -38,14 +43,22 @@ public static class Allocator
     /// The branch and each part's units for a visit of several services starting at <paramref name="start"/>, or null
     /// when it cannot be booked. Every part must be served in one branch.
     /// </summary>
+    /// <param name="clientEmail">As for <see cref="AssignAsync"/>; the first part's service names the strategy.</param>
     public static async Task<(string? Branch, IReadOnlyList<Assignment> Parts)?> AssignVisitAsync(BookwellDb db, CompiledPage page,
-        IReadOnlyList<ServiceModel> services, Instant start, string? branch, string? staff, bool walkIn, Instant now, CancellationToken ct)
+        IReadOnlyList<ServiceModel> services, Instant start, string? branch, string? staff, bool walkIn, Instant now, CancellationToken ct,
+        string? clientEmail = null)
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(services);
         var window = new Span(start.ToUnixTimeTicks(), start.ToUnixTimeTicks() + 1);
-        foreach (var (b, parts) in await AvailabilityLoader.VisitRequestsAsync(db, page, services, branch, staff, window, now, walkIn, null, ct))
+        var ranking = services.Count > 0 ? await AssignmentRules.RankingAsync(db, page, services[0], staff, clientEmail, now, ct) : null;
+        var wholeDay = ranking?.Strategy == AssignmentStrategy.LeastBusy;
+        foreach (var (b, parts) in await AvailabilityLoader.VisitRequestsAsync(db, page, services, branch, staff, window, now, walkIn, null, ct, wholeDay))
         {
+            if (ranking is not null)
+            {
+                parts[0] = parts[0] with { Ranking = ranking };
+            }
             if (VisitEngine.Assign(parts, start, staff, offGrid: walkIn) is { } a)
             {
                 return (b, a);

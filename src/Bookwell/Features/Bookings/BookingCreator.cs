@@ -91,7 +91,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             var start = v.Start == default ? now : v.Start;
             if (v.Visit is { } visit)
             {
-                var parts = await Allocator.AssignVisitAsync(db, v.Page, visit, start, v.Branch, v.Staff, v.WalkIn, now, ct);
+                var parts = await Allocator.AssignVisitAsync(db, v.Page, visit, start, v.Branch, v.Staff, v.WalkIn, now, ct, v.CustomerEmail);
                 if (parts is null)
                 {
                     return new WriteResult.Taken();
@@ -110,7 +110,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             // (BookingBatcher: Taken / TakenAndCustomers) instead of each request reading on its own.
             var rulesOnly = groupable && attempt == 1 && trip is null && v.Staff is not null && !v.WalkIn && v.Service.Rules.RequiresStaff &&
                             v.Service.Rules.ResourceTypes.Count == 0 && !await Calendars.ExternalBusy.HasSourcesAsync(db, v.Page, v.Staff, ct);
-            var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct, rulesOnly, trip);
+            var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, v.WalkIn, now, ct, rulesOnly, trip, v.CustomerEmail);
             if (assignment is null)
             {
                 return new WriteResult.Taken();
@@ -180,7 +180,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             var taken = new List<int>();
             foreach (var (index, start) in occurrences.OrderBy(o => o.Start))
             {
-                var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, false, now, ct);
+                var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, false, now, ct, clientEmail: v.CustomerEmail);
                 if (assignment is null)
                 {
                     taken.Add(index);

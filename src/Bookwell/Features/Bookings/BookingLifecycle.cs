@@ -242,7 +242,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             }
             var staff = r.ToStaff ?? booking.StaffKey;
             var moved = await Allocator.AssignVisitAsync(db, r.Page, services, r.Start, r.ToStaff is null ? booking.BranchKey : null, staff, false, now, ct)
-                        ?? (r.ToStaff is null ? await Allocator.AssignVisitAsync(db, r.Page, services, r.Start, null, null, false, now, ct) : null);
+                        ?? (r.ToStaff is null ? await Allocator.AssignVisitAsync(db, r.Page, services, r.Start, null, null, false, now, ct, booking.CustomerEmail) : null);
             if (moved is null)
             {
                 return new WriteResult.Taken();
@@ -255,7 +255,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             var assignment = r.ToStaff is not null
                 ? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, r.ToStaff, null, false, now, ct, trip: trip)
                 : await Allocator.AssignAsync(db, r.Page, service, r.Start, booking.BranchKey, booking.StaffKey, null, false, now, ct, trip: trip)
-                  ?? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, null, null, false, now, ct, trip: trip);
+                  ?? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, null, null, false, now, ct, trip: trip, clientEmail: booking.CustomerEmail);
             if (assignment is null)
             {
                 return new WriteResult.Taken();

@@ -181,6 +181,12 @@ public sealed class ServiceDoc
     /// <summary>Additive (issue 15): <c>onsite</c> (the client comes), <c>mobile</c> (we come to the client's address) or
     /// <c>choice</c> (the client picks); null follows the page's location mode.</summary>
     public string? LocationMode { get; set; }
+    /// <summary>Additive (issue 15): who gets a booking made for anyone able: <c>first-available</c> (page order; the
+    /// default), <c>least-busy</c> (least busy time that local day), <c>round-robin</c> (fewest bookings over the past 7
+    /// days) or <c>priority</c> (<see cref="StaffPriority"/>, else page order). See Features/Bookings/AssignmentRules.cs.</summary>
+    public string? Assignment { get; set; }
+    /// <summary>Additive (issue 15): for <c>priority</c>, staff keys best first; staff not listed follow in page order.</summary>
+    public List<string>? StaffPriority { get; set; }
 }
 
 /// <summary>A no-show fee: a fixed <see cref="Amount"/> in the price's currency, or a <see cref="Percent"/> of the price; one of the two.</summary>

@@ -154,6 +154,7 @@ public static partial class ConfigValidator
                 Calendars.BusySourceRules.Validate(e, $"{sp}.busySources", st.BusySources, allowPrivateAddresses);
             }
 
+            Bookings.AssignmentRules.Validate(e, path, p);
             p.Organizations ??= [];
             ValidateOrganizations(e, path, p, serviceKeys);
         }

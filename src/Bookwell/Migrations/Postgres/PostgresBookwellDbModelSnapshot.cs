@@ -390,6 +390,8 @@ namespace Bookwell.Migrations.Postgres
 
                     b.HasIndex("Status", "HoldExpiresAt");
 
+                    b.HasIndex("TenantId", "CreatedAt");
+
                     b.HasIndex("TenantId", "HoldExpiresAt");
 
                     b.HasIndex("TenantId", "SeriesId");
@@ -708,6 +710,10 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<string>("Phone")
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
+
+                    b.Property<string>("PreferredStaffKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
 
                     b.Property<bool>("SmsRemindersOff")
                         .HasColumnType("boolean");

@@ -382,6 +382,8 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.HasIndex("Status", "HoldExpiresAt");
 
+                    b.HasIndex("TenantId", "CreatedAt");
+
                     b.HasIndex("TenantId", "HoldExpiresAt");
 
                     b.HasIndex("TenantId", "SeriesId");
@@ -697,6 +699,10 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.Property<string>("Phone")
                         .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreferredStaffKey")
+                        .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
                     b.Property<bool>("SmsRemindersOff")
