@@ -233,6 +233,34 @@ public abstract class VisitTests
     }
 
     [Fact]
+    public async Task Visits_AreBookedAtTheBusiness_NeverAtTheClientsAddress()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        var config = VisitConfig();
+        var services = config["pages"]![0]!["services"]!.AsArray();
+        // Tint may be done at the client's (their choice); "home" always is.
+        services.Single(s => s!["key"]!.GetValue<string>() == "tint")!["locationMode"] = "choice";
+        services.Add(JsonNode.Parse("""
+            { "key": "home", "name": "Home visit", "durationMinutes": 30, "price": { "amount": 40, "currency": "EUR" }, "payment": "none",
+              "requiresStaff": true, "slotIntervalMinutes": 30, "resourceTypes": [], "locationMode": "mobile" }
+            """));
+        config["pages"]![0]!["staff"]![0]!["services"]!.AsArray().Add("home");
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), config)).StatusCode);
+        var client = app.CreateClient();
+
+        var always = await client.GetAsync($"/api/v1/pages/{Slug}/slots?services=cut,home&from={Day}&to={Day}");
+        Assert.Equal(HttpStatusCode.BadRequest, always.StatusCode);
+        Assert.Contains("client's address", (await Body(always))["errors"]!["services"]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        var atHome = await Book(client, Visit(At("13:00")).Also(b =>
+            b["location"] = new JsonObject { ["mode"] = "mobile", ["latitude"] = 52.37, ["longitude"] = 4.89 }));
+        Assert.Equal(HttpStatusCode.BadRequest, atHome.StatusCode);
+        Assert.True((await Body(atHome))["errors"]!.AsObject().ContainsKey("services"));
+        Assert.Equal(0, app.WithDb(db => db.Bookings.Count()));
+        // The same visit at the business is booked.
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Visit(At("13:00")))).StatusCode);
+    }
+
+    [Fact]
     public async Task Race_ParallelOverlappingVisits_DatabaseLetsOnlyNonOverlappingThrough()
     {
         await using var app = await StartAsync();

@@ -157,6 +157,26 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WalkInBookingWithoutAddress_CheckedOut_InvoiceCarriesNoWalkInAddress_AndNoMailIsQueued()
+    {
+        var body = Booking("2027-03-02T11:00:00+01:00");
+        body["page"] = Slug;
+        body["walkIn"] = true;
+        body["customer"] = new JsonObject { ["name"] = "Passer-by" };
+        var created = await _app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = Guid.Parse((await Body(created))["id"]!.GetValue<string>());
+        var path = $"/admin/checkout/{id}";
+        var (key, token, _) = await OpenAsync(path);
+        var cash = new[] { ("Desc[0]", "Haircut"), ("Qty[0]", "1"), ("Price[0]", "25.00"), ("Method", "cash"), ("Tendered", "25") };
+        Assert.Equal(HttpStatusCode.Redirect, (await PostAsync(path + "?handler=Pay", Form(key, token, cash))).StatusCode);
+
+        var invoice = _app.WithDb(db => db.Set<Invoice>().AsNoTracking().Single(i => i.BookingId == id));
+        Assert.NotEqual(CustomerBook.WalkInEmail, invoice.CustomerEmail);
+        Assert.Equal(0, _app.WithDb(db => db.Outbox.Count(m => m.To == CustomerBook.WalkInEmail)));
+    }
+
+    [Fact]
     public async Task ParallelSubmits_OfOneCheckout_AndOtherFormsForTheSameBooking_PayOnce()
     {
         var id = await BookAsync("2027-03-02T11:00:00+01:00");

@@ -257,7 +257,7 @@ public static class PageEndpoints
             {
                 e.Add("services", $"'{Clip(key!)}' is listed twice.");
             }
-            else if ((Bookings.Visits.Unfit(s) ?? (Mobile.MobileServices.AddressFirst(page, s) ? "done at the client's address" : null)) is { } why)
+            else if ((Bookings.Visits.Unfit(s) ?? (Mobile.MobileServices.ModeOf(page, s) == "mobile" ? "done at the client's address" : null)) is { } why)
             {
                 e.Add("services", $"'{Clip(key!)}' cannot be part of a visit of several services: it is {why}.");
             }

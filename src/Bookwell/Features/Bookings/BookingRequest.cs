@@ -210,6 +210,11 @@ public static partial class BookingValidation
         {
             locationJson = ValidateLocation(r.Location, e, language);
         }
+        if (visit is not null && visit.Exists(s => Mobile.MobileServices.AtClient(page, s, r.Location?.Mode)))
+        {
+            // Travel is held per booking, not per part: a visit is booked at the business.
+            e.Add("services", M("A visit of several services takes place at the business, not at the client's address."));
+        }
         // A walk-in is standing at the desk: the questions are for online clients.
         // A visit asks every part's questions (a key shared by two services is asked once).
         var fields = visit is not null ? [.. visit.SelectMany(v => v.Doc.Fields!).DistinctBy(f => f.Key)] : service?.Doc.Fields;

@@ -35,6 +35,7 @@ public static class BookingRuleText
         ["We cannot look up addresses right now. Try again shortly, or give its latitude and longitude."] = "We kunnen nu geen adressen opzoeken. Probeer het zo weer, of geef de breedtegraad en lengtegraad op.",
         ["This address is outside our service area."] = "Dit adres ligt buiten ons werkgebied.",
         ["Must be onsite or mobile."] = "Moet onsite of mobile zijn.",
+        ["A visit of several services takes place at the business, not at the client's address."] = "Een bezoek met meerdere diensten vindt plaats bij het bedrijf, niet op het adres van de klant.",
         ["Give both latitude and longitude, or neither."] = "Geef zowel breedtegraad als lengtegraad op, of geen van beide.",
         ["Must be between -90 and 90."] = "Moet tussen -90 en 90 liggen.",
         ["Must be between -180 and 180."] = "Moet tussen -180 en 180 liggen.",

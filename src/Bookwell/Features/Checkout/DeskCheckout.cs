@@ -177,7 +177,7 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate ga
                 var zone = page?.Zone ?? DateTimeZone.Utc;
                 var draft = new InvoiceDraft(order.PageSlug, page?.Doc.Name ?? order.PageSlug, null,
                     booking?.CustomerName ?? (order.CustomerName.Length > 0 ? order.CustomerName : w.Get("walk-in-client", docLanguage)),
-                    booking?.CustomerEmail ?? order.CustomerEmail, docLanguage, zone.Id, order.Currency, draftLines,
+                    booking is { CustomerEmail: var bookedEmail } && bookedEmail != CustomerBook.WalkInEmail ? bookedEmail : order.CustomerEmail, docLanguage, zone.Id, order.Currency, draftLines,
                     existingInvoice is null ? booking?.Id : null);
                 var paid = new List<InvoicePaid>();
                 if (quote.Cash > 0)

@@ -209,7 +209,8 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
             invoice.PaidAt = now;
         }
         db.Set<Invoice>().Add(invoice);
-        if (_mail && !string.IsNullOrWhiteSpace(invoice.CustomerEmail))
+        // The shared walk-in client's address (.invalid) reaches nobody.
+        if (_mail && !string.IsNullOrWhiteSpace(invoice.CustomerEmail) && invoice.CustomerEmail != Bookings.CustomerBook.WalkInEmail)
         {
             db.Outbox.Add(InvoiceMail.Compose(invoice, now));
         }
