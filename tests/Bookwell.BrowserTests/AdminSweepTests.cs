@@ -31,6 +31,7 @@ public sealed class AdminSweepTests(BrowserApp app) : IClassFixture<BrowserApp>
         "/admin/staff-app", "/admin/account", "/admin/setup", "/admin/setup/json", "/admin/setup/p/sweep/services/cut",
         "/admin/insights", "/admin/insights?from=2027-03-01&to=2027-03-31", "/admin/webhooks",
         "/admin/till", "/admin/payments/fees", "/admin/checkout?site=sweep",
+        "/admin/mailings", "/admin/mailings?page=sweep&org=school",
     ];
 
     [Fact]

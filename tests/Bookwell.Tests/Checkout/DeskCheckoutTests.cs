@@ -198,7 +198,8 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
             db.Set<DeskSale>().AsNoTracking().ToList(), db.Set<Invoice>().AsNoTracking().ToList(), db.Set<InvoicePayment>().AsNoTracking().ToList(),
             db.Payments.AsNoTracking().ToList(), db.Set<InvoiceCounter>().AsNoTracking().Single().Last));
         var sale = Assert.Single(sales);
-        Assert.Equal(key, sale.Key);
+        // Whichever form got there first: the one submitted ten times or one of the three others.
+        Assert.Contains(sale.Key, others.Append(key));
         Assert.Equal((25.00m, 30.00m, 5.00m), (sale.Cash, sale.Tendered, sale.Change));
         Assert.Single(invoices);
         Assert.Equal(25.00m, Assert.Single(payments).Amount);

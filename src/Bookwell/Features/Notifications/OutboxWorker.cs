@@ -124,7 +124,9 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
             return 0;
         }
         // The worker serves every tenant: messages are read by the ids this node just claimed, nothing else.
-        var batch = await db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.DueAt).ToListAsync(ct);
+        // Messages due at the same instant go in the order they were written (version-7 ids grow with time): a booking's
+        // created, rescheduled and cancelled events reach a webhook endpoint in that order.
+        var batch = await db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => ids.Contains(m.Id)).OrderBy(m => m.DueAt).ThenBy(m => m.Id).ToListAsync(ct);
         var optedOut = await NotToSendAsync(db, batch, ct);
         var hooks = await Webhooks.WebhookSender.EndpointsAsync(db, batch, ct);
         foreach (var m in batch.Where(m => m.Channel == Webhooks.WebhookQueue.Channel && !hooks.ContainsKey(m.Id)))
@@ -374,7 +376,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     SELECT "Id" FROM "OutboxMessages"
                     WHERE "Status" = 'queued' AND "DueAt" <= @now AND ("LockedUntil" IS NULL OR "LockedUntil" < @now)
                       AND "Channel" = ANY(@channels)
-                    ORDER BY "DueAt" LIMIT @limit
+                    ORDER BY "DueAt", "Id" LIMIT @limit
                     FOR UPDATE SKIP LOCKED)
                 RETURNING "Id" AS "Value"
                 """, new NpgsqlParameter("until", until), new NpgsqlParameter("now", now), new NpgsqlParameter("limit", _batchSize),
@@ -385,7 +387,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         {
             var ids = await db.Outbox.IgnoreQueryFilters()
                 .Where(m => m.Status == OutboxStatus.Queued && m.DueAt <= now && (m.LockedUntil == null || m.LockedUntil < now) && (m.Channel == OutboxChannel.Webhook || m.Channel == OutboxChannel.Push || (_sendsEmail && m.Channel == OutboxChannel.Email) || (_sendsSms && m.Channel == OutboxChannel.Sms)))
-                .OrderBy(m => m.DueAt).Select(m => m.Id).Take(_batchSize).ToListAsync(ct);
+                .OrderBy(m => m.DueAt).ThenBy(m => m.Id).Select(m => m.Id).Take(_batchSize).ToListAsync(ct);
             if (ids.Count > 0)
             {
                 await db.Outbox.IgnoreQueryFilters().Where(m => ids.Contains(m.Id)).ExecuteUpdateAsync(s => s.SetProperty(m => m.LockedUntil, until), ct);
