@@ -320,6 +320,49 @@ public abstract class CustomerCrmTests
         Assert.Equal(["secret"], app.WithDb(db => db.CustomerTags.IgnoreQueryFilters().Where(t => t.CustomerId == theirs).Select(t => t.Tag).ToList()));
         Assert.Equal(0, app.WithDb(db => db.CustomerNotes.IgnoreQueryFilters().Count(n => n.CustomerId == theirs)));
     }
+
+    /// <summary>GDPR export: the person's profiles (a merged duplicate's too), bookings, notes and tags, and nothing of anyone else's, no secrets.</summary>
+    [Fact]
+    public async Task Export_HoldsThePersonsDataAndMergedDuplicate_NothingOfOthers_NoSecrets()
+    {
+        var (app, _) = await StartAsync();
+        await using var _app = app;
+        var first = await BookAsync(app, "2027-03-02T10:00:00+01:00", "ada@example.com", "Ada Lovelace");
+        var second = await BookAsync(app, "2027-03-03T10:00:00+01:00", "ada.old@example.com", "Ada L.", phone: null);
+        var other = await BookAsync(app, "2027-03-02T11:00:00+01:00", "grace@example.com", "Grace Hopper");
+        var ada = IdOf(app, "ada@example.com");
+        var old = IdOf(app, "ada.old@example.com");
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Admin().PostAsync($"/api/v1/admin/customers/{ada}/tags", Json(new JsonObject { ["tag"] = "vip" }))).StatusCode);
+        Assert.True((await app.Admin().PostAsync($"/api/v1/admin/customers/{ada}/notes", Json(new JsonObject { ["text"] = "Prefers mornings." }))).IsSuccessStatusCode);
+        Assert.True((await app.Admin().PostAsync($"/api/v1/admin/customers/{ada}/merge", Json(new JsonObject { ["from"] = old.ToString() }))).IsSuccessStatusCode);
+
+        // Asked by the duplicate's id, the export is the kept client's.
+        var response = await app.Admin().GetAsync($"/api/v1/admin/customers/{old}/export");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var text = await response.Content.ReadAsStringAsync();
+        var doc = JsonNode.Parse(text)!.AsObject();
+        Assert.Equal("ada@example.com", doc["customer"]!["email"]!.GetValue<string>());
+        Assert.Equal(["ada.old@example.com"], doc["mergedProfiles"]!.AsArray().Select(p => p!["email"]!.GetValue<string>()));
+        Assert.Equal(new[] { first, second }.Order(), doc["bookings"]!.AsArray().Select(b => b!["id"]!.GetValue<string>()).Order());
+        Assert.All(doc["bookings"]!.AsArray(), b => Assert.NotEmpty(b!["history"]!.AsArray()));
+        Assert.Equal(["vip"], doc["tags"]!.AsArray().Select(t => t!["tag"]!.GetValue<string>()));
+        // The staff note, then the note the merge wrote.
+        var notes = doc["notes"]!.AsArray().Select(n => n!["text"]!.GetValue<string>()).ToList();
+        Assert.Equal(2, notes.Count);
+        Assert.Equal("Prefers mornings.", notes[0]);
+        Assert.StartsWith("Merged Ada L. <ada.old@example.com>", notes[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("grace", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(other, text, StringComparison.Ordinal);
+        foreach (var secret in app.WithDb(db => db.Bookings.IgnoreQueryFilters().Select(b => b.ManageTokenHash).ToList()))
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Admin().GetAsync($"/api/v1/admin/customers/{Guid.NewGuid()}/export")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.Admin().GetAsync("/api/v1/admin/customers/not-a-guid/export")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().GetAsync($"/api/v1/admin/customers/{ada}/export")).StatusCode);
+    }
 }
 
 public sealed class SqliteCustomerCrmTests : CustomerCrmTests
