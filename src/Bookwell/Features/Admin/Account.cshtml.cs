@@ -3,26 +3,12 @@ using Bookwell.Data;
 using Bookwell.Features.Accounts;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Html;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
-using QRCoder;
 
 namespace Bookwell.Features.Admin;
 
-
-public static class Qr
-{
-    /// <summary>A QR code as inline SVG (no image request, nothing to host).</summary>
-    public static IHtmlContent Svg(string text, string label)
-    {
-        using var generator = new QRCodeGenerator();
-        using var data = generator.CreateQrCode(text, QRCodeGenerator.ECCLevel.M);
-        var svg = new SvgQRCode(data).GetGraphic(4);
-        return new HtmlString($"<div class=\"qr\" role=\"img\" aria-label=\"{System.Net.WebUtility.HtmlEncode(label)}\">{svg}</div>");
-    }
-}
 
 /// <summary>The signed-in person's own account: password and two-step sign-in with an authenticator app.</summary>
 public sealed class AccountModel(UserManager<AppUser> users, SignInManager<AppUser> signIn) : AdminPageModel
