@@ -83,6 +83,27 @@ public abstract class NoOverlapConstraintTests
         Assert.Equal(!refused, Accepts(app, first, second));
         Assert.Equal(refused ? 1 : 2, app.WithDb(db => db.Allocations.IgnoreQueryFilters().Count()));
     }
+
+    [Fact]
+    public async Task AForeignKeyRefusal_IsAFault_NotALostRace()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        var error = Assert.Throws<DbUpdateException>(() => app.WithDb(db =>
+        {
+            db.Set<BookingEvent>().Add(new BookingEvent
+            {
+                TenantId = DefaultTenant.Id,
+                BookingId = Guid.CreateVersion7(),
+                Action = BookingAction.Created,
+                ToStatus = BookingStatus.Confirmed,
+                By = "test",
+                At = Ten,
+            });
+            return db.SaveChanges();
+        }));
+        Assert.False(Conflicts.IsConflictError(error));
+        Assert.False(Conflicts.IsTransient(error));
+    }
 }
 
 public sealed class SqliteNoOverlapConstraintTests : NoOverlapConstraintTests

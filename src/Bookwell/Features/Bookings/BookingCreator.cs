@@ -235,7 +235,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 db.ChangeTracker.Clear();
                 if (attempt >= Attempts)
                 {
-                    return new SeriesWriteResult.Taken([]);
+                    return Conflicts.Exhausted<SeriesWriteResult>(ex, new SeriesWriteResult.Taken([]));
                 }
             }
         }
@@ -334,7 +334,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
         {
             await tx.RollbackAsync(ct);
             db.ChangeTracker.Clear();
-            return attempt >= Attempts ? new WriteResult.Taken() : null;
+            return attempt >= Attempts ? Conflicts.Exhausted<WriteResult>(ex, new WriteResult.Taken()) : null;
         }
     }
 

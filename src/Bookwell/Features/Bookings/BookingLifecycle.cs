@@ -135,7 +135,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
                 db.ChangeTracker.Clear();
                 if (attempt >= Attempts)
                 {
-                    return new WriteResult.Taken();
+                    return Conflicts.Exhausted<WriteResult>(ex, new WriteResult.Taken());
                 }
             }
         }

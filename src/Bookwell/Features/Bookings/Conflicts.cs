@@ -26,4 +26,25 @@ public static class Conflicts
         DbUpdateException update => IsConflict(update),
         _ => false,
     };
+
+    /// <summary>
+    /// The database was too busy to judge (a lock it could not get, a serialization failure, a deadlock): nobody
+    /// holds the time, so after the last retry this is not "taken" but "try again", which <see cref="BusyDatabaseHandler"/>
+    /// answers as 503 with Retry-After.
+    /// </summary>
+    public static bool IsTransient(Exception? error) => error switch
+    {
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+        SqliteException sl => sl.SqliteErrorCode is 5 or 6,
+        DbUpdateException update => IsTransient(update.InnerException),
+        DatabaseBusyException => true,
+        _ => false,
+    };
+
+    /// <summary>What a writer answers when its last attempt was refused: taken when the time is held, thrown when the database was only busy.</summary>
+    public static T Exhausted<T>(DbUpdateException ex, T taken) =>
+        IsTransient(ex) ? throw new DatabaseBusyException(ex) : taken;
 }
+
+/// <summary>Every attempt of a write met a busy database; nothing was written and the same request may be sent again.</summary>
+public sealed class DatabaseBusyException(Exception inner) : Exception("The database stayed busy through every attempt.", inner);
