@@ -28,7 +28,7 @@ builder.Services.AddOpenApi();
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddScoped<TenantContext>();
-builder.Services.AddBookwellDatabase(builder.Configuration);
+builder.Services.AddBookwellDatabase(builder.Configuration, builder.Environment);
 builder.Services.AddSingleton<CatalogCache>();
 builder.Services.AddSingleton<SqliteWriteGate>();
 builder.Services.AddScoped<ConfigApplier>();

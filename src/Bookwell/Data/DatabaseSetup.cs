@@ -15,8 +15,17 @@ public static class DatabaseSetup
     public static bool UsesPostgres(IConfiguration config) =>
         string.Equals(config["Bookwell:Database"], "postgres", StringComparison.OrdinalIgnoreCase);
 
-    public static IServiceCollection AddBookwellDatabase(this IServiceCollection services, IConfiguration config)
+    public static IServiceCollection AddBookwellDatabase(this IServiceCollection services, IConfiguration config, IHostEnvironment? environment = null)
     {
+        // A row limit without an order picks arbitrary rows; outside production it fails the request (and so the tests) instead of logging.
+        var strict = environment is not null && !environment.IsProduction();
+        void Warnings(DbContextOptionsBuilder o)
+        {
+            if (strict)
+            {
+                o.ConfigureWarnings(w => w.Throw(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
+            }
+        }
         var connectionString = config.GetConnectionString("Bookwell");
         if (UsesPostgres(config))
         {
@@ -24,14 +33,14 @@ public static class DatabaseSetup
             {
                 throw new InvalidOperationException("Bookwell__Database=postgres needs ConnectionStrings__Bookwell.");
             }
-            services.AddPooledDbContextFactory<PostgresBookwellDb>(o => o.UseNpgsql(Tuned(connectionString), n => n.UseNodaTime()));
+            services.AddPooledDbContextFactory<PostgresBookwellDb>(o => Warnings(o.UseNpgsql(Tuned(connectionString), n => n.UseNodaTime())));
             services.AddScoped<BookwellDb>(sp => Lease(sp, sp.GetRequiredService<IDbContextFactory<PostgresBookwellDb>>()));
         }
         else
         {
             var sqlite = string.IsNullOrWhiteSpace(connectionString) ? "Data Source=bookwell.db" : connectionString;
             UseMultiThreadMode();
-            services.AddPooledDbContextFactory<SqliteBookwellDb>(o => o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance));
+            services.AddPooledDbContextFactory<SqliteBookwellDb>(o => Warnings(o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance)));
             services.AddScoped<BookwellDb>(sp => Lease(sp, sp.GetRequiredService<IDbContextFactory<SqliteBookwellDb>>()));
             services.AddHostedService<SqliteCheckpointer>();
         }

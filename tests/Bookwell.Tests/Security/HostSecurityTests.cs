@@ -250,6 +250,16 @@ public abstract partial class HostSecurityTests
     {
         await using var app = await BookwellApp.StartAsync(Kind);
         Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Error);
+        // The key ring is encrypted, so data protection has nothing to warn about ("stored unencrypted", "no XML encryptor").
+        Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Warning && e.Category.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AQueryLimitingRowsWithoutAnOrder_FailsOutsideProduction()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Throws<InvalidOperationException>(() => app.WithDb(db => db.Bookings.IgnoreQueryFilters().Take(1).ToList()));
+        Assert.Empty(app.WithDb(db => db.Bookings.IgnoreQueryFilters().Where(b => b.Id == Guid.Empty).OrderBy(b => b.Id).Take(1).ToList()));
     }
 
     [Fact]

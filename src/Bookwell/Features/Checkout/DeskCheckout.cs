@@ -56,7 +56,7 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate ga
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(errors);
         var w = DeskText.Words;
-        var culture = CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB");
+        var culture = Bookwell.Features.Notifications.MailText.Culture(language);
         var currency = order.Currency;
         if (order.Lines.Count == 0)
         {

@@ -54,8 +54,8 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         var zone = page?.Zone ?? DateTimeZoneProviders.Tzdb.GetZoneOrNull(booking.TimeZone) ?? DateTimeZone.Utc;
         var language = Infrastructure.TextSet.Normalize(booking.Language);
         var when = booking.StartsAt.InZone(zone).LocalDateTime;
-        var description = InvoiceText.Words.FormatIn(language, System.Globalization.CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB"),
-            "booking-line", booking.ServiceName, when.ToString("d MMM yyyy HH:mm", System.Globalization.CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB")));
+        var description = InvoiceText.Words.FormatIn(language, Bookwell.Features.Notifications.MailText.Culture(language),
+            "booking-line", booking.ServiceName, when.ToString("d MMM yyyy HH:mm", Bookwell.Features.Notifications.MailText.Culture(language)));
         var draft = new InvoiceDraft(booking.PageSlug, page?.Doc.Name ?? booking.PageSlug, BusinessAddress(page), booking.CustomerName, booking.CustomerEmail,
             language, zone.Id, currency, [new InvoiceDraftLine(description, 1m, price, _taxRate)], booking.Id);
         return await IssueAsync(db, draft, paid, "system", now, ct);

@@ -21,7 +21,7 @@ public static class InvoiceMail
     {
         ArgumentNullException.ThrowIfNull(invoice);
         var language = invoice.Language;
-        var culture = CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB");
+        var culture = Bookwell.Features.Notifications.MailText.Culture(language);
         string F(string key, params object[] args) => InvoiceText.Words.FormatIn(language, culture, key, args);
         var paid = invoice.Status == InvoiceStatus.Paid;
         var total = InvoiceMoney.Format(invoice.Total, invoice.Currency, culture);

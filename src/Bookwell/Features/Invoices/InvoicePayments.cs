@@ -29,7 +29,7 @@ public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate
     public async Task<PaymentResult> RecordAsync(Guid id, decimal? amount, string? currency, string? method, string? note, string by, string language,
         CancellationToken ct)
     {
-        var culture = CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB");
+        var culture = Bookwell.Features.Notifications.MailText.Culture(language);
         string F(string key, params object[] args) => InvoiceText.Words.FormatIn(language, culture, key, args);
         using var _ = await gate.EnterAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);

@@ -20,7 +20,7 @@ public static class InvoicePdf
     {
         ArgumentNullException.ThrowIfNull(invoice);
         var language = invoice.Language;
-        var culture = CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB");
+        var culture = Bookwell.Features.Notifications.MailText.Culture(language);
         string W(string key) => InvoiceText.Words.Get(key, language);
         string M(decimal amount) => InvoiceMoney.Format(amount, invoice.Currency, culture);
         string D(LocalDate date) => date.ToString("d MMMM yyyy", culture);

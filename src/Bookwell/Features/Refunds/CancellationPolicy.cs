@@ -113,7 +113,7 @@ public static class CancellationPolicy
         {
             return [w.Get("policy-none", language)];
         }
-        var culture = System.Globalization.CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB");
+        var culture = Bookwell.Features.Notifications.MailText.Culture(language);
         var lines = tiers.Select(t => w.FormatIn(language, culture, "policy-tier", t.Percent!.Value, t.HoursBefore!.Value)).ToList();
         if (tiers[^1].HoursBefore > 0)
         {

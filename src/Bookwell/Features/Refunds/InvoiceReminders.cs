@@ -150,7 +150,7 @@ public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, 
     {
         ArgumentNullException.ThrowIfNull(invoice);
         var language = invoice.Language;
-        var culture = CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB");
+        var culture = Bookwell.Features.Notifications.MailText.Culture(language);
         string F(string key, params object[] args) => RefundText.Words.FormatIn(language, culture, key, args);
         var dueOn = invoice.DueOn.ToString("d MMMM yyyy", culture);
         var total = InvoiceMoney.Format(invoice.Total, invoice.Currency, culture);

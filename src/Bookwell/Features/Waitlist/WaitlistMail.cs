@@ -101,7 +101,7 @@ public static class WaitlistMail
     private static (string Language, CultureInfo Culture) Language(WaitlistEntry entry)
     {
         var language = TextSet.Normalize(entry.Language);
-        return (language, CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB"));
+        return (language, Bookwell.Features.Notifications.MailText.Culture(language));
     }
 
     private static OutboxMessage Message(WaitlistEntry entry, CompiledPage page, MessageKind kind, string subject, string[] paragraphs, string linkKey,
