@@ -35,6 +35,45 @@ public sealed partial class AccountEnumerationTests
     }
 
     [Fact]
+    public async Task Login_KnownUnknownAndLockedAddresses_TakeTheSameOrderOfTime()
+    {
+        await using var app = await BookwellApp.StartAsync(Db.Sqlite);
+        await AccountTests.SignUpAsync(app);
+        var peer = 0;
+        async Task<long> Timed(string email, string password)
+        {
+            // Each try from its own address, so only the account's own lockout is at work.
+            var session = WebSession.For(app, "acme.localhost");
+            session.Client.DefaultRequestHeaders.Add("X-Test-Peer", $"203.0.113.{++peer}");
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            var answer = await session.LoginAsync(email, password);
+            var took = watch.ElapsedMilliseconds;
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            return took;
+        }
+        // Warm both paths first (the first hash of a process builds the dummy hash).
+        await Timed("nobody@acme.test", "wrong password");
+        var unknown = new List<long>();
+        var known = new List<long>();
+        for (var i = 0; i < 4; i++)
+        {
+            unknown.Add(await Timed($"nobody{i}@acme.test", "wrong password"));
+            known.Add(await Timed("owner@acme.test", "wrong password"));
+        }
+        await Timed("owner@acme.test", "wrong password");
+        Assert.NotNull(app.WithDb(db => db.Users.Single(u => u.Email == "owner@acme.test").LockoutEnd));
+        var locked = new List<long>();
+        for (var i = 0; i < 4; i++)
+        {
+            locked.Add(await Timed("owner@acme.test", AccountTests.Password));
+        }
+        // A password hash is checked on every path: the medians are of the same order (a path without one is 10-20x faster).
+        long Median(List<long> times) => times.Order().ElementAt(times.Count / 2);
+        var (k, u, l) = (Median(known), Median(unknown), Median(locked));
+        Assert.True(u * 3 >= k && k * 3 >= u && l * 3 >= k && k * 3 >= l, $"known {k} ms, unknown {u} ms, locked {l} ms");
+    }
+
+    [Fact]
     public async Task SignUp_WithAnExistingAddress_AnswersLikeANewSignUp_AndMailsTheAddresssOwner()
     {
         using var sink = SmtpSink.Start();
