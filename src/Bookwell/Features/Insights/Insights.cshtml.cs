@@ -9,7 +9,7 @@ namespace Bookwell.Features.Insights;
 
 /// <summary>The insights dashboard: the API's figures for a chosen range, as cards and bars (no script needed).</summary>
 [Authorize(Policy = Policies.Manager)]
-public sealed class InsightsPageModel(InsightsCalculator calculator) : AdminPageModel
+public sealed class InsightsModel(InsightsCalculator calculator) : AdminPageModel
 {
     [BindProperty(SupportsGet = true)] public string? From { get; set; }
     [BindProperty(SupportsGet = true)] public string? To { get; set; }

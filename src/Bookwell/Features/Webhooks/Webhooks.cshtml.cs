@@ -13,7 +13,7 @@ namespace Bookwell.Features.Webhooks;
 /// once), remove, and send a test event. Every change goes through the same document rules as the API's PUT.
 /// </summary>
 [Authorize(Policy = Policies.Manager)]
-public sealed class WebhooksPageModel(SqliteWriteGate gate, IDataProtectionProvider protection, WebhookOptions options, OutboxSignal signal) : AdminPageModel
+public sealed class WebhooksModel(SqliteWriteGate gate, IDataProtectionProvider protection, WebhookOptions options, OutboxSignal signal) : AdminPageModel
 {
     public IReadOnlyList<WebhookEndpoint> Endpoints { get; private set; } = [];
 

@@ -9,7 +9,7 @@ namespace Bookwell.Features.Admin.Setup;
 
 
 [Authorize(Policy = Policies.Manager)]
-public sealed class SetupIndexModel : AdminPageModel
+public sealed class SetupModel : AdminPageModel
 {
     public void OnGet()
     {
