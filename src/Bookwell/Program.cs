@@ -72,7 +72,7 @@ builder.Services.AddHostedService(sp => sp.GetRequiredService<PushKeys>());
 builder.Services.AddSingleton<WebPushSender>();
 builder.Services.AddHostedService<OutboxWorker>();
 builder.Services.AddSingleton(Bookwell.Features.Webhooks.WebhookOptions.Read(builder.Configuration));
-builder.Services.AddSingleton<Bookwell.Features.Webhooks.WebhookDns>();
+builder.Services.AddSingleton<OutboundNetwork>();
 builder.Services.AddSingleton<Bookwell.Features.Webhooks.WebhookSender>();
 builder.Services.AddSingleton(CalendarOptions.Read(builder.Configuration));
 builder.Services.AddSingleton<FeedFetcher>();

@@ -29,7 +29,17 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
         public int Version { get; set; } = 1;
         public string ETag => $"\"{Id}-{Version}\"";
         public string? Subject { get; set; }
+        public int Sequence { get; set; }
     }
+
+    /// <summary>An update as it arrived: provider path, the If-Match header, and the body.</summary>
+    public sealed record Patch(string Path, string? IfMatch, JsonObject Body);
+
+    /// <summary>Every PATCH that passed the documented shape checks, in order.</summary>
+    public ConcurrentQueue<Patch> Patches { get; } = new();
+
+    /// <summary>Every PATCH refused for its shape (400), with the reason: a test asserts there are none.</summary>
+    public ConcurrentQueue<string> BadPatches { get; } = new();
 
     public ConcurrentDictionary<string, Ev> Events { get; } = new();
     public string? Challenge { get; set; }
@@ -114,20 +124,40 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
             {
                 return Results.Json(new JsonObject { ["error"] = new JsonObject { ["code"] = 409, ["message"] = "The requested identifier already exists." } }, statusCode: 409);
             }
-            var e = new Ev { Id = id, Ours = b["extendedProperties"]?["private"]?["bookwell"]?.GetValue<string>() == "1", Start = Time(b["start"]), End = Time(b["end"]), Subject = b["summary"]?.GetValue<string>() };
+            var e = new Ev { Id = id, Ours = b["extendedProperties"]?["private"]?["bookwell"]?.GetValue<string>() == "1", Start = Time(b["start"]), End = Time(b["end"]), Subject = b["summary"]?.GetValue<string>(), Sequence = b["sequence"]?.GetValue<int>() ?? 0 };
             s.Events[id] = e;
             return Results.Json(new JsonObject { ["id"] = id, ["etag"] = e.ETag, ["status"] = e.Status });
         });
+        // events.patch: the body is a partial Event resource; start/end are EventDateTime (dateTime RFC 3339, an offset
+        // required unless timeZone names one); a sequence below the event's is refused; If-Match is the etag.
         app.MapMethods("/calendar/v3/calendars/primary/events/{id}", ["PATCH"], async (string id, HttpContext c) =>
         {
             if (!s.Events.TryGetValue(id, out var e))
             {
                 return Results.NotFound();
             }
-            var b = (await c.Request.ReadFromJsonAsync<JsonObject>())!;
-            e.Start = Time(b["start"]);
-            e.End = Time(b["end"]);
-            e.Status = b["status"]?.GetValue<string>() ?? e.Status;
+            var ifMatch = c.Request.Headers.IfMatch.ToString() is { Length: > 0 } m ? m : null;
+            if (ifMatch is not null && ifMatch != e.ETag)
+            {
+                return Results.StatusCode(412);
+            }
+            var b = c.Request.HasJsonContentType() ? await c.Request.ReadFromJsonAsync<JsonObject>() : null;
+            string? bad = b is null ? "not a JSON body" : null;
+            bad ??= GoogleTime(b!["start"], "start") ?? GoogleTime(b!["end"], "end");
+            bad ??= b!["summary"] is null ? "no summary" : null;
+            bad ??= b!["sequence"] is { } seq && seq.GetValue<int>() < e.Sequence ? "Invalid sequence value." : null;
+            bad ??= b!["status"] is { } st && st.GetValue<string>() is not ("confirmed" or "tentative" or "cancelled") ? "bad status" : null;
+            if (bad is not null)
+            {
+                s.BadPatches.Enqueue(bad);
+                return Results.Json(new JsonObject { ["error"] = new JsonObject { ["code"] = 400, ["message"] = bad } }, statusCode: 400);
+            }
+            s.Patches.Enqueue(new Patch(c.Request.Path, ifMatch, b!));
+            e.Start = Time(b!["start"]);
+            e.End = Time(b!["end"]);
+            e.Status = b!["status"]?.GetValue<string>() ?? e.Status;
+            e.Subject = b!["summary"]?.GetValue<string>() ?? e.Subject;
+            e.Sequence = b!["sequence"]?.GetValue<int>() ?? e.Sequence;
             e.Version++;
             return Results.Json(new JsonObject { ["id"] = id, ["etag"] = e.ETag, ["status"] = e.Status });
         });
@@ -167,15 +197,33 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
             s.Events[id] = e;
             return Results.Json(new JsonObject { ["@odata.etag"] = "W/" + e.ETag, ["id"] = id }, statusCode: 201);
         });
+        // Update event: the body holds only the properties to change; start/end are dateTimeTimeZone (a local dateTime
+        // without offset plus a timeZone, both required); If-Match is the @odata.etag.
         app.MapMethods("/v1.0/me/events/{id}", ["PATCH"], async (string id, HttpContext c) =>
         {
             if (!s.Events.TryGetValue(id, out var e) || e.Status == "cancelled")
             {
                 return Results.NotFound();
             }
-            var b = (await c.Request.ReadFromJsonAsync<JsonObject>())!;
-            e.Start = Time(b["start"]);
-            e.End = Time(b["end"]);
+            var ifMatch = c.Request.Headers.IfMatch.ToString() is { Length: > 0 } m ? m : null;
+            if (ifMatch is not null && ifMatch != "W/" + e.ETag)
+            {
+                return Results.StatusCode(412);
+            }
+            var b = c.Request.HasJsonContentType() ? await c.Request.ReadFromJsonAsync<JsonObject>() : null;
+            string? bad = b is null ? "not a JSON body" : null;
+            bad ??= GraphTime(b!["start"], "start") ?? GraphTime(b!["end"], "end");
+            bad ??= b!["subject"] is null ? "no subject" : null;
+            bad ??= b!["showAs"] is { } show && show.GetValue<string>() is not ("free" or "tentative" or "busy" or "oof" or "workingElsewhere") ? "bad showAs" : null;
+            if (bad is not null)
+            {
+                s.BadPatches.Enqueue(bad);
+                return Results.Json(new JsonObject { ["error"] = new JsonObject { ["code"] = "ErrorInvalidRequest", ["message"] = bad } }, statusCode: 400);
+            }
+            s.Patches.Enqueue(new Patch(c.Request.Path, ifMatch, b!));
+            e.Start = Time(b!["start"]);
+            e.End = Time(b!["end"]);
+            e.Subject = b!["subject"]?.GetValue<string>() ?? e.Subject;
             e.Version++;
             return Results.Json(new JsonObject { ["@odata.etag"] = "W/" + e.ETag, ["id"] = id });
         });
@@ -190,6 +238,31 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
     {
         var text = node!["dateTime"]!.GetValue<string>();
         return DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+    }
+
+    /// <summary>Why a Google EventDateTime is malformed, or null: RFC 3339 with an offset (or Z), or a local time with a timeZone.</summary>
+    private static string? GoogleTime(JsonNode? node, string name)
+    {
+        if (node?["dateTime"]?.GetValue<string>() is not { } text)
+        {
+            return $"{name}.dateTime missing";
+        }
+        var hasOffset = text.EndsWith('Z') || System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d\d:\d\d$");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(text, @"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?$"))
+        {
+            return $"{name}.dateTime is not RFC 3339";
+        }
+        return hasOffset || node["timeZone"] is not null ? null : $"{name}: a time zone offset is required unless timeZone is given";
+    }
+
+    /// <summary>Why a Graph dateTimeTimeZone is malformed, or null: a dateTime without offset and a timeZone, both present.</summary>
+    private static string? GraphTime(JsonNode? node, string name)
+    {
+        if (node?["dateTime"]?.GetValue<string>() is not { } text || node["timeZone"]?.GetValue<string>() is not { Length: > 0 })
+        {
+            return $"{name} needs dateTime and timeZone";
+        }
+        return System.Text.RegularExpressions.Regex.IsMatch(text, @"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$") ? null : $"{name}.dateTime is not a local date and time";
     }
 
     public async ValueTask DisposeAsync()

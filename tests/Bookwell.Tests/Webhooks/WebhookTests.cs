@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using Bookwell.Features.Calendars;
 using Bookwell.Features.Webhooks;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -203,7 +204,7 @@ public abstract class WebhookTests
     }
 
     /// <summary>DNS as a stand-in: a public-looking name that resolves to loopback (as a rebinding attacker's would).</summary>
-    private sealed class StandInDns(string name, IPAddress address) : WebhookDns
+    private sealed class StandInDns(string name, IPAddress address) : OutboundNetwork
     {
         public override Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct) =>
             host == name ? Task.FromResult(new[] { address }) : throw new SocketException((int)SocketError.HostNotFound);
@@ -214,7 +215,7 @@ public abstract class WebhookTests
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var app = await StartAsync(allowPrivate: false,
-            services: s => s.AddSingleton<WebhookDns>(new StandInDns("hooks.example.com", IPAddress.Loopback)));
+            services: s => s.AddSingleton<OutboundNetwork>(new StandInDns("hooks.example.com", IPAddress.Loopback)));
         // The name passes at PUT time: it is not an address and not a local name.
         Assert.Equal(HttpStatusCode.OK, (await PutHooks(app.Admin(), Doc($"http://hooks.example.com:{receiver.Port}/hook", Secret, "booking.created"))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), Booking(Tue10))).StatusCode);
@@ -229,7 +230,7 @@ public abstract class WebhookTests
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         await using var app = await StartAsync(allowPrivate: true,
-            services: s => s.AddSingleton<WebhookDns>(new StandInDns("hooks.example.com", IPAddress.Loopback)));
+            services: s => s.AddSingleton<OutboundNetwork>(new StandInDns("hooks.example.com", IPAddress.Loopback)));
         Assert.Equal(HttpStatusCode.OK, (await PutHooks(app.Admin(), Doc($"http://hooks.example.com:{receiver.Port}/hook"))).StatusCode);
         var test = await app.Admin().PostAsync("/api/v1/admin/webhooks/test", null);
         Assert.Equal(HttpStatusCode.Accepted, test.StatusCode);

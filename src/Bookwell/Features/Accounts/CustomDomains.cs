@@ -1,7 +1,6 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Bookwell.Data;
+using Bookwell.Features.Calendars;
 using Bookwell.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 
@@ -150,49 +149,15 @@ public sealed class CustomDomains(BookwellDb db, IConfiguration config, TenantLi
     {
         services.AddScoped<CustomDomains>();
         services.AddHttpClient(HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
+                UseProxy = false,
                 UseCookies = false,
                 ConnectTimeout = TimeSpan.FromSeconds(5),
-                ConnectCallback = ConnectPublicOnlyAsync,
+                ConnectCallback = (context, ct) => AddressRules.ConnectAsync(context.DnsEndPoint, allowPrivateAddresses: false,
+                    sp.GetRequiredService<OutboundNetwork>(), m => new HttpRequestException(m), ct),
             });
         return services;
-    }
-
-    private static async ValueTask<Stream> ConnectPublicOnlyAsync(SocketsHttpConnectionContext context, CancellationToken ct)
-    {
-        var addresses = await Dns.GetHostAddressesAsync(context.DnsEndPoint.Host, ct);
-        var address = addresses.FirstOrDefault(IsPublic) ?? throw new HttpRequestException("The domain does not resolve to a public address.");
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        try
-        {
-            await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), ct);
-            return new NetworkStream(socket, ownsSocket: true);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    private static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-        if (IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal || address.IsIPv6Multicast)
-        {
-            return false;
-        }
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return !(b[0] == 10 || b[0] == 0 || b[0] >= 224 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168) ||
-                     (b[0] == 169 && b[1] == 254) || (b[0] == 100 && b[1] is >= 64 and <= 127));
-        }
-        return address.AddressFamily == AddressFamily.InterNetworkV6;
     }
 }

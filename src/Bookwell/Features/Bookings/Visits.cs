@@ -43,8 +43,12 @@ public static class Visits
     public static IReadOnlyList<VisitPartRecord>? Parts(Booking booking)
     {
         ArgumentNullException.ThrowIfNull(booking);
-        return booking.VisitPartsJson is null ? null : JsonSerializer.Deserialize<List<VisitPartRecord>>(booking.VisitPartsJson, Options);
+        return Parts(booking.VisitPartsJson);
     }
+
+    /// <summary>The parts stored in a booking's <see cref="Booking.VisitPartsJson"/>; null for a booking that is not a visit.</summary>
+    public static IReadOnlyList<VisitPartRecord>? Parts(string? visitPartsJson) =>
+        visitPartsJson is null ? null : JsonSerializer.Deserialize<List<VisitPartRecord>>(visitPartsJson, Options);
 
     /// <summary>Sets a booking's parts, and its own fields from them, for a visit starting at <paramref name="start"/>.</summary>
     public static void Apply(Booking booking, IReadOnlyList<ServiceModel> services, Instant start, string? branch, IReadOnlyList<Assignment> assignments)

@@ -86,14 +86,15 @@ public static class AddressRules
     /// Opens a TCP connection for a <see cref="SocketsHttpHandler.ConnectCallback"/>, refusing non-public addresses unless
     /// <paramref name="allowPrivateAddresses"/>. Every address the name resolves to is judged at the moment of connecting and
     /// the socket connects only to those judged addresses, so a name that resolved to a public address when a URL was checked
-    /// and resolves to 127.0.0.1 now (DNS rebinding) still cannot reach it. <paramref name="refuse"/> makes the caller's
-    /// exception from a message that names no URL.
+    /// and resolves to 127.0.0.1 now (DNS rebinding) still cannot reach it. A name with any non-public address among its
+    /// answers is refused as a whole. Resolution and each connect attempt go through <paramref name="network"/>, one
+    /// address at a time. <paramref name="refuse"/> makes the caller's exception from a message that names no URL.
     /// </summary>
     public static async ValueTask<Stream> ConnectAsync(DnsEndPoint endPoint, bool allowPrivateAddresses,
-        Func<string, CancellationToken, Task<IPAddress[]>> resolve, Func<string, Exception> refuse, CancellationToken ct)
+        OutboundNetwork network, Func<string, Exception> refuse, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
-        ArgumentNullException.ThrowIfNull(resolve);
+        ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(refuse);
         IPAddress[] addresses;
         if (Literal(endPoint.Host) is { } literal)
@@ -104,7 +105,7 @@ public static class AddressRules
         {
             try
             {
-                addresses = await resolve(endPoint.Host, ct);
+                addresses = await network.ResolveAsync(endPoint.Host, ct);
             }
             catch (SocketException)
             {
@@ -119,10 +120,53 @@ public static class AddressRules
         {
             throw refuse($"Refused: {refused} is a private, loopback or link-local address.");
         }
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Exception? last = null;
+        foreach (var address in addresses)
+        {
+            try
+            {
+                return await network.ConnectAsync(new IPEndPoint(address, endPoint.Port), ct);
+            }
+            catch (SocketException ex)
+            {
+                last = ex;
+            }
+        }
+        throw last!;
+    }
+
+    /// <summary>
+    /// The host of a URL as an IP address when it is written as one ([::1] without brackets; an IPv6 zone id such as
+    /// <c>%eth0</c> is dropped, as it does not change the address's class).
+    /// </summary>
+    public static IPAddress? Literal(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var h = host.Trim('[', ']');
+        if (h.Contains(':', StringComparison.Ordinal) && h.IndexOf('%', StringComparison.Ordinal) is var zone and > 0)
+        {
+            h = h[..zone];
+        }
+        return IPAddress.TryParse(h, out var ip) ? ip : null;
+    }
+}
+
+/// <summary>
+/// Name resolution and TCP connects for outbound calls to addresses a business or client chose (webhooks, Web Push,
+/// calendar feeds, CalDAV). Only <see cref="AddressRules.ConnectAsync"/> calls these, after the address rules; tests
+/// stand in a resolver for names they do not own and watch every connect attempt.
+/// </summary>
+public class OutboundNetwork
+{
+    public virtual Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct) => Dns.GetHostAddressesAsync(host, ct);
+
+    public virtual async ValueTask<Stream> ConnectAsync(IPEndPoint endPoint, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            await socket.ConnectAsync(addresses, endPoint.Port, ct);
+            await socket.ConnectAsync(endPoint, ct);
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch
@@ -130,12 +174,5 @@ public static class AddressRules
             socket.Dispose();
             throw;
         }
-    }
-
-    /// <summary>The host of a URL as an IP address when it is written as one ([::1] without brackets).</summary>
-    public static IPAddress? Literal(string host)
-    {
-        ArgumentNullException.ThrowIfNull(host);
-        return IPAddress.TryParse(host.Trim('[', ']'), out var ip) ? ip : null;
     }
 }

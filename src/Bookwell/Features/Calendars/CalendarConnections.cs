@@ -239,9 +239,25 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
         var links = await db.CalendarEventLinks.AsNoTracking().Where(l => l.SourceId == sourceId).ToListAsync(ct);
         var linked = links.Select(l => l.BookingId).ToList();
         var staff = source.StaffKey;
+        var unit = Units.Staff(staff);
+        // Theirs by the booking's staff member or by a live allocation (the parts of a visit they serve, also when not the first).
         var bookings = await db.Bookings.AsNoTracking()
-            .Where(b => (b.StaffKey == staff && b.EndsAt >= since) || linked.Contains(b.Id))
-            .Select(b => new { b.Id, b.StaffKey, b.StartsAt, b.EndsAt, b.Status, b.HoldExpiresAt, b.ServiceName, b.CustomerName, b.PageSlug, b.BranchKey })
+            .Where(b => ((b.StaffKey == staff || db.Allocations.Any(a => a.BookingId == b.Id && a.UnitKey == unit && a.Live)) && b.EndsAt >= since) ||
+                        linked.Contains(b.Id))
+            .Select(b => new
+            {
+                b.Id,
+                b.StaffKey,
+                b.StartsAt,
+                b.EndsAt,
+                b.Status,
+                b.HoldExpiresAt,
+                b.ServiceName,
+                b.CustomerName,
+                b.PageSlug,
+                b.BranchKey,
+                b.VisitPartsJson,
+            })
             .ToListAsync(ct);
         var byId = links.ToDictionary(l => l.BookingId);
         var seen = new HashSet<Guid>();
@@ -255,14 +271,16 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
             {
                 continue;
             }
-            var live = b.StaffKey == staff && b.Status != BookingStatus.Cancelled && (b.HoldExpiresAt == null || b.HoldExpiresAt > now);
+            var share = CalendarFeeds.StaffShare(staff, b.StaffKey, b.VisitPartsJson, b.StartsAt, b.EndsAt, b.ServiceName);
+            var live = share is not null && b.Status != BookingStatus.Cancelled && (b.HoldExpiresAt == null || b.HoldExpiresAt > now);
             try
             {
                 if (live)
                 {
+                    var (shareStart, shareEnd, service) = share!.Value;
                     catalog.Pages.TryGetValue(b.PageSlug, out var page);
                     var location = page?.Branches.FirstOrDefault(x => x.Key == b.BranchKey)?.Doc.Address ?? page?.Doc.Location?.Details;
-                    var e = new PushEvent(b.Id, b.StartsAt, b.EndsAt, $"{b.ServiceName} – {b.CustomerName}", location,
+                    var e = new PushEvent(b.Id, shareStart, shareEnd, $"{service} – {b.CustomerName}", location,
                         b.Status is BookingStatus.Pending or BookingStatus.PendingPayment, (link?.Sequence ?? -1) + 1, now);
                     var fingerprint = Fingerprint(e);
                     if (link?.Fingerprint == fingerprint)

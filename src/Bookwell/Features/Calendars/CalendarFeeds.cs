@@ -103,6 +103,40 @@ public static class CalendarFeeds
     }
 
     /// <summary>
+    /// What of a booking lands in a staff member's own calendar: the whole booking when it is theirs; for a visit,
+    /// the span of the parts they serve (from the first of them to the last), named by those parts' services,
+    /// also when they do not serve the first part (the booking's <see cref="Booking.StaffKey"/> is the first
+    /// part's person). Null when they serve none of it.
+    /// </summary>
+    public static (Instant Start, Instant End, string Service)? StaffShare(string staff, string? bookingStaff, string? visitPartsJson, Instant start,
+        Instant end, string serviceName)
+    {
+        if (Visits.Parts(visitPartsJson) is not { Count: > 0 } parts)
+        {
+            return bookingStaff == staff ? (start, end, serviceName) : null;
+        }
+        var mine = parts.Where(p => p.Staff == staff).ToList();
+        if (mine.Count == 0)
+        {
+            return null;
+        }
+        return mine.Count == parts.Count
+            ? (start, end, serviceName)
+            : (mine.Min(p => p.StartsAt), mine.Max(p => p.EndsAt), string.Join(" + ", mine.Select(p => p.Name)));
+    }
+
+    /// <summary>
+    /// The bookings a staff member serves, by their live allocations (each part of a visit holds its own person's
+    /// time) or, for bookings without a part of theirs, by the booking's staff member.
+    /// </summary>
+    public static IQueryable<Booking> ServedBy(BookwellDb db, IQueryable<Booking> bookings, string staff)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var unit = Units.Staff(staff);
+        return bookings.Where(b => b.StaffKey == staff || db.Allocations.Any(a => a.BookingId == b.Id && a.UnitKey == unit && a.Live));
+    }
+
+    /// <summary>
     /// The feed's calendar: one VEVENT per booking that is not cancelled, UID the booking's id. It is the staff
     /// member's (or business's) own calendar, so it names the client and the service, and nothing else about the
     /// client: no e-mail address, phone number, answers or notes.
@@ -124,7 +158,7 @@ public static class CalendarFeeds
         var since = now - History;
         var query = db.Bookings.AsNoTracking().Where(b => b.Status != BookingStatus.Cancelled && b.StartsAt >= since &&
                                                           (b.HoldExpiresAt == null || b.HoldExpiresAt > now));
-        query = feed.Kind == StaffKind ? query.Where(b => b.StaffKey == feed.Key) : query.Where(b => b.PageSlug == feed.Key);
+        query = feed.Kind == StaffKind ? ServedBy(db, query, feed.Key) : query.Where(b => b.PageSlug == feed.Key);
         var bookings = await query.OrderBy(b => b.StartsAt).Take(5000).ToListAsync(ct);
         var ids = bookings.Select(b => b.Id).ToList();
         var changes = await db.BookingEvents.AsNoTracking().Where(h => ids.Contains(h.BookingId))
@@ -140,7 +174,17 @@ public static class CalendarFeeds
         {
             catalog.Pages.TryGetValue(b.PageSlug, out var p);
             var location = p?.Branches.FirstOrDefault(x => x.Key == b.BranchKey)?.Doc.Address ?? p?.Doc.Location?.Details;
-            calendar.Events.Add(IcsWriter.Event(b, Math.Max(0, changes.GetValueOrDefault(b.Id) - 1), $"{b.ServiceName} – {b.CustomerName}", null,
+            var service = b.ServiceName;
+            if (feed.Kind == StaffKind)
+            {
+                // A staff member's calendar holds their part of a visit; the entity is not tracked, so the copy is only for writing.
+                if (StaffShare(feed.Key, b.StaffKey, b.VisitPartsJson, b.StartsAt, b.EndsAt, b.ServiceName) is not { } share)
+                {
+                    continue;
+                }
+                (b.StartsAt, b.EndsAt, service) = share;
+            }
+            calendar.Events.Add(IcsWriter.Event(b, Math.Max(0, changes.GetValueOrDefault(b.Id) - 1), $"{service} – {b.CustomerName}", null,
                 location, now));
         }
         return IcsWriter.Serialize(calendar);

@@ -53,6 +53,11 @@ public static class CalendarText
         ["create-feed"] = "Create address",
         ["rotate-feed"] = "Make a new address",
         ["rotated"] = "The new address for {0} is ready; the old one no longer works.",
+        ["page-feeds"] = "Whole-page feeds",
+        ["page-feeds-intro"] = "All bookings of a booking page in one calendar, for the front desk or the owner. The same care applies: anyone with the address can read them.",
+        ["page"] = "Booking page",
+        ["revoke-feed"] = "Switch address off",
+        ["revoked"] = "The address for {0} no longer works.",
     };
 
     public static readonly IReadOnlyDictionary<string, string> Dutch = new Dictionary<string, string>
@@ -103,6 +108,11 @@ public static class CalendarText
         ["create-feed"] = "Adres maken",
         ["rotate-feed"] = "Nieuw adres maken",
         ["rotated"] = "Het nieuwe adres voor {0} staat klaar; het oude werkt niet meer.",
+        ["page-feeds"] = "Abonnementen per boekingspagina",
+        ["page-feeds-intro"] = "Alle afspraken van een boekingspagina in één agenda, voor de balie of de eigenaar. Ook hier geldt: wie het adres heeft, kan ze lezen.",
+        ["page"] = "Boekingspagina",
+        ["revoke-feed"] = "Adres uitzetten",
+        ["revoked"] = "Het adres voor {0} werkt niet meer.",
     };
 
     public static readonly TextSet Words = new("calendars", English, Dutch);

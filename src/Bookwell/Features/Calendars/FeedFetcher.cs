@@ -35,11 +35,18 @@ public sealed class FeedFetcher : IDisposable
     private const int MaxRedirects = 5;
     private readonly CalendarOptions _options;
     private readonly HttpClient _http;
+    private readonly OutboundNetwork _network;
 
-    public FeedFetcher(CalendarOptions options)
+    public FeedFetcher(CalendarOptions options) : this(options, new OutboundNetwork())
+    {
+    }
+
+    public FeedFetcher(CalendarOptions options, OutboundNetwork network)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(network);
         _options = options;
+        _network = network;
         var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -56,7 +63,7 @@ public sealed class FeedFetcher : IDisposable
     }
 
     private ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct) =>
-        AddressRules.ConnectAsync(context.DnsEndPoint, _options.AllowPrivateAddresses, Dns.GetHostAddressesAsync, m => new FeedException(m), ct);
+        AddressRules.ConnectAsync(context.DnsEndPoint, _options.AllowPrivateAddresses, _network, m => new FeedException(m), ct);
 
     /// <summary>
     /// The same guarded client for other calendar protocols (CalDAV): every connection goes through the address
@@ -161,6 +168,10 @@ public sealed class FeedFetcher : IDisposable
         if (!_options.AllowPrivateAddresses && AddressRules.Literal(url.Host) is { } ip && !AddressRules.IsPublic(ip))
         {
             throw new FeedException($"Refused: {ip} is a private, loopback or link-local address.");
+        }
+        if (!_options.AllowPrivateAddresses && AddressRules.IsLocalName(url.Host))
+        {
+            throw new FeedException("Refused: a local host name (localhost, .local, .internal) is not read.");
         }
     }
 

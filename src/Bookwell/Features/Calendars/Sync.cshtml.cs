@@ -24,6 +24,8 @@ public sealed class SyncPageModel(CalendarSync sync, CalendarConnections connect
 
     public IReadOnlyList<(string Key, string Name, string? Url)> Staff { get; private set; } = [];
 
+    public IReadOnlyList<(string Slug, string Name, string? Url)> Pages { get; private set; } = [];
+
     public IReadOnlyDictionary<string, SourceStatus> Connected { get; private set; } = new Dictionary<string, SourceStatus>();
 
     public bool GoogleEnabled => oauth.Google is not null;
@@ -38,6 +40,9 @@ public sealed class SyncPageModel(CalendarSync sync, CalendarConnections connect
         var baseUrl = links.BaseUrl(tenant);
         Staff = [.. Catalog.Pages.Values.SelectMany(p => p.Staff).DistinctBy(s => s.Key)
             .Select(s => (s.Key, s.Name, tokens.TryGetValue(s.Key, out var t) ? CalendarFeeds.Url(baseUrl, t) : null))];
+        var pageTokens = await CalendarFeeds.ExistingAsync(Db, protection, CalendarFeeds.PageKind, ct);
+        Pages = [.. Catalog.Pages.Values.OrderBy(p => p.Slug, StringComparer.Ordinal)
+            .Select(p => (p.Slug, p.Doc.Name ?? p.Slug, pageTokens.TryGetValue(p.Slug, out var t) ? CalendarFeeds.Url(baseUrl, t) : null))];
     }
 
     public async Task<IActionResult> OnPostSyncAsync(CancellationToken ct)
@@ -133,22 +138,42 @@ public sealed class SyncPageModel(CalendarSync sync, CalendarConnections connect
         return RedirectToPage();
     }
 
-    public async Task<IActionResult> OnPostFeedAsync(string? staff, bool rotate, CancellationToken ct)
+    /// <summary>The feed a form names: a staff member's (<paramref name="staff"/>) or a booking page's (<paramref name="page"/>), with the name to show.</summary>
+    private (CalendarFeedKind Kind, string Key, string Name)? FeedOf(string? staff, string? page)
     {
-        var member = Catalog.Pages.Values.SelectMany(p => p.Staff).FirstOrDefault(s => s.Key == staff);
-        if (member is null)
+        if (staff is not null)
+        {
+            return Catalog.Pages.Values.SelectMany(p => p.Staff).FirstOrDefault(s => s.Key == staff) is { } m ? (CalendarFeeds.StaffKind, m.Key, m.Name) : null;
+        }
+        return page is not null && Catalog.Pages.TryGetValue(page, out var p) ? (CalendarFeeds.PageKind, p.Slug, p.Doc.Name ?? p.Slug) : null;
+    }
+
+    public async Task<IActionResult> OnPostFeedAsync(string? staff, string? page, bool rotate, CancellationToken ct)
+    {
+        if (FeedOf(staff, page) is not (var kind, var key, var name))
         {
             return NotFound();
         }
         if (rotate)
         {
-            await CalendarFeeds.RotateAsync(Db, protection, CalendarFeeds.StaffKind, member.Key, Clock.GetCurrentInstant(), ct);
-            TempData["Flash"] = CalendarText.Words.Format("rotated", member.Name);
+            await CalendarFeeds.RotateAsync(Db, protection, kind, key, Clock.GetCurrentInstant(), ct);
+            TempData["Flash"] = CalendarText.Words.Format("rotated", name);
         }
         else
         {
-            await CalendarFeeds.TokenAsync(Db, protection, CalendarFeeds.StaffKind, member.Key, Clock.GetCurrentInstant(), ct);
+            await CalendarFeeds.TokenAsync(Db, protection, kind, key, Clock.GetCurrentInstant(), ct);
         }
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostRevokeFeedAsync(string? staff, string? page, CancellationToken ct)
+    {
+        if (FeedOf(staff, page) is not (var kind, var key, var name))
+        {
+            return NotFound();
+        }
+        await CalendarFeeds.RevokeAsync(Db, kind, key, ct);
+        TempData["Flash"] = CalendarText.Words.Format("revoked", name);
         return RedirectToPage();
     }
 }

@@ -125,10 +125,10 @@ public sealed class WebPushSender : IDisposable
     private readonly WebPushOptions _options;
     private readonly TenantLinks _links;
 
-    public WebPushSender(PushKeys keys, WebPushOptions options, TenantLinks links, Webhooks.WebhookDns dns)
+    public WebPushSender(PushKeys keys, WebPushOptions options, TenantLinks links, OutboundNetwork network)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(dns);
+        ArgumentNullException.ThrowIfNull(network);
         _keys = keys;
         _options = options;
         _links = links;
@@ -140,7 +140,7 @@ public sealed class WebPushSender : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectCallback = (context, ct) =>
-                AddressRules.ConnectAsync(context.DnsEndPoint, options.AllowLocalEndpoints, dns.ResolveAsync, m => new HttpRequestException(m), ct),
+                AddressRules.ConnectAsync(context.DnsEndPoint, options.AllowLocalEndpoints, network, m => new HttpRequestException(m), ct),
         };
         _http = new HttpClient(new AudienceWithPort(this) { InnerHandler = handler }) { Timeout = TimeSpan.FromSeconds(20) };
         _client = new PushServiceClient(_http) { AutoRetryAfter = false };

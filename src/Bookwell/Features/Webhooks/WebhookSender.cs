@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using Bookwell.Data;
 using Bookwell.Features.Calendars;
@@ -6,12 +5,6 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bookwell.Features.Webhooks;
-
-/// <summary>Name resolution for webhook deliveries: the system's DNS. Tests stand in a resolver for a name they do not own.</summary>
-public class WebhookDns
-{
-    public virtual Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct) => Dns.GetHostAddressesAsync(host, ct);
-}
 
 /// <summary>Why a delivery failed, in words safe to store and show the business (no secret, at most a short excerpt of the answer).</summary>
 public sealed class WebhookException(string message) : Exception(message);
@@ -31,10 +24,10 @@ public sealed class WebhookSender : IDisposable
     private readonly TimeProvider _time;
     private readonly HttpClient _http;
 
-    public WebhookSender(WebhookOptions options, WebhookDns dns, IDataProtectionProvider protection, TimeProvider time)
+    public WebhookSender(WebhookOptions options, OutboundNetwork network, IDataProtectionProvider protection, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(dns);
+        ArgumentNullException.ThrowIfNull(network);
         _options = options;
         _protection = protection;
         _time = time;
@@ -47,7 +40,7 @@ public sealed class WebhookSender : IDisposable
             PooledConnectionLifetime = TimeSpan.FromMinutes(1),
             MaxResponseHeadersLength = 64,
             ConnectCallback = (context, ct) =>
-                AddressRules.ConnectAsync(context.DnsEndPoint, options.AllowPrivateAddresses, dns.ResolveAsync, m => new WebhookException(m), ct),
+                AddressRules.ConnectAsync(context.DnsEndPoint, options.AllowPrivateAddresses, network, m => new WebhookException(m), ct),
         };
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("Bookwell-Webhooks/1.0");
