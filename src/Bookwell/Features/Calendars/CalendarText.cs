@@ -53,6 +53,9 @@ public static class CalendarText
         ["create-feed"] = "Create address",
         ["rotate-feed"] = "Make a new address",
         ["rotated"] = "The new address for {0} is ready; the old one no longer works.",
+        ["stale-warn"] = "The calendar of {0} has not been read successfully for too long. Their slots are still offered, so a booking may clash with their own calendar: check the connection below.",
+        ["stale-hidden"] = "The calendar of {0} has not been read successfully for too long. Their slots are hidden and nobody can book them until it is read again: check the connection below.",
+        ["stale"] = "Stale",
     };
 
     public static readonly IReadOnlyDictionary<string, string> Dutch = new Dictionary<string, string>
@@ -103,6 +106,9 @@ public static class CalendarText
         ["create-feed"] = "Adres maken",
         ["rotate-feed"] = "Nieuw adres maken",
         ["rotated"] = "Het nieuwe adres voor {0} staat klaar; het oude werkt niet meer.",
+        ["stale-warn"] = "De agenda van {0} is al te lang niet gelezen. Diens tijdsloten worden nog aangeboden, dus een afspraak kan botsen met de eigen agenda: controleer hieronder de koppeling.",
+        ["stale-hidden"] = "De agenda van {0} is al te lang niet gelezen. Diens tijdsloten zijn verborgen en niemand kan ze boeken tot de agenda weer gelezen is: controleer hieronder de koppeling.",
+        ["stale"] = "Verouderd",
     };
 
     public static readonly TextSet Words = new("calendars", English, Dutch);
