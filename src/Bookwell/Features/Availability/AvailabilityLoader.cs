@@ -294,7 +294,7 @@ public static class AvailabilityLoader
         // Stale calendars hidden (issue 16) change the answer with time alone: part of the key and of the tag.
         var hidden = await Calendars.StaleCalendars.HiddenKeyAsync(db, page, now, ct);
         var key = string.Create(CultureInfo.InvariantCulture,
-            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{service.Key}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{bucket}|{hidden}");
+            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{service.Key}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{hidden}|{bucket}");
         if (snapshot.TryAnswer(key, out var cached))
         {
             return cached;
@@ -353,7 +353,7 @@ public static class AvailabilityLoader
         var bucket = now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks;
         var hidden = await Calendars.StaleCalendars.HiddenKeyAsync(db, page, now, ct);
         var key = string.Create(CultureInfo.InvariantCulture,
-            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{string.Join('+', services.Select(s => s.Key))}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{bucket}|{hidden}");
+            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{string.Join('+', services.Select(s => s.Key))}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{hidden}|{bucket}");
         if (snapshot is not null && snapshot.TryAnswer(key, out var cached))
         {
             return cached;
