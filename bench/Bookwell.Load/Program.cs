@@ -6,7 +6,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 
 // A small closed-loop load generator for Bookwell's HTTP API (wrk cannot vary a booking body per request).
-//   setup    <base> <key>                      apply the benchmark page (20 staff, 08:00-20:00 daily)
+//   setup    <base> <key> [<ics base>]         apply the benchmark page (20 staff, 08:00-20:00 daily); with an ics
+//                                              base, each staff member s<i> subscribes to <ics base>/s<i>.ics as a busy source
+//   serve-ics <base> <key> <port>              serve the 20 staff calendars on 127.0.0.1:<port> until killed: per staff
+//                                              a daily one-hour event (its hour by staff) and a weekly three-hour one
 //   book     <base> <key> <count> <clients>    create <count> bookings on distinct slots, report rate and latency
 //   contend  <base> <key> <clients>            <clients> book one slot at once; report how many won
 //   bodies   <base> <key> <file> <count>       write <count> booking bodies for distinct slots on days 31-199 but 130 (for wrk)
@@ -28,6 +31,13 @@ switch (mode)
             ["name"] = $"Staff {i}",
             ["services"] = new JsonArray("cut"),
         }).ToArray());
+        if (args.Length > 3)
+        {
+            foreach (var (member, i) in staff.Select((m, i) => (m!.AsObject(), i)))
+            {
+                member["busySources"] = new JsonArray(new JsonObject { ["url"] = $"{args[3].TrimEnd('/')}/s{i}.ics" });
+            }
+        }
         var hours = new JsonArray(new JsonArray("08:00", "20:00"));
         var schedule = new JsonObject();
         foreach (var d in new[] { "mon", "tue", "wed", "thu", "fri", "sat", "sun" })
@@ -50,6 +60,32 @@ switch (mode)
         var put = await http.PutAsync("/api/v1/admin/config", new StringContent(doc.ToJsonString(), Encoding.UTF8, "application/json"));
         Console.WriteLine($"setup: {(int)put.StatusCode}");
         break;
+
+    case "serve-ics":
+        using (var listener = new HttpListener())
+        {
+            listener.Prefixes.Add($"http://127.0.0.1:{args[3]}/");
+            listener.Start();
+            Console.WriteLine($"serve-ics: 20 calendars on http://127.0.0.1:{args[3]}/s<i>.ics");
+            while (true)
+            {
+                var context = await listener.GetContextAsync();
+                var name = context.Request.Url!.AbsolutePath.Trim('/');
+                var n = name.StartsWith('s') && name.EndsWith(".ics", StringComparison.Ordinal) &&
+                        int.TryParse(name[1..^4], CultureInfo.InvariantCulture, out var v) && v is >= 0 and < 20 ? v : -1;
+                if (n < 0)
+                {
+                    context.Response.StatusCode = 404;
+                    context.Response.Close();
+                    continue;
+                }
+                var body = Encoding.UTF8.GetBytes(Calendar(n, firstDay));
+                context.Response.ContentType = "text/calendar; charset=utf-8";
+                context.Response.ContentLength64 = body.Length;
+                await context.Response.OutputStream.WriteAsync(body);
+                context.Response.Close();
+            }
+        }
 
     case "book":
         var count = int.Parse(args[3], CultureInfo.InvariantCulture);
@@ -178,4 +214,24 @@ string Body(int n, int firstDayOffset, int days, int? slot = null)
     var local = firstDay.AddDays(day).AddHours(8).AddMinutes(30 * half);
     var start = new DateTimeOffset(local, zone.GetUtcOffset(local)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
     return $$$"""{"page":"bench","service":"cut","start":"{{{start}}}","staff":"s{{{(slot ?? n) % 20}}}","customer":{"name":"Load {{{n}}}","email":"load{{{n}}}@example.com"}}""";
+}
+
+// Staff n's calendar (Europe/Amsterdam): from a week before the first bookable day, a daily one-hour event at
+// 08:00 + (n % 12) hours for 200 days, and a weekly three-hour event on the weekday n % 7 from 13:00.
+static string Calendar(int n, DateTime firstDay)
+{
+    var start = firstDay.AddDays(-7);
+    string Local(DateTime d, int hour) => d.AddHours(hour).ToString("yyyyMMdd'T'HHmmss", CultureInfo.InvariantCulture);
+    var weekly = start.AddDays(((n % 7) - (int)start.DayOfWeek + 7) % 7);
+    return string.Join("\r\n",
+    [
+        "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Bookwell bench//EN",
+        "BEGIN:VEVENT", $"UID:daily-{n}@bench", "DTSTAMP:20260101T000000Z", "SUMMARY:Daily",
+        $"DTSTART;TZID=Europe/Amsterdam:{Local(start, 8 + (n % 12))}", $"DTEND;TZID=Europe/Amsterdam:{Local(start, 9 + (n % 12))}",
+        "RRULE:FREQ=DAILY;COUNT=200", "END:VEVENT",
+        "BEGIN:VEVENT", $"UID:weekly-{n}@bench", "DTSTAMP:20260101T000000Z", "SUMMARY:Weekly",
+        $"DTSTART;TZID=Europe/Amsterdam:{Local(weekly, 13)}", $"DTEND;TZID=Europe/Amsterdam:{Local(weekly, 16)}",
+        "RRULE:FREQ=WEEKLY;COUNT=30", "END:VEVENT",
+        "END:VCALENDAR", "",
+    ]);
 }

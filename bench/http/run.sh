@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # HTTP figures for docs/performance.md. Usage: bench/http/run.sh [sqlite|postgres]
 # postgres needs BOOKWELL_BENCH_POSTGRES (a connection string to an empty database).
+# Optional (issue 16): BENCH_CALENDARS=1 bench/http/run.sh [sqlite|postgres] adds, at the end, /slots with each of the
+# 20 staff subscribed to a calendar (served on loopback by Bookwell.Load serve-ics, port PORT+1) beside the same
+# run's figure without them, measured just before (about a minute more).
 # Needs wrk (Debian package); the app and the load run on this same machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +17,11 @@ dotnet build bench/Bookwell.Load -c Release -nologo -v quiet >/dev/null
 export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
        Bookwell__RateLimits__SlotsPerMinute=0 Bookwell__RateLimits__BookingsPerMinute=0 \
        Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
+calendars=${BENCH_CALENDARS:-0}
+if [ "$calendars" = 1 ]; then
+  # The calendars are served on 127.0.0.1, which busy sources may only use when the operator allows it.
+  export Bookwell__Calendars__AllowPrivateAddresses=true
+fi
 if [ "$db" = postgres ]; then
   export Bookwell__Database=postgres ConnectionStrings__Bookwell="$BOOKWELL_BENCH_POSTGRES"
 else
@@ -63,3 +71,20 @@ load_args bodies "$work/bodies.txt" 80000 >/dev/null
 echo "  bookings on distinct slots, 64 connections: wrk -t2 -c64 -d10s -s bench/http/book.lua"
 wrk -t2 -c64 -d10s -s bench/http/book.lua "http://127.0.0.1:$port/api/v1/admin/bookings" -- "$work/bodies.txt" $key 2 | tail -1 | sed 's/^/    /'
 load_args contend 64 | sed 's/^/  /'
+if [ "$calendars" = 1 ]; then
+  # /slots with 20 staff connected to a calendar against the figure without, both measured now (same database).
+  echo "  calendars: 20 staff each subscribed to an .ics feed (a daily hour and a weekly three hours of busy time)"
+  d0=$(rps "$url"); echo "    slots 1 day, no calendars:     $d0 req/s  $(grep -E '99%' "$work/wrk.txt" | xargs)"
+  m0=$(rps "$month"); echo "    slots 30 days, no calendars:   $m0 req/s  $(grep -E '99%' "$work/wrk.txt" | xargs)"
+  ics_port=$((port + 1))
+  load_args serve-ics "$ics_port" > "$work/ics.log" 2>&1 &
+  ics=$!
+  trap 'kill $app $ics 2>/dev/null; rm -rf "$work"' EXIT
+  until curl -sf "http://127.0.0.1:$ics_port/s0.ics" >/dev/null; do sleep 0.2; done
+  load_args setup "http://127.0.0.1:$ics_port" | sed 's/^/    /'
+  curl -sf -X POST -H "Authorization: Bearer $key" "$base/api/v1/admin/calendars/sync" >/dev/null
+  status=$(curl -sf -H "Authorization: Bearer $key" "$base/api/v1/admin/calendars")
+  echo "    sources read: $(grep -o '"lastSuccessAt":"' <<<"$status" | wc -l) of 20, busy spans: $(grep -o '"busyCount":[0-9]*' <<<"$status" | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }')"
+  d1=$(rps "$url"); echo "    slots 1 day, 20 calendars:     $d1 req/s  $(grep -E '99%' "$work/wrk.txt" | xargs)  ratio to no calendars $(awk -v a="$d1" -v b="$d0" 'BEGIN { printf "%.3f", a / b }')"
+  m1=$(rps "$month"); echo "    slots 30 days, 20 calendars:   $m1 req/s  $(grep -E '99%' "$work/wrk.txt" | xargs)  ratio to no calendars $(awk -v a="$m1" -v b="$m0" 'BEGIN { printf "%.3f", a / b }')"
+fi

@@ -17,6 +17,8 @@ public sealed class IndexModel(UserManager<AppUser> users) : AdminPageModel
     public LocalDate Date { get; private set; }
     /// <summary>Just after the owner claimed or signed up: the first steps are shown once.</summary>
     public bool Welcome { get; private set; }
+    /// <summary>Staff members whose calendar is stale (issue 16), for managers.</summary>
+    public IReadOnlyList<(string Key, string Name, bool Hidden)> StaleCalendars { get; private set; } = [];
 
     public async Task OnGetAsync(string? welcome, CancellationToken ct)
     {
@@ -37,5 +39,9 @@ public sealed class IndexModel(UserManager<AppUser> users) : AdminPageModel
         var me = await users.GetUserAsync(User);
         EmailConfirmed = me?.EmailConfirmed ?? true;
         MailSetUp = HttpContext.RequestServices.GetServices<Notifications.IEmailSender>().Any();
+        if (IsManager)
+        {
+            StaleCalendars = await Calendars.StaleCalendars.ForAdminAsync(Db, Catalog, now, ct);
+        }
     }
 }

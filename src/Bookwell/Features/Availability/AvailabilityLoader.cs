@@ -83,7 +83,7 @@ public static class AvailabilityLoader
         var busy = snapshot is not null
             ? snapshot.Busy(units, earliestStart, to, from, now)
             : await ReadBusyAsync(db, units, earliestStart, to, from, now, ct);
-        Calendars.ExternalBusy.MergeInto(busy, await Calendars.ExternalBusy.ReadAsync(db, page, staff, from, to, ct));
+        Calendars.ExternalBusy.MergeInto(busy, await Calendars.ExternalBusy.ReadAsync(db, page, staff, from, to, now, ct));
 
         var groups = new Dictionary<Instant, GroupInstance>();
         if (service.Rules.Capacity > 1)
@@ -291,15 +291,17 @@ public static class AvailabilityLoader
             return new SlotAnswer(FindSlots(Requests(page, service, branch, staff, occupancy, now, window, walkIn: false)), null);
         }
         var bucket = now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks;
+        // Stale calendars hidden (issue 16) change the answer with time alone: part of the key and of the tag.
+        var hidden = await Calendars.StaleCalendars.HiddenKeyAsync(db, page, now, ct);
         var key = string.Create(CultureInfo.InvariantCulture,
-            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{service.Key}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{bucket}");
+            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{service.Key}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{hidden}|{bucket}");
         if (snapshot.TryAnswer(key, out var cached))
         {
             return cached;
         }
         var loaded = await LoadAsync(db, page, service, window, now, staff, snapshot, ct);
         var answer = new SlotAnswer(FindSlots(Requests(page, service, branch, staff, loaded, now, window, walkIn: false)),
-            string.Create(CultureInfo.InvariantCulture, $"\"{page.ConfigVersion}.{snapshot.Version}.{bucket}\""));
+            string.Create(CultureInfo.InvariantCulture, $"\"{page.ConfigVersion}.{snapshot.Version}.{bucket}{HiddenTag(hidden)}\""));
         snapshot.Remember(key, answer);
         return answer;
     }
@@ -349,8 +351,9 @@ public static class AvailabilityLoader
         var window = Span.Of(zone.AtStartOfDay(from).ToInstant(), zone.AtStartOfDay(to.PlusDays(1)).ToInstant());
         var snapshot = db.BusyIndex is { } index ? await index.GetAsync(db, window.StartInstant - services[0].Rules.BufferBefore, now, ct) : null;
         var bucket = now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks;
+        var hidden = await Calendars.StaleCalendars.HiddenKeyAsync(db, page, now, ct);
         var key = string.Create(CultureInfo.InvariantCulture,
-            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{string.Join('+', services.Select(s => s.Key))}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{bucket}");
+            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{string.Join('+', services.Select(s => s.Key))}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{hidden}|{bucket}");
         if (snapshot is not null && snapshot.TryAnswer(key, out var cached))
         {
             return cached;
@@ -369,7 +372,7 @@ public static class AvailabilityLoader
         {
             return new SlotAnswer(slots, null) { Visits = visits, VisitServices = [.. services.Select(s => s.Key)] };
         }
-        var answer = new SlotAnswer(slots, string.Create(CultureInfo.InvariantCulture, $"\"{page.ConfigVersion}.{snapshot.Version}.{bucket}\""))
+        var answer = new SlotAnswer(slots, string.Create(CultureInfo.InvariantCulture, $"\"{page.ConfigVersion}.{snapshot.Version}.{bucket}{HiddenTag(hidden)}\""))
         {
             Visits = visits,
             VisitServices = [.. services.Select(s => s.Key)],
@@ -377,6 +380,11 @@ public static class AvailabilityLoader
         snapshot.Remember(key, answer);
         return answer;
     }
+
+    /// <summary>The tag's part for staff hidden for a stale calendar: a stable short hash (the same on every node), empty for none.</summary>
+    private static string HiddenTag(string hidden) => hidden.Length == 0
+        ? ""
+        : "." + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(hidden)), 0, 4);
 
     /// <summary>Slots over every branch, merged by start: staff lists are joined and the best remaining kept.</summary>
     public static List<Slot> FindSlots(IReadOnlyList<(string? Branch, SlotRequest Request)> requests)

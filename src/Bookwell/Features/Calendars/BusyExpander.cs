@@ -34,8 +34,9 @@ public static class BusyExpander
             throw new FeedException("The file is not a valid iCalendar (.ics) calendar.");
         }
         var spans = new List<(Instant, Instant)>();
-        // Occurrences are found by their start; a long event that began before the window still overlaps it.
-        var searchFrom = IcsWriterUtc(from - Duration.FromDays(7));
+        // Occurrences are found by their start; a long event that began before the window still overlaps it, so the
+        // search starts as far back as the calendar's longest event lasts (a three-week holiday), at least a week.
+        var searchFrom = IcsWriterUtc(from - Duration.Max(Duration.FromDays(7), Longest(calendar)));
         try
         {
             foreach (var occurrence in calendar.GetOccurrences<CalendarEvent>(searchFrom, new EvaluationOptions { MaxUnmatchedIncrementsLimit = 10_000 })
@@ -68,6 +69,34 @@ public static class BusyExpander
         spans.Sort();
         return spans;
     }
+
+    /// <summary>Upper bound on how long one occurrence lasts: the longest event, a day more (zones, all-day ends), at most a year and a day.</summary>
+    internal static Duration Longest(Calendar calendar)
+    {
+        var longest = TimeSpan.Zero;
+        foreach (var e in calendar.Events)
+        {
+            TimeSpan length;
+            try
+            {
+                length = e.DtStart is { } start && e.DtEnd is { } end ? end.AsUtc - start.AsUtc
+                    : e.Duration is { } duration ? duration.ToTimeSpanUnspecified()
+                    : TimeSpan.Zero;
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or OverflowException)
+            {
+                continue;
+            }
+            if (length > longest)
+            {
+                longest = length;
+            }
+        }
+        var bound = Duration.FromTimeSpan(longest) + Duration.FromDays(1);
+        return bound > MaxLookBack ? MaxLookBack : bound;
+    }
+
+    private static readonly Duration MaxLookBack = Duration.FromDays(367);
 
     private static bool IsBusy(CalendarEvent e) =>
         !string.Equals(e.Transparency, "TRANSPARENT", StringComparison.OrdinalIgnoreCase) &&

@@ -419,6 +419,8 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
             await db.BusySources.Where(s => s.Id == sourceId).ExecuteUpdateAsync(s => s
                 .SetProperty(x => x.Broken, true).SetProperty(x => x.LastError, error).SetProperty(x => x.LastAttemptAt, now), ct);
         }
+        // A broken connection is stale at once (StaleCalendars).
+        ConnectedStaff.Invalidate(db);
     }
 
     /// <summary>Reads busy time; true when our own events were found deleted or changed in the calendar (they are due again).</summary>
@@ -466,7 +468,12 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
         using (await gate.EnterAsync(db, ct))
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            await Availability.BusyVersions.BumpAsync(db, tenantId, ct);
+            // Only changed busy time empties the cached slot answers (the version first, before any write).
+            var changed = read is not null && !await CalendarSync.SameSpansAsync(db, sourceId, read.Busy, ct);
+            if (changed)
+            {
+                await Availability.BusyVersions.BumpAsync(db, tenantId, ct);
+            }
             var row = await db.BusySources.FirstOrDefaultAsync(s => s.Id == sourceId, ct);
             if (row is null)
             {
@@ -484,15 +491,18 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
             }
             else
             {
-                await db.ExternalBusy.Where(b => b.SourceId == sourceId).ExecuteDeleteAsync(ct);
-                db.ExternalBusy.AddRange(read.Busy.Select(s => new ExternalBusySpan
+                if (changed)
                 {
-                    TenantId = tenantId,
-                    SourceId = sourceId,
-                    StaffKey = source.StaffKey,
-                    StartsAt = s.Start,
-                    EndsAt = s.End,
-                }));
+                    await db.ExternalBusy.Where(b => b.SourceId == sourceId).ExecuteDeleteAsync(ct);
+                    db.ExternalBusy.AddRange(read.Busy.Select(s => new ExternalBusySpan
+                    {
+                        TenantId = tenantId,
+                        SourceId = sourceId,
+                        StaffKey = source.StaffKey,
+                        StartsAt = s.Start,
+                        EndsAt = s.End,
+                    }));
+                }
                 row.LastSuccessAt = now;
                 row.LastError = null;
                 row.BusyCount = read.Busy.Count;
@@ -523,27 +533,37 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
+        ConnectedStaff.Invalidate(db);
         return noticed > 0;
     }
 }
 
+/// <summary>How a staff member's calendars were last read, over all their sources (see <see cref="StaleCalendars"/>).</summary>
+/// <param name="Broken">A connection was refused for good.</param>
+/// <param name="FailedNeverRead">A source was tried and never read successfully.</param>
+/// <param name="OldestSuccess">The oldest of the sources' newest successful reads.</param>
+public sealed record StaffHealth(bool Broken, bool FailedNeverRead, Instant? OldestSuccess);
+
 /// <summary>
-/// Which staff members of a business have a two-way connection, re-read at most once a second (like the
-/// configuration), so availability and booking know whose calendar to consult without a query per request.
+/// Which staff members of a business have a two-way connection, and how every staff member's sources were last
+/// read, re-read at most once a second (like the configuration) and at once after a sync on this node, so
+/// availability and booking know whose calendar to consult, and whose is stale, without a query per request.
 /// </summary>
 public static class ConnectedStaff
 {
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
 
+    private sealed record Entry(HashSet<string> Keys, Dictionary<string, StaffHealth> Health, long At);
+
     /// <summary>
     /// Per app (its busy index, one per process in production; several in a test process, which share tenant ids)
     /// and per business: a process-wide table keyed by tenant alone let one app answer with another's connections.
     /// </summary>
-    private static readonly ConditionalWeakTable<object, ConcurrentDictionary<Guid, (HashSet<string> Keys, long At)>> Caches = new();
+    private static readonly ConditionalWeakTable<object, ConcurrentDictionary<Guid, Entry>> Caches = new();
 
     private static readonly object NoIndex = new();
 
-    private static ConcurrentDictionary<Guid, (HashSet<string> Keys, long At)> For(BookwellDb db) =>
+    private static ConcurrentDictionary<Guid, Entry> For(BookwellDb db) =>
         Caches.GetValue(db.BusyIndex ?? NoIndex, _ => new());
 
     public static void Invalidate(BookwellDb db)
@@ -552,19 +572,34 @@ public static class ConnectedStaff
         For(db).TryRemove(db.TenantId, out _);
     }
 
-    public static async ValueTask<IReadOnlySet<string>> GetAsync(BookwellDb db, CancellationToken ct)
+    public static async ValueTask<IReadOnlySet<string>> GetAsync(BookwellDb db, CancellationToken ct) => (await EntryAsync(db, ct)).Keys;
+
+    /// <summary>Per staff member with at least one stored source: how its reads went.</summary>
+    public static async ValueTask<IReadOnlyDictionary<string, StaffHealth>> HealthAsync(BookwellDb db, CancellationToken ct) => (await EntryAsync(db, ct)).Health;
+
+    private static async ValueTask<Entry> EntryAsync(BookwellDb db, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         var cache = For(db);
         var now = System.Diagnostics.Stopwatch.GetTimestamp();
         if (cache.TryGetValue(db.TenantId, out var entry) && System.Diagnostics.Stopwatch.GetElapsedTime(entry.At, now) < Recheck)
         {
-            return entry.Keys;
+            return entry;
         }
-        var keys = (await db.BusySources.AsNoTracking().Where(s => s.Kind != BusySource.Ics).Select(s => s.StaffKey).Distinct().ToListAsync(ct))
-            .ToHashSet(StringComparer.Ordinal);
-        cache[db.TenantId] = (keys, now);
-        return keys;
+        var rows = await db.BusySources.AsNoTracking()
+            .Select(s => new { s.StaffKey, s.Kind, s.Broken, s.LastSuccessAt, Failed = s.LastError != null })
+            .ToListAsync(ct);
+        var keys = rows.Where(r => r.Kind != BusySource.Ics).Select(r => r.StaffKey).ToHashSet(StringComparer.Ordinal);
+        var health = new Dictionary<string, StaffHealth>(StringComparer.Ordinal);
+        foreach (var g in rows.GroupBy(r => r.StaffKey))
+        {
+            var successes = g.Where(r => r.LastSuccessAt is not null).Select(r => r.LastSuccessAt!.Value).ToList();
+            health[g.Key] = new StaffHealth(g.Any(r => r.Broken), g.Any(r => r.LastSuccessAt is null && r.Failed),
+                successes.Count == 0 ? null : successes.Min());
+        }
+        entry = new Entry(keys, health, now);
+        cache[db.TenantId] = entry;
+        return entry;
     }
 }
 

@@ -138,8 +138,13 @@ public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetche
         using (await gate.EnterAsync(db, ct))
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            // External busy time is busy time: cached availability answers of this business must go (BusyVersions).
-            await Availability.BusyVersions.BumpAsync(db, tenantId, ct);
+            // External busy time is busy time: when it changed, cached availability answers of this business must go
+            // (BusyVersions), and the version is bumped before anything is written. Unchanged spans keep the caches.
+            var changed = spans is not null && !await SameSpansAsync(db, sourceId, spans, ct);
+            if (changed)
+            {
+                await Availability.BusyVersions.BumpAsync(db, tenantId, ct);
+            }
             var source = await db.BusySources.FirstOrDefaultAsync(s => s.Id == sourceId, ct);
             if (source is null)
             {
@@ -154,15 +159,18 @@ public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetche
             }
             else
             {
-                await db.ExternalBusy.Where(b => b.SourceId == sourceId).ExecuteDeleteAsync(ct);
-                db.ExternalBusy.AddRange(spans.Select(s => new ExternalBusySpan
+                if (changed)
                 {
-                    TenantId = tenantId,
-                    SourceId = sourceId,
-                    StaffKey = w.StaffKey,
-                    StartsAt = s.Start,
-                    EndsAt = s.End,
-                }));
+                    await db.ExternalBusy.Where(b => b.SourceId == sourceId).ExecuteDeleteAsync(ct);
+                    db.ExternalBusy.AddRange(spans.Select(s => new ExternalBusySpan
+                    {
+                        TenantId = tenantId,
+                        SourceId = sourceId,
+                        StaffKey = w.StaffKey,
+                        StartsAt = s.Start,
+                        EndsAt = s.End,
+                    }));
+                }
                 source.LastSuccessAt = now;
                 source.LastError = null;
                 source.BusyCount = spans.Count;
@@ -170,6 +178,24 @@ public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetche
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
+        // Read or failed: whose calendar is stale may have changed (StaleCalendars).
+        ConnectedStaff.Invalidate(db);
+    }
+
+    /// <summary>
+    /// Whether the source's stored spans are exactly <paramref name="spans"/> (as a set of start and end pairs): a
+    /// pass that read the same calendar again changes nothing and leaves cached slot answers alone.
+    /// </summary>
+    internal static async Task<bool> SameSpansAsync(BookwellDb db, Guid sourceId, IReadOnlyCollection<(Instant Start, Instant End)> spans, CancellationToken ct)
+    {
+        var stored = await db.ExternalBusy.AsNoTracking().Where(b => b.SourceId == sourceId).Select(b => new { b.StartsAt, b.EndsAt }).ToListAsync(ct);
+        if (stored.Count != spans.Count)
+        {
+            return false;
+        }
+        var have = stored.Select(b => (b.StartsAt, b.EndsAt)).Order().ToList();
+        var want = spans.Order().ToList();
+        return have.SequenceEqual(want);
     }
 
     /// <summary>Every business with at least one busy source configured or stored.</summary>

@@ -58,6 +58,9 @@ public static class CalendarText
         ["page"] = "Booking page",
         ["revoke-feed"] = "Switch address off",
         ["revoked"] = "The address for {0} no longer works.",
+        ["stale-warn"] = "The calendar of {0} has not been read successfully for too long. Their slots are still offered, so a booking may clash with their own calendar: check the connection below.",
+        ["stale-hidden"] = "The calendar of {0} has not been read successfully for too long. Their slots are hidden and nobody can book them until it is read again: check the connection below.",
+        ["stale"] = "Stale",
     };
 
     public static readonly IReadOnlyDictionary<string, string> Dutch = new Dictionary<string, string>
@@ -113,6 +116,9 @@ public static class CalendarText
         ["page"] = "Boekingspagina",
         ["revoke-feed"] = "Adres uitzetten",
         ["revoked"] = "Het adres voor {0} werkt niet meer.",
+        ["stale-warn"] = "De agenda van {0} is al te lang niet gelezen. Diens tijdsloten worden nog aangeboden, dus een afspraak kan botsen met de eigen agenda: controleer hieronder de koppeling.",
+        ["stale-hidden"] = "De agenda van {0} is al te lang niet gelezen. Diens tijdsloten zijn verborgen en niemand kan ze boeken tot de agenda weer gelezen is: controleer hieronder de koppeling.",
+        ["stale"] = "Verouderd",
     };
 
     public static readonly TextSet Words = new("calendars", English, Dutch);

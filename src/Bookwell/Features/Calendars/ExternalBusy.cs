@@ -18,9 +18,11 @@ public static class ExternalBusy
     /// <summary>
     /// The stored spans overlapping [from, to) of the page's staff (or of one staff member). Pages without any
     /// busy source or connection cost no query (which staff are connected is cached, see <see cref="ConnectedStaff"/>).
+    /// On a page that hides stale calendars (<see cref="StaleCalendars"/>), a staff member whose calendar is stale at
+    /// <paramref name="now"/> is busy over the whole of [from, to): no slots, no booking, "anyone" goes to someone else.
     /// </summary>
     public static async Task<IReadOnlyDictionary<string, List<Span>>> ReadAsync(BookwellDb db, CompiledPage page, string? staff,
-        Instant from, Instant to, CancellationToken ct)
+        Instant from, Instant to, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(page);
@@ -44,6 +46,18 @@ public static class ExternalBusy
                 result[unit] = list = [];
             }
             list.Add(Span.Of(row.StartsAt, row.EndsAt));
+        }
+        if (StaleCalendars.Hides(page) && from < to)
+        {
+            foreach (var key in await StaleCalendars.StaffAsync(db, page, now, ct))
+            {
+                if (keys.Contains(key))
+                {
+                    var unit = Units.Staff(key);
+                    // The whole window, first: the engine wants each list sorted by start.
+                    result[unit] = [Span.Of(from, to)];
+                }
+            }
         }
         return result;
     }

@@ -28,6 +28,9 @@ public sealed class SyncPageModel(CalendarSync sync, CalendarConnections connect
 
     public IReadOnlyDictionary<string, SourceStatus> Connected { get; private set; } = new Dictionary<string, SourceStatus>();
 
+    /// <summary>Staff members whose calendar is stale on some page (issue 16), and whether a page hides their slots.</summary>
+    public IReadOnlyList<(string Key, string Name, bool Hidden)> Stale { get; private set; } = [];
+
     public bool GoogleEnabled => oauth.Google is not null;
 
     public bool MicrosoftEnabled => oauth.Microsoft is not null;
@@ -35,6 +38,7 @@ public sealed class SyncPageModel(CalendarSync sync, CalendarConnections connect
     public async Task OnGetAsync(CancellationToken ct)
     {
         Sources = (await CalendarEndpoints.ListAsync(Db, ct)).Items;
+        Stale = await StaleCalendars.ForAdminAsync(Db, Catalog, Clock.GetCurrentInstant(), ct);
         Connected = Sources.Where(s => s.Kind != BusySource.Ics.ToWire()).GroupBy(s => s.Staff).ToDictionary(g => g.Key, g => g.First());
         var tokens = await CalendarFeeds.ExistingAsync(Db, protection, CalendarFeeds.StaffKind, ct);
         var baseUrl = links.BaseUrl(tenant);

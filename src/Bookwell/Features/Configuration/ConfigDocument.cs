@@ -117,6 +117,8 @@ public sealed class SettingsDoc
     public bool? DeskTips { get; set; }
     /// <summary>Additive (issue 15): service area and travel rule for services that come to the client.</summary>
     public Mobile.MobileDoc? Mobile { get; set; }
+    /// <summary>Additive (issue 16): when a staff member's calendar is stale and what the page does then.</summary>
+    public Calendars.CalendarsDoc? Calendars { get; set; }
 }
 
 public sealed class ExceptionDoc
