@@ -457,17 +457,23 @@ public static class SlotEngine
                 _calc = calc;
                 Ranges = calc.OpenRanges(unit.Schedules);
                 _free = SpanSet.Subtract(Ranges, unit.Busy);
-                if (calc._r.Trip is not null && unit.Stops is { Count: > 0 })
+                if (calc._r.Trip is { } trip && (unit.Stops is { Count: > 0 } || trip.Base is not null))
                 {
-                    // Travel may fall outside opening hours (the drive to the first client of the day), but never
-                    // into busy time: kept as one merged list to test the legs against.
+                    // Travel may fall outside opening hours (the drive from the base to the first client of the day),
+                    // but never into busy time: kept as one merged list to test the legs against.
                     _busy = SpanSet.Normalize(unit.Busy);
                 }
             }
 
             /// <summary>The travel legs a booking starting at <paramref name="start"/> needs on this unit (zero without a trip).</summary>
-            public (Duration Before, Duration After) Legs(long start) =>
-                _busy is null ? default : TravelLegs.For(Unit.Stops!, _calc._r.Trip!, start, start + _calc._duration);
+            public (Duration Before, Duration After) Legs(long start)
+            {
+                var plan = Plan(start);
+                return (plan.Before, plan.After);
+            }
+
+            private TravelPlan Plan(long start) =>
+                _busy is null ? default : TravelLegs.Plan(Unit.Stops ?? [], _calc._r.Trip!, start, start + _calc._duration);
 
             /// <summary>The service with its buffers fits the free time, and its travel legs lie clear of busy time.</summary>
             public bool FitsAt(long start)

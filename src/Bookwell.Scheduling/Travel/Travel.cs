@@ -54,7 +54,18 @@ public readonly record struct Stop(Span Service, GeoPoint Place);
 /// <summary>A question about a mobile booking: where it would be, and how travel is counted.</summary>
 /// <param name="Destination">The client's address.</param>
 /// <param name="Rule">How travel time is counted.</param>
-public sealed record Trip(GeoPoint Destination, TravelRule Rule);
+/// <param name="Base">Where the unit starts its working day (the business's base); null: no base, the first visit of a
+/// day needs no travel before it. With a base, stops count as neighbours only on the same local day (in
+/// <paramref name="Zone"/>): the first visit of a day is reached from the base.</param>
+/// <param name="Zone">The zone whose local dates separate one working day from the next; used with a base (UTC when null).</param>
+public sealed record Trip(GeoPoint Destination, TravelRule Rule, GeoPoint? Base = null, DateTimeZone? Zone = null);
+
+/// <summary>The legs around a mobile booking.</summary>
+/// <param name="Before">Travel held before the service (and its buffer).</param>
+/// <param name="After">Travel held after it.</param>
+/// <param name="FromBase">The leg before is the drive from the base (the first visit of the day). Like every leg it is
+/// held and must stay clear of busy time; like the first drive of the day it may start before opening hours.</param>
+public readonly record struct TravelPlan(Duration Before, Duration After, bool FromBase);
 
 /// <summary>
 /// The travel legs a mobile booking at <see cref="Trip.Destination"/> needs around a start: from the stop before it
@@ -74,8 +85,40 @@ public static class TravelLegs
     /// <param name="end">End of the service, in ticks.</param>
     public static (Duration Before, Duration After) For(IReadOnlyList<Stop> stops, Trip trip, long start, long end)
     {
+        var plan = Plan(stops, trip, start, end);
+        return (plan.Before, plan.After);
+    }
+
+    /// <summary>
+    /// As <see cref="For"/>, and with a base on the trip: neighbours only on the start's local day, and with no stop before
+    /// it that day, the leg before is the drive from the base (<see cref="TravelPlan.FromBase"/>). No leg back to the base
+    /// is held after the last visit.
+    /// </summary>
+    /// <param name="stops">The unit's stops, sorted by start, not overlapping one another.</param>
+    /// <param name="trip">The new booking's address, the travel rule and the base, if any.</param>
+    /// <param name="start">Start of the service, in ticks.</param>
+    /// <param name="end">End of the service, in ticks.</param>
+    public static TravelPlan Plan(IReadOnlyList<Stop> stops, Trip trip, long start, long end)
+    {
         ArgumentNullException.ThrowIfNull(stops);
         ArgumentNullException.ThrowIfNull(trip);
+        if (trip.Base is { } home)
+        {
+            var zone = trip.Zone ?? DateTimeZone.Utc;
+            var day = Instant.FromUnixTimeTicks(start).InZone(zone).Date;
+            var dayStart = zone.AtStartOfDay(day).ToInstant().ToUnixTimeTicks();
+            var dayEnd = zone.AtStartOfDay(day.PlusDays(1)).ToInstant().ToUnixTimeTicks();
+            var (b, a) = Legs(stops, trip, start, end, dayStart, dayEnd);
+            return b is { } before ? new TravelPlan(before, a ?? Duration.Zero, false)
+                : new TravelPlan(trip.Rule.Between(home, trip.Destination), a ?? Duration.Zero, true);
+        }
+        var (pb, pa) = Legs(stops, trip, start, end, long.MinValue, long.MaxValue);
+        return new TravelPlan(pb ?? Duration.Zero, pa ?? Duration.Zero, false);
+    }
+
+    /// <summary>The legs to the neighbours whose service starts inside [dayStart, dayEnd); null where there is none.</summary>
+    private static (Duration? Before, Duration? After) Legs(IReadOnlyList<Stop> stops, Trip trip, long start, long end, long dayStart, long dayEnd)
+    {
         // First stop that starts at or after the end.
         int lo = 0, hi = stops.Count;
         while (lo < hi)
@@ -90,14 +133,14 @@ public static class TravelLegs
                 hi = mid;
             }
         }
-        var after = lo < stops.Count ? trip.Rule.Between(trip.Destination, stops[lo].Place) : Duration.Zero;
-        var before = Duration.Zero;
+        Duration? after = lo < stops.Count && stops[lo].Service.Start < dayEnd ? trip.Rule.Between(trip.Destination, stops[lo].Place) : null;
+        Duration? before = null;
         // The latest-ending stop before the start among those starting before the end.
         var bestEnd = long.MinValue;
         for (var i = lo - 1; i >= 0; i--)
         {
             var s = stops[i].Service;
-            if (s.End <= start && s.End > bestEnd)
+            if (s.End <= start && s.End > bestEnd && s.Start >= dayStart)
             {
                 bestEnd = s.End;
                 before = trip.Rule.Between(stops[i].Place, trip.Destination);

@@ -35,6 +35,7 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
             {
                 s["Bookwell:Geocoding:BaseUrl"] = Geocoder.BaseUrl;
                 s["Bookwell:Geocoding:UserAgent"] = "Bookwell tests";
+                s["Bookwell:RateLimits:BookingsPerMinute"] = "0";
             });
             Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), Config())).StatusCode);
         }
@@ -261,6 +262,90 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
         Assert.Equal(HttpStatusCode.Created, (await Book(Client, chosen, Slug)).StatusCode);
         Assert.NotNull(shared.App.WithDb(db => db.Bookings.Single(b => b.CustomerEmail == "chose@example.com").Latitude));
         Assert.Null(shared.App.WithDb(db => db.Bookings.Single(b => b.CustomerEmail == "onsite@example.com").Latitude));
+    }
+
+    private static JsonObject MobileSeries(string start, string? address, string email, JsonArray? occurrences = null)
+    {
+        var body = Booking(start, "repair", email);
+        body["location"] = address is null ? null : new JsonObject { ["address"] = address };
+        body["repeat"] = new JsonObject { ["frequency"] = "weekly", ["count"] = 3 };
+        if (occurrences is not null)
+        {
+            body["occurrences"] = occurrences;
+        }
+        return body;
+    }
+
+    [Fact]
+    public async Task A_series_at_the_clients_address_needs_the_address()
+    {
+        var check = await Errors(await Client.PostAsync($"/api/v1/pages/{Slug}/series/check", Json(MobileSeries("2027-03-16T10:00:00+01:00", null, "s0@example.com"))));
+        Assert.True(check.ContainsKey("location.address"));
+        var create = await Errors(await Client.PostAsync($"/api/v1/pages/{Slug}/series", Json(MobileSeries("2027-03-16T10:00:00+01:00", null, "s0@example.com"))));
+        Assert.True(create.ContainsKey("location.address"));
+        var outside = await Errors(await Client.PostAsync($"/api/v1/pages/{Slug}/series/check",
+            Json(MobileSeries("2027-03-16T10:00:00+01:00", "Damrak 1, Amsterdam", "s0@example.com"))));
+        Assert.Equal("This address is outside our service area.", outside["location.address"]![0]!.GetValue<string>());
+        Assert.Equal(0, shared.App.WithDb(db => db.Bookings.Count(b => b.CustomerEmail == "s0@example.com")));
+    }
+
+    [Fact]
+    public async Task A_series_at_the_clients_address_judges_and_holds_travel_per_occurrence()
+    {
+        // Another client in Utrecht 10:00–11:00 on the second Wednesday: the series' 11:00 in Hilversum (41 minutes away) does not fit then.
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, MobileBooking("2027-03-24", "10:00", "Oudegracht 1, Utrecht", "s-other@example.com"), Slug)).StatusCode);
+        const string first = "2027-03-17T11:00:00+01:00";
+        const string address = "Dorpsstraat 3, Hilversum";
+        var asked = shared.Geocoder.Asked(address);
+
+        var check = await Body(await Client.PostAsync($"/api/v1/pages/{Slug}/series/check", Json(MobileSeries(first, address, "s1@example.com"))));
+        var occurrences = check["occurrences"]!.AsArray();
+        Assert.Equal([true, false, true], occurrences.Select(o => o!["available"]!.GetValue<bool>()));
+        // The nearest time that day that leaves the drive: 12:00 (11:00 + 41 minutes = 11:41).
+        Assert.Equal("2027-03-24T12:00:00+01:00", occurrences[1]!["alternative"]!.GetValue<string>());
+
+        // Booked as it is: refused, nothing written.
+        var refused = await Client.PostAsync($"/api/v1/pages/{Slug}/series", Json(MobileSeries(first, address, "s1@example.com")));
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Equal([1], (await Body(refused))["taken"]!.AsArray().Select(i => i!.GetValue<int>()));
+        Assert.Equal(0, shared.App.WithDb(db => db.Bookings.Count(b => b.CustomerEmail == "s1@example.com")));
+
+        // With the second occurrence at its alternative: all three, each with the address and its own travel held.
+        var created = await Client.PostAsync($"/api/v1/pages/{Slug}/series", Json(MobileSeries(first, address, "s1@example.com",
+            new JsonArray(new JsonObject { ["index"] = 1, ["start"] = "2027-03-24T12:00:00+01:00" }))));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var rows = shared.App.WithDb(db => db.Bookings.Where(b => b.CustomerEmail == "s1@example.com").OrderBy(b => b.SeriesIndex)
+            .Select(b => new { b.Id, b.Latitude, b.TravelBeforeMinutes }).ToList());
+        Assert.Equal(3, rows.Count);
+        Assert.All(rows, r => Assert.Equal(52.36, r.Latitude));
+        // The first and last are the day's first visit: 41 minutes from the base. The second: 41 minutes from the Utrecht client.
+        Assert.All(rows, r => Assert.Equal(41, r.TravelBeforeMinutes));
+        var second = rows[1].Id;
+        var held = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == second && a.UnitKey == "staff:tom"));
+        Assert.Equal(Instant.FromUtc(2027, 3, 24, 10, 19), held.StartsAt);
+        // Geocoded once for the check and once at most for the writes (then from the cache).
+        Assert.InRange(shared.Geocoder.Asked(address) - asked, 0, 1);
+    }
+
+    [Fact]
+    public async Task The_first_visit_of_the_day_holds_the_drive_from_the_base()
+    {
+        const string day = "2027-03-18";
+        // Tom works at the workshop 08:00–09:00 (a check-up there, no address); Hilversum is 41 minutes from the base.
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, Booking($"{day}T08:00:00+01:00", "check", "b-onsite@example.com"), Slug)).StatusCode);
+        var times = await TimesAsync(day, "Dorpsstraat 3, Hilversum");
+        Assert.DoesNotContain("09:00", times);
+        Assert.DoesNotContain("09:30", times);
+        Assert.Contains("10:00", times);
+        var forced = await Book(Client, MobileBooking(day, "09:00", "Dorpsstraat 3, Hilversum", "b-forced@example.com"), Slug);
+        Assert.Equal(HttpStatusCode.Conflict, forced.StatusCode);
+
+        var ok = await Book(Client, MobileBooking(day, "10:00", "Dorpsstraat 3, Hilversum", "b-first@example.com"), Slug);
+        Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        var id = Guid.Parse((await Body(ok))["id"]!.GetValue<string>());
+        var held = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == id && a.UnitKey == "staff:tom"));
+        Assert.Equal(Instant.FromUtc(2027, 3, 18, 8, 19), held.StartsAt);
+        Assert.Equal(41, shared.App.WithDb(db => db.Bookings.Single(b => b.Id == id).TravelBeforeMinutes));
     }
 }
 

@@ -31,6 +31,11 @@ public sealed class NewBookingModel(BookingCreator writer, IConfiguration config
     [BindProperty] public string? Phone { get; set; }
     [BindProperty] public string? Notes { get; set; }
     [BindProperty] public string? Address { get; set; }
+    /// <summary>For a service of the client's choice: <c>mobile</c> (at the client's address) or <c>onsite</c>.</summary>
+    [BindProperty] public string? Where { get; set; }
+    /// <summary>A pin instead of (or to correct) the geocoded address; both or neither.</summary>
+    [BindProperty] public string? Latitude { get; set; }
+    [BindProperty] public string? Longitude { get; set; }
     [BindProperty] public List<string> Resources { get; set; } = [];
     [BindProperty] public Dictionary<string, string> Answers { get; set; } = [];
 
@@ -38,6 +43,9 @@ public sealed class NewBookingModel(BookingCreator writer, IConfiguration config
     public ServiceModel? Chosen { get; private set; }
     public List<string> KnownEmails { get; private set; } = [];
     public FormErrors Errors { get; private set; } = new();
+
+    /// <summary>How the chosen service is done: <c>onsite</c>, <c>mobile</c> (always at the client's address) or <c>choice</c>.</summary>
+    public string Mode => Site is null || Chosen is null ? "onsite" : Mobile.MobileServices.ModeOf(Site, Chosen);
 
     private async Task PrepareAsync(CancellationToken ct)
     {
@@ -107,7 +115,7 @@ public sealed class NewBookingModel(BookingCreator writer, IConfiguration config
             Notes = string.IsNullOrWhiteSpace(Notes) ? null : Notes,
             Answers = answers,
             Resources = Resources.Count > 0 ? Resources : null,
-            Location = Site.Doc.Location?.Mode == "mobile" ? new LocationInput { Address = Address } : null,
+            Location = Location(e),
         };
         var valid = e.Any ? null : BookingValidation.Validate(request, Site, e, admin: true);
         if (valid is null || e.Any)
@@ -128,5 +136,39 @@ public sealed class NewBookingModel(BookingCreator writer, IConfiguration config
                 Errors.Add("time", AdminText.L("That time is not free for this service and staff member. Choose another time or let the system assign."));
                 return Page();
         }
+    }
+
+    /// <summary>
+    /// Where the booking happens, from the form: for a service done at the client's address (always, or by choice) the
+    /// address and an optional pin, checked on the server (validation requires the address; the writer locates it).
+    /// </summary>
+    private LocationInput? Location(Errors e)
+    {
+        var atClient = Mode == "mobile" || (Mode == "choice" && Where == "mobile");
+        if (!atClient)
+        {
+            return Mode == "choice" ? new LocationInput { Mode = "onsite" } : null;
+        }
+        double? Coordinate(string? raw, string field, double limit, string message)
+        {
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                return null;
+            }
+            if (double.TryParse(raw.Trim().Replace(',', '.'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) &&
+                v >= -limit && v <= limit)
+            {
+                return v;
+            }
+            e.Add("location." + field, message);
+            return null;
+        }
+        return new LocationInput
+        {
+            Address = string.IsNullOrWhiteSpace(Address) ? null : Address.Trim(),
+            Latitude = Coordinate(Latitude, "latitude", 90, "Must be between -90 and 90."),
+            Longitude = Coordinate(Longitude, "longitude", 180, "Must be between -180 and 180."),
+            Mode = Mode == "choice" ? "mobile" : null,
+        };
     }
 }

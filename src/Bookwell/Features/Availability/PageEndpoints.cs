@@ -320,7 +320,7 @@ public static class PageEndpoints
             return null;
         }
         var place = await locator.LocateAsync(page, q.Address, lat, lon, e, "en", "", ct);
-        return place is { } p ? new Scheduling.Travel.Trip(p, Mobile.MobileServices.Rule(page)) : null;
+        return Mobile.MobileServices.TripTo(page, place);
     }
 
     /// <summary>The contract's slots shape (camelCase, as <see cref="SlotsResponse"/>), written straight to UTF-8.</summary>

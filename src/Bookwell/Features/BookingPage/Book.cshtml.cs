@@ -231,8 +231,21 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             Message = Text.T("fix-fields");
             return Page();
         }
+        // At the client's address: located once, and every occurrence judged with its own travel.
+        var (located, locateErrors) = await writer.LocateAsync(valid, TextSet.CurrentLanguage, ct);
+        if (located is null)
+        {
+            foreach (var (path, messages) in locateErrors!.ToDictionary())
+            {
+                Errors[BookingForm.FieldFor(path)] = [.. messages];
+            }
+            Message = Text.T("fix-fields");
+            return Page();
+        }
+        valid = located;
+        var trip = Mobile.MobileServices.TripTo(Site, valid.Place);
         var occurrences = Scheduling.Series.Recurrence.Expand(valid.Start, Site.Zone, rule);
-        Plan = await Series.SeriesEndpoints.PlanAsync(db, Site, Service!, Branch, Staff, occurrences, rule, Zone, clock.GetCurrentInstant(), ct);
+        Plan = await Series.SeriesEndpoints.PlanAsync(db, Site, Service!, Branch, Staff, occurrences, rule, Zone, clock.GetCurrentInstant(), ct, trip);
         if (step != "confirm")
         {
             Reviewing = step == "review";
@@ -271,7 +284,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             return Redirect($"/booking/{done.Bookings[0].Token}?new=1");
         }
         // Something was taken meanwhile: nothing was booked; show the series as it stands now.
-        Plan = await Series.SeriesEndpoints.PlanAsync(db, Site, Service!, Branch, Staff, occurrences, rule, Zone, clock.GetCurrentInstant(), ct);
+        Plan = await Series.SeriesEndpoints.PlanAsync(db, Site, Service!, Branch, Staff, occurrences, rule, Zone, clock.GetCurrentInstant(), ct, trip);
         Message = Text.T("series-taken");
         Reviewing = true;
         Response.StatusCode = StatusCodes.Status409Conflict;
@@ -363,7 +376,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             AddressNeeded = true;
             return false;
         }
-        _trip = place is { } p ? new Scheduling.Travel.Trip(p, Mobile.MobileServices.Rule(Site!)) : null;
+        _trip = Mobile.MobileServices.TripTo(Site!, place);
         Form = new BookingForm { Name = Form.Name, Email = Form.Email, Address = Address };
         return true;
     }

@@ -42,6 +42,9 @@ public abstract record SeriesWriteResult
 
     /// <summary>Nothing was written. <paramref name="Indexes"/>: the occurrences found taken (empty when the database kept refusing).</summary>
     public sealed record Taken(IReadOnlyList<int> Indexes) : SeriesWriteResult;
+
+    /// <summary>Nothing was written: the address of a series at the client's place could not be located or is outside the area.</summary>
+    public sealed record Invalid(Infrastructure.Errors Errors) : SeriesWriteResult;
 }
 
 /// <summary>
@@ -70,19 +73,13 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
         // A visit of several services goes one by one: its parts are chosen together and written together.
         var groupable = batcher.Enabled && v.Service.Rules.Capacity == 1 && !v.Service.Doc.Fields!.Exists(f => f.Type == "file") && !invoiced && !v.WalkIn &&
                         v.Visit is null;
-        if (v.LocationJson is not null && v.Place is null)
+        var (located, locateErrors) = await LocateAsync(v, mail?.Language ?? "en", ct);
+        if (located is null)
         {
-            // A mobile booking: the address is located and checked against the service area before any time is chosen.
-            var location = System.Text.Json.JsonSerializer.Deserialize<LocationInput>(v.LocationJson, Infrastructure.Json.Options)!;
-            var errors = new Infrastructure.Errors();
-            var place = await locator.LocateAsync(v.Page, location.Address, location.Latitude, location.Longitude, errors, mail?.Language ?? "en", "location.", ct);
-            if (errors.Any)
-            {
-                return new WriteResult.Invalid(errors);
-            }
-            v = v with { Place = place };
+            return new WriteResult.Invalid(locateErrors!);
         }
-        var trip = v.Place is { } at ? new Scheduling.Travel.Trip(at, Mobile.MobileServices.Rule(v.Page)) : null;
+        v = located;
+        var trip = Mobile.MobileServices.TripTo(v.Page, v.Place);
         // Mobile bookings are judged again inside their own transaction (WriteOneAsync), never in a group.
         groupable &= trip is null;
         for (var attempt = 1; ; attempt++)
@@ -160,6 +157,24 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
     }
 
     /// <summary>
+    /// A mobile booking's address located (pin, else the cached geocoder) and checked against the service area, once, before
+    /// any time is chosen: the booking with its <see cref="ValidBooking.Place"/>, or null and the field errors (under
+    /// <c>location.</c>). A booking with no address, or already located, comes back as it is.
+    /// </summary>
+    public async Task<(ValidBooking? Booking, Infrastructure.Errors? Errors)> LocateAsync(ValidBooking v, string language, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(v);
+        if (v.LocationJson is null || v.Place is not null)
+        {
+            return (v, null);
+        }
+        var location = System.Text.Json.JsonSerializer.Deserialize<LocationInput>(v.LocationJson, Infrastructure.Json.Options)!;
+        var errors = new Infrastructure.Errors();
+        var place = await locator.LocateAsync(v.Page, location.Address, location.Latitude, location.Longitude, errors, language, "location.", ct);
+        return errors.Any ? (null, errors) : (v with { Place = place }, null);
+    }
+
+    /// <summary>
     /// A recurring series: every chosen occurrence in one transaction, all or none. Each occurrence is assigned by the
     /// engine on its own (a read), then written with its own allocations; the database refuses any that overlaps a live
     /// allocation, the whole series rolls back, and the loop chooses again a few times before reporting which
@@ -172,6 +187,14 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
     {
         ArgumentNullException.ThrowIfNull(v);
         ArgumentNullException.ThrowIfNull(occurrences);
+        // A series at the client's address: located once, and every occurrence holds its own travel like a single booking.
+        var (located, locateErrors) = await LocateAsync(v, mail?.Language ?? "en", ct);
+        if (located is null)
+        {
+            return new SeriesWriteResult.Invalid(locateErrors!);
+        }
+        v = located;
+        var trip = Mobile.MobileServices.TripTo(v.Page, v.Place);
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.GetCurrentInstant();
@@ -180,7 +203,8 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             var taken = new List<int>();
             foreach (var (index, start) in occurrences.OrderBy(o => o.Start))
             {
-                var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, false, now, ct, clientEmail: v.CustomerEmail);
+                var assignment = await Allocator.AssignAsync(db, v.Page, v.Service, start, v.Branch, v.Staff, v.Resources, false, now, ct, trip: trip,
+                    clientEmail: v.CustomerEmail);
                 if (assignment is null)
                 {
                     taken.Add(index);
@@ -206,6 +230,17 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 if (attempt > 1)
                 {
                     await lifecycle.ApplyTimeRulesAsync(now, allTenants: false, freed, null, ct);
+                }
+                if (trip is not null && !await TravelStillFitsAsync(v, drafts, trip, now, ct))
+                {
+                    // A neighbour written since the engine chose leaves too little travel time: as a refusal, so the loop chooses again.
+                    await tx.RollbackAsync(ct);
+                    db.ChangeTracker.Clear();
+                    if (attempt >= Attempts)
+                    {
+                        return new SeriesWriteResult.Taken([]);
+                    }
+                    continue;
                 }
                 var customer = (await CustomerBook.ForBookingAsync(db, v, now, ct)).Id;
                 var starts = drafts.Select(d => d.Draft.Booking.StartsAt).ToList();
@@ -239,6 +274,20 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                 }
             }
         }
+    }
+
+    /// <summary>Every occurrence's travel judged again inside the series' transaction (see the single booking's check below).</summary>
+    private async Task<bool> TravelStillFitsAsync(ValidBooking v, List<(BookingDraft Draft, string Token)> drafts, Scheduling.Travel.Trip trip, Instant now,
+        CancellationToken ct)
+    {
+        foreach (var (draft, _) in drafts)
+        {
+            if (!await TravelStillFitsAsync(v, draft, trip, now, ct))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>One confirmation for the whole series (on its first occurrence, listing every date), reminders per occurrence.</summary>

@@ -230,9 +230,9 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         await FreeAsync(booking, ct);
         var service = r.Service;
         // A mobile booking moves with its address: travel to and from its new neighbours is checked and held again.
-        var trip = booking.Latitude is { } lat && booking.Longitude is { } lon
-            ? new Scheduling.Travel.Trip(new Scheduling.Travel.GeoPoint(lat, lon), Mobile.MobileServices.Rule(r.Page))
-            : null;
+        var trip = Mobile.MobileServices.TripTo(r.Page, booking.Latitude is { } lat && booking.Longitude is { } lon
+            ? new Scheduling.Travel.GeoPoint(lat, lon)
+            : null);
         if (Visits.Parts(booking) is { } parts)
         {
             // A visit moves whole: every part is chosen again at the new start (the same people where they are free).

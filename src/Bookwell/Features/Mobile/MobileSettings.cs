@@ -114,6 +114,23 @@ public static class MobileServices
         return new TravelRule(m?.SpeedKmh ?? 40, Duration.FromMinutes(m?.MarginMinutes ?? 10));
     }
 
+    /// <summary>
+    /// The engine's question for a booking at <paramref name="place"/> (null without one): the travel rule, and with a base
+    /// on the page, the base and the page's zone, so the first visit of a local day is reached from the base.
+    /// </summary>
+    public static Trip? TripTo(CompiledPage page, GeoPoint? place)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        if (place is not { } at)
+        {
+            return null;
+        }
+        var m = page.Doc.Settings?.Mobile;
+        return m?.BaseLatitude is { } lat && m.BaseLongitude is { } lon
+            ? new Trip(at, Rule(page), new GeoPoint(lat, lon), page.Zone)
+            : new Trip(at, Rule(page));
+    }
+
     /// <summary>Null when the place is inside the area (or the page sets none); otherwise the reason, in English.</summary>
     public static string? OutsideArea(CompiledPage page, GeoPoint place, string? postcode)
     {

@@ -45,21 +45,21 @@ public static class SeriesEndpoints
     // ---- check ----
 
     private static async Task<Results<Ok<SeriesCheck>, ProblemHttpResult>> Check(string slug, HttpRequest request, BookwellDb db, CatalogCache cache,
-        IClock clock, CancellationToken ct)
+        IClock clock, Mobile.MobileLocator locator, CancellationToken ct)
     {
         var catalog = await cache.GetAsync(db, ct);
         if (!catalog.Pages.TryGetValue(slug, out var page))
         {
             return Problems.NotFound("No such booking page.");
         }
-        return await CheckCore(page, request, db, clock, admin: false, ct);
+        return await CheckCore(page, request, db, clock, locator, admin: false, ct);
     }
 
     private static async Task<Results<Ok<SeriesCheck>, ProblemHttpResult>> AdminCheck(HttpRequest request, BookwellDb db, CatalogCache cache,
-        IClock clock, CancellationToken ct)
+        IClock clock, Mobile.MobileLocator locator, CancellationToken ct)
     {
         var (page, problem) = await AdminPageAsync(request, db, cache, ct);
-        return page is null ? problem! : await CheckCore(page, request, db, clock, admin: true, ct);
+        return page is null ? problem! : await CheckCore(page, request, db, clock, locator, admin: true, ct);
     }
 
     private static async Task<(CompiledPage? Page, ProblemHttpResult? Problem)> AdminPageAsync(HttpRequest request, BookwellDb db, CatalogCache cache,
@@ -81,7 +81,7 @@ public static class SeriesEndpoints
     }
 
     private static async Task<Results<Ok<SeriesCheck>, ProblemHttpResult>> CheckCore(CompiledPage page, HttpRequest request, BookwellDb db, IClock clock,
-        bool admin, CancellationToken ct)
+        Mobile.MobileLocator locator, bool admin, CancellationToken ct)
     {
         var (body, errors) = await JsonBody.ReadAsync<SeriesRequest>(request, BookingEndpoints.MaxBodyBytes, Json.Options);
         if (body is null)
@@ -115,17 +115,42 @@ public static class SeriesEndpoints
         {
             SeriesValidation.Service(page, service, admin, errors);
         }
+        var atClient = service is not null && Mobile.MobileServices.AtClient(page, service, body.Location?.Mode);
+        if (atClient && string.IsNullOrWhiteSpace(body.Location?.Address))
+        {
+            errors.Add("location.address", "Required: where we should come to.");
+        }
+        else if (atClient && body.Location!.Address!.Length > 300)
+        {
+            errors.Add("location.address", "At most 300 characters.");
+        }
         if (errors.Any || service is null || rule is null || zone is null)
         {
             return Problems.Validation(errors);
         }
+        Scheduling.Travel.Trip? trip = null;
+        if (atClient)
+        {
+            // Located once for the whole series; every occurrence is then judged with its own travel.
+            var l = body.Location!;
+            var place = await locator.LocateAsync(page, l.Address, l.Latitude, l.Longitude, errors, "en", "location.", ct);
+            if (errors.Any)
+            {
+                return Problems.Validation(errors);
+            }
+            trip = Mobile.MobileServices.TripTo(page, place);
+        }
         var occurrences = Recurrence.Expand(start, page.Zone, rule);
-        return TypedResults.Ok(await PlanAsync(db, page, service, body.Branch, body.Staff, occurrences, rule, zone, clock.GetCurrentInstant(), ct));
+        return TypedResults.Ok(await PlanAsync(db, page, service, body.Branch, body.Staff, occurrences, rule, zone, clock.GetCurrentInstant(), ct, trip));
     }
 
-    /// <summary>Each occurrence checked on its own (a read): bookable at its own time, or the nearest free time that day.</summary>
+    /// <summary>
+    /// Each occurrence checked on its own (a read): bookable at its own time, or the nearest free time that day. With a
+    /// <paramref name="trip"/> (a series at the client's address) each occurrence must also leave room for its travel.
+    /// </summary>
     public static async Task<SeriesCheck> PlanAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
-        IReadOnlyList<Occurrence> occurrences, RecurrenceRule rule, DateTimeZone viewer, Instant now, CancellationToken ct)
+        IReadOnlyList<Occurrence> occurrences, RecurrenceRule rule, DateTimeZone viewer, Instant now, CancellationToken ct,
+        Scheduling.Travel.Trip? trip = null)
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(occurrences);
@@ -133,11 +158,11 @@ public static class SeriesEndpoints
         var views = new List<OccurrenceView>(occurrences.Count);
         foreach (var o in occurrences)
         {
-            var available = await Allocator.AssignAsync(db, page, service, o.Start, branch, staff, null, false, now, ct) is not null;
+            var available = await Allocator.AssignAsync(db, page, service, o.Start, branch, staff, null, false, now, ct, trip: trip) is not null;
             Instant? alternative = null;
             if (!available)
             {
-                var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, page.Zone, o.Local.Date, o.Local.Date, now, ct);
+                var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, staff, page.Zone, o.Local.Date, o.Local.Date, now, ct, trip);
                 alternative = Recurrence.NearestSameDay(slots, o.Start, page.Zone)?.Start;
             }
             views.Add(new OccurrenceView(o.Index, TimeFormats.FormatDate(o.Local.Date), TimeFormats.Format(o.Start, viewer), available, o.Shifted,
@@ -191,6 +216,13 @@ public static class SeriesEndpoints
         {
             return Problems.Validation(errors);
         }
+        // A series at the client's address: located once here, so the answer after a refusal is judged with travel too.
+        var (located, locateErrors) = await writer.LocateAsync(valid, "en", ct);
+        if (located is null)
+        {
+            return Problems.Validation(locateErrors!);
+        }
+        valid = located;
         var occurrences = Recurrence.Expand(valid.Start, page.Zone, rule);
         var chosen = Choose(occurrences, body.Occurrences, page.Zone, errors);
         if (errors.Any)
@@ -208,7 +240,12 @@ public static class SeriesEndpoints
                 done.Bookings.Select(b => BookingResponse.From(b.Booking, b.Token, mail.BaseUrl, withHistory: false)).ToList()));
         }
         // Nothing was written: answer with every occurrence as it stands now, so the client can choose again.
-        var check = await PlanAsync(db, page, valid.Service, valid.Branch, valid.Staff, occurrences, rule, valid.TimeZone, clock.GetCurrentInstant(), ct);
+        if (result is SeriesWriteResult.Invalid invalid)
+        {
+            return Problems.Validation(invalid.Errors);
+        }
+        var check = await PlanAsync(db, page, valid.Service, valid.Branch, valid.Staff, occurrences, rule, valid.TimeZone, clock.GetCurrentInstant(), ct,
+            Mobile.MobileServices.TripTo(page, valid.Place));
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
         {
             Type = Problems.TypeBase + "slot-unavailable",

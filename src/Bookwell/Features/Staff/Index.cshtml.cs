@@ -28,6 +28,8 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
     public List<(CompiledPage Page, ServiceModel Service)> WalkInServices { get; private set; } = [];
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public LocalDate Today { get; private set; }
+    /// <summary>The day's visits at a client's address, by booking: the route in order of the agenda.</summary>
+    public Dictionary<Guid, RouteStop> Route { get; private set; } = [];
 
     private async Task LoadAsync(CancellationToken ct)
     {
@@ -40,6 +42,7 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
         var from = Zone.AtStartOfDay(Today).ToInstant();
         var to = Zone.AtStartOfDay(Today.PlusDays(1)).ToInstant();
         Agenda = await db.Bookings.AsNoTracking().Where(b => b.StaffKey == StaffKey && b.StartsAt >= from && b.StartsAt < to).OrderBy(b => b.StartsAt).ToListAsync(ct);
+        Route = RouteStop.For(Agenda, Catalog);
         WalkInServices = pages.SelectMany(p => p.Services.Values
             .Where(s => s.Doc.Active != false && s.Rules.Capacity == 1 && p.StaffFor(s.Key).Any(x => x.Key == StaffKey))
             .Select(s => (p, s))).ToList();
