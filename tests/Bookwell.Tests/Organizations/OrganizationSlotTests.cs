@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Bookwell.Tests.Accounts;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Xunit.Abstractions;
 using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Organizations;
