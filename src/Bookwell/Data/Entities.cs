@@ -51,7 +51,7 @@ public sealed class Customer : ITenantOwned
     public Features.Bookings.ConsentSource? MarketingOptInSource { get; set; }
     /// <summary>Set when an admin merged this duplicate into another client: its bookings, notes and tags moved there, and a booking under this address goes there too.</summary>
     public Guid? MergedIntoId { get; set; }
-    /// <summary>The client followed a mailing's unsubscribe link: no more mailings (and so no tracking); marketing consent withdrawn too.</summary>
+    /// <summary>The client opted out of mailings (a mailing's unsubscribe link, or marketing consent withdrawn anywhere): no more mailings and no tracking; cleared when consent is given again.</summary>
     public Instant? MailingsOffAt { get; set; }
     /// <summary>Set when the client deleted their account: the row stays only for the books, anonymised.</summary>
     public Instant? ErasedAt { get; set; }

@@ -282,13 +282,13 @@ public static class AvailabilityLoader
             // A mobile question depends on the client's address: answered fresh (busy time still from the index), not cached.
             var mobileSnapshot = db.BusyIndex is { } busyIndex ? await busyIndex.GetAsync(db, window.StartInstant - service.Rules.BufferBefore, now, ct) : null;
             var mobile = await LoadAsync(db, page, service, window, now, staff, mobileSnapshot, ct, trip);
-            return new SlotAnswer(FindSlots(Requests(page, service, branch, staff, mobile, now, window, walkIn: false, trip)), null);
+            return new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, mobile, now, window, walkIn: false, trip))), null);
         }
         var snapshot = db.BusyIndex is { } index ? await index.GetAsync(db, window.StartInstant - service.Rules.BufferBefore, now, ct) : null;
         if (snapshot is null)
         {
             var occupancy = await LoadAsync(db, page, service, window, now, staff, null, ct);
-            return new SlotAnswer(FindSlots(Requests(page, service, branch, staff, occupancy, now, window, walkIn: false)), null);
+            return new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, occupancy, now, window, walkIn: false))), null);
         }
         var bucket = now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks;
         // Stale calendars hidden (issue 16) change the answer with time alone: part of the key and of the tag.
@@ -300,11 +300,15 @@ public static class AvailabilityLoader
             return cached;
         }
         var loaded = await LoadAsync(db, page, service, window, now, staff, snapshot, ct);
-        var answer = new SlotAnswer(FindSlots(Requests(page, service, branch, staff, loaded, now, window, walkIn: false)),
+        var answer = new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, loaded, now, window, walkIn: false))),
             string.Create(CultureInfo.InvariantCulture, $"\"{page.ConfigVersion}.{snapshot.Version}.{bucket}{HiddenTag(hidden)}\""));
         snapshot.Remember(key, answer);
         return answer;
     }
+
+    /// <summary>An organization's view: a class's remaining seats counted against its time slot's capacity (contract 4.6, additive).</summary>
+    private static IReadOnlyList<Slot> Seats(CompiledPage page, ServiceModel service, IReadOnlyList<Slot> slots) =>
+        page.Organization is { } organization ? organization.Cap(page, service, slots) : slots;
 
     /// <summary>
     /// Engine requests for a visit of several services, per branch that could serve it: one request per part, each

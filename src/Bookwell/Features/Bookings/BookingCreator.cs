@@ -358,7 +358,9 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             {
                 return new WriteResult.Invalid(bad);
             }
-            if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct))
+            // A class in an organization's time slot seats at most the slot's capacity: the member takes a seat below it,
+            // and the database's check (seat < capacity) and seat overlap refuse one more.
+            if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Page.SeatsAt(v.Service, booking.StartsAt), ct))
             {
                 return new WriteResult.Taken();
             }

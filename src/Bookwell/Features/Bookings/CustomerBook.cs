@@ -93,7 +93,11 @@ public static class CustomerBook
         customer.UpdatedAt = now;
     }
 
-    /// <summary>The marketing consent with when and where it was given (booking, portal, admin); a withdrawal clears both.</summary>
+    /// <summary>
+    /// The marketing consent with when and where it was given (booking, portal, admin); a withdrawal clears both. The
+    /// consent and an organization's mailings are one choice: withdrawing it (the portal's or a booking's preferences,
+    /// the business) stops mailings as their unsubscribe link does, and giving it again lets them come again.
+    /// </summary>
     public static void SetMarketing(Customer customer, bool optIn, ConsentSource source, Instant now)
     {
         ArgumentNullException.ThrowIfNull(customer);
@@ -104,8 +108,16 @@ public static class CustomerBook
         }
         else if (!optIn)
         {
+            if (customer.MarketingOptIn)
+            {
+                customer.MailingsOffAt ??= now;
+            }
             customer.MarketingOptInAt = null;
             customer.MarketingOptInSource = null;
+        }
+        if (optIn)
+        {
+            customer.MailingsOffAt = null;
         }
         customer.MarketingOptIn = optIn;
     }

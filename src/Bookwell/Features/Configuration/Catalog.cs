@@ -55,6 +55,16 @@ public sealed record CompiledPage(
     /// <summary>Empty for the public page; for an organization's view of it (its hours are the organization's time slots), names the view.</summary>
     public string Variant { get; init; } = "";
 
+    /// <summary>For an organization's view of the page: the organization, whose time slots may seat fewer than a class's capacity.</summary>
+    public Organizations.OrganizationModel? Organization { get; init; }
+
+    /// <summary>Seats a class of <paramref name="service"/> starting at <paramref name="start"/> has here: the service's capacity, or a time slot's smaller one.</summary>
+    public int SeatsAt(ServiceModel service, Instant start)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return Organization?.SeatsAt(this, service, start) ?? service.Rules.Capacity;
+    }
+
     /// <summary>Whether the public (a client without an organization's link) may book this service here.</summary>
     public bool IsPublic(string serviceKey) => Variant.Length > 0 || !Reserved.Contains(serviceKey);
 }

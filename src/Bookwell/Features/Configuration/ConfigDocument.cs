@@ -53,6 +53,8 @@ public sealed class TimeSlotDoc
     public string? Date { get; set; }
     public List<List<string>>? Hours { get; set; }
     public List<string>? Services { get; set; }
+    /// <summary>Additive: seats of a class (session) in this slot, 1 up to the service's capacity; null keeps the service's.</summary>
+    public int? Capacity { get; set; }
 }
 
 public sealed class LocationDoc

@@ -338,6 +338,16 @@ public static partial class ConfigValidator
                         e.Add($"{tp}.services[{k}]", $"'{Clip(slot.Services[k])}' is not one of this organization's services.");
                     }
                 }
+                if (slot.Capacity is { } seats)
+                {
+                    // Seats of a class in this slot: at least one, at most the largest capacity among the slot's services.
+                    var most = (slot.Services ?? org.Services).Select(k => p.Services!.FirstOrDefault(x => x?.Key == k)?.Capacity ?? 1)
+                        .DefaultIfEmpty(1).Max();
+                    if (seats < 1 || seats > most)
+                    {
+                        e.Add($"{tp}.capacity", $"Must be from 1 to {most} (the capacity of the slot's services), or null for the service's own.");
+                    }
+                }
             }
         }
     }

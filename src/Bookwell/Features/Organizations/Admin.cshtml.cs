@@ -47,7 +47,17 @@ public sealed class OrganizationsAdminModel(ConfigApplier applier, OrganizationA
         public string? Start { get; set; }
         public string? End { get; set; }
         public string? Service { get; set; }
+        /// <summary>Optional: cut the hours into consecutive time slots of this many minutes (empty: one slot of the whole hours).</summary>
+        public string? Length { get; set; }
+        /// <summary>Seats of a class in each slot; empty keeps the service's capacity.</summary>
+        public string? Capacity { get; set; }
     }
+
+    /// <summary>An optional seat count from a form: (true, null) when empty, (false, _) when not a whole number.</summary>
+    private static (bool Ok, int? Seats) Seats(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? (true, null)
+        : int.TryParse(value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? (true, n)
+        : (false, null);
 
     private async Task LoadAsync(string? page, string? org, CancellationToken ct)
     {
@@ -120,14 +130,17 @@ public sealed class OrganizationsAdminModel(ConfigApplier applier, OrganizationA
         return Redirect(Self(Org?.Key ?? key?.Trim()));
     }
 
-    public async Task<IActionResult> OnPostAddSlotAsync(string? page, string? org, string? date, string? start, string? end, string? service, CancellationToken ct)
+    public async Task<IActionResult> OnPostAddSlotAsync(string? page, string? org, string? date, string? start, string? end, string? service, string? capacity,
+        CancellationToken ct)
     {
         await LoadAsync(page, org, ct);
         if (Site is null || Org is null)
         {
             return NotFound();
         }
-        if (!TimeFormats.TryParseDate(date, out _) || !TimeRange.TryParseMinute(start, out var s) || !TimeRange.TryParseMinute(end, out var e) || s >= e)
+        var (seatsOk, seats) = Seats(capacity);
+        if (!TimeFormats.TryParseDate(date, out _) || !TimeRange.TryParseMinute(start, out var s) || !TimeRange.TryParseMinute(end, out var e) || s >= e ||
+            !seatsOk)
         {
             TempData["FlashBad"] = OrganizationText.Words["bad-slot"];
             return Redirect(Self());
@@ -138,6 +151,7 @@ public sealed class OrganizationsAdminModel(ConfigApplier applier, OrganizationA
             Date = date,
             Hours = [[start!, end!]],
             Services = string.IsNullOrEmpty(service) ? null : [service],
+            Capacity = seats,
         }), ct))
         {
             return Page();
@@ -171,31 +185,66 @@ public sealed class OrganizationsAdminModel(ConfigApplier applier, OrganizationA
             return NotFound();
         }
         var planned = Plan(bulk);
-        if (planned is null)
+        var (seatsOk, seats) = Seats(bulk.Capacity);
+        if (planned is null || !seatsOk)
+        {
+            TempData["FlashBad"] = OrganizationText.Words["bad-bulk"];
+            return Redirect(Self());
+        }
+        var pieces = Pieces(bulk);
+        if (pieces is null || planned.Count * pieces.Count > MaxBulk)
         {
             TempData["FlashBad"] = OrganizationText.Words["bad-bulk"];
             return Redirect(Self());
         }
         var service = string.IsNullOrEmpty(bulk.Service) ? null : bulk.Service;
         var existing = Org.Doc.TimeSlots!.Select(SlotKey).ToHashSet(StringComparer.Ordinal);
-        var fresh = planned.Where(d => !existing.Contains(SlotKey(d, bulk.Start!, bulk.End!, service))).ToList();
+        var all = planned.SelectMany(d => pieces.Select(h => (Date: d, h.Start, h.End))).ToList();
+        var fresh = all.Where(x => !existing.Contains(SlotKey(x.Date, x.Start, x.End, service))).ToList();
         if (!confirm)
         {
-            Bulk = new BulkPreview(fresh.Count, planned.Count - fresh.Count, await ClashesAsync(fresh, bulk, ct), bulk);
+            Bulk = new BulkPreview(fresh.Count, all.Count - fresh.Count, await ClashesAsync([.. fresh.Select(x => x.Date).Distinct()], bulk, ct), bulk);
             return Page();
         }
+        // One change of the configuration document: every new slot is written in one transaction, however many.
         var orgKey = Org.Key;
-        if (!await ChangeAsync(p => p.Organizations!.First(o => o.Key == orgKey).TimeSlots!.AddRange(fresh.Select(d => new TimeSlotDoc
+        if (!await ChangeAsync(p => p.Organizations!.First(o => o.Key == orgKey).TimeSlots!.AddRange(fresh.Select(x => new TimeSlotDoc
         {
-            Date = TimeFormats.FormatDate(d),
-            Hours = [[bulk.Start!, bulk.End!]],
+            Date = TimeFormats.FormatDate(x.Date),
+            Hours = [[x.Start, x.End]],
             Services = service is null ? null : [service],
+            Capacity = seats,
         })), ct))
         {
             return Page();
         }
         TempData["Flash"] = OrganizationText.Words.Format("created", fresh.Count);
         return Redirect(Self());
+    }
+
+    /// <summary>The hours of each day's slots: the whole range, or consecutive pieces of <see cref="BulkInput.Length"/> minutes (a shorter rest is left out).</summary>
+    private static List<(string Start, string End)>? Pieces(BulkInput b)
+    {
+        if (!TimeRange.TryParseMinute(b.Start, out var s) || !TimeRange.TryParseMinute(b.End, out var e))
+        {
+            return null;
+        }
+        if (string.IsNullOrWhiteSpace(b.Length))
+        {
+            return [(b.Start!, b.End!)];
+        }
+        if (!int.TryParse(b.Length.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length) ||
+            length < 5 || length > e - s)
+        {
+            return null;
+        }
+        static string Hm(int minute) => $"{minute / 60:00}:{minute % 60:00}";
+        var pieces = new List<(string, string)>();
+        for (var m = s; m + length <= e; m += length)
+        {
+            pieces.Add((Hm(m), Hm(m + length)));
+        }
+        return pieces;
     }
 
     private static string SlotKey(TimeSlotDoc t) => string.Join('|', t.Date, string.Join(',', t.Hours!.Select(h => $"{h[0]}-{h[1]}")),

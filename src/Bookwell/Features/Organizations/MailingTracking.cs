@@ -82,8 +82,9 @@ public static class MailingTracking
             var id = found.Recipient;
             using (await gate.EnterAsync(db, ct))
             {
-                // Only for a mailing that tracks opens; only the first time.
+                // Only for a mailing that tracks opens; only the first time; never for a client who opted out since.
                 await db.MailingRecipients.Where(r => r.Id == id && r.OpenedAt == null && db.Mailings.Any(m => m.Id == r.MailingId && m.TrackOpens))
+                    .Where(r => db.Customers.Any(c => c.Id == r.CustomerId && c.MailingsOffAt == null && c.ErasedAt == null))
                     .ExecuteUpdateAsync(s => s.SetProperty(r => r.OpenedAt, now), ct);
             }
         }
@@ -103,7 +104,10 @@ public static class MailingTracking
         var id = found.Recipient;
         using (await gate.EnterAsync(db, ct))
         {
-            await db.MailingRecipients.Where(r => r.Id == id && r.ClickedAt == null).ExecuteUpdateAsync(s => s.SetProperty(r => r.ClickedAt, now), ct);
+            // The link works for everyone; the click is recorded only for a client who has not opted out since.
+            await db.MailingRecipients.Where(r => r.Id == id && r.ClickedAt == null)
+                .Where(r => db.Customers.Any(c => c.Id == r.CustomerId && c.MailingsOffAt == null && c.ErasedAt == null))
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ClickedAt, now), ct);
         }
         return Results.Redirect(uri.AbsoluteUri);
     }

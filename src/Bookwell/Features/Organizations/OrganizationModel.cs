@@ -48,7 +48,7 @@ public static class LinkKinds
 public sealed class OrganizationModel
 {
     private readonly ConcurrentDictionary<string, CompiledPage> _views = new(StringComparer.Ordinal);
-    private readonly List<(LocalDate Date, IReadOnlyList<TimeRange> Hours, IReadOnlySet<string>? Services)> _slots;
+    private readonly List<(LocalDate Date, IReadOnlyList<TimeRange> Hours, IReadOnlySet<string>? Services, int? Capacity)> _slots;
 
     public OrganizationModel(OrganizationDoc doc)
     {
@@ -63,8 +63,9 @@ public sealed class OrganizationModel
         _slots = [.. (doc.TimeSlots ?? [])
             .Select(t => (LocalDatePattern.Iso.Parse(t.Date!).Value,
                 (IReadOnlyList<TimeRange>)[.. t.Hours!.Select(h => TimeRange.Parse(h[0], h[1]))],
-                t.Services is null ? null : (IReadOnlySet<string>)t.Services.ToHashSet(StringComparer.Ordinal)))
+                t.Services is null ? null : (IReadOnlySet<string>)t.Services.ToHashSet(StringComparer.Ordinal), t.Capacity))
             .Where(t => Inside(t.Item1))];
+        HasCapacities = _slots.Any(s => s.Capacity is not null);
     }
 
     public OrganizationDoc Doc { get; }
@@ -74,6 +75,62 @@ public sealed class OrganizationModel
     public LocalDate? From { get; }
     public LocalDate? To { get; }
     public bool Exclusive { get; }
+
+    /// <summary>Whether any time slot seats fewer than its services' capacity.</summary>
+    public bool HasCapacities { get; }
+
+    /// <summary>
+    /// Seats of a class starting at <paramref name="start"/> in this organization's time slots: the capacity of the time
+    /// slot whose hours hold the whole session (the most generous when several do), never more than the service's own.
+    /// </summary>
+    public int SeatsAt(CompiledPage page, ServiceModel service, Instant start)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(service);
+        var capacity = service.Rules.Capacity;
+        if (!HasCapacities || capacity <= 1)
+        {
+            return capacity;
+        }
+        var local = start.InZone(page.Zone).LocalDateTime;
+        var from = local.Hour * 60 + local.Minute;
+        var to = from + (int)service.Rules.Duration.TotalMinutes;
+        int? best = null;
+        foreach (var slot in _slots)
+        {
+            if (slot.Date != local.Date || (slot.Services is not null && !slot.Services.Contains(service.Key)) ||
+                !slot.Hours.Any(h => h.StartMinute <= from && h.EndMinute >= to))
+            {
+                continue;
+            }
+            var seats = Math.Min(slot.Capacity ?? capacity, capacity);
+            best = best is null ? seats : Math.Max(best.Value, seats);
+        }
+        return best ?? capacity;
+    }
+
+    /// <summary>Slots of a class with each one's remaining seats counted against its time slot's capacity (full ones left out).</summary>
+    public IReadOnlyList<Scheduling.Slots.Slot> Cap(CompiledPage page, ServiceModel service, IReadOnlyList<Scheduling.Slots.Slot> slots)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(slots);
+        if (!HasCapacities || service.Rules.Capacity <= 1)
+        {
+            return slots;
+        }
+        var result = new List<Scheduling.Slots.Slot>(slots.Count);
+        foreach (var slot in slots)
+        {
+            var booked = service.Rules.Capacity - slot.Remaining;
+            var remaining = SeatsAt(page, service, slot.Start) - booked;
+            if (remaining > 0)
+            {
+                result.Add(slot with { Remaining = remaining });
+            }
+        }
+        return result;
+    }
 
     /// <summary>Inside the organization's optional date window.</summary>
     public bool Inside(LocalDate date) => (From is null || date >= From) && (To is null || date <= To);
@@ -123,6 +180,7 @@ public sealed class OrganizationModel
             AllowedDays = Enum.GetValues<IsoDayOfWeek>().Where(d => d != IsoDayOfWeek.None).ToHashSet(),
             Branches = [.. page.Branches.Select(b => b with { Hours = hours })],
             Variant = $"org:{Key}:{kind.ToWire()}:{service}",
+            Organization = this,
         };
     }
 }

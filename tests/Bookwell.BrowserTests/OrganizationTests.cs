@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using static Microsoft.Playwright.Assertions;
+
+namespace Bookwell.BrowserTests;
+
+/// <summary>
+/// Issue 17 in Chromium at 375 px: a school's member opens the mailing from the SMTP sink, follows its link (through the
+/// click redirect) and is signed in, books the school's picture-day slot, sees it in the client portal; the owner finds it
+/// in the admin calendar filtered by the organization. axe-clean at every step.
+/// </summary>
+public sealed partial class OrganizationTests(MailingBrowserApp app) : IClassFixture<MailingBrowserApp>
+{
+    [GeneratedRegex(@"https?://[^\s""<>]+(/m/c/[A-Za-z0-9_-]+)")]
+    private static partial Regex ClickLink();
+
+    [Fact]
+    public async Task FromTheMailingsLink_SignedIn_BooksTheSchoolsSlot_SeesItInThePortalAndTheFilteredCalendar()
+    {
+        using (var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) })
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserApp.AdminKey);
+            var config = JsonNode.Parse(BrowserApp.Config)!;
+            // Sunday 7 March 2027: the salon is closed, only the school's picture day opens it.
+            config["pages"]![0]!["organizations"] = JsonNode.Parse("""
+                [ { "key": "school", "name": "Hillside School", "services": ["consult"], "from": null, "to": null, "exclusive": false,
+                    "timeSlots": [ { "date": "2027-03-07", "hours": [["09:00","11:00"]], "services": null } ] } ]
+                """);
+            Assert.Equal(HttpStatusCode.OK, (await http.PutAsync("/api/v1/admin/config", new StringContent(config.ToJsonString(), Encoding.UTF8, "application/json"))).StatusCode);
+            var member = await http.PostAsync("/api/v1/admin/organizations/school/links",
+                new StringContent("""{ "page": "salon", "email": "pat@example.com", "name": "Pat Parent", "memberId": "S-42" }""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, member.StatusCode);
+            var mailing = $$"""
+                { "page": "salon", "id": "{{Guid.NewGuid()}}", "subject": "Picture day at {{"{{organization}}"}}",
+                  "body": "Hello {{"{{first_name}}"}},\n\nBook your picture-day slot: {{"{{booking_link}}"}}", "audience": "all", "language": "en" }
+                """;
+            Assert.Equal(HttpStatusCode.Created, (await http.PostAsync("/api/v1/admin/organizations/school/mailings",
+                new StringContent(mailing, Encoding.UTF8, "application/json"))).StatusCode);
+        }
+
+        string? click = null;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (click is null && DateTime.UtcNow < deadline)
+        {
+            click = app.Messages().Where(m => m.Subject == "Picture day at Hillside School")
+                .Select(m => ClickLink().Match(m.TextBody ?? "")).FirstOrDefault(m => m.Success)?.Groups[1].Value;
+            await Task.Delay(100);
+        }
+        Assert.NotNull(click);
+
+        // The link: through the click redirect to the booking page, signed in as the member, only the school's service.
+        var page = await app.NewPageAsync(width: 375);
+        await page.GotoAsync(click);
+        Assert.Equal("/book/salon", new Uri(page.Url).AbsolutePath);
+        await Expect(page.Locator("main")).ToContainTextAsync("Hillside School");
+        await Expect(page.Locator("a.choice:has-text('Haircut')")).ToHaveCountAsync(0);
+        await Axe.AssertAccessibleAsync(page, "organization booking page");
+        await page.ClickAsync("a.choice:has-text('Consultation')");
+        await page.ClickAsync("a.day:has-text('7 Mar')");
+        await page.ClickAsync("a.time:has-text('09:00')");
+        await Expect(page.Locator("#name")).ToHaveValueAsync("Pat Parent");
+        await Expect(page.Locator("#email")).ToHaveValueAsync("pat@example.com");
+        await page.CheckAsync("#terms");
+        await Axe.AssertAccessibleAsync(page, "organization details");
+        await page.ClickAsync("#continue");
+        await page.ClickAsync("#confirm");
+        await Expect(page.Locator("#done")).ToBeVisibleAsync();
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        await app.ScreenshotAsync(page, "organization-booked-375");
+
+        // The client portal: signed in by the link, the booking listed.
+        await page.GotoAsync("/account");
+        Assert.Equal("/account", new Uri(page.Url).AbsolutePath);
+        await Expect(page.Locator("#upcoming-list")).ToContainTextAsync("Consultation");
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        await Axe.AssertAccessibleAsync(page, "portal with the organization booking");
+        await app.ScreenshotAsync(page, "organization-portal-375");
+
+        // The owner's calendar for picture day, filtered by the school: the booking is there; filtered by nothing else it is too.
+        var admin = await app.NewPageAsync(width: 375);
+        await admin.GotoAsync("/admin/claim");
+        await admin.FillAsync("#SetupCode", BrowserApp.AdminKey);
+        await admin.FillAsync("#Name", "Olga Owner");
+        await admin.FillAsync("#Email", "olga@salon.test");
+        await admin.FillAsync("#Password", "a long enough password");
+        await admin.ClickAsync("main button[type=submit]");
+        await admin.GotoAsync("/admin/calendar?date=2027-03-07&org=school");
+        await Expect(admin.Locator("#org")).ToHaveValueAsync("school");
+        await Expect(admin.Locator("main")).ToContainTextAsync("Pat Parent");
+        await Axe.AssertAccessibleAsync(admin, "calendar filtered by the organization");
+        await app.ScreenshotAsync(admin, "organization-calendar-375");
+    }
+}
