@@ -186,6 +186,44 @@ public abstract class InvoicingSettingsTests
         Assert.Contains("Prices include VAT", nextText, StringComparison.Ordinal);
     }
 
+    /// <summary>The desk checkout bills with the same seller details, the booked service's rate and the page's exclusive prices.</summary>
+    [Fact]
+    public async Task DeskCheckout_SameSellerDetails_ServiceRate_ExclusivePrices()
+    {
+        var config = InvoicingConfig(Seller);
+        config["pages"]![0]!["services"]![0]!["taxRatePercent"] = 9m; // haircut
+        await using var app = await StartAsync(config);
+        var body = Booking("2027-03-02T10:00:00+01:00");
+        body["page"] = Slug;
+        var created = await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var id = (await Body(created))["id"]!.GetValue<string>();
+        var owner = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
+            ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        var html = await owner.GetAsync($"/admin/checkout/{id}");
+        var key = System.Text.RegularExpressions.Regex.Match(html, "name=\"Key\" value=\"([0-9a-f]+)\"").Groups[1].Value;
+        var token = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
+        var form = new Dictionary<string, string>
+        {
+            ["Desc[0]"] = "Haircut", ["Qty[0]"] = "1", ["Price[0]"] = "25.00", ["Desc[1]"] = "Shampoo", ["Qty[1]"] = "2", ["Price[1]"] = "12.50",
+            ["Discount"] = "5", ["Method"] = "cash", ["Tendered"] = "", ["Key"] = key, ["site"] = Slug, ["__RequestVerificationToken"] = token,
+        };
+        var paid = await owner.Client.PostAsync($"/admin/checkout/{id}?handler=Pay", new FormUrlEncodedContent(form));
+        Assert.Equal(HttpStatusCode.Redirect, paid.StatusCode);
+
+        var (invoice, sale) = app.WithDb(db => (db.Set<Invoice>().AsNoTracking().Include(i => i.Lines).Single(),
+            db.Set<Bookwell.Features.Checkout.DeskSale>().AsNoTracking().Single()));
+        // Net 25.00 + 25.00 − 5.00 at 9 %: 2.25 + 2.25 − 0.45 VAT on top, 49.05 in all, taken in cash.
+        Assert.Equal(new[] { (25.00m, 2.25m, 27.25m), (25.00m, 2.25m, 27.25m), (-5.00m, -0.45m, -5.45m) },
+            invoice.Lines.OrderBy(l => l.Position).Select(l => (l.Total - l.Tax, l.Tax, l.Total)));
+        Assert.All(invoice.Lines, l => Assert.Equal(9m, l.TaxRate));
+        Assert.Equal((49.05m, 49.05m, 4.05m, InvoiceStatus.Paid), (invoice.Total, invoice.AmountPaid, invoice.TaxTotal, invoice.Status));
+        Assert.Equal(49.05m, sale.Total);
+        Assert.Equal(("Salon Lovelace B.V.", "NL123456789B01", "12345678", Iban, true, "Keizersgracht 1, 1015 AA Amsterdam", "INV-000001"),
+            (invoice.LegalName, invoice.VatNumber, invoice.RegistrationNumber, invoice.BankAccount, invoice.PricesExcludeTax, invoice.BusinessAddress, invoice.Number));
+    }
+
     [Fact]
     public async Task NoSettings_PricesIncludeTax_DueNextDay_PlainNumbers()
     {
