@@ -206,8 +206,18 @@ public abstract class InvoicingSettingsTests
         var token = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
         var form = new Dictionary<string, string>
         {
-            ["Desc[0]"] = "Haircut", ["Qty[0]"] = "1", ["Price[0]"] = "25.00", ["Desc[1]"] = "Shampoo", ["Qty[1]"] = "2", ["Price[1]"] = "12.50",
-            ["Discount"] = "5", ["Method"] = "cash", ["Tendered"] = "", ["Key"] = key, ["site"] = Slug, ["__RequestVerificationToken"] = token,
+            ["Desc[0]"] = "Haircut",
+            ["Qty[0]"] = "1",
+            ["Price[0]"] = "25.00",
+            ["Desc[1]"] = "Shampoo",
+            ["Qty[1]"] = "2",
+            ["Price[1]"] = "12.50",
+            ["Discount"] = "5",
+            ["Method"] = "cash",
+            ["Tendered"] = "",
+            ["Key"] = key,
+            ["site"] = Slug,
+            ["__RequestVerificationToken"] = token,
         };
         var paid = await owner.Client.PostAsync($"/admin/checkout/{id}?handler=Pay", new FormUrlEncodedContent(form));
         Assert.Equal(HttpStatusCode.Redirect, paid.StatusCode);
@@ -299,7 +309,9 @@ public abstract class InvoicingSettingsTests
         var ids = (await Invoices(admin)).Select(i => i!["id"]!.GetValue<string>()).ToArray();
         StringContent Pay(decimal amount) => Json(new JsonObject
         {
-            ["amount"] = new JsonObject { ["amount"] = amount, ["currency"] = "EUR" }, ["method"] = "cash", ["note"] = "",
+            ["amount"] = new JsonObject { ["amount"] = amount, ["currency"] = "EUR" },
+            ["method"] = "cash",
+            ["note"] = "",
         });
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/invoices/{ids[1]}/payments", Pay(80m))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/invoices/{ids[2]}/payments", Pay(10m))).StatusCode);
