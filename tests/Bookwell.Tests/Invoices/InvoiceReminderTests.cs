@@ -24,6 +24,7 @@ public abstract class InvoiceReminderTests
         var page = doc["pages"]![0]!;
         page["settings"]!["notifyStaff"] = false;
         page["settings"]!["invoiceReminders"] = JsonNode.Parse(reminders);
+        page["settings"]!["invoicing"] = JsonNode.Parse("""{ "dueDays": 14 }""");
         page["services"]!.AsArray().Add(JsonNode.Parse("""
             { "key": "advice", "name": "Advice", "durationMinutes": 60, "price": { "amount": 80.00, "currency": "EUR" }, "payment": "invoice",
               "requiresStaff": false, "slotIntervalMinutes": 60, "resourceTypes": [] }

@@ -81,7 +81,8 @@ public abstract class InvoiceTests
         Assert.Equal("ada@example.com", invoice["customer"]!["email"]!.GetValue<string>());
         Assert.Equal("open", invoice["status"]!.GetValue<string>());
         Assert.Equal("2027-03-01", invoice["issuedOn"]!.GetValue<string>());
-        Assert.Equal("2027-03-15", invoice["dueOn"]!.GetValue<string>());
+        // Due the next day: issue 13's default when settings.invoicing.dueDays is left out.
+        Assert.Equal("2027-03-02", invoice["dueOn"]!.GetValue<string>());
         Assert.Equal("EUR", invoice["currency"]!.GetValue<string>());
         var line = Assert.Single(invoice["lines"]!.AsArray())!;
         Assert.StartsWith("Advice", line["description"]!.GetValue<string>(), StringComparison.Ordinal);
@@ -272,7 +273,7 @@ public abstract class InvoiceTests
         Assert.Contains("EUR 80.00", text, StringComparison.Ordinal);
         Assert.Contains("EUR 30.00", text, StringComparison.Ordinal);
         Assert.Contains("EUR 50.00", text, StringComparison.Ordinal);
-        Assert.Contains("15 March 2027", text, StringComparison.Ordinal);
+        Assert.Contains("2 March 2027", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -284,10 +285,10 @@ public abstract class InvoiceTests
         Assert.Single(await Invoices(admin, "?status=open"));
         Assert.Empty(await Invoices(admin, "?status=overdue"));
 
-        // Due on 15 March: still open all that day in Amsterdam, overdue from its midnight.
-        app.Clock.Reset(Instant.FromUtc(2027, 3, 15, 22, 59));
+        // Due on 2 March (one day): still open all that day in Amsterdam, overdue from its midnight.
+        app.Clock.Reset(Instant.FromUtc(2027, 3, 2, 22, 59));
         Assert.Equal("open", (await Invoices(admin))[0]!["status"]!.GetValue<string>());
-        app.Clock.Reset(Instant.FromUtc(2027, 3, 15, 23, 0));
+        app.Clock.Reset(Instant.FromUtc(2027, 3, 2, 23, 0));
         Assert.Equal("overdue", (await Invoices(admin))[0]!["status"]!.GetValue<string>());
         Assert.Single(await Invoices(admin, "?status=overdue"));
         Assert.Empty(await Invoices(admin, "?status=open"));

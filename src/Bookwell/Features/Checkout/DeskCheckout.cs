@@ -11,7 +11,7 @@ using NodaTime;
 
 namespace Bookwell.Features.Checkout;
 
-/// <summary>A line of the bill as staff entered it (price per unit, tax included).</summary>
+/// <summary>A line of the bill as staff entered it (price per unit, with or without tax as the page's <c>settings.invoicing.pricesIncludeTax</c> says).</summary>
 public sealed record DeskLine(string Description, decimal Quantity, decimal UnitPrice);
 
 /// <summary>How the bill is paid: <c>cash</c>, <c>card</c> (at the terminal) or <c>mixed</c>.</summary>
@@ -24,7 +24,11 @@ public enum DeskMethod
 
 /// <summary>A checkout as submitted; amounts already parsed (the page reports what does not parse).</summary>
 public sealed record DeskOrder(string Key, Guid? BookingId, string PageSlug, string CustomerName, string CustomerEmail, string Currency,
-    IReadOnlyList<DeskLine> Lines, decimal Discount, decimal Tip, DeskMethod Method, decimal? Card, decimal? Tendered, string? CardReference);
+    IReadOnlyList<DeskLine> Lines, decimal Discount, decimal Tip, DeskMethod Method, decimal? Card, decimal? Tendered, string? CardReference,
+    string? ServiceKey = null);
+
+/// <summary>How the desk's lines are taxed: the booked service's rate (else the installation's) and the page's inclusive/exclusive prices.</summary>
+public sealed record DeskTax(decimal Rate, bool PricesIncludeTax);
 
 /// <summary>What the bill comes to: the lines, less the discount, plus the tip; split into cash and card; the change for the cash.</summary>
 public sealed record DeskQuote(decimal Lines, decimal Discount, decimal Tip, decimal Total, decimal Cash, decimal Card, decimal Tendered, decimal Change);
@@ -51,8 +55,17 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate ga
     public const PaymentProvider Provider = PaymentProvider.Desk;
 
     /// <summary>Checks the order's money and works out the bill; errors are keyed by the form's field names.</summary>
-    public static DeskQuote? Quote(DeskOrder order, decimal taxRate, string language, Errors errors)
+    public static DeskTax TaxFor(DeskOrder order, CompiledPage? page, InvoiceIssuer invoices)
     {
+        ArgumentNullException.ThrowIfNull(order);
+        ArgumentNullException.ThrowIfNull(invoices);
+        var service = order.ServiceKey is null ? null : page?.Services.GetValueOrDefault(order.ServiceKey);
+        return new DeskTax(invoices.TaxRateFor(service), page?.Doc.Settings?.Invoicing?.PricesIncludeTax ?? true);
+    }
+
+    public static DeskQuote? Quote(DeskOrder order, DeskTax tax, string language, Errors errors)
+    {
+        ArgumentNullException.ThrowIfNull(tax);
         ArgumentNullException.ThrowIfNull(order);
         ArgumentNullException.ThrowIfNull(errors);
         var w = DeskText.Words;
@@ -65,7 +78,7 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate ga
         var lines = 0m;
         foreach (var l in order.Lines)
         {
-            lines += InvoiceMoney.Line(l.Quantity, l.UnitPrice, taxRate, currency).Total;
+            lines += InvoiceMoney.Line(l.Quantity, l.UnitPrice, tax.Rate, currency, tax.PricesIncludeTax).Total;
         }
         var discount = order.Discount;
         if (discount < 0 || !InvoiceMoney.Fits(discount, currency) || discount > lines)
@@ -80,7 +93,8 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate ga
         {
             return null;
         }
-        var total = lines - discount + order.Tip;
+        // The discount is a line of its own on the invoice (taxed like the others), so the bill adds up as the invoice does.
+        var total = lines + InvoiceMoney.Line(1m, -discount, tax.Rate, currency, tax.PricesIncludeTax).Total + order.Tip;
         decimal cash, card;
         switch (order.Method)
         {
@@ -119,7 +133,8 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate ga
     {
         ArgumentNullException.ThrowIfNull(order);
         var errors = new Errors();
-        if (Quote(order, invoices.TaxRate, language, errors) is not { } quote)
+        var tax = TaxFor(order, page, invoices);
+        if (Quote(order, tax, language, errors) is not { } quote)
         {
             return new DeskResult.Invalid(errors);
         }
@@ -165,17 +180,17 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate ga
                 var saleId = Guid.CreateVersion7();
                 var w = DeskText.Words;
                 var docLanguage = TextSet.Normalize(booking?.Language ?? language);
-                var draftLines = order.Lines.Select(l => new InvoiceDraftLine(l.Description, l.Quantity, l.UnitPrice, invoices.TaxRate)).ToList();
+                var draftLines = order.Lines.Select(l => new InvoiceDraftLine(l.Description, l.Quantity, l.UnitPrice, tax.Rate)).ToList();
                 if (quote.Discount > 0)
                 {
-                    draftLines.Add(new InvoiceDraftLine(w.Get("line-discount", docLanguage), 1m, -quote.Discount, invoices.TaxRate));
+                    draftLines.Add(new InvoiceDraftLine(w.Get("line-discount", docLanguage), 1m, -quote.Discount, tax.Rate));
                 }
                 if (quote.Tip > 0)
                 {
                     draftLines.Add(new InvoiceDraftLine(w.Get("line-tip", docLanguage), 1m, quote.Tip, 0m));
                 }
                 var zone = page?.Zone ?? DateTimeZone.Utc;
-                var draft = new InvoiceDraft(order.PageSlug, page?.Doc.Name ?? order.PageSlug, null,
+                var draft = new InvoiceDraft(order.PageSlug, page?.Doc.Name ?? order.PageSlug, InvoiceIssuer.BusinessAddress(page),
                     booking?.CustomerName ?? (order.CustomerName.Length > 0 ? order.CustomerName : w.Get("walk-in-client", docLanguage)),
                     booking is { CustomerEmail: var bookedEmail } && bookedEmail != CustomerBook.WalkInEmail ? bookedEmail : order.CustomerEmail, docLanguage, zone.Id, order.Currency, draftLines,
                     existingInvoice is null ? booking?.Id : null);

@@ -121,6 +121,9 @@ public sealed class SettingsDoc
     public Mobile.MobileDoc? Mobile { get; set; }
     /// <summary>Additive (issue 16): when a staff member's calendar is stale and what the page does then.</summary>
     public Calendars.CalendarsDoc? Calendars { get; set; }
+    /// <summary>Additive: the seller's details printed on invoices, tax-inclusive or -exclusive prices, due days, number prefix
+    /// (see <see cref="Invoices.InvoicingDoc"/>).</summary>
+    public Invoices.InvoicingDoc? Invoicing { get; set; }
 }
 
 public sealed class ExceptionDoc
@@ -164,6 +167,9 @@ public sealed class ServiceDoc
     public string? Description { get; set; }
     public int? DurationMinutes { get; set; }
     public MoneyDoc? Price { get; set; }
+    /// <summary>Additive: the tax rate in percent of this service (e.g. 9 or 21); absent: the installation's
+    /// <c>Bookwell:Invoices:TaxRatePercent</c>.</summary>
+    public decimal? TaxRatePercent { get; set; }
     public string? Payment { get; set; }
     public MoneyDoc? Deposit { get; set; }
     /// <summary>Additive: how much of what was paid online goes back when the client cancels (see <see cref="Refunds.CancellationPolicy"/>).</summary>

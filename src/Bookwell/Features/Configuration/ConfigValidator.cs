@@ -73,6 +73,7 @@ public static partial class ConfigValidator
             Url(e, $"{path}.location.meetingUrl", p.Location.MeetingUrl);
             ValidateBranding(e, path, p);
             ValidateSettings(e, path, p);
+            Invoices.InvoiceSettings.Validate(e, $"{path}.settings.invoicing", p.Settings!.Invoicing, doc.Pages[0], i == 0);
             ValidateHours(e, $"{path}.schedule", p.Schedule, required: false);
             ValidateExceptions(e, $"{path}.exceptions", p.Exceptions);
             p.Schedule ??= [];
@@ -457,6 +458,10 @@ public static partial class ConfigValidator
         }
         Range(e, $"{sp}.durationMinutes", svc.DurationMinutes, 1, 1440);
         Money(e, $"{sp}.price", svc.Price);
+        if (svc.TaxRatePercent is { } rate && (rate < 0 || rate > 100 || decimal.Round(rate, 2) != rate))
+        {
+            e.Add($"{sp}.taxRatePercent", "A percentage from 0 to 100 with at most two decimals, e.g. 21 or 9.");
+        }
         svc.Payment ??= "none";
         if (!PaymentModes.Contains(svc.Payment))
         {
@@ -671,13 +676,18 @@ public static partial class ConfigValidator
         {
             return;
         }
-        if (money.Amount is null || money.Amount < 0 || money.Amount > 1_000_000 || decimal.Round(money.Amount.Value, 2) != money.Amount)
-        {
-            e.Add($"{path}.amount", "Required: an amount from 0 with at most two decimals.");
-        }
-        if (money.Currency is null || !CurrencyPattern().IsMatch(money.Currency))
+        var currencyOk = money.Currency is not null && CurrencyPattern().IsMatch(money.Currency);
+        if (!currencyOk)
         {
             e.Add($"{path}.currency", "Required: an ISO-4217 code such as EUR.");
+        }
+        // The currency's own minor units (JPY none, EUR two, BHD three); with no valid currency, two.
+        var units = currencyOk ? Invoices.InvoiceMoney.MinorUnits(money.Currency!) : 2;
+        if (money.Amount is null || money.Amount < 0 || money.Amount > 1_000_000 || decimal.Round(money.Amount.Value, units) != money.Amount)
+        {
+            e.Add($"{path}.amount", units == 0
+                ? $"Required: a whole amount from 0 ({money.Currency} has no minor units)."
+                : $"Required: an amount from 0 with at most {units} decimals.");
         }
     }
 }

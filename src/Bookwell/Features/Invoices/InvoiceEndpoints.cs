@@ -65,6 +65,7 @@ public static class InvoiceEndpoints
         invoices.MapGet("/{id}", GetOne).WithName("GetInvoice");
         invoices.MapGet("/{id}/pdf", Pdf).WithName("GetInvoicePdf").Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         invoices.MapPost("/{id}/payments", RecordPayment).WithName("RecordInvoicePayment").Accepts<InvoicePaymentRequest>("application/json");
+        invoices.MapPost("/{id}/void", Void).WithName("VoidInvoice");
         return admin;
     }
 
@@ -199,6 +200,21 @@ public static class InvoiceEndpoints
         {
             PaymentResult.Done done => TypedResults.Ok(InvoiceResponse.From(done.Invoice, clock.GetCurrentInstant())),
             PaymentResult.Invalid bad => Problems.Validation(bad.Errors),
+            _ => Problems.NotFound("No such invoice."),
+        };
+    }
+
+    /// <summary>Voids an open invoice with nothing paid (409 otherwise); its number stays taken.</summary>
+    private static async Task<Results<Ok<InvoiceResponse>, ProblemHttpResult>> Void(string id, InvoicePayments payments, IClock clock, CancellationToken ct)
+    {
+        if (!Guid.TryParse(id, out var guid))
+        {
+            return Problems.NotFound("No such invoice.");
+        }
+        return await payments.VoidAsync(guid, "en", ct) switch
+        {
+            PaymentResult.Done done => TypedResults.Ok(InvoiceResponse.From(done.Invoice, clock.GetCurrentInstant())),
+            PaymentResult.Refused refused => Problems.Make(StatusCodes.Status409Conflict, "invoice-not-voidable", "The invoice cannot be voided", refused.Message),
             _ => Problems.NotFound("No such invoice."),
         };
     }

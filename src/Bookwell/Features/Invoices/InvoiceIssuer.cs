@@ -19,14 +19,18 @@ public sealed record InvoicePaid(decimal Amount, InvoicePaymentMethod Method, st
 public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders, CatalogCache cache,
     IConfiguration config)
 {
-    /// <summary>Days from issue to due date (<c>Bookwell:Invoices:DueDays</c>, default 14).</summary>
-    private readonly int _dueDays = Math.Clamp(config.GetValue("Bookwell:Invoices:DueDays", 14), 0, 365);
+    /// <summary>Days from issue to due date when the page's <c>settings.invoicing.dueDays</c> leaves it out
+    /// (<c>Bookwell:Invoices:DueDays</c>, default 1 as issue 13 asks).</summary>
+    private readonly int _dueDays = Math.Clamp(config.GetValue("Bookwell:Invoices:DueDays", 1), 0, 365);
 
     /// <summary>Tax rate in percent included in the prices (<c>Bookwell:Invoices:TaxRatePercent</c>, default 0).</summary>
     private readonly decimal _taxRate = Math.Clamp(config.GetValue("Bookwell:Invoices:TaxRatePercent", 0m), 0m, 100m);
 
-    /// <summary>The tax rate (percent) included in the prices, for callers that draft their own lines (the desk checkout).</summary>
+    /// <summary>The installation's tax rate (percent), for lines of no service.</summary>
     public decimal TaxRate => _taxRate;
+
+    /// <summary>The service's own <c>taxRatePercent</c>, else the installation's.</summary>
+    public decimal TaxRateFor(ServiceModel? service) => service?.Doc.TaxRatePercent ?? _taxRate;
 
     private readonly bool _mail = senders.Any();
 
@@ -57,7 +61,7 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         var description = InvoiceText.Words.FormatIn(language, Bookwell.Features.Notifications.MailText.Culture(language),
             "booking-line", booking.ServiceName, when.ToString("d MMM yyyy HH:mm", Bookwell.Features.Notifications.MailText.Culture(language)));
         var draft = new InvoiceDraft(booking.PageSlug, page?.Doc.Name ?? booking.PageSlug, BusinessAddress(page), booking.CustomerName, booking.CustomerEmail,
-            language, zone.Id, currency, [new InvoiceDraftLine(description, 1m, price, _taxRate)], booking.Id);
+            language, zone.Id, currency, [new InvoiceDraftLine(description, 1m, price, TaxRateFor(service))], booking.Id);
         return await IssueAsync(db, draft, paid, "system", now, ct);
     }
 
@@ -141,26 +145,39 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         ArgumentNullException.ThrowIfNull(payments);
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(draft);
-        var sequence = await NextNumberAsync(db, ct);
+        // The seller's details of the page the invoice is issued for, the same for every caller (booking, desk).
+        var catalog = await cache.GetAsync(db, ct);
+        var seller = InvoiceSeller.For(catalog.Pages.GetValueOrDefault(draft.PageSlug), catalog.Document);
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(draft.TimeZone) ?? DateTimeZone.Utc;
         var today = now.InZone(zone).Date;
+        // Counters in one order for every issuer (the business's, then its year's): turns are taken, never crossed.
+        var sequence = await NextNumberAsync(db, ct);
+        var number = InvoiceSettings.IsYearly(seller.NumberPrefix)
+            ? InvoiceSettings.FormatNumber(seller.NumberPrefix, today.Year, await NextYearNumberAsync(db, today.Year, ct))
+            : InvoiceSettings.FormatNumber(seller.NumberPrefix, today.Year, sequence);
         var invoice = new Invoice
         {
             Id = Guid.CreateVersion7(),
             TenantId = db.TenantId,
             Sequence = sequence,
-            Number = FormatNumber(sequence),
+            Number = number,
             BookingId = draft.BookingId,
             PageSlug = draft.PageSlug,
             BusinessName = Cut(draft.BusinessName, 200),
-            BusinessAddress = draft.BusinessAddress is null ? null : Cut(draft.BusinessAddress, 500),
+            BusinessAddress = (seller.Address ?? draft.BusinessAddress) is { } address ? Cut(address, 500) : null,
+            LegalName = seller.LegalName,
+            VatNumber = seller.VatNumber,
+            RegistrationNumber = seller.RegistrationNumber,
+            BankAccount = seller.BankAccount,
+            Footer = seller.Footer,
+            PricesExcludeTax = !seller.PricesIncludeTax,
             CustomerName = Cut(draft.CustomerName, 200),
             CustomerEmail = draft.CustomerEmail,
             Language = draft.Language,
             TimeZone = zone.Id,
             Status = InvoiceStatus.Open,
             IssuedOn = today,
-            DueOn = today.PlusDays(_dueDays),
+            DueOn = today.PlusDays(seller.DueDays ?? _dueDays),
             Currency = draft.Currency,
             IssuedAt = now,
             UpdatedAt = now,
@@ -168,7 +185,7 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         var position = 0;
         foreach (var l in draft.Lines)
         {
-            var (total, tax) = InvoiceMoney.Line(l.Quantity, l.UnitPrice, l.TaxRate, draft.Currency);
+            var (total, tax) = InvoiceMoney.Line(l.Quantity, l.UnitPrice, l.TaxRate, draft.Currency, seller.PricesIncludeTax);
             invoice.Lines.Add(new InvoiceLine
             {
                 TenantId = invoice.TenantId,
@@ -241,7 +258,21 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         return rows[0];
     }
 
-    private static string? BusinessAddress(CompiledPage? page)
+    /// <summary>The next number of the business's series for <paramref name="year"/> (a prefix with {yyyy}), in the caller's transaction.</summary>
+    public static async Task<long> NextYearNumberAsync(BookwellDb db, int year, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var tenant = db.TenantId;
+        var rows = await db.Database.SqlQuery<long>($"""
+            INSERT INTO "InvoiceYearCounters" ("TenantId", "Year", "Last") VALUES ({tenant}, {year}, 1)
+            ON CONFLICT ("TenantId", "Year") DO UPDATE SET "Last" = "InvoiceYearCounters"."Last" + 1
+            RETURNING "Last" AS "Value"
+            """).ToListAsync(ct);
+        return rows[0];
+    }
+
+    /// <summary>The seller's address when <c>settings.invoicing.address</c> leaves it out: the first active branch's, else an in-person page's location.</summary>
+    public static string? BusinessAddress(CompiledPage? page)
     {
         if (page is null)
         {

@@ -25,6 +25,19 @@ public sealed class Invoice : ITenantOwned
     public required string PageSlug { get; set; }
     public required string BusinessName { get; set; }
     public string? BusinessAddress { get; set; }
+    /// <summary>The seller's details as they were at issue (<c>settings.invoicing</c>); never changed afterwards.</summary>
+    public string? LegalName { get; set; }
+    public string? VatNumber { get; set; }
+    public string? RegistrationNumber { get; set; }
+    /// <summary>IBAN, compact (no spaces).</summary>
+    public string? BankAccount { get; set; }
+    /// <summary>The note printed at the foot.</summary>
+    public string? Footer { get; set; }
+    /// <summary>
+    /// True when the prices were entered without tax (tax added on top of each line). Stored this way round so that
+    /// invoices issued before the setting existed (all tax-inclusive) read false without a default.
+    /// </summary>
+    public bool PricesExcludeTax { get; set; }
     public required string CustomerName { get; set; }
     public required string CustomerEmail { get; set; }
     public string Language { get; set; } = "en";
@@ -73,6 +86,17 @@ public sealed class InvoicePayment : ITenantOwned
     public string? Note { get; set; }
     public required string By { get; set; }
     public Instant At { get; set; }
+}
+
+/// <summary>
+/// The last number of a business's yearly series (a prefix with <c>{yyyy}</c>): one row per business and issue year,
+/// moved in the issuing transaction like <see cref="InvoiceCounter"/>, so each year runs 1, 2, 3 ... without gaps.
+/// </summary>
+public sealed class InvoiceYearCounter
+{
+    public Guid TenantId { get; set; }
+    public int Year { get; set; }
+    public long Last { get; set; }
 }
 
 /// <summary>The last number issued per business; incremented in the issuing transaction, so a rollback leaves no gap.</summary>
@@ -140,6 +164,11 @@ public static class InvoiceModel
             e.Property(i => i.PageSlug).HasMaxLength(64);
             e.Property(i => i.BusinessName).HasMaxLength(200);
             e.Property(i => i.BusinessAddress).HasMaxLength(500);
+            e.Property(i => i.LegalName).HasMaxLength(200);
+            e.Property(i => i.VatNumber).HasMaxLength(20);
+            e.Property(i => i.RegistrationNumber).HasMaxLength(32);
+            e.Property(i => i.BankAccount).HasMaxLength(34);
+            e.Property(i => i.Footer).HasMaxLength(500);
             e.Property(i => i.CustomerName).HasMaxLength(200);
             e.Property(i => i.CustomerEmail).HasMaxLength(254);
             e.Property(i => i.Language).HasMaxLength(8);
@@ -183,6 +212,11 @@ public static class InvoiceModel
         {
             e.ToTable("InvoiceCounters");
             e.HasKey(c => c.TenantId);
+        });
+        modelBuilder.Entity<InvoiceYearCounter>(e =>
+        {
+            e.ToTable("InvoiceYearCounters");
+            e.HasKey(c => new { c.TenantId, c.Year });
         });
     }
 

@@ -36,13 +36,25 @@ public static class InvoiceMoney
     }
 
     /// <summary>
-    /// A line whose unit price includes tax: the total is quantity × price at the currency's units, and the tax in
-    /// it is total − total / (1 + rate), so the printed total is exactly what the client was quoted.
+    /// One invoice line at the currency's units, half to even. Prices including tax (the default): the total is
+    /// quantity × price, and the tax in it is total − total / (1 + rate), so the printed total is exactly what the
+    /// client was quoted. Prices excluding tax: the net is quantity × price, the tax is net × rate, the total net + tax.
     /// </summary>
-    public static (decimal Total, decimal Tax) Line(decimal quantity, decimal unitPrice, decimal taxRatePercent, string currency)
+    public static (decimal Total, decimal Tax) Line(decimal quantity, decimal unitPrice, decimal taxRatePercent, string currency, bool pricesIncludeTax = true)
     {
+        var rate = taxRatePercent / 100m;
+        if (!pricesIncludeTax)
+        {
+            var netAmount = Round(quantity * unitPrice, currency);
+            var taxAmount = Round(netAmount * rate, currency);
+            return (netAmount + taxAmount, taxAmount);
+        }
         var total = Round(quantity * unitPrice, currency);
-        var net = Round(total / (1 + (taxRatePercent / 100m)), currency);
+        var net = Round(total / (1 + rate), currency);
         return (total, total - net);
     }
+
+    /// <summary>The lines grouped by tax rate (lowest first): net and tax per rate, as the PDF and the invoice page show them.</summary>
+    public static IReadOnlyList<(decimal Rate, decimal Net, decimal Tax)> ByRate(IEnumerable<InvoiceLine> lines) =>
+        [.. lines.GroupBy(l => l.TaxRate).OrderBy(g => g.Key).Select(g => (g.Key, g.Sum(l => l.Total - l.Tax), g.Sum(l => l.Tax)))];
 }

@@ -12,6 +12,8 @@ public abstract record PaymentResult
     public sealed record Done(Invoice Invoice) : PaymentResult;
     public sealed record Missing : PaymentResult;
     public sealed record Invalid(Errors Errors) : PaymentResult;
+    /// <summary>The invoice's state forbids it (voiding a paid, part-paid or void invoice).</summary>
+    public sealed record Refused(string Message) : PaymentResult;
 }
 
 /// <summary>
@@ -93,6 +95,38 @@ public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate
             invoice.PaidAt = now;
             await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoicePaid, invoice, now, ct);
         }
+        await db.SaveChangesAsync(ct);
+        await tx.CommitAsync(ct);
+        return new PaymentResult.Done(invoice);
+    }
+
+    /// <summary>
+    /// Voids an open invoice with nothing paid on it, under the same lock as a payment (so a payment and a void never
+    /// both win). The invoice keeps its number: the series stays gapless, and the voided document stays on record.
+    /// </summary>
+    public async Task<PaymentResult> VoidAsync(Guid id, string language, CancellationToken ct)
+    {
+        using var _ = await gate.EnterAsync(db, ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.ChangeTracker.Clear();
+        if (db.IsPostgres)
+        {
+            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Invoices" WHERE "Id" = {id} AND "TenantId" = {db.TenantId} FOR UPDATE""", ct);
+        }
+        var invoice = await db.Set<Invoice>().Include(i => i.Lines).Include(i => i.Payments).FirstOrDefaultAsync(i => i.Id == id, ct);
+        if (invoice is null)
+        {
+            return new PaymentResult.Missing();
+        }
+        if (invoice.Status != InvoiceStatus.Open || invoice.AmountPaid != 0)
+        {
+            var now0 = clock.GetCurrentInstant();
+            var state = invoice.AmountPaid != 0 && invoice.Status == InvoiceStatus.Open ? "paid" : InvoiceStatusRules.Effective(invoice, now0).ToWire();
+            var culture = CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB");
+            return new PaymentResult.Refused(InvoiceText.Words.FormatIn(language, culture, "err-void", InvoiceText.Words.Get("status-" + state, language).ToLowerInvariant()));
+        }
+        invoice.Status = InvoiceStatus.Void;
+        invoice.UpdatedAt = clock.GetCurrentInstant();
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
         return new PaymentResult.Done(invoice);

@@ -33,7 +33,25 @@ public static class InvoicePdf
         page.Text(Margin, y - 16, 16, true, invoice.BusinessName);
         page.TextRight(Width - Margin, y - 18, 20, true, W(status == InvoiceStatus.Paid && invoice.Payments.Count > 0 && invoice.Payments.Min(p => p.At) <= invoice.IssuedAt ? "receipt" : "invoice"));
         y -= 34;
-        foreach (var line in Wrap(invoice.BusinessAddress ?? "", 60))
+        var seller = new List<string>();
+        if (invoice.LegalName is { } legal && legal != invoice.BusinessName)
+        {
+            seller.Add(legal);
+        }
+        seller.AddRange(Wrap(invoice.BusinessAddress ?? "", 60));
+        if (invoice.VatNumber is { } vat)
+        {
+            seller.Add($"{W("vat-number")}: {vat}");
+        }
+        if (invoice.RegistrationNumber is { } registration)
+        {
+            seller.Add($"{W("registration-number")}: {registration}");
+        }
+        if (invoice.BankAccount is { } iban)
+        {
+            seller.Add($"{W("bank-account")}: {InvoiceSettings.PrintIban(iban)}");
+        }
+        foreach (var line in seller)
         {
             page.Text(Margin, y, 10, false, line);
             y -= 13;
@@ -88,18 +106,38 @@ public static class InvoicePdf
         }
         page.Line(Margin, y + 6, Width - Margin, y + 6);
         y -= 10;
-        (string, string, bool)[] totals =
-        [
-            (W("subtotal"), M(invoice.Subtotal), false), (W("tax"), M(invoice.TaxTotal), false), (W("total"), M(invoice.Total), true),
-            (W("paid"), M(invoice.AmountPaid), false), (W("balance"), M(invoice.Total - invoice.AmountPaid), true),
-        ];
+        List<(string, string, bool)> totals = [(W("subtotal"), M(invoice.Subtotal), false)];
+        // VAT per rate: what each rate was charged on and the VAT it came to.
+        foreach (var (rate, net, tax) in InvoiceMoney.ByRate(invoice.Lines))
+        {
+            totals.Add((InvoiceText.Words.FormatIn(language, culture, "tax-at", rate.ToString("0.##", culture), M(net)), M(tax), false));
+        }
+        totals.AddRange([(W("total"), M(invoice.Total), true), (W("paid"), M(invoice.AmountPaid), false), (W("balance"), M(invoice.Total - invoice.AmountPaid), true)]);
+        if (y - (totals.Count * 15) < Margin + 60)
+        {
+            page = new Page();
+            pages.Add(page);
+            y = Height - Margin - 10;
+        }
         foreach (var (label, value, bold) in totals)
         {
-            page.Text(330, y, 10, bold, label);
+            page.Text(250, y, 10, bold, label);
             page.TextRight(Width - Margin, y, 10, bold, value);
             y -= 15;
         }
-        page.Text(Margin, Margin, 8, false, W("prices-incl"));
+        var due = invoice.Total - invoice.AmountPaid;
+        if (invoice.BankAccount is { } account && due > 0 && status is InvoiceStatus.Open or InvoiceStatus.Overdue)
+        {
+            y -= 10;
+            page.Text(Margin, y, 10, false, InvoiceText.Words.FormatIn(language, culture, "pay-to", M(due), InvoiceSettings.PrintIban(account), invoice.Number));
+        }
+        var foot = Margin;
+        foreach (var line in Wrap(invoice.Footer ?? "", 100).AsEnumerable().Reverse())
+        {
+            page.Text(Margin, foot, 8, false, line);
+            foot += 10;
+        }
+        page.Text(Margin, foot, 8, false, W(invoice.PricesExcludeTax ? "prices-excl" : "prices-incl"));
         return Write(pages, $"{W("invoice")} {invoice.Number}");
     }
 

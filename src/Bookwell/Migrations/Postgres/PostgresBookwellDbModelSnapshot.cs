@@ -1538,6 +1538,10 @@ namespace Bookwell.Migrations.Postgres
                         .HasPrecision(18, 4)
                         .HasColumnType("numeric(18,4)");
 
+                    b.Property<string>("BankAccount")
+                        .HasMaxLength(34)
+                        .HasColumnType("character varying(34)");
+
                     b.Property<Guid?>("BookingId")
                         .HasColumnType("uuid");
 
@@ -1568,6 +1572,10 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<LocalDate>("DueOn")
                         .HasColumnType("date");
 
+                    b.Property<string>("Footer")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)");
+
                     b.Property<Instant>("IssuedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1578,6 +1586,10 @@ namespace Bookwell.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)");
+
+                    b.Property<string>("LegalName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<string>("Number")
                         .IsRequired()
@@ -1591,6 +1603,13 @@ namespace Bookwell.Migrations.Postgres
 
                     b.Property<Instant?>("PaidAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<bool>("PricesExcludeTax")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("RegistrationNumber")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<long>("Sequence")
                         .HasColumnType("bigint");
@@ -1622,6 +1641,10 @@ namespace Bookwell.Migrations.Postgres
 
                     b.Property<Instant>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("VatNumber")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
 
                     b.HasKey("Id");
 
@@ -1747,6 +1770,22 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("InvoiceId");
 
                     b.ToTable("InvoicePayments", (string)null);
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Invoices.InvoiceYearCounter", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Year")
+                        .HasColumnType("integer");
+
+                    b.Property<long>("Last")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("TenantId", "Year");
+
+                    b.ToTable("InvoiceYearCounters", (string)null);
                 });
 
             modelBuilder.Entity("Bookwell.Features.Organizations.Mailing", b =>

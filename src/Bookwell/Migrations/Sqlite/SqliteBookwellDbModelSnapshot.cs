@@ -1520,6 +1520,10 @@ namespace Bookwell.Migrations.Sqlite
                         .HasPrecision(18, 4)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("BankAccount")
+                        .HasMaxLength(34)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("BookingId")
                         .HasColumnType("TEXT");
 
@@ -1551,6 +1555,10 @@ namespace Bookwell.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Footer")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("IssuedAt")
                         .HasColumnType("INTEGER");
 
@@ -1561,6 +1569,10 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<string>("Language")
                         .IsRequired()
                         .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LegalName")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Number")
@@ -1575,6 +1587,13 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.Property<long?>("PaidAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<bool>("PricesExcludeTax")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RegistrationNumber")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
 
                     b.Property<long>("Sequence")
                         .HasColumnType("INTEGER");
@@ -1606,6 +1625,10 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("VatNumber")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
@@ -1727,6 +1750,22 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasIndex("InvoiceId");
 
                     b.ToTable("InvoicePayments", (string)null);
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Invoices.InvoiceYearCounter", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Year")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Last")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TenantId", "Year");
+
+                    b.ToTable("InvoiceYearCounters", (string)null);
                 });
 
             modelBuilder.Entity("Bookwell.Features.Organizations.Mailing", b =>

@@ -73,7 +73,7 @@ public sealed class IndexModel : AdminPageModel
         }
         if (Read() is { } order)
         {
-            Quote = DeskCheckout.Quote(order, HttpContext.RequestServices.GetRequiredService<InvoiceIssuer>().TaxRate, Language, Problems);
+            Quote = DeskCheckout.Quote(order, DeskCheckout.TaxFor(order, Site, HttpContext.RequestServices.GetRequiredService<InvoiceIssuer>()), Language, Problems);
         }
         return Page();
     }
@@ -211,6 +211,6 @@ public sealed class IndexModel : AdminPageModel
             return null;
         }
         return new DeskOrder(key, Booking?.Id, Site!.Doc.Slug!, name, email, Currency, lines, discount!.Value, tip!.Value, method!.Value, card, tendered,
-            reference.Length == 0 ? null : reference);
+            reference.Length == 0 ? null : reference, Booking?.ServiceKey);
     }
 }

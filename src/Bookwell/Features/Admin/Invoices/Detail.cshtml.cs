@@ -74,6 +74,29 @@ public sealed class DetailModel : AdminPageModel
         }
     }
 
+    /// <summary>Voids an open invoice with nothing paid (its number stays taken); otherwise says why not.</summary>
+    public async Task<IActionResult> OnPostVoidAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        var payments = HttpContext.RequestServices.GetRequiredService<InvoicePayments>();
+        switch (await payments.VoidAsync(id, TextSet.CurrentLanguage, ct))
+        {
+            case PaymentResult.Done:
+                TempData["Flash"] = InvoiceText.Words["voided"];
+                return RedirectToPage(new { id });
+            case PaymentResult.Refused refused:
+                Problems.Add("void", refused.Message);
+                await LoadAsync(id, ct);
+                Response.StatusCode = StatusCodes.Status409Conflict;
+                return Page();
+            default:
+                return NotFound();
+        }
+    }
+
     private async Task<bool> LoadAsync(Guid id, CancellationToken ct)
     {
         Now = Clock.GetCurrentInstant();
