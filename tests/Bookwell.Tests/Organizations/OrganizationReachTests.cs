@@ -115,7 +115,11 @@ public abstract class OrganizationReachTests
         Assert.DoesNotContain("value=\"consult\"", form, StringComparison.Ordinal);
         var fields = new Dictionary<string, string>
         {
-            ["Service"] = "consult", ["Date"] = "2027-03-08", ["Pref"] = "any", ["Name"] = "Walt Waiter", ["Email"] = "walt@example.com",
+            ["Service"] = "consult",
+            ["Date"] = "2027-03-08",
+            ["Pref"] = "any",
+            ["Name"] = "Walt Waiter",
+            ["Email"] = "walt@example.com",
         };
         var posted = await session.PostFormAsync($"/book/{Slug}/waitlist?date=2027-03-08", fields, $"/book/{Slug}/waitlist?date=2027-03-08");
         Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
