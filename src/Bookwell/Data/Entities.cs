@@ -63,6 +63,9 @@ public sealed class Customer : ITenantOwned
 
 public sealed class Booking : ITenantOwned
 {
+    /// <summary>A detached shallow copy, to show one part of a visit as an item of its own in a list; never saved.</summary>
+    public Booking Copy() => (Booking)MemberwiseClone();
+
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }
     public required string PageSlug { get; set; }

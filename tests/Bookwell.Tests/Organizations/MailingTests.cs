@@ -301,7 +301,16 @@ public abstract partial class MailingTests
             using (var admin = first.Client())
             {
                 admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", BookwellApp.AdminKey);
-                Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, OrgConfig())).StatusCode);
+                // The crash is the point here, not the pace: the business lifts its throttle so the mailing goes out at once.
+                var unthrottled = OrgConfig();
+                var pageSettings = unthrottled["pages"]![0]!["settings"] as JsonObject;
+                if (pageSettings is null)
+                {
+                    pageSettings = [];
+                    unthrottled["pages"]![0]!["settings"] = pageSettings;
+                }
+                pageSettings["mailingsPerMinute"] = 60_000;
+                Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, unthrottled)).StatusCode);
                 await AddMembersAsync(admin, count);
                 var id = Guid.NewGuid();
                 var sent = await admin.PostAsync("/api/v1/admin/organizations/school/mailings", Json(Mailing(id)));

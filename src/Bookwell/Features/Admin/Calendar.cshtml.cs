@@ -36,6 +36,8 @@ public sealed class CalendarModel : AdminPageModel
     public List<CalendarColumn> Columns { get; } = [];
     public List<(LocalDate Date, List<Booking> Items)> Days { get; } = [];
     public ServiceModel? FreeFor { get; private set; }
+    /// <summary>Parts of visits after the first: shown in their person's column at their own time, but moved only with the visit's first part.</summary>
+    public HashSet<Booking> LaterParts { get; } = new(ReferenceEqualityComparer.Instance);
 
     public async Task OnGetAsync(CancellationToken ct)
     {
@@ -115,12 +117,17 @@ public sealed class CalendarModel : AdminPageModel
         return local.Date < Day ? 0 : local.Hour * 60 + local.Minute;
     }
 
-    private Task<List<Booking>> LoadAsync(Instant from, Instant to, string? staff, CancellationToken ct)
+    /// <summary>
+    /// The bookings of a window, a visit as one item per part (issue 15): each part in its own person's column at its own time,
+    /// so the second person of a visit sees their part.
+    /// </summary>
+    private async Task<List<Booking>> LoadAsync(Instant from, Instant to, string? staff, CancellationToken ct)
     {
         var query = Db.Bookings.AsNoTracking().Where(b => b.PageSlug == Site!.Slug && b.StartsAt < to && b.EndsAt > from);
         if (staff is not null)
         {
-            query = query.Where(b => b.StaffKey == staff);
+            var needle = Visits.StaffNeedle(staff);
+            query = query.Where(b => b.StaffKey == staff || (b.VisitPartsJson != null && b.VisitPartsJson.Contains(needle)));
         }
         if (Branch is not null)
         {
@@ -130,7 +137,24 @@ public sealed class CalendarModel : AdminPageModel
         {
             query = query.Where(b => b.OrganizationKey == Org);
         }
-        return query.OrderBy(b => b.StartsAt).Take(2000).ToListAsync(ct);
+        var items = new List<Booking>();
+        foreach (var booking in await query.OrderBy(b => b.StartsAt).Take(2000).ToListAsync(ct))
+        {
+            var first = true;
+            foreach (var part in Visits.PerPerson(booking))
+            {
+                if (!first)
+                {
+                    LaterParts.Add(part);
+                }
+                first = false;
+                if ((staff is null || part.StaffKey == staff) && part.StartsAt < to && part.EndsAt > from)
+                {
+                    items.Add(part);
+                }
+            }
+        }
+        return [.. items.OrderBy(b => b.StartsAt)];
     }
 
     /// <summary>Drag and drop (or the move form) lands here: the same writer and rules as a client's reschedule.</summary>

@@ -25,6 +25,8 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     public Booking? Booking { get; private set; }
     public CompiledPage? Site { get; private set; }
     public ServiceModel? Service { get; private set; }
+    /// <summary>The page as this booking is moved: the organization's view for a member's booking (issue 17), else <see cref="Site"/>.</summary>
+    public CompiledPage? Scheduling { get; private set; }
     public DateTimeZone Zone { get; private set; } = DateTimeZone.Utc;
     public SlotPickerModel? Picker { get; private set; }
     public string Token { get; private set; } = "";
@@ -139,7 +141,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         {
             return Redirect($"/booking/{token}?reschedule=1");
         }
-        switch (await lifecycle.RescheduleAsync(Booking!.Id, Site!, Service, instant, new Actor("customer", Notifications.MailContexts.For(Request, config), Site, token), ct))
+        switch (await lifecycle.RescheduleAsync(Booking!.Id, Scheduling!, Service, instant, new Actor("customer", Notifications.MailContexts.For(Request, config), Site, token), ct))
         {
             case WriteResult.Done:
                 return Redirect($"/booking/{token}?moved=1");
@@ -174,7 +176,8 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         catalog.Pages.TryGetValue(Booking.PageSlug, out var site);
         Site = site;
         EmbedPolicy.ApplyPrivate(Response, site);
-        Service = site?.ActiveService(Booking.ServiceKey);
+        Scheduling = site is null ? null : Organizations.OrganizationBookings.ViewFor(site, Booking);
+        Service = Scheduling?.ActiveService(Booking.ServiceKey);
         Occurrences = Booking.SeriesId is { } seriesId ? await Series.SeriesEndpoints.OccurrencesAsync(db, seriesId, ct) : [];
         Zone = TimeFormats.Zone(Request.Query["tz"]) ?? TimeFormats.Zone(Booking.TimeZone) ?? site?.Zone ?? DateTimeZone.Utc;
         return true;
@@ -184,7 +187,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     {
         LocalDate? selected = TimeFormats.TryParseDate(date, out var d) ? d : null;
         LocalDate? strip = TimeFormats.TryParseDate(from, out var f) ? f : selected;
-        Picker = await SlotPicker.BuildAsync(db, Site!, Service!, null, Booking!.StaffKey, Zone, strip, selected, clock.GetCurrentInstant(), ct);
+        Picker = await SlotPicker.BuildAsync(db, Scheduling!, Service!, null, Booking!.StaffKey, Zone, strip, selected, clock.GetCurrentInstant(), ct);
     }
 
     public string Link(params (string Key, string? Value)[] values) =>

@@ -189,7 +189,17 @@ public static class BookingEndpoints
         {
             return Problems.Make(409, "slot-unavailable", "Time slot no longer available", "This service can no longer be booked online.");
         }
-        return await lifecycle.RescheduleAsync(booking.Id, page, service, start, new Actor("customer", MailContexts.For(request, config), page, token), ct) switch
+        // Issue 17: a member's booking moves only within the organization's view (its time slots, its window, its services).
+        var view = Organizations.OrganizationBookings.ViewFor(page, booking);
+        if (Organizations.OrganizationBookings.OutsideSlots(page, booking, service, start) is { } outside)
+        {
+            return Problems.Validation("start", outside);
+        }
+        if (view.ActiveService(booking.ServiceKey) is not { } viewService)
+        {
+            return Problems.Make(409, "slot-unavailable", "Time slot no longer available", "This service can no longer be booked online.");
+        }
+        return await lifecycle.RescheduleAsync(booking.Id, view, viewService, start, new Actor("customer", MailContexts.For(request, config), page, token), ct) switch
         {
             WriteResult.Done done => TypedResults.Ok(BookingResponse.From(done.Booking, token, TenantLinks.BaseUrl(request), withHistory: true)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),

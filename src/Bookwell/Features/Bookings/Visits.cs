@@ -50,6 +50,39 @@ public static class Visits
     public static IReadOnlyList<VisitPartRecord>? Parts(string? visitPartsJson) =>
         visitPartsJson is null ? null : JsonSerializer.Deserialize<List<VisitPartRecord>>(visitPartsJson, Options);
 
+    /// <summary>
+    /// The booking as the people serving it see it (issue 15): a visit as one item per part, each with its own person
+    /// (<see cref="Booking.StaffKey"/>), service name and time (<see cref="Booking.StartsAt"/>/<see cref="Booking.EndsAt"/>);
+    /// any other booking as it is. The parts are detached copies with the booking's id, for lists and notices only.
+    /// </summary>
+    public static IEnumerable<Booking> PerPerson(Booking booking)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        if (Parts(booking) is not { Count: > 0 } parts)
+        {
+            yield return booking;
+            yield break;
+        }
+        foreach (var part in parts)
+        {
+            var copy = booking.Copy();
+            copy.ServiceKey = part.Service;
+            copy.ServiceName = part.Name;
+            copy.StaffKey = part.Staff;
+            copy.StartsAt = part.StartsAt;
+            copy.EndsAt = part.EndsAt;
+            copy.BufferBeforeMinutes = part.BufferBefore;
+            copy.BufferAfterMinutes = part.BufferAfter;
+            yield return copy;
+        }
+    }
+
+    /// <summary>
+    /// Text a visit's stored parts contain when <paramref name="staffKey"/> serves one of them: a database filter that finds the
+    /// candidates (<c>StaffKey == key || VisitPartsJson.Contains(needle)</c>); <see cref="PerPerson"/> then decides exactly.
+    /// </summary>
+    public static string StaffNeedle(string staffKey) => $"\"staff\":{JsonSerializer.Serialize(staffKey, Options)}";
+
     /// <summary>Sets a booking's parts, and its own fields from them, for a visit starting at <paramref name="start"/>.</summary>
     public static void Apply(Booking booking, IReadOnlyList<ServiceModel> services, Instant start, string? branch, IReadOnlyList<Assignment> assignments)
     {

@@ -115,6 +115,9 @@ public sealed class SettingsDoc
     /// <summary>Additive: <c>automatic</c> (default) offers freed time to the first in line at once; <c>manual</c> leaves it to
     /// staff, who send an offer with one click from /admin/waitlist.</summary>
     public string? WaitlistMode { get; set; }
+    /// <summary>Additive (issue 17): how many messages of an organization mailing go out per minute (default
+    /// <see cref="Organizations.Mailings.DefaultPerMinute"/>); the rest wait their turn, so booking mails queued meanwhile go first.</summary>
+    public int? MailingsPerMinute { get; set; }
     /// <summary>Additive: the desk checkout offers a tip line (default false).</summary>
     public bool? DeskTips { get; set; }
     /// <summary>Additive (issue 15): service area and travel rule for services that come to the client.</summary>

@@ -408,6 +408,7 @@ public static partial class ConfigValidator
         Range(e, $"{path}.settings.autoNoShowMinutes", s.AutoNoShowMinutes, 1, 1440);
         // At least long enough to read the e-mail; at most a week, or a freed time would sit unused too long.
         Range(e, $"{path}.settings.waitlistHoldMinutes", s.WaitlistHoldMinutes, 5, 10_080);
+        Range(e, $"{path}.settings.mailingsPerMinute", s.MailingsPerMinute, 1, 100_000);
         Payments.PaymentRules.ValidateAccount(e, $"{path}.settings.stripeAccount", s.StripeAccount);
         Refunds.InvoiceReminders.Validate(e, $"{path}.settings.invoiceReminders", s.InvoiceReminders);
         Mobile.MobileServices.Validate(e, path, p);

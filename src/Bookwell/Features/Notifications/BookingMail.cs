@@ -254,36 +254,47 @@ public static class BookingMail
 
     /// <summary>
     /// Notices to the business (assigned staff member, owner) about a booking change. They carry the client's
-    /// contact details but never the client's manage link.
+    /// contact details but never the client's manage link. A visit of several services notifies each person who serves a
+    /// part about their own part(s), at their own time (issue 15); the owner gets the whole visit.
     /// </summary>
     public static IEnumerable<OutboxMessage> BusinessNotices(string kind, Booking booking, CompiledPage? page, Instant now)
     {
         ArgumentNullException.ThrowIfNull(booking);
         var settings = page?.Doc.Settings;
-        var recipients = new List<string>();
-        if (settings?.NotifyStaff != false && booking.StaffKey is not null &&
-            page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Doc.Email is { } staffEmail)
+        var notices = new List<(string To, IReadOnlyList<Booking> Parts)>();
+        if (settings?.NotifyStaff != false)
         {
-            recipients.Add(staffEmail);
+            foreach (var person in Bookings.Visits.PerPerson(booking).Where(p => p.StaffKey is not null).GroupBy(p => p.StaffKey!))
+            {
+                if (page?.Staff.FirstOrDefault(s => s.Key == person.Key)?.Doc.Email is { } staffEmail &&
+                    !notices.Exists(n => string.Equals(n.To, staffEmail, StringComparison.OrdinalIgnoreCase)))
+                {
+                    notices.Add((staffEmail, [.. person.OrderBy(p => p.StartsAt)]));
+                }
+            }
         }
-        if (settings?.OwnerEmail is { } owner)
+        if (settings?.OwnerEmail is { } owner && !notices.Exists(n => string.Equals(n.To, owner, StringComparison.OrdinalIgnoreCase)))
         {
-            recipients.Add(owner);
+            notices.Add((owner, [booking]));
         }
         var language = MailText.BusinessLanguage;
         string W(string key) => MailText.Words.Get(key, language);
         var culture = MailText.Culture(language);
         var zone = page?.Zone ?? DateTimeZone.Utc;
-        var local = booking.StartsAt.InZone(zone);
-        var when = LocalDatePattern.Create("dddd d MMMM yyyy", culture).Format(local.Date) +
-                   ", " + local.TimeOfDay.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
-        var what = W(kind is "cancelled" or "rescheduled" ? "business-" + kind : "business-new");
-        var staff = booking.StaffKey is null ? "" : " " + MailText.Words.FormatIn(language, culture, "business-with", page?.Staff.FirstOrDefault(s => s.Key == booking.StaffKey)?.Name ?? booking.StaffKey);
-        var text = $"{what}: {booking.ServiceName}{staff}, {when} ({zone.Id})\n\n" +
-                   $"{W("business-client")}: {booking.CustomerName} <{booking.CustomerEmail}>{(booking.CustomerPhone is null ? "" : ", " + booking.CustomerPhone)}\n" +
-                   (booking.Notes is null ? "" : $"{W("business-notes")}: {booking.Notes}\n") + $"{W("business-status")}: {booking.Status.ToWire()}\n";
-        foreach (var to in recipients.Distinct(StringComparer.OrdinalIgnoreCase))
+        string When(Booking b)
         {
+            var local = b.StartsAt.InZone(zone);
+            return LocalDatePattern.Create("dddd d MMMM yyyy", culture).Format(local.Date) +
+                   ", " + local.TimeOfDay.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        string Staff(Booking b) => b.StaffKey is null ? "" : " " + MailText.Words.FormatIn(language, culture, "business-with", page?.Staff.FirstOrDefault(s => s.Key == b.StaffKey)?.Name ?? b.StaffKey);
+        var what = W(kind is "cancelled" or "rescheduled" ? "business-" + kind : "business-new");
+        foreach (var (to, parts) in notices)
+        {
+            var lines = string.Concat(parts.Select(p => $"{what}: {p.ServiceName}{Staff(p)}, {When(p)} ({zone.Id})\n"));
+            var text = $"{lines}\n" +
+                       $"{W("business-client")}: {booking.CustomerName} <{booking.CustomerEmail}>{(booking.CustomerPhone is null ? "" : ", " + booking.CustomerPhone)}\n" +
+                       (booking.Notes is null ? "" : $"{W("business-notes")}: {booking.Notes}\n") + $"{W("business-status")}: {booking.Status.ToWire()}\n";
             yield return new OutboxMessage
             {
                 Id = Guid.CreateVersion7(),
@@ -291,7 +302,7 @@ public static class BookingMail
                 BookingId = booking.Id,
                 Kind = kind switch { "cancelled" => MessageKind.BusinessCancelled, "rescheduled" => MessageKind.BusinessRescheduled, _ => MessageKind.BusinessNew },
                 To = to,
-                Subject = Clean($"{what}: {booking.ServiceName}, {when} – {booking.CustomerName}"),
+                Subject = Clean($"{what}: {string.Join(" + ", parts.Select(p => p.ServiceName))}, {When(parts[0])} – {booking.CustomerName}"),
                 TextBody = text,
                 Status = OutboxStatus.Queued,
                 DueAt = now,

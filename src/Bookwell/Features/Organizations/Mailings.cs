@@ -105,6 +105,18 @@ public static class Mailings
 {
     public const MessageKind Kind = MessageKind.OrganizationMailing;
 
+    /// <summary>Messages of a mailing per minute when the page's <c>settings.mailingsPerMinute</c> is not set.</summary>
+    public const int DefaultPerMinute = 600;
+
+    /// <summary>
+    /// When the <paramref name="index"/>-th message of a mailing is due: the mailing is spread at <paramref name="perMinute"/>
+    /// messages a minute, in whole seconds from <paramref name="now"/> (at 600 a minute, ten a second). The outbox claims by due
+    /// time on every node and both databases, so a booking's confirmation or reminder queued while a mailing goes out waits
+    /// only for the mailing's messages already due, never for the whole mailing.
+    /// </summary>
+    public static Instant DueAt(Instant now, int index, int perMinute) =>
+        now + Duration.FromSeconds((long)index * 60 / Math.Max(1, perMinute));
+
     /// <summary>The id of a member's message in a mailing: the same on every attempt (and so is its Message-ID).</summary>
     public static Guid RecipientId(Guid mailing, Guid member)
     {
@@ -200,6 +212,8 @@ public static class Mailings
                     CreatedAt = now,
                 };
                 db.Mailings.Add(mailing);
+                var perMinute = page.Doc.Settings?.MailingsPerMinute ?? DefaultPerMinute;
+                var index = 0;
                 foreach (var m in members)
                 {
                     var id = RecipientId(mailing.Id, m.Id);
@@ -225,7 +239,7 @@ public static class Mailings
                         TextBody = $"{text}\n\n--\n{footer}\n{MailingText.Words.Get("mail-unsubscribe", language)}: {MailingMerge.Unsubscribe}\n",
                         HtmlBody = MailingMerge.Html(text, language, footer),
                         Status = OutboxStatus.Queued,
-                        DueAt = now,
+                        DueAt = DueAt(now, index++, perMinute),
                         CreatedAt = now,
                     });
                 }

@@ -37,6 +37,9 @@ public static partial class OrganizationMail
         var w = OrganizationText.Words;
         var culture = CultureInfo.GetCultureInfo(language);
         var business = page.Doc.Name!;
+        // Spread like a mailing (issue 17): booking mails queued meanwhile are not stuck behind every member's link.
+        var perMinute = page.Doc.Settings?.MailingsPerMinute ?? Mailings.DefaultPerMinute;
+        var index = 0;
         using (await gate.EnterAsync(db, ct))
         {
             foreach (var m in members)
@@ -59,7 +62,7 @@ public static partial class OrganizationMail
                                $"<p>{WebUtility.HtmlEncode(intro)}</p><p><a href=\"{link}\" style=\"display:inline-block;padding:10px 18px;background:#1d4ed8;color:#fff;border-radius:8px;text-decoration:none\">{WebUtility.HtmlEncode(button)}</a></p>" +
                                $"<p style=\"color:#4b5563\">{WebUtility.HtmlEncode(personal)}</p></body></html>",
                     Status = OutboxStatus.Queued,
-                    DueAt = now,
+                    DueAt = Mailings.DueAt(now, index++, perMinute),
                     CreatedAt = now,
                 });
             }

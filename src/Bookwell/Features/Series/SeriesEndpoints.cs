@@ -89,6 +89,11 @@ public static class SeriesEndpoints
             return Problems.Validation(errors);
         }
         var service = page.ActiveService(body.Service);
+        if (service is not null && !admin && !page.IsPublic(service.Key))
+        {
+            // Reserved for an exclusive organization: to the public, the same answer as an unknown service.
+            service = null;
+        }
         if (service is null)
         {
             errors.Add("service", body.Service is null ? "Required: the key of a service on this page." : "No active service with this key on this page.");

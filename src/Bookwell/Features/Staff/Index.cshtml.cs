@@ -41,7 +41,12 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
         Today = now.InZone(Zone).Date;
         var from = Zone.AtStartOfDay(Today).ToInstant();
         var to = Zone.AtStartOfDay(Today.PlusDays(1)).ToInstant();
-        Agenda = await db.Bookings.AsNoTracking().Where(b => b.StaffKey == StaffKey && b.StartsAt >= from && b.StartsAt < to).OrderBy(b => b.StartsAt).ToListAsync(ct);
+        // Each part of a visit is its own person's, at its own time (issue 15): the second person sees their part, not the first's.
+        var needle = Visits.StaffNeedle(StaffKey);
+        var candidates = await db.Bookings.AsNoTracking()
+            .Where(b => (b.StaffKey == StaffKey || (b.VisitPartsJson != null && b.VisitPartsJson.Contains(needle))) && b.StartsAt < to && b.EndsAt > from)
+            .ToListAsync(ct);
+        Agenda = [.. candidates.SelectMany(Visits.PerPerson).Where(b => b.StaffKey == StaffKey && b.StartsAt >= from && b.StartsAt < to).OrderBy(b => b.StartsAt)];
         Route = RouteStop.For(Agenda, Catalog);
         WalkInServices = pages.SelectMany(p => p.Services.Values
             .Where(s => s.Doc.Active != false && s.Rules.Capacity == 1 && p.StaffFor(s.Key).Any(x => x.Key == StaffKey))
@@ -52,7 +57,13 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
 
     public async Task<IActionResult> OnPostStatusAsync(Guid id, string? to, CancellationToken ct)
     {
-        var booking = await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id && b.StaffKey == StaffKey, ct);
+        var needle = Visits.StaffNeedle(StaffKey);
+        var booking = await db.Bookings.AsNoTracking()
+            .FirstOrDefaultAsync(b => b.Id == id && (b.StaffKey == StaffKey || (b.VisitPartsJson != null && b.VisitPartsJson.Contains(needle))), ct);
+        if (booking is not null && !Visits.PerPerson(booking).Any(p => p.StaffKey == StaffKey))
+        {
+            booking = null;
+        }
         var target = new Errors().Read<BookingStatus>("to", to, [BookingStatus.Confirmed, BookingStatus.InProgress, BookingStatus.Completed, BookingStatus.NoShow]);
         if (booking is null || target is not { } next)
         {

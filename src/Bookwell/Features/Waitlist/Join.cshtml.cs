@@ -56,7 +56,7 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
             Customer = new CustomerInput { Name = Name, Email = Email, Phone = Blank(Phone) },
         };
         var errors = new Errors();
-        if (Service is not null && Site!.ActiveService(Service) is null)
+        if (Service is not null && WaitlistService.PublicService(Site!, Service) is null)
         {
             errors.Add("service", "No such service on this page.");
         }
@@ -102,7 +102,7 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
             return false;
         }
         Site = site;
-        Service ??= site.Services.Values.FirstOrDefault(s => s.Doc.Active != false)?.Key;
+        Service ??= site.Services.Values.FirstOrDefault(s => s.Doc.Active != false && site.IsPublic(s.Key))?.Key;
         return true;
     }
 }

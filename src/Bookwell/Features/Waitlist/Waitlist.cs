@@ -66,10 +66,15 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(e);
-        var service = page.ActiveService(r.Service);
+        // A service reserved for an exclusive organization is, to the public, not there at all (the same answer as an unknown key).
+        var service = PublicService(page, r.Service);
         if (string.IsNullOrWhiteSpace(r.Service))
         {
             e.Add("service", "Required: the key of a service on this page.");
+        }
+        else if (service is null)
+        {
+            e.Add("service", "No such service on this page.");
         }
         if (r.Staff is not null && service is not null && page.StaffFor(service.Key).All(s => s.Key != r.Staff))
         {
@@ -150,6 +155,13 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
             CreatedAt = now,
             UpdatedAt = now,
         };
+    }
+
+    /// <summary>An active service the public may book on this page; null for an unknown, inactive or organization-only one.</summary>
+    public static ServiceModel? PublicService(CompiledPage page, string? key)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return page.ActiveService(key) is { } s && page.IsPublic(s.Key) ? s : null;
     }
 
     [GeneratedRegex("^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$", RegexOptions.CultureInvariant)]

@@ -42,7 +42,7 @@ public static class WaitlistEndpoints
         {
             return Problems.Validation(errors);
         }
-        if (!string.IsNullOrWhiteSpace(body.Service) && page.ActiveService(body.Service) is null)
+        if (!string.IsNullOrWhiteSpace(body.Service) && WaitlistService.PublicService(page, body.Service) is null)
         {
             return Problems.NotFound("No such service on this page.");
         }

@@ -75,7 +75,8 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(page);
-        if (page.ActiveService(entry.ServiceKey) is not { } service || !TimeFormats.TryParseDate(entry.Date, out var date))
+        // Waitlist entries are the public's: a service reserved for an exclusive organization is never offered in public hours.
+        if (WaitlistService.PublicService(page, entry.ServiceKey) is not { } service || !TimeFormats.TryParseDate(entry.Date, out var date))
         {
             return false;
         }
