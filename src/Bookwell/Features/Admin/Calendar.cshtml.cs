@@ -12,8 +12,6 @@ using NodaTime;
 
 namespace Bookwell.Features.Admin;
 
-public sealed record CalendarColumn(string? StaffKey, string Title, IReadOnlyList<TimeRange> Open, List<Booking> Bookings, List<Slot> Free);
-
 /// <summary>Day view (a column per staff member) and week view of one booking page, in that page's time zone.</summary>
 public sealed class CalendarModel : AdminPageModel
 {

@@ -15,7 +15,7 @@ namespace Bookwell.Features.Calendars;
 /// Google and Microsoft 365 through their OAuth sign-in with PKCE), and each staff member's secret feed address.
 /// </summary>
 [Authorize(Policy = Policies.Manager)]
-public sealed class SyncPageModel(CalendarSync sync, CalendarConnections connections, CalendarOptions options, OAuthCalendarSettings oauth,
+public sealed class SyncModel(CalendarSync sync, CalendarConnections connections, CalendarOptions options, OAuthCalendarSettings oauth,
     OAuthClient oauthClient, IDataProtectionProvider protection, TenantLinks links, Data.TenantContext tenant) : AdminPageModel
 {
     private const string StatePurpose = "bookwell.calendar-oauth-state";

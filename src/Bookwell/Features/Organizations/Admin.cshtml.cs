@@ -20,7 +20,7 @@ namespace Bookwell.Features.Organizations;
 /// configuration document through the same applier as PUT /config, so the API and this page never disagree.
 /// </summary>
 [Authorize(Policy = Policies.Manager)]
-public sealed class OrganizationsAdminModel(ConfigApplier applier, OrganizationAccess access, SqliteWriteGate gate) : AdminPageModel
+public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access, SqliteWriteGate gate) : AdminPageModel
 {
     public const int MaxBulk = 5_000;
     public const int MaxImportRows = 5_000;

@@ -16,7 +16,7 @@ namespace Bookwell.Features.Organizations;
 /// mailing's id from the first view to the send, so a second click (or a resend after a failure) sends nothing twice.
 /// </summary>
 [Authorize(Policy = Policies.Manager)]
-public sealed class MailingsAdminModel(SqliteWriteGate gate, OutboxSignal signal) : AdminPageModel
+public sealed class MailingsModel(SqliteWriteGate gate, OutboxSignal signal) : AdminPageModel
 {
     public CompiledPage? Site { get; private set; }
     public OrganizationModel? Org { get; private set; }
