@@ -8,62 +8,6 @@ using NodaTime;
 
 namespace Bookwell.Features.Bookings;
 
-/// <summary>A change to an existing booking's time or status, as asked; <see cref="BookingLifecycle"/> decides whether it may happen.</summary>
-public abstract record Change
-{
-    /// <summary>To a new start; <paramref name="ToStaff"/> when an operator drops it on someone's column.</summary>
-    public sealed record Reschedule(CompiledPage Page, ServiceModel Service, Instant Start, string? ToStaff = null) : Change;
-
-    /// <summary>Along the public state machine (<see cref="BookingStatusRules.CanMoveTo"/>).</summary>
-    public sealed record SetStatus(BookingStatus To) : Change;
-
-    /// <summary>The client confirms a double opt-in booking from the link in the e-mail.</summary>
-    public sealed record ClientConfirm : Change;
-
-    /// <summary>
-    /// Dashboard-only corrections outside the public state machine: reopening a cancelled booking (only while
-    /// its time is still free; the database decides) and overruling a no-show.
-    /// </summary>
-    public sealed record Correct(BookingStatus To) : Change;
-
-    /// <summary>An unpaid or unconfirmed hold ran out (time rules).</summary>
-    public sealed record Expire : Change;
-
-    /// <summary>A confirmed booking nobody started, past its no-show moment (time rules).</summary>
-    public sealed record AutoNoShow : Change;
-
-    /// <summary>
-    /// The client takes time held for them (a waitlist offer: a <c>pending</c> booking created by
-    /// <see cref="OfferBy"/> with a hold): only at its own start and only while the hold lasts. <paramref name="Claim"/>
-    /// runs inside the same transaction and may refuse (the offer was withdrawn meanwhile).
-    /// </summary>
-    public sealed record AcceptOffer(CompiledPage Page, Instant Start, Func<BookwellDb, Instant, CancellationToken, Task<bool>>? Claim = null) : Change
-    {
-        /// <summary>Who creates held offers, as recorded in the booking's history.</summary>
-        public const string OfferBy = "waitlist";
-    }
-
-    /// <summary>
-    /// The client paid (a payment provider says so). An unpaid hold becomes confirmed. When <paramref name="Reopen"/>
-    /// and the hold had already run out (cancelled as <c>expired</c>), the booking takes its time again if it is
-    /// still free; the database decides, and a refusal is reported as taken.
-    /// </summary>
-    public sealed record PaymentReceived(bool Reopen) : Change;
-
-    /// <summary>The provider ended the checkout unpaid: a booking still waiting for payment is cancelled as <c>expired</c>.</summary>
-    public sealed record CheckoutExpired : Change;
-}
-
-/// <summary>Who asks, and where the messages the change causes point.</summary>
-/// <param name="By">Recorded in the history: "customer", "admin", a person's name, "system".</param>
-/// <param name="Mail">Link base and language for client mails; null sends no client mail.</param>
-/// <param name="Page">The booking's page (branding, reminders, notices), when known.</param>
-/// <param name="Token">The client's manage token when the client is the one asking (their link goes in the mail).</param>
-public sealed record Actor(string By, MailContext? Mail = null, CompiledPage? Page = null, string? Token = null)
-{
-    public static Actor System { get; } = new("system");
-}
-
 /// <summary>
 /// The one way a booking's time or status changes. Every change loads the booking fresh under the write lock
 /// (SQLite: the single writer; PostgreSQL: <c>SELECT ... FOR UPDATE</c> on its row), checks the state machine
@@ -72,8 +16,7 @@ public sealed record Actor(string By, MailContext? Mail = null, CompiledPage? Pa
 /// booking therefore run one after the other and the second sees the first's outcome.
 /// </summary>
 public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
-    IDataProtectionProvider protection, TimeFreedEvents events, Invoices.InvoiceIssuer invoices, Refunds.RefundPlanner refunds,
-    Payments.NoShowFees noShowFees)
+    IDataProtectionProvider protection, TimeFreedEvents events, BookingMoney money)
 {
     private const int Attempts = 4;
 
@@ -117,10 +60,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
                     db.ChangeTracker.Clear();
                     return result;
                 }
-                // A booking of an invoice service confirmed by this change (approval, the client's opt-in) gets its invoice with it.
-                await invoices.AfterChangeAsync(db, booking, actor.Page, ct);
-                // A booking the client cancels gets its refund by the service's policy, planned with the cancellation.
-                await refunds.AfterChangeAsync(db, booking, actor, ct);
+                await money.AfterChangeAsync(db, booking, actor, ct);
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 outbox.Notify();
@@ -228,50 +168,11 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         var left = Freed(booking, booking.StartsAt, booking.EndsAt, "rescheduled");
         // Free the old time inside the transaction so the booking may move to an overlapping slot.
         await FreeAsync(booking, ct);
+        if (!await BookingMove.PlaceAsync(db, booking, r, now, ct))
+        {
+            return new WriteResult.Taken();
+        }
         var service = r.Service;
-        // A mobile booking moves with its address: travel to and from its new neighbours is checked and held again.
-        var trip = Mobile.MobileServices.TripTo(r.Page, booking.Latitude is { } lat && booking.Longitude is { } lon
-            ? new Scheduling.Travel.GeoPoint(lat, lon)
-            : null);
-        if (Visits.Parts(booking) is { } parts)
-        {
-            // A visit moves whole: every part is chosen again at the new start (the same people where they are free).
-            if (Visits.Services(r.Page, parts) is not { } services)
-            {
-                return new WriteResult.Taken();
-            }
-            var staff = r.ToStaff ?? booking.StaffKey;
-            var moved = await Allocator.AssignVisitAsync(db, r.Page, services, r.Start, r.ToStaff is null ? booking.BranchKey : null, staff, false, now, ct)
-                        ?? (r.ToStaff is null ? await Allocator.AssignVisitAsync(db, r.Page, services, r.Start, null, null, false, now, ct, booking.CustomerEmail) : null);
-            if (moved is null)
-            {
-                return new WriteResult.Taken();
-            }
-            Visits.Apply(booking, services, r.Start, moved.Value.Branch, moved.Value.Parts);
-        }
-        else
-        {
-            // An operator who drops the booking on a staff member's column means that person, nobody else.
-            var assignment = r.ToStaff is not null
-                ? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, r.ToStaff, null, false, now, ct, trip: trip)
-                : await Allocator.AssignAsync(db, r.Page, service, r.Start, booking.BranchKey, booking.StaffKey, null, false, now, ct, trip: trip)
-                  ?? await Allocator.AssignAsync(db, r.Page, service, r.Start, null, null, null, false, now, ct, trip: trip, clientEmail: booking.CustomerEmail);
-            if (assignment is null)
-            {
-                return new WriteResult.Taken();
-            }
-            booking.StartsAt = r.Start;
-            booking.EndsAt = r.Start + service.Rules.Duration;
-            booking.BufferBeforeMinutes = (int)service.Rules.BufferBefore.TotalMinutes;
-            booking.BufferAfterMinutes = (int)service.Rules.BufferAfter.TotalMinutes;
-            booking.StaffKey = assignment.Value.Assignment.Staff;
-            booking.BranchKey = assignment.Value.Branch;
-            booking.ResourceKeys = Units.FormatSeats(assignment.Value.Assignment.Resources);
-            booking.TravelBeforeMinutes = (int)assignment.Value.Assignment.TravelBefore.TotalMinutes;
-            booking.TravelAfterMinutes = (int)assignment.Value.Assignment.TravelAfter.TotalMinutes;
-            booking.GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(r.Page.Slug, service.Key, r.Start) : null;
-        }
-        booking.AutoNoShowAt = r.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? r.Start + Duration.FromMinutes(late) : null;
         booking.UpdatedAt = now;
         var evt = Event(booking, BookingAction.Rescheduled, booking.Status, booking.Status, actor.By, now);
         evt.PreviousStart = previousStart;
@@ -322,7 +223,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         }
         if (to == BookingStatus.NoShow)
         {
-            await noShowFees.RecordAsync(db, booking, now, ct);
+            await money.NoShowAsync(db, booking, now, ct);
             await FreeRemainderAsync(booking, now, freed, ct);
         }
         if (to == BookingStatus.Cancelled)
@@ -518,7 +419,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         booking.Status = BookingStatus.NoShow;
         booking.UpdatedAt = now;
         await BookingMessages.WithdrawRemindersAsync(db, booking.Id, ct);
-        await noShowFees.RecordAsync(db, booking, now, ct);
+        await money.NoShowAsync(db, booking, now, ct);
         await FreeRemainderAsync(booking, now, freed, ct);
         return new WriteResult.Done(booking, null);
     }
