@@ -8,7 +8,7 @@ namespace Bookwell.Tests.BookingPage;
 
 /// <summary>
 /// The review step of the booking page tells the client the cancellation and no-show terms before they commit, whenever
-/// they apply: a service paid at the venue with a no-show fee (the card saved only) shows the fee in the page's currency and
+/// they apply: a service paid at the venue with a no-show fee (the card saved only) shows the fee in the price's currency (formatted like the price) and
 /// that cancelling is free; a service paid online shows its refund tiers and the fee; a service with neither shows neither.
 /// English and Dutch.
 /// </summary>
@@ -57,7 +57,7 @@ public abstract partial class PolicyTermsTests : IAsyncLifetime
     public async Task PaidAtTheVenue_WithANoShowFee_ShowsTheFee_AndThatCancellingIsFree()
     {
         var terms = await ReviewAsync("massage");
-        Assert.Equal("If you do not come and have not cancelled, EUR 20.00 is charged to the card you save when booking.", terms["no-show-policy"]);
+        Assert.Equal("If you do not come and have not cancelled, €20.00 is charged to the card you save when booking.", terms["no-show-policy"]);
         Assert.Equal("Cancelling costs nothing: you pay nothing online now.", terms["cancellation-policy"]);
 
         var dutch = await ReviewAsync("massage", "nl");
@@ -72,7 +72,7 @@ public abstract partial class PolicyTermsTests : IAsyncLifetime
         var terms = await ReviewAsync("colour");
         Assert.Equal("100 % back when you cancel at least 48 hours before the start. | 50 % back when you cancel at least 24 hours before the start. | " +
                      "Nothing back when you cancel less than 24 hours before the start.", terms["cancellation-policy"]);
-        Assert.Equal("If you do not come and have not cancelled, EUR 40.00 is charged to the card you save when booking.", terms["no-show-policy"]);
+        Assert.Equal("If you do not come and have not cancelled, €40.00 is charged to the card you save when booking.", terms["no-show-policy"]);
 
         Assert.Empty(await ReviewAsync("haircut"));
     }
