@@ -8,8 +8,9 @@ namespace Bookwell.Tests.BookingPage;
 
 /// <summary>
 /// The review step of the booking page tells the client the cancellation and no-show terms before they commit, whenever
-/// they apply: a service paid at the venue with a no-show fee (the card saved only) shows the fee in the price's currency (formatted like the price) and
-/// that cancelling is free; a service paid online shows its refund tiers and the fee; a service with neither shows neither.
+/// they apply: a service paid at the venue with a no-show fee (the card saved only, nothing charged at booking) shows the fee in the price's currency
+/// (formatted like the price) and that cancelling is free, and no refund tiers even when it has a cancellation policy (nothing was paid to refund);
+/// a service paid online shows its refund tiers and the fee; a service with neither shows neither.
 /// English and Dutch.
 /// </summary>
 public abstract partial class PolicyTermsTests : IAsyncLifetime
@@ -28,7 +29,8 @@ public abstract partial class PolicyTermsTests : IAsyncLifetime
         page["services"]![3]!["cancellationPolicy"] = JsonNode.Parse("""{ "refunds": [ { "hoursBefore": 48, "percent": 100 }, { "hoursBefore": 24, "percent": 50 } ] }""");
         page["services"]!.AsArray().Add(JsonNode.Parse("""
             { "key": "massage", "name": "Massage", "durationMinutes": 60, "price": { "amount": 60.00, "currency": "EUR" }, "payment": "none",
-              "noShowFee": { "amount": 20.00 }, "requiresStaff": true, "slotIntervalMinutes": 60, "resourceTypes": [] }
+              "noShowFee": { "amount": 20.00 }, "cancellationPolicy": { "refunds": [ { "hoursBefore": 24, "percent": 100 } ] },
+              "requiresStaff": true, "slotIntervalMinutes": 60, "resourceTypes": [] }
             """));
         page["staff"]![0]!["services"]!.AsArray().Add("massage");
         var put = await PutConfig(_app.Admin(), doc);
@@ -44,7 +46,7 @@ public abstract partial class PolicyTermsTests : IAsyncLifetime
     private async Task<Dictionary<string, string>> ReviewAsync(string service, string lang = "")
     {
         var query = lang.Length == 0 ? "" : $"&lang={lang}";
-        (string, string)[] fields = [("service", service), ("start", Start), ("name", "Ada Lovelace"), ("email", "ada@example.com"), ("hairLength", "short"), ("step", "review")];
+        (string, string)[] fields = [("service", service), ("start", Start), ("name", "Ada Lovelace"), ("email", "ada@example.com"), ("answer.hairLength", "short"), ("step", "review")];
         var response = await WebSession.For(_app).PostFormAsync($"/book/salon?service={service}{query}", fields.Select(f => KeyValuePair.Create(f.Item1, f.Item2)),
             $"/book/salon?service={service}{query}");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
