@@ -85,4 +85,11 @@
   'use strict';
   var sw = document.body && document.body.getAttribute('data-sw');
   if (sw && 'serviceWorker' in navigator) { navigator.serviceWorker.register(sw, { scope: '/staff' }).catch(function () { }); }
+  // The desk checkout waiting for the card reader: press "Check again" every few seconds (the button works without script).
+  var waiting = document.getElementById('terminal-waiting');
+  var check = document.getElementById('terminal-check');
+  if (waiting && check && check.form) {
+    var every = parseInt(waiting.getAttribute('data-poll'), 10) || 3000;
+    setTimeout(function () { check.form.requestSubmit(check); }, every);
+  }
 })();

@@ -233,6 +233,31 @@ public abstract class StaffDashboardTests
     }
 
     [Fact]
+    public async Task CheckOut_ShowsOnTheAgenda_OnlyWhenThisBrowserMayUseTheDeskCheckout()
+    {
+        await using var app = await StartAsync();
+        var body = Booking("2027-03-01T14:00:00+01:00", staff: "anna", email: "ann@client.test");
+        body["page"] = Slug;
+        var id = (await Body(await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body))))["id"]!.GetValue<string>();
+        var session = WebSession.For(app);
+        Assert.True(SignedIn(await session.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"))));
+
+        // The PIN alone does not open the dashboard's checkout (its sign-in is the dashboard's): no link to a page that would refuse.
+        var pinOnly = await session.GetAsync("/staff");
+        Assert.Contains("Ada Lovelace", pinOnly, StringComparison.Ordinal);
+        Assert.DoesNotContain($"/admin/checkout/{id}", pinOnly, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await session.Client.GetAsync($"/admin/checkout/{id}")).StatusCode);
+
+        // The desk's browser also signed in to the dashboard (the owner): "Check out" on the booking, and it opens the checkout.
+        Assert.Equal(HttpStatusCode.Redirect, (await session.LoginAsync("owner@salon.test", AccountTests.Password)).StatusCode);
+        var agenda = await session.GetAsync("/staff");
+        Assert.Contains($"id=\"checkout-{id}\" href=\"/admin/checkout/{id}\"", agenda, StringComparison.Ordinal);
+        var checkout = await session.Client.GetAsync($"/admin/checkout/{id}");
+        Assert.Equal(HttpStatusCode.OK, checkout.StatusCode);
+        Assert.Contains("id=\"checkout-form\"", await checkout.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Manifest_Icons_AndServiceWorker_MakeItInstallable()
     {
         await using var app = await StartAsync();

@@ -178,6 +178,12 @@ public sealed partial class StripeStandIn
             case ("GET", ["v1", "terminal", "readers", var reader]):
                 await Get(context, reader, "terminal.reader", account);
                 return true;
+            case ("POST", ["v1", "terminal", "readers", var reader, "cancel_action"]):
+                await Idempotent(context, form, key, () => CancelReaderAction(reader, account));
+                return true;
+            case ("POST", ["v1", "payment_intents", var id, "cancel"]):
+                await Idempotent(context, form, key, () => CancelIntent(id, account));
+                return true;
             case ("POST", ["v1", "test_helpers", "terminal", "readers", var reader, "present_payment_method"]):
                 await Idempotent(context, form, key, () => PresentCard(reader, form, account));
                 return true;
@@ -448,6 +454,10 @@ public sealed partial class StripeStandIn
         {
             return Fail(400, "invalid_request_error", "The PaymentIntent must allow card_present.", "payment_intent");
         }
+        if (intent["status"]!.GetValue<string>() is not ("requires_payment_method" or "requires_confirmation"))
+        {
+            return Fail(400, "invalid_request_error", $"This PaymentIntent's status is {intent["status"]}; it cannot be processed.", "payment_intent", "payment_intent_unexpected_state");
+        }
         if (reader["action"]?["status"]?.GetValue<string>() == "in_progress")
         {
             return Fail(409, "invalid_request_error", "Reader is currently busy processing another request.", null, "terminal_reader_busy");
@@ -475,12 +485,61 @@ public sealed partial class StripeStandIn
         intent["payment_method"] = method;
         if (CardBehaviour(_objects[method]["test_card"]!.GetValue<string>()) != "ok")
         {
+            // As Stripe: the reader's action fails, the PaymentIntent stays open for another attempt and keeps the error.
             reader["action"]!["status"] = "failed";
             reader["action"]!["failure_code"] = "card_declined";
+            reader["action"]!["failure_message"] = "Your card was declined.";
+            intent["status"] = "requires_payment_method";
+            intent["last_payment_error"] = new JsonObject { ["type"] = "card_error", ["code"] = "card_declined", ["decline_code"] = "generic_decline" };
             return (200, reader);
         }
         intent["status"] = intent["capture_method"]?.GetValue<string>() == "manual" ? "requires_capture" : "succeeded";
+        intent["last_payment_error"] = null;
         reader["action"]!["status"] = "succeeded";
         return (200, reader);
+    }
+
+    /// <summary><c>POST /v1/terminal/readers/{id}/cancel_action</c>: the reader stops what it shows; with nothing in progress Stripe answers 400.</summary>
+    private (int, JsonObject) CancelReaderAction(string readerId, string? account)
+    {
+        if (Find(readerId, "terminal.reader", account) is not { } reader)
+        {
+            return Fail(404, "invalid_request_error", $"No such terminal.reader: '{readerId}'", "id");
+        }
+        if (reader["action"]?["status"]?.GetValue<string>() != "in_progress")
+        {
+            return Fail(400, "invalid_request_error", "This Reader has no action in progress to cancel.", null, "terminal_reader_no_action_to_cancel");
+        }
+        reader["action"] = null;
+        return (200, reader);
+    }
+
+    /// <summary><c>POST /v1/payment_intents/{id}/cancel</c>: only before it succeeded; an authorization is released.</summary>
+    private (int, JsonObject) CancelIntent(string id, string? account)
+    {
+        if (Find(id, "payment_intent", account) is not { } intent)
+        {
+            return Fail(404, "invalid_request_error", $"No such payment_intent: '{id}'", "id");
+        }
+        if (intent["status"]!.GetValue<string>() is "succeeded" or "canceled")
+        {
+            return Fail(400, "invalid_request_error", $"You cannot cancel this PaymentIntent because it has a status of {intent["status"]}.", null,
+                "payment_intent_unexpected_state");
+        }
+        intent["status"] = "canceled";
+        intent["cancellation_reason"] = "requested_by_customer";
+        return (200, intent);
+    }
+
+    /// <summary>The test helper a desk's script would call: the client taps a card (<c>4000000000000002</c> is declined).</summary>
+    public async Task<HttpResponseMessage> PresentCardAsync(string reader, string? number = null)
+    {
+        using var http = new HttpClient();
+        using var tap = new HttpRequestMessage(HttpMethod.Post, $"{BaseUrl}/v1/test_helpers/terminal/readers/{reader}/present_payment_method")
+        {
+            Content = new FormUrlEncodedContent(number is null ? [] : [KeyValuePair.Create("card_present[number]", number)]),
+        };
+        tap.Headers.Authorization = new("Bearer", SecretKey);
+        return await http.SendAsync(tap);
     }
 }

@@ -51,6 +51,9 @@ public sealed partial class StripeStandIn : IAsyncDisposable
     /// <summary>While true every call answers 500, as during an outage.</summary>
     public bool Down { get; set; }
 
+    /// <summary>Calls (method, path) for which this answers true get a 500, as when Stripe fails that one request.</summary>
+    public Func<string, string, bool>? FailWhen { get; set; }
+
     public record Call(string Method, string Path, string? IdempotencyKey, Dictionary<string, string> Form, string? Account = null);
 
     public ConcurrentQueue<Call> Calls { get; } = new();
@@ -125,7 +128,7 @@ public sealed partial class StripeStandIn : IAsyncDisposable
         {
             return;
         }
-        if (Down)
+        if (Down || FailWhen?.Invoke(request.Method, path) == true)
         {
             await Error(context, 500, "api_error", "The stand-in is down.", null);
             return;

@@ -291,6 +291,55 @@ public abstract class NoShowFeeTests
     }
 
     [Fact]
+    public async Task FeesShowInThePaymentsView_AndOnTheBooking_WithAChargeButtonWhereOwed()
+    {
+        await using var s = await StartAsync();
+        var declined = await BookAsync(s, "massage");
+        await DeliverCompletedAsync(s, s.Stripe.SaveCard(s.Stripe.SessionFor(Id(declined))!["id"]!.GetValue<string>(), "pm_card_chargeDeclined"), "evt_declined");
+        var created = await Book(s.Client, Booking("2027-03-03T14:00:00+01:00", service: "massage"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var paying = await Body(created);
+        await DeliverCompletedAsync(s, s.Stripe.SaveCard(s.Stripe.SessionFor(Id(paying))!["id"]!.GetValue<string>()), "evt_visa");
+        Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, declined, "no_show")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await MarkAsync(s, paying, "no_show")).StatusCode);
+        await ChargeAsync(s);
+        var owedFee = FeeOf(s, declined);
+        var chargedFee = FeeOf(s, paying);
+        Assert.Equal((NoShowFeeState.Owed, NoShowFeeState.Charged), (owedFee.State, chargedFee.State));
+
+        // The API's list and the dashboard's view: both fees, with their state, the charged one with its PaymentIntent.
+        var items = (await Body(await s.App.Admin().GetAsync("/api/v1/admin/payments?kind=fee")))["items"]!.AsArray();
+        Assert.Equal(2, items.Count);
+        Assert.All(items, i => Assert.Equal("fee", i!["kind"]!.GetValue<string>()));
+        var charged = items.Single(i => i!["bookingId"]!.GetValue<string>() == Id(paying).ToString())!;
+        Assert.Equal(("charged", chargedFee.PaymentIntent), (charged["status"]!.GetValue<string>(), charged["stripe"]!["paymentIntent"]!.GetValue<string>()));
+        var owed = items.Single(i => i!["bookingId"]!.GetValue<string>() == Id(declined).ToString())!;
+        Assert.Equal(("owed", "card_declined", "20.00"), (owed["status"]!.GetValue<string>(), owed["failure"]!.GetValue<string>(), owed["amount"]!["amount"]!.ToString()));
+
+        var owner = WebSession.For(s.App);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
+            ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        var view = System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/payments"));
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Count(view, "<td>No-show fee</td>"));
+        Assert.Contains(chargedFee.PaymentIntent!, view, StringComparison.Ordinal);
+        Assert.Contains(">owed<", view, StringComparison.Ordinal);
+
+        // The booking page: the fee, its state and why, and the charge button of the owed fees view; charging returns here.
+        var detail = System.Net.WebUtility.HtmlDecode(await owner.GetAsync($"/admin/bookings/{Id(declined)}"));
+        var row = System.Text.RegularExpressions.Regex.Match(detail, "<dd id=\"no-show-fee\">.*?</dd>", System.Text.RegularExpressions.RegexOptions.Singleline).Value;
+        Assert.Contains("EUR 20.00", row, StringComparison.Ordinal);
+        Assert.Contains("Owed", row, StringComparison.Ordinal);
+        Assert.Contains("the card was declined", row, StringComparison.Ordinal);
+        Assert.Contains("id=\"charge-fee\"", row, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"charge-fee\"", System.Net.WebUtility.HtmlDecode(await owner.GetAsync($"/admin/bookings/{Id(paying)}")), StringComparison.Ordinal);
+        var charge = await owner.PostFormAsync($"/admin/payments/fees?handler=Charge&booking={Id(declined)}", [KeyValuePair.Create("fee", owedFee.Id.ToString())],
+            $"/admin/bookings/{Id(declined)}");
+        Assert.Equal((HttpStatusCode.Redirect, $"/admin/bookings/{Id(declined)}"), (charge.StatusCode, charge.Headers.Location!.OriginalString));
+        Assert.Contains(s.Stripe.CallsTo("POST", "/v1/payment_intents"), c => c.IdempotencyKey == StripeGateway.NoShowFeeKey(Id(declined), owedFee.Id, 1));
+        Assert.Equal(1, FeeOf(s, declined).Attempt);
+    }
+
+    [Fact]
     public async Task TheFeeIsValidated_FieldByField()
     {
         await using var s = await StartAsync();

@@ -20,6 +20,8 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
     public List<Upload> Files { get; private set; } = [];
     /// <summary>Every occurrence of the booking's recurring series, by start; empty for a single booking.</summary>
     public List<Booking> Occurrences { get; private set; } = [];
+    /// <summary>The booking's no-show fee, if it has one (managers see it, and charge it where it is owed).</summary>
+    public Bookwell.Features.Payments.NoShowFee? Fee { get; private set; }
 
     private async Task<bool> LoadAsync(Guid id, CancellationToken ct)
     {
@@ -32,6 +34,7 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
         Site = PageOf(Booking.PageSlug);
         Messages = await Db.Outbox.AsNoTracking().Where(m => m.BookingId == id).OrderBy(m => m.CreatedAt).ToListAsync(ct);
         Files = await Db.Uploads.AsNoTracking().Where(u => u.BookingId == id).ToListAsync(ct);
+        Fee = IsManager ? await Db.Set<Bookwell.Features.Payments.NoShowFee>().AsNoTracking().Where(f => f.BookingId == id).OrderByDescending(f => f.CreatedAt).FirstOrDefaultAsync(ct) : null;
         Occurrences = Booking.SeriesId is { } seriesId ? await Series.SeriesEndpoints.OccurrencesAsync(Db, seriesId, ct) : [];
         try
         {

@@ -128,6 +128,35 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate ga
     public Task<DeskSale?> ForBookingAsync(Guid bookingId, CancellationToken ct) =>
         db.Set<DeskSale>().AsNoTracking().FirstOrDefaultAsync(s => s.BookingId == bookingId, ct);
 
+    /// <summary>
+    /// Why the order cannot be paid as things stand (read without the lock: <see cref="PayAsync"/> decides), or null. Asked before a card
+    /// reader is given the amount, so a client's card is not charged for a bill that cannot be recorded.
+    /// </summary>
+    public async Task<Errors?> RefusalAsync(DeskOrder order, string language, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(order);
+        var errors = new Errors();
+        if (await db.Set<DeskSale>().AsNoTracking().AnyAsync(s => s.Key == order.Key || (order.BookingId != null && s.BookingId == order.BookingId), ct))
+        {
+            errors.Add("booking", DeskText.Words.Get("err-terminal-paid-otherwise", language));
+            return errors;
+        }
+        if (order.BookingId is not { } id)
+        {
+            return null;
+        }
+        var status = await db.Bookings.AsNoTracking().Where(b => b.Id == id).Select(b => (BookingStatus?)b.Status).FirstOrDefaultAsync(ct);
+        if (status is not (BookingStatus.Confirmed or BookingStatus.InProgress or BookingStatus.Completed))
+        {
+            errors.Add("booking", DeskText.Words.Get("err-status", language));
+        }
+        else if (await db.Set<Invoice>().AsNoTracking().AnyAsync(i => i.BookingId == id && i.Status == InvoiceStatus.Open, ct))
+        {
+            errors.Add("booking", DeskText.Words.Get("err-open-invoice", language));
+        }
+        return errors.Any ? errors : null;
+    }
+
     /// <summary>Takes the payment (see the class). <paramref name="by"/> is recorded on the sale, the invoice's payments and the booking's history.</summary>
     public async Task<DeskResult> PayAsync(DeskOrder order, CompiledPage? page, string by, string language, CancellationToken ct)
     {

@@ -120,6 +120,8 @@ public sealed class SettingsDoc
     public int? MailingsPerMinute { get; set; }
     /// <summary>Additive: the desk checkout offers a tip line (default false).</summary>
     public bool? DeskTips { get; set; }
+    /// <summary>Additive: the desk's Stripe Terminal reader (<c>tmr_...</c>); the checkout's card step sends the amount to it.</summary>
+    public string? TerminalReader { get; set; }
     /// <summary>Additive (issue 15): service area and travel rule for services that come to the client.</summary>
     public Mobile.MobileDoc? Mobile { get; set; }
     /// <summary>Additive (issue 16): when a staff member's calendar is stale and what the page does then.</summary>
@@ -146,6 +148,8 @@ public sealed class BranchDoc
     public Dictionary<string, List<List<string>>?>? Schedule { get; set; }
     public List<ExceptionDoc>? Exceptions { get; set; }
     public bool? Active { get; set; }
+    /// <summary>Additive: this branch's own card reader (<c>tmr_...</c>), instead of the page's.</summary>
+    public string? TerminalReader { get; set; }
 }
 
 public sealed class MoneyDoc

@@ -413,6 +413,7 @@ public static partial class ConfigValidator
         Refunds.InvoiceReminders.Validate(e, $"{path}.settings.invoiceReminders", s.InvoiceReminders);
         Mobile.MobileServices.Validate(e, path, p);
         Calendars.StaleCalendars.Validate(e, path, s);
+        Checkout.DeskTerminal.Validate(e, path, p);
         if (s.DoubleOptInHours is { } optIn && optIn is not (1 or 2 or 4 or 12 or 24))
         {
             e.Add($"{path}.settings.doubleOptInHours", "Must be 1, 2, 4, 12 or 24.");

@@ -37,6 +37,13 @@ public sealed class PaymentCheckout(IServiceProvider services, TenantLinks links
         };
     }
 
+    /// <summary>
+    /// Money is taken online when this service is booked (all of it, or a deposit). Not so for a service that only saves
+    /// the card for a no-show fee (<see cref="NoShowFees.NeedsCardOnly"/>): it goes through Checkout, but charges nothing,
+    /// so there is nothing to refund when the booking is cancelled.
+    /// </summary>
+    public static bool ChargesAtBooking(ServiceDoc service) => Charge(service) is { Purpose: not CheckoutPurpose.Card, Now: > 0m };
+
     /// <summary>A booking of this service waits for Checkout though nothing is paid online: it only saves the card for a no-show fee.</summary>
     public bool SavesCardOnly(ServiceDoc service) => services.GetService<StripeGateway>() is not null && NoShowFees.NeedsCardOnly(service);
 

@@ -14,6 +14,7 @@ public static class PaymentServices
         services.AddScoped<PaymentApplier>();
         services.AddScoped<PaymentStatus>();
         services.AddScoped<Checkout.DeskCheckout>();
+        services.AddScoped<Checkout.DeskTerminal>();
         services.AddSingleton<NoShowFeeSignal>();
         services.AddScoped<NoShowFees>();
         services.AddSingleton<NoShowFeeCharger>();

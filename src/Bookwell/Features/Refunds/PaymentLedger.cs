@@ -10,7 +10,7 @@ using NodaTime;
 
 namespace Bookwell.Features.Refunds;
 
-/// <summary>One movement for the Payments view: a charge from the ledger, or a refund with its state (pending and failed ones too).</summary>
+/// <summary>One movement for the Payments view: a charge from the ledger, a refund with its state (pending and failed ones too), or a no-show fee with its state.</summary>
 public sealed record PaymentLine(string Id, string Kind, Guid BookingId, string Customer, MoneyView Amount, string Status, string? CheckoutSession,
     string? PaymentIntent, string? StripeRefund, string? CreditNote, string? By, Instant At, string? Failure);
 
@@ -21,7 +21,7 @@ public sealed record PaymentStripeIds(string? CheckoutSession, string? PaymentIn
 
 public sealed record PaymentLineList(IReadOnlyList<PaymentLineResponse> Items);
 
-/// <summary>Every payment and refund of the business, newest first, with Stripe's ids and state.</summary>
+/// <summary>Every payment, refund and no-show fee of the business, newest first, with Stripe's ids and state.</summary>
 public static class PaymentLedger
 {
     public const int DefaultLimit = 200;
@@ -54,6 +54,17 @@ public static class PaymentLedger
                 new MoneyView(InvoiceMoney.Normalize(x.r.Amount, x.r.Currency), x.r.Currency), x.r.State.ToWire(), null, x.r.PaymentIntent, x.r.StripeRefundId,
                 x.r.CreditNoteId is { } n ? notes.GetValueOrDefault(n) : null, x.r.By, x.r.CreatedAt, x.r.Failure)));
         }
+        if (kind is null or "fee")
+        {
+            // No-show fees in every state: charged (with the off-session PaymentIntent), due, owed (with why), waived, cancelled.
+            var fees = await (from f in db.Set<NoShowFee>().AsNoTracking()
+                              join b in db.Bookings.AsNoTracking() on f.BookingId equals b.Id
+                              orderby f.UpdatedAt descending
+                              select new { f, b.CustomerName }).Take(limit).ToListAsync(ct);
+            lines.AddRange(fees.Select(x => new PaymentLine(x.f.Id.ToString(), "fee", x.f.BookingId, x.CustomerName,
+                new MoneyView(InvoiceMoney.Normalize(x.f.Amount, x.f.Currency), x.f.Currency), x.f.State.ToWire(), null, x.f.PaymentIntent, null, null, null,
+                x.f.UpdatedAt, x.f.State == NoShowFeeState.Owed ? x.f.Reason : null)));
+        }
         return [.. lines.OrderByDescending(l => l.At).Take(limit)];
     }
 
@@ -65,9 +76,9 @@ public static class PaymentLedger
         {
             errors.Add("limit", $"Must be a whole number from 1 to {MaxLimit}.");
         }
-        if (kind is not null and not ("charge" or "refund"))
+        if (kind is not null and not ("charge" or "refund" or "fee"))
         {
-            errors.Add("kind", "Must be charge or refund.");
+            errors.Add("kind", "Must be charge, refund or fee.");
         }
         if (errors.Any)
         {

@@ -30,6 +30,14 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
     public LocalDate Today { get; private set; }
     /// <summary>The day's visits at a client's address, by booking: the route in order of the agenda.</summary>
     public Dictionary<Guid, RouteStop> Route { get; private set; } = [];
+    /// <summary>
+    /// The desk checkout lives in the dashboard (/admin/checkout), behind the dashboard's own sign-in: a manager sees every
+    /// booking there, a staff account only its own. The PIN session is not that sign-in, so "Check out" shows only when
+    /// this browser is also signed in to the dashboard as someone allowed to check out this staff member's bookings.
+    /// </summary>
+    public bool CanCheckOut { get; private set; }
+    /// <summary>Today's bookings already checked out at the desk, with their receipt.</summary>
+    public Dictionary<Guid, Guid> Receipts { get; private set; } = [];
 
     private async Task LoadAsync(CancellationToken ct)
     {
@@ -48,6 +56,14 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
             .ToListAsync(ct);
         Agenda = [.. candidates.SelectMany(Visits.PerPerson).Where(b => b.StaffKey == StaffKey && b.StartsAt >= from && b.StartsAt < to).OrderBy(b => b.StartsAt)];
         Route = RouteStop.For(Agenda, Catalog);
+        var dashboard = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        if (dashboard.Succeeded && dashboard.Principal.FindFirstValue(BookwellClaims.Tenant) == db.TenantId.ToString())
+        {
+            var onlyStaff = AccountSetup.StaffKeyOf(dashboard.Principal);
+            CanCheckOut = onlyStaff is null || onlyStaff == StaffKey;
+        }
+        var ids = Agenda.Select(b => (Guid?)b.Id).Distinct().ToList();
+        Receipts = await db.Set<Checkout.DeskSale>().AsNoTracking().Where(s => ids.Contains(s.BookingId)).ToDictionaryAsync(s => s.BookingId!.Value, s => s.Id, ct);
         WalkInServices = pages.SelectMany(p => p.Services.Values
             .Where(s => s.Doc.Active != false && s.Rules.Capacity == 1 && p.StaffFor(s.Key).Any(x => x.Key == StaffKey))
             .Select(s => (p, s))).ToList();

@@ -41,6 +41,14 @@ public sealed class IndexModel : AdminPageModel
     [BindProperty] public string? Card { get; set; }
     [BindProperty] public string? Tendered { get; set; }
     [BindProperty] public string? CardReference { get; set; }
+    /// <summary>The card payment on the reader, while the page waits for it (see <see cref="DeskTerminal"/>).</summary>
+    [BindProperty] public string? PaymentIntent { get; set; }
+    [BindProperty] public int TerminalAttempt { get; set; }
+
+    /// <summary>The desk's card reader (the booking's branch's, or the page's), when one is set up and a provider configured.</summary>
+    public string? Reader { get; private set; }
+    /// <summary>Where the card step stands after this request (null: not started).</summary>
+    public TerminalStep? Step { get; private set; }
 
     private static string Language => TextSet.Normalize(CultureInfo.CurrentUICulture.TwoLetterISOLanguageName);
 
@@ -73,7 +81,7 @@ public sealed class IndexModel : AdminPageModel
         }
         if (Read() is { } order)
         {
-            Quote = DeskCheckout.Quote(order, DeskCheckout.TaxFor(order, Site, HttpContext.RequestServices.GetRequiredService<InvoiceIssuer>()), Language, Problems);
+            Quote = DeskCheckout.Quote(order, Tax(order), Language, Problems);
         }
         return Page();
     }
@@ -88,6 +96,16 @@ public sealed class IndexModel : AdminPageModel
         {
             return Page();
         }
+        if (Reader is { } reader && order.Method != DeskMethod.Cash)
+        {
+            // The card part goes to the reader; the sale is recorded when the reader reports the card accepted.
+            if (DeskCheckout.Quote(order, Tax(order), Language, Problems) is not { } quote)
+            {
+                return Page();
+            }
+            Quote = quote;
+            return Show(await Terminal().StartAsync(order, quote, reader, Site!, Actor, Language, ct));
+        }
         switch (await Checkout().PayAsync(order, Site, Actor, Language, ct))
         {
             case DeskResult.Done done:
@@ -101,7 +119,90 @@ public sealed class IndexModel : AdminPageModel
         }
     }
 
+    /// <summary>"Check again" (the button, or the page's script every few seconds): reads the reader back.</summary>
+    public Task<IActionResult> OnPostTerminalAsync(Guid? id, CancellationToken ct) =>
+        OnTerminalAsync(id, (order, quote, payment) => Terminal().CheckAsync(order, quote, payment, Site!, Actor, Language, ct), ct);
+
+    /// <summary>After a decline: the same payment to the reader again.</summary>
+    public Task<IActionResult> OnPostTerminalRetryAsync(Guid? id, CancellationToken ct) =>
+        OnTerminalAsync(id, (_, _, payment) => Terminal().RetryAsync(payment, ++TerminalAttempt, Site!, Language, ct), ct);
+
+    /// <summary>Stops the reader; nothing is taken.</summary>
+    public Task<IActionResult> OnPostTerminalCancelAsync(Guid? id, CancellationToken ct) =>
+        OnTerminalAsync(id, (_, _, payment) => Terminal().CancelAsync(payment, Site!, Language, ct), ct);
+
+    /// <summary>Stops the reader and turns the form to cash, for the operator to enter what the client hands over.</summary>
+    public async Task<IActionResult> OnPostTerminalCashAsync(Guid? id, CancellationToken ct)
+    {
+        var result = await OnTerminalAsync(id, (_, _, payment) => Terminal().CancelAsync(payment, Site!, Language, ct), ct);
+        if (Step is TerminalStep.Canceled)
+        {
+            ModelState.Clear();
+            (Method, Card, Quote) = ("cash", null, null);
+        }
+        return result;
+    }
+
+    private async Task<IActionResult> OnTerminalAsync(Guid? id, Func<DeskOrder, DeskQuote, TerminalPayment, Task<TerminalStep>> step, CancellationToken ct)
+    {
+        if (await LoadAsync(id, SiteKey, ct) is { } refused)
+        {
+            return refused;
+        }
+        if (Reader is not { } reader || !DeskTerminal.IsPaymentIntent(PaymentIntent))
+        {
+            Problems.Add("card", DeskText.Words["err-terminal"]);
+            return Page();
+        }
+        if (Read() is not { } order || DeskCheckout.Quote(order, Tax(order), Language, Problems) is not { } quote)
+        {
+            return Page();
+        }
+        Quote = quote;
+        return Show(await step(order, quote, new TerminalPayment(PaymentIntent!, reader, "waiting")));
+    }
+
+    private IActionResult Show(TerminalStep step)
+    {
+        Step = step;
+        switch (step)
+        {
+            case TerminalStep.Paid paid:
+                TempData["Flash"] = DeskText.Words.Format(paid.Done.Repeat ? "paid-already" : "paid", paid.Done.Sale.InvoiceNumber);
+                return Redirect($"/admin/receipts/{paid.Done.Sale.Id}");
+            case TerminalStep.Waiting waiting:
+                PaymentIntent = waiting.Payment.PaymentIntent;
+                break;
+            case TerminalStep.Declined declined:
+                PaymentIntent = declined.Payment.PaymentIntent;
+                break;
+            case TerminalStep.Canceled:
+                PaymentIntent = null;
+                break;
+            case TerminalStep.Refused bad:
+                foreach (var (field, messages) in bad.Errors.ToDictionary())
+                {
+                    foreach (var message in messages)
+                    {
+                        Problems.Add(field, message);
+                    }
+                }
+                break;
+        }
+        // The hidden fields show what this request decided, not what was posted.
+        ModelState.Remove(nameof(PaymentIntent));
+        ModelState.Remove(nameof(TerminalAttempt));
+        ModelState.Remove(nameof(Method));
+        ModelState.Remove(nameof(Card));
+        return Page();
+    }
+
     private DeskCheckout Checkout() => HttpContext.RequestServices.GetRequiredService<DeskCheckout>();
+
+    private DeskTerminal Terminal() => HttpContext.RequestServices.GetRequiredService<DeskTerminal>();
+
+    /// <summary>The order's tax: the booked service's rate and whether the page's prices include it (settings.invoicing).</summary>
+    private DeskTax Tax(DeskOrder order) => DeskCheckout.TaxFor(order, Site, HttpContext.RequestServices.GetRequiredService<InvoiceIssuer>());
 
     /// <summary>Reads the booking (a staff member only their own) and the page; null when the page may be shown.</summary>
     private async Task<IActionResult?> LoadAsync(Guid? id, string? site, CancellationToken ct)
@@ -125,6 +226,7 @@ public sealed class IndexModel : AdminPageModel
         }
         SiteKey = Site.Doc.Slug;
         TipsAllowed = Site.Doc.Settings?.DeskTips == true;
+        Reader = HttpContext.RequestServices.GetService<ITerminal>() is null ? null : DeskTerminal.ReaderFor(Site, Booking?.BranchKey);
         Currency = (Booking is null ? null : Site.Services.GetValueOrDefault(Booking.ServiceKey)?.Doc.Price?.Currency)
                    ?? Site.Services.Values.Select(s => s.Doc.Price?.Currency).FirstOrDefault(c => c is not null) ?? "EUR";
         return null;

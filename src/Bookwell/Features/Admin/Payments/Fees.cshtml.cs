@@ -29,7 +29,7 @@ public sealed class FeesModel : AdminPageModel
         return Page();
     }
 
-    public async Task<IActionResult> OnPostWaiveAsync(Guid fee, CancellationToken ct)
+    public async Task<IActionResult> OnPostWaiveAsync(Guid fee, Guid? booking, CancellationToken ct)
     {
         if (!IsManager)
         {
@@ -42,10 +42,10 @@ public sealed class FeesModel : AdminPageModel
             waived = await NoShowFeeChanges.WaiveAsync(Db, fee, Actor, Clock.GetCurrentInstant(), ct);
         }
         TempData[waived ? "Flash" : "FlashBad"] = FeeText.Words[waived ? "waived" : "not-owed"];
-        return Redirect("/admin/payments/fees");
+        return Back(booking);
     }
 
-    public async Task<IActionResult> OnPostChargeAsync(Guid fee, CancellationToken ct)
+    public async Task<IActionResult> OnPostChargeAsync(Guid fee, Guid? booking, CancellationToken ct)
     {
         if (!IsManager)
         {
@@ -60,7 +60,7 @@ public sealed class FeesModel : AdminPageModel
         if (!again)
         {
             TempData["FlashBad"] = FeeText.Words["not-owed"];
-            return Redirect("/admin/payments/fees");
+            return Back(booking);
         }
         // Charged now, so the answer can say how it went (the background pass would pick it up within seconds too).
         await HttpContext.RequestServices.GetRequiredService<NoShowFeeCharger>().RunOnceAsync(ct);
@@ -71,6 +71,9 @@ public sealed class FeesModel : AdminPageModel
             NoShowFeeState.Due => FeeText.Words["charge-later"],
             _ => FeeText.Words.Format("declined", after.Reason ?? ""),
         };
-        return Redirect("/admin/payments/fees");
+        return Back(booking);
     }
+
+    /// <summary>Back where the button was: the booking's page (its fee row) or this list.</summary>
+    private RedirectResult Back(Guid? booking) => Redirect(booking is { } id ? $"/admin/bookings/{id}" : "/admin/payments/fees");
 }
