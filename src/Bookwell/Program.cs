@@ -33,6 +33,7 @@ builder.Services.AddSingleton<SqliteWriteGate>();
 builder.Services.AddScoped<ConfigApplier>();
 builder.Services.AddScoped<BookingCreator>();
 builder.Services.AddScoped<BookingLifecycle>();
+builder.Services.AddScoped<Bookwell.Features.Admin.ClientErasure>();
 builder.Services.AddScoped<Bookwell.Features.Series.SeriesCanceller>();
 builder.Services.AddScoped<Bookwell.Features.Insights.InsightsCalculator>();
 builder.Services.AddScoped<BookingMessages>();
