@@ -48,6 +48,8 @@ builder.Services.AddSingleton<BookingBatcher>();
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddSingleton<TimeRulesWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeRulesWorker>());
+builder.Services.AddSingleton<Bookwell.Features.Admin.ClientRetention>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<Bookwell.Features.Admin.ClientRetention>());
 var smtp = SmtpOptions.Read(builder.Configuration);
 if (smtp is not null)
 {

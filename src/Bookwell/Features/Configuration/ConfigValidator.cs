@@ -399,6 +399,7 @@ public static partial class ConfigValidator
         Range(e, $"{path}.settings.waitlistHoldMinutes", s.WaitlistHoldMinutes, 5, 10_080);
         Payments.PaymentRules.ValidateAccount(e, $"{path}.settings.stripeAccount", s.StripeAccount);
         Refunds.InvoiceReminders.Validate(e, $"{path}.settings.invoiceReminders", s.InvoiceReminders);
+        Admin.ClientRetention.Validate(e, $"{path}.settings.retention", s.Retention);
         Mobile.MobileServices.Validate(e, path, p);
         if (s.DoubleOptInHours is { } optIn && optIn is not (1 or 2 or 4 or 12 or 24))
         {
