@@ -40,6 +40,7 @@ public abstract class CustomerGdprTests
     private static async Task<string> BookAsync(BookwellApp app, string start, string email, string name, string? phone, string notes = "", bool marketing = false)
     {
         var body = Booking(start, staff: "anna", email: email);
+        body["page"] = Slug;
         body["customer"]!["name"] = name;
         body["customer"]!["phone"] = phone;
         body["notes"] = notes;
