@@ -35,6 +35,7 @@ builder.Services.AddScoped<ConfigApplier>();
 builder.Services.AddScoped<BookingCreator>();
 builder.Services.AddScoped<BookingLifecycle>();
 builder.Services.AddScoped<BookingMoney>();
+builder.Services.AddScoped<Bookwell.Features.Admin.ClientErasure>();
 builder.Services.AddScoped<Bookwell.Features.Series.SeriesCanceller>();
 builder.Services.AddScoped<Bookwell.Features.Insights.InsightsCalculator>();
 builder.Services.AddScoped<BookingMessages>();
@@ -49,6 +50,8 @@ builder.Services.AddSingleton<BookingBatcher>();
 builder.Services.AddSingleton<OutboxSignal>();
 builder.Services.AddSingleton<TimeRulesWorker>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<TimeRulesWorker>());
+builder.Services.AddSingleton<Bookwell.Features.Admin.ClientRetention>();
+builder.Services.AddHostedService(sp => sp.GetRequiredService<Bookwell.Features.Admin.ClientRetention>());
 var smtp = SmtpOptions.Read(builder.Configuration);
 if (smtp is not null)
 {

@@ -32,6 +32,7 @@ public sealed class AdminSweepTests(BrowserApp app) : IClassFixture<BrowserApp>
         "/admin/insights", "/admin/insights?from=2027-03-01&to=2027-03-31", "/admin/webhooks",
         "/admin/till", "/admin/payments/fees", "/admin/checkout?site=sweep",
         "/admin/mailings", "/admin/mailings?page=sweep&org=school",
+        "/admin/audit", "/admin/customers/import",
     ];
 
     [Fact]
@@ -70,6 +71,14 @@ public sealed class AdminSweepTests(BrowserApp app) : IClassFixture<BrowserApp>
             Assert.False(string.IsNullOrEmpty(href), $"{list} links to its first item");
             paths.Add(href!);
         }
+        // The customer's erase step, behind the Privacy section of the customer page (nothing is erased by opening it).
+        var customer = paths.Single(p => p.StartsWith("/admin/customers/", StringComparison.Ordinal) && !p.Contains("import", StringComparison.Ordinal));
+        await page.GotoAsync(app.At("sweep", customer));
+        // Downloading the client's data puts a row in the client data log, so /admin/audit shows its table.
+        Assert.Equal(200, await page.EvaluateAsync<int>("async url => (await fetch(url)).status", customer + "?handler=Export"));
+        var erase = await page.Locator("#privacy a[href$='/erase']").GetAttributeAsync("href");
+        Assert.False(string.IsNullOrEmpty(erase), "the customer page links to its erase step");
+        paths.Add(erase!);
 
         foreach (var path in paths)
         {

@@ -12,6 +12,9 @@ public sealed class TenantContext
 
     public bool IsAdmin { get; set; }
 
+    /// <summary>The tenant API key the request came with (null for the bootstrap key, a session or no key): who acted, for the CRM audit log.</summary>
+    public Guid? ApiKeyId { get; set; }
+
     /// <summary>The tenant's own host as stored (never the request's): where its links point. Null for the default tenant.</summary>
     public string? Host { get; set; }
 }
@@ -391,6 +394,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         Features.Payments.NoShowFees.Configure(modelBuilder, this);
         Features.Payments.StripeConnect.Configure(modelBuilder, this);
         Features.Checkout.DeskSaleModel.Configure(modelBuilder, this);
+        Features.Admin.CrmAudit.Configure(modelBuilder, this);
         modelBuilder.Entity<Payment>().HasQueryFilter(p => p.TenantId == _tenantId);
         modelBuilder.Entity<CheckoutSession>().HasQueryFilter(s => s.TenantId == _tenantId);
     }

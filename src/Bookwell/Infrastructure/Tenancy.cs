@@ -34,9 +34,10 @@ public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config
             var now = scope.ServiceProvider.GetRequiredService<IClock>().GetCurrentInstant();
             if (await ApiKeys.FindTenantAsync(db, bearer, now, context.RequestAborted) is { } keyTenant)
             {
-                tenant.TenantId = keyTenant;
+                tenant.TenantId = keyTenant.Tenant;
+                tenant.ApiKeyId = keyTenant.Key;
                 tenant.IsAdmin = true;
-                tenant.Host = await hosts.HostOfAsync(keyTenant, services);
+                tenant.Host = await hosts.HostOfAsync(keyTenant.Tenant, services);
             }
             else
             {

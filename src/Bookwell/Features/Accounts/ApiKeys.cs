@@ -29,7 +29,7 @@ public static class ApiKeys
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
     /// <summary>The tenant a presented key belongs to, if it is a live key; records when it was last used.</summary>
-    public static async Task<Guid?> FindTenantAsync(BookwellDb db, string presented, Instant now, CancellationToken ct)
+    public static async Task<(Guid Tenant, Guid Key)?> FindTenantAsync(BookwellDb db, string presented, Instant now, CancellationToken ct)
     {
         if (!presented.StartsWith(Marker, StringComparison.Ordinal) || presented.Length > 100)
         {
@@ -47,6 +47,6 @@ public static class ApiKeys
         {
             await db.ApiKeys.IgnoreQueryFilters().Where(k => k.Id == row.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
         }
-        return row.TenantId;
+        return (row.TenantId, row.Id);
     }
 }

@@ -58,6 +58,9 @@ public static class AdminCustomerEndpoints
         customers.MapDelete("/{id}/tags/{tag}", RemoveTag).WithName("UntagCustomer");
         customers.MapPost("/{id}/merge", Merge).WithName("MergeCustomers").Accepts<MergeRequest>("application/json");
         customers.MapGet("/{id}/export", Export).WithName("ExportCustomer");
+        customers.MapPost("/{id}/erase", Erase).WithName("EraseCustomer");
+        customers.MapGet("/audit", CrmAudit.ListAsync).WithName("CustomerAuditLog");
+        customers.MapPost("/import", CustomerImport.ImportEndpointAsync).WithName("ImportCustomers").Accepts<string>("text/csv");
         return admin;
     }
 
@@ -131,13 +134,29 @@ public static class AdminCustomerEndpoints
     /// <summary>Everything held about the person, as one JSON file (GDPR access and portability; see <see cref="CustomerExport"/>).</summary>
     private static async Task<IResult> Export(string id, HttpContext http, BookwellDb db, IClock clock, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var guid) || await CustomerExport.BuildAsync(db, guid, clock.GetCurrentInstant(), ct) is not { } document)
+        var now = clock.GetCurrentInstant();
+        if (!Guid.TryParse(id, out var guid) || await CustomerExport.BuildAsync(db, guid, now, ct) is not { } document)
         {
             return Problems.NotFound("No such customer.");
         }
+        await CustomerExport.AuditAsync(db, guid, CrmAudit.ActorOf(http), now, ct);
         http.Response.Headers.CacheControl = "no-store";
         http.Response.Headers.ContentDisposition = $"attachment; filename=\"customer-{guid:N}.json\"";
         return Results.Text(document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }), "application/json; charset=utf-8");
+    }
+
+    /// <summary>
+    /// GDPR erasure through <see cref="ClientErasure"/>: <c>204</c> when the person is erased (or was before); an id of a
+    /// merged duplicate erases the client it was merged into. Unknown or another business's id → <c>404</c>.
+    /// </summary>
+    private static async Task<Results<NoContent, ProblemHttpResult>> Erase(string id, HttpContext http, BookwellDb db, ClientErasure erasure, CancellationToken ct)
+    {
+        if (await FindAsync(db, id, ct) is not { } c)
+        {
+            return Problems.NotFound("No such customer.");
+        }
+        await erasure.EraseAsync(c.Id, CrmAudit.ActorOf(http), ct);
+        return TypedResults.NoContent();
     }
 
     /// <summary>A note's text: required, at most 2,000 characters, no control characters but line breaks and tabs.</summary>
@@ -235,7 +254,7 @@ public static class AdminCustomerEndpoints
         return TypedResults.NoContent();
     }
 
-    private static async Task<Results<Ok<CustomerDetail>, ProblemHttpResult>> Merge(string id, HttpRequest request, BookwellDb db, SqliteWriteGate gate,
+    private static async Task<Results<Ok<CustomerDetail>, ProblemHttpResult>> Merge(string id, HttpContext http, HttpRequest request, BookwellDb db, SqliteWriteGate gate,
         IClock clock, CancellationToken ct)
     {
         var c = await FindAsync(db, id, ct);
@@ -253,7 +272,7 @@ public static class AdminCustomerEndpoints
             return Problems.Validation("from", "Required: the id of the duplicate client to merge into this one.");
         }
         var now = clock.GetCurrentInstant();
-        return await CustomerDirectory.MergeAsync(db, gate, c.Id, from, "api", now, ct) switch
+        return await CustomerDirectory.MergeAsync(db, gate, c.Id, from, "api", CrmAudit.ActorOf(http), now, ct) switch
         {
             MergeResult.Done => TypedResults.Ok(await DetailAsync(db, (await db.Customers.AsNoTracking().FirstAsync(x => x.Id == c.Id, ct)), now, ct)),
             MergeResult.Same => Problems.Validation("from", "A client cannot be merged into itself."),

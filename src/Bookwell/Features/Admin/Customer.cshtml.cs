@@ -31,6 +31,24 @@ public sealed class CustomerModel : AdminPageModel
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct) => await LoadAsync(id, ct);
 
+    /// <summary>The GDPR export as a download (the API's document), recorded in the audit log.</summary>
+    public async Task<IActionResult> OnGetExportAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        var now = Clock.GetCurrentInstant();
+        if (await CustomerExport.BuildAsync(Db, id, now, ct) is not { } document)
+        {
+            return NotFound();
+        }
+        await CustomerExport.AuditAsync(Db, id, CrmAudit.ActorOf(HttpContext), now, ct);
+        Response.Headers.CacheControl = "no-store";
+        var json = document.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+        return File(System.Text.Encoding.UTF8.GetBytes(json), "application/json; charset=utf-8", $"customer-{id:N}.json");
+    }
+
     private async Task<IActionResult> LoadAsync(Guid id, CancellationToken ct)
     {
         Customer = await Db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
@@ -182,7 +200,7 @@ public sealed class CustomerModel : AdminPageModel
             Errors.Add("duplicate", "No other client has this e-mail address.");
             return await InvalidAsync(id, ct);
         }
-        var result = await CustomerDirectory.MergeAsync(Db, HttpContext.RequestServices.GetRequiredService<SqliteWriteGate>(), id, other.Value, Actor, Clock.GetCurrentInstant(), ct);
+        var result = await CustomerDirectory.MergeAsync(Db, HttpContext.RequestServices.GetRequiredService<SqliteWriteGate>(), id, other.Value, Actor, CrmAudit.ActorOf(HttpContext), Clock.GetCurrentInstant(), ct);
         switch (result)
         {
             case MergeResult.Done:

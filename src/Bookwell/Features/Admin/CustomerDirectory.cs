@@ -321,11 +321,11 @@ public static class CustomerDirectory
     /// <summary>
     /// Merges the duplicate <paramref name="loserId"/> into <paramref name="winnerId"/> in one transaction: bookings,
     /// notes, tags, sign-in links, organization memberships and no-show fees move; the duplicate's address keeps
-    /// pointing at the kept client; a note records who merged what. Both rows are claimed first, in id order and
+    /// pointing at the kept client; a note records who merged what, and the audit log that it happened (ids only). Both rows are claimed first, in id order and
     /// only while neither is merged or erased, so of two merges racing over the same clients one does all and the
     /// other nothing (PostgreSQL row locks; on SQLite the write gate and the database's single writer).
     /// </summary>
-    public static async Task<MergeResult> MergeAsync(BookwellDb db, SqliteWriteGate gate, Guid winnerId, Guid loserId, string author, Instant now, CancellationToken ct)
+    public static async Task<MergeResult> MergeAsync(BookwellDb db, SqliteWriteGate gate, Guid winnerId, Guid loserId, string author, string auditActor, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(gate);
@@ -388,6 +388,7 @@ public static class CustomerDirectory
                 loser.UpdatedAt = now;
                 var what = string.Create(CultureInfo.InvariantCulture, $"Merged {loser.Name} <{loser.Email}> into this client.");
                 db.CustomerNotes.Add(new CustomerNote { Id = Guid.CreateVersion7(), TenantId = db.TenantId, CustomerId = winnerId, Text = what, Author = author, At = now });
+                CrmAudit.Add(db, auditActor, CrmAuditAction.Merge, winnerId, now, loserId);
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
                 return MergeResult.Done;

@@ -167,4 +167,12 @@ public static class CustomerExport
     }
 
     private static string? Iso(Instant? at) => AdminCustomerEndpoints.Iso(at);
+
+    /// <summary>Records the export in the CRM audit log, under the kept client when <paramref name="id"/> is a merged duplicate.</summary>
+    public static async Task AuditAsync(BookwellDb db, Guid id, string actor, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var kept = await db.Customers.AsNoTracking().Where(c => c.Id == id).Select(c => c.MergedIntoId ?? c.Id).FirstAsync(ct);
+        await CrmAudit.RecordAsync(db, actor, CrmAuditAction.Export, kept, now, ct);
+    }
 }

@@ -43,7 +43,6 @@ public static class ClientPortalSetup
                                    c.User.FindFirstValue(BookwellClaims.Tenant) == http.RequestServices.GetRequiredService<TenantContext>().TenantId.ToString()));
         services.AddScoped<ClientSignIn>();
         services.AddScoped<ClientAccounts>();
-        services.AddScoped<ClientErasure>();
         services.AddSingleton(ClientGoogle.Add(services, config));
         return services;
     }

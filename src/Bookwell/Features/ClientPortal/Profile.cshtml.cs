@@ -15,7 +15,7 @@ namespace Bookwell.Features.ClientPortal;
 /// opened in the last 30 minutes (that is the reset by e-mail) or when there is none yet; otherwise the current
 /// password is asked for.
 /// </summary>
-public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock, ClientAccounts accounts, ClientErasure erasure) : PortalPage(db, cache)
+public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock, ClientAccounts accounts, Admin.ClientErasure erasure) : PortalPage(db, cache)
 {
     public static readonly string[] Genders = ["female", "male", "nonbinary", "unsaid"];
 
@@ -158,7 +158,7 @@ public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
-        await erasure.EraseAsync(Client!.Id, ct);
+        await erasure.EraseAsync(Client!.Id, Admin.CrmAudit.Client, ct);
         await HttpContext.SignOutAsync(ClientPortalSetup.Scheme);
         return Redirect("/account/signin?deleted=1");
     }

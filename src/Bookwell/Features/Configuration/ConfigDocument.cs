@@ -90,6 +90,8 @@ public sealed class SettingsDoc
     public int? DoubleOptInHours { get; set; }
     /// <summary>Additive: payment reminders for unpaid invoices, days before and after the due date (see <see cref="Refunds.InvoiceRemindersDoc"/>).</summary>
     public Refunds.InvoiceRemindersDoc? InvoiceReminders { get; set; }
+    /// <summary>Additive: erase clients inactive for this long (see <see cref="Admin.RetentionDoc"/>); off when absent.</summary>
+    public Admin.RetentionDoc? Retention { get; set; }
     /// <summary>Additive: how long an unpaid booking holds its time.</summary>
     public int? PaymentHoldMinutes { get; set; }
     /// <summary>Additive: the business's Stripe Connect account (<c>acct_...</c>); payments go there instead of to the platform's account.</summary>

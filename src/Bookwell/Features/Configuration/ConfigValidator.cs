@@ -411,6 +411,7 @@ public static partial class ConfigValidator
         Range(e, $"{path}.settings.mailingsPerMinute", s.MailingsPerMinute, 1, 100_000);
         Payments.PaymentRules.ValidateAccount(e, $"{path}.settings.stripeAccount", s.StripeAccount);
         Refunds.InvoiceReminders.Validate(e, $"{path}.settings.invoiceReminders", s.InvoiceReminders);
+        Admin.ClientRetention.Validate(e, $"{path}.settings.retention", s.Retention);
         Mobile.MobileServices.Validate(e, path, p);
         Calendars.StaleCalendars.Validate(e, path, s);
         Checkout.DeskTerminal.Validate(e, path, p);

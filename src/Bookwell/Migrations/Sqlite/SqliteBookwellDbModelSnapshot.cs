@@ -1209,6 +1209,41 @@ namespace Bookwell.Migrations.Sqlite
                     b.ToTable("VapidKeys");
                 });
 
+            modelBuilder.Entity("Bookwell.Features.Admin.CrmAuditEntry", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("OtherCustomerId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "At");
+
+                    b.ToTable("CrmAudit", (string)null);
+                });
+
             modelBuilder.Entity("Bookwell.Features.Calendars.BusySource", b =>
                 {
                     b.Property<Guid>("Id")

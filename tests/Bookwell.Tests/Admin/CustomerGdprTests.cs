@@ -1,0 +1,378 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Bookwell.Data;
+using Bookwell.Features.Admin;
+using Bookwell.Features.Bookings;
+using Bookwell.Features.Notifications;
+using Bookwell.Tests.Accounts;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Admin;
+
+/// <summary>
+/// GDPR in the CRM on both databases: erase (API and the dashboard's confirmation step) leaves the person's name,
+/// e-mail and phone in no text column of any table (scanned through the EF model), the audit log records erase,
+/// merge, export and import by id only, the retention rule erases inactive clients under the fake clock, and the
+/// CSV import (RFC 4180, hostile cells, all or nothing, idempotent) with a formula-safe export.
+/// </summary>
+public abstract class CustomerGdprTests
+{
+    protected abstract Db Kind { get; }
+
+    private async Task<(BookwellApp App, WebSession Owner)> StartAsync(Action<JsonObject>? page = null, SmtpSink? smtp = null)
+    {
+        // With a mail server, bookings queue their client's confirmation and reminders (without one nothing is queued).
+        var app = await BookwellApp.StartAsync(Kind, s =>
+        {
+            if (smtp is not null)
+            {
+                s["Bookwell:Smtp:Host"] = "127.0.0.1";
+                s["Bookwell:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                s["Bookwell:Smtp:UseTls"] = "false";
+                s["Bookwell:Smtp:From"] = "bookings@salon.example";
+            }
+        });
+        var doc = Config();
+        page?.Invoke(doc["pages"]![0]!.AsObject());
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
+        var owner = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        return (app, owner);
+    }
+
+    private static async Task<string> BookAsync(BookwellApp app, string start, string email, string name, string? phone, string notes = "", bool marketing = false)
+    {
+        var body = Booking(start, staff: "anna", email: email);
+        body["page"] = Slug;
+        body["customer"]!["name"] = name;
+        body["customer"]!["phone"] = phone;
+        body["notes"] = notes;
+        body["marketingOptIn"] = marketing;
+        var response = await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await Body(response))["id"]!.GetValue<string>();
+    }
+
+    private static Guid IdOf(BookwellApp app, string email) =>
+        app.WithDb(db => db.Customers.IgnoreQueryFilters().Single(c => c.EmailNormalized == email.ToUpperInvariant()).Id);
+
+    /// <summary>Every text column of every table in the model (and so in the database), case-insensitively, for each needle: "table.column: needle" per hit.</summary>
+    private static List<string> Scan(BookwellApp app, params string[] needles) => app.WithDb(db =>
+    {
+        var hits = new List<string>();
+        var columns = 0;
+        foreach (var entity in db.Model.GetEntityTypes())
+        {
+            if (entity.GetTableName() is not { } table)
+            {
+                continue;
+            }
+            var store = StoreObjectIdentifier.Table(table, entity.GetSchema());
+            foreach (var p in entity.GetProperties())
+            {
+                var provider = p.GetTypeMapping().Converter?.ProviderClrType ?? p.ClrType;
+                if (provider != typeof(string) || p.GetColumnName(store) is not { } column)
+                {
+                    continue;
+                }
+                columns++;
+                foreach (var needle in needles)
+                {
+                    // Table and column names come from the model, never from input.
+                    var sql = "SELECT COUNT(*) AS \"Value\" FROM \"" + table + "\" WHERE upper(CAST(\"" + column + "\" AS TEXT)) LIKE {0}";
+#pragma warning disable EF1002
+                    var count = db.Database.SqlQueryRaw<int>(sql, "%" + needle.ToUpperInvariant() + "%").AsEnumerable().Single();
+#pragma warning restore EF1002
+                    if (count > 0)
+                    {
+                        hits.Add($"{table}.{column}: {needle}");
+                    }
+                }
+            }
+        }
+        Assert.True(columns > 50, $"Only {columns} text columns scanned.");
+        return hits;
+    });
+
+    private static readonly string[] Ada = ["Ada Lovelace", "Lovelace", "ada@example.com", "ada.old@example.com", "Augusta King", "1234 5678", "612345678"];
+
+    [Fact]
+    public async Task Erase_LeavesNoPersonalDataInAnyTable_KeepsOthers_AndIsAudited()
+    {
+        using var smtp = SmtpSink.Start();
+        var (app, owner) = await StartAsync(smtp: smtp);
+        await using var _ = app;
+        var past = await BookAsync(app, "2027-03-02T09:00:00+01:00", "ada@example.com", "Ada Lovelace", "+31 6 1234 5678", "Call Ada Lovelace first", marketing: true);
+        var upcoming = await BookAsync(app, "2027-03-25T10:00:00+01:00", "ada@example.com", "Ada Lovelace", "+31 6 1234 5678");
+        await BookAsync(app, "2027-03-03T09:00:00+01:00", "ada.old@example.com", "Augusta King", "+31612345678");
+        await BookAsync(app, "2027-03-02T10:00:00+01:00", "grace@example.com", "Grace Hopper", "+31 20 555 1234");
+        var ada = IdOf(app, "ada@example.com");
+        var old = IdOf(app, "ada.old@example.com");
+        var admin = app.Admin();
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/v1/admin/customers/{ada}/tags", Json(new JsonObject { ["tag"] = "vip" }))).StatusCode);
+        Assert.True((await admin.PostAsync($"/api/v1/admin/customers/{ada}/notes", Json(new JsonObject { ["text"] = "Ada Lovelace likes tea, call +31 6 1234 5678." }))).IsSuccessStatusCode);
+        Assert.True((await admin.PostAsync($"/api/v1/admin/customers/{ada}/merge", Json(new JsonObject { ["from"] = old.ToString() }))).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/v1/admin/customers/{ada}/export")).StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, (await app.CreateClient().PostAsync("/api/v1/account/link", Json(new JsonObject { ["email"] = "ada@example.com" }))).StatusCode);
+        app.WithDb(db =>
+        {
+            db.ClientPushSubscriptions.Add(new ClientPushSubscription
+            {
+                Id = Guid.CreateVersion7(),
+                TenantId = DefaultTenant.Id,
+                CustomerId = ada,
+                Endpoint = "https://push.test/lovelace-phone",
+                P256dh = "k",
+                Auth = "a",
+                CreatedAt = app.Clock.GetCurrentInstant(),
+            });
+            return db.SaveChanges();
+        });
+        app.Clock.Advance(Duration.FromDays(2));
+
+        // The scan sees the person before, and sees the other client before and after: it can fail.
+        var before = Scan(app, Ada);
+        Assert.Contains(before, h => h.StartsWith("Customers.", StringComparison.Ordinal));
+        Assert.Contains(before, h => h.StartsWith("OutboxMessages.", StringComparison.Ordinal));
+        Assert.Contains(before, h => h.StartsWith("Bookings.", StringComparison.Ordinal));
+        // The upcoming booking's reminders are still waiting to go out: the erase must withdraw them.
+        Assert.NotEqual(0, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Status == OutboxStatus.Queued && m.BookingId == Guid.Parse(upcoming))));
+
+        var erase = await admin.PostAsync($"/api/v1/admin/customers/{ada}/erase", null);
+        Assert.Equal(HttpStatusCode.NoContent, erase.StatusCode);
+
+        Assert.Empty(Scan(app, Ada));
+        Assert.Contains("Customers.Name: Grace Hopper", Scan(app, "Grace Hopper"));
+        // The past booking stays for the books, anonymised; the upcoming one is cancelled through the lifecycle.
+        var kept = app.WithDb(db => db.Bookings.IgnoreQueryFilters().AsNoTracking().Single(b => b.Id == Guid.Parse(past)));
+        Assert.Equal(ClientErasure.ErasedName, kept.CustomerName);
+        Assert.Equal(BookingStatus.Cancelled, app.WithDb(db => db.Bookings.IgnoreQueryFilters().Single(b => b.Id == Guid.Parse(upcoming)).Status));
+        Assert.Equal(0, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Status == OutboxStatus.Queued && (m.BookingId == Guid.Parse(past) || m.BookingId == Guid.Parse(upcoming)))));
+        Assert.True(app.WithDb(db => db.Customers.IgnoreQueryFilters().Where(c => c.Id == ada || c.Id == old).All(c => c.ErasedAt != null)));
+
+        // Twice is once; an unknown id is 404; no key is 401.
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/v1/admin/customers/{ada}/erase", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.PostAsync($"/api/v1/admin/customers/{Guid.NewGuid()}/erase", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.CreateClient().PostAsync($"/api/v1/admin/customers/{ada}/erase", null)).StatusCode);
+
+        // The audit log: merge, export, erase (once), by the setup key, ids only.
+        var log = await Body(await admin.GetAsync($"/api/v1/admin/customers/audit?customer={ada}"));
+        var items = log["items"]!.AsArray();
+        Assert.Equal(["erase", "export", "merge"], items.Select(i => i!["action"]!.GetValue<string>()));
+        Assert.All(items, i => Assert.Equal("bootstrap-key", i!["actor"]!.GetValue<string>()));
+        Assert.Equal(old.ToString(), items[2]!["otherCustomerId"]!.GetValue<string>());
+        var page = await owner.GetAsync("/admin/audit");
+        Assert.Contains($"/admin/customers/{ada}", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.GetAsync("/api/v1/admin/customers/audit?customer=nope&limit=0")).StatusCode);
+        // Append-only: the database refuses to change or remove an entry.
+        Assert.ThrowsAny<Exception>(() => app.WithDb(db => db.Database.ExecuteSqlRaw("UPDATE \"CrmAudit\" SET \"Actor\" = 'x'")));
+        Assert.ThrowsAny<Exception>(() => app.WithDb(db => db.Database.ExecuteSqlRaw("DELETE FROM \"CrmAudit\"")));
+    }
+
+    [Fact]
+    public async Task EraseFromTheDashboard_AsksFirst_NeedsTheFormToken_AndRecordsTheUser()
+    {
+        var (app, owner) = await StartAsync();
+        await using var _ = app;
+        await BookAsync(app, "2027-03-25T10:00:00+01:00", "ada@example.com", "Ada Lovelace", "+31 6 1234 5678");
+        var ada = IdOf(app, "ada@example.com");
+        Assert.Contains($"href=\"/admin/customers/{ada}/erase\"", await owner.GetAsync($"/admin/customers/{ada}"), StringComparison.Ordinal);
+        var confirm = await owner.GetAsync($"/admin/customers/{ada}/erase");
+        Assert.Contains("id=\"erase-upcoming\"", confirm, StringComparison.Ordinal);
+        Assert.Null(app.WithDb(db => db.Customers.Single(c => c.Id == ada).ErasedAt));
+        // Without the antiforgery token nothing happens.
+        var forged = await owner.Client.PostAsync($"/admin/customers/{ada}/erase", new FormUrlEncodedContent([]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Null(app.WithDb(db => db.Customers.Single(c => c.Id == ada).ErasedAt));
+        var done = await owner.PostFormAsync($"/admin/customers/{ada}/erase");
+        Assert.Equal(HttpStatusCode.Redirect, done.StatusCode);
+        Assert.Contains("id=\"erased\"", await owner.GetAsync($"/admin/customers/{ada}"), StringComparison.Ordinal);
+        var userId = app.WithDb(db => db.Users.Single(u => u.Email == "owner@salon.test").Id);
+        Assert.Equal($"user:{userId}", app.WithDb(db => db.Set<CrmAuditEntry>().Single(a => a.CustomerId == ada).Actor));
+        Assert.Contains("Olga", await owner.GetAsync("/admin/audit"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Retention_ErasesClientsInactiveForTheSetPeriod_ThroughTheSamePath()
+    {
+        var (app, _) = await StartAsync();
+        await using var _app = app;
+        var bad = Config();
+        bad["pages"]![0]!["settings"]!["retention"] = new JsonObject { ["inactiveClientMonths"] = 0 };
+        var refused = await PutConfig(app.Admin(), bad);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.True((await Body(refused))["errors"]!.AsObject().ContainsKey("pages[0].settings.retention.inactiveClientMonths"));
+
+        await BookAsync(app, "2027-03-02T09:00:00+01:00", "ada@example.com", "Ada Lovelace", "+31 6 1234 5678");
+        await BookAsync(app, "2027-03-02T10:00:00+01:00", "grace@example.com", "Grace Hopper", null);
+        var ada = IdOf(app, "ada@example.com");
+        var grace = IdOf(app, "grace@example.com");
+        // Grace books again half a year later (her visit 2027-09-01 08:00-08:30 UTC): active.
+        app.Clock.Reset(Instant.FromUtc(2027, 8, 28, 7, 0));
+        await BookAsync(app, "2027-09-01T10:00:00+02:00", "grace@example.com", "Grace Hopper", null);
+        // Ada's last visit (2027-03-02) is over a year ago; Grace's is not.
+        app.Clock.Reset(Instant.FromUtc(2028, 4, 3, 7, 0));
+        var retention = app.Services.GetRequiredService<ClientRetention>();
+        Assert.Equal(0, await retention.RunOnceAsync(CancellationToken.None)); // the rule is off by default
+
+        var on = Config();
+        on["pages"]![0]!["settings"]!["retention"] = new JsonObject { ["inactiveClientMonths"] = 12 };
+        on["pages"]![0]!["settings"]!["horizonDays"] = 400;
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), on)).StatusCode);
+        Assert.Equal(1, await retention.RunOnceAsync(CancellationToken.None));
+        Assert.NotNull(app.WithDb(db => db.Customers.Single(c => c.Id == ada).ErasedAt));
+        Assert.Null(app.WithDb(db => db.Customers.Single(c => c.Id == grace).ErasedAt));
+        Assert.Empty(Scan(app, "Ada Lovelace", "ada@example.com", "1234 5678"));
+        Assert.Equal(CrmAudit.Retention, app.WithDb(db => db.Set<CrmAuditEntry>().Single(a => a.CustomerId == ada && a.Action == CrmAuditAction.Erase).Actor));
+        Assert.Equal(0, await retention.RunOnceAsync(CancellationToken.None));
+        // Grace goes once twelve months have passed since her visit ended (2027-09-01 08:30 UTC), not a minute before.
+        app.Clock.Reset(Instant.FromUtc(2028, 9, 1, 8, 29));
+        Assert.Equal(0, await retention.RunOnceAsync(CancellationToken.None));
+        Assert.Null(app.WithDb(db => db.Customers.Single(c => c.Id == grace).ErasedAt));
+        app.Clock.Reset(Instant.FromUtc(2028, 9, 1, 8, 31));
+        Assert.Equal(1, await retention.RunOnceAsync(CancellationToken.None));
+        Assert.NotNull(app.WithDb(db => db.Customers.Single(c => c.Id == grace).ErasedAt));
+    }
+
+    private static async Task<HttpResponseMessage> ImportAsync(BookwellApp app, string csv, string query = "")
+    {
+        var content = new StringContent(csv, new UTF8Encoding(false));
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        return await app.Admin().PostAsync("/api/v1/admin/customers/import" + query, content);
+    }
+
+    private static int Clients(BookwellApp app) => app.WithDb(db => db.Customers.Count());
+
+    [Fact]
+    public async Task Import_HostileCells_RoundTripFormulaSafe()
+    {
+        var (app, owner) = await StartAsync();
+        await using var _ = app;
+        // BOM, CRLF, quoted separators, doubled quotes, a line break inside an ignored column, formula-like names.
+        var csv = "\uFEFFname,email,phone,notes,marketing,tags\r\n" +
+                  "\"=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\",eve@example.com,,\"line one\r\nline two, still\",yes,vip\r\n" +
+                  "@SUM(1+1),sum@example.com,020 555 1234,,no,\r\n" +
+                  "-2+3,minus@example.com,,,,\r\n" +
+                  "\"Smith, John \"\"JJ\"\"\",john@example.com,'+31612345678,,,\"a, b\"\r\n";
+        var response = await ImportAsync(app, csv);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        Assert.Equal(4, (await Body(response))["added"]!.GetValue<int>());
+        var eve = app.WithDb(db => db.Customers.Single(c => c.Email == "eve@example.com"));
+        Assert.Equal("=HYPERLINK(\"http://evil.test\",\"x\")", eve.Name);
+        Assert.True(eve.MarketingOptIn);
+        Assert.Equal(ConsentSource.Import, eve.MarketingOptInSource);
+        Assert.Equal("+31205551234", app.WithDb(db => db.Customers.Single(c => c.Email == "sum@example.com").Phone));
+        Assert.Equal("Smith, John \"JJ\"", app.WithDb(db => db.Customers.Single(c => c.Email == "john@example.com").Name));
+        Assert.Equal("+31612345678", app.WithDb(db => db.Customers.Single(c => c.Email == "john@example.com").Phone));
+        var john = IdOf(app, "john@example.com");
+        Assert.Equal(["a", "b"], app.WithDb(db => db.CustomerTags.Where(t => t.CustomerId == john).Select(t => t.Tag).OrderBy(t => t).ToList()));
+
+        // The list's CSV: every formula-like cell is neutralised by a leading apostrophe, and it imports back unchanged.
+        var export = (await (await owner.Client.GetAsync("/admin/customers?handler=Csv")).Content.ReadAsStringAsync()).TrimStart('\uFEFF');
+        var lines = export.Split("\r\n", StringSplitOptions.RemoveEmptyEntries).Length > 1 ? export.Split("\r\n", StringSplitOptions.RemoveEmptyEntries) : export.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.StartsWith("\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\",eve@example.com", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("'@SUM(1+1),sum@example.com,'+31205551234,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("'-2+3,minus@example.com", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines.Skip(1), l => l.Length > 0 && l[0] is '=' or '+' or '-' or '@' or '\t');
+        var again = await Body(await ImportAsync(app, export));
+        Assert.Equal(0, again["added"]!.GetValue<int>());
+        Assert.Equal(0, again["updated"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public void ExportCell_NeutralisesEveryFormulaStart()
+    {
+        foreach (var start in new[] { "=", "+", "-", "@", "\t", "\r" })
+        {
+            var cell = BookingsModel.Cell(start + "1+1");
+            Assert.StartsWith("'", cell.TrimStart('"'), StringComparison.Ordinal);
+        }
+        Assert.Equal("Ada", BookingsModel.Cell("Ada"));
+        Assert.Equal("\"a,\"\"b\"\"\"", BookingsModel.Cell("a,\"b\""));
+    }
+
+    [Fact]
+    public async Task Import_OneBadRowImportsNothing_GoodFileImportsExactlyItsRows_ReimportIsIdempotent()
+    {
+        var (app, owner) = await StartAsync();
+        await using var _ = app;
+        await BookAsync(app, "2027-03-02T09:00:00+01:00", "ada@example.com", "Ada Lovelace", "+31 6 1234 5678");
+        var start = Clients(app);
+        var bad = "name,email,phone\nBea,bea@example.com,\nCas,not-an-email,\nDirk,dirk@example.com,12\nEve,BEA@example.com,\n";
+        var refused = await ImportAsync(app, bad);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var errors = (await Body(refused))["errors"]!.AsObject();
+        Assert.Equal(["line3.email", "line4.phone", "line5.email"], errors.Select(e => e.Key).Order());
+        Assert.Equal(start, Clients(app));
+        Assert.Equal(0, app.WithDb(db => db.Set<CrmAuditEntry>().Count()));
+        // Not CSV at all: an open quote.
+        Assert.Equal(HttpStatusCode.BadRequest, (await ImportAsync(app, "name,email\n\"Bea,bea@example.com\n")).StatusCode);
+        Assert.Equal(start, Clients(app));
+
+        var good = "name,email,phone,marketing\r\nBea Bakker,bea@example.com,06 1111 2222,yes\r\nAda King,ADA@example.com,,\r\n";
+        var dry = await Body(await ImportAsync(app, good, "?dryRun=true"));
+        Assert.Equal(1, dry["added"]!.GetValue<int>());
+        Assert.Equal(start, Clients(app));
+        var skip = await Body(await ImportAsync(app, good, "?existing=skip"));
+        Assert.Equal(1, skip["added"]!.GetValue<int>());
+        Assert.Equal(1, skip["skipped"]!.GetValue<int>());
+        Assert.Equal(start + 1, Clients(app));
+        Assert.Equal("Ada Lovelace", app.WithDb(db => db.Customers.Single(c => c.Email == "ada@example.com").Name));
+        var update = await Body(await ImportAsync(app, good));
+        Assert.Equal(1, update["updated"]!.GetValue<int>());
+        Assert.Equal(1, update["unchanged"]!.GetValue<int>());
+        Assert.Equal("Ada King", app.WithDb(db => db.Customers.Single(c => c.Email == "ada@example.com").Name));
+        Assert.Equal("+31611112222", app.WithDb(db => db.Customers.Single(c => c.Email == "bea@example.com").Phone));
+        var audits = app.WithDb(db => db.Set<CrmAuditEntry>().Count(a => a.Action == CrmAuditAction.Import));
+        Assert.Equal(2, audits);
+        var repeat = await Body(await ImportAsync(app, good));
+        Assert.Equal(2, repeat["unchanged"]!.GetValue<int>());
+        Assert.Equal(start + 1, Clients(app));
+        Assert.Equal(audits, app.WithDb(db => db.Set<CrmAuditEntry>().Count(a => a.Action == CrmAuditAction.Import)));
+
+        // The dashboard: upload → preview with the problem per line → nothing imported; a good file → confirm imports.
+        var html = await owner.GetAsync("/admin/customers/import");
+        var token = System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value;
+        async Task<HttpResponseMessage> Upload(string text)
+        {
+            var form = new MultipartFormDataContent
+            {
+                { new StringContent(WebUtility.HtmlDecode(token)), "__RequestVerificationToken" },
+                { new StringContent("update"), "Existing" },
+                { new ByteArrayContent(Encoding.UTF8.GetBytes(text)), "file", "clients.csv" },
+            };
+            return await owner.Client.PostAsync("/admin/customers/import?handler=Preview", form);
+        }
+        var preview = await Upload("name,email\nFay,fay@example.com\nGus,gus@\n");
+        Assert.Equal(HttpStatusCode.BadRequest, preview.StatusCode);
+        var previewHtml = await preview.Content.ReadAsStringAsync();
+        Assert.Contains("data-line=\"3\" data-action=\"error\"", previewHtml, StringComparison.Ordinal);
+        Assert.DoesNotContain("handler=Confirm", previewHtml, StringComparison.Ordinal);
+        var ok = await Upload("name,email\nFay,fay@example.com\n");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var okHtml = await ok.Content.ReadAsStringAsync();
+        var data = System.Text.RegularExpressions.Regex.Match(okHtml, "name=\"Data\" value=\"([^\"]+)\"").Groups[1].Value;
+        Assert.Equal(start + 1, Clients(app));
+        var confirmed = await owner.PostFormAsync("/admin/customers/import?handler=Confirm", [KeyValuePair.Create("Data", WebUtility.HtmlDecode(data)), KeyValuePair.Create("Existing", "update")],
+            tokenFrom: "/admin/customers/import");
+        Assert.Equal(HttpStatusCode.Redirect, confirmed.StatusCode);
+        Assert.Equal(start + 2, Clients(app));
+    }
+}
+
+public sealed class SqliteCustomerGdprTests : CustomerGdprTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresCustomerGdprTests : CustomerGdprTests
+{
+    protected override Db Kind => Db.Postgres;
+}
