@@ -181,6 +181,7 @@ app.UseMiddleware<SecurityHeadersMiddleware>();
 app.UseStatusCodePages();
 app.UseRequestLocalization();
 app.UseMiddleware<TenantMiddleware>();
+app.UsePortalSwitch();
 app.UseCors();
 app.UseMiddleware<Bookwell.Features.BookingPage.EmbedCorsMiddleware>();
 app.UseRateLimiter();

@@ -153,6 +153,17 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
             var now = services.GetRequiredService<IClock>().GetCurrentInstant();
             var normalized = m.To.Trim().ToUpperInvariant();
             var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.EmailNormalized == normalized && c.ErasedAt == null, ct);
+            var catalog = await services.GetRequiredService<CatalogCache>().GetAsync(db, ct);
+            if (!PortalSwitch.IsOn(catalog))
+            {
+                // Asked for before the business switched its portal off: nothing is sent, and the address is not kept.
+                notToSend[m.Id] = "The business switched its client portal off; no sign-in link was sent.";
+                using (await gate.EnterAsync(db, ct))
+                {
+                    await db.Outbox.Where(x => x.Id == m.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.To, NotAClient), ct);
+                }
+                continue;
+            }
             var baseUrl = customer is null ? null : await BaseUrlAsync(db, services.GetRequiredService<TenantLinks>(), m.TenantId, ct);
             if (customer is null || baseUrl is null)
             {
@@ -169,7 +180,6 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
             }
             var latest = await db.Bookings.AsNoTracking().Where(b => b.CustomerId == customer.Id).OrderByDescending(b => b.CreatedAt)
                 .Select(b => new { b.Language, b.PageSlug }).FirstOrDefaultAsync(ct);
-            var catalog = await services.GetRequiredService<CatalogCache>().GetAsync(db, ct);
             var page = latest is not null && catalog.Pages.TryGetValue(latest.PageSlug, out var p) ? p : catalog.Pages.Values.FirstOrDefault();
             var business = page?.Doc.Name ?? await db.Tenants.Where(t => t.Id == m.TenantId).Select(t => t.Name).FirstAsync(ct);
             var token = ManageTokens.Create();

@@ -1,43 +1,50 @@
 using Bookwell.Data;
 using Bookwell.Features.Configuration;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Filters;
 
 namespace Bookwell.Features.ClientPortal;
 
 /// <summary>
-/// A business may switch its client portal off (<c>settings.clientPortal: false</c> on every one of its pages): then
-/// every <c>/account</c> page is a plain 404 and mails carry no "Your bookings" link. A page that keeps it on keeps
-/// the portal open for the business (a client of that page may sign in and sees all their bookings there).
+/// A business may switch its client portal off (<c>settings.clientPortal: false</c>; the setting is the business's,
+/// so false on any of its pages turns it off, see <see cref="CompiledPage.ClientPortal"/>). Then everything under
+/// <c>/account</c> (its pages, sign-in link landing, push endpoints and scripts) is a plain 404, before any sign-in
+/// redirect could hint that a portal exists; mails and pages carry no "Your bookings" link; and a sign-in link
+/// request (<c>POST /api/v1/account/link</c>) still answers its 202 but queues nothing.
 /// </summary>
-public sealed class PortalSwitch : IAsyncPageFilter
+public static class PortalSwitch
 {
     public static bool IsOn(TenantCatalog catalog)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        return catalog.Pages.Count == 0 || catalog.Pages.Values.Any(p => p.Doc.Settings?.ClientPortal != false);
+        return !catalog.Pages.Values.Any(p => !p.ClientPortal);
     }
 
-    public static bool IsOn(CompiledPage? page) => page?.Doc.Settings?.ClientPortal != false;
+    /// <summary>For a page (a mail, a booking page): an unknown page leaves the link in, as before the setting existed.</summary>
+    public static bool IsOn(CompiledPage? page) => page?.ClientPortal != false;
+
+    /// <summary>Whether the portal of the database's current business is open.</summary>
+    public static async Task<bool> IsOnAsync(BookwellDb db, CatalogCache cache, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        return IsOn(await cache.GetAsync(db, ct));
+    }
 
     public static async Task<bool> IsOnAsync(HttpContext http, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(http);
         var services = http.RequestServices;
-        return IsOn(await services.GetRequiredService<CatalogCache>().GetAsync(services.GetRequiredService<BookwellDb>(), ct));
+        return await IsOnAsync(services.GetRequiredService<BookwellDb>(), services.GetRequiredService<CatalogCache>(), ct);
     }
 
-    public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
-
-    public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(next);
-        if (!await IsOnAsync(context.HttpContext, context.HttpContext.RequestAborted))
+    /// <summary>Placed after the tenant is known and before authentication: a switched-off portal is 404 for everyone.</summary>
+    public static IApplicationBuilder UsePortalSwitch(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
         {
-            context.Result = new NotFoundResult();
-            return;
-        }
-        await next();
-    }
+            if (context.Request.Path.StartsWithSegments("/account", StringComparison.OrdinalIgnoreCase) &&
+                !await IsOnAsync(context, context.RequestAborted))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            await next(context);
+        });
 }

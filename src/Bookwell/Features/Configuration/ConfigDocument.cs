@@ -117,6 +117,9 @@ public sealed class SettingsDoc
     public bool? DeskTips { get; set; }
     /// <summary>Additive (issue 15): service area and travel rule for services that come to the client.</summary>
     public Mobile.MobileDoc? Mobile { get; set; }
+    /// <summary>Additive (issue 14): the business's client portal (<c>/account</c>) is open (default true). The portal belongs
+    /// to the business, so <c>false</c> on any of its pages switches it off; pages that set it must agree.</summary>
+    public bool? ClientPortal { get; set; }
 }
 
 public sealed class ExceptionDoc
