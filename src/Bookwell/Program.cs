@@ -108,6 +108,7 @@ builder.Services.AddSingleton(sp => new Bookwell.Features.Mobile.MobileLocator(s
 builder.Services.AddBookwellMcp();
 builder.Services.AddBookwellAccounts();
 builder.Services.AddClientPortal(builder.Configuration);
+Bookwell.Features.Me.PlatformSignIn.AddMe(builder.Services);
 string keyRing;
 try
 {

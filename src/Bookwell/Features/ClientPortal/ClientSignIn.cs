@@ -66,14 +66,25 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
     }
 
     /// <summary>One conditional update on a shared counter row per (business, address), so every node sees the same count.</summary>
-    private async Task<bool> TakeEmailAllowanceAsync(string address, Instant now, CancellationToken ct)
+    private Task<bool> TakeEmailAllowanceAsync(string address, Instant now, CancellationToken ct) =>
+        TakeAllowanceAsync(db, gate, $"client-link:{db.TenantId:N}:{AddressKey(address)}", PerEmail, now, ct);
+
+    /// <summary>The SHA-256 of an address as the throttle keys name it (the address itself is not kept there).</summary>
+    public static string AddressKey(string address) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes((address ?? "").Trim().ToUpperInvariant())));
+
+    /// <summary>
+    /// Takes one of <paramref name="limit"/> links per 15 minutes from the counter row <paramref name="key"/> (0 turns it
+    /// off); false when they are used up. Shared by the portal's links and <c>/me</c>'s.
+    /// </summary>
+    public static async Task<bool> TakeAllowanceAsync(BookwellDb db, SqliteWriteGate gate, string key, int limit, Instant now, CancellationToken ct)
     {
-        var limit = PerEmail;
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(gate);
         if (limit <= 0)
         {
             return true;
         }
-        var key = $"client-link:{db.TenantId:N}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(address.ToUpperInvariant())))}";
         var windowStart = now - EmailWindow;
         using (await gate.EnterAsync(db, ct))
         {
