@@ -112,6 +112,7 @@ builder.Services.AddSingleton(sp => new Bookwell.Features.Mobile.MobileLocator(s
 builder.Services.AddBookwellMcp();
 builder.Services.AddBookwellAccounts();
 builder.Services.AddClientPortal(builder.Configuration);
+Bookwell.Features.Me.PlatformSignIn.AddMe(builder.Services);
 string keyRing;
 try
 {
@@ -185,6 +186,7 @@ app.UseMiddleware<SecurityHeadersMiddleware>();
 app.UseStatusCodePages();
 app.UseRequestLocalization();
 app.UseMiddleware<TenantMiddleware>();
+app.UsePortalSwitch();
 app.UseCors();
 app.UseMiddleware<Bookwell.Features.BookingPage.EmbedCorsMiddleware>();
 app.UseRateLimiter();

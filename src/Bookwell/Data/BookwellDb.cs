@@ -63,6 +63,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Features.Waitlist.WaitlistEntry> WaitlistEntries => Set<Features.Waitlist.WaitlistEntry>();
     public DbSet<ClientSignInToken> ClientSignInTokens => Set<ClientSignInToken>();
+    /// <summary>Sign-in links for <c>/me</c>: they prove an address across businesses, so they have no tenant and no filter.</summary>
+    public DbSet<PlatformSignInToken> PlatformSignInTokens => Set<PlatformSignInToken>();
     public DbSet<ClientAccount> ClientAccounts => Set<ClientAccount>();
     public DbSet<Payment> Payments => Set<Payment>();
     public DbSet<CheckoutSession> CheckoutSessions => Set<CheckoutSession>();
@@ -326,6 +328,12 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(l => l.OrganizationKey).HasMaxLength(64);
             e.Property(l => l.Kind).HasConversion(Wire<Features.Organizations.LinkKind>.Converter).HasMaxLength(32);
             e.Property(l => l.TokenHash).HasMaxLength(64);
+        });
+        modelBuilder.Entity<PlatformSignInToken>(e =>
+        {
+            e.HasIndex(t => t.TokenHash).IsUnique();
+            e.Property(t => t.TokenHash).HasMaxLength(64);
+            e.Property(t => t.EmailNormalized).HasMaxLength(254);
         });
         modelBuilder.Entity<ClientSignInToken>(e =>
         {

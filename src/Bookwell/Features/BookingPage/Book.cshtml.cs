@@ -405,6 +405,10 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
 
     private async Task SignInPortalAsync(CancellationToken ct)
     {
+        if (!ClientPortal.PortalSwitch.IsOn(Site))
+        {
+            return; // The business switched its portal off: there is nothing to sign in to.
+        }
         var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == Access!.Member.CustomerId, ct);
         if (customer is not null)
         {

@@ -68,7 +68,11 @@ public static class ClientPortalSetup
         {
             return Problems.Validation(errors);
         }
-        await signIn.RequestAsync(body!.Email!, ct);
+        // A business that switched its portal off sends no links, and says so to nobody: the same 202 for every address.
+        if (await PortalSwitch.IsOnAsync(request.HttpContext, ct))
+        {
+            await signIn.RequestAsync(body!.Email!, ct);
+        }
         return Results.Json(new { status = "accepted" }, Json.Options, statusCode: StatusCodes.Status202Accepted);
     }
 }

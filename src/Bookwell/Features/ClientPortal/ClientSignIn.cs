@@ -66,14 +66,25 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
     }
 
     /// <summary>One conditional update on a shared counter row per (business, address), so every node sees the same count.</summary>
-    private async Task<bool> TakeEmailAllowanceAsync(string address, Instant now, CancellationToken ct)
+    private Task<bool> TakeEmailAllowanceAsync(string address, Instant now, CancellationToken ct) =>
+        TakeAllowanceAsync(db, gate, $"client-link:{db.TenantId:N}:{AddressKey(address)}", PerEmail, now, ct);
+
+    /// <summary>The SHA-256 of an address as the throttle keys name it (the address itself is not kept there).</summary>
+    public static string AddressKey(string address) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes((address ?? "").Trim().ToUpperInvariant())));
+
+    /// <summary>
+    /// Takes one of <paramref name="limit"/> links per 15 minutes from the counter row <paramref name="key"/> (0 turns it
+    /// off); false when they are used up. Shared by the portal's links and <c>/me</c>'s.
+    /// </summary>
+    public static async Task<bool> TakeAllowanceAsync(BookwellDb db, SqliteWriteGate gate, string key, int limit, Instant now, CancellationToken ct)
     {
-        var limit = PerEmail;
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(gate);
         if (limit <= 0)
         {
             return true;
         }
-        var key = $"client-link:{db.TenantId:N}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(address.ToUpperInvariant())))}";
         var windowStart = now - EmailWindow;
         using (await gate.EnterAsync(db, ct))
         {
@@ -153,6 +164,17 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
             var now = services.GetRequiredService<IClock>().GetCurrentInstant();
             var normalized = m.To.Trim().ToUpperInvariant();
             var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.EmailNormalized == normalized && c.ErasedAt == null, ct);
+            var catalog = await services.GetRequiredService<CatalogCache>().GetAsync(db, ct);
+            if (!PortalSwitch.IsOn(catalog))
+            {
+                // Asked for before the business switched its portal off: nothing is sent, and the address is not kept.
+                notToSend[m.Id] = "The business switched its client portal off; no sign-in link was sent.";
+                using (await gate.EnterAsync(db, ct))
+                {
+                    await db.Outbox.Where(x => x.Id == m.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.To, NotAClient), ct);
+                }
+                continue;
+            }
             var baseUrl = customer is null ? null : await BaseUrlAsync(db, services.GetRequiredService<TenantLinks>(), m.TenantId, ct);
             if (customer is null || baseUrl is null)
             {
@@ -169,7 +191,6 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
             }
             var latest = await db.Bookings.AsNoTracking().Where(b => b.CustomerId == customer.Id).OrderByDescending(b => b.CreatedAt)
                 .Select(b => new { b.Language, b.PageSlug }).FirstOrDefaultAsync(ct);
-            var catalog = await services.GetRequiredService<CatalogCache>().GetAsync(db, ct);
             var page = latest is not null && catalog.Pages.TryGetValue(latest.PageSlug, out var p) ? p : catalog.Pages.Values.FirstOrDefault();
             var business = page?.Doc.Name ?? await db.Tenants.Where(t => t.Id == m.TenantId).Select(t => t.Name).FirstAsync(ct);
             var token = ManageTokens.Create();

@@ -65,6 +65,9 @@ public sealed record CompiledPage(
         return Organization?.SeatsAt(this, service, start) ?? service.Rules.Capacity;
     }
 
+    /// <summary>Whether the business's client portal is open (<c>settings.clientPortal</c>, a setting of the whole business: off when any page says false).</summary>
+    public bool ClientPortal { get; init; } = true;
+
     /// <summary>Whether the public (a client without an organization's link) may book this service here.</summary>
     public bool IsPublic(string serviceKey) => Variant.Length > 0 || !Reserved.Contains(serviceKey);
 }
@@ -152,6 +155,15 @@ public sealed class CatalogCache(TimeProvider time)
                 Organizations = organizations,
                 Reserved = organizations.Values.Where(o => o.Exclusive).SelectMany(o => o.Services).ToHashSet(StringComparer.Ordinal),
             };
+        }
+        // The client portal is the business's, not one page's: every page carries the business's answer.
+        var portal = !(doc.Pages ?? []).Any(p => p.Settings?.ClientPortal == false);
+        if (!portal)
+        {
+            foreach (var key in pages.Keys.ToList())
+            {
+                pages[key] = pages[key] with { ClientPortal = false };
+            }
         }
         if (longestStored is { } stored)
         {

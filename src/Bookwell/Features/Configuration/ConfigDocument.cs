@@ -131,6 +131,9 @@ public sealed class SettingsDoc
     /// <summary>Additive: the seller's details printed on invoices, tax-inclusive or -exclusive prices, due days, number prefix
     /// (see <see cref="Invoices.InvoicingDoc"/>).</summary>
     public Invoices.InvoicingDoc? Invoicing { get; set; }
+    /// <summary>Additive (issue 14): the business's client portal (<c>/account</c>) is open (default true). The portal belongs
+    /// to the business, so <c>false</c> on any of its pages switches it off; pages that set it must agree.</summary>
+    public bool? ClientPortal { get; set; }
 }
 
 public sealed class ExceptionDoc

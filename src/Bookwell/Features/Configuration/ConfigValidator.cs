@@ -44,6 +44,16 @@ public static partial class ConfigValidator
         {
             return e;
         }
+        // The client portal belongs to the business: pages that name the setting must agree (unset pages follow them).
+        var portalSetBy = doc.Pages.FindIndex(p => p.Settings?.ClientPortal is not null);
+        for (var i = portalSetBy + 1; portalSetBy >= 0 && i < doc.Pages.Count; i++)
+        {
+            if (doc.Pages[i].Settings?.ClientPortal is { } other && other != doc.Pages[portalSetBy].Settings!.ClientPortal)
+            {
+                e.Add($"pages[{i}].settings.clientPortal",
+                    $"The client portal belongs to the whole business: every page that sets it must give the same value (pages[{portalSetBy}] says {(other ? "false" : "true")}).");
+            }
+        }
         var slugs = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < doc.Pages.Count; i++)
         {

@@ -76,10 +76,14 @@ public static class BookingMail
         {
             text.AppendLine().AppendLine($"{W("preferences")}: {preferencesUrl}");
         }
-        // Every client mail leads to the client's portal at this business (its own address, as all links here).
-        var portalUrl = ClientPortal.PortalLinks.Url(ctx.BaseUrl);
+        // Every client mail leads to the client's portal at this business (its own address, as all links here),
+        // unless the business switched its portal off.
+        var portalUrl = ClientPortal.PortalSwitch.IsOn(page) ? ClientPortal.PortalLinks.Url(ctx.BaseUrl) : null;
         var portalLabel = ClientPortal.PortalText.Words.Get("mail-your-bookings", language);
-        text.AppendLine().AppendLine($"{portalLabel}: {portalUrl}");
+        if (portalUrl is not null)
+        {
+            text.AppendLine().AppendLine($"{portalLabel}: {portalUrl}");
+        }
         text.AppendLine().AppendLine(business);
 
         var accent = Branding.Accent(page?.Doc.Branding);
@@ -124,7 +128,10 @@ public static class BookingMail
         {
             html.Append($"<p style=\"color:#4b5563;font-size:13px\"><a href=\"{H(preferencesUrl)}\" style=\"color:#4b5563\">{H(W("preferences"))}</a></p>");
         }
-        html.Append($"<p style=\"font-size:13px\"><a href=\"{H(portalUrl)}\" id=\"your-bookings\" style=\"color:{accent}\">{H(portalLabel)}</a></p>");
+        if (portalUrl is not null)
+        {
+            html.Append($"<p style=\"font-size:13px\"><a href=\"{H(portalUrl)}\" id=\"your-bookings\" style=\"color:{accent}\">{H(portalLabel)}</a></p>");
+        }
         html.Append("</div></body></html>");
 
         var method = kind == MessageKind.Cancelled ? IcsMethod.Cancel : IcsMethod.Request;

@@ -47,6 +47,8 @@ public enum MessageKind
     [JsonStringEnumMemberName("account-signup-attempt")] AccountSignupAttempt,
     [JsonStringEnumMemberName("account-invite")] AccountInvite,
     [JsonStringEnumMemberName("client-sign-in")] ClientSignIn,
+    /// <summary>A sign-in link for <c>/me</c>, the install's page of a person's bookings at every business.</summary>
+    [JsonStringEnumMemberName("platform-sign-in")] PlatformSignIn,
     [JsonStringEnumMemberName("organization-link")] OrganizationLink,
     [JsonStringEnumMemberName("invoice")] Invoice,
     [JsonStringEnumMemberName("invoice-reminder")] InvoiceReminder,

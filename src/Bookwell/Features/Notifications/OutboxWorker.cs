@@ -143,6 +143,8 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         var links = await LinksAsync(db, batch, optedOut, ct);
         // Portal sign-in requests: the client is looked up and the one-time link written now, into the copy that is sent.
         await ClientPortal.ClientSignIn.PrepareAsync(scopes, batch, optedOut, ct);
+        // The same for /me's links (a person's bookings at every business): the address is looked up across businesses.
+        await Me.PlatformSignIn.PrepareAsync(scopes, batch, optedOut, ct);
         // Organization invitations: each member's personal link is made now, into the copy that is sent.
         await Organizations.OrganizationMail.PrepareAsync(scopes, batch, optedOut, ct);
         // Mailings: each member's links (through the click redirect), the pixel and the unsubscribe link, made now.

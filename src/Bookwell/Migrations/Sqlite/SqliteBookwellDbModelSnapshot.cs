@@ -1066,6 +1066,39 @@ namespace Bookwell.Migrations.Sqlite
                     b.ToTable("PaymentEvents");
                 });
 
+            modelBuilder.Entity("Bookwell.Data.PlatformSignInToken", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("EmailNormalized")
+                        .IsRequired()
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique();
+
+                    b.ToTable("PlatformSignInTokens");
+                });
+
             modelBuilder.Entity("Bookwell.Data.StaffPin", b =>
                 {
                     b.Property<Guid>("TenantId")

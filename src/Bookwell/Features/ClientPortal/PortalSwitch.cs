@@ -1,0 +1,50 @@
+using Bookwell.Data;
+using Bookwell.Features.Configuration;
+
+namespace Bookwell.Features.ClientPortal;
+
+/// <summary>
+/// A business may switch its client portal off (<c>settings.clientPortal: false</c>; the setting is the business's,
+/// so false on any of its pages turns it off, see <see cref="CompiledPage.ClientPortal"/>). Then everything under
+/// <c>/account</c> (its pages, sign-in link landing, push endpoints and scripts) is a plain 404, before any sign-in
+/// redirect could hint that a portal exists; mails and pages carry no "Your bookings" link; and a sign-in link
+/// request (<c>POST /api/v1/account/link</c>) still answers its 202 but queues nothing.
+/// </summary>
+public static class PortalSwitch
+{
+    public static bool IsOn(TenantCatalog catalog)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return !catalog.Pages.Values.Any(p => !p.ClientPortal);
+    }
+
+    /// <summary>For a page (a mail, a booking page): an unknown page leaves the link in, as before the setting existed.</summary>
+    public static bool IsOn(CompiledPage? page) => page?.ClientPortal != false;
+
+    /// <summary>Whether the portal of the database's current business is open.</summary>
+    public static async Task<bool> IsOnAsync(BookwellDb db, CatalogCache cache, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        return IsOn(await cache.GetAsync(db, ct));
+    }
+
+    public static async Task<bool> IsOnAsync(HttpContext http, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        var services = http.RequestServices;
+        return await IsOnAsync(services.GetRequiredService<BookwellDb>(), services.GetRequiredService<CatalogCache>(), ct);
+    }
+
+    /// <summary>Placed after the tenant is known and before authentication: a switched-off portal is 404 for everyone.</summary>
+    public static IApplicationBuilder UsePortalSwitch(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/account", StringComparison.OrdinalIgnoreCase) &&
+                !await IsOnAsync(context, context.RequestAborted))
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            await next(context);
+        });
+}

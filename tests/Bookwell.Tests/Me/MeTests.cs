@@ -1,0 +1,217 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Bookwell.Data;
+using Bookwell.Features.ClientPortal;
+using Bookwell.Features.Me;
+using Bookwell.Features.Notifications;
+using Bookwell.Tests.Accounts;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Me;
+
+/// <summary>
+/// <c>/me</c> on the install's default host: a person proves an address by a one-time link and sees their bookings at
+/// every business, each with a link to that business's own portal (none where the portal is off); nobody else's
+/// bookings, and nothing on a business's own host.
+/// </summary>
+public abstract partial class MeTests
+{
+    protected abstract Db Kind { get; }
+
+    [GeneratedRegex(@"https?://[^\s""<>]+/me/login\?token=[A-Za-z0-9_-]{43}[^\s""<>]*")]
+    private static partial Regex LinkPattern();
+
+    private static JsonObject SalonConfig(bool? portal = null)
+    {
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["notifyStaff"] = false;
+        if (portal is { } on)
+        {
+            doc["pages"]![0]!["settings"]!["clientPortal"] = on;
+        }
+        return doc;
+    }
+
+    private async Task<BookwellApp> ArrangeAsync()
+    {
+        var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), SalonConfig())).StatusCode);
+        return app;
+    }
+
+    private static async Task<string> BookAsync(HttpClient client, string start, string email)
+    {
+        var response = await Book(client, Booking(start, "consult", email, "anna"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await Body(response))["id"]!.GetValue<string>();
+    }
+
+    /// <summary>Asks for a link on the default host's form; the answer page.</summary>
+    private static async Task<HttpResponseMessage> AskAsync(BookwellApp app, string email) =>
+        await WebSession.For(app).PostFormAsync("/me", ("email", email));
+
+    /// <summary>Runs the outbox worker's preparation on the queued /me requests; the links of those that would be sent, and the skipped ones.</summary>
+    private static async Task<(List<string> Links, Dictionary<Guid, string> Skipped)> PrepareAsync(BookwellApp app)
+    {
+        var rows = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => m.Kind == PlatformSignIn.Kind && m.Status == OutboxStatus.Queued).ToList());
+        var skipped = new Dictionary<Guid, string>();
+        await PlatformSignIn.PrepareAsync(app.Services.GetRequiredService<IServiceScopeFactory>(), rows, skipped, CancellationToken.None);
+        app.WithDb(db => db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == PlatformSignIn.Kind && m.Status == OutboxStatus.Queued)
+            .ExecuteUpdate(s => s.SetProperty(m => m.Status, OutboxStatus.Sent)));
+        return (rows.Where(r => !skipped.ContainsKey(r.Id)).Select(r => LinkPattern().Match(r.TextBody!).Value).ToList(), skipped);
+    }
+
+    private static async Task<string> LinkAsync(BookwellApp app, string email)
+    {
+        Assert.Equal(HttpStatusCode.OK, (await AskAsync(app, email)).StatusCode);
+        return Assert.Single((await PrepareAsync(app)).Links);
+    }
+
+    private static string PathOf(string link) => new Uri(link).PathAndQuery;
+
+    [Fact]
+    public async Task OnePersonAtTwoBusinesses_SeesBoth_WithEachPortalOnItsOwnHost_AndNobodyElses()
+    {
+        await using var app = await ArrangeAsync();
+        var salon = app.CreateClient();
+        var adaAtSalon = await BookAsync(salon, "2027-03-04T10:00:00+01:00", "ada@example.com");
+        var otherAtSalon = await BookAsync(salon, "2027-03-04T11:00:00+01:00", "other@example.com");
+        var bee = await AccountTests.SignUpAsync(app, "bee", "owner@bee.test");
+        var beeApi = app.CreateClient();
+        beeApi.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await AccountTests.CreateApiKeyAsync(bee));
+        var beeConfig = Config();
+        beeConfig["pages"]![0]!["name"] = "Bee Studio";
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(beeApi, beeConfig)).StatusCode);
+        var beeHost = app.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri("http://bee.localhost") });
+        var adaAtBee = await BookAsync(beeHost, "2027-03-03T10:00:00+01:00", " Ada@Example.com");
+        var otherAtBee = await BookAsync(beeHost, "2027-03-03T11:00:00+01:00", "other@example.com");
+        var beeId = app.WithDb(db => db.Bookings.IgnoreQueryFilters().Single(b => b.Id == Guid.Parse(adaAtBee)).TenantId);
+
+        var link = await LinkAsync(app, "ADA@example.com");
+        Assert.StartsWith("https://book.example.test/me/login?token=", link, StringComparison.Ordinal);
+        var me = WebSession.For(app);
+        var landing = await me.Client.GetAsync(PathOf(link));
+        Assert.Equal(HttpStatusCode.Redirect, landing.StatusCode);
+        Assert.Equal("/me", landing.Headers.Location?.OriginalString);
+        var cookie = landing.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(PlatformSignIn.CookieName + "=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("path=/me", cookie, StringComparison.OrdinalIgnoreCase);
+
+        var page = await me.Client.GetAsync("/me");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains($"data-booking=\"{adaAtSalon}\"", html, StringComparison.Ordinal);
+        Assert.Contains($"data-booking=\"{adaAtBee}\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain(otherAtSalon, html, StringComparison.Ordinal);
+        Assert.DoesNotContain(otherAtBee, html, StringComparison.Ordinal);
+        Assert.Contains($"href=\"https://book.example.test/account\" data-portal=\"{DefaultTenant.Id}\"", html, StringComparison.Ordinal);
+        Assert.Contains($"href=\"https://bee.localhost/account\" data-portal=\"{beeId}\"", html, StringComparison.Ordinal);
+        Assert.Contains("Bee Studio", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("style=", html, StringComparison.Ordinal);
+
+        // Bee switches its portal off: still listed, without a link to it.
+        beeConfig["pages"]![0]!["settings"]!["clientPortal"] = false;
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(beeApi, beeConfig)).StatusCode);
+        var after = await me.GetAsync("/me");
+        Assert.Contains($"data-business=\"{beeId}\"", after, StringComparison.Ordinal);
+        Assert.Contains($"data-booking=\"{adaAtBee}\"", after, StringComparison.Ordinal);
+        Assert.DoesNotContain("bee.localhost/account", after, StringComparison.Ordinal);
+        Assert.Contains($"data-portal=\"{DefaultTenant.Id}\"", after, StringComparison.Ordinal);
+
+        // Only on the default host: a business's own host has no /me, with or without the session's cookie.
+        using var onBee = new HttpRequestMessage(HttpMethod.Get, "http://bee.localhost/me");
+        onBee.Headers.Add("Cookie", cookie.Split(';')[0]);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }).SendAsync(onBee)).StatusCode);
+
+        // Another person signed in sees only their own.
+        var other = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await other.Client.GetAsync(PathOf(await LinkAsync(app, "other@example.com")))).StatusCode);
+        var theirs = await other.GetAsync("/me");
+        Assert.Contains(otherAtSalon, theirs, StringComparison.Ordinal);
+        Assert.Contains(otherAtBee, theirs, StringComparison.Ordinal);
+        Assert.DoesNotContain(adaAtSalon, theirs, StringComparison.Ordinal);
+        Assert.DoesNotContain(adaAtBee, theirs, StringComparison.Ordinal);
+
+        // Signing out ends the session.
+        Assert.Equal(HttpStatusCode.Redirect, (await me.PostFormAsync("/me?handler=signout", [], "/me")).StatusCode);
+        Assert.DoesNotContain(adaAtSalon, await me.GetAsync("/me"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Link_WorksOnce_AndNotAfter15Minutes_AndOnlyItsHashIsKept()
+    {
+        await using var app = await ArrangeAsync();
+        var booking = await BookAsync(app.CreateClient(), "2027-03-04T10:00:00+01:00", "ada@example.com");
+
+        var link = await LinkAsync(app, "ada@example.com");
+        var token = Regex.Match(link, "token=([A-Za-z0-9_-]{43})").Groups[1].Value;
+        Assert.Equal(ClientSignIn.Hash(token), app.WithDb(db => db.PlatformSignInTokens.Single().TokenHash));
+        Assert.False(app.WithDb(db => db.Outbox.IgnoreQueryFilters().Any(m => m.TextBody != null && m.TextBody.Contains(token))));
+        // A prefetch does not use it up.
+        using (var prefetch = new HttpRequestMessage(HttpMethod.Get, PathOf(link)))
+        {
+            prefetch.Headers.Add("Sec-Purpose", "prefetch");
+            var preview = await WebSession.For(app).Client.SendAsync(prefetch);
+            Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+            Assert.DoesNotContain(PlatformSignIn.CookieName + "=", string.Join(";", preview.Headers.TryGetValues("Set-Cookie", out var set) ? set : []), StringComparison.Ordinal);
+        }
+        var first = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await first.Client.GetAsync(PathOf(link))).StatusCode);
+        Assert.Contains(booking, await first.GetAsync("/me"), StringComparison.Ordinal);
+        var second = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Gone, (await second.Client.GetAsync(PathOf(link))).StatusCode);
+        Assert.DoesNotContain(booking, await second.GetAsync("/me"), StringComparison.Ordinal);
+
+        var late = await LinkAsync(app, "ada@example.com");
+        var inTime = await LinkAsync(app, "ada@example.com");
+        app.Clock.Advance(Duration.FromMinutes(14));
+        Assert.Equal(HttpStatusCode.Redirect, (await WebSession.For(app).Client.GetAsync(PathOf(inTime))).StatusCode);
+        app.Clock.Advance(Duration.FromMinutes(1));
+        var expired = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Gone, (await expired.Client.GetAsync(PathOf(late))).StatusCode);
+        Assert.DoesNotContain(booking, await expired.GetAsync("/me"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownAddress_GetsTheSameAnswer_NoMail_AndIsNotKept()
+    {
+        await using var app = await ArrangeAsync();
+        await BookAsync(app.CreateClient(), "2027-03-04T10:00:00+01:00", "ada@example.com");
+        var known = await AskAsync(app, "ada@example.com");
+        var unknown = await AskAsync(app, "zed@example.com");
+        Assert.Equal(HttpStatusCode.OK, known.StatusCode);
+        Assert.Equal(known.StatusCode, unknown.StatusCode);
+        static string Strip(string html, string email) =>
+            Regex.Replace(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"[^\"]+\"", "TOKEN").Replace(email, "EMAIL", StringComparison.Ordinal);
+        Assert.Equal(Strip(await WebSession.TextAsync(known), "ada@example.com"), Strip(await WebSession.TextAsync(unknown), "zed@example.com"));
+
+        var (links, skipped) = await PrepareAsync(app);
+        Assert.Single(links);
+        var withdrawn = Assert.Single(skipped);
+        Assert.Contains("No business has a client", withdrawn.Value, StringComparison.Ordinal);
+        Assert.Equal(ClientSignIn.NotAClient, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Id == withdrawn.Key).To));
+        Assert.False(app.WithDb(db => db.Outbox.IgnoreQueryFilters().Any(m => m.To.Contains("zed@"))));
+        Assert.Equal(1, app.WithDb(db => db.PlatformSignInTokens.Count()));
+
+        // A malformed address is a 400 with the field's message, never a 500; an unknown token is a 410.
+        Assert.Equal(HttpStatusCode.BadRequest, (await AskAsync(app, "not-an-address")).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await WebSession.For(app).Client.GetAsync("/me/login?token=" + new string('A', 43))).StatusCode);
+    }
+}
+
+public sealed class SqliteMeTests : MeTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresMeTests : MeTests
+{
+    protected override Db Kind => Db.Postgres;
+}
