@@ -154,6 +154,35 @@ public abstract partial class TerminalCheckoutTests(TerminalDeskFixture f)
         Assert.Single(Stored(booking).Payments);
     }
 
+    /// <summary>
+    /// The PaymentIntent id comes back from the browser: one of another checkout (or any other payment of the account) is
+    /// neither recorded as this checkout's card money nor cancelled from here; its own checkout still records it.
+    /// </summary>
+    [Fact]
+    public async Task APaymentIntentOfAnotherCheckout_IsNeitherRecordedNorCancelledHere()
+    {
+        var first = await BookAsync();
+        var firstForm = await OpenAsync(first);
+        var (_, intent) = await ShownAsync(await PostAsync(firstForm, "Pay"));
+        Assert.NotNull(intent);
+        Assert.True((await f.Stripe.PresentCardAsync(f.Reader)).IsSuccessStatusCode);
+
+        var second = await BookAsync();
+        var secondForm = await OpenAsync(second);
+        foreach (var handler in new[] { "Terminal", "TerminalCancel", "TerminalRetry" })
+        {
+            var (html, _) = await ShownAsync(await PostAsync(secondForm, handler, intent: intent));
+            Assert.Contains("That card payment belongs to another checkout.", html, StringComparison.Ordinal);
+        }
+        Assert.Empty(Stored(second).Sales);
+        Assert.Empty(Stored(second).Payments);
+        Assert.Equal("requires_capture", f.Stripe.Object(intent!)["status"]!.GetValue<string>());
+
+        var paid = await PostAsync(firstForm, "Terminal", intent: intent);
+        Assert.Equal(HttpStatusCode.Redirect, paid.StatusCode);
+        Assert.Equal(intent, Assert.Single(Stored(first).Sales).CardReference);
+    }
+
     [Fact]
     public async Task DeclinedCard_SaysSo_CanBeTriedAgain_OrTakenInCash()
     {

@@ -154,6 +154,15 @@ public abstract partial class MeTests
         var token = Regex.Match(link, "token=([A-Za-z0-9_-]{43})").Groups[1].Value;
         Assert.Equal(ClientSignIn.Hash(token), app.WithDb(db => db.PlatformSignInTokens.Single().TokenHash));
         Assert.False(app.WithDb(db => db.Outbox.IgnoreQueryFilters().Any(m => m.TextBody != null && m.TextBody.Contains(token))));
+        // The request row lives under the default business for the worker, but that business learns nothing from it:
+        // the address is gone from the row once handled, and its messages (page and API) never list the request.
+        Assert.Equal(ClientSignIn.NotAClient, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == PlatformSignIn.Kind).To));
+        using (var owner = app.CreateClient())
+        {
+            owner.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BookwellApp.AdminKey);
+            var listed = await owner.GetStringAsync("/api/v1/admin/messages");
+            Assert.DoesNotContain("platform-sign-in", listed, StringComparison.Ordinal);
+        }
         // A prefetch does not use it up.
         using (var prefetch = new HttpRequestMessage(HttpMethod.Get, PathOf(link)))
         {

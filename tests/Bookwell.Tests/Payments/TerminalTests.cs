@@ -14,7 +14,7 @@ public sealed class TerminalTests
         await using var app = await BookwellApp.StartAsync(Db.Sqlite, s => s["Bookwell:Stripe:ApiBase"] = stripe.BaseUrl);
         var terminal = app.Services.GetRequiredService<ITerminal>();
         var reader = stripe.AddReader();
-        var started = await terminal.StartAsync(reader, 4550, "EUR", "bookwell-desk-test-1", null, CancellationToken.None);
+        var started = await terminal.StartAsync(reader, 4550, "EUR", "bookwell-desk-test-1", "desk-ref-1", null, CancellationToken.None);
         Assert.Equal("waiting", started.Status);
         var create = Assert.Single(stripe.CallsTo("POST", "/v1/payment_intents"));
         Assert.Equal(("4550", "eur", "card_present", "manual"), (create.Form["amount"], create.Form["currency"], create.Form["payment_method_types[0]"], create.Form["capture_method"]));
@@ -32,9 +32,12 @@ public sealed class TerminalTests
         Assert.True((await http.SendAsync(tap)).IsSuccessStatusCode);
         var authorized = await terminal.StatusAsync(started, null, CancellationToken.None);
         Assert.Equal("authorized", authorized.Status);
+        // What the PaymentIntent was made for comes back from Stripe, so a desk can tell its own from an id a browser sent.
+        Assert.Equal("desk-ref-1", create.Form["metadata[bookwell_desk]"]);
+        Assert.Equal("desk-ref-1", authorized.Reference);
         Assert.Equal("succeeded", (await terminal.CaptureAsync(authorized, null, CancellationToken.None)).Status);
         Assert.Equal("succeeded", stripe.Object(started.PaymentIntent)["status"]!.GetValue<string>());
         // A retried start with the same key is the same PaymentIntent.
-        Assert.Equal(started.PaymentIntent, (await terminal.StartAsync(reader, 4550, "EUR", "bookwell-desk-test-1", null, CancellationToken.None)).PaymentIntent);
+        Assert.Equal(started.PaymentIntent, (await terminal.StartAsync(reader, 4550, "EUR", "bookwell-desk-test-1", "desk-ref-1", null, CancellationToken.None)).PaymentIntent);
     }
 }

@@ -93,6 +93,15 @@ public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate g
                         .SetProperty(b => b.AnswersJson, "{}")
                         .SetProperty(b => b.Notes, (string?)null)
                         .SetProperty(b => b.MarketingOptIn, false), ct);
+                // An organization's member list and its mailings' recipient rows name the person too.
+                await db.Set<Organizations.OrganizationMember>().Where(m => m.CustomerId == p.Id)
+                    .ExecuteUpdateAsync(s => s
+                        .SetProperty(m => m.Name, ErasedName)
+                        .SetProperty(m => m.Email, erasedEmail)
+                        .SetProperty(m => m.EmailNormalized, erasedEmail.ToUpperInvariant())
+                        .SetProperty(m => m.MemberNumber, (string?)null), ct);
+                await db.Set<Organizations.MailingRecipient>().Where(r => r.CustomerId == p.Id)
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.Name, ErasedName).SetProperty(r => r.Email, erasedEmail), ct);
                 await db.Customers.Where(c => c.Id == p.Id)
                     .ExecuteUpdateAsync(s => s
                         .SetProperty(c => c.Name, ErasedName)

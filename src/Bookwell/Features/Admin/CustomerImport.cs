@@ -309,6 +309,12 @@ public static class CustomerImport
             return Problems.Validation("existing", "Must be update or skip.");
         }
         var dry = dryRun is "true" or "1";
+        if (http.Request.ContentType is { } type && !type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase)
+            && !type.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase))
+        {
+            return Results.Problem(title: "Unsupported media type", detail: "Send the CSV file as the body with Content-Type text/csv.",
+                statusCode: StatusCodes.Status415UnsupportedMediaType);
+        }
         var (text, readError) = await ReadAsync(http.Request.Body, ct);
         if (text is null)
         {

@@ -21,7 +21,7 @@ public sealed class MessagesModel(SqliteWriteGate gate, OutboxSignal signal) : A
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        var query = Db.Outbox.AsNoTracking();
+        var query = Db.Outbox.AsNoTracking().OfBusiness();
         if (Wire<Notifications.OutboxStatus>.TryParse(Status, out var status))
         {
             query = query.Where(m => m.Status == status);

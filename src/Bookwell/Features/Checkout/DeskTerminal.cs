@@ -72,6 +72,19 @@ public sealed partial class DeskTerminal(BookwellDb db, DeskCheckout checkout, I
     public static string StartKey(Guid tenant, string checkoutKey, long amount, string currency) =>
         $"bookwell-desk-{tenant:N}-{checkoutKey}-{amount}-{currency.ToLowerInvariant()}";
 
+    /// <summary>What a desk checkout's PaymentIntent carries: the business and the checkout's one-time key.</summary>
+    public static string Reference(Guid tenant, string checkoutKey) => $"{tenant:N}:{checkoutKey}";
+
+    /// <summary>Whether a PaymentIntent, as Stripe holds it, was made by this business for this checkout.</summary>
+    private bool IsOurs(TerminalPayment payment, DeskOrder order) => payment.Reference == Reference(db.TenantId, order.Key);
+
+    private static TerminalStep NotOurs(string language)
+    {
+        var errors = new Errors();
+        errors.Add("card", DeskText.Words.Get("err-terminal-used", language));
+        return new TerminalStep.Refused(errors);
+    }
+
     /// <summary>Sends the card part of the bill to the reader.</summary>
     public async Task<TerminalStep> StartAsync(DeskOrder order, DeskQuote quote, string reader, CompiledPage page, string by, string language, CancellationToken ct)
     {
@@ -86,7 +99,8 @@ public sealed partial class DeskTerminal(BookwellDb db, DeskCheckout checkout, I
         var amount = MinorUnits.ToMinor(quote.Card, order.Currency);
         return await CallAsync(language, async account =>
         {
-            var started = await terminal.StartAsync(reader, amount, order.Currency, StartKey(db.TenantId, order.Key, amount, order.Currency), account, ct);
+            var started = await terminal.StartAsync(reader, amount, order.Currency, StartKey(db.TenantId, order.Key, amount, order.Currency),
+                Reference(db.TenantId, order.Key), account, ct);
             return started.Status == "waiting" ? new TerminalStep.Waiting(started) : await SettleAsync(order, quote, started, page, by, language, account, ct);
         }, page, ct);
     }
@@ -96,6 +110,10 @@ public sealed partial class DeskTerminal(BookwellDb db, DeskCheckout checkout, I
         CallAsync(language, async account =>
         {
             var now = await Terminal!.StatusAsync(payment, account, ct);
+            if (!IsOurs(now, order))
+            {
+                return NotOurs(language);
+            }
             return now.Status switch
             {
                 "waiting" => new TerminalStep.Waiting(now),
@@ -106,13 +124,19 @@ public sealed partial class DeskTerminal(BookwellDb db, DeskCheckout checkout, I
         }, page, ct);
 
     /// <summary>The same PaymentIntent to the reader again, after a decline.</summary>
-    public Task<TerminalStep> RetryAsync(TerminalPayment payment, int attempt, CompiledPage page, string language, CancellationToken ct) =>
-        CallAsync(language, async account => new TerminalStep.Waiting(await Terminal!.RetryAsync(payment, attempt, account, ct)), page, ct);
+    public Task<TerminalStep> RetryAsync(DeskOrder order, TerminalPayment payment, int attempt, CompiledPage page, string language, CancellationToken ct) =>
+        CallAsync(language, async account => IsOurs(await Terminal!.StatusAsync(payment, account, ct), order)
+            ? new TerminalStep.Waiting(await Terminal!.RetryAsync(payment, attempt, account, ct))
+            : NotOurs(language), page, ct);
 
     /// <summary>Stops the reader and cancels the PaymentIntent. A payment captured meanwhile is not undone: it still needs recording.</summary>
-    public Task<TerminalStep> CancelAsync(TerminalPayment payment, CompiledPage page, string language, CancellationToken ct) =>
+    public Task<TerminalStep> CancelAsync(DeskOrder order, TerminalPayment payment, CompiledPage page, string language, CancellationToken ct) =>
         CallAsync(language, async account =>
         {
+            if (!IsOurs(await Terminal!.StatusAsync(payment, account, ct), order))
+            {
+                return NotOurs(language);
+            }
             var after = await Terminal!.CancelAsync(payment, account, ct);
             return after.Status == "canceled" ? new TerminalStep.Canceled() : new TerminalStep.Waiting(after);
         }, page, ct);

@@ -9,7 +9,10 @@ namespace Bookwell.Features.Checkout;
 /// <paramref name="Failure"/>: the card was declined or the client cancelled on the reader; the payment can be tried again), or
 /// <c>canceled</c> (the desk cancelled it: nothing can be taken on it any more).</param>
 /// <param name="Amount">The PaymentIntent's amount in minor units, as Stripe holds it (0 until read back).</param>
-public sealed record TerminalPayment(string PaymentIntent, string Reader, string Status, string? Failure = null, long Amount = 0, string? Currency = null);
+/// <param name="Reference">What the PaymentIntent was made for (its <c>bookwell_desk</c> metadata), as Stripe holds it: a desk checks it is
+/// its own before settling, retrying or cancelling, since the id comes back from the browser.</param>
+public sealed record TerminalPayment(string PaymentIntent, string Reader, string Status, string? Failure = null, long Amount = 0, string? Currency = null,
+    string? Reference = null);
 
 /// <summary>
 /// A card reader at the desk, shaped like Stripe Terminal's server-driven flow: the server makes a
@@ -19,8 +22,8 @@ public sealed record TerminalPayment(string PaymentIntent, string Reader, string
 /// </summary>
 public interface ITerminal
 {
-    /// <summary>Sends the amount to the reader. The key makes a retry land on the same PaymentIntent.</summary>
-    Task<TerminalPayment> StartAsync(string reader, long amount, string currency, string idempotencyKey, string? account, CancellationToken ct);
+    /// <summary>Sends the amount to the reader. The key makes a retry land on the same PaymentIntent; <paramref name="reference"/> is kept on it.</summary>
+    Task<TerminalPayment> StartAsync(string reader, long amount, string currency, string idempotencyKey, string reference, string? account, CancellationToken ct);
 
     /// <summary>Reads the reader's action and the PaymentIntent back.</summary>
     Task<TerminalPayment> StatusAsync(TerminalPayment payment, string? account, CancellationToken ct);
@@ -38,13 +41,16 @@ public interface ITerminal
 /// <summary>Stripe Terminal, server-driven (<c>POST /v1/terminal/readers/{id}/process_payment_intent</c>), through Stripe.net.</summary>
 public sealed class StripeTerminal(StripeClient client) : ITerminal
 {
-    public async Task<TerminalPayment> StartAsync(string reader, long amount, string currency, string idempotencyKey, string? account, CancellationToken ct)
+    public const string ReferenceKey = "bookwell_desk";
+
+    public async Task<TerminalPayment> StartAsync(string reader, long amount, string currency, string idempotencyKey, string reference, string? account, CancellationToken ct)
     {
         var options = new PaymentIntentCreateOptions
         {
             Amount = amount,
             Currency = currency.ToLowerInvariant(),
             CaptureMethod = "manual",
+            Metadata = new Dictionary<string, string> { [ReferenceKey] = reference },
         };
         // Stripe.net's typed options no longer carry payment_method_types; Terminal still requires card_present.
         options.AddExtraParam("payment_method_types[0]", "card_present");
@@ -52,11 +58,11 @@ public sealed class StripeTerminal(StripeClient client) : ITerminal
         if (intent.Status is "requires_capture" or "succeeded" or "canceled")
         {
             // A retried start of a payment that already went further: nothing to hand to the reader.
-            return new TerminalPayment(intent.Id, reader, Map(intent.Status), null, intent.Amount, intent.Currency);
+            return new TerminalPayment(intent.Id, reader, Map(intent.Status), null, intent.Amount, intent.Currency, ReferenceOf(intent));
         }
         await new ReaderService(client).ProcessPaymentIntentAsync(reader, new ReaderProcessPaymentIntentOptions { PaymentIntent = intent.Id },
             new RequestOptions { IdempotencyKey = idempotencyKey + "-reader", StripeAccount = account }, ct);
-        return new TerminalPayment(intent.Id, reader, "waiting", null, intent.Amount, intent.Currency);
+        return new TerminalPayment(intent.Id, reader, "waiting", null, intent.Amount, intent.Currency, ReferenceOf(intent));
     }
 
     public async Task<TerminalPayment> StatusAsync(TerminalPayment payment, string? account, CancellationToken ct)
@@ -79,7 +85,7 @@ public sealed class StripeTerminal(StripeClient client) : ITerminal
                 (status, failure) = ("failed", error.DeclineCode ?? error.Code ?? "failed");
             }
         }
-        return payment with { Status = status, Failure = failure, Amount = intent.Amount, Currency = intent.Currency };
+        return payment with { Status = status, Failure = failure, Amount = intent.Amount, Currency = intent.Currency, Reference = ReferenceOf(intent) };
     }
 
     public async Task<TerminalPayment> CaptureAsync(TerminalPayment payment, string? account, CancellationToken ct)
@@ -122,6 +128,10 @@ public sealed class StripeTerminal(StripeClient client) : ITerminal
         }
         return payment with { Status = Map(intent.Status), Failure = null, Amount = intent.Amount, Currency = intent.Currency };
     }
+
+    /// <summary>The desk reference of a <c>card_present</c> PaymentIntent; null for any other (an online payment is never the desk's).</summary>
+    private static string? ReferenceOf(PaymentIntent intent) =>
+        intent.PaymentMethodTypes?.Contains("card_present") == true && intent.Metadata?.TryGetValue(ReferenceKey, out var r) == true ? r : null;
 
     private static string Map(string status) => status switch
     {

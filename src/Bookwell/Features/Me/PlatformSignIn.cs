@@ -119,12 +119,9 @@ public sealed class PlatformSignIn(BookwellDb db, IClock clock, SqliteWriteGate 
             {
                 notToSend[m.Id] = customerIds.Count == 0 ? "No business has a client with this address; nothing was sent."
                     : "This server does not know its public address (Bookwell__PublicBaseUrl), so no sign-in link was sent.";
-                if (customerIds.Count == 0)
+                using (await gate.EnterAsync(db, ct))
                 {
-                    using (await gate.EnterAsync(db, ct))
-                    {
-                        await db.Outbox.IgnoreQueryFilters().Where(x => x.Id == m.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.To, ClientSignIn.NotAClient), ct);
-                    }
+                    await db.Outbox.IgnoreQueryFilters().Where(x => x.Id == m.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.To, ClientSignIn.NotAClient), ct);
                 }
                 continue;
             }
@@ -142,6 +139,11 @@ public sealed class PlatformSignIn(BookwellDb db, IClock clock, SqliteWriteGate 
                     ExpiresAt = now + Lifetime,
                 });
                 await db.SaveChangesAsync(ct);
+                // Used and expired tokens hold an address and prove nothing any more.
+                var stale = now - Duration.FromDays(1);
+                await db.PlatformSignInTokens.Where(t => t.ExpiresAt < stale).ExecuteDeleteAsync(ct);
+                // The stored row keeps no address either way: sent or not, the request tells nobody who is a client where.
+                await db.Outbox.IgnoreQueryFilters().Where(x => x.Id == m.Id).ExecuteUpdateAsync(s => s.SetProperty(x => x.To, ClientSignIn.NotAClient), ct);
             }
             var language = TextSet.Normalize(latest);
             Compose(m, m.To.Trim(), language, $"{baseUrl}/me/login?token={token}&lang={language}");

@@ -47,7 +47,7 @@ public static class OutboxEndpoints
             }
             bookingId = b;
         }
-        var query = db.Outbox.AsNoTracking();
+        var query = db.Outbox.AsNoTracking().OfBusiness();
         if (wanted is { } w)
         {
             query = query.Where(m => m.Status == w);
@@ -66,7 +66,7 @@ public static class OutboxEndpoints
         ArgumentNullException.ThrowIfNull(gate);
         using (await gate.EnterAsync(db, ct))
         {
-            return await db.Outbox.Where(m => m.Id == id && (m.Status == OutboxStatus.Parked || m.Status == OutboxStatus.Queued))
+            return await db.Outbox.OfBusiness().Where(m => m.Id == id && (m.Status == OutboxStatus.Parked || m.Status == OutboxStatus.Queued))
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Queued).SetProperty(m => m.Attempts, 0)
                     .SetProperty(m => m.DueAt, now).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
         }
@@ -81,7 +81,7 @@ public static class OutboxEndpoints
             return Problems.NotFound("No such message.");
         }
         var changed = await RequeueAsync(db, gate, clock.GetCurrentInstant(), guid, ct);
-        var message = await db.Outbox.AsNoTracking().FirstOrDefaultAsync(m => m.Id == guid, ct);
+        var message = await db.Outbox.AsNoTracking().OfBusiness().FirstOrDefaultAsync(m => m.Id == guid, ct);
         if (message is null)
         {
             return Problems.NotFound("No such message.");

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Bookwell.Data;
 
 namespace Bookwell.Features.Notifications;
 
@@ -56,4 +57,16 @@ public enum MessageKind
     [JsonStringEnumMemberName("organization-mailing")] OrganizationMailing,
     /// <summary>A webhook delivery (channel <c>webhook</c>).</summary>
     [JsonStringEnumMemberName("webhook")] Webhook,
+}
+
+/// <summary>Which outbox rows a business may see and act on.</summary>
+public static class BusinessOutbox
+{
+    /// <summary>
+    /// A business's own messages: the install's /me sign-in requests are kept under the default business for the outbox
+    /// worker's sake but are nobody's business, so they never show in its views or API (they would tell it other
+    /// businesses' clients' addresses).
+    /// </summary>
+    public static IQueryable<OutboxMessage> OfBusiness(this IQueryable<OutboxMessage> rows) =>
+        rows.Where(m => m.Kind != MessageKind.PlatformSignIn);
 }

@@ -125,16 +125,16 @@ public sealed class IndexModel : AdminPageModel
 
     /// <summary>After a decline: the same payment to the reader again.</summary>
     public Task<IActionResult> OnPostTerminalRetryAsync(Guid? id, CancellationToken ct) =>
-        OnTerminalAsync(id, (_, _, payment) => Terminal().RetryAsync(payment, ++TerminalAttempt, Site!, Language, ct), ct);
+        OnTerminalAsync(id, (order, _, payment) => Terminal().RetryAsync(order, payment, ++TerminalAttempt, Site!, Language, ct), ct);
 
     /// <summary>Stops the reader; nothing is taken.</summary>
     public Task<IActionResult> OnPostTerminalCancelAsync(Guid? id, CancellationToken ct) =>
-        OnTerminalAsync(id, (_, _, payment) => Terminal().CancelAsync(payment, Site!, Language, ct), ct);
+        OnTerminalAsync(id, (order, _, payment) => Terminal().CancelAsync(order, payment, Site!, Language, ct), ct);
 
     /// <summary>Stops the reader and turns the form to cash, for the operator to enter what the client hands over.</summary>
     public async Task<IActionResult> OnPostTerminalCashAsync(Guid? id, CancellationToken ct)
     {
-        var result = await OnTerminalAsync(id, (_, _, payment) => Terminal().CancelAsync(payment, Site!, Language, ct), ct);
+        var result = await OnTerminalAsync(id, (order, _, payment) => Terminal().CancelAsync(order, payment, Site!, Language, ct), ct);
         if (Step is TerminalStep.Canceled)
         {
             ModelState.Clear();
