@@ -287,6 +287,30 @@ public abstract class CustomerGdprTests
     }
 
     [Fact]
+    public async Task Import_NeverTurnsMarketingConsentBackOn_ForAClientWhoWithdrewIt()
+    {
+        var (app, _) = await StartAsync();
+        await using var _app = app;
+        const string file = "name,email,marketing\nAnn Able,ann@example.com,yes\n";
+        Assert.Equal(HttpStatusCode.OK, (await ImportAsync(app, file)).StatusCode);
+        Assert.True(app.WithDb(db => db.Customers.Single(c => c.Email == "ann@example.com").MarketingOptIn));
+        // Ann unsubscribes (the mailing link's path), then the business imports the same old file again.
+        app.WithDb(db =>
+        {
+            var ann = db.Customers.Single(c => c.Email == "ann@example.com");
+            CustomerBook.SetMarketing(ann, false, ConsentSource.Mailing, Instant.FromUtc(2027, 3, 1, 9, 0));
+            return db.SaveChanges();
+        });
+        var again = await Body(await ImportAsync(app, file));
+        Assert.Equal(0, again["updated"]!.GetValue<int>());
+        Assert.False(app.WithDb(db => db.Customers.Single(c => c.Email == "ann@example.com").MarketingOptIn));
+        // A client who never consented may be given consent the business holds on file.
+        Assert.Equal(HttpStatusCode.OK, (await ImportAsync(app, "name,email,marketing\nBo Bright,bo@example.com,no\n")).StatusCode);
+        Assert.Equal(1, (await Body(await ImportAsync(app, "name,email,marketing\nBo Bright,bo@example.com,yes\n")))["updated"]!.GetValue<int>());
+        Assert.True(app.WithDb(db => db.Customers.Single(c => c.Email == "bo@example.com").MarketingOptIn));
+    }
+
+    [Fact]
     public void ExportCell_NeutralisesEveryFormulaStart()
     {
         foreach (var start in new[] { "=", "+", "-", "@", "\t", "\r" })

@@ -217,7 +217,13 @@ public static class CustomerImport
 
     private static bool Changes(Customer c, string name, string? phone, bool marketing, List<string> tags, IEnumerable<string> held) =>
         !string.Equals(c.Name, name, StringComparison.Ordinal) || (phone is not null && !string.Equals(c.Phone, phone, StringComparison.Ordinal)) ||
-        (marketing && !c.MarketingOptIn) || tags.Except(held, StringComparer.Ordinal).Any();
+        (marketing && !c.MarketingOptIn && !Withdrew(c)) || tags.Except(held, StringComparer.Ordinal).Any();
+
+    /// <summary>
+    /// A client who once consented and then withdrew: a file (perhaps exported before the withdrawal) never turns their
+    /// consent back on; only the client can, on the booking form or in their preferences.
+    /// </summary>
+    private static bool Withdrew(Customer c) => !c.MarketingOptIn && c.MailingsOffAt is not null;
 
     /// <summary>
     /// Checks the file again inside one transaction and, when every line is fine, writes every line there; with any
@@ -251,7 +257,7 @@ public static class CustomerImport
                     c.Name = row.Name;
                 }
                 c.Phone = row.Phone ?? c.Phone;
-                if (row.Marketing)
+                if (row.Marketing && !Withdrew(c))
                 {
                     CustomerBook.SetMarketing(c, true, ConsentSource.Import, now);
                 }
