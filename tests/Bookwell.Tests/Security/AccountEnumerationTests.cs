@@ -67,9 +67,9 @@ public sealed partial class AccountEnumerationTests
         {
             locked.Add(await Timed("owner@acme.test", AccountTests.Password));
         }
-        // A password hash is checked on every path: the medians are of the same order (a path without one is 10-20x faster).
-        long Median(List<long> times) => times.Order().ElementAt(times.Count / 2);
-        var (k, u, l) = (Median(known), Median(unknown), Median(locked));
+        // A password hash is checked on every path: the fastest tries are of the same order (a path without one is 10-20x
+        // faster). The fastest, not the median: a busy machine only ever adds time, and it did to single tries in full runs.
+        var (k, u, l) = (known.Min(), unknown.Min(), locked.Min());
         Assert.True(u * 3 >= k && k * 3 >= u && l * 3 >= k && k * 3 >= l, $"known {k} ms, unknown {u} ms, locked {l} ms");
     }
 
