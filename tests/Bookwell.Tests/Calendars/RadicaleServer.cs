@@ -103,14 +103,41 @@ public sealed partial class RadicaleServer : IAsyncDisposable
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 
+    /// <summary>
+    /// PUT is idempotent (RFC 9110 9.2.2): when Radicale drops the connection without an answer, the same
+    /// body is sent again and the resource ends the same whether or not the first one was stored.
+    /// </summary>
     public async Task PutAsync(string path, string ics)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new StringContent(ics, Encoding.UTF8, "text/calendar") };
-        var response = await _http.SendAsync(request);
+        var response = await Idempotent(() => _http.SendAsync(new HttpRequestMessage(HttpMethod.Put, path)
+        {
+            Content = new StringContent(ics, Encoding.UTF8, "text/calendar"),
+        }));
         Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {response.StatusCode}");
     }
 
-    public async Task DeleteAsync(string path) => Assert.True((await _http.DeleteAsync(path)).IsSuccessStatusCode);
+    /// <summary>DELETE is idempotent too; a repeat after a dropped answer may find the resource already gone.</summary>
+    public async Task DeleteAsync(string path)
+    {
+        var repeated = false;
+        var response = await Idempotent(() => _http.DeleteAsync(path), () => repeated = true);
+        Assert.True(response.IsSuccessStatusCode || (repeated && response.StatusCode == HttpStatusCode.NotFound), $"DELETE {path}: {response.StatusCode}");
+    }
+
+    private static async Task<HttpResponseMessage> Idempotent(Func<Task<HttpResponseMessage>> send, Action? onRepeat = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await send();
+            }
+            catch (HttpRequestException) when (attempt < 3)
+            {
+                onRepeat?.Invoke();
+            }
+        }
+    }
 
     /// <summary>The body of a resource, or null when it is not there.</summary>
     public Task<string?> GetAsync(string path) => ReadAsync(async () =>
