@@ -173,7 +173,11 @@ public abstract class ServiceRulesTests(ServiceRulesTests.Shared shared)
 
         var join = await Client.PostAsync("/api/v1/pages/rules/waitlist", Json(new JsonObject
         {
-            ["service"] = "massage", ["staff"] = null, ["date"] = "2027-03-04", ["from"] = null, ["to"] = null,
+            ["service"] = "massage",
+            ["staff"] = null,
+            ["date"] = "2027-03-04",
+            ["from"] = null,
+            ["to"] = null,
             ["customer"] = new JsonObject { ["name"] = "Wai", ["email"] = "wait@example.com", ["phone"] = null },
         }));
         Assert.Equal(HttpStatusCode.NotFound, join.StatusCode);
@@ -288,7 +292,11 @@ public abstract class ServiceRulesTests(ServiceRulesTests.Shared shared)
         // The page's waitlist is off but North's is on: a client may join.
         var join = await Client.PostAsync("/api/v1/pages/branches/waitlist", Json(new JsonObject
         {
-            ["service"] = "cut", ["staff"] = null, ["date"] = "2027-03-03", ["from"] = null, ["to"] = null,
+            ["service"] = "cut",
+            ["staff"] = null,
+            ["date"] = "2027-03-03",
+            ["from"] = null,
+            ["to"] = null,
             ["customer"] = new JsonObject { ["name"] = "Wai Ting", ["email"] = "waiting@example.com", ["phone"] = null },
         }));
         Assert.True(join.StatusCode == HttpStatusCode.Created, await join.Content.ReadAsStringAsync());
