@@ -247,6 +247,7 @@ public static class AdminText
         ["Name"] = "Naam",
         ["Name, e-mail or phone"] = "Naam, e-mail of telefoon",
         ["Needs a staff member"] = "Heeft een medewerker nodig",
+        ["Clients can book it online (else only staff book it)"] = "Klanten kunnen het online boeken (anders boeken alleen medewerkers het)",
         ["Needs one of each of these resources"] = "Heeft van elk van deze middelen er een nodig",
         ["New PIN (4 to 6 digits)"] = "Nieuwe pincode (4 tot 6 cijfers)",
         ["New booking"] = "Nieuwe afspraak",

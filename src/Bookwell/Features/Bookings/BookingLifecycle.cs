@@ -398,7 +398,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         booking.History.Add(Event(booking, BookingAction.Status, booking.Status, BookingStatus.Confirmed, actor.By, now));
         booking.Status = BookingStatus.Confirmed;
         booking.UpdatedAt = now;
-        booking.AutoNoShowAt = a.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? booking.StartsAt + Duration.FromMinutes(late) : null;
+        booking.AutoNoShowAt = a.Page.SettingsFor(booking.BranchKey).AutoNoShowMinutes is { } late ? booking.StartsAt + Duration.FromMinutes(late) : null;
         await ReleaseHoldAsync(booking, ct);
         if (actor.Mail is not null && messages.Mail)
         {

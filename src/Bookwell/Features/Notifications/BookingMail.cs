@@ -164,7 +164,7 @@ public static class BookingMail
     public static IEnumerable<OutboxMessage> Reminders(Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now)
     {
         ArgumentNullException.ThrowIfNull(booking);
-        var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.Doc.Settings?.ReminderMinutes ?? [1440];
+        var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.SettingsFor(booking.BranchKey).ReminderMinutes ?? [1440];
         foreach (var minutes in offsets)
         {
             var due = booking.StartsAt - Duration.FromMinutes(minutes);
@@ -232,7 +232,7 @@ public static class BookingMail
         var business = page?.Doc.Name ?? booking.PageSlug;
         var summary = MailText.Words.FormatIn(language, culture, "sms-reminder", booking.ServiceName, business, when);
         var text = token is null ? summary : summary + " " + MailText.Words.FormatIn(language, culture, "sms-manage", ManageLinks.Url(ctx.BaseUrl));
-        var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.Doc.Settings?.ReminderMinutes ?? [1440];
+        var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.SettingsFor(booking.BranchKey).ReminderMinutes ?? [1440];
         foreach (var minutes in offsets)
         {
             var due = booking.StartsAt - Duration.FromMinutes(minutes);

@@ -154,7 +154,10 @@ public static class SeriesValidation
         {
             e.Add("service", "Services that ask for a file cannot be booked as a series.");
         }
-        if (!admin && page.Doc.Settings!.DoubleOptInHours is not null && page.Doc.Settings.RequiresApproval != true)
+        // A series may land at any branch: refused when clients confirm by e-mail at any of them (issue 15: set per branch).
+        var optIn = page.Branches.Count == 0 ? page.Doc.Settings!.DoubleOptInHours is not null
+            : page.Branches.Any(b => page.SettingsFor(b.Key).DoubleOptInHours is not null);
+        if (!admin && optIn && page.Doc.Settings!.RequiresApproval != true)
         {
             e.Add("repeat", "This page asks clients to confirm each booking by e-mail; a series cannot be booked here.");
         }

@@ -96,7 +96,7 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
         }
         // Reached from the booking page inside the widget's iframe: framed like the booking page itself.
         BookingPage.EmbedPolicy.Apply(Response, site);
-        if (site.Doc.Settings?.Waitlist != true)
+        if (!BranchSettings.WaitlistOn(site, null))
         {
             Site = site;
             return false;

@@ -227,6 +227,7 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
         s.SlotIntervalMinutes = f.Int("slotIntervalMinutes");
         s.Capacity = f.Int("capacity");
         s.RequiresStaff = f.Bool("requiresStaff");
+        s.OnlineBooking = f.Bool("onlineBooking");
         s.ResourceTypes = f.Values("resourceTypes");
         s.ReminderMinutes = f.Text("reminderMinutes", 100) is null ? null : f.IntList("reminderMinutes");
         s.Active = f.Bool("active");
