@@ -134,7 +134,9 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
             optedOut[m.Id] = "The endpoint was removed from the webhook settings.";
         }
         // Client booking mails also go to the client's subscribed devices, as push rows queued now (sent on the next pass).
-        await PushFanOut.PlanAsync(db, gate, batch, optedOut, now, ct);
+        // Not while the business's client portal is switched off: then nothing is planned and queued pushes are withdrawn.
+        var portalClosed = await PushFanOut.PortalClosedAsync(scopes, batch, optedOut, ct);
+        await PushFanOut.PlanAsync(db, gate, batch, optedOut, portalClosed, now, ct);
         var devices = await PushFanOut.DevicesAsync(db, batch, ct);
         foreach (var m in batch.Where(m => m.Channel == OutboxChannel.Push && !devices.ContainsKey(m.Id)))
         {
