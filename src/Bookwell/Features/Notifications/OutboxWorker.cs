@@ -169,6 +169,14 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     }
                     continue;
                 }
+                // Read again just before it goes: the batch was read at the claim, and an erasure of the client since then has
+                // withdrawn and blanked the row (ClientErasure). Such a message is not sent and its row is left as the erasure
+                // wrote it. An erasure committed after this read finds the message already on its way (its sending cannot be
+                // undone): it is recorded as sent, with the erasure's blanked address and subject.
+                if (!await StillQueuedAsync(db, id, ct))
+                {
+                    continue;
+                }
                 var (token, slug) = message.BookingId is { } bookingId && links.TryGetValue(bookingId, out var link) && link.TenantId == message.TenantId
                     ? (link.Token, link.Slug)
                     : ((string?)null, (string?)null);
@@ -222,7 +230,8 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     log.LogWarning("Sending outbox message {Id} failed (attempt {Attempts}): {Error}", id, attempts, ex.GetType().Name);
                     using (await gate.EnterAsync(db, ct))
                     {
-                        await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
+                        // Only while it is still queued: a message withdrawn meanwhile (an erasure) stays withdrawn.
+                        await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id && m.Status == OutboxStatus.Queued).ExecuteUpdateAsync(s => s
                             .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LastError, error).SetProperty(m => m.Status, status)
                             .SetProperty(m => m.DueAt, due).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
                     }
@@ -249,6 +258,10 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         }
         return ids.Count;
     }
+
+    /// <summary>Whether the claimed message is still waiting to be sent (one primary-key read).</summary>
+    private static Task<bool> StillQueuedAsync(BookwellDb db, Guid id, CancellationToken ct) =>
+        db.Outbox.IgnoreQueryFilters().AnyAsync(m => m.Id == id && m.Status == OutboxStatus.Queued, ct);
 
     /// <summary>The file the message names, made now by the feature that owns it (the worker reads across tenants, so the tenant is passed).</summary>
     private static async Task<MailAttachment?> AttachmentAsync(IServiceProvider services, BookwellDb db, OutboxMessage message, CancellationToken ct)
