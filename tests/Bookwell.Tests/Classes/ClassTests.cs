@@ -42,6 +42,8 @@ public abstract class ClassTests(ClassTests.Shared shared)
 
     private BookwellApp App => shared.App;
 
+    private WebSession Owner => shared.Owner;
+
     /// <summary>Books one seat of the yoga class at <paramref name="start"/> and answers the booking's id.</summary>
     private async Task<string> MemberAsync(string start, string email, string name, string? access = null)
     {
@@ -64,7 +66,7 @@ public abstract class ClassTests(ClassTests.Shared shared)
         return (await Body(response))["items"]!.AsArray();
     }
 
-    private Booking Stored(string id) => App.WithDb(db => db.Bookings.AsNoTracking().Include(b => b.History).Single(b => b.Id == Guid.Parse(id)));
+    private Bookwell.Data.Booking Stored(string id) => App.WithDb(db => db.Bookings.AsNoTracking().Include(b => b.History).Single(b => b.Id == Guid.Parse(id)));
 
     [Fact]
     public async Task SessionsList_NamesServiceTimeStaffAndSeats_WithAttendees_AndCheckInIsRecordedThenUndone()
@@ -82,7 +84,7 @@ public abstract class ClassTests(ClassTests.Shared shared)
         Assert.Equal("anna", session["staff"]!.GetValue<string>());
         Assert.Equal((3, 2, 0), (session["capacity"]!.GetValue<int>(), session["booked"]!.GetValue<int>(), session["checkedIn"]!.GetValue<int>()));
         var attendees = session["attendees"]!.AsArray();
-        Assert.Equal(["Ada Lovelace", "Bea Bishop"], attendees.Select(a => a!["name"]!.GetValue<string>()).Order().ToArray());
+        Assert.Equal(new[] { "Ada Lovelace", "Bea Bishop" }, attendees.Select(a => a!["name"]!.GetValue<string>()).Order().ToArray());
         var adaRow = attendees.Single(a => a!["booking"]!.GetValue<string>() == ada)!;
         Assert.Equal(("ada@example.com", "+31600000000", 1, "confirmed"),
             (adaRow["email"]!.GetValue<string>(), adaRow["phone"]!.GetValue<string>(), adaRow["seats"]!.GetValue<int>(), adaRow["status"]!.GetValue<string>()));
@@ -110,7 +112,7 @@ public abstract class ClassTests(ClassTests.Shared shared)
             Assert.Equal(HttpStatusCode.OK, undone.StatusCode);
             stored = Stored(ada);
             Assert.Null(stored.CheckedInAt);
-            Assert.Equal([BookingAction.Created, BookingAction.CheckedIn, BookingAction.CheckInUndone], stored.History.OrderBy(h => h.Id).Select(h => h.Action).ToArray());
+            Assert.Equal(new[] { BookingAction.Created, BookingAction.CheckedIn, BookingAction.CheckInUndone }, stored.History.OrderBy(h => h.Id).Select(h => h.Action).ToArray());
         }
         finally
         {
@@ -340,7 +342,10 @@ public abstract class ClassTests(ClassTests.Shared shared)
             ["exclusive"] = false,
             ["timeSlots"] = new JsonArray(new JsonObject
             {
-                ["date"] = "2027-03-14", ["hours"] = new JsonArray(new JsonArray("09:00", "10:00")), ["services"] = new JsonArray("yoga"), ["capacity"] = seats,
+                ["date"] = "2027-03-14",
+                ["hours"] = new JsonArray(new JsonArray("09:00", "10:00")),
+                ["services"] = new JsonArray("yoga"),
+                ["capacity"] = seats,
             }),
         }));
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), WithSlot(3))).StatusCode);
