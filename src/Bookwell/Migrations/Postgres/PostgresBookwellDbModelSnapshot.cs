@@ -243,6 +243,9 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<int>("BufferBeforeMinutes")
                         .HasColumnType("integer");
 
+                    b.Property<Instant?>("CheckedInAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<Instant>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 

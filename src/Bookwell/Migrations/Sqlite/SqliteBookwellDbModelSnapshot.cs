@@ -235,6 +235,9 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<int>("BufferBeforeMinutes")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CheckedInAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
