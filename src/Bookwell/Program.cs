@@ -215,6 +215,7 @@ admin.MapOutbox();
 admin.MapCalendarsAdmin();
 Bookwell.Features.Webhooks.WebhookEndpoints.MapWebhooks(admin);
 Bookwell.Features.Insights.InsightsEndpoints.MapInsights(admin);
+Bookwell.Features.Classes.ClassEndpoints.MapClasses(admin);
 Bookwell.Features.Organizations.OrganizationEndpoints.MapOrganizations(admin);
 Bookwell.Features.Organizations.MailingEndpoints.MapMailings(admin);
 app.MapRazorPages();

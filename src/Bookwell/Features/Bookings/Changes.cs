@@ -47,6 +47,15 @@ public abstract record Change
     /// </summary>
     public sealed record PaymentReceived(bool Reopen) : Change;
 
+    /// <summary>
+    /// Staff record that the client came (attendance): only a confirmed or started booking; checking in twice records one
+    /// check-in. The status stays; a checked-in client is never made a no-show automatically.
+    /// </summary>
+    public sealed record CheckIn : Change;
+
+    /// <summary>A check-in taken back, only before the booking's end.</summary>
+    public sealed record UndoCheckIn : Change;
+
     /// <summary>The provider ended the checkout unpaid: a booking still waiting for payment is cancelled as <c>expired</c>.</summary>
     public sealed record CheckoutExpired : Change;
 }
