@@ -96,15 +96,15 @@ public abstract class SeriesRescheduleTests(SeriesRescheduleTests.Shared shared)
     [Fact]
     public async Task ThisAndFollowing_KeepsTheLocalShiftAcrossDst_FreesTheOldTimeForTheWaitlist_OneMailListsTheNewDates()
     {
-        // Mondays 15, 22, 29 March and 5 April 2027 at 10:00; Amsterdam moves to summer time on 28 March.
-        var series = await CreateSeriesAsync("2027-03-15T10:00:00+01:00", 4, "dst@example.com");
+        // Mondays 15, 22, 29 March and 5 April 2027 at 11:00; Amsterdam moves to summer time on 28 March.
+        var series = await CreateSeriesAsync("2027-03-15T11:00:00+01:00", 4, "dst@example.com");
         var id = Guid.Parse(series["seriesId"]!.GetValue<string>());
         var token = series["manageToken"]!.GetValue<string>();
         var client = App.CreateClient();
-        // Somebody waits for Monday 29 March, 10:00 to 11:00: the time the third occurrence leaves.
+        // Somebody waits for Monday 29 March, 11:00 to 12:00: the time the third occurrence leaves.
         var join = await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(new JsonObject
         {
-            ["service"] = "consult", ["date"] = "2027-03-29", ["from"] = "10:00", ["to"] = "11:00",
+            ["service"] = "consult", ["date"] = "2027-03-29", ["from"] = "11:00", ["to"] = "12:00",
             ["customer"] = new JsonObject { ["name"] = "Wai Ting", ["email"] = "waiting@example.com" },
         }));
         Assert.Equal(HttpStatusCode.Created, join.StatusCode);
@@ -112,11 +112,11 @@ public abstract class SeriesRescheduleTests(SeriesRescheduleTests.Shared shared)
         // From the second occurrence on: a day later and at 14:00 (Tuesday 23 March, winter time).
         var moved = await client.PostAsync($"/api/v1/bookings/{token}/series/reschedule", Json(Move("2027-03-23T14:00:00+01:00", "following", 1)));
         Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
-        Assert.Equal(["2027-03-15T10:00:00+01:00", "2027-03-23T14:00:00+01:00", "2027-03-30T14:00:00+02:00", "2027-04-06T14:00:00+02:00"],
+        Assert.Equal(["2027-03-15T11:00:00+01:00", "2027-03-23T14:00:00+01:00", "2027-03-30T14:00:00+02:00", "2027-04-06T14:00:00+02:00"],
             (await Body(moved))["occurrences"]!.AsArray().Select(o => o!["start"]!.GetValue<string>()));
 
         var all = Occurrences(id);
-        Assert.Equal(["2027-03-15T10:00+01", "2027-03-23T14:00+01", "2027-03-30T14:00+02", "2027-04-06T14:00+02"], all.Select(Local));
+        Assert.Equal(["2027-03-15T11:00+01", "2027-03-23T14:00+01", "2027-03-30T14:00+02", "2027-04-06T14:00+02"], all.Select(Local));
         // Through the lifecycle: each moved occurrence has its history entry; the first is untouched.
         Assert.DoesNotContain(all[0].History, h => h.Action == BookingAction.Rescheduled);
         Assert.All(all.Skip(1), b => Assert.Single(b.History, h => h.Action == BookingAction.Rescheduled));
@@ -125,7 +125,7 @@ public abstract class SeriesRescheduleTests(SeriesRescheduleTests.Shared shared)
         // The old 29 March time went to the waitlist.
         var entry = App.WithDb(db => db.WaitlistEntries.AsNoTracking().Single(w => w.CustomerEmail == "waiting@example.com"));
         Assert.Equal(WaitlistStatus.Offered, entry.Status);
-        Assert.Equal(Instant.FromUtc(2027, 3, 29, 8, 0), entry.OfferStart);
+        Assert.Equal(Instant.FromUtc(2027, 3, 29, 9, 0), entry.OfferStart);
 
         // One mail for the move (not one per occurrence), listing the three new dates.
         var ids = all.Select(b => b.Id).ToList();
