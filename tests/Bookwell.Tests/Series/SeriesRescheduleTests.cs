@@ -104,7 +104,10 @@ public abstract class SeriesRescheduleTests(SeriesRescheduleTests.Shared shared)
         // Somebody waits for Monday 29 March, 11:00 to 12:00: the time the third occurrence leaves.
         var join = await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(new JsonObject
         {
-            ["service"] = "consult", ["date"] = "2027-03-29", ["from"] = "11:00", ["to"] = "12:00",
+            ["service"] = "consult",
+            ["date"] = "2027-03-29",
+            ["from"] = "11:00",
+            ["to"] = "12:00",
             ["customer"] = new JsonObject { ["name"] = "Wai Ting", ["email"] = "waiting@example.com" },
         }));
         Assert.Equal(HttpStatusCode.Created, join.StatusCode);
