@@ -37,6 +37,7 @@ builder.Services.AddScoped<BookingLifecycle>();
 builder.Services.AddScoped<BookingMoney>();
 builder.Services.AddScoped<Bookwell.Features.Admin.ClientErasure>();
 builder.Services.AddScoped<Bookwell.Features.Series.SeriesCanceller>();
+builder.Services.AddScoped<Bookwell.Features.Series.SeriesMover>();
 builder.Services.AddScoped<Bookwell.Features.Insights.InsightsCalculator>();
 builder.Services.AddScoped<BookingMessages>();
 builder.Services.AddInvoices();

@@ -189,7 +189,11 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         {
             var token = actor.Token ?? ManageTokens.Unseal(protection, booking.ManageTokenSealed);
             var context = actor.Mail with { Language = booking.Language };
-            if (messages.Mail)
+            if (r.InSeries)
+            {
+                db.Outbox.AddRange(messages.Reminders(booking, r.Page, token, context, now));
+            }
+            else if (messages.Mail)
             {
                 db.Outbox.AddRange(messages.WithReminders(MessageKind.Rescheduled, booking, r.Page, token, context, now));
                 db.Outbox.AddRange(BookingMail.BusinessNotices("rescheduled", booking, r.Page, now));

@@ -239,7 +239,8 @@ public static partial class BookingValidation
         };
     }
 
-    private static string? ValidateLocation(LocationInput? location, Errors e, string language)
+    /// <summary>A client's address for a service at their place, field by field under <c>location.</c>; its stored JSON.</summary>
+    public static string? ValidateLocation(LocationInput? location, Errors e, string language)
     {
         string M(string english, params object?[] args) => Say(language, english, args);
         if (location is null || string.IsNullOrWhiteSpace(location.Address))

@@ -8,8 +8,12 @@ namespace Bookwell.Features.Bookings;
 /// <summary>A change to an existing booking's time or status, as asked; <see cref="BookingLifecycle"/> decides whether it may happen.</summary>
 public abstract record Change
 {
-    /// <summary>To a new start; <paramref name="ToStaff"/> when an operator drops it on someone's column.</summary>
-    public sealed record Reschedule(CompiledPage Page, ServiceModel Service, Instant Start, string? ToStaff = null) : Change;
+    /// <summary>
+    /// To a new start; <paramref name="ToStaff"/> when an operator drops it on someone's column. <paramref name="InSeries"/>:
+    /// one of several occurrences of a series moved together (<see cref="Series.SeriesMover"/>), which sends one mail for all;
+    /// this change then plans only the booking's own reminders.
+    /// </summary>
+    public sealed record Reschedule(CompiledPage Page, ServiceModel Service, Instant Start, string? ToStaff = null, bool InSeries = false) : Change;
 
     /// <summary>Along the public state machine (<see cref="BookingStatusRules.CanMoveTo"/>).</summary>
     public sealed record SetStatus(BookingStatus To) : Change;

@@ -56,7 +56,7 @@ public static class BookingMail
         var dates = series?.Select(s => { var l = s.InZone(zone); return LocalDatePattern.Create("ddd d MMM yyyy", culture).Format(l.Date) + ", " + l.TimeOfDay.ToString("HH:mm", culture); }).ToList();
         if (dates is not null)
         {
-            text.AppendLine().AppendLine(MailText.Words.FormatIn(language, culture, kind == MessageKind.Cancelled ? "series-cancelled" : "series-dates", dates.Count));
+            text.AppendLine().AppendLine(MailText.Words.FormatIn(language, culture, kind switch { MessageKind.Cancelled => "series-cancelled", MessageKind.Rescheduled => "series-moved", _ => "series-dates" }, dates.Count));
             foreach (var d in dates) { text.AppendLine("- " + d); }
         }
         if (kind != MessageKind.Cancelled)
@@ -103,7 +103,7 @@ public static class BookingMail
         html.Append("</table>");
         if (dates is not null)
         {
-            html.Append($"<p>{H(MailText.Words.FormatIn(language, culture, kind == MessageKind.Cancelled ? "series-cancelled" : "series-dates", dates.Count))}</p><ul>");
+            html.Append($"<p>{H(MailText.Words.FormatIn(language, culture, kind switch { MessageKind.Cancelled => "series-cancelled", MessageKind.Rescheduled => "series-moved", _ => "series-dates" }, dates.Count))}</p><ul>");
             foreach (var d in dates) { html.Append($"<li>{H(d)}</li>"); }
             html.Append("</ul>");
         }

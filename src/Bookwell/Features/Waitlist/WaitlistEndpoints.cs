@@ -52,7 +52,7 @@ public static class WaitlistEndpoints
             return Problems.Validation("waitlist", "This page has no waitlist.");
         }
         var entry = WaitlistService.Validate(body, page, clock.GetCurrentInstant(), errors);
-        if (entry is null || errors.Any)
+        if (entry is null || errors.Any || !await waitlist.LocateAsync(entry, page, TextSet.CurrentLanguage, errors, ct))
         {
             return Problems.Validation(errors);
         }

@@ -86,15 +86,22 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
         {
             return false;
         }
+        // A mobile entry: only inside the service area as it is set now, and only at times that leave the travel the engine asks for.
+        var place = Place(entry);
+        if (place is { } at && Mobile.MobileServices.OutsideRadius(page, at))
+        {
+            return false;
+        }
+        var trip = Mobile.MobileServices.TripTo(page, place);
         var now = clock.GetCurrentInstant();
-        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, entry.StaffKey, page.Zone, date, date, now, ct);
+        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, entry.StaffKey, page.Zone, date, date, now, ct, trip);
         foreach (var slot in slots)
         {
             if (!Fits(entry, page.Zone, date, slot.Start, slot.End) || (within is { } w && !(slot.Start < w.End && w.Start < slot.End)))
             {
                 continue;
             }
-            switch (await HoldAsync(entry, page, service, slot.Start, branch, ct))
+            switch (await HoldAsync(entry, page, service, slot.Start, branch, trip, ct))
             {
                 case Hold.Held:
                     return true;
@@ -128,7 +135,12 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
         EntryGone,
     }
 
-    private async Task<Hold> HoldAsync(WaitlistEntry entry, CompiledPage page, ServiceModel service, Instant start, string? branch, CancellationToken ct)
+    /// <summary>Where a mobile entry wants the service; null for an entry at the business (or one located nowhere).</summary>
+    public static Scheduling.Travel.GeoPoint? Place(WaitlistEntry entry) =>
+        entry?.Latitude is { } lat && entry.Longitude is { } lon ? new Scheduling.Travel.GeoPoint(lat, lon) : null;
+
+    private async Task<Hold> HoldAsync(WaitlistEntry entry, CompiledPage page, ServiceModel service, Instant start, string? branch,
+        Scheduling.Travel.Trip? trip, CancellationToken ct)
     {
         var baseUrl = await BaseUrlAsync(ct);
         using var _ = await gate.EnterAsync(db, ct);
@@ -155,7 +167,7 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
                 await tx.RollbackAsync(ct);
                 return Hold.EntryGone;
             }
-            var assignment = await Allocator.AssignAsync(db, page, service, start, branch, entry.StaffKey, null, false, now, ct);
+            var assignment = await Allocator.AssignAsync(db, page, service, start, branch, entry.StaffKey, null, false, now, ct, trip: trip);
             if (assignment is null)
             {
                 await tx.RollbackAsync(ct);
@@ -191,6 +203,12 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
                 PhoneE164 = Phone.ToE164(entry.CustomerPhone, SmsOptions.DefaultRegion(config)),
                 Language = entry.Language,
                 GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(page.Slug, service.Key, start) : null,
+                // Accepting books the held booking as it is: at the entry's address, with the travel held around it.
+                LocationJson = entry.LocationJson,
+                Latitude = entry.Latitude,
+                Longitude = entry.Longitude,
+                TravelBeforeMinutes = (int)assignment.Value.Assignment.TravelBefore.TotalMinutes,
+                TravelAfterMinutes = (int)assignment.Value.Assignment.TravelAfter.TotalMinutes,
                 ManageTokenHash = ManageTokens.Hash(token),
                 ManageTokenSealed = ManageTokens.Seal(protection, token),
                 HoldExpiresAt = until,
