@@ -115,6 +115,10 @@ public static class SlotEngine
                     {
                         hours = LocalRanges.Intersect(hours, r.Hours[i].HoursOn(d));
                     }
+                    if (s.Hours is { } own && hours.Count > 0)
+                    {
+                        hours = LocalRanges.Intersect(hours, own.HoursOn(d));
+                    }
                     if (hours.Count > 0)
                     {
                         _dates.Add(d);

@@ -15,6 +15,8 @@ namespace Bookwell.Scheduling.Slots;
 /// <param name="Capacity">Bookings that may share one slot; above 1 the service is a group class.</param>
 /// <param name="RequiresStaff">Whether each booking needs one staff member.</param>
 /// <param name="ResourceTypes">One free resource of each of these types is needed per booking.</param>
+/// <param name="Hours">The service's own weekly hours and dated exceptions (issue 15), intersected with the page's (and
+/// branch's) hours: they only narrow them. Null: the service follows the page.</param>
 public sealed record ServiceRules(
     Duration Duration,
     Duration BufferBefore,
@@ -24,7 +26,8 @@ public sealed record ServiceRules(
     int HorizonDays,
     int Capacity,
     bool RequiresStaff,
-    IReadOnlyList<string> ResourceTypes);
+    IReadOnlyList<string> ResourceTypes,
+    Schedule? Hours = null);
 
 /// <summary>
 /// A staff member or one seat of a resource. A resource of capacity n is passed as n units with the same key

@@ -113,6 +113,9 @@ public sealed class Booking : ITenantOwned
     public string? ManageTokenSealed { get; set; }
     public Instant? HoldExpiresAt { get; set; }
     public Instant? AutoNoShowAt { get; set; }
+    /// <summary>When staff checked the client in (attendance, e.g. of a class session); null while not checked in. Changed only
+    /// through <see cref="Features.Bookings.BookingLifecycle"/> (<see cref="Features.Bookings.Change.CheckIn"/>), each change in the history.</summary>
+    public Instant? CheckedInAt { get; set; }
     /// <summary>Pending until the client confirms from the e-mail (double opt-in), not until the business approves.</summary>
     public bool AwaitingClientConfirmation { get; set; }
     /// <summary>The recurring series this booking is an occurrence of (all its occurrences share it); null for a single booking.</summary>

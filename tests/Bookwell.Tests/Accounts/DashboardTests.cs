@@ -157,6 +157,45 @@ public abstract class DashboardTests
     }
 
     [Fact]
+    public async Task PageSettings_ClientPortalSwitch_ClosesAndReopensThePortal_ForEveryPageOfTheBusiness()
+    {
+        var (app, owner) = await StartAsync();
+        await using var _ = app;
+        // A second page that names the setting itself: the business's pages must agree, so the switch changes both.
+        var doc = Config();
+        doc["pages"]!.AsArray().Add(JsonNode.Parse("""
+            { "slug": "second", "name": "Second", "timeZone": "Europe/Amsterdam", "settings": { "clientPortal": true },
+              "schedule": { "mon": [["09:00","17:00"]] }, "services": [ { "key": "lesson", "name": "Lesson", "durationMinutes": 60, "requiresStaff": false } ] }
+            """));
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
+        var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/account/signin")).StatusCode);
+        Assert.Matches("<input id=\"cp\" name=\"settings.clientPortal\" type=\"checkbox\" value=\"true\"[^>]* checked", await owner.GetAsync("/admin/setup/p/salon/page"));
+
+        // Unticked (a browser leaves an unticked box out of the form).
+        var off = await SubmitAsync(owner, "/admin/setup/p/salon/page", new() { ["settings.clientPortal"] = "" });
+        Assert.Equal(HttpStatusCode.Redirect, off.StatusCode);
+        var pages = (await ConfigAsync(app))["pages"]!.AsArray();
+        Assert.False(pages[0]!["settings"]!["clientPortal"]!.GetValue<bool>());
+        Assert.False(pages[1]!["settings"]!["clientPortal"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/account/signin")).StatusCode);
+        Assert.DoesNotMatch("<input id=\"cp\"[^>]* checked", await owner.GetAsync("/admin/setup/p/salon/page"));
+        // Other settings on the form are kept as they were.
+        Assert.Equal(60, pages[0]!["settings"]!["horizonDays"]!.GetValue<int>());
+
+        // Saving the form again without touching the box keeps the portal closed.
+        Assert.Equal(HttpStatusCode.Redirect, (await SubmitAsync(owner, "/admin/setup/p/salon/page", new() { ["settings.minNoticeMinutes"] = "30" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/account/signin")).StatusCode);
+
+        var on = await SubmitAsync(owner, "/admin/setup/p/salon/page", new() { ["settings.clientPortal"] = "true" });
+        Assert.Equal(HttpStatusCode.Redirect, on.StatusCode);
+        pages = (await ConfigAsync(app))["pages"]!.AsArray();
+        Assert.True(pages[0]!["settings"]!["clientPortal"]!.GetValue<bool>());
+        Assert.True(pages[1]!["settings"]!["clientPortal"]!.GetValue<bool>());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/account/signin")).StatusCode);
+    }
+
+    [Fact]
     public async Task BookingsList_SearchFiltersAndPaging()
     {
         var (app, owner) = await StartAsync();

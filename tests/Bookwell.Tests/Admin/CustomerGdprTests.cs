@@ -177,6 +177,51 @@ public abstract class CustomerGdprTests
     }
 
     [Fact]
+    public async Task Erase_WhileTheWorkerIsSendingItsClaimedBatch_TheClientsMessagesInThatBatchAreNotSent()
+    {
+        await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
+        await using var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Webhooks:AllowPrivateAddresses"] = "true");
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        // The test runs the worker's pass itself, so it knows what one claim holds.
+        var worker = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OutboxWorker>().Single();
+        await worker.StopAsync(CancellationToken.None);
+        var hooks = new JsonObject
+        {
+            ["endpoints"] = new JsonArray(new JsonObject { ["url"] = receiver.Url(), ["events"] = new JsonArray("booking.created"), ["secret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4hG5zBOHRGU=" }),
+        };
+        Assert.True((await app.Admin().PutAsync("/api/v1/admin/webhooks", Json(hooks))).IsSuccessStatusCode);
+        var grace = await BookAsync(app, "2027-03-04T09:00:00+01:00", "grace@example.com", "Grace Hopper", null);
+        var ada = await BookAsync(app, "2027-03-04T10:00:00+01:00", "ada@example.com", "Ada Lovelace", null);
+        var rows = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => m.Channel == Bookwell.Features.Webhooks.WebhookQueue.Channel).ToList());
+        var graceHook = Assert.Single(rows, m => m.BookingId == Guid.Parse(grace)).Id;
+        var adaHook = Assert.Single(rows, m => m.BookingId == Guid.Parse(ada)).Id;
+
+        // One pass claims both (Grace's first, it was written first); the receiver keeps Grace's request waiting.
+        var release = new TaskCompletionSource();
+        var held = receiver.HoldNext(release.Task);
+        var pass = worker.RunOnceAsync(CancellationToken.None);
+        var first = await held.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("grace@example.com", first.Body, StringComparison.Ordinal);
+        Assert.Equal(2, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => (m.Id == graceHook || m.Id == adaHook) && m.LockedUntil != null && m.Status == OutboxStatus.Queued)));
+
+        // Ada is erased while her message is claimed and read into the pass, not yet sent.
+        Assert.Equal(HttpStatusCode.NoContent, (await app.Admin().PostAsync($"/api/v1/admin/customers/{IdOf(app, "ada@example.com")}/erase", null)).StatusCode);
+        release.SetResult();
+        Assert.Equal(2, await pass.WaitAsync(TimeSpan.FromSeconds(30)));
+
+        // Grace's went; Ada's never reached the receiver, and its row stays as the erasure left it.
+        Assert.Single(receiver.Received);
+        Assert.DoesNotContain(receiver.Received, h => h.Body.Contains("ada@example.com", StringComparison.Ordinal) || h.Body.Contains(ada, StringComparison.Ordinal));
+        Assert.Equal(OutboxStatus.Sent, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Id == graceHook).Status));
+        var withdrawn = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().Single(m => m.Id == adaHook));
+        Assert.Equal(OutboxStatus.Withdrawn, withdrawn.Status);
+        Assert.Equal(ClientErasure.Reason, withdrawn.LastError);
+        Assert.Null(withdrawn.SentAt);
+        Assert.Null(withdrawn.TextBody);
+        Assert.Equal(0, withdrawn.Attempts);
+    }
+
+    [Fact]
     public async Task EraseFromTheDashboard_AsksFirst_NeedsTheFormToken_AndRecordsTheUser()
     {
         var (app, owner) = await StartAsync();

@@ -138,6 +138,55 @@ public abstract class StaleCalendarTests
         Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking("2027-03-02T15:00:00+01:00", "consult", staff: "anna", email: "d@example.com"))).StatusCode);
     }
 
+    /// <summary>The status list's items by staff key (GET /api/v1/admin/calendars).</summary>
+    private static async Task<Dictionary<string, JsonObject>> StatusAsync(HttpClient admin) =>
+        (await admin.GetFromJsonAsync<JsonObject>("/api/v1/admin/calendars"))!["items"]!.AsArray()
+            .Select(i => i!.AsObject()).ToDictionary(i => i["staff"]!.GetValue<string>());
+
+    [Fact]
+    public async Task StatusList_SaysWhichSourceIsStale_ByThePagesLimit_AndTheAppClock()
+    {
+        var (app, server) = await StartAsync();
+        await using var _ = app;
+        await using var __ = server;
+        server.Fail("/bob.ics", 500);
+        var admin = app.Admin();
+        var doc = ConfigWith(server.Url("/cal.ics"), new JsonObject { ["staleAfterMinutes"] = 45 });
+        doc["pages"]![0]!["staff"]![1]!["busySources"] = new JsonArray(new JsonObject { ["url"] = server.Url("/bob.ics") });
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, doc)).StatusCode);
+        await Sync(admin);
+
+        // Anna's was read just now; Bob's was tried and never read: stale at once.
+        var status = await StatusAsync(admin);
+        Assert.False(status["anna"]["stale"]!.GetValue<bool>());
+        Assert.NotNull(status["anna"]["lastSuccessAt"]);
+        Assert.True(status["bob"]["stale"]!.GetValue<bool>());
+        Assert.Null(status["bob"]["lastSuccessAt"]);
+        // The answer of the sync trigger carries the same member.
+        var synced = (await Body(await admin.PostAsync("/api/v1/admin/calendars/sync", null)))["items"]!.AsArray();
+        Assert.Equal(new[] { false, true }, synced.OrderBy(i => i!["staff"]!.GetValue<string>()).Select(i => i!["stale"]!.GetValue<bool>()));
+
+        // Anna's calendar goes down at 07:30 (its last good read 07:00). The page's limit is 45 minutes, not the default 30.
+        server.Fail("/cal.ics", 503);
+        app.Clock.AdvanceMinutes(30);
+        await Sync(admin);
+        status = await StatusAsync(admin);
+        Assert.NotNull(status["anna"]["lastError"]);
+        Assert.False(status["anna"]["stale"]!.GetValue<bool>());
+        app.Clock.AdvanceMinutes(15);
+        Assert.False((await StatusAsync(admin))["anna"]["stale"]!.GetValue<bool>()); // exactly 45 minutes: not yet
+        app.Clock.AdvanceSeconds(1);
+        Assert.True((await StatusAsync(admin))["anna"]["stale"]!.GetValue<bool>()); // time alone, no sync in between
+
+        // Read again: fresh. Bob's, read for the first time, too.
+        server.Serve("/cal.ics", Feed());
+        server.Serve("/bob.ics", Feed());
+        await Sync(admin);
+        status = await StatusAsync(admin);
+        Assert.False(status["anna"]["stale"]!.GetValue<bool>());
+        Assert.False(status["bob"]["stale"]!.GetValue<bool>());
+    }
+
     [Fact]
     public async Task HideMode_ASourceThatNeverReadIsStaleAtOnce()
     {

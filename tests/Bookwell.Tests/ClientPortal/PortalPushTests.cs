@@ -228,6 +228,72 @@ public abstract partial class PortalPushTests
     }
 
     [Fact]
+    public async Task PortalOff_NothingIsPushedOrPlanned_AQueuedPushIsWithdrawn_PortalOnAgain_PushResumes()
+    {
+        using var sink = SmtpSink.Start();
+        await using var push = await PushServiceStandIn.StartAsync();
+        await using var app = await ArrangeAsync(sink);
+        var first = await BookAsync(app, "2027-03-04T10:00:00+01:00", "consult", "anna", "ada@example.com");
+        await sink.WaitForAsync(1);
+        var session = await SignInByMailAsync(app, sink, "ada@example.com");
+        var page = await session.GetAsync("/account/notifications");
+        var antiforgery = WebUtility.HtmlDecode(TokenPattern().Match(page).Groups[1].Value);
+        var (device, subscription) = push.NewDevice();
+        Assert.Equal(HttpStatusCode.Created, (await session.Client.SendAsync(JsonPost("/account/push/subscriptions", subscription, antiforgery))).StatusCode);
+        var row = app.WithDb(db => db.ClientPushSubscriptions.IgnoreQueryFilters().AsNoTracking().Single());
+
+        // The business switches its portal off.
+        var off = Config();
+        off["pages"]![0]!["settings"]!["notifyStaff"] = false;
+        off["pages"]![0]!["settings"]!["clientPortal"] = false;
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), off)).StatusCode);
+        // A push queued just before the switch (the worker had planned it from a mail it took then).
+        var queued = Guid.CreateVersion7();
+        app.WithDb(db =>
+        {
+            db.TenantId = row.TenantId;
+            db.Outbox.Add(new OutboxMessage
+            {
+                Id = queued,
+                TenantId = row.TenantId,
+                BookingId = Guid.Parse(first["id"]!.GetValue<string>()),
+                Kind = MessageKind.Confirmation,
+                Channel = OutboxChannel.Push,
+                To = row.Id.ToString(),
+                FromName = "Test Salon",
+                Subject = "Booking confirmed",
+                Status = OutboxStatus.Queued,
+                DueAt = app.Clock.GetCurrentInstant(),
+                CreatedAt = app.Clock.GetCurrentInstant(),
+            });
+            return db.SaveChanges();
+        });
+        // A booking while the portal is off: its confirmation mail goes, and nothing is planned for the device. The worker plans
+        // pushes in the pass that takes the mail, before sending it, and the earlier queued push comes before the mail: so once
+        // the mail is here, both are decided.
+        var second = await BookAsync(app, "2027-03-04T12:00:00+01:00", "consult", "anna", "ada@example.com");
+        await MailAsync(sink, m => (m.Subject ?? "").StartsWith("Booking confirmed", StringComparison.Ordinal) && (m.Subject ?? "").Contains("12:00", StringComparison.Ordinal));
+        var secondId = Guid.Parse(second["id"]!.GetValue<string>());
+        Assert.Equal(0, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Channel == OutboxChannel.Push && m.BookingId == secondId)));
+        var withdrawn = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().Single(m => m.Id == queued));
+        Assert.Equal(OutboxStatus.Withdrawn, withdrawn.Status);
+        Assert.Equal(PushFanOut.PortalOff, withdrawn.LastError);
+        Assert.Empty(push.Received);
+        // The device stays subscribed for when the portal opens again.
+        Assert.Equal(1, app.WithDb(db => db.ClientPushSubscriptions.IgnoreQueryFilters().Count()));
+
+        // On again: the next booking mail is pushed to the same device.
+        var on = Config();
+        on["pages"]![0]!["settings"]!["notifyStaff"] = false;
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), on)).StatusCode);
+        var third = await BookAsync(app, "2027-03-04T14:00:00+01:00", "consult", "anna", "ada@example.com");
+        var arrived = Assert.Single(await push.WaitForAsync(p => p.Device == device.Id, 1));
+        Assert.Empty(push.Refused);
+        Assert.Equal(third["id"]!.GetValue<string>(), JsonNode.Parse(arrived.Payload)!["tag"]!.GetValue<string>());
+        Assert.Single(push.Received);
+    }
+
+    [Fact]
     public async Task MergedProfile_SignsInToTheKeptProfile_AndSeesItsBookings()
     {
         await using var app = await ArrangeAsync(null);

@@ -76,6 +76,20 @@ public abstract partial class MeTests
 
     private static string PathOf(string link) => new Uri(link).PathAndQuery;
 
+    private static string TokenOf(string link) => Regex.Match(link, "token=([A-Za-z0-9_-]{43})").Groups[1].Value;
+
+    /// <summary>Follows the link as a person does: opens it (a page with a button), then presses the button (a POST with antiforgery).</summary>
+    private static async Task<HttpResponseMessage> FollowAsync(WebSession session, string link)
+    {
+        var opened = await session.Client.GetAsync(PathOf(link));
+        if (opened.StatusCode != HttpStatusCode.OK)
+        {
+            return opened;
+        }
+        Assert.Contains("id=\"continue-sign-in\"", await opened.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        return await session.PostFormAsync("/me/login", [new("token", TokenOf(link))], PathOf(link));
+    }
+
     [Fact]
     public async Task OnePersonAtTwoBusinesses_SeesBoth_WithEachPortalOnItsOwnHost_AndNobodyElses()
     {
@@ -97,7 +111,7 @@ public abstract partial class MeTests
         var link = await LinkAsync(app, "ADA@example.com");
         Assert.StartsWith("https://book.example.test/me/login?token=", link, StringComparison.Ordinal);
         var me = WebSession.For(app);
-        var landing = await me.Client.GetAsync(PathOf(link));
+        var landing = await FollowAsync(me, link);
         Assert.Equal(HttpStatusCode.Redirect, landing.StatusCode);
         Assert.Equal("/me", landing.Headers.Location?.OriginalString);
         var cookie = landing.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(PlatformSignIn.CookieName + "=", StringComparison.Ordinal));
@@ -132,7 +146,7 @@ public abstract partial class MeTests
 
         // Another person signed in sees only their own.
         var other = WebSession.For(app);
-        Assert.Equal(HttpStatusCode.Redirect, (await other.Client.GetAsync(PathOf(await LinkAsync(app, "other@example.com")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await FollowAsync(other, await LinkAsync(app, "other@example.com"))).StatusCode);
         var theirs = await other.GetAsync("/me");
         Assert.Contains(otherAtSalon, theirs, StringComparison.Ordinal);
         Assert.Contains(otherAtBee, theirs, StringComparison.Ordinal);
@@ -145,13 +159,13 @@ public abstract partial class MeTests
     }
 
     [Fact]
-    public async Task Link_WorksOnce_AndNotAfter15Minutes_AndOnlyItsHashIsKept()
+    public async Task Link_OpeningChangesNothing_ItsButtonWorksOnce_AndNotAfter15Minutes_AndOnlyItsHashIsKept()
     {
         await using var app = await ArrangeAsync();
         var booking = await BookAsync(app.CreateClient(), "2027-03-04T10:00:00+01:00", "ada@example.com");
 
         var link = await LinkAsync(app, "ada@example.com");
-        var token = Regex.Match(link, "token=([A-Za-z0-9_-]{43})").Groups[1].Value;
+        var token = TokenOf(link);
         Assert.Equal(ClientSignIn.Hash(token), app.WithDb(db => db.PlatformSignInTokens.Single().TokenHash));
         Assert.False(app.WithDb(db => db.Outbox.IgnoreQueryFilters().Any(m => m.TextBody != null && m.TextBody.Contains(token))));
         // The request row lives under the default business for the worker, but that business learns nothing from it:
@@ -163,28 +177,55 @@ public abstract partial class MeTests
             var listed = await owner.GetStringAsync("/api/v1/admin/messages");
             Assert.DoesNotContain("platform-sign-in", listed, StringComparison.Ordinal);
         }
-        // A prefetch does not use it up.
-        using (var prefetch = new HttpRequestMessage(HttpMethod.Get, PathOf(link)))
+        // Opening the link (a mail scanner, a preview, a prefetch, the person) changes nothing: a page with a button, no session,
+        // the token still unused; so it works after being opened twice.
+        var hash = ClientSignIn.Hash(token);
+        foreach (var purpose in new[] { null, "prefetch", null })
         {
-            prefetch.Headers.Add("Sec-Purpose", "prefetch");
-            var preview = await WebSession.For(app).Client.SendAsync(prefetch);
+            using var open = new HttpRequestMessage(HttpMethod.Get, PathOf(link));
+            if (purpose is not null)
+            {
+                open.Headers.Add("Sec-Purpose", purpose);
+            }
+            var preview = await WebSession.For(app).Client.SendAsync(open);
             Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
+            var html = await preview.Content.ReadAsStringAsync();
+            Assert.Contains("<form method=\"post\" action=\"/me/login\"", html, StringComparison.Ordinal);
+            Assert.Contains("name=\"__RequestVerificationToken\"", html, StringComparison.Ordinal);
             Assert.DoesNotContain(PlatformSignIn.CookieName + "=", string.Join(";", preview.Headers.TryGetValues("Set-Cookie", out var set) ? set : []), StringComparison.Ordinal);
+            Assert.Null(app.WithDb(db => db.PlatformSignInTokens.Single(t => t.TokenHash == hash).UsedAt));
         }
+        using (var head = new HttpRequestMessage(HttpMethod.Head, PathOf(link)))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await WebSession.For(app).Client.SendAsync(head)).StatusCode);
+        }
+        Assert.Null(app.WithDb(db => db.PlatformSignInTokens.Single(t => t.TokenHash == hash).UsedAt));
+        // The button's POST without the page's antiforgery token is refused and uses nothing.
+        var forged = await WebSession.For(app).Client.PostAsync("/me/login", new FormUrlEncodedContent([new("token", token)]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Null(app.WithDb(db => db.PlatformSignInTokens.Single(t => t.TokenHash == hash).UsedAt));
+
+        // The button's POST uses it and signs in.
         var first = WebSession.For(app);
-        Assert.Equal(HttpStatusCode.Redirect, (await first.Client.GetAsync(PathOf(link))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await FollowAsync(first, link)).StatusCode);
+        Assert.Equal(app.Clock.GetCurrentInstant(), app.WithDb(db => db.PlatformSignInTokens.Single(t => t.TokenHash == hash).UsedAt));
         Assert.Contains(booking, await first.GetAsync("/me"), StringComparison.Ordinal);
+        // Used: opening it again says so (410), and a second POST (with a valid antiforgery token from another page) is refused.
         var second = WebSession.For(app);
         Assert.Equal(HttpStatusCode.Gone, (await second.Client.GetAsync(PathOf(link))).StatusCode);
+        var again = await second.PostFormAsync("/me/login", [new("token", token)], "/me");
+        Assert.Equal(HttpStatusCode.Gone, again.StatusCode);
+        Assert.DoesNotContain(PlatformSignIn.CookieName + "=", string.Join(";", again.Headers.TryGetValues("Set-Cookie", out var after) ? after : []), StringComparison.Ordinal);
         Assert.DoesNotContain(booking, await second.GetAsync("/me"), StringComparison.Ordinal);
 
         var late = await LinkAsync(app, "ada@example.com");
         var inTime = await LinkAsync(app, "ada@example.com");
         app.Clock.Advance(Duration.FromMinutes(14));
-        Assert.Equal(HttpStatusCode.Redirect, (await WebSession.For(app).Client.GetAsync(PathOf(inTime))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await FollowAsync(WebSession.For(app), inTime)).StatusCode);
         app.Clock.Advance(Duration.FromMinutes(1));
         var expired = WebSession.For(app);
         Assert.Equal(HttpStatusCode.Gone, (await expired.Client.GetAsync(PathOf(late))).StatusCode);
+        Assert.Equal(HttpStatusCode.Gone, (await expired.PostFormAsync("/me/login", [new("token", TokenOf(late))], "/me")).StatusCode);
         Assert.DoesNotContain(booking, await expired.GetAsync("/me"), StringComparison.Ordinal);
     }
 

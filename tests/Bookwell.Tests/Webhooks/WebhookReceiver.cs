@@ -38,9 +38,16 @@ public sealed class WebhookReceiver : IAsyncDisposable
         {
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
-            receiver._received.Enqueue(new ReceivedHook(context.Request.Path.Value ?? "", context.Request.Headers["webhook-id"].FirstOrDefault(),
+            var hook = new ReceivedHook(context.Request.Path.Value ?? "", context.Request.Headers["webhook-id"].FirstOrDefault(),
                 context.Request.Headers["webhook-timestamp"].FirstOrDefault(), context.Request.Headers["webhook-signature"].FirstOrDefault(),
-                context.Request.ContentType ?? "", body));
+                context.Request.ContentType ?? "", body);
+            receiver._received.Enqueue(hook);
+            if (Interlocked.Exchange(ref receiver._hold, null) is { } hold)
+            {
+                // Received, and the sender kept waiting for its answer until the test lets it go.
+                hold.Arrived.TrySetResult(hook);
+                await hold.Release.Task;
+            }
             context.Response.StatusCode = receiver._statuses.TryDequeue(out var status) ? status : 200;
             if (context.Response.StatusCode >= 400)
             {
@@ -50,6 +57,22 @@ public sealed class WebhookReceiver : IAsyncDisposable
         await app.StartAsync();
         receiver.Port = new Uri(app.Urls.First()).Port;
         return receiver;
+    }
+
+    private sealed record Hold(TaskCompletionSource<ReceivedHook> Arrived, TaskCompletionSource Release);
+
+    private Hold? _hold;
+
+    /// <summary>
+    /// The next request is recorded and then left unanswered (its sender waits) until <paramref name="release"/> completes;
+    /// the task returned completes when that request has arrived.
+    /// </summary>
+    public Task<ReceivedHook> HoldNext(Task release)
+    {
+        var hold = new Hold(new TaskCompletionSource<ReceivedHook>(TaskCreationOptions.RunContinuationsAsynchronously), new TaskCompletionSource());
+        _ = release.ContinueWith(_ => hold.Release.TrySetResult(), TaskScheduler.Default);
+        _hold = hold;
+        return hold.Arrived.Task;
     }
 
     /// <summary>The next requests are answered with these statuses, in order.</summary>

@@ -15,7 +15,9 @@ namespace Bookwell.Features.Admin;
 /// price) but lose the name, e-mail, phone, answers and notes; waitlist entries, notes, tags, the portal account,
 /// sign-in links and push devices go; the client row (and every duplicate merged into it) stays as an anonymous
 /// record that nothing can sign into. One audit entry records who erased whom (ids only). Invoices are left as
-/// issued: they are the business's bookkeeping, which the law keeps for years (docs/accounts.md says so).
+/// issued: they are the business's bookkeeping, which the law keeps for years (docs/accounts.md says so). A message the
+/// outbox worker had already claimed when this runs is read again just before it would be sent (OutboxWorker), so one
+/// withdrawn here is not sent; only a message already being handed to its sender at the commit still goes.
 /// </summary>
 public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate gate, BookingLifecycle lifecycle)
 {

@@ -18,7 +18,7 @@ namespace Bookwell.Features.BookingPage;
 /// </remarks>
 [IgnoreAntiforgeryToken]
 public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock, BookingLifecycle lifecycle, IConfiguration config,
-    Payments.PaymentStatus payments, Series.SeriesCanceller series) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
+    Payments.PaymentStatus payments, Series.SeriesCanceller series, Series.SeriesMover mover) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
     private static readonly InstantPattern Compact = InstantPattern.CreateWithInvariantCulture("uuuuMMdd'T'HHmmss'Z'");
 
@@ -35,6 +35,8 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     public bool AskCancel { get; private set; }
     public bool Rescheduling { get; private set; }
     public string? NewStart { get; private set; }
+    /// <summary>The series scope of a reschedule asked for (<c>one</c> or <c>following</c>), kept when the answer is a refusal.</summary>
+    public string? Scope { get; private set; }
     /// <summary>Paid, or waiting for payment (with where to pay), for a booking paid online; null otherwise.</summary>
     public Payments.ManagePayment? Payment { get; private set; }
     /// <summary>What cancelling now gives back, shown before the client confirms; null when nothing was paid online.</summary>
@@ -63,7 +65,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         }
         Payment = await payments.ForManageAsync(Booking!, Zone, ct);
         Created = @new == "1";
-        Message = moved == "1" ? Text.T("rescheduled") : null;
+        Message = moved switch { "1" => Text.T("rescheduled"), "series" => Text.T("series-moved"), _ => null };
         AskCancel = cancel == "1" && CanChange && !Created;
         if (AskCancel)
         {
@@ -131,7 +133,7 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         return Redirect($"/booking/{token}#series");
     }
 
-    public async Task<IActionResult> OnPostRescheduleAsync(string token, string? start, CancellationToken ct)
+    public async Task<IActionResult> OnPostRescheduleAsync(string token, string? start, string? scope, CancellationToken ct)
     {
         if (!await LoadAsync(token, ct))
         {
@@ -140,6 +142,10 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         if (Service is null || !TimeFormats.TryParseInstant(start, out var instant))
         {
             return Redirect($"/booking/{token}?reschedule=1");
+        }
+        if (scope == "following" && Booking!.SeriesId is { } seriesId)
+        {
+            return await MoveFollowingAsync(seriesId, instant, ct);
         }
         switch (await lifecycle.RescheduleAsync(Booking!.Id, Scheduling!, Service, instant, new Actor("customer", Notifications.MailContexts.For(Request, config), Site, token), ct))
         {
@@ -155,6 +161,31 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
                 Response.StatusCode = StatusCodes.Status409Conflict;
                 return Page();
         }
+    }
+
+    /// <summary>This occurrence and every later one, by the same local shift, all or nothing (<see cref="Series.SeriesMover"/>).</summary>
+    private async Task<IActionResult> MoveFollowingAsync(Guid seriesId, Instant instant, CancellationToken ct)
+    {
+        var actor = new Actor("customer", Notifications.MailContexts.For(Request, config), Site, Token);
+        switch (await mover.MoveAsync(seriesId, Booking!.Id, instant, following: true, Scheduling!, Service!, actor, ct))
+        {
+            case Series.SeriesMoveResult.Done:
+                return Redirect($"/booking/{Token}?moved=series#series");
+            case Series.SeriesMoveResult.Refused refused when refused.Blocked.Count > 0:
+                Message = Text.T("series-move-blocked", string.Join("; ", refused.Blocked.Select(b => SlotPicker.FormatWhen(b.To, Zone))));
+                break;
+            case Series.SeriesMoveResult.Refused:
+                Message = Text.T("slot-taken");
+                break;
+            default:
+                Message = Text.T("cannot-change");
+                return Page();
+        }
+        Scope = "following";
+        Rescheduling = true;
+        await BuildPickerAsync(instant.InZone(Zone).Date.ToString("yyyy-MM-dd", null), null, ct);
+        Response.StatusCode = StatusCodes.Status409Conflict;
+        return Page();
     }
 
     private async Task<bool> LoadAsync(string token, CancellationToken ct)

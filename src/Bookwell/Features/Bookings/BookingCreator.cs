@@ -420,7 +420,8 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
         Scheduling.Slots.Assignment assignment, Instant now, bool startNow, IReadOnlyList<Webhooks.WebhookTarget>? hooks = null,
         (IReadOnlyList<ServiceModel> Services, IReadOnlyList<Scheduling.Slots.Assignment> Parts)? visit = null)
     {
-        var settings = v.Page.Doc.Settings!;
+        // Double opt-in and automatic no-show as the booking's branch sets them (issue 15), else the page's.
+        var settings = v.Page.SettingsFor(branch);
         var online = v.Service.Doc.Payment is "now" or "deposit" || payments.SavesCardOnly(v.Service.Doc);
         var optIn = by == "customer" && settings.DoubleOptInHours is not null && settings.RequiresApproval != true && !online;
         var status = (settings.RequiresApproval == true && by == "customer") || optIn ? BookingStatus.Pending

@@ -148,6 +148,8 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             Change.AcceptOffer a => await AcceptOfferCoreAsync(booking, a, actor, now, ct),
             Change.PaymentReceived p => await PaymentReceivedCoreAsync(booking, p, actor, now, ct),
             Change.CheckoutExpired => await ExpireCoreAsync(booking, now, freed, ct, checkoutEnded: true),
+            Change.CheckIn => CheckInCore(booking, actor, now),
+            Change.UndoCheckIn => UndoCheckInCore(booking, actor, now),
             _ => throw new ArgumentOutOfRangeException(nameof(change)),
         };
 
@@ -187,7 +189,11 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         {
             var token = actor.Token ?? ManageTokens.Unseal(protection, booking.ManageTokenSealed);
             var context = actor.Mail with { Language = booking.Language };
-            if (messages.Mail)
+            if (r.InSeries)
+            {
+                db.Outbox.AddRange(messages.Reminders(booking, r.Page, token, context, now));
+            }
+            else if (messages.Mail)
             {
                 db.Outbox.AddRange(messages.WithReminders(MessageKind.Rescheduled, booking, r.Page, token, context, now));
                 db.Outbox.AddRange(BookingMail.BusinessNotices("rescheduled", booking, r.Page, now));
@@ -398,7 +404,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         booking.History.Add(Event(booking, BookingAction.Status, booking.Status, BookingStatus.Confirmed, actor.By, now));
         booking.Status = BookingStatus.Confirmed;
         booking.UpdatedAt = now;
-        booking.AutoNoShowAt = a.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? booking.StartsAt + Duration.FromMinutes(late) : null;
+        booking.AutoNoShowAt = a.Page.SettingsFor(booking.BranchKey).AutoNoShowMinutes is { } late ? booking.StartsAt + Duration.FromMinutes(late) : null;
         await ReleaseHoldAsync(booking, ct);
         if (actor.Mail is not null && messages.Mail)
         {
@@ -409,9 +415,51 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
         return new WriteResult.Done(booking, null);
     }
 
+    /// <summary>
+    /// Attendance: the client came. Read under the row lock, so of two check-ins at once the second finds the first's and
+    /// records nothing. Time and allocations stay as they are; the automatic no-show no longer applies.
+    /// </summary>
+    private static WriteResult CheckInCore(Booking booking, Actor actor, Instant now)
+    {
+        if (booking.CheckedInAt is not null)
+        {
+            return new WriteResult.Done(booking, null);
+        }
+        if (booking.Status is not (BookingStatus.Confirmed or BookingStatus.InProgress))
+        {
+            return new WriteResult.BadTransition(booking.Status, BookingAction.CheckedIn.ToWire());
+        }
+        booking.CheckedInAt = now;
+        booking.AutoNoShowAt = null;
+        booking.UpdatedAt = now;
+        booking.History.Add(Event(booking, BookingAction.CheckedIn, booking.Status, booking.Status, actor.By, now));
+        return new WriteResult.Done(booking, null);
+    }
+
+    /// <summary>A check-in taken back (a wrong row ticked): only before the booking ends. The page's automatic no-show applies again.</summary>
+    private static WriteResult UndoCheckInCore(Booking booking, Actor actor, Instant now)
+    {
+        if (booking.CheckedInAt is null)
+        {
+            return new WriteResult.Done(booking, null);
+        }
+        if (now >= booking.EndsAt)
+        {
+            return new WriteResult.BadTransition(booking.Status, BookingAction.CheckInUndone.ToWire());
+        }
+        booking.CheckedInAt = null;
+        if (booking.Status == BookingStatus.Confirmed && actor.Page?.Doc.Settings?.AutoNoShowMinutes is { } late)
+        {
+            booking.AutoNoShowAt = booking.StartsAt + Duration.FromMinutes(late);
+        }
+        booking.UpdatedAt = now;
+        booking.History.Add(Event(booking, BookingAction.CheckInUndone, booking.Status, booking.Status, actor.By, now));
+        return new WriteResult.Done(booking, null);
+    }
+
     private async Task<WriteResult> AutoNoShowCoreAsync(Booking booking, Instant now, List<TimeFreed> freed, CancellationToken ct)
     {
-        if (booking.Status != BookingStatus.Confirmed || booking.AutoNoShowAt is null || booking.AutoNoShowAt > now)
+        if (booking.Status != BookingStatus.Confirmed || booking.AutoNoShowAt is null || booking.AutoNoShowAt > now || booking.CheckedInAt is not null)
         {
             return new WriteResult.BadTransition(booking.Status, BookingStatus.NoShow);
         }

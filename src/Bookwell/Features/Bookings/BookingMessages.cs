@@ -55,6 +55,14 @@ public sealed class BookingMessages(BookwellDb db, IClock clock, SqliteWriteGate
             .Concat(SmsReminders(booking, page, token, mail, now));
     }
 
+    /// <summary>The booking's reminders only (e-mail where mail is set up, and text messages): a moved occurrence of a series, whose one mail the series sends.</summary>
+    public IEnumerable<OutboxMessage> Reminders(Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
+    {
+        KeepSealed(booking, token);
+        var reminders = Mail ? BookingMail.Reminders(booking, page, token, mail, now) : [];
+        return reminders.Concat(SmsReminders(booking, page, token, mail, now));
+    }
+
     /// <summary>Text-message reminders, where an SMS provider is set up, the page wants them and the number reads as E.164.</summary>
     public IEnumerable<OutboxMessage> SmsReminders(Booking booking, CompiledPage? page, string? token, MailContext mail, Instant now)
     {

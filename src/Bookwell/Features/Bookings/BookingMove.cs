@@ -58,7 +58,7 @@ public static class BookingMove
             booking.TravelAfterMinutes = (int)assignment.Value.Assignment.TravelAfter.TotalMinutes;
             booking.GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(r.Page.Slug, service.Key, r.Start) : null;
         }
-        booking.AutoNoShowAt = r.Page.Doc.Settings!.AutoNoShowMinutes is { } late ? r.Start + Duration.FromMinutes(late) : null;
+        booking.AutoNoShowAt = r.Page.SettingsFor(booking.BranchKey).AutoNoShowMinutes is { } late ? r.Start + Duration.FromMinutes(late) : null;
         return true;
     }
 }

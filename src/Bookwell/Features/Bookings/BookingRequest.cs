@@ -112,14 +112,20 @@ public static partial class BookingValidation
             visit = r.Services.Count > 1 ? Availability.PageEndpoints.VisitServices(page, r.Services, e) : null;
         }
         var service = page.ActiveService(r.Service);
+        var staffOnly = service is not null && !admin && page.StaffOnly.Contains(service.Key);
         if (service is not null && !admin && !page.IsPublic(service.Key))
         {
             // Reserved for an exclusive organization: to anyone without its link, the service is not there.
+            // Booked by staff only (issue 15): not bookable online, and the client is told so.
             service = null;
         }
         if (string.IsNullOrWhiteSpace(r.Service))
         {
             e.Add("service", M("Required: the key of a service on this page."));
+        }
+        else if (staffOnly)
+        {
+            e.Add("service", M("'{0}' cannot be booked online; please contact the business to book it.", Truncate(r.Service)));
         }
         else if (service is null)
         {
@@ -233,7 +239,8 @@ public static partial class BookingValidation
         };
     }
 
-    private static string? ValidateLocation(LocationInput? location, Errors e, string language)
+    /// <summary>A client's address for a service at their place, field by field under <c>location.</c>; its stored JSON.</summary>
+    public static string? ValidateLocation(LocationInput? location, Errors e, string language)
     {
         string M(string english, params object?[] args) => Say(language, english, args);
         if (location is null || string.IsNullOrWhiteSpace(location.Address))

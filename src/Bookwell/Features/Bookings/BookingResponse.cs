@@ -55,6 +55,10 @@ public sealed record BookingResponse(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<VisitPartView>? Parts { get; init; }
 
+    /// <summary>When staff checked the client in (additive; absent until then).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? CheckedInAt { get; init; }
+
     public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory)
     {
         ArgumentNullException.ThrowIfNull(b);
@@ -77,6 +81,7 @@ public sealed record BookingResponse(
             TermsAcceptedAt = b.TermsAcceptedAt is { } accepted ? TimeFormats.Format(accepted, zone) : null,
             TermsHash = b.TermsHash,
             SeriesId = b.SeriesId?.ToString(),
+            CheckedInAt = b.CheckedInAt is { } came ? TimeFormats.Format(came, zone) : null,
             Parts = Visits.Parts(b)?.Select(p => new VisitPartView(p.Service, p.Name, TimeFormats.Format(p.StartsAt, zone), TimeFormats.Format(p.EndsAt, zone),
                 p.Staff, p.Resources.Length == 0 ? [] : p.Resources.Split(',').Select(k => k.Split('#')[0]).Distinct().ToArray())).ToList(),
         };

@@ -13,6 +13,7 @@ public static class BookingRuleText
     {
         ["Required: the key of a service on this page."] = "Verplicht: de sleutel van een dienst op deze pagina.",
         ["No active service '{0}' on this page."] = "Geen actieve dienst '{0}' op deze pagina.",
+        ["'{0}' cannot be booked online; please contact the business to book it."] = "'{0}' kan niet online worden geboekt; neem contact op met de zaak om het te boeken.",
         ["Required: the slot start as ISO-8601 with an offset."] = "Verplicht: het begin van de tijd als ISO-8601 met een tijdverschil.",
         ["Must be ISO-8601 with an offset, such as 2027-03-29T09:00:00+02:00, {0}."] = "Moet ISO-8601 met een tijdverschil zijn, zoals 2027-03-29T09:00:00+02:00, {0}.",
         ["Must be an IANA time zone id such as Europe/Amsterdam."] = "Moet een IANA-tijdzone zijn, zoals Europe/Amsterdam.",

@@ -34,6 +34,10 @@ public enum BookingAction
     [JsonStringEnumMemberName("paid-reopened")] PaidReopened,
     /// <summary>A hold (unpaid or unconfirmed) ran out.</summary>
     [JsonStringEnumMemberName("expired")] Expired,
+    /// <summary>Staff recorded that the client came (a class's attendee list, the staff dashboard).</summary>
+    [JsonStringEnumMemberName("checked-in")] CheckedIn,
+    /// <summary>A check-in taken back before the session ended.</summary>
+    [JsonStringEnumMemberName("check-in-undone")] CheckInUndone,
 }
 
 /// <summary>The booking lifecycle as one explicit table; every change goes through <see cref="CanMoveTo"/>.</summary>

@@ -8,8 +8,12 @@ namespace Bookwell.Features.Bookings;
 /// <summary>A change to an existing booking's time or status, as asked; <see cref="BookingLifecycle"/> decides whether it may happen.</summary>
 public abstract record Change
 {
-    /// <summary>To a new start; <paramref name="ToStaff"/> when an operator drops it on someone's column.</summary>
-    public sealed record Reschedule(CompiledPage Page, ServiceModel Service, Instant Start, string? ToStaff = null) : Change;
+    /// <summary>
+    /// To a new start; <paramref name="ToStaff"/> when an operator drops it on someone's column. <paramref name="InSeries"/>:
+    /// one of several occurrences of a series moved together (<see cref="Series.SeriesMover"/>), which sends one mail for all;
+    /// this change then plans only the booking's own reminders.
+    /// </summary>
+    public sealed record Reschedule(CompiledPage Page, ServiceModel Service, Instant Start, string? ToStaff = null, bool InSeries = false) : Change;
 
     /// <summary>Along the public state machine (<see cref="BookingStatusRules.CanMoveTo"/>).</summary>
     public sealed record SetStatus(BookingStatus To) : Change;
@@ -46,6 +50,15 @@ public abstract record Change
     /// still free; the database decides, and a refusal is reported as taken.
     /// </summary>
     public sealed record PaymentReceived(bool Reopen) : Change;
+
+    /// <summary>
+    /// Staff record that the client came (attendance): only a confirmed or started booking; checking in twice records one
+    /// check-in. The status stays; a checked-in client is never made a no-show automatically.
+    /// </summary>
+    public sealed record CheckIn : Change;
+
+    /// <summary>A check-in taken back, only before the booking's end.</summary>
+    public sealed record UndoCheckIn : Change;
 
     /// <summary>The provider ended the checkout unpaid: a booking still waiting for payment is cancelled as <c>expired</c>.</summary>
     public sealed record CheckoutExpired : Change;

@@ -11,9 +11,11 @@ namespace Bookwell.Features.Calendars;
 public sealed record FeedUrl(string Url);
 
 /// <summary>Contract 4.9's status item; <c>kind</c> and the push figures are additions for two-way connections.</summary>
+/// <param name="Stale">Additive: the source has not been read successfully within its freshness window (see
+/// <see cref="StaleCalendars.IsStale(BusySource, Instant, Duration)"/>).</param>
 public sealed record SourceStatus(string Staff, string Source, string? LastSuccessAt, string? LastError, int BusyCount, string? LastAttemptAt,
     string Kind = "ics", bool Broken = false, string? UserName = null, int PushedCount = 0, string? LastPushAt = null,
-    string? LastPushError = null, int ExternalChanges = 0);
+    string? LastPushError = null, int ExternalChanges = 0, bool Stale = false);
 
 /// <summary>A CalDAV connection as asked for; Google and Microsoft 365 are connected through OAuth in the admin.</summary>
 public sealed record ConnectionRequest(string? Kind, string? Url, string? UserName, string? Password);
@@ -93,18 +95,19 @@ public static class CalendarEndpoints
         return TypedResults.NoContent();
     }
 
-    public static async Task<SourceStatusList> ListAsync(BookwellDb db, CancellationToken ct)
+    /// <summary>Every source of the business with its health; <c>stale</c> judged at <paramref name="now"/> by the pages' limits.</summary>
+    public static async Task<SourceStatusList> ListAsync(BookwellDb db, TenantCatalog catalog, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         var rows = await db.BusySources.AsNoTracking().OrderBy(s => s.StaffKey).ThenBy(s => s.Url).ToListAsync(ct);
-        return new SourceStatusList([.. rows.Select(Item)]);
+        return new SourceStatusList([.. rows.Select(s => Item(s, catalog, now))]);
     }
 
-    public static SourceStatus Item(BusySource s)
+    public static SourceStatus Item(BusySource s, TenantCatalog catalog, Instant now)
     {
         ArgumentNullException.ThrowIfNull(s);
         return new SourceStatus(s.StaffKey, s.Url, Format(s.LastSuccessAt), s.LastError, s.BusyCount, Format(s.LastAttemptAt), s.Kind.ToWire(), s.Broken, s.UserName,
-            s.PushedCount, Format(s.LastPushAt), s.LastPushError, s.ExternalChanges);
+            s.PushedCount, Format(s.LastPushAt), s.LastPushError, s.ExternalChanges, StaleCalendars.IsStale(s, now, StaleCalendars.LimitFor(catalog, s.StaffKey)));
     }
 
     /// <summary>
@@ -130,7 +133,7 @@ public static class CalendarEndpoints
             return Problems.Validation(checkedErrors);
         }
         var row = await connections.ConnectAsync(db, key, CalendarKind.CalDav, url!, body.UserName!.Trim(), body.Password!, ct);
-        return TypedResults.Ok(Item(row));
+        return TypedResults.Ok(Item(row, await cache.GetAsync(db, ct), clock.GetCurrentInstant()));
     }
 
     /// <summary>Field errors for a CalDAV connection, including a refused password or an unreachable calendar (one query is made).</summary>
@@ -193,12 +196,13 @@ public static class CalendarEndpoints
 
     private static string? Format(Instant? instant) => instant is { } i ? TimeFormats.Format(i, DateTimeZone.Utc) : null;
 
-    private static async Task<Ok<SourceStatusList>> Status(BookwellDb db, CancellationToken ct) => TypedResults.Ok(await ListAsync(db, ct));
+    private static async Task<Ok<SourceStatusList>> Status(BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct) =>
+        TypedResults.Ok(await ListAsync(db, await cache.GetAsync(db, ct), clock.GetCurrentInstant(), ct));
 
     /// <summary>Reads every source of the business now and answers when done (202: the work is accepted; a failing source says so in its status).</summary>
-    private static async Task<Accepted<SourceStatusList>> Sync(BookwellDb db, CalendarSync sync, CancellationToken ct)
+    private static async Task<Accepted<SourceStatusList>> Sync(BookwellDb db, CalendarSync sync, CatalogCache cache, IClock clock, CancellationToken ct)
     {
         await sync.SyncTenantAsync(db.TenantId, ct);
-        return TypedResults.Accepted("/api/v1/admin/calendars", await ListAsync(db, ct));
+        return TypedResults.Accepted("/api/v1/admin/calendars", await ListAsync(db, await cache.GetAsync(db, ct), clock.GetCurrentInstant(), ct));
     }
 }

@@ -59,6 +59,32 @@ public static class StaleCalendars
     public static bool IsStale(StaffHealth health, Instant now, Duration limit) =>
         health.Broken || health.FailedNeverRead || (health.OldestSuccess is { } at && now - at > limit);
 
+    /// <summary>One source on its own, by the same rule: refused for good, tried and never read, or its newest successful read too old.
+    /// A source not tried yet (just added, before its first sync) is not stale.</summary>
+    public static bool IsStale(BusySource source, Instant now, Duration limit)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return IsStale(new StaffHealth(source.Broken, source.LastSuccessAt is null && source.LastError is not null, source.LastSuccessAt), now, limit);
+    }
+
+    /// <summary>
+    /// A staff member's freshness window: the shortest limit of the pages they work on (a calendar stale on any page is
+    /// stale, as on <c>/admin/sync</c>); the default for a staff member on no page.
+    /// </summary>
+    public static Duration LimitFor(TenantCatalog catalog, string staffKey)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        Duration? shortest = null;
+        foreach (var page in catalog.Pages.Values)
+        {
+            if (page.Staff.Any(s => s.Key == staffKey) && (shortest is null || Limit(page) < shortest))
+            {
+                shortest = Limit(page);
+            }
+        }
+        return shortest ?? Duration.FromMinutes(DefaultStaleAfterMinutes);
+    }
+
     /// <summary>The page's staff whose calendars are stale now (sorted by key; empty for most pages).</summary>
     public static async ValueTask<IReadOnlyList<string>> StaffAsync(Data.BookwellDb db, CompiledPage page, Instant now, CancellationToken ct)
     {

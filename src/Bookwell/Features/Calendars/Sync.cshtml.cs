@@ -37,7 +37,7 @@ public sealed class SyncModel(CalendarSync sync, CalendarConnections connections
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        Sources = (await CalendarEndpoints.ListAsync(Db, ct)).Items;
+        Sources = (await CalendarEndpoints.ListAsync(Db, Catalog, Clock.GetCurrentInstant(), ct)).Items;
         Stale = await StaleCalendars.ForAdminAsync(Db, Catalog, Clock.GetCurrentInstant(), ct);
         Connected = Sources.Where(s => s.Kind != BusySource.Ics.ToWire()).GroupBy(s => s.Staff).ToDictionary(g => g.Key, g => g.First());
         var tokens = await CalendarFeeds.ExistingAsync(Db, protection, CalendarFeeds.StaffKind, ct);

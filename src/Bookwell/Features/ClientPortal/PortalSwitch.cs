@@ -8,7 +8,9 @@ namespace Bookwell.Features.ClientPortal;
 /// so false on any of its pages turns it off, see <see cref="CompiledPage.ClientPortal"/>). Then everything under
 /// <c>/account</c> (its pages, sign-in link landing, push endpoints and scripts) is a plain 404, before any sign-in
 /// redirect could hint that a portal exists; mails and pages carry no "Your bookings" link; and a sign-in link
-/// request (<c>POST /api/v1/account/link</c>) still answers its 202 but queues nothing.
+/// request (<c>POST /api/v1/account/link</c>) still answers its 202 but queues nothing. Web Push belongs to the portal
+/// (a device is subscribed from it): while the portal is off, no booking mail is pushed to the client's devices and a push
+/// already queued is withdrawn; the subscriptions are kept, so switching the portal on again resumes pushing.
 /// </summary>
 public static class PortalSwitch
 {
@@ -33,6 +35,28 @@ public static class PortalSwitch
         ArgumentNullException.ThrowIfNull(http);
         var services = http.RequestServices;
         return await IsOnAsync(services.GetRequiredService<BookwellDb>(), services.GetRequiredService<CatalogCache>(), ct);
+    }
+
+    /// <summary>
+    /// For the outbox worker, which serves every business: those of <paramref name="tenantIds"/> whose portal is switched off
+    /// (each read through the catalog cache, so a change made on this node counts at once).
+    /// </summary>
+    public static async Task<HashSet<Guid>> ClosedAsync(IServiceScopeFactory scopes, IEnumerable<Guid> tenantIds, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(scopes);
+        ArgumentNullException.ThrowIfNull(tenantIds);
+        var closed = new HashSet<Guid>();
+        foreach (var tenantId in tenantIds.Distinct())
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+            db.TenantId = tenantId;
+            if (!await IsOnAsync(db, scope.ServiceProvider.GetRequiredService<CatalogCache>(), ct))
+            {
+                closed.Add(tenantId);
+            }
+        }
+        return closed;
     }
 
     /// <summary>Placed after the tenant is known and before authentication: a switched-off portal is 404 for everyone.</summary>

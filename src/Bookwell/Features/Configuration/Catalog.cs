@@ -68,8 +68,21 @@ public sealed record CompiledPage(
     /// <summary>Whether the business's client portal is open (<c>settings.clientPortal</c>, a setting of the whole business: off when any page says false).</summary>
     public bool ClientPortal { get; init; } = true;
 
+    /// <summary>Services with <c>onlineBooking: false</c> (issue 15): booked by staff only, never online (not even through an organization's link).</summary>
+    public IReadOnlySet<string> StaffOnly { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>Whether the public (a client without an organization's link) may book this service here.</summary>
-    public bool IsPublic(string serviceKey) => Variant.Length > 0 || !Reserved.Contains(serviceKey);
+    public bool IsPublic(string serviceKey) => (Variant.Length > 0 || !Reserved.Contains(serviceKey)) && !StaffOnly.Contains(serviceKey);
+
+    /// <summary>Each active branch's settings: the page's with the branch's own values over them (issue 15).</summary>
+    public IReadOnlyDictionary<string, SettingsDoc> BranchSettings { get; init; } = new Dictionary<string, SettingsDoc>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The settings that hold for a booking at <paramref name="branch"/>: reminders, automatic no-show, double opt-in and the
+    /// waitlist as the branch sets them, the rest (and everything for no branch or an unknown one) as the page's.
+    /// </summary>
+    public SettingsDoc SettingsFor(string? branch) =>
+        branch is not null && BranchSettings.TryGetValue(branch, out var own) ? own : Doc.Settings!;
 }
 
 public sealed record TenantCatalog(long Version, ConfigDocument Document, IReadOnlyDictionary<string, CompiledPage> Pages);
@@ -142,7 +155,8 @@ public sealed class CatalogCache(TimeProvider time)
                 s.MaxAdvanceDays ?? settings.HorizonDays ?? 60,
                 s.Capacity ?? 1,
                 s.RequiresStaff ?? true,
-                s.ResourceTypes ?? [])), StringComparer.Ordinal);
+                s.ResourceTypes ?? [],
+                ToSchedule(s.Schedule, s.Exceptions))), StringComparer.Ordinal);
             var staff = p.Staff!.Select(s => new StaffModel(s, s.Key!, s.Name!, s.Branch,
                 s.Services!.ToHashSet(StringComparer.Ordinal), ToSchedule(s.Schedule, s.Exceptions))).ToList();
             var resources = p.Resources!.Where(r => r.Active != false).Select(r => new ResourceModel(r, r.Key!, r.Type!, r.Branch,
@@ -154,6 +168,8 @@ public sealed class CatalogCache(TimeProvider time)
                 ConfigVersion = version,
                 Organizations = organizations,
                 Reserved = organizations.Values.Where(o => o.Exclusive).SelectMany(o => o.Services).ToHashSet(StringComparer.Ordinal),
+                StaffOnly = p.Services!.Where(s => s.OnlineBooking == false).Select(s => s.Key!).ToHashSet(StringComparer.Ordinal),
+                BranchSettings = branches.ToDictionary(b => b.Key, b => BranchSettings.Merge(settings, b.Doc.Settings), StringComparer.Ordinal),
             };
         }
         // The client portal is the business's, not one page's: every page carries the business's answer.

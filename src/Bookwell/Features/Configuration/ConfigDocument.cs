@@ -134,6 +134,9 @@ public sealed class SettingsDoc
     /// <summary>Additive (issue 14): the business's client portal (<c>/account</c>) is open (default true). The portal belongs
     /// to the business, so <c>false</c> on any of its pages switches it off; pages that set it must agree.</summary>
     public bool? ClientPortal { get; set; }
+
+    /// <summary>A shallow copy, for a branch's settings over the page's (<see cref="BranchSettings.Merge"/>).</summary>
+    public SettingsDoc Copy() => (SettingsDoc)MemberwiseClone();
 }
 
 public sealed class ExceptionDoc
@@ -155,6 +158,30 @@ public sealed class BranchDoc
     public bool? Active { get; set; }
     /// <summary>Additive: this branch's own card reader (<c>tmr_...</c>), instead of the page's.</summary>
     public string? TerminalReader { get; set; }
+    /// <summary>Additive (issue 15): settings seed 001 keeps per branch; each one absent (null) follows the page's
+    /// <see cref="SettingsDoc"/>. Bookings at the branch use these (see <see cref="CompiledPage.SettingsFor"/>).</summary>
+    public BranchSettingsDoc? Settings { get; set; }
+}
+
+/// <summary>
+/// Additive (issue 15): a branch's own values of some of the page's settings, named as in <see cref="SettingsDoc"/>.
+/// Null follows the page. <c>autoNoShowMinutes</c> and <c>doubleOptInHours</c> also take 0: off at this branch although
+/// the page has it on (on the page itself, off is null).
+/// </summary>
+public sealed class BranchSettingsDoc
+{
+    /// <summary>When reminders go out, minutes before the start; empty for none at this branch. A service's own still wins.</summary>
+    public List<int>? ReminderMinutes { get; set; }
+    /// <summary>A confirmed booking nobody started becomes <c>no_show</c> this many minutes after its start; 0: never at this branch.</summary>
+    public int? AutoNoShowMinutes { get; set; }
+    /// <summary>Clients confirm from an e-mail within 1, 2, 4, 12 or 24 hours; 0: no confirmation e-mail at this branch.</summary>
+    public int? DoubleOptInHours { get; set; }
+    /// <summary>Freed time at this branch goes to the waitlist.</summary>
+    public bool? Waitlist { get; set; }
+    /// <summary>How long freed time is held for the entry it is offered to.</summary>
+    public int? WaitlistHoldMinutes { get; set; }
+    /// <summary><c>automatic</c> or <c>manual</c>.</summary>
+    public string? WaitlistMode { get; set; }
 }
 
 public sealed class MoneyDoc
@@ -209,6 +236,15 @@ public sealed class ServiceDoc
     public string? Assignment { get; set; }
     /// <summary>Additive (issue 15): for <c>priority</c>, staff keys best first; staff not listed follow in page order.</summary>
     public List<string>? StaffPriority { get; set; }
+    /// <summary>Additive (issue 15): the service's own weekly hours (as the page's <c>schedule</c>); they only narrow the
+    /// page's or branch's hours: a slot must lie inside both. Null: the page's (or branch's) hours.</summary>
+    public Dictionary<string, List<List<string>>?>? Schedule { get; set; }
+    /// <summary>Additive (issue 15): dates on which the service is closed or has other hours (as the page's <c>exceptions</c>),
+    /// again only inside the page's or branch's hours of that date.</summary>
+    public List<ExceptionDoc>? Exceptions { get; set; }
+    /// <summary>Additive (issue 15): <c>false</c> makes the service bookable by staff only: absent from the public page, its
+    /// slots, the widget and organization links; the admin and staff dashboards and the admin API still book it (default true).</summary>
+    public bool? OnlineBooking { get; set; }
 }
 
 /// <summary>A no-show fee: a fixed <see cref="Amount"/> in the price's currency, or a <see cref="Percent"/> of the price; one of the two.</summary>

@@ -56,6 +56,12 @@ public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cach
         {
             return new Result(doc, errors, false);
         }
+        // No future class session may end up with fewer seats than it has booked.
+        await Classes.ClassCapacityGuard.CheckAsync(db, await cache.GetAsync(db, ct), doc, clock.GetCurrentInstant(), errors, ct);
+        if (errors.Any)
+        {
+            return new Result(doc, errors, false);
+        }
         var json = JsonSerializer.Serialize(doc, Json.Options);
         for (var attempt = 0; ; attempt++)
         {

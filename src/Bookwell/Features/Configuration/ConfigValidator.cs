@@ -102,6 +102,7 @@ public static partial class ConfigValidator
                 ValidateExceptions(e, $"{path}.branches[{b}].exceptions", branch.Exceptions);
                 branch.Exceptions ??= [];
                 branch.Active ??= true;
+                ValidateBranchSettings(e, $"{path}.branches[{b}].settings", branch.Settings);
             }
 
             p.Resources ??= [];
@@ -207,6 +208,8 @@ public static partial class ConfigValidator
             {
                 var svc = p.Services[s];
                 Nulls(e, $"{path}.services[{s}].fields", svc?.Fields);
+                HoursNulls(e, $"{path}.services[{s}].schedule", svc?.Schedule);
+                ExceptionNulls(e, $"{path}.services[{s}].exceptions", svc?.Exceptions);
                 Nulls(e, $"{path}.services[{s}].resourceTypes", svc?.ResourceTypes);
                 for (var f = 0; svc?.Fields is not null && f < svc.Fields.Count; f++)
                 {
@@ -546,7 +549,32 @@ public static partial class ConfigValidator
             }
             field.Required ??= false;
         }
+        // Issue 15: the service's own hours, which only narrow the page's (or branch's).
+        ValidateHours(e, $"{sp}.schedule", svc.Schedule, required: false);
+        ValidateExceptions(e, $"{sp}.exceptions", svc.Exceptions);
+        svc.Exceptions ??= [];
+        svc.OnlineBooking ??= true;
         svc.Active ??= true;
+    }
+
+    /// <summary>Issue 15: a branch's own reminders, automatic no-show, double opt-in and waitlist (see <see cref="BranchSettings"/>).</summary>
+    private static void ValidateBranchSettings(Errors e, string path, BranchSettingsDoc? s)
+    {
+        if (s is null)
+        {
+            return;
+        }
+        Reminders(e, $"{path}.reminderMinutes", s.ReminderMinutes);
+        Range(e, $"{path}.autoNoShowMinutes", s.AutoNoShowMinutes, 0, 1440);
+        if (s.DoubleOptInHours is { } optIn && optIn is not (0 or 1 or 2 or 4 or 12 or 24))
+        {
+            e.Add($"{path}.doubleOptInHours", "Must be 1, 2, 4, 12 or 24, or 0 for none at this branch.");
+        }
+        Range(e, $"{path}.waitlistHoldMinutes", s.WaitlistHoldMinutes, 5, 10_080);
+        if (s.WaitlistMode is not (null or "automatic" or "manual"))
+        {
+            e.Add($"{path}.waitlistMode", "Must be automatic or manual.");
+        }
     }
 
     private static void Reminders(Errors e, string path, List<int>? minutes)

@@ -8,8 +8,10 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace Bookwell.Features.Me;
 
 /// <summary>
-/// Where <c>/me</c>'s sign-in link lands: a plain GET uses it (once) and signs in; HEAD and prefetches get a button
-/// (a POST with antiforgery) instead, as the portal's link page does. A used, expired or unknown link is a 410.
+/// Where <c>/me</c>'s sign-in link lands. Opening the link (GET or HEAD) changes nothing: it shows a sign-in button, and
+/// only that button's POST (with antiforgery) uses the token, once. So a mail scanner or link preview that follows the
+/// link, however browser-like, leaves it working for the person. A used, expired or unknown link is a 410 with the form
+/// to ask again, already on GET (a read, nothing written).
 /// </summary>
 [EnableRateLimiting(RateLimits.Accounts)]
 public sealed class MeLoginModel(TenantContext tenant, PlatformSignIn signIn) : PageModel
@@ -24,12 +26,12 @@ public sealed class MeLoginModel(TenantContext tenant, PlatformSignIn signIn) : 
             return NotFound();
         }
         Prepare();
-        if (HttpMethods.IsHead(Request.Method) || IsPrefetch(Request.Headers))
+        if (!await signIn.IsLiveAsync(token, ct))
         {
-            Token = token ?? "";
-            return Page();
+            return Gone();
         }
-        return await RedeemAsync(token, ct);
+        Token = token!;
+        return Page();
     }
 
     public async Task<IActionResult> OnPostAsync(string? token, CancellationToken ct)
@@ -39,7 +41,19 @@ public sealed class MeLoginModel(TenantContext tenant, PlatformSignIn signIn) : 
             return NotFound();
         }
         Prepare();
-        return await RedeemAsync(token, ct);
+        if (await signIn.RedeemAsync(token, ct) is not { } email)
+        {
+            return Gone();
+        }
+        await HttpContext.SignInAsync(PlatformSignIn.Scheme, PlatformSignIn.Principal(email));
+        return Redirect("/me");
+    }
+
+    private PageResult Gone()
+    {
+        Dead = true;
+        Response.StatusCode = StatusCodes.Status410Gone;
+        return Page();
     }
 
     private void Prepare()
@@ -47,22 +61,5 @@ public sealed class MeLoginModel(TenantContext tenant, PlatformSignIn signIn) : 
         ViewData["NoIndex"] = true;
         Response.Headers.CacheControl = "no-store";
         Response.Headers["Referrer-Policy"] = "no-referrer";
-    }
-
-    private static bool IsPrefetch(IHeaderDictionary headers) =>
-        headers["Sec-Purpose"].ToString().Contains("prefetch", StringComparison.OrdinalIgnoreCase) ||
-        headers["Purpose"].ToString().Contains("prefetch", StringComparison.OrdinalIgnoreCase) ||
-        headers["X-Moz"].ToString().Contains("prefetch", StringComparison.OrdinalIgnoreCase);
-
-    private async Task<IActionResult> RedeemAsync(string? token, CancellationToken ct)
-    {
-        if (await signIn.RedeemAsync(token, ct) is not { } email)
-        {
-            Dead = true;
-            Response.StatusCode = StatusCodes.Status410Gone;
-            return Page();
-        }
-        await HttpContext.SignInAsync(PlatformSignIn.Scheme, PlatformSignIn.Principal(email));
-        return Redirect("/me");
     }
 }

@@ -75,6 +75,18 @@ public sealed class PlatformSignIn(BookwellDb db, IClock clock, SqliteWriteGate 
         outbox.Notify();
     }
 
+    /// <summary>Whether the token would sign in now (unused, unexpired); reads only, so opening the link changes nothing.</summary>
+    public async Task<bool> IsLiveAsync(string? token, CancellationToken ct)
+    {
+        if (!ManageTokens.LooksValid(token))
+        {
+            return false;
+        }
+        var hash = ClientSignIn.Hash(token!);
+        var now = clock.GetCurrentInstant();
+        return await db.PlatformSignInTokens.AnyAsync(t => t.TokenHash == hash && t.UsedAt == null && t.ExpiresAt > now, ct);
+    }
+
     /// <summary>Uses the token, once (one conditional update); the proven address, or null.</summary>
     public async Task<string?> RedeemAsync(string? token, CancellationToken ct)
     {

@@ -140,8 +140,7 @@ public static class MobileServices
         {
             return null;
         }
-        if (m.RadiusKm is { } radius && m.BaseLatitude is { } lat && m.BaseLongitude is { } lon &&
-            new GeoPoint(lat, lon).KilometresTo(place) > radius)
+        if (OutsideRadius(page, place))
         {
             return "This address is outside our service area.";
         }
@@ -154,6 +153,14 @@ public static class MobileServices
             }
         }
         return null;
+    }
+
+    /// <summary>Whether the place lies beyond the page's radius from its base (false when the page sets none).</summary>
+    public static bool OutsideRadius(CompiledPage page, GeoPoint place)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        var m = page.Doc.Settings?.Mobile;
+        return m?.RadiusKm is { } radius && m.BaseLatitude is { } lat && m.BaseLongitude is { } lon && new GeoPoint(lat, lon).KilometresTo(place) > radius;
     }
 
     private static string Normalise(string? postcode) =>

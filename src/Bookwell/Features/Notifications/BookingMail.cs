@@ -56,7 +56,7 @@ public static class BookingMail
         var dates = series?.Select(s => { var l = s.InZone(zone); return LocalDatePattern.Create("ddd d MMM yyyy", culture).Format(l.Date) + ", " + l.TimeOfDay.ToString("HH:mm", culture); }).ToList();
         if (dates is not null)
         {
-            text.AppendLine().AppendLine(MailText.Words.FormatIn(language, culture, kind == MessageKind.Cancelled ? "series-cancelled" : "series-dates", dates.Count));
+            text.AppendLine().AppendLine(MailText.Words.FormatIn(language, culture, kind switch { MessageKind.Cancelled => "series-cancelled", MessageKind.Rescheduled => "series-moved", _ => "series-dates" }, dates.Count));
             foreach (var d in dates) { text.AppendLine("- " + d); }
         }
         if (kind != MessageKind.Cancelled)
@@ -103,7 +103,7 @@ public static class BookingMail
         html.Append("</table>");
         if (dates is not null)
         {
-            html.Append($"<p>{H(MailText.Words.FormatIn(language, culture, kind == MessageKind.Cancelled ? "series-cancelled" : "series-dates", dates.Count))}</p><ul>");
+            html.Append($"<p>{H(MailText.Words.FormatIn(language, culture, kind switch { MessageKind.Cancelled => "series-cancelled", MessageKind.Rescheduled => "series-moved", _ => "series-dates" }, dates.Count))}</p><ul>");
             foreach (var d in dates) { html.Append($"<li>{H(d)}</li>"); }
             html.Append("</ul>");
         }
@@ -164,7 +164,7 @@ public static class BookingMail
     public static IEnumerable<OutboxMessage> Reminders(Booking booking, CompiledPage? page, string? token, MailContext ctx, Instant now)
     {
         ArgumentNullException.ThrowIfNull(booking);
-        var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.Doc.Settings?.ReminderMinutes ?? [1440];
+        var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.SettingsFor(booking.BranchKey).ReminderMinutes ?? [1440];
         foreach (var minutes in offsets)
         {
             var due = booking.StartsAt - Duration.FromMinutes(minutes);
@@ -232,7 +232,7 @@ public static class BookingMail
         var business = page?.Doc.Name ?? booking.PageSlug;
         var summary = MailText.Words.FormatIn(language, culture, "sms-reminder", booking.ServiceName, business, when);
         var text = token is null ? summary : summary + " " + MailText.Words.FormatIn(language, culture, "sms-manage", ManageLinks.Url(ctx.BaseUrl));
-        var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.Doc.Settings?.ReminderMinutes ?? [1440];
+        var offsets = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.ReminderMinutes ?? page?.SettingsFor(booking.BranchKey).ReminderMinutes ?? [1440];
         foreach (var minutes in offsets)
         {
             var due = booking.StartsAt - Duration.FromMinutes(minutes);

@@ -134,7 +134,9 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
             optedOut[m.Id] = "The endpoint was removed from the webhook settings.";
         }
         // Client booking mails also go to the client's subscribed devices, as push rows queued now (sent on the next pass).
-        await PushFanOut.PlanAsync(db, gate, batch, optedOut, now, ct);
+        // Not while the business's client portal is switched off: then nothing is planned and queued pushes are withdrawn.
+        var portalClosed = await PushFanOut.PortalClosedAsync(scopes, batch, optedOut, ct);
+        await PushFanOut.PlanAsync(db, gate, batch, optedOut, portalClosed, now, ct);
         var devices = await PushFanOut.DevicesAsync(db, batch, ct);
         foreach (var m in batch.Where(m => m.Channel == OutboxChannel.Push && !devices.ContainsKey(m.Id)))
         {
@@ -165,6 +167,14 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                             .SetProperty(m => m.Status, OutboxStatus.Withdrawn).SetProperty(m => m.LastError, why)
                             .SetProperty(m => m.TextBody, (string?)null).SetProperty(m => m.HtmlBody, (string?)null).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
                     }
+                    continue;
+                }
+                // Read again just before it goes: the batch was read at the claim, and an erasure of the client since then has
+                // withdrawn and blanked the row (ClientErasure). Such a message is not sent and its row is left as the erasure
+                // wrote it. An erasure committed after this read finds the message already on its way (its sending cannot be
+                // undone): it is recorded as sent, with the erasure's blanked address and subject.
+                if (!await StillQueuedAsync(db, id, ct))
+                {
                     continue;
                 }
                 var (token, slug) = message.BookingId is { } bookingId && links.TryGetValue(bookingId, out var link) && link.TenantId == message.TenantId
@@ -220,7 +230,8 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     log.LogWarning("Sending outbox message {Id} failed (attempt {Attempts}): {Error}", id, attempts, ex.GetType().Name);
                     using (await gate.EnterAsync(db, ct))
                     {
-                        await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
+                        // Only while it is still queued: a message withdrawn meanwhile (an erasure) stays withdrawn.
+                        await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id && m.Status == OutboxStatus.Queued).ExecuteUpdateAsync(s => s
                             .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LastError, error).SetProperty(m => m.Status, status)
                             .SetProperty(m => m.DueAt, due).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
                     }
@@ -247,6 +258,10 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         }
         return ids.Count;
     }
+
+    /// <summary>Whether the claimed message is still waiting to be sent (one primary-key read).</summary>
+    private static Task<bool> StillQueuedAsync(BookwellDb db, Guid id, CancellationToken ct) =>
+        db.Outbox.IgnoreQueryFilters().AnyAsync(m => m.Id == id && m.Status == OutboxStatus.Queued, ct);
 
     /// <summary>The file the message names, made now by the feature that owns it (the worker reads across tenants, so the tenant is passed).</summary>
     private static async Task<MailAttachment?> AttachmentAsync(IServiceProvider services, BookwellDb db, OutboxMessage message, CancellationToken ct)

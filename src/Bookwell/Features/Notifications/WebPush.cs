@@ -226,20 +226,51 @@ public sealed class WebPushSender : IDisposable
 /// Booking messages go to the client's devices too. When the worker takes a client's booking mail (confirmation,
 /// reminder, reschedule, cancellation) it queues one push row per device the client subscribed, at that moment: so a
 /// device added after the booking still gets its reminder. Each row's id is derived from the mail's and the
-/// subscription's ids, so a mail taken twice (a retry, a crash) queues nothing twice.
+/// subscription's ids, so a mail taken twice (a retry, a crash) queues nothing twice. While the business's client portal
+/// is switched off nothing is planned and queued push rows are withdrawn (<see cref="PortalClosedAsync"/>).
 /// </summary>
 public static class PushFanOut
 {
     private static readonly MessageKind[] Kinds = [MessageKind.Confirmation, MessageKind.Reminder, MessageKind.Rescheduled, MessageKind.Cancelled];
 
-    public static async Task PlanAsync(BookwellDb db, SqliteWriteGate gate, List<OutboxMessage> batch, Dictionary<Guid, string> notToSend, Instant now, CancellationToken ct)
+    /// <summary>Why a push is withdrawn while its business's client portal is switched off.</summary>
+    public const string PortalOff = "The business switched its client portal off; nothing is pushed to clients' devices.";
+
+    /// <summary>
+    /// The push rows of the batch whose business switched its client portal off are withdrawn (marked in
+    /// <paramref name="notToSend"/>), and the businesses of the batch's fan-out sources that did so are returned for
+    /// <see cref="PlanAsync"/>: while the portal is off nothing is pushed or planned.
+    /// </summary>
+    public static async Task<HashSet<Guid>> PortalClosedAsync(IServiceScopeFactory scopes, List<OutboxMessage> batch, Dictionary<Guid, string> notToSend, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(notToSend);
+        var concerned = batch.Where(m => m.Channel == OutboxChannel.Push || IsSource(m)).Select(m => m.TenantId).ToList();
+        if (concerned.Count == 0)
+        {
+            return [];
+        }
+        var closed = await ClientPortal.PortalSwitch.ClosedAsync(scopes, concerned, ct);
+        foreach (var m in batch.Where(m => m.Channel == OutboxChannel.Push && closed.Contains(m.TenantId)))
+        {
+            notToSend.TryAdd(m.Id, PortalOff);
+        }
+        return closed;
+    }
+
+    private static bool IsSource(OutboxMessage m) => m.Channel == OutboxChannel.Email && m.BookingId is not null && Kinds.Contains(m.Kind);
+
+    public static async Task PlanAsync(BookwellDb db, SqliteWriteGate gate, List<OutboxMessage> batch, Dictionary<Guid, string> notToSend, IReadOnlySet<Guid> portalClosed,
+        Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(notToSend);
-        // A reminder the client turned off by e-mail still goes to the devices they subscribed; one for a booking no longer live does not.
-        var sources = batch.Where(m => m.Channel == OutboxChannel.Email && m.BookingId is not null && Kinds.Contains(m.Kind) &&
+        ArgumentNullException.ThrowIfNull(portalClosed);
+        // A reminder the client turned off by e-mail still goes to the devices they subscribed; one for a booking no longer live does not,
+        // and nothing goes while the business's client portal (where devices are subscribed) is switched off.
+        var sources = batch.Where(m => IsSource(m) && !portalClosed.Contains(m.TenantId) &&
                                        (!notToSend.TryGetValue(m.Id, out var why) || why == OutboxWorker.TurnedOff)).ToList();
         if (sources.Count == 0)
         {

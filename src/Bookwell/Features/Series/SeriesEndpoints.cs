@@ -28,6 +28,7 @@ public static class SeriesEndpoints
         var manage = api.MapGroup("/bookings/{token}/series").WithTags("Manage booking").RequireRateLimiting(RateLimits.Manage);
         manage.MapGet("", GetForClient).WithName("GetSeries");
         manage.MapPost("/cancel", CancelForClient).WithName("CancelSeries").Accepts<SeriesCancelRequest>("application/json");
+        manage.MapPost("/reschedule", RescheduleForClient).WithName("RescheduleSeries").Accepts<SeriesRescheduleRequest>("application/json");
         return api;
     }
 
@@ -39,6 +40,8 @@ public static class SeriesEndpoints
         admin.MapGet("/bookings/{id}/series", AdminGet).WithName("GetAdminSeries").WithTags("Admin bookings");
         admin.MapPost("/bookings/{id}/series/cancel", AdminCancel).WithName("CancelAdminSeries").WithTags("Admin bookings")
             .Accepts<SeriesCancelRequest>("application/json");
+        admin.MapPost("/bookings/{id}/series/reschedule", AdminReschedule).WithName("RescheduleAdminSeries").WithTags("Admin bookings")
+            .Accepts<SeriesRescheduleRequest>("application/json");
         return admin;
     }
 
@@ -376,6 +379,30 @@ public static class SeriesEndpoints
         return await CancelCore(booking, request, db, cache, canceller, "admin", MailContexts.For(request, config), ct);
     }
 
+    private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> RescheduleForClient(string token, HttpRequest request, BookwellDb db,
+        CatalogCache cache, SeriesMover mover, IConfiguration config, CancellationToken ct)
+    {
+        var booking = await FindAsync(db, token, ct);
+        if (booking is null)
+        {
+            return Problems.NotFound("No booking for this link.");
+        }
+        return await SeriesRescheduling.RescheduleCore(booking, request, db, cache, mover,
+            new Actor("customer", MailContexts.For(request, config), null, token), admin: false, ct);
+    }
+
+    private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> AdminReschedule(string id, HttpRequest request, BookwellDb db,
+        CatalogCache cache, SeriesMover mover, IConfiguration config, CancellationToken ct)
+    {
+        var booking = Guid.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
+        if (booking is null)
+        {
+            return Problems.NotFound("No such booking.");
+        }
+        return await SeriesRescheduling.RescheduleCore(booking, request, db, cache, mover, new Actor("admin", MailContexts.For(request, config)),
+            admin: true, ct);
+    }
+
     private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> CancelCore(Booking booking, HttpRequest request, BookwellDb db,
         CatalogCache cache, SeriesCanceller canceller, string by, MailContext mail, CancellationToken ct)
     {
@@ -407,6 +434,81 @@ public static class SeriesEndpoints
         }
         await canceller.CancelAsync(open, by, page, mail, ct);
         return TypedResults.Ok((await ViewAsync(db, booking, ct))!);
+    }
+}
+
+public static class SeriesRescheduling
+{
+    /// <summary>
+    /// Reschedules one occurrence (<c>scope</c> <c>one</c>, the default) or it and every open one after it
+    /// (<c>following</c>): 200 with the series as it now stands; 409 <c>slot-unavailable</c> naming every occurrence that
+    /// cannot move (nothing moved); 400 field by field.
+    /// </summary>
+    public static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> RescheduleCore(Booking booking, HttpRequest request, BookwellDb db,
+        CatalogCache cache, SeriesMover mover, Actor actor, bool admin, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(mover);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (booking.SeriesId is not { } series)
+        {
+            return Problems.NotFound("This booking is not part of a series.");
+        }
+        var (body, errors) = await JsonBody.ReadAsync<SeriesRescheduleRequest>(request, 4096, Json.Options);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+        if (body.Scope is not (null or "one" or "following"))
+        {
+            errors.Add("scope", "Must be one or following.");
+        }
+        if (!TimeFormats.TryParseInstant(body.Start, out var start))
+        {
+            errors.Add("start", $"Required: the occurrence's new start as ISO-8601 with an offset, {TimeFormats.RangeHint}.");
+        }
+        var all = await SeriesEndpoints.OccurrencesAsync(db, series, ct);
+        var anchor = body.Index is { } index ? all.FirstOrDefault(b => b.SeriesIndex == index) : all.First(b => b.Id == booking.Id);
+        if (anchor is null)
+        {
+            errors.Add("index", "No occurrence with this index in the series.");
+        }
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var catalog = await cache.GetAsync(db, ct);
+        catalog.Pages.TryGetValue(booking.PageSlug, out var site);
+        // Issue 17: a member's booking moves only within the organization's view.
+        var page = site is null ? null : admin ? site : Organizations.OrganizationBookings.ViewFor(site, booking);
+        var service = page is null ? null : admin ? page.Services.GetValueOrDefault(anchor!.ServiceKey) : page.ActiveService(anchor!.ServiceKey);
+        if (page is null || service is null)
+        {
+            return Problems.Make(409, "slot-unavailable", "Time slot no longer available", "This service can no longer be booked online.");
+        }
+        var result = await mover.MoveAsync(series, anchor!.Id, start, body.Scope == "following", page, service, actor with { Page = site }, ct);
+        switch (result)
+        {
+            case SeriesMoveResult.Done:
+                return TypedResults.Ok((await SeriesEndpoints.ViewAsync(db, booking, ct))!);
+            case SeriesMoveResult.BadTransition bad:
+                return Problems.InvalidTransition(bad.From.ToWire(), "rescheduled");
+            case SeriesMoveResult.NoSuchOccurrence:
+                return Problems.Validation("index", "No occurrence with this index in the series.");
+            default:
+                var zone = TimeFormats.Zone(booking.TimeZone) ?? page.Zone;
+                var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails
+                {
+                    Type = Problems.TypeBase + "slot-unavailable",
+                    Title = "Time slot no longer available",
+                    Status = 409,
+                    Detail = "Some occurrences cannot move to their new time; nothing was moved.",
+                };
+                problem.Extensions["blocked"] = ((SeriesMoveResult.Refused)result).Blocked
+                    .Select(b => new BlockedView(b.Index, TimeFormats.Format(b.From, zone), TimeFormats.Format(b.To, zone), b.Reason)).ToList();
+                return TypedResults.Problem(problem);
+        }
     }
 }
 

@@ -85,6 +85,20 @@ public sealed class SeriesCancelRequest
     public string? Scope { get; set; }
 }
 
+/// <summary>Reschedule one occurrence, or it and all that follow by the same local shift.</summary>
+public sealed class SeriesRescheduleRequest
+{
+    /// <summary>Which occurrence (its place in the series); the one the link belongs to when absent.</summary>
+    public int? Index { get; set; }
+    /// <summary><c>one</c> (default) or <c>following</c>.</summary>
+    public string? Scope { get; set; }
+    /// <summary>The occurrence's new start, ISO-8601 with an offset; the following ones keep the same local shift.</summary>
+    public string? Start { get; set; }
+}
+
+/// <summary>An occurrence that cannot move (in a 409): its index, its start, the start it would have had, and why (<c>unavailable</c>: not free or outside the rules then; <c>not-open</c>).</summary>
+public sealed record BlockedView(int Index, string Start, string NewStart, string Reason);
+
 public static class SeriesValidation
 {
     public const int MaxOccurrences = 52;
@@ -154,7 +168,10 @@ public static class SeriesValidation
         {
             e.Add("service", "Services that ask for a file cannot be booked as a series.");
         }
-        if (!admin && page.Doc.Settings!.DoubleOptInHours is not null && page.Doc.Settings.RequiresApproval != true)
+        // A series may land at any branch: refused when clients confirm by e-mail at any of them (issue 15: set per branch).
+        var optIn = page.Branches.Count == 0 ? page.Doc.Settings!.DoubleOptInHours is not null
+            : page.Branches.Any(b => page.SettingsFor(b.Key).DoubleOptInHours is not null);
+        if (!admin && optIn && page.Doc.Settings!.RequiresApproval != true)
         {
             e.Add("repeat", "This page asks clients to confirm each booking by e-mail; a series cannot be booked here.");
         }

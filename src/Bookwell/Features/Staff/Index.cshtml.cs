@@ -38,6 +38,8 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
     public bool CanCheckOut { get; private set; }
     /// <summary>Today's bookings already checked out at the desk, with their receipt.</summary>
     public Dictionary<Guid, Guid> Receipts { get; private set; } = [];
+    /// <summary>Today's class sessions this staff member teaches, with their attendees (shown as sessions, not one row per member).</summary>
+    public List<Classes.ClassSession> Sessions { get; private set; } = [];
 
     private async Task LoadAsync(CancellationToken ct)
     {
@@ -54,7 +56,10 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
         var candidates = await db.Bookings.AsNoTracking()
             .Where(b => (b.StaffKey == StaffKey || (b.VisitPartsJson != null && b.VisitPartsJson.Contains(needle))) && b.StartsAt < to && b.EndsAt > from)
             .ToListAsync(ct);
-        Agenda = [.. candidates.SelectMany(Visits.PerPerson).Where(b => b.StaffKey == StaffKey && b.StartsAt >= from && b.StartsAt < to).OrderBy(b => b.StartsAt)];
+        Agenda = [.. candidates.SelectMany(Visits.PerPerson)
+            .Where(b => b.StaffKey == StaffKey && b.StartsAt >= from && b.StartsAt < to && b.GroupKey?.StartsWith(Classes.ClassSessions.GroupPrefix, StringComparison.Ordinal) != true)
+            .OrderBy(b => b.StartsAt)];
+        Sessions = await Classes.ClassSessions.ListAsync(db, Catalog, now, from, to, StaffKey, null, null, ct);
         Route = RouteStop.For(Agenda, Catalog);
         var dashboard = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
         if (dashboard.Succeeded && dashboard.Principal.FindFirstValue(BookwellClaims.Tenant) == db.TenantId.ToString())
@@ -93,6 +98,22 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
             : await lifecycle.ChangeStatusAsync(id, next, new Actor(by[..Math.Min(by.Length, 100)], MailContexts.For(Request, config), page), ct);
         TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result is WriteResult.Done ? AdminText.L("Done.") : AdminText.L("That change is not possible now.");
         return Redirect("/staff");
+    }
+
+    public Task<IActionResult> OnPostCheckInAsync(Guid booking, CancellationToken ct) => AttendanceAsync(booking, undo: false, ct);
+
+    public Task<IActionResult> OnPostUndoCheckInAsync(Guid booking, CancellationToken ct) => AttendanceAsync(booking, undo: true, ct);
+
+    /// <summary>Checks an attendee of one of this staff member's sessions in (or undoes it), through the lifecycle seam.</summary>
+    private async Task<IActionResult> AttendanceAsync(Guid booking, bool undo, CancellationToken ct)
+    {
+        var outcome = await Classes.Attendance.ChangeAsync(db, await cache.GetAsync(db, ct), lifecycle, booking, undo, StaffKey, $"staff:{Name}", ct);
+        if (outcome is not { } o)
+        {
+            return NotFound();
+        }
+        TempData[o.Done ? "Flash" : "FlashBad"] = o.Message;
+        return Redirect("/staff#attendee-" + booking);
     }
 
     public async Task<IActionResult> OnPostWalkInAsync(string? site, string? service, string? name, CancellationToken ct)

@@ -29,6 +29,14 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
     [BindProperty] public string? Name { get; set; }
     [BindProperty] public string? Email { get; set; }
     [BindProperty] public string? Phone { get; set; }
+    /// <summary>Where a service at the client's address is wanted (issue 15), with the optional pin as the fallback.</summary>
+    [BindProperty] public string? Address { get; set; }
+    [BindProperty] public string? Lat { get; set; }
+    [BindProperty] public string? Lng { get; set; }
+
+    /// <summary>Whether any service on offer here may come to the client (asked for its address).</summary>
+    public bool AsksAddress => Site is not null && Site.Services.Values.Any(s => s.Doc.Active != false && Site.IsPublic(s.Key) &&
+        Mobile.MobileServices.ModeOf(Site, s) is "mobile" or "choice");
 
     public async Task<IActionResult> OnGetAsync(string slug, CancellationToken ct) => await LoadAsync(slug, ct) ? Page() : Closed();
 
@@ -56,12 +64,24 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
             Customer = new CustomerInput { Name = Name, Email = Email, Phone = Blank(Phone) },
         };
         var errors = new Errors();
+        if (WaitlistService.PublicService(Site!, Service) is { } chosen && Mobile.MobileServices.ModeOf(Site!, chosen) is var mode &&
+            (mode == "mobile" || (mode == "choice" && Blank(Address) is not null)))
+        {
+            // A service of the client's choice comes to them when they give an address; a mobile one always needs it.
+            request.Location = new LocationInput
+            {
+                Address = Blank(Address),
+                Latitude = Coordinate(Lat, "lat", errors),
+                Longitude = Coordinate(Lng, "lng", errors),
+                Mode = mode == "choice" ? "mobile" : null,
+            };
+        }
         if (Service is not null && WaitlistService.PublicService(Site!, Service) is null)
         {
             errors.Add("service", "No such service on this page.");
         }
         var entry = errors.Any ? null : WaitlistService.Validate(request, Site!, clock.GetCurrentInstant(), errors);
-        if (entry is null || errors.Any)
+        if (entry is null || errors.Any || !await waitlist.LocateAsync(entry, Site!, TextSet.CurrentLanguage, errors, ct))
         {
             Errors = errors.ToDictionary();
             Response.StatusCode = StatusCodes.Status400BadRequest;
@@ -73,6 +93,20 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
     }
 
     public string? Error(string field) => Errors.TryGetValue(field, out var messages) ? string.Join(" ", messages) : null;
+
+    private static double? Coordinate(string? text, string field, Errors e)
+    {
+        if (Blank(text) is not { } t)
+        {
+            return null;
+        }
+        if (double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+        {
+            return value;
+        }
+        e.Add(field, "Must be a number such as 52.09.");
+        return null;
+    }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
 
@@ -96,7 +130,7 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
         }
         // Reached from the booking page inside the widget's iframe: framed like the booking page itself.
         BookingPage.EmbedPolicy.Apply(Response, site);
-        if (site.Doc.Settings?.Waitlist != true)
+        if (!BranchSettings.WaitlistOn(site, null))
         {
             Site = site;
             return false;

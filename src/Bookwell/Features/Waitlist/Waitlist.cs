@@ -21,6 +21,8 @@ public sealed class JoinRequest
     public string? To { get; set; }
     public string? TimeZone { get; set; }
     public CustomerInput? Customer { get; set; }
+    /// <summary>Additive (issue 15): where the client wants a mobile service, as a booking's <c>location</c>.</summary>
+    public LocationInput? Location { get; set; }
 }
 
 public sealed record OfferView(string Start, string End, string ExpiresAt);
@@ -30,6 +32,9 @@ public sealed record EntryView(string Id, string Status, string Page, string Ser
     string TimeZone, OfferView? Offer)
 {
     public string? ManageToken { get; init; }
+
+    /// <summary>Where a service at the client's address is wanted (the <c>location</c> given when joining); null otherwise.</summary>
+    public System.Text.Json.JsonElement? Location { get; init; }
 
     public static EntryView Of(WaitlistEntry w, CompiledPage? page, string? token = null)
     {
@@ -43,6 +48,7 @@ public sealed record EntryView(string Id, string Status, string Page, string Ser
             w.FromMinute is { } f ? WaitlistMail.Clock(f) : null, w.ToMinute is { } t ? WaitlistMail.Clock(t) : null, w.TimeZone, offer)
         {
             ManageToken = token,
+            Location = w.LocationJson is null ? null : System.Text.Json.JsonDocument.Parse(w.LocationJson).RootElement.Clone(),
         };
     }
 }
@@ -56,7 +62,7 @@ public abstract record AcceptResult
 
 /// <summary>Joining, accepting, declining and leaving: one implementation for the API and the /waitlist page.</summary>
 public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders,
-    IDataProtectionProvider protection, CatalogCache catalogs, BookingLifecycle lifecycle, WaitlistOfferer offers)
+    IDataProtectionProvider protection, CatalogCache catalogs, BookingLifecycle lifecycle, WaitlistOfferer offers, Mobile.MobileLocator locator)
 {
     public const int MaxBodyBytes = 8 * 1024;
 
@@ -108,6 +114,16 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
         {
             e.Add("timeZone", "Must be an IANA time zone id such as Europe/Amsterdam.");
         }
+        string? locationJson = null;
+        if (r.Location?.Mode is { } mode && mode is not ("onsite" or "mobile"))
+        {
+            e.Add("location.mode", "Must be onsite or mobile.");
+        }
+        else if (service is not null && Mobile.MobileServices.AtClient(page, service, r.Location?.Mode))
+        {
+            // The same rules as a mobile booking's address; where it lies is checked by LocateAsync.
+            locationJson = BookingValidation.ValidateLocation(r.Location, e, TextSet.CurrentLanguage);
+        }
         var c = r.Customer;
         if (c is null)
         {
@@ -150,6 +166,7 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
             CustomerEmail = c.Email!.Trim(),
             CustomerPhone = string.IsNullOrWhiteSpace(c.Phone) ? null : c.Phone.Trim(),
             TimeZone = zone.Id,
+            LocationJson = locationJson,
             TokenHash = "",
             Status = WaitlistStatus.Waiting,
             CreatedAt = now,
@@ -182,6 +199,29 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
     }
 
     private static string Truncate(string s) => s.Length > 64 ? s[..64] + "…" : s;
+
+    /// <summary>
+    /// A mobile entry's address located and checked against the service area as a mobile booking's is (the pin when given,
+    /// else the geocoder); errors under <c>location.</c>. True when the entry may join (nothing to locate counts).
+    /// </summary>
+    public async Task<bool> LocateAsync(WaitlistEntry entry, CompiledPage page, string language, Errors e, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(e);
+        if (entry.LocationJson is null)
+        {
+            return true;
+        }
+        var location = System.Text.Json.JsonSerializer.Deserialize<LocationInput>(entry.LocationJson, Json.Options)!;
+        var place = await locator.LocateAsync(page, location.Address, location.Latitude, location.Longitude, e, language, "location.", ct);
+        if (e.Any)
+        {
+            return false;
+        }
+        entry.Latitude = place?.Latitude;
+        entry.Longitude = place?.Longitude;
+        return true;
+    }
 
     /// <summary>Stores a validated entry and queues the "joined" mail; returns the entry's token (shown once, stored hashed and sealed).</summary>
     public async Task<string> JoinAsync(WaitlistEntry entry, CompiledPage page, string language, CancellationToken ct)

@@ -46,12 +46,13 @@ public static class WaitlistEndpoints
         {
             return Problems.NotFound("No such service on this page.");
         }
-        if (page.Doc.Settings!.Waitlist != true)
+        // On or off per branch (issue 15): the chosen staff member's branch decides; without one, on at any branch will do.
+        if (!BranchSettings.WaitlistOn(page, page.Staff.FirstOrDefault(s => s.Key == body.Staff)?.Branch))
         {
             return Problems.Validation("waitlist", "This page has no waitlist.");
         }
         var entry = WaitlistService.Validate(body, page, clock.GetCurrentInstant(), errors);
-        if (entry is null || errors.Any)
+        if (entry is null || errors.Any || !await waitlist.LocateAsync(entry, page, TextSet.CurrentLanguage, errors, ct))
         {
             return Problems.Validation(errors);
         }

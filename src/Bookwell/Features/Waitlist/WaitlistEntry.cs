@@ -32,6 +32,13 @@ public sealed class WaitlistEntry : ITenantOwned
     public required string TimeZone { get; set; }
     public required string TokenHash { get; set; }
     public string? TokenSealed { get; set; }
+    /// <summary>
+    /// For a service at the client's address (issue 15): where they want it, as a booking's <c>location</c> (address,
+    /// pin, details, mode), and the place it was located at. An offer is only made where travel fits, and books there.
+    /// </summary>
+    public string? LocationJson { get; set; }
+    public double? Latitude { get; set; }
+    public double? Longitude { get; set; }
     public required WaitlistStatus Status { get; set; }
     public Guid? OfferBookingId { get; set; }
     public Instant? OfferStart { get; set; }

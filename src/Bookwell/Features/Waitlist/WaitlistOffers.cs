@@ -37,16 +37,21 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
             .ExecuteUpdateAsync(s => s.SetProperty(w => w.Status, status).SetProperty(w => w.UpdatedAt, now), ct);
     }
 
-    /// <summary>Offers time freed on a page to the waiting entries of those days, in join order; returns how many got an offer.</summary>
-    public async Task<int> OfferFreedAsync(string pageSlug, Instant start, Instant end, CancellationToken ct)
+    /// <summary>
+    /// Offers time freed on a page (at <paramref name="branch"/>, when the booking had one) to the waiting entries of those
+    /// days, in join order; returns how many got an offer. The waitlist's switch and mode are the branch's (issue 15).
+    /// </summary>
+    public async Task<int> OfferFreedAsync(string pageSlug, string? branch, Instant start, Instant end, CancellationToken ct)
     {
         var catalog = await catalogs.GetAsync(db, ct);
         // Manual mode: staff choose whom to offer the time to (/admin/waitlist); nothing is offered by itself.
-        if (!catalog.Pages.TryGetValue(pageSlug, out var page) || page.Doc.Settings?.Waitlist != true || page.Doc.Settings.WaitlistMode == "manual" ||
-            end <= start)
+        if (!catalog.Pages.TryGetValue(pageSlug, out var page) || !BranchSettings.WaitlistOn(page, branch) ||
+            page.SettingsFor(branch).WaitlistMode == "manual" || end <= start)
         {
             return 0;
         }
+        // Freed time at a branch is offered at that branch (whose switch let it through), not at another one.
+        branch = page.Branches.Any(b => b.Key == branch) ? branch : null;
         var dates = new List<string>();
         for (var d = start.InZone(page.Zone).Date; d <= (end - Duration.Epsilon).InZone(page.Zone).Date && dates.Count < 4; d = d.PlusDays(1))
         {
@@ -59,7 +64,7 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
         foreach (var entry in entries)
         {
             // Each offer holds its time before the next entry looks, so a longer freed span can serve several.
-            if (await OfferAsync(entry, page, (start, end), ct))
+            if (await OfferAsync(entry, page, (start, end), ct, branch))
             {
                 offered++;
             }
@@ -71,7 +76,8 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
     /// Holds the first bookable time that fits the entry (inside <paramref name="within"/> when given) and mails the
     /// offer. False when nothing fits or the entry is no longer waiting.
     /// </summary>
-    public async Task<bool> OfferAsync(WaitlistEntry entry, CompiledPage page, (Instant Start, Instant End)? within, CancellationToken ct)
+    public async Task<bool> OfferAsync(WaitlistEntry entry, CompiledPage page, (Instant Start, Instant End)? within, CancellationToken ct,
+        string? branch = null)
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(page);
@@ -80,15 +86,22 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
         {
             return false;
         }
+        // A mobile entry: only inside the service area as it is set now, and only at times that leave the travel the engine asks for.
+        var place = Place(entry);
+        if (place is { } at && Mobile.MobileServices.OutsideRadius(page, at))
+        {
+            return false;
+        }
+        var trip = Mobile.MobileServices.TripTo(page, place);
         var now = clock.GetCurrentInstant();
-        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, null, entry.StaffKey, page.Zone, date, date, now, ct);
+        var slots = await AvailabilityLoader.FindSlotsAsync(db, page, service, branch, entry.StaffKey, page.Zone, date, date, now, ct, trip);
         foreach (var slot in slots)
         {
             if (!Fits(entry, page.Zone, date, slot.Start, slot.End) || (within is { } w && !(slot.Start < w.End && w.Start < slot.End)))
             {
                 continue;
             }
-            switch (await HoldAsync(entry, page, service, slot.Start, ct))
+            switch (await HoldAsync(entry, page, service, slot.Start, branch, trip, ct))
             {
                 case Hold.Held:
                     return true;
@@ -122,7 +135,12 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
         EntryGone,
     }
 
-    private async Task<Hold> HoldAsync(WaitlistEntry entry, CompiledPage page, ServiceModel service, Instant start, CancellationToken ct)
+    /// <summary>Where a mobile entry wants the service; null for an entry at the business (or one located nowhere).</summary>
+    public static Scheduling.Travel.GeoPoint? Place(WaitlistEntry entry) =>
+        entry?.Latitude is { } lat && entry.Longitude is { } lon ? new Scheduling.Travel.GeoPoint(lat, lon) : null;
+
+    private async Task<Hold> HoldAsync(WaitlistEntry entry, CompiledPage page, ServiceModel service, Instant start, string? branch,
+        Scheduling.Travel.Trip? trip, CancellationToken ct)
     {
         var baseUrl = await BaseUrlAsync(ct);
         using var _ = await gate.EnterAsync(db, ct);
@@ -149,11 +167,18 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
                 await tx.RollbackAsync(ct);
                 return Hold.EntryGone;
             }
-            var assignment = await Allocator.AssignAsync(db, page, service, start, null, entry.StaffKey, null, false, now, ct);
+            var assignment = await Allocator.AssignAsync(db, page, service, start, branch, entry.StaffKey, null, false, now, ct, trip: trip);
             if (assignment is null)
             {
                 await tx.RollbackAsync(ct);
                 return Hold.Taken;
+            }
+            // Held as long as the branch it landed at says (issue 15), once the branch is known.
+            if (page.SettingsFor(assignment.Value.Branch).WaitlistHoldMinutes is { } own && own != (page.Doc.Settings!.WaitlistHoldMinutes ?? 120))
+            {
+                hold = now + Duration.FromMinutes(own);
+                until = hold < start ? hold : start;
+                await db.WaitlistEntries.Where(w => w.Id == entry.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.OfferExpiresAt, until), ct);
             }
             var token = ManageTokens.Create();
             var booking = new Booking
@@ -178,6 +203,12 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
                 PhoneE164 = Phone.ToE164(entry.CustomerPhone, SmsOptions.DefaultRegion(config)),
                 Language = entry.Language,
                 GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(page.Slug, service.Key, start) : null,
+                // Accepting books the held booking as it is: at the entry's address, with the travel held around it.
+                LocationJson = entry.LocationJson,
+                Latitude = entry.Latitude,
+                Longitude = entry.Longitude,
+                TravelBeforeMinutes = (int)assignment.Value.Assignment.TravelBefore.TotalMinutes,
+                TravelAfterMinutes = (int)assignment.Value.Assignment.TravelAfter.TotalMinutes,
                 ManageTokenHash = ManageTokens.Hash(token),
                 ManageTokenSealed = ManageTokens.Seal(protection, token),
                 HoldExpiresAt = until,
@@ -237,6 +268,6 @@ public sealed class WaitlistListener(IServiceScopeFactory scopes) : ITimeFreedLi
         db.TenantId = freed.TenantId;
         var offers = scope.ServiceProvider.GetRequiredService<WaitlistOfferer>();
         await offers.CloseOfferAsync(freed.BookingId, freed.Reason, ct);
-        await offers.OfferFreedAsync(freed.PageSlug, freed.Start, freed.End, ct);
+        await offers.OfferFreedAsync(freed.PageSlug, freed.BranchKey, freed.Start, freed.End, ct);
     }
 }

@@ -243,6 +243,9 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<int>("BufferBeforeMinutes")
                         .HasColumnType("integer");
 
+                    b.Property<Instant?>("CheckedInAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<Instant>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -2371,6 +2374,16 @@ namespace Bookwell.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(8)
                         .HasColumnType("character varying(8)");
+
+                    b.Property<double?>("Latitude")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("LocationJson")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<double?>("Longitude")
+                        .HasColumnType("double precision");
 
                     b.Property<Guid?>("OfferBookingId")
                         .HasColumnType("uuid");

@@ -235,6 +235,9 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<int>("BufferBeforeMinutes")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("CheckedInAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -2350,6 +2353,16 @@ namespace Bookwell.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(8)
                         .HasColumnType("TEXT");
+
+                    b.Property<double?>("Latitude")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("LocationJson")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("Longitude")
+                        .HasColumnType("REAL");
 
                     b.Property<Guid?>("OfferBookingId")
                         .HasColumnType("TEXT");

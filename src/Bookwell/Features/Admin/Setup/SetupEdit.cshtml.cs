@@ -205,7 +205,20 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
         s.NoShowFollowUp = f.Bool("settings.noShowFollowUp");
         s.OwnerEmail = f.Text("settings.ownerEmail", 254);
         s.EmbedOrigins = f.Lines("settings.embedOrigins");
+        // The client portal is the business's (every page that names it must agree, false on any page switches it off):
+        // a change is written to this page and to every other page that names the setting, so the document stays valid.
+        var portal = f.Bool("settings.clientPortal");
+        if (portal != PortalOpen)
+        {
+            foreach (var other in Doc.Pages!.Where(o => o == p || o.Settings?.ClientPortal is not null))
+            {
+                (other.Settings ??= new SettingsDoc()).ClientPortal = portal;
+            }
+        }
     }
+
+    /// <summary>Whether the business's client portal is open in the document being edited (<c>settings.clientPortal</c>).</summary>
+    public bool PortalOpen => !(Doc.Pages ?? []).Any(o => o.Settings?.ClientPortal == false);
 
     private void ReadService(FormReader f, ServiceDoc s)
     {
@@ -227,6 +240,7 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
         s.SlotIntervalMinutes = f.Int("slotIntervalMinutes");
         s.Capacity = f.Int("capacity");
         s.RequiresStaff = f.Bool("requiresStaff");
+        s.OnlineBooking = f.Bool("onlineBooking");
         s.ResourceTypes = f.Values("resourceTypes");
         s.ReminderMinutes = f.Text("reminderMinutes", 100) is null ? null : f.IntList("reminderMinutes");
         s.Active = f.Bool("active");
