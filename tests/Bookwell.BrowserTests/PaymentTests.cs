@@ -43,7 +43,9 @@ public sealed class PaymentTests(PaymentBrowserApp app) : IClassFixture<PaymentB
                   "price": { "amount": 80, "currency": "EUR" }, "payment": "now",
                   "cancellationPolicy": { "refunds": [ { "hoursBefore": 48, "percent": 100 }, { "hoursBefore": 24, "percent": 50 } ] } },
                 { "key": "facial", "name": "Facial", "durationMinutes": 60, "slotIntervalMinutes": 60, "requiresStaff": false,
-                  "price": { "amount": 100, "currency": "EUR" }, "payment": "deposit", "deposit": { "amount": 25, "currency": "EUR" } }
+                  "price": { "amount": 100, "currency": "EUR" }, "payment": "deposit", "deposit": { "amount": 25, "currency": "EUR" } },
+                { "key": "pedicure", "name": "Pedicure", "durationMinutes": 60, "slotIntervalMinutes": 60, "requiresStaff": false,
+                  "price": { "amount": 45, "currency": "EUR" }, "payment": "none", "noShowFee": { "amount": 20.00 } }
               ]
             }
             """));
@@ -98,5 +100,45 @@ public sealed class PaymentTests(PaymentBrowserApp app) : IClassFixture<PaymentB
         await Expect(page.Locator("#due-later")).ToContainTextAsync("75.00");
         await Expect(page.Locator("#cancellation-policy")).ToContainTextAsync("get back everything you paid online");
         await app.ScreenshotAsync(page, "pay-3-deposit-375");
+    }
+
+    /// <summary>
+    /// Paid at the venue, the card only saved for a no-show fee: nothing is due now, so no "to pay now 0.00" line, only what
+    /// is due at the appointment (English and Dutch, at 375 px); the booking's page while the card is awaited asks for the card, not "Pay 0.00".
+    /// </summary>
+    [Fact]
+    public async Task CardOnly_ShowsOnlyWhatIsDueAtTheAppointment()
+    {
+        await AddPaidPageAsync();
+        foreach (var (locale, date, later) in new[] { ("en-GB", "2027-03-08", "To pay at the appointment"), ("nl-NL", "2027-03-09", "Te betalen bij de afspraak") })
+        {
+            var page = await app.NewPageAsync(locale: locale, width: 375);
+            await page.GotoAsync($"/book/paynow?service=pedicure&date={date}");
+            await page.ClickAsync("a.time:has-text('10:00')");
+            await page.FillAsync("#name", "Carla Card");
+            await page.FillAsync("#email", $"carla-{locale}@example.com");
+            await page.ClickAsync("#continue");
+            await Expect(page.Locator("#due-later")).ToContainTextAsync("45");
+            await Expect(page.Locator("dt:has(+ #due-later)")).ToHaveTextAsync(later);
+            await Expect(page.Locator("#due-now")).ToHaveCountAsync(0);
+            await Expect(page.Locator("#no-show-policy")).ToContainTextAsync("20");
+            await app.ScreenshotAsync(page, $"pay-4-card-only-review-{locale}-375");
+        }
+
+        // Booked (through the public API here): Checkout waits for the card; the booking's own page, meanwhile, asks for the card.
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        var booked = await http.PostAsync("/api/v1/pages/paynow/bookings", new StringContent("""
+            { "service": "pedicure", "start": "2027-03-10T10:00:00+01:00", "timeZone": "Europe/Amsterdam",
+              "customer": { "name": "Carla Card", "email": "carla@example.com" }, "answers": {}, "termsAccepted": true }
+            """, Encoding.UTF8, "application/json"));
+        var answer = JsonNode.Parse(await booked.Content.ReadAsStringAsync())!;
+        Assert.True(booked.IsSuccessStatusCode, answer.ToJsonString());
+        Assert.Equal("pending_payment", answer["status"]!.GetValue<string>());
+        var manage = await app.NewPageAsync(width: 375);
+        await manage.GotoAsync(new Uri(answer["manageUrl"]!.GetValue<string>()).PathAndQuery);
+        await Expect(manage.Locator("#payment-state")).ToContainTextAsync("nothing is charged now");
+        await Expect(manage.Locator("#due-later")).ToContainTextAsync("45.00");
+        await Expect(manage.Locator("#pay")).ToHaveTextAsync("Add your card");
+        await app.ScreenshotAsync(manage, "pay-5-card-only-waiting-375");
     }
 }

@@ -48,6 +48,10 @@ public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cach
         ArgumentNullException.ThrowIfNull(doc);
         var errors = ConfigValidator.Validate(doc, Calendars.CalendarOptions.Read(config).AllowPrivateAddresses);
         Payments.PaymentRules.RequireProvider(doc, errors, providers);
+        if (!errors.Any)
+        {
+            await Invoices.InvoiceNumberClash.CheckAsync(db, (await cache.GetAsync(db, ct)).Document, doc, errors, clock.GetCurrentInstant(), ct);
+        }
         if (errors.Any)
         {
             return new Result(doc, errors, false);

@@ -54,6 +54,7 @@ public static class InvoiceEndpoints
         services.AddScoped<InvoiceIssuer>();
         services.AddScoped<InvoicePayments>();
         services.AddSingleton<IMailAttachmentSource, InvoiceAttachments>();
+        services.AddSingleton<IMailAttachmentSource, Refunds.CreditNoteAttachments>();
         return services;
     }
 

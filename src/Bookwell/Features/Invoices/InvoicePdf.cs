@@ -12,9 +12,9 @@ namespace Bookwell.Features.Invoices;
 /// </summary>
 public static class InvoicePdf
 {
-    private const double Width = 595.28;
-    private const double Height = 841.89;
-    private const double Margin = 50;
+    internal const double Width = 595.28;
+    internal const double Height = 841.89;
+    internal const double Margin = 50;
 
     public static byte[] Render(Invoice invoice, Instant now)
     {
@@ -141,7 +141,7 @@ public static class InvoicePdf
         return Write(pages, $"{W("invoice")} {invoice.Number}");
     }
 
-    private static List<string> Wrap(string text, int max)
+    internal static List<string> Wrap(string text, int max)
     {
         var lines = new List<string>();
         var current = new StringBuilder();
@@ -166,7 +166,8 @@ public static class InvoicePdf
         return lines;
     }
 
-    private sealed class Page
+    /// <summary>One page's content stream (shared with the credit note's PDF).</summary>
+    internal sealed class Page
     {
         public StringBuilder Content { get; } = new();
 
@@ -181,7 +182,7 @@ public static class InvoicePdf
     }
 
     /// <summary>Helvetica advance widths (per 1000 em) near enough to right-align numbers and short labels.</summary>
-    private static double Measure(string text, bool bold)
+    internal static double Measure(string text, bool bold)
     {
         double total = 0;
         foreach (var c in text)
@@ -204,7 +205,7 @@ public static class InvoicePdf
     }
 
     /// <summary>A PDF string in WinAnsiEncoding: Latin-1 as is, a few common Windows-1252 extras, anything else as '?'.</summary>
-    private static string Escape(string text)
+    internal static string Escape(string text)
     {
         var sb = new StringBuilder(text.Length);
         foreach (var c in text)
@@ -231,7 +232,7 @@ public static class InvoicePdf
         return sb.ToString();
     }
 
-    private static byte[] Write(List<Page> pages, string title)
+    internal static byte[] Write(List<Page> pages, string title)
     {
         // Objects: 1 catalog, 2 page tree, 3 info, 4-5 fonts, then a page and its content per page.
         var objects = new List<string>

@@ -62,6 +62,10 @@ public static partial class InvoiceSettings
     [GeneratedRegex(@"^[A-Za-z0-9/_.\-]*$")]
     private static partial Regex PrefixChars();
 
+    /// <summary>A literal prefix whose numbers would read as credit notes' (CN-000001, <see cref="Refunds.CreditNotes"/>).</summary>
+    [GeneratedRegex(@"^CN-[0-9]*$")]
+    private static partial Regex CreditNoteForm();
+
     [GeneratedRegex(@"^[A-Za-z0-9 .\-]{2,20}$")]
     private static partial Regex VatChars();
 
@@ -152,6 +156,10 @@ public static partial class InvoiceSettings
             if (prefix.Length > MaxPrefix || !PrefixChars().IsMatch(rest) || prefix.Length - rest.Length > YearToken.Length)
             {
                 e.Add($"{path}.numberPrefix", $"At most {MaxPrefix} letters, digits and / _ . -, with {YearToken} at most once (e.g. INV-{YearToken}-).");
+            }
+            else if (!IsYearly(prefix) && CreditNoteForm().IsMatch(prefix))
+            {
+                e.Add($"{path}.numberPrefix", "CN- and a number is the form of the credit notes' own series: choose another prefix.");
             }
             else if (!isFirst && prefix != (firstPage?.Settings?.Invoicing?.NumberPrefix ?? ""))
             {

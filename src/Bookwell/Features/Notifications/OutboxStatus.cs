@@ -53,6 +53,8 @@ public enum MessageKind
     [JsonStringEnumMemberName("organization-link")] OrganizationLink,
     [JsonStringEnumMemberName("invoice")] Invoice,
     [JsonStringEnumMemberName("invoice-reminder")] InvoiceReminder,
+    /// <summary>A credit note (money given back) with its PDF.</summary>
+    [JsonStringEnumMemberName("credit-note")] CreditNote,
     /// <summary>One member's copy of a mailing to an organization.</summary>
     [JsonStringEnumMemberName("organization-mailing")] OrganizationMailing,
     /// <summary>A webhook delivery (channel <c>webhook</c>).</summary>

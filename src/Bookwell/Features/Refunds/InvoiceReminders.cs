@@ -15,8 +15,9 @@ namespace Bookwell.Features.Refunds;
 
 /// <summary>
 /// Page setting <c>settings.invoiceReminders</c>: <c>{ "beforeDueDays": [3], "afterDueDays": [1, 7] }</c>: an e-mail
-/// to the client that many days before the due date of an unpaid invoice, and that many days after it (overdue).
-/// Absent: no reminders.
+/// to the client that many days before the due date of an unpaid invoice, and that many days after it (overdue); also
+/// a text message at the same moments when the page sends SMS (<c>settings.smsReminders</c>, an SMS provider set up)
+/// and the invoice's booking has the client's mobile number. Absent: no reminders.
 /// </summary>
 public sealed class InvoiceRemindersDoc
 {
@@ -29,7 +30,8 @@ public sealed class InvoiceRemindersDoc
 /// has an outbox id derived from what it is, so the database takes it once however often the pass runs, on
 /// however many nodes. A reminder missed (the app was down) is still sent up to two days late, never later.
 /// </summary>
-public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, OutboxSignal outbox, IEnumerable<IEmailSender> senders)
+public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, OutboxSignal outbox, IEnumerable<IEmailSender> senders,
+    IEnumerable<ISmsSender> smsSenders)
 {
     public const MessageKind Kind = MessageKind.InvoiceReminder;
     public const int MaxDays = 90;
@@ -66,7 +68,9 @@ public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, 
     /// <summary>One pass over every business's open invoices; the number of reminders queued.</summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        if (!senders.Any())
+        var email = senders.Any();
+        var sms = smsSenders.Any();
+        if (!email && !sms)
         {
             return 0;
         }
@@ -84,10 +88,15 @@ public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, 
         {
             db.TenantId = group.Key;
             var catalog = await cache.GetAsync(db, ct);
+            // The client's mobile number from each invoice's booking, unless the client turned text reminders off.
+            var phones = sms ? await PhonesAsync(db, [.. group.Where(i => i.BookingId is not null && catalog.Pages.GetValueOrDefault(i.PageSlug)?.Doc.Settings?.SmsReminders == true)
+                .Select(i => i.BookingId!.Value)], ct) : [];
             foreach (var invoice in group)
             {
                 var settings = catalog.Pages.GetValueOrDefault(invoice.PageSlug)?.Doc.Settings?.InvoiceReminders;
-                if (settings is null || string.IsNullOrWhiteSpace(invoice.CustomerEmail))
+                var mailTo = email && !string.IsNullOrWhiteSpace(invoice.CustomerEmail) && invoice.CustomerEmail != CustomerBook.WalkInEmail;
+                var phone = invoice.BookingId is { } booking ? phones.GetValueOrDefault(booking) : null;
+                if (settings is null || (!mailTo && phone is null))
                 {
                     continue;
                 }
@@ -102,7 +111,11 @@ public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, 
                     continue;
                 }
                 var pick = due.OrderBy(x => x.Kind == "before" ? invoice.DueOn.PlusDays(-x.Days) : invoice.DueOn.PlusDays(x.Days)).Last();
-                if (await QueueAsync(db, invoice, pick.Kind, pick.Days, now, ct))
+                if (mailTo && await QueueAsync(db, Compose(ReminderId(invoice.Id, pick.Kind, pick.Days), invoice, pick.Kind, now), ct))
+                {
+                    queued++;
+                }
+                if (phone is not null && await QueueAsync(db, ComposeSms(ReminderId(invoice.Id, "sms-" + pick.Kind, pick.Days), invoice, pick.Kind, phone, now), ct))
                 {
                     queued++;
                 }
@@ -124,15 +137,29 @@ public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, 
         return new Guid(hash.AsSpan(0, 16));
     }
 
-    private static async Task<bool> QueueAsync(BookwellDb db, Invoice invoice, string kind, int days, Instant now, CancellationToken ct)
+    /// <summary>The E.164 number of each booking's client who has not turned text reminders off.</summary>
+    private static async Task<Dictionary<Guid, string>> PhonesAsync(BookwellDb db, List<Guid> bookings, CancellationToken ct)
     {
-        var id = ReminderId(invoice.Id, kind, days);
+        if (bookings.Count == 0)
+        {
+            return [];
+        }
+        var rows = await db.Bookings.AsNoTracking().Where(b => bookings.Contains(b.Id) && b.PhoneE164 != null)
+            .GroupJoin(db.Customers.AsNoTracking(), b => b.CustomerId, c => c.Id, (b, c) => new { b, c })
+            .SelectMany(x => x.c.DefaultIfEmpty(), (x, c) => new { x.b.Id, x.b.PhoneE164, Off = c != null && c.SmsRemindersOff })
+            .ToListAsync(ct);
+        return rows.Where(r => !r.Off).ToDictionary(r => r.Id, r => r.PhoneE164!);
+    }
+
+    private static async Task<bool> QueueAsync(BookwellDb db, OutboxMessage message, CancellationToken ct)
+    {
+        var id = message.Id;
         if (await db.Outbox.IgnoreQueryFilters().AnyAsync(m => m.Id == id, ct))
         {
             return false;
         }
         db.ChangeTracker.Clear();
-        db.Outbox.Add(Compose(id, invoice, kind, now));
+        db.Outbox.Add(message);
         try
         {
             await db.SaveChangesAsync(ct);
@@ -179,6 +206,30 @@ public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, 
             TextBody = string.Join("\n\n", lines) + "\n",
             HtmlBody = html,
             Attachment = $"invoice:{invoice.Id:N}",
+            Status = OutboxStatus.Queued,
+            DueAt = now,
+            CreatedAt = now,
+        };
+    }
+
+    /// <summary>The text-message reminder at the same moment: short, without a link, what is owed and by when.</summary>
+    public static OutboxMessage ComposeSms(Guid id, Invoice invoice, string kind, string phone, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(invoice);
+        var language = invoice.Language;
+        var culture = Bookwell.Features.Notifications.MailText.Culture(language);
+        var text = RefundText.Words.FormatIn(language, culture, kind == "before" ? "reminder-sms-before" : "reminder-sms-after", invoice.BusinessName, invoice.Number,
+            InvoiceMoney.Format(invoice.Total - invoice.AmountPaid, invoice.Currency, culture), invoice.DueOn.ToString("d MMM yyyy", culture)).ReplaceLineEndings(" ");
+        return new OutboxMessage
+        {
+            Id = id,
+            TenantId = invoice.TenantId,
+            BookingId = invoice.BookingId,
+            Kind = Kind,
+            Channel = OutboxChannel.Sms,
+            To = phone,
+            Subject = text.Length > 300 ? text[..300] : text,
+            TextBody = text,
             Status = OutboxStatus.Queued,
             DueAt = now,
             CreatedAt = now,

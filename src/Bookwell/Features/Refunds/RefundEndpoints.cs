@@ -59,6 +59,8 @@ public static class RefundEndpoints
         bookings.MapGet("/{id}/refunds", List).WithName("ListBookingRefunds");
         bookings.MapPost("/{id}/refunds", Create).WithName("RefundBooking").Accepts<RefundCreateRequest>("application/json");
         admin.MapGet("/credit-notes", CreditNotesList).WithTags("Admin refunds").WithName("ListCreditNotes");
+        admin.MapGet("/credit-notes/{id}/pdf", CreditNotePdfFile).WithTags("Admin refunds").WithName("GetCreditNotePdf")
+            .Produces(StatusCodes.Status200OK, contentType: "application/pdf");
         admin.MapGet("/payments", PaymentLedger.List).WithTags("Admin payments").WithName("ListPayments");
         admin.MapGet("/invoices/export", InvoiceCsv.Export).WithTags("Admin invoices").WithName("ExportInvoicesCsv")
             .Produces(StatusCodes.Status200OK, contentType: "text/csv");
@@ -112,6 +114,12 @@ public static class RefundEndpoints
             _ => Problems.NotFound("No such booking."),
         };
     }
+
+    /// <summary>The credit note's PDF, as mailed to the client (additive to contract 4.3).</summary>
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CreditNotePdfFile(string id, BookwellDb db, CancellationToken ct) =>
+        Guid.TryParse(id, out var guid) && await CreditNoteDocument.LoadAsync(db, db.TenantId, guid, ct) is { } document
+            ? TypedResults.File(CreditNotePdf.Render(document), "application/pdf", CreditNotePdf.FileName(document))
+            : Problems.NotFound("No such credit note.");
 
     private static async Task<Ok<CreditNoteList>> CreditNotesList(BookwellDb db, CancellationToken ct)
     {

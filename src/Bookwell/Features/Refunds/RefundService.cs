@@ -269,10 +269,11 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
                     PaymentIntent = refund.PaymentIntent,
                     At = now,
                 });
-                var note = await CreditNotes.IssueAsync(db, refund, now, ct);
+                var note = await CreditNotes.IssueAsync(db, refund, now, services.GetServices<Notifications.IEmailSender>().Any(), ct);
                 refund.CreditNoteId = note.Id;
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);
+                services.GetService<Notifications.OutboxSignal>()?.Notify();
                 return new RefundResult.Done(refund);
             }
             catch (DbUpdateException ex) when (Conflicts.IsConflict(ex) && attempt < 4)
@@ -352,9 +353,20 @@ public enum RefundStatus
 /// <summary>Credit notes: their own gapless series per business, numbered in the note's own transaction.</summary>
 public static class CreditNotes
 {
+    private static async Task<string> PageNameAsync(BookwellDb db, Guid tenant, string slug, CancellationToken ct)
+    {
+        var json = await db.Tenants.AsNoTracking().Where(t => t.Id == tenant).Select(t => t.ConfigJson).FirstAsync(ct);
+        var doc = System.Text.Json.JsonSerializer.Deserialize<ConfigDocument>(json, Json.Options);
+        return doc?.Pages?.FirstOrDefault(p => p.Slug == slug)?.Name ?? slug;
+    }
+
     public static string FormatNumber(long sequence) => "CN-" + sequence.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
-    public static async Task<CreditNote> IssueAsync(BookwellDb db, Refund refund, Instant now, CancellationToken ct)
+    /// <summary>
+    /// Numbers and adds the refund's credit note inside the caller's transaction; with <paramref name="mail"/> (a mail
+    /// sender is configured) its e-mail to the client joins the outbox in the same transaction, the PDF attached when sent.
+    /// </summary>
+    public static async Task<CreditNote> IssueAsync(BookwellDb db, Refund refund, Instant now, bool mail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(refund);
@@ -388,6 +400,14 @@ public static class CreditNotes
             IssuedAt = now,
         };
         db.Set<CreditNote>().Add(note);
+        // The shared walk-in client's address (.invalid) reaches nobody.
+        if (mail && !string.IsNullOrWhiteSpace(note.CustomerEmail) && note.CustomerEmail != CustomerBook.WalkInEmail)
+        {
+            var invoiced = await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Where(i => i.Id == note.InvoiceId && i.TenantId == tenant)
+                .Select(i => new { i.Language, i.BusinessName }).FirstOrDefaultAsync(ct);
+            var businessName = invoiced?.BusinessName ?? await PageNameAsync(db, tenant, booking.PageSlug, ct);
+            db.Outbox.Add(CreditNoteMail.Compose(note, invoiced?.Language ?? Infrastructure.TextSet.Normalize(booking.Language), businessName, now));
+        }
         return note;
     }
 }

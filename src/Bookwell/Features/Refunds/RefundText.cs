@@ -60,6 +60,8 @@ public static class RefundText
             ["reminder-after"] = "Invoice {0} from {1} for {2} was due on {3} and is not paid yet.",
             ["reminder-due"] = "Still to pay: {0}.",
             ["reminder-thanks"] = "If you have already paid, thank you, and please ignore this message.",
+            ["reminder-sms-before"] = "{0}: invoice {1} ({2}) is due on {3}. Already paid? Thank you, please ignore this.",
+            ["reminder-sms-after"] = "{0}: invoice {1} ({2}) was due on {3} and is not paid yet. Already paid? Thank you, please ignore this.",
         },
         new Dictionary<string, string>
         {
@@ -115,5 +117,7 @@ public static class RefundText
             ["reminder-after"] = "Factuur {0} van {1} voor {2} verviel op {3} en is nog niet betaald.",
             ["reminder-due"] = "Nog te betalen: {0}.",
             ["reminder-thanks"] = "Heb je al betaald? Dank je wel, dan kun je dit bericht negeren.",
+            ["reminder-sms-before"] = "{0}: factuur {1} ({2}) vervalt op {3}. Al betaald? Dank je wel, negeer dit bericht dan.",
+            ["reminder-sms-after"] = "{0}: factuur {1} ({2}) verviel op {3} en is nog niet betaald. Al betaald? Dank je wel, negeer dit bericht dan.",
         });
 }

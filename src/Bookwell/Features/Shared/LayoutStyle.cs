@@ -61,6 +61,8 @@ public static class LayoutStyle
         dl { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: 0; }
         dt { color: var(--muted); }
         dd { margin: 0; overflow-wrap: anywhere; }
+        /* A phone: each label above its value, so a long label (Annuleringsvoorwaarden) never squeezes the value. */
+        @media (max-width: 30rem) { dl { grid-template-columns: 1fr; gap: 0; } dd { margin-bottom: .5rem; } }
         .muted { color: var(--muted); }
         footer { max-width: 44rem; margin: 2rem auto; padding: 0 1rem; color: var(--muted); font-size: .9rem; }
         :focus-visible { outline: 3px solid #f59e0b; outline-offset: 2px; }

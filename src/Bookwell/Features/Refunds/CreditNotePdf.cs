@@ -1,0 +1,286 @@
+using System.Globalization;
+using System.Text.Json;
+using Bookwell.Data;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Invoices;
+using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+
+namespace Bookwell.Features.Refunds;
+
+/// <summary>One line of a credit note: the refunded share of an invoice line, negative (the invoice's sign turned).</summary>
+public sealed record CreditNoteLine(string Description, decimal TaxRate, decimal Total, decimal Tax);
+
+/// <summary>
+/// A credit note as printed and mailed. The seller's details, the language and the lines come from the invoice it
+/// corrects (as issued, never changed), so the note matches it; the refunded amount is spread over the invoice's
+/// lines in proportion, half to even at the currency's units, the last line taking the remainder, so the lines always
+/// add up to the refund exactly. A note of a booking without an invoice is written from the page as it is now.
+/// </summary>
+public sealed record CreditNoteDocument(CreditNote Note, string Language, string BusinessName, string? LegalName, string? Address, string? VatNumber,
+    string? RegistrationNumber, string? Footer, LocalDate? InvoiceIssuedOn, IReadOnlyList<CreditNoteLine> Lines)
+{
+    public decimal Total => Lines.Sum(l => l.Total);
+    public decimal TaxTotal => Lines.Sum(l => l.Tax);
+
+    /// <summary>The note with what it prints; the tenant is given (the outbox worker reads across tenants).</summary>
+    public static async Task<CreditNoteDocument?> LoadAsync(BookwellDb db, Guid tenantId, Guid noteId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var note = await db.Set<CreditNote>().IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(c => c.Id == noteId && c.TenantId == tenantId, ct);
+        if (note is null)
+        {
+            return null;
+        }
+        var invoice = note.InvoiceId is { } invoiceId
+            ? await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Include(i => i.Lines).FirstOrDefaultAsync(i => i.Id == invoiceId && i.TenantId == tenantId, ct)
+            : null;
+        if (invoice is not null)
+        {
+            return new CreditNoteDocument(note, invoice.Language, invoice.BusinessName, invoice.LegalName, invoice.BusinessAddress, invoice.VatNumber,
+                invoice.RegistrationNumber, invoice.Footer, invoice.IssuedOn, Spread(note.Amount, note.Currency, [.. invoice.Lines.OrderBy(l => l.Position)]));
+        }
+        // No invoice to correct (a booking paid before receipts were issued): the page's details as they are now.
+        var booking = await db.Bookings.IgnoreQueryFilters().AsNoTracking().FirstAsync(b => b.Id == note.BookingId && b.TenantId == tenantId, ct);
+        var json = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.ConfigJson).FirstAsync(ct);
+        var doc = JsonSerializer.Deserialize<ConfigDocument>(json, Json.Options) ?? new ConfigDocument { Pages = [] };
+        var page = CatalogCache.Compile(0, doc).Pages.GetValueOrDefault(booking.PageSlug);
+        var seller = InvoiceSeller.For(page, doc);
+        var rate = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.TaxRatePercent ?? 0m;
+        var line = new InvoiceLine
+        {
+            Description = booking.ServiceName,
+            Quantity = 1m,
+            UnitPrice = note.Amount,
+            TaxRate = rate,
+            Total = note.Amount,
+            Tax = InvoiceMoney.Line(1m, note.Amount, rate, note.Currency).Tax
+        };
+        return new CreditNoteDocument(note, TextSet.Normalize(booking.Language), page?.Doc.Name ?? booking.PageSlug, seller.LegalName,
+            seller.Address ?? InvoiceIssuer.BusinessAddress(page), seller.VatNumber, seller.RegistrationNumber, seller.Footer, null,
+            Spread(note.Amount, note.Currency, [line]));
+    }
+
+    /// <summary>The refund spread over the invoice's lines in proportion to their totals, negative, each with the VAT it includes.</summary>
+    public static IReadOnlyList<CreditNoteLine> Spread(decimal amount, string currency, IReadOnlyList<InvoiceLine> lines)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
+        var gross = lines.Sum(l => l.Total);
+        if (lines.Count == 0 || gross == 0)
+        {
+            var rate = lines.FirstOrDefault()?.TaxRate ?? 0m;
+            var (total, tax) = InvoiceMoney.Line(1m, -amount, rate, currency);
+            return [new CreditNoteLine(lines.FirstOrDefault()?.Description ?? "", rate, total, tax)];
+        }
+        var result = new List<CreditNoteLine>();
+        var left = amount;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var l = lines[i];
+            var share = i == lines.Count - 1 ? left : InvoiceMoney.Round(amount * l.Total / gross, currency);
+            left -= share;
+            // A whole line turns its VAT exactly; a part holds the VAT its own amount includes at the line's rate (as a price including it).
+            var tax = share == l.Total ? l.Tax : InvoiceMoney.Line(1m, share, l.TaxRate, currency).Tax;
+            if (share != 0)
+            {
+                result.Add(new CreditNoteLine(l.Description, l.TaxRate, -share, -tax));
+            }
+        }
+        return result;
+    }
+}
+
+/// <summary>The credit note as a PDF, laid out like the invoice (<see cref="InvoicePdf"/>): A4, Helvetica, text kept searchable.</summary>
+public static class CreditNotePdf
+{
+    public static byte[] Render(CreditNoteDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        const double width = InvoicePdf.Width, height = InvoicePdf.Height, margin = InvoicePdf.Margin;
+        var note = document.Note;
+        var language = document.Language;
+        var culture = MailText.Culture(language);
+        string W(string key) => InvoiceText.Words.Get(key, language);
+        string M(decimal amount) => InvoiceMoney.Format(amount, note.Currency, culture);
+        string D(LocalDate date) => date.ToString("d MMMM yyyy", culture);
+
+        var pages = new List<InvoicePdf.Page>();
+        var page = new InvoicePdf.Page();
+        pages.Add(page);
+        var y = height - margin;
+        page.Text(margin, y - 16, 16, true, document.BusinessName);
+        page.TextRight(width - margin, y - 18, 20, true, W("credit-note"));
+        y -= 34;
+        var seller = new List<string>();
+        if (document.LegalName is { } legal && legal != document.BusinessName)
+        {
+            seller.Add(legal);
+        }
+        seller.AddRange(InvoicePdf.Wrap(document.Address ?? "", 60));
+        if (document.VatNumber is { } vat)
+        {
+            seller.Add($"{W("vat-number")}: {vat}");
+        }
+        if (document.RegistrationNumber is { } registration)
+        {
+            seller.Add($"{W("registration-number")}: {registration}");
+        }
+        foreach (var line in seller)
+        {
+            page.Text(margin, y, 10, false, line);
+            y -= 13;
+        }
+        y = Math.Min(y, height - margin - 80) - 10;
+        var factsTop = y;
+        page.Text(margin, y, 10, true, W("billed-to"));
+        page.Text(margin, y - 14, 10, false, note.CustomerName);
+        page.Text(margin, y - 27, 10, false, note.CustomerEmail);
+        var facts = new List<(string, string)> { (W("credit-number"), note.Number), (W("credit-date"), D(note.IssuedOn)) };
+        if (note.InvoiceNumber is { } corrected)
+        {
+            facts.Add((W("credit-corrects"), corrected));
+        }
+        if (document.InvoiceIssuedOn is { } invoiceDate)
+        {
+            facts.Add((W("issued"), D(invoiceDate)));
+        }
+        facts.Add((W("credit-reason"), W("credit-reason-" + note.Reason.ToWire())));
+        foreach (var (label, value) in facts)
+        {
+            page.Text(330, y, 10, true, label);
+            page.TextRight(width - margin, y, 10, false, value);
+            y -= 14;
+        }
+        y = Math.Min(y, factsTop - 40) - 20;
+
+        double[] right = [440, width - margin];
+        void Header(InvoicePdf.Page p, double at)
+        {
+            p.Text(margin, at, 10, true, W("description"));
+            p.TextRight(right[0], at, 10, true, W("tax-rate"));
+            p.TextRight(right[1], at, 10, true, W("amount"));
+            p.Line(margin, at - 5, width - margin, at - 5);
+        }
+        Header(page, y);
+        y -= 20;
+        foreach (var l in document.Lines)
+        {
+            var wrapped = InvoicePdf.Wrap(l.Description, 60);
+            if (y - (wrapped.Count * 12) < margin + 120)
+            {
+                page = new InvoicePdf.Page();
+                pages.Add(page);
+                y = height - margin - 10;
+                Header(page, y);
+                y -= 20;
+            }
+            page.TextRight(right[0], y, 10, false, l.TaxRate.ToString("0.##", culture));
+            page.TextRight(right[1], y, 10, false, M(l.Total));
+            foreach (var text in wrapped)
+            {
+                page.Text(margin, y, 10, false, text);
+                y -= 12;
+            }
+            y -= 4;
+        }
+        page.Line(margin, y + 6, width - margin, y + 6);
+        y -= 10;
+        List<(string, string, bool)> totals = [(W("subtotal"), M(document.Total - document.TaxTotal), false)];
+        foreach (var group in document.Lines.GroupBy(l => l.TaxRate).OrderBy(g => g.Key))
+        {
+            totals.Add((InvoiceText.Words.FormatIn(language, culture, "tax-at", group.Key.ToString("0.##", culture), M(group.Sum(l => l.Total - l.Tax))),
+                M(group.Sum(l => l.Tax)), false));
+        }
+        totals.Add((W("total"), M(document.Total), true));
+        if (y - (totals.Count * 15) < margin + 60)
+        {
+            page = new InvoicePdf.Page();
+            pages.Add(page);
+            y = height - margin - 10;
+        }
+        foreach (var (label, value, bold) in totals)
+        {
+            page.Text(250, y, 10, bold, label);
+            page.TextRight(width - margin, y, 10, bold, value);
+            y -= 15;
+        }
+        y -= 10;
+        foreach (var line in InvoicePdf.Wrap(InvoiceText.Words.FormatIn(language, culture, "credit-refunded", M(note.Amount)), 100))
+        {
+            page.Text(margin, y, 10, false, line);
+            y -= 12;
+        }
+        var foot = margin;
+        foreach (var line in InvoicePdf.Wrap(document.Footer ?? "", 100).AsEnumerable().Reverse())
+        {
+            page.Text(margin, foot, 8, false, line);
+            foot += 10;
+        }
+        return InvoicePdf.Write(pages, $"{W("credit-note")} {note.Number}");
+    }
+
+    public static string FileName(CreditNoteDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return $"{InvoiceText.Words.Get("credit-note", document.Language).ToLowerInvariant().Replace(' ', '-')}-{document.Note.Number}.pdf";
+    }
+}
+
+/// <summary>Renders a credit note's PDF for the outbox worker when it sends the credit note e-mail (<c>credit-note:{id}</c>).</summary>
+public sealed class CreditNoteAttachments : IMailAttachmentSource
+{
+    public string Kind => "credit-note";
+
+    public async Task<MailAttachment?> LoadAsync(BookwellDb db, Guid tenantId, string reference, CancellationToken ct)
+    {
+        if (!Guid.TryParseExact(reference, "N", out var id))
+        {
+            return null;
+        }
+        var document = await CreditNoteDocument.LoadAsync(db, tenantId, id, ct);
+        return document is null ? null : new MailAttachment(CreditNotePdf.FileName(document), "application/pdf", CreditNotePdf.Render(document));
+    }
+}
+
+/// <summary>The client's credit note e-mail, written in the refund's recording transaction (outbox); the PDF is made when it is sent.</summary>
+public static class CreditNoteMail
+{
+    public const MessageKind Kind = MessageKind.CreditNote;
+
+    public static OutboxMessage Compose(CreditNote note, string language, string businessName, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(note);
+        var culture = MailText.Culture(language);
+        string F(string key, params object[] args) => InvoiceText.Words.FormatIn(language, culture, key, args);
+        var amount = InvoiceMoney.Format(note.Amount, note.Currency, culture);
+        var subject = F("credit-subject", note.Number, businessName).ReplaceLineEndings(" ");
+        var body = note.InvoiceNumber is { } invoice ? F("credit-mail-body", amount, note.Number, invoice) : F("credit-mail-body-alone", amount, note.Number);
+        var text = new System.Text.StringBuilder()
+            .AppendLine(F("hello", note.CustomerName)).AppendLine()
+            .AppendLine(body).AppendLine()
+            .AppendLine(businessName)
+            .ToString();
+        static string H(string s) => System.Net.WebUtility.HtmlEncode(s);
+        var html = $"<!DOCTYPE html><html lang=\"{language}\"><body style=\"margin:0;font-family:system-ui,Segoe UI,Roboto,sans-serif;color:#1f2937\">" +
+                   $"<div style=\"padding:20px;max-width:560px\"><p>{H(F("hello", note.CustomerName))}</p><p>{H(body)}</p>" +
+                   $"<p style=\"color:#4b5563\">{H(businessName)}</p></div></body></html>";
+        return new OutboxMessage
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = note.TenantId,
+            BookingId = note.BookingId,
+            Kind = Kind,
+            To = note.CustomerEmail,
+            FromName = businessName,
+            Subject = subject.Length > 300 ? subject[..300] : subject,
+            TextBody = text,
+            HtmlBody = html,
+            Attachment = $"credit-note:{note.Id:N}",
+            Status = OutboxStatus.Queued,
+            DueAt = now,
+            CreatedAt = now,
+        };
+    }
+}

@@ -1,0 +1,122 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Bookwell.Data;
+using Bookwell.Features.Configuration;
+using Bookwell.Features.Invoices;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Invoices;
+
+/// <summary>
+/// Switching the number prefix between the yearly form (<c>INV-{yyyy}-</c>) and a literal one (<c>INV-2027-</c>) must
+/// never make the series issue a number that exists: the save is refused naming the number; a switch that slipped
+/// past the check (written around it, as a save racing an issue could) passes the taken number over; and the
+/// database's unique index refuses a duplicate whatever writes it. Both databases.
+/// </summary>
+public abstract class InvoiceNumberClashTests
+{
+    protected abstract Db Kind { get; }
+
+    private const string PrefixField = "pages[0].settings.invoicing.numberPrefix";
+
+    private static JsonObject WithPrefix(string? prefix)
+    {
+        var doc = Config();
+        if (prefix is not null)
+        {
+            doc["pages"]![0]!["settings"]!["invoicing"] = new JsonObject { ["numberPrefix"] = prefix };
+        }
+        return doc;
+    }
+
+    private static async Task<string> Issue(BookwellApp app, int i)
+    {
+        using var scope = app.Services.CreateScope();
+        var draft = new InvoiceDraft(Slug, "Test Salon", null, $"Client {i}", $"c{i}@example.com", "en", "Europe/Amsterdam", "EUR",
+            [new InvoiceDraftLine("Advice", 1m, 80m, 21m)], null);
+        return (await scope.ServiceProvider.GetRequiredService<InvoiceIssuer>().IssueInOwnTransactionAsync(
+            scope.ServiceProvider.GetRequiredService<BookwellDb>(), draft, null, "test", CancellationToken.None)).Number;
+    }
+
+    private static async Task<string?> StoredPrefix(HttpClient admin) =>
+        (await Body(await admin.GetAsync("/api/v1/admin/config")))["pages"]![0]!["settings"]!["invoicing"]?["numberPrefix"]?.GetValue<string>();
+
+    [Fact]
+    public async Task SwitchingBetweenYearlyAndLiteralPrefix_NeverIssuesANumberTwice()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        var admin = app.Admin();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, WithPrefix("INV-{yyyy}-"))).StatusCode);
+        Assert.Equal("INV-2027-000001", await Issue(app, 1));
+        Assert.Equal("INV-2027-000002", await Issue(app, 2));
+
+        // The literal form of this year's prefix: its numbers come from the business's counter (2 so far), so it goes on at 3.
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, WithPrefix("INV-2027-"))).StatusCode);
+        Assert.Equal("INV-2027-000003", await Issue(app, 3));
+
+        // Back to the yearly form: 2027's own counter stands at 2, so its next number would be INV-2027-000003 again.
+        var refused = await PutConfig(admin, WithPrefix("INV-{yyyy}-"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var errors = (await Body(refused))["errors"]!.AsObject();
+        Assert.Equal([PrefixField], errors.Select(e => e.Key));
+        Assert.Contains("INV-2027-000003", errors[PrefixField]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("INV-2027-", await StoredPrefix(admin));
+
+        // A yearly prefix of another form, or a literal one whose numbers are free, is accepted and carries on without a clash.
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, WithPrefix("F{yyyy}/"))).StatusCode);
+        Assert.Equal("F2027/000003", await Issue(app, 4));
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, WithPrefix(null))).StatusCode);
+        Assert.Equal("000005", await Issue(app, 5));
+        // From the plain series, INV-2027- (literal) is free again (the business's counter is past every number it printed).
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, WithPrefix("INV-2027-"))).StatusCode);
+        Assert.Equal("INV-2027-000006", await Issue(app, 6));
+        // The credit notes' form is not an invoice prefix.
+        var creditForm = await PutConfig(admin, WithPrefix("CN-"));
+        Assert.Equal(HttpStatusCode.BadRequest, creditForm.StatusCode);
+        Assert.Equal([PrefixField], (await Body(creditForm))["errors"]!.AsObject().Select(e => e.Key));
+
+        // The yearly form written around the check (as a save racing an issue could leave it): 2027's counter (3 after
+        // F2027/000003) would give INV-2027-000004, then 000005, 000006 ... INV-2027-000006 exists and is passed over.
+        var doc = await Body(await admin.GetAsync("/api/v1/admin/config"));
+        doc["pages"]![0]!["settings"]!["invoicing"]!["numberPrefix"] = "INV-{yyyy}-";
+        var tenant = app.WithDb(db =>
+        {
+            var row = db.Tenants.Single(t => t.Id == db.TenantId);
+            row.ConfigJson = doc.ToJsonString();
+            row.ConfigVersion++;
+            db.SaveChanges();
+            return row.Id;
+        });
+        app.Services.GetRequiredService<CatalogCache>().Invalidate(tenant);
+        Assert.Equal(["INV-2027-000004", "INV-2027-000005", "INV-2027-000007"], [await Issue(app, 7), await Issue(app, 8), await Issue(app, 9)]);
+        var numbers = app.WithDb(db => db.Set<Invoice>().Select(i => i.Number).ToList());
+        Assert.Equal(numbers.Count, numbers.Distinct().Count());
+        Assert.Equal(9, numbers.Count);
+
+        // The last guard: the database itself refuses a second invoice with a number the business has.
+        var duplicate = Assert.Throws<DbUpdateException>(() => app.WithDb(db =>
+        {
+            var copy = db.Set<Invoice>().AsNoTracking().Single(i => i.Number == "INV-2027-000003");
+            copy.Id = Guid.CreateVersion7();
+            copy.Sequence = 1000;
+            copy.BookingId = null;
+            db.Set<Invoice>().Add(copy);
+            return db.SaveChanges();
+        }));
+        Assert.True(Bookwell.Features.Bookings.Conflicts.IsConflict(duplicate), duplicate.ToString());
+        Assert.Single(app.WithDb(db => db.Set<Invoice>().Where(i => i.Number == "INV-2027-000003").ToList()));
+    }
+}
+
+public sealed class SqliteInvoiceNumberClashTests : InvoiceNumberClashTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresInvoiceNumberClashTests : InvoiceNumberClashTests
+{
+    protected override Db Kind => Db.Postgres;
+}
