@@ -285,7 +285,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(w => w.TimeZone).HasMaxLength(64);
             e.Property(w => w.TokenHash).HasMaxLength(64);
             e.Property(w => w.TokenSealed).HasMaxLength(400);
-            e.Property(w => w.LocationJson).HasMaxLength(2000);
+            // No length: the address fields are limited before they are serialized, where every non-ASCII letter grows sixfold.
             e.Property(w => w.Status).HasConversion(Wire<Features.Waitlist.WaitlistStatus>.Converter).HasMaxLength(20);
         });
         modelBuilder.Entity<Features.Organizations.OrganizationMember>(e =>

@@ -121,6 +121,23 @@ public abstract class ClassTests(ClassTests.Shared shared)
     }
 
     [Fact]
+    public async Task AMovedBooking_LeavesItsCheckInWithTheSessionItLeft()
+    {
+        var response = await Book(App.CreateClient(), Booking("2027-03-03T09:00:00+01:00", "yoga", "mover@example.com"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var booked = await Body(response);
+        var id = booked["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await App.Admin().PostAsync($"/api/v1/admin/bookings/{id}/check-in", null)).StatusCode);
+        Assert.NotNull(Stored(id).CheckedInAt);
+        var answer = await App.CreateClient().PostAsync($"/api/v1/bookings/{booked["manageToken"]!.GetValue<string>()}/reschedule",
+            Json(new JsonObject { ["start"] = "2027-03-04T14:00:00+01:00" }));
+        Assert.True(answer.StatusCode == HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
+        Assert.Null(Stored(id).CheckedInAt);
+        var moved = (await SessionsAsync("2027-03-04", "2027-03-04")).Single(x => x!["start"]!.GetValue<string>().Contains("T14:00", StringComparison.Ordinal))!;
+        Assert.Equal((1, 0), (moved["booked"]!.GetValue<int>(), moved["checkedIn"]!.GetValue<int>()));
+    }
+
+    [Fact]
     public async Task TwentyCheckInsOfOneAttendeeAtOnce_RecordOneCheckIn()
     {
         var id = await MemberAsync("2027-03-03T09:00:00+01:00", "race@example.com", "Rae Race");

@@ -92,6 +92,28 @@ public abstract class MobileWaitlistTests(MobileWaitlistTests.Shared shared)
     }
 
     [Fact]
+    public async Task A_full_length_address_in_another_script_is_kept_whole()
+    {
+        // 300 letters each of address and details, every one outside ASCII: the stored JSON escapes each to six
+        // characters, far past any short column; the entry is stored and shown back as written.
+        var address = string.Concat(Enumerable.Repeat("Жуковского ", 28)) + "улица 12";
+        address = address[..Math.Min(300, address.Length)];
+        var details = new string('é', 300);
+        var response = await JoinAsync(Join("cyrillic@example.com", "2027-03-02", new JsonObject
+        {
+            ["address"] = address,
+            ["details"] = details,
+            ["latitude"] = 52.09,
+            ["longitude"] = 5.12,
+        }));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var location = (await Body(response))["location"]!;
+        Assert.Equal(address, location["address"]!.GetValue<string>());
+        Assert.Equal(details, location["details"]!.GetValue<string>());
+        Assert.True(Entry("cyrillic@example.com").LocationJson!.Length > 2000);
+    }
+
+    [Fact]
     public async Task Joining_a_mobile_service_asks_for_an_address_inside_the_area_field_by_field()
     {
         const string date = "2027-03-02";

@@ -448,7 +448,8 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
             return new WriteResult.BadTransition(booking.Status, BookingAction.CheckInUndone.ToWire());
         }
         booking.CheckedInAt = null;
-        if (booking.Status == BookingStatus.Confirmed && actor.Page?.Doc.Settings?.AutoNoShowMinutes is { } late)
+        // The booking's own branch decides, as when it was made (a branch may turn the automatic no-show off).
+        if (booking.Status == BookingStatus.Confirmed && actor.Page?.SettingsFor(booking.BranchKey).AutoNoShowMinutes is { } late and > 0)
         {
             booking.AutoNoShowAt = booking.StartsAt + Duration.FromMinutes(late);
         }

@@ -17,6 +17,7 @@ public static class BookingMove
         ArgumentNullException.ThrowIfNull(r);
         var service = r.Service;
         // A mobile booking moves with its address: travel to and from its new neighbours is checked and held again.
+        var startedAt = booking.StartsAt;
         var trip = Mobile.MobileServices.TripTo(r.Page, booking.Latitude is { } lat && booking.Longitude is { } lon
             ? new Scheduling.Travel.GeoPoint(lat, lon)
             : null);
@@ -57,6 +58,11 @@ public static class BookingMove
             booking.TravelBeforeMinutes = (int)assignment.Value.Assignment.TravelBefore.TotalMinutes;
             booking.TravelAfterMinutes = (int)assignment.Value.Assignment.TravelAfter.TotalMinutes;
             booking.GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(r.Page.Slug, service.Key, r.Start) : null;
+        }
+        if (booking.StartsAt != startedAt)
+        {
+            // Attendance belongs to the session the client came to, not to the one the booking moved to.
+            booking.CheckedInAt = null;
         }
         booking.AutoNoShowAt = r.Page.SettingsFor(booking.BranchKey).AutoNoShowMinutes is { } late ? r.Start + Duration.FromMinutes(late) : null;
         return true;

@@ -112,7 +112,10 @@ public static partial class BookingValidation
             visit = r.Services.Count > 1 ? Availability.PageEndpoints.VisitServices(page, r.Services, e) : null;
         }
         var service = page.ActiveService(r.Service);
-        var staffOnly = service is not null && !admin && page.StaffOnly.Contains(service.Key);
+        // Told "not online" only for a service the caller may know of: one reserved for an exclusive organization
+        // answers as unknown, whatever else is true of it.
+        var staffOnly = service is not null && !admin && page.StaffOnly.Contains(service.Key)
+            && (page.Variant.Length > 0 || !page.Reserved.Contains(service.Key));
         if (service is not null && !admin && !page.IsPublic(service.Key))
         {
             // Reserved for an exclusive organization: to anyone without its link, the service is not there.

@@ -52,10 +52,14 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
             new XElement(Cal + "filter", new XElement(Cal + "comp-filter", new XAttribute("name", "VCALENDAR"),
                 new XElement(Cal + "comp-filter", new XAttribute("name", "VEVENT"),
                     new XElement(Cal + "time-range", new XAttribute("start", Stamp(from)), new XAttribute("end", Stamp(to))))))));
-        using var request = Request(connection, new HttpMethod("REPORT"), collection);
-        request.Headers.Add("Depth", "1");
-        request.Content = new StringContent(body.Declaration + body.ToString(SaveOptions.DisableFormatting), Encoding.UTF8, "application/xml");
-        var text = await SendAsync(request, ct, async response =>
+        var query = body.Declaration + body.ToString(SaveOptions.DisableFormatting);
+        var text = await ReadAgainOnceAsync(() =>
+        {
+            var request = Request(connection, new HttpMethod("REPORT"), collection);
+            request.Headers.Add("Depth", "1");
+            request.Content = new StringContent(query, Encoding.UTF8, "application/xml");
+            return request;
+        }, ct, async response =>
         {
             if (response.StatusCode != HttpStatusCode.MultiStatus)
             {
@@ -158,8 +162,27 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
 
     private async Task<string?> CurrentETagAsync(Connection connection, Uri target, CancellationToken ct)
     {
-        using var request = Request(connection, HttpMethod.Get, target);
-        return await SendAsync(request, ct, response => Task.FromResult(response.IsSuccessStatusCode ? response.Headers.ETag?.ToString() : null));
+        return await ReadAgainOnceAsync(() => Request(connection, HttpMethod.Get, target), ct,
+            response => Task.FromResult(response.IsSuccessStatusCode ? response.Headers.ETag?.ToString() : null));
+    }
+
+    /// <summary>
+    /// A read (it changes nothing at the server) that the server closed without any answer is asked once more: small
+    /// servers (Radicale's threaded one) drop a connection now and then under load, and a sync that gave up on it kept
+    /// no busy times until the next round. Writes are never sent twice here; the next sync redoes them.
+    /// </summary>
+    private async Task<T> ReadAgainOnceAsync<T>(Func<HttpRequestMessage> make, CancellationToken ct, Func<HttpResponseMessage, Task<T>> read)
+    {
+        try
+        {
+            using var first = make();
+            return await SendAsync(first, ct, read, rethrowDropped: true);
+        }
+        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded)
+        {
+            using var again = make();
+            return await SendAsync(again, ct, read);
+        }
     }
 
     public async Task DeleteAsync(Connection connection, string remote, string? etag, CancellationToken ct)
@@ -221,7 +244,7 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
     }
 
     /// <summary>Sends with the configured time limit; 401/403 are a refusal of the credentials, 3xx is not followed.</summary>
-    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct, Func<HttpResponseMessage, Task<T>> read)
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct, Func<HttpResponseMessage, Task<T>> read, bool rethrowDropped = false)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(fetcher.Options.Timeout);
@@ -242,7 +265,7 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         {
             throw new FeedException(inner.Message);
         }
-        catch (HttpRequestException ex)
+        catch (HttpRequestException ex) when (!rethrowDropped || ex.HttpRequestError != HttpRequestError.ResponseEnded)
         {
             throw new FeedException(ex.HttpRequestError == HttpRequestError.ConnectionError ? "The calendar could not be reached." : "Talking to the calendar failed.");
         }

@@ -2379,8 +2379,7 @@ namespace Bookwell.Migrations.Postgres
                         .HasColumnType("double precision");
 
                     b.Property<string>("LocationJson")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<double?>("Longitude")
                         .HasColumnType("double precision");

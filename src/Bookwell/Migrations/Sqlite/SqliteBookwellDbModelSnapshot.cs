@@ -2358,7 +2358,6 @@ namespace Bookwell.Migrations.Sqlite
                         .HasColumnType("REAL");
 
                     b.Property<string>("LocationJson")
-                        .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
                     b.Property<double?>("Longitude")

@@ -20,8 +20,7 @@ namespace Bookwell.Migrations.Postgres
             migrationBuilder.AddColumn<string>(
                 name: "LocationJson",
                 table: "WaitlistEntries",
-                type: "character varying(2000)",
-                maxLength: 2000,
+                type: "text",
                 nullable: true);
 
             migrationBuilder.AddColumn<double>(

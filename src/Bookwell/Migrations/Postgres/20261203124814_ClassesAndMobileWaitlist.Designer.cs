@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace Bookwell.Migrations.Postgres
 {
     [DbContext(typeof(PostgresBookwellDb))]
-    [Migration("20261203121341_ClassesAndMobileWaitlist")]
+    [Migration("20261203124814_ClassesAndMobileWaitlist")]
     partial class ClassesAndMobileWaitlist
     {
         /// <inheritdoc />
@@ -2382,8 +2382,7 @@ namespace Bookwell.Migrations.Postgres
                         .HasColumnType("double precision");
 
                     b.Property<string>("LocationJson")
-                        .HasMaxLength(2000)
-                        .HasColumnType("character varying(2000)");
+                        .HasColumnType("text");
 
                     b.Property<double?>("Longitude")
                         .HasColumnType("double precision");

@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Bookwell.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteBookwellDb))]
-    [Migration("20261203121335_ClassesAndMobileWaitlist")]
+    [Migration("20261203124811_ClassesAndMobileWaitlist")]
     partial class ClassesAndMobileWaitlist
     {
         /// <inheritdoc />
@@ -2361,7 +2361,6 @@ namespace Bookwell.Migrations.Sqlite
                         .HasColumnType("REAL");
 
                     b.Property<string>("LocationJson")
-                        .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
                     b.Property<double?>("Longitude")

@@ -20,7 +20,6 @@ namespace Bookwell.Migrations.Sqlite
                 name: "LocationJson",
                 table: "WaitlistEntries",
                 type: "TEXT",
-                maxLength: 2000,
                 nullable: true);
 
             migrationBuilder.AddColumn<double>(
