@@ -210,6 +210,32 @@ public abstract class ServiceRulesTests(ServiceRulesTests.Shared shared)
     }
 
     [Fact]
+    public async Task AStaffOnlyServiceReservedForAnExclusiveOrganization_AnswersAPublicBookerAsAnUnknownOne()
+    {
+        // Told "not online" would say the organization's service exists: to anyone without its link it is not there.
+        var doc = Config();
+        doc["pages"]![0]!["organizations"] = JsonNode.Parse("""[ { "key": "acme", "name": "Acme", "services": ["massage"], "exclusive": true } ]""");
+        var put = await PutConfig(App.Admin(), doc);
+        Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        try
+        {
+            async Task<string> RefusalAsync(string service)
+            {
+                var refused = await Book(Client, At("2027-03-04T10:00:00+01:00", service, "probe@example.com"), "rules");
+                Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+                return (await Body(refused))["errors"]!["service"]![0]!.GetValue<string>();
+            }
+            var reserved = await RefusalAsync("massage");
+            Assert.DoesNotContain("cannot be booked online", reserved, StringComparison.Ordinal);
+            Assert.Equal((await RefusalAsync("nosuch")).Replace("nosuch", "massage", StringComparison.Ordinal), reserved);
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), Config())).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task BadServiceHoursAndBranchSettings_AreRefusedFieldByField()
     {
         var doc = Config();
