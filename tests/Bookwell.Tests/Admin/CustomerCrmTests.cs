@@ -148,7 +148,7 @@ public abstract class CustomerCrmTests
         var filtered = (await (await owner.Client.GetAsync("/admin/customers?tag=vip&handler=Csv")).Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(2, filtered.Length);
         Assert.Contains("Grace Hopper,grace@example.com", filtered[1], StringComparison.Ordinal);
-        Assert.EndsWith(",vip,2027-03-01 08:00", filtered[1].TrimEnd('\r'), StringComparison.Ordinal);
+        Assert.EndsWith(",vip,2027-03-01 08:00,new", filtered[1].TrimEnd('\r'), StringComparison.Ordinal);
     }
 
     [Fact]
