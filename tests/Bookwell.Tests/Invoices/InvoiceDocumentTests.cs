@@ -89,6 +89,7 @@ public abstract class InvoiceDocumentTests
     public async Task ThreePartialRefunds_CreditExactlyTheInvoicesVatPerRate_NeverMoreOnTheWay()
     {
         await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         var booking = await BookAsync(app, "2027-03-03T10:00:00+01:00");
         var invoice = await IssueAsync(app, booking);
         // 99.99 including 17.35 VAT at 21 %, 17.50 including 1.44 at 9 %.
@@ -150,6 +151,7 @@ public abstract class InvoiceDocumentTests
 
         await using var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Invoices:AllowPrivateLogoAddresses"] = "true");
         var admin = app.Admin();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, Config())).StatusCode);
 
         // No logo: the PDFs hold no image.
         var plain = await IssueAsync(app, await BookAsync(app, "2027-03-03T10:00:00+01:00"));
