@@ -129,8 +129,17 @@ public abstract class InvoiceNumberClashTests
             {
                 db.Set<Invoice>().Add(new Invoice
                 {
-                    Id = Guid.CreateVersion7(), TenantId = db.TenantId, Sequence = sequence++, Number = number, PageSlug = Slug, BusinessName = "Test Salon",
-                    CustomerName = "Ada", CustomerEmail = "ada@example.com", TimeZone = "Europe/Amsterdam", Status = InvoiceStatus.Open, Currency = "EUR",
+                    Id = Guid.CreateVersion7(),
+                    TenantId = db.TenantId,
+                    Sequence = sequence++,
+                    Number = number,
+                    PageSlug = Slug,
+                    BusinessName = "Test Salon",
+                    CustomerName = "Ada",
+                    CustomerEmail = "ada@example.com",
+                    TimeZone = "Europe/Amsterdam",
+                    Status = InvoiceStatus.Open,
+                    Currency = "EUR",
                 });
             }
             db.Set<InvoiceCounter>().Add(new InvoiceCounter { TenantId = db.TenantId, Last = 5 });
