@@ -99,6 +99,7 @@ public static class AdminText
         ["As #RRGGBB. It must be dark enough for white text (WCAG AA)."] = "Als #RRGGBB. De kleur moet donker genoeg zijn voor witte tekst (WCAG AA).",
         ["At least 10 characters."] = "Minstens 10 tekens.",
         ["At most 200 characters."] = "Hoogstens 200 tekens.",
+        ["At most 64 characters."] = "Hoogstens 64 tekens.",
         ["At most {0} characters."] = "Hoogstens {0} tekens.",
         ["At most {0} busy sources per staff member."] = "Hoogstens {0} externe agenda's per medewerker.",
         ["Must be between {0} and {1}."] = "Moet tussen {0} en {1} liggen.",
