@@ -401,8 +401,12 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
         }
         JsonObject Mailing(Guid id, string audience) => new()
         {
-            ["page"] = Slug, ["id"] = id.ToString(), ["subject"] = "Team day", ["body"] = "Hello {{first_name}}: {{booking_link}}",
-            ["audience"] = audience, ["language"] = "en",
+            ["page"] = Slug,
+            ["id"] = id.ToString(),
+            ["subject"] = "Team day",
+            ["body"] = "Hello {{first_name}}: {{booking_link}}",
+            ["audience"] = audience,
+            ["language"] = "en",
         };
         var first = Guid.NewGuid();
         var sent = await Body(await App.Admin().PostAsync("/api/v1/admin/organizations/team/mailings", Json(Mailing(first, "all"))));
