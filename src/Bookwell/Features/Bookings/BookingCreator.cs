@@ -250,7 +250,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
                     var booking = draft.Booking;
                     booking.CustomerId = customer;
                     db.Bookings.Add(booking);
-                    if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct))
+                    if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct, v.Page.ConfigVersion))
                     {
                         throw new InvalidOperationException("Series are never group classes.");
                     }
@@ -360,7 +360,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, SqliteWriteGate 
             }
             // A class in an organization's time slot seats at most the slot's capacity: the member takes a seat below it,
             // and the database's check (seat < capacity) and seat overlap refuse one more.
-            if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Page.SeatsAt(v.Service, booking.StartsAt), ct))
+            if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Page.SeatsAt(v.Service, booking.StartsAt), ct, v.Page.ConfigVersion))
             {
                 return new WriteResult.Taken();
             }
