@@ -671,6 +671,20 @@ public static class AdminText
         ["Line {0}: text after a closing quote."] = "Regel {0}: tekst na een sluitend aanhalingsteken.",
         ["Line {0}: a quote inside an unquoted field (quote the whole field and double the quote)."] = "Regel {0}: een aanhalingsteken in een veld zonder aanhalingstekens (zet het hele veld tussen aanhalingstekens en verdubbel het teken).",
         ["More than {0} lines."] = "Meer dan {0} regels.",
+        ["Settings at this branch"] = "Instellingen van deze vestiging",
+        ["Leave a setting as the page's to follow the page; what you set here applies to bookings at this branch only."] = "Laat een instelling op die van de pagina staan om de pagina te volgen; wat u hier instelt geldt alleen voor boekingen bij deze vestiging.",
+        ["Reminders"] = "Herinneringen",
+        ["Own reminder times (otherwise the page's: {0})"] = "Eigen herinneringstijden (anders die van de pagina: {0})",
+        ["none"] = "geen",
+        ["Comma-separated, such as 1440, 120. Empty with own reminder times: no reminders at this branch."] = "Gescheiden door komma's, zoals 1440, 120. Leeg met eigen herinneringstijden: geen herinneringen bij deze vestiging.",
+        ["Empty: the page's. 0: never automatically at this branch."] = "Leeg: die van de pagina. 0: nooit automatisch bij deze vestiging.",
+        ["As the page"] = "Zoals de pagina",
+        ["Waitlist"] = "Wachtlijst",
+        ["Waitlist offers"] = "Aanbiedingen van de wachtlijst",
+        ["Automatically to the first in line"] = "Automatisch aan de eerste op de lijst",
+        ["Staff choose whom to offer"] = "Medewerkers kiezen aan wie",
+        ["Hold an offered time for (minutes)"] = "Een aangeboden tijd vasthouden voor (minuten)",
+        ["Choose on, off or as the page."] = "Kies aan, uit of zoals de pagina.",
     };
 
     /// <summary>The dashboards' set in the one text store (declared after its dictionary: statics initialise in order).</summary>
