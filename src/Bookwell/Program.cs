@@ -32,12 +32,16 @@ builder.Services.AddBookwellDatabase(builder.Configuration, builder.Environment)
 builder.Services.AddSingleton<CatalogCache>();
 builder.Services.AddSingleton<SqliteWriteGate>();
 builder.Services.AddScoped<ConfigApplier>();
+builder.Services.AddScoped<BookingWrite>();
 builder.Services.AddScoped<BookingCreator>();
+builder.Services.AddScoped<BookingDrafts>();
+builder.Services.AddScoped<BookingExtras>();
 builder.Services.AddScoped<BookingLifecycle>();
 builder.Services.AddScoped<BookingMoney>();
 builder.Services.AddScoped<Bookwell.Features.Admin.ClientErasure>();
 builder.Services.AddScoped<Bookwell.Features.Series.SeriesCanceller>();
 builder.Services.AddScoped<Bookwell.Features.Series.SeriesMover>();
+builder.Services.AddScoped<Bookwell.Features.Series.SeriesCreator>();
 builder.Services.AddScoped<Bookwell.Features.Insights.InsightsCalculator>();
 builder.Services.AddScoped<BookingMessages>();
 builder.Services.AddInvoices();

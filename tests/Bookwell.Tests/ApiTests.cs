@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -277,6 +278,40 @@ public abstract class ApiTests
         Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
         Assert.True((await Body(reused))["errors"]!.AsObject().ContainsKey("answers.photo"));
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"/api/v1/admin/uploads/{id}")).StatusCode);
+    }
+
+    /// <summary>
+    /// A one-by-one write that answers without committing (here a file answer naming an upload that does not exist: the
+    /// booking and its client were already added when that was found) rolls back and leaves nothing tracked (BookingWrite),
+    /// so a later write in the same scope (a caller booking several in one, as the demo seed does) does not carry the refused
+    /// booking into the database as a booking holding no time. Before the one write loop it did, on both databases.
+    /// </summary>
+    [Fact]
+    public async Task RefusedWrite_LeavesNothingTracked_ForALaterWriteInTheSameScope()
+    {
+        await using var app = await StartConfigured();
+        using (var scope = app.Services.CreateScope())
+        {
+            var services = scope.ServiceProvider;
+            var db = services.GetRequiredService<Bookwell.Data.BookwellDb>();
+            var page = (await services.GetRequiredService<Bookwell.Features.Configuration.CatalogCache>().GetAsync(db, CancellationToken.None)).Pages[Slug];
+            var writer = services.GetRequiredService<Bookwell.Features.Bookings.BookingCreator>();
+            Bookwell.Features.Bookings.ValidBooking Valid(JsonObject body)
+            {
+                var errors = new Bookwell.Infrastructure.Errors();
+                var valid = Bookwell.Features.Bookings.BookingValidation.Validate(
+                    body.Deserialize<Bookwell.Features.Bookings.BookingRequest>(Bookwell.Infrastructure.Json.Options)!, page, errors, admin: false);
+                Assert.True(!errors.Any, string.Join("; ", errors.ToDictionary().Select(kv => $"{kv.Key}: {string.Join(",", kv.Value)}")));
+                return valid!;
+            }
+            var refused = Booking(Tue10, email: "grace@example.com");
+            refused["answers"]!["photo"] = Guid.NewGuid().ToString("N");
+            Assert.IsType<Bookwell.Features.Bookings.WriteResult.Invalid>(await writer.CreateAsync(Valid(refused), "customer", null, CancellationToken.None));
+            Assert.IsType<Bookwell.Features.Bookings.WriteResult.Done>(
+                await writer.CreateAsync(Valid(Booking("2027-03-02T11:00:00+01:00", email: "ada@example.com")), "customer", null, CancellationToken.None));
+        }
+        Assert.Equal(["ada@example.com"], app.WithDb(db => db.Bookings.Select(b => b.CustomerEmail).ToList()));
+        Assert.Equal(["ada@example.com"], app.WithDb(db => db.Customers.Select(c => c.Email).ToList()));
     }
 
     [Fact]

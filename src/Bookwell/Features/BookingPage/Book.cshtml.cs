@@ -279,7 +279,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             Reviewing = true;
             return Page();
         }
-        if (await writer.CreateSeriesAsync(valid, chosen, "customer", Notifications.MailContexts.For(Request, config), ct) is SeriesWriteResult.Done done)
+        if (await HttpContext.RequestServices.GetRequiredService<Series.SeriesCreator>().CreateSeriesAsync(valid, chosen, "customer", Notifications.MailContexts.For(Request, config), ct) is SeriesWriteResult.Done done)
         {
             return Redirect($"/booking/{done.Bookings[0].Token}?new=1");
         }

@@ -15,8 +15,8 @@ namespace Bookwell.Features.Bookings;
 /// messages, and after the commit raises one <see cref="TimeFreed"/> for time it let go. Two changes of one
 /// booking therefore run one after the other and the second sees the first's outcome.
 /// </summary>
-public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, BookingMessages messages,
-    IDataProtectionProvider protection, TimeFreedEvents events, BookingMoney money)
+public sealed class BookingLifecycle(BookwellDb db, IClock clock, BookingWrite write, BookingMessages messages, IDataProtectionProvider protection,
+    BookingMoney money)
 {
     private const int Attempts = 4;
 
@@ -32,53 +32,27 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
     public Task<WriteResult> CorrectAsync(Guid id, BookingStatus to, Actor actor, CancellationToken ct) =>
         TransitionAsync(id, new Change.Correct(to), actor, ct);
 
-    /// <summary>Runs one change in its own transaction; a refusal by the database (someone took the time) is retried, then reported as taken.</summary>
-    public async Task<WriteResult> TransitionAsync(Guid id, Change change, Actor actor, CancellationToken ct)
+    /// <summary>Runs one change in its own transaction (<see cref="BookingWrite"/>); a refusal by the database (someone took the time) is retried, then reported as taken.</summary>
+    public Task<WriteResult> TransitionAsync(Guid id, Change change, Actor actor, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(actor);
-        for (var attempt = 1; ; attempt++)
+        // Fresh: nothing read before the lock may decide anything. The busy version is locked before the booking's row.
+        return write.RunAsync<WriteResult>(Attempts, new WriteResult.Taken(), async attempt =>
         {
-            var freed = new List<TimeFreed>();
-            using var writeLock = await gate.EnterAsync(db, ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            try
+            var booking = await LockAsync(db, id, ct);
+            if (booking is null)
             {
-                // Nothing read before the lock may decide anything.
-                db.ChangeTracker.Clear();
-                // The business's busy version is locked before the booking's row, by every writer (BusyVersions).
-                await BusyVersions.BumpAsync(db, db.TenantId, ct);
-                var booking = await LockAsync(db, id, ct);
-                if (booking is null)
-                {
-                    return new WriteResult.Missing();
-                }
-                var result = await ApplyAsync(booking, change, actor, clock.GetCurrentInstant(), freed, ct);
-                if (result is not WriteResult.Done)
-                {
-                    await tx.RollbackAsync(ct);
-                    db.ChangeTracker.Clear();
-                    return result;
-                }
-                await money.AfterChangeAsync(db, booking, actor, ct);
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-                outbox.Notify();
-                // Listeners write too (the waitlist holds freed time): on SQLite they would wait for this lock forever.
-                writeLock.Dispose();
-                await RaiseAsync(freed, ct);
-                return result;
+                return attempt.Answer(new WriteResult.Missing());
             }
-            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+            var result = await ApplyAsync(booking, change, actor, clock.GetCurrentInstant(), attempt.Freed, ct);
+            if (result is not WriteResult.Done)
             {
-                await tx.RollbackAsync(ct);
-                db.ChangeTracker.Clear();
-                if (attempt >= Attempts)
-                {
-                    return Conflicts.Exhausted<WriteResult>(ex, new WriteResult.Taken());
-                }
+                return attempt.Answer(result);
             }
-        }
+            await money.AfterChangeAsync(db, booking, actor, ct);
+            return attempt.Commit(result);
+        }, ct);
     }
 
     /// <summary>
@@ -548,8 +522,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, SqliteWriteGat
     }
 
     /// <summary>After the commit: tells listeners which time came free.</summary>
-    public Task RaiseAsync(IReadOnlyList<TimeFreed> freed, CancellationToken ct) =>
-        freed.Count == 0 ? Task.CompletedTask : events.RaiseAsync(freed, ct);
+    public Task RaiseAsync(IReadOnlyList<TimeFreed> freed, CancellationToken ct) => write.RaiseAsync(freed, ct);
 
     private Task<bool> FreeAsync(Booking booking, CancellationToken ct) => Allocator.FreeAsync(db, booking, ct);
 

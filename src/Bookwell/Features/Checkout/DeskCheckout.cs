@@ -49,7 +49,7 @@ public abstract record DeskResult
 /// through the lifecycle seam. A repeated or parallel submit finds the first sale (or collides with it on
 /// the unique key and then finds it), so money is recorded once.
 /// </summary>
-public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, InvoiceIssuer invoices, BookingLifecycle lifecycle)
+public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write, InvoiceIssuer invoices, BookingLifecycle lifecycle)
 {
     public const int MaxLines = 20;
     public const PaymentProvider Provider = PaymentProvider.Desk;
@@ -167,142 +167,123 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, SqliteWriteGate ga
         {
             return new DeskResult.Invalid(errors);
         }
-        for (var attempt = 1; ; attempt++)
+        // Another submit of the same checkout may win the race (unique key or booking): the next round finds its sale. A refusal
+        // on the last round is thrown as it is. Only a sale for a booking bumps the business's busy version (a walk-in sale holds no time).
+        return await write.RunAsync<DeskResult>(4, null, async attempt =>
         {
-            var freed = new List<TimeFreed>();
-            using var writeLock = await gate.EnterAsync(db, ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            try
+            Booking? booking = null;
+            if (order.BookingId is { } bookingId)
             {
-                db.ChangeTracker.Clear();
-                Booking? booking = null;
-                if (order.BookingId is { } bookingId)
+                // Lock order as every booking writer: the business's busy version (bumped by the write), then the booking's row.
+                booking = await BookingLifecycle.LockAsync(db, bookingId, ct);
+                if (booking is null)
                 {
-                    // Lock order as every booking writer: the business's busy version, then the booking's row.
-                    await BusyVersions.BumpAsync(db, db.TenantId, ct);
-                    booking = await BookingLifecycle.LockAsync(db, bookingId, ct);
-                    if (booking is null)
-                    {
-                        return new DeskResult.Missing();
-                    }
+                    return attempt.Answer(new DeskResult.Missing());
                 }
-                // Under the lock: a repeat of this form, or another form for the same booking, already paid.
-                var earlier = await db.Set<DeskSale>().AsNoTracking()
-                    .FirstOrDefaultAsync(s => s.Key == order.Key || (order.BookingId != null && s.BookingId == order.BookingId), ct);
-                if (earlier is not null)
-                {
-                    await tx.RollbackAsync(ct);
-                    return new DeskResult.Done(earlier, Repeat: true);
-                }
-                if (booking is not null && booking.Status is not (BookingStatus.Confirmed or BookingStatus.InProgress or BookingStatus.Completed))
-                {
-                    errors.Add("booking", DeskText.Words.Get("err-status", language));
-                    return new DeskResult.Invalid(errors);
-                }
-                var existingInvoice = booking is null ? null : await db.Set<Invoice>().AsNoTracking().FirstOrDefaultAsync(i => i.BookingId == booking.Id, ct);
-                if (existingInvoice is { Status: InvoiceStatus.Open })
-                {
-                    errors.Add("booking", DeskText.Words.Get("err-open-invoice", language));
-                    return new DeskResult.Invalid(errors);
-                }
-                var now = clock.GetCurrentInstant();
-                var saleId = Guid.CreateVersion7();
-                var w = DeskText.Words;
-                var docLanguage = TextSet.Normalize(booking?.Language ?? language);
-                var draftLines = order.Lines.Select(l => new InvoiceDraftLine(l.Description, l.Quantity, l.UnitPrice, tax.Rate)).ToList();
-                if (quote.Discount > 0)
-                {
-                    draftLines.Add(new InvoiceDraftLine(w.Get("line-discount", docLanguage), 1m, -quote.Discount, tax.Rate));
-                }
-                if (quote.Tip > 0)
-                {
-                    draftLines.Add(new InvoiceDraftLine(w.Get("line-tip", docLanguage), 1m, quote.Tip, 0m));
-                }
-                var zone = page?.Zone ?? DateTimeZone.Utc;
-                var draft = new InvoiceDraft(order.PageSlug, page?.Doc.Name ?? order.PageSlug, InvoiceIssuer.BusinessAddress(page),
-                    booking?.CustomerName ?? (order.CustomerName.Length > 0 ? order.CustomerName : w.Get("walk-in-client", docLanguage)),
-                    booking is { CustomerEmail: var bookedEmail } && bookedEmail != CustomerBook.WalkInEmail ? bookedEmail : order.CustomerEmail, docLanguage, zone.Id, order.Currency, draftLines,
-                    existingInvoice is null ? booking?.Id : null);
-                var paid = new List<InvoicePaid>();
-                if (quote.Cash > 0)
-                {
-                    paid.Add(new InvoicePaid(quote.Cash, InvoicePaymentMethod.Cash, $"desk {saleId:N}", order.Currency));
-                }
-                if (quote.Card > 0)
-                {
-                    var note = order.CardReference is { Length: > 0 } r ? $"desk {saleId:N} terminal {r}" : $"desk {saleId:N} terminal";
-                    paid.Add(new InvoicePaid(quote.Card, InvoicePaymentMethod.Card, note, order.Currency));
-                }
-                var invoice = await invoices.IssueAsync(db, draft, paid, by, now, ct);
-                var sale = new DeskSale
-                {
-                    Id = saleId,
-                    TenantId = db.TenantId,
-                    Key = order.Key,
-                    BookingId = booking?.Id,
-                    InvoiceId = invoice.Id,
-                    InvoiceNumber = invoice.Number,
-                    PageSlug = order.PageSlug,
-                    CustomerName = invoice.CustomerName,
-                    Currency = order.Currency,
-                    Total = quote.Total,
-                    Discount = quote.Discount,
-                    Tip = quote.Tip,
-                    Cash = quote.Cash,
-                    Tendered = quote.Tendered,
-                    Change = quote.Change,
-                    Card = quote.Card,
-                    CardReference = order.CardReference,
-                    By = by.Length > 254 ? by[..254] : by,
-                    At = now,
-                };
-                db.Set<DeskSale>().Add(sale);
-                if (booking is not null)
-                {
-                    // The booking's own ledger: money received at the desk (never refundable through Stripe: no PaymentIntent).
-                    foreach (var (amount, method) in new[] { (quote.Cash, "cash"), (quote.Card, "card") })
-                    {
-                        if (amount > 0)
-                        {
-                            db.Payments.Add(new Payment
-                            {
-                                Id = Guid.CreateVersion7(),
-                                TenantId = booking.TenantId,
-                                BookingId = booking.Id,
-                                Amount = amount,
-                                Currency = order.Currency,
-                                Kind = PaymentKind.Charge,
-                                Provider = Provider,
-                                ProviderReference = $"{saleId:N}-{method}",
-                                At = now,
-                            });
-                        }
-                    }
-                    if (booking.Status is BookingStatus.Confirmed or BookingStatus.InProgress)
-                    {
-                        var done = await lifecycle.ApplyLockedAsync(booking, new Change.SetStatus(BookingStatus.Completed), new Actor(by, null, page), freed, ct);
-                        if (done is not WriteResult.Done)
-                        {
-                            await tx.RollbackAsync(ct);
-                            errors.Add("booking", DeskText.Words.Get("err-status", language));
-                            return new DeskResult.Invalid(errors);
-                        }
-                    }
-                }
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-                outbox.Notify();
-                writeLock.Dispose();
-                await lifecycle.RaiseAsync(freed, ct);
-                return new DeskResult.Done(sale, Repeat: false);
             }
-            catch (DbUpdateException ex) when (attempt < 4 && Conflicts.IsConflict(ex))
+            // Under the lock: a repeat of this form, or another form for the same booking, already paid.
+            var earlier = await db.Set<DeskSale>().AsNoTracking()
+                .FirstOrDefaultAsync(s => s.Key == order.Key || (order.BookingId != null && s.BookingId == order.BookingId), ct);
+            if (earlier is not null)
             {
-                // Another submit of the same checkout won the race (unique key or booking): the next round finds its sale.
-                await tx.RollbackAsync(ct);
-                db.ChangeTracker.Clear();
+                return attempt.Answer(new DeskResult.Done(earlier, Repeat: true));
             }
-        }
+            if (booking is not null && booking.Status is not (BookingStatus.Confirmed or BookingStatus.InProgress or BookingStatus.Completed))
+            {
+                errors.Add("booking", DeskText.Words.Get("err-status", language));
+                return attempt.Answer(new DeskResult.Invalid(errors));
+            }
+            var existingInvoice = booking is null ? null : await db.Set<Invoice>().AsNoTracking().FirstOrDefaultAsync(i => i.BookingId == booking.Id, ct);
+            if (existingInvoice is { Status: InvoiceStatus.Open })
+            {
+                errors.Add("booking", DeskText.Words.Get("err-open-invoice", language));
+                return attempt.Answer(new DeskResult.Invalid(errors));
+            }
+            var now = clock.GetCurrentInstant();
+            var saleId = Guid.CreateVersion7();
+            var w = DeskText.Words;
+            var docLanguage = TextSet.Normalize(booking?.Language ?? language);
+            var draftLines = order.Lines.Select(l => new InvoiceDraftLine(l.Description, l.Quantity, l.UnitPrice, tax.Rate)).ToList();
+            if (quote.Discount > 0)
+            {
+                draftLines.Add(new InvoiceDraftLine(w.Get("line-discount", docLanguage), 1m, -quote.Discount, tax.Rate));
+            }
+            if (quote.Tip > 0)
+            {
+                draftLines.Add(new InvoiceDraftLine(w.Get("line-tip", docLanguage), 1m, quote.Tip, 0m));
+            }
+            var zone = page?.Zone ?? DateTimeZone.Utc;
+            var draft = new InvoiceDraft(order.PageSlug, page?.Doc.Name ?? order.PageSlug, InvoiceIssuer.BusinessAddress(page),
+                booking?.CustomerName ?? (order.CustomerName.Length > 0 ? order.CustomerName : w.Get("walk-in-client", docLanguage)),
+                booking is { CustomerEmail: var bookedEmail } && bookedEmail != CustomerBook.WalkInEmail ? bookedEmail : order.CustomerEmail, docLanguage, zone.Id, order.Currency, draftLines,
+                existingInvoice is null ? booking?.Id : null);
+            var paid = new List<InvoicePaid>();
+            if (quote.Cash > 0)
+            {
+                paid.Add(new InvoicePaid(quote.Cash, InvoicePaymentMethod.Cash, $"desk {saleId:N}", order.Currency));
+            }
+            if (quote.Card > 0)
+            {
+                var note = order.CardReference is { Length: > 0 } r ? $"desk {saleId:N} terminal {r}" : $"desk {saleId:N} terminal";
+                paid.Add(new InvoicePaid(quote.Card, InvoicePaymentMethod.Card, note, order.Currency));
+            }
+            var invoice = await invoices.IssueAsync(db, draft, paid, by, now, ct);
+            var sale = new DeskSale
+            {
+                Id = saleId,
+                TenantId = db.TenantId,
+                Key = order.Key,
+                BookingId = booking?.Id,
+                InvoiceId = invoice.Id,
+                InvoiceNumber = invoice.Number,
+                PageSlug = order.PageSlug,
+                CustomerName = invoice.CustomerName,
+                Currency = order.Currency,
+                Total = quote.Total,
+                Discount = quote.Discount,
+                Tip = quote.Tip,
+                Cash = quote.Cash,
+                Tendered = quote.Tendered,
+                Change = quote.Change,
+                Card = quote.Card,
+                CardReference = order.CardReference,
+                By = by.Length > 254 ? by[..254] : by,
+                At = now,
+            };
+            db.Set<DeskSale>().Add(sale);
+            if (booking is not null)
+            {
+                // The booking's own ledger: money received at the desk (never refundable through Stripe: no PaymentIntent).
+                foreach (var (amount, method) in new[] { (quote.Cash, "cash"), (quote.Card, "card") })
+                {
+                    if (amount > 0)
+                    {
+                        db.Payments.Add(new Payment
+                        {
+                            Id = Guid.CreateVersion7(),
+                            TenantId = booking.TenantId,
+                            BookingId = booking.Id,
+                            Amount = amount,
+                            Currency = order.Currency,
+                            Kind = PaymentKind.Charge,
+                            Provider = Provider,
+                            ProviderReference = $"{saleId:N}-{method}",
+                            At = now,
+                        });
+                    }
+                }
+                if (booking.Status is BookingStatus.Confirmed or BookingStatus.InProgress)
+                {
+                    var done = await lifecycle.ApplyLockedAsync(booking, new Change.SetStatus(BookingStatus.Completed), new Actor(by, null, page), attempt.Freed, ct);
+                    if (done is not WriteResult.Done)
+                    {
+                        errors.Add("booking", DeskText.Words.Get("err-status", language));
+                        return attempt.Answer(new DeskResult.Invalid(errors));
+                    }
+                }
+            }
+            return attempt.Commit(new DeskResult.Done(sale, Repeat: false));
+        }, ct, bump: order.BookingId is not null);
     }
 
     /// <summary>A money field as typed: blank is <paramref name="blank"/>; a comma is read as the decimal point; at most the currency's decimals.</summary>

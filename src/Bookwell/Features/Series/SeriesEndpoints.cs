@@ -13,7 +13,7 @@ namespace Bookwell.Features.Series;
 
 /// <summary>
 /// Recurring series (issue 15): check every occurrence of "every week / every 2 weeks / every month on the same weekday,
-/// N times or until a date", then book the chosen ones all or nothing through <see cref="BookingCreator"/>; cancel one
+/// N times or until a date", then book the chosen ones all or nothing through <see cref="SeriesCreator"/>; cancel one
 /// occurrence or this one and the following through <see cref="BookingLifecycle"/>.
 /// </summary>
 public static class SeriesEndpoints
@@ -189,7 +189,7 @@ public static class SeriesEndpoints
     // ---- create ----
 
     private static async Task<Results<Created<SeriesResponse>, ProblemHttpResult>> Create(string slug, HttpRequest request, BookwellDb db,
-        CatalogCache cache, BookingCreator writer, IConfiguration config, IClock clock, CancellationToken ct)
+        CatalogCache cache, SeriesCreator writer, IConfiguration config, IClock clock, CancellationToken ct)
     {
         var catalog = await cache.GetAsync(db, ct);
         if (!catalog.Pages.TryGetValue(slug, out var page))
@@ -200,14 +200,14 @@ public static class SeriesEndpoints
     }
 
     private static async Task<Results<Created<SeriesResponse>, ProblemHttpResult>> AdminCreate(HttpRequest request, BookwellDb db, CatalogCache cache,
-        BookingCreator writer, IConfiguration config, IClock clock, CancellationToken ct)
+        SeriesCreator writer, IConfiguration config, IClock clock, CancellationToken ct)
     {
         var (page, problem) = await AdminPageAsync(request, db, cache, ct);
         return page is null ? problem! : await CreateCore(page, request, db, writer, config, clock, admin: true, ct);
     }
 
     private static async Task<Results<Created<SeriesResponse>, ProblemHttpResult>> CreateCore(CompiledPage page, HttpRequest request, BookwellDb db,
-        BookingCreator writer, IConfiguration config, IClock clock, bool admin, CancellationToken ct)
+        SeriesCreator writer, IConfiguration config, IClock clock, bool admin, CancellationToken ct)
     {
         var (body, errors) = await JsonBody.ReadAsync<SeriesRequest>(request, BookingEndpoints.MaxBodyBytes, Json.Options);
         if (body is null)

@@ -36,11 +36,11 @@ public sealed record BlockedOccurrence(int Index, Instant From, Instant To, stri
 /// new time, through <see cref="BookingLifecycle.ApplyLockedAsync"/> (the lifecycle seam and <see cref="BookingMove"/>),
 /// all in one transaction under the write lock with every occurrence of the series locked in one order (two moves of
 /// one series queue; the second is judged on the first's result). Any occurrence that cannot move rolls everything
-/// back and is named. After the commit the freed time goes to the waitlist, and the client gets one mail listing the
+/// back and is named (one <see cref="BookingWrite"/> unit of work). After the commit the freed time goes to the waitlist, and the client gets one mail listing the
 /// new dates (each occurrence keeps its own reminders).
 /// </summary>
-public sealed class SeriesMover(BookwellDb db, BookingLifecycle lifecycle, BookingMoney money, SqliteWriteGate gate, OutboxSignal outbox,
-    BookingMessages messages, IDataProtectionProvider protection, IClock clock)
+public sealed class SeriesMover(BookwellDb db, BookingLifecycle lifecycle, BookingMoney money, BookingWrite write, BookingMessages messages,
+    IDataProtectionProvider protection, IClock clock)
 {
     private const int Attempts = 4;
 
@@ -49,95 +49,69 @@ public sealed class SeriesMover(BookwellDb db, BookingLifecycle lifecycle, Booki
     /// <param name="start">Its new start.</param>
     /// <param name="following">Also every open occurrence after it, by the same local shift.</param>
     /// <param name="page">The page the series is moved on (its zone is the wall clock kept).</param>
-    public async Task<SeriesMoveResult> MoveAsync(Guid series, Guid anchor, Instant start, bool following, CompiledPage page, ServiceModel service,
+    public Task<SeriesMoveResult> MoveAsync(Guid series, Guid anchor, Instant start, bool following, CompiledPage page, ServiceModel service,
         Actor actor, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(actor);
-        for (var attempt = 1; ; attempt++)
+        return write.RunAsync<SeriesMoveResult>(Attempts, new SeriesMoveResult.Refused([]), async attempt =>
         {
-            var freed = new List<TimeFreed>();
-            using var writeLock = await gate.EnterAsync(db, ct);
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            try
+            // Every occurrence locked in id order: two moves of one series never wait for each other crosswise.
+            var ids = await db.Bookings.AsNoTracking().Where(b => b.SeriesId == series).OrderBy(b => b.Id).Select(b => b.Id).ToListAsync(ct);
+            var all = new List<Booking>(ids.Count);
+            foreach (var id in ids)
             {
-                db.ChangeTracker.Clear();
-                await BusyVersions.BumpAsync(db, db.TenantId, ct);
-                // Every occurrence locked in id order: two moves of one series never wait for each other crosswise.
-                var ids = await db.Bookings.AsNoTracking().Where(b => b.SeriesId == series).OrderBy(b => b.Id).Select(b => b.Id).ToListAsync(ct);
-                var all = new List<Booking>(ids.Count);
-                foreach (var id in ids)
+                if (await BookingLifecycle.LockAsync(db, id, ct) is { } locked)
                 {
-                    if (await BookingLifecycle.LockAsync(db, id, ct) is { } locked)
-                    {
-                        all.Add(locked);
-                    }
-                }
-                var now = clock.GetCurrentInstant();
-                var from = all.FirstOrDefault(b => b.Id == anchor);
-                if (from is null)
-                {
-                    await tx.RollbackAsync(ct);
-                    return new SeriesMoveResult.NoSuchOccurrence();
-                }
-                if (!from.Status.IsOpen() || from.StartsAt <= now)
-                {
-                    await tx.RollbackAsync(ct);
-                    return new SeriesMoveResult.BadTransition(from.Status);
-                }
-                var plan = Plan(all, from, start, following, page.Zone, now);
-                var blocked = new List<BlockedOccurrence>();
-                var moved = new List<Booking>();
-                foreach (var (booking, to, before) in plan)
-                {
-                    var change = new Change.Reschedule(page, service, to, InSeries: true);
-                    var result = await lifecycle.ApplyLockedAsync(booking, change, actor, freed, ct);
-                    if (result is WriteResult.Done)
-                    {
-                        await money.AfterChangeAsync(db, booking, actor, ct);
-                        // Saved at once (still uncommitted), so the next occurrence is judged with this one at its new time.
-                        await db.SaveChangesAsync(ct);
-                        moved.Add(booking);
-                    }
-                    else
-                    {
-                        blocked.Add(new BlockedOccurrence(booking.SeriesIndex ?? 0, before, to,
-                            result is WriteResult.BadTransition ? "not-open" : "unavailable"));
-                    }
-                }
-                if (blocked.Count > 0)
-                {
-                    await tx.RollbackAsync(ct);
-                    db.ChangeTracker.Clear();
-                    return new SeriesMoveResult.Refused([.. blocked.OrderBy(b => b.Index)]);
-                }
-                moved.Sort((a, b) => a.StartsAt.CompareTo(b.StartsAt));
-                if (actor.Mail is not null && messages.Mail && !from.WalkIn)
-                {
-                    // One mail for the whole move, on the occurrence asked about, with its own manage link.
-                    var token = from.Id == anchor && actor.Token is not null ? actor.Token : ManageTokens.Unseal(protection, from.ManageTokenSealed);
-                    db.Outbox.Add(BookingMail.Compose(MessageKind.Rescheduled, from, page, token, actor.Mail with { Language = from.Language }, now,
-                        moved.Select(b => b.StartsAt).ToList()));
-                    db.Outbox.AddRange(BookingMail.BusinessNotices("rescheduled", from, page, now));
-                }
-                await db.SaveChangesAsync(ct);
-                await tx.CommitAsync(ct);
-                outbox.Notify();
-                writeLock.Dispose();
-                await lifecycle.RaiseAsync(freed, ct);
-                return new SeriesMoveResult.Done(moved);
-            }
-            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
-            {
-                await tx.RollbackAsync(ct);
-                db.ChangeTracker.Clear();
-                if (attempt >= Attempts)
-                {
-                    return Conflicts.Exhausted<SeriesMoveResult>(ex, new SeriesMoveResult.Refused([]));
+                    all.Add(locked);
                 }
             }
-        }
+            var now = clock.GetCurrentInstant();
+            var from = all.FirstOrDefault(b => b.Id == anchor);
+            if (from is null)
+            {
+                return attempt.Answer(new SeriesMoveResult.NoSuchOccurrence());
+            }
+            if (!from.Status.IsOpen() || from.StartsAt <= now)
+            {
+                return attempt.Answer(new SeriesMoveResult.BadTransition(from.Status));
+            }
+            var plan = Plan(all, from, start, following, page.Zone, now);
+            var blocked = new List<BlockedOccurrence>();
+            var moved = new List<Booking>();
+            foreach (var (booking, to, before) in plan)
+            {
+                var change = new Change.Reschedule(page, service, to, InSeries: true);
+                var result = await lifecycle.ApplyLockedAsync(booking, change, actor, attempt.Freed, ct);
+                if (result is WriteResult.Done)
+                {
+                    await money.AfterChangeAsync(db, booking, actor, ct);
+                    // Saved at once (still uncommitted), so the next occurrence is judged with this one at its new time.
+                    await db.SaveChangesAsync(ct);
+                    moved.Add(booking);
+                }
+                else
+                {
+                    blocked.Add(new BlockedOccurrence(booking.SeriesIndex ?? 0, before, to,
+                        result is WriteResult.BadTransition ? "not-open" : "unavailable"));
+                }
+            }
+            if (blocked.Count > 0)
+            {
+                return attempt.Answer(new SeriesMoveResult.Refused([.. blocked.OrderBy(b => b.Index)]));
+            }
+            moved.Sort((a, b) => a.StartsAt.CompareTo(b.StartsAt));
+            if (actor.Mail is not null && messages.Mail && !from.WalkIn)
+            {
+                // One mail for the whole move, on the occurrence asked about, with its own manage link.
+                var token = from.Id == anchor && actor.Token is not null ? actor.Token : ManageTokens.Unseal(protection, from.ManageTokenSealed);
+                db.Outbox.Add(BookingMail.Compose(MessageKind.Rescheduled, from, page, token, actor.Mail with { Language = from.Language }, now,
+                    moved.Select(b => b.StartsAt).ToList()));
+                db.Outbox.AddRange(BookingMail.BusinessNotices("rescheduled", from, page, now));
+            }
+            return attempt.Commit(new SeriesMoveResult.Done(moved));
+        }, ct);
     }
 
     /// <summary>
