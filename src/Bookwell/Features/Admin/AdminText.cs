@@ -515,6 +515,7 @@ public static class AdminText
         ["sent"] = "verstuurd",
         ["parked"] = "geparkeerd",
         ["withdrawn"] = "ingetrokken",
+        ["sending"] = "wordt verstuurd",
         ["Required."] = "Verplicht.",
         ["Must be a whole number."] = "Moet een geheel getal zijn.",
         ["Must be a number such as 35.00."] = "Moet een getal zijn, zoals 35.00.",
