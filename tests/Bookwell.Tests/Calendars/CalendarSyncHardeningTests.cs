@@ -169,9 +169,9 @@ public abstract class CalendarSyncHardeningTests
         server.ChangePassword("changed-elsewhere");
         var broken = await Sync(admin, "caldav");
         Assert.True(broken["broken"]!.GetValue<bool>());
-        Assert.True(broken["stale"]!.GetValue<bool>());
         // No time has passed on the app clock: broken alone makes it stale.
         Assert.Empty(await Slots(client));
+        Assert.True(broken["stale"]!.GetValue<bool>());
         Assert.Equal(bob, await SlotStarts(client, "haircut", "2027-03-02", "2027-03-05", staff: "bob"));
     }
 
@@ -292,11 +292,11 @@ public abstract class CalendarSyncHardeningTests
 
         api.TwoPages = true;
         status = await Sync(admin, "google");
-        Assert.True(api.SecondPages >= 1);
         Assert.Null(status["lastError"]);
         Assert.Equal(1, status["busyCount"]!.GetValue<int>());
         Assert.Equal(0, status["externalChanges"]!.GetValue<int>());
         Assert.Single(api.Events.Values, e => e.Ours);
+        Assert.True(api.SecondPages >= 1);
     }
 
     /// <summary>Microsoft 365: the calendar view in two pages; the busy time on page 2 blocks its slot.</summary>
@@ -316,12 +316,12 @@ public abstract class CalendarSyncHardeningTests
 
         await ConnectOAuthAsync(owner, api, "microsoft");
         var status = await Sync(app.Admin(), "microsoft");
-        Assert.True(api.SecondPages >= 1);
         Assert.Null(status["lastError"]);
-        Assert.Equal(2, status["busyCount"]!.GetValue<int>());
         var after = await Slots(client);
         Assert.DoesNotContain("2027-03-03T13:00", after);
         Assert.DoesNotContain("2027-03-04T13:00", after);
+        Assert.Equal(2, status["busyCount"]!.GetValue<int>());
+        Assert.True(api.SecondPages >= 1);
     }
 }
 
