@@ -23,6 +23,8 @@ public sealed class ClassTimetableTests(BrowserApp app) : IClassFixture<BrowserA
     [Fact]
     public async Task Owner_ChecksInFromTheTimetable_TeacherFromThePinDashboard_At1280And375()
     {
+        // Monday 1 March 2027, 17:30 in Amsterdam: the 18:00 session's check-in window (from an hour before) is open.
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 1, 16, 30));
         using (var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) })
         {
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserApp.AdminKey);
@@ -77,6 +79,10 @@ public sealed class ClassTimetableTests(BrowserApp app) : IClassFixture<BrowserA
 
         // At 375 px nothing scrolls sideways; Dutch too.
         await owner.SetViewportSizeAsync(375, 800);
+        // Stacked, every cell of the attendee list says what it is: "Seats: 1", not a bare "1".
+        await owner.GotoAsync(sessionUrl);
+        var label = "getComputedStyle(document.querySelector('#attendees tbody td[data-label]'), '::before').content";
+        Assert.Equal("\"Seats: \"", await owner.EvaluateAsync<string>(label));
         foreach (var (path, step) in new[] { ("/admin/classes", "timetable-375"), (sessionUrl, "attendees-375"), ("/admin/classes?lang=nl", "timetable-375-nl"), (sessionUrl + "&lang=nl", "attendees-375-nl") })
         {
             await owner.GotoAsync(path);
@@ -93,6 +99,9 @@ public sealed class ClassTimetableTests(BrowserApp app) : IClassFixture<BrowserA
 
         // The teacher's phone: today's session, Ben checked in from there.
         await owner.SetViewportSizeAsync(1280, 900);
+        // In the wide table the column heading says it; no label before the cell.
+        await owner.GotoAsync(sessionUrl);
+        Assert.Equal("none", await owner.EvaluateAsync<string>(label));
         await owner.GotoAsync("/admin/setup/p/studio/staff/tess");
         await owner.FillAsync("#pin", "5172");
         await owner.ClickAsync("button:has-text('Save PIN')");

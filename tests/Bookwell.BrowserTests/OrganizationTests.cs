@@ -17,19 +17,63 @@ public sealed partial class OrganizationTests(MailingBrowserApp app) : IClassFix
     [GeneratedRegex(@"https?://[^\s""<>]+(/m/c/[A-Za-z0-9_-]+)")]
     private static partial Regex ClickLink();
 
+    private HttpClient Admin()
+    {
+        var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserApp.AdminKey);
+        return http;
+    }
+
+    /// <summary>The school on the salon's page (the same document every time, so either test may run first).</summary>
+    private static async Task ConfigureAsync(HttpClient http)
+    {
+        var config = JsonNode.Parse(BrowserApp.Config)!;
+        // Sunday 7 March 2027: the salon is closed, only the school's picture day opens it.
+        config["pages"]![0]!["organizations"] = JsonNode.Parse("""
+            [ { "key": "school", "name": "Hillside School", "services": ["consult"], "from": null, "to": null, "exclusive": false,
+                "timeSlots": [ { "date": "2027-03-07", "hours": [["09:00","11:00"]], "services": null } ] } ]
+            """);
+        Assert.Equal(HttpStatusCode.OK, (await http.PutAsync("/api/v1/admin/config", new StringContent(config.ToJsonString(), Encoding.UTF8, "application/json"))).StatusCode);
+    }
+
+    [Fact]
+    public async Task ADeadLink_ShowsThePublicPageWithItsNotice_AtPhoneWidth_EnglishAndDutch()
+    {
+        string token;
+        using (var http = Admin())
+        {
+            await ConfigureAsync(http);
+            var link = await http.PostAsync("/api/v1/admin/organizations/school/links",
+                new StringContent("""{ "page": "salon", "email": "gone@example.com", "name": "Gina Gone" }""", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.OK, link.StatusCode);
+            var url = JsonNode.Parse(await link.Content.ReadAsStringAsync())!["url"]!.GetValue<string>();
+            token = url[(url.IndexOf("access=", StringComparison.Ordinal) + 7)..];
+            Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/api/v1/admin/organizations/school/revoke",
+                new StringContent("""{ "page": "salon", "email": "gone@example.com" }""", Encoding.UTF8, "application/json"))).StatusCode);
+        }
+        var page = await app.NewPageAsync(width: 375);
+        await page.GotoAsync($"/book/salon?access={token}");
+        await Expect(page.Locator("#link-dead")).ToBeVisibleAsync();
+        await Expect(page.Locator("#link-dead")).ToContainTextAsync("no longer works");
+        await Expect(page.Locator("main")).Not.ToContainTextAsync("Hillside");
+        await Expect(page.Locator("main")).Not.ToContainTextAsync("Gina");
+        // The public page under the notice: its services, bookable as a guest.
+        await Expect(page.Locator("a.choice:has-text('Haircut')")).ToHaveCountAsync(1);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        await Axe.AssertAccessibleAsync(page, "dead organization link");
+        await app.ScreenshotAsync(page, "organization-dead-link-375");
+        await page.GotoAsync($"/book/salon?access={token}&lang=nl");
+        await Expect(page.Locator("#link-dead")).ToContainTextAsync("werkt niet meer");
+        await Axe.AssertAccessibleAsync(page, "dead organization link (Dutch)");
+        await app.ScreenshotAsync(page, "organization-dead-link-375-nl");
+    }
+
     [Fact]
     public async Task FromTheMailingsLink_SignedIn_BooksTheSchoolsSlot_SeesItInThePortalAndTheFilteredCalendar()
     {
-        using (var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) })
+        using (var http = Admin())
         {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BrowserApp.AdminKey);
-            var config = JsonNode.Parse(BrowserApp.Config)!;
-            // Sunday 7 March 2027: the salon is closed, only the school's picture day opens it.
-            config["pages"]![0]!["organizations"] = JsonNode.Parse("""
-                [ { "key": "school", "name": "Hillside School", "services": ["consult"], "from": null, "to": null, "exclusive": false,
-                    "timeSlots": [ { "date": "2027-03-07", "hours": [["09:00","11:00"]], "services": null } ] } ]
-                """);
-            Assert.Equal(HttpStatusCode.OK, (await http.PutAsync("/api/v1/admin/config", new StringContent(config.ToJsonString(), Encoding.UTF8, "application/json"))).StatusCode);
+            await ConfigureAsync(http);
             var member = await http.PostAsync("/api/v1/admin/organizations/school/links",
                 new StringContent("""{ "page": "salon", "email": "pat@example.com", "name": "Pat Parent", "memberId": "S-42" }""", Encoding.UTF8, "application/json"));
             Assert.Equal(HttpStatusCode.OK, member.StatusCode);

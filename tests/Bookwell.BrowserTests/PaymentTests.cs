@@ -141,4 +141,54 @@ public sealed class PaymentTests(PaymentBrowserApp app) : IClassFixture<PaymentB
         await Expect(manage.Locator("#pay")).ToHaveTextAsync("Add your card");
         await app.ScreenshotAsync(manage, "pay-5-card-only-waiting-375");
     }
+
+    /// <summary>
+    /// A card-only booking never says it waits for a payment: while the card is awaited the title and the status say the card
+    /// is awaited (nothing is charged), and once the card is saved at Checkout the page says the card is saved and what is
+    /// paid at the appointment. English and Dutch, at 375 px.
+    /// </summary>
+    [Fact]
+    public async Task CardOnly_TheBookingPageSaysTheCardIsAwaitedThenSaved_NeverWaitingForPayment()
+    {
+        await AddPaidPageAsync();
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        foreach (var (locale, start, texts) in new[]
+                 {
+                     ("en-GB", "2027-03-11T10:00:00+01:00", (Title: "Add your card to confirm", Status: "Waiting for your card details", Saved: "Card saved. Nothing has been charged.",
+                         Confirmed: "Confirmed", Waiting: new[] { "Waiting for payment", "Awaiting payment" })),
+                     ("nl-NL", "2027-03-11T11:00:00+01:00", (Title: "Voeg uw kaart toe om te bevestigen", Status: "Wacht op uw kaartgegevens", Saved: "Kaart opgeslagen. Er is niets afgeschreven.",
+                         Confirmed: "Bevestigd", Waiting: new[] { "Wacht op betaling" })),
+                 })
+        {
+            var booked = await http.PostAsync("/api/v1/pages/paynow/bookings", new StringContent($$"""
+                { "service": "pedicure", "start": "{{start}}", "timeZone": "Europe/Amsterdam",
+                  "customer": { "name": "Carla Card", "email": "carla-{{locale}}@example.com" }, "answers": {}, "termsAccepted": true }
+                """, Encoding.UTF8, "application/json"));
+            var answer = JsonNode.Parse(await booked.Content.ReadAsStringAsync())!;
+            Assert.True(booked.IsSuccessStatusCode, answer.ToJsonString());
+            var page = await app.NewPageAsync(locale: locale, width: 375);
+            await page.GotoAsync(new Uri(answer["manageUrl"]!.GetValue<string>()).PathAndQuery + "?new=1");
+            await Expect(page.Locator("#done")).ToHaveTextAsync(texts.Title);
+            await Expect(page.Locator("#status")).ToContainTextAsync(texts.Status);
+            foreach (var wrong in texts.Waiting)
+            {
+                await Expect(page.Locator("main")).Not.ToContainTextAsync(wrong);
+            }
+            await app.ScreenshotAsync(page, $"pay-6-card-only-awaited-{locale}-375");
+            // Stripe's page (the stand-in's) saves the card and sends the client back to the booking's page.
+            await page.ClickAsync("#pay");
+            await Expect(page.Locator("h1")).ToHaveTextAsync("Save your card");
+            await page.ClickAsync("#pay");
+            await Expect(page.Locator("#payment-state")).ToHaveTextAsync(texts.Saved);
+            await Expect(page.Locator("#due-later")).ToContainTextAsync("45");
+            await Expect(page.Locator("#status")).ToHaveTextAsync(texts.Confirmed);
+            foreach (var wrong in texts.Waiting.Append(locale == "en-GB" ? "Not paid" : "Niet betaald"))
+            {
+                await Expect(page.Locator("main")).Not.ToContainTextAsync(wrong);
+            }
+            Assert.Contains("/booking/", page.Url, StringComparison.Ordinal);
+            await app.ScreenshotAsync(page, $"pay-7-card-saved-{locale}-375");
+            await Axe.AssertAccessibleAsync(page, $"card-saved-{locale}");
+        }
+    }
 }

@@ -33,6 +33,27 @@ public sealed class Schedule
     /// <summary>The local ranges open on <paramref name="date"/>, sorted and disjoint.</summary>
     public IReadOnlyList<TimeRange> HoursOn(LocalDate date) =>
         _exceptions.TryGetValue(date, out var replaced) ? replaced : _weekly[(int)date.DayOfWeek];
+
+    /// <summary>This schedule with the given local ranges closed on their dates (every other date as it was).</summary>
+    public Schedule Without(IReadOnlyDictionary<LocalDate, IReadOnlyList<TimeRange>> closed)
+    {
+        ArgumentNullException.ThrowIfNull(closed);
+        if (closed.Count == 0)
+        {
+            return this;
+        }
+        var weekly = new Dictionary<IsoDayOfWeek, IReadOnlyList<TimeRange>>();
+        for (var d = 1; d <= 7; d++)
+        {
+            weekly[(IsoDayOfWeek)d] = _weekly[d];
+        }
+        var exceptions = new Dictionary<LocalDate, IReadOnlyList<TimeRange>>(_exceptions);
+        foreach (var (date, ranges) in closed)
+        {
+            exceptions[date] = LocalRanges.Subtract(HoursOn(date), LocalRanges.Normalize(ranges));
+        }
+        return new Schedule(weekly, exceptions);
+    }
 }
 
 /// <summary>Helpers on lists of local ranges within one day.</summary>
@@ -53,6 +74,39 @@ public static class LocalRanges
             else
             {
                 result.Add(r);
+            }
+        }
+        return result;
+    }
+
+    /// <summary>The parts of <paramref name="a"/> outside <paramref name="b"/> (both sorted and disjoint).</summary>
+    public static IReadOnlyList<TimeRange> Subtract(IReadOnlyList<TimeRange> a, IReadOnlyList<TimeRange> b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        if (a.Count == 0 || b.Count == 0)
+        {
+            return a;
+        }
+        var result = new List<TimeRange>(a.Count + b.Count);
+        foreach (var range in a)
+        {
+            var start = range.StartMinute;
+            foreach (var cut in b)
+            {
+                if (cut.EndMinute <= start || cut.StartMinute >= range.EndMinute)
+                {
+                    continue;
+                }
+                if (cut.StartMinute > start)
+                {
+                    result.Add(new TimeRange(start, cut.StartMinute));
+                }
+                start = Math.Max(start, cut.EndMinute);
+            }
+            if (start < range.EndMinute)
+            {
+                result.Add(new TimeRange(start, range.EndMinute));
             }
         }
         return result;

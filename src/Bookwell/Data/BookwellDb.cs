@@ -277,6 +277,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(w => w.PageSlug).HasMaxLength(64);
             e.Property(w => w.ServiceKey).HasMaxLength(64);
             e.Property(w => w.StaffKey).HasMaxLength(64);
+            e.Property(w => w.BranchKey).HasMaxLength(64);
+            e.Property(w => w.Postcode).HasMaxLength(40);
             e.Property(w => w.Date).HasMaxLength(10);
             e.Property(w => w.CustomerName).HasMaxLength(200);
             e.Property(w => w.CustomerEmail).HasMaxLength(254);

@@ -20,7 +20,7 @@ public abstract class BusyIndexTests
     protected abstract Db Kind { get; }
 
     /// <summary>The test salon (staff, a chair, a class) beside a one-person studio whose bookings wait for approval (24-hour holds).</summary>
-    private static JsonObject TwoPages()
+    protected static JsonObject TwoPages()
     {
         var doc = Config();
         var studio = PageCalendarTests.Studio()["pages"]![0]!.DeepClone().AsObject();
@@ -215,4 +215,45 @@ public sealed class SqliteBusyIndexTests : BusyIndexTests
 public sealed class PostgresBusyIndexTests : BusyIndexTests
 {
     protected override Db Kind => Db.Postgres;
+
+    /// <summary>
+    /// The busy version is read on one connection the app keeps open. When the server ends that connection (a
+    /// restarted or failed-over database), the next answer must still see every booking, and the reader must open
+    /// a new connection rather than leave every later request on the slower path.
+    /// </summary>
+    [Fact]
+    public async Task TheKeptVersionConnectionEndedByTheServer_AnswersStayRight_AndItIsOpenedAgain()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), TwoPages())).StatusCode);
+        var client = app.CreateClient();
+        var free = await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna");
+        Assert.Equal(1, await VersionReaders(app, terminate: true));
+
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(free[0], "consult", "k@example.com", "anna"))).StatusCode);
+        Assert.Equal(free.Skip(1), await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna"));
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(free[1], "consult", "l@example.com", "anna"))).StatusCode);
+        Assert.Equal(free.Skip(2), await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna"));
+        Assert.Equal(1, await VersionReaders(app, terminate: false));
+    }
+
+    /// <summary>The app's connections whose last statement was the version read (ended when asked).</summary>
+    private static async Task<int> VersionReaders(BookwellApp app, bool terminate)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(app.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        var act = terminate ? "pg_terminate_backend(pid)" : "pid";
+        command.CommandText = $"""
+            SELECT {act} FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'SELECT "Version" FROM "BusyVersions"%'
+            """;
+        var rows = 0;
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            rows++;
+        }
+        return rows;
+    }
 }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Bookwell.Tests.Infrastructure;
+using Ical.Net;
+using Ical.Net.CalendarComponents;
 using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Calendars;
@@ -186,6 +188,116 @@ public abstract class CalDavSyncTests
         Assert.Equal(0, status["pushedCount"]!.GetValue<int>());
         Assert.Equal([$"{Collection}weekly.ics"], await server.ListAsync(Collection));
         Assert.Null(status["lastPushError"]);
+    }
+
+    /// <summary>The one event of a calendar object resource as Radicale serves it, parsed by Ical.Net (which throws on a malformed body).</summary>
+    private static CalendarEvent ParseBack(string? ics)
+    {
+        Assert.NotNull(ics);
+        var calendar = Calendar.Load(ics);
+        Assert.NotNull(calendar);
+        return Assert.Single(calendar.Events);
+    }
+
+    [Fact]
+    public async Task PushedEvent_ParsedBack_HasTheBookingsUidTimesSummaryAndSequence_ARescheduleBumpsItInPlace_ACancellationDeletesIt()
+    {
+        var (app, server) = await StartAsync();
+        await using var _ = app;
+        await using var __ = server;
+        var admin = app.Admin();
+        var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await Connect(admin, Connection(server))).StatusCode);
+        var booked = await Body(await Book(client, Booking("2027-03-02T11:00:00+01:00", "consult", staff: "anna")));
+        var id = Guid.Parse(booked["id"]!.GetValue<string>());
+        var token = booked["manageToken"]!.GetValue<string>();
+        var href = $"{Collection}{id:N}.ics";
+        await Sync(admin);
+
+        // 11:00 in Amsterdam (winter time) is 10:00 UTC; the consultation lasts an hour; written in UTC (a Z time, no TZID).
+        var pushed = ParseBack(await server.GetAsync(href));
+        Assert.Equal($"{id}@bookwell", pushed.Uid);
+        Assert.True(pushed.DtStart!.IsUtc);
+        Assert.True(pushed.DtEnd!.IsUtc);
+        Assert.Equal(new DateTime(2027, 3, 2, 10, 0, 0, DateTimeKind.Utc), pushed.DtStart.AsUtc);
+        Assert.Equal(new DateTime(2027, 3, 2, 11, 0, 0, DateTimeKind.Utc), pushed.DtEnd.AsUtc);
+        Assert.Equal("Consultation – Ada Lovelace", pushed.Summary);
+        Assert.Equal(0, pushed.Sequence);
+        Assert.Equal("CONFIRMED", pushed.Status);
+
+        // Rescheduled twice (the second across the DST change of Amsterdam, 28 March): the same resource, the same UID, times
+        // updated, SEQUENCE up by one each time.
+        foreach (var (start, utc, sequence) in new[]
+                 {
+                     ("2027-03-02T14:00:00+01:00", new DateTime(2027, 3, 2, 13, 0, 0, DateTimeKind.Utc), 1),
+                     ("2027-03-30T10:00:00+02:00", new DateTime(2027, 3, 30, 8, 0, 0, DateTimeKind.Utc), 2),
+                 })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = start }))).StatusCode);
+            await Sync(admin);
+            var moved = ParseBack(await server.GetAsync(href));
+            Assert.Equal($"{id}@bookwell", moved.Uid);
+            Assert.Equal(utc, moved.DtStart!.AsUtc);
+            Assert.Equal(utc.AddHours(1), moved.DtEnd!.AsUtc);
+            Assert.True(moved.DtStart.IsUtc);
+            Assert.Equal(sequence, moved.Sequence);
+            Assert.Equal([href], await server.ListAsync(Collection));
+        }
+
+        // Cancelled: the resource is deleted, nothing else is left in the calendar.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/cancel", null)).StatusCode);
+        await Sync(admin);
+        Assert.Null(await server.GetAsync(href));
+        Assert.Empty(await server.ListAsync(Collection));
+    }
+
+    [Fact]
+    public async Task AnEventMadeInTheCalendar_BlocksItsSlots_MovedThereTheSlotsFollow_DeletedThereTheTimeIsFree()
+    {
+        var (app, server) = await StartAsync();
+        await using var _ = app;
+        await using var __ = server;
+        var admin = app.Admin();
+        var client = app.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await Connect(admin, Connection(server))).StatusCode);
+        var free = await Slots(client);
+        Assert.Contains("2027-03-03T13:00", free);
+        Assert.Contains("2027-03-03T15:00", free);
+
+        // Made in the calendar app: 12:00-13:00 UTC, 13:00 in Amsterdam.
+        const string Href = Collection + "dentist.ics";
+        await server.PutAsync(Href, OneOff("dentist@test", "20270303T120000Z", "20270303T130000Z"));
+        var status = await Sync(admin);
+        Assert.Equal(1, status["busyCount"]!.GetValue<int>());
+        Assert.Equal(free.Except(["2027-03-03T13:00"]).ToArray(), await Slots(client));
+
+        // Moved in the calendar app (the same resource and UID, new times, now written in New York time): 09:00 New York is
+        // 14:00 UTC, 15:00 in Amsterdam. The old slot is free again, the new one blocked.
+        await server.PutAsync(Href, Lines($"""
+            BEGIN:VCALENDAR
+            VERSION:2.0
+            PRODID:-//Test//Radicale//EN
+            {NewYork}
+            BEGIN:VEVENT
+            UID:dentist@test
+            DTSTAMP:20270102T000000Z
+            SEQUENCE:1
+            SUMMARY:Dentist
+            DTSTART;TZID=America/New_York:20270303T090000
+            DTEND;TZID=America/New_York:20270303T100000
+            END:VEVENT
+            END:VCALENDAR
+            """));
+        status = await Sync(admin);
+        Assert.Equal(1, status["busyCount"]!.GetValue<int>());
+        Assert.Equal(free.Except(["2027-03-03T15:00"]).ToArray(), await Slots(client));
+
+        // Deleted there: every slot is back.
+        await server.DeleteAsync(Href);
+        status = await Sync(admin);
+        Assert.Equal(0, status["busyCount"]!.GetValue<int>());
+        Assert.Equal(free, await Slots(client));
+        Assert.Null(status["lastError"]);
     }
 
     [Fact]

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Bookwell.Features.Calendars;
 using Bookwell.Tests.Accounts;
 using Bookwell.Tests.Infrastructure;
+using Microsoft.Extensions.Hosting;
 using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Calendars;
@@ -46,11 +48,17 @@ public abstract class StaleCalendarTests
     private static async Task Sync(HttpClient admin) =>
         Assert.Equal(HttpStatusCode.Accepted, (await admin.PostAsync("/api/v1/admin/calendars/sync", null)).StatusCode);
 
+    /// <summary>
+    /// The app without its background sync: every read here is the test's own (<see cref="Sync"/>). The worker's first pass runs
+    /// at start; on a loaded machine its query of the businesses came after the test's configuration, so it tried the failing
+    /// source before the test looked at the "not tried yet" state (HideMode_ASourceThatNeverReadIsStaleAtOnce failed so).
+    /// </summary>
     private async Task<(BookwellApp App, IcsServer Server)> StartAsync()
     {
         var server = await IcsServer.StartAsync();
         server.Serve("/cal.ics", Feed());
-        var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Calendars:AllowPrivateAddresses"] = "true");
+        var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Calendars:AllowPrivateAddresses"] = "true",
+            services: s => s.Remove(s.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(CalendarSyncWorker))));
         return (app, server);
     }
 

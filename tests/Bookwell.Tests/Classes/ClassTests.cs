@@ -29,7 +29,11 @@ public abstract class ClassTests(ClassTests.Shared shared)
 
         public async Task InitializeAsync()
         {
-            App = await BookwellApp.StartAsync(Kind, s => s["Bookwell:RateLimits:ManagePerMinute"] = "0");
+            App = await BookwellApp.StartAsync(Kind, s =>
+            {
+                s["Bookwell:RateLimits:ManagePerMinute"] = "0";
+                s["Bookwell:RateLimits:BookingsPerMinute"] = "0";
+            });
             var put = await PutConfig(App.Admin(), Config());
             Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
             Owner = WebSession.For(App);
@@ -127,11 +131,20 @@ public abstract class ClassTests(ClassTests.Shared shared)
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var booked = await Body(response);
         var id = booked["id"]!.GetValue<string>();
-        Assert.Equal(HttpStatusCode.OK, (await App.Admin().PostAsync($"/api/v1/admin/bookings/{id}/check-in", null)).StatusCode);
-        Assert.NotNull(Stored(id).CheckedInAt);
-        var answer = await App.CreateClient().PostAsync($"/api/v1/bookings/{booked["manageToken"]!.GetValue<string>()}/reschedule",
-            Json(new JsonObject { ["start"] = "2027-03-04T14:00:00+01:00" }));
-        Assert.True(answer.StatusCode == HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
+        // Checked in half an hour before the session (inside its check-in window), then moved to the next day.
+        App.Clock.Reset(Instant.FromUtc(2027, 3, 3, 7, 30));
+        try
+        {
+            Assert.Equal(HttpStatusCode.OK, (await App.Admin().PostAsync($"/api/v1/admin/bookings/{id}/check-in", null)).StatusCode);
+            Assert.NotNull(Stored(id).CheckedInAt);
+            var answer = await App.CreateClient().PostAsync($"/api/v1/bookings/{booked["manageToken"]!.GetValue<string>()}/reschedule",
+                Json(new JsonObject { ["start"] = "2027-03-04T14:00:00+01:00" }));
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            App.Clock.Reset(BookwellApp.DefaultNow);
+        }
         Assert.Null(Stored(id).CheckedInAt);
         var moved = (await SessionsAsync("2027-03-04", "2027-03-04")).Single(x => x!["start"]!.GetValue<string>().Contains("T14:00", StringComparison.Ordinal))!;
         Assert.Equal((1, 0), (moved["booked"]!.GetValue<int>(), moved["checkedIn"]!.GetValue<int>()));
@@ -142,7 +155,16 @@ public abstract class ClassTests(ClassTests.Shared shared)
     {
         var id = await MemberAsync("2027-03-03T09:00:00+01:00", "race@example.com", "Rae Race");
         var admin = App.Admin();
-        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => admin.PostAsync($"/api/v1/admin/bookings/{id}/check-in", null)));
+        App.Clock.Reset(Instant.FromUtc(2027, 3, 3, 7, 45));
+        HttpResponseMessage[] results;
+        try
+        {
+            results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => admin.PostAsync($"/api/v1/admin/bookings/{id}/check-in", null)));
+        }
+        finally
+        {
+            App.Clock.Reset(BookwellApp.DefaultNow);
+        }
         Assert.All(results, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var answered = (await Task.WhenAll(results.Select(Body))).Select(b => b["checkedInAt"]!.GetValue<string>()).Distinct().ToList();
         Assert.Single(answered);
@@ -168,11 +190,12 @@ public abstract class ClassTests(ClassTests.Shared shared)
         Assert.EndsWith("invalid-transition", (await Body(refused))["type"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Null(Stored(gone).CheckedInAt);
 
-        // Checked in; once the session has ended (10:00) the check-in stays.
-        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/bookings/{here}/check-in", null)).StatusCode);
-        App.Clock.Reset(Instant.FromUtc(2027, 3, 4, 9, 0));
+        // Checked in at 08:45; once the session has ended (10:00) the check-in stays.
+        App.Clock.Reset(Instant.FromUtc(2027, 3, 4, 7, 45));
         try
         {
+            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/bookings/{here}/check-in", null)).StatusCode);
+            App.Clock.Reset(Instant.FromUtc(2027, 3, 4, 9, 0));
             var late = await admin.DeleteAsync($"/api/v1/admin/bookings/{here}/check-in");
             Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
             Assert.NotNull(Stored(here).CheckedInAt);
@@ -227,6 +250,14 @@ public abstract class ClassTests(ClassTests.Shared shared)
         var key = Stored(ida).GroupKey!;
         var path = "/admin/classes/session?id=" + Uri.EscapeDataString(key);
         Assert.Contains(path, week, StringComparison.Ordinal);
+        // Before the check-in window (an hour before the start) the list says when it opens instead of offering the button.
+        var early = WebUtility.HtmlDecode(await Owner.GetAsync(path));
+        Assert.DoesNotContain("Check in Ida Idle", early, StringComparison.Ordinal);
+        Assert.Contains("Check-in opens at Fri 5 Mar 2027 7:30", early, StringComparison.Ordinal);
+        var inside = Instant.FromUtc(2027, 3, 5, 7, 0);
+        App.Clock.Reset(inside);
+        try
+        {
         var list = WebUtility.HtmlDecode(await Owner.GetAsync(path));
         Assert.Contains("Ida Idle", list, StringComparison.Ordinal);
         Assert.Contains("Jan Jansen", list, StringComparison.Ordinal);
@@ -243,7 +274,7 @@ public abstract class ClassTests(ClassTests.Shared shared)
         var posted = await Owner.PostFormAsync(path + "&handler=CheckIn", [KeyValuePair.Create("booking", ida)], path);
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
         var stored = Stored(ida);
-        Assert.Equal(BookwellApp.DefaultNow, stored.CheckedInAt);
+        Assert.Equal(inside, stored.CheckedInAt);
         Assert.StartsWith("owner:", stored.History.Single(h => h.Action == BookingAction.CheckedIn).By, StringComparison.Ordinal);
         var after = WebUtility.HtmlDecode(await Owner.GetAsync(path));
         Assert.Contains("Ida Idle is checked in.", after, StringComparison.Ordinal);
@@ -262,6 +293,11 @@ public abstract class ClassTests(ClassTests.Shared shared)
         Assert.Contains("Lesrooster", dutch, StringComparison.Ordinal);
         Assert.Contains("2 van 3 plaatsen", dutch, StringComparison.Ordinal);
         Assert.Contains("Inchecken: Ida Idle", WebUtility.HtmlDecode(await Owner.GetAsync(path + "&lang=nl")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            App.Clock.Reset(BookwellApp.DefaultNow);
+        }
 
         // A session nobody holds a seat in, or a made-up key, is not found.
         Assert.Equal(HttpStatusCode.NotFound, (await Owner.Client.GetAsync("/admin/classes/session?id=class%3Asalon%2Fyoga%401")).StatusCode);
@@ -273,6 +309,13 @@ public abstract class ClassTests(ClassTests.Shared shared)
     {
         var id = await MemberAsync("2027-03-01T11:00:00+01:00", "lou@example.com", "Lou Today");
         var anna = await StaffAsync("anna", "4821");
+        var early = WebUtility.HtmlDecode(await anna.GetAsync("/staff"));
+        Assert.Contains("Today's classes", early, StringComparison.Ordinal);
+        Assert.DoesNotContain("Check in Lou Today", early, StringComparison.Ordinal);
+        Assert.Contains("Check-in opens at 10:00", early, StringComparison.Ordinal);
+        App.Clock.Reset(Instant.FromUtc(2027, 3, 1, 9, 30));
+        try
+        {
         var day = WebUtility.HtmlDecode(await anna.GetAsync("/staff"));
         Assert.Contains("Today's classes", day, StringComparison.Ordinal);
         Assert.Contains("· Yoga</h3>", day, StringComparison.Ordinal);
@@ -291,6 +334,143 @@ public abstract class ClassTests(ClassTests.Shared shared)
         Assert.Contains("Checked in at ", checkedIn, StringComparison.Ordinal);
         Assert.DoesNotContain("Check in Lou Today", checkedIn, StringComparison.Ordinal);
         Assert.Contains("Lessen vandaag", WebUtility.HtmlDecode(await anna.GetAsync("/staff?lang=nl")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            App.Clock.Reset(BookwellApp.DefaultNow);
+        }
+    }
+
+    [Fact]
+    public async Task CheckIn_OpensAnHourBeforeTheStart_AndClosesAtTheEnd_OutsideIsA409WithAFieldError_AndThePageShowsNoButton()
+    {
+        // Saturday 6 March 2027, 10:00 to 11:00: check-in is open from 09:00 (08:00 UTC) until 11:00 (10:00 UTC).
+        var eve = await MemberAsync("2027-03-06T10:00:00+01:00", "eve@example.com", "Eve Early");
+        var lea = await MemberAsync("2027-03-06T10:00:00+01:00", "lea@example.com", "Lea Late");
+        var admin = App.Admin();
+
+        // Five days early (the clock stands at Monday 1 March): refused, with the window in the field error; nothing recorded.
+        var early = await admin.PostAsync($"/api/v1/admin/bookings/{eve}/check-in", null);
+        Assert.Equal(HttpStatusCode.Conflict, early.StatusCode);
+        Assert.Equal("application/problem+json", early.Content.Headers.ContentType!.MediaType);
+        var problem = await Body(early);
+        Assert.EndsWith("/check-in-closed", problem["type"]!.GetValue<string>(), StringComparison.Ordinal);
+        var message = Assert.Single(problem["errors"]!["start"]!.AsArray())!.GetValue<string>();
+        Assert.Contains("from 2027-03-06T09:00:00+01:00 to 2027-03-06T11:00:00+01:00", message, StringComparison.Ordinal);
+        var stored = Stored(eve);
+        Assert.Null(stored.CheckedInAt);
+        Assert.DoesNotContain(stored.History, h => h.Action == BookingAction.CheckedIn);
+
+        // The attendee list says when check-in opens instead of offering the button; a posted form is refused all the same.
+        var path = "/admin/classes/session?id=" + Uri.EscapeDataString(stored.GroupKey!);
+        var list = WebUtility.HtmlDecode(await Owner.GetAsync(path));
+        Assert.DoesNotContain("Check in Eve Early", list, StringComparison.Ordinal);
+        Assert.Contains("Check-in opens at Sat 6 Mar 2027 9:00", list, StringComparison.Ordinal);
+        Assert.Contains("Inchecken vanaf", WebUtility.HtmlDecode(await Owner.GetAsync(path + "&lang=nl")), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await Owner.PostFormAsync(path + "&handler=CheckIn", [KeyValuePair.Create("booking", eve)], path)).StatusCode);
+        Assert.Null(Stored(eve).CheckedInAt);
+        Assert.Contains("Eve Early cannot be checked in now: check-in is open from Sat 6 Mar 2027 9:00",
+            WebUtility.HtmlDecode(await Owner.GetAsync(path)), StringComparison.Ordinal);
+
+        try
+        {
+            // One minute before the window: still refused. At 09:00 sharp: checked in, and the page offers the button to the other.
+            App.Clock.Reset(Instant.FromUtc(2027, 3, 6, 7, 59));
+            Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync($"/api/v1/admin/bookings/{eve}/check-in", null)).StatusCode);
+            App.Clock.Reset(Instant.FromUtc(2027, 3, 6, 8, 0));
+            var opened = await admin.PostAsync($"/api/v1/admin/bookings/{eve}/check-in", null);
+            Assert.True(opened.StatusCode == HttpStatusCode.OK, await opened.Content.ReadAsStringAsync());
+            Assert.Equal(Instant.FromUtc(2027, 3, 6, 8, 0), Stored(eve).CheckedInAt);
+            Assert.Contains("Check in Lea Late", WebUtility.HtmlDecode(await Owner.GetAsync(path)), StringComparison.Ordinal);
+
+            // At the end (11:00) it has closed again; the page no longer offers it.
+            App.Clock.Reset(Instant.FromUtc(2027, 3, 6, 10, 0));
+            var late = await admin.PostAsync($"/api/v1/admin/bookings/{lea}/check-in", null);
+            Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+            Assert.True((await Body(late))["errors"]!.AsObject().ContainsKey("start"));
+            Assert.Null(Stored(lea).CheckedInAt);
+            Assert.DoesNotContain("Check in Lea Late", WebUtility.HtmlDecode(await Owner.GetAsync(path)), StringComparison.Ordinal);
+            // A minute before the end it was still open.
+            App.Clock.Reset(Instant.FromUtc(2027, 3, 6, 9, 59));
+            Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/bookings/{lea}/check-in", null)).StatusCode);
+        }
+        finally
+        {
+            App.Clock.Reset(BookwellApp.DefaultNow);
+        }
+    }
+
+    /// <summary>The test salon with a second class, <paramref name="key"/> (60 minutes, Anna, no room), of <paramref name="seats"/> seats.</summary>
+    private static JsonObject WithPilates(string key, int seats) => Config().Also(c =>
+    {
+        c["pages"]![0]!["services"]!.AsArray().Add(new JsonObject
+        {
+            ["key"] = key,
+            ["name"] = "Pilates",
+            ["durationMinutes"] = 60,
+            ["price"] = new JsonObject { ["amount"] = 10, ["currency"] = "EUR" },
+            ["payment"] = "none",
+            ["capacity"] = seats,
+            ["requiresStaff"] = true,
+            ["slotIntervalMinutes"] = 60,
+            ["resourceTypes"] = new JsonArray(),
+        });
+        c["pages"]![0]!["staff"]![0]!["services"]!.AsArray().Add(key);
+    });
+
+    [Fact]
+    public async Task LoweringACapacity_WhileSeatsAreBookedAtTheSameMoment_NeverLeavesMoreSeatsBookedThanTheCapacity()
+    {
+        // Four rounds, each on its own session of its own class (Monday to Thursday, 22-25 March at 14:00): one seat booked,
+        // then a change lowering the class to one seat races six clients booking a seat. Either the change wins (nobody else gets in) or the
+        // bookings do (the change is refused); never both.
+        try
+        {
+            for (var day = 22; day <= 25; day++)
+            {
+                var key = $"pilates{day}";
+                var put = await PutConfig(App.Admin(), WithPilates(key, 3));
+                Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+                var start = $"2027-03-{day}T14:00:00+01:00";
+                Assert.Equal(HttpStatusCode.Created, (await Book(App.CreateClient(), Booking(start, key, $"first{day}@example.com"))).StatusCode);
+
+                var lower = Task.Run(() => PutConfig(App.Admin(), WithPilates(key, 1)));
+                var bookings = Enumerable.Range(0, 6).Select(i => Task.Run(() => Book(App.CreateClient(), Booking(start, key, $"racer{day}-{i}@example.com")))).ToList();
+                var lowered = await lower;
+                var answers = await Task.WhenAll(bookings);
+                Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, a.StatusCode.ToString()));
+                Assert.True(lowered.StatusCode is HttpStatusCode.OK or HttpStatusCode.BadRequest, lowered.StatusCode.ToString());
+
+                var capacity = (await Body(await App.Admin().GetAsync("/api/v1/admin/config")))["pages"]![0]!["services"]!.AsArray()
+                    .Single(x => x!["key"]!.GetValue<string>() == key)!["capacity"]!.GetValue<int>();
+                var at = NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(start).Value.ToInstant();
+                var (booked, seats) = App.WithDb(db =>
+                {
+                    var ids = db.Bookings.IgnoreQueryFilters().Where(b => b.ServiceKey == key && b.StartsAt == at && b.Status != BookingStatus.Cancelled)
+                        .Select(b => b.Id).ToList();
+                    var group = db.Bookings.IgnoreQueryFilters().Where(b => ids.Contains(b.Id)).Select(b => b.GroupKey).Distinct().Single();
+                    return (ids.Count, db.Allocations.IgnoreQueryFilters().Count(a => a.UnitKey == group && a.Live));
+                });
+                Assert.Equal(booked, seats);
+                Assert.Equal(answers.Count(a => a.StatusCode == HttpStatusCode.Created) + 1, booked);
+                Assert.True(booked <= capacity, $"{start}: {booked} seats booked, capacity {capacity}");
+                // The change was refused exactly when it would have seated the session below its bookings.
+                Assert.Equal(lowered.StatusCode == HttpStatusCode.OK, capacity == 1);
+                Assert.Equal(lowered.StatusCode == HttpStatusCode.OK ? 1 : 3, capacity);
+                if (lowered.StatusCode == HttpStatusCode.OK)
+                {
+                    Assert.Equal(1, booked);
+                }
+                else
+                {
+                    Assert.Contains("seats booked", (await Body(lowered))["errors"]!.ToJsonString(), StringComparison.Ordinal);
+                }
+            }
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), Config())).StatusCode);
+        }
     }
 
     private async Task<WebSession> StaffAsync(string key, string pin)

@@ -148,18 +148,21 @@ public sealed partial class StripeStandIn
         }
         if (context.Request.Method == "GET")
         {
-            string amount, currency, status;
+            string title, button, status;
             lock (session)
             {
-                amount = (session["amount_total"]!.GetValue<long>() / 100m).ToString("0.00", CultureInfo.InvariantCulture);
-                currency = session["currency"]!.GetValue<string>().ToUpperInvariant();
+                // A setup session (a card saved for a no-show fee) charges nothing: Stripe's page asks for the card.
+                var setup = session["mode"]?.GetValue<string>() == "setup";
+                title = setup ? "Save your card"
+                    : $"Pay {session["currency"]!.GetValue<string>().ToUpperInvariant()} {(session["amount_total"]!.GetValue<long>() / 100m).ToString("0.00", CultureInfo.InvariantCulture)}";
+                button = setup ? "Save card" : "Pay";
                 status = session["status"]!.GetValue<string>();
             }
             context.Response.ContentType = "text/html; charset=utf-8";
             await context.Response.WriteAsync($"""
                 <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Stand-in checkout</title></head>
-                <body><main><h1>Pay {WebUtility.HtmlEncode(currency)} {amount}</h1><p id="status">{WebUtility.HtmlEncode(status)}</p>
-                <form method="post" action="/pay/{WebUtility.HtmlEncode(id)}"><button type="submit" id="pay">Pay</button></form></main></body></html>
+                <body><main><h1>{WebUtility.HtmlEncode(title)}</h1><p id="status">{WebUtility.HtmlEncode(status)}</p>
+                <form method="post" action="/pay/{WebUtility.HtmlEncode(id)}"><button type="submit" id="pay">{button}</button></form></main></body></html>
                 """);
             return true;
         }
@@ -170,7 +173,12 @@ public sealed partial class StripeStandIn
         JsonObject paid;
         try
         {
-            paid = Pay(id);
+            bool setup;
+            lock (session)
+            {
+                setup = session["mode"]?.GetValue<string>() == "setup";
+            }
+            paid = setup ? SaveCard(id) : Pay(id);
         }
         catch (InvalidOperationException)
         {

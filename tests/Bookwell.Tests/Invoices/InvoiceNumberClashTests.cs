@@ -109,6 +109,68 @@ public abstract class InvoiceNumberClashTests
         Assert.True(Bookwell.Features.Bookings.Conflicts.IsConflict(duplicate), duplicate.ToString());
         Assert.Single(app.WithDb(db => db.Set<Invoice>().Where(i => i.Number == "INV-2027-000003").ToList()));
     }
+
+    /// <summary>
+    /// The clash query itself, on numbers written straight into the database: only numbers of the prefix's exact form count
+    /// (six digits, or more without a leading zero; the year's four digits and the tail for a yearly prefix), and only those
+    /// past the series' counter (the business's, or the year's: none is 0), from the first year still issued on.
+    /// </summary>
+    [Fact]
+    public async Task FirstClash_FindsOnlyNumbersOfTheSeriesForm_PastItsCounter()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        string[] numbers = ["A-000002", "A-000003", "A-00000X", "A-0000010", "A-1000000", "AB-000009", "A-12345",
+            "Y2026/000009", "Y2027/000004", "Y2027-000005", "Y2028/000001", "Y2027/0000011", "Y20X7/000001"];
+        app.WithDb(db =>
+        {
+            var sequence = 100;
+            foreach (var number in numbers)
+            {
+                db.Set<Invoice>().Add(new Invoice
+                {
+                    Id = Guid.CreateVersion7(),
+                    TenantId = db.TenantId,
+                    Sequence = sequence++,
+                    Number = number,
+                    PageSlug = Slug,
+                    BusinessName = "Test Salon",
+                    CustomerName = "Ada",
+                    CustomerEmail = "ada@example.com",
+                    TimeZone = "Europe/Amsterdam",
+                    Status = InvoiceStatus.Open,
+                    Currency = "EUR",
+                });
+            }
+            db.Set<InvoiceCounter>().Add(new InvoiceCounter { TenantId = db.TenantId, Last = 5 });
+            db.Set<InvoiceYearCounter>().Add(new InvoiceYearCounter { TenantId = db.TenantId, Year = 2027, Last = 3 });
+            return db.SaveChanges();
+        });
+        async Task<string?> Clash(string prefix, int fromYear)
+        {
+            using var scope = app.Services.CreateScope();
+            return await InvoiceNumberClash.FirstClashAsync(scope.ServiceProvider.GetRequiredService<BookwellDb>(), prefix, fromYear, CancellationToken.None);
+        }
+
+        // Literal: 2 and 3 are behind the counter (5); X, a leading zero past six digits and five digits are not its form.
+        Assert.Equal("A-1000000", await Clash("A-", 2027));
+        Assert.Null(await Clash("AB-0", 2027));
+        Assert.Equal("AB-000009", await Clash("AB-", 2027));
+        // Yearly: 2026 is over; 2027's counter is 3, so 000004 would come again; 2028 has no counter yet.
+        Assert.Equal("Y2027/000004", await Clash("Y{yyyy}/", 2027));
+        Assert.Equal("Y2028/000001", await Clash("Y{yyyy}/", 2028));
+        Assert.Null(await Clash("Y{yyyy}/", 2029));
+        Assert.Equal("Y2027-000005", await Clash("Y{yyyy}-", 2027));
+        Assert.Null(await Clash("Z{yyyy}/", 2027));
+        app.WithDb(db =>
+        {
+            db.Set<InvoiceCounter>().Single().Last = 1_000_000;
+            db.Set<InvoiceYearCounter>().Single().Last = 4;
+            return db.SaveChanges();
+        });
+        Assert.Null(await Clash("A-", 2027));
+        Assert.Equal("Y2028/000001", await Clash("Y{yyyy}/", 2027));
+    }
 }
 
 public sealed class SqliteInvoiceNumberClashTests : InvoiceNumberClashTests

@@ -227,6 +227,47 @@ public abstract class McpTests
     }
 
     [Fact]
+    public async Task RescheduleBooking_WithASeriesScope_MovesThisAndFollowing_AsTheSeriesApi()
+    {
+        await using var app = await StartConfigured();
+        await using var client = await Connect(app);
+        // Tuesdays 2, 9 and 16 March 2027 at 10:00, booked as a weekly series over HTTP.
+        var created = await app.CreateClient().PostAsync($"/api/v1/pages/{Slug}/series",
+            TestData.Json(Booking(Tue10, "consult", "series@example.com", "anna").Also(b => b["repeat"] = new JsonObject { ["frequency"] = "weekly", ["count"] = 3 })));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var series = await Body(created);
+        var token = series["manageToken"]!.GetValue<string>();
+        var seriesId = series["seriesId"]!.GetValue<string>();
+
+        // The tool lists the scope as an optional argument.
+        var schema = JsonNode.Parse((await client.ListToolsAsync()).Single(t => t.Name == "reschedule_booking").JsonSchema.GetRawText())!;
+        Assert.NotNull(schema["properties"]!["scope"]);
+
+        // An unknown scope is a field error; nothing moves.
+        var bad = Problem(await Call(client, "reschedule_booking", new JsonObject { ["manageToken"] = token, ["start"] = "2027-03-02T11:00:00+01:00", ["scope"] = "all" }), "validation", 400);
+        Assert.NotNull(bad["errors"]!["scope"]);
+
+        // This and following, to 11:00: the answer is the series (as POST /bookings/{token}/series/reschedule), all three moved.
+        var moved = Ok(await Call(client, "reschedule_booking", new JsonObject { ["manageToken"] = token, ["start"] = "2027-03-02T11:00:00+01:00", ["scope"] = "following" }));
+        Assert.Equal(seriesId, moved["seriesId"]!.GetValue<string>());
+        Assert.Equal(["2027-03-02T11:00:00+01:00", "2027-03-09T11:00:00+01:00", "2027-03-16T11:00:00+01:00"],
+            moved["occurrences"]!.AsArray().Select(b => b!["start"]!.GetValue<string>()));
+        var http = await app.CreateClient().GetFromJsonAsync<JsonObject>($"/api/v1/bookings/{token}/series");
+        Assert.True(JsonNode.DeepEquals(http, moved), $"{http}\n{moved}");
+
+        // Only this one, to 14:00: the others stay.
+        var one = Ok(await Call(client, "reschedule_booking", new JsonObject { ["manageToken"] = token, ["start"] = "2027-03-02T14:00:00+01:00", ["scope"] = "one" }));
+        Assert.Equal(["2027-03-02T14:00:00+01:00", "2027-03-09T11:00:00+01:00", "2027-03-16T11:00:00+01:00"],
+            one["occurrences"]!.AsArray().Select(b => b!["start"]!.GetValue<string>()));
+
+        // A single booking: scope following is not found (it has no series); without a scope it moves as before.
+        var single = Ok(await Call(client, "book", BookArgs(Wed10, email: "single@example.com")))["manageToken"]!.GetValue<string>();
+        Problem(await Call(client, "reschedule_booking", new JsonObject { ["manageToken"] = single, ["start"] = "2027-03-03T11:00:00+01:00", ["scope"] = "following" }), "not-found", 404);
+        Assert.Equal("2027-03-03T11:00:00+01:00", Ok(await Call(client, "reschedule_booking",
+            new JsonObject { ["manageToken"] = single, ["start"] = "2027-03-03T11:00:00+01:00" }))["start"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task AnotherBusinesssBooking_IsNotReachable()
     {
         await using var app = await StartConfigured();

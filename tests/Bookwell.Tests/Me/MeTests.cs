@@ -159,6 +159,42 @@ public abstract partial class MeTests
     }
 
     [Fact]
+    public async Task AfterACrmMerge_EitherAddressOfThePerson_SeesTheBookingsOfBothProfiles_AndNobodyElses()
+    {
+        await using var app = await ArrangeAsync();
+        var salon = app.CreateClient();
+        var home = await BookAsync(salon, "2027-03-04T10:00:00+01:00", "ada@example.com");
+        var work = await BookAsync(salon, "2027-03-04T11:00:00+01:00", "ada.work@example.com");
+        var other = await BookAsync(salon, "2027-03-04T12:00:00+01:00", "other@example.com");
+        Guid IdOf(string email) => app.WithDb(db => db.Customers.Single(c => c.EmailNormalized == email.ToUpperInvariant()).Id);
+        var kept = IdOf("ada@example.com");
+        var duplicate = IdOf("ada.work@example.com");
+        // The business merges her work address's profile into her home one: the bookings move to the kept client.
+        Assert.True((await app.Admin().PostAsync($"/api/v1/admin/customers/{kept}/merge", Json(new JsonObject { ["from"] = duplicate.ToString() }))).IsSuccessStatusCode);
+        Assert.Equal(kept, app.WithDb(db => db.Customers.Single(c => c.Id == duplicate).MergedIntoId));
+        Assert.Equal(kept, app.WithDb(db => db.Bookings.Single(b => b.Id == Guid.Parse(work)).CustomerId));
+
+        foreach (var address in new[] { "ada.work@example.com", "ada@example.com" })
+        {
+            var me = WebSession.For(app);
+            Assert.Equal(HttpStatusCode.Redirect, (await FollowAsync(me, await LinkAsync(app, address))).StatusCode);
+            var html = await me.GetAsync("/me");
+            Assert.Contains($"data-booking=\"{home}\"", html, StringComparison.Ordinal);
+            Assert.Contains($"data-booking=\"{work}\"", html, StringComparison.Ordinal);
+            Assert.DoesNotContain(other, html, StringComparison.Ordinal);
+            Assert.Single(Regex.Matches(html, "data-business=\""));
+        }
+
+        // Someone merged into nobody else sees only their own.
+        var stranger = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await FollowAsync(stranger, await LinkAsync(app, "other@example.com"))).StatusCode);
+        var theirs = await stranger.GetAsync("/me");
+        Assert.Contains(other, theirs, StringComparison.Ordinal);
+        Assert.DoesNotContain(home, theirs, StringComparison.Ordinal);
+        Assert.DoesNotContain(work, theirs, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Link_OpeningChangesNothing_ItsButtonWorksOnce_AndNotAfter15Minutes_AndOnlyItsHashIsKept()
     {
         await using var app = await ArrangeAsync();

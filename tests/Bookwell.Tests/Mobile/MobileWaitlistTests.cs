@@ -40,12 +40,7 @@ public abstract class MobileWaitlistTests(MobileWaitlistTests.Shared shared)
                 s["Bookwell:RateLimits:BookingsPerMinute"] = "0";
                 s["Bookwell:RateLimits:ManagePerMinute"] = "0";
             });
-            var config = MobileServiceTests.Config().Also(c =>
-            {
-                c["pages"]![0]!["settings"]!["waitlist"] = true;
-                c["pages"]![0]!["settings"]!["waitlistHoldMinutes"] = 60;
-            });
-            Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), config)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), Config())).StatusCode);
         }
 
         public async Task DisposeAsync()
@@ -56,6 +51,13 @@ public abstract class MobileWaitlistTests(MobileWaitlistTests.Shared shared)
     }
 
     private const string Slug = "fixit";
+
+    /// <summary>The mobile page with its waitlist on, offers held for an hour.</summary>
+    public static JsonObject Config() => MobileServiceTests.Config().Also(c =>
+    {
+        c["pages"]![0]!["settings"]!["waitlist"] = true;
+        c["pages"]![0]!["settings"]!["waitlistHoldMinutes"] = 60;
+    });
 
     private HttpClient Client => shared.App.CreateClient();
 
@@ -157,6 +159,35 @@ public abstract class MobileWaitlistTests(MobileWaitlistTests.Shared shared)
             ("Name", "Form Filler"), ("Email", "form@example.com"), ("Address", "Achter de dijk"), ("Lat", "52.10"), ("Lng", "5.13")]);
         Assert.Equal(HttpStatusCode.OK, byPin.StatusCode);
         Assert.Equal((52.10, 5.13), (Entry("form@example.com").Latitude, Entry("form@example.com").Longitude));
+    }
+
+    [Fact]
+    public async Task An_offer_checks_the_postcode_list_as_it_is_then_and_passes_over_an_entry_now_outside_it()
+    {
+        const string date = "2027-03-16";
+        var eleven = await BookAsync(date, "11:00", "Neude 5, Utrecht", "pc-booked@example.com");
+        // Both join while the area is the radius alone (both are 0 km from the base); the geocoder's postcodes are kept.
+        Assert.Equal(HttpStatusCode.Created, (await JoinAsync(Join("pc-3511@example.com", date, At("Oudegracht 1, Utrecht"), from: "11:00", to: "12:00"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await JoinAsync(Join("pc-3512@example.com", date, At("Neude 5, Utrecht"), from: "11:00", to: "12:00"))).StatusCode);
+        Assert.Equal("3511 AB", Entry("pc-3511@example.com").Postcode);
+
+        // Then the business narrows its area to the postcodes starting 3512.
+        var narrowed = Config().Also(c => c["pages"]![0]!["settings"]!["mobile"]!["postcodes"] = new JsonArray("3512"));
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(shared.App.Admin(), narrowed)).StatusCode);
+        try
+        {
+            // 11:00 is freed: the first in line is now outside the area and passed over (still waiting); the second is offered it.
+            Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/api/v1/bookings/{eleven}/cancel", null)).StatusCode);
+            Assert.Equal(WaitlistStatus.Waiting, Entry("pc-3511@example.com").Status);
+            Assert.Null(Entry("pc-3511@example.com").OfferBookingId);
+            var offered = Entry("pc-3512@example.com");
+            Assert.Equal(WaitlistStatus.Offered, offered.Status);
+            Assert.Equal(Instant.FromUtc(2027, 3, 16, 10, 0), offered.OfferStart);
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PutConfig(shared.App.Admin(), Config())).StatusCode);
+        }
     }
 
     [Fact]

@@ -80,10 +80,11 @@ public abstract class CreditNoteTests
         Assert.Contains("Total EUR -30.00", first, StringComparison.Ordinal);
         Assert.Contains("EUR 30.00 has been refunded", first, StringComparison.Ordinal);
         Assert.DoesNotContain("EUR -80.00", first, StringComparison.Ordinal);
-        // The rest, 50.00: 41.32 net and 8.68 VAT.
+        // The rest, 50.00: the VAT the invoice charged (80.00 includes 13.88) less the 5.21 already credited, 8.67 (not the
+        // 8.68 that 50.00 alone includes: the two notes would credit 13.89), and 41.33 net.
         var second = PdfText(await admin.GetByteArrayAsync($"/api/v1/admin/credit-notes/{notes[1]!["id"]}/pdf"));
         Assert.Contains("CN-000002", second, StringComparison.Ordinal);
-        Assert.Contains("VAT 21% on EUR -41.32 EUR -8.68", second, StringComparison.Ordinal);
+        Assert.Contains("VAT 21% on EUR -41.33 EUR -8.67", second, StringComparison.Ordinal);
         Assert.Contains("Total EUR -50.00", second, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/v1/admin/credit-notes/{Guid.NewGuid()}/pdf")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/v1/admin/credit-notes/nope/pdf")).StatusCode);

@@ -198,6 +198,110 @@ public abstract class SeriesRescheduleTests(SeriesRescheduleTests.Shared shared)
     }
 
     [Fact]
+    public async Task AMembersSeries_MovedOutsideItsOrganizationsTimeSlots_IsTheSameStartFieldErrorAsTheSingleReschedule_AndNothingMoves()
+    {
+        // Hillside School's consultations: Thursdays 1 and 8 April 09:00-12:00, 15 April 09:00-11:30. A member's weekly series
+        // at 10:00 on those Thursdays (written as the school's: the organization key on each occurrence).
+        var config = Config().Also(c =>
+        {
+            c["pages"]![0]!["settings"]!["waitlist"] = true;
+            c["pages"]![0]!["organizations"] = new JsonArray(new JsonObject
+            {
+                ["key"] = "school",
+                ["name"] = "Hillside School",
+                ["services"] = new JsonArray("consult"),
+                ["from"] = null,
+                ["to"] = null,
+                ["exclusive"] = false,
+                ["timeSlots"] = new JsonArray(
+                    new JsonObject { ["date"] = "2027-04-01", ["hours"] = new JsonArray(new JsonArray("09:00", "12:00")), ["services"] = new JsonArray("consult") },
+                    new JsonObject { ["date"] = "2027-04-08", ["hours"] = new JsonArray(new JsonArray("09:00", "12:00")), ["services"] = new JsonArray("consult") },
+                    new JsonObject { ["date"] = "2027-04-15", ["hours"] = new JsonArray(new JsonArray("09:00", "11:30")), ["services"] = new JsonArray("consult") }),
+            });
+        });
+        var put = await PutConfig(App.Admin(), config);
+        Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        try
+        {
+            var series = await CreateSeriesAsync("2027-04-01T10:00:00+02:00", 3, "pupil@example.com");
+            var id = Guid.Parse(series["seriesId"]!.GetValue<string>());
+            var token = series["manageToken"]!.GetValue<string>();
+            App.WithDb(db => db.Bookings.IgnoreQueryFilters().Where(b => b.SeriesId == id).ExecuteUpdate(u => u.SetProperty(b => b.OrganizationKey, "school")));
+            var before = Occurrences(id);
+            var client = App.CreateClient();
+
+            // Only this one, to 14:00: outside the school's slot. The single reschedule's answer, word for word.
+            var single = await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-04-01T14:00:00+02:00" }));
+            Assert.Equal(HttpStatusCode.BadRequest, single.StatusCode);
+            var expected = Assert.Single((await Body(single))["errors"]!["start"]!.AsArray())!.GetValue<string>();
+            Assert.Contains("Hillside School", expected, StringComparison.Ordinal);
+            var one = await client.PostAsync($"/api/v1/bookings/{token}/series/reschedule", Json(Move("2027-04-01T14:00:00+02:00", "one")));
+            Assert.Equal(HttpStatusCode.BadRequest, one.StatusCode);
+            var problem = await Body(one);
+            Assert.EndsWith("/validation", problem["type"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.Equal(expected, Assert.Single(problem["errors"]!["start"]!.AsArray())!.GetValue<string>());
+
+            // This and following, to 11:00: 1 and 8 April fit, 15 April (slot until 11:30) does not; it is named, nothing moves.
+            var following = await client.PostAsync($"/api/v1/bookings/{token}/series/reschedule", Json(Move("2027-04-01T11:00:00+02:00", "following")));
+            Assert.Equal(HttpStatusCode.BadRequest, following.StatusCode);
+            var message = Assert.Single((await Body(following))["errors"]!["start"]!.AsArray())!.GetValue<string>();
+            Assert.StartsWith("Occurrence 2 (to 2027-04-15T11:00:00+02:00): Not within a time slot of Hillside School", message, StringComparison.Ordinal);
+            Assert.Equal(before.Select(b => (b.StartsAt, b.UpdatedAt, b.History.Count)), Occurrences(id).Select(b => (b.StartsAt, b.UpdatedAt, b.History.Count)));
+
+            // Inside every slot (09:00), the whole series moves.
+            var moved = await client.PostAsync($"/api/v1/bookings/{token}/series/reschedule", Json(Move("2027-04-01T09:00:00+02:00", "following")));
+            Assert.True(moved.StatusCode == HttpStatusCode.OK, await moved.Content.ReadAsStringAsync());
+            Assert.Equal(["2027-04-01T09:00+02", "2027-04-08T09:00+02", "2027-04-15T09:00+02"], Occurrences(id).Select(Local));
+            AssertAllocationsFollow(id);
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), Config().Also(c => c["pages"]![0]!["settings"]!["waitlist"] = true))).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task AdminDetailPage_MovesThisOrThisAndFollowing_ByAPlainFormWithCsrf_EnglishAndDutch()
+    {
+        // Wednesdays 7, 14 and 21 April 2027 at 10:00.
+        var series = await CreateSeriesAsync("2027-04-07T10:00:00+02:00", 3, "desk@example.com");
+        var id = Guid.Parse(series["seriesId"]!.GetValue<string>());
+        var second = Occurrences(id)[1].Id;
+        var owner = WebSession.For(App);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
+            ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        var path = $"/admin/bookings/{second}";
+        var page = System.Net.WebUtility.HtmlDecode(await owner.GetAsync(path));
+        Assert.Contains("Move dates of the series", page, StringComparison.Ordinal);
+        Assert.Contains("This and later dates (same shift)", page, StringComparison.Ordinal);
+        Assert.Contains("Datums van de reeks verzetten", System.Net.WebUtility.HtmlDecode(await owner.GetAsync(path + "?lang=nl")), StringComparison.Ordinal);
+
+        // Without the antiforgery token nothing moves.
+        KeyValuePair<string, string>[] following = [KeyValuePair.Create("date", "2027-04-14"), KeyValuePair.Create("time", "15:00"), KeyValuePair.Create("scope", "following")];
+        var bare = await owner.Client.PostAsync(path + "?handler=SeriesMove", new FormUrlEncodedContent(following));
+        Assert.Equal(HttpStatusCode.BadRequest, bare.StatusCode);
+        Assert.Equal(["2027-04-07T10:00+02", "2027-04-14T10:00+02", "2027-04-21T10:00+02"], Occurrences(id).Select(Local));
+
+        // This and following: the second and third go to 15:00, the first stays.
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync(path + "?handler=SeriesMove", following, path)).StatusCode);
+        Assert.Equal(["2027-04-07T10:00+02", "2027-04-14T15:00+02", "2027-04-21T15:00+02"], Occurrences(id).Select(Local));
+        Assert.Contains("2 dates moved.", System.Net.WebUtility.HtmlDecode(await owner.GetAsync(path)), StringComparison.Ordinal);
+        AssertAllocationsFollow(id);
+
+        // Only this one: the second to 11:00; the third stays at 15:00.
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync(path + "?handler=SeriesMove",
+            [KeyValuePair.Create("date", "2027-04-14"), KeyValuePair.Create("time", "11:00"), KeyValuePair.Create("scope", "one")], path)).StatusCode);
+        Assert.Equal(["2027-04-07T10:00+02", "2027-04-14T11:00+02", "2027-04-21T15:00+02"], Occurrences(id).Select(Local));
+
+        // Wednesday 21 April 16:00 is taken: moving this and following to 16:00 is refused for the third, naming it; nothing moves.
+        Assert.Equal(HttpStatusCode.Created, (await Book(App.CreateClient(), Booking("2027-04-21T16:00:00+02:00", "consult", "taken@example.com", "anna"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync(path + "?handler=SeriesMove",
+            [KeyValuePair.Create("date", "2027-04-14"), KeyValuePair.Create("time", "16:00"), KeyValuePair.Create("scope", "following")], path)).StatusCode);
+        Assert.Equal(["2027-04-07T10:00+02", "2027-04-14T11:00+02", "2027-04-21T15:00+02"], Occurrences(id).Select(Local));
+        Assert.Contains("Nothing was moved: these dates are not free: Wed 21 Apr 2027 4:00", System.Net.WebUtility.HtmlDecode(await owner.GetAsync(path)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ParallelMovesOfOneSeries_LeaveItConsistent()
     {
         // Wednesdays 17, 24 and 31 March 2027 at 10:00 (the DST change falls before the last).

@@ -33,7 +33,7 @@ public static class AdminBookingEndpoints
     }
 
     private static async Task<Results<Ok<BookingList>, ProblemHttpResult>> List(string? from, string? to, string? status, string? staff,
-        string? service, string? q, string? page, string? limit, string? cursor, BookwellDb db, CatalogCache cache, CancellationToken ct)
+        string? service, string? q, string? page, string? organization, string? limit, string? cursor, BookwellDb db, CatalogCache cache, CancellationToken ct)
     {
         var e = new Errors();
         var take = DefaultLimit;
@@ -98,6 +98,11 @@ public static class AdminBookingEndpoints
         if (page is not null)
         {
             query = query.Where(b => b.PageSlug == page);
+        }
+        if (organization is not null)
+        {
+            // Issue 17: the bookings made through an organization's links.
+            query = query.Where(b => b.OrganizationKey == organization);
         }
         if (!string.IsNullOrWhiteSpace(q))
         {

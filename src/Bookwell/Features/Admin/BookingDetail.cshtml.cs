@@ -11,7 +11,8 @@ using NodaTime;
 
 namespace Bookwell.Features.Admin;
 
-public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessages messages, IConfiguration config, Series.SeriesCanceller series) : AdminPageModel
+public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessages messages, IConfiguration config, Series.SeriesCanceller series,
+    Series.SeriesMover mover) : AdminPageModel
 {
     public Booking? Booking { get; private set; }
     public CompiledPage? Site { get; private set; }
@@ -102,6 +103,37 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
             ? AdminText.L("{0} dates cancelled.", done.Count)
             : AdminText.L("Nothing left to cancel from this date on.");
         return Redirect($"/admin/bookings/{id}");
+    }
+
+    /// <summary>
+    /// Moves this occurrence of its series (<paramref name="scope"/> <c>one</c>), or it and every later open one by the same
+    /// shift of local time (<c>following</c>), all or nothing through <see cref="Series.SeriesMover"/>: a plain form, no script.
+    /// </summary>
+    public async Task<IActionResult> OnPostSeriesMoveAsync(Guid id, string? date, string? time, string? scope, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct) || Occurrences.Count == 0 || Site is null || Booking!.SeriesId is not { } seriesId)
+        {
+            return NotFound();
+        }
+        var service = Site.Services.GetValueOrDefault(Booking.ServiceKey);
+        if (service is null || !TimeFormats.TryParseDate(date, out var day) || !TimeRange.TryParseMinute(time, out var minute) || minute >= 24 * 60 ||
+            scope is not ("one" or "following"))
+        {
+            TempData["FlashBad"] = AdminText.L("Choose a date and a time.");
+            return Redirect($"/admin/bookings/{id}#h-series");
+        }
+        var start = Site.Zone.AtLeniently(day.At(new LocalTime(minute / 60, minute % 60))).ToInstant();
+        var result = await mover.MoveAsync(seriesId, Booking.Id, start, scope == "following", Site, service,
+            new Actor(Actor, MailContexts.For(Request, config), Site), ct);
+        TempData[result is Series.SeriesMoveResult.Done ? "Flash" : "FlashBad"] = result switch
+        {
+            Series.SeriesMoveResult.Done done => AdminText.L("{0} dates moved.", done.Moved.Count),
+            Series.SeriesMoveResult.Refused { Blocked.Count: > 0 } refused => AdminText.L("Nothing was moved: these dates are not free: {0}.",
+                string.Join("; ", refused.Blocked.Select(b => When(b.To, Site.Zone)))),
+            Series.SeriesMoveResult.Refused => AdminText.L("That time is not free. The booking was not moved."),
+            _ => AdminText.L("This booking can no longer be moved."),
+        };
+        return Redirect($"/admin/bookings/{id}#h-series");
     }
 
     public async Task<IActionResult> OnPostRescheduleAsync(Guid id, string? date, string? time, string? staff, CancellationToken ct)

@@ -69,6 +69,11 @@ public sealed class CalendarModel : AdminPageModel
         var baseHours = (branch?.Hours ?? Site.Hours).HoursOn(Day);
         FreeFor = (Service is not null ? Site.ActiveService(Service) : null)
                   ?? Site.Services.Values.FirstOrDefault(s => s.Doc.Active != false && s.Rules.RequiresStaff);
+        // Filtered to a service (issue 15): open only where the service's own hours are too, as the slots it offers are.
+        if (Service is not null && FreeFor?.Key == Service && FreeFor.Rules.Hours is { } own)
+        {
+            baseHours = LocalRanges.Intersect(baseHours, own.HoursOn(Day));
+        }
         var free = FreeFor is null ? [] : await AvailabilityLoader.FindSlotsAsync(Db, Site, FreeFor, Branch, staffFilter, zone, Day, Day, now, ct);
         foreach (var s in Site.Staff.Where(s => s.Doc.Active != false && (Branch is null || s.Branch is null || s.Branch == Branch) &&
                                                 (staffFilter is null || s.Key == staffFilter)))

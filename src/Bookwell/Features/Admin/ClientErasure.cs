@@ -15,12 +15,17 @@ namespace Bookwell.Features.Admin;
 /// price) but lose the name, e-mail, phone, answers and notes; waitlist entries, notes, tags, the portal account,
 /// sign-in links and push devices go; the client row (and every duplicate merged into it) stays as an anonymous
 /// record that nothing can sign into. One audit entry records who erased whom (ids only). Invoices are left as
-/// issued: they are the business's bookkeeping, which the law keeps for years (docs/accounts.md says so). A message the
-/// outbox worker had already claimed when this runs is read again just before it would be sent (OutboxWorker), so one
-/// withdrawn here is not sent; only a message already being handed to its sender at the commit still goes.
+/// issued: they are the business's bookkeeping, which the law keeps for years (docs/accounts.md says so). The outbox
+/// worker takes each message (queued -> sending) just before it hands it to its sender, and this withdraws only queued
+/// ones in the same row update, so each message is either withdrawn here or already on its way; for those on their way
+/// the erasure waits, after its commit, until each is recorded (sent, or back in the queue after a failure, where it is
+/// withdrawn) before it answers. So nothing goes to the person once the erasure has answered.
 /// </summary>
-public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate gate, BookingLifecycle lifecycle)
+public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate gate, BookingLifecycle lifecycle, ILogger<ClientErasure> log)
 {
+    /// <summary>How long an erasure waits for messages a sender holds (a send has its own time limits well below this).</summary>
+    public static readonly TimeSpan InFlightWait = TimeSpan.FromMinutes(2);
+
     public const string ErasedName = "(deleted)";
     public const string Reason = "The client was erased.";
 
@@ -62,6 +67,7 @@ public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate g
         var upper = to.Select(a => a.ToUpperInvariant()).Distinct().ToList();
         var devices = await db.ClientPushSubscriptions.AsNoTracking().Where(s => ids.Contains(s.CustomerId)).Select(s => s.Id.ToString()).ToListAsync(ct);
         var emails = upper.Where(a => a.Contains('@', StringComparison.Ordinal)).ToList();
+        List<Guid> inFlight;
         using (await gate.EnterAsync(db, ct))
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -74,8 +80,12 @@ public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate g
             }
             // Every message to the person (by address or device) or about one of their bookings (the staff's, a webhook's).
             var messages = db.Outbox.Where(m => upper.Contains(m.To.ToUpper()) || devices.Contains(m.To) || bookingIds.Contains(m.BookingId));
-            await messages.Where(m => m.Status == OutboxStatus.Queued)
+            // Queued ones, and those left sending by a node that died (lease run out); one a sender holds now is not withdrawn
+            // (the worker's take and this update lock the same row on PostgreSQL, the write gate orders them on SQLite).
+            await messages.Where(m => m.Status == OutboxStatus.Queued || (m.Status == OutboxStatus.Sending && (m.LockedUntil == null || m.LockedUntil < now)))
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Withdrawn).SetProperty(m => m.LastError, Reason), ct);
+            // Read after that update: every message of the person is now withdrawn, or taken by a sender before it and listed here.
+            inFlight = await messages.Where(m => m.Status == OutboxStatus.Sending).Select(m => m.Id).ToListAsync(ct);
             await db.Outbox.Where(m => upper.Contains(m.To.ToUpper()) || devices.Contains(m.To)).ExecuteUpdateAsync(s => s.SetProperty(m => m.To, ErasedName), ct);
             await messages.ExecuteUpdateAsync(s => s
                 .SetProperty(m => m.Subject, ErasedName)
@@ -130,6 +140,40 @@ public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate g
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
+        if (inFlight.Count > 0)
+        {
+            await SettleAsync(inFlight, ct);
+        }
         return customer.Id;
+    }
+
+    /// <summary>
+    /// Waits until none of <paramref name="ids"/> is held by a sender: each is recorded as sent, or it failed and went back to
+    /// the queue (or its sender died and its lease ran out), and is then withdrawn here. The rows were blanked at the commit.
+    /// </summary>
+    private async Task SettleAsync(List<Guid> ids, CancellationToken ct)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var now = clock.GetCurrentInstant();
+            using (await gate.EnterAsync(db, ct))
+            {
+                await db.Outbox.Where(m => ids.Contains(m.Id) && (m.Status == OutboxStatus.Queued || (m.Status == OutboxStatus.Sending && (m.LockedUntil == null || m.LockedUntil < now))))
+                    .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Withdrawn).SetProperty(m => m.LastError, Reason)
+                        .SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+            }
+            if (!await db.Outbox.AnyAsync(m => ids.Contains(m.Id) && m.Status == OutboxStatus.Sending, ct))
+            {
+                return;
+            }
+            if (waited.Elapsed > InFlightWait)
+            {
+                log.LogWarning("An erasure gave up waiting for {Count} messages a sender still holds", ids.Count);
+                return;
+            }
+            // A sender holds them for one send; it records the outcome within moments (OutboxWorker groups for at most 250 ms).
+            await Task.Delay(25, ct);
+        }
     }
 }

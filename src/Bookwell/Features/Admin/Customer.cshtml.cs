@@ -24,6 +24,20 @@ public sealed class CustomerModel : AdminPageModel
     [BindProperty] public string? NewTag { get; set; }
     [BindProperty] public string? Duplicate { get; set; }
     [BindProperty] public string? PreferredStaff { get; set; }
+    /// <summary>Issue 17, members "from the CRM": the organization to add this client to, as <c>{page}|{organization}</c>.</summary>
+    [BindProperty] public string? Organization { get; set; }
+    [BindProperty] public string? MemberId { get; set; }
+
+    /// <summary>The organizations this client belongs to (managers see them).</summary>
+    public List<Bookwell.Features.Organizations.OrganizationMember> Memberships { get; private set; } = [];
+
+    /// <summary>Every organization of the business's pages, as the add form lists them.</summary>
+    public List<(string Value, string Label)> OrganizationChoices =>
+        [.. Catalog.Pages.Values.SelectMany(p => p.Organizations.Values.Select(o => ($"{p.Slug}|{o.Key}", Catalog.Pages.Count > 1 ? $"{o.Name} ({p.Doc.Name})" : o.Name)))];
+
+    /// <summary>An organization's name for a membership row (its key when the organization is gone from the configuration).</summary>
+    public string OrganizationName(Bookwell.Features.Organizations.OrganizationMember m) =>
+        m is not null && Catalog.Pages.TryGetValue(m.PageSlug, out var p) && p.Organizations.TryGetValue(m.OrganizationKey, out var o) ? o.Name : m?.OrganizationKey ?? "";
 
     /// <summary>Staff who can be a client's preferred member: every active staff member of the business's pages, by key.</summary>
     public List<(string Key, string Name)> StaffChoices =>
@@ -82,6 +96,11 @@ public sealed class CustomerModel : AdminPageModel
         Notes = await Db.CustomerNotes.AsNoTracking().Where(n => n.CustomerId == id).OrderByDescending(n => n.At).ThenByDescending(n => n.Id).ToListAsync(ct);
         Tags = await Db.CustomerTags.AsNoTracking().Where(t => t.CustomerId == id).OrderBy(t => t.Tag).Select(t => t.Tag).ToListAsync(ct);
         Intake = CustomerDirectory.IntakeAnswers(Bookings, Catalog);
+        if (IsManager)
+        {
+            Memberships = await Db.OrganizationMembers.AsNoTracking().Where(m => m.CustomerId == id)
+                .OrderBy(m => m.PageSlug).ThenBy(m => m.OrganizationKey).ToListAsync(ct);
+        }
         return Page();
     }
 
@@ -117,6 +136,42 @@ public sealed class CustomerModel : AdminPageModel
         await CustomerDirectory.AddNoteAsync(Db, id, text, Actor, Clock.GetCurrentInstant(), ct);
         TempData["Flash"] = AdminText.L("Note added.");
         return Redirect($"/admin/customers/{id}#notes");
+    }
+
+    /// <summary>Adds this client to an organization (or updates their member id there): the member the organization's links and mailings reach.</summary>
+    public async Task<IActionResult> OnPostOrganizationAsync(Guid id, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        if (!await VisibleAsync(id, ct))
+        {
+            return NotFound();
+        }
+        var parts = (Organization ?? "").Split('|', 2);
+        Bookwell.Features.Configuration.CompiledPage? page = null;
+        Bookwell.Features.Organizations.OrganizationModel? organization = null;
+        if (parts.Length != 2 || !Catalog.Pages.TryGetValue(parts[0], out page) || !page.Organizations.TryGetValue(parts[1], out organization))
+        {
+            Errors.Add("organization", "Choose an organization.");
+        }
+        if (MemberId is { Length: > 64 })
+        {
+            Errors.Add("memberid", "At most 64 characters.");
+        }
+        var customer = await Db.Customers.AsNoTracking().FirstAsync(c => c.Id == id, ct);
+        if (!Bookwell.Features.Bookings.ContactRules.IsEmail(customer.Email))
+        {
+            Errors.Add("organization", "This client has no e-mail address, so no personal link can reach them.");
+        }
+        if (Errors.Any || page is null || organization is null)
+        {
+            return await InvalidAsync(id, ct);
+        }
+        await HttpContext.RequestServices.GetRequiredService<Bookwell.Features.Organizations.OrganizationAccess>()
+            .UpsertMemberAsync(page, organization, customer.Email, customer.Name, MemberId, ct);
+        return Redirect($"/admin/customers/{id}#organizations");
     }
 
     public async Task<IActionResult> OnPostTagAsync(Guid id, CancellationToken ct)

@@ -34,6 +34,7 @@ public sealed class BusyIndex : IDisposable
 
     private readonly ConcurrentDictionary<Guid, Business> _businesses = new();
     private readonly Timer _sweeper;
+    private BusyVersionReader? _reader;
 
     public BusyIndex() => _sweeper = new Timer(_ => DropIdle(), null, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5));
 
@@ -54,7 +55,7 @@ public sealed class BusyIndex : IDisposable
         }
         var business = _businesses.GetOrAdd(db.TenantId, _ => new Business());
         business.LastUsed = Environment.TickCount64;
-        var version = await BusyVersions.ReadAsync(db, ct);
+        var version = await ReadVersionAsync(db, ct);
         var current = business.Current;
         if (current is not null && current.Version >= version && current.Fresh(now))
         {
@@ -82,6 +83,30 @@ public sealed class BusyIndex : IDisposable
         }
     }
 
+    private async Task<long> ReadVersionAsync(BookwellDb db, CancellationToken ct)
+    {
+        var reader = _reader;
+        if (reader is null)
+        {
+            lock (_sweeper)
+            {
+                reader = _reader ??= BusyVersionReader.For(db);
+            }
+        }
+        if (reader.ConnectionString == db.Database.GetConnectionString())
+        {
+            try
+            {
+                return await reader.ReadAsync(db.TenantId, ct);
+            }
+            catch (System.Data.Common.DbException)
+            {
+                // The kept connection failed (a restarted database server); this request reads the ordinary way.
+            }
+        }
+        return await BusyVersions.ReadAsync(db, ct);
+    }
+
     /// <summary>Forgets every business (tests: a restarted node).</summary>
     public void Clear() => _businesses.Clear();
 
@@ -97,7 +122,11 @@ public sealed class BusyIndex : IDisposable
         }
     }
 
-    public void Dispose() => _sweeper.Dispose();
+    public void Dispose()
+    {
+        _sweeper.Dispose();
+        _reader?.Dispose();
+    }
 
     private sealed class Business
     {

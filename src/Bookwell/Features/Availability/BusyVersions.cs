@@ -76,3 +76,172 @@ public static class BusyVersions
         return command;
     }
 }
+
+/// <summary>
+/// Reads committed busy versions for every request of one app on one connection it keeps open, so that a
+/// request no longer pays a pooled open and close for its one-row read (a trace of the cached month of
+/// `/slots` found that open and close were most of the answer's time). Reads are coalesced: requests that
+/// arrive while a read is on its way wait for the next read, which starts after they arrived, so every
+/// answer still sees each write committed before its request (a booking answered 201 by any node is in the
+/// next answer of every node). One thread with the providers' synchronous calls, as the group writer has:
+/// a read that awaits rejoins the back of a loaded thread pool's queue after its round trip.
+/// When the kept connection fails, the waiting requests read the ordinary way and the next read opens it again.
+/// </summary>
+public sealed class BusyVersionReader : IDisposable
+{
+    private readonly Func<DbConnection> _connect;
+    private readonly RelationalTypeMapping _tenantMapping;
+    private readonly object _lock = new();
+    private readonly SemaphoreSlim _work = new(0);
+    private readonly Thread _thread;
+    private List<(Guid Tenant, TaskCompletionSource<long> Done)> _pending = [];
+    private DbConnection? _connection;
+    private DbCommand? _command;
+    private volatile bool _stopping;
+
+    /// <summary>A reader on its own connection to <paramref name="db"/>'s database.</summary>
+    public static BusyVersionReader For(BookwellDb db)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var connectionString = db.Database.GetConnectionString()!;
+        var mapping = (RelationalTypeMapping)db.Model.FindEntityType(typeof(BusyVersion))!.FindProperty(nameof(BusyVersion.TenantId))!
+            .GetRelationalTypeMapping();
+        Func<DbConnection> connect = db is PostgresBookwellDb
+            ? () =>
+            {
+                var connection = new Npgsql.NpgsqlConnection(connectionString);
+                connection.Open();
+                return connection;
+            }
+        : () =>
+        {
+            var connection = new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA busy_timeout=30000;";
+            pragma.ExecuteNonQuery();
+            return connection;
+        };
+        return new BusyVersionReader(connectionString, connect, mapping);
+    }
+
+    /// <summary>The database this reader reads.</summary>
+    public string ConnectionString { get; }
+
+    private BusyVersionReader(string connectionString, Func<DbConnection> connect, RelationalTypeMapping tenantMapping)
+    {
+        (ConnectionString, _connect, _tenantMapping) = (connectionString, connect, tenantMapping);
+        _thread = new Thread(Run) { IsBackground = true, Name = "Bookwell busy-version reader" };
+        _thread.Start();
+    }
+
+    /// <summary>The business's committed version as of a read that began after this call.</summary>
+    public Task<long> ReadAsync(Guid tenant, CancellationToken ct)
+    {
+        var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        bool wake;
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_stopping, this);
+            _pending.Add((tenant, done));
+            wake = _pending.Count == 1;
+        }
+        if (wake)
+        {
+            _work.Release();
+        }
+        return done.Task.WaitAsync(ct);
+    }
+
+    private void Run()
+    {
+        var next = new List<(Guid Tenant, TaskCompletionSource<long> Done)>();
+        var versions = new Dictionary<Guid, long>();
+        while (true)
+        {
+            _work.Wait();
+            while (true)
+            {
+                List<(Guid Tenant, TaskCompletionSource<long> Done)> batch;
+                lock (_lock)
+                {
+                    if (_pending.Count == 0)
+                    {
+                        break;
+                    }
+                    batch = _pending;
+                    _pending = next;
+                }
+                versions.Clear();
+                try
+                {
+                    foreach (var (tenant, _) in batch)
+                    {
+                        if (!versions.ContainsKey(tenant))
+                        {
+                            versions[tenant] = Read(tenant);
+                        }
+                    }
+                    foreach (var (tenant, done) in batch)
+                    {
+                        done.TrySetResult(versions[tenant]);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    Reset();
+                    foreach (var (_, done) in batch)
+                    {
+                        done.TrySetException(ex);
+                    }
+                }
+                batch.Clear();
+                next = batch;
+            }
+            if (_stopping)
+            {
+                Reset();
+                return;
+            }
+        }
+    }
+
+    private long Read(Guid tenant)
+    {
+        if (_connection is null)
+        {
+            _connection = _connect();
+            _command = _connection.CreateCommand();
+            _command.CommandText = """SELECT "Version" FROM "BusyVersions" WHERE "TenantId" = @tenant""";
+        }
+        var command = _command!;
+        command.Parameters.Clear();
+        command.Parameters.Add(_tenantMapping.CreateParameter(command, "@tenant", tenant));
+        return command.ExecuteScalar() is { } value and not DBNull
+            ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)
+            : 0;
+    }
+
+    private void Reset()
+    {
+        try
+        {
+            _command?.Dispose();
+            _connection?.Dispose();
+        }
+        catch (Exception)
+        {
+            // A broken connection may fail its own disposal; the next read opens a new one either way.
+        }
+        (_command, _connection) = (null, null);
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _stopping = true;
+        }
+        _work.Release();
+    }
+}

@@ -101,6 +101,12 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     /// <summary>Contract 4.6: the member whose personal link opened the page (null without a valid one).</summary>
     public Organizations.MemberAccess? Access { get; private set; }
 
+    /// <summary>
+    /// A personal link was followed that opens nothing (changed, expired, revoked, another page's): the public page with one
+    /// notice, the same for every such link, so the page tells nobody which of those it was.
+    /// </summary>
+    public bool DeadLink { get; private set; }
+
     /// <summary>Services this visitor may book here: the link's, or the public page's.</summary>
     public IEnumerable<ServiceModel> Choices => Site is null ? [] : Site.Services.Values.Where(s => s.Doc.Active != false && Site.IsPublic(s.Key));
 
@@ -343,6 +349,11 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             // The token is in this page's address: no other site hears of it, and no shared cache keeps the page.
             Response.Headers["Referrer-Policy"] = "no-referrer";
             Response.Headers.CacheControl = "no-store";
+        }
+        else if (access is not null)
+        {
+            DeadLink = true;
+            Response.Headers["Referrer-Policy"] = "no-referrer";
         }
         Site = page;
         Zone = TimeFormats.Zone(tz) ?? page.Zone;

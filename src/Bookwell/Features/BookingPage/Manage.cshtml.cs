@@ -39,6 +39,8 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     public string? Scope { get; private set; }
     /// <summary>Paid, or waiting for payment (with where to pay), for a booking paid online; null otherwise.</summary>
     public Payments.ManagePayment? Payment { get; private set; }
+    /// <summary>The online step only saves a card for a no-show fee: the page never says it waits for a payment.</summary>
+    public bool CardOnly => Payment?.CardOnly == true;
     /// <summary>What cancelling now gives back, shown before the client confirms; null when nothing was paid online.</summary>
     public Refunds.RefundQuote? CancelQuote { get; private set; }
     /// <summary>Every occurrence of the booking's recurring series, by start; empty for a single booking.</summary>

@@ -126,7 +126,11 @@ public static class Allocator
     /// Adds the rows, and for a class member one free numbered seat of the class; false when the class is full
     /// (as seen now: two members taking the last seat at once collide in the database instead).
     /// </summary>
-    public static async Task<bool> AddAsync(BookwellDb db, Booking booking, IEnumerable<Allocation> rows, int capacity, CancellationToken ct)
+    /// <param name="capacity">The class's seats under the configuration the caller compiled.</param>
+    /// <param name="configVersion">That configuration's version: when the stored one differs (a change committed since the
+    /// caller read it), the seats are counted again under the stored one. Unknown (null): always counted again.</param>
+    public static async Task<bool> AddAsync(BookwellDb db, Booking booking, IEnumerable<Allocation> rows, int capacity, CancellationToken ct,
+        long? configVersion = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(booking);
@@ -140,6 +144,7 @@ public static class Allocator
         {
             return true;
         }
+        capacity = await SeatsNowAsync(db, booking, capacity, configVersion, ct);
         var taken = await db.Allocations.Where(a => a.UnitKey == booking.GroupKey && a.Live).Select(a => a.Seat).ToListAsync(ct);
         var seat = Enumerable.Range(0, capacity).Cast<int?>().FirstOrDefault(s => !taken.Contains(s!.Value));
         if (seat is null)
@@ -150,6 +155,30 @@ public static class Allocator
         member.Stamp = stamp;
         db.Allocations.Add(member);
         return true;
+    }
+
+    /// <summary>
+    /// The class's seats as the stored configuration has them, read after the busy-version bump: a configuration change
+    /// takes the same lock (<see cref="Configuration.ConfigApplier"/>), so one committed before this point is seen here and
+    /// a lowered capacity is never exceeded by a booking that read the configuration before it (issue 15).
+    /// </summary>
+    private static async Task<int> SeatsNowAsync(BookwellDb db, Booking booking, int capacity, long? configVersion, CancellationToken ct)
+    {
+        var stored = await db.Tenants.AsNoTracking().Where(t => t.Id == booking.TenantId).Select(t => new { t.ConfigVersion }).FirstAsync(ct);
+        if (stored.ConfigVersion == configVersion)
+        {
+            return capacity;
+        }
+        var json = await db.Tenants.AsNoTracking().Where(t => t.Id == booking.TenantId).Select(t => t.ConfigJson).FirstAsync(ct);
+        var doc = System.Text.Json.JsonSerializer.Deserialize<ConfigDocument>(json, Infrastructure.Json.Options);
+        if (doc is null)
+        {
+            return 0;
+        }
+        var catalog = CatalogCache.Compile(stored.ConfigVersion, doc);
+        return catalog.Pages.TryGetValue(booking.PageSlug, out var page) && page.Services.TryGetValue(booking.ServiceKey, out var service)
+            ? Classes.ClassSessions.CapacityOf(page, service, booking.StartsAt, [booking.OrganizationKey])
+            : 0;
     }
 
     /// <summary>Lets a booking's time go (cancelled, expired, moved away); true when it held any.</summary>

@@ -183,7 +183,7 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, BookingWrite wri
             }
             // A class in an organization's time slot seats at most the slot's capacity: the member takes a seat below it,
             // and the database's check (seat < capacity) and seat overlap refuse one more.
-            if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Page.SeatsAt(v.Service, booking.StartsAt), ct))
+            if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Page.SeatsAt(v.Service, booking.StartsAt), ct, v.Page.ConfigVersion))
             {
                 return current.Answer(new WriteResult.Taken());
             }

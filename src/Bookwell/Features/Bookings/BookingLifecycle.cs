@@ -154,7 +154,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, BookingWrite w
         evt.PreviousStart = previousStart;
         evt.NewStart = r.Start;
         booking.History.Add(evt);
-        if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, r.Page, Units.UsesCalendar(service)), service.Rules.Capacity, ct))
+        if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, r.Page, Units.UsesCalendar(service)), service.Rules.Capacity, ct, r.Page.ConfigVersion))
         {
             return new WriteResult.Taken();
         }
@@ -290,7 +290,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, BookingWrite w
             {
                 return new WriteResult.BadTransition(BookingStatus.Cancelled, to);
             }
-            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, usesCalendar), capacity, ct))
+            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, usesCalendar), capacity, ct, page?.ConfigVersion))
             {
                 return new WriteResult.Taken();
             }
@@ -328,7 +328,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, BookingWrite w
                 return new WriteResult.Taken();
             }
             var usesCalendar = service is not null ? Units.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
-            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, usesCalendar), service?.Rules.Capacity ?? 1, ct))
+            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, usesCalendar), service?.Rules.Capacity ?? 1, ct, page?.ConfigVersion))
             {
                 return new WriteResult.Taken();
             }
@@ -402,6 +402,15 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, BookingWrite w
         if (booking.Status is not (BookingStatus.Confirmed or BookingStatus.InProgress))
         {
             return new WriteResult.BadTransition(booking.Status, BookingAction.CheckedIn.ToWire());
+        }
+        if (!CheckInWindow.IsOpen(booking, now))
+        {
+            // Judged under the row lock with the app's clock: a week early or after the end is refused, field by field.
+            var zone = actor.Page?.Zone ?? Infrastructure.TimeFormats.Zone(booking.TimeZone) ?? DateTimeZone.Utc;
+            var errors = new Infrastructure.Errors();
+            errors.Add("start", System.FormattableString.Invariant(
+                $"Check-in is open from {(int)CheckInWindow.OpensBefore.TotalMinutes} minutes before the booking starts until it ends: from {Infrastructure.TimeFormats.Format(CheckInWindow.Opens(booking), zone)} to {Infrastructure.TimeFormats.Format(booking.EndsAt, zone)}."));
+            return new WriteResult.Invalid(errors);
         }
         booking.CheckedInAt = now;
         booking.AutoNoShowAt = null;

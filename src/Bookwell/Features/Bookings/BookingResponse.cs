@@ -59,6 +59,14 @@ public sealed record BookingResponse(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? CheckedInAt { get; init; }
 
+    /// <summary>Issue 17: the organization whose personal link made the booking (additive; absent for other bookings).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Organization { get; init; }
+
+    /// <summary>The member's own number at the organization (student or employee number), when it has one (additive).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? MemberId { get; init; }
+
     public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory)
     {
         ArgumentNullException.ThrowIfNull(b);
@@ -81,6 +89,8 @@ public sealed record BookingResponse(
             TermsAcceptedAt = b.TermsAcceptedAt is { } accepted ? TimeFormats.Format(accepted, zone) : null,
             TermsHash = b.TermsHash,
             SeriesId = b.SeriesId?.ToString(),
+            Organization = b.OrganizationKey,
+            MemberId = b.OrganizationKey is null ? null : b.MemberNumber,
             CheckedInAt = b.CheckedInAt is { } came ? TimeFormats.Format(came, zone) : null,
             Parts = Visits.Parts(b)?.Select(p => new VisitPartView(p.Service, p.Name, TimeFormats.Format(p.StartsAt, zone), TimeFormats.Format(p.EndsAt, zone),
                 p.Staff, p.Resources.Length == 0 ? [] : p.Resources.Split(',').Select(k => k.Split('#')[0]).Distinct().ToArray())).ToList(),

@@ -20,7 +20,7 @@ public static class Attendance
         ArgumentNullException.ThrowIfNull(lifecycle);
         ArgumentNullException.ThrowIfNull(by);
         var booking = await db.Bookings.AsNoTracking().Where(b => b.Id == id && (onlyStaff == null || b.StaffKey == onlyStaff))
-            .Select(b => new { b.PageSlug, b.CustomerName }).FirstOrDefaultAsync(ct);
+            .Select(b => new { b.PageSlug, b.CustomerName, b.StartsAt, b.EndsAt }).FirstOrDefaultAsync(ct);
         if (booking is null)
         {
             return null;
@@ -33,6 +33,10 @@ public static class Attendance
         {
             WriteResult.Done => (true, words.Format(undo ? "undone" : "checked-in", booking.CustomerName)),
             WriteResult.Missing => null,
+            // Outside the check-in window (the lifecycle judges it with the app's clock).
+            WriteResult.Invalid => (false, words.Format("check-in-closed", booking.CustomerName,
+                Admin.AdminPageModel.When(booking.StartsAt - CheckInWindow.OpensBefore, page?.Zone ?? NodaTime.DateTimeZone.Utc),
+                Admin.AdminPageModel.When(booking.EndsAt, page?.Zone ?? NodaTime.DateTimeZone.Utc))),
             _ => (false, undo ? words["cannot-undo"] : words.Format("cannot-check-in", booking.CustomerName)),
         };
     }

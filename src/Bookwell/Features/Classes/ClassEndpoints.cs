@@ -105,6 +105,14 @@ public static class ClassEndpoints
                     ? $"A booking that is '{bad.From}' cannot be checked in: only a confirmed or started one."
                     : "A check-in can be undone only before the booking ends."),
             WriteResult.Missing => Problems.NotFound("No such booking."),
+            // Outside the check-in window (an hour before the start until the end): 409 with the field error.
+            WriteResult.Invalid invalid => TypedResults.Problem(new HttpValidationProblemDetails(invalid.Errors.ToDictionary())
+            {
+                Type = Problems.TypeBase + "check-in-closed",
+                Title = "Check-in is not open",
+                Status = StatusCodes.Status409Conflict,
+                Detail = $"A booking can be checked in from {(int)CheckInWindow.OpensBefore.TotalMinutes} minutes before it starts until it ends.",
+            }),
             _ => Problems.SlotUnavailable(),
         };
     }

@@ -14,9 +14,13 @@ public sealed class SessionModel(BookingLifecycle lifecycle) : AdminPageModel
 
     public ClassSession? Session { get; private set; }
 
+    /// <summary>The app's clock when the page was made: the check-in button shows only inside a booking's check-in window.</summary>
+    public NodaTime.Instant Now { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)
     {
-        Session = Id is null ? null : await ClassSessions.FindAsync(Db, Catalog, Clock.GetCurrentInstant(), Id, OnlyStaff, ct);
+        Now = Clock.GetCurrentInstant();
+        Session = Id is null ? null : await ClassSessions.FindAsync(Db, Catalog, Now, Id, OnlyStaff, ct);
         return Session is null ? NotFound() : Page();
     }
 

@@ -45,6 +45,9 @@ public sealed record CompiledPage(
     /// <summary>The configuration version it was compiled from: part of every cached availability answer's key.</summary>
     public long ConfigVersion { get; init; }
 
+    /// <summary>The page's own opening hours, before an exclusive organization's time slots close parts of them (<see cref="Hours"/>).</summary>
+    public Schedule? PublishedHours { get; init; }
+
     /// <summary>Contract 4.6: the page's organizations by key.</summary>
     public IReadOnlyDictionary<string, Organizations.OrganizationModel> Organizations { get; init; } =
         new Dictionary<string, Organizations.OrganizationModel>(StringComparer.Ordinal);
@@ -163,8 +166,20 @@ public sealed class CatalogCache(TimeProvider time)
                 r.Capacity ?? 1, ToSchedule(r.Schedule, r.Exceptions))).ToList();
             var allowed = settings.AllowedDays!.Select(DayOf).ToHashSet();
             var organizations = (p.Organizations ?? []).ToDictionary(o => o.Key!, o => new Organizations.OrganizationModel(o), StringComparer.Ordinal);
+            // Issue 17: an exclusive organization's time slots are its time. The public page (and each branch) is closed
+            // in those hours; the organization's own view replaces the page's hours with its slots, so its members keep them.
+            var exclusive = organizations.Values.Where(o => o.Exclusive).SelectMany(o => o.SlotHours)
+                .GroupBy(x => x.Date)
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<TimeRange>)[.. g.SelectMany(x => x.Hours)]);
+            var publishedHours = pageHours;
+            if (exclusive.Count > 0)
+            {
+                pageHours = pageHours.Without(exclusive);
+                branches = [.. branches.Select(b => b with { Hours = b.Hours.Without(exclusive) })];
+            }
             pages[p.Slug!] = new CompiledPage(p, p.Slug!, DateTimeZoneProviders.Tzdb[p.TimeZone!], pageHours, allowed, branches, services, staff, resources)
             {
+                PublishedHours = publishedHours,
                 ConfigVersion = version,
                 Organizations = organizations,
                 Reserved = organizations.Values.Where(o => o.Exclusive).SelectMany(o => o.Services).ToHashSet(StringComparer.Ordinal),

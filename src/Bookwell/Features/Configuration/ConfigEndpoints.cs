@@ -39,7 +39,8 @@ public static class ConfigEndpoints
 /// Validates a whole document and stores it normalised. Applying the same document again writes nothing, so
 /// the version (and every node's cache) stays put.
 /// </summary>
-public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache, Payments.PaymentProviders providers, IConfiguration config)
+public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache, Payments.PaymentProviders providers, IConfiguration config,
+    SqliteWriteGate gate)
 {
     public sealed record Result(ConfigDocument Document, Errors Errors, bool Changed);
 
@@ -56,18 +57,25 @@ public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cach
         {
             return new Result(doc, errors, false);
         }
-        // No future class session may end up with fewer seats than it has booked.
-        await Classes.ClassCapacityGuard.CheckAsync(db, await cache.GetAsync(db, ct), doc, clock.GetCurrentInstant(), errors, ct);
-        if (errors.Any)
-        {
-            return new Result(doc, errors, false);
-        }
         var json = JsonSerializer.Serialize(doc, Json.Options);
         for (var attempt = 0; ; attempt++)
         {
+            // Under the lock every seat is taken under (the write gate, then the business's busy version; Allocator.AddAsync):
+            // a booking written at the same moment is either counted below or, written after this commit, seated by this
+            // document's capacity. No future class session may end up with fewer seats than it has booked.
+            using var writeLock = await gate.EnterAsync(db, ct);
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await Availability.BusyVersions.BumpAsync(db, db.TenantId, ct);
+            await Classes.ClassCapacityGuard.CheckAsync(db, await cache.GetAsync(db, ct), doc, clock.GetCurrentInstant(), errors, ct);
+            if (errors.Any)
+            {
+                await tx.RollbackAsync(ct);
+                return new Result(doc, errors, false);
+            }
             var tenant = await db.Tenants.FirstAsync(t => t.Id == db.TenantId, ct);
             if (tenant.ConfigJson == json)
             {
+                await tx.RollbackAsync(ct);
                 return new Result(doc, errors, false);
             }
             tenant.ConfigJson = json;
@@ -76,11 +84,13 @@ public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cach
             try
             {
                 await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
                 cache.Invalidate(db.TenantId);
                 return new Result(doc, errors, true);
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)
             {
+                await tx.RollbackAsync(ct);
                 // Another node applied a document at the same moment: the last writer wins, as with any PUT.
                 db.ChangeTracker.Clear();
             }

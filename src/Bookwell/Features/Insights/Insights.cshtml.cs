@@ -15,6 +15,8 @@ public sealed class InsightsModel(InsightsCalculator calculator) : AdminPageMode
     [BindProperty(SupportsGet = true)] public string? To { get; set; }
     [BindProperty(SupportsGet = true, Name = "page")] public string? PageSlug { get; set; }
     [BindProperty(SupportsGet = true)] public string? Preset { get; set; }
+    /// <summary>One service's figures (issue 15): its bookings and its own available time.</summary>
+    [BindProperty(SupportsGet = true)] public string? Service { get; set; }
 
     public InsightsReport? Report { get; private set; }
 
@@ -32,6 +34,10 @@ public sealed class InsightsModel(InsightsCalculator calculator) : AdminPageMode
         if (PageSlug is { Length: 0 } || (PageSlug is not null && !Catalog.Pages.ContainsKey(PageSlug)))
         {
             PageSlug = null;
+        }
+        if (Service is { Length: 0 } || (Service is not null && !InsightsEndpoints.HasService(Catalog, PageSlug, Service)))
+        {
+            Service = null;
         }
         Zone = InsightsCalculator.ZoneOf(Catalog, PageSlug);
         var today = Clock.GetCurrentInstant().InZone(Zone).Date;
@@ -55,10 +61,17 @@ public sealed class InsightsModel(InsightsCalculator calculator) : AdminPageMode
         var range = InsightsEndpoints.ReadRange(From, To, FormErrors);
         if (range is { } r)
         {
-            Report = await calculator.ComputeAsync(r.From, r.To, PageSlug, ct);
+            Report = await calculator.ComputeAsync(r.From, r.To, PageSlug, ct, Service);
         }
     }
 
     public string PresetLink(string key) =>
-        "/admin/insights?preset=" + key + (PageSlug is null ? "" : "&page=" + Uri.EscapeDataString(PageSlug));
+        "/admin/insights?preset=" + key + (PageSlug is null ? "" : "&page=" + Uri.EscapeDataString(PageSlug)) +
+        (Service is null ? "" : "&service=" + Uri.EscapeDataString(Service));
+
+    /// <summary>The services to choose from: the chosen page's active ones, or every page's (by key, once).</summary>
+    public IEnumerable<(string Key, string Name)> Services() =>
+        Catalog.Pages.Values.Where(p => PageSlug is null || p.Slug == PageSlug)
+            .SelectMany(p => p.Services.Values.Where(s => s.Doc.Active != false).Select(s => (s.Key, s.Doc.Name ?? s.Key)))
+            .DistinctBy(s => s.Key);
 }

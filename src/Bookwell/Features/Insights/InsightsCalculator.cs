@@ -22,7 +22,11 @@ public sealed record BookingInsights(int Count, MoneyView Revenue, string? MostP
 public sealed record InsightsReport(CustomerInsights Customers, BookingInsights Bookings, InsightsRange Range);
 
 /// <summary>What the figures were computed over: the dates, their number, the zone they are local to, and the page filter.</summary>
-public sealed record InsightsRange(string From, string To, int Days, string TimeZone, string? Page);
+public sealed record InsightsRange(string From, string To, int Days, string TimeZone, string? Page)
+{
+    /// <summary>Additive (issue 15): the service the booking figures and available time were limited to; null for all.</summary>
+    public string? Service { get; init; }
+}
 
 /// <summary>
 /// Computes the insights of one business over local dates. Bookings are aggregated in SQL (counts per local day
@@ -53,7 +57,11 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
         return first is null ? DateTimeZone.Utc : catalog.Pages[first.Slug!].Zone;
     }
 
-    public async Task<InsightsReport> ComputeAsync(LocalDate from, LocalDate to, string? page, CancellationToken ct)
+    /// <summary>
+    /// The figures of a range; with <paramref name="service"/> (issue 15) the booking figures count that service's bookings only
+    /// and the available time is that service's (its staff's hours narrowed by the service's own); customer figures stay the page's.
+    /// </summary>
+    public async Task<InsightsReport> ComputeAsync(LocalDate from, LocalDate to, string? page, CancellationToken ct, string? service = null)
     {
         var catalog = await cache.GetAsync(db, ct);
         var zone = ZoneOf(catalog, page);
@@ -63,21 +71,23 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
         var inactiveBefore = to.PlusDays(1 - InactiveDays).AtStartOfDayInZone(zone).ToInstant();
 
         var customers = await CustomersAsync(page, lo, hi, inactiveBefore, ct);
-        var bookings = await BookingsAsync(catalog, zone, page, from, to, days, lo, hi, ct);
-        return new InsightsReport(customers, bookings, new InsightsRange(from.ToString("yyyy-MM-dd", null), to.ToString("yyyy-MM-dd", null), days, zone.Id, page));
+        var bookings = await BookingsAsync(catalog, zone, page, service, from, to, days, lo, hi, ct);
+        return new InsightsReport(customers, bookings,
+            new InsightsRange(from.ToString("yyyy-MM-dd", null), to.ToString("yyyy-MM-dd", null), days, zone.Id, page) { Service = service });
     }
 
-    private IQueryable<Booking> InRange(string? page, Instant lo, Instant hi)
+    private IQueryable<Booking> InRange(string? page, Instant lo, Instant hi, string? service = null)
     {
         var q = db.Bookings.AsNoTracking().Where(b => b.StartsAt >= lo && b.StartsAt < hi);
+        q = service is null ? q : q.Where(b => b.ServiceKey == service);
         return page is null ? q : q.Where(b => b.PageSlug == page);
     }
 
-    private async Task<BookingInsights> BookingsAsync(TenantCatalog catalog, DateTimeZone zone, string? page, LocalDate from, LocalDate to, int days,
-        Instant lo, Instant hi, CancellationToken ct)
+    private async Task<BookingInsights> BookingsAsync(TenantCatalog catalog, DateTimeZone zone, string? page, string? service, LocalDate from,
+        LocalDate to, int days, Instant lo, Instant hi, CancellationToken ct)
     {
         // Per local day and hour: count and booked minutes, in SQL. The zone's offset is a CASE over its transitions in the range.
-        var cells = await CellsAsync(zone, page, lo, hi, ct);
+        var cells = await CellsAsync(zone, page, service, lo, hi, ct);
         var byWeekday = new int[7];
         var byHour = new int[24];
         long bookedMinutes = 0;
@@ -91,12 +101,12 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
             count += n;
         }
         var cancelled = BookingStatus.Cancelled;
-        var services = await InRange(page, lo, hi).Where(b => b.Status != cancelled)
+        var services = await InRange(page, lo, hi, service).Where(b => b.Status != cancelled)
             .GroupBy(b => b.ServiceKey).Select(g => new { Key = g.Key, Count = g.Count() }).ToListAsync(ct);
         var byService = services.ToDictionary(s => s.Key, s => s.Count, StringComparer.Ordinal);
 
-        var (revenue, others) = await RevenueAsync(catalog, page, lo, hi, ct);
-        var available = AvailableMinutes(catalog, page, from, to);
+        var (revenue, others) = await RevenueAsync(catalog, page, service, lo, hi, ct);
+        var available = AvailableMinutes(catalog, page, from, to, service);
         return new BookingInsights(
             Count: count,
             Revenue: revenue,
@@ -128,7 +138,8 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
         return best;
     }
 
-    private async Task<List<(long Day, int Hour, int Count, long Minutes)>> CellsAsync(DateTimeZone zone, string? page, Instant lo, Instant hi, CancellationToken ct)
+    private async Task<List<(long Day, int Hour, int Count, long Minutes)>> CellsAsync(DateTimeZone zone, string? page, string? service, Instant lo, Instant hi,
+        CancellationToken ct)
     {
         var pg = db.IsPostgres;
         var parameters = new List<(string Name, object Value)>();
@@ -155,7 +166,8 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
         var seconds = pg ? "CAST(EXTRACT(EPOCH FROM \"StartsAt\") AS bigint)" : "(\"StartsAt\" / 10000000)";
         var minutes = pg ? "CAST(EXTRACT(EPOCH FROM (\"EndsAt\" - \"StartsAt\")) AS bigint) / 60" : "((\"EndsAt\" - \"StartsAt\") / 600000000)";
         var where = $"\"TenantId\" = {Param(db.TenantId)} AND \"StartsAt\" >= {Param(At(lo))} AND \"StartsAt\" < {Param(At(hi))} AND \"Status\" <> {Param(Wire<BookingStatus>.Name(BookingStatus.Cancelled))}"
-                    + (page is null ? "" : $" AND \"PageSlug\" = {Param(page)}");
+                    + (page is null ? "" : $" AND \"PageSlug\" = {Param(page)}")
+                    + (service is null ? "" : $" AND \"ServiceKey\" = {Param(service)}");
         var sql = $"""
             SELECT "Day", "Hour", COUNT(*), SUM("Minutes") FROM (
                 SELECT ({seconds} + ({offset})) / 86400 AS "Day", (({seconds} + ({offset})) % 86400) / 3600 AS "Hour", {minutes} AS "Minutes"
@@ -210,13 +222,14 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
     /// Paid or due on the bookings that start in the range: on a live booking the larger of its price and what the
     /// ledger holds for it (charges less refunds), on a cancelled one only what the ledger holds.
     /// </summary>
-    private async Task<(MoneyView Revenue, IReadOnlyList<MoneyView> Others)> RevenueAsync(TenantCatalog catalog, string? page, Instant lo, Instant hi, CancellationToken ct)
+    private async Task<(MoneyView Revenue, IReadOnlyList<MoneyView> Others)> RevenueAsync(TenantCatalog catalog, string? page, string? service, Instant lo,
+        Instant hi, CancellationToken ct)
     {
         var currency = MainCurrency(catalog, page);
         var totals = new Dictionary<string, decimal>(StringComparer.Ordinal);
         void Add(string c, decimal amount) => totals[c] = totals.GetValueOrDefault(c) + amount;
 
-        var range = InRange(page, lo, hi);
+        var range = InRange(page, lo, hi, service);
         var cancelled = BookingStatus.Cancelled;
         // Bookings with money on them (a ledger row or a checkout session) are taken one by one; the rest by price per service.
         var moneyIds = range.Where(b => db.Payments.Any(p => p.BookingId == b.Id) || db.CheckoutSessions.Any(s => s.BookingId == b.Id)).Select(b => b.Id);
@@ -241,10 +254,10 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
             foreach (var b in withMoney)
             {
                 var session = sessions[b.Id].OrderByDescending(s => s.CreatedAt).FirstOrDefault();
-                var service = catalog.Pages.GetValueOrDefault(b.PageSlug)?.Services.GetValueOrDefault(b.ServiceKey)?.Doc.Price;
+                var priced = catalog.Pages.GetValueOrDefault(b.PageSlug)?.Services.GetValueOrDefault(b.ServiceKey)?.Doc.Price;
                 var moves = ledger[b.Id].ToList();
-                var c = session?.Currency ?? moves.FirstOrDefault()?.Currency ?? service?.Currency ?? currency;
-                var price = session?.Total ?? (service?.Currency == c ? service.Amount ?? 0m : 0m);
+                var c = session?.Currency ?? moves.FirstOrDefault()?.Currency ?? priced?.Currency ?? currency;
+                var price = session?.Total ?? (priced?.Currency == c ? priced.Amount ?? 0m : 0m);
                 var paid = moves.Where(p => p.Currency == c).Sum(p => p.Kind == Bookwell.Data.PaymentKind.Refund ? -p.Amount : p.Amount);
                 Add(c, b.Status == BookingStatus.Cancelled ? paid : Math.Max(price, paid));
                 // Money in another currency than the booking's own (rare: a provider's conversion) is still money taken.
@@ -271,19 +284,29 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
     /// <summary>
     /// Minutes the business could be booked on the range's dates: per page in scope and date, each active staff
     /// member's hours (their own inside the page's or branch's), or the page's hours once where it has no active staff.
+    /// With <paramref name="service"/> (issue 15): only pages where that service is active, only the staff members who give
+    /// it (the page's hours once for a service that needs nobody, or has nobody), each narrowed by the service's own hours.
     /// </summary>
-    public static long AvailableMinutes(TenantCatalog catalog, string? page, LocalDate from, LocalDate to)
+    public static long AvailableMinutes(TenantCatalog catalog, string? page, LocalDate from, LocalDate to, string? service = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         long total = 0;
         foreach (var p in catalog.Pages.Values.Where(p => page is null || p.Slug == page))
         {
-            var staff = p.Staff.Where(s => s.Doc.Active != false).ToList();
+            var only = service is null ? null : p.ActiveService(service);
+            if (service is not null && only is null)
+            {
+                continue;
+            }
+            var staff = only is null ? p.Staff.Where(s => s.Doc.Active != false).ToList()
+                : only.Rules.RequiresStaff ? p.StaffFor(only.Key).ToList() : [];
+            IReadOnlyList<TimeRange> Narrow(IReadOnlyList<TimeRange> hours, LocalDate d) =>
+                only?.Rules.Hours is { } own ? LocalRanges.Intersect(hours, own.HoursOn(d)) : hours;
             for (var d = from; d <= to; d = d.PlusDays(1))
             {
                 if (staff.Count == 0)
                 {
-                    total += p.Hours.HoursOn(d).Sum(r => r.EndMinute - r.StartMinute);
+                    total += Narrow(p.Hours.HoursOn(d), d).Sum(r => r.EndMinute - r.StartMinute);
                     continue;
                 }
                 foreach (var s in staff)
@@ -294,7 +317,7 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
                     {
                         hours = LocalRanges.Intersect(hours, s.Hours.HoursOn(d));
                     }
-                    total += hours.Sum(r => r.EndMinute - r.StartMinute);
+                    total += Narrow(hours, d).Sum(r => r.EndMinute - r.StartMinute);
                 }
             }
         }

@@ -61,23 +61,32 @@ public static class InsightsEndpoints
         return null;
     }
 
-    private static async Task<Results<Ok<InsightsReport>, ProblemHttpResult>> Get(string? from, string? to, string? page,
+    private static async Task<Results<Ok<InsightsReport>, ProblemHttpResult>> Get(string? from, string? to, string? page, string? service,
         BookwellDb db, CatalogCache cache, InsightsCalculator calculator, CancellationToken ct)
     {
         var e = new Errors();
         var range = ReadRange(from, to, e);
-        if (range is null)
+        var catalog = await cache.GetAsync(db, ct);
+        // Additive (issue 15): one service's figures; it must be an active service of the page (or of any page without one).
+        if (service is not null && (page is null || catalog.Pages.ContainsKey(page)) && !HasService(catalog, page, service))
+        {
+            e.Add("service", $"No active service '{(service.Length > 64 ? service[..64] : service)}'{(page is null ? "" : " on this page")}.");
+        }
+        if (range is null || e.Any)
         {
             return Problems.Validation(e);
         }
-        if (page is not null)
+        if (page is not null && !catalog.Pages.ContainsKey(page))
         {
-            var catalog = await cache.GetAsync(db, ct);
-            if (!catalog.Pages.ContainsKey(page))
-            {
-                return Problems.NotFound($"No page '{(page.Length > 64 ? page[..64] : page)}'.");
-            }
+            return Problems.NotFound($"No page '{(page.Length > 64 ? page[..64] : page)}'.");
         }
-        return TypedResults.Ok(await calculator.ComputeAsync(range.Value.From, range.Value.To, page, ct));
+        return TypedResults.Ok(await calculator.ComputeAsync(range.Value.From, range.Value.To, page, ct, service));
+    }
+
+    /// <summary>Whether the service is active on the page, or (without a page) on any page.</summary>
+    public static bool HasService(TenantCatalog catalog, string? page, string service)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return catalog.Pages.Values.Any(p => (page is null || p.Slug == page) && p.ActiveService(service) is not null);
     }
 }

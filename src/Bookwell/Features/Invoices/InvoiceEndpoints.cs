@@ -53,6 +53,7 @@ public static class InvoiceEndpoints
     {
         services.AddScoped<InvoiceIssuer>();
         services.AddScoped<InvoicePayments>();
+        services.AddSingleton<InvoiceLogo>();
         services.AddSingleton<IMailAttachmentSource, InvoiceAttachments>();
         services.AddSingleton<IMailAttachmentSource, Refunds.CreditNoteAttachments>();
         return services;
@@ -176,9 +177,10 @@ public static class InvoiceEndpoints
     private static async Task<Results<Ok<InvoiceResponse>, ProblemHttpResult>> GetOne(string id, BookwellDb db, IClock clock, CancellationToken ct) =>
         await FindAsync(db, id, ct) is { } invoice ? TypedResults.Ok(InvoiceResponse.From(invoice, clock.GetCurrentInstant())) : Problems.NotFound("No such invoice.");
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pdf(string id, BookwellDb db, IClock clock, CancellationToken ct) =>
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pdf(string id, BookwellDb db, IClock clock, InvoiceLogo logos, CancellationToken ct) =>
         await FindAsync(db, id, ct) is { } invoice
-            ? TypedResults.File(InvoicePdf.Render(invoice, clock.GetCurrentInstant()), "application/pdf", $"invoice-{invoice.Number}.pdf")
+            ? TypedResults.File(InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForPageAsync(db, invoice.TenantId, invoice.PageSlug, ct)),
+                "application/pdf", $"invoice-{invoice.Number}.pdf")
             : Problems.NotFound("No such invoice.");
 
     private static async Task<Results<Ok<InvoiceResponse>, ProblemHttpResult>> RecordPayment(string id, HttpRequest request, BookwellDb db,

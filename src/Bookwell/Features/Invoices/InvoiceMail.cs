@@ -58,7 +58,7 @@ public static class InvoiceMail
 }
 
 /// <summary>Renders an invoice's PDF for the outbox worker when it sends the invoice e-mail.</summary>
-public sealed class InvoiceAttachments(IClock clock) : IMailAttachmentSource
+public sealed class InvoiceAttachments(IClock clock, InvoiceLogo logos) : IMailAttachmentSource
 {
     public string Kind => "invoice";
 
@@ -73,7 +73,7 @@ public sealed class InvoiceAttachments(IClock clock) : IMailAttachmentSource
         var invoice = await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Include(i => i.Lines).Include(i => i.Payments)
             .FirstOrDefaultAsync(i => i.Id == id && i.TenantId == tenantId, ct);
         return invoice is null ? null : new MailAttachment($"{InvoiceText.Words.Get("invoice", invoice.Language).ToLowerInvariant()}-{invoice.Number}.pdf",
-            "application/pdf", InvoicePdf.Render(invoice, clock.GetCurrentInstant()));
+            "application/pdf", InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForPageAsync(db, tenantId, invoice.PageSlug, ct)));
     }
 }
 

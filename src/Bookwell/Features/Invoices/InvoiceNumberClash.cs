@@ -42,8 +42,10 @@ public static class InvoiceNumberClash
     }
 
     /// <summary>
-    /// The first existing invoice number the series of <paramref name="prefix"/> would still issue (from
-    /// <paramref name="fromYear"/> on for a yearly prefix), or null. Run inside the issuer's transaction it sees
+    /// The first existing invoice number (in ordinal order) the series of <paramref name="prefix"/> would still issue
+    /// (from <paramref name="fromYear"/> on for a yearly prefix), or null. One query on the database: the numbers of
+    /// the prefix's form whose counter is past the series' counter (the business's, or the year's for a yearly prefix),
+    /// so a settings save never reads the business's numbers into memory. Run inside the issuer's transaction it sees
     /// the counters as they are under its lock.
     /// </summary>
     public static async Task<string?> FirstClashAsync(BookwellDb db, string prefix, int fromYear, CancellationToken ct)
@@ -52,32 +54,58 @@ public static class InvoiceNumberClash
         ArgumentNullException.ThrowIfNull(prefix);
         var yearAt = prefix.IndexOf(InvoiceSettings.YearToken, StringComparison.Ordinal);
         var head = yearAt < 0 ? prefix : prefix[..yearAt];
-        var numbers = await db.Set<Invoice>().AsNoTracking().Where(i => i.Number.StartsWith(head)).Select(i => i.Number).ToListAsync(ct);
-        if (numbers.Count == 0)
-        {
-            return null;
-        }
+        var tail = yearAt < 0 ? "" : prefix[(yearAt + InvoiceSettings.YearToken.Length)..];
+        var pg = db.IsPostgres;
+        // Provider pieces: "only ASCII digits" (GLOB on SQLite, a regular expression on PostgreSQL), a 64-bit integer
+        // cast, and ordinal order (SQLite's BINARY collation; "C" on PostgreSQL). A cast only ever sees digits (CASE).
+        // (No braces in the SQL but the {n} placeholders: the text goes through string.Format.)
+        string Digits(string expr, int? length = null) => pg
+            ? $"{expr} ~ '^{(length is { } n ? string.Concat(Enumerable.Repeat("[0-9]", n)) : "[0-9]+")}$'"
+            : $"(length({expr}) {(length is { } m ? $"= {m}" : "> 0")} AND {expr} NOT GLOB '*[^0-9]*')";
+        var integer = pg ? "bigint" : "INTEGER";
+        var ordinal = pg ? " COLLATE \"C\"" : "";
+        // {0} tenant, {1} head's length, {2} head, then the series' own parameters. Number = head [yyyy tail] counter.
+        const string number = "i.\"Number\"";
+        string Counter(string start) =>
+            $"substr({number}, {start})";
+        string ValidCounter(string start) =>
+            $"length({Counter(start)}) BETWEEN 6 AND 18 AND {Digits(Counter(start))} AND (length({Counter(start)}) = 6 OR substr({number}, {start}, 1) <> '0')";
+        string CounterValue(string start) =>
+            $"CASE WHEN {Digits(Counter(start))} AND length({Counter(start)}) <= 18 THEN CAST({Counter(start)} AS {integer}) ELSE -1 END";
+        string sql;
+        object[] parameters;
         if (yearAt < 0)
         {
             var last = await db.Set<InvoiceCounter>().AsNoTracking().Where(c => c.TenantId == db.TenantId).Select(c => (long?)c.Last).FirstOrDefaultAsync(ct) ?? 0;
-            return numbers.Order(StringComparer.Ordinal).FirstOrDefault(n => Counter(n[head.Length..]) > last);
+            sql = $$"""
+                SELECT {{number}} AS "Value" FROM "Invoices" AS i
+                WHERE i."TenantId" = {0} AND substr({{number}}, 1, {1}) = {2}
+                  AND {{ValidCounter("{1} + 1")}}
+                  AND {{CounterValue("{1} + 1")}} > {3}
+                ORDER BY {{number}}{{ordinal}}
+                LIMIT 1
+                """;
+            parameters = [db.TenantId, head.Length, head, last];
         }
-        var tail = prefix[(yearAt + InvoiceSettings.YearToken.Length)..];
-        var years = await db.Set<InvoiceYearCounter>().AsNoTracking().Where(c => c.TenantId == db.TenantId).ToDictionaryAsync(c => c.Year, c => c.Last, ct);
-        foreach (var number in numbers.Order(StringComparer.Ordinal))
+        else
         {
-            var rest = number[head.Length..];
-            if (rest.Length < 4 + tail.Length || !int.TryParse(rest.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year) ||
-                year < fromYear || !rest.AsSpan(4).StartsWith(tail, StringComparison.Ordinal))
-            {
-                continue;
-            }
-            if (Counter(rest[(4 + tail.Length)..]) > years.GetValueOrDefault(year))
-            {
-                return number;
-            }
+            // After the head: four digits of the year, the tail, then the counter; the year's counter row (none: 0).
+            const string year = "substr(i.\"Number\", {1} + 1, 4)";
+            var yearValue = $"CASE WHEN {Digits(year, 4)} THEN CAST({year} AS {integer}) ELSE -1 END";
+            sql = $$"""
+                SELECT {{number}} AS "Value" FROM "Invoices" AS i
+                LEFT JOIN "InvoiceYearCounters" AS y ON y."TenantId" = i."TenantId" AND y."Year" = {{yearValue}}
+                WHERE i."TenantId" = {0} AND substr({{number}}, 1, {1}) = {2}
+                  AND {{yearValue}} >= {3}
+                  AND substr({{number}}, {1} + 5, {4}) = {5}
+                  AND {{ValidCounter("{1} + 5 + {4}")}}
+                  AND {{CounterValue("{1} + 5 + {4}")}} > COALESCE(y."Last", 0)
+                ORDER BY {{number}}{{ordinal}}
+                LIMIT 1
+                """;
+            parameters = [db.TenantId, head.Length, head, fromYear, tail.Length, tail];
         }
-        return null;
+        return await db.Database.SqlQueryRaw<string>(sql, parameters).FirstOrDefaultAsync(ct);
     }
 
     /// <summary>

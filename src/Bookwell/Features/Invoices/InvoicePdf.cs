@@ -8,7 +8,7 @@ namespace Bookwell.Features.Invoices;
 /// <summary>
 /// The invoice as a PDF, written by hand: A4, the standard Helvetica fonts every PDF reader carries (so no font
 /// files are needed on the server), uncompressed text so the document stays searchable and testable. Long
-/// invoices continue on further pages.
+/// invoices continue on further pages. The business's logo (<see cref="InvoiceLogo"/>), when it has one, heads the first page.
 /// </summary>
 public static class InvoicePdf
 {
@@ -16,7 +16,7 @@ public static class InvoicePdf
     internal const double Height = 841.89;
     internal const double Margin = 50;
 
-    public static byte[] Render(Invoice invoice, Instant now)
+    public static byte[] Render(Invoice invoice, Instant now, PdfImage? logo = null)
     {
         ArgumentNullException.ThrowIfNull(invoice);
         var language = invoice.Language;
@@ -29,7 +29,7 @@ public static class InvoicePdf
         var pages = new List<Page>();
         var page = new Page();
         pages.Add(page);
-        var y = Height - Margin;
+        var y = Logo(page, logo);
         page.Text(Margin, y - 16, 16, true, invoice.BusinessName);
         page.TextRight(Width - Margin, y - 18, 20, true, W(status == InvoiceStatus.Paid && invoice.Payments.Count > 0 && invoice.Payments.Min(p => p.At) <= invoice.IssuedAt ? "receipt" : "invoice"));
         y -= 34;
@@ -138,7 +138,24 @@ public static class InvoicePdf
             foot += 10;
         }
         page.Text(Margin, foot, 8, false, W(invoice.PricesExcludeTax ? "prices-excl" : "prices-incl"));
-        return Write(pages, $"{W("invoice")} {invoice.Number}");
+        return Write(pages, $"{W("invoice")} {invoice.Number}", logo);
+    }
+
+    /// <summary>Largest logo box, in points: wide logos are held to the width, tall ones to the height.</summary>
+    private const double LogoWidth = 160, LogoHeight = 48;
+
+    /// <summary>Draws the logo at the first page's top left (its own aspect kept) and answers where the text below it starts.</summary>
+    internal static double Logo(Page page, PdfImage? logo)
+    {
+        var top = Height - Margin;
+        if (logo is null)
+        {
+            return top;
+        }
+        var scale = Math.Min(LogoWidth / logo.Width, LogoHeight / logo.Height);
+        double w = logo.Width * scale, h = logo.Height * scale;
+        page.Content.Append(CultureInfo.InvariantCulture, $"q {w:0.###} 0 0 {h:0.###} {Margin:0.##} {top - h:0.###} cm /Logo Do Q\n");
+        return top - h - 12;
     }
 
     internal static List<string> Wrap(string text, int max)
@@ -232,9 +249,10 @@ public static class InvoicePdf
         return sb.ToString();
     }
 
-    internal static byte[] Write(List<Page> pages, string title)
+    internal static byte[] Write(List<Page> pages, string title, PdfImage? logo = null)
     {
-        // Objects: 1 catalog, 2 page tree, 3 info, 4-5 fonts, then a page and its content per page.
+        ArgumentNullException.ThrowIfNull(pages);
+        // Objects: 1 catalog, 2 page tree, 3 info, 4-5 fonts, then a page and its content per page, then the logo and its mask.
         var objects = new List<string>
         {
             "<< /Type /Catalog /Pages 2 0 R >>",
@@ -243,12 +261,29 @@ public static class InvoicePdf
             "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
             "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
         };
+        var logoObject = 6 + (pages.Count * 2);
         for (var i = 0; i < pages.Count; i++)
         {
             var content = pages[i].Content.ToString();
+            var images = logo is not null && i == 0 ? $" /XObject << /Logo {logoObject} 0 R >>" : "";
             objects.Add(string.Create(CultureInfo.InvariantCulture,
-                $"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {Width:0.##} {Height:0.##}] /Resources << /Font << /F1 4 0 R /F2 5 0 R >> >> /Contents {7 + (i * 2)} 0 R >>"));
+                $"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {Width:0.##} {Height:0.##}] /Resources << /Font << /F1 4 0 R /F2 5 0 R >>{images} >> /Contents {7 + (i * 2)} 0 R >>"));
             objects.Add($"<< /Length {Latin1.GetByteCount(content)} >>\nstream\n{content}endstream");
+        }
+        if (logo is not null)
+        {
+            // Binary streams ride in the Latin-1 text unchanged (every byte is one character and back).
+            var mask = logo.Alpha is not null ? $" /SMask {logoObject + 1} 0 R" : "";
+            var parms = logo.DecodeParms is { } p ? $" /DecodeParms {p}" : "";
+            var decode = logo.Decode is { } d ? $" /Decode {d}" : "";
+            objects.Add($"<< /Type /XObject /Subtype /Image /Width {logo.Width} /Height {logo.Height} /ColorSpace {logo.ColorSpace} " +
+                        $"/BitsPerComponent {logo.BitsPerComponent} /Filter {logo.Filter}{parms}{decode}{mask} /Length {logo.Data.Length} >>\n" +
+                        $"stream\n{Latin1.GetString(logo.Data)}\nendstream");
+            if (logo.Alpha is { } alpha)
+            {
+                objects.Add($"<< /Type /XObject /Subtype /Image /Width {logo.Width} /Height {logo.Height} /ColorSpace /DeviceGray /BitsPerComponent 8 " +
+                            $"/Filter /FlateDecode /Length {alpha.Length} >>\nstream\n{Latin1.GetString(alpha)}\nendstream");
+            }
         }
         using var output = new MemoryStream();
         void Put(string s)

@@ -87,15 +87,21 @@ public static class McpTools
             ManageSchema(withStart: false), readOnly: false, destructive: true),
         Make("reschedule_booking", "Move a booking",
             "Moves the booking behind a manage token to a new start, with the same rules as a new booking; a time that is not free is an " +
-            "error and leaves the booking as it was. Same JSON as POST /api/v1/bookings/{manageToken}/reschedule.",
-            ManageSchema(withStart: true), readOnly: false),
+            "error and leaves the booking as it was. Same JSON as POST /api/v1/bookings/{manageToken}/reschedule. For an occurrence of a " +
+            "recurring series, scope 'following' moves it and every later open occurrence by the same shift of local time, all or nothing " +
+            "(scope 'one': only this one); with a scope the answer is the series, as POST /api/v1/bookings/{manageToken}/series/reschedule.",
+            ManageSchema(withStart: true, withScope: true), readOnly: false),
     ];
 
-    private static string ManageSchema(bool withStart) => $$"""
+    private static string ManageSchema(bool withStart, bool withScope = false) => $$"""
         { "type": "object", "properties": {
             "manageToken": { "type": "string", "description": "The booking's manageToken (from book).", "maxLength": 200 }{{(withStart ? """
             ,
             "start": { "type": "string", "format": "date-time", "description": "The new start from find_slots, ISO-8601 with offset." }
+            """ : "")}}{{(withScope ? """
+            ,
+            "scope": { "type": ["string", "null"], "enum": ["one", "following", null],
+              "description": "For an occurrence of a recurring series: 'one' moves only it, 'following' it and every later open one. Leave out for a single booking." }
             """ : "")}} },
           "required": ["manageToken"{{(withStart ? ", \"start\"" : "")}}], "additionalProperties": false }
         """;
@@ -225,9 +231,25 @@ public static class McpTools
                 {
                     var token = ManageToken(args, errors);
                     var start = Text(args, "start", errors, required: false);
+                    var scope = Text(args, "scope", errors, required: false);
+                    if (scope is not (null or "one" or "following"))
+                    {
+                        errors.Add("scope", "Must be one or following.");
+                    }
                     if (errors.Any)
                     {
                         return Error(Problems.Validation(errors));
+                    }
+                    if (scope is not null && await Series.SeriesEndpoints.FindAsync(db, token!, ct) is { SeriesId: not null } occurrence)
+                    {
+                        // A series occurrence with a scope: the same code path as POST /api/v1/bookings/{token}/series/reschedule.
+                        return From(await Series.SeriesRescheduling.RescheduleAsync(occurrence, new Series.SeriesRescheduleRequest { Start = start, Scope = scope },
+                            errors, http.Request, db, cache, services.GetRequiredService<Series.SeriesMover>(),
+                            new Actor("customer", Notifications.MailContexts.For(http.Request, config), null, token), admin: false, ct));
+                    }
+                    if (scope == "following")
+                    {
+                        return Error(Problems.NotFound("This booking is not part of a series."));
                     }
                     return From(await BookingEndpoints.RescheduleAsync(token!, new RescheduleRequest { Start = start }, errors, http.Request, db, cache,
                         services.GetRequiredService<BookingLifecycle>(), config, ct));

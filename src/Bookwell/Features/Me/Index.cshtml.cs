@@ -18,7 +18,8 @@ namespace Bookwell.Features.Me;
 /// <c>/me</c>, on the install's default host only: a person who proved their e-mail address by a sign-in link sees
 /// their bookings at every business of the install, each business with a link to its own portal on its own
 /// configured host (none when it switched its portal off). Bookings are found by the proven address only: the
-/// clients of each business with exactly that address, and their bookings at that same business.
+/// clients of each business with exactly that address, each with the profiles a CRM merge joined to it (the kept client
+/// and every duplicate merged into it), and their bookings at that same business.
 /// </summary>
 [EnableRateLimiting(RateLimits.Accounts)]
 public sealed class MeModel(BookwellDb db, TenantContext tenant, TenantLinks links, PlatformSignIn signIn, IServiceScopeFactory scopes,
@@ -92,9 +93,18 @@ public sealed class MeModel(BookwellDb db, TenantContext tenant, TenantLinks lin
     {
         var now = clock.GetCurrentInstant();
         // Across businesses on purpose, by the proven address only: a client row of each business with exactly this address.
-        var clients = await db.Customers.IgnoreQueryFilters().AsNoTracking()
+        var matched = await db.Customers.IgnoreQueryFilters().AsNoTracking()
             .Where(c => c.EmailNormalized == emailNormalized && c.ErasedAt == null)
-            .Select(c => new { c.Id, c.TenantId }).ToListAsync(ct);
+            .Select(c => new { c.TenantId, Kept = c.MergedIntoId ?? c.Id }).ToListAsync(ct);
+        // A CRM merge moved the duplicate's bookings to the client it was merged into (MergedIntoId, one hop) and left the
+        // duplicate's address on the duplicate: the person is that kept client with every duplicate merged into it, at
+        // the same business only, whichever of their addresses they proved.
+        var kept = matched.Select(c => c.Kept).Distinct().ToList();
+        var clients = await db.Customers.IgnoreQueryFilters().AsNoTracking()
+            .Where(c => (kept.Contains(c.Id) || (c.MergedIntoId != null && kept.Contains(c.MergedIntoId.Value))) && c.ErasedAt == null)
+            .Select(c => new { c.Id, c.TenantId, Kept = c.MergedIntoId ?? c.Id }).ToListAsync(ct);
+        var provenAt = matched.Select(c => (c.TenantId, c.Kept)).ToHashSet();
+        clients = [.. clients.Where(c => provenAt.Contains((c.TenantId, c.Kept)))];
         foreach (var group in clients.GroupBy(c => c.TenantId))
         {
             var tenantId = group.Key;

@@ -12,6 +12,12 @@ public enum OutboxStatus
     [JsonStringEnumMemberName("parked")] Parked,
     /// <summary>Withdrawn before sending, e.g. a reminder for a booking that moved or was cancelled.</summary>
     [JsonStringEnumMemberName("withdrawn")] Withdrawn,
+    /// <summary>
+    /// Being handed to its sender now: the worker took it from <see cref="Queued"/> with one conditional update just before
+    /// sending, so a customer erasure withdraws only what no sender holds and waits for what one does (ClientErasure).
+    /// Back to queued (or parked) when the send fails; a node that died mid-send leaves it to be taken again after its lease.
+    /// </summary>
+    [JsonStringEnumMemberName("sending")] Sending,
 }
 
 /// <summary>How an outbox message travels; stored as the string each member names.</summary>

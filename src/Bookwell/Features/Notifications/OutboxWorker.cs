@@ -34,7 +34,8 @@ public sealed class OutboxSignal
 /// <summary>
 /// Sends due outbox messages. A batch is claimed by setting a lease (<c>LockedUntil</c>); on PostgreSQL the
 /// claim uses <c>FOR UPDATE SKIP LOCKED</c>, so several nodes share the queue without sending anything
-/// twice. A failed send is retried with exponential backoff and jitter, and parked after 8 attempts.
+/// twice. Each message is then taken (status <c>sending</c>) just before it is handed to its sender; a message
+/// left sending by a node that died is claimed again once its lease has run out. A failed send is retried with exponential backoff and jitter, and parked after 8 attempts.
 /// Client links are rendered here, in the copy handed to the sender: stored bodies hold no manage token.
 /// </summary>
 public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnumerable<IEmailSender> emailSenders, IEnumerable<ISmsSender> smsSenders,
@@ -169,11 +170,12 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     }
                     continue;
                 }
-                // Read again just before it goes: the batch was read at the claim, and an erasure of the client since then has
-                // withdrawn and blanked the row (ClientErasure). Such a message is not sent and its row is left as the erasure
-                // wrote it. An erasure committed after this read finds the message already on its way (its sending cannot be
-                // undone): it is recorded as sent, with the erasure's blanked address and subject.
-                if (!await StillQueuedAsync(db, id, ct))
+                // Taken just before it goes, by one conditional update (queued -> sending): the batch was read at the claim, and an
+                // erasure of the client since then has withdrawn and blanked the row (ClientErasure); such a message is not sent
+                // and its row is left as the erasure wrote it. The erasure and this update touch the same row, so exactly one of
+                // them wins: an erasure that comes second withdraws nothing here and waits until this message is recorded (sent,
+                // or back in the queue after a failure, where it withdraws it) before it answers.
+                if (!await TakeAsync(db, id, ct))
                 {
                     continue;
                 }
@@ -230,8 +232,8 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                     log.LogWarning("Sending outbox message {Id} failed (attempt {Attempts}): {Error}", id, attempts, ex.GetType().Name);
                     using (await gate.EnterAsync(db, ct))
                     {
-                        // Only while it is still queued: a message withdrawn meanwhile (an erasure) stays withdrawn.
-                        await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id && m.Status == OutboxStatus.Queued).ExecuteUpdateAsync(s => s
+                        // Only while this pass holds it: a message withdrawn meanwhile stays withdrawn.
+                        await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id && m.Status == OutboxStatus.Sending).ExecuteUpdateAsync(s => s
                             .SetProperty(m => m.Attempts, attempts).SetProperty(m => m.LastError, error).SetProperty(m => m.Status, status)
                             .SetProperty(m => m.DueAt, due).SetProperty(m => m.LockedUntil, (Instant?)null), ct);
                     }
@@ -259,9 +261,18 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         return ids.Count;
     }
 
-    /// <summary>Whether the claimed message is still waiting to be sent (one primary-key read).</summary>
-    private static Task<bool> StillQueuedAsync(BookwellDb db, Guid id, CancellationToken ct) =>
-        db.Outbox.IgnoreQueryFilters().AnyAsync(m => m.Id == id && m.Status == OutboxStatus.Queued, ct);
+    /// <summary>
+    /// Takes the claimed message for sending if it is still waiting (one primary-key update, under the SQLite write gate): queued,
+    /// or left sending by a node that died mid-send (its lease ran out before this pass claimed it).
+    /// </summary>
+    private async Task<bool> TakeAsync(BookwellDb db, Guid id, CancellationToken ct)
+    {
+        using (await gate.EnterAsync(db, ct))
+        {
+            return await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id && (m.Status == OutboxStatus.Queued || m.Status == OutboxStatus.Sending))
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.Status, OutboxStatus.Sending), ct) == 1;
+        }
+    }
 
     /// <summary>The file the message names, made now by the feature that owns it (the worker reads across tenants, so the tenant is passed).</summary>
     private static async Task<MailAttachment?> AttachmentAsync(IServiceProvider services, BookwellDb db, OutboxMessage message, CancellationToken ct)
@@ -391,7 +402,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                 UPDATE "OutboxMessages" SET "LockedUntil" = @until
                 WHERE "Id" IN (
                     SELECT "Id" FROM "OutboxMessages"
-                    WHERE "Status" = 'queued' AND "DueAt" <= @now AND ("LockedUntil" IS NULL OR "LockedUntil" < @now)
+                    WHERE "Status" IN ('queued', 'sending') AND "DueAt" <= @now AND ("LockedUntil" IS NULL OR "LockedUntil" < @now)
                       AND "Channel" = ANY(@channels)
                     ORDER BY "DueAt", "Id" LIMIT @limit
                     FOR UPDATE SKIP LOCKED)
@@ -403,7 +414,7 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         using (await gate.EnterAsync(db, ct))
         {
             var ids = await db.Outbox.IgnoreQueryFilters()
-                .Where(m => m.Status == OutboxStatus.Queued && m.DueAt <= now && (m.LockedUntil == null || m.LockedUntil < now) && (m.Channel == OutboxChannel.Webhook || m.Channel == OutboxChannel.Push || (_sendsEmail && m.Channel == OutboxChannel.Email) || (_sendsSms && m.Channel == OutboxChannel.Sms)))
+                .Where(m => (m.Status == OutboxStatus.Queued || m.Status == OutboxStatus.Sending) && m.DueAt <= now && (m.LockedUntil == null || m.LockedUntil < now) && (m.Channel == OutboxChannel.Webhook || m.Channel == OutboxChannel.Push || (_sendsEmail && m.Channel == OutboxChannel.Email) || (_sendsSms && m.Channel == OutboxChannel.Sms)))
                 .OrderBy(m => m.DueAt).ThenBy(m => m.Id).Select(m => m.Id).Take(_batchSize).ToListAsync(ct);
             if (ids.Count > 0)
             {

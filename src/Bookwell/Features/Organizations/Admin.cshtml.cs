@@ -299,7 +299,7 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
             {
                 clashes.Add(OrganizationText.Words.Format("clash-booking", label, count));
             }
-            if (!Site.Hours.HoursOn(d).Any(r => r.StartMinute <= s && r.EndMinute >= e))
+            if (!(Site.PublishedHours ?? Site.Hours).HoursOn(d).Any(r => r.StartMinute <= s && r.EndMinute >= e))
             {
                 clashes.Add(OrganizationText.Words.Format("clash-hours", label));
             }

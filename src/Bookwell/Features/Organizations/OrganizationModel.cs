@@ -144,6 +144,10 @@ public sealed class OrganizationModel
         return new Schedule(new Dictionary<IsoDayOfWeek, IReadOnlyList<TimeRange>>(), dated);
     }
 
+    /// <summary>Every time slot's hours by date (whatever its services), inside the organization's window.</summary>
+    public IEnumerable<(LocalDate Date, IEnumerable<TimeRange> Hours)> SlotHours =>
+        _slots.GroupBy(s => s.Date).Select(g => (g.Key, g.SelectMany(s => s.Hours)));
+
     /// <summary>Dates that have time slots (for a service, or any with null), in order.</summary>
     public IReadOnlyList<LocalDate> Dates(string? service) =>
         [.. _slots.Where(s => service is null || s.Services is null || s.Services.Contains(service)).Select(s => s.Date).Distinct().Order()];

@@ -334,6 +334,8 @@ public sealed class NoShowFeeCharger(IServiceScopeFactory scopes, IClock clock, 
                 ProviderReference = paymentIntent,
                 PaymentIntent = paymentIntent,
                 At = now,
+                Seller = await Invoices.SellerSnapshot.JsonForAsync(db, fee.TenantId,
+                    await db.Bookings.IgnoreQueryFilters().Where(b => b.Id == fee.BookingId && b.TenantId == fee.TenantId).Select(b => b.PageSlug).FirstAsync(ct), ct),
             });
         }
         try

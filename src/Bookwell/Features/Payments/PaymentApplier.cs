@@ -163,6 +163,7 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
                 ProviderReference = stored.Id,
                 PaymentIntent = session.PaymentIntent,
                 At = now,
+                Seller = Invoices.SellerSnapshot.For(actor.Page)?.ToJson(),
             });
         }
         stored.State = CheckoutState.Complete;

@@ -23,6 +23,11 @@ public sealed class Payment : ITenantOwned
     /// <summary>The Stripe PaymentIntent behind a charge, where known (refunds go against it).</summary>
     public string? PaymentIntent { get; set; }
     public Instant At { get; set; }
+    /// <summary>
+    /// The seller's details when the money was taken (<see cref="Features.Invoices.SellerSnapshot"/>, JSON), for a credit
+    /// note of a booking without an invoice; null on refund rows and on rows written before it was kept.
+    /// </summary>
+    public string? Seller { get; set; }
 }
 
 /// <summary>

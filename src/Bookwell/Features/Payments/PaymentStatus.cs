@@ -16,7 +16,12 @@ public static class PaymentProblems
 }
 
 /// <summary>What the client's manage page shows about money.</summary>
-public sealed record ManagePayment(PaymentView View, string? PayUrl, string? PayBefore, bool Waiting, string Purpose, MoneyView? DueNow);
+/// <param name="CardSaved">A card-only session (no-show fee) completed: the card is saved and nothing was charged.</param>
+public sealed record ManagePayment(PaymentView View, string? PayUrl, string? PayBefore, bool Waiting, string Purpose, MoneyView? DueNow, bool CardSaved = false)
+{
+    /// <summary>The session only saves a card (<c>mode=setup</c>): nothing is paid online.</summary>
+    public bool CardOnly => Purpose == "card";
+}
 
 /// <summary>
 /// The client's view of a booking's payment, for its manage page. It trusts neither the return URL nor a
@@ -86,6 +91,7 @@ public sealed class PaymentStatus(BookwellDb db, CatalogCache cache, IServicePro
         var waiting = booking.Status == BookingStatus.PendingPayment && view.Paid.Amount <= 0;
         var payable = waiting && session.State == CheckoutState.Open && (booking.HoldExpiresAt ?? session.ExpiresAt) > clock.GetCurrentInstant();
         return new ManagePayment(view with { RefundDue = session.RefundDue }, payable ? session.Url : null, payable ? BookingPage.SlotPicker.FormatWhen(booking.HoldExpiresAt ?? session.ExpiresAt, zone) : null,
-            waiting, session.Purpose.ToWire(), new MoneyView(session.Amount, session.Currency));
+            waiting, session.Purpose.ToWire(), new MoneyView(session.Amount, session.Currency),
+            session.Purpose == CheckoutPurpose.Card && session.State == CheckoutState.Complete && booking.Status != BookingStatus.Cancelled);
     }
 }

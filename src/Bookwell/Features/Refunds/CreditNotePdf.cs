@@ -25,6 +25,9 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
     public decimal Total => Lines.Sum(l => l.Total);
     public decimal TaxTotal => Lines.Sum(l => l.Tax);
 
+    /// <summary>The page the note's money was taken for (its logo heads the PDF).</summary>
+    public string? PageSlug { get; init; }
+
     /// <summary>The note with what it prints; the tenant is given (the outbox worker reads across tenants).</summary>
     public static async Task<CreditNoteDocument?> LoadAsync(BookwellDb db, Guid tenantId, Guid noteId, CancellationToken ct)
     {
@@ -39,15 +42,25 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
             : null;
         if (invoice is not null)
         {
+            // What the invoice's earlier credit notes already credited (their numbers come first), so this note takes
+            // its part of what is left and the notes together never credit more VAT than the invoice charged.
+            var before = await db.Set<CreditNote>().IgnoreQueryFilters().AsNoTracking()
+                .Where(c => c.TenantId == tenantId && c.InvoiceId == invoice.Id && c.Sequence < note.Sequence)
+                .OrderBy(c => c.Sequence).Select(c => c.Amount).ToListAsync(ct);
             return new CreditNoteDocument(note, invoice.Language, invoice.BusinessName, invoice.LegalName, invoice.BusinessAddress, invoice.VatNumber,
-                invoice.RegistrationNumber, invoice.Footer, invoice.IssuedOn, Spread(note.Amount, note.Currency, [.. invoice.Lines.OrderBy(l => l.Position)]));
+                invoice.RegistrationNumber, invoice.Footer, invoice.IssuedOn, Spread(before, note.Amount, note.Currency, [.. invoice.Lines.OrderBy(l => l.Position)]))
+            {
+                PageSlug = invoice.PageSlug,
+            };
         }
-        // No invoice to correct (a booking paid before receipts were issued): the page's details as they are now.
+        // No invoice to correct (money that came after the time was given away, a no-show fee, a booking paid before
+        // receipts were issued): the seller as it stood when the refunded money was taken; the page as it is now only
+        // for a payment recorded before that was kept. The tax rate is the service's.
         var booking = await db.Bookings.IgnoreQueryFilters().AsNoTracking().FirstAsync(b => b.Id == note.BookingId && b.TenantId == tenantId, ct);
         var json = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.ConfigJson).FirstAsync(ct);
         var doc = JsonSerializer.Deserialize<ConfigDocument>(json, Json.Options) ?? new ConfigDocument { Pages = [] };
         var page = CatalogCache.Compile(0, doc).Pages.GetValueOrDefault(booking.PageSlug);
-        var seller = InvoiceSeller.For(page, doc);
+        var seller = await SellerAsync(db, tenantId, note, ct) ?? SellerSnapshot.For(page);
         var rate = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.TaxRatePercent ?? 0m;
         var line = new InvoiceLine
         {
@@ -58,15 +71,108 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
             Total = note.Amount,
             Tax = InvoiceMoney.Line(1m, note.Amount, rate, note.Currency).Tax
         };
-        return new CreditNoteDocument(note, TextSet.Normalize(booking.Language), page?.Doc.Name ?? booking.PageSlug, seller.LegalName,
-            seller.Address ?? InvoiceIssuer.BusinessAddress(page), seller.VatNumber, seller.RegistrationNumber, seller.Footer, null,
-            Spread(note.Amount, note.Currency, [line]));
+        return new CreditNoteDocument(note, TextSet.Normalize(booking.Language), seller?.Name ?? booking.PageSlug, seller?.LegalName,
+            seller?.Address, seller?.VatNumber, seller?.RegistrationNumber, seller?.Footer, null, Spread(note.Amount, note.Currency, [line]))
+        {
+            PageSlug = booking.PageSlug,
+        };
     }
 
-    /// <summary>The refund spread over the invoice's lines in proportion to their totals, negative, each with the VAT it includes.</summary>
-    public static IReadOnlyList<CreditNoteLine> Spread(decimal amount, string currency, IReadOnlyList<InvoiceLine> lines)
+    /// <summary>The seller's details kept with the money the note's refund gave back (<see cref="Payment.Seller"/>), if kept.</summary>
+    public static async Task<SellerSnapshot?> SellerAsync(BookwellDb db, Guid tenantId, CreditNote note, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(note);
+        var intent = await db.Set<Refund>().IgnoreQueryFilters().AsNoTracking().Where(r => r.Id == note.RefundId && r.TenantId == tenantId)
+            .Select(r => r.PaymentIntent).FirstOrDefaultAsync(ct);
+        var json = await db.Payments.IgnoreQueryFilters().AsNoTracking()
+            .Where(p => p.TenantId == tenantId && p.BookingId == note.BookingId && p.Kind != PaymentKind.Refund && p.Seller != null)
+            .OrderBy(p => p.PaymentIntent == intent ? 0 : 1).ThenBy(p => p.At)
+            .Select(p => p.Seller).FirstOrDefaultAsync(ct);
+        return SellerSnapshot.Parse(json);
+    }
+
+    /// <summary>The first (or only) refund of the invoice spread over its lines: <see cref="Spread(IReadOnlyList{decimal}, decimal, string, IReadOnlyList{InvoiceLine})"/> with nothing credited before.</summary>
+    public static IReadOnlyList<CreditNoteLine> Spread(decimal amount, string currency, IReadOnlyList<InvoiceLine> lines) => Spread([], amount, currency, lines);
+
+    /// <summary>
+    /// A refund spread over the invoice's lines, negative, after the invoice's earlier credit notes (<paramref name="before"/>,
+    /// in their order) took theirs. Each note takes its amount from what is left of each line, in proportion and never more
+    /// than is left (whole minor units, the largest remainders taking the last units). The VAT of a line's part is what the
+    /// line's credited-so-far amount includes at the line's rate, never more than the line's VAT and exactly the line's VAT
+    /// once the whole line is credited, less what the earlier notes credited: so the VAT of all notes of an invoice, per rate,
+    /// never exceeds the invoice's and equals it when everything is refunded, however the refund was cut up.
+    /// </summary>
+    public static IReadOnlyList<CreditNoteLine> Spread(IReadOnlyList<decimal> before, decimal amount, string currency, IReadOnlyList<InvoiceLine> lines)
+    {
+        ArgumentNullException.ThrowIfNull(before);
         ArgumentNullException.ThrowIfNull(lines);
+        var gross = lines.Sum(l => l.Total);
+        if (lines.Count > 0 && gross > 0 && lines.All(l => l.Total >= 0 && l.Tax >= 0 && InvoiceMoney.Fits(l.Total, currency)))
+        {
+            var credited = new decimal[lines.Count];
+            foreach (var earlier in before)
+            {
+                var part = Allocate(earlier, currency, lines, credited);
+                for (var i = 0; i < lines.Count; i++)
+                {
+                    credited[i] += part[i];
+                }
+            }
+            var shares = Allocate(amount, currency, lines, credited);
+            var result = new List<CreditNoteLine>();
+            for (var i = 0; i < lines.Count; i++)
+            {
+                if (shares[i] == 0)
+                {
+                    continue;
+                }
+                var l = lines[i];
+                var tax = CreditedTax(l, credited[i] + shares[i], currency) - CreditedTax(l, credited[i], currency);
+                result.Add(new CreditNoteLine(l.Description, l.TaxRate, -shares[i], -tax));
+            }
+            return result;
+        }
+        return Proportional(amount, currency, lines);
+    }
+
+    /// <summary>
+    /// <paramref name="amount"/> over what is left of each line (its total less <paramref name="credited"/>), in proportion to
+    /// it, in whole minor units: each line first its share rounded down, then one unit each to the largest remainders. No line
+    /// gets more than is left of it; an amount beyond everything left (never asked: refunds stop at what was paid) goes to the last line.
+    /// </summary>
+    private static decimal[] Allocate(decimal amount, string currency, IReadOnlyList<InvoiceLine> lines, decimal[] credited)
+    {
+        var unit = 1m / (decimal)Math.Pow(10, InvoiceMoney.MinorUnits(currency));
+        var left = lines.Select((l, i) => Math.Max(0m, l.Total - credited[i])).ToArray();
+        var open = left.Sum();
+        var shares = new decimal[lines.Count];
+        var take = Math.Min(InvoiceMoney.Round(amount, currency), open);
+        if (take > 0)
+        {
+            var exact = left.Select(x => take * x / open).ToArray();
+            for (var i = 0; i < shares.Length; i++)
+            {
+                shares[i] = Math.Min(left[i], decimal.Floor(exact[i] / unit) * unit);
+            }
+            var units = (int)((take - shares.Sum()) / unit);
+            foreach (var i in Enumerable.Range(0, shares.Length).Where(i => shares[i] < left[i])
+                         .OrderByDescending(i => exact[i] - shares[i]).ThenBy(i => i).Take(units))
+            {
+                shares[i] += unit;
+            }
+        }
+        shares[^1] += InvoiceMoney.Round(amount, currency) - shares.Sum();
+        return shares;
+    }
+
+    /// <summary>The VAT in the first <paramref name="credited"/> of the line: the whole line's VAT once all of it, else what that amount includes at the line's rate, capped at the line's VAT.</summary>
+    private static decimal CreditedTax(InvoiceLine line, decimal credited, string currency) =>
+        credited >= line.Total ? line.Tax : credited <= 0 ? 0m : Math.Min(line.Tax, InvoiceMoney.Line(1m, credited, line.TaxRate, currency).Tax);
+
+    /// <summary>Invoices with a negative line (a discount) or no total: the refund in proportion to the lines, each part with the VAT it includes.</summary>
+    private static IReadOnlyList<CreditNoteLine> Proportional(decimal amount, string currency, IReadOnlyList<InvoiceLine> lines)
+    {
         var gross = lines.Sum(l => l.Total);
         if (lines.Count == 0 || gross == 0)
         {
@@ -95,7 +201,7 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
 /// <summary>The credit note as a PDF, laid out like the invoice (<see cref="InvoicePdf"/>): A4, Helvetica, text kept searchable.</summary>
 public static class CreditNotePdf
 {
-    public static byte[] Render(CreditNoteDocument document)
+    public static byte[] Render(CreditNoteDocument document, PdfImage? logo = null)
     {
         ArgumentNullException.ThrowIfNull(document);
         const double width = InvoicePdf.Width, height = InvoicePdf.Height, margin = InvoicePdf.Margin;
@@ -109,7 +215,7 @@ public static class CreditNotePdf
         var pages = new List<InvoicePdf.Page>();
         var page = new InvoicePdf.Page();
         pages.Add(page);
-        var y = height - margin;
+        var y = InvoicePdf.Logo(page, logo);
         page.Text(margin, y - 16, 16, true, document.BusinessName);
         page.TextRight(width - margin, y - 18, 20, true, W("credit-note"));
         y -= 34;
@@ -218,7 +324,7 @@ public static class CreditNotePdf
             page.Text(margin, foot, 8, false, line);
             foot += 10;
         }
-        return InvoicePdf.Write(pages, $"{W("credit-note")} {note.Number}");
+        return InvoicePdf.Write(pages, $"{W("credit-note")} {note.Number}", logo);
     }
 
     public static string FileName(CreditNoteDocument document)
@@ -229,7 +335,7 @@ public static class CreditNotePdf
 }
 
 /// <summary>Renders a credit note's PDF for the outbox worker when it sends the credit note e-mail (<c>credit-note:{id}</c>).</summary>
-public sealed class CreditNoteAttachments : IMailAttachmentSource
+public sealed class CreditNoteAttachments(InvoiceLogo logos) : IMailAttachmentSource
 {
     public string Kind => "credit-note";
 
@@ -240,7 +346,8 @@ public sealed class CreditNoteAttachments : IMailAttachmentSource
             return null;
         }
         var document = await CreditNoteDocument.LoadAsync(db, tenantId, id, ct);
-        return document is null ? null : new MailAttachment(CreditNotePdf.FileName(document), "application/pdf", CreditNotePdf.Render(document));
+        return document is null ? null : new MailAttachment(CreditNotePdf.FileName(document), "application/pdf",
+            CreditNotePdf.Render(document, await logos.ForPageAsync(db, tenantId, document.PageSlug ?? "", ct)));
     }
 }
 

@@ -85,7 +85,7 @@ public sealed class SeriesCreator(BookwellDb db, IClock clock, BookingWrite writ
                     var booking = draft.Booking;
                     booking.CustomerId = customer;
                     db.Bookings.Add(booking);
-                    if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct))
+                    if (!await Allocator.AddAsync(db, booking, draft.Allocations, v.Service.Rules.Capacity, ct, v.Page.ConfigVersion))
                     {
                         throw new InvalidOperationException("Series are never group classes.");
                     }

@@ -316,7 +316,7 @@ public static class SeriesEndpoints
 
     // ---- manage ----
 
-    private static async Task<Booking?> FindAsync(BookwellDb db, string token, CancellationToken ct) =>
+    public static async Task<Booking?> FindAsync(BookwellDb db, string token, CancellationToken ct) =>
         ManageTokens.LooksValid(token) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.ManageTokenHash == ManageTokens.Hash(token), ct) : null;
 
     /// <summary>Every occurrence of the booking's series in order of start.</summary>
@@ -440,6 +440,30 @@ public static class SeriesEndpoints
 public static class SeriesRescheduling
 {
     /// <summary>
+    /// The single reschedule's check (<see cref="Organizations.OrganizationBookings.OutsideSlots"/>) for every occurrence the
+    /// move would take: the asked one answers its own message; a later one names itself (index and new start) first.
+    /// Judged again by nothing else: the mover places each occurrence in the organization's view, which offers no time outside.
+    /// </summary>
+    private static string? OutsideSlots(CompiledPage site, List<Booking> all, Booking anchor, Instant start, bool following, HttpRequest request)
+    {
+        if (anchor.OrganizationKey is null || site.Services.GetValueOrDefault(anchor.ServiceKey) is not { } service)
+        {
+            return null;
+        }
+        var now = request.HttpContext.RequestServices.GetRequiredService<IClock>().GetCurrentInstant();
+        foreach (var (occurrence, to, _) in SeriesMover.Plan(all, anchor, start, following, site.Zone, now).OrderBy(p => p.From))
+        {
+            if (Organizations.OrganizationBookings.OutsideSlots(site, occurrence, service, to) is { } outside)
+            {
+                return occurrence.Id == anchor.Id
+                    ? outside
+                    : System.FormattableString.Invariant($"Occurrence {occurrence.SeriesIndex} (to {TimeFormats.Format(to, site.Zone)}): {outside}");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
     /// Reschedules one occurrence (<c>scope</c> <c>one</c>, the default) or it and every open one after it
     /// (<c>following</c>): 200 with the series as it now stands; 409 <c>slot-unavailable</c> naming every occurrence that
     /// cannot move (nothing moved); 400 field by field.
@@ -451,11 +475,33 @@ public static class SeriesRescheduling
         ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(mover);
         ArgumentNullException.ThrowIfNull(actor);
-        if (booking.SeriesId is not { } series)
+        ArgumentNullException.ThrowIfNull(request);
+        if (booking.SeriesId is null)
         {
             return Problems.NotFound("This booking is not part of a series.");
         }
         var (body, errors) = await JsonBody.ReadAsync<SeriesRescheduleRequest>(request, 4096, Json.Options);
+        return await RescheduleAsync(booking, body, errors, request, db, cache, mover, actor, admin, ct);
+    }
+
+    /// <summary>
+    /// <see cref="RescheduleCore"/> once its body was read: also the MCP tool <c>reschedule_booking</c> with a <c>scope</c>.
+    /// A member of an organization moves only within the organization's dates and time slots: an occurrence that would
+    /// land outside them is the same <c>start</c> field error as the single reschedule's (nothing moved).
+    /// </summary>
+    public static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> RescheduleAsync(Booking booking, SeriesRescheduleRequest? body, Errors errors,
+        HttpRequest request, BookwellDb db, CatalogCache cache, SeriesMover mover, Actor actor, bool admin, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        ArgumentNullException.ThrowIfNull(errors);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(mover);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (booking.SeriesId is not { } series)
+        {
+            return Problems.NotFound("This booking is not part of a series.");
+        }
         if (body is null)
         {
             return Problems.Validation(errors);
@@ -480,6 +526,11 @@ public static class SeriesRescheduling
         }
         var catalog = await cache.GetAsync(db, ct);
         catalog.Pages.TryGetValue(booking.PageSlug, out var site);
+        // As the single reschedule: a member's occurrence outside the organization's dates or time slots is a field error.
+        if (!admin && site is not null && OutsideSlots(site, all, anchor!, start, body.Scope == "following", request) is { } outside)
+        {
+            return Problems.Validation("start", outside);
+        }
         // Issue 17: a member's booking moves only within the organization's view.
         var page = site is null ? null : admin ? site : Organizations.OrganizationBookings.ViewFor(site, booking);
         var service = page is null ? null : admin ? page.Services.GetValueOrDefault(anchor!.ServiceKey) : page.ActiveService(anchor!.ServiceKey);

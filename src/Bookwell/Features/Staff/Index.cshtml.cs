@@ -41,6 +41,9 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
     /// <summary>Today's class sessions this staff member teaches, with their attendees (shown as sessions, not one row per member).</summary>
     public List<Classes.ClassSession> Sessions { get; private set; } = [];
 
+    /// <summary>The app's clock when the page was made (the check-in button shows only inside a booking's check-in window).</summary>
+    public Instant Now { get; private set; }
+
     private async Task LoadAsync(CancellationToken ct)
     {
         Catalog = await cache.GetAsync(db, ct);
@@ -48,6 +51,7 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
         var pages = Catalog.Pages.Values.Where(p => p.Staff.Any(s => s.Key == StaffKey)).ToList();
         Zone = pages.FirstOrDefault()?.Zone ?? DateTimeZone.Utc;
         var now = clock.GetCurrentInstant();
+        Now = now;
         Today = now.InZone(Zone).Date;
         var from = Zone.AtStartOfDay(Today).ToInstant();
         var to = Zone.AtStartOfDay(Today.PlusDays(1)).ToInstant();

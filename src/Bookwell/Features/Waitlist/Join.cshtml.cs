@@ -22,6 +22,8 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
 
     [BindProperty(SupportsGet = true)] public string? Service { get; set; }
     [BindProperty(SupportsGet = true)] public string? Staff { get; set; }
+    /// <summary>The branch to wait at (issue 15): carried from the booking page, or chosen here on a page with several.</summary>
+    [BindProperty(SupportsGet = true)] public string? Branch { get; set; }
     [BindProperty(SupportsGet = true)] public string? Date { get; set; }
     [BindProperty] public string Pref { get; set; } = "any";
     [BindProperty] public string? From { get; set; }
@@ -58,6 +60,7 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
         {
             Service = Service,
             Staff = Blank(Staff),
+            Branch = Blank(Branch),
             Date = Date,
             From = from,
             To = to,

@@ -23,6 +23,11 @@ public sealed class JoinRequest
     public CustomerInput? Customer { get; set; }
     /// <summary>Additive (issue 15): where the client wants a mobile service, as a booking's <c>location</c>.</summary>
     public LocationInput? Location { get; set; }
+    /// <summary>
+    /// Additive (issue 15): the branch the client waits at, on a page with branches. Optional; required only where the
+    /// service and staff member leave more than one branch with the waitlist on.
+    /// </summary>
+    public string? Branch { get; set; }
 }
 
 public sealed record OfferView(string Start, string End, string ExpiresAt);
@@ -32,6 +37,9 @@ public sealed record EntryView(string Id, string Status, string Page, string Ser
     string TimeZone, OfferView? Offer)
 {
     public string? ManageToken { get; init; }
+
+    /// <summary>Additive (issue 15): the branch the entry waits at; null on a page without branches.</summary>
+    public string? Branch { get; init; }
 
     /// <summary>Where a service at the client's address is wanted (the <c>location</c> given when joining); null otherwise.</summary>
     public System.Text.Json.JsonElement? Location { get; init; }
@@ -48,6 +56,7 @@ public sealed record EntryView(string Id, string Status, string Page, string Ser
             w.FromMinute is { } f ? WaitlistMail.Clock(f) : null, w.ToMinute is { } t ? WaitlistMail.Clock(t) : null, w.TimeZone, offer)
         {
             ManageToken = token,
+            Branch = w.BranchKey,
             Location = w.LocationJson is null ? null : System.Text.Json.JsonDocument.Parse(w.LocationJson).RootElement.Clone(),
         };
     }
@@ -90,6 +99,7 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
         {
             e.Add("staff", "This service needs no staff member; leave it null.");
         }
+        var branch = ValidateBranch(r, page, service, e);
         var today = now.InZone(page.Zone).Date;
         if (!TimeFormats.TryParseDate(r.Date, out var date))
         {
@@ -159,6 +169,7 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
             PageSlug = page.Slug,
             ServiceKey = service.Key,
             StaffKey = r.Staff,
+            BranchKey = branch,
             Date = TimeFormats.FormatDate(date),
             FromMinute = from,
             ToMinute = to,
@@ -172,6 +183,59 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
             CreatedAt = now,
             UpdatedAt = now,
         };
+    }
+
+    /// <summary>
+    /// The branch an entry waits at (issue 15): the one asked for, which must be a branch of the page where the service (and
+    /// the staff member, when one is chosen) is given and the waitlist is on; without one asked for, the only such branch,
+    /// else a field error asking for it. Null on a page without branches.
+    /// </summary>
+    private static string? ValidateBranch(JoinRequest r, CompiledPage page, ServiceModel? service, Errors e)
+    {
+        if (r.Branch is not null && page.Branches.All(b => b.Key != r.Branch))
+        {
+            e.Add("branch", page.Branches.Count == 0 ? "This page has no branches; leave it null." : $"No active branch '{Truncate(r.Branch)}' on this page.");
+            return null;
+        }
+        if (page.Branches.Count == 0 || service is null)
+        {
+            return null;
+        }
+        var candidates = BranchesFor(page, service, r.Staff).Where(b => BranchSettings.WaitlistOn(page, b)).ToList();
+        if (r.Branch is not null)
+        {
+            if (!candidates.Contains(r.Branch))
+            {
+                e.Add("branch", BranchesFor(page, service, r.Staff).Contains(r.Branch)
+                    ? "This branch has no waitlist."
+                    : r.Staff is not null ? "The chosen staff member does not work at this branch." : "This service is not given at this branch.");
+                return null;
+            }
+            return r.Branch;
+        }
+        if (candidates.Count == 0 && BranchesFor(page, service, r.Staff).Count > 0)
+        {
+            e.Add("branch", "No branch that gives this service has a waitlist.");
+        }
+        if (candidates.Count > 1)
+        {
+            e.Add("branch", $"Required: the branch to wait at, one of {string.Join(", ", candidates)}.");
+        }
+        return candidates.Count == 1 ? candidates[0] : null;
+    }
+
+    /// <summary>The branches where a service (by a staff member, when one is named) can be given: a staff member without a branch works at all.</summary>
+    public static List<string> BranchesFor(CompiledPage page, ServiceModel service, string? staff)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        ArgumentNullException.ThrowIfNull(service);
+        var all = page.Branches.Select(b => b.Key).ToList();
+        if (!service.Rules.RequiresStaff)
+        {
+            return all;
+        }
+        var people = page.StaffFor(service.Key).Where(s => staff is null || s.Key == staff).ToList();
+        return people.Exists(s => s.Branch is null) ? all : all.Where(b => people.Exists(s => s.Branch == b)).ToList();
     }
 
     /// <summary>An active service the public may book on this page; null for an unknown, inactive or organization-only one.</summary>
@@ -213,13 +277,16 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
             return true;
         }
         var location = System.Text.Json.JsonSerializer.Deserialize<LocationInput>(entry.LocationJson, Json.Options)!;
-        var place = await locator.LocateAsync(page, location.Address, location.Latitude, location.Longitude, e, language, "location.", ct);
+        var (place, postcode) = await locator.LocateWithPostcodeAsync(page, location.Address, location.Latitude, location.Longitude, e, language,
+            "location.", true, ct);
         if (e.Any)
         {
             return false;
         }
         entry.Latitude = place?.Latitude;
         entry.Longitude = place?.Longitude;
+        // Kept for the offer, which checks it against the postcode list as it is then (the list may change while the entry waits).
+        entry.Postcode = postcode?.Trim() is { Length: > 0 and <= 40 } code ? code : null;
         return true;
     }
 

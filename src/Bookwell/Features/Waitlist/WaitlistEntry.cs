@@ -19,6 +19,8 @@ public sealed class WaitlistEntry : ITenantOwned
     public required string PageSlug { get; set; }
     public required string ServiceKey { get; set; }
     public string? StaffKey { get; set; }
+    /// <summary>The branch the client waits at (issue 15), on a page with branches; offers come only from time freed there.</summary>
+    public string? BranchKey { get; set; }
     /// <summary>The local date in the page's zone, YYYY-MM-DD (sorts and compares as text).</summary>
     public required string Date { get; set; }
     /// <summary>Minutes after local midnight; null means from the start (or to the end) of the day.</summary>
@@ -39,6 +41,8 @@ public sealed class WaitlistEntry : ITenantOwned
     public string? LocationJson { get; set; }
     public double? Latitude { get; set; }
     public double? Longitude { get; set; }
+    /// <summary>The postcode the geocoder gave for the entry's address, when it gave one: an offer checks it against the service area as it is then.</summary>
+    public string? Postcode { get; set; }
     public required WaitlistStatus Status { get; set; }
     public Guid? OfferBookingId { get; set; }
     public Instant? OfferStart { get; set; }

@@ -58,7 +58,8 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
             dates.Add(TimeFormats.FormatDate(d));
         }
         var entries = await db.WaitlistEntries.AsNoTracking()
-            .Where(w => w.PageSlug == page.Slug && w.Status == WaitlistStatus.Waiting && dates.Contains(w.Date))
+            .Where(w => w.PageSlug == page.Slug && w.Status == WaitlistStatus.Waiting && dates.Contains(w.Date) &&
+                        (w.BranchKey == null || w.BranchKey == branch))
             .OrderBy(w => w.Id).Take(MaxEntriesPerFreedTime).ToListAsync(ct);
         var offered = 0;
         foreach (var entry in entries)
@@ -86,9 +87,19 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
         {
             return false;
         }
-        // A mobile entry: only inside the service area as it is set now, and only at times that leave the travel the engine asks for.
+        // An entry that waits at a branch (issue 15) is offered time there only: freed time elsewhere is not for it.
+        if (entry.BranchKey is not null)
+        {
+            if ((branch is not null && branch != entry.BranchKey) || page.Branches.All(b => b.Key != entry.BranchKey))
+            {
+                return false;
+            }
+            branch = entry.BranchKey;
+        }
+        // A mobile entry: only inside the service area as it is set now (radius and postcode list, against the postcode kept
+        // from joining), and only at times that leave the travel the engine asks for.
         var place = Place(entry);
-        if (place is { } at && Mobile.MobileServices.OutsideRadius(page, at))
+        if (place is { } at && Mobile.MobileServices.OutsideArea(page, at, entry.Postcode) is not null)
         {
             return false;
         }
@@ -218,7 +229,7 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
             booking.CustomerId = (await CustomerBook.UpsertAsync(db, entry.CustomerEmail, entry.CustomerName, entry.CustomerPhone, false, now, ct)).Id;
             booking.History.Add(BookingLifecycle.Event(booking, BookingAction.Created, null, BookingStatus.Pending, Change.AcceptOffer.OfferBy, now));
             db.Bookings.Add(booking);
-            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, Units.UsesCalendar(service)), service.Rules.Capacity, ct))
+            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, Units.UsesCalendar(service)), service.Rules.Capacity, ct, page.ConfigVersion))
             {
                 await tx.RollbackAsync(ct);
                 db.ChangeTracker.Clear();

@@ -13,10 +13,15 @@ public sealed class ReceiptModel : AdminPageModel
 
     public async Task<IActionResult> OnGetAsync(Guid id, CancellationToken ct) => await LoadAsync(id, ct) ? Page() : NotFound();
 
-    public async Task<IActionResult> OnGetPdfAsync(Guid id, CancellationToken ct) =>
-        await LoadAsync(id, ct)
-            ? File(InvoicePdf.Render(Invoice!, Clock.GetCurrentInstant()), "application/pdf", $"receipt-{Invoice!.Number}.pdf")
-            : NotFound();
+    public async Task<IActionResult> OnGetPdfAsync(Guid id, CancellationToken ct)
+    {
+        if (!await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+        var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForPageAsync(Db, Invoice!.TenantId, Invoice.PageSlug, ct);
+        return File(InvoicePdf.Render(Invoice!, Clock.GetCurrentInstant(), logo), "application/pdf", $"receipt-{Invoice!.Number}.pdf");
+    }
 
     /// <summary>The receipt for an 80 mm thermal printer (ESC/POS), as a download.</summary>
     public async Task<IActionResult> OnGetEscPosAsync(Guid id, CancellationToken ct)

@@ -36,7 +36,8 @@ public sealed class DetailModel : AdminPageModel
         {
             return NotFound();
         }
-        return File(InvoicePdf.Render(Invoice!, Now), "application/pdf", $"invoice-{Invoice!.Number}.pdf");
+        var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForPageAsync(Db, Invoice!.TenantId, Invoice.PageSlug, ct);
+        return File(InvoicePdf.Render(Invoice!, Now, logo), "application/pdf", $"invoice-{Invoice!.Number}.pdf");
     }
 
     public async Task<IActionResult> OnPostPaymentAsync(Guid id, CancellationToken ct)

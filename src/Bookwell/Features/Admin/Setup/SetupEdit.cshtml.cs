@@ -140,6 +140,7 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
                 Branch.Schedule = f.Bool("ownHours") ? f.Schedule("schedule") : null;
                 Branch.Exceptions = f.Exceptions("exceptions");
                 Branch.Active = f.Bool("active");
+                Branch.Settings = ReadBranchSettings(f);
                 prefix = Add(Site!.Branches!, Branch, "branches");
                 break;
             default:
@@ -215,6 +216,37 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
                 (other.Settings ??= new SettingsDoc()).ClientPortal = portal;
             }
         }
+    }
+
+    /// <summary>
+    /// A branch's own settings (issue 15): each left empty ("as the page") stays absent in the document, so the branch follows
+    /// the page; none of its own leaves no settings object at all. The validator judges the values (paths under <c>settings.</c>).
+    /// </summary>
+    private static BranchSettingsDoc? ReadBranchSettings(FormReader f)
+    {
+        var own = new BranchSettingsDoc
+        {
+            ReminderMinutes = f.Bool("settings.ownReminders") ? f.IntList("settings.reminderMinutes") ?? [] : null,
+            AutoNoShowMinutes = f.Int("settings.autoNoShowMinutes"),
+            DoubleOptInHours = f.Int("settings.doubleOptInHours"),
+            Waitlist = f.Text("settings.waitlist", 5) switch
+            {
+                null => null,
+                "true" => true,
+                "false" => false,
+                _ => Refuse(f, "settings.waitlist", "Choose on, off or as the page."),
+            },
+            WaitlistHoldMinutes = f.Int("settings.waitlistHoldMinutes"),
+            WaitlistMode = f.Text("settings.waitlistMode", 20),
+        };
+        return own.ReminderMinutes is null && own.AutoNoShowMinutes is null && own.DoubleOptInHours is null && own.Waitlist is null &&
+               own.WaitlistHoldMinutes is null && own.WaitlistMode is null ? null : own;
+    }
+
+    private static bool? Refuse(FormReader f, string field, string message)
+    {
+        f.Errors.Add(field, message);
+        return null;
     }
 
     /// <summary>Whether the business's client portal is open in the document being edited (<c>settings.clientPortal</c>).</summary>

@@ -1,0 +1,453 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Bookwell.Tests.Accounts;
+using Bookwell.Tests.Infrastructure;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Organizations;
+
+/// <summary>
+/// Issue 17 items the first round left untested or unbuilt, on both databases with one app per database: an exclusive
+/// organization's time slots close the public page in those hours (its members keep them); a dead personal link (changed,
+/// expired, revoked one by one or all) shows the public page with one notice, the same page for every case, nothing of the
+/// organization and no sign-in; the link kinds each open what they name; admin lists, the API list, the CSV export and the
+/// calendar filter by the organization (and leave other bookings out); a mailing's audience and its "booked" figure; a client
+/// of the CRM added to an organization from their page.
+/// </summary>
+public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shared shared)
+{
+    /// <summary>Monday 8 March 2027: the club's (exclusive) morning; the salon is open 09:00–17:00.</summary>
+    private const string ClubMonday = "2027-03-08";
+
+    /// <summary>Tuesday 9 March 2027: the school's (not exclusive) morning inside the salon's hours.</summary>
+    private const string SchoolTuesday = "2027-03-09";
+
+    /// <summary>Tuesday 16 March 2027: the school's morning used by the filter test.</summary>
+    private const string FilterTuesday = "2027-03-16";
+
+    /// <summary>Sunday 7 March 2027: the school's picture day (the salon is closed on Sundays).</summary>
+    private const string PictureDay = "2027-03-07";
+
+    /// <summary>Sunday 21 March 2027: the team's day, for the mailing test.</summary>
+    private const string TeamDay = "2027-03-21";
+
+    public static JsonObject OrgConfig() => Config().Also(c =>
+    {
+        var page = c["pages"]![0]!;
+        page["services"]!.AsArray().Add(JsonNode.Parse("""
+            { "key": "portrait", "name": "Club portrait", "durationMinutes": 30, "price": { "amount": 15, "currency": "EUR" }, "payment": "none",
+              "requiresStaff": true, "slotIntervalMinutes": 30, "resourceTypes": [] }
+            """));
+        page["staff"]![0]!["services"]!.AsArray().Add("portrait");
+        page["organizations"] = JsonNode.Parse($$"""
+            [
+              { "key": "school", "name": "Hillside School", "services": ["consult", "yoga"], "from": null, "to": null, "exclusive": false,
+                "timeSlots": [ { "date": "{{PictureDay}}", "hours": [["09:00","11:00"]], "services": null },
+                               { "date": "{{SchoolTuesday}}", "hours": [["09:00","11:00"]], "services": null },
+                               { "date": "{{FilterTuesday}}", "hours": [["09:00","11:00"]], "services": null } ] },
+              { "key": "club", "name": "Riverside Club", "services": ["portrait"], "from": null, "to": null, "exclusive": true,
+                "timeSlots": [ { "date": "{{ClubMonday}}", "hours": [["09:00","11:00"]], "services": null } ] },
+              { "key": "team", "name": "Tigers Team", "services": ["consult"], "from": null, "to": null, "exclusive": false,
+                "timeSlots": [ { "date": "{{TeamDay}}", "hours": [["09:00","12:00"]], "services": null } ] }
+            ]
+            """);
+    });
+
+    public abstract class Shared : IAsyncLifetime
+    {
+        protected abstract Db Kind { get; }
+
+        public BookwellApp App { get; private set; } = null!;
+
+        public WebSession Owner { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            App = await BookwellApp.StartAsync(Kind, s =>
+            {
+                s["Bookwell:PublicBaseUrl"] = "https://book.example.com";
+                s["Bookwell:RateLimits:ManagePerMinute"] = "0";
+                s["Bookwell:RateLimits:BookingsPerMinute"] = "0";
+                s["Bookwell:RateLimits:SlotsPerMinute"] = "0";
+                // Links live two days here, so the expiry case moves the clock by two days only (every date used is later).
+                s["Bookwell:Organizations:LinkDays"] = "2";
+            });
+            var put = await PutConfig(App.Admin(), OrgConfig());
+            Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+            Owner = WebSession.For(App);
+            Assert.Equal(HttpStatusCode.Redirect, (await Owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
+                ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        }
+
+        public async Task DisposeAsync() => await App.DisposeAsync();
+    }
+
+    private BookwellApp App => shared.App;
+
+    private async Task<string> TokenAsync(string org, string email, string name, string? kind = null, string? memberId = null)
+    {
+        var response = await App.Admin().PostAsync($"/api/v1/admin/organizations/{org}/links",
+            Json(new JsonObject { ["page"] = Slug, ["email"] = email, ["name"] = name, ["kind"] = kind, ["memberId"] = memberId }));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var url = (await Body(response))["url"]!.GetValue<string>();
+        return url[(url.IndexOf("access=", StringComparison.Ordinal) + 7)..];
+    }
+
+    private async Task<HttpResponseMessage> SlotsAsync(string service, string day, string? access) =>
+        await App.CreateClient().GetAsync($"/api/v1/pages/{Slug}/slots?service={service}&from={day}&to={day}" + (access is null ? "" : $"&access={access}"));
+
+    private async Task<string[]> StartsAsync(string service, string day, string? access)
+    {
+        var response = await SlotsAsync(service, day, access);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return [.. (await Body(response))["slots"]!.AsArray().Select(s => s!["start"]!.GetValue<string>()[11..16])];
+    }
+
+    private static JsonObject As(JsonObject booking, string name, string? access = null) => booking.Also(b =>
+    {
+        b["customer"]!["name"] = name;
+        if (access is not null)
+        {
+            b["access"] = access;
+        }
+    });
+
+    [Fact]
+    public async Task AnExclusiveOrganizationsTimeSlots_CloseThePublicPageInThoseHours_ItsMembersKeepThem()
+    {
+        // The public page on the club's Monday: nothing from 09:00 to 11:00 for any service, the rest of the day as ever.
+        var haircut = await StartsAsync("haircut", ClubMonday, null);
+        Assert.DoesNotContain(haircut, t => string.CompareOrdinal(t, "11:00") < 0);
+        Assert.Contains("11:00", haircut);
+        Assert.Contains("16:30", haircut);
+        var consult = await StartsAsync("consult", ClubMonday, null);
+        Assert.DoesNotContain(consult, t => string.CompareOrdinal(t, "11:00") < 0);
+        Assert.Contains("11:00", consult);
+        // A public booking of that time is refused as any closed time, and the public page offers none of it.
+        var publicTry = await Book(App.CreateClient(), As(Booking($"{ClubMonday}T09:00:00+01:00", "haircut", "walkin-audit@example.com"), "Wally Walker"));
+        Assert.Equal(HttpStatusCode.Conflict, publicTry.StatusCode);
+        var html = await App.CreateClient().GetStringAsync($"/book/{Slug}?service=haircut&date={ClubMonday}");
+        Assert.DoesNotContain($"start={ClubMonday}T09", html, StringComparison.Ordinal);
+        Assert.DoesNotContain($"start={ClubMonday}T10", html, StringComparison.Ordinal);
+        Assert.Contains($"start={ClubMonday}T11", html, StringComparison.Ordinal);
+
+        // The club's member is offered the club's morning, and books it.
+        var member = await TokenAsync("club", "audit-club@example.com", "Cleo Club");
+        Assert.Equal(["09:00", "09:30", "10:00", "10:30"], await StartsAsync("portrait", ClubMonday, member));
+        var booked = await Book(App.CreateClient(), As(Booking($"{ClubMonday}T09:00:00+01:00", "portrait", "audit-club@example.com"), "Cleo Club", member));
+        Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+
+        // A time slot of an organization that is not exclusive closes nothing: Tuesday's public morning stays open.
+        Assert.Contains("09:00", await StartsAsync("haircut", SchoolTuesday, null));
+        Assert.Contains("09:00", await StartsAsync("consult", SchoolTuesday, null));
+    }
+
+    [GeneratedRegex("nonce=\"[^\"]*\"")]
+    private static partial Regex Nonce();
+
+    [Fact]
+    public async Task ADeadLink_ShowsThePublicPageWithOneNotice_TheSamePageForEveryCase()
+    {
+        var client = App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        var stale = await TokenAsync("school", "dead-live@example.com", "Lee Live");
+        var revokedOne = await TokenAsync("school", "dead-one@example.com", "Rita Revoked");
+        var expired = await TokenAsync("school", "dead-old@example.com", "Otto Old");
+        Assert.Equal(HttpStatusCode.OK, (await App.Admin().PostAsync("/api/v1/admin/organizations/school/revoke",
+            Json(new JsonObject { ["page"] = Slug, ["email"] = "dead-one@example.com" }))).StatusCode);
+        App.Clock.Advance(Duration.FromDays(2));
+        var fresh = await TokenAsync("club", "dead-club@example.com", "Tess Club");
+        var revokedAll = await TokenAsync("club", "dead-club2@example.com", "Tom Club");
+        Assert.Equal(HttpStatusCode.OK, (await App.Admin().PostAsync("/api/v1/admin/organizations/club/revoke",
+            Json(new JsonObject { ["page"] = Slug }))).StatusCode);
+        var changed = (fresh[0] == 'A' ? "B" : "A") + fresh[1..];
+
+        async Task<(string Html, HttpResponseMessage Response)> OpenAsync(string? access)
+        {
+            var response = await client.GetAsync($"/book/{Slug}?service=consult" + (access is null ? "" : $"&access={access}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // The page's own links (the language switch) carry the address as it was asked: the token the visitor sent.
+            var html = Nonce().Replace(await response.Content.ReadAsStringAsync(), "");
+            return (access is null ? html : html.Replace($"&amp;access={System.Net.WebUtility.HtmlEncode(access)}", "", StringComparison.Ordinal), response);
+        }
+
+        var (plain, _) = await OpenAsync(null);
+        Assert.DoesNotContain("id=\"link-dead\"", plain, StringComparison.Ordinal);
+        string? first = null;
+        foreach (var access in new[] { stale, revokedOne, expired, revokedAll, changed, "x", fresh + "x" })
+        {
+            var (html, response) = await OpenAsync(access);
+            Assert.Contains("id=\"link-dead\"", html, StringComparison.Ordinal);
+            Assert.Contains("no longer works", html, StringComparison.Ordinal);
+            foreach (var name in new[] { "Hillside", "Tigers", "Riverside", "Lee Live", "Rita", "Otto", "Tom Club", "Tess" })
+            {
+                Assert.DoesNotContain(name, html, StringComparison.Ordinal);
+            }
+            Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("bw_client=", StringComparison.Ordinal)));
+            Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+            first ??= html;
+            Assert.Equal(first, html);
+        }
+        // The same page as the public one, but for the notice.
+        static string Squeezed(string html) => Regex.Replace(html, "\\s+", " ");
+        Assert.Equal(Squeezed(plain), Squeezed(Regex.Replace(first!, "<div class=\"notice\" role=\"status\" id=\"link-dead\">[^<]*</div>", "")));
+        Assert.Contains("werkt niet meer", await client.GetStringAsync($"/book/{Slug}?access={changed}&lang=nl"), StringComparison.Ordinal);
+
+        // The link made after the clock moved still opens the school's page.
+        var working = await TokenAsync("school", "dead-new@example.com", "Nina New");
+        var open = await client.GetStringAsync($"/book/{Slug}?access={working}");
+        Assert.Contains("Hillside School", open, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"link-dead\"", open, StringComparison.Ordinal);
+    }
+
+    private async Task<string[]> ServicesAsync(string access)
+    {
+        var page = await Body(await App.CreateClient().GetAsync($"/api/v1/pages/{Slug}?access={access}"));
+        return [.. page["services"]!.AsArray().Select(s => s!["key"]!.GetValue<string>()).Order(StringComparer.Ordinal)];
+    }
+
+    [Fact]
+    public async Task EachLinkKind_OpensWhatItNames()
+    {
+        // consult is an appointment (one client), yoga a session (a class of three); portrait is the exclusive club's.
+        var all = await TokenAsync("school", "kind-all@example.com", "Kai All", "organization");
+        var appointment = await TokenAsync("school", "kind-app@example.com", "Ann Appointment", "organization-appointment");
+        var session = await TokenAsync("school", "kind-ses@example.com", "Sid Session", "organization-session");
+        var regularAppointment = await TokenAsync("school", "kind-rapp@example.com", "Rae Regular", "appointment");
+        var regularSession = await TokenAsync("school", "kind-rses@example.com", "Ros Regular", "session");
+
+        Assert.Equal(["consult", "yoga"], await ServicesAsync(all));
+        Assert.Equal(["consult"], await ServicesAsync(appointment));
+        Assert.Equal(["yoga"], await ServicesAsync(session));
+        Assert.Equal(["colour", "consult", "haircut"], await ServicesAsync(regularAppointment));
+        Assert.Equal(["yoga"], await ServicesAsync(regularSession));
+
+        // The organization kinds open the school's time slots, for their kind of service only.
+        Assert.Equal(["09:00", "10:00"], await StartsAsync("consult", PictureDay, appointment));
+        Assert.Equal(HttpStatusCode.NotFound, (await SlotsAsync("yoga", PictureDay, appointment)).StatusCode);
+        Assert.Equal(["09:00", "10:00"], await StartsAsync("yoga", PictureDay, session));
+        Assert.Equal(HttpStatusCode.NotFound, (await SlotsAsync("consult", PictureDay, session)).StatusCode);
+        // The regular kinds open the public page (closed on Sundays), appointments or sessions only.
+        Assert.Empty(await StartsAsync("consult", PictureDay, regularAppointment));
+        Assert.Contains("11:00", await StartsAsync("consult", SchoolTuesday, regularAppointment));
+        Assert.Equal(HttpStatusCode.NotFound, (await SlotsAsync("yoga", SchoolTuesday, regularAppointment)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SlotsAsync("haircut", SchoolTuesday, regularSession)).StatusCode);
+
+        // The booking page with each link: signed in as the member, the kind's services only.
+        var page = await App.CreateClient().GetStringAsync($"/book/{Slug}?access={regularAppointment}");
+        Assert.Contains("Rae Regular", page, StringComparison.Ordinal);
+        Assert.Contains("Haircut", page, StringComparison.Ordinal);
+        Assert.DoesNotContain(">Yoga<", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("Hillside", page, StringComparison.Ordinal);
+        var sessionPage = await App.CreateClient().GetStringAsync($"/book/{Slug}?access={session}");
+        Assert.Contains("Hillside School", sessionPage, StringComparison.Ordinal);
+        Assert.DoesNotContain("Consultation", sessionPage, StringComparison.Ordinal);
+
+        // A booking through a regular link is a regular booking; through an organization link it carries the school.
+        var regularResponse = await Book(App.CreateClient(), As(Booking($"{SchoolTuesday}T14:00:00+01:00", "consult", "kind-rapp@example.com"), "Rae Regular",
+            regularAppointment));
+        Assert.Equal(HttpStatusCode.Created, regularResponse.StatusCode);
+        Assert.False((await Body(regularResponse)).ContainsKey("organization"));
+        var ownResponse = await Book(App.CreateClient(), As(Booking($"{PictureDay}T10:00:00+01:00", "consult", "kind-app@example.com"), "Ann Appointment",
+            appointment));
+        Assert.Equal(HttpStatusCode.Created, ownResponse.StatusCode);
+        Assert.Equal("school", (await Body(ownResponse))["organization"]!.GetValue<string>());
+    }
+
+    private async Task<JsonObject?> StoredAsync(string key) =>
+        (await Body(await App.Admin().GetAsync("/api/v1/admin/config")))["pages"]![0]!["organizations"]!.AsArray()
+            .FirstOrDefault(o => o!["key"]!.GetValue<string>() == key)?.AsObject();
+
+    [Fact]
+    public async Task TheAdminForms_MakeAnOrganization_ItsSlotsAndMembers_AndRevokeItsLinks()
+    {
+        const string list = "/admin/organizations?page=salon";
+        const string view = "/admin/organizations?page=salon&org=scouts";
+        static KeyValuePair<string, string> F(string k, string v) => KeyValuePair.Create(k, v);
+        List<KeyValuePair<string, string>> organization =
+        [
+            F("page", "salon"), F("key", "scouts"), F("name", "Scouts Troop"), F("contactName", "Sam Scout"), F("contactEmail", "sam@scouts.test"),
+            F("contactPhone", "+31 6 1234 5678"), F("logoUrl", "https://cdn.example.com/scouts.png"), F("services", "consult"),
+            F("from", "2027-03-01"), F("to", "2027-04-30"),
+        ];
+        // A window that ends before it starts: the form says so, nothing is stored.
+        var bad = await shared.Owner.PostFormAsync("/admin/organizations?handler=Save",
+            [.. organization.Where(f => f.Key != "to"), F("to", "2027-02-01")], list);
+        Assert.Equal(HttpStatusCode.OK, bad.StatusCode);
+        Assert.Contains("organizations[3].to", await WebSession.TextAsync(bad), StringComparison.Ordinal);
+        Assert.Null(await StoredAsync("scouts"));
+
+        Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync("/admin/organizations?handler=Save", organization, list)).StatusCode);
+        var stored = (await StoredAsync("scouts"))!;
+        Assert.Equal(("Scouts Troop", "Sam Scout", "sam@scouts.test", "+31 6 1234 5678", "https://cdn.example.com/scouts.png"),
+            (stored["name"]!.GetValue<string>(), stored["contactName"]!.GetValue<string>(), stored["contactEmail"]!.GetValue<string>(),
+             stored["contactPhone"]!.GetValue<string>(), stored["logoUrl"]!.GetValue<string>()));
+        Assert.Equal(["consult"], stored["services"]!.AsArray().Select(x => x!.GetValue<string>()));
+        Assert.Equal(("2027-03-01", "2027-04-30", false), (stored["from"]!.GetValue<string>(), stored["to"]!.GetValue<string>(), stored["exclusive"]!.GetValue<bool>()));
+        // The other organizations are untouched.
+        Assert.NotNull(await StoredAsync("school"));
+
+        // One time slot by hand (Sunday 28 March, the salon closed), then the same hours in bulk: the preview says they lie outside
+        // the page's opening hours, and that one exists already.
+        Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync("/admin/organizations?handler=AddSlot",
+            [F("page", "salon"), F("org", "scouts"), F("date", "2027-03-28"), F("start", "09:00"), F("end", "10:00"), F("service", "consult")], view)).StatusCode);
+        Assert.Single((await StoredAsync("scouts"))!["timeSlots"]!.AsArray());
+        var preview = await WebSession.TextAsync(await shared.Owner.PostFormAsync("/admin/organizations?handler=Bulk",
+            [F("page", "salon"), F("org", "scouts"), F("bulk.From", "2027-03-21"), F("bulk.To", "2027-03-28"), F("bulk.Days", "sun"),
+             F("bulk.Start", "09:00"), F("bulk.End", "10:00"), F("bulk.Service", "consult")], view));
+        Assert.Contains("1 time slots will be created (1 already exist", preview, StringComparison.Ordinal);
+        Assert.Contains("2027-03-21 09:00–10:00: outside the page's opening hours.", preview, StringComparison.Ordinal);
+
+        // A member by hand; their link opens the troop's page with its logo and their slot.
+        Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync("/admin/organizations?handler=AddMember",
+            [F("page", "salon"), F("org", "scouts"), F("name", "Sky Scout"), F("email", "sky@scouts.test"), F("memberId", "T-1")], view)).StatusCode);
+        var member = App.WithDb(db => db.OrganizationMembers.Single(m => m.Email == "sky@scouts.test"));
+        Assert.Equal(("scouts", "T-1"), (member.OrganizationKey, member.MemberNumber));
+        var token = await TokenAsync("scouts", "sky@scouts.test", "Sky Scout");
+        var page = await App.CreateClient().GetStringAsync($"/book/{Slug}?access={token}&service=consult&date=2027-03-28");
+        Assert.Contains("src=\"https://cdn.example.com/scouts.png\"", page, StringComparison.Ordinal);
+        Assert.Contains("start=2027-03-28T09", page, StringComparison.Ordinal);
+
+        // Revoked from the member list: the link opens nothing any more.
+        Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync("/admin/organizations?handler=Revoke",
+            [F("page", "salon"), F("org", "scouts"), F("member", member.Id.ToString())], view)).StatusCode);
+        Assert.Empty(await StartsAsync("consult", "2027-03-28", token));
+        Assert.Contains("id=\"link-dead\"", await App.CreateClient().GetStringAsync($"/book/{Slug}?access={token}"), StringComparison.Ordinal);
+
+        // The slot deleted: the troop has none left.
+        Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync("/admin/organizations?handler=DeleteSlot",
+            [F("page", "salon"), F("org", "scouts"), F("index", "0")], view)).StatusCode);
+        Assert.Empty((await StoredAsync("scouts"))!["timeSlots"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task AClientFromTheCrm_IsAddedToAnOrganization_AndTheirLinkOpensAsThatMember()
+    {
+        // A client the business already has (from a public booking).
+        Assert.Equal(HttpStatusCode.Created, (await Book(App.CreateClient(),
+            As(Booking($"{SchoolTuesday}T15:00:00+01:00", "haircut", "crm-client@example.com"), "Carla Crm"))).StatusCode);
+        var id = App.WithDb(db => db.Customers.Single(c => c.Email == "crm-client@example.com").Id);
+        var view = $"/admin/customers/{id}";
+        var page = await shared.Owner.GetAsync(view);
+        Assert.Contains("id=\"organizations\"", page, StringComparison.Ordinal);
+        Assert.Contains("value=\"salon|school\"", page, StringComparison.Ordinal);
+
+        // An organization that does not exist is refused with a field error; nothing is added.
+        var bad = await shared.Owner.PostFormAsync($"{view}?handler=Organization", [KeyValuePair.Create("Organization", "salon|nobody")], view);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal(0, App.WithDb(db => db.OrganizationMembers.Count(m => m.CustomerId == id)));
+
+        var added = await shared.Owner.PostFormAsync($"{view}?handler=Organization",
+            [KeyValuePair.Create("Organization", "salon|school"), KeyValuePair.Create("MemberId", "S-900")], view);
+        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        var member = App.WithDb(db => db.OrganizationMembers.Single(m => m.CustomerId == id));
+        Assert.Equal(("school", "S-900", "Carla Crm"), (member.OrganizationKey, member.MemberNumber, member.Name));
+        Assert.Contains("Hillside School · S-900", WebUtility.HtmlDecode(await shared.Owner.GetAsync(view)), StringComparison.Ordinal);
+        Assert.Contains("Carla Crm", await shared.Owner.GetAsync("/admin/organizations?page=salon&org=school"), StringComparison.Ordinal);
+
+        // A personal link for the same address is the same member (no second one), and opens the school's page as them.
+        var token = await TokenAsync("school", "crm-client@example.com", "Carla Crm");
+        Assert.Equal(1, App.WithDb(db => db.OrganizationMembers.Count(m => m.CustomerId == id)));
+        Assert.Contains("Carla Crm (S-900)", WebUtility.HtmlDecode(await App.CreateClient().GetStringAsync($"/book/{Slug}?access={token}")), StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex("<tr>\\s*<td>[^<]*</td>\\s*<td>([^<]*)</td>\\s*<td>[^<]*</td>\\s*<td>[^<]*</td>\\s*<td>[^<]*</td>\\s*<td>([^<]*)</td>")]
+    private static partial Regex RecipientRow();
+
+    [Fact]
+    public async Task AdminListsApiCsvAndCalendar_FilterByTheOrganization_AndLeaveOthersOut()
+    {
+        var member = await TokenAsync("school", "filter-member@example.com", "Mona Member", memberId: "S-77");
+        Assert.Equal(HttpStatusCode.Created, (await Book(App.CreateClient(),
+            As(Booking($"{FilterTuesday}T09:00:00+01:00", "consult", "filter-member@example.com"), "Mona Member", member))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Book(App.CreateClient(),
+            As(Booking($"{FilterTuesday}T14:00:00+01:00", "haircut", "filter-public@example.com"), "Percy Public"))).StatusCode);
+
+        // The API list: the organization filter, and the organization and member id on the booking (absent on others).
+        var filtered = (await Body(await App.Admin().GetAsync($"/api/v1/admin/bookings?from={FilterTuesday}&to={FilterTuesday}&organization=school")))["items"]!.AsArray();
+        var item = Assert.Single(filtered)!;
+        Assert.Equal("Mona Member", item["customer"]!["name"]!.GetValue<string>());
+        Assert.Equal("school", item["organization"]!.GetValue<string>());
+        Assert.Equal("S-77", item["memberId"]!.GetValue<string>());
+        var day = (await Body(await App.Admin().GetAsync($"/api/v1/admin/bookings?from={FilterTuesday}&to={FilterTuesday}")))["items"]!.AsArray();
+        Assert.Equal(2, day.Count);
+        Assert.False(day.Single(b => b!["customer"]!["name"]!.GetValue<string>() == "Percy Public")!.AsObject().ContainsKey("organization"));
+        Assert.Empty((await Body(await App.Admin().GetAsync($"/api/v1/admin/bookings?from={FilterTuesday}&to={FilterTuesday}&organization=club")))["items"]!.AsArray());
+
+        // The bookings list, its CSV export and the calendar.
+        var list = await shared.Owner.GetAsync($"/admin/bookings?from={FilterTuesday}&to={FilterTuesday}&org=school");
+        Assert.Contains("Mona Member", list, StringComparison.Ordinal);
+        Assert.DoesNotContain("Percy Public", list, StringComparison.Ordinal);
+        Assert.Contains("Percy Public", await shared.Owner.GetAsync($"/admin/bookings?from={FilterTuesday}&to={FilterTuesday}"), StringComparison.Ordinal);
+        var csv = await shared.Owner.GetAsync($"/admin/bookings?handler=Csv&from={FilterTuesday}&to={FilterTuesday}&org=school");
+        var rows = csv.Trim('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(2, rows.Length);
+        Assert.EndsWith(",school,S-77", rows[1], StringComparison.Ordinal);
+        Assert.Contains("filter-member@example.com", rows[1], StringComparison.Ordinal);
+        var calendar = await shared.Owner.GetAsync($"/admin/calendar?date={FilterTuesday}&org=school");
+        Assert.Contains("Mona Member", calendar, StringComparison.Ordinal);
+        Assert.DoesNotContain("Percy Public", calendar, StringComparison.Ordinal);
+        Assert.Contains("Percy Public", await shared.Owner.GetAsync($"/admin/calendar?date={FilterTuesday}"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AMailingsAudience_AndItsBookedFigure_PerMailingAndPerRecipient()
+    {
+        var tokens = new Dictionary<string, string>();
+        foreach (var (email, name) in new[] { ("team-a@example.com", "Ava Alpha"), ("team-b@example.com", "Ben Beta"), ("team-c@example.com", "Cy Gamma") })
+        {
+            tokens[email] = await TokenAsync("team", email, name);
+        }
+        JsonObject Mailing(Guid id, string audience) => new()
+        {
+            ["page"] = Slug,
+            ["id"] = id.ToString(),
+            ["subject"] = "Team day",
+            ["body"] = "Hello {{first_name}}: {{booking_link}}",
+            ["audience"] = audience,
+            ["language"] = "en",
+        };
+        var first = Guid.NewGuid();
+        var sent = await Body(await App.Admin().PostAsync("/api/v1/admin/organizations/team/mailings", Json(Mailing(first, "all"))));
+        Assert.Equal(3, sent["recipients"]!.GetValue<int>());
+        Assert.Equal(0, sent["booked"]!.GetValue<int>());
+
+        // Ben books through his link after the mailing went out; a public booking of another client counts for nobody.
+        Assert.Equal(HttpStatusCode.Created, (await Book(App.CreateClient(),
+            As(Booking($"{TeamDay}T09:00:00+01:00", "consult", "team-b@example.com"), "Ben Beta", tokens["team-b@example.com"]))).StatusCode);
+        var stats = await Body(await App.Admin().GetAsync($"/api/v1/admin/organizations/team/mailings/{first}"));
+        Assert.Equal(1, stats["booked"]!.GetValue<int>());
+        var detail = await shared.Owner.GetAsync($"/admin/mailings/{first}");
+        Assert.Contains("<dd id=\"n-booked\">1</dd>", detail, StringComparison.Ordinal);
+        var booked = RecipientRow().Matches(detail).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim());
+        Assert.Equal(3, booked.Count);
+        Assert.Equal("yes", booked["team-b@example.com"]);
+        Assert.Equal("", booked["team-a@example.com"]);
+        Assert.Equal("", booked["team-c@example.com"]);
+
+        // Audiences: those who booked, those who did not.
+        var toBooked = await Body(await App.Admin().PostAsync("/api/v1/admin/organizations/team/mailings", Json(Mailing(Guid.NewGuid(), "booked"))));
+        Assert.Equal(1, toBooked["recipients"]!.GetValue<int>());
+        var toOthers = Guid.NewGuid();
+        Assert.Equal(2, (await Body(await App.Admin().PostAsync("/api/v1/admin/organizations/team/mailings", Json(Mailing(toOthers, "not-booked")))))["recipients"]!.GetValue<int>());
+        Assert.Equal(["team-a@example.com", "team-c@example.com"],
+            App.WithDb(db => db.MailingRecipients.Where(r => r.MailingId == toOthers).Select(r => r.Email).OrderBy(e => e).ToList()));
+    }
+}
+
+public sealed class SqliteOrganizationAuditShared : OrganizationAuditTests.Shared
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresOrganizationAuditShared : OrganizationAuditTests.Shared
+{
+    protected override Db Kind => Db.Postgres;
+}
+
+public sealed class SqliteOrganizationAuditTests(SqliteOrganizationAuditShared shared)
+    : OrganizationAuditTests(shared), IClassFixture<SqliteOrganizationAuditShared>;
+
+public sealed class PostgresOrganizationAuditTests(PostgresOrganizationAuditShared shared)
+    : OrganizationAuditTests(shared), IClassFixture<PostgresOrganizationAuditShared>;
