@@ -47,6 +47,30 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
     public bool Revoked { get; set; }
     public int Refreshes;
 
+    /// <summary>
+    /// When set, Google's event list and Graph's calendarView answer in two pages, as both APIs may: the first half of
+    /// the events (by start) with a <c>nextPageToken</c> / <c>@odata.nextLink</c>, the rest on the page it names.
+    /// </summary>
+    public bool TwoPages { get; set; }
+
+    /// <summary>How many second pages were asked for (a paging test checks the stand-in really paged).</summary>
+    public int SecondPages;
+
+    private (IEnumerable<T> Items, bool More) Page<T>(IEnumerable<T> ordered, bool second)
+    {
+        if (!TwoPages)
+        {
+            return (ordered, false);
+        }
+        var all = ordered.ToList();
+        if (second)
+        {
+            Interlocked.Increment(ref SecondPages);
+            return (all.Skip(all.Count / 2), false);
+        }
+        return (all.Take(all.Count / 2), true);
+    }
+
     private CalendarApiStandIn(WebApplication app) => _app = app;
 
     public string BaseUrl { get; private set; } = "";
@@ -105,7 +129,9 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
         });
         app.MapGet("/calendar/v3/calendars/primary/events", (HttpContext c) =>
         {
-            var items = s.Events.Values.Where(e => e.Ours && c.Request.Query["privateExtendedProperty"] == "bookwell=1")
+            var second = c.Request.Query["pageToken"] == "page-2";
+            var (page, more) = s.Page(s.Events.Values.Where(e => e.Ours && c.Request.Query["privateExtendedProperty"] == "bookwell=1").OrderBy(e => e.Start), second);
+            var items = page
                 .Select(e => (JsonNode)new JsonObject
                 {
                     ["id"] = e.Id,
@@ -114,7 +140,12 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
                     ["start"] = new JsonObject { ["dateTime"] = e.Start.ToString("o") },
                     ["end"] = new JsonObject { ["dateTime"] = e.End.ToString("o") }
                 });
-            return Results.Json(new JsonObject { ["kind"] = "calendar#events", ["items"] = new JsonArray([.. items]) });
+            var answer = new JsonObject { ["kind"] = "calendar#events", ["items"] = new JsonArray([.. items]) };
+            if (more)
+            {
+                answer["nextPageToken"] = "page-2";
+            }
+            return Results.Json(answer);
         });
         app.MapPost("/calendar/v3/calendars/primary/events", async (HttpContext c) =>
         {
@@ -176,7 +207,9 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
             var min = DateTimeOffset.Parse(c.Request.Query["startDateTime"]!, System.Globalization.CultureInfo.InvariantCulture);
             var max = DateTimeOffset.Parse(c.Request.Query["endDateTime"]!, System.Globalization.CultureInfo.InvariantCulture);
             var utc = c.Request.Headers["Prefer"].ToString().Contains("outlook.timezone=\"UTC\"", StringComparison.Ordinal);
-            var items = s.Events.Values.Where(e => e.Status != "cancelled" && e.End > min && e.Start < max)
+            var second = c.Request.Query["$skiptoken"] == "page-2";
+            var (page, more) = s.Page(s.Events.Values.Where(e => e.Status != "cancelled" && e.End > min && e.Start < max).OrderBy(e => e.Start), second);
+            var items = page
                 .Select(e => (JsonNode)new JsonObject
                 {
                     ["@odata.etag"] = "W/" + e.ETag,
@@ -187,7 +220,12 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
                     ["start"] = new JsonObject { ["dateTime"] = (utc ? e.Start.UtcDateTime : e.Start.DateTime).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff"), ["timeZone"] = "UTC" },
                     ["end"] = new JsonObject { ["dateTime"] = (utc ? e.End.UtcDateTime : e.End.DateTime).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff"), ["timeZone"] = "UTC" },
                 });
-            return Results.Json(new JsonObject { ["value"] = new JsonArray([.. items]) });
+            var answer = new JsonObject { ["value"] = new JsonArray([.. items]) };
+            if (more)
+            {
+                answer["@odata.nextLink"] = $"{s.BaseUrl}{c.Request.Path}{c.Request.QueryString}&%24skiptoken=page-2";
+            }
+            return Results.Json(answer);
         });
         app.MapPost("/v1.0/me/events", async (HttpContext c) =>
         {

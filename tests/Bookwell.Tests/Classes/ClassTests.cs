@@ -258,41 +258,41 @@ public abstract class ClassTests(ClassTests.Shared shared)
         App.Clock.Reset(inside);
         try
         {
-        var list = WebUtility.HtmlDecode(await Owner.GetAsync(path));
-        Assert.Contains("Ida Idle", list, StringComparison.Ordinal);
-        Assert.Contains("Jan Jansen", list, StringComparison.Ordinal);
-        Assert.Contains("mailto:ida@example.com", list, StringComparison.Ordinal);
-        Assert.DoesNotContain("Kim Later", list, StringComparison.Ordinal);
-        Assert.Contains("Check in Ida Idle", list, StringComparison.Ordinal);
+            var list = WebUtility.HtmlDecode(await Owner.GetAsync(path));
+            Assert.Contains("Ida Idle", list, StringComparison.Ordinal);
+            Assert.Contains("Jan Jansen", list, StringComparison.Ordinal);
+            Assert.Contains("mailto:ida@example.com", list, StringComparison.Ordinal);
+            Assert.DoesNotContain("Kim Later", list, StringComparison.Ordinal);
+            Assert.Contains("Check in Ida Idle", list, StringComparison.Ordinal);
 
-        // The form without its antiforgery token is refused; with it, Ida is checked in (and nobody else).
-        var forged = await App.CreateClient().PostAsync(path + "&handler=CheckIn", new FormUrlEncodedContent([KeyValuePair.Create("booking", ida)]));
-        Assert.NotEqual(HttpStatusCode.Redirect, forged.StatusCode);
-        var bare = await Owner.Client.PostAsync(path + "&handler=CheckIn", new FormUrlEncodedContent([KeyValuePair.Create("booking", ida)]));
-        Assert.Equal(HttpStatusCode.BadRequest, bare.StatusCode);
-        Assert.Null(Stored(ida).CheckedInAt);
-        var posted = await Owner.PostFormAsync(path + "&handler=CheckIn", [KeyValuePair.Create("booking", ida)], path);
-        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
-        var stored = Stored(ida);
-        Assert.Equal(inside, stored.CheckedInAt);
-        Assert.StartsWith("owner:", stored.History.Single(h => h.Action == BookingAction.CheckedIn).By, StringComparison.Ordinal);
-        var after = WebUtility.HtmlDecode(await Owner.GetAsync(path));
-        Assert.Contains("Ida Idle is checked in.", after, StringComparison.Ordinal);
-        Assert.Contains("Checked in at ", after, StringComparison.Ordinal);
-        Assert.DoesNotContain("Check in Ida Idle", after, StringComparison.Ordinal);
-        Assert.Contains("Undo: check-in of Ida Idle", after, StringComparison.Ordinal);
-        Assert.Contains("Check in Jan Jansen", after, StringComparison.Ordinal);
-        Assert.Null(Stored(later).CheckedInAt);
+            // The form without its antiforgery token is refused; with it, Ida is checked in (and nobody else).
+            var forged = await App.CreateClient().PostAsync(path + "&handler=CheckIn", new FormUrlEncodedContent([KeyValuePair.Create("booking", ida)]));
+            Assert.NotEqual(HttpStatusCode.Redirect, forged.StatusCode);
+            var bare = await Owner.Client.PostAsync(path + "&handler=CheckIn", new FormUrlEncodedContent([KeyValuePair.Create("booking", ida)]));
+            Assert.Equal(HttpStatusCode.BadRequest, bare.StatusCode);
+            Assert.Null(Stored(ida).CheckedInAt);
+            var posted = await Owner.PostFormAsync(path + "&handler=CheckIn", [KeyValuePair.Create("booking", ida)], path);
+            Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+            var stored = Stored(ida);
+            Assert.Equal(inside, stored.CheckedInAt);
+            Assert.StartsWith("owner:", stored.History.Single(h => h.Action == BookingAction.CheckedIn).By, StringComparison.Ordinal);
+            var after = WebUtility.HtmlDecode(await Owner.GetAsync(path));
+            Assert.Contains("Ida Idle is checked in.", after, StringComparison.Ordinal);
+            Assert.Contains("Checked in at ", after, StringComparison.Ordinal);
+            Assert.DoesNotContain("Check in Ida Idle", after, StringComparison.Ordinal);
+            Assert.Contains("Undo: check-in of Ida Idle", after, StringComparison.Ordinal);
+            Assert.Contains("Check in Jan Jansen", after, StringComparison.Ordinal);
+            Assert.Null(Stored(later).CheckedInAt);
 
-        // Undo by form.
-        Assert.Equal(HttpStatusCode.Redirect, (await Owner.PostFormAsync(path + "&handler=Undo", [KeyValuePair.Create("booking", ida)], path)).StatusCode);
-        Assert.Null(Stored(ida).CheckedInAt);
+            // Undo by form.
+            Assert.Equal(HttpStatusCode.Redirect, (await Owner.PostFormAsync(path + "&handler=Undo", [KeyValuePair.Create("booking", ida)], path)).StatusCode);
+            Assert.Null(Stored(ida).CheckedInAt);
 
-        // Dutch.
-        var dutch = WebUtility.HtmlDecode(await Owner.GetAsync("/admin/classes?week=2027-03-03&lang=nl"));
-        Assert.Contains("Lesrooster", dutch, StringComparison.Ordinal);
-        Assert.Contains("2 van 3 plaatsen", dutch, StringComparison.Ordinal);
-        Assert.Contains("Inchecken: Ida Idle", WebUtility.HtmlDecode(await Owner.GetAsync(path + "&lang=nl")), StringComparison.Ordinal);
+            // Dutch.
+            var dutch = WebUtility.HtmlDecode(await Owner.GetAsync("/admin/classes?week=2027-03-03&lang=nl"));
+            Assert.Contains("Lesrooster", dutch, StringComparison.Ordinal);
+            Assert.Contains("2 van 3 plaatsen", dutch, StringComparison.Ordinal);
+            Assert.Contains("Inchecken: Ida Idle", WebUtility.HtmlDecode(await Owner.GetAsync(path + "&lang=nl")), StringComparison.Ordinal);
         }
         finally
         {
@@ -316,24 +316,24 @@ public abstract class ClassTests(ClassTests.Shared shared)
         App.Clock.Reset(Instant.FromUtc(2027, 3, 1, 9, 30));
         try
         {
-        var day = WebUtility.HtmlDecode(await anna.GetAsync("/staff"));
-        Assert.Contains("Today's classes", day, StringComparison.Ordinal);
-        Assert.Contains("· Yoga</h3>", day, StringComparison.Ordinal);
-        Assert.Contains("Check in Lou Today", day, StringComparison.Ordinal);
+            var day = WebUtility.HtmlDecode(await anna.GetAsync("/staff"));
+            Assert.Contains("Today's classes", day, StringComparison.Ordinal);
+            Assert.Contains("· Yoga</h3>", day, StringComparison.Ordinal);
+            Assert.Contains("Check in Lou Today", day, StringComparison.Ordinal);
 
-        // Bob teaches no yoga: the same form of his is refused.
-        var bob = await StaffAsync("bob", "7315");
-        Assert.Equal(HttpStatusCode.NotFound, (await bob.PostFormAsync("/staff?handler=CheckIn", [KeyValuePair.Create("booking", id)], "/staff")).StatusCode);
-        Assert.Null(Stored(id).CheckedInAt);
+            // Bob teaches no yoga: the same form of his is refused.
+            var bob = await StaffAsync("bob", "7315");
+            Assert.Equal(HttpStatusCode.NotFound, (await bob.PostFormAsync("/staff?handler=CheckIn", [KeyValuePair.Create("booking", id)], "/staff")).StatusCode);
+            Assert.Null(Stored(id).CheckedInAt);
 
-        Assert.Equal(HttpStatusCode.Redirect, (await anna.PostFormAsync("/staff?handler=CheckIn", [KeyValuePair.Create("booking", id)], "/staff")).StatusCode);
-        var stored = Stored(id);
-        Assert.NotNull(stored.CheckedInAt);
-        Assert.Equal("staff:Anna", stored.History.Single(h => h.Action == BookingAction.CheckedIn).By);
-        var checkedIn = WebUtility.HtmlDecode(await anna.GetAsync("/staff"));
-        Assert.Contains("Checked in at ", checkedIn, StringComparison.Ordinal);
-        Assert.DoesNotContain("Check in Lou Today", checkedIn, StringComparison.Ordinal);
-        Assert.Contains("Lessen vandaag", WebUtility.HtmlDecode(await anna.GetAsync("/staff?lang=nl")), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Redirect, (await anna.PostFormAsync("/staff?handler=CheckIn", [KeyValuePair.Create("booking", id)], "/staff")).StatusCode);
+            var stored = Stored(id);
+            Assert.NotNull(stored.CheckedInAt);
+            Assert.Equal("staff:Anna", stored.History.Single(h => h.Action == BookingAction.CheckedIn).By);
+            var checkedIn = WebUtility.HtmlDecode(await anna.GetAsync("/staff"));
+            Assert.Contains("Checked in at ", checkedIn, StringComparison.Ordinal);
+            Assert.DoesNotContain("Check in Lou Today", checkedIn, StringComparison.Ordinal);
+            Assert.Contains("Lessen vandaag", WebUtility.HtmlDecode(await anna.GetAsync("/staff?lang=nl")), StringComparison.Ordinal);
         }
         finally
         {

@@ -293,10 +293,11 @@ public abstract class SeriesRescheduleTests(SeriesRescheduleTests.Shared shared)
             [KeyValuePair.Create("date", "2027-04-14"), KeyValuePair.Create("time", "11:00"), KeyValuePair.Create("scope", "one")], path)).StatusCode);
         Assert.Equal(["2027-04-07T10:00+02", "2027-04-14T11:00+02", "2027-04-21T15:00+02"], Occurrences(id).Select(Local));
 
-        // Wednesday 21 April 16:00 is taken: moving this and following to 16:00 is refused for the third, naming it; nothing moves.
+        // Wednesday 21 April 16:00 is taken: moving this and following an hour later (the second to 12:00, so the third from
+        // 15:00 to 16:00) is refused for the third, naming it; nothing moves.
         Assert.Equal(HttpStatusCode.Created, (await Book(App.CreateClient(), Booking("2027-04-21T16:00:00+02:00", "consult", "taken@example.com", "anna"))).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync(path + "?handler=SeriesMove",
-            [KeyValuePair.Create("date", "2027-04-14"), KeyValuePair.Create("time", "16:00"), KeyValuePair.Create("scope", "following")], path)).StatusCode);
+            [KeyValuePair.Create("date", "2027-04-14"), KeyValuePair.Create("time", "12:00"), KeyValuePair.Create("scope", "following")], path)).StatusCode);
         Assert.Equal(["2027-04-07T10:00+02", "2027-04-14T11:00+02", "2027-04-21T15:00+02"], Occurrences(id).Select(Local));
         Assert.Contains("Nothing was moved: these dates are not free: Wed 21 Apr 2027 4:00", System.Net.WebUtility.HtmlDecode(await owner.GetAsync(path)), StringComparison.Ordinal);
     }

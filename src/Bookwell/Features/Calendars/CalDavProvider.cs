@@ -59,13 +59,13 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
             request.Headers.Add("Depth", "1");
             request.Content = new StringContent(query, Encoding.UTF8, "application/xml");
             return request;
-        }, ct, async response =>
+        }, ct, async (response, limited) =>
         {
             if (response.StatusCode != HttpStatusCode.MultiStatus)
             {
                 throw new FeedException($"The calendar answered HTTP {(int)response.StatusCode} to the calendar query.");
             }
-            return await fetcher.ReadLimitedAsync(response, ct);
+            return await fetcher.ReadLimitedAsync(response, limited);
         });
         XDocument doc;
         try
@@ -157,13 +157,13 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         }
         request.Content = new StringContent(ics, Encoding.UTF8);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/calendar") { CharSet = "utf-8" };
-        return await SendAsync(request, ct, response => Task.FromResult((response.StatusCode, response.Headers.ETag?.ToString())));
+        return await SendAsync(request, ct, (response, _) => Task.FromResult((response.StatusCode, response.Headers.ETag?.ToString())));
     }
 
     private async Task<string?> CurrentETagAsync(Connection connection, Uri target, CancellationToken ct)
     {
         return await ReadAgainOnceAsync(() => Request(connection, HttpMethod.Get, target), ct,
-            response => Task.FromResult(response.IsSuccessStatusCode ? response.Headers.ETag?.ToString() : null));
+            (response, _) => Task.FromResult(response.IsSuccessStatusCode ? response.Headers.ETag?.ToString() : null));
     }
 
     /// <summary>
@@ -171,7 +171,7 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
     /// servers (Radicale's threaded one) drop a connection now and then under load, and a sync that gave up on it kept
     /// no busy times until the next round. Writes are never sent twice here; the next sync redoes them.
     /// </summary>
-    private async Task<T> ReadAgainOnceAsync<T>(Func<HttpRequestMessage> make, CancellationToken ct, Func<HttpResponseMessage, Task<T>> read)
+    private async Task<T> ReadAgainOnceAsync<T>(Func<HttpRequestMessage> make, CancellationToken ct, Func<HttpResponseMessage, CancellationToken, Task<T>> read)
     {
         try
         {
@@ -196,7 +196,7 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
             {
                 request.Headers.TryAddWithoutValidation("If-Match", etag);
             }
-            var status = await SendAsync(request, ct, response => Task.FromResult(response.StatusCode));
+            var status = await SendAsync(request, ct, (response, _) => Task.FromResult(response.StatusCode));
             if (IsSuccess(status) || status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
             {
                 return;
@@ -243,8 +243,13 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         return request;
     }
 
-    /// <summary>Sends with the configured time limit; 401/403 are a refusal of the credentials, 3xx is not followed.</summary>
-    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct, Func<HttpResponseMessage, Task<T>> read, bool rethrowDropped = false)
+    /// <summary>
+    /// Sends with the configured time limit; 401/403 are a refusal of the credentials, 3xx is not followed. The limit
+    /// covers the whole exchange: <paramref name="read"/> gets the limited token for the body, because
+    /// <c>HttpClient.Timeout</c> stops applying once the headers are in (ResponseHeadersRead), and a server that
+    /// sends headers and then drips the body would otherwise hold the sync (and its per-business lock) forever.
+    /// </summary>
+    private async Task<T> SendAsync<T>(HttpRequestMessage request, CancellationToken ct, Func<HttpResponseMessage, CancellationToken, Task<T>> read, bool rethrowDropped = false)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(fetcher.Options.Timeout);
@@ -259,7 +264,7 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
             {
                 throw new FeedException("The calendar address redirects elsewhere: use the address of the calendar collection itself.");
             }
-            return await read(response);
+            return await read(response, timeout.Token);
         }
         catch (HttpRequestException ex) when (ex.InnerException is FeedException inner)
         {
