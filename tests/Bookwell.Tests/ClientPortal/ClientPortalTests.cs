@@ -408,7 +408,7 @@ public abstract partial class ClientPortalTests
 
         Assert.Equal(HttpStatusCode.OK, (await session.PostFormAsync("/account/profile", ("name", "Ada King"), ("phone", "06 12345678"))).StatusCode);
         var customer = app.WithDb(db => db.Customers.IgnoreQueryFilters().Single(c => c.EmailNormalized == "ADA@EXAMPLE.COM"));
-        Assert.Equal(("Ada King", "06 12345678"), (customer.Name, customer.Phone));
+        Assert.Equal(("Ada King", "+31612345678"), (customer.Name, customer.Phone)); // national form read in the page's country, stored in E.164
 
         // Unchecked boxes are not sent: e-mail reminders off, marketing on.
         Assert.Equal(HttpStatusCode.OK, (await session.PostFormAsync("/account/notifications", ("smsReminders", "true"), ("marketing", "true"))).StatusCode);

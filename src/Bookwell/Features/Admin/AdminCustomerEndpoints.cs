@@ -11,7 +11,11 @@ using NodaTime.Text;
 namespace Bookwell.Features.Admin;
 
 public sealed record CustomerItem(Guid Id, string Name, string Email, string? Phone, bool MarketingOptIn, string? MarketingOptInAt,
-    IReadOnlyList<string> Tags, int Bookings, int Visits, int NoShows, string? LastVisit);
+    IReadOnlyList<string> Tags, int Bookings, int Visits, int NoShows, string? LastVisit)
+{
+    /// <summary>Additive (issue 14): the loyalty tier, <c>new</c>, <c>returning</c>, <c>regular</c> or <c>vip</c>.</summary>
+    public string Tier { get; init; } = "new";
+}
 
 public sealed record CustomerList(IReadOnlyList<CustomerItem> Items, int Total, int Page, int Limit);
 
@@ -23,6 +27,12 @@ public sealed record CustomerDetail(Guid Id, string Name, string Email, string? 
 {
     /// <summary>Additive (issue 15): the staff key a booking for anyone goes to first whenever able; null for none.</summary>
     public string? PreferredStaff { get; init; }
+
+    /// <summary>Additive (issue 14): the loyalty tier, <c>new</c>, <c>returning</c>, <c>regular</c> or <c>vip</c>.</summary>
+    public string Tier { get; init; } = "new";
+
+    /// <summary>Additive (issue 14): of <see cref="Cancelled"/>, those cancelled inside the service's cancellation-policy window.</summary>
+    public int LateCancelled { get; init; }
 }
 
 public sealed class NoteRequest
@@ -34,6 +44,16 @@ public sealed class TagRequest
 {
     public string? Tag { get; set; }
 }
+
+/// <summary>Additive (issue 14): one tag for many clients, at most <see cref="CustomerDirectory.MaxBulk"/>.</summary>
+public sealed class BulkTagRequest
+{
+    public List<string?>? Ids { get; set; }
+    public string? Tag { get; set; }
+}
+
+/// <summary>What a bulk tag did: the clients tagged, and the ids that are no client of this business (left alone).</summary>
+public sealed record BulkTagResult(string Tag, IReadOnlyList<Guid> Tagged, IReadOnlyList<Guid> NotFound);
 
 public sealed class MergeRequest
 {
@@ -54,6 +74,7 @@ public static class AdminCustomerEndpoints
         customers.MapGet("", List).WithName("ListCustomers");
         customers.MapGet("/{id}", GetOne).WithName("GetCustomer");
         customers.MapPost("/{id}/notes", AddNote).WithName("AddCustomerNote").Accepts<NoteRequest>("application/json");
+        customers.MapPost("/tags", AddTagToMany).WithName("TagCustomers").Accepts<BulkTagRequest>("application/json");
         customers.MapPost("/{id}/tags", AddTag).WithName("TagCustomer").Accepts<TagRequest>("application/json");
         customers.MapDelete("/{id}/tags/{tag}", RemoveTag).WithName("UntagCustomer");
         customers.MapPost("/{id}/merge", Merge).WithName("MergeCustomers").Accepts<MergeRequest>("application/json");
@@ -70,10 +91,10 @@ public static class AdminCustomerEndpoints
     public static DateTimeZone ZoneOf(TenantCatalog catalog) => catalog.Pages.Values.FirstOrDefault()?.Zone ?? DateTimeZone.Utc;
 
     private static async Task<Results<Ok<CustomerList>, ProblemHttpResult>> List(string? query, string? tag, string? noShows, string? lastVisitBefore,
-        string? lastVisitAfter, string? marketing, string? sort, string? page, string? limit, BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct)
+        string? lastVisitAfter, string? marketing, string? sort, string? tier, string? page, string? limit, BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct)
     {
         var e = new Errors();
-        var filter = CustomerFilter.Read(query, tag, noShows, lastVisitBefore, lastVisitAfter, marketing, sort, e);
+        var filter = CustomerFilter.Read(query, tag, noShows, lastVisitBefore, lastVisitAfter, marketing, sort, e, tier);
         var take = DefaultLimit;
         if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out take) || take is < 1 or > MaxLimit))
         {
@@ -89,7 +110,7 @@ public static class AdminCustomerEndpoints
             return Problems.Validation(e);
         }
         var catalog = await cache.GetAsync(db, ct);
-        var rows = CustomerDirectory.Query(db, filter, clock.GetCurrentInstant(), ZoneOf(catalog), null);
+        var rows = CustomerDirectory.Query(db, filter, clock.GetCurrentInstant(), ZoneOf(catalog), null, LoyaltyTiers.Of(catalog));
         var total = await rows.CountAsync(ct);
         var items = await rows.Skip((number - 1) * take).Take(take).ToListAsync(ct);
         var tags = await CustomerDirectory.TagsOfAsync(db, items.Select(r => r.Customer.Id).ToList(), ct);
@@ -100,18 +121,21 @@ public static class AdminCustomerEndpoints
     {
         ArgumentNullException.ThrowIfNull(r);
         var c = r.Customer;
-        return new CustomerItem(c.Id, c.Name, c.Email, c.Phone, c.MarketingOptIn, Iso(c.MarketingOptInAt), tags, r.Bookings, r.Visits, r.NoShows, Iso(r.LastVisit));
+        return new CustomerItem(c.Id, c.Name, c.Email, c.Phone, c.MarketingOptIn, Iso(c.MarketingOptInAt), tags, r.Bookings, r.Visits, r.NoShows, Iso(r.LastVisit))
+        {
+            Tier = r.Tier.ToWire(),
+        };
     }
 
     private static async Task<Customer?> FindAsync(BookwellDb db, string id, CancellationToken ct) =>
         Guid.TryParse(id, out var guid) ? await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == guid, ct) : null;
 
-    public static async Task<CustomerDetail> DetailAsync(BookwellDb db, Customer c, Instant now, CancellationToken ct)
+    public static async Task<CustomerDetail> DetailAsync(BookwellDb db, Customer c, Instant now, TenantCatalog catalog, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(c);
         var ids = await CustomerDirectory.IdsOfAsync(db, c.Id, ct);
-        var figures = await CustomerDirectory.FiguresAsync(db, ids, now, ct);
+        var figures = await CustomerDirectory.FiguresAsync(db, ids, now, catalog, ct);
         var tags = await db.CustomerTags.AsNoTracking().Where(t => t.CustomerId == c.Id).OrderBy(t => t.Tag).Select(t => t.Tag).ToListAsync(ct);
         var notes = await db.CustomerNotes.AsNoTracking().Where(n => n.CustomerId == c.Id).OrderByDescending(n => n.At).ThenByDescending(n => n.Id).ToListAsync(ct);
         return new CustomerDetail(c.Id, c.Name, c.Email, c.Phone, c.MarketingOptIn, Iso(c.MarketingOptInAt), c.MarketingOptInSource.ToWire(), tags,
@@ -119,17 +143,19 @@ public static class AdminCustomerEndpoints
             [.. notes.Select(n => new NoteView(n.Id, n.Text, n.Author, Iso(n.At)!))], Iso(c.CreatedAt)!)
         {
             PreferredStaff = c.PreferredStaffKey,
+            Tier = figures.Tier.ToWire(),
+            LateCancelled = figures.LateCancelled,
         };
     }
 
-    private static async Task<Results<Ok<CustomerDetail>, ProblemHttpResult>> GetOne(string id, BookwellDb db, IClock clock, CancellationToken ct)
+    private static async Task<Results<Ok<CustomerDetail>, ProblemHttpResult>> GetOne(string id, BookwellDb db, CatalogCache cache, IClock clock, CancellationToken ct)
     {
         var c = await FindAsync(db, id, ct);
         if (c?.MergedIntoId is { } winner)
         {
             c = await db.Customers.AsNoTracking().FirstOrDefaultAsync(x => x.Id == winner, ct);
         }
-        return c is null ? Problems.NotFound("No such customer.") : TypedResults.Ok(await DetailAsync(db, c, clock.GetCurrentInstant(), ct));
+        return c is null ? Problems.NotFound("No such customer.") : TypedResults.Ok(await DetailAsync(db, c, clock.GetCurrentInstant(), await cache.GetAsync(db, ct), ct));
     }
 
     /// <summary>Everything held about the person, as one JSON file (GDPR access and portability; see <see cref="CustomerExport"/>).</summary>
@@ -240,6 +266,46 @@ public static class AdminCustomerEndpoints
         return await CustomerDirectory.TagAsync(db, gate, c.Id, tag, clock.GetCurrentInstant(), ct) ? TypedResults.NoContent() : Problems.NotFound("No such customer.");
     }
 
+    /// <summary>
+    /// <c>POST /customers/tags</c> <c>{ "ids": [...], "tag": "..." }</c>: the tag on every client named (1 to 500 ids, the tag
+    /// rules of the single tag); ids of no client here (another business's, merged, erased) come back in <c>notFound</c>.
+    /// </summary>
+    private static async Task<Results<Ok<BulkTagResult>, ProblemHttpResult>> AddTagToMany(HttpRequest request, BookwellDb db, SqliteWriteGate gate, IClock clock, CancellationToken ct)
+    {
+        var (body, errors) = await JsonBody.ReadAsync<BulkTagRequest>(request, 64 * 1024, Json.Options);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+        var ids = new List<Guid>();
+        if (body.Ids is not { Count: > 0 } list)
+        {
+            errors.Add("ids", "Required: a list of 1 to " + CustomerDirectory.MaxBulk + " client ids.");
+        }
+        else if (list.Count > CustomerDirectory.MaxBulk)
+        {
+            errors.Add("ids", $"At most {CustomerDirectory.MaxBulk} ids at once.");
+        }
+        else
+        {
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (Guid.TryParse(list[i], out var guid)) { ids.Add(guid); } else { errors.Add($"ids[{i}]", "Must be a client id."); }
+            }
+        }
+        var tag = CustomerDirectory.NormalizeTag(body.Tag);
+        if (tag is null)
+        {
+            errors.Add("tag", CustomerDirectory.TagRule);
+        }
+        if (errors.Any)
+        {
+            return Problems.Validation(errors);
+        }
+        var (tagged, notFound) = await CustomerDirectory.TagManyAsync(db, gate, ids, tag!, clock.GetCurrentInstant(), ct);
+        return TypedResults.Ok(new BulkTagResult(tag!, tagged, notFound));
+    }
+
     private static async Task<Results<NoContent, ProblemHttpResult>> RemoveTag(string id, string tag, BookwellDb db, CancellationToken ct)
     {
         var c = await FindAsync(db, id, ct);
@@ -256,7 +322,7 @@ public static class AdminCustomerEndpoints
     }
 
     private static async Task<Results<Ok<CustomerDetail>, ProblemHttpResult>> Merge(string id, HttpContext http, HttpRequest request, BookwellDb db, SqliteWriteGate gate,
-        IClock clock, CancellationToken ct)
+        CatalogCache cache, IClock clock, CancellationToken ct)
     {
         var c = await FindAsync(db, id, ct);
         if (c is null)
@@ -275,7 +341,7 @@ public static class AdminCustomerEndpoints
         var now = clock.GetCurrentInstant();
         return await CustomerDirectory.MergeAsync(db, gate, c.Id, from, "api", CrmAudit.ActorOf(http), now, ct) switch
         {
-            MergeResult.Done => TypedResults.Ok(await DetailAsync(db, (await db.Customers.AsNoTracking().FirstAsync(x => x.Id == c.Id, ct)), now, ct)),
+            MergeResult.Done => TypedResults.Ok(await DetailAsync(db, (await db.Customers.AsNoTracking().FirstAsync(x => x.Id == c.Id, ct)), now, await cache.GetAsync(db, ct), ct)),
             MergeResult.Same => Problems.Validation("from", "A client cannot be merged into itself."),
             MergeResult.NotFound => Problems.NotFound("No such customer."),
             _ => Problems.Make(409, "merge-conflict", "Merge not possible", "One of the two clients was merged or erased meanwhile; nothing was moved."),

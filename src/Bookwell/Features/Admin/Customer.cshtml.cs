@@ -85,13 +85,14 @@ public sealed class CustomerModel : AdminPageModel
         {
             return NotFound();
         }
-        Figures = await CustomerDirectory.FiguresAsync(Db, OnlyStaff is null ? ids : [], Clock.GetCurrentInstant(), ct);
+        Figures = await CustomerDirectory.FiguresAsync(Db, OnlyStaff is null ? ids : [], Clock.GetCurrentInstant(), Catalog, ct);
         if (OnlyStaff is not null)
         {
             var now = Clock.GetCurrentInstant();
             var visits = Bookings.Where(b => CustomerDirectory.IsVisit(b.Status, b.StartsAt, now)).ToList();
             Figures = new CustomerFigures([], Bookings.Count, visits.Count, Bookings.Count(b => b.Status == Bookwell.Features.Bookings.BookingStatus.NoShow),
-                Bookings.Count(b => b.Status == Bookwell.Features.Bookings.BookingStatus.Cancelled), visits.Count > 0 ? visits.Max(b => b.StartsAt) : null);
+                Bookings.Count(b => b.Status == Bookwell.Features.Bookings.BookingStatus.Cancelled), visits.Count > 0 ? visits.Max(b => b.StartsAt) : null,
+                Tier: LoyaltyTiers.Of(Catalog).Of(visits.Count));
         }
         Notes = await Db.CustomerNotes.AsNoTracking().Where(n => n.CustomerId == id).OrderByDescending(n => n.At).ThenByDescending(n => n.Id).ToListAsync(ct);
         Tags = await Db.CustomerTags.AsNoTracking().Where(t => t.CustomerId == id).OrderBy(t => t.Tag).Select(t => t.Tag).ToListAsync(ct);

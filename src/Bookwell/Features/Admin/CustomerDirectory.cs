@@ -21,10 +21,12 @@ public sealed class CustomerFilter
     public LocalDate? LastVisitBefore { get; set; }
     public LocalDate? LastVisitAfter { get; set; }
     public bool? Marketing { get; set; }
+    /// <summary>Additive (issue 14): only clients of this loyalty tier (by the business's thresholds).</summary>
+    public LoyaltyTier? Tier { get; set; }
     public string Sort { get; set; } = "name";
 
     /// <summary>Reads the list's query values (the names the page and the API share), field by field into <paramref name="e"/>.</summary>
-    public static CustomerFilter Read(string? query, string? tag, string? noShows, string? lastVisitBefore, string? lastVisitAfter, string? marketing, string? sort, Errors e)
+    public static CustomerFilter Read(string? query, string? tag, string? noShows, string? lastVisitBefore, string? lastVisitAfter, string? marketing, string? sort, Errors e, string? tier = null)
     {
         ArgumentNullException.ThrowIfNull(e);
         var f = new CustomerFilter();
@@ -77,6 +79,10 @@ public sealed class CustomerFilter
                 e.Add("marketing", "Must be yes, no or any.");
                 break;
         }
+        if (!string.IsNullOrEmpty(tier))
+        {
+            if (Wire<LoyaltyTier>.TryParse(tier, out var t)) { f.Tier = t; } else { e.Add("tier", "Must be one of: " + string.Join(", ", Wire<LoyaltyTier>.Names) + "."); }
+        }
         if (!string.IsNullOrEmpty(sort))
         {
             if (Sorts.Contains(sort, StringComparer.Ordinal)) { f.Sort = sort; } else { e.Add("sort", "Must be one of: " + string.Join(", ", Sorts) + "."); }
@@ -93,10 +99,15 @@ public sealed class CustomerRow
     public int Visits { get; set; }
     public int NoShows { get; set; }
     public Instant? LastVisit { get; set; }
+    /// <summary>Additive (issue 14): the loyalty tier the visits give by the business's thresholds.</summary>
+    public LoyaltyTier Tier { get; set; }
 }
 
 /// <summary>A client's history in figures: money per currency (charges less refunds), visits, no-shows, late cancellations, the last visit.</summary>
-public sealed record CustomerFigures(IReadOnlyList<MoneyView> TotalSpent, int Bookings, int Visits, int NoShows, int Cancelled, Instant? LastVisit);
+/// <param name="LateCancelled">Of <paramref name="Cancelled"/>, those cancelled inside the service's cancellation-policy window (see <see cref="CustomerDirectory.IsLateCancel"/>).</param>
+/// <param name="Tier">The loyalty tier the visits give (issue 14).</param>
+public sealed record CustomerFigures(IReadOnlyList<MoneyView> TotalSpent, int Bookings, int Visits, int NoShows, int Cancelled, Instant? LastVisit,
+    int LateCancelled = 0, LoyaltyTier Tier = LoyaltyTier.New);
 
 public enum MergeResult
 {
@@ -116,6 +127,8 @@ public static class CustomerDirectory
 {
     public const int MaxNote = 2000;
     public const int MaxTag = 40;
+    /// <summary>The most clients one bulk tag may name.</summary>
+    public const int MaxBulk = 500;
     public const string TagRule = "A tag is 1 to 40 letters, digits, spaces, dashes or underscores.";
 
     /// <summary>Tags are kept trimmed and in lower case, so "VIP" and "vip " are one tag.</summary>
@@ -129,8 +142,10 @@ public static class CustomerDirectory
         return tag;
     }
 
-    public static IQueryable<CustomerRow> Query(BookwellDb db, CustomerFilter filter, Instant now, DateTimeZone zone, string? onlyStaff)
+    public static IQueryable<CustomerRow> Query(BookwellDb db, CustomerFilter filter, Instant now, DateTimeZone zone, string? onlyStaff, LoyaltyTiers? tiers = null)
     {
+        tiers ??= LoyaltyTiers.Default;
+        var (returning, regular, vip) = (tiers.Returning, tiers.Regular, tiers.Vip);
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(filter);
         var customers = db.Customers.AsNoTracking().Where(c => c.MergedIntoId == null);
@@ -158,7 +173,7 @@ public static class CustomerDirectory
         {
             customers = customers.Where(c => c.MarketingOptIn == marketing);
         }
-        var rows = customers.Select(c => new CustomerRow
+        var rows = customers.Select(c => new
         {
             Customer = c,
             Bookings = db.Bookings.Count(b => b.CustomerId == c.Id),
@@ -168,7 +183,20 @@ public static class CustomerDirectory
             LastVisit = db.Bookings.Where(b => b.CustomerId == c.Id && (b.Status == BookingStatus.Completed || b.Status == BookingStatus.InProgress ||
                                                                         (b.Status == BookingStatus.Confirmed && b.StartsAt <= now)))
                 .Max(b => (Instant?)b.StartsAt),
+        }).Select(r => new CustomerRow
+        {
+            Customer = r.Customer,
+            Bookings = r.Bookings,
+            Visits = r.Visits,
+            NoShows = r.NoShows,
+            LastVisit = r.LastVisit,
+            Tier = r.Visits >= vip ? LoyaltyTier.Vip : r.Visits >= regular ? LoyaltyTier.Regular : r.Visits >= returning ? LoyaltyTier.Returning : LoyaltyTier.New,
         });
+        if (filter.Tier is { } tier)
+        {
+            var (from, below) = tiers.Range(tier);
+            rows = below is { } upper ? rows.Where(r => r.Visits >= from && r.Visits < upper) : rows.Where(r => r.Visits >= from);
+        }
         if (filter.NoShowsAtLeast is { } n)
         {
             rows = rows.Where(r => r.NoShows >= n);
@@ -215,18 +243,45 @@ public static class CustomerDirectory
         return [id, .. merged];
     }
 
-    public static async Task<CustomerFigures> FiguresAsync(BookwellDb db, IReadOnlyCollection<Guid> ids, Instant now, CancellationToken ct)
+    /// <summary>
+    /// The figures of the client with these ids. A cancellation is late when it happened (its history's cancel event)
+    /// inside the cancellation-policy window of the booked service: fewer hours before the start than the policy's
+    /// largest <c>hoursBefore</c>, where the client no longer gets everything back the policy offers. A service without
+    /// a policy, or with an empty one, has no window, so its cancellations are never late.
+    /// </summary>
+    public static async Task<CustomerFigures> FiguresAsync(BookwellDb db, IReadOnlyCollection<Guid> ids, Instant now, Configuration.TenantCatalog catalog, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var bookings = await db.Bookings.AsNoTracking().Where(b => ids.Contains(b.CustomerId)).Select(b => new { b.Id, b.Status, b.StartsAt }).ToListAsync(ct);
+        ArgumentNullException.ThrowIfNull(catalog);
+        var bookings = await db.Bookings.AsNoTracking().Where(b => ids.Contains(b.CustomerId))
+            .Select(b => new { b.Id, b.Status, b.StartsAt, b.PageSlug, b.ServiceKey }).ToListAsync(ct);
         var visits = bookings.Where(b => IsVisit(b.Status, b.StartsAt, now)).ToList();
         var bookingIds = bookings.Select(b => b.Id).ToList();
         var payments = await db.Payments.AsNoTracking().Where(p => bookingIds.Contains(p.BookingId)).Select(p => new { p.Amount, p.Currency, p.Kind }).ToListAsync(ct);
         var spent = payments.GroupBy(p => p.Currency).OrderBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => new MoneyView(g.Sum(p => p.Kind == PaymentKind.Refund ? -p.Amount : p.Amount), g.Key)).ToList();
+        var cancelled = bookings.Where(b => b.Status == BookingStatus.Cancelled).ToList();
+        var cancelledIds = cancelled.Select(b => b.Id).ToList();
+        // The last move into cancelled is the cancellation that stands (a reopened booking may have been cancelled before).
+        var cancelledAt = (await db.BookingEvents.AsNoTracking().Where(ev => cancelledIds.Contains(ev.BookingId) && ev.ToStatus == BookingStatus.Cancelled)
+                .Select(ev => new { ev.BookingId, ev.At }).ToListAsync(ct))
+            .GroupBy(ev => ev.BookingId).ToDictionary(g => g.Key, g => g.Max(ev => ev.At));
+        var late = cancelled.Count(b => cancelledAt.TryGetValue(b.Id, out var at) && IsLateCancel(WindowOf(catalog, b.PageSlug, b.ServiceKey), b.StartsAt, at));
         return new CustomerFigures(spent, bookings.Count, visits.Count, bookings.Count(b => b.Status == BookingStatus.NoShow),
-            bookings.Count(b => b.Status == BookingStatus.Cancelled), visits.Count > 0 ? visits.Max(b => b.StartsAt) : null);
+            cancelled.Count, visits.Count > 0 ? visits.Max(b => b.StartsAt) : null, late, LoyaltyTiers.Of(catalog).Of(visits.Count));
     }
+
+    /// <summary>The cancellation-policy window of a service: its policy's largest <c>hoursBefore</c>; null without a policy or tiers.</summary>
+    public static Duration? WindowOf(Configuration.TenantCatalog catalog, string pageSlug, string serviceKey)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var policy = catalog.Pages.TryGetValue(pageSlug, out var page) && page.Services.TryGetValue(serviceKey, out var service) ? service.Doc.CancellationPolicy : null;
+        var hours = policy?.Refunds?.Where(t => t?.HoursBefore is > 0).Select(t => t!.HoursBefore!.Value).DefaultIfEmpty(0).Max() ?? 0;
+        return hours > 0 ? Duration.FromHours(hours) : null;
+    }
+
+    /// <summary>Cancelled at <paramref name="at"/> less than the window before <paramref name="start"/> (or after the start).</summary>
+    public static bool IsLateCancel(Duration? window, Instant start, Instant at) => window is { } w && start - at < w;
 
     public static bool IsVisit(BookingStatus status, Instant start, Instant now) =>
         status is BookingStatus.Completed or BookingStatus.InProgress || (status == BookingStatus.Confirmed && start <= now);
@@ -305,6 +360,28 @@ public static class CustomerDirectory
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Adds one tag to many clients (issue 14's bulk tag): ids that are not a live client of this business (another
+    /// business's, merged, erased or unknown) are left out and returned as not found. Each client goes through
+    /// <see cref="TagAsync"/>, so twice is once and a race with another tagger ends with the tag there.
+    /// </summary>
+    public static async Task<(List<Guid> Tagged, List<Guid> NotFound)> TagManyAsync(BookwellDb db, SqliteWriteGate gate, IReadOnlyCollection<Guid> ids, string tag, Instant now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(ids);
+        var distinct = ids.Distinct().ToList();
+        var live = (await db.Customers.AsNoTracking().Where(c => distinct.Contains(c.Id) && c.MergedIntoId == null && c.ErasedAt == null).Select(c => c.Id).ToListAsync(ct)).ToHashSet();
+        var tagged = new List<Guid>();
+        foreach (var id in distinct.Where(live.Contains))
+        {
+            if (await TagAsync(db, gate, id, tag, now, ct))
+            {
+                tagged.Add(id);
+            }
+        }
+        return (tagged, [.. distinct.Where(id => !tagged.Contains(id))]);
     }
 
     public static async Task<bool> UntagAsync(BookwellDb db, Guid customerId, string tag, CancellationToken ct)

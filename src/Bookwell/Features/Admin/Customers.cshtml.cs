@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Bookwell.Data;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -18,6 +19,10 @@ public sealed class CustomersModel : AdminPageModel
     [BindProperty(SupportsGet = true)] public string? After { get; set; }
     [BindProperty(SupportsGet = true)] public string? Marketing { get; set; }
     [BindProperty(SupportsGet = true)] public string? Sort { get; set; }
+    [BindProperty(SupportsGet = true)] public string? Tier { get; set; }
+    /// <summary>The rows ticked for "tag selected".</summary>
+    [BindProperty] public List<Guid> Selected { get; set; } = [];
+    [BindProperty] public string? BulkTag { get; set; }
     [BindProperty(SupportsGet = true, Name = "p")] public int PageNumber { get; set; } = 1;
     public List<CustomerRow> Items { get; } = [];
     public Dictionary<Guid, List<string>> Tags { get; private set; } = [];
@@ -28,7 +33,7 @@ public sealed class CustomersModel : AdminPageModel
     private CustomerFilter Read(out Errors e)
     {
         e = new Errors();
-        var filter = CustomerFilter.Read(Q, Tag, NoShows, Before, After, Marketing, Sort, e);
+        var filter = CustomerFilter.Read(Q, Tag, NoShows, Before, After, Marketing, Sort, e, Tier);
         // The page's field names for the API's.
         Errors = new FormErrors(e);
         foreach (var (api, page) in new[] { ("query", "q"), ("noShows", "noshows"), ("lastVisitBefore", "before"), ("lastVisitAfter", "after") })
@@ -44,6 +49,8 @@ public sealed class CustomersModel : AdminPageModel
         return filter;
     }
 
+    public LoyaltyTiers Tiers => LoyaltyTiers.Of(Catalog);
+
     public async Task OnGetAsync(CancellationToken ct)
     {
         var filter = Read(out var e);
@@ -52,8 +59,13 @@ public sealed class CustomersModel : AdminPageModel
             Response.StatusCode = StatusCodes.Status400BadRequest;
             filter = new CustomerFilter();
         }
+        await LoadAsync(filter, ct);
+    }
+
+    private async Task LoadAsync(CustomerFilter filter, CancellationToken ct)
+    {
         AllTags = await CustomerDirectory.AllTagsAsync(Db, ct);
-        var query = CustomerDirectory.Query(Db, filter, Clock.GetCurrentInstant(), AdminCustomerEndpoints.ZoneOf(Catalog), OnlyStaff);
+        var query = CustomerDirectory.Query(Db, filter, Clock.GetCurrentInstant(), AdminCustomerEndpoints.ZoneOf(Catalog), OnlyStaff, Tiers);
         Total = await query.CountAsync(ct);
         PageNumber = Math.Clamp(PageNumber, 1, Math.Max(1, (Total + PageSize - 1) / PageSize));
         Items.AddRange(await query.Skip((PageNumber - 1) * PageSize).Take(PageSize).ToListAsync(ct));
@@ -68,7 +80,7 @@ public sealed class CustomersModel : AdminPageModel
         {
             return BadRequest(new HttpValidationProblemDetails(e.ToDictionary()) { Type = Problems.TypeBase + "validation", Title = "The request is not valid", Status = 400 });
         }
-        var query = CustomerDirectory.Query(Db, filter, Clock.GetCurrentInstant(), AdminCustomerEndpoints.ZoneOf(Catalog), OnlyStaff);
+        var query = CustomerDirectory.Query(Db, filter, Clock.GetCurrentInstant(), AdminCustomerEndpoints.ZoneOf(Catalog), OnlyStaff, Tiers);
         var total = await query.CountAsync(ct);
         if (total > MaxExport)
         {
@@ -79,7 +91,7 @@ public sealed class CustomersModel : AdminPageModel
         var tags = await CustomerDirectory.TagsOfAsync(Db, rows.Select(r => r.Customer.Id).ToList(), ct);
         var zone = AdminCustomerEndpoints.ZoneOf(Catalog);
         var csv = new StringBuilder();
-        csv.AppendLine("name,email,phone,bookings,visits,no_shows,last_visit,marketing_opt_in,marketing_opt_in_at,tags,created");
+        csv.AppendLine("name,email,phone,bookings,visits,no_shows,last_visit,marketing_opt_in,marketing_opt_in_at,tags,created,tier");
         foreach (var r in rows)
         {
             var c = r.Customer;
@@ -88,10 +100,44 @@ public sealed class CustomersModel : AdminPageModel
                 c.Name, c.Email, c.Phone ?? "", r.Bookings.ToString(CultureInfo.InvariantCulture), r.Visits.ToString(CultureInfo.InvariantCulture),
                 r.NoShows.ToString(CultureInfo.InvariantCulture), r.LastVisit is { } lv ? lv.InZone(zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "",
                 c.MarketingOptIn ? "yes" : "no", c.MarketingOptInAt is { } at ? at.InZone(zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) : "",
-                string.Join(' ', tags.GetValueOrDefault(c.Id) ?? []), c.CreatedAt.InZone(zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
+                string.Join(' ', tags.GetValueOrDefault(c.Id) ?? []), c.CreatedAt.InZone(zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), r.Tier.ToWire(),
             }.Select(BookingsModel.Cell)).AppendLine();
         }
         return File(Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(csv.ToString())).ToArray(), "text/csv; charset=utf-8", "customers.csv");
+    }
+
+    /// <summary>"Tag selected": the tag on every ticked client (managers only; another business's ids are never found).</summary>
+    public async Task<IActionResult> OnPostTagSelectedAsync(CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        var tag = CustomerDirectory.NormalizeTag(BulkTag);
+        if (tag is null)
+        {
+            Errors.Add("bulktag", CustomerDirectory.TagRule);
+        }
+        if (Selected.Count == 0)
+        {
+            Errors.Add("bulktag", AdminText.L("Tick at least one client."));
+        }
+        else if (Selected.Count > CustomerDirectory.MaxBulk)
+        {
+            Errors.Add("bulktag", AdminText.L("At most {0} clients at once.", CustomerDirectory.MaxBulk));
+        }
+        if (Errors.Any)
+        {
+            var errors = Errors;
+            var filter = Read(out var e);
+            Errors = errors;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            await LoadAsync(e.Any ? new CustomerFilter() : filter, ct);
+            return Page();
+        }
+        var (tagged, _) = await CustomerDirectory.TagManyAsync(Db, HttpContext.RequestServices.GetRequiredService<SqliteWriteGate>(), Selected, tag!, Clock.GetCurrentInstant(), ct);
+        TempData["Flash"] = AdminText.L("Tag \"{0}\" added to {1} clients.", tag!, tagged.Count);
+        return Redirect(Link(PageNumber));
     }
 
     public string ExportLink => Link(1) + "&handler=Csv";
@@ -99,7 +145,7 @@ public sealed class CustomersModel : AdminPageModel
     public string Link(int page) => BookingPage.Links.With("/admin/customers", new[]
     {
         KeyValuePair.Create("q", Q), KeyValuePair.Create("tag", Tag), KeyValuePair.Create("noshows", NoShows), KeyValuePair.Create("before", Before),
-        KeyValuePair.Create("after", After), KeyValuePair.Create("marketing", Marketing), KeyValuePair.Create("sort", Sort),
+        KeyValuePair.Create("after", After), KeyValuePair.Create("marketing", Marketing), KeyValuePair.Create("sort", Sort), KeyValuePair.Create("tier", Tier),
         KeyValuePair.Create("p", (string?)page.ToString(CultureInfo.InvariantCulture)),
     }.Where(kv => !string.IsNullOrEmpty(kv.Value)));
 }

@@ -21,6 +21,8 @@ public sealed class BookingDraft
     public required string CustomerEmail { get; init; }
     public required string CustomerName { get; init; }
     public string? CustomerPhone { get; init; }
+    /// <summary>The country of the page's time zone, for storing the client's phone in E.164 (<see cref="CustomerBook.Update"/>).</summary>
+    public string? PhoneRegion { get; init; }
     public bool MarketingOptIn { get; init; }
     public Instant Now { get; init; }
 
@@ -432,7 +434,7 @@ public sealed class BookingBatcher : IDisposable
                 known[normalized] = customer = CustomerBook.New(tenantId, d.CustomerEmail, d.CustomerName, d.Now);
                 created.Add(customer);
             }
-            CustomerBook.Update(customer, d.CustomerName, d.CustomerPhone, d.MarketingOptIn, d.Now);
+            CustomerBook.Update(customer, d.CustomerName, d.CustomerPhone, d.MarketingOptIn, d.Now, d.PhoneRegion);
             d.Booking.CustomerId = customer.Id;
         }
     }

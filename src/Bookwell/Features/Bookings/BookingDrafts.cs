@@ -98,6 +98,7 @@ public sealed class BookingDrafts(BookwellDb db, BookingMessages messages, IConf
             CustomerEmail = v.CustomerEmail,
             CustomerName = v.CustomerName,
             CustomerPhone = v.CustomerPhone,
+            PhoneRegion = ContactRules.RegionOf(v.Page.Zone),
             MarketingOptIn = v.MarketingOptIn,
             Now = now,
         };

@@ -20,7 +20,7 @@ public static class CustomerBook
         ArgumentNullException.ThrowIfNull(v);
         return v.WalkIn && v.CustomerEmail == WalkInEmail
             ? await WalkInAsync(db, now, ct)
-            : await UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ct);
+            : await UpsertAsync(db, v.CustomerEmail, v.CustomerName, v.CustomerPhone, v.MarketingOptIn, now, ContactRules.RegionOf(v.Page.Zone), ct);
     }
 
     /// <summary>
@@ -46,7 +46,7 @@ public static class CustomerBook
     /// <summary>The walk-in client's name in the client book (data, in the business's records; bookings keep their own names).</summary>
     public const string WalkInName = "Walk-in";
 
-    public static async Task<Customer> UpsertAsync(BookwellDb db, string email, string name, string? phone, bool marketingOptIn, Instant now, CancellationToken ct)
+    public static async Task<Customer> UpsertAsync(BookwellDb db, string email, string name, string? phone, bool marketingOptIn, Instant now, string? region, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(email);
@@ -62,7 +62,7 @@ public static class CustomerBook
             customer = New(db.TenantId, email, name, now);
             db.Customers.Add(customer);
         }
-        Update(customer, name, phone, marketingOptIn, now);
+        Update(customer, name, phone, marketingOptIn, now, region);
         return customer;
     }
 
@@ -80,17 +80,32 @@ public static class CustomerBook
         };
     }
 
-    /// <summary>The latest booking's name and phone win; a marketing opt-in, once given, stays until withdrawn.</summary>
-    public static void Update(Customer customer, string name, string? phone, bool marketingOptIn, Instant now)
+    /// <summary>
+    /// The latest booking's name and phone win; a marketing opt-in, once given, stays until withdrawn. The phone is kept
+    /// in E.164 when it can be read (its own country code, or national in <paramref name="region"/>, the page's country),
+    /// as the CSV import stores it; otherwise as typed.
+    /// </summary>
+    public static void Update(Customer customer, string name, string? phone, bool marketingOptIn, Instant now, string? region = null)
     {
         ArgumentNullException.ThrowIfNull(customer);
         customer.Name = name;
-        customer.Phone = phone ?? customer.Phone;
+        customer.Phone = Normalize(phone, region) ?? customer.Phone;
         if (marketingOptIn)
         {
             SetMarketing(customer, true, ConsentSource.Booking, now);
         }
         customer.UpdatedAt = now;
+    }
+
+    /// <summary>A phone number as stored for a client: E.164 when it can be read, else trimmed as typed; null for none.</summary>
+    public static string? Normalize(string? phone, string? region)
+    {
+        if (string.IsNullOrWhiteSpace(phone))
+        {
+            return null;
+        }
+        var raw = phone.Trim();
+        return Phone.ToE164(raw, region ?? "ZZ") ?? raw;
     }
 
     /// <summary>

@@ -102,7 +102,7 @@ public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock
             return Page();
         }
         Client!.Name = name!.Trim();
-        Client.Phone = string.IsNullOrWhiteSpace(phone) ? null : phone.Trim();
+        Client.Phone = CustomerBook.Normalize(phone, region);
         Client.Birthday = day;
         Client.Gender = string.IsNullOrEmpty(gender) ? null : gender;
         Client.Address = string.IsNullOrWhiteSpace(address) ? null : address.Trim().Replace("\r\n", "\n", StringComparison.Ordinal);

@@ -134,6 +134,8 @@ public sealed class SettingsDoc
     /// <summary>Additive (issue 14): the business's client portal (<c>/account</c>) is open (default true). The portal belongs
     /// to the business, so <c>false</c> on any of its pages switches it off; pages that set it must agree.</summary>
     public bool? ClientPortal { get; set; }
+    /// <summary>Additive (issue 14): the visits from which a client is returning, regular or VIP (see <see cref="Admin.LoyaltyDoc"/>); a setting of the business.</summary>
+    public Admin.LoyaltyDoc? Loyalty { get; set; }
 
     /// <summary>A shallow copy, for a branch's settings over the page's (<see cref="BranchSettings.Merge"/>).</summary>
     public SettingsDoc Copy() => (SettingsDoc)MemberwiseClone();

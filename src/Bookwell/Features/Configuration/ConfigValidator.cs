@@ -54,6 +54,7 @@ public static partial class ConfigValidator
                     $"The client portal belongs to the whole business: every page that sets it must give the same value (pages[{portalSetBy}] says {(other ? "false" : "true")}).");
             }
         }
+        Admin.LoyaltyTiers.ValidateAgreement(e, doc);
         var slugs = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < doc.Pages.Count; i++)
         {
@@ -425,6 +426,7 @@ public static partial class ConfigValidator
         Payments.PaymentRules.ValidateAccount(e, $"{path}.settings.stripeAccount", s.StripeAccount);
         Refunds.InvoiceReminders.Validate(e, $"{path}.settings.invoiceReminders", s.InvoiceReminders);
         Admin.ClientRetention.Validate(e, $"{path}.settings.retention", s.Retention);
+        Admin.LoyaltyTiers.Validate(e, $"{path}.settings.loyalty", s.Loyalty);
         Mobile.MobileServices.Validate(e, path, p);
         Calendars.StaleCalendars.Validate(e, path, s);
         Checkout.DeskTerminal.Validate(e, path, p);

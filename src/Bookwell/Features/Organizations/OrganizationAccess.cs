@@ -75,7 +75,7 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
         var member = db.OrganizationMembers.Local.FirstOrDefault(m => m.PageSlug == slug && m.OrganizationKey == organization && m.EmailNormalized == normalized)
                      ?? await db.OrganizationMembers.FirstOrDefaultAsync(m => m.PageSlug == slug && m.OrganizationKey == organization && m.EmailNormalized == normalized, ct);
         var customer = db.Customers.Local.FirstOrDefault(c => c.EmailNormalized == address.ToUpperInvariant())
-                       ?? await CustomerBook.UpsertAsync(db, address, name.Trim(), null, false, now, ct);
+                       ?? await CustomerBook.UpsertAsync(db, address, name.Trim(), null, false, now, null, ct);
         if (member is null)
         {
             member = new OrganizationMember

@@ -226,7 +226,7 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
                 CreatedAt = now,
                 UpdatedAt = now,
             };
-            booking.CustomerId = (await CustomerBook.UpsertAsync(db, entry.CustomerEmail, entry.CustomerName, entry.CustomerPhone, false, now, ct)).Id;
+            booking.CustomerId = (await CustomerBook.UpsertAsync(db, entry.CustomerEmail, entry.CustomerName, entry.CustomerPhone, false, now, ContactRules.RegionOf(page.Zone), ct)).Id;
             booking.History.Add(BookingLifecycle.Event(booking, BookingAction.Created, null, BookingStatus.Pending, Change.AcceptOffer.OfferBy, now));
             db.Bookings.Add(booking);
             if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, Units.UsesCalendar(service)), service.Rules.Capacity, ct, page.ConfigVersion))

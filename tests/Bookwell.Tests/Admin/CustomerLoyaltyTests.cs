@@ -1,0 +1,274 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Bookwell.Data;
+using Bookwell.Tests.Accounts;
+using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using NodaTime;
+using static Bookwell.Tests.Infrastructure.TestData;
+
+namespace Bookwell.Tests.Admin;
+
+/// <summary>
+/// Issue 14's CRM gaps on both databases: loyalty tiers from visits (per-business thresholds, list, detail, filter,
+/// page, CSV), late cancellations by the service's cancellation-policy window, bulk tagging (API and page, another
+/// business's ids left alone) and client phones stored in E.164. Every booking and status goes through the app's endpoints.
+/// </summary>
+public abstract class CustomerLoyaltyTests
+{
+    protected abstract Db Kind { get; }
+
+    private async Task<(BookwellApp App, WebSession Owner)> StartAsync(Action<JsonObject>? change = null)
+    {
+        var app = await BookwellApp.StartAsync(Kind);
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["notifyStaff"] = false;
+        change?.Invoke(doc);
+        var put = await PutConfig(app.Admin(), doc);
+        Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        var owner = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        return (app, owner);
+    }
+
+    private static async Task<string> BookAsync(BookwellApp app, string start, string email, string name, string? phone = "+31600000000")
+    {
+        var body = Booking(start, staff: "anna", email: email);
+        body["page"] = Slug;
+        body["customer"]!["name"] = name;
+        body["customer"]!["phone"] = phone;
+        var response = await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await Body(response))["id"]!.GetValue<string>();
+    }
+
+    private static async Task SetStatusAsync(BookwellApp app, string booking, string status)
+    {
+        var response = await app.Admin().PostAsync($"/api/v1/admin/bookings/{booking}/status", Json(new JsonObject { ["status"] = status }));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+    }
+
+    private static Guid IdOf(BookwellApp app, string email) =>
+        app.WithDb(db => db.Customers.IgnoreQueryFilters().Single(c => c.EmailNormalized == email.ToUpperInvariant()).Id);
+
+    private static async Task<JsonObject> ListAsync(BookwellApp app, string query)
+    {
+        var response = await app.Admin().GetAsync("/api/v1/admin/customers?limit=500&" + query);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return await Body(response);
+    }
+
+    private static async Task<Dictionary<string, string>> TiersAsync(BookwellApp app, string query = "") =>
+        (await ListAsync(app, query))["items"]!.AsArray().ToDictionary(i => i!["name"]!.GetValue<string>(), i => i!["tier"]!.GetValue<string>());
+
+    /// <summary>
+    /// Fixed data set, all through the booking and status endpoints: Nia has only a future booking (0 visits), Bo 1 completed,
+    /// Cy 2 completed, Di 4 completed and a no-show, Eve 5 completed and a cancellation.
+    /// </summary>
+    private static async Task SeedAsync(BookwellApp app)
+    {
+        var plan = new (string Name, int Completed)[] { ("Bo", 1), ("Cy", 2), ("Di", 4), ("Eve", 5) };
+        var slot = 0;
+        string Next() // Wednesdays and Thursdays of March 2027 (open 09:00-17:00), every half hour from 09:00.
+        {
+            var days = new[] { "2027-03-03", "2027-03-04" };
+            var s = slot++;
+            return $"{days[s / 14]}T{9 + s % 14 / 2:00}:{(s % 2) * 30:00}:00+01:00";
+        }
+        var done = new List<string>();
+        string di = "", eve = "";
+        foreach (var (name, completed) in plan)
+        {
+            for (var i = 0; i < completed; i++)
+            {
+                done.Add(await BookAsync(app, Next(), $"{name.ToLowerInvariant()}@example.com", name));
+            }
+            if (name == "Di") { di = await BookAsync(app, Next(), "di@example.com", "Di"); }
+            if (name == "Eve") { eve = await BookAsync(app, Next(), "eve@example.com", "Eve"); }
+        }
+        await BookAsync(app, "2027-03-24T09:00:00+01:00", "nia@example.com", "Nia");
+        await SetStatusAsync(app, eve, "cancelled");
+        app.Clock.Advance(Duration.FromDays(5)); // 2027-03-06: every March 3/4 booking has taken place
+        foreach (var id in done)
+        {
+            await SetStatusAsync(app, id, "completed");
+        }
+        await SetStatusAsync(app, di, "no_show");
+    }
+
+    [Fact]
+    public async Task LoyaltyTiers_FromVisits_DefaultAndPerBusinessThresholds_ListDetailFilterPageAndCsv()
+    {
+        var (app, owner) = await StartAsync();
+        await using var _ = app;
+        await SeedAsync(app);
+
+        // Default thresholds: 2 returning, 5 regular, 10 VIP. Di's no-show and Eve's cancellation are no visits.
+        Assert.Equal(new Dictionary<string, string> { ["Bo"] = "new", ["Cy"] = "returning", ["Di"] = "returning", ["Eve"] = "regular", ["Nia"] = "new" }, await TiersAsync(app));
+        Assert.Equal(["Bo", "Nia"], (await TiersAsync(app, "tier=new")).Keys.Order());
+        Assert.Equal(["Cy", "Di"], (await TiersAsync(app, "tier=returning")).Keys.Order());
+        Assert.Equal(2, (await ListAsync(app, "tier=returning"))["total"]!.GetValue<int>());
+        Assert.Empty(await TiersAsync(app, "tier=vip"));
+
+        // The business's own thresholds (config, additive): 2 returning, 4 regular, 5 VIP.
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["notifyStaff"] = false;
+        doc["pages"]![0]!["settings"]!["loyalty"] = new JsonObject { ["returning"] = 2, ["regular"] = 4, ["vip"] = 5 };
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
+        Assert.Equal(new Dictionary<string, string> { ["Bo"] = "new", ["Cy"] = "returning", ["Di"] = "regular", ["Eve"] = "vip", ["Nia"] = "new" }, await TiersAsync(app));
+        Assert.Equal(["Eve"], (await TiersAsync(app, "tier=vip")).Keys);
+        Assert.Equal(["Di"], (await TiersAsync(app, "tier=regular")).Keys);
+        Assert.Equal(["Cy"], (await TiersAsync(app, "tier=returning")).Keys);
+
+        var detail = await Body(await app.Admin().GetAsync($"/api/v1/admin/customers/{IdOf(app, "eve@example.com")}"));
+        Assert.Equal(("vip", 5, 1), (detail["tier"]!.GetValue<string>(), detail["visits"]!.GetValue<int>(), detail["cancelled"]!.GetValue<int>()));
+        Assert.Equal("regular", (await Body(await app.Admin().GetAsync($"/api/v1/admin/customers/{IdOf(app, "di@example.com")}")))["tier"]!.GetValue<string>());
+
+        // The page: a column and the filter; the customer page names the tier; the CSV has a tier column.
+        var page = await owner.GetAsync("/admin/customers?tier=vip");
+        Assert.Contains("data-tier=\"vip\"", page, StringComparison.Ordinal);
+        Assert.Contains(">Eve</a>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain(">Di</a>", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"tier\" data-tier=\"regular\"", await owner.GetAsync($"/admin/customers/{IdOf(app, "di@example.com")}"), StringComparison.Ordinal);
+        var csv = (await (await owner.Client.GetAsync("/admin/customers?handler=Csv&sort=visits")).Content.ReadAsStringAsync()).TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(l => l.Split(',')).ToList();
+        Assert.Equal("tier", csv[0][^1]);
+        Assert.Equal(["Eve:vip", "Di:regular", "Cy:returning", "Bo:new", "Nia:new"], csv.Skip(1).Select(r => r[0] + ":" + r[^1]));
+
+        // Bad input: a field error, never a 500.
+        var bad = await app.Admin().GetAsync("/api/v1/admin/customers?tier=gold");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.True((await Body(bad))["errors"]!.AsObject().ContainsKey("tier"));
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.Client.GetAsync("/admin/customers?tier=gold")).StatusCode);
+    }
+
+    [Fact]
+    public async Task LoyaltySetting_BadValues_AreFieldErrors()
+    {
+        var app = await BookwellApp.StartAsync(Kind);
+        await using var _ = app;
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["loyalty"] = new JsonObject { ["returning"] = 1, ["regular"] = 5, ["vip"] = 200_000 };
+        var response = await PutConfig(app.Admin(), doc);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await Body(response))["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("pages[0].settings.loyalty.returning") && errors.ContainsKey("pages[0].settings.loyalty.vip"), errors.ToJsonString());
+        Assert.False(errors.ContainsKey("pages[0].settings.loyalty.regular"), errors.ToJsonString());
+
+        doc["pages"]![0]!["settings"]!["loyalty"] = new JsonObject { ["returning"] = 6 }; // above the default regular (5)
+        errors = (await Body(await PutConfig(app.Admin(), doc)))["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("pages[0].settings.loyalty.regular"), errors.ToJsonString());
+
+        doc["pages"]![0]!["settings"]!["loyalty"] = new JsonObject { ["returning"] = "two" };
+        Assert.Equal(HttpStatusCode.BadRequest, (await PutConfig(app.Admin(), doc)).StatusCode);
+    }
+
+    [Fact]
+    public async Task LateCancellations_AreThoseInsideThePolicyWindow_ByWhenTheCancelHappened()
+    {
+        var (app, owner) = await StartAsync(doc => doc["pages"]![0]!["services"]![0]!["cancellationPolicy"] =
+            JsonNode.Parse("""{ "refunds": [ { "hoursBefore": 48, "percent": 100 }, { "hoursBefore": 24, "percent": 50 } ] }"""));
+        await using var _ = app;
+        // Clock: 2027-03-01 07:00 UTC. Both bookings start on Thursday 2027-03-04 at 09:00 and 09:30 (+01:00).
+        var early = await BookAsync(app, "2027-03-04T09:00:00+01:00", "ada@example.com", "Ada");
+        var late = await BookAsync(app, "2027-03-04T09:30:00+01:00", "ada@example.com", "Ada");
+        var kept = await BookAsync(app, "2027-03-04T10:00:00+01:00", "ada@example.com", "Ada");
+        await SetStatusAsync(app, early, "cancelled"); // three days ahead: outside the 48-hour window
+        app.Clock.Advance(Duration.FromHours(48)); // 2027-03-03 07:00 UTC: 25.5 hours before 09:30 (+01:00)
+        await SetStatusAsync(app, late, "cancelled"); // inside the window (the refund would be 50%, not all)
+        var id = IdOf(app, "ada@example.com");
+
+        var detail = await Body(await app.Admin().GetAsync($"/api/v1/admin/customers/{id}"));
+        Assert.Equal((2, 1, 3), (detail["cancelled"]!.GetValue<int>(), detail["lateCancelled"]!.GetValue<int>(), detail["bookings"]!.GetValue<int>()));
+        var page = await owner.GetAsync($"/admin/customers/{id}");
+        Assert.Contains("id=\"latecancelled\">1<", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"cancelled\">2<", page, StringComparison.Ordinal);
+        Assert.NotNull(kept);
+    }
+
+    [Fact]
+    public async Task BulkTag_TagsThisBusinesssClients_LeavesOthersIds_AndIsValidated()
+    {
+        var (app, owner) = await StartAsync();
+        await using var _ = app;
+        await BookAsync(app, "2027-03-03T09:00:00+01:00", "ada@example.com", "Ada");
+        await BookAsync(app, "2027-03-03T10:00:00+01:00", "bo@example.com", "Bo");
+        await BookAsync(app, "2027-03-03T11:00:00+01:00", "cy@example.com", "Cy");
+        var (ada, bo, cy) = (IdOf(app, "ada@example.com"), IdOf(app, "bo@example.com"), IdOf(app, "cy@example.com"));
+        var otherTenant = Guid.NewGuid();
+        var theirs = Guid.NewGuid();
+        app.WithDb(db =>
+        {
+            db.Tenants.Add(new Tenant { Id = otherTenant, Name = "Other", Host = "other.example.test" });
+            db.Customers.Add(new Customer { Id = theirs, TenantId = otherTenant, Email = "x@example.com", EmailNormalized = "X@EXAMPLE.COM", Name = "Elsewhere" });
+            db.SaveChanges();
+            return 0;
+        });
+        List<string> TagsOf(Guid id) => app.WithDb(db => db.CustomerTags.IgnoreQueryFilters().Where(t => t.CustomerId == id).Select(t => t.Tag).OrderBy(t => t).ToList());
+
+        var response = await app.Admin().PostAsync("/api/v1/admin/customers/tags",
+            Json(new JsonObject { ["ids"] = new JsonArray(ada.ToString(), bo.ToString(), theirs.ToString(), ada.ToString()), ["tag"] = " Spring Promo " }));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var result = await Body(response);
+        Assert.Equal("spring promo", result["tag"]!.GetValue<string>());
+        Assert.Equal(new[] { ada, bo }.Order(), result["tagged"]!.AsArray().Select(i => Guid.Parse(i!.GetValue<string>())).Order());
+        Assert.Equal([theirs], result["notFound"]!.AsArray().Select(i => Guid.Parse(i!.GetValue<string>())));
+        Assert.Equal(["spring promo"], TagsOf(ada));
+        Assert.Equal(["spring promo"], TagsOf(bo));
+        Assert.Empty(TagsOf(cy));
+        Assert.Empty(TagsOf(theirs));
+        // Twice is once.
+        Assert.Equal(HttpStatusCode.OK, (await app.Admin().PostAsync("/api/v1/admin/customers/tags", Json(new JsonObject { ["ids"] = new JsonArray(ada.ToString()), ["tag"] = "spring promo" }))).StatusCode);
+        Assert.Equal(["spring promo"], TagsOf(ada));
+
+        // Validation: field by field.
+        async Task<JsonObject> ErrorsAsync(JsonObject body)
+        {
+            var r = await app.Admin().PostAsync("/api/v1/admin/customers/tags", Json(body));
+            Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+            return (await Body(r))["errors"]!.AsObject();
+        }
+        Assert.True((await ErrorsAsync(new JsonObject { ["ids"] = new JsonArray(), ["tag"] = "x" })).ContainsKey("ids"));
+        Assert.True((await ErrorsAsync(new JsonObject { ["ids"] = new JsonArray([.. Enumerable.Range(0, 501).Select(_ => (JsonNode)Guid.NewGuid().ToString())]), ["tag"] = "x" })).ContainsKey("ids"));
+        var mixed = await ErrorsAsync(new JsonObject { ["ids"] = new JsonArray(ada.ToString(), "nope"), ["tag"] = "<b>" });
+        Assert.True(mixed.ContainsKey("ids[1]") && mixed.ContainsKey("tag"), mixed.ToJsonString());
+        Assert.Empty(TagsOf(cy));
+
+        // The page: tick rows, one tag for all (CSRF token from the page); another business's id in the form tags nothing.
+        var list = await owner.GetAsync("/admin/customers");
+        Assert.Contains($"name=\"Selected\" value=\"{cy}\"", list, StringComparison.Ordinal);
+        var posted = await owner.PostFormAsync("/admin/customers?p=1&handler=TagSelected",
+            [new("Selected", cy.ToString()), new("Selected", bo.ToString()), new("Selected", theirs.ToString()), new("BulkTag", "Newsletter")], "/admin/customers");
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        Assert.Equal(["newsletter"], TagsOf(cy));
+        Assert.Equal(["newsletter", "spring promo"], TagsOf(bo));
+        Assert.Empty(TagsOf(theirs));
+        var none = await owner.PostFormAsync("/admin/customers?p=1&handler=TagSelected", [new("BulkTag", "Newsletter")], "/admin/customers");
+        Assert.Equal(HttpStatusCode.BadRequest, none.StatusCode);
+        Assert.Contains("id=\"bulktag-error\"", await none.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var noToken = await owner.Client.PostAsync("/admin/customers?p=1&handler=TagSelected", new FormUrlEncodedContent([new("Selected", ada.ToString()), new("BulkTag", "csrf")]));
+        Assert.Equal(HttpStatusCode.BadRequest, noToken.StatusCode);
+        Assert.Equal(["spring promo"], TagsOf(ada));
+    }
+
+    [Fact]
+    public async Task Phones_AreStoredInE164_FromBookings_InThePagesCountry()
+    {
+        var (app, _) = await StartAsync();
+        await using var __ = app;
+        await BookAsync(app, "2027-03-03T09:00:00+01:00", "ada@example.com", "Ada", "06 1234 5678");
+        await BookAsync(app, "2027-03-03T10:00:00+01:00", "bo@example.com", "Bo", "+44 20 7946 0958");
+        Assert.Equal("+31612345678", app.WithDb(db => db.Customers.Single(c => c.EmailNormalized == "ADA@EXAMPLE.COM").Phone));
+        Assert.Equal("+442079460958", app.WithDb(db => db.Customers.Single(c => c.EmailNormalized == "BO@EXAMPLE.COM").Phone));
+    }
+}
+
+public sealed class SqliteCustomerLoyaltyTests : CustomerLoyaltyTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresCustomerLoyaltyTests : CustomerLoyaltyTests
+{
+    protected override Db Kind => Db.Postgres;
+}
