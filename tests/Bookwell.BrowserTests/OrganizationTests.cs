@@ -89,7 +89,8 @@ public sealed partial class OrganizationTests(MailingBrowserApp app) : IClassFix
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (click is null && DateTime.UtcNow < deadline)
         {
-            click = app.Messages().Where(m => m.Subject == "Picture day at Hillside School")
+            // To Pat: the other test of this class (sharing its app) adds a second member whose mail goes out too.
+            click = app.Messages().Where(m => m.Subject == "Picture day at Hillside School" && m.To.Mailboxes.Any(a => a.Address == "pat@example.com"))
                 .Select(m => ClickLink().Match(m.TextBody ?? "")).FirstOrDefault(m => m.Success)?.Groups[1].Value;
             await Task.Delay(100);
         }
