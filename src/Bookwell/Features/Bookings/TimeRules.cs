@@ -1,6 +1,7 @@
 using Bookwell.Data;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Notifications;
+using Bookwell.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
 
@@ -19,7 +20,7 @@ public static class TimeRules
 /// <summary>Runs <see cref="TimeRules"/> for every tenant about once a second, so holds free up and
 /// no-shows are marked even when nobody books.</summary>
 public sealed class TimeRulesWorker(IServiceScopeFactory scopes, IClock clock, SqliteWriteGate gate, ILogger<TimeRulesWorker> log,
-    CatalogCache catalogs, IConfiguration config, IEnumerable<IEmailSender> senders, OutboxSignal outbox) : BackgroundService
+    CatalogCache catalogs, TenantLinks links, IEnumerable<IEmailSender> senders, OutboxSignal outbox) : BackgroundService
 {
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
@@ -68,7 +69,8 @@ public sealed class TimeRulesWorker(IServiceScopeFactory scopes, IClock clock, S
                 continue;
             }
             var host = await db.Tenants.Where(t => t.Id == booking.TenantId).Select(t => t.Host).FirstOrDefaultAsync(ct);
-            var baseUrl = host is not null ? $"https://{host}" : config["Bookwell:PublicBaseUrl"]?.TrimEnd('/') ?? "http://localhost:5000";
+            // The business's own address, as every other mail of it builds its links (scheme and port follow the install's).
+            var baseUrl = links.BaseUrl(new TenantContext { TenantId = booking.TenantId, Host = host });
             db.Outbox.Add(BookingMail.NoShowFollowUp(booking, page, baseUrl, now));
             queued++;
         }
