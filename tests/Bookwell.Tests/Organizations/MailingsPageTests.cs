@@ -8,16 +8,21 @@ using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Organizations;
 
-/// <summary>The "Mailings" admin page: compose, preview for a member, send once (a second send of the same form sends nothing), figures per recipient, no style attributes, Dutch.</summary>
-public sealed partial class MailingsPageTests
+/// <summary>
+/// The "Mailings" admin page on both databases: compose, preview for a member, send once (a second send of the same form sends
+/// nothing), figures per recipient, no style attributes, Dutch.
+/// </summary>
+public abstract partial class MailingsPageTests
 {
+    protected abstract Db Kind { get; }
+
     [GeneratedRegex("name=\"Compose.Id\" value=\"([0-9a-f-]{36})\"")]
     private static partial Regex ComposeId();
 
     [Fact]
     public async Task Page_PreviewsForAMember_SendsOnce_ShowsRecipients()
     {
-        await using var app = await BookwellApp.StartAsync(Db.Sqlite);
+        await using var app = await BookwellApp.StartAsync(Kind);
         var config = Config().Also(c => c["pages"]![0]!["organizations"] = new JsonArray(new JsonObject
         {
             ["key"] = "school",
@@ -74,4 +79,14 @@ public sealed partial class MailingsPageTests
         // The bookings list takes the organization as a filter (none booked through it yet).
         Assert.Contains("0 bookings", await owner.GetAsync("/admin/bookings?org=school"), StringComparison.Ordinal);
     }
+}
+
+public sealed class SqliteMailingsPageTests : MailingsPageTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresMailingsPageTests : MailingsPageTests
+{
+    protected override Db Kind => Db.Postgres;
 }

@@ -33,6 +33,12 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
     /// <summary>Sunday 21 March 2027: the team's day, for the mailing test.</summary>
     private const string TeamDay = "2027-03-21";
 
+    /// <summary>Tuesday 23 March 2027: the club's (exclusive) morning served by Anna only; Bob works as ever.</summary>
+    private const string AnnaTuesday = "2027-03-23";
+
+    /// <summary>Sunday 4 April 2027: the photo society's day (its consultation is a session there; appointments are switched off).</summary>
+    private const string PhotoDay = "2027-04-04";
+
     public static JsonObject OrgConfig() => Config().Also(c =>
     {
         var page = c["pages"]![0]!;
@@ -41,6 +47,7 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
               "requiresStaff": true, "slotIntervalMinutes": 30, "resourceTypes": [] }
             """));
         page["staff"]![0]!["services"]!.AsArray().Add("portrait");
+        page["staff"]![1]!["services"]!.AsArray().Add("portrait");
         page["organizations"] = JsonNode.Parse($$"""
             [
               { "key": "school", "name": "Hillside School", "services": ["consult", "yoga"], "from": null, "to": null, "exclusive": false,
@@ -48,9 +55,13 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
                                { "date": "{{SchoolTuesday}}", "hours": [["09:00","11:00"]], "services": null },
                                { "date": "{{FilterTuesday}}", "hours": [["09:00","11:00"]], "services": null } ] },
               { "key": "club", "name": "Riverside Club", "services": ["portrait"], "from": null, "to": null, "exclusive": true,
-                "timeSlots": [ { "date": "{{ClubMonday}}", "hours": [["09:00","11:00"]], "services": null } ] },
+                "timeSlots": [ { "date": "{{ClubMonday}}", "hours": [["09:00","11:00"]], "services": null },
+                               { "date": "{{AnnaTuesday}}", "hours": [["09:00","11:00"]], "services": null, "staff": "anna" } ] },
               { "key": "team", "name": "Tigers Team", "services": ["consult"], "from": null, "to": null, "exclusive": false,
-                "timeSlots": [ { "date": "{{TeamDay}}", "hours": [["09:00","12:00"]], "services": null } ] }
+                "timeSlots": [ { "date": "{{TeamDay}}", "hours": [["09:00","12:00"]], "services": null } ] },
+              { "key": "photo", "name": "Harbour Photo Society", "services": ["consult", "yoga"], "from": null, "to": null, "exclusive": false,
+                "appointmentServices": [], "sessionServices": ["consult"],
+                "timeSlots": [ { "date": "{{PhotoDay}}", "hours": [["09:00","11:00"]], "services": null } ] }
             ]
             """);
     });
@@ -255,6 +266,103 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
         Assert.Equal("school", (await Body(ownResponse))["organization"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task AppointmentsAndSessions_AreSeparateSwitches_ForEveryLinkKind_AndTheBookingWriteKeepsToThem()
+    {
+        // The school splits by capacity (no lists): its appointment link cannot book the yoga class by posting it directly.
+        var schoolAppointment = await TokenAsync("school", "switch-sa@example.com", "Sal Appointment", "organization-appointment");
+        var refused = await Book(App.CreateClient(), As(Booking($"{PictureDay}T09:00:00+01:00", "yoga", "switch-sa@example.com"), "Sal Appointment",
+            schoolAppointment));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.NotNull((await Body(refused))["errors"]!["service"]);
+
+        // The photo society books its consultation as a session and has switched appointments (and so the yoga class) off.
+        var all = await TokenAsync("photo", "switch-all@example.com", "Pia All", "organization");
+        var appointment = await TokenAsync("photo", "switch-app@example.com", "Pam Appointment", "organization-appointment");
+        var session = await TokenAsync("photo", "switch-ses@example.com", "Pete Session", "organization-session");
+        var regularAppointment = await TokenAsync("photo", "switch-rapp@example.com", "Ray Regular", "appointment");
+        var regularSession = await TokenAsync("photo", "switch-rses@example.com", "Rex Regular", "session");
+        Assert.Equal(["consult"], await ServicesAsync(all));
+        Assert.Empty(await ServicesAsync(appointment));
+        Assert.Equal(["consult"], await ServicesAsync(session));
+        Assert.Equal(["colour", "haircut"], await ServicesAsync(regularAppointment));
+        Assert.Equal(["consult", "yoga"], await ServicesAsync(regularSession));
+        Assert.Equal(["09:00", "10:00"], await StartsAsync("consult", PhotoDay, session));
+        Assert.Equal(HttpStatusCode.NotFound, (await SlotsAsync("consult", PhotoDay, appointment)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await SlotsAsync("yoga", PhotoDay, all)).StatusCode);
+
+        // The booking page with the appointment link offers nothing of it; posting directly is refused with a field error.
+        var page = await App.CreateClient().GetStringAsync($"/book/{Slug}?access={appointment}&service=consult&date={PhotoDay}");
+        Assert.Contains("Pam Appointment", page, StringComparison.Ordinal);
+        Assert.DoesNotContain($"start={PhotoDay}T09", page, StringComparison.Ordinal);
+        foreach (var (service, access, email) in new[] { ("consult", appointment, "switch-app@example.com"), ("yoga", all, "switch-all@example.com"),
+                     ("yoga", session, "switch-ses@example.com") })
+        {
+            var response = await Book(App.CreateClient(), As(Booking($"{PhotoDay}T09:00:00+02:00", service, email), "Member", access));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.NotNull((await Body(response))["errors"]!["service"]);
+        }
+        Assert.Equal(0, App.WithDb(db => db.Bookings.Count(b => b.OrganizationKey == "photo")));
+
+        // The session link books the consultation in the society's slot.
+        var booked = await Book(App.CreateClient(), As(Booking($"{PhotoDay}T09:00:00+02:00", "consult", "switch-ses@example.com"), "Pete Session", session));
+        Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+        Assert.Equal("photo", (await Body(booked))["organization"]!.GetValue<string>());
+        var sessionPage = await App.CreateClient().GetStringAsync($"/book/{Slug}?access={session}&service=consult&date={PhotoDay}");
+        Assert.Contains($"start={PhotoDay}T10", sessionPage, StringComparison.Ordinal);
+        Assert.DoesNotContain($"start={PhotoDay}T09", sessionPage, StringComparison.Ordinal);
+
+        // The document refuses a service booked both ways, or one that is not the organization's, each under its path.
+        var both = OrgConfig().Also(c =>
+        {
+            var photo = c["pages"]![0]!["organizations"]![3]!;
+            photo["appointmentServices"] = new JsonArray("consult", "haircut");
+        });
+        var bad = await PutConfig(App.Admin(), both);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var errors = (await Body(bad))["errors"]!.AsObject();
+        Assert.Contains("pages[0].organizations[3].sessionServices[0]", errors.Select(e => e.Key));
+        Assert.Contains("pages[0].organizations[3].appointmentServices[1]", errors.Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task AnExclusiveSlotNamingAStaffMember_ClosesOnlyTheirTime_ForThePublic_AndIsTheirsAloneForMembers()
+    {
+        // The public page on the club's Tuesday: Anna is closed from 09:00 to 11:00, Bob is not.
+        Assert.Contains("09:00", await StartsAsync("haircut", AnnaTuesday, null));
+        var anna = await App.CreateClient().GetStringAsync($"/api/v1/pages/{Slug}/slots?service=haircut&from={AnnaTuesday}&to={AnnaTuesday}&staff=anna");
+        var annaStarts = JsonNode.Parse(anna)!["slots"]!.AsArray().Select(x => x!["start"]!.GetValue<string>()[11..16]).ToList();
+        Assert.DoesNotContain(annaStarts, t => string.CompareOrdinal(t, "11:00") < 0);
+        Assert.Contains("11:00", annaStarts);
+        // The consultation, which only Anna gives, is closed in those hours; the rest of her day is open.
+        var consult = await StartsAsync("consult", AnnaTuesday, null);
+        Assert.DoesNotContain(consult, t => string.CompareOrdinal(t, "11:00") < 0);
+        Assert.Contains("11:00", consult);
+        // The club's member is offered the morning with Anna only: once she is booked at 09:00, Bob (free, and giving portraits too)
+        // is not offered in her slot, and a booking naming him there is refused.
+        var member = await TokenAsync("club", "staff-club@example.com", "Cas Club");
+        Assert.Equal(["09:00", "09:30", "10:00", "10:30"], await StartsAsync("portrait", AnnaTuesday, member));
+        var first = await Book(App.CreateClient(), As(Booking($"{AnnaTuesday}T09:00:00+01:00", "portrait", "staff-club@example.com"), "Cas Club", member));
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal("anna", (await Body(first))["staff"]!.GetValue<string>());
+        Assert.Equal(["09:30", "10:00", "10:30"], await StartsAsync("portrait", AnnaTuesday, member));
+        var other = await TokenAsync("club", "staff-club2@example.com", "Cid Club");
+        Assert.Equal(HttpStatusCode.Conflict, (await Book(App.CreateClient(),
+            As(Booking($"{AnnaTuesday}T09:00:00+01:00", "portrait", "staff-club2@example.com", "bob"), "Cid Club", other))).StatusCode);
+
+        // A public booking with Anna in her free club time is refused; without a choice, 09:00 goes to Bob.
+        Assert.Equal(HttpStatusCode.Conflict, (await Book(App.CreateClient(),
+            As(Booking($"{AnnaTuesday}T10:00:00+01:00", "haircut", "staff-anna@example.com", "anna"), "Ann Public"))).StatusCode);
+        var bob = await Book(App.CreateClient(), As(Booking($"{AnnaTuesday}T09:00:00+01:00", "haircut", "staff-bob@example.com"), "Bo Public"));
+        Assert.Equal(HttpStatusCode.Created, bob.StatusCode);
+        Assert.Equal("bob", (await Body(bob))["staff"]!.GetValue<string>());
+
+        // A slot naming someone who is not on the page is refused under its path.
+        var bad = await PutConfig(App.Admin(), OrgConfig().Also(c => c["pages"]![0]!["organizations"]![1]!["timeSlots"]![1]!["staff"] = "nobody"));
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("pages[0].organizations[1].timeSlots[1].staff", (await Body(bad))["errors"]!.AsObject().Select(e => e.Key));
+    }
+
     private async Task<JsonObject?> StoredAsync(string key) =>
         (await Body(await App.Admin().GetAsync("/api/v1/admin/config")))["pages"]![0]!["organizations"]!.AsArray()
             .FirstOrDefault(o => o!["key"]!.GetValue<string>() == key)?.AsObject();
@@ -275,7 +383,7 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
         var bad = await shared.Owner.PostFormAsync("/admin/organizations?handler=Save",
             [.. organization.Where(f => f.Key != "to"), F("to", "2027-02-01")], list);
         Assert.Equal(HttpStatusCode.OK, bad.StatusCode);
-        Assert.Contains("organizations[3].to", await WebSession.TextAsync(bad), StringComparison.Ordinal);
+        Assert.Contains("organizations[4].to", await WebSession.TextAsync(bad), StringComparison.Ordinal);
         Assert.Null(await StoredAsync("scouts"));
 
         Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync("/admin/organizations?handler=Save", organization, list)).StatusCode);
@@ -287,6 +395,23 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
         Assert.Equal(("2027-03-01", "2027-04-30", false), (stored["from"]!.GetValue<string>(), stored["to"]!.GetValue<string>(), stored["exclusive"]!.GetValue<bool>()));
         // The other organizations are untouched.
         Assert.NotNull(await StoredAsync("school"));
+
+        // Seed 003's separate switches on the form: a service ticked both ways is refused; one list each is stored as such.
+        List<KeyValuePair<string, string>> kinds = [.. organization.Where(f => f.Key is not ("services" or "key")), F("org", "scouts"), F("kinds", "true")];
+        var twice = await shared.Owner.PostFormAsync("/admin/organizations?handler=Save", [.. kinds, F("appointments", "consult"), F("sessions", "consult")], view);
+        Assert.Equal(HttpStatusCode.OK, twice.StatusCode);
+        Assert.Contains("organizations[4].sessionServices[0]", await WebSession.TextAsync(twice), StringComparison.Ordinal);
+        Assert.Null((await StoredAsync("scouts"))!["sessionServices"]);
+        Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync("/admin/organizations?handler=Save",
+            [.. kinds, F("appointments", "consult"), F("sessions", "yoga")], view)).StatusCode);
+        stored = (await StoredAsync("scouts"))!;
+        static string[] Keys(JsonNode? list) => [.. list!.AsArray().Select(x => x!.GetValue<string>())];
+        Assert.Equal(["consult"], Keys(stored["appointmentServices"]));
+        Assert.Equal(["yoga"], Keys(stored["sessionServices"]));
+        Assert.Equal(["consult", "yoga"], Keys(stored["services"]));
+        var form = await shared.Owner.GetAsync(view);
+        Assert.Contains("name=\"appointments\" value=\"consult\" checked=\"checked\"", form, StringComparison.Ordinal);
+        Assert.Contains("name=\"sessions\" value=\"yoga\" checked=\"checked\"", form, StringComparison.Ordinal);
 
         // One time slot by hand (Sunday 28 March, the salon closed), then the same hours in bulk: the preview says they lie outside
         // the page's opening hours, and that one exists already.

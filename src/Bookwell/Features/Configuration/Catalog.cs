@@ -48,6 +48,9 @@ public sealed record CompiledPage(
     /// <summary>The page's own opening hours, before an exclusive organization's time slots close parts of them (<see cref="Hours"/>).</summary>
     public Schedule? PublishedHours { get; init; }
 
+    /// <summary>The staff with their own hours, before an exclusive organization's time slots that name them close parts of them (<see cref="CompiledPage.Staff"/>).</summary>
+    public IReadOnlyList<StaffModel>? PublishedStaff { get; init; }
+
     /// <summary>Contract 4.6: the page's organizations by key.</summary>
     public IReadOnlyDictionary<string, Organizations.OrganizationModel> Organizations { get; init; } =
         new Dictionary<string, Organizations.OrganizationModel>(StringComparer.Ordinal);
@@ -168,18 +171,28 @@ public sealed class CatalogCache(TimeProvider time)
             var organizations = (p.Organizations ?? []).ToDictionary(o => o.Key!, o => new Organizations.OrganizationModel(o), StringComparer.Ordinal);
             // Issue 17: an exclusive organization's time slots are its time. The public page (and each branch) is closed
             // in those hours; the organization's own view replaces the page's hours with its slots, so its members keep them.
-            var exclusive = organizations.Values.Where(o => o.Exclusive).SelectMany(o => o.SlotHours)
-                .GroupBy(x => x.Date)
+            // A time slot naming a staff member closes only that staff member's time, leaving the others bookable.
+            var reserved = organizations.Values.Where(o => o.Exclusive).SelectMany(o => o.SlotHours).ToList();
+            var exclusive = reserved.Where(x => x.Staff is null).GroupBy(x => x.Date)
                 .ToDictionary(g => g.Key, g => (IReadOnlyList<TimeRange>)[.. g.SelectMany(x => x.Hours)]);
             var publishedHours = pageHours;
+            var publishedStaff = staff;
             if (exclusive.Count > 0)
             {
                 pageHours = pageHours.Without(exclusive);
                 branches = [.. branches.Select(b => b with { Hours = b.Hours.Without(exclusive) })];
             }
+            var perStaff = reserved.Where(x => x.Staff is not null).GroupBy(x => x.Staff!, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.GroupBy(x => x.Date).ToDictionary(d => d.Key, d => (IReadOnlyList<TimeRange>)[.. d.SelectMany(x => x.Hours)]),
+                    StringComparer.Ordinal);
+            if (perStaff.Count > 0)
+            {
+                staff = [.. staff.Select(s => perStaff.TryGetValue(s.Key, out var closed) ? s with { Hours = (s.Hours ?? Schedule.AlwaysOpen).Without(closed) } : s)];
+            }
             pages[p.Slug!] = new CompiledPage(p, p.Slug!, DateTimeZoneProviders.Tzdb[p.TimeZone!], pageHours, allowed, branches, services, staff, resources)
             {
                 PublishedHours = publishedHours,
+                PublishedStaff = publishedStaff,
                 ConfigVersion = version,
                 Organizations = organizations,
                 Reserved = organizations.Values.Where(o => o.Exclusive).SelectMany(o => o.Services).ToHashSet(StringComparer.Ordinal),

@@ -45,6 +45,16 @@ public sealed class OrganizationDoc
     public string? ContactPhone { get; set; }
     /// <summary>Additive: the organization's logo, shown on its members' booking page.</summary>
     public string? LogoUrl { get; set; }
+    /// <summary>
+    /// Additive (seed 003's separate switches): which of <see cref="Services"/> members may book online as appointments.
+    /// Null: those seating one client (capacity 1) and not named in <see cref="SessionServices"/>; empty: appointments are off.
+    /// </summary>
+    public List<string>? AppointmentServices { get; set; }
+    /// <summary>
+    /// Additive: which of <see cref="Services"/> members may book online as sessions (classes). Null: those seating more than one
+    /// client and not named in <see cref="AppointmentServices"/>; empty: sessions are off.
+    /// </summary>
+    public List<string>? SessionServices { get; set; }
 }
 
 /// <summary>Times published for one organization only: a date and its hours, for some of its services or (null) all.</summary>
@@ -55,6 +65,11 @@ public sealed class TimeSlotDoc
     public List<string>? Services { get; set; }
     /// <summary>Additive: seats of a class (session) in this slot, 1 up to the service's capacity; null keeps the service's.</summary>
     public int? Capacity { get; set; }
+    /// <summary>
+    /// Additive: the staff member who serves this slot (null: whoever is free). Members are offered only them in these hours; an
+    /// exclusive organization's slot closes only their time on the public page, not the whole page.
+    /// </summary>
+    public string? Staff { get; set; }
 }
 
 public sealed class LocationDoc

@@ -230,6 +230,8 @@ public static partial class ConfigValidator
                 var org = p.Organizations[o];
                 var op = $"{path}.organizations[{o}]";
                 Nulls(e, $"{op}.services", org?.Services);
+                Nulls(e, $"{op}.appointmentServices", org?.AppointmentServices);
+                Nulls(e, $"{op}.sessionServices", org?.SessionServices);
                 Nulls(e, $"{op}.timeSlots", org?.TimeSlots);
                 for (var t = 0; org?.TimeSlots is not null && t < org.TimeSlots.Count; t++)
                 {
@@ -311,6 +313,28 @@ public static partial class ConfigValidator
                     e.Add($"{op}.services[{k}]", $"Duplicate service '{org.Services[k]}'.");
                 }
             }
+            // Seed 003's separate switches: which of the organization's services are booked online as appointments, which as sessions.
+            var kinds = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (field, list) in new[] { ("appointmentServices", org.AppointmentServices), ("sessionServices", org.SessionServices) })
+            {
+                for (var k = 0; list is not null && k < list.Count; k++)
+                {
+                    if (!own.Contains(list[k]))
+                    {
+                        e.Add($"{op}.{field}[{k}]", $"'{Clip(list[k])}' is not one of this organization's services.");
+                    }
+                    else if (kinds.TryGetValue(list[k], out var first))
+                    {
+                        e.Add($"{op}.{field}[{k}]", first == field
+                            ? $"Duplicate service '{list[k]}'."
+                            : $"'{list[k]}' is already booked as {(first == "appointmentServices" ? "an appointment" : "a session")}; a service is one or the other.");
+                    }
+                    else
+                    {
+                        kinds[list[k]] = field;
+                    }
+                }
+            }
             LocalDate from = default, to = default;
             var hasFrom = org.From is not null && TimeFormats.TryParseDate(org.From, out from);
             var hasTo = org.To is not null && TimeFormats.TryParseDate(org.To, out to);
@@ -352,6 +376,10 @@ public static partial class ConfigValidator
                     {
                         e.Add($"{tp}.services[{k}]", $"'{Clip(slot.Services[k])}' is not one of this organization's services.");
                     }
+                }
+                if (slot.Staff is not null && !p.Staff!.Any(x => x?.Key == slot.Staff))
+                {
+                    e.Add($"{tp}.staff", $"'{Clip(slot.Staff)}' is not a staff member of this page.");
                 }
                 if (slot.Capacity is { } seats)
                 {

@@ -51,6 +51,8 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
         public string? Length { get; set; }
         /// <summary>Seats of a class in each slot; empty keeps the service's capacity.</summary>
         public string? Capacity { get; set; }
+        /// <summary>The staff member who serves the slots; empty: whoever is free.</summary>
+        public string? Staff { get; set; }
     }
 
     /// <summary>An optional seat count from a form: (true, null) when empty, (false, _) when not a whole number.</summary>
@@ -95,7 +97,8 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
     }
 
     public async Task<IActionResult> OnPostSaveAsync(string? page, string? org, string? key, string? name, string? contactName, string? contactEmail,
-        string? contactPhone, string? logoUrl, List<string>? services, string? from, string? to, bool exclusive, CancellationToken ct)
+        string? contactPhone, string? logoUrl, List<string>? services, string? from, string? to, bool exclusive, bool kinds, List<string>? appointments,
+        List<string>? sessions, CancellationToken ct)
     {
         await LoadAsync(page, org, ct);
         if (Site is null)
@@ -118,6 +121,14 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
             doc.ContactPhone = Blank(contactPhone);
             doc.LogoUrl = Blank(logoUrl);
             doc.Services = [.. (services ?? []).Where(s => !string.IsNullOrEmpty(s)).Distinct()];
+            if (kinds)
+            {
+                // The form's two lists (seed 003's separate switches): what members book online as appointments, what as sessions;
+                // the organization's services are the two together. A service ticked in both is refused by the validator.
+                doc.AppointmentServices = [.. (appointments ?? []).Where(s => !string.IsNullOrEmpty(s)).Distinct()];
+                doc.SessionServices = [.. (sessions ?? []).Where(s => !string.IsNullOrEmpty(s)).Distinct()];
+                doc.Services = [.. doc.AppointmentServices.Concat(doc.SessionServices).Distinct()];
+            }
             doc.From = Blank(from);
             doc.To = Blank(to);
             doc.Exclusive = exclusive;
@@ -131,7 +142,7 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
     }
 
     public async Task<IActionResult> OnPostAddSlotAsync(string? page, string? org, string? date, string? start, string? end, string? service, string? capacity,
-        CancellationToken ct)
+        string? staff, CancellationToken ct)
     {
         await LoadAsync(page, org, ct);
         if (Site is null || Org is null)
@@ -152,6 +163,7 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
             Hours = [[start!, end!]],
             Services = string.IsNullOrEmpty(service) ? null : [service],
             Capacity = seats,
+            Staff = string.IsNullOrEmpty(staff) ? null : staff,
         }), ct))
         {
             return Page();
@@ -198,9 +210,10 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
             return Redirect(Self());
         }
         var service = string.IsNullOrEmpty(bulk.Service) ? null : bulk.Service;
+        var staff = string.IsNullOrEmpty(bulk.Staff) ? null : bulk.Staff;
         var existing = Org.Doc.TimeSlots!.Select(SlotKey).ToHashSet(StringComparer.Ordinal);
         var all = planned.SelectMany(d => pieces.Select(h => (Date: d, h.Start, h.End))).ToList();
-        var fresh = all.Where(x => !existing.Contains(SlotKey(x.Date, x.Start, x.End, service))).ToList();
+        var fresh = all.Where(x => !existing.Contains(SlotKey(x.Date, x.Start, x.End, service, staff))).ToList();
         if (!confirm)
         {
             Bulk = new BulkPreview(fresh.Count, all.Count - fresh.Count, await ClashesAsync([.. fresh.Select(x => x.Date).Distinct()], bulk, ct), bulk);
@@ -214,6 +227,7 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
             Hours = [[x.Start, x.End]],
             Services = service is null ? null : [service],
             Capacity = seats,
+            Staff = staff,
         })), ct))
         {
             return Page();
@@ -248,10 +262,10 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
     }
 
     private static string SlotKey(TimeSlotDoc t) => string.Join('|', t.Date, string.Join(',', t.Hours!.Select(h => $"{h[0]}-{h[1]}")),
-        t.Services is null ? "*" : string.Join(',', t.Services));
+        t.Services is null ? "*" : string.Join(',', t.Services), t.Staff ?? "*");
 
-    private static string SlotKey(LocalDate d, string start, string end, string? service) =>
-        $"{TimeFormats.FormatDate(d)}|{start}-{end}|{service ?? "*"}";
+    private static string SlotKey(LocalDate d, string start, string end, string? service, string? staff) =>
+        $"{TimeFormats.FormatDate(d)}|{start}-{end}|{service ?? "*"}|{staff ?? "*"}";
 
     private static List<LocalDate>? Plan(BulkInput b)
     {

@@ -30,25 +30,16 @@ public static class LinkKinds
     public static IReadOnlyList<string> All => Wire<LinkKind>.Names;
 
     public static bool IsOrganization(LinkKind kind) => kind is LinkKind.Organization or LinkKind.OrganizationAppointment or LinkKind.OrganizationSession;
-
-    /// <summary>Appointments are one client at a time; sessions (classes) seat more.</summary>
-    public static bool Admits(LinkKind kind, ServiceModel service)
-    {
-        ArgumentNullException.ThrowIfNull(service);
-        return kind switch
-        {
-            LinkKind.OrganizationAppointment or LinkKind.Appointment => service.Rules.Capacity == 1,
-            LinkKind.OrganizationSession or LinkKind.Session => service.Rules.Capacity > 1,
-            _ => true,
-        };
-    }
 }
 
 /// <summary>An organization compiled from its document, with the views of its page that its links open.</summary>
 public sealed class OrganizationModel
 {
     private readonly ConcurrentDictionary<string, CompiledPage> _views = new(StringComparer.Ordinal);
-    private readonly List<(LocalDate Date, IReadOnlyList<TimeRange> Hours, IReadOnlySet<string>? Services, int? Capacity)> _slots;
+    private readonly List<(LocalDate Date, IReadOnlyList<TimeRange> Hours, IReadOnlySet<string>? Services, int? Capacity, string? Staff)> _slots;
+    private readonly HashSet<string> _own;
+    private readonly IReadOnlySet<string>? _appointments;
+    private readonly IReadOnlySet<string>? _sessions;
 
     public OrganizationModel(OrganizationDoc doc)
     {
@@ -63,9 +54,12 @@ public sealed class OrganizationModel
         _slots = [.. (doc.TimeSlots ?? [])
             .Select(t => (LocalDatePattern.Iso.Parse(t.Date!).Value,
                 (IReadOnlyList<TimeRange>)[.. t.Hours!.Select(h => TimeRange.Parse(h[0], h[1]))],
-                t.Services is null ? null : (IReadOnlySet<string>)t.Services.ToHashSet(StringComparer.Ordinal), t.Capacity))
+                t.Services is null ? null : (IReadOnlySet<string>)t.Services.ToHashSet(StringComparer.Ordinal), t.Capacity, t.Staff))
             .Where(t => Inside(t.Item1))];
         HasCapacities = _slots.Any(s => s.Capacity is not null);
+        _own = Services.ToHashSet(StringComparer.Ordinal);
+        _appointments = doc.AppointmentServices?.ToHashSet(StringComparer.Ordinal);
+        _sessions = doc.SessionServices?.ToHashSet(StringComparer.Ordinal);
     }
 
     public OrganizationDoc Doc { get; }
@@ -132,6 +126,46 @@ public sealed class OrganizationModel
         return result;
     }
 
+    /// <summary>
+    /// Whether members book <paramref name="service"/> online as an appointment (seed 003's switch): one of the organization's
+    /// services named in <c>appointmentServices</c>, or, without that list, one seating a single client that
+    /// <c>sessionServices</c> does not name.
+    /// </summary>
+    public bool AsAppointment(ServiceModel service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return _own.Contains(service.Key) &&
+               (_appointments?.Contains(service.Key) ?? (service.Rules.Capacity == 1 && _sessions?.Contains(service.Key) != true));
+    }
+
+    /// <summary>Whether members book <paramref name="service"/> online as a session (a class): the same rule, the other way round.</summary>
+    public bool AsSession(ServiceModel service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return _own.Contains(service.Key) &&
+               (_sessions?.Contains(service.Key) ?? (service.Rules.Capacity > 1 && _appointments?.Contains(service.Key) != true));
+    }
+
+    /// <summary>
+    /// Whether a link of <paramref name="kind"/> offers <paramref name="service"/>. The organization's kinds: its services that
+    /// members book online as that kind (either kind for the contract's link). The regular kinds: any public service of that
+    /// kind, the organization's own as it books them and every other by its capacity (one client: an appointment).
+    /// </summary>
+    public bool Admits(LinkKind kind, ServiceModel service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var classified = AsAppointment(service) || AsSession(service);
+        return kind switch
+        {
+            LinkKind.Organization => classified,
+            LinkKind.OrganizationAppointment => AsAppointment(service),
+            LinkKind.OrganizationSession => AsSession(service),
+            LinkKind.Appointment => classified ? AsAppointment(service) : service.Rules.Capacity == 1,
+            LinkKind.Session => classified ? AsSession(service) : service.Rules.Capacity > 1,
+            _ => false,
+        };
+    }
+
     /// <summary>Inside the organization's optional date window.</summary>
     public bool Inside(LocalDate date) => (From is null || date >= From) && (To is null || date <= To);
 
@@ -144,9 +178,12 @@ public sealed class OrganizationModel
         return new Schedule(new Dictionary<IsoDayOfWeek, IReadOnlyList<TimeRange>>(), dated);
     }
 
-    /// <summary>Every time slot's hours by date (whatever its services), inside the organization's window.</summary>
-    public IEnumerable<(LocalDate Date, IEnumerable<TimeRange> Hours)> SlotHours =>
-        _slots.GroupBy(s => s.Date).Select(g => (g.Key, g.SelectMany(s => s.Hours)));
+    /// <summary>
+    /// Every time slot's hours by date (whatever its services), inside the organization's window, by the staff member each names
+    /// (null: a slot of the whole page).
+    /// </summary>
+    public IEnumerable<(string? Staff, LocalDate Date, IEnumerable<TimeRange> Hours)> SlotHours =>
+        _slots.GroupBy(s => (s.Staff, s.Date)).Select(g => (g.Key.Staff, g.Key.Date, g.SelectMany(s => s.Hours)));
 
     /// <summary>Dates that have time slots (for a service, or any with null), in order.</summary>
     public IReadOnlyList<LocalDate> Dates(string? service) =>
@@ -170,21 +207,48 @@ public sealed class OrganizationModel
         {
             return page with
             {
-                Services = page.Services.Where(s => LinkKinds.Admits(kind, s.Value) && page.IsPublic(s.Key))
+                Services = page.Services.Where(s => Admits(kind, s.Value) && page.IsPublic(s.Key))
                     .ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal),
             };
         }
         var hours = HoursFor(service);
-        var own = Services.ToHashSet(StringComparer.Ordinal);
         return page with
         {
-            Services = page.Services.Where(s => own.Contains(s.Key) && LinkKinds.Admits(kind, s.Value))
-                .ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal),
+            Services = page.Services.Where(s => Admits(kind, s.Value)).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal),
             Hours = hours,
             AllowedDays = Enum.GetValues<IsoDayOfWeek>().Where(d => d != IsoDayOfWeek.None).ToHashSet(),
             Branches = [.. page.Branches.Select(b => b with { Hours = hours })],
+            Staff = StaffFor(page.PublishedStaff ?? page.Staff, service),
             Variant = $"org:{Key}:{kind.ToWire()}:{service}",
             Organization = this,
         };
+    }
+
+    /// <summary>
+    /// The staff as this organization's members see them: their own hours (an exclusive organization's slots close nobody here),
+    /// except that a time slot naming a staff member is theirs alone, so every other staff member is closed in its hours (unless
+    /// a slot naming nobody, or one naming them, opens the same time).
+    /// </summary>
+    private IReadOnlyList<StaffModel> StaffFor(IReadOnlyList<StaffModel> staff, string? service)
+    {
+        var slots = _slots.Where(s => service is null || s.Services is null || s.Services.Contains(service)).ToList();
+        if (!slots.Any(s => s.Staff is not null))
+        {
+            return staff;
+        }
+        return [.. staff.Select(member =>
+        {
+            var closed = new Dictionary<LocalDate, IReadOnlyList<TimeRange>>();
+            foreach (var day in slots.Where(s => s.Staff is not null && s.Staff != member.Key).GroupBy(s => s.Date))
+            {
+                var open = LocalRanges.Normalize(slots.Where(s => s.Date == day.Key && (s.Staff is null || s.Staff == member.Key)).SelectMany(s => s.Hours));
+                var theirs = LocalRanges.Subtract(LocalRanges.Normalize(day.SelectMany(s => s.Hours)), open);
+                if (theirs.Count > 0)
+                {
+                    closed[day.Key] = theirs;
+                }
+            }
+            return closed.Count == 0 ? member : member with { Hours = (member.Hours ?? Schedule.AlwaysOpen).Without(closed) };
+        })];
     }
 }
