@@ -310,7 +310,7 @@ public abstract class SeriesRescheduleTests(SeriesRescheduleTests.Shared shared)
             Assert.Equal(HttpStatusCode.BadRequest, status);
             var error = StartError(html);
             Assert.StartsWith("Occurrence 1 (to ", error, StringComparison.Ordinal);
-            Assert.Contains("25 Mar 2027", error, StringComparison.Ordinal);
+            Assert.Contains("25 March 2027", error, StringComparison.Ordinal);
             Assert.EndsWith("): Not within a time slot of Hillside School; this booking can only move to one of its time slots.", error, StringComparison.Ordinal);
             Assert.Contains("role=\"group\" aria-labelledby=\"resched\" aria-describedby=\"start-error\"", html, StringComparison.Ordinal);
             Assert.Contains("Please check the highlighted fields.", html, StringComparison.Ordinal);
