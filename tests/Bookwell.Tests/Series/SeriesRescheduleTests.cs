@@ -337,7 +337,9 @@ public abstract class SeriesRescheduleTests(SeriesRescheduleTests.Shared shared)
             // Inside every slot (09:00) the whole series moves, as before.
             var moved = await client.PostAsync($"/booking/{token}?handler=Reschedule",
                 new FormUrlEncodedContent([KeyValuePair.Create("start", "2027-03-18T09:00:00+01:00"), KeyValuePair.Create("scope", "following")]));
-            Assert.Equal(HttpStatusCode.Redirect, moved.StatusCode);
+            // The test client follows the redirect to the manage page that says the dates moved.
+            Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+            Assert.Contains("moved=series", moved.RequestMessage!.RequestUri!.Query, StringComparison.Ordinal);
             Assert.Equal(["2027-03-18T09:00+01", "2027-03-25T09:00+01"], Occurrences(id).Select(Local));
             AssertAllocationsFollow(id);
         }
