@@ -68,4 +68,34 @@ public sealed partial class BookingPageLanguageTests
         var missing = texts.Where(t => !dutch.ContainsKey(t)).ToList();
         Assert.True(missing.Count == 0, "No Dutch for:\n" + string.Join('\n', missing));
     }
+
+    [GeneratedRegex("""\b(?:M|WaitlistText\.Say)\(\s*(?:[\w.]+,\s*)?("(?:[^"\\]|\\.)*"|ContactRules\.\w+)\s*[,)]""")]
+    private static partial Regex WaitlistCall();
+
+    /// <summary>Every message the waitlist join writes (API and join page) has Dutch, its own or the booking rules'.</summary>
+    [Fact]
+    public void EveryWaitlistJoinMessage_HasDutch()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Bookwell.slnx")))
+        {
+            dir = dir.Parent;
+        }
+        var folder = Path.Combine(dir!.FullName, "src", "Bookwell", "Features", "Waitlist");
+        var source = string.Concat(new[] { "Waitlist.cs", "WaitlistEndpoints.cs", "Join.cshtml.cs" }.Select(f => File.ReadAllText(Path.Combine(folder, f))));
+        var constants = new Dictionary<string, string>
+        {
+            ["ContactRules.EmailMessage"] = ContactRules.EmailMessage,
+            ["ContactRules.PhoneMessage"] = ContactRules.PhoneMessage,
+        };
+        var texts = WaitlistCall().Matches(source).Select(m => m.Groups[1].Value)
+            .Select(t => t.StartsWith('"') ? Regex.Unescape(t[1..^1]) : constants[t]).Distinct().ToList();
+        Assert.True(texts.Count > 20, $"only {texts.Count} messages found: is the pattern still right?");
+        var own = Bookwell.Features.Waitlist.WaitlistText.Rules.In("nl");
+        var shared = BookingRuleText.Words.In("nl");
+        var missing = texts.Where(t => !own.ContainsKey(t) && !shared.ContainsKey(t)).ToList();
+        Assert.True(missing.Count == 0, "No Dutch for:\n" + string.Join('\n', missing));
+        // No English left written straight into an error of the join.
+        Assert.DoesNotMatch("""\.Add\("[\w.]+", "|\.Add\(field, "|Validation\("\w+", "|\$"'\{""", source);
+    }
 }

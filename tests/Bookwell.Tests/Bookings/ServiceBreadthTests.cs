@@ -138,6 +138,90 @@ public abstract class ServiceBreadthTests(ServiceBreadthTests.Shared shared)
     }
 
     [Fact]
+    public async Task TheCalendarFilteredToAService_GivesAColumnOnlyToThoseWhoGiveIt()
+    {
+        // Monday 15 March: Sam (cuts only, at South) has a cut at 10:00; consultations are Nora's alone.
+        var cut = await CreatedAsync(await Book(Client, At("2027-03-15T10:00:00+01:00", "cut", "sam-cut@example.com", "south").Also(b => b["staff"] = "sam"), Slug));
+        var cutLink = $"/admin/bookings/{cut["id"]!.GetValue<string>()}";
+        static List<string> Columns(string html) =>
+            System.Text.RegularExpressions.Regex.Matches(html, "<section class=\"col\" aria-label=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+
+        var everyone = await Owner.GetAsync($"/admin/calendar?site={Slug}&date=2027-03-15");
+        Assert.Equal(["Nora", "Sam", "Ed"], Columns(everyone));
+        var cuts = await Owner.GetAsync($"/admin/calendar?site={Slug}&date=2027-03-15&service=cut");
+        Assert.Equal(["Nora", "Sam", "Ed"], Columns(cuts));
+        Assert.Contains(cutLink, cuts, StringComparison.Ordinal);
+
+        // Filtered to consultations: only Nora has a column, and Sam's cut does not turn up in a "no staff member" column.
+        var consult = WebUtility.HtmlDecode(await Owner.GetAsync($"/admin/calendar?site={Slug}&date=2027-03-15&service=consult"));
+        Assert.Equal(["Nora"], Columns(consult));
+        Assert.DoesNotContain(cutLink, consult, StringComparison.Ordinal);
+        Assert.Contains("service=consult&staff=nora&date=2027-03-15&time=10:00", consult, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnOperatorsBookingOnTakenTime_IsRefused_NamingTheBookingThatHoldsIt()
+    {
+        // Tuesday 16 March, 10:00: Nora already cuts Ada's hair at North.
+        var held = await CreatedAsync(await Book(Client, At("2027-03-16T10:00:00+01:00", "cut", "held@example.com", "north").Also(b => b["staff"] = "nora"), Slug));
+        var operatorBooking = At("2027-03-16T10:00:00+01:00", "cut", "second@example.com", "north").Also(b =>
+        {
+            b["staff"] = "nora";
+            b["page"] = Slug;
+        });
+        var refused = await App.Admin().PostAsync("/api/v1/admin/bookings", Json(operatorBooking));
+        Assert.True(refused.StatusCode == HttpStatusCode.Conflict, await refused.Content.ReadAsStringAsync());
+        var problem = await Body(refused);
+        Assert.EndsWith("slot-unavailable", problem["type"]!.GetValue<string>(), StringComparison.Ordinal);
+        var conflict = Assert.Single(problem["conflicts"]!.AsArray())!;
+        Assert.Equal(held["id"]!.GetValue<string>(), conflict["id"]!.GetValue<string>());
+        Assert.Equal(("cut", "nora", "2027-03-16T10:00:00+01:00", "2027-03-16T11:00:00+01:00", "Ada Lovelace"),
+            (conflict["service"]!.GetValue<string>(), conflict["staff"]!.GetValue<string>(), conflict["start"]!.GetValue<string>(),
+             conflict["end"]!.GetValue<string>(), conflict["customer"]!["name"]!.GetValue<string>()));
+        Assert.Contains($"(booking {held["id"]!.GetValue<string>()})", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The same hour with Sam at South is free: booked.
+        Assert.Equal(HttpStatusCode.Created, (await App.Admin().PostAsync("/api/v1/admin/bookings",
+            Json(operatorBooking.Also(b => { b["staff"] = "sam"; b["branch"] = "south"; })))).StatusCode);
+    }
+
+    [Fact]
+    public async Task TheWaitlistJoin_SaysWhatIsWrong_InTheRequestsLanguage_OnTheApiAndTheJoinPage()
+    {
+        // A date in the past, a window that ends before it starts, an unknown branch and a bad address.
+        var body = Join("nope", "2027-02-01", "nowhere", from: "14:00", to: "10:00");
+        var dutchClient = Client;
+        dutchClient.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl-NL");
+        var dutch = await dutchClient.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(body));
+        Assert.Equal(HttpStatusCode.BadRequest, dutch.StatusCode);
+        var nl = (await Body(dutch))["errors"]!.AsObject();
+        string First(JsonObject errors, string field) => errors[field]![0]!.GetValue<string>();
+        Assert.Equal("Moet vandaag of later zijn.", First(nl, "date"));
+        Assert.Equal("Moet later zijn dan het begin ('from').", First(nl, "to"));
+        Assert.Equal("Geen actieve vestiging 'nowhere' op deze pagina.", First(nl, "branch"));
+        Assert.Equal("Moet een e-mailadres zijn, zoals ada@example.com.", First(nl, "customer.email"));
+
+        // Without a language asked for, the API answers in English as it always did.
+        var en = (await Body(await JoinAsync(body)))["errors"]!.AsObject();
+        Assert.Equal("Must be today or later.", First(en, "date"));
+        Assert.Equal("Must be later than 'from'.", First(en, "to"));
+        Assert.Equal("No active branch 'nowhere' on this page.", First(en, "branch"));
+        Assert.Equal("Must be an e-mail address such as ada@example.com.", First(en, "customer.email"));
+
+        // The join page (the booking page's and the widget's link) in Dutch, each message next to its field.
+        var refused = await WebSession.For(App).PostFormAsync($"/book/{Slug}/waitlist?lang=nl", [("Service", "cut"), ("Date", "2027-02-01"),
+            ("Pref", "range"), ("From", "14:00"), ("To", "10:00"), ("Branch", "nowhere"), ("Name", "Form Filler"), ("Email", "nope")]);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var page = await WebSession.TextAsync(refused);
+        Assert.Contains("id=\"date-error\">Moet vandaag of later zijn.</p>", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"to-error\">Moet later zijn dan het begin ('from').</p>", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"branch-error\">Geen actieve vestiging 'nowhere' op deze pagina.</p>", page, StringComparison.Ordinal);
+        Assert.Contains("id=\"customer-email-error\">Moet een e-mailadres zijn, zoals ada@example.com.</p>", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("Must be", page, StringComparison.Ordinal);
+        Assert.Empty(App.WithDb(db => db.WaitlistEntries.AsNoTracking().Where(w => w.CustomerEmail == "nope").ToList()));
+    }
+
+    [Fact]
     public async Task InsightsOfOneService_CountItsBookingsAgainstItsOwnHours()
     {
         // Monday 8 – Friday 12 March. Consultations: Nora only, Monday 10–12 and Wednesday 14–16 = 240 minutes.

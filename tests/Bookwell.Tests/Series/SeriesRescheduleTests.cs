@@ -260,6 +260,95 @@ public abstract class SeriesRescheduleTests(SeriesRescheduleTests.Shared shared)
         }
     }
 
+    /// <summary>The shared page with Hillside School's consultation slots: each (date, end of its 09:00 slot).</summary>
+    private static JsonObject SchoolConfig(params (string Date, string Until)[] slots) => Config().Also(c =>
+    {
+        c["pages"]![0]!["settings"]!["waitlist"] = true;
+        c["pages"]![0]!["organizations"] = new JsonArray(new JsonObject
+        {
+            ["key"] = "school",
+            ["name"] = "Hillside School",
+            ["services"] = new JsonArray("consult"),
+            ["from"] = null,
+            ["to"] = null,
+            ["exclusive"] = false,
+            ["timeSlots"] = new JsonArray([.. slots.Select(s => (JsonNode)new JsonObject
+            {
+                ["date"] = s.Date,
+                ["hours"] = new JsonArray(new JsonArray("09:00", s.Until)),
+                ["services"] = new JsonArray("consult"),
+            })]),
+        });
+    });
+
+    [Fact]
+    public async Task ManagePage_MovingAMembersSeriesOutsideTheSchoolsSlots_ShowsTheStartFieldErrorAtTheTimes_InTheVisitorsLanguage()
+    {
+        // Thursdays 18 and 25 March 2027; the school's slots run 09:00-12:00, on the 25th only until 11:30.
+        var put = await PutConfig(App.Admin(), SchoolConfig(("2027-03-18", "12:00"), ("2027-03-25", "11:30")));
+        Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        try
+        {
+            var series = await CreateSeriesAsync("2027-03-18T10:00:00+01:00", 2, "pupil-page@example.com");
+            var id = Guid.Parse(series["seriesId"]!.GetValue<string>());
+            var token = series["manageToken"]!.GetValue<string>();
+            App.WithDb(db => db.Bookings.IgnoreQueryFilters().Where(b => b.SeriesId == id).ExecuteUpdate(u => u.SetProperty(b => b.OrganizationKey, "school")));
+            var before = Occurrences(id).Select(b => (b.StartsAt, b.UpdatedAt, b.History.Count)).ToList();
+            var client = App.CreateClient();
+            async Task<(HttpStatusCode Status, string Html)> PostAsync(string query, string start, string scope)
+            {
+                var response = await client.PostAsync($"/booking/{token}?handler=Reschedule{query}",
+                    new FormUrlEncodedContent([KeyValuePair.Create("start", start), KeyValuePair.Create("scope", scope)]));
+                return (response.StatusCode, await WebSession.TextAsync(response));
+            }
+            static string StartError(string html) =>
+                System.Text.RegularExpressions.Regex.Match(html, "<p class=\"error\" id=\"start-error\">([^<]*)</p>").Groups[1].Value;
+
+            // This and following, to 11:00: the 25th would end after the school's slot. The field error names it, next to the
+            // times (which it describes), instead of the general "these dates cannot move"; nothing moves.
+            var (status, html) = await PostAsync("", "2027-03-18T11:00:00+01:00", "following");
+            Assert.Equal(HttpStatusCode.BadRequest, status);
+            var error = StartError(html);
+            Assert.StartsWith("Occurrence 1 (to ", error, StringComparison.Ordinal);
+            Assert.Contains("25 March 2027", error, StringComparison.Ordinal);
+            Assert.EndsWith("): Not within a time slot of Hillside School; this booking can only move to one of its time slots.", error, StringComparison.Ordinal);
+            Assert.Contains("role=\"group\" aria-labelledby=\"resched\" aria-describedby=\"start-error\"", html, StringComparison.Ordinal);
+            Assert.Contains("Please check the highlighted fields.", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("Nothing was moved", html, StringComparison.Ordinal);
+            // The scope chosen is kept.
+            Assert.Matches("id=\"scope-following\" checked", html);
+
+            // In Dutch on the Dutch page.
+            var (dutchStatus, dutch) = await PostAsync("&lang=nl", "2027-03-18T11:00:00+01:00", "following");
+            Assert.Equal(HttpStatusCode.BadRequest, dutchStatus);
+            var dutchError = StartError(dutch);
+            Assert.StartsWith("Datum 1 (naar ", dutchError, StringComparison.Ordinal);
+            Assert.EndsWith("): Niet binnen een tijdslot van Hillside School; deze afspraak kan alleen naar een van de tijdsloten worden verzet.", dutchError, StringComparison.Ordinal);
+            Assert.Contains("Controleer de gemarkeerde velden.", dutch, StringComparison.Ordinal);
+
+            // Only this one, to 14:00: the single reschedule's own message, as the API answers it.
+            var api = await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-18T14:00:00+01:00" }));
+            var expected = Assert.Single((await Body(api))["errors"]!["start"]!.AsArray())!.GetValue<string>();
+            var (oneStatus, one) = await PostAsync("", "2027-03-18T14:00:00+01:00", "one");
+            Assert.Equal(HttpStatusCode.BadRequest, oneStatus);
+            Assert.Equal(expected, StartError(one));
+            Assert.Equal(before, Occurrences(id).Select(b => (b.StartsAt, b.UpdatedAt, b.History.Count)));
+
+            // Inside every slot (09:00) the whole series moves, as before.
+            var moved = await client.PostAsync($"/booking/{token}?handler=Reschedule",
+                new FormUrlEncodedContent([KeyValuePair.Create("start", "2027-03-18T09:00:00+01:00"), KeyValuePair.Create("scope", "following")]));
+            // The test client follows the redirect to the manage page that says the dates moved.
+            Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+            Assert.Contains("moved=series", moved.RequestMessage!.RequestUri!.Query, StringComparison.Ordinal);
+            Assert.Equal(["2027-03-18T09:00+01", "2027-03-25T09:00+01"], Occurrences(id).Select(Local));
+            AssertAllocationsFollow(id);
+        }
+        finally
+        {
+            Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), Config().Also(c => c["pages"]![0]!["settings"]!["waitlist"] = true))).StatusCode);
+        }
+    }
+
     [Fact]
     public async Task AdminDetailPage_MovesThisOrThisAndFollowing_ByAPlainFormWithCsrf_EnglishAndDutch()
     {

@@ -159,6 +159,14 @@ public abstract class SeriesTests
         });
         Assert.Equal(HttpStatusCode.Conflict,
             (await client.PostAsync($"/api/v1/bookings/{token}/series/cancel", Json(new JsonObject { ["index"] = 1 }))).StatusCode);
+
+        // "All": the two dates still booked go too, from the link of one already cancelled; then nothing is left to cancel.
+        var rest = await client.PostAsync($"/api/v1/bookings/{token}/series/cancel", Json(new JsonObject { ["index"] = 5, ["scope"] = "all" }));
+        Assert.Equal(HttpStatusCode.OK, rest.StatusCode);
+        Assert.All((await Body(rest))["occurrences"]!.AsArray(), o => Assert.Equal("cancelled", o!["status"]!.GetValue<string>()));
+        Assert.Equal(0, app.WithDb(db => db.Allocations.Count(a => a.Live)));
+        Assert.Equal(HttpStatusCode.Conflict,
+            (await client.PostAsync($"/api/v1/bookings/{token}/series/cancel", Json(new JsonObject { ["scope"] = "all" }))).StatusCode);
     }
 
     [Fact]

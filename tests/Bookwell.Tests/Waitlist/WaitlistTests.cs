@@ -433,14 +433,14 @@ public abstract class WaitlistTests
     }
 
     [Fact]
-    public async Task ManualMode_FreedTimeWaitsForStaff_WhoOfferItWithOneClick()
+    public async Task ManualMode_FreedTimeWaitsForStaff_WhoOfferItWithOneClick_TwentyOffersOfOneFreedTimeAtOnceHoldItForOne()
     {
         await using var app = await StartAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WaitlistConfig().Also(c => c["pages"]![0]!["settings"]!["waitlistMode"] = "manual"))).StatusCode);
         var client = app.CreateClient();
         var tenToken = await FillDayAsync(client);
-        await JoinAsync(client, "first@example.com");
-        await JoinAsync(client, "second@example.com");
+        var firstToken = await JoinAsync(client, "first@example.com");
+        var secondToken = await JoinAsync(client, "second@example.com");
 
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null)).StatusCode);
         // Nobody was offered anything: the time is simply free again until staff choose.
@@ -456,6 +456,38 @@ public abstract class WaitlistTests
         Assert.Equal(Instant.FromUtc(2027, 3, 3, 9, 0), Entry(app, "second@example.com").OfferStart);
         Assert.Equal(WaitlistStatus.Waiting, Entry(app, "first@example.com").Status);
         Assert.Empty(await SlotStarts(client, "consult", Day, Day));
+
+        // The second declines; the time is free again. Staff send offers of it to twenty entries at once (twenty clicks on
+        // twenty rows): exactly one gets it, held for that one only; only that one can book it.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/waitlist/{secondToken}/decline", null)).StatusCode);
+        Assert.Equal([$"{Day}T10:00:00+01:00"], await SlotStarts(client, "consult", Day, Day));
+        var tokens = new Dictionary<string, string> { ["first@example.com"] = firstToken };
+        foreach (var i in Enumerable.Range(3, 19))
+        {
+            tokens[$"race{i}@example.com"] = await JoinAsync(client, $"race{i}@example.com");
+        }
+        var racing = app.WithDb(db => db.WaitlistEntries.AsNoTracking().Where(w => w.Status == WaitlistStatus.Waiting).Select(w => w.Key).ToList());
+        Assert.Equal(20, racing.Count);
+        using (var go = new SemaphoreSlim(0))
+        {
+            var clicks = racing.Select(async key =>
+            {
+                await go.WaitAsync();
+                return await owner.PostFormAsync($"/admin/waitlist?handler=Offer&id={key}", [], $"/admin/waitlist?date={Day}");
+            }).ToArray();
+            go.Release(racing.Count);
+            Assert.All(await Task.WhenAll(clicks), r => Assert.Equal(HttpStatusCode.Redirect, r.StatusCode));
+        }
+        var offered = app.WithDb(db => db.WaitlistEntries.AsNoTracking().Where(w => w.Status == WaitlistStatus.Offered).ToList());
+        var winner = Assert.Single(offered);
+        Assert.Equal(19, app.WithDb(db => db.WaitlistEntries.Count(w => w.Status == WaitlistStatus.Waiting)));
+        var tenOClock = Instant.FromUtc(2027, 3, 3, 9, 0);
+        Assert.Single(app.WithDb(db => db.Bookings.Where(b => b.StartsAt == tenOClock && b.Status != BookingStatus.Cancelled).ToList()));
+        Assert.Empty(await SlotStarts(client, "consult", Day, Day));
+        var loser = tokens.First(t => t.Key != winner.CustomerEmail).Value;
+        Assert.Equal(HttpStatusCode.Conflict, (await Accept(client, loser, $"{Day}T10:00:00+01:00")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Accept(client, tokens[winner.CustomerEmail], $"{Day}T10:00:00+01:00")).StatusCode);
+        Assert.Equal(winner.CustomerEmail, Assert.Single(app.WithDb(db => db.Bookings.Where(b => b.StartsAt == tenOClock && b.Status != BookingStatus.Cancelled).ToList())).CustomerEmail);
 
         var bad = await PutConfig(app.Admin(), WaitlistConfig().Also(c => c["pages"]![0]!["settings"]!["waitlistMode"] = "sometimes"));
         Assert.True((await Body(bad))["errors"]!.AsObject().ContainsKey("pages[0].settings.waitlistMode"));

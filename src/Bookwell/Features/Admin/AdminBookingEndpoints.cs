@@ -179,7 +179,16 @@ public static class AdminBookingEndpoints
         {
             return Problems.Validation(errors);
         }
-        return await BookingEndpoints.WriteCreated(writer, valid, "admin", MailContexts.For(request, config), ct);
+        var written = await BookingEndpoints.WriteCreated(writer, valid, "admin", MailContexts.For(request, config), ct);
+        // Issue 15: a refused time names the bookings that hold it (additive member "conflicts"), so the operator sees what to move.
+        if (written.Result is ProblemHttpResult { StatusCode: 409 } refused &&
+            await ConflictingBookings.FindAsync(db, valid, ct) is { Count: > 0 } conflicts)
+        {
+            refused.ProblemDetails.Extensions["conflicts"] = conflicts.Select(b => ConflictingBookings.View(b, page.Zone)).ToList();
+            refused.ProblemDetails.Detail = "This time overlaps " + string.Join("; ", conflicts.Select(b =>
+                $"{b.ServiceName} for {b.CustomerName}, {TimeFormats.Format(b.StartsAt, page.Zone)} to {TimeFormats.Format(b.EndsAt, page.Zone)} (booking {b.Id})")) + ".";
+        }
+        return written;
     }
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> ChangeStatus(string id, HttpRequest request, BookwellDb db,

@@ -404,6 +404,7 @@ public static class AdminText
         ["That code is not right. Try the newest code."] = "Die code klopt niet. Probeer de nieuwste code.",
         ["That time is no longer free, so the booking cannot be reopened."] = "Die tijd is niet meer vrij, dus de afspraak kan niet worden heropend.",
         ["That time is not free for this service and staff member. Choose another time or let the system assign."] = "Die tijd is niet vrij voor deze dienst en medewerker. Kies een andere tijd of laat het systeem kiezen.",
+        ["It overlaps {0} for {1}, {2}."] = "Het overlapt met {0} voor {1}, {2}.",
         ["That time is not free. The booking was not moved."] = "Die tijd is niet vrij. De afspraak is niet verzet.",
         ["The PIN is removed: this person cannot use the staff dashboard until they get a new one."] = "De pincode is verwijderd: deze persoon kan het medewerkersdashboard pas weer gebruiken met een nieuwe.",
         ["The calendar of {0} has not been read successfully for too long: their slots are still offered and may clash with their own calendar."] = "De agenda van {0} is al te lang niet gelezen: diens tijdsloten worden nog aangeboden en kunnen botsen met de eigen agenda.",

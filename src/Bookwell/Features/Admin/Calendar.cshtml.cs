@@ -75,8 +75,15 @@ public sealed class CalendarModel : AdminPageModel
             baseHours = LocalRanges.Intersect(baseHours, own.HoursOn(Day));
         }
         var free = FreeFor is null ? [] : await AvailabilityLoader.FindSlotsAsync(Db, Site, FreeFor, Branch, staffFilter, zone, Day, Day, now, ct);
+        // Filtered to a service (issue 15): only the people who give it get a column; the others' bookings are not this view's
+        // (they would otherwise land in the "no staff member" column).
+        var givers = Service is not null && FreeFor?.Key == Service ? Site.StaffFor(FreeFor.Key).Select(s => s.Key).ToHashSet(StringComparer.Ordinal) : null;
+        if (givers is not null)
+        {
+            dayBookings.RemoveAll(b => b.StaffKey is { } key && !givers.Contains(key) && Site.Staff.Any(s => s.Key == key));
+        }
         foreach (var s in Site.Staff.Where(s => s.Doc.Active != false && (Branch is null || s.Branch is null || s.Branch == Branch) &&
-                                                (staffFilter is null || s.Key == staffFilter)))
+                                                (staffFilter is null || s.Key == staffFilter) && (givers is null || givers.Contains(s.Key))))
         {
             var open = s.Hours is null ? baseHours : LocalRanges.Intersect(baseHours, s.Hours.HoursOn(Day));
             Columns.Add(new CalendarColumn(s.Key, s.Name, open, dayBookings.Where(b => b.StaffKey == s.Key).ToList(),

@@ -134,6 +134,12 @@ public sealed class NewBookingModel(BookingCreator writer, IConfiguration config
                 return Page();
             default:
                 Errors.Add("time", AdminText.L("That time is not free for this service and staff member. Choose another time or let the system assign."));
+                // Issue 15: name what holds the time.
+                foreach (var b in await ConflictingBookings.FindAsync(Db, valid, ct))
+                {
+                    Errors.Add("time", AdminText.L("It overlaps {0} for {1}, {2}.", b.ServiceName, b.CustomerName,
+                        $"{AdminPageModel.HourMinute(b.StartsAt, Site.Zone)}–{AdminPageModel.HourMinute(b.EndsAt, Site.Zone)}"));
+                }
                 return Page();
         }
     }

@@ -31,6 +31,8 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
     public SlotPickerModel? Picker { get; private set; }
     public string Token { get; private set; } = "";
     public string? Message { get; private set; }
+    /// <summary>Field errors of the reschedule form (<c>start</c>: the new time breaks a rule), shown next to the times.</summary>
+    public Dictionary<string, string[]> Errors { get; } = [];
     public bool Created { get; private set; }
     public bool AskCancel { get; private set; }
     public bool Rescheduling { get; private set; }
@@ -145,9 +147,24 @@ public sealed class ManageModel(BookwellDb db, CatalogCache cache, IClock clock,
         {
             return Redirect($"/booking/{token}?reschedule=1");
         }
-        if (scope == "following" && Booking!.SeriesId is { } seriesId)
+        var following = scope == "following" && Booking!.SeriesId is not null;
+        // A member's booking moves only within the organization's dates and time slots: the API's start field error (the
+        // series owner's check, every occurrence the move takes), shown at the times in the visitor's language; nothing moves.
+        if (Site is not null && Series.SeriesRescheduling.OutsideSlots(Site, Occurrences.Count > 0 ? Occurrences : [Booking!], Booking!, instant, following,
+                clock.GetCurrentInstant(), TextSet.CurrentLanguage, i => SlotPicker.FormatWhen(i, Zone)) is { } outside)
         {
-            return await MoveFollowingAsync(seriesId, instant, ct);
+            Errors["start"] = [outside];
+            Message = Text.T("fix-fields");
+            Scope = following ? "following" : null;
+            Rescheduling = true;
+            NewStart = TimeFormats.Format(instant, Zone);
+            await BuildPickerAsync(instant.InZone(Zone).Date.ToString("yyyy-MM-dd", null), null, ct);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        if (following)
+        {
+            return await MoveFollowingAsync(Booking!.SeriesId!.Value, instant, ct);
         }
         switch (await lifecycle.RescheduleAsync(Booking!.Id, Scheduling!, Service, instant, new Actor("customer", Notifications.MailContexts.For(Request, config), Site, token), ct))
         {

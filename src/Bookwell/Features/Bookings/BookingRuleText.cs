@@ -53,6 +53,12 @@ public static class BookingRuleText
         ["'{0}' must be ticked."] = "'{0}' moet aangevinkt zijn.",
         ["Must be a date as YYYY-MM-DD."] = "Moet een datum zijn als JJJJ-MM-DD.",
         ["No such upload for this page (or it belongs to another booking)."] = "Dit bestand hoort niet bij deze pagina (of bij een andere afspraak).",
+        // A member's reschedule outside the organization's time slots (OrganizationBookings.OutsideSlots, SeriesRescheduling.OutsideSlots).
+        ["Outside the dates of {0} ({1} to {2}); this booking can only move to one of its time slots."] =
+            "Buiten de datums van {0} ({1} tot {2}); deze afspraak kan alleen naar een van de tijdsloten worden verzet.",
+        ["Not within a time slot of {0}; this booking can only move to one of its time slots."] =
+            "Niet binnen een tijdslot van {0}; deze afspraak kan alleen naar een van de tijdsloten worden verzet.",
+        ["Occurrence {0} (to {1}): {2}"] = "Datum {0} (naar {1}): {2}",
     };
 
     /// <summary>Declared after its dictionary: statics initialise in order.</summary>

@@ -36,10 +36,11 @@ public static class OrganizationBookings
     }
 
     /// <summary>
-    /// Why a new start lies outside the organization's time slots for this booking (in English, for the API's field error);
-    /// null when it lies inside them or the booking has no organization. Whether the time is free is the lifecycle's question.
+    /// Why a new start lies outside the organization's time slots for this booking (a field error of <c>start</c>, in
+    /// <paramref name="language"/>: English for the API, the visitor's language on the manage page); null when it lies inside
+    /// them or the booking has no organization. Whether the time is free is the lifecycle's question.
     /// </summary>
-    public static string? OutsideSlots(CompiledPage page, Booking booking, ServiceModel service, Instant start)
+    public static string? OutsideSlots(CompiledPage page, Booking booking, ServiceModel service, Instant start, string language = "en")
     {
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(booking);
@@ -51,13 +52,17 @@ public static class OrganizationBookings
         var local = start.InZone(page.Zone);
         if (!organization.Inside(local.Date))
         {
-            return $"Outside the dates of {organization.Name} ({organization.From?.ToString("yyyy-MM-dd", null) ?? "…"} to {organization.To?.ToString("yyyy-MM-dd", null) ?? "…"}); "
-                   + "this booking can only move to one of its time slots.";
+            return Say(language, "Outside the dates of {0} ({1} to {2}); this booking can only move to one of its time slots.",
+                organization.Name, organization.From?.ToString("yyyy-MM-dd", null) ?? "…", organization.To?.ToString("yyyy-MM-dd", null) ?? "…");
         }
         var end = (start + service.Rules.Duration).InZone(page.Zone);
         var from = (local.Hour * 60) + local.Minute;
         var to = end.Date > local.Date ? 24 * 60 : (end.Hour * 60) + end.Minute;
         var inside = organization.HoursFor(service.Key).HoursOn(local.Date).Any(h => h.StartMinute <= from && to <= h.EndMinute);
-        return inside ? null : $"Not within a time slot of {organization.Name}; this booking can only move to one of its time slots.";
+        return inside ? null : Say(language, "Not within a time slot of {0}; this booking can only move to one of its time slots.", organization.Name);
     }
+
+    /// <summary>A reschedule rule's message in <paramref name="language"/>, from the booking rules' texts (<see cref="BookingRuleText"/>).</summary>
+    private static string Say(string language, string english, params object?[] args) =>
+        BookingRuleText.Words.FormatIn(language, System.Globalization.CultureInfo.InvariantCulture, english, args);
 }

@@ -415,9 +415,9 @@ public static class SeriesEndpoints
         {
             return Problems.Validation(errors);
         }
-        if (body.Scope is not (null or "one" or "following"))
+        if (body.Scope is not (null or "one" or "following" or "all"))
         {
-            return Problems.Validation("scope", "Must be one or following.");
+            return Problems.Validation("scope", "Must be one, following or all.");
         }
         var all = await OccurrencesAsync(db, booking.SeriesId.Value, ct);
         var from = body.Index is { } index ? all.FirstOrDefault(b => b.SeriesIndex == index) : all.First(b => b.Id == booking.Id);
@@ -426,7 +426,14 @@ public static class SeriesEndpoints
             return Problems.Validation("index", "No occurrence with this index in the series.");
         }
         (await cache.GetAsync(db, ct)).Pages.TryGetValue(booking.PageSlug, out var page);
-        var targets = body.Scope == "following" ? all.Where(b => b.StartsAt >= from.StartsAt).ToList() : [from];
+        // "all" (issue 15): every occurrence still to come, whichever the link belongs to; the past ones stay as they were.
+        var now = request.HttpContext.RequestServices.GetRequiredService<IClock>().GetCurrentInstant();
+        var targets = body.Scope switch
+        {
+            "following" => all.Where(b => b.StartsAt >= from.StartsAt).ToList(),
+            "all" => all.Where(b => b.StartsAt > now).ToList(),
+            _ => [from],
+        };
         var open = targets.Where(b => b.Status.IsOpen()).Select(b => b.Id).ToList();
         if (open.Count == 0)
         {
@@ -443,21 +450,27 @@ public static class SeriesRescheduling
     /// The single reschedule's check (<see cref="Organizations.OrganizationBookings.OutsideSlots"/>) for every occurrence the
     /// move would take: the asked one answers its own message; a later one names itself (index and new start) first.
     /// Judged again by nothing else: the mover places each occurrence in the organization's view, which offers no time outside.
+    /// The API asks in English with ISO times; the client's manage page in the visitor's language and with its own
+    /// <paramref name="when"/> (a booking outside a series passes itself as <paramref name="all"/>).
     /// </summary>
-    private static string? OutsideSlots(CompiledPage site, List<Booking> all, Booking anchor, Instant start, bool following, HttpRequest request)
+    public static string? OutsideSlots(CompiledPage site, IReadOnlyList<Booking> all, Booking anchor, Instant start, bool following, Instant now,
+        string language = "en", Func<Instant, string>? when = null)
     {
+        ArgumentNullException.ThrowIfNull(site);
+        ArgumentNullException.ThrowIfNull(all);
+        ArgumentNullException.ThrowIfNull(anchor);
         if (anchor.OrganizationKey is null || site.Services.GetValueOrDefault(anchor.ServiceKey) is not { } service)
         {
             return null;
         }
-        var now = request.HttpContext.RequestServices.GetRequiredService<IClock>().GetCurrentInstant();
         foreach (var (occurrence, to, _) in SeriesMover.Plan(all, anchor, start, following, site.Zone, now).OrderBy(p => p.From))
         {
-            if (Organizations.OrganizationBookings.OutsideSlots(site, occurrence, service, to) is { } outside)
+            if (Organizations.OrganizationBookings.OutsideSlots(site, occurrence, service, to, language) is { } outside)
             {
                 return occurrence.Id == anchor.Id
                     ? outside
-                    : System.FormattableString.Invariant($"Occurrence {occurrence.SeriesIndex} (to {TimeFormats.Format(to, site.Zone)}): {outside}");
+                    : BookingRuleText.Words.FormatIn(language, System.Globalization.CultureInfo.InvariantCulture, "Occurrence {0} (to {1}): {2}",
+                        occurrence.SeriesIndex, when?.Invoke(to) ?? TimeFormats.Format(to, site.Zone), outside);
             }
         }
         return null;
@@ -527,7 +540,8 @@ public static class SeriesRescheduling
         var catalog = await cache.GetAsync(db, ct);
         catalog.Pages.TryGetValue(booking.PageSlug, out var site);
         // As the single reschedule: a member's occurrence outside the organization's dates or time slots is a field error.
-        if (!admin && site is not null && OutsideSlots(site, all, anchor!, start, body.Scope == "following", request) is { } outside)
+        if (!admin && site is not null && OutsideSlots(site, all, anchor!, start, body.Scope == "following",
+                request.HttpContext.RequestServices.GetRequiredService<IClock>().GetCurrentInstant()) is { } outside)
         {
             return Problems.Validation("start", outside);
         }

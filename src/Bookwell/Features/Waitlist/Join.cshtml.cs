@@ -81,9 +81,9 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
         }
         if (Service is not null && WaitlistService.PublicService(Site!, Service) is null)
         {
-            errors.Add("service", "No such service on this page.");
+            errors.Add("service", WaitlistText.Say(TextSet.CurrentLanguage, "No such service on this page."));
         }
-        var entry = errors.Any ? null : WaitlistService.Validate(request, Site!, clock.GetCurrentInstant(), errors);
+        var entry = errors.Any ? null : WaitlistService.Validate(request, Site!, clock.GetCurrentInstant(), errors, TextSet.CurrentLanguage);
         if (entry is null || errors.Any || !await waitlist.LocateAsync(entry, Site!, TextSet.CurrentLanguage, errors, ct))
         {
             Errors = errors.ToDictionary();
@@ -107,7 +107,7 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
         {
             return value;
         }
-        e.Add(field, "Must be a number such as 52.09.");
+        e.Add(field, WaitlistText.Say(TextSet.CurrentLanguage, "Must be a number such as 52.09."));
         return null;
     }
 

@@ -75,87 +75,91 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
 {
     public const int MaxBodyBytes = 8 * 1024;
 
-    /// <summary>Validates a join field by field; null (with errors) when anything is wrong.</summary>
-    public static WaitlistEntry? Validate(JoinRequest r, CompiledPage page, Instant now, Errors e)
+    /// <summary>
+    /// Validates a join field by field; null (with errors) when anything is wrong. The messages are in <paramref name="language"/>
+    /// (the request's: the API and the join page alike), from <see cref="WaitlistText.Rules"/> and the booking rules' texts.
+    /// </summary>
+    public static WaitlistEntry? Validate(JoinRequest r, CompiledPage page, Instant now, Errors e, string language = "en")
     {
         ArgumentNullException.ThrowIfNull(r);
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(e);
+        string M(string english, params object?[] args) => WaitlistText.Say(language, english, args);
         // A service reserved for an exclusive organization is, to the public, not there at all (the same answer as an unknown key).
         var service = PublicService(page, r.Service);
         if (string.IsNullOrWhiteSpace(r.Service))
         {
-            e.Add("service", "Required: the key of a service on this page.");
+            e.Add("service", M("Required: the key of a service on this page."));
         }
         else if (service is null)
         {
-            e.Add("service", "No such service on this page.");
+            e.Add("service", M("No such service on this page."));
         }
         if (r.Staff is not null && service is not null && page.StaffFor(service.Key).All(s => s.Key != r.Staff))
         {
-            e.Add("staff", $"'{Truncate(r.Staff)}' does not offer this service.");
+            e.Add("staff", M("'{0}' does not offer this service.", Truncate(r.Staff)));
         }
         if (r.Staff is not null && service is not null && !service.Rules.RequiresStaff)
         {
-            e.Add("staff", "This service needs no staff member; leave it null.");
+            e.Add("staff", M("This service needs no staff member; leave it null."));
         }
-        var branch = ValidateBranch(r, page, service, e);
+        var branch = ValidateBranch(r, page, service, e, language);
         var today = now.InZone(page.Zone).Date;
         if (!TimeFormats.TryParseDate(r.Date, out var date))
         {
-            e.Add("date", "Required: a date as YYYY-MM-DD.");
+            e.Add("date", M("Required: a date as YYYY-MM-DD."));
         }
         else if (date < today)
         {
-            e.Add("date", "Must be today or later.");
+            e.Add("date", M("Must be today or later."));
         }
         else if (date > today.PlusDays(Math.Min(page.Doc.Settings!.HorizonDays ?? 60, service?.Rules.HorizonDays ?? int.MaxValue)))
         {
-            e.Add("date", "Is beyond how far ahead this service can be booked.");
+            e.Add("date", M("Is beyond how far ahead this service can be booked."));
         }
-        var from = Minute(r.From, "from", e);
-        var to = Minute(r.To, "to", e);
+        var from = Minute(r.From, "from", e, language);
+        var to = Minute(r.To, "to", e, language);
         if (from is not null && to is not null && from >= to)
         {
-            e.Add("to", "Must be later than 'from'.");
+            e.Add("to", M("Must be later than 'from'."));
         }
         var zone = r.TimeZone is null ? page.Zone : TimeFormats.Zone(r.TimeZone);
         if (zone is null)
         {
-            e.Add("timeZone", "Must be an IANA time zone id such as Europe/Amsterdam.");
+            e.Add("timeZone", M("Must be an IANA time zone id such as Europe/Amsterdam."));
         }
         string? locationJson = null;
         if (r.Location?.Mode is { } mode && mode is not ("onsite" or "mobile"))
         {
-            e.Add("location.mode", "Must be onsite or mobile.");
+            e.Add("location.mode", M("Must be onsite or mobile."));
         }
         else if (service is not null && Mobile.MobileServices.AtClient(page, service, r.Location?.Mode))
         {
             // The same rules as a mobile booking's address; where it lies is checked by LocateAsync.
-            locationJson = BookingValidation.ValidateLocation(r.Location, e, TextSet.CurrentLanguage);
+            locationJson = BookingValidation.ValidateLocation(r.Location, e, language);
         }
         var c = r.Customer;
         if (c is null)
         {
-            e.Add("customer", "Required: name and e-mail address.");
+            e.Add("customer", M("Required: name and e-mail address."));
         }
         else
         {
             if (ContactRules.NameProblem(c.Name) is { } nameProblem)
             {
-                e.Add("customer.name", nameProblem);
+                e.Add("customer.name", M(nameProblem));
             }
             if (string.IsNullOrWhiteSpace(c.Email))
             {
-                e.Add("customer.email", "Required.");
+                e.Add("customer.email", M("Required."));
             }
             else if (!ContactRules.IsEmail(c.Email.Trim()))
             {
-                e.Add("customer.email", ContactRules.EmailMessage);
+                e.Add("customer.email", M(ContactRules.EmailMessage));
             }
             if (!string.IsNullOrWhiteSpace(c.Phone) && !ContactRules.IsPhone(c.Phone, ContactRules.RegionOf(page.Zone)))
             {
-                e.Add("customer.phone", ContactRules.PhoneMessage);
+                e.Add("customer.phone", M(ContactRules.PhoneMessage));
             }
         }
         if (e.Any || service is null || c is null || zone is null)
@@ -190,11 +194,12 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
     /// the staff member, when one is chosen) is given and the waitlist is on; without one asked for, the only such branch,
     /// else a field error asking for it. Null on a page without branches.
     /// </summary>
-    private static string? ValidateBranch(JoinRequest r, CompiledPage page, ServiceModel? service, Errors e)
+    private static string? ValidateBranch(JoinRequest r, CompiledPage page, ServiceModel? service, Errors e, string language)
     {
+        string M(string english, params object?[] args) => WaitlistText.Say(language, english, args);
         if (r.Branch is not null && page.Branches.All(b => b.Key != r.Branch))
         {
-            e.Add("branch", page.Branches.Count == 0 ? "This page has no branches; leave it null." : $"No active branch '{Truncate(r.Branch)}' on this page.");
+            e.Add("branch", page.Branches.Count == 0 ? M("This page has no branches; leave it null.") : M("No active branch '{0}' on this page.", Truncate(r.Branch)));
             return null;
         }
         if (page.Branches.Count == 0 || service is null)
@@ -207,19 +212,19 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
             if (!candidates.Contains(r.Branch))
             {
                 e.Add("branch", BranchesFor(page, service, r.Staff).Contains(r.Branch)
-                    ? "This branch has no waitlist."
-                    : r.Staff is not null ? "The chosen staff member does not work at this branch." : "This service is not given at this branch.");
+                    ? M("This branch has no waitlist.")
+                    : r.Staff is not null ? M("The chosen staff member does not work at this branch.") : M("This service is not given at this branch."));
                 return null;
             }
             return r.Branch;
         }
         if (candidates.Count == 0 && BranchesFor(page, service, r.Staff).Count > 0)
         {
-            e.Add("branch", "No branch that gives this service has a waitlist.");
+            e.Add("branch", M("No branch that gives this service has a waitlist."));
         }
         if (candidates.Count > 1)
         {
-            e.Add("branch", $"Required: the branch to wait at, one of {string.Join(", ", candidates)}.");
+            e.Add("branch", M("Required: the branch to wait at, one of {0}.", string.Join(", ", candidates)));
         }
         return candidates.Count == 1 ? candidates[0] : null;
     }
@@ -248,7 +253,7 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
     [GeneratedRegex("^([01][0-9]|2[0-3]):([0-5][0-9])$|^24:00$", RegexOptions.CultureInvariant)]
     private static partial Regex ClockTime();
 
-    private static int? Minute(string? text, string field, Errors e)
+    private static int? Minute(string? text, string field, Errors e, string language)
     {
         if (text is null)
         {
@@ -256,7 +261,7 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
         }
         if (ClockTime().Match(text) is not { Success: true } m)
         {
-            e.Add(field, "Must be a time as HH:mm (00:00 to 24:00), or null.");
+            e.Add(field, WaitlistText.Say(language, "Must be a time as HH:mm (00:00 to 24:00), or null."));
             return null;
         }
         return text == "24:00" ? 24 * 60 : (int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 60) + int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);

@@ -49,9 +49,10 @@ public static class WaitlistEndpoints
         // On or off per branch (issue 15): the chosen staff member's branch decides; without one, on at any branch will do.
         if (!BranchSettings.WaitlistOn(page, page.Staff.FirstOrDefault(s => s.Key == body.Staff)?.Branch))
         {
-            return Problems.Validation("waitlist", "This page has no waitlist.");
+            return Problems.Validation("waitlist", WaitlistText.Say(TextSet.CurrentLanguage, "This page has no waitlist."));
         }
-        var entry = WaitlistService.Validate(body, page, clock.GetCurrentInstant(), errors);
+        // In the request's language (Accept-Language or ?lang=; English by default), as the address checks below already were.
+        var entry = WaitlistService.Validate(body, page, clock.GetCurrentInstant(), errors, TextSet.CurrentLanguage);
         if (entry is null || errors.Any || !await waitlist.LocateAsync(entry, page, TextSet.CurrentLanguage, errors, ct))
         {
             return Problems.Validation(errors);

@@ -140,4 +140,37 @@ public static class WaitlistText
     };
 
     public static readonly TextSet Words = new("waitlist", English, Dutch);
+
+    /// <summary>
+    /// The join's own field messages (API problem details and the join page), keyed by their English; the ones it shares with a
+    /// booking (service, customer, zone, location) come from <see cref="Bookings.BookingRuleText"/>.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> RulesDutch = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["No such service on this page."] = "Deze dienst bestaat niet op deze pagina.",
+        ["This service needs no staff member; leave it null."] = "Voor deze dienst is geen medewerker nodig; laat dit leeg (null).",
+        ["Required: a date as YYYY-MM-DD."] = "Verplicht: een datum als JJJJ-MM-DD.",
+        ["Must be today or later."] = "Moet vandaag of later zijn.",
+        ["Is beyond how far ahead this service can be booked."] = "Ligt verder vooruit dan deze dienst geboekt kan worden.",
+        ["Must be a time as HH:mm (00:00 to 24:00), or null."] = "Moet een tijd zijn als UU:mm (00:00 tot 24:00), of null.",
+        ["Must be later than 'from'."] = "Moet later zijn dan het begin ('from').",
+        ["This page has no branches; leave it null."] = "Deze pagina heeft geen vestigingen; laat dit leeg (null).",
+        ["This branch has no waitlist."] = "Deze vestiging heeft geen wachtlijst.",
+        ["The chosen staff member does not work at this branch."] = "De gekozen medewerker werkt niet bij deze vestiging.",
+        ["This service is not given at this branch."] = "Deze dienst wordt bij deze vestiging niet gegeven.",
+        ["No branch that gives this service has a waitlist."] = "Geen vestiging die deze dienst geeft heeft een wachtlijst.",
+        ["Required: the branch to wait at, one of {0}."] = "Verplicht: de vestiging waar u wilt wachten, een van {0}.",
+        ["This page has no waitlist."] = "Deze pagina heeft geen wachtlijst.",
+        ["Must be a number such as 52.09."] = "Moet een getal zijn, zoals 52.09.",
+    };
+
+    /// <summary>Declared after its dictionary: statics initialise in order.</summary>
+    public static readonly TextSet Rules = TextSet.EnglishKeyed("waitlist-rules", RulesDutch);
+
+    /// <summary>A join rule's message in <paramref name="language"/>: the waitlist's own, else the booking rules' (numbers as the API writes them).</summary>
+    public static string Say(string language, string english, params object?[] args)
+    {
+        var set = RulesDutch.ContainsKey(english) ? Rules : Bookings.BookingRuleText.Words;
+        return set.FormatIn(language, System.Globalization.CultureInfo.InvariantCulture, english, args ?? []);
+    }
 }
