@@ -77,5 +77,7 @@ public static class LayoutStyle
         nav.portal .end { margin-left: auto; }
         nav.portal form { margin: 0; }
         .signed-in { margin: .25rem 0 0; }
+        .notice.client p { margin: 0; }
+        .pager { margin-top: 1rem; } .pager p { margin: 0; }
         """;
 }
