@@ -401,6 +401,8 @@ namespace Bookwell.Migrations.Postgres
 
                     b.HasIndex("TenantId", "StartsAt");
 
+                    b.HasIndex("TenantId", "CustomerId", "StartsAt");
+
                     b.HasIndex("TenantId", "OrganizationKey", "StartsAt");
 
                     b.ToTable("Bookings");

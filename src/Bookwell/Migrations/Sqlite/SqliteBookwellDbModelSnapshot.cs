@@ -393,6 +393,8 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.HasIndex("TenantId", "StartsAt");
 
+                    b.HasIndex("TenantId", "CustomerId", "StartsAt");
+
                     b.HasIndex("TenantId", "OrganizationKey", "StartsAt");
 
                     b.ToTable("Bookings");
