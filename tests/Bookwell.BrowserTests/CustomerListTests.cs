@@ -48,5 +48,16 @@ public sealed class CustomerListTests(BrowserApp app) : IClassFixture<BrowserApp
         await Expect(page.Locator("tr:has-text('Cora Client')")).Not.ToContainTextAsync("newsletter");
         await app.ScreenshotAsync(page, "customers-375-tagged");
 
+        // The same list for a Dutch browser at 375 px: Dutch words, the tiers and tags as before, axe clean, no sideways scroll.
+        var dutch = await app.NewPageAsync(locale: "nl-NL", width: 375);
+        await dutch.Context.AddCookiesAsync((await page.Context.CookiesAsync()).Select(c => new Cookie { Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path }));
+        await dutch.GotoAsync(app.At("crm", "/admin/customers"));
+        await Expect(dutch.Locator("html")).ToHaveAttributeAsync("lang", "nl");
+        await Expect(dutch.Locator("h1:text-is('Klanten')")).ToBeVisibleAsync();
+        await Expect(dutch.Locator("td[data-tier='new']")).ToHaveCountAsync(2);
+        await Expect(dutch.Locator("tr:has-text('Dirk de Vries')")).ToContainTextAsync("newsletter");
+        Assert.True(await dutch.EvaluateAsync<bool>("document.documentElement.scrollWidth <= 375"), "the Dutch customer list scrolls sideways at 375 px");
+        await Axe.AssertAccessibleAsync(dutch, "customers-nl-375");
+        await app.ScreenshotAsync(dutch, "customers-nl-375");
     }
 }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
 using MimeKit;
+using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Bookwell.BrowserTests;
@@ -80,24 +81,50 @@ public sealed class MailingBrowserApp : BrowserApp
     }
 }
 
+/// <summary>
+/// Issue 14's whole portal journey in Chromium, one test on one app: sign in by the link in the mail → upcoming and past →
+/// "Book again" opens the booking flow with service and staff chosen and the client's details filled in → book → reschedule
+/// an upcoming booking from the overview (the page's notice rule holds) → notification preferences kept; axe on Overview,
+/// Profile, Forms and Notifications at 375 and 1280 px, the same in Dutch at 375 px, screenshots of each.
+/// </summary>
 public sealed partial class PortalTests(MailingBrowserApp app) : IClassFixture<MailingBrowserApp>
 {
     [GeneratedRegex(@"https?://[^\s""<>]+(/account/login\?token=[A-Za-z0-9_-]{43}[^\s""<>]*)")]
     private static partial Regex LinkPattern();
 
-    [Fact]
-    public async Task Client_AsksForALink_FollowsItFromTheMail_AndSeesTheirBookingAt375px()
+    private async Task BookByApiAsync(string start, string staff)
     {
-        using (var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) })
-        {
-            var body = """
-                { "service": "haircut", "start": "2027-03-02T10:00:00+01:00", "staff": "anna", "timeZone": "Europe/Amsterdam",
-                  "customer": { "name": "Ada Lovelace", "email": "ada@example.com", "phone": null },
-                  "answers": { "hairLength": "short" }, "termsAccepted": true }
-                """;
-            var booked = await http.PostAsync("/api/v1/pages/salon/bookings", new StringContent(body, Encoding.UTF8, "application/json"));
-            Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
-        }
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        var body = $$"""
+            { "service": "haircut", "start": "{{start}}", "staff": "{{staff}}", "timeZone": "Europe/Amsterdam",
+              "customer": { "name": "Ada Lovelace", "email": "ada@example.com", "phone": "+31612345678" },
+              "answers": { "hairLength": "short" }, "termsAccepted": true }
+            """;
+        var booked = await http.PostAsync("/api/v1/pages/salon/bookings", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+    }
+
+    private static async Task FitsAsync(IPage page, string step) =>
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"{step} scrolls sideways");
+
+    /// <summary>axe and a screenshot at 375 px and at 1280 px, back at 375 px afterwards.</summary>
+    private async Task BothWidthsAsync(IPage page, string name)
+    {
+        await FitsAsync(page, name);
+        await Axe.AssertAccessibleAsync(page, name + " 375");
+        await app.ScreenshotAsync(page, name + "-375");
+        await page.SetViewportSizeAsync(1280, 900);
+        await Axe.AssertAccessibleAsync(page, name + " 1280");
+        await app.ScreenshotAsync(page, name + "-1280");
+        await page.SetViewportSizeAsync(375, 900);
+    }
+
+    [Fact]
+    public async Task Client_SignsInFromTheMail_BooksAgain_Reschedules_AndKeepsTheirPreferences_375And1280_EnglishAndDutch()
+    {
+        await BookByApiAsync("2027-03-01T10:00:00+01:00", "bob");   // past once the clock moves on
+        await BookByApiAsync("2027-03-02T10:00:00+01:00", "anna");  // upcoming
+        app.Clock.Advance(NodaTime.Duration.FromHours(4));          // Monday 1 March, 12:00 in Amsterdam
 
         var page = await app.NewPageAsync(width: 375);
         await page.GotoAsync("/account");
@@ -116,19 +143,89 @@ public sealed partial class PortalTests(MailingBrowserApp app) : IClassFixture<M
         }
         Assert.NotNull(path);
 
+        // Overview: the upcoming booking with its way to change it, the past one with "Book again".
         await page.GotoAsync(path);
         Assert.Equal("/account", new Uri(page.Url).AbsolutePath);
         await Expect(page.Locator("#upcoming-list")).ToContainTextAsync("Haircut");
         await Expect(page.Locator("#upcoming-list")).ToContainTextAsync("Anna");
-        await Expect(page.Locator("#upcoming-list a.button")).ToBeVisibleAsync();
-        // Nothing wider than the phone's screen.
-        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
-        await Axe.AssertAccessibleAsync(page, "portal overview");
-        await app.ScreenshotAsync(page, "portal-overview-375");
+        await Expect(page.Locator("#past-list")).ToContainTextAsync("Bob");
+        await BothWidthsAsync(page, "portal-overview");
 
-        // The manage link opens the booking's own page, where rescheduling and cancelling live.
-        await page.Locator("#upcoming-list a.button").First.ClickAsync();
+        // Book again: the booking flow with the service and Bob chosen, and the details filled in from the account.
+        await page.ClickAsync("#past-list a:has-text('Book again')");
+        Assert.Equal("/book/salon", new Uri(page.Url).AbsolutePath);
+        await Expect(page.Locator("a.choice[aria-current=true]:has-text('Haircut')")).ToBeVisibleAsync();
+        await Expect(page.Locator("a.choice[aria-current=true]:has-text('Bob')")).ToBeVisibleAsync();
+        await Expect(page.Locator("#portal-client")).ToContainTextAsync("Ada Lovelace");
+        await page.ClickAsync("a.day:has-text('3 Mar')");
+        await page.ClickAsync("a.time:has-text('14:00')");
+        await Expect(page.Locator("#name")).ToHaveValueAsync("Ada Lovelace");
+        await Expect(page.Locator("#email")).ToHaveValueAsync("ada@example.com");
+        await Expect(page.Locator("#phone")).ToHaveValueAsync("+31612345678");
+        await FitsAsync(page, "book again details");
+        await Axe.AssertAccessibleAsync(page, "book again details");
+        await app.ScreenshotAsync(page, "portal-book-again-375");
+        await page.SelectOptionAsync("#answer\\.hairLength", "medium");
+        await page.CheckAsync("#terms");
+        await page.ClickAsync("#continue");
+        await Expect(page.Locator("dl")).ToContainTextAsync("ada@example.com");
+        await page.ClickAsync("#confirm");
+        await Expect(page.Locator("#done")).ToBeVisibleAsync();
+        await Expect(page.Locator("#when")).ToContainTextAsync("3 March 2027, 14:00");
+
+        // Both upcoming now; the one with Anna is moved from the overview, and only to times the page's rules allow.
+        await page.GotoAsync("/account");
+        await Expect(page.Locator("#upcoming-list li")).ToHaveCountAsync(2);
+        await page.ClickAsync("#upcoming-list li:has-text('Anna') a.button");
         Assert.StartsWith("/booking/", new Uri(page.Url).AbsolutePath, StringComparison.Ordinal);
+        await page.ClickAsync("#reschedule");
+        await page.ClickAsync("a.day:has-text('1 Mar')");
+        // An hour's notice from 12:00: nothing before 13:00 today.
+        await Expect(page.Locator("button.time").First).ToContainTextAsync("13:00");
+        await page.ClickAsync("a.day:has-text('4 Mar')");
+        await page.ClickAsync("button.time:has-text('15:00')");
+        await Expect(page.Locator("[role=alert]")).ToContainTextAsync("moved");
+        await page.GotoAsync("/account");
+        await Expect(page.Locator("#upcoming-list li:has-text('Anna')")).ToContainTextAsync("4 March 2027, 15:00");
+        await Expect(page.Locator("#upcoming-list li:has-text('Bob')")).ToContainTextAsync("3 March 2027, 14:00");
+
+        // Notifications: e-mail reminders off, marketing on, and still so when the page is opened again.
+        await page.ClickAsync("nav.portal a:has-text('Notifications')");
+        await page.UncheckAsync("#emailReminders");
+        await page.CheckAsync("#marketing");
+        await page.ClickAsync("#save-notifications");
+        await Expect(page.Locator("#saved")).ToBeVisibleAsync();
+        await page.GotoAsync("/account/notifications");
+        await Expect(page.Locator("#emailReminders")).Not.ToBeCheckedAsync();
+        await Expect(page.Locator("#marketing")).ToBeCheckedAsync();
+        await Expect(page.Locator("#smsReminders")).ToBeCheckedAsync();
+        await BothWidthsAsync(page, "portal-notifications");
+        await page.ClickAsync("nav.portal a:has-text('Profile')");
+        await Expect(page.Locator("#name")).ToHaveValueAsync("Ada Lovelace");
+        await BothWidthsAsync(page, "portal-profile");
+        await page.ClickAsync("nav.portal a:has-text('Forms')");
+        await Expect(page.Locator("main")).ToContainTextAsync("medium");
+        await BothWidthsAsync(page, "portal-forms");
+
+        // The same in Dutch at 375 px: overview, notifications as saved, and "Book again" filled in.
+        var dutch = await app.NewPageAsync(locale: "nl-NL", width: 375);
+        await dutch.Context.AddCookiesAsync((await page.Context.CookiesAsync()).Select(c => new Microsoft.Playwright.Cookie { Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path }));
+        await dutch.GotoAsync("/account");
+        await Expect(dutch.Locator("html")).ToHaveAttributeAsync("lang", "nl");
+        await Expect(dutch.Locator("#upcoming")).ToHaveTextAsync("Komende afspraken");
+        await FitsAsync(dutch, "overview (nl)");
+        await Axe.AssertAccessibleAsync(dutch, "portal overview (nl)");
+        await app.ScreenshotAsync(dutch, "portal-overview-nl-375");
+        await dutch.GotoAsync("/account/notifications");
+        await Expect(dutch.Locator("#emailReminders")).Not.ToBeCheckedAsync();
+        await FitsAsync(dutch, "notifications (nl)");
+        await Axe.AssertAccessibleAsync(dutch, "portal notifications (nl)");
+        await dutch.GotoAsync("/account");
+        await dutch.ClickAsync("#past-list a:has-text('Opnieuw boeken')");
+        await Expect(dutch.Locator("#portal-client")).ToContainTextAsync("Ingelogd als Ada Lovelace");
+        await FitsAsync(dutch, "book again (nl)");
+        await Axe.AssertAccessibleAsync(dutch, "book again (nl)");
+        await app.ScreenshotAsync(dutch, "portal-book-again-nl-375");
 
         // The same link, followed again in another browser, signs nobody in.
         var other = await app.NewPageAsync(width: 375);

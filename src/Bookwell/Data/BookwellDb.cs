@@ -208,6 +208,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(b => new { b.TenantId, b.SeriesId }).HasFilter("\"SeriesId\" IS NOT NULL");
             // Round robin (issue 15) counts each staff member's bookings made in the past week.
             e.HasIndex(b => new { b.TenantId, b.CreatedAt });
+            // A client's own bookings by time: the portal's overview and its pages of past bookings, the CRM's visit history.
+            e.HasIndex(b => new { b.TenantId, b.CustomerId, b.StartsAt });
             e.Property(b => b.ManageTokenHash).HasMaxLength(64);
             e.Property(b => b.ManageTokenSealed).HasMaxLength(400);
             e.Property(b => b.OrganizationKey).HasMaxLength(64);

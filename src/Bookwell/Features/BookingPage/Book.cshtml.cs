@@ -107,6 +107,9 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     /// </summary>
     public bool DeadLink { get; private set; }
 
+    /// <summary>The client signed in to this business's portal, whose details the form starts with; null otherwise.</summary>
+    public Customer? PortalClient { get; private set; }
+
     /// <summary>Services this visitor may book here: the link's, or the public page's.</summary>
     public IEnumerable<ServiceModel> Choices => Site is null ? [] : Site.Services.Values.Where(s => s.Doc.Active != false && Site.IsPublic(s.Key));
 
@@ -132,6 +135,10 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             // Signed in as the member: their details filled in, and the client portal's session for /account.
             Form = new BookingForm { Name = Access.Member.Name, Email = Access.Member.Email };
             await SignInPortalAsync(ct);
+        }
+        else
+        {
+            await FillFromPortalAsync(ct);
         }
         await BuildPickerAsync(date, from, ct);
         SelectStart(start);
@@ -412,6 +419,34 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         Start = TimeFormats.Format(instant, Zone);
         StartInstant = instant;
         return true;
+    }
+
+    /// <summary>
+    /// A client signed in to this business's portal (its narrow <c>/book</c> cookie, see <see cref="ClientPortal.ClientPortalSetup.BookScheme"/>)
+    /// finds their name, e-mail and phone filled in. Only a page opened on its own counts: inside a frame (the widget on
+    /// some other site) the page stays blank. A filled page is never kept by any cache.
+    /// </summary>
+    private async Task FillFromPortalAsync(CancellationToken ct)
+    {
+        var dest = Request.Headers["Sec-Fetch-Dest"].ToString();
+        if (dest is "iframe" or "frame" or "embed" or "object" || Request.Query.ContainsKey("embed") ||
+            !Request.Cookies.ContainsKey(ClientPortal.ClientPortalSetup.BookCookieName))
+        {
+            return;
+        }
+        var session = await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.AuthenticateAsync(HttpContext, ClientPortal.ClientPortalSetup.BookScheme);
+        if (!session.Succeeded || !await ClientPortal.PortalSwitch.IsOnAsync(db, cache, ct))
+        {
+            return;
+        }
+        var (client, _) = await ClientPortal.PortalSession.ResolveAsync(db, session.Principal, track: false, ct);
+        if (client is null)
+        {
+            return;
+        }
+        PortalClient = client;
+        Form = new BookingForm { Name = client.Name, Email = client.Email, Phone = client.Phone ?? "", Address = Form.Address };
+        Response.Headers.CacheControl = "no-store";
     }
 
     private async Task SignInPortalAsync(CancellationToken ct)

@@ -3,6 +3,7 @@ using Bookwell.Data;
 using Bookwell.Features.Accounts;
 using Bookwell.Features.Bookings;
 using Bookwell.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 
 namespace Bookwell.Features.ClientPortal;
@@ -14,7 +15,8 @@ public sealed class AccountLinkRequest
 
 /// <summary>
 /// The client portal's own sign-in: a cookie scheme of its own (a staff cookie is no client session, and a
-/// client cookie is read by no staff or admin policy), scoped to <c>/account</c> and to the business that issued it.
+/// client cookie is read by no staff or admin policy), scoped to <c>/account</c> and to the business that issued it;
+/// and its narrow copy for the booking page (<see cref="BookScheme"/>), scoped to <c>/book</c>.
 /// </summary>
 public static class ClientPortalSetup
 {
@@ -22,6 +24,14 @@ public static class ClientPortalSetup
     public const string Policy = "client";
     public const string CustomerClaim = "bw:customer";
     public const string CookieName = "bw_client";
+    /// <summary>
+    /// The booking page's narrow copy of the session: a cookie of its own scheme (its ticket is sealed for this scheme,
+    /// so it is no portal session even if copied into <see cref="CookieName"/>), sent only to <c>/book</c>, holding only
+    /// who the client is. The booking page reads it to fill in the client's details, and for nothing else: booking is
+    /// authorised by no cookie, so a cross-site form post gains nothing from it (the page keeps taking no antiforgery token).
+    /// </summary>
+    public const string BookScheme = "Bookwell.ClientBook";
+    public const string BookCookieName = "bw_client_book";
     private const int MaxBodyBytes = 4 * 1024;
 
     public static IServiceCollection AddClientPortal(this IServiceCollection services, IConfiguration config)
@@ -37,6 +47,29 @@ public static class ClientPortalSetup
             o.AccessDeniedPath = "/account/signin";
             o.ExpireTimeSpan = TimeSpan.FromDays(14);
             o.SlidingExpiration = true;
+            o.Events = new CookieAuthenticationEvents
+            {
+                // The booking page's copy follows the session: written with it, renewed with it, removed with it.
+                OnSignedIn = c => WriteBookSignalAsync(c.HttpContext, c.Principal, c.Properties),
+                OnCheckSlidingExpiration = c => c.ShouldRenew ? WriteBookSignalAsync(c.HttpContext, c.Principal, c.Properties) : Task.CompletedTask,
+                OnSigningOut = c => c.HttpContext.SignOutAsync(BookScheme),
+            };
+        })
+        .AddCookie(BookScheme, o =>
+        {
+            o.Cookie.Name = BookCookieName;
+            o.Cookie.Path = "/book";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.ExpireTimeSpan = TimeSpan.FromDays(14);
+            o.SlidingExpiration = false;
+            // Never a way in: nothing challenges with this scheme, and if anything did it would answer 401, not a sign-in page.
+            o.Events = new CookieAuthenticationEvents
+            {
+                OnRedirectToLogin = c => { c.Response.StatusCode = StatusCodes.Status401Unauthorized; return Task.CompletedTask; },
+                OnRedirectToAccessDenied = c => { c.Response.StatusCode = StatusCodes.Status403Forbidden; return Task.CompletedTask; },
+            };
         });
         services.AddAuthorizationBuilder().AddPolicy(Policy, p => p.AddAuthenticationSchemes(Scheme).RequireAuthenticatedUser()
             .RequireAssertion(c => c.Resource is HttpContext http && c.User.FindFirstValue(CustomerClaim) is not null &&
@@ -45,6 +78,22 @@ public static class ClientPortalSetup
         services.AddScoped<ClientAccounts>();
         services.AddSingleton(ClientGoogle.Add(services, config));
         return services;
+    }
+
+    /// <summary>Writes the booking page's copy of a client session: the client, the business and the account's stamp, nothing else.</summary>
+    private static Task WriteBookSignalAsync(HttpContext http, ClaimsPrincipal? session, AuthenticationProperties properties)
+    {
+        if (session is null || session.FindFirstValue(CustomerClaim) is not { } customer)
+        {
+            return Task.CompletedTask;
+        }
+        var identity = new ClaimsIdentity(
+        [
+            new Claim(CustomerClaim, customer),
+            new Claim(BookwellClaims.Tenant, session.FindFirstValue(BookwellClaims.Tenant) ?? ""),
+            new Claim(ClientAccounts.StampClaim, session.FindFirstValue(ClientAccounts.StampClaim) ?? ""),
+        ], BookScheme);
+        return http.SignInAsync(BookScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = properties.IsPersistent });
     }
 
     public static RouteGroupBuilder MapClientPortal(this RouteGroupBuilder api)

@@ -17,19 +17,26 @@ namespace Bookwell.Features.ClientPortal;
 public sealed class IndexModel(BookwellDb db, CatalogCache cache, IClock clock, IDataProtectionProvider protection) : PortalPage(db, cache)
 {
     public const int UpcomingShown = 100;
-    public const int PastShown = 50;
+    /// <summary>Past bookings a page shows; older ones are a page further (<c>?past=2</c>), so a long history never makes the page heavy.</summary>
+    public const int PastPerPage = 20;
+    /// <summary>The highest page number taken; beyond it the address asks for nothing a client could have.</summary>
+    public const int MaxPastPage = 10_000;
 
     public sealed record Row(Guid Id, string Service, string When, string? Staff, string Status, string? ManageUrl, string? BookAgainUrl);
 
     public List<Row> Upcoming { get; } = [];
     public List<Row> Past { get; } = [];
-    public bool PastLimited { get; private set; }
+    public bool UpcomingLimited { get; private set; }
+    /// <summary>The page of past bookings shown (1 = the latest).</summary>
+    public int PastPage { get; private set; } = 1;
+    public bool HasOlder { get; private set; }
     public string? BookUrl { get; private set; }
 
     private static readonly BookingStatus[] Finished = [BookingStatus.Cancelled, BookingStatus.Completed, BookingStatus.NoShow];
 
-    public async Task<IActionResult> OnGetAsync(CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(string? past, CancellationToken ct)
     {
+        PastPage = int.TryParse(past, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? Math.Clamp(n, 1, MaxPastPage) : 1;
         if (!await LoadClientAsync(track: false, ct))
         {
             return await EndSessionAsync();
@@ -38,17 +45,20 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, IClock clock, 
         var id = Client!.Id;
         // The tenant filter and the client's id both hold: a client of another business with the same address is another row.
         var mine = Db.Bookings.AsNoTracking().Where(b => b.CustomerId == id && b.TenantId == Client.TenantId);
-        var upcoming = await mine.Where(b => b.EndsAt > now && !Finished.Contains(b.Status)).OrderBy(b => b.StartsAt).Take(UpcomingShown).ToListAsync(ct);
-        var past = await mine.Where(b => b.EndsAt <= now || Finished.Contains(b.Status)).OrderByDescending(b => b.StartsAt).Take(PastShown + 1).ToListAsync(ct);
-        PastLimited = past.Count > PastShown;
+        var upcoming = await mine.Where(b => b.EndsAt > now && !Finished.Contains(b.Status)).OrderBy(b => b.StartsAt).ThenBy(b => b.Id).Take(UpcomingShown + 1).ToListAsync(ct);
+        UpcomingLimited = upcoming.Count > UpcomingShown;
+        // One row more than a page tells whether an older page exists; the id breaks ties so no booking falls between two pages.
+        var older = await mine.Where(b => b.EndsAt <= now || Finished.Contains(b.Status)).OrderByDescending(b => b.StartsAt).ThenByDescending(b => b.Id)
+            .Skip((PastPage - 1) * PastPerPage).Take(PastPerPage + 1).ToListAsync(ct);
+        HasOlder = older.Count > PastPerPage;
         var catalog = await CatalogAsync(ct);
-        foreach (var b in upcoming)
+        foreach (var b in upcoming.Take(UpcomingShown))
         {
             var token = b.Status.IsOpen() ? ManageTokens.Unseal(protection, b.ManageTokenSealed) : null;
             var manage = token is not null && ManageTokens.Hash(token) == b.ManageTokenHash ? $"/booking/{token}" : null;
             Upcoming.Add(ToRow(catalog, b, manage, null));
         }
-        foreach (var b in past.Take(PastShown))
+        foreach (var b in older.Take(PastPerPage))
         {
             Past.Add(ToRow(catalog, b, null, BookAgain(catalog, b)));
         }

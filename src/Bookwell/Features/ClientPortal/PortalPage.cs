@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using Bookwell.Data;
 using Bookwell.Features.BookingPage;
 using Bookwell.Features.Configuration;
@@ -39,30 +38,12 @@ public abstract class PortalPage(BookwellDb db, CatalogCache cache) : PageModel
     /// <summary>The client of the session and the branding; false when the session names no client of this business any more.</summary>
     protected async Task<bool> LoadClientAsync(bool track, CancellationToken ct)
     {
-        if (!Guid.TryParse(User.FindFirstValue(ClientPortalSetup.CustomerClaim), out var id))
-        {
-            return false;
-        }
-        var query = track ? db.Customers : db.Customers.AsNoTracking();
-        Client = await query.FirstOrDefaultAsync(c => c.Id == id && c.ErasedAt == null, ct);
-        if (Client?.MergedIntoId is { } kept)
-        {
-            // Merged by an admin while signed in: the session goes on as the kept profile, which holds the bookings now.
-            Client = await query.FirstOrDefaultAsync(c => c.Id == kept && c.ErasedAt == null, ct);
-            id = kept;
-        }
+        (Client, Account) = await PortalSession.ResolveAsync(db, User, track, ct);
         if (Client is null)
         {
             return false;
         }
-        // A changed password (or a deleted account) ends every session that was started before it.
-        Account = await db.ClientAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.CustomerId == id, ct);
-        if ((Account?.SecurityStamp ?? "") != (User.FindFirstValue(ClientAccounts.StampClaim) ?? ""))
-        {
-            Client = null;
-            Account = null;
-            return false;
-        }
+        var id = Client.Id;
         var lastSlug = await db.Bookings.AsNoTracking().Where(b => b.CustomerId == id).OrderByDescending(b => b.CreatedAt).Select(b => b.PageSlug).FirstOrDefaultAsync(ct);
         await LoadSiteAsync(lastSlug, ct);
         return true;

@@ -23,6 +23,8 @@ public static class LayoutStyle
         h2 { font-size: 1.15rem; margin: 1.5rem 0 .5rem; }
         a { color: var(--accent); }
         section { background: #fff; border: 1px solid var(--line); border-radius: 10px; padding: 1rem; margin: 1rem 0; }
+        section > h2:first-child { margin-top: 0; }
+        section > h2 small { font-weight: 400; }
         .choices { list-style: none; padding: 0; margin: 0; display: grid; gap: .5rem; }
         .series { list-style: none; padding: 0; margin: 0; } .series li { padding: .5rem 0; border-bottom: 1px solid #e5e7eb; display: grid; gap: .25rem; } .series li[aria-current] { font-weight: 600; } .series-scope { margin-bottom: .75rem; } .series-scope label { display: flex; gap: .5rem; align-items: flex-start; padding: .375rem 0; min-height: 44px; }
         .choice { display: block; min-height: 44px; padding: .75rem; border: 1px solid var(--line); border-radius: 8px; text-decoration: none; color: var(--ink); background: #fff; }
@@ -77,5 +79,7 @@ public static class LayoutStyle
         nav.portal .end { margin-left: auto; }
         nav.portal form { margin: 0; }
         .signed-in { margin: .25rem 0 0; }
+        .notice.client p { margin: 0; }
+        .pager { margin-top: 1rem; } .pager p { margin: 0; }
         """;
 }
