@@ -148,6 +148,8 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         // The seller's details of the page the invoice is issued for, the same for every caller (booking, desk).
         var catalog = await cache.GetAsync(db, ct);
         var seller = InvoiceSeller.For(catalog.Pages.GetValueOrDefault(draft.PageSlug), catalog.Document);
+        // The page's logo as last fetched (the database only: this runs inside the caller's transaction), kept for ever.
+        var (logoUrl, logoSha) = await InvoiceLogo.AtIssueAsync(db, db.TenantId, catalog.Pages.GetValueOrDefault(draft.PageSlug)?.Doc.Branding?.LogoUrl, ct);
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(draft.TimeZone) ?? DateTimeZone.Utc;
         var today = now.InZone(zone).Date;
         // Counters in one order for every issuer (the business's, then its year's): turns are taken, never crossed.
@@ -178,6 +180,8 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
             RegistrationNumber = seller.RegistrationNumber,
             BankAccount = seller.BankAccount,
             Footer = seller.Footer,
+            LogoUrl = logoUrl,
+            LogoSha256 = logoSha,
             PricesExcludeTax = !seller.PricesIncludeTax,
             CustomerName = Cut(draft.CustomerName, 200),
             CustomerEmail = draft.CustomerEmail,
