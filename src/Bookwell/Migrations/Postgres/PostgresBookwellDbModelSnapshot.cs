@@ -1670,6 +1670,14 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("LogoSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("LogoUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.Property<string>("Number")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1865,6 +1873,53 @@ namespace Bookwell.Migrations.Postgres
                     b.HasKey("TenantId", "Year");
 
                     b.ToTable("InvoiceYearCounters", (string)null);
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Invoices.LogoBlob", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("Bytes")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<Instant>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("TenantId", "Sha256");
+
+                    b.ToTable("LogoBlobs", (string)null);
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Invoices.LogoSource", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UrlKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Instant>("CheckedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.HasKey("TenantId", "UrlKey");
+
+                    b.ToTable("LogoSources", (string)null);
                 });
 
             modelBuilder.Entity("Bookwell.Features.Organizations.Mailing", b =>
@@ -2203,6 +2258,14 @@ namespace Bookwell.Migrations.Postgres
 
                     b.Property<LocalDate>("IssuedOn")
                         .HasColumnType("date");
+
+                    b.Property<string>("LogoSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("LogoUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
 
                     b.Property<string>("Number")
                         .IsRequired()
