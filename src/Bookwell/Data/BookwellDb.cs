@@ -404,6 +404,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         });
         modelBuilder.Entity<BusyVersion>(e => e.HasKey(v => v.TenantId));
         Features.Invoices.InvoiceModel.Configure(modelBuilder, this);
+        Features.Invoices.InvoiceLogo.Configure(modelBuilder, this);
         PaymentModel.Configure(modelBuilder);
         Features.Refunds.RefundModel.Configure(modelBuilder, this);
         Features.Payments.NoShowFees.Configure(modelBuilder, this);

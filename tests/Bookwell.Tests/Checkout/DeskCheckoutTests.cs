@@ -157,6 +157,43 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task BookingCheckout_KeepsTheSeller_ReceiptAndLedgerShowTheOldNameAfterTheBusinessIsRenamed()
+    {
+        var id = await BookAsync("2027-03-02T10:00:00+01:00");
+        var path = $"/admin/checkout/{id}";
+        var (key, token, _) = await OpenAsync(path);
+        var bill = new[] { ("Desc[0]", "Haircut"), ("Qty[0]", "1"), ("Price[0]", "25.00"), ("Method", "mixed"), ("Card", "10.00"), ("Tendered", "20") };
+        var paid = await PostAsync(path + "?handler=Pay", Form(key, token, bill));
+        Assert.Equal(HttpStatusCode.Redirect, paid.StatusCode);
+        var receiptPath = paid.Headers.Location!.OriginalString;
+
+        // The business is renamed, with new legal details.
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["deskTips"] = true;
+        doc["pages"]![0]!["name"] = "Renamed Studio";
+        doc["pages"]![0]!["settings"]!["invoicing"] = new JsonObject { ["legalName"] = "Renamed Studio B.V.", ["vatNumber"] = "NL123456789B01" };
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(_app.Admin(), doc)).StatusCode);
+
+        // The desk's ledger rows keep the seller as it was when the money was taken, like a Stripe charge's.
+        var sellers = _app.WithDb(db => db.Payments.AsNoTracking().Where(p => p.BookingId == id).Select(p => p.Seller).ToList());
+        Assert.Equal(2, sellers.Count);
+        Assert.All(sellers, s => Assert.Equal(("Test Salon", (string?)null, (string?)null),
+            SellerSnapshot.Parse(s) is { } seller ? (seller.Name, seller.LegalName, seller.VatNumber) : default));
+
+        // The receipt printed now, as HTML, PDF and ESC/POS: the old name, never the new one.
+        var html = WebUtility.HtmlDecode(await _owner.GetAsync(receiptPath));
+        var pdf = await (await _owner.Client.GetAsync(receiptPath + "?handler=Pdf")).Content.ReadAsByteArrayAsync();
+        using var document = UglyToad.PdfPig.PdfDocument.Open(pdf);
+        var pdfText = string.Join(" ", document.GetPages().SelectMany(p => p.GetWords()).Select(w => w.Text));
+        var escpos = System.Text.Encoding.Latin1.GetString(await (await _owner.Client.GetAsync(receiptPath + "?handler=EscPos")).Content.ReadAsByteArrayAsync());
+        foreach (var printed in new[] { html, pdfText, escpos })
+        {
+            Assert.Contains("Test Salon", printed, StringComparison.Ordinal);
+            Assert.DoesNotContain("Renamed", printed, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task WalkInBookingWithoutAddress_CheckedOut_InvoiceCarriesNoWalkInAddress_AndNoMailIsQueued()
     {
         var body = Booking("2027-03-02T11:00:00+01:00");

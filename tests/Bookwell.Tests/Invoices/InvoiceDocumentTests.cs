@@ -20,7 +20,8 @@ namespace Bookwell.Tests.Invoices;
 /// <summary>
 /// The invoice's documents as issued and corrected: an invoice of awkward amounts refunded in three parts gets credit
 /// notes whose VAT per rate adds up exactly to the invoice's (never more on the way), and the business's logo (served
-/// by a real HTTP server on loopback) appears as an image in the invoice and credit-note PDFs, none without a logo.
+/// by a real HTTP server on loopback, PNG and JPEG) is frozen on each invoice and credit note when it is issued: a logo
+/// changed or removed afterwards never changes an issued PDF.
 /// Both databases; the PDFs are read back with PdfPig.
 /// </summary>
 public abstract class InvoiceDocumentTests
@@ -126,20 +127,23 @@ public abstract class InvoiceDocumentTests
     }
 
     [Fact]
-    public async Task Logo_IsAnImageInTheInvoiceAndCreditNotePdfs_NoneWithoutALogo()
+    public async Task Logo_IsFrozenOnEachDocumentAtIssue_ChangedOrRemovedLogosNeverChangeAnIssuedPdf_JpegAndPng()
     {
         var png = Png(30, 20);
+        var jpeg = Jpeg(24, 16);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         await using var host = builder.Build();
         var served = 0;
+        var files = new System.Collections.Concurrent.ConcurrentDictionary<string, (string Type, byte[] Bytes)>(StringComparer.Ordinal);
+        files["/logo.png"] = ("image/png", png);
         host.Run(async context =>
         {
             Interlocked.Increment(ref served);
-            if (context.Request.Path == "/logo.png")
+            if (files.TryGetValue(context.Request.Path.Value ?? "", out var file))
             {
-                context.Response.ContentType = "image/png";
-                await context.Response.Body.WriteAsync(png);
+                context.Response.ContentType = file.Type;
+                await context.Response.Body.WriteAsync(file.Bytes);
             }
             else
             {
@@ -152,37 +156,75 @@ public abstract class InvoiceDocumentTests
         await using var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Invoices:AllowPrivateLogoAddresses"] = "true");
         var admin = app.Admin();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, Config())).StatusCode);
+        Task<byte[]> InvoicePdfAsync(Invoice i) => admin.GetByteArrayAsync($"/api/v1/admin/invoices/{i.Id}/pdf");
+        Task<byte[]> NotePdfAsync(CreditNote n) => admin.GetByteArrayAsync($"/api/v1/admin/credit-notes/{n.Id}/pdf");
 
-        // No logo: the PDFs hold no image.
+        // No logo: the PDFs hold no image, and nothing is fetched.
         var plain = await IssueAsync(app, await BookAsync(app, "2027-03-03T10:00:00+01:00"));
         var plainNote = await RefundAsync(app, plain.BookingId!.Value, 1, 10m);
-        Assert.Empty(Images(await admin.GetByteArrayAsync($"/api/v1/admin/invoices/{plain.Id}/pdf")));
-        Assert.Empty(Images(await admin.GetByteArrayAsync($"/api/v1/admin/credit-notes/{plainNote.Id}/pdf")));
+        Assert.Empty(Images(await InvoicePdfAsync(plain)));
+        Assert.Empty(Images(await NotePdfAsync(plainNote)));
         Assert.Equal(0, served);
 
+        // The PNG logo is fetched when the configuration names it; documents issued from now on carry it.
         var doc = Config();
         doc["pages"]![0]!["branding"]!["logoUrl"] = baseUrl + "/logo.png";
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, doc)).StatusCode);
-        foreach (var pdf in new[]
-                 {
-                     await admin.GetByteArrayAsync($"/api/v1/admin/invoices/{plain.Id}/pdf"),
-                     await admin.GetByteArrayAsync($"/api/v1/admin/credit-notes/{plainNote.Id}/pdf"),
-                 })
-        {
-            var image = Assert.Single(Images(pdf));
-            Assert.Equal((30, 20), (image.WidthInSamples, image.HeightInSamples));
-            // The text is still there and still searchable.
-            Assert.Contains(plain.Number, PdfText(pdf), StringComparison.Ordinal);
-        }
-        // Fetched once and kept.
         Assert.Equal(1, served);
+        var withPng = await IssueAsync(app, await BookAsync(app, "2027-03-03T11:00:00+01:00"));
+        var pngPdf = await InvoicePdfAsync(withPng);
+        var image = Assert.Single(Images(pngPdf));
+        Assert.Equal((30, 20), (image.WidthInSamples, image.HeightInSamples));
+        Assert.Contains(withPng.Number, PdfText(pngPdf), StringComparison.Ordinal);
+        // An invoice issued without a logo stays without one; a credit note issued now carries its own (the page's now).
+        Assert.Empty(Images(await InvoicePdfAsync(plain)));
+        Assert.Empty(Images(await NotePdfAsync(plainNote)));
+        var plainNote2 = await RefundAsync(app, plain.BookingId!.Value, 2, 10m);
+        Assert.Equal((30, 20), Size(await NotePdfAsync(plainNote2)));
 
-        // A logo address that answers no image: the PDF is made without one.
+        // The business replaces its logo with a JPEG at another address and the old file vanishes.
+        files.TryRemove("/logo.png", out _);
+        files["/logo.jpg"] = ("image/jpeg", jpeg);
+        doc["pages"]![0]!["branding"]!["logoUrl"] = baseUrl + "/logo.jpg";
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, doc)).StatusCode);
+        var withJpeg = await IssueAsync(app, await BookAsync(app, "2027-03-03T12:00:00+01:00"));
+        var jpegImage = Assert.Single(Images(await InvoicePdfAsync(withJpeg)));
+        Assert.Equal((24, 16), (jpegImage.WidthInSamples, jpegImage.HeightInSamples));
+        Assert.Equal(jpeg, jpegImage.RawMemory.ToArray()); // the JPEG file as it was served, embedded as is (DCTDecode)
+        // The invoice issued with the PNG still prints the PNG; its credit note issued now carries the JPEG.
+        Assert.Equal((30, 20), Size(await InvoicePdfAsync(withPng)));
+        var pngInvoiceNote = await RefundAsync(app, withPng.BookingId!.Value, 1, 20m);
+        Assert.Equal(jpeg, Assert.Single(Images(await NotePdfAsync(pngInvoiceNote))).RawMemory.ToArray());
+
+        // The logo is removed from the page and from the server: every issued document prints what it was issued with.
+        files.Clear();
+        doc["pages"]![0]!["branding"]!["logoUrl"] = null;
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, doc)).StatusCode);
+        var fetched = served;
+        Assert.Equal((30, 20), Size(await InvoicePdfAsync(withPng)));
+        Assert.Equal(jpeg, Assert.Single(Images(await InvoicePdfAsync(withJpeg))).RawMemory.ToArray());
+        Assert.Equal(jpeg, Assert.Single(Images(await NotePdfAsync(pngInvoiceNote))).RawMemory.ToArray());
+        Assert.Equal((30, 20), Size(await NotePdfAsync(plainNote2)));
+        Assert.Empty(Images(await InvoicePdfAsync(await IssueAsync(app, await BookAsync(app, "2027-03-03T13:00:00+01:00")))));
+        Assert.Equal(fetched, served); // printed from the stored bytes, never fetched again
+        // One copy of each logo however many documents name it.
+        Assert.Equal(2, app.WithDb(db => db.Set<LogoBlob>().Count()));
+        Assert.Equal(4, app.WithDb(db => db.Set<Invoice>().Count(i => i.LogoSha256 != null) + db.Set<CreditNote>().Count(c => c.LogoSha256 != null)));
+
+        // An address that answers no image: documents issued from it have none.
+        files["/missing.png"] = ("image/png", Encoding.ASCII.GetBytes("not a png"));
         doc["pages"]![0]!["branding"]!["logoUrl"] = baseUrl + "/missing.png";
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, doc)).StatusCode);
-        var without = await admin.GetByteArrayAsync($"/api/v1/admin/invoices/{plain.Id}/pdf");
+        var without = await InvoicePdfAsync(await IssueAsync(app, await BookAsync(app, "2027-03-03T14:00:00+01:00")));
         Assert.Empty(Images(without));
-        Assert.Contains(plain.Number, PdfText(without), StringComparison.Ordinal);
+        Assert.Contains("EUR", PdfText(without), StringComparison.Ordinal);
+    }
+
+    /// <summary>The size in pixels of the PDF's one image.</summary>
+    private static (int Width, int Height) Size(byte[] pdf)
+    {
+        var image = Assert.Single(Images(pdf));
+        return (image.WidthInSamples, image.HeightInSamples);
     }
 
     private static List<UglyToad.PdfPig.Content.IPdfImage> Images(byte[] pdf)
@@ -235,6 +277,48 @@ public abstract class InvoiceDocumentTests
         Chunk("IDAT", z.ToArray());
         Chunk("IEND", []);
         return png.ToArray();
+    }
+
+    /// <summary>
+    /// A width × height baseline JPEG (JFIF, one grey component, every 8 × 8 block mid-grey): quantisation table, frame,
+    /// one-code Huffman tables for DC and AC, and per block a zero DC difference and an end of block, as ITU T.81 says.
+    /// </summary>
+    private static byte[] Jpeg(int width, int height)
+    {
+        var jpg = new MemoryStream();
+        void Segment(byte marker, byte[] data)
+        {
+            jpg.Write([0xFF, marker, (byte)((data.Length + 2) >> 8), (byte)(data.Length + 2)]);
+            jpg.Write(data);
+        }
+        jpg.Write([0xFF, 0xD8]);
+        Segment(0xE0, [.. "JFIF"u8, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0]);
+        Segment(0xDB, [0, .. Enumerable.Repeat((byte)1, 64)]);
+        Segment(0xC0, [8, (byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, 1, 1, 0x11, 0]);
+        Segment(0xC4, [0x00, 1, .. new byte[15], 0x00]); // DC table 0: one code of length 1 for category 0
+        Segment(0xC4, [0x10, 1, .. new byte[15], 0x00]); // AC table 0: one code of length 1 for end of block
+        Segment(0xDA, [1, 1, 0x00, 0, 63, 0]);
+        var blocks = ((width + 7) / 8) * ((height + 7) / 8);
+        var bits = new List<bool>();
+        for (var b = 0; b < blocks * 2; b++)
+        {
+            bits.Add(false);
+        }
+        while (bits.Count % 8 != 0)
+        {
+            bits.Add(true);
+        }
+        for (var i = 0; i < bits.Count; i += 8)
+        {
+            var value = (byte)bits.Skip(i).Take(8).Aggregate(0, (a, bit) => (a << 1) | (bit ? 1 : 0));
+            jpg.WriteByte(value);
+            if (value == 0xFF)
+            {
+                jpg.WriteByte(0);
+            }
+        }
+        jpg.Write([0xFF, 0xD9]);
+        return jpg.ToArray();
     }
 
     private static uint Crc32(byte[] data)

@@ -114,6 +114,42 @@ public abstract class InvoiceTests
     }
 
     [Fact]
+    public async Task CancelledPayLaterBooking_ItsUnpaidInvoiceIsVoided_UnlessTheClientCancelledTooLateForThePolicy()
+    {
+        // Free cancellation up to 24 hours before; later the client owes the whole price.
+        await using var app = await StartAsync(change: d => d["pages"]![0]!["services"]!.AsArray()[^1]!["cancellationPolicy"] =
+            JsonNode.Parse("""{ "refunds": [ { "hoursBefore": 24, "percent": 100 } ] }"""));
+        var client = app.CreateClient();
+        async Task<JsonNode> BookAsync(string start)
+        {
+            var created = await Book(client, Booking(start, "advice"));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            return await Body(created);
+        }
+        // The clock stands at 2027-03-01 08:00 in Amsterdam.
+        var early = await BookAsync("2027-03-03T10:00:00+01:00");
+        var late = await BookAsync("2027-03-01T14:00:00+01:00");
+        var byStaff = await BookAsync("2027-03-01T15:00:00+01:00");
+        var admin = app.Admin();
+        Assert.All(await Invoices(admin), i => Assert.Equal("open", i!["status"]!.GetValue<string>()));
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{early["manageToken"]}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{late["manageToken"]}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/bookings/{byStaff["id"]}/status",
+            Json(new JsonObject { ["status"] = "cancelled" }))).StatusCode);
+
+        var invoices = (await Invoices(admin)).ToDictionary(i => i!["bookingId"]!.GetValue<string>(), i => i!);
+        JsonNode Of(JsonNode booking) => invoices[booking["id"]!.GetValue<string>()];
+        // Voided, its number kept; the late one still owed; the business's own cancellation voids it.
+        Assert.Equal(("void", "000001"), (Of(early)["status"]!.GetValue<string>(), Of(early)["number"]!.GetValue<string>()));
+        Assert.Equal("open", Of(late)["status"]!.GetValue<string>());
+        Assert.Equal("void", Of(byStaff)["status"]!.GetValue<string>());
+        // A void invoice takes no payment; the one still owed does.
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PostAsync($"/api/v1/admin/invoices/{Of(early)["id"]}/payments", Payment(80m))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/invoices/{Of(late)["id"]}/payments", Payment(80m))).StatusCode);
+    }
+
+    [Fact]
     public async Task OrdinaryService_IssuesNoInvoice()
     {
         await using var app = await StartAsync();

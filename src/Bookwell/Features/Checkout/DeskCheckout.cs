@@ -253,7 +253,9 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
             db.Set<DeskSale>().Add(sale);
             if (booking is not null)
             {
-                // The booking's own ledger: money received at the desk (never refundable through Stripe: no PaymentIntent).
+                // The booking's own ledger: money received at the desk (never refundable through Stripe: no PaymentIntent), with
+                // the seller as it stands now, as a Stripe charge keeps it, so renaming the business later never rewrites whom the client paid.
+                var seller = SellerSnapshot.For(page)?.ToJson();
                 foreach (var (amount, method) in new[] { (quote.Cash, "cash"), (quote.Card, "card") })
                 {
                     if (amount > 0)
@@ -269,6 +271,7 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
                             Provider = Provider,
                             ProviderReference = $"{saleId:N}-{method}",
                             At = now,
+                            Seller = seller,
                         });
                     }
                 }

@@ -40,7 +40,7 @@ public static class ConfigEndpoints
 /// the version (and every node's cache) stays put.
 /// </summary>
 public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache, Payments.PaymentProviders providers, IConfiguration config,
-    SqliteWriteGate gate)
+    SqliteWriteGate gate, Invoices.InvoiceLogo logos)
 {
     public sealed record Result(ConfigDocument Document, Errors Errors, bool Changed);
 
@@ -57,6 +57,18 @@ public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cach
         {
             return new Result(doc, errors, false);
         }
+        var stored = await StoreAsync(doc, errors, ct);
+        if (!stored.Errors.Any)
+        {
+            // The pages' logos fetched after the commit and outside the write lock, so invoices issued next keep them
+            // (issuing never waits on the network): all of them when the document changed, else those never or long ago fetched.
+            await logos.CapturePagesAsync(db, db.TenantId, doc, stored.Changed, ct);
+        }
+        return stored;
+    }
+
+    private async Task<Result> StoreAsync(ConfigDocument doc, Errors errors, CancellationToken ct)
+    {
         var json = JsonSerializer.Serialize(doc, Json.Options);
         for (var attempt = 0; ; attempt++)
         {

@@ -179,7 +179,7 @@ public static class InvoiceEndpoints
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pdf(string id, BookwellDb db, IClock clock, InvoiceLogo logos, CancellationToken ct) =>
         await FindAsync(db, id, ct) is { } invoice
-            ? TypedResults.File(InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForPageAsync(db, invoice.TenantId, invoice.PageSlug, ct)),
+            ? TypedResults.File(InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForInvoiceAsync(db, invoice, ct)),
                 "application/pdf", $"invoice-{invoice.Number}.pdf")
             : Problems.NotFound("No such invoice.");
 

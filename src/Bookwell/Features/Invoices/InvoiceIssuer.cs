@@ -111,13 +111,21 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         return invoice;
     }
 
-    /// <summary>After a booking change, inside its transaction: a booking of an invoice service that has just become confirmed gets its invoice.</summary>
-    public async Task AfterChangeAsync(BookwellDb db, Booking booking, CompiledPage? page, CancellationToken ct)
+    /// <summary>
+    /// After a booking change, inside its transaction: a booking of an invoice service that has just become confirmed gets its
+    /// invoice; one just cancelled has its unpaid invoice voided (<see cref="VoidOnCancellationAsync"/>).
+    /// </summary>
+    public async Task AfterChangeAsync(BookwellDb db, Booking booking, CompiledPage? page, CancellationToken ct, string? by = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(booking);
         var entry = db.Entry(booking);
         var created = entry.State == EntityState.Added;
+        if (!created && booking.Status == BookingStatus.Cancelled && entry.Property(b => b.Status).OriginalValue != BookingStatus.Cancelled)
+        {
+            await VoidOnCancellationAsync(db, booking, page, by, ct);
+            return;
+        }
         if (!(booking.Status == BookingStatus.Confirmed || (created && booking.Status == BookingStatus.InProgress)) || booking.AwaitingClientConfirmation)
         {
             return;
@@ -135,6 +143,43 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         await IssueForBookingAsync(db, booking, page, null, ct);
     }
 
+    /// <summary>
+    /// A booking just cancelled whose invoice is still open with nothing paid on it (a pay-later booking): the invoice is voided in
+    /// the cancellation's transaction, its number kept (the series stays gapless), so no reminder chases money for a visit that
+    /// will not happen. Not when the client cancelled so late that the service's cancellation policy keeps part of the price:
+    /// then the client still owes it and the invoice stays open for the business to settle or void. The invoice row is locked
+    /// as a payment locks it (PostgreSQL: FOR UPDATE; SQLite: the caller's write gate), so a payment and the void never both win.
+    /// </summary>
+    private async Task VoidOnCancellationAsync(BookwellDb db, Booking booking, CompiledPage? page, string? by, CancellationToken ct)
+    {
+        var invoice = await db.Set<Invoice>().FirstOrDefaultAsync(i => i.BookingId == booking.Id, ct);
+        if (invoice is null)
+        {
+            return;
+        }
+        if (db.IsPostgres)
+        {
+            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Invoices" WHERE "Id" = {invoice.Id} AND "TenantId" = {db.TenantId} FOR UPDATE""", ct);
+            await db.Entry(invoice).ReloadAsync(ct);
+        }
+        if (invoice.Status != InvoiceStatus.Open || invoice.AmountPaid != 0)
+        {
+            return;
+        }
+        var now = clock.GetCurrentInstant();
+        if (by == "customer")
+        {
+            page ??= (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug);
+            var policy = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.CancellationPolicy;
+            if (Refunds.CancellationPolicy.Share(policy, booking.StartsAt, now).Percent < 100)
+            {
+                return;
+            }
+        }
+        invoice.Status = InvoiceStatus.Void;
+        invoice.UpdatedAt = now;
+    }
+
     /// <summary>Writes an invoice from a draft inside the caller's transaction (the caller saves and commits).</summary>
     public Task<Invoice> IssueAsync(BookwellDb db, InvoiceDraft draft, InvoicePaid? paid, string by, Instant now, CancellationToken ct) =>
         IssueAsync(db, draft, paid is null ? [] : [paid], by, now, ct);
@@ -148,6 +193,8 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         // The seller's details of the page the invoice is issued for, the same for every caller (booking, desk).
         var catalog = await cache.GetAsync(db, ct);
         var seller = InvoiceSeller.For(catalog.Pages.GetValueOrDefault(draft.PageSlug), catalog.Document);
+        // The page's logo as last fetched (the database only: this runs inside the caller's transaction), kept for ever.
+        var (logoUrl, logoSha) = await InvoiceLogo.AtIssueAsync(db, db.TenantId, catalog.Pages.GetValueOrDefault(draft.PageSlug)?.Doc.Branding?.LogoUrl, ct);
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(draft.TimeZone) ?? DateTimeZone.Utc;
         var today = now.InZone(zone).Date;
         // Counters in one order for every issuer (the business's, then its year's): turns are taken, never crossed.
@@ -178,6 +225,8 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
             RegistrationNumber = seller.RegistrationNumber,
             BankAccount = seller.BankAccount,
             Footer = seller.Footer,
+            LogoUrl = logoUrl,
+            LogoSha256 = logoSha,
             PricesExcludeTax = !seller.PricesIncludeTax,
             CustomerName = Cut(draft.CustomerName, 200),
             CustomerEmail = draft.CustomerEmail,

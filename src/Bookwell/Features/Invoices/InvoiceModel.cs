@@ -33,6 +33,10 @@ public sealed class Invoice : ITenantOwned
     public string? BankAccount { get; set; }
     /// <summary>The note printed at the foot.</summary>
     public string? Footer { get; set; }
+    /// <summary>The page's logo address when the invoice was issued (null: issued without a logo).</summary>
+    public string? LogoUrl { get; set; }
+    /// <summary>The logo the invoice prints, for ever (<see cref="LogoBlob"/>): the address's capture at issue, or at its first print when the address had never been fetched.</summary>
+    public string? LogoSha256 { get; set; }
     /// <summary>
     /// True when the prices were entered without tax (tax added on top of each line). Stored this way round so that
     /// invoices issued before the setting existed (all tax-inclusive) read false without a default.
@@ -169,6 +173,8 @@ public static class InvoiceModel
             e.Property(i => i.RegistrationNumber).HasMaxLength(32);
             e.Property(i => i.BankAccount).HasMaxLength(34);
             e.Property(i => i.Footer).HasMaxLength(500);
+            e.Property(i => i.LogoUrl).HasMaxLength(2000);
+            e.Property(i => i.LogoSha256).HasMaxLength(64);
             e.Property(i => i.CustomerName).HasMaxLength(200);
             e.Property(i => i.CustomerEmail).HasMaxLength(254);
             e.Property(i => i.Language).HasMaxLength(8);

@@ -62,6 +62,10 @@ public sealed class CreditNote : ITenantOwned
     public required RefundReason Reason { get; set; }
     public LocalDate IssuedOn { get; set; }
     public Instant IssuedAt { get; set; }
+    /// <summary>The page's logo address when the note was issued (null: none); see <see cref="Invoices.Invoice.LogoUrl"/>.</summary>
+    public string? LogoUrl { get; set; }
+    /// <summary>The logo the note prints, for ever (<see cref="Invoices.LogoBlob"/>), its own: captured when the note was issued.</summary>
+    public string? LogoSha256 { get; set; }
 }
 
 public sealed class CreditNoteCounter
@@ -112,6 +116,8 @@ public static class RefundModel
             e.Property(c => c.CustomerName).HasMaxLength(200);
             e.Property(c => c.CustomerEmail).HasMaxLength(254);
             e.Property(c => c.Reason).HasConversion(Wire<RefundReason>.Converter).HasMaxLength(20);
+            e.Property(c => c.LogoUrl).HasMaxLength(2000);
+            e.Property(c => c.LogoSha256).HasMaxLength(64);
             if (!db.IsPostgres)
             {
                 e.Property(c => c.IssuedOn).HasConversion(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<LocalDate, string>(

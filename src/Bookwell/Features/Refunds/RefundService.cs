@@ -379,7 +379,10 @@ public static class CreditNotes
         var sequence = rows[0];
         var booking = await db.Bookings.IgnoreQueryFilters().AsNoTracking().FirstAsync(b => b.Id == refund.BookingId && b.TenantId == tenant, ct);
         var invoice = await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Where(i => i.BookingId == refund.BookingId && i.TenantId == tenant)
-            .Select(i => new { i.Id, i.Number, i.TimeZone }).FirstOrDefaultAsync(ct);
+            .Select(i => new { i.Id, i.Number, i.TimeZone, i.PageSlug }).FirstOrDefaultAsync(ct);
+        // The note's own logo: its page's as last fetched (the database only, inside the recording transaction), kept for ever.
+        var (logoUrl, logoSha) = await InvoiceLogo.AtIssueAsync(db, tenant,
+            await InvoiceLogo.PageLogoUrlAsync(db, tenant, invoice?.PageSlug ?? booking.PageSlug, ct), ct);
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(invoice?.TimeZone ?? booking.TimeZone) ?? DateTimeZone.Utc;
         var note = new CreditNote
         {
@@ -398,6 +401,8 @@ public static class CreditNotes
             Reason = refund.Reason,
             IssuedOn = now.InZone(zone).Date,
             IssuedAt = now,
+            LogoUrl = logoUrl,
+            LogoSha256 = logoSha,
         };
         db.Set<CreditNote>().Add(note);
         // The shared walk-in client's address (.invalid) reaches nobody.
