@@ -1309,6 +1309,9 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<int>("BusyCount")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("CancelOnDelete")
+                        .HasColumnType("boolean");
+
                     b.Property<Instant?>("ConnectedAt")
                         .HasColumnType("timestamp with time zone");
 

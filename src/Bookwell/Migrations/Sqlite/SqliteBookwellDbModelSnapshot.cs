@@ -1295,6 +1295,9 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<int>("BusyCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("CancelOnDelete")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ConnectedAt")
                         .HasColumnType("INTEGER");
 
