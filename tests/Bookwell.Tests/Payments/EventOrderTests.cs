@@ -98,6 +98,64 @@ public abstract class EventOrderTests
         Assert.Equal(400, app.WithDb(db => db.PaymentEvents.AsNoTracking().Count()));
     }
 
+    /// <summary>
+    /// The session's expiry arriving while the client cancels the same booking six times at once, 20 rounds: the
+    /// payment event and the cancel take the business's busy version and the booking's row in the same order, so
+    /// neither waits for the other forever (a deadlock on PostgreSQL answered a 500 before); one cancellation, no
+    /// time left held.
+    /// </summary>
+    [Fact]
+    public async Task ExpiryRacingSixClientCancels_TwentyRounds_OneCancellation_NoFault_TimeFree()
+    {
+        await using var stripe = await StripeStandIn.StartAsync();
+        await using var app = await BookwellApp.StartAsync(Kind, s =>
+        {
+            s["Bookwell:Stripe:ApiBase"] = stripe.BaseUrl;
+            s["Bookwell:RateLimits:ManagePerMinute"] = "0";
+        });
+        stripe.Now = () => app.Clock.GetCurrentInstant();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        var client = app.CreateClient();
+
+        for (var round = 0; round < 20; round++)
+        {
+            var created = await Book(client, Booking(Starts[0], service: "colour", email: $"race{round}@example.com"));
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var booked = await Body(created);
+            var id = Guid.Parse(booked["id"]!.GetValue<string>());
+            var token = booked["manageToken"]!.GetValue<string>();
+            var body = StripeStandIn.Event($"evt_race_{round}", "checkout.session.expired", stripe.ExpireNow(Session(stripe, id)));
+
+            using var go = new SemaphoreSlim(0);
+            var expiry = Task.Run(async () =>
+            {
+                await go.WaitAsync();
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments/stripe/webhook") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+                request.Headers.TryAddWithoutValidation("Stripe-Signature", StripeStandIn.Sign(body, app.Clock.GetCurrentInstant()));
+                return await app.CreateClient().SendAsync(request);
+            });
+            var cancels = Enumerable.Range(0, 6).Select(async _ =>
+            {
+                await go.WaitAsync();
+                return await app.CreateClient().PostAsync($"/api/v1/bookings/{token}/cancel", null);
+            }).ToArray();
+            go.Release(7);
+            var answered = await expiry;
+            var cancelled = await Task.WhenAll(cancels);
+
+            Assert.True(answered.StatusCode == HttpStatusCode.OK, $"round {round}: the webhook answered {answered.StatusCode}");
+            Assert.All(cancelled, r => Assert.True((int)r.StatusCode < 500, $"round {round}: a cancel answered {r.StatusCode}"));
+            var (status, toCancelled, live) = app.WithDb(db => (
+                db.Bookings.AsNoTracking().Single(b => b.Id == id).Status,
+                db.BookingEvents.AsNoTracking().Count(e => e.BookingId == id && e.ToStatus == BookingStatus.Cancelled && e.FromStatus != BookingStatus.Cancelled),
+                db.Allocations.AsNoTracking().Count(a => a.Live)));
+            Assert.Equal(BookingStatus.Cancelled, status);
+            Assert.True(toCancelled == 1, $"round {round}: {toCancelled} cancellations");
+            Assert.Equal(0, live);
+        }
+        Assert.Contains(Starts[0], await SlotStarts(client, "colour", "2027-03-03", "2027-03-03"));
+    }
+
     private static string Session(StripeStandIn stripe, Guid booking) => stripe.SessionFor(booking)!["id"]!.GetValue<string>();
 }
 

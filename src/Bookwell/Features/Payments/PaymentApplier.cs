@@ -87,6 +87,10 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         using var _ = await gate.EnterAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.ChangeTracker.Clear();
+        // The busy version before the booking's row, in the order every booking writer takes them (BusyVersions):
+        // a client's cancel racing this event would otherwise hold the version and wait for the booking while this
+        // holds the booking and waits for the version (a deadlock on PostgreSQL).
+        await Availability.BusyVersions.BumpAsync(db, row.TenantId, ct);
         var booking = await BookingLifecycle.LockAsync(db, row.BookingId, ct);
         if (booking is null)
         {

@@ -159,6 +159,9 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
         try
         {
             db.ChangeTracker.Clear();
+            // The busy version before any other lock, as every booking writer takes it (BusyVersions): the entry's
+            // claim below locks its row, and a writer holding that order the other way round could deadlock with it.
+            await Availability.BusyVersions.BumpAsync(db, db.TenantId, ct);
             var now = clock.GetCurrentInstant();
             var hold = now + Duration.FromMinutes(page.Doc.Settings!.WaitlistHoldMinutes ?? 120);
             // An offer that outlives its own start would hold nothing anybody can use.

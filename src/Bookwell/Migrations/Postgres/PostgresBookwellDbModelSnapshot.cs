@@ -389,19 +389,24 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("ManageTokenHash")
                         .IsUnique();
 
-                    b.HasIndex("Status", "AutoNoShowAt");
+                    b.HasIndex("Status", "AutoNoShowAt")
+                        .HasFilter("\"AutoNoShowAt\" IS NOT NULL");
 
-                    b.HasIndex("Status", "HoldExpiresAt");
+                    b.HasIndex("Status", "HoldExpiresAt")
+                        .HasFilter("\"HoldExpiresAt\" IS NOT NULL");
 
                     b.HasIndex("TenantId", "CreatedAt");
 
-                    b.HasIndex("TenantId", "HoldExpiresAt");
+                    b.HasIndex("TenantId", "HoldExpiresAt")
+                        .HasFilter("\"HoldExpiresAt\" IS NOT NULL");
 
-                    b.HasIndex("TenantId", "SeriesId");
+                    b.HasIndex("TenantId", "SeriesId")
+                        .HasFilter("\"SeriesId\" IS NOT NULL");
 
                     b.HasIndex("TenantId", "StartsAt");
 
-                    b.HasIndex("TenantId", "OrganizationKey", "StartsAt");
+                    b.HasIndex("TenantId", "OrganizationKey", "StartsAt")
+                        .HasFilter("\"OrganizationKey\" IS NOT NULL");
 
                     b.ToTable("Bookings");
                 });
