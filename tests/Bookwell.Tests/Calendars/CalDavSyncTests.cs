@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Bookwell.Tests.Infrastructure;
 using Ical.Net;
 using Ical.Net.CalendarComponents;
+using Microsoft.EntityFrameworkCore;
 using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Calendars;
@@ -345,6 +346,221 @@ public abstract class CalDavSyncTests
         var freed = await Slots(app.CreateClient());
         Assert.All(WeeklyBusy, b => Assert.Contains(b, freed));
         Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync("/api/v1/admin/staff/anna/calendar")).StatusCode);
+    }
+
+    private static JsonObject StandInConnection(CalDavStandIn server, string? whenEventDeleted = null) => new()
+    {
+        ["kind"] = "caldav",
+        ["url"] = server.Url(Collection),
+        ["userName"] = CalDavStandIn.User,
+        ["password"] = CalDavStandIn.Password,
+        ["whenEventDeleted"] = whenEventDeleted,
+    };
+
+    private async Task<(BookwellApp, CalDavStandIn)> StartStandInAsync()
+    {
+        var server = await CalDavStandIn.StartAsync();
+        var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Calendars:AllowPrivateAddresses"] = "true");
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Connect(app.Admin(), StandInConnection(server))).StatusCode);
+        return (app, server);
+    }
+
+    /// <summary>The writes to one booking's resource, in the order the server saw them.</summary>
+    private static List<CalDavStandIn.Seen> Writes(CalDavStandIn server, string href) =>
+        [.. server.Requests.Where(r => r.Path == href && r.Method is "PUT" or "DELETE")];
+
+    private static string? StoredETag(BookwellApp app, Guid booking) =>
+        app.WithDb(db => db.CalendarEventLinks.IgnoreQueryFilters().AsNoTracking().Where(l => l.BookingId == booking).Select(l => l.ETag).SingleOrDefault());
+
+    /// <summary>
+    /// Radicale takes unconditional writes, so this runs against a strict stand-in: the first write of a booking's event
+    /// is a create (<c>If-None-Match: *</c>, no If-Match), every later one a replace with <c>If-Match</c> and the ETag the
+    /// server gave last (the one stored on our side), and the cancellation's DELETE carries it too.
+    /// </summary>
+    [Fact]
+    public async Task Push_CreatesWithIfNoneMatchStar_ReplacesAndDeletesWithIfMatchOfTheStoredETag()
+    {
+        var (app, server) = await StartStandInAsync();
+        await using var _ = app;
+        await using var __ = server;
+        var admin = app.Admin();
+        var client = app.CreateClient();
+        var booked = await Body(await Book(client, Booking("2027-03-02T11:00:00+01:00", "consult", staff: "anna")));
+        var id = Guid.Parse(booked["id"]!.GetValue<string>());
+        var token = booked["manageToken"]!.GetValue<string>();
+        var href = $"{Collection}{id:N}.ics";
+        await Sync(admin);
+
+        var create = Assert.Single(Writes(server, href));
+        Assert.Equal(("PUT", "*", (string?)null, 201), (create.Method, create.IfNoneMatch, create.IfMatch, create.Status));
+        var first = server.Get(href)!.Value.ETag;
+        Assert.Equal(first, StoredETag(app, id));
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
+        await Sync(admin);
+        var replace = Writes(server, href)[1];
+        Assert.Equal(("PUT", (string?)null, first, 204), (replace.Method, replace.IfNoneMatch, replace.IfMatch, replace.Status));
+        Assert.Contains("DTSTART:20270302T130000Z", server.Get(href)!.Value.Body, StringComparison.Ordinal);
+        var second = server.Get(href)!.Value.ETag;
+        Assert.NotEqual(first, second);
+        Assert.Equal(second, StoredETag(app, id));
+
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/cancel", null)).StatusCode);
+        await Sync(admin);
+        var writes = Writes(server, href);
+        Assert.Equal(3, writes.Count);
+        Assert.Equal(("DELETE", second, 204), (writes[2].Method, writes[2].IfMatch, writes[2].Status));
+        Assert.Null(server.Get(href));
+        Assert.Null(StoredETag(app, id));
+    }
+
+    /// <summary>
+    /// Someone edits our event in their calendar app (a new ETag) and the booking changes before a read notices: our
+    /// replace gets 412. The event is read again and written once more with its current ETag, so the booking's time stands
+    /// (as an external move noticed by a read is written back) and it counts as an external change. When every retry loses
+    /// a race again, the pass gives up after one retry with an error and the write waits for its backoff: no loop, the
+    /// booking untouched; once the calendar is quiet the next due pass writes it.
+    /// </summary>
+    [Fact]
+    public async Task EditedInTheCalendar_A412IsReadAgainAndTheBookingWrittenBackOnce_ARaceLostAgainWaitsForItsRetry()
+    {
+        var (app, server) = await StartStandInAsync();
+        await using var _ = app;
+        await using var __ = server;
+        var admin = app.Admin();
+        var client = app.CreateClient();
+        var booked = await Body(await Book(client, Booking("2027-03-02T11:00:00+01:00", "consult", staff: "anna")));
+        var id = Guid.Parse(booked["id"]!.GetValue<string>());
+        var token = booked["manageToken"]!.GetValue<string>();
+        var href = $"{Collection}{id:N}.ics";
+        await Sync(admin);
+        var ours = server.Get(href)!.Value.ETag;
+
+        // Moved to the evening in the calendar app, then the client reschedules before any read.
+        server.Write(href, CalDavStandIn.Event($"{id}@bookwell", "20270302T170000Z", "20270302T180000Z", "Consultation – Ada Lovelace"));
+        var edited = server.Get(href)!.Value.ETag;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
+        var status = await Sync(admin);
+        var after = server.Requests.Where(r => r.Path == href && r.Method is "PUT" or "GET").Skip(1).Select(r => (r.Method, r.IfMatch, r.Status)).ToList();
+        Assert.Equal([("PUT", ours, 412), ("GET", null, 200), ("PUT", edited, 204)], after);
+        Assert.Contains("DTSTART:20270302T130000Z", server.Get(href)!.Value.Body, StringComparison.Ordinal);
+        Assert.Equal(1, status["externalChanges"]!.GetValue<int>());
+        Assert.Null(status["lastPushError"]);
+        var booking = await Body(await admin.GetAsync($"/api/v1/admin/bookings/{id}"));
+        Assert.Equal("confirmed", booking["status"]!.GetValue<string>());
+        Assert.Equal("2027-03-02T14:00:00+01:00", booking["start"]!.GetValue<string>());
+
+        // Every write now loses a race with another edit: one retry, then an error and a backoff.
+        server.EditBeforeEachPut = true;
+        var before = Writes(server, href).Count;
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T15:00:00+01:00" }))).StatusCode);
+        status = await Sync(admin);
+        Assert.Equal([412, 412], Writes(server, href).Skip(before).Select(w => w.Status));
+        Assert.Contains("412", status["lastPushError"]!.GetValue<string>(), StringComparison.Ordinal);
+        await Sync(admin);
+        Assert.Equal(before + 2, Writes(server, href).Count);
+        booking = await Body(await admin.GetAsync($"/api/v1/admin/bookings/{id}"));
+        Assert.Equal(("confirmed", "2027-03-02T15:00:00+01:00"), (booking["status"]!.GetValue<string>(), booking["start"]!.GetValue<string>()));
+
+        // Quiet again and the retry due: written with the ETag there now.
+        server.EditBeforeEachPut = false;
+        app.Clock.Advance(NodaTime.Duration.FromMinutes(1));
+        status = await Sync(admin);
+        Assert.Equal(204, Writes(server, href)[^1].Status);
+        Assert.Contains("DTSTART:20270302T140000Z", server.Get(href)!.Value.Body, StringComparison.Ordinal);
+        Assert.Null(status["lastPushError"]);
+    }
+
+    /// <summary>
+    /// Seeds 000/001: cancellations sync both ways. Off (the default) an event of ours deleted in the calendar is written
+    /// back; switched on (API <c>whenEventDeleted: cancel</c>), the next pull that finds it gone cancels the booking through
+    /// the lifecycle: history by "calendar", the client's usual cancellation mail, the time offered to the waitlist, and the
+    /// event is not written again. A booking changed before the pull saw the deletion is cancelled by the push the same way.
+    /// </summary>
+    [Fact]
+    public async Task WhenEventDeleted_RestoreWritesItBack_CancelCancelsTheBookingAsTheCalendar_MailsTheClient_FreesTheTime()
+    {
+        using var smtp = SmtpSink.Start();
+        var server = await RadicaleServer.StartAsync();
+        await using var __ = server;
+        await server.MakeCalendarAsync(Collection);
+        await using var app = await BookwellApp.StartAsync(Kind, s =>
+        {
+            s["Bookwell:Calendars:AllowPrivateAddresses"] = "true";
+            s["Bookwell:Smtp:Host"] = "127.0.0.1";
+            s["Bookwell:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            s["Bookwell:Smtp:UseTls"] = "false";
+        });
+        var admin = app.Admin();
+        var client = app.CreateClient();
+        // Wednesday 3 March opens 09:00-11:00 only: two consultations fill it, and someone waits for a time that day.
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["waitlist"] = true;
+        doc["pages"]![0]!["exceptions"]!.AsArray().Add(new JsonObject { ["date"] = "2027-03-03", ["hours"] = new JsonArray(new JsonArray("09:00", "11:00")) });
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, doc)).StatusCode);
+        var nine = await Body(await Book(client, Booking("2027-03-03T09:00:00+01:00", "consult", "nine@example.com", "anna")));
+        var ten = await Body(await Book(client, Booking("2027-03-03T10:00:00+01:00", "consult", "ten@example.com", "anna")));
+        var other = await Body(await Book(client, Booking("2027-03-04T10:00:00+01:00", "consult", "other@example.com", "anna")));
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(new JsonObject
+        {
+            ["service"] = "consult", ["staff"] = null, ["date"] = "2027-03-03", ["from"] = null, ["to"] = null,
+            ["customer"] = new JsonObject { ["name"] = "Wai Ting", ["email"] = "wait@example.com", ["phone"] = "+31600000001" },
+        }))).StatusCode);
+        string Href(JsonObject b) => $"{Collection}{Guid.Parse(b["id"]!.GetValue<string>()):N}.ics";
+        var connected = await Body(await Connect(admin, Connection(server)));
+        Assert.Equal("restore", connected["whenEventDeleted"]!.GetValue<string>());
+        await Sync(admin);
+        Assert.NotNull(await server.GetAsync(Href(nine)));
+
+        // Off: deleted in the calendar, written back; the booking stands.
+        await server.DeleteAsync(Href(nine));
+        var status = await Sync(admin);
+        Assert.NotNull(await server.GetAsync(Href(nine)));
+        Assert.Equal(1, status["externalChanges"]!.GetValue<int>());
+        Assert.Equal("confirmed", (await Body(await admin.GetAsync($"/api/v1/admin/bookings/{nine["id"]}")))["status"]!.GetValue<string>());
+
+        // On: the pull that finds the 10:00 event gone cancels its booking.
+        Assert.Equal(HttpStatusCode.BadRequest, (await admin.PatchAsync("/api/v1/admin/staff/anna/calendar", Json(new JsonObject { ["whenEventDeleted"] = "delete" }))).StatusCode);
+        var patched = await Body(await admin.PatchAsync("/api/v1/admin/staff/anna/calendar", Json(new JsonObject { ["whenEventDeleted"] = "cancel" })));
+        Assert.Equal("cancel", patched["whenEventDeleted"]!.GetValue<string>());
+        await server.DeleteAsync(Href(ten));
+        status = await Sync(admin);
+        var cancelled = await Body(await admin.GetAsync($"/api/v1/admin/bookings/{ten["id"]}"));
+        Assert.Equal("cancelled", cancelled["status"]!.GetValue<string>());
+        var last = cancelled["history"]!.AsArray()[^1]!;
+        Assert.Equal(("confirmed", "cancelled", "calendar"), (last["from"]!.GetValue<string>(), last["to"]!.GetValue<string>(), last["by"]!.GetValue<string>()));
+        Assert.Null(await server.GetAsync(Href(ten)));
+        Assert.NotNull(await server.GetAsync(Href(nine)));
+        Assert.Equal(2, status["externalChanges"]!.GetValue<int>());
+        Assert.Equal(Bookwell.Features.Waitlist.WaitlistStatus.Offered,
+            app.WithDb(db => db.WaitlistEntries.AsNoTracking().Single(w => w.CustomerEmail == "wait@example.com").Status));
+        // The client's usual cancellation mail (the outbox worker sends it; this waits for its delivery, nothing is timed).
+        static bool CancellationToTen(MimeKit.MimeMessage m) =>
+            m.To.ToString().Contains("ten@example.com", StringComparison.Ordinal) && (m.Subject ?? "").StartsWith("Booking cancelled", StringComparison.Ordinal);
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (!smtp.Messages().Any(CancellationToTen) && DateTime.UtcNow < until)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Single(smtp.Messages(), CancellationToTen);
+        // Another sync changes nothing more: the event is not written again, the booking stays cancelled.
+        status = await Sync(admin);
+        Assert.Null(await server.GetAsync(Href(ten)));
+        Assert.Equal(2, status["externalChanges"]!.GetValue<int>());
+
+        // Deleted there and rescheduled here before any pull: the push finds it gone and cancels instead of writing it again.
+        await server.DeleteAsync(Href(other));
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{other["manageToken"]}/reschedule",
+            Json(new JsonObject { ["start"] = "2027-03-04T13:00:00+01:00" }))).StatusCode);
+        await Sync(admin);
+        var moved = await Body(await admin.GetAsync($"/api/v1/admin/bookings/{other["id"]}"));
+        Assert.Equal(("cancelled", "calendar"), (moved["status"]!.GetValue<string>(), moved["history"]!.AsArray()[^1]!["by"]!.GetValue<string>()));
+        Assert.Null(await server.GetAsync(Href(other)));
+        var left = await server.ListAsync(Collection);
+        Assert.Contains(Href(nine), left);
+        Assert.DoesNotContain(Href(ten), left);
+        Assert.DoesNotContain(Href(other), left);
     }
 
     [Fact]

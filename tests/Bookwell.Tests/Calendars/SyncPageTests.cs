@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Bookwell.Tests.Accounts;
 using Bookwell.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Calendars;
@@ -154,6 +155,116 @@ public abstract class SyncPageTests
         owner.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl");
         html = await owner.GetAsync("/admin/sync");
         Assert.Contains("Abonnementen per boekingspagina", html, StringComparison.Ordinal);
+    }
+    /// <summary>
+    /// The CalDAV connect and disconnect forms and the Google sign-in start (against a strict CalDAV stand-in): every form
+    /// needs its antiforgery token; a bad address or a refused password comes back as that field's error (400, what was
+    /// typed kept, never the password), not a 500; a connection stores the password sealed and blocks the calendar's busy
+    /// time; the deleted-event switch is saved (English and Dutch); another business's admin cannot disconnect it; a
+    /// disconnect removes the connection and its links, frees the busy time and stops reading the calendar.
+    /// </summary>
+    [Fact]
+    public async Task CalDavForms_NeedTheirToken_GiveFieldErrors_SealThePassword_AndDisconnectFreesTheSlots_OnlyForTheirBusiness()
+    {
+        await using var server = await CalDavStandIn.StartAsync();
+        server.Write("/anna/work/dentist.ics", CalDavStandIn.Event("dentist@test", "20270303T120000Z", "20270303T130000Z"));
+        await using var app = await BookwellApp.StartAsync(Kind, s =>
+        {
+            s["Bookwell:Calendars:AllowPrivateAddresses"] = "true";
+            s["Bookwell:Calendars:Google:ClientId"] = "client-1";
+            s["Bookwell:Calendars:Google:ClientSecret"] = "secret-1";
+            s["Bookwell:Calendars:Google:AuthUrl"] = "https://accounts.example.test/auth";
+            s["Bookwell:Calendars:Google:TokenUrl"] = "https://accounts.example.test/token";
+            s["Bookwell:Calendars:Google:ApiBase"] = "https://api.example.test";
+        });
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        var owner = await OwnerAsync(app);
+        var client = app.CreateClient();
+        Assert.Contains("2027-03-03T13:00:00+01:00", await SlotStarts(client, "consult", "2027-03-03", "2027-03-03", staff: "anna"));
+        int Rows() => app.WithDb(db => db.BusySources.Count(s => s.Kind != Bookwell.Features.Calendars.BusySource.Ics));
+        var url = server.Url("/anna/work/");
+        KeyValuePair<string, string>[] Form(string address, string password, bool cancel = false) =>
+        [
+            KeyValuePair.Create("staff", "anna"), KeyValuePair.Create("url", address), KeyValuePair.Create("userName", CalDavStandIn.User),
+            KeyValuePair.Create("password", password), .. cancel ? [KeyValuePair.Create("cancelOnDelete", "true")] : Array.Empty<KeyValuePair<string, string>>(),
+        ];
+
+        // No token: refused, nothing stored, the calendar never asked.
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.Client.PostAsync("/admin/sync?handler=CalDav", new FormUrlEncodedContent(Form(url, CalDavStandIn.Password)))).StatusCode);
+        Assert.Equal(0, Rows());
+        Assert.Empty(server.Requests);
+
+        // A bad address and a refused password: that field's error on the form, what was typed kept except the password.
+        var bad = await owner.PostFormAsync("/admin/sync?handler=CalDav", Form("ftp://calendar.example.com/anna/", "typed-secret"), "/admin/sync");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var html = await bad.Content.ReadAsStringAsync();
+        Assert.Matches("id=\"url-anna\"[^>]*value=\"ftp://calendar.example.com/anna/\"[^>]*aria-invalid=\"true\"", html);
+        Assert.Contains("<p class=\"error\" id=\"url-error\">", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("typed-secret", html, StringComparison.Ordinal);
+        var refused = await owner.PostFormAsync("/admin/sync?handler=CalDav", Form(url, "wrong"), "/admin/sync");
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        html = await refused.Content.ReadAsStringAsync();
+        Assert.Contains("<p class=\"error\" id=\"password-error\">", html, StringComparison.Ordinal);
+        Assert.Contains("aria-invalid=\"true\" aria-describedby=\"password-error\"", html, StringComparison.Ordinal);
+        Assert.Equal(0, Rows());
+
+        // Connected, with deleted events cancelling their booking: the password sealed, the busy time blocking its slot.
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/sync?handler=CalDav", Form(url, CalDavStandIn.Password, cancel: true), "/admin/sync")).StatusCode);
+        var row = app.WithDb(db => db.BusySources.AsNoTracking().Single(s => s.Kind != Bookwell.Features.Calendars.BusySource.Ics));
+        Assert.True(row.CancelOnDelete);
+        Assert.False(string.IsNullOrEmpty(row.SecretSealed));
+        Assert.DoesNotContain(CalDavStandIn.Password, row.SecretSealed, StringComparison.Ordinal);
+        Assert.DoesNotContain(Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(CalDavStandIn.Password)), row.SecretSealed, StringComparison.Ordinal);
+        Assert.DoesNotContain("2027-03-03T13:00:00+01:00", await SlotStarts(client, "consult", "2027-03-03", "2027-03-03", staff: "anna"));
+        html = WebUtility.HtmlDecode(await owner.GetAsync("/admin/sync"));
+        Assert.Contains("<dd id=\"when-deleted-anna\">Deleted events cancel their booking.</dd>", html, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/sync?handler=DeletedEvents", [KeyValuePair.Create("staff", "anna")], "/admin/sync")).StatusCode);
+        Assert.False(app.WithDb(db => db.BusySources.AsNoTracking().Single(s => s.Id == row.Id).CancelOnDelete));
+        owner.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl");
+        html = WebUtility.HtmlDecode(await owner.GetAsync("/admin/sync"));
+        Assert.Contains("<dd id=\"when-deleted-anna\">Verwijderde afspraken worden teruggezet.</dd>", html, StringComparison.Ordinal);
+        Assert.Contains("De boeking annuleren (de klant krijgt bericht, de tijd komt vrij)", html, StringComparison.Ordinal);
+        owner.Client.DefaultRequestHeaders.AcceptLanguage.Clear();
+
+        // Another business with a staff member of the same key cannot disconnect (or switch) it.
+        var other = Guid.NewGuid();
+        var (key, apiKey) = Bookwell.Features.Accounts.ApiKeys.Create(other, "other", "test", app.Clock.GetCurrentInstant());
+        app.WithDb(db =>
+        {
+            db.Tenants.Add(new Bookwell.Data.Tenant { Id = other, Name = "Other", Host = "other.example" });
+            db.ApiKeys.Add(apiKey);
+            return db.SaveChanges();
+        });
+        var theirs = app.CreateClient();
+        theirs.DefaultRequestHeaders.Host = "other.example";
+        theirs.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(theirs, Config().Also(c => c["pages"]![0]!["slug"] = "their-salon"))).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await theirs.DeleteAsync("/api/v1/admin/staff/anna/calendar")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await theirs.PatchAsync("/api/v1/admin/staff/anna/calendar", Json(new JsonObject { ["whenEventDeleted"] = "cancel" }))).StatusCode);
+        Assert.Equal(1, Rows());
+
+        // Disconnect: without the token refused; with it, the connection, its links and its busy time go, and the calendar is not read again.
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.Client.PostAsync("/admin/sync?handler=Disconnect",
+            new FormUrlEncodedContent([KeyValuePair.Create("staff", "anna")]))).StatusCode);
+        Assert.Equal(1, Rows());
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/sync?handler=Disconnect", [KeyValuePair.Create("staff", "anna")], "/admin/sync")).StatusCode);
+        Assert.Equal(0, Rows());
+        Assert.Equal(0, app.WithDb(db => db.ExternalBusy.Count() + db.CalendarEventLinks.Count()));
+        Assert.Contains("2027-03-03T13:00:00+01:00", await SlotStarts(client, "consult", "2027-03-03", "2027-03-03", staff: "anna"));
+        var seen = server.Requests.Count;
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/sync?handler=Sync", [], tokenFrom: "/admin/sync")).StatusCode);
+        Assert.Equal(seen, server.Requests.Count);
+
+        // The Google sign-in start: a form with its token too, PKCE, an unknown provider or staff member is 404.
+        Assert.Equal(HttpStatusCode.BadRequest, (await owner.Client.PostAsync("/admin/sync?handler=OAuth",
+            new FormUrlEncodedContent([KeyValuePair.Create("staff", "anna"), KeyValuePair.Create("provider", "google")]))).StatusCode);
+        var start = await owner.PostFormAsync("/admin/sync?handler=OAuth", [KeyValuePair.Create("staff", "anna"), KeyValuePair.Create("provider", "google")], "/admin/sync");
+        Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
+        Assert.StartsWith("https://accounts.example.test/auth?", start.Headers.Location!.ToString(), StringComparison.Ordinal);
+        Assert.Contains("code_challenge_method=S256", start.Headers.Location!.Query, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.PostFormAsync("/admin/sync?handler=OAuth", [KeyValuePair.Create("staff", "anna"), KeyValuePair.Create("provider", "microsoft")], "/admin/sync")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await owner.PostFormAsync("/admin/sync?handler=OAuth", [KeyValuePair.Create("staff", "nobody"), KeyValuePair.Create("provider", "google")], "/admin/sync")).StatusCode);
+        Assert.Equal(0, Rows());
     }
 }
 

@@ -127,7 +127,14 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         var (status, newTag) = await PutAsync(connection, target, ics, etag is null ? null : etag, create: etag is null, ct);
         if (status == HttpStatusCode.PreconditionFailed || (status == HttpStatusCode.NotFound && etag is not null))
         {
+            // Re-read once: the booking is what counts, so the event is written again over what is there now (an external
+            // move is written back, as a read noticing it does), or created again when it is gone, unless the connection
+            // lets a deletion cancel the booking. One retry only: a second refusal is an error, retried on a later pass.
             var current = status == HttpStatusCode.NotFound ? null : await CurrentETagAsync(connection, target, ct);
+            if (current is null && etag is not null && !e.Recreate)
+            {
+                throw new CalendarEventGoneException("The booking's event was deleted in the calendar.");
+            }
             (status, newTag) = await PutAsync(connection, target, ics, current, create: current is null, ct);
             if (IsSuccess(status))
             {
@@ -183,6 +190,14 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
             using var again = make();
             return await SendAsync(again, ct, read);
         }
+    }
+
+    public async Task<bool?> ExistsAsync(Connection connection, string remote, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var target = new Uri(new Uri(Collection(connection.Source.Url)), remote);
+        return await ReadAgainOnceAsync(() => Request(connection, HttpMethod.Get, target), ct, (response, _) => Task.FromResult<bool?>(
+            response.IsSuccessStatusCode ? true : response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone ? false : null));
     }
 
     public async Task DeleteAsync(Connection connection, string remote, string? etag, CancellationToken ct)

@@ -25,13 +25,17 @@ namespace Bookwell.Features.Calendars;
 /// Pull: busy time of the calendar's other events over the staff member's horizon, replacing the stored spans in
 /// one transaction with a busy-version bump (cached availability answers go). Our own events are recognised
 /// (remote id or UID) and never counted as busy; one of them deleted or changed by someone else is noticed
-/// and written back as the booking says.
+/// and written back as the booking says; or, when the connection says so (<see cref="BusySource.CancelOnDelete"/>), one
+/// deleted there cancels its booking through the lifecycle (<see cref="CancelDeletedAsync"/>), recorded as the calendar's doing.
 /// </para>
 /// </summary>
 public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable<ICalendarProvider> providers, IDataProtectionProvider protection,
-    IClock clock, SqliteWriteGate gate, ILogger<CalendarConnections> log)
+    IClock clock, SqliteWriteGate gate, IConfiguration config, Infrastructure.TenantLinks links, ILogger<CalendarConnections> log)
 {
     private const string Purpose = "bookwell.calendar-connection";
+
+    /// <summary>Who a booking's history names when a deletion in the calendar cancelled it.</summary>
+    public const string CalendarActor = "calendar";
     public const int MaxAttempts = 10;
 
     private readonly ConcurrentDictionary<Guid, SemaphoreSlim> _running = new();
@@ -62,7 +66,8 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
     /// Stores the staff member's connection (replacing any other of theirs, whose booking events are removed from
     /// that calendar first, as far as it answers) and syncs it at once.
     /// </summary>
-    public async Task<BusySource> ConnectAsync(BookwellDb db, string staff, CalendarKind kind, string url, string? userName, string secret, CancellationToken ct)
+    public async Task<BusySource> ConnectAsync(BookwellDb db, string staff, CalendarKind kind, string url, string? userName, string secret, CancellationToken ct,
+        bool cancelOnDelete = false)
     {
         ArgumentNullException.ThrowIfNull(db);
         await DisconnectAsync(db, staff, ct);
@@ -77,6 +82,7 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
             UserName = userName,
             SecretSealed = Seal(secret),
             ConnectedAt = clock.GetCurrentInstant(),
+            CancelOnDelete = cancelOnDelete,
         };
         using (await gate.EnterAsync(db, ct))
         {
@@ -87,6 +93,17 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
         ForgetPushList();
         await SyncAsync(db.TenantId, source.Id, ct);
         return await db.BusySources.AsNoTracking().FirstAsync(s => s.Id == source.Id, ct);
+    }
+
+    /// <summary>Sets what a booking event deleted in the staff member's calendar does; false when they have no connection.</summary>
+    public async Task<bool> SetCancelOnDeleteAsync(BookwellDb db, string staff, bool cancel, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        using (await gate.EnterAsync(db, ct))
+        {
+            return await db.BusySources.Where(s => s.StaffKey == staff && s.Kind != BusySource.Ics)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.CancelOnDelete, cancel), ct) > 0;
+        }
     }
 
     /// <summary>Removes the staff member's connection: its booking events are deleted from the calendar (best effort), then its row, links and busy spans.</summary>
@@ -317,7 +334,10 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
                     catalog.Pages.TryGetValue(b.PageSlug, out var page);
                     var location = page?.Branches.FirstOrDefault(x => x.Key == b.BranchKey)?.Doc.Address ?? page?.Doc.Location?.Details;
                     var e = new PushEvent(b.Id, shareStart, shareEnd, $"{service} – {b.CustomerName}", location,
-                        b.Status is BookingStatus.Pending or BookingStatus.PendingPayment, (link?.Sequence ?? -1) + 1, now);
+                        b.Status is BookingStatus.Pending or BookingStatus.PendingPayment, (link?.Sequence ?? -1) + 1, now)
+                    {
+                        Recreate = !source.CancelOnDelete,
+                    };
                     var fingerprint = Fingerprint(e);
                     if (link?.Fingerprint == fingerprint)
                     {
@@ -333,7 +353,23 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
                         continue;
                     }
                     wrote = true;
-                    var (remote, etag, overwrote) = await provider.WriteAsync(connection, link?.Remote, link?.ETag, e, ct);
+                    (string Remote, string? ETag, bool Overwrote) written;
+                    try
+                    {
+                        written = await provider.WriteAsync(connection, link?.Remote, link?.ETag, e, ct);
+                    }
+                    catch (CalendarEventGoneException)
+                    {
+                        // Deleted in the calendar before a pull saw it, and this connection lets that cancel the booking.
+                        if (await CancelDeletedAsync(tenantId, sourceId, b.Id, ct))
+                        {
+                            continue;
+                        }
+                        // Not cancellable any more (started, over): written back after all, once.
+                        written = await provider.WriteAsync(connection, link?.Remote, null, e with { Recreate = true }, ct);
+                        written.Overwrote = true;
+                    }
+                    var (remote, etag, overwrote) = written;
                     await SaveLinkAsync(db, sourceId, b.Id, l =>
                     {
                         l.Remote = remote;
@@ -460,7 +496,7 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
         ForgetPushList();
     }
 
-    /// <summary>Reads busy time; true when our own events were found deleted or changed in the calendar (they are due again).</summary>
+    /// <summary>Reads busy time; true when our own events were found deleted or changed in the calendar (they are due again, or their booking was cancelled).</summary>
     private async Task<bool> PullLockedAsync(Guid tenantId, Guid sourceId, CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
@@ -502,6 +538,8 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
             error = ex.Message;
         }
         var noticed = 0;
+        // Our events the read no longer found, on a connection where a deletion cancels the booking: asked about one by one after the commit.
+        var missing = new List<(Guid BookingId, string Remote)>();
         using (await gate.EnterAsync(db, ct))
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -550,6 +588,11 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
                 {
                     if (!read.Ours.TryGetValue(link.Remote!, out var etag))
                     {
+                        if (row.CancelOnDelete)
+                        {
+                            missing.Add((link.BookingId, link.Remote!));
+                            continue;
+                        }
                         link.Fingerprint = null;
                         link.ETag = null;
                         noticed++;
@@ -571,7 +614,87 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
             await tx.CommitAsync(ct);
         }
         ConnectedStaff.Invalidate(db);
+        foreach (var (bookingId, remote) in missing)
+        {
+            bool? exists;
+            try
+            {
+                // The read covers a time range: an event moved far away is missing from it too, so the calendar is asked.
+                exists = await provider.ExistsAsync(connection, remote, ct);
+            }
+            catch (Exception ex) when (ex is FeedException or CalendarAuthException)
+            {
+                exists = null;
+            }
+            if (exists is null)
+            {
+                // Cannot tell now: nothing changes, the next pull asks again.
+                continue;
+            }
+            if (exists == false && await CancelDeletedAsync(tenantId, sourceId, bookingId, ct))
+            {
+                // Pushed again at once: the freed time may have gone to someone on the waitlist.
+                noticed++;
+                continue;
+            }
+            // Moved out of the window (an external move), or deleted but no longer cancellable: written back as the booking says.
+            using (await gate.EnterAsync(db, ct))
+            {
+                await db.CalendarEventLinks.Where(l => l.SourceId == sourceId && l.BookingId == bookingId)
+                    .ExecuteUpdateAsync(l => l.SetProperty(x => x.Fingerprint, (string?)null).SetProperty(x => x.ETag, (string?)null), ct);
+                await db.BusySources.Where(s => s.Id == sourceId).ExecuteUpdateAsync(s => s.SetProperty(x => x.ExternalChanges, x => x.ExternalChanges + 1), ct);
+            }
+            noticed++;
+        }
+        if (missing.Count > 0 && connection.SecretChanged)
+        {
+            // A token refreshed while asking about the missing events: kept, like a refresh during the read.
+            var sealedSecret = Seal(connection.Secret);
+            using (await gate.EnterAsync(db, ct))
+            {
+                await db.BusySources.Where(s => s.Id == sourceId).ExecuteUpdateAsync(s => s.SetProperty(x => x.SecretSealed, sealedSecret), ct);
+            }
+        }
         return noticed > 0;
+    }
+
+    /// <summary>
+    /// A booking whose event was deleted in the calendar, on a connection where that cancels it: cancelled through the
+    /// lifecycle as the calendar's doing (history <c>by</c> "calendar", the client's usual cancellation mail, the time freed
+    /// for the waitlist), then its link goes (the event is gone already). False when the status no longer allows it.
+    /// </summary>
+    private async Task<bool> CancelDeletedAsync(Guid tenantId, Guid sourceId, Guid bookingId, CancellationToken ct)
+    {
+        using var scope = scopes.CreateScope();
+        var tenant = scope.ServiceProvider.GetRequiredService<TenantContext>();
+        tenant.TenantId = tenantId;
+        var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        db.TenantId = tenantId;
+        var booking = await db.Bookings.AsNoTracking().Where(b => b.Id == bookingId).Select(b => new { b.PageSlug, b.Language, b.Status }).FirstOrDefaultAsync(ct);
+        if (booking is null || !booking.Status.CanMoveTo(BookingStatus.Cancelled))
+        {
+            return false;
+        }
+        tenant.Host = await db.Tenants.Where(t => t.Id == tenantId).Select(t => t.Host).FirstOrDefaultAsync(ct);
+        var catalog = await scope.ServiceProvider.GetRequiredService<CatalogCache>().GetAsync(db, ct);
+        catalog.Pages.TryGetValue(booking.PageSlug, out var page);
+        var mail = new MailContext(links.BaseUrl(tenant), booking.Language, config["Bookwell:Smtp:From"]);
+        var result = await scope.ServiceProvider.GetRequiredService<BookingLifecycle>()
+            .TransitionAsync(bookingId, new Change.SetStatus(BookingStatus.Cancelled), new Actor(CalendarActor, mail, page), ct);
+        if (result is not WriteResult.Done)
+        {
+            return false;
+        }
+        log.LogInformation("Booking {BookingId} cancelled: its event was deleted in calendar connection {SourceId}", bookingId, sourceId);
+        using (await gate.EnterAsync(db, ct))
+        {
+            db.ChangeTracker.Clear();
+            await db.CalendarEventLinks.Where(l => l.SourceId == sourceId && l.BookingId == bookingId).ExecuteDeleteAsync(ct);
+            var count = await db.CalendarEventLinks.CountAsync(l => l.SourceId == sourceId && l.Remote != null && l.Fingerprint != null, ct);
+            await db.BusySources.Where(s => s.Id == sourceId).ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.ExternalChanges, x => x.ExternalChanges + 1).SetProperty(x => x.PushedCount, count), ct);
+        }
+        return true;
     }
 }
 

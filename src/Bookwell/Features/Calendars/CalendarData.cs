@@ -68,8 +68,16 @@ public sealed class BusySource : ITenantOwned
     public int PushedCount { get; set; }
     public Instant? LastPushAt { get; set; }
     public string? LastPushError { get; set; }
-    /// <summary>Booking events that were deleted or changed in the calendar by someone else and written back.</summary>
+    /// <summary>
+    /// Booking events that were deleted or changed in the calendar by someone else: written back as the booking says, or,
+    /// with <see cref="CancelOnDelete"/>, a deleted one cancelled its booking.
+    /// </summary>
     public int ExternalChanges { get; set; }
+    /// <summary>
+    /// Two-way connections: a booking event deleted in the calendar cancels its booking (through the lifecycle, as the
+    /// calendar's doing). Off (the default), the event is written back as the booking says. API <c>whenEventDeleted</c>.
+    /// </summary>
+    public bool CancelOnDelete { get; set; }
     public Instant? ConnectedAt { get; set; }
 }
 

@@ -13,12 +13,18 @@ public sealed record FeedUrl(string Url);
 /// <summary>Contract 4.9's status item; <c>kind</c> and the push figures are additions for two-way connections.</summary>
 /// <param name="Stale">Additive: the source has not been read successfully within its freshness window (see
 /// <see cref="StaleCalendars.IsStale(BusySource, Instant, Duration)"/>).</param>
+/// <param name="WhenEventDeleted">Additive, two-way connections only: what a booking event deleted in the calendar does,
+/// <c>restore</c> (written back; the default) or <c>cancel</c> (the booking is cancelled).</param>
 public sealed record SourceStatus(string Staff, string Source, string? LastSuccessAt, string? LastError, int BusyCount, string? LastAttemptAt,
     string Kind = "ics", bool Broken = false, string? UserName = null, int PushedCount = 0, string? LastPushAt = null,
-    string? LastPushError = null, int ExternalChanges = 0, bool Stale = false);
+    string? LastPushError = null, int ExternalChanges = 0, bool Stale = false, string? WhenEventDeleted = null);
 
 /// <summary>A CalDAV connection as asked for; Google and Microsoft 365 are connected through OAuth in the admin.</summary>
-public sealed record ConnectionRequest(string? Kind, string? Url, string? UserName, string? Password);
+/// <param name="WhenEventDeleted">Optional: <c>restore</c> (default) or <c>cancel</c>, see <see cref="SourceStatus"/>.</param>
+public sealed record ConnectionRequest(string? Kind, string? Url, string? UserName, string? Password, string? WhenEventDeleted = null);
+
+/// <summary>A connection's settings changed in place (<c>PATCH /api/v1/admin/staff/{key}/calendar</c>).</summary>
+public sealed record ConnectionSettings(string? WhenEventDeleted);
 
 public sealed record SourceStatusList(IReadOnlyList<SourceStatus> Items);
 
@@ -42,6 +48,7 @@ public static class CalendarEndpoints
             Feed(CalendarFeeds.PageKind, slug, rotate: true, r, db, c, p, clock, ct)).WithName("RotatePageFeed").WithTags("Calendars");
         admin.MapPut("/staff/{key}/calendar", Connect).WithName("ConnectStaffCalendar").WithTags("Calendars");
         admin.MapDelete("/staff/{key}/calendar", Disconnect).WithName("DisconnectStaffCalendar").WithTags("Calendars");
+        admin.MapPatch("/staff/{key}/calendar", Update).WithName("UpdateStaffCalendar").WithTags("Calendars");
         admin.MapDelete("/pages/{slug}/feed", (string slug, BookwellDb db, CatalogCache c, CancellationToken ct) =>
             Revoke(CalendarFeeds.PageKind, slug, db, c, ct)).WithName("RevokePageFeed").WithTags("Calendars");
         return admin;
@@ -107,7 +114,29 @@ public static class CalendarEndpoints
     {
         ArgumentNullException.ThrowIfNull(s);
         return new SourceStatus(s.StaffKey, s.Url, Format(s.LastSuccessAt), s.LastError, s.BusyCount, Format(s.LastAttemptAt), s.Kind.ToWire(), s.Broken, s.UserName,
-            s.PushedCount, Format(s.LastPushAt), s.LastPushError, s.ExternalChanges, StaleCalendars.IsStale(s, now, StaleCalendars.LimitFor(catalog, s.StaffKey)));
+            s.PushedCount, Format(s.LastPushAt), s.LastPushError, s.ExternalChanges, StaleCalendars.IsStale(s, now, StaleCalendars.LimitFor(catalog, s.StaffKey)),
+            s.Kind == BusySource.Ics ? null : s.CancelOnDelete ? Cancel : Restore);
+    }
+
+    public const string Restore = "restore";
+    public const string Cancel = "cancel";
+
+    /// <summary>Whether <c>whenEventDeleted</c> asks to cancel (true), to write back (false); null (with a field error) for another word.</summary>
+    public static bool? ParseWhenDeleted(string? value, Errors errors, bool whenMissing)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        switch (value)
+        {
+            case null:
+                return whenMissing;
+            case Restore:
+                return false;
+            case Cancel:
+                return true;
+            default:
+                errors.Add("whenEventDeleted", $"Must be \"{Restore}\" (the event is written back) or \"{Cancel}\" (the booking is cancelled).");
+                return null;
+        }
     }
 
     /// <summary>
@@ -132,8 +161,37 @@ public static class CalendarEndpoints
         {
             return Problems.Validation(checkedErrors);
         }
-        var row = await connections.ConnectAsync(db, key, CalendarKind.CalDav, url!, body.UserName!.Trim(), body.Password!, ct);
+        var row = await connections.ConnectAsync(db, key, CalendarKind.CalDav, url!, body.UserName!.Trim(), body.Password!, ct,
+            cancelOnDelete: body.WhenEventDeleted == Cancel);
         return TypedResults.Ok(Item(row, await cache.GetAsync(db, ct), clock.GetCurrentInstant()));
+    }
+
+    /// <summary>Changes a connection's settings without connecting again (the credentials stay as they are).</summary>
+    private static async Task<Results<Ok<SourceStatus>, ProblemHttpResult>> Update(string key, HttpRequest request, BookwellDb db, CatalogCache cache,
+        CalendarConnections connections, IClock clock, CancellationToken ct)
+    {
+        var (body, errors) = await JsonBody.ReadAsync<ConnectionSettings>(request, 4096, Json.Options);
+        if (body is null)
+        {
+            return Problems.Validation(errors);
+        }
+        var catalog = await cache.GetAsync(db, ct);
+        if (!Exists(catalog, CalendarFeeds.StaffKind, key))
+        {
+            return Problems.NotFound("No staff member with this key.");
+        }
+        var invalid = new Errors();
+        var row = await db.BusySources.AsNoTracking().FirstOrDefaultAsync(s => s.StaffKey == key && s.Kind != BusySource.Ics, ct);
+        if (ParseWhenDeleted(body.WhenEventDeleted, invalid, row?.CancelOnDelete ?? false) is not { } cancel)
+        {
+            return Problems.Validation(invalid);
+        }
+        if (row is null || !await connections.SetCancelOnDeleteAsync(db, key, cancel, ct))
+        {
+            return Problems.NotFound("This staff member has no calendar connected.");
+        }
+        row = await db.BusySources.AsNoTracking().FirstAsync(s => s.Id == row.Id, ct);
+        return TypedResults.Ok(Item(row, catalog, clock.GetCurrentInstant()));
     }
 
     /// <summary>Field errors for a CalDAV connection, including a refused password or an unreachable calendar (one query is made).</summary>
@@ -150,6 +208,7 @@ public static class CalendarEndpoints
                 ? "Google and Microsoft 365 calendars are connected through their sign-in, on the admin's calendar sync page."
                 : "Must be \"caldav\".");
         }
+        ParseWhenDeleted(body.WhenEventDeleted, errors, false);
         if (CalDavProvider.Problem(body.Url, options.AllowPrivateAddresses) is { } problem)
         {
             errors.Add("url", problem);

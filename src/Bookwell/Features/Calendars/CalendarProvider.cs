@@ -22,9 +22,22 @@ public sealed class Connection(BusySource source, string secret)
     }
 }
 
+/// <summary>
+/// A replace found our event deleted in the calendar while the connection lets a deletion cancel the booking
+/// (<see cref="PushEvent.Recreate"/> false): nothing was written.
+/// </summary>
+public sealed class CalendarEventGoneException(string message) : Exception(message);
+
 /// <summary>A booking as it is written to a calendar.</summary>
 public sealed record PushEvent(Guid BookingId, Instant Start, Instant End, string Summary, string? Location, bool Tentative, int Sequence, Instant Now)
 {
+    /// <summary>
+    /// Whether a replace that finds the event deleted in the calendar writes it again (the default: the booking is what
+    /// counts). False when the connection lets a deletion cancel the booking: the provider throws
+    /// <see cref="CalendarEventGoneException"/> instead, and the caller cancels.
+    /// </summary>
+    public bool Recreate { get; init; } = true;
+
     /// <summary>The event's UID in iCalendar terms, the same one the booking's .ics and the feeds carry.</summary>
     public string Uid => $"{BookingId}@bookwell";
 }
@@ -52,4 +65,10 @@ public interface ICalendarProvider
 
     /// <summary>Deletes the event; one already gone is fine.</summary>
     Task DeleteAsync(Connection connection, string remote, string? etag, CancellationToken ct);
+
+    /// <summary>
+    /// Whether the event is still in the calendar, asked directly (a read over a time range also misses an event moved
+    /// out of the range): false only when the calendar says it is gone, null when it cannot tell.
+    /// </summary>
+    Task<bool?> ExistsAsync(Connection connection, string remote, CancellationToken ct);
 }

@@ -379,6 +379,10 @@ public sealed class GoogleCalendarProvider(OAuthProviderOptions options, OAuthCl
                 }
                 if (patch.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
                 {
+                    if (!e.Recreate)
+                    {
+                        throw new CalendarEventGoneException("The booking's event was deleted in the calendar.");
+                    }
                     break;
                 }
                 var updated = await Rest.JsonAsync(patch, "the event update", ct);
@@ -395,6 +399,22 @@ public sealed class GoogleCalendarProvider(OAuthProviderOptions options, OAuthCl
         var created = await Rest.JsonAsync(insert, "the event insert", ct);
         return (created["id"]?.GetValue<string>() ?? throw new FeedException("Google returned an event without an id."), created["etag"]?.GetValue<string>(),
             remote is not null);
+    }
+
+    /// <summary>Google keeps a deleted event for a while with status <c>cancelled</c>: that is gone too.</summary>
+    public async Task<bool?> ExistsAsync(Connection connection, string remote, CancellationToken ct)
+    {
+        using var response = await oauth.SendAsync(options, connection, () => new HttpRequestMessage(HttpMethod.Get, $"{Events}/{Uri.EscapeDataString(remote)}"), ct);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        {
+            return false;
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+        var ev = await Rest.JsonAsync(response, "the event read", ct);
+        return ev["status"]?.GetValue<string>() != "cancelled";
     }
 
     public async Task DeleteAsync(Connection connection, string remote, string? etag, CancellationToken ct)
@@ -527,6 +547,10 @@ public sealed class MicrosoftCalendarProvider(OAuthProviderOptions options, OAut
                 }
                 if (patch.StatusCode == HttpStatusCode.NotFound)
                 {
+                    if (!e.Recreate)
+                    {
+                        throw new CalendarEventGoneException("The booking's event was deleted in the calendar.");
+                    }
                     break;
                 }
                 var updated = await Rest.JsonAsync(patch, "the event update", ct);
@@ -538,6 +562,13 @@ public sealed class MicrosoftCalendarProvider(OAuthProviderOptions options, OAut
         var created = await Rest.JsonAsync(create, "the event creation", ct);
         return (created["id"]?.GetValue<string>() ?? throw new FeedException("Microsoft 365 returned an event without an id."),
             created["@odata.etag"]?.GetValue<string>(), remote is not null);
+    }
+
+    public async Task<bool?> ExistsAsync(Connection connection, string remote, CancellationToken ct)
+    {
+        using var response = await oauth.SendAsync(options, connection,
+            () => new HttpRequestMessage(HttpMethod.Get, $"{options.ApiBase}/v1.0/me/events/{Uri.EscapeDataString(remote)}?$select=id"), ct);
+        return response.IsSuccessStatusCode ? true : response.StatusCode == HttpStatusCode.NotFound ? false : null;
     }
 
     public async Task DeleteAsync(Connection connection, string remote, string? etag, CancellationToken ct)

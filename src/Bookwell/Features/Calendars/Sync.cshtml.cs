@@ -31,6 +31,17 @@ public sealed class SyncModel(CalendarSync sync, CalendarConnections connections
     /// <summary>Staff members whose calendar is stale on some page (issue 16), and whether a page hides their slots.</summary>
     public IReadOnlyList<(string Key, string Name, bool Hidden)> Stale { get; private set; } = [];
 
+    /// <summary>The staff member whose CalDAV form came back with field errors (that form shows them and keeps what was typed, never the password).</summary>
+    public string? FormStaff { get; private set; }
+
+    public FormErrors FormErrors { get; private set; } = new();
+
+    public string? FormUrl { get; private set; }
+
+    public string? FormUserName { get; private set; }
+
+    public bool FormCancelOnDelete { get; private set; }
+
     public bool GoogleEnabled => oauth.Google is not null;
 
     public bool MicrosoftEnabled => oauth.Microsoft is not null;
@@ -58,7 +69,7 @@ public sealed class SyncModel(CalendarSync sync, CalendarConnections connections
 
     private string? StaffName(string? key) => Catalog.Pages.Values.SelectMany(p => p.Staff).FirstOrDefault(s => s.Key == key)?.Name;
 
-    public async Task<IActionResult> OnPostCalDavAsync(string? staff, string? url, string? userName, string? password, CancellationToken ct)
+    public async Task<IActionResult> OnPostCalDavAsync(string? staff, string? url, string? userName, string? password, bool cancelOnDelete, CancellationToken ct)
     {
         if (StaffName(staff) is not { } name)
         {
@@ -68,11 +79,29 @@ public sealed class SyncModel(CalendarSync sync, CalendarConnections connections
             options, Clock.GetCurrentInstant(), ct);
         if (errors.Any)
         {
-            TempData["Flash"] = CalendarText.Words.Format("connect-failed", name, string.Join(" ", errors.ToDictionary().Values.SelectMany(v => v)));
-            return RedirectToPage();
+            // Shown at the fields of this staff member's form (400), what was typed kept except the password.
+            FormStaff = staff;
+            FormErrors = new FormErrors(errors);
+            FormUrl = url;
+            FormUserName = userName;
+            FormCancelOnDelete = cancelOnDelete;
+            await OnGetAsync(ct);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
         }
-        await connections.ConnectAsync(Db, staff!, CalendarKind.CalDav, collection!, userName!.Trim(), password!, ct);
+        await connections.ConnectAsync(Db, staff!, CalendarKind.CalDav, collection!, userName!.Trim(), password!, ct, cancelOnDelete);
         TempData["Flash"] = CalendarText.Words.Format("connected", name);
+        return RedirectToPage();
+    }
+
+    /// <summary>What a booking event deleted in the staff member's calendar does (<see cref="BusySource.CancelOnDelete"/>).</summary>
+    public async Task<IActionResult> OnPostDeletedEventsAsync(string? staff, bool cancelOnDelete, CancellationToken ct)
+    {
+        if (StaffName(staff) is not { } name || !await connections.SetCancelOnDeleteAsync(Db, staff!, cancelOnDelete, ct))
+        {
+            return NotFound();
+        }
+        TempData["Flash"] = CalendarText.Words.Format("setting-saved", name);
         return RedirectToPage();
     }
 
