@@ -405,6 +405,8 @@ namespace Bookwell.Migrations.Postgres
 
                     b.HasIndex("TenantId", "StartsAt");
 
+                    b.HasIndex("TenantId", "CustomerId", "StartsAt");
+
                     b.HasIndex("TenantId", "OrganizationKey", "StartsAt")
                         .HasFilter("\"OrganizationKey\" IS NOT NULL");
 
@@ -1314,6 +1316,9 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<int>("BusyCount")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("CancelOnDelete")
+                        .HasColumnType("boolean");
+
                     b.Property<Instant?>("ConnectedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -1670,6 +1675,14 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<string>("LogoSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("LogoUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.Property<string>("Number")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1865,6 +1878,53 @@ namespace Bookwell.Migrations.Postgres
                     b.HasKey("TenantId", "Year");
 
                     b.ToTable("InvoiceYearCounters", (string)null);
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Invoices.LogoBlob", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<byte[]>("Bytes")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<Instant>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("TenantId", "Sha256");
+
+                    b.ToTable("LogoBlobs", (string)null);
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Invoices.LogoSource", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("UrlKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Instant>("CheckedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.HasKey("TenantId", "UrlKey");
+
+                    b.ToTable("LogoSources", (string)null);
                 });
 
             modelBuilder.Entity("Bookwell.Features.Organizations.Mailing", b =>
@@ -2203,6 +2263,14 @@ namespace Bookwell.Migrations.Postgres
 
                     b.Property<LocalDate>("IssuedOn")
                         .HasColumnType("date");
+
+                    b.Property<string>("LogoSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("LogoUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
 
                     b.Property<string>("Number")
                         .IsRequired()

@@ -397,6 +397,8 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.HasIndex("TenantId", "StartsAt");
 
+                    b.HasIndex("TenantId", "CustomerId", "StartsAt");
+
                     b.HasIndex("TenantId", "OrganizationKey", "StartsAt")
                         .HasFilter("\"OrganizationKey\" IS NOT NULL");
 
@@ -1300,6 +1302,9 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<int>("BusyCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("CancelOnDelete")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ConnectedAt")
                         .HasColumnType("INTEGER");
 
@@ -1654,6 +1659,14 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("LogoSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LogoUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Number")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -1845,6 +1858,53 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasKey("TenantId", "Year");
 
                     b.ToTable("InvoiceYearCounters", (string)null);
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Invoices.LogoBlob", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Bytes")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("TenantId", "Sha256");
+
+                    b.ToTable("LogoBlobs", (string)null);
+                });
+
+            modelBuilder.Entity("Bookwell.Features.Invoices.LogoSource", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UrlKey")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CheckedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Sha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Url")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("TenantId", "UrlKey");
+
+                    b.ToTable("LogoSources", (string)null);
                 });
 
             modelBuilder.Entity("Bookwell.Features.Organizations.Mailing", b =>
@@ -2183,6 +2243,14 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.Property<string>("IssuedOn")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LogoSha256")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LogoUrl")
+                        .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Number")
