@@ -87,12 +87,12 @@ public abstract partial class PortalBookingTests
         Assert.Contains("value=\"ada@example.com\"", html, StringComparison.Ordinal);
         var phone = app.WithDb(db => db.Customers.IgnoreQueryFilters().Single(c => c.EmailNormalized == "ADA@EXAMPLE.COM").Phone);
         Assert.False(string.IsNullOrEmpty(phone));
-        Assert.Contains($"id=\"phone\" name=\"phone\" type=\"tel\" autocomplete=\"tel\" maxlength=\"30\" value=\"{phone}\"", html, StringComparison.Ordinal);
+        Assert.Contains($"id=\"phone\" name=\"phone\" type=\"tel\" autocomplete=\"tel\" maxlength=\"30\" value=\"{System.Text.Encodings.Web.HtmlEncoder.Default.Encode(phone!)}\"", html, StringComparison.Ordinal);
         Assert.Contains("no-store", step.Headers.CacheControl?.ToString(), StringComparison.Ordinal);
 
         // The profile is read afresh: a new phone number shows at once.
         Assert.Equal(HttpStatusCode.OK, (await session.PostFormAsync("/account/profile", ("name", "Ada Lovelace"), ("phone", "+31 6 11112222"))).StatusCode);
-        Assert.Contains("value=\"+31611112222\"", await session.GetAsync(DetailsStep), StringComparison.Ordinal);
+        Assert.Contains($"value=\"{System.Text.Encodings.Web.HtmlEncoder.Default.Encode("+31611112222")}\"", await session.GetAsync(DetailsStep), StringComparison.Ordinal);
 
         // Inside a frame (the widget on another site) and for anyone else, the page stays blank.
         using (var framed = new HttpRequestMessage(HttpMethod.Get, DetailsStep))
@@ -128,7 +128,11 @@ public abstract partial class PortalBookingTests
         // The booking is still the form's: a cross-site post with other details books those, and the cookie adds nothing.
         var posted = await session.Client.PostAsync("/book/salon?service=consult&staff=anna", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["start"] = "2027-03-03T13:00:00Z", ["step"] = "confirm", ["name"] = "Someone Else", ["email"] = "else@example.com", ["terms"] = "true",
+            ["start"] = "2027-03-03T13:00:00Z",
+            ["step"] = "confirm",
+            ["name"] = "Someone Else",
+            ["email"] = "else@example.com",
+            ["terms"] = "true",
         }));
         Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
         var made = app.WithDb(db => db.Bookings.IgnoreQueryFilters().AsNoTracking().Single(b => b.StartsAt == Instant.FromUtc(2027, 3, 3, 13, 0)));

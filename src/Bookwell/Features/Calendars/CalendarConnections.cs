@@ -187,7 +187,6 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
         }
     }
 
-    /// <summary>Pushes every connection of every business (after a booking change; cheap when nothing differs).</summary>
     /// <summary>
     /// The connections to push to, read at most every 15 seconds: the worker wakes after every committed booking
     /// change, and under a booking load re-reading the list each time was 5 % of the app's CPU with no connection
@@ -228,6 +227,7 @@ public sealed class CalendarConnections(IServiceScopeFactory scopes, IEnumerable
         return all;
     }
 
+    /// <summary>Pushes every connection of every business (after a booking change; cheap when nothing differs).</summary>
     public async Task PushAllAsync(CancellationToken ct)
     {
         var all = await PushSourcesAsync(ct);
