@@ -173,6 +173,8 @@ catch (StartupException ex)
     app.Logger.LogCritical("{Problem}", ex.Message);
     return 1;
 }
+// Issue 14: phone numbers stored before E.164 are converted once (only rows not yet converted are read; safe to repeat).
+await Bookwell.Features.Bookings.StoredPhones.ConvertAsync(app.Services);
 if (app.Configuration.GetValue("Bookwell:SeedDemo", true))
 {
     await DemoSeed.SeedAsync(app.Services);
