@@ -35,8 +35,8 @@ public static class StoredPhones
             using (await gate.EnterAsync(db, ct))
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
-                var customers = await db.Customers.Where(c => c.Phone != null && (!c.Phone.StartsWith("+") || c.Phone.Contains(' ') || c.Phone.Contains('-') ||
-                    c.Phone.Contains('(') || c.Phone.Contains(')') || c.Phone.Contains('.') || c.Phone.Contains('/'))).Select(c => new { c.Id, c.Phone }).ToListAsync(ct);
+                var customers = await db.Customers.Where(c => c.Phone != null && (!c.Phone.StartsWith("+") || c.Phone.Contains(" ") || c.Phone.Contains("-") ||
+                    c.Phone.Contains("(") || c.Phone.Contains(")") || c.Phone.Contains(".") || c.Phone.Contains("/"))).Select(c => new { c.Id, c.Phone }).ToListAsync(ct);
                 foreach (var c in customers)
                 {
                     if (Read(c.Phone, business) is { } e164)
@@ -48,9 +48,9 @@ public static class StoredPhones
                         unreadable++;
                     }
                 }
-                var entries = await db.WaitlistEntries.Where(w => w.CustomerPhone != null && (!w.CustomerPhone.StartsWith("+") || w.CustomerPhone.Contains(' ') ||
-                    w.CustomerPhone.Contains('-') || w.CustomerPhone.Contains('(') || w.CustomerPhone.Contains(')') || w.CustomerPhone.Contains('.') ||
-                    w.CustomerPhone.Contains('/'))).Select(w => new { w.Id, w.CustomerPhone, w.PageSlug }).ToListAsync(ct);
+                var entries = await db.WaitlistEntries.Where(w => w.CustomerPhone != null && (!w.CustomerPhone.StartsWith("+") || w.CustomerPhone.Contains(" ") ||
+                    w.CustomerPhone.Contains("-") || w.CustomerPhone.Contains("(") || w.CustomerPhone.Contains(")") || w.CustomerPhone.Contains(".") ||
+                    w.CustomerPhone.Contains("/"))).Select(w => new { w.Id, w.CustomerPhone, w.PageSlug }).ToListAsync(ct);
                 foreach (var w in entries)
                 {
                     if (Read(w.CustomerPhone, RegionOf(w.PageSlug)) is { } e164)
