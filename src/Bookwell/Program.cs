@@ -173,6 +173,16 @@ catch (StartupException ex)
     app.Logger.LogCritical("{Problem}", ex.Message);
     return 1;
 }
+// Issue 14: phone numbers stored before E.164 are converted once (only rows not yet converted are read; safe to repeat).
+try
+{
+    await Bookwell.Features.Bookings.StoredPhones.ConvertAsync(app.Services);
+}
+catch (Exception ex) when (ex is not OperationCanceledException)
+{
+    // Never stops the start: the conversion is tried again at the next one (the exception's type only, no data).
+    app.Logger.LogError("Converting stored phone numbers to E.164 failed: {Error}", ex.GetType().Name);
+}
 if (app.Configuration.GetValue("Bookwell:SeedDemo", true))
 {
     await DemoSeed.SeedAsync(app.Services);

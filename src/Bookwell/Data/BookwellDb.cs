@@ -411,6 +411,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
         Features.Payments.StripeConnect.Configure(modelBuilder, this);
         Features.Checkout.DeskSaleModel.Configure(modelBuilder, this);
         Features.Admin.CrmAudit.Configure(modelBuilder, this);
+        Features.Bookings.Consents.Configure(modelBuilder, this);
         modelBuilder.Entity<Payment>().HasQueryFilter(p => p.TenantId == _tenantId);
         modelBuilder.Entity<CheckoutSession>().HasQueryFilter(s => s.TenantId == _tenantId);
     }

@@ -22,3 +22,34 @@ public sealed class CustomerTag : ITenantOwned
     public required string Tag { get; set; }
     public Instant At { get; set; }
 }
+
+/// <summary>Which of a client's choices a <see cref="ConsentChange"/> is about; stored as the string each member names.</summary>
+public enum ConsentKind
+{
+    /// <summary>News by e-mail (<see cref="Customer.MarketingOptIn"/>).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("marketing")] Marketing,
+    /// <summary>Reminders by e-mail (<see cref="Customer.EmailRemindersOff"/>, stored the other way round).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("email-reminders")] EmailReminders,
+    /// <summary>Reminders by text message (<see cref="Customer.SmsRemindersOff"/>, stored the other way round).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("sms-reminders")] SmsReminders,
+}
+
+/// <summary>
+/// One change of a client's consent (issue 14): when, which choice, the old and new value and where it was made
+/// (<see cref="Features.Bookings.ConsentSource"/>). Append-only: the database refuses updates and deletes. It holds no
+/// personal data (the client by id; a business's user or API key by id), so it stays after an erasure, which adds its own
+/// withdrawal. A merged duplicate's history stays under its own id and is read with the kept client's.
+/// </summary>
+public sealed class ConsentChange : ITenantOwned
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    public Guid CustomerId { get; set; }
+    public Instant At { get; set; }
+    public ConsentKind What { get; set; }
+    public bool From { get; set; }
+    public bool To { get; set; }
+    public Features.Bookings.ConsentSource Source { get; set; }
+    /// <summary>For a change the business made: <c>user:&lt;id&gt;</c> or <c>api-key:&lt;id&gt;</c> (<see cref="Features.Admin.CrmAudit.ActorOf"/>).</summary>
+    public string? By { get; set; }
+}

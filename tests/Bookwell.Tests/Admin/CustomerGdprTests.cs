@@ -128,6 +128,8 @@ public abstract class CustomerGdprTests
         var ada = IdOf(app, "ada@example.com");
         var old = IdOf(app, "ada.old@example.com");
         var admin = app.Admin();
+        // Issue 14: the booking's tick box is in the consent history (which the scan below reads like every table).
+        Assert.Equal(1, app.WithDb(db => db.Set<ConsentChange>().IgnoreQueryFilters().Count(c => c.CustomerId == ada && c.Source == ConsentSource.Booking && c.To)));
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/v1/admin/customers/{ada}/tags", Json(new JsonObject { ["tag"] = "vip" }))).StatusCode);
         Assert.True((await admin.PostAsync($"/api/v1/admin/customers/{ada}/notes", Json(new JsonObject { ["text"] = "Ada Lovelace likes tea, call +31 6 1234 5678." }))).IsSuccessStatusCode);
         Assert.True((await admin.PostAsync($"/api/v1/admin/customers/{ada}/merge", Json(new JsonObject { ["from"] = old.ToString() }))).IsSuccessStatusCode);
@@ -168,6 +170,10 @@ public abstract class CustomerGdprTests
         Assert.Equal(BookingStatus.Cancelled, app.WithDb(db => db.Bookings.IgnoreQueryFilters().Single(b => b.Id == Guid.Parse(upcoming)).Status));
         Assert.Equal(0, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Status == OutboxStatus.Queued && (m.BookingId == Guid.Parse(past) || m.BookingId == Guid.Parse(upcoming)))));
         Assert.True(app.WithDb(db => db.Customers.IgnoreQueryFilters().Where(c => c.Id == ada || c.Id == old).All(c => c.ErasedAt != null)));
+        // The consent history is scanned with every other table above (it names nobody) and records the erasure's withdrawal.
+        Assert.Contains(app.WithDb(db => db.Model.GetEntityTypes().Select(t => t.GetTableName()).ToList()), t => t == "ConsentChanges");
+        var withdrawal = app.WithDb(db => db.Set<ConsentChange>().IgnoreQueryFilters().AsNoTracking().Single(c => c.CustomerId == ada && c.Source == ConsentSource.Erasure));
+        Assert.Equal((ConsentKind.Marketing, true, false), (withdrawal.What, withdrawal.From, withdrawal.To));
 
         // Twice is once; an unknown id is 404; no key is 401.
         Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/api/v1/admin/customers/{ada}/erase", null)).StatusCode);
@@ -186,6 +192,93 @@ public abstract class CustomerGdprTests
         // Append-only: the database refuses to change or remove an entry.
         Assert.ThrowsAny<Exception>(() => app.WithDb(db => db.Database.ExecuteSqlRaw("UPDATE \"CrmAudit\" SET \"Actor\" = 'x'")));
         Assert.ThrowsAny<Exception>(() => app.WithDb(db => db.Database.ExecuteSqlRaw("DELETE FROM \"CrmAudit\"")));
+        Assert.ThrowsAny<Exception>(() => app.WithDb(db => db.Database.ExecuteSqlRaw("UPDATE \"ConsentChanges\" SET \"To\" = \"From\"")));
+        Assert.ThrowsAny<Exception>(() => app.WithDb(db => db.Database.ExecuteSqlRaw("DELETE FROM \"ConsentChanges\"")));
+    }
+
+    [Fact]
+    public async Task ConsentHistory_RecordsEveryChange_WithItsSource_OnTheCrmPageAndInTheApi()
+    {
+        var (app, owner) = await StartAsync();
+        await using var _ = app;
+        // 1. The booking form's tick box (news by e-mail on).
+        var body = Booking("2027-03-04T10:00:00+01:00", "haircut", "ada@example.com", "anna");
+        body["marketingOptIn"] = true;
+        var booked = await Body(await Book(app.CreateClient(), body));
+        var ada = IdOf(app, "ada@example.com");
+        // 2. The booking's preferences page: text reminders and news off, e-mail reminders kept.
+        app.Clock.Advance(Duration.FromMinutes(1));
+        var client = WebSession.For(app);
+        var preferences = $"/booking/{booked["manageToken"]!.GetValue<string>()}/preferences";
+        Assert.Equal(HttpStatusCode.OK, (await client.PostFormAsync(preferences, ("emailReminders", "true"))).StatusCode);
+        // 3. The client portal's Notifications: e-mail reminders off, text reminders and news on.
+        app.Clock.Advance(Duration.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.Accepted, (await app.CreateClient().PostAsync("/api/v1/account/link", Json(new JsonObject { ["email"] = "ada@example.com" }))).StatusCode);
+        var rows = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => m.Kind == Bookwell.Features.ClientPortal.ClientSignIn.Kind).ToList());
+        await Bookwell.Features.ClientPortal.ClientSignIn.PrepareAsync(app.Services.GetRequiredService<IServiceScopeFactory>(), rows, new Dictionary<Guid, string>(), CancellationToken.None);
+        var link = System.Text.RegularExpressions.Regex.Match(Assert.Single(rows).TextBody!, @"/account/login\?token=[A-Za-z0-9_-]{43}[^\s]*").Value;
+        var portal = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await portal.Client.GetAsync(link)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await portal.PostFormAsync("/account/notifications", ("smsReminders", "true"), ("marketing", "true"))).StatusCode);
+        // 4. The business, on the CRM page: e-mail reminders on again (news and text reminders saved unchanged: no entry).
+        app.Clock.Advance(Duration.FromMinutes(1));
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"/admin/customers/{ada}?handler=Consent",
+            [KeyValuePair.Create("marketing", "true"), KeyValuePair.Create("emailReminders", "true"), KeyValuePair.Create("smsReminders", "true")], $"/admin/customers/{ada}")).StatusCode);
+        // 5. A mailing's unsubscribe link.
+        app.Clock.Advance(Duration.FromMinutes(1));
+        var recipient = Guid.NewGuid();
+        app.WithDb(db =>
+        {
+            db.MailingRecipients.Add(new Bookwell.Features.Organizations.MailingRecipient
+            {
+                Id = recipient, TenantId = DefaultTenant.Id, MailingId = Guid.NewGuid(), MemberId = Guid.NewGuid(), CustomerId = ada, Name = "Ada", Email = "ada@example.com",
+            });
+            return db.SaveChanges();
+        });
+        using (var scope = app.Services.CreateScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+            db.TenantId = DefaultTenant.Id;
+            Assert.True(await Bookwell.Features.Organizations.MailingTracking.UnsubscribeAsync(db, scope.ServiceProvider.GetRequiredService<SqliteWriteGate>(), recipient,
+                app.Clock.GetCurrentInstant(), CancellationToken.None));
+        }
+
+        // The API's detail: newest first, each step's changes (and nothing for a choice saved unchanged).
+        var detail = await Body(await app.Admin().GetAsync($"/api/v1/admin/customers/{ada}"));
+        var history = detail["consentHistory"]!.AsArray().Select(h => (Source: h!["source"]!.GetValue<string>(),
+            Change: $"{h["what"]!.GetValue<string>()}:{h["from"]!.GetValue<bool>()}->{h["to"]!.GetValue<bool>()}", By: h["by"]?.GetValue<string>(),
+            At: h["at"]!.GetValue<string>())).ToList();
+        var steps = history.GroupBy(h => (h.Source, h.At)).Select(g => (g.Key.Source, Changes: g.Select(h => h.Change).Order().ToArray())).ToList();
+        Assert.Equal(
+        [
+            ("mailing", new[] { "marketing:True->False" }),
+            ("admin", new[] { "email-reminders:False->True" }),
+            ("portal", new[] { "email-reminders:True->False", "marketing:False->True", "sms-reminders:False->True" }),
+            ("preferences", new[] { "marketing:True->False", "sms-reminders:True->False" }),
+            ("booking", new[] { "marketing:False->True" }),
+        ], steps.Select(s => (s.Source, s.Changes)).ToList(), new StepComparer());
+        Assert.All(history.Where(h => h.Source == "admin"), h => Assert.StartsWith("user:", h.By, StringComparison.Ordinal));
+        Assert.All(history.Where(h => h.Source != "admin"), h => Assert.Null(h.By));
+        Assert.False(detail["marketingOptIn"]!.GetValue<bool>());
+        Assert.True(detail["emailReminders"]!.GetValue<bool>() && detail["smsReminders"]!.GetValue<bool>());
+
+        // The CRM page lists it, in English and in Dutch.
+        var page = System.Net.WebUtility.HtmlDecode(await owner.GetAsync($"/admin/customers/{ada}"));
+        Assert.Contains("Consent history", page, StringComparison.Ordinal);
+        Assert.Equal(8, System.Text.RegularExpressions.Regex.Matches(page, "<tr data-consent=").Count);
+        Assert.Contains("<td>News by e-mail</td><td>Yes → No</td><td>unsubscribe link</td>", page, StringComparison.Ordinal);
+        Assert.Contains("<td>Reminders by text message</td><td>Yes → No</td><td>booking preferences</td>", page, StringComparison.Ordinal);
+        var dutch = System.Net.WebUtility.HtmlDecode(await owner.GetAsync($"/admin/customers/{ada}?lang=nl"));
+        Assert.Contains("Geschiedenis van toestemmingen", dutch, StringComparison.Ordinal);
+        Assert.Contains("<td>Nieuws per e-mail</td><td>Ja → Nee</td><td>de afmeldlink</td>", dutch, StringComparison.Ordinal);
+        Assert.Contains("<td>Herinneringen per e-mail</td><td>Nee → Ja</td><td>het bedrijf</td>", dutch, StringComparison.Ordinal);
+    }
+
+    private sealed class StepComparer : IEqualityComparer<(string, string[])>
+    {
+        public bool Equals((string, string[]) x, (string, string[]) y) => x.Item1 == y.Item1 && x.Item2.SequenceEqual(y.Item2);
+
+        public int GetHashCode((string, string[]) obj) => obj.Item1.GetHashCode(StringComparison.Ordinal);
     }
 
     [Fact]

@@ -261,6 +261,67 @@ public abstract class CustomerLoyaltyTests
         Assert.Equal("+31612345678", app.WithDb(db => db.Customers.Single(c => c.EmailNormalized == "ADA@EXAMPLE.COM").Phone));
         Assert.Equal("+442079460958", app.WithDb(db => db.Customers.Single(c => c.EmailNormalized == "BO@EXAMPLE.COM").Phone));
     }
+
+    [Fact]
+    public async Task Phones_StoredBeforeE164_AreConvertedAtStart_Once_UnreadableOnesKeptAndCountedWithoutTheNumber()
+    {
+        var (app, _) = await StartAsync();
+        await using var __ = app;
+        // Rows as an earlier version wrote them: phones as typed, bookings without their E.164 copy.
+        var now = app.Clock.GetCurrentInstant();
+        Customer Person(string email, string? phone) => new()
+        {
+            Id = Guid.NewGuid(), TenantId = DefaultTenant.Id, Email = email, EmailNormalized = email.ToUpperInvariant(), Name = email, Phone = phone, CreatedAt = now, UpdatedAt = now,
+        };
+        var (ada, bo, cy, di) = (Person("ada@example.com", "06 1234 5678"), Person("bo@example.com", "+44 20 7946 0958"), Person("cy@example.com", "call the shop"),
+            Person("di@example.com", "+31611112222"));
+        var booking = new Booking
+        {
+            Id = Guid.NewGuid(), TenantId = DefaultTenant.Id, PageSlug = Slug, ServiceKey = "haircut", ServiceName = "Haircut",
+            StartsAt = Instant.FromUtc(2027, 3, 3, 9, 0), EndsAt = Instant.FromUtc(2027, 3, 3, 9, 30), Status = Bookwell.Features.Bookings.BookingStatus.Confirmed,
+            TimeZone = "Europe/Amsterdam", CustomerId = ada.Id, CustomerName = "Ada", CustomerEmail = "ada@example.com", CustomerPhone = "020-555 1234",
+            ManageTokenHash = Bookwell.Features.Bookings.ManageTokens.Hash(Bookwell.Features.Bookings.ManageTokens.Create()), CreatedAt = now, UpdatedAt = now,
+        };
+        var entry = new Bookwell.Features.Waitlist.WaitlistEntry
+        {
+            Key = Guid.NewGuid(), TenantId = DefaultTenant.Id, PageSlug = Slug, ServiceKey = "haircut", Date = "2027-03-05", CustomerName = "Bo",
+            CustomerEmail = "bo@example.com", CustomerPhone = "(06) 2222 3333", TimeZone = "Europe/Amsterdam", TokenHash = "x",
+            Status = Bookwell.Features.Waitlist.WaitlistStatus.Waiting, CreatedAt = now, UpdatedAt = now,
+        };
+        app.WithDb(db =>
+        {
+            db.Customers.AddRange(ada, bo, cy, di);
+            db.Bookings.Add(booking);
+            db.WaitlistEntries.Add(entry);
+            return db.SaveChanges();
+        });
+        string Snapshot(BookwellApp a) => a.WithDb(db => string.Join("|",
+            db.Customers.IgnoreQueryFilters().OrderBy(c => c.Email).Select(c => c.Email + "=" + c.Phone).ToList()
+                .Concat(db.Bookings.IgnoreQueryFilters().Select(b => b.CustomerPhone + ">" + b.PhoneE164).ToList())
+                .Concat(db.WaitlistEntries.IgnoreQueryFilters().Select(w => w.CustomerPhone).ToList())));
+
+        // A start converts them, with the business's country (the salon is in Amsterdam: NL) for national numbers.
+        await using (var started = app.Restart())
+        {
+            _ = started.Services;
+            Assert.Equal("ada@example.com=+31612345678|bo@example.com=+442079460958|cy@example.com=call the shop|di@example.com=+31611112222|" +
+                         "020-555 1234>+31205551234|+31622223333", Snapshot(started));
+            var line = Assert.Single(started.Logs.Entries, e => e.Category == "Bookwell.Phones").Message;
+            Assert.Contains("4 converted", line, StringComparison.Ordinal); // ada, bo, the waitlist entry, the booking's E.164 copy
+            Assert.Contains("1 could not be read", line, StringComparison.Ordinal);
+            Assert.DoesNotContain(started.Logs.Entries, e => e.Message.Contains("call the shop", StringComparison.Ordinal) ||
+                                                             e.Message.Contains("1234", StringComparison.Ordinal) || e.Message.Contains("2222", StringComparison.Ordinal));
+        }
+        var converted = Snapshot(app);
+        // A second start changes nothing (the unreadable one is counted again, still not logged).
+        await using (var again = app.Restart())
+        {
+            _ = again.Services;
+            Assert.Equal(converted, Snapshot(again));
+            var line = Assert.Single(again.Logs.Entries, e => e.Category == "Bookwell.Phones").Message;
+            Assert.Contains("0 converted to E.164, 1 could not be read", line, StringComparison.Ordinal);
+        }
+    }
 }
 
 public sealed class SqliteCustomerLoyaltyTests : CustomerLoyaltyTests

@@ -206,6 +206,46 @@ public abstract partial class PortalPushTests
     }
 
     [Fact]
+    public async Task RescheduledAndReminder_ArePushed_WithTheMailsWordsAndThePortalLink()
+    {
+        using var sink = SmtpSink.Start();
+        await using var push = await PushServiceStandIn.StartAsync();
+        await using var app = await ArrangeAsync(sink);
+        var booked = await BookAsync(app, "2027-03-04T10:00:00+01:00", "consult", "anna", "ada@example.com");
+        await sink.WaitForAsync(1);
+        var session = await SignInByMailAsync(app, sink, "ada@example.com");
+        var page = await session.GetAsync("/account/notifications");
+        var antiforgery = WebUtility.HtmlDecode(TokenPattern().Match(page).Groups[1].Value);
+        var (device, subscription) = push.NewDevice();
+        Assert.Equal(HttpStatusCode.Created, (await session.Client.SendAsync(JsonPost("/account/push/subscriptions", subscription, antiforgery))).StatusCode);
+
+        // The client moves the booking to 12:00: the "moved" mail, and the same words pushed to the device.
+        var token = booked["manageToken"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await app.CreateClient().PostAsync($"/api/v1/bookings/{token}/reschedule",
+            Json(new JsonObject { ["start"] = "2027-03-04T12:00:00+01:00" }))).StatusCode);
+        var moved = await MailAsync(sink, m => (m.Subject ?? "").StartsWith("Booking moved", StringComparison.Ordinal));
+        var first = Assert.Single(await push.WaitForAsync(p => p.Device == device.Id, 1));
+        var payload = JsonNode.Parse(first.Payload)!.AsObject();
+        Assert.Equal(moved.Subject, payload["body"]!.GetValue<string>());
+        Assert.Contains("12:00", payload["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("/account", payload["url"]!.GetValue<string>());
+        Assert.Equal(booked["id"]!.GetValue<string>(), payload["tag"]!.GetValue<string>());
+
+        // The clock reaches the reminder's moment (a day before 12:00 on 4 March, 11:00 UTC on the 3rd): mail and push.
+        app.Clock.Advance(NodaTime.Instant.FromUtc(2027, 3, 3, 11, 0) - app.Clock.GetCurrentInstant() + NodaTime.Duration.FromSeconds(1));
+        var reminder = await MailAsync(sink, m => (m.Subject ?? "").StartsWith("Reminder", StringComparison.Ordinal));
+        var both = await push.WaitForAsync(p => p.Device == device.Id, 2);
+        Assert.Equal(2, both.Count);
+        Assert.Empty(push.Refused);
+        var reminded = JsonNode.Parse(both[1].Payload)!.AsObject();
+        Assert.Equal(reminder.Subject, reminded["body"]!.GetValue<string>());
+        Assert.Contains("Consultation", reminded["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("12:00", reminded["body"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("/account", reminded["url"]!.GetValue<string>());
+        Assert.Equal(booked["id"]!.GetValue<string>(), reminded["tag"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Unsubscribe_RemovesTheDevice_AndNoPushFollows()
     {
         using var sink = SmtpSink.Start();

@@ -57,6 +57,15 @@ public abstract class PortalSwitchTests
     private static async Task<MimeKit.MimeMessage> ConfirmationAsync(SmtpSink sink, int count, string time) =>
         Assert.Single(await sink.WaitForAsync(count), m => m.Subject?.Contains(time, StringComparison.Ordinal) == true);
 
+    /// <summary>The stored text and HTML of the booking's e-mail reminder (not due yet, so still queued).</summary>
+    private static string ReminderBody(BookwellApp app, JsonObject booking)
+    {
+        var id = Guid.Parse(booking["id"]!.GetValue<string>());
+        var reminder = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking()
+            .Single(m => m.BookingId == id && m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder && m.Channel == Bookwell.Features.Notifications.OutboxChannel.Email));
+        return reminder.TextBody + reminder.HtmlBody;
+    }
+
     private static int QueuedSignIns(BookwellApp app) => app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Kind == ClientSignIn.Kind));
 
     [Fact]
@@ -86,6 +95,8 @@ public abstract class PortalSwitchTests
         var offPage = await browser.GetStringAsync($"/booking/{off["manageToken"]!.GetValue<string>()}?new=1");
         Assert.Contains("Consultation", offPage, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"your-bookings\"", offPage, StringComparison.Ordinal);
+        // The booking's reminder (queued for the day before) follows the same rule.
+        Assert.DoesNotContain("/account", ReminderBody(app, off), StringComparison.Ordinal);
 
         // The same 202 for a client's address and for a stranger's, and nothing queued for either.
         var known = await app.CreateClient().PostAsync("/api/v1/account/link", Email("ada@example.com"));
@@ -112,6 +123,7 @@ public abstract class PortalSwitchTests
         Assert.Contains("id=\"your-bookings\"", onMail.HtmlBody, StringComparison.Ordinal);
         var onPage = await browser.GetStringAsync($"/booking/{on["manageToken"]!.GetValue<string>()}?new=1");
         Assert.Contains("id=\"your-bookings\"", onPage, StringComparison.Ordinal);
+        Assert.Contains("Your bookings: https://book.example.test/account", ReminderBody(app, on), StringComparison.Ordinal);
 
         Assert.Equal(HttpStatusCode.Accepted, (await app.CreateClient().PostAsync("/api/v1/account/link", Email("ada@example.com"))).StatusCode);
         Assert.Equal(1, QueuedSignIns(app));

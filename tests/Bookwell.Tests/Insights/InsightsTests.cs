@@ -230,6 +230,33 @@ public abstract class InsightsTests
     }
 
     [Fact]
+    public async Task VipCount_FollowsTheBusinessLoyaltyTiers()
+    {
+        await using var app = await StartAsync(Config());
+        var four = Person("four");
+        var ten = Person("ten");
+        var three = Person("three");
+        var rows = new List<Booking>();
+        foreach (var (person, visits) in new[] { (four, 4), (ten, 10), (three, 3) })
+        {
+            for (var i = 0; i < visits; i++)
+            {
+                rows.Add(Row($"2027-02-{i + 1:00}T10:00:00", 1, "haircut", person.Id, BookingStatus.Completed));
+            }
+        }
+        Write(app, [four, ten, three], rows);
+        // The default tiers: VIP from 10 visits.
+        Assert.Equal(1, (await GetAsync(app, "from=2027-02-01&to=2027-02-28"))["customers"]!["vip"]!.GetValue<int>());
+
+        // This business makes a client VIP from 4 visits: "four" and "ten" count, "three" does not.
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["loyalty"] = new JsonObject { ["returning"] = 2, ["regular"] = 3, ["vip"] = 4 };
+        var put = await PutConfig(app.Admin(), doc);
+        Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        Assert.Equal(2, (await GetAsync(app, "from=2027-02-01&to=2027-02-28"))["customers"]!["vip"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task EmptyRange_AnswersZerosAndNulls()
     {
         await using var app = await StartAsync(Config());
@@ -310,6 +337,7 @@ public abstract class InsightsTests
         Assert.Contains("25.00 EUR", page);                 // haircut 25 + consult 0
         Assert.Contains("<strong>Tuesday</strong>", page); // 2 March: Tuesday and Wednesday tie at one
         Assert.Contains("<strong>10:00</strong>", page);
+        Assert.Contains("VIP customers (10+ visits)", page); // the business's top loyalty tier (the default here)
         Assert.DoesNotContain("<script>", page);
         Assert.DoesNotContain("style=", page[page.IndexOf("<main", StringComparison.Ordinal)..page.IndexOf("</main>", StringComparison.Ordinal)]);
         // The default range is this month (the clock says 1 April 2027); the presets link to last month and the last 30 days.
@@ -324,6 +352,7 @@ public abstract class InsightsTests
         var dutch = System.Net.WebUtility.HtmlDecode(await owner.GetAsync("/admin/insights?from=2027-03-01&to=2027-03-31&lang=nl"));
         Assert.Contains("<h1>Inzichten</h1>", dutch);
         Assert.Contains("dinsdag", dutch);
+        Assert.Contains("VIP-klanten (10+ bezoeken)", dutch);
 
         var bad = await owner.Client.GetAsync("/admin/insights?from=2027-03-05&to=2027-03-01");
         Assert.Equal(HttpStatusCode.OK, bad.StatusCode);

@@ -98,6 +98,9 @@ public abstract class InvoiceTests
         var mail = Assert.Single(mails, m => m.Subject!.StartsWith("Invoice 000001", StringComparison.Ordinal));
         Assert.Equal("ada@example.com", mail.To.Mailboxes.Single().Address);
         Assert.Contains("000001", mail.HtmlBody, StringComparison.Ordinal);
+        // Issue 14: "Your bookings" leads to the business's portal, on its configured host (written in when the mail is sent).
+        Assert.Contains("Your bookings: https://book.example.test/account", mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"https://book.example.test/account\" id=\"your-bookings\"", mail.HtmlBody, StringComparison.Ordinal);
         var pdf = Assert.Single(mail.Attachments.OfType<MimePart>(), p => p.ContentType.MimeType == "application/pdf");
         using var stream = new MemoryStream();
         pdf.Content!.DecodeTo(stream);

@@ -189,6 +189,9 @@ public abstract partial class MailingTests
         Assert.StartsWith($"{Base}/m/o/", pixel, StringComparison.Ordinal);
         Assert.StartsWith($"{Base}/m/c/", click, StringComparison.Ordinal);
         Assert.Equal(click, WebUtility.HtmlDecode(ClickLink().Match(html).Value));
+        // Issue 14: the mailing leads to the client portal too, on the business's configured host.
+        Assert.Contains($"Your bookings: {Base}/account", mail.TextBody!, StringComparison.Ordinal);
+        Assert.Contains($"<a href=\"{Base}/account\" id=\"your-bookings\"", html, StringComparison.Ordinal);
 
         var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         var path = (string url) => new Uri(url).PathAndQuery;

@@ -90,6 +90,8 @@ public abstract class OrganizationAdminTests
         var text = mails.Single(m => m.To.ToString().Contains("kim@", StringComparison.Ordinal)).TextBody ?? "";
         var start = text.IndexOf("https://book.example.com/book/salon?access=", StringComparison.Ordinal);
         Assert.True(start >= 0, text);
+        // Issue 14: the invitation leads to the client portal too, on the business's configured host.
+        Assert.Contains("Your bookings: https://book.example.com/account", text, StringComparison.Ordinal);
         var token = text.Substring(start + "https://book.example.com/book/salon?access=".Length, 43);
         var slots = await Body(await app.CreateClient().GetAsync($"/api/v1/pages/salon/slots?service=consult&from=2027-03-03&to=2027-03-03&access={token}"));
         Assert.Single(slots["slots"]!.AsArray());

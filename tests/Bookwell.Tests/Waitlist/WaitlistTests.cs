@@ -135,6 +135,11 @@ public abstract class WaitlistTests
         var offerMail = Assert.Single(mails, m => m.To.ToString().Contains("first@example.com", StringComparison.Ordinal) && IsOffer(m));
         Assert.Contains($"https://book.example.test/waitlist/{first}", offerMail.TextBody, StringComparison.Ordinal);
         Assert.Contains("10:00", offerMail.TextBody, StringComparison.Ordinal);
+        // Issue 14: waitlist mails lead to the client's portal too, on the business's configured host.
+        Assert.Contains("Your bookings: https://book.example.test/account", offerMail.TextBody, StringComparison.Ordinal);
+        Assert.Contains("id=\"your-bookings\"", offerMail.HtmlBody, StringComparison.Ordinal);
+        Assert.Contains(mails, m => (m.Subject ?? "").StartsWith("You are on the waitlist", StringComparison.Ordinal) &&
+                                    (m.TextBody ?? "").Contains("Your bookings: https://book.example.test/account", StringComparison.Ordinal));
         Assert.DoesNotContain(mails, m => m.To.ToString().Contains("second@example.com", StringComparison.Ordinal) && IsOffer(m));
         Assert.Contains(mails, m => m.To.ToString().Contains("second@example.com", StringComparison.Ordinal) &&
                                     (m.TextBody ?? "").Contains($"/waitlist/{second}", StringComparison.Ordinal));

@@ -33,7 +33,22 @@ public sealed record CustomerDetail(Guid Id, string Name, string Email, string? 
 
     /// <summary>Additive (issue 14): of <see cref="Cancelled"/>, those cancelled inside the service's cancellation-policy window.</summary>
     public int LateCancelled { get; init; }
+
+    /// <summary>Additive (issue 14): reminders by e-mail and by text message are on (the client's own choice or the business's record of it).</summary>
+    public bool EmailReminders { get; init; } = true;
+
+    public bool SmsReminders { get; init; } = true;
+
+    /// <summary>Additive (issue 14): every change of the client's consent, newest first (at most 500).</summary>
+    public IReadOnlyList<ConsentChangeView> ConsentHistory { get; init; } = [];
 }
+
+/// <summary>
+/// One change of consent: <c>what</c> is <c>marketing</c>, <c>email-reminders</c> or <c>sms-reminders</c>; <c>source</c> is
+/// <c>booking</c>, <c>portal</c>, <c>preferences</c> (a booking's preferences page), <c>admin</c>, <c>import</c>, <c>mailing</c> (an
+/// unsubscribe link) or <c>erasure</c>; <c>by</c> names the business's user or API key for <c>admin</c> and <c>import</c>.
+/// </summary>
+public sealed record ConsentChangeView(string At, string What, bool From, bool To, string Source, string? By);
 
 public sealed class NoteRequest
 {
@@ -145,6 +160,10 @@ public static class AdminCustomerEndpoints
             PreferredStaff = c.PreferredStaffKey,
             Tier = figures.Tier.ToWire(),
             LateCancelled = figures.LateCancelled,
+            EmailReminders = !c.EmailRemindersOff,
+            SmsReminders = !c.SmsRemindersOff,
+            ConsentHistory = [.. (await Bookings.Consents.HistoryAsync(db, ids, ct))
+                .Select(h => new ConsentChangeView(Iso(h.At)!, h.What.ToWire(), h.From, h.To, h.Source.ToWire(), h.By))],
         };
     }
 

@@ -95,6 +95,8 @@ public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate g
                 .SetProperty(m => m.LastError, m => m.Status == OutboxStatus.Withdrawn ? Reason : null), ct);
             foreach (var p in profiles)
             {
+                // The withdrawal is part of the consent history, which names nobody and so stays (saved with the audit entry).
+                Consents.Record(db, p, ConsentKind.Marketing, p.MarketingOptIn, false, ConsentSource.Erasure, now, actor);
                 var erasedEmail = ErasedEmail(p.Id);
                 await db.Bookings.Where(b => b.CustomerId == p.Id)
                     .ExecuteUpdateAsync(s => s

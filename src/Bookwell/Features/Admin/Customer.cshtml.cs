@@ -18,6 +18,8 @@ public sealed class CustomerModel : AdminPageModel
     public CustomerFigures Figures { get; private set; } = null!;
     public List<CustomerNote> Notes { get; private set; } = [];
     public List<string> Tags { get; private set; } = [];
+    /// <summary>Issue 14: every change of the client's consent (and of the duplicates merged into it), newest first.</summary>
+    public List<ConsentChange> ConsentHistory { get; private set; } = [];
     public List<(Booking Booking, List<(string Question, string Answer)> Answers)> Intake { get; private set; } = [];
     public FormErrors Errors { get; } = new();
     [BindProperty] public string? Note { get; set; }
@@ -97,6 +99,7 @@ public sealed class CustomerModel : AdminPageModel
         Notes = await Db.CustomerNotes.AsNoTracking().Where(n => n.CustomerId == id).OrderByDescending(n => n.At).ThenByDescending(n => n.Id).ToListAsync(ct);
         Tags = await Db.CustomerTags.AsNoTracking().Where(t => t.CustomerId == id).OrderBy(t => t.Tag).Select(t => t.Tag).ToListAsync(ct);
         Intake = CustomerDirectory.IntakeAnswers(Bookings, Catalog);
+        ConsentHistory = await Bookwell.Features.Bookings.Consents.HistoryAsync(Db, ids, ct);
         if (IsManager)
         {
             Memberships = await Db.OrganizationMembers.AsNoTracking().Where(m => m.CustomerId == id)
@@ -233,6 +236,51 @@ public sealed class CustomerModel : AdminPageModel
         TempData["Flash"] = AdminText.L("Preferred staff member saved.");
         return Redirect($"/admin/customers/{id}#preferred");
     }
+
+    /// <summary>Issue 14: the business records the client's choices (news by e-mail, reminders); each change goes into the consent history.</summary>
+    public async Task<IActionResult> OnPostConsentAsync(Guid id, bool marketing, bool emailReminders, bool smsReminders, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        var customer = await Db.Customers.FirstOrDefaultAsync(c => c.Id == id && c.MergedIntoId == null && c.ErasedAt == null, ct);
+        if (customer is null)
+        {
+            return NotFound();
+        }
+        var now = Clock.GetCurrentInstant();
+        var by = CrmAudit.ActorOf(HttpContext);
+        Bookwell.Features.Bookings.Consents.SetMarketing(Db, customer, marketing, Bookwell.Features.Bookings.ConsentSource.Admin, now, by);
+        Bookwell.Features.Bookings.Consents.SetReminders(Db, customer, emailReminders, smsReminders, Bookwell.Features.Bookings.ConsentSource.Admin, now, by);
+        customer.UpdatedAt = now;
+        await Db.SaveChangesAsync(ct);
+        TempData["Flash"] = AdminText.L("Consent saved.");
+        return Redirect($"/admin/customers/{id}#consents");
+    }
+
+    /// <summary>A consent history row's source, as the page names it.</summary>
+    public static string SourceLabel(Bookwell.Features.Bookings.ConsentSource? source) => source switch
+    {
+        Bookwell.Features.Bookings.ConsentSource.Booking => AdminText.L("booking form"),
+        Bookwell.Features.Bookings.ConsentSource.Portal => AdminText.L("client portal"),
+        Bookwell.Features.Bookings.ConsentSource.Admin => AdminText.L("the business"),
+        Bookwell.Features.Bookings.ConsentSource.Import => AdminText.L("import"),
+        Bookwell.Features.Bookings.ConsentSource.Mailing => AdminText.L("unsubscribe link"),
+        Bookwell.Features.Bookings.ConsentSource.Preferences => AdminText.L("booking preferences"),
+        Bookwell.Features.Bookings.ConsentSource.Erasure => AdminText.L("erasure"),
+        _ => "",
+    };
+
+    /// <summary>Which choice a consent history row is about.</summary>
+    public static string KindLabel(ConsentKind kind) => kind switch
+    {
+        ConsentKind.Marketing => AdminText.L("News by e-mail"),
+        ConsentKind.EmailReminders => AdminText.L("Reminders by e-mail"),
+        _ => AdminText.L("Reminders by text message"),
+    };
+
+    public static string OnOff(bool value) => value ? AdminText.L("Yes") : AdminText.L("No");
 
     public async Task<IActionResult> OnPostMergeAsync(Guid id, CancellationToken ct)
     {

@@ -49,12 +49,22 @@ public static class CustomerExport
         var signIns = await db.ClientSignInTokens.AsNoTracking().Where(t => ids.Contains(t.CustomerId)).OrderBy(t => t.CreatedAt).ToListAsync(ct);
         var notes = await db.CustomerNotes.AsNoTracking().Where(n => ids.Contains(n.CustomerId)).OrderBy(n => n.At).ToListAsync(ct);
         var tags = await db.CustomerTags.AsNoTracking().Where(t => ids.Contains(t.CustomerId)).OrderBy(t => t.Tag).ToListAsync(ct);
+        var consents = await Bookings.Consents.HistoryAsync(db, ids, ct);
 
         return new JsonObject
         {
             ["exportedAt"] = Iso(now),
             ["customer"] = Profile(c),
             ["mergedProfiles"] = new JsonArray([.. merged.Select(Profile)]),
+            // Issue 14: every change of consent, oldest first.
+            ["consentHistory"] = new JsonArray([.. consents.AsEnumerable().Reverse().Select(h => (JsonNode)new JsonObject
+            {
+                ["at"] = Iso(h.At),
+                ["what"] = h.What.ToWire(),
+                ["from"] = h.From,
+                ["to"] = h.To,
+                ["source"] = h.Source.ToWire(),
+            })]),
             ["accounts"] = new JsonArray([.. account.Select(a => (JsonNode)new JsonObject
             {
                 ["customerId"] = a.CustomerId.ToString(),

@@ -259,7 +259,7 @@ public static class CustomerImport
                 c.Phone = row.Phone ?? c.Phone;
                 if (row.Marketing && !Withdrew(c))
                 {
-                    CustomerBook.SetMarketing(c, true, ConsentSource.Import, now);
+                    Consents.SetMarketing(db, c, true, ConsentSource.Import, now, actor);
                 }
                 c.UpdatedAt = now;
                 var held = row.Action == ImportAction.Add ? [] : await db.CustomerTags.Where(t => t.CustomerId == c.Id).Select(t => t.Tag).ToListAsync(ct);

@@ -48,10 +48,10 @@ public sealed class PreferencesModel(BookwellDb db, IClock clock) : PageModel
         {
             return NotFound();
         }
-        Customer!.EmailRemindersOff = !emailReminders;
-        Customer.SmsRemindersOff = !smsReminders;
-        Bookwell.Features.Bookings.CustomerBook.SetMarketing(Customer, marketing, Bookwell.Features.Bookings.ConsentSource.Portal, clock.GetCurrentInstant());
-        Customer.UpdatedAt = clock.GetCurrentInstant();
+        // Each choice that changed is recorded in the client's consent history (source: the booking's preferences page).
+        Bookwell.Features.Bookings.Consents.SetReminders(db, Customer!, emailReminders, smsReminders, Bookwell.Features.Bookings.ConsentSource.Preferences, clock.GetCurrentInstant());
+        Bookwell.Features.Bookings.Consents.SetMarketing(db, Customer!, marketing, Bookwell.Features.Bookings.ConsentSource.Preferences, clock.GetCurrentInstant());
+        Customer!.UpdatedAt = clock.GetCurrentInstant();
         await db.SaveChangesAsync(ct);
         Saved = true;
         return Page();

@@ -434,7 +434,7 @@ public sealed class BookingBatcher : IDisposable
                 known[normalized] = customer = CustomerBook.New(tenantId, d.CustomerEmail, d.CustomerName, d.Now);
                 created.Add(customer);
             }
-            CustomerBook.Update(customer, d.CustomerName, d.CustomerPhone, d.MarketingOptIn, d.Now, d.PhoneRegion);
+            CustomerBook.Update(db, customer, d.CustomerName, d.CustomerPhone, d.MarketingOptIn, d.Now, d.PhoneRegion);
             d.Booking.CustomerId = customer.Id;
         }
     }

@@ -55,7 +55,8 @@ public sealed class BookingDrafts(BookwellDb db, BookingMessages messages, IConf
             CustomerName = v.CustomerName,
             CustomerEmail = v.CustomerEmail,
             CustomerPhone = v.CustomerPhone,
-            PhoneE164 = Phone.ToE164(v.CustomerPhone, _region),
+            // Read in the page's country (as the form's check and the client book read it), else the SMS default.
+            PhoneE164 = Phone.ToE164(v.CustomerPhone, ContactRules.RegionOf(v.Page.Zone) ?? _region),
             AnswersJson = v.AnswersJson,
             Notes = v.Notes,
             MarketingOptIn = v.MarketingOptIn,

@@ -62,7 +62,7 @@ public static class CustomerBook
             customer = New(db.TenantId, email, name, now);
             db.Customers.Add(customer);
         }
-        Update(customer, name, phone, marketingOptIn, now, region);
+        Update(db, customer, name, phone, marketingOptIn, now, region);
         return customer;
     }
 
@@ -85,14 +85,14 @@ public static class CustomerBook
     /// in E.164 when it can be read (its own country code, or national in <paramref name="region"/>, the page's country),
     /// as the CSV import stores it; otherwise as typed.
     /// </summary>
-    public static void Update(Customer customer, string name, string? phone, bool marketingOptIn, Instant now, string? region = null)
+    public static void Update(BookwellDb db, Customer customer, string name, string? phone, bool marketingOptIn, Instant now, string? region = null)
     {
         ArgumentNullException.ThrowIfNull(customer);
         customer.Name = name;
         customer.Phone = Normalize(phone, region) ?? customer.Phone;
         if (marketingOptIn)
         {
-            SetMarketing(customer, true, ConsentSource.Booking, now);
+            Consents.SetMarketing(db, customer, true, ConsentSource.Booking, now);
         }
         customer.UpdatedAt = now;
     }
@@ -113,6 +113,7 @@ public static class CustomerBook
     /// consent and an organization's mailings are one choice: withdrawing it (the portal's or a booking's preferences,
     /// the business) stops mailings as their unsubscribe link does, and giving it again lets them come again.
     /// </summary>
+    /// <remarks>Sets the fields only; the app changes consent through <see cref="Consents.SetMarketing"/>, which also records the change.</remarks>
     public static void SetMarketing(Customer customer, bool optIn, ConsentSource source, Instant now)
     {
         ArgumentNullException.ThrowIfNull(customer);
@@ -150,4 +151,8 @@ public enum ConsentSource
     [System.Text.Json.Serialization.JsonStringEnumMemberName("import")] Import,
     /// <summary>The unsubscribe link of a mailing.</summary>
     [System.Text.Json.Serialization.JsonStringEnumMemberName("mailing")] Mailing,
+    /// <summary>A booking's own preferences page (the link in its mails), without signing in (issue 14: consent history).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("preferences")] Preferences,
+    /// <summary>The person was erased: every consent is withdrawn (issue 14: consent history).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("erasure")] Erasure,
 }

@@ -232,7 +232,7 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
     }
 
     /// <summary>The business's own address for links (never the request's Host): as account e-mails do.</summary>
-    private static async Task<string?> BaseUrlAsync(BookwellDb db, TenantLinks links, Guid tenantId, CancellationToken ct)
+    internal static async Task<string?> BaseUrlAsync(BookwellDb db, TenantLinks links, Guid tenantId, CancellationToken ct)
     {
         if (tenantId == DefaultTenant.Id)
         {

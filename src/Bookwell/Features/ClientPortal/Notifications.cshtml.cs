@@ -43,10 +43,10 @@ public sealed class NotificationsModel(BookwellDb db, CatalogCache cache, IClock
         {
             return await EndSessionAsync();
         }
-        Client!.EmailRemindersOff = !emailReminders;
-        Client.SmsRemindersOff = !smsReminders;
-        Bookwell.Features.Bookings.CustomerBook.SetMarketing(Client, marketing, Bookwell.Features.Bookings.ConsentSource.Portal, clock.GetCurrentInstant());
-        Client.UpdatedAt = clock.GetCurrentInstant();
+        // Each choice that changed is recorded in the client's consent history (source: the portal).
+        Bookwell.Features.Bookings.Consents.SetReminders(Db, Client!, emailReminders, smsReminders, Bookwell.Features.Bookings.ConsentSource.Portal, clock.GetCurrentInstant());
+        Bookwell.Features.Bookings.Consents.SetMarketing(Db, Client!, marketing, Bookwell.Features.Bookings.ConsentSource.Portal, clock.GetCurrentInstant());
+        Client!.UpdatedAt = clock.GetCurrentInstant();
         await Db.SaveChangesAsync(ct);
         Saved = true;
         await LoadPushAsync(ct);

@@ -35,9 +35,6 @@ public sealed record InsightsRange(string From, string To, int Days, string Time
 /// </summary>
 public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
 {
-    /// <summary>A customer with this many visits or more is a VIP (the loyalty tiers' top tier).</summary>
-    public const int VipVisits = 10;
-
     /// <summary>No counted booking in this many days up to the range's last day makes a customer inactive.</summary>
     public const int InactiveDays = 90;
 
@@ -70,7 +67,8 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
         var hi = to.PlusDays(1).AtStartOfDayInZone(zone).ToInstant();
         var inactiveBefore = to.PlusDays(1 - InactiveDays).AtStartOfDayInZone(zone).ToInstant();
 
-        var customers = await CustomersAsync(page, lo, hi, inactiveBefore, ct);
+        // A VIP is a customer at the business's top loyalty tier (settings.loyalty, issue 14): the CRM's threshold, not one of its own.
+        var customers = await CustomersAsync(page, lo, hi, inactiveBefore, Admin.LoyaltyTiers.Of(catalog).Vip, ct);
         var bookings = await BookingsAsync(catalog, zone, page, service, from, to, days, lo, hi, ct);
         return new InsightsReport(customers, bookings,
             new InsightsRange(from.ToString("yyyy-MM-dd", null), to.ToString("yyyy-MM-dd", null), days, zone.Id, page) { Service = service });
@@ -324,7 +322,7 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
         return total;
     }
 
-    private async Task<CustomerInsights> CustomersAsync(string? page, Instant lo, Instant hi, Instant inactiveBefore, CancellationToken ct)
+    private async Task<CustomerInsights> CustomersAsync(string? page, Instant lo, Instant hi, Instant inactiveBefore, int vipVisits, CancellationToken ct)
     {
         var pg = db.IsPostgres;
         var parameters = new List<(string Name, object Value)>();
@@ -344,7 +342,7 @@ public sealed class InsightsCalculator(BookwellDb db, CatalogCache cache)
                    SUM(CASE WHEN x."First" >= {from} THEN 1 ELSE 0 END),
                    SUM(CASE WHEN x."First" < {from} THEN 1 ELSE 0 END),
                    SUM(CASE WHEN x."First" < {from} AND x."InRange" > 0 THEN 1 ELSE 0 END),
-                   SUM(CASE WHEN x."Visits" >= {VipVisits} THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN x."Visits" >= {Param(vipVisits)} THEN 1 ELSE 0 END),
                    SUM(CASE WHEN x."NoShows" >= 2 THEN 1 ELSE 0 END),
                    SUM(CASE WHEN c."MarketingOptIn" = {Param(true)} AND c."ErasedAt" IS NULL THEN 1 ELSE 0 END),
                    SUM(x."Visits"),

@@ -286,7 +286,7 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         // The shared walk-in client's address (.invalid) reaches nobody.
         if (_mail && !string.IsNullOrWhiteSpace(invoice.CustomerEmail) && invoice.CustomerEmail != Bookings.CustomerBook.WalkInEmail)
         {
-            db.Outbox.Add(InvoiceMail.Compose(invoice, now));
+            db.Outbox.Add(InvoiceMail.Compose(invoice, now, ClientPortal.PortalLinks.Deferred(catalog.Pages.GetValueOrDefault(draft.PageSlug))));
         }
         await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoiceIssued, invoice, now, ct);
         if (invoice.Status == InvoiceStatus.Paid)

@@ -17,7 +17,8 @@ public static class InvoiceMail
 {
     public const MessageKind Kind = MessageKind.Invoice;
 
-    public static OutboxMessage Compose(Invoice invoice, Instant now)
+    /// <param name="portal">The "Your bookings" link (<see cref="ClientPortal.PortalLinks.Deferred"/>: the worker writes the address), or null for none.</param>
+    public static OutboxMessage Compose(Invoice invoice, Instant now, string? portal = null)
     {
         ArgumentNullException.ThrowIfNull(invoice);
         var language = invoice.Language;
@@ -31,12 +32,16 @@ public static class InvoiceMail
             : F("mail-body", invoice.Number, total, invoice.DueOn.ToString("d MMMM yyyy", culture));
         var text = new StringBuilder()
             .AppendLine(F("hello", invoice.CustomerName)).AppendLine()
-            .AppendLine(body).AppendLine()
-            .AppendLine(invoice.BusinessName)
-            .ToString();
+            .AppendLine(body).AppendLine();
+        if (portal is not null)
+        {
+            text.AppendLine(ClientPortal.PortalLinks.TextLine(portal, language)).AppendLine();
+        }
+        text.AppendLine(invoice.BusinessName);
         static string H(string s) => WebUtility.HtmlEncode(s);
         var html = $"<!DOCTYPE html><html lang=\"{language}\"><body style=\"margin:0;font-family:system-ui,Segoe UI,Roboto,sans-serif;color:#1f2937\">" +
                    $"<div style=\"padding:20px;max-width:560px\"><p>{H(F("hello", invoice.CustomerName))}</p><p>{H(body)}</p>" +
+                   (portal is null ? "" : ClientPortal.PortalLinks.HtmlLine(portal, language, "#1d4ed8")) +
                    $"<p style=\"color:#4b5563\">{H(invoice.BusinessName)}</p></div></body></html>";
         return new OutboxMessage
         {
@@ -47,7 +52,7 @@ public static class InvoiceMail
             To = invoice.CustomerEmail,
             FromName = invoice.BusinessName,
             Subject = subject.Length > 300 ? subject[..300] : subject,
-            TextBody = text,
+            TextBody = text.ToString(),
             HtmlBody = html,
             Attachment = $"invoice:{invoice.Id:N}",
             Status = OutboxStatus.Queued,

@@ -78,11 +78,10 @@ public static class BookingMail
         }
         // Every client mail leads to the client's portal at this business (its own address, as all links here),
         // unless the business switched its portal off.
-        var portalUrl = ClientPortal.PortalSwitch.IsOn(page) ? ClientPortal.PortalLinks.Url(ctx.BaseUrl) : null;
-        var portalLabel = ClientPortal.PortalText.Words.Get("mail-your-bookings", language);
+        var portalUrl = ClientPortal.PortalLinks.ForMail(page, ctx.BaseUrl);
         if (portalUrl is not null)
         {
-            text.AppendLine().AppendLine($"{portalLabel}: {portalUrl}");
+            text.AppendLine().AppendLine(ClientPortal.PortalLinks.TextLine(portalUrl, language));
         }
         text.AppendLine().AppendLine(business);
 
@@ -130,7 +129,7 @@ public static class BookingMail
         }
         if (portalUrl is not null)
         {
-            html.Append($"<p style=\"font-size:13px\"><a href=\"{H(portalUrl)}\" id=\"your-bookings\" style=\"color:{accent}\">{H(portalLabel)}</a></p>");
+            html.Append(ClientPortal.PortalLinks.HtmlLine(portalUrl, language, accent));
         }
         html.Append("</div></body></html>");
 

@@ -152,6 +152,8 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
         await Organizations.OrganizationMail.PrepareAsync(scopes, batch, optedOut, ct);
         // Mailings: each member's links (through the click redirect), the pixel and the unsubscribe link, made now.
         await Organizations.Mailings.PrepareAsync(scopes, batch, optedOut, ct);
+        // "Your bookings" in mails written without the business's address at hand (invoices, organization mails): written now.
+        await ClientPortal.PortalLinks.PrepareAsync(scopes, batch, optedOut, ct);
         var sent = new List<Guid>(_markEvery);
         var firstUnrecorded = 0L;
         try

@@ -126,7 +126,7 @@ public static class MailingTracking
                 return false;
             }
             customer.MailingsOffAt ??= now;
-            CustomerBook.SetMarketing(customer, false, ConsentSource.Mailing, now);
+            Consents.SetMarketing(db, customer, false, ConsentSource.Mailing, now);
             customer.UpdatedAt = now;
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();

@@ -79,7 +79,8 @@ public static partial class MailingMerge
     private static partial Regex Linkable();
 
     /// <summary>The HTML part: paragraphs from blank lines, every link (or link placeholder) a link, then the footer and the pixel's place.</summary>
-    public static string Html(string text, string language, string footer)
+    /// <param name="portal">The "Your bookings" link (<see cref="ClientPortal.PortalLinks.Deferred"/>), or null for none.</param>
+    public static string Html(string text, string language, string footer, string? portal = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         var html = new StringBuilder($"<!DOCTYPE html><html lang=\"{language}\"><body>");
@@ -90,6 +91,7 @@ public static partial class MailingMerge
         }
         html.Append("<hr><p><small>").Append(WebUtility.HtmlEncode(footer)).Append(" <a href=\"").Append(Unsubscribe).Append("\">")
             .Append(WebUtility.HtmlEncode(MailingText.Words.Get("mail-unsubscribe", language))).Append("</a></small></p>")
+            .Append(portal is null ? "" : ClientPortal.PortalLinks.HtmlLine(portal, language, "#1d4ed8"))
             .Append(Pixel).Append("</body></html>");
         return html.ToString();
     }
@@ -228,6 +230,8 @@ public static class Mailings
                         Email = m.Email,
                     });
                     var text = MailingMerge.Fill(draft.Body, m, organization, business, kind => OrganizationMail.PlaceholderFor(m.Id, Wire<LinkKind>.Parse(kind)));
+                    // "Your bookings" under the footer (the portal's address is written when the mail is sent), while the business's portal is on.
+                    var portal = ClientPortal.PortalLinks.Deferred(page);
                     db.Outbox.Add(new OutboxMessage
                     {
                         Id = id,
@@ -236,8 +240,9 @@ public static class Mailings
                         FromName = business,
                         To = m.Email,
                         Subject = MailingMerge.Fill(mailing.Subject, m, organization, business, _ => ""),
-                        TextBody = $"{text}\n\n--\n{footer}\n{MailingText.Words.Get("mail-unsubscribe", language)}: {MailingMerge.Unsubscribe}\n",
-                        HtmlBody = MailingMerge.Html(text, language, footer),
+                        TextBody = $"{text}\n\n--\n{footer}\n{MailingText.Words.Get("mail-unsubscribe", language)}: {MailingMerge.Unsubscribe}\n" +
+                                   (portal is null ? "" : ClientPortal.PortalLinks.TextLine(portal, language) + "\n"),
+                        HtmlBody = MailingMerge.Html(text, language, footer, portal),
                         Status = OutboxStatus.Queued,
                         DueAt = DueAt(now, index++, perMinute),
                         CreatedAt = now,

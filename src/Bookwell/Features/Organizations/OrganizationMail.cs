@@ -49,6 +49,8 @@ public static partial class OrganizationMail
                 var intro = w.FormatIn(language, culture, "mail-intro", business, organization.Name);
                 var button = w.Get("mail-button", language);
                 var personal = w.Get("mail-personal", language);
+                // "Your bookings" (the portal's address is written when the mail is sent), while the business's portal is on.
+                var portal = ClientPortal.PortalLinks.Deferred(page);
                 db.Outbox.Add(new OutboxMessage
                 {
                     Id = Guid.CreateVersion7(),
@@ -57,10 +59,12 @@ public static partial class OrganizationMail
                     FromName = business,
                     To = m.Email,
                     Subject = w.FormatIn(language, culture, "mail-subject", business),
-                    TextBody = $"{hello}\n\n{intro}\n\n{button}: {link}\n\n{personal}\n",
+                    TextBody = $"{hello}\n\n{intro}\n\n{button}: {link}\n\n{personal}\n" +
+                               (portal is null ? "" : $"\n{ClientPortal.PortalLinks.TextLine(portal, language)}\n"),
                     HtmlBody = $"<!DOCTYPE html><html lang=\"{language}\"><body style=\"font-family:system-ui,sans-serif\"><p>{WebUtility.HtmlEncode(hello)}</p>" +
                                $"<p>{WebUtility.HtmlEncode(intro)}</p><p><a href=\"{link}\" style=\"display:inline-block;padding:10px 18px;background:#1d4ed8;color:#fff;border-radius:8px;text-decoration:none\">{WebUtility.HtmlEncode(button)}</a></p>" +
-                               $"<p style=\"color:#4b5563\">{WebUtility.HtmlEncode(personal)}</p></body></html>",
+                               $"<p style=\"color:#4b5563\">{WebUtility.HtmlEncode(personal)}</p>" +
+                               (portal is null ? "" : ClientPortal.PortalLinks.HtmlLine(portal, language, "#1d4ed8")) + "</body></html>",
                     Status = OutboxStatus.Queued,
                     DueAt = Mailings.DueAt(now, index++, perMinute),
                     CreatedAt = now,

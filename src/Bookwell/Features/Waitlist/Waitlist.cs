@@ -179,7 +179,8 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
             ToMinute = to,
             CustomerName = c.Name!.Trim(),
             CustomerEmail = c.Email!.Trim(),
-            CustomerPhone = string.IsNullOrWhiteSpace(c.Phone) ? null : c.Phone.Trim(),
+            // Stored in E.164 when it can be read in the page's country, as the client book stores it (else trimmed as typed).
+            CustomerPhone = CustomerBook.Normalize(c.Phone, ContactRules.RegionOf(page.Zone)),
             TimeZone = zone.Id,
             LocationJson = locationJson,
             TokenHash = "",

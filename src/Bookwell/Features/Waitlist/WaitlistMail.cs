@@ -117,7 +117,14 @@ public static class WaitlistMail
         {
             text.AppendLine(p).AppendLine();
         }
-        text.AppendLine($"{link}: {url}").AppendLine().AppendLine(business);
+        text.AppendLine($"{link}: {url}").AppendLine();
+        // "Your bookings", as every client mail, while the business's portal is on.
+        var portal = ClientPortal.PortalLinks.ForMail(page, baseUrl);
+        if (portal is not null)
+        {
+            text.AppendLine(ClientPortal.PortalLinks.TextLine(portal, language)).AppendLine();
+        }
+        text.AppendLine(business);
         static string H(string s) => WebUtility.HtmlEncode(s);
         var accent = Branding.Accent(page.Doc.Branding);
         var html = new StringBuilder();
@@ -129,6 +136,10 @@ public static class WaitlistMail
             html.Append($"<p>{H(p)}</p>");
         }
         html.Append($"<p><a href=\"{H(url)}\" style=\"display:inline-block;background:{accent};color:#fff;padding:10px 16px;border-radius:6px;text-decoration:none\">{H(link)}</a></p>");
+        if (portal is not null)
+        {
+            html.Append(ClientPortal.PortalLinks.HtmlLine(portal, language, accent));
+        }
         html.Append("</div></body></html>");
         return new OutboxMessage
         {
