@@ -5,8 +5,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Hosting;
-using MimeKit;
 using Microsoft.Playwright;
+using MimeKit;
 using static Microsoft.Playwright.Assertions;
 
 namespace Bookwell.BrowserTests;

@@ -231,7 +231,13 @@ public abstract class CustomerGdprTests
         {
             db.MailingRecipients.Add(new Bookwell.Features.Organizations.MailingRecipient
             {
-                Id = recipient, TenantId = DefaultTenant.Id, MailingId = Guid.NewGuid(), MemberId = Guid.NewGuid(), CustomerId = ada, Name = "Ada", Email = "ada@example.com",
+                Id = recipient,
+                TenantId = DefaultTenant.Id,
+                MailingId = Guid.NewGuid(),
+                MemberId = Guid.NewGuid(),
+                CustomerId = ada,
+                Name = "Ada",
+                Email = "ada@example.com",
             });
             return db.SaveChanges();
         });

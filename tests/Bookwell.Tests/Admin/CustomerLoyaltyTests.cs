@@ -271,22 +271,51 @@ public abstract class CustomerLoyaltyTests
         var now = app.Clock.GetCurrentInstant();
         Customer Person(string email, string? phone) => new()
         {
-            Id = Guid.NewGuid(), TenantId = DefaultTenant.Id, Email = email, EmailNormalized = email.ToUpperInvariant(), Name = email, Phone = phone, CreatedAt = now, UpdatedAt = now,
+            Id = Guid.NewGuid(),
+            TenantId = DefaultTenant.Id,
+            Email = email,
+            EmailNormalized = email.ToUpperInvariant(),
+            Name = email,
+            Phone = phone,
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         var (ada, bo, cy, di) = (Person("ada@example.com", "06 1234 5678"), Person("bo@example.com", "+44 20 7946 0958"), Person("cy@example.com", "call the shop"),
             Person("di@example.com", "+31611112222"));
         var booking = new Booking
         {
-            Id = Guid.NewGuid(), TenantId = DefaultTenant.Id, PageSlug = Slug, ServiceKey = "haircut", ServiceName = "Haircut",
-            StartsAt = Instant.FromUtc(2027, 3, 3, 9, 0), EndsAt = Instant.FromUtc(2027, 3, 3, 9, 30), Status = Bookwell.Features.Bookings.BookingStatus.Confirmed,
-            TimeZone = "Europe/Amsterdam", CustomerId = ada.Id, CustomerName = "Ada", CustomerEmail = "ada@example.com", CustomerPhone = "020-555 1234",
-            ManageTokenHash = Bookwell.Features.Bookings.ManageTokens.Hash(Bookwell.Features.Bookings.ManageTokens.Create()), CreatedAt = now, UpdatedAt = now,
+            Id = Guid.NewGuid(),
+            TenantId = DefaultTenant.Id,
+            PageSlug = Slug,
+            ServiceKey = "haircut",
+            ServiceName = "Haircut",
+            StartsAt = Instant.FromUtc(2027, 3, 3, 9, 0),
+            EndsAt = Instant.FromUtc(2027, 3, 3, 9, 30),
+            Status = Bookwell.Features.Bookings.BookingStatus.Confirmed,
+            TimeZone = "Europe/Amsterdam",
+            CustomerId = ada.Id,
+            CustomerName = "Ada",
+            CustomerEmail = "ada@example.com",
+            CustomerPhone = "020-555 1234",
+            ManageTokenHash = Bookwell.Features.Bookings.ManageTokens.Hash(Bookwell.Features.Bookings.ManageTokens.Create()),
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         var entry = new Bookwell.Features.Waitlist.WaitlistEntry
         {
-            Key = Guid.NewGuid(), TenantId = DefaultTenant.Id, PageSlug = Slug, ServiceKey = "haircut", Date = "2027-03-05", CustomerName = "Bo",
-            CustomerEmail = "bo@example.com", CustomerPhone = "(06) 2222 3333", TimeZone = "Europe/Amsterdam", TokenHash = "x",
-            Status = Bookwell.Features.Waitlist.WaitlistStatus.Waiting, CreatedAt = now, UpdatedAt = now,
+            Key = Guid.NewGuid(),
+            TenantId = DefaultTenant.Id,
+            PageSlug = Slug,
+            ServiceKey = "haircut",
+            Date = "2027-03-05",
+            CustomerName = "Bo",
+            CustomerEmail = "bo@example.com",
+            CustomerPhone = "(06) 2222 3333",
+            TimeZone = "Europe/Amsterdam",
+            TokenHash = "x",
+            Status = Bookwell.Features.Waitlist.WaitlistStatus.Waiting,
+            CreatedAt = now,
+            UpdatedAt = now,
         };
         app.WithDb(db =>
         {

@@ -87,60 +87,60 @@ public sealed class CalDavStandIn : IAsyncDisposable
         switch (c.Request.Method)
         {
             case "PUT":
-            {
-                var body = await new StreamReader(c.Request.Body, Encoding.UTF8).ReadToEndAsync();
-                lock (_lock)
                 {
-                    if (EditBeforeEachPut && _resources.TryGetValue(path, out var edited))
+                    var body = await new StreamReader(c.Request.Body, Encoding.UTF8).ReadToEndAsync();
+                    lock (_lock)
                     {
-                        _resources[path] = (edited.Body, NextETag());
+                        if (EditBeforeEachPut && _resources.TryGetValue(path, out var edited))
+                        {
+                            _resources[path] = (edited.Body, NextETag());
+                        }
+                        var exists = _resources.TryGetValue(path, out var current);
+                        if ((ifNoneMatch == "*" && exists) || (ifMatch is not null && (!exists || ifMatch != current.ETag)))
+                        {
+                            Answer(c, 412, path, ifMatch, ifNoneMatch);
+                            return;
+                        }
+                        var etag = NextETag();
+                        _resources[path] = (body, etag);
+                        c.Response.Headers.ETag = etag;
+                        Answer(c, exists ? 204 : 201, path, ifMatch, ifNoneMatch);
                     }
-                    var exists = _resources.TryGetValue(path, out var current);
-                    if ((ifNoneMatch == "*" && exists) || (ifMatch is not null && (!exists || ifMatch != current.ETag)))
-                    {
-                        Answer(c, 412, path, ifMatch, ifNoneMatch);
-                        return;
-                    }
-                    var etag = NextETag();
-                    _resources[path] = (body, etag);
-                    c.Response.Headers.ETag = etag;
-                    Answer(c, exists ? 204 : 201, path, ifMatch, ifNoneMatch);
-                }
-                return;
-            }
-            case "GET":
-            {
-                if (!_resources.TryGetValue(path, out var r))
-                {
-                    Answer(c, 404, path, ifMatch, ifNoneMatch);
                     return;
                 }
-                c.Response.Headers.ETag = r.ETag;
-                c.Response.ContentType = "text/calendar; charset=utf-8";
-                Answer(c, 200, path, ifMatch, ifNoneMatch);
-                await c.Response.WriteAsync(r.Body);
-                return;
-            }
-            case "DELETE":
-            {
-                lock (_lock)
+            case "GET":
                 {
-                    var exists = _resources.TryGetValue(path, out var current);
-                    if (ifMatch is not null && (!exists || ifMatch != current.ETag))
-                    {
-                        Answer(c, 412, path, ifMatch, ifNoneMatch);
-                        return;
-                    }
-                    if (!exists)
+                    if (!_resources.TryGetValue(path, out var r))
                     {
                         Answer(c, 404, path, ifMatch, ifNoneMatch);
                         return;
                     }
-                    _resources.TryRemove(path, out _);
-                    Answer(c, 204, path, ifMatch, ifNoneMatch);
+                    c.Response.Headers.ETag = r.ETag;
+                    c.Response.ContentType = "text/calendar; charset=utf-8";
+                    Answer(c, 200, path, ifMatch, ifNoneMatch);
+                    await c.Response.WriteAsync(r.Body);
+                    return;
                 }
-                return;
-            }
+            case "DELETE":
+                {
+                    lock (_lock)
+                    {
+                        var exists = _resources.TryGetValue(path, out var current);
+                        if (ifMatch is not null && (!exists || ifMatch != current.ETag))
+                        {
+                            Answer(c, 412, path, ifMatch, ifNoneMatch);
+                            return;
+                        }
+                        if (!exists)
+                        {
+                            Answer(c, 404, path, ifMatch, ifNoneMatch);
+                            return;
+                        }
+                        _resources.TryRemove(path, out _);
+                        Answer(c, 204, path, ifMatch, ifNoneMatch);
+                    }
+                    return;
+                }
             case "REPORT":
                 await ReportAsync(c, path);
                 return;

@@ -504,7 +504,11 @@ public abstract class CalDavSyncTests
         var other = await Body(await Book(client, Booking("2027-03-04T10:00:00+01:00", "consult", "other@example.com", "anna")));
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(new JsonObject
         {
-            ["service"] = "consult", ["staff"] = null, ["date"] = "2027-03-03", ["from"] = null, ["to"] = null,
+            ["service"] = "consult",
+            ["staff"] = null,
+            ["date"] = "2027-03-03",
+            ["from"] = null,
+            ["to"] = null,
             ["customer"] = new JsonObject { ["name"] = "Wai Ting", ["email"] = "wait@example.com", ["phone"] = "+31600000001" },
         }))).StatusCode);
         string Href(JsonObject b) => $"{Collection}{Guid.Parse(b["id"]!.GetValue<string>()):N}.ics";
