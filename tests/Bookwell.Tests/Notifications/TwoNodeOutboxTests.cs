@@ -7,10 +7,10 @@ namespace Bookwell.Tests.Notifications;
 /// <summary>Two real app processes drain one PostgreSQL outbox into a real SMTP server: every message once.</summary>
 public sealed class TwoNodeOutboxTests
 {
-    private const int Messages = 5_000;
+    private const int Messages = 2_000;
 
     [Fact]
-    public async Task TwoNodes_DrainFiveThousandMessages_EachSentExactlyOnce()
+    public async Task TwoNodes_DrainTwoThousandMessages_EachSentExactlyOnce()
     {
         var name = $"bw_{Guid.NewGuid():N}";
         await Pg.ExecuteAsync(BookwellApp.PostgresServer, $"CREATE DATABASE \"{name}\"");
