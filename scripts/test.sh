@@ -58,13 +58,27 @@ if ! dotnet format Bookwell.slnx --verify-no-changes --no-restore -v quiet; then
   status=1
 fi
 
+run_tests() {
+  dotnet test "$1" -c "$config" --no-build -nologo \
+    --logger "trx;LogFileName=$(basename "$1" .csproj).trx" --logger "console;verbosity=minimal" \
+    --results-directory "$results"
+}
+# The browser tests wait on Chromium and their own app most of the time, so they run beside the other projects
+# (about six minutes less wall time on two cores); their output is printed when they end.
+browser=tests/Bookwell.BrowserTests/Bookwell.BrowserTests.csproj
+echo "== Bookwell.BrowserTests (in the background; output below when done)"
+run_tests "$browser" > "$results/browser.log" 2>&1 &
+browser_pid=$!
 for project in tests/*/*.csproj; do
-  name=$(basename "$project" .csproj)
-  echo "== $name"
-  dotnet test "$project" -c "$config" --no-build -nologo \
-    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=minimal" \
-    --results-directory "$results" || status=1
+  if [ "$project" = "$browser" ]; then continue; fi
+  echo "== $(basename "$project" .csproj)"
+  run_tests "$project" || status=1
 done
+browser_status=0
+wait "$browser_pid" || browser_status=$?
+echo "== Bookwell.BrowserTests"
+cat "$results/browser.log"
+[ "$browser_status" -eq 0 ] || status=1
 
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
@@ -76,9 +90,7 @@ for trx in "$results"/*.trx; do
   skipped=$(( skipped + $(get notExecuted) ))
 done
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
-if [ "$skipped" -gt 0 ]; then
-  echo "$passed passed, $failed failed, $skipped skipped"
-else
-  echo "$passed passed, $failed failed"
-fi
+# CI reads the last line: it is always "N passed, N failed".
+if [ "$skipped" -gt 0 ]; then echo "$skipped skipped (measurements that run alone)"; fi
+echo "$passed passed, $failed failed"
 exit "$status"

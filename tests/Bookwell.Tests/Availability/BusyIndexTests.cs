@@ -7,6 +7,7 @@ using Bookwell.Tests.Bookings;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
+using NodaTime.Text;
 using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Availability;
@@ -89,7 +90,7 @@ public abstract class BusyIndexTests
             var today = app.Clock.GetCurrentInstant().InUtc().Date;
             var days = Enumerable.Range(1, 10).Select(d => today.PlusDays(d)).Where(d => d.DayOfWeek <= IsoDayOfWeek.Wednesday)
                 .Select(d => d.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
-            var op = tokens.Count == 0 ? 0 : random.Next(11);
+            var op = tokens.Count == 0 ? 0 : random.Next(15);
             string outcome;
             if (op < 5)
             {
@@ -120,6 +121,28 @@ public abstract class BusyIndexTests
                     new { start = $"{days[random.Next(days.Length)]}T{time}:00+01:00" });
                 outcome = "reschedule " + (int)response.StatusCode;
             }
+            else if (op < 12)
+            {
+                // The operator's side: a status change (confirm, no-show, done, cancel) on any booking, allowed or not.
+                var (_, id) = tokens[random.Next(tokens.Count)];
+                var status = new[] { "confirmed", "no_show", "completed", "cancelled", "in_progress" }[random.Next(5)];
+                var response = await admin.PostAsync($"/api/v1/admin/bookings/{id}/status", Json(new JsonObject { ["status"] = status }));
+                outcome = "status " + (int)response.StatusCode;
+            }
+            else if (op < 14)
+            {
+                // The operator books on the salon (the admin API: no notice, may name anyone).
+                var time = $"{9 + random.Next(7):00}:{(random.Next(2) == 0 ? "00" : "30")}";
+                var body = Booking($"{days[random.Next(days.Length)]}T{time}:00+01:00", new[] { "haircut", "consult" }[random.Next(2)], $"o{step}@example.com",
+                    random.Next(2) == 0 ? "anna" : "bob");
+                body["page"] = Slug;
+                var response = await admin.PostAsync("/api/v1/admin/bookings", Json(body));
+                if (response.StatusCode == HttpStatusCode.Created && (await Body(response)) is var created && created["manageToken"] is { } token)
+                {
+                    tokens.Add((token.GetValue<string>(), created["id"]!.GetValue<string>()));
+                }
+                outcome = "operator " + (int)response.StatusCode;
+            }
             else
             {
                 // Holds (24 h while waiting for approval) run out by the clock, with or without the time rules.
@@ -138,6 +161,8 @@ public abstract class BusyIndexTests
         Assert.True(counts.GetValueOrDefault("cancel 200") >= 5, string.Join(", ", counts));
         Assert.True(counts.GetValueOrDefault("reschedule 200") >= 5, string.Join(", ", counts));
         Assert.True(counts.GetValueOrDefault("clock") >= 5, string.Join(", ", counts));
+        Assert.True(counts.GetValueOrDefault("status 200") >= 5, string.Join(", ", counts));
+        Assert.True(counts.GetValueOrDefault("operator 201") >= 5, string.Join(", ", counts));
     }
 
     [Fact]
@@ -184,11 +209,48 @@ public abstract class BusyIndexTests
         var now = (await changed.Content.ReadFromJsonAsync<JsonObject>())!["slots"]!.AsArray().Select(x => x!["start"]!.GetValue<string>()).ToList();
         Assert.Equal(starts.Skip(1), now);
 
-        // The clock alone moves the answer on too (slots pass their notice): a tag is not served past its bucket.
-        app.Clock.Advance(AvailabilityLoader.AnswerBucket);
+        // Time that changes nothing keeps the tag good, however long the client waited between polls.
+        app.Clock.Advance(AvailabilityLoader.AnswerBucket * 30);
+        using var idle = new HttpRequestMessage(HttpMethod.Get, url);
+        idle.Headers.IfNoneMatch.Add(changed.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.NotModified, (await client.SendAsync(idle)).StatusCode);
+
+        // The clock alone moves the answer on too: once the first open slot has started, it is gone and the tag with it.
+        var firstStart = OffsetDateTimePattern.ExtendedIso.Parse(now[0]).Value.ToInstant();
+        app.Clock.Advance(firstStart - app.Clock.GetCurrentInstant() + Duration.FromMinutes(1));
         using var later = new HttpRequestMessage(HttpMethod.Get, url);
         later.Headers.IfNoneMatch.Add(changed.Headers.ETag!);
-        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(later)).StatusCode);
+        var moved = await client.SendAsync(later);
+        Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        Assert.NotEqual(changed.Headers.ETag, moved.Headers.ETag);
+        var left = (await moved.Content.ReadFromJsonAsync<JsonObject>())!["slots"]!.AsArray().Select(x => x!["start"]!.GetValue<string>()).ToList();
+        Assert.DoesNotContain(now[0], left);
+    }
+
+    [Fact]
+    public async Task ABusinessIdleForAnHourIsDropped_AndLoadedAgainWhenAsked()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), TwoPages())).StatusCode);
+        var client = app.CreateClient();
+        var index = app.Services.GetRequiredService<BusyIndex>();
+        var before = await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna");
+        var held = index.Count;
+        Assert.True(held >= 1, "the answer loaded the business");
+
+        app.Clock.Advance(BusyIndex.Idle - Duration.FromMinutes(1));
+        index.DropIdle(app.Clock.GetCurrentInstant());
+        Assert.Equal(held, index.Count);
+
+        app.Clock.Advance(Duration.FromMinutes(2));
+        index.DropIdle(app.Clock.GetCurrentInstant());
+        Assert.Equal(0, index.Count);
+
+        // Booked while nobody held it: the next answer loads it again and shows the booking.
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(before[2], "consult", "idle@example.com", "anna"))).StatusCode);
+        var after = await SlotStarts(client, "consult", "2027-03-02", "2027-03-02", staff: "anna");
+        Assert.True(index.Count >= 1);
+        Assert.Equal(before.Where(s => s != before[2]), after);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Bookwell.Tests.Availability;
 /// <summary>
 /// Issue 12's proof: two real processes on one PostgreSQL database, each with its own in-memory busy index.
 /// A booking answered 201 by node A is never offered by node B's very next answer, and a cancellation on A is
-/// offered by B at once: 1,000 rounds of each, zero stale answers.
+/// offered by B at once: 1,000 rounds of each, zero stale answers; every tenth booking is also checked on B's booking page.
 /// </summary>
 public sealed class TwoNodeFreshnessTests
 {
@@ -64,8 +64,15 @@ public sealed class TwoNodeFreshnessTests
                 [.. (await onB.GetFromJsonAsync<JsonObject>($"/api/v1/pages/salon/slots?service=quick&staff=anna&from={d:yyyy-MM-dd}&to={d:yyyy-MM-dd}"))!
                     ["slots"]!.AsArray().Select(s => s!["start"]!.GetValue<string>())];
 
+            // The booking page (its month calendar and the day's times, cached like /slots) on node B, checked every tenth round.
+            async Task<bool> OfferedOnBPage(DateOnly d, string start) =>
+                WebUtility.HtmlDecode(await onB.GetStringAsync($"/book/salon?service=quick&staff=anna&date={d:yyyy-MM-dd}"))
+                    .Contains("start=" + Uri.EscapeDataString(start), StringComparison.Ordinal);
+
             var booked = new List<(string Token, string Start, DateOnly Day)>();
             var staleAfterBooking = 0;
+            var pageChecks = 0;
+            var stalePage = 0;
             var free = await FreeOnB(day);
             while (booked.Count < Rounds)
             {
@@ -76,6 +83,11 @@ public sealed class TwoNodeFreshnessTests
                     continue;
                 }
                 var start = free[0];
+                var checkPage = booked.Count % 10 == 0;
+                if (checkPage)
+                {
+                    Assert.True(await OfferedOnBPage(day, start), $"{start} is offered on B's booking page before it is booked");
+                }
                 var created = await Book(onA, Booking(start, "quick", $"n{booked.Count}@example.com", "anna"));
                 Assert.Equal(HttpStatusCode.Created, created.StatusCode);
                 booked.Add(((await Body(created))["manageToken"]!.GetValue<string>(), start, day));
@@ -83,6 +95,14 @@ public sealed class TwoNodeFreshnessTests
                 if (free.Contains(start))
                 {
                     staleAfterBooking++;
+                }
+                if (checkPage)
+                {
+                    pageChecks++;
+                    if (await OfferedOnBPage(day, start))
+                    {
+                        stalePage++;
+                    }
                 }
             }
 
@@ -96,6 +116,8 @@ public sealed class TwoNodeFreshnessTests
                 }
             }
             Assert.Equal(0, staleAfterBooking);
+            Assert.Equal(Rounds / 10, pageChecks);
+            Assert.Equal(0, stalePage);
             Assert.Equal(0, staleAfterCancel);
         }
         finally

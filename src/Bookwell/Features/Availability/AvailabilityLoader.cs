@@ -23,15 +23,12 @@ public sealed record Occupancy(IReadOnlyDictionary<string, List<Span>> Busy, IRe
 }
 
 /// <summary>
-/// Slots for one question, with the tag that identifies them (null when they were read from the database
-/// and not cached). The same question at the same busy and configuration versions, within the same ten
-/// seconds, gets the same answer object; the API keeps its serialised form with it.
+/// Slots for one question. The same question at the same busy and configuration versions, within the same ten
+/// seconds, gets the same answer object; the API keeps its serialised form and that form's ETag with it.
 /// </summary>
-public sealed class SlotAnswer(IReadOnlyList<Slot> slots, string? tag)
+public sealed class SlotAnswer(IReadOnlyList<Slot> slots)
 {
     public IReadOnlyList<Slot> Slots { get; } = slots;
-
-    public string? Tag { get; } = tag;
 
     /// <summary>For a visit of several services: each slot's parts (same order as <see cref="Slots"/>); null otherwise.</summary>
     public IReadOnlyList<VisitSlot>? Visits { get; init; }
@@ -41,6 +38,12 @@ public sealed class SlotAnswer(IReadOnlyList<Slot> slots, string? tag)
 
     /// <summary>The API's UTF-8 JSON of this answer, written once.</summary>
     public byte[]? Json { get; set; }
+
+    /// <summary>
+    /// The ETag of <see cref="Json"/>: a hash of the bytes themselves, so a poll is answered 304 exactly when it would get
+    /// the same bytes again, however long ago it asked (a tag made of versions and a clock bucket expired every ten seconds).
+    /// </summary>
+    public string? Tag { get; set; }
 }
 
 /// <summary>Loads occupancy and turns a page, service and choices into engine requests, one per branch.</summary>
@@ -282,13 +285,13 @@ public static class AvailabilityLoader
             // A mobile question depends on the client's address: answered fresh (busy time still from the index), not cached.
             var mobileSnapshot = db.BusyIndex is { } busyIndex ? await busyIndex.GetAsync(db, window.StartInstant - service.Rules.BufferBefore, now, ct) : null;
             var mobile = await LoadAsync(db, page, service, window, now, staff, mobileSnapshot, ct, trip);
-            return new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, mobile, now, window, walkIn: false, trip))), null);
+            return new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, mobile, now, window, walkIn: false, trip))));
         }
         var snapshot = db.BusyIndex is { } index ? await index.GetAsync(db, window.StartInstant - service.Rules.BufferBefore, now, ct) : null;
         if (snapshot is null)
         {
             var occupancy = await LoadAsync(db, page, service, window, now, staff, null, ct);
-            return new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, occupancy, now, window, walkIn: false))), null);
+            return new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, occupancy, now, window, walkIn: false))));
         }
         var bucket = now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks;
         // Stale calendars hidden (issue 16) change the answer with time alone: part of the key and of the tag.
@@ -300,8 +303,7 @@ public static class AvailabilityLoader
             return cached;
         }
         var loaded = await LoadAsync(db, page, service, window, now, staff, snapshot, ct);
-        var answer = new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, loaded, now, window, walkIn: false))),
-            string.Create(CultureInfo.InvariantCulture, $"\"{page.ConfigVersion}.{snapshot.Version}.{bucket}{HiddenTag(hidden)}\""));
+        var answer = new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, loaded, now, window, walkIn: false))));
         snapshot.Remember(key, answer);
         return answer;
     }
@@ -374,9 +376,9 @@ public static class AvailabilityLoader
         var slots = visits.Select(v => new Slot(v.Start, v.End, v.Parts[0].Staff, 1)).ToList();
         if (snapshot is null)
         {
-            return new SlotAnswer(slots, null) { Visits = visits, VisitServices = [.. services.Select(s => s.Key)] };
+            return new SlotAnswer(slots) { Visits = visits, VisitServices = [.. services.Select(s => s.Key)] };
         }
-        var answer = new SlotAnswer(slots, string.Create(CultureInfo.InvariantCulture, $"\"{page.ConfigVersion}.{snapshot.Version}.{bucket}{HiddenTag(hidden)}\""))
+        var answer = new SlotAnswer(slots)
         {
             Visits = visits,
             VisitServices = [.. services.Select(s => s.Key)],
@@ -384,11 +386,6 @@ public static class AvailabilityLoader
         snapshot.Remember(key, answer);
         return answer;
     }
-
-    /// <summary>The tag's part for staff hidden for a stale calendar: a stable short hash (the same on every node), empty for none.</summary>
-    private static string HiddenTag(string hidden) => hidden.Length == 0
-        ? ""
-        : "." + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(hidden)), 0, 4);
 
     /// <summary>Slots over every branch, merged by start: staff lists are joined and the best remaining kept.</summary>
     public static List<Slot> FindSlots(IReadOnlyList<(string? Branch, SlotRequest Request)> requests)

@@ -27,7 +27,8 @@ public sealed class BusyIndex : IDisposable
     /// <summary>An index older than this is loaded afresh (its reach would fall behind the clock).</summary>
     public static readonly Duration MaxAge = Duration.FromDays(1);
 
-    private static readonly long IdleTicks = TimeSpan.FromHours(1).Ticks;
+    /// <summary>A business nobody asked about for this long is dropped (and loaded again when someone does).</summary>
+    public static readonly Duration Idle = Duration.FromHours(1);
 
     /// <summary>Cached availability answers per business and version.</summary>
     public const int MaxAnswers = 128;
@@ -36,7 +37,12 @@ public sealed class BusyIndex : IDisposable
     private readonly Timer _sweeper;
     private BusyVersionReader? _reader;
 
-    public BusyIndex() => _sweeper = new Timer(_ => DropIdle(), null, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5));
+    /// <summary>
+    /// Idleness is measured on the app's clock (the same one the answers use), so it can be tested with a fake one; the timer
+    /// only decides how often to look.
+    /// </summary>
+    public BusyIndex(IClock clock) =>
+        _sweeper = new Timer(_ => DropIdle(clock.GetCurrentInstant()), null, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(5));
 
     /// <summary>Businesses held in memory now (for the figures and the tests).</summary>
     public int Count => _businesses.Count;
@@ -54,7 +60,7 @@ public sealed class BusyIndex : IDisposable
             return null;
         }
         var business = _businesses.GetOrAdd(db.TenantId, _ => new Business());
-        business.LastUsed = Environment.TickCount64;
+        business.LastUsed = now.ToUnixTimeTicks();
         var version = await ReadVersionAsync(db, ct);
         var current = business.Current;
         if (current is not null && current.Version >= version && current.Fresh(now))
@@ -110,9 +116,10 @@ public sealed class BusyIndex : IDisposable
     /// <summary>Forgets every business (tests: a restarted node).</summary>
     public void Clear() => _businesses.Clear();
 
-    private void DropIdle()
+    /// <summary>Drops the businesses last asked about more than <see cref="Idle"/> before <paramref name="now"/>.</summary>
+    public void DropIdle(Instant now)
     {
-        var cutoff = Environment.TickCount64 - (IdleTicks / TimeSpan.TicksPerMillisecond);
+        var cutoff = (now - Idle).ToUnixTimeTicks();
         foreach (var (tenant, business) in _businesses)
         {
             if (business.LastUsed < cutoff)

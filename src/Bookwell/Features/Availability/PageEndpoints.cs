@@ -92,9 +92,9 @@ public static class PageEndpoints
     }
 
     /// <summary>
-    /// The contract's slots. Answers carry an ETag from the configuration and busy versions (and the ten-second
-    /// clock bucket), so a client polling with If-None-Match gets a 304 until something changed; the JSON is
-    /// written once per cached answer with a UTF-8 writer and handed out as bytes after that.
+    /// The contract's slots. Public answers carry an ETag that is a hash of their bytes, so a client polling with
+    /// If-None-Match gets a 304 exactly when nothing it would see changed; the JSON (and its tag) is written once per
+    /// cached answer with a UTF-8 writer and handed out as bytes after that.
     /// </summary>
     public static async Task<IResult> GetSlots(string slug, string? service, string? from, string? to,
         string? timeZone, string? staff, string? branch, string? access, string? address, string? latitude, string? longitude, string? locationMode,
@@ -114,8 +114,10 @@ public static class PageEndpoints
             // A member's own answer: kept by no shared cache, and never validated against a public ETag.
             http.Response.Headers.CacheControl = "no-store";
         }
-        else if (answer.Tag is { } tag)
+        var json = answer.Json ??= SlotsJson(zone, answer.Slots, answer.Visits, answer.VisitServices);
+        if (page.Variant.Length == 0)
         {
+            var tag = answer.Tag ??= ContentTag(json);
             http.Response.Headers.ETag = tag;
             // Revalidate every time: the tag is cheap to check and a stale slot is what this must never show.
             http.Response.Headers.CacheControl = "no-cache";
@@ -124,9 +126,12 @@ public static class PageEndpoints
                 return TypedResults.StatusCode(StatusCodes.Status304NotModified);
             }
         }
-        var json = answer.Json ??= SlotsJson(zone, answer.Slots, answer.Visits, answer.VisitServices);
         return TypedResults.Bytes(json, "application/json; charset=utf-8");
     }
+
+    /// <summary>A strong ETag of a representation: the first 128 bits of its SHA-256, in hex.</summary>
+    private static string ContentTag(byte[] body) =>
+        "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body), 0, 16) + "\"";
 
     /// <summary>
     /// The slots question checked and answered, without the HTTP caching around it: a problem for bad input, or the
