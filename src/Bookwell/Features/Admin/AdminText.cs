@@ -713,6 +713,15 @@ public static class AdminText
         ["Automatically to the first in line"] = "Automatisch aan de eerste op de lijst",
         ["Staff choose whom to offer"] = "Medewerkers kiezen aan wie",
         ["Hold an offered time for (minutes)"] = "Een aangeboden tijd vasthouden voor (minuten)",
+        ["E-mail when an offer expires"] = "E-mail als een aanbod verloopt",
+        ["Choose a time."] = "Kies een tijd.",
+        ["The booking now ends at {0}. The rest of its time is free again."] = "De afspraak eindigt nu om {0}. De rest van de tijd is weer vrij.",
+        ["Choose an end after the start and before the current end ({0})."] = "Kies een einde na het begin en voor het huidige einde ({0}).",
+        ["This booking can no longer be shortened."] = "Deze afspraak kan niet meer worden ingekort.",
+        ["End earlier"] = "Eerder beëindigen",
+        ["New end"] = "Nieuw einde",
+        ["Shorten booking"] = "Afspraak inkorten",
+        ["The start stays; the time after the new end is free again (and offered to the waitlist)."] = "Het begin blijft; de tijd na het nieuwe einde is weer vrij (en wordt de wachtlijst aangeboden).",
         ["Choose on, off or as the page."] = "Kies aan, uit of zoals de pagina.",
     };
 

@@ -32,6 +32,9 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, BookingWrite w
     public Task<WriteResult> CorrectAsync(Guid id, BookingStatus to, Actor actor, CancellationToken ct) =>
         TransitionAsync(id, new Change.Correct(to), actor, ct);
 
+    public Task<WriteResult> ShortenAsync(Guid id, CompiledPage? page, Instant end, Actor actor, CancellationToken ct) =>
+        TransitionAsync(id, new Change.Shorten(page, end), actor, ct);
+
     /// <summary>Runs one change in its own transaction (<see cref="BookingWrite"/>); a refusal by the database (someone took the time) is retried, then reported as taken.</summary>
     public Task<WriteResult> TransitionAsync(Guid id, Change change, Actor actor, CancellationToken ct)
     {
@@ -99,7 +102,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, BookingWrite w
         var result = await ApplyCoreAsync(booking, change, actor, now, freed, ct);
         if (result is WriteResult.Done)
         {
-            await AnnounceAsync(booking, before, change is Change.Reschedule, now, ct);
+            await AnnounceAsync(booking, before, change is Change.Reschedule or Change.Shorten, now, ct);
         }
         return result;
     }
@@ -124,6 +127,7 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, BookingWrite w
             Change.CheckoutExpired => await ExpireCoreAsync(booking, now, freed, ct, checkoutEnded: true),
             Change.CheckIn => CheckInCore(booking, actor, now),
             Change.UndoCheckIn => UndoCheckInCore(booking, actor, now),
+            Change.Shorten sh => await ShortenCoreAsync(booking, sh, actor, now, freed, ct),
             _ => throw new ArgumentOutOfRangeException(nameof(change)),
         };
 
@@ -438,6 +442,46 @@ public sealed class BookingLifecycle(BookwellDb db, IClock clock, BookingWrite w
         }
         booking.UpdatedAt = now;
         booking.History.Add(Event(booking, BookingAction.CheckInUndone, booking.Status, booking.Status, actor.By, now));
+        return new WriteResult.Done(booking, null);
+    }
+
+    /// <summary>
+    /// An earlier end, judged under the row lock against the booking as stored now. Its units are let go and taken again for the
+    /// shorter time (buffers and travel after it move with the end), all inside this transaction, so the remainder is free the
+    /// moment it commits and is raised as freed time (reason <c>shortened</c>) for the waitlist.
+    /// </summary>
+    private async Task<WriteResult> ShortenCoreAsync(Booking booking, Change.Shorten s, Actor actor, Instant now, List<TimeFreed> freed, CancellationToken ct)
+    {
+        if (booking.Status is not (BookingStatus.Pending or BookingStatus.PendingPayment or BookingStatus.Confirmed or BookingStatus.InProgress))
+        {
+            return new WriteResult.BadTransition(booking.Status, BookingAction.Shortened.ToWire());
+        }
+        var zone = s.Page?.Zone ?? Infrastructure.TimeFormats.Zone(booking.TimeZone) ?? DateTimeZone.Utc;
+        var errors = new Infrastructure.Errors();
+        if (booking.GroupKey is not null || booking.VisitPartsJson is not null)
+        {
+            // A class seat ends with its class; a visit's parts each hold their own time.
+            errors.Add("end", "A seat in a class or a visit of several services cannot be shortened.");
+            return new WriteResult.Invalid(errors);
+        }
+        if (s.End <= booking.StartsAt || s.End >= booking.EndsAt)
+        {
+            errors.Add("end", System.FormattableString.Invariant(
+                $"Must be after the start ({Infrastructure.TimeFormats.Format(booking.StartsAt, zone)}) and before the current end ({Infrastructure.TimeFormats.Format(booking.EndsAt, zone)})."));
+            return new WriteResult.Invalid(errors);
+        }
+        var service = s.Page?.Services.GetValueOrDefault(booking.ServiceKey);
+        var usesCalendar = service is not null ? Units.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
+        var previousEnd = booking.EndsAt;
+        await FreeAsync(booking, ct);
+        booking.EndsAt = s.End;
+        booking.UpdatedAt = now;
+        booking.History.Add(Event(booking, BookingAction.Shortened, booking.Status, booking.Status, actor.By, now));
+        if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, s.Page, usesCalendar), 1, ct, s.Page?.ConfigVersion))
+        {
+            return new WriteResult.Taken();
+        }
+        freed.Add(Freed(booking, s.End, previousEnd, "shortened"));
         return new WriteResult.Done(booking, null);
     }
 

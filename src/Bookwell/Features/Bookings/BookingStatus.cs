@@ -38,6 +38,8 @@ public enum BookingAction
     [JsonStringEnumMemberName("checked-in")] CheckedIn,
     /// <summary>A check-in taken back before the session ended.</summary>
     [JsonStringEnumMemberName("check-in-undone")] CheckInUndone,
+    /// <summary>An operator set an earlier end; the rest of its time was let go.</summary>
+    [JsonStringEnumMemberName("shortened")] Shortened,
 }
 
 /// <summary>The booking lifecycle as one explicit table; every change goes through <see cref="CanMoveTo"/>.</summary>

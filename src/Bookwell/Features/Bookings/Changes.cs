@@ -60,6 +60,12 @@ public abstract record Change
     /// <summary>A check-in taken back, only before the booking's end.</summary>
     public sealed record UndoCheckIn : Change;
 
+    /// <summary>
+    /// An operator ends the booking earlier (seed 002: "Select start and end date/time"): the start stays, the end moves to
+    /// <paramref name="End"/>, strictly between the start and the current end. The remainder is freed like any freed time.
+    /// </summary>
+    public sealed record Shorten(CompiledPage? Page, Instant End) : Change;
+
     /// <summary>The provider ended the checkout unpaid: a booking still waiting for payment is cancelled as <c>expired</c>.</summary>
     public sealed record CheckoutExpired : Change;
 }

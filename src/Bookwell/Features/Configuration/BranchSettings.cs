@@ -22,6 +22,7 @@ public static class BranchSettings
         merged.Waitlist = own.Waitlist ?? page.Waitlist;
         merged.WaitlistHoldMinutes = own.WaitlistHoldMinutes ?? page.WaitlistHoldMinutes;
         merged.WaitlistMode = own.WaitlistMode ?? page.WaitlistMode;
+        merged.WaitlistExpiredMail = own.WaitlistExpiredMail ?? page.WaitlistExpiredMail;
         return merged;
     }
 

@@ -132,6 +132,9 @@ public sealed class SettingsDoc
     /// <summary>Additive: <c>automatic</c> (default) offers freed time to the first in line at once; <c>manual</c> leaves it to
     /// staff, who send an offer with one click from /admin/waitlist.</summary>
     public string? WaitlistMode { get; set; }
+    /// <summary>Additive (issue 15, seed 001's optional third waitlist mail): tell a client when the time offered to them ran
+    /// out unaccepted and went to the next in line (default false).</summary>
+    public bool? WaitlistExpiredMail { get; set; }
     /// <summary>Additive (issue 17): how many messages of an organization mailing go out per minute (default
     /// <see cref="Organizations.Mailings.DefaultPerMinute"/>); the rest wait their turn, so booking mails queued meanwhile go first.</summary>
     public int? MailingsPerMinute { get; set; }
@@ -199,6 +202,8 @@ public sealed class BranchSettingsDoc
     public int? WaitlistHoldMinutes { get; set; }
     /// <summary><c>automatic</c> or <c>manual</c>.</summary>
     public string? WaitlistMode { get; set; }
+    /// <summary>Whether a client whose offer ran out unaccepted is told so by e-mail.</summary>
+    public bool? WaitlistExpiredMail { get; set; }
 }
 
 public sealed class MoneyDoc

@@ -438,6 +438,7 @@ public static partial class ConfigValidator
         s.Waitlist ??= false;
         s.WaitlistHoldMinutes ??= 120;
         s.WaitlistMode ??= "automatic";
+        s.WaitlistExpiredMail ??= false;
         if (s.WaitlistMode is not ("automatic" or "manual"))
         {
             e.Add($"{path}.settings.waitlistMode", "Must be automatic or manual.");

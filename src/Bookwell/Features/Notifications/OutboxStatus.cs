@@ -49,6 +49,8 @@ public enum MessageKind
     [JsonStringEnumMemberName("business-cancelled")] BusinessCancelled,
     [JsonStringEnumMemberName("waitlist-joined")] WaitlistJoined,
     [JsonStringEnumMemberName("waitlist-offer")] WaitlistOffer,
+    /// <summary>The optional mail that an offered time ran out unaccepted (setting <c>waitlistExpiredMail</c>).</summary>
+    [JsonStringEnumMemberName("waitlist-expired")] WaitlistExpired,
     [JsonStringEnumMemberName("account-verify")] AccountVerify,
     [JsonStringEnumMemberName("account-reset")] AccountReset,
     [JsonStringEnumMemberName("account-signup-attempt")] AccountSignupAttempt,

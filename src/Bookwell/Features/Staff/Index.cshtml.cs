@@ -41,6 +41,9 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
     /// <summary>Today's class sessions this staff member teaches, with their attendees (shown as sessions, not one row per member).</summary>
     public List<Classes.ClassSession> Sessions { get; private set; } = [];
 
+    /// <summary>Whether a page this staff member works on has a waitlist: the day's waitlist is then a link away.</summary>
+    public bool HasWaitlist { get; private set; }
+
     /// <summary>The app's clock when the page was made (the check-in button shows only inside a booking's check-in window).</summary>
     public Instant Now { get; private set; }
 
@@ -50,6 +53,7 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
         ViewData["Business"] = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.Name).FirstAsync(ct);
         var pages = Catalog.Pages.Values.Where(p => p.Staff.Any(s => s.Key == StaffKey)).ToList();
         Zone = pages.FirstOrDefault()?.Zone ?? DateTimeZone.Utc;
+        HasWaitlist = pages.Exists(p => BranchSettings.WaitlistOn(p, null));
         var now = clock.GetCurrentInstant();
         Now = now;
         Today = now.InZone(Zone).Date;

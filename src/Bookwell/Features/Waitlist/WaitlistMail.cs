@@ -70,6 +70,23 @@ public static class WaitlistMail
         return Message(entry, page, MessageKind.WaitlistOffer, subject, [body, WaitlistText.Words.Get("offer-expired-note", language)], "open-link", baseUrl, now);
     }
 
+    /// <summary>
+    /// The optional third mail (seed 001): the time held for the entry ran out unaccepted and went to the next in line. Sent only
+    /// where the page's (or branch's) <c>waitlistExpiredMail</c> is on; the link opens the entry, which says it expired.
+    /// </summary>
+    public static OutboxMessage Expired(WaitlistEntry entry, CompiledPage page, Instant start, Instant until, string baseUrl, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(page);
+        var (language, culture) = Language(entry);
+        var zone = TimeFormats.Zone(entry.TimeZone) ?? page.Zone;
+        var service = page.Services.GetValueOrDefault(entry.ServiceKey)?.Doc.Name ?? entry.ServiceKey;
+        var when = When(start, zone, culture);
+        var subject = WaitlistText.Words.FormatIn(language, culture, "expired-subject", service, when, page.Doc.Name);
+        var body = WaitlistText.Words.FormatIn(language, culture, "expired-body", service, when, When(until, zone, culture));
+        return Message(entry, page, MessageKind.WaitlistExpired, subject, [body, WaitlistText.Words.Get("expired-again", language)], "manage-link", baseUrl, now);
+    }
+
     /// <summary>A time as the client reads it: weekday, date, time and the zone's name.</summary>
     public static string When(Instant instant, DateTimeZone zone, CultureInfo culture)
     {

@@ -27,14 +27,39 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
 
     private readonly bool _mail = senders.Any();
 
-    /// <summary>A hold of this tenant's was let go (<paramref name="bookingId"/>): the entry it was offered to no longer has it.</summary>
-    public async Task CloseOfferAsync(Guid bookingId, string reason, CancellationToken ct)
+    /// <summary>
+    /// A hold of this tenant's was let go (<paramref name="bookingId"/>): the entry it was offered to no longer has it. When it ran
+    /// out unaccepted and the page (or the booking's <paramref name="branch"/>) says so, the client is told in the same transaction.
+    /// </summary>
+    public async Task CloseOfferAsync(Guid bookingId, string reason, CancellationToken ct, string? branch = null)
     {
+        // A shortened booking keeps its start and the rest of its time: an offer held by it is still open.
+        if (reason == "shortened")
+        {
+            return;
+        }
         var status = reason == "expired" ? WaitlistStatus.Expired : WaitlistStatus.Withdrawn;
+        var catalog = status == WaitlistStatus.Expired && _mail ? await catalogs.GetAsync(db, ct) : null;
+        var baseUrl = catalog is null ? null : await BaseUrlAsync(ct);
         var now = clock.GetCurrentInstant();
         using var _ = await gate.EnterAsync(db, ct);
-        await db.WaitlistEntries.Where(w => w.OfferBookingId == bookingId && w.Status == WaitlistStatus.Offered)
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        db.ChangeTracker.Clear();
+        var entry = catalog is null ? null
+            : await db.WaitlistEntries.AsNoTracking().FirstOrDefaultAsync(w => w.OfferBookingId == bookingId && w.Status == WaitlistStatus.Offered, ct);
+        // Conditional on still being offered: of an expiry and an accept (or two deliveries of one expiry), one closes it.
+        var closed = await db.WaitlistEntries.Where(w => w.OfferBookingId == bookingId && w.Status == WaitlistStatus.Offered)
             .ExecuteUpdateAsync(s => s.SetProperty(w => w.Status, status).SetProperty(w => w.UpdatedAt, now), ct);
+        if (closed > 0 && entry is { OfferStart: { } start, OfferExpiresAt: { } until } && baseUrl is not null &&
+            catalog!.Pages.TryGetValue(entry.PageSlug, out var page) && page.SettingsFor(branch ?? entry.BranchKey).WaitlistExpiredMail == true)
+        {
+            db.Outbox.Add(WaitlistMail.Expired(entry, page, start, until, baseUrl, now));
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+            outbox.Notify();
+            return;
+        }
+        await tx.CommitAsync(ct);
     }
 
     /// <summary>
@@ -281,7 +306,7 @@ public sealed class WaitlistListener(IServiceScopeFactory scopes) : ITimeFreedLi
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
         db.TenantId = freed.TenantId;
         var offers = scope.ServiceProvider.GetRequiredService<WaitlistOfferer>();
-        await offers.CloseOfferAsync(freed.BookingId, freed.Reason, ct);
+        await offers.CloseOfferAsync(freed.BookingId, freed.Reason, ct, freed.BranchKey);
         await offers.OfferFreedAsync(freed.PageSlug, freed.BranchKey, freed.Start, freed.End, ct);
     }
 }

@@ -70,6 +70,21 @@ public static class WaitlistText
         ["admin-client"] = "Client",
         ["admin-position"] = "In line",
         ["admin-actions"] = "Actions",
+        ["staff-link"] = "View waitlist",
+        ["staff-back"] = "Back to my day",
+        ["staff-empty"] = "Nobody on the waitlist for this day is waiting for you or for a service you give.",
+        ["staff-anyone"] = "any staff member",
+        ["staff-offer-to"] = "Send offer to {0}",
+        ["status-label-waiting"] = "Waiting",
+        ["status-label-offered"] = "Offered",
+        ["status-label-booked"] = "Booked",
+        ["status-label-declined"] = "Declined",
+        ["status-label-expired"] = "Offer expired",
+        ["status-label-left"] = "Left",
+        ["status-label-withdrawn"] = "Offer withdrawn",
+        ["expired-subject"] = "The time we held for you has gone: {0}, {1} – {2}",
+        ["expired-body"] = "We held {1} for {0} for you until {2}. It was not accepted in time, so it has gone to the next person on the waitlist.",
+        ["expired-again"] = "Still looking for a time? You can book another time or join the waitlist again on our booking page.",
     };
 
     public static readonly IReadOnlyDictionary<string, string> Dutch = new Dictionary<string, string>
@@ -137,6 +152,21 @@ public static class WaitlistText
         ["admin-client"] = "Klant",
         ["admin-position"] = "Plaats",
         ["admin-actions"] = "Acties",
+        ["staff-link"] = "Wachtlijst bekijken",
+        ["staff-back"] = "Terug naar mijn dag",
+        ["staff-empty"] = "Niemand op de wachtlijst voor deze dag wacht op u of op een dienst die u geeft.",
+        ["staff-anyone"] = "elke medewerker",
+        ["staff-offer-to"] = "Aanbod sturen aan {0}",
+        ["status-label-waiting"] = "Wacht",
+        ["status-label-offered"] = "Aangeboden",
+        ["status-label-booked"] = "Geboekt",
+        ["status-label-declined"] = "Afgeslagen",
+        ["status-label-expired"] = "Aanbod verlopen",
+        ["status-label-left"] = "Verlaten",
+        ["status-label-withdrawn"] = "Aanbod ingetrokken",
+        ["expired-subject"] = "De tijd die we voor u vasthielden is vervallen: {0}, {1} – {2}",
+        ["expired-body"] = "We hielden {1} voor {0} voor u vast tot {2}. Die is niet op tijd geaccepteerd en gaat nu naar de volgende op de wachtlijst.",
+        ["expired-again"] = "Zoekt u nog een tijd? Op onze boekingspagina kunt u een andere tijd boeken of u opnieuw op de wachtlijst zetten.",
     };
 
     public static readonly TextSet Words = new("waitlist", English, Dutch);

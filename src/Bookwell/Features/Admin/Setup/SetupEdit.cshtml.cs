@@ -238,9 +238,16 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
             },
             WaitlistHoldMinutes = f.Int("settings.waitlistHoldMinutes"),
             WaitlistMode = f.Text("settings.waitlistMode", 20),
+            WaitlistExpiredMail = f.Text("settings.waitlistExpiredMail", 5) switch
+            {
+                null => null,
+                "true" => true,
+                "false" => false,
+                _ => Refuse(f, "settings.waitlistExpiredMail", "Choose on, off or as the page."),
+            },
         };
         return own.ReminderMinutes is null && own.AutoNoShowMinutes is null && own.DoubleOptInHours is null && own.Waitlist is null &&
-               own.WaitlistHoldMinutes is null && own.WaitlistMode is null ? null : own;
+               own.WaitlistHoldMinutes is null && own.WaitlistMode is null && own.WaitlistExpiredMail is null ? null : own;
     }
 
     private static bool? Refuse(FormReader f, string field, string message)
