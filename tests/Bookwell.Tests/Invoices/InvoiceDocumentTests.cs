@@ -220,6 +220,48 @@ public abstract class InvoiceDocumentTests
         Assert.Contains("EUR", PdfText(without), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Issue 13's PDF: names and descriptions in any European script print as written (the font travels inside the file), and
+    /// the sheet is Letter for a currency of a Letter country, A4 otherwise; credit notes follow their invoice.
+    /// </summary>
+    [Fact]
+    public async Task Pdf_PrintsEveryScriptWithItsFontEmbedded_OnLetterForDollarsAndA4ForEuros()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        var admin = app.Admin();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, Config())).StatusCode);
+        async Task<Invoice> IssueIn(string currency, string start)
+        {
+            var booking = await BookAsync(app, start);
+            using var scope = app.Services.CreateScope();
+            var draft = new InvoiceDraft(Slug, "Test Salon", null, "Łukasz Żółć-Παπαδοπούλου", "lz@example.com", "en", "Europe/Amsterdam", currency,
+                [new InvoiceDraftLine("Стрижка и укладка", 1m, 40m, 21m)], booking);
+            return await scope.ServiceProvider.GetRequiredService<InvoiceIssuer>().IssueInOwnTransactionAsync(
+                scope.ServiceProvider.GetRequiredService<BookwellDb>(), draft, null, "test", CancellationToken.None);
+        }
+        var dollars = await admin.GetByteArrayAsync($"/api/v1/admin/invoices/{(await IssueIn("USD", "2027-03-03T10:00:00+01:00")).Id}/pdf");
+        var euros = await admin.GetByteArrayAsync($"/api/v1/admin/invoices/{(await IssueIn("EUR", "2027-03-03T11:00:00+01:00")).Id}/pdf");
+        foreach (var pdf in new[] { dollars, euros })
+        {
+            var text = PdfText(pdf);
+            Assert.Contains("Łukasz Żółć-Παπαδοπούλου", text, StringComparison.Ordinal);
+            Assert.Contains("Стрижка и укладка", text, StringComparison.Ordinal);
+            using var document = UglyToad.PdfPig.PdfDocument.Open(pdf);
+            var letters = document.GetPage(1).Letters;
+            Assert.All(letters, l => Assert.Contains("DejaVu Sans", l.FontName, StringComparison.Ordinal));
+            // An embedded TrueType program (a subset), not a reference to a font the reader may not have.
+            Assert.Contains("/FontFile2", Encoding.Latin1.GetString(pdf), StringComparison.Ordinal);
+        }
+        using (var letter = UglyToad.PdfPig.PdfDocument.Open(dollars))
+        {
+            Assert.Equal((612, 792), ((int)Math.Round(letter.GetPage(1).Width), (int)Math.Round(letter.GetPage(1).Height)));
+        }
+        using (var a4 = UglyToad.PdfPig.PdfDocument.Open(euros))
+        {
+            Assert.Equal((595, 842), ((int)Math.Round(a4.GetPage(1).Width), (int)Math.Round(a4.GetPage(1).Height)));
+        }
+    }
+
     /// <summary>The size in pixels of the PDF's one image.</summary>
     private static (int Width, int Height) Size(byte[] pdf)
     {

@@ -10,15 +10,19 @@ namespace Bookwell.Features.Invoices;
 public sealed record PdfImage(int Width, int Height, string Filter, string ColorSpace, int BitsPerComponent, byte[] Data, string? DecodeParms = null,
     byte[]? Alpha = null)
 {
+    /// <summary>The file as it was read (JPEG or PNG), which the PDF writer embeds.</summary>
+    public byte[] Source { get; init; } = [];
+
     /// <summary>The image read from a JPEG or PNG file, or null when it is neither or a form the PDF writer does not take (interlaced, 16-bit with alpha).</summary>
     public static PdfImage? Read(byte[] bytes)
     {
         ArgumentNullException.ThrowIfNull(bytes);
         try
         {
-            return bytes.Length > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 ? Jpeg(bytes)
+            var image = bytes.Length > 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 ? Jpeg(bytes)
                 : bytes.Length > 8 && bytes.AsSpan(0, 8).SequenceEqual(PngSignature) ? Png(bytes)
                 : null;
+            return image is null ? null : image with { Source = bytes };
         }
         catch (Exception ex) when (ex is InvalidDataException or ArgumentException or IndexOutOfRangeException or OverflowException)
         {

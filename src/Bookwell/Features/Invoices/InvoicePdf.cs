@@ -1,24 +1,25 @@
-using System.Globalization;
 using System.Text;
 using Bookwell.Data;
 using NodaTime;
+using PdfSharp.Drawing;
 
 namespace Bookwell.Features.Invoices;
 
 /// <summary>
-/// The invoice as a PDF, written by hand: A4, the standard Helvetica fonts every PDF reader carries (so no font
-/// files are needed on the server), uncompressed text so the document stays searchable and testable. Long
-/// invoices continue on further pages. The business's logo (<see cref="InvoiceLogo"/>), when it has one, heads the first page.
+/// The invoice as a PDF (PDFsharp): A4, or Letter where the currency's country prints on it (<see cref="Paper"/>), in
+/// DejaVu Sans embedded as a subset (<see cref="InvoiceFonts"/>), so every client's name prints as written; the text stays
+/// searchable and testable. Long invoices continue on further pages. The business's logo (<see cref="InvoiceLogo"/>),
+/// when it has one, heads the first page.
 /// </summary>
 public static class InvoicePdf
 {
-    internal const double Width = 595.28;
-    internal const double Height = 841.89;
     internal const double Margin = 50;
 
     public static byte[] Render(Invoice invoice, Instant now, PdfImage? logo = null)
     {
         ArgumentNullException.ThrowIfNull(invoice);
+        var paper = Paper.For(invoice.Currency);
+        double width = paper.Width, height = paper.Height;
         var language = invoice.Language;
         var culture = Bookwell.Features.Notifications.MailText.Culture(language);
         string W(string key) => InvoiceText.Words.Get(key, language);
@@ -27,11 +28,11 @@ public static class InvoicePdf
         var status = InvoiceStatusRules.Effective(invoice, now);
 
         var pages = new List<Page>();
-        var page = new Page();
+        var page = new Page(paper);
         pages.Add(page);
         var y = Logo(page, logo);
         page.Text(Margin, y - 16, 16, true, invoice.BusinessName);
-        page.TextRight(Width - Margin, y - 18, 20, true, W(status == InvoiceStatus.Paid && invoice.Payments.Count > 0 && invoice.Payments.Min(p => p.At) <= invoice.IssuedAt ? "receipt" : "invoice"));
+        page.TextRight(width - Margin, y - 18, 20, true, W(status == InvoiceStatus.Paid && invoice.Payments.Count > 0 && invoice.Payments.Min(p => p.At) <= invoice.IssuedAt ? "receipt" : "invoice"));
         y -= 34;
         var seller = new List<string>();
         if (invoice.LegalName is { } legal && legal != invoice.BusinessName)
@@ -56,7 +57,7 @@ public static class InvoicePdf
             page.Text(Margin, y, 10, false, line);
             y -= 13;
         }
-        y = Math.Min(y, Height - Margin - 80) - 10;
+        y = Math.Min(y, height - Margin - 80) - 10;
         var factsTop = y;
         page.Text(Margin, y, 10, true, W("billed-to"));
         page.Text(Margin, y - 14, 10, false, invoice.CustomerName);
@@ -65,12 +66,12 @@ public static class InvoicePdf
         foreach (var (label, value) in facts)
         {
             page.Text(330, y, 10, true, label);
-            page.TextRight(Width - Margin, y, 10, false, value);
+            page.TextRight(width - Margin, y, 10, false, value);
             y -= 14;
         }
         y = Math.Min(y, factsTop - 40) - 20;
 
-        double[] right = [360, 440, 480, Width - Margin];
+        double[] right = [360, 440, 480, width - Margin];
         void Header(Page p, double at)
         {
             p.Text(Margin, at, 10, true, W("description"));
@@ -78,7 +79,7 @@ public static class InvoicePdf
             p.TextRight(right[1], at, 10, true, W("unit-price"));
             p.TextRight(right[2], at, 10, true, W("tax-rate"));
             p.TextRight(right[3], at, 10, true, W("amount"));
-            p.Line(Margin, at - 5, Width - Margin, at - 5);
+            p.Line(Margin, at - 5, width - Margin, at - 5);
         }
         Header(page, y);
         y -= 20;
@@ -87,9 +88,9 @@ public static class InvoicePdf
             var wrapped = Wrap(l.Description, 48);
             if (y - (wrapped.Count * 12) < Margin + 120)
             {
-                page = new Page();
+                page = new Page(paper);
                 pages.Add(page);
-                y = Height - Margin - 10;
+                y = height - Margin - 10;
                 Header(page, y);
                 y -= 20;
             }
@@ -104,7 +105,7 @@ public static class InvoicePdf
             }
             y -= 4;
         }
-        page.Line(Margin, y + 6, Width - Margin, y + 6);
+        page.Line(Margin, y + 6, width - Margin, y + 6);
         y -= 10;
         List<(string, string, bool)> totals = [(W("subtotal"), M(invoice.Subtotal), false)];
         // VAT per rate: what each rate was charged on and the VAT it came to.
@@ -115,14 +116,14 @@ public static class InvoicePdf
         totals.AddRange([(W("total"), M(invoice.Total), true), (W("paid"), M(invoice.AmountPaid), false), (W("balance"), M(invoice.Total - invoice.AmountPaid), true)]);
         if (y - (totals.Count * 15) < Margin + 60)
         {
-            page = new Page();
+            page = new Page(paper);
             pages.Add(page);
-            y = Height - Margin - 10;
+            y = height - Margin - 10;
         }
         foreach (var (label, value, bold) in totals)
         {
             page.Text(250, y, 10, bold, label);
-            page.TextRight(Width - Margin, y, 10, bold, value);
+            page.TextRight(width - Margin, y, 10, bold, value);
             y -= 15;
         }
         var due = invoice.Total - invoice.AmountPaid;
@@ -138,23 +139,24 @@ public static class InvoicePdf
             foot += 10;
         }
         page.Text(Margin, foot, 8, false, W(invoice.PricesExcludeTax ? "prices-excl" : "prices-incl"));
-        return Write(pages, $"{W("invoice")} {invoice.Number}", logo);
+        return Write(pages, $"{W("invoice")} {invoice.Number}");
     }
 
     /// <summary>Largest logo box, in points: wide logos are held to the width, tall ones to the height.</summary>
     private const double LogoWidth = 160, LogoHeight = 48;
 
-    /// <summary>Draws the logo at the first page's top left (its own aspect kept) and answers where the text below it starts.</summary>
+    /// <summary>Places the logo at the first page's top left (its own aspect kept) and answers where the text below it starts.</summary>
     internal static double Logo(Page page, PdfImage? logo)
     {
-        var top = Height - Margin;
+        ArgumentNullException.ThrowIfNull(page);
+        var top = page.Paper.Height - Margin;
         if (logo is null)
         {
             return top;
         }
         var scale = Math.Min(LogoWidth / logo.Width, LogoHeight / logo.Height);
         double w = logo.Width * scale, h = logo.Height * scale;
-        page.Content.Append(CultureInfo.InvariantCulture, $"q {w:0.###} 0 0 {h:0.###} {Margin:0.##} {top - h:0.###} cm /Logo Do Q\n");
+        page.Image = (logo, Margin, top - h, w, h);
         return top - h - 12;
     }
 
@@ -183,132 +185,95 @@ public static class InvoicePdf
         return lines;
     }
 
-    /// <summary>One page's content stream (shared with the credit note's PDF).</summary>
-    internal sealed class Page
+    /// <summary>
+    /// One page as the layout placed it, in PDF points from the bottom left (shared with the credit note's PDF); drawn by
+    /// <see cref="Write"/>, which measures text with the real font, so right-aligned amounts line up exactly.
+    /// </summary>
+    internal sealed class Page(Paper paper)
     {
-        public StringBuilder Content { get; } = new();
+        public Paper Paper { get; } = paper;
 
-        public void Text(double x, double y, double size, bool bold, string text) =>
-            Content.Append(CultureInfo.InvariantCulture, $"BT /{(bold ? "F2" : "F1")} {size:0.##} Tf {x:0.##} {y:0.##} Td ({Escape(text)}) Tj ET\n");
+        public List<(double X, double Y, double Size, bool Bold, bool Right, string Text)> Texts { get; } = [];
 
-        public void TextRight(double x, double y, double size, bool bold, string text) =>
-            Text(x - (Measure(text, bold) * size / 1000), y, size, bold, text);
+        public List<(double X1, double Y1, double X2, double Y2)> Lines { get; } = [];
 
-        public void Line(double x1, double y1, double x2, double y2) =>
-            Content.Append(CultureInfo.InvariantCulture, $"0.5 w {x1:0.##} {y1:0.##} m {x2:0.##} {y2:0.##} l S\n");
+        public (PdfImage Image, double X, double Y, double Width, double Height)? Image { get; set; }
+
+        public void Text(double x, double y, double size, bool bold, string text) => Texts.Add((x, y, size, bold, false, text));
+
+        public void TextRight(double x, double y, double size, bool bold, string text) => Texts.Add((x, y, size, bold, true, text));
+
+        public void Line(double x1, double y1, double x2, double y2) => Lines.Add((x1, y1, x2, y2));
     }
 
-    /// <summary>Helvetica advance widths (per 1000 em) near enough to right-align numbers and short labels.</summary>
-    internal static double Measure(string text, bool bold)
-    {
-        double total = 0;
-        foreach (var c in text)
-        {
-            total += c switch
-            {
-                >= '0' and <= '9' => 556,
-                ' ' or '.' or ',' or ':' => 278,
-                '-' or '(' or ')' => 333,
-                '%' => 889,
-                'I' or 'i' or 'l' or 'j' => bold ? 278 : 222,
-                'f' or 't' or 'r' => 333,
-                'm' or 'M' or 'W' => 833,
-                'w' => 722,
-                >= 'A' and <= 'Z' => 700,
-                _ => bold ? 611 : 556,
-            };
-        }
-        return total;
-    }
-
-    /// <summary>A PDF string in WinAnsiEncoding: Latin-1 as is, a few common Windows-1252 extras, anything else as '?'.</summary>
-    internal static string Escape(string text)
-    {
-        var sb = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            var b = c switch
-            {
-                '€' => (char)0x80,
-                '‘' => (char)0x91,
-                '’' => (char)0x92,
-                '“' => (char)0x93,
-                '”' => (char)0x94,
-                '–' => (char)0x96,
-                '—' => (char)0x97,
-                >= ' ' and <= '~' => c,
-                >= '\u00a0' and <= '\u00ff' => c,
-                _ => '?',
-            };
-            if (b is '(' or ')' or '\\')
-            {
-                sb.Append('\\');
-            }
-            sb.Append(b);
-        }
-        return sb.ToString();
-    }
-
-    internal static byte[] Write(List<Page> pages, string title, PdfImage? logo = null)
+    /// <summary>The pages as one PDF (PDFsharp): the invoice font embedded as a subset, the logo as the file it was.</summary>
+    internal static byte[] Write(List<Page> pages, string title)
     {
         ArgumentNullException.ThrowIfNull(pages);
-        // Objects: 1 catalog, 2 page tree, 3 info, 4-5 fonts, then a page and its content per page, then the logo and its mask.
-        var objects = new List<string>
+        InvoiceFonts.Ensure();
+        using var document = new PdfSharp.Pdf.PdfDocument();
+        document.Info.Title = title;
+        document.Info.Creator = "Bookwell";
+        var fonts = new Dictionary<(double, bool), XFont>();
+        XFont Font(double size, bool bold)
         {
-            "<< /Type /Catalog /Pages 2 0 R >>",
-            "<< /Type /Pages /Kids [" + string.Join(" ", pages.Select((_, i) => $"{6 + (i * 2)} 0 R")) + $"] /Count {pages.Count} >>",
-            $"<< /Title ({Escape(title)}) /Producer (Bookwell) >>",
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-            "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
-        };
-        var logoObject = 6 + (pages.Count * 2);
-        for (var i = 0; i < pages.Count; i++)
-        {
-            var content = pages[i].Content.ToString();
-            var images = logo is not null && i == 0 ? $" /XObject << /Logo {logoObject} 0 R >>" : "";
-            objects.Add(string.Create(CultureInfo.InvariantCulture,
-                $"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {Width:0.##} {Height:0.##}] /Resources << /Font << /F1 4 0 R /F2 5 0 R >>{images} >> /Contents {7 + (i * 2)} 0 R >>"));
-            objects.Add($"<< /Length {Latin1.GetByteCount(content)} >>\nstream\n{content}endstream");
-        }
-        if (logo is not null)
-        {
-            // Binary streams ride in the Latin-1 text unchanged (every byte is one character and back).
-            var mask = logo.Alpha is not null ? $" /SMask {logoObject + 1} 0 R" : "";
-            var parms = logo.DecodeParms is { } p ? $" /DecodeParms {p}" : "";
-            var decode = logo.Decode is { } d ? $" /Decode {d}" : "";
-            objects.Add($"<< /Type /XObject /Subtype /Image /Width {logo.Width} /Height {logo.Height} /ColorSpace {logo.ColorSpace} " +
-                        $"/BitsPerComponent {logo.BitsPerComponent} /Filter {logo.Filter}{parms}{decode}{mask} /Length {logo.Data.Length} >>\n" +
-                        $"stream\n{Latin1.GetString(logo.Data)}\nendstream");
-            if (logo.Alpha is { } alpha)
+            if (!fonts.TryGetValue((size, bold), out var font))
             {
-                objects.Add($"<< /Type /XObject /Subtype /Image /Width {logo.Width} /Height {logo.Height} /ColorSpace /DeviceGray /BitsPerComponent 8 " +
-                            $"/Filter /FlateDecode /Length {alpha.Length} >>\nstream\n{Latin1.GetString(alpha)}\nendstream");
+                fonts[(size, bold)] = font = new XFont(InvoiceFonts.Family, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular);
+            }
+            return font;
+        }
+        var pen = new XPen(XColors.Black, 0.5);
+        foreach (var page in pages)
+        {
+            var pdfPage = document.AddPage();
+            pdfPage.Width = XUnit.FromPoint(page.Paper.Width);
+            pdfPage.Height = XUnit.FromPoint(page.Paper.Height);
+            var height = page.Paper.Height;
+            using var g = XGraphics.FromPdfPage(pdfPage);
+            if (page.Image is { } placed)
+            {
+                try
+                {
+                    using var source = new MemoryStream(placed.Image.Source, writable: false);
+                    var image = XImage.FromStream(source);
+                    g.DrawImage(image, placed.X, height - placed.Y - placed.Height, placed.Width, placed.Height);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or NotImplementedException or InvalidDataException or IndexOutOfRangeException)
+                {
+                    // A logo the PDF library cannot read leaves the document without it rather than without a document.
+                }
+            }
+            foreach (var (x1, y1, x2, y2) in page.Lines)
+            {
+                g.DrawLine(pen, x1, height - y1, x2, height - y2);
+            }
+            foreach (var t in page.Texts)
+            {
+                g.DrawString(Printable(t.Text), Font(t.Size, t.Bold), XBrushes.Black, t.X, height - t.Y,
+                    t.Right ? XStringFormats.BaseLineRight : XStringFormats.BaseLineLeft);
             }
         }
         using var output = new MemoryStream();
-        void Put(string s)
-        {
-            var bytes = Latin1.GetBytes(s);
-            output.Write(bytes);
-        }
-        Put("%PDF-1.4\n%\u00e2\u00e3\u00cf\u00d3\n");
-        var offsets = new List<long>();
-        for (var i = 0; i < objects.Count; i++)
-        {
-            offsets.Add(output.Position);
-            Put($"{i + 1} 0 obj\n{objects[i]}\nendobj\n");
-        }
-        var xref = output.Position;
-        var table = new StringBuilder();
-        table.Append(CultureInfo.InvariantCulture, $"xref\n0 {objects.Count + 1}\n0000000000 65535 f \n");
-        foreach (var offset in offsets)
-        {
-            table.Append(CultureInfo.InvariantCulture, $"{offset:D10} 00000 n \n");
-        }
-        table.Append(CultureInfo.InvariantCulture, $"trailer\n<< /Size {objects.Count + 1} /Root 1 0 R /Info 3 0 R >>\nstartxref\n{xref}\n%%EOF\n");
-        Put(table.ToString());
+        document.Save(output, false);
         return output.ToArray();
     }
 
-    private static readonly Encoding Latin1 = Encoding.Latin1;
+    /// <summary>Control characters (a pasted tab or line break in a description) print as a space.</summary>
+    private static string Printable(string text) =>
+        text.Any(char.IsControl) ? new string([.. text.Select(c => char.IsControl(c) ? ' ' : c)]) : text;
+}
+
+/// <summary>
+/// A sheet: A4, or US Letter for documents in the currencies of the countries that print on Letter (the United States,
+/// Canada, Mexico, the Philippines, Chile, Colombia).
+/// </summary>
+internal sealed record Paper(string Name, double Width, double Height)
+{
+    public static readonly Paper A4 = new("A4", 595.28, 841.89);
+
+    public static readonly Paper Letter = new("Letter", 612, 792);
+
+    public static Paper For(string? currency) =>
+        currency?.ToUpperInvariant() is "USD" or "CAD" or "MXN" or "PHP" or "CLP" or "COP" ? Letter : A4;
 }

@@ -198,14 +198,16 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
     }
 }
 
-/// <summary>The credit note as a PDF, laid out like the invoice (<see cref="InvoicePdf"/>): A4, Helvetica, text kept searchable.</summary>
+/// <summary>The credit note as a PDF, laid out like the invoice (<see cref="InvoicePdf"/>): same paper, same embedded font, text kept searchable.</summary>
 public static class CreditNotePdf
 {
     public static byte[] Render(CreditNoteDocument document, PdfImage? logo = null)
     {
         ArgumentNullException.ThrowIfNull(document);
-        const double width = InvoicePdf.Width, height = InvoicePdf.Height, margin = InvoicePdf.Margin;
         var note = document.Note;
+        var paper = Paper.For(note.Currency);
+        double width = paper.Width, height = paper.Height;
+        const double margin = InvoicePdf.Margin;
         var language = document.Language;
         var culture = MailText.Culture(language);
         string W(string key) => InvoiceText.Words.Get(key, language);
@@ -213,7 +215,7 @@ public static class CreditNotePdf
         string D(LocalDate date) => date.ToString("d MMMM yyyy", culture);
 
         var pages = new List<InvoicePdf.Page>();
-        var page = new InvoicePdf.Page();
+        var page = new InvoicePdf.Page(paper);
         pages.Add(page);
         var y = InvoicePdf.Logo(page, logo);
         page.Text(margin, y - 16, 16, true, document.BusinessName);
@@ -276,7 +278,7 @@ public static class CreditNotePdf
             var wrapped = InvoicePdf.Wrap(l.Description, 60);
             if (y - (wrapped.Count * 12) < margin + 120)
             {
-                page = new InvoicePdf.Page();
+                page = new InvoicePdf.Page(paper);
                 pages.Add(page);
                 y = height - margin - 10;
                 Header(page, y);
@@ -302,7 +304,7 @@ public static class CreditNotePdf
         totals.Add((W("total"), M(document.Total), true));
         if (y - (totals.Count * 15) < margin + 60)
         {
-            page = new InvoicePdf.Page();
+            page = new InvoicePdf.Page(paper);
             pages.Add(page);
             y = height - margin - 10;
         }
@@ -324,7 +326,7 @@ public static class CreditNotePdf
             page.Text(margin, foot, 8, false, line);
             foot += 10;
         }
-        return InvoicePdf.Write(pages, $"{W("credit-note")} {note.Number}", logo);
+        return InvoicePdf.Write(pages, $"{W("credit-note")} {note.Number}");
     }
 
     public static string FileName(CreditNoteDocument document)
