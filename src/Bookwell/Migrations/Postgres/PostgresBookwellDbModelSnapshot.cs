@@ -1077,6 +1077,10 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<string>("Seller")
                         .HasColumnType("text");
 
+                    b.Property<string>("StripeAccount")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
                     b.Property<Guid>("TenantId")
                         .HasColumnType("uuid");
 
@@ -1745,6 +1749,10 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("ReplacesNumber")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<long>("Sequence")
                         .HasColumnType("bigint");
 
@@ -1783,7 +1791,8 @@ namespace Bookwell.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("BookingId")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Status\" <> 'void'");
 
                     b.HasIndex("TenantId", "IssuedOn");
 

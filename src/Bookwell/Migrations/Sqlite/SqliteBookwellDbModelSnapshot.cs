@@ -1065,6 +1065,10 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<string>("Seller")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("StripeAccount")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("TenantId")
                         .HasColumnType("TEXT");
 
@@ -1729,6 +1733,10 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReplacesNumber")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Sequence")
                         .HasColumnType("INTEGER");
 
@@ -1767,7 +1775,8 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("BookingId")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Status\" <> 'void'");
 
                     b.HasIndex("TenantId", "IssuedOn");
 
