@@ -272,6 +272,57 @@ public abstract partial class TerminalCheckoutTests(TerminalDeskFixture f)
         Assert.Equal(("succeeded", 2500L), f.Stripe.Object(intent).Let(o => (o["status"]!.GetValue<string>(), o["amount_received"]!.GetValue<long>())));
     }
 
+    /// <summary>
+    /// A card paid on the reader is refundable from the app like an online payment: through Stripe against its PaymentIntent,
+    /// in parts, with an idempotency key derived from the booking and the refund's position, each with its credit note
+    /// against the desk's receipt; never more than the card paid. Cash stays outside Stripe.
+    /// </summary>
+    [Fact]
+    public async Task CardPaidOnTheReader_IsRefundedThroughStripe_InParts_WithCreditNotes_NeverMoreThanPaid()
+    {
+        var booking = await BookAsync();
+        var form = await OpenAsync(booking);
+        var (_, intent) = await ShownAsync(await PostAsync(form, "Pay"));
+        Assert.NotNull(intent);
+        Assert.True((await f.Stripe.PresentCardAsync(f.Reader)).IsSuccessStatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await PostAsync(form, "Terminal", intent: intent)).StatusCode);
+        var invoiceNumber = f.App.WithDb(db => db.Set<Invoice>().AsNoTracking().Single(i => i.BookingId == booking).Number);
+
+        var admin = f.App.Admin();
+        Task<HttpResponseMessage> RefundAsync(decimal? amount) => admin.PostAsync($"/api/v1/admin/bookings/{booking}/refunds",
+            Json(amount is null ? new System.Text.Json.Nodes.JsonObject() : new System.Text.Json.Nodes.JsonObject
+            {
+                ["amount"] = new System.Text.Json.Nodes.JsonObject { ["amount"] = amount, ["currency"] = "EUR" },
+            }));
+        var part = await RefundAsync(10.00m);
+        Assert.True(part.StatusCode == HttpStatusCode.Created, await part.Content.ReadAsStringAsync());
+        var first = await Body(part);
+        Assert.Equal(("succeeded", intent), (first["status"]!.GetValue<string>(), first["paymentIntent"]!.GetValue<string>()));
+        var call = Assert.Single(f.Stripe.CallsTo("POST", "/v1/refunds"), c => c.Form.GetValueOrDefault("payment_intent") == intent);
+        Assert.Equal(("1000", $"bookwell-refund-{booking:N}-1"), (call.Form["amount"], call.IdempotencyKey));
+        Assert.Null(call.Account); // the reader is the platform's: so is its refund
+        Assert.Equal(1000L, f.Stripe.RefundedOf(intent!));
+
+        // The rest; then nothing is left.
+        var rest = await RefundAsync(null);
+        Assert.Equal(HttpStatusCode.Created, rest.StatusCode);
+        Assert.Equal(2500L, f.Stripe.RefundedOf(intent!));
+        Assert.Equal(HttpStatusCode.BadRequest, (await RefundAsync(1.00m)).StatusCode);
+        Assert.Equal(2500L, f.Stripe.RefundedOf(intent!));
+        Assert.Equal(new[] { $"bookwell-refund-{booking:N}-1", $"bookwell-refund-{booking:N}-2" },
+            f.Stripe.CallsTo("POST", "/v1/refunds").Where(c => c.Form.GetValueOrDefault("payment_intent") == intent).Select(c => c.IdempotencyKey!).Order(StringComparer.Ordinal));
+
+        // Each refund has its credit note against the desk's receipt; the ledger holds both refunds against the one card charge.
+        var notes = (await Body(await admin.GetAsync("/api/v1/admin/credit-notes")))["items"]!.AsArray()
+            .Where(n => n!["bookingId"]!.GetValue<string>() == booking.ToString()).ToList();
+        Assert.Equal(2, notes.Count);
+        Assert.All(notes, n => Assert.Equal(invoiceNumber, n!["invoiceNumber"]!.GetValue<string>()));
+        var ledger = Stored(booking).Payments;
+        Assert.Equal(new[] { (PaymentKind.Charge, 25.00m), (PaymentKind.Refund, 10.00m), (PaymentKind.Refund, 15.00m) },
+            ledger.Select(p => (p.Kind, p.Amount)).OrderBy(p => p.Kind).ThenBy(p => p.Amount));
+        Assert.All(ledger, p => Assert.Equal(intent, p.PaymentIntent));
+    }
+
     [Fact]
     public async Task AReaderIdThatIsNotOne_IsRefusedAtItsPath()
     {

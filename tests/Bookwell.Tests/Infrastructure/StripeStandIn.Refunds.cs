@@ -40,7 +40,7 @@ public sealed partial class StripeStandIn
         _refunds.Values.Where(r => r["payment_intent"]!.GetValue<string>() == paymentIntent && r["status"]!.GetValue<string>() is "succeeded" or "pending")
             .Sum(r => r["amount"]!.GetValue<long>());
 
-    private async Task<bool> HandleRefundsAsync(HttpContext context, string method, string[] parts, Dictionary<string, string> form, string key)
+    private async Task<bool> HandleRefundsAsync(HttpContext context, string method, string[] parts, Dictionary<string, string> form, string key, string? account)
     {
         if (parts is ["v1", "refunds", var id] && method == "GET")
         {
@@ -63,13 +63,13 @@ public sealed partial class StripeStandIn
         string answer;
         lock (_refund)
         {
-            (status, answer) = CreateRefund(form, key, parameters);
+            (status, answer) = CreateRefund(form, key, parameters, account);
         }
         await Raw(context, status, answer);
         return true;
     }
 
-    private (int Status, string Answer) CreateRefund(Dictionary<string, string> form, string key, string parameters)
+    private (int Status, string Answer) CreateRefund(Dictionary<string, string> form, string key, string parameters, string? account)
     {
         static string Err(string type, string message, string? param, string? code) =>
             new JsonObject { ["error"] = new JsonObject { ["type"] = type, ["message"] = message, ["param"] = param, ["code"] = code } }.ToJsonString();
@@ -84,12 +84,30 @@ public sealed partial class StripeStandIn
             return (400, Err("invalid_request_error", "One of the following params should be provided for this request: payment_intent or charge.", "payment_intent",
                 "parameter_missing"));
         }
+        // A Checkout Session's payment, or a PaymentIntent made directly (a card on a Terminal reader), found only on its own account.
         var session = _sessions.Values.FirstOrDefault(s => s["payment_intent"]?.GetValue<string>() == pi);
-        if (session is null)
+        long charged;
+        string currency;
+        if (session is not null)
+        {
+            charged = session["amount_total"]!.GetValue<long>();
+            currency = session["currency"]!.GetValue<string>();
+        }
+        else if (Find(pi, "payment_intent", account) is { } intent)
+        {
+            if (intent["status"]!.GetValue<string>() != "succeeded")
+            {
+                // An authorization not captured has no charge to refund (Stripe: cancel the PaymentIntent instead).
+                return (400, Err("invalid_request_error", $"This PaymentIntent ({pi}) does not have a successful charge to refund.", "payment_intent",
+                    "payment_intent_unexpected_state"));
+            }
+            charged = intent["amount_received"]?.GetValue<long>() ?? intent["amount"]!.GetValue<long>();
+            currency = intent["currency"]!.GetValue<string>();
+        }
+        else
         {
             return (400, Err("invalid_request_error", $"No such payment_intent: '{pi}'", "payment_intent", "resource_missing"));
         }
-        var charged = session["amount_total"]!.GetValue<long>();
         var left = charged - RefundedOf(pi);
         long amount;
         if (form.TryGetValue("amount", out var a))
@@ -121,7 +139,7 @@ public sealed partial class StripeStandIn
             ["id"] = "re_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
             ["object"] = "refund",
             ["amount"] = amount,
-            ["currency"] = session["currency"]!.GetValue<string>(),
+            ["currency"] = currency,
             ["payment_intent"] = pi,
             ["charge"] = "ch_" + pi[3..],
             ["status"] = RefundStatus,

@@ -139,7 +139,7 @@ public sealed partial class StripeStandIn : IAsyncDisposable
             return;
         }
         var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        if (await HandleRefundsAsync(context, request.Method, parts, form, key) ||
+        if (await HandleRefundsAsync(context, request.Method, parts, form, key, account.Length == 0 ? null : account) ||
             await HandleMoreAsync(context, request.Method, parts, form, key, account.Length == 0 ? null : account))
         {
             return;

@@ -25,7 +25,13 @@ public enum DeskMethod
 /// <summary>A checkout as submitted; amounts already parsed (the page reports what does not parse).</summary>
 public sealed record DeskOrder(string Key, Guid? BookingId, string PageSlug, string CustomerName, string CustomerEmail, string Currency,
     IReadOnlyList<DeskLine> Lines, decimal Discount, decimal Tip, DeskMethod Method, decimal? Card, decimal? Tendered, string? CardReference,
-    string? ServiceKey = null);
+    string? ServiceKey = null, DeskTerminalCharge? Terminal = null);
+
+/// <summary>
+/// The card part paid on the desk's Stripe Terminal reader: its PaymentIntent (checked with Stripe to be this checkout's own) and the
+/// Connect account it was made on. Set only by <see cref="DeskTerminal"/>, never from a form, so a typed reference is never refunded.
+/// </summary>
+public sealed record DeskTerminalCharge(string PaymentIntent, string? StripeAccount);
 
 /// <summary>How the desk's lines are taxed: the booked service's rate (else the installation's) and the page's inclusive/exclusive prices.</summary>
 public sealed record DeskTax(decimal Rate, bool PricesIncludeTax);
@@ -193,7 +199,7 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
                 errors.Add("booking", DeskText.Words.Get("err-status", language));
                 return attempt.Answer(new DeskResult.Invalid(errors));
             }
-            var existingInvoice = booking is null ? null : await db.Set<Invoice>().AsNoTracking().FirstOrDefaultAsync(i => i.BookingId == booking.Id, ct);
+            var existingInvoice = booking is null ? null : await InvoiceStatusRules.OfBooking(db.Set<Invoice>().AsNoTracking(), booking.Id).FirstOrDefaultAsync(ct);
             if (existingInvoice is { Status: InvoiceStatus.Open })
             {
                 errors.Add("booking", DeskText.Words.Get("err-open-invoice", language));
@@ -253,8 +259,10 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
             db.Set<DeskSale>().Add(sale);
             if (booking is not null)
             {
-                // The booking's own ledger: money received at the desk (never refundable through Stripe: no PaymentIntent), with
-                // the seller as it stands now, as a Stripe charge keeps it, so renaming the business later never rewrites whom the client paid.
+                // The booking's own ledger: money received at the desk, with the seller as it stands now, as a Stripe charge keeps it,
+                // so renaming the business later never rewrites whom the client paid. A card on the Terminal reader keeps its
+                // PaymentIntent and account, so it is refunded through Stripe like an online payment; cash and a card on another
+                // terminal (a typed reference) are given back at the desk.
                 var seller = SellerSnapshot.For(page)?.ToJson();
                 foreach (var (amount, method) in new[] { (quote.Cash, "cash"), (quote.Card, "card") })
                 {
@@ -270,6 +278,8 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
                             Kind = PaymentKind.Charge,
                             Provider = Provider,
                             ProviderReference = $"{saleId:N}-{method}",
+                            PaymentIntent = method == "card" ? order.Terminal?.PaymentIntent : null,
+                            StripeAccount = method == "card" ? order.Terminal?.StripeAccount : null,
                             At = now,
                             Seller = seller,
                         });

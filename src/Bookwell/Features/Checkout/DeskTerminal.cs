@@ -157,7 +157,8 @@ public sealed partial class DeskTerminal(BookwellDb db, DeskCheckout checkout, I
             errors.Add("card", w.Get("err-terminal-used", language));
             return new TerminalStep.Refused(errors);
         }
-        var result = await checkout.PayAsync(order with { CardReference = payment.PaymentIntent }, page, by, language, ct);
+        var result = await checkout.PayAsync(order with { CardReference = payment.PaymentIntent, Terminal = new DeskTerminalCharge(payment.PaymentIntent, account) },
+            page, by, language, ct);
         switch (result)
         {
             case DeskResult.Done done when !done.Repeat || (done.Sale.Key == order.Key && done.Sale.CardReference == payment.PaymentIntent):

@@ -16,10 +16,10 @@ public sealed record InvoiceLineResponse(string Description, decimal Quantity, d
 /// <summary><c>by</c> (who recorded it: the dashboard user, <c>api</c>, or <c>system</c> for a receipt) is additive.</summary>
 public sealed record InvoicePaymentResponse(decimal Amount, string Method, string? Note, string At, string By);
 
-/// <summary>Contract 4.3's invoice; amounts are numbers in the invoice's <c>currency</c>. <c>taxTotal</c>, <c>amountDue</c>, <c>payments</c> and the rest are additive.</summary>
+/// <summary>Contract 4.3's invoice; amounts are numbers in the invoice's <c>currency</c>. <c>taxTotal</c>, <c>amountDue</c>, <c>payments</c>, <c>replaces</c> (the number of the void invoice this one replaces) and the rest are additive.</summary>
 public sealed record InvoiceResponse(Guid Id, string Number, Guid? BookingId, InvoiceCustomer Customer, string Status, string IssuedOn, string DueOn,
     string Currency, IReadOnlyList<InvoiceLineResponse> Lines, decimal Total, decimal AmountPaid, decimal TaxTotal, decimal AmountDue,
-    IReadOnlyList<InvoicePaymentResponse> Payments, string Page)
+    IReadOnlyList<InvoicePaymentResponse> Payments, string Page, string? Replaces)
 {
     public static InvoiceResponse From(Invoice i, Instant now)
     {
@@ -31,7 +31,7 @@ public sealed record InvoiceResponse(Guid Id, string Number, Guid? BookingId, In
             [.. i.Lines.OrderBy(l => l.Position).Select(l => new InvoiceLineResponse(l.Description, l.Quantity, M(l.UnitPrice), l.TaxRate, M(l.Total)))],
             M(i.Total), M(i.AmountPaid), M(i.TaxTotal), M(i.Total - i.AmountPaid),
             [.. i.Payments.OrderBy(p => p.At).ThenBy(p => p.Id).Select(p => new InvoicePaymentResponse(M(p.Amount), p.Method.ToWire(), p.Note, TimeFormats.Format(p.At, zone), p.By))],
-            i.PageSlug);
+            i.PageSlug, i.ReplacesNumber);
     }
 }
 
@@ -179,7 +179,7 @@ public static class InvoiceEndpoints
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pdf(string id, BookwellDb db, IClock clock, InvoiceLogo logos, CancellationToken ct) =>
         await FindAsync(db, id, ct) is { } invoice
-            ? TypedResults.File(InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForInvoiceAsync(db, invoice, ct)),
+            ? TypedResults.File(InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForDocumentAsync(db, invoice, invoice.PageSlug, ct)),
                 "application/pdf", $"invoice-{invoice.Number}.pdf")
             : Problems.NotFound("No such invoice.");
 

@@ -44,8 +44,9 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(booking);
-        var existing = db.ChangeTracker.Entries<Invoice>().Select(e => e.Entity).FirstOrDefault(i => i.BookingId == booking.Id)
-                       ?? await db.Set<Invoice>().FirstOrDefaultAsync(i => i.BookingId == booking.Id, ct);
+        // A void invoice is no longer the booking's: a booking reopened after its cancellation, or moved, gets a new one.
+        var existing = db.ChangeTracker.Entries<Invoice>().Select(e => e.Entity).FirstOrDefault(i => i.BookingId == booking.Id && i.Status != InvoiceStatus.Void)
+                       ?? await db.Set<Invoice>().FirstOrDefaultAsync(i => i.BookingId == booking.Id && i.Status != InvoiceStatus.Void, ct);
         if (existing is not null)
         {
             return existing;
@@ -57,9 +58,7 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         var price = service?.Doc.Price?.Amount ?? 0m;
         var zone = page?.Zone ?? DateTimeZoneProviders.Tzdb.GetZoneOrNull(booking.TimeZone) ?? DateTimeZone.Utc;
         var language = Infrastructure.TextSet.Normalize(booking.Language);
-        var when = booking.StartsAt.InZone(zone).LocalDateTime;
-        var description = InvoiceText.Words.FormatIn(language, Bookwell.Features.Notifications.MailText.Culture(language),
-            "booking-line", booking.ServiceName, when.ToString("d MMM yyyy HH:mm", Bookwell.Features.Notifications.MailText.Culture(language)));
+        var description = BookingLine(language, booking.ServiceName, booking.StartsAt.InZone(zone).LocalDateTime);
         var draft = new InvoiceDraft(booking.PageSlug, page?.Doc.Name ?? booking.PageSlug, BusinessAddress(page), booking.CustomerName, booking.CustomerEmail,
             language, zone.Id, currency, [new InvoiceDraftLine(description, 1m, price, TaxRateFor(service))], booking.Id);
         return await IssueAsync(db, draft, paid, "system", now, ct);
@@ -126,6 +125,11 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
             await VoidOnCancellationAsync(db, booking, page, by, ct);
             return;
         }
+        if (!created && booking.StartsAt != entry.Property(b => b.StartsAt).OriginalValue)
+        {
+            await ReplaceOnMoveAsync(db, booking, entry.Property(b => b.StartsAt).OriginalValue, ct);
+            return;
+        }
         if (!(booking.Status == BookingStatus.Confirmed || (created && booking.Status == BookingStatus.InProgress)) || booking.AwaitingClientConfirmation)
         {
             return;
@@ -152,7 +156,9 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
     /// </summary>
     private async Task VoidOnCancellationAsync(BookwellDb db, Booking booking, CompiledPage? page, string? by, CancellationToken ct)
     {
-        var invoice = await db.Set<Invoice>().FirstOrDefaultAsync(i => i.BookingId == booking.Id, ct);
+        // Lines and payments too: the invoice.voided event carries the invoice as the API writes it.
+        var invoice = await db.Set<Invoice>().Include(i => i.Lines).Include(i => i.Payments)
+            .FirstOrDefaultAsync(i => i.BookingId == booking.Id && i.Status != InvoiceStatus.Void, ct);
         if (invoice is null)
         {
             return;
@@ -178,6 +184,59 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         }
         invoice.Status = InvoiceStatus.Void;
         invoice.UpdatedAt = now;
+        await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoiceVoided, invoice, now, ct);
+    }
+
+    /// <summary>
+    /// A booking just moved to another time whose invoice names the old one. An issued invoice is never edited: when it is
+    /// still open with nothing paid, it is voided (its number stays taken: the series stays gapless and the document stays
+    /// on record) and a new invoice is issued in the move's transaction with the same lines, prices and client, the
+    /// booking's line naming the new time, the replaced number printed on it, and e-mailed to the client. Its due date is
+    /// the old one's (moving an appointment does not buy time to pay), or today when that has passed. A paid or part-paid
+    /// invoice is left as it is: it records money really received for the same service and price, and voiding it would
+    /// orphan its payments; the booking's history and the rescheduled e-mail carry the new time. An invoice with no line
+    /// naming the old time (written by hand) has nothing to correct. Locked as a payment locks the invoice, so a payment
+    /// racing the move either lands first (the invoice then stays) or finds it void.
+    /// </summary>
+    private async Task ReplaceOnMoveAsync(BookwellDb db, Booking booking, Instant movedFrom, CancellationToken ct)
+    {
+        var invoice = await db.Set<Invoice>().Include(i => i.Lines).Include(i => i.Payments)
+            .FirstOrDefaultAsync(i => i.BookingId == booking.Id && i.Status != InvoiceStatus.Void, ct);
+        if (invoice is null)
+        {
+            return;
+        }
+        if (db.IsPostgres)
+        {
+            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Invoices" WHERE "Id" = {invoice.Id} AND "TenantId" = {db.TenantId} FOR UPDATE""", ct);
+            await db.Entry(invoice).ReloadAsync(ct);
+        }
+        var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(invoice.TimeZone) ?? DateTimeZone.Utc;
+        var before = Cut(BookingLine(invoice.Language, booking.ServiceName, movedFrom.InZone(zone).LocalDateTime), 300);
+        if (invoice.Status != InvoiceStatus.Open || invoice.AmountPaid != 0 || !invoice.Lines.Exists(l => l.Description == before))
+        {
+            return;
+        }
+        var after = BookingLine(invoice.Language, booking.ServiceName, booking.StartsAt.InZone(zone).LocalDateTime);
+        var now = clock.GetCurrentInstant();
+        // Written at once (not at the caller's save): the new invoice takes the booking's one live place, which the
+        // database's unique index only lets go of when the old row is void; EF does not order the two writes by it.
+        await db.Set<Invoice>().Where(i => i.Id == invoice.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, InvoiceStatus.Void).SetProperty(i => i.UpdatedAt, now), ct);
+        await db.Entry(invoice).ReloadAsync(ct);
+        await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoiceVoided, invoice, now, ct);
+        var lines = invoice.Lines.OrderBy(l => l.Position)
+            .Select(l => new InvoiceDraftLine(l.Description == before ? after : l.Description, l.Quantity, l.UnitPrice, l.TaxRate)).ToList();
+        var draft = new InvoiceDraft(invoice.PageSlug, invoice.BusinessName, invoice.BusinessAddress, invoice.CustomerName, invoice.CustomerEmail,
+            invoice.Language, invoice.TimeZone, invoice.Currency, lines, booking.Id, invoice.Number, invoice.DueOn, !invoice.PricesExcludeTax);
+        await IssueAsync(db, draft, [], "system", now, ct);
+    }
+
+    /// <summary>The line a booking's invoice bills it with: the service and its time, in the invoice's language.</summary>
+    private static string BookingLine(string language, string serviceName, LocalDateTime when)
+    {
+        var culture = Bookwell.Features.Notifications.MailText.Culture(language);
+        return InvoiceText.Words.FormatIn(language, culture, "booking-line", serviceName, when.ToString("d MMM yyyy HH:mm", culture));
     }
 
     /// <summary>Writes an invoice from a draft inside the caller's transaction (the caller saves and commits).</summary>
@@ -227,14 +286,15 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
             Footer = seller.Footer,
             LogoUrl = logoUrl,
             LogoSha256 = logoSha,
-            PricesExcludeTax = !seller.PricesIncludeTax,
+            PricesExcludeTax = !(draft.PricesIncludeTax ?? seller.PricesIncludeTax),
             CustomerName = Cut(draft.CustomerName, 200),
             CustomerEmail = draft.CustomerEmail,
             Language = draft.Language,
             TimeZone = zone.Id,
             Status = InvoiceStatus.Open,
             IssuedOn = today,
-            DueOn = today.PlusDays(seller.DueDays ?? _dueDays),
+            DueOn = draft.DueOn is { } kept ? (kept < today ? today : kept) : today.PlusDays(seller.DueDays ?? _dueDays),
+            ReplacesNumber = draft.Replaces,
             Currency = draft.Currency,
             IssuedAt = now,
             UpdatedAt = now,
@@ -242,7 +302,7 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         var position = 0;
         foreach (var l in draft.Lines)
         {
-            var (total, tax) = InvoiceMoney.Line(l.Quantity, l.UnitPrice, l.TaxRate, draft.Currency, seller.PricesIncludeTax);
+            var (total, tax) = InvoiceMoney.Line(l.Quantity, l.UnitPrice, l.TaxRate, draft.Currency, draft.PricesIncludeTax ?? seller.PricesIncludeTax);
             invoice.Lines.Add(new InvoiceLine
             {
                 TenantId = invoice.TenantId,
@@ -348,5 +408,9 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
 
 public sealed record InvoiceDraftLine(string Description, decimal Quantity, decimal UnitPrice, decimal TaxRate);
 
+/// <param name="Replaces">The number of the (void) invoice this one replaces, printed on it and named in its e-mail.</param>
+/// <param name="DueOn">A due date kept from the replaced invoice (today at the earliest); null: the business's terms from today.</param>
+/// <param name="PricesIncludeTax">The replaced invoice's way of reading its prices, so the totals stay its own; null: the business's setting.</param>
 public sealed record InvoiceDraft(string PageSlug, string BusinessName, string? BusinessAddress, string CustomerName, string CustomerEmail,
-    string Language, string TimeZone, string Currency, IReadOnlyList<InvoiceDraftLine> Lines, Guid? BookingId);
+    string Language, string TimeZone, string Currency, IReadOnlyList<InvoiceDraftLine> Lines, Guid? BookingId, string? Replaces = null, LocalDate? DueOn = null,
+    bool? PricesIncludeTax = null);

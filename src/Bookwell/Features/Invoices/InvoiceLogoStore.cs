@@ -41,6 +41,15 @@ public sealed class LogoSource : ITenantOwned
     public Instant CheckedAt { get; set; }
 }
 
+/// <summary>What an invoice and a credit note share for their logo: whose they are, the address at issue and the capture they print.</summary>
+public interface ILogoDocument
+{
+    Guid Id { get; }
+    Guid TenantId { get; }
+    string? LogoUrl { get; }
+    string? LogoSha256 { get; set; }
+}
+
 /// <summary>
 /// The business's logo (the page's <c>branding.logoUrl</c>) on its invoice and credit-note PDFs, frozen at issue: an
 /// issued document prints the bytes it was issued with (<see cref="LogoBlob"/>), whatever later happens to the page's
@@ -51,7 +60,7 @@ public sealed class LogoSource : ITenantOwned
 /// development). A logo is fetched (<see cref="CaptureAsync"/>) when a configuration naming it is saved, and again when a
 /// document of its page is printed and the last fetch is more than ten minutes old; never while a document is issued.
 /// Issuing (<see cref="AtIssueAsync"/>) takes the address's last capture; a document issued before its address was
-/// ever fetched keeps the address and is frozen by its first print (<see cref="ForInvoiceAsync"/>).
+/// ever fetched keeps the address and is frozen by its first print (<see cref="ForDocumentAsync"/>).
 /// </para>
 /// </summary>
 public sealed class InvoiceLogo
@@ -227,58 +236,41 @@ public sealed class InvoiceLogo
         return doc?.Pages?.FirstOrDefault(p => p.Slug == pageSlug)?.Branding?.LogoUrl;
     }
 
-    /// <summary>The invoice's own logo, as issued (see the class); null when it was issued without one.</summary>
-    public async Task<PdfImage?> ForInvoiceAsync(BookwellDb db, Invoice invoice, CancellationToken ct)
+    /// <summary>
+    /// The document's own logo, as issued (see the class); null when it was issued without one. A document issued before its
+    /// address was ever fetched is frozen now, once: of two prints at the same moment, the first to store its capture wins
+    /// and both print what is stored. With <paramref name="pageSlug"/> the page's current logo is refreshed for documents issued next.
+    /// </summary>
+    public async Task<PdfImage?> ForDocumentAsync<T>(BookwellDb db, T document, string? pageSlug, CancellationToken ct)
+        where T : class, ILogoDocument
     {
         ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(invoice);
-        var sha = invoice.LogoSha256;
-        if (sha is null && invoice.LogoUrl is { } url)
+        ArgumentNullException.ThrowIfNull(document);
+        var sha = document.LogoSha256;
+        if (sha is null && document.LogoUrl is { } url)
         {
-            sha = await PendingAsync(db, invoice.TenantId, url, ct);
+            sha = await PendingAsync(db, document.TenantId, url, ct);
             if (sha is not null)
             {
+                // Named through EF.Property: the shape is an interface, and EF maps the entity's own properties.
+                var (id, tenant) = (document.Id, document.TenantId);
+                var row = db.Set<T>().IgnoreQueryFilters()
+                    .Where(d => EF.Property<Guid>(d, nameof(ILogoDocument.Id)) == id && EF.Property<Guid>(d, nameof(ILogoDocument.TenantId)) == tenant);
                 using (await _gate.EnterAsync(db, ct))
                 {
-                    await db.Set<Invoice>().IgnoreQueryFilters().Where(i => i.Id == invoice.Id && i.TenantId == invoice.TenantId && i.LogoSha256 == null)
-                        .ExecuteUpdateAsync(s => s.SetProperty(i => i.LogoSha256, sha), ct);
+                    await row.Where(d => EF.Property<string?>(d, nameof(ILogoDocument.LogoSha256)) == null)
+                        .ExecuteUpdateAsync(s => s.SetProperty(d => EF.Property<string?>(d, nameof(ILogoDocument.LogoSha256)), sha), ct);
                 }
-                // Another print may have frozen it first: the stored one is the invoice's.
-                sha = await db.Set<Invoice>().IgnoreQueryFilters().Where(i => i.Id == invoice.Id && i.TenantId == invoice.TenantId)
-                    .Select(i => i.LogoSha256).FirstOrDefaultAsync(ct);
-                invoice.LogoSha256 = sha;
-            }
-        }
-        await RefreshAsync(db, invoice.TenantId, invoice.PageSlug, ct);
-        return await ImageAsync(db, invoice.TenantId, sha, ct);
-    }
-
-    /// <summary>The credit note's own logo, as issued (see the class); null when it was issued without one.</summary>
-    public async Task<PdfImage?> ForCreditNoteAsync(BookwellDb db, CreditNote note, string? pageSlug, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(note);
-        var sha = note.LogoSha256;
-        if (sha is null && note.LogoUrl is { } url)
-        {
-            sha = await PendingAsync(db, note.TenantId, url, ct);
-            if (sha is not null)
-            {
-                using (await _gate.EnterAsync(db, ct))
-                {
-                    await db.Set<CreditNote>().IgnoreQueryFilters().Where(c => c.Id == note.Id && c.TenantId == note.TenantId && c.LogoSha256 == null)
-                        .ExecuteUpdateAsync(s => s.SetProperty(c => c.LogoSha256, sha), ct);
-                }
-                sha = await db.Set<CreditNote>().IgnoreQueryFilters().Where(c => c.Id == note.Id && c.TenantId == note.TenantId)
-                    .Select(c => c.LogoSha256).FirstOrDefaultAsync(ct);
-                note.LogoSha256 = sha;
+                // Another print may have frozen it first: the stored one is the document's.
+                sha = await row.Select(d => EF.Property<string?>(d, nameof(ILogoDocument.LogoSha256))).FirstOrDefaultAsync(ct);
+                document.LogoSha256 = sha;
             }
         }
         if (pageSlug is not null)
         {
-            await RefreshAsync(db, note.TenantId, pageSlug, ct);
+            await RefreshAsync(db, document.TenantId, pageSlug, ct);
         }
-        return await ImageAsync(db, note.TenantId, sha, ct);
+        return await ImageAsync(db, document.TenantId, sha, ct);
     }
 
     /// <summary>A document issued before its address was ever fetched: the address's capture, fetched now unless it was fetched in the last ten minutes.</summary>

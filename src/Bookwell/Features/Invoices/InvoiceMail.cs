@@ -29,7 +29,9 @@ public static class InvoiceMail
         var subject = F(paid ? "subject-paid" : "subject", invoice.Number, invoice.BusinessName).ReplaceLineEndings(" ");
         var body = paid
             ? F("mail-body-paid", invoice.Number, total)
-            : F("mail-body", invoice.Number, total, invoice.DueOn.ToString("d MMMM yyyy", culture));
+            : invoice.ReplacesNumber is { } replaced
+                ? F("mail-body-replaces", replaced, invoice.Number, total, invoice.DueOn.ToString("d MMMM yyyy", culture))
+                : F("mail-body", invoice.Number, total, invoice.DueOn.ToString("d MMMM yyyy", culture));
         var text = new StringBuilder()
             .AppendLine(F("hello", invoice.CustomerName)).AppendLine()
             .AppendLine(body).AppendLine();
@@ -78,7 +80,7 @@ public sealed class InvoiceAttachments(IClock clock, InvoiceLogo logos) : IMailA
         var invoice = await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Include(i => i.Lines).Include(i => i.Payments)
             .FirstOrDefaultAsync(i => i.Id == id && i.TenantId == tenantId, ct);
         return invoice is null ? null : new MailAttachment($"{InvoiceText.Words.Get("invoice", invoice.Language).ToLowerInvariant()}-{invoice.Number}.pdf",
-            "application/pdf", InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForInvoiceAsync(db, invoice, ct)));
+            "application/pdf", InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForDocumentAsync(db, invoice, invoice.PageSlug, ct)));
     }
 }
 
@@ -89,6 +91,6 @@ public static class InvoiceLinks
     {
         ArgumentNullException.ThrowIfNull(context);
         var db = context.RequestServices.GetRequiredService<BookwellDb>();
-        return await db.Set<Invoice>().AsNoTracking().FirstOrDefaultAsync(i => i.BookingId == bookingId, context.RequestAborted);
+        return await InvoiceStatusRules.OfBooking(db.Set<Invoice>().AsNoTracking(), bookingId).FirstOrDefaultAsync(context.RequestAborted);
     }
 }

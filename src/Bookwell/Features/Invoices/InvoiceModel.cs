@@ -13,7 +13,7 @@ namespace Bookwell.Features.Invoices;
 /// state moves afterwards. <c>overdue</c> is not stored: it is <c>open</c> past <see cref="DueOn"/> by the
 /// app clock in the business's time zone (<see cref="InvoiceStatusRules.Effective"/>), so no job has to keep it right.
 /// </summary>
-public sealed class Invoice : ITenantOwned
+public sealed class Invoice : ITenantOwned, ILogoDocument
 {
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }
@@ -58,6 +58,11 @@ public sealed class Invoice : ITenantOwned
     public Instant IssuedAt { get; set; }
     public Instant? PaidAt { get; set; }
     public Instant UpdatedAt { get; set; }
+    /// <summary>
+    /// The number of the invoice this one replaces (void since): a pay-later booking moved to another time has its unpaid
+    /// invoice voided and a new one issued for the new date, naming the old (<see cref="InvoiceIssuer"/>), never an edit.
+    /// </summary>
+    public string? ReplacesNumber { get; set; }
     public List<InvoiceLine> Lines { get; set; } = [];
     public List<InvoicePayment> Payments { get; set; } = [];
 }
@@ -134,6 +139,13 @@ public enum InvoicePaymentMethod
 
 public static class InvoiceStatusRules
 {
+    /// <summary>
+    /// A booking's invoices, its live one first (a booking has at most one that is not void), then the newest void one:
+    /// what a link or a check of "the booking's invoice" means.
+    /// </summary>
+    public static IQueryable<Invoice> OfBooking(IQueryable<Invoice> invoices, Guid bookingId) =>
+        invoices.Where(i => i.BookingId == bookingId).OrderBy(i => i.Status == InvoiceStatus.Void ? 1 : 0).ThenByDescending(i => i.Sequence);
+
     /// <summary>What the client and the business see: open past its due date (in the business's zone, by the app clock) is overdue.</summary>
     public static InvoiceStatus Effective(Invoice invoice, Instant now)
     {
@@ -162,9 +174,11 @@ public static class InvoiceModel
             e.HasIndex(i => new { i.TenantId, i.Number }).IsUnique();
             e.HasIndex(i => new { i.TenantId, i.Sequence }).IsUnique();
             e.HasIndex(i => new { i.TenantId, i.IssuedOn });
-            // One invoice per booking: a retried or repeated issue finds the first one instead of a second number.
-            e.HasIndex(i => i.BookingId).IsUnique();
+            // One live invoice per booking: a retried or repeated issue finds the first one instead of a second number. Void ones
+            // stay on record beside it (a moved booking's replaced invoice, a cancelled and reopened booking's first one).
+            e.HasIndex(i => i.BookingId).IsUnique().HasFilter("\"Status\" <> 'void'");
             e.Property(i => i.Number).HasMaxLength(32);
+            e.Property(i => i.ReplacesNumber).HasMaxLength(32);
             e.Property(i => i.PageSlug).HasMaxLength(64);
             e.Property(i => i.BusinessName).HasMaxLength(200);
             e.Property(i => i.BusinessAddress).HasMaxLength(500);

@@ -21,7 +21,7 @@ public abstract record PaymentResult
 /// transaction (PostgreSQL: FOR UPDATE; SQLite: the write gate), and the amount is checked against what is
 /// still due after the lock, so payments racing each other can never add up to more than the total.
 /// </summary>
-public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate gate)
+public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox)
 {
     /// <summary>What staff and the API may record by hand.</summary>
     public static readonly InvoicePaymentMethod[] Methods = [InvoicePaymentMethod.Cash, InvoicePaymentMethod.Card, InvoicePaymentMethod.BankTransfer];
@@ -97,6 +97,8 @@ public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate
         }
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        // The webhook events queued with it go out now rather than at the worker's next look.
+        outbox.Notify();
         return new PaymentResult.Done(invoice);
     }
 
@@ -125,10 +127,14 @@ public sealed class InvoicePayments(BookwellDb db, IClock clock, SqliteWriteGate
             var culture = CultureInfo.GetCultureInfo(language == "nl" ? "nl-NL" : "en-GB");
             return new PaymentResult.Refused(InvoiceText.Words.FormatIn(language, culture, "err-void", InvoiceText.Words.Get("status-" + state, language).ToLowerInvariant()));
         }
+        var now = clock.GetCurrentInstant();
         invoice.Status = InvoiceStatus.Void;
-        invoice.UpdatedAt = clock.GetCurrentInstant();
+        invoice.UpdatedAt = now;
+        await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoiceVoided, invoice, now, ct);
         await db.SaveChangesAsync(ct);
         await tx.CommitAsync(ct);
+        // The webhook events queued with it go out now rather than at the worker's next look.
+        outbox.Notify();
         return new PaymentResult.Done(invoice);
     }
 }

@@ -63,6 +63,10 @@ public static class InvoicePdf
         page.Text(Margin, y - 14, 10, false, invoice.CustomerName);
         page.Text(Margin, y - 27, 10, false, invoice.CustomerEmail);
         (string, string)[] facts = [(W("number"), invoice.Number), (W("issued"), D(invoice.IssuedOn)), (W("due"), D(invoice.DueOn)), (W("status"), W("status-" + status.ToWire()))];
+        if (invoice.ReplacesNumber is { } replaced)
+        {
+            facts = [.. facts, (W("replaces"), replaced)];
+        }
         foreach (var (label, value) in facts)
         {
             page.Text(330, y, 10, true, label);

@@ -22,6 +22,11 @@ public sealed class Payment : ITenantOwned
     public required string ProviderReference { get; set; }
     /// <summary>The Stripe PaymentIntent behind a charge, where known (refunds go against it).</summary>
     public string? PaymentIntent { get; set; }
+    /// <summary>
+    /// The Connect account a charge made without a Checkout Session went to (a card on the desk's Stripe Terminal reader), so
+    /// its refund is asked of that account; null for the platform's own, and for Checkout charges (their session keeps it).
+    /// </summary>
+    public string? StripeAccount { get; set; }
     public Instant At { get; set; }
     /// <summary>
     /// The seller's details when the money was taken (<see cref="Features.Invoices.SellerSnapshot"/>, JSON), for a credit
@@ -142,6 +147,7 @@ public static class PaymentModel
             e.Property(p => p.Provider).HasConversion(Wire<PaymentProvider>.Converter).HasMaxLength(20);
             e.Property(p => p.ProviderReference).HasMaxLength(255);
             e.Property(p => p.PaymentIntent).HasMaxLength(255);
+            e.Property(p => p.StripeAccount).HasMaxLength(255);
         });
         modelBuilder.Entity<CheckoutSession>(e =>
         {

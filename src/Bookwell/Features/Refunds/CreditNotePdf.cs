@@ -349,7 +349,7 @@ public sealed class CreditNoteAttachments(InvoiceLogo logos) : IMailAttachmentSo
         }
         var document = await CreditNoteDocument.LoadAsync(db, tenantId, id, ct);
         return document is null ? null : new MailAttachment(CreditNotePdf.FileName(document), "application/pdf",
-            CreditNotePdf.Render(document, await logos.ForCreditNoteAsync(db, document.Note, document.PageSlug, ct)));
+            CreditNotePdf.Render(document, await logos.ForDocumentAsync(db, document.Note, document.PageSlug, ct)));
     }
 }
 

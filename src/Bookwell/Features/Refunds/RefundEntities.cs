@@ -43,7 +43,7 @@ public sealed class Refund : ITenantOwned
 /// A credit note: the document for money given back, with its own gapless series per business (a counter row
 /// moved in the note's own transaction, like invoices; never MAX()+1).
 /// </summary>
-public sealed class CreditNote : ITenantOwned
+public sealed class CreditNote : ITenantOwned, Invoices.ILogoDocument
 {
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }

@@ -292,7 +292,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
         CancellationToken ct)
     {
         var charges = await db.Payments.AsNoTracking().Where(p => p.BookingId == bookingId && p.Kind == PaymentKind.Charge && p.PaymentIntent != null && p.Currency == currency)
-            .OrderBy(p => p.At).Select(p => new { p.Amount, p.PaymentIntent, p.ProviderReference, p.TenantId }).ToListAsync(ct);
+            .OrderBy(p => p.At).Select(p => new { p.Amount, p.PaymentIntent, p.ProviderReference, p.TenantId, p.StripeAccount }).ToListAsync(ct);
         var refunds = await db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == bookingId).Select(r => new { r.PaymentIntent, r.Amount, r.State, r.Sequence })
             .ToListAsync(ct);
         var charge = charges.FirstOrDefault(c => c.Amount - refunds.Where(r => r.PaymentIntent == c.PaymentIntent && r.State != RefundStatus.Failed).Sum(r => r.Amount) >= amount);
@@ -300,7 +300,9 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
         {
             return null;
         }
-        var account = await db.CheckoutSessions.AsNoTracking().Where(s => s.Id == charge.ProviderReference).Select(s => s.StripeAccount).FirstOrDefaultAsync(ct);
+        // A Checkout charge's account is its session's; a desk Terminal charge keeps its own.
+        var account = charge.StripeAccount
+                      ?? await db.CheckoutSessions.AsNoTracking().Where(s => s.Id == charge.ProviderReference).Select(s => s.StripeAccount).FirstOrDefaultAsync(ct);
         var sequence = refunds.Count == 0 ? 1 : refunds.Max(r => r.Sequence) + 1;
         var refund = new Refund
         {
@@ -378,7 +380,7 @@ public static class CreditNotes
             """).ToListAsync(ct);
         var sequence = rows[0];
         var booking = await db.Bookings.IgnoreQueryFilters().AsNoTracking().FirstAsync(b => b.Id == refund.BookingId && b.TenantId == tenant, ct);
-        var invoice = await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Where(i => i.BookingId == refund.BookingId && i.TenantId == tenant)
+        var invoice = await InvoiceStatusRules.OfBooking(db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Where(i => i.TenantId == tenant), refund.BookingId)
             .Select(i => new { i.Id, i.Number, i.TimeZone, i.PageSlug }).FirstOrDefaultAsync(ct);
         // The note's own logo: its page's as last fetched (the database only, inside the recording transaction), kept for ever.
         var (logoUrl, logoSha) = await InvoiceLogo.AtIssueAsync(db, tenant,

@@ -57,6 +57,8 @@ public static class WebhookEvents
     public const string PaymentSucceeded = "payment.succeeded";
     public const string InvoiceIssued = "invoice.issued";
     public const string InvoicePaid = "invoice.paid";
+    /// <summary>Additive to contract 4.7: an invoice voided (by hand, by the cancellation of its unpaid booking, or replaced when its booking moved).</summary>
+    public const string InvoiceVoided = "invoice.voided";
     public const string WaitlistOffered = "waitlist.offered";
 
     /// <summary>Sent only by the admin's "send a test event", to every endpoint whatever it subscribed to.</summary>
@@ -65,7 +67,7 @@ public static class WebhookEvents
     public static readonly IReadOnlyList<string> All =
     [
         BookingCreated, BookingConfirmed, BookingRescheduled, BookingCancelled, BookingCompleted, BookingNoShow,
-        PaymentSucceeded, InvoiceIssued, InvoicePaid, WaitlistOffered,
+        PaymentSucceeded, InvoiceIssued, InvoicePaid, InvoiceVoided, WaitlistOffered,
     ];
 }
 

@@ -128,7 +128,7 @@ public static class WebhookQueue
     }
 
     /// <summary>
-    /// An invoice event (<c>invoice.issued</c>, <c>invoice.paid</c>): <c>data.invoice</c> as the invoices API writes it, and
+    /// An invoice event (<c>invoice.issued</c>, <c>invoice.paid</c>, <c>invoice.voided</c>): <c>data.invoice</c> as the invoices API writes it, and
     /// <c>data.booking</c> for an invoice of a booking (null for one written by hand), in the caller's transaction.
     /// </summary>
     public static async Task QueueInvoiceAsync(BookwellDb db, string type, Invoices.Invoice invoice, Instant now, CancellationToken ct)

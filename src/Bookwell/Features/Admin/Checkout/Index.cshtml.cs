@@ -215,7 +215,7 @@ public sealed class IndexModel : AdminPageModel
                 return NotFound();
             }
             site = Booking.PageSlug;
-            var invoice = await Db.Set<Invoice>().AsNoTracking().FirstOrDefaultAsync(i => i.BookingId == bookingId, ct);
+            var invoice = await InvoiceStatusRules.OfBooking(Db.Set<Invoice>().AsNoTracking(), bookingId).FirstOrDefaultAsync(ct);
             PaidInvoice = invoice is { Status: InvoiceStatus.Paid } ? invoice : null;
             OpenInvoice = invoice is { Status: InvoiceStatus.Open } ? invoice : null;
         }

@@ -19,7 +19,7 @@ public sealed class ReceiptModel : AdminPageModel
         {
             return NotFound();
         }
-        var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForInvoiceAsync(Db, Invoice!, ct);
+        var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForDocumentAsync(Db, Invoice!, Invoice!.PageSlug, ct);
         return File(InvoicePdf.Render(Invoice!, Clock.GetCurrentInstant(), logo), "application/pdf", $"receipt-{Invoice!.Number}.pdf");
     }
 

@@ -36,7 +36,7 @@ public sealed class DetailModel : AdminPageModel
         {
             return NotFound();
         }
-        var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForInvoiceAsync(Db, Invoice!, ct);
+        var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForDocumentAsync(Db, Invoice!, Invoice!.PageSlug, ct);
         return File(InvoicePdf.Render(Invoice!, Now, logo), "application/pdf", $"invoice-{Invoice!.Number}.pdf");
     }
 
