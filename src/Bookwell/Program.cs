@@ -20,6 +20,18 @@ using Bookwell.Infrastructure;
 using NodaTime;
 
 var builder = WebApplication.CreateBuilder(args);
+// The log levels of appsettings.json again, as defaults beneath every other source: that file is read from the content
+// root (the working directory), so a node started from anywhere else logged each request's URL at Information, with the
+// manage, waitlist and sign-in tokens in it. Operators still raise or lower any category through settings or variables.
+builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource
+{
+    InitialData = new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+        ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Warning",
+    },
+});
 
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();

@@ -72,6 +72,28 @@ public abstract class ApiTests
         Assert.True(problem["errors"]!.AsObject().ContainsKey("pages[0].services[0].durationMinutes"));
     }
 
+    [Fact]
+    public async Task PutConfig_ControlCharactersAndOverridesInTexts_AreRefusedFieldByField_LineBreaksInDescriptionsAreNot()
+    {
+        await using var app = await StartConfigured();
+        var doc = Config();
+        var service = doc["pages"]![0]!["services"]![0]!;
+        service["name"] = "Colour \u202Eevil\u202C";
+        service["description"] = "Two lines,\nand a NUL\u0000 here";
+        doc["pages"]![0]!["name"] = "Salon\u0007";
+        var response = await PutConfig(app.Admin(), doc);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await Body(response))["errors"]!.AsObject();
+        Assert.True(errors.ContainsKey("pages[0].services[0].name"));
+        Assert.True(errors.ContainsKey("pages[0].services[0].description"));
+        Assert.True(errors.ContainsKey("pages[0].name"));
+
+        // A description may break lines; that alone is fine.
+        doc = Config();
+        doc["pages"]![0]!["services"]![0]!["description"] = "Wash, cut\nand blow-dry.\r\nAbout an hour.";
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
+    }
+
     [Theory]
     [InlineData("#FFD700")] // gold: white text on it reads at 1.4:1
     [InlineData("#7dd3fc")]
@@ -219,6 +241,30 @@ public abstract class ApiTests
         var response = await app.CreateClient().PostAsync("/api/v1/pages/salon/bookings", new StringContent(raw, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.EndsWith("validation", (await Body(response))["type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task CreateBooking_DuplicateKeysAreRefused_AndThousandsOfBadFieldsGetAShortAnswer()
+    {
+        await using var app = await StartConfigured();
+        var client = app.CreateClient();
+        // Last-one-wins would book 10:30 while a proxy or log that reads the first key saw 10:00.
+        var json = Booking("2027-03-02T10:00:00+01:00").ToJsonString();
+        var twice = json.Insert(1, "\"start\":\"2027-03-02T10:30:00+01:00\",");
+        var refused = await client.PostAsync("/api/v1/pages/salon/bookings", new StringContent(twice, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(0, app.WithDb(db => db.Bookings.Count()));
+
+        var body = Booking("2027-03-02T10:00:00+01:00");
+        var answers = new JsonObject();
+        for (var i = 0; i < 3000; i++)
+        {
+            answers[$"unknown{i}"] = "x";
+        }
+        body["answers"] = answers;
+        var response = await Book(client, body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.InRange((await Body(response))["errors"]!.AsObject().Count, 1, Bookwell.Infrastructure.Errors.MaxFields);
     }
 
     [Theory]

@@ -9,13 +9,28 @@ public sealed class Errors
 
     public bool Any => _items.Count > 0;
 
+    /// <summary>
+    /// At most this many fields, with at most <see cref="MaxMessagesPerField"/> messages each, are reported: a body of
+    /// thousands of bad keys gets a short answer (what it has is enough to fix the first of them).
+    /// </summary>
+    public const int MaxFields = 50;
+
+    public const int MaxMessagesPerField = 5;
+
     public void Add(string path, string message)
     {
         if (!_items.TryGetValue(path, out var list))
         {
+            if (_items.Count >= MaxFields)
+            {
+                return;
+            }
             _items[path] = list = [];
         }
-        list.Add(message);
+        if (list.Count < MaxMessagesPerField)
+        {
+            list.Add(message);
+        }
     }
 
     /// <summary>

@@ -18,7 +18,19 @@ public sealed class Node : IDisposable
 
     public Uri BaseAddress { get; }
 
-    public static Node Start(string connectionString, IReadOnlyDictionary<string, string>? extra = null)
+    /// <summary>Everything the node wrote to its console so far.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static Node Start(string connectionString, IReadOnlyDictionary<string, string>? extra = null, string? workingDirectory = null)
     {
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet", [AppDll(), "--urls", $"http://127.0.0.1:{port}"])
@@ -27,6 +39,10 @@ public sealed class Node : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
         info.Environment["Bookwell__Database"] = "postgres";
         info.Environment["ConnectionStrings__Bookwell"] = connectionString;
         info.Environment["Bookwell__SeedDemo"] = "false";
@@ -49,6 +65,18 @@ public sealed class Node : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return node;
+    }
+
+    /// <summary>SIGTERM, and waits for the node to end: it stops as an operator stops it, its logs flushed.</summary>
+    public async Task StopAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+        await _process.WaitForExitAsync();
+        // The redirected streams are read to their end only once WaitForExit without a timeout has returned.
+        _process.WaitForExit();
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing, as when a machine dies.</summary>

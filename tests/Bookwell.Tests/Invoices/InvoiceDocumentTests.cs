@@ -230,12 +230,12 @@ public abstract class InvoiceDocumentTests
         await using var app = await BookwellApp.StartAsync(Kind);
         var admin = app.Admin();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, Config())).StatusCode);
-        async Task<Invoice> IssueIn(string currency, string start)
+        async Task<Invoice> IssueIn(string currency, string start, string name = "Łukasz Żółć-Παπαδοπούλου", string description = "Стрижка и укладка")
         {
             var booking = await BookAsync(app, start);
             using var scope = app.Services.CreateScope();
-            var draft = new InvoiceDraft(Slug, "Test Salon", null, "Łukasz Żółć-Παπαδοπούλου", "lz@example.com", "en", "Europe/Amsterdam", currency,
-                [new InvoiceDraftLine("Стрижка и укладка", 1m, 40m, 21m)], booking);
+            var draft = new InvoiceDraft(Slug, "Test Salon", null, name, "lz@example.com", "en", "Europe/Amsterdam", currency,
+                [new InvoiceDraftLine(description, 1m, 40m, 21m)], booking);
             return await scope.ServiceProvider.GetRequiredService<InvoiceIssuer>().IssueInOwnTransactionAsync(
                 scope.ServiceProvider.GetRequiredService<BookwellDb>(), draft, null, "test", CancellationToken.None);
         }
@@ -259,6 +259,19 @@ public abstract class InvoiceDocumentTests
         using (var a4 = UglyToad.PdfPig.PdfDocument.Open(euros))
         {
             Assert.Equal((595, 842), ((int)Math.Round(a4.GetPage(1).Width), (int)Math.Round(a4.GetPage(1).Height)));
+        }
+
+        // The longest name the API takes and a description of one unbroken 300-letter word: every letter printed (wrapped,
+        // never cut), none running into the facts or the amount columns.
+        var longOne = await admin.GetByteArrayAsync(
+            $"/api/v1/admin/invoices/{(await IssueIn("EUR", "2027-03-03T12:00:00+01:00", new string('Q', 200), new string('Z', 300))).Id}/pdf");
+        using (var document = UglyToad.PdfPig.PdfDocument.Open(longOne))
+        {
+            var letters = document.GetPages().SelectMany(p => p.Letters).ToList();
+            Assert.Equal(200, letters.Count(l => l.Value == "Q"));
+            Assert.Equal(300, letters.Count(l => l.Value == "Z"));
+            Assert.All(letters.Where(l => l.Value == "Q"), l => Assert.InRange(l.BoundingBox.Right, 50, 50 + InvoicePdf.DetailsWidth + 1));
+            Assert.All(letters.Where(l => l.Value == "Z"), l => Assert.InRange(l.BoundingBox.Right, 50, 50 + 265 + 1));
         }
     }
 

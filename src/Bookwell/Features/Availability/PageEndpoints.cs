@@ -121,7 +121,9 @@ public static class PageEndpoints
             http.Response.Headers.ETag = tag;
             // Revalidate every time: the tag is cheap to check and a stale slot is what this must never show.
             http.Response.Headers.CacheControl = "no-cache";
-            if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Any(t => t.Trim() == tag || t.Trim() == "*")))
+            // If-None-Match compares weakly (RFC 9110 13.1.2): a proxy that marked the tag weak (W/) still gets its 304.
+            if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Select(t => t.Trim()).Any(t =>
+                    t == "*" || (t.StartsWith("W/", StringComparison.Ordinal) ? t[2..] : t) == tag)))
             {
                 return TypedResults.StatusCode(StatusCodes.Status304NotModified);
             }

@@ -41,7 +41,7 @@ public static partial class ContactRules
         return HasLoneSurrogate(text);
     }
 
-    private static bool HasLoneSurrogate(string text)
+    internal static bool HasLoneSurrogate(string text)
     {
         for (var i = 0; i < text.Length; i++)
         {

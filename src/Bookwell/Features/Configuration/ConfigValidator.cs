@@ -724,7 +724,17 @@ public static partial class ConfigValidator
         {
             e.Add(path, $"At most {max} characters.");
         }
+        else if (value is not null && (max <= 200 ? Bookings.ContactRules.HasForbiddenCharacters(value) : HasForbiddenInText(value)))
+        {
+            // Names and titles are one line, as a client's name is; longer texts may break lines (and mark Hebrew or Arabic
+            // direction) but hold no other control character and no override that makes them display as something else.
+            e.Add(path, max <= 200 ? Bookings.ContactRules.NameMessage : "Must not contain control characters (other than line breaks and tabs) or text-direction overrides.");
+        }
     }
+
+    private static bool HasForbiddenInText(string text) =>
+        text.Any(c => c is >= '\u202A' and <= '\u202E' || (char.IsControl(c) && c is not ('\n' or '\r' or '\t'))) ||
+        Bookings.ContactRules.HasLoneSurrogate(text);
 
     private static void Range(Errors e, string path, int? value, int min, int max)
     {

@@ -31,15 +31,14 @@ public static class InvoicePdf
         var page = new Page(paper);
         pages.Add(page);
         var y = Logo(page, logo);
-        page.Text(Margin, y - 16, 16, true, invoice.BusinessName);
-        page.TextRight(width - Margin, y - 18, 20, true, W(status == InvoiceStatus.Paid && invoice.Payments.Count > 0 && invoice.Payments.Min(p => p.At) <= invoice.IssuedAt ? "receipt" : "invoice"));
-        y -= 34;
+        y = Heading(page, y, invoice.BusinessName,
+            W(status == InvoiceStatus.Paid && invoice.Payments.Count > 0 && invoice.Payments.Min(p => p.At) <= invoice.IssuedAt ? "receipt" : "invoice"));
         var seller = new List<string>();
         if (invoice.LegalName is { } legal && legal != invoice.BusinessName)
         {
-            seller.Add(legal);
+            seller.AddRange(Wrap(legal, DetailsWidth));
         }
-        seller.AddRange(Wrap(invoice.BusinessAddress ?? "", 60));
+        seller.AddRange(Wrap(invoice.BusinessAddress ?? "", DetailsWidth));
         if (invoice.VatNumber is { } vat)
         {
             seller.Add($"{W("vat-number")}: {vat}");
@@ -59,9 +58,7 @@ public static class InvoicePdf
         }
         y = Math.Min(y, height - Margin - 80) - 10;
         var factsTop = y;
-        page.Text(Margin, y, 10, true, W("billed-to"));
-        page.Text(Margin, y - 14, 10, false, invoice.CustomerName);
-        page.Text(Margin, y - 27, 10, false, invoice.CustomerEmail);
+        var billedBottom = BilledTo(page, y, W("billed-to"), invoice.CustomerName, invoice.CustomerEmail);
         (string, string)[] facts = [(W("number"), invoice.Number), (W("issued"), D(invoice.IssuedOn)), (W("due"), D(invoice.DueOn)), (W("status"), W("status-" + status.ToWire()))];
         if (invoice.ReplacesNumber is { } replaced)
         {
@@ -73,7 +70,7 @@ public static class InvoicePdf
             page.TextRight(width - Margin, y, 10, false, value);
             y -= 14;
         }
-        y = Math.Min(y, factsTop - 40) - 20;
+        y = Math.Min(Math.Min(y, factsTop - 40), billedBottom - 13) - 20;
 
         double[] right = [360, 440, 480, width - Margin];
         void Header(Page p, double at)
@@ -89,7 +86,7 @@ public static class InvoicePdf
         y -= 20;
         foreach (var l in invoice.Lines.OrderBy(l => l.Position))
         {
-            var wrapped = Wrap(l.Description, 48);
+            var wrapped = Wrap(l.Description, 265);
             if (y - (wrapped.Count * 12) < Margin + 120)
             {
                 page = new Page(paper);
@@ -137,7 +134,7 @@ public static class InvoicePdf
             page.Text(Margin, y, 10, false, InvoiceText.Words.FormatIn(language, culture, "pay-to", M(due), InvoiceSettings.PrintIban(account), invoice.Number));
         }
         var foot = Margin;
-        foreach (var line in Wrap(invoice.Footer ?? "", 100).AsEnumerable().Reverse())
+        foreach (var line in Wrap(invoice.Footer ?? "", width - (2 * Margin), 8).AsEnumerable().Reverse())
         {
             page.Text(Margin, foot, 8, false, line);
             foot += 10;
@@ -164,27 +161,87 @@ public static class InvoicePdf
         return top - h - 12;
     }
 
-    internal static List<string> Wrap(string text, int max)
+    /// <summary>Widest line of the seller's and the client's details, beside the facts column at x = 330.</summary>
+    internal const double DetailsWidth = 270;
+
+    /// <summary>The business's name (wrapped beside the title) and the document's title; answers where the seller's lines start.</summary>
+    internal static double Heading(Page page, double y, string businessName, string title)
     {
-        var lines = new List<string>();
-        var current = new StringBuilder();
-        foreach (var word in text.ReplaceLineEndings(" ").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        ArgumentNullException.ThrowIfNull(page);
+        page.TextRight(page.Paper.Width - Margin, y - 18, 20, true, title);
+        var lines = Wrap(businessName, page.Paper.Width - (2 * Margin) - 190, 16, true);
+        for (var i = 0; i < lines.Count; i++)
         {
-            var piece = word.Length > max ? word[..max] : word;
-            if (current.Length > 0 && current.Length + 1 + piece.Length > max)
-            {
-                lines.Add(current.ToString());
-                current.Clear();
-            }
-            if (current.Length > 0)
-            {
-                current.Append(' ');
-            }
-            current.Append(piece);
+            page.Text(Margin, y - 16 - (i * 19), 16, true, lines[i]);
         }
-        if (current.Length > 0)
+        return y - 34 - (Math.Max(lines.Count, 1) - 1) * 19;
+    }
+
+    /// <summary>"Billed to" with the client's name and address, each wrapped to the details column; answers the lowest line's y.</summary>
+    internal static double BilledTo(Page page, double y, string label, string name, string email)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        page.Text(Margin, y, 10, true, label);
+        var at = y - 14;
+        foreach (var line in Wrap(name, DetailsWidth).Concat(Wrap(email, DetailsWidth)))
         {
-            lines.Add(current.ToString());
+            page.Text(Margin, at, 10, false, line);
+            at -= 13;
+        }
+        return at + 13;
+    }
+
+    private static readonly Lock MeasureLock = new();
+    private static XGraphics? _measure;
+
+    /// <summary>
+    /// <paramref name="text"/> in lines no wider than <paramref name="maxWidth"/> points in the invoice font, measured: broken
+    /// between words, inside a word only when the word alone is wider (never cut off), and at the text's own line breaks.
+    /// </summary>
+    internal static List<string> Wrap(string text, double maxWidth, double size = 10, bool bold = false)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        InvoiceFonts.Ensure();
+        var font = new XFont(InvoiceFonts.Family, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular);
+        var lines = new List<string>();
+        lock (MeasureLock)
+        {
+            var measure = _measure ??= XGraphics.CreateMeasureContext(new XSize(2000, 2000), XGraphicsUnit.Point, XPageDirection.Downwards);
+            double Width(string s) => measure.MeasureString(s, font).Width;
+            foreach (var paragraph in text.ReplaceLineEndings("\n").Split('\n'))
+            {
+                var current = "";
+                foreach (var word in paragraph.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var candidate = current.Length == 0 ? word : current + " " + word;
+                    if (Width(candidate) <= maxWidth)
+                    {
+                        current = candidate;
+                        continue;
+                    }
+                    if (current.Length > 0)
+                    {
+                        lines.Add(current);
+                    }
+                    current = word;
+                    while (current.Length > 1 && Width(current) > maxWidth)
+                    {
+                        // The longest run of whole characters (text elements: no split surrogate pair or accent) that fits.
+                        var ends = System.Globalization.StringInfo.ParseCombiningCharacters(current);
+                        var fit = ends.Length > 1 ? ends[1] : current.Length;
+                        for (var i = 2; i < ends.Length && Width(current[..ends[i]]) <= maxWidth; i++)
+                        {
+                            fit = ends[i];
+                        }
+                        lines.Add(current[..fit]);
+                        current = current[fit..];
+                    }
+                }
+                if (current.Length > 0)
+                {
+                    lines.Add(current);
+                }
+            }
         }
         return lines;
     }

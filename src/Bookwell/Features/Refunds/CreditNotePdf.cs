@@ -218,15 +218,13 @@ public static class CreditNotePdf
         var page = new InvoicePdf.Page(paper);
         pages.Add(page);
         var y = InvoicePdf.Logo(page, logo);
-        page.Text(margin, y - 16, 16, true, document.BusinessName);
-        page.TextRight(width - margin, y - 18, 20, true, W("credit-note"));
-        y -= 34;
+        y = InvoicePdf.Heading(page, y, document.BusinessName, W("credit-note"));
         var seller = new List<string>();
         if (document.LegalName is { } legal && legal != document.BusinessName)
         {
-            seller.Add(legal);
+            seller.AddRange(InvoicePdf.Wrap(legal, InvoicePdf.DetailsWidth));
         }
-        seller.AddRange(InvoicePdf.Wrap(document.Address ?? "", 60));
+        seller.AddRange(InvoicePdf.Wrap(document.Address ?? "", InvoicePdf.DetailsWidth));
         if (document.VatNumber is { } vat)
         {
             seller.Add($"{W("vat-number")}: {vat}");
@@ -242,9 +240,7 @@ public static class CreditNotePdf
         }
         y = Math.Min(y, height - margin - 80) - 10;
         var factsTop = y;
-        page.Text(margin, y, 10, true, W("billed-to"));
-        page.Text(margin, y - 14, 10, false, note.CustomerName);
-        page.Text(margin, y - 27, 10, false, note.CustomerEmail);
+        var billedBottom = InvoicePdf.BilledTo(page, y, W("billed-to"), note.CustomerName, note.CustomerEmail);
         var facts = new List<(string, string)> { (W("credit-number"), note.Number), (W("credit-date"), D(note.IssuedOn)) };
         if (note.InvoiceNumber is { } corrected)
         {
@@ -261,7 +257,7 @@ public static class CreditNotePdf
             page.TextRight(width - margin, y, 10, false, value);
             y -= 14;
         }
-        y = Math.Min(y, factsTop - 40) - 20;
+        y = Math.Min(Math.Min(y, factsTop - 40), billedBottom - 13) - 20;
 
         double[] right = [440, width - margin];
         void Header(InvoicePdf.Page p, double at)
@@ -275,7 +271,7 @@ public static class CreditNotePdf
         y -= 20;
         foreach (var l in document.Lines)
         {
-            var wrapped = InvoicePdf.Wrap(l.Description, 60);
+            var wrapped = InvoicePdf.Wrap(l.Description, 320);
             if (y - (wrapped.Count * 12) < margin + 120)
             {
                 page = new InvoicePdf.Page(paper);
@@ -315,13 +311,13 @@ public static class CreditNotePdf
             y -= 15;
         }
         y -= 10;
-        foreach (var line in InvoicePdf.Wrap(InvoiceText.Words.FormatIn(language, culture, "credit-refunded", M(note.Amount)), 100))
+        foreach (var line in InvoicePdf.Wrap(InvoiceText.Words.FormatIn(language, culture, "credit-refunded", M(note.Amount)), width - (2 * margin)))
         {
             page.Text(margin, y, 10, false, line);
             y -= 12;
         }
         var foot = margin;
-        foreach (var line in InvoicePdf.Wrap(document.Footer ?? "", 100).AsEnumerable().Reverse())
+        foreach (var line in InvoicePdf.Wrap(document.Footer ?? "", width - (2 * margin), 8).AsEnumerable().Reverse())
         {
             page.Text(margin, foot, 8, false, line);
             foot += 10;
