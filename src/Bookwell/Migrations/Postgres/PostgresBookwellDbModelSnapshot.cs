@@ -940,6 +940,20 @@ namespace Bookwell.Migrations.Postgres
                     b.ToTable("LoginThrottles");
                 });
 
+            modelBuilder.Entity("Bookwell.Data.OneOffStep", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Instant>("DoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("OneOffSteps");
+                });
+
             modelBuilder.Entity("Bookwell.Data.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")

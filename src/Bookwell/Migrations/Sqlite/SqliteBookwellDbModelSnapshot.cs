@@ -928,6 +928,20 @@ namespace Bookwell.Migrations.Sqlite
                     b.ToTable("LoginThrottles");
                 });
 
+            modelBuilder.Entity("Bookwell.Data.OneOffStep", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DoneAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("OneOffSteps");
+                });
+
             modelBuilder.Entity("Bookwell.Data.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
