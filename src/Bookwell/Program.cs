@@ -198,6 +198,7 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 app.UseMiddleware<SecurityHeadersMiddleware>();
+app.UseMiddleware<StorableTextMiddleware>();
 app.UseStatusCodePages();
 app.UseRequestLocalization();
 app.UseMiddleware<TenantMiddleware>();
