@@ -185,7 +185,7 @@ catch (StartupException ex)
     app.Logger.LogCritical("{Problem}", ex.Message);
     return 1;
 }
-// Issue 14: phone numbers stored before E.164 are converted once (only rows not yet converted are read; safe to repeat).
+// Issue 14: phone numbers stored before E.164 are converted once per database (a stored marker; safe to repeat until it is written).
 try
 {
     await Bookwell.Features.Bookings.StoredPhones.ConvertAsync(app.Services);
@@ -210,6 +210,7 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 app.UseMiddleware<SecurityHeadersMiddleware>();
+app.UseMiddleware<StorableTextMiddleware>();
 app.UseStatusCodePages();
 app.UseRequestLocalization();
 app.UseMiddleware<TenantMiddleware>();

@@ -19,10 +19,13 @@ namespace Bookwell.Tests;
 /// Walks the app's own endpoint table (so a new route is covered without editing this test) and sends each
 /// route hostile route values, query values, form fields and JSON bodies, as the bootstrap admin and as an
 /// anonymous visitor. Bad input must get a 4xx (or a page that shrugs it off), never a 5xx. One server for
-/// the whole walk; SQLite only, because what is judged here is input handling, not the database.
+/// the whole walk, on each database: PostgreSQL refuses what SQLite stores (a NUL character, text longer than
+/// its column), so input that reaches the database is judged on both.
 /// </summary>
-public sealed class HostileInputTests : IAsyncLifetime
+public abstract class HostileInputTests : IAsyncLifetime
 {
+    protected abstract Db Kind { get; }
+
     private BookwellApp _app = null!;
     private string _bookingId = "";
     private string _manageToken = "";
@@ -57,7 +60,7 @@ public sealed class HostileInputTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _app = await BookwellApp.StartAsync(Db.Sqlite, s =>
+        _app = await BookwellApp.StartAsync(Kind, s =>
         {
             s["Bookwell:RateLimits:ManagePerMinute"] = "0";
             s["Bookwell:RateLimits:AccountsPerMinute"] = "0";
@@ -383,4 +386,14 @@ public sealed class HostileInputTests : IAsyncLifetime
     }
 
     private static string Clip(string s) => s.Length > 300 ? s[..300] + "…" : s;
+}
+
+public sealed class SqliteHostileInputTests : HostileInputTests
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresHostileInputTests : HostileInputTests
+{
+    protected override Db Kind => Db.Postgres;
 }

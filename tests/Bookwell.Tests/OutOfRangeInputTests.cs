@@ -9,22 +9,36 @@ namespace Bookwell.Tests;
 /// <summary>
 /// Instants and dates at the ends of NodaTime's range, and nulls inside a configuration document's lists:
 /// each once answered 500. They must be field errors (API) or a page that ignores them (dashboard, booking page).
+/// On both databases; one app per database for the class (every request here is refused or only reads).
 /// </summary>
-public sealed class OutOfRangeInputTests : IAsyncLifetime
+public abstract class OutOfRangeInputTests(OutOfRangeInputTests.Shared shared)
 {
     public static readonly TheoryData<string> Extremes = new() { "9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00" };
 
-    private BookwellApp _app = null!;
-    private string _token = "";
-
-    public async Task InitializeAsync()
+    public abstract class Shared : IAsyncLifetime
     {
-        _app = await BookwellApp.StartAsync(Db.Sqlite);
-        Assert.Equal(HttpStatusCode.OK, (await PutConfig(_app.Admin(), Config())).StatusCode);
-        _token = (await Body(await Book(_app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", staff: "anna"))))["manageToken"]!.GetValue<string>();
-    }
+        protected abstract Db Kind { get; }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+        public BookwellApp App { get; private set; } = null!;
+
+        /// <summary>The manage token of the one booking.</summary>
+        public string Token { get; private set; } = "";
+
+        /// <summary>The business's owner, signed in on the dashboard.</summary>
+        public WebSession Owner { get; private set; } = null!;
+
+        public async Task InitializeAsync()
+        {
+            App = await BookwellApp.StartAsync(Kind);
+            Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), Config())).StatusCode);
+            Token = (await Body(await Book(App.CreateClient(), Booking("2027-03-02T10:00:00+01:00", staff: "anna"))))["manageToken"]!.GetValue<string>();
+            Owner = WebSession.For(App);
+            Assert.Equal(HttpStatusCode.Redirect, (await Owner.PostFormAsync("/admin/claim", ("Name", "Alice Owner"), ("Email", "owner@a.test"),
+                ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        }
+
+        public async Task DisposeAsync() => await App.DisposeAsync();
+    }
 
     private static async Task AssertFieldError(HttpResponseMessage response, string field)
     {
@@ -36,22 +50,22 @@ public sealed class OutOfRangeInputTests : IAsyncLifetime
     [MemberData(nameof(Extremes))]
     public async Task ExtremeStart_IsAFieldError_OnEveryWayToBook(string start)
     {
-        var client = _app.CreateClient();
+        var client = shared.App.CreateClient();
         await AssertFieldError(await Book(client, Booking(start)), "start");
-        await AssertFieldError(await client.PostAsync($"/api/v1/bookings/{_token}/reschedule", Json(new JsonObject { ["start"] = start })), "start");
+        await AssertFieldError(await client.PostAsync($"/api/v1/bookings/{shared.Token}/reschedule", Json(new JsonObject { ["start"] = start })), "start");
         var admin = Booking(start);
         admin["page"] = Slug;
-        await AssertFieldError(await _app.Admin().PostAsync("/api/v1/admin/bookings", Json(admin)), "start");
+        await AssertFieldError(await shared.App.Admin().PostAsync("/api/v1/admin/bookings", Json(admin)), "start");
 
-        var web = WebSession.For(_app);
+        var web = WebSession.For(shared.App);
         var escaped = Uri.EscapeDataString(start);
         Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync($"/book/salon?service=haircut&start={escaped}")).StatusCode);
         var posted = await web.PostFormAsync("/book/salon", [KeyValuePair.Create("service", "haircut"), KeyValuePair.Create("start", start)], "/book/salon?service=haircut");
         Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync($"/booking/{_token}?reschedule=1&start={escaped}")).StatusCode);
-        var moved = await web.PostFormAsync($"/booking/{_token}?handler=Reschedule", [KeyValuePair.Create("start", start)], $"/booking/{_token}");
+        Assert.Equal(HttpStatusCode.OK, (await web.Client.GetAsync($"/booking/{shared.Token}?reschedule=1&start={escaped}")).StatusCode);
+        var moved = await web.PostFormAsync($"/booking/{shared.Token}?handler=Reschedule", [KeyValuePair.Create("start", start)], $"/booking/{shared.Token}");
         Assert.Equal(HttpStatusCode.Redirect, moved.StatusCode);
-        Assert.Equal($"/booking/{_token}?reschedule=1", moved.Headers.Location?.OriginalString);
+        Assert.Equal($"/booking/{shared.Token}?reschedule=1", moved.Headers.Location?.OriginalString);
     }
 
     [Theory]
@@ -59,15 +73,13 @@ public sealed class OutOfRangeInputTests : IAsyncLifetime
     [InlineData("0001-01-01")]
     public async Task ExtremeDates_AreFieldErrors_OrIgnoredByPages(string date)
     {
-        await AssertFieldError(await _app.CreateClient().GetAsync($"/api/v1/pages/salon/slots?service=haircut&from={date}&to={date}"), "from");
-        await AssertFieldError(await _app.Admin().GetAsync($"/api/v1/admin/bookings?from={date}"), "from");
-        await AssertFieldError(await _app.Admin().GetAsync($"/api/v1/admin/bookings?to={date}"), "to");
+        await AssertFieldError(await shared.App.CreateClient().GetAsync($"/api/v1/pages/salon/slots?service=haircut&from={date}&to={date}"), "from");
+        await AssertFieldError(await shared.App.Admin().GetAsync($"/api/v1/admin/bookings?from={date}"), "from");
+        await AssertFieldError(await shared.App.Admin().GetAsync($"/api/v1/admin/bookings?to={date}"), "to");
 
-        var owner = WebSession.For(_app);
-        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Alice Owner"), ("Email", "owner@a.test"),
-            ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        var owner = shared.Owner;
         foreach (var path in new[] { $"/admin/bookings?from={date}&to={date}", $"/admin/calendar?date={date}", $"/admin/calendar?date={date}&view=week",
-                     $"/book/salon?service=haircut&date={date}&from={date}", $"/booking/{_token}?reschedule=1&date={date}&from={date}" })
+                     $"/book/salon?service=haircut&date={date}&from={date}", $"/booking/{shared.Token}?reschedule=1&date={date}&from={date}" })
         {
             var response = await owner.Client.GetAsync(path);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} → {(int)response.StatusCode}");
@@ -102,9 +114,23 @@ public sealed class OutOfRangeInputTests : IAsyncLifetime
                 page[list]!.AsArray().Insert(0, null);
                 break;
         }
-        var response = await PutConfig(_app.Admin(), doc);
+        var response = await PutConfig(shared.App.Admin(), doc);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await Body(response))["errors"]!.AsObject();
         Assert.Equal("Must not be null.", errors[path]![0]!.GetValue<string>());
     }
 }
+
+public sealed class SqliteOutOfRangeShared : OutOfRangeInputTests.Shared
+{
+    protected override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresOutOfRangeShared : OutOfRangeInputTests.Shared
+{
+    protected override Db Kind => Db.Postgres;
+}
+
+public sealed class SqliteOutOfRangeInputTests(SqliteOutOfRangeShared shared) : OutOfRangeInputTests(shared), IClassFixture<SqliteOutOfRangeShared>;
+
+public sealed class PostgresOutOfRangeInputTests(PostgresOutOfRangeShared shared) : OutOfRangeInputTests(shared), IClassFixture<PostgresOutOfRangeShared>;

@@ -80,6 +80,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     public DbSet<Features.Webhooks.WebhookEndpoint> WebhookEndpoints => Set<Features.Webhooks.WebhookEndpoint>();
     public DbSet<ClientPushSubscription> ClientPushSubscriptions => Set<ClientPushSubscription>();
     public DbSet<VapidKey> VapidKeys => Set<VapidKey>();
+    /// <summary>Data steps of an upgrade done once per database (not per business), by name.</summary>
+    public DbSet<OneOffStep> OneOffSteps => Set<OneOffStep>();
 
     public abstract bool IsPostgres { get; }
 
@@ -403,6 +405,11 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.ToTable(t => t.HasCheckConstraint("CK_Allocations_Seat", "\"Seat\" >= 0 AND \"Seat\" < \"Capacity\" AND \"StartsAt\" < \"EndsAt\""));
         });
         modelBuilder.Entity<BusyVersion>(e => e.HasKey(v => v.TenantId));
+        modelBuilder.Entity<OneOffStep>(e =>
+        {
+            e.HasKey(s => s.Name);
+            e.Property(s => s.Name).HasMaxLength(100);
+        });
         Features.Invoices.InvoiceModel.Configure(modelBuilder, this);
         Features.Invoices.InvoiceLogo.Configure(modelBuilder, this);
         PaymentModel.Configure(modelBuilder);

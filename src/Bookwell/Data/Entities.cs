@@ -315,6 +315,16 @@ public sealed class LoginThrottle
     public Instant LastFailureAt { get; set; }
 }
 
+/// <summary>
+/// A data step of an upgrade that has been done in this database (e.g. phones converted to E.164): written when the
+/// step finishes, so the next start skips it. Steps that are safe to repeat still are; the marker only saves the work.
+/// </summary>
+public sealed class OneOffStep
+{
+    public required string Name { get; set; }
+    public Instant DoneAt { get; set; }
+}
+
 /// <summary>The data-protection key ring (cookies, antiforgery, sign-in links), shared by every app node.</summary>
 public sealed class DataProtectionKey
 {

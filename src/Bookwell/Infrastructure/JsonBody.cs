@@ -8,6 +8,9 @@ namespace Bookwell.Infrastructure;
 /// </summary>
 public static class JsonBody
 {
+    /// <summary>Each caller's options with strings checked on the way in (<see cref="StorableText"/>); made once per options.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<JsonSerializerOptions, JsonSerializerOptions> Guarded = new();
+
     public static async Task<(T? Value, Errors Errors)> ReadAsync<T>(HttpRequest request, int maxBytes, JsonSerializerOptions options)
         where T : class
     {
@@ -50,7 +53,7 @@ public static class JsonBody
         }
         try
         {
-            var value = JsonSerializer.Deserialize<T>(json, options);
+            var value = JsonSerializer.Deserialize<T>(json, Guarded.GetValue(options, o => new JsonSerializerOptions(o) { Converters = { new StorableText.StringGuard() } }));
             if (value is null)
             {
                 errors.Add("$", "A JSON object is required.");
@@ -60,7 +63,7 @@ public static class JsonBody
         catch (JsonException ex)
         {
             var path = ex.Path is null or "$" ? "$" : ex.Path.StartsWith("$.", StringComparison.Ordinal) ? ex.Path[2..] : ex.Path;
-            errors.Add(path, "This value has the wrong type or the JSON is malformed.");
+            errors.Add(path, ex is StorableText.UnstorableTextException ? StorableText.Error : "This value has the wrong type or the JSON is malformed.");
             return (null, errors);
         }
     }

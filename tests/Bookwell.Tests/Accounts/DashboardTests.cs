@@ -234,6 +234,59 @@ public abstract class DashboardTests
     }
 
     [Fact]
+    public async Task BookingsCsv_ExportsEveryRow_PastTheFormer50000Cap()
+    {
+        var (app, owner) = await StartAsync();
+        await using var _ = app;
+        // More rows than the export once stopped at (silently), written straight to the table.
+        const int count = 50_001;
+        var first = Instant.FromUtc(2027, 3, 2, 8, 0);
+        var bookings = Enumerable.Range(0, count).Select(i => new Bookwell.Data.Booking
+        {
+            Id = Guid.NewGuid(),
+            TenantId = Bookwell.Data.DefaultTenant.Id,
+            PageSlug = Slug,
+            ServiceKey = "haircut",
+            ServiceName = "Haircut",
+            StaffKey = "anna",
+            StartsAt = first + Duration.FromMinutes(i),
+            EndsAt = first + Duration.FromMinutes(i + 30),
+            Status = Bookwell.Features.Bookings.BookingStatus.Confirmed,
+            TimeZone = "Europe/Amsterdam",
+            CustomerName = $"Client {i}",
+            CustomerEmail = $"c{i}@example.com",
+            ManageTokenHash = $"csv-{i}",
+            CreatedAt = first,
+            UpdatedAt = first,
+        }).ToList();
+        app.WithDb(db =>
+        {
+            using var tx = db.Database.BeginTransaction();
+            Bookwell.Data.BulkInsert.Insert(db, bookings);
+            tx.Commit();
+            return 0;
+        });
+
+        var csv = await owner.Client.GetAsync("/admin/bookings?handler=Csv", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        Assert.Equal("text/csv", csv.Content.Headers.ContentType!.MediaType);
+        Assert.Equal("bookings.csv", csv.Content.Headers.ContentDisposition?.FileNameStar);
+        // An encoding without a preamble, so the reader hands the byte-order mark over instead of skipping it.
+        using var reader = new StreamReader(await csv.Content.ReadAsStreamAsync(), new System.Text.UTF8Encoding(false), detectEncodingFromByteOrderMarks: false);
+        Assert.Equal('\uFEFF', (char)reader.Read());
+        Assert.StartsWith("start,end,time_zone,page,service,staff", await reader.ReadLineAsync(), StringComparison.Ordinal);
+        var (rows, last) = (0, "");
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            rows++;
+            last = line;
+        }
+        Assert.Equal(count, rows);
+        // In start order, to the very last booking: 50,000 minutes after the first, in Amsterdam's summer time by then.
+        Assert.StartsWith("2027-04-06 03:20,2027-04-06 03:50,Europe/Amsterdam,salon,Haircut,Anna,,confirmed,Client 50000,c50000@example.com", last, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CustomerSearch_MatchesAnEmailAddress_InAnyCase()
     {
         var (app, owner) = await StartAsync();

@@ -2,6 +2,7 @@ using Bookwell.Data;
 using Bookwell.Features.Bookings;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using NodaTime;
 
 namespace Bookwell.Tests.Bookings;
@@ -103,6 +104,76 @@ public abstract class NoOverlapConstraintTests
         }));
         Assert.False(Conflicts.IsConflictError(error));
         Assert.False(Conflicts.IsTransient(error));
+    }
+
+    private static Customer Client(Instant at) => new()
+    {
+        Id = Guid.NewGuid(),
+        TenantId = DefaultTenant.Id,
+        Email = "ada@example.com",
+        EmailNormalized = "ADA@EXAMPLE.COM",
+        Name = "Ada",
+        CreatedAt = at,
+        UpdatedAt = at,
+    };
+
+    [Fact]
+    public async Task AUniqueKeyRefusal_IsNotTimeTaken_ButIsARaceForRowWriters()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        app.WithDb(db =>
+        {
+            db.Customers.Add(Client(Ten));
+            return db.SaveChanges();
+        });
+        var error = Assert.Throws<DbUpdateException>(() => app.WithDb(db =>
+        {
+            db.Customers.Add(Client(Ten));
+            return db.SaveChanges();
+        }));
+        Assert.False(Conflicts.IsConflictError(error));
+        Assert.False(Conflicts.IsConflict(error));
+        Assert.False(Conflicts.IsTimeTaken(error));
+        // An invoice, a ledger entry or a queued reminder written twice at once: that writer's retry finds the first.
+        Assert.True(Conflicts.IsLostRace(error));
+    }
+
+    [Fact]
+    public async Task ABookingWrite_RefusedByAUniqueKey_IsThrownAtOnce_NotRetriedOrAnsweredAsTaken()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind);
+        app.WithDb(db =>
+        {
+            db.Customers.Add(Client(Ten));
+            return db.SaveChanges();
+        });
+        using var scope = app.Services.CreateScope();
+        var write = scope.ServiceProvider.GetRequiredService<BookingWrite>();
+        var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        var runs = 0;
+        await Assert.ThrowsAsync<DbUpdateException>(() => write.RunAsync<string>(4, "taken", attempt =>
+        {
+            runs++;
+            db.Customers.Add(Client(Ten));
+            return Task.FromResult(attempt.Commit("written"));
+        }, CancellationToken.None));
+        Assert.Equal(1, runs);
+
+        // The time held by another booking is the race it retries, and then answers as taken.
+        app.WithDb(db =>
+        {
+            db.Allocations.Add(Row(Ten, 60));
+            return db.SaveChanges();
+        });
+        runs = 0;
+        var answer = await write.RunAsync<string>(3, "taken", attempt =>
+        {
+            runs++;
+            db.Allocations.Add(Row(Ten + Duration.FromMinutes(30), 60));
+            return Task.FromResult(attempt.Commit("written"));
+        }, CancellationToken.None);
+        Assert.Equal("taken", answer);
+        Assert.Equal(3, runs);
     }
 }
 

@@ -252,6 +252,10 @@ public abstract partial class HostSecurityTests
         Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Error);
         // The key ring is encrypted, so data protection has nothing to warn about ("stored unencrypted", "no XML encryptor").
         Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Warning && e.Category.StartsWith("Microsoft.AspNetCore.DataProtection", StringComparison.Ordinal));
+        // Instead, one line says where the keys are and what protects them: here the certificate generated beside the app.
+        var keyRing = Assert.Single(app.Logs.Entries, e => e.Message.StartsWith("Key ring: ", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Information, keyRing.Level);
+        Assert.Contains($"in the database, each key encrypted with the certificate {Path.GetFullPath(KeyRingProtection.FileName)}", keyRing.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,8 +12,9 @@ namespace Bookwell.Features.Bookings;
 /// <see cref="BusyVersions"/>) and runs the work. What the work answers decides the rest (<see cref="WriteAttempt{T}"/>):
 /// commit (save, commit, wake the outbox, let the lock go, then raise <see cref="TimeFreed"/> for the time the work let go),
 /// roll back and answer, or roll back and try again. Only the database refusing a write for a lost race
-/// (<see cref="Conflicts.IsConflict"/>) is retried; after the last attempt it is answered as taken (or thrown as busy,
-/// <see cref="Conflicts.Exhausted{T}"/>), or, for a writer that names no "taken" answer, thrown as it is.
+/// (<see cref="Conflicts.IsConflict"/>: the time is held, or the database was busy) is retried; after the last attempt it is
+/// answered as taken (or thrown as busy, <see cref="Conflicts.Exhausted{T}"/>), or, for a writer that names no "taken"
+/// answer, thrown as it is. Any other refusal (a unique key, a foreign key) is a fault and is thrown at once.
 /// </summary>
 public sealed class BookingWrite(BookwellDb db, SqliteWriteGate gate, OutboxSignal outbox, TimeFreedEvents events)
 {
@@ -21,13 +22,15 @@ public sealed class BookingWrite(BookwellDb db, SqliteWriteGate gate, OutboxSign
     /// <param name="taken">The answer when the database refused the last attempt for a lost race; null: that refusal is thrown.</param>
     /// <param name="fresh">Let go of every tracked entity before the work, so nothing read before the lock decides anything.</param>
     /// <param name="bump">Bump the business's busy version before the work (false: the work locks what it needs itself).</param>
+    /// <param name="lostRace">Which refusals are a lost race to retry; <see cref="Conflicts.IsConflict"/> unless the writer's own
+    /// race is another copy of the same row (<see cref="Conflicts.IsLostRace"/>: the desk's checkout key).</param>
     public async Task<T> RunAsync<T>(int attempts, T? taken, Func<WriteAttempt<T>, Task<WriteStep<T>>> work, CancellationToken ct,
-        bool fresh = true, bool bump = true)
+        bool fresh = true, bool bump = true, Func<DbUpdateException, bool>? lostRace = null)
         where T : class
     {
         for (var attempt = 1; ; attempt++)
         {
-            if (await TryAsync(attempt, attempts, taken, work, ct, fresh, bump) is { } result)
+            if (await TryAsync(attempt, attempts, taken, work, ct, fresh, bump, lostRace) is { } result)
             {
                 return result;
             }
@@ -39,10 +42,11 @@ public sealed class BookingWrite(BookwellDb db, SqliteWriteGate gate, OutboxSign
     /// (the engine's assignment is a read): the answer, or null when another attempt may succeed.
     /// </summary>
     public async Task<T?> TryAsync<T>(int attempt, int attempts, T? taken, Func<WriteAttempt<T>, Task<WriteStep<T>>> work, CancellationToken ct,
-        bool fresh = true, bool bump = true)
+        bool fresh = true, bool bump = true, Func<DbUpdateException, bool>? lostRace = null)
         where T : class
     {
         ArgumentNullException.ThrowIfNull(work);
+        lostRace ??= Conflicts.IsConflict;
         var current = new WriteAttempt<T>(attempt, attempts);
         using var writeLock = await gate.EnterAsync(db, ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -71,7 +75,7 @@ public sealed class BookingWrite(BookwellDb db, SqliteWriteGate gate, OutboxSign
             await RaiseAsync(current.Freed, ct);
             return step.Result;
         }
-        catch (DbUpdateException ex) when (Conflicts.IsConflict(ex) && (taken is not null || !current.IsLast))
+        catch (DbUpdateException ex) when (lostRace(ex) && (taken is not null || !current.IsLast))
         {
             await tx.RollbackAsync(ct);
             db.ChangeTracker.Clear();

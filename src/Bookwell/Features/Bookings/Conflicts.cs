@@ -5,25 +5,57 @@ using Npgsql;
 namespace Bookwell.Features.Bookings;
 
 /// <summary>
-/// Tells a lost race from a fault. Only the database refusing a write because someone else holds the time
-/// (or the row) is a conflict, which is retried and then reported as "taken"; anything else is an error.
+/// Tells a lost race from a fault. For a booking write only the database refusing an allocation because someone
+/// else holds the time (<see cref="IsTimeTaken"/>), or being too busy to judge (<see cref="IsTransient"/>), is a
+/// conflict, which is retried and then reported as "taken" (or "busy"); any other refusal, a unique key included, is
+/// an error and is thrown. Writers whose race is a second copy of the same row (an invoice, a ledger entry, a queued
+/// reminder) ask <see cref="IsLostRace"/>, which also counts unique keys: their retry reads the other writer's row.
 /// </summary>
 public static class Conflicts
 {
+    /// <summary>PostgreSQL's exclusion constraint on live allocations (migrations Initial and ExclusionTimeFirst).</summary>
+    public const string OverlapConstraint = "EX_Allocations_NoOverlap";
+
+    /// <summary>What SQLite's allocation triggers raise in its place (migration Initial, TR_Allocations_NoOverlap_*).</summary>
+    public const string OverlapRaised = "allocation_overlap";
+
+    /// <summary>A lost race for time (see the class).</summary>
     public static bool IsConflict(DbUpdateException ex)
     {
         ArgumentNullException.ThrowIfNull(ex);
         return IsConflictError(ex.InnerException);
     }
 
-    /// <summary>The database's own error for a lost race (what EF wraps, or what a bulk insert throws as is).</summary>
-    public static bool IsConflictError(Exception? error) => error switch
+    /// <summary>The database's own error for a lost race for time (what EF wraps, or what a bulk insert throws as is).</summary>
+    public static bool IsConflictError(Exception? error) => IsTimeTaken(error) || IsTransient(error);
+
+    /// <summary>
+    /// The database refused an allocation that overlaps a live one of the same unit and seat. The one guard of time:
+    /// staff, resource seats, the page's calendar, and a class's capacity too (each member holds a numbered seat of
+    /// the class under it; the seat's range is a check constraint, whose refusal is a fault, not a race).
+    /// </summary>
+    public static bool IsTimeTaken(Exception? error) => error switch
     {
-        PostgresException pg => pg.SqlState is PostgresErrorCodes.ExclusionViolation or PostgresErrorCodes.UniqueViolation
-            or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
-        SqliteException sl => sl.SqliteErrorCode is 5 or 6 ||
-            (sl.SqliteErrorCode == 19 && (sl.Message.Contains("allocation_overlap", StringComparison.Ordinal) || sl.Message.Contains("UNIQUE", StringComparison.Ordinal))),
-        DbUpdateException update => IsConflict(update),
+        PostgresException pg => pg.SqlState == PostgresErrorCodes.ExclusionViolation && pg.ConstraintName == OverlapConstraint,
+        SqliteException sl => sl.SqliteErrorCode == 19 && sl.Message.Contains(OverlapRaised, StringComparison.Ordinal),
+        DbUpdateException update => IsTimeTaken(update.InnerException),
+        _ => false,
+    };
+
+    /// <summary>
+    /// For writers whose race is another writer's copy of the same row: a unique key refused, besides everything
+    /// <see cref="IsConflict"/> counts. Their next attempt reads that row and stops; not for booking writes.
+    /// </summary>
+    public static bool IsLostRace(DbUpdateException ex)
+    {
+        ArgumentNullException.ThrowIfNull(ex);
+        return IsConflict(ex) || IsDuplicateKey(ex.InnerException);
+    }
+
+    private static bool IsDuplicateKey(Exception? error) => error switch
+    {
+        PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
+        SqliteException sl => sl.SqliteErrorCode == 19 && sl.Message.Contains("UNIQUE", StringComparison.Ordinal),
         _ => false,
     };
 

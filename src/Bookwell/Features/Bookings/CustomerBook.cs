@@ -26,8 +26,8 @@ public static class CustomerBook
     /// <summary>
     /// The business's walk-in client, added to the caller's transaction the first time. Writers of one business
     /// queue on its busy version (taken first in every booking transaction), so the first two walk-ins cannot both
-    /// add it; should they ever, the unique (tenant, address) index refuses the second, a conflict the booking
-    /// writer retries, and the retry finds the first. Its name stays "Walk-in": each booking keeps the name given.
+    /// add it; should they ever, the unique (tenant, address) index refuses the second, as a fault (booking writers
+    /// retry only a lost race for time, <see cref="Conflicts"/>). Its name stays "Walk-in": each booking keeps the name given.
     /// </summary>
     public static async Task<Customer> WalkInAsync(BookwellDb db, Instant now, CancellationToken ct)
     {

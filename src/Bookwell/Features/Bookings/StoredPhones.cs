@@ -1,6 +1,9 @@
+using System.Linq.Expressions;
 using Bookwell.Data;
 using Bookwell.Features.Configuration;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
+using NodaTime;
 
 namespace Bookwell.Features.Bookings;
 
@@ -9,19 +12,28 @@ namespace Bookwell.Features.Bookings;
 /// writes use (<see cref="CustomerBook.Normalize"/>: the number's own country code, or national in the business's country,
 /// the page's for a booking or waitlist entry): a client's phone, a waitlist entry's phone, and a booking's E.164 copy
 /// (<see cref="Booking.PhoneE164"/>, which text messages go to; the booking keeps the number as typed beside it, as a new
-/// booking does). Only rows not yet in E.164 are read, so a second start changes nothing; each business is converted in
-/// one transaction, so a start that stops half-way leaves whole businesses done and the next start does the rest. A
-/// number that cannot be read stays as it is and is counted; the log names no number.
+/// booking does). Once per database: a finished conversion leaves a marker (<see cref="OneOffStep"/> <see cref="Step"/>),
+/// and every later start skips it (every write since stores E.164). Only rows not yet in E.164 are read, and each business
+/// is converted in one transaction, so a start that stops half-way (no marker yet) leaves whole businesses done and the
+/// next start does the rest. A number that cannot be read stays as it is and is counted; the log names no number.
 /// </summary>
 public static class StoredPhones
 {
     public sealed record Result(int Converted, int Unreadable);
 
-    public static async Task<Result> ConvertAsync(IServiceProvider services, CancellationToken ct = default)
+    /// <summary>The marker's name.</summary>
+    public const string Step = "phones-e164";
+
+    /// <summary>What the conversion did; null when an earlier start did it.</summary>
+    public static async Task<Result?> ConvertAsync(IServiceProvider services, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(services);
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
+        if (await db.OneOffSteps.AnyAsync(s => s.Name == Step, ct))
+        {
+            return null;
+        }
         var cache = scope.ServiceProvider.GetRequiredService<CatalogCache>();
         var gate = scope.ServiceProvider.GetRequiredService<SqliteWriteGate>();
         var log = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("Bookwell.Phones");
@@ -35,8 +47,7 @@ public static class StoredPhones
             using (await gate.EnterAsync(db, ct))
             {
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
-                var customers = await db.Customers.Where(c => c.Phone != null && (!c.Phone.StartsWith("+") || c.Phone.Contains(" ") || c.Phone.Contains("-") ||
-                    c.Phone.Contains("(") || c.Phone.Contains(")") || c.Phone.Contains(".") || c.Phone.Contains("/"))).Select(c => new { c.Id, c.Phone }).ToListAsync(ct);
+                var customers = await db.Customers.Where(NotYetE164<Customer>(c => c.Phone)).Select(c => new { c.Id, c.Phone }).ToListAsync(ct);
                 foreach (var c in customers)
                 {
                     if (Read(c.Phone, business) is { } e164)
@@ -48,9 +59,8 @@ public static class StoredPhones
                         unreadable++;
                     }
                 }
-                var entries = await db.WaitlistEntries.Where(w => w.CustomerPhone != null && (!w.CustomerPhone.StartsWith("+") || w.CustomerPhone.Contains(" ") ||
-                    w.CustomerPhone.Contains("-") || w.CustomerPhone.Contains("(") || w.CustomerPhone.Contains(")") || w.CustomerPhone.Contains(".") ||
-                    w.CustomerPhone.Contains("/"))).Select(w => new { w.Id, w.CustomerPhone, w.PageSlug }).ToListAsync(ct);
+                var entries = await db.WaitlistEntries.Where(NotYetE164<Waitlist.WaitlistEntry>(w => w.CustomerPhone))
+                    .Select(w => new { w.Id, w.CustomerPhone, w.PageSlug }).ToListAsync(ct);
                 foreach (var w in entries)
                 {
                     if (Read(w.CustomerPhone, RegionOf(w.PageSlug)) is { } e164)
@@ -82,8 +92,28 @@ public static class StoredPhones
         {
             log.LogInformation("Stored phone numbers: {Converted} converted to E.164, {Unreadable} could not be read and were left as they are", converted, unreadable);
         }
+        db.OneOffSteps.Add(new OneOffStep { Name = Step, DoneAt = scope.ServiceProvider.GetRequiredService<IClock>().GetCurrentInstant() });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException ex) when (Conflicts.IsLostRace(ex))
+        {
+            // Another node starting at the same moment finished it too.
+        }
         return new Result(converted, unreadable);
     }
+
+    /// <summary>
+    /// A stored phone not in E.164 yet: no leading plus, or a separator people type (space, dash, brackets, dot, slash).
+    /// One filter for every table that keeps a phone as typed; string arguments, which both providers translate.
+    /// </summary>
+    private static readonly Expression<Func<string?, bool>> NotE164 = p => p != null &&
+        (!p.StartsWith("+") || p.Contains(" ") || p.Contains("-") || p.Contains("(") || p.Contains(")") || p.Contains(".") || p.Contains("/"));
+
+    /// <summary><see cref="NotE164"/> applied to one column of <typeparamref name="T"/>.</summary>
+    private static Expression<Func<T, bool>> NotYetE164<T>(Expression<Func<T, string?>> phone) =>
+        Expression.Lambda<Func<T, bool>>(ReplacingExpressionVisitor.Replace(NotE164.Parameters[0], phone.Body, NotE164.Body), phone.Parameters);
 
     /// <summary>The number in E.164 when it reads as one and differs from what is stored; else null.</summary>
     private static string? Read(string? stored, string? region) =>

@@ -296,7 +296,7 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
                 }
             }
             return attempt.Commit(new DeskResult.Done(sale, Repeat: false));
-        }, ct, bump: order.BookingId is not null);
+        }, ct, bump: order.BookingId is not null, lostRace: Conflicts.IsLostRace);
     }
 
     /// <summary>A money field as typed: blank is <paramref name="blank"/>; a comma is read as the decimal point; at most the currency's decimals.</summary>

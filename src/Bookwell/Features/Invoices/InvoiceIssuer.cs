@@ -88,7 +88,7 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
                 outbox.Notify();
                 return invoice;
             }
-            catch (DbUpdateException ex) when (attempt < 3 && Conflicts.IsConflict(ex))
+            catch (DbUpdateException ex) when (attempt < 3 && Conflicts.IsLostRace(ex))
             {
                 // Another request issued this booking's invoice at the same moment: the retry finds it.
                 await tx.RollbackAsync(ct);

@@ -170,7 +170,7 @@ public sealed class InvoiceLogo
                 await db.SaveChangesAsync(ct);
                 return sha;
             }
-            catch (DbUpdateException ex) when (attempt < 3 && Conflicts.IsConflict(ex))
+            catch (DbUpdateException ex) when (attempt < 3 && Conflicts.IsLostRace(ex))
             {
                 // Another capture of the same bytes or address at the same moment: look again (the rows are let go below).
             }

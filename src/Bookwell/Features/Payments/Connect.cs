@@ -133,7 +133,7 @@ public static class StripeConnect
             {
                 await db.SaveChangesAsync(ct);
             }
-            catch (DbUpdateException ex) when (Bookings.Conflicts.IsConflict(ex))
+            catch (DbUpdateException ex) when (Bookings.Conflicts.IsLostRace(ex))
             {
                 // A second click got here first with the same (idempotent) account.
                 db.ChangeTracker.Clear();

@@ -343,7 +343,7 @@ public sealed class NoShowFeeCharger(IServiceScopeFactory scopes, IClock clock, 
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
         }
-        catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+        catch (DbUpdateException ex) when (Conflicts.IsLostRace(ex))
         {
             await tx.RollbackAsync(ct);
             db.ChangeTracker.Clear();

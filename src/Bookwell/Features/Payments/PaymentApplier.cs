@@ -56,7 +56,7 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
             {
                 outcome = await AttemptAsync(eventId, eventType, session, row, baseUrl, catalog, allowReopen, freed, ct);
             }
-            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex) && attempt < Attempts)
+            catch (DbUpdateException ex) when (Conflicts.IsLostRace(ex) && attempt < Attempts)
             {
                 db.ChangeTracker.Clear();
                 // Either a reopened booking lost its time to someone else (try again without reopening), or a

@@ -165,7 +165,7 @@ public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, 
             await db.SaveChangesAsync(ct);
             return true;
         }
-        catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+        catch (DbUpdateException ex) when (Conflicts.IsLostRace(ex))
         {
             // Another node queued the same reminder a moment ago.
             db.ChangeTracker.Clear();

@@ -160,7 +160,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
                     await tx.CommitAsync(ct);
                     break;
                 }
-                catch (DbUpdateException ex) when (Conflicts.IsConflict(ex) && attempt < 4)
+                catch (DbUpdateException ex) when (Conflicts.IsLostRace(ex) && attempt < 4)
                 {
                     // Another refund of this booking took the same position: read again and re-check what is left.
                     await tx.RollbackAsync(ct);
@@ -276,7 +276,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
                 services.GetService<Notifications.OutboxSignal>()?.Notify();
                 return new RefundResult.Done(refund);
             }
-            catch (DbUpdateException ex) when (Conflicts.IsConflict(ex) && attempt < 4)
+            catch (DbUpdateException ex) when (Conflicts.IsLostRace(ex) && attempt < 4)
             {
                 await tx.RollbackAsync(ct);
                 db.ChangeTracker.Clear();
