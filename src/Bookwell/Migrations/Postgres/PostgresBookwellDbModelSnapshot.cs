@@ -940,6 +940,20 @@ namespace Bookwell.Migrations.Postgres
                     b.ToTable("LoginThrottles");
                 });
 
+            modelBuilder.Entity("Bookwell.Data.OneOffStep", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<Instant>("DoneAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("OneOffSteps");
+                });
+
             modelBuilder.Entity("Bookwell.Data.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1076,6 +1090,10 @@ namespace Bookwell.Migrations.Postgres
 
                     b.Property<string>("Seller")
                         .HasColumnType("text");
+
+                    b.Property<string>("StripeAccount")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
 
                     b.Property<Guid>("TenantId")
                         .HasColumnType("uuid");
@@ -1745,6 +1763,10 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(32)
                         .HasColumnType("character varying(32)");
 
+                    b.Property<string>("ReplacesNumber")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
                     b.Property<long>("Sequence")
                         .HasColumnType("bigint");
 
@@ -1783,7 +1805,8 @@ namespace Bookwell.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("BookingId")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Status\" <> 'void'");
 
                     b.HasIndex("TenantId", "IssuedOn");
 

@@ -928,6 +928,20 @@ namespace Bookwell.Migrations.Sqlite
                     b.ToTable("LoginThrottles");
                 });
 
+            modelBuilder.Entity("Bookwell.Data.OneOffStep", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("DoneAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("OneOffSteps");
+                });
+
             modelBuilder.Entity("Bookwell.Data.OutboxMessage", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1063,6 +1077,10 @@ namespace Bookwell.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Seller")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StripeAccount")
+                        .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("TenantId")
@@ -1729,6 +1747,10 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReplacesNumber")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("Sequence")
                         .HasColumnType("INTEGER");
 
@@ -1767,7 +1789,8 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("BookingId")
-                        .IsUnique();
+                        .IsUnique()
+                        .HasFilter("\"Status\" <> 'void'");
 
                     b.HasIndex("TenantId", "IssuedOn");
 

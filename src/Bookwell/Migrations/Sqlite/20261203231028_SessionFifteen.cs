@@ -1,0 +1,76 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Bookwell.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class SessionFifteen : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_Invoices_BookingId",
+                table: "Invoices");
+
+            migrationBuilder.AddColumn<string>(
+                name: "StripeAccount",
+                table: "Payments",
+                type: "TEXT",
+                maxLength: 255,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ReplacesNumber",
+                table: "Invoices",
+                type: "TEXT",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.CreateTable(
+                name: "OneOffSteps",
+                columns: table => new
+                {
+                    Name = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
+                    DoneAt = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_OneOffSteps", x => x.Name);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Invoices_BookingId",
+                table: "Invoices",
+                column: "BookingId",
+                unique: true,
+                filter: "\"Status\" <> 'void'");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "OneOffSteps");
+
+            migrationBuilder.DropIndex(
+                name: "IX_Invoices_BookingId",
+                table: "Invoices");
+
+            migrationBuilder.DropColumn(
+                name: "StripeAccount",
+                table: "Payments");
+
+            migrationBuilder.DropColumn(
+                name: "ReplacesNumber",
+                table: "Invoices");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Invoices_BookingId",
+                table: "Invoices",
+                column: "BookingId",
+                unique: true);
+        }
+    }
+}
