@@ -79,7 +79,7 @@ public abstract class ApiTests
         var doc = Config();
         var service = doc["pages"]![0]!["services"]![0]!;
         service["name"] = "Colour \u202Eevil\u202C";
-        service["description"] = "Two lines,\nand a NUL\u0000 here";
+        service["description"] = "Two lines,\nand a bell\u0007 here";
         doc["pages"]![0]!["name"] = "Salon\u0007";
         var response = await PutConfig(app.Admin(), doc);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);

@@ -264,14 +264,14 @@ public abstract class InvoiceDocumentTests
         // The longest name the API takes and a description of one unbroken 300-letter word: every letter printed (wrapped,
         // never cut), none running into the facts or the amount columns.
         var longOne = await admin.GetByteArrayAsync(
-            $"/api/v1/admin/invoices/{(await IssueIn("EUR", "2027-03-03T12:00:00+01:00", new string('Q', 200), new string('Z', 300))).Id}/pdf");
+            $"/api/v1/admin/invoices/{(await IssueIn("EUR", "2027-03-03T12:00:00+01:00", new string('Ж', 200), new string('Ы', 300))).Id}/pdf");
         using (var document = UglyToad.PdfPig.PdfDocument.Open(longOne))
         {
             var letters = document.GetPages().SelectMany(p => p.Letters).ToList();
-            Assert.Equal(200, letters.Count(l => l.Value == "Q"));
-            Assert.Equal(300, letters.Count(l => l.Value == "Z"));
-            Assert.All(letters.Where(l => l.Value == "Q"), l => Assert.InRange(l.BoundingBox.Right, 50, 50 + InvoicePdf.DetailsWidth + 1));
-            Assert.All(letters.Where(l => l.Value == "Z"), l => Assert.InRange(l.BoundingBox.Right, 50, 50 + 265 + 1));
+            Assert.Equal(200, letters.Count(l => l.Value == "Ж"));
+            Assert.Equal(300, letters.Count(l => l.Value == "Ы"));
+            Assert.All(letters.Where(l => l.Value == "Ж"), l => Assert.InRange(l.BoundingBox.Right, 50, 50 + InvoicePdf.DetailsWidth + 1));
+            Assert.All(letters.Where(l => l.Value == "Ы"), l => Assert.InRange(l.BoundingBox.Right, 50, 50 + 265 + 1));
         }
     }
 
