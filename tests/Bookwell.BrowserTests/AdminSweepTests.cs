@@ -1,14 +1,34 @@
+using Bookwell.Tests.Calendars;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
 namespace Bookwell.BrowserTests;
+
+/// <summary>The browser app with a CalDAV calendar on loopback (which this app may reach), so a staff member's connection can be made by its form.</summary>
+public sealed class SweepBrowserApp : BrowserApp
+{
+    public CalDavStandIn CalDav { get; } = CalDavStandIn.StartAsync().GetAwaiter().GetResult();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.UseSetting("Bookwell:Calendars:AllowPrivateAddresses", "true");
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await CalDav.DisposeAsync();
+    }
+}
 
 /// <summary>
 /// Every page of the admin, as its owner sees it with some data in it: answered without an error, free of serious
 /// axe findings, no wider than a 375 px phone, and in Dutch for a Dutch browser. Screenshots at 1280 and 375 px
 /// land in the screenshots folder for a person to look at.
 /// </summary>
-public sealed class AdminSweepTests(BrowserApp app) : IClassFixture<BrowserApp>
+public sealed class AdminSweepTests(SweepBrowserApp app) : IClassFixture<SweepBrowserApp>
 {
     private const string Config = """
         { "pages": [{ "slug": "sweep", "name": "Sweep Studio", "timeZone": "Europe/Amsterdam",
@@ -120,6 +140,70 @@ public sealed class AdminSweepTests(BrowserApp app) : IClassFixture<BrowserApp>
         await page.ClickAsync("li.menu a:has-text('Team')");
         await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/admin/team$"));
         await Expect(page.Locator("li.menu summary.here")).ToHaveTextAsync("Settings");
+
+        Assert.Empty(refused);
+    }
+
+    /// <summary>
+    /// Issue 16's switch on a staff member's calendar connection (what a booking event deleted in the calendar does): made on at
+    /// connecting, shown as the connection's state, switched off from the keyboard and saved; labelled and described, free of
+    /// serious axe findings and no wider than the viewport at 1280 and 375 px, and in Dutch.
+    /// </summary>
+    [Fact]
+    public async Task TheCalendarConnectionsDeletedEventSwitch_IsAccessibleAt1280And375_AndSavesFromTheKeyboard()
+    {
+        var refused = new List<string>();
+        var page = await app.SignUpAsync("caldav", "olga@caldav.test");
+        Watch(page, refused);
+        await page.GotoAsync(app.At("caldav", "/admin/setup/json"));
+        await page.FillAsync("#json", Config);
+        await page.ClickAsync("main button:has-text('Save')");
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Saved");
+
+        // Ann's calendar connected by its form, with the switch on from the start.
+        await page.GotoAsync(app.At("caldav", "/admin/sync"));
+        await Axe.AssertAccessibleAsync(page, "sync, the connection form");
+        await page.FillAsync("#url-ann", app.CalDav.Url("/ann/work/"));
+        await page.FillAsync("#user-ann", CalDavStandIn.User);
+        await page.FillAsync("#password-ann", CalDavStandIn.Password);
+        var onConnect = page.GetByRole(AriaRole.Checkbox, new() { Name = "Cancel the booking (the client is told, the time is freed)" }).First;
+        await Expect(onConnect).ToHaveAttributeAsync("aria-describedby", "new-cancel-on-delete-hint-ann");
+        await onConnect.CheckAsync();
+        await page.ClickAsync("#caldav-ann button[type=submit]");
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("The calendar of Ann is connected.");
+        await Expect(page.Locator("#when-deleted-ann")).ToHaveTextAsync("Deleted events cancel their booking.");
+        var toggle = page.GetByRole(AriaRole.Checkbox, new() { Name = "Cancel the booking (the client is told, the time is freed)" });
+        await Expect(toggle).ToHaveCountAsync(1);
+        await Expect(toggle).ToBeCheckedAsync();
+        await Expect(toggle).ToHaveAttributeAsync("aria-describedby", "cancel-on-delete-hint-ann");
+
+        foreach (var width in new[] { 1280, 375 })
+        {
+            await page.SetViewportSizeAsync(width, 900);
+            await page.GotoAsync(app.At("caldav", "/admin/sync"));
+            await Axe.AssertAccessibleAsync(page, $"sync with a connection at {width} px");
+            var scroll = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+            Assert.True(scroll <= width, $"/admin/sync is {scroll} px wide at {width}");
+            await app.ScreenshotAsync(page, $"sync-deleted-events-{width}");
+        }
+
+        // At 375 px, from the keyboard: the box takes Space, the next stop is its Save button.
+        await toggle.FocusAsync();
+        await page.Keyboard.PressAsync("Space");
+        await Expect(toggle).Not.ToBeCheckedAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.Locator("form[action$='handler=DeletedEvents'] button[type=submit]")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("The setting for the calendar of Ann is saved.");
+        await Expect(page.Locator("#when-deleted-ann")).ToHaveTextAsync("Deleted events are put back.");
+        await Expect(toggle).Not.ToBeCheckedAsync();
+        await Axe.AssertAccessibleAsync(page, "sync after saving the switch");
+
+        await page.GotoAsync(app.At("caldav", "/admin/sync?lang=nl"));
+        await Expect(page.Locator("label[for='cancel-on-delete-ann']")).ToHaveTextAsync("De boeking annuleren (de klant krijgt bericht, de tijd komt vrij)");
+        await Expect(page.Locator("#when-deleted-ann")).ToHaveTextAsync("Verwijderde afspraken worden teruggezet.");
+        await Axe.AssertAccessibleAsync(page, "sync in Dutch");
+        await app.ScreenshotAsync(page, "sync-deleted-events-375-nl");
 
         Assert.Empty(refused);
     }

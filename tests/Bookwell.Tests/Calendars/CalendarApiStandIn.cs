@@ -13,7 +13,10 @@ namespace Bookwell.Tests.Calendars;
 /// A local stand-in answering as Google's OAuth token endpoint and Calendar v3 API and Microsoft Graph's
 /// calendar endpoints document it: PKCE checked at the code exchange, bearer tokens checked on every call,
 /// refresh tokens that can be revoked (<c>invalid_grant</c>), freeBusy counting every opaque event (ours too),
-/// deleted Google events kept with status <c>cancelled</c>.
+/// deleted Google events kept with status <c>cancelled</c> (events.get still returns them so; an id it never had, or one
+/// taken out of <see cref="Events"/>, is 404), and Graph's single-event read (404 <c>ErrorItemNotFound</c> once deleted,
+/// <c>isCancelled</c> for an event whose <see cref="Ev.Status"/> a test set to <c>cancelled</c>, as a cancelled meeting stays
+/// in the calendar view).
 /// </summary>
 public sealed class CalendarApiStandIn : IAsyncDisposable
 {
@@ -147,6 +150,27 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
             }
             return Results.Json(answer);
         });
+        // events.get: the Event resource; a deleted event is still returned, with status "cancelled", until it is purged.
+        app.MapGet("/calendar/v3/calendars/primary/events/{id}", (string id) => s.Events.TryGetValue(id, out var e)
+            ? Results.Json(new JsonObject
+            {
+                ["kind"] = "calendar#event",
+                ["id"] = e.Id,
+                ["etag"] = e.ETag,
+                ["status"] = e.Status,
+                ["summary"] = e.Subject,
+                ["start"] = new JsonObject { ["dateTime"] = e.Start.ToString("o") },
+                ["end"] = new JsonObject { ["dateTime"] = e.End.ToString("o") },
+            })
+            : Results.Json(new JsonObject
+            {
+                ["error"] = new JsonObject
+                {
+                    ["code"] = 404,
+                    ["message"] = "Not Found",
+                    ["errors"] = new JsonArray(new JsonObject { ["domain"] = "global", ["reason"] = "notFound", ["message"] = "Not Found" }),
+                },
+            }, statusCode: 404));
         app.MapPost("/calendar/v3/calendars/primary/events", async (HttpContext c) =>
         {
             var b = (await c.Request.ReadFromJsonAsync<JsonObject>())!;
@@ -208,14 +232,15 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
             var max = DateTimeOffset.Parse(c.Request.Query["endDateTime"]!, System.Globalization.CultureInfo.InvariantCulture);
             var utc = c.Request.Headers["Prefer"].ToString().Contains("outlook.timezone=\"UTC\"", StringComparison.Ordinal);
             var second = c.Request.Query["$skiptoken"] == "page-2";
-            var (page, more) = s.Page(s.Events.Values.Where(e => e.Status != "cancelled" && e.End > min && e.Start < max).OrderBy(e => e.Start), second);
+            // A cancelled meeting stays in the calendar view, marked isCancelled, until someone removes it.
+            var (page, more) = s.Page(s.Events.Values.Where(e => e.End > min && e.Start < max).OrderBy(e => e.Start), second);
             var items = page
                 .Select(e => (JsonNode)new JsonObject
                 {
                     ["@odata.etag"] = "W/" + e.ETag,
                     ["id"] = e.Id,
                     ["showAs"] = e.Status == "free" ? "free" : "busy",
-                    ["isCancelled"] = false,
+                    ["isCancelled"] = e.Status == "cancelled",
                     ["isAllDay"] = false,
                     ["start"] = new JsonObject { ["dateTime"] = (utc ? e.Start.UtcDateTime : e.Start.DateTime).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff"), ["timeZone"] = "UTC" },
                     ["end"] = new JsonObject { ["dateTime"] = (utc ? e.End.UtcDateTime : e.End.DateTime).ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff"), ["timeZone"] = "UTC" },
@@ -226,6 +251,36 @@ public sealed class CalendarApiStandIn : IAsyncDisposable
                 answer["@odata.nextLink"] = $"{s.BaseUrl}{c.Request.Path}{c.Request.QueryString}&%24skiptoken=page-2";
             }
             return Results.Json(answer);
+        });
+        // Get event: the event with the properties $select names (id and @odata.etag always); 404 ErrorItemNotFound once deleted.
+        app.MapGet("/v1.0/me/events/{id}", (string id, HttpContext c) =>
+        {
+            if (!s.Events.TryGetValue(id, out var e))
+            {
+                return Results.Json(new JsonObject
+                {
+                    ["error"] = new JsonObject { ["code"] = "ErrorItemNotFound", ["message"] = "The specified object was not found in the store." },
+                }, statusCode: 404);
+            }
+            var all = new JsonObject
+            {
+                ["@odata.etag"] = "W/" + e.ETag,
+                ["id"] = e.Id,
+                ["subject"] = e.Subject,
+                ["isCancelled"] = e.Status == "cancelled",
+                ["showAs"] = e.Status == "free" ? "free" : "busy",
+                ["start"] = new JsonObject { ["dateTime"] = e.Start.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff"), ["timeZone"] = "UTC" },
+                ["end"] = new JsonObject { ["dateTime"] = e.End.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff"), ["timeZone"] = "UTC" },
+            };
+            if (c.Request.Query["$select"].ToString() is { Length: > 0 } select)
+            {
+                var keep = select.Split(',', StringSplitOptions.TrimEntries).Append("id").Append("@odata.etag").ToHashSet(StringComparer.Ordinal);
+                foreach (var key in all.Select(p => p.Key).Where(k => !keep.Contains(k)).ToList())
+                {
+                    all.Remove(key);
+                }
+            }
+            return Results.Json(all);
         });
         app.MapPost("/v1.0/me/events", async (HttpContext c) =>
         {

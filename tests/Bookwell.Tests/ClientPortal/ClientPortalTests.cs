@@ -347,9 +347,30 @@ public abstract partial class ClientPortalTests
         Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
         Assert.Contains("/account/signin", refused.Headers.Location?.OriginalString, StringComparison.Ordinal);
 
-        var onA = Browser(app);
-        Assert.Equal(HttpStatusCode.Redirect, (await onA.GetAsync(PathOf(aLink))).StatusCode);
-        var aHtml = await onA.GetStringAsync("/account");
+        // B's booking-page cookie (the portal's narrow copy for /book) fills in B's booking page, and nothing on A's, though A
+        // knows a client with the same address and both pages are /book/salon.
+        var bookCookie = landing.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(ClientPortalSetup.BookCookieName + "=", StringComparison.Ordinal)).Split(';')[0];
+        async Task<string> DetailsStepAsync(string host)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{host}/book/salon?service=consult&staff=anna&start=2027-03-03T13%3A00%3A00Z");
+            request.Headers.Add("Cookie", bookCookie);
+            var response = await raw.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        }
+        var onB = await DetailsStepAsync("bee.localhost");
+        Assert.Contains("id=\"portal-client\"", onB, StringComparison.Ordinal);
+        Assert.Contains("value=\"same@client.test\"", onB, StringComparison.Ordinal);
+        Assert.Contains("value=\"Ada Lovelace\"", onB, StringComparison.Ordinal);
+        var onA = await DetailsStepAsync("localhost");
+        Assert.Contains("id=\"details\"", onA, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"portal-client\"", onA, StringComparison.Ordinal);
+        Assert.DoesNotContain("same@client.test", onA, StringComparison.Ordinal);
+        Assert.DoesNotContain("Ada Lovelace", onA, StringComparison.Ordinal);
+
+        var aBrowser = Browser(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await aBrowser.GetAsync(PathOf(aLink))).StatusCode);
+        var aHtml = await aBrowser.GetStringAsync("/account");
         Assert.Contains(aBooking, aHtml, StringComparison.Ordinal);
         Assert.DoesNotContain(bBooking, aHtml, StringComparison.Ordinal);
     }

@@ -31,6 +31,9 @@ public abstract partial class PortalBookingTests
     [GeneratedRegex(@"data-booking=""([0-9a-f-]{36})""")]
     private static partial Regex RowPattern();
 
+    [GeneratedRegex(@"id=""forms-older"" href=""([^""]+)""")]
+    private static partial Regex OlderFormsPattern();
+
     private const string DetailsStep = "/book/salon?service=consult&staff=anna&start=2027-03-03T13%3A00%3A00Z";
 
     private async Task<BookwellApp> ArrangeAsync()
@@ -232,6 +235,73 @@ public abstract partial class PortalBookingTests
             var body = await page.Content.ReadAsStringAsync();
             Assert.Equal(seen.GetRange(0, 20), PastIds(body));
         }
+    }
+
+    [Fact]
+    public async Task Forms_With130AnsweredBookings_ShowTwentyAPage_AndPagingReachesEveryOne()
+    {
+        await using var app = await ArrangeAsync();
+        var customerId = app.WithDb(db => db.Customers.IgnoreQueryFilters().Single(c => c.EmailNormalized == "ADA@EXAMPLE.COM").Id);
+        // 130 past visits with answers (more than the hundred the page once stopped at, without a word), one a day back; every
+        // 20th shares its start with the one before, so only the id orders those two. Written straight to the table: the
+        // writers refuse times in the past.
+        var last = Instant.FromUtc(2027, 2, 28, 9, 0);
+        var rows = new List<Booking>();
+        for (var i = 0; i < 130; i++)
+        {
+            var at = last - Duration.FromDays(i % 20 == 7 ? i - 1 : i);
+            rows.Add(new Booking
+            {
+                Id = Guid.NewGuid(),
+                TenantId = DefaultTenant.Id,
+                CustomerId = customerId,
+                PageSlug = "salon",
+                ServiceKey = "consult",
+                ServiceName = "Consultation",
+                StaffKey = "anna",
+                StartsAt = at,
+                EndsAt = at + Duration.FromHours(1),
+                Status = BookingStatus.Completed,
+                TimeZone = "Europe/Amsterdam",
+                CustomerName = "Ada Lovelace",
+                CustomerEmail = "ada@example.com",
+                AnswersJson = $$"""{"note":"visit {{i}}"}""",
+                ManageTokenHash = ManageTokens.Hash(ManageTokens.Create()),
+                CreatedAt = at - Duration.FromDays(1),
+                UpdatedAt = at,
+            });
+        }
+        app.WithDb(db =>
+        {
+            db.Bookings.AddRange(rows);
+            return db.SaveChanges();
+        });
+        var (session, _) = await SignInAsync(app);
+
+        var first = await session.GetAsync("/account/forms");
+        Assert.Equal(20, RowPattern().Matches(first).Count);
+        Assert.Contains("visit 0", first, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"forms-newer\"", first, StringComparison.Ordinal);
+        var seen = RowPattern().Matches(first).Select(m => m.Groups[1].Value).ToList();
+        var html = first;
+        var pages = 1;
+        while (OlderFormsPattern().Match(html) is { Success: true } older)
+        {
+            html = await session.GetAsync(WebUtility.HtmlDecode(older.Groups[1].Value));
+            Assert.Contains("id=\"forms-newer\"", html, StringComparison.Ordinal);
+            seen.AddRange(RowPattern().Matches(html).Select(m => m.Groups[1].Value));
+            Assert.True(++pages <= 7, "the pages never end");
+        }
+        Assert.Equal(7, pages);
+        Assert.Equal(10, RowPattern().Matches(html).Count);
+        Assert.Contains("visit 129", html, StringComparison.Ordinal);
+        // Each answered booking exactly once, newest to oldest.
+        Assert.Equal(rows.Select(b => b.Id.ToString()).Order(), seen.Order());
+        var starts = seen.Select(id => rows.Single(b => b.Id.ToString() == id).StartsAt).ToList();
+        Assert.Equal(starts.OrderDescending(), starts);
+        // In Dutch, the pager speaks Dutch; a page number that is no number is the first page.
+        Assert.Contains("Oudere formulieren", await session.GetAsync("/account/forms?lang=nl"), StringComparison.Ordinal);
+        Assert.Equal(seen.GetRange(0, 20), RowPattern().Matches(await session.GetAsync("/account/forms?p=abc")).Select(m => m.Groups[1].Value).ToList());
     }
 
     private static string UpcomingOf(string html)

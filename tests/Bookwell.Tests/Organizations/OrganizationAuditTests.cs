@@ -36,6 +36,9 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
     /// <summary>Tuesday 23 March 2027: the club's (exclusive) morning served by Anna only; Bob works as ever.</summary>
     private const string AnnaTuesday = "2027-03-23";
 
+    /// <summary>Tuesday 30 March 2027: a morning with bookings of Anna and Bob, for the bulk action's clash report.</summary>
+    private const string ClashTuesday = "2027-03-30";
+
     /// <summary>Sunday 4 April 2027: the photo society's day (its consultation is a session there; appointments are switched off).</summary>
     private const string PhotoDay = "2027-04-04";
 
@@ -361,6 +364,53 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
         var bad = await PutConfig(App.Admin(), OrgConfig().Also(c => c["pages"]![0]!["organizations"]![1]!["timeSlots"]![1]!["staff"] = "nobody"));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.Contains("pages[0].organizations[1].timeSlots[1].staff", (await Body(bad))["errors"]!.AsObject().Select(e => e.Key));
+    }
+
+    [Fact]
+    public async Task TheBulkClashReport_OfSlotsNamingAStaffMember_CountsTheirBookingsAndHours_WithoutStaffEveryBooking()
+    {
+        // Tuesday 30 March: Bob cuts hair at 10:00; Anna has consultations at 10:00 and 11:00.
+        foreach (var (start, service, email, staff) in new[]
+                 {
+                     ("10:00", "haircut", "clash-bob@example.com", "bob"), ("10:00", "consult", "clash-anna1@example.com", "anna"),
+                     ("11:00", "consult", "clash-anna2@example.com", "anna"),
+                 })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await Book(App.CreateClient(),
+                As(Booking($"{ClashTuesday}T{start}:00+02:00", service, email, staff), "Clash Client"))).StatusCode);
+        }
+        const string view = "/admin/organizations?page=salon&org=club";
+        static KeyValuePair<string, string> F(string k, string v) => KeyValuePair.Create(k, v);
+        async Task<string> PreviewAsync(string from, string day, string? staff)
+        {
+            List<KeyValuePair<string, string>> form =
+            [
+                F("page", "salon"), F("org", "club"), F("bulk.From", from), F("bulk.To", ClashTuesday), F("bulk.Days", day),
+                F("bulk.Start", "09:00"), F("bulk.End", "12:00"), F("bulk.Service", "portrait"),
+            ];
+            if (staff is not null)
+            {
+                form.Add(F("bulk.Staff", staff));
+            }
+            var response = await shared.Owner.PostFormAsync("/admin/organizations?handler=Bulk", form, view);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await WebSession.TextAsync(response);
+        }
+        var label = $"{ClashTuesday} 09:00–12:00";
+
+        // Slots naming Bob clash with his booking only; Anna's, with her two; slots naming nobody, with all three as before.
+        Assert.Contains($"{label}: 1 booking(s) already in this time.", await PreviewAsync(ClashTuesday, "tue", "bob"), StringComparison.Ordinal);
+        Assert.Contains($"{label}: 2 booking(s) already in this time.", await PreviewAsync(ClashTuesday, "tue", "anna"), StringComparison.Ordinal);
+        Assert.Contains($"{label}: 3 booking(s) already in this time.", await PreviewAsync(ClashTuesday, "tue", null), StringComparison.Ordinal);
+
+        // Monday 29 March: Bob works only from 13:00, so a morning slot naming him is outside his hours; Anna's morning is not.
+        var bobMonday = await PreviewAsync("2027-03-29", "mon", "bob");
+        Assert.Contains("2027-03-29 09:00–12:00: outside Bob's working hours.", bobMonday, StringComparison.Ordinal);
+        Assert.DoesNotContain("2027-03-29 09:00–12:00: outside the page's opening hours.", bobMonday, StringComparison.Ordinal);
+        var annaMonday = await PreviewAsync("2027-03-29", "mon", "anna");
+        Assert.DoesNotContain("2027-03-29 09:00–12:00: outside", annaMonday, StringComparison.Ordinal);
+        // A preview creates nothing.
+        Assert.Equal(2, (await StoredAsync("club"))!["timeSlots"]!.AsArray().Count);
     }
 
     private async Task<JsonObject?> StoredAsync(string key) =>

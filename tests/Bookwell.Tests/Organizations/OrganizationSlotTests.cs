@@ -183,6 +183,61 @@ public abstract class OrganizationSlotTests(OrganizationSlotTests.Shared shared,
     }
 
     [Fact]
+    public async Task TheBookingPagesForm_PostingAServiceTheLinkDoesNotOffer_Answers400_WithTheErrorAtService_InEnglishAndDutch()
+    {
+        var school = await TokenAsync("school", "form-pupil@example.com", "Fay Form");
+        var client = App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        FormUrlEncodedContent Form(string service, string? access)
+        {
+            var fields = new Dictionary<string, string>
+            {
+                ["service"] = service,
+                ["tz"] = "Europe/Amsterdam",
+                ["start"] = $"{ClubDay}T09:00:00+01:00",
+                ["name"] = "Fay Form",
+                ["email"] = "form-pupil@example.com",
+                ["terms"] = "true",
+                ["step"] = "confirm",
+            };
+            if (access is not null)
+            {
+                fields["access"] = access;
+            }
+            return new FormUrlEncodedContent(fields);
+        }
+        static string ServiceError(string html) =>
+            System.Text.RegularExpressions.Regex.Match(WebUtility.HtmlDecode(html), "<p class=\"error\" id=\"service-error\">([^<]*)</p>").Groups[1].Value;
+
+        // The club's exclusive service posted with the school's link: the form again, signed in, with the school's services to choose.
+        foreach (var (lang, words) in new[] { ("en", "No active service 'portrait' on this page."), ("nl", "Geen actieve dienst 'portrait' op deze pagina.") })
+        {
+            var posted = await client.PostAsync($"/book/{Slug}?access={school}&lang={lang}", Form("portrait", school));
+            Assert.Equal(HttpStatusCode.BadRequest, posted.StatusCode);
+            var html = await posted.Content.ReadAsStringAsync();
+            Assert.Equal(words, ServiceError(html));
+            Assert.Contains("aria-describedby=\"service-error\"", html, StringComparison.Ordinal);
+            Assert.Contains("Hillside School", html, StringComparison.Ordinal);
+            Assert.Contains("Fay Form", html, StringComparison.Ordinal);
+            Assert.Contains("service=consult", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("Riverside", html, StringComparison.Ordinal);
+            Assert.DoesNotContain("Club portrait", html, StringComparison.Ordinal);
+        }
+        // Exactly as for a service that does not exist, with the link and without it.
+        foreach (var access in new[] { school, null })
+        {
+            var query = access is null ? "" : $"?access={access}";
+            var reserved = await client.PostAsync($"/book/{Slug}{query}", Form("portrait", access));
+            var unknown = await client.PostAsync($"/book/{Slug}{query}", Form("nosuchsvc", access));
+            Assert.Equal(HttpStatusCode.BadRequest, reserved.StatusCode);
+            Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+            var expected = ServiceError(await unknown.Content.ReadAsStringAsync());
+            Assert.StartsWith("No active service 'nosuchsvc'", expected, StringComparison.Ordinal);
+            Assert.Equal(expected.Replace("nosuchsvc", "portrait", StringComparison.Ordinal), ServiceError(await reserved.Content.ReadAsStringAsync()));
+        }
+        Assert.Equal(0, App.WithDb(db => db.Bookings.Count(b => b.CustomerEmail == "form-pupil@example.com")));
+    }
+
+    [Fact]
     public async Task ATimeSlotsCapacity_SeatsFewerThanTheClass_ThirtyMembersAtOnce_TwelveSeatsTaken()
     {
         // Without a capacity the school's day offers the class's forty seats; the session's slot offers its twelve.

@@ -311,6 +311,76 @@ public abstract class OrganizationTests
         Assert.Equal(3, app.WithDb(db => db.Bookings.Count(b => b.ServiceKey == "yoga" && b.OrganizationKey == "school")));
     }
 
+    /// <summary>
+    /// A time slot naming a staff member is their time; a service booked without staff (the page's own calendar) never takes
+    /// them, so such a slot would reserve nothing of its hours for the members. The document refuses it at the slot's
+    /// <c>staff</c>, and the admin's forms refuse it with one message in the owner's words, storing nothing.
+    /// </summary>
+    [Fact]
+    public async Task ASlotNamingAStaffMember_ForAServiceBookedWithoutStaff_IsRefusedByTheDocumentAndTheAdminForms()
+    {
+        static JsonObject Slot(JsonArray? services) => new()
+        {
+            ["date"] = PictureDay,
+            ["hours"] = new JsonArray(new JsonArray("09:00", "11:00")),
+            ["services"] = services,
+            ["staff"] = "anna",
+        };
+        static JsonObject WithBooth(JsonObject slot) => OrgConfig(School(exclusive: true).Also(o =>
+        {
+            o["services"] = new JsonArray("consult", "booth");
+            o["timeSlots"] = new JsonArray(slot);
+        })).Also(c => c["pages"]![0]!["services"]!.AsArray().Add(JsonNode.Parse("""
+            { "key": "booth", "name": "Photo booth", "durationMinutes": 15, "price": { "amount": 5, "currency": "EUR" }, "payment": "none",
+              "requiresStaff": false, "resourceTypes": [] }
+            """)));
+        await using var app = await StartAsync(WithBooth(Slot(new JsonArray("consult"))));
+        const string path = "pages[0].organizations[0].timeSlots[0].staff";
+
+        // The slot for every service of the school (the booth among them), or naming the booth: refused at its staff.
+        foreach (var services in new[] { null, new JsonArray("consult", "booth") })
+        {
+            var refused = await PutConfig(app.Admin(), WithBooth(Slot(services)));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var errors = (await Body(refused))["errors"]!.AsObject();
+            Assert.Equal([path], errors.Select(e => e.Key));
+            Assert.Contains("'booth' is booked without a staff member", errors[path]![0]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+        // Without the staff member the same slot is fine.
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WithBooth(Slot(null).Also(t => t["staff"] = null)))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WithBooth(Slot(new JsonArray("consult"))))).StatusCode);
+
+        // The admin's forms: one slot, and in bulk, for the booth or for every service, with Anna: refused, nothing stored.
+        var owner = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
+            ("Password", Bookwell.Tests.Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        const string view = "/admin/organizations?page=salon&org=school";
+        static KeyValuePair<string, string> F(string k, string v) => KeyValuePair.Create(k, v);
+        async Task<int> StoredSlotsAsync() =>
+            (await Body(await app.Admin().GetAsync("/api/v1/admin/config")))["pages"]![0]!["organizations"]![0]!["timeSlots"]!.AsArray().Count;
+        foreach (var service in new[] { "booth", "" })
+        {
+            var one = await owner.PostFormAsync("/admin/organizations?handler=AddSlot",
+                [F("page", "salon"), F("org", "school"), F("date", "2027-03-21"), F("start", "09:00"), F("end", "10:00"), F("service", service), F("staff", "anna")], view);
+            Assert.Equal(HttpStatusCode.Redirect, one.StatusCode);
+            Assert.Contains("Photo booth is booked without a staff member", WebUtility.HtmlDecode(await owner.GetAsync(view)), StringComparison.Ordinal);
+            var bulk = await owner.PostFormAsync("/admin/organizations?handler=Bulk",
+                [F("page", "salon"), F("org", "school"), F("bulk.From", "2027-03-21"), F("bulk.To", "2027-03-28"), F("bulk.Days", "sun"),
+                 F("bulk.Start", "09:00"), F("bulk.End", "10:00"), F("bulk.Service", service), F("bulk.Staff", "anna"), F("confirm", "true")], view);
+            Assert.Equal(HttpStatusCode.Redirect, bulk.StatusCode);
+            Assert.Contains("Photo booth is booked without a staff member", WebUtility.HtmlDecode(await owner.GetAsync(view)), StringComparison.Ordinal);
+            Assert.Equal(1, await StoredSlotsAsync());
+        }
+        // In Dutch too.
+        await owner.PostFormAsync("/admin/organizations?handler=AddSlot&lang=nl",
+            [F("page", "salon"), F("org", "school"), F("date", "2027-03-21"), F("start", "09:00"), F("end", "10:00"), F("service", "booth"), F("staff", "anna")], view);
+        Assert.Contains("Photo booth wordt zonder medewerker geboekt", WebUtility.HtmlDecode(await owner.GetAsync($"{view}&lang=nl")), StringComparison.Ordinal);
+        // A service that needs a staff member takes one.
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/organizations?handler=AddSlot",
+            [F("page", "salon"), F("org", "school"), F("date", "2027-03-21"), F("start", "09:00"), F("end", "10:00"), F("service", "consult"), F("staff", "anna")], view)).StatusCode);
+        Assert.Equal(2, await StoredSlotsAsync());
+    }
+
     [Fact]
     public async Task TheBookingPage_WithTheLink_IsSignedInAsTheMember_AndBooksTheOrganizationsSlot()
     {

@@ -148,9 +148,13 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     public async Task<IActionResult> OnPostAsync(string slug, string? service, string? branch, string? staff, string? tz, string? start,
         string? step, string? access, CancellationToken ct)
     {
-        if (!await LoadAsync(slug, service, branch, staff, tz, access, ct) || Service is null)
+        if (!await LoadAsync(slug, service, branch, staff, tz, access, ct))
         {
             return NotFoundPage();
+        }
+        if (Service is null)
+        {
+            return ServiceRefused(service);
         }
         Form = BookingForm.Read(Request.Form, Service, Fields);
         Repeat = Request.Form["repeat"].ToString() is "weekly" or "biweekly" or "monthly" && CanRepeat && Visit is null ? Request.Form["repeat"].ToString() : "";
@@ -464,6 +468,21 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.SignInAsync(HttpContext,
                 ClientPortal.ClientPortalSetup.Scheme, accounts.Principal(customer, account, "organization-link"));
         }
+    }
+
+    /// <summary>
+    /// A posted service this visitor may not book here (one the organization's link does not offer, another organization's, one
+    /// reserved or unknown): the page again (400) with its choice of services and the error at <c>service</c>, in the words the
+    /// API answers with, so a form never tells more than the API does.
+    /// </summary>
+    private IActionResult ServiceRefused(string? service)
+    {
+        var errors = new Errors();
+        BookingValidation.Validate(new BookingRequest { Service = service }, Site!, errors, admin: false, TextSet.CurrentLanguage);
+        Errors["service"] = errors.ToDictionary().TryGetValue("service", out var messages) ? [.. messages] : [Text.T("choose-service")];
+        Message = Text.T("fix-fields");
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Page();
     }
 
     private IActionResult NotFoundPage()

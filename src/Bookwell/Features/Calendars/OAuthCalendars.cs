@@ -466,7 +466,11 @@ public sealed class MicrosoftCalendarProvider(OAuthProviderOptions options, OAut
                 }
                 if (ours.Remotes.Contains(id))
                 {
-                    own[id] = item!["@odata.etag"]?.GetValue<string>();
+                    // One of ours cancelled there (isCancelled) is gone as far as its booking goes: left out, so the pull asks about it.
+                    if (item!["isCancelled"]?.GetValue<bool>() != true)
+                    {
+                        own[id] = item["@odata.etag"]?.GetValue<string>();
+                    }
                     continue;
                 }
                 if (item!["isCancelled"]?.GetValue<bool>() == true || item["showAs"]?.GetValue<string>() is "free" or "workingElsewhere")
@@ -564,11 +568,21 @@ public sealed class MicrosoftCalendarProvider(OAuthProviderOptions options, OAut
             created["@odata.etag"]?.GetValue<string>(), remote is not null);
     }
 
+    /// <summary>Graph answers 404 for a deleted event; a cancelled meeting stays, marked <c>isCancelled</c>: gone too.</summary>
     public async Task<bool?> ExistsAsync(Connection connection, string remote, CancellationToken ct)
     {
         using var response = await oauth.SendAsync(options, connection,
-            () => new HttpRequestMessage(HttpMethod.Get, $"{options.ApiBase}/v1.0/me/events/{Uri.EscapeDataString(remote)}?$select=id"), ct);
-        return response.IsSuccessStatusCode ? true : response.StatusCode == HttpStatusCode.NotFound ? false : null;
+            () => new HttpRequestMessage(HttpMethod.Get, $"{options.ApiBase}/v1.0/me/events/{Uri.EscapeDataString(remote)}?$select=id,isCancelled"), ct);
+        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+        {
+            return false;
+        }
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+        var ev = await Rest.JsonAsync(response, "the event read", ct);
+        return ev["isCancelled"]?.GetValue<bool>() != true;
     }
 
     public async Task DeleteAsync(Connection connection, string remote, string? etag, CancellationToken ct)

@@ -381,6 +381,16 @@ public static partial class ConfigValidator
                 {
                     e.Add($"{tp}.staff", $"'{Clip(slot.Staff)}' is not a staff member of this page.");
                 }
+                else if (slot.Staff is not null &&
+                         StafflessServices(p, slot.Services ?? org.Services) is { Count: > 0 } staffless)
+                {
+                    // A slot naming a staff member is their time: on the public page it closes only their hours. A service
+                    // booked without staff (the page's own calendar, or resources only) never takes them, so such a slot
+                    // would reserve nothing and the public could book its time away from the members.
+                    e.Add($"{tp}.staff", $"{string.Join(", ", staffless.Select(k => $"'{Clip(k)}'"))} {(staffless.Count == 1 ? "is" : "are")} booked without a " +
+                                         "staff member, so a time slot naming one cannot hold it: list in 'services' only services that need a staff member, " +
+                                         "or leave 'staff' empty.");
+                }
                 if (slot.Capacity is { } seats)
                 {
                     // Seats of a class in this slot: at least one, at most the largest capacity among the slot's services.
@@ -394,6 +404,10 @@ public static partial class ConfigValidator
             }
         }
     }
+
+    /// <summary>The services among <paramref name="keys"/> that are booked without a staff member (<c>requiresStaff: false</c>).</summary>
+    private static List<string> StafflessServices(PageDoc p, IEnumerable<string> keys) =>
+        [.. keys.Distinct().Where(k => p.Services!.FirstOrDefault(x => x?.Key == k) is { RequiresStaff: false })];
 
     private static string Clip(string s) => s.Length > 64 ? s[..64] + "…" : s;
 
