@@ -62,7 +62,7 @@ public abstract class WaitlistBreadthTests(WaitlistBreadthTests.Shared shared)
     private BookwellApp App => shared.App;
 
     /// <summary>Days of March 2027 each test has to itself; each opens 09:00–11:00 only.</summary>
-    private const string StaffDay = "2027-03-03";
+    private const string StaffDay = "2027-03-02";
     private const string ExpiredOn = "2027-03-04";
     private const string ExpiredOff = "2027-03-05";
     private const string ShortenDay = "2027-03-08";
@@ -198,7 +198,7 @@ public abstract class WaitlistBreadthTests(WaitlistBreadthTests.Shared shared)
         Assert.Equal(view, offered.Headers.Location?.OriginalString);
         var entry = Entry("for-anna@example.com");
         Assert.Equal(WaitlistStatus.Offered, entry.Status);
-        Assert.Equal(Instant.FromUtc(2027, 3, 3, 8, 0), entry.OfferStart);
+        Assert.Equal(Instant.FromUtc(2027, 3, 2, 8, 0), entry.OfferStart);
         Assert.Equal(WaitlistStatus.Waiting, Entry("any-consult@example.com").Status);
         Assert.Single(Mails(MessageKind.WaitlistOffer, "for-anna@example.com"));
         Assert.Contains("Offer sent", WebUtility.HtmlDecode(await anna.GetAsync(view)), StringComparison.Ordinal);

@@ -425,6 +425,35 @@ public abstract class WaitlistTests
     }
 
     [Fact]
+    public async Task Join_RefusesDatesAndWindowsNoOfferCouldFit()
+    {
+        await using var app = await StartAsync();
+        var client = app.CreateClient();
+        async Task<string> Refused(JsonObject body, string field)
+        {
+            var response = await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(body));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var errors = (await Body(response))["errors"]!.AsObject();
+            Assert.True(errors.ContainsKey(field), errors.ToJsonString());
+            return errors[field]![0]!.GetValue<string>();
+        }
+        // Sunday 7 March is not an allowed day; 10 March is closed by an exception.
+        Assert.Equal("Not open on this date for this service.", await Refused(Join("a@example.com").Also(b => b["date"] = "2027-03-07"), "date"));
+        await Refused(Join("a@example.com").Also(b => b["date"] = "2027-03-10"), "date");
+        // The day opens 09:00–11:00 only: a window after it, or one too short for the 60-minute consultation, can never be offered.
+        await Refused(Join("a@example.com", "12:00", "13:00"), "from");
+        await Refused(Join("a@example.com", "09:00", "09:30"), "from");
+        await Refused(Join("a@example.com", null, "09:30"), "to");
+        // The same day at 10:30 local: the last start (10:00) has gone.
+        app.Clock.Reset(Instant.FromUtc(2027, 3, 3, 9, 30));
+        Assert.Equal("Nothing can start any more today; choose a later date.", await Refused(Join("a@example.com"), "date"));
+        Assert.Equal(0, app.WithDb(db => db.WaitlistEntries.Count()));
+
+        app.Clock.Reset(BookwellApp.DefaultNow);
+        await JoinAsync(client, "fits@example.com", "10:00", "11:00");
+    }
+
+    [Fact]
     public async Task HoldMinutes_DefaultAndRange()
     {
         await using var app = await StartAsync();

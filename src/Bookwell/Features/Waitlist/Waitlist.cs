@@ -105,6 +105,7 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
         }
         var branch = ValidateBranch(r, page, service, e, language);
         var today = now.InZone(page.Zone).Date;
+        var dateOk = false;
         if (!TimeFormats.TryParseDate(r.Date, out var date))
         {
             e.Add("date", M("Required: a date as YYYY-MM-DD."));
@@ -117,11 +118,19 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
         {
             e.Add("date", M("Is beyond how far ahead this service can be booked."));
         }
+        else
+        {
+            dateOk = true;
+        }
         var from = Minute(r.From, "from", e, language);
         var to = Minute(r.To, "to", e, language);
         if (from is not null && to is not null && from >= to)
         {
             e.Add("to", M("Must be later than 'from'."));
+        }
+        if (service is not null && dateOk && (from is null || to is null || from < to))
+        {
+            CheckOpen(page, service, branch, r.Staff, date, date == today ? now.InZone(page.Zone).TimeOfDay : null, from, to, e, language);
         }
         var zone = r.TimeZone is null ? page.Zone : TimeFormats.Zone(r.TimeZone);
         if (zone is null)
@@ -188,6 +197,47 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
             CreatedAt = now,
             UpdatedAt = now,
         };
+    }
+
+    /// <summary>
+    /// Refuses a date or window no offer could ever fit (issue 15): the same opening rules the engine works from (allowed days,
+    /// the branch's or page's weekly hours with their dated exceptions, the service's and the chosen staff member's own hours),
+    /// so a client is not left waiting for a time that does not exist. Bookings are not looked at: a full day is what the
+    /// waitlist is for.
+    /// </summary>
+    private static void CheckOpen(CompiledPage page, ServiceModel service, string? branch, string? staff, LocalDate date, LocalTime? nowToday,
+        int? from, int? to, Errors e, string language)
+    {
+        string M(string english, params object?[] args) => WaitlistText.Say(language, english, args);
+        IReadOnlyList<Bookwell.Scheduling.Availability.TimeRange> hours = page.AllowedDays.Contains(date.DayOfWeek)
+            ? (page.Branches.FirstOrDefault(b => b.Key == branch)?.Hours ?? page.Hours).HoursOn(date)
+            : [];
+        if (service.Rules.Hours is { } own)
+        {
+            hours = Bookwell.Scheduling.Availability.LocalRanges.Intersect(hours, own.HoursOn(date));
+        }
+        if (staff is not null && page.Staff.FirstOrDefault(s => s.Key == staff)?.Hours is { } theirs)
+        {
+            hours = Bookwell.Scheduling.Availability.LocalRanges.Intersect(hours, theirs.HoursOn(date));
+        }
+        var minutes = (int)service.Rules.Duration.TotalMinutes;
+        var lastStarts = hours.Where(h => h.EndMinute - h.StartMinute >= minutes).Select(h => h.EndMinute - minutes).ToList();
+        if (lastStarts.Count == 0)
+        {
+            e.Add("date", M("Not open on this date for this service."));
+            return;
+        }
+        if (nowToday is { } t && lastStarts.Max() < t.Hour * 60 + t.Minute)
+        {
+            e.Add("date", M("Nothing can start any more today; choose a later date."));
+            return;
+        }
+        var lo = from ?? 0;
+        var hi = to ?? Bookwell.Scheduling.Availability.TimeRange.MinutesPerDay;
+        if (!hours.Any(h => Math.Min(h.EndMinute, hi) - Math.Max(h.StartMinute, lo) >= minutes))
+        {
+            e.Add(from is not null ? "from" : "to", M("No opening hours that day leave room for this service between 'from' and 'to'."));
+        }
     }
 
     /// <summary>
