@@ -148,6 +148,22 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
     }
 
     /// <summary>
+    /// The booking's live (not void) invoice with its lines and payments (the invoice.voided event carries the invoice as the
+    /// API writes it), locked as a payment locks it: PostgreSQL FOR UPDATE and read again; SQLite: the caller's write gate.
+    /// </summary>
+    private static async Task<Invoice?> LiveInvoiceLockedAsync(BookwellDb db, Guid bookingId, CancellationToken ct)
+    {
+        var invoice = await db.Set<Invoice>().Include(i => i.Lines).Include(i => i.Payments)
+            .FirstOrDefaultAsync(i => i.BookingId == bookingId && i.Status != InvoiceStatus.Void, ct);
+        if (invoice is not null && db.IsPostgres)
+        {
+            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Invoices" WHERE "Id" = {invoice.Id} AND "TenantId" = {db.TenantId} FOR UPDATE""", ct);
+            await db.Entry(invoice).ReloadAsync(ct);
+        }
+        return invoice;
+    }
+
+    /// <summary>
     /// A booking just cancelled whose invoice is still open with nothing paid on it (a pay-later booking): the invoice is voided in
     /// the cancellation's transaction, its number kept (the series stays gapless), so no reminder chases money for a visit that
     /// will not happen. Not when the client cancelled so late that the service's cancellation policy keeps part of the price:
@@ -156,17 +172,9 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
     /// </summary>
     private async Task VoidOnCancellationAsync(BookwellDb db, Booking booking, CompiledPage? page, string? by, CancellationToken ct)
     {
-        // Lines and payments too: the invoice.voided event carries the invoice as the API writes it.
-        var invoice = await db.Set<Invoice>().Include(i => i.Lines).Include(i => i.Payments)
-            .FirstOrDefaultAsync(i => i.BookingId == booking.Id && i.Status != InvoiceStatus.Void, ct);
-        if (invoice is null)
+        if (await LiveInvoiceLockedAsync(db, booking.Id, ct) is not { } invoice)
         {
             return;
-        }
-        if (db.IsPostgres)
-        {
-            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Invoices" WHERE "Id" = {invoice.Id} AND "TenantId" = {db.TenantId} FOR UPDATE""", ct);
-            await db.Entry(invoice).ReloadAsync(ct);
         }
         if (invoice.Status != InvoiceStatus.Open || invoice.AmountPaid != 0)
         {
@@ -200,16 +208,9 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
     /// </summary>
     private async Task ReplaceOnMoveAsync(BookwellDb db, Booking booking, Instant movedFrom, CancellationToken ct)
     {
-        var invoice = await db.Set<Invoice>().Include(i => i.Lines).Include(i => i.Payments)
-            .FirstOrDefaultAsync(i => i.BookingId == booking.Id && i.Status != InvoiceStatus.Void, ct);
-        if (invoice is null)
+        if (await LiveInvoiceLockedAsync(db, booking.Id, ct) is not { } invoice)
         {
             return;
-        }
-        if (db.IsPostgres)
-        {
-            await db.Database.ExecuteSqlAsync($"""SELECT 1 FROM "Invoices" WHERE "Id" = {invoice.Id} AND "TenantId" = {db.TenantId} FOR UPDATE""", ct);
-            await db.Entry(invoice).ReloadAsync(ct);
         }
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(invoice.TimeZone) ?? DateTimeZone.Utc;
         var before = Cut(BookingLine(invoice.Language, booking.ServiceName, movedFrom.InZone(zone).LocalDateTime), 300);
