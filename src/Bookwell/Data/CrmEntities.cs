@@ -32,6 +32,8 @@ public enum ConsentKind
     [System.Text.Json.Serialization.JsonStringEnumMemberName("email-reminders")] EmailReminders,
     /// <summary>Reminders by text message (<see cref="Customer.SmsRemindersOff"/>, stored the other way round).</summary>
     [System.Text.Json.Serialization.JsonStringEnumMemberName("sms-reminders")] SmsReminders,
+    /// <summary>An organization's mailings (<see cref="Customer.MailingsOffAt"/> unset means on): an unsubscribe link stops them even when news was already off.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("mailings")] Mailings,
 }
 
 /// <summary>

@@ -257,10 +257,11 @@ public abstract class CustomerGdprTests
         var steps = history.GroupBy(h => (h.Source, h.At)).Select(g => (g.Key.Source, Changes: g.Select(h => h.Change).Order().ToArray())).ToList();
         Assert.Equal(
         [
-            ("mailing", new[] { "marketing:True->False" }),
+            // Organization mailings follow news by e-mail, and an unsubscribe link records both.
+            ("mailing", new[] { "mailings:True->False", "marketing:True->False" }),
             ("admin", new[] { "email-reminders:False->True" }),
-            ("portal", new[] { "email-reminders:True->False", "marketing:False->True", "sms-reminders:False->True" }),
-            ("preferences", new[] { "marketing:True->False", "sms-reminders:True->False" }),
+            ("portal", new[] { "email-reminders:True->False", "mailings:False->True", "marketing:False->True", "sms-reminders:False->True" }),
+            ("preferences", new[] { "mailings:True->False", "marketing:True->False", "sms-reminders:True->False" }),
             ("booking", new[] { "marketing:False->True" }),
         ], steps.Select(s => (s.Source, s.Changes)).ToList(), new StepComparer());
         Assert.All(history.Where(h => h.Source == "admin"), h => Assert.StartsWith("user:", h.By, StringComparison.Ordinal));
@@ -271,7 +272,8 @@ public abstract class CustomerGdprTests
         // The CRM page lists it, in English and in Dutch.
         var page = System.Net.WebUtility.HtmlDecode(await owner.GetAsync($"/admin/customers/{ada}"));
         Assert.Contains("Consent history", page, StringComparison.Ordinal);
-        Assert.Equal(8, System.Text.RegularExpressions.Regex.Matches(page, "<tr data-consent=").Count);
+        Assert.Equal(11, System.Text.RegularExpressions.Regex.Matches(page, "<tr data-consent=").Count);
+        Assert.Contains("<td>Organization mailings</td><td>Yes → No</td><td>unsubscribe link</td>", page, StringComparison.Ordinal);
         Assert.Contains("<td>News by e-mail</td><td>Yes → No</td><td>unsubscribe link</td>", page, StringComparison.Ordinal);
         Assert.Contains("<td>Reminders by text message</td><td>Yes → No</td><td>booking preferences</td>", page, StringComparison.Ordinal);
         var dutch = System.Net.WebUtility.HtmlDecode(await owner.GetAsync($"/admin/customers/{ada}?lang=nl"));

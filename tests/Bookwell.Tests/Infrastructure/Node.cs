@@ -89,10 +89,13 @@ public sealed class Node : IDisposable
     public HttpClient Client() => new() { BaseAddress = BaseAddress };
 
     /// <summary>Polls until the node answers; start-up includes migrating the shared database.</summary>
+    /// <remarks>Three minutes because a loaded two-core runner has taken over a minute to start a node that then
+    /// worked; a node that never answers still fails, and a quick one is not held up.</remarks>
     public async Task WaitReadyAsync()
     {
         using var client = Client();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
+        client.Timeout = TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow.AddSeconds(180);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
@@ -109,6 +112,10 @@ public sealed class Node : IDisposable
             catch (HttpRequestException)
             {
                 // not listening yet
+            }
+            catch (TaskCanceledException)
+            {
+                // listening but still migrating; ask again
             }
             await Task.Delay(100);
         }

@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using static Bookwell.Tests.Infrastructure.TestData;
@@ -107,6 +109,21 @@ public abstract partial class MailingOptOutTests
         var unsubscriber = WebSession.For(app);
         Assert.Contains("id=\"unsubscribed\"", await WebSession.TextAsync(await unsubscriber.PostFormAsync(PathOf(UnsubscribeLink().Match(third.TextBody!).Value))),
             StringComparison.Ordinal);
+        // Parent 3 never gave the news consent, so only the mailings choice changed: one history row, from the link,
+        // and a second press of the button records nothing more.
+        List<(ConsentKind What, bool From, bool To, ConsentSource Source)> History(string email) => app.WithDb(db =>
+        {
+            var id = db.Customers.Single(x => x.Email == email).Id;
+            return db.Set<ConsentChange>().AsNoTracking().Where(c => c.CustomerId == id).OrderBy(c => c.At).ThenBy(c => c.Id).ToList()
+                .Select(c => (c.What, c.From, c.To, c.Source)).ToList();
+        });
+        Assert.Equal([(ConsentKind.Mailings, true, false, ConsentSource.Mailing)], History(Email(3)));
+        Assert.Contains("id=\"unsubscribed\"", await WebSession.TextAsync(await unsubscriber.PostFormAsync(PathOf(UnsubscribeLink().Match(third.TextBody!).Value))),
+            StringComparison.Ordinal);
+        Assert.Single(History(Email(3)));
+        // Parent 1's withdrawal in the portal stopped both, and the history says so.
+        Assert.Contains((ConsentKind.Mailings, true, false, ConsentSource.Portal), History(Email(1)));
+        Assert.Contains((ConsentKind.Marketing, true, false, ConsentSource.Portal), History(Email(1)));
         await unsubscriber.GetAsync($"/book/{Slug}?access={tokens[3]}");
         var preferences = await unsubscriber.GetAsync("/account/notifications");
         Assert.Contains("<input id=\"marketing\" name=\"marketing\" type=\"checkbox\" value=\"true\">", preferences, StringComparison.Ordinal);
@@ -131,6 +148,7 @@ public abstract partial class MailingOptOutTests
         // Parent 1 gives the consent again in the portal: the next mailing reaches them (and parent 2), not parent 3.
         Assert.Equal(HttpStatusCode.OK, (await portal.PostFormAsync("/account/notifications", ("emailReminders", "true"), ("marketing", "true"))).StatusCode);
         Assert.Null(app.WithDb(db => db.Customers.Single(c => c.Email == Email(1)).MailingsOffAt));
+        Assert.Equal((ConsentKind.Mailings, false, true, ConsentSource.Portal), History(Email(1)).Last(c => c.What == ConsentKind.Mailings));
         var next = Guid.NewGuid();
         Assert.Equal(2, (await Body(await admin.PostAsync("/api/v1/admin/organizations/school/mailings", Json(Mailing(next)))))["recipients"]!.GetValue<int>());
         Assert.Equal([Email(1), Email(2)], app.WithDb(db => db.MailingRecipients.Where(r => r.MailingId == next).Select(r => r.Email).ToList()).Order());

@@ -600,6 +600,7 @@ public static class AdminText
         ["No changes recorded yet."] = "Nog geen wijzigingen vastgelegd.",
         ["Reminders by e-mail"] = "Herinneringen per e-mail",
         ["Reminders by text message"] = "Herinneringen per sms",
+        ["Organization mailings"] = "Mailings van organisaties",
         ["Choice"] = "Keuze",
         ["{0} → {1}"] = "{0} → {1}",
         ["Total spent"] = "Totaal besteed",

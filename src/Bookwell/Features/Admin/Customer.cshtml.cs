@@ -277,6 +277,7 @@ public sealed class CustomerModel : AdminPageModel
     {
         ConsentKind.Marketing => AdminText.L("News by e-mail"),
         ConsentKind.EmailReminders => AdminText.L("Reminders by e-mail"),
+        ConsentKind.Mailings => AdminText.L("Organization mailings"),
         _ => AdminText.L("Reminders by text message"),
     };
 

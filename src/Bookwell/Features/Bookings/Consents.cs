@@ -55,8 +55,23 @@ public static class Consents
     {
         ArgumentNullException.ThrowIfNull(customer);
         var before = customer.MarketingOptIn;
+        var mailingsBefore = customer.MailingsOffAt is null;
         CustomerBook.SetMarketing(customer, optIn, source, now);
         Record(db, customer, ConsentKind.Marketing, before, optIn, source, now, by);
+        Record(db, customer, ConsentKind.Mailings, mailingsBefore, customer.MailingsOffAt is null, source, now, by);
+    }
+
+    /// <summary>
+    /// An unsubscribe link: organization mailings stop (recorded even when news by e-mail was already off, which is the
+    /// usual case for a member who never ticked it) and news by e-mail is withdrawn.
+    /// </summary>
+    public static void Unsubscribe(BookwellDb db, Customer customer, Instant now)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        var mailingsBefore = customer.MailingsOffAt is null;
+        customer.MailingsOffAt ??= now;
+        Record(db, customer, ConsentKind.Mailings, mailingsBefore, false, ConsentSource.Mailing, now);
+        SetMarketing(db, customer, false, ConsentSource.Mailing, now);
     }
 
     /// <summary>Reminders by e-mail and by text message, set and recorded.</summary>

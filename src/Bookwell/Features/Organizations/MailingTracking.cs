@@ -125,8 +125,7 @@ public static class MailingTracking
             {
                 return false;
             }
-            customer.MailingsOffAt ??= now;
-            Consents.SetMarketing(db, customer, false, ConsentSource.Mailing, now);
+            Consents.Unsubscribe(db, customer, now);
             customer.UpdatedAt = now;
             await db.SaveChangesAsync(ct);
             db.ChangeTracker.Clear();
