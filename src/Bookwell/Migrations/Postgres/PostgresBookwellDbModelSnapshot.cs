@@ -2509,6 +2509,10 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)");
 
+                    b.Property<string>("EmailKey")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
                     b.Property<int?>("FromMinute")
                         .HasColumnType("integer");
 
@@ -2595,6 +2599,14 @@ namespace Bookwell.Migrations.Postgres
                         .IsUnique();
 
                     b.HasIndex("TenantId", "PageSlug", "Date", "Status");
+
+                    b.HasIndex(new[] { "TenantId", "PageSlug", "ServiceKey", "Date", "EmailKey" }, "IX_WaitlistEntries_LivePerPerson_Anyone")
+                        .IsUnique()
+                        .HasFilter("\"EmailKey\" IS NOT NULL AND \"StaffKey\" IS NULL AND \"Status\" IN ('waiting', 'offered')");
+
+                    b.HasIndex(new[] { "TenantId", "PageSlug", "ServiceKey", "Date", "EmailKey", "StaffKey" }, "IX_WaitlistEntries_LivePerPerson_Staff")
+                        .IsUnique()
+                        .HasFilter("\"EmailKey\" IS NOT NULL AND \"StaffKey\" IS NOT NULL AND \"Status\" IN ('waiting', 'offered')");
 
                     b.ToTable("WaitlistEntries");
                 });
