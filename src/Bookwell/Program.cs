@@ -34,7 +34,8 @@ builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.M
 });
 
 builder.Services.ConfigureHttpJsonOptions(o => Json.Configure(o.SerializerOptions));
-builder.Services.AddProblemDetails();
+builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiProblems.Customize);
+builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteOptions>(o => o.SetParameterPolicy<ExactGuidRouteConstraint>("guid"));
 builder.Services.AddExceptionHandler<Bookwell.Features.Bookings.BusyDatabaseHandler>();
 builder.Services.AddOpenApi();
 builder.Services.AddSingleton<IClock>(SystemClock.Instance);
@@ -200,6 +201,9 @@ if (app.Configuration.GetValue("Bookwell:SeedDemo", true))
     await DemoSeed.SeedAsync(app.Services);
 }
 
+// Before routing (called here rather than implicitly first), so a HEAD is routed as the GET it asks about.
+app.UseMiddleware<HeadRequestsMiddleware>();
+app.UseRouting();
 if (app.Configuration["Bookwell:TrustedProxies"] is { Length: > 0 })
 {
     app.UseForwardedHeaders();
@@ -210,8 +214,9 @@ if (!app.Environment.IsDevelopment())
     app.UseHsts();
 }
 app.UseMiddleware<SecurityHeadersMiddleware>();
+app.UseMiddleware<FormLimitsMiddleware>();
 app.UseMiddleware<StorableTextMiddleware>();
-app.UseStatusCodePages();
+app.UseStatusCodePages(ApiProblems.StatusCodePages());
 app.UseRequestLocalization();
 app.UseMiddleware<TenantMiddleware>();
 app.UsePortalSwitch();

@@ -280,6 +280,13 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasIndex(w => w.TokenHash).IsUnique();
             e.HasIndex(w => new { w.TenantId, w.PageSlug, w.Date, w.Status });
             e.HasIndex(w => w.OfferBookingId);
+            // One live entry per person per page, service, staff member (or anyone) and date, whatever the concurrency. Two
+            // indexes because a null StaffKey ("anyone") is never equal to another null in a unique index, on either database.
+            e.HasIndex(w => new { w.TenantId, w.PageSlug, w.ServiceKey, w.Date, w.EmailKey, w.StaffKey }, Features.Waitlist.WaitlistEntry.LiveForStaffIndex)
+                .IsUnique().HasFilter("\"EmailKey\" IS NOT NULL AND \"StaffKey\" IS NOT NULL AND \"Status\" IN ('waiting', 'offered')");
+            e.HasIndex(w => new { w.TenantId, w.PageSlug, w.ServiceKey, w.Date, w.EmailKey }, Features.Waitlist.WaitlistEntry.LiveForAnyoneIndex)
+                .IsUnique().HasFilter("\"EmailKey\" IS NOT NULL AND \"StaffKey\" IS NULL AND \"Status\" IN ('waiting', 'offered')");
+            e.Property(w => w.EmailKey).HasMaxLength(254);
             e.Property(w => w.PageSlug).HasMaxLength(64);
             e.Property(w => w.ServiceKey).HasMaxLength(64);
             e.Property(w => w.StaffKey).HasMaxLength(64);

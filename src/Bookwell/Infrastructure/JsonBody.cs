@@ -18,7 +18,7 @@ public static class JsonBody
         var errors = new Errors();
         if (request.ContentLength > maxBytes)
         {
-            errors.Add("$", $"The body is larger than {maxBytes} bytes.");
+            errors.AddTooLarge(maxBytes);
             return (null, errors);
         }
         using var buffer = new MemoryStream();
@@ -28,7 +28,7 @@ public static class JsonBody
         {
             if (buffer.Length + read > maxBytes)
             {
-                errors.Add("$", $"The body is larger than {maxBytes} bytes.");
+                errors.AddTooLarge(maxBytes);
                 return (null, errors);
             }
             buffer.Write(chunk, 0, read);
@@ -43,7 +43,7 @@ public static class JsonBody
         var errors = new Errors();
         if (json.Length > maxBytes)
         {
-            errors.Add("$", $"The body is larger than {maxBytes} bytes.");
+            errors.AddTooLarge(maxBytes);
             return (null, errors);
         }
         if (json.Length == 0)

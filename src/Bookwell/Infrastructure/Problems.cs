@@ -52,6 +52,18 @@ public sealed class Errors
         return null;
     }
 
+    /// <summary>
+    /// Set when a body was refused for its size alone (<see cref="JsonBody"/>): <see cref="Problems.Validation(Errors, string)"/>
+    /// then answers 413 too-large instead of 400, so every caller that hands its errors on answers a size refusal rightly.
+    /// </summary>
+    public long? TooLargeLimit { get; private set; }
+
+    public void AddTooLarge(long maxBytes)
+    {
+        TooLargeLimit = maxBytes;
+        Add("$", $"The body is larger than {maxBytes} bytes.");
+    }
+
     public Dictionary<string, string[]> ToDictionary() => _items.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
 }
 
@@ -61,7 +73,7 @@ public static class Problems
     public const string TypeBase = "https://bookwell.dev/problems/";
 
     public static ProblemHttpResult Validation(Errors errors, string title = "The request is not valid") =>
-        TypedResults.Problem(new HttpValidationProblemDetails(errors.ToDictionary())
+        errors.TooLargeLimit is { } limit ? TooLarge($"The body is larger than {limit} bytes.") : TypedResults.Problem(new HttpValidationProblemDetails(errors.ToDictionary())
         {
             Type = TypeBase + "validation",
             Title = title,
@@ -85,6 +97,33 @@ public static class Problems
 
     public static ProblemHttpResult Unauthorized() =>
         Make(401, "unauthorized", "Authentication required", "Send the admin key as 'Authorization: Bearer <key>'.");
+
+    public static ProblemHttpResult TooLarge(string detail) =>
+        Make(StatusCodes.Status413PayloadTooLarge, "too-large", "Request too large", detail);
+
+    /// <summary>
+    /// The answer for a bare status under /api (no route, wrong method or media type, a binding failure, a body Kestrel
+    /// refused): the contract's shape, with a code of its own per status, never ASP.NET's RFC type links.
+    /// </summary>
+    public static ProblemHttpResult ForStatus(int status, string? method = null) => status switch
+    {
+        StatusCodes.Status400BadRequest => Validation("$", "The request could not be read: check its path, query and body."),
+        StatusCodes.Status401Unauthorized => Unauthorized(),
+        StatusCodes.Status403Forbidden => Make(status, "forbidden", "Forbidden", "This key may not do this."),
+        StatusCodes.Status404NotFound => NotFound("There is no such endpoint or resource."),
+        StatusCodes.Status405MethodNotAllowed => Make(status, "method-not-allowed", "Method not allowed",
+            $"This endpoint does not take {(method is { Length: > 0 and <= 16 } m && m.All(char.IsAsciiLetter) ? m : "this method")}; the Allow header lists what it takes."),
+        StatusCodes.Status413PayloadTooLarge => TooLarge("The request body is larger than this endpoint takes."),
+        StatusCodes.Status415UnsupportedMediaType => Make(status, "unsupported-media-type", "Unsupported media type", "Send the body as application/json."),
+        StatusCodes.Status429TooManyRequests => Make(status, "rate-limited", "Too many requests", "Wait a moment and try again."),
+        _ => Make(status, CodeOf(status), Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase ? phrase : "Error", null),
+    };
+
+    /// <summary>A stable code for a status no feature names: its reason phrase in lower case with hyphens ("Request Timeout" → request-timeout).</summary>
+    public static string CodeOf(int status) =>
+        Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase
+            ? string.Join('-', phrase.ToLowerInvariant().Split([' ', '-'], StringSplitOptions.RemoveEmptyEntries).Select(w => string.Concat(w.Where(char.IsAsciiLetterOrDigit))))
+            : "error";
 
     public static ProblemHttpResult Make(int status, string code, string title, string? detail) =>
         TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails

@@ -66,6 +66,9 @@ public abstract class WaitlistBreadthTests(WaitlistBreadthTests.Shared shared)
     private const string ExpiredOn = "2027-03-04";
     private const string ExpiredOff = "2027-03-05";
     private const string ShortenDay = "2027-03-08";
+    private const string MessagesDay = "2027-03-09";
+    private const string DuplicateDay = "2027-03-15";
+    private const string RaceDay = "2027-03-16";
 
     /// <summary>The test page with its waitlist on (offers held 30 minutes) and a 15-minute service Anna gives.</summary>
     private static JsonObject Configure(string mode = "automatic", bool expiredMail = false) => Config().Also(c =>
@@ -78,7 +81,7 @@ public abstract class WaitlistBreadthTests(WaitlistBreadthTests.Shared shared)
         {
             page["settings"]!["waitlistExpiredMail"] = true;
         }
-        foreach (var day in new[] { StaffDay, ExpiredOn, ExpiredOff, ShortenDay })
+        foreach (var day in new[] { StaffDay, ExpiredOn, ExpiredOff, ShortenDay, MessagesDay, DuplicateDay, RaceDay })
         {
             page["exceptions"]!.AsArray().Add(new JsonObject { ["date"] = day, ["hours"] = new JsonArray(new JsonArray("09:00", "11:00")) });
         }
@@ -331,6 +334,114 @@ public abstract class WaitlistBreadthTests(WaitlistBreadthTests.Shared shared)
         var closed = await Shorten(nine, $"{ShortenDay}T09:30:00+01:00");
         Assert.Equal(HttpStatusCode.Conflict, closed.StatusCode);
         Assert.EndsWith("invalid-transition", (await Body(closed))["type"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SecondJoin_BySamePerson_IsRefused409_WithoutTheirLink_OtherStaffOrAfterLeavingIsFine()
+    {
+        var client = App.CreateClient();
+        var first = await JoinAsync(Join(DuplicateDay, "Dee Plicate", "Dee.Plicate@Example.com"));
+
+        // The same person (e-mail trimmed, in any case), the same page, service, "anyone" and date: one live entry.
+        var again = await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(Join(DuplicateDay, "Dee", "  dee.plicate@EXAMPLE.com ").Also(j => j["from"] = "09:00")));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Equal("application/problem+json", again.Content.Headers.ContentType?.MediaType);
+        var text = await again.Content.ReadAsStringAsync();
+        var problem = JsonNode.Parse(text)!;
+        Assert.Equal("https://bookwell.dev/problems/already-waiting", problem["type"]!.GetValue<string>());
+        Assert.DoesNotContain(first, text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Entry("Dee.Plicate@Example.com").Key.ToString(), text, StringComparison.Ordinal);
+        Assert.Null(problem["manageToken"]);
+        Assert.Equal(1, App.WithDb(db => db.WaitlistEntries.Count(w => w.Date == DuplicateDay)));
+
+        // In Dutch for a Dutch client, as the other join answers are.
+        using var dutch = App.CreateClient();
+        dutch.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl-NL");
+        var nl = JsonNode.Parse(await (await dutch.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(Join(DuplicateDay, "Dee", "dee.plicate@example.com")))).Content.ReadAsStringAsync())!;
+        Assert.Equal("Al op de wachtlijst", nl["title"]!.GetValue<string>());
+
+        // Waiting for Anna in particular is another entry; so is another day's, and another service's.
+        await JoinAsync(Join(DuplicateDay, "Dee", "dee.plicate@example.com", staff: "anna"));
+        await JoinAsync(Join(DuplicateDay, "Dee", "dee.plicate@example.com", service: "quick"));
+        Assert.Equal(HttpStatusCode.Conflict, (await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(Join(DuplicateDay, "Dee", "DEE.plicate@example.com", staff: "anna")))).StatusCode);
+
+        // Once the first entry has left the list, the person may join again.
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/waitlist/{first}/leave", null)).StatusCode);
+        await JoinAsync(Join(DuplicateDay, "Dee", "dee.plicate@example.com"));
+        Assert.Equal(4, App.WithDb(db => db.WaitlistEntries.Count(w => w.Date == DuplicateDay)));
+
+        // The join form says so at the e-mail field.
+        var visitor = WebSession.For(App);
+        var form = await visitor.PostFormAsync($"/book/{Slug}/waitlist?service=consult&date={DuplicateDay}",
+            [KeyValuePair.Create("Name", "Dee"), KeyValuePair.Create("Email", "Dee.Plicate@example.com"), KeyValuePair.Create("Pref", "any")]);
+        Assert.Equal(HttpStatusCode.Conflict, form.StatusCode);
+        Assert.Contains("already on the waitlist for this service and day", await WebSession.TextAsync(form), StringComparison.Ordinal);
+        Assert.Equal(4, App.WithDb(db => db.WaitlistEntries.Count(w => w.Date == DuplicateDay)));
+    }
+
+    [Fact]
+    public async Task TwentyParallelJoins_OfOnePerson_LeaveOneEntry()
+    {
+        var joins = Enumerable.Range(0, 20).Select(async i =>
+        {
+            using var client = App.CreateClient();
+            // The same address spelled twenty ways: case and surrounding spaces do not make another person.
+            var email = (i % 2 == 0 ? "racer@example.com" : "RACER@Example.COM").PadLeft(17 + (i % 3));
+            return (await client.PostAsync($"/api/v1/pages/{Slug}/waitlist", Json(Join(RaceDay, "Ray Sir", email)))).StatusCode;
+        }).ToList();
+        var statuses = await Task.WhenAll(joins);
+        Assert.Equal(1, statuses.Count(s => s == HttpStatusCode.Created));
+        Assert.Equal(19, statuses.Count(s => s == HttpStatusCode.Conflict));
+        Assert.Equal(1, App.WithDb(db => db.WaitlistEntries.Count(w => w.Date == RaceDay)));
+        Assert.Single(App.WithDb(db => db.Outbox.AsNoTracking().Where(m => m.Kind == MessageKind.WaitlistJoined && m.To.ToLower().Contains("racer@example.com")).ToList()));
+    }
+
+    [Fact]
+    public async Task AdminAndStaffWaitlist_SayWhyNothingWasOffered_AndRefuseAnUnreadableDate_InEnglishAndDutch()
+    {
+        await FillAsync(MessagesDay);
+        var token = await JoinAsync(Join(MessagesDay, "No Room", "no-room@example.com", staff: "anna"));
+        var entry = Entry("no-room@example.com").Key;
+        var view = $"/admin/waitlist?date={MessagesDay}";
+
+        // Nothing free: the redirect lands on a page that says nothing was offered and why.
+        var none = await shared.Owner.PostFormAsync($"/admin/waitlist?handler=Offer&id={entry}", [], view);
+        Assert.Equal(HttpStatusCode.Redirect, none.StatusCode);
+        var page = WebUtility.HtmlDecode(await shared.Owner.GetAsync(none.Headers.Location!.OriginalString));
+        Assert.Contains("role=\"alert\">Nothing offered: no free time on this day fits this entry now.", page, StringComparison.Ordinal);
+        Assert.Equal(WaitlistStatus.Waiting, Entry("no-room@example.com").Status);
+
+        // An entry that left is not "no free time": the page says it is no longer waiting.
+        Assert.Equal(HttpStatusCode.OK, (await App.CreateClient().PostAsync($"/api/v1/waitlist/{token}/leave", null)).StatusCode);
+        var left = await shared.Owner.PostFormAsync($"/admin/waitlist?handler=Offer&id={entry}", [], view);
+        Assert.Equal(HttpStatusCode.Redirect, left.StatusCode);
+        Assert.Contains("Nothing offered: this entry is no longer waiting", WebUtility.HtmlDecode(await shared.Owner.GetAsync(left.Headers.Location!.OriginalString)),
+            StringComparison.Ordinal);
+
+        // A date that cannot be read is said so at the field, not quietly replaced by today.
+        var garbage = await shared.Owner.Client.GetAsync("/admin/waitlist?date=garbage");
+        Assert.Equal(HttpStatusCode.BadRequest, garbage.StatusCode);
+        var bad = await WebSession.TextAsync(garbage);
+        Assert.Contains("id=\"date-error\">Enter a date as YYYY-MM-DD", bad, StringComparison.Ordinal);
+        Assert.Contains("aria-invalid=\"true\" aria-describedby=\"date-error\"", bad, StringComparison.Ordinal);
+        Assert.DoesNotContain("id=\"empty\"", bad, StringComparison.Ordinal);
+        var dutchOwner = await shared.Owner.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/waitlist?date=2027-02-30")
+        {
+            Headers = { AcceptLanguage = { new System.Net.Http.Headers.StringWithQualityHeaderValue("nl-NL") } },
+        });
+        Assert.Contains("Vul een datum in als JJJJ-MM-DD", await WebSession.TextAsync(dutchOwner), StringComparison.Ordinal);
+
+        // The staff dashboard's waitlist shares the handler: the same answers there, in Dutch too.
+        var anna = await PinAsync("anna", "2468", "nl-NL");
+        var staffGarbage = await anna.Client.GetAsync("/staff/waitlist?date=2027-13-01");
+        Assert.Equal(HttpStatusCode.BadRequest, staffGarbage.StatusCode);
+        Assert.Contains("id=\"date-error\">Vul een datum in als JJJJ-MM-DD", await WebSession.TextAsync(staffGarbage), StringComparison.Ordinal);
+        var again = await JoinAsync(Join(MessagesDay, "Nog Geen Plek", "nog-geen@example.com", staff: "anna"));
+        Assert.False(string.IsNullOrEmpty(again));
+        var staffView = $"/staff/waitlist?date={MessagesDay}";
+        var staffNone = await anna.PostFormAsync($"/staff/waitlist?handler=Offer&id={Entry("nog-geen@example.com").Key}", [], staffView);
+        Assert.Equal(HttpStatusCode.Redirect, staffNone.StatusCode);
+        Assert.Contains("role=\"alert\">Niets aangeboden: er is op deze dag nu geen vrije tijd", WebUtility.HtmlDecode(await anna.GetAsync(staffView)), StringComparison.Ordinal);
     }
 }
 

@@ -152,7 +152,7 @@ public static class AdminBookingEndpoints
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> GetOne(string id, BookwellDb db, CatalogCache cache, CancellationToken ct)
     {
-        var booking = Guid.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().Include(b => b.History).FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
+        var booking = RouteIds.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().Include(b => b.History).FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
         return booking is null ? Problems.NotFound("No such booking.") : TypedResults.Ok(await WithPaymentAsync(db, cache, booking, ct));
     }
 
@@ -201,7 +201,7 @@ public static class AdminBookingEndpoints
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> ChangeStatus(string id, HttpRequest request, BookwellDb db,
         CatalogCache cache, BookingLifecycle lifecycle, IConfiguration config, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var guid) || !await db.Bookings.AnyAsync(b => b.Id == guid, ct))
+        if (!RouteIds.TryParse(id, out var guid) || !await db.Bookings.AnyAsync(b => b.Id == guid, ct))
         {
             return Problems.NotFound("No such booking.");
         }
@@ -232,7 +232,7 @@ public static class AdminBookingEndpoints
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Shorten(string id, HttpRequest request, BookwellDb db,
         CatalogCache cache, BookingLifecycle lifecycle, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var guid) || await db.Bookings.Where(b => b.Id == guid).Select(b => b.PageSlug).FirstOrDefaultAsync(ct) is not { } slug)
+        if (!RouteIds.TryParse(id, out var guid) || await db.Bookings.Where(b => b.Id == guid).Select(b => b.PageSlug).FirstOrDefaultAsync(ct) is not { } slug)
         {
             return Problems.NotFound("No such booking.");
         }

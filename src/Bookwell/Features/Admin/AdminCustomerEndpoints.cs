@@ -143,7 +143,7 @@ public static class AdminCustomerEndpoints
     }
 
     private static async Task<Customer?> FindAsync(BookwellDb db, string id, CancellationToken ct) =>
-        Guid.TryParse(id, out var guid) ? await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == guid, ct) : null;
+        RouteIds.TryParse(id, out var guid) ? await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == guid, ct) : null;
 
     public static async Task<CustomerDetail> DetailAsync(BookwellDb db, Customer c, Instant now, TenantCatalog catalog, CancellationToken ct)
     {
@@ -181,7 +181,7 @@ public static class AdminCustomerEndpoints
     private static async Task<IResult> Export(string id, HttpContext http, BookwellDb db, IClock clock, CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
-        if (!Guid.TryParse(id, out var guid) || await CustomerExport.BuildAsync(db, guid, now, ct) is not { } document)
+        if (!RouteIds.TryParse(id, out var guid) || await CustomerExport.BuildAsync(db, guid, now, ct) is not { } document)
         {
             return Problems.NotFound("No such customer.");
         }

@@ -91,7 +91,7 @@ public static class ClassEndpoints
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> ChangeAsync(string id, Change change, BookwellDb db, CatalogCache cache,
         BookingLifecycle lifecycle, CancellationToken ct)
     {
-        var slug = Guid.TryParse(id, out var guid) ? await db.Bookings.Where(b => b.Id == guid).Select(b => b.PageSlug).FirstOrDefaultAsync(ct) : null;
+        var slug = RouteIds.TryParse(id, out var guid) ? await db.Bookings.Where(b => b.Id == guid).Select(b => b.PageSlug).FirstOrDefaultAsync(ct) : null;
         if (slug is null)
         {
             return Problems.NotFound("No such booking.");

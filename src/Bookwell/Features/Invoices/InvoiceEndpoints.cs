@@ -169,7 +169,7 @@ public static class InvoiceEndpoints
     public static async Task<Invoice?> FindAsync(BookwellDb db, string id, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return Guid.TryParse(id, out var guid)
+        return RouteIds.TryParse(id, out var guid)
             ? await db.Set<Invoice>().AsNoTracking().Include(i => i.Lines).Include(i => i.Payments).AsSplitQuery().FirstOrDefaultAsync(i => i.Id == guid, ct)
             : null;
     }
@@ -186,7 +186,7 @@ public static class InvoiceEndpoints
     private static async Task<Results<Ok<InvoiceResponse>, ProblemHttpResult>> RecordPayment(string id, HttpRequest request, BookwellDb db,
         InvoicePayments payments, IClock clock, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var guid) || !await db.Set<Invoice>().AnyAsync(i => i.Id == guid, ct))
+        if (!RouteIds.TryParse(id, out var guid) || !await db.Set<Invoice>().AnyAsync(i => i.Id == guid, ct))
         {
             return Problems.NotFound("No such invoice.");
         }
@@ -210,7 +210,7 @@ public static class InvoiceEndpoints
     /// <summary>Voids an open invoice with nothing paid (409 otherwise); its number stays taken.</summary>
     private static async Task<Results<Ok<InvoiceResponse>, ProblemHttpResult>> Void(string id, InvoicePayments payments, IClock clock, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var guid))
+        if (!RouteIds.TryParse(id, out var guid))
         {
             return Problems.NotFound("No such invoice.");
         }

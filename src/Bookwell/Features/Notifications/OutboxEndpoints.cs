@@ -76,7 +76,7 @@ public static class OutboxEndpoints
     private static async Task<Results<Ok<DeliveryRecord>, ProblemHttpResult>> Retry(string id, BookwellDb db, IClock clock, OutboxSignal signal,
         SqliteWriteGate gate, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var guid))
+        if (!RouteIds.TryParse(id, out var guid))
         {
             return Problems.NotFound("No such message.");
         }

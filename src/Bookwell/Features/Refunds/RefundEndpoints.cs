@@ -69,7 +69,7 @@ public static class RefundEndpoints
 
     private static async Task<Results<Ok<RefundList>, ProblemHttpResult>> List(string id, BookwellDb db, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var guid) || !await db.Bookings.AnyAsync(b => b.Id == guid, ct))
+        if (!RouteIds.TryParse(id, out var guid) || !await db.Bookings.AnyAsync(b => b.Id == guid, ct))
         {
             return Problems.NotFound("No such booking.");
         }
@@ -82,7 +82,7 @@ public static class RefundEndpoints
 
     private static async Task<IResult> Create(string id, HttpRequest request, BookwellDb db, RefundService refunds, CancellationToken ct)
     {
-        if (!Guid.TryParse(id, out var guid) || !await db.Bookings.AnyAsync(b => b.Id == guid, ct))
+        if (!RouteIds.TryParse(id, out var guid) || !await db.Bookings.AnyAsync(b => b.Id == guid, ct))
         {
             return Problems.NotFound("No such booking.");
         }
@@ -117,7 +117,7 @@ public static class RefundEndpoints
 
     /// <summary>The credit note's PDF, as mailed to the client (additive to contract 4.3).</summary>
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CreditNotePdfFile(string id, BookwellDb db, InvoiceLogo logos, CancellationToken ct) =>
-        Guid.TryParse(id, out var guid) && await CreditNoteDocument.LoadAsync(db, db.TenantId, guid, ct) is { } document
+        RouteIds.TryParse(id, out var guid) && await CreditNoteDocument.LoadAsync(db, db.TenantId, guid, ct) is { } document
             ? TypedResults.File(CreditNotePdf.Render(document, await logos.ForDocumentAsync(db, document.Note, document.PageSlug, ct)), "application/pdf",
                 CreditNotePdf.FileName(document))
             : Problems.NotFound("No such credit note.");

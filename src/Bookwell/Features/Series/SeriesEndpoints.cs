@@ -349,7 +349,7 @@ public static class SeriesEndpoints
 
     private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> AdminGet(string id, BookwellDb db, CancellationToken ct)
     {
-        var booking = Guid.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
+        var booking = RouteIds.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
         if (booking is null)
         {
             return Problems.NotFound("No such booking.");
@@ -371,7 +371,7 @@ public static class SeriesEndpoints
     private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> AdminCancel(string id, HttpRequest request, BookwellDb db,
         CatalogCache cache, SeriesCanceller canceller, IConfiguration config, CancellationToken ct)
     {
-        var booking = Guid.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
+        var booking = RouteIds.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
         if (booking is null)
         {
             return Problems.NotFound("No such booking.");
@@ -394,7 +394,7 @@ public static class SeriesEndpoints
     private static async Task<Results<Ok<SeriesView>, ProblemHttpResult>> AdminReschedule(string id, HttpRequest request, BookwellDb db,
         CatalogCache cache, SeriesMover mover, IConfiguration config, CancellationToken ct)
     {
-        var booking = Guid.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
+        var booking = RouteIds.TryParse(id, out var guid) ? await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == guid, ct) : null;
         if (booking is null)
         {
             return Problems.NotFound("No such booking.");

@@ -14,11 +14,20 @@ public sealed class AdminDayModel(WaitlistOfferer offers) : AdminPageModel
     [BindProperty(SupportsGet = true)] public string? Date { get; set; }
     public LocalDate Day { get; private set; }
     public List<WaitlistEntry> Items { get; private set; } = [];
+    /// <summary>Set when <see cref="Date"/> cannot be read: the page says so at the field and lists no day.</summary>
+    public string? DateError { get; private set; }
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        Day = TimeFormats.TryParseDate(Date, out var d) ? d
-            : Clock.GetCurrentInstant().InZone(Catalog.Pages.Values.FirstOrDefault()?.Zone ?? DateTimeZone.Utc).Date;
+        var today = Clock.GetCurrentInstant().InZone(Catalog.Pages.Values.FirstOrDefault()?.Zone ?? DateTimeZone.Utc).Date;
+        if (WaitlistDay.DayOf(Date, today) is not { } day)
+        {
+            Day = today;
+            DateError = WaitlistText.Words["bad-date"];
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+        Day = day;
         Items = await WaitlistDay.ListAsync(Db, Catalog, Iso(Day), OnlyStaff, ct);
     }
 
@@ -28,7 +37,7 @@ public sealed class AdminDayModel(WaitlistOfferer offers) : AdminPageModel
         {
             return NotFound();
         }
-        TempData[outcome.Done ? "Flash" : "FlashBad"] = WaitlistText.Words[outcome.Done ? "admin-offered" : "admin-no-time"];
+        TempData[outcome.Done ? "Flash" : "FlashBad"] = WaitlistText.Words[outcome.TextKey];
         return Redirect($"/admin/waitlist?date={outcome.Date}");
     }
 }

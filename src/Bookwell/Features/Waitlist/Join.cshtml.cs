@@ -90,7 +90,14 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
             Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
-        await waitlist.JoinAsync(entry, Site!, TextSet.CurrentLanguage, ct);
+        if (await waitlist.JoinAsync(entry, Site!, TextSet.CurrentLanguage, ct) is null)
+        {
+            errors.Add("customer.email", WaitlistText.Say(TextSet.CurrentLanguage,
+                "This e-mail address is already on the waitlist for this service and day. Use the link in the e-mail we sent to see or leave your place."));
+            Errors = errors.ToDictionary();
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return Page();
+        }
         Joined = true;
         return Page();
     }

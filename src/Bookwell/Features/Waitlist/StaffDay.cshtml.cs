@@ -21,6 +21,8 @@ public sealed class StaffDayModel(BookwellDb db, CatalogCache cache, WaitlistOff
     [BindProperty(SupportsGet = true)] public string? Date { get; set; }
     public LocalDate Day { get; private set; }
     public List<WaitlistEntry> Items { get; private set; } = [];
+    /// <summary>Set when <see cref="Date"/> cannot be read: the page says so at the field and lists no day.</summary>
+    public string? DateError { get; private set; }
     public TenantCatalog Catalog { get; private set; } = null!;
     public string StaffKey => User.FindFirstValue(BookwellClaims.StaffKey) ?? "";
 
@@ -30,7 +32,15 @@ public sealed class StaffDayModel(BookwellDb db, CatalogCache cache, WaitlistOff
         ViewData["Business"] = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.Name).FirstAsync(ct);
         // The staff member's day is in the zone of the page they work on, as on their agenda.
         var zone = Catalog.Pages.Values.FirstOrDefault(p => p.Staff.Any(s => s.Key == StaffKey))?.Zone ?? DateTimeZone.Utc;
-        Day = TimeFormats.TryParseDate(Date, out var d) ? d : clock.GetCurrentInstant().InZone(zone).Date;
+        var today = clock.GetCurrentInstant().InZone(zone).Date;
+        if (WaitlistDay.DayOf(Date, today) is not { } day)
+        {
+            Day = today;
+            DateError = WaitlistText.Words["bad-date"];
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return;
+        }
+        Day = day;
         Items = await WaitlistDay.ListAsync(db, Catalog, TimeFormats.FormatDate(Day), StaffKey, ct);
     }
 
@@ -41,7 +51,7 @@ public sealed class StaffDayModel(BookwellDb db, CatalogCache cache, WaitlistOff
         {
             return NotFound();
         }
-        TempData[outcome.Done ? "Flash" : "FlashBad"] = WaitlistText.Words[outcome.Done ? "admin-offered" : "admin-no-time"];
+        TempData[outcome.Done ? "Flash" : "FlashBad"] = WaitlistText.Words[outcome.TextKey];
         return Redirect($"/staff/waitlist?date={outcome.Date}");
     }
 

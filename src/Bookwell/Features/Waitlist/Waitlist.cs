@@ -346,11 +346,16 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
         return true;
     }
 
-    /// <summary>Stores a validated entry and queues the "joined" mail; returns the entry's token (shown once, stored hashed and sealed).</summary>
-    public async Task<string> JoinAsync(WaitlistEntry entry, CompiledPage page, string language, CancellationToken ct)
+    /// <summary>
+    /// Stores a validated entry and queues the "joined" mail; returns the entry's token (shown once, stored hashed and sealed),
+    /// or null when this person already has a live entry for the same page, service, staff member (or anyone) and date: the
+    /// database's unique indexes decide, so parallel joins leave one entry whatever the concurrency.
+    /// </summary>
+    public async Task<string?> JoinAsync(WaitlistEntry entry, CompiledPage page, string language, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(entry);
         var token = ManageTokens.Create();
+        entry.EmailKey = WaitlistEntry.EmailKeyOf(entry.CustomerEmail);
         entry.TenantId = db.TenantId;
         entry.TokenHash = ManageTokens.Hash(token);
         entry.TokenSealed = WaitlistMail.Seal(protection, token);
@@ -359,15 +364,34 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
         using (await gate.EnterAsync(db, ct))
         {
             db.WaitlistEntries.Add(entry);
-            if (senders.Any())
+            var mail = senders.Any() ? db.Outbox.Add(WaitlistMail.Joined(entry, page, baseUrl, clock.GetCurrentInstant())) : null;
+            try
             {
-                db.Outbox.Add(WaitlistMail.Joined(entry, page, baseUrl, clock.GetCurrentInstant()));
+                await db.SaveChangesAsync(ct);
             }
-            await db.SaveChangesAsync(ct);
+            catch (DbUpdateException ex) when (IsAlreadyWaiting(ex.InnerException))
+            {
+                // Neither row was written; nothing of the entry that is there is read or told.
+                db.Entry(entry).State = EntityState.Detached;
+                if (mail is not null)
+                {
+                    mail.State = EntityState.Detached;
+                }
+                return null;
+            }
         }
         outbox.Notify();
         return token;
     }
+
+    /// <summary>The refusal of <see cref="WaitlistEntry.LiveForStaffIndex"/> or <see cref="WaitlistEntry.LiveForAnyoneIndex"/>, and nothing else.</summary>
+    private static bool IsAlreadyWaiting(Exception? error) => error switch
+    {
+        Npgsql.PostgresException pg => pg.SqlState == Npgsql.PostgresErrorCodes.UniqueViolation &&
+                                       pg.ConstraintName is WaitlistEntry.LiveForStaffIndex or WaitlistEntry.LiveForAnyoneIndex,
+        Microsoft.Data.Sqlite.SqliteException sl => sl.SqliteErrorCode == 19 && sl.Message.Contains("WaitlistEntries.EmailKey", StringComparison.Ordinal),
+        _ => false,
+    };
 
     public async Task<WaitlistEntry?> FindAsync(string? token, CancellationToken ct) =>
         ManageTokens.LooksValid(token)

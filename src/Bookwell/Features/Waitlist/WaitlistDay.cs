@@ -1,6 +1,8 @@
 using Bookwell.Data;
 using Bookwell.Features.Configuration;
+using Bookwell.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using NodaTime;
 
 namespace Bookwell.Features.Waitlist;
 
@@ -42,9 +44,10 @@ public static class WaitlistDay
 
     /// <summary>
     /// The one-click offer: holds the first free time of the entry's day that fits it and mails it. Null when the entry is not
-    /// this business's or not the staff member's to offer; otherwise whether an offer was made.
+    /// this business's or not the staff member's to offer; otherwise what happened, with the text (a key of
+    /// <see cref="WaitlistText.Words"/>) that tells staff so: offered, no longer waiting, or no free time that fits.
     /// </summary>
-    public static async Task<(bool Done, string Date)?> OfferAsync(BookwellDb db, TenantCatalog catalog, WaitlistOfferer offers, Guid id, string? staff,
+    public static async Task<OfferOutcome?> OfferAsync(BookwellDb db, TenantCatalog catalog, WaitlistOfferer offers, Guid id, string? staff,
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -55,8 +58,22 @@ public static class WaitlistDay
         {
             return null;
         }
-        var done = catalog.Pages.TryGetValue(entry.PageSlug, out var page) && entry.Status == WaitlistStatus.Waiting &&
-                   await offers.OfferAsync(entry, page, null, ct);
-        return (done, entry.Date);
+        if (entry.Status != WaitlistStatus.Waiting || !catalog.Pages.TryGetValue(entry.PageSlug, out var page))
+        {
+            return new OfferOutcome(false, entry.Date, "admin-not-waiting");
+        }
+        return await offers.OfferAsync(entry, page, null, ct)
+            ? new OfferOutcome(true, entry.Date, "admin-offered")
+            : new OfferOutcome(false, entry.Date, "admin-no-time");
     }
+
+    /// <summary>
+    /// The day a waitlist view shows: <paramref name="text"/> when given (YYYY-MM-DD), else <paramref name="today"/>. A
+    /// date that cannot be read is not quietly replaced by today: null, and the page says so at the field.
+    /// </summary>
+    public static LocalDate? DayOf(string? text, LocalDate today) =>
+        string.IsNullOrWhiteSpace(text) ? today : TimeFormats.TryParseDate(text, out var day) ? day : null;
 }
+
+/// <summary>What a one-click offer did; <see cref="TextKey"/> names the message staff see.</summary>
+public sealed record OfferOutcome(bool Done, string Date, string TextKey);

@@ -57,9 +57,20 @@ public static class WaitlistEndpoints
         {
             return Problems.Validation(errors);
         }
-        var token = await waitlist.JoinAsync(entry, page, TextSet.CurrentLanguage, ct);
+        if (await waitlist.JoinAsync(entry, page, TextSet.CurrentLanguage, ct) is not { } token)
+        {
+            return AlreadyWaiting(TextSet.CurrentLanguage);
+        }
         return TypedResults.Created($"/api/v1/waitlist/{token}", EntryView.Of(entry, page, token));
     }
+
+    /// <summary>
+    /// A second join by the same person (e-mail, in any case) for the same page, service, staff member or anyone, and date. It
+    /// names neither the entry there nor its link: the person has that link in the mail the first join sent.
+    /// </summary>
+    public static ProblemHttpResult AlreadyWaiting(string language) =>
+        Problems.Make(StatusCodes.Status409Conflict, "already-waiting", WaitlistText.Say(language, "Already on the waitlist"),
+            WaitlistText.Say(language, "This e-mail address is already on the waitlist for this service and day. Use the link in the e-mail we sent to see or leave your place."));
 
     private static async Task<Results<Ok<EntryView>, ProblemHttpResult>> Get(string token, BookwellDb db, CatalogCache cache, WaitlistService waitlist,
         CancellationToken ct)

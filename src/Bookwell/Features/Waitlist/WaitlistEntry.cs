@@ -28,6 +28,17 @@ public sealed class WaitlistEntry : ITenantOwned
     public int? ToMinute { get; set; }
     public required string CustomerName { get; set; }
     public required string CustomerEmail { get; set; }
+    /// <summary>
+    /// <see cref="CustomerEmail"/> trimmed and in lower case: who the entry is, for the rule that a person has one live entry
+    /// (waiting or offered) per page, service, staff member or "anyone", and date, which unique filtered indexes enforce.
+    /// Null only on entries stored before the rule.
+    /// </summary>
+    public string? EmailKey { get; set; }
+
+    public const string LiveForStaffIndex = "IX_WaitlistEntries_LivePerPerson_Staff";
+    public const string LiveForAnyoneIndex = "IX_WaitlistEntries_LivePerPerson_Anyone";
+
+    public static string EmailKeyOf(string email) => (email ?? "").Trim().ToLowerInvariant();
     public string? CustomerPhone { get; set; }
     public string Language { get; set; } = "en";
     /// <summary>The client's zone: offered times are written in it.</summary>

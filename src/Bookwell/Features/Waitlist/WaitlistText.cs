@@ -66,7 +66,9 @@ public static class WaitlistText
         ["admin-empty"] = "Nobody is on the waitlist for this day.",
         ["admin-offer"] = "Send offer",
         ["admin-offered"] = "Offer sent: the first free time that fits is held and mailed.",
-        ["admin-no-time"] = "No free time on this day fits this entry now.",
+        ["admin-no-time"] = "Nothing offered: no free time on this day fits this entry now. It keeps its place in line for time that comes free.",
+        ["admin-not-waiting"] = "Nothing offered: this entry is no longer waiting (it has an offer, booked, or left the waitlist).",
+        ["bad-date"] = "Enter a date as YYYY-MM-DD, for example 2027-03-01.",
         ["admin-client"] = "Client",
         ["admin-position"] = "In line",
         ["admin-actions"] = "Actions",
@@ -148,7 +150,9 @@ public static class WaitlistText
         ["admin-empty"] = "Niemand staat voor deze dag op de wachtlijst.",
         ["admin-offer"] = "Aanbod sturen",
         ["admin-offered"] = "Aanbod verstuurd: de eerste vrije tijd die past is vastgehouden en gemaild.",
-        ["admin-no-time"] = "Er is op deze dag nu geen vrije tijd die bij deze aanvraag past.",
+        ["admin-no-time"] = "Niets aangeboden: er is op deze dag nu geen vrije tijd die bij deze aanvraag past. De aanvraag houdt haar plaats in de rij voor tijd die vrijkomt.",
+        ["admin-not-waiting"] = "Niets aangeboden: deze aanvraag wacht niet meer (er loopt een aanbod, er is geboekt, of de klant heeft de wachtlijst verlaten).",
+        ["bad-date"] = "Vul een datum in als JJJJ-MM-DD, bijvoorbeeld 2027-03-01.",
         ["admin-client"] = "Klant",
         ["admin-position"] = "Plaats",
         ["admin-actions"] = "Acties",
@@ -195,6 +199,9 @@ public static class WaitlistText
         ["Required: the branch to wait at, one of {0}."] = "Verplicht: de vestiging waar u wilt wachten, een van {0}.",
         ["This page has no waitlist."] = "Deze pagina heeft geen wachtlijst.",
         ["Must be a number such as 52.09."] = "Moet een getal zijn, zoals 52.09.",
+        ["Already on the waitlist"] = "Al op de wachtlijst",
+        ["This e-mail address is already on the waitlist for this service and day. Use the link in the e-mail we sent to see or leave your place."] =
+            "Dit e-mailadres staat al op de wachtlijst voor deze dienst en dag. Gebruik de link in de e-mail die we stuurden om uw plaats te bekijken of te verlaten.",
     };
 
     /// <summary>Declared after its dictionary: statics initialise in order.</summary>
