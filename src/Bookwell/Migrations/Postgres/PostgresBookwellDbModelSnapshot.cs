@@ -378,6 +378,12 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<Instant>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("VehicleTravelAfterMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("VehicleTravelBeforeMinutes")
+                        .HasColumnType("integer");
+
                     b.Property<string>("VisitPartsJson")
                         .HasColumnType("text");
 

@@ -370,6 +370,12 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("VehicleTravelAfterMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("VehicleTravelBeforeMinutes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("VisitPartsJson")
                         .HasColumnType("TEXT");
 

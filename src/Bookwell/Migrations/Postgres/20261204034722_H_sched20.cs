@@ -1,0 +1,40 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Bookwell.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class H_sched20 : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<int>(
+                name: "VehicleTravelAfterMinutes",
+                table: "Bookings",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+
+            migrationBuilder.AddColumn<int>(
+                name: "VehicleTravelBeforeMinutes",
+                table: "Bookings",
+                type: "integer",
+                nullable: false,
+                defaultValue: 0);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "VehicleTravelAfterMinutes",
+                table: "Bookings");
+
+            migrationBuilder.DropColumn(
+                name: "VehicleTravelBeforeMinutes",
+                table: "Bookings");
+        }
+    }
+}
