@@ -313,7 +313,13 @@ public static class SlotEngine
                 UnitState? pick = null;
                 foreach (var unit in _resources)
                 {
-                    if (unit.Unit.Type != type || !unit.Fits(start - _before, start + _duration + _after))
+                    if (unit.Unit.Type != type)
+                    {
+                        continue;
+                    }
+                    // A vehicle on a mobile booking must also reach the client from its previous stop and its next stop.
+                    var fits = unit.Unit.Travels && _r.Trip is not null ? unit.FitsAt(start) : unit.Fits(start - _before, start + _duration + _after);
+                    if (!fits)
                     {
                         continue;
                     }
@@ -333,6 +339,26 @@ public static class SlotEngine
                 chosen.Add(new ResourceSeat(pick.Unit.Key, pick.Unit.Seat));
             }
             return chosen;
+        }
+
+        /// <summary>The travel legs the chosen vehicle seats hold (the longest, should a service take more than one).</summary>
+        private (Duration Before, Duration After) VehicleLegs(long start, List<ResourceSeat> seats)
+        {
+            if (_r.Trip is null)
+            {
+                return default;
+            }
+            Duration before = Duration.Zero, after = Duration.Zero;
+            foreach (var unit in _resources)
+            {
+                if (unit.Unit.Travels && seats.Contains(new ResourceSeat(unit.Unit.Key, unit.Unit.Seat)))
+                {
+                    var (b, a) = unit.Legs(start);
+                    before = Duration.Max(before, b);
+                    after = Duration.Max(after, a);
+                }
+            }
+            return (before, after);
         }
 
         public Assignment? Assign(long start, string? preferredStaff, IReadOnlyCollection<string>? preferredResources, bool offGrid)
@@ -364,7 +390,12 @@ public static class SlotEngine
                 }
                 var resources = ResourcesFree(start, preferredResources);
                 var (calBefore, calAfter) = _calendar?.Legs(start) ?? default;
-                return resources is null ? null : new Assignment(null, resources, null, calBefore, calAfter);
+                if (resources is null)
+                {
+                    return null;
+                }
+                var (vb, va) = VehicleLegs(start, resources);
+                return new Assignment(null, resources, null, calBefore, calAfter, vb, va);
             }
 
             var free = ResourcesFree(start, preferredResources);
@@ -382,7 +413,8 @@ public static class SlotEngine
                 if (offGrid ? unit.FitsAt(start) : ValidStarts(unit.Ranges, unit).BinarySearch(start) >= 0)
                 {
                     var (before, after) = unit.Legs(start);
-                    return new Assignment(candidate.Key, free, null, before, after);
+                    var (vb, va) = VehicleLegs(start, free);
+                    return new Assignment(candidate.Key, free, null, before, after, vb, va);
                 }
             }
             return null;
@@ -461,7 +493,7 @@ public static class SlotEngine
                 _calc = calc;
                 Ranges = calc.OpenRanges(unit.Schedules);
                 _free = SpanSet.Subtract(Ranges, unit.Busy);
-                if (calc._r.Trip is { } trip && (unit.Stops is { Count: > 0 } || trip.Base is not null))
+                if (calc._r.Trip is { } trip && (unit.Type is null || unit.Travels) && (unit.Stops is { Count: > 0 } || trip.Base is not null))
                 {
                     // Travel may fall outside opening hours (the drive from the base to the first client of the day),
                     // but never into busy time: kept as one merged list to test the legs against.

@@ -40,13 +40,17 @@ public sealed record ServiceRules(
 /// <param name="Busy">Occupied time (bookings with their buffers, holds, external busy), sorted by start.</param>
 /// <param name="Stops">Where the unit has to be for its mobile bookings (service time and address), sorted by start;
 /// only read when the request has a <see cref="SlotRequest.Trip"/>.</param>
+/// <param name="Travels">A resource seat that drives to the client with the booking (a vehicle, issue 15): its travel
+/// between its own consecutive stops is judged like a staff member's. Staff members and the page calendar always travel
+/// on a mobile booking; other resources (equipment) are only held for the service.</param>
 public sealed record BookableUnit(
     string Key,
     int Seat,
     string? Type,
     IReadOnlyList<Schedule> Schedules,
     IReadOnlyList<Span> Busy,
-    IReadOnlyList<Stop>? Stops = null);
+    IReadOnlyList<Stop>? Stops = null,
+    bool Travels = false);
 
 /// <summary>An already-started group class at <paramref name="Start"/> that later bookings join.</summary>
 /// <param name="Start">Start of the class.</param>
@@ -104,5 +108,8 @@ public sealed record Slot(Instant Start, Instant End, IReadOnlyList<string> Staf
 /// <param name="TravelBefore">For a mobile booking: travel from the staff member's (or calendar's) previous stop, held
 /// before the service and its buffer.</param>
 /// <param name="TravelAfter">For a mobile booking: travel to the next stop, held after the service and its buffer.</param>
+/// <param name="VehicleTravelBefore">For a mobile booking with a vehicle (a resource that <see cref="BookableUnit.Travels"/>):
+/// travel from the vehicle's previous stop, held on its seat before the service and its buffer.</param>
+/// <param name="VehicleTravelAfter">Likewise to the vehicle's next stop.</param>
 public sealed record Assignment(string? Staff, IReadOnlyList<ResourceSeat> Resources, GroupInstance? Group,
-    Duration TravelBefore = default, Duration TravelAfter = default);
+    Duration TravelBefore = default, Duration TravelAfter = default, Duration VehicleTravelBefore = default, Duration VehicleTravelAfter = default);

@@ -102,6 +102,10 @@ public sealed class Booking : ITenantOwned
     /// anything that would cut into the drive.</summary>
     public int TravelBeforeMinutes { get; set; }
     public int TravelAfterMinutes { get; set; }
+    /// <summary>Travel of the booking's vehicle (a resource of a type in <c>settings.mobile.vehicleTypes</c>) from its own
+    /// previous stop and to its next, held on the vehicle's allocation around the buffers (issue 15).</summary>
+    public int VehicleTravelBeforeMinutes { get; set; }
+    public int VehicleTravelAfterMinutes { get; set; }
     public string Language { get; set; } = "en";
     public bool WalkIn { get; set; }
     public string? GroupKey { get; set; }

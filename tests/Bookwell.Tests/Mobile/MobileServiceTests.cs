@@ -75,6 +75,27 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
         "services": [ { "key": "fix", "name": "Bike fix", "durationMinutes": 30, "payment": "none", "requiresStaff": false,
                         "resourceTypes": [], "locationMode": "mobile" } ],
         "staff": [], "resources": []
+      }, {
+        "slug": "hull", "name": "Lake cleaners", "timeZone": "Europe/Amsterdam",
+        "settings": { "horizonDays": 60, "minNoticeMinutes": 0, "allowedDays": ["mon","tue","wed","thu","fri"],
+                      "mobile": { "polygon": [[52.0, 5.0], [52.0, 5.3], [52.6, 5.3], [52.6, 5.2], [52.2, 5.2], [52.2, 5.05], [52.6, 5.05], [52.6, 5.0]] } },
+        "schedule": { "mon": [["08:00","18:00"]], "tue": [["08:00","18:00"]], "wed": [["08:00","18:00"]], "thu": [["08:00","18:00"]], "fri": [["08:00","18:00"]] },
+        "branches": [],
+        "services": [ { "key": "clean", "name": "Jetty clean", "durationMinutes": 60, "payment": "none", "requiresStaff": false,
+                        "resourceTypes": [], "locationMode": "mobile" } ],
+        "staff": [], "resources": []
+      }, {
+        "slug": "crew", "name": "Two technicians, one van", "timeZone": "Europe/Amsterdam",
+        "settings": { "horizonDays": 60, "slotIntervalMinutes": 30, "minNoticeMinutes": 0, "allowedDays": ["mon","tue","wed","thu","fri"],
+                      "mobile": { "speedKmh": 60, "marginMinutes": 10, "vehicleTypes": ["van"] } },
+        "schedule": { "mon": [["08:00","18:00"]], "tue": [["08:00","18:00"]], "wed": [["08:00","18:00"]], "thu": [["08:00","18:00"]], "fri": [["08:00","18:00"]] },
+        "branches": [],
+        "services": [ { "key": "install", "name": "Install at your home", "durationMinutes": 60, "payment": "none", "requiresStaff": true,
+                        "resourceTypes": ["van", "ladder"], "locationMode": "mobile" } ],
+        "staff": [ { "key": "ann", "name": "Ann", "services": ["install"] }, { "key": "bob", "name": "Bob", "services": ["install"] } ],
+        "resources": [ { "key": "van-9", "type": "van", "name": "The van", "capacity": 1 },
+                       { "key": "ladder-1", "type": "ladder", "name": "Ladder 1", "capacity": 1 },
+                       { "key": "ladder-2", "type": "ladder", "name": "Ladder 2", "capacity": 1 } ]
       }]
     }
     """)!.AsObject();
@@ -209,6 +230,109 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
         // Neude is 3512: next door, but not on the list.
         var outside = await Client.GetAsync($"/api/v1/pages/centre-only/slots?service=fix&from=2027-03-01&to=2027-03-01&address={Q("Neude 5, Utrecht")}");
         Assert.Equal("This address is outside our service area.", (await Errors(outside))["address"]![0]!.GetValue<string>());
+    }
+
+    // The "hull" page's area is a U open to the north: a bottom band (52.0–52.2) under Utrecht, and two arms up to 52.6
+    // (longitude 5.0–5.05 and 5.2–5.3). Hilversum (52.36, 5.12) lies in the notch between the arms: nearer than places
+    // in the arms, yet outside.
+    private static JsonObject HullBooking(string date, string time, string email, double? lat, double? lon, string address = "Pinned jetty") =>
+        Booking($"{date}T{time}:00+01:00", "clean", email).Also(b => b["location"] = lat is null
+            ? new JsonObject { ["address"] = address }
+            : new JsonObject { ["address"] = address, ["latitude"] = lat, ["longitude"] = lon });
+
+    [Fact]
+    public async Task A_polygon_area_offers_and_books_inside_it_and_refuses_the_notch()
+    {
+        var inside = await Client.GetAsync($"/api/v1/pages/hull/slots?service=clean&from=2027-03-23&to=2027-03-23&address={Q("Oudegracht 1, Utrecht")}");
+        Assert.Equal(HttpStatusCode.OK, inside.StatusCode);
+        Assert.NotEmpty((await Body(inside))["slots"]!.AsArray());
+        var notch = await Client.GetAsync($"/api/v1/pages/hull/slots?service=clean&from=2027-03-23&to=2027-03-23&address={Q("Dorpsstraat 3, Hilversum")}");
+        Assert.Equal("This address is outside our service area.", (await Errors(notch))["address"]![0]!.GetValue<string>());
+        var pinnedArm = await Client.GetAsync("/api/v1/pages/hull/slots?service=clean&from=2027-03-23&to=2027-03-23&latitude=52.5&longitude=5.25");
+        Assert.Equal(HttpStatusCode.OK, pinnedArm.StatusCode);
+
+        // Bookings: far up an arm, and on the notch's floor (the border counts as inside), are taken; the notch is refused.
+        // (Hours apart: the page's calendar drives between them at the default 40 km/h.)
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, HullBooking("2027-03-23", "09:00", "arm@example.com", 52.5, 5.25), "hull")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, HullBooking("2027-03-23", "13:00", "edge@example.com", 52.2, 5.12), "hull")).StatusCode);
+        var refused = await Errors(await Book(Client, HullBooking("2027-03-23", "15:00", "notch@example.com", 52.3, 5.12), "hull"));
+        Assert.Equal("This address is outside our service area.", refused["location.address"]![0]!.GetValue<string>());
+        var refusedAddress = await Errors(await Book(Client, HullBooking("2027-03-23", "16:00", "notch2@example.com", null, null, "Dorpsstraat 3, Hilversum"), "hull"));
+        Assert.True(refusedAddress.ContainsKey("location.address"));
+        Assert.Equal(0, shared.App.WithDb(db => db.Bookings.Count(b => b.CustomerEmail == "notch@example.com" || b.CustomerEmail == "notch2@example.com")));
+        Assert.Equal(2, shared.App.WithDb(db => db.Bookings.Count(b => b.PageSlug == "hull")));
+    }
+
+    [Fact]
+    public async Task A_bad_polygon_is_refused_point_by_point()
+    {
+        async Task<JsonObject> Refused(JsonArray polygon)
+        {
+            var doc = Config();
+            doc["pages"]![2]!["settings"]!["mobile"]!["polygon"] = polygon;
+            var response = await PutConfig(shared.App.Admin(), doc);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return (await Body(response))["errors"]!.AsObject();
+        }
+        const string at = "pages[2].settings.mobile.polygon";
+        Assert.True((await Refused(JsonNode.Parse("[[52,5],[53,5]]")!.AsArray())).ContainsKey(at));
+        var ranges = await Refused(JsonNode.Parse("[[52,5],[91,5],[53,181],[52,6,1]]")!.AsArray());
+        Assert.True(ranges.ContainsKey(at + "[1][0]"));
+        Assert.True(ranges.ContainsKey(at + "[2][1]"));
+        Assert.True(ranges.ContainsKey(at + "[3]"));
+        Assert.False(ranges.ContainsKey(at + "[0]"));
+        var many = new JsonArray([.. Enumerable.Range(0, 501).Select(i => (JsonNode)new JsonArray(52 + Math.Sin(i * 2 * Math.PI / 501), 5 + Math.Cos(i * 2 * Math.PI / 501)))]);
+        Assert.True((await Refused(many)).ContainsKey(at));
+        Assert.True((await Refused(JsonNode.Parse("[[80,0],[80,90],[80,180],[80,-90]]")!.AsArray())).ContainsKey(at));
+        // 500 points is allowed; the config is then put back as the class shares it.
+        var doc = Config();
+        doc["pages"]![2]!["settings"]!["mobile"]!["polygon"] = new JsonArray([.. many.Take(500).Select(p => p!.DeepClone())]);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(shared.App.Admin(), doc)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(shared.App.Admin(), Config())).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_shared_van_keeps_its_own_drive_between_two_technicians_clients()
+    {
+        const string day = "2027-03-25";
+        static JsonObject Install(string time, string address, string email, string staff) =>
+            Booking($"{day}T{time}:00+01:00", "install", email, staff).Also(b => b["location"] = new JsonObject { ["address"] = address });
+        // Ann takes the van to Utrecht 10:00–11:00.
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, Install("10:00", "Oudegracht 1, Utrecht", "van-ann@example.com", "ann"), "crew")).StatusCode);
+
+        // Bob is free all day and a second ladder is free, but the van is 41 minutes from Hilversum: 11:00 and 11:30 are
+        // not offered, 12:00 is.
+        var slots = await Client.GetAsync($"/api/v1/pages/crew/slots?service=install&from={day}&to={day}&address={Q("Dorpsstraat 3, Hilversum")}");
+        Assert.Equal(HttpStatusCode.OK, slots.StatusCode);
+        var times = (await Body(slots))["slots"]!.AsArray().Select(t => t!["start"]!.GetValue<string>()[11..16]).ToArray();
+        Assert.DoesNotContain("11:00", times);
+        Assert.DoesNotContain("11:30", times);
+        Assert.Contains("12:00", times);
+
+        // Forced with Bob at 11:00: refused, nothing written.
+        Assert.Equal(HttpStatusCode.Conflict, (await Book(Client, Install("11:00", "Dorpsstraat 3, Hilversum", "van-bob-early@example.com", "bob"), "crew")).StatusCode);
+        Assert.Equal(0, shared.App.WithDb(db => db.Bookings.Count(b => b.CustomerEmail == "van-bob-early@example.com")));
+
+        // At 12:00: booked; the van's allocation holds its 41-minute drive, Bob's (who drove nowhere before) only his time.
+        var ok = await Book(Client, Install("12:00", "Dorpsstraat 3, Hilversum", "van-bob@example.com", "bob"), "crew");
+        Assert.Equal(HttpStatusCode.Created, ok.StatusCode);
+        var id = Guid.Parse((await Body(ok))["id"]!.GetValue<string>());
+        var van = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == id && a.UnitKey == "res:van-9"));
+        Assert.Equal(Instant.FromUtc(2027, 3, 25, 10, 19), van.StartsAt);
+        var bob = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == id && a.UnitKey == "staff:bob"));
+        Assert.Equal(Instant.FromUtc(2027, 3, 25, 11, 0), bob.StartsAt);
+        var ladder = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == id && a.UnitKey.StartsWith("res:ladder")));
+        Assert.Equal(Instant.FromUtc(2027, 3, 25, 11, 0), ladder.StartsAt);
+    }
+
+    [Fact]
+    public async Task A_service_needing_two_vehicle_types_is_refused()
+    {
+        var doc = Config();
+        doc["pages"]![3]!["settings"]!["mobile"]!["vehicleTypes"] = new JsonArray("van", "ladder");
+        var response = await PutConfig(shared.App.Admin(), doc);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await Body(response))["errors"]!.AsObject().ContainsKey("pages[3].services[0].resourceTypes"));
     }
 
     [Fact]

@@ -284,8 +284,8 @@ public abstract class WaitlistBreadthTests(WaitlistBreadthTests.Shared shared)
         async Task<HttpResponseMessage> Shorten(Guid id, string? end) =>
             await admin.PostAsync($"/api/v1/admin/bookings/{id}/shorten", Json(new JsonObject { ["end"] = end }));
 
-        // Field by field: not after the current end, not at the start, not a time at all.
-        foreach (var bad in new[] { $"{ShortenDay}T11:30:00+01:00", $"{ShortenDay}T11:00:00+01:00", $"{ShortenDay}T10:00:00+01:00", "half past ten", null })
+        // Field by field: the current end, at the start, before it, not a time at all.
+        foreach (var bad in new[] { $"{ShortenDay}T11:00:00+01:00", $"{ShortenDay}T10:00:00+01:00", $"{ShortenDay}T09:30:00+01:00", "half past ten", null })
         {
             var refused = await Shorten(ten, bad);
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
@@ -325,11 +325,12 @@ public abstract class WaitlistBreadthTests(WaitlistBreadthTests.Shared shared)
         Assert.Contains(stored.History, h => h.Action == BookingAction.Shortened && h.By.StartsWith("owner:", StringComparison.Ordinal));
         Assert.Equal([$"{ShortenDay}T09:45:00+01:00"], await SlotStarts(App.CreateClient(), "quick", ShortenDay, ShortenDay));
         Assert.Contains("The booking now ends at", WebUtility.HtmlDecode(await owner.GetAsync(page)), StringComparison.Ordinal);
+        // Later again, past the business's longest service (an hour): refused.
         var later = await owner.PostFormAsync($"{page}?handler=Shorten", [KeyValuePair.Create("end", "10:30")], page);
         Assert.Equal(HttpStatusCode.Redirect, later.StatusCode);
         Assert.Equal(Instant.FromUtc(2027, 3, 8, 8, 45), App.WithDb(db => db.Bookings.AsNoTracking().Single(b => b.Id == nine).EndsAt));
 
-        // A cancelled booking has no time left to shorten.
+        // A cancelled booking has no time left to change.
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/bookings/{nine}/status", Json(new JsonObject { ["status"] = "cancelled" }))).StatusCode);
         var closed = await Shorten(nine, $"{ShortenDay}T09:30:00+01:00");
         Assert.Equal(HttpStatusCode.Conflict, closed.StatusCode);
@@ -442,6 +443,66 @@ public abstract class WaitlistBreadthTests(WaitlistBreadthTests.Shared shared)
         var staffNone = await anna.PostFormAsync($"/staff/waitlist?handler=Offer&id={Entry("nog-geen@example.com").Key}", [], staffView);
         Assert.Equal(HttpStatusCode.Redirect, staffNone.StatusCode);
         Assert.Contains("role=\"alert\">Niets aangeboden: er is op deze dag nu geen vrije tijd", WebUtility.HtmlDecode(await anna.GetAsync(staffView)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ALaterEnd_TakesFreeTime_AndNamesTheBookingInTheWay()
+    {
+        // Anna's 15-minute "quick" service; the business's longest service is an hour, which bounds how long a booking may run.
+        const string day = "2027-03-17";
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(App.Admin(), Configure())).StatusCode);
+        var admin = App.Admin();
+        async Task<Guid> BookAsync(string time, string email)
+        {
+            var created = await Book(App.CreateClient(), Booking($"{day}T{time}:00+01:00", "quick", email, "anna"));
+            var text = await created.Content.ReadAsStringAsync();
+            Assert.True(created.StatusCode == HttpStatusCode.Created, text);
+            return Guid.Parse(System.Text.Json.Nodes.JsonNode.Parse(text)!["id"]!.GetValue<string>());
+        }
+        var first = await BookAsync("09:00", "end-first@example.com");
+        var second = await BookAsync("09:45", "end-second@example.com");
+        async Task<HttpResponseMessage> EndAsync(Guid id, string end) =>
+            await admin.PostAsync($"/api/v1/admin/bookings/{id}/end", Json(new JsonObject { ["end"] = $"{day}T{end}:00+01:00" }));
+        Task<string[]> Starts() => SlotStarts(App.CreateClient(), "quick", day, day, staff: "anna");
+        Assert.Contains($"{day}T09:15:00+01:00", await Starts());
+
+        // 09:00–09:15 runs to 09:30: the quarter from 09:15 is gone for Anna.
+        var longer = await EndAsync(first, "09:30");
+        Assert.Equal(HttpStatusCode.OK, longer.StatusCode);
+        var body = await Body(longer);
+        Assert.Equal($"{day}T09:00:00+01:00", body["start"]!.GetValue<string>());
+        Assert.Equal($"{day}T09:30:00+01:00", body["end"]!.GetValue<string>());
+        Assert.Equal("extended", body["history"]!.AsArray()[^1]!["action"]!.GetValue<string>());
+        Assert.DoesNotContain($"{day}T09:15:00+01:00", await Starts());
+        Assert.Equal(Instant.FromUtc(2027, 3, 17, 8, 30),
+            App.WithDb(db => db.Allocations.AsNoTracking().Single(a => a.BookingId == first && a.Live && a.UnitKey == "staff:anna").EndsAt));
+
+        // Into the 09:45 booking: 409 naming it; nothing changes.
+        var clash = await EndAsync(first, "10:00");
+        Assert.Equal(HttpStatusCode.Conflict, clash.StatusCode);
+        var problem = await Body(clash);
+        Assert.Equal(second.ToString(), problem["conflicts"]!.AsArray().Single()!["id"]!.GetValue<string>());
+        Assert.Contains(second.ToString(), problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(Instant.FromUtc(2027, 3, 17, 8, 30), App.WithDb(db => db.Bookings.AsNoTracking().Single(b => b.Id == first).EndsAt));
+
+        // Longer than the hour (busy reads look back no further): a field error.
+        var tooLong = await EndAsync(first, "10:15");
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.True((await Body(tooLong))["errors"]!.AsObject().ContainsKey("end"));
+
+        // The old name of the action takes an end either way; back to 09:15, the quarter is free again.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/bookings/{first}/shorten",
+            Json(new JsonObject { ["end"] = $"{day}T09:15:00+01:00" }))).StatusCode);
+        Assert.Contains($"{day}T09:15:00+01:00", await Starts());
+
+        // From the dashboard: into the 09:45 booking is refused and names it; up to it is taken.
+        var owner = shared.Owner;
+        var page = $"/admin/bookings/{first}";
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"{page}?handler=Shorten", [KeyValuePair.Create("end", "10:00")], page)).StatusCode);
+        Assert.Contains("The new end overlaps: Quick question, Ada Lovelace, 9:45", WebUtility.HtmlDecode(await owner.GetAsync(page)), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"{page}?handler=Shorten", [KeyValuePair.Create("end", "09:45")], page)).StatusCode);
+        Assert.Equal(Instant.FromUtc(2027, 3, 17, 8, 45), App.WithDb(db => db.Bookings.AsNoTracking().Single(b => b.Id == first).EndsAt));
+        Assert.Contains("The booking now ends at 9:45", WebUtility.HtmlDecode(await owner.GetAsync(page)), StringComparison.Ordinal);
     }
 }
 

@@ -36,6 +36,8 @@ public static class AdminBookingEndpoints
         bookings.MapGet("/{id}", GetOne).WithName("GetAdminBooking");
         bookings.MapPost("/{id}/status", ChangeStatus).WithName("ChangeBookingStatus").Accepts<StatusRequest>("application/json");
         bookings.MapPost("/{id}/shorten", Shorten).WithName("ShortenBooking").Accepts<ShortenRequest>("application/json");
+        // The same change under the name that fits a later end too (issue 15: an operator's own start and end).
+        bookings.MapPost("/{id}/end", Shorten).WithName("SetBookingEnd").Accepts<ShortenRequest>("application/json");
         return admin;
     }
 
@@ -226,8 +228,8 @@ public static class AdminBookingEndpoints
     }
 
     /// <summary>
-    /// Additive (issue 15): an operator ends a booking earlier (start unchanged), through the lifecycle; the rest of its time is
-    /// freed at once and offered to the waitlist like any freed time.
+    /// Additive (issue 15): an operator sets a booking's end (start unchanged), through the lifecycle. Earlier: the rest of its time
+    /// is freed at once and offered to the waitlist like any freed time. Later: taken if free, else 409 naming what holds it.
     /// </summary>
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Shorten(string id, HttpRequest request, BookwellDb db,
         CatalogCache cache, BookingLifecycle lifecycle, CancellationToken ct)
@@ -246,14 +248,27 @@ public static class AdminBookingEndpoints
             return Problems.Validation("end", $"Required: the new end as ISO-8601 with an offset, {TimeFormats.RangeHint}.");
         }
         (await cache.GetAsync(db, ct)).Pages.TryGetValue(slug, out var page);
-        return await lifecycle.ShortenAsync(guid, page, end, new Actor("admin", null, page), ct) switch
+        switch (await lifecycle.ShortenAsync(guid, page, end, new Actor("admin", null, page), ct))
         {
-            WriteResult.Done done => TypedResults.Ok(await WithPaymentAsync(db, cache, done.Booking, ct)),
-            WriteResult.Invalid invalid => Problems.Validation(invalid.Errors),
-            WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
-            WriteResult.Missing => Problems.NotFound("No such booking."),
-            _ => Problems.SlotUnavailable(),
-        };
+            case WriteResult.Done done:
+                return TypedResults.Ok(await WithPaymentAsync(db, cache, done.Booking, ct));
+            case WriteResult.Invalid invalid:
+                return Problems.Validation(invalid.Errors);
+            case WriteResult.BadTransition bad:
+                return Problems.InvalidTransition(bad.From, bad.To);
+            case WriteResult.Missing:
+                return Problems.NotFound("No such booking.");
+        }
+        // A later end that overlaps other bookings: name them (additive member "conflicts", as for a new operator booking).
+        var refused = Problems.SlotUnavailable("The new end overlaps another booking.");
+        if (await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == guid, ct) is { } current &&
+            await ConflictingBookings.FindForEndAsync(db, current, page, end, ct) is { Count: > 0 } conflicts)
+        {
+            var zone = page?.Zone ?? DateTimeZone.Utc;
+            refused.ProblemDetails.Extensions["conflicts"] = conflicts.Select(b => ConflictingBookings.View(b, zone)).ToList();
+            refused.ProblemDetails.Detail = "The new end overlaps " + ConflictingBookings.Describe(conflicts, zone) + ".";
+        }
+        return refused;
     }
 }
 

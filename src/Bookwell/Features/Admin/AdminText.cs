@@ -717,12 +717,17 @@ public static class AdminText
         ["E-mail when an offer expires"] = "E-mail als een aanbod verloopt",
         ["Choose a time."] = "Kies een tijd.",
         ["The booking now ends at {0}. The rest of its time is free again."] = "De afspraak eindigt nu om {0}. De rest van de tijd is weer vrij.",
-        ["Choose an end after the start and before the current end ({0})."] = "Kies een einde na het begin en voor het huidige einde ({0}).",
-        ["This booking can no longer be shortened."] = "Deze afspraak kan niet meer worden ingekort.",
-        ["End earlier"] = "Eerder beëindigen",
+        ["Change the end"] = "Einde wijzigen",
+        ["Set end"] = "Einde instellen",
+        ["The start stays. An earlier end frees the rest (offered to the waitlist); a later end takes more time if it is free, and names the bookings in the way if not."] =
+            "Het begin blijft. Een eerder einde maakt de rest vrij (aangeboden aan de wachtlijst); een later einde neemt meer tijd als die vrij is, en noemt anders de afspraken die in de weg zitten.",
+        ["The booking now ends at {0}."] = "De afspraak eindigt nu om {0}.",
+        ["Choose an end after the start that differs from the current end ({0}); a booking may not run longer than the business's longest service."] =
+            "Kies een einde na het begin dat verschilt van het huidige einde ({0}); een afspraak mag niet langer duren dan de langste dienst van het bedrijf.",
+        ["The new end overlaps: {0}."] = "Het nieuwe einde overlapt met: {0}.",
+        ["The new end overlaps other booked time."] = "Het nieuwe einde overlapt met andere geboekte tijd.",
+        ["This booking's end can no longer be changed."] = "Het einde van deze afspraak kan niet meer worden gewijzigd.",
         ["New end"] = "Nieuw einde",
-        ["Shorten booking"] = "Afspraak inkorten",
-        ["The start stays; the time after the new end is free again (and offered to the waitlist)."] = "Het begin blijft; de tijd na het nieuwe einde is weer vrij (en wordt de wachtlijst aangeboden).",
         ["Choose on, off or as the page."] = "Kies aan, uit of zoals de pagina.",
     };
 

@@ -151,8 +151,9 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
                               b.Status is BookingStatus.Pending or BookingStatus.PendingPayment or BookingStatus.Confirmed or BookingStatus.InProgress;
 
     /// <summary>
-    /// An earlier end (issue 15), as a local time on the booking's day (the next day's for a booking that runs past midnight),
-    /// through the lifecycle: the rest of the booking's time is freed for the waitlist and anyone else.
+    /// A new end (issue 15, seed 002's start and end), as a local time on the booking's day (the next day's for a booking that
+    /// runs past midnight), through the lifecycle. Earlier: the rest of the booking's time is freed for the waitlist and anyone
+    /// else. Later: taken if free; otherwise the flash names the bookings in the way.
     /// </summary>
     public async Task<IActionResult> OnPostShortenAsync(Guid id, string? end, CancellationToken ct)
     {
@@ -172,12 +173,19 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
         {
             at = Site.Zone.AtLeniently(day.PlusDays(1).At(new LocalTime(minute / 60, minute % 60))).ToInstant();
         }
+        var longer = at > booking.EndsAt;
         var result = await lifecycle.ShortenAsync(id, Site, at, new Actor(Actor, null, Site), ct);
+        var conflicts = result is WriteResult.Taken && longer ? await ConflictingBookings.FindForEndAsync(Db, booking, Site, at, ct) : [];
         TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result switch
         {
+            WriteResult.Done when longer => AdminText.L("The booking now ends at {0}.", HourMinute(at, Site.Zone)),
             WriteResult.Done => AdminText.L("The booking now ends at {0}. The rest of its time is free again.", HourMinute(at, Site.Zone)),
-            WriteResult.Invalid => AdminText.L("Choose an end after the start and before the current end ({0}).", HourMinute(booking.EndsAt, Site.Zone)),
-            _ => AdminText.L("This booking can no longer be shortened."),
+            WriteResult.Invalid => AdminText.L("Choose an end after the start that differs from the current end ({0}); a booking may not run longer than the business's longest service.",
+                HourMinute(booking.EndsAt, Site.Zone)),
+            WriteResult.Taken when conflicts.Count > 0 => AdminText.L("The new end overlaps: {0}.", string.Join("; ", conflicts.Select(c =>
+                $"{c.ServiceName}, {c.CustomerName}, {HourMinute(c.StartsAt, Site.Zone)}–{HourMinute(c.EndsAt, Site.Zone)}"))),
+            WriteResult.Taken => AdminText.L("The new end overlaps other booked time."),
+            _ => AdminText.L("This booking's end can no longer be changed."),
         };
         return Redirect($"/admin/bookings/{id}#h-shorten");
     }

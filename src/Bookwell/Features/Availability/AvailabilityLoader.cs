@@ -241,7 +241,9 @@ public static class AvailabilityLoader
                 }
                 for (var seat = 0; seat < r.Capacity; seat++)
                 {
-                    resourceUnits.Add(new BookableUnit(r.Key, seat, r.Type, r.Hours is null ? [] : [r.Hours], Busy(occupancy, Units.Resource(r.Key), seat)));
+                    var vehicle = Mobile.MobileServices.IsVehicle(page, r.Type);
+                    resourceUnits.Add(new BookableUnit(r.Key, seat, r.Type, r.Hours is null ? [] : [r.Hours], Busy(occupancy, Units.Resource(r.Key), seat),
+                        vehicle ? Stops(occupancy, Mobile.MobileStops.VehicleUnit(r.Key, seat)) : null, vehicle));
                 }
             }
             var calendar = Units.UsesCalendar(service)

@@ -111,8 +111,13 @@ public static class Allocator
         }
         foreach (var seat in seats)
         {
-            var capacity = page?.Resources.FirstOrDefault(r => r.Key == seat.Key)?.Capacity ?? seat.Seat + 1;
-            result.Add(Make(booking, Units.Resource(seat.Key), seat.Seat, capacity, group, from, to));
+            var resource = page?.Resources.FirstOrDefault(r => r.Key == seat.Key);
+            var capacity = resource?.Capacity ?? seat.Seat + 1;
+            // A vehicle drives to the client with the booking: its own legs are held on its seat, like a staff member's.
+            var drives = resource is not null && Mobile.MobileServices.IsVehicle(page!, resource.Type);
+            result.Add(Make(booking, Units.Resource(seat.Key), seat.Seat, capacity, group,
+                drives ? from - Duration.FromMinutes(booking.VehicleTravelBeforeMinutes) : from,
+                drives ? to + Duration.FromMinutes(booking.VehicleTravelAfterMinutes) : to));
         }
         if (usesCalendar)
         {

@@ -68,6 +68,8 @@ public sealed class BookingDrafts(BookwellDb db, BookingMessages messages, IConf
             Longitude = v.Place?.Longitude,
             TravelBeforeMinutes = (int)assignment.TravelBefore.TotalMinutes,
             TravelAfterMinutes = (int)assignment.TravelAfter.TotalMinutes,
+            VehicleTravelBeforeMinutes = (int)assignment.VehicleTravelBefore.TotalMinutes,
+            VehicleTravelAfterMinutes = (int)assignment.VehicleTravelAfter.TotalMinutes,
             Language = mail?.Language ?? "en",
             WalkIn = v.WalkIn,
             GroupKey = v.Service.Rules.Capacity > 1 ? Units.ClassGroup(v.Page.Slug, v.Service.Key, start) : null,
@@ -123,12 +125,24 @@ public sealed class BookingDrafts(BookwellDb db, BookingMessages messages, IConf
         {
             return false;
         }
-        var before = (int)again.Value.Assignment.TravelBefore.TotalMinutes;
-        var after = (int)again.Value.Assignment.TravelAfter.TotalMinutes;
-        if (before != booking.TravelBeforeMinutes || after != booking.TravelAfterMinutes)
+        var a = again.Value.Assignment;
+        var before = (int)a.TravelBefore.TotalMinutes;
+        var after = (int)a.TravelAfter.TotalMinutes;
+        var vehicleBefore = (int)a.VehicleTravelBefore.TotalMinutes;
+        var vehicleAfter = (int)a.VehicleTravelAfter.TotalMinutes;
+        // The vehicle found now may be another seat than the draft's (the first one's drive no longer fits).
+        var seats = Units.FormatSeats(a.Resources);
+        if (before != booking.TravelBeforeMinutes || after != booking.TravelAfterMinutes || vehicleBefore != booking.VehicleTravelBeforeMinutes ||
+            vehicleAfter != booking.VehicleTravelAfterMinutes || (seats != booking.ResourceKeys && booking.GroupKey is null))
         {
             booking.TravelBeforeMinutes = before;
             booking.TravelAfterMinutes = after;
+            booking.VehicleTravelBeforeMinutes = vehicleBefore;
+            booking.VehicleTravelAfterMinutes = vehicleAfter;
+            if (booking.GroupKey is null)
+            {
+                booking.ResourceKeys = seats;
+            }
             draft.Allocations = Allocator.Rows(booking, v.Page, Units.UsesCalendar(v.Service));
         }
         return true;

@@ -213,24 +213,42 @@ public sealed partial class BookingLifecycle(BookwellDb db, IClock clock, Bookin
             errors.Add("end", "A seat in a class or a visit of several services cannot be shortened.");
             return new WriteResult.Invalid(errors);
         }
-        if (s.End <= booking.StartsAt || s.End >= booking.EndsAt)
+        if (s.End <= booking.StartsAt || s.End == booking.EndsAt)
         {
             errors.Add("end", System.FormattableString.Invariant(
-                $"Must be after the start ({Infrastructure.TimeFormats.Format(booking.StartsAt, zone)}) and before the current end ({Infrastructure.TimeFormats.Format(booking.EndsAt, zone)})."));
+                $"Must be after the start ({Infrastructure.TimeFormats.Format(booking.StartsAt, zone)}) and differ from the current end ({Infrastructure.TimeFormats.Format(booking.EndsAt, zone)})."));
+            return new WriteResult.Invalid(errors);
+        }
+        // Busy time is read back only as far as the business's longest allocation (the page's lookback): a booking made
+        // longer than that would be missed by the reads that keep others off it.
+        var longest = s.Page?.Lookback ?? Availability.AvailabilityLoader.MaxAllocation;
+        var held = s.End - booking.StartsAt + Duration.FromMinutes(booking.BufferBeforeMinutes + booking.BufferAfterMinutes +
+                                                                      Math.Max(booking.TravelBeforeMinutes, booking.VehicleTravelBeforeMinutes) +
+                                                                      Math.Max(booking.TravelAfterMinutes, booking.VehicleTravelAfterMinutes));
+        if (s.End > booking.EndsAt && held > longest)
+        {
+            var latest = booking.StartsAt + longest - (held - (s.End - booking.StartsAt));
+            errors.Add("end", System.FormattableString.Invariant(
+                $"At most {Infrastructure.TimeFormats.Format(latest, zone)}: a booking may not run longer than the business's longest service with its buffers."));
             return new WriteResult.Invalid(errors);
         }
         var service = s.Page?.Services.GetValueOrDefault(booking.ServiceKey);
         var usesCalendar = service is not null ? Units.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
         var previousEnd = booking.EndsAt;
+        var longer = s.End > previousEnd;
         await FreeAsync(booking, ct);
         booking.EndsAt = s.End;
         booking.UpdatedAt = now;
-        booking.History.Add(Event(booking, BookingAction.Shortened, booking.Status, booking.Status, actor.By, now));
+        booking.History.Add(Event(booking, longer ? BookingAction.Extended : BookingAction.Shortened, booking.Status, booking.Status, actor.By, now));
+        // A later end is judged by the database like any taken time: the units' exclusion refuses an overlap.
         if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, s.Page, usesCalendar), 1, ct, s.Page?.ConfigVersion))
         {
             return new WriteResult.Taken();
         }
-        freed.Add(Freed(booking, s.End, previousEnd, "shortened"));
+        if (!longer)
+        {
+            freed.Add(Freed(booking, s.End, previousEnd, "shortened"));
+        }
         return new WriteResult.Done(booking, null);
     }
 

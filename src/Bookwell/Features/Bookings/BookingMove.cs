@@ -57,6 +57,8 @@ public static class BookingMove
             booking.ResourceKeys = Units.FormatSeats(assignment.Value.Assignment.Resources);
             booking.TravelBeforeMinutes = (int)assignment.Value.Assignment.TravelBefore.TotalMinutes;
             booking.TravelAfterMinutes = (int)assignment.Value.Assignment.TravelAfter.TotalMinutes;
+            booking.VehicleTravelBeforeMinutes = (int)assignment.Value.Assignment.VehicleTravelBefore.TotalMinutes;
+            booking.VehicleTravelAfterMinutes = (int)assignment.Value.Assignment.VehicleTravelAfter.TotalMinutes;
             booking.GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(r.Page.Slug, service.Key, r.Start) : null;
         }
         if (booking.StartsAt != startedAt)

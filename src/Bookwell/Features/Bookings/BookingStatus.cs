@@ -40,6 +40,8 @@ public enum BookingAction
     [JsonStringEnumMemberName("check-in-undone")] CheckInUndone,
     /// <summary>An operator set an earlier end; the rest of its time was let go.</summary>
     [JsonStringEnumMemberName("shortened")] Shortened,
+    /// <summary>An operator set a later end (issue 15, seed 002's start and end); the time it now takes was free.</summary>
+    [JsonStringEnumMemberName("extended")] Extended,
 }
 
 /// <summary>The booking lifecycle as one explicit table; every change goes through <see cref="CanMoveTo"/>.</summary>

@@ -61,8 +61,9 @@ public abstract record Change
     public sealed record UndoCheckIn : Change;
 
     /// <summary>
-    /// An operator ends the booking earlier (seed 002: "Select start and end date/time"): the start stays, the end moves to
-    /// <paramref name="End"/>, strictly between the start and the current end. The remainder is freed like any freed time.
+    /// An operator sets the booking's end (seed 002: "Select start and end date/time"): the start stays, the end moves to
+    /// <paramref name="End"/>, after the start. Earlier: the remainder is freed like any freed time. Later: the extra time is
+    /// taken like any booked time (the database refuses an overlap), up to the business's longest allocation.
     /// </summary>
     public sealed record Shorten(CompiledPage? Page, Instant End) : Change;
 

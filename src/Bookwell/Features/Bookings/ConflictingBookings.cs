@@ -46,6 +46,35 @@ public static class ConflictingBookings
             : await db.Bookings.AsNoTracking().Where(b => ids.Contains(b.Id)).OrderBy(b => b.StartsAt).ThenBy(b => b.Id).Take(Max).ToListAsync(ct);
     }
 
+    /// <summary>
+    /// The bookings that hold time an existing booking was refused when its end moved later: overlaps of its own units (staff,
+    /// resource seats, calendar) over the time it would newly take, itself excepted.
+    /// </summary>
+    public static async Task<List<Booking>> FindForEndAsync(BookwellDb db, Booking booking, Configuration.CompiledPage? page, Instant end, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(booking);
+        if (booking.GroupKey is not null || end <= booking.EndsAt)
+        {
+            return [];
+        }
+        var service = page?.Services.GetValueOrDefault(booking.ServiceKey);
+        var usesCalendar = service is not null ? Units.UsesCalendar(service) : booking.StaffKey is null && booking.ResourceKeys.Length == 0;
+        var units = Allocator.Rows(booking, page, usesCalendar).Select(r => r.UnitKey).Distinct().ToList();
+        Instant from = booking.EndsAt, to = end + Duration.FromMinutes(booking.BufferAfterMinutes + Math.Max(booking.TravelAfterMinutes, booking.VehicleTravelAfterMinutes));
+        var id = booking.Id;
+        var ids = await db.Allocations.AsNoTracking()
+            .Where(a => a.Live && a.BookingId != id && units.Contains(a.UnitKey) && a.StartsAt < to && a.EndsAt > from)
+            .Select(a => a.BookingId).Distinct().ToListAsync(ct);
+        return ids.Count == 0 ? []
+            : await db.Bookings.AsNoTracking().Where(b => ids.Contains(b.Id)).OrderBy(b => b.StartsAt).ThenBy(b => b.Id).Take(Max).ToListAsync(ct);
+    }
+
+    /// <summary>One line naming the conflicts, for a 409's detail and the admin page.</summary>
+    public static string Describe(IEnumerable<Booking> conflicts, DateTimeZone zone) =>
+        string.Join("; ", conflicts.Select(b =>
+            $"{b.ServiceName} for {b.CustomerName}, {Infrastructure.TimeFormats.Format(b.StartsAt, zone)} to {Infrastructure.TimeFormats.Format(b.EndsAt, zone)} (booking {b.Id})"));
+
     /// <summary>How the admin API names one (additive member <c>conflicts</c> of a 409 <c>slot-unavailable</c>).</summary>
     public static object View(Booking b, DateTimeZone zone)
     {

@@ -7,8 +7,8 @@ namespace Bookwell.Features.Mobile;
 
 /// <summary>
 /// Additive (issue 15): where a business that comes to its clients works, and how travel between clients is counted.
-/// The service area is a radius around the base, a list of postcodes (a listed code matches any postcode that starts
-/// with it once spaces are removed, so "3511" covers "3511 AB"), or both (an address must then satisfy both).
+/// The service area is a radius around the base, a polygon, a list of postcodes (a listed code matches any postcode that
+/// starts with it once spaces are removed, so "3511" covers "3511 AB"), or several of them (an address must then satisfy each).
 /// </summary>
 public sealed class MobileDoc
 {
@@ -16,6 +16,13 @@ public sealed class MobileDoc
     public double? BaseLongitude { get; set; }
     public double? RadiusKm { get; set; }
     public List<string>? Postcodes { get; set; }
+    /// <summary>The service area drawn as corners, each <c>[latitude, longitude]</c> (3 to <see cref="MobileServices.MaxPolygonPoints"/>);
+    /// the last joins the first. A point on the border is inside (see <see cref="GeoPolygon"/>).</summary>
+    public List<List<double>?>? Polygon { get; set; }
+    /// <summary>Resource types that are vehicles: a resource of such a type drives to the client with a mobile booking, so
+    /// travel between its consecutive bookings is kept free on it as on a staff member (a van shared by two technicians).
+    /// A service may need at most one of them.</summary>
+    public List<string>? VehicleTypes { get; set; }
     /// <summary>Straight-line speed used for travel time (default 40 km/h).</summary>
     public double? SpeedKmh { get; set; }
     /// <summary>Fixed minutes added to every trip (default 10).</summary>
@@ -26,6 +33,9 @@ public sealed class MobileDoc
 public static class MobileServices
 {
     public static readonly string[] ServiceModes = ["onsite", "mobile", "choice"];
+
+    /// <summary>Most corners a service-area polygon may have: enough for a hand-drawn region, little to check per request.</summary>
+    public const int MaxPolygonPoints = 500;
 
     public static void Validate(Errors e, string path, PageDoc page)
     {
@@ -66,6 +76,22 @@ public static class MobileServices
             {
                 e.Add($"{mp}.marginMinutes", "Must be between 0 and 240.");
             }
+            ValidatePolygon(e, $"{mp}.polygon", m.Polygon);
+            for (var i = 0; i < (m.VehicleTypes?.Count ?? 0); i++)
+            {
+                if (string.IsNullOrWhiteSpace(m.VehicleTypes![i]) || m.VehicleTypes[i].Length > 100)
+                {
+                    e.Add($"{mp}.vehicleTypes[{i}]", "Must be a resource type of at most 100 characters.");
+                }
+            }
+            for (var i = 0; i < (page.Services?.Count ?? 0); i++)
+            {
+                // One vehicle per booking: its travel legs are kept on the booking as one pair.
+                if (page.Services![i]?.ResourceTypes is { } types && m.VehicleTypes is { } vehicles && types.Count(vehicles.Contains) > 1)
+                {
+                    e.Add($"{path}.services[{i}].resourceTypes", "A service may need at most one vehicle type (settings.mobile.vehicleTypes).");
+                }
+            }
             for (var i = 0; i < (m.Postcodes?.Count ?? 0); i++)
             {
                 if (string.IsNullOrWhiteSpace(m.Postcodes![i]) || m.Postcodes[i].Length > 20)
@@ -82,6 +108,51 @@ public static class MobileServices
             }
         }
     }
+
+    private static void ValidatePolygon(Errors e, string path, List<List<double>?>? polygon)
+    {
+        if (polygon is null)
+        {
+            return;
+        }
+        if (polygon.Count < 3)
+        {
+            e.Add(path, "Give at least 3 points, each [latitude, longitude].");
+            return;
+        }
+        if (polygon.Count > MaxPolygonPoints)
+        {
+            e.Add(path, $"At most {MaxPolygonPoints} points.");
+            return;
+        }
+        var fine = true;
+        for (var i = 0; i < polygon.Count; i++)
+        {
+            var point = polygon[i];
+            if (point is not { Count: 2 })
+            {
+                e.Add($"{path}[{i}]", "Must be [latitude, longitude].");
+                fine = false;
+                continue;
+            }
+            if (point[0] is not (>= -90 and <= 90))
+            {
+                e.Add($"{path}[{i}][0]", "The latitude must be between -90 and 90.");
+                fine = false;
+            }
+            if (point[1] is not (>= -180 and <= 180))
+            {
+                e.Add($"{path}[{i}][1]", "The longitude must be between -180 and 180.");
+                fine = false;
+            }
+        }
+        if (fine && GeoPolygon.WindsAroundPole(Points(polygon)))
+        {
+            e.Add(path, "The area may not go all the way round the earth (around a pole); draw it without the pole.");
+        }
+    }
+
+    private static GeoPoint[] Points(List<List<double>?> polygon) => [.. polygon.Select(p => new GeoPoint(p![0], p[1]))];
 
     /// <summary>The service's mode: its own, else the page's (a page whose location mode is <c>mobile</c> comes to every client).</summary>
     public static string ModeOf(CompiledPage page, ServiceModel service)
@@ -105,6 +176,13 @@ public static class MobileServices
     /// </summary>
     public static bool AddressFirst(CompiledPage page, ServiceModel service) =>
         service?.Doc.LocationMode == "mobile" || (ModeOf(page, service!) == "mobile" && page?.Doc.Settings?.Mobile is not null);
+
+    /// <summary>Whether resources of this type drive to the client (<see cref="MobileDoc.VehicleTypes"/>).</summary>
+    public static bool IsVehicle(CompiledPage page, string? type)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return type is not null && page.Doc.Settings?.Mobile?.VehicleTypes is { } vehicles && vehicles.Contains(type);
+    }
 
     /// <summary>How travel is counted on this page (defaults 40 km/h and 10 minutes).</summary>
     public static TravelRule Rule(CompiledPage page)
@@ -140,7 +218,7 @@ public static class MobileServices
         {
             return null;
         }
-        if (OutsideRadius(page, place))
+        if (OutsideRadius(page, place) || OutsidePolygon(page, place))
         {
             return "This address is outside our service area.";
         }
@@ -161,6 +239,13 @@ public static class MobileServices
         ArgumentNullException.ThrowIfNull(page);
         var m = page.Doc.Settings?.Mobile;
         return m?.RadiusKm is { } radius && m.BaseLatitude is { } lat && m.BaseLongitude is { } lon && new GeoPoint(lat, lon).KilometresTo(place) > radius;
+    }
+
+    /// <summary>Whether the page draws its area as a polygon and the place lies outside it (on the border is inside).</summary>
+    public static bool OutsidePolygon(CompiledPage page, GeoPoint place)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        return page.Doc.Settings?.Mobile?.Polygon is { Count: >= 3 } polygon && !new GeoPolygon(Points(polygon)).Contains(place);
     }
 
     private static string Normalise(string? postcode) =>

@@ -17,7 +17,9 @@ public static class MobileStops
 
     /// <summary>
     /// Live bookings with a place that overlap [from, to), per unit: "staff:x" for the staff member who travels, or the
-    /// page calendar's unit for a service without staff. With <paramref name="staff"/>, only that person's. Sorted by start.
+    /// page calendar's unit for a service without staff; and per vehicle seat ("res:key", "res:key#seat") for the page's
+    /// vehicle types. With <paramref name="staff"/>, only that person's (and, on a page with vehicles, every booking that
+    /// holds one: another technician's trip is the van's trip too). Sorted by start.
     /// </summary>
     public static async Task<Dictionary<string, List<Stop>>> ReadAsync(BookwellDb db, CompiledPage page, string? staff, Instant from, Instant to,
         Instant now, CancellationToken ct)
@@ -30,20 +32,39 @@ public static class MobileStops
                         (b.HoldExpiresAt == null || b.HoldExpiresAt > now) &&
                         // Only bookings holding time: a booking being moved has let its old time go in this transaction.
                         db.Allocations.Any(a => a.BookingId == b.Id && a.Live));
+        var vehicles = page.Resources.Where(r => MobileServices.IsVehicle(page, r.Type)).Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
         if (staff is not null)
         {
-            query = query.Where(b => b.StaffKey == staff);
+            query = vehicles.Count == 0 ? query.Where(b => b.StaffKey == staff) : query.Where(b => b.StaffKey == staff || b.ResourceKeys != "");
         }
-        var rows = await query.Select(b => new { b.StaffKey, b.PageSlug, b.BranchKey, b.StartsAt, b.EndsAt, b.Latitude, b.Longitude }).ToListAsync(ct);
+        var rows = await query.Select(b => new { b.StaffKey, b.PageSlug, b.BranchKey, b.StartsAt, b.EndsAt, b.Latitude, b.Longitude, b.ResourceKeys })
+            .ToListAsync(ct);
         var result = new Dictionary<string, List<Stop>>(StringComparer.Ordinal);
-        foreach (var r in rows)
+        void Add(string unit, Stop stop)
         {
-            var unit = r.StaffKey is not null ? Units.Staff(r.StaffKey) : Units.Calendar(r.PageSlug, r.BranchKey);
             if (!result.TryGetValue(unit, out var list))
             {
                 result[unit] = list = [];
             }
-            list.Add(new Stop(Span.Of(r.StartsAt, r.EndsAt), new GeoPoint(r.Latitude!.Value, r.Longitude!.Value)));
+            list.Add(stop);
+        }
+        foreach (var r in rows)
+        {
+            var stop = new Stop(Span.Of(r.StartsAt, r.EndsAt), new GeoPoint(r.Latitude!.Value, r.Longitude!.Value));
+            if (staff is null || r.StaffKey == staff)
+            {
+                Add(r.StaffKey is not null ? Units.Staff(r.StaffKey) : Units.Calendar(r.PageSlug, r.BranchKey), stop);
+            }
+            if (vehicles.Count > 0 && r.ResourceKeys.Length > 0)
+            {
+                foreach (var seat in Units.ParseSeats(r.ResourceKeys))
+                {
+                    if (vehicles.Contains(seat.Key))
+                    {
+                        Add(VehicleUnit(seat.Key, seat.Seat), stop);
+                    }
+                }
+            }
         }
         foreach (var list in result.Values)
         {
@@ -51,4 +72,7 @@ public static class MobileStops
         }
         return result;
     }
+
+    /// <summary>The key a vehicle seat's stops are listed under.</summary>
+    public static string VehicleUnit(string resource, int seat) => seat == 0 ? Units.Resource(resource) : $"{Units.Resource(resource)}#{seat}";
 }

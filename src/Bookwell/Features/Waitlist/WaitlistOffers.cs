@@ -248,6 +248,8 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
                 Longitude = entry.Longitude,
                 TravelBeforeMinutes = (int)assignment.Value.Assignment.TravelBefore.TotalMinutes,
                 TravelAfterMinutes = (int)assignment.Value.Assignment.TravelAfter.TotalMinutes,
+                VehicleTravelBeforeMinutes = (int)assignment.Value.Assignment.VehicleTravelBefore.TotalMinutes,
+                VehicleTravelAfterMinutes = (int)assignment.Value.Assignment.VehicleTravelAfter.TotalMinutes,
                 ManageTokenHash = ManageTokens.Hash(token),
                 ManageTokenSealed = ManageTokens.Seal(protection, token),
                 HoldExpiresAt = until,
