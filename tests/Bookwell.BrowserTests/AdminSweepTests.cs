@@ -49,6 +49,7 @@ public sealed class AdminSweepTests(SweepBrowserApp app) : IClassFixture<SweepBr
         "/admin/bookings/new", "/admin/customers", "/admin/invoices", "/admin/payments", "/admin/waitlist?date=2027-03-02",
         "/admin/organizations", "/admin/sync", "/admin/connect", "/admin/messages", "/admin/team", "/admin/api-keys",
         "/admin/staff-app", "/admin/account", "/admin/setup", "/admin/setup/json", "/admin/setup/p/sweep/services/cut",
+        "/admin/setup/p/sweep/invoicing",
         "/admin/insights", "/admin/insights?from=2027-03-01&to=2027-03-31", "/admin/webhooks",
         "/admin/till", "/admin/payments/fees", "/admin/checkout?site=sweep",
         "/admin/mailings", "/admin/mailings?page=sweep&org=school",

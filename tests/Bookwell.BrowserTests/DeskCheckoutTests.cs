@@ -115,4 +115,113 @@ public sealed class DeskCheckoutTests(BrowserApp app) : IClassFixture<BrowserApp
         await Expect(dutch.Locator("#receipt-change")).ToHaveTextAsync("EUR 7,50");
         await FitsAsync(dutch, "receipt (nl)");
     }
+    /// <summary>
+    /// A fake Web Serial API for the page: the port the chooser "returns" records how it was opened and every byte written;
+    /// with <c>window.__serialFail</c> set its write fails as a printer that went away would.
+    /// </summary>
+    private const string FakeSerial = """
+        window.__serial = { written: [], opened: [], closed: 0 };
+        Object.defineProperty(Navigator.prototype, 'serial', { configurable: true, get: function () { return {
+          requestPort: async function () { return {
+            open: async function (options) { window.__serial.opened.push(options.baudRate); },
+            close: async function () { window.__serial.closed++; },
+            writable: { getWriter: function () { return {
+              write: async function (chunk) {
+                if (window.__serialFail) { throw new Error('The device has been lost.'); }
+                for (const b of chunk) { window.__serial.written.push(b); }
+              },
+              releaseLock: function () {} }; } } }; } }; } });
+        """;
+
+    [Fact]
+    public async Task TheReceipt_PrintsOnASerialPrinter_WhereTheBrowserHasWebSerial_AndOffersTheDownloadEverywhere()
+    {
+        var page = await app.SignUpAsync("print", "olga@print.test");
+        await page.GotoAsync(app.At("print", "/admin/setup/json"));
+        await page.FillAsync("#json", Config);
+        await page.ClickAsync("main button:has-text('Save')");
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Saved");
+        await page.GotoAsync(app.At("print", "/admin/bookings/new?site=desk&service=cut&staff=ann&date=2027-03-02&time=10:00"));
+        await page.FillAsync("#Email", "cora@example.com");
+        await page.FillAsync("#Name", "Cora Client");
+        await page.ClickAsync("main form button:has-text('Create booking')");
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Booking created");
+        await page.GotoAsync(app.At("print", "/admin/bookings"));
+        await page.ClickAsync("tr:has-text('Cora') a[href^='/admin/bookings/']");
+        await page.ClickAsync("#checkout-link");
+        await page.FillAsync("#desc1", "Hair wax – Größe M");
+        await page.FillAsync("#price1", "12.50");
+        await page.CheckAsync("#method-cash");
+        await page.FillAsync("#tendered", "50");
+        await page.ClickAsync("#review");
+        await Expect(page.Locator("#bill-total")).ToHaveTextAsync("EUR 42.50");
+        await page.ClickAsync("#pay");
+        await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Paid. Receipt");
+        var receipt = page.Url;
+        var cookies = await page.Context.CookiesAsync();
+
+        async Task<IPage> OpenAsync(string? initScript, string locale = "en-GB")
+        {
+            var p = await app.NewPageAsync(locale: locale, width: 375);
+            await p.Context.AddCookiesAsync(cookies.Select(c => new Cookie { Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path }));
+            if (initScript is not null)
+            {
+                await p.AddInitScriptAsync(initScript);
+            }
+            await p.GotoAsync(receipt);
+            return p;
+        }
+
+        // No Web Serial (as in Firefox and Safari): no button, the download link is the way.
+        var plain = await OpenAsync("delete Navigator.prototype.serial;");
+        Assert.False(await plain.EvaluateAsync<bool>("'serial' in navigator"));
+        await Expect(plain.Locator("#receipt-escpos")).ToBeVisibleAsync();
+        await Expect(plain.Locator("#receipt-escpos")).ToHaveAttributeAsync("download", "");
+        await Expect(plain.Locator("#serial-print-button")).ToHaveCountAsync(0);
+        await FitsAsync(plain, "receipt without Web Serial");
+
+        // With it: the button, the speed chosen, and exactly the bytes the ESC/POS download serves go to the port.
+        var serial = await OpenAsync(FakeSerial);
+        var button = serial.Locator("#serial-print-button");
+        await Expect(button).ToHaveTextAsync("Print on receipt printer");
+        await Expect(serial.Locator("#receipt-escpos")).ToBeVisibleAsync();
+        await serial.SelectOptionAsync("#serial-baud", "115200");
+        await button.ClickAsync();
+        await Expect(serial.Locator("#serial-status")).ToHaveTextAsync("Sent to the receipt printer.");
+        // Fetched apart from the page's script (the browser resolves the business's *.localhost host), signed in the same way.
+        var href = await serial.Locator("#receipt-escpos").GetAttributeAsync("href");
+        var served = await serial.EvaluateAsync<int[]>("""
+            async (url) => {
+              const response = await fetch(url);
+              if (!response.ok) { throw new Error('HTTP ' + response.status); }
+              return Array.from(new Uint8Array(await response.arrayBuffer()));
+            }
+            """, href);
+        Assert.True(served.Length > 100, $"{served.Length} bytes served");
+        Assert.Equal(new[] { 0x1B, 0x40 }, served.Take(2).ToArray());
+        var written = await serial.EvaluateAsync<int[]>("window.__serial.written");
+        Assert.Equal(served, written);
+        Assert.Equal(new[] { 115200 }, await serial.EvaluateAsync<int[]>("window.__serial.opened"));
+        Assert.Equal(1, await serial.EvaluateAsync<int>("window.__serial.closed"));
+        await FitsAsync(serial, "receipt with Web Serial, printed");
+
+        // The speed is remembered for the next receipt; a printer that fails says so in plain words, the download still there.
+        var again = serial;
+        await again.ReloadAsync();
+        await Expect(again.Locator("#serial-baud")).ToHaveValueAsync("115200");
+        await again.EvaluateAsync("window.__serialFail = true");
+        await again.Locator("#serial-print-button").ClickAsync();
+        await Expect(again.Locator("#serial-status")).ToHaveTextAsync(
+            "Printing failed (The device has been lost.). Check that the printer is on and connected and that its speed matches, or download the receipt for the printer instead.");
+        Assert.Empty(await again.EvaluateAsync<int[]>("window.__serial.written"));
+        Assert.Equal(1, await again.EvaluateAsync<int>("window.__serial.closed"));
+        await Expect(again.Locator("#serial-print-button")).ToBeEnabledAsync();
+        await FitsAsync(again, "receipt with a failed print");
+
+        // Dutch, from the server's words.
+        var dutch = await OpenAsync(FakeSerial, "nl-NL");
+        await Expect(dutch.Locator("#serial-print-button")).ToHaveTextAsync("Afdrukken op de bonprinter");
+        await Expect(dutch.Locator("label[for='serial-baud']")).ToHaveTextAsync("Snelheid van de printer (baud)");
+        await FitsAsync(dutch, "receipt with Web Serial (nl)");
+    }
 }

@@ -16,6 +16,7 @@ public static class Scripts
         ["book.js"] = "/book.js",
         ["widget.js"] = "/widget.js",
         ["admin.js"] = "/assets/admin.js",
+        ["receipt-print.js"] = "/assets/receipt-print.js",
         ["admin.css"] = "/assets/admin.css",
         ["staff-sw.js"] = "/staff/sw.js",
         ["icon.svg"] = "/assets/icon.svg",

@@ -179,7 +179,8 @@ public static class InvoiceEndpoints
 
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pdf(string id, BookwellDb db, IClock clock, InvoiceLogo logos, CancellationToken ct) =>
         await FindAsync(db, id, ct) is { } invoice
-            ? TypedResults.File(InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForDocumentAsync(db, invoice, invoice.PageSlug, ct)),
+            ? TypedResults.File(InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForDocumentAsync(db, invoice, invoice.PageSlug, ct),
+                    await InvoiceSettings.PaperAsync(db, invoice.TenantId, invoice.PageSlug, ct)),
                 "application/pdf", $"invoice-{invoice.Number}.pdf")
             : Problems.NotFound("No such invoice.");
 

@@ -80,7 +80,8 @@ public sealed class InvoiceAttachments(IClock clock, InvoiceLogo logos) : IMailA
         var invoice = await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Include(i => i.Lines).Include(i => i.Payments)
             .FirstOrDefaultAsync(i => i.Id == id && i.TenantId == tenantId, ct);
         return invoice is null ? null : new MailAttachment($"{InvoiceText.Words.Get("invoice", invoice.Language).ToLowerInvariant()}-{invoice.Number}.pdf",
-            "application/pdf", InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForDocumentAsync(db, invoice, invoice.PageSlug, ct)));
+            "application/pdf", InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForDocumentAsync(db, invoice, invoice.PageSlug, ct),
+                await InvoiceSettings.PaperAsync(db, tenantId, invoice.PageSlug, ct)));
     }
 }
 

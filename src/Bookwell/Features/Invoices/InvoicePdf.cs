@@ -15,10 +15,11 @@ public static class InvoicePdf
 {
     internal const double Margin = 50;
 
-    public static byte[] Render(Invoice invoice, Instant now, PdfImage? logo = null)
+    /// <param name="paperSetting">The page's <c>settings.invoicing.paper</c> (<see cref="InvoiceSettings.PaperAsync"/>); null: auto.</param>
+    public static byte[] Render(Invoice invoice, Instant now, PdfImage? logo = null, string? paperSetting = null)
     {
         ArgumentNullException.ThrowIfNull(invoice);
-        var paper = Paper.For(invoice.Currency);
+        var paper = Paper.For(paperSetting, invoice.Currency);
         double width = paper.Width, height = paper.Height;
         var language = invoice.Language;
         var culture = Bookwell.Features.Notifications.MailText.Culture(language);
@@ -326,8 +327,9 @@ public static class InvoicePdf
 }
 
 /// <summary>
-/// A sheet: A4, or US Letter for documents in the currencies of the countries that print on Letter (the United States,
-/// Canada, Mexico, the Philippines, Chile, Colombia).
+/// A sheet: A4 or US Letter as the page's <c>settings.invoicing.paper</c> says; with <c>auto</c> (or nothing) Letter for
+/// documents in the currencies of the countries that print on it (the United States, Canada, Mexico, the Philippines,
+/// Chile, Colombia), else A4.
 /// </summary>
 internal sealed record Paper(string Name, double Width, double Height)
 {
@@ -335,6 +337,10 @@ internal sealed record Paper(string Name, double Width, double Height)
 
     public static readonly Paper Letter = new("Letter", 612, 792);
 
-    public static Paper For(string? currency) =>
-        currency?.ToUpperInvariant() is "USD" or "CAD" or "MXN" or "PHP" or "CLP" or "COP" ? Letter : A4;
+    public static Paper For(string? setting, string? currency) => setting switch
+    {
+        "A4" => A4,
+        "Letter" => Letter,
+        _ => currency?.ToUpperInvariant() is "USD" or "CAD" or "MXN" or "PHP" or "CLP" or "COP" ? Letter : A4,
+    };
 }

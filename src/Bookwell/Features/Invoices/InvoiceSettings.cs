@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Bookwell.Features.Configuration;
 using Bookwell.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace Bookwell.Features.Invoices;
 
@@ -32,6 +33,12 @@ public sealed class InvoicingDoc
     public string? NumberPrefix { get; set; }
     /// <summary>A note printed at the foot of every invoice (payment terms, a thank-you).</summary>
     public string? Footer { get; set; }
+    /// <summary>
+    /// The sheet invoices, receipts and credit notes print on: <c>auto</c> (absent: the currency's country decides, Letter for
+    /// the dollar and peso countries that print on it), <c>A4</c> or <c>Letter</c>. Read when a PDF is printed, not kept on the document: the paper is
+    /// how it is printed, not what it says.
+    /// </summary>
+    public string? Paper { get; set; }
 }
 
 /// <summary>What an invoice copies from the business when it is issued.</summary>
@@ -58,6 +65,22 @@ public static partial class InvoiceSettings
 {
     public const string YearToken = "{yyyy}";
     public const int MaxPrefix = 20;
+
+    /// <summary>The values of <see cref="InvoicingDoc.Paper"/>.</summary>
+    public static readonly string[] PaperChoices = ["auto", "A4", "Letter"];
+
+    /// <summary>The paper setting of <paramref name="pageSlug"/> as the business's stored configuration has it now (any tenant); null: auto.</summary>
+    public static async Task<string?> PaperAsync(Data.BookwellDb db, Guid tenantId, string? pageSlug, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (pageSlug is null)
+        {
+            return null;
+        }
+        var json = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.ConfigJson).FirstOrDefaultAsync(ct);
+        var doc = json is null ? null : System.Text.Json.JsonSerializer.Deserialize<ConfigDocument>(json, Json.Options);
+        return doc?.Pages?.FirstOrDefault(p => p.Slug == pageSlug)?.Settings?.Invoicing?.Paper;
+    }
 
     [GeneratedRegex(@"^[A-Za-z0-9/_.\-]*$")]
     private static partial Regex PrefixChars();
@@ -149,6 +172,10 @@ public static partial class InvoiceSettings
         if (doc.DueDays is < 0 or > 365)
         {
             e.Add($"{path}.dueDays", "Must be between 0 and 365.");
+        }
+        if (doc.Paper is not null && !PaperChoices.Contains(doc.Paper, StringComparer.Ordinal))
+        {
+            e.Add($"{path}.paper", "Must be auto, A4 or Letter.");
         }
         if (doc.NumberPrefix is { } prefix)
         {

@@ -201,11 +201,12 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
 /// <summary>The credit note as a PDF, laid out like the invoice (<see cref="InvoicePdf"/>): same paper, same embedded font, text kept searchable.</summary>
 public static class CreditNotePdf
 {
-    public static byte[] Render(CreditNoteDocument document, PdfImage? logo = null)
+    /// <param name="paperSetting">The page's <c>settings.invoicing.paper</c> (<see cref="InvoiceSettings.PaperAsync"/>); null: auto.</param>
+    public static byte[] Render(CreditNoteDocument document, PdfImage? logo = null, string? paperSetting = null)
     {
         ArgumentNullException.ThrowIfNull(document);
         var note = document.Note;
-        var paper = Paper.For(note.Currency);
+        var paper = Paper.For(paperSetting, note.Currency);
         double width = paper.Width, height = paper.Height;
         const double margin = InvoicePdf.Margin;
         var language = document.Language;
@@ -345,7 +346,8 @@ public sealed class CreditNoteAttachments(InvoiceLogo logos) : IMailAttachmentSo
         }
         var document = await CreditNoteDocument.LoadAsync(db, tenantId, id, ct);
         return document is null ? null : new MailAttachment(CreditNotePdf.FileName(document), "application/pdf",
-            CreditNotePdf.Render(document, await logos.ForDocumentAsync(db, document.Note, document.PageSlug, ct)));
+            CreditNotePdf.Render(document, await logos.ForDocumentAsync(db, document.Note, document.PageSlug, ct),
+                await InvoiceSettings.PaperAsync(db, tenantId, document.PageSlug, ct)));
     }
 }
 

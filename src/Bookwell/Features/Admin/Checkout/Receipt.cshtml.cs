@@ -20,7 +20,8 @@ public sealed class ReceiptModel : AdminPageModel
             return NotFound();
         }
         var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForDocumentAsync(Db, Invoice!, Invoice!.PageSlug, ct);
-        return File(InvoicePdf.Render(Invoice!, Clock.GetCurrentInstant(), logo), "application/pdf", $"receipt-{Invoice!.Number}.pdf");
+        var paper = await InvoiceSettings.PaperAsync(Db, Invoice!.TenantId, Invoice.PageSlug, ct);
+        return File(InvoicePdf.Render(Invoice!, Clock.GetCurrentInstant(), logo, paper), "application/pdf", $"receipt-{Invoice!.Number}.pdf");
     }
 
     /// <summary>The receipt for an 80 mm thermal printer (ESC/POS), as a download.</summary>

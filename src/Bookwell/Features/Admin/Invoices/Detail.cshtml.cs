@@ -37,7 +37,8 @@ public sealed class DetailModel : AdminPageModel
             return NotFound();
         }
         var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForDocumentAsync(Db, Invoice!, Invoice!.PageSlug, ct);
-        return File(InvoicePdf.Render(Invoice!, Now, logo), "application/pdf", $"invoice-{Invoice!.Number}.pdf");
+        var paper = await InvoiceSettings.PaperAsync(Db, Invoice!.TenantId, Invoice.PageSlug, ct);
+        return File(InvoicePdf.Render(Invoice!, Now, logo, paper), "application/pdf", $"invoice-{Invoice!.Number}.pdf");
     }
 
     public async Task<IActionResult> OnPostPaymentAsync(Guid id, CancellationToken ct)

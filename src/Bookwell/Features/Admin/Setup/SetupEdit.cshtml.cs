@@ -14,7 +14,7 @@ namespace Bookwell.Features.Admin.Setup;
 [Authorize(Policy = Policies.Manager)]
 public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
 {
-    public static readonly string[] Sections = ["page", "hours", "branding", "services", "staff", "resources", "branches"];
+    public static readonly string[] Sections = ["page", "hours", "branding", "invoicing", "services", "staff", "resources", "branches"];
 
     [BindProperty(SupportsGet = true)] public string Slug { get; set; } = "";
     [BindProperty(SupportsGet = true)] public string Section { get; set; } = "";
@@ -43,7 +43,7 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
         Site = Doc.Pages![PageIndex];
         if (Key is null)
         {
-            return Section is "page" or "hours" or "branding" || Section is "services" or "staff" or "resources" or "branches";
+            return Section is "page" or "hours" or "branding" or "invoicing" || Section is "services" or "staff" or "resources" or "branches";
         }
         switch (Section)
         {
@@ -104,6 +104,10 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
                 b.HeroDescription = f.Text("branding.heroDescription", 1000);
                 b.ConfirmationMessage = f.Text("branding.confirmationMessage", 2000);
                 b.PrivacyPolicyUrl = f.Text("branding.privacyPolicyUrl", 500);
+                break;
+            case "invoicing":
+                Site!.Settings ??= new SettingsDoc();
+                Site.Settings.Invoicing = ReadInvoicing(f);
                 break;
             case "services" when Service is not null:
                 ReadService(f, Service);
@@ -249,6 +253,24 @@ public sealed class SetupEditModel(ConfigApplier applier) : AdminPageModel
         return own.ReminderMinutes is null && own.AutoNoShowMinutes is null && own.DoubleOptInHours is null && own.Waitlist is null &&
                own.WaitlistHoldMinutes is null && own.WaitlistMode is null && own.WaitlistExpiredMail is null ? null : own;
     }
+
+    /// <summary>
+    /// The seller's details and how invoices are numbered and printed (<c>settings.invoicing</c>); the validator judges the
+    /// values (paths under <c>settings.invoicing.</c>). The number prefix is the business's: only the first page sets it.
+    /// </summary>
+    private Bookwell.Features.Invoices.InvoicingDoc ReadInvoicing(FormReader f) => new()
+    {
+        LegalName = f.Text("settings.invoicing.legalName", 200),
+        Address = f.Text("settings.invoicing.address", 500),
+        VatNumber = f.Text("settings.invoicing.vatNumber", 20),
+        RegistrationNumber = f.Text("settings.invoicing.registrationNumber", 32),
+        BankAccount = f.Text("settings.invoicing.bankAccount", 42),
+        PricesIncludeTax = f.Bool("settings.invoicing.pricesIncludeTax"),
+        DueDays = f.Int("settings.invoicing.dueDays"),
+        NumberPrefix = PageIndex == 0 ? f.Text("settings.invoicing.numberPrefix", Bookwell.Features.Invoices.InvoiceSettings.MaxPrefix + 5) : Site!.Settings?.Invoicing?.NumberPrefix,
+        Footer = f.Text("settings.invoicing.footer", 500),
+        Paper = f.Text("settings.invoicing.paper", 10),
+    };
 
     private static bool? Refuse(FormReader f, string field, string message)
     {
