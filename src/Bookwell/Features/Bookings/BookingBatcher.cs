@@ -220,7 +220,7 @@ public sealed class BookingBatcher : IDisposable
         }
         if (committed)
         {
-            _outbox.Notify();
+            _outbox.Notify(queued: accepted.Exists(d => d.Messages.Count > 0));
         }
     }
 

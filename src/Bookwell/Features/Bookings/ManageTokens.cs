@@ -15,8 +15,19 @@ public static class ManageTokens
 
     private const string Purpose = "bookwell.manage-token";
 
+    /// <summary>
+    /// One protector per provider (one per app; several in a test process): every new booking seals its token, and making
+    /// the protector (its purpose encoded into the authenticated data) was part of that cost each time. Same purpose, same
+    /// output format, so sealed copies read the same either way.
+    /// </summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider,
+        Microsoft.AspNetCore.DataProtection.IDataProtector> Protectors = new();
+
+    private static Microsoft.AspNetCore.DataProtection.IDataProtector Protector(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection) =>
+        Protectors.GetValue(protection, p => p.CreateProtector(Purpose));
+
     public static string Seal(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection, string token) =>
-        Microsoft.AspNetCore.DataProtection.DataProtectionCommonExtensions.Protect(protection.CreateProtector(Purpose), token);
+        Microsoft.AspNetCore.DataProtection.DataProtectionCommonExtensions.Protect(Protector(protection), token);
 
     /// <summary>The client's token from its sealed copy, or null when there is none or it cannot be opened.</summary>
     public static string? Unseal(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection, string? sealedToken)
@@ -27,7 +38,7 @@ public static class ManageTokens
         }
         try
         {
-            return Microsoft.AspNetCore.DataProtection.DataProtectionCommonExtensions.Unprotect(protection.CreateProtector(Purpose), sealedToken);
+            return Microsoft.AspNetCore.DataProtection.DataProtectionCommonExtensions.Unprotect(Protector(protection), sealedToken);
         }
         catch (System.Security.Cryptography.CryptographicException)
         {

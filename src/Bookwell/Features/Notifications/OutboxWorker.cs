@@ -15,9 +15,18 @@ public sealed class OutboxSignal
     /// <summary>Raised with every <see cref="Notify"/>: a booking change committed (calendar connections push after it).</summary>
     public event Action? Notified;
 
-    public void Notify()
+    public void Notify() => Notify(queued: true);
+
+    /// <param name="queued">False when the change wrote no outbox row: the calendar push still hears of it, but the worker
+    /// is not woken for a claim that would find nothing new (its one-second pass still runs). Under booking load without
+    /// mail or webhooks that claim ran after every group, and on SQLite it queued for the write gate the group writer needs.</param>
+    public void Notify(bool queued)
     {
         Notified?.Invoke();
+        if (!queued)
+        {
+            return;
+        }
         try
         {
             _signal.Release();

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# A shorter booking figure than run.sh, for A/B pairs on a shared machine: seed, the plain page endpoint, wrk booking on
+# distinct slots, the app's own CPU per booking (/proc ticks), and optionally a dotnet-trace of the booking load and the
+# booking page at 200 req/s. Usage: bench/http/book-cpu.sh [sqlite|postgres]
+#   SEED=3000 (bookings seeded first), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1.
+# PostgreSQL: psql's variables (PGHOST, PGPORT, PGUSER) reach a server where a database named bench_cpu is made afresh.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+db=${1:-sqlite}
+port=${PORT:-5191}
+key=bench-key
+work=$(mktemp -d)
+export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
+       Bookwell__RateLimits__SlotsPerMinute=0 Bookwell__RateLimits__BookingsPerMinute=0 \
+       Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
+if [ "$db" = postgres ]; then
+  psql -d postgres -q -c "DROP DATABASE IF EXISTS bench_cpu WITH (FORCE)" -c "CREATE DATABASE bench_cpu" >/dev/null
+  export Bookwell__Database=postgres \
+    ConnectionStrings__Bookwell="Host=${PGHOST:-127.0.0.1};Port=${PGPORT:-5432};Username=${PGUSER:-postgres};${PGPASSWORD:+Password=$PGPASSWORD;}Database=bench_cpu;Maximum Pool Size=100"
+else
+  export Bookwell__Database=sqlite ConnectionStrings__Bookwell="Data Source=$work/bench.db"
+fi
+dotnet "${APPDIR:-src/Bookwell/bin/Release/net10.0}/Bookwell.dll" --urls "http://127.0.0.1:$port" > "$work/app.log" 2>&1 &
+app=$!
+trap 'kill $app 2>/dev/null; rm -rf "$work"' EXIT
+until curl -sf "http://127.0.0.1:$port/openapi/v1.json" >/dev/null; do sleep 0.2; done
+load() { dotnet bench/Bookwell.Load/bin/Release/net10.0/Bookwell.Load.dll "$1" "http://127.0.0.1:$port" $key "${@:2}"; }
+base="http://127.0.0.1:$port"
+echo "## $db"
+load setup >/dev/null
+load book "${SEED:-3000}" 64 | sed 's/^book:/seed (cold process):/; s/^/  /'
+load bodies "$work/bodies.txt" 80000 >/dev/null
+echo "  page: $(wrk -t2 -c32 -d10s "$base/api/v1/pages/bench" | awk '/Requests\/sec/ {print $2}') req/s"
+if [ "${TRACE:-0}" = 1 ]; then
+  (sleep 2; dotnet-trace collect --process-id $app --duration 00:00:10 -o "${TRACE_OUT:-/tmp/book.nettrace}" >/dev/null 2>&1) &
+  tracer=$!
+fi
+before=$(awk '{ print $14 + $15 }' /proc/$app/stat)
+wrk -t2 -c64 -d10s -s bench/http/book.lua "$base/api/v1/admin/bookings" -- "$work/bodies.txt" $key 2 | tail -1 | tee "$work/book.txt" | sed 's/^/  /'
+after=$(awk '{ print $14 + $15 }' /proc/$app/stat)
+n=$(grep -o '201: [0-9]*' "$work/book.txt" | cut -d' ' -f2)
+echo "  app CPU per booking: $(awk -v a="$before" -v b="$after" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }') ms"
+if [ "${TRACE:-0}" = 1 ]; then wait $tracer || true; fi
+if [ "${PAGE:-0}" = 1 ]; then
+  load rate "/book/bench?service=cut&tz=America/New_York" 200 15 10 | sed 's/^/  booking page /'
+fi
