@@ -378,6 +378,12 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<Instant>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int>("VehicleTravelAfterMinutes")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("VehicleTravelBeforeMinutes")
+                        .HasColumnType("integer");
+
                     b.Property<string>("VisitPartsJson")
                         .HasColumnType("text");
 
@@ -2509,6 +2515,10 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)");
 
+                    b.Property<string>("EmailKey")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)");
+
                     b.Property<int?>("FromMinute")
                         .HasColumnType("integer");
 
@@ -2595,6 +2605,14 @@ namespace Bookwell.Migrations.Postgres
                         .IsUnique();
 
                     b.HasIndex("TenantId", "PageSlug", "Date", "Status");
+
+                    b.HasIndex(new[] { "TenantId", "PageSlug", "ServiceKey", "Date", "EmailKey" }, "IX_WaitlistEntries_LivePerPerson_Anyone")
+                        .IsUnique()
+                        .HasFilter("\"EmailKey\" IS NOT NULL AND \"StaffKey\" IS NULL AND \"Status\" IN ('waiting', 'offered')");
+
+                    b.HasIndex(new[] { "TenantId", "PageSlug", "ServiceKey", "Date", "EmailKey", "StaffKey" }, "IX_WaitlistEntries_LivePerPerson_Staff")
+                        .IsUnique()
+                        .HasFilter("\"EmailKey\" IS NOT NULL AND \"StaffKey\" IS NOT NULL AND \"Status\" IN ('waiting', 'offered')");
 
                     b.ToTable("WaitlistEntries");
                 });

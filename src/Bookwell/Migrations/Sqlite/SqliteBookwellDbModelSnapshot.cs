@@ -370,6 +370,12 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("VehicleTravelAfterMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("VehicleTravelBeforeMinutes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("VisitPartsJson")
                         .HasColumnType("TEXT");
 
@@ -2488,6 +2494,10 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(10)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("EmailKey")
+                        .HasMaxLength(254)
+                        .HasColumnType("TEXT");
+
                     b.Property<int?>("FromMinute")
                         .HasColumnType("INTEGER");
 
@@ -2574,6 +2584,14 @@ namespace Bookwell.Migrations.Sqlite
                         .IsUnique();
 
                     b.HasIndex("TenantId", "PageSlug", "Date", "Status");
+
+                    b.HasIndex(new[] { "TenantId", "PageSlug", "ServiceKey", "Date", "EmailKey" }, "IX_WaitlistEntries_LivePerPerson_Anyone")
+                        .IsUnique()
+                        .HasFilter("\"EmailKey\" IS NOT NULL AND \"StaffKey\" IS NULL AND \"Status\" IN ('waiting', 'offered')");
+
+                    b.HasIndex(new[] { "TenantId", "PageSlug", "ServiceKey", "Date", "EmailKey", "StaffKey" }, "IX_WaitlistEntries_LivePerPerson_Staff")
+                        .IsUnique()
+                        .HasFilter("\"EmailKey\" IS NOT NULL AND \"StaffKey\" IS NOT NULL AND \"Status\" IN ('waiting', 'offered')");
 
                     b.ToTable("WaitlistEntries");
                 });
