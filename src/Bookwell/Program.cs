@@ -239,6 +239,7 @@ api.MapPayments();
 var admin = api.MapGroup("/admin").RequireAdmin();
 admin.MapConfiguration();
 admin.MapAdminBookings();
+Bookwell.Features.WorkOrders.WorkOrderEndpoints.MapWorkOrders(admin);
 admin.MapAdminCustomers();
 admin.MapAdminSeries();
 admin.MapInvoices();

@@ -216,6 +216,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(b => b.ManageTokenSealed).HasMaxLength(400);
             e.Property(b => b.OrganizationKey).HasMaxLength(64);
             e.Property(b => b.MemberNumber).HasMaxLength(64);
+            e.Property(b => b.WorkOrderReference).HasMaxLength(Features.WorkOrders.WorkOrderRules.MaxReferenceLength);
+            e.Property(b => b.WorkOrderUrl).HasMaxLength(Features.WorkOrders.WorkOrderRules.MaxUrlLength);
             e.HasIndex(b => new { b.TenantId, b.OrganizationKey, b.StartsAt }).HasFilter("\"OrganizationKey\" IS NOT NULL");
             e.Property(b => b.Status).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter).HasMaxLength(20);
             e.Property(b => b.PageSlug).HasMaxLength(64);

@@ -133,6 +133,10 @@ public sealed class Booking : ITenantOwned
     /// <summary>The organization member who booked, and their member id (student or employee number) as it was then.</summary>
     public Guid? OrganizationMemberId { get; set; }
     public string? MemberNumber { get; set; }
+    /// <summary>Issue 15: the work order this booking carries out, in another system (its number, and its address when it has one).
+    /// Set by operators only (<see cref="Features.WorkOrders.WorkOrderRules"/>); never shown to the client.</summary>
+    public string? WorkOrderReference { get; set; }
+    public string? WorkOrderUrl { get; set; }
     public Instant CreatedAt { get; set; }
     public Instant UpdatedAt { get; set; }
     public List<BookingEvent> History { get; set; } = [];

@@ -117,7 +117,9 @@ public static class AdminBookingEndpoints
         {
             var needle = q.Trim().ToUpperInvariant();
             query = query.Where(b => b.CustomerEmail.ToUpper().Contains(needle) || b.CustomerName.ToUpper().Contains(needle) ||
-                                     (b.CustomerPhone != null && b.CustomerPhone.Contains(needle)));
+                                     (b.CustomerPhone != null && b.CustomerPhone.Contains(needle)) ||
+                                     // A work order is looked up by its whole number ("WO-412"), not by any part of it.
+                                     (b.WorkOrderReference != null && b.WorkOrderReference.ToUpper() == needle));
         }
         bool InRange(Booking b)
         {
@@ -148,7 +150,7 @@ public static class AdminBookingEndpoints
         var pageRows = kept.Take(take).ToList();
         var nextCursor = kept.Count > take ? ListCursor.Write(pageRows[^1].StartsAt, pageRows[^1].Id) : null;
         var payments = await Bookwell.Features.Payments.PaymentSummary.ForAsync(db, catalog, pageRows, ct);
-        var items = pageRows.Select(b => BookingResponse.From(b, null, null, withHistory: true) with { Payment = payments[b.Id] }).ToList();
+        var items = pageRows.Select(b => BookingResponse.From(b, null, null, withHistory: true) with { Payment = payments[b.Id], WorkOrder = WorkOrders.WorkOrderRules.Of(b) }).ToList();
         return TypedResults.Ok(new BookingList(items, nextCursor));
     }
 
@@ -163,7 +165,7 @@ public static class AdminBookingEndpoints
     {
         ArgumentNullException.ThrowIfNull(cache);
         var payment = await Bookwell.Features.Payments.PaymentSummary.ForAsync(db, await cache.GetAsync(db, ct), booking, ct);
-        return BookingResponse.From(booking, null, null, withHistory: true) with { Payment = payment };
+        return BookingResponse.From(booking, null, null, withHistory: true) with { Payment = payment, WorkOrder = WorkOrders.WorkOrderRules.Of(booking) };
     }
 
     private static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> Create(HttpRequest request, BookwellDb db, CatalogCache cache,

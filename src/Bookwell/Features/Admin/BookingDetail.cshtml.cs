@@ -12,7 +12,7 @@ using NodaTime;
 namespace Bookwell.Features.Admin;
 
 public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessages messages, IConfiguration config, Series.SeriesCanceller series,
-    Series.SeriesMover mover) : AdminPageModel
+    Series.SeriesMover mover, SqliteWriteGate gate, IClock clock) : AdminPageModel
 {
     public Booking? Booking { get; private set; }
     public CompiledPage? Site { get; private set; }
@@ -188,6 +188,32 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
             _ => AdminText.L("This booking's end can no longer be changed."),
         };
         return Redirect($"/admin/bookings/{id}#h-shorten");
+    }
+
+    /// <summary>Issue 15: set, change or (with <paramref name="remove"/>) take away the booking's work order link; managers only.</summary>
+    public async Task<IActionResult> OnPostWorkOrderAsync(Guid id, string? reference, string? url, string? remove, CancellationToken ct)
+    {
+        if (!IsManager || !await LoadAsync(id, ct))
+        {
+            return NotFound();
+        }
+        var words = WorkOrders.WorkOrderText.Words;
+        WorkOrders.WorkOrderView? link = null;
+        if (remove is null)
+        {
+            var errors = new Errors();
+            link = WorkOrders.WorkOrderRules.Read(reference, url, errors);
+            if (link is null)
+            {
+                var fields = errors.ToDictionary();
+                TempData["FlashBad"] = string.Join(" ", new[] { fields.ContainsKey("reference") ? words["bad-reference"] : null, fields.ContainsKey("url") ? words["bad-url"] : null }
+                    .OfType<string>());
+                return Redirect($"/admin/bookings/{id}#h-work-order");
+            }
+        }
+        await WorkOrders.WorkOrderEndpoints.SaveAsync(Db, gate, id, link, clock.GetCurrentInstant(), ct);
+        TempData["Flash"] = link is null ? words["removed"] : words.Format("saved", link.Reference);
+        return Redirect($"/admin/bookings/{id}#h-work-order");
     }
 
     public async Task<IActionResult> OnPostResendAsync(Guid id, string? kind, CancellationToken ct)

@@ -67,6 +67,10 @@ public sealed record BookingResponse(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public string? MemberId { get; init; }
 
+    /// <summary>Admin views (issue 15): the work order the booking carries out, in another system (additive; absent when none).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public WorkOrders.WorkOrderView? WorkOrder { get; init; }
+
     public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory)
     {
         ArgumentNullException.ThrowIfNull(b);

@@ -390,6 +390,14 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<bool>("WalkIn")
                         .HasColumnType("boolean");
 
+                    b.Property<string>("WorkOrderReference")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("WorkOrderUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ManageTokenHash")

@@ -382,6 +382,14 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<bool>("WalkIn")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("WorkOrderReference")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("WorkOrderUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ManageTokenHash")
