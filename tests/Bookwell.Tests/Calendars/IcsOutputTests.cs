@@ -118,6 +118,16 @@ public abstract class IcsOutputTests
         Assert.Equal("CANCELLED", cancelEvent.Status);
         Assert.Equal(uid, cancelEvent.Uid);
         Assert.True(cancelEvent.Sequence > attached.Sequence);
+
+        // The "moved" mail's invitation: the same event, updated in place at the new time.
+        var movedMail = mails.Single(m => m.Subject!.Contains("moved", StringComparison.OrdinalIgnoreCase));
+        using var movedStream = new MemoryStream();
+        movedMail.BodyParts.OfType<MimePart>().Single(p => p.ContentType.MimeType == "text/calendar").Content!.DecodeTo(movedStream);
+        var movedEvent = Parse(CheckWire(movedStream.ToArray()), out var movedCalendar);
+        Assert.Equal("REQUEST", movedCalendar.Method);
+        Assert.Equal(uid, movedEvent.Uid);
+        Assert.True(movedEvent.Sequence > attached.Sequence && movedEvent.Sequence < cancelEvent.Sequence);
+        Assert.Equal(new DateTime(2027, 3, 3, 10, 0, 0, DateTimeKind.Utc), movedEvent.DtStart!.AsUtc);
     }
 
     [Fact]
