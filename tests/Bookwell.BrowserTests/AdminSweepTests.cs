@@ -81,6 +81,14 @@ public sealed class AdminSweepTests(SweepBrowserApp app) : IClassFixture<SweepBr
             Assert.False(string.IsNullOrEmpty(href), $"{list} links to its first item");
             paths.Add(href!);
         }
+        // Issue 15: the booking's work order, set from its page; the sweep then checks the page with the link on it.
+        await page.GotoAsync(app.At("sweep", paths.Single(p => p.StartsWith("/admin/bookings/", StringComparison.Ordinal) && !p.EndsWith("/new", StringComparison.Ordinal) && p.Length > 30)));
+        await page.FillAsync("#wo-reference", "WO-2027-0412");
+        await page.FillAsync("#wo-url", "https://erp.example.com/orders/412");
+        await page.ClickAsync("#wo-save");
+        await Expect(page.Locator("#work-order a")).ToHaveTextAsync("WO-2027-0412");
+        await Expect(page.Locator("#work-order a")).ToHaveAttributeAsync("href", "https://erp.example.com/orders/412");
+
         // The customer's erase step, behind the Privacy section of the customer page (nothing is erased by opening it).
         var customer = paths.Single(p => p.StartsWith("/admin/customers/", StringComparison.Ordinal) && !p.Contains("import", StringComparison.Ordinal));
         await page.GotoAsync(app.At("sweep", customer));
