@@ -222,11 +222,12 @@ public abstract partial class ClientPortalTests
     }
 
     [Fact]
-    public async Task OversizedBody_Is400()
+    public async Task OversizedBody_Is413TooLarge()
     {
         await using var app = await StartAsync(null);
         var response = await app.CreateClient().PostAsync("/api/v1/account/link", Email(new string('a', 10_000) + "@example.com"));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.EndsWith("/too-large", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["type"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(0, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Kind == ClientSignIn.Kind)));
     }
 

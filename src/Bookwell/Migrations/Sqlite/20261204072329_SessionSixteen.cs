@@ -31,6 +31,20 @@ namespace Bookwell.Migrations.Sqlite
                 nullable: false,
                 defaultValue: 0);
 
+            // Live entries made before this column existed get their key too, so the person who is already waiting cannot
+            // join again. Where one person already waits twice for the same day, only the oldest entry gets it (the unique
+            // index below would refuse the rest); the others stay live without a key, as they were.
+            migrationBuilder.Sql("""
+                UPDATE "WaitlistEntries" SET "EmailKey" = lower(trim("CustomerEmail"))
+                WHERE "Id" IN (
+                    SELECT "Id" FROM (
+                        SELECT "Id", ROW_NUMBER() OVER (
+                            PARTITION BY "TenantId", "PageSlug", "ServiceKey", "Date", lower(trim("CustomerEmail")), COALESCE("StaffKey", '')
+                            ORDER BY "Id") AS "Rank"
+                        FROM "WaitlistEntries" WHERE "Status" IN ('waiting', 'offered')) AS "Ranked"
+                    WHERE "Rank" = 1);
+                """);
+
             migrationBuilder.CreateIndex(
                 name: "IX_WaitlistEntries_LivePerPerson_Anyone",
                 table: "WaitlistEntries",
