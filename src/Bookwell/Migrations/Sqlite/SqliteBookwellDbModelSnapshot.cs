@@ -2153,6 +2153,9 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LinksRevokedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("MemberNumber")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
