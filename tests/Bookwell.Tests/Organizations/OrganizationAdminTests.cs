@@ -66,7 +66,7 @@ public abstract class OrganizationAdminTests
         var bad = await owner.PostFormAsync("/admin/organizations?handler=Import",
             [F("page", "salon"), F("org", "school"), F("csv", "name,email,id\nKim Kid,kim@example.com,S1\nNo Mail,nope,S2"), F("confirm", "true")], view);
         Assert.Equal(HttpStatusCode.OK, bad.StatusCode);
-        Assert.Contains("Row 3", await WebSession.TextAsync(bad), StringComparison.Ordinal);
+        Assert.Contains("Line 3", await WebSession.TextAsync(bad), StringComparison.Ordinal);
         Assert.Equal(0, app.WithDb(db => db.OrganizationMembers.Count()));
         var good = await owner.PostFormAsync("/admin/organizations?handler=Import",
             [F("page", "salon"), F("org", "school"), F("csv", "name,email,id\nKim Kid,kim@example.com,S1\n\"Lee, Jo\",jo@example.com,S2"), F("confirm", "true")], view);

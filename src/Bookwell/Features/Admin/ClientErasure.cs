@@ -13,7 +13,7 @@ namespace Bookwell.Features.Admin;
 /// it); every message to or about the person (by address, push device or booking) still waiting is withdrawn, and
 /// all of them lose their address, subject and words; the bookings stay for the books (service, time, status,
 /// price) but lose the name, e-mail, phone, answers and notes; waitlist entries, notes, tags, the portal account,
-/// sign-in links and push devices go; the client row (and every duplicate merged into it) stays as an anonymous
+/// sign-in links and push devices go, organization links are revoked; the client row (and every duplicate merged into it) stays as an anonymous
 /// record that nothing can sign into. One audit entry records who erased whom (ids only). Invoices are left as
 /// issued: they are the business's bookkeeping, which the law keeps for years (docs/accounts.md says so). The outbox
 /// worker takes each message (queued -> sending) just before it hands it to its sender, and this withdraws only queued
@@ -113,7 +113,12 @@ public sealed class ClientErasure(BookwellDb db, IClock clock, SqliteWriteGate g
                         .SetProperty(m => m.Name, ErasedName)
                         .SetProperty(m => m.Email, erasedEmail)
                         .SetProperty(m => m.EmailNormalized, erasedEmail.ToUpperInvariant())
-                        .SetProperty(m => m.MemberNumber, (string?)null), ct);
+                        .SetProperty(m => m.MemberNumber, (string?)null)
+                        .SetProperty(m => m.LinksRevokedAt, now), ct);
+                // Their personal links open nothing any more (and the portal sessions they started end).
+                await db.Set<Organizations.OrganizationLink>()
+                    .Where(l => l.RevokedAt == null && db.Set<Organizations.OrganizationMember>().Any(m => m.Id == l.MemberId && m.CustomerId == p.Id))
+                    .ExecuteUpdateAsync(s => s.SetProperty(l => l.RevokedAt, now), ct);
                 await db.Set<Organizations.MailingRecipient>().Where(r => r.CustomerId == p.Id)
                     .ExecuteUpdateAsync(s => s.SetProperty(r => r.Name, ErasedName).SetProperty(r => r.Email, erasedEmail), ct);
                 await db.Customers.Where(c => c.Id == p.Id)

@@ -462,11 +462,12 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == Access!.Member.CustomerId, ct);
         if (customer is not null)
         {
-            // The link proved who the member is, as a portal sign-in link does; their account's stamp goes in the cookie.
+            // The organization knows the member, so the link signs them in to see and book, but it does not prove the mailbox is
+            // theirs: the session is marked as the link's (no password, no deleting the account) and ends when the link is revoked.
             var accounts = HttpContext.RequestServices.GetRequiredService<ClientPortal.ClientAccounts>();
             var account = await accounts.FindAsync(customer.Id, ct);
             await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.SignInAsync(HttpContext,
-                ClientPortal.ClientPortalSetup.Scheme, accounts.Principal(customer, account, "organization-link"));
+                ClientPortal.ClientPortalSetup.Scheme, accounts.Principal(customer, account, ClientPortal.ClientAccounts.OrganizationLinkMethod, Access!.LinkId));
         }
     }
 

@@ -25,6 +25,10 @@ public sealed class ClientAccounts(BookwellDb db, IClock clock, SqliteWriteGate 
     /// <summary>How the session was started: <c>link</c> (a sign-in link, so the mailbox was just proved), <c>password</c> or <c>google</c>.</summary>
     public const string MethodClaim = "bw:client-method";
     public const string AuthTimeClaim = "bw:client-auth-time";
+    /// <summary>The method of a session an organization's personal link started (<see cref="OrganizationLinkClaim"/> names the link).</summary>
+    public const string OrganizationLinkMethod = "organization-link";
+    /// <summary>The personal link (its row's id, never the token) behind an organization-link session: revoking it ends the session.</summary>
+    public const string OrganizationLinkClaim = "bw:client-org-link";
     /// <summary>A session that came from a sign-in link may set a new password without the old one for this long (the reset by e-mail).</summary>
     public static readonly Duration ResetWindow = Duration.FromMinutes(30);
 
@@ -150,7 +154,7 @@ public sealed class ClientAccounts(BookwellDb db, IClock clock, SqliteWriteGate 
     public static string NewStamp() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>The session of a client: their id, their business, the stamp of their account ("" without one) and how they signed in.</summary>
-    public ClaimsPrincipal Principal(Customer customer, ClientAccount? account, string method)
+    public ClaimsPrincipal Principal(Customer customer, ClientAccount? account, string method, Guid? organizationLink = null)
     {
         ArgumentNullException.ThrowIfNull(customer);
         var identity = new ClaimsIdentity(
@@ -162,7 +166,22 @@ public sealed class ClientAccounts(BookwellDb db, IClock clock, SqliteWriteGate 
             new Claim(MethodClaim, method),
             new Claim(AuthTimeClaim, clock.GetCurrentInstant().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ], ClientPortalSetup.Scheme);
+        if (organizationLink is { } link)
+        {
+            identity.AddClaim(new Claim(OrganizationLinkClaim, link.ToString()));
+        }
         return new ClaimsPrincipal(identity);
+    }
+
+    /// <summary>
+    /// True when the session shows that its holder controls the client's address or knows their password (a sign-in link,
+    /// the password, a linked Google account). An organization's personal link does not: the organization knows the person,
+    /// which says nothing of who reads the mailbox now, so such a session sets no password and deletes no account.
+    /// </summary>
+    public static bool ProvedOwnership(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.FindFirstValue(MethodClaim) is "link" or "password" or "google";
     }
 
     /// <summary>True when the session came from a sign-in link within <see cref="ResetWindow"/>: the mailbox was proved just now.</summary>

@@ -80,7 +80,7 @@ public static class ClientPortalSetup
         return services;
     }
 
-    /// <summary>Writes the booking page's copy of a client session: the client, the business and the account's stamp, nothing else.</summary>
+    /// <summary>Writes the booking page's copy of a client session: the client, the business, the account's stamp and the organization link behind it, nothing else.</summary>
     private static Task WriteBookSignalAsync(HttpContext http, ClaimsPrincipal? session, AuthenticationProperties properties)
     {
         if (session is null || session.FindFirstValue(CustomerClaim) is not { } customer)
@@ -93,6 +93,12 @@ public static class ClientPortalSetup
             new Claim(BookwellClaims.Tenant, session.FindFirstValue(BookwellClaims.Tenant) ?? ""),
             new Claim(ClientAccounts.StampClaim, session.FindFirstValue(ClientAccounts.StampClaim) ?? ""),
         ], BookScheme);
+        // A session from an organization's link ends with the link, here as in the portal (PortalSession).
+        if (session.FindFirstValue(ClientAccounts.MethodClaim) == ClientAccounts.OrganizationLinkMethod)
+        {
+            identity.AddClaim(new Claim(ClientAccounts.MethodClaim, ClientAccounts.OrganizationLinkMethod));
+            identity.AddClaim(new Claim(ClientAccounts.OrganizationLinkClaim, session.FindFirstValue(ClientAccounts.OrganizationLinkClaim) ?? ""));
+        }
         return http.SignInAsync(BookScheme, new ClaimsPrincipal(identity), new AuthenticationProperties { IsPersistent = properties.IsPersistent });
     }
 

@@ -40,7 +40,7 @@ public static class PortalPush
         return app;
     }
 
-    /// <summary>The signed-in client's id, when the session still holds (client not erased, account stamp unchanged) and the request carries the antiforgery token.</summary>
+    /// <summary>The signed-in client's id, when the session still holds (client not erased, account stamp unchanged, its organization link not revoked) and the request carries the antiforgery token.</summary>
     private static async Task<(Guid? Client, IResult? Refusal)> ClientAsync(HttpContext http, BookwellDb db, IAntiforgery antiforgery, CancellationToken ct)
     {
         try
@@ -57,7 +57,9 @@ public static class PortalPush
             return (null, Problems.Unauthorized());
         }
         var stamp = await db.ClientAccounts.Where(a => a.CustomerId == id).Select(a => a.SecurityStamp).FirstOrDefaultAsync(ct) ?? "";
-        return stamp == (http.User.FindFirstValue(ClientAccounts.StampClaim) ?? "") ? (id, null) : (null, Problems.Unauthorized());
+        return stamp == (http.User.FindFirstValue(ClientAccounts.StampClaim) ?? "") && await PortalSession.OrganizationLinkHoldsAsync(db, http.User, ct)
+            ? (id, null)
+            : (null, Problems.Unauthorized());
     }
 
     private static async Task<IResult> Subscribe(HttpContext http, BookwellDb db, IAntiforgery antiforgery, WebPushSender push, SqliteWriteGate gate, IClock clock,

@@ -8,7 +8,8 @@ namespace Bookwell.Features.ClientPortal;
 /// <summary>
 /// Who a client session (the portal's cookie, or the booking page's narrow copy of it) stands for: the client of
 /// this business it names, followed to the kept profile when an admin merged it, and only while the account's
-/// stamp still matches (a changed password or a deleted account ends every session started before it).
+/// stamp still matches (a changed password or a deleted account ends every session started before it) and, for a session
+/// an organization's personal link started, while that link is not revoked.
 /// </summary>
 public static class PortalSession
 {
@@ -34,6 +35,25 @@ public static class PortalSession
             return (null, null);
         }
         var account = await db.ClientAccounts.AsNoTracking().FirstOrDefaultAsync(a => a.CustomerId == id, ct);
-        return (account?.SecurityStamp ?? "") == (user.FindFirstValue(ClientAccounts.StampClaim) ?? "") ? (client, account) : (null, null);
+        return (account?.SecurityStamp ?? "") == (user.FindFirstValue(ClientAccounts.StampClaim) ?? "") && await OrganizationLinkHoldsAsync(db, user, ct)
+            ? (client, account)
+            : (null, null);
+    }
+
+    /// <summary>
+    /// False when the session was started by an organization's personal link that has been revoked since (or names none,
+    /// as sessions from before links were named did): the session lasts only as long as the link that opened it.
+    /// True for every other session.
+    /// </summary>
+    public static async Task<bool> OrganizationLinkHoldsAsync(BookwellDb db, ClaimsPrincipal user, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(user);
+        var named = user.FindFirstValue(ClientAccounts.OrganizationLinkClaim);
+        if (named is null && user.FindFirstValue(ClientAccounts.MethodClaim) != ClientAccounts.OrganizationLinkMethod)
+        {
+            return true;
+        }
+        return Guid.TryParse(named, out var link) && await Organizations.OrganizationAccess.IsLiveAsync(db, link, ct);
     }
 }

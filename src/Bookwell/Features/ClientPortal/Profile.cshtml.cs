@@ -13,7 +13,7 @@ namespace Bookwell.Features.ClientPortal;
 /// their password, and deleting the account. Later bookings start from these details; past bookings keep the
 /// details they were made with. A password is set without the old one only in a session that a sign-in link
 /// opened in the last 30 minutes (that is the reset by e-mail) or when there is none yet; otherwise the current
-/// password is asked for.
+/// password is asked for. A session from an organization's personal link sets no password and deletes nothing.
 /// </summary>
 public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock, ClientAccounts accounts, Admin.ClientErasure erasure) : PortalPage(db, cache)
 {
@@ -30,6 +30,11 @@ public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock
     public bool GoogleLinked => Account?.GoogleSubject is not null;
     /// <summary>The current password is asked for before a new one is set.</summary>
     public bool NeedsCurrentPassword => HasPassword && !accounts.RecentlyProvedEmail(User);
+    /// <summary>
+    /// False in a session an organization's personal link started: it may see and book, but sets no password and deletes
+    /// no account (the organization knowing the person proves nothing about the mailbox).
+    /// </summary>
+    public bool MayManageAccount => ClientAccounts.ProvedOwnership(User);
 
     public async Task<IActionResult> OnGetAsync(string? google, CancellationToken ct)
     {
@@ -120,6 +125,10 @@ public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock
             return await EndSessionAsync();
         }
         Fill();
+        if (!MayManageAccount)
+        {
+            return Refused();
+        }
         if (NeedsCurrentPassword && !ClientAccounts.Verify(Account!, current))
         {
             Errors["current"] = PortalText.P("current-password-wrong");
@@ -152,6 +161,10 @@ public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock
             return await EndSessionAsync();
         }
         Fill();
+        if (!MayManageAccount)
+        {
+            return Refused();
+        }
         if (!confirmDelete)
         {
             Errors["confirmDelete"] = PortalText.P("delete-confirm-needed");
@@ -161,5 +174,12 @@ public sealed class ProfileModel(BookwellDb db, CatalogCache cache, IClock clock
         await erasure.EraseAsync(Client!.Id, Admin.CrmAudit.Client, ct);
         await HttpContext.SignOutAsync(ClientPortalSetup.Scheme);
         return Redirect("/account/signin?deleted=1");
+    }
+
+    private Microsoft.AspNetCore.Mvc.RazorPages.PageResult Refused()
+    {
+        Errors["account"] = PortalText.P("org-link-refused");
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Page();
     }
 }

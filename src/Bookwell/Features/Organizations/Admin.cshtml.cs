@@ -423,78 +423,55 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
         return Redirect(Self());
     }
 
+    /// <summary>
+    /// The rows of a members' CSV (<see cref="MemberCsv"/>: quoted commas, quotes and line breaks, CRLF or LF, a byte order
+    /// mark), the first skipped only when it is a header; each error names the line its record starts on.
+    /// </summary>
     public static (List<ImportRow> Rows, List<string> Errors) ParseCsv(string csv)
     {
+        ArgumentNullException.ThrowIfNull(csv);
         var rows = new List<ImportRow>();
         var errors = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var lines = csv.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
-        for (var i = 0; i < lines.Length; i++)
+        var records = MemberCsv.Read(csv);
+        for (var i = 0; i < records.Count; i++)
         {
-            var line = lines[i].Trim();
-            if (line.Length == 0 || (i == 0 && !line.Contains('@', StringComparison.Ordinal)))
+            var record = records[i];
+            if (i == 0 && MemberCsv.IsHeader(record))
             {
                 continue;
             }
             if (rows.Count + errors.Count >= MaxImportRows)
             {
-                errors.Add(OrganizationText.Words.Format("row", i + 1, $"> {MaxImportRows}"));
+                errors.Add(OrganizationText.Words.Format("row", record.Line, $"> {MaxImportRows}"));
                 break;
             }
-            var cells = SplitCsv(line);
-            var name = cells.ElementAtOrDefault(0)?.Trim();
-            var email = cells.ElementAtOrDefault(1)?.Trim();
-            var id = cells.ElementAtOrDefault(2)?.Trim();
+            if (record.Unclosed)
+            {
+                errors.Add(OrganizationText.Words.Format("row", record.Line, OrganizationText.Words["row-quote"]));
+                continue;
+            }
+            // A spreadsheet cell may hold a line break; in a name or a member id it stands for a space.
+            var name = Collapse(record.Fields.ElementAtOrDefault(0));
+            var email = record.Fields.ElementAtOrDefault(1)?.Trim();
+            var id = Collapse(record.Fields.ElementAtOrDefault(2));
             if (RowProblem(name, email, id) is { } problem)
             {
-                errors.Add(OrganizationText.Words.Format("row", i + 1, problem));
+                errors.Add(OrganizationText.Words.Format("row", record.Line, problem));
                 continue;
             }
             if (!seen.Add(OrganizationAccess.Normalize(email!)))
             {
-                errors.Add(OrganizationText.Words.Format("row", i + 1, OrganizationText.Words["row-duplicate"]));
+                errors.Add(OrganizationText.Words.Format("row", record.Line, OrganizationText.Words["row-duplicate"]));
                 continue;
             }
-            rows.Add(new ImportRow(i + 1, name!, email!, string.IsNullOrEmpty(id) ? null : id));
+            rows.Add(new ImportRow(record.Line, name!, email!, string.IsNullOrEmpty(id) ? null : id));
         }
         return (rows, errors);
     }
 
-    /// <summary>Comma- or semicolon-separated cells; double quotes around a cell keep its separators.</summary>
-    private static List<string> SplitCsv(string line)
-    {
-        var separator = line.Contains(';', StringComparison.Ordinal) && !line.Contains(',', StringComparison.Ordinal) ? ';' : ',';
-        var cells = new List<string>();
-        var cell = new System.Text.StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < line.Length; i++)
-        {
-            var c = line[i];
-            if (c == '"')
-            {
-                if (quoted && i + 1 < line.Length && line[i + 1] == '"')
-                {
-                    cell.Append('"');
-                    i++;
-                }
-                else
-                {
-                    quoted = !quoted;
-                }
-            }
-            else if (c == separator && !quoted)
-            {
-                cells.Add(cell.ToString());
-                cell.Clear();
-            }
-            else
-            {
-                cell.Append(c);
-            }
-        }
-        cells.Add(cell.ToString());
-        return cells;
-    }
+    private static string? Collapse(string? cell) =>
+        cell is null ? null : string.Join(' ', cell.Split((char[])[' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     public async Task<IActionResult> OnPostSendAsync(string? page, string? org, string? kind, CancellationToken ct)
     {

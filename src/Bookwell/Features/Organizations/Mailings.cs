@@ -149,15 +149,20 @@ public static class Mailings
         ArgumentNullException.ThrowIfNull(draft);
         var errors = new Errors();
         var w = MailingText.Words;
+        // Each field's unknown merge fields under that field, so the form and the API point at the one to fix.
         if (string.IsNullOrWhiteSpace(draft.Subject) || draft.Subject.Length > 200)
         {
             errors.Add("subject", w["bad-subject"]);
+        }
+        else if (MailingMerge.Unknown(draft.Subject) is { Count: > 0 } inSubject)
+        {
+            errors.Add("subject", w.Format("unknown-field", string.Join(", ", inSubject.Select(u => "{{" + u + "}}"))));
         }
         if (string.IsNullOrWhiteSpace(draft.Body) || draft.Body.Length > 20_000)
         {
             errors.Add("body", w["bad-body"]);
         }
-        else if (MailingMerge.Unknown(draft.Subject + "\n" + draft.Body) is { Count: > 0 } unknown)
+        else if (MailingMerge.Unknown(draft.Body) is { Count: > 0 } unknown)
         {
             errors.Add("body", w.Format("unknown-field", string.Join(", ", unknown.Select(u => "{{" + u + "}}"))));
         }
@@ -307,6 +312,12 @@ public static class Mailings
             if (await db.Customers.AsNoTracking().AnyAsync(c => c.Id == member.CustomerId && (c.MailingsOffAt != null || c.ErasedAt != null), ct))
             {
                 notToSend[m.Id] = "The client unsubscribed from mailings; nothing was sent.";
+                continue;
+            }
+            // A mailing with personal links is not sent without them: links revoked after it was queued make none.
+            if (MailingMerge.LinkPlaceholder().IsMatch(m.TextBody ?? "") && await OrganizationAccess.NoLinkReasonAsync(db, member, m.CreatedAt, ct) is { } why)
+            {
+                notToSend[m.Id] = why;
                 continue;
             }
             string? baseUrl = m.TenantId == DefaultTenant.Id

@@ -8,7 +8,7 @@ using NodaTime;
 namespace Bookwell.Features.Organizations;
 
 /// <summary>A valid personal link: who it is for, their organization, and what the link may show.</summary>
-public sealed record MemberAccess(OrganizationMember Member, OrganizationModel Organization, LinkKind Kind, CompiledPage Page, string Token)
+public sealed record MemberAccess(OrganizationMember Member, OrganizationModel Organization, LinkKind Kind, CompiledPage Page, string Token, Guid LinkId)
 {
     /// <summary>The page as this link shows it, for a service (or for the list of services with null).</summary>
     public CompiledPage View(string? service) => Organization.View(Page, Kind, service);
@@ -44,7 +44,35 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
             return null;
         }
         var member = await db.OrganizationMembers.AsNoTracking().FirstOrDefaultAsync(m => m.Id == link.MemberId, ct);
-        return member is null || member.OrganizationKey != organization.Key ? null : new MemberAccess(member, organization, link.Kind, page, token!);
+        return member is null || member.OrganizationKey != organization.Key || member.LinksRevokedAt > link.CreatedAt
+            ? null
+            : new MemberAccess(member, organization, link.Kind, page, token!, link.Id);
+    }
+
+    /// <summary>
+    /// Whether a link (by its row's id) is still unrevoked: the session it started lasts that long. A link made before its
+    /// member's last revocation counts as revoked (a mail being sent while the revocation was given may have made one).
+    /// </summary>
+    public static Task<bool> IsLiveAsync(BookwellDb db, Guid linkId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.OrganizationLinks.AnyAsync(l => l.Id == linkId && l.RevokedAt == null &&
+                                                  db.OrganizationMembers.Any(m => m.Id == l.MemberId && (m.LinksRevokedAt == null || m.LinksRevokedAt <= l.CreatedAt)), ct);
+    }
+
+    /// <summary>
+    /// Why a mail queued at <paramref name="queuedAt"/> must make no link for <paramref name="member"/> when it is sent, or
+    /// null: the client was erased, or the member's links were revoked after it was queued.
+    /// </summary>
+    public static async Task<string?> NoLinkReasonAsync(BookwellDb db, OrganizationMember member, Instant queuedAt, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(member);
+        if (await db.Customers.AsNoTracking().AnyAsync(c => c.Id == member.CustomerId && c.ErasedAt != null, ct))
+        {
+            return Admin.ClientErasure.Reason + " Nothing was sent.";
+        }
+        return member.LinksRevokedAt >= queuedAt ? "The member's links were revoked after this message was queued; nothing was sent." : null;
     }
 
     public static string Normalize(string email) => email.Trim().ToUpperInvariant();
@@ -140,15 +168,24 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
 
     public static string Url(string baseUrl, string slug, string token) => $"{baseUrl}/book/{slug}?access={token}";
 
-    /// <summary>Revokes the live links of one member, or (member null) of the whole organization; returns how many.</summary>
+    /// <summary>
+    /// Revokes the live links of one member, or (member null) of the whole organization; returns how many. The members are
+    /// stamped too, so links that mails queued before now would make are never made, and the portal sessions these links
+    /// started end (<see cref="IsLiveAsync"/>).
+    /// </summary>
     public async Task<int> RevokeAsync(string slug, string organization, Guid? member, CancellationToken ct)
     {
         var now = clock.GetCurrentInstant();
         using (await gate.EnterAsync(db, ct))
         {
-            return await db.OrganizationLinks
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            await db.OrganizationMembers.Where(m => m.PageSlug == slug && m.OrganizationKey == organization && (member == null || m.Id == member))
+                .ExecuteUpdateAsync(s => s.SetProperty(m => m.LinksRevokedAt, now), ct);
+            var count = await db.OrganizationLinks
                 .Where(l => l.PageSlug == slug && l.OrganizationKey == organization && l.RevokedAt == null && (member == null || l.MemberId == member))
                 .ExecuteUpdateAsync(s => s.SetProperty(l => l.RevokedAt, now), ct);
+            await tx.CommitAsync(ct);
+            return count;
         }
     }
 }

@@ -19,6 +19,12 @@ public sealed class OrganizationMember : ITenantOwned
     /// <summary>Student number, employee number: shown on their bookings.</summary>
     public string? MemberNumber { get; set; }
     public Instant CreatedAt { get; set; }
+    /// <summary>
+    /// When the member's links were last revoked (one by one, with the organization, or by an erasure). Links are made
+    /// when a mail is sent, so a mail queued before this time makes none, and no link made before it opens anything: a
+    /// revocation reaches links that did not exist yet when it was given.
+    /// </summary>
+    public Instant? LinksRevokedAt { get; set; }
 }
 
 /// <summary>

@@ -14,7 +14,8 @@ namespace Bookwell.Features.Organizations;
 /// "Send personal links": one outbox row per member, written in one transaction. The stored bodies hold a
 /// placeholder naming the member and the link kind, never a link; the outbox worker makes the member's link
 /// when it sends (<see cref="PrepareAsync"/>) and writes it only into the copy it hands to the mail server.
-/// A member who is gone by then (or whose organization is) gets nothing.
+/// A member who is gone by then (or whose organization is), who was erased, or whose links were revoked after the mail
+/// was queued gets nothing: the message is withdrawn with the reason.
 /// </summary>
 public static partial class OrganizationMail
 {
@@ -32,8 +33,10 @@ public static partial class OrganizationMail
         ArgumentNullException.ThrowIfNull(gate);
         ArgumentNullException.ThrowIfNull(page);
         ArgumentNullException.ThrowIfNull(organization);
+        // An erased client stays in the member list as an anonymous row: nothing goes to them.
         var members = await db.OrganizationMembers.AsNoTracking()
-            .Where(m => m.PageSlug == page.Slug && m.OrganizationKey == organization.Key).OrderBy(m => m.Name).ToListAsync(ct);
+            .Where(m => m.PageSlug == page.Slug && m.OrganizationKey == organization.Key)
+            .Where(m => db.Customers.Any(c => c.Id == m.CustomerId && c.ErasedAt == null)).OrderBy(m => m.Name).ToListAsync(ct);
         var w = OrganizationText.Words;
         var culture = CultureInfo.GetCultureInfo(language);
         var business = page.Doc.Name!;
@@ -102,6 +105,11 @@ public static partial class OrganizationMail
                 !known)
             {
                 notToSend[m.Id] = "The member or their organization no longer exists; nothing was sent.";
+                continue;
+            }
+            if (await OrganizationAccess.NoLinkReasonAsync(db, member, m.CreatedAt, ct) is { } why)
+            {
+                notToSend[m.Id] = why;
                 continue;
             }
             var links = services.GetRequiredService<TenantLinks>();
