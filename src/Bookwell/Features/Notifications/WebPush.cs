@@ -149,7 +149,8 @@ public sealed class WebPushSender : IDisposable
     /// <summary>Whether a browser's endpoint may be stored: an absolute https address (http and local hosts only when allowed), at most 2,048 characters.</summary>
     public bool AcceptsEndpoint(string? endpoint) =>
         endpoint is { Length: > 0 and <= 2048 } && Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.UserInfo.Length == 0 &&
-        (uri.Scheme == Uri.UriSchemeHttps || (_options.AllowLocalEndpoints && uri.Scheme == Uri.UriSchemeHttp));
+        (uri.Scheme == Uri.UriSchemeHttps || (_options.AllowLocalEndpoints && uri.Scheme == Uri.UriSchemeHttp)) &&
+        (_options.AllowLocalEndpoints || AddressRules.HostRefusal(uri) is null);
 
     private VapidAuthentication? _vapid;
 
