@@ -51,6 +51,8 @@ public sealed class OutboundAddressRuleTests
         "http://[2002:c0a8:101::1]/hook",               // 6to4 of 192.168.1.1
         "http://[2002:a9fe:a9fe::]/latest/",            // 6to4 of the metadata address
         "http://[fe80::1%25eth0]/hook",
+        "http://a\u200Db.example/hook",                // names IDNA cannot map: refused, never a 500
+        "http://\uFFFD/hook",
     ];
 
     public static IEnumerable<object[]> HostileUrls => Hostile.Select(u => new object[] { u });

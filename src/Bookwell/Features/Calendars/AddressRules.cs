@@ -97,7 +97,16 @@ public static class AddressRules
     public static string? HostRefusal(Uri uri)
     {
         ArgumentNullException.ThrowIfNull(uri);
-        var host = uri.IdnHost;
+        string host;
+        try
+        {
+            host = uri.IdnHost;
+        }
+        catch (UriFormatException)
+        {
+            // A name IDNA cannot map (a joiner between letters, an unassigned code point) is no address anyone can reach.
+            return "Refused: the host name is not a valid internationalized domain name.";
+        }
         if (Literal(host) is { } ip)
         {
             return IsPublic(ip) ? null : $"Refused: {ip} is a private, loopback or link-local address.";
