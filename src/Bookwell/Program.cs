@@ -88,7 +88,6 @@ if (sms is not null)
     });
 }
 // Always: webhooks (contract 4.7) go through the outbox too; the worker claims only the channels it can send.
-builder.Services.AddSingleton(WebPushOptions.Read(builder.Configuration));
 builder.Services.AddSingleton<PushKeys>();
 builder.Services.AddHostedService(sp => sp.GetRequiredService<PushKeys>());
 builder.Services.AddSingleton<WebPushSender>();
@@ -135,6 +134,7 @@ string keyRing;
 try
 {
     keyRing = KeyRingProtection.Configure(builder.Services, builder.Configuration, builder.Environment);
+    builder.Services.AddSingleton(WebPushOptions.Read(builder.Configuration));
     builder.Services.AddPayments(builder.Configuration);
     Bookwell.Features.Refunds.RefundEndpoints.AddRefunds(builder.Services, builder.Configuration);
 }

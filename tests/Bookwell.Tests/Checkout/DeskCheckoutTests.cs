@@ -278,7 +278,7 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
         }
         Assert.Contains("The cash received must cover the cash part, EUR 25.00.",
             await Refused(("Desc[0]", "Haircut"), ("Price[0]", "25"), ("Method", "cash"), ("Tendered", "20")), StringComparison.Ordinal);
-        Assert.Contains("An amount in EUR with at most 2 decimals.",
+        Assert.Contains("An amount in EUR from 0 to 1,000,000, with at most 2 decimals.",
             await Refused(("Desc[0]", "Haircut"), ("Price[0]", "25.001"), ("Method", "cash")), StringComparison.Ordinal);
         Assert.Contains("The discount is an amount from 0 up to the lines' total, EUR 25.00.",
             await Refused(("Desc[0]", "Haircut"), ("Price[0]", "25"), ("Discount", "30"), ("Method", "card")), StringComparison.Ordinal);
@@ -298,6 +298,67 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
         Assert.Empty(_app.WithDb(db => db.Set<DeskSale>().AsNoTracking().ToList()));
         Assert.Empty(_app.WithDb(db => db.Set<Invoice>().AsNoTracking().ToList()));
         Assert.Empty(_app.WithDb(db => db.Payments.AsNoTracking().ToList()));
+    }
+
+    /// <summary>The error shown under one field of the form (its id is the field's, as the page's aria-describedby names it).</summary>
+    private static string? FieldError(string html, string field) =>
+        Regex.Match(html, $@"<p class=""error"" id=""{field}-error"">([^<]*)<") is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : null;
+
+    /// <summary>
+    /// The hostile probe's amounts and texts: every money field is capped at 1,000,000 (and the lines' total too), a discount
+    /// above the lines is refused, and a name, a line or a card reference holding a text-direction override or a control
+    /// character is refused, each under its own field, in English and in Dutch; nothing is taken.
+    /// </summary>
+    [Fact]
+    public async Task HugeAmounts_AndOverridesOrControlCharacters_AreRefusedUnderTheirFields_InEnglishAndDutch_AndNothingIsTaken()
+    {
+        const string Money = "An amount in EUR from 0 to 1,000,000, with at most 2 decimals.";
+        var (key, token, _) = await OpenAsync("/admin/checkout");
+        async Task<string> Refused(params (string, string)[] fields)
+        {
+            var response = await PostAsync("/admin/checkout?handler=Pay", Form(key, token, fields));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return await response.Content.ReadAsStringAsync();
+        }
+
+        var html = await Refused(("CustomerName", "Wim \u202Egnp.exe"), ("CustomerEmail", "a@[127.0.0.1]"),
+            ("Desc[0]", "Gift card"), ("Qty[0]", "1"), ("Price[0]", "1000000.01"),
+            ("Desc[1]", "Shampoo\u0007"), ("Qty[1]", "1"), ("Price[1]", "10"),
+            ("Desc[2]", "Conditioner"), ("Qty[2]", "1"), ("Price[2]", "99999999999999"),
+            ("Discount", "1000001"), ("Tip", "2000000"), ("Method", "mixed"), ("Card", "1e6"), ("Tendered", "10000000"), ("CardReference", "T-7781\u200F"));
+        Assert.Equal(Money, FieldError(html, "price0"));
+        Assert.Equal(Money, FieldError(html, "price2"));
+        Assert.Null(FieldError(html, "price1"));
+        Assert.Equal(Money, FieldError(html, "discount"));
+        Assert.Equal(Money, FieldError(html, "tip"));
+        Assert.Equal(Money, FieldError(html, "card"));
+        Assert.Equal(Money, FieldError(html, "tendered"));
+        const string Text = "Must not contain control characters or text-direction overrides.";
+        Assert.Equal(Text, FieldError(html, "customername"));
+        Assert.Equal(Text, FieldError(html, "desc1"));
+        Assert.Equal(Text, FieldError(html, "cardreference"));
+        Assert.Null(FieldError(html, "desc0"));
+        Assert.Equal("Enter an e-mail address like name@example.com, or leave it empty.", FieldError(html, "customeremail"));
+
+        // Each amount at the cap is taken as an amount; lines that add up beyond it are refused as a bill, and a discount
+        // above the lines as before.
+        html = await Refused(("Desc[0]", "Gift card"), ("Qty[0]", "2"), ("Price[0]", "1000000"), ("Method", "card"));
+        Assert.Null(FieldError(html, "price0"));
+        Assert.Equal("The bill comes to more than EUR 1,000,000.00: split it over more than one checkout.", FieldError(html, "lines"));
+        html = await Refused(("Desc[0]", "Gift card"), ("Qty[0]", "1"), ("Price[0]", "1000000"), ("Discount", "1000000.01"), ("Method", "card"));
+        Assert.Equal(Money, FieldError(html, "discount"));
+        html = await Refused(("Desc[0]", "Gift card"), ("Qty[0]", "1"), ("Price[0]", "100"), ("Discount", "100.01"), ("Method", "card"));
+        Assert.Equal("The discount is an amount from 0 up to the lines' total, EUR 100.00.", FieldError(html, "discount"));
+
+        _owner.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl");
+        html = await Refused(("CustomerName", "Wim\u2066x\u2069"), ("Desc[0]", "Cadeaubon"), ("Qty[0]", "1"), ("Price[0]", "1000000,01"), ("Method", "card"));
+        Assert.Equal("Een bedrag in EUR van 0 tot 1.000.000, met hoogstens 2 decimalen.", FieldError(html, "price0"));
+        Assert.Equal("Mag geen stuurtekens of tekens voor tekstrichting bevatten.", FieldError(html, "customername"));
+        html = await Refused(("Desc[0]", "Cadeaubon"), ("Qty[0]", "3"), ("Price[0]", "500000"), ("Method", "card"));
+        Assert.Equal("De rekening komt boven EUR 1.000.000,00: verdeel hem over meer dan één afrekening.", FieldError(html, "lines"));
+
+        Assert.Empty(_app.WithDb(db => db.Set<DeskSale>().AsNoTracking().ToList()));
+        Assert.Empty(_app.WithDb(db => db.Set<Invoice>().AsNoTracking().ToList()));
     }
 }
 

@@ -179,6 +179,16 @@ public abstract class OrganizationTests
             Json(new JsonObject { ["page"] = Slug, ["email"] = "not-an-address", ["name"] = "", ["kind"] = "everything" }));
         var errors2 = (await Body(bad2))["errors"]!.AsObject();
         Assert.True(errors2.ContainsKey("email") && errors2.ContainsKey("name") && errors2.ContainsKey("kind"), errors2.ToJsonString());
+        // A member id is printed in mailings and on bookings: the rule of names (no controls, no direction overrides), 64 characters.
+        foreach (var memberId in new[] { "S-10\u202E01", "S-1001\n", "S\u0000", "\u2066S-1\u2069", "S-\u200F1", new string('9', 65) })
+        {
+            var refused = await app.Admin().PostAsync("/api/v1/admin/organizations/school/links",
+                Json(new JsonObject { ["page"] = Slug, ["email"] = "kid2@example.com", ["name"] = "Kim", ["memberId"] = memberId }));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            var memberErrors = (await Body(refused))["errors"]!.AsObject();
+            Assert.Equal(["memberId"], memberErrors.Select(e => e.Key));
+        }
+        Assert.Equal(1, app.WithDb(db => db.OrganizationMembers.Count()));
         var missing = await app.Admin().PostAsync("/api/v1/admin/organizations/nobody/links",
             Json(new JsonObject { ["page"] = Slug, ["email"] = "kid@example.com", ["name"] = "Kim" }));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);

@@ -750,7 +750,7 @@ public static class AdminText
         ["Text of 1 to {0} characters, or leave it out."] = "Tekst van 1 tot {0} tekens, of laat het leeg.",
         ["A VAT number such as NL123456789B01: 2 to 20 letters, digits, spaces, dots or dashes."] = "Een btw-nummer zoals NL123456789B01: 2 tot 20 letters, cijfers, spaties, punten of streepjes.",
         ["Must be an IBAN with valid check digits, such as NL91 ABNA 0417 1643 00."] = "Moet een IBAN met geldige controlecijfers zijn, zoals NL91 ABNA 0417 1643 00.",
-        ["At most {0} letters, digits and / _ . -, with {1} at most once (e.g. INV-{2}-)."] = "Hoogstens {0} letters, cijfers en / _ . -, met {1} hoogstens één keer (bijv. INV-{2}-).",
+        ["At most {0} characters: ASCII letters, digits and - _ . /, starting with a letter or digit, never two of . and / side by side, with {1} at most once (e.g. INV-{2}-)."] = "Hoogstens {0} tekens: ASCII-letters, cijfers en - _ . /, beginnend met een letter of cijfer, nooit twee van . en / naast elkaar, met {1} hoogstens één keer (bijv. INV-{2}-).",
         ["CN- and a number is the form of the credit notes' own series: choose another prefix."] = "CN- met een nummer is de vorm van de eigen reeks van de creditnota's: kies een ander voorvoegsel.",
     };
 

@@ -160,9 +160,9 @@ public sealed class CustomerModel : AdminPageModel
         {
             Errors.Add("organization", "Choose an organization.");
         }
-        if (MemberId is { Length: > 64 })
+        if (!Bookwell.Features.Organizations.OrganizationAccess.IsMemberId(MemberId))
         {
-            Errors.Add("memberid", "At most 64 characters.");
+            Errors.Add("memberid", MemberId!.Length > Bookwell.Features.Organizations.OrganizationAccess.MaxMemberId ? "At most 64 characters." : Bookwell.Features.Bookings.ContactRules.NameMessage);
         }
         var customer = await Db.Customers.AsNoTracking().FirstAsync(c => c.Id == id, ct);
         if (!Bookwell.Features.Bookings.ContactRules.IsEmail(customer.Email))

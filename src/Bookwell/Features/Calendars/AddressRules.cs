@@ -42,13 +42,25 @@ public static class AddressRules
         {
             return false;
         }
-        // Forms that carry an IPv4 address inside: IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16.
+        // Forms that carry an IPv4 address inside are judged by that address: IPv4-compatible ::a.b.c.d (::/96),
+        // IPv4-translated ::ffff:0:a.b.c.d (SIIT, ::ffff:0:0/96), NAT64 64:ff9b::/96, 6to4 2002::/16. A gateway or a
+        // dual-stack socket turns each into a connection to the IPv4 address inside.
         if (b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0)
+        {
+            return IsPublicV4(b[12..]);
+        }
+        if (b.AsSpan(0, 8).IndexOfAnyExcept((byte)0) < 0 && b[8] == 0xFF && b[9] == 0xFF && b[10] == 0 && b[11] == 0)
         {
             return IsPublicV4(b[12..]);
         }
         if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B)
         {
+            // 64:ff9b:1::/48 is the local-use NAT64 prefix (RFC 8215): a network's own translator, never a public host;
+            // the well-known prefix 64:ff9b::/96 carries the IPv4 address in its last four bytes.
+            if (b[4] == 0x00 && b[5] == 0x01)
+            {
+                return false;
+            }
             return IsPublicV4(b[12..]);
         }
         if (b[0] == 0x20 && b[1] == 0x02)
@@ -72,6 +84,35 @@ public static class AddressRules
         (b[0] == 198 && b[1] == 51 && b[2] == 100) ||     // documentation
         (b[0] == 203 && b[1] == 0 && b[2] == 113) ||      // documentation
         b[0] >= 224);                                     // multicast, reserved, broadcast
+
+    /// <summary>
+    /// Why a URL's host may not be called (before any lookup), or null. The one rule for every URL a business or client
+    /// chooses (webhooks, busy sources, feed redirects, push endpoints). The host is judged as it will be resolved and
+    /// connected to: <see cref="Uri.IdnHost"/>, where IDNA mapping has already turned full-width or circled letters and
+    /// digits and ideographic full stops into ASCII (<c>ｌｏｃａｌｈｏｓｔ</c> is <c>localhost</c>, <c>１２７.０.０.１</c> is
+    /// <c>127.0.0.1</c>), which <see cref="Uri.Host"/> still shows as typed. Numeric IPv4 spellings (hex, octal, one
+    /// decimal number, short forms) are normalised by <see cref="Uri"/> itself; IPv6 forms carrying an IPv4 address
+    /// are judged by that address (<see cref="IsPublic"/>).
+    /// </summary>
+    public static string? HostRefusal(Uri uri)
+    {
+        ArgumentNullException.ThrowIfNull(uri);
+        string host;
+        try
+        {
+            host = uri.IdnHost;
+        }
+        catch (UriFormatException)
+        {
+            // A name IDNA cannot map (a joiner between letters, an unassigned code point) is no address anyone can reach.
+            return "Refused: the host name is not a valid internationalized domain name.";
+        }
+        if (Literal(host) is { } ip)
+        {
+            return IsPublic(ip) ? null : $"Refused: {ip} is a private, loopback or link-local address.";
+        }
+        return IsLocalName(host) ? "Refused: a local host name (localhost, .local, .internal) is not called." : null;
+    }
 
     /// <summary>A host name that names this machine without DNS.</summary>
     public static bool IsLocalName(string host)

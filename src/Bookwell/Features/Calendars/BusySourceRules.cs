@@ -44,7 +44,7 @@ public static class BusySourceRules
         {
             return "Must not hold a user name or password.";
         }
-        if (!allowPrivateAddresses && ((AddressRules.Literal(uri.Host) is { } ip && !AddressRules.IsPublic(ip)) || AddressRules.IsLocalName(uri.Host)))
+        if (!allowPrivateAddresses && AddressRules.HostRefusal(uri) is not null)
         {
             return "Refused: private, loopback and link-local addresses cannot be busy sources.";
         }

@@ -165,13 +165,9 @@ public sealed class FeedFetcher : IDisposable
         {
             throw new FeedException("Only http and https addresses are read.");
         }
-        if (!_options.AllowPrivateAddresses && AddressRules.Literal(url.Host) is { } ip && !AddressRules.IsPublic(ip))
+        if (!_options.AllowPrivateAddresses && AddressRules.HostRefusal(url) is { } refusal)
         {
-            throw new FeedException($"Refused: {ip} is a private, loopback or link-local address.");
-        }
-        if (!_options.AllowPrivateAddresses && AddressRules.IsLocalName(url.Host))
-        {
-            throw new FeedException("Refused: a local host name (localhost, .local, .internal) is not read.");
+            throw new FeedException(refusal);
         }
     }
 

@@ -58,6 +58,13 @@ public abstract record DeskResult
 public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write, InvoiceIssuer invoices, BookingLifecycle lifecycle)
 {
     public const int MaxLines = 20;
+
+    /// <summary>
+    /// The most any one amount of a desk checkout may be, and the most its lines may add up to, in the currency's major
+    /// units. A till takes what a client pays over the counter; a typo of a few extra digits (or a hostile form) must not
+    /// become an invoice for billions with a change of as much.
+    /// </summary>
+    public const decimal MaxAmount = 1_000_000m;
     public const PaymentProvider Provider = PaymentProvider.Desk;
 
     /// <summary>Checks the order's money and works out the bill; errors are keyed by the form's field names.</summary>
@@ -86,14 +93,19 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
         {
             lines += InvoiceMoney.Line(l.Quantity, l.UnitPrice, tax.Rate, currency, tax.PricesIncludeTax).Total;
         }
+        if (lines > MaxAmount)
+        {
+            errors.Add("lines", w.FormatIn(language, culture, "err-total-max", InvoiceMoney.Format(MaxAmount, currency, culture)));
+            return null;
+        }
         var discount = order.Discount;
         if (discount < 0 || !InvoiceMoney.Fits(discount, currency) || discount > lines)
         {
             errors.Add("discount", w.FormatIn(language, culture, "err-discount", InvoiceMoney.Format(lines, currency, culture)));
         }
-        if (order.Tip < 0 || !InvoiceMoney.Fits(order.Tip, currency))
+        if (order.Tip < 0 || order.Tip > MaxAmount || !InvoiceMoney.Fits(order.Tip, currency))
         {
-            errors.Add("tip", w.FormatIn(language, culture, "err-money", currency, InvoiceMoney.MinorUnits(currency)));
+            errors.Add("tip", MoneyError(currency, language));
         }
         if (errors.Any)
         {
@@ -299,7 +311,17 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
         }, ct, bump: order.BookingId is not null, lostRace: Conflicts.IsLostRace);
     }
 
-    /// <summary>A money field as typed: blank is <paramref name="blank"/>; a comma is read as the decimal point; at most the currency's decimals.</summary>
+    /// <summary>What a money field that <see cref="TryMoney"/> refuses says, in <paramref name="language"/>.</summary>
+    public static string MoneyError(string currency, string language)
+    {
+        var culture = MailText.Culture(language);
+        return DeskText.Words.FormatIn(language, culture, "err-money", currency, InvoiceMoney.MinorUnits(currency), MaxAmount.ToString("N0", culture));
+    }
+
+    /// <summary>
+    /// A money field as typed: blank is <paramref name="blank"/>; a comma is read as the decimal point; from 0 to
+    /// <see cref="MaxAmount"/> with at most the currency's decimals (none for JPY, three for BHD).
+    /// </summary>
     public static bool TryMoney(string? text, string currency, decimal? blank, out decimal? value)
     {
         value = blank;
@@ -309,7 +331,7 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
             return true;
         }
         if (t.Length > 20 || t.Count(c => c == '.') > 1 ||
-            !decimal.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed) || !InvoiceMoney.Fits(parsed, currency))
+            !decimal.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var parsed) || parsed > MaxAmount || !InvoiceMoney.Fits(parsed, currency))
         {
             return false;
         }

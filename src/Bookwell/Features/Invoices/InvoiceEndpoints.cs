@@ -181,7 +181,7 @@ public static class InvoiceEndpoints
         await FindAsync(db, id, ct) is { } invoice
             ? TypedResults.File(InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForDocumentAsync(db, invoice, invoice.PageSlug, ct),
                     await InvoiceSettings.PaperAsync(db, invoice.TenantId, invoice.PageSlug, ct)),
-                "application/pdf", $"invoice-{invoice.Number}.pdf")
+                "application/pdf", InvoicePdf.FileName("invoice", invoice.Number))
             : Problems.NotFound("No such invoice.");
 
     private static async Task<Results<Ok<InvoiceResponse>, ProblemHttpResult>> RecordPayment(string id, HttpRequest request, BookwellDb db,

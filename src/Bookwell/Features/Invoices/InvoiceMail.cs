@@ -79,7 +79,7 @@ public sealed class InvoiceAttachments(IClock clock, InvoiceLogo logos) : IMailA
         // The worker serves every tenant: the tenant is the message's own, checked here rather than by the filter.
         var invoice = await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Include(i => i.Lines).Include(i => i.Payments)
             .FirstOrDefaultAsync(i => i.Id == id && i.TenantId == tenantId, ct);
-        return invoice is null ? null : new MailAttachment($"{InvoiceText.Words.Get("invoice", invoice.Language).ToLowerInvariant()}-{invoice.Number}.pdf",
+        return invoice is null ? null : new MailAttachment(InvoicePdf.FileName(InvoiceText.Words.Get("invoice", invoice.Language).ToLowerInvariant(), invoice.Number),
             "application/pdf", InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForDocumentAsync(db, invoice, invoice.PageSlug, ct),
                 await InvoiceSettings.PaperAsync(db, tenantId, invoice.PageSlug, ct)));
     }

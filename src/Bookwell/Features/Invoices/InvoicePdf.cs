@@ -16,6 +16,33 @@ public static class InvoicePdf
     internal const double Margin = 50;
 
     /// <param name="paperSetting">The page's <c>settings.invoicing.paper</c> (<see cref="InvoiceSettings.PaperAsync"/>); null: auto.</param>
+    /// <summary>
+    /// A download's or attachment's file name for a document: <c>invoice-INV-2027-000001.pdf</c>. Only ASCII letters, digits,
+    /// <c>-</c> and <c>_</c> are kept from the word and the number; anything else (the <c>/</c> and <c>.</c> a prefix may
+    /// hold, a space of a translated word, whatever an older prefix let in) becomes one <c>-</c>. So the name is one file
+    /// in the directory it is saved to, never a path, whatever the number says.
+    /// </summary>
+    public static string FileName(string word, string number, string extension = "pdf")
+    {
+        ArgumentNullException.ThrowIfNull(word);
+        ArgumentNullException.ThrowIfNull(number);
+        var sb = new System.Text.StringBuilder();
+        foreach (var c in $"{word}-{number}")
+        {
+            var keep = char.IsAsciiLetterOrDigit(c) || c == '_';
+            if (keep)
+            {
+                sb.Append(c);
+            }
+            else if (sb.Length > 0 && sb[^1] != '-')
+            {
+                sb.Append('-');
+            }
+        }
+        var stem = sb.ToString().TrimEnd('-');
+        return $"{(stem.Length == 0 ? "document" : stem)}.{extension}";
+    }
+
     public static byte[] Render(Invoice invoice, Instant now, PdfImage? logo = null, string? paperSetting = null)
     {
         ArgumentNullException.ThrowIfNull(invoice);

@@ -82,8 +82,39 @@ public static partial class InvoiceSettings
         return doc?.Pages?.FirstOrDefault(p => p.Slug == pageSlug)?.Settings?.Invoicing?.Paper;
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9/_.\-]*$")]
-    private static partial Regex PrefixChars();
+    /// <summary>
+    /// A number prefix that is safe wherever the number goes (the PDF's file name, a mail attachment, a bank transfer's
+    /// reference, an accounting import): ASCII letters and digits, with <c>-</c>, <c>_</c>, <c>.</c> and <c>/</c> as
+    /// separators. It starts with a letter or a digit (or the year token), and no <c>.</c> or <c>/</c> stands next to
+    /// another (no <c>..</c>, <c>./</c>, <c>//</c>): so never a path step, a hidden file's dot or an absolute path.
+    /// <c>{yyyy}</c> counts as four digits.
+    /// </summary>
+    public static bool IsSafePrefix(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        var text = prefix.Replace(YearToken, "2000", StringComparison.Ordinal);
+        if (text.Length == 0)
+        {
+            return true;
+        }
+        if (!char.IsAsciiLetterOrDigit(text[0]))
+        {
+            return false;
+        }
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '/'))
+            {
+                return false;
+            }
+            if (c is '.' or '/' && i > 0 && text[i - 1] is '.' or '/')
+            {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /// <summary>A literal prefix whose numbers would read as credit notes' (CN-000001, <see cref="Refunds.CreditNotes"/>).</summary>
     [GeneratedRegex(@"^CN-[0-9]*$")]
@@ -180,9 +211,9 @@ public static partial class InvoiceSettings
         if (doc.NumberPrefix is { } prefix)
         {
             var rest = prefix.Replace(YearToken, "", StringComparison.Ordinal);
-            if (prefix.Length > MaxPrefix || !PrefixChars().IsMatch(rest) || prefix.Length - rest.Length > YearToken.Length)
+            if (prefix.Length > MaxPrefix || !IsSafePrefix(prefix) || prefix.Length - rest.Length > YearToken.Length)
             {
-                e.Add($"{path}.numberPrefix", $"At most {MaxPrefix} letters, digits and / _ . -, with {YearToken} at most once (e.g. INV-{YearToken}-).");
+                e.Add($"{path}.numberPrefix", $"At most {MaxPrefix} characters: ASCII letters, digits and - _ . /, starting with a letter or digit, never two of . and / side by side, with {YearToken} at most once (e.g. INV-{YearToken}-).");
             }
             else if (!IsYearly(prefix) && CreditNoteForm().IsMatch(prefix))
             {

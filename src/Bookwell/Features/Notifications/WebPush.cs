@@ -14,17 +14,31 @@ namespace Bookwell.Features.Notifications;
 
 /// <summary>
 /// <c>Bookwell:Push:Subject</c>: the contact a push service may use (RFC 8292 <c>sub</c>, a <c>mailto:</c> or
-/// <c>https:</c> address; the install's address when unset). <c>Bookwell:Push:AllowLocalEndpoints</c> lets browsers
-/// name push services on loopback or private addresses and over plain http: for tests and development only, as a
-/// subscription's endpoint is an address any signed-in client chooses.
+/// <c>https:</c> address; see <see cref="WebPushSender.SubjectFor"/> when unset). <c>Bookwell:Push:AllowLocalEndpoints</c>
+/// lets browsers name push services on loopback or private addresses and over plain http: for tests and development
+/// only, as a subscription's endpoint is an address any signed-in client chooses. <see cref="Contact"/> is the address
+/// of <c>Bookwell:Smtp:From</c>, the install's own mail sender.
 /// </summary>
-public sealed record WebPushOptions(string? Subject, bool AllowLocalEndpoints)
+public sealed record WebPushOptions(string? Subject, bool AllowLocalEndpoints, string? Contact = null)
 {
     public static WebPushOptions Read(IConfiguration config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return new WebPushOptions(config["Bookwell:Push:Subject"] is { Length: > 0 } s ? s : null, config.GetValue("Bookwell:Push:AllowLocalEndpoints", false));
+        var subject = config["Bookwell:Push:Subject"] is { Length: > 0 } s ? s.Trim() : null;
+        if (subject is not null && !IsSubject(subject))
+        {
+            // Push services refuse every message signed with another kind of contact: say so at start, not with each push.
+            throw new StartupException($"Bookwell__Push__Subject must be a mailto: address or an https: URL (RFC 8292), not \"{subject}\".");
+        }
+        var from = config["Bookwell:Smtp:From"] is { Length: > 0 } f && MimeKit.MailboxAddress.TryParse(f, out var mailbox) ? mailbox.Address : null;
+        return new WebPushOptions(subject, config.GetValue("Bookwell:Push:AllowLocalEndpoints", false), from);
     }
+
+    /// <summary>What push services accept as <c>sub</c>: <c>mailto:</c> with an address, or an absolute https URL.</summary>
+    public static bool IsSubject(string value) =>
+        value.StartsWith("mailto:", StringComparison.Ordinal)
+            ? value.IndexOf('@', StringComparison.Ordinal) > "mailto:".Length && !value.Any(char.IsWhiteSpace)
+            : Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps;
 }
 
 /// <summary>A VAPID key pair, both halves URL-safe base64 as RFC 8292 and the Push API write them (public: 65-byte uncompressed point; private: 32 bytes).</summary>
@@ -125,10 +139,13 @@ public sealed class WebPushSender : IDisposable
     private readonly WebPushOptions _options;
     private readonly TenantLinks _links;
 
-    public WebPushSender(PushKeys keys, WebPushOptions options, TenantLinks links, OutboundNetwork network)
+    private readonly IServiceScopeFactory _scopes;
+
+    public WebPushSender(PushKeys keys, WebPushOptions options, TenantLinks links, OutboundNetwork network, IServiceScopeFactory scopes)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(network);
+        _scopes = scopes;
         _keys = keys;
         _options = options;
         _links = links;
@@ -149,7 +166,8 @@ public sealed class WebPushSender : IDisposable
     /// <summary>Whether a browser's endpoint may be stored: an absolute https address (http and local hosts only when allowed), at most 2,048 characters.</summary>
     public bool AcceptsEndpoint(string? endpoint) =>
         endpoint is { Length: > 0 and <= 2048 } && Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.UserInfo.Length == 0 &&
-        (uri.Scheme == Uri.UriSchemeHttps || (_options.AllowLocalEndpoints && uri.Scheme == Uri.UriSchemeHttp));
+        (uri.Scheme == Uri.UriSchemeHttps || (_options.AllowLocalEndpoints && uri.Scheme == Uri.UriSchemeHttp)) &&
+        (_options.AllowLocalEndpoints || AddressRules.HostRefusal(uri) is null);
 
     private VapidAuthentication? _vapid;
 
@@ -161,13 +179,47 @@ public sealed class WebPushSender : IDisposable
             return known;
         }
         var pair = await _keys.GetAsync(ct);
-        var made = new VapidAuthentication(pair.PublicKey, pair.PrivateKey) { Subject = _options.Subject ?? _links.InstallBaseUrl ?? "mailto:push@localhost" };
+        string? owner = null;
+        if (_options.Subject is null && _options.Contact is null)
+        {
+            using var scope = _scopes.CreateScope();
+            owner = await scope.ServiceProvider.GetRequiredService<BookwellDb>().Users.AsNoTracking()
+                .Where(u => u.TenantId == DefaultTenant.Id && u.Role == Roles.Owner).OrderBy(u => u.CreatedAt).Select(u => u.Email).FirstOrDefaultAsync(ct);
+        }
+        var made = new VapidAuthentication(pair.PublicKey, pair.PrivateKey) { Subject = SubjectFor(_options, _links.InstallBaseUrl, owner) };
         if (Interlocked.CompareExchange(ref _vapid, made, null) is { } other)
         {
             made.Dispose();
             return other;
         }
         return made;
+    }
+
+    /// <summary>
+    /// The VAPID <c>sub</c> (RFC 8292 section 2.1): push services (Apple's, Mozilla's) refuse a message whose contact is
+    /// not a <c>mailto:</c> or <c>https:</c> URI, so an install on plain http must not offer its own address. In order:
+    /// <c>Bookwell:Push:Subject</c>; the install's address when it is https; <c>mailto:</c> the install's mail sender
+    /// (<c>Bookwell:Smtp:From</c>); <c>mailto:</c> the default business's owner; <c>mailto:push@localhost</c> as a last resort.
+    /// </summary>
+    public static string SubjectFor(WebPushOptions options, string? installBaseUrl, string? ownerEmail)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Subject is { } configured)
+        {
+            return configured;
+        }
+        if (Uri.TryCreate(installBaseUrl, UriKind.Absolute, out var install) && install.Scheme == Uri.UriSchemeHttps)
+        {
+            return install.GetLeftPart(UriPartial.Authority);
+        }
+        foreach (var address in new[] { options.Contact, ownerEmail })
+        {
+            if (address is not null && Bookings.ContactRules.IsEmail(address))
+            {
+                return "mailto:" + address;
+            }
+        }
+        return "mailto:push@localhost";
     }
 
     /// <summary>

@@ -390,7 +390,7 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
     private static string? RowProblem(string? name, string? email, string? memberId) =>
         ContactRules.NameProblem(name) is not null ? OrganizationText.Words["row-name"]
         : string.IsNullOrWhiteSpace(email) || email.Trim().Length > 254 || !ContactRules.IsEmail(email.Trim()) ? OrganizationText.Words["row-email"]
-        : memberId is { Length: > 64 } ? OrganizationText.Words["row-id"]
+        : !OrganizationAccess.IsMemberId(memberId) ? OrganizationText.Words["row-id"]
         : null;
 
     /// <summary>CSV import: every row is checked first; with any error nothing is imported, otherwise all rows in one transaction.</summary>

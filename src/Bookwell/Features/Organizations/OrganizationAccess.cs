@@ -77,6 +77,15 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
 
     public static string Normalize(string email) => email.Trim().ToUpperInvariant();
 
+    public const int MaxMemberId = 64;
+
+    /// <summary>
+    /// A member id as the organization's own records have it (optional): at most 64 characters on one line, without the
+    /// control characters and text-direction overrides a name may not hold either (it is printed in mailings and on bookings).
+    /// </summary>
+    public static bool IsMemberId(string? value) =>
+        value is null || (value.Length <= MaxMemberId && !Bookings.ContactRules.HasForbiddenCharacters(value));
+
     /// <summary>Adds the member (and the client behind it) or updates their name and member id; one per address per organization.</summary>
     public async Task<OrganizationMember> UpsertMemberAsync(CompiledPage page, OrganizationModel organization, string email, string name, string? memberNumber,
         CancellationToken ct)

@@ -93,9 +93,9 @@ public static class OrganizationEndpoints
         {
             errors.Add("kind", $"Must be one of: {string.Join(", ", LinkKinds.All)}.");
         }
-        if (body.MemberId is { Length: > 64 })
+        if (!OrganizationAccess.IsMemberId(body.MemberId))
         {
-            errors.Add("memberId", "At most 64 characters.");
+            errors.Add("memberId", body.MemberId!.Length > OrganizationAccess.MaxMemberId ? "At most 64 characters." : ContactRules.NameMessage);
         }
         if (errors.Any || page is null || organization is null)
         {

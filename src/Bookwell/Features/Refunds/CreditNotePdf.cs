@@ -329,7 +329,7 @@ public static class CreditNotePdf
     public static string FileName(CreditNoteDocument document)
     {
         ArgumentNullException.ThrowIfNull(document);
-        return $"{InvoiceText.Words.Get("credit-note", document.Language).ToLowerInvariant().Replace(' ', '-')}-{document.Note.Number}.pdf";
+        return InvoicePdf.FileName(InvoiceText.Words.Get("credit-note", document.Language).ToLowerInvariant(), document.Note.Number);
     }
 }
 

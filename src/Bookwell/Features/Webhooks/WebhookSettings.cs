@@ -118,7 +118,7 @@ public static class WebhookSettings
         {
             return "Must not have a fragment (#...).";
         }
-        if (!allowPrivateAddresses && ((AddressRules.Literal(uri.Host) is { } ip && !AddressRules.IsPublic(ip)) || AddressRules.IsLocalName(uri.Host)))
+        if (!allowPrivateAddresses && AddressRules.HostRefusal(uri) is not null)
         {
             return "Refused: private, loopback and link-local addresses cannot receive webhooks.";
         }

@@ -243,7 +243,7 @@ public sealed class IndexModel : AdminPageModel
         }
         var lines = new List<DeskLine>();
         var culture = CultureInfo.CurrentCulture;
-        var moneyError = w.Format("err-money", Currency, InvoiceMoney.MinorUnits(Currency));
+        var moneyError = DeskCheckout.MoneyError(Currency, Language);
         for (var i = 0; i < Math.Min(Math.Max(Desc.Count, Price.Count), DeskCheckout.MaxLines); i++)
         {
             var desc = Desc.ElementAtOrDefault(i)?.Trim() ?? "";
@@ -256,6 +256,10 @@ public sealed class IndexModel : AdminPageModel
             if (desc.Length is 0 or > 300)
             {
                 Problems.Add($"desc{i}", w["err-desc"]);
+            }
+            else if (ContactRules.HasForbiddenCharacters(desc))
+            {
+                Problems.Add($"desc{i}", w["err-text"]);
             }
             if (!DeskCheckout.TryMoney(priceText, Currency, null, out var price) || price is null)
             {
@@ -295,11 +299,16 @@ public sealed class IndexModel : AdminPageModel
         }
         var name = (CustomerName ?? "").Trim();
         var email = (CustomerEmail ?? "").Trim();
-        if (Booking is null && name.Length > 200)
+        // One line each, printed on the invoice, the receipt and its mail: the rule of names everywhere (ContactRules).
+        if (Booking is null && name.Length > ContactRules.MaxNameLength)
         {
             Problems.Add("customername", w["err-name"]);
         }
-        if (Booking is null && email.Length > 0 && (email.Length > 254 || !System.Net.Mail.MailAddress.TryCreate(email, out _)))
+        else if (Booking is null && ContactRules.HasForbiddenCharacters(name))
+        {
+            Problems.Add("customername", w["err-text"]);
+        }
+        if (Booking is null && email.Length > 0 && !ContactRules.IsEmail(email))
         {
             Problems.Add("customeremail", w["err-email"]);
         }
@@ -307,6 +316,10 @@ public sealed class IndexModel : AdminPageModel
         if (reference.Length > 100)
         {
             Problems.Add("cardreference", w["err-reference"]);
+        }
+        else if (ContactRules.HasForbiddenCharacters(reference))
+        {
+            Problems.Add("cardreference", w["err-text"]);
         }
         if (Problems.Any)
         {

@@ -21,7 +21,7 @@ public sealed class ReceiptModel : AdminPageModel
         }
         var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForDocumentAsync(Db, Invoice!, Invoice!.PageSlug, ct);
         var paper = await InvoiceSettings.PaperAsync(Db, Invoice!.TenantId, Invoice.PageSlug, ct);
-        return File(InvoicePdf.Render(Invoice!, Clock.GetCurrentInstant(), logo, paper), "application/pdf", $"receipt-{Invoice!.Number}.pdf");
+        return File(InvoicePdf.Render(Invoice!, Clock.GetCurrentInstant(), logo, paper), "application/pdf", InvoicePdf.FileName("receipt", Invoice!.Number));
     }
 
     /// <summary>The receipt for an 80 mm thermal printer (ESC/POS), as a download.</summary>
@@ -33,7 +33,7 @@ public sealed class ReceiptModel : AdminPageModel
         }
         var language = Infrastructure.TextSet.Normalize(System.Globalization.CultureInfo.CurrentUICulture.TwoLetterISOLanguageName);
         var bytes = EscPos.Render(Invoice!, Sale!, When(Sale!.At, ZoneOf(Sale.PageSlug)), System.Globalization.CultureInfo.CurrentCulture, language);
-        return File(bytes, "application/octet-stream", $"receipt-{Invoice!.Number}.bin");
+        return File(bytes, "application/octet-stream", InvoicePdf.FileName("receipt", Invoice!.Number, "bin"));
     }
 
     private async Task<bool> LoadAsync(Guid id, CancellationToken ct)
