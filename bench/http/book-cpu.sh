@@ -2,7 +2,8 @@
 # A shorter booking figure than run.sh, for A/B pairs on a shared machine: seed, the plain page endpoint, wrk booking on
 # distinct slots, the app's own CPU per booking (/proc ticks), and optionally a dotnet-trace of the booking load and the
 # booking page at 200 req/s. Usage: bench/http/book-cpu.sh [sqlite|postgres]
-#   SEED=3000 (bookings seeded first), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1.
+#   SEED=3000 (bookings seeded first), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
+#   PAGE_TRACE=1 (with PAGE=1: a 10 s dotnet-trace of the booking page at 200 req/s, to PAGE_TRACE_OUT or /tmp/page.nettrace).
 # PostgreSQL: psql's variables (PGHOST, PGPORT, PGUSER) reach a server where a database named bench_cpu is made afresh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -26,13 +27,15 @@ trap 'kill $app 2>/dev/null; rm -rf "$work"' EXIT
 until curl -sf "http://127.0.0.1:$port/openapi/v1.json" >/dev/null; do sleep 0.2; done
 load() { dotnet bench/Bookwell.Load/bin/Release/net10.0/Bookwell.Load.dll "$1" "http://127.0.0.1:$port" $key "${@:2}"; }
 base="http://127.0.0.1:$port"
+# dotnet-trace is a global tool: on PATH, or where `dotnet tool install -g` puts it.
+trace_tool=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
 echo "## $db"
 load setup >/dev/null
 load book "${SEED:-3000}" 64 | sed 's/^book:/seed (cold process):/; s/^/  /'
 load bodies "$work/bodies.txt" 80000 >/dev/null
 echo "  page: $(wrk -t2 -c32 -d10s "$base/api/v1/pages/bench" | awk '/Requests\/sec/ {print $2}') req/s"
 if [ "${TRACE:-0}" = 1 ]; then
-  (sleep 2; dotnet-trace collect --process-id $app --duration 00:00:10 -o "${TRACE_OUT:-/tmp/book.nettrace}" >/dev/null 2>&1) &
+  (sleep 2; "$trace_tool" collect --process-id $app --duration 00:00:10 -o "${TRACE_OUT:-/tmp/book.nettrace}" >/dev/null 2>&1) &
   tracer=$!
 fi
 before=$(awk '{ print $14 + $15 }' /proc/$app/stat)
@@ -42,5 +45,10 @@ n=$(grep -o '201: [0-9]*' "$work/book.txt" | cut -d' ' -f2)
 echo "  app CPU per booking: $(awk -v a="$before" -v b="$after" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }') ms"
 if [ "${TRACE:-0}" = 1 ]; then wait $tracer || true; fi
 if [ "${PAGE:-0}" = 1 ]; then
+  if [ "${PAGE_TRACE:-0}" = 1 ]; then
+    (sleep 3; "$trace_tool" collect --process-id $app --duration 00:00:10 -o "${PAGE_TRACE_OUT:-/tmp/page.nettrace}" >/dev/null 2>&1) &
+    page_tracer=$!
+  fi
   load rate "/book/bench?service=cut&tz=America/New_York" 200 15 10 | sed 's/^/  booking page /'
+  if [ "${PAGE_TRACE:-0}" = 1 ]; then wait $page_tracer || true; fi
 fi

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Bookwell.Data;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption;
+using Microsoft.AspNetCore.DataProtection.AuthenticatedEncryption.ConfigurationModel;
 
 namespace Bookwell.Infrastructure;
 
@@ -14,6 +16,18 @@ public static class KeyRingProtection
 {
     public const string FileName = "bookwell-keyring.pfx";
     private static readonly Lock Gate = new();
+
+    /// <summary>
+    /// The algorithm of every key made from now on. AES-256-GCM seals in about half the time of the framework's default
+    /// (AES-256-CBC with HMACSHA256: a key derivation, an HMAC object and two passes per payload), and every booking
+    /// seals its manage token, every page with a form makes anti-forgery tokens. Each key's descriptor names its own
+    /// algorithm, so payloads under keys made before this (CBC) still open, on this node and on nodes not yet upgraded,
+    /// which also read GCM keys from the shared ring; an existing install moves to GCM at its next key rotation.
+    /// </summary>
+    private static readonly AuthenticatedEncryptorConfiguration NewKeyAlgorithm = new()
+    {
+        EncryptionAlgorithm = EncryptionAlgorithm.AES_256_GCM,
+    };
 
     /// <summary>
     /// Uses Bookwell__DataProtection__CertificatePath (+ __CertificatePassword). Without one, a local or test
@@ -57,7 +71,7 @@ public static class KeyRingProtection
         {
             throw new StartupException("The data-protection certificate has no RSA private key.");
         }
-        services.AddDataProtection().ProtectKeysWithCertificate(certificate);
+        services.AddDataProtection().ProtectKeysWithCertificate(certificate).UseCryptographicAlgorithms(NewKeyAlgorithm);
         return line;
     }
 

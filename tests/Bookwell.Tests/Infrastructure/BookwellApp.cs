@@ -64,9 +64,9 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
         return Start(Db.Postgres, cs, name, new FakeClock(DefaultNow), configure, null);
     }
 
-    /// <summary>A second instance on the same database, as after a restart.</summary>
-    public BookwellApp Restart(Action<Dictionary<string, string?>>? configure = null) =>
-        Start(Kind, ConnectionString, null, Clock, configure);
+    /// <summary>A second instance on the same database, as after a restart (or another node beside this one).</summary>
+    public BookwellApp Restart(Action<Dictionary<string, string?>>? configure = null, Action<IServiceCollection>? services = null) =>
+        Start(Kind, ConnectionString, null, Clock, configure, services);
 
     private static BookwellApp Start(Db db, string cs, string? name, FakeClock clock, Action<Dictionary<string, string?>>? configure,
         Action<IServiceCollection>? services = null)
