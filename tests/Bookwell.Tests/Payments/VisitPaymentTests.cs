@@ -239,6 +239,17 @@ public abstract class VisitPaymentTests(VisitPaymentTests.Shared shared)
         Assert.Equal(("open", 100m, 0m), (invoice["status"]!.GetValue<string>(), invoice["total"]!.GetValue<decimal>(), invoice["amountPaid"]!.GetValue<decimal>()));
         Assert.Equal([("Tint with Anna, 22 Mar 2027 11:00", 60m, 9m, 60m), ("Advice with Anna, 22 Mar 2027 12:00", 40m, 21m, 40m)],
             invoice["lines"]!.AsArray().Select(Line));
+
+        // Moved before anything was paid: the invoice is replaced, every line naming its part's new time.
+        var token = booked["manageToken"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await App.CreateClient().PostAsync($"/api/v1/bookings/{token}/reschedule",
+            Json(new JsonObject { ["start"] = "2027-03-22T14:00:00+01:00" }))).StatusCode);
+        var items = (await App.Admin().GetFromJsonAsync<JsonObject>("/api/v1/admin/invoices"))!["items"]!.AsArray()
+            .Where(i => i!["bookingId"]!.GetValue<string>() == id.ToString()).ToList();
+        Assert.Equal("void", items.Single(i => i!["id"]!.GetValue<string>() == invoice["id"]!.GetValue<string>())!["status"]!.GetValue<string>());
+        var replacement = Assert.Single(items, i => i!["status"]!.GetValue<string>() == "open")!;
+        Assert.Equal([("Tint with Anna, 22 Mar 2027 14:00", 60m, 9m, 60m), ("Advice with Anna, 22 Mar 2027 15:00", 40m, 21m, 40m)],
+            replacement["lines"]!.AsArray().Select(Line));
     }
 
     [Fact]
