@@ -167,12 +167,14 @@ public abstract class VisitTests
         var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(At("10:00"), "consult", "other@example.com", "anna"))).StatusCode);
 
-        // The cut alone: "add to the same visit" offers the tint (not the class, nor the service paid online).
+        // The cut alone: "add to the same visit" offers the tint and the service paid online (one payment for the visit), not
+        // the class nor the service asking for a file.
         var cut = await client.GetStringAsync($"/book/{Slug}?service=cut&date={Day}");
         Assert.Contains("id=\"visit\"", cut, StringComparison.Ordinal);
         Assert.Contains("also=tint", cut, StringComparison.Ordinal);
         Assert.DoesNotContain("also=yoga", cut, StringComparison.Ordinal);
-        Assert.DoesNotContain("also=colour", cut, StringComparison.Ordinal);
+        Assert.Contains("also=colour", cut, StringComparison.Ordinal);
+        Assert.DoesNotContain("also=haircut", cut, StringComparison.Ordinal);
         Assert.Contains("start=2027-03-08T09%3A00", cut, StringComparison.Ordinal);
 
         // With the tint added, times are those of the whole visit (09:00 is gone: the tint would meet the consult).
@@ -219,14 +221,14 @@ public abstract class VisitTests
             return (await Body(r))["errors"]!.AsObject();
         }
 
-        // Paid online, a class, unknown, twice, and a `service` that is not the first.
-        Assert.True((await Errors(await Book(client, Visit(At("13:00")).Also(b => b["services"] = new JsonArray("cut", "colour"))))).ContainsKey("services"));
+        // Asking for a file, a class, unknown, twice, and a `service` that is not the first.
+        Assert.True((await Errors(await Book(client, Visit(At("13:00")).Also(b => b["services"] = new JsonArray("cut", "haircut"))))).ContainsKey("services"));
         Assert.True((await Errors(await Book(client, Visit(At("13:00")).Also(b => b["services"] = new JsonArray("cut", "yoga"))))).ContainsKey("services"));
         Assert.True((await Errors(await Book(client, Visit(At("13:00")).Also(b => b["services"] = new JsonArray("cut", "nope"))))).ContainsKey("services"));
         Assert.True((await Errors(await Book(client, Visit(At("13:00")).Also(b => b["services"] = new JsonArray("cut", "cut"))))).ContainsKey("services"));
         Assert.True((await Errors(await Book(client, Visit(At("13:00")).Also(b => b["service"] = "tint")))).ContainsKey("service"));
         Assert.True((await Errors(await Book(client, Visit(At("13:00")).Also(b => b["services"] = new JsonArray("cut", null))))).ContainsKey("services"));
-        Assert.True((await Errors(await client.GetAsync($"/api/v1/pages/{Slug}/slots?services=cut,colour&from={Day}&to={Day}"))).ContainsKey("services"));
+        Assert.True((await Errors(await client.GetAsync($"/api/v1/pages/{Slug}/slots?services=cut,haircut&from={Day}&to={Day}"))).ContainsKey("services"));
         Assert.True((await Errors(await client.GetAsync($"/api/v1/pages/{Slug}/slots?services=cut,tint,consult,haircut,yoga,colour&from={Day}&to={Day}")))
             .ContainsKey("services"));
         Assert.Equal(0, app.WithDb(db => db.Bookings.Count()));

@@ -114,7 +114,8 @@ public static class PageEndpoints
             // A member's own answer: kept by no shared cache, and never validated against a public ETag.
             http.Response.Headers.CacheControl = "no-store";
         }
-        var json = answer.Json ??= SlotsJson(zone, answer.Slots, answer.Visits, answer.VisitServices);
+        var json = answer.Json ??= SlotsJson(zone, answer.Slots, answer.Visits, answer.VisitServices,
+            answer.VisitServices is { } parts ? Bookings.Visits.Billing([.. parts.Select(k => page.Services[k].Doc)]) : null);
         if (page.Variant.Length == 0)
         {
             var tag = answer.Tag ??= ContentTag(json);
@@ -273,7 +274,18 @@ public static class PageEndpoints
                 result.Add(s);
             }
         }
-        return result.Count == keys.Count ? result : null;
+        if (result.Count != keys.Count)
+        {
+            return null;
+        }
+        if (Bookings.Visits.MixedCurrencies(result.Select(s => s.Doc)))
+        {
+            // One visit is one payment and one invoice, in one currency.
+            e.Add("services", "The services of one visit must be priced in one currency: " +
+                string.Join(", ", result.Where(s => s.Doc.Price?.Currency is not null).Select(s => $"'{s.Key}' is in {s.Doc.Price!.Currency}")) + ".");
+            return null;
+        }
+        return result;
     }
 
     /// <summary>
@@ -332,7 +344,7 @@ public static class PageEndpoints
 
     /// <summary>The contract's slots shape (camelCase, as <see cref="SlotsResponse"/>), written straight to UTF-8.</summary>
     public static byte[] SlotsJson(DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots, IReadOnlyList<Scheduling.Slots.VisitSlot>? visits = null,
-        IReadOnlyList<string>? keys = null)
+        IReadOnlyList<string>? keys = null, ServiceDoc? visitBilling = null)
     {
         ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(slots);
@@ -381,9 +393,27 @@ public static class PageEndpoints
                 w.WriteEndObject();
             }
             w.WriteEndArray();
+            if (visitBilling is { Price: { Amount: { } total, Currency: { } currency } })
+            {
+                // Additive (issue 15): what the visit costs and what is paid when booking it, before the client commits.
+                var dueNow = Payments.PaymentCheckout.Charge(visitBilling) is { } charge ? charge.Now : 0m;
+                w.WriteStartObject("price");
+                w.WriteString("payment", visitBilling.Payment);
+                WriteMoney(w, "total", total, currency);
+                WriteMoney(w, "dueNow", dueNow, currency);
+                w.WriteEndObject();
+            }
             w.WriteEndObject();
         }
         return buffer.WrittenSpan.ToArray();
+    }
+
+    private static void WriteMoney(System.Text.Json.Utf8JsonWriter w, string name, decimal amount, string currency)
+    {
+        w.WriteStartObject(name);
+        w.WriteNumber("amount", Payments.MinorUnits.Round(amount, currency));
+        w.WriteString("currency", currency);
+        w.WriteEndObject();
     }
 
     private static string Clip(string s) => s.Length > 64 ? s[..64] + "…" : s;

@@ -56,11 +56,15 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     /// <summary>The visit's services (the chosen one first) when more than one; null for a single service.</summary>
     public IReadOnlyList<ServiceModel>? Visit => Service is not null && Also.Count > 0 ? [Service, .. Also] : null;
 
+    /// <summary>What the client pays and when: the chosen service's money, or a visit's as one (<see cref="Visits.Billing(IReadOnlyList{ServiceDoc})"/>).</summary>
+    public ServiceDoc? Billing => Visit is { } v ? Visits.Billing([.. v.Select(s => s.Doc)]) : Service?.Doc;
+
     /// <summary>Services that may join the chosen one in one visit (none when the chosen one cannot be part of a visit).</summary>
     /// A visit happens at the business: services done (or possibly done) at the client's address neither start nor join one.
     public IEnumerable<ServiceModel> VisitChoices =>
         Service is null || Visits.Unfit(Service) is not null || Access is not null || Mobile.MobileServices.ModeOf(Site!, Service) != "onsite" ? []
-            : Choices.Where(s => s.Key != Service.Key && Visits.Unfit(s) is null && Mobile.MobileServices.ModeOf(Site!, s) == "onsite");
+            : Choices.Where(s => s.Key != Service.Key && Visits.Unfit(s) is null && Mobile.MobileServices.ModeOf(Site!, s) == "onsite" &&
+                                 !Visits.MixedCurrencies([Service.Doc, s.Doc]));
 
     /// <summary>The questions to ask: the chosen service's, or every part's for a visit (a shared key once).</summary>
     public IReadOnlyList<FieldDoc> Fields => Visit is { } v ? [.. v.SelectMany(s => s.Doc.Fields!).DistinctBy(f => f.Key)] : Service?.Doc.Fields ?? [];

@@ -96,7 +96,27 @@ public sealed class BookingCreator(BookwellDb db, IClock clock, BookingWrite wri
                 var visitToken = ManageTokens.Create();
                 var visitHooks = await Webhooks.WebhookQueue.SubscribersAsync(db, db.TenantId, Webhooks.WebhookEvents.BookingCreated, ct);
                 var visitDraft = drafts.Draft(v, by, mail, visitToken, start, parts.Value.Branch, parts.Value.Parts[0], now, startNow, visitHooks, (visit, parts.Value.Parts));
-                if (await WriteOneAsync(v, visitDraft, visitToken, null, invoiced: false, attempt, ct) is { } written)
+                // One payment for the whole visit: one checkout session for its summed amount, or one invoice with a line per part.
+                var billing = Visits.Billing([.. visit.Select(s => s.Doc)]);
+                CheckoutSession? visitCheckout = null;
+                if (visitDraft.Booking.Status == BookingStatus.PendingPayment)
+                {
+                    visitCheckout = await extras.OpenCheckoutAsync(visitDraft.Booking, v.Page, v.Service with { Doc = billing }, visitToken, ct);
+                    if (visitCheckout is null)
+                    {
+                        return new WriteResult.PaymentUnavailable();
+                    }
+                }
+                var written = await WriteOneAsync(v, visitDraft, visitToken, visitCheckout, billing.Payment == "invoice", attempt, ct);
+                if (written is WriteResult.Done)
+                {
+                    return written;
+                }
+                if (visitCheckout is not null)
+                {
+                    await extras.AbandonCheckoutAsync(visitCheckout, ct);
+                }
+                if (written is not null)
                 {
                     return written;
                 }

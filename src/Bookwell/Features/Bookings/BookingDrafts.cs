@@ -24,7 +24,9 @@ public sealed class BookingDrafts(BookwellDb db, BookingMessages messages, IConf
         ArgumentNullException.ThrowIfNull(assignment);
         // Double opt-in and automatic no-show as the booking's branch sets them (issue 15), else the page's.
         var settings = v.Page.SettingsFor(branch);
-        var online = v.Service.Doc.Payment is "now" or "deposit" || extras.SavesCardOnly(v.Service.Doc);
+        // A visit is paid as one (Visits.Billing): online when any of its parts is.
+        var money = visit is { } billed ? Visits.Billing([.. billed.Services.Select(s => s.Doc)]) : v.Service.Doc;
+        var online = money.Payment is "now" or "deposit" || extras.SavesCardOnly(money);
         var optIn = by == "customer" && settings.DoubleOptInHours is not null && settings.RequiresApproval != true && !online;
         var status = (settings.RequiresApproval == true && by == "customer") || optIn ? BookingStatus.Pending
             : online && by == "customer" ? BookingStatus.PendingPayment

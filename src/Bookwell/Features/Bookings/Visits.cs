@@ -30,14 +30,105 @@ public static class Visits
 {
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Services that cannot be part of a visit: classes, online payment, invoices and file questions (they act per booking).</summary>
+    /// <summary>
+    /// Services that cannot be part of a visit: classes, file questions and no-show fees (they act per booking: a seat, an
+    /// upload, a fee charged to a card saved for that one service). Services paid online or invoiced can: the visit is
+    /// billed as one (<see cref="Billing"/>).
+    /// </summary>
     public static string? Unfit(ServiceModel service)
     {
         ArgumentNullException.ThrowIfNull(service);
         return service.Rules.Capacity != 1 ? "a group class"
-            : service.Doc.Payment != "none" ? "paid online or invoiced"
             : service.Doc.Fields!.Exists(f => f.Type == "file") ? "asks for a file"
+            : service.Doc.NoShowFee is not null ? "charged a no-show fee"
             : null;
+    }
+
+    /// <summary>The one currency the priced parts of a visit share; null when none is priced or they differ (<see cref="MixedCurrencies"/>).</summary>
+    public static string? Currency(IEnumerable<ServiceDoc> parts)
+    {
+        var currencies = parts.Select(p => p.Price?.Currency).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        return currencies.Count == 1 ? currencies[0] : null;
+    }
+
+    /// <summary>True when the parts are priced in more than one currency: one payment and one invoice cannot hold them.</summary>
+    public static bool MixedCurrencies(IEnumerable<ServiceDoc> parts) =>
+        parts.Select(p => p.Price?.Currency).OfType<string>().Distinct(StringComparer.Ordinal).Skip(1).Any();
+
+    /// <summary>
+    /// A visit's money as if it were one service, so everything that prices, charges, invoices and refunds a booking reads a
+    /// visit the same way (issue 15: one payment). The price is the sum of the parts' prices. When any part is paid online
+    /// (<c>now</c> or <c>deposit</c>) the visit is paid online: what is paid at booking is the full price of every <c>now</c>
+    /// part plus the deposit of every <c>deposit</c> part (<c>payment</c> <c>now</c> when that is the whole price, else
+    /// <c>deposit</c>); the rest (deposit balances, <c>none</c> and <c>invoice</c> parts) stays due on the visit's invoice.
+    /// Otherwise any <c>invoice</c> part makes the whole visit invoiced, else it is paid at the appointment. The cancellation
+    /// policy is the strictest of the policies of the parts that are paid online or invoiced: at every moment before the
+    /// start, the lowest share any of them gives back.
+    /// </summary>
+    public static ServiceDoc Billing(IReadOnlyList<ServiceDoc> parts)
+    {
+        ArgumentNullException.ThrowIfNull(parts);
+        var currency = Currency(parts) ?? parts.Select(p => p.Price?.Currency).OfType<string>().FirstOrDefault();
+        // Mixed currencies are refused before booking; a stored visit whose prices were changed since counts its first currency only.
+        var priced = parts.Where(p => p.Price?.Currency == currency).ToList();
+        var total = priced.Sum(p => p.Price?.Amount ?? 0m);
+        var online = parts.Any(p => p.Payment is "now" or "deposit");
+        var now = priced.Sum(p => p.Payment switch
+        {
+            "now" => p.Price?.Amount ?? 0m,
+            "deposit" => p.Deposit?.Amount ?? 0m,
+            _ => 0m,
+        });
+        var payment = online ? (now >= total ? "now" : "deposit") : parts.Any(p => p.Payment == "invoice") ? "invoice" : "none";
+        return new ServiceDoc
+        {
+            Key = parts[0].Key,
+            Name = string.Join(" + ", parts.Select(p => p.Name)),
+            Price = currency is null ? null : new MoneyDoc { Amount = total, Currency = currency },
+            Payment = payment,
+            Deposit = payment == "deposit" ? new MoneyDoc { Amount = now, Currency = currency } : null,
+            CancellationPolicy = Strictest(parts.Where(p => p.Payment != "none").Select(p => p.CancellationPolicy).ToList()),
+            Fields = [],
+        };
+    }
+
+    /// <summary>The visit's money (<see cref="Billing"/>) for a stored booking, or its own service's for any other; null when the service is gone.</summary>
+    public static ServiceDoc? Billing(CompiledPage? page, Booking booking)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        if (page is null)
+        {
+            return null;
+        }
+        if (Parts(booking) is not { Count: > 0 } parts)
+        {
+            return page.Services.GetValueOrDefault(booking.ServiceKey)?.Doc;
+        }
+        var docs = parts.Select(p => page.Services.GetValueOrDefault(p.Service)?.Doc).OfType<ServiceDoc>().ToList();
+        return docs.Count == 0 ? null : Billing(docs);
+    }
+
+    /// <summary>
+    /// One policy that gives back, at every moment, the least any of <paramref name="policies"/> gives back: its tiers are every
+    /// tier's hours, each with the lowest share any policy gives that far ahead. No policy at all (null) gives everything back.
+    /// </summary>
+    public static Refunds.CancellationPolicyDoc? Strictest(IReadOnlyList<Refunds.CancellationPolicyDoc?> policies)
+    {
+        ArgumentNullException.ThrowIfNull(policies);
+        var set = policies.OfType<Refunds.CancellationPolicyDoc>().ToList();
+        if (set.Count == 0)
+        {
+            return null;
+        }
+        var start = Instant.FromUnixTimeSeconds(0);
+        var hours = set.SelectMany(p => p.Refunds ?? []).Select(t => t?.HoursBefore).OfType<int>().Distinct().OrderByDescending(h => h);
+        var tiers = hours.Select(h => new Refunds.RefundTierDoc
+        {
+            HoursBefore = h,
+            // Every policy is constant between two of these hours, so the share at each is the share until the next.
+            Percent = policies.Min(p => Refunds.CancellationPolicy.Share(p, start, start - Duration.FromHours(h)).Percent),
+        }).ToList();
+        return new Refunds.CancellationPolicyDoc { Refunds = tiers };
     }
 
     public static IReadOnlyList<VisitPartRecord>? Parts(Booking booking)

@@ -54,14 +54,44 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         page ??= (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug);
         var now = clock.GetCurrentInstant();
         var service = page?.Services.GetValueOrDefault(booking.ServiceKey);
-        var currency = service?.Doc.Price?.Currency ?? paid?.Currency ?? "EUR";
-        var price = service?.Doc.Price?.Amount ?? 0m;
         var zone = page?.Zone ?? DateTimeZoneProviders.Tzdb.GetZoneOrNull(booking.TimeZone) ?? DateTimeZone.Utc;
         var language = Infrastructure.TextSet.Normalize(booking.Language);
-        var description = BookingLine(language, booking.ServiceName, booking.StartsAt.InZone(zone).LocalDateTime);
+        string currency;
+        List<InvoiceDraftLine> lines;
+        if (Visits.Parts(booking) is { Count: > 0 } parts)
+        {
+            // A visit is billed as one (issue 15): one invoice, a line per part with its own service, person, time, price and tax rate.
+            currency = (page is null ? null : Visits.Billing(page, booking)?.Price?.Currency) ?? paid?.Currency ?? "EUR";
+            lines = [.. parts.Select(p => VisitLine(page, p, zone, language, currency))];
+        }
+        else
+        {
+            currency = service?.Doc.Price?.Currency ?? paid?.Currency ?? "EUR";
+            var description = BookingLine(language, booking.ServiceName, booking.StartsAt.InZone(zone).LocalDateTime);
+            lines = [new InvoiceDraftLine(description, 1m, service?.Doc.Price?.Amount ?? 0m, TaxRateFor(service))];
+        }
         var draft = new InvoiceDraft(booking.PageSlug, page?.Doc.Name ?? booking.PageSlug, BusinessAddress(page), booking.CustomerName, booking.CustomerEmail,
-            language, zone.Id, currency, [new InvoiceDraftLine(description, 1m, price, TaxRateFor(service))], booking.Id);
+            language, zone.Id, currency, lines, booking.Id);
         return await IssueAsync(db, draft, paid, "system", now, ct);
+    }
+
+    /// <summary>One part of a visit on its invoice: "Cut with Anna, 8 Mar 2027 11:00" at the part's price and tax rate (nothing for a part priced in another currency).</summary>
+    private InvoiceDraftLine VisitLine(CompiledPage? page, VisitPartRecord part, DateTimeZone zone, string language, string currency)
+    {
+        var service = page?.Services.GetValueOrDefault(part.Service);
+        var price = service?.Doc.Price is { Amount: { } amount } p && p.Currency == currency ? amount : 0m;
+        return new InvoiceDraftLine(PartLine(language, page, part, part.StartsAt.InZone(zone).LocalDateTime), 1m, price, TaxRateFor(service));
+    }
+
+    private static string PartLine(string language, CompiledPage? page, VisitPartRecord part, LocalDateTime when)
+    {
+        var staff = part.Staff is null ? null : page?.Staff.FirstOrDefault(s => s.Key == part.Staff)?.Name ?? part.Staff;
+        if (staff is null)
+        {
+            return BookingLine(language, part.Name, when);
+        }
+        var culture = Bookwell.Features.Notifications.MailText.Culture(language);
+        return InvoiceText.Words.FormatIn(language, culture, "visit-line", part.Name, staff, when.ToString("d MMM yyyy HH:mm", culture));
     }
 
     /// <summary>
@@ -140,7 +170,7 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
             return;
         }
         page ??= (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug);
-        if (page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.Payment != "invoice")
+        if (Visits.Billing(page, booking)?.Payment != "invoice")
         {
             return;
         }
@@ -184,7 +214,7 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         if (by == "customer")
         {
             page ??= (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug);
-            var policy = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.CancellationPolicy;
+            var policy = Visits.Billing(page, booking)?.CancellationPolicy;
             if (Refunds.CancellationPolicy.Share(policy, booking.StartsAt, now).Percent < 100)
             {
                 return;
@@ -214,11 +244,15 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         }
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(invoice.TimeZone) ?? DateTimeZone.Utc;
         var before = Cut(BookingLine(invoice.Language, booking.ServiceName, movedFrom.InZone(zone).LocalDateTime), 300);
-        if (invoice.Status != InvoiceStatus.Open || invoice.AmountPaid != 0 || !invoice.Lines.Exists(l => l.Description == before))
+        var parts = Visits.Parts(booking);
+        // A visit's invoice has a line per part, in order (IssueForBookingAsync): each names its part's new time and person.
+        var visit = parts is { Count: > 0 } && invoice.Lines.Count == parts.Count;
+        if (invoice.Status != InvoiceStatus.Open || invoice.AmountPaid != 0 || !(visit || invoice.Lines.Exists(l => l.Description == before)))
         {
             return;
         }
         var after = BookingLine(invoice.Language, booking.ServiceName, booking.StartsAt.InZone(zone).LocalDateTime);
+        var page = visit ? (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug) : null;
         var now = clock.GetCurrentInstant();
         // Written at once (not at the caller's save): the new invoice takes the booking's one live place, which the
         // database's unique index only lets go of when the old row is void; EF does not order the two writes by it.
@@ -227,7 +261,8 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         await db.Entry(invoice).ReloadAsync(ct);
         await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoiceVoided, invoice, now, ct);
         var lines = invoice.Lines.OrderBy(l => l.Position)
-            .Select(l => new InvoiceDraftLine(l.Description == before ? after : l.Description, l.Quantity, l.UnitPrice, l.TaxRate)).ToList();
+            .Select((l, i) => new InvoiceDraftLine(visit ? PartLine(invoice.Language, page, parts![i], parts[i].StartsAt.InZone(zone).LocalDateTime)
+                : l.Description == before ? after : l.Description, l.Quantity, l.UnitPrice, l.TaxRate)).ToList();
         var draft = new InvoiceDraft(invoice.PageSlug, invoice.BusinessName, invoice.BusinessAddress, invoice.CustomerName, invoice.CustomerEmail,
             invoice.Language, invoice.TimeZone, invoice.Currency, lines, booking.Id, invoice.Number, invoice.DueOn, !invoice.PricesExcludeTax);
         await IssueAsync(db, draft, [], "system", now, ct);

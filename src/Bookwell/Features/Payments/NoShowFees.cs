@@ -131,7 +131,8 @@ public sealed class NoShowFees(CatalogCache catalogs, NoShowFeeSignal signal)
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(booking);
         var catalog = await catalogs.GetAsync(db, ct);
-        var service = catalog.Pages.GetValueOrDefault(booking.PageSlug)?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc;
+        // A visit has no fee of its own (its parts cannot have one: Visits.Unfit).
+        var service = Visits.Billing(catalog.Pages.GetValueOrDefault(booking.PageSlug), booking);
         if (FeeFor(service) is not { } fee || booking.WalkIn)
         {
             return;

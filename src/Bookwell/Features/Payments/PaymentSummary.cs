@@ -41,7 +41,8 @@ public static class PaymentSummary
         foreach (var b in bookings)
         {
             var session = sessions.Where(s => s.BookingId == b.Id).OrderByDescending(s => s.CreatedAt).FirstOrDefault();
-            var service = catalog.Pages.GetValueOrDefault(b.PageSlug)?.Services.GetValueOrDefault(b.ServiceKey)?.Doc;
+            // A visit is priced as one (its parts' prices summed).
+            var service = Visits.Billing(catalog.Pages.GetValueOrDefault(b.PageSlug), b);
             var moves = ledger.Where(p => p.BookingId == b.Id).ToList();
             var currency = session?.Currency ?? moves.FirstOrDefault()?.Currency ?? service?.Price?.Currency ?? "EUR";
             // The price the client agreed to when booking; the catalog's current one only where nothing was stored.

@@ -61,7 +61,8 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
         {
             return null;
         }
-        var policy = (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug)?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.CancellationPolicy;
+        // A visit's policy is the strictest of its paid parts' (Visits.Billing).
+        var policy = Visits.Billing((await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug), booking)?.CancellationPolicy;
         return CancellationPolicy.Quote(policy, booking.StartsAt, clock.GetCurrentInstant(), paid, currency);
     }
 
@@ -90,7 +91,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
             return;
         }
         page ??= (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug);
-        var policy = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.CancellationPolicy;
+        var policy = Visits.Billing(page, booking)?.CancellationPolicy;
         var quote = CancellationPolicy.Quote(policy, booking.StartsAt, now, paid, currency);
         if (quote.Back.Amount <= 0)
         {
