@@ -2181,6 +2181,9 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");
 
+                    b.Property<Instant?>("LinksRevokedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("MemberNumber")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");

@@ -2161,6 +2161,9 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("LinksRevokedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("MemberNumber")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
