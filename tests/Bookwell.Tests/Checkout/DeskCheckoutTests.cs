@@ -170,16 +170,16 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.Redirect, receiptPath), (again.StatusCode, again.Headers.Location!.OriginalString));
 
         // The till's day (Amsterdam): per method, and the desk's own sums.
-        var till = WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-01"));
+        var till = WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-02"));
         Assert.Matches(@"data-method=""cash""><td>Cash</td><td>1</td><td>EUR 28\.00<", till);
         Assert.Matches(@"data-method=""card""><td>Card \(terminal\)</td><td>1</td><td>EUR 20\.00<", till);
         Assert.Matches(@"data-sum=""tip"">EUR 3\.00<", till);
         Assert.Matches(@"data-sum=""total""><strong>EUR 48\.00<", till);
-        Assert.Contains("Nothing was paid this day.", WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-02")), StringComparison.Ordinal);
+        Assert.Contains("Nothing was paid this day.", WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-03")), StringComparison.Ordinal);
 
         // Dutch.
         _owner.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl");
-        var dutch = WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-01"));
+        var dutch = WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-02"));
         Assert.Contains("Kassa", dutch, StringComparison.Ordinal);
         Assert.Contains("Contant", dutch, StringComparison.Ordinal);
         Assert.Contains("Wisselgeld", WebUtility.HtmlDecode(await _owner.GetAsync(receiptPath)), StringComparison.Ordinal);
@@ -232,6 +232,7 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
         var created = await _app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = Guid.Parse((await Body(created))["id"]!.GetValue<string>());
+        _app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 2, 10, 0)); // 11:00: the walk-in's start
         var path = $"/admin/checkout/{id}";
         var (key, token, _) = await OpenAsync(path);
         var cash = new[] { ("Desc[0]", "Haircut"), ("Qty[0]", "1"), ("Price[0]", "25.00"), ("Method", "cash"), ("Tendered", "25") };
