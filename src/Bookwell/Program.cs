@@ -115,7 +115,6 @@ if (oauthCalendars.Microsoft is { } microsoftCalendar)
 builder.Services.AddSingleton<CalendarConnections>();
 builder.Services.AddHostedService<CalendarPushWorker>();
 builder.Services.AddBookwellRateLimits(builder.Configuration);
-builder.Services.AddSingleton<FormBookingLimiter>();
 // Issue 15: mobile services. A Nominatim-compatible geocoder when Bookwell__Geocoding__BaseUrl is set, behind a cache.
 if (Bookwell.Features.Mobile.GeocodingOptions.Read(builder.Configuration) is { } geocoding)
 {

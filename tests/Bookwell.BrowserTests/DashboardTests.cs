@@ -91,9 +91,12 @@ public sealed class DashboardTests(BrowserApp app) : IClassFixture<BrowserApp>
         await Expect(page.Locator("h1")).ToContainTextAsync("Cora Client");
         await Expect(page.Locator("main")).ToContainTextAsync("A new haircut");
         await AssertAccessible(page, "booking detail");
+        // 09:30 on the day: check-in for the 10:00 is open, so it can start (not sooner); then back to the fixture's day.
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 2, 8, 30));
         await page.ClickAsync("button:has-text('Start')");
         await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Status changed to In progress");
         await Expect(page.Locator("h1 .status")).ToHaveTextAsync("In progress");
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 1, 7, 0));
         await app.ScreenshotAsync(page, "admin-5-detail");
 
         await page.GotoAsync(At("acme", "/admin/bookings?q=cora"));

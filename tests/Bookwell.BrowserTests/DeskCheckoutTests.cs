@@ -34,11 +34,14 @@ public sealed class DeskCheckoutTests(BrowserApp app) : IClassFixture<BrowserApp
         await page.FillAsync("#json", Config);
         await page.ClickAsync("main button:has-text('Save')");
         await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Saved");
+        // The fixture's clock: the day before, to book; then the visit's start, when the desk checks it out (not sooner).
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 1, 7, 0));
         await page.GotoAsync(app.At("desk", "/admin/bookings/new?site=desk&service=cut&staff=ann&date=2027-03-02&time=10:00"));
         await page.FillAsync("#Email", "cora@example.com");
         await page.FillAsync("#Name", "Cora Client");
         await page.ClickAsync("main form button:has-text('Create booking')");
         await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Booking created");
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 2, 9, 0));
         await page.GotoAsync(app.At("desk", "/admin/bookings"));
         await page.ClickAsync("tr:has-text('Cora') a[href^='/admin/bookings/']");
         await Expect(page.Locator("#checkout-link")).ToBeVisibleAsync();
@@ -141,11 +144,14 @@ public sealed class DeskCheckoutTests(BrowserApp app) : IClassFixture<BrowserApp
         await page.FillAsync("#json", Config);
         await page.ClickAsync("main button:has-text('Save')");
         await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Saved");
+        // The fixture's clock: the day before, to book; then the visit's start, when the desk checks it out (not sooner).
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 1, 7, 0));
         await page.GotoAsync(app.At("print", "/admin/bookings/new?site=desk&service=cut&staff=ann&date=2027-03-02&time=10:00"));
         await page.FillAsync("#Email", "cora@example.com");
         await page.FillAsync("#Name", "Cora Client");
         await page.ClickAsync("main form button:has-text('Create booking')");
         await Expect(page.Locator(".notice.ok")).ToContainTextAsync("Booking created");
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 2, 9, 0));
         await page.GotoAsync(app.At("print", "/admin/bookings"));
         await page.ClickAsync("tr:has-text('Cora') a[href^='/admin/bookings/']");
         await page.ClickAsync("#checkout-link");

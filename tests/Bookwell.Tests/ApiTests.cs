@@ -545,10 +545,13 @@ public abstract class ApiTests
         var client = app.CreateClient();
         var started = await Body(await Book(client, Booking("2027-03-01T11:00:00+01:00", email: "s@example.com")));
         var missed = await Body(await Book(client, Booking("2027-03-01T11:30:00+01:00", email: "m@example.com")));
-        await app.Admin().PostAsync($"/api/v1/admin/bookings/{started["id"]!.GetValue<string>()}/status", Json(new JsonObject { ["status"] = "in_progress" }));
+        // 10:30: check-in is open, the client is early and starts (a booking starts no sooner than check-in opens).
+        app.Clock.Advance(Duration.FromMinutes(150));
+        Assert.Equal(HttpStatusCode.OK, (await app.Admin().PostAsync($"/api/v1/admin/bookings/{started["id"]!.GetValue<string>()}/status",
+            Json(new JsonObject { ["status"] = "in_progress" }))).StatusCode);
         var worker = app.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>();
 
-        app.Clock.Advance(Duration.FromMinutes(3 * 60 + 44)); // 11:44, a minute before the second's limit
+        app.Clock.Advance(Duration.FromMinutes(74)); // 11:44, a minute before the second's limit
         await worker.RunOnceAsync(CancellationToken.None);
         Assert.Equal("confirmed", await Status(app, missed));
 
@@ -569,6 +572,8 @@ public abstract class ApiTests
         var id = (await Body(await Book(app.CreateClient(), Booking(Tue10))))["id"]!.GetValue<string>();
         async Task<HttpResponseMessage> Move(string to) =>
             await admin.PostAsync($"/api/v1/admin/bookings/{id}/status", Json(new JsonObject { ["status"] = to }));
+        // 09:30 on the day: check-in is open, so it may start (sooner is 409 too-early).
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 2, 8, 30));
         Assert.Equal(HttpStatusCode.OK, (await Move("in_progress")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Move("completed")).StatusCode);
         var illegal = await Move("confirmed");

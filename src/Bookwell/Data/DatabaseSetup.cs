@@ -19,8 +19,13 @@ public static class DatabaseSetup
     {
         // A row limit without an order picks arbitrary rows; outside production it fails the request (and so the tests) instead of logging.
         var strict = environment is not null && !environment.IsProduction();
-        void Warnings(DbContextOptionsBuilder o)
+        services.AddSingleton<DatabaseRefusals>();
+        void Warnings(DbContextOptionsBuilder o, IServiceProvider sp)
         {
+            // A failed command is logged once, by DatabaseRefusals: a lost race as one Information line, a fault as an Error.
+            o.AddInterceptors(sp.GetRequiredService<DatabaseRefusals>());
+            o.ConfigureWarnings(w => w.Log((RelationalEventId.CommandError, LogLevel.Debug), (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+                (CoreEventId.QueryIterationFailed, LogLevel.Debug)));
             if (strict)
             {
                 o.ConfigureWarnings(w => w.Throw(CoreEventId.RowLimitingOperationWithoutOrderByWarning));
@@ -33,14 +38,14 @@ public static class DatabaseSetup
             {
                 throw new InvalidOperationException("Bookwell__Database=postgres needs ConnectionStrings__Bookwell.");
             }
-            services.AddPooledDbContextFactory<PostgresBookwellDb>(o => Warnings(o.UseNpgsql(Tuned(connectionString), n => n.UseNodaTime())));
+            services.AddPooledDbContextFactory<PostgresBookwellDb>((sp, o) => Warnings(o.UseNpgsql(Tuned(connectionString), n => n.UseNodaTime()), sp));
             services.AddScoped<BookwellDb>(sp => Lease(sp, sp.GetRequiredService<IDbContextFactory<PostgresBookwellDb>>()));
         }
         else
         {
             var sqlite = string.IsNullOrWhiteSpace(connectionString) ? "Data Source=bookwell.db" : connectionString;
             UseMultiThreadMode();
-            services.AddPooledDbContextFactory<SqliteBookwellDb>(o => Warnings(o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance)));
+            services.AddPooledDbContextFactory<SqliteBookwellDb>((sp, o) => Warnings(o.UseSqlite(sqlite).AddInterceptors(SqlitePragmas.Instance), sp));
             services.AddScoped<BookwellDb>(sp => Lease(sp, sp.GetRequiredService<IDbContextFactory<SqliteBookwellDb>>()));
             services.AddHostedService<SqliteCheckpointer>();
         }

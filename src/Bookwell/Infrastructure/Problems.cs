@@ -95,6 +95,15 @@ public static class Problems
     public static ProblemHttpResult InvalidTransition(string from, string to) =>
         Make(409, "invalid-transition", "Invalid status change", $"A booking cannot go from '{from}' to '{to}'.");
 
+    /// <summary>A status the booking may take, but not yet (a no-show before the start): 409 with the earliest moment, in the page's zone.</summary>
+    public static ProblemHttpResult TooEarly(string to, NodaTime.Instant earliest, NodaTime.DateTimeZone zone)
+    {
+        var at = TimeFormats.Format(earliest, zone);
+        var problem = Make(409, "too-early", "Too early for this status", $"This booking can become '{to}' from {at}, not before.");
+        problem.ProblemDetails.Extensions["earliest"] = at;
+        return problem;
+    }
+
     public static ProblemHttpResult Unauthorized() =>
         Make(401, "unauthorized", "Authentication required", "Send the admin key as 'Authorization: Bearer <key>'.");
 

@@ -223,6 +223,8 @@ public abstract class StaffDashboardTests
         Assert.Equal(1, app.WithDb(db => db.Customers.Count(c => c.Email.EndsWith("@walk-in.invalid"))));
         Assert.Contains("Walter", await session.GetAsync("/staff"));
 
+        // 13:30: check-in for Anna's 14:00 is open, so it can start (the lifecycle refuses it sooner).
+        app.Clock.Advance(NodaTime.Duration.FromMinutes(330));
         var start = await session.PostFormAsync("/staff?handler=Status", [KeyValuePair.Create("id", annas["id"]!.GetValue<string>()), KeyValuePair.Create("to", "in_progress")], "/staff");
         Assert.Equal(HttpStatusCode.Redirect, start.StatusCode);
         Assert.Equal(Bookwell.Features.Bookings.BookingStatus.InProgress, app.WithDb(db => db.Bookings.Single(b => b.Id == Guid.Parse(annas["id"]!.GetValue<string>())).Status));

@@ -44,13 +44,42 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
     [GeneratedRegex("name=\"Key\" value=\"([0-9a-f]+)\"")]
     private static partial Regex KeyPattern();
 
-    private async Task<Guid> BookAsync(string start)
+    /// <param name="arrived">Move the clock to the booking's start, when the client is at the desk (a visit is checked out once it started).</param>
+    private async Task<Guid> BookAsync(string start, bool arrived = true)
     {
         var body = Booking(start);
         body["page"] = Slug;
         var created = await _app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        if (arrived)
+        {
+            _app.Clock.Reset(NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(start).Value.ToInstant());
+        }
         return Guid.Parse((await Body(created))["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ABookingNotStarted_IsRefusedBeforeCheckInOpens_AndStartedThenCompletedWhenPaidOnArrival()
+    {
+        var id = await BookAsync("2027-03-02T10:00:00+01:00", arrived: false);
+        var path = $"/admin/checkout/{id}";
+        var (key, token, _) = await OpenAsync(path);
+        // The day before: the desk does not complete an appointment that has not happened.
+        var early = await PostAsync(path + "?handler=Pay", Form(key, token, ("Desc[0]", "Haircut"), ("Price[0]", "25"), ("Method", "card")));
+        Assert.Equal(HttpStatusCode.OK, early.StatusCode);
+        Assert.Contains("This appointment starts at 2027-03-02 10:00: it can be checked out from 2027-03-02 09:00, when check-in opens.",
+            await WebSession.TextAsync(early), StringComparison.Ordinal);
+        Assert.Empty(_app.WithDb(db => db.Set<DeskSale>().AsNoTracking().ToList()));
+        Assert.Equal(BookingStatus.Confirmed, _app.WithDb(db => db.Bookings.AsNoTracking().Single(b => b.Id == id).Status));
+
+        // 09:40, the client is early and pays on arrival: the visit starts now and is completed, both in its history.
+        _app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 2, 8, 40));
+        var paid = await PostAsync(path + "?handler=Pay", Form(key, token, ("Desc[0]", "Haircut"), ("Price[0]", "25"), ("Method", "card")));
+        Assert.Equal(HttpStatusCode.Redirect, paid.StatusCode);
+        var booking = _app.WithDb(db => db.Bookings.AsNoTracking().Include(b => b.History).Single(b => b.Id == id));
+        Assert.Equal(BookingStatus.Completed, booking.Status);
+        Assert.Equal(new[] { BookingStatus.InProgress, BookingStatus.Completed },
+            booking.History.Where(h => h.Action == BookingAction.Status).OrderBy(h => h.Id).Select(h => h.ToStatus));
     }
 
     /// <summary>Opens the checkout page as a browser would: its one-time key and the antiforgery token.</summary>
@@ -141,16 +170,16 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.Redirect, receiptPath), (again.StatusCode, again.Headers.Location!.OriginalString));
 
         // The till's day (Amsterdam): per method, and the desk's own sums.
-        var till = WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-01"));
+        var till = WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-02"));
         Assert.Matches(@"data-method=""cash""><td>Cash</td><td>1</td><td>EUR 28\.00<", till);
         Assert.Matches(@"data-method=""card""><td>Card \(terminal\)</td><td>1</td><td>EUR 20\.00<", till);
         Assert.Matches(@"data-sum=""tip"">EUR 3\.00<", till);
         Assert.Matches(@"data-sum=""total""><strong>EUR 48\.00<", till);
-        Assert.Contains("Nothing was paid this day.", WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-02")), StringComparison.Ordinal);
+        Assert.Contains("Nothing was paid this day.", WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-03")), StringComparison.Ordinal);
 
         // Dutch.
         _owner.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl");
-        var dutch = WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-01"));
+        var dutch = WebUtility.HtmlDecode(await _owner.GetAsync("/admin/till?date=2027-03-02"));
         Assert.Contains("Kassa", dutch, StringComparison.Ordinal);
         Assert.Contains("Contant", dutch, StringComparison.Ordinal);
         Assert.Contains("Wisselgeld", WebUtility.HtmlDecode(await _owner.GetAsync(receiptPath)), StringComparison.Ordinal);
@@ -203,6 +232,7 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
         var created = await _app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var id = Guid.Parse((await Body(created))["id"]!.GetValue<string>());
+        _app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 2, 10, 0)); // 11:00: the walk-in's start
         var path = $"/admin/checkout/{id}";
         var (key, token, _) = await OpenAsync(path);
         var cash = new[] { ("Desc[0]", "Haircut"), ("Qty[0]", "1"), ("Price[0]", "25.00"), ("Method", "cash"), ("Tendered", "25") };

@@ -173,7 +173,8 @@ public abstract class InvoiceTests
         var invoice = Assert.Single(await Invoices(app.Admin()))!;
         Assert.Equal(booking["id"]!.GetValue<string>(), invoice["bookingId"]!.GetValue<string>());
 
-        // Later changes of the confirmed booking issue nothing more.
+        // Later changes of the confirmed booking issue nothing more (completed once it has started: 10:05 on the day).
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 2, 9, 5));
         Assert.Equal(HttpStatusCode.OK, (await app.Admin().PostAsync($"/api/v1/admin/bookings/{booking["id"]}/status",
             Json(new JsonObject { ["status"] = "completed" }))).StatusCode);
         Assert.Single(await Invoices(app.Admin()));

@@ -413,6 +413,44 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
         Assert.Equal(2, (await StoredAsync("club"))!["timeSlots"]!.AsArray().Count);
     }
 
+    [Fact]
+    public async Task ASlotsStaffMemberMustOfferItsServices_AndBulkSeatsStayInBounds_400AtTheField()
+    {
+        // Bob only cuts hair: a school slot naming him for the yoga class could never be booked with him.
+        var doc = await Body(await App.Admin().GetAsync("/api/v1/admin/config"));
+        var orgs = doc["pages"]![0]!["organizations"]!.AsArray();
+        var school = orgs.Select((o, i) => (o, i)).First(x => x.o!["key"]!.GetValue<string>() == "school").i;
+        var slots = orgs[school]!["timeSlots"]!.AsArray();
+        var before = slots.Count;
+        slots.Add(new JsonObject { ["date"] = "2027-04-20", ["hours"] = new JsonArray(new JsonArray("09:00", "10:00")), ["services"] = new JsonArray("yoga"), ["staff"] = "bob" });
+        var refused = await PutConfig(App.Admin(), doc);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var errors = (await Body(refused))["errors"]!.AsObject();
+        var field = $"pages[0].organizations[{school}].timeSlots[{before}].staff";
+        Assert.True(errors.ContainsKey(field), errors.ToJsonString());
+        Assert.StartsWith("'bob' does not offer 'yoga'", errors[field]![0]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The bulk form: no seats, or more than the class holds (yoga: 40), is refused at its field before a preview or a write.
+        const string view = "/admin/organizations?page=salon&org=school";
+        foreach (var seats in new[] { "0", "41", "99999" })
+        {
+            foreach (var confirm in new[] { "false", "true" })
+            {
+                List<KeyValuePair<string, string>> form =
+                [
+                    new("page", "salon"), new("org", "school"), new("bulk.From", "2027-04-19"), new("bulk.To", "2027-04-23"), new("bulk.Days", "tue"),
+                    new("bulk.Start", "09:00"), new("bulk.End", "10:00"), new("bulk.Service", "yoga"), new("bulk.Capacity", seats), new("confirm", confirm),
+                ];
+                var response = await shared.Owner.PostFormAsync("/admin/organizations?handler=Bulk", form, view);
+                Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+                var html = await WebSession.TextAsync(response);
+                Assert.True(html.Contains("bulk.Capacity: Seats per slot: a whole number from 1 to", StringComparison.Ordinal),
+                    System.Text.RegularExpressions.Regex.Match(html, "<main.*", System.Text.RegularExpressions.RegexOptions.Singleline).Value[..Math.Min(1500, html.Length / 2)]);
+            }
+        }
+        Assert.Equal(before, (await StoredAsync("school"))!["timeSlots"]!.AsArray().Count);
+    }
+
     private async Task<JsonObject?> StoredAsync(string key) =>
         (await Body(await App.Admin().GetAsync("/api/v1/admin/config")))["pages"]![0]!["organizations"]!.AsArray()
             .FirstOrDefault(o => o!["key"]!.GetValue<string>() == key)?.AsObject();

@@ -85,6 +85,8 @@ public abstract class ConnectTests
             request.Headers.TryAddWithoutValidation("Stripe-Signature", StripeStandIn.Sign(body, app.Clock.GetCurrentInstant()));
             Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
         }
+        // Past the start (a no-show is refused sooner): 12:05 on the day.
+        app.Clock.Reset(NodaTime.Instant.FromUtc(2027, 3, 3, 11, 5));
         Assert.Equal(HttpStatusCode.OK, (await app.Admin().PostAsync($"/api/v1/admin/bookings/{id}/status", Json(new JsonObject { ["status"] = "no_show" }))).StatusCode);
         await app.Services.GetRequiredService<NoShowFeeCharger>().RunOnceAsync(CancellationToken.None);
         var fee = stripe.CallsTo("POST", "/v1/payment_intents").Last();

@@ -119,6 +119,48 @@ public abstract class SeriesTests
     }
 
     [Fact]
+    public async Task SixCancelsOfTheWholeSeriesAtOnce_CancelEachDateOnce_AndMailTheClientOnce()
+    {
+        var port = System.Net.Sockets.TcpListener.Create(0);
+        port.Start();
+        var closed = ((IPEndPoint)port.LocalEndpoint).Port;
+        port.Stop();
+        // Mail is queued (there is a sender) but never leaves: the outbox is counted as planned.
+        await using var app = await BookwellApp.StartAsync(Kind, s =>
+        {
+            s["Bookwell:Smtp:Host"] = "127.0.0.1";
+            s["Bookwell:Smtp:Port"] = closed.ToString(CultureInfo.InvariantCulture);
+            s["Bookwell:Smtp:UseTls"] = "false";
+            s["Bookwell:RateLimits:ManagePerMinute"] = "0";
+            s["Bookwell:RateLimits:BookingsPerMinute"] = "0";
+        });
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        var series = await Body(await app.CreateClient().PostAsync($"/api/v1/pages/{Slug}/series", Json(Series())));
+        var token = series["manageToken"]!.GetValue<string>();
+        var seriesId = Guid.Parse(series["seriesId"]!.GetValue<string>());
+
+        using var go = new SemaphoreSlim(0);
+        var cancels = Enumerable.Range(0, 6).Select(async _ =>
+        {
+            await go.WaitAsync();
+            return await app.CreateClient().PostAsync($"/api/v1/bookings/{token}/series/cancel", Json(new JsonObject { ["scope"] = "all" }));
+        }).ToArray();
+        go.Release(6);
+        var answers = await Task.WhenAll(cancels);
+        Assert.Contains(answers, r => r.StatusCode == HttpStatusCode.OK);
+
+        var (bookings, mails) = app.WithDb(db => (
+            db.Bookings.Include(b => b.History).Where(b => b.SeriesId == seriesId).ToList(),
+            db.Outbox.IgnoreQueryFilters().Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Cancelled && m.To == "ada@example.com").ToList()));
+        Assert.Equal(6, bookings.Count);
+        Assert.All(bookings, b => Assert.Equal(BookingStatus.Cancelled, b.Status));
+        Assert.All(bookings, b => Assert.Single(b.History, h => h.ToStatus == BookingStatus.Cancelled));
+        // One mail, listing all six dates: the calls that found them cancelled already planned nothing.
+        Assert.Single(mails);
+        Assert.Equal(0, app.WithDb(db => db.Allocations.Count(a => a.Live)));
+    }
+
+    [Fact]
     public async Task Cancel_OneThenThisAndFollowing_FromTheManageLinkAndTheAdmin()
     {
         await using var app = await StartAsync();

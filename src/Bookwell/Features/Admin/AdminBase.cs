@@ -107,5 +107,14 @@ public abstract class AdminPageModel : PageModel
     });
 
     /// <summary>For a status as the API names it (a refused move's "rescheduled" is shown as it is).</summary>
+    /// <summary>Why a status cannot be set yet (a no-show before the start), with the moment it can, in the business's time.</summary>
+    public static string TooEarlyText(Bookings.WriteResult.TooEarly early)
+    {
+        ArgumentNullException.ThrowIfNull(early);
+        var local = early.Earliest.InZone(early.Zone).LocalDateTime;
+        return AdminText.L("Too early: this booking can be marked {0} from {1}.", StatusLabel(early.To),
+            LongDate(local.Date) + " " + local.ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     public static string StatusLabel(string status) => Data.Wire<Bookings.BookingStatus>.TryParse(status, out var s) ? StatusLabel(s) : status;
 }

@@ -225,6 +225,7 @@ public static class AdminBookingEndpoints
         {
             WriteResult.Done done => TypedResults.Ok(await WithPaymentAsync(db, cache, done.Booking, ct)),
             WriteResult.BadTransition bad => Problems.InvalidTransition(bad.From, bad.To),
+            WriteResult.TooEarly early => Problems.TooEarly(early.To.ToWire(), early.Earliest, early.Zone),
             _ => Problems.SlotUnavailable(),
         };
     }

@@ -401,6 +401,7 @@ public static class AdminText
         ["Must not contain control characters or text-direction overrides."] = "Mag geen stuurtekens of tekens voor tekstrichting bevatten.",
         ["That PIN is not right."] = "Die pincode klopt niet.",
         ["That change is not possible now."] = "Die wijziging kan nu niet.",
+        ["Too early: this booking can be marked {0} from {1}."] = "Te vroeg: deze afspraak kan vanaf {1} als {0} worden gemarkeerd.",
         ["That code is not right. Try the newest code."] = "Die code klopt niet. Probeer de nieuwste code.",
         ["That time is no longer free, so the booking cannot be reopened."] = "Die tijd is niet meer vrij, dus de afspraak kan niet worden heropend.",
         ["That time is not free for this service and staff member. Choose another time or let the system assign."] = "Die tijd is niet vrij voor deze dienst en medewerker. Kies een andere tijd of laat het systeem kiezen.",

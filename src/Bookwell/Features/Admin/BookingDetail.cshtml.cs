@@ -85,6 +85,7 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
         {
             WriteResult.Done => AdminText.L("Status changed to {0}.", StatusLabel(next)),
             WriteResult.BadTransition bad => AdminText.L("A booking that is {0} cannot become {1}.", StatusLabel(bad.From), StatusLabel(bad.To)),
+            WriteResult.TooEarly early => TooEarlyText(early),
             _ => AdminText.L("That time is no longer free, so the booking cannot be reopened."),
         };
         return Redirect($"/admin/bookings/{id}");

@@ -19,7 +19,7 @@ namespace Bookwell.Features.BookingPage;
 /// authorised by the secret in its URL), and a token cookie would not reach a third-party site's widget iframe.
 /// </remarks>
 [IgnoreAntiforgeryToken]
-public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, BookingCreator writer, FormBookingLimiter limiter, IConfiguration config,
+public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, BookingCreator writer, ClientBudgets budgets, IConfiguration config,
     Mobile.MobileLocator locator) : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
     /// <summary>Issue 15: the client's address, for a service that comes to the client (carried in every link).</summary>
@@ -197,10 +197,11 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             Reviewing = step == "review";
             return Page();
         }
-        if (!limiter.TryAcquire(HttpContext))
+        if (!budgets.TryAcquire(HttpContext, RateLimits.Bookings, out var retryAfter))
         {
+            // The same budget as the API's bookings: one client, one count, whichever way it books.
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            Response.Headers.RetryAfter = "60";
+            Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
             Message = Text.T("rate-limited");
             Reviewing = true;
             return Page();
@@ -292,10 +293,11 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
             Reviewing = true;
             return Page();
         }
-        if (!limiter.TryAcquire(HttpContext))
+        if (!budgets.TryAcquire(HttpContext, RateLimits.Bookings, out var retryAfter))
         {
+            // The same budget as the API's bookings: one client, one count, whichever way it books.
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            Response.Headers.RetryAfter = "60";
+            Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
             Message = Text.T("rate-limited");
             Reviewing = true;
             return Page();

@@ -12,6 +12,9 @@ public abstract record WriteResult
 {
     public sealed record Done(Booking Booking, string? ManageToken) : WriteResult
     {
+        /// <summary>The booking already stood where the change would take it: nothing was written, no message planned.</summary>
+        public bool Unchanged { get; init; }
+
         /// <summary>Where the client pays, for a booking that waits for payment.</summary>
         public string? PaymentUrl { get; init; }
     }
@@ -30,6 +33,9 @@ public abstract record WriteResult
         }
     }
     public sealed record Invalid(Infrastructure.Errors Errors) : WriteResult;
+    /// <summary>The move is allowed, but not yet: the booking may become <paramref name="To"/> from <paramref name="Earliest"/> (a no-show
+    /// before the start, see <see cref="BookingStatusRules.Earliest"/>).</summary>
+    public sealed record TooEarly(BookingStatus To, NodaTime.Instant Earliest, NodaTime.DateTimeZone Zone) : WriteResult;
     public sealed record Missing : WriteResult;
     /// <summary>The booking must be paid online and the payment provider could not be reached: nothing was written.</summary>
     public sealed record PaymentUnavailable : WriteResult;

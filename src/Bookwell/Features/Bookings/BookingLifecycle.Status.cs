@@ -15,11 +15,17 @@ public sealed partial class BookingLifecycle
     {
         if (booking.Status == to)
         {
-            return new WriteResult.Done(booking, null);
+            // Another change got there first (two cancels at once): this one changes nothing and plans no message.
+            return new WriteResult.Done(booking, null) { Unchanged = true };
         }
         if (!booking.Status.CanMoveTo(to))
         {
             return new WriteResult.BadTransition(booking.Status, to);
+        }
+        if (booking.Earliest(booking.Status, to) is { } earliest && now < earliest)
+        {
+            // Judged under the row lock with the app's clock: an early no-show would charge its fee and give the time away.
+            return new WriteResult.TooEarly(to, earliest, actor.Page?.Zone ?? Infrastructure.TimeFormats.Zone(booking.TimeZone) ?? DateTimeZone.Utc);
         }
         booking.History.Add(Event(booking, BookingAction.Status, booking.Status, to, actor.By, now));
         booking.Status = to;

@@ -68,6 +68,45 @@ public sealed partial class BookingLifecycle(BookwellDb db, IClock clock, Bookin
     }
 
     /// <summary>
+    /// Cancels several bookings (a series' remaining dates) in one transaction, each through the state machine as stored now, and
+    /// plans the one message <paramref name="compose"/> makes for the ones this call cancelled, in the same transaction. Two such calls
+    /// at once run one after the other (the business's busy version, then each row): the second finds every date cancelled already,
+    /// cancels nothing and plans no message. Answers the bookings this call cancelled.
+    /// </summary>
+    public Task<List<Booking>> CancelManyAsync(IReadOnlyList<Guid> ids, Actor actor, Func<IReadOnlyList<Booking>, IEnumerable<OutboxMessage>> compose,
+        CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ArgumentNullException.ThrowIfNull(actor);
+        ArgumentNullException.ThrowIfNull(compose);
+        return write.RunAsync<List<Booking>>(Attempts, [], async attempt =>
+        {
+            var now = clock.GetCurrentInstant();
+            var cancelled = new List<Booking>();
+            // One order for every caller, so two of them never wait for each other's rows.
+            foreach (var id in ids.Distinct().Order())
+            {
+                if (await LockAsync(db, id, ct) is not { } booking)
+                {
+                    continue;
+                }
+                if (await ApplyAsync(booking, new Change.SetStatus(BookingStatus.Cancelled), actor, now, attempt.Freed, ct) is WriteResult.Done { Unchanged: false })
+                {
+                    await money.AfterChangeAsync(db, booking, actor, ct);
+                    cancelled.Add(booking);
+                }
+            }
+            if (cancelled.Count == 0)
+            {
+                return attempt.Answer(cancelled);
+            }
+            cancelled.Sort((a, b) => a.StartsAt.CompareTo(b.StartsAt));
+            db.Outbox.AddRange(compose(cancelled));
+            return attempt.Commit(cancelled);
+        }, ct);
+    }
+
+    /// <summary>
     /// A change inside the caller's transaction, for work that must commit together with its own records (a
     /// payment and the provider event that announced it). The caller holds the write gate, has begun the
     /// transaction, read the booking through <see cref="LockAsync"/>, saves, commits, and then calls

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Bookwell.Data;
+using NodaTime;
 
 namespace Bookwell.Features.Bookings;
 
@@ -55,6 +56,25 @@ public static class BookingStatusRules
         BookingStatus.Completed or BookingStatus.NoShow or BookingStatus.Cancelled => false,
         _ => false,
     };
+
+    /// <summary>
+    /// The earliest moment (by the app's clock) a booking in <paramref name="from"/> may become <paramref name="to"/>, or null when
+    /// the move does not wait for the appointment. A no-show is only known once the start has passed (before, marking it would charge
+    /// the fee early and give the time away); a booking starts (<c>in_progress</c>) from when check-in opens
+    /// (<see cref="CheckInWindow.OpensBefore"/> before its start: the client is early and the chair is free); it is completed straight
+    /// from confirmed only once it has started. A booking already started may be completed at any time: the work began early.
+    /// </summary>
+    public static Instant? Earliest(this Booking booking, BookingStatus from, BookingStatus to)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        return to switch
+        {
+            BookingStatus.NoShow => booking.StartsAt,
+            BookingStatus.InProgress => CheckInWindow.Opens(booking),
+            BookingStatus.Completed when from != BookingStatus.InProgress => booking.StartsAt,
+            _ => null,
+        };
+    }
 
     /// <summary>Statuses in which the booking still holds its time.</summary>
     public static bool HoldsTime(this BookingStatus status) => status != BookingStatus.Cancelled;

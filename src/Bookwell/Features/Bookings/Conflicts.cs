@@ -52,10 +52,26 @@ public static class Conflicts
         return IsConflict(ex) || IsDuplicateKey(ex.InnerException);
     }
 
+    /// <summary>
+    /// A refusal that is a lost race for some writer (time taken, a unique key already written by another, a busy database), as
+    /// opposed to a fault: logged as such (<see cref="Data.DatabaseRefusals"/>). A writer that did not expect it still throws it.
+    /// </summary>
+    public static bool IsRefusal(Exception? error) => IsConflictError(error) || IsDuplicateKey(error);
+
+    /// <summary>The database's name for a refusal, for the log: its error code and constraint, never the values.</summary>
+    public static string Describe(Exception? error) => error switch
+    {
+        PostgresException pg => pg.ConstraintName is { } c ? $"{pg.SqlState} {c}" : pg.SqlState,
+        SqliteException sl => $"SQLite {sl.SqliteErrorCode}/{sl.SqliteExtendedErrorCode}",
+        DbUpdateException update => Describe(update.InnerException),
+        _ => error?.GetType().Name ?? "unknown",
+    };
+
     private static bool IsDuplicateKey(Exception? error) => error switch
     {
         PostgresException pg => pg.SqlState == PostgresErrorCodes.UniqueViolation,
         SqliteException sl => sl.SqliteErrorCode == 19 && sl.Message.Contains("UNIQUE", StringComparison.Ordinal),
+        DbUpdateException update => IsDuplicateKey(update.InnerException),
         _ => false,
     };
 

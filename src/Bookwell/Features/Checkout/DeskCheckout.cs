@@ -163,10 +163,14 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
         {
             return null;
         }
-        var status = await db.Bookings.AsNoTracking().Where(b => b.Id == id).Select(b => (BookingStatus?)b.Status).FirstOrDefaultAsync(ct);
-        if (status is not (BookingStatus.Confirmed or BookingStatus.InProgress or BookingStatus.Completed))
+        var booking = await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id, ct);
+        if (booking?.Status is not (BookingStatus.Confirmed or BookingStatus.InProgress or BookingStatus.Completed))
         {
             errors.Add("booking", DeskText.Words.Get("err-status", language));
+        }
+        else if (TooEarly(booking, clock.GetCurrentInstant(), language) is { } early)
+        {
+            errors.Add("booking", early);
         }
         else if (await db.Set<Invoice>().AsNoTracking().AnyAsync(i => i.BookingId == id && i.Status == InvoiceStatus.Open, ct))
         {
@@ -209,6 +213,11 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
             if (booking is not null && booking.Status is not (BookingStatus.Confirmed or BookingStatus.InProgress or BookingStatus.Completed))
             {
                 errors.Add("booking", DeskText.Words.Get("err-status", language));
+                return attempt.Answer(new DeskResult.Invalid(errors));
+            }
+            if (booking is not null && TooEarly(booking, clock.GetCurrentInstant(), language, page?.Zone) is { } early)
+            {
+                errors.Add("booking", early);
                 return attempt.Answer(new DeskResult.Invalid(errors));
             }
             var existingInvoice = booking is null ? null : await InvoiceStatusRules.OfBooking(db.Set<Invoice>().AsNoTracking(), booking.Id).FirstOrDefaultAsync(ct);
@@ -297,6 +306,17 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
                         });
                     }
                 }
+                if (booking.Status == BookingStatus.Confirmed && now < booking.StartsAt)
+                {
+                    // Paying on arrival, inside the check-in window (TooEarly refused anything sooner): the visit starts now, as the
+                    // history shows, and so may be completed before its booked start.
+                    var started = await lifecycle.ApplyLockedAsync(booking, new Change.SetStatus(BookingStatus.InProgress), new Actor(by, null, page), attempt.Freed, ct);
+                    if (started is not WriteResult.Done)
+                    {
+                        errors.Add("booking", DeskText.Words.Get("err-status", language));
+                        return attempt.Answer(new DeskResult.Invalid(errors));
+                    }
+                }
                 if (booking.Status is BookingStatus.Confirmed or BookingStatus.InProgress)
                 {
                     var done = await lifecycle.ApplyLockedAsync(booking, new Change.SetStatus(BookingStatus.Completed), new Actor(by, null, page), attempt.Freed, ct);
@@ -316,6 +336,22 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
     {
         var culture = MailText.Culture(language);
         return DeskText.Words.FormatIn(language, culture, "err-money", currency, InvoiceMoney.MinorUnits(currency), MaxAmount.ToString("N0", culture));
+    }
+
+    /// <summary>
+    /// Why a booked visit cannot be checked out yet, or null. The checkout closes the visit (the booking becomes completed), and a
+    /// visit is completed only once it has started: from when check-in opens (<see cref="CheckInWindow"/>) the client is here and
+    /// paying starts it; before that, days ahead say, the desk refuses instead of completing an appointment that has not happened.
+    /// </summary>
+    private static string? TooEarly(Booking booking, Instant now, string language, DateTimeZone? zone = null)
+    {
+        if (booking.Status != BookingStatus.Confirmed || now >= CheckInWindow.Opens(booking))
+        {
+            return null;
+        }
+        zone ??= Infrastructure.TimeFormats.Zone(booking.TimeZone) ?? DateTimeZone.Utc;
+        string At(Instant i) => i.InZone(zone).LocalDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        return DeskText.Words.FormatIn(language, CultureInfo.InvariantCulture, "err-too-early", At(booking.StartsAt), At(CheckInWindow.Opens(booking)));
     }
 
     /// <summary>

@@ -391,6 +391,13 @@ public static partial class ConfigValidator
                                          "staff member, so a time slot naming one cannot hold it: list in 'services' only services that need a staff member, " +
                                          "or leave 'staff' empty.");
                 }
+                else if (slot.Staff is not null && p.Staff!.FirstOrDefault(x => x?.Key == slot.Staff) is { Services: { } offers } &&
+                         (slot.Services ?? org.Services).Distinct().Where(k => own.Contains(k) && !offers.Contains(k)).ToList() is { Count: > 0 } notOffered)
+                {
+                    // A slot naming a staff member is booked with them only; a service they do not offer could never be booked in it.
+                    e.Add($"{tp}.staff", $"'{Clip(slot.Staff)}' does not offer {string.Join(", ", notOffered.Select(k => $"'{Clip(k)}'"))}: list in 'services' " +
+                                         "only services this staff member offers, or leave 'staff' empty.");
+                }
                 if (slot.Capacity is { } seats)
                 {
                     // Seats of a class in this slot: at least one, at most the largest capacity among the slot's services.

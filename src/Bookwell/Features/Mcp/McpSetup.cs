@@ -75,22 +75,13 @@ public static class McpSetup
 }
 
 /// <summary>
-/// The public API's per-address limits for the tools: <c>book</c> counts as a booking, <c>find_slots</c> as a slots
-/// read, the rest as manage-link requests, with the same settings (and the admin key unlimited, as over HTTP).
+/// The public API's per-address limits for the tools: <c>book</c> counts against the client's one bookings budget and <c>find_slots</c>
+/// against its slots budget (<see cref="ClientBudgets"/>, shared with the API and the booking form), the rest as manage-link requests,
+/// with the same settings (and the admin key unlimited, as over HTTP).
 /// </summary>
-public sealed class McpLimits : IDisposable
+public sealed class McpLimits(IConfiguration config, ClientBudgets budgets) : IDisposable
 {
-    private readonly Dictionary<string, PartitionedRateLimiter<string>> _limiters;
-
-    public McpLimits(IConfiguration config)
-    {
-        _limiters = new(StringComparer.Ordinal)
-        {
-            ["bookings"] = Create(config.GetValue("Bookwell:RateLimits:BookingsPerMinute", 5)),
-            ["slots"] = Create(config.GetValue("Bookwell:RateLimits:SlotsPerMinute", 30)),
-            ["manage"] = Create(config.GetValue("Bookwell:RateLimits:ManagePerMinute", 300)),
-        };
-    }
+    private readonly PartitionedRateLimiter<string> _manage = Create(config.GetValue("Bookwell:RateLimits:ManagePerMinute", 300));
 
     private static PartitionedRateLimiter<string> Create(int perMinute) => PartitionedRateLimiter.Create<string, string>(key =>
         perMinute <= 0
@@ -106,13 +97,11 @@ public sealed class McpLimits : IDisposable
         {
             return true;
         }
-        var kind = tool switch
+        if (tool is "book" or "find_slots")
         {
-            "book" => "bookings",
-            "find_slots" => "slots",
-            _ => "manage",
-        };
-        using var lease = _limiters[kind].AttemptAcquire(context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+            return budgets.TryAcquire(context, tool == "book" ? RateLimits.Bookings : RateLimits.Slots, out retryAfterSeconds);
+        }
+        using var lease = _manage.AttemptAcquire(ClientBudgets.Client(context));
         if (lease.IsAcquired)
         {
             return true;
@@ -121,11 +110,5 @@ public sealed class McpLimits : IDisposable
         return false;
     }
 
-    public void Dispose()
-    {
-        foreach (var limiter in _limiters.Values)
-        {
-            limiter.Dispose();
-        }
-    }
+    public void Dispose() => _manage.Dispose();
 }

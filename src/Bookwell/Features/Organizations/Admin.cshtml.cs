@@ -150,6 +150,10 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
             return NotFound();
         }
         var (seatsOk, seats) = Seats(capacity);
+        if (SeatsProblem(seats, string.IsNullOrEmpty(service) ? null : service, "capacity") is { } tooMany)
+        {
+            return tooMany;
+        }
         if (!TimeFormats.TryParseDate(date, out _) || !TimeRange.TryParseMinute(start, out var s) || !TimeRange.TryParseMinute(end, out var e) || s >= e ||
             !seatsOk)
         {
@@ -203,6 +207,10 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
         }
         var planned = Plan(bulk);
         var (seatsOk, seats) = Seats(bulk.Capacity);
+        if (SeatsProblem(seats, string.IsNullOrEmpty(bulk.Service) ? null : bulk.Service, "bulk.Capacity") is { } tooMany)
+        {
+            return tooMany;
+        }
         if (planned is null || !seatsOk)
         {
             TempData["FlashBad"] = OrganizationText.Words["bad-bulk"];
@@ -244,6 +252,22 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
         }
         TempData["Flash"] = OrganizationText.Words.Format("created", fresh.Count);
         return Redirect(Self());
+    }
+
+    /// <summary>
+    /// Seats outside 1 to the largest capacity of the slot's services (every one of the organization's with a null service): the form
+    /// answers 400 naming its field, before a preview counts or the document is written; the document refuses them too.
+    /// </summary>
+    private Microsoft.AspNetCore.Mvc.RazorPages.PageResult? SeatsProblem(int? seats, string? service, string field)
+    {
+        var most = (service is null ? Org!.Services.ToList() : [service]).Select(k => Site!.Services.GetValueOrDefault(k)?.Rules.Capacity ?? 1).DefaultIfEmpty(1).Max();
+        if (seats is not { } n || (n >= 1 && n <= most))
+        {
+            return null;
+        }
+        Problems = [$"{field}: {OrganizationText.Words.Format("bad-capacity", most)}"];
+        Response.StatusCode = StatusCodes.Status400BadRequest;
+        return Page();
     }
 
     /// <summary>

@@ -578,36 +578,28 @@ public static class SeriesRescheduling
 }
 
 /// <summary>
-/// Cancels several occurrences of a series: each through <see cref="BookingLifecycle"/> (its own transaction, its time
-/// freed for the waitlist), with no mail each; then one mail to the client listing every date cancelled, and the
-/// business's notice once.
+/// Cancels several occurrences of a series through <see cref="BookingLifecycle.CancelManyAsync"/> (one transaction, their time
+/// freed for the waitlist), with no mail each but one mail to the client listing every date cancelled, and the business's
+/// notice once.
 /// </summary>
-public sealed class SeriesCanceller(BookwellDb db, BookingLifecycle lifecycle, BookingMessages messages, SqliteWriteGate gate, OutboxSignal outbox, IClock clock)
+public sealed class SeriesCanceller(BookingLifecycle lifecycle, BookingMessages messages, IClock clock)
 {
-    public async Task<List<Booking>> CancelAsync(IReadOnlyList<Guid> ids, string by, CompiledPage? page, MailContext mail, CancellationToken ct)
+    public Task<List<Booking>> CancelAsync(IReadOnlyList<Guid> ids, string by, CompiledPage? page, MailContext mail, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(ids);
         ArgumentNullException.ThrowIfNull(mail);
-        var cancelled = new List<Booking>();
-        foreach (var id in ids)
+        // One transaction for the dates and their one mail: only the call that cancelled a date lists it, so a second cancel of the same
+        // series at once (a double submit, the portal and the manage page) finds nothing left and sends nothing.
+        return lifecycle.CancelManyAsync(ids, new Actor(by, null, page), cancelled =>
         {
-            if (await lifecycle.ChangeStatusAsync(id, BookingStatus.Cancelled, new Actor(by, null, page), ct) is WriteResult.Done done)
+            if (!messages.Mail || cancelled[0].WalkIn)
             {
-                cancelled.Add(done.Booking);
+                return [];
             }
-        }
-        if (cancelled.Count > 0 && messages.Mail && !cancelled[0].WalkIn)
-        {
             var now = clock.GetCurrentInstant();
             var first = cancelled[0];
-            using var _ = await gate.EnterAsync(db, ct);
-            db.ChangeTracker.Clear();
-            db.Outbox.Add(BookingMail.Compose(MessageKind.Cancelled, first, page, null, mail with { Language = first.Language }, now,
-                cancelled.Select(b => b.StartsAt).ToList()));
-            db.Outbox.AddRange(BookingMail.BusinessNotices("cancelled", first, page, now));
-            await db.SaveChangesAsync(ct);
-            outbox.Notify();
-        }
-        return cancelled;
+            return [BookingMail.Compose(MessageKind.Cancelled, first, page, null, mail with { Language = first.Language }, now, cancelled.Select(b => b.StartsAt).ToList()),
+                .. BookingMail.BusinessNotices("cancelled", first, page, now)];
+        }, ct);
     }
 }

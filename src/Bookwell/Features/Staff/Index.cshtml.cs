@@ -104,7 +104,12 @@ public sealed class IndexModel(BookwellDb db, CatalogCache cache, BookingCreator
         var result = booking.Status == BookingStatus.NoShow
             ? await lifecycle.CorrectAsync(id, next, new Actor(by[..Math.Min(by.Length, 100)], null, page), ct)
             : await lifecycle.ChangeStatusAsync(id, next, new Actor(by[..Math.Min(by.Length, 100)], MailContexts.For(Request, config), page), ct);
-        TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result is WriteResult.Done ? AdminText.L("Done.") : AdminText.L("That change is not possible now.");
+        TempData[result is WriteResult.Done ? "Flash" : "FlashBad"] = result switch
+        {
+            WriteResult.Done => AdminText.L("Done."),
+            WriteResult.TooEarly early => AdminPageModel.TooEarlyText(early),
+            _ => AdminText.L("That change is not possible now."),
+        };
         return Redirect("/staff");
     }
 

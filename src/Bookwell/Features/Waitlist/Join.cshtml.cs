@@ -12,13 +12,15 @@ namespace Bookwell.Features.Waitlist;
 /// "Join the waitlist" for a full day, linked from the booking page: a plain form with a time preference
 /// (any, morning, afternoon, evening, or a from–to window). Same validation and storage as the API.
 /// </summary>
-public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService waitlist, IClock clock) : PageModel
+public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService waitlist, IClock clock, ClientBudgets budgets) : PageModel
 {
     public CompiledPage? Site { get; private set; }
     public Dictionary<string, string[]> Errors { get; private set; } = [];
     public bool Joined { get; private set; }
     /// <summary>The page exists but takes no waitlist: browsers get a page saying so (404), not a bare error.</summary>
     public bool Off { get; private set; }
+    /// <summary>Seconds to wait: this client has joined (or booked) as often as the budget allows this minute.</summary>
+    public int? RetryAfter { get; private set; }
 
     [BindProperty(SupportsGet = true)] public string? Service { get; set; }
     [BindProperty(SupportsGet = true)] public string? Staff { get; set; }
@@ -84,6 +86,15 @@ public sealed class JoinModel(BookwellDb db, CatalogCache cache, WaitlistService
             errors.Add("service", WaitlistText.Say(TextSet.CurrentLanguage, "No such service on this page."));
         }
         var entry = errors.Any ? null : WaitlistService.Validate(request, Site!, clock.GetCurrentInstant(), errors, TextSet.CurrentLanguage);
+        if (entry is not null && !errors.Any && !budgets.TryAcquire(HttpContext, RateLimits.Bookings, out var wait))
+        {
+            // Counted for a form that would be written (one with field errors costs nothing), before the address is looked up, against
+            // the same budget as the API's join and bookings: one client, one count, whichever way it comes.
+            RetryAfter = wait;
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Page();
+        }
         if (entry is null || errors.Any || !await waitlist.LocateAsync(entry, Site!, TextSet.CurrentLanguage, errors, ct))
         {
             Errors = errors.ToDictionary();
