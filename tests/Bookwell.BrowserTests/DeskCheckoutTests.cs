@@ -90,14 +90,14 @@ public sealed class DeskCheckoutTests(BrowserApp app) : IClassFixture<BrowserApp
         await Expect(page.Locator("#checkout-link")).ToHaveCountAsync(0);
         await Expect(page.Locator("h1 .status")).ToHaveTextAsync("Completed");
 
-        await page.GotoAsync(app.At("desk", "/admin/till?date=2027-03-01"));
+        await page.GotoAsync(app.At("desk", "/admin/till?date=2027-03-02"));
         await Expect(page.Locator("#till-totals tr[data-method='cash'] td").Last).ToHaveTextAsync("EUR 22.50");
         await Expect(page.Locator("#till-totals tr[data-method='card'] td").Last).ToHaveTextAsync("EUR 20.00");
         await Expect(page.Locator("[data-sum='tip']")).ToHaveTextAsync("EUR 2.50");
         await FitsAsync(page, "till");
         await app.ScreenshotAsync(page, "desk-till-375");
 
-        foreach (var path in new[] { "/admin/till?date=2027-03-01", "/admin/checkout?site=desk", new Uri(receipt).PathAndQuery, "/admin/payments/fees" })
+        foreach (var path in new[] { "/admin/till?date=2027-03-02", "/admin/checkout?site=desk", new Uri(receipt).PathAndQuery, "/admin/payments/fees" })
         {
             await page.SetViewportSizeAsync(1280, 900);
             await page.GotoAsync(app.At("desk", path));

@@ -67,6 +67,8 @@ public abstract partial class DeskCheckoutRestartTests
         var created = await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var booking = Guid.Parse((await Body(created))["id"]!.GetValue<string>());
+        // The client is at the desk: check-in is open (a visit is checked out only from then on).
+        app.Clock.Reset(NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(Start).Value.ToInstant() - NodaTime.Duration.FromMinutes(50));
 
         var path = $"/admin/checkout/{booking}";
         var html = await client.GetStringAsync(path);

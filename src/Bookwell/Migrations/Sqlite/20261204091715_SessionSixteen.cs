@@ -17,6 +17,12 @@ namespace Bookwell.Migrations.Sqlite
                 maxLength: 254,
                 nullable: true);
 
+            migrationBuilder.AddColumn<long>(
+                name: "LinksRevokedAt",
+                table: "OrganizationMembers",
+                type: "INTEGER",
+                nullable: true);
+
             migrationBuilder.AddColumn<int>(
                 name: "VehicleTravelAfterMinutes",
                 table: "Bookings",
@@ -30,6 +36,20 @@ namespace Bookwell.Migrations.Sqlite
                 type: "INTEGER",
                 nullable: false,
                 defaultValue: 0);
+
+            migrationBuilder.AddColumn<string>(
+                name: "WorkOrderReference",
+                table: "Bookings",
+                type: "TEXT",
+                maxLength: 100,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "WorkOrderUrl",
+                table: "Bookings",
+                type: "TEXT",
+                maxLength: 2000,
+                nullable: true);
 
             // Live entries made before this column existed get their key too, so the person who is already waiting cannot
             // join again. Where one person already waits twice for the same day, only the oldest entry gets it (the unique
@@ -76,11 +96,23 @@ namespace Bookwell.Migrations.Sqlite
                 table: "WaitlistEntries");
 
             migrationBuilder.DropColumn(
+                name: "LinksRevokedAt",
+                table: "OrganizationMembers");
+
+            migrationBuilder.DropColumn(
                 name: "VehicleTravelAfterMinutes",
                 table: "Bookings");
 
             migrationBuilder.DropColumn(
                 name: "VehicleTravelBeforeMinutes",
+                table: "Bookings");
+
+            migrationBuilder.DropColumn(
+                name: "WorkOrderReference",
+                table: "Bookings");
+
+            migrationBuilder.DropColumn(
+                name: "WorkOrderUrl",
                 table: "Bookings");
         }
     }

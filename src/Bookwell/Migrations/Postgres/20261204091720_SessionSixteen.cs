@@ -1,4 +1,5 @@
 ﻿using Microsoft.EntityFrameworkCore.Migrations;
+using NodaTime;
 
 #nullable disable
 
@@ -17,6 +18,12 @@ namespace Bookwell.Migrations.Postgres
                 maxLength: 254,
                 nullable: true);
 
+            migrationBuilder.AddColumn<Instant>(
+                name: "LinksRevokedAt",
+                table: "OrganizationMembers",
+                type: "timestamp with time zone",
+                nullable: true);
+
             migrationBuilder.AddColumn<int>(
                 name: "VehicleTravelAfterMinutes",
                 table: "Bookings",
@@ -30,6 +37,20 @@ namespace Bookwell.Migrations.Postgres
                 type: "integer",
                 nullable: false,
                 defaultValue: 0);
+
+            migrationBuilder.AddColumn<string>(
+                name: "WorkOrderReference",
+                table: "Bookings",
+                type: "character varying(100)",
+                maxLength: 100,
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "WorkOrderUrl",
+                table: "Bookings",
+                type: "character varying(2000)",
+                maxLength: 2000,
+                nullable: true);
 
             // Live entries made before this column existed get their key too, so the person who is already waiting cannot
             // join again. Where one person already waits twice for the same day, only the oldest entry gets it (the unique
@@ -76,11 +97,23 @@ namespace Bookwell.Migrations.Postgres
                 table: "WaitlistEntries");
 
             migrationBuilder.DropColumn(
+                name: "LinksRevokedAt",
+                table: "OrganizationMembers");
+
+            migrationBuilder.DropColumn(
                 name: "VehicleTravelAfterMinutes",
                 table: "Bookings");
 
             migrationBuilder.DropColumn(
                 name: "VehicleTravelBeforeMinutes",
+                table: "Bookings");
+
+            migrationBuilder.DropColumn(
+                name: "WorkOrderReference",
+                table: "Bookings");
+
+            migrationBuilder.DropColumn(
+                name: "WorkOrderUrl",
                 table: "Bookings");
         }
     }

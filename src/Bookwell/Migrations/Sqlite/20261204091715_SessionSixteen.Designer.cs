@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Bookwell.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteBookwellDb))]
-    [Migration("20261204073524_SessionSixteenWorkOrders")]
-    partial class SessionSixteenWorkOrders
+    [Migration("20261204091715_SessionSixteen")]
+    partial class SessionSixteen
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -2163,6 +2163,9 @@ namespace Bookwell.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("LinksRevokedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("MemberNumber")
                         .HasMaxLength(64)
