@@ -85,7 +85,8 @@ public sealed class MailingBrowserApp : BrowserApp
 /// Issue 14's whole portal journey in Chromium, one test on one app: sign in by the link in the mail → upcoming and past →
 /// "Book again" opens the booking flow with service and staff chosen and the client's details filled in → book → reschedule
 /// an upcoming booking from the overview (the page's notice rule holds) → notification preferences kept; axe on Overview,
-/// Profile, Forms and Notifications at 375 and 1280 px, the same in Dutch at 375 px, screenshots of each.
+/// Profile, Forms and Notifications at 375 and 1280 px, the same in Dutch at 375 px, screenshots of each; the dead link's page,
+/// and the Dutch sign-in page that an expired organization link lands on, axe clean at 375 px.
 /// </summary>
 public sealed partial class PortalTests(MailingBrowserApp app) : IClassFixture<MailingBrowserApp>
 {
@@ -226,11 +227,35 @@ public sealed partial class PortalTests(MailingBrowserApp app) : IClassFixture<M
         await FitsAsync(dutch, "book again (nl)");
         await Axe.AssertAccessibleAsync(dutch, "book again (nl)");
         await app.ScreenshotAsync(dutch, "portal-book-again-nl-375");
+        // Profile and Forms in Dutch at 375 px too, so every portal section is checked in both languages.
+        await dutch.GotoAsync("/account/profile");
+        await Expect(dutch.Locator("h1")).ToHaveTextAsync("Profiel");
+        await Expect(dutch.Locator("#name")).ToHaveValueAsync("Ada Lovelace");
+        await FitsAsync(dutch, "profile (nl)");
+        await Axe.AssertAccessibleAsync(dutch, "portal profile (nl)");
+        await app.ScreenshotAsync(dutch, "portal-profile-nl-375");
+        await dutch.GotoAsync("/account/forms");
+        await Expect(dutch.Locator("h1")).ToHaveTextAsync("Formulieren");
+        await Expect(dutch.Locator("main")).ToContainTextAsync("medium");
+        await FitsAsync(dutch, "forms (nl)");
+        await Axe.AssertAccessibleAsync(dutch, "portal forms (nl)");
+        await app.ScreenshotAsync(dutch, "portal-forms-nl-375");
 
         // The same link, followed again in another browser, signs nobody in.
         var other = await app.NewPageAsync(width: 375);
         await other.GotoAsync(path);
         await Expect(other.Locator("#link-dead")).ToBeVisibleAsync();
+        await FitsAsync(other, "link no longer works");
+        await Axe.AssertAccessibleAsync(other, "portal link no longer works");
+
+        // The sign-in page in Dutch at 375 px, as a member sees it when their organization's personal link has expired.
+        var guest = await app.NewPageAsync(locale: "nl-NL", width: 375);
+        await guest.GotoAsync("/account/signin?ended=link-expired");
+        await Expect(guest.Locator("#session-ended")).ToContainTextAsync("Je persoonlijke link is verlopen");
+        await Expect(guest.Locator("#send-link")).ToBeVisibleAsync();
+        await FitsAsync(guest, "sign-in, link expired (nl)");
+        await Axe.AssertAccessibleAsync(guest, "portal sign-in, link expired (nl)");
+        await app.ScreenshotAsync(guest, "portal-signin-link-expired-nl-375");
         await other.GotoAsync("/account");
         Assert.EndsWith("/account/signin", new Uri(other.Url).AbsolutePath, StringComparison.Ordinal);
     }

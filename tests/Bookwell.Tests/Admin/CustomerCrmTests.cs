@@ -214,14 +214,15 @@ public abstract class CustomerCrmTests
     }
 
     [Fact]
-    public async Task Merge_MovesBookingsNotesTags_AndTheDuplicateRedirects()
+    public async Task Merge_MovesBookingsNotesTagsAndConsent_AndTheDuplicateRedirects()
     {
         var (app, owner) = await StartAsync();
         await using var _ = app;
         await BookAsync(app, "2027-03-02T09:00:00+01:00", "ada@example.com", "Ada Lovelace", null);
-        await BookAsync(app, "2027-03-03T09:00:00+01:00", "ada.l@work.test", "Ada L.", "+31 6 9999 0000");
+        await BookAsync(app, "2027-03-03T09:00:00+01:00", "ada.l@work.test", "Ada L.", "+31 6 9999 0000", marketing: true);
         await BookAsync(app, "2027-03-04T09:00:00+01:00", "ada.l@work.test", "Ada L.", "+31 6 9999 0000");
         var keep = IdOf(app, "ada@example.com");
+        Assert.False((await Body(await app.Admin().GetAsync($"/api/v1/admin/customers/{keep}")))["marketingOptIn"]!.GetValue<bool>());
         var dup = IdOf(app, "ada.l@work.test");
         Assert.Equal(HttpStatusCode.Created, (await app.Admin().PostAsync($"/api/v1/admin/customers/{dup}/notes", Json(new JsonObject { ["text"] = "Uses her work address." }))).StatusCode);
         await app.Admin().PostAsync($"/api/v1/admin/customers/{dup}/tags", Json(new JsonObject { ["tag"] = "corporate" }));
@@ -240,6 +241,11 @@ public abstract class CustomerCrmTests
         Assert.Contains("Uses her work address.", notes);
         Assert.Contains(notes, n => n.StartsWith("Merged Ada L. <ada.l@work.test>", StringComparison.Ordinal)); // the audit entry
         Assert.Equal("+31699990000", app.WithDb(db => db.Customers.IgnoreQueryFilters().Single(c => c.Id == keep).Phone)); // stored in E.164
+        // The duplicate's consent moves too: news by e-mail, with the duplicate's history of it.
+        var kept = await Body(await app.Admin().GetAsync($"/api/v1/admin/customers/{keep}"));
+        Assert.True(kept["marketingOptIn"]!.GetValue<bool>());
+        Assert.Contains(kept["consentHistory"]!.AsArray(), h => h!["what"]!.GetValue<string>() == "marketing" && h["source"]!.GetValue<string>() == "booking" &&
+                                                                 h["to"]!.GetValue<bool>());
 
         // The duplicate is gone from the list, its page and API record lead to the kept client.
         Assert.Equal(["Ada Lovelace"], await NamesAsync(app, ""));

@@ -186,6 +186,49 @@ public abstract class CustomerLoyaltyTests
         Assert.NotNull(kept);
     }
 
+    /// <summary>Pays a booking at the desk by card, as the checkout page's form does, once the visit's check-in has opened.</summary>
+    private static async Task PayAtTheDeskAsync(BookwellApp app, WebSession owner, string booking, string start, string price)
+    {
+        app.Clock.Reset(NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(start).Value.ToInstant());
+        var path = $"/admin/checkout/{booking}";
+        var html = await owner.GetAsync(path);
+        var key = System.Text.RegularExpressions.Regex.Match(html, "name=\"Key\" value=\"([0-9a-f]+)\"").Groups[1].Value;
+        var token = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
+        var paid = await owner.Client.PostAsync(path + "?handler=Pay", new FormUrlEncodedContent([KeyValuePair.Create("Desc[0]", "Haircut"),
+            KeyValuePair.Create("Price[0]", price), KeyValuePair.Create("Method", "card"), KeyValuePair.Create("Key", key), KeyValuePair.Create("site", Slug),
+            KeyValuePair.Create("__RequestVerificationToken", token)]));
+        Assert.True(paid.StatusCode == HttpStatusCode.Redirect, await paid.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Lifetime value and the visit history's money: what each visit was paid at the desk, summed for the client, never another client's.</summary>
+    [Fact]
+    public async Task LifetimeValue_AndEachVisitsMoney_AreWhatTheClientPaid_AndNobodyElses()
+    {
+        var (app, owner) = await StartAsync();
+        await using var _ = app;
+        var first = await BookAsync(app, "2027-03-03T10:00:00+01:00", "ada@example.com", "Ada");
+        var second = await BookAsync(app, "2027-03-04T10:00:00+01:00", "ada@example.com", "Ada");
+        var unpaid = await BookAsync(app, "2027-03-24T10:00:00+01:00", "ada@example.com", "Ada");
+        var ben = await BookAsync(app, "2027-03-03T11:00:00+01:00", "ben@example.com", "Ben");
+        await PayAtTheDeskAsync(app, owner, first, "2027-03-03T10:00:00+01:00", "25");
+        await PayAtTheDeskAsync(app, owner, ben, "2027-03-03T11:00:00+01:00", "99");
+        await PayAtTheDeskAsync(app, owner, second, "2027-03-04T10:00:00+01:00", "40.50");
+
+        var ada = IdOf(app, "ada@example.com");
+        var detail = await Body(await app.Admin().GetAsync($"/api/v1/admin/customers/{ada}"));
+        var spent = Assert.Single(detail["totalSpent"]!.AsArray())!;
+        Assert.Equal((65.50m, "EUR"), (spent["amount"]!.GetValue<decimal>(), spent["currency"]!.GetValue<string>()));
+
+        var page = await WebSession.TextAsync(await owner.Client.GetAsync($"/admin/customers/{ada}"));
+        Assert.Contains("id=\"spent\">€65.50<", page, StringComparison.Ordinal);
+        Assert.Matches($"data-booking=\"{first}\">[^\n]*<td class=\"paid\">€25\\.00</td>", page);
+        Assert.Matches($"data-booking=\"{second}\">[^\n]*<td class=\"paid\">€40\\.50</td>", page);
+        Assert.Matches($"data-booking=\"{unpaid}\">[^\n]*<td class=\"paid\">—</td>", page);
+        Assert.DoesNotContain(ben, page, StringComparison.Ordinal);
+        Assert.Contains("<th scope=\"col\">Betaald</th>", await WebSession.TextAsync(await owner.Client.GetAsync($"/admin/customers/{ada}?lang=nl")),
+            StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task BulkTag_TagsThisBusinesssClients_LeavesOthersIds_AndIsValidated()
     {

@@ -449,6 +449,33 @@ public abstract partial class ClientPortalTests
         Assert.Equal(HttpStatusCode.Redirect, (await session.Client.GetAsync("/account")).StatusCode);
     }
 
+    /// <summary>Issue 14's white label: the portal wears its page's accent colour and logo, before sign-in and after.</summary>
+    [Fact]
+    public async Task Portal_WearsThePagesAccentColourAndLogo()
+    {
+        await using var app = await StartAsync(null);
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["notifyStaff"] = false;
+        doc["pages"]![0]!["branding"]!["accentColor"] = "#7C3AED";
+        doc["pages"]![0]!["branding"]!["logoUrl"] = "https://cdn.example.com/salon-logo.png";
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
+        await BookAsync(app.CreateClient(), "2027-03-04T10:00:00+01:00", "consult", "anna", "ada@example.com");
+
+        var session = WebSession.For(app);
+        var signIn = await session.GetAsync("/account/signin");
+        Assert.Contains("--accent: #7C3AED;", signIn, StringComparison.Ordinal);
+        Assert.Contains("<img src=\"https://cdn.example.com/salon-logo.png\" alt=\"\">", signIn, StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.Accepted, (await app.CreateClient().PostAsync("/api/v1/account/link", Email("ada@example.com"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await session.Client.GetAsync(PathOf(Assert.Single(await PrepareQueuedAsync(app))))).StatusCode);
+        foreach (var path in new[] { "/account", "/account/profile", "/account/notifications", "/account/forms" })
+        {
+            var html = await session.GetAsync(path);
+            Assert.Contains("--accent: #7C3AED;", html, StringComparison.Ordinal);
+            Assert.Contains("<img src=\"https://cdn.example.com/salon-logo.png\" alt=\"\">", html, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task SignInPage_AnswersAlike_AndLinkLandingIsDutchForADutchClient()
     {

@@ -15,7 +15,7 @@ namespace Bookwell.Tests.Organizations;
 /// <summary>
 /// What a hostile probe of issues 17 and 14 found, on both databases with one app per database: a portal session that an
 /// organization's personal link started sets no password and deletes no account (the page says why, in English and
-/// Dutch) and ends when the link is revoked; a link mail or mailing queued before its member's links were revoked is
+/// Dutch) and ends when the link is revoked or expires, on a sign-in page that says which; a link mail or mailing queued before its member's links were revoked is
 /// withdrawn with the reason instead of making a fresh link; an erased member gets no link mail and their links open
 /// nothing; the members' CSV is read as RFC 4180 (and a first line is skipped only when it is a header); an unknown merge
 /// field in a mailing's subject is reported under <c>subject</c>.
@@ -52,6 +52,8 @@ public abstract class OrganizationProbeTests(OrganizationProbeTests.Shared share
                 s["Bookwell:Smtp:Host"] = "127.0.0.1";
                 s["Bookwell:Smtp:Port"] = Sink.Port.ToString(CultureInfo.InvariantCulture);
                 s["Bookwell:Smtp:UseTls"] = "false";
+                // A day's links: the expiry test moves the clock by one day, not thirty.
+                s["Bookwell:Organizations:LinkDays"] = "1";
             });
             var config = Config().Also(c =>
             {
@@ -124,7 +126,49 @@ public abstract class OrganizationProbeTests(OrganizationProbeTests.Shared share
         Assert.DoesNotContain("Mia Member", await session.GetAsync($"/book/{Slug}?service=consult"), StringComparison.Ordinal);
         var after = await session.Client.GetAsync("/account/profile");
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
-        Assert.StartsWith("/account/signin", after.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Equal("/account/signin?ended=link-revoked", after.Headers.Location!.OriginalString);
+        Assert.Contains("Your personal link no longer works", await WebSession.TextAsync(await session.Client.GetAsync(after.Headers.Location)),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnOrganizationLinkSession_EndsWhenTheLinkExpires_OnAPageThatSaysSo()
+    {
+        const string email = "eli@example.com";
+        var started = App.Clock.GetCurrentInstant();
+        var token = await TokenAsync("school", email, "Eli Expiring");
+        var expires = App.WithDb(db => db.OrganizationLinks.Single(l => db.OrganizationMembers.Any(m => m.Id == l.MemberId && m.Email == email)).ExpiresAt);
+        var session = WebSession.For(App);
+        Assert.Contains("Eli Expiring", await session.GetAsync($"/book/{Slug}?access={token}"), StringComparison.Ordinal);
+        try
+        {
+            // A minute before the link expires the session still holds, in the portal and on the booking page.
+            App.Clock.Reset(expires - Duration.FromMinutes(1));
+            Assert.Equal(HttpStatusCode.OK, (await session.Client.GetAsync("/account")).StatusCode);
+            Assert.Contains("Eli Expiring", await session.GetAsync($"/book/{Slug}?service=consult"), StringComparison.Ordinal);
+
+            // Once it has expired (the cookie itself would last two weeks more), both end, and the portal says why.
+            App.Clock.Reset(expires + Duration.FromMinutes(1));
+            Assert.DoesNotContain("Eli Expiring", await session.GetAsync($"/book/{Slug}?service=consult"), StringComparison.Ordinal);
+            var after = await session.Client.GetAsync("/account");
+            Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+            Assert.Equal("/account/signin?ended=link-expired", after.Headers.Location!.OriginalString);
+            var page = await WebSession.TextAsync(await session.Client.GetAsync(after.Headers.Location));
+            Assert.Contains("id=\"session-ended\"", page, StringComparison.Ordinal);
+            Assert.Contains("Your personal link has expired", page, StringComparison.Ordinal);
+            Assert.Contains("id=\"send-link\"", page, StringComparison.Ordinal);
+            Assert.Contains("Je persoonlijke link is verlopen",
+                await WebSession.TextAsync(await session.Client.GetAsync("/account/signin?ended=link-expired&lang=nl")), StringComparison.Ordinal);
+
+            // Signed out for good: the portal asks for a sign-in again, with no reason left to give.
+            var again = await session.Client.GetAsync("/account/profile");
+            Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+            Assert.DoesNotContain("ended=", again.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        }
+        finally
+        {
+            App.Clock.Reset(started);
+        }
     }
 
     [Fact]

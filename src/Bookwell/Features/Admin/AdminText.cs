@@ -605,6 +605,7 @@ public static class AdminText
         ["Choice"] = "Keuze",
         ["{0} → {1}"] = "{0} → {1}",
         ["Total spent"] = "Totaal besteed",
+        ["Paid"] = "Betaald",
         ["No tags yet."] = "Nog geen labels.",
         ["Remove tag {0}"] = "Label {0} verwijderen",
         ["Add a tag"] = "Label toevoegen",

@@ -15,6 +15,8 @@ public sealed class CustomerModel : AdminPageModel
 {
     public Customer? Customer { get; private set; }
     public List<Booking> Bookings { get; private set; } = [];
+    /// <summary>What each booking brought in (payments less refunds): the visit history's money, shown to managers only, like the total.</summary>
+    public Dictionary<Guid, IReadOnlyList<Bookwell.Features.Payments.MoneyView>> Paid { get; private set; } = [];
     public CustomerFigures Figures { get; private set; } = null!;
     public List<CustomerNote> Notes { get; private set; } = [];
     public List<string> Tags { get; private set; } = [];
@@ -95,6 +97,10 @@ public sealed class CustomerModel : AdminPageModel
             Figures = new CustomerFigures([], Bookings.Count, visits.Count, Bookings.Count(b => b.Status == Bookwell.Features.Bookings.BookingStatus.NoShow),
                 Bookings.Count(b => b.Status == Bookwell.Features.Bookings.BookingStatus.Cancelled), visits.Count > 0 ? visits.Max(b => b.StartsAt) : null,
                 Tier: LoyaltyTiers.Of(Catalog).Of(visits.Count));
+        }
+        if (IsManager)
+        {
+            Paid = await CustomerDirectory.PaidByBookingAsync(Db, [.. Bookings.Select(b => b.Id)], ct);
         }
         Notes = await Db.CustomerNotes.AsNoTracking().Where(n => n.CustomerId == id).OrderByDescending(n => n.At).ThenByDescending(n => n.Id).ToListAsync(ct);
         Tags = await Db.CustomerTags.AsNoTracking().Where(t => t.CustomerId == id).OrderBy(t => t.Tag).Select(t => t.Tag).ToListAsync(ct);

@@ -243,6 +243,20 @@ public static class CustomerDirectory
         return [id, .. merged];
     }
 
+    /// <summary>What the bookings brought in, per booking: its payments less its refunds, a sum per currency. Bookings without payments are absent.</summary>
+    public static async Task<Dictionary<Guid, IReadOnlyList<MoneyView>>> PaidByBookingAsync(BookwellDb db, IReadOnlyCollection<Guid> bookingIds, CancellationToken ct) =>
+        (await PaymentsOfAsync(db, bookingIds, ct)).GroupBy(p => p.BookingId).ToDictionary(g => g.Key, g => Net(g.Select(p => p.Payment)));
+
+    private static async Task<List<(Guid BookingId, (decimal Amount, string Currency, PaymentKind Kind) Payment)>> PaymentsOfAsync(BookwellDb db,
+        IReadOnlyCollection<Guid> bookingIds, CancellationToken ct) =>
+        [.. (await db.Payments.AsNoTracking().Where(p => bookingIds.Contains(p.BookingId)).Select(p => new { p.BookingId, p.Amount, p.Currency, p.Kind }).ToListAsync(ct))
+            .Select(p => (p.BookingId, (p.Amount, p.Currency, p.Kind)))];
+
+    /// <summary>Payments less refunds, one sum per currency (amounts in different currencies are never added up).</summary>
+    private static IReadOnlyList<MoneyView> Net(IEnumerable<(decimal Amount, string Currency, PaymentKind Kind)> payments) =>
+        [.. payments.GroupBy(p => p.Currency).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new MoneyView(g.Sum(p => p.Kind == PaymentKind.Refund ? -p.Amount : p.Amount), g.Key))];
+
     /// <summary>
     /// The figures of the client with these ids. A cancellation is late when it happened (its history's cancel event)
     /// inside the cancellation-policy window of the booked service: fewer hours before the start than the policy's
@@ -257,9 +271,7 @@ public static class CustomerDirectory
             .Select(b => new { b.Id, b.Status, b.StartsAt, b.PageSlug, b.ServiceKey }).ToListAsync(ct);
         var visits = bookings.Where(b => IsVisit(b.Status, b.StartsAt, now)).ToList();
         var bookingIds = bookings.Select(b => b.Id).ToList();
-        var payments = await db.Payments.AsNoTracking().Where(p => bookingIds.Contains(p.BookingId)).Select(p => new { p.Amount, p.Currency, p.Kind }).ToListAsync(ct);
-        var spent = payments.GroupBy(p => p.Currency).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new MoneyView(g.Sum(p => p.Kind == PaymentKind.Refund ? -p.Amount : p.Amount), g.Key)).ToList();
+        var spent = Net((await PaymentsOfAsync(db, bookingIds, ct)).Select(p => p.Payment));
         var cancelled = bookings.Where(b => b.Status == BookingStatus.Cancelled).ToList();
         var cancelledIds = cancelled.Select(b => b.Id).ToList();
         // The last move into cancelled is the cancellation that stands (a reopened booking may have been cancelled before).

@@ -449,7 +449,7 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         {
             return;
         }
-        var (client, _) = await ClientPortal.PortalSession.ResolveAsync(db, session.Principal, track: false, ct);
+        var (client, _) = await ClientPortal.PortalSession.ResolveAsync(db, session.Principal, clock.GetCurrentInstant(), track: false, ct);
         if (client is null)
         {
             return;

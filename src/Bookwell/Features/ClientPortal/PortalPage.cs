@@ -1,10 +1,12 @@
 using Bookwell.Data;
 using Bookwell.Features.BookingPage;
 using Bookwell.Features.Configuration;
+using Bookwell.Features.Organizations;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
+using NodaTime;
 
 namespace Bookwell.Features.ClientPortal;
 
@@ -20,6 +22,9 @@ public abstract class PortalPage(BookwellDb db, CatalogCache cache) : PageModel
     public ClientAccount? Account { get; protected set; }
 
     protected BookwellDb Db => db;
+
+    /// <summary>The install's clock (a session from an organization's link ends when the link expires by it), from the request's services.</summary>
+    private IClock Clock => HttpContext.RequestServices.GetRequiredService<IClock>();
 
     public string BusinessName => Site?.Doc.Name ?? "";
 
@@ -38,7 +43,7 @@ public abstract class PortalPage(BookwellDb db, CatalogCache cache) : PageModel
     /// <summary>The client of the session and the branding; false when the session names no client of this business any more.</summary>
     protected async Task<bool> LoadClientAsync(bool track, CancellationToken ct)
     {
-        (Client, Account) = await PortalSession.ResolveAsync(db, User, track, ct);
+        (Client, Account) = await PortalSession.ResolveAsync(db, User, Clock.GetCurrentInstant(), track, ct);
         if (Client is null)
         {
             return false;
@@ -49,9 +54,20 @@ public abstract class PortalPage(BookwellDb db, CatalogCache cache) : PageModel
         return true;
     }
 
+    /// <summary>
+    /// Signs out a session that no longer holds. One an organization's personal link started and that ended with the link
+    /// lands on a sign-in page that says so, and what to do (a new link from the organization, or a sign-in link by mail),
+    /// rather than on a bare sign-in form the member never saw before.
+    /// </summary>
     protected async Task<IActionResult> EndSessionAsync()
     {
+        var state = await PortalSession.OrganizationLinkStateAsync(db, User, Clock.GetCurrentInstant(), HttpContext.RequestAborted);
         await HttpContext.SignOutAsync(ClientPortalSetup.Scheme);
-        return Redirect("/account/signin");
+        return Redirect(state switch
+        {
+            LinkState.Expired => "/account/signin?ended=link-expired",
+            LinkState.Revoked => "/account/signin?ended=link-revoked",
+            _ => "/account/signin",
+        });
     }
 }

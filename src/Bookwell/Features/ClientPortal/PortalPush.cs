@@ -40,8 +40,8 @@ public static class PortalPush
         return app;
     }
 
-    /// <summary>The signed-in client's id, when the session still holds (client not erased, account stamp unchanged, its organization link not revoked) and the request carries the antiforgery token.</summary>
-    private static async Task<(Guid? Client, IResult? Refusal)> ClientAsync(HttpContext http, BookwellDb db, IAntiforgery antiforgery, CancellationToken ct)
+    /// <summary>The signed-in client's id, when the session still holds (client not erased, account stamp unchanged, its organization link neither revoked nor expired) and the request carries the antiforgery token.</summary>
+    private static async Task<(Guid? Client, IResult? Refusal)> ClientAsync(HttpContext http, BookwellDb db, IAntiforgery antiforgery, IClock clock, CancellationToken ct)
     {
         try
         {
@@ -57,7 +57,7 @@ public static class PortalPush
             return (null, Problems.Unauthorized());
         }
         var stamp = await db.ClientAccounts.Where(a => a.CustomerId == id).Select(a => a.SecurityStamp).FirstOrDefaultAsync(ct) ?? "";
-        return stamp == (http.User.FindFirstValue(ClientAccounts.StampClaim) ?? "") && await PortalSession.OrganizationLinkHoldsAsync(db, http.User, ct)
+        return stamp == (http.User.FindFirstValue(ClientAccounts.StampClaim) ?? "") && await PortalSession.OrganizationLinkHoldsAsync(db, http.User, clock.GetCurrentInstant(), ct)
             ? (id, null)
             : (null, Problems.Unauthorized());
     }
@@ -65,7 +65,7 @@ public static class PortalPush
     private static async Task<IResult> Subscribe(HttpContext http, BookwellDb db, IAntiforgery antiforgery, WebPushSender push, SqliteWriteGate gate, IClock clock,
         CancellationToken ct)
     {
-        var (client, refusal) = await ClientAsync(http, db, antiforgery, ct);
+        var (client, refusal) = await ClientAsync(http, db, antiforgery, clock, ct);
         if (client is not { } customerId)
         {
             return refusal!;
@@ -126,9 +126,9 @@ public static class PortalPush
         return Results.Json(new { status = "subscribed", id }, Json.Options, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<IResult> Unsubscribe(HttpContext http, BookwellDb db, IAntiforgery antiforgery, SqliteWriteGate gate, CancellationToken ct)
+    private static async Task<IResult> Unsubscribe(HttpContext http, BookwellDb db, IAntiforgery antiforgery, SqliteWriteGate gate, IClock clock, CancellationToken ct)
     {
-        var (client, refusal) = await ClientAsync(http, db, antiforgery, ct);
+        var (client, refusal) = await ClientAsync(http, db, antiforgery, clock, ct);
         if (client is not { } customerId)
         {
             return refusal!;

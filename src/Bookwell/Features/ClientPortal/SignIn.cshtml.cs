@@ -22,12 +22,15 @@ public sealed class SignInModel(BookwellDb db, CatalogCache cache, ClientSignIn 
     public string? PasswordEmail { get; private set; }
     public bool GoogleFailed { get; private set; }
     public bool Deleted { get; private set; }
+    /// <summary>Why an organization's personal link no longer keeps the visitor signed in: "link-expired" or "link-revoked", else null.</summary>
+    public string? Ended { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string? google, string? deleted, CancellationToken ct)
+    public async Task<IActionResult> OnGetAsync(string? google, string? deleted, string? ended, CancellationToken ct)
     {
         await LoadSiteAsync(null, ct);
         GoogleFailed = google == "failed";
         Deleted = deleted == "1";
+        Ended = ended is "link-expired" or "link-revoked" ? ended : null;
         return Page();
     }
 

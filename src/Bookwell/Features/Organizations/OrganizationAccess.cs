@@ -16,6 +16,14 @@ public sealed record MemberAccess(OrganizationMember Member, OrganizationModel O
     public bool ForOrganization => LinkKinds.IsOrganization(Kind);
 }
 
+/// <summary>Whether a personal link works; a link that is gone (its member erased with it) counts as revoked.</summary>
+public enum LinkState
+{
+    Live,
+    Expired,
+    Revoked,
+}
+
 /// <summary>
 /// Personal links (contract 4.6). A link is <c>{base}/book/{slug}?access={token}</c>, the base being the
 /// business's own address (<see cref="TenantLinks"/>, never the request's Host). The token is 256 random bits;
@@ -50,14 +58,22 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
     }
 
     /// <summary>
-    /// Whether a link (by its row's id) is still unrevoked: the session it started lasts that long. A link made before its
-    /// member's last revocation counts as revoked (a mail being sent while the revocation was given may have made one).
+    /// Whether a link (by its row's id) still works at <paramref name="now"/>: the portal session it started lasts that long.
+    /// A link made before its member's last revocation counts as revoked (a mail being sent while the revocation was given
+    /// may have made one); a revocation outranks an expiry, as it was someone's decision and its words are the truer ones.
     /// </summary>
-    public static Task<bool> IsLiveAsync(BookwellDb db, Guid linkId, CancellationToken ct)
+    public static async Task<LinkState> StateAsync(BookwellDb db, Guid linkId, Instant now, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return db.OrganizationLinks.AnyAsync(l => l.Id == linkId && l.RevokedAt == null &&
-                                                  db.OrganizationMembers.Any(m => m.Id == l.MemberId && (m.LinksRevokedAt == null || m.LinksRevokedAt <= l.CreatedAt)), ct);
+        var link = await db.OrganizationLinks.AsNoTracking().Where(l => l.Id == linkId)
+            .Select(l => new
+            {
+                l.ExpiresAt,
+                Revoked = l.RevokedAt != null ||
+                          !db.OrganizationMembers.Any(m => m.Id == l.MemberId && (m.LinksRevokedAt == null || m.LinksRevokedAt <= l.CreatedAt)),
+            })
+            .FirstOrDefaultAsync(ct);
+        return link is null || link.Revoked ? LinkState.Revoked : link.ExpiresAt <= now ? LinkState.Expired : LinkState.Live;
     }
 
     /// <summary>
@@ -180,7 +196,7 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
     /// <summary>
     /// Revokes the live links of one member, or (member null) of the whole organization; returns how many. The members are
     /// stamped too, so links that mails queued before now would make are never made, and the portal sessions these links
-    /// started end (<see cref="IsLiveAsync"/>).
+    /// started end (<see cref="StateAsync"/>).
     /// </summary>
     public async Task<int> RevokeAsync(string slug, string organization, Guid? member, CancellationToken ct)
     {
