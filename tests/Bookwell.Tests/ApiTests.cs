@@ -280,7 +280,7 @@ public abstract class ApiTests
     }
 
     [Fact]
-    public async Task CreateBooking_SameEmailDifferentCase_OneCustomerUpdated()
+    public async Task CreateBooking_SameEmailDifferentCaseOrSpaces_OneCustomerUpdated()
     {
         await using var app = await StartConfigured();
         var client = app.CreateClient();
@@ -288,9 +288,14 @@ public abstract class ApiTests
         var second = Booking("2027-03-02T11:00:00+01:00", email: "ada@example.COM");
         second["customer"]!["name"] = "Ada King";
         Assert.Equal(HttpStatusCode.Created, (await Book(client, second)).StatusCode);
+        // Spaces pasted around the address (a phone keyboard's autocomplete adds one) must not fork the profile either.
+        var third = Booking("2027-03-02T11:30:00+01:00", email: "  ADA@example.com ");
+        third["customer"]!["name"] = "Ada King";
+        Assert.Equal(HttpStatusCode.Created, (await Book(client, third)).StatusCode);
         var customers = app.WithDb(db => db.Customers.ToList());
         var customer = Assert.Single(customers);
         Assert.Equal("Ada King", customer.Name);
+        Assert.Equal(3, app.WithDb(db => db.Bookings.Count(b => b.CustomerId == customer.Id)));
     }
 
     private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4];
