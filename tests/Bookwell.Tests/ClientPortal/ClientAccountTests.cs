@@ -216,7 +216,14 @@ public abstract partial class ClientAccountTests
         await using (idp)
         {
             Assert.Contains("sign-in-google", await WebSession.For(app).GetAsync("/account/signin"), StringComparison.Ordinal);
+            // The button's form continues at the provider: a form-action of 'self' alone makes Chromium hold that redirect.
+            var signIn = await WebSession.For(app).Client.GetAsync("/account/signin");
+            var csp = signIn.Headers.GetValues("Content-Security-Policy").Single();
+            Assert.Contains($"form-action 'self' {new Uri(idp.BaseUrl).GetLeftPart(UriPartial.Authority)};", csp, StringComparison.Ordinal);
+            Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
         }
+        var plainCsp = (await WebSession.For(plain).Client.GetAsync("/account/signin")).Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("form-action 'self';", plainCsp, StringComparison.Ordinal);
     }
 
     [Fact]

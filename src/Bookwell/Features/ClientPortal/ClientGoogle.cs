@@ -29,6 +29,12 @@ public sealed class ClientGoogle
 
     public bool Enabled { get; init; }
 
+    /// <summary>
+    /// The provider's origin (<c>https://accounts.google.com</c>), which the sign-in page's <c>form-action</c> must name:
+    /// Chromium holds a form's redirect to any origin the policy leaves out, so with <c>'self'</c> alone the button did nothing.
+    /// </summary>
+    public string? Origin { get; init; }
+
     public static ClientGoogle Add(IServiceCollection services, IConfiguration config)
     {
         var clientId = config["Bookwell:Google:ClientId"];
@@ -127,7 +133,7 @@ public sealed class ClientGoogle
                     },
                 };
             });
-        return new ClientGoogle { Enabled = true };
+        return new ClientGoogle { Enabled = true, Origin = new Uri(authority).GetLeftPart(UriPartial.Authority) };
     }
 
     /// <summary>A Google account waiting to be linked once the client proves the address by a sign-in link in this browser.</summary>

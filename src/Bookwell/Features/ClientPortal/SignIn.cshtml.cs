@@ -15,8 +15,19 @@ namespace Bookwell.Features.ClientPortal;
 /// <see cref="ClientAccounts"/>). The address shown back is the one just typed, which the visitor knows already.
 /// </summary>
 [EnableRateLimiting(RateLimits.Accounts)]
-public sealed class SignInModel(BookwellDb db, CatalogCache cache, ClientSignIn signIn, ClientAccounts accounts, IClock clock) : PortalPage(db, cache)
+public sealed class SignInModel(BookwellDb db, CatalogCache cache, ClientSignIn signIn, ClientAccounts accounts, IClock clock, ClientGoogle google) : PortalPage(db, cache)
 {
+    public override void OnPageHandlerExecuting(Microsoft.AspNetCore.Mvc.Filters.PageHandlerExecutingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        // Every answer of this page may carry the Google button, whose form continues at the provider.
+        if (google.Enabled && google.Origin is { } origin)
+        {
+            Response.Headers.ContentSecurityPolicy = SecurityHeadersMiddleware.Csp("'none'", $"'self' {origin}");
+        }
+        base.OnPageHandlerExecuting(context);
+    }
+
     public string? SentTo { get; private set; }
     public string? PasswordError { get; private set; }
     public string? PasswordEmail { get; private set; }
