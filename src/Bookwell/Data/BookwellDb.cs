@@ -235,6 +235,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(h => h.Action).HasConversion(Wire<Features.Bookings.BookingAction>.Converter).HasMaxLength(20);
             e.Property(h => h.FromStatus).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter);
             e.Property(h => h.ToStatus).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter);
+            e.Property(h => h.PreviousWorkOrder).HasMaxLength(Features.WorkOrders.WorkOrderRules.MaxReferenceLength);
+            e.Property(h => h.NewWorkOrder).HasMaxLength(Features.WorkOrders.WorkOrderRules.MaxReferenceLength);
             e.Property(h => h.By).HasMaxLength(100);
         });
         modelBuilder.Entity<Upload>(e =>

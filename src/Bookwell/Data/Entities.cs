@@ -153,6 +153,9 @@ public sealed class BookingEvent : ITenantOwned
     public required Features.Bookings.BookingStatus ToStatus { get; set; }
     public Instant? PreviousStart { get; set; }
     public Instant? NewStart { get; set; }
+    /// <summary>A <c>work-order</c> entry: the reference before and after (null: none), for the business's audit trail only.</summary>
+    public string? PreviousWorkOrder { get; set; }
+    public string? NewWorkOrder { get; set; }
     public required string By { get; set; }
     public Instant At { get; set; }
 }
