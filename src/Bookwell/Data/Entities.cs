@@ -303,7 +303,8 @@ public static class Roles
     /// <summary>
     /// Unlike the other enums' converters, an unknown string is not a broken database here: reading a member's row must not
     /// fail every page that lists the team. It reads as <see cref="UserRole.Unknown"/>, which no policy admits and which
-    /// refuses sign-in; since EF writes only changed columns, the stored string stays as it was.
+    /// refuses sign-in. Identity rewrites the whole row when it updates a member (a password reset), which then stores
+    /// "unknown": still refused, by this version and by older ones.
     /// </summary>
     public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<UserRole, string> Converter =
         new(v => Wire<UserRole>.Name(v), s => ReadStored(s));
