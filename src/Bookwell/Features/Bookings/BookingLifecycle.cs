@@ -28,6 +28,8 @@ public sealed partial class BookingLifecycle(BookwellDb db, IClock clock, Bookin
     private readonly BookingMessages messages = messages;
     private readonly IDataProtectionProvider protection = protection;
     private readonly BookingMoney money = money;
+    private readonly IClock clock = clock;
+    private readonly BookingWrite write = write;
 
     public Task<WriteResult> RescheduleAsync(Guid id, CompiledPage page, ServiceModel service, Instant start, Actor actor, CancellationToken ct,
         string? toStaff = null) => TransitionAsync(id, new Change.Reschedule(page, service, start, toStaff), actor, ct);
