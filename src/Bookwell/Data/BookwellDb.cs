@@ -95,7 +95,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             // checks the tenant itself.
             e.HasIndex(u => u.TenantId);
             e.Property(u => u.DisplayName).HasMaxLength(200);
-            e.Property(u => u.Role).HasMaxLength(20);
+            e.Property(u => u.Role).HasConversion(Roles.Converter).HasMaxLength(20);
             e.Property(u => u.StaffKey).HasMaxLength(64);
         });
         modelBuilder.Entity<ApiKey>(e =>
@@ -112,7 +112,7 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.HasQueryFilter(i => i.TenantId == _tenantId);
             e.HasIndex(i => i.TokenHash).IsUnique();
             e.Property(i => i.Email).HasMaxLength(254);
-            e.Property(i => i.Role).HasMaxLength(20);
+            e.Property(i => i.Role).HasConversion(Roles.Converter).HasMaxLength(20);
             e.Property(i => i.StaffKey).HasMaxLength(64);
             e.Property(i => i.TokenHash).HasMaxLength(64);
             e.Property(i => i.InvitedBy).HasMaxLength(254);
@@ -235,6 +235,8 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
             e.Property(h => h.Action).HasConversion(Wire<Features.Bookings.BookingAction>.Converter).HasMaxLength(20);
             e.Property(h => h.FromStatus).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter);
             e.Property(h => h.ToStatus).HasConversion(Wire<Features.Bookings.BookingStatus>.Converter);
+            e.Property(h => h.PreviousWorkOrder).HasMaxLength(Features.WorkOrders.WorkOrderRules.MaxReferenceLength);
+            e.Property(h => h.NewWorkOrder).HasMaxLength(Features.WorkOrders.WorkOrderRules.MaxReferenceLength);
             e.Property(h => h.By).HasMaxLength(100);
         });
         modelBuilder.Entity<Upload>(e =>

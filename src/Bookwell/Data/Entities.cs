@@ -153,6 +153,9 @@ public sealed class BookingEvent : ITenantOwned
     public required Features.Bookings.BookingStatus ToStatus { get; set; }
     public Instant? PreviousStart { get; set; }
     public Instant? NewStart { get; set; }
+    /// <summary>A <c>work-order</c> entry: the reference before and after (null: none), for the business's audit trail only.</summary>
+    public string? PreviousWorkOrder { get; set; }
+    public string? NewWorkOrder { get; set; }
     public required string By { get; set; }
     public Instant At { get; set; }
 }
@@ -255,18 +258,58 @@ public sealed class AppUser : Microsoft.AspNetCore.Identity.IdentityUser<Guid>
 {
     public Guid TenantId { get; set; }
     public string DisplayName { get; set; } = "";
-    public string Role { get; set; } = Roles.Staff;
+    public UserRole Role { get; set; } = UserRole.Staff;
     /// <summary>For staff accounts: the staff key in the configuration whose bookings they see.</summary>
     public string? StaffKey { get; set; }
     public Instant CreatedAt { get; set; }
 }
 
+/// <summary>
+/// What a member of a business may do. Stored as the same strings as before it was an enum (<see cref="Roles.Converter"/>),
+/// so rows written by older versions read unchanged.
+/// </summary>
+public enum UserRole
+{
+    /// <summary>A stored string this version does not know (a newer version's role, a hand edit): may not sign in.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("unknown")] Unknown,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("owner")] Owner,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("admin")] Admin,
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("staff")] Staff,
+}
+
 public static class Roles
 {
-    public const string Owner = "owner";
-    public const string Admin = "admin";
-    public const string Staff = "staff";
-    public static readonly string[] All = [Owner, Admin, Staff];
+    /// <summary>The roles a person can be given, in the order pickers list them.</summary>
+    public static readonly UserRole[] All = [UserRole.Owner, UserRole.Admin, UserRole.Staff];
+
+    /// <summary>One of <see cref="All"/> by its stored string (forms, claims); false for anything else, "unknown" included.</summary>
+    public static bool TryParse(string? name, out UserRole role)
+    {
+        if (Wire<UserRole>.TryParse(name, out role) && role != UserRole.Unknown)
+        {
+            return true;
+        }
+        role = UserRole.Unknown;
+        return false;
+    }
+
+    /// <summary>The role a signed-in principal carries (its role claim); <see cref="UserRole.Unknown"/> when none or not one of ours.</summary>
+    public static UserRole Of(System.Security.Claims.ClaimsPrincipal? user) =>
+        TryParse(user?.FindFirst(System.Security.Claims.ClaimTypes.Role)?.Value, out var role) ? role : UserRole.Unknown;
+
+    /// <summary>The stored (and claim) string, e.g. <c>owner</c>.</summary>
+    public static string Name(this UserRole role) => Wire<UserRole>.Name(role);
+
+    /// <summary>
+    /// Unlike the other enums' converters, an unknown string is not a broken database here: reading a member's row must not
+    /// fail every page that lists the team. It reads as <see cref="UserRole.Unknown"/>, which no policy admits and which
+    /// refuses sign-in. Identity rewrites the whole row when it updates a member (a password reset), which then stores
+    /// "unknown": still refused, by this version and by older ones.
+    /// </summary>
+    public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<UserRole, string> Converter =
+        new(v => Wire<UserRole>.Name(v), s => ReadStored(s));
+
+    private static UserRole ReadStored(string stored) => TryParse(stored, out var role) ? role : UserRole.Unknown;
 }
 
 /// <summary>A tenant's API key. Only its SHA-256 is kept; the key itself is shown once, when created.</summary>
@@ -290,7 +333,7 @@ public sealed class Invitation : ITenantOwned
     public Guid Id { get; set; }
     public Guid TenantId { get; set; }
     public required string Email { get; set; }
-    public required string Role { get; set; }
+    public required UserRole Role { get; set; }
     public string? StaffKey { get; set; }
     public required string TokenHash { get; set; }
     public required string InvitedBy { get; set; }

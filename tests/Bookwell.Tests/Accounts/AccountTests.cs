@@ -47,7 +47,7 @@ public abstract partial class AccountTests
         var tenant = app.WithDb(db => db.Tenants.Single(t => t.Host == "acme.localhost"));
         Assert.Equal("Acme Cuts", tenant.Name);
         var owner = app.WithDb(db => db.Users.Single(u => u.Email == "owner@acme.test"));
-        Assert.Equal((tenant.Id, Roles.Owner, false), (owner.TenantId, owner.Role, owner.EmailConfirmed));
+        Assert.Equal((tenant.Id, UserRole.Owner, false), (owner.TenantId, owner.Role, owner.EmailConfirmed));
         Assert.NotEqual(Password, owner.PasswordHash);
         var mail = app.WithDb(db => db.Outbox.IgnoreQueryFilters().Single(m => m.Kind == Bookwell.Features.Notifications.MessageKind.AccountVerify));
         Assert.Equal("owner@acme.test", mail.To);

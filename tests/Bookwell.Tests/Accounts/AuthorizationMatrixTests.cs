@@ -44,8 +44,8 @@ public abstract class AuthorizationMatrixTests
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
             var now = app.Clock.GetCurrentInstant();
-            Assert.True((await users.CreateAsync(AccountService.NewUser(DefaultTenant.Id, "staff@a.test", "Anna", Roles.Staff, "anna", now), AccountTests.Password)).Succeeded);
-            Assert.True((await users.CreateAsync(AccountService.NewUser(DefaultTenant.Id, "admin@a.test", "Adam", Roles.Admin, null, now), AccountTests.Password)).Succeeded);
+            Assert.True((await users.CreateAsync(AccountService.NewUser(DefaultTenant.Id, "staff@a.test", "Anna", UserRole.Staff, "anna", now), AccountTests.Password)).Succeeded);
+            Assert.True((await users.CreateAsync(AccountService.NewUser(DefaultTenant.Id, "admin@a.test", "Adam", UserRole.Admin, null, now), AccountTests.Password)).Succeeded);
             var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
             db.Outbox.Add(new OutboxMessage { Id = Guid.NewGuid(), TenantId = DefaultTenant.Id, BookingId = bookingId, Kind = Bookwell.Features.Notifications.MessageKind.Reminder, To = "victim@client.test", Subject = "s", Status = Bookwell.Features.Notifications.OutboxStatus.Parked, DueAt = now, CreatedAt = now });
             db.Uploads.Add(new Upload { Id = new string('a', 32), TenantId = DefaultTenant.Id, PageSlug = Slug, FileName = "x.pdf", ContentType = "application/pdf", Size = 1, Content = [1], CreatedAt = now });

@@ -240,7 +240,7 @@ public abstract partial class HostSecurityTests
         var page = WebSession.For(app);
         Assert.Contains($"value=\"{code}\"", await page.GetAsync(new Uri(link.Groups[1].Value).PathAndQuery));
         Assert.Equal("/admin?welcome=1", (await Claim("203.0.113.9", code)).Headers.Location?.OriginalString);
-        Assert.Equal(Roles.Owner, app.WithDb(db => db.Users.Single().Role));
+        Assert.Equal(UserRole.Owner, app.WithDb(db => db.Users.Single().Role));
         Assert.NotEqual("/admin?welcome=1", (await Claim("127.0.0.1", code)).Headers.Location?.OriginalString);
         Assert.Equal(1, app.WithDb(db => db.Users.Count()));
     }

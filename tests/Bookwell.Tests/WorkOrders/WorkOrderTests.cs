@@ -78,6 +78,43 @@ public abstract class WorkOrderTests(WorkOrderTests.Shared shared)
         Assert.Null(App.WithDb(db => db.Bookings.AsNoTracking().Single(b => b.Id == id).WorkOrderReference));
     }
 
+    /// <summary>Issue 11: the audit trail. Every change leaves a history entry (who, when, the reference before and after).</summary>
+    [Fact]
+    public async Task EachChange_LeavesAHistoryEntry_WhoAndOldToNew_InTheAdminApiAndPage_AndNeverInTheClientsView()
+    {
+        var (id, token) = await BookAsync("2027-03-16T10:00:00+01:00", "wo-audit@example.com");
+        var admin = App.Admin();
+        var icsBefore = Sequence(await App.CreateClient().GetStringAsync($"/api/v1/bookings/{token}/ics"));
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/api/v1/admin/bookings/{id}/work-order", Link("WO-1", null))).StatusCode);
+        // The same link again is no change and records nothing.
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/api/v1/admin/bookings/{id}/work-order", Link("WO-1", null))).StatusCode);
+        var page = $"/admin/bookings/{id}";
+        Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync($"{page}?handler=WorkOrder", [KeyValuePair.Create("reference", "WO-2")], page)).StatusCode);
+        var cleared = await admin.DeleteAsync($"/api/v1/admin/bookings/{id}/work-order");
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+
+        var entries = (await Body(cleared))["history"]!.AsArray().Where(h => h!["action"]!.GetValue<string>() == "work-order").ToList();
+        Assert.Equal(
+            [("admin", null, "WO-1"), ("owner:Olga", "WO-1", "WO-2"), ("admin", "WO-2", null)],
+            entries.Select(h => (h!["by"]!.GetValue<string>(), h["previousWorkOrder"]?.GetValue<string>(), h["workOrder"]?.GetValue<string>())).ToArray());
+        Assert.All(entries, h => Assert.Equal(h!["from"]!.GetValue<string>(), h["to"]!.GetValue<string>()));
+        Assert.Equal(3, App.WithDb(db => db.BookingEvents.AsNoTracking().Count(e => e.BookingId == id && e.Action == Bookwell.Features.Bookings.BookingAction.WorkOrder)));
+
+        // The booking's page shows them with the rest of its history.
+        var html = WebUtility.HtmlDecode(await shared.Owner.GetAsync(page));
+        var history = html[html.IndexOf("id=\"h-history\"", StringComparison.Ordinal)..];
+        Assert.Contains("(Work order: WO-1 → WO-2)", history, StringComparison.Ordinal);
+        Assert.Contains("(Work order: None → WO-1)", history, StringComparison.Ordinal);
+        Assert.Contains("(Werkorder: WO-2 → Geen)", WebUtility.HtmlDecode(await shared.Owner.GetAsync($"{page}?lang=nl")), StringComparison.Ordinal);
+
+        // The client's view, their data export and their calendar file know nothing of it.
+        var mine = await Body(await App.CreateClient().GetAsync($"/api/v1/bookings/{token}"));
+        Assert.DoesNotContain(mine["history"]!.AsArray(), h => h!["action"]!.GetValue<string>() == "work-order");
+        Assert.Equal(icsBefore, Sequence(await App.CreateClient().GetStringAsync($"/api/v1/bookings/{token}/ics")));
+    }
+
+    private static string Sequence(string ics) => ics.Split("\r\n").FirstOrDefault(l => l.StartsWith("SEQUENCE:", StringComparison.Ordinal)) ?? "SEQUENCE:0";
+
     [Fact]
     public async Task BadLinks_AreRefusedFieldByField_AndNothingIsWritten()
     {

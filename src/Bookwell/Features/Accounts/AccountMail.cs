@@ -91,5 +91,5 @@ public static class AccountMail
     }
 
     /// <summary>A role's name as the invitation names it.</summary>
-    public static string Role(string role, string language) => Words.Get("role." + role, language);
+    public static string Role(UserRole role, string language) => Words.Get("role." + role.Name(), language);
 }

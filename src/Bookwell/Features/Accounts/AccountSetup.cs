@@ -55,12 +55,15 @@ public static class AccountSetup
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
                 o.SignIn.RequireConfirmedEmail = false;
+                // "Confirmed" here means "has a role this version knows" (KnownRole): anything else may not sign in.
+                o.SignIn.RequireConfirmedAccount = true;
             })
             .AddEntityFrameworkStores<BookwellDb>()
             .AddSignInManager()
             .AddDefaultTokenProviders()
             .AddClaimsPrincipalFactory<ClaimsFactory>()
             .AddErrorDescriber<LocalizedIdentityErrors>();
+        services.AddScoped<IUserConfirmation<AppUser>, KnownRole>();
         services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = TimeSpan.FromHours(24));
 
         services.AddAuthentication(IdentityConstants.ApplicationScheme)
@@ -91,11 +94,11 @@ public static class AccountSetup
 
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Member, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser()
-                .RequireAssertion(c => OfThisTenant(c) && c.User.FindFirstValue(ClaimTypes.Role) is Roles.Owner or Roles.Admin or Roles.Staff))
+                .RequireAssertion(c => OfThisTenant(c) && Roles.Of(c.User) is UserRole.Owner or UserRole.Admin or UserRole.Staff))
             .AddPolicy(Policies.Manager, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser()
-                .RequireAssertion(c => OfThisTenant(c) && c.User.FindFirstValue(ClaimTypes.Role) is Roles.Owner or Roles.Admin))
+                .RequireAssertion(c => OfThisTenant(c) && Roles.Of(c.User) is UserRole.Owner or UserRole.Admin))
             .AddPolicy(Policies.Owner, p => p.AddAuthenticationSchemes(IdentityConstants.ApplicationScheme).RequireAuthenticatedUser()
-                .RequireAssertion(c => OfThisTenant(c) && c.User.FindFirstValue(ClaimTypes.Role) == Roles.Owner))
+                .RequireAssertion(c => OfThisTenant(c) && Roles.Of(c.User) == UserRole.Owner))
             .AddPolicy(Policies.StaffApp, p => p.AddAuthenticationSchemes(StaffScheme).RequireAuthenticatedUser()
                 .RequireAssertion(c => OfThisTenant(c) && c.User.FindFirstValue(BookwellClaims.StaffKey) is not null));
         services.AddSingleton<TenantHosts>();
@@ -120,7 +123,16 @@ public static class AccountSetup
     }
 
     public static string? StaffKeyOf(ClaimsPrincipal user) =>
-        user.FindFirstValue(ClaimTypes.Role) == Roles.Staff ? user.FindFirstValue(BookwellClaims.StaffKey) ?? "" : null;
+        Roles.Of(user) == UserRole.Staff ? user.FindFirstValue(BookwellClaims.StaffKey) ?? "" : null;
+
+    /// <summary>
+    /// Sign-in's last check (<see cref="SignInManager{TUser}.CanSignInAsync"/>): a member whose stored role this version does not
+    /// know (<see cref="UserRole.Unknown"/>) is refused like a wrong password instead of being signed in with no role.
+    /// </summary>
+    private sealed class KnownRole : IUserConfirmation<AppUser>
+    {
+        public Task<bool> IsConfirmedAsync(UserManager<AppUser> manager, AppUser user) => Task.FromResult(user?.Role is UserRole.Owner or UserRole.Admin or UserRole.Staff);
+    }
 
     private sealed class ClaimsFactory(UserManager<AppUser> users, IOptions<IdentityOptions> options)
         : UserClaimsPrincipalFactory<AppUser>(users, options)
@@ -129,7 +141,7 @@ public static class AccountSetup
         {
             var identity = await base.GenerateClaimsAsync(user);
             identity.AddClaim(new Claim(BookwellClaims.Tenant, user.TenantId.ToString()));
-            identity.AddClaim(new Claim(ClaimTypes.Role, user.Role));
+            identity.AddClaim(new Claim(ClaimTypes.Role, user.Role.Name()));
             identity.AddClaim(new Claim(BookwellClaims.Name, user.DisplayName));
             if (user.StaffKey is not null)
             {

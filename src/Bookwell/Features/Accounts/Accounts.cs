@@ -97,7 +97,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         }
         var now = clock.GetCurrentInstant();
         var tenant = new Tenant { Id = Guid.CreateVersion7(), Name = r.BusinessName.Trim(), Host = host, UpdatedAt = now, CreatedAt = now };
-        var owner = NewUser(tenant.Id, r.Email, r.Name, Roles.Owner, null, now);
+        var owner = NewUser(tenant.Id, r.Email, r.Name, UserRole.Owner, null, now);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Tenants.Add(tenant);
         try
@@ -139,7 +139,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
             e.Add("Email", "This business has an owner already. Sign in instead.");
             return (null, e);
         }
-        var owner = NewUser(DefaultTenant.Id, email, name, Roles.Owner, null, clock.GetCurrentInstant());
+        var owner = NewUser(DefaultTenant.Id, email, name, UserRole.Owner, null, clock.GetCurrentInstant());
         var created = await users.CreateAsync(owner, password);
         foreach (var error in created.Errors)
         {
@@ -149,9 +149,9 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
     }
 
     public Task<bool> HasOwnerAsync(Guid tenantId, CancellationToken ct) =>
-        db.Users.AnyAsync(u => u.TenantId == tenantId && u.Role == Roles.Owner, ct);
+        db.Users.AnyAsync(u => u.TenantId == tenantId && u.Role == UserRole.Owner, ct);
 
-    public static AppUser NewUser(Guid tenantId, string email, string name, string role, string? staffKey, Instant now) => new()
+    public static AppUser NewUser(Guid tenantId, string email, string name, UserRole role, string? staffKey, Instant now) => new()
     {
         Id = Guid.CreateVersion7(),
         TenantId = tenantId,
@@ -225,7 +225,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
     }
 
     /// <summary>The invitation's token, or null when no canonical address is known (nothing is stored or sent then).</summary>
-    public async Task<string?> InviteAsync(Guid tenantId, string email, string role, string? staffKey, string invitedBy, string businessName, CancellationToken ct)
+    public async Task<string?> InviteAsync(Guid tenantId, string email, UserRole role, string? staffKey, string invitedBy, string businessName, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(email);
         if (await AccountBaseUrlAsync(tenantId, ct) is not { } baseUrl)

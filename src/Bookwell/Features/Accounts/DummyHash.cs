@@ -6,7 +6,7 @@ namespace Bookwell.Features.Accounts;
 /// <summary>A hash of a random password, made once, to verify against when there is no account to verify against.</summary>
 internal static class DummyHash
 {
-    private static readonly AppUser Nobody = new() { Id = Guid.Empty, DisplayName = "", Role = Roles.Staff };
+    private static readonly AppUser Nobody = new() { Id = Guid.Empty, DisplayName = "", Role = UserRole.Staff };
     private static string? _hash;
 
     public static void Verify(IPasswordHasher<AppUser> hasher, string? password)

@@ -29,7 +29,9 @@ public sealed class InviteModel(BookwellDb db, UserManager<AppUser> users, SignI
         }
         var hash = AccountService.HashToken(Token);
         var now = clock.GetCurrentInstant();
-        return await db.Invitations.FirstOrDefaultAsync(i => i.TokenHash == hash && i.AcceptedAt == null && i.RevokedAt == null && i.ExpiresAt > now, ct);
+        // An invitation to a role this version does not know leads nowhere, like an expired one: its member could not sign in.
+        return await db.Invitations.FirstOrDefaultAsync(i => i.TokenHash == hash && i.AcceptedAt == null && i.RevokedAt == null && i.ExpiresAt > now, ct)
+            is { Role: not UserRole.Unknown } found ? found : null;
     }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken ct)

@@ -54,7 +54,7 @@ public sealed class SetupCodes(IConfiguration config)
     {
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
-        if (await db.Users.AnyAsync(u => u.TenantId == DefaultTenant.Id && u.Role == Roles.Owner, ct))
+        if (await db.Users.AnyAsync(u => u.TenantId == DefaultTenant.Id && u.Role == UserRole.Owner, ct))
         {
             return null;
         }

@@ -150,7 +150,7 @@ public static class AdminBookingEndpoints
         var pageRows = kept.Take(take).ToList();
         var nextCursor = kept.Count > take ? ListCursor.Write(pageRows[^1].StartsAt, pageRows[^1].Id) : null;
         var payments = await Bookwell.Features.Payments.PaymentSummary.ForAsync(db, catalog, pageRows, ct);
-        var items = pageRows.Select(b => BookingResponse.From(b, null, null, withHistory: true) with { Payment = payments[b.Id], WorkOrder = WorkOrders.WorkOrderRules.Of(b) }).ToList();
+        var items = pageRows.Select(b => BookingResponse.From(b, null, null, withHistory: true, operatorView: true) with { Payment = payments[b.Id], WorkOrder = WorkOrders.WorkOrderRules.Of(b) }).ToList();
         return TypedResults.Ok(new BookingList(items, nextCursor));
     }
 
@@ -165,7 +165,7 @@ public static class AdminBookingEndpoints
     {
         ArgumentNullException.ThrowIfNull(cache);
         var payment = await Bookwell.Features.Payments.PaymentSummary.ForAsync(db, await cache.GetAsync(db, ct), booking, ct);
-        return BookingResponse.From(booking, null, null, withHistory: true) with { Payment = payment, WorkOrder = WorkOrders.WorkOrderRules.Of(booking) };
+        return BookingResponse.From(booking, null, null, withHistory: true, operatorView: true) with { Payment = payment, WorkOrder = WorkOrders.WorkOrderRules.Of(booking) };
     }
 
     private static async Task<Results<Created<BookingResponse>, ProblemHttpResult>> Create(HttpRequest request, BookwellDb db, CatalogCache cache,

@@ -12,7 +12,7 @@ using NodaTime;
 namespace Bookwell.Features.Admin;
 
 public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessages messages, IConfiguration config, Series.SeriesCanceller series,
-    Series.SeriesMover mover, SqliteWriteGate gate, IClock clock) : AdminPageModel
+    Series.SeriesMover mover) : AdminPageModel
 {
     public Booking? Booking { get; private set; }
     public CompiledPage? Site { get; private set; }
@@ -212,7 +212,10 @@ public sealed class BookingDetailModel(BookingLifecycle lifecycle, BookingMessag
                 return Redirect($"/admin/bookings/{id}#h-work-order");
             }
         }
-        await WorkOrders.WorkOrderEndpoints.SaveAsync(Db, gate, id, link, clock.GetCurrentInstant(), ct);
+        if (await lifecycle.SetWorkOrderAsync(id, link, new Actor(Actor, null, Site), ct) is not WriteResult.Done)
+        {
+            return NotFound();
+        }
         TempData["Flash"] = link is null ? words["removed"] : words.Format("saved", link.Reference);
         return Redirect($"/admin/bookings/{id}#h-work-order");
     }

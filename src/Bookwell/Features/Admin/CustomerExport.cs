@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Bookwell.Data;
+using Bookwell.Features.Bookings;
 using Bookwell.Features.Notifications;
 using Bookwell.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -94,7 +95,7 @@ public static class CustomerExport
                 ["language"] = b.Language,
                 ["memberNumber"] = b.MemberNumber,
                 ["createdAt"] = Iso(b.CreatedAt),
-                ["history"] = new JsonArray([.. b.History.OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => (JsonNode)new JsonObject
+                ["history"] = new JsonArray([.. b.History.Where(h => h.Action.IsForClient()).OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => (JsonNode)new JsonObject
                 {
                     ["action"] = h.Action.ToWire(),
                     ["from"] = h.FromStatus?.ToWire(),

@@ -39,12 +39,12 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
     {
         var e = new Errors();
         AccountService.CheckEmail(Email, e);
-        if (Role is null || !Roles.All.Contains(Role))
+        if (!Roles.TryParse(Role, out var role))
         {
             e.Add("Role", "Choose a role.");
         }
         var staffKeys = Catalog.Pages.Values.SelectMany(p => p.Staff).Select(s => s.Key).ToHashSet();
-        if (Role == Roles.Staff && (StaffKey is null || !staffKeys.Contains(StaffKey)))
+        if (role == UserRole.Staff && (StaffKey is null || !staffKeys.Contains(StaffKey)))
         {
             e.Add("StaffKey", "Choose which staff member this person is.");
         }
@@ -56,7 +56,7 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
             await LoadAsync(ct);
             return Page();
         }
-        if (await accounts.InviteAsync(Db.TenantId, Email!, Role!, Role == Roles.Staff ? StaffKey : null, User.FindFirst(BookwellClaims.Name)?.Value ?? AdminText.L("The owner"),
+        if (await accounts.InviteAsync(Db.TenantId, Email!, role, role == UserRole.Staff ? StaffKey : null, User.FindFirst(BookwellClaims.Name)?.Value ?? AdminText.L("The owner"),
             BusinessName, ct) is null)
         {
             Errors.Add("Email", AccountService.NoAddress);
@@ -137,16 +137,16 @@ public sealed class TeamModel(AccountService accounts, UserManager<AppUser> user
     public async Task<IActionResult> OnPostRoleAsync(Guid id, string? role, CancellationToken ct)
     {
         var user = await users.FindByIdAsync(id.ToString());
-        if (user is null || user.TenantId != Db.TenantId || role is null || !Roles.All.Contains(role))
+        if (user is null || user.TenantId != Db.TenantId || !Roles.TryParse(role, out var to))
         {
             return NotFound();
         }
-        if (user.Role == Roles.Owner && role != Roles.Owner && await Db.Users.CountAsync(u => u.TenantId == Db.TenantId && u.Role == Roles.Owner, ct) == 1)
+        if (user.Role == UserRole.Owner && to != UserRole.Owner && await Db.Users.CountAsync(u => u.TenantId == Db.TenantId && u.Role == UserRole.Owner, ct) == 1)
         {
             TempData["FlashBad"] = AdminText.L("A business needs at least one owner.");
             return Redirect("/admin/team");
         }
-        user.Role = role;
+        user.Role = to;
         await users.UpdateAsync(user);
         // Sessions carry the role: a new stamp makes them re-read it within minutes.
         await users.UpdateSecurityStampAsync(user);

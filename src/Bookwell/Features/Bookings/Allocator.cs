@@ -134,17 +134,28 @@ public static class Allocator
     /// <param name="capacity">The class's seats under the configuration the caller compiled.</param>
     /// <param name="configVersion">That configuration's version: when the stored one differs (a change committed since the
     /// caller read it), the seats are counted again under the stored one. Unknown (null): always counted again.</param>
+    /// <summary>
+    /// Marks rows as written by the transaction that holds busy version <paramref name="stamp"/>: every allocation row written, one
+    /// by one here or in the seam's group commit (<see cref="BookingWrite.CommitGroup"/>), is stamped here, so the busy index sees it.
+    /// </summary>
+    public static void Stamp(IEnumerable<Allocation> rows, long stamp)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        foreach (var row in rows)
+        {
+            row.Stamp = stamp;
+        }
+    }
+
     public static async Task<bool> AddAsync(BookwellDb db, Booking booking, IEnumerable<Allocation> rows, int capacity, CancellationToken ct,
         long? configVersion = null)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(booking);
         var stamp = await BusyVersions.BumpAsync(db, booking.TenantId, ct);
-        foreach (var row in rows)
-        {
-            row.Stamp = stamp;
-            db.Allocations.Add(row);
-        }
+        var written = rows.ToList();
+        Stamp(written, stamp);
+        db.Allocations.AddRange(written);
         if (booking.GroupKey is null)
         {
             return true;

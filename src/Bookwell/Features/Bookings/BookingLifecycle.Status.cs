@@ -145,7 +145,7 @@ public sealed partial class BookingLifecycle
     private async Task<WriteResult> PaymentReceivedCoreAsync(Booking booking, Change.PaymentReceived p, Actor actor, Instant now, CancellationToken ct)
     {
         var reopen = p.Reopen && booking.Status == BookingStatus.Cancelled && booking.StartsAt > now &&
-                     booking.History.OrderBy(h => h.At).ThenBy(h => h.Id).LastOrDefault()?.Action == BookingAction.Expired;
+                     booking.History.Where(h => h.Action != BookingAction.WorkOrder).OrderBy(h => h.At).ThenBy(h => h.Id).LastOrDefault()?.Action == BookingAction.Expired;
         if (booking.Status != BookingStatus.PendingPayment && !reopen)
         {
             return new WriteResult.BadTransition(booking.Status, BookingStatus.Confirmed);

@@ -28,6 +28,8 @@ public sealed partial class BookingLifecycle(BookwellDb db, IClock clock, Bookin
     private readonly BookingMessages messages = messages;
     private readonly IDataProtectionProvider protection = protection;
     private readonly BookingMoney money = money;
+    private readonly IClock clock = clock;
+    private readonly BookingWrite write = write;
 
     public Task<WriteResult> RescheduleAsync(Guid id, CompiledPage page, ServiceModel service, Instant start, Actor actor, CancellationToken ct,
         string? toStaff = null) => TransitionAsync(id, new Change.Reschedule(page, service, start, toStaff), actor, ct);
@@ -43,6 +45,9 @@ public sealed partial class BookingLifecycle(BookwellDb db, IClock clock, Bookin
 
     public Task<WriteResult> ShortenAsync(Guid id, CompiledPage? page, Instant end, Actor actor, CancellationToken ct) =>
         TransitionAsync(id, new Change.Shorten(page, end), actor, ct);
+
+    public Task<WriteResult> SetWorkOrderAsync(Guid id, WorkOrders.WorkOrderView? link, Actor actor, CancellationToken ct) =>
+        TransitionAsync(id, new Change.SetWorkOrder(link), actor, ct);
 
     /// <summary>Runs one change in its own transaction (<see cref="BookingWrite"/>); a refusal by the database (someone took the time) is retried, then reported as taken.</summary>
     public Task<WriteResult> TransitionAsync(Guid id, Change change, Actor actor, CancellationToken ct)
@@ -176,6 +181,7 @@ public sealed partial class BookingLifecycle(BookwellDb db, IClock clock, Bookin
             Change.CheckIn => CheckInCore(booking, actor, now),
             Change.UndoCheckIn => UndoCheckInCore(booking, actor, now),
             Change.Shorten sh => await ShortenCoreAsync(booking, sh, actor, now, freed, ct),
+            Change.SetWorkOrder w => WorkOrderCore(booking, w, actor, now),
             _ => throw new ArgumentOutOfRangeException(nameof(change)),
         };
 
@@ -288,6 +294,24 @@ public sealed partial class BookingLifecycle(BookwellDb db, IClock clock, Bookin
         {
             freed.Add(Freed(booking, s.End, previousEnd, "shortened"));
         }
+        return new WriteResult.Done(booking, null);
+    }
+
+    /// <summary>The same link again records nothing; any other change (the address alone included) records the references before and after.</summary>
+    private static WriteResult WorkOrderCore(Booking booking, Change.SetWorkOrder w, Actor actor, Instant now)
+    {
+        var (reference, url) = (w.Link?.Reference, w.Link?.Url);
+        if (booking.WorkOrderReference == reference && booking.WorkOrderUrl == url)
+        {
+            return new WriteResult.Done(booking, null) { Unchanged = true };
+        }
+        var evt = Event(booking, BookingAction.WorkOrder, booking.Status, booking.Status, actor.By, now);
+        evt.PreviousWorkOrder = booking.WorkOrderReference;
+        evt.NewWorkOrder = reference;
+        booking.History.Add(evt);
+        booking.WorkOrderReference = reference;
+        booking.WorkOrderUrl = url;
+        booking.UpdatedAt = now;
         return new WriteResult.Done(booking, null);
     }
 

@@ -5,7 +5,16 @@ using NodaTime;
 
 namespace Bookwell.Features.Bookings;
 
-public sealed record HistoryEntry(string Action, string Type, string? From, string To, string At, string By, string? PreviousStart, string? NewStart);
+public sealed record HistoryEntry(string Action, string Type, string? From, string To, string At, string By, string? PreviousStart, string? NewStart)
+{
+    /// <summary>Additive, operator views only: a <c>work-order</c> entry's reference before (absent: none).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? PreviousWorkOrder { get; init; }
+
+    /// <summary>Additive, operator views only: a <c>work-order</c> entry's reference after (absent: removed).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? WorkOrder { get; init; }
+}
 
 public sealed record CustomerView(string Name, string Email, string? Phone);
 
@@ -71,7 +80,8 @@ public sealed record BookingResponse(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public WorkOrders.WorkOrderView? WorkOrder { get; init; }
 
-    public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory)
+    /// <param name="operatorView">The business's own view (admin API): the history keeps the entries clients never see (work orders).</param>
+    public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory, bool operatorView = false)
     {
         ArgumentNullException.ThrowIfNull(b);
         var zone = TimeFormats.Zone(b.TimeZone) ?? DateTimeZone.Utc;
@@ -84,10 +94,14 @@ public sealed record BookingResponse(
             b.Notes, b.LocationJson is null ? null : JsonDocument.Parse(b.LocationJson).RootElement.Clone(), b.WalkIn,
             b.HoldExpiresAt is { } h ? TimeFormats.Format(h, zone) : null, TimeFormats.Format(b.CreatedAt, zone),
             withHistory
-                ? b.History.OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => new HistoryEntry(h.Action.ToWire(), h.Action.ToWire(), h.FromStatus.ToWire(), h.ToStatus.ToWire(),
-                    TimeFormats.Format(h.At, zone), h.By,
+                ? b.History.Where(h => operatorView || h.Action.IsForClient()).OrderBy(h => h.At).ThenBy(h => h.Id).Select(h => new HistoryEntry(h.Action.ToWire(),
+                    h.Action.ToWire(), h.FromStatus.ToWire(), h.ToStatus.ToWire(), TimeFormats.Format(h.At, zone), h.By,
                     h.PreviousStart is { } p ? TimeFormats.Format(p, zone) : null,
-                    h.NewStart is { } n ? TimeFormats.Format(n, zone) : null)).ToList()
+                    h.NewStart is { } n ? TimeFormats.Format(n, zone) : null)
+                {
+                    PreviousWorkOrder = operatorView ? h.PreviousWorkOrder : null,
+                    WorkOrder = operatorView ? h.NewWorkOrder : null,
+                }).ToList()
                 : null)
         {
             TermsAcceptedAt = b.TermsAcceptedAt is { } accepted ? TimeFormats.Format(accepted, zone) : null,

@@ -43,6 +43,17 @@ public enum BookingAction
     [JsonStringEnumMemberName("shortened")] Shortened,
     /// <summary>An operator set a later end (issue 15, seed 002's start and end); the time it now takes was free.</summary>
     [JsonStringEnumMemberName("extended")] Extended,
+    /// <summary>
+    /// An operator set, changed or removed the booking's work order link (the reference before and after are kept). The business's
+    /// own record: left out of everything the client sees (<see cref="IsForClient"/>).
+    /// </summary>
+    [JsonStringEnumMemberName("work-order")] WorkOrder,
+}
+
+public static class BookingActions
+{
+    /// <summary>Whether a history entry of this kind is part of the client's view of the booking (and of its calendar sequence).</summary>
+    public static bool IsForClient(this BookingAction action) => action != BookingAction.WorkOrder;
 }
 
 /// <summary>The booking lifecycle as one explicit table; every change goes through <see cref="CanMoveTo"/>.</summary>

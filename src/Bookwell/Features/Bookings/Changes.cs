@@ -69,6 +69,13 @@ public abstract record Change
 
     /// <summary>The provider ended the checkout unpaid: a booking still waiting for payment is cancelled as <c>expired</c>.</summary>
     public sealed record CheckoutExpired : Change;
+
+    /// <summary>
+    /// An operator links the booking to a work order in another system (<paramref name="Link"/>), changes it, or removes it (null).
+    /// Neither time nor status moves; it goes through the seam so the change is judged on the row as stored now and leaves its
+    /// history entry (who, when, the reference before and after) in the same transaction.
+    /// </summary>
+    public sealed record SetWorkOrder(WorkOrders.WorkOrderView? Link) : Change;
 }
 
 /// <summary>Who asks, and where the messages the change causes point.</summary>

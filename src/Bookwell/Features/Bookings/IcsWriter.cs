@@ -49,7 +49,8 @@ public static class IcsWriter
     public static int Sequence(Booking booking)
     {
         ArgumentNullException.ThrowIfNull(booking);
-        return Math.Max(0, booking.History.Count - 1);
+        // A work order is the business's own note: the client's calendar has nothing new to take from it.
+        return Math.Max(0, booking.History.Count(h => h.Action.IsForClient()) - 1);
     }
 
     public static Calendar NewCalendar(IcsMethod method = IcsMethod.Publish) => new()

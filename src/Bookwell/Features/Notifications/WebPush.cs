@@ -184,7 +184,7 @@ public sealed class WebPushSender : IDisposable
         {
             using var scope = _scopes.CreateScope();
             owner = await scope.ServiceProvider.GetRequiredService<BookwellDb>().Users.AsNoTracking()
-                .Where(u => u.TenantId == DefaultTenant.Id && u.Role == Roles.Owner).OrderBy(u => u.CreatedAt).Select(u => u.Email).FirstOrDefaultAsync(ct);
+                .Where(u => u.TenantId == DefaultTenant.Id && u.Role == UserRole.Owner).OrderBy(u => u.CreatedAt).Select(u => u.Email).FirstOrDefaultAsync(ct);
         }
         var made = new VapidAuthentication(pair.PublicKey, pair.PrivateKey) { Subject = SubjectFor(_options, _links.InstallBaseUrl, owner) };
         if (Interlocked.CompareExchange(ref _vapid, made, null) is { } other)

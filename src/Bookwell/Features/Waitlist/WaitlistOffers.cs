@@ -20,7 +20,7 @@ namespace Bookwell.Features.Waitlist;
 /// offers and a hold never exists without its entry.
 /// </summary>
 public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders,
-    IDataProtectionProvider protection, TenantLinks links, CatalogCache catalogs, IConfiguration config)
+    BookingLifecycle lifecycle, TenantLinks links, CatalogCache catalogs, IConfiguration config)
 {
     /// <summary>How many waiting entries one freed time is tried against; the rest wait for the next.</summary>
     private const int MaxEntriesPerFreedTime = 100;
@@ -175,118 +175,60 @@ public sealed class WaitlistOfferer(BookwellDb db, IClock clock, SqliteWriteGate
     public static Scheduling.Travel.GeoPoint? Place(WaitlistEntry entry) =>
         entry?.Latitude is { } lat && entry.Longitude is { } lon ? new Scheduling.Travel.GeoPoint(lat, lon) : null;
 
+    /// <summary>
+    /// The offer's held booking, through the lifecycle seam (<see cref="BookingLifecycle.HoldAsync"/>): the seam writes the booking,
+    /// its history and its allocations; the waitlist claims its entry and records the offer (mail, webhook) in that transaction.
+    /// </summary>
     private async Task<Hold> HoldAsync(WaitlistEntry entry, CompiledPage page, ServiceModel service, Instant start, string? branch,
         Scheduling.Travel.Trip? trip, CancellationToken ct)
     {
         var baseUrl = await BaseUrlAsync(ct);
-        using var _ = await gate.EnterAsync(db, ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        try
-        {
-            db.ChangeTracker.Clear();
-            // The busy version before any other lock, as every booking writer takes it (BusyVersions): the entry's
-            // claim below locks its row, and a writer holding that order the other way round could deadlock with it.
-            await Availability.BusyVersions.BumpAsync(db, db.TenantId, ct);
-            var now = clock.GetCurrentInstant();
-            var hold = now + Duration.FromMinutes(page.Doc.Settings!.WaitlistHoldMinutes ?? 120);
-            // An offer that outlives its own start would hold nothing anybody can use.
-            var until = hold < start ? hold : start;
-            if (until <= now)
+        var region = SmsOptions.DefaultRegion(config);
+        var request = new HeldBooking(page, service, start, branch, entry.StaffKey, trip, Change.AcceptOffer.OfferBy,
+            // Held as long as the branch it landed at says (issue 15); an offer that outlives its own start would hold nothing anybody can use.
+            HoldUntil: (landed, now) =>
             {
-                await tx.RollbackAsync(ct);
-                return Hold.Taken;
-            }
-            var bookingId = Guid.CreateVersion7();
-            // The claim comes first: on PostgreSQL it locks the entry's row, so a second offer for it waits and then finds it offered.
-            var claimed = await db.WaitlistEntries.Where(w => w.Id == entry.Id && w.Status == WaitlistStatus.Waiting)
-                .ExecuteUpdateAsync(s => s.SetProperty(w => w.Status, WaitlistStatus.Offered).SetProperty(w => w.OfferBookingId, bookingId)
-                    .SetProperty(w => w.OfferStart, start).SetProperty(w => w.OfferExpiresAt, until).SetProperty(w => w.UpdatedAt, now), ct);
-            if (claimed == 0)
+                var hold = now + Duration.FromMinutes(page.SettingsFor(landed).WaitlistHoldMinutes ?? page.Doc.Settings!.WaitlistHoldMinutes ?? 120);
+                return hold < start ? hold : start;
+            },
+            Describe: booking =>
             {
-                await tx.RollbackAsync(ct);
-                return Hold.EntryGone;
-            }
-            var assignment = await Allocator.AssignAsync(db, page, service, start, branch, entry.StaffKey, null, false, now, ct, trip: trip);
-            if (assignment is null)
-            {
-                await tx.RollbackAsync(ct);
-                return Hold.Taken;
-            }
-            // Held as long as the branch it landed at says (issue 15), once the branch is known.
-            if (page.SettingsFor(assignment.Value.Branch).WaitlistHoldMinutes is { } own && own != (page.Doc.Settings!.WaitlistHoldMinutes ?? 120))
-            {
-                hold = now + Duration.FromMinutes(own);
-                until = hold < start ? hold : start;
-                await db.WaitlistEntries.Where(w => w.Id == entry.Id).ExecuteUpdateAsync(s => s.SetProperty(w => w.OfferExpiresAt, until), ct);
-            }
-            var token = ManageTokens.Create();
-            var booking = new Booking
-            {
-                Id = bookingId,
-                TenantId = db.TenantId,
-                PageSlug = page.Slug,
-                ServiceKey = service.Key,
-                ServiceName = service.Doc.Name!,
-                StaffKey = assignment.Value.Assignment.Staff,
-                BranchKey = assignment.Value.Branch,
-                ResourceKeys = Units.FormatSeats(assignment.Value.Assignment.Resources),
-                StartsAt = start,
-                EndsAt = start + service.Rules.Duration,
-                BufferBeforeMinutes = (int)service.Rules.BufferBefore.TotalMinutes,
-                BufferAfterMinutes = (int)service.Rules.BufferAfter.TotalMinutes,
-                Status = BookingStatus.Pending,
-                TimeZone = entry.TimeZone,
-                CustomerName = entry.CustomerName,
-                CustomerEmail = entry.CustomerEmail,
-                CustomerPhone = entry.CustomerPhone,
-                PhoneE164 = Phone.ToE164(entry.CustomerPhone, SmsOptions.DefaultRegion(config)),
-                Language = entry.Language,
-                GroupKey = service.Rules.Capacity > 1 ? Units.ClassGroup(page.Slug, service.Key, start) : null,
+                booking.TimeZone = entry.TimeZone;
+                booking.CustomerName = entry.CustomerName;
+                booking.CustomerEmail = entry.CustomerEmail;
+                booking.CustomerPhone = entry.CustomerPhone;
+                booking.PhoneE164 = Phone.ToE164(entry.CustomerPhone, region);
+                booking.Language = entry.Language;
                 // Accepting books the held booking as it is: at the entry's address, with the travel held around it.
-                LocationJson = entry.LocationJson,
-                Latitude = entry.Latitude,
-                Longitude = entry.Longitude,
-                TravelBeforeMinutes = (int)assignment.Value.Assignment.TravelBefore.TotalMinutes,
-                TravelAfterMinutes = (int)assignment.Value.Assignment.TravelAfter.TotalMinutes,
-                VehicleTravelBeforeMinutes = (int)assignment.Value.Assignment.VehicleTravelBefore.TotalMinutes,
-                VehicleTravelAfterMinutes = (int)assignment.Value.Assignment.VehicleTravelAfter.TotalMinutes,
-                ManageTokenHash = ManageTokens.Hash(token),
-                ManageTokenSealed = ManageTokens.Seal(protection, token),
-                HoldExpiresAt = until,
-                CreatedAt = now,
-                UpdatedAt = now,
-            };
-            booking.CustomerId = (await CustomerBook.UpsertAsync(db, entry.CustomerEmail, entry.CustomerName, entry.CustomerPhone, false, now, ContactRules.RegionOf(page.Zone), ct)).Id;
-            booking.History.Add(BookingLifecycle.Event(booking, BookingAction.Created, null, BookingStatus.Pending, Change.AcceptOffer.OfferBy, now));
-            db.Bookings.Add(booking);
-            if (!await Allocator.AddAsync(db, booking, Allocator.Rows(booking, page, Units.UsesCalendar(service)), service.Rules.Capacity, ct, page.ConfigVersion))
+                booking.LocationJson = entry.LocationJson;
+                booking.Latitude = entry.Latitude;
+                booking.Longitude = entry.Longitude;
+            },
+            // Conditional on still waiting: on PostgreSQL the update locks the entry's row, so a second offer for it waits and then finds it offered.
+            Claim: async (db, booking, token) => await db.WaitlistEntries.Where(w => w.Id == entry.Id && w.Status == WaitlistStatus.Waiting)
+                .ExecuteUpdateAsync(s => s.SetProperty(w => w.Status, WaitlistStatus.Offered).SetProperty(w => w.OfferBookingId, booking.Id)
+                    .SetProperty(w => w.OfferStart, start).SetProperty(w => w.OfferExpiresAt, booking.HoldExpiresAt).SetProperty(w => w.UpdatedAt, booking.CreatedAt), token) > 0,
+            Record: async (db, booking, token) =>
             {
-                await tx.RollbackAsync(ct);
-                db.ChangeTracker.Clear();
-                return Hold.Taken;
-            }
-            if (_mail)
-            {
-                db.Outbox.Add(WaitlistMail.Offer(entry, page, service, start, until, baseUrl, now));
-            }
-            // Contract 4.7: the held booking, with the entry it was offered to, in the offer's own transaction.
-            await Webhooks.WebhookQueue.QueueAsync(db, Webhooks.WebhookEvents.WaitlistOffered, booking, now, ct, "waitlist", new System.Text.Json.Nodes.JsonObject
-            {
-                ["id"] = entry.Key.ToString(),
-                ["date"] = entry.Date,
-                ["offerExpiresAt"] = Infrastructure.TimeFormats.Format(until, Infrastructure.TimeFormats.Zone(entry.TimeZone) ?? NodaTime.DateTimeZone.Utc),
+                var until = booking.HoldExpiresAt!.Value;
+                if (_mail)
+                {
+                    db.Outbox.Add(WaitlistMail.Offer(entry, page, service, start, until, baseUrl, booking.CreatedAt));
+                }
+                // Contract 4.7: the held booking, with the entry it was offered to, in the offer's own transaction.
+                await Webhooks.WebhookQueue.QueueAsync(db, Webhooks.WebhookEvents.WaitlistOffered, booking, booking.CreatedAt, token, "waitlist", new System.Text.Json.Nodes.JsonObject
+                {
+                    ["id"] = entry.Key.ToString(),
+                    ["date"] = entry.Date,
+                    ["offerExpiresAt"] = TimeFormats.Format(until, TimeFormats.Zone(entry.TimeZone) ?? DateTimeZone.Utc),
+                });
             });
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-            outbox.Notify();
-            return Hold.Held;
-        }
-        catch (DbUpdateException ex) when (Conflicts.IsConflict(ex))
+        return await lifecycle.HoldAsync(request, ct) switch
         {
-            await tx.RollbackAsync(ct);
-            db.ChangeTracker.Clear();
-            return Hold.Taken;
-        }
+            HoldResult.Held => Hold.Held,
+            HoldResult.Refused => Hold.EntryGone,
+            _ => Hold.Taken,
+        };
     }
 
     /// <summary>The tenant's own address, as every link of its mails (never a request's Host).</summary>

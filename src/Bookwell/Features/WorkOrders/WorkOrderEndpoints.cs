@@ -5,17 +5,20 @@ using Bookwell.Features.Configuration;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using NodaTime;
 
 namespace Bookwell.Features.WorkOrders;
 
 /// <summary>
 /// Additive (issue 15): <c>PUT</c> and <c>DELETE /api/v1/admin/bookings/{id}/work-order</c>. The link changes neither the
-/// booking's time nor its status, so it is written here rather than through the lifecycle; the update touches only the two
-/// columns (and the booking's UpdatedAt), so it cannot undo a concurrent change of time or status.
+/// booking's time nor its status, but it is written through the lifecycle seam all the same (<see cref="Change.SetWorkOrder"/>):
+/// judged on the row as stored now, under the row lock, with a <c>work-order</c> history entry (who, when, the reference
+/// before and after) in the same transaction, the business's audit trail of which work order a visit was done for.
 /// </summary>
 public static class WorkOrderEndpoints
 {
+    /// <summary>Who the admin API's changes are recorded as, like its other changes of a booking.</summary>
+    private const string ApiActor = "admin";
+
     public static RouteGroupBuilder MapWorkOrders(this RouteGroupBuilder admin)
     {
         ArgumentNullException.ThrowIfNull(admin);
@@ -26,7 +29,7 @@ public static class WorkOrderEndpoints
     }
 
     private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Set(string id, HttpRequest request, BookwellDb db, CatalogCache cache,
-        SqliteWriteGate gate, IClock clock, CancellationToken ct)
+        BookingLifecycle lifecycle, CancellationToken ct)
     {
         if (!RouteIds.TryParse(id, out var guid) || !await db.Bookings.AnyAsync(b => b.Id == guid, ct))
         {
@@ -41,35 +44,21 @@ public static class WorkOrderEndpoints
         {
             return Problems.Validation(errors);
         }
-        return await WriteAsync(db, cache, gate, guid, link, clock.GetCurrentInstant(), ct);
+        return await WriteAsync(db, cache, lifecycle, guid, link, ct);
     }
 
-    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Clear(string id, BookwellDb db, CatalogCache cache, SqliteWriteGate gate,
-        IClock clock, CancellationToken ct) =>
-        RouteIds.TryParse(id, out var guid) ? await WriteAsync(db, cache, gate, guid, null, clock.GetCurrentInstant(), ct) : Problems.NotFound("No such booking.");
+    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> Clear(string id, BookwellDb db, CatalogCache cache, BookingLifecycle lifecycle,
+        CancellationToken ct) =>
+        RouteIds.TryParse(id, out var guid) ? await WriteAsync(db, cache, lifecycle, guid, null, ct) : Problems.NotFound("No such booking.");
 
-    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> WriteAsync(BookwellDb db, CatalogCache cache, SqliteWriteGate gate, Guid id,
-        WorkOrderView? link, Instant now, CancellationToken ct)
+    private static async Task<Results<Ok<BookingResponse>, ProblemHttpResult>> WriteAsync(BookwellDb db, CatalogCache cache, BookingLifecycle lifecycle, Guid id,
+        WorkOrderView? link, CancellationToken ct)
     {
-        if (await SaveAsync(db, gate, id, link, now, ct) == 0)
+        if (await lifecycle.SetWorkOrderAsync(id, link, new Actor(ApiActor), ct) is not WriteResult.Done)
         {
             return Problems.NotFound("No such booking.");
         }
         var booking = await db.Bookings.AsNoTracking().Include(b => b.History).FirstAsync(b => b.Id == id, ct);
         return TypedResults.Ok(await AdminBookingEndpoints.WithPaymentAsync(db, cache, booking, ct));
-    }
-
-    /// <summary>Sets (or with null clears) a booking's work order; the number of bookings changed (0: none of this tenant).</summary>
-    public static async Task<int> SaveAsync(BookwellDb db, SqliteWriteGate gate, Guid id, WorkOrderView? link, Instant now, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        ArgumentNullException.ThrowIfNull(gate);
-        using (await gate.EnterAsync(db, ct))
-        {
-            return await db.Bookings.Where(b => b.Id == id).ExecuteUpdateAsync(set => set
-                .SetProperty(b => b.WorkOrderReference, link == null ? null : link.Reference)
-                .SetProperty(b => b.WorkOrderUrl, link == null ? null : link.Url)
-                .SetProperty(b => b.UpdatedAt, now), ct);
-        }
     }
 }
