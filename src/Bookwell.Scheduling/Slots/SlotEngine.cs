@@ -525,6 +525,10 @@ public static class SlotEngine
                     return true;
                 }
                 var (before, after) = Legs(start);
+                if (_calc._r.Trip!.Rule.MaxLeg is { } max && (before > max || after > max))
+                {
+                    return false;
+                }
                 return Clear(from - before.BclCompatibleTicks, from) && Clear(to, to + after.BclCompatibleTicks);
             }
 

@@ -30,7 +30,10 @@ public readonly record struct GeoPoint(double Latitude, double Longitude)
 /// </summary>
 /// <param name="SpeedKmh">Average straight-line speed in km/h; positive.</param>
 /// <param name="Margin">Added to every trip, even to the same address.</param>
-public sealed record TravelRule(double SpeedKmh, Duration Margin)
+/// <param name="MaxLeg">The longest leg a booking may hold; a start that needs a longer one is not offered. Null: no limit.
+/// The caller's reads of busy time reach back only as far as the longest allocation can be, and a leg is part of the
+/// allocation: this is what keeps allocations within that reach.</param>
+public sealed record TravelRule(double SpeedKmh, Duration Margin, Duration? MaxLeg = null)
 {
     /// <summary>Travel time from one point to another.</summary>
     /// <param name="from">Where the trip starts.</param>

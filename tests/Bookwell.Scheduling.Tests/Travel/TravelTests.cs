@@ -29,6 +29,20 @@ public class TravelTests
     }
 
     [Fact]
+    public void A_start_whose_leg_is_longer_than_the_rules_longest_is_not_offered_nor_assigned()
+    {
+        // After a stop ending at 10:00 the 41-minute leg fits from 11:00; capped at 40 minutes, no start after the stop needs
+        // less than 41, so none is offered. Before the stop (the leg to it is 41 too) likewise; free of the stop, nothing changes.
+        var request = Mobile(North, StopAt(Base, "2027-03-02T09:00:00Z", "2027-03-02T10:00:00Z"));
+        Assert.Contains("2027-03-02T11:00:00+00:00", Starts(SlotEngine.FindSlots(request), "UTC"));
+        var capped = request with { Trip = new Trip(North, Rule with { MaxLeg = Duration.FromMinutes(40) }) };
+        Assert.Empty(Starts(SlotEngine.FindSlots(capped), "UTC"));
+        Assert.Null(SlotEngine.Assign(capped, At("2027-03-02T11:00:00Z"), null, null));
+        var enough = request with { Trip = new Trip(North, Rule with { MaxLeg = Duration.FromMinutes(41) }) };
+        Assert.Equal(Starts(SlotEngine.FindSlots(request), "UTC"), Starts(SlotEngine.FindSlots(enough), "UTC"));
+    }
+
+    [Fact]
     public void Distance_and_travel_time_follow_the_straight_line_speed_and_margin()
     {
         Assert.InRange(Base.KilometresTo(North), 30.01, 30.03);

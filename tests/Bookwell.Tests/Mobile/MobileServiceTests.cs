@@ -96,6 +96,18 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
         "resources": [ { "key": "van-9", "type": "van", "name": "The van", "capacity": 1 },
                        { "key": "ladder-1", "type": "ladder", "name": "Ladder 1", "capacity": 1 },
                        { "key": "ladder-2", "type": "ladder", "name": "Ladder 2", "capacity": 1 } ]
+      }, {
+        "slug": "rounds", "name": "Slow rounds", "timeZone": "Europe/Amsterdam",
+        "settings": { "horizonDays": 60, "slotIntervalMinutes": 30, "minNoticeMinutes": 0, "allowedDays": ["mon","tue","wed","thu","fri"],
+                      "mobile": { "baseLatitude": 52.09, "baseLongitude": 5.12, "speedKmh": 5, "marginMinutes": 0 } },
+        "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]] },
+        "branches": [],
+        "services": [
+          { "key": "visit", "name": "Visit at home", "durationMinutes": 60, "payment": "none", "requiresStaff": true, "resourceTypes": [], "locationMode": "mobile" },
+          { "key": "desk", "name": "At the desk", "durationMinutes": 60, "payment": "none", "requiresStaff": true, "resourceTypes": [], "locationMode": "onsite" }
+        ],
+        "staff": [ { "key": "rita", "name": "Rita", "services": ["visit", "desk"] } ],
+        "resources": []
       }]
     }
     """)!.AsObject();
@@ -470,6 +482,28 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
         var held = shared.App.WithDb(db => db.Allocations.Single(a => a.BookingId == id && a.UnitKey == "staff:tom"));
         Assert.Equal(Instant.FromUtc(2027, 3, 18, 8, 19), held.StartsAt);
         Assert.Equal(41, shared.App.WithDb(db => db.Bookings.Single(b => b.Id == id).TravelBeforeMinutes));
+    }
+
+    [Fact]
+    public async Task A_long_drive_before_a_visit_is_seen_from_a_window_that_starts_after_the_drive_began()
+    {
+        const string day = "2027-03-03";
+        // Hilversum is 30.02 km from the base: at 5 km/h that is 361 minutes, so the 09:00 visit holds Rita from 02:59 to 10:00,
+        // seven hours, where the business's longest service is one.
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, Booking($"{day}T09:00:00+01:00", "visit", "r-far@example.com")
+            .Also(b => b["location"] = new JsonObject { ["address"] = "Dorpsstraat 3, Hilversum" }), "rounds")).StatusCode);
+
+        // A visitor in Chicago asks for the desk that day: their day starts at 07:00 in Amsterdam, inside the drive and
+        // hours after it began. Rita is taken until 10:00.
+        var slots = await Client.GetAsync($"/api/v1/pages/rounds/slots?service=desk&from={day}&to={day}&timeZone=America/Chicago");
+        Assert.Equal(HttpStatusCode.OK, slots.StatusCode);
+        var starts = (await Body(slots))["slots"]!.AsArray().Select(t => DateTimeOffset.Parse(t!["start"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.DoesNotContain(starts, t => t < new DateTimeOffset(2027, 3, 3, 9, 0, 0, TimeSpan.Zero));
+        Assert.Contains(new DateTimeOffset(2027, 3, 3, 9, 0, 0, TimeSpan.Zero), starts);
+
+        // Asked for anyway at 09:00: refused, nothing written.
+        Assert.Equal(HttpStatusCode.Conflict, (await Book(Client, Booking($"{day}T09:00:00+01:00", "desk", "r-desk@example.com"), "rounds")).StatusCode);
+        Assert.Equal(0, shared.App.WithDb(db => db.Bookings.Count(b => b.CustomerEmail == "r-desk@example.com")));
     }
 }
 

@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Bookwell.Data;
+using Bookwell.Features.Bookings;
 using Bookwell.Tests.Accounts;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using NodaTime;
 using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.WorkOrders;
@@ -36,9 +39,9 @@ public abstract class WorkOrderTests(WorkOrderTests.Shared shared)
 
     private BookwellApp App => shared.App;
 
-    private async Task<(Guid Id, string Token)> BookAsync(string start, string email)
+    private async Task<(Guid Id, string Token)> BookAsync(string start, string email, string? staff = null)
     {
-        var created = await Book(App.CreateClient(), Booking(start, email: email));
+        var created = await Book(App.CreateClient(), Booking(start, email: email, staff: staff));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var body = await Body(created);
         return (Guid.Parse(body["id"]!.GetValue<string>()), body["manageToken"]!.GetValue<string>());
@@ -181,6 +184,75 @@ public abstract class WorkOrderTests(WorkOrderTests.Shared shared)
         Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"{page}?handler=WorkOrder", [KeyValuePair.Create("remove", "1")], page)).StatusCode);
         Assert.Contains("Work order removed.", WebUtility.HtmlDecode(await owner.GetAsync(page)), StringComparison.Ordinal);
         Assert.Null(App.WithDb(db => db.Bookings.AsNoTracking().Single(b => b.Id == id).WorkOrderReference));
+    }
+
+    [Fact]
+    public async Task TheStaffDayShowsEachVisitsWorkOrder_InEnglishAndDutch_AndNeverAnotherBusinesss()
+    {
+        // The app's clock stands at Monday 1 March 2027, 08:00 in Amsterdam: the staff day is that day.
+        var (linked, _) = await BookAsync("2027-03-01T14:00:00+01:00", "wo-staff@example.com", "anna");
+        var (plain, _) = await BookAsync("2027-03-01T15:00:00+01:00", "wo-staff2@example.com", "anna");
+        var admin = App.Admin();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/api/v1/admin/bookings/{linked}/work-order", Link("WO-77", "https://erp.example.com/orders/77"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsync($"/api/v1/admin/bookings/{plain}/work-order", Link("Job 78", null))).StatusCode);
+
+        // Another business has a staff member with the same key, a visit the same day on a page with the same name, and a work order.
+        var other = Guid.Parse("00000000-0000-0000-0000-0000000000b7");
+        App.WithDb(db =>
+        {
+            db.Tenants.Add(new Tenant { Id = other, Name = "Other", Host = "wo-other.example.test" });
+            var client = new Customer
+            {
+                Id = Guid.NewGuid(),
+                TenantId = other,
+                Email = "x@example.com",
+                EmailNormalized = "X@EXAMPLE.COM",
+                Name = "X",
+                CreatedAt = BookwellApp.DefaultNow,
+                UpdatedAt = BookwellApp.DefaultNow
+            };
+            db.Customers.Add(client);
+            db.Bookings.Add(new Booking
+            {
+                Id = Guid.NewGuid(),
+                TenantId = other,
+                PageSlug = "salon",
+                ServiceKey = "haircut",
+                ServiceName = "Haircut",
+                StaffKey = "anna",
+                StartsAt = Instant.FromUtc(2027, 3, 1, 11, 0),
+                EndsAt = Instant.FromUtc(2027, 3, 1, 11, 30),
+                Status = BookingStatus.Confirmed,
+                TimeZone = "Europe/Amsterdam",
+                CustomerId = client.Id,
+                CustomerName = "X",
+                CustomerEmail = "x@example.com",
+                ManageTokenHash = ManageTokens.Hash(ManageTokens.Create()),
+                CreatedAt = BookwellApp.DefaultNow,
+                UpdatedAt = BookwellApp.DefaultNow,
+                WorkOrderReference = "WO-FOREIGN",
+                WorkOrderUrl = "https://erp.other.test/1",
+            });
+            return db.SaveChanges();
+        });
+
+        var owner = shared.Owner;
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/setup/p/salon/staff/anna?handler=Pin", [KeyValuePair.Create("pin", "2468")],
+            "/admin/setup/p/salon/staff/anna")).StatusCode);
+        var anna = WebSession.For(App);
+        Assert.Equal("/staff", (await anna.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"))).Headers.Location?.OriginalString);
+
+        // Razor leaves spaces around the link: compared with runs of white space made one.
+        static string Squeezed(string html) => System.Text.RegularExpressions.Regex.Replace(html, @"\s+", " ");
+        var day = Squeezed(await anna.GetAsync("/staff"));
+        Assert.Matches("<p class=\"work-order\">Work order: ?<a href=\"https://erp.example.com/orders/77\" rel=\"noopener noreferrer\">WO-77</a> ?</p>", day);
+        // Without an address it is the number alone, not a link.
+        Assert.Matches("<p class=\"work-order\">Work order: ?Job 78 ?</p>", day);
+        Assert.DoesNotContain("WO-FOREIGN", day, StringComparison.Ordinal);
+        Assert.DoesNotContain("erp.other.test", day, StringComparison.Ordinal);
+        var dutch = Squeezed(await anna.GetAsync("/staff?lang=nl"));
+        Assert.Matches("<p class=\"work-order\">Werkorder: ?Job 78 ?</p>", dutch);
+        Assert.DoesNotContain("WO-FOREIGN", dutch, StringComparison.Ordinal);
     }
 }
 

@@ -42,6 +42,12 @@ public sealed record CompiledPage(
     /// </summary>
     public Duration Lookback { get; init; } = Availability.AvailabilityLoader.MaxAllocation;
 
+    /// <summary>
+    /// The longest travel leg a mobile booking of the business may hold (<see cref="Mobile.MobileServices.LongestLeg"/>):
+    /// part of the travel rule, so no allocation outgrows <see cref="Lookback"/>. Null when no page comes to its clients.
+    /// </summary>
+    public Duration? MaxLeg { get; init; }
+
     /// <summary>The configuration version it was compiled from: part of every cached availability answer's key.</summary>
     public long ConfigVersion { get; init; }
 
@@ -209,12 +215,22 @@ public sealed class CatalogCache(TimeProvider time)
                 pages[key] = pages[key] with { ClientPortal = false };
             }
         }
+        // Units are shared across pages (a staff key is one person), so the bounds are the business's.
+        var longestService = pages.Values.SelectMany(p => p.Services.Values)
+            .Select(s => s.Rules.BufferBefore + s.Rules.Duration + s.Rules.BufferAfter)
+            .DefaultIfEmpty(Duration.Zero).Max();
+        // A mobile booking holds its travel legs on the same allocation as the service, one either side.
+        var leg = Mobile.MobileServices.LongestLeg(doc.Pages ?? [], Availability.AvailabilityLoader.MaxAllocation - longestService);
+        if (leg is not null)
+        {
+            foreach (var key in pages.Keys.ToList())
+            {
+                pages[key] = pages[key] with { MaxLeg = leg };
+            }
+        }
         if (longestStored is { } stored)
         {
-            // Units are shared across pages (a staff key is one person), so the bound is the business's.
-            var longest = pages.Values.SelectMany(p => p.Services.Values)
-                .Select(s => s.Rules.BufferBefore + s.Rules.Duration + s.Rules.BufferAfter)
-                .Append(stored).Max();
+            var longest = Duration.Max(longestService + ((leg ?? Duration.Zero) * 2), stored);
             foreach (var key in pages.Keys.ToList())
             {
                 pages[key] = pages[key] with { Lookback = longest };

@@ -189,7 +189,78 @@ public static class MobileServices
     {
         ArgumentNullException.ThrowIfNull(page);
         var m = page.Doc.Settings?.Mobile;
-        return new TravelRule(m?.SpeedKmh ?? 40, Duration.FromMinutes(m?.MarginMinutes ?? 10));
+        return new TravelRule(m?.SpeedKmh ?? 40, Duration.FromMinutes(m?.MarginMinutes ?? 10), page.MaxLeg);
+    }
+
+    /// <summary>No travel leg is planned longer than this, whatever the service areas allow: a drive of half a day.</summary>
+    public static readonly Duration LegCap = Duration.FromHours(12);
+
+    /// <summary>
+    /// The longest travel leg any mobile booking of the business may hold, or null when no page comes to its clients.
+    /// Stops of every page count as neighbours (a staff member or van serves several pages), so the bound covers the
+    /// union of the pages' areas: the farthest two points of it (a radius counts as its base widened by the radius, a
+    /// polygon as its corners and the base), at the slowest page's speed with the largest margin. A page without an area
+    /// gives no such bound: then <see cref="LegCap"/>. Never more than half of <paramref name="room"/> (what the longest
+    /// service with its buffers leaves of the longest allocation the database checks), so an allocation with both legs
+    /// stays within it. The engine refuses longer legs (<see cref="TravelRule.MaxLeg"/>): legs to a stop made under an
+    /// older, wider area cannot outgrow the bound either.
+    /// </summary>
+    public static Duration? LongestLeg(IEnumerable<PageDoc> pages, Duration room)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        var anchors = new List<(GeoPoint Point, double RadiusKm)>();
+        var bounded = true;
+        var any = false;
+        var speed = double.MaxValue;
+        var margin = 0;
+        foreach (var page in pages)
+        {
+            var pageMobile = page.Location?.Mode == "mobile";
+            if (page.Services is null || !page.Services.Exists(s => (s.LocationMode ?? (pageMobile ? "mobile" : "onsite")) != "onsite"))
+            {
+                continue;
+            }
+            any = true;
+            var m = page.Settings?.Mobile;
+            speed = Math.Min(speed, m?.SpeedKmh ?? 40);
+            margin = Math.Max(margin, m?.MarginMinutes ?? 10);
+            GeoPoint? home = m?.BaseLatitude is { } lat && m.BaseLongitude is { } lon ? new GeoPoint(lat, lon) : null;
+            if (m?.RadiusKm is { } radius && home is { } centre)
+            {
+                anchors.Add((centre, radius));
+            }
+            else if (m?.Polygon is { Count: >= 3 } polygon)
+            {
+                anchors.AddRange(polygon.Select(p => (new GeoPoint(p![0], p[1]), 0d)));
+                if (home is { } b)
+                {
+                    anchors.Add((b, 0));
+                }
+            }
+            else
+            {
+                bounded = false;
+            }
+        }
+        if (!any)
+        {
+            return null;
+        }
+        var leg = LegCap;
+        if (bounded)
+        {
+            var farthest = 0d;
+            for (var i = 0; i < anchors.Count; i++)
+            {
+                for (var j = i; j < anchors.Count; j++)
+                {
+                    farthest = Math.Max(farthest, anchors[i].Point.KilometresTo(anchors[j].Point) + anchors[i].RadiusKm + anchors[j].RadiusKm);
+                }
+            }
+            // A polygon's farthest points are its corners on a plane; the 1 % and the minute cover the earth's curve and rounding.
+            leg = Duration.Min(leg, Duration.FromMinutes(Math.Ceiling(farthest * 1.01 / speed * 60) + 1 + margin));
+        }
+        return Duration.Max(Duration.Zero, Duration.Min(leg, room / 2));
     }
 
     /// <summary>

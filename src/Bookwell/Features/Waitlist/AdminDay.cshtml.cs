@@ -20,15 +20,11 @@ public sealed class AdminDayModel(WaitlistOfferer offers) : AdminPageModel
     public async Task OnGetAsync(CancellationToken ct)
     {
         var today = Clock.GetCurrentInstant().InZone(Catalog.Pages.Values.FirstOrDefault()?.Zone ?? DateTimeZone.Utc).Date;
-        if (WaitlistDay.DayOf(Date, today) is not { } day)
+        (Day, DateError) = WaitlistDay.Pick(Date, today, Response);
+        if (DateError is null)
         {
-            Day = today;
-            DateError = WaitlistText.Words["bad-date"];
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return;
+            Items = await WaitlistDay.ListAsync(Db, Catalog, Iso(Day), OnlyStaff, ct);
         }
-        Day = day;
-        Items = await WaitlistDay.ListAsync(Db, Catalog, Iso(Day), OnlyStaff, ct);
     }
 
     public async Task<IActionResult> OnPostOfferAsync(Guid id, CancellationToken ct)

@@ -33,15 +33,11 @@ public sealed class StaffDayModel(BookwellDb db, CatalogCache cache, WaitlistOff
         // The staff member's day is in the zone of the page they work on, as on their agenda.
         var zone = Catalog.Pages.Values.FirstOrDefault(p => p.Staff.Any(s => s.Key == StaffKey))?.Zone ?? DateTimeZone.Utc;
         var today = clock.GetCurrentInstant().InZone(zone).Date;
-        if (WaitlistDay.DayOf(Date, today) is not { } day)
+        (Day, DateError) = WaitlistDay.Pick(Date, today, Response);
+        if (DateError is null)
         {
-            Day = today;
-            DateError = WaitlistText.Words["bad-date"];
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return;
+            Items = await WaitlistDay.ListAsync(db, Catalog, TimeFormats.FormatDate(Day), StaffKey, ct);
         }
-        Day = day;
-        Items = await WaitlistDay.ListAsync(db, Catalog, TimeFormats.FormatDate(Day), StaffKey, ct);
     }
 
     public async Task<IActionResult> OnPostOfferAsync(Guid id, CancellationToken ct)

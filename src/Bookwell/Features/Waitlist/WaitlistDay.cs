@@ -73,6 +73,21 @@ public static class WaitlistDay
     /// </summary>
     public static LocalDate? DayOf(string? text, LocalDate today) =>
         string.IsNullOrWhiteSpace(text) ? today : TimeFormats.TryParseDate(text, out var day) ? day : null;
+
+    /// <summary>
+    /// The day both waitlist pages show (<see cref="DayOf"/>), and the error for their date field: a date that cannot be
+    /// read shows today's date in the field, lists nothing and answers 400.
+    /// </summary>
+    public static (LocalDate Day, string? Error) Pick(string? text, LocalDate today, HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (DayOf(text, today) is { } day)
+        {
+            return (day, null);
+        }
+        response.StatusCode = StatusCodes.Status400BadRequest;
+        return (today, WaitlistText.Words["bad-date"]);
+    }
 }
 
 /// <summary>What a one-click offer did; <see cref="TextKey"/> names the message staff see.</summary>
