@@ -28,6 +28,10 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _services;
 
+    // Only the instance that copied the file deletes it, as only the one that created a PostgreSQL database drops it:
+    // a restarted instance shares the file.
+    private bool _ownsSqliteFile;
+
     private BookwellApp(Db db, string connectionString, string? databaseName, FakeClock clock, Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         Kind = db;
@@ -53,7 +57,9 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
         Action<IServiceCollection>? services = null)
     {
         var (cs, name) = db == Db.Sqlite ? (SqliteFile(), null) : await CreatePostgresDatabaseAsync();
-        return Start(db, cs, name, new FakeClock(now ?? DefaultNow), configure, services);
+        var app = Start(db, cs, name, new FakeClock(now ?? DefaultNow), configure, services);
+        app._ownsSqliteFile = db == Db.Sqlite;
+        return app;
     }
 
     /// <summary>Bookwell pointed at a PostgreSQL database that does not exist yet (dropped again on dispose).</summary>
@@ -198,12 +204,33 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
         return (builder.ConnectionString, name);
     }
 
+    /// <summary>
+    /// Each test's copy of the template is deleted with its instance (a run left thousands of them, gigabytes, in the
+    /// temporary directory). The pool of this file is cleared first, so no pooled connection keeps the deleted file open.
+    /// </summary>
+    private void DeleteSqliteFile()
+    {
+        using (var own = new Microsoft.Data.Sqlite.SqliteConnection(ConnectionString))
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearPool(own);
+        }
+        var path = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        foreach (var file in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
+        {
+            File.Delete(file);
+        }
+    }
+
     /// <summary>Stops this instance but keeps its database for the instance that replaces it.</summary>
     public async Task DisposeForRestartAsync() => await base.DisposeAsync();
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (_ownsSqliteFile)
+        {
+            DeleteSqliteFile();
+        }
         if (DatabaseName is not null)
         {
             // Only this database's pool: clearing every pool made the tests running beside this one reconnect.
