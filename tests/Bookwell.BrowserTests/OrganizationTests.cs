@@ -137,5 +137,22 @@ public sealed partial class OrganizationTests(MailingBrowserApp app) : IClassFix
         await Expect(admin.Locator("main")).ToContainTextAsync("Pat Parent");
         await Axe.AssertAccessibleAsync(admin, "calendar filtered by the organization");
         await app.ScreenshotAsync(admin, "organization-calendar-375");
+
+        // The school's page in Dutch on the phone: the bulk form's preview opens on its result (no script scrolls there), and
+        // each stacked row of the members' table names its columns.
+        await admin.SetExtraHTTPHeadersAsync(new Dictionary<string, string> { ["Accept-Language"] = "nl" });
+        await admin.GotoAsync("/admin/organizations?page=salon&org=school");
+        await admin.FillAsync("#b-from", "2027-03-08");
+        await admin.FillAsync("#b-to", "2027-03-19");
+        await admin.FillAsync("#b-start", "09:00");
+        await admin.FillAsync("#b-end", "10:00");
+        await admin.CheckAsync("input[name='bulk.Days'][value='mon']");
+        await admin.ClickAsync("form[action*='handler=Bulk'] button[type=submit]");
+        await Expect(admin.Locator("#bulk-preview")).ToBeInViewportAsync();
+        await Expect(admin.Locator("#bulk-preview")).ToContainTextAsync("Er worden 2 tijdsloten gemaakt");
+        await Expect(admin.Locator("td[data-label='Lidnummer']").First).ToBeVisibleAsync();
+        Assert.True(await admin.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        await Axe.AssertAccessibleAsync(admin, "bulk time slots preview (Dutch)");
+        await app.ScreenshotAsync(admin, "organization-bulk-preview-375-nl");
     }
 }
