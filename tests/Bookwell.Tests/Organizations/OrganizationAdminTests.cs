@@ -110,6 +110,13 @@ public abstract class OrganizationAdminTests
                 [ { "key": "camp", "name": "Spring Camp", "services": ["haircut", "consult"], "from": "2027-03-01", "to": "2027-03-14", "exclusive": false,
                     "timeSlots": [ { "date": "2027-03-03", "hours": [["09:00","10:00"]], "services": ["consult"], "capacity": null } ] } ]
                 """);
+            // A second page with an organization of its own: the admin page opens on the page and organization asked for.
+            c["pages"]!.AsArray().Add(JsonNode.Parse("""
+                { "slug": "studio", "name": "Second Studio", "timeZone": "Europe/Amsterdam", "schedule": { "mon": [["09:00","17:00"]] },
+                  "services": [ { "key": "photo", "name": "Photo", "durationMinutes": 15, "payment": "none", "requiresStaff": false, "resourceTypes": [] } ],
+                  "staff": [], "resources": [],
+                  "organizations": [ { "key": "club", "name": "Studio Club", "services": ["photo"], "from": null, "to": null, "exclusive": false, "timeSlots": [] } ] }
+                """));
         });
         var put = await PutConfig(app.Admin(), config);
         Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
@@ -117,6 +124,9 @@ public abstract class OrganizationAdminTests
         Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
             ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
         const string view = "/admin/organizations?page=salon&org=camp";
+        var studio = WebUtility.HtmlDecode(await owner.GetAsync("/admin/organizations?page=studio&org=club"));
+        Assert.Contains("<option value=\"studio\" selected=\"selected\">", studio, StringComparison.Ordinal);
+        Assert.Contains("Organization: Studio Club", studio, StringComparison.Ordinal);
         static KeyValuePair<string, string> F(string k, string v) => KeyValuePair.Create(k, v);
         List<KeyValuePair<string, string>> bulk =
         [
@@ -143,6 +153,14 @@ public abstract class OrganizationAdminTests
         // The previews land on their result (a page without JavaScript opens at the fragment).
         Assert.Contains("#bulk-preview\"", preview, StringComparison.Ordinal);
         Assert.Contains("#import-preview\"", preview, StringComparison.Ordinal);
+
+        // Created, they are listed by date among the slot made before them (not in the order they were added).
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/organizations?handler=Bulk", [.. bulk, F("confirm", "true")], view)).StatusCode);
+        var listed = WebUtility.HtmlDecode(await owner.GetAsync(view));
+        var order = new[] { "2027-03-02", "2027-03-03", "2027-03-09", "2027-03-16" }.Select(d => listed.IndexOf($"<td data-label=\"Date\">{d}</td>", StringComparison.Ordinal)).ToList();
+        Assert.All(order, i => Assert.True(i > 0));
+        Assert.Equal(order.Order(), order);
+        Assert.DoesNotContain("slots-shown", listed, StringComparison.Ordinal);
 
         // A member books the camp's slot through their link.
         var link = await Body(await app.Admin().PostAsync("/api/v1/admin/organizations/camp/links",

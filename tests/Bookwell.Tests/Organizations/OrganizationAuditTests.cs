@@ -641,6 +641,8 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
         // On a phone these tables stack: each figure names its column, in the history and per recipient.
         Assert.Contains("<td data-label=\"Booked\">yes</td>", detail, StringComparison.Ordinal);
         var history = await shared.Owner.GetAsync("/admin/mailings?page=salon&org=team");
+        // (The page opens on the organization asked for, not the first of the page.)
+        Assert.Contains("<option value=\"team\" selected=\"selected\">", history, StringComparison.Ordinal);
         Assert.Contains("<td data-label=\"Recipients\">3</td>", history, StringComparison.Ordinal);
         Assert.Contains("<td data-label=\"Booked\">1</td>", history, StringComparison.Ordinal);
 

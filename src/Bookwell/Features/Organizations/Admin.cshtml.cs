@@ -72,7 +72,8 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
         }
     }
 
-    public async Task OnGetAsync(string? page, string? org, CancellationToken ct) => await LoadAsync(page, org, ct);
+    // "page" is also Razor Pages' own route value, which binds before the query string: read the query's by name.
+    public async Task OnGetAsync([FromQuery(Name = "page")] string? page, string? org, CancellationToken ct) => await LoadAsync(page, org, ct);
 
     public string Self(string? org = null)
     {
