@@ -47,7 +47,7 @@ public sealed class AdminSweepTests(SweepBrowserApp app) : IClassFixture<SweepBr
     [
         "/admin", "/admin/calendar?date=2027-03-02", "/admin/calendar?view=week&date=2027-03-02", "/admin/bookings",
         "/admin/bookings/new", "/admin/customers", "/admin/invoices", "/admin/payments", "/admin/waitlist?date=2027-03-02",
-        "/admin/organizations", "/admin/sync", "/admin/connect", "/admin/messages", "/admin/team", "/admin/api-keys",
+        "/admin/organizations", "/admin/organizations?page=sweep&org=school", "/admin/sync", "/admin/connect", "/admin/messages", "/admin/team", "/admin/api-keys",
         "/admin/staff-app", "/admin/account", "/admin/setup", "/admin/setup/json", "/admin/setup/p/sweep/services/cut",
         "/admin/setup/p/sweep/invoicing",
         "/admin/insights", "/admin/insights?from=2027-03-01&to=2027-03-31", "/admin/webhooks",

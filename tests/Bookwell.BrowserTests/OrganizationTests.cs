@@ -137,5 +137,26 @@ public sealed partial class OrganizationTests(MailingBrowserApp app) : IClassFix
         await Expect(admin.Locator("main")).ToContainTextAsync("Pat Parent");
         await Axe.AssertAccessibleAsync(admin, "calendar filtered by the organization");
         await app.ScreenshotAsync(admin, "organization-calendar-375");
+
+        // The school's page in Dutch on the phone: the bulk form's preview opens on its result (no script scrolls there), and
+        // each stacked row of the members' table names its columns.
+        var dutch = await app.NewPageAsync(locale: "nl-NL", width: 375);
+        await dutch.GotoAsync("/admin/login");
+        await dutch.FillAsync("#Email", "olga@salon.test");
+        await dutch.FillAsync("#Password", "a long enough password");
+        await dutch.ClickAsync("main button[type=submit]");
+        await dutch.GotoAsync("/admin/organizations?page=salon&org=school");
+        await dutch.FillAsync("#b-from", "2027-03-08");
+        await dutch.FillAsync("#b-to", "2027-03-19");
+        await dutch.FillAsync("#b-start", "09:00");
+        await dutch.FillAsync("#b-end", "10:00");
+        await dutch.CheckAsync("input[name='bulk.Days'][value='mon']");
+        await dutch.ClickAsync("form[action*='handler=Bulk'] button[type=submit]");
+        await Expect(dutch.Locator("#bulk-preview")).ToBeInViewportAsync();
+        await Expect(dutch.Locator("#bulk-preview")).ToContainTextAsync("Er worden 2 tijdsloten gemaakt");
+        await Expect(dutch.Locator("td[data-label='Lidnummer']").First).ToBeVisibleAsync();
+        Assert.True(await dutch.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"));
+        await Axe.AssertAccessibleAsync(dutch, "bulk time slots preview (Dutch)");
+        await app.ScreenshotAsync(dutch, "organization-bulk-preview-375-nl");
     }
 }

@@ -96,6 +96,99 @@ public abstract class OrganizationAdminTests
         var slots = await Body(await app.CreateClient().GetAsync($"/api/v1/pages/salon/slots?service=consult&from=2027-03-03&to=2027-03-03&access={token}"));
         Assert.Single(slots["slots"]!.AsArray());
     }
+
+    [Fact]
+    public async Task TheBulkPreview_NamesSlotsMembersWouldFindEmpty_TheTablesNameTheirColumns_AndBookingsShowTheOrganizationsName()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:RateLimits:BookingsPerMinute"] = "0");
+        // Anna (the only one who gives consultations) is off on Tuesday 9 March; Bob cuts hair that day as ever.
+        var config = Config().Also(c =>
+        {
+            var page = c["pages"]![0]!;
+            page["staff"]![0]!["exceptions"] = JsonNode.Parse("""[ { "date": "2027-03-09", "closed": true } ]""");
+            page["organizations"] = JsonNode.Parse("""
+                [ { "key": "camp", "name": "Spring Camp", "services": ["haircut", "consult"], "from": "2027-03-01", "to": "2027-03-14", "exclusive": false,
+                    "timeSlots": [ { "date": "2027-03-03", "hours": [["09:00","10:00"]], "services": ["consult"], "capacity": null } ] } ]
+                """);
+            // A second page with an organization of its own: the admin page opens on the page and organization asked for.
+            c["pages"]!.AsArray().Add(JsonNode.Parse("""
+                { "slug": "studio", "name": "Second Studio", "timeZone": "Europe/Amsterdam", "schedule": { "mon": [["09:00","17:00"]] },
+                  "services": [ { "key": "photo", "name": "Photo", "durationMinutes": 15, "payment": "none", "requiresStaff": false, "resourceTypes": [] } ],
+                  "staff": [], "resources": [],
+                  "organizations": [ { "key": "club", "name": "Studio Club", "services": ["photo"], "from": null, "to": null, "exclusive": false, "timeSlots": [] } ] }
+                """));
+        });
+        var put = await PutConfig(app.Admin(), config);
+        Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
+        var owner = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
+            ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        const string view = "/admin/organizations?page=salon&org=camp";
+        var studio = WebUtility.HtmlDecode(await owner.GetAsync("/admin/organizations?page=studio&org=club"));
+        Assert.Contains("<option value=\"studio\" selected=\"selected\">", studio, StringComparison.Ordinal);
+        Assert.Contains("Organization: Studio Club", studio, StringComparison.Ordinal);
+        static KeyValuePair<string, string> F(string k, string v) => KeyValuePair.Create(k, v);
+        List<KeyValuePair<string, string>> bulk =
+        [
+            F("page", "salon"), F("org", "camp"), F("bulk.From", "2027-03-02"), F("bulk.To", "2027-03-16"), F("bulk.Days", "tue"),
+            F("bulk.Start", "09:00"), F("bulk.End", "10:00"), F("bulk.Service", ""),
+        ];
+
+        // Tuesdays 2, 9 and 16 March for both of the camp's services: the 16th lies after the camp's last date, and on the 9th
+        // nobody who gives consultations works (haircuts have Bob); the 2nd is fine.
+        var preview = await WebSession.TextAsync(await owner.PostFormAsync("/admin/organizations?handler=Bulk", bulk, view));
+        Assert.Contains("3 time slots will be created", preview, StringComparison.Ordinal);
+        Assert.Contains("2027-03-16 09:00–10:00: outside the organization's dates, so its members would never see this time slot.", preview, StringComparison.Ordinal);
+        Assert.Contains("2027-03-09 09:00–10:00: no staff member who offers Consultation works in these hours", preview, StringComparison.Ordinal);
+        Assert.DoesNotContain("who offers Haircut", preview, StringComparison.Ordinal);
+        Assert.DoesNotContain("2027-03-02 09:00–10:00:", preview, StringComparison.Ordinal);
+        Assert.DoesNotContain("2027-03-16 09:00–10:00: no staff", preview, StringComparison.Ordinal);
+        // Slots naming a staff member are checked against that staff member's own hours instead.
+        var bob = await WebSession.TextAsync(await owner.PostFormAsync("/admin/organizations?handler=Bulk",
+            [.. bulk.Where(f => f.Key != "bulk.Service"), F("bulk.Service", "haircut"), F("bulk.Staff", "bob")], view));
+        Assert.DoesNotContain("no staff member", bob, StringComparison.Ordinal);
+        var dutch = await WebSession.TextAsync(await owner.PostFormAsync("/admin/organizations?handler=Bulk&lang=nl", bulk, view));
+        Assert.Contains("2027-03-16 09:00–10:00: buiten de data van de organisatie", dutch, StringComparison.Ordinal);
+        Assert.Contains("2027-03-09 09:00–10:00: geen medewerker die Consultation aanbiedt", dutch, StringComparison.Ordinal);
+        // The previews land on their result (a page without JavaScript opens at the fragment).
+        Assert.Contains("#bulk-preview\"", preview, StringComparison.Ordinal);
+        Assert.Contains("#import-preview\"", preview, StringComparison.Ordinal);
+
+        // Created, they are listed by date among the slot made before them (not in the order they were added).
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/organizations?handler=Bulk", [.. bulk, F("confirm", "true")], view)).StatusCode);
+        var listed = WebUtility.HtmlDecode(await owner.GetAsync(view));
+        var order = new[] { "2027-03-02", "2027-03-03", "2027-03-09", "2027-03-16" }.Select(d => listed.IndexOf($"<td data-label=\"Date\">{d}</td>", StringComparison.Ordinal)).ToList();
+        Assert.All(order, i => Assert.True(i > 0));
+        Assert.Equal(order.Order(), order);
+        Assert.DoesNotContain("slots-shown", listed, StringComparison.Ordinal);
+
+        // A member books the camp's slot through their link.
+        var link = await Body(await app.Admin().PostAsync("/api/v1/admin/organizations/camp/links",
+            Json(new JsonObject { ["page"] = Slug, ["email"] = "cam@example.com", ["name"] = "Cam Camper", ["memberId"] = "C-7" })));
+        var url = link["url"]!.GetValue<string>();
+        var booking = Booking("2027-03-03T09:00:00+01:00", "consult", "cam@example.com");
+        booking["customer"]!["name"] = "Cam Camper";
+        booking["access"] = url[(url.IndexOf("access=", StringComparison.Ordinal) + 7)..];
+        var booked = await Book(app.CreateClient(), booking);
+        Assert.Equal(HttpStatusCode.Created, booked.StatusCode);
+        var id = (await Body(booked))["id"]!.GetValue<string>();
+
+        // On a phone the tables stack, so each cell names its column; buttons name their row for a screen reader.
+        var page = WebUtility.HtmlDecode(await owner.GetAsync(view));
+        Assert.Contains("<td data-label=\"Seats\">–</td>", page, StringComparison.Ordinal);
+        Assert.Contains("<td data-label=\"Member id\">C-7</td>", page, StringComparison.Ordinal);
+        Assert.Contains("Revoke links<span class=\"skip\">: Cam Camper</span>", page, StringComparison.Ordinal);
+        Assert.Contains("Delete<span class=\"skip\">: 2027-03-03 09:00–10:00</span>", page, StringComparison.Ordinal);
+        var nl = WebUtility.HtmlDecode(await owner.GetAsync(view + "&lang=nl"));
+        Assert.Contains("<td data-label=\"Plaatsen\">–</td>", nl, StringComparison.Ordinal);
+        Assert.Contains("<td data-label=\"Lidnummer\">C-7</td>", nl, StringComparison.Ordinal);
+
+        // The admin's bookings list and the booking's page name the organization as the owner knows it, with the member id.
+        var list = WebUtility.HtmlDecode(await owner.GetAsync("/admin/bookings?from=2027-03-03&to=2027-03-03&org=camp"));
+        Assert.Contains("· Spring Camp #C-7", list, StringComparison.Ordinal);
+        var detail = WebUtility.HtmlDecode(await owner.GetAsync($"/admin/bookings/{id}"));
+        Assert.Contains("<dd>Spring Camp · Member id C-7</dd>", detail, StringComparison.Ordinal);
+    }
 }
 
 public sealed class SqliteOrganizationAdminTests : OrganizationAdminTests

@@ -309,6 +309,8 @@ public abstract class OrganizationSlotTests(OrganizationSlotTests.Shared shared,
         Assert.Equal(2000, slots.Select(s => $"{s!["date"]} {s["hours"]![0]![0]}").Distinct().Count());
         Assert.Equal(["09:00", "15:20"], new[] { slots[0]!["hours"]![0]![0]!.GetValue<string>(), slots[19]!["hours"]![0]![0]!.GetValue<string>() });
         Assert.Equal("15:40", slots[19]!["hours"]![0]![1]!.GetValue<string>());
+        // The admin page lists a readable part of them, and says so.
+        Assert.Contains("The first 500 of 2000 time slots are shown, by date.", WebUtility.HtmlDecode(await shared.Owner.GetAsync(view)), StringComparison.Ordinal);
 
         // The same action again: the preview names 2,000 existing, and creating adds none.
         var preview = await shared.Owner.PostFormAsync("/admin/organizations?handler=Bulk", bulk.Where(f => f.Key != "confirm"), view);

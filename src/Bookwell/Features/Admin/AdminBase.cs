@@ -83,6 +83,10 @@ public abstract class AdminPageModel : PageModel
 
     public CompiledPage? PageOf(string slug) => Catalog.Pages.TryGetValue(slug, out var p) ? p : null;
 
+    /// <summary>An organization's name as the owner gave it (its key when it is no longer configured), for bookings that carry one.</summary>
+    public string OrganizationNameOf(string slug, string key) =>
+        PageOf(slug)?.Organizations.TryGetValue(key, out var organization) == true ? organization.Name : key;
+
     public DateTimeZone ZoneOf(string slug) => PageOf(slug)?.Zone ?? DateTimeZone.Utc;
 
     public static string HourMinute(Instant at, DateTimeZone zone) => at.InZone(zone).TimeOfDay.ToString("t", CultureInfo.CurrentCulture);

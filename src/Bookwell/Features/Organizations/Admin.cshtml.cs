@@ -72,7 +72,8 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
         }
     }
 
-    public async Task OnGetAsync(string? page, string? org, CancellationToken ct) => await LoadAsync(page, org, ct);
+    // "page" is also Razor Pages' own route value, which binds before the query string: read the query's by name.
+    public async Task OnGetAsync([FromQuery(Name = "page")] string? page, string? org, CancellationToken ct) => await LoadAsync(page, org, ct);
 
     public string Self(string? org = null)
     {
@@ -339,7 +340,9 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
     /// <summary>
     /// Live bookings already in the new slots' times, and slots outside the page's own hours. A slot naming a staff member is
     /// their time only: its clashes are that staff member's bookings (every part of a visit they serve, buffers included, as
-    /// the database holds them) and their own working hours.
+    /// the database holds them) and their own working hours. Two more make a slot that members would find empty: a date outside
+    /// the organization's window (never shown), and, for a slot naming nobody, a service that needs a staff member when none
+    /// who offers it works long enough in those hours.
     /// </summary>
     private async Task<List<string>> ClashesAsync(List<LocalDate> dates, BulkInput b, CancellationToken ct)
     {
@@ -373,11 +376,29 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
                     .Select(x => new { x.BookingId, x.StartsAt, x.EndsAt }).ToListAsync(ct))
                 .Select(x => (x.BookingId, x.StartsAt, x.EndsAt))];
         }
+        var roster = (Site.PublishedStaff ?? Site.Staff).Where(m => m.Doc.Active != false).ToList();
+        var needStaff = staff is not null ? [] : (string.IsNullOrEmpty(b.Service) ? Org!.Services : [b.Service])
+            .Select(k => Site.Services.GetValueOrDefault(k)).OfType<ServiceModel>()
+            .Where(x => x.Rules.RequiresStaff && x.Rules.Duration.TotalMinutes <= e - s).ToList();
         foreach (var d in dates)
         {
             var (a, z) = (At(d, s), At(d, e));
             var count = busy.Where(x => x.Start < z && x.End > a).Select(x => x.Booking).Distinct().Count();
             var label = $"{TimeFormats.FormatDate(d)} {b.Start}–{b.End}";
+            if (!Org!.Inside(d))
+            {
+                clashes.Add(OrganizationText.Words.Format("clash-window", label));
+                continue;
+            }
+            foreach (var service in needStaff)
+            {
+                var minutes = (int)service.Rules.Duration.TotalMinutes;
+                if (!roster.Any(m => m.Services.Contains(service.Key) &&
+                                     (m.Hours is null || m.Hours.HoursOn(d).Any(r => Math.Min(r.EndMinute, e) - Math.Max(r.StartMinute, s) >= minutes))))
+                {
+                    clashes.Add(OrganizationText.Words.Format("clash-no-staff", label, service.Doc.Name));
+                }
+            }
             if (count > 0)
             {
                 clashes.Add(OrganizationText.Words.Format("clash-booking", label, count));

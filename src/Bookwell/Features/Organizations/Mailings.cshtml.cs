@@ -76,7 +76,8 @@ public sealed class MailingsModel(SqliteWriteGate gate, OutboxSignal signal) : A
     public string Self(string? page = null, string? org = null) =>
         $"/admin/mailings?page={Uri.EscapeDataString(page ?? Site?.Slug ?? "")}&org={Uri.EscapeDataString(org ?? Org?.Key ?? "")}";
 
-    public async Task OnGetAsync(string? page, string? org, CancellationToken ct)
+    // "page" is also Razor Pages' own route value, which binds before the query string: read the query's by name.
+    public async Task OnGetAsync([FromQuery(Name = "page")] string? page, string? org, CancellationToken ct)
     {
         await LoadAsync(page, org, ct);
         Compose = new ComposeInput { Id = Guid.CreateVersion7(), Language = TextSet.CurrentLanguage };
