@@ -30,11 +30,7 @@ public static class BulkInsert
         {
             // A COPY per table costs two round trips each (ten for a booking group); on a busy machine each is
             // a wake-up of the writer thread and of the server process, and the writer is the serial step.
-            using var batch = new NpgsqlBatch(pg, (NpgsqlTransaction)transaction);
-            foreach (var rows in tables.Where(t => t.Count > 0))
-            {
-                batch.BatchCommands.Add(Unnest(db, rows));
-            }
+            using var batch = Batch(db, pg, (NpgsqlTransaction)transaction, tables);
             if (batch.BatchCommands.Count > 0)
             {
                 batch.ExecuteNonQuery();
@@ -45,6 +41,30 @@ public static class BulkInsert
         {
             InsertEach(db, connection, transaction, rows);
         }
+    }
+
+    /// <summary>
+    /// PostgreSQL: the rows and then <c>COMMIT</c> in one batch, one round trip, for a transaction the caller opened with
+    /// a plain <c>BEGIN</c> on this connection (<see cref="Features.Bookings.GroupTransaction"/>). A refused row stops
+    /// the batch before its COMMIT, and the transaction is left failed for the caller to roll back.
+    /// </summary>
+    public static void InsertAndCommit(BookwellDb db, params System.Collections.IList[] tables)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(tables);
+        using var batch = Batch(db, (NpgsqlConnection)db.Database.GetDbConnection(), null, tables);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        batch.ExecuteNonQuery();
+    }
+
+    private static NpgsqlBatch Batch(BookwellDb db, NpgsqlConnection connection, NpgsqlTransaction? transaction, System.Collections.IList[] tables)
+    {
+        var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var rows in tables.Where(t => t.Count > 0))
+        {
+            batch.BatchCommands.Add(Unnest(db, rows));
+        }
+        return batch;
     }
 
     private static List<(IProperty Property, string Name, RelationalTypeMapping Mapping, IClrPropertyGetter Getter)> Columns(BookwellDb db,

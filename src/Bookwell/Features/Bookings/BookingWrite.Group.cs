@@ -53,7 +53,7 @@ public sealed partial class BookingWrite
         try
         {
             using var _ = gate.Enter(db);
-            using var tx = db.Database.BeginTransaction();
+            using var tx = new GroupTransaction(db);
             // Busy versions first, business by business in one order (BusyVersions); the rows carry them.
             // On PostgreSQL the bumps, the check of taken time and the lookup of returning clients share one
             // round trip (TakenAndCustomers).
@@ -62,7 +62,7 @@ public sealed partial class BookingWrite
             Dictionary<(Guid, string), Customer>? known = null;
             if (db.IsPostgres)
             {
-                (taken, known) = TakenAndCustomers(db, accepted, tenants);
+                (taken, known) = TakenAndCustomers(db, tx, accepted, tenants);
             }
             else
             {
@@ -86,9 +86,9 @@ public sealed partial class BookingWrite
             // Returning clients are tracked rows (EF writes only what changed); everything new is written
             // straight (BulkInsert: one batch on PostgreSQL, one prepared INSERT per table on SQLite).
             db.SaveChanges();
-            BulkInsert.Insert(db, newCustomers, accepted.ConvertAll(d => d.Booking), accepted.SelectMany(d => d.Booking.History).ToList(),
+            // PostgreSQL: the same batch carries the COMMIT (GroupTransaction).
+            tx.InsertAndCommit(newCustomers, accepted.ConvertAll(d => d.Booking), accepted.SelectMany(d => d.Booking.History).ToList(),
                 accepted.SelectMany(d => d.Allocations).ToList(), accepted.SelectMany(d => d.Messages).ToList());
-            tx.Commit();
             committed = true;
         }
         catch (Exception ex)
@@ -205,14 +205,14 @@ public sealed partial class BookingWrite
     /// busy machine: measured 0.9-1.1 ms each, for 0.1-0.3 ms of work). The clients are read with the model's
     /// own column list and attached, so EF writes back only what <see cref="UpsertCustomers"/> changes.
     /// </summary>
-    private static (HashSet<BookingDraft> Taken, Dictionary<(Guid, string), Customer> Known) TakenAndCustomers(BookwellDb db, List<BookingDraft> drafts,
+    private static (HashSet<BookingDraft> Taken, Dictionary<(Guid, string), Customer> Known) TakenAndCustomers(BookwellDb db, GroupTransaction tx, List<BookingDraft> drafts,
         List<IGrouping<Guid, BookingDraft>> tenants)
     {
         var taken = new HashSet<BookingDraft>();
         var known = new Dictionary<(Guid, string), Customer>();
         var probes = drafts.SelectMany(d => d.Allocations.Select(a => (Draft: d, Allocation: a))).ToList();
-        using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection(),
-            (NpgsqlTransaction)db.Database.CurrentTransaction!.GetDbTransaction());
+        // Opens the group's transaction: the bumps' locks are held from here to the COMMIT of the inserts' batch.
+        using var batch = tx.FirstBatch();
         foreach (var tenant in tenants)
         {
             var bump = new NpgsqlBatchCommand(BusyVersions.BumpSql.Replace("@tenant", "@t", StringComparison.Ordinal));
