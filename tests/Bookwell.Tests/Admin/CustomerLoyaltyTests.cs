@@ -229,6 +229,45 @@ public abstract class CustomerLoyaltyTests
             StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A visit of two services is cancelled late by the strictest of its parts' policies (as its booking page states it), not by its
+    /// first part's: consultation (24 h) then trim (48 h), cancelled 30 hours ahead, is late; a consultation alone at that moment is not.
+    /// </summary>
+    [Fact]
+    public async Task LateCancellations_OfAVisit_UseTheStrictestPolicyOverAllItsParts()
+    {
+        var (app, owner) = await StartAsync(doc =>
+        {
+            var page = doc["pages"]![0]!;
+            var services = page["services"]!.AsArray();
+            services.Single(s => s!["key"]!.GetValue<string>() == "consult")!["cancellationPolicy"] =
+                JsonNode.Parse("""{ "refunds": [ { "hoursBefore": 24, "percent": 100 } ] }""");
+            services.Add(JsonNode.Parse("""
+                { "key": "trim", "name": "Trim", "durationMinutes": 30, "price": { "amount": 20, "currency": "EUR" }, "payment": "none",
+                  "cancellationPolicy": { "refunds": [ { "hoursBefore": 48, "percent": 100 } ] },
+                  "requiresStaff": true, "slotIntervalMinutes": 30, "resourceTypes": [] }
+                """));
+            page["staff"]![0]!["services"]!.AsArray().Add("trim");
+        });
+        await using var _ = app;
+        // Clock: 2027-03-01 07:00 UTC. The visit starts on Thursday 2027-03-04 at 09:00 (+01:00), the consultation alone at 11:00.
+        var visit = Booking("2027-03-04T09:00:00+01:00", service: "consult", email: "vera@example.com");
+        visit.Remove("service");
+        visit["services"] = new JsonArray("consult", "trim");
+        var booked = await Book(app.CreateClient(), visit);
+        Assert.True(booked.StatusCode == HttpStatusCode.Created, await booked.Content.ReadAsStringAsync());
+        var visitId = (await Body(booked))["id"]!.GetValue<string>();
+        var alone = await Body(await Book(app.CreateClient(), Booking("2027-03-04T11:00:00+01:00", service: "consult", email: "vera@example.com")));
+        app.Clock.Advance(Duration.FromHours(49)); // 2027-03-03 08:00 UTC: 30 hours before 09:00 (+01:00), 32 before 11:00
+        await SetStatusAsync(app, visitId, "cancelled");
+        await SetStatusAsync(app, alone["id"]!.GetValue<string>(), "cancelled");
+        var id = IdOf(app, "vera@example.com");
+
+        var detail = await Body(await app.Admin().GetAsync($"/api/v1/admin/customers/{id}"));
+        Assert.Equal((2, 1), (detail["cancelled"]!.GetValue<int>(), detail["lateCancelled"]!.GetValue<int>()));
+        Assert.Contains("id=\"latecancelled\">1<", await owner.GetAsync($"/admin/customers/{id}"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task BulkTag_TagsThisBusinesssClients_LeavesOthersIds_AndIsValidated()
     {

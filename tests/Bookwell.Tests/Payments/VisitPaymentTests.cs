@@ -28,12 +28,18 @@ public abstract class VisitPaymentTests(VisitPaymentTests.Shared shared)
 
         public StripeStandIn Stripe { get; private set; } = null!;
 
+        /// <summary>Mail goes somewhere real, so credit notes are composed for the client (the outbox keeps what they say).</summary>
+        public SmtpSink Mail { get; } = SmtpSink.Start();
+
         public async Task InitializeAsync()
         {
             Stripe = await StripeStandIn.StartAsync();
             App = await BookwellApp.StartAsync(Kind, s =>
             {
                 s["Bookwell:Stripe:ApiBase"] = Stripe.BaseUrl;
+                s["Bookwell:Smtp:Host"] = "127.0.0.1";
+                s["Bookwell:Smtp:Port"] = Mail.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                s["Bookwell:Smtp:UseTls"] = "false";
                 s["Bookwell:RateLimits:ManagePerMinute"] = "0";
                 s["Bookwell:RateLimits:BookingsPerMinute"] = "0";
                 s["Bookwell:RateLimits:SlotsPerMinute"] = "0";
@@ -46,6 +52,7 @@ public abstract class VisitPaymentTests(VisitPaymentTests.Shared shared)
         {
             await App.DisposeAsync();
             await Stripe.DisposeAsync();
+            Mail.Dispose();
         }
     }
 
@@ -57,7 +64,7 @@ public abstract class VisitPaymentTests(VisitPaymentTests.Shared shared)
 
     /// <summary>
     /// The test salon plus: cut (paid now, 25 EUR, 21% tax, full refund up to 24 h), tint (paid at the salon, 60 EUR, 9% tax),
-    /// advice (invoiced, 40 EUR), wax (priced in USD); colour (paid now, 80 EUR) refunds half up to 48 h. Holds last 40 minutes.
+    /// advice (invoiced, 40 EUR), mask (paid now, 40 EUR, 9% tax), wax (priced in USD); colour (paid now, 80 EUR) refunds half up to 48 h. Holds last 40 minutes.
     /// </summary>
     private static JsonObject Configure()
     {
@@ -79,12 +86,16 @@ public abstract class VisitPaymentTests(VisitPaymentTests.Shared shared)
               "requiresStaff": true, "slotIntervalMinutes": 30, "resourceTypes": [] }
             """));
         services.Add(JsonNode.Parse("""
+            { "key": "mask", "name": "Mask", "durationMinutes": 30, "price": { "amount": 40, "currency": "EUR" }, "payment": "now", "taxRatePercent": 9,
+              "requiresStaff": true, "slotIntervalMinutes": 30, "resourceTypes": [] }
+            """));
+        services.Add(JsonNode.Parse("""
             { "key": "wax", "name": "Wax", "durationMinutes": 30, "price": { "amount": 20, "currency": "USD" }, "payment": "none",
               "requiresStaff": true, "slotIntervalMinutes": 30, "resourceTypes": [] }
             """));
         var colour = services.Single(s => s!["key"]!.GetValue<string>() == "colour")!;
         colour["cancellationPolicy"] = JsonNode.Parse("""{ "refunds": [ { "hoursBefore": 48, "percent": 50 } ] }""");
-        foreach (var key in new[] { "cut", "tint", "advice", "wax" })
+        foreach (var key in new[] { "cut", "tint", "advice", "mask", "wax" })
         {
             page["staff"]![0]!["services"]!.AsArray().Add(key);
         }
@@ -203,6 +214,113 @@ public abstract class VisitPaymentTests(VisitPaymentTests.Shared shared)
         var refund = Assert.Single(Stripe.CallsTo("POST", "/v1/refunds"), c => c.IdempotencyKey == $"bookwell-refund-{id:N}-1");
         Assert.Equal("5250", refund.Form["amount"]);
         Assert.Equal(0, App.WithDb(db => db.Allocations.Count(a => a.BookingId == id && a.Live)));
+    }
+
+    private static string PdfText(byte[] pdf)
+    {
+        using var document = UglyToad.PdfPig.PdfDocument.Open(pdf);
+        return string.Join("\n", document.GetPages().Select(p => string.Join(" ", p.GetWords().Select(w => w.Text))));
+    }
+
+    /// <summary>The text of the credit note's mail as the SMTP server on loopback received it (the outbox worker sends it on its own).</summary>
+    private async Task<string> CreditNoteMailAsync(string number)
+    {
+        for (var i = 0; i < 400; i++)
+        {
+            if (shared.Mail.Messages().FirstOrDefault(m => m.Subject?.StartsWith($"Credit note {number} ", StringComparison.Ordinal) == true) is { } mail)
+            {
+                return mail.TextBody ?? "";
+            }
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"No mail for credit note {number}.");
+    }
+
+    private async Task<HttpResponseMessage> Refund(Guid booking, decimal? amount) => await App.Admin().PostAsync($"/api/v1/admin/bookings/{booking}/refunds",
+        Json(amount is { } a ? new JsonObject { ["amount"] = new JsonObject { ["amount"] = a, ["currency"] = "EUR" } } : new JsonObject()));
+
+    /// <summary>
+    /// Cut (paid now, 25.00 at 21%) and tint (paid at the salon, 60.00 at 9%): the 25.00 taken online was the cut's, so its refund credits
+    /// the cut's line at 21% and leaves the tint (never paid online) alone, rather than spreading the money over both lines and rates.
+    /// </summary>
+    [Fact]
+    public async Task RefundOfAVisitsOnlinePart_TheCreditNoteCreditsThatPart_AtItsOwnRate()
+    {
+        var booked = await BookVisit("2027-03-18T11:00:00+01:00", "cut", "tint");
+        var id = Id(booked);
+        var session = Stripe.SessionFor(id)!["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.OK, (await DeliverSigned(StripeStandIn.Event("evt_visit_cn_1", "checkout.session.completed", Stripe.Pay(session)))).StatusCode);
+        var refund = await Refund(id, null);
+        Assert.Equal(HttpStatusCode.Created, refund.StatusCode);
+        var note = (await Body(refund))["creditNote"]!;
+
+        var text = PdfText(await App.Admin().GetByteArrayAsync($"/api/v1/admin/credit-notes/{note["id"]}/pdf"));
+        Assert.Contains("Cut with Anna, 18 Mar 2027 11:00", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Tint", text, StringComparison.Ordinal);
+        // 25.00 including 21%: 20.66 net, 4.34 VAT; nothing at 9%.
+        Assert.Contains("21 EUR -25.00", text, StringComparison.Ordinal);
+        Assert.Contains("Subtotal excluding VAT EUR -20.66", text, StringComparison.Ordinal);
+        Assert.Contains("VAT 21% on EUR -20.66 EUR -4.34", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("VAT 9%", text, StringComparison.Ordinal);
+        Assert.Contains("Total EUR -25.00", text, StringComparison.Ordinal);
+        var mail = await CreditNoteMailAsync(note["number"]!.GetValue<string>());
+        Assert.Contains("- Cut with Anna, 18 Mar 2027 11:00: EUR -25.00 (VAT 21%)", mail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Tint", mail, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Cut (25.00 at 21%) and mask (40.00 at 9%), both paid now, the payment arriving after the hold ran out and the time was taken:
+    /// no receipt, so the credit notes are written from the visit itself, a line per part at its own price share and rate. 30.00 then
+    /// the other 35.00 back; worked by hand: 30.00 splits 11.54 (cut, 2.00 VAT) and 18.46 (mask, 1.52 VAT); the rest credits what is
+    /// left of each part and of its VAT (4.34 - 2.00 and 3.30 - 1.52).
+    /// </summary>
+    [Fact]
+    public async Task RefundsOfAVisitWithoutInvoice_EachCreditNoteHasALinePerPart_WithItsOwnPriceAndRate()
+    {
+        const string start = "2027-03-25T11:00:00+01:00";
+        var booked = await BookVisit(start, "cut", "mask");
+        var id = Id(booked);
+        var paid = Stripe.Pay(Stripe.SessionFor(id)!["id"]!.GetValue<string>());
+        var expired = (JsonObject)paid.DeepClone();
+        expired["status"] = "expired";
+        expired["payment_status"] = "unpaid";
+        expired["payment_intent"] = null;
+        Assert.Equal(HttpStatusCode.OK, (await DeliverSigned(StripeStandIn.Event("evt_visit_cn_2x", "checkout.session.expired", expired))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Book(App.CreateClient(), Visit(start, "cut", "mask").Also(b => b["customer"]!["email"] = "grace@example.com"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await DeliverSigned(StripeStandIn.Event("evt_visit_cn_2p", "checkout.session.completed", paid))).StatusCode);
+        Assert.True((await AdminBooking(id))["payment"]!["refundDue"]!.GetValue<bool>());
+        Assert.Equal(0, App.WithDb(db => db.Set<Bookwell.Features.Invoices.Invoice>().Count(i => i.BookingId == id)));
+
+        var first = await Refund(id, 30m);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        var second = await Refund(id, null);
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        var (firstNote, secondNote) = ((await Body(first))["creditNote"]!, (await Body(second))["creditNote"]!);
+        async Task<string> Pdf(JsonNode note) => PdfText(await App.Admin().GetByteArrayAsync($"/api/v1/admin/credit-notes/{note["id"]}/pdf"));
+
+        var one = await Pdf(firstNote);
+        Assert.Contains("Cut with Anna, 25 Mar 2027 11:00", one, StringComparison.Ordinal);
+        Assert.Contains("Mask with Anna, 25 Mar 2027 11:30", one, StringComparison.Ordinal);
+        Assert.DoesNotContain("Cut + Mask", one, StringComparison.Ordinal);
+        Assert.Contains("21 EUR -11.54", one, StringComparison.Ordinal);
+        Assert.Contains("9 EUR -18.46", one, StringComparison.Ordinal);
+        Assert.Contains("VAT 9% on EUR -16.94 EUR -1.52", one, StringComparison.Ordinal);
+        Assert.Contains("VAT 21% on EUR -9.54 EUR -2.00", one, StringComparison.Ordinal);
+        Assert.Contains("Subtotal excluding VAT EUR -26.48", one, StringComparison.Ordinal);
+        Assert.Contains("Total EUR -30.00", one, StringComparison.Ordinal);
+
+        var two = await Pdf(secondNote);
+        Assert.Contains("21 EUR -13.46", two, StringComparison.Ordinal);
+        Assert.Contains("9 EUR -21.54", two, StringComparison.Ordinal);
+        Assert.Contains("VAT 9% on EUR -19.76 EUR -1.78", two, StringComparison.Ordinal);
+        Assert.Contains("VAT 21% on EUR -11.12 EUR -2.34", two, StringComparison.Ordinal);
+        Assert.Contains("Total EUR -35.00", two, StringComparison.Ordinal);
+
+        var mailOne = await CreditNoteMailAsync(firstNote["number"]!.GetValue<string>());
+        Assert.Contains("- Cut with Anna, 25 Mar 2027 11:00: EUR -11.54 (VAT 21%)", mailOne, StringComparison.Ordinal);
+        Assert.Contains("- Mask with Anna, 25 Mar 2027 11:30: EUR -18.46 (VAT 9%)", mailOne, StringComparison.Ordinal);
+        var mailTwo = await CreditNoteMailAsync(secondNote["number"]!.GetValue<string>());
+        Assert.Contains("- Mask with Anna, 25 Mar 2027 11:30: EUR -21.54 (VAT 9%)", mailTwo, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -268,7 +268,7 @@ public static class CustomerDirectory
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(catalog);
         var bookings = await db.Bookings.AsNoTracking().Where(b => ids.Contains(b.CustomerId))
-            .Select(b => new { b.Id, b.Status, b.StartsAt, b.PageSlug, b.ServiceKey }).ToListAsync(ct);
+            .Select(b => new { b.Id, b.Status, b.StartsAt, b.PageSlug, b.ServiceKey, b.VisitPartsJson }).ToListAsync(ct);
         var visits = bookings.Where(b => IsVisit(b.Status, b.StartsAt, now)).ToList();
         var bookingIds = bookings.Select(b => b.Id).ToList();
         var spent = Net((await PaymentsOfAsync(db, bookingIds, ct)).Select(p => p.Payment));
@@ -278,16 +278,24 @@ public static class CustomerDirectory
         var cancelledAt = (await db.BookingEvents.AsNoTracking().Where(ev => cancelledIds.Contains(ev.BookingId) && ev.ToStatus == BookingStatus.Cancelled)
                 .Select(ev => new { ev.BookingId, ev.At }).ToListAsync(ct))
             .GroupBy(ev => ev.BookingId).ToDictionary(g => g.Key, g => g.Max(ev => ev.At));
-        var late = cancelled.Count(b => cancelledAt.TryGetValue(b.Id, out var at) && IsLateCancel(WindowOf(catalog, b.PageSlug, b.ServiceKey), b.StartsAt, at));
+        var late = cancelled.Count(b => cancelledAt.TryGetValue(b.Id, out var at) && IsLateCancel(WindowOf(catalog, b.PageSlug, b.ServiceKey, b.VisitPartsJson), b.StartsAt, at));
         return new CustomerFigures(spent, bookings.Count, visits.Count, bookings.Count(b => b.Status == BookingStatus.NoShow),
             cancelled.Count, visits.Count > 0 ? visits.Max(b => b.StartsAt) : null, late, LoyaltyTiers.Of(catalog).Of(visits.Count));
     }
 
-    /// <summary>The cancellation-policy window of a service: its policy's largest <c>hoursBefore</c>; null without a policy or tiers.</summary>
-    public static Duration? WindowOf(Configuration.TenantCatalog catalog, string pageSlug, string serviceKey)
+    /// <summary>
+    /// The cancellation-policy window of a service: its policy's largest <c>hoursBefore</c>; null without a policy or tiers. A visit of
+    /// several services (<paramref name="visitPartsJson"/>) has the strictest policy over all its parts (<see cref="Bookings.Visits.Strictest"/>),
+    /// as its booking page states it, so a late cancellation of any part counts, not only of the first.
+    /// </summary>
+    public static Duration? WindowOf(Configuration.TenantCatalog catalog, string pageSlug, string serviceKey, string? visitPartsJson = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var policy = catalog.Pages.TryGetValue(pageSlug, out var page) && page.Services.TryGetValue(serviceKey, out var service) ? service.Doc.CancellationPolicy : null;
+        catalog.Pages.TryGetValue(pageSlug, out var page);
+        var parts = Bookings.Visits.Parts(visitPartsJson);
+        var policy = parts is { Count: > 0 }
+            ? Bookings.Visits.Strictest([.. parts.Select(p => page?.Services.GetValueOrDefault(p.Service)?.Doc.CancellationPolicy)])
+            : page is not null && page.Services.TryGetValue(serviceKey, out var service) ? service.Doc.CancellationPolicy : null;
         var hours = policy?.Refunds?.Where(t => t?.HoursBefore is > 0).Select(t => t!.HoursBefore!.Value).DefaultIfEmpty(0).Max() ?? 0;
         return hours > 0 ? Duration.FromHours(hours) : null;
     }

@@ -73,12 +73,7 @@ public static class Visits
         var priced = parts.Where(p => p.Price?.Currency == currency).ToList();
         var total = priced.Sum(p => p.Price?.Amount ?? 0m);
         var online = parts.Any(p => p.Payment is "now" or "deposit");
-        var now = priced.Sum(p => p.Payment switch
-        {
-            "now" => p.Price?.Amount ?? 0m,
-            "deposit" => p.Deposit?.Amount ?? 0m,
-            _ => 0m,
-        });
+        var now = priced.Sum(ChargedAtBooking);
         var payment = online ? (now >= total ? "now" : "deposit") : parts.Any(p => p.Payment == "invoice") ? "invoice" : "none";
         return new ServiceDoc
         {
@@ -89,6 +84,18 @@ public static class Visits
             Deposit = payment == "deposit" ? new MoneyDoc { Amount = now, Currency = currency } : null,
             CancellationPolicy = Strictest(parts.Where(p => p.Payment != "none").Select(p => p.CancellationPolicy).ToList()),
             Fields = [],
+        };
+    }
+
+    /// <summary>What a part of a visit adds to the payment taken at booking: its whole price when paid <c>now</c>, its deposit when <c>deposit</c>, else nothing.</summary>
+    public static decimal ChargedAtBooking(ServiceDoc part)
+    {
+        ArgumentNullException.ThrowIfNull(part);
+        return part.Payment switch
+        {
+            "now" => part.Price?.Amount ?? 0m,
+            "deposit" => part.Deposit?.Amount ?? 0m,
+            _ => 0m,
         };
     }
 

@@ -83,7 +83,7 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         return new InvoiceDraftLine(PartLine(language, page, part, part.StartsAt.InZone(zone).LocalDateTime), 1m, price, TaxRateFor(service));
     }
 
-    private static string PartLine(string language, CompiledPage? page, VisitPartRecord part, LocalDateTime when)
+    internal static string PartLine(string language, CompiledPage? page, VisitPartRecord part, LocalDateTime when)
     {
         var staff = part.Staff is null ? null : page?.Staff.FirstOrDefault(s => s.Key == part.Staff)?.Name ?? part.Staff;
         if (staff is null)

@@ -88,6 +88,8 @@ public static class InvoiceText
         ["credit-subject"] = "Credit note {0} from {1}",
         ["credit-mail-body"] = "We have refunded {0}. Please find attached credit note {1}, which corrects invoice {2}.",
         ["credit-mail-body-alone"] = "We have refunded {0}. Please find attached credit note {1}.",
+        ["credit-mail-lines"] = "Credited:",
+        ["credit-mail-line"] = "{0}: {1} (VAT {2}%)",
     }, new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["invoice"] = "Factuur",
@@ -171,5 +173,7 @@ public static class InvoiceText
         ["credit-subject"] = "Creditnota {0} van {1}",
         ["credit-mail-body"] = "We hebben {0} terugbetaald. In de bijlage vindt u creditnota {1}, ter correctie van factuur {2}.",
         ["credit-mail-body-alone"] = "We hebben {0} terugbetaald. In de bijlage vindt u creditnota {1}.",
+        ["credit-mail-lines"] = "Gecrediteerd:",
+        ["credit-mail-line"] = "{0}: {1} (btw {2}%)",
     });
 }

@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using Bookwell.Data;
+using Bookwell.Features.Bookings;
 using Bookwell.Features.Configuration;
 using Bookwell.Features.Invoices;
 using Bookwell.Features.Notifications;
+using Bookwell.Features.Payments;
 using Bookwell.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
@@ -33,49 +35,123 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
     {
         ArgumentNullException.ThrowIfNull(db);
         var note = await db.Set<CreditNote>().IgnoreQueryFilters().AsNoTracking().FirstOrDefaultAsync(c => c.Id == noteId && c.TenantId == tenantId, ct);
-        if (note is null)
+        return note is null ? null : await ForAsync(db, tenantId, note, ct);
+    }
+
+    /// <summary>
+    /// What a note prints, saved or still being issued (its mail lists the same lines in the note's own transaction). A visit of
+    /// several services paid online as one (issue 15) credits the parts the money was paid for, a line per part with its own tax rate.
+    /// </summary>
+    public static async Task<CreditNoteDocument> ForAsync(BookwellDb db, Guid tenantId, CreditNote note, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(note);
+        var booking = await db.Bookings.IgnoreQueryFilters().AsNoTracking().FirstAsync(b => b.Id == note.BookingId && b.TenantId == tenantId, ct);
+        var visit = Visits.Parts(booking) is { Count: > 1 } parts ? parts : null;
+        CompiledPage? page = null;
+        if (visit is not null || note.InvoiceId is null)
         {
-            return null;
+            var json = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.ConfigJson).FirstAsync(ct);
+            var doc = JsonSerializer.Deserialize<ConfigDocument>(json, Json.Options) ?? new ConfigDocument { Pages = [] };
+            page = CatalogCache.Compile(0, doc).Pages.GetValueOrDefault(booking.PageSlug);
         }
+        var shares = visit is null ? null : await OnlineSharesAsync(db, tenantId, booking, visit, page, note.Currency, ct);
+        // Earlier notes of the same document (their numbers come first), so this note takes its part of what is left and the notes
+        // together never credit more VAT than was charged.
+        var before = await db.Set<CreditNote>().IgnoreQueryFilters().AsNoTracking()
+            .Where(c => c.TenantId == tenantId && c.BookingId == note.BookingId && c.InvoiceId == note.InvoiceId && c.Sequence < note.Sequence)
+            .OrderBy(c => c.Sequence).Select(c => c.Amount).ToListAsync(ct);
         var invoice = note.InvoiceId is { } invoiceId
             ? await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Include(i => i.Lines).FirstOrDefaultAsync(i => i.Id == invoiceId && i.TenantId == tenantId, ct)
             : null;
         if (invoice is not null)
         {
-            // What the invoice's earlier credit notes already credited (their numbers come first), so this note takes
-            // its part of what is left and the notes together never credit more VAT than the invoice charged.
-            var before = await db.Set<CreditNote>().IgnoreQueryFilters().AsNoTracking()
-                .Where(c => c.TenantId == tenantId && c.InvoiceId == invoice.Id && c.Sequence < note.Sequence)
-                .OrderBy(c => c.Sequence).Select(c => c.Amount).ToListAsync(ct);
+            List<InvoiceLine> lines = [.. invoice.Lines.OrderBy(l => l.Position)];
+            // A visit's invoice has a line per part, in order: only what each part was charged online can come back through Stripe,
+            // so a refund credits those parts (a part paid at the salon keeps its line on the invoice, uncredited).
+            if (shares is { Exact: true } exact && lines.Count == exact.Amounts.Length && lines.TrueForAll(l => l.Quantity == 1m))
+            {
+                lines = [.. lines.Select((l, i) => exact.Amounts[i] == l.Total ? l : new InvoiceLine
+                {
+                    Description = l.Description,
+                    Quantity = 1m,
+                    UnitPrice = exact.Amounts[i],
+                    TaxRate = l.TaxRate,
+                    Total = exact.Amounts[i],
+                    Tax = InvoiceMoney.Line(1m, exact.Amounts[i], l.TaxRate, note.Currency).Tax,
+                })];
+            }
             return new CreditNoteDocument(note, invoice.Language, invoice.BusinessName, invoice.LegalName, invoice.BusinessAddress, invoice.VatNumber,
-                invoice.RegistrationNumber, invoice.Footer, invoice.IssuedOn, Spread(before, note.Amount, note.Currency, [.. invoice.Lines.OrderBy(l => l.Position)]))
+                invoice.RegistrationNumber, invoice.Footer, invoice.IssuedOn, Spread(before, note.Amount, note.Currency, lines))
             {
                 PageSlug = invoice.PageSlug,
             };
         }
         // No invoice to correct (money that came after the time was given away, a no-show fee, a booking paid before
         // receipts were issued): the seller as it stood when the refunded money was taken; the page as it is now only
-        // for a payment recorded before that was kept. The tax rate is the service's.
-        var booking = await db.Bookings.IgnoreQueryFilters().AsNoTracking().FirstAsync(b => b.Id == note.BookingId && b.TenantId == tenantId, ct);
-        var json = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.ConfigJson).FirstAsync(ct);
-        var doc = JsonSerializer.Deserialize<ConfigDocument>(json, Json.Options) ?? new ConfigDocument { Pages = [] };
-        var page = CatalogCache.Compile(0, doc).Pages.GetValueOrDefault(booking.PageSlug);
+        // for a payment recorded before that was kept. The tax rate is the service's (each part's, for a visit).
         var seller = await SellerAsync(db, tenantId, note, ct) ?? SellerSnapshot.For(page);
-        var rate = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.TaxRatePercent ?? 0m;
-        var line = new InvoiceLine
+        var language = TextSet.Normalize(booking.Language);
+        List<InvoiceLine> paid;
+        if (shares is not null && page is not null)
         {
-            Description = booking.ServiceName,
-            Quantity = 1m,
-            UnitPrice = note.Amount,
-            TaxRate = rate,
-            Total = note.Amount,
-            Tax = InvoiceMoney.Line(1m, note.Amount, rate, note.Currency).Tax
-        };
-        return new CreditNoteDocument(note, TextSet.Normalize(booking.Language), seller?.Name ?? booking.PageSlug, seller?.LegalName,
-            seller?.Address, seller?.VatNumber, seller?.RegistrationNumber, seller?.Footer, null, Spread(note.Amount, note.Currency, [line]))
+            var zone = page.Zone;
+            paid = [.. visit!.Select((part, i) => new { part, i }).Where(x => shares.Amounts[x.i] > 0).Select(x => PaidLine(
+                InvoiceIssuer.PartLine(language, page, x.part, x.part.StartsAt.InZone(zone).LocalDateTime), shares.Amounts[x.i],
+                page.Services.GetValueOrDefault(x.part.Service)?.Doc.TaxRatePercent ?? 0m, note.Currency))];
+        }
+        else
+        {
+            var rate = page?.Services.GetValueOrDefault(booking.ServiceKey)?.Doc.TaxRatePercent ?? 0m;
+            paid = [PaidLine(booking.ServiceName, note.Amount, rate, note.Currency)];
+            before = [];
+        }
+        return new CreditNoteDocument(note, language, seller?.Name ?? booking.PageSlug, seller?.LegalName,
+            seller?.Address, seller?.VatNumber, seller?.RegistrationNumber, seller?.Footer, null, Spread(before, note.Amount, note.Currency, paid))
         {
             PageSlug = booking.PageSlug,
         };
+    }
+
+    private static InvoiceLine PaidLine(string description, decimal amount, decimal rate, string currency) => new()
+    {
+        Description = description,
+        Quantity = 1m,
+        UnitPrice = amount,
+        TaxRate = rate,
+        Total = amount,
+        Tax = InvoiceMoney.Line(1m, amount, rate, currency).Tax,
+    };
+
+    /// <summary>What each part of a visit was charged online (<see cref="Visits.ChargedAtBooking"/>), by the page's services.</summary>
+    /// <param name="Exact">The parts' amounts add up to what the booking was charged online; otherwise (prices changed since) they only weigh the refund.</param>
+    private sealed record Shares(decimal[] Amounts, bool Exact);
+
+    /// <summary>Null when a part's service is gone or no part charges anything online in the note's currency.</summary>
+    private static async Task<Shares?> OnlineSharesAsync(BookwellDb db, Guid tenantId, Booking booking, IReadOnlyList<VisitPartRecord> parts, CompiledPage? page,
+        string currency, CancellationToken ct)
+    {
+        if (page is null)
+        {
+            var json = await db.Tenants.AsNoTracking().Where(t => t.Id == tenantId).Select(t => t.ConfigJson).FirstAsync(ct);
+            page = CatalogCache.Compile(0, JsonSerializer.Deserialize<ConfigDocument>(json, Json.Options) ?? new ConfigDocument { Pages = [] })
+                .Pages.GetValueOrDefault(booking.PageSlug);
+        }
+        var docs = parts.Select(p => page?.Services.GetValueOrDefault(p.Service)?.Doc).ToList();
+        if (docs.Exists(d => d is null))
+        {
+            return null;
+        }
+        var amounts = docs.Select(d => d!.Price?.Currency == currency ? Visits.ChargedAtBooking(d) : 0m).ToArray();
+        if (amounts.Sum() <= 0 || amounts.Any(a => a < 0 || !InvoiceMoney.Fits(a, currency)))
+        {
+            return null;
+        }
+        // Summed here: SQLite cannot sum decimals in the database.
+        var charged = (await db.Payments.IgnoreQueryFilters().AsNoTracking()
+            .Where(p => p.TenantId == tenantId && p.BookingId == booking.Id && p.Kind == PaymentKind.Charge && p.PaymentIntent != null && p.Currency == currency)
+            .Select(p => p.Amount).ToListAsync(ct)).Sum();
+        return new Shares(amounts, amounts.Sum() == charged);
     }
 
     /// <summary>The seller's details kept with the money the note's refund gave back (<see cref="Payment.Seller"/>), if kept.</summary>
@@ -356,7 +432,8 @@ public static class CreditNoteMail
 {
     public const MessageKind Kind = MessageKind.CreditNote;
 
-    public static OutboxMessage Compose(CreditNote note, string language, string businessName, Instant now)
+    /// <param name="lines">What the note credits (<see cref="CreditNoteDocument.ForAsync"/>), listed in the mail as on the PDF; none: the amount only.</param>
+    public static OutboxMessage Compose(CreditNote note, string language, string businessName, Instant now, IReadOnlyList<CreditNoteLine>? lines = null)
     {
         ArgumentNullException.ThrowIfNull(note);
         var culture = MailText.Culture(language);
@@ -364,14 +441,22 @@ public static class CreditNoteMail
         var amount = InvoiceMoney.Format(note.Amount, note.Currency, culture);
         var subject = F("credit-subject", note.Number, businessName).ReplaceLineEndings(" ");
         var body = note.InvoiceNumber is { } invoice ? F("credit-mail-body", amount, note.Number, invoice) : F("credit-mail-body-alone", amount, note.Number);
-        var text = new System.Text.StringBuilder()
+        var credited = (lines ?? []).Select(l => F("credit-mail-line", l.Description, InvoiceMoney.Format(l.Total, note.Currency, culture),
+            l.TaxRate.ToString("0.##", culture))).ToList();
+        var sb = new System.Text.StringBuilder()
             .AppendLine(F("hello", note.CustomerName)).AppendLine()
-            .AppendLine(body).AppendLine()
-            .AppendLine(businessName)
-            .ToString();
+            .AppendLine(body).AppendLine();
+        if (credited.Count > 0)
+        {
+            sb.AppendLine(F("credit-mail-lines"));
+            credited.ForEach(l => sb.Append("- ").AppendLine(l));
+            sb.AppendLine();
+        }
+        var text = sb.AppendLine(businessName).ToString();
         static string H(string s) => System.Net.WebUtility.HtmlEncode(s);
+        var list = credited.Count == 0 ? "" : $"<p>{H(F("credit-mail-lines"))}</p><ul>{string.Concat(credited.Select(l => $"<li>{H(l)}</li>"))}</ul>";
         var html = $"<!DOCTYPE html><html lang=\"{language}\"><body style=\"margin:0;font-family:system-ui,Segoe UI,Roboto,sans-serif;color:#1f2937\">" +
-                   $"<div style=\"padding:20px;max-width:560px\"><p>{H(F("hello", note.CustomerName))}</p><p>{H(body)}</p>" +
+                   $"<div style=\"padding:20px;max-width:560px\"><p>{H(F("hello", note.CustomerName))}</p><p>{H(body)}</p>{list}" +
                    $"<p style=\"color:#4b5563\">{H(businessName)}</p></div></body></html>";
         return new OutboxMessage
         {

@@ -414,7 +414,9 @@ public static class CreditNotes
             var invoiced = await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Where(i => i.Id == note.InvoiceId && i.TenantId == tenant)
                 .Select(i => new { i.Language, i.BusinessName }).FirstOrDefaultAsync(ct);
             var businessName = invoiced?.BusinessName ?? (await CreditNoteDocument.SellerAsync(db, tenant, note, ct))?.Name ?? await PageNameAsync(db, tenant, booking.PageSlug, ct);
-            db.Outbox.Add(CreditNoteMail.Compose(note, invoiced?.Language ?? Infrastructure.TextSet.Normalize(booking.Language), businessName, now));
+            // The lines the PDF will print, from the same reader, so the mail says per part what was credited.
+            var document = await CreditNoteDocument.ForAsync(db, tenant, note, ct);
+            db.Outbox.Add(CreditNoteMail.Compose(note, invoiced?.Language ?? Infrastructure.TextSet.Normalize(booking.Language), businessName, now, document.Lines));
         }
         return note;
     }
