@@ -457,8 +457,16 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<Instant?>("NewStart")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("NewWorkOrder")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<Instant?>("PreviousStart")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PreviousWorkOrder")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
 
                     b.Property<Guid>("TenantId")
                         .HasColumnType("uuid");

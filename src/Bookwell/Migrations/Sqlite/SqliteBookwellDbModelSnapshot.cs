@@ -447,8 +447,16 @@ namespace Bookwell.Migrations.Sqlite
                     b.Property<long?>("NewStart")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("NewWorkOrder")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("PreviousStart")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("PreviousWorkOrder")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
 
                     b.Property<Guid>("TenantId")
                         .HasColumnType("TEXT");
