@@ -111,6 +111,9 @@ public static class DatabaseSetup
     /// Creates or migrates the schema, then makes sure the default tenant exists. Safe when several nodes
     /// start together: EF takes a migration lock, and the tenant row has a fixed id.
     /// </summary>
+    /// <summary>How long a starting node waits for another node's migration (and a migration step may run).</summary>
+    public static readonly TimeSpan MigrationWait = TimeSpan.FromMinutes(10);
+
     public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct = default)
     {
         using var scope = services.CreateScope();
@@ -131,6 +134,11 @@ public static class DatabaseSetup
             // Nodes starting together queue here: the first migrates, the rest find nothing left to do.
             // (EF's own migration lock did not stop two nodes applying the same step in our two-node test.)
             await db.Database.OpenConnectionAsync(ct);
+            // A node waits as long as another node's migration takes: under the connection's command timeout (30 s by
+            // default) the second of two nodes started on a busy machine died waiting for the lock ("Timeout during
+            // reading attempt", exit 134). Bounded, so a node stuck holding the lock ends in a clear failure.
+            var timeout = db.Database.GetCommandTimeout();
+            db.Database.SetCommandTimeout(MigrationWait);
             try
             {
                 await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_lock(7307199480130105)", ct);
@@ -146,6 +154,7 @@ public static class DatabaseSetup
             {
                 await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_unlock(7307199480130105)", CancellationToken.None);
                 await db.Database.CloseConnectionAsync();
+                db.Database.SetCommandTimeout(timeout);
             }
         }
         else

@@ -309,6 +309,47 @@ public sealed class PostgresHostSecurityTests : HostSecurityTests
         Assert.DoesNotContain(app.Logs.Entries, e => e.Level >= LogLevel.Error);
     }
 
+    /// <summary>
+    /// A node starting while another holds the migration lock waits for it, however long the connection's command timeout:
+    /// here 2 s, with the lock held 4 s past the moment the new node is seen waiting (before, it died after 2 s).
+    /// </summary>
+    [Fact]
+    public async Task Start_WhileAnotherNodeHoldsTheMigrationLock_WaitsPastTheCommandTimeout()
+    {
+        await using var first = await BookwellApp.StartAsync(Kind);
+        var name = new Npgsql.NpgsqlConnectionStringBuilder(first.ConnectionString).Database;
+        await using var holder = new Npgsql.NpgsqlConnection(first.ConnectionString);
+        await holder.OpenAsync();
+        await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(7307199480130105)", holder))
+        {
+            await take.ExecuteNonQueryAsync();
+        }
+        var shortTimeout = new Npgsql.NpgsqlConnectionStringBuilder(first.ConnectionString) { CommandTimeout = 2 }.ConnectionString;
+        var starting = Task.Run(() => first.Restart(s => s["ConnectionStrings:Bookwell"] = shortTimeout));
+        await using (var probe = new Npgsql.NpgsqlConnection(BookwellApp.PostgresServer))
+        {
+            await probe.OpenAsync();
+            await using var waiting = new Npgsql.NpgsqlCommand(
+                "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = @n", probe);
+            waiting.Parameters.AddWithValue("n", name!);
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while ((long)(await waiting.ExecuteScalarAsync())! == 0)
+            {
+                Assert.False(starting.IsCompleted, "the second node finished starting without waiting for the lock");
+                Assert.True(DateTime.UtcNow < deadline, "the second node never asked for the migration lock");
+                await Task.Delay(50);
+            }
+        }
+        await Task.Delay(TimeSpan.FromSeconds(4)); // twice the command timeout, counted from when the node is known to wait
+        Assert.False(starting.IsCompleted, "the second node stopped waiting while the lock was still held");
+        await using (var release = new Npgsql.NpgsqlCommand("SELECT pg_advisory_unlock(7307199480130105)", holder))
+        {
+            await release.ExecuteNonQueryAsync();
+        }
+        await using var second = await starting;
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await second.CreateClient().GetAsync("/openapi/v1.json")).StatusCode);
+    }
+
     [Fact]
     public async Task Start_OnAMissingDatabase_WithoutTheRightToCreateIt_SaysWhatToDo()
     {
