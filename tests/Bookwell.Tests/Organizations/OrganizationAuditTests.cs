@@ -528,6 +528,20 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
         Assert.Empty(await StartsAsync("consult", "2027-03-28", token));
         Assert.Contains("id=\"link-dead\"", await App.CreateClient().GetStringAsync($"/book/{Slug}?access={token}"), StringComparison.Ordinal);
 
+        // "Revoke every link" asks first, with the number of working links it ends; only the confirmed post ends them.
+        var second = await TokenAsync("scouts", "rain@scouts.test", "Rain Scout");
+        var third = await TokenAsync("scouts", "sun@scouts.test", "Sun Scout");
+        var ask = await shared.Owner.PostFormAsync("/admin/organizations?handler=Revoke", [F("page", "salon"), F("org", "scouts")], view);
+        Assert.Equal(HttpStatusCode.OK, ask.StatusCode);
+        var asked = await WebSession.TextAsync(ask);
+        Assert.Contains("id=\"revoke-all-ask\"", asked, StringComparison.Ordinal);
+        Assert.Contains("This ends 2 working links at once.", asked, StringComparison.Ordinal);
+        Assert.NotEmpty(await StartsAsync("consult", "2027-03-28", second));
+        Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync("/admin/organizations?handler=Revoke",
+            [F("page", "salon"), F("org", "scouts"), F("confirm", "true")], view)).StatusCode);
+        Assert.Empty(await StartsAsync("consult", "2027-03-28", second));
+        Assert.Empty(await StartsAsync("consult", "2027-03-28", third));
+
         // The slot deleted: the troop has none left.
         Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync("/admin/organizations?handler=DeleteSlot",
             [F("page", "salon"), F("org", "scouts"), F("index", "0")], view)).StatusCode);

@@ -33,6 +33,9 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
     public BulkPreview? Bulk { get; private set; }
     public ImportPreview? Import { get; private set; }
 
+    /// <summary>Set when "revoke every link" was asked without confirming: how many working links it would end.</summary>
+    public int? RevokeAllAsk { get; private set; }
+
     public sealed record BulkPreview(int Create, int Existing, IReadOnlyList<string> Clashes, BulkInput Input);
 
     public sealed record ImportPreview(IReadOnlyList<ImportRow> Rows, IReadOnlyList<string> Errors, string Csv);
@@ -532,12 +535,20 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
         return Redirect(Self());
     }
 
-    public async Task<IActionResult> OnPostRevokeAsync(string? page, string? org, Guid? member, CancellationToken ct)
+    public async Task<IActionResult> OnPostRevokeAsync(string? page, string? org, Guid? member, bool confirm, CancellationToken ct)
     {
         await LoadAsync(page, org, ct);
         if (Site is null || Org is null)
         {
             return NotFound();
+        }
+        if (member is null && !confirm)
+        {
+            // Ending every member's link cannot be undone (members need a new e-mail), so it is asked twice.
+            var now = Clock.GetCurrentInstant();
+            RevokeAllAsk = await Db.OrganizationLinks.CountAsync(
+                l => l.PageSlug == Site.Slug && l.OrganizationKey == Org.Key && l.RevokedAt == null && l.ExpiresAt > now, ct);
+            return Page();
         }
         var count = await access.RevokeAsync(Site.Slug, Org.Key, member, ct);
         TempData["Flash"] = OrganizationText.Words.Format("revoked", count);
