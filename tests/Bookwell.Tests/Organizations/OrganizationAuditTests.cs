@@ -511,6 +511,13 @@ public abstract partial class OrganizationAuditTests(OrganizationAuditTests.Shar
              F("bulk.Start", "09:00"), F("bulk.End", "10:00"), F("bulk.Service", "consult")], view));
         Assert.Contains("1 time slots will be created (1 already exist", preview, StringComparison.Ordinal);
         Assert.Contains("2027-03-21 09:00–10:00: outside the page's opening hours.", preview, StringComparison.Ordinal);
+        Assert.DoesNotContain("overlaps the existing time slot", preview, StringComparison.Ordinal);
+        // Half an hour later on the same Sunday: not a duplicate, but it overlaps the slot made by hand, and the preview says so.
+        var shifted = await WebSession.TextAsync(await shared.Owner.PostFormAsync("/admin/organizations?handler=Bulk",
+            [F("page", "salon"), F("org", "scouts"), F("bulk.From", "2027-03-28"), F("bulk.To", "2027-03-28"), F("bulk.Days", "sun"),
+             F("bulk.Start", "09:30"), F("bulk.End", "10:30"), F("bulk.Service", "consult")], view));
+        Assert.Contains("1 time slots will be created (0 already exist", shifted, StringComparison.Ordinal);
+        Assert.Contains("2027-03-28 09:30–10:30: overlaps the existing time slot 09:00–10:00; members would see both.", shifted, StringComparison.Ordinal);
 
         // A member by hand; their link opens the troop's page with its logo and their slot.
         Assert.Equal(HttpStatusCode.Redirect, (await shared.Owner.PostFormAsync("/admin/organizations?handler=AddMember",

@@ -238,7 +238,7 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
         var fresh = all.Where(x => !existing.Contains(SlotKey(x.Date, x.Start, x.End, service, staff))).ToList();
         if (!confirm)
         {
-            Bulk = new BulkPreview(fresh.Count, all.Count - fresh.Count, await ClashesAsync([.. fresh.Select(x => x.Date).Distinct()], bulk, ct), bulk);
+            Bulk = new BulkPreview(fresh.Count, all.Count - fresh.Count, await ClashesAsync([.. fresh.Select(x => x.Date).Distinct()], bulk, pieces, ct), bulk);
             return Page();
         }
         // One change of the configuration document: every new slot is written in one transaction, however many.
@@ -317,6 +317,30 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
     private static string SlotKey(TimeSlotDoc t) => string.Join('|', t.Date, string.Join(',', t.Hours!.Select(h => $"{h[0]}-{h[1]}")),
         t.Services is null ? "*" : string.Join(',', t.Services), t.Staff ?? "*");
 
+    /// <summary>
+    /// Hours of the organization's existing time slots on <paramref name="d"/> that overlap the planned <paramref name="s"/>–<paramref name="e"/>
+    /// without being one of the planned pieces for the same service and staff (those are skipped as duplicates): members would
+    /// see both, one inside the other or half over it, which is seldom what was meant.
+    /// </summary>
+    private IEnumerable<(string From, string To)> OverlappedSlots(LocalDate d, int s, int e, List<(string Start, string End)> pieces, BulkInput b)
+    {
+        var date = TimeFormats.FormatDate(d);
+        var service = string.IsNullOrEmpty(b.Service) ? null : b.Service;
+        var staff = string.IsNullOrEmpty(b.Staff) ? null : b.Staff;
+        var planned = pieces.Select(p => SlotKey(d, p.Start, p.End, service, staff)).ToHashSet(StringComparer.Ordinal);
+        foreach (var slot in Org!.Doc.TimeSlots!.Where(t => t.Date == date && t.Hours is not null))
+        {
+            foreach (var h in slot.Hours!)
+            {
+                if (h.Count == 2 && TimeRange.TryParseMinute(h[0], out var hs) && TimeRange.TryParseMinute(h[1], out var he) && hs < e && he > s &&
+                    !planned.Contains(SlotKey(new TimeSlotDoc { Date = slot.Date, Hours = [h], Services = slot.Services, Staff = slot.Staff })))
+                {
+                    yield return (h[0], h[1]);
+                }
+            }
+        }
+    }
+
     private static string SlotKey(LocalDate d, string start, string end, string? service, string? staff) =>
         $"{TimeFormats.FormatDate(d)}|{start}-{end}|{service ?? "*"}|{staff ?? "*"}";
 
@@ -347,7 +371,7 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
     /// the organization's window (never shown), and, for a slot naming nobody, a service that needs a staff member when none
     /// who offers it works long enough in those hours.
     /// </summary>
-    private async Task<List<string>> ClashesAsync(List<LocalDate> dates, BulkInput b, CancellationToken ct)
+    private async Task<List<string>> ClashesAsync(List<LocalDate> dates, BulkInput b, List<(string Start, string End)> pieces, CancellationToken ct)
     {
         var clashes = new List<string>();
         if (dates.Count == 0)
@@ -405,6 +429,10 @@ public sealed class AdminModel(ConfigApplier applier, OrganizationAccess access,
             if (count > 0)
             {
                 clashes.Add(OrganizationText.Words.Format("clash-booking", label, count));
+            }
+            foreach (var (from, to) in OverlappedSlots(d, s, e, pieces, b))
+            {
+                clashes.Add(OrganizationText.Words.Format("clash-slot", label, from, to));
             }
             if (!(Site.PublishedHours ?? Site.Hours).HoursOn(d).Any(r => r.StartMinute <= s && r.EndMinute >= e))
             {
