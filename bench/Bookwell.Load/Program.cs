@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 // A small closed-loop load generator for Bookwell's HTTP API (wrk cannot vary a booking body per request).
 //   setup    <base> <key> [<ics base>|breadth] apply the benchmark page (20 staff, 08:00-20:00 daily); with an ics
 //                                              base, each staff member s<i> subscribes to <ics base>/s<i>.ics as a busy source;
-//                                              with "breadth" (issue 15), also a 60-minute service "colour" on the same page
+//                                              with "breadth" (issue 15), also a 30-minute service "colour" on the same page
 //                                              (a visit is cut + colour) and a page "bench-mobile": 20 other staff m<i> who
 //                                              come to the client ("visit", 30 min) within 10 km of a base in Utrecht
 //   book-mobile <base> <key> <clients>         seed bench-mobile: 6 visits a day per staff member over the same 30 days
@@ -63,8 +63,9 @@ switch (mode)
         });
         if (breadth)
         {
-            // A visit of two services (issue 15): cut, then colour, by the same 20 staff.
-            services.Add(new JsonObject { ["key"] = "colour", ["name"] = "Colour", ["durationMinutes"] = 60 });
+            // A visit of two services (issue 15): cut, then colour, by the same 20 staff (30 minutes each: on days about
+            // 70 % booked in scattered half-hours, a longer second part leaves hardly any visit to offer).
+            services.Add(new JsonObject { ["key"] = "colour", ["name"] = "Colour", ["durationMinutes"] = 30 });
             foreach (var member in staff)
             {
                 member!["services"]!.AsArray().Add("colour");

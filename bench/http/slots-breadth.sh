@@ -2,10 +2,12 @@
 # Issue 15's breadth figure for docs/performance.md: /slots for a visit of several services and for a mobile service with
 # travel time, beside plain /slots of the same run, on the issue-2 data set (bench page, 20 staff, 10,000 bookings over 30
 # days) plus bench-mobile (20 staff who come to the client, 3,600 visits at addresses spread over 10 km; Bookwell.Load
-# `setup ... breadth` and `book-mobile`). Per run, a fresh process and a fresh database; each figure wrk -t2 -c32 for
-# DURATION (default 10s) after 2 s of warm-up of that URL, with the app's own CPU per request (/proc ticks).
+# `setup ... breadth` and `book-mobile`). The data is seeded once per database (mobile bookings are slow to make: about
+# 3 minutes on a loaded machine), then each run starts a fresh process on a fresh copy of it (SQLite: a copy of the file;
+# PostgreSQL: CREATE DATABASE ... TEMPLATE); each figure is wrk -t2 -c32 for DURATION (default 10s) after 2 s of
+# warm-up of that URL, with the app's own CPU per request (/proc ticks).
 #   plain:   GET /api/v1/pages/bench (the plain page endpoint) and /slots?service=cut, 1 day and 30 days (as run.sh)
-#   visit:   /slots?services=cut,colour, the same windows (a 30-minute cut, then a 60-minute colour, by any staff)
+#   visit:   /slots?services=cut,colour, the same windows (a 30-minute cut, then a 30-minute colour)
 #   mobile:  bench-mobile /slots?service=visit&latitude=..&longitude=.., the same windows, each request from another of
 #            1,000 places over the area (bench/http/slots-mobile.lua), since a mobile answer depends on the address
 # Usage: bench/http/slots-breadth.sh [sqlite|postgres|both]   (RUNS=3; the summary gives each figure's lowest run)
@@ -29,26 +31,49 @@ export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
        Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
 hz=$(getconf CLK_TCK)
 
-# One run: fresh database and process; each figure as "name req/s cpu-ms-per-request" in $out/<db>.<i>.txt.
+pgconn() { echo "Host=${PGHOST:-127.0.0.1};Port=${PGPORT:-5432};Username=${PGUSER:-postgres};${PGPASSWORD:+Password=$PGPASSWORD;}Database=$1;Maximum Pool Size=100"; }
+start_app() {
+  dotnet "${APPDIR:-src/Bookwell/bin/Release/net10.0}/Bookwell.dll" --urls "http://127.0.0.1:$port" > "$1/app.log" 2>&1 &
+  app=$!
+  until curl -sf "http://127.0.0.1:$port/openapi/v1.json" >/dev/null; do sleep 0.2; done
+}
+load() { dotnet bench/Bookwell.Load/bin/Release/net10.0/Bookwell.Load.dll "$1" "http://127.0.0.1:$port" $key "${@:2}"; }
+
+# The data set, once per database: $out/seed.db (SQLite) or the database bench_breadth_seed (PostgreSQL).
+seed() {
+  local db=$1
+  if [ "$db" = postgres ]; then
+    psql -d postgres -q -c "DROP DATABASE IF EXISTS bench_breadth WITH (FORCE)" -c "DROP DATABASE IF EXISTS bench_breadth_seed WITH (FORCE)" \
+      -c "CREATE DATABASE bench_breadth_seed" >/dev/null
+    export Bookwell__Database=postgres ConnectionStrings__Bookwell="$(pgconn bench_breadth_seed)"
+  else
+    rm -f "$out"/seed.db*
+    export Bookwell__Database=sqlite ConnectionStrings__Bookwell="Data Source=$out/seed.db"
+  fi
+  start_app "$out"
+  echo "## $db: seeding (load at start: $(cut -d' ' -f1-3 /proc/loadavg))"
+  load setup breadth | sed 's/^/  /'
+  load book 10000 64 | sed 's/^book:/seed (cold process):/; s/^/  /'
+  load book-mobile 64 | sed 's/^/  /'
+  kill $app; wait $app 2>/dev/null || true
+  if [ "$db" = sqlite ]; then sqlite3 "$out/seed.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null; fi
+}
+
+# One run: a fresh copy of the data and a fresh process; each figure as "name req/s cpu-ms-per-request p99 non-2xx"
+# in $out/<db>.<i>.txt.
 one() {
   local db=$1 i=$2 work app
   work=$(mktemp -d)
   if [ "$db" = postgres ]; then
-    psql -d postgres -q -c "DROP DATABASE IF EXISTS bench_breadth WITH (FORCE)" -c "CREATE DATABASE bench_breadth" >/dev/null
-    export Bookwell__Database=postgres \
-      ConnectionStrings__Bookwell="Host=${PGHOST:-127.0.0.1};Port=${PGPORT:-5432};Username=${PGUSER:-postgres};${PGPASSWORD:+Password=$PGPASSWORD;}Database=bench_breadth;Maximum Pool Size=100"
+    psql -d postgres -q -c "DROP DATABASE IF EXISTS bench_breadth WITH (FORCE)" -c "CREATE DATABASE bench_breadth TEMPLATE bench_breadth_seed" >/dev/null
+    export Bookwell__Database=postgres ConnectionStrings__Bookwell="$(pgconn bench_breadth)"
   else
+    cp "$out/seed.db" "$work/bench.db"
     export Bookwell__Database=sqlite ConnectionStrings__Bookwell="Data Source=$work/bench.db"
   fi
-  dotnet "${APPDIR:-src/Bookwell/bin/Release/net10.0}/Bookwell.dll" --urls "http://127.0.0.1:$port" > "$work/app.log" 2>&1 &
-  app=$!
-  until curl -sf "http://127.0.0.1:$port/openapi/v1.json" >/dev/null; do sleep 0.2; done
+  start_app "$work"
   local base="http://127.0.0.1:$port"
-  load() { dotnet bench/Bookwell.Load/bin/Release/net10.0/Bookwell.Load.dll "$1" "$base" $key "${@:2}"; }
   echo "## $db run $i (load at start: $(cut -d' ' -f1-3 /proc/loadavg))"
-  load setup breadth | sed 's/^/  /'
-  load book 10000 64 | sed 's/^book:/seed (cold process):/; s/^/  /'
-  load book-mobile 64 | sed 's/^/  /'
   local day month_from month_to
   day=$(date -u -d '+11 days' +%F)
   month_from=$(date -u -d '+1 days' +%F); month_to=$(date -u -d '+30 days' +%F)
@@ -123,6 +148,7 @@ case $which in
   *) echo "usage: $0 [sqlite|postgres|both]"; exit 2 ;;
 esac
 for db in "${dbs[@]}"; do
+  seed "$db"
   for i in $(seq 1 "$runs"); do one "$db" "$i"; done
 done
 for db in "${dbs[@]}"; do summary "$db"; done
