@@ -28,6 +28,7 @@ if [ "${NO_BUILD:-0}" != 1 ]; then
 fi
 export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
        Bookwell__RateLimits__SlotsPerMinute=0 Bookwell__RateLimits__BookingsPerMinute=0 \
+       Bookwell__RateLimits__ManagePerMinute=0 \
        Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
 hz=$(getconf CLK_TCK)
 
@@ -121,7 +122,7 @@ one() {
       for (k = 1; k <= 7; k++) {
         n = names[k]; ref = n == "page" ? "" : (n ~ /^slots/ ? "page" : (n ~ /1$/ ? "slots1" : "slots30"))
         printf "  %-9s %10.0f %14.4f %9s %9s%s\n", n, rps[n], cpu[n], p99[n], ref == "" ? "" : sprintf("%.3f", rps[n] / rps[ref]),
-          bad[n] > 0 ? "  NON-2xx: " bad[n] : ""
+          (bad[n] > 0 ? "  NON-2xx: " bad[n] : "")
       }
     }' "$out/$db.$i.txt"
 }
@@ -148,7 +149,8 @@ case $which in
   *) echo "usage: $0 [sqlite|postgres|both]"; exit 2 ;;
 esac
 for db in "${dbs[@]}"; do
-  seed "$db"
+  # SQLITE_SEED=<file>: reuse a seed.db an earlier run of this script made (same day: the data is relative to tomorrow).
+  if [ "$db" = sqlite ] && [ -n "${SQLITE_SEED:-}" ]; then cp "$SQLITE_SEED" "$out/seed.db"; else seed "$db"; fi
   for i in $(seq 1 "$runs"); do one "$db" "$i"; done
 done
 for db in "${dbs[@]}"; do summary "$db"; done
