@@ -6,8 +6,13 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 
 // A small closed-loop load generator for Bookwell's HTTP API (wrk cannot vary a booking body per request).
-//   setup    <base> <key> [<ics base>]         apply the benchmark page (20 staff, 08:00-20:00 daily); with an ics
-//                                              base, each staff member s<i> subscribes to <ics base>/s<i>.ics as a busy source
+//   setup    <base> <key> [<ics base>|breadth] apply the benchmark page (20 staff, 08:00-20:00 daily); with an ics
+//                                              base, each staff member s<i> subscribes to <ics base>/s<i>.ics as a busy source;
+//                                              with "breadth" (issue 15), also a 30-minute service "colour" on the same page
+//                                              (a visit is cut + colour) and a page "bench-mobile": 20 other staff m<i> who
+//                                              come to the client ("visit", 30 min) within 10 km of a base in Utrecht
+//   book-mobile <base> <key> <clients>         seed bench-mobile: 6 visits a day per staff member over the same 30 days
+//                                              (3,600), each at its own address spread over the service area
 //   serve-ics <base> <key> <port>              serve the 20 staff calendars on 127.0.0.1:<port> until killed: per staff
 //                                              a daily one-hour event (its hour by staff) and a weekly three-hour one
 //   book     <base> <key> <count> <clients>    create <count> bookings on distinct slots, report rate and latency
@@ -25,13 +30,14 @@ var firstDay = DateTime.SpecifyKind(DateTime.UtcNow.Date.AddDays(1), DateTimeKin
 switch (mode)
 {
     case "setup":
+        var breadth = args.Length > 3 && args[3] == "breadth";
         var staff = new JsonArray(Enumerable.Range(0, 20).Select(i => (JsonNode)new JsonObject
         {
             ["key"] = $"s{i}",
             ["name"] = $"Staff {i}",
             ["services"] = new JsonArray("cut"),
         }).ToArray());
-        if (args.Length > 3)
+        if (args.Length > 3 && !breadth)
         {
             foreach (var (member, i) in staff.Select((m, i) => (m!.AsObject(), i)))
             {
@@ -44,19 +50,61 @@ switch (mode)
         {
             schedule[d] = hours.DeepClone();
         }
-        var doc = new JsonObject
+        var services = new JsonArray(new JsonObject { ["key"] = "cut", ["name"] = "Cut", ["durationMinutes"] = 30 });
+        var pages = new JsonArray(new JsonObject
         {
-            ["pages"] = new JsonArray(new JsonObject
+            ["slug"] = "bench",
+            ["name"] = "Bench",
+            ["timeZone"] = "Europe/Amsterdam",
+            ["schedule"] = schedule,
+            ["settings"] = new JsonObject { ["horizonDays"] = 200, ["slotIntervalMinutes"] = 30 },
+            ["services"] = services,
+            ["staff"] = staff,
+        });
+        if (breadth)
+        {
+            // A visit of two services (issue 15): cut, then colour, by the same 20 staff (30 minutes each: on days about
+            // 70 % booked in scattered half-hours, a longer second part leaves hardly any visit to offer).
+            services.Add(new JsonObject { ["key"] = "colour", ["name"] = "Colour", ["durationMinutes"] = 30 });
+            foreach (var member in staff)
             {
-                ["slug"] = "bench",
-                ["name"] = "Bench",
+                member!["services"]!.AsArray().Add("colour");
+            }
+            pages.Add(new JsonObject
+            {
+                ["slug"] = "bench-mobile",
+                ["name"] = "Bench mobile",
                 ["timeZone"] = "Europe/Amsterdam",
-                ["schedule"] = schedule,
-                ["settings"] = new JsonObject { ["horizonDays"] = 200, ["slotIntervalMinutes"] = 30 },
-                ["services"] = new JsonArray(new JsonObject { ["key"] = "cut", ["name"] = "Cut", ["durationMinutes"] = 30 }),
-                ["staff"] = staff,
-            }),
-        };
+                ["schedule"] = schedule.DeepClone(),
+                ["settings"] = new JsonObject
+                {
+                    ["horizonDays"] = 200,
+                    ["slotIntervalMinutes"] = 30,
+                    ["mobile"] = new JsonObject
+                    {
+                        ["baseLatitude"] = MobileBase.Latitude,
+                        ["baseLongitude"] = MobileBase.Longitude,
+                        ["radiusKm"] = MobileBase.RadiusKm,
+                        ["speedKmh"] = 40,
+                        ["marginMinutes"] = 10,
+                    },
+                },
+                ["services"] = new JsonArray(new JsonObject
+                {
+                    ["key"] = "visit",
+                    ["name"] = "Visit at home",
+                    ["durationMinutes"] = 30,
+                    ["locationMode"] = "mobile",
+                }),
+                ["staff"] = new JsonArray(Enumerable.Range(0, 20).Select(i => (JsonNode)new JsonObject
+                {
+                    ["key"] = $"m{i}",
+                    ["name"] = $"Mobile {i}",
+                    ["services"] = new JsonArray("visit"),
+                }).ToArray()),
+            });
+        }
+        var doc = new JsonObject { ["pages"] = pages };
         var put = await http.PutAsync("/api/v1/admin/config", new StringContent(doc.ToJsonString(), Encoding.UTF8, "application/json"));
         Console.WriteLine($"setup: {(int)put.StatusCode}");
         break;
@@ -114,6 +162,46 @@ switch (mode)
         Console.WriteLine($"book: {count} requests, {clients} clients, {seconds:0.00} s, {count / seconds:0} req/s, " +
                           $"median {latencies[count / 2]:0.0} ms, p99 {latencies[(int)(count * 0.99)]:0.0} ms; {byStatus}");
         break;
+
+    case "book-mobile":
+        {
+            // Per staff member and day, six visits two hours apart from 08:30, 09:00 or 09:30 (local; by staff member): 90 minutes
+            // between one visit's end and the next one's start, more than two of the longest leg (20 km at 40 km/h plus the
+            // 10-minute margin: 41 minutes), so every one fits whatever the order they are booked in and each holds real travel
+            // before and after it; a new visit fits between two only when its address is near enough to both.
+            var mobileClients = int.Parse(args[3], CultureInfo.InvariantCulture);
+            var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
+            const int perDay = 6, days = 30;
+            var mobileCount = 20 * days * perDay;
+            var next2 = -1;
+            var mobileStatuses = new int[mobileCount];
+            var mobileClock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, mobileClients).Select(async _ =>
+            {
+                int n;
+                while ((n = Interlocked.Increment(ref next2)) < mobileCount)
+                {
+                    var member = n % 20;
+                    var day = n / 20 % days;
+                    var visit = n / 20 / days;
+                    var local = firstDay.AddDays(day).AddHours(8.5).AddMinutes((120 * visit) + (30 * (member % 3)));
+                    var start = new DateTimeOffset(local, zone.GetUtcOffset(local)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
+                    var (lat, lon) = MobileBase.Spread(n, 9.5);
+                    var body = string.Create(CultureInfo.InvariantCulture,
+                        $$$"""{"page":"bench-mobile","service":"visit","start":"{{{start}}}","staff":"m{{{member}}}","customer":{"name":"Mobile {{{n}}}","email":"mobile{{{n}}}@example.com"},"location":{"address":"Bench street {{{n}}}, Utrecht","latitude":{{{lat:0.000000}}},"longitude":{{{lon:0.000000}}}}}""");
+                    using var response = await http.PostAsync("/api/v1/admin/bookings", new StringContent(body, Encoding.UTF8, "application/json"));
+                    mobileStatuses[n] = (int)response.StatusCode;
+                    if (mobileStatuses[n] != 201 && Environment.GetEnvironmentVariable("BOOK_MOBILE_TRACE") is not null)
+                    {
+                        Console.Error.WriteLine($"{mobileStatuses[n]} {body} {await response.Content.ReadAsStringAsync()}");
+                    }
+                }
+            }));
+            var mobileByStatus = string.Join(", ", mobileStatuses.GroupBy(s => s).OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}"));
+            Console.WriteLine($"book-mobile: {mobileCount} requests, {mobileClients} clients, {mobileClock.Elapsed.TotalSeconds:0.00} s, " +
+                              $"{mobileCount / mobileClock.Elapsed.TotalSeconds:0} req/s; {mobileByStatus}");
+            break;
+        }
 
     case "bodies":
         // Bodies for wrk (bench/http/book.lua): slots after the 30 seeded days, so every one is free: days
@@ -198,7 +286,7 @@ switch (mode)
         break;
 
     default:
-        Console.Error.WriteLine("modes: setup | book | contend | bodies | rate");
+        Console.Error.WriteLine("modes: setup | serve-ics | book | book-mobile | contend | bodies | rate");
         return 2;
 }
 return 0;
@@ -234,4 +322,25 @@ static string Calendar(int n, DateTime firstDay)
         "RRULE:FREQ=WEEKLY;COUNT=30", "END:VEVENT",
         "END:VCALENDAR", "",
     ]);
+}
+
+/// <summary>The mobile bench page's base (Utrecht) and service area, and addresses spread evenly over it.</summary>
+internal static class MobileBase
+{
+    public const double Latitude = 52.0907, Longitude = 5.1214, RadiusKm = 10;
+
+    /// <summary>
+    /// Point <paramref name="n"/> of a sunflower spiral within <paramref name="radiusKm"/> of the base (the golden angle
+    /// between neighbours, the radius growing with the square root of n modulo 1,000): any run of consecutive points covers
+    /// the disc evenly. bench/http/slots-mobile.lua draws the visitors' addresses the same way.
+    /// </summary>
+    public static (double Latitude, double Longitude) Spread(int n, double radiusKm)
+    {
+        const int points = 1000;
+        var r = radiusKm * Math.Sqrt(((n % points) + 0.5) / points);
+        var angle = n * 2.399963229728653;
+        var lat = Latitude + (r * Math.Cos(angle) / 111.195);
+        var lon = Longitude + (r * Math.Sin(angle) / (111.195 * Math.Cos(Latitude * Math.PI / 180)));
+        return (lat, lon);
+    }
 }

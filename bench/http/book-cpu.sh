@@ -13,6 +13,7 @@ key=bench-key
 work=$(mktemp -d)
 export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
        Bookwell__RateLimits__SlotsPerMinute=0 Bookwell__RateLimits__BookingsPerMinute=0 \
+       Bookwell__RateLimits__ManagePerMinute=0 \
        Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
 if [ "$db" = postgres ]; then
   psql -d postgres -q -c "DROP DATABASE IF EXISTS bench_cpu WITH (FORCE)" -c "CREATE DATABASE bench_cpu" >/dev/null

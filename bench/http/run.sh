@@ -16,6 +16,7 @@ dotnet build src/Bookwell -c Release -nologo -v quiet >/dev/null
 dotnet build bench/Bookwell.Load -c Release -nologo -v quiet >/dev/null
 export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
        Bookwell__RateLimits__SlotsPerMinute=0 Bookwell__RateLimits__BookingsPerMinute=0 \
+       Bookwell__RateLimits__ManagePerMinute=0 \
        Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
 calendars=${BENCH_CALENDARS:-0}
 if [ "$calendars" = 1 ]; then

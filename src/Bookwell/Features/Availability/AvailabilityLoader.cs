@@ -79,6 +79,8 @@ public static class AvailabilityLoader
         // scan to the window instead of everything before it.
         var earliestStart = from - page.Lookback;
         var units = staff is null ? null : UnitsFor(page, service, staff);
+        // Only an availability answer hands in its snapshot; a booking's own check (Allocator) reads its stops afresh.
+        var stopsFromSnapshot = snapshot;
         if (snapshot is null && db.BusyIndex is { } index)
         {
             snapshot = await index.GetAsync(db, from, now, ct);
@@ -105,8 +107,32 @@ public static class AvailabilityLoader
         }
         return new Occupancy(busy, groups)
         {
-            Stops = trip is null ? null : await Mobile.MobileStops.ReadAsync(db, page, staff, from, to, now, ct),
+            Stops = trip is null ? null : await StopsAsync(db, page, staff, from, to, now, stopsFromSnapshot, ct),
         };
+    }
+
+    /// <summary>
+    /// The mobile bookings around a window (<see cref="Mobile.MobileStops.ReadAsync"/>), kept with the busy snapshot they
+    /// were read at for the same ten seconds as its answers: a mobile answer depends on the client's address and is
+    /// computed for each, but the stops around a window are the same for every client asking about it, and reading them
+    /// was most of such an answer's cost (issue 15's bench). A write that changes allocations makes a new snapshot.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, List<Stop>>> StopsAsync(BookwellDb db, CompiledPage page, string? staff, Instant from,
+        Instant to, Instant now, BusyIndex.Snapshot? snapshot, CancellationToken ct)
+    {
+        if (snapshot is null)
+        {
+            return await Mobile.MobileStops.ReadAsync(db, page, staff, from, to, now, ct);
+        }
+        var key = string.Create(CultureInfo.InvariantCulture,
+            $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{staff}|{from.ToUnixTimeTicks()}|{to.ToUnixTimeTicks()}|{now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks}");
+        if (snapshot.TryStops(key, out var kept))
+        {
+            return kept;
+        }
+        var stops = await Mobile.MobileStops.ReadAsync(db, page, staff, from, to, now, ct);
+        snapshot.RememberStops(key, stops);
+        return stops;
     }
 
     /// <summary>

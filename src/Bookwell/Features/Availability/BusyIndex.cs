@@ -188,6 +188,21 @@ public sealed class BusyIndex : IDisposable
             _answers.TryAdd(key, answer);
         }
 
+        private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>>> _stops = new(StringComparer.Ordinal);
+
+        /// <summary>Mobile stops read at this version (<see cref="AvailabilityLoader"/>); never changed once kept.</summary>
+        internal bool TryStops(string key, out IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>> stops) => _stops.TryGetValue(key, out stops!);
+
+        /// <summary>Keeps at most <see cref="MaxAnswers"/> stop lists per version, starting over when full (as answers do).</summary>
+        internal void RememberStops(string key, IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>> stops)
+        {
+            if (_stops.Count >= MaxAnswers)
+            {
+                _stops.Clear();
+            }
+            _stops.TryAdd(key, stops);
+        }
+
         internal bool Fresh(Instant now) => now - LoadedAt < MaxAge && now >= LoadedAt;
 
         /// <summary>

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Issue 15's breadth figure for docs/performance.md: /slots for a visit of several services and for a mobile service with
+# travel time, beside plain /slots of the same run, on the issue-2 data set (bench page, 20 staff, 10,000 bookings over 30
+# days) plus bench-mobile (20 staff who come to the client, 3,600 visits at addresses spread over 10 km; Bookwell.Load
+# `setup ... breadth` and `book-mobile`). The data is seeded once per database (mobile bookings are slow to make: about
+# 3 minutes on a loaded machine), then each run starts a fresh process on a fresh copy of it (SQLite: a copy of the file;
+# PostgreSQL: CREATE DATABASE ... TEMPLATE); each figure is wrk -t2 -c32 for DURATION (default 10s) after 2 s of
+# warm-up of that URL, with the app's own CPU per request (/proc ticks).
+#   plain:   GET /api/v1/pages/bench (the plain page endpoint) and /slots?service=cut, 1 day and 30 days (as run.sh)
+#   visit:   /slots?services=cut,colour, the same windows (a 30-minute cut, then a 30-minute colour)
+#   mobile:  bench-mobile /slots?service=visit&latitude=..&longitude=.., the same windows, each request from another of
+#            1,000 places over the area (bench/http/slots-mobile.lua), since a mobile answer depends on the address
+# Usage: bench/http/slots-breadth.sh [sqlite|postgres|both]   (RUNS=3; the summary gives each figure's lowest run)
+# PostgreSQL: psql's variables (PGHOST, PGPORT, PGUSER) reach a server where a database named bench_breadth is made afresh.
+#   PGHOST=127.0.0.1 PGPORT=55432 PGUSER=postgres bench/http/slots-breadth.sh both
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+which=${1:-both}
+port=${PORT:-5231}
+runs=${RUNS:-3}
+duration=${DURATION:-10s}
+key=bench-key
+out=$(mktemp -d)
+command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
+if [ "${NO_BUILD:-0}" != 1 ]; then
+  dotnet build src/Bookwell -c Release -nologo -v quiet >/dev/null
+  dotnet build bench/Bookwell.Load -c Release -nologo -v quiet >/dev/null
+fi
+export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
+       Bookwell__RateLimits__SlotsPerMinute=0 Bookwell__RateLimits__BookingsPerMinute=0 \
+       Bookwell__RateLimits__ManagePerMinute=0 \
+       Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
+hz=$(getconf CLK_TCK)
+
+pgconn() { echo "Host=${PGHOST:-127.0.0.1};Port=${PGPORT:-5432};Username=${PGUSER:-postgres};${PGPASSWORD:+Password=$PGPASSWORD;}Database=$1;Maximum Pool Size=100"; }
+start_app() {
+  dotnet "${APPDIR:-src/Bookwell/bin/Release/net10.0}/Bookwell.dll" --urls "http://127.0.0.1:$port" > "$1/app.log" 2>&1 &
+  app=$!
+  until curl -sf "http://127.0.0.1:$port/openapi/v1.json" >/dev/null; do sleep 0.2; done
+}
+load() { dotnet bench/Bookwell.Load/bin/Release/net10.0/Bookwell.Load.dll "$1" "http://127.0.0.1:$port" $key "${@:2}"; }
+
+# The data set, once per database: $out/seed.db (SQLite) or the database bench_breadth_seed (PostgreSQL).
+seed() {
+  local db=$1
+  if [ "$db" = postgres ]; then
+    psql -d postgres -q -c "DROP DATABASE IF EXISTS bench_breadth WITH (FORCE)" -c "DROP DATABASE IF EXISTS bench_breadth_seed WITH (FORCE)" \
+      -c "CREATE DATABASE bench_breadth_seed" >/dev/null
+    export Bookwell__Database=postgres ConnectionStrings__Bookwell="$(pgconn bench_breadth_seed)"
+  else
+    rm -f "$out"/seed.db*
+    export Bookwell__Database=sqlite ConnectionStrings__Bookwell="Data Source=$out/seed.db"
+  fi
+  start_app "$out"
+  echo "## $db: seeding (load at start: $(cut -d' ' -f1-3 /proc/loadavg))"
+  load setup breadth | sed 's/^/  /'
+  load book 10000 64 | sed 's/^book:/seed (cold process):/; s/^/  /'
+  load book-mobile 64 | sed 's/^/  /'
+  kill $app; wait $app 2>/dev/null || true
+  if [ "$db" = sqlite ]; then sqlite3 "$out/seed.db" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null; fi
+}
+
+# One run: a fresh copy of the data and a fresh process; each figure as "name req/s cpu-ms-per-request p99 non-2xx"
+# in $out/<db>.<i>.txt.
+one() {
+  local db=$1 i=$2 work app
+  work=$(mktemp -d)
+  if [ "$db" = postgres ]; then
+    psql -d postgres -q -c "DROP DATABASE IF EXISTS bench_breadth WITH (FORCE)" -c "CREATE DATABASE bench_breadth TEMPLATE bench_breadth_seed" >/dev/null
+    export Bookwell__Database=postgres ConnectionStrings__Bookwell="$(pgconn bench_breadth)"
+  else
+    cp "$out/seed.db" "$work/bench.db"
+    export Bookwell__Database=sqlite ConnectionStrings__Bookwell="Data Source=$work/bench.db"
+  fi
+  start_app "$work"
+  local base="http://127.0.0.1:$port"
+  echo "## $db run $i (load at start: $(cut -d' ' -f1-3 /proc/loadavg))"
+  local day month_from month_to
+  day=$(date -u -d '+11 days' +%F)
+  month_from=$(date -u -d '+1 days' +%F); month_to=$(date -u -d '+30 days' +%F)
+  local tz="timeZone=America/New_York"
+  local -A url=(
+    [page]="/api/v1/pages/bench"
+    [slots1]="/api/v1/pages/bench/slots?service=cut&from=$day&to=$day&$tz"
+    [slots30]="/api/v1/pages/bench/slots?service=cut&from=$month_from&to=$month_to&$tz"
+    [visit1]="/api/v1/pages/bench/slots?services=cut,colour&from=$day&to=$day&$tz"
+    [visit30]="/api/v1/pages/bench/slots?services=cut,colour&from=$month_from&to=$month_to&$tz"
+    [mobile1]="/api/v1/pages/bench-mobile/slots?service=visit&from=$day&to=$day&$tz"
+    [mobile30]="/api/v1/pages/bench-mobile/slots?service=visit&from=$month_from&to=$month_to&$tz"
+  )
+  local centre="&latitude=52.0907&longitude=5.1214"
+  for name in slots1 slots30 visit1 visit30 mobile1 mobile30; do
+    local u="$base${url[$name]}"
+    case $name in mobile*) u="$u$centre" ;; esac
+    local body
+    body=$(curl -sf "$u") || { echo "  $name: request failed: $(curl -s "$u" | head -c 300)"; kill $app; return 1; }
+    echo "  $name answer: $(wc -c <<<"$body") bytes, $(grep -o '"start"' <<<"$body" | wc -l) starts (parts included)"
+  done
+  for name in page slots1 visit1 mobile1 slots30 visit30 mobile30; do
+    local args=("$base${url[$name]}")
+    case $name in mobile*) args=(-s bench/http/slots-mobile.lua "$base" -- "${url[$name]}") ;; esac
+    wrk -t2 -c32 -d2s "${args[@]}" >/dev/null
+    local before after
+    before=$(awk '{ print $14 + $15 }' /proc/$app/stat)
+    wrk -t2 -c32 -d"$duration" --latency "${args[@]}" > "$work/wrk.txt"
+    after=$(awk '{ print $14 + $15 }' /proc/$app/stat)
+    local rps n bad p99
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
+    n=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
+    bad=$(awk '/Non-2xx/ {print $5}' "$work/wrk.txt")
+    p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
+    printf '%s %s %s %s %s\n' "$name" "$rps" "$(awk -v a="$before" -v b="$after" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.4f", (b - a) * 1000 / hz / n }')" \
+      "$p99" "${bad:-0}" >> "$out/$db.$i.txt"
+  done
+  kill $app; wait $app 2>/dev/null || true
+  rm -rf "$work"
+  awk -v run="$db $i" '
+    { rps[$1] = $2; cpu[$1] = $3; p99[$1] = $4; bad[$1] = $5 }
+    END {
+      printf "  %-9s %10s %14s %9s %9s %s\n", "figure", "req/s", "CPU ms/req", "p99", "ratio", "(ratio: to the page endpoint; visit and mobile: to plain /slots, same window)"
+      split("page slots1 visit1 mobile1 slots30 visit30 mobile30", names, " ")
+      for (k = 1; k <= 7; k++) {
+        n = names[k]; ref = n == "page" ? "" : (n ~ /^slots/ ? "page" : (n ~ /1$/ ? "slots1" : "slots30"))
+        printf "  %-9s %10.0f %14.4f %9s %9s%s\n", n, rps[n], cpu[n], p99[n], ref == "" ? "" : sprintf("%.3f", rps[n] / rps[ref]),
+          (bad[n] > 0 ? "  NON-2xx: " bad[n] : "")
+      }
+    }' "$out/$db.$i.txt"
+}
+
+summary() {
+  local db=$1
+  echo "## $db: $runs runs; per figure: req/s in each run, the lowest, and the ratio (visit, mobile: to plain /slots of the same run and window)"
+  for name in page slots1 visit1 mobile1 slots30 visit30 mobile30; do
+    local ref
+    case $name in page) ref= ;; slots*) ref=page ;; *1) ref=slots1 ;; *) ref=slots30 ;; esac
+    for i in $(seq 1 "$runs"); do
+      awk -v n="$name" -v r="$ref" -v i="$i" '
+        { rps[$1] = $2; cpu[$1] = $3 }
+        END { printf "%s %.0f %s %.4f\n", i, rps[n], r == "" ? "-" : sprintf("%.3f", rps[n] / rps[r]), cpu[n] }' "$out/$db.$i.txt"
+    done | sort -k2 -n | awk -v n="$name" '
+      { line = line sprintf(" | run %s: %s (%s, %.3f ms CPU)", $1, $2, $3, $4); if (NR == 1) { low = $2; lowr = $3; lowrun = $1 } }
+      END { printf "  %-9s lowest %6s req/s (run %s, ratio %s)%s\n", n, low, lowrun, lowr, line }'
+  done
+}
+
+case $which in
+  sqlite|postgres) dbs=("$which") ;;
+  both) dbs=(sqlite postgres) ;;
+  *) echo "usage: $0 [sqlite|postgres|both]"; exit 2 ;;
+esac
+for db in "${dbs[@]}"; do
+  # SQLITE_SEED=<file>: reuse a seed.db an earlier run of this script made (same day: the data is relative to tomorrow).
+  if [ "$db" = sqlite ] && [ -n "${SQLITE_SEED:-}" ]; then cp "$SQLITE_SEED" "$out/seed.db"; else seed "$db"; fi
+  for i in $(seq 1 "$runs"); do one "$db" "$i"; done
+done
+for db in "${dbs[@]}"; do summary "$db"; done
+echo "(each run's figures: $out)"
