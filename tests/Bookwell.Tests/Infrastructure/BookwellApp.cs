@@ -109,6 +109,18 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
             services.AddSingleton<IClock>(Clock);
             services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, TestPeerFilter>();
             services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(Logs);
+            // Each app's JSON options get their own reflection resolver, so every app of the process worked out the
+            // contract of every type it reads or writes anew (reflection, emitted accessors). Options with equal settings
+            // and the same resolver share System.Text.Json's type cache; the resolver is the framework's default one,
+            // swapped only while it is that default (unmodified), so what is read and written stays exactly the same.
+            services.PostConfigure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o =>
+            {
+                if (o.SerializerOptions.TypeInfoResolver is System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver { Modifiers.Count: 0 } resolver
+                    && resolver.GetType() == typeof(System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver))
+                {
+                    o.SerializerOptions.TypeInfoResolver = SharedJsonResolver;
+                }
+            });
             // EF checks the model against the migrations' snapshot on every migrate: it builds both models and diffs
             // them, a third of an app's start-up CPU, repeated on each of the suite's ~1,400 app starts. The same model
             // is checked once per test process where every test database comes from (the templates migrate with EF's
@@ -127,6 +139,8 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
             builder.ConfigureTestServices(_services);
         }
     }
+
+    private static readonly System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver SharedJsonResolver = new();
 
     private static void SkipPendingModelCheck(DbContextOptionsBuilder options) =>
         options.ConfigureWarnings(w => w.Ignore(Microsoft.EntityFrameworkCore.Diagnostics.RelationalEventId.PendingModelChangesWarning));
