@@ -15,6 +15,11 @@ public static class InlineStyles
 {
     private const string Key = "Bookwell.InlineStyleHashes";
 
+    /// <summary>Most blocks are the same on every page (the layout's CSS, a business's accent): each is hashed once.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Hash, HtmlString Html)> Hashes = new(StringComparer.Ordinal);
+
+    private const int MaxHashes = 4096;
+
     public static IHtmlContent Block(HttpContext context, string css)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -27,8 +32,16 @@ public static class InlineStyles
         {
             context.Items[Key] = hashes = [];
         }
-        hashes.Add($"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(css)))}'");
-        return new HtmlString($"<style>{css}</style>");
+        if (!Hashes.TryGetValue(css, out var block))
+        {
+            block = ($"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(css)))}'", new HtmlString($"<style>{css}</style>"));
+            if (Hashes.Count < MaxHashes)
+            {
+                Hashes.TryAdd(css, block);
+            }
+        }
+        hashes.Add(block.Hash);
+        return block.Html;
     }
 
     /// <summary>The policy with this response's style blocks allowed by their hashes.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Bookwell.Features.Bookings;
 using Bookwell.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.BookingPage;
@@ -38,6 +39,21 @@ public sealed partial class BookingPageLanguageTests
         var api = await Body(await Book(client, body));
         Assert.Equal("Must be an e-mail address such as ada@example.com.", api["errors"]!["customer.email"]![0]!.GetValue<string>());
         Assert.Equal("'Hair length' is required.", api["errors"]!["answers.hairLength"]![0]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Every culture a request can be given is the runtime's shared read-only instance: NodaTime keeps its format info and
+    /// parsed patterns only for read-only cultures, and built them afresh for every date the month calendar wrote otherwise.
+    /// </summary>
+    [Fact]
+    public async Task RequestCultures_AreReadOnly()
+    {
+        await using var app = await BookwellApp.StartAsync(Db.Sqlite);
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Builder.RequestLocalizationOptions>>().Value;
+        Assert.True(options.DefaultRequestCulture.Culture.IsReadOnly);
+        Assert.True(options.DefaultRequestCulture.UICulture.IsReadOnly);
+        Assert.All(options.SupportedCultures!, c => Assert.True(c.IsReadOnly, c.Name));
+        Assert.All(options.SupportedUICultures!, c => Assert.True(c.IsReadOnly, c.Name));
     }
 
     [GeneratedRegex("""\bM\(\s*("(?:[^"\\]|\\.)*"|ContactRules\.\w+)\s*[,)]""")]

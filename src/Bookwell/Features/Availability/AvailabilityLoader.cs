@@ -44,7 +44,16 @@ public sealed class SlotAnswer(IReadOnlyList<Slot> slots)
     /// the same bytes again, however long ago it asked (a tag made of versions and a clock bucket expired every ten seconds).
     /// </summary>
     public string? Tag { get; set; }
+
+    /// <summary>
+    /// The booking page's view of this answer: its slots by local date in the zone the question was asked in (part of the
+    /// cache key), grouped once per answer instead of once per page view. Written by the first page that needs it.
+    /// </summary>
+    public SlotDays? ByDate { get; set; }
 }
+
+/// <summary>An answer's slots by local date in <paramref name="Zone"/>.</summary>
+public sealed record SlotDays(DateTimeZone Zone, IReadOnlyDictionary<LocalDate, Slot[]> Days);
 
 /// <summary>Loads occupancy and turns a page, service and choices into engine requests, one per branch.</summary>
 public static class AvailabilityLoader

@@ -499,26 +499,58 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
         return Page();
     }
 
+    /// <summary>The query values every link of this page carries, in their order (a link's changes replace them).</summary>
+    private static readonly string[] LinkKeys = ["service", "branch", "staff", "tz", "lang", "date", "from", "access", "also", "address"];
+
+    /// <summary>This request's link values, read once: a month view writes some eighty links.</summary>
+    private string?[]? _linkValues;
+    private SlotPickerModel? _linkPicker;
+
     /// <summary>A link to this page with some query values replaced (null removes one).</summary>
     public string Link(params (string Key, string? Value)[] changes)
     {
-        var values = new Dictionary<string, string?>(StringComparer.Ordinal)
+        ArgumentNullException.ThrowIfNull(changes);
+        if (_linkValues is null || !ReferenceEquals(_linkPicker, Picker))
         {
-            ["service"] = Service?.Key,
-            ["branch"] = Site?.Branches.Count > 1 ? Branch : null,
-            ["staff"] = Staff,
-            ["tz"] = Request.Query["tz"].FirstOrDefault(),
-            ["lang"] = Request.Query["lang"].FirstOrDefault(),
-            ["date"] = Picker?.SelectedDate?.ToString("yyyy-MM-dd", null),
-            ["from"] = Request.Query["from"].FirstOrDefault(),
-            ["access"] = Access?.Token,
-            ["also"] = AlsoValue,
-            ["address"] = Address,
-        };
-        foreach (var (key, value) in changes)
-        {
-            values[key] = value;
+            _linkPicker = Picker;
+            _linkValues =
+            [
+                Service?.Key,
+                Site?.Branches.Count > 1 ? Branch : null,
+                Staff,
+                Request.Query["tz"].FirstOrDefault(),
+                Request.Query["lang"].FirstOrDefault(),
+                Picker?.SelectedDate?.ToString("yyyy-MM-dd", null),
+                Request.Query["from"].FirstOrDefault(),
+                Access?.Token,
+                AlsoValue,
+                Address,
+            ];
         }
-        return Links.With($"/book/{Site?.Slug}", values);
+        var link = new System.Text.StringBuilder(256).Append("/book/").Append(Site?.Slug);
+        var first = true;
+        for (var i = 0; i < LinkKeys.Length; i++)
+        {
+            var value = _linkValues[i];
+            foreach (var (key, changed) in changes)
+            {
+                if (key == LinkKeys[i])
+                {
+                    value = changed;
+                }
+            }
+            Links.Append(link, ref first, LinkKeys[i], value);
+        }
+        // Keys of no base value follow in the order given (the last change of a key wins, in its first place).
+        for (var c = 0; c < changes.Length; c++)
+        {
+            var key = changes[c].Key;
+            if (Array.IndexOf(LinkKeys, key) >= 0 || Array.FindIndex(changes, 0, c, x => x.Key == key) >= 0)
+            {
+                continue;
+            }
+            Links.Append(link, ref first, key, Array.FindLast(changes, x => x.Key == key).Value);
+        }
+        return link.ToString();
     }
 }

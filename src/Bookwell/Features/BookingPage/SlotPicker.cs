@@ -62,22 +62,22 @@ public static class SlotPicker
             start = new LocalDate(start.Year, start.Month, 1);
         }
         var end = monthly ? start.PlusMonths(1).PlusDays(-1) : start.PlusDays(StripDays - 1);
-        var slots = await FindAsync(db, page, service, visit, branch, staff, visitor, start < today ? today : start, end, now, ct, trip);
-        var byDate = slots.GroupBy(s => s.Start.InZone(visitor).Date).ToDictionary(g => g.Key, g => g.ToList());
+        var answer = await AnswerAsync(db, page, service, visit, branch, staff, visitor, start < today ? today : start, end, now, ct, trip);
+        var byDate = (answer.ByDate is { } grouped && grouped.Zone == visitor ? grouped : answer.ByDate = new SlotDays(visitor, Group(answer.Slots, visitor))).Days;
         var chosen = selected is { } sd && sd >= start && sd <= end ? sd : byDate.Keys.OrderBy(d => d).Cast<LocalDate?>().FirstOrDefault();
         var culture = CultureInfo.CurrentCulture;
         var dayLabel = LocalDatePattern.Create("d MMM", culture);
         var weekday = LocalDatePattern.Create("ddd", culture);
         var count = Period.Between(start, end, PeriodUnits.Days).Days + 1;
         var days = Enumerable.Range(0, count).Select(i => start.PlusDays(i)).Where(d => monthly || d <= lastBookable.PlusDays(1))
-            .Select(d => new DayChoice(d, dayLabel.Format(d), weekday.Format(d), byDate.TryGetValue(d, out var l) ? l.Count : 0, d == chosen))
+            .Select(d => new DayChoice(d, dayLabel.Format(d), weekday.Format(d), byDate.TryGetValue(d, out var l) ? l.Length : 0, d == chosen))
             .ToList();
         var times = chosen is { } c && byDate.TryGetValue(c, out var list)
             ? list.Select(s => new TimeChoice(TimeFormats.Format(s.Start, visitor), FormatTime(s.Start, visitor),
                 visitor.Id == page.Zone.Id ? null : FormatTime(s.Start, page.Zone))).ToList()
             : [];
         LocalDate? next = null;
-        if (slots.Count == 0)
+        if (answer.Slots.Count == 0)
         {
             next = await NextFreeDateAsync(db, page, service, visit, branch, staff, visitor, end.PlusDays(1), lastBookable.PlusDays(1), now, ct, trip);
         }
@@ -92,6 +92,38 @@ public static class SlotPicker
 
     public static string FormatWhen(Instant start, DateTimeZone zone) =>
         $"{FormatDate(start.InZone(zone).Date)}, {FormatTime(start, zone)}";
+
+    /// <summary>Slots by local date in <paramref name="zone"/>, each day's in the answer's order.</summary>
+    private static Dictionary<LocalDate, Slot[]> Group(IReadOnlyList<Slot> slots, DateTimeZone zone)
+    {
+        var byDate = new Dictionary<LocalDate, Slot[]>();
+        var i = 0;
+        while (i < slots.Count)
+        {
+            // Slots come in start order, so a day's are one run; a day met again (never, today) is appended to.
+            var date = slots[i].Start.InZone(zone).Date;
+            var j = i + 1;
+            while (j < slots.Count && slots[j].Start.InZone(zone).Date == date)
+            {
+                j++;
+            }
+            var run = new Slot[j - i];
+            for (var k = i; k < j; k++)
+            {
+                run[k - i] = slots[k];
+            }
+            byDate[date] = byDate.TryGetValue(date, out var earlier) ? [.. earlier, .. run] : run;
+            i = j;
+        }
+        return byDate;
+    }
+
+    /// <summary>The cached answer behind <see cref="FindAsync"/> (the page reads its slots without copying them).</summary>
+    private static async Task<SlotAnswer> AnswerAsync(BookwellDb db, CompiledPage page, ServiceModel service, IReadOnlyList<ServiceModel>? visit,
+        string? branch, string? staff, DateTimeZone zone, LocalDate from, LocalDate to, Instant now, CancellationToken ct, Scheduling.Travel.Trip? trip) =>
+        visit is { Count: > 1 }
+            ? await AvailabilityLoader.VisitAnswerAsync(db, page, visit, branch, staff, zone, from, to, now, ct)
+            : await AvailabilityLoader.AnswerAsync(db, page, service, branch, staff, zone, from, to, now, ct, trip);
 
     /// <summary>Slots of one service, or visit starts of several (issue 15).</summary>
     private static async Task<IReadOnlyList<Slot>> FindAsync(BookwellDb db, CompiledPage page, ServiceModel service, IReadOnlyList<ServiceModel>? visit,
