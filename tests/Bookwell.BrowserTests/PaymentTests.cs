@@ -45,7 +45,9 @@ public sealed class PaymentTests(PaymentBrowserApp app) : IClassFixture<PaymentB
                 { "key": "facial", "name": "Facial", "durationMinutes": 60, "slotIntervalMinutes": 60, "requiresStaff": false,
                   "price": { "amount": 100, "currency": "EUR" }, "payment": "deposit", "deposit": { "amount": 25, "currency": "EUR" } },
                 { "key": "pedicure", "name": "Pedicure", "durationMinutes": 60, "slotIntervalMinutes": 60, "requiresStaff": false,
-                  "price": { "amount": 45, "currency": "EUR" }, "payment": "none", "noShowFee": { "amount": 20.00 } }
+                  "price": { "amount": 45, "currency": "EUR" }, "payment": "none", "noShowFee": { "amount": 20.00 } },
+                { "key": "manicure", "name": "Manicure", "durationMinutes": 45, "slotIntervalMinutes": 60, "requiresStaff": false,
+                  "price": { "amount": 32.50, "currency": "EUR" }, "payment": "none" }
               ]
             }
             """));
@@ -190,5 +192,81 @@ public sealed class PaymentTests(PaymentBrowserApp app) : IClassFixture<PaymentB
             await app.ScreenshotAsync(page, $"pay-7-card-saved-{locale}-375");
             await Axe.AssertAccessibleAsync(page, $"card-saved-{locale}");
         }
+    }
+
+    /// <summary>
+    /// A visit of a massage paid online (EUR 80.00) and a manicure paid at the salon (EUR 32.50), through the real booking page:
+    /// before confirming, the visit's price (80.00 + 32.50 = 112.50), what is paid now (the massage, 80.00, which is no deposit)
+    /// and at the salon (the manicure, 32.50), and the massage's cancellation policy (the only part paid online), its shares counted on the 80.00 paid online; then Checkout
+    /// (the stand-in's page) for 80.00, "Pay", and back on the booking's own page: 80.00 paid online, 32.50 still to pay at the
+    /// appointment. English at 1280 px and Dutch at 375 px, axe on every step.
+    /// </summary>
+    [Fact]
+    public async Task Visit_PaidNowPlusPaidAtTheSalon_ShowsWhatIsDueWhen_ThenPaysTheOnlinePart()
+    {
+        await AddPaidPageAsync();
+        var runs = new[]
+        {
+            (Locale: "en-GB", Width: 1280, Date: "2027-03-15", Email: "vera@example.com", Texts: (
+                Price: "€112.50", Now: "€80.00", Later: "€32.50", NowLabel: "To pay now", LaterLabel: "To pay at the appointment",
+                Policy: new[] { "100 % back when you cancel at least 48 hours before the start.", "50 % back when you cancel at least 24 hours before the start.",
+                    "Nothing back when you cancel less than 24 hours before the start.", "What you get back is counted on the €80.00 you pay online." },
+                Paid: "Paid online: €80.00. Still to pay at the appointment: €32.50.", Wrong: "deposit")),
+            (Locale: "nl-NL", Width: 375, Date: "2027-03-16", Email: "vera-nl@example.com", Texts: (
+                Price: "€ 112,50", Now: "€ 80,00", Later: "€ 32,50", NowLabel: "Nu te betalen", LaterLabel: "Te betalen bij de afspraak",
+                Policy: new[] { "100 % terug als je minstens 48 uur voor het begin annuleert.", "50 % terug als je minstens 24 uur voor het begin annuleert.",
+                    "Niets terug als je minder dan 24 uur voor het begin annuleert.", "Wat je terugkrijgt, wordt berekend over de € 80,00 die je online betaalt." },
+                Paid: "Online betaald: € 80,00. Nog te betalen bij de afspraak: € 32,50.", Wrong: "aanbetaling")),
+        };
+        foreach (var (locale, width, date, email, texts) in runs)
+        {
+            var page = await app.NewPageAsync(locale: locale, width: width);
+            await page.GotoAsync("/book/paynow?service=massage");
+            await page.ClickAsync("#visit a.choice:has-text('Manicure')");
+            await Expect(page.Locator("#visit a.choice[aria-current=true]")).ToContainTextAsync("Manicure");
+            await page.GotoAsync(page.Url + "&date=" + date);
+            await page.ClickAsync("a.time:has-text('10:00')");
+            await page.FillAsync("#name", "Vera Visit");
+            await page.FillAsync("#email", email);
+            await page.ClickAsync("#continue");
+            await Expect(page.Locator("#step-review")).ToBeVisibleAsync();
+            await Expect(page.Locator("main dl").First).ToContainTextAsync("Massage + Manicure");
+            // Worked out by hand: the massage (80.00, paid online in full) and the manicure (32.50, paid at the salon).
+            await Expect(page.Locator("#price")).ToHaveTextAsync(texts.Price);
+            await Expect(page.Locator("#due-now")).ToHaveTextAsync(texts.Now);
+            await Expect(page.Locator("dt:has(+ #due-now)")).ToHaveTextAsync(texts.NowLabel);
+            await Expect(page.Locator("#due-later")).ToHaveTextAsync(texts.Later);
+            await Expect(page.Locator("dt:has(+ #due-later)")).ToHaveTextAsync(texts.LaterLabel);
+            // Only the massage is paid online, so its policy is the visit's; no part is a deposit.
+            foreach (var line in texts.Policy)
+            {
+                await Expect(page.Locator("#cancellation-policy")).ToContainTextAsync(line);
+            }
+            await Expect(page.Locator("#step-review")).Not.ToContainTextAsync(texts.Wrong, new() { IgnoreCase = true });
+            await FitsAsync(page);
+            await Axe.AssertAccessibleAsync(page, $"visit pay review {locale} {width}");
+            await app.ScreenshotAsync(page, $"pay-8-visit-review-{locale}-{width}");
+
+            await page.ClickAsync("#confirm");
+            // Stripe Checkout (the stand-in's page) asks for the online part only.
+            await Expect(page.Locator("h1")).ToHaveTextAsync("Pay EUR 80.00");
+            Assert.StartsWith(app.Stripe.BaseUrl, page.Url, StringComparison.Ordinal);
+            await page.ClickAsync("#pay");
+
+            // Back on the booking's own page: the massage is paid, the manicure still to pay at the salon.
+            await Expect(page.Locator("#payment-state")).ToHaveTextAsync(texts.Paid);
+            await Expect(page.Locator("#payment")).Not.ToContainTextAsync(texts.Wrong, new() { IgnoreCase = true });
+            Assert.Contains("/booking/", page.Url, StringComparison.Ordinal);
+            await FitsAsync(page);
+            await Axe.AssertAccessibleAsync(page, $"visit paid {locale} {width}");
+            await app.ScreenshotAsync(page, $"pay-9-visit-paid-{locale}-{width}");
+        }
+    }
+
+    /// <summary>Nothing on the page is wider than the window (no sideways scrolling at 375 px).</summary>
+    private static async Task FitsAsync(IPage page)
+    {
+        var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
+        Assert.True(overflow <= 0, $"The page is {overflow} px wider than the window at {page.Url}");
     }
 }

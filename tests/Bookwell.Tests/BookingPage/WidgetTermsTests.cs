@@ -59,7 +59,7 @@ public abstract partial class WidgetTermsTests : IAsyncLifetime
         Assert.Equal(("due-now", "€20.00"), terms["To pay now (deposit)"]);
         Assert.Equal(("due-later", "€60.00"), terms["To pay at the appointment"]);
         Assert.Equal(("cancellation-policy", "100 % back when you cancel at least 48 hours before the start. | 50 % back when you cancel at least 24 hours before the start. | " +
-                     "Nothing back when you cancel less than 24 hours before the start."), terms["Cancellation policy"]);
+                     "Nothing back when you cancel less than 24 hours before the start. | What you get back is counted on the €20.00 you pay online."), terms["Cancellation policy"]);
         Assert.Equal("no-show-policy", terms.Values.Single(t => t.Text.Contains("€15.00", StringComparison.Ordinal)).Id);
 
         var dutch = await ReviewInWidgetAsync("nl");

@@ -306,6 +306,7 @@ public static class AdminText
         ["Page {0} of {1}"] = "Pagina {0} van {1}",
         ["Pages"] = "Pagina's",
         ["Paid online in full"] = "Volledig online betaald",
+        ["Part online, rest at the appointment"] = "Deels online, de rest bij de afspraak",
         ["Parts of this page"] = "Onderdelen van deze pagina",
         ["Password"] = "Wachtwoord",
         ["Password changed."] = "Wachtwoord gewijzigd.",

@@ -59,6 +59,9 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     /// <summary>What the client pays and when: the chosen service's money, or a visit's as one (<see cref="Visits.Billing(IReadOnlyList{ServiceDoc})"/>).</summary>
     public ServiceDoc? Billing => Visit is { } v ? Visits.Billing([.. v.Select(s => s.Doc)]) : Service?.Doc;
 
+    /// <summary>What is paid now is (or holds) a deposit; not so for a visit whose online part is paid in full (<see cref="Visits.TakesDeposit(IEnumerable{ServiceDoc})"/>).</summary>
+    public bool TakesDeposit => Visit is { } v ? Visits.TakesDeposit(v.Select(part => part.Doc)) : Service?.Doc.Payment == "deposit";
+
     /// <summary>Services that may join the chosen one in one visit (none when the chosen one cannot be part of a visit).</summary>
     /// A visit happens at the business: services done (or possibly done) at the client's address neither start nor join one.
     public IEnumerable<ServiceModel> VisitChoices =>

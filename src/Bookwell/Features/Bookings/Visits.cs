@@ -87,6 +87,29 @@ public static class Visits
         };
     }
 
+    /// <summary>
+    /// The online payment of these services is (or holds) a deposit: one of them is paid by deposit. A visit billed as
+    /// <c>deposit</c> (<see cref="Billing"/>) because a part paid online in full sits beside a part paid at the appointment
+    /// takes no deposit: its pages say "paid online", not "deposit".
+    /// </summary>
+    public static bool TakesDeposit(IEnumerable<ServiceDoc> services) => services.Any(s => s.Payment == "deposit");
+
+    /// <summary>
+    /// <see cref="TakesDeposit(IEnumerable{ServiceDoc})"/> for a stored booking: its visit's parts as the page has them now, or, for
+    /// any other booking (or a visit whose page is gone), <paramref name="billedAsDeposit"/>, what its checkout was opened as.
+    /// </summary>
+    public static bool TakesDeposit(CompiledPage? page, Booking booking, bool billedAsDeposit)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        if (!billedAsDeposit || page is null || Parts(booking) is not { Count: > 0 } parts)
+        {
+            return billedAsDeposit;
+        }
+        var docs = parts.Select(p => page.Services.GetValueOrDefault(p.Service)?.Doc).ToList();
+        // A part gone from the page cannot be judged: keep the word the checkout was opened with.
+        return docs.Exists(d => d is null) || TakesDeposit(docs.OfType<ServiceDoc>());
+    }
+
     /// <summary>What a part of a visit adds to the payment taken at booking: its whole price when paid <c>now</c>, its deposit when <c>deposit</c>, else nothing.</summary>
     public static decimal ChargedAtBooking(ServiceDoc part)
     {

@@ -6,6 +6,13 @@ using NodaTime;
 namespace Bookwell.Features.Payments;
 
 /// <summary>
+/// What the booking page shows about money before the client commits (<c>_PriceDue</c>): the service's (or visit's) money and
+/// whether what is paid now is a deposit (<see cref="Bookings.Visits.TakesDeposit(IEnumerable{ServiceDoc})"/>).
+/// </summary>
+public sealed record PriceDue(ServiceDoc Billing, bool Deposit);
+
+
+/// <summary>
 /// Opens the Checkout Session for a new booking that must be paid (all of it, or a deposit) before the booking
 /// is written. Stripe is asked first: when it cannot be reached the booking is refused with a clear error and
 /// nothing is written, so no hold is left behind that nobody can pay. The session row is then written in the
@@ -79,7 +86,7 @@ public sealed class PaymentCheckout(IServiceProvider services, TenantLinks links
             : null;
         var description = charge.Purpose == CheckoutPurpose.Card
             ? service.Doc.Name ?? service.Key
-            : charge.Purpose == CheckoutPurpose.Deposit
+            : charge.Purpose == CheckoutPurpose.Deposit && Bookings.Visits.TakesDeposit(page, booking, true)
             ? $"{service.Doc.Name} ({PaymentText.Words.Get("deposit", booking.Language)})"
             : service.Doc.Name ?? service.Key;
         var state = await gateway.CreateSessionAsync(new SessionRequest(

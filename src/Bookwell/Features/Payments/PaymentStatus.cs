@@ -17,7 +17,10 @@ public static class PaymentProblems
 
 /// <summary>What the client's manage page shows about money.</summary>
 /// <param name="CardSaved">A card-only session (no-show fee) completed: the card is saved and nothing was charged.</param>
-public sealed record ManagePayment(PaymentView View, string? PayUrl, string? PayBefore, bool Waiting, string Purpose, MoneyView? DueNow, bool CardSaved = false)
+/// <param name="Deposit">What was asked online is (or holds) a deposit; false for a visit whose online part is paid in full and whose
+/// other parts are paid at the appointment (<see cref="Visits.TakesDeposit(CompiledPage?, Booking, bool)"/>): "paid online", not "deposit paid".</param>
+public sealed record ManagePayment(PaymentView View, string? PayUrl, string? PayBefore, bool Waiting, string Purpose, MoneyView? DueNow, bool CardSaved = false,
+    bool Deposit = true)
 {
     /// <summary>The session only saves a card (<c>mode=setup</c>): nothing is paid online.</summary>
     public bool CardOnly => Purpose == "card";
@@ -87,11 +90,13 @@ public sealed class PaymentStatus(BookwellDb db, CatalogCache cache, IServicePro
         {
             return null;
         }
-        var view = await PaymentSummary.ForAsync(db, await cache.GetAsync(db, ct), booking, ct);
+        var catalog = await cache.GetAsync(db, ct);
+        var view = await PaymentSummary.ForAsync(db, catalog, booking, ct);
         var waiting = booking.Status == BookingStatus.PendingPayment && view.Paid.Amount <= 0;
         var payable = waiting && session.State == CheckoutState.Open && (booking.HoldExpiresAt ?? session.ExpiresAt) > clock.GetCurrentInstant();
         return new ManagePayment(view with { RefundDue = session.RefundDue }, payable ? session.Url : null, payable ? BookingPage.SlotPicker.FormatWhen(booking.HoldExpiresAt ?? session.ExpiresAt, zone) : null,
             waiting, session.Purpose.ToWire(), new MoneyView(session.Amount, session.Currency),
-            session.Purpose == CheckoutPurpose.Card && session.State == CheckoutState.Complete && booking.Status != BookingStatus.Cancelled);
+            session.Purpose == CheckoutPurpose.Card && session.State == CheckoutState.Complete && booking.Status != BookingStatus.Cancelled,
+            Visits.TakesDeposit(catalog.Pages.GetValueOrDefault(booking.PageSlug), booking, session.Purpose == CheckoutPurpose.Deposit));
     }
 }
