@@ -62,13 +62,18 @@ public abstract class InvoiceScriptTests(ITestOutputHelper output)
         output.WriteLine($"{Kind}: invoice with a CJK name {cjk.Length:N0} bytes, the same invoice in Latin {latin.Length:N0} bytes");
 
         var text = PdfText(cjk);
-        foreach (var written in new[] { "王小明", "東京ヘアサロン", "カットとカラー", "헤어컷", "김민준" })
+        // (Korean prints in the fallback font too, but PdfPig reads Hangul from PDFsharp's subset back as spaces: not checked as text.)
+        foreach (var written in new[] { "王小明", "東京ヘアサロン", "カットとカラー" })
         {
-            Assert.Contains(written, text, StringComparison.Ordinal);
+            Assert.True(text.Contains(written, StringComparison.Ordinal), $"{written} is not in: {text}");
         }
         var letters = Letters(cjk);
-        var cjkLetters = letters.Where(l => "王小明東京ヘアサロンカットとカラー헤어컷김민준".Contains(l.Value, StringComparison.Ordinal)).ToList();
-        Assert.Equal(3 + 7 + 7 + 3 + 3, cjkLetters.Count);
+        var cjkLetters = letters.Where(l => l.Value is { Length: > 0 } && "王小明東京ヘアサロンカットとカラー".Contains(l.Value, StringComparison.Ordinal)).ToList();
+        Assert.Equal(3 + 7 + 7, cjkLetters.Count);
+        // The Korean line's six letters are drawn in the fallback font as well.
+        var korean = letters.Where(l => l.FontName?.Contains("Droid", StringComparison.Ordinal) == true).Except(cjkLetters).ToList();
+        Assert.Equal(6, korean.Count);
+        cjkLetters.AddRange(korean);
         Assert.All(cjkLetters, l => Assert.Contains("Droid Sans Fallback", l.FontName, StringComparison.Ordinal));
         // Everything else stays in DejaVu: the title, labels, amounts.
         Assert.All(letters.Except(cjkLetters), l => Assert.Contains("DejaVu Sans", l.FontName, StringComparison.Ordinal));
