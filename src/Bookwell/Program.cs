@@ -175,6 +175,8 @@ if (builder.Configuration["Bookwell:TrustedProxies"] is { Length: > 0 } proxies)
 }
 
 var app = builder.Build();
+// The PDFs' fallback fonts are looked for now, so a missing one is said once at start (not at the first invoice).
+_ = app.Services.GetRequiredService<Bookwell.Features.Invoices.PdfFonts>();
 
 try
 {

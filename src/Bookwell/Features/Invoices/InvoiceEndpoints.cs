@@ -54,6 +54,7 @@ public static class InvoiceEndpoints
         services.AddScoped<InvoiceIssuer>();
         services.AddScoped<InvoicePayments>();
         services.AddSingleton<InvoiceLogo>();
+        services.AddSingleton(sp => PdfFonts.FromConfiguration(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<PdfFonts>>()));
         services.AddSingleton<IMailAttachmentSource, InvoiceAttachments>();
         services.AddSingleton<IMailAttachmentSource, Refunds.CreditNoteAttachments>();
         return services;
@@ -177,10 +178,10 @@ public static class InvoiceEndpoints
     private static async Task<Results<Ok<InvoiceResponse>, ProblemHttpResult>> GetOne(string id, BookwellDb db, IClock clock, CancellationToken ct) =>
         await FindAsync(db, id, ct) is { } invoice ? TypedResults.Ok(InvoiceResponse.From(invoice, clock.GetCurrentInstant())) : Problems.NotFound("No such invoice.");
 
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pdf(string id, BookwellDb db, IClock clock, InvoiceLogo logos, CancellationToken ct) =>
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Pdf(string id, BookwellDb db, IClock clock, InvoiceLogo logos, PdfFonts fonts, CancellationToken ct) =>
         await FindAsync(db, id, ct) is { } invoice
             ? TypedResults.File(InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForDocumentAsync(db, invoice, invoice.PageSlug, ct),
-                    await InvoiceSettings.PaperAsync(db, invoice.TenantId, invoice.PageSlug, ct)),
+                    await InvoiceSettings.PaperAsync(db, invoice.TenantId, invoice.PageSlug, ct), fonts),
                 "application/pdf", InvoicePdf.FileName("invoice", invoice.Number))
             : Problems.NotFound("No such invoice.");
 

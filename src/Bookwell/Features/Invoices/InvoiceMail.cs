@@ -65,7 +65,7 @@ public static class InvoiceMail
 }
 
 /// <summary>Renders an invoice's PDF for the outbox worker when it sends the invoice e-mail.</summary>
-public sealed class InvoiceAttachments(IClock clock, InvoiceLogo logos) : IMailAttachmentSource
+public sealed class InvoiceAttachments(IClock clock, InvoiceLogo logos, PdfFonts fonts) : IMailAttachmentSource
 {
     public string Kind => "invoice";
 
@@ -81,7 +81,7 @@ public sealed class InvoiceAttachments(IClock clock, InvoiceLogo logos) : IMailA
             .FirstOrDefaultAsync(i => i.Id == id && i.TenantId == tenantId, ct);
         return invoice is null ? null : new MailAttachment(InvoicePdf.FileName(InvoiceText.Words.Get("invoice", invoice.Language).ToLowerInvariant(), invoice.Number),
             "application/pdf", InvoicePdf.Render(invoice, clock.GetCurrentInstant(), await logos.ForDocumentAsync(db, invoice, invoice.PageSlug, ct),
-                await InvoiceSettings.PaperAsync(db, tenantId, invoice.PageSlug, ct)));
+                await InvoiceSettings.PaperAsync(db, tenantId, invoice.PageSlug, ct), fonts));
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Bookwell.Data;
 using NodaTime;
@@ -43,9 +44,11 @@ public static class InvoicePdf
         return $"{(stem.Length == 0 ? "document" : stem)}.{extension}";
     }
 
-    public static byte[] Render(Invoice invoice, Instant now, PdfImage? logo = null, string? paperSetting = null)
+    /// <param name="fonts">The fallback fonts (the app's <see cref="PdfFonts"/>); null: <see cref="PdfFonts.Default"/>.</param>
+    public static byte[] Render(Invoice invoice, Instant now, PdfImage? logo = null, string? paperSetting = null, PdfFonts? fonts = null)
     {
         ArgumentNullException.ThrowIfNull(invoice);
+        using var scope = PdfFonts.Use(fonts ?? PdfFonts.Default);
         var paper = Paper.For(paperSetting, invoice.Currency);
         double width = paper.Width, height = paper.Height;
         var language = invoice.Language;
@@ -230,12 +233,12 @@ public static class InvoicePdf
     {
         ArgumentNullException.ThrowIfNull(text);
         InvoiceFonts.Ensure();
-        var font = new XFont(InvoiceFonts.Family, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular);
+        var fonts = PdfFonts.Current;
         var lines = new List<string>();
         lock (MeasureLock)
         {
             var measure = _measure ??= XGraphics.CreateMeasureContext(new XSize(2000, 2000), XGraphicsUnit.Point, XPageDirection.Downwards);
-            double Width(string s) => measure.MeasureString(s, font).Width;
+            double Width(string s) => Measured(measure, fonts, Drawable(s), size, bold).Sum(r => r.Width);
             foreach (var paragraph in text.ReplaceLineEndings("\n").Split('\n'))
             {
                 var current = "";
@@ -295,23 +298,56 @@ public static class InvoicePdf
         public void Line(double x1, double y1, double x2, double y2) => Lines.Add((x1, y1, x2, y2));
     }
 
-    /// <summary>The pages as one PDF (PDFsharp): the invoice font embedded as a subset, the logo as the file it was.</summary>
+    private static readonly Dictionary<(string Family, double Size, bool Bold), XFont> MeasureFonts = [];
+
+    /// <summary>
+    /// <paramref name="visual"/> (<see cref="Drawable"/>) as runs of one font each (<see cref="PdfFonts.Runs"/>) with the
+    /// font and its measured width: a line's width is the sum, so wrapping and right alignment hold with mixed fonts.
+    /// </summary>
+    private static List<(string Text, XFont Font, double Width)> Measured(XGraphics measure, PdfFonts fonts, string visual, double size, bool bold,
+        Func<int, XFont>? font = null)
+    {
+        XFont Cached(int index)
+        {
+            var key = (fonts.Family(index), size, bold);
+            if (!MeasureFonts.TryGetValue(key, out var f))
+            {
+                MeasureFonts[key] = f = new XFont(key.Item1, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular);
+            }
+            return f;
+        }
+        return [.. fonts.Runs(visual, bold).Select(r =>
+        {
+            var f = font is null ? Cached(r.Font) : font(r.Font);
+            return (r.Text, f, measure.MeasureString(r.Text, f).Width);
+        })];
+    }
+
+    /// <summary>
+    /// The text as drawn: control characters as spaces, Arabic letters shaped (<see cref="ArabicShaping"/>), in visual order
+    /// (<see cref="LineBidi"/>), without invisible formatting characters (which would print as boxes).
+    /// </summary>
+    internal static string Drawable(string text)
+    {
+        var visual = LineBidi.Visual(ArabicShaping.Shape(Printable(text)));
+        return visual.Any(c => CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format)
+            ? new string([.. visual.Where(c => CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.Format)])
+            : visual;
+    }
+
+    /// <summary>
+    /// The pages as one PDF (PDFsharp): the invoice font embedded as a subset, and each fallback font that a character needed
+    /// (<see cref="PdfFonts"/>) too; the logo as the file it was.
+    /// </summary>
     internal static byte[] Write(List<Page> pages, string title)
     {
         ArgumentNullException.ThrowIfNull(pages);
         InvoiceFonts.Ensure();
+        var fallbacks = PdfFonts.Current;
         using var document = new PdfSharp.Pdf.PdfDocument();
         document.Info.Title = title;
         document.Info.Creator = "Bookwell";
-        var fonts = new Dictionary<(double, bool), XFont>();
-        XFont Font(double size, bool bold)
-        {
-            if (!fonts.TryGetValue((size, bold), out var font))
-            {
-                fonts[(size, bold)] = font = new XFont(InvoiceFonts.Family, size, bold ? XFontStyleEx.Bold : XFontStyleEx.Regular);
-            }
-            return font;
-        }
+        var fonts = new Dictionary<(int, double, bool), XFont>();
         var pen = new XPen(XColors.Black, 0.5);
         foreach (var page in pages)
         {
@@ -339,8 +375,22 @@ public static class InvoicePdf
             }
             foreach (var t in page.Texts)
             {
-                g.DrawString(Printable(t.Text), Font(t.Size, t.Bold), XBrushes.Black, t.X, height - t.Y,
-                    t.Right ? XStringFormats.BaseLineRight : XStringFormats.BaseLineLeft);
+                XFont Font(int index)
+                {
+                    if (!fonts.TryGetValue((index, t.Size, t.Bold), out var font))
+                    {
+                        fonts[(index, t.Size, t.Bold)] = font = new XFont(fallbacks.Family(index), t.Size, t.Bold ? XFontStyleEx.Bold : XFontStyleEx.Regular);
+                    }
+                    return font;
+                }
+                // Run by run, each in its font at the x its measured width puts it; right-aligned text ends at t.X.
+                var runs = Measured(g, fallbacks, Drawable(t.Text), t.Size, t.Bold, Font);
+                var x = t.Right ? t.X - runs.Sum(r => r.Width) : t.X;
+                foreach (var (text, font, w) in runs)
+                {
+                    g.DrawString(text, font, XBrushes.Black, x, height - t.Y, XStringFormats.BaseLineLeft);
+                    x += w;
+                }
             }
         }
         using var output = new MemoryStream();

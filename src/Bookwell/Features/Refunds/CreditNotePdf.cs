@@ -278,9 +278,11 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
 public static class CreditNotePdf
 {
     /// <param name="paperSetting">The page's <c>settings.invoicing.paper</c> (<see cref="InvoiceSettings.PaperAsync"/>); null: auto.</param>
-    public static byte[] Render(CreditNoteDocument document, PdfImage? logo = null, string? paperSetting = null)
+    /// <param name="fonts">The fallback fonts (the app's <see cref="PdfFonts"/>); null: <see cref="PdfFonts.Default"/>.</param>
+    public static byte[] Render(CreditNoteDocument document, PdfImage? logo = null, string? paperSetting = null, PdfFonts? fonts = null)
     {
         ArgumentNullException.ThrowIfNull(document);
+        using var scope = PdfFonts.Use(fonts ?? PdfFonts.Default);
         var note = document.Note;
         var paper = Paper.For(paperSetting, note.Currency);
         double width = paper.Width, height = paper.Height;
@@ -410,7 +412,7 @@ public static class CreditNotePdf
 }
 
 /// <summary>Renders a credit note's PDF for the outbox worker when it sends the credit note e-mail (<c>credit-note:{id}</c>).</summary>
-public sealed class CreditNoteAttachments(InvoiceLogo logos) : IMailAttachmentSource
+public sealed class CreditNoteAttachments(InvoiceLogo logos, PdfFonts fonts) : IMailAttachmentSource
 {
     public string Kind => "credit-note";
 
@@ -423,7 +425,7 @@ public sealed class CreditNoteAttachments(InvoiceLogo logos) : IMailAttachmentSo
         var document = await CreditNoteDocument.LoadAsync(db, tenantId, id, ct);
         return document is null ? null : new MailAttachment(CreditNotePdf.FileName(document), "application/pdf",
             CreditNotePdf.Render(document, await logos.ForDocumentAsync(db, document.Note, document.PageSlug, ct),
-                await InvoiceSettings.PaperAsync(db, tenantId, document.PageSlug, ct)));
+                await InvoiceSettings.PaperAsync(db, tenantId, document.PageSlug, ct), fonts));
     }
 }
 

@@ -116,10 +116,10 @@ public static class RefundEndpoints
     }
 
     /// <summary>The credit note's PDF, as mailed to the client (additive to contract 4.3).</summary>
-    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CreditNotePdfFile(string id, BookwellDb db, InvoiceLogo logos, CancellationToken ct) =>
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CreditNotePdfFile(string id, BookwellDb db, InvoiceLogo logos, PdfFonts fonts, CancellationToken ct) =>
         RouteIds.TryParse(id, out var guid) && await CreditNoteDocument.LoadAsync(db, db.TenantId, guid, ct) is { } document
             ? TypedResults.File(CreditNotePdf.Render(document, await logos.ForDocumentAsync(db, document.Note, document.PageSlug, ct),
-                await InvoiceSettings.PaperAsync(db, db.TenantId, document.PageSlug, ct)), "application/pdf",
+                await InvoiceSettings.PaperAsync(db, db.TenantId, document.PageSlug, ct), fonts), "application/pdf",
                 CreditNotePdf.FileName(document))
             : Problems.NotFound("No such credit note.");
 

@@ -21,7 +21,7 @@ public sealed class ReceiptModel : AdminPageModel
         }
         var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForDocumentAsync(Db, Invoice!, Invoice!.PageSlug, ct);
         var paper = await InvoiceSettings.PaperAsync(Db, Invoice!.TenantId, Invoice.PageSlug, ct);
-        return File(InvoicePdf.Render(Invoice!, Clock.GetCurrentInstant(), logo, paper), "application/pdf", InvoicePdf.FileName("receipt", Invoice!.Number));
+        return File(InvoicePdf.Render(Invoice!, Clock.GetCurrentInstant(), logo, paper, HttpContext.RequestServices.GetRequiredService<PdfFonts>()), "application/pdf", InvoicePdf.FileName("receipt", Invoice!.Number));
     }
 
     /// <summary>The receipt for an 80 mm thermal printer (ESC/POS), as a download.</summary>

@@ -38,7 +38,7 @@ public sealed class DetailModel : AdminPageModel
         }
         var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForDocumentAsync(Db, Invoice!, Invoice!.PageSlug, ct);
         var paper = await InvoiceSettings.PaperAsync(Db, Invoice!.TenantId, Invoice.PageSlug, ct);
-        return File(InvoicePdf.Render(Invoice!, Now, logo, paper), "application/pdf", InvoicePdf.FileName("invoice", Invoice!.Number));
+        return File(InvoicePdf.Render(Invoice!, Now, logo, paper, HttpContext.RequestServices.GetRequiredService<PdfFonts>()), "application/pdf", InvoicePdf.FileName("invoice", Invoice!.Number));
     }
 
     public async Task<IActionResult> OnPostPaymentAsync(Guid id, CancellationToken ct)
