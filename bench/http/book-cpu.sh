@@ -24,7 +24,7 @@ else
 fi
 dotnet "${APPDIR:-src/Bookwell/bin/Release/net10.0}/Bookwell.dll" --urls "http://127.0.0.1:$port" > "$work/app.log" 2>&1 &
 app=$!
-trap 'kill $app 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $app 2>/dev/null; [ -n "${APPLOG:-}" ] && cp "$work/app.log" "$APPLOG"; rm -rf "$work"' EXIT
 until curl -sf "http://127.0.0.1:$port/openapi/v1.json" >/dev/null; do sleep 0.2; done
 load() { dotnet bench/Bookwell.Load/bin/Release/net10.0/Bookwell.Load.dll "$1" "http://127.0.0.1:$port" $key "${@:2}"; }
 base="http://127.0.0.1:$port"
@@ -40,10 +40,18 @@ if [ "${TRACE:-0}" = 1 ]; then
   tracer=$!
 fi
 before=$(awk '{ print $14 + $15 }' /proc/$app/stat)
+# PostgreSQL: every bench_cpu backend's CPU ticks (server on this machine), before and after the booking load.
+backends() { psql -d postgres -Atc "SELECT pid FROM pg_stat_activity WHERE datname = 'bench_cpu'" 2>/dev/null || true; }
+ticks() { for p in "$@"; do awk -v p="$p" '{ print p, $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true; done; }
+[ "$db" = postgres ] && ticks $(backends) > "$work/pg.before"
 wrk -t2 -c64 -d10s -s bench/http/book.lua "$base/api/v1/admin/bookings" -- "$work/bodies.txt" $key 2 | tail -1 | tee "$work/book.txt" | sed 's/^/  /'
 after=$(awk '{ print $14 + $15 }' /proc/$app/stat)
 n=$(grep -o '201: [0-9]*' "$work/book.txt" | cut -d' ' -f2)
 echo "  app CPU per booking: $(awk -v a="$before" -v b="$after" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }') ms"
+if [ "$db" = postgres ]; then
+  ticks $(backends) > "$work/pg.after"
+  echo "  PostgreSQL backend CPU per booking: $(awk -v n="$n" -v hz="$(getconf CLK_TCK)" 'NR == FNR { b[$1] = $2; next } { t += $2 - ($1 in b ? b[$1] : 0) } END { printf "%.3f", t * 1000 / hz / n }' "$work/pg.before" "$work/pg.after") ms"
+fi
 if [ "${TRACE:-0}" = 1 ]; then wait $tracer || true; fi
 if [ "${PAGE:-0}" = 1 ]; then
   if [ "${PAGE_TRACE:-0}" = 1 ]; then

@@ -90,21 +90,63 @@ public static class BulkInsert
             $"SELECT * FROM unnest({string.Join(", ", columns.Select((_, i) => string.Create(CultureInfo.InvariantCulture, $"@p{i}")))})");
         for (var c = 0; c < columns.Count; c++)
         {
-            var (property, _, mapping, getter) = columns[c];
-            var element = mapping.Converter?.ProviderClrType ?? property.ClrType;
-            if (element.IsValueType && Nullable.GetUnderlyingType(element) is null && property.IsNullable)
-            {
-                element = typeof(Nullable<>).MakeGenericType(element);
-            }
-            var values = Array.CreateInstance(element, rows.Count);
-            for (var r = 0; r < rows.Count; r++)
-            {
-                var value = getter.GetClrValueUsingContainingEntity(rows[r]!);
-                values.SetValue(value is null ? null : mapping.Converter?.ConvertToProvider(value) ?? value, r);
-            }
-            command.Parameters.Add(new NpgsqlParameter(string.Create(CultureInfo.InvariantCulture, $"p{c}"), values));
+            command.Parameters.Add(new NpgsqlParameter(string.Create(CultureInfo.InvariantCulture, $"p{c}"), Values(columns[c], rows)));
         }
         return command;
+    }
+
+    private static Array Values((IProperty Property, string Name, RelationalTypeMapping Mapping, IClrPropertyGetter Getter) column,
+        System.Collections.IList rows)
+    {
+        var (property, _, mapping, getter) = column;
+        var element = mapping.Converter?.ProviderClrType ?? property.ClrType;
+        if (element.IsValueType && Nullable.GetUnderlyingType(element) is null && property.IsNullable)
+        {
+            element = typeof(Nullable<>).MakeGenericType(element);
+        }
+        var values = Array.CreateInstance(element, rows.Count);
+        for (var r = 0; r < rows.Count; r++)
+        {
+            var value = getter.GetClrValueUsingContainingEntity(rows[r]!);
+            values.SetValue(value is null ? null : mapping.Converter?.ConvertToProvider(value) ?? value, r);
+        }
+        return values;
+    }
+
+    /// <summary>
+    /// PostgreSQL: one member of a data-modifying <c>WITH</c> (the group writer's single statement,
+    /// <see cref="Features.Bookings.BookingWrite.CommitGroup"/>): <c>INSERT ... SELECT</c> over unnest() of one array per
+    /// column, as <see cref="Insert"/> writes it, plus a row filter. The unnested row is <c>r</c>, its columns named as the
+    /// table's (<c>r."TenantId"</c>), and with <paramref name="draftOf"/> an extra int column <c>r.d</c> (whose draft the
+    /// row belongs to). <paramref name="expressions"/> replaces a column's value with SQL over <c>r</c>. Parameters are
+    /// added to <paramref name="command"/>, named with <paramref name="prefix"/>.
+    /// </summary>
+    public static string KeptInsert(BookwellDb db, NpgsqlBatchCommand command, string prefix, System.Collections.IList rows, IReadOnlyList<int>? draftOf,
+        string where, string? returning = null, IReadOnlyDictionary<string, string>? expressions = null)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(command);
+        ArgumentNullException.ThrowIfNull(rows);
+        var columns = Columns(db, rows, out var table);
+        var names = columns.Select(c => $"\"{c.Name}\"").ToList();
+        var parameters = new List<string>();
+        for (var c = 0; c < columns.Count; c++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"{prefix}{c}");
+            command.Parameters.Add(new NpgsqlParameter(name, Values(columns[c], rows)));
+            parameters.Add("@" + name);
+        }
+        var aliases = new List<string>(names);
+        if (draftOf is not null)
+        {
+            command.Parameters.Add(new NpgsqlParameter<int[]>(prefix + "d", [.. draftOf]));
+            parameters.Add($"@{prefix}d");
+            aliases.Add("d");
+        }
+        var select = columns.Select(c => expressions is not null && expressions.TryGetValue(c.Name, out var sql) ? sql : $"r.\"{c.Name}\"");
+        return $"INSERT INTO \"{table.Name}\" ({string.Join(", ", names)}) SELECT {string.Join(", ", select)} " +
+               $"FROM unnest({string.Join(", ", parameters)}) AS r({string.Join(", ", aliases)}) WHERE {where}" +
+               (returning is null ? "" : $" RETURNING {returning}");
     }
 
     /// <summary>

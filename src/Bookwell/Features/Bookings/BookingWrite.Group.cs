@@ -49,6 +49,197 @@ public sealed partial class BookingWrite
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(log);
         var (accepted, deferred) = WithoutOverlaps(batch);
+        if (db.IsPostgres && accepted.Count > 0)
+        {
+            // New clients without a consent to record: the whole group in one round trip (OneTrip). The rest (returning
+            // clients, found by that same statement, and marketing opt-ins, which write consent rows through EF) go the
+            // two-round-trip way below, in a transaction of their own.
+            var simple = accepted.FindAll(d => !d.MarketingOptIn);
+            accepted.RemoveAll(d => !d.MarketingOptIn);
+            if (simple.Count > 0)
+            {
+                accepted.AddRange(OneTrip(simple, deferred, log));
+            }
+            if (accepted.Count == 0)
+            {
+                Answer([], deferred);
+                return;
+            }
+        }
+        TwoTrips(accepted, deferred, log);
+    }
+
+    /// <summary>Answers the drafts of a group: committed, or "try again" one by one.</summary>
+    private static void Answer(List<BookingDraft> committed, List<BookingDraft> deferred)
+    {
+        foreach (var d in committed)
+        {
+            d.Done.TrySetResult(true);
+        }
+        foreach (var d in deferred)
+        {
+            d.Done.TrySetResult(false);
+        }
+    }
+
+    /// <summary>
+    /// PostgreSQL, one round trip for a group of bookings by new clients: <c>BEGIN</c>, the busy-version bumps (in business
+    /// order, holding their locks to the end), one statement and <c>COMMIT</c> in one batch. The statement (a data-modifying
+    /// <c>WITH</c>, one snapshot, taken after the bumps' locks) finds the drafts whose time is taken (the probe of
+    /// <see cref="TakenAndCustomers"/>) and those whose client has booked before, and writes every other draft's client,
+    /// booking, history, allocations (stamped with the bumped version, read in the same statement) and outbox rows; it
+    /// answers the drafts it left out and why. So a group that loses a race to another writer learns from the answer which
+    /// drafts lost, instead of from a failed transaction. The exclusion constraint still judges: a conflict the statement
+    /// did not see (a writer that does not take the busy-version lock) fails it, and the group goes one by one as before.
+    /// Answers the drafts written and the taken ones (into <paramref name="deferred"/>); returns those of returning clients,
+    /// for the two-round-trip way.
+    /// </summary>
+    private List<BookingDraft> OneTrip(List<BookingDraft> drafts, List<BookingDraft> deferred, ILogger log)
+    {
+        var taken = new HashSet<int>();
+        var returning = new HashSet<int>();
+        try
+        {
+            using var _ = gate.Enter(db);
+            using var tx = new GroupTransaction(db);
+            var tenants = drafts.Select(d => d.Booking.TenantId).Distinct().Order().ToList();
+            // Every client taken as new; the statement leaves out the drafts of those who are not.
+            var customers = new List<Customer>();
+            foreach (var tenant in drafts.GroupBy(d => d.Booking.TenantId))
+            {
+                UpsertCustomers(db, tenant.Key, [.. tenant], customers, new());
+            }
+            using var batch = tx.FirstBatch();
+            foreach (var tenant in tenants)
+            {
+                var bump = new NpgsqlBatchCommand(BusyVersions.BumpSql.Replace("@tenant", "@t", StringComparison.Ordinal));
+                bump.Parameters.Add(new NpgsqlParameter<Guid>("t", tenant));
+                batch.BatchCommands.Add(bump);
+            }
+            batch.BatchCommands.Add(GroupStatement(db, drafts, customers));
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+            using (var reader = batch.ExecuteReader())
+            {
+                foreach (var tenant in tenants)
+                {
+                    reader.Read();
+                    Allocator.Stamp(drafts.Where(d => d.Booking.TenantId == tenant).SelectMany(d => d.Allocations), reader.GetInt64(0));
+                    reader.NextResult();
+                }
+                while (reader.Read())
+                {
+                    (reader.GetBoolean(1) ? returning : taken).Add(reader.GetInt32(0));
+                }
+                while (reader.NextResult())
+                {
+                }
+            }
+            tx.Committed();
+        }
+        catch (Exception ex)
+        {
+            if (!Conflicts.IsConflictError(ex))
+            {
+                log.LogWarning(ex, "A group of {Count} bookings failed; writing them one by one", drafts.Count);
+            }
+            deferred.AddRange(drafts);
+            return [];
+        }
+        var written = new List<BookingDraft>(drafts.Count);
+        var later = new List<BookingDraft>();
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            if (taken.Contains(i))
+            {
+                deferred.Add(drafts[i]);
+            }
+            else if (returning.Contains(i))
+            {
+                later.Add(drafts[i]);
+            }
+            else
+            {
+                written.Add(drafts[i]);
+            }
+        }
+        foreach (var d in written)
+        {
+            d.Done.TrySetResult(true);
+        }
+        if (written.Count > 0)
+        {
+            outbox.Notify(queued: written.Exists(d => d.Messages.Count > 0));
+        }
+        return later;
+    }
+
+    /// <summary>The single statement of <see cref="OneTrip"/>; its rows are the drafts left out (index, true when for a returning client).</summary>
+    private static NpgsqlBatchCommand GroupStatement(BookwellDb db, List<BookingDraft> drafts, List<Customer> customers)
+    {
+        var command = new NpgsqlBatchCommand();
+        var probes = drafts.SelectMany((d, i) => d.Allocations.Select(a => (Draft: d, Index: i, Allocation: a))).ToList();
+        Add(command, "tenant", probes.ConvertAll(p => p.Allocation.TenantId));
+        Add(command, "unit", probes.ConvertAll(p => p.Allocation.UnitKey));
+        Add(command, "seat", probes.ConvertAll(p => p.Allocation.Seat));
+        Add(command, "grp", probes.ConvertAll(p => p.Allocation.GroupKey));
+        Add(command, "earliest", probes.ConvertAll(p => p.Allocation.StartsAt - p.Draft.Lookback));
+        Add(command, "starts", probes.ConvertAll(p => p.Allocation.StartsAt));
+        Add(command, "ends", probes.ConvertAll(p => p.Allocation.EndsAt));
+        Add(command, "pd", probes.ConvertAll(p => p.Index));
+        Add(command, "ct", drafts.ConvertAll(d => d.Booking.TenantId));
+        Add(command, "ce", drafts.ConvertAll(d => d.CustomerEmail.ToUpperInvariant()));
+        Add(command, "cd", Enumerable.Range(0, drafts.Count).ToList());
+        const string Kept = "r.d NOT IN (SELECT d FROM skip)";
+        var members = new List<string>
+        {
+            // The probe and the client lookup as in TakenAndCustomers (LATERAL ... LIMIT 1: index probes, whatever the plan).
+            $"""
+            taken AS (SELECT DISTINCT p.d FROM unnest(@tenant, @unit, @seat, @grp, @earliest, @starts, @ends, @pd)
+                AS p(tenant, unit, seat, grp, earliest, starts, ends, d)
+            CROSS JOIN LATERAL (SELECT 1 FROM "Allocations" a
+                WHERE tstzrange(a."StartsAt", a."EndsAt", '[)') && tstzrange(p.starts, p.ends, '[)') AND {Overlap} LIMIT 1) AS found)
+            """,
+            """
+            known AS (SELECT DISTINCT k.d FROM unnest(@ct, @ce, @cd) AS k(tenant, email, d)
+            CROSS JOIN LATERAL (SELECT 1 FROM "Customers" x WHERE x."TenantId" = k.tenant AND x."EmailNormalized" = k.email LIMIT 1) AS c)
+            """,
+            "skip AS (SELECT d FROM taken UNION SELECT d FROM known)",
+            "b AS (" + BulkInsert.KeptInsert(db, command, "b", drafts.ConvertAll(d => d.Booking), Enumerable.Range(0, drafts.Count).ToList(), Kept,
+                returning: "\"CustomerId\"") + ")",
+        };
+        // A client is written when one of the bookings written is theirs (two drafts of one new client share one row).
+        if (customers.Count > 0)
+        {
+            members.Add("c AS (" + BulkInsert.KeptInsert(db, command, "c", customers, null, "r.\"Id\" IN (SELECT \"CustomerId\" FROM b)") + ")");
+        }
+        var history = drafts.SelectMany((d, i) => d.Booking.History.Select(h => (Row: h, Index: i))).ToList();
+        if (history.Count > 0)
+        {
+            members.Add("h AS (" + BulkInsert.KeptInsert(db, command, "h", history.ConvertAll(h => h.Row), history.ConvertAll(h => h.Index), Kept) + ")");
+        }
+        // The stamp is the version this transaction's bump left (visible to its own statement), the same for every row of a business.
+        members.Add("a AS (" + BulkInsert.KeptInsert(db, command, "a", probes.ConvertAll(p => p.Allocation), probes.ConvertAll(p => p.Index), Kept,
+            expressions: new Dictionary<string, string>
+            {
+                [nameof(Allocation.Stamp)] = """(SELECT v."Version" FROM "BusyVersions" v WHERE v."TenantId" = r."TenantId")""",
+            }) + ")");
+        var messages = drafts.SelectMany((d, i) => d.Messages.Select(m => (Row: m, Index: i))).ToList();
+        if (messages.Count > 0)
+        {
+            members.Add("o AS (" + BulkInsert.KeptInsert(db, command, "o", messages.ConvertAll(m => m.Row), messages.ConvertAll(m => m.Index), Kept) + ")");
+        }
+        command.CommandText = $"""
+            WITH {string.Join(",\n", members)}
+            SELECT d, false FROM taken UNION ALL SELECT d, true FROM known WHERE d NOT IN (SELECT d FROM taken)
+            """;
+        return command;
+
+        static void Add<T>(NpgsqlBatchCommand command, string name, List<T> values) => command.Parameters.Add(new NpgsqlParameter<T[]>(name, [.. values]));
+    }
+
+    /// <summary>The group in two round trips (SQLite: in process), for what <see cref="OneTrip"/> does not take.</summary>
+    private void TwoTrips(List<BookingDraft> accepted, List<BookingDraft> deferred, ILogger log)
+    {
         var committed = false;
         try
         {

@@ -47,6 +47,9 @@ public sealed class GroupTransaction : IDisposable
         return batch;
     }
 
+    /// <summary>PostgreSQL: the first batch carried the <c>COMMIT</c> too, and it ran (the group in one round trip).</summary>
+    public void Committed() => _open = false;
+
     /// <summary>SQLite: the transaction for commands made outside EF (null on PostgreSQL, where the connection carries it).</summary>
     public DbTransaction? Transaction => _ef?.GetDbTransaction();
 
