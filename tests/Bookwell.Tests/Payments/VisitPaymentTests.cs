@@ -416,7 +416,7 @@ public abstract class VisitPaymentTests(VisitPaymentTests.Shared shared)
         var review = WebUtility.HtmlDecode(await (await client.PostAsync($"/book/{Slug}", new FormUrlEncodedContent(fields))).Content.ReadAsStringAsync());
         Assert.Contains("Cut + Tint (90 min", review, StringComparison.Ordinal);
         Assert.Contains("<dd id=\"price\">€85.00</dd>", review, StringComparison.Ordinal);
-        Assert.Contains("To pay now (deposit)</dt><dd id=\"due-now\">€25.00</dd>", review, StringComparison.Ordinal);
+        Assert.Contains("To pay now</dt><dd id=\"due-now\">€25.00</dd>", review, StringComparison.Ordinal);
         Assert.Contains("To pay at the appointment</dt><dd id=\"due-later\">€60.00</dd>", review, StringComparison.Ordinal);
         Assert.Contains("id=\"cancellation-policy\"", review, StringComparison.Ordinal);
 
@@ -424,7 +424,7 @@ public abstract class VisitPaymentTests(VisitPaymentTests.Shared shared)
         {
             dutch.Headers.AcceptLanguage.ParseAdd("nl");
             var nl = WebUtility.HtmlDecode(await (await client.SendAsync(dutch)).Content.ReadAsStringAsync()).Replace('\u00a0', ' ');
-            Assert.Contains("Nu te betalen (aanbetaling)</dt><dd id=\"due-now\">€ 25,00</dd>", nl, StringComparison.Ordinal);
+            Assert.Contains("Nu te betalen</dt><dd id=\"due-now\">€ 25,00</dd>", nl, StringComparison.Ordinal);
             Assert.Contains("Te betalen bij de afspraak</dt><dd id=\"due-later\">€ 60,00</dd>", nl, StringComparison.Ordinal);
         }
 
