@@ -173,11 +173,11 @@ public sealed partial class BookingWrite
         return later;
     }
 
-    /// <summary>The single statement of <see cref="OneTrip"/>; its rows are the drafts left out (index, true when for a returning client).</summary>
-    private static NpgsqlBatchCommand GroupStatement(BookwellDb db, List<BookingDraft> drafts, List<Customer> customers)
+    private static void Add<T>(NpgsqlBatchCommand command, string name, List<T> values) => command.Parameters.Add(new NpgsqlParameter<T[]>(name, [.. values]));
+
+    /// <summary>The overlap probe's parameters, one element per allocation of the drafts (both PostgreSQL paths ask the same probe).</summary>
+    private static void AddProbe(NpgsqlBatchCommand command, List<(BookingDraft Draft, Allocation Allocation)> probes)
     {
-        var command = new NpgsqlBatchCommand();
-        var probes = drafts.SelectMany((d, i) => d.Allocations.Select(a => (Draft: d, Index: i, Allocation: a))).ToList();
         Add(command, "tenant", probes.ConvertAll(p => p.Allocation.TenantId));
         Add(command, "unit", probes.ConvertAll(p => p.Allocation.UnitKey));
         Add(command, "seat", probes.ConvertAll(p => p.Allocation.Seat));
@@ -185,6 +185,14 @@ public sealed partial class BookingWrite
         Add(command, "earliest", probes.ConvertAll(p => p.Allocation.StartsAt - p.Draft.Lookback));
         Add(command, "starts", probes.ConvertAll(p => p.Allocation.StartsAt));
         Add(command, "ends", probes.ConvertAll(p => p.Allocation.EndsAt));
+    }
+
+    /// <summary>The single statement of <see cref="OneTrip"/>; its rows are the drafts left out (index, true when for a returning client).</summary>
+    private static NpgsqlBatchCommand GroupStatement(BookwellDb db, List<BookingDraft> drafts, List<Customer> customers)
+    {
+        var command = new NpgsqlBatchCommand();
+        var probes = drafts.SelectMany((d, i) => d.Allocations.Select(a => (Draft: d, Index: i, Allocation: a))).ToList();
+        AddProbe(command, probes.ConvertAll(p => (p.Draft, p.Allocation)));
         Add(command, "pd", probes.ConvertAll(p => p.Index));
         Add(command, "ct", drafts.ConvertAll(d => d.Booking.TenantId));
         Add(command, "ce", drafts.ConvertAll(d => d.CustomerEmail.ToUpperInvariant()));
@@ -234,7 +242,6 @@ public sealed partial class BookingWrite
             """;
         return command;
 
-        static void Add<T>(NpgsqlBatchCommand command, string name, List<T> values) => command.Parameters.Add(new NpgsqlParameter<T[]>(name, [.. values]));
     }
 
     /// <summary>The group in two round trips (SQLite: in process), for what <see cref="OneTrip"/> does not take.</summary>
@@ -423,13 +430,7 @@ public sealed partial class BookingWrite
             CROSS JOIN LATERAL (SELECT 1 FROM "Allocations" a
                 WHERE tstzrange(a."StartsAt", a."EndsAt", '[)') && tstzrange(p.starts, p.ends, '[)') AND {Overlap} LIMIT 1) AS found
             """);
-        Add(probe, "tenant", probes.ConvertAll(p => p.Allocation.TenantId));
-        Add(probe, "unit", probes.ConvertAll(p => p.Allocation.UnitKey));
-        Add(probe, "seat", probes.ConvertAll(p => p.Allocation.Seat));
-        Add(probe, "grp", probes.ConvertAll(p => p.Allocation.GroupKey));
-        Add(probe, "earliest", probes.ConvertAll(p => p.Allocation.StartsAt - p.Draft.Lookback));
-        Add(probe, "starts", probes.ConvertAll(p => p.Allocation.StartsAt));
-        Add(probe, "ends", probes.ConvertAll(p => p.Allocation.EndsAt));
+        AddProbe(probe, probes);
         Add(probe, "i", Enumerable.Range(0, probes.Count).ToList());
         batch.BatchCommands.Add(probe);
 
@@ -474,7 +475,6 @@ public sealed partial class BookingWrite
         db.Customers.AttachRange(known.Values);
         return (taken, known);
 
-        static void Add<T>(NpgsqlBatchCommand command, string name, List<T> values) => command.Parameters.Add(new NpgsqlParameter<T[]>(name, [.. values]));
     }
 
     /// <summary>One query per tenant finds the clients who booked before; the rest are created (once, if they booked twice).</summary>
