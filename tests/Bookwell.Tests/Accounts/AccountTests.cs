@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Bookwell.Data;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Accounts;
@@ -258,6 +259,24 @@ public abstract partial class AccountTests
         var session = WebSession.For(app, "acme.localhost");
         var response = await session.PostFormAsync("/admin/login", ("Email", "owner@acme.test"), ("Password", Password), ("ReturnUrl", returnUrl));
         Assert.Equal("/admin", response.Headers.Location?.OriginalString);
+    }
+
+    /// <summary>
+    /// Every few minutes the sign-in cookie's security stamp is checked against the account and the cookie issued anew; a
+    /// session that outlives that check (here: a check on every request) stays signed in with the same rights.
+    /// </summary>
+    [Fact]
+    public async Task SessionOutlivingTheStampCheck_StaysSignedIn()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind, services: s =>
+            s.PostConfigure<Microsoft.AspNetCore.Identity.SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero));
+        var session = await SignUpAsync(app);
+        for (var i = 0; i < 3; i++)
+        {
+            var response = await session.Client.GetAsync("/admin/team");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("Olga Owner", await response.Content.ReadAsStringAsync());
+        }
     }
 
     [Fact]
