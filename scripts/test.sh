@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of Bookwell on a fresh Debian machine with the .NET SDK:
-# installs Chromium, PostgreSQL, Node.js, Radicale (a CalDAV server), aiosmtpd (an SMTP sink) and fonts-droid-fallback (CJK letters in PDFs) where missing, starts a throwaway cluster on loopback, builds once, runs each test
+# installs Chromium, PostgreSQL, Node.js, Radicale (a CalDAV server), aiosmtpd (an SMTP sink), fonts-droid-fallback and fonts-nanum (CJK and Korean letters in PDFs) where missing, starts a throwaway cluster on loopback, builds once, runs each test
 # project, and ends with one line of totals over all of them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,8 @@ command -v npm >/dev/null || need+=(nodejs npm)
 /usr/bin/python3 -c "import aiosmtpd" 2>/dev/null || need+=(python3-aiosmtpd)
 # The PDFs' fallback font for Chinese, Japanese and Korean letters (Apache-2.0): the invoice script tests print with it.
 [ -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf ] || need+=(fonts-droid-fallback)
+# Korean (OFL-1.1): Droid Sans Fallback has one Hangul syllable.
+[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || need+=(fonts-nanum)
 if [ ${#need[@]} -gt 0 ]; then
   echo "== installing ${need[*]}"
   as_root apt-get update -qq

@@ -94,6 +94,31 @@ public abstract class InvoiceScriptTests(ITestOutputHelper output)
         Assert.Equal(RightEdge(Letters(latin)), RightEdge(letters), 2);
     }
 
+    /// <summary>
+    /// Korean: every Hangul letter in one font that has the script (Debian's fonts-nanum, which the test command installs),
+    /// not split between it and Droid Sans Fallback, which has the single syllable 가; read back as written.
+    /// </summary>
+    [Fact]
+    public async Task KoreanNames_PrintWholeInAHangulFont()
+    {
+        Assert.True(File.Exists("/usr/share/fonts/truetype/nanum/NanumGothic.ttf"), "scripts/test.sh installs fonts-nanum");
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        var pdf = await PdfAsync(app, await IssueAsync(app, "2027-03-03T10:00:00+01:00", "서울 헤어살롱", "김가영", "커트와 염색", "王小明"));
+
+        var text = PdfText(pdf);
+        foreach (var written in new[] { "서울", "헤어살롱", "김가영", "커트와", "염색", "王小明" })
+        {
+            Assert.True(text.Contains(written, StringComparison.Ordinal), $"{written} is not in: {text}");
+        }
+        var letters = Letters(pdf);
+        var hangul = letters.Where(l => l.Value is { Length: 1 } v && v[0] is >= '\uAC00' and <= '\uD7A3').ToList();
+        Assert.Equal(2 + 4 + 3 + 3 + 2, hangul.Count);
+        Assert.All(hangul, l => Assert.Contains("NanumGothic", l.FontName, StringComparison.Ordinal));
+        // Chinese letters on the same invoice stay in Droid Sans Fallback.
+        Assert.All(letters.Where(l => l.Value is "王" or "小" or "明"), l => Assert.Contains("Droid Sans Fallback", l.FontName, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task ArabicIsShapedAndHebrewReordered_InVisualOrder_InDejaVu()
     {

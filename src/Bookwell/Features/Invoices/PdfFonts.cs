@@ -12,7 +12,7 @@ namespace Bookwell.Features.Invoices;
 /// character it lacks (Chinese, Japanese, Korean…) is drawn in the first fallback font that has it, found on the machine
 /// at start: the files <c>Bookwell:Pdf:FallbackFonts</c> names (a list, or one string of paths separated by <c>;</c>; a
 /// directory stands for the <c>.ttf</c> files in it), else <see cref="DefaultSearch"/> (Debian's
-/// <c>fonts-droid-fallback</c>, and Noto Sans CJK where installed as TrueType). With none found the PDFs still render (those
+/// <c>fonts-droid-fallback</c> and <c>fonts-nanum</c> for Korean, and Noto Sans CJK where installed as TrueType). With none found the PDFs still render (those
 /// characters as DejaVu's empty box, as before) and one warning says so at start.
 /// <para>
 /// Only TrueType-outline fonts (<c>.ttf</c>) are taken: PDFsharp 6 embeds those as a subset of the glyphs used (an invoice
@@ -34,6 +34,8 @@ public sealed class PdfFonts
         "/usr/share/fonts/truetype/noto/NotoSansSC-Regular.ttf",
         "/usr/share/fonts/truetype/noto/NotoSansTC-Regular.ttf",
         "/usr/share/fonts/truetype/noto/NotoSansKR-Regular.ttf",
+        // Debian's fonts-nanum (OFL-1.1): Korean. Debian's Droid Sans Fallback carries one Hangul syllable (가) of 11,172.
+        "/usr/share/fonts/truetype/nanum/NanumGothic.ttf",
         "/usr/local/share/fonts/NotoSansJP-Regular.ttf",
         "/usr/local/share/fonts/NotoSansSC-Regular.ttf",
         "/usr/local/share/fonts/NotoSansTC-Regular.ttf",
@@ -231,13 +233,22 @@ public sealed class PdfFonts
         {
             return 0;
         }
+        var hangul = IsHangul(key.CodePoint);
         for (var i = 0; i < _probes.Length; i++)
         {
-            if (GlyphHelper.GlyphIndexFromCodePoint(key.CodePoint, _probes[i]) != 0)
+            // A font with a stray Hangul syllable or two would split a Korean name across two typefaces: for Hangul only
+            // a font that has the script (its sentinel 한) is taken.
+            if (GlyphHelper.GlyphIndexFromCodePoint(key.CodePoint, _probes[i]) != 0
+                && (!hangul || GlyphHelper.GlyphIndexFromCodePoint(HangulSentinel, _probes[i]) != 0))
             {
                 return i + 1;
             }
         }
         return 0;
     });
+
+    private const int HangulSentinel = 0xD55C;
+
+    private static bool IsHangul(int codePoint) =>
+        codePoint is (>= 0x1100 and <= 0x11FF) or (>= 0x3130 and <= 0x318F) or (>= 0xA960 and <= 0xA97F) or (>= 0xAC00 and <= 0xD7FF);
 }
