@@ -307,6 +307,7 @@ public static class AdminText
         ["Pages"] = "Pagina's",
         ["Paid online in full"] = "Volledig online betaald",
         ["Part online, rest at the appointment"] = "Deels online, de rest bij de afspraak",
+        ["Part online, rest invoiced"] = "Deels online, de rest op factuur",
         ["Parts of this page"] = "Onderdelen van deze pagina",
         ["Password"] = "Wachtwoord",
         ["Password changed."] = "Wachtwoord gewijzigd.",

@@ -62,6 +62,9 @@ public sealed class BookModel(BookwellDb db, CatalogCache cache, IClock clock, B
     /// <summary>What is paid now is (or holds) a deposit; not so for a visit whose online part is paid in full (<see cref="Visits.TakesDeposit(IEnumerable{ServiceDoc})"/>).</summary>
     public bool TakesDeposit => Visit is { } v ? Visits.TakesDeposit(v.Select(part => part.Doc)) : Service?.Doc.Payment == "deposit";
 
+    /// <summary>A visit part paid online whose rest is invoiced, not paid at the appointment (<see cref="Visits.InvoicesRest(IEnumerable{ServiceDoc})"/>).</summary>
+    public bool InvoicesRest => Visit is { } v && Visits.InvoicesRest(v.Select(part => part.Doc));
+
     /// <summary>Services that may join the chosen one in one visit (none when the chosen one cannot be part of a visit).</summary>
     /// A visit happens at the business: services done (or possibly done) at the client's address neither start nor join one.
     public IEnumerable<ServiceModel> VisitChoices =>

@@ -110,6 +110,20 @@ public static class Visits
         return docs.Exists(d => d is null) || TakesDeposit(docs.OfType<ServiceDoc>());
     }
 
+    /// <summary>
+    /// The rest of a visit paid partly online is invoiced, not paid at the appointment: one of its parts is an <c>invoice</c> service
+    /// (<see cref="Billing"/> puts what is not paid at booking on the visit's invoice). Its pages say "invoiced".
+    /// </summary>
+    public static bool InvoicesRest(IEnumerable<ServiceDoc> services) => services.Any(s => s.Payment == "invoice");
+
+    /// <summary><see cref="InvoicesRest(IEnumerable{ServiceDoc})"/> for a stored booking: its visit's parts as the page has them now; false for any other booking.</summary>
+    public static bool InvoicesRest(CompiledPage? page, Booking booking)
+    {
+        ArgumentNullException.ThrowIfNull(booking);
+        return page is not null && Parts(booking) is { Count: > 0 } parts
+               && InvoicesRest(parts.Select(p => page.Services.GetValueOrDefault(p.Service)?.Doc).OfType<ServiceDoc>());
+    }
+
     /// <summary>What a part of a visit adds to the payment taken at booking: its whole price when paid <c>now</c>, its deposit when <c>deposit</c>, else nothing.</summary>
     public static decimal ChargedAtBooking(ServiceDoc part)
     {

@@ -16,10 +16,11 @@ public sealed record InvoiceLineResponse(string Description, decimal Quantity, d
 /// <summary><c>by</c> (who recorded it: the dashboard user, <c>api</c>, or <c>system</c> for a receipt) is additive.</summary>
 public sealed record InvoicePaymentResponse(decimal Amount, string Method, string? Note, string At, string By);
 
-/// <summary>Contract 4.3's invoice; amounts are numbers in the invoice's <c>currency</c>. <c>taxTotal</c>, <c>amountDue</c>, <c>payments</c>, <c>replaces</c> (the number of the void invoice this one replaces) and the rest are additive.</summary>
+/// <summary>Contract 4.3's invoice; amounts are numbers in the invoice's <c>currency</c>. <c>taxTotal</c>, <c>amountDue</c>, <c>payments</c>, <c>replaces</c> (the number of the void invoice this one replaces), <c>amountSettled</c> (the unpaid rest no longer owed since the
+/// booking was cancelled: such an invoice is <c>paid</c> with <c>amountPaid</c> below <c>total</c> and nothing due) and the rest are additive.</summary>
 public sealed record InvoiceResponse(Guid Id, string Number, Guid? BookingId, InvoiceCustomer Customer, string Status, string IssuedOn, string DueOn,
     string Currency, IReadOnlyList<InvoiceLineResponse> Lines, decimal Total, decimal AmountPaid, decimal TaxTotal, decimal AmountDue,
-    IReadOnlyList<InvoicePaymentResponse> Payments, string Page, string? Replaces)
+    IReadOnlyList<InvoicePaymentResponse> Payments, string Page, string? Replaces, decimal AmountSettled)
 {
     public static InvoiceResponse From(Invoice i, Instant now)
     {
@@ -29,9 +30,9 @@ public sealed record InvoiceResponse(Guid Id, string Number, Guid? BookingId, In
         return new InvoiceResponse(i.Id, i.Number, i.BookingId, new InvoiceCustomer(i.CustomerName, i.CustomerEmail), InvoiceStatusRules.Effective(i, now).ToWire(),
             TimeFormats.FormatDate(i.IssuedOn), TimeFormats.FormatDate(i.DueOn), i.Currency,
             [.. i.Lines.OrderBy(l => l.Position).Select(l => new InvoiceLineResponse(l.Description, l.Quantity, M(l.UnitPrice), l.TaxRate, M(l.Total)))],
-            M(i.Total), M(i.AmountPaid), M(i.TaxTotal), M(i.Total - i.AmountPaid),
+            M(i.Total), M(i.AmountPaid), M(i.TaxTotal), M(InvoiceStatusRules.Due(i)),
             [.. i.Payments.OrderBy(p => p.At).ThenBy(p => p.Id).Select(p => new InvoicePaymentResponse(M(p.Amount), p.Method.ToWire(), p.Note, TimeFormats.Format(p.At, zone), p.By))],
-            i.PageSlug, i.ReplacesNumber);
+            i.PageSlug, i.ReplacesNumber, M(InvoiceStatusRules.Settled(i)));
     }
 }
 

@@ -194,34 +194,39 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
     }
 
     /// <summary>
-    /// A booking just cancelled whose invoice is still open with nothing paid on it (a pay-later booking): the invoice is voided in
-    /// the cancellation's transaction, its number kept (the series stays gapless), so no reminder chases money for a visit that
-    /// will not happen. Not when the client cancelled so late that the service's cancellation policy keeps part of the price:
-    /// then the client still owes it and the invoice stays open for the business to settle or void. The invoice row is locked
-    /// as a payment locks it (PostgreSQL: FOR UPDATE; SQLite: the caller's write gate), so a payment and the void never both win.
+    /// A booking just cancelled whose invoice is still open. Nothing paid on it (a pay-later booking): the invoice is voided in the
+    /// cancellation's transaction, its number kept (the series stays gapless), so no reminder chases money for a visit that will not
+    /// happen. Part paid (a deposit, a visit's part paid online beside a part invoiced or paid at the salon, a desk part-payment):
+    /// the payments stay on it as received (the ledger is append-only; what goes back follows the refund policy, with its credit
+    /// note) and the unpaid rest is no longer owed: the invoice is settled, closed as <c>paid</c> with less than its total recorded
+    /// (<see cref="InvoiceStatusRules.Settled"/>), so it is neither open nor overdue and asks for nothing more. Not when the client
+    /// cancelled so late that the service's cancellation policy keeps part of the price and nothing was paid online (the policy of
+    /// an online payment is counted on that payment, whose kept share is the fee): then the client still owes the invoice and it
+    /// stays open for the business to settle or void. The invoice row is locked as a payment locks it (PostgreSQL: FOR UPDATE;
+    /// SQLite: the caller's write gate), so a payment and the cancellation never both win.
     /// </summary>
     private async Task VoidOnCancellationAsync(BookwellDb db, Booking booking, CompiledPage? page, string? by, CancellationToken ct)
     {
-        if (await LiveInvoiceLockedAsync(db, booking.Id, ct) is not { } invoice)
-        {
-            return;
-        }
-        if (invoice.Status != InvoiceStatus.Open || invoice.AmountPaid != 0)
+        if (await LiveInvoiceLockedAsync(db, booking.Id, ct) is not { } invoice || invoice.Status != InvoiceStatus.Open)
         {
             return;
         }
         var now = clock.GetCurrentInstant();
-        if (by == "customer")
+        page ??= (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug);
+        var billing = Visits.Billing(page, booking);
+        var paidOnline = billing?.Payment is "now" or "deposit";
+        if (by == "customer" && !paidOnline && Refunds.CancellationPolicy.Share(billing?.CancellationPolicy, booking.StartsAt, now).Percent < 100)
         {
-            page ??= (await cache.GetAsync(db, ct)).Pages.GetValueOrDefault(booking.PageSlug);
-            var policy = Visits.Billing(page, booking)?.CancellationPolicy;
-            if (Refunds.CancellationPolicy.Share(policy, booking.StartsAt, now).Percent < 100)
-            {
-                return;
-            }
+            return;
+        }
+        invoice.UpdatedAt = now;
+        if (invoice.AmountPaid != 0)
+        {
+            // Settled: what was paid stays paid (never edited), the rest is written off; no invoice.paid event (no money came).
+            invoice.Status = InvoiceStatus.Paid;
+            return;
         }
         invoice.Status = InvoiceStatus.Void;
-        invoice.UpdatedAt = now;
         await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoiceVoided, invoice, now, ct);
     }
 

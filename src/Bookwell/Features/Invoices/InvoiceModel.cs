@@ -146,6 +146,24 @@ public static class InvoiceStatusRules
     public static IQueryable<Invoice> OfBooking(IQueryable<Invoice> invoices, Guid bookingId) =>
         invoices.Where(i => i.BookingId == bookingId).OrderBy(i => i.Status == InvoiceStatus.Void ? 1 : 0).ThenByDescending(i => i.Sequence);
 
+    /// <summary>
+    /// The unpaid rest no longer owed on an invoice settled when its booking was cancelled (<see cref="InvoiceIssuer"/>): closed as
+    /// <c>paid</c> with less than its total recorded, its payments left as they were received. Zero for every other invoice (paid in
+    /// full, open, void): nothing else closes an invoice as paid short of its total.
+    /// </summary>
+    public static decimal Settled(Invoice invoice)
+    {
+        ArgumentNullException.ThrowIfNull(invoice);
+        return invoice.Status == InvoiceStatus.Paid && invoice.AmountPaid < invoice.Total ? invoice.Total - invoice.AmountPaid : 0m;
+    }
+
+    /// <summary>What is still asked of the client: the total less what was paid, less what was settled on cancellation.</summary>
+    public static decimal Due(Invoice invoice)
+    {
+        ArgumentNullException.ThrowIfNull(invoice);
+        return invoice.Total - invoice.AmountPaid - Settled(invoice);
+    }
+
     /// <summary>What the client and the business see: open past its due date (in the business's zone, by the app clock) is overdue.</summary>
     public static InvoiceStatus Effective(Invoice invoice, Instant now)
     {

@@ -145,7 +145,13 @@ public static class InvoicePdf
         {
             totals.Add((InvoiceText.Words.FormatIn(language, culture, "tax-at", rate.ToString("0.##", culture), M(net)), M(tax), false));
         }
-        totals.AddRange([(W("total"), M(invoice.Total), true), (W("paid"), M(invoice.AmountPaid), false), (W("balance"), M(invoice.Total - invoice.AmountPaid), true)]);
+        totals.AddRange([(W("total"), M(invoice.Total), true), (W("paid"), M(invoice.AmountPaid), false)]);
+        // Settled when its booking was cancelled: the unpaid rest is printed as no longer owed, and nothing is due.
+        if (InvoiceStatusRules.Settled(invoice) is > 0 and var settled)
+        {
+            totals.Add((W("settled"), M(settled), false));
+        }
+        totals.Add((W("balance"), M(InvoiceStatusRules.Due(invoice)), true));
         if (y - (totals.Count * 15) < Margin + 60)
         {
             page = new Page(paper);
@@ -158,7 +164,7 @@ public static class InvoicePdf
             page.TextRight(width - Margin, y, 10, bold, value);
             y -= 15;
         }
-        var due = invoice.Total - invoice.AmountPaid;
+        var due = InvoiceStatusRules.Due(invoice);
         if (invoice.BankAccount is { } account && due > 0 && status is InvoiceStatus.Open or InvoiceStatus.Overdue)
         {
             y -= 10;

@@ -9,7 +9,8 @@ namespace Bookwell.Features.Payments;
 /// What the booking page shows about money before the client commits (<c>_PriceDue</c>): the service's (or visit's) money and
 /// whether what is paid now is a deposit (<see cref="Bookings.Visits.TakesDeposit(IEnumerable{ServiceDoc})"/>).
 /// </summary>
-public sealed record PriceDue(ServiceDoc Billing, bool Deposit);
+/// <param name="Invoiced">The rest is invoiced, not paid at the appointment (<see cref="Bookings.Visits.InvoicesRest(IEnumerable{ServiceDoc})"/>).</param>
+public sealed record PriceDue(ServiceDoc Billing, bool Deposit, bool Invoiced = false);
 
 
 /// <summary>

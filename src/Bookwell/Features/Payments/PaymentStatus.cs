@@ -19,8 +19,9 @@ public static class PaymentProblems
 /// <param name="CardSaved">A card-only session (no-show fee) completed: the card is saved and nothing was charged.</param>
 /// <param name="Deposit">What was asked online is (or holds) a deposit; false for a visit whose online part is paid in full and whose
 /// other parts are paid at the appointment (<see cref="Visits.TakesDeposit(CompiledPage?, Booking, bool)"/>): "paid online", not "deposit paid".</param>
+/// <param name="Invoiced">A visit with an invoiced part: the rest is invoiced, not paid at the appointment (<see cref="Visits.InvoicesRest(CompiledPage?, Booking)"/>).</param>
 public sealed record ManagePayment(PaymentView View, string? PayUrl, string? PayBefore, bool Waiting, string Purpose, MoneyView? DueNow, bool CardSaved = false,
-    bool Deposit = true)
+    bool Deposit = true, bool Invoiced = false)
 {
     /// <summary>The session only saves a card (<c>mode=setup</c>): nothing is paid online.</summary>
     public bool CardOnly => Purpose == "card";
@@ -97,6 +98,7 @@ public sealed class PaymentStatus(BookwellDb db, CatalogCache cache, IServicePro
         return new ManagePayment(view with { RefundDue = session.RefundDue }, payable ? session.Url : null, payable ? BookingPage.SlotPicker.FormatWhen(booking.HoldExpiresAt ?? session.ExpiresAt, zone) : null,
             waiting, session.Purpose.ToWire(), new MoneyView(session.Amount, session.Currency),
             session.Purpose == CheckoutPurpose.Card && session.State == CheckoutState.Complete && booking.Status != BookingStatus.Cancelled,
-            Visits.TakesDeposit(catalog.Pages.GetValueOrDefault(booking.PageSlug), booking, session.Purpose == CheckoutPurpose.Deposit));
+            Visits.TakesDeposit(catalog.Pages.GetValueOrDefault(booking.PageSlug), booking, session.Purpose == CheckoutPurpose.Deposit),
+            Visits.InvoicesRest(catalog.Pages.GetValueOrDefault(booking.PageSlug), booking));
     }
 }

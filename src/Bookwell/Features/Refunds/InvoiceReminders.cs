@@ -26,7 +26,7 @@ public sealed class InvoiceRemindersDoc
 }
 
 /// <summary>
-/// Sends payment reminders for unpaid invoices through the outbox. Each reminder (invoice, before/after, days)
+/// Sends payment reminders for unpaid invoices (open, of no cancelled booking) through the outbox. Each reminder (invoice, before/after, days)
 /// has an outbox id derived from what it is, so the database takes it once however often the pass runs, on
 /// however many nodes. A reminder missed (the app was down) is still sent up to two days late, never later.
 /// </summary>
@@ -81,7 +81,10 @@ public sealed class InvoiceReminders(IServiceScopeFactory scopes, IClock clock, 
         var today = now.InUtc().Date;
         var earliest = today.PlusDays(-(MaxDays + CatchUpDays + 1));
         var latest = today.PlusDays(MaxDays + 1);
+        // Open ones only, and none of a cancelled booking: a visit that will not happen is never chased for money, even when its invoice
+        // stays open for a fee the business may still settle by hand.
         var open = await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Where(i => i.Status == InvoiceStatus.Open && i.DueOn >= earliest && i.DueOn <= latest)
+            .Where(i => i.BookingId == null || !db.Bookings.IgnoreQueryFilters().Any(b => b.Id == i.BookingId && b.TenantId == i.TenantId && b.Status == BookingStatus.Cancelled))
             .OrderBy(i => i.TenantId).Take(5000).ToListAsync(ct);
         var queued = 0;
         foreach (var group in open.GroupBy(i => i.TenantId))

@@ -123,7 +123,7 @@ public static class InvoiceCsv
             sb.Append(string.Join(',', new[]
             {
                 Cell(i.Number), TimeFormats.FormatDate(i.IssuedOn), TimeFormats.FormatDate(i.DueOn), InvoiceStatusRules.Effective(i, now).ToWire(), Cell(i.CustomerName),
-                Cell(i.CustomerEmail), Cell(i.Currency), M(i.Subtotal), M(i.TaxTotal), M(i.Total), M(i.AmountPaid), M(i.Total - i.AmountPaid),
+                Cell(i.CustomerEmail), Cell(i.Currency), M(i.Subtotal), M(i.TaxTotal), M(i.Total), M(i.AmountPaid), M(InvoiceStatusRules.Due(i)),
                 i.BookingId?.ToString() ?? "",
             })).Append("\r\n");
         }
