@@ -3,11 +3,13 @@
 # distinct slots, the app's own CPU per booking (/proc ticks), and optionally a dotnet-trace of the booking load and the
 # booking page at 200 req/s. Usage: bench/http/book-cpu.sh [sqlite|postgres]
 #   SEED=3000 (bookings seeded first), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
+#   PG_AFTER=<SQL run on the migrated PostgreSQL database before the seed>, BENCH_DB=<its name>,
 #   PAGE_TRACE=1 (with PAGE=1: a 10 s dotnet-trace of the booking page at 200 req/s, to PAGE_TRACE_OUT or /tmp/page.nettrace).
-# PostgreSQL: psql's variables (PGHOST, PGPORT, PGUSER) reach a server where a database named bench_cpu is made afresh.
+# PostgreSQL: psql's variables (PGHOST, PGPORT, PGUSER) reach a server where a database named bench_cpu (or BENCH_DB) is made afresh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 db=${1:-sqlite}
+pgdb=${BENCH_DB:-bench_cpu}
 port=${PORT:-5191}
 key=bench-key
 work=$(mktemp -d)
@@ -16,9 +18,9 @@ export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
        Bookwell__RateLimits__ManagePerMinute=0 \
        Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
 if [ "$db" = postgres ]; then
-  psql -d postgres -q -c "DROP DATABASE IF EXISTS bench_cpu WITH (FORCE)" -c "CREATE DATABASE bench_cpu" >/dev/null
+  psql -d postgres -q -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" -c "CREATE DATABASE $pgdb" >/dev/null
   export Bookwell__Database=postgres \
-    ConnectionStrings__Bookwell="Host=${PGHOST:-127.0.0.1};Port=${PGPORT:-5432};Username=${PGUSER:-postgres};${PGPASSWORD:+Password=$PGPASSWORD;}Database=bench_cpu;Maximum Pool Size=100"
+    ConnectionStrings__Bookwell="Host=${PGHOST:-127.0.0.1};Port=${PGPORT:-5432};Username=${PGUSER:-postgres};${PGPASSWORD:+Password=$PGPASSWORD;}Database=$pgdb;Maximum Pool Size=100"
 else
   export Bookwell__Database=sqlite ConnectionStrings__Bookwell="Data Source=$work/bench.db"
 fi
@@ -26,6 +28,9 @@ dotnet "${APPDIR:-src/Bookwell/bin/Release/net10.0}/Bookwell.dll" --urls "http:/
 app=$!
 trap 'kill $app 2>/dev/null; [ -n "${APPLOG:-}" ] && cp "$work/app.log" "$APPLOG"; rm -rf "$work"' EXIT
 until curl -sf "http://127.0.0.1:$port/openapi/v1.json" >/dev/null; do sleep 0.2; done
+# PostgreSQL: PG_AFTER (SQL) runs once the app has migrated the database, before the seed: try a schema change (an index
+# dropped, made partial) against the same build.
+if [ "$db" = postgres ] && [ -n "${PG_AFTER:-}" ]; then psql -d "$pgdb" -q -v ON_ERROR_STOP=1 -c "$PG_AFTER" >/dev/null; fi
 load() { dotnet bench/Bookwell.Load/bin/Release/net10.0/Bookwell.Load.dll "$1" "http://127.0.0.1:$port" $key "${@:2}"; }
 base="http://127.0.0.1:$port"
 # dotnet-trace is a global tool: on PATH, or where `dotnet tool install -g` puts it.
@@ -41,7 +46,7 @@ if [ "${TRACE:-0}" = 1 ]; then
 fi
 before=$(awk '{ print $14 + $15 }' /proc/$app/stat)
 # PostgreSQL: every bench_cpu backend's CPU ticks (server on this machine), before and after the booking load.
-backends() { psql -d postgres -Atc "SELECT pid FROM pg_stat_activity WHERE datname = 'bench_cpu'" 2>/dev/null || true; }
+backends() { psql -d postgres -Atc "SELECT pid FROM pg_stat_activity WHERE datname = '$pgdb'" 2>/dev/null || true; }
 ticks() { for p in "$@"; do awk -v p="$p" '{ print p, $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true; done; }
 [ "$db" = postgres ] && ticks $(backends) > "$work/pg.before"
 wrk -t2 -c64 -d10s -s bench/http/book.lua "$base/api/v1/admin/bookings" -- "$work/bodies.txt" $key 2 | tail -1 | tee "$work/book.txt" | sed 's/^/  /'
