@@ -803,7 +803,8 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("TenantId", "EmailNormalized")
                         .IsUnique();
 
-                    b.HasIndex("TenantId", "MergedIntoId");
+                    b.HasIndex("TenantId", "MergedIntoId")
+                        .HasFilter("\"MergedIntoId\" IS NOT NULL");
 
                     b.ToTable("Customers");
                 });
@@ -1063,7 +1064,8 @@ namespace Bookwell.Migrations.Postgres
 
                     b.HasIndex("BookingId");
 
-                    b.HasIndex("Status", "DueAt");
+                    b.HasIndex("Status", "DueAt")
+                        .HasFilter("\"Status\" IN ('queued', 'sending')");
 
                     b.HasIndex("TenantId", "Channel", "CreatedAt");
 

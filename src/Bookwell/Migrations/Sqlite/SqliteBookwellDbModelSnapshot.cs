@@ -793,7 +793,8 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasIndex("TenantId", "EmailNormalized")
                         .IsUnique();
 
-                    b.HasIndex("TenantId", "MergedIntoId");
+                    b.HasIndex("TenantId", "MergedIntoId")
+                        .HasFilter("\"MergedIntoId\" IS NOT NULL");
 
                     b.ToTable("Customers");
                 });
@@ -1051,7 +1052,8 @@ namespace Bookwell.Migrations.Sqlite
 
                     b.HasIndex("BookingId");
 
-                    b.HasIndex("Status", "DueAt");
+                    b.HasIndex("Status", "DueAt")
+                        .HasFilter("\"Status\" IN ('queued', 'sending')");
 
                     b.HasIndex("TenantId", "Channel", "CreatedAt");
 
