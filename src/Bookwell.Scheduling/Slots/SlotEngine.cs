@@ -508,8 +508,11 @@ public static class SlotEngine
                 return (plan.Before, plan.After);
             }
 
+            // Made on first use; a calculation asks it for every candidate start of this unit, in ascending order mostly.
+            private TravelPlanner? _planner;
+
             private TravelPlan Plan(long start) =>
-                _busy is null ? default : TravelLegs.Plan(Unit.Stops ?? [], _calc._r.Trip!, start, start + _calc._duration);
+                _busy is null ? default : (_planner ??= new TravelPlanner(Unit.Stops ?? [], _calc._r.Trip!)).Plan(start, start + _calc._duration);
 
             /// <summary>The service with its buffers fits the free time, and its travel legs lie clear of busy time.</summary>
             public bool FitsAt(long start)

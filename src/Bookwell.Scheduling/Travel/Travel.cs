@@ -154,3 +154,142 @@ public static class TravelLegs
         return (before, after);
     }
 }
+
+/// <summary>
+/// <see cref="TravelLegs.Plan"/> asked many times for one unit and one trip (every candidate start of a slots question):
+/// the same answers, with the work that does not depend on the start done once. Each stop's leg to and from the
+/// destination is worked out the first time it is needed and kept; so is the drive from the base; the local day's bounds
+/// are kept while starts stay inside a day with one UTC offset throughout; and the search for the previous stop ends at
+/// the first stop that began before the day (the stops are sorted by start, so none before it can count). Not thread-safe:
+/// one per unit and calculation.
+/// </summary>
+public sealed class TravelPlanner
+{
+    private readonly IReadOnlyList<Stop> _stops;
+    private readonly Trip _trip;
+    private readonly DateTimeZone? _zone;
+    private readonly Duration[] _to;
+    private readonly Duration[] _from;
+    private readonly bool[] _toKnown;
+    private readonly bool[] _fromKnown;
+    private Duration? _home;
+    private long _dayStart;
+    private long _dayEnd;
+
+    /// <param name="stops">The unit's stops, sorted by start, not overlapping one another (as for <see cref="TravelLegs.Plan"/>).</param>
+    /// <param name="trip">The new booking's address, the travel rule and the base, if any.</param>
+    public TravelPlanner(IReadOnlyList<Stop> stops, Trip trip)
+    {
+        ArgumentNullException.ThrowIfNull(stops);
+        ArgumentNullException.ThrowIfNull(trip);
+        _stops = stops;
+        _trip = trip;
+        _zone = trip.Base is null ? null : trip.Zone ?? DateTimeZone.Utc;
+        _to = new Duration[stops.Count];
+        _from = new Duration[stops.Count];
+        _toKnown = new bool[stops.Count];
+        _fromKnown = new bool[stops.Count];
+    }
+
+    /// <summary>As <see cref="TravelLegs.Plan"/> with this planner's stops and trip.</summary>
+    /// <param name="start">Start of the service, in ticks.</param>
+    /// <param name="end">End of the service, in ticks.</param>
+    public TravelPlan Plan(long start, long end)
+    {
+        if (_zone is null)
+        {
+            var (pb, pa) = Legs(start, end, long.MinValue, long.MaxValue);
+            return new TravelPlan(pb ?? Duration.Zero, pa ?? Duration.Zero, false);
+        }
+        long dayStart, dayEnd;
+        if (start >= _dayStart && start < _dayEnd)
+        {
+            (dayStart, dayEnd) = (_dayStart, _dayEnd);
+        }
+        else
+        {
+            (dayStart, dayEnd) = Day(start);
+        }
+        var (b, a) = Legs(start, end, dayStart, dayEnd);
+        if (b is { } before)
+        {
+            return new TravelPlan(before, a ?? Duration.Zero, false);
+        }
+        _home ??= _trip.Rule.Between(_trip.Base!.Value, _trip.Destination);
+        return new TravelPlan(_home.Value, a ?? Duration.Zero, true);
+    }
+
+    /// <summary>The bounds of the local day of <paramref name="start"/> (as <see cref="TravelLegs.Plan"/> finds them), kept for the next starts when they can be.</summary>
+    private (long Start, long End) Day(long start)
+    {
+        var zone = _zone!;
+        var day = Instant.FromUnixTimeTicks(start).InZone(zone).Date;
+        var dayStart = zone.AtStartOfDay(day).ToInstant();
+        var dayEnd = zone.AtStartOfDay(day.PlusDays(1)).ToInstant();
+        var interval = zone.GetZoneInterval(dayStart);
+        if (!interval.HasEnd || interval.End >= dayEnd)
+        {
+            // One offset from this day's start to the next one's: local time runs evenly between them, so every instant in
+            // [dayStart, dayEnd) has this local date and gets these bounds. With a transition inside (clocks going back across
+            // midnight can give instants in it another date) the bounds serve this start only.
+            _dayStart = dayStart.ToUnixTimeTicks();
+            _dayEnd = dayEnd.ToUnixTimeTicks();
+        }
+        else
+        {
+            _dayStart = _dayEnd = 0;
+        }
+        return (dayStart.ToUnixTimeTicks(), dayEnd.ToUnixTimeTicks());
+    }
+
+    private (Duration? Before, Duration? After) Legs(long start, long end, long dayStart, long dayEnd)
+    {
+        var stops = _stops;
+        // First stop that starts at or after the end.
+        int lo = 0, hi = stops.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (stops[mid].Service.Start < end)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        Duration? after = null;
+        if (lo < stops.Count && stops[lo].Service.Start < dayEnd)
+        {
+            if (!_toKnown[lo])
+            {
+                _to[lo] = _trip.Rule.Between(_trip.Destination, stops[lo].Place);
+                _toKnown[lo] = true;
+            }
+            after = _to[lo];
+        }
+        Duration? before = null;
+        // The latest-ending stop before the start among those starting before the end and inside the day.
+        for (var i = lo - 1; i >= 0; i--)
+        {
+            var s = stops[i].Service;
+            if (s.Start < dayStart)
+            {
+                // Sorted by start: every earlier stop began before the day too.
+                break;
+            }
+            if (s.End <= start)
+            {
+                if (!_fromKnown[i])
+                {
+                    _from[i] = _trip.Rule.Between(stops[i].Place, _trip.Destination);
+                    _fromKnown[i] = true;
+                }
+                before = _from[i];
+                break;
+            }
+        }
+        return (before, after);
+    }
+}

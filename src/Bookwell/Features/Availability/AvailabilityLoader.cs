@@ -135,13 +135,34 @@ public static class AvailabilityLoader
         }
         var key = string.Create(CultureInfo.InvariantCulture,
             $"{page.ConfigVersion}|{page.Slug}|{page.Variant}|{staff}|{from.ToUnixTimeTicks()}|{to.ToUnixTimeTicks()}|{now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks}");
-        if (snapshot.TryStops(key, out var kept))
+        var mine = new TaskCompletionSource<IReadOnlyDictionary<string, List<Stop>>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shared = snapshot.ShareStops(key, mine.Task);
+        if (shared != mine.Task)
         {
-            return kept;
+            try
+            {
+                return await shared.WaitAsync(ct);
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // The request that read them failed or gave up: this one reads for itself.
+                return await Mobile.MobileStops.ReadAsync(db, page, staff, from, to, now, ct);
+            }
         }
-        var stops = await Mobile.MobileStops.ReadAsync(db, page, staff, from, to, now, ct);
-        snapshot.RememberStops(key, stops);
-        return stops;
+        try
+        {
+            var stops = await Mobile.MobileStops.ReadAsync(db, page, staff, from, to, now, ct);
+            mine.SetResult(stops);
+            return stops;
+        }
+        catch (Exception e)
+        {
+            snapshot.ForgetStops(key, mine.Task);
+            mine.SetException(e);
+            // Observed here, so a read nobody else waited for is no unobserved task exception.
+            _ = mine.Task.Exception;
+            throw;
+        }
     }
 
     /// <summary>

@@ -188,20 +188,30 @@ public sealed class BusyIndex : IDisposable
             _answers.TryAdd(key, answer);
         }
 
-        private readonly ConcurrentDictionary<string, IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>>> _stops = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, Task<IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>>>> _stops = new(StringComparer.Ordinal);
 
-        /// <summary>Mobile stops read at this version (<see cref="AvailabilityLoader"/>); never changed once kept.</summary>
-        internal bool TryStops(string key, out IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>> stops) => _stops.TryGetValue(key, out stops!);
-
-        /// <summary>Keeps at most <see cref="MaxAnswers"/> stop lists per version, starting over when full (as answers do).</summary>
-        internal void RememberStops(string key, IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>> stops)
+        /// <summary>
+        /// The read of mobile stops under <paramref name="key"/> at this version (<see cref="AvailabilityLoader"/>): the one already
+        /// under way or done, else <paramref name="read"/>, which the caller then completes. One read per key, however many
+        /// requests ask at once (a new ten-second bucket used to start one read per request in flight). Never changed once done.
+        /// </summary>
+        internal Task<IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>>> ShareStops(string key, Task<IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>>> read)
         {
+            if (_stops.TryGetValue(key, out var shared))
+            {
+                return shared;
+            }
+            // At most MaxAnswers keys per version, starting over when full (as answers do).
             if (_stops.Count >= MaxAnswers)
             {
                 _stops.Clear();
             }
-            _stops.TryAdd(key, stops);
+            return _stops.GetOrAdd(key, read);
         }
+
+        /// <summary>Drops a read that failed, so the next request reads again.</summary>
+        internal void ForgetStops(string key, Task<IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>>> read) =>
+            _stops.TryRemove(new KeyValuePair<string, Task<IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>>>>(key, read));
 
         internal bool Fresh(Instant now) => now - LoadedAt < MaxAge && now >= LoadedAt;
 

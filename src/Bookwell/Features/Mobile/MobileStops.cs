@@ -27,14 +27,18 @@ public static class MobileStops
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(page);
         // Only bookings holding time: a booking being moved has let its old time go in this transaction. A booking's live
-        // allocations hold its service time (with buffers and travel, at most MaxAllocation long), so those of a booking
-        // overlapping [from, to) start in [from - MaxAllocation, to). Asked as one uncorrelated IN over that range, not as
+        // allocations hold its service time (with buffers and travel, at most the business's Lookback long: the longest
+        // allocation its configuration allows or it has stored), so those of a booking overlapping [from, to) start in
+        // [from - Lookback, to). Asked as one uncorrelated IN over that range, not as
         // EXISTS per booking: SQLite answered the correlated form through the (TenantId, Stamp) index, scanning every
         // allocation of the business for each booking (2.2 s for a month of 4,200 mobile bookings; issue 15's bench).
-        var earliest = from - AvailabilityLoader.MaxAllocation;
+        // The same bound on the booking's own start (its service lies inside those allocations) keeps the read on the
+        // (TenantId, StartsAt) index to the window: without it every booking starting before the window's end was read
+        // and tested (issue 15's bench: booking a mobile visit read a whole month of bookings, twice).
+        var earliest = from - page.Lookback;
         var holding = db.Allocations.Where(a => a.Live && a.StartsAt >= earliest && a.StartsAt < to).Select(a => a.BookingId);
         var query = db.Bookings.AsNoTracking()
-            .Where(b => b.Latitude != null && b.Longitude != null && b.StartsAt < to && b.EndsAt > from &&
+            .Where(b => b.Latitude != null && b.Longitude != null && b.StartsAt >= earliest && b.StartsAt < to && b.EndsAt > from &&
                         b.Status != BookingStatus.Cancelled && b.Status != BookingStatus.NoShow &&
                         (b.HoldExpiresAt == null || b.HoldExpiresAt > now) &&
                         holding.Contains(b.Id));
