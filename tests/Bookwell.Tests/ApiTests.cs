@@ -10,12 +10,29 @@ using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests;
 
-/// <summary>The contract, end to end over HTTP. Every test runs once per database (see the two subclasses).</summary>
-public abstract class ApiTests
+/// <summary>
+/// The contract, end to end over HTTP. Every test runs once per database (see the two subclasses). On SQLite one app for
+/// the class: each test gets a business of its own on it (its own tenant, host and API key) and sets the fake clock to the
+/// suite's "now" first, so the tests stay independent of each other and of their order (see <see cref="SharedApp"/>; on
+/// PostgreSQL each test has its own app). Tests that need other settings or a restart start an app of their own.
+/// </summary>
+public abstract class ApiTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
+    private Db Kind => shared.Kind;
 
-    protected async Task<BookwellApp> StartConfigured(Action<Dictionary<string, string?>>? settings = null)
+    private async Task<TenantSpace> NewBusiness() => await shared.NewBusinessAsync();
+
+    /// <summary>A business of its own on the class's app, configured with the standard document.</summary>
+    private async Task<TenantSpace> NewConfigured()
+    {
+        var business = await NewBusiness();
+        var response = await PutConfig(business.Admin(), Config());
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return business;
+    }
+
+    /// <summary>An app of its own (other settings, a restart), configured with the standard document.</summary>
+    private async Task<BookwellApp> StartConfigured(Action<Dictionary<string, string?>>? settings = null)
     {
         var app = await BookwellApp.StartAsync(Kind, settings);
         var response = await PutConfig(app.Admin(), Config());
@@ -28,14 +45,14 @@ public abstract class ApiTests
     [Fact]
     public async Task PutConfig_SameDocumentTwice_GetReturnsItAndNothingChanges()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var admin = app.Admin();
         var before = await admin.GetFromJsonAsync<JsonObject>("/api/v1/admin/config");
-        var version = app.WithDb(db => db.Tenants.Single().ConfigVersion);
+        var version = app.WithDb(db => db.Tenants.Single(t => t.Id == app.Id).ConfigVersion);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, Config())).StatusCode);
         var after = await admin.GetFromJsonAsync<JsonObject>("/api/v1/admin/config");
         Assert.Equal(before!.ToJsonString(), after!.ToJsonString());
-        Assert.Equal(version, app.WithDb(db => db.Tenants.Single().ConfigVersion));
+        Assert.Equal(version, app.WithDb(db => db.Tenants.Single(t => t.Id == app.Id).ConfigVersion));
         Assert.Equal("salon", after["pages"]![0]!["slug"]!.GetValue<string>());
         Assert.Equal(30, after["pages"]![0]!["services"]![0]!["durationMinutes"]!.GetValue<int>());
     }
@@ -43,7 +60,7 @@ public abstract class ApiTests
     [Fact]
     public async Task PutConfig_InvalidDocument_RejectedWholeWithPerPathErrors()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var doc = Config();
         doc["pages"]![0]!["services"]![1]!["durationMinutes"] = 0;
         doc["pages"]![0]!["timeZone"] = "Mars/Olympus";
@@ -65,7 +82,7 @@ public abstract class ApiTests
     [Fact]
     public async Task PutConfig_WrongJsonType_PointsAtTheField()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var doc = Config();
         doc["pages"]![0]!["services"]![0]!["durationMinutes"] = "thirty";
         var problem = await Body(await PutConfig(app.Admin(), doc));
@@ -75,7 +92,7 @@ public abstract class ApiTests
     [Fact]
     public async Task PutConfig_ControlCharactersAndOverridesInTexts_AreRefusedFieldByField_LineBreaksInDescriptionsAreNot()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var doc = Config();
         var service = doc["pages"]![0]!["services"]![0]!;
         service["name"] = "Colour \u202Eevil\u202C";
@@ -100,7 +117,7 @@ public abstract class ApiTests
     [InlineData("blue")]
     public async Task PutConfig_AccentColourUnreadableOrMalformed_IsRejected(string colour)
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var doc = Config();
         doc["pages"]![0]!["branding"]!["accentColor"] = colour;
         var response = await PutConfig(app.Admin(), doc);
@@ -111,7 +128,7 @@ public abstract class ApiTests
     [Fact]
     public async Task AdminEndpoints_WithoutOrWithWrongKey_Return401Problem()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var anonymous = app.CreateClient();
         var response = await anonymous.GetAsync("/api/v1/admin/config");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -122,7 +139,7 @@ public abstract class ApiTests
     [Fact]
     public async Task GetPage_ShowsActiveServicesWithTheirStaff_UnknownPageIs404()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var doc = Config();
         doc["pages"]![0]!["services"]![1]!["active"] = false;
         await PutConfig(app.Admin(), doc);
@@ -140,7 +157,7 @@ public abstract class ApiTests
     [Fact]
     public async Task Slots_ContractGridExample_OffersRangeStartAndOneStepLater()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         // Friday hours are 07:30-09:30; the consultation lasts 60 minutes.
         var starts = await SlotStarts(app.CreateClient(), "consult", "2027-03-05", "2027-03-05");
         Assert.Equal(["2027-03-05T07:30:00+01:00", "2027-03-05T08:30:00+01:00"], starts);
@@ -149,7 +166,7 @@ public abstract class ApiTests
     [Fact]
     public async Task Slots_ViewerTimeZone_ExpressesSameInstantsInThatZone()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var starts = await SlotStarts(app.CreateClient(), "consult", "2027-03-05", "2027-03-05", "Asia/Kathmandu");
         Assert.Equal(["2027-03-05T12:15:00+05:45", "2027-03-05T13:15:00+05:45"], starts);
     }
@@ -157,7 +174,7 @@ public abstract class ApiTests
     [Fact]
     public async Task Slots_ExceptionsAndAllowedDays_AreHonoured()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         Assert.Empty(await SlotStarts(client, "consult", "2027-03-10", "2027-03-10")); // closed for the day
         Assert.Equal(["2027-03-11T09:00:00+01:00"], await SlotStarts(client, "consult", "2027-03-11", "2027-03-11")); // replacement hours
@@ -173,7 +190,7 @@ public abstract class ApiTests
     [InlineData("service=haircut&from=2027-03-01&to=2027-03-01&staff=zoe", "staff")]
     public async Task Slots_BadQuery_Returns400WithTheField(string query, string field)
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var response = await app.CreateClient().GetAsync($"/api/v1/pages/salon/slots?{query}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await Body(response))["errors"]!.AsObject().ContainsKey(field));
@@ -182,7 +199,10 @@ public abstract class ApiTests
     [Fact]
     public async Task CreateBooking_FreeSlot_Returns201AndTheSlotIsGone()
     {
-        await using var app = await StartConfigured();
+        // The default business (the bootstrap key's, on any host no business claims), whose links follow the install's
+        // configured address. The only test of the class that uses it.
+        var app = await shared.DefaultBusinessAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         var client = app.CreateClient();
         Assert.Contains(Tue10, await SlotStarts(client, "haircut", "2027-03-02", "2027-03-02"));
         var response = await Book(client, Booking(Tue10));
@@ -203,7 +223,7 @@ public abstract class ApiTests
     [Fact]
     public async Task CreateBooking_SameSlotTwice_SecondGets409SlotUnavailable()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(Tue10))).StatusCode);
         var second = await Book(client, Booking(Tue10, email: "grace@example.com"));
@@ -216,7 +236,7 @@ public abstract class ApiTests
     [Fact]
     public async Task CreateBooking_InvalidFields_Returns400FieldByField()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var body = Booking(Tue10);
         body["customer"]!["email"] = "not-an-email";
         body["answers"] = new JsonObject { ["hairLength"] = "purple", ["extra"] = "x" };
@@ -237,7 +257,7 @@ public abstract class ApiTests
     [InlineData("{\"service\": 5}")]
     public async Task CreateBooking_MalformedBody_Returns400NotA500(string raw)
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var response = await app.CreateClient().PostAsync("/api/v1/pages/salon/bookings", new StringContent(raw, System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.EndsWith("validation", (await Body(response))["type"]!.GetValue<string>());
@@ -246,7 +266,7 @@ public abstract class ApiTests
     [Fact]
     public async Task CreateBooking_DuplicateKeysAreRefused_AndThousandsOfBadFieldsGetAShortAnswer()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         // Last-one-wins would book 10:30 while a proxy or log that reads the first key saw 10:00.
         var json = Booking("2027-03-02T10:00:00+01:00").ToJsonString();
@@ -274,7 +294,7 @@ public abstract class ApiTests
     [InlineData("2027-06-01T10:00:00+02:00")] // beyond the horizon
     public async Task CreateBooking_StartNotOffered_Returns409(string start)
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var response = await Book(app.CreateClient(), Booking(start));
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
     }
@@ -282,7 +302,7 @@ public abstract class ApiTests
     [Fact]
     public async Task CreateBooking_SameEmailDifferentCaseOrSpaces_OneCustomerUpdated()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(Tue10, email: "Ada@Example.com"))).StatusCode);
         var second = Booking("2027-03-02T11:00:00+01:00", email: "ada@example.COM");
@@ -312,7 +332,7 @@ public abstract class ApiTests
     [Fact]
     public async Task FileField_UploadThenBook_AttachesOnceAndAdminCanDownload()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         var uploaded = await Upload(client, Png, "image/png");
         Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
@@ -340,8 +360,8 @@ public abstract class ApiTests
     [Fact]
     public async Task RefusedWrite_LeavesNothingTracked_ForALaterWriteInTheSameScope()
     {
-        await using var app = await StartConfigured();
-        using (var scope = app.Services.CreateScope())
+        var app = await NewConfigured();
+        using (var scope = app.CreateScope())
         {
             var services = scope.ServiceProvider;
             var db = services.GetRequiredService<Bookwell.Data.BookwellDb>();
@@ -368,13 +388,13 @@ public abstract class ApiTests
     [Fact]
     public async Task Upload_NeverAttached_IsDeletedAfterADay()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var kept = (await Body(await Upload(app.CreateClient(), Png, "image/png")))["id"]!.GetValue<string>();
         var body = Booking(Tue10);
         body["answers"]!["photo"] = kept;
         Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), body)).StatusCode);
         var orphan = (await Body(await Upload(app.CreateClient(), Png, "image/png")))["id"]!.GetValue<string>();
-        var worker = app.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>();
+        var worker = app.App.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>();
         app.Clock.Advance(Duration.FromHours(23));
         await worker.RunOnceAsync(CancellationToken.None);
         Assert.True(app.WithDb(db => db.Uploads.Any(u => u.Id == orphan)));
@@ -388,7 +408,7 @@ public abstract class ApiTests
     [InlineData("application/x-msdownload", "MZ")]
     public async Task Upload_ContentNotMatchingAnAllowedType_IsRefused(string type, string content)
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var response = await Upload(app.CreateClient(), System.Text.Encoding.ASCII.GetBytes(content), type, "x.bin");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.True((await Body(response))["errors"]!.AsObject().ContainsKey("file"));
@@ -397,7 +417,7 @@ public abstract class ApiTests
     [Fact]
     public async Task ManageToken_IsStoredOnlyAsAHash()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var booking = await Body(await Book(app.CreateClient(), Booking(Tue10)));
         var token = booking["manageToken"]!.GetValue<string>();
         var stored = app.WithDb(db => db.Bookings.Single().ManageTokenHash);
@@ -410,7 +430,7 @@ public abstract class ApiTests
     [Fact]
     public async Task Cancel_ByToken_FreesTheTimeAtOnceAndRecordsHistory()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         var token = (await Body(await Book(client, Booking(Tue10))))["manageToken"]!.GetValue<string>();
         var cancelled = await Body(await client.PostAsync($"/api/v1/bookings/{token}/cancel", null));
@@ -425,7 +445,7 @@ public abstract class ApiTests
     [Fact]
     public async Task Reschedule_ToFreeSlot_KeepsIdFreesOldTimeAndRecordsIt()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         var created = await Body(await Book(client, Booking(Tue10)));
         var token = created["manageToken"]!.GetValue<string>();
@@ -443,7 +463,7 @@ public abstract class ApiTests
     [Fact]
     public async Task Reschedule_ToTakenSlot_Returns409AndLeavesBookingUnchanged()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking("2027-03-02T14:00:00+01:00", email: "grace@example.com"))).StatusCode);
         var token = (await Body(await Book(client, Booking(Tue10))))["manageToken"]!.GetValue<string>();
@@ -457,7 +477,7 @@ public abstract class ApiTests
     [Fact]
     public async Task Reschedule_OverlappingItsOwnTime_IsAllowed()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         var token = (await Body(await Book(client, Booking(Tue10, service: "consult"))))["manageToken"]!.GetValue<string>();
         var response = await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T09:00:00+01:00" }));
@@ -467,7 +487,7 @@ public abstract class ApiTests
     [Fact]
     public async Task Ics_ForBooking_IsAnRfc5545EventInUtc()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         var created = await Body(await Book(client, Booking(Tue10)));
         var response = await client.GetAsync($"/api/v1/bookings/{created["manageToken"]!.GetValue<string>()}/ics");
@@ -483,7 +503,7 @@ public abstract class ApiTests
     [Fact]
     public async Task GroupClass_FillsToCapacity_ThenRefuses()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         const string start = "2027-03-03T10:00:00+01:00";
         for (var i = 0; i < 3; i++)
@@ -509,7 +529,7 @@ public abstract class ApiTests
     [Fact]
     public async Task PaidService_HoldsTimeUntilExpiry_ThenFreesIt()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         const string start = "2027-03-03T10:00:00+01:00";
         var held = await Body(await Book(client, Booking(start, service: "colour")));
@@ -527,11 +547,11 @@ public abstract class ApiTests
     [Fact]
     public async Task UnpaidHold_ExpiresOnItsOwn_WithoutAnotherBooking()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         var held = await Body(await Book(client, Booking("2027-03-03T11:00:00+01:00", service: "colour")));
         app.Clock.Advance(Duration.FromMinutes(31));
-        var worker = app.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>();
+        var worker = app.App.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>();
         // The hosted worker may get there first; either way one pass after the deadline settles it.
         await worker.RunOnceAsync(CancellationToken.None);
         var after = await client.GetFromJsonAsync<JsonObject>($"/api/v1/bookings/{held["manageToken"]!.GetValue<string>()}");
@@ -543,7 +563,7 @@ public abstract class ApiTests
     [Fact]
     public async Task AutoNoShow_MarksAConfirmedBookingNobodyStarted()
     {
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await NewBusiness();
         var doc = Config();
         doc["pages"]![0]!["settings"]!["autoNoShowMinutes"] = 15;
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
@@ -554,7 +574,7 @@ public abstract class ApiTests
         app.Clock.Advance(Duration.FromMinutes(150));
         Assert.Equal(HttpStatusCode.OK, (await app.Admin().PostAsync($"/api/v1/admin/bookings/{started["id"]!.GetValue<string>()}/status",
             Json(new JsonObject { ["status"] = "in_progress" }))).StatusCode);
-        var worker = app.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>();
+        var worker = app.App.Services.GetRequiredService<Bookwell.Features.Bookings.TimeRulesWorker>();
 
         app.Clock.Advance(Duration.FromMinutes(74)); // 11:44, a minute before the second's limit
         await worker.RunOnceAsync(CancellationToken.None);
@@ -566,13 +586,13 @@ public abstract class ApiTests
         Assert.Equal("in_progress", await Status(app, started));
     }
 
-    private static async Task<string> Status(BookwellApp app, JsonObject booking) =>
+    private static async Task<string> Status(TenantSpace app, JsonObject booking) =>
         (await app.Admin().GetFromJsonAsync<JsonObject>($"/api/v1/admin/bookings/{booking["id"]!.GetValue<string>()}"))!["status"]!.GetValue<string>();
 
     [Fact]
     public async Task AdminStatus_FollowsTheStateMachine()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var admin = app.Admin();
         var id = (await Body(await Book(app.CreateClient(), Booking(Tue10))))["id"]!.GetValue<string>();
         async Task<HttpResponseMessage> Move(string to) =>
@@ -596,7 +616,7 @@ public abstract class ApiTests
     [Fact]
     public async Task AdminList_FiltersByDateStatusStaffAndText()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         await Book(client, Booking(Tue10, email: "ada@example.com"));
         await Book(client, Booking("2027-03-03T10:00:00+01:00", service: "consult", email: "grace@example.com"));
@@ -616,7 +636,7 @@ public abstract class ApiTests
     public async Task AdminWalkIn_BypassesNoticeButNeverDoubleBooks()
     {
         // Now is Monday 08:30; haircut needs 60 minutes' notice, so 09:00 is refused online.
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         app.Clock.Advance(Duration.FromMinutes(30));
         var body = Booking("2027-03-01T09:00:00+01:00");
         Assert.Equal(HttpStatusCode.Conflict, (await Book(app.CreateClient(), body)).StatusCode);
@@ -633,7 +653,7 @@ public abstract class ApiTests
     [Fact]
     public async Task AdminWalkIn_WithoutStart_BeginsNowEvenBetweenGridPoints()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         app.Clock.Advance(Duration.FromMinutes(67)); // Monday 09:07
         var body = Booking("unused");
         body.Remove("start");
@@ -649,7 +669,7 @@ public abstract class ApiTests
     [Fact]
     public async Task AdminCreate_OperatorChoosesStaff()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var body = Booking(Tue10, staff: "bob");
         body["page"] = "salon";
         var created = await Body(await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body)));
@@ -659,7 +679,7 @@ public abstract class ApiTests
     [Fact]
     public async Task RaceOnOneSlot_FiftyClients_ExactlyOneWins()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var clients = Enumerable.Range(0, 50).Select(_ => app.CreateClient()).ToArray();
         using var gate = new SemaphoreSlim(0);
         var tasks = clients.Select(async (c, i) =>
@@ -705,7 +725,7 @@ public abstract class ApiTests
     [Fact]
     public async Task RemovingAServiceFromConfig_DeactivatesItButKeepsItsBookings()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var client = app.CreateClient();
         var token = (await Body(await Book(client, Booking(Tue10))))["manageToken"]!.GetValue<string>();
         var doc = Config();
@@ -735,7 +755,7 @@ public abstract class ApiTests
     [InlineData("https://evil.example.net", false)]
     public async Task CrossOriginBooking_FollowsThePagesEmbedOrigins(string origin, bool allowed)
     {
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await NewBusiness();
         var doc = Config();
         doc["pages"]![0]!["settings"]!["embedOrigins"] = new JsonArray("https://shop.example.com");
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
@@ -787,18 +807,12 @@ public abstract class ApiTests
     [Fact]
     public async Task OpenApi_IsServed()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         var doc = await app.CreateClient().GetFromJsonAsync<JsonObject>("/openapi/v1.json");
         Assert.True(doc!["paths"]!.AsObject().ContainsKey("/api/v1/pages/{slug}/slots"));
     }
 }
 
-public sealed class SqliteApiTests : ApiTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteApiTests(SqliteSharedApp shared) : ApiTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresApiTests : ApiTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresApiTests(PostgresSharedApp shared) : ApiTests(shared), IClassFixture<PostgresSharedApp>;

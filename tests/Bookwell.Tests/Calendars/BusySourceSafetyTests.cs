@@ -9,9 +9,10 @@ namespace Bookwell.Tests.Calendars;
 
 /// <summary>
 /// SSRF: a busy-source URL is chosen by whoever edits the configuration; private, loopback, link-local and
-/// metadata addresses are refused in the document and, whatever the name resolves to, at connect time.
+/// metadata addresses are refused in the document and, whatever the name resolves to, at connect time. The document
+/// checks share one app, each on a business of its own.
 /// </summary>
-public sealed class BusySourceSafetyTests
+public sealed class BusySourceSafetyTests(SqliteSharedApp shared) : IClassFixture<SqliteSharedApp>
 {
     private static JsonObject ConfigWith(string url)
     {
@@ -37,7 +38,7 @@ public sealed class BusySourceSafetyTests
     [InlineData("not a url")]
     public async Task HostileUrls_AreRefusedAtTheirPath(string url)
     {
-        await using var app = await BookwellApp.StartAsync(Db.Sqlite);
+        var app = await shared.NewBusinessAsync();
         var response = await PutConfig(app.Admin(), ConfigWith(url));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var errors = (await response.Content.ReadFromJsonAsync<JsonObject>())!["errors"]!.AsObject();
@@ -47,7 +48,7 @@ public sealed class BusySourceSafetyTests
     [Fact]
     public async Task TooManySources_AndTooLongUrls_AreRefused_PublicUrlsAccepted()
     {
-        await using var app = await BookwellApp.StartAsync(Db.Sqlite);
+        var app = await shared.NewBusinessAsync();
         var doc = Config();
         doc["pages"]![0]!["staff"]![0]!["busySources"] = new JsonArray([.. Enumerable.Range(0, 6).Select(i => (JsonNode)new JsonObject { ["url"] = $"https://calendar.example.com/{i}.ics" })]);
         var response = await PutConfig(app.Admin(), doc);

@@ -19,9 +19,10 @@ namespace Bookwell.Tests.ClientPortal;
 /// The client portal: a sign-in link by e-mail (contract 4.5) that works once for 15 minutes, answers alike for
 /// every address, and opens only the bookings of that client at that business.
 /// </summary>
-public abstract partial class ClientPortalTests
+public abstract partial class ClientPortalTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
+    /// <summary>The input checks share one app per database (each on a business of its own); the other tests start their own.</summary>
+    private Db Kind => shared.Kind;
 
     [GeneratedRegex(@"https?://[^\s""<>]+/account/login\?token=[A-Za-z0-9_-]{43}[^\s""<>]*")]
     private static partial Regex LinkPattern();
@@ -208,7 +209,7 @@ public abstract partial class ClientPortalTests
     [InlineData("{\"email\":", "*")]
     public async Task BadInput_Is400_WithFieldErrors(string body, string field)
     {
-        await using var app = await StartAsync(null);
+        var app = await shared.NewBusinessAsync();
         var response = await app.CreateClient().PostAsync("/api/v1/account/link", new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -224,11 +225,11 @@ public abstract partial class ClientPortalTests
     [Fact]
     public async Task OversizedBody_Is413TooLarge()
     {
-        await using var app = await StartAsync(null);
+        var app = await shared.NewBusinessAsync();
         var response = await app.CreateClient().PostAsync("/api/v1/account/link", Email(new string('a', 10_000) + "@example.com"));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.EndsWith("/too-large", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["type"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Equal(0, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.Kind == ClientSignIn.Kind)));
+        Assert.Equal(0, app.WithDb(db => db.Outbox.IgnoreQueryFilters().Count(m => m.TenantId == app.Id && m.Kind == ClientSignIn.Kind)));
     }
 
     [Fact]
@@ -497,12 +498,6 @@ public abstract partial class ClientPortalTests
     }
 }
 
-public sealed class SqliteClientPortalTests : ClientPortalTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteClientPortalTests(SqliteSharedApp shared) : ClientPortalTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresClientPortalTests : ClientPortalTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresClientPortalTests(PostgresSharedApp shared) : ClientPortalTests(shared), IClassFixture<PostgresSharedApp>;

@@ -13,10 +13,22 @@ using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Invoices;
 
-/// <summary>Contract 4.3 on both databases: issue on booking, gapless numbers under concurrency, payments, PDF, isolation.</summary>
-public abstract class InvoiceTests
+/// <summary>
+/// Contract 4.3 on both databases: issue on booking, gapless numbers under concurrency, payments, PDF, isolation. On SQLite
+/// one app for the class, each test on a business of its own (see <see cref="SharedApp"/>); the mail test starts its own
+/// app with a mail server.
+/// </summary>
+public abstract class InvoiceTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
+    private Db Kind => shared.Kind;
+
+    /// <summary>A business of its own on the class's app, configured with the invoice document.</summary>
+    private async Task<TenantSpace> NewAsync(Action<JsonObject>? change = null)
+    {
+        var business = await shared.NewBusinessAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(business.Admin(), InvoiceConfig(change))).StatusCode);
+        return business;
+    }
 
     /// <summary>The test salon plus "advice", billed by invoice, on the page's own calendar (no staff, no resource).</summary>
     private static JsonObject InvoiceConfig(Action<JsonObject>? change = null)
@@ -120,7 +132,7 @@ public abstract class InvoiceTests
     public async Task CancelledPayLaterBooking_ItsUnpaidInvoiceIsVoided_UnlessTheClientCancelledTooLateForThePolicy()
     {
         // Free cancellation up to 24 hours before; later the client owes the whole price.
-        await using var app = await StartAsync(change: d => d["pages"]![0]!["services"]!.AsArray()[^1]!["cancellationPolicy"] =
+        var app = await NewAsync(d => d["pages"]![0]!["services"]!.AsArray()[^1]!["cancellationPolicy"] =
             JsonNode.Parse("""{ "refunds": [ { "hoursBefore": 24, "percent": 100 } ] }"""));
         var client = app.CreateClient();
         async Task<JsonNode> BookAsync(string start)
@@ -155,7 +167,7 @@ public abstract class InvoiceTests
     [Fact]
     public async Task OrdinaryService_IssuesNoInvoice()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00"))).StatusCode);
         Assert.Empty(await Invoices(app.Admin()));
     }
@@ -163,7 +175,7 @@ public abstract class InvoiceTests
     [Fact]
     public async Task ApprovalFirst_InvoiceIssuedWhenTheBusinessConfirms_NotBefore()
     {
-        await using var app = await StartAsync(change: doc => doc["pages"]![0]!["settings"]!["requiresApproval"] = true);
+        var app = await NewAsync(doc => doc["pages"]![0]!["settings"]!["requiresApproval"] = true);
         var booking = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", "advice")));
         Assert.Equal("pending", booking["status"]!.GetValue<string>());
         Assert.Empty(await Invoices(app.Admin()));
@@ -183,12 +195,12 @@ public abstract class InvoiceTests
     [Fact]
     public async Task FiftyParallelIssues_NumbersOneToFifty_NoGapNoDuplicate()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         using var go = new SemaphoreSlim(0);
         var issues = Enumerable.Range(0, 50).Select(async i =>
         {
             await go.WaitAsync();
-            using var scope = app.Services.CreateScope();
+            using var scope = app.CreateScope();
             var issuer = scope.ServiceProvider.GetRequiredService<InvoiceIssuer>();
             var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
             return (await issuer.IssueInOwnTransactionAsync(db, Draft($"c{i}@example.com"), null, "test", CancellationToken.None)).Number;
@@ -200,13 +212,13 @@ public abstract class InvoiceTests
         Assert.Equal(expected, numbers.Order(StringComparer.Ordinal).ToArray());
         var stored = app.WithDb(db => db.Set<Invoice>().OrderBy(i => i.Sequence).Select(i => i.Number).ToList());
         Assert.Equal(expected, stored);
-        Assert.Equal(50, app.WithDb(db => db.Set<InvoiceCounter>().Single().Last));
+        Assert.Equal(50, app.WithDb(db => db.Set<InvoiceCounter>().Single(c => c.TenantId == app.Id).Last));
     }
 
     [Fact]
     public async Task ParallelBookings_EachGetsItsOwnNumber_InOrder()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         string[] starts = ["2027-03-02T09:00", "2027-03-02T10:00", "2027-03-02T11:00", "2027-03-02T13:00", "2027-03-02T14:00",
             "2027-03-03T09:00", "2027-03-03T10:00", "2027-03-03T11:00", "2027-03-03T12:00", "2027-03-03T13:00"];
         using var go = new SemaphoreSlim(0);
@@ -225,7 +237,7 @@ public abstract class InvoiceTests
     [Fact]
     public async Task Payments_PartThenRest_BecomesPaid_OverpaymentAndWrongCurrencyRefused()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", "advice"));
         var admin = app.Admin();
         var id = (await Invoices(admin))[0]!["id"]!.GetValue<string>();
@@ -267,7 +279,7 @@ public abstract class InvoiceTests
     [Fact]
     public async Task TwentyConcurrentPayments_NeverMoreThanTheTotal()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", "advice"));
         var id = (await Invoices(app.Admin()))[0]!["id"]!.GetValue<string>();
         using var go = new SemaphoreSlim(0);
@@ -294,7 +306,7 @@ public abstract class InvoiceTests
     [Fact]
     public async Task Pdf_IsAPdfWithNumberLinesAndTotals()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", "advice"));
         var admin = app.Admin();
         var id = (await Invoices(admin))[0]!["id"]!.GetValue<string>();
@@ -319,7 +331,7 @@ public abstract class InvoiceTests
     [Fact]
     public async Task Overdue_IsOpenPastItsDueDate_ByTheAppClock()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", "advice"));
         var admin = app.Admin();
         Assert.Single(await Invoices(admin, "?status=open"));
@@ -339,11 +351,11 @@ public abstract class InvoiceTests
     [Fact]
     public async Task List_FiltersByIssueDate_Pages_AndRefusesBadInput()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         for (var day = 0; day < 3; day++)
         {
             app.Clock.Reset(BookwellApp.DefaultNow + Duration.FromDays(day));
-            using var scope = app.Services.CreateScope();
+            using var scope = app.CreateScope();
             await scope.ServiceProvider.GetRequiredService<InvoiceIssuer>().IssueInOwnTransactionAsync(
                 scope.ServiceProvider.GetRequiredService<BookwellDb>(), Draft($"d{day}@example.com"), null, "test", CancellationToken.None);
         }
@@ -372,13 +384,13 @@ public abstract class InvoiceTests
     [Fact]
     public async Task AnotherBusinesssInvoice_IsNotFound_AndNotListed()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var other = Guid.CreateVersion7();
         Guid otherInvoice;
-        using (var scope = app.Services.CreateScope())
+        using (var scope = app.CreateScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
-            db.Tenants.Add(new Tenant { Id = other, Name = "Other", Host = "other.example.test" });
+            db.Tenants.Add(new Tenant { Id = other, Name = "Other", Host = $"other-{other:N}.example.test" });
             await db.SaveChangesAsync();
             db.TenantId = other;
             otherInvoice = (await scope.ServiceProvider.GetRequiredService<InvoiceIssuer>().IssueInOwnTransactionAsync(db, Draft("x@example.com"), null, "test",
@@ -398,12 +410,12 @@ public abstract class InvoiceTests
     [Fact]
     public async Task ReceiptForAPaidBooking_IsIssuedPaid_AndOnlyOnce()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var booking = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00")));
         var bookingId = Guid.Parse(booking["id"]!.GetValue<string>());
         for (var i = 0; i < 2; i++)
         {
-            using var scope = app.Services.CreateScope();
+            using var scope = app.CreateScope();
             await scope.ServiceProvider.GetRequiredService<InvoiceIssuer>().IssueForBookingInOwnTransactionAsync(
                 scope.ServiceProvider.GetRequiredService<BookwellDb>(), bookingId, new InvoicePaid(25m, InvoicePaymentMethod.Stripe), CancellationToken.None);
         }
@@ -439,10 +451,12 @@ public abstract class InvoiceTests
     [Fact]
     public async Task Dashboard_ListsFilters_RecordsAPaymentWithCsrf_LinksFromTheBooking()
     {
-        await using var app = await StartAsync();
+        // The default business (the setup code claims it), the only test of the class on it.
+        var app = await shared.DefaultBusinessAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), InvoiceConfig())).StatusCode);
         var booking = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", "advice")));
         var id = (await Invoices(app.Admin()))[0]!["id"]!.GetValue<string>();
-        var owner = WebSession.For(app);
+        var owner = WebSession.For(app.App);
         Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
             ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
 
@@ -482,12 +496,6 @@ public abstract class InvoiceTests
     }
 }
 
-public sealed class SqliteInvoiceTests : InvoiceTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteInvoiceTests(SqliteSharedApp shared) : InvoiceTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresInvoiceTests : InvoiceTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresInvoiceTests(PostgresSharedApp shared) : InvoiceTests(shared), IClassFixture<PostgresSharedApp>;

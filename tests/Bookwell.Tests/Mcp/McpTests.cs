@@ -17,10 +17,20 @@ namespace Bookwell.Tests.Mcp;
 /// Contract 4.8 through the official MCP client over streamable HTTP, against the test server, on both databases:
 /// the tools answer with the HTTP API's JSON, <c>book</c> keeps the public endpoint's rules (one booking per free
 /// time, however many calls race for it), manage tokens work as over HTTP, and the host still chooses the business.
+/// On SQLite one app for the class, each test on a business of its own (see <see cref="SharedApp"/>); tests that need other
+/// settings start their own.
 /// </summary>
-public abstract class McpTests
+public abstract class McpTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
+    private Db Kind => shared.Kind;
+
+    /// <summary>A business of its own on the class's app, configured with the standard document.</summary>
+    private async Task<TenantSpace> NewConfigured()
+    {
+        var business = await shared.NewBusinessAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(business.Admin(), Config())).StatusCode);
+        return business;
+    }
 
     /// <summary>Tuesday 2 March 2027, 10:00 in Amsterdam: the consultation (60 min, Anna only) is free then.</summary>
     private const string Tue10 = "2027-03-02T10:00:00+01:00";
@@ -33,13 +43,14 @@ public abstract class McpTests
         return app;
     }
 
-    private static async Task<McpClient> Connect(BookwellApp app, string? host = null, string? protocolVersion = "2025-06-18")
+    private static async Task<McpClient> Connect(BookwellApp app, string? protocolVersion = "2025-06-18") =>
+        await Connect(app.CreateClient(), protocolVersion);
+
+    private static async Task<McpClient> Connect(TenantSpace business, string? protocolVersion = "2025-06-18") =>
+        await Connect(business.CreateClient(), protocolVersion);
+
+    private static async Task<McpClient> Connect(HttpClient http, string? protocolVersion)
     {
-        var http = app.CreateClient();
-        if (host is not null)
-        {
-            http.DefaultRequestHeaders.Host = host;
-        }
         var transport = new HttpClientTransport(new HttpClientTransportOptions
         {
             Endpoint = new Uri(http.BaseAddress!, "/mcp"),
@@ -85,10 +96,15 @@ public abstract class McpTests
         app.WithDb(db => db.Bookings.IgnoreQueryFilters().AsEnumerable()
             .Count(b => b.StartsAt == NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(start).Value.ToInstant() && b.Status != Bookwell.Features.Bookings.BookingStatus.Cancelled));
 
+    /// <summary>The business's live bookings at that time (the shared app holds other tests' businesses too).</summary>
+    private static int Bookings(TenantSpace business, string start) =>
+        business.WithDb(db => db.Bookings.IgnoreQueryFilters().Where(b => b.TenantId == business.Id).AsEnumerable()
+            .Count(b => b.StartsAt == NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(start).Value.ToInstant() && b.Status != Bookwell.Features.Bookings.BookingStatus.Cancelled));
+
     [Fact]
     public async Task Initialize_NegotiatesTheProtocol_AndListsEachToolWithItsSchema()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         await using var client = await Connect(app);
         Assert.Equal("2025-06-18", client.NegotiatedProtocolVersion);
         Assert.Equal("bookwell", client.ServerInfo?.Name);
@@ -118,7 +134,7 @@ public abstract class McpTests
     [Fact]
     public async Task ListServices_And_FindSlots_AnswerWithTheHttpApisJson()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         await using var client = await Connect(app);
         var http = app.CreateClient();
 
@@ -144,7 +160,9 @@ public abstract class McpTests
     [Fact]
     public async Task Book_ThenGetBooking_AnswersAsTheHttpApi_AndTheTimeIsGone()
     {
-        await using var app = await StartConfigured();
+        // The default business (the only test of the class on it), whose links follow the install's configured address.
+        var app = await shared.DefaultBusinessAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         await using var client = await Connect(app);
         var http = app.CreateClient();
 
@@ -165,7 +183,7 @@ public abstract class McpTests
     [Fact]
     public async Task Book_ATakenTime_IsAnErrorResult_WithTheSameProblem_AndStillOneBooking()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         await using var client = await Connect(app);
         var http = app.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await Book(http, Booking(Tue10, "consult"))).StatusCode);
@@ -182,7 +200,7 @@ public abstract class McpTests
     [Fact]
     public async Task TwentyParallelBookCalls_OfOneCapacityOneSlot_MakeExactlyOneBooking()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         await using var client = await Connect(app);
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(i =>
             Task.Run(() => Call(client, "book", BookArgs(Wed10, email: $"racer{i}@example.com")))));
@@ -198,7 +216,7 @@ public abstract class McpTests
     [Fact]
     public async Task CancelAndReschedule_ByManageToken_AndAWrongTokenIsAnErrorResult()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         await using var client = await Connect(app);
         var http = app.CreateClient();
         var token = Ok(await Call(client, "book", BookArgs(Tue10)))["manageToken"]!.GetValue<string>();
@@ -229,7 +247,7 @@ public abstract class McpTests
     [Fact]
     public async Task RescheduleBooking_WithASeriesScope_MovesThisAndFollowing_AsTheSeriesApi()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         await using var client = await Connect(app);
         // Tuesdays 2, 9 and 16 March 2027 at 10:00, booked as a weekly series over HTTP.
         var created = await app.CreateClient().PostAsync($"/api/v1/pages/{Slug}/series",
@@ -270,22 +288,11 @@ public abstract class McpTests
     [Fact]
     public async Task AnotherBusinesssBooking_IsNotReachable()
     {
-        await using var app = await StartConfigured();
-        var other = Guid.NewGuid();
-        app.WithDb(db =>
-        {
-            db.Tenants.Add(new Bookwell.Data.Tenant { Id = other, Name = "Other", Host = "other.example" });
-            return db.SaveChanges();
-        });
-        app.WithDb(db =>
-        {
-            var source = db.Tenants.Single(t => t.Id == Bookwell.Data.DefaultTenant.Id);
-            var target = db.Tenants.Single(t => t.Id == other);
-            target.ConfigJson = source.ConfigJson;
-            target.ConfigVersion = 1;
-            return db.SaveChanges();
-        });
-        await using var theirClient = await Connect(app, host: "other.example");
+        var app = await NewConfigured();
+        // Another business on the same app.
+        var them = TenantSpace.Create(app.App, "Other");
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(them.Admin(), Config())).StatusCode);
+        await using var theirClient = await Connect(them);
         await using var ourClient = await Connect(app);
         var theirs = Ok(await Call(theirClient, "book", BookArgs(Tue10, email: "them@example.com")));
         var token = theirs["manageToken"]!.GetValue<string>();
@@ -309,7 +316,7 @@ public abstract class McpTests
     [Fact]
     public async Task BadArguments_AreClearErrorResults_NeverA500()
     {
-        await using var app = await StartConfigured();
+        var app = await NewConfigured();
         await using var client = await Connect(app);
 
         var missing = Problem(await Call(client, "find_slots", new JsonObject()), "validation", 400);
@@ -475,12 +482,6 @@ public abstract class McpTests
     }
 }
 
-public sealed class SqliteMcpTests : McpTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteMcpTests(SqliteSharedApp shared) : McpTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresMcpTests : McpTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresMcpTests(PostgresSharedApp shared) : McpTests(shared), IClassFixture<PostgresSharedApp>;
