@@ -98,7 +98,6 @@ public sealed class BusyVersionReader : IDisposable
     private readonly Thread _thread;
     private List<(Guid Tenant, TaskCompletionSource<long> Done)> _pending = [];
     private DbConnection? _connection;
-    private DbCommand? _command;
     private volatile bool _stopping;
 
     /// <summary>A reader on its own connection to <paramref name="db"/>'s database.</summary>
@@ -248,32 +247,30 @@ public sealed class BusyVersionReader : IDisposable
 
     private long Read(Guid tenant)
     {
-        if (_connection is null)
-        {
-            _connection = _connect();
-            _command = _connection.CreateCommand();
-            _command.CommandText = """SELECT "Version" FROM "BusyVersions" WHERE "TenantId" = @tenant""";
-        }
-        var command = _command!;
-        command.Parameters.Clear();
+        _connection ??= _connect();
+        // A new command per read: one command kept and given a new parameter each time answered with the tenant of an earlier
+        // read once Npgsql had auto-prepared it (after five uses), so another business's version came back. The statement
+        // stays prepared on the connection either way.
+        using var command = _connection.CreateCommand();
+        command.CommandText = """SELECT "Version" FROM "BusyVersions" WHERE "TenantId" = @tenant""";
         command.Parameters.Add(_tenantMapping.CreateParameter(command, "@tenant", tenant));
-        return command.ExecuteScalar() is { } value and not DBNull
+        var got = command.ExecuteScalar() is { } value and not DBNull
             ? Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture)
             : 0;
+        return got;
     }
 
     private void Reset()
     {
         try
         {
-            _command?.Dispose();
             _connection?.Dispose();
         }
         catch (Exception)
         {
             // A broken connection may fail its own disposal; the next read opens a new one either way.
         }
-        (_command, _connection) = (null, null);
+        _connection = null;
     }
 
     public void Dispose()
