@@ -269,4 +269,67 @@ public sealed class PaymentTests(PaymentBrowserApp app) : IClassFixture<PaymentB
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - window.innerWidth");
         Assert.True(overflow <= 0, $"The page is {overflow} px wider than the window at {page.Url}");
     }
+    /// <summary>
+    /// A deposit paid through Checkout, then the client cancels: the admin's invoice list and the invoice itself say it is
+    /// settled (the deposit paid, the rest no longer owed, nothing due), fit a phone and pass axe; screenshots at 375 and 1280 px.
+    /// </summary>
+    [Fact]
+    public async Task DepositPaid_ThenCancelled_TheAdminShowsTheInvoiceSettled_OnAPhoneAndADesk()
+    {
+        app.Stripe.WebhookUrl = $"{app.BaseUrl}/api/v1/payments/stripe/webhook";
+        app.Stripe.SignClock = () => app.Clock.GetCurrentInstant();
+        var admin = await app.SignUpAsync("settle", "olga@settle.test");
+        await admin.GotoAsync(app.At("settle", "/admin/setup/json"));
+        await admin.FillAsync("#json", """
+            { "pages": [{ "slug": "spa", "name": "Settle Spa", "timeZone": "Europe/Amsterdam",
+              "schedule": { "mon": [["09:00","17:00"]], "tue": [["09:00","17:00"]], "wed": [["09:00","17:00"]], "thu": [["09:00","17:00"]], "fri": [["09:00","17:00"]] },
+              "services": [
+                { "key": "facial", "name": "Facial", "durationMinutes": 60, "slotIntervalMinutes": 60, "requiresStaff": false,
+                  "price": { "amount": 100, "currency": "EUR" }, "payment": "deposit", "deposit": { "amount": 25, "currency": "EUR" } } ] }] }
+            """);
+        await admin.ClickAsync("main button:has-text('Save')");
+        await Expect(admin.Locator(".notice.ok")).ToContainTextAsync("Saved");
+
+        var client = await app.NewPageAsync();
+        await client.GotoAsync(app.At("settle", "/book/spa?service=facial&date=2027-03-05"));
+        await client.ClickAsync("a.time:has-text('11:00')");
+        await client.FillAsync("#name", "Sita Settle");
+        await client.FillAsync("#email", "sita@example.com");
+        await client.ClickAsync("#continue");
+        await client.ClickAsync("#confirm");
+        await Expect(client.Locator("h1")).ToHaveTextAsync("Pay EUR 25.00");
+        await client.ClickAsync("#pay");
+        await Expect(client.Locator("#payment-state")).ToContainTextAsync("25.00");
+        await client.ClickAsync("#cancel");
+        await client.ClickAsync("#cancel-yes");
+        await Expect(client.Locator("#status")).ToHaveTextAsync("Cancelled");
+
+        await admin.GotoAsync(app.At("settle", "/admin/invoices"));
+        var row = admin.Locator("tr:has-text('Sita Settle')");
+        await Expect(row.Locator(".status")).ToHaveTextAsync("Settled (cancelled)");
+        await FitsAsync(admin, "settled-invoice-list", 1280);
+        await app.ScreenshotAsync(admin, "settled-1-list-1280");
+        await admin.SetViewportSizeAsync(375, 800);
+        await FitsAsync(admin, "settled-invoice-list", 375);
+        // Stacked on a phone, the bare amounts and dates say what they are.
+        await Expect(row.Locator("td[data-label='Paid']")).ToHaveTextAsync("EUR 25.00");
+        await Expect(row.Locator("td[data-label='Due date']")).ToHaveTextAsync("2027-03-02");
+        await app.ScreenshotAsync(admin, "settled-2-list-375");
+        await row.Locator("a[href^='/admin/invoices/']").First.ClickAsync();
+        await Expect(admin.Locator("h1 .status")).ToHaveTextAsync("Settled (cancelled)");
+        await Expect(admin.Locator("#settled")).ToContainTextAsync("75.00");
+        await FitsAsync(admin, "settled-invoice", 375);
+        await app.ScreenshotAsync(admin, "settled-3-invoice-375");
+        await admin.SetViewportSizeAsync(1280, 900);
+        await FitsAsync(admin, "settled-invoice", 1280);
+        await app.ScreenshotAsync(admin, "settled-4-invoice-1280");
+        // Nothing is asked any more: no form to record a payment on a settled invoice.
+        await Expect(admin.Locator("#p-amount")).ToHaveCountAsync(0);
+    }
+
+    private static async Task FitsAsync(IPage page, string step, int width)
+    {
+        Assert.True(await page.EvaluateAsync<int>("document.documentElement.scrollWidth") <= width, $"{step} fits {width} px");
+        await Axe.AssertAccessibleAsync(page, $"{step} at {width}");
+    }
 }
