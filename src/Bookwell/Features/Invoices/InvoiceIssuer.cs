@@ -160,6 +160,11 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
             await ReplaceOnMoveAsync(db, booking, entry.Property(b => b.StartsAt).OriginalValue, ct);
             return;
         }
+        if (!created && booking.Status == BookingStatus.Confirmed && entry.Property(b => b.Status).OriginalValue == BookingStatus.Cancelled
+            && await ReopenSettledAsync(db, booking, ct))
+        {
+            return;
+        }
         if (!(booking.Status == BookingStatus.Confirmed || (created && booking.Status == BookingStatus.InProgress)) || booking.AwaitingClientConfirmation)
         {
             return;
@@ -228,6 +233,22 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         }
         invoice.Status = InvoiceStatus.Void;
         await Webhooks.WebhookQueue.QueueInvoiceAsync(db, Webhooks.WebhookEvents.InvoiceVoided, invoice, now, ct);
+    }
+
+    /// <summary>
+    /// A cancelled booking reopened (staff took the cancellation back): an invoice settled by that cancellation
+    /// (<see cref="VoidOnCancellationAsync"/>) is owed again, so it is open again with its payments as they were, and reminders
+    /// chase the rest once more. Without this the visit would happen with the rest written off. False when there is no such invoice.
+    /// </summary>
+    private async Task<bool> ReopenSettledAsync(BookwellDb db, Booking booking, CancellationToken ct)
+    {
+        if (await LiveInvoiceLockedAsync(db, booking.Id, ct) is not { } invoice || InvoiceStatusRules.Settled(invoice) == 0)
+        {
+            return false;
+        }
+        invoice.Status = InvoiceStatus.Open;
+        invoice.UpdatedAt = clock.GetCurrentInstant();
+        return true;
     }
 
     /// <summary>
