@@ -7,21 +7,24 @@ using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Accounts;
 
-/// <summary>The admin dashboard's pages doing their work: setup forms, the bookings list, moves and corrections.</summary>
-public abstract class DashboardTests
+/// <summary>
+/// The admin dashboard's pages doing their work: setup forms, the bookings list, moves and corrections. One app per class
+/// and database, each test on a business of its own with its own signed-in owner (see <see cref="SharedApp"/>); the
+/// 50,001-row export starts its own app, so its rows never sit beside another test's.
+/// </summary>
+public abstract class DashboardTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
+    private Db Kind => shared.Kind;
 
-    private async Task<(BookwellApp App, WebSession Owner)> StartAsync()
+    /// <summary>A business of its own on the class's app, configured, and a session of its owner.</summary>
+    private async Task<(TenantSpace App, WebSession Owner)> NewAsync()
     {
-        var app = await BookwellApp.StartAsync(Kind);
+        var app = await shared.NewBusinessAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
-        var owner = WebSession.For(app);
-        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
-        return (app, owner);
+        return (app, await app.OwnerAsync());
     }
 
-    private static async Task<string> CreateAsync(BookwellApp app, string start, string staff, string email, string name = "Ada Lovelace")
+    private static async Task<string> CreateAsync(TenantSpace app, string start, string staff, string email, string name = "Ada Lovelace")
     {
         var body = Booking(start, staff: staff, email: email);
         body["page"] = Slug;
@@ -79,24 +82,23 @@ public abstract class DashboardTests
     private static string? Attr(string attrs, string name) =>
         System.Text.RegularExpressions.Regex.Match(attrs, $"(?:^|\\s){name}=\"([^\"]*)\"") is { Success: true } m ? m.Groups[1].Value : null;
 
-    private static async Task<JsonObject> ConfigAsync(BookwellApp app) => (await app.Admin().GetFromJsonAsync<JsonObject>("/api/v1/admin/config"))!;
+    private static async Task<JsonObject> ConfigAsync(TenantSpace app) => (await app.Admin().GetFromJsonAsync<JsonObject>("/api/v1/admin/config"))!;
 
     [Fact]
     public async Task ServiceForm_BadValues_ErrorsBesideTheFields_NothingSaved_GoodValuesSavedWithANewQuestion()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
-        var version = app.WithDb(db => db.Tenants.Single().ConfigVersion);
+        var (app, owner) = await NewAsync();
+        var version = app.WithDb(db => db.Tenants.Single(t => t.Id == app.Id).ConfigVersion);
         var bad = await SubmitAsync(owner, "/admin/setup/p/salon/services/haircut", new() { ["durationMinutes"] = "0", ["name"] = "Renamed", ["price.amount"] = "abc" });
         Assert.Equal(HttpStatusCode.OK, bad.StatusCode);
         var html = await WebSession.TextAsync(bad);
         Assert.Contains("id=\"price-error\"", html);
         Assert.Contains("Nothing was saved", html);
-        Assert.Equal(version, app.WithDb(db => db.Tenants.Single().ConfigVersion));
+        Assert.Equal(version, app.WithDb(db => db.Tenants.Single(t => t.Id == app.Id).ConfigVersion));
 
         var bad2 = await SubmitAsync(owner, "/admin/setup/p/salon/services/haircut", new() { ["durationMinutes"] = "0" });
         Assert.Contains("id=\"durationMinutes-error\"", await WebSession.TextAsync(bad2));
-        Assert.Equal(version, app.WithDb(db => db.Tenants.Single().ConfigVersion));
+        Assert.Equal(version, app.WithDb(db => db.Tenants.Single(t => t.Id == app.Id).ConfigVersion));
 
         var good = await SubmitAsync(owner, "/admin/setup/p/salon/services/haircut", new()
         {
@@ -118,8 +120,7 @@ public abstract class DashboardTests
     [Fact]
     public async Task HoursForm_BreaksAndExceptions_Saved_AndSlotsFollow_BadTimesRefused()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         var bad = await SubmitAsync(owner, "/admin/setup/p/salon/hours", new() { ["schedule.mon"] = "9-five" });
         Assert.Contains("id=\"schedule-mon-error\"", await WebSession.TextAsync(bad));
         var good = await SubmitAsync(owner, "/admin/setup/p/salon/hours", new()
@@ -139,8 +140,7 @@ public abstract class DashboardTests
     [Fact]
     public async Task NewStaffMember_AndPageSettings_Saved_DuplicateKeyRefused()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         var created = await owner.PostFormAsync("/admin/setup/p/salon/staff/new", [new("key", "cleo"), new("name", "Cleo"), new("services", "haircut"), new("active", "true")]);
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         Assert.Contains((await ConfigAsync(app))["pages"]![0]!["staff"]!.AsArray(), s => s!["key"]!.GetValue<string>() == "cleo");
@@ -159,8 +159,7 @@ public abstract class DashboardTests
     [Fact]
     public async Task PageSettings_ClientPortalSwitch_ClosesAndReopensThePortal_ForEveryPageOfTheBusiness()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         // A second page that names the setting itself: the business's pages must agree, so the switch changes both.
         var doc = Config();
         doc["pages"]!.AsArray().Add(JsonNode.Parse("""
@@ -168,7 +167,7 @@ public abstract class DashboardTests
               "schedule": { "mon": [["09:00","17:00"]] }, "services": [ { "key": "lesson", "name": "Lesson", "durationMinutes": 60, "requiresStaff": false } ] }
             """));
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
-        var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = app.App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri($"http://{app.Host}") });
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/account/signin")).StatusCode);
         Assert.Matches("<input id=\"cp\" name=\"settings.clientPortal\" type=\"checkbox\" value=\"true\"[^>]* checked", await owner.GetAsync("/admin/setup/p/salon/page"));
 
@@ -198,8 +197,7 @@ public abstract class DashboardTests
     [Fact]
     public async Task BookingsList_SearchFiltersAndPaging()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         await CreateAsync(app, "2027-03-02T09:00:00+01:00", "anna", "ada@example.com", "Ada Lovelace");
         await CreateAsync(app, "2027-03-09T10:00:00+01:00", "bob", "grace@example.com", "Grace Hopper");
         var cancelled = await CreateAsync(app, "2027-03-04T09:00:00+01:00", "anna", "alan@example.com", "Alan Turing");
@@ -236,8 +234,10 @@ public abstract class DashboardTests
     [Fact]
     public async Task BookingsCsv_ExportsEveryRow_PastTheFormer50000Cap()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        await using var app = await BookwellApp.StartAsync(Kind);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        var owner = WebSession.For(app);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
         // More rows than the export once stopped at (silently), written straight to the table.
         const int count = 50_001;
         var first = Instant.FromUtc(2027, 3, 2, 8, 0);
@@ -289,8 +289,7 @@ public abstract class DashboardTests
     [Fact]
     public async Task CustomerSearch_MatchesAnEmailAddress_InAnyCase()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         await CreateAsync(app, "2027-03-02T09:00:00+01:00", "anna", "ada@example.com", "Ada Lovelace");
         await CreateAsync(app, "2027-03-09T10:00:00+01:00", "bob", "grace@navy.test", "Grace Hopper");
 
@@ -305,8 +304,7 @@ public abstract class DashboardTests
     [Fact]
     public async Task MoveFromTheCalendar_SameRulesAsEverywhere_ConflictRefused_FreeTimeMoved()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         var first = await CreateAsync(app, "2027-03-02T09:00:00+01:00", "anna", "ada@example.com");
         await CreateAsync(app, "2027-03-02T10:00:00+01:00", "anna", "grace@example.com");
         var day = await owner.GetAsync("/admin/calendar?date=2027-03-02");
@@ -328,8 +326,7 @@ public abstract class DashboardTests
     [Fact]
     public async Task Corrections_ReopenCancelledOnlyWhileFree_OverruleNoShow()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         var id = await CreateAsync(app, "2027-03-02T09:00:00+01:00", "anna", "ada@example.com");
         Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"/admin/bookings/{id}?handler=Status", [new("to", "cancelled")], $"/admin/bookings/{id}")).StatusCode);
         var other = await CreateAsync(app, "2027-03-02T09:00:00+01:00", "anna", "grace@example.com");
@@ -351,12 +348,6 @@ public abstract class DashboardTests
     }
 }
 
-public sealed class SqliteDashboardTests : DashboardTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteDashboardTests(SqliteSharedApp shared) : DashboardTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresDashboardTests : DashboardTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresDashboardTests(PostgresSharedApp shared) : DashboardTests(shared), IClassFixture<PostgresSharedApp>;

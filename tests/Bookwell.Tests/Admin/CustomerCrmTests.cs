@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Bookwell.Data;
-using Bookwell.Tests.Accounts;
 using Bookwell.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using NodaTime;
@@ -12,24 +11,22 @@ namespace Bookwell.Tests.Admin;
 /// <summary>
 /// Admin → Customers on both databases: search by name, e-mail and phone in any case (accents too), the
 /// filters, sorting, paging and CSV, notes, tags, consent, intake answers, merging duplicates (also two merges
-/// racing), and another business's clients never appearing or being touched.
+/// racing), and another business's clients never appearing or being touched. One app per class and database, each
+/// test on a business of its own with its own signed-in owner (see <see cref="SharedApp"/>).
 /// </summary>
-public abstract class CustomerCrmTests
+public abstract class CustomerCrmTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
-
-    private async Task<(BookwellApp App, WebSession Owner)> StartAsync()
+    /// <summary>A business of its own on the class's app, configured, and a session of its owner.</summary>
+    private async Task<(TenantSpace App, WebSession Owner)> NewAsync()
     {
-        var app = await BookwellApp.StartAsync(Kind);
+        var app = await shared.NewBusinessAsync();
         var doc = Config();
         doc["pages"]![0]!["settings"]!["notifyStaff"] = false;
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
-        var owner = WebSession.For(app);
-        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
-        return (app, owner);
+        return (app, await app.OwnerAsync());
     }
 
-    private static async Task<string> BookAsync(BookwellApp app, string start, string email, string name, string? phone = "+31600000000", bool marketing = false, string staff = "anna")
+    private static async Task<string> BookAsync(TenantSpace app, string start, string email, string name, string? phone = "+31600000000", bool marketing = false, string staff = "anna")
     {
         var body = Booking(start, staff: staff, email: email);
         body["page"] = Slug;
@@ -41,27 +38,26 @@ public abstract class CustomerCrmTests
         return (await Body(response))["id"]!.GetValue<string>();
     }
 
-    private static async Task SetStatusAsync(BookwellApp app, string booking, string status)
+    private static async Task SetStatusAsync(TenantSpace app, string booking, string status)
     {
         var response = await app.Admin().PostAsync($"/api/v1/admin/bookings/{booking}/status", Json(new JsonObject { ["status"] = status }));
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
-    private static Guid IdOf(BookwellApp app, string email) =>
-        app.WithDb(db => db.Customers.IgnoreQueryFilters().Single(c => c.EmailNormalized == email.ToUpperInvariant()).Id);
+    private static Guid IdOf(TenantSpace app, string email) =>
+        app.WithDb(db => db.Customers.IgnoreQueryFilters().Single(c => c.TenantId == app.Id && c.EmailNormalized == email.ToUpperInvariant()).Id);
 
-    private static async Task<List<string>> NamesAsync(BookwellApp app, string query)
+    private static async Task<List<string>> NamesAsync(TenantSpace app, string query)
     {
         var response = await app.Admin().GetAsync("/api/v1/admin/customers?" + query);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync() + string.Join("\n", app.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error).Select(e => e.Message)));
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync() + string.Join("\n", app.App.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error).Select(e => e.Message)));
         return [.. (await Body(response))["items"]!.AsArray().Select(i => i!["name"]!.GetValue<string>())];
     }
 
     [Fact]
     public async Task Search_FindsByNameEmailAndPhone_InAnyCase()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         await BookAsync(app, "2027-03-02T09:00:00+01:00", "ada@example.com", "Ada Lovelace", "+31 6 1234 5678");
         await BookAsync(app, "2027-03-02T10:00:00+01:00", "Grace@Navy.test", "Grace Hopper", "020-555 1234");
         await BookAsync(app, "2027-03-02T11:00:00+01:00", "elodie@example.fr", "Élodie Durand", null);
@@ -94,8 +90,7 @@ public abstract class CustomerCrmTests
     [Fact]
     public async Task Filters_Sorting_Paging_AndCsvOfTheFilteredList()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         var a1 = await BookAsync(app, "2027-03-02T09:00:00+01:00", "ada@example.com", "Ada Lovelace", marketing: true);
         var a2 = await BookAsync(app, "2027-03-03T09:00:00+01:00", "ada@example.com", "Ada Lovelace");
         var g1 = await BookAsync(app, "2027-03-02T10:00:00+01:00", "grace@example.com", "Grace Hopper");
@@ -154,8 +149,7 @@ public abstract class CustomerCrmTests
     [Fact]
     public async Task CustomerPage_NotesTagsConsentHistoryAndIntake()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         var first = await BookAsync(app, "2027-03-02T09:00:00+01:00", "ada@example.com", "Ada Lovelace", marketing: true);
         await BookAsync(app, "2027-03-09T09:00:00+01:00", "ada@example.com", "Ada Lovelace");
         app.Clock.Advance(Duration.FromDays(2));
@@ -182,7 +176,7 @@ public abstract class CustomerCrmTests
         Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync(path + "?handler=Tag", [new("NewTag", "regular")], path)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await owner.PostFormAsync(path + "?handler=Tag", [new("NewTag", "<script>")], path)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await app.Admin().PostAsync($"/api/v1/admin/customers/{id}/tags", Json(new JsonObject { ["tag"] = new string('t', 41) }))).StatusCode);
-        Assert.Equal(["regular"], app.WithDb(db => db.CustomerTags.IgnoreQueryFilters().Select(t => t.Tag).ToList()));
+        Assert.Equal(["regular"], app.WithDb(db => db.CustomerTags.IgnoreQueryFilters().Where(t => t.TenantId == app.Id).Select(t => t.Tag).ToList()));
         Assert.Equal(["Ada Lovelace"], await NamesAsync(app, "tag=REGULAR"));
 
         var detail = await Body(await app.Admin().GetAsync($"/api/v1/admin/customers/{id}"));
@@ -216,8 +210,7 @@ public abstract class CustomerCrmTests
     [Fact]
     public async Task Merge_MovesBookingsNotesTagsAndConsent_AndTheDuplicateRedirects()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         await BookAsync(app, "2027-03-02T09:00:00+01:00", "ada@example.com", "Ada Lovelace", null);
         await BookAsync(app, "2027-03-03T09:00:00+01:00", "ada.l@work.test", "Ada L.", "+31 6 9999 0000", marketing: true);
         await BookAsync(app, "2027-03-04T09:00:00+01:00", "ada.l@work.test", "Ada L.", "+31 6 9999 0000");
@@ -263,8 +256,7 @@ public abstract class CustomerCrmTests
     [Fact]
     public async Task TwoMergesRacing_OneWins_NoBookingIsLost()
     {
-        var (app, _) = await StartAsync();
-        await using var __ = app;
+        var (app, _) = await NewAsync();
         for (var round = 0; round < 6; round++)
         {
             var a = $"a{round}@example.com";
@@ -284,22 +276,21 @@ public abstract class CustomerCrmTests
             Assert.Equal(2, app.WithDb(db => db.Bookings.IgnoreQueryFilters().Count(x => x.CustomerId == winner)));
             Assert.Equal(["t" + round], app.WithDb(db => db.CustomerTags.IgnoreQueryFilters().Where(t => t.CustomerId == ida || t.CustomerId == idb).Select(t => t.Tag).ToList()));
         }
-        Assert.Equal(12, app.WithDb(db => db.Bookings.IgnoreQueryFilters().Count()));
+        Assert.Equal(12, app.WithDb(db => db.Bookings.IgnoreQueryFilters().Count(b => b.TenantId == app.Id)));
         Assert.Equal(6, (await Body(await app.Admin().GetAsync("/api/v1/admin/customers")))["total"]!.GetValue<int>());
     }
 
     [Fact]
     public async Task AnotherBusinessesClients_NeverAppear_AndCannotBeTaggedNotedOrMerged()
     {
-        var (app, owner) = await StartAsync();
-        await using var _ = app;
+        var (app, owner) = await NewAsync();
         await BookAsync(app, "2027-03-02T09:00:00+01:00", "ada@example.com", "Ada Lovelace");
         var mine = IdOf(app, "ada@example.com");
         var otherTenant = Guid.NewGuid();
         var theirs = Guid.NewGuid();
         app.WithDb(db =>
         {
-            db.Tenants.Add(new Tenant { Id = otherTenant, Name = "Other", Host = "other.example.test" });
+            db.Tenants.Add(new Tenant { Id = otherTenant, Name = "Other", Host = $"other-{otherTenant:N}.example.test" });
             db.Customers.Add(new Customer { Id = theirs, TenantId = otherTenant, Email = "ada.other@example.com", EmailNormalized = "ADA.OTHER@EXAMPLE.COM", Name = "Ada Elsewhere" });
             db.CustomerTags.Add(new CustomerTag { TenantId = otherTenant, CustomerId = theirs, Tag = "secret" });
             db.SaveChanges();
@@ -331,8 +322,7 @@ public abstract class CustomerCrmTests
     [Fact]
     public async Task Export_HoldsThePersonsDataAndMergedDuplicate_NothingOfOthers_NoSecrets()
     {
-        var (app, _) = await StartAsync();
-        await using var _app = app;
+        var (app, _) = await NewAsync();
         var first = await BookAsync(app, "2027-03-02T10:00:00+01:00", "ada@example.com", "Ada Lovelace");
         var second = await BookAsync(app, "2027-03-03T10:00:00+01:00", "ada.old@example.com", "Ada L.", phone: null);
         var other = await BookAsync(app, "2027-03-02T11:00:00+01:00", "grace@example.com", "Grace Hopper");
@@ -371,12 +361,6 @@ public abstract class CustomerCrmTests
     }
 }
 
-public sealed class SqliteCustomerCrmTests : CustomerCrmTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteCustomerCrmTests(SqliteSharedApp shared) : CustomerCrmTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresCustomerCrmTests : CustomerCrmTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresCustomerCrmTests(PostgresSharedApp shared) : CustomerCrmTests(shared), IClassFixture<PostgresSharedApp>;

@@ -10,11 +10,11 @@ namespace Bookwell.Tests.Bookings;
 
 /// <summary>
 /// Contract 4.1: a service with no staff member and no resource books the page's own calendar (one per
-/// branch), which the database guards like a staff member's time.
+/// branch), which the database guards like a staff member's time. One app per class and database, each test on a
+/// business of its own (see <see cref="SharedApp"/>).
 /// </summary>
-public abstract class PageCalendarTests
+public abstract class PageCalendarTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
 
     private const string Tuesday = "2027-03-02";
 
@@ -39,9 +39,10 @@ public abstract class PageCalendarTests
     }
     """)!.AsObject();
 
-    private async Task<BookwellApp> StartAsync(bool branches = false)
+    /// <summary>A business of its own on the class's app: the studio.</summary>
+    private async Task<TenantSpace> NewAsync(bool branches = false)
     {
-        var app = await BookwellApp.StartAsync(Kind);
+        var app = await shared.NewBusinessAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Studio(branches))).StatusCode);
         return app;
     }
@@ -59,13 +60,13 @@ public abstract class PageCalendarTests
     private static async Task<string[]> Times(HttpClient client, string service, string? branch = null) =>
         [.. (await Slots(client, service, branch)).Select(s => s!["start"]!.GetValue<string>()[11..16])];
 
-    private static int LiveBookings(BookwellApp app) =>
+    private static int LiveBookings(TenantSpace app) =>
         app.WithDb(db => db.Bookings.Count(b => b.Status != BookingStatus.Cancelled));
 
     [Fact]
     public async Task FiftyClientsOnOneSlot_ExactlyOneWins_AndTheSlotIsGone()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var clients = Enumerable.Range(0, 50).Select(_ => app.CreateClient()).ToArray();
         using var go = new SemaphoreSlim(0);
         var tasks = clients.Select(async (c, i) =>
@@ -86,7 +87,7 @@ public abstract class PageCalendarTests
     [Fact]
     public async Task BufferAfter_KeepsTheFollowingTimeFree_BothWays()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await BookAt(client, "10:00")).StatusCode);
         // Held 10:00-11:15 (60 minutes and 15 after). A session needs its own 15 minutes after, too.
@@ -106,7 +107,7 @@ public abstract class PageCalendarTests
     [Fact]
     public async Task WalkInAndOperatorBookings_NeverOverlapTheCalendar()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         Assert.Equal(HttpStatusCode.Created, (await BookAt(app.CreateClient(), "10:00")).StatusCode);
         var admin = app.Admin();
         var walkIn = Body("10:20", email: "walk@example.com").Also(b =>
@@ -126,7 +127,7 @@ public abstract class PageCalendarTests
     [Fact]
     public async Task Reschedule_OntoATakenTime_IsRefusedAndChangesNothing_OntoItsOwnOverlap_Works()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         var first = await TestData.Body(await BookAt(client, "10:00"));
         var second = await TestData.Body(await BookAt(client, "13:00", email: "b@example.com"));
@@ -154,7 +155,7 @@ public abstract class PageCalendarTests
     [Fact]
     public async Task Class_TakesTheCalendarOncePerSession_BesideOneToOneSessions()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         for (var i = 0; i < 2; i++)
         {
@@ -185,7 +186,7 @@ public abstract class PageCalendarTests
     [Fact]
     public async Task RacingForTheLastSeats_TheClassNeverOverfills()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var clients = Enumerable.Range(0, 12).Select(_ => app.CreateClient()).ToArray();
         using var go = new SemaphoreSlim(0);
         var tasks = clients.Select(async (c, i) =>
@@ -202,7 +203,7 @@ public abstract class PageCalendarTests
     [Fact]
     public async Task Cancelling_FreesTheCalendarAtOnce()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         var booked = await TestData.Body(await BookAt(client, "10:00"));
         Assert.DoesNotContain("10:00", await Times(client, "session"));
@@ -216,7 +217,7 @@ public abstract class PageCalendarTests
     [Fact]
     public async Task EachBranch_HasItsOwnCalendar()
     {
-        await using var app = await StartAsync(branches: true);
+        var app = await NewAsync(branches: true);
         var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await BookAt(client, "10:00", branch: "north")).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await BookAt(client, "10:00", email: "b@example.com", branch: "north")).StatusCode);
@@ -227,12 +228,6 @@ public abstract class PageCalendarTests
     }
 }
 
-public sealed class SqlitePageCalendarTests : PageCalendarTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqlitePageCalendarTests(SqliteSharedApp shared) : PageCalendarTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresPageCalendarTests : PageCalendarTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresPageCalendarTests(PostgresSharedApp shared) : PageCalendarTests(shared), IClassFixture<PostgresSharedApp>;

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Bookwell.Data;
 using Bookwell.Features.Accounts;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -58,6 +59,29 @@ public sealed class TenantSpace
     /// <summary>An anonymous client on this business's host.</summary>
     public HttpClient CreateClient() => App.CreateClient(new WebApplicationFactoryClientOptions { BaseAddress = new Uri($"http://{Host}") });
 
+    /// <summary>A browser-like session (cookies, antiforgery tokens, no auto-redirects) on this business's host.</summary>
+    public WebSession Session() => WebSession.For(App, Host);
+
+    /// <summary>
+    /// A session signed in as an owner of this business: an owner account of its own (a unique address, as sign-up makes
+    /// one), signed in through the login form on this business's host. The default business is claimed with its set-up
+    /// code instead (<c>/admin/claim</c>); a business of its own has no set-up code.
+    /// </summary>
+    public async Task<WebSession> OwnerAsync(string name = "Olga Owner", string password = "a long enough password")
+    {
+        var email = $"owner-{Id:N}@example.test";
+        using (var scope = CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+            var created = await users.CreateAsync(AccountService.NewUser(Id, email, name, UserRole.Owner, null, Clock.GetCurrentInstant()), password);
+            Assert.True(created.Succeeded, string.Join("; ", created.Errors.Select(e => e.Description)));
+        }
+        var session = Session();
+        var login = await session.LoginAsync(email, password);
+        Assert.Equal(System.Net.HttpStatusCode.Redirect, login.StatusCode);
+        return session;
+    }
+
     /// <summary>A client with this business's API key.</summary>
     public HttpClient Admin()
     {
@@ -106,9 +130,14 @@ public abstract class SharedApp : IAsyncLifetime
     /// <summary>The shared app.</summary>
     public BookwellApp App => _app ?? throw new InvalidOperationException("No app yet: call NewBusinessAsync or DefaultBusinessAsync first.");
 
+    /// <summary>Settings the class's app starts with beside the suite's (a class fixture that needs, say, a rate limit off).</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
+    }
+
     public async Task InitializeAsync()
     {
-        _app = await BookwellApp.StartAsync(Kind);
+        _app = await BookwellApp.StartAsync(Kind, Configure);
     }
 
     public async Task DisposeAsync()

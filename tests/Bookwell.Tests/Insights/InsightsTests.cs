@@ -11,18 +11,20 @@ namespace Bookwell.Tests.Insights;
 
 /// <summary>
 /// Contract 4.10 on both databases: bookings written straight to the database at chosen local times (the fixed
-/// clock is after them), and every expected figure worked out by hand below from exactly those rows.
+/// clock is after them), and every expected figure worked out by hand below from exactly those rows. One app per class
+/// and database, each test on a business of its own beside another business whose rows must never count (see
+/// <see cref="SharedApp"/>).
 /// </summary>
-public abstract class InsightsTests
+public abstract class InsightsTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
+    /// <summary>This test's business, and the other one beside it.</summary>
+    private Guid _tenant;
+    private Guid _other;
 
     private static readonly DateTimeZone Amsterdam = DateTimeZoneProviders.Tzdb["Europe/Amsterdam"];
 
     /// <summary>Thursday 1 April 2027: after every booking of the tests.</summary>
     private static readonly Instant Now = Instant.FromUtc(2027, 4, 1, 8, 0);
-
-    private static readonly Guid OtherTenant = new("00000000-0000-0000-0000-0000000000aa");
 
     /// <summary>The test salon plus "spa", the same page under another slug.</summary>
     private static JsonObject TwoPages()
@@ -35,23 +37,22 @@ public abstract class InsightsTests
         return doc;
     }
 
-    private async Task<BookwellApp> StartAsync(JsonObject config)
+    /// <summary>A business of its own with <paramref name="config"/>, another business beside it, the clock at <see cref="Now"/>.</summary>
+    private async Task<TenantSpace> NewAsync(JsonObject config)
     {
-        var app = await BookwellApp.StartAsync(Kind, null, Now);
+        var app = await shared.NewBusinessAsync();
+        app.Clock.Reset(Now);
         var put = await PutConfig(app.Admin(), config);
         Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
-        app.WithDb(db =>
-        {
-            db.Tenants.Add(new Tenant { Id = OtherTenant, Name = "Other", Host = "other.example.test" });
-            return db.SaveChanges();
-        });
+        _tenant = app.Id;
+        _other = TenantSpace.Create(app.App, "Other").Id;
         return app;
     }
 
     private static readonly Dictionary<string, int> Minutes = new() { ["haircut"] = 30, ["consult"] = 60, ["yoga"] = 60 };
 
     /// <summary>A booking at a local wall time in Amsterdam (the offset given, so a DST day is unambiguous).</summary>
-    private static Booking Row(string local, int offsetHours, string service, Guid customer, BookingStatus status = BookingStatus.Confirmed,
+    private Booking Row(string local, int offsetHours, string service, Guid customer, BookingStatus status = BookingStatus.Confirmed,
         string page = Slug, Guid? tenant = null)
     {
         var start = NodaTime.Text.LocalDateTimePattern.GeneralIso.Parse(local).Value.WithOffset(Offset.FromHours(offsetHours)).ToInstant();
@@ -59,7 +60,7 @@ public abstract class InsightsTests
         return new Booking
         {
             Id = Guid.NewGuid(),
-            TenantId = tenant ?? DefaultTenant.Id,
+            TenantId = tenant ?? _tenant,
             PageSlug = page,
             ServiceKey = service,
             ServiceName = service,
@@ -77,10 +78,10 @@ public abstract class InsightsTests
         };
     }
 
-    private static Customer Person(string name, bool optIn = false, Guid? tenant = null) => new()
+    private Customer Person(string name, bool optIn = false, Guid? tenant = null) => new()
     {
         Id = Guid.NewGuid(),
-        TenantId = tenant ?? DefaultTenant.Id,
+        TenantId = tenant ?? _tenant,
         Email = $"{name}@example.com",
         EmailNormalized = $"{name}@EXAMPLE.COM".ToUpperInvariant(),
         Name = name,
@@ -102,7 +103,7 @@ public abstract class InsightsTests
         At = Now,
     };
 
-    private static void Write(BookwellApp app, IEnumerable<Customer> customers, IEnumerable<Booking> bookings, IEnumerable<Payment>? payments = null) =>
+    private static void Write(TenantSpace app, IEnumerable<Customer> customers, IEnumerable<Booking> bookings, IEnumerable<Payment>? payments = null) =>
         app.WithDb(db =>
         {
             db.Customers.AddRange(customers);
@@ -111,21 +112,21 @@ public abstract class InsightsTests
             return db.SaveChanges();
         });
 
-    private static async Task<JsonObject> GetAsync(BookwellApp app, string query)
+    private static async Task<JsonObject> GetAsync(TenantSpace app, string query)
     {
         var response = await app.Admin().GetAsync($"/api/v1/admin/insights?{query}");
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK,
-            text + string.Join("\n", app.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error).Select(e => e.Message)));
+            text + string.Join("\n", app.App.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error).Select(e => e.Message)));
         return JsonNode.Parse(text)!.AsObject();
     }
 
     [Fact]
     public async Task BookingFigures_AcrossTheDstChange_ByLocalDayAndHour_TiesToTheFirst_PageFilterAndTenantKeptApart()
     {
-        await using var app = await StartAsync(TwoPages());
+        var app = await NewAsync(TwoPages());
         var ada = Person("ada");
-        var stranger = Person("stranger", tenant: OtherTenant);
+        var stranger = Person("stranger", tenant: _other);
         // Amsterdam went to summer time on Sunday 28 March 2027 at 02:00 (+01:00 → +02:00). Range: Sat 27 – Mon 29.
         var outsideBefore = Row("2027-03-26T23:30:00", 1, "haircut", ada.Id);           // Fri 23:30 local: the day before
         var b = Row("2027-03-27T00:30:00", 1, "haircut", ada.Id);                       // Sat 00:30 local = Fri 23:30 UTC: in
@@ -137,8 +138,8 @@ public abstract class InsightsTests
         var f = Row("2027-03-29T10:00:00", 2, "consult", ada.Id, BookingStatus.Cancelled); // cancelled: never booked
         var g = Row("2027-03-29T23:30:00", 2, "consult", ada.Id);                       // Mon 23:30 local: Monday, hour 23
         var outsideAfter = Row("2027-03-30T00:30:00", 2, "haircut", ada.Id);            // Tue 00:30 local = Mon 22:30 UTC: out
-        var foreign = Row("2027-03-27T10:00:00", 1, "consult", stranger.Id, tenant: OtherTenant);
-        var foreign2 = Row("2027-03-28T10:00:00", 2, "haircut", stranger.Id, tenant: OtherTenant);
+        var foreign = Row("2027-03-27T10:00:00", 1, "consult", stranger.Id, tenant: _other);
+        var foreign2 = Row("2027-03-28T10:00:00", 2, "haircut", stranger.Id, tenant: _other);
         Write(app, [ada, stranger], [outsideBefore, b, c, j, d, e, k, f, g, outsideAfter, foreign, foreign2],
             [Money(f, 30m, "charge"), Money(f, 10m, "refund"), Money(c, 15m, "charge"), Money(foreign, 500m, "charge")]);
 
@@ -181,14 +182,14 @@ public abstract class InsightsTests
     [Fact]
     public async Task CustomerFigures_FollowTheirDefinitions()
     {
-        await using var app = await StartAsync(Config());
+        var app = await NewAsync(Config());
         var vip = Person("vip", optIn: true);
         var lapsed = Person("lapsed");
         var fresh = Person("fresh", optIn: true);
         var onlyCancelled = Person("onlycancelled", optIn: true);
         var future = Person("future");
         var returning = Person("returning");
-        var stranger = Person("stranger", optIn: true, tenant: OtherTenant);
+        var stranger = Person("stranger", optIn: true, tenant: _other);
         var rows = new List<Booking>();
         // vip: 10 visits, weekly from Tuesday 1 December 2026; the tenth (2 February 2027) falls in the range.
         for (var i = 0; i < 10; i++)
@@ -213,7 +214,7 @@ public abstract class InsightsTests
         // Another business's client: never ours.
         for (var i = 0; i < 12; i++)
         {
-            rows.Add(Row($"2027-02-{i + 1:00}T10:00:00", 1, "haircut", stranger.Id, BookingStatus.NoShow, tenant: OtherTenant));
+            rows.Add(Row($"2027-02-{i + 1:00}T10:00:00", 1, "haircut", stranger.Id, BookingStatus.NoShow, tenant: _other));
         }
         Write(app, [vip, lapsed, fresh, onlyCancelled, future, returning, stranger], rows);
 
@@ -232,7 +233,7 @@ public abstract class InsightsTests
     [Fact]
     public async Task VipCount_FollowsTheBusinessLoyaltyTiers()
     {
-        await using var app = await StartAsync(Config());
+        var app = await NewAsync(Config());
         var four = Person("four");
         var ten = Person("ten");
         var three = Person("three");
@@ -259,7 +260,7 @@ public abstract class InsightsTests
     [Fact]
     public async Task EmptyRange_AnswersZerosAndNulls()
     {
-        await using var app = await StartAsync(Config());
+        var app = await NewAsync(Config());
         var body = await GetAsync(app, "from=2027-06-06&to=2027-06-06"); // a Sunday: closed
         var c = body["customers"]!.AsObject();
         Assert.Equal(0, c["total"]!.GetValue<int>());
@@ -295,7 +296,7 @@ public abstract class InsightsTests
     [InlineData("from=0001-01-01&to=9999-12-31", "from")]
     public async Task BadInput_Answers400_FieldByField(string query, string field)
     {
-        await using var app = await StartAsync(Config());
+        var app = await NewAsync(Config());
         var response = await app.Admin().GetAsync($"/api/v1/admin/insights?{query}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -307,7 +308,7 @@ public abstract class InsightsTests
     [Fact]
     public async Task UnknownPage_Is404_WithoutKey_401_AYearIsAllowed()
     {
-        await using var app = await StartAsync(Config());
+        var app = await NewAsync(Config());
         var missing = await app.Admin().GetAsync("/api/v1/admin/insights?from=2027-03-01&to=2027-03-02&page=nope");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
         Assert.EndsWith("/not-found", (await missing.Content.ReadFromJsonAsync<JsonObject>())!["type"]!.GetValue<string>());
@@ -321,13 +322,10 @@ public abstract class InsightsTests
     [Fact]
     public async Task AdminPage_ShowsTheFigures_InEnglishAndDutch_PresetsAndBadDates()
     {
-        await using var app = await StartAsync(Config());
+        var app = await NewAsync(Config());
         var ada = Person("ada", optIn: true);
         Write(app, [ada], [Row("2027-03-02T10:00:00", 1, "haircut", ada.Id), Row("2027-03-03T10:00:00", 1, "consult", ada.Id)]);
-        var owner = WebSession.For(app);
-        var claim = await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", Accounts.AccountTests.Password),
-            ("SetupCode", BookwellApp.AdminKey));
-        Assert.True(claim.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.OK, claim.StatusCode.ToString());
+        var owner = await app.OwnerAsync();
 
         var home = await owner.GetAsync("/admin");
         Assert.Contains("href=\"/admin/insights\"", home);
@@ -359,17 +357,11 @@ public abstract class InsightsTests
         Assert.Contains("on or after the first", System.Net.WebUtility.HtmlDecode(await bad.Content.ReadAsStringAsync()));
 
         // Without signing in: to the sign-in page, never the figures.
-        var anonymous = await WebSession.For(app).Client.GetAsync("/admin/insights");
+        var anonymous = await app.Session().Client.GetAsync("/admin/insights");
         Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
     }
 }
 
-public sealed class SqliteInsightsTests : InsightsTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteInsightsTests(SqliteSharedApp shared) : InsightsTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresInsightsTests : InsightsTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresInsightsTests(PostgresSharedApp shared) : InsightsTests(shared), IClassFixture<PostgresSharedApp>;

@@ -17,9 +17,13 @@ namespace Bookwell.Tests.Waitlist;
 /// for it alone (the database refuses anyone else; /slots hides it), accepting books it once however many
 /// accepts race, and an offer that runs out passes to the next in line.
 /// </summary>
-public abstract class WaitlistTests
+/// <para>
+/// One app per class and database, each test on a business of its own (see <see cref="SharedApp"/>); the mail test
+/// starts its own app with a mail server, on the default business.
+/// </para>
+public abstract class WaitlistTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
+    private Db Kind => shared.Kind;
 
     /// <summary>Wednesday 3 March 2027 opens 09:00–11:00 only: the 60-minute consultation has two slots, both booked in each test.</summary>
     private const string Day = "2027-03-03";
@@ -42,20 +46,12 @@ public abstract class WaitlistTests
         ["customer"] = new JsonObject { ["name"] = "Wai Ting", ["email"] = email, ["phone"] = "+31600000001" },
     };
 
-    private async Task<BookwellApp> StartAsync(SmtpSink? smtp = null)
+    /// <summary>A business of its own on the class's app, with the waitlist on.</summary>
+    private async Task<TenantSpace> NewAsync()
     {
-        var app = await BookwellApp.StartAsync(Kind, s =>
-        {
-            if (smtp is not null)
-            {
-                s["Bookwell:Smtp:Host"] = "127.0.0.1";
-                s["Bookwell:Smtp:Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture);
-                s["Bookwell:Smtp:UseTls"] = "false";
-            }
-            s["Bookwell:RateLimits:ManagePerMinute"] = "0";
-        });
-        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WaitlistConfig())).StatusCode);
-        return app;
+        var business = await shared.NewBusinessAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(business.Admin(), WaitlistConfig())).StatusCode);
+        return business;
     }
 
     /// <summary>Books both consultation slots of the day; returns the 10:00 booking's manage token.</summary>
@@ -79,16 +75,16 @@ public abstract class WaitlistTests
         return body["manageToken"]!.GetValue<string>();
     }
 
-    private static WaitlistEntry Entry(BookwellApp app, string email) =>
+    private static WaitlistEntry Entry(TenantSpace app, string email) =>
         app.WithDb(db => db.WaitlistEntries.AsNoTracking().Single(w => w.CustomerEmail == email));
 
     private static async Task<HttpResponseMessage> Accept(HttpClient client, string token, string start) =>
         await client.PostAsync($"/api/v1/waitlist/{token}/accept", Json(new JsonObject { ["start"] = start }));
 
     /// <summary>The app's own time-rules worker runs beside the test's passes: run passes until the expected state shows.</summary>
-    private static async Task RunTimeRulesUntilAsync(BookwellApp app, Func<bool> done)
+    private static async Task RunTimeRulesUntilAsync(TenantSpace app, Func<bool> done)
     {
-        var worker = app.Services.GetRequiredService<TimeRulesWorker>();
+        var worker = app.App.Services.GetRequiredService<TimeRulesWorker>();
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (!done() && DateTime.UtcNow < deadline)
         {
@@ -103,7 +99,15 @@ public abstract class WaitlistTests
     public async Task CancelledTime_GoesToTheFirstInLine_HeldForThemAlone_OfferMailedWithTheirLink()
     {
         using var smtp = SmtpSink.Start();
-        await using var app = await StartAsync(smtp);
+        await using var own = await BookwellApp.StartAsync(Kind, s =>
+        {
+            s["Bookwell:Smtp:Host"] = "127.0.0.1";
+            s["Bookwell:Smtp:Port"] = smtp.Port.ToString(CultureInfo.InvariantCulture);
+            s["Bookwell:Smtp:UseTls"] = "false";
+            s["Bookwell:RateLimits:ManagePerMinute"] = "0";
+        });
+        var app = TenantSpace.Default(own);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WaitlistConfig())).StatusCode);
         var client = app.CreateClient();
         var tenToken = await FillDayAsync(client);
         var first = await JoinAsync(client, "first@example.com");
@@ -161,7 +165,7 @@ public abstract class WaitlistTests
     [Fact]
     public async Task TwentyParallelAcceptsOfOneOffer_ExactlyOneBooking()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         var tenToken = await FillDayAsync(client);
         var token = await JoinAsync(client, "first@example.com");
@@ -190,7 +194,7 @@ public abstract class WaitlistTests
     [Fact]
     public async Task WrongTimeOrOtherEntry_Conflict()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         var tenToken = await FillDayAsync(client);
         var first = await JoinAsync(client, "first@example.com");
@@ -209,7 +213,7 @@ public abstract class WaitlistTests
     [Fact]
     public async Task OfferRunsOut_NextInLineGetsIt_AndTheFirstCanNoLongerAccept()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         var tenToken = await FillDayAsync(client);
         var first = await JoinAsync(client, "first@example.com");
@@ -232,14 +236,14 @@ public abstract class WaitlistTests
     [Fact]
     public async Task OfferExpiringWhileBeingAccepted_OneOutcome()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         var tenToken = await FillDayAsync(client);
         var first = await JoinAsync(client, "first@example.com");
         await JoinAsync(client, "second@example.com");
         await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null);
         var held = Entry(app, "first@example.com").OfferBookingId!.Value;
-        var worker = app.Services.GetRequiredService<TimeRulesWorker>();
+        var worker = app.App.Services.GetRequiredService<TimeRulesWorker>();
 
         using var go = new SemaphoreSlim(0);
         var accepts = Enumerable.Range(0, 5).Select(async _ =>
@@ -280,7 +284,7 @@ public abstract class WaitlistTests
     [Fact]
     public async Task Declined_NextInLine_WindowRespected_Leave()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         var tenToken = await FillDayAsync(client);
         var first = await JoinAsync(client, "first@example.com");
@@ -305,21 +309,21 @@ public abstract class WaitlistTests
     [Fact]
     public async Task Pages_JoinByForm_WithCsrf_AcceptOnTheEntryPage_InDutch()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         var tenToken = await FillDayAsync(client);
         var bookPage = await client.GetStringAsync($"/book/{Slug}?service=consult&date={Day}");
         Assert.Contains("id=\"join-waitlist\"", bookPage, StringComparison.Ordinal);
 
         var apiToken = await JoinAsync(client, "first@example.com");
-        var session = WebSession.For(app);
+        var session = app.Session();
         (string, string)[] form = [("Service", "consult"), ("Date", Day), ("Pref", "range"), ("From", "10:00"), ("To", "11:30"),
             ("Name", "Form Filler"), ("Email", "form@example.com")];
         // Without the antiforgery token the post is refused and nothing is stored.
         var forged = await session.Client.PostAsync($"/book/{Slug}/waitlist", new FormUrlEncodedContent(form.Select(f => KeyValuePair.Create(f.Item1, f.Item2))));
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
         var formPage = await session.Client.GetAsync($"/book/{Slug}/waitlist?service=consult&date={Day}");
-        Assert.True(formPage.StatusCode == HttpStatusCode.OK, (await formPage.Content.ReadAsStringAsync()) + string.Join("\n", app.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Select(e => e.Message)));
+        Assert.True(formPage.StatusCode == HttpStatusCode.OK, (await formPage.Content.ReadAsStringAsync()) + string.Join("\n", app.App.Logs.Entries.Where(e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Select(e => e.Message)));
         var invalid = await session.PostFormAsync($"/book/{Slug}/waitlist", [.. form.Where(f => f.Item1 != "Email"), ("Email", "nope")]);
         Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
         Assert.Contains("id=\"customer-email-error\"", await invalid.Content.ReadAsStringAsync(), StringComparison.Ordinal);
@@ -334,7 +338,7 @@ public abstract class WaitlistTests
         await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null);
         Assert.Equal(WaitlistStatus.Offered, Entry(app, "first@example.com").Status);
         Assert.Equal(WaitlistStatus.Waiting, Entry(app, "form@example.com").Status);
-        var dutch = WebSession.For(app);
+        var dutch = app.Session();
         dutch.Client.DefaultRequestHeaders.AcceptLanguage.ParseAdd("nl-NL");
         var html = await dutch.GetAsync($"/waitlist/{apiToken}");
         var page = System.Net.WebUtility.HtmlDecode(html);
@@ -353,16 +357,15 @@ public abstract class WaitlistTests
     [Fact]
     public async Task Admin_DayView_ListsInLine_OfferWithOneClick_AnonymousRefused()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         var tenToken = await FillDayAsync(client);
         await JoinAsync(client, "first@example.com");
         await JoinAsync(client, "second@example.com");
-        var anonymous = WebSession.For(app);
+        var anonymous = app.Session();
         Assert.NotEqual(HttpStatusCode.OK, (await anonymous.Client.GetAsync($"/admin/waitlist?date={Day}")).StatusCode);
 
-        var owner = WebSession.For(app);
-        await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey));
+        var owner = await app.OwnerAsync();
         var html = WebUtility.HtmlDecode(await owner.GetAsync($"/admin/waitlist?date={Day}"));
         Assert.Contains("first@example.com", html, StringComparison.Ordinal);
         Assert.True(html.IndexOf("first@example.com", StringComparison.Ordinal) < html.IndexOf("second@example.com", StringComparison.Ordinal));
@@ -392,7 +395,7 @@ public abstract class WaitlistTests
     [Fact]
     public async Task Join_IsValidatedFieldByField()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         async Task<JsonObject> Bad(JsonObject body, HttpStatusCode expected, string slug = Slug)
         {
@@ -427,7 +430,7 @@ public abstract class WaitlistTests
     [Fact]
     public async Task Join_RefusesDatesAndWindowsNoOfferCouldFit()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         async Task<string> Refused(JsonObject body, string field)
         {
@@ -456,7 +459,7 @@ public abstract class WaitlistTests
     [Fact]
     public async Task HoldMinutes_DefaultAndRange()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var bad = await PutConfig(app.Admin(), WaitlistConfig().Also(c => c["pages"]![0]!["settings"]!["waitlistHoldMinutes"] = 0));
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         Assert.True((await Body(bad))["errors"]!.AsObject().ContainsKey("pages[0].settings.waitlistHoldMinutes"));
@@ -469,7 +472,7 @@ public abstract class WaitlistTests
     [Fact]
     public async Task ManualMode_FreedTimeWaitsForStaff_WhoOfferItWithOneClick_TwentyOffersOfOneFreedTimeAtOnceHoldItForOne()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WaitlistConfig().Also(c => c["pages"]![0]!["settings"]!["waitlistMode"] = "manual"))).StatusCode);
         var client = app.CreateClient();
         var tenToken = await FillDayAsync(client);
@@ -482,8 +485,7 @@ public abstract class WaitlistTests
         Assert.Equal(WaitlistStatus.Waiting, Entry(app, "second@example.com").Status);
         Assert.Equal([$"{Day}T10:00:00+01:00"], await SlotStarts(client, "consult", Day, Day));
 
-        var owner = WebSession.For(app);
-        await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey));
+        var owner = await app.OwnerAsync();
         var second = Entry(app, "second@example.com").Key;
         Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync($"/admin/waitlist?handler=Offer&id={second}", [], $"/admin/waitlist?date={Day}")).StatusCode);
         Assert.Equal(WaitlistStatus.Offered, Entry(app, "second@example.com").Status);
@@ -530,7 +532,7 @@ public abstract class WaitlistTests
     [Fact]
     public async Task NoShow_LetsTheRestOfItsTimeGo_ToTheFirstInLine()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var quick = WaitlistConfig().Also(c => c["pages"]![0]!["services"]!.AsArray().Add(new JsonObject
         {
             ["key"] = "quick",
@@ -572,7 +574,7 @@ public abstract class WaitlistTests
     [Fact]
     public async Task JoinPage_WaitlistOff_IsAnHtmlPage_AndFramedLikeTheBookingPage()
     {
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         var client = app.CreateClient();
         var on = await client.GetAsync($"/book/{Slug}/waitlist");
         Assert.Equal(HttpStatusCode.OK, on.StatusCode);
@@ -588,12 +590,22 @@ public abstract class WaitlistTests
     }
 }
 
-public sealed class SqliteWaitlistTests : WaitlistTests
+/// <summary>The class's app: the manage links' rate limit off (the tests call them many times from one address).</summary>
+public sealed class SqliteWaitlistApp : SharedApp
 {
-    protected override Db Kind => Db.Sqlite;
+    public override Db Kind => Db.Sqlite;
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:RateLimits:ManagePerMinute"] = "0";
 }
 
-public sealed class PostgresWaitlistTests : WaitlistTests
+/// <summary>The class's app: the manage links' rate limit off (the tests call them many times from one address).</summary>
+public sealed class PostgresWaitlistApp : SharedApp
 {
-    protected override Db Kind => Db.Postgres;
+    public override Db Kind => Db.Postgres;
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:RateLimits:ManagePerMinute"] = "0";
 }
+
+public sealed class SqliteWaitlistTests(SqliteWaitlistApp shared) : WaitlistTests(shared), IClassFixture<SqliteWaitlistApp>;
+
+public sealed class PostgresWaitlistTests(PostgresWaitlistApp shared) : WaitlistTests(shared), IClassFixture<PostgresWaitlistApp>;

@@ -17,18 +17,29 @@ namespace Bookwell.Tests.Webhooks;
 /// <summary>
 /// Contract 4.7 against a real receiver on loopback: the document, the events a booking's life sends, Standard Webhooks
 /// signatures (checked here by the spec's own recipe, not by Bookwell's code), retries with one webhook-id, and the
-/// address rules (at PUT time and after DNS resolution at delivery).
+/// address rules (at PUT time and after DNS resolution at delivery). Two apps per class and database, one refusing private
+/// addresses (the default) and one allowing them (for a receiver on loopback), each test on a business of its own (see
+/// <see cref="SharedApp"/>); the tests with a stand-in DNS start their own app.
 /// </summary>
-public abstract class WebhookTests
+public abstract class WebhookTests(SharedApp strict, SharedApp loopback)
 {
-    protected abstract Db Kind { get; }
+    private Db Kind => strict.Kind;
 
     // 32 bytes, base64: a secret in Standard Webhooks form.
     private const string Secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4hG5zBOHRGU=";
     private const string Tue10 = "2027-03-02T10:00:00+01:00";
     private const string Tue11 = "2027-03-02T11:00:00+01:00";
 
-    private async Task<BookwellApp> StartAsync(bool allowPrivate = true, Action<IServiceCollection>? services = null)
+    /// <summary>A business of its own, configured, on the class's app that refuses (or allows) private addresses.</summary>
+    private async Task<TenantSpace> NewAsync(bool allowPrivate = true)
+    {
+        var app = await (allowPrivate ? loopback : strict).NewBusinessAsync();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        return app;
+    }
+
+    /// <summary>An app of its own (the default business, configured), for a test that replaces a service.</summary>
+    private async Task<BookwellApp> StartAsync(bool allowPrivate, Action<IServiceCollection> services)
     {
         var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Webhooks:AllowPrivateAddresses"] = allowPrivate ? "true" : "false", services: services);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
@@ -61,7 +72,7 @@ public abstract class WebhookTests
         Assert.StartsWith("application/json", hook.ContentType, StringComparison.Ordinal);
     }
 
-    private static async Task<Data.OutboxMessage> WaitForMessage(BookwellApp app, Func<Data.OutboxMessage, bool> condition)
+    private static async Task<Data.OutboxMessage> WaitForMessage(TenantSpace app, Func<Data.OutboxMessage, bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
@@ -80,7 +91,7 @@ public abstract class WebhookTests
     [Fact]
     public async Task Put_IsIdempotent_GetHidesSecret_SecretStoredSealed()
     {
-        await using var app = await StartAsync(allowPrivate: false);
+        var app = await NewAsync(allowPrivate: false);
         var admin = app.Admin();
         var doc = Doc("https://hooks.example.com/bookwell", Secret, "booking.created", "booking.cancelled");
         var put = await PutHooks(admin, doc);
@@ -110,14 +121,14 @@ public abstract class WebhookTests
         Assert.Equal(HttpStatusCode.OK, (await PutHooks(admin, new JsonObject { ["endpoints"] = new JsonArray() })).StatusCode);
         Assert.Empty((await admin.GetFromJsonAsync<JsonObject>("/api/v1/admin/webhooks"))!["endpoints"]!.AsArray());
         Assert.False(app.WithDb(db => db.WebhookEndpoints.AsNoTracking().Single()).Active);
-        Assert.DoesNotContain(app.Logs.Entries, e => e.Message.Contains(Secret[6..], StringComparison.Ordinal));
+        Assert.DoesNotContain(app.App.Logs.Entries, e => e.Message.Contains(Secret[6..], StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task BookingLife_SendsCreatedRescheduledCancelled_SignedWithTheBookingShape()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutHooks(app.Admin(), Doc(receiver.Url(), Secret,
             "booking.created", "booking.rescheduled", "booking.cancelled"))).StatusCode);
 
@@ -166,7 +177,7 @@ public abstract class WebhookTests
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.AnswerNext(500);
-        await using var app = await StartAsync();
+        var app = await NewAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutHooks(app.Admin(), Doc(receiver.Url(), Secret, "booking.created"))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), Booking(Tue10))).StatusCode);
 
@@ -195,7 +206,7 @@ public abstract class WebhookTests
     [InlineData("http://[::1]/hook")]
     public async Task PrivateAddress_IsRefusedAtPut_WithoutTheSetting(string url)
     {
-        await using var app = await StartAsync(allowPrivate: false);
+        var app = await NewAsync(allowPrivate: false);
         var response = await PutHooks(app.Admin(), Doc(url));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var problem = await Body(response);
@@ -214,8 +225,9 @@ public abstract class WebhookTests
     public async Task PublicNameResolvingToLoopback_IsRefusedAtDelivery()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = await StartAsync(allowPrivate: false,
+        await using var own = await StartAsync(allowPrivate: false,
             services: s => s.AddSingleton<OutboundNetwork>(new StandInDns("hooks.example.com", IPAddress.Loopback)));
+        var app = TenantSpace.Default(own);
         // The name passes at PUT time: it is not an address and not a local name.
         Assert.Equal(HttpStatusCode.OK, (await PutHooks(app.Admin(), Doc($"http://hooks.example.com:{receiver.Port}/hook", Secret, "booking.created"))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), Booking(Tue10))).StatusCode);
@@ -242,7 +254,7 @@ public abstract class WebhookTests
     [Fact]
     public async Task InvalidDocuments_AreRefusedFieldByField()
     {
-        await using var app = await StartAsync(allowPrivate: false);
+        var app = await NewAsync(allowPrivate: false);
         var admin = app.Admin();
         async Task<JsonObject> Errors(JsonNode doc)
         {
@@ -286,19 +298,10 @@ public abstract class WebhookTests
     public async Task AnotherBusiness_NeitherSeesNorChangesTheseEndpoints()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var app = await StartAsync();
-        var other = Guid.NewGuid();
-        var (key, row) = Bookwell.Features.Accounts.ApiKeys.Create(other, "other", "test", app.Clock.GetCurrentInstant());
-        app.WithDb(db =>
-        {
-            db.Tenants.Add(new Bookwell.Data.Tenant { Id = other, Name = "Other", Host = "other.example" });
-            db.ApiKeys.Add(row);
-            return db.SaveChanges();
-        });
+        var app = await NewAsync();
+        var other = TenantSpace.Create(app.App, "Other");
         Assert.Equal(HttpStatusCode.OK, (await PutHooks(app.Admin(), Doc(receiver.Url(), Secret, "booking.created"))).StatusCode);
-        var theirs = app.CreateClient();
-        theirs.DefaultRequestHeaders.Host = "other.example";
-        theirs.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        var theirs = other.Admin();
 
         Assert.Empty((await theirs.GetFromJsonAsync<JsonObject>("/api/v1/admin/webhooks"))!["endpoints"]!.AsArray());
         // Their own document, with the same URL and no secret: to them it is a new endpoint, so the secret is required.
@@ -319,12 +322,40 @@ public abstract class WebhookTests
     }
 }
 
-public sealed class SqliteWebhookTests : WebhookTests
+/// <summary>The class's app that refuses private webhook addresses (the default).</summary>
+public sealed class SqliteWebhookApp : SharedApp
 {
-    protected override Db Kind => Db.Sqlite;
+    public override Db Kind => Db.Sqlite;
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:Webhooks:AllowPrivateAddresses"] = "false";
 }
 
-public sealed class PostgresWebhookTests : WebhookTests
+/// <summary>The class's app that allows private webhook addresses: the receiver listens on loopback.</summary>
+public sealed class SqliteLoopbackWebhookApp : SharedApp
 {
-    protected override Db Kind => Db.Postgres;
+    public override Db Kind => Db.Sqlite;
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:Webhooks:AllowPrivateAddresses"] = "true";
 }
+
+/// <summary>The class's app that refuses private webhook addresses (the default).</summary>
+public sealed class PostgresWebhookApp : SharedApp
+{
+    public override Db Kind => Db.Postgres;
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:Webhooks:AllowPrivateAddresses"] = "false";
+}
+
+/// <summary>The class's app that allows private webhook addresses: the receiver listens on loopback.</summary>
+public sealed class PostgresLoopbackWebhookApp : SharedApp
+{
+    public override Db Kind => Db.Postgres;
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:Webhooks:AllowPrivateAddresses"] = "true";
+}
+
+public sealed class SqliteWebhookTests(SqliteWebhookApp strict, SqliteLoopbackWebhookApp loopback)
+    : WebhookTests(strict, loopback), IClassFixture<SqliteWebhookApp>, IClassFixture<SqliteLoopbackWebhookApp>;
+
+public sealed class PostgresWebhookTests(PostgresWebhookApp strict, PostgresLoopbackWebhookApp loopback)
+    : WebhookTests(strict, loopback), IClassFixture<PostgresWebhookApp>, IClassFixture<PostgresLoopbackWebhookApp>;
