@@ -158,6 +158,28 @@ public abstract class CalendarSyncTests
         Assert.DoesNotContain("2027-03-02T14:00", await Slots(app.CreateClient()));
     }
 
+    /// <summary>
+    /// A feed whose zone is named the Outlook way and defined by its VTIMEZONE (BusyExpanderTests.OutlookFeed): a weekly 09:00
+    /// meeting on Wednesdays blocks 09:00 in Amsterdam, not 10:00 (Ical.Net alone read the zone as UTC).
+    /// </summary>
+    [Fact]
+    public async Task AZoneDefinedByTheFilesVTimezone_BlocksTheMeetingsOwnHours()
+    {
+        var (app, server) = await StartAsync(s => s.Serve("/outlook.ics", BusyExpanderTests.OutlookFeed("20270303", 4)));
+        await using var _ = app;
+        await using var __ = server;
+        var admin = app.Admin();
+        var before = await SlotsWithoutSources(app);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, ConfigWith(server.Url("/outlook.ics")))).StatusCode);
+        var item = Assert.Single((await Sync(admin))["items"]!.AsArray())!;
+        Assert.Null(item["lastError"]);
+        // 10 March is closed (the page's exception): three of the four meetings fall in opening hours.
+        Assert.Equal(4, item["busyCount"]!.GetValue<int>());
+        string[] meetings = ["2027-03-03T09:00", "2027-03-17T09:00", "2027-03-24T09:00"];
+        Assert.All(meetings, m => Assert.Contains(m, before));
+        Assert.Equal(before.Except(meetings).ToArray(), await Slots(app.CreateClient()));
+    }
+
     [Fact]
     public async Task SourceGoesDown_KeepsItsBusyTimes_AndReportsTheError_ThenAChangedFeedReplacesThem()
     {
