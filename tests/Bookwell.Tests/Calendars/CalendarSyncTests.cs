@@ -65,6 +65,13 @@ public abstract class CalendarSyncTests
         return [.. body!["slots"]!.AsArray().Select(s => s!["start"]!.GetValue<string>()[..16])];
     }
 
+    /// <summary>Anna's consultation slots with the test configuration as it is, without busy sources.</summary>
+    private static async Task<string[]> SlotsWithoutSources(BookwellApp app)
+    {
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
+        return await Slots(app.CreateClient());
+    }
+
     private static async Task<JsonObject> Sync(HttpClient admin)
     {
         var response = await admin.PostAsync("/api/v1/admin/calendars/sync", null);
@@ -79,9 +86,9 @@ public abstract class CalendarSyncTests
         await using var _ = app;
         await using var __ = server;
         var admin = app.Admin();
-        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, ConfigWith(server.Url("/cal.ics")))).StatusCode);
-        var before = await Slots(app.CreateClient());
+        var before = await SlotsWithoutSources(app);
         Assert.All(Busy, b => Assert.Contains(b, before));
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, ConfigWith(server.Url("/cal.ics")))).StatusCode);
 
         var status = await Sync(admin);
         var item = Assert.Single(status["items"]!.AsArray())!;
@@ -103,6 +110,76 @@ public abstract class CalendarSyncTests
         Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking("2027-03-09T10:00:00+01:00", "consult", email: "b@example.com"))).StatusCode);
     }
 
+    /// <summary>
+    /// Contract 4.9: a subscribed feed's events are busy time. Subscribing (the configuration document) reads the new
+    /// source at once: no sync call and no wait for the next scheduled pass (five minutes by default) before its busy
+    /// times leave /slots and it shows in the status list. Applying the same document again reads nothing.
+    /// </summary>
+    [Fact]
+    public async Task ASourceAddedByTheConfiguration_IsReadAtOnce_WithoutASyncCall()
+    {
+        var server = await IcsServer.StartAsync();
+        await using var __ = server;
+        server.Serve("/cal.ics", Feed());
+        // The scheduled pass only every 1440 minutes: its first run at start finds no source; any read below is the document's.
+        await using var app = await BookwellApp.StartAsync(Kind, s =>
+        {
+            s["Bookwell:Calendars:AllowPrivateAddresses"] = "true";
+            s["Bookwell:Calendars:SyncMinutes"] = "1440";
+        });
+        var admin = app.Admin();
+        var before = await SlotsWithoutSources(app);
+        Assert.All(Busy, b => Assert.Contains(b, before));
+
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, ConfigWith(server.Url("/cal.ics")))).StatusCode);
+        var item = Assert.Single((await admin.GetFromJsonAsync<JsonObject>("/api/v1/admin/calendars"))!["items"]!.AsArray())!;
+        Assert.Equal("anna", item["staff"]!.GetValue<string>());
+        Assert.Equal(server.Url("/cal.ics"), item["source"]!.GetValue<string>());
+        Assert.Null(item["lastError"]);
+        Assert.Equal("2027-03-01T07:00:00+00:00", item["lastSuccessAt"]!.GetValue<string>());
+        Assert.Equal(4, item["busyCount"]!.GetValue<int>());
+        Assert.Equal(before.Except(Busy).ToArray(), await Slots(app.CreateClient()));
+        var hits = server.Hits;
+        Assert.Equal(1, hits);
+
+        // The same document again changes nothing and reads nothing; a second source is read with the first.
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, ConfigWith(server.Url("/cal.ics")))).StatusCode);
+        Assert.Equal(hits, server.Hits);
+        server.Serve("/other.ics", string.Join("\r\n",
+        [
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Test//Busy//EN",
+            "BEGIN:VEVENT", "UID:other@test", "DTSTAMP:20270101T000000Z", "DTSTART:20270302T130000Z", "DTEND:20270302T140000Z", "END:VEVENT",
+            "END:VCALENDAR", "",
+        ]));
+        Assert.Contains("2027-03-02T14:00", before);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, ConfigWith(server.Url("/cal.ics"), server.Url("/other.ics")))).StatusCode);
+        Assert.Equal(2, (await admin.GetFromJsonAsync<JsonObject>("/api/v1/admin/calendars"))!["items"]!.AsArray()
+            .Count(i => i!["lastSuccessAt"] is not null));
+        Assert.DoesNotContain("2027-03-02T14:00", await Slots(app.CreateClient()));
+    }
+
+    /// <summary>
+    /// A feed whose zone is named the Outlook way and defined by its VTIMEZONE (BusyExpanderTests.OutlookFeed): a weekly 09:00
+    /// meeting on Wednesdays blocks 09:00 in Amsterdam, not 10:00 (Ical.Net alone read the zone as UTC).
+    /// </summary>
+    [Fact]
+    public async Task AZoneDefinedByTheFilesVTimezone_BlocksTheMeetingsOwnHours()
+    {
+        var (app, server) = await StartAsync(s => s.Serve("/outlook.ics", BusyExpanderTests.OutlookFeed("20270303", 4)));
+        await using var _ = app;
+        await using var __ = server;
+        var admin = app.Admin();
+        var before = await SlotsWithoutSources(app);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, ConfigWith(server.Url("/outlook.ics")))).StatusCode);
+        var item = Assert.Single((await Sync(admin))["items"]!.AsArray())!;
+        Assert.Null(item["lastError"]);
+        // 10 March is closed (the page's exception): three of the four meetings fall in opening hours.
+        Assert.Equal(4, item["busyCount"]!.GetValue<int>());
+        string[] meetings = ["2027-03-03T09:00", "2027-03-17T09:00", "2027-03-24T09:00"];
+        Assert.All(meetings, m => Assert.Contains(m, before));
+        Assert.Equal(before.Except(meetings).ToArray(), await Slots(app.CreateClient()));
+    }
+
     [Fact]
     public async Task SourceGoesDown_KeepsItsBusyTimes_AndReportsTheError_ThenAChangedFeedReplacesThem()
     {
@@ -110,8 +187,8 @@ public abstract class CalendarSyncTests
         await using var _ = app;
         await using var __ = server;
         var admin = app.Admin();
+        var before = await SlotsWithoutSources(app);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, ConfigWith(server.Url("/cal.ics")))).StatusCode);
-        var before = await Slots(app.CreateClient());
         var first = (await Sync(admin))["items"]![0]!;
 
         server.Fail("/cal.ics", 503);
@@ -146,8 +223,8 @@ public abstract class CalendarSyncTests
         await using var _ = app;
         await using var __ = server;
         var admin = app.Admin();
+        var before = await SlotsWithoutSources(app);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, ConfigWith(server.Url("/big.ics"), server.Url("/cal.ics")))).StatusCode);
-        var before = await Slots(app.CreateClient());
         var items = (await Sync(admin))["items"]!.AsArray();
         var oversized = items.Single(i => i!["source"]!.GetValue<string>().EndsWith("/big.ics", StringComparison.Ordinal))!;
         Assert.Contains("larger than", oversized["lastError"]!.GetValue<string>());

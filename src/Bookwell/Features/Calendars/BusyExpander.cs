@@ -9,7 +9,7 @@ namespace Bookwell.Features.Calendars;
 
 /// <summary>
 /// Turns an iCalendar feed into busy spans within a window: recurring events expanded (RRULE, RDATE, EXDATE,
-/// RECURRENCE-ID overrides, each in its own TZID), transparent and cancelled events left out, all-day events
+/// RECURRENCE-ID overrides, each in its own TZID, also one the file defines only by its VTIMEZONE), transparent and cancelled events left out, all-day events
 /// busy for that whole local day and floating times read in the staff member's zone.
 /// </summary>
 public static class BusyExpander
@@ -21,9 +21,12 @@ public static class BusyExpander
     {
         ArgumentNullException.ThrowIfNull(zone);
         Calendar? calendar;
+        FeedZones.Prepared prepared;
         try
         {
-            calendar = Calendar.Load(ics);
+            // Zones named otherwise than IANA or Windows ids are read from the file's own VTIMEZONE rules (FeedZones).
+            prepared = FeedZones.Prepare(ics, from - MaxLookBack - Duration.FromDays(7), to);
+            calendar = Calendar.Load(prepared.Ics);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -46,7 +49,7 @@ public static class BusyExpander
                 {
                     continue;
                 }
-                var (start, end) = Bounds(occurrence.Period, zone);
+                var (start, end) = Bounds(occurrence.Period, ZoneOf(e, prepared.Zones) ?? zone, zone);
                 if (end <= start || end <= from || start >= to)
                 {
                     continue;
@@ -102,7 +105,15 @@ public static class BusyExpander
         !string.Equals(e.Transparency, "TRANSPARENT", StringComparison.OrdinalIgnoreCase) &&
         !string.Equals(e.Status, "CANCELLED", StringComparison.OrdinalIgnoreCase);
 
-    private static (Instant, Instant) Bounds(Ical.Net.DataTypes.Period period, DateTimeZone zone)
+    /// <summary>The zone of an event whose times named a zone defined only in the file (<see cref="FeedZones.Marker"/>), or null.</summary>
+    private static DateTimeZone? ZoneOf(CalendarEvent e, IReadOnlyList<DateTimeZone> zones) =>
+        zones.Count > 0 && e.Properties.Get<string>(FeedZones.Marker) is { } marker &&
+        int.TryParse(marker, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var i) && i < zones.Count
+            ? zones[i]
+            : null;
+
+    /// <summary>An occurrence's instants: floating times in <paramref name="zone"/> (the event's own, or the staff member's), all-day in the staff member's.</summary>
+    private static (Instant, Instant) Bounds(Ical.Net.DataTypes.Period period, DateTimeZone zone, DateTimeZone staffZone)
     {
         var start = period.StartTime;
         var end = period.EffectiveEndTime;
@@ -115,7 +126,7 @@ public static class BusyExpander
             {
                 last = first.PlusDays(1);
             }
-            return (zone.AtStartOfDay(first).ToInstant(), zone.AtStartOfDay(last).ToInstant());
+            return (staffZone.AtStartOfDay(first).ToInstant(), staffZone.AtStartOfDay(last).ToInstant());
         }
         var s = ToInstant(start, zone);
         return (s, end is null ? s : ToInstant(end, zone));

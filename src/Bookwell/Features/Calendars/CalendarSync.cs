@@ -15,8 +15,11 @@ namespace Bookwell.Features.Calendars;
 /// staff member look free.
 /// </summary>
 public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetcher, IClock clock, SqliteWriteGate gate, CalendarConnections connections,
-    ILogger<CalendarSync> log)
+    IHostApplicationLifetime lifetime, ILogger<CalendarSync> log)
 {
+    /// <summary>How long a configuration change waits for the first read of the sources it added or changed.</summary>
+    public static readonly TimeSpan FirstReadWait = TimeSpan.FromSeconds(5);
+
     /// <summary>Busy time is read from a day ago (an event still running) to the page's horizon.</summary>
     public static readonly Duration Lookback = Duration.FromDays(1);
 
@@ -48,8 +51,40 @@ public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetche
 
     public static string Hash(string url) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(url)));
 
+    /// <summary>
+    /// After a configuration change: when the document's busy sources (or what they are read for: a staff member's page
+    /// zone, the horizon) differ from before, the business's subscribed calendars are read now rather than at the next
+    /// scheduled pass (up to <see cref="CalendarOptions.SyncInterval"/> later), so a calendar just subscribed blocks its
+    /// busy time at once and shows in the status list. The read runs on its own (a slow calendar cannot hold the request
+    /// past <paramref name="wait"/>; it carries on and records its result).
+    /// </summary>
+    public async Task ReadChangedSourcesAsync(Guid tenantId, TenantCatalog before, TenantCatalog after, TimeSpan wait)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        if (FromCatalog(before).ToHashSet().SetEquals(FromCatalog(after)))
+        {
+            return;
+        }
+        var stopping = lifetime.ApplicationStopping;
+        var read = Task.Run(async () =>
+        {
+            try
+            {
+                await SyncTenantAsync(tenantId, stopping, connectionsToo: false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stopping.IsCancellationRequested)
+            {
+                log.LogError(ex, "Calendar read after a configuration change of business {TenantId} failed", tenantId);
+            }
+        }, CancellationToken.None);
+        await Task.WhenAny(read, Task.Delay(wait, stopping));
+    }
+
     /// <summary>Reads every source of one business now (one pass at a time per business on this node).</summary>
-    public async Task SyncTenantAsync(Guid tenantId, CancellationToken ct)
+    public async Task SyncTenantAsync(Guid tenantId, CancellationToken ct) => await SyncTenantAsync(tenantId, ct, connectionsToo: true);
+
+    private async Task SyncTenantAsync(Guid tenantId, CancellationToken ct, bool connectionsToo)
     {
         var running = _running.GetOrAdd(tenantId, _ => new SemaphoreSlim(1, 1));
         await running.WaitAsync(ct);
@@ -75,7 +110,10 @@ public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetche
                 }
             }));
             // Two-way connections: bookings pushed, busy time read.
-            await connections.SyncTenantAsync(tenantId, ct);
+            if (connectionsToo)
+            {
+                await connections.SyncTenantAsync(tenantId, ct);
+            }
         }
         finally
         {

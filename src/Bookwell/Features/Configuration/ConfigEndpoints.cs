@@ -40,7 +40,7 @@ public static class ConfigEndpoints
 /// the version (and every node's cache) stays put.
 /// </summary>
 public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache, Payments.PaymentProviders providers, IConfiguration config,
-    SqliteWriteGate gate, Invoices.InvoiceLogo logos)
+    SqliteWriteGate gate, Invoices.InvoiceLogo logos, Calendars.CalendarSync calendars)
 {
     public sealed record Result(ConfigDocument Document, Errors Errors, bool Changed);
 
@@ -57,7 +57,13 @@ public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cach
         {
             return new Result(doc, errors, false);
         }
+        var before = await cache.GetAsync(db, ct);
         var stored = await StoreAsync(doc, errors, ct);
+        if (!stored.Errors.Any && stored.Changed)
+        {
+            // Busy sources added or changed are read now (contract 4.9: their events are busy time), not at the next pass.
+            await calendars.ReadChangedSourcesAsync(db.TenantId, before, await cache.GetAsync(db, ct), Calendars.CalendarSync.FirstReadWait);
+        }
         if (!stored.Errors.Any)
         {
             // The pages' logos fetched after the commit and outside the write lock, so invoices issued next keep them
