@@ -70,6 +70,13 @@ public sealed record Trip(GeoPoint Destination, TravelRule Rule, GeoPoint? Base 
 /// held and must stay clear of busy time; like the first drive of the day it may start before opening hours.</param>
 public readonly record struct TravelPlan(Duration Before, Duration After, bool FromBase);
 
+/// <summary>Where a booking's legs (<see cref="TravelPlan"/>) run from and to, whatever the client's address.</summary>
+/// <param name="Before">Index of the stop the leg before starts from; -1: none that day (from the base when
+/// <paramref name="FromBase"/>, else no leg).</param>
+/// <param name="After">Index of the stop the leg after goes to; -1: none (no leg).</param>
+/// <param name="FromBase">The leg before is the drive from the base.</param>
+public readonly record struct TravelNeighbours(int Before, int After, bool FromBase);
+
 /// <summary>
 /// The travel legs a mobile booking at <see cref="Trip.Destination"/> needs around a start: from the stop before it
 /// and to the stop after it. The booking holds both legs as part of its allocation, so the database refuses anything
@@ -196,10 +203,51 @@ public sealed class TravelPlanner
     /// <param name="end">End of the service, in ticks.</param>
     public TravelPlan Plan(long start, long end)
     {
+        var n = Neighbours(start, end);
+        Duration before;
+        if (n.Before >= 0)
+        {
+            if (!_fromKnown[n.Before])
+            {
+                _from[n.Before] = _trip.Rule.Between(_stops[n.Before].Place, _trip.Destination);
+                _fromKnown[n.Before] = true;
+            }
+            before = _from[n.Before];
+        }
+        else if (n.FromBase)
+        {
+            _home ??= _trip.Rule.Between(_trip.Base!.Value, _trip.Destination);
+            before = _home.Value;
+        }
+        else
+        {
+            before = Duration.Zero;
+        }
+        var after = Duration.Zero;
+        if (n.After >= 0)
+        {
+            if (!_toKnown[n.After])
+            {
+                _to[n.After] = _trip.Rule.Between(_trip.Destination, _stops[n.After].Place);
+                _toKnown[n.After] = true;
+            }
+            after = _to[n.After];
+        }
+        return new TravelPlan(before, after, n.FromBase);
+    }
+
+    /// <summary>
+    /// Which stops <see cref="Plan"/> takes the legs from, without the legs: this does not depend on the trip's destination
+    /// (<see cref="Slots.SlotEngine.ForTrips"/> works it out once for every client's address).
+    /// </summary>
+    /// <param name="start">Start of the service, in ticks.</param>
+    /// <param name="end">End of the service, in ticks.</param>
+    public TravelNeighbours Neighbours(long start, long end)
+    {
         if (_zone is null)
         {
             var (pb, pa) = Legs(start, end, long.MinValue, long.MaxValue);
-            return new TravelPlan(pb ?? Duration.Zero, pa ?? Duration.Zero, false);
+            return new TravelNeighbours(pb, pa, false);
         }
         long dayStart, dayEnd;
         if (start >= _dayStart && start < _dayEnd)
@@ -211,12 +259,7 @@ public sealed class TravelPlanner
             (dayStart, dayEnd) = Day(start);
         }
         var (b, a) = Legs(start, end, dayStart, dayEnd);
-        if (b is { } before)
-        {
-            return new TravelPlan(before, a ?? Duration.Zero, false);
-        }
-        _home ??= _trip.Rule.Between(_trip.Base!.Value, _trip.Destination);
-        return new TravelPlan(_home.Value, a ?? Duration.Zero, true);
+        return new TravelNeighbours(b, a, b < 0);
     }
 
     /// <summary>The bounds of the local day of <paramref name="start"/> (as <see cref="TravelLegs.Plan"/> finds them), kept for the next starts when they can be.</summary>
@@ -242,7 +285,8 @@ public sealed class TravelPlanner
         return (dayStart.ToUnixTimeTicks(), dayEnd.ToUnixTimeTicks());
     }
 
-    private (Duration? Before, Duration? After) Legs(long start, long end, long dayStart, long dayEnd)
+    /// <summary>The indices of the stops before and after (-1: none) whose service starts inside [dayStart, dayEnd).</summary>
+    private (int Before, int After) Legs(long start, long end, long dayStart, long dayEnd)
     {
         var stops = _stops;
         // First stop that starts at or after the end.
@@ -259,17 +303,7 @@ public sealed class TravelPlanner
                 hi = mid;
             }
         }
-        Duration? after = null;
-        if (lo < stops.Count && stops[lo].Service.Start < dayEnd)
-        {
-            if (!_toKnown[lo])
-            {
-                _to[lo] = _trip.Rule.Between(_trip.Destination, stops[lo].Place);
-                _toKnown[lo] = true;
-            }
-            after = _to[lo];
-        }
-        Duration? before = null;
+        var after = lo < stops.Count && stops[lo].Service.Start < dayEnd ? lo : -1;
         // The latest-ending stop before the start among those starting before the end and inside the day.
         for (var i = lo - 1; i >= 0; i--)
         {
@@ -281,15 +315,9 @@ public sealed class TravelPlanner
             }
             if (s.End <= start)
             {
-                if (!_fromKnown[i])
-                {
-                    _from[i] = _trip.Rule.Between(stops[i].Place, _trip.Destination);
-                    _fromKnown[i] = true;
-                }
-                before = _from[i];
-                break;
+                return (i, after);
             }
         }
-        return (before, after);
+        return (-1, after);
     }
 }
