@@ -88,12 +88,15 @@ public static class SlotEngine
     /// A staff member's starts that fit the free time, with what the travel check needs of each: the neighbouring stops
     /// and the longest legs the busy time around it (and the rule's longest leg) allow.
     /// </summary>
-    private sealed class TripUnit(string key, IReadOnlyList<Stop> stops, bool travels, long[] starts, int[] union,
+    private sealed class TripUnit(string key, IReadOnlyList<Stop> stops, GeoVector[] vectors, bool travels, long[] starts, int[] union,
         TravelNeighbours[] neighbours, long[] roomBefore, long[] roomAfter)
     {
         public string Key { get; } = key;
 
         public IReadOnlyList<Stop> Stops { get; } = stops;
+
+        /// <summary>The stops' unit vectors, for <see cref="TravelRule.LegBounds"/>.</summary>
+        public GeoVector[] Vectors { get; } = vectors;
 
         /// <summary>False: this unit needs no travel check (no stops and no base), every start stands.</summary>
         public bool Travels { get; } = travels;
@@ -116,68 +119,122 @@ public static class SlotEngine
         public IReadOnlyList<Slot> FindSlots(GeoPoint destination)
         {
             var rule = trip.Rule;
+            var here = GeoVector.Of(destination);
             var home = trip.Base is { } b ? rule.Between(b, destination).BclCompatibleTicks : 0;
-            var able = new List<string>?[all.Length];
-            foreach (var unit in units)
+            // Which staff can take each start: counted first, then listed in staff order.
+            var able = new int[all.Length];
+            var valid = new bool[units.Length][];
+            for (var i = 0; i < units.Length; i++)
             {
+                var unit = units[i];
+                var ok = valid[i] = new bool[unit.Starts.Length];
                 if (!unit.Travels)
                 {
+                    Array.Fill(ok, true);
                     foreach (var u in unit.Union)
                     {
-                        (able[u] ??= []).Add(unit.Key);
+                        able[u]++;
                     }
                     continue;
                 }
-                var stops = unit.Stops;
-                // Legs from and to each stop for this address, worked out on first use (-1: not yet).
-                var from = new long[stops.Count];
-                var to = new long[stops.Count];
-                Array.Fill(from, -1);
-                Array.Fill(to, -1);
-                for (var k = 0; k < unit.Starts.Length; k++)
+                var legs = new Legs(rule, unit, destination, here);
+                for (var k = 0; k < ok.Length; k++)
                 {
                     var n = unit.Neighbours[k];
-                    long before;
-                    if (n.Before >= 0)
-                    {
-                        before = from[n.Before];
-                        if (before < 0)
-                        {
-                            before = from[n.Before] = rule.Between(stops[n.Before].Place, destination).BclCompatibleTicks;
-                        }
-                    }
-                    else
-                    {
-                        before = n.FromBase ? home : 0;
-                    }
-                    if (before > unit.RoomBefore[k])
+                    var room = unit.RoomBefore[k];
+                    if (n.Before >= 0 ? !legs.Fit(n.Before, room, toStop: false) : (n.FromBase ? home : 0) > room)
                     {
                         continue;
                     }
-                    if (n.After >= 0)
+                    if (n.After >= 0 && !legs.Fit(n.After, unit.RoomAfter[k], toStop: true))
                     {
-                        var after = to[n.After];
-                        if (after < 0)
-                        {
-                            after = to[n.After] = rule.Between(destination, stops[n.After].Place).BclCompatibleTicks;
-                        }
-                        if (after > unit.RoomAfter[k])
-                        {
-                            continue;
-                        }
+                        continue;
                     }
-                    (able[unit.Union[k]] ??= []).Add(unit.Key);
+                    ok[k] = true;
+                    able[unit.Union[k]]++;
+                }
+            }
+            var staff = new string[]?[all.Length];
+            var filled = new int[all.Length];
+            for (var i = 0; i < units.Length; i++)
+            {
+                var unit = units[i];
+                var ok = valid[i];
+                for (var k = 0; k < ok.Length; k++)
+                {
+                    if (ok[k])
+                    {
+                        var u = unit.Union[k];
+                        (staff[u] ??= new string[able[u]])[filled[u]++] = unit.Key;
+                    }
                 }
             }
             var slots = new List<Slot>();
             for (var u = 0; u < all.Length; u++)
             {
-                if (able[u] is { } staff && resourcesFree[u])
+                if (staff[u] is { } keys && resourcesFree[u])
                 {
-                    slots.Add(new Slot(Instant.FromUnixTimeTicks(all[u]), Instant.FromUnixTimeTicks(all[u] + duration), staff.ToArray(), capacity));
+                    slots.Add(new Slot(Instant.FromUnixTimeTicks(all[u]), Instant.FromUnixTimeTicks(all[u] + duration), keys, capacity));
                 }
             }
             return slots;
+        }
+    }
+
+    /// <summary>
+    /// One unit's legs to and from one address: whether a leg fits a room, decided from <see cref="TravelRule.LegBounds"/>
+    /// where they settle it, else from <see cref="TravelRule.Between"/> (each worked out once per stop and direction).
+    /// </summary>
+    private sealed class Legs(TravelRule rule, TripUnit unit, GeoPoint destination, GeoVector here)
+    {
+        // Per stop: 0 bounds not worked out, 1 bounds known, 2 no bounds.
+        private readonly byte[] _state = new byte[unit.Stops.Count];
+        private readonly long[] _low = new long[unit.Stops.Count];
+        private readonly long[] _high = new long[unit.Stops.Count];
+        private long[]? _from;
+        private long[]? _to;
+
+        public bool Fit(int stop, long room, bool toStop)
+        {
+            if (_state[stop] == 0)
+            {
+                if (rule.LegBounds(unit.Vectors[stop], here) is { } bounds)
+                {
+                    (_low[stop], _high[stop]) = bounds;
+                    _state[stop] = 1;
+                }
+                else
+                {
+                    _state[stop] = 2;
+                }
+            }
+            if (_state[stop] == 1)
+            {
+                if (_high[stop] <= room)
+                {
+                    return true;
+                }
+                if (_low[stop] > room)
+                {
+                    return false;
+                }
+            }
+            return Exact(stop, toStop) <= room;
+        }
+
+        private long Exact(int stop, bool toStop)
+        {
+            ref var cache = ref toStop ? ref _to : ref _from;
+            if (cache is null)
+            {
+                cache = new long[unit.Stops.Count];
+                Array.Fill(cache, long.MinValue);
+            }
+            if (cache[stop] == long.MinValue)
+            {
+                cache[stop] = (toStop ? rule.Between(destination, unit.Stops[stop].Place) : rule.Between(unit.Stops[stop].Place, destination)).BclCompatibleTicks;
+            }
+            return cache[stop];
         }
     }
 
@@ -446,7 +503,7 @@ public static class SlotEngine
                 }
                 if (!unit.NeedsTravel)
                 {
-                    units[i] = new TripUnit(unit.Unit.Key, [], false, [.. starts], union, [], [], []);
+                    units[i] = new TripUnit(unit.Unit.Key, [], [], false, [.. starts], union, [], [], []);
                     continue;
                 }
                 var neighbours = new TravelNeighbours[n];
@@ -456,7 +513,9 @@ public static class SlotEngine
                 {
                     (neighbours[k], roomBefore[k], roomAfter[k]) = unit.TravelRoom(starts[k]);
                 }
-                units[i] = new TripUnit(unit.Unit.Key, unit.Unit.Stops ?? [], true, [.. starts], union, neighbours, roomBefore, roomAfter);
+                var stops = unit.Unit.Stops ?? [];
+                units[i] = new TripUnit(unit.Unit.Key, stops, [.. stops.Select(stop => GeoVector.Of(stop.Place))], true, [.. starts], union, neighbours,
+                    roomBefore, roomAfter);
             }
             return new Prepared(trip, _duration, _r.Service.Capacity, units, all, resourcesFree);
         }

@@ -8,7 +8,7 @@ namespace Bookwell.Scheduling.Travel;
 /// <param name="Longitude">Degrees east (negative west), -180 to 180.</param>
 public readonly record struct GeoPoint(double Latitude, double Longitude)
 {
-    private const double EarthRadiusKm = 6371.0088;
+    internal const double EarthRadiusKm = 6371.0088;
 
     /// <summary>Great-circle (straight-line) distance in kilometres, by the haversine formula.</summary>
     /// <param name="other">The other point.</param>
@@ -20,6 +20,20 @@ public readonly record struct GeoPoint(double Latitude, double Longitude)
         var a = (Math.Sin(dLat / 2) * Math.Sin(dLat / 2)) +
                 (Math.Cos(Rad(Latitude)) * Math.Cos(Rad(other.Latitude)) * Math.Sin(dLon / 2) * Math.Sin(dLon / 2));
         return 2 * EarthRadiusKm * Math.Asin(Math.Min(1, Math.Sqrt(a)));
+    }
+}
+
+/// <summary>A point as a unit vector from the earth's centre (<see cref="TravelRule.LegBounds"/>).</summary>
+public readonly record struct GeoVector(double X, double Y, double Z)
+{
+    /// <summary>The unit vector of <paramref name="point"/>.</summary>
+    /// <param name="point">The point.</param>
+    public static GeoVector Of(GeoPoint point)
+    {
+        var lat = point.Latitude * Math.PI / 180;
+        var lon = point.Longitude * Math.PI / 180;
+        var c = Math.Cos(lat);
+        return new GeoVector(c * Math.Cos(lon), c * Math.Sin(lon), Math.Sin(lat));
     }
 }
 
@@ -46,6 +60,43 @@ public sealed record TravelRule(double SpeedKmh, Duration Margin, Duration? MaxL
         }
         var minutes = from.KilometresTo(to) / SpeedKmh * 60;
         return Duration.FromMinutes(Math.Ceiling(minutes - 1e-9)) + Margin;
+    }
+
+    /// <summary>
+    /// Bounds, in ticks, of <see cref="Between"/> the two points (either way) without trigonometry: the haversine distance is
+    /// 2R·asin(x) with x half the chord between the unit vectors, and x + x³/6 ≤ asin(x) ≤ x + x³/6 + 3x⁵/(40(1−x²)); the
+    /// bounds are widened by a billionth and a micrometre for rounding, and the leg grows with the distance. Null when they would not be close
+    /// (points more than about a sixth of the earth apart, a speed that is not positive, numbers that are not numbers):
+    /// then only <see cref="Between"/> answers.
+    /// </summary>
+    /// <param name="a">One point's unit vector.</param>
+    /// <param name="b">The other's.</param>
+    public (long Low, long High)? LegBounds(GeoVector a, GeoVector b)
+    {
+        if (!(SpeedKmh > 0))
+        {
+            return null;
+        }
+        var dx = a.X - b.X;
+        var dy = a.Y - b.Y;
+        var dz = a.Z - b.Z;
+        var x = Math.Sqrt((dx * dx) + (dy * dy) + (dz * dz)) / 2;
+        if (!(x < 0.5))
+        {
+            return null;
+        }
+        // asin(x) = x + x³/6 + 3x⁵/40 + ..., every term positive and each coefficient after the third at most 3/40.
+        var x3 = x * x * x;
+        var low = Math.Max(0, (2 * GeoPoint.EarthRadiusKm * (x + (x3 / 6)) * (1 - 1e-9)) - 1e-9);
+        var high = (2 * GeoPoint.EarthRadiusKm * (x + (x3 / 6) + (0.075 * x3 * x * x / (1 - (x * x)))) * (1 + 1e-9)) + 1e-9;
+        var lowMinutes = Math.Ceiling((low / SpeedKmh * 60) - 1e-9);
+        var highMinutes = Math.Ceiling((high / SpeedKmh * 60) - 1e-9);
+        if (!(highMinutes < 1e9))
+        {
+            return null;
+        }
+        var margin = Margin.BclCompatibleTicks;
+        return (Duration.FromMinutes(lowMinutes).BclCompatibleTicks + margin, Duration.FromMinutes(highMinutes).BclCompatibleTicks + margin);
     }
 }
 

@@ -103,6 +103,40 @@ public class TripSlotsProperties
         return true;
     }
 
+    [Property(MaxTest = 300)]
+    public bool Leg_bounds_hold_the_leg_both_ways(int seed)
+    {
+        // Pairs from the same spot to the other side of the earth; speeds from a walk to a plane.
+        var rng = new Random(seed);
+        var rule = new TravelRule(rng.Next(3) == 0 ? 0.5 + (rng.NextDouble() * 10) : 5 + rng.Next(900), Duration.FromMinutes(rng.Next(30)));
+        int near = 0, tight = 0;
+        for (var i = 0; i < 200; i++)
+        {
+            var a = new GeoPoint((rng.NextDouble() * 180) - 90, (rng.NextDouble() * 360) - 180);
+            var spread = Math.Pow(10, -6 + (rng.NextDouble() * 8.5));
+            var b = rng.Next(10) == 0 ? a : new GeoPoint(Math.Clamp(a.Latitude + ((rng.NextDouble() - 0.5) * spread), -90, 90),
+                a.Longitude + ((rng.NextDouble() - 0.5) * spread));
+            if (rule.LegBounds(GeoVector.Of(a), GeoVector.Of(b)) is not { } bounds)
+            {
+                continue;
+            }
+            foreach (var leg in new[] { rule.Between(a, b).BclCompatibleTicks, rule.Between(b, a).BclCompatibleTicks })
+            {
+                if (leg < bounds.Low || leg > bounds.High)
+                {
+                    Assert.Fail($"{a} to {b} at {rule.SpeedKmh} km/h: {leg} outside [{bounds.Low}, {bounds.High}]");
+                }
+            }
+            if (a.KilometresTo(b) is > 0.01 and < 100)
+            {
+                near++;
+                tight += bounds.Low == bounds.High ? 1 : 0;
+            }
+        }
+        // From 10 m to 100 km (a service area) they settle nearly every leg without the exact distance, or the shortcut would be none.
+        return tight >= near * 0.95;
+    }
+
     private static string Show(Slot s) => $"{s.Start}-{s.End} {string.Join('/', s.Staff)} x{s.Remaining}";
 
     [Fact]
