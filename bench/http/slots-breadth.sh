@@ -20,6 +20,8 @@ port=${PORT:-5231}
 runs=${RUNS:-3}
 duration=${DURATION:-10s}
 key=bench-key
+# PGDB: the PostgreSQL database name (and <name>_seed), so two checkouts can run this at once.
+pgdb=${PGDB:-bench_breadth}
 out=$(mktemp -d)
 command -v wrk >/dev/null || { echo "install wrk (apt-get install wrk)"; exit 1; }
 if [ "${NO_BUILD:-0}" != 1 ]; then
@@ -40,13 +42,13 @@ start_app() {
 }
 load() { dotnet bench/Bookwell.Load/bin/Release/net10.0/Bookwell.Load.dll "$1" "http://127.0.0.1:$port" $key "${@:2}"; }
 
-# The data set, once per database: $out/seed.db (SQLite) or the database bench_breadth_seed (PostgreSQL).
+# The data set, once per database: $out/seed.db (SQLite) or the database ${pgdb}_seed (PostgreSQL).
 seed() {
   local db=$1
   if [ "$db" = postgres ]; then
-    psql -d postgres -q -c "DROP DATABASE IF EXISTS bench_breadth WITH (FORCE)" -c "DROP DATABASE IF EXISTS bench_breadth_seed WITH (FORCE)" \
-      -c "CREATE DATABASE bench_breadth_seed" >/dev/null
-    export Bookwell__Database=postgres ConnectionStrings__Bookwell="$(pgconn bench_breadth_seed)"
+    psql -d postgres -q -c "DROP DATABASE IF EXISTS ${pgdb} WITH (FORCE)" -c "DROP DATABASE IF EXISTS ${pgdb}_seed WITH (FORCE)" \
+      -c "CREATE DATABASE ${pgdb}_seed" >/dev/null
+    export Bookwell__Database=postgres ConnectionStrings__Bookwell="$(pgconn ${pgdb}_seed)"
   else
     rm -f "$out"/seed.db*
     export Bookwell__Database=sqlite ConnectionStrings__Bookwell="Data Source=$out/seed.db"
@@ -66,8 +68,8 @@ one() {
   local db=$1 i=$2 work app
   work=$(mktemp -d)
   if [ "$db" = postgres ]; then
-    psql -d postgres -q -c "DROP DATABASE IF EXISTS bench_breadth WITH (FORCE)" -c "CREATE DATABASE bench_breadth TEMPLATE bench_breadth_seed" >/dev/null
-    export Bookwell__Database=postgres ConnectionStrings__Bookwell="$(pgconn bench_breadth)"
+    psql -d postgres -q -c "DROP DATABASE IF EXISTS ${pgdb} WITH (FORCE)" -c "CREATE DATABASE ${pgdb} TEMPLATE ${pgdb}_seed" >/dev/null
+    export Bookwell__Database=postgres ConnectionStrings__Bookwell="$(pgconn ${pgdb})"
   else
     cp "$out/seed.db" "$work/bench.db"
     export Bookwell__Database=sqlite ConnectionStrings__Bookwell="Data Source=$work/bench.db"
@@ -150,7 +152,10 @@ case $which in
 esac
 for db in "${dbs[@]}"; do
   # SQLITE_SEED=<file>: reuse a seed.db an earlier run of this script made (same day: the data is relative to tomorrow).
-  if [ "$db" = sqlite ] && [ -n "${SQLITE_SEED:-}" ]; then cp "$SQLITE_SEED" "$out/seed.db"; else seed "$db"; fi
+  # PG_REUSE_SEED=1: keep the database ${PGDB}_seed an earlier run made (same day), as SQLITE_SEED does for SQLite.
+  if [ "$db" = sqlite ] && [ -n "${SQLITE_SEED:-}" ]; then cp "$SQLITE_SEED" "$out/seed.db"
+  elif [ "$db" = postgres ] && [ "${PG_REUSE_SEED:-0}" = 1 ] && [ "$(psql -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '${pgdb}_seed'")" = 1 ]; then :
+  else seed "$db"; fi
   for i in $(seq 1 "$runs"); do one "$db" "$i"; done
 done
 for db in "${dbs[@]}"; do summary "$db"; done

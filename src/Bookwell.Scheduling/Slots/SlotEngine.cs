@@ -47,6 +47,197 @@ public static class SlotEngine
         return new SlotProbe(new Calculation(request));
     }
 
+    /// <summary>
+    /// A mobile question (<see cref="SlotRequest.Trip"/>) prepared for many clients' addresses: everything that does not
+    /// depend on the address (opening hours, free time, which stops are each start's neighbours, how much travel the busy
+    /// time around each start leaves room for) is worked out once; <see cref="TripSlots.FindSlots"/> then only computes the
+    /// legs for one address. Its answers are <see cref="FindSlots"/>'s for the request with that destination. The trip's own
+    /// destination is not used. Thread-safe once made.
+    /// </summary>
+    /// <param name="request">The question, with a trip (any destination).</param>
+    public static TripSlots ForTrips(SlotRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Trip is null)
+        {
+            throw new ArgumentException("A trip is needed.", nameof(request));
+        }
+        return new TripSlots(request, new Calculation(request).PrepareTrips());
+    }
+
+    /// <summary>See <see cref="ForTrips"/>.</summary>
+    public sealed class TripSlots
+    {
+        private readonly SlotRequest _request;
+        private readonly Prepared? _prepared;
+
+        internal TripSlots(SlotRequest request, object? prepared)
+        {
+            _request = request;
+            _prepared = (Prepared?)prepared;
+        }
+
+        /// <summary>As <see cref="SlotEngine.FindSlots"/> for the request with <paramref name="destination"/> as the trip's.</summary>
+        /// <param name="destination">The client's address.</param>
+        public IReadOnlyList<Slot> FindSlots(GeoPoint destination) =>
+            _prepared is { } p ? p.FindSlots(destination)
+                : SlotEngine.FindSlots(_request with { Trip = _request.Trip! with { Destination = destination } });
+    }
+
+    /// <summary>
+    /// A staff member's starts that fit the free time, with what the travel check needs of each: the neighbouring stops
+    /// and the longest legs the busy time around it (and the rule's longest leg) allow.
+    /// </summary>
+    private sealed class TripUnit(string key, IReadOnlyList<Stop> stops, GeoVector[] vectors, bool travels, long[] starts, int[] union,
+        TravelNeighbours[] neighbours, long[] roomBefore, long[] roomAfter)
+    {
+        public string Key { get; } = key;
+
+        public IReadOnlyList<Stop> Stops { get; } = stops;
+
+        /// <summary>The stops' unit vectors, for <see cref="TravelRule.LegBounds"/>.</summary>
+        public GeoVector[] Vectors { get; } = vectors;
+
+        /// <summary>False: this unit needs no travel check (no stops and no base), every start stands.</summary>
+        public bool Travels { get; } = travels;
+
+        public long[] Starts { get; } = starts;
+
+        /// <summary>Each start's index in <see cref="Prepared"/>'s list of all starts.</summary>
+        public int[] Union { get; } = union;
+
+        public TravelNeighbours[] Neighbours { get; } = neighbours;
+
+        public long[] RoomBefore { get; } = roomBefore;
+
+        public long[] RoomAfter { get; } = roomAfter;
+    }
+
+    /// <summary>The address-independent part of a mobile slots question (staff service, no travelling vehicle, no classes).</summary>
+    private sealed class Prepared(Trip trip, long duration, int capacity, TripUnit[] units, long[] all, bool[] resourcesFree)
+    {
+        public IReadOnlyList<Slot> FindSlots(GeoPoint destination)
+        {
+            var rule = trip.Rule;
+            var here = GeoVector.Of(destination);
+            var home = trip.Base is { } b ? rule.Between(b, destination).BclCompatibleTicks : 0;
+            // Which staff can take each start: counted first, then listed in staff order.
+            var able = new int[all.Length];
+            var valid = new bool[units.Length][];
+            for (var i = 0; i < units.Length; i++)
+            {
+                var unit = units[i];
+                var ok = valid[i] = new bool[unit.Starts.Length];
+                if (!unit.Travels)
+                {
+                    Array.Fill(ok, true);
+                    foreach (var u in unit.Union)
+                    {
+                        able[u]++;
+                    }
+                    continue;
+                }
+                var legs = new Legs(rule, unit, destination, here);
+                for (var k = 0; k < ok.Length; k++)
+                {
+                    var n = unit.Neighbours[k];
+                    var room = unit.RoomBefore[k];
+                    if (n.Before >= 0 ? !legs.Fit(n.Before, room, toStop: false) : (n.FromBase ? home : 0) > room)
+                    {
+                        continue;
+                    }
+                    if (n.After >= 0 && !legs.Fit(n.After, unit.RoomAfter[k], toStop: true))
+                    {
+                        continue;
+                    }
+                    ok[k] = true;
+                    able[unit.Union[k]]++;
+                }
+            }
+            var staff = new string[]?[all.Length];
+            var filled = new int[all.Length];
+            for (var i = 0; i < units.Length; i++)
+            {
+                var unit = units[i];
+                var ok = valid[i];
+                for (var k = 0; k < ok.Length; k++)
+                {
+                    if (ok[k])
+                    {
+                        var u = unit.Union[k];
+                        (staff[u] ??= new string[able[u]])[filled[u]++] = unit.Key;
+                    }
+                }
+            }
+            var slots = new List<Slot>();
+            for (var u = 0; u < all.Length; u++)
+            {
+                if (staff[u] is { } keys && resourcesFree[u])
+                {
+                    slots.Add(new Slot(Instant.FromUnixTimeTicks(all[u]), Instant.FromUnixTimeTicks(all[u] + duration), keys, capacity));
+                }
+            }
+            return slots;
+        }
+    }
+
+    /// <summary>
+    /// One unit's legs to and from one address: whether a leg fits a room, decided from <see cref="TravelRule.LegBounds"/>
+    /// where they settle it, else from <see cref="TravelRule.Between"/> (each worked out once per stop and direction).
+    /// </summary>
+    private sealed class Legs(TravelRule rule, TripUnit unit, GeoPoint destination, GeoVector here)
+    {
+        // Per stop: 0 bounds not worked out, 1 bounds known, 2 no bounds.
+        private readonly byte[] _state = new byte[unit.Stops.Count];
+        private readonly long[] _low = new long[unit.Stops.Count];
+        private readonly long[] _high = new long[unit.Stops.Count];
+        private long[]? _from;
+        private long[]? _to;
+
+        public bool Fit(int stop, long room, bool toStop)
+        {
+            if (_state[stop] == 0)
+            {
+                if (rule.LegBounds(unit.Vectors[stop], here) is { } bounds)
+                {
+                    (_low[stop], _high[stop]) = bounds;
+                    _state[stop] = 1;
+                }
+                else
+                {
+                    _state[stop] = 2;
+                }
+            }
+            if (_state[stop] == 1)
+            {
+                if (_high[stop] <= room)
+                {
+                    return true;
+                }
+                if (_low[stop] > room)
+                {
+                    return false;
+                }
+            }
+            return Exact(stop, toStop) <= room;
+        }
+
+        private long Exact(int stop, bool toStop)
+        {
+            ref var cache = ref toStop ? ref _to : ref _from;
+            if (cache is null)
+            {
+                cache = new long[unit.Stops.Count];
+                Array.Fill(cache, long.MinValue);
+            }
+            if (cache[stop] == long.MinValue)
+            {
+                cache[stop] = (toStop ? rule.Between(destination, unit.Stops[stop].Place) : rule.Between(unit.Stops[stop].Place, destination)).BclCompatibleTicks;
+            }
+            return cache[stop];
+        }
+    }
+
     /// <summary>See <see cref="Probe"/>.</summary>
     public sealed class SlotProbe
     {
@@ -158,7 +349,7 @@ public static class SlotEngine
         }
 
         /// <summary>Grid starts inside bounds for the given ranges that fit the unit's free time, ascending.</summary>
-        private List<long> ValidStarts(List<Span> ranges, UnitState? unit)
+        private List<long> ValidStarts(List<Span> ranges, UnitState? unit, bool travel = true)
         {
             var bound = 0L;
             foreach (var range in ranges)
@@ -176,7 +367,8 @@ public static class SlotEngine
                 }
                 for (; s + _duration <= range.End && s < _latestExclusive; s += _step)
                 {
-                    if (unit is null ? range.Contains(new Span(s - _before, s + _duration + _after)) : unit.FitsAt(s))
+                    if (unit is null ? range.Contains(new Span(s - _before, s + _duration + _after))
+                        : travel ? unit.FitsAt(s) : unit.Fits(s - _before, s + _duration + _after))
                     {
                         result.Add(s);
                     }
@@ -271,6 +463,61 @@ public static class SlotEngine
             }
             EmitGroupsBefore(long.MaxValue, inclusive: true);
             return slots;
+        }
+
+        /// <summary>
+        /// <see cref="ForTrips"/>'s preparation, or null where the question is not of the shape it handles (then every address
+        /// is asked of <see cref="Slots"/>): a service with staff, no resource that travels, no class to join.
+        /// </summary>
+        public object? PrepareTrips()
+        {
+            var trip = _r.Trip!;
+            if (!_r.Service.RequiresStaff || _r.Service.Capacity != 1 || _r.Resources.Any(u => u.Travels) || _r.Groups.Count > 0)
+            {
+                return null;
+            }
+            var perUnit = new List<(UnitState Unit, List<long> Starts)>(_r.Staff.Count);
+            var distinct = new SortedSet<long>();
+            foreach (var staff in _r.Staff)
+            {
+                var unit = new UnitState(staff, this);
+                var starts = _dates.Count == 0 ? [] : ValidStarts(unit.Ranges, unit, travel: false);
+                perUnit.Add((unit, starts));
+                distinct.UnionWith(starts);
+            }
+            var all = distinct.ToArray();
+            var resourcesFree = new bool[all.Length];
+            for (var u = 0; u < all.Length; u++)
+            {
+                resourcesFree[u] = ResourcesFree(all[u], null) is not null;
+            }
+            var units = new TripUnit[perUnit.Count];
+            for (var i = 0; i < units.Length; i++)
+            {
+                var (unit, starts) = perUnit[i];
+                var n = starts.Count;
+                var union = new int[n];
+                for (var k = 0; k < n; k++)
+                {
+                    union[k] = Array.BinarySearch(all, starts[k]);
+                }
+                if (!unit.NeedsTravel)
+                {
+                    units[i] = new TripUnit(unit.Unit.Key, [], [], false, [.. starts], union, [], [], []);
+                    continue;
+                }
+                var neighbours = new TravelNeighbours[n];
+                var roomBefore = new long[n];
+                var roomAfter = new long[n];
+                for (var k = 0; k < n; k++)
+                {
+                    (neighbours[k], roomBefore[k], roomAfter[k]) = unit.TravelRoom(starts[k]);
+                }
+                var stops = unit.Unit.Stops ?? [];
+                units[i] = new TripUnit(unit.Unit.Key, stops, [.. stops.Select(stop => GeoVector.Of(stop.Place))], true, [.. starts], union, neighbours,
+                    roomBefore, roomAfter);
+            }
+            return new Prepared(trip, _duration, _r.Service.Capacity, units, all, resourcesFree);
         }
 
         private List<KeyValuePair<long, GroupInstance>> GroupStartsInBounds()
@@ -533,6 +780,44 @@ public static class SlotEngine
                     return false;
                 }
                 return Clear(from - before.BclCompatibleTicks, from) && Clear(to, to + after.BclCompatibleTicks);
+            }
+
+            /// <summary>Whether <see cref="FitsAt"/> checks travel on this unit (it has stops, or the trip a base).</summary>
+            public bool NeedsTravel => _busy is not null;
+
+            /// <summary>
+            /// For a start that <see cref="Fits"/> with its buffers (so no busy time lies inside them): the stops its legs
+            /// would run from and to, and the longest leg before and after that <see cref="FitsAt"/> would accept (clear of
+            /// busy time, and no longer than the rule's longest leg), in ticks.
+            /// </summary>
+            public (TravelNeighbours Neighbours, long RoomBefore, long RoomAfter) TravelRoom(long start)
+            {
+                var from = start - _calc._before;
+                var to = start + _calc._duration + _calc._after;
+                var neighbours = (_planner ??= new TravelPlanner(Unit.Stops ?? [], _calc._r.Trip!)).Neighbours(start, start + _calc._duration);
+                // The merged busy spans are disjoint and none overlaps [from, to): the last one starting before from ends at
+                // or before it, and the leg before is clear exactly when it fits between that end and from; likewise after.
+                int lo = 0, hi = _busy!.Count;
+                while (lo < hi)
+                {
+                    var mid = (lo + hi) >>> 1;
+                    if (_busy[mid].Start < from)
+                    {
+                        lo = mid + 1;
+                    }
+                    else
+                    {
+                        hi = mid;
+                    }
+                }
+                var roomBefore = lo == 0 ? long.MaxValue : from - _busy[lo - 1].End;
+                var roomAfter = lo == _busy.Count ? long.MaxValue : _busy[lo].Start - to;
+                if (_calc._r.Trip!.Rule.MaxLeg is { } max)
+                {
+                    roomBefore = Math.Min(roomBefore, max.BclCompatibleTicks);
+                    roomAfter = Math.Min(roomAfter, max.BclCompatibleTicks);
+                }
+                return (neighbours, roomBefore, roomAfter);
             }
 
             /// <summary>No busy time in [from, to).</summary>

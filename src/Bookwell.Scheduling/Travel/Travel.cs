@@ -8,7 +8,7 @@ namespace Bookwell.Scheduling.Travel;
 /// <param name="Longitude">Degrees east (negative west), -180 to 180.</param>
 public readonly record struct GeoPoint(double Latitude, double Longitude)
 {
-    private const double EarthRadiusKm = 6371.0088;
+    internal const double EarthRadiusKm = 6371.0088;
 
     /// <summary>Great-circle (straight-line) distance in kilometres, by the haversine formula.</summary>
     /// <param name="other">The other point.</param>
@@ -20,6 +20,20 @@ public readonly record struct GeoPoint(double Latitude, double Longitude)
         var a = (Math.Sin(dLat / 2) * Math.Sin(dLat / 2)) +
                 (Math.Cos(Rad(Latitude)) * Math.Cos(Rad(other.Latitude)) * Math.Sin(dLon / 2) * Math.Sin(dLon / 2));
         return 2 * EarthRadiusKm * Math.Asin(Math.Min(1, Math.Sqrt(a)));
+    }
+}
+
+/// <summary>A point as a unit vector from the earth's centre (<see cref="TravelRule.LegBounds"/>).</summary>
+public readonly record struct GeoVector(double X, double Y, double Z)
+{
+    /// <summary>The unit vector of <paramref name="point"/>.</summary>
+    /// <param name="point">The point.</param>
+    public static GeoVector Of(GeoPoint point)
+    {
+        var lat = point.Latitude * Math.PI / 180;
+        var lon = point.Longitude * Math.PI / 180;
+        var c = Math.Cos(lat);
+        return new GeoVector(c * Math.Cos(lon), c * Math.Sin(lon), Math.Sin(lat));
     }
 }
 
@@ -47,6 +61,43 @@ public sealed record TravelRule(double SpeedKmh, Duration Margin, Duration? MaxL
         var minutes = from.KilometresTo(to) / SpeedKmh * 60;
         return Duration.FromMinutes(Math.Ceiling(minutes - 1e-9)) + Margin;
     }
+
+    /// <summary>
+    /// Bounds, in ticks, of <see cref="Between"/> the two points (either way) without trigonometry: the haversine distance is
+    /// 2R·asin(x) with x half the chord between the unit vectors, and x + x³/6 ≤ asin(x) ≤ x + x³/6 + 3x⁵/(40(1−x²)); the
+    /// bounds are widened by a billionth and a micrometre for rounding, and the leg grows with the distance. Null when they would not be close
+    /// (points more than about a sixth of the earth apart, a speed that is not positive, numbers that are not numbers):
+    /// then only <see cref="Between"/> answers.
+    /// </summary>
+    /// <param name="a">One point's unit vector.</param>
+    /// <param name="b">The other's.</param>
+    public (long Low, long High)? LegBounds(GeoVector a, GeoVector b)
+    {
+        if (!(SpeedKmh > 0))
+        {
+            return null;
+        }
+        var dx = a.X - b.X;
+        var dy = a.Y - b.Y;
+        var dz = a.Z - b.Z;
+        var x = Math.Sqrt((dx * dx) + (dy * dy) + (dz * dz)) / 2;
+        if (!(x < 0.5))
+        {
+            return null;
+        }
+        // asin(x) = x + x³/6 + 3x⁵/40 + ..., every term positive and each coefficient after the third at most 3/40.
+        var x3 = x * x * x;
+        var low = Math.Max(0, (2 * GeoPoint.EarthRadiusKm * (x + (x3 / 6)) * (1 - 1e-9)) - 1e-9);
+        var high = (2 * GeoPoint.EarthRadiusKm * (x + (x3 / 6) + (0.075 * x3 * x * x / (1 - (x * x)))) * (1 + 1e-9)) + 1e-9;
+        var lowMinutes = Math.Ceiling((low / SpeedKmh * 60) - 1e-9);
+        var highMinutes = Math.Ceiling((high / SpeedKmh * 60) - 1e-9);
+        if (!(highMinutes < 1e9))
+        {
+            return null;
+        }
+        var margin = Margin.BclCompatibleTicks;
+        return (Duration.FromMinutes(lowMinutes).BclCompatibleTicks + margin, Duration.FromMinutes(highMinutes).BclCompatibleTicks + margin);
+    }
 }
 
 /// <summary>Where a unit already has to be: a booking's service time (without buffers) and its address.</summary>
@@ -69,6 +120,13 @@ public sealed record Trip(GeoPoint Destination, TravelRule Rule, GeoPoint? Base 
 /// <param name="FromBase">The leg before is the drive from the base (the first visit of the day). Like every leg it is
 /// held and must stay clear of busy time; like the first drive of the day it may start before opening hours.</param>
 public readonly record struct TravelPlan(Duration Before, Duration After, bool FromBase);
+
+/// <summary>Where a booking's legs (<see cref="TravelPlan"/>) run from and to, whatever the client's address.</summary>
+/// <param name="Before">Index of the stop the leg before starts from; -1: none that day (from the base when
+/// <paramref name="FromBase"/>, else no leg).</param>
+/// <param name="After">Index of the stop the leg after goes to; -1: none (no leg).</param>
+/// <param name="FromBase">The leg before is the drive from the base.</param>
+public readonly record struct TravelNeighbours(int Before, int After, bool FromBase);
 
 /// <summary>
 /// The travel legs a mobile booking at <see cref="Trip.Destination"/> needs around a start: from the stop before it
@@ -196,10 +254,51 @@ public sealed class TravelPlanner
     /// <param name="end">End of the service, in ticks.</param>
     public TravelPlan Plan(long start, long end)
     {
+        var n = Neighbours(start, end);
+        Duration before;
+        if (n.Before >= 0)
+        {
+            if (!_fromKnown[n.Before])
+            {
+                _from[n.Before] = _trip.Rule.Between(_stops[n.Before].Place, _trip.Destination);
+                _fromKnown[n.Before] = true;
+            }
+            before = _from[n.Before];
+        }
+        else if (n.FromBase)
+        {
+            _home ??= _trip.Rule.Between(_trip.Base!.Value, _trip.Destination);
+            before = _home.Value;
+        }
+        else
+        {
+            before = Duration.Zero;
+        }
+        var after = Duration.Zero;
+        if (n.After >= 0)
+        {
+            if (!_toKnown[n.After])
+            {
+                _to[n.After] = _trip.Rule.Between(_trip.Destination, _stops[n.After].Place);
+                _toKnown[n.After] = true;
+            }
+            after = _to[n.After];
+        }
+        return new TravelPlan(before, after, n.FromBase);
+    }
+
+    /// <summary>
+    /// Which stops <see cref="Plan"/> takes the legs from, without the legs: this does not depend on the trip's destination
+    /// (<see cref="Slots.SlotEngine.ForTrips"/> works it out once for every client's address).
+    /// </summary>
+    /// <param name="start">Start of the service, in ticks.</param>
+    /// <param name="end">End of the service, in ticks.</param>
+    public TravelNeighbours Neighbours(long start, long end)
+    {
         if (_zone is null)
         {
             var (pb, pa) = Legs(start, end, long.MinValue, long.MaxValue);
-            return new TravelPlan(pb ?? Duration.Zero, pa ?? Duration.Zero, false);
+            return new TravelNeighbours(pb, pa, false);
         }
         long dayStart, dayEnd;
         if (start >= _dayStart && start < _dayEnd)
@@ -211,12 +310,7 @@ public sealed class TravelPlanner
             (dayStart, dayEnd) = Day(start);
         }
         var (b, a) = Legs(start, end, dayStart, dayEnd);
-        if (b is { } before)
-        {
-            return new TravelPlan(before, a ?? Duration.Zero, false);
-        }
-        _home ??= _trip.Rule.Between(_trip.Base!.Value, _trip.Destination);
-        return new TravelPlan(_home.Value, a ?? Duration.Zero, true);
+        return new TravelNeighbours(b, a, b < 0);
     }
 
     /// <summary>The bounds of the local day of <paramref name="start"/> (as <see cref="TravelLegs.Plan"/> finds them), kept for the next starts when they can be.</summary>
@@ -242,7 +336,8 @@ public sealed class TravelPlanner
         return (dayStart.ToUnixTimeTicks(), dayEnd.ToUnixTimeTicks());
     }
 
-    private (Duration? Before, Duration? After) Legs(long start, long end, long dayStart, long dayEnd)
+    /// <summary>The indices of the stops before and after (-1: none) whose service starts inside [dayStart, dayEnd).</summary>
+    private (int Before, int After) Legs(long start, long end, long dayStart, long dayEnd)
     {
         var stops = _stops;
         // First stop that starts at or after the end.
@@ -259,17 +354,7 @@ public sealed class TravelPlanner
                 hi = mid;
             }
         }
-        Duration? after = null;
-        if (lo < stops.Count && stops[lo].Service.Start < dayEnd)
-        {
-            if (!_toKnown[lo])
-            {
-                _to[lo] = _trip.Rule.Between(_trip.Destination, stops[lo].Place);
-                _toKnown[lo] = true;
-            }
-            after = _to[lo];
-        }
-        Duration? before = null;
+        var after = lo < stops.Count && stops[lo].Service.Start < dayEnd ? lo : -1;
         // The latest-ending stop before the start among those starting before the end and inside the day.
         for (var i = lo - 1; i >= 0; i--)
         {
@@ -281,15 +366,9 @@ public sealed class TravelPlanner
             }
             if (s.End <= start)
             {
-                if (!_fromKnown[i])
-                {
-                    _from[i] = _trip.Rule.Between(stops[i].Place, _trip.Destination);
-                    _fromKnown[i] = true;
-                }
-                before = _from[i];
-                break;
+                return (i, after);
             }
         }
-        return (before, after);
+        return (-1, after);
     }
 }

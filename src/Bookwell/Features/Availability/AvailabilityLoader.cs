@@ -340,10 +340,7 @@ public static class AvailabilityLoader
         var window = Span.Of(zone.AtStartOfDay(from).ToInstant(), zone.AtStartOfDay(to.PlusDays(1)).ToInstant());
         if (trip is not null)
         {
-            // A mobile question depends on the client's address: answered fresh (busy time still from the index), not cached.
-            var mobileSnapshot = db.BusyIndex is { } busyIndex ? await busyIndex.GetAsync(db, window.StartInstant - service.Rules.BufferBefore, now, ct) : null;
-            var mobile = await LoadAsync(db, page, service, window, now, staff, mobileSnapshot, ct, trip);
-            return new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, mobile, now, window, walkIn: false, trip))));
+            return await MobileAnswerAsync(db, page, service, branch, staff, zone, from, to, window, now, trip, ct);
         }
         var snapshot = db.BusyIndex is { } index ? await index.GetAsync(db, window.StartInstant - service.Rules.BufferBefore, now, ct) : null;
         if (snapshot is null)
@@ -364,6 +361,68 @@ public static class AvailabilityLoader
         var answer = new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, loaded, now, window, walkIn: false))));
         snapshot.Remember(key, answer);
         return answer;
+    }
+
+    /// <summary>
+    /// A mobile question depends on the client's address, so its answer is not cached; but everything else in it is the same
+    /// for every address (busy time, stops, hours, which stops are each start's neighbours and how much travel fits around
+    /// it): that is prepared once per busy version, question and ten seconds, like a cached answer
+    /// (<see cref="SlotEngine.ForTrips"/>), and each request only works out the legs for its own address.
+    /// </summary>
+    private static async Task<SlotAnswer> MobileAnswerAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch, string? staff,
+        DateTimeZone zone, LocalDate from, LocalDate to, Span window, Instant now, Trip trip, CancellationToken ct)
+    {
+        var snapshot = db.BusyIndex is { } index ? await index.GetAsync(db, window.StartInstant - service.Rules.BufferBefore, now, ct) : null;
+        if (snapshot is null)
+        {
+            var mobile = await LoadAsync(db, page, service, window, now, staff, null, ct, trip);
+            return new SlotAnswer(Seats(page, service, FindSlots(Requests(page, service, branch, staff, mobile, now, window, walkIn: false, trip))));
+        }
+        var bucket = now.ToUnixTimeTicks() / AnswerBucket.BclCompatibleTicks;
+        var hidden = await Calendars.StaleCalendars.HiddenKeyAsync(db, page, now, ct);
+        var rule = trip.Rule;
+        var key = string.Create(CultureInfo.InvariantCulture,
+            $"trips|{page.ConfigVersion}|{page.Slug}|{page.Variant}|{service.Key}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{hidden}|{bucket}|{rule.SpeedKmh:R}|{rule.Margin.BclCompatibleTicks}|{rule.MaxLeg?.BclCompatibleTicks}|{trip.Base?.Latitude:R}|{trip.Base?.Longitude:R}|{trip.Zone?.Id}");
+        var mine = new TaskCompletionSource<List<SlotEngine.TripSlots>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shared = snapshot.Share(key, mine.Task);
+        List<SlotEngine.TripSlots> prepared;
+        if (shared != mine.Task)
+        {
+            try
+            {
+                prepared = await shared.WaitAsync(ct);
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // The request that prepared it failed or gave up: this one works it out for itself.
+                prepared = await PrepareTripsAsync(db, page, service, branch, staff, window, now, trip, snapshot, ct);
+            }
+        }
+        else
+        {
+            try
+            {
+                prepared = await PrepareTripsAsync(db, page, service, branch, staff, window, now, trip, snapshot, ct);
+                mine.SetResult(prepared);
+            }
+            catch (Exception e)
+            {
+                snapshot.Forget(key, mine.Task);
+                mine.SetException(e);
+                // Observed here, so work nobody else waited for is no unobserved task exception.
+                _ = mine.Task.Exception;
+                throw;
+            }
+        }
+        var slots = prepared.Count == 1 ? [.. prepared[0].FindSlots(trip.Destination)] : Merge(prepared.Select(p => p.FindSlots(trip.Destination)));
+        return new SlotAnswer(Seats(page, service, slots));
+    }
+
+    private static async Task<List<SlotEngine.TripSlots>> PrepareTripsAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch,
+        string? staff, Span window, Instant now, Trip trip, BusyIndex.Snapshot snapshot, CancellationToken ct)
+    {
+        var occupancy = await LoadAsync(db, page, service, window, now, staff, snapshot, ct, trip);
+        return [.. Requests(page, service, branch, staff, occupancy, now, window, walkIn: false, trip).Select(r => SlotEngine.ForTrips(r.Request))];
     }
 
     /// <summary>An organization's view: a class's remaining seats counted against its time slot's capacity (contract 4.6, additive).</summary>
@@ -453,10 +512,16 @@ public static class AvailabilityLoader
         {
             return [.. SlotEngine.FindSlots(requests[0].Request)];
         }
+        return Merge(requests.Select(r => SlotEngine.FindSlots(r.Request)));
+    }
+
+    /// <summary>Several branches' slots merged by start: staff lists are joined and the best remaining kept.</summary>
+    private static List<Slot> Merge(IEnumerable<IReadOnlyList<Slot>> answers)
+    {
         var merged = new SortedDictionary<Instant, Slot>();
-        foreach (var (_, request) in requests)
+        foreach (var answer in answers)
         {
-            foreach (var slot in SlotEngine.FindSlots(request))
+            foreach (var slot in answer)
             {
                 merged[slot.Start] = merged.TryGetValue(slot.Start, out var existing)
                     ? existing with { Staff = existing.Staff.Union(slot.Staff).ToArray(), Remaining = Math.Max(existing.Remaining, slot.Remaining) }

@@ -213,6 +213,29 @@ public sealed class BusyIndex : IDisposable
         internal void ForgetStops(string key, Task<IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>>> read) =>
             _stops.TryRemove(new KeyValuePair<string, Task<IReadOnlyDictionary<string, List<Scheduling.Travel.Stop>>>>(key, read));
 
+        private readonly ConcurrentDictionary<string, Task> _shared = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// Work derived from this version under <paramref name="key"/> (a mobile question prepared for every address,
+        /// <see cref="AvailabilityLoader"/>): the one already under way or done, else <paramref name="work"/>, which the caller
+        /// then completes. At most <see cref="MaxAnswers"/> keys per version, starting over when full (as answers do).
+        /// </summary>
+        internal Task<T> Share<T>(string key, Task<T> work)
+        {
+            if (_shared.TryGetValue(key, out var shared))
+            {
+                return (Task<T>)shared;
+            }
+            if (_shared.Count >= MaxAnswers)
+            {
+                _shared.Clear();
+            }
+            return (Task<T>)_shared.GetOrAdd(key, work);
+        }
+
+        /// <summary>Drops shared work that failed, so the next request does it again.</summary>
+        internal void Forget(string key, Task work) => _shared.TryRemove(new KeyValuePair<string, Task>(key, work));
+
         internal bool Fresh(Instant now) => now - LoadedAt < MaxAge && now >= LoadedAt;
 
         /// <summary>
