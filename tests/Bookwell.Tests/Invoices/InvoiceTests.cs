@@ -277,6 +277,31 @@ public abstract class InvoiceTests(SharedApp shared)
     }
 
     [Fact]
+    public async Task PaymentsRecordedOnTheInvoice_ShowInTheAdminBookingsPayment()
+    {
+        var app = await NewAsync();
+        var booked = await Body(await Book(app.CreateClient(), Booking("2027-03-02T11:00:00+01:00", "advice")));
+        var admin = app.Admin();
+        var bookingId = booked["id"]!.GetValue<string>();
+        async Task<(string, decimal, decimal)> PaymentOf()
+        {
+            var one = (await Body(await admin.GetAsync($"/api/v1/admin/bookings/{bookingId}")))["payment"]!;
+            var listed = (await Body(await admin.GetAsync("/api/v1/admin/bookings?from=2027-03-02&to=2027-03-02")))["items"]!.AsArray()
+                .Single(b => b!["id"]!.GetValue<string>() == bookingId)!["payment"]!;
+            Assert.Equal(one.ToJsonString(), listed.ToJsonString());
+            Assert.Equal(("EUR", "EUR"), (one["paid"]!["currency"]!.GetValue<string>(), one["due"]!["currency"]!.GetValue<string>()));
+            return (one["status"]!.GetValue<string>(), one["paid"]!["amount"]!.GetValue<decimal>(), one["due"]!["amount"]!.GetValue<decimal>());
+        }
+        Assert.Equal(("unpaid", 0m, 80m), await PaymentOf());
+        var id = (await Invoices(admin))[0]!["id"]!.GetValue<string>();
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/invoices/{id}/payments", Payment(30m, method: "bank_transfer"))).StatusCode);
+        Assert.Equal(("deposit_paid", 30m, 50m), await PaymentOf());
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/admin/invoices/{id}/payments", Payment(50m, method: "cash"))).StatusCode);
+        Assert.Equal(("paid", 80m, 0m), await PaymentOf());
+    }
+
+    [Fact]
     public async Task TwentyConcurrentPayments_NeverMoreThanTheTotal()
     {
         var app = await NewAsync();

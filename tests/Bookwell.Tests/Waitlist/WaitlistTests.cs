@@ -211,6 +211,52 @@ public abstract class WaitlistTests(SharedApp shared)
     }
 
     [Fact]
+    public async Task PaidService_AcceptAnswersPendingPayment_WithTheCheckoutUrl_AndThePaymentConfirmsIt()
+    {
+        await using var stripe = await StripeStandIn.StartAsync();
+        await using var app = await BookwellApp.StartAsync(Kind, s =>
+        {
+            s["Bookwell:Stripe:ApiBase"] = stripe.BaseUrl;
+            s["Bookwell:RateLimits:ManagePerMinute"] = "0";
+        });
+        stripe.Now = () => app.Clock.GetCurrentInstant();
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WaitlistConfig().Also(c =>
+        {
+            var consult = c["pages"]![0]!["services"]!.AsArray().Single(s => s!["key"]!.GetValue<string>() == "consult")!;
+            consult["price"] = new JsonObject { ["amount"] = 40.00m, ["currency"] = "EUR" };
+            consult["payment"] = "now";
+        }))).StatusCode);
+        var client = app.CreateClient();
+        var tenToken = await FillDayAsync(client);
+        var first = await JoinAsync(client, "first@example.com");
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null)).StatusCode);
+        Assert.Equal(WaitlistStatus.Offered, Entry(app, "first@example.com").Status);
+
+        // A booking of a service paid now, as contract 4.2 has it: pending_payment with the Checkout Session's url.
+        var accepted = await Accept(client, first, $"{Day}T10:00:00+01:00");
+        Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
+        var booking = await Body(accepted);
+        Assert.Equal("pending_payment", booking["status"]!.GetValue<string>());
+        var id = Guid.Parse(booking["id"]!.GetValue<string>());
+        var session = stripe.SessionFor(id)!;
+        Assert.Equal(session["url"]!.GetValue<string>(), booking["paymentUrl"]!.GetValue<string>());
+        var call = Assert.Single(stripe.CallsTo("POST", "/v1/checkout/sessions"), c => c.Form["client_reference_id"] == id.ToString());
+        Assert.Equal(("payment", "4000"), (call.Form["mode"], call.Form["line_items[0][price_data][unit_amount]"]));
+        Assert.Empty(await SlotStarts(client, "consult", Day, Day));
+        Assert.Equal(HttpStatusCode.Conflict, (await Accept(client, first, $"{Day}T10:00:00+01:00")).StatusCode);
+
+        var paid = stripe.Pay(session["id"]!.GetValue<string>());
+        var body = StripeStandIn.Event("evt_waitlist_paid", "checkout.session.completed", paid);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/payments/stripe/webhook") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Stripe-Signature", StripeStandIn.Sign(body, app.Clock.GetCurrentInstant()));
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(request)).StatusCode);
+        var admin = await Body(await app.Admin().GetAsync($"/api/v1/admin/bookings/{id}"));
+        Assert.Equal(("confirmed", "paid", 40m), (admin["status"]!.GetValue<string>(), admin["payment"]!["status"]!.GetValue<string>(),
+            admin["payment"]!["paid"]!["amount"]!.GetValue<decimal>()));
+        Assert.Equal(WaitlistStatus.Booked, Entry(app, "first@example.com").Status);
+    }
+
+    [Fact]
     public async Task OfferRunsOut_NextInLineGetsIt_AndTheFirstCanNoLongerAccept()
     {
         var app = await NewAsync();

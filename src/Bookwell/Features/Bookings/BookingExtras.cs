@@ -29,6 +29,9 @@ public sealed class BookingExtras(Mobile.MobileLocator locator, Payments.Payment
         return errors.Any ? (null, errors) : (v with { Place = place }, null);
     }
 
+    /// <summary>Whether this installation takes payments online (Stripe is configured).</summary>
+    public bool TakesPayments => payments.Enabled;
+
     /// <summary>Whether the service only saves the client's card (for a no-show fee): such a booking waits for the checkout too.</summary>
     public bool SavesCardOnly(ServiceDoc service) => payments.SavesCardOnly(service);
 

@@ -193,6 +193,16 @@ public sealed partial class BookingLifecycle
         {
             return new WriteResult.Taken();
         }
+        if (a.Checkout is { } checkout)
+        {
+            // Paid online like any new booking of the service: it waits for the payment, holding its time until the offer's hold
+            // ends (the session expires with it, SessionExpiry), and the payment's webhook confirms it.
+            booking.History.Add(Event(booking, BookingAction.Status, booking.Status, BookingStatus.PendingPayment, actor.By, now));
+            booking.Status = BookingStatus.PendingPayment;
+            booking.UpdatedAt = now;
+            db.CheckoutSessions.Add(checkout);
+            return new WriteResult.Done(booking, null) { PaymentUrl = checkout.Url };
+        }
         booking.History.Add(Event(booking, BookingAction.Status, booking.Status, BookingStatus.Confirmed, actor.By, now));
         booking.Status = BookingStatus.Confirmed;
         booking.UpdatedAt = now;

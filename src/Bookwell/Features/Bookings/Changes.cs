@@ -36,9 +36,12 @@ public abstract record Change
     /// <summary>
     /// The client takes time held for them (a waitlist offer: a <c>pending</c> booking created by
     /// <see cref="OfferBy"/> with a hold): only at its own start and only while the hold lasts. <paramref name="Claim"/>
-    /// runs inside the same transaction and may refuse (the offer was withdrawn meanwhile).
+    /// runs inside the same transaction and may refuse (the offer was withdrawn meanwhile). With <paramref name="Checkout"/> (a
+    /// service paid online, contract 4.2) the booking becomes <c>pending_payment</c> instead of <c>confirmed</c>, still held until
+    /// the offer's hold ends, and the session is written with it.
     /// </summary>
-    public sealed record AcceptOffer(CompiledPage Page, Instant Start, Func<BookwellDb, Instant, CancellationToken, Task<bool>>? Claim = null) : Change
+    public sealed record AcceptOffer(CompiledPage Page, Instant Start, Func<BookwellDb, Instant, CancellationToken, Task<bool>>? Claim = null,
+        CheckoutSession? Checkout = null) : Change
     {
         /// <summary>Who creates held offers, as recorded in the booking's history.</summary>
         public const string OfferBy = "waitlist";

@@ -52,6 +52,9 @@ public sealed class PaymentCheckout(IServiceProvider services, TenantLinks links
     /// </summary>
     public static bool ChargesAtBooking(ServiceDoc service) => Charge(service) is { Purpose: not CheckoutPurpose.Card, Now: > 0m };
 
+    /// <summary>Whether this installation takes payments online (Stripe is configured).</summary>
+    public bool Enabled => services.GetService<StripeGateway>() is not null;
+
     /// <summary>A booking of this service waits for Checkout though nothing is paid online: it only saves the card for a no-show fee.</summary>
     public bool SavesCardOnly(ServiceDoc service) => services.GetService<StripeGateway>() is not null && NoShowFees.NeedsCardOnly(service);
 

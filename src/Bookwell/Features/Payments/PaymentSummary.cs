@@ -1,6 +1,8 @@
 using Bookwell.Data;
 using Bookwell.Features.Bookings;
+using Bookwell.Features.Checkout;
 using Bookwell.Features.Configuration;
+using Bookwell.Features.Invoices;
 using Microsoft.EntityFrameworkCore;
 
 namespace Bookwell.Features.Payments;
@@ -9,9 +11,10 @@ namespace Bookwell.Features.Payments;
 public sealed record MoneyView(decimal Amount, string Currency);
 
 /// <summary>
-/// A booking's payment state (contract 4.2), computed from the ledger, never stored: <c>paid</c> is what the
-/// ledger holds (charges less refunds), <c>due</c> what is still owed on a live booking (its price less what was
-/// paid; nothing on a cancelled one).
+/// A booking's payment state (contract 4.2), computed, never stored: <c>paid</c> is what the ledger holds (charges
+/// less refunds) plus what was recorded by hand on the booking's invoice (cash, card or bank transfer through
+/// <c>POST /api/v1/admin/invoices/{id}/payments</c> or the invoice page), <c>due</c> what is still owed on a live
+/// booking (its price less what was paid; nothing on a cancelled one).
 /// </summary>
 /// <param name="Status"><c>none</c> (nothing asked online), <c>unpaid</c>, <c>deposit_paid</c>, <c>paid</c>, <c>refunded</c>.</param>
 /// <param name="RefundDue">Additive: money came after the booking's time was given away and must go back.</param>
@@ -26,7 +29,7 @@ public sealed record PaymentView(string Status, MoneyView Paid, MoneyView Due, b
 
 public static class PaymentSummary
 {
-    /// <summary>The payment state of each booking, in two queries whatever the number of bookings.</summary>
+    /// <summary>The payment state of each booking, in three queries whatever the number of bookings.</summary>
     public static async Task<Dictionary<Guid, PaymentView>> ForAsync(BookwellDb db, TenantCatalog catalog, IReadOnlyCollection<Booking> bookings, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
@@ -37,6 +40,14 @@ public static class PaymentSummary
             .Select(p => new { p.BookingId, p.Amount, p.Currency, p.Kind }).ToListAsync(ct);
         var sessions = ids.Count == 0 ? [] : await db.CheckoutSessions.AsNoTracking().Where(s => ids.Contains(s.BookingId))
             .Select(s => new { s.BookingId, s.Total, s.Currency, s.RefundDue, s.CreatedAt }).ToListAsync(ct);
+        // Money recorded by hand on a booking's invoice is in no ledger row. A Stripe receipt's payment and a desk sale's
+        // (its invoice is the sale's) are in the ledger already, so they are left out here.
+        var keys = ids.Select(id => (Guid?)id).ToList();
+        var byHand = ids.Count == 0 ? [] : await (
+            from p in db.Set<InvoicePayment>().AsNoTracking()
+            join i in db.Set<Invoice>().AsNoTracking() on p.InvoiceId equals i.Id
+            where keys.Contains(i.BookingId) && p.Method != InvoicePaymentMethod.Stripe && !db.Set<DeskSale>().Any(d => d.InvoiceId == i.Id)
+            select new { i.BookingId, p.Amount, p.Currency }).ToListAsync(ct);
         var result = new Dictionary<Guid, PaymentView>(ids.Count);
         foreach (var b in bookings)
         {
@@ -47,7 +58,8 @@ public static class PaymentSummary
             var currency = session?.Currency ?? moves.FirstOrDefault()?.Currency ?? service?.Price?.Currency ?? "EUR";
             // The price the client agreed to when booking; the catalog's current one only where nothing was stored.
             var total = session?.Total ?? service?.Price?.Amount ?? 0m;
-            var charged = moves.Where(p => p.Kind == PaymentKind.Charge && p.Currency == currency).Sum(p => p.Amount);
+            var charged = moves.Where(p => p.Kind == PaymentKind.Charge && p.Currency == currency).Sum(p => p.Amount) +
+                          byHand.Where(p => p.BookingId == b.Id && p.Currency == currency).Sum(p => p.Amount);
             var refunded = moves.Where(p => p.Kind == PaymentKind.Refund && p.Currency == currency).Sum(p => p.Amount);
             var asked = session is not null || service?.Payment is "now" or "deposit" or "invoice";
             result[b.Id] = View(b.Status, total, charged, refunded, asked, currency, session?.RefundDue ?? false);

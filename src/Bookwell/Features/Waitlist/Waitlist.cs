@@ -64,14 +64,22 @@ public sealed record EntryView(string Id, string Status, string Page, string Ser
 
 public abstract record AcceptResult
 {
-    public sealed record Booked(Booking Booking, string? Token) : AcceptResult;
+    public sealed record Booked(Booking Booking, string? Token) : AcceptResult
+    {
+        /// <summary>Where the client pays, for a service paid online (the booking is then <c>pending_payment</c>).</summary>
+        public string? PaymentUrl { get; init; }
+    }
+
+    /// <summary>The service is paid online and Stripe could not be reached: nothing changed, the offer stays open.</summary>
+    public sealed record PaymentUnavailable : AcceptResult;
     public sealed record NotOffered : AcceptResult;
     public sealed record Missing : AcceptResult;
 }
 
 /// <summary>Joining, accepting, declining and leaving: one implementation for the API and the /waitlist page.</summary>
 public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteWriteGate gate, OutboxSignal outbox, IEnumerable<IEmailSender> senders,
-    IDataProtectionProvider protection, CatalogCache catalogs, BookingLifecycle lifecycle, WaitlistOfferer offers, Mobile.MobileLocator locator)
+    IDataProtectionProvider protection, CatalogCache catalogs, BookingLifecycle lifecycle, WaitlistOfferer offers, Mobile.MobileLocator locator,
+    BookingExtras extras)
 {
     public const int MaxBodyBytes = 8 * 1024;
 
@@ -415,12 +423,30 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
             return new AcceptResult.NotOffered();
         }
         var id = entry.Id;
+        // A service paid online (now or deposit) is paid as when booked directly (contract 4.2): Stripe is asked before anything
+        // changes, for the time as offered and held; without an answer nothing changes and the offer stays open.
+        CheckoutSession? checkout = null;
+        var offered = await db.Bookings.AsNoTracking().FirstOrDefaultAsync(b => b.Id == held, ct);
+        if (offered is { Status: BookingStatus.Pending } && offered.StartsAt == start && page.Services.TryGetValue(offered.ServiceKey, out var service) &&
+            Payments.PaymentCheckout.ChargesAtBooking(service.Doc) && ManageTokens.Unseal(protection, offered.ManageTokenSealed) is { } token)
+        {
+            checkout = await extras.OpenCheckoutAsync(offered, page, service, token, ct);
+            if (checkout is null && extras.TakesPayments)
+            {
+                return new AcceptResult.PaymentUnavailable();
+            }
+        }
         var change = new Change.AcceptOffer(page, start, async (d, now, c) =>
             await d.WaitlistEntries.Where(w => w.Id == id && w.Status == WaitlistStatus.Offered && w.OfferBookingId == held)
-                .ExecuteUpdateAsync(s => s.SetProperty(w => w.Status, WaitlistStatus.Booked).SetProperty(w => w.UpdatedAt, now), c) == 1);
-        return await lifecycle.TransitionAsync(held, change, new Actor("customer", mail, page), ct) switch
+                .ExecuteUpdateAsync(s => s.SetProperty(w => w.Status, WaitlistStatus.Booked).SetProperty(w => w.UpdatedAt, now), c) == 1, checkout);
+        var result = await lifecycle.TransitionAsync(held, change, new Actor("customer", mail, page), ct);
+        if (result is not WriteResult.Done && checkout is not null)
         {
-            WriteResult.Done done => new AcceptResult.Booked(done.Booking, ManageTokens.Unseal(protection, done.Booking.ManageTokenSealed)),
+            await extras.AbandonCheckoutAsync(checkout, ct);
+        }
+        return result switch
+        {
+            WriteResult.Done done => new AcceptResult.Booked(done.Booking, ManageTokens.Unseal(protection, done.Booking.ManageTokenSealed)) { PaymentUrl = done.PaymentUrl },
             WriteResult.Missing => new AcceptResult.Missing(),
             _ => new AcceptResult.NotOffered(),
         };

@@ -102,7 +102,9 @@ public static class WaitlistEndpoints
         var mail = MailContexts.For(request, config);
         return await waitlist.AcceptAsync(entry, start, mail, ct) switch
         {
-            AcceptResult.Booked b => TypedResults.Created($"/api/v1/bookings/{b.Token}", BookingResponse.From(b.Booking, b.Token, mail.BaseUrl, withHistory: true)),
+            AcceptResult.Booked b => TypedResults.Created($"/api/v1/bookings/{b.Token}",
+                BookingResponse.From(b.Booking, b.Token, mail.BaseUrl, withHistory: true) with { PaymentUrl = b.PaymentUrl }),
+            AcceptResult.PaymentUnavailable => Payments.PaymentProblems.Unavailable(),
             _ => Problems.SlotUnavailable("This time is not (or no longer) offered to this waitlist entry."),
         };
     }
