@@ -220,6 +220,7 @@ public abstract class WaitlistTests(SharedApp shared)
             s["Bookwell:RateLimits:ManagePerMinute"] = "0";
         });
         stripe.Now = () => app.Clock.GetCurrentInstant();
+        var space = TenantSpace.Default(app);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), WaitlistConfig().Also(c =>
         {
             var consult = c["pages"]![0]!["services"]!.AsArray().Single(s => s!["key"]!.GetValue<string>() == "consult")!;
@@ -230,7 +231,7 @@ public abstract class WaitlistTests(SharedApp shared)
         var tenToken = await FillDayAsync(client);
         var first = await JoinAsync(client, "first@example.com");
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{tenToken}/cancel", null)).StatusCode);
-        Assert.Equal(WaitlistStatus.Offered, Entry(app, "first@example.com").Status);
+        Assert.Equal(WaitlistStatus.Offered, Entry(space, "first@example.com").Status);
 
         // A booking of a service paid now, as contract 4.2 has it: pending_payment with the Checkout Session's url.
         var accepted = await Accept(client, first, $"{Day}T10:00:00+01:00");
@@ -253,7 +254,7 @@ public abstract class WaitlistTests(SharedApp shared)
         var admin = await Body(await app.Admin().GetAsync($"/api/v1/admin/bookings/{id}"));
         Assert.Equal(("confirmed", "paid", 40m), (admin["status"]!.GetValue<string>(), admin["payment"]!["status"]!.GetValue<string>(),
             admin["payment"]!["paid"]!["amount"]!.GetValue<decimal>()));
-        Assert.Equal(WaitlistStatus.Booked, Entry(app, "first@example.com").Status);
+        Assert.Equal(WaitlistStatus.Booked, Entry(space, "first@example.com").Status);
     }
 
     [Fact]
