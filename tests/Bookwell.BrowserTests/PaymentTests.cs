@@ -329,7 +329,7 @@ public sealed class PaymentTests(PaymentBrowserApp app) : IClassFixture<PaymentB
 
     private static async Task FitsAsync(IPage page, string step, int width)
     {
-        Assert.True(await page.EvaluateAsync<int>("document.documentElement.scrollWidth") <= width, $"{step} fits {width} px");
+        await FitsAsync(page);
         await Axe.AssertAccessibleAsync(page, $"{step} at {width}");
     }
 }
