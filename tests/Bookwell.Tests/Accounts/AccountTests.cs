@@ -279,6 +279,43 @@ public abstract partial class AccountTests
         }
     }
 
+    /// <summary>
+    /// Opening the account page makes an authenticator key to show; that must not renew the security stamp, or the owner is
+    /// signed out of every device at the next stamp check (the admin sweep met this five minutes into its run). Turning
+    /// two-step sign-in on or off does renew it: the other devices are signed out, the one that did it stays.
+    /// </summary>
+    [Fact]
+    public async Task OpeningTheAccountPage_KeepsEverySessionSignedIn_TwoStepOnEndsTheOthersOnly()
+    {
+        await using var app = await BookwellApp.StartAsync(Kind, services: s =>
+            s.PostConfigure<Microsoft.AspNetCore.Identity.SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero));
+        var desk = await SignUpAsync(app);
+        var phone = WebSession.For(app, "acme.localhost");
+        Assert.Equal("/admin", (await phone.LoginAsync("owner@acme.test", Password)).Headers.Location?.OriginalString);
+        var stamp = app.WithDb(db => db.Users.Single(u => u.Email == "owner@acme.test").SecurityStamp);
+
+        var page = await desk.GetAsync("/admin/account");
+        var key = Regex.Match(page, "id=\"authenticator-key\">([A-Z2-7]+)<").Groups[1].Value;
+        Assert.NotEmpty(key);
+        Assert.Equal(stamp, app.WithDb(db => db.Users.Single(u => u.Email == "owner@acme.test").SecurityStamp));
+        // The same key on the next visit (it is what the person scans), and both devices still signed in.
+        Assert.Contains($"id=\"authenticator-key\">{key}<", await desk.GetAsync("/admin/account"));
+        Assert.Equal(HttpStatusCode.OK, (await desk.Client.GetAsync("/admin/team")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await phone.Client.GetAsync("/admin/team")).StatusCode);
+
+        var enabled = await desk.PostFormAsync("/admin/account?handler=Enable", [KeyValuePair.Create("code", WebSession.Totp(key, DateTimeOffset.UtcNow))], "/admin/account");
+        Assert.Contains("recovery codes", await WebSession.TextAsync(enabled));
+        Assert.Equal(HttpStatusCode.OK, (await desk.Client.GetAsync("/admin/team")).StatusCode);
+        var signedOut = await phone.Client.GetAsync("/admin/team");
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+        Assert.StartsWith("/admin/login", signedOut.Headers.Location?.PathAndQuery ?? signedOut.Headers.Location?.OriginalString, StringComparison.Ordinal);
+
+        var off = await desk.PostFormAsync("/admin/account?handler=Disable", [], "/admin/account");
+        Assert.Equal(HttpStatusCode.Redirect, off.StatusCode);
+        Assert.Contains("Two-step sign-in is off", await desk.GetAsync("/admin/account"));
+        Assert.Equal(HttpStatusCode.OK, (await desk.Client.GetAsync("/admin/team")).StatusCode);
+    }
+
     [Fact]
     public async Task SecurityHeaders_OnDashboardAndBookingPage()
     {

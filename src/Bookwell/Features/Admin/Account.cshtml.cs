@@ -11,7 +11,7 @@ namespace Bookwell.Features.Admin;
 
 
 /// <summary>The signed-in person's own account: password and two-step sign-in with an authenticator app.</summary>
-public sealed class AccountModel(UserManager<AppUser> users, SignInManager<AppUser> signIn) : AdminPageModel
+public sealed class AccountModel(UserManager<AppUser> users, SignInManager<AppUser> signIn, IUserStore<AppUser> store) : AdminPageModel
 {
     public AppUser Me { get; private set; } = null!;
     public string? AuthenticatorKey { get; private set; }
@@ -32,8 +32,11 @@ public sealed class AccountModel(UserManager<AppUser> users, SignInManager<AppUs
             var key = await users.GetAuthenticatorKeyAsync(me);
             if (string.IsNullOrEmpty(key))
             {
-                await users.ResetAuthenticatorKeyAsync(me);
-                key = await users.GetAuthenticatorKeyAsync(me);
+                // Not ResetAuthenticatorKeyAsync: that also renews the security stamp, and merely opening this page would sign
+                // this person out of every device (this one too) at the next stamp check, a few minutes later.
+                key = users.GenerateNewAuthenticatorKey();
+                await ((IUserAuthenticatorKeyStore<AppUser>)store).SetAuthenticatorKeyAsync(me, key, HttpContext.RequestAborted);
+                await users.UpdateAsync(me);
             }
             AuthenticatorKey = key;
             AuthenticatorUri = $"otpauth://totp/{Uri.EscapeDataString("Bookwell:" + me.Email)}?secret={key}&issuer=Bookwell&digits=6";
@@ -82,6 +85,8 @@ public sealed class AccountModel(UserManager<AppUser> users, SignInManager<AppUs
             return Page();
         }
         await users.SetTwoFactorEnabledAsync(Me, true);
+        // Turning two-step sign-in on renews the stamp, which ends the other sessions; this one is issued anew and stays.
+        await signIn.RefreshSignInAsync(Me);
         RecoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(Me, 10))?.ToList();
         await LoadAsync();
         return Page();
@@ -95,6 +100,7 @@ public sealed class AccountModel(UserManager<AppUser> users, SignInManager<AppUs
         }
         await users.SetTwoFactorEnabledAsync(Me, false);
         await users.ResetAuthenticatorKeyAsync(Me);
+        await signIn.RefreshSignInAsync(Me);
         TempData["Flash"] = AdminText.L("Two-step sign-in is off.");
         return Redirect("/admin/account");
     }
