@@ -293,7 +293,7 @@ public abstract class CustomerGdprTests
     public async Task Erase_WhileTheWorkerIsSendingItsClaimedBatch_TheClientsMessagesInThatBatchAreNotSent()
     {
         await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
-        await using var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Webhooks:AllowPrivateAddresses"] = "true");
+        await using var app = await BookwellApp.StartAsync(Kind, HoldingReceiver);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         // The test runs the worker's pass itself, so it knows what one claim holds.
         var worker = app.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<OutboxWorker>().Single();
@@ -337,11 +337,21 @@ public abstract class CustomerGdprTests
         Assert.Equal(0, withdrawn.Attempts);
     }
 
+    /// <summary>
+    /// A receiver on loopback that the test keeps waiting: the sender waits the longest it may (60 s, not 10), so a slow
+    /// machine does not time the held request out and turn the message back to queued under the test's feet.
+    /// </summary>
+    private static void HoldingReceiver(Dictionary<string, string?> s)
+    {
+        s["Bookwell:Webhooks:AllowPrivateAddresses"] = "true";
+        s["Bookwell:Webhooks:TimeoutSeconds"] = "60";
+    }
+
     [Fact]
     public async Task Erase_WhileTheClientsMessageIsBeingSent_AnswersOnlyOnceThatSendIsRecorded()
     {
         await using var receiver = await Webhooks.WebhookReceiver.StartAsync();
-        await using var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Webhooks:AllowPrivateAddresses"] = "true", services: OutboxWorkerNotStarted);
+        await using var app = await BookwellApp.StartAsync(Kind, HoldingReceiver, services: OutboxWorkerNotStarted);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         var worker = app.Services.GetRequiredService<OutboxWorker>();
         var hooks = new JsonObject

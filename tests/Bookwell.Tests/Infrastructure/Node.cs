@@ -89,13 +89,13 @@ public sealed class Node : IDisposable
     public HttpClient Client() => new() { BaseAddress = BaseAddress };
 
     /// <summary>Polls until the node answers; start-up includes migrating the shared database.</summary>
-    /// <remarks>Three minutes because a loaded two-core runner has taken over a minute to start a node that then
-    /// worked; a node that never answers still fails, and a quick one is not held up.</remarks>
+    /// <remarks>Five minutes because a two-core runner at load 100 has taken over three minutes to bring up two nodes
+    /// migrating one fresh database; a node that never answers still fails, and a quick one is not held up.</remarks>
     public async Task WaitReadyAsync()
     {
         using var client = Client();
         client.Timeout = TimeSpan.FromSeconds(20);
-        var deadline = DateTime.UtcNow.AddSeconds(180);
+        var deadline = DateTime.UtcNow.AddSeconds(300);
         while (DateTime.UtcNow < deadline)
         {
             if (_process.HasExited)
