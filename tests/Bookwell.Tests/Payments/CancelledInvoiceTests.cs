@@ -74,7 +74,22 @@ public abstract class CancelledInvoiceTests
               "cancellationPolicy": { "refunds": [ { "hoursBefore": 24, "percent": 100 } ] },
               "requiresStaff": true, "slotIntervalMinutes": 30, "resourceTypes": [] }
             """));
-        foreach (var key in new[] { "treatment", "cut", "advice" })
+        // Write-offs (credit notes for the unpaid rest): a part invoiced at another VAT rate, and deposits in currencies of 0 and 3 decimals.
+        services.Add(JsonNode.Parse("""
+            { "key": "massage", "name": "Massage", "durationMinutes": 30, "price": { "amount": 30, "currency": "EUR" }, "payment": "invoice", "taxRatePercent": 9,
+              "requiresStaff": true, "slotIntervalMinutes": 30, "resourceTypes": [] }
+            """));
+        services.Add(JsonNode.Parse("""
+            { "key": "tea", "name": "Tea ceremony", "durationMinutes": 60, "price": { "amount": 10000, "currency": "JPY" },
+              "payment": "deposit", "deposit": { "amount": 3333, "currency": "JPY" }, "taxRatePercent": 10,
+              "requiresStaff": true, "slotIntervalMinutes": 60, "resourceTypes": [] }
+            """));
+        services.Add(JsonNode.Parse("""
+            { "key": "pearl", "name": "Pearl facial", "durationMinutes": 60, "price": { "amount": 12.345, "currency": "BHD" },
+              "payment": "deposit", "deposit": { "amount": 5.000, "currency": "BHD" }, "taxRatePercent": 10,
+              "requiresStaff": true, "slotIntervalMinutes": 60, "resourceTypes": [] }
+            """));
+        foreach (var key in new[] { "treatment", "cut", "advice", "massage", "tea", "pearl" })
         {
             page["staff"]![0]!["services"]!.AsArray().Add(key);
         }
@@ -164,8 +179,12 @@ public abstract class CancelledInvoiceTests
         var payment = (await AdminBooking(s, cancelled))["payment"]!;
         Assert.Equal((12.50m, 0m), (D(payment["paid"]!["amount"]), D(payment["due"]!["amount"])));
         Assert.Equal(D(settled["amountPaid"]), refunded + D(payment["paid"]!["amount"]));
-        var note = Assert.Single(s.App.WithDb(db => db.Set<CreditNote>().ToList()));
-        Assert.Equal((12.50m, settled["number"]!.GetValue<string>()), (note.Amount, note.InvoiceNumber));
+        // Two credit notes of the invoice, one series: the 75.00 written off in the cancellation's transaction, then the refund's 12.50.
+        var notes = s.App.WithDb(db => db.Set<CreditNote>().OrderBy(c => c.Sequence).ToList());
+        Assert.Equal([("CN-000001", CreditNoteKind.WriteOff, 75m, (Guid?)null), ("CN-000002", CreditNoteKind.Refund, 12.50m, notes[1].RefundId)],
+            notes.Select(n => (n.Number, n.Kind, n.Amount, n.RefundId)));
+        Assert.NotNull(notes[1].RefundId);
+        Assert.All(notes, n => Assert.Equal(settled["number"]!.GetValue<string>(), n.InvoiceNumber));
         var pdf = await s.App.Admin().GetByteArrayAsync($"/api/v1/admin/invoices/{settled["id"]}/pdf");
         using (var document = UglyToad.PdfPig.PdfDocument.Open(pdf))
         {
@@ -244,10 +263,160 @@ public abstract class CancelledInvoiceTests
         Assert.Equal((settled["number"]!.GetValue<string>(), "open", 25m, 75m, 0m), (reopened["number"]!.GetValue<string>(), reopened["status"]!.GetValue<string>(),
             D(reopened["amountPaid"]), D(reopened["amountDue"]), D(reopened["amountSettled"])));
         Assert.Single(await Invoices(s));
+        // The write-off stays as issued and is countered by a reversal note of the same series: together they credit nothing.
+        var notes = await CreditNotes(s);
+        Assert.Equal([("CN-000001", "write_off", 75m, null), ("CN-000002", "write_off_reversal", -75m, "CN-000001")],
+            notes.Select(n => (n!["number"]!.GetValue<string>(), n["kind"]!.GetValue<string>(), D(n["amount"]!["amount"]), n["reverses"]?["number"]?.GetValue<string>())));
+        Assert.All(notes, n => Assert.Equal(settled["number"]!.GetValue<string>(), n!["invoiceNumber"]!.GetValue<string>()));
+        var reversal = PdfText(await s.App.Admin().GetByteArrayAsync($"/api/v1/admin/credit-notes/{notes[1]!["id"]}/pdf"));
+        Assert.Contains("Credit note number CN-000002", reversal, StringComparison.Ordinal);
+        Assert.Contains("Cancels credit note CN-000001", reversal, StringComparison.Ordinal);
+        Assert.Contains("Reason Booking reopened, owed again", reversal, StringComparison.Ordinal);
+        Assert.Contains("Total EUR 75.00", reversal, StringComparison.Ordinal);
+        Assert.Contains("EUR 75.00 of invoice " + settled["number"]!.GetValue<string>() + " is owed again", reversal, StringComparison.Ordinal);
+        // The admin's invoice page lists both with their PDFs.
+        var owner = WebSession.For(s.App);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
+            ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        var page = await owner.GetAsync($"/admin/invoices/{settled["id"]}");
+        Assert.Contains("CN-000001", page, StringComparison.Ordinal);
+        Assert.Contains("Cancels credit note CN-000001", page, StringComparison.Ordinal);
+        var pdfResponse = await owner.Client.GetAsync($"/admin/invoices/{settled["id"]}?handler=CreditNotePdf&note={notes[0]!["id"]}");
+        Assert.Equal("application/pdf", pdfResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Total EUR -75.00", PdfText(await pdfResponse.Content.ReadAsByteArrayAsync()), StringComparison.Ordinal);
 
         s.App.Clock.Advance(Duration.FromDays(16)); // a day past the due date (14 days after 1 March)
         Assert.Equal(1, await s.App.Services.GetRequiredService<InvoiceReminders>().RunOnceAsync(CancellationToken.None));
         Assert.Equal(1, RemindersFor(s, booked));
+
+        // Cancelled once more: settled again, with a new write-off of the rest (the first stays countered).
+        Assert.Equal(HttpStatusCode.OK, (await s.App.Admin().PostAsync($"/api/v1/admin/bookings/{Id(booked)}/status",
+            Json(new JsonObject { ["status"] = "cancelled" }))).StatusCode);
+        Assert.Equal(("paid", 75m), ((await InvoiceOf(s, booked))["status"]!.GetValue<string>(), D((await InvoiceOf(s, booked))["amountSettled"])));
+        Assert.Equal(["CN-000001:write_off", "CN-000002:write_off_reversal", "CN-000003:write_off"],
+            (await CreditNotes(s)).Select(n => n!["number"]!.GetValue<string>() + ":" + n["kind"]!.GetValue<string>()));
+    }
+
+    private static async Task<JsonArray> CreditNotes(Setup s) =>
+        (await s.App.Admin().GetFromJsonAsync<JsonObject>("/api/v1/admin/credit-notes"))!["items"]!.AsArray();
+
+    private static string PdfText(byte[] pdf)
+    {
+        using var document = UglyToad.PdfPig.PdfDocument.Open(pdf);
+        return string.Join("\n", document.GetPages().Select(p => string.Join(" ", p.GetWords().Select(w => w.Text))));
+    }
+
+    /// <summary>
+    /// The client cancels a deposit booking early: the unpaid rest gets exactly one write-off credit note (however often the
+    /// cancellation is repeated, by the client or staff), numbered before the refund's note in the same series, printed and mailed.
+    /// </summary>
+    [Fact]
+    public async Task CancelledWithDepositPaid_OneWriteOffOfExactlyTheRest_HoweverOftenCancelled_PdfAndMail()
+    {
+        await using var s = await StartAsync();
+        var booked = await BookAndPay(s, Booking("2027-03-04T10:00:00+01:00", "treatment"));
+        var invoice = await InvoiceOf(s, booked);
+        for (var i = 0; i < 3; i++)
+        {
+            await s.Client.PostAsync($"/api/v1/bookings/{booked["manageToken"]}/cancel", null);
+            await s.App.Admin().PostAsync($"/api/v1/admin/bookings/{Id(booked)}/status", Json(new JsonObject { ["status"] = "cancelled" }));
+        }
+        var notes = await CreditNotes(s);
+        Assert.Equal([("CN-000001", "write_off", 75m), ("CN-000002", "refund", 25m)],
+            notes.Select(n => (n!["number"]!.GetValue<string>(), n["kind"]!.GetValue<string>(), D(n["amount"]!["amount"]))));
+        Assert.Null(notes[0]!["refundId"]);
+        Assert.Equal("not_owed", notes[0]!["reason"]!.GetValue<string>());
+        Assert.Equal(invoice["number"]!.GetValue<string>(), notes[0]!["invoiceNumber"]!.GetValue<string>());
+        var settled = await InvoiceOf(s, booked);
+        Assert.Equal(D(settled["amountSettled"]), D(notes[0]!["amount"]!["amount"]));
+
+        var text = PdfText(await s.App.Admin().GetByteArrayAsync($"/api/v1/admin/credit-notes/{notes[0]!["id"]}/pdf"));
+        Assert.Contains("Credit note number CN-000001", text, StringComparison.Ordinal);
+        Assert.Contains("Corrects invoice " + invoice["number"]!.GetValue<string>(), text, StringComparison.Ordinal);
+        Assert.Contains("Reason Booking cancelled, not owed", text, StringComparison.Ordinal);
+        Assert.Contains("Total EUR -75.00", text, StringComparison.Ordinal);
+        Assert.Contains("EUR 75.00 of invoice " + invoice["number"]!.GetValue<string>() + " is no longer owed", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("refunded", text, StringComparison.Ordinal);
+        // Mailed like a refund's note (a mail server is configured): one message per note, the write-off's saying why.
+        var bookingId = Id(booked);
+        Assert.Equal(2, s.App.WithDb(db => db.Outbox.Count(m => m.Kind == CreditNoteMail.Kind && m.BookingId == bookingId)));
+        static bool WriteOffMail(MimeKit.MimeMessage m) => m.Subject == "Credit note CN-000001 from Test Salon";
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!s.Mail.Messages().Any(WriteOffMail) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        var mail = Assert.Single(s.Mail.Messages(), WriteOffMail);
+        Assert.Contains("Your booking was cancelled, so the EUR 75.00 still open on invoice " + invoice["number"]!.GetValue<string>() + " is no longer owed",
+            mail.TextBody, StringComparison.Ordinal);
+        Assert.Contains(mail.Attachments.OfType<MimeKit.MimePart>(), p => p.FileName == "credit-note-CN-000001.pdf");
+    }
+
+    /// <summary>A visit's online part paid, its other part (another VAT rate) invoiced: the write-off credits that part only, at its own rate.</summary>
+    [Fact]
+    public async Task VisitWithPartsAtTwoRates_TheWriteOffCreditsTheUnpaidPartAtItsOwnRate()
+    {
+        await using var s = await StartAsync();
+        var booked = await BookAndPay(s, Visit("2027-03-04T11:00:00+01:00", "cut", "massage"));
+        var open = await InvoiceOf(s, booked);
+        Assert.Equal((55m, 25m), (D(open["total"]), D(open["amountPaid"])));
+        Assert.Equal(HttpStatusCode.OK, (await s.App.Admin().PostAsync($"/api/v1/admin/bookings/{Id(booked)}/status",
+            Json(new JsonObject { ["status"] = "cancelled" }))).StatusCode);
+        var note = Assert.Single(await CreditNotes(s));
+        Assert.Equal(("write_off", 30m), (note!["kind"]!.GetValue<string>(), D(note["amount"]!["amount"])));
+        var text = PdfText(await s.App.Admin().GetByteArrayAsync($"/api/v1/admin/credit-notes/{note["id"]}/pdf"));
+        // 30.00 at 9 % included: 27.52 net and 2.48 VAT; the cut (21 %) was paid online and is not credited.
+        Assert.Contains("VAT 9% on EUR -27.52 EUR -2.48", text, StringComparison.Ordinal);
+        Assert.Contains("Total EUR -30.00", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("21%", text, StringComparison.Ordinal);
+        Assert.Contains("Massage", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Deposits in yen (no decimals) and dinar (three): the rest written off in the currency's units, its VAT what the line charged less what
+    /// the paid deposit includes (10 000 JPY includes 909, the 3 333 paid 303: 606 written off; 12.345 BHD includes 1.122, the 5.000 paid 0.455: 0.667).
+    /// </summary>
+    [Theory]
+    [InlineData("tea", "JPY", "JPY -6,667", "VAT 10% on JPY -6,061 JPY -606")]
+    [InlineData("pearl", "BHD", "BHD -7.345", "VAT 10% on BHD -6.678 BHD -0.667")]
+    public async Task WriteOff_InACurrencyOfZeroOrThreeDecimals_RoundsToItsUnits(string service, string currency, string total, string vat)
+    {
+        await using var s = await StartAsync();
+        var booked = await BookAndPay(s, Booking("2027-03-04T10:00:00+01:00", service));
+        Assert.Equal(HttpStatusCode.OK, (await s.App.Admin().PostAsync($"/api/v1/admin/bookings/{Id(booked)}/status",
+            Json(new JsonObject { ["status"] = "cancelled" }))).StatusCode);
+        var note = Assert.Single(await CreditNotes(s));
+        Assert.Equal(currency, note!["amount"]!["currency"]!.GetValue<string>());
+        Assert.Equal(D((await InvoiceOf(s, booked))["amountSettled"]), D(note["amount"]!["amount"]));
+        var text = PdfText(await s.App.Admin().GetByteArrayAsync($"/api/v1/admin/credit-notes/{note["id"]}/pdf"));
+        Assert.Contains("Total " + total, text, StringComparison.Ordinal);
+        Assert.Contains(vat, text, StringComparison.Ordinal);
+    }
+
+    /// <summary>Write-offs (staff cancelling) and refunds (staff giving deposits back) at once: one series, gapless and unique.</summary>
+    [Fact]
+    public async Task WriteOffsAndRefundsAtOnce_NumbersStayGaplessAndUnique()
+    {
+        await using var s = await StartAsync();
+        var booked = new List<JsonObject>();
+        foreach (var day in new[] { "03", "04" })
+        {
+            for (var hour = 9; hour < 15; hour++)
+            {
+                booked.Add(await BookAndPay(s, Booking($"2027-03-{day}T{hour:00}:00:00+01:00", "treatment", email: $"c{day}{hour}@example.com")));
+            }
+        }
+        var admin = s.App.Admin();
+        var results = await Task.WhenAll(booked.Select((b, i) => i % 2 == 0
+            ? admin.PostAsync($"/api/v1/admin/bookings/{Id(b)}/status", Json(new JsonObject { ["status"] = "cancelled" }))
+            : admin.PostAsync($"/api/v1/admin/bookings/{Id(b)}/refunds", Json(new JsonObject()))));
+        Assert.All(results, r => Assert.True(r.IsSuccessStatusCode, r.StatusCode.ToString()));
+        var notes = s.App.WithDb(db => db.Set<CreditNote>().OrderBy(c => c.Sequence).ToList());
+        Assert.Equal(Enumerable.Range(1, 12).Select(n => $"CN-{n:000000}"), notes.Select(n => n.Number));
+        Assert.Equal(Enumerable.Range(1, 12).Select(n => (long)n), notes.Select(n => n.Sequence));
+        Assert.Equal(6, notes.Count(n => n.Kind == CreditNoteKind.WriteOff && n.Amount == 75m && n.RefundId is null));
+        Assert.Equal(6, notes.Count(n => n.Kind == CreditNoteKind.Refund && n.Amount == 25m && n.RefundId is not null));
+        Assert.Equal(12, notes.Select(n => n.BookingId).Distinct().Count());
     }
 
     [Fact]

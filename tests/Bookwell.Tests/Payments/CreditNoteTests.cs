@@ -182,6 +182,33 @@ public sealed class CreditNoteDocumentTests
         Assert.Contains("Jansen B.V.", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void DutchWriteOffPdf_SaysTheRestIsNotOwed_ItsVatWhatTheLineChargedLessWhatThePaidPartIncludes()
+    {
+        var note = new CreditNote
+        {
+            Id = Guid.NewGuid(),
+            Number = "CN-000008",
+            InvoiceNumber = "INV-2027-000013",
+            Kind = CreditNoteKind.WriteOff,
+            Amount = 75m,
+            Currency = "EUR",
+            CustomerName = "Piet Jansen",
+            CustomerEmail = "piet@example.com",
+            Reason = RefundReason.NotOwed,
+            IssuedOn = new LocalDate(2027, 3, 4),
+        };
+        // 100.00 at 21 % includes 17.36; the 25.00 paid includes 4.34, so 13.02 of VAT is written off with the 75.00.
+        var lines = CreditNoteDocument.Spread([25m], 75m, "EUR", [Line("Behandeling", 100m, 17.36m, 21m)]);
+        var text = PdfText(CreditNotePdf.Render(new CreditNoteDocument(note, "nl", "Kapsalon Jansen", null, "Dorpsstraat 1", null, null, null,
+            new LocalDate(2027, 3, 1), lines)));
+        Assert.Contains("Reden Geannuleerd, niet verschuldigd", text, StringComparison.Ordinal);
+        Assert.Contains("Btw 21% over EUR -61,98 EUR -13,02", text, StringComparison.Ordinal);
+        Assert.Contains("Totaal EUR -75,00", text, StringComparison.Ordinal);
+        Assert.Contains("EUR 75,00 van factuur INV-2027-000013 is niet meer verschuldigd", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("teruggestort", text, StringComparison.Ordinal);
+    }
+
     private static string PdfText(byte[] pdf)
     {
         using var document = UglyToad.PdfPig.PdfDocument.Open(pdf);

@@ -227,8 +227,14 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         invoice.UpdatedAt = now;
         if (invoice.AmountPaid != 0)
         {
-            // Settled: what was paid stays paid (never edited), the rest is written off; no invoice.paid event (no money came).
+            // Settled: what was paid stays paid (never edited), the rest is written off by a credit note of its own number in the
+            // credit-note series, in this transaction (the invoice is locked, so a repeated cancellation finds it settled and
+            // writes nothing more); no invoice.paid event (no money came).
             invoice.Status = InvoiceStatus.Paid;
+            if (invoice.Total - invoice.AmountPaid is > 0 and var rest)
+            {
+                await Refunds.CreditNotes.IssueWriteOffAsync(db, invoice, rest, now, _mail, ct);
+            }
             return;
         }
         invoice.Status = InvoiceStatus.Void;
@@ -238,7 +244,9 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
     /// <summary>
     /// A cancelled booking reopened (staff took the cancellation back): an invoice settled by that cancellation
     /// (<see cref="VoidOnCancellationAsync"/>) is owed again, so it is open again with its payments as they were, and reminders
-    /// chase the rest once more. Without this the visit would happen with the rest written off. False when there is no such invoice.
+    /// chase the rest once more. Without this the visit would happen with the rest written off. Its write-off credit note stays as
+    /// issued (a document is never edited or deleted) and is countered by a reversal note of the same series in this transaction,
+    /// so the invoice's credit notes add up to nothing again and the invoice's own number keeps the debt. False when there is no such invoice.
     /// </summary>
     private async Task<bool> ReopenSettledAsync(BookwellDb db, Booking booking, CancellationToken ct)
     {
@@ -246,8 +254,14 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         {
             return false;
         }
+        var now = clock.GetCurrentInstant();
         invoice.Status = InvoiceStatus.Open;
-        invoice.UpdatedAt = clock.GetCurrentInstant();
+        invoice.UpdatedAt = now;
+        // Invoices settled before write-offs were issued have none to counter.
+        if (await Refunds.CreditNotes.OpenWriteOffAsync(db, invoice.Id, ct) is { } writeOff)
+        {
+            await Refunds.CreditNotes.ReverseWriteOffAsync(db, invoice, writeOff, now, _mail, ct);
+        }
         return true;
     }
 

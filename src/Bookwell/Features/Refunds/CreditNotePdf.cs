@@ -46,6 +46,13 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(note);
+        if (note.Kind == CreditNoteKind.WriteOffReversal)
+        {
+            // A reversal prints the write-off it counters, line for line, with the sign turned: together they credit nothing.
+            var reversed = await db.Set<CreditNote>().IgnoreQueryFilters().AsNoTracking().FirstAsync(c => c.Id == note.ReversesId && c.TenantId == tenantId, ct);
+            var original = await ForAsync(db, tenantId, reversed, ct);
+            return original with { Note = note, Lines = [.. original.Lines.Select(l => l with { Total = -l.Total, Tax = -l.Tax })] };
+        }
         var booking = await db.Bookings.IgnoreQueryFilters().AsNoTracking().FirstAsync(b => b.Id == note.BookingId && b.TenantId == tenantId, ct);
         var visit = Visits.Parts(booking) is { Count: > 1 } parts ? parts : null;
         CompiledPage? page = null;
@@ -58,12 +65,22 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
         var shares = visit is null ? null : await OnlineSharesAsync(db, tenantId, booking, visit, page, note.Currency, ct);
         // Earlier notes of the same document (their numbers come first), so this note takes its part of what is left and the notes
         // together never credit more VAT than was charged.
+        // Only refunds: they credit what was paid, a write-off (and its reversal) the unpaid rest, so neither takes from the other's share.
         var before = await db.Set<CreditNote>().IgnoreQueryFilters().AsNoTracking()
-            .Where(c => c.TenantId == tenantId && c.BookingId == note.BookingId && c.InvoiceId == note.InvoiceId && c.Sequence < note.Sequence)
+            .Where(c => c.TenantId == tenantId && c.BookingId == note.BookingId && c.InvoiceId == note.InvoiceId && c.Sequence < note.Sequence
+                        && c.Kind == CreditNoteKind.Refund)
             .OrderBy(c => c.Sequence).Select(c => c.Amount).ToListAsync(ct);
         var invoice = note.InvoiceId is { } invoiceId
             ? await db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Include(i => i.Lines).FirstOrDefaultAsync(i => i.Id == invoiceId && i.TenantId == tenantId, ct)
             : null;
+        if (invoice is not null && note.Kind == CreditNoteKind.WriteOff)
+        {
+            return new CreditNoteDocument(note, invoice.Language, invoice.BusinessName, invoice.LegalName, invoice.BusinessAddress, invoice.VatNumber,
+                invoice.RegistrationNumber, invoice.Footer, invoice.IssuedOn, WriteOffLines(invoice, note, shares))
+            {
+                PageSlug = invoice.PageSlug,
+            };
+        }
         if (invoice is not null)
         {
             List<InvoiceLine> lines = [.. invoice.Lines.OrderBy(l => l.Position)];
@@ -111,6 +128,34 @@ public sealed record CreditNoteDocument(CreditNote Note, string Language, string
         {
             PageSlug = booking.PageSlug,
         };
+    }
+
+    /// <summary>
+    /// A write-off's lines: the unpaid rest of each invoice line, by the refund notes' own spread (<see cref="Spread(IReadOnlyList{decimal}, decimal, string, IReadOnlyList{InvoiceLine})"/>)
+    /// with what was paid taking its share of the lines first, so each line's VAT is split between what was paid and what is written
+    /// off and the two never add up to more than the line's. What was paid is the invoice's total less the note's amount, as it stood
+    /// when it was settled (later payments change nothing printed). A visit paid online part by part (the parts' charges add up to what
+    /// was charged) pays those parts' lines first, as its refund notes credit them; the rest (paid at the desk) spreads over what is left.
+    /// </summary>
+    private static IReadOnlyList<CreditNoteLine> WriteOffLines(Invoice invoice, CreditNote note, Shares? shares)
+    {
+        List<InvoiceLine> lines = [.. invoice.Lines.OrderBy(l => l.Position)];
+        var paid = invoice.Total - note.Amount;
+        if (shares is { Exact: true } exact && lines.Count == exact.Amounts.Length && lines.TrueForAll(l => l.Quantity == 1m)
+            && exact.Amounts.Sum() <= paid && lines.Select((l, i) => exact.Amounts[i] <= l.Total).All(x => x))
+        {
+            lines = [.. lines.Select((l, i) => exact.Amounts[i] == 0 ? l : new InvoiceLine
+            {
+                Description = l.Description,
+                Quantity = 1m,
+                UnitPrice = l.Total - exact.Amounts[i],
+                TaxRate = l.TaxRate,
+                Total = l.Total - exact.Amounts[i],
+                Tax = l.Tax - CreditedTax(l, exact.Amounts[i], note.Currency),
+            })];
+            paid -= exact.Amounts.Sum();
+        }
+        return Spread(paid > 0 ? [paid] : [], note.Amount, note.Currency, lines);
     }
 
     private static InvoiceLine PaidLine(string description, decimal amount, decimal rate, string currency) => new()
@@ -329,6 +374,10 @@ public static class CreditNotePdf
         {
             facts.Add((W("issued"), D(invoiceDate)));
         }
+        if (note.ReversesNumber is { } reversed)
+        {
+            facts.Add((W("credit-reverses"), reversed));
+        }
         facts.Add((W("credit-reason"), W("credit-reason-" + note.Reason.ToWire())));
         foreach (var (label, value) in facts)
         {
@@ -390,7 +439,14 @@ public static class CreditNotePdf
             y -= 15;
         }
         y -= 10;
-        foreach (var line in InvoicePdf.Wrap(InvoiceText.Words.FormatIn(language, culture, "credit-refunded", M(note.Amount)), width - (2 * margin)))
+        var closing = note.Kind switch
+        {
+            CreditNoteKind.WriteOff => InvoiceText.Words.FormatIn(language, culture, "credit-written-off", M(note.Amount), note.InvoiceNumber ?? ""),
+            CreditNoteKind.WriteOffReversal => InvoiceText.Words.FormatIn(language, culture, "credit-reversal", note.ReversesNumber ?? "", M(-note.Amount),
+                note.InvoiceNumber ?? ""),
+            _ => InvoiceText.Words.FormatIn(language, culture, "credit-refunded", M(note.Amount)),
+        };
+        foreach (var line in InvoicePdf.Wrap(closing, width - (2 * margin)))
         {
             page.Text(margin, y, 10, false, line);
             y -= 12;
@@ -442,7 +498,13 @@ public static class CreditNoteMail
         string F(string key, params object[] args) => InvoiceText.Words.FormatIn(language, culture, key, args);
         var amount = InvoiceMoney.Format(note.Amount, note.Currency, culture);
         var subject = F("credit-subject", note.Number, businessName).ReplaceLineEndings(" ");
-        var body = note.InvoiceNumber is { } invoice ? F("credit-mail-body", amount, note.Number, invoice) : F("credit-mail-body-alone", amount, note.Number);
+        var body = note.Kind switch
+        {
+            CreditNoteKind.WriteOff => F("credit-mail-body-written-off", amount, note.Number, note.InvoiceNumber ?? ""),
+            CreditNoteKind.WriteOffReversal => F("credit-mail-body-reversal", InvoiceMoney.Format(-note.Amount, note.Currency, culture), note.Number,
+                note.InvoiceNumber ?? "", note.ReversesNumber ?? ""),
+            _ => note.InvoiceNumber is { } invoice ? F("credit-mail-body", amount, note.Number, invoice) : F("credit-mail-body-alone", amount, note.Number),
+        };
         var credited = (lines ?? []).Select(l => F("credit-mail-line", l.Description, InvoiceMoney.Format(l.Total, note.Currency, culture),
             l.TaxRate.ToString("0.##", culture))).ToList();
         var sb = new System.Text.StringBuilder()

@@ -29,8 +29,11 @@ public sealed class RefundCreateRequest
     public MoneyDoc? Amount { get; set; }
 }
 
-public sealed record CreditNoteResponse(Guid Id, string Number, Guid BookingId, Guid? InvoiceId, string? InvoiceNumber, Guid RefundId, MoneyView Amount,
-    InvoiceCustomer Customer, string Reason, string IssuedOn);
+/// <param name="RefundId">Null for a write-off and its reversal.</param>
+/// <param name="Kind"><c>refund</c>, <c>write_off</c> (an invoice's unpaid rest no longer owed: its booking was cancelled) or <c>write_off_reversal</c>
+/// (counters the write-off named by <paramref name="Reverses"/>: the booking was reopened); additive.</param>
+public sealed record CreditNoteResponse(Guid Id, string Number, Guid BookingId, Guid? InvoiceId, string? InvoiceNumber, Guid? RefundId, MoneyView Amount,
+    InvoiceCustomer Customer, string Reason, string IssuedOn, string Kind, CreditNoteRef? Reverses);
 
 public sealed record CreditNoteList(IReadOnlyList<CreditNoteResponse> Items);
 
@@ -74,7 +77,7 @@ public static class RefundEndpoints
             return Problems.NotFound("No such booking.");
         }
         var refunds = await db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == guid).OrderBy(r => r.Sequence).ToListAsync(ct);
-        var notes = await db.Set<CreditNote>().AsNoTracking().Where(c => c.BookingId == guid).ToDictionaryAsync(c => c.RefundId, ct);
+        var notes = await db.Set<CreditNote>().AsNoTracking().Where(c => c.BookingId == guid && c.RefundId != null).ToDictionaryAsync(c => c.RefundId!.Value, ct);
         var (left, currency) = await RefundService.RefundableAsync(db, guid, ct);
         return TypedResults.Ok(new RefundList([.. refunds.Select(r => RefundResponse.From(r, notes.GetValueOrDefault(r.Id)))],
             currency is null ? null : new MoneyView(InvoiceMoney.Normalize(left, currency), currency)));
@@ -128,7 +131,7 @@ public static class RefundEndpoints
         var notes = await db.Set<CreditNote>().AsNoTracking().OrderBy(c => c.Sequence).Take(1000).ToListAsync(ct);
         return TypedResults.Ok(new CreditNoteList([.. notes.Select(c => new CreditNoteResponse(c.Id, c.Number, c.BookingId, c.InvoiceId, c.InvoiceNumber, c.RefundId,
             new MoneyView(InvoiceMoney.Normalize(c.Amount, c.Currency), c.Currency), new InvoiceCustomer(c.CustomerName, c.CustomerEmail), c.Reason.ToWire(),
-            TimeFormats.FormatDate(c.IssuedOn)))]));
+            TimeFormats.FormatDate(c.IssuedOn), c.Kind.ToWire(), c.ReversesId is { } reversed ? new CreditNoteRef(reversed, c.ReversesNumber!) : null))]));
     }
 }
 

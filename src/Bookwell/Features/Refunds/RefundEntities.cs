@@ -40,8 +40,10 @@ public sealed class Refund : ITenantOwned
 }
 
 /// <summary>
-/// A credit note: the document for money given back, with its own gapless series per business (a counter row
-/// moved in the note's own transaction, like invoices; never MAX()+1).
+/// A credit note: a document that credits an invoice, with its own gapless series per business (a counter row moved in the
+/// note's own transaction, like invoices; never MAX()+1). Of three kinds (<see cref="CreditNoteKind"/>): money given back (a
+/// refund), the unpaid rest of an invoice written off because its booking was cancelled, and the reversal of such a write-off when
+/// the booking is reopened. Issued notes are never edited or deleted: a write-off taken back is countered by a reversal note.
 /// </summary>
 public sealed class CreditNote : ITenantOwned, Invoices.ILogoDocument
 {
@@ -54,7 +56,14 @@ public sealed class CreditNote : ITenantOwned, Invoices.ILogoDocument
     /// <summary>The invoice (receipt) it credits, when the booking has one.</summary>
     public Guid? InvoiceId { get; set; }
     public string? InvoiceNumber { get; set; }
-    public Guid RefundId { get; set; }
+    /// <summary>The refund it documents; null for a write-off and its reversal.</summary>
+    public Guid? RefundId { get; set; }
+    /// <summary>What the note is (stored as its wire name); refund for every note issued before write-offs existed.</summary>
+    public CreditNoteKind Kind { get; set; } = CreditNoteKind.Refund;
+    /// <summary>The write-off a reversal counters (its id and number); null for the other kinds.</summary>
+    public Guid? ReversesId { get; set; }
+    public string? ReversesNumber { get; set; }
+    /// <summary>What the note credits, positive (its lines are negative); a reversal's is negative (it charges the written-off rest again).</summary>
     public decimal Amount { get; set; }
     public required string Currency { get; set; }
     public required string CustomerName { get; set; }
@@ -66,6 +75,17 @@ public sealed class CreditNote : ITenantOwned, Invoices.ILogoDocument
     public string? LogoUrl { get; set; }
     /// <summary>The logo the note prints, for ever (<see cref="Invoices.LogoBlob"/>), its own: captured when the note was issued.</summary>
     public string? LogoSha256 { get; set; }
+}
+
+/// <summary>What a credit note documents; stored (and written by the API as its <c>kind</c>) as the string each member names.</summary>
+public enum CreditNoteKind
+{
+    /// <summary>Money given back through Stripe (<see cref="CreditNote.RefundId"/>).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("refund")] Refund,
+    /// <summary>The unpaid rest of an invoice no longer owed: its booking was cancelled after part was paid.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("write_off")] WriteOff,
+    /// <summary>Counters a write-off (<see cref="CreditNote.ReversesId"/>): the booking was reopened and the rest is owed again.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("write_off_reversal")] WriteOffReversal,
 }
 
 public sealed class CreditNoteCounter
@@ -108,6 +128,11 @@ public static class RefundModel
             e.HasIndex(c => new { c.TenantId, c.Sequence }).IsUnique();
             e.HasIndex(c => new { c.TenantId, c.Number }).IsUnique();
             e.HasIndex(c => c.RefundId).IsUnique();
+            // A write-off is countered at most once.
+            e.HasIndex(c => c.ReversesId).IsUnique();
+            e.HasIndex(c => new { c.TenantId, c.InvoiceId });
+            e.Property(c => c.Kind).HasConversion(Wire<CreditNoteKind>.Converter).HasMaxLength(20).HasDefaultValue(CreditNoteKind.Refund);
+            e.Property(c => c.ReversesNumber).HasMaxLength(32);
             e.HasIndex(c => new { c.TenantId, c.BookingId });
             e.Property(c => c.Number).HasMaxLength(32);
             e.Property(c => c.InvoiceNumber).HasMaxLength(32);

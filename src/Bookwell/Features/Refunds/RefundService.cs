@@ -341,6 +341,10 @@ public enum RefundReason
     [System.Text.Json.Serialization.JsonStringEnumMemberName("cancellation")] Cancellation,
     /// <summary>Staff refunded by hand.</summary>
     [System.Text.Json.Serialization.JsonStringEnumMemberName("manual")] Manual,
+    /// <summary>A write-off's (<see cref="CreditNoteKind.WriteOff"/>): the booking was cancelled, the unpaid rest is not owed. Never a refund's.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("not_owed")] NotOwed,
+    /// <summary>A write-off's reversal (<see cref="CreditNoteKind.WriteOffReversal"/>): the booking was reopened, the rest is owed again. Never a refund's.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("reopened")] Reopened,
 }
 
 /// <summary>Where a refund is; stored (and written by the API as its status) as the string each member names.</summary>
@@ -374,15 +378,62 @@ public static class CreditNotes
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(refund);
         var tenant = refund.TenantId;
+        var invoice = await InvoiceStatusRules.OfBooking(db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Where(i => i.TenantId == tenant), refund.BookingId)
+            .Select(i => new InvoiceRef(i.Id, i.Number, i.TimeZone, i.PageSlug)).FirstOrDefaultAsync(ct);
+        return await AddAsync(db, tenant, refund.BookingId, invoice, CreditNoteKind.Refund, refund.Reason, refund.Amount, refund.Currency, refund.Id, null, now, mail, ct);
+    }
+
+    /// <summary>
+    /// The write-off of an invoice's unpaid rest (<paramref name="amount"/>, above zero) when its booking was cancelled after part was
+    /// paid, inside the settling transaction (the invoice locked): numbered from the same counter as refund notes, crediting the
+    /// invoice, its lines the unpaid share of each invoice line (<see cref="CreditNoteDocument.ForAsync"/>), mailed like a refund's note.
+    /// </summary>
+    public static Task<CreditNote> IssueWriteOffAsync(BookwellDb db, Invoice invoice, decimal amount, Instant now, bool mail, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(invoice);
+        return AddAsync(db, invoice.TenantId, invoice.BookingId!.Value, new InvoiceRef(invoice.Id, invoice.Number, invoice.TimeZone, invoice.PageSlug),
+            CreditNoteKind.WriteOff, RefundReason.NotOwed, amount, invoice.Currency, null, null, now, mail, ct);
+    }
+
+    /// <summary>
+    /// The invoice's write-off not yet countered (the one its last settling wrote), or null. Notes are never edited: a reopened booking's
+    /// write-off is countered by a reversal note (<see cref="ReverseWriteOffAsync"/>).
+    /// </summary>
+    public static Task<CreditNote?> OpenWriteOffAsync(BookwellDb db, Guid invoiceId, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var notes = db.Set<CreditNote>().AsNoTracking();
+        return notes.Where(c => c.InvoiceId == invoiceId && c.Kind == CreditNoteKind.WriteOff && !notes.Any(r => r.ReversesId == c.Id))
+            .OrderByDescending(c => c.Sequence).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>
+    /// Counters a write-off, inside the reopening transaction (the invoice locked): a note of the same series, its amount and lines
+    /// the write-off's with the sign turned, naming the note it reverses. The write-off stays as issued; together they credit nothing.
+    /// </summary>
+    public static Task<CreditNote> ReverseWriteOffAsync(BookwellDb db, Invoice invoice, CreditNote writeOff, Instant now, bool mail, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(invoice);
+        ArgumentNullException.ThrowIfNull(writeOff);
+        return AddAsync(db, invoice.TenantId, writeOff.BookingId, new InvoiceRef(invoice.Id, invoice.Number, invoice.TimeZone, invoice.PageSlug),
+            CreditNoteKind.WriteOffReversal, RefundReason.Reopened, -writeOff.Amount, writeOff.Currency, null, writeOff, now, mail, ct);
+    }
+
+    private sealed record InvoiceRef(Guid Id, string Number, string TimeZone, string PageSlug);
+
+    /// <summary>Numbers (the business's credit-note counter, in the caller's transaction) and adds a note, with its e-mail when <paramref name="mail"/>.</summary>
+    private static async Task<CreditNote> AddAsync(BookwellDb db, Guid tenant, Guid bookingId, InvoiceRef? invoice, CreditNoteKind kind, RefundReason reason,
+        decimal amount, string currency, Guid? refundId, CreditNote? reverses, Instant now, bool mail, CancellationToken ct)
+    {
         var rows = await db.Database.SqlQuery<long>($"""
             INSERT INTO "CreditNoteCounters" ("TenantId", "Last") VALUES ({tenant}, 1)
             ON CONFLICT ("TenantId") DO UPDATE SET "Last" = "CreditNoteCounters"."Last" + 1
             RETURNING "Last" AS "Value"
             """).ToListAsync(ct);
         var sequence = rows[0];
-        var booking = await db.Bookings.IgnoreQueryFilters().AsNoTracking().FirstAsync(b => b.Id == refund.BookingId && b.TenantId == tenant, ct);
-        var invoice = await InvoiceStatusRules.OfBooking(db.Set<Invoice>().IgnoreQueryFilters().AsNoTracking().Where(i => i.TenantId == tenant), refund.BookingId)
-            .Select(i => new { i.Id, i.Number, i.TimeZone, i.PageSlug }).FirstOrDefaultAsync(ct);
+        var booking = await db.Bookings.IgnoreQueryFilters().AsNoTracking().FirstAsync(b => b.Id == bookingId && b.TenantId == tenant, ct);
         // The note's own logo: its page's as last fetched (the database only, inside the recording transaction), kept for ever.
         var (logoUrl, logoSha) = await InvoiceLogo.AtIssueAsync(db, tenant,
             await InvoiceLogo.PageLogoUrlAsync(db, tenant, invoice?.PageSlug ?? booking.PageSlug, ct), ct);
@@ -393,15 +444,18 @@ public static class CreditNotes
             TenantId = tenant,
             Sequence = sequence,
             Number = FormatNumber(sequence),
-            BookingId = refund.BookingId,
+            BookingId = bookingId,
             InvoiceId = invoice?.Id,
             InvoiceNumber = invoice?.Number,
-            RefundId = refund.Id,
-            Amount = refund.Amount,
-            Currency = refund.Currency,
+            RefundId = refundId,
+            Kind = kind,
+            ReversesId = reverses?.Id,
+            ReversesNumber = reverses?.Number,
+            Amount = amount,
+            Currency = currency,
             CustomerName = booking.CustomerName.Length > 200 ? booking.CustomerName[..200] : booking.CustomerName,
             CustomerEmail = booking.CustomerEmail,
-            Reason = refund.Reason,
+            Reason = reason,
             IssuedOn = now.InZone(zone).Date,
             IssuedAt = now,
             LogoUrl = logoUrl,

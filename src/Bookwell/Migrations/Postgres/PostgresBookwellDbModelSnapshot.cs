@@ -2356,6 +2356,13 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<LocalDate>("IssuedOn")
                         .HasColumnType("date");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasDefaultValue("refund");
+
                     b.Property<string>("LogoSha256")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -2374,8 +2381,15 @@ namespace Bookwell.Migrations.Postgres
                         .HasMaxLength(20)
                         .HasColumnType("character varying(20)");
 
-                    b.Property<Guid>("RefundId")
+                    b.Property<Guid?>("RefundId")
                         .HasColumnType("uuid");
+
+                    b.Property<Guid?>("ReversesId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ReversesNumber")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
                     b.Property<long>("Sequence")
                         .HasColumnType("bigint");
@@ -2388,7 +2402,12 @@ namespace Bookwell.Migrations.Postgres
                     b.HasIndex("RefundId")
                         .IsUnique();
 
+                    b.HasIndex("ReversesId")
+                        .IsUnique();
+
                     b.HasIndex("TenantId", "BookingId");
+
+                    b.HasIndex("TenantId", "InvoiceId");
 
                     b.HasIndex("TenantId", "Number")
                         .IsUnique();

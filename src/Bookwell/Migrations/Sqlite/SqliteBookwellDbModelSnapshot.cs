@@ -2337,6 +2337,13 @@ namespace Bookwell.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("refund");
+
                     b.Property<string>("LogoSha256")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -2355,7 +2362,14 @@ namespace Bookwell.Migrations.Sqlite
                         .HasMaxLength(20)
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid>("RefundId")
+                    b.Property<Guid?>("RefundId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ReversesId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReversesNumber")
+                        .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Sequence")
@@ -2369,7 +2383,12 @@ namespace Bookwell.Migrations.Sqlite
                     b.HasIndex("RefundId")
                         .IsUnique();
 
+                    b.HasIndex("ReversesId")
+                        .IsUnique();
+
                     b.HasIndex("TenantId", "BookingId");
+
+                    b.HasIndex("TenantId", "InvoiceId");
 
                     b.HasIndex("TenantId", "Number")
                         .IsUnique();

@@ -1,6 +1,8 @@
 using Bookwell.Features.Invoices;
+using Bookwell.Features.Refunds;
 using Bookwell.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
 using NodaTime;
 
 namespace Bookwell.Features.Admin.Invoices;
@@ -10,6 +12,8 @@ public sealed class DetailModel : AdminPageModel
 {
     public Invoice? Invoice { get; private set; }
     public Instant Now { get; private set; }
+    /// <summary>The credit notes crediting this invoice (refunds, a write-off of its rest, a write-off's reversal), in the order of their numbers.</summary>
+    public IReadOnlyList<CreditNote> CreditNotes { get; private set; } = [];
     public Errors Problems { get; private set; } = new();
 
     [BindProperty] public string? Amount { get; set; }
@@ -39,6 +43,23 @@ public sealed class DetailModel : AdminPageModel
         var logo = await HttpContext.RequestServices.GetRequiredService<InvoiceLogo>().ForDocumentAsync(Db, Invoice!, Invoice!.PageSlug, ct);
         var paper = await InvoiceSettings.PaperAsync(Db, Invoice!.TenantId, Invoice.PageSlug, ct);
         return File(InvoicePdf.Render(Invoice!, Now, logo, paper, HttpContext.RequestServices.GetRequiredService<PdfFonts>()), "application/pdf", InvoicePdf.FileName("invoice", Invoice!.Number));
+    }
+
+    /// <summary>One of the invoice's credit notes as a PDF, as mailed to the client.</summary>
+    public async Task<IActionResult> OnGetCreditNotePdfAsync(Guid id, Guid note, CancellationToken ct)
+    {
+        if (!IsManager)
+        {
+            return Forbid();
+        }
+        if (!await LoadAsync(id, ct) || CreditNotes.All(c => c.Id != note) || await CreditNoteDocument.LoadAsync(Db, Db.TenantId, note, ct) is not { } document)
+        {
+            return NotFound();
+        }
+        var services = HttpContext.RequestServices;
+        var logo = await services.GetRequiredService<InvoiceLogo>().ForDocumentAsync(Db, document.Note, document.PageSlug, ct);
+        var paper = await InvoiceSettings.PaperAsync(Db, Db.TenantId, document.PageSlug, ct);
+        return File(CreditNotePdf.Render(document, logo, paper, services.GetRequiredService<PdfFonts>()), "application/pdf", CreditNotePdf.FileName(document));
     }
 
     public async Task<IActionResult> OnPostPaymentAsync(Guid id, CancellationToken ct)
@@ -103,6 +124,11 @@ public sealed class DetailModel : AdminPageModel
     {
         Now = Clock.GetCurrentInstant();
         Invoice = await InvoiceEndpoints.FindAsync(Db, id.ToString(), ct);
-        return Invoice is not null;
+        if (Invoice is null)
+        {
+            return false;
+        }
+        CreditNotes = await Db.Set<CreditNote>().AsNoTracking().Where(c => c.InvoiceId == Invoice.Id).OrderBy(c => c.Sequence).ToListAsync(ct);
+        return true;
     }
 }

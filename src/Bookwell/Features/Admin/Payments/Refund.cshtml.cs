@@ -94,7 +94,7 @@ public sealed class RefundModel : AdminPageModel
         }
         (Refundable, Currency) = await RefundService.RefundableAsync(Db, id, ct);
         Refunds = await Db.Set<Refund>().AsNoTracking().Where(r => r.BookingId == id).OrderBy(r => r.Sequence).ToListAsync(ct);
-        Notes = await Db.Set<CreditNote>().AsNoTracking().Where(c => c.BookingId == id).ToDictionaryAsync(c => c.RefundId, c => c.Number, ct);
+        Notes = await Db.Set<CreditNote>().AsNoTracking().Where(c => c.BookingId == id && c.RefundId != null).ToDictionaryAsync(c => c.RefundId!.Value, c => c.Number, ct);
         return true;
     }
 }

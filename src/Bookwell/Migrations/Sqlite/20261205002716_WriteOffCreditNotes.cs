@@ -1,0 +1,89 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Bookwell.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class WriteOffCreditNotes : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AlterColumn<Guid>(
+                name: "RefundId",
+                table: "CreditNotes",
+                type: "TEXT",
+                nullable: true,
+                oldClrType: typeof(Guid),
+                oldType: "TEXT");
+
+            migrationBuilder.AddColumn<string>(
+                name: "Kind",
+                table: "CreditNotes",
+                type: "TEXT",
+                maxLength: 20,
+                nullable: false,
+                defaultValue: "refund");
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "ReversesId",
+                table: "CreditNotes",
+                type: "TEXT",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "ReversesNumber",
+                table: "CreditNotes",
+                type: "TEXT",
+                maxLength: 32,
+                nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CreditNotes_ReversesId",
+                table: "CreditNotes",
+                column: "ReversesId",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_CreditNotes_TenantId_InvoiceId",
+                table: "CreditNotes",
+                columns: new[] { "TenantId", "InvoiceId" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_CreditNotes_ReversesId",
+                table: "CreditNotes");
+
+            migrationBuilder.DropIndex(
+                name: "IX_CreditNotes_TenantId_InvoiceId",
+                table: "CreditNotes");
+
+            migrationBuilder.DropColumn(
+                name: "Kind",
+                table: "CreditNotes");
+
+            migrationBuilder.DropColumn(
+                name: "ReversesId",
+                table: "CreditNotes");
+
+            migrationBuilder.DropColumn(
+                name: "ReversesNumber",
+                table: "CreditNotes");
+
+            migrationBuilder.AlterColumn<Guid>(
+                name: "RefundId",
+                table: "CreditNotes",
+                type: "TEXT",
+                nullable: false,
+                defaultValue: new Guid("00000000-0000-0000-0000-000000000000"),
+                oldClrType: typeof(Guid),
+                oldType: "TEXT",
+                oldNullable: true);
+        }
+    }
+}
