@@ -127,66 +127,86 @@ public static class SlotEngine
     /// <summary>The address-independent part of a mobile slots question (staff service, no travelling vehicle, no classes).</summary>
     private sealed class Prepared(Trip trip, long duration, int capacity, TripUnit[] units, long[] all, bool[] resourcesFree)
     {
+        private readonly int _startCount = units.Sum(u => u.Starts.Length);
+
         public IReadOnlyList<Slot> FindSlots(GeoPoint destination)
         {
             var rule = trip.Rule;
             var here = GeoVector.Of(destination);
             var home = trip.Base is { } b ? rule.Between(b, destination).BclCompatibleTicks : 0;
             // Every (start, staff member) that fits, as the start's index in all and the unit's index: sorted, they list
-            // each start's staff in staff order.
-            var pairs = new List<long>();
-            for (var i = 0; i < units.Length; i++)
+            // each start's staff in staff order. At most one per start of every unit, in a pooled array.
+            var pairs = System.Buffers.ArrayPool<long>.Shared.Rent(Math.Max(1, _startCount));
+            var count = 0;
+            try
             {
-                var unit = units[i];
-                if (!unit.Travels)
+                return Fill();
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<long>.Shared.Return(pairs);
+            }
+
+            IReadOnlyList<Slot> Fill()
+            {
+                for (var i = 0; i < units.Length; i++)
                 {
-                    foreach (var u in unit.Union)
+                    var unit = units[i];
+                    if (!unit.Travels)
                     {
-                        if (resourcesFree[u])
+                        foreach (var u in unit.Union)
                         {
-                            pairs.Add(((long)u << 32) | (uint)i);
+                            if (resourcesFree[u])
+                            {
+                                pairs[count++] = ((long)u << 32) | (uint)i;
+                            }
+                        }
+                        continue;
+                    }
+                    foreach (var run in unit.Runs)
+                    {
+                        var lo = run.Before >= 0 ? FirstRoomFor(unit, run.Before, run.First, run.End, rule, destination, here)
+                            : FirstAtLeast(unit.RoomBefore, run.First, run.End, run.FromBase ? home : 0);
+                        var hi = run.End;
+                        if (lo < hi && run.After >= 0)
+                        {
+                            hi = EndRoomFor(unit, run.After, lo, hi, rule, destination, here);
+                        }
+                        for (var k = lo; k < hi; k++)
+                        {
+                            var u = unit.Union[k];
+                            if (resourcesFree[u])
+                            {
+                                pairs[count++] = ((long)u << 32) | (uint)i;
+                            }
                         }
                     }
-                    continue;
                 }
-                foreach (var run in unit.Runs)
+                Array.Sort(pairs, 0, count);
+                var distinct = 0;
+                for (var p = 0; p < count; p++)
                 {
-                    var lo = run.Before >= 0 ? FirstRoomFor(unit, run.Before, run.First, run.End, rule, destination, here)
-                        : FirstAtLeast(unit.RoomBefore, run.First, run.End, run.FromBase ? home : 0);
-                    var hi = run.End;
-                    if (lo < hi && run.After >= 0)
+                    distinct += p == 0 || (pairs[p] >> 32) != (pairs[p - 1] >> 32) ? 1 : 0;
+                }
+                var slots = new List<Slot>(distinct);
+                for (var p = 0; p < count;)
+                {
+                    var u = (int)(pairs[p] >> 32);
+                    var q = p + 1;
+                    while (q < count && (int)(pairs[q] >> 32) == u)
                     {
-                        hi = EndRoomFor(unit, run.After, lo, hi, rule, destination, here);
+                        q++;
                     }
-                    for (var k = lo; k < hi; k++)
+                    var keys = new string[q - p];
+                    for (var j = p; j < q; j++)
                     {
-                        var u = unit.Union[k];
-                        if (resourcesFree[u])
-                        {
-                            pairs.Add(((long)u << 32) | (uint)i);
-                        }
+                        keys[j - p] = units[(int)pairs[j]].Key;
                     }
+                    slots.Add(new Slot(Instant.FromUnixTimeTicks(all[u]), Instant.FromUnixTimeTicks(all[u] + duration), keys, capacity));
+                    p = q;
                 }
+                return slots;
             }
-            pairs.Sort();
-            var slots = new List<Slot>();
-            for (var p = 0; p < pairs.Count;)
-            {
-                var u = (int)(pairs[p] >> 32);
-                var q = p + 1;
-                while (q < pairs.Count && (int)(pairs[q] >> 32) == u)
-                {
-                    q++;
-                }
-                var keys = new string[q - p];
-                for (var j = p; j < q; j++)
-                {
-                    keys[j - p] = units[(int)pairs[j]].Key;
-                }
-                slots.Add(new Slot(Instant.FromUnixTimeTicks(all[u]), Instant.FromUnixTimeTicks(all[u] + duration), keys, capacity));
-                p = q;
-            }
-            return slots;
         }
 
         /// <summary>The first start in [lo, hi) whose room before holds the leg from the stop to the address.</summary>
