@@ -122,7 +122,43 @@ public static class SlotEngine
     /// Starts [<paramref name="First"/>, <paramref name="End"/>) of a <see cref="TripUnit"/> that share their neighbouring
     /// stops (<see cref="TravelNeighbours"/>) and the busy spans around them.
     /// </summary>
-    private readonly record struct TripRun(int First, int End, int Before, int After, bool FromBase);
+    /// <param name="First">The run's first start (index into the unit's starts).</param>
+    /// <param name="End">One past its last.</param>
+    /// <param name="Before">The stop the leg before runs from; -1: none (from the base with <paramref name="FromBase"/>).</param>
+    /// <param name="After">The stop the leg after runs to; -1: none.</param>
+    /// <param name="FromBase">The leg before is the drive from the base.</param>
+    /// <param name="ReachBefore">The squared chord between unit vectors beyond which the stop before is certainly too far for
+    /// the run's largest room before (<see cref="Reach"/>); infinite: no such limit.</param>
+    /// <param name="ReachAfter">The same for the stop after and the run's largest room after.</param>
+    private readonly record struct TripRun(int First, int End, int Before, int After, bool FromBase, double ReachBefore, double ReachAfter)
+    {
+        /// <summary>
+        /// How far (as the squared chord between unit vectors) an address may lie from a stop for a leg to fit
+        /// <paramref name="room"/>: a leg is the margin and whole minutes, so it fits only when the distance is at most
+        /// (⌊(room − margin) / minute⌋ + 10⁻⁹) minutes at the speed; the distance is at least the chord's length (asin x ≥ x),
+        /// so a chord longer than that, with a millionth to spare for rounding, rules the address out without the leg.
+        /// </summary>
+        public static double Reach(long room, TravelRule rule)
+        {
+            if (room == long.MaxValue || !(rule.SpeedKmh > 0))
+            {
+                return double.PositiveInfinity;
+            }
+            var minutes = Math.Floor((double)(room - rule.Margin.BclCompatibleTicks) / TimeSpan.TicksPerMinute);
+            var km = (minutes + 1e-9) * rule.SpeedKmh / 60;
+            var chord = (km + 1e-9) / (GeoPoint.EarthRadiusKm * (1 - 1e-9));
+            var reach = chord * chord * (1 + 1e-6);
+            return double.IsFinite(reach) ? reach : double.PositiveInfinity;
+        }
+    }
+
+    private static double Chord2(GeoVector a, GeoVector b)
+    {
+        var dx = a.X - b.X;
+        var dy = a.Y - b.Y;
+        var dz = a.Z - b.Z;
+        return (dx * dx) + (dy * dy) + (dz * dz);
+    }
 
     /// <summary>The address-independent part of a mobile slots question (staff service, no travelling vehicle, no classes).</summary>
     private sealed class Prepared(Trip trip, long duration, int capacity, TripUnit[] units, long[] all, bool[] resourcesFree)
@@ -165,6 +201,11 @@ public static class SlotEngine
                     }
                     foreach (var run in unit.Runs)
                     {
+                        if ((run.Before >= 0 && Chord2(unit.Vectors[run.Before], here) > run.ReachBefore) ||
+                            (run.After >= 0 && Chord2(unit.Vectors[run.After], here) > run.ReachAfter))
+                        {
+                            continue;
+                        }
                         var lo = run.Before >= 0 ? FirstRoomFor(unit, run.Before, run.First, run.End, rule, destination, here)
                             : FirstAtLeast(unit.RoomBefore, run.First, run.End, run.FromBase ? home : 0);
                         var hi = run.End;
@@ -581,7 +622,8 @@ public static class SlotEngine
                     }
                     if (lo < hi)
                     {
-                        runs.Add(new TripRun(lo, hi, before, after, fromBase));
+                        runs.Add(new TripRun(lo, hi, before, after, fromBase, TripRun.Reach(roomBefore[hi - 1], trip.Rule),
+                            TripRun.Reach(roomAfter[lo], trip.Rule)));
                     }
                     first = end;
                 }
