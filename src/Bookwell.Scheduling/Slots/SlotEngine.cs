@@ -85,11 +85,13 @@ public static class SlotEngine
     }
 
     /// <summary>
-    /// A staff member's starts that fit the free time, with what the travel check needs of each: the neighbouring stops
-    /// and the longest legs the busy time around it (and the rule's longest leg) allow.
+    /// A staff member's starts that fit the free time, with what the travel check needs of each (the longest legs the busy
+    /// time around it, and the rule's longest leg, allow), grouped in runs: consecutive starts with the same neighbouring
+    /// stops in the same gap between busy spans. Along a run the room before never shrinks and the room after never grows,
+    /// so for one address the starts of a run that fit are one stretch, found by two binary searches.
     /// </summary>
     private sealed class TripUnit(string key, IReadOnlyList<Stop> stops, GeoVector[] vectors, bool travels, long[] starts, int[] union,
-        TravelNeighbours[] neighbours, long[] roomBefore, long[] roomAfter)
+        long[] roomBefore, long[] roomAfter, TripRun[] runs)
     {
         public string Key { get; } = key;
 
@@ -106,135 +108,216 @@ public static class SlotEngine
         /// <summary>Each start's index in <see cref="Prepared"/>'s list of all starts.</summary>
         public int[] Union { get; } = union;
 
-        public TravelNeighbours[] Neighbours { get; } = neighbours;
-
+        /// <summary>Per start: the longest leg before it that fits, in ticks (ascending along a run).</summary>
         public long[] RoomBefore { get; } = roomBefore;
 
+        /// <summary>Per start: the longest leg after it that fits, in ticks (descending along a run).</summary>
         public long[] RoomAfter { get; } = roomAfter;
+
+        /// <summary>The runs of starts that can fit some address (starts no address fits are left out), in start order.</summary>
+        public TripRun[] Runs { get; } = runs;
+    }
+
+    /// <summary>
+    /// Starts [<paramref name="First"/>, <paramref name="End"/>) of a <see cref="TripUnit"/> that share their neighbouring
+    /// stops (<see cref="TravelNeighbours"/>) and the busy spans around them.
+    /// </summary>
+    /// <param name="First">The run's first start (index into the unit's starts).</param>
+    /// <param name="End">One past its last.</param>
+    /// <param name="Before">The stop the leg before runs from; -1: none (from the base with <paramref name="FromBase"/>).</param>
+    /// <param name="After">The stop the leg after runs to; -1: none.</param>
+    /// <param name="FromBase">The leg before is the drive from the base.</param>
+    /// <param name="ReachBefore">The squared chord between unit vectors beyond which the stop before is certainly too far for
+    /// the run's largest room before (<see cref="Reach"/>); infinite: no such limit.</param>
+    /// <param name="ReachAfter">The same for the stop after and the run's largest room after.</param>
+    private readonly record struct TripRun(int First, int End, int Before, int After, bool FromBase, double ReachBefore, double ReachAfter)
+    {
+        /// <summary>
+        /// How far (as the squared chord between unit vectors) an address may lie from a stop for a leg to fit
+        /// <paramref name="room"/>: a leg is the margin and whole minutes, so it fits only when the distance is at most
+        /// (⌊(room − margin) / minute⌋ + 10⁻⁹) minutes at the speed; the distance is at least the chord's length (asin x ≥ x),
+        /// so a chord longer than that, with a millionth to spare for rounding, rules the address out without the leg.
+        /// </summary>
+        public static double Reach(long room, TravelRule rule)
+        {
+            if (room == long.MaxValue || !(rule.SpeedKmh > 0))
+            {
+                return double.PositiveInfinity;
+            }
+            var minutes = Math.Floor((double)(room - rule.Margin.BclCompatibleTicks) / TimeSpan.TicksPerMinute);
+            var km = (minutes + 1e-9) * rule.SpeedKmh / 60;
+            var chord = (km + 1e-9) / (GeoPoint.EarthRadiusKm * (1 - 1e-9));
+            var reach = chord * chord * (1 + 1e-6);
+            return double.IsFinite(reach) ? reach : double.PositiveInfinity;
+        }
+    }
+
+    private static double Chord2(GeoVector a, GeoVector b)
+    {
+        var dx = a.X - b.X;
+        var dy = a.Y - b.Y;
+        var dz = a.Z - b.Z;
+        return (dx * dx) + (dy * dy) + (dz * dz);
     }
 
     /// <summary>The address-independent part of a mobile slots question (staff service, no travelling vehicle, no classes).</summary>
     private sealed class Prepared(Trip trip, long duration, int capacity, TripUnit[] units, long[] all, bool[] resourcesFree)
     {
+        private readonly int _startCount = units.Sum(u => u.Starts.Length);
+
         public IReadOnlyList<Slot> FindSlots(GeoPoint destination)
         {
             var rule = trip.Rule;
             var here = GeoVector.Of(destination);
             var home = trip.Base is { } b ? rule.Between(b, destination).BclCompatibleTicks : 0;
-            // Which staff can take each start: counted first, then listed in staff order.
-            var able = new int[all.Length];
-            var valid = new bool[units.Length][];
-            for (var i = 0; i < units.Length; i++)
+            // Every (start, staff member) that fits, as the start's index in all and the unit's index: sorted, they list
+            // each start's staff in staff order. At most one per start of every unit, in a pooled array.
+            var pairs = System.Buffers.ArrayPool<long>.Shared.Rent(Math.Max(1, _startCount));
+            var count = 0;
+            try
             {
-                var unit = units[i];
-                var ok = valid[i] = new bool[unit.Starts.Length];
-                if (!unit.Travels)
+                return Fill();
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<long>.Shared.Return(pairs);
+            }
+
+            IReadOnlyList<Slot> Fill()
+            {
+                for (var i = 0; i < units.Length; i++)
                 {
-                    Array.Fill(ok, true);
-                    foreach (var u in unit.Union)
+                    var unit = units[i];
+                    if (!unit.Travels)
                     {
-                        able[u]++;
-                    }
-                    continue;
-                }
-                var legs = new Legs(rule, unit, destination, here);
-                for (var k = 0; k < ok.Length; k++)
-                {
-                    var n = unit.Neighbours[k];
-                    var room = unit.RoomBefore[k];
-                    if (n.Before >= 0 ? !legs.Fit(n.Before, room, toStop: false) : (n.FromBase ? home : 0) > room)
-                    {
+                        foreach (var u in unit.Union)
+                        {
+                            if (resourcesFree[u])
+                            {
+                                pairs[count++] = ((long)u << 32) | (uint)i;
+                            }
+                        }
                         continue;
                     }
-                    if (n.After >= 0 && !legs.Fit(n.After, unit.RoomAfter[k], toStop: true))
+                    foreach (var run in unit.Runs)
                     {
-                        continue;
+                        if ((run.Before >= 0 && Chord2(unit.Vectors[run.Before], here) > run.ReachBefore) ||
+                            (run.After >= 0 && Chord2(unit.Vectors[run.After], here) > run.ReachAfter))
+                        {
+                            continue;
+                        }
+                        var lo = run.Before >= 0 ? FirstRoomFor(unit, run.Before, run.First, run.End, rule, destination, here)
+                            : FirstAtLeast(unit.RoomBefore, run.First, run.End, run.FromBase ? home : 0);
+                        var hi = run.End;
+                        if (lo < hi && run.After >= 0)
+                        {
+                            hi = EndRoomFor(unit, run.After, lo, hi, rule, destination, here);
+                        }
+                        for (var k = lo; k < hi; k++)
+                        {
+                            var u = unit.Union[k];
+                            if (resourcesFree[u])
+                            {
+                                pairs[count++] = ((long)u << 32) | (uint)i;
+                            }
+                        }
                     }
-                    ok[k] = true;
-                    able[unit.Union[k]]++;
                 }
-            }
-            var staff = new string[]?[all.Length];
-            var filled = new int[all.Length];
-            for (var i = 0; i < units.Length; i++)
-            {
-                var unit = units[i];
-                var ok = valid[i];
-                for (var k = 0; k < ok.Length; k++)
+                Array.Sort(pairs, 0, count);
+                var distinct = 0;
+                for (var p = 0; p < count; p++)
                 {
-                    if (ok[k])
+                    distinct += p == 0 || (pairs[p] >> 32) != (pairs[p - 1] >> 32) ? 1 : 0;
+                }
+                var slots = new List<Slot>(distinct);
+                for (var p = 0; p < count;)
+                {
+                    var u = (int)(pairs[p] >> 32);
+                    var q = p + 1;
+                    while (q < count && (int)(pairs[q] >> 32) == u)
                     {
-                        var u = unit.Union[k];
-                        (staff[u] ??= new string[able[u]])[filled[u]++] = unit.Key;
+                        q++;
                     }
-                }
-            }
-            var slots = new List<Slot>();
-            for (var u = 0; u < all.Length; u++)
-            {
-                if (staff[u] is { } keys && resourcesFree[u])
-                {
+                    var keys = new string[q - p];
+                    for (var j = p; j < q; j++)
+                    {
+                        keys[j - p] = units[(int)pairs[j]].Key;
+                    }
                     slots.Add(new Slot(Instant.FromUnixTimeTicks(all[u]), Instant.FromUnixTimeTicks(all[u] + duration), keys, capacity));
+                    p = q;
                 }
+                return slots;
             }
-            return slots;
         }
-    }
 
-    /// <summary>
-    /// One unit's legs to and from one address: whether a leg fits a room, decided from <see cref="TravelRule.LegBounds"/>
-    /// where they settle it, else from <see cref="TravelRule.Between"/> (each worked out once per stop and direction).
-    /// </summary>
-    private sealed class Legs(TravelRule rule, TripUnit unit, GeoPoint destination, GeoVector here)
-    {
-        // Per stop: 0 bounds not worked out, 1 bounds known, 2 no bounds.
-        private readonly byte[] _state = new byte[unit.Stops.Count];
-        private readonly long[] _low = new long[unit.Stops.Count];
-        private readonly long[] _high = new long[unit.Stops.Count];
-        private long[]? _from;
-        private long[]? _to;
-
-        public bool Fit(int stop, long room, bool toStop)
+        /// <summary>The first start in [lo, hi) whose room before holds the leg from the stop to the address.</summary>
+        private static int FirstRoomFor(TripUnit unit, int stop, int lo, int hi, TravelRule rule, GeoPoint destination, GeoVector here)
         {
-            if (_state[stop] == 0)
+            if (rule.LegBounds(unit.Vectors[stop], here) is { } bounds)
             {
-                if (rule.LegBounds(unit.Vectors[stop], here) is { } bounds)
+                // The room that holds the longest possible leg, and the room too small for the shortest: settled when no
+                // start lies between them.
+                var sure = FirstAtLeast(unit.RoomBefore, lo, hi, bounds.High);
+                lo = FirstAtLeast(unit.RoomBefore, lo, sure, bounds.Low);
+                if (lo == sure)
                 {
-                    (_low[stop], _high[stop]) = bounds;
-                    _state[stop] = 1;
+                    return lo;
+                }
+                hi = sure;
+            }
+            return FirstAtLeast(unit.RoomBefore, lo, hi, rule.Between(unit.Stops[stop].Place, destination).BclCompatibleTicks);
+        }
+
+        /// <summary>The end of the starts from lo in [lo, hi) whose room after holds the leg from the address to the stop.</summary>
+        private static int EndRoomFor(TripUnit unit, int stop, int lo, int hi, TravelRule rule, GeoPoint destination, GeoVector here)
+        {
+            if (rule.LegBounds(unit.Vectors[stop], here) is { } bounds)
+            {
+                var sure = EndAtLeast(unit.RoomAfter, lo, hi, bounds.High);
+                hi = EndAtLeast(unit.RoomAfter, sure, hi, bounds.Low);
+                if (hi == sure)
+                {
+                    return hi;
+                }
+                lo = sure;
+            }
+            return EndAtLeast(unit.RoomAfter, lo, hi, rule.Between(destination, unit.Stops[stop].Place).BclCompatibleTicks);
+        }
+
+        /// <summary>In an ascending stretch [lo, hi): the first index whose value is at least <paramref name="least"/> (hi: none).</summary>
+        private static int FirstAtLeast(long[] values, int lo, int hi, long least)
+        {
+            while (lo < hi)
+            {
+                var mid = (lo + hi) >>> 1;
+                if (values[mid] < least)
+                {
+                    lo = mid + 1;
                 }
                 else
                 {
-                    _state[stop] = 2;
+                    hi = mid;
                 }
             }
-            if (_state[stop] == 1)
-            {
-                if (_high[stop] <= room)
-                {
-                    return true;
-                }
-                if (_low[stop] > room)
-                {
-                    return false;
-                }
-            }
-            return Exact(stop, toStop) <= room;
+            return lo;
         }
 
-        private long Exact(int stop, bool toStop)
+        /// <summary>In a descending stretch [lo, hi): the first index whose value is below <paramref name="least"/> (hi: none).</summary>
+        private static int EndAtLeast(long[] values, int lo, int hi, long least)
         {
-            ref var cache = ref toStop ? ref _to : ref _from;
-            if (cache is null)
+            while (lo < hi)
             {
-                cache = new long[unit.Stops.Count];
-                Array.Fill(cache, long.MinValue);
+                var mid = (lo + hi) >>> 1;
+                if (values[mid] >= least)
+                {
+                    lo = mid + 1;
+                }
+                else
+                {
+                    hi = mid;
+                }
             }
-            if (cache[stop] == long.MinValue)
-            {
-                cache[stop] = (toStop ? rule.Between(destination, unit.Stops[stop].Place) : rule.Between(unit.Stops[stop].Place, destination)).BclCompatibleTicks;
-            }
-            return cache[stop];
+            return lo;
         }
     }
 
@@ -507,15 +590,46 @@ public static class SlotEngine
                     continue;
                 }
                 var neighbours = new TravelNeighbours[n];
+                var gaps = new int[n];
                 var roomBefore = new long[n];
                 var roomAfter = new long[n];
                 for (var k = 0; k < n; k++)
                 {
-                    (neighbours[k], roomBefore[k], roomAfter[k]) = unit.TravelRoom(starts[k]);
+                    (neighbours[k], roomBefore[k], roomAfter[k], gaps[k]) = unit.TravelRoom(starts[k]);
+                }
+                var runs = new List<TripRun>();
+                // No leg from a stop or the base is shorter than the margin (a leg of no distance): starts with less room
+                // than that fit no address and are left out of their run.
+                var margin = trip.Rule.Margin.BclCompatibleTicks;
+                for (var first = 0; first < n;)
+                {
+                    var end = first + 1;
+                    while (end < n && neighbours[end] == neighbours[first] && gaps[end] == gaps[first] && roomBefore[end] >= roomBefore[end - 1] &&
+                           roomAfter[end] <= roomAfter[end - 1])
+                    {
+                        end++;
+                    }
+                    var (before, after, fromBase) = neighbours[first];
+                    int lo = first, hi = end;
+                    var leastBefore = before >= 0 || fromBase ? margin : 0;
+                    while (lo < hi && roomBefore[lo] < leastBefore)
+                    {
+                        lo++;
+                    }
+                    while (after >= 0 && hi > lo && roomAfter[hi - 1] < margin)
+                    {
+                        hi--;
+                    }
+                    if (lo < hi)
+                    {
+                        runs.Add(new TripRun(lo, hi, before, after, fromBase, TripRun.Reach(roomBefore[hi - 1], trip.Rule),
+                            TripRun.Reach(roomAfter[lo], trip.Rule)));
+                    }
+                    first = end;
                 }
                 var stops = unit.Unit.Stops ?? [];
-                units[i] = new TripUnit(unit.Unit.Key, stops, [.. stops.Select(stop => GeoVector.Of(stop.Place))], true, [.. starts], union, neighbours,
-                    roomBefore, roomAfter);
+                units[i] = new TripUnit(unit.Unit.Key, stops, [.. stops.Select(stop => GeoVector.Of(stop.Place))], true, [.. starts], union,
+                    roomBefore, roomAfter, [.. runs]);
             }
             return new Prepared(trip, _duration, _r.Service.Capacity, units, all, resourcesFree);
         }
@@ -788,9 +902,9 @@ public static class SlotEngine
             /// <summary>
             /// For a start that <see cref="Fits"/> with its buffers (so no busy time lies inside them): the stops its legs
             /// would run from and to, and the longest leg before and after that <see cref="FitsAt"/> would accept (clear of
-            /// busy time, and no longer than the rule's longest leg), in ticks.
+            /// busy time, and no longer than the rule's longest leg), in ticks, and which gap between merged busy spans it lies in.
             /// </summary>
-            public (TravelNeighbours Neighbours, long RoomBefore, long RoomAfter) TravelRoom(long start)
+            public (TravelNeighbours Neighbours, long RoomBefore, long RoomAfter, int Gap) TravelRoom(long start)
             {
                 var from = start - _calc._before;
                 var to = start + _calc._duration + _calc._after;
@@ -817,7 +931,7 @@ public static class SlotEngine
                     roomBefore = Math.Min(roomBefore, max.BclCompatibleTicks);
                     roomAfter = Math.Min(roomAfter, max.BclCompatibleTicks);
                 }
-                return (neighbours, roomBefore, roomAfter);
+                return (neighbours, roomBefore, roomAfter, lo);
             }
 
             /// <summary>No busy time in [from, to).</summary>

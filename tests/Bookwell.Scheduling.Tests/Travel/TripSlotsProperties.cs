@@ -14,7 +14,7 @@ namespace Bookwell.Scheduling.Tests.Travel;
 /// (their busy time holding random legs around them), other busy time, a base or none, a longest leg or none, buffers,
 /// sometimes a resource that does not travel, sometimes a vehicle that does or a service without staff (not prepared: the
 /// oracle itself answers), around random offset transitions of zones that change at or across midnight; several addresses
-/// asked of one preparation, some near the stops and some far. FsCheck supplies the seed.
+/// asked of one preparation, some near the stops, some far and one at a stop's own address. FsCheck supplies the seed.
 /// </summary>
 public class TripSlotsProperties
 {
@@ -87,10 +87,12 @@ public class TripSlotsProperties
             Calendar: kind == 1 ? Unit(rng, "calendar", window, null) : null, Trip: trip);
 
         var prepared = SlotEngine.ForTrips(request);
-        for (var a = 0; a < 6; a++)
+        var places = staff.SelectMany(s => s.Stops ?? []).Select(s => s.Place).ToList();
+        for (var a = 0; a < 7; a++)
         {
-            // Mostly near the stops; sometimes far enough that no leg fits.
-            var destination = Near(rng, a == 5 ? 3 : 0.3);
+            // Mostly near the stops; sometimes far enough that no leg fits; sometimes at a stop's own address (a leg of no
+            // distance: just the margin, the shortest there is).
+            var destination = a == 6 && places.Count > 0 ? places[rng.Next(places.Count)] : Near(rng, a == 5 ? 3 : 0.3);
             var expected = SlotEngine.FindSlots(request with { Trip = trip with { Destination = destination } });
             var actual = prepared.FindSlots(destination);
             var e = expected.Select(Show).ToList();

@@ -40,6 +40,12 @@ public sealed class SlotAnswer(IReadOnlyList<Slot> slots)
     public byte[]? Json { get; set; }
 
     /// <summary>
+    /// For a mobile answer: its times as the API writes them, shared by every answer to the same prepared question (the
+    /// zone is part of it), so each start and end is formatted once, not once per address asked; null otherwise.
+    /// </summary>
+    public TimeTexts? Times { get; init; }
+
+    /// <summary>
     /// The ETag of <see cref="Json"/>: a hash of the bytes themselves, so a poll is answered 304 exactly when it would get
     /// the same bytes again, however long ago it asked (a tag made of versions and a clock bucket expired every ten seconds).
     /// </summary>
@@ -50,6 +56,18 @@ public sealed class SlotAnswer(IReadOnlyList<Slot> slots)
     /// cache key), grouped once per answer instead of once per page view. Written by the first page that needs it.
     /// </summary>
     public SlotDays? ByDate { get; set; }
+}
+
+/// <summary>Instants formatted as the API writes them (<see cref="Infrastructure.TimeFormats.Format"/>) in one zone, each once.</summary>
+public sealed class TimeTexts(DateTimeZone zone)
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Instant, string> _texts = new();
+
+    /// <summary>The zone the times are written in.</summary>
+    public DateTimeZone Zone => zone;
+
+    /// <summary><see cref="Infrastructure.TimeFormats.Format"/> of <paramref name="instant"/> in <see cref="Zone"/>.</summary>
+    public string Format(Instant instant) => _texts.GetOrAdd(instant, static (i, z) => Infrastructure.TimeFormats.Format(i, z), zone);
 }
 
 /// <summary>An answer's slots by local date in <paramref name="Zone"/>.</summary>
@@ -383,9 +401,9 @@ public static class AvailabilityLoader
         var rule = trip.Rule;
         var key = string.Create(CultureInfo.InvariantCulture,
             $"trips|{page.ConfigVersion}|{page.Slug}|{page.Variant}|{service.Key}|{branch}|{staff}|{zone.Id}|{from.ToString("R", CultureInfo.InvariantCulture)}|{to.ToString("R", CultureInfo.InvariantCulture)}|{hidden}|{bucket}|{rule.SpeedKmh:R}|{rule.Margin.BclCompatibleTicks}|{rule.MaxLeg?.BclCompatibleTicks}|{trip.Base?.Latitude:R}|{trip.Base?.Longitude:R}|{trip.Zone?.Id}");
-        var mine = new TaskCompletionSource<List<SlotEngine.TripSlots>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var mine = new TaskCompletionSource<PreparedTrips>(TaskCreationOptions.RunContinuationsAsynchronously);
         var shared = snapshot.Share(key, mine.Task);
-        List<SlotEngine.TripSlots> prepared;
+        PreparedTrips prepared;
         if (shared != mine.Task)
         {
             try
@@ -395,14 +413,14 @@ public static class AvailabilityLoader
             catch (Exception) when (!ct.IsCancellationRequested)
             {
                 // The request that prepared it failed or gave up: this one works it out for itself.
-                prepared = await PrepareTripsAsync(db, page, service, branch, staff, window, now, trip, snapshot, ct);
+                prepared = await PrepareTripsAsync(db, page, service, branch, staff, zone, window, now, trip, snapshot, ct);
             }
         }
         else
         {
             try
             {
-                prepared = await PrepareTripsAsync(db, page, service, branch, staff, window, now, trip, snapshot, ct);
+                prepared = await PrepareTripsAsync(db, page, service, branch, staff, zone, window, now, trip, snapshot, ct);
                 mine.SetResult(prepared);
             }
             catch (Exception e)
@@ -414,15 +432,20 @@ public static class AvailabilityLoader
                 throw;
             }
         }
-        var slots = prepared.Count == 1 ? [.. prepared[0].FindSlots(trip.Destination)] : Merge(prepared.Select(p => p.FindSlots(trip.Destination)));
-        return new SlotAnswer(Seats(page, service, slots));
+        var parts = prepared.Parts;
+        var slots = parts.Count == 1 ? parts[0].FindSlots(trip.Destination) : Merge(parts.Select(p => p.FindSlots(trip.Destination)));
+        return new SlotAnswer(Seats(page, service, slots)) { Times = prepared.Times };
     }
 
-    private static async Task<List<SlotEngine.TripSlots>> PrepareTripsAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch,
-        string? staff, Span window, Instant now, Trip trip, BusyIndex.Snapshot snapshot, CancellationToken ct)
+    /// <summary>A mobile question prepared (one per branch) and the texts of its times in the zone it was asked in.</summary>
+    private sealed record PreparedTrips(List<SlotEngine.TripSlots> Parts, TimeTexts Times);
+
+    private static async Task<PreparedTrips> PrepareTripsAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch,
+        string? staff, DateTimeZone zone, Span window, Instant now, Trip trip, BusyIndex.Snapshot snapshot, CancellationToken ct)
     {
         var occupancy = await LoadAsync(db, page, service, window, now, staff, snapshot, ct, trip);
-        return [.. Requests(page, service, branch, staff, occupancy, now, window, walkIn: false, trip).Select(r => SlotEngine.ForTrips(r.Request))];
+        return new PreparedTrips([.. Requests(page, service, branch, staff, occupancy, now, window, walkIn: false, trip).Select(r => SlotEngine.ForTrips(r.Request))],
+            new TimeTexts(zone));
     }
 
     /// <summary>An organization's view: a class's remaining seats counted against its time slot's capacity (contract 4.6, additive).</summary>

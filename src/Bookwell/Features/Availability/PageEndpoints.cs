@@ -115,7 +115,8 @@ public static class PageEndpoints
             http.Response.Headers.CacheControl = "no-store";
         }
         var json = answer.Json ??= SlotsJson(zone, answer.Slots, answer.Visits, answer.VisitServices,
-            answer.VisitServices is { } parts ? Bookings.Visits.Billing([.. parts.Select(k => page.Services[k].Doc)]) : null);
+            answer.VisitServices is { } parts ? Bookings.Visits.Billing([.. parts.Select(k => page.Services[k].Doc)]) : null,
+            answer.Times is { } times && times.Zone == zone ? times : null);
         if (page.Variant.Length == 0)
         {
             var tag = answer.Tag ??= ContentTag(json);
@@ -343,8 +344,9 @@ public static class PageEndpoints
     }
 
     /// <summary>The contract's slots shape (camelCase, as <see cref="SlotsResponse"/>), written straight to UTF-8.</summary>
+    /// <param name="times">The times already formatted in <paramref name="zone"/> (a mobile answer's), or null.</param>
     public static byte[] SlotsJson(DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots, IReadOnlyList<Scheduling.Slots.VisitSlot>? visits = null,
-        IReadOnlyList<string>? keys = null, ServiceDoc? visitBilling = null)
+        IReadOnlyList<string>? keys = null, ServiceDoc? visitBilling = null, TimeTexts? times = null)
     {
         ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(slots);
@@ -358,8 +360,8 @@ public static class PageEndpoints
             foreach (var s in slots)
             {
                 w.WriteStartObject();
-                w.WriteString("start", TimeFormats.Format(s.Start, zone));
-                w.WriteString("end", TimeFormats.Format(s.End, zone));
+                w.WriteString("start", times?.Format(s.Start) ?? TimeFormats.Format(s.Start, zone));
+                w.WriteString("end", times?.Format(s.End) ?? TimeFormats.Format(s.End, zone));
                 w.WriteStartArray("staff");
                 foreach (var key in s.Staff)
                 {
