@@ -318,6 +318,11 @@ public sealed class PaymentTests(PaymentBrowserApp app) : IClassFixture<PaymentB
         await row.Locator("a[href^='/admin/invoices/']").First.ClickAsync();
         await Expect(admin.Locator("h1 .status")).ToHaveTextAsync("Settled (cancelled)");
         await Expect(admin.Locator("#settled")).ToContainTextAsync("75.00");
+        // The rest no longer owed is cancelled by a credit note of its own, listed with its PDF beside the refund's.
+        var writeOff = admin.Locator("#credit-notes li:has-text('Booking cancelled, not owed')");
+        await Expect(writeOff).ToContainTextAsync("EUR -75.00");
+        var pdf = await writeOff.Locator("a").GetAttributeAsync("href");
+        Assert.Equal("application/pdf", await admin.EvaluateAsync<string>("async url => (await fetch(url)).headers.get('content-type')", pdf));
         await FitsAsync(admin, "settled-invoice", 375);
         await app.ScreenshotAsync(admin, "settled-3-invoice-375");
         await admin.SetViewportSizeAsync(1280, 900);
