@@ -42,7 +42,7 @@ run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@";
 if [ "$(id -u)" -eq 0 ]; then chown postgres "$pgroot"; fi
 run_pg "$PGBIN/initdb" -D "$pgroot/data" -A trust -U postgres >/dev/null
 run_pg "$PGBIN/pg_ctl" -D "$pgroot/data" -l "$pgroot/log" -w \
-  -o "-p $port -k $pgroot -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+  -o "-p $port -k $pgroot -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
 cleanup() { run_pg "$PGBIN/pg_ctl" -D "$pgroot/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pgroot"; }
 trap cleanup EXIT
 export BOOKWELL_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Pooling=true;Maximum Pool Size=100"
@@ -56,8 +56,10 @@ echo "== building ($config)"
 dotnet build Bookwell.slnx -c "$config" -nologo -v quiet
 
 status=0
-echo "== dotnet format --verify-no-changes"
-if ! dotnet format Bookwell.slnx --verify-no-changes --no-restore -v quiet; then
+# Whitespace only: the style and analyzer rules are already errors in the build above (EnforceCodeStyleInBuild and
+# TreatWarningsAsErrors in Directory.Build.props), and checking them again took about a minute and a half.
+echo "== dotnet format whitespace --verify-no-changes"
+if ! dotnet format whitespace Bookwell.slnx --verify-no-changes --no-restore -v quiet; then
   echo "formatting differs: run 'dotnet format Bookwell.slnx'"
   status=1
 fi
