@@ -68,6 +68,16 @@ public sealed class TimeTexts(DateTimeZone zone)
 
     /// <summary><see cref="Infrastructure.TimeFormats.Format"/> of <paramref name="instant"/> in <see cref="Zone"/>.</summary>
     public string Format(Instant instant) => _texts.GetOrAdd(instant, static (i, z) => Infrastructure.TimeFormats.Format(i, z), zone);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Instant, System.Text.Json.JsonEncodedText> _encoded = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.Json.JsonEncodedText> _keys = new(StringComparer.Ordinal);
+
+    /// <summary><see cref="Format"/> already escaped for JSON (the writer's default encoder), so each answer copies its bytes.</summary>
+    public System.Text.Json.JsonEncodedText Encoded(Instant instant) =>
+        _encoded.GetOrAdd(instant, static (i, t) => System.Text.Json.JsonEncodedText.Encode(t.Format(i)), this);
+
+    /// <summary>A staff key escaped for JSON once per preparation.</summary>
+    public System.Text.Json.JsonEncodedText Key(string key) => _keys.GetOrAdd(key, static k => System.Text.Json.JsonEncodedText.Encode(k));
 }
 
 /// <summary>An answer's slots by local date in <paramref name="Zone"/>.</summary>

@@ -343,6 +343,11 @@ public static class PageEndpoints
         return Mobile.MobileServices.TripTo(page, place);
     }
 
+    private static readonly System.Text.Json.JsonEncodedText StartName = System.Text.Json.JsonEncodedText.Encode("start");
+    private static readonly System.Text.Json.JsonEncodedText EndName = System.Text.Json.JsonEncodedText.Encode("end");
+    private static readonly System.Text.Json.JsonEncodedText StaffName = System.Text.Json.JsonEncodedText.Encode("staff");
+    private static readonly System.Text.Json.JsonEncodedText RemainingName = System.Text.Json.JsonEncodedText.Encode("remaining");
+
     /// <summary>The contract's slots shape (camelCase, as <see cref="SlotsResponse"/>), written straight to UTF-8.</summary>
     /// <param name="times">The times already formatted in <paramref name="zone"/> (a mobile answer's), or null.</param>
     public static byte[] SlotsJson(DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots, IReadOnlyList<Scheduling.Slots.VisitSlot>? visits = null,
@@ -360,15 +365,29 @@ public static class PageEndpoints
             foreach (var s in slots)
             {
                 w.WriteStartObject();
-                w.WriteString("start", times?.Format(s.Start) ?? TimeFormats.Format(s.Start, zone));
-                w.WriteString("end", times?.Format(s.End) ?? TimeFormats.Format(s.End, zone));
-                w.WriteStartArray("staff");
-                foreach (var key in s.Staff)
+                if (times is not null)
                 {
-                    w.WriteStringValue(key);
+                    // A mobile answer: its times and keys escaped once per preparation, copied as bytes here.
+                    w.WriteString(StartName, times.Encoded(s.Start));
+                    w.WriteString(EndName, times.Encoded(s.End));
+                    w.WriteStartArray(StaffName);
+                    foreach (var key in s.Staff)
+                    {
+                        w.WriteStringValue(times.Key(key));
+                    }
+                }
+                else
+                {
+                    w.WriteString(StartName, TimeFormats.Format(s.Start, zone));
+                    w.WriteString(EndName, TimeFormats.Format(s.End, zone));
+                    w.WriteStartArray(StaffName);
+                    foreach (var key in s.Staff)
+                    {
+                        w.WriteStringValue(key);
+                    }
                 }
                 w.WriteEndArray();
-                w.WriteNumber("remaining", s.Remaining);
+                w.WriteNumber(RemainingName, s.Remaining);
                 if (visits is not null)
                 {
                     // Additive (issue 15): each part of the visit at this start, with the staff able to take it.
