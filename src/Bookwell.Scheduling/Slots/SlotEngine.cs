@@ -97,7 +97,7 @@ public static class SlotEngine
 
         public IReadOnlyList<Stop> Stops { get; } = stops;
 
-        /// <summary>The stops' unit vectors, for <see cref="TravelRule.LegBounds"/>.</summary>
+        /// <summary>The stops' unit vectors, for <see cref="TravelRule.LegBounds(GeoVector, GeoVector)"/>.</summary>
         public GeoVector[] Vectors { get; } = vectors;
 
         /// <summary>False: this unit needs no travel check (no stops and no base), every start stands.</summary>
@@ -152,14 +152,6 @@ public static class SlotEngine
         }
     }
 
-    private static double Chord2(GeoVector a, GeoVector b)
-    {
-        var dx = a.X - b.X;
-        var dy = a.Y - b.Y;
-        var dz = a.Z - b.Z;
-        return (dx * dx) + (dy * dy) + (dz * dz);
-    }
-
     /// <summary>The address-independent part of a mobile slots question (staff service, no travelling vehicle, no classes).</summary>
     private sealed class Prepared(Trip trip, long duration, int capacity, TripUnit[] units, long[] all, bool[] resourcesFree)
     {
@@ -170,20 +162,15 @@ public static class SlotEngine
             var rule = trip.Rule;
             var here = GeoVector.Of(destination);
             var home = trip.Base is { } b ? rule.Between(b, destination).BclCompatibleTicks : 0;
-            // Every (start, staff member) that fits, as the start's index in all and the unit's index: sorted, they list
-            // each start's staff in staff order. At most one per start of every unit, in a pooled array.
-            var pairs = System.Buffers.ArrayPool<long>.Shared.Rent(Math.Max(1, _startCount));
+            // Every (start, staff member) that fits, as the start's index in all and the unit's index, found unit by unit
+            // (so each start's units come in staff order), then grouped by start with a counting sort: at most one per
+            // start of every unit, in pooled arrays.
+            var pool = System.Buffers.ArrayPool<int>.Shared;
+            var starts = pool.Rent(Math.Max(1, _startCount));
+            var owners = pool.Rent(Math.Max(1, _startCount));
+            var ends = pool.Rent(all.Length + 1);
             var count = 0;
             try
-            {
-                return Fill();
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<long>.Shared.Return(pairs);
-            }
-
-            IReadOnlyList<Slot> Fill()
             {
                 for (var i = 0; i < units.Length; i++)
                 {
@@ -194,71 +181,117 @@ public static class SlotEngine
                         {
                             if (resourcesFree[u])
                             {
-                                pairs[count++] = ((long)u << 32) | (uint)i;
+                                starts[count] = u;
+                                owners[count++] = i;
                             }
                         }
                         continue;
                     }
                     foreach (var run in unit.Runs)
                     {
-                        if ((run.Before >= 0 && Chord2(unit.Vectors[run.Before], here) > run.ReachBefore) ||
-                            (run.After >= 0 && Chord2(unit.Vectors[run.After], here) > run.ReachAfter))
+                        // The squared chord to each neighbouring stop settles most runs (out of reach) with no leg at all,
+                        // and gives the leg's bounds for the rest.
+                        var toBefore = run.Before >= 0 ? GeoVector.Chord2(unit.Vectors[run.Before], here) : 0;
+                        if (run.Before >= 0 && toBefore > run.ReachBefore)
                         {
                             continue;
                         }
-                        var lo = run.Before >= 0 ? FirstRoomFor(unit, run.Before, run.First, run.End, rule, destination, here)
+                        var toAfter = run.After >= 0 ? GeoVector.Chord2(unit.Vectors[run.After], here) : 0;
+                        if (run.After >= 0 && toAfter > run.ReachAfter)
+                        {
+                            continue;
+                        }
+                        var lo = run.Before >= 0 ? FirstRoomFor(unit, run.Before, toBefore, run.First, run.End, rule, destination)
                             : FirstAtLeast(unit.RoomBefore, run.First, run.End, run.FromBase ? home : 0);
                         var hi = run.End;
                         if (lo < hi && run.After >= 0)
                         {
-                            hi = EndRoomFor(unit, run.After, lo, hi, rule, destination, here);
+                            hi = EndRoomFor(unit, run.After, toAfter, lo, hi, rule, destination);
                         }
                         for (var k = lo; k < hi; k++)
                         {
                             var u = unit.Union[k];
                             if (resourcesFree[u])
                             {
-                                pairs[count++] = ((long)u << 32) | (uint)i;
+                                starts[count] = u;
+                                owners[count++] = i;
                             }
                         }
                     }
                 }
-                Array.Sort(pairs, 0, count);
-                var distinct = 0;
-                for (var p = 0; p < count; p++)
-                {
-                    distinct += p == 0 || (pairs[p] >> 32) != (pairs[p - 1] >> 32) ? 1 : 0;
-                }
-                var slots = new List<Slot>(distinct);
-                for (var p = 0; p < count;)
-                {
-                    var u = (int)(pairs[p] >> 32);
-                    var q = p + 1;
-                    while (q < count && (int)(pairs[q] >> 32) == u)
-                    {
-                        q++;
-                    }
-                    var keys = new string[q - p];
-                    for (var j = p; j < q; j++)
-                    {
-                        keys[j - p] = units[(int)pairs[j]].Key;
-                    }
-                    slots.Add(new Slot(Instant.FromUnixTimeTicks(all[u]), Instant.FromUnixTimeTicks(all[u] + duration), keys, capacity));
-                    p = q;
-                }
-                return slots;
+                return Slots(starts, owners, count, ends);
+            }
+            finally
+            {
+                pool.Return(starts);
+                pool.Return(owners);
+                pool.Return(ends);
             }
         }
 
-        /// <summary>The first start in [lo, hi) whose room before holds the leg from the stop to the address.</summary>
-        private static int FirstRoomFor(TripUnit unit, int stop, int lo, int hi, TravelRule rule, GeoPoint destination, GeoVector here)
+        /// <summary>
+        /// The slots of the (start, unit) pairs found, by start: a stable counting sort over the starts' indexes keeps each
+        /// start's units in the order they were found (staff order). <paramref name="ends"/>: scratch, all.Length + 1 long.
+        /// </summary>
+        private List<Slot> Slots(int[] starts, int[] owners, int count, int[] ends)
         {
-            if (rule.LegBounds(unit.Vectors[stop], here) is { } bounds)
+            var n = all.Length;
+            Array.Clear(ends, 0, n + 1);
+            for (var p = 0; p < count; p++)
+            {
+                ends[starts[p] + 1]++;
+            }
+            var distinct = 0;
+            for (var u = 0; u < n; u++)
+            {
+                distinct += ends[u + 1] > 0 ? 1 : 0;
+                ends[u + 1] += ends[u];
+            }
+            // ends[u] is now where start u's units begin; placing them moves it to where they end.
+            var order = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(1, count));
+            try
+            {
+                for (var p = 0; p < count; p++)
+                {
+                    order[ends[starts[p]]++] = owners[p];
+                }
+                var slots = new List<Slot>(distinct);
+                var from = 0;
+                for (var u = 0; u < n && from < count; u++)
+                {
+                    var to = ends[u];
+                    if (to == from)
+                    {
+                        continue;
+                    }
+                    var keys = new string[to - from];
+                    for (var j = from; j < to; j++)
+                    {
+                        keys[j - from] = units[order[j]].Key;
+                    }
+                    slots.Add(new Slot(Instant.FromUnixTimeTicks(all[u]), Instant.FromUnixTimeTicks(all[u] + duration), keys, capacity));
+                    from = to;
+                }
+                return slots;
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<int>.Shared.Return(order);
+            }
+        }
+
+        /// <summary>
+        /// The first start in [lo, hi) whose room before holds the leg from the stop to the address, whose squared chord is
+        /// <paramref name="chord2"/>.
+        /// </summary>
+        private static int FirstRoomFor(TripUnit unit, int stop, double chord2, int lo, int hi, TravelRule rule, GeoPoint destination)
+        {
+            if (rule.LegBounds(chord2, out var low, out var high))
             {
                 // The room that holds the longest possible leg, and the room too small for the shortest: settled when no
                 // start lies between them.
-                var sure = FirstAtLeast(unit.RoomBefore, lo, hi, bounds.High);
-                lo = FirstAtLeast(unit.RoomBefore, lo, sure, bounds.Low);
+                var sure = FirstAtLeast(unit.RoomBefore, lo, hi, high);
+                lo = FirstAtLeast(unit.RoomBefore, lo, sure, low);
                 if (lo == sure)
                 {
                     return lo;
@@ -269,12 +302,12 @@ public static class SlotEngine
         }
 
         /// <summary>The end of the starts from lo in [lo, hi) whose room after holds the leg from the address to the stop.</summary>
-        private static int EndRoomFor(TripUnit unit, int stop, int lo, int hi, TravelRule rule, GeoPoint destination, GeoVector here)
+        private static int EndRoomFor(TripUnit unit, int stop, double chord2, int lo, int hi, TravelRule rule, GeoPoint destination)
         {
-            if (rule.LegBounds(unit.Vectors[stop], here) is { } bounds)
+            if (rule.LegBounds(chord2, out var low, out var high))
             {
-                var sure = EndAtLeast(unit.RoomAfter, lo, hi, bounds.High);
-                hi = EndAtLeast(unit.RoomAfter, sure, hi, bounds.Low);
+                var sure = EndAtLeast(unit.RoomAfter, lo, hi, high);
+                hi = EndAtLeast(unit.RoomAfter, sure, hi, low);
                 if (hi == sure)
                 {
                     return hi;

@@ -23,7 +23,7 @@ public readonly record struct GeoPoint(double Latitude, double Longitude)
     }
 }
 
-/// <summary>A point as a unit vector from the earth's centre (<see cref="TravelRule.LegBounds"/>).</summary>
+/// <summary>A point as a unit vector from the earth's centre (<see cref="TravelRule.LegBounds(GeoVector, GeoVector)"/>).</summary>
 public readonly record struct GeoVector(double X, double Y, double Z)
 {
     /// <summary>The unit vector of <paramref name="point"/>.</summary>
@@ -34,6 +34,17 @@ public readonly record struct GeoVector(double X, double Y, double Z)
         var lon = point.Longitude * Math.PI / 180;
         var c = Math.Cos(lat);
         return new GeoVector(c * Math.Cos(lon), c * Math.Sin(lon), Math.Sin(lat));
+    }
+
+    /// <summary>The squared length of the chord between two unit vectors: grows with the distance between their points.</summary>
+    /// <param name="a">One point's unit vector.</param>
+    /// <param name="b">The other's.</param>
+    public static double Chord2(GeoVector a, GeoVector b)
+    {
+        var dx = a.X - b.X;
+        var dy = a.Y - b.Y;
+        var dz = a.Z - b.Z;
+        return (dx * dx) + (dy * dy) + (dz * dz);
     }
 }
 
@@ -71,33 +82,51 @@ public sealed record TravelRule(double SpeedKmh, Duration Margin, Duration? MaxL
     /// </summary>
     /// <param name="a">One point's unit vector.</param>
     /// <param name="b">The other's.</param>
-    public (long Low, long High)? LegBounds(GeoVector a, GeoVector b)
+    public (long Low, long High)? LegBounds(GeoVector a, GeoVector b) =>
+        LegBounds(GeoVector.Chord2(a, b), out var low, out var high) ? (low, high) : null;
+
+    /// <summary>
+    /// <see cref="LegBounds(GeoVector, GeoVector)"/> from the squared chord between the unit vectors, for a caller that has it
+    /// already (the slots of a mobile question compare it with each run's reach first); false where that answers null.
+    /// </summary>
+    /// <param name="chord2">The squared chord (<see cref="GeoVector.Chord2"/>).</param>
+    /// <param name="low">The lower bound in ticks.</param>
+    /// <param name="high">The upper bound in ticks.</param>
+    public bool LegBounds(double chord2, out long low, out long high)
     {
+        low = high = 0;
         if (!(SpeedKmh > 0))
         {
-            return null;
+            return false;
         }
-        var dx = a.X - b.X;
-        var dy = a.Y - b.Y;
-        var dz = a.Z - b.Z;
-        var x = Math.Sqrt((dx * dx) + (dy * dy) + (dz * dz)) / 2;
+        var x = Math.Sqrt(chord2) / 2;
         if (!(x < 0.5))
         {
-            return null;
+            return false;
         }
         // asin(x) = x + x³/6 + 3x⁵/40 + ..., every term positive and each coefficient after the third at most 3/40.
         var x3 = x * x * x;
-        var low = Math.Max(0, (2 * GeoPoint.EarthRadiusKm * (x + (x3 / 6)) * (1 - 1e-9)) - 1e-9);
-        var high = (2 * GeoPoint.EarthRadiusKm * (x + (x3 / 6) + (0.075 * x3 * x * x / (1 - (x * x)))) * (1 + 1e-9)) + 1e-9;
-        var lowMinutes = Math.Ceiling((low / SpeedKmh * 60) - 1e-9);
-        var highMinutes = Math.Ceiling((high / SpeedKmh * 60) - 1e-9);
+        var lowKm = Math.Max(0, (2 * GeoPoint.EarthRadiusKm * (x + (x3 / 6)) * (1 - 1e-9)) - 1e-9);
+        var highKm = (2 * GeoPoint.EarthRadiusKm * (x + (x3 / 6) + (0.075 * x3 * x * x / (1 - (x * x)))) * (1 + 1e-9)) + 1e-9;
+        var lowMinutes = Math.Ceiling((lowKm / SpeedKmh * 60) - 1e-9);
+        var highMinutes = Math.Ceiling((highKm / SpeedKmh * 60) - 1e-9);
         if (!(highMinutes < 1e9))
         {
-            return null;
+            return false;
         }
         var margin = Margin.BclCompatibleTicks;
-        return (Duration.FromMinutes(lowMinutes).BclCompatibleTicks + margin, Duration.FromMinutes(highMinutes).BclCompatibleTicks + margin);
+        low = MinuteTicks(lowMinutes) + margin;
+        high = MinuteTicks(highMinutes) + margin;
+        return true;
     }
+
+    /// <summary>
+    /// Duration.FromMinutes(m).BclCompatibleTicks of a whole number of minutes, as <see cref="Between"/> counts them: in
+    /// integers below 100,000 minutes, where that is exactly what the double arithmetic gives (a leg is priced per answer
+    /// for every run, and the Duration round trip was most of its cost).
+    /// </summary>
+    private static long MinuteTicks(double minutes) =>
+        minutes < 100_000 ? (long)minutes * TimeSpan.TicksPerMinute : Duration.FromMinutes(minutes).BclCompatibleTicks;
 }
 
 /// <summary>Where a unit already has to be: a booking's service time (without buffers) and its address.</summary>
