@@ -187,16 +187,23 @@ public static class SlotEngine
                         }
                         continue;
                     }
+                    // A stop is usually the one after a run and the one before the next: its chord is worked out once.
+                    int lastStop = -1;
+                    double lastChord = 0;
                     foreach (var run in unit.Runs)
                     {
                         // The squared chord to each neighbouring stop settles most runs (out of reach) with no leg at all,
                         // and gives the leg's bounds for the rest.
-                        var toBefore = run.Before >= 0 ? GeoVector.Chord2(unit.Vectors[run.Before], here) : 0;
+                        var toBefore = run.Before < 0 ? 0 : run.Before == lastStop ? lastChord : GeoVector.Chord2(unit.Vectors[run.Before], here);
                         if (run.Before >= 0 && toBefore > run.ReachBefore)
                         {
                             continue;
                         }
                         var toAfter = run.After >= 0 ? GeoVector.Chord2(unit.Vectors[run.After], here) : 0;
+                        if (run.After >= 0)
+                        {
+                            (lastStop, lastChord) = (run.After, toAfter);
+                        }
                         if (run.After >= 0 && toAfter > run.ReachAfter)
                         {
                             continue;

@@ -464,6 +464,51 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
     }
 
     [Fact]
+    public async Task A_mobile_answer_is_tagged_by_its_bytes_per_address_and_answers_HEAD_and_304()
+    {
+        const string day = "2027-03-26";
+        // A visit in Utrecht at 10:00: a client next door and one in Hilversum (41 minutes away) get different times.
+        Assert.Equal(HttpStatusCode.Created, (await Book(Client, MobileBooking(day, "10:00", "Oudegracht 1, Utrecht", "tag-first@example.com"), Slug)).StatusCode);
+        var url = $"/api/v1/pages/{Slug}/slots?service=repair&from={day}&to={day}&address=";
+        var near = await Client.GetAsync(url + Q("Neude 5, Utrecht"));
+        Assert.Equal(HttpStatusCode.OK, near.StatusCode);
+        Assert.Equal("application/json; charset=utf-8", near.Content.Headers.ContentType!.ToString());
+        var tag = near.Headers.ETag!.Tag;
+        var bytes = await near.Content.ReadAsByteArrayAsync();
+        Assert.Equal(bytes.Length, near.Content.Headers.ContentLength);
+        Assert.Contains("11:30", System.Text.Encoding.UTF8.GetString(bytes));
+
+        // The same question again: the same bytes under the same tag; with that tag (strong or weak), 304 and no body.
+        var again = await Client.GetAsync(url + Q("Neude 5, Utrecht"));
+        Assert.Equal(tag, again.Headers.ETag!.Tag);
+        Assert.Equal(bytes, await again.Content.ReadAsByteArrayAsync());
+        foreach (var sent in new[] { tag, "W/" + tag })
+        {
+            using var conditional = new HttpRequestMessage(HttpMethod.Get, url + Q("Neude 5, Utrecht"));
+            conditional.Headers.TryAddWithoutValidation("If-None-Match", sent);
+            var notModified = await Client.SendAsync(conditional);
+            Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+            Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+        }
+
+        // Another address with the first one's tag: other times, another tag, the whole answer.
+        using var other = new HttpRequestMessage(HttpMethod.Get, url + Q("Dorpsstraat 3, Hilversum"));
+        other.Headers.TryAddWithoutValidation("If-None-Match", tag);
+        var far = await Client.SendAsync(other);
+        Assert.Equal(HttpStatusCode.OK, far.StatusCode);
+        Assert.NotEqual(tag, far.Headers.ETag!.Tag);
+        var farBody = System.Text.Encoding.UTF8.GetString(await far.Content.ReadAsByteArrayAsync());
+        Assert.DoesNotContain("11:30", farBody);
+        Assert.Contains("12:00", farBody);
+
+        // HEAD: the GET's status, tag and length, no body.
+        var head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, url + Q("Neude 5, Utrecht")));
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(tag, head.Headers.ETag!.Tag);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
     public async Task The_first_visit_of_the_day_holds_the_drive_from_the_base()
     {
         const string day = "2027-03-18";

@@ -114,27 +114,39 @@ public static class PageEndpoints
             // A member's own answer: kept by no shared cache, and never validated against a public ETag.
             http.Response.Headers.CacheControl = "no-store";
         }
+        if (answer.Times is { } mobileTimes && mobileTimes.Zone == zone && answer.Visits is null)
+        {
+            // A mobile answer: made for this request's address alone and never kept, so it is written into a pooled buffer
+            // and sent from there; its tag is still the hash of its bytes.
+            var body = new PooledJson(64 + (answer.Slots.Count * 160));
+            SlotsJson(body, zone, answer.Slots, null, null, null, mobileTimes);
+            return page.Variant.Length == 0 ? Tagged(http, ContentTag(body.Written), body) : body;
+        }
         var json = answer.Json ??= SlotsJson(zone, answer.Slots, answer.Visits, answer.VisitServices,
             answer.VisitServices is { } parts ? Bookings.Visits.Billing([.. parts.Select(k => page.Services[k].Doc)]) : null,
             answer.Times is { } times && times.Zone == zone ? times : null);
-        if (page.Variant.Length == 0)
+        var bytes = TypedResults.Bytes(json, "application/json; charset=utf-8");
+        return page.Variant.Length == 0 ? Tagged(http, answer.Tag ??= ContentTag(json), bytes) : bytes;
+    }
+
+    /// <summary>A public answer with its ETag, or 304 when the client already holds those bytes.</summary>
+    private static IResult Tagged(HttpContext http, string tag, IResult body)
+    {
+        http.Response.Headers.ETag = tag;
+        // Revalidate every time: the tag is cheap to check and a stale slot is what this must never show.
+        http.Response.Headers.CacheControl = "no-cache";
+        // If-None-Match compares weakly (RFC 9110 13.1.2): a proxy that marked the tag weak (W/) still gets its 304.
+        if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Select(t => t.Trim()).Any(t =>
+                t == "*" || (t.StartsWith("W/", StringComparison.Ordinal) ? t[2..] : t) == tag)))
         {
-            var tag = answer.Tag ??= ContentTag(json);
-            http.Response.Headers.ETag = tag;
-            // Revalidate every time: the tag is cheap to check and a stale slot is what this must never show.
-            http.Response.Headers.CacheControl = "no-cache";
-            // If-None-Match compares weakly (RFC 9110 13.1.2): a proxy that marked the tag weak (W/) still gets its 304.
-            if (http.Request.Headers.IfNoneMatch.Any(v => v is not null && v.Split(',').Select(t => t.Trim()).Any(t =>
-                    t == "*" || (t.StartsWith("W/", StringComparison.Ordinal) ? t[2..] : t) == tag)))
-            {
-                return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-            }
+            (body as PooledJson)?.Release();
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
-        return TypedResults.Bytes(json, "application/json; charset=utf-8");
+        return body;
     }
 
     /// <summary>A strong ETag of a representation: the first 128 bits of its SHA-256, in hex.</summary>
-    private static string ContentTag(byte[] body) =>
+    private static string ContentTag(ReadOnlySpan<byte> body) =>
         "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body), 0, 16) + "\"";
 
     /// <summary>
@@ -353,9 +365,18 @@ public static class PageEndpoints
     public static byte[] SlotsJson(DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots, IReadOnlyList<Scheduling.Slots.VisitSlot>? visits = null,
         IReadOnlyList<string>? keys = null, ServiceDoc? visitBilling = null, TimeTexts? times = null)
     {
-        ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(slots);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 + (slots.Count * 160));
+        SlotsJson(buffer, zone, slots, visits, keys, visitBilling, times);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>As the other overload, into <paramref name="buffer"/>.</summary>
+    private static void SlotsJson(System.Buffers.IBufferWriter<byte> buffer, DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots,
+        IReadOnlyList<Scheduling.Slots.VisitSlot>? visits, IReadOnlyList<string>? keys, ServiceDoc? visitBilling, TimeTexts? times)
+    {
+        ArgumentNullException.ThrowIfNull(zone);
+        ArgumentNullException.ThrowIfNull(slots);
         using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -426,7 +447,6 @@ public static class PageEndpoints
             }
             w.WriteEndObject();
         }
-        return buffer.WrittenSpan.ToArray();
     }
 
     private static void WriteMoney(System.Text.Json.Utf8JsonWriter w, string name, decimal amount, string currency)
