@@ -73,7 +73,8 @@ public abstract class HostileInputTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    private sealed record Target(string Pattern, string Method, IReadOnlyList<string> RouteParameters, IReadOnlyList<string> Keys, string? Handler,
+    /// <param name="Keys">Each query key or form field, with the type it is bound to.</param>
+    private sealed record Target(string Pattern, string Method, IReadOnlyList<string> RouteParameters, IReadOnlyList<(string Name, Type Type)> Keys, string? Handler,
         bool IsApi, bool HasJsonBody);
 
     private sealed record Attempt(string Method, string Url, HttpContent? Content, bool Form, int Order, string Group);
@@ -90,7 +91,7 @@ public abstract class HostileInputTests : IAsyncLifetime
         var targets = await TargetsAsync();
         Assert.Contains(targets, t => t.Pattern == "api/v1/pages/{slug}/bookings" && t.HasJsonBody);
         Assert.Contains(targets, t => t.Pattern == "book/{slug}" && t.Method == "POST");
-        Assert.Contains(targets, t => t.Pattern == "admin/calendar" && t.Keys.Contains("date"));
+        Assert.Contains(targets, t => t.Pattern == "admin/calendar" && t.Keys.Any(k => k.Name == "date"));
 
         // The server's own account of each 5xx, so a failure names the exception and where it was thrown.
         var thrown = new System.Collections.Concurrent.ConcurrentQueue<Exception>();
@@ -165,13 +166,13 @@ public abstract class HostileInputTests : IAsyncLifetime
                 foreach (var handler in page.HandlerMethods.Where(h => h.HttpMethod is "Get" or "Post"))
                 {
                     var keys = handler.Parameters.Where(p => !routeParameters.Contains(p.Name)).SelectMany(p => KeysOf(p.BindingInfo?.BinderModelName ?? p.Name, p.ParameterType))
-                        .Concat(bound).Distinct().ToList();
+                        .Concat(bound).DistinctBy(k => k.Name).ToList();
                     targets.Add(new Target(pattern, handler.HttpMethod.ToUpperInvariant(), routeParameters, keys, handler.Name, false, false));
                 }
                 continue;
             }
             var method = endpoint.Metadata.GetMetadata<MethodInfo>();
-            var queryKeys = method?.GetParameters().Where(p => !routeParameters.Contains(p.Name!) && IsSimple(p.ParameterType)).Select(p => p.Name!).ToList() ?? [];
+            var queryKeys = method?.GetParameters().Where(p => !routeParameters.Contains(p.Name!) && IsSimple(p.ParameterType)).Select(p => (p.Name!, p.ParameterType)).ToList() ?? [];
             foreach (var m in methods)
             {
                 targets.Add(new Target(pattern, m, routeParameters, queryKeys, null, isApi, m is "POST" or "PUT" or "PATCH"));
@@ -180,22 +181,59 @@ public abstract class HostileInputTests : IAsyncLifetime
         return targets;
     }
 
-    private static IEnumerable<string> KeysOf(string name, Type type)
+    private static IEnumerable<(string Name, Type Type)> KeysOf(string name, Type type)
     {
         if (IsSimple(type))
         {
-            return [name];
+            return [(name, type)];
         }
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
         {
-            return [$"{name}[hairLength]", $"{name}[x]"];
+            var value = type.GetGenericArguments()[1];
+            return [($"{name}[hairLength]", value), ($"{name}[x]", value)];
         }
         if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
         {
-            return [name, $"{name}[0]"];
+            var item = type.GetGenericArguments()[0];
+            return [(name, item), ($"{name}[0]", item)];
         }
-        return type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && IsSimple(p.PropertyType)).Select(p => $"{name}.{p.Name}");
+        return type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && IsSimple(p.PropertyType)).Select(p => ($"{name}.{p.Name}", p.PropertyType));
     }
+
+    /// <summary>
+    /// The texts sent to a key bound to <paramref name="type"/>. A text that a number, bool, Guid or enum cannot be made
+    /// from reaches the code behind the binder only as the type's default (or an invalid model state) with the raw text
+    /// kept for the error and the echo of the form: every plain text the type refuses takes that one path, so of those
+    /// only the ones that can trip the echo or the error are sent (empty, NUL, an emoji, 5,000 characters, quotes).
+    /// Every text the type accepts (in English or Dutch) is sent: each is a distinct value for the code behind.
+    /// </summary>
+    private static IReadOnlyList<string> TextsFor(Type type) => TextsByType.GetOrAdd(Nullable.GetUnderlyingType(type) ?? type, t =>
+    {
+        if (t == typeof(string) || !IsSimple(t))
+        {
+            return Texts;
+        }
+        var converter = System.ComponentModel.TypeDescriptor.GetConverter(t);
+        return Texts.Where(text => RefusedTextsKept.Contains(text) || Converts(converter, text)).ToList();
+    });
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, IReadOnlyList<string>> TextsByType = new();
+
+    private static readonly HashSet<string> RefusedTextsKept = ["", "\u0000", "🙂", new string('a', 5000), "'; drop table x; --"];
+
+    private static readonly System.Globalization.CultureInfo[] Cultures = [System.Globalization.CultureInfo.InvariantCulture, new("nl-NL")];
+
+    private static bool Converts(System.ComponentModel.TypeConverter converter, string text) => Cultures.Any(culture =>
+    {
+        try
+        {
+            return converter.ConvertFromString(null, culture, text) is not null;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or OverflowException or NotSupportedException or InvalidCastException)
+        {
+            return false;
+        }
+    });
 
     private static bool IsSimple(Type type)
     {
@@ -232,7 +270,7 @@ public abstract class HostileInputTests : IAsyncLifetime
             m.Groups[2].Value == hostileParameter ? segment! : Uri.EscapeDataString(Valid(m.Groups[2].Value)), RegexOptions.None, TimeSpan.FromSeconds(1));
         var handler = t.Handler is null ? "" : $"handler={t.Handler}";
         var group = $"{t.Method} {t.Pattern} {t.Handler}";
-        var valid = t.Keys.ToDictionary(k => k, Valid);
+        var valid = t.Keys.ToDictionary(k => k.Name, k => Valid(k.Name));
 
         HttpContent? FormOf(IEnumerable<KeyValuePair<string, string>> fields) =>
             new FormUrlEncodedContent(fields.Append(KeyValuePair.Create("__RequestVerificationToken", antiforgery)));
@@ -260,9 +298,9 @@ public abstract class HostileInputTests : IAsyncLifetime
         }
         var path = Path(null, null);
         // Query values (or form fields for page posts): one hostile value at a time, the others valid.
-        foreach (var key in t.Keys)
+        foreach (var (key, type) in t.Keys)
         {
-            foreach (var text in Texts)
+            foreach (var text in TextsFor(type))
             {
                 yield return Make(path, valid.Select(kv => kv.Key == key ? KeyValuePair.Create(kv.Key, text) : kv), t.HasJsonBody ? BaseBody(t) : null);
             }

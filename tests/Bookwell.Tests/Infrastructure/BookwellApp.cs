@@ -205,7 +205,8 @@ public sealed class BookwellApp : WebApplicationFactory<Program>
         Environment.GetEnvironmentVariable("BOOKWELL_TEST_POSTGRES")
         ?? throw new InvalidOperationException("BOOKWELL_TEST_POSTGRES is not set: run the tests with scripts/test.sh, which starts PostgreSQL.");
 
-    private static async Task<(string, string)> CreatePostgresDatabaseAsync()
+    /// <summary>A new PostgreSQL database, a copy of the migrated template: its connection string and name (the caller drops it).</summary>
+    internal static async Task<(string ConnectionString, string Name)> CreatePostgresDatabaseAsync()
     {
         var name = $"bw_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(PostgresServer))
