@@ -110,6 +110,8 @@ one() {
     rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
     n=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
     bad=$(awk '/Non-2xx/ {print $5}' "$work/wrk.txt")
+    # Connect, read, write errors and timeouts: a figure with any of them is not a throughput figure.
+    if grep -q "Socket errors" "$work/wrk.txt"; then echo "  $name: $(grep 'Socket errors' "$work/wrk.txt" | sed 's/^ *//')"; fi
     p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
     printf '%s %s %s %s %s\n' "$name" "$rps" "$(awk -v a="$before" -v b="$after" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.4f", (b - a) * 1000 / hz / n }')" \
       "$p99" "${bad:-0}" >> "$out/$db.$i.txt"
