@@ -58,23 +58,21 @@ public sealed class SlotAnswer(IReadOnlyList<Slot> slots)
     public SlotDays? ByDate { get; set; }
 }
 
-/// <summary>Instants formatted as the API writes them (<see cref="Infrastructure.TimeFormats.Format"/>) in one zone, each once.</summary>
+/// <summary>
+/// Instants formatted as the API writes them (<see cref="Infrastructure.TimeFormats.Format"/>) in one zone and escaped for
+/// JSON, each once, and staff keys escaped once: every answer to one prepared mobile question copies their bytes.
+/// </summary>
 public sealed class TimeTexts(DateTimeZone zone)
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Instant, string> _texts = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Instant, System.Text.Json.JsonEncodedText> _encoded = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.Json.JsonEncodedText> _keys = new(StringComparer.Ordinal);
 
     /// <summary>The zone the times are written in.</summary>
     public DateTimeZone Zone => zone;
 
-    /// <summary><see cref="Infrastructure.TimeFormats.Format"/> of <paramref name="instant"/> in <see cref="Zone"/>.</summary>
-    public string Format(Instant instant) => _texts.GetOrAdd(instant, static (i, z) => Infrastructure.TimeFormats.Format(i, z), zone);
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Instant, System.Text.Json.JsonEncodedText> _encoded = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.Json.JsonEncodedText> _keys = new(StringComparer.Ordinal);
-
-    /// <summary><see cref="Format"/> already escaped for JSON (the writer's default encoder), so each answer copies its bytes.</summary>
+    /// <summary><see cref="Infrastructure.TimeFormats.Format"/> of <paramref name="instant"/> in <see cref="Zone"/>, escaped for JSON.</summary>
     public System.Text.Json.JsonEncodedText Encoded(Instant instant) =>
-        _encoded.GetOrAdd(instant, static (i, t) => System.Text.Json.JsonEncodedText.Encode(t.Format(i)), this);
+        _encoded.GetOrAdd(instant, static (i, z) => System.Text.Json.JsonEncodedText.Encode(Infrastructure.TimeFormats.Format(i, z)), zone);
 
     /// <summary>A staff key escaped for JSON once per preparation.</summary>
     public System.Text.Json.JsonEncodedText Key(string key) => _keys.GetOrAdd(key, static k => System.Text.Json.JsonEncodedText.Encode(k));

@@ -123,8 +123,7 @@ public static class PageEndpoints
             return page.Variant.Length == 0 ? Tagged(http, ContentTag(body.Written), body) : body;
         }
         var json = answer.Json ??= SlotsJson(zone, answer.Slots, answer.Visits, answer.VisitServices,
-            answer.VisitServices is { } parts ? Bookings.Visits.Billing([.. parts.Select(k => page.Services[k].Doc)]) : null,
-            answer.Times is { } times && times.Zone == zone ? times : null);
+            answer.VisitServices is { } parts ? Bookings.Visits.Billing([.. parts.Select(k => page.Services[k].Doc)]) : null);
         var bytes = TypedResults.Bytes(json, "application/json; charset=utf-8");
         return page.Variant.Length == 0 ? Tagged(http, answer.Tag ??= ContentTag(json), bytes) : bytes;
     }
@@ -361,17 +360,17 @@ public static class PageEndpoints
     private static readonly System.Text.Json.JsonEncodedText RemainingName = System.Text.Json.JsonEncodedText.Encode("remaining");
 
     /// <summary>The contract's slots shape (camelCase, as <see cref="SlotsResponse"/>), written straight to UTF-8.</summary>
-    /// <param name="times">The times already formatted in <paramref name="zone"/> (a mobile answer's), or null.</param>
     public static byte[] SlotsJson(DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots, IReadOnlyList<Scheduling.Slots.VisitSlot>? visits = null,
-        IReadOnlyList<string>? keys = null, ServiceDoc? visitBilling = null, TimeTexts? times = null)
+        IReadOnlyList<string>? keys = null, ServiceDoc? visitBilling = null)
     {
         ArgumentNullException.ThrowIfNull(slots);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 + (slots.Count * 160));
-        SlotsJson(buffer, zone, slots, visits, keys, visitBilling, times);
+        SlotsJson(buffer, zone, slots, visits, keys, visitBilling, null);
         return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>As the other overload, into <paramref name="buffer"/>.</summary>
+    /// <param name="times">The times already formatted in <paramref name="zone"/> (a mobile answer's), or null.</param>
     private static void SlotsJson(System.Buffers.IBufferWriter<byte> buffer, DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots,
         IReadOnlyList<Scheduling.Slots.VisitSlot>? visits, IReadOnlyList<string>? keys, ServiceDoc? visitBilling, TimeTexts? times)
     {
