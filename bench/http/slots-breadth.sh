@@ -4,8 +4,8 @@
 # days) plus bench-mobile (20 staff who come to the client, 3,600 visits at addresses spread over 10 km; Bookwell.Load
 # `setup ... breadth` and `book-mobile`). The data is seeded once per database (mobile bookings are slow to make: about
 # 3 minutes on a loaded machine), then each run starts a fresh process on a fresh copy of it (SQLite: a copy of the file;
-# PostgreSQL: CREATE DATABASE ... TEMPLATE); each figure is wrk -t2 -c32 for DURATION (default 10s) after 2 s of
-# warm-up of that URL, with the app's own CPU per request (/proc ticks).
+# PostgreSQL: CREATE DATABASE ... TEMPLATE); after a warm-up of every URL, each figure is wrk -t2 -c32 over ROUNDS
+# slices of SLICE (default 4 × 2 s), the figures' slices interleaved, with the app's own CPU per request (/proc ticks).
 #   plain:   GET /api/v1/pages/bench (the plain page endpoint) and /slots?service=cut, 1 day and 30 days (as run.sh)
 #   visit:   /slots?services=cut,colour, the same windows (a 30-minute cut, then a 30-minute colour)
 #   mobile:  bench-mobile /slots?service=visit&latitude=..&longitude=.., the same windows, each request from another of
@@ -18,7 +18,9 @@ cd "$(dirname "$0")/../.."
 which=${1:-both}
 port=${PORT:-5231}
 runs=${RUNS:-3}
-duration=${DURATION:-10s}
+# Each figure is ROUNDS slices of SLICE (default 4 × 2 s), interleaved with the other figures' slices.
+rounds=${ROUNDS:-4}
+slice=${SLICE:-2s}
 key=bench-key
 # PGDB: the PostgreSQL database name (and <name>_seed), so two checkouts can run this at once.
 pgdb=${PGDB:-bench_breadth}
@@ -98,24 +100,47 @@ one() {
     body=$(curl -sf "$u") || { echo "  $name: request failed: $(curl -s "$u" | head -c 300)"; kill $app; return 1; }
     echo "  $name answer: $(wc -c <<<"$body") bytes, $(grep -o '"start"' <<<"$body" | wc -l) starts (parts included)"
   done
+  local -A args
+  set -f # the URLs' "?" are no patterns
   for name in page slots1 visit1 mobile1 slots30 visit30 mobile30; do
-    local args=("$base${url[$name]}")
-    case $name in mobile*) args=(-s bench/http/slots-mobile.lua "$base" -- "${url[$name]}") ;; esac
-    wrk -t2 -c32 -d2s "${args[@]}" >/dev/null
-    local before after
-    before=$(awk '{ print $14 + $15 }' /proc/$app/stat)
-    wrk -t2 -c32 -d"$duration" --latency "${args[@]}" > "$work/wrk.txt"
-    after=$(awk '{ print $14 + $15 }' /proc/$app/stat)
-    local rps n bad p99
-    rps=$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt")
-    n=$(awk '/requests in/ {print $1}' "$work/wrk.txt")
-    bad=$(awk '/Non-2xx/ {print $5}' "$work/wrk.txt")
-    # Connect, read, write errors and timeouts: a figure with any of them is not a throughput figure.
-    if grep -q "Socket errors" "$work/wrk.txt"; then echo "  $name: $(grep 'Socket errors' "$work/wrk.txt" | sed 's/^ *//')"; fi
-    p99=$(awk '$1 == "99%" {print $2}' "$work/wrk.txt")
-    printf '%s %s %s %s %s\n' "$name" "$rps" "$(awk -v a="$before" -v b="$after" -v n="$n" -v hz="$hz" 'BEGIN { printf "%.4f", (b - a) * 1000 / hz / n }')" \
-      "$p99" "${bad:-0}" >> "$out/$db.$i.txt"
+    args[$name]="$base${url[$name]}"
+    case $name in mobile*) args[$name]="-s bench/http/slots-mobile.lua $base -- ${url[$name]}" ;; esac
   done
+  # Warm-up: each URL for 3 s, then once more for 1 s, so every path is compiled (and tiered up) before anything is counted.
+  for w in 3 1; do
+    for name in page slots1 visit1 mobile1 slots30 visit30 mobile30; do
+      # shellcheck disable=SC2086
+      wrk -t2 -c32 -d${w}s ${args[$name]} >/dev/null
+    done
+  done
+  # The figures, interleaved: ROUNDS rounds of SLICE each per URL, in the same order each round, so a slowdown of the shared
+  # machine falls on every figure of a round alike instead of on whichever figure ran then (a ratio of two figures measured
+  # a minute apart moved from 0.8 to 0.5 that way). Per figure: requests and the app's CPU ticks summed over its slices;
+  # p99 the highest of its slices.
+  local -A reqs secs ticks p99 bad errs
+  for r in $(seq 1 "$rounds"); do
+    for name in page slots1 visit1 mobile1 slots30 visit30 mobile30; do
+      local before after
+      before=$(awk '{ print $14 + $15 }' /proc/$app/stat)
+      # shellcheck disable=SC2086
+      wrk -t2 -c32 -d"$slice" --latency ${args[$name]} > "$work/wrk.txt"
+      after=$(awk '{ print $14 + $15 }' /proc/$app/stat)
+      reqs[$name]=$(( ${reqs[$name]:-0} + $(awk '/requests in/ {print $1}' "$work/wrk.txt") ))
+      secs[$name]=$(awk -v a="${secs[$name]:-0}" '/requests in/ { sub(/s,$/, "", $4); print a + $4 }' "$work/wrk.txt")
+      ticks[$name]=$(( ${ticks[$name]:-0} + after - before ))
+      bad[$name]=$(( ${bad[$name]:-0} + $(awk '/Non-2xx/ {print $5}' "$work/wrk.txt" | grep . || echo 0) ))
+      p99[$name]=$(awk -v a="${p99[$name]:-0us}" 'function us(t) { if (t ~ /ms$/) return t * 1000; if (t ~ /us$/) return t + 0; if (t ~ /s$/) return t * 1000000; return t }
+        $1 == "99%" { print (us($2) > us(a)) ? $2 : a }' "$work/wrk.txt")
+      # Connect, read, write errors and timeouts: a figure with any of them is not a throughput figure.
+      if grep -q "Socket errors" "$work/wrk.txt"; then echo "  $name round $r: $(grep 'Socket errors' "$work/wrk.txt" | sed 's/^ *//')"; fi
+    done
+  done
+  for name in page slots1 visit1 mobile1 slots30 visit30 mobile30; do
+    printf '%s %s %s %s %s\n' "$name" "$(awk -v n="${reqs[$name]}" -v s="${secs[$name]}" 'BEGIN { printf "%.2f", n / s }')" \
+      "$(awk -v t="${ticks[$name]}" -v n="${reqs[$name]}" -v hz="$hz" 'BEGIN { printf "%.4f", t * 1000 / hz / n }')" \
+      "${p99[$name]}" "${bad[$name]}" >> "$out/$db.$i.txt"
+  done
+  set +f
   kill $app; wait $app 2>/dev/null || true
   rm -rf "$work"
   awk -v run="$db $i" '

@@ -82,6 +82,53 @@ public static class SlotEngine
         public IReadOnlyList<Slot> FindSlots(GeoPoint destination) =>
             _prepared is { } p ? p.FindSlots(destination)
                 : SlotEngine.FindSlots(_request with { Trip = _request.Trip! with { Destination = destination } });
+
+        /// <summary>
+        /// True when the question was prepared (<see cref="FindSlots{TSink}"/> answers it); false for a shape the preparation
+        /// does not handle, which only <see cref="FindSlots(GeoPoint)"/> answers.
+        /// </summary>
+        public bool Indexed => _prepared is not null;
+
+        /// <summary>How many starts the prepared question has (indexes of <see cref="StartAt"/>); 0 when not <see cref="Indexed"/>.</summary>
+        public int StartCount => _prepared?.StartCount ?? 0;
+
+        /// <summary>A start of the prepared question by its index; its slot ends the service's duration later.</summary>
+        /// <param name="start">The start's index.</param>
+        public Instant StartAt(int start) => Instant.FromUnixTimeTicks(Ready.Start(start));
+
+        /// <summary>The end of the slot at <paramref name="start"/>.</summary>
+        /// <param name="start">The start's index.</param>
+        public Instant EndAt(int start) => Instant.FromUnixTimeTicks(Ready.Start(start) + Ready.Duration);
+
+        /// <summary>How many units (staff members) the prepared question has.</summary>
+        public int UnitCount => _prepared?.UnitCount ?? 0;
+
+        /// <summary>A unit's key by its index, as a <see cref="Slot"/> lists it.</summary>
+        /// <param name="unit">The unit's index.</param>
+        public string UnitKey(int unit) => Ready.UnitKey(unit);
+
+        /// <summary>The seats each slot has left (<see cref="Slot.Remaining"/>).</summary>
+        public int Capacity => Ready.Capacity;
+
+        /// <summary>
+        /// <see cref="FindSlots(GeoPoint)"/>'s answer as indexes, without a <see cref="Slot"/> per start: each slot in start
+        /// order, with its units in the order <see cref="Slot.Staff"/> lists them. Only when <see cref="Indexed"/>.
+        /// </summary>
+        /// <param name="destination">The client's address.</param>
+        /// <param name="sink">Receives the slots.</param>
+        public void FindSlots<TSink>(GeoPoint destination, ref TSink sink)
+            where TSink : struct, ITripSlotSink => Ready.FindSlots(destination, ref sink);
+
+        private Prepared Ready => _prepared ?? throw new InvalidOperationException("This question was not prepared: ask FindSlots(destination).");
+    }
+
+    /// <summary>Receives a prepared mobile answer's slots as indexes (<see cref="TripSlots.FindSlots{TSink}"/>).</summary>
+    public interface ITripSlotSink
+    {
+        /// <summary>One slot: the start's index and the indexes of the units that can take it.</summary>
+        /// <param name="start">Index for <see cref="TripSlots.StartAt"/>.</param>
+        /// <param name="units">Indexes for <see cref="TripSlots.UnitKey"/>, in staff order.</param>
+        void Slot(int start, ReadOnlySpan<int> units);
     }
 
     /// <summary>
@@ -157,11 +204,45 @@ public static class SlotEngine
     {
         private readonly int _startCount = units.Sum(u => u.Starts.Length);
 
+        public int StartCount => all.Length;
+
+        public int UnitCount => units.Length;
+
+        public long Duration => duration;
+
+        public int Capacity => capacity;
+
+        public long Start(int start) => all[start];
+
+        public string UnitKey(int unit) => units[unit].Key;
+
         public IReadOnlyList<Slot> FindSlots(GeoPoint destination)
         {
-            var rule = trip.Rule;
-            var here = GeoVector.Of(destination);
-            var home = trip.Base is { } b ? rule.Between(b, destination).BclCompatibleTicks : 0;
+            var sink = new SlotList(this);
+            FindSlots(destination, ref sink);
+            return sink.Slots;
+        }
+
+        /// <summary>Builds the <see cref="Slot"/>s of an answer.</summary>
+        private struct SlotList(Prepared prepared) : ITripSlotSink
+        {
+            public List<Slot> Slots { get; } = [];
+
+            public readonly void Slot(int start, ReadOnlySpan<int> owners)
+            {
+                var keys = new string[owners.Length];
+                for (var j = 0; j < owners.Length; j++)
+                {
+                    keys[j] = prepared.UnitKey(owners[j]);
+                }
+                var at = prepared.Start(start);
+                Slots.Add(new Slot(Instant.FromUnixTimeTicks(at), Instant.FromUnixTimeTicks(at + prepared.Duration), keys, prepared.Capacity));
+            }
+        }
+
+        public void FindSlots<TSink>(GeoPoint destination, ref TSink sink)
+            where TSink : struct, ITripSlotSink
+        {
             // Every (start, staff member) that fits, as the start's index in all and the unit's index, found unit by unit
             // (so each start's units come in staff order), then grouped by start with a counting sort: at most one per
             // start of every unit, in pooled arrays.
@@ -169,78 +250,94 @@ public static class SlotEngine
             var starts = pool.Rent(Math.Max(1, _startCount));
             var owners = pool.Rent(Math.Max(1, _startCount));
             var ends = pool.Rent(all.Length + 1);
-            var count = 0;
+            var order = pool.Rent(Math.Max(1, _startCount));
             try
             {
-                for (var i = 0; i < units.Length; i++)
-                {
-                    var unit = units[i];
-                    if (!unit.Travels)
-                    {
-                        foreach (var u in unit.Union)
-                        {
-                            if (resourcesFree[u])
-                            {
-                                starts[count] = u;
-                                owners[count++] = i;
-                            }
-                        }
-                        continue;
-                    }
-                    // A stop is usually the one after a run and the one before the next: its chord is worked out once.
-                    int lastStop = -1;
-                    double lastChord = 0;
-                    foreach (var run in unit.Runs)
-                    {
-                        // The squared chord to each neighbouring stop settles most runs (out of reach) with no leg at all,
-                        // and gives the leg's bounds for the rest.
-                        var toBefore = run.Before < 0 ? 0 : run.Before == lastStop ? lastChord : GeoVector.Chord2(unit.Vectors[run.Before], here);
-                        if (run.Before >= 0 && toBefore > run.ReachBefore)
-                        {
-                            continue;
-                        }
-                        var toAfter = run.After >= 0 ? GeoVector.Chord2(unit.Vectors[run.After], here) : 0;
-                        if (run.After >= 0)
-                        {
-                            (lastStop, lastChord) = (run.After, toAfter);
-                        }
-                        if (run.After >= 0 && toAfter > run.ReachAfter)
-                        {
-                            continue;
-                        }
-                        var lo = run.Before >= 0 ? FirstRoomFor(unit, run.Before, toBefore, run.First, run.End, rule, destination)
-                            : FirstAtLeast(unit.RoomBefore, run.First, run.End, run.FromBase ? home : 0);
-                        var hi = run.End;
-                        if (lo < hi && run.After >= 0)
-                        {
-                            hi = EndRoomFor(unit, run.After, toAfter, lo, hi, rule, destination);
-                        }
-                        for (var k = lo; k < hi; k++)
-                        {
-                            var u = unit.Union[k];
-                            if (resourcesFree[u])
-                            {
-                                starts[count] = u;
-                                owners[count++] = i;
-                            }
-                        }
-                    }
-                }
-                return Slots(starts, owners, count, ends);
+                var count = Collect(destination, starts, owners);
+                Emit(starts, owners, count, ends, order, ref sink);
             }
             finally
             {
                 pool.Return(starts);
                 pool.Return(owners);
                 pool.Return(ends);
+                pool.Return(order);
             }
         }
 
+        /// <summary>The (start, unit) pairs that fit <paramref name="destination"/>, unit by unit; returns how many.</summary>
+        private int Collect(GeoPoint destination, int[] starts, int[] owners)
+        {
+            var rule = trip.Rule;
+            var here = GeoVector.Of(destination);
+            var home = trip.Base is { } b ? rule.Between(b, destination).BclCompatibleTicks : 0;
+            var count = 0;
+            for (var i = 0; i < units.Length; i++)
+            {
+                var unit = units[i];
+                if (!unit.Travels)
+                {
+                    foreach (var u in unit.Union)
+                    {
+                        if (resourcesFree[u])
+                        {
+                            starts[count] = u;
+                            owners[count++] = i;
+                        }
+                    }
+                    continue;
+                }
+                // A stop is usually the one after a run and the one before the next: its chord, and the bounds of its leg,
+                // are worked out once.
+                var last = new StopLeg(-1, 0);
+                foreach (var run in unit.Runs)
+                {
+                    // The squared chord to each neighbouring stop settles most runs (out of reach) with no leg at all,
+                    // and gives the leg's bounds for the rest.
+                    var before = run.Before < 0 ? default
+                        : run.Before == last.Stop ? last : new StopLeg(run.Before, GeoVector.Chord2(unit.Vectors[run.Before], here));
+                    if (run.Before >= 0 && before.Chord2 > run.ReachBefore)
+                    {
+                        continue;
+                    }
+                    var after = run.After >= 0 ? new StopLeg(run.After, GeoVector.Chord2(unit.Vectors[run.After], here)) : default;
+                    if (run.After >= 0 && after.Chord2 > run.ReachAfter)
+                    {
+                        last = after;
+                        continue;
+                    }
+                    var lo = run.Before >= 0 ? FirstRoomFor(unit, ref before, run.First, run.End, rule, destination)
+                        : FirstAtLeast(unit.RoomBefore, run.First, run.End, run.FromBase ? home : 0);
+                    var hi = run.End;
+                    if (lo < hi && run.After >= 0)
+                    {
+                        hi = EndRoomFor(unit, ref after, lo, hi, rule, destination);
+                    }
+                    if (run.After >= 0)
+                    {
+                        // Kept with its leg's bounds, if they were asked, for the next run, whose stop before it is.
+                        last = after;
+                    }
+                    for (var k = lo; k < hi; k++)
+                    {
+                        var u = unit.Union[k];
+                        if (resourcesFree[u])
+                        {
+                            starts[count] = u;
+                            owners[count++] = i;
+                        }
+                    }
+                }
+            }
+            return count;
+        }
+
         /// <summary>
-        /// The slots of the (start, unit) pairs found, by start: a stable counting sort over the starts' indexes keeps each
-        /// start's units in the order they were found (staff order). <paramref name="ends"/>: scratch, all.Length + 1 long.
+        /// The pairs found, by start: a stable counting sort over the starts' indexes keeps each start's units in the order
+        /// they were found (staff order). <paramref name="ends"/>: scratch, all.Length + 1 long; <paramref name="order"/>: scratch.
         /// </summary>
-        private List<Slot> Slots(int[] starts, int[] owners, int count, int[] ends)
+        private void Emit<TSink>(int[] starts, int[] owners, int count, int[] ends, int[] order, ref TSink sink)
+            where TSink : struct, ITripSlotSink
         {
             var n = all.Length;
             Array.Clear(ends, 0, n + 1);
@@ -248,52 +345,57 @@ public static class SlotEngine
             {
                 ends[starts[p] + 1]++;
             }
-            var distinct = 0;
             for (var u = 0; u < n; u++)
             {
-                distinct += ends[u + 1] > 0 ? 1 : 0;
                 ends[u + 1] += ends[u];
             }
             // ends[u] is now where start u's units begin; placing them moves it to where they end.
-            var order = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Max(1, count));
-            try
+            for (var p = 0; p < count; p++)
             {
-                for (var p = 0; p < count; p++)
-                {
-                    order[ends[starts[p]]++] = owners[p];
-                }
-                var slots = new List<Slot>(distinct);
-                var from = 0;
-                for (var u = 0; u < n && from < count; u++)
-                {
-                    var to = ends[u];
-                    if (to == from)
-                    {
-                        continue;
-                    }
-                    var keys = new string[to - from];
-                    for (var j = from; j < to; j++)
-                    {
-                        keys[j - from] = units[order[j]].Key;
-                    }
-                    slots.Add(new Slot(Instant.FromUnixTimeTicks(all[u]), Instant.FromUnixTimeTicks(all[u] + duration), keys, capacity));
-                    from = to;
-                }
-                return slots;
+                order[ends[starts[p]]++] = owners[p];
             }
-            finally
+            var from = 0;
+            for (var u = 0; u < n && from < count; u++)
             {
-                System.Buffers.ArrayPool<int>.Shared.Return(order);
+                var to = ends[u];
+                if (to == from)
+                {
+                    continue;
+                }
+                sink.Slot(u, order.AsSpan(from, to - from));
+                from = to;
             }
         }
 
         /// <summary>
-        /// The first start in [lo, hi) whose room before holds the leg from the stop to the address, whose squared chord is
-        /// <paramref name="chord2"/>.
+        /// A neighbouring stop as seen from the address: its squared chord, and the bounds of the leg
+        /// (<see cref="TravelRule.LegBounds(double, out long, out long)"/>) once asked.
         /// </summary>
-        private static int FirstRoomFor(TripUnit unit, int stop, double chord2, int lo, int hi, TravelRule rule, GeoPoint destination)
+        private struct StopLeg(int stop, double chord2)
         {
-            if (rule.LegBounds(chord2, out var low, out var high))
+            public readonly int Stop = stop;
+            public readonly double Chord2 = chord2;
+            private byte _bounds; // 0: not asked, 1: known, 2: none (only the leg itself answers)
+            private long _low;
+            private long _high;
+
+            public bool Bounds(TravelRule rule, out long low, out long high)
+            {
+                if (_bounds == 0)
+                {
+                    _bounds = rule.LegBounds(Chord2, out _low, out _high) ? (byte)1 : (byte)2;
+                }
+                (low, high) = (_low, _high);
+                return _bounds == 1;
+            }
+        }
+
+        /// <summary>
+        /// The first start in [lo, hi) whose room before holds the leg from <paramref name="leg"/>'s stop to the address.
+        /// </summary>
+        private static int FirstRoomFor(TripUnit unit, ref StopLeg leg, int lo, int hi, TravelRule rule, GeoPoint destination)
+        {
+            if (leg.Bounds(rule, out var low, out var high))
             {
                 // The room that holds the longest possible leg, and the room too small for the shortest: settled when no
                 // start lies between them.
@@ -305,13 +407,13 @@ public static class SlotEngine
                 }
                 hi = sure;
             }
-            return FirstAtLeast(unit.RoomBefore, lo, hi, rule.Between(unit.Stops[stop].Place, destination).BclCompatibleTicks);
+            return FirstAtLeast(unit.RoomBefore, lo, hi, rule.Between(unit.Stops[leg.Stop].Place, destination).BclCompatibleTicks);
         }
 
-        /// <summary>The end of the starts from lo in [lo, hi) whose room after holds the leg from the address to the stop.</summary>
-        private static int EndRoomFor(TripUnit unit, int stop, double chord2, int lo, int hi, TravelRule rule, GeoPoint destination)
+        /// <summary>The end of the starts from lo in [lo, hi) whose room after holds the leg from the address to <paramref name="leg"/>'s stop.</summary>
+        private static int EndRoomFor(TripUnit unit, ref StopLeg leg, int lo, int hi, TravelRule rule, GeoPoint destination)
         {
-            if (rule.LegBounds(chord2, out var low, out var high))
+            if (leg.Bounds(rule, out var low, out var high))
             {
                 var sure = EndAtLeast(unit.RoomAfter, lo, hi, high);
                 hi = EndAtLeast(unit.RoomAfter, sure, hi, low);
@@ -321,7 +423,7 @@ public static class SlotEngine
                 }
                 lo = sure;
             }
-            return EndAtLeast(unit.RoomAfter, lo, hi, rule.Between(destination, unit.Stops[stop].Place).BclCompatibleTicks);
+            return EndAtLeast(unit.RoomAfter, lo, hi, rule.Between(destination, unit.Stops[leg.Stop].Place).BclCompatibleTicks);
         }
 
         /// <summary>In an ascending stretch [lo, hi): the first index whose value is at least <paramref name="least"/> (hi: none).</summary>

@@ -101,8 +101,34 @@ public class TripSlotsProperties
             {
                 Assert.Fail($"{zoneId} kind {kind}, address {destination}: expected [{string.Join(", ", e)}], got [{string.Join(", ", g)}]");
             }
+            if (prepared.Indexed)
+            {
+                // The same answer as indexes (what the API writes from): the same slots, units in the same order.
+                var sink = new Collect(prepared);
+                prepared.FindSlots(destination, ref sink);
+                var i = sink.Slots.Select(Show).ToList();
+                if (!e.SequenceEqual(i))
+                {
+                    Assert.Fail($"{zoneId} kind {kind}, address {destination}, by index: expected [{string.Join(", ", e)}], got [{string.Join(", ", i)}]");
+                }
+            }
         }
         return true;
+    }
+
+    private readonly struct Collect(SlotEngine.TripSlots prepared) : SlotEngine.ITripSlotSink
+    {
+        public List<Slot> Slots { get; } = [];
+
+        public void Slot(int start, ReadOnlySpan<int> units)
+        {
+            var keys = new List<string>();
+            foreach (var u in units)
+            {
+                keys.Add(prepared.UnitKey(u));
+            }
+            Slots.Add(new Slot(prepared.StartAt(start), prepared.EndAt(start), keys, prepared.Capacity));
+        }
     }
 
     [Property(MaxTest = 300)]

@@ -477,6 +477,13 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
         var bytes = await near.Content.ReadAsByteArrayAsync();
         Assert.Equal(bytes.Length, near.Content.Headers.ContentLength);
         Assert.Contains("11:30", System.Text.Encoding.UTF8.GetString(bytes));
+        // Written from pieces prepared with the question, not by the JSON writer: byte for byte what that writer makes of
+        // the same slots.
+        var doc = System.Text.Json.Nodes.JsonNode.Parse(bytes)!;
+        var slots = doc["slots"]!.AsArray().Select(n => new Bookwell.Scheduling.Slots.Slot(At(n!["start"]!), At(n["end"]!),
+            [.. n["staff"]!.AsArray().Select(k => k!.GetValue<string>())], n["remaining"]!.GetValue<int>())).ToList();
+        Assert.True(slots.Count > 1);
+        Assert.Equal(bytes, Bookwell.Features.Availability.PageEndpoints.SlotsJson(NodaTime.DateTimeZoneProviders.Tzdb[doc["timeZone"]!.GetValue<string>()], slots));
 
         // The same question again: the same bytes under the same tag; with that tag (strong or weak), 304 and no body.
         var again = await Client.GetAsync(url + Q("Neude 5, Utrecht"));
@@ -507,6 +514,9 @@ public abstract class MobileServiceTests(MobileServiceTests.Shared shared)
         Assert.Equal(tag, head.Headers.ETag!.Tag);
         Assert.Empty(await head.Content.ReadAsByteArrayAsync());
     }
+
+    private static NodaTime.Instant At(System.Text.Json.Nodes.JsonNode time) =>
+        NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(time.GetValue<string>()).GetValueOrThrow().ToInstant();
 
     [Fact]
     public async Task The_first_visit_of_the_day_holds_the_drive_from_the_base()

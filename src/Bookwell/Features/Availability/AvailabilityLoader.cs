@@ -26,9 +26,19 @@ public sealed record Occupancy(IReadOnlyDictionary<string, List<Span>> Busy, IRe
 /// Slots for one question. The same question at the same busy and configuration versions, within the same ten
 /// seconds, gets the same answer object; the API keeps its serialised form and that form's ETag with it.
 /// </summary>
-public sealed class SlotAnswer(IReadOnlyList<Slot> slots)
+public sealed class SlotAnswer
 {
-    public IReadOnlyList<Slot> Slots { get; } = slots;
+    private IReadOnlyList<Slot>? _slots;
+
+    public SlotAnswer(IReadOnlyList<Slot> slots) => _slots = slots;
+
+    /// <summary>A mobile answer for one address, written by the API from the prepared question; its slots are worked out when first asked for.</summary>
+    public SlotAnswer(TripAnswer trip) => Trip = trip;
+
+    public IReadOnlyList<Slot> Slots => _slots ??= Trip!.Slots();
+
+    /// <summary>For a mobile answer from a question prepared for every address (one branch, no organization's seats): how to write it.</summary>
+    public TripAnswer? Trip { get; }
 
     /// <summary>For a visit of several services: each slot's parts (same order as <see cref="Slots"/>); null otherwise.</summary>
     public IReadOnlyList<VisitSlot>? Visits { get; init; }
@@ -441,19 +451,26 @@ public static class AvailabilityLoader
             }
         }
         var parts = prepared.Parts;
+        if (prepared.Single is { } texts && page.Organization is null)
+        {
+            return new SlotAnswer(new TripAnswer(parts[0], trip.Destination, texts));
+        }
         var slots = parts.Count == 1 ? parts[0].FindSlots(trip.Destination) : Merge(parts.Select(p => p.FindSlots(trip.Destination)));
         return new SlotAnswer(Seats(page, service, slots)) { Times = prepared.Times };
     }
 
-    /// <summary>A mobile question prepared (one per branch) and the texts of its times in the zone it was asked in.</summary>
-    private sealed record PreparedTrips(List<SlotEngine.TripSlots> Parts, TimeTexts Times);
+    /// <summary>
+    /// A mobile question prepared (one per branch) and the texts of its times in the zone it was asked in; with one branch
+    /// prepared by index, the JSON pieces of its answers.
+    /// </summary>
+    private sealed record PreparedTrips(List<SlotEngine.TripSlots> Parts, TimeTexts Times, TripTexts? Single);
 
     private static async Task<PreparedTrips> PrepareTripsAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch,
         string? staff, DateTimeZone zone, Span window, Instant now, Trip trip, BusyIndex.Snapshot snapshot, CancellationToken ct)
     {
         var occupancy = await LoadAsync(db, page, service, window, now, staff, snapshot, ct, trip);
-        return new PreparedTrips([.. Requests(page, service, branch, staff, occupancy, now, window, walkIn: false, trip).Select(r => SlotEngine.ForTrips(r.Request))],
-            new TimeTexts(zone));
+        List<SlotEngine.TripSlots> parts = [.. Requests(page, service, branch, staff, occupancy, now, window, walkIn: false, trip).Select(r => SlotEngine.ForTrips(r.Request))];
+        return new PreparedTrips(parts, new TimeTexts(zone), parts is [{ Indexed: true } single] ? new TripTexts(single, zone) : null);
     }
 
     /// <summary>An organization's view: a class's remaining seats counted against its time slot's capacity (contract 4.6, additive).</summary>

@@ -114,6 +114,14 @@ public static class PageEndpoints
             // A member's own answer: kept by no shared cache, and never validated against a public ETag.
             http.Response.Headers.CacheControl = "no-store";
         }
+        if (answer.Trip is { } trip && trip.Zone == zone)
+        {
+            // A mobile answer: made for this request's address alone and never kept, so it is written into a pooled buffer
+            // and sent from there, from pieces prepared with the question; its tag is still the hash of its bytes.
+            var body = new PooledJson(8192);
+            trip.WriteJson(body);
+            return page.Variant.Length == 0 ? Tagged(http, ContentTag(body.Written), body) : body;
+        }
         if (answer.Times is { } mobileTimes && mobileTimes.Zone == zone && answer.Visits is null)
         {
             // A mobile answer: made for this request's address alone and never kept, so it is written into a pooled buffer
