@@ -4,6 +4,7 @@
 # booking page at 200 req/s. Usage: bench/http/book-cpu.sh [sqlite|postgres]
 #   SEED=3000 (bookings seeded first), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
 #   PG_AFTER=<SQL run on the migrated PostgreSQL database before the seed>, BENCH_DB=<its name>,
+#   PG_CS=<more of the PostgreSQL connection string, e.g. "Options=-c plan_cache_mode=force_generic_plan">,
 #   PAGE_TRACE=1 (with PAGE=1: a 10 s dotnet-trace of the booking page at 200 req/s, to PAGE_TRACE_OUT or /tmp/page.nettrace).
 # PostgreSQL: psql's variables (PGHOST, PGPORT, PGUSER) reach a server where a database named bench_cpu (or BENCH_DB) is made afresh.
 set -euo pipefail
@@ -20,7 +21,7 @@ export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
 if [ "$db" = postgres ]; then
   psql -d postgres -q -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" -c "CREATE DATABASE $pgdb" >/dev/null
   export Bookwell__Database=postgres \
-    ConnectionStrings__Bookwell="Host=${PGHOST:-127.0.0.1};Port=${PGPORT:-5432};Username=${PGUSER:-postgres};${PGPASSWORD:+Password=$PGPASSWORD;}Database=$pgdb;Maximum Pool Size=100"
+    ConnectionStrings__Bookwell="Host=${PGHOST:-127.0.0.1};Port=${PGPORT:-5432};Username=${PGUSER:-postgres};${PGPASSWORD:+Password=$PGPASSWORD;}Database=$pgdb;Maximum Pool Size=100${PG_CS:+;$PG_CS}"
 else
   export Bookwell__Database=sqlite ConnectionStrings__Bookwell="Data Source=$work/bench.db"
 fi

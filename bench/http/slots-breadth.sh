@@ -117,7 +117,7 @@ one() {
   # machine falls on every figure of a round alike instead of on whichever figure ran then (a ratio of two figures measured
   # a minute apart moved from 0.8 to 0.5 that way). Per figure: requests and the app's CPU ticks summed over its slices;
   # p99 the highest of its slices.
-  local -A reqs secs ticks p99 bad errs
+  local -A reqs secs ticks p99 bad top
   for r in $(seq 1 "$rounds"); do
     for name in page slots1 visit1 mobile1 slots30 visit30 mobile30; do
       local before after
@@ -131,26 +131,29 @@ one() {
       bad[$name]=$(( ${bad[$name]:-0} + $(awk '/Non-2xx/ {print $5}' "$work/wrk.txt" | grep . || echo 0) ))
       p99[$name]=$(awk -v a="${p99[$name]:-0us}" 'function us(t) { if (t ~ /ms$/) return t * 1000; if (t ~ /us$/) return t + 0; if (t ~ /s$/) return t * 1000000; return t }
         $1 == "99%" { print (us($2) > us(a)) ? $2 : a }' "$work/wrk.txt")
+      # The slowest request: a stall of the whole server (every connection waiting) shows here, not in p99.
+      top[$name]=$(awk -v a="${top[$name]:-0us}" 'function us(t) { if (t ~ /ms$/) return t * 1000; if (t ~ /us$/) return t + 0; if (t ~ /s$/) return t * 1000000; return t }
+        $1 == "Latency" { print (us($4) > us(a)) ? $4 : a }' "$work/wrk.txt")
       # Connect, read, write errors and timeouts: a figure with any of them is not a throughput figure.
       if grep -q "Socket errors" "$work/wrk.txt"; then echo "  $name round $r: $(grep 'Socket errors' "$work/wrk.txt" | sed 's/^ *//')"; fi
     done
   done
   for name in page slots1 visit1 mobile1 slots30 visit30 mobile30; do
-    printf '%s %s %s %s %s\n' "$name" "$(awk -v n="${reqs[$name]}" -v s="${secs[$name]}" 'BEGIN { printf "%.2f", n / s }')" \
+    printf '%s %s %s %s %s %s\n' "$name" "$(awk -v n="${reqs[$name]}" -v s="${secs[$name]}" 'BEGIN { printf "%.2f", n / s }')" \
       "$(awk -v t="${ticks[$name]}" -v n="${reqs[$name]}" -v hz="$hz" 'BEGIN { printf "%.4f", t * 1000 / hz / n }')" \
-      "${p99[$name]}" "${bad[$name]}" >> "$out/$db.$i.txt"
+      "${p99[$name]}" "${bad[$name]}" "${top[$name]}" >> "$out/$db.$i.txt"
   done
   set +f
   kill $app; wait $app 2>/dev/null || true
   rm -rf "$work"
   awk -v run="$db $i" '
-    { rps[$1] = $2; cpu[$1] = $3; p99[$1] = $4; bad[$1] = $5 }
+    { rps[$1] = $2; cpu[$1] = $3; p99[$1] = $4; bad[$1] = $5; top[$1] = $6 }
     END {
-      printf "  %-9s %10s %14s %9s %9s %s\n", "figure", "req/s", "CPU ms/req", "p99", "ratio", "(ratio: to the page endpoint; visit and mobile: to plain /slots, same window)"
+      printf "  %-9s %10s %14s %9s %9s %9s %s\n", "figure", "req/s", "CPU ms/req", "p99", "max", "ratio", "(ratio: to the page endpoint; visit and mobile: to plain /slots, same window)"
       split("page slots1 visit1 mobile1 slots30 visit30 mobile30", names, " ")
       for (k = 1; k <= 7; k++) {
         n = names[k]; ref = n == "page" ? "" : (n ~ /^slots/ ? "page" : (n ~ /1$/ ? "slots1" : "slots30"))
-        printf "  %-9s %10.0f %14.4f %9s %9s%s\n", n, rps[n], cpu[n], p99[n], ref == "" ? "" : sprintf("%.3f", rps[n] / rps[ref]),
+        printf "  %-9s %10.0f %14.4f %9s %9s %9s%s\n", n, rps[n], cpu[n], p99[n], top[n], ref == "" ? "" : sprintf("%.3f", rps[n] / rps[ref]),
           (bad[n] > 0 ? "  NON-2xx: " bad[n] : "")
       }
     }' "$out/$db.$i.txt"
