@@ -13,11 +13,13 @@ namespace Bookwell.Tests.Calendars;
 /// Two-way CalDAV sync against a real Radicale server with htpasswd authentication: bookings appear, move and
 /// disappear in the staff member's calendar; the calendar's own events (a weekly one across a DST change,
 /// with an EXDATE and a moved occurrence) block exactly their slots; our events are not counted as busy; an
-/// event deleted in the calendar is noticed (busy time gone, our own event written back).
+/// event deleted in the calendar is noticed (busy time gone, our own event written back). One app per class and database
+/// (private addresses allowed, as the servers are on loopback), each test on a business of its own with a calendar server
+/// of its own (see <see cref="SharedApp"/>); the tests with a mail server or without the setting keep apps of their own.
 /// </summary>
-public abstract class CalDavSyncTests
+public abstract class CalDavSyncTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
+    private Db Kind => shared.Kind;
 
     private const string Collection = "/anna/work/";
 
@@ -111,11 +113,12 @@ public abstract class CalDavSyncTests
 
     private static Task<HttpResponseMessage> Connect(HttpClient admin, JsonObject body) => admin.PutAsync("/api/v1/admin/staff/anna/calendar", Json(body));
 
-    private async Task<(BookwellApp, RadicaleServer)> StartAsync()
+    /// <summary>A calendar server of its own, and a business of its own on the class's app, configured.</summary>
+    private async Task<(TenantSpace, RadicaleServer)> StartAsync()
     {
         var server = await RadicaleServer.StartAsync();
         await server.MakeCalendarAsync(Collection);
-        var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Calendars:AllowPrivateAddresses"] = "true");
+        var app = await shared.NewBusinessAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         return (app, server);
     }
@@ -124,7 +127,6 @@ public abstract class CalDavSyncTests
     public async Task Booking_AppearsMovesAndGoes_InTheCalendar_AndTheCalendarsOwnEventsBlockSlots()
     {
         var (app, server) = await StartAsync();
-        await using var _ = app;
         await using var __ = server;
         var admin = app.Admin();
         var client = app.CreateClient();
@@ -204,7 +206,6 @@ public abstract class CalDavSyncTests
     public async Task PushedEvent_ParsedBack_HasTheBookingsUidTimesSummaryAndSequence_ARescheduleBumpsItInPlace_ACancellationDeletesIt()
     {
         var (app, server) = await StartAsync();
-        await using var _ = app;
         await using var __ = server;
         var admin = app.Admin();
         var client = app.CreateClient();
@@ -256,7 +257,6 @@ public abstract class CalDavSyncTests
     public async Task AnEventMadeInTheCalendar_BlocksItsSlots_MovedThereTheSlotsFollow_DeletedThereTheTimeIsFree()
     {
         var (app, server) = await StartAsync();
-        await using var _ = app;
         await using var __ = server;
         var admin = app.Admin();
         var client = app.CreateClient();
@@ -305,7 +305,6 @@ public abstract class CalDavSyncTests
     public async Task Booking_IsPushedAfterCommit_WithoutASync()
     {
         var (app, server) = await StartAsync();
-        await using var _ = app;
         await using var __ = server;
         Assert.Equal(HttpStatusCode.OK, (await Connect(app.Admin(), Connection(server))).StatusCode);
         var booked = await Body(await Book(app.CreateClient(), Booking("2027-03-02T11:00:00+01:00", "consult", staff: "anna")));
@@ -323,7 +322,6 @@ public abstract class CalDavSyncTests
     public async Task WrongPassword_IsRefusedAtConnect_AndARevokedPasswordShowsAsBroken_KeepingTheLastBusyTimes()
     {
         var (app, server) = await StartAsync();
-        await using var _ = app;
         await using var __ = server;
         var admin = app.Admin();
         await server.PutAsync(Collection + "weekly.ics", Weekly());
@@ -357,10 +355,10 @@ public abstract class CalDavSyncTests
         ["whenEventDeleted"] = whenEventDeleted,
     };
 
-    private async Task<(BookwellApp, CalDavStandIn)> StartStandInAsync()
+    private async Task<(TenantSpace, CalDavStandIn)> StartStandInAsync()
     {
         var server = await CalDavStandIn.StartAsync();
-        var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Calendars:AllowPrivateAddresses"] = "true");
+        var app = await shared.NewBusinessAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Connect(app.Admin(), StandInConnection(server))).StatusCode);
         return (app, server);
@@ -370,7 +368,7 @@ public abstract class CalDavSyncTests
     private static List<CalDavStandIn.Seen> Writes(CalDavStandIn server, string href) =>
         [.. server.Requests.Where(r => r.Path == href && r.Method is "PUT" or "DELETE")];
 
-    private static string? StoredETag(BookwellApp app, Guid booking) =>
+    private static string? StoredETag(TenantSpace app, Guid booking) =>
         app.WithDb(db => db.CalendarEventLinks.IgnoreQueryFilters().AsNoTracking().Where(l => l.BookingId == booking).Select(l => l.ETag).SingleOrDefault());
 
     /// <summary>
@@ -382,7 +380,6 @@ public abstract class CalDavSyncTests
     public async Task Push_CreatesWithIfNoneMatchStar_ReplacesAndDeletesWithIfMatchOfTheStoredETag()
     {
         var (app, server) = await StartStandInAsync();
-        await using var _ = app;
         await using var __ = server;
         var admin = app.Admin();
         var client = app.CreateClient();
@@ -426,7 +423,6 @@ public abstract class CalDavSyncTests
     public async Task EditedInTheCalendar_A412IsReadAgainAndTheBookingWrittenBackOnce_ARaceLostAgainWaitsForItsRetry()
     {
         var (app, server) = await StartStandInAsync();
-        await using var _ = app;
         await using var __ = server;
         var admin = app.Admin();
         var client = app.CreateClient();
@@ -594,13 +590,23 @@ public abstract class CalDavSyncTests
     }
 }
 
-public sealed class CalDavSyncSqliteTests : CalDavSyncTests
+/// <summary>The class's app: calendar servers on private addresses allowed (the tests' servers are on loopback).</summary>
+public abstract class CalDavApp : SharedApp
 {
-    protected override Db Kind => Db.Sqlite;
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:Calendars:AllowPrivateAddresses"] = "true";
 }
 
-[Collection("postgres")]
-public sealed class CalDavSyncPostgresTests : CalDavSyncTests
+public sealed class SqliteCalDavApp : CalDavApp
 {
-    protected override Db Kind => Db.Postgres;
+    public override Db Kind => Db.Sqlite;
 }
+
+public sealed class PostgresCalDavApp : CalDavApp
+{
+    public override Db Kind => Db.Postgres;
+}
+
+public sealed class CalDavSyncSqliteTests(SqliteCalDavApp shared) : CalDavSyncTests(shared), IClassFixture<SqliteCalDavApp>;
+
+[Collection("postgres")]
+public sealed class CalDavSyncPostgresTests(PostgresCalDavApp shared) : CalDavSyncTests(shared), IClassFixture<PostgresCalDavApp>;
