@@ -7,31 +7,39 @@ using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Accounts;
 
-/// <summary>The PIN-secured staff dashboard: sign-in, lockout per address and per account with escalation, the day's work.</summary>
-public abstract class StaffDashboardTests
+/// <summary>
+/// The PIN-secured staff dashboard: sign-in, lockout per address and per account with escalation, the day's work. One app
+/// per class and database, each test on a business of its own with its own owner (see <see cref="SharedApp"/>): the PIN
+/// throttles are kept per business, so one test's blocks never reach another's. The test with a trusted proxy (a setting of
+/// the app) keeps an app of its own.
+/// </summary>
+public abstract class StaffDashboardTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
-
     /// <summary>Monday 1 March 2027, 10:30 in Amsterdam: open, so a walk-in can start now.</summary>
     private static readonly Instant Morning = Instant.FromUtc(2027, 3, 1, 9, 30);
 
-    private async Task<BookwellApp> StartAsync(Action<Dictionary<string, string?>>? settings = null)
+    /// <summary>A business of its own on the class's app, configured, with PINs for Anna and Bob; the clock at <see cref="Morning"/>.</summary>
+    private async Task<TenantSpace> StartAsync()
     {
-        var app = await BookwellApp.StartAsync(Kind, settings, Morning);
+        var app = await shared.NewBusinessAsync();
+        app.Clock.Reset(Morning);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
-        var owner = WebSession.For(app);
-        await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey));
+        await SetPinsAsync(await app.OwnerAsync("Olga", AccountTests.Password));
+        return app;
+    }
+
+    private static async Task SetPinsAsync(WebSession owner)
+    {
         foreach (var (staff, pin) in new[] { ("anna", "2468"), ("bob", "1357") })
         {
             var saved = await owner.PostFormAsync($"/admin/setup/p/salon/staff/{staff}?handler=Pin", [KeyValuePair.Create("pin", pin)], $"/admin/setup/p/salon/staff/{staff}");
             Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
         }
-        return app;
     }
 
-    private static async Task<HttpResponseMessage> Pin(BookwellApp app, string staff, string pin, string peer, string? forwardedFor = null)
+    private static async Task<HttpResponseMessage> Pin(TenantSpace app, string staff, string pin, string peer, string? forwardedFor = null)
     {
-        var session = WebSession.For(app);
+        var session = app.Session();
         session.Client.DefaultRequestHeaders.Add("X-Test-Peer", peer);
         if (forwardedFor is not null)
         {
@@ -45,9 +53,9 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task Pin_StoredHashed_RightPinSignsIn_GreetsByName()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         Assert.DoesNotContain(app.WithDb(db => db.StaffPins.IgnoreQueryFilters().Select(p => p.PinHash).ToList()), h => h.Contains("2468", StringComparison.Ordinal));
-        var session = WebSession.For(app);
+        var session = app.Session();
         Assert.Equal(HttpStatusCode.Redirect, (await session.Client.GetAsync("/staff")).StatusCode);
         var response = await session.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"));
         Assert.True(SignedIn(response));
@@ -62,7 +70,7 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task FiveWrongPins_BlockTheAddressAndTheAccount_ButNotOthers()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         for (var i = 0; i < 5; i++)
         {
             Assert.False(SignedIn(await Pin(app, "anna", "0000", "10.0.0.1")));
@@ -78,11 +86,11 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task ParallelWrongGuesses_AtMostTheLimitAreChecked_TheRightPinAfterIsRefused()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         // Twenty guesses at once from twenty addresses: the account's count must hold, not only each address's.
         var sessions = Enumerable.Range(1, 20).Select(i =>
         {
-            var session = WebSession.For(app);
+            var session = app.Session();
             session.Client.DefaultRequestHeaders.Add("X-Test-Peer", $"10.0.2.{i}");
             return session;
         }).ToList();
@@ -103,8 +111,8 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task TrustedDevice_SignsInWhileStrangersAreLockedOut_ButItsOwnGuessesLockIt()
     {
-        await using var app = await StartAsync();
-        var tablet = WebSession.For(app);
+        var app = await StartAsync();
+        var tablet = app.Session();
         tablet.Client.DefaultRequestHeaders.Add("X-Test-Peer", "10.0.3.1");
         var first = await tablet.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"));
         Assert.True(SignedIn(first));
@@ -122,7 +130,7 @@ public abstract class StaffDashboardTests
         Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "anna", "2468", "10.0.3.1")).StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await Pin(app, "anna", "2468", "10.0.3.7")).StatusCode);
         // A made-up device cookie is a stranger's.
-        var forger = WebSession.For(app);
+        var forger = app.Session();
         forger.Client.DefaultRequestHeaders.Add("X-Test-Peer", "10.0.3.8");
         forger.Client.DefaultRequestHeaders.Add("Cookie", device.Split(';')[0][..^8] + "AAAAAAAA");
         Assert.Equal(HttpStatusCode.TooManyRequests, (await forger.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"))).StatusCode);
@@ -143,7 +151,7 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task RotatingAddresses_DoNotHelp_TheAccountBlocks()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         for (var i = 0; i < 5; i++)
         {
             Assert.False(SignedIn(await Pin(app, "anna", "0000", $"10.0.1.{i + 1}")));
@@ -156,7 +164,7 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task SpoofedForwardedFor_IsIgnored_WithoutATrustedProxy()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         for (var i = 0; i < 5; i++)
         {
             Assert.False(SignedIn(await Pin(app, "anna", "0000", "10.0.0.1", forwardedFor: $"203.0.113.{i + 1}")));
@@ -167,7 +175,14 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task TrustedProxy_ForwardedForNamesTheClient()
     {
-        await using var app = await StartAsync(s => s["Bookwell:TrustedProxies"] = "10.9.9.9");
+        // An app of its own: the trusted proxy is a setting of the app.
+        await using var own = await BookwellApp.StartAsync(shared.Kind, s => s["Bookwell:TrustedProxies"] = "10.9.9.9", Morning);
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(own.Admin(), Config())).StatusCode);
+        var owner = WebSession.For(own);
+        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", AccountTests.Password),
+            ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        await SetPinsAsync(owner);
+        var app = TenantSpace.Default(own);
         for (var i = 0; i < 5; i++)
         {
             Assert.False(SignedIn(await Pin(app, "anna", "0000", "10.9.9.9", forwardedFor: "203.0.113.1")));
@@ -180,7 +195,7 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task Blocks_Expire_AndGrowLongerEachTime()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         for (var i = 0; i < 5; i++)
         {
             await Pin(app, "anna", "0000", "10.0.0.1");
@@ -201,14 +216,14 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task Agenda_WalkInInOneClick_StatusChanges_OnlyOwnBookings()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var annaBooking = Booking("2027-03-01T14:00:00+01:00", staff: "anna", email: "ann@client.test");
         annaBooking["page"] = Slug;
         var bobBooking = Booking("2027-03-01T15:00:00+01:00", staff: "bob", email: "bob@client.test");
         bobBooking["page"] = Slug;
         var annas = await Body(await app.Admin().PostAsync("/api/v1/admin/bookings", Json(annaBooking)));
         var bobs = await Body(await app.Admin().PostAsync("/api/v1/admin/bookings", Json(bobBooking)));
-        var session = WebSession.For(app);
+        var session = app.Session();
         Assert.True(SignedIn(await session.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"))));
         var agenda = await session.GetAsync("/staff");
         Assert.Contains("Ada Lovelace", agenda);
@@ -237,11 +252,11 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task CheckOut_ShowsOnTheAgenda_OnlyWhenThisBrowserMayUseTheDeskCheckout()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var body = Booking("2027-03-01T14:00:00+01:00", staff: "anna", email: "ann@client.test");
         body["page"] = Slug;
         var id = (await Body(await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body))))["id"]!.GetValue<string>();
-        var session = WebSession.For(app);
+        var session = app.Session();
         Assert.True(SignedIn(await session.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"))));
 
         // The PIN alone does not open the dashboard's checkout (its sign-in is the dashboard's): no link to a page that would refuse.
@@ -251,7 +266,7 @@ public abstract class StaffDashboardTests
         Assert.Equal(HttpStatusCode.Redirect, (await session.Client.GetAsync($"/admin/checkout/{id}")).StatusCode);
 
         // The desk's browser also signed in to the dashboard (the owner): "Check out" on the booking, and it opens the checkout.
-        Assert.Equal(HttpStatusCode.Redirect, (await session.LoginAsync("owner@salon.test", AccountTests.Password)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await session.LoginAsync(app.OwnerEmail, AccountTests.Password)).StatusCode);
         var agenda = await session.GetAsync("/staff");
         Assert.Contains($"id=\"checkout-{id}\" href=\"/admin/checkout/{id}\"", agenda, StringComparison.Ordinal);
         var checkout = await session.Client.GetAsync($"/admin/checkout/{id}");
@@ -262,7 +277,7 @@ public abstract class StaffDashboardTests
     [Fact]
     public async Task Manifest_Icons_AndServiceWorker_MakeItInstallable()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var client = app.CreateClient();
         var manifest = await Body(await client.GetAsync("/staff/manifest.webmanifest"));
         Assert.Equal("/staff", manifest["start_url"]!.GetValue<string>());
@@ -285,12 +300,25 @@ public abstract class StaffDashboardTests
     }
 }
 
-public sealed class SqliteStaffDashboardTests : StaffDashboardTests
+/// <summary>
+/// The class's app without the per-address limit on sign-in posts (real-time, a minute's window): these tests are about the
+/// PIN throttles, and on one app the limit would count the posts of all of them together.
+/// </summary>
+public abstract class StaffDashboardApp : SharedApp
 {
-    protected override Db Kind => Db.Sqlite;
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:RateLimits:AccountsPerMinute"] = "0";
 }
 
-public sealed class PostgresStaffDashboardTests : StaffDashboardTests
+public sealed class SqliteStaffDashboardApp : StaffDashboardApp
 {
-    protected override Db Kind => Db.Postgres;
+    public override Db Kind => Db.Sqlite;
 }
+
+public sealed class PostgresStaffDashboardApp : StaffDashboardApp
+{
+    public override Db Kind => Db.Postgres;
+}
+
+public sealed class SqliteStaffDashboardTests(SqliteStaffDashboardApp shared) : StaffDashboardTests(shared), IClassFixture<SqliteStaffDashboardApp>;
+
+public sealed class PostgresStaffDashboardTests(PostgresStaffDashboardApp shared) : StaffDashboardTests(shared), IClassFixture<PostgresStaffDashboardApp>;

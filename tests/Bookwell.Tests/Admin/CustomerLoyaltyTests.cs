@@ -13,25 +13,24 @@ namespace Bookwell.Tests.Admin;
 /// Issue 14's CRM gaps on both databases: loyalty tiers from visits (per-business thresholds, list, detail, filter,
 /// page, CSV), late cancellations by the service's cancellation-policy window, bulk tagging (API and page, another
 /// business's ids left alone) and client phones stored in E.164. Every booking and status goes through the app's endpoints.
+/// One app per class and database, each test on a business of its own with its own signed-in owner (see
+/// <see cref="SharedApp"/>); the test of the phones converted at start restarts its app, so it keeps an app of its own.
 /// </summary>
-public abstract class CustomerLoyaltyTests
+public abstract class CustomerLoyaltyTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
-
-    private async Task<(BookwellApp App, WebSession Owner)> StartAsync(Action<JsonObject>? change = null)
+    /// <summary>A business of its own on the class's app, configured, and a session of its owner.</summary>
+    private async Task<(TenantSpace App, WebSession Owner)> StartAsync(Action<JsonObject>? change = null)
     {
-        var app = await BookwellApp.StartAsync(Kind);
+        var app = await shared.NewBusinessAsync();
         var doc = Config();
         doc["pages"]![0]!["settings"]!["notifyStaff"] = false;
         change?.Invoke(doc);
         var put = await PutConfig(app.Admin(), doc);
         Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
-        var owner = WebSession.For(app);
-        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
-        return (app, owner);
+        return (app, await app.OwnerAsync("Olga", AccountTests.Password));
     }
 
-    private static async Task<string> BookAsync(BookwellApp app, string start, string email, string name, string? phone = "+31600000000")
+    private static async Task<string> BookAsync(TenantSpace app, string start, string email, string name, string? phone = "+31600000000")
     {
         var body = Booking(start, staff: "anna", email: email);
         body["page"] = Slug;
@@ -42,30 +41,30 @@ public abstract class CustomerLoyaltyTests
         return (await Body(response))["id"]!.GetValue<string>();
     }
 
-    private static async Task SetStatusAsync(BookwellApp app, string booking, string status)
+    private static async Task SetStatusAsync(TenantSpace app, string booking, string status)
     {
         var response = await app.Admin().PostAsync($"/api/v1/admin/bookings/{booking}/status", Json(new JsonObject { ["status"] = status }));
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
     }
 
-    private static Guid IdOf(BookwellApp app, string email) =>
-        app.WithDb(db => db.Customers.IgnoreQueryFilters().Single(c => c.EmailNormalized == email.ToUpperInvariant()).Id);
+    private static Guid IdOf(TenantSpace app, string email) =>
+        app.WithDb(db => db.Customers.IgnoreQueryFilters().Single(c => c.TenantId == app.Id && c.EmailNormalized == email.ToUpperInvariant()).Id);
 
-    private static async Task<JsonObject> ListAsync(BookwellApp app, string query)
+    private static async Task<JsonObject> ListAsync(TenantSpace app, string query)
     {
         var response = await app.Admin().GetAsync("/api/v1/admin/customers?limit=500&" + query);
         Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         return await Body(response);
     }
 
-    private static async Task<Dictionary<string, string>> TiersAsync(BookwellApp app, string query = "") =>
+    private static async Task<Dictionary<string, string>> TiersAsync(TenantSpace app, string query = "") =>
         (await ListAsync(app, query))["items"]!.AsArray().ToDictionary(i => i!["name"]!.GetValue<string>(), i => i!["tier"]!.GetValue<string>());
 
     /// <summary>
     /// Fixed data set, all through the booking and status endpoints: Nia has only a future booking (0 visits), Bo 1 completed,
     /// Cy 2 completed, Di 4 completed and a no-show, Eve 5 completed and a cancellation.
     /// </summary>
-    private static async Task SeedAsync(BookwellApp app)
+    private static async Task SeedAsync(TenantSpace app)
     {
         var plan = new (string Name, int Completed)[] { ("Bo", 1), ("Cy", 2), ("Di", 4), ("Eve", 5) };
         var slot = 0;
@@ -100,7 +99,6 @@ public abstract class CustomerLoyaltyTests
     public async Task LoyaltyTiers_FromVisits_DefaultAndPerBusinessThresholds_ListDetailFilterPageAndCsv()
     {
         var (app, owner) = await StartAsync();
-        await using var _ = app;
         await SeedAsync(app);
 
         // Default thresholds: 2 returning, 5 regular, 10 VIP. Di's no-show and Eve's cancellation are no visits.
@@ -145,8 +143,7 @@ public abstract class CustomerLoyaltyTests
     [Fact]
     public async Task LoyaltySetting_BadValues_AreFieldErrors()
     {
-        var app = await BookwellApp.StartAsync(Kind);
-        await using var _ = app;
+        var app = await shared.NewBusinessAsync();
         var doc = Config();
         doc["pages"]![0]!["settings"]!["loyalty"] = new JsonObject { ["returning"] = 1, ["regular"] = 5, ["vip"] = 200_000 };
         var response = await PutConfig(app.Admin(), doc);
@@ -168,7 +165,6 @@ public abstract class CustomerLoyaltyTests
     {
         var (app, owner) = await StartAsync(doc => doc["pages"]![0]!["services"]![0]!["cancellationPolicy"] =
             JsonNode.Parse("""{ "refunds": [ { "hoursBefore": 48, "percent": 100 }, { "hoursBefore": 24, "percent": 50 } ] }"""));
-        await using var _ = app;
         // Clock: 2027-03-01 07:00 UTC. Both bookings start on Thursday 2027-03-04 at 09:00 and 09:30 (+01:00).
         var early = await BookAsync(app, "2027-03-04T09:00:00+01:00", "ada@example.com", "Ada");
         var late = await BookAsync(app, "2027-03-04T09:30:00+01:00", "ada@example.com", "Ada");
@@ -187,7 +183,7 @@ public abstract class CustomerLoyaltyTests
     }
 
     /// <summary>Pays a booking at the desk by card, as the checkout page's form does, once the visit's check-in has opened.</summary>
-    private static async Task PayAtTheDeskAsync(BookwellApp app, WebSession owner, string booking, string start, string price)
+    private static async Task PayAtTheDeskAsync(TenantSpace app, WebSession owner, string booking, string start, string price)
     {
         app.Clock.Reset(NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(start).Value.ToInstant());
         var path = $"/admin/checkout/{booking}";
@@ -205,7 +201,6 @@ public abstract class CustomerLoyaltyTests
     public async Task LifetimeValue_AndEachVisitsMoney_AreWhatTheClientPaid_AndNobodyElses()
     {
         var (app, owner) = await StartAsync();
-        await using var _ = app;
         var first = await BookAsync(app, "2027-03-03T10:00:00+01:00", "ada@example.com", "Ada");
         var second = await BookAsync(app, "2027-03-04T10:00:00+01:00", "ada@example.com", "Ada");
         var unpaid = await BookAsync(app, "2027-03-24T10:00:00+01:00", "ada@example.com", "Ada");
@@ -249,7 +244,6 @@ public abstract class CustomerLoyaltyTests
                 """));
             page["staff"]![0]!["services"]!.AsArray().Add("trim");
         });
-        await using var _ = app;
         // Clock: 2027-03-01 07:00 UTC. The visit starts on Thursday 2027-03-04 at 09:00 (+01:00), the consultation alone at 11:00.
         var visit = Booking("2027-03-04T09:00:00+01:00", service: "consult", email: "vera@example.com");
         visit.Remove("service");
@@ -272,7 +266,6 @@ public abstract class CustomerLoyaltyTests
     public async Task BulkTag_TagsThisBusinesssClients_LeavesOthersIds_AndIsValidated()
     {
         var (app, owner) = await StartAsync();
-        await using var _ = app;
         await BookAsync(app, "2027-03-03T09:00:00+01:00", "ada@example.com", "Ada");
         await BookAsync(app, "2027-03-03T10:00:00+01:00", "bo@example.com", "Bo");
         await BookAsync(app, "2027-03-03T11:00:00+01:00", "cy@example.com", "Cy");
@@ -281,7 +274,7 @@ public abstract class CustomerLoyaltyTests
         var theirs = Guid.NewGuid();
         app.WithDb(db =>
         {
-            db.Tenants.Add(new Tenant { Id = otherTenant, Name = "Other", Host = "other.example.test" });
+            db.Tenants.Add(new Tenant { Id = otherTenant, Name = "Other", Host = $"other-{otherTenant:N}.example.test" });
             db.Customers.Add(new Customer { Id = theirs, TenantId = otherTenant, Email = "x@example.com", EmailNormalized = "X@EXAMPLE.COM", Name = "Elsewhere" });
             db.SaveChanges();
             return 0;
@@ -337,7 +330,6 @@ public abstract class CustomerLoyaltyTests
     public async Task Phones_AreStoredInE164_FromBookings_InThePagesCountry()
     {
         var (app, _) = await StartAsync();
-        await using var __ = app;
         await BookAsync(app, "2027-03-03T09:00:00+01:00", "ada@example.com", "Ada", "06 1234 5678");
         await BookAsync(app, "2027-03-03T10:00:00+01:00", "bo@example.com", "Bo", "+44 20 7946 0958");
         Assert.Equal("+31612345678", app.WithDb(db => db.Customers.Single(c => c.EmailNormalized == "ADA@EXAMPLE.COM").Phone));
@@ -347,8 +339,11 @@ public abstract class CustomerLoyaltyTests
     [Fact]
     public async Task Phones_StoredBeforeE164_AreConvertedAtStart_Once_UnreadableOnesKeptAndCountedWithoutTheNumber()
     {
-        var (app, _) = await StartAsync();
-        await using var __ = app;
+        // An app of its own: the conversion runs at a start, on every business's rows.
+        await using var app = await BookwellApp.StartAsync(shared.Kind);
+        var doc = Config();
+        doc["pages"]![0]!["settings"]!["notifyStaff"] = false;
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
         // A new database is converted (there is nothing to convert) at its first start, and marked so.
         Assert.True(app.WithDb(db => db.OneOffSteps.Any(s => s.Name == Bookwell.Features.Bookings.StoredPhones.Step)));
         // Rows as an earlier version wrote them: phones as typed, bookings without their E.164 copy.
@@ -445,12 +440,6 @@ public abstract class CustomerLoyaltyTests
     }
 }
 
-public sealed class SqliteCustomerLoyaltyTests : CustomerLoyaltyTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteCustomerLoyaltyTests(SqliteSharedApp shared) : CustomerLoyaltyTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresCustomerLoyaltyTests : CustomerLoyaltyTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresCustomerLoyaltyTests(PostgresSharedApp shared) : CustomerLoyaltyTests(shared), IClassFixture<PostgresSharedApp>;

@@ -14,35 +14,33 @@ using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Bookings;
 
-/// <summary>The admin list paged by cursor, the accepted terms' version kept per booking, a staff walk-in written once; on both databases.</summary>
-public abstract partial class BookingRecordTests
+/// <summary>
+/// The admin list paged by cursor, the accepted terms' version kept per booking, a staff walk-in written once; on both databases.
+/// One app per class and database, each test on a business of its own (see <see cref="SharedApp"/>).
+/// </summary>
+public abstract partial class BookingRecordTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
-
     /// <summary>Monday 1 March 2027, 10:30 in Amsterdam: open, so a walk-in can start now.</summary>
     private static readonly Instant Morning = Instant.FromUtc(2027, 3, 1, 9, 30);
 
     private static readonly DateTimeZone Amsterdam = DateTimeZoneProviders.Tzdb["Europe/Amsterdam"];
 
-    private async Task<BookwellApp> StartAsync(JsonObject? config = null)
+    /// <summary>A business of its own on the class's app, configured; the clock at <see cref="Morning"/>.</summary>
+    private async Task<TenantSpace> StartAsync(JsonObject? config = null)
     {
-        var app = await BookwellApp.StartAsync(Kind, null, Morning);
+        var app = await shared.NewBusinessAsync();
+        app.Clock.Reset(Morning);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), config ?? Config())).StatusCode);
         return app;
     }
 
-    private static async Task<WebSession> OwnerAsync(BookwellApp app)
-    {
-        var owner = WebSession.For(app);
-        await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"), ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey));
-        return owner;
-    }
+    private static Task<WebSession> OwnerAsync(TenantSpace app) => app.OwnerAsync("Olga", AccountTests.Password);
 
     /// <summary>
     /// 1,050 bookings every 45 minutes round the clock (so local midnights cut through them), every tenth
     /// sharing its start with the one before (so the id decides their order), written straight to the database.
     /// </summary>
-    private static List<Booking> Seed(BookwellApp app)
+    private static List<Booking> Seed(TenantSpace app)
     {
         var first = Instant.FromUtc(2027, 3, 2, 0, 0);
         var rows = new List<Booking>();
@@ -52,7 +50,7 @@ public abstract partial class BookingRecordTests
             rows.Add(new Booking
             {
                 Id = Guid.NewGuid(),
-                TenantId = DefaultTenant.Id,
+                TenantId = app.Id,
                 PageSlug = "salon",
                 ServiceKey = "consult",
                 ServiceName = "Consultation",
@@ -101,7 +99,7 @@ public abstract partial class BookingRecordTests
     [Fact]
     public async Task AdminList_WalkingTheCursor_ReachesEveryBookingOnce_InOrder()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var rows = Seed(app);
         var admin = app.Admin();
 
@@ -133,7 +131,7 @@ public abstract partial class BookingRecordTests
     [InlineData("cursor=YjEuMTIzLnh5eg", "cursor")]
     public async Task AdminList_BadLimitOrCursor_IsAFieldError(string query, string field)
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var response = await app.Admin().GetAsync($"/api/v1/admin/bookings?{query}");
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
@@ -143,7 +141,7 @@ public abstract partial class BookingRecordTests
     [Fact]
     public async Task AdminPage_WithMoreThanAPage_LinksToTheNext()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         Seed(app);
         var owner = await OwnerAsync(app);
         var html = await owner.GetAsync("/admin/bookings");
@@ -170,7 +168,7 @@ public abstract partial class BookingRecordTests
     {
         const string v1 = "Cancel 24 hours ahead or pay half. — Version één";
         const string v2 = "Cancel 48 hours ahead or pay in full.";
-        await using var app = await StartAsync(WithTerms(v1));
+        var app = await StartAsync(WithTerms(v1));
         var firstResponse = await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", service: "consult", staff: "anna"));
         Assert.Equal(HttpStatusCode.Created, firstResponse.StatusCode);
         var firstId = Guid.Parse((await Body(firstResponse))["id"]!.GetValue<string>());
@@ -197,7 +195,7 @@ public abstract partial class BookingRecordTests
     [Fact]
     public async Task Terms_NotAccepted_LeaveNoVersion()
     {
-        await using var app = await StartAsync(WithTerms("Some terms"));
+        var app = await StartAsync(WithTerms("Some terms"));
         var body = Booking("2027-03-02T10:00:00+01:00", service: "consult", staff: "anna");
         body["page"] = Slug;
         body["termsAccepted"] = false;
@@ -209,11 +207,11 @@ public abstract partial class BookingRecordTests
     [Fact]
     public async Task StaffWalkIn_IsInProgress_FromOneWrite()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var owner = await OwnerAsync(app);
         var saved = await owner.PostFormAsync("/admin/setup/p/salon/staff/anna?handler=Pin", [KeyValuePair.Create("pin", "2468")], "/admin/setup/p/salon/staff/anna");
         Assert.Equal(HttpStatusCode.Redirect, saved.StatusCode);
-        var staff = WebSession.For(app);
+        var staff = app.Session();
         Assert.Equal("/staff", (await staff.PostFormAsync("/staff/login", ("Staff", "anna"), ("Pin", "2468"))).Headers.Location?.OriginalString);
 
         var walkIn = await staff.PostFormAsync("/staff?handler=WalkIn&site=salon", [KeyValuePair.Create("service", "consult"), KeyValuePair.Create("name", "Walter")], "/staff");
@@ -228,12 +226,6 @@ public abstract partial class BookingRecordTests
     }
 }
 
-public sealed class SqliteBookingRecordTests : BookingRecordTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteBookingRecordTests(SqliteSharedApp shared) : BookingRecordTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresBookingRecordTests : BookingRecordTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresBookingRecordTests(PostgresSharedApp shared) : BookingRecordTests(shared), IClassFixture<PostgresSharedApp>;

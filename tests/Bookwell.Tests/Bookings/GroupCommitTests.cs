@@ -12,19 +12,16 @@ using static Bookwell.Tests.Infrastructure.TestData;
 namespace Bookwell.Tests.Bookings;
 
 /// <summary>New bookings that arrive together are written in one transaction (see BookingBatcher); on both databases.</summary>
-public abstract class GroupCommitTests
+public abstract class GroupCommitTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
+    /// <summary>This test's business: the tenant of its drafts.</summary>
+    private Guid _tenant;
 
-    private async Task<BookwellApp> StartAsync()
+    /// <summary>A business of its own on the class's app (see <see cref="GroupCommitApp"/>), configured.</summary>
+    private async Task<TenantSpace> StartAsync()
     {
-        // An SMTP server nobody listens on: messages are queued (and stay queued), which is what is checked.
-        var app = await BookwellApp.StartAsync(Kind, s =>
-        {
-            s["Bookwell:Smtp:Host"] = "127.0.0.1";
-            s["Bookwell:Smtp:Port"] = "9";
-            s["Bookwell:Smtp:UseTls"] = "false";
-        });
+        var app = await shared.NewBusinessAsync();
+        _tenant = app.Id;
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         return app;
     }
@@ -32,7 +29,7 @@ public abstract class GroupCommitTests
     [Fact]
     public async Task ManyClientsAtOnce_OnDistinctSlots_EveryBookingLandsWithAllItsRows()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var starts = (await SlotStarts(app.CreateClient(), "consult", "2027-03-02", "2027-03-12")).Take(24).ToArray();
         Assert.Equal(24, starts.Length);
         using var gate = new SemaphoreSlim(0);
@@ -83,10 +80,10 @@ public abstract class GroupCommitTests
     [Fact]
     public async Task DraftOnTimeAlreadyTaken_IsSentBack_TheRestOfItsGroupLands()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var taken = await Body(await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", service: "consult")));
         Assert.Equal("anna", taken["staff"]!.GetValue<string>());
-        var batcher = app.Services.GetRequiredService<BookingBatcher>();
+        var batcher = app.App.Services.GetRequiredService<BookingBatcher>();
 
         // A draft whose choice went stale (anna is no longer free at 10:30) is found before anything is
         // written, and only it is told to try again.
@@ -100,8 +97,8 @@ public abstract class GroupCommitTests
     [Fact]
     public async Task GroupTheDatabaseRefuses_WritesNothing_AndEachDraftIsSentBackToTryAlone()
     {
-        await using var app = await StartAsync();
-        var batcher = app.Services.GetRequiredService<BookingBatcher>();
+        var app = await StartAsync();
+        var batcher = app.App.Services.GetRequiredService<BookingBatcher>();
 
         // Something only the database catches (here two drafts with the same manage-token hash, which the
         // unique index refuses) spoils the whole group: it is rolled back and every draft is told to try again.
@@ -123,7 +120,7 @@ public abstract class GroupCommitTests
     {
         // Naming the staff member of a service without resources skips the per-request read of busy time;
         // the group writer's check stands in for it. Same answers as without a name.
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var client = app.CreateClient();
         Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking("2027-03-02T10:00:00+01:00", service: "consult", staff: "anna"))).StatusCode);
         var again = await Book(client, Booking("2027-03-02T10:00:00+01:00", service: "consult", email: "other@example.com", staff: "anna"));
@@ -140,7 +137,7 @@ public abstract class GroupCommitTests
     {
         // The group writer's check counts an expired hold as taken (the database still does until it is
         // released); the draft is sent back, and the one-by-one path releases the hold and books.
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var client = app.CreateClient();
         const string start = "2027-03-03T10:00:00+01:00";
         var held = await Body(await Book(client, Booking(start, service: "colour", staff: "anna")));
@@ -156,8 +153,8 @@ public abstract class GroupCommitTests
     [Fact]
     public async Task ReturningClient_IsFoundByAddress_AndTheirDetailsUpdated()
     {
-        await using var app = await StartAsync();
-        var batcher = app.Services.GetRequiredService<BookingBatcher>();
+        var app = await StartAsync();
+        var batcher = app.App.Services.GetRequiredService<BookingBatcher>();
         Assert.Equal(new[] { true }, await batcher.CommitAllAsync([Draft("2027-03-02T14:00:00+01:00", "back@example.com")], CancellationToken.None));
         var later = Draft("2027-03-02T16:00:00+01:00", "Back@Example.com", name: "New Name", phone: "+31611111111");
         var stranger = Draft("2027-03-02T17:00:00+01:00", "new@example.com");
@@ -171,8 +168,8 @@ public abstract class GroupCommitTests
     [Fact]
     public async Task TwoDraftsInOneGroupOnTheSameTime_FirstLands_SecondIsSentBack()
     {
-        await using var app = await StartAsync();
-        var batcher = app.Services.GetRequiredService<BookingBatcher>();
+        var app = await StartAsync();
+        var batcher = app.App.Services.GetRequiredService<BookingBatcher>();
         var first = Draft("2027-03-02T14:00:00+01:00", "first@example.com");
         var overlapping = Draft("2027-03-02T14:30:00+01:00", "second@example.com");
         var elsewhere = Draft("2027-03-02T16:00:00+01:00", "third@example.com");
@@ -183,7 +180,7 @@ public abstract class GroupCommitTests
     [Fact]
     public async Task RaceOnOneSlot_ThroughTheGroupWriter_ExactlyOneWins()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         using var gate = new SemaphoreSlim(0);
         var tasks = Enumerable.Range(0, 40).Select(async i =>
         {
@@ -198,14 +195,14 @@ public abstract class GroupCommitTests
     }
 
     /// <summary>A one-hour consultation with anna, built the way the writer builds one, without asking the engine.</summary>
-    private static BookingDraft Draft(string start, string email, string name = "Client", string? phone = null)
+    private BookingDraft Draft(string start, string email, string name = "Client", string? phone = null)
     {
         var at = NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse(start).Value.ToInstant();
         var now = BookwellApp.DefaultNow;
         var booking = new Booking
         {
             Id = Guid.CreateVersion7(),
-            TenantId = DefaultTenant.Id,
+            TenantId = _tenant,
             PageSlug = "salon",
             ServiceKey = "consult",
             ServiceName = "Consultation",
@@ -245,12 +242,30 @@ public abstract class GroupCommitTests
     }
 }
 
-public sealed class SqliteGroupCommitTests : GroupCommitTests
+/// <summary>
+/// The class's app, with an SMTP server nobody listens on: messages are queued (and stay queued), which is what is checked.
+/// One app per class and database, each test on a business of its own (see <see cref="SharedApp"/>).
+/// </summary>
+public abstract class GroupCommitApp : SharedApp
 {
-    protected override Db Kind => Db.Sqlite;
+    protected override void Configure(Dictionary<string, string?> settings)
+    {
+        settings["Bookwell:Smtp:Host"] = "127.0.0.1";
+        settings["Bookwell:Smtp:Port"] = "9";
+        settings["Bookwell:Smtp:UseTls"] = "false";
+    }
 }
 
-public sealed class PostgresGroupCommitTests : GroupCommitTests
+public sealed class SqliteGroupCommitApp : GroupCommitApp
 {
-    protected override Db Kind => Db.Postgres;
+    public override Db Kind => Db.Sqlite;
 }
+
+public sealed class PostgresGroupCommitApp : GroupCommitApp
+{
+    public override Db Kind => Db.Postgres;
+}
+
+public sealed class SqliteGroupCommitTests(SqliteGroupCommitApp shared) : GroupCommitTests(shared), IClassFixture<SqliteGroupCommitApp>;
+
+public sealed class PostgresGroupCommitTests(PostgresGroupCommitApp shared) : GroupCommitTests(shared), IClassFixture<PostgresGroupCommitApp>;

@@ -9,19 +9,28 @@ namespace Bookwell.Tests.Bookings;
 
 /// <summary>
 /// The database's own refusal of double booking (PostgreSQL: exclusion constraint; SQLite: triggers),
-/// checked with rows written straight to the table, past every check in the app.
+/// checked with rows written straight to the table, past every check in the app. One app per class and database, each
+/// test writing the rows of a business of its own (see <see cref="SharedApp"/>).
 /// </summary>
-public abstract class NoOverlapConstraintTests
+public abstract class NoOverlapConstraintTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
-
     private static readonly Instant Ten = Instant.FromUtc(2027, 3, 2, 9, 0);
-    private static readonly Guid OtherTenant = Guid.Parse("00000000-0000-0000-0000-0000000000aa");
 
-    private static Allocation Row(Instant start, int minutes, string unit = "staff:anna", int seat = 0, int capacity = 1, string? group = null,
+    /// <summary>This test's business (its rows' tenant), and another business that has no rows yet.</summary>
+    private TenantSpace _app = null!;
+    private Guid _other;
+
+    private async Task<TenantSpace> StartAsync()
+    {
+        _app = await shared.NewBusinessAsync();
+        _other = TenantSpace.Create(_app.App, "Other").Id;
+        return _app;
+    }
+
+    private Allocation Row(Instant start, int minutes, string unit = "staff:anna", int seat = 0, int capacity = 1, string? group = null,
         bool live = true, Guid? tenant = null) => new()
         {
-            TenantId = tenant ?? DefaultTenant.Id,
+            TenantId = tenant ?? _app.Id,
             BookingId = Guid.CreateVersion7(),
             UnitKey = unit,
             Seat = seat,
@@ -33,7 +42,7 @@ public abstract class NoOverlapConstraintTests
         };
 
     /// <summary>Writes <paramref name="second"/> after <paramref name="first"/>; true when the database accepted it.</summary>
-    private static bool Accepts(BookwellApp app, Allocation first, Allocation second)
+    private static bool Accepts(TenantSpace app, Allocation first, Allocation second)
     {
         app.WithDb(db =>
         {
@@ -65,7 +74,7 @@ public abstract class NoOverlapConstraintTests
     [MemberData(nameof(Cases))]
     public async Task TheDatabaseRefusesExactlyTheOverlapsOfOneUnitAndSeat(string name)
     {
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await StartAsync();
         var first = Row(Ten, 60, capacity: 2, group: "g1");
         var (second, refused) = name switch
         {
@@ -78,22 +87,22 @@ public abstract class NoOverlapConstraintTests
             "other-seat" => (Row(Ten, 60, seat: 1, capacity: 2), false),
             "other-unit" => (Row(Ten, 60, unit: "staff:bob", capacity: 2), false),
             "not-live" => (Row(Ten, 60, capacity: 2, live: false), false),
-            "other-tenant" => (Row(Ten, 60, capacity: 2, tenant: OtherTenant), false),
+            "other-tenant" => (Row(Ten, 60, capacity: 2, tenant: _other), false),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
         Assert.Equal(!refused, Accepts(app, first, second));
-        Assert.Equal(refused ? 1 : 2, app.WithDb(db => db.Allocations.IgnoreQueryFilters().Count()));
+        Assert.Equal(refused ? 1 : 2, app.WithDb(db => db.Allocations.IgnoreQueryFilters().Count(a => a.TenantId == app.Id || a.TenantId == _other)));
     }
 
     [Fact]
     public async Task AForeignKeyRefusal_IsAFault_NotALostRace()
     {
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await StartAsync();
         var error = Assert.Throws<DbUpdateException>(() => app.WithDb(db =>
         {
             db.Set<BookingEvent>().Add(new BookingEvent
             {
-                TenantId = DefaultTenant.Id,
+                TenantId = app.Id,
                 BookingId = Guid.CreateVersion7(),
                 Action = BookingAction.Created,
                 ToStatus = BookingStatus.Confirmed,
@@ -106,10 +115,10 @@ public abstract class NoOverlapConstraintTests
         Assert.False(Conflicts.IsTransient(error));
     }
 
-    private static Customer Client(Instant at) => new()
+    private Customer Client(Instant at) => new()
     {
         Id = Guid.NewGuid(),
-        TenantId = DefaultTenant.Id,
+        TenantId = _app.Id,
         Email = "ada@example.com",
         EmailNormalized = "ADA@EXAMPLE.COM",
         Name = "Ada",
@@ -120,7 +129,7 @@ public abstract class NoOverlapConstraintTests
     [Fact]
     public async Task AUniqueKeyRefusal_IsNotTimeTaken_ButIsARaceForRowWriters()
     {
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await StartAsync();
         app.WithDb(db =>
         {
             db.Customers.Add(Client(Ten));
@@ -141,13 +150,13 @@ public abstract class NoOverlapConstraintTests
     [Fact]
     public async Task ABookingWrite_RefusedByAUniqueKey_IsThrownAtOnce_NotRetriedOrAnsweredAsTaken()
     {
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await StartAsync();
         app.WithDb(db =>
         {
             db.Customers.Add(Client(Ten));
             return db.SaveChanges();
         });
-        using var scope = app.Services.CreateScope();
+        using var scope = app.CreateScope();
         var write = scope.ServiceProvider.GetRequiredService<BookingWrite>();
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
         var runs = 0;
@@ -177,12 +186,6 @@ public abstract class NoOverlapConstraintTests
     }
 }
 
-public sealed class SqliteNoOverlapConstraintTests : NoOverlapConstraintTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteNoOverlapConstraintTests(SqliteSharedApp shared) : NoOverlapConstraintTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresNoOverlapConstraintTests : NoOverlapConstraintTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresNoOverlapConstraintTests(PostgresSharedApp shared) : NoOverlapConstraintTests(shared), IClassFixture<PostgresSharedApp>;

@@ -12,12 +12,11 @@ namespace Bookwell.Tests.Bookings;
 /// Several services in one visit (issue 15) over HTTP on both databases: `/slots?services=` offers only starts where
 /// every part fits one after the other, a visit is one booking whose parts each hold their own allocations, cancel
 /// and reschedule move the whole visit, and parallel bookings of overlapping visits are let through by the database
-/// only where they do not overlap.
+/// only where they do not overlap. One app per class and database (the manage links' rate limit off), each test on a
+/// business of its own (see <see cref="SharedApp"/>).
 /// </summary>
-public abstract class VisitTests
+public abstract class VisitTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
-
     // Monday: the page opens 09:00-17:00; Bob works 13:00-17:00.
     private const string Day = "2027-03-08";
 
@@ -49,14 +48,10 @@ public abstract class VisitTests
             b["services"] = new JsonArray("cut", "tint");
         });
 
-    private async Task<BookwellApp> StartAsync()
+    /// <summary>A business of its own on the class's app, with <see cref="VisitConfig"/>.</summary>
+    private async Task<TenantSpace> StartAsync()
     {
-        var app = await BookwellApp.StartAsync(Kind, s =>
-        {
-            s["Bookwell:RateLimits:ManagePerMinute"] = "0";
-            s["Bookwell:RateLimits:BookingsPerMinute"] = "0";
-            s["Bookwell:RateLimits:SlotsPerMinute"] = "0";
-        });
+        var app = await shared.NewBusinessAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), VisitConfig())).StatusCode);
         return app;
     }
@@ -66,14 +61,14 @@ public abstract class VisitTests
 
     private static string[] Starts(JsonArray slots) => [.. slots.Select(s => s!["start"]!.GetValue<string>()[11..16])];
 
-    private static List<(string Unit, DateTimeOffset From, DateTimeOffset To, Guid Booking)> Live(BookwellApp app) =>
+    private static List<(string Unit, DateTimeOffset From, DateTimeOffset To, Guid Booking)> Live(TenantSpace app) =>
         app.WithDb(db => db.Allocations.Where(a => a.Live).ToList()
             .Select(a => (a.UnitKey, a.StartsAt.ToDateTimeOffset(), a.EndsAt.ToDateTimeOffset(), a.BookingId)).ToList());
 
     [Fact]
     public async Task Slots_OnlyStartsWhereEveryPartFits_EachPartWithItsOwnStaff()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var client = app.CreateClient();
         // Anna (the only one who tints) is busy 10:00-11:00.
         Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(At("10:00"), "consult", "other@example.com", "anna"))).StatusCode);
@@ -102,7 +97,7 @@ public abstract class VisitTests
     [Fact]
     public async Task Book_OneBooking_PartsHoldTheirOwnTime_RescheduleAndCancelMoveTheWholeVisit()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var client = app.CreateClient();
 
         var created = await Book(client, Visit(At("13:00")));
@@ -163,8 +158,8 @@ public abstract class VisitTests
     [Fact]
     public async Task BookingPage_AddAServiceToTheVisit_BooksCutAndTintWithoutScript()
     {
-        await using var app = await StartAsync();
-        var client = app.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var app = await StartAsync();
+        var client = app.App.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = new Uri($"http://{app.Host}") });
         Assert.Equal(HttpStatusCode.Created, (await Book(client, Booking(At("10:00"), "consult", "other@example.com", "anna"))).StatusCode);
 
         // The cut alone: "add to the same visit" offers the tint and the service paid online (one payment for the visit), not
@@ -212,7 +207,7 @@ public abstract class VisitTests
     [Fact]
     public async Task BadVisits_AreFieldErrors()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var client = app.CreateClient();
 
         async Task<JsonObject> Errors(HttpResponseMessage r)
@@ -237,7 +232,7 @@ public abstract class VisitTests
     [Fact]
     public async Task Visits_AreBookedAtTheBusiness_NeverAtTheClientsAddress()
     {
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await shared.NewBusinessAsync();
         var config = VisitConfig();
         var services = config["pages"]![0]!["services"]!.AsArray();
         // Tint may be done at the client's (their choice); "home" always is.
@@ -265,7 +260,7 @@ public abstract class VisitTests
     [Fact]
     public async Task Race_ParallelOverlappingVisits_DatabaseLetsOnlyNonOverlappingThrough()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         // Before 13:00 only Anna works, so each visit holds her for 90 minutes. Starts 11:00..12:30 overlap one another
         // except 11:00 with 12:30.
         string[] starts = ["11:00", "11:30", "12:00", "12:30"];
@@ -294,12 +289,22 @@ public abstract class VisitTests
     }
 }
 
-public sealed class SqliteVisitTests : VisitTests
+/// <summary>The class's app: the manage links' rate limit off (the tests call them many times from one address).</summary>
+public sealed class SqliteVisitApp : SharedApp
 {
-    protected override Db Kind => Db.Sqlite;
+    public override Db Kind => Db.Sqlite;
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:RateLimits:ManagePerMinute"] = "0";
 }
 
-public sealed class PostgresVisitTests : VisitTests
+/// <summary>The class's app: the manage links' rate limit off (the tests call them many times from one address).</summary>
+public sealed class PostgresVisitApp : SharedApp
 {
-    protected override Db Kind => Db.Postgres;
+    public override Db Kind => Db.Postgres;
+
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:RateLimits:ManagePerMinute"] = "0";
 }
+
+public sealed class SqliteVisitTests(SqliteVisitApp shared) : VisitTests(shared), IClassFixture<SqliteVisitApp>;
+
+public sealed class PostgresVisitTests(PostgresVisitApp shared) : VisitTests(shared), IClassFixture<PostgresVisitApp>;

@@ -11,15 +11,14 @@ namespace Bookwell.Tests.Bookings;
 /// transaction (the unique tenant-and-address index allows one): repeat and parallel walk-ins reuse it, and a walk-in
 /// the database refuses leaves no client, booking or allocation behind.
 /// </summary>
-public abstract class WalkInClientTests
+public abstract class WalkInClientTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
-
     private const string Tuesday = "2027-03-02";
 
-    private async Task<BookwellApp> StartAsync()
+    /// <summary>A business of its own on the class's app (one app per class and database; see <see cref="SharedApp"/>), with the studio.</summary>
+    private async Task<TenantSpace> StartAsync()
     {
-        var app = await BookwellApp.StartAsync(Kind);
+        var app = await shared.NewBusinessAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), PageCalendarTests.Studio())).StatusCode);
         return app;
     }
@@ -35,13 +34,13 @@ public abstract class WalkInClientTests
 
     private static Task<HttpResponseMessage> Post(HttpClient admin, JsonObject body) => admin.PostAsync("/api/v1/admin/bookings", Json(body));
 
-    private static int WalkInClients(BookwellApp app) =>
+    private static int WalkInClients(TenantSpace app) =>
         app.WithDb(db => db.Customers.Count(c => c.EmailNormalized == CustomerBook.WalkInEmail.ToUpperInvariant()));
 
     [Fact]
     public async Task RepeatAndParallelWalkIns_ShareOneWalkInClient_EachBookingKeepsItsName()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         var admin = app.Admin();
         Assert.Equal(HttpStatusCode.Created, (await Post(admin, WalkIn("09:00", "First"))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await Post(admin, WalkIn("10:15", "Second"))).StatusCode);
@@ -76,7 +75,7 @@ public abstract class WalkInClientTests
     [Fact]
     public async Task RefusedWalkIns_LeaveNothingBehind_AndNobodyElseMayUseTheWalkInAddress()
     {
-        await using var app = await StartAsync();
+        var app = await StartAsync();
         Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), Booking($"{Tuesday}T10:00:00+01:00", "session"), "studio")).StatusCode);
 
         // Ten walk-ins at once on a fresh business, all for one time: one wins, the database refuses the others
@@ -99,7 +98,7 @@ public abstract class WalkInClientTests
         Assert.Equal(2, app.WithDb(db => db.Customers.Count()));
 
         // A walk-in refused on a business that has no walk-in client yet writes none.
-        await using var fresh = await StartAsync();
+        var fresh = await StartAsync();
         Assert.Equal(HttpStatusCode.Created, (await Book(fresh.CreateClient(), Booking($"{Tuesday}T10:00:00+01:00", "session"), "studio")).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await Post(fresh.Admin(), WalkIn("10:20", "Late"))).StatusCode);
         Assert.Equal(0, WalkInClients(fresh));
@@ -112,12 +111,6 @@ public abstract class WalkInClientTests
     }
 }
 
-public sealed class SqliteWalkInClientTests : WalkInClientTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteWalkInClientTests(SqliteSharedApp shared) : WalkInClientTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresWalkInClientTests : WalkInClientTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresWalkInClientTests(PostgresSharedApp shared) : WalkInClientTests(shared), IClassFixture<PostgresSharedApp>;

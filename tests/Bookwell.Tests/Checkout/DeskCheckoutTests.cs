@@ -16,27 +16,24 @@ namespace Bookwell.Tests.Checkout;
 /// The desk checkout through its server-rendered pages (no script): a booking's bill with a product, a discount
 /// and a tip, paid in cash and by card, its invoice issued paid and the booking completed in one go; the till's
 /// day per method; a double (and a tenfold parallel) submit paying once, held by the database; field errors
-/// that change nothing. Both databases.
+/// that change nothing. Both databases: one app per class and database, each test on a business of its own with its own
+/// signed-in owner (see <see cref="SharedApp"/>).
 /// </summary>
-public abstract partial class DeskCheckoutTests : IAsyncLifetime
+public abstract partial class DeskCheckoutTests(SharedApp shared) : IAsyncLifetime
 {
-    protected abstract Db Kind { get; }
-
-    private BookwellApp _app = null!;
+    private TenantSpace _app = null!;
     private WebSession _owner = null!;
 
     public async Task InitializeAsync()
     {
-        _app = await BookwellApp.StartAsync(Kind);
+        _app = await shared.NewBusinessAsync();
         var doc = Config();
         doc["pages"]![0]!["settings"]!["deskTips"] = true;
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(_app.Admin(), doc)).StatusCode);
-        _owner = WebSession.For(_app);
-        Assert.Equal(HttpStatusCode.Redirect, (await _owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
-            ("Password", AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        _owner = await _app.OwnerAsync("Olga", AccountTests.Password);
     }
 
-    public async Task DisposeAsync() => await _app.DisposeAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();
@@ -263,7 +260,7 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
 
         var (sales, invoices, payments, ledger, counter) = _app.WithDb(db => (
             db.Set<DeskSale>().AsNoTracking().ToList(), db.Set<Invoice>().AsNoTracking().ToList(), db.Set<InvoicePayment>().AsNoTracking().ToList(),
-            db.Payments.AsNoTracking().ToList(), db.Set<InvoiceCounter>().AsNoTracking().Single().Last));
+            db.Payments.AsNoTracking().ToList(), db.Set<InvoiceCounter>().AsNoTracking().Single(c => c.TenantId == _app.Id).Last));
         var sale = Assert.Single(sales);
         // Whichever form got there first: the one submitted ten times or one of the three others.
         Assert.Contains(sale.Key, others.Append(key));
@@ -392,12 +389,6 @@ public abstract partial class DeskCheckoutTests : IAsyncLifetime
     }
 }
 
-public sealed class SqliteDeskCheckoutTests : DeskCheckoutTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteDeskCheckoutTests(SqliteSharedApp shared) : DeskCheckoutTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresDeskCheckoutTests : DeskCheckoutTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresDeskCheckoutTests(PostgresSharedApp shared) : DeskCheckoutTests(shared), IClassFixture<PostgresSharedApp>;

@@ -69,7 +69,7 @@ public sealed class TenantSpace
     /// </summary>
     public async Task<WebSession> OwnerAsync(string name = "Olga Owner", string password = "a long enough password")
     {
-        var email = $"owner-{Id:N}@example.test";
+        var email = OwnerEmail;
         using (var scope = CreateScope())
         {
             var users = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
@@ -81,6 +81,9 @@ public sealed class TenantSpace
         Assert.Equal(System.Net.HttpStatusCode.Redirect, login.StatusCode);
         return session;
     }
+
+    /// <summary>The address of the owner account <see cref="OwnerAsync"/> makes.</summary>
+    public string OwnerEmail => $"owner-{Id:N}@example.test";
 
     /// <summary>A client with this business's API key.</summary>
     public HttpClient Admin()

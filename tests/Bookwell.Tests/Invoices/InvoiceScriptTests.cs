@@ -16,25 +16,27 @@ namespace Bookwell.Tests.Invoices;
 /// Names of every origin on the PDFs (issue 13): Chinese, Japanese and Korean letters drawn in the fallback font found on
 /// the machine (Debian's fonts-droid-fallback, which the test command installs), measured so wrapping holds; Arabic shaped
 /// into its presentation forms and, with Hebrew, in visual order; a Latin invoice in DejaVu alone and no bigger; with no
-/// fallback font the PDFs still render and one warning says so. Both databases; the PDFs are read back with PdfPig.
+/// fallback font the PDFs still render and one warning says so. Both databases; the PDFs are read back with PdfPig. One
+/// app per class and database, each test on a business of its own (see <see cref="SharedApp"/>); the test without fallback
+/// fonts (a setting of the app) keeps an app of its own.
 /// </summary>
-public abstract class InvoiceScriptTests(ITestOutputHelper output)
+public abstract class InvoiceScriptTests(SharedApp shared, ITestOutputHelper output)
 {
-    protected abstract Db Kind { get; }
+    private Db Kind => shared.Kind;
 
-    private static async Task<Invoice> IssueAsync(BookwellApp app, string start, string business, string client, params string[] lines)
+    private static async Task<Invoice> IssueAsync(TenantSpace app, string start, string business, string client, params string[] lines)
     {
         var response = await Book(app.CreateClient(), Booking(start));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var booking = Guid.Parse((await Body(response))["id"]!.GetValue<string>());
-        using var scope = app.Services.CreateScope();
+        using var scope = app.CreateScope();
         var draft = new InvoiceDraft(Slug, business, null, client, "client@example.com", "en", "Europe/Amsterdam", "EUR",
             [.. lines.Select(l => new InvoiceDraftLine(l, 1m, 40m, 21m))], booking);
         return await scope.ServiceProvider.GetRequiredService<InvoiceIssuer>().IssueInOwnTransactionAsync(
             scope.ServiceProvider.GetRequiredService<BookwellDb>(), draft, null, "test", CancellationToken.None);
     }
 
-    private static Task<byte[]> PdfAsync(BookwellApp app, Invoice invoice) => app.Admin().GetByteArrayAsync($"/api/v1/admin/invoices/{invoice.Id}/pdf");
+    private static Task<byte[]> PdfAsync(TenantSpace app, Invoice invoice) => app.Admin().GetByteArrayAsync($"/api/v1/admin/invoices/{invoice.Id}/pdf");
 
     private static string PdfText(byte[] pdf)
     {
@@ -55,7 +57,7 @@ public abstract class InvoiceScriptTests(ITestOutputHelper output)
     public async Task CjkNames_PrintInTheFallbackFont_EmbeddedAsASubset_AndWrapWithinTheirColumns()
     {
         Assert.True(File.Exists("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"), "scripts/test.sh installs fonts-droid-fallback");
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await shared.NewBusinessAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         var cjk = await PdfAsync(app, await IssueAsync(app, "2027-03-03T10:00:00+01:00", "東京ヘアサロン", "王小明", "カットとカラー", "東京 小明"));
         var latin = await PdfAsync(app, await IssueAsync(app, "2027-03-03T11:00:00+01:00", "Test Salon", "Ada Lovelace", "Colour", "Haircut"));
@@ -102,7 +104,7 @@ public abstract class InvoiceScriptTests(ITestOutputHelper output)
     public async Task KoreanNames_PrintWholeInAHangulFont()
     {
         Assert.True(File.Exists("/usr/share/fonts/truetype/nanum/NanumGothic.ttf"), "scripts/test.sh installs fonts-nanum");
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await shared.NewBusinessAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         var pdf = await PdfAsync(app, await IssueAsync(app, "2027-03-03T10:00:00+01:00", "서울 헤어살롱", "김가영", "커트와 염색", "王小明"));
 
@@ -122,7 +124,7 @@ public abstract class InvoiceScriptTests(ITestOutputHelper output)
     [Fact]
     public async Task ArabicIsShapedAndHebrewReordered_InVisualOrder_InDejaVu()
     {
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await shared.NewBusinessAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         var pdf = await PdfAsync(app, await IssueAsync(app, "2027-03-03T10:00:00+01:00", "Test Salon", "محمد علي", "سلام 2", "דוד כהן"));
         var text = PdfText(pdf);
@@ -146,14 +148,14 @@ public abstract class InvoiceScriptTests(ITestOutputHelper output)
     [Fact]
     public async Task LatinInvoice_UsesDejaVuAlone_AndIsNoBiggerThanWithoutFallbackFonts()
     {
-        await using var app = await BookwellApp.StartAsync(Kind);
+        var app = await shared.NewBusinessAsync();
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         var issued = await IssueAsync(app, "2027-03-03T10:00:00+01:00", "Test Salon", "Łukasz Żółć", "Colour", "Стрижка");
         var served = await PdfAsync(app, issued);
         Assert.All(Letters(served), l => Assert.Contains("DejaVu Sans", l.FontName, StringComparison.Ordinal));
-        Assert.NotEmpty(app.Services.GetRequiredService<PdfFonts>().Files);
+        Assert.NotEmpty(app.App.Services.GetRequiredService<PdfFonts>().Files);
         var invoice = app.WithDb(db => db.Set<Invoice>().AsNoTracking().Include(i => i.Lines).Include(i => i.Payments).Single(i => i.Id == issued.Id));
-        var withFallbacks = InvoicePdf.Render(invoice, app.Clock.GetCurrentInstant(), fonts: app.Services.GetRequiredService<PdfFonts>());
+        var withFallbacks = InvoicePdf.Render(invoice, app.Clock.GetCurrentInstant(), fonts: app.App.Services.GetRequiredService<PdfFonts>());
         var dejaVuAlone = InvoicePdf.Render(invoice, app.Clock.GetCurrentInstant(), fonts: PdfFonts.None);
         output.WriteLine($"{Kind}: Latin invoice {withFallbacks.Length:N0} bytes with fallback fonts, {dejaVuAlone.Length:N0} without");
         Assert.Equal(Count(dejaVuAlone, "/FontFile2"), Count(withFallbacks, "/FontFile2"));
@@ -170,13 +172,14 @@ public abstract class InvoiceScriptTests(ITestOutputHelper output)
             // A CFF-outline OpenType file (PDFsharp would embed it whole) and a missing file: neither is used.
             var cff = Path.Combine(dir.FullName, "Cff.otf");
             await File.WriteAllBytesAsync(cff, [.. "OTTO"u8, .. new byte[64]]);
+            // An app of its own: the fallback fonts are a setting of the app, read at its start.
             await using var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Pdf:FallbackFonts"] = $"{cff};{dir.FullName}/Missing.ttf");
             Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
             Assert.Empty(app.Services.GetRequiredService<PdfFonts>().Files);
-            var invoice = await IssueAsync(app, "2027-03-03T10:00:00+01:00", "東京ヘアサロン", "王小明", "カット");
+            var invoice = await IssueAsync(TenantSpace.Default(app), "2027-03-03T10:00:00+01:00", "東京ヘアサロン", "王小明", "カット");
             for (var i = 0; i < 2; i++)
             {
-                var pdf = await PdfAsync(app, invoice);
+                var pdf = await PdfAsync(TenantSpace.Default(app), invoice);
                 Assert.All(Letters(pdf), l => Assert.Contains("DejaVu Sans", l.FontName, StringComparison.Ordinal));
             }
             var warnings = app.Logs.Entries.Where(e => e.Level == LogLevel.Warning && e.Category == typeof(PdfFonts).FullName).Select(e => e.Message).ToList();
@@ -191,12 +194,6 @@ public abstract class InvoiceScriptTests(ITestOutputHelper output)
     }
 }
 
-public sealed class SqliteInvoiceScriptTests(ITestOutputHelper output) : InvoiceScriptTests(output)
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteInvoiceScriptTests(SqliteSharedApp shared, ITestOutputHelper output) : InvoiceScriptTests(shared, output), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresInvoiceScriptTests(ITestOutputHelper output) : InvoiceScriptTests(output)
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresInvoiceScriptTests(PostgresSharedApp shared, ITestOutputHelper output) : InvoiceScriptTests(shared, output), IClassFixture<PostgresSharedApp>;

@@ -14,12 +14,11 @@ namespace Bookwell.Tests.Invoices;
 
 /// <summary>
 /// <c>settings.invoicing</c>, tax per service, tax-exclusive prices, yearly numbering and voiding, on both databases:
-/// what the business sets is validated, round-trips, and is copied onto each invoice as it is issued.
+/// what the business sets is validated, round-trips, and is copied onto each invoice as it is issued. One app per class and
+/// database, each test on a business of its own (numbering is per business; see <see cref="SharedApp"/>).
 /// </summary>
-public abstract class InvoicingSettingsTests
+public abstract class InvoicingSettingsTests(SharedApp shared)
 {
-    protected abstract Db Kind { get; }
-
     private const string Iban = "NL91ABNA0417164300";
 
     private static JsonObject InvoicingConfig(string? invoicing, decimal? adviceRate = null)
@@ -49,9 +48,14 @@ public abstract class InvoicingSettingsTests
           "numberPrefix": "INV-", "footer": "Thank you for your visit." }
         """;
 
-    private async Task<BookwellApp> StartAsync(JsonObject config, Instant? now = null)
+    /// <summary>A business of its own on the class's app with <paramref name="config"/>; the clock at <paramref name="now"/> or the suite's "now".</summary>
+    private async Task<TenantSpace> StartAsync(JsonObject config, Instant? now = null)
     {
-        var app = await BookwellApp.StartAsync(Kind, now: now);
+        var app = await shared.NewBusinessAsync();
+        if (now is { } at)
+        {
+            app.Clock.Reset(at);
+        }
         var put = await PutConfig(app.Admin(), config);
         Assert.True(put.StatusCode == HttpStatusCode.OK, await put.Content.ReadAsStringAsync());
         return app;
@@ -75,7 +79,7 @@ public abstract class InvoicingSettingsTests
     [Fact]
     public async Task Settings_RoundTrip_AndAreValidatedFieldByField()
     {
-        await using var app = await StartAsync(InvoicingConfig(Seller, adviceRate: 9m));
+        var app = await StartAsync(InvoicingConfig(Seller, adviceRate: 9m));
         var admin = app.Admin();
         var stored = (await Body(await admin.GetAsync("/api/v1/admin/config")))["pages"]![0]!;
         var invoicing = stored["settings"]!["invoicing"]!;
@@ -123,7 +127,7 @@ public abstract class InvoicingSettingsTests
     [Fact]
     public async Task Money_HasTheCurrencysOwnMinorUnits()
     {
-        await using var app = await StartAsync(InvoicingConfig(null));
+        var app = await StartAsync(InvoicingConfig(null));
         var admin = app.Admin();
         JsonObject With(decimal amount, string currency)
         {
@@ -142,7 +146,7 @@ public abstract class InvoicingSettingsTests
     [Fact]
     public async Task ExclusivePrices_ServiceRate_SellerDetailsCopied_PdfShowsVatPerRate_AndNeverChangesAfterwards()
     {
-        await using var app = await StartAsync(InvoicingConfig(Seller, adviceRate: 9m));
+        var app = await StartAsync(InvoicingConfig(Seller, adviceRate: 9m));
         var admin = app.Admin();
         Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", "advice"))).StatusCode);
         var invoice = Assert.Single(await Invoices(admin))!;
@@ -192,7 +196,7 @@ public abstract class InvoicingSettingsTests
     {
         var config = InvoicingConfig(Seller);
         config["pages"]![0]!["services"]![0]!["taxRatePercent"] = 9m; // haircut
-        await using var app = await StartAsync(config);
+        var app = await StartAsync(config);
         var body = Booking("2027-03-02T10:00:00+01:00");
         body["page"] = Slug;
         var created = await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
@@ -200,9 +204,7 @@ public abstract class InvoicingSettingsTests
         var id = (await Body(created))["id"]!.GetValue<string>();
         // The client is at the desk at the start: a visit is checked out only once check-in has opened.
         app.Clock.Reset(NodaTime.Text.OffsetDateTimePattern.ExtendedIso.Parse("2027-03-02T10:00:00+01:00").Value.ToInstant());
-        var owner = WebSession.For(app);
-        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
-            ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        var owner = await app.OwnerAsync("Olga", Accounts.AccountTests.Password);
         var html = await owner.GetAsync($"/admin/checkout/{id}");
         var key = System.Text.RegularExpressions.Regex.Match(html, "name=\"Key\" value=\"([0-9a-f]+)\"").Groups[1].Value;
         var token = WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"").Groups[1].Value);
@@ -239,7 +241,7 @@ public abstract class InvoicingSettingsTests
     [Fact]
     public async Task NoSettings_PricesIncludeTax_DueNextDay_PlainNumbers()
     {
-        await using var app = await StartAsync(InvoicingConfig(null));
+        var app = await StartAsync(InvoicingConfig(null));
         Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", "advice"))).StatusCode);
         var invoice = Assert.Single(await Invoices(app.Admin()))!;
         Assert.Equal(("000001", "2027-03-02", 80m, 0m), (invoice["number"]!.GetValue<string>(), invoice["dueOn"]!.GetValue<string>(),
@@ -257,10 +259,10 @@ public abstract class InvoicingSettingsTests
     [Fact]
     public async Task YearlyPrefix_FiftyParallelIssuesAcrossTheYearBoundary_EachYearGapless()
     {
-        await using var app = await StartAsync(InvoicingConfig("""{ "numberPrefix": "INV-{yyyy}-" }"""), now: Instant.FromUtc(2027, 12, 20, 12, 0));
+        var app = await StartAsync(InvoicingConfig("""{ "numberPrefix": "INV-{yyyy}-" }"""), now: Instant.FromUtc(2027, 12, 20, 12, 0));
         async Task<Invoice> Issue(int i, string zone)
         {
-            using var scope = app.Services.CreateScope();
+            using var scope = app.CreateScope();
             var issuer = scope.ServiceProvider.GetRequiredService<InvoiceIssuer>();
             var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
             var draft = new InvoiceDraft("salon", "Test Salon", null, $"Client {i}", $"c{i}@example.com", "en", zone, "EUR",
@@ -290,7 +292,7 @@ public abstract class InvoicingSettingsTests
         Assert.Equal(Series(2027, 1, 28), stored.Where(i => i.Number.StartsWith("INV-2027-", StringComparison.Ordinal)).Select(i => i.Number));
         Assert.Equal(Series(2028, 1, 25), stored.Where(i => i.Number.StartsWith("INV-2028-", StringComparison.Ordinal)).Select(i => i.Number));
         Assert.All(stored.Where(i => i.Number.StartsWith("INV-2028-", StringComparison.Ordinal)), i => Assert.Equal("Europe/Amsterdam", i.TimeZone));
-        var counters = app.WithDb(db => db.Set<InvoiceYearCounter>().OrderBy(c => c.Year).Select(c => new { c.Year, c.Last }).ToList());
+        var counters = app.WithDb(db => db.Set<InvoiceYearCounter>().Where(c => c.TenantId == app.Id).OrderBy(c => c.Year).Select(c => new { c.Year, c.Last }).ToList());
         Assert.Equal([(2027, 28L), (2028, 25L)], counters.Select(c => (c.Year, c.Last)));
 
         // The clock runs into the new year everywhere: London joins 2028's series where it stands.
@@ -301,7 +303,7 @@ public abstract class InvoicingSettingsTests
     [Fact]
     public async Task Void_OnlyAnOpenUnpaidInvoice_KeepsItsNumber_Else409()
     {
-        await using var app = await StartAsync(InvoicingConfig(null));
+        var app = await StartAsync(InvoicingConfig(null));
         var admin = app.Admin();
         foreach (var (start, email) in new[] { ("2027-03-02T10:00:00+01:00", "a@example.com"), ("2027-03-02T11:00:00+01:00", "b@example.com"),
                      ("2027-03-02T13:00:00+01:00", "c@example.com") })
@@ -344,12 +346,10 @@ public abstract class InvoicingSettingsTests
     [Fact]
     public async Task InvoicePage_ShowsSellerAndVatPerRate_VoidButtonWithCsrf()
     {
-        await using var app = await StartAsync(InvoicingConfig(Seller, adviceRate: 9m));
+        var app = await StartAsync(InvoicingConfig(Seller, adviceRate: 9m));
         Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", "advice"))).StatusCode);
         var id = (await Invoices(app.Admin()))[0]!["id"]!.GetValue<string>();
-        var owner = WebSession.For(app);
-        Assert.Equal(HttpStatusCode.Redirect, (await owner.PostFormAsync("/admin/claim", ("Name", "Olga"), ("Email", "owner@salon.test"),
-            ("Password", Accounts.AccountTests.Password), ("SetupCode", BookwellApp.AdminKey))).StatusCode);
+        var owner = await app.OwnerAsync("Olga", Accounts.AccountTests.Password);
 
         var page = System.Net.WebUtility.HtmlDecode(await owner.GetAsync($"/admin/invoices/{id}"));
         Assert.Contains("Salon Lovelace B.V.", page, StringComparison.Ordinal);
@@ -377,12 +377,6 @@ public abstract class InvoicingSettingsTests
     }
 }
 
-public sealed class SqliteInvoicingSettingsTests : InvoicingSettingsTests
-{
-    protected override Db Kind => Db.Sqlite;
-}
+public sealed class SqliteInvoicingSettingsTests(SqliteSharedApp shared) : InvoicingSettingsTests(shared), IClassFixture<SqliteSharedApp>;
 
-public sealed class PostgresInvoicingSettingsTests : InvoicingSettingsTests
-{
-    protected override Db Kind => Db.Postgres;
-}
+public sealed class PostgresInvoicingSettingsTests(PostgresSharedApp shared) : InvoicingSettingsTests(shared), IClassFixture<PostgresSharedApp>;
