@@ -50,12 +50,6 @@ public sealed class SlotAnswer
     public byte[]? Json { get; set; }
 
     /// <summary>
-    /// For a mobile answer: its times as the API writes them, shared by every answer to the same prepared question (the
-    /// zone is part of it), so each start and end is formatted once, not once per address asked; null otherwise.
-    /// </summary>
-    public TimeTexts? Times { get; init; }
-
-    /// <summary>
     /// The ETag of <see cref="Json"/>: a hash of the bytes themselves, so a poll is answered 304 exactly when it would get
     /// the same bytes again, however long ago it asked (a tag made of versions and a clock bucket expired every ten seconds).
     /// </summary>
@@ -66,26 +60,6 @@ public sealed class SlotAnswer
     /// cache key), grouped once per answer instead of once per page view. Written by the first page that needs it.
     /// </summary>
     public SlotDays? ByDate { get; set; }
-}
-
-/// <summary>
-/// Instants formatted as the API writes them (<see cref="Infrastructure.TimeFormats.Format"/>) in one zone and escaped for
-/// JSON, each once, and staff keys escaped once: every answer to one prepared mobile question copies their bytes.
-/// </summary>
-public sealed class TimeTexts(DateTimeZone zone)
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Instant, System.Text.Json.JsonEncodedText> _encoded = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Text.Json.JsonEncodedText> _keys = new(StringComparer.Ordinal);
-
-    /// <summary>The zone the times are written in.</summary>
-    public DateTimeZone Zone => zone;
-
-    /// <summary><see cref="Infrastructure.TimeFormats.Format"/> of <paramref name="instant"/> in <see cref="Zone"/>, escaped for JSON.</summary>
-    public System.Text.Json.JsonEncodedText Encoded(Instant instant) =>
-        _encoded.GetOrAdd(instant, static (i, z) => System.Text.Json.JsonEncodedText.Encode(Infrastructure.TimeFormats.Format(i, z)), zone);
-
-    /// <summary>A staff key escaped for JSON once per preparation.</summary>
-    public System.Text.Json.JsonEncodedText Key(string key) => _keys.GetOrAdd(key, static k => System.Text.Json.JsonEncodedText.Encode(k));
 }
 
 /// <summary>An answer's slots by local date in <paramref name="Zone"/>.</summary>
@@ -456,21 +430,21 @@ public static class AvailabilityLoader
             return new SlotAnswer(new TripAnswer(parts[0], trip.Destination, texts));
         }
         var slots = parts.Count == 1 ? parts[0].FindSlots(trip.Destination) : Merge(parts.Select(p => p.FindSlots(trip.Destination)));
-        return new SlotAnswer(Seats(page, service, slots)) { Times = prepared.Times };
+        return new SlotAnswer(Seats(page, service, slots));
     }
 
     /// <summary>
-    /// A mobile question prepared (one per branch) and the texts of its times in the zone it was asked in; with one branch
-    /// prepared by index, the JSON pieces of its answers.
+    /// A mobile question prepared (one per branch); with one branch prepared by index, the JSON pieces of its answers in the
+    /// zone it was asked in.
     /// </summary>
-    private sealed record PreparedTrips(List<SlotEngine.TripSlots> Parts, TimeTexts Times, TripTexts? Single);
+    private sealed record PreparedTrips(List<SlotEngine.TripSlots> Parts, TripTexts? Single);
 
     private static async Task<PreparedTrips> PrepareTripsAsync(BookwellDb db, CompiledPage page, ServiceModel service, string? branch,
         string? staff, DateTimeZone zone, Span window, Instant now, Trip trip, BusyIndex.Snapshot snapshot, CancellationToken ct)
     {
         var occupancy = await LoadAsync(db, page, service, window, now, staff, snapshot, ct, trip);
         List<SlotEngine.TripSlots> parts = [.. Requests(page, service, branch, staff, occupancy, now, window, walkIn: false, trip).Select(r => SlotEngine.ForTrips(r.Request))];
-        return new PreparedTrips(parts, new TimeTexts(zone), parts is [{ Indexed: true } single] ? new TripTexts(single, zone) : null);
+        return new PreparedTrips(parts, parts is [{ Indexed: true } single] ? new TripTexts(single, zone) : null);
     }
 
     /// <summary>An organization's view: a class's remaining seats counted against its time slot's capacity (contract 4.6, additive).</summary>

@@ -122,14 +122,6 @@ public static class PageEndpoints
             trip.WriteJson(body);
             return page.Variant.Length == 0 ? Tagged(http, ContentTag(body.Written), body) : body;
         }
-        if (answer.Times is { } mobileTimes && mobileTimes.Zone == zone && answer.Visits is null)
-        {
-            // A mobile answer: made for this request's address alone and never kept, so it is written into a pooled buffer
-            // and sent from there; its tag is still the hash of its bytes.
-            var body = new PooledJson(64 + (answer.Slots.Count * 160));
-            SlotsJson(body, zone, answer.Slots, null, null, null, mobileTimes);
-            return page.Variant.Length == 0 ? Tagged(http, ContentTag(body.Written), body) : body;
-        }
         var json = answer.Json ??= SlotsJson(zone, answer.Slots, answer.Visits, answer.VisitServices,
             answer.VisitServices is { } parts ? Bookings.Visits.Billing([.. parts.Select(k => page.Services[k].Doc)]) : null);
         var bytes = TypedResults.Bytes(json, "application/json; charset=utf-8");
@@ -373,14 +365,13 @@ public static class PageEndpoints
     {
         ArgumentNullException.ThrowIfNull(slots);
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 + (slots.Count * 160));
-        SlotsJson(buffer, zone, slots, visits, keys, visitBilling, null);
+        SlotsJson(buffer, zone, slots, visits, keys, visitBilling);
         return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>As the other overload, into <paramref name="buffer"/>.</summary>
-    /// <param name="times">The times already formatted in <paramref name="zone"/> (a mobile answer's), or null.</param>
     private static void SlotsJson(System.Buffers.IBufferWriter<byte> buffer, DateTimeZone zone, IReadOnlyList<Scheduling.Slots.Slot> slots,
-        IReadOnlyList<Scheduling.Slots.VisitSlot>? visits, IReadOnlyList<string>? keys, ServiceDoc? visitBilling, TimeTexts? times)
+        IReadOnlyList<Scheduling.Slots.VisitSlot>? visits, IReadOnlyList<string>? keys, ServiceDoc? visitBilling)
     {
         ArgumentNullException.ThrowIfNull(zone);
         ArgumentNullException.ThrowIfNull(slots);
@@ -393,26 +384,12 @@ public static class PageEndpoints
             foreach (var s in slots)
             {
                 w.WriteStartObject();
-                if (times is not null)
+                w.WriteString(StartName, TimeFormats.Format(s.Start, zone));
+                w.WriteString(EndName, TimeFormats.Format(s.End, zone));
+                w.WriteStartArray(StaffName);
+                foreach (var key in s.Staff)
                 {
-                    // A mobile answer: its times and keys escaped once per preparation, copied as bytes here.
-                    w.WriteString(StartName, times.Encoded(s.Start));
-                    w.WriteString(EndName, times.Encoded(s.End));
-                    w.WriteStartArray(StaffName);
-                    foreach (var key in s.Staff)
-                    {
-                        w.WriteStringValue(times.Key(key));
-                    }
-                }
-                else
-                {
-                    w.WriteString(StartName, TimeFormats.Format(s.Start, zone));
-                    w.WriteString(EndName, TimeFormats.Format(s.End, zone));
-                    w.WriteStartArray(StaffName);
-                    foreach (var key in s.Staff)
-                    {
-                        w.WriteStringValue(key);
-                    }
+                    w.WriteStringValue(key);
                 }
                 w.WriteEndArray();
                 w.WriteNumber(RemainingName, s.Remaining);
