@@ -202,7 +202,8 @@ public static class SlotEngine
     /// <summary>The address-independent part of a mobile slots question (staff service, no travelling vehicle, no classes).</summary>
     private sealed class Prepared(Trip trip, long duration, int capacity, TripUnit[] units, long[] all, bool[] resourcesFree)
     {
-        private readonly int _startCount = units.Sum(u => u.Starts.Length);
+        // The most (start, unit) pairs an answer can have: every unit's every start (StartCount is the distinct starts).
+        private readonly int _pairCount = units.Sum(u => u.Starts.Length);
 
         public int StartCount => all.Length;
 
@@ -247,10 +248,10 @@ public static class SlotEngine
             // (so each start's units come in staff order), then grouped by start with a counting sort: at most one per
             // start of every unit, in pooled arrays.
             var pool = System.Buffers.ArrayPool<int>.Shared;
-            var starts = pool.Rent(Math.Max(1, _startCount));
-            var owners = pool.Rent(Math.Max(1, _startCount));
+            var starts = pool.Rent(Math.Max(1, _pairCount));
+            var owners = pool.Rent(Math.Max(1, _pairCount));
             var ends = pool.Rent(all.Length + 1);
-            var order = pool.Rent(Math.Max(1, _startCount));
+            var order = pool.Rent(Math.Max(1, _pairCount));
             try
             {
                 var count = Collect(destination, starts, owners);
