@@ -126,6 +126,8 @@ public abstract class CalendarSyncTests
         {
             s["Bookwell:Calendars:AllowPrivateAddresses"] = "true";
             s["Bookwell:Calendars:SyncMinutes"] = "1440";
+            // The save waits for the read (5 s by default); a full test run on two cores has taken longer than that.
+            s["Bookwell:Calendars:FirstReadSeconds"] = "60";
         });
         var admin = app.Admin();
         var before = await SlotsWithoutSources(app);

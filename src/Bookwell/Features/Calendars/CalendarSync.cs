@@ -17,9 +17,6 @@ namespace Bookwell.Features.Calendars;
 public sealed class CalendarSync(IServiceScopeFactory scopes, FeedFetcher fetcher, IClock clock, SqliteWriteGate gate, CalendarConnections connections,
     IHostApplicationLifetime lifetime, ILogger<CalendarSync> log)
 {
-    /// <summary>How long a configuration change waits for the first read of the sources it added or changed.</summary>
-    public static readonly TimeSpan FirstReadWait = TimeSpan.FromSeconds(5);
-
     /// <summary>Busy time is read from a day ago (an event still running) to the page's horizon.</summary>
     public static readonly Duration Lookback = Duration.FromDays(1);
 

@@ -5,6 +5,9 @@ namespace Bookwell.Features.Calendars;
 /// <summary>Settings under <c>Bookwell:Calendars</c>.</summary>
 public sealed record CalendarOptions(bool AllowPrivateAddresses, TimeSpan SyncInterval, int MaxBytes, TimeSpan Timeout)
 {
+    /// <summary>How long a configuration change waits for the first read of the sources it added or changed.</summary>
+    public TimeSpan FirstReadWait { get; init; } = TimeSpan.FromSeconds(5);
+
     public const int MaxSourcesPerStaff = 5;
     public const int MaxUrlLength = 2000;
 
@@ -16,7 +19,10 @@ public sealed record CalendarOptions(bool AllowPrivateAddresses, TimeSpan SyncIn
             section.GetValue("AllowPrivateAddresses", false),
             TimeSpan.FromMinutes(Math.Clamp(section.GetValue("SyncMinutes", 5.0), 0.1, 1440)),
             Math.Clamp(section.GetValue("MaxBytes", 2 * 1024 * 1024), 1024, 20 * 1024 * 1024),
-            TimeSpan.FromSeconds(Math.Clamp(section.GetValue("TimeoutSeconds", 20), 1, 120)));
+            TimeSpan.FromSeconds(Math.Clamp(section.GetValue("TimeoutSeconds", 20), 1, 120)))
+        {
+            FirstReadWait = TimeSpan.FromSeconds(Math.Clamp(section.GetValue("FirstReadSeconds", 5.0), 0, 120)),
+        };
     }
 }
 

@@ -62,7 +62,7 @@ public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cach
         if (!stored.Errors.Any && stored.Changed)
         {
             // Busy sources added or changed are read now (contract 4.9: their events are busy time), not at the next pass.
-            await calendars.ReadChangedSourcesAsync(db.TenantId, before, await cache.GetAsync(db, ct), Calendars.CalendarSync.FirstReadWait);
+            await calendars.ReadChangedSourcesAsync(db.TenantId, before, await cache.GetAsync(db, ct), Calendars.CalendarOptions.Read(config).FirstReadWait);
         }
         if (!stored.Errors.Any)
         {
