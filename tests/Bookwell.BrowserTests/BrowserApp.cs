@@ -60,11 +60,19 @@ public class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
-            ExecutablePath = "/usr/bin/chromium",
+            ExecutablePath = ChromiumPath,
             Headless = true,
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
         });
     }
+
+    /// <summary>
+    /// Debian's headless shell (the old headless mode as its own program) where it is installed: the full browser's new
+    /// headless mode starts the browser's own UI renderer and services too, and took about twice the CPU per run.
+    /// BOOKWELL_CHROMIUM names another build.
+    /// </summary>
+    public static string ChromiumPath { get; } = Environment.GetEnvironmentVariable("BOOKWELL_CHROMIUM") is { Length: > 0 } named ? named
+        : File.Exists("/usr/bin/chromium-headless-shell") ? "/usr/bin/chromium-headless-shell" : "/usr/bin/chromium";
 
     public string Port => new Uri(BaseUrl).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

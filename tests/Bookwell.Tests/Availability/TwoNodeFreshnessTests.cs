@@ -10,11 +10,12 @@ namespace Bookwell.Tests.Availability;
 /// <summary>
 /// Issue 12's proof: two real processes on one PostgreSQL database, each with its own in-memory busy index.
 /// A booking answered 201 by node A is never offered by node B's very next answer, and a cancellation on A is
-/// offered by B at once: 1,000 rounds of each, zero stale answers; every 25th booking is also checked on B's booking page.
+/// offered by B at once: 1,000 rounds of each (200 in the default run, <see cref="TestScale"/>), zero stale answers;
+/// every 25th booking is also checked on B's booking page.
 /// </summary>
 public sealed class TwoNodeFreshnessTests
 {
-    private const int Rounds = 1000;
+    private static readonly int Rounds = TestScale.Of(quick: 200, full: 1000);
 
     [Fact]
     public async Task BookOnANodeThenAskTheOther_NeverAStaleSlot_AndCancellationsShowAtOnce()

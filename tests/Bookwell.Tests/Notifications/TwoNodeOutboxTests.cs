@@ -4,13 +4,16 @@ using Npgsql;
 
 namespace Bookwell.Tests.Notifications;
 
-/// <summary>Two real app processes drain one PostgreSQL outbox into a real SMTP server: every message once.</summary>
+/// <summary>
+/// Two real app processes drain one PostgreSQL outbox into a real SMTP server: every message once. 2,000 messages (1,000
+/// for the kill) at full scale, 500 (300) in the default run (<see cref="TestScale"/>).
+/// </summary>
 public sealed class TwoNodeOutboxTests
 {
-    private const int Messages = 2_000;
+    private static readonly int Messages = TestScale.Of(quick: 500, full: 2_000);
 
     [Fact]
-    public async Task TwoNodes_DrainTwoThousandMessages_EachSentExactlyOnce()
+    public async Task TwoNodes_DrainABatch_EachSentExactlyOnce()
     {
         var name = $"bw_{Guid.NewGuid():N}";
         await Pg.ExecuteAsync(BookwellApp.PostgresServer, $"CREATE DATABASE \"{name}\"");
@@ -57,7 +60,7 @@ public sealed class TwoNodeOutboxTests
     [Fact]
     public async Task NodeKilledWhileSending_RestartSendsTheRest_NoneLostRepeatsKeepTheirMessageId()
     {
-        const int count = 1_000;
+        var count = TestScale.Of(quick: 300, full: 1_000);
         var name = $"bw_{Guid.NewGuid():N}";
         await Pg.ExecuteAsync(BookwellApp.PostgresServer, $"CREATE DATABASE \"{name}\"");
         var cs = new NpgsqlConnectionStringBuilder(BookwellApp.PostgresServer) { Database = name }.ConnectionString;
