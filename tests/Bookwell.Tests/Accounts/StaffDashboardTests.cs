@@ -300,25 +300,6 @@ public abstract class StaffDashboardTests(SharedApp shared)
     }
 }
 
-/// <summary>
-/// The class's app without the per-address limit on sign-in posts (real-time, a minute's window): these tests are about the
-/// PIN throttles, and on one app the limit would count the posts of all of them together.
-/// </summary>
-public abstract class StaffDashboardApp : SharedApp
-{
-    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:RateLimits:AccountsPerMinute"] = "0";
-}
+public sealed class SqliteStaffDashboardTests(SqliteAccountFormsApp shared) : StaffDashboardTests(shared), IClassFixture<SqliteAccountFormsApp>;
 
-public sealed class SqliteStaffDashboardApp : StaffDashboardApp
-{
-    public override Db Kind => Db.Sqlite;
-}
-
-public sealed class PostgresStaffDashboardApp : StaffDashboardApp
-{
-    public override Db Kind => Db.Postgres;
-}
-
-public sealed class SqliteStaffDashboardTests(SqliteStaffDashboardApp shared) : StaffDashboardTests(shared), IClassFixture<SqliteStaffDashboardApp>;
-
-public sealed class PostgresStaffDashboardTests(PostgresStaffDashboardApp shared) : StaffDashboardTests(shared), IClassFixture<PostgresStaffDashboardApp>;
+public sealed class PostgresStaffDashboardTests(PostgresAccountFormsApp shared) : StaffDashboardTests(shared), IClassFixture<PostgresAccountFormsApp>;

@@ -178,3 +178,22 @@ public sealed class PostgresSharedApp : SharedApp
 {
     public override Db Kind => Db.Postgres;
 }
+
+/// <summary>
+/// A shared app without the per-address limit on account forms (sign-in and sign-up posts, a real-time minute's window):
+/// on one app the limit would count the posts of every test of the class together, and these classes judge the answers.
+/// </summary>
+public abstract class AccountFormsApp : SharedApp
+{
+    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:RateLimits:AccountsPerMinute"] = "0";
+}
+
+public sealed class SqliteAccountFormsApp : AccountFormsApp
+{
+    public override Db Kind => Db.Sqlite;
+}
+
+public sealed class PostgresAccountFormsApp : AccountFormsApp
+{
+    public override Db Kind => Db.Postgres;
+}

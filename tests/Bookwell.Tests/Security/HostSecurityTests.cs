@@ -26,7 +26,7 @@ namespace Bookwell.Tests.Security;
 /// Host header, the first-owner claim open to anyone behind a local proxy; and start-up (missing PostgreSQL
 /// database, noisy first start, key ring stored in the clear).
 /// </summary>
-public abstract partial class HostSecurityTests(HostSecurityApp shared)
+public abstract partial class HostSecurityTests(AccountFormsApp shared)
 {
     /// <summary>The database of this class; every test but the refused-domains one starts an app (or two) of its own on it.</summary>
     protected Db Kind => shared.Kind;
@@ -301,28 +301,9 @@ public abstract partial class HostSecurityTests(HostSecurityApp shared)
     }
 }
 
-/// <summary>
-/// The app the refused-domains cases share (one per class and database): the per-address limit on sign-in and sign-up posts
-/// off, as six cases of two sign-ups each would count against one address together.
-/// </summary>
-public abstract class HostSecurityApp : SharedApp
-{
-    protected override void Configure(Dictionary<string, string?> settings) => settings["Bookwell:RateLimits:AccountsPerMinute"] = "0";
-}
+public sealed class SqliteHostSecurityTests(SqliteAccountFormsApp shared) : HostSecurityTests(shared), IClassFixture<SqliteAccountFormsApp>;
 
-public sealed class SqliteHostSecurityApp : HostSecurityApp
-{
-    public override Db Kind => Db.Sqlite;
-}
-
-public sealed class PostgresHostSecurityApp : HostSecurityApp
-{
-    public override Db Kind => Db.Postgres;
-}
-
-public sealed class SqliteHostSecurityTests(SqliteHostSecurityApp shared) : HostSecurityTests(shared), IClassFixture<SqliteHostSecurityApp>;
-
-public sealed class PostgresHostSecurityTests(PostgresHostSecurityApp shared) : HostSecurityTests(shared), IClassFixture<PostgresHostSecurityApp>
+public sealed class PostgresHostSecurityTests(PostgresAccountFormsApp shared) : HostSecurityTests(shared), IClassFixture<PostgresAccountFormsApp>
 {
     [Fact]
     public async Task Start_OnADatabaseThatDoesNotExistYet_CreatesIt()
