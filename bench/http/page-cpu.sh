@@ -9,6 +9,9 @@
 #   PAGE_TRACE=1: a 10 s dotnet-trace of the run, to PAGE_TRACE_OUT or /tmp/page.nettrace;
 #   PERF=1: a 10 s `perf record -g` of the app's CPU during the run (perf map enabled), to PERF_OUT or /tmp/page.perf.data
 #   (read it with `perf report -i <file> --no-children --sort symbol`; JIT frames resolve from /tmp/perf-<pid>.map).
+#   SERVER_TIME=1: the server's own time per request (ASP.NET Core's http.server.request.duration, from the request's
+#   start in the hosting layer to its end), read with dotnet-counters each second of the run: the highest of the
+#   per-second p95s bounds the run's p95 from above (no second had more than 5 % of its requests slower).
 # PostgreSQL: psql's variables (PGHOST, PGPORT, PGUSER) reach a server where a database named bench_page is made afresh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -52,6 +55,13 @@ if [ "${PERF:-0}" = 1 ]; then
   (sleep 4; perf record -F 499 -g -p $app -o "${PERF_OUT:-/tmp/page.perf.data}" -- sleep 10 >/dev/null 2>&1) &
   perfer=$!
 fi
+if [ "${SERVER_TIME:-0}" = 1 ]; then
+  counters_tool=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
+  "$counters_tool" collect --process-id $app --counters "Microsoft.AspNetCore.Hosting[http.server.request.duration]" \
+    --refresh-interval 1 --format csv -o "$work/counters.csv" --duration 00:00:00:$(printf '%02d' $((secs + 2))) >/dev/null 2>&1 &
+  counter=$!
+  sleep 1
+fi
 if [ "$db" = postgres ]; then sleep 1; x0=$(xacts); fi
 before=$(awk '{ print $14 + $15 }' /proc/$app/stat)
 load rate "$path" "$rps" "$secs" 10 | sed 's/^/  /'
@@ -59,5 +69,14 @@ after=$(awk '{ print $14 + $15 }' /proc/$app/stat)
 n=$((rps * (secs + 3)))
 echo "  app CPU per page: $(awk -v a="$before" -v b="$after" -v n="$n" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", (b - a) * 1000 / hz / n }') ms over $n requests"
 if [ "$db" = postgres ]; then sleep 1; x1=$(xacts); echo "  database statements per page: $(awk -v a="$x0" -v b="$x1" -v n="$n" 'BEGIN { printf "%.2f", (b - a) / n }')"; fi
+if [ "${SERVER_TIME:-0}" = 1 ]; then
+  wait $counter || true
+  # Rows: timestamp, provider, "http.server.request.duration[s] (...;Percentile=95)", kind, value in seconds.
+  awk -F, '/Percentile=(50|95|99)/ && $NF+0 > 0 { match($0, /Percentile=[0-9]+/); q = substr($0, RSTART + 11, RLENGTH - 11);
+      v = $NF * 1000; n[q]++; if (v > max[q]) max[q] = v; all[q, n[q]] = v }
+    END { for (q = 50; q <= 99; q += (q == 50 ? 45 : 4)) { if (!n[q]) continue; m = n[q]; for (i = 1; i <= m; i++) s[i] = all[q, i];
+        for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (s[j] < s[i]) { t = s[i]; s[i] = s[j]; s[j] = t }
+        printf "  server p%d per second: median %.2f ms, highest %.2f ms (%d seconds)\n", q, s[int((m + 1) / 2)], max[q], m } }' "$work/counters.csv"
+fi
 if [ "${PAGE_TRACE:-0}" = 1 ]; then wait $tracer || true; fi
 if [ "${PERF:-0}" = 1 ]; then wait $perfer || true; fi
