@@ -39,15 +39,15 @@ public static class ConfigEndpoints
 /// Validates a whole document and stores it normalised. Applying the same document again writes nothing, so
 /// the version (and every node's cache) stays put.
 /// </summary>
-public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache, Payments.PaymentProviders providers, IConfiguration config,
-    SqliteWriteGate gate, Invoices.InvoiceLogo logos, Calendars.CalendarSync calendars)
+public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cache, Payments.PaymentProviders providers,
+    Calendars.CalendarOptions calendarOptions, SqliteWriteGate gate, Invoices.InvoiceLogo logos, Calendars.CalendarSync calendars)
 {
     public sealed record Result(ConfigDocument Document, Errors Errors, bool Changed);
 
     public async Task<Result> ApplyAsync(ConfigDocument doc, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(doc);
-        var errors = ConfigValidator.Validate(doc, Calendars.CalendarOptions.Read(config).AllowPrivateAddresses);
+        var errors = ConfigValidator.Validate(doc, calendarOptions.AllowPrivateAddresses);
         Payments.PaymentRules.RequireProvider(doc, errors, providers);
         if (!errors.Any)
         {
@@ -62,7 +62,7 @@ public sealed class ConfigApplier(BookwellDb db, IClock clock, CatalogCache cach
         if (!stored.Errors.Any && stored.Changed)
         {
             // Busy sources added or changed are read now (contract 4.9: their events are busy time), not at the next pass.
-            await calendars.ReadChangedSourcesAsync(db.TenantId, before, await cache.GetAsync(db, ct), Calendars.CalendarOptions.Read(config).FirstReadWait);
+            await calendars.ReadChangedSourcesAsync(db.TenantId, before, await cache.GetAsync(db, ct), calendarOptions.FirstReadWait);
         }
         if (!stored.Errors.Any)
         {
