@@ -302,7 +302,9 @@ public abstract class CustomerGdprTests
         {
             ["endpoints"] = new JsonArray(new JsonObject { ["url"] = receiver.Url(), ["events"] = new JsonArray("booking.created"), ["secret"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4hG5zBOHRGU=" }),
         };
-        Assert.True((await app.Admin().PutAsync("/api/v1/admin/webhooks", Json(hooks))).IsSuccessStatusCode);
+        // The answer in the message: this PUT failed once on PostgreSQL in a full run (2026-12-05), cause not yet known.
+        var saved = await app.Admin().PutAsync("/api/v1/admin/webhooks", Json(hooks));
+        Assert.True(saved.IsSuccessStatusCode, $"{(int)saved.StatusCode} {await saved.Content.ReadAsStringAsync()}");
         var grace = await BookAsync(app, "2027-03-04T09:00:00+01:00", "grace@example.com", "Grace Hopper", null);
         var ada = await BookAsync(app, "2027-03-04T10:00:00+01:00", "ada@example.com", "Ada Lovelace", null);
         var rows = app.WithDb(db => db.Outbox.IgnoreQueryFilters().AsNoTracking().Where(m => m.Channel == Bookwell.Features.Webhooks.WebhookQueue.Channel).ToList());
