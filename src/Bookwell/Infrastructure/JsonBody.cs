@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace Bookwell.Infrastructure;
@@ -21,19 +22,37 @@ public static class JsonBody
             errors.AddTooLarge(maxBytes);
             return (null, errors);
         }
-        using var buffer = new MemoryStream();
-        var chunk = new byte[8192];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        // One pooled buffer, sized from Content-Length when the client sent it: a body read into a fresh chunk and a
+        // growing MemoryStream was a fifth of everything a booking request allocated (measured with allocation ticks).
+        var size = request.ContentLength is > 0 and var length ? (int)Math.Min(length, maxBytes) : 4096;
+        var buffer = ArrayPool<byte>.Shared.Rent(size + 1);
+        try
         {
-            if (buffer.Length + read > maxBytes)
+            var used = 0;
+            int read;
+            while ((read = await request.Body.ReadAsync(buffer.AsMemory(used), request.HttpContext.RequestAborted)) > 0)
             {
-                errors.AddTooLarge(maxBytes);
-                return (null, errors);
+                used += read;
+                if (used > maxBytes)
+                {
+                    errors.AddTooLarge(maxBytes);
+                    return (null, errors);
+                }
+                if (used == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, maxBytes + 1));
+                    buffer.AsSpan(0, used).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+                    buffer = larger;
+                }
             }
-            buffer.Write(chunk, 0, read);
+            return Parse<T>(buffer.AsSpan(0, used), maxBytes, options);
         }
-        return Parse<T>(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), maxBytes, options);
+        finally
+        {
+            // Cleared: the body holds a client's details, and the pool hands the array to any later caller.
+            ArrayPool<byte>.Shared.Return(buffer, clearArray: true);
+        }
     }
 
     /// <summary>The same rules for a body that arrived another way (an MCP tool's arguments): size cap, empty, malformed, mistyped.</summary>
