@@ -12,13 +12,16 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https: http:; " +
         $"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action {formAction}; frame-ancestors {frameAncestors}";
 
+    /// <summary>The policy of a response no feature set one for (most API answers), made once instead of per response.</summary>
+    private static readonly string Default = Csp("'none'");
+
     public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         context.Response.OnStarting(() =>
         {
             var h = context.Response.Headers;
-            h.ContentSecurityPolicy = InlineStyles.Allow(context, h.ContainsKey("Content-Security-Policy") ? h.ContentSecurityPolicy.ToString() : Csp("'none'"));
+            h.ContentSecurityPolicy = InlineStyles.Allow(context, h.ContainsKey("Content-Security-Policy") ? h.ContentSecurityPolicy.ToString() : Default);
             if (!h.ContainsKey("Referrer-Policy"))
             {
                 h["Referrer-Policy"] = "same-origin";
