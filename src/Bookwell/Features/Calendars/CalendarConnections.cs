@@ -711,25 +711,15 @@ public sealed record StaffHealth(bool Broken, bool FailedNeverRead, Instant? Old
 /// </summary>
 public static class ConnectedStaff
 {
-    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
+    private sealed record Entry(HashSet<string> Keys, Dictionary<string, StaffHealth> Health);
 
-    private sealed record Entry(HashSet<string> Keys, Dictionary<string, StaffHealth> Health, long At);
-
-    /// <summary>
-    /// Per app (its busy index, one per process in production; several in a test process, which share tenant ids)
-    /// and per business: a process-wide table keyed by tenant alone let one app answer with another's connections.
-    /// </summary>
-    private static readonly ConditionalWeakTable<object, ConcurrentDictionary<Guid, Entry>> Caches = new();
-
-    private static readonly object NoIndex = new();
-
-    private static ConcurrentDictionary<Guid, Entry> For(BookwellDb db) =>
-        Caches.GetValue(db.BusyIndex ?? NoIndex, _ => new());
+    /// <summary>Read again after a second, as the configuration catalog is; a change on this node drops it at once.</summary>
+    private static readonly TenantCache<Entry> Entries = new(TimeSpan.FromSeconds(1));
 
     public static void Invalidate(BookwellDb db)
     {
         ArgumentNullException.ThrowIfNull(db);
-        For(db).TryRemove(db.TenantId, out _);
+        Entries.Invalidate(db, db.TenantId);
     }
 
     public static async ValueTask<IReadOnlySet<string>> GetAsync(BookwellDb db, CancellationToken ct) => (await EntryAsync(db, ct)).Keys;
@@ -737,15 +727,14 @@ public static class ConnectedStaff
     /// <summary>Per staff member with at least one stored source: how its reads went.</summary>
     public static async ValueTask<IReadOnlyDictionary<string, StaffHealth>> HealthAsync(BookwellDb db, CancellationToken ct) => (await EntryAsync(db, ct)).Health;
 
-    private static async ValueTask<Entry> EntryAsync(BookwellDb db, CancellationToken ct)
+    private static ValueTask<Entry> EntryAsync(BookwellDb db, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var cache = For(db);
-        var now = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (cache.TryGetValue(db.TenantId, out var entry) && System.Diagnostics.Stopwatch.GetElapsedTime(entry.At, now) < Recheck)
-        {
-            return entry;
-        }
+        return Entries.GetAsync(db, db.TenantId, ReadAsync, ct);
+    }
+
+    private static async Task<Entry> ReadAsync(BookwellDb db, CancellationToken ct)
+    {
         var rows = await db.BusySources.AsNoTracking()
             .Select(s => new { s.StaffKey, s.Kind, s.Broken, s.LastSuccessAt, Failed = s.LastError != null })
             .ToListAsync(ct);
@@ -757,9 +746,7 @@ public static class ConnectedStaff
             health[g.Key] = new StaffHealth(g.Any(r => r.Broken), g.Any(r => r.LastSuccessAt is null && r.Failed),
                 successes.Count == 0 ? null : successes.Min());
         }
-        entry = new Entry(keys, health, now);
-        cache[db.TenantId] = entry;
-        return entry;
+        return new Entry(keys, health);
     }
 }
 

@@ -23,46 +23,23 @@ public static class WebhookQueue
     public const MessageKind Kind = MessageKind.Webhook;
 
     /// <summary>
-    /// How long a node trusts its copy of a business's endpoints. Every new booking asks for them, and reading them was
-    /// most of a booking request's own time (one query per request, measured with dotnet-trace: 63 % of the creator's
-    /// thread time on SQLite). A change made on this node is seen at once (<see cref="Invalidate"/>); one made on
-    /// another node within this second, as the configuration catalog and calendar connections are.
+    /// A node's copy of each business's endpoints, read again after a second. Every new booking asks for them, and reading
+    /// them was most of a booking request's own time (one query per request, measured with dotnet-trace: 63 % of the
+    /// creator's thread time on SQLite). A change made on this node is seen at once (<see cref="Invalidate"/>); one made on
+    /// another node within the second, as the configuration catalog and calendar connections are.
     /// </summary>
-    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
-
-    /// <summary>Per app and per business, keyed as <see cref="Calendars.ConnectedStaff"/> is (test processes run several apps).</summary>
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, System.Collections.Concurrent.ConcurrentDictionary<Guid, (List<WebhookTarget> Rows, long At)>> Caches = new();
-
-    private static readonly object NoIndex = new();
-
-    private static System.Collections.Concurrent.ConcurrentDictionary<Guid, (List<WebhookTarget> Rows, long At)> For(BookwellDb db) =>
-        Caches.GetValue(db.BusyIndex ?? NoIndex, _ => new());
+    private static readonly TenantCache<List<WebhookTarget>> Endpoints = new(TimeSpan.FromSeconds(1));
 
     /// <summary>Forget this node's copy of a business's endpoints (after they changed).</summary>
-    public static void Invalidate(BookwellDb db, Guid tenantId)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        For(db).TryRemove(tenantId, out _);
-    }
+    public static void Invalidate(BookwellDb db, Guid tenantId) => Endpoints.Invalidate(db, tenantId);
 
     /// <summary>The business's active endpoints subscribed to <paramref name="type"/> (every endpoint for the test event).</summary>
     public static async Task<List<WebhookTarget>> SubscribersAsync(BookwellDb db, Guid tenantId, string type, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var cache = For(db);
-        var now = System.Diagnostics.Stopwatch.GetTimestamp();
-        List<WebhookTarget> rows;
-        if (cache.TryGetValue(tenantId, out var entry) && System.Diagnostics.Stopwatch.GetElapsedTime(entry.At, now) < Recheck)
-        {
-            rows = entry.Rows;
-        }
-        else
-        {
-            // Read across the query filter by the booking's own tenant: the time-rules worker serves every business with one context.
-            rows = await db.WebhookEndpoints.IgnoreQueryFilters().AsNoTracking().Where(w => w.TenantId == tenantId && w.Active)
-                .Select(w => new WebhookTarget(w.Id, w.Events)).ToListAsync(ct);
-            cache[tenantId] = (rows, now);
-        }
+        // Read across the query filter by the booking's own tenant: the time-rules worker serves every business with one context.
+        var rows = await Endpoints.GetAsync(db, tenantId, (context, token) => context.WebhookEndpoints.IgnoreQueryFilters().AsNoTracking()
+            .Where(w => w.TenantId == tenantId && w.Active).Select(w => new WebhookTarget(w.Id, w.Events)).ToListAsync(token), ct);
         if (rows.Count == 0)
         {
             return [];
