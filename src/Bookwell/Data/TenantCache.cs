@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Bookwell.Data;
@@ -15,9 +14,11 @@ namespace Bookwell.Data;
 /// The copies are kept per app (keyed by its busy index, one per process in production; a test process runs several apps
 /// that share tenant ids) and per business.
 /// </summary>
-public sealed class TenantCache<T>(TimeSpan recheck)
+public sealed class TenantCache<T>(TimeSpan recheck, TimeProvider? time = null)
     where T : class
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     private sealed record Entry(Task<T> Value, long At);
 
     private readonly ConditionalWeakTable<object, ConcurrentDictionary<Guid, Entry>> _caches = new();
@@ -33,20 +34,36 @@ public sealed class TenantCache<T>(TimeSpan recheck)
         For(db).TryRemove(tenantId, out _);
     }
 
+    /// <summary>Forget every app's copy for the business (a cache owned by one app: the configuration catalog).</summary>
+    public void Invalidate(Guid tenantId)
+    {
+        foreach (var (_, cache) in _caches)
+        {
+            cache.TryRemove(tenantId, out _);
+        }
+    }
+
     /// <summary>
     /// The copy, or a fresh one read with <paramref name="read"/> on the caller's own context. A caller that joins another's
     /// read and sees it fail (that caller's request was cancelled, or the database refused) reads for itself.
     /// </summary>
-    public async ValueTask<T> GetAsync(BookwellDb db, Guid tenantId, Func<BookwellDb, CancellationToken, Task<T>> read, CancellationToken ct)
+    public ValueTask<T> GetAsync(BookwellDb db, Guid tenantId, Func<BookwellDb, CancellationToken, Task<T>> read, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        return GetAsync(db, tenantId, (context, _, token) => read(context, token), ct);
+    }
+
+    /// <summary>As above, the read also given the stale copy (null if none), to keep it when what it came from has not changed.</summary>
+    public async ValueTask<T> GetAsync(BookwellDb db, Guid tenantId, Func<BookwellDb, T?, CancellationToken, Task<T>> read, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(read);
         var cache = For(db);
         while (true)
         {
-            var now = Stopwatch.GetTimestamp();
+            var now = _time.GetTimestamp();
             cache.TryGetValue(tenantId, out var entry);
-            if (entry is not null && Stopwatch.GetElapsedTime(entry.At, now) < recheck)
+            if (entry is not null && _time.GetElapsedTime(entry.At, now) < recheck)
             {
                 if (entry.Value.IsCompletedSuccessfully)
                 {
@@ -71,7 +88,8 @@ public sealed class TenantCache<T>(TimeSpan recheck)
             }
             try
             {
-                var value = await read(db, ct);
+                var stale = entry is { Value.IsCompletedSuccessfully: true } ? entry.Value.Result : null;
+                var value = await read(db, stale, ct);
                 source.SetResult(value);
                 return value;
             }

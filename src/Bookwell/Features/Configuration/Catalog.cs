@@ -106,30 +106,30 @@ public sealed record TenantCatalog(long Version, ConfigDocument Document, IReadO
 /// </summary>
 public sealed class CatalogCache(TimeProvider time)
 {
-    private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
-    private readonly ConcurrentDictionary<Guid, (TenantCatalog Catalog, long CheckedAt)> _cache = new();
+    /// <summary>
+    /// One version check at a time per business: requests that find the catalog due for its check together wait for the
+    /// same one (<see cref="TenantCache{T}"/>); each used to read the version itself, on a pooled connection of its own.
+    /// </summary>
+    private readonly TenantCache<TenantCatalog> _cache = new(TimeSpan.FromSeconds(1), time);
 
-    public void Invalidate(Guid tenantId) => _cache.TryRemove(tenantId, out _);
+    public void Invalidate(Guid tenantId) => _cache.Invalidate(tenantId);
 
     public async Task<TenantCatalog> GetAsync(BookwellDb db, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(db);
-        var stamp = time.GetTimestamp();
-        if (_cache.TryGetValue(db.TenantId, out var entry) && time.GetElapsedTime(entry.CheckedAt, stamp) < Recheck)
-        {
-            return entry.Catalog;
-        }
+        return await _cache.GetAsync(db, db.TenantId, ReadAsync, ct);
+    }
+
+    private static async Task<TenantCatalog> ReadAsync(BookwellDb db, TenantCatalog? cached, CancellationToken ct)
+    {
         var version = await db.Tenants.Where(t => t.Id == db.TenantId).Select(t => t.ConfigVersion).FirstAsync(ct);
-        if (entry.Catalog is { } cached && cached.Version == version)
+        if (cached is not null && cached.Version == version)
         {
-            _cache[db.TenantId] = (cached, stamp);
             return cached;
         }
         var row = await db.Tenants.AsNoTracking().Where(t => t.Id == db.TenantId).Select(t => new { t.ConfigJson, t.ConfigVersion }).FirstAsync(ct);
         var doc = JsonSerializer.Deserialize<ConfigDocument>(row.ConfigJson, Json.Options) ?? new ConfigDocument { Pages = [] };
-        var catalog = Compile(row.ConfigVersion, doc, await LongestStoredAsync(db, ct));
-        _cache[db.TenantId] = (catalog, stamp);
-        return catalog;
+        return Compile(row.ConfigVersion, doc, await LongestStoredAsync(db, ct));
     }
 
     /// <summary>
