@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using Bookwell.Data;
+using Microsoft.EntityFrameworkCore;
 
 namespace Bookwell.Features.Bookings;
 
@@ -130,6 +132,14 @@ public sealed class BookingBatcher : IDisposable
     private void Write(List<BookingDraft> batch)
     {
         using var scope = _scopes.CreateScope();
-        scope.ServiceProvider.GetRequiredService<BookingWrite>().CommitGroup(batch, _log);
+        // PostgreSQL: contexts from the writer's own pool of connections (DatabaseSetup.OwnPool); SQLite: the usual one.
+        var own = scope.ServiceProvider.GetKeyedService<IDbContextFactory<PostgresBookwellDb>>(DatabaseSetup.GroupWriterPool);
+        if (own is null)
+        {
+            scope.ServiceProvider.GetRequiredService<BookingWrite>().CommitGroup(batch, _log);
+            return;
+        }
+        using var db = DatabaseSetup.Lease(scope.ServiceProvider, own);
+        ActivatorUtilities.CreateInstance<BookingWrite>(scope.ServiceProvider, db).CommitGroup(batch, _log);
     }
 }
