@@ -18,7 +18,7 @@ public abstract class GroupCommitTests(SharedApp shared)
     private Guid _tenant;
 
     /// <summary>A business of its own on the class's app (see <see cref="GroupCommitApp"/>), configured.</summary>
-    private async Task<TenantSpace> StartAsync()
+    protected async Task<TenantSpace> StartAsync()
     {
         var app = await shared.NewBusinessAsync();
         _tenant = app.Id;
@@ -268,4 +268,27 @@ public sealed class PostgresGroupCommitApp : GroupCommitApp
 
 public sealed class SqliteGroupCommitTests(SqliteGroupCommitApp shared) : GroupCommitTests(shared), IClassFixture<SqliteGroupCommitApp>;
 
-public sealed class PostgresGroupCommitTests(PostgresGroupCommitApp shared) : GroupCommitTests(shared), IClassFixture<PostgresGroupCommitApp>;
+public sealed class PostgresGroupCommitTests(PostgresGroupCommitApp shared) : GroupCommitTests(shared), IClassFixture<PostgresGroupCommitApp>
+{
+    /// <summary>
+    /// The writer's groups run on one connection of its own pool (DatabaseSetup.OwnPool), not on whichever of the shared
+    /// pool's connections is free: under load that spread them over a dozen server processes with cold caches.
+    /// </summary>
+    [Fact]
+    public async Task GroupsOneAfterAnother_RunOnTheWritersOwnConnection()
+    {
+        var app = await StartAsync();
+        var starts = (await SlotStarts(app.CreateClient(), "consult", "2027-03-02", "2027-03-12")).Take(12).ToArray();
+        // In waves, so there are several groups; requests of a wave run on the shared pool meanwhile.
+        foreach (var (wave, w) in starts.Chunk(4).Select((wave, w) => (wave, w)))
+        {
+            var responses = await Task.WhenAll(wave.Select((start, i) => Book(app.CreateClient(), Booking(start, service: "consult", email: $"wave{w}-{i}@example.com"))));
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        }
+        var writers = app.WithDb(db => db.Database.SqlQuery<string>(
+            $"SELECT coalesce(query, '') AS \"Value\" FROM pg_stat_activity WHERE datname = current_database() AND application_name = {"Bookwell " + DatabaseSetup.GroupWriterPool}").ToList());
+        // One connection, and the last thing it ran was a group (its COMMIT travels in the group's batch).
+        Assert.Single(writers);
+        Assert.Contains("COMMIT", writers[0], StringComparison.Ordinal);
+    }
+}
