@@ -42,7 +42,8 @@ public static class DatabaseSetup
             services.AddScoped<BookwellDb>(sp => Lease(sp, sp.GetRequiredService<IDbContextFactory<PostgresBookwellDb>>()));
             services.AddKeyedSingleton<IDbContextFactory<PostgresBookwellDb>>(GroupWriterPool, (sp, _) =>
             {
-                var options = new DbContextOptionsBuilder<PostgresBookwellDb>();
+                // As AddPooledDbContextFactory builds the shared pool's options: the app's services (its logging) and the same warnings.
+                var options = new DbContextOptionsBuilder<PostgresBookwellDb>().UseApplicationServiceProvider(sp);
                 Warnings(options.UseNpgsql(Tuned(OwnPool(connectionString, GroupWriterPool)), n => n.UseNodaTime()), sp);
                 return new PooledDbContextFactory<PostgresBookwellDb>(options.Options, poolSize: 4);
             });
