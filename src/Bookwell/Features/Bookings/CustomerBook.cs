@@ -66,12 +66,12 @@ public static class CustomerBook
         return customer;
     }
 
-    public static Customer New(Guid tenantId, string email, string name, Instant now)
+    public static Customer New(Guid tenantId, string email, string name, Instant now, Guid? id = null)
     {
         ArgumentNullException.ThrowIfNull(email);
         return new()
         {
-            Id = Guid.CreateVersion7(),
+            Id = id ?? Guid.CreateVersion7(),
             TenantId = tenantId,
             Email = email,
             EmailNormalized = email.ToUpperInvariant(),
