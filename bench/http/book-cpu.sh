@@ -6,6 +6,8 @@
 #   PG_AFTER=<SQL run on the migrated PostgreSQL database before the seed>, BENCH_DB=<its name>,
 #   PG_CS=<more of the PostgreSQL connection string, e.g. "Options=-c plan_cache_mode=force_generic_plan">,
 #   PAGE_TRACE=1 (with PAGE=1: a 10 s dotnet-trace of the booking page at 200 req/s, to PAGE_TRACE_OUT or /tmp/page.nettrace).
+#   ALLOC=1: the app's managed allocation per booking (dotnet-counters' dotnet.gc.heap.total_allocated, summed from 2 s
+#   before the booking load to after it, over the 201s): the same for the same code whatever else the machine runs.
 # PostgreSQL: psql's variables (PGHOST, PGPORT, PGUSER) reach a server where a database named bench_cpu (or BENCH_DB) is made afresh.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -45,6 +47,13 @@ if [ "${TRACE:-0}" = 1 ]; then
   (sleep 2; "$trace_tool" collect --process-id $app --duration 00:00:10 -o "${TRACE_OUT:-/tmp/book.nettrace}" >/dev/null 2>&1) &
   tracer=$!
 fi
+if [ "${ALLOC:-0}" = 1 ]; then
+  counters_tool=$(command -v dotnet-counters || echo "$HOME/.dotnet/tools/dotnet-counters")
+  "$counters_tool" collect --process-id $app --counters "System.Runtime[dotnet.gc.heap.total_allocated]" --refresh-interval 1 \
+    --format csv -o "$work/alloc.csv" --duration 00:00:00:14 >/dev/null 2>&1 &
+  allocs=$!
+  sleep 2
+fi
 before=$(awk '{ print $14 + $15 }' /proc/$app/stat)
 # PostgreSQL: every bench_cpu backend's CPU ticks (server on this machine), before and after the booking load.
 backends() { psql -d postgres -Atc "SELECT pid FROM pg_stat_activity WHERE datname = '$pgdb'" 2>/dev/null || true; }
@@ -57,6 +66,11 @@ echo "  app CPU per booking: $(awk -v a="$before" -v b="$after" -v n="$n" -v hz=
 if [ "$db" = postgres ]; then
   ticks $(backends) > "$work/pg.after"
   echo "  PostgreSQL backend CPU per booking: $(awk -v n="$n" -v hz="$(getconf CLK_TCK)" 'NR == FNR { b[$1] = $2; next } { t += $2 - ($1 in b ? b[$1] : 0) } END { printf "%.3f", t * 1000 / hz / n }' "$work/pg.before" "$work/pg.after") ms"
+fi
+if [ "${ALLOC:-0}" = 1 ]; then
+  wait $allocs || true
+  # Rows: timestamp, provider, "dotnet.gc.heap.total_allocated (By / 1 sec)", kind, bytes in that second.
+  echo "  managed allocation per booking: $(awk -F, -v n="$n" '/total_allocated/ { t += $NF } END { printf "%.1f", t / n / 1024 }' "$work/alloc.csv") KB"
 fi
 if [ "${TRACE:-0}" = 1 ]; then wait $tracer || true; fi
 if [ "${PAGE:-0}" = 1 ]; then
