@@ -19,22 +19,31 @@ public abstract class LostRaceLogTests
     {
         await using var app = await BookwellApp.StartAsync(Kind);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
-        using var go = new SemaphoreSlim(0);
-        var walkIns = Enumerable.Range(0, 12).Select(async i =>
+        // Whether a loser reaches the database depends on timing: when the winner commits before the others read the busy
+        // time, they are refused in memory and nothing is logged. So the race is run again, at another hour each time, until a
+        // refusal came from the database; every round must still have exactly one winner.
+        var refusals = new List<(LogLevel Level, string Category, string Message, Exception? Error)>();
+        int[] hours = [10, 11, 13, 14, 15, 9];
+        for (var round = 0; round < hours.Length && refusals.Count == 0; round++)
         {
-            var body = Booking("2027-03-02T10:00:00+01:00", staff: "anna", email: $"walk{i}@example.com");
-            body["page"] = Slug;
-            body["walkIn"] = true;
-            await go.WaitAsync();
-            return await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
-        }).ToArray();
-        go.Release(12);
-        var answers = await Task.WhenAll(walkIns);
-        Assert.Equal(1, answers.Count(r => r.StatusCode == HttpStatusCode.Created));
-        Assert.All(answers, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+            var hour = hours[round];
+            using var go = new SemaphoreSlim(0);
+            var walkIns = Enumerable.Range(0, 12).Select(async i =>
+            {
+                var body = Booking($"2027-03-02T{hour:00}:00:00+01:00", staff: "anna", email: $"walk{round}-{i}@example.com");
+                body["page"] = Slug;
+                body["walkIn"] = true;
+                await go.WaitAsync();
+                return await app.Admin().PostAsync("/api/v1/admin/bookings", Json(body));
+            }).ToArray();
+            go.Release(12);
+            var answers = await Task.WhenAll(walkIns);
+            Assert.Equal(1, answers.Count(r => r.StatusCode == HttpStatusCode.Created));
+            Assert.All(answers, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Created, HttpStatusCode.Conflict }));
+            refusals = app.Logs.Entries.Where(e => e.Category == "Bookwell.Data.DatabaseRefusals").ToList();
+        }
 
         var entries = app.Logs.Entries.ToList();
-        var refusals = entries.Where(e => e.Category == "Bookwell.Data.DatabaseRefusals").ToList();
         // The race reached the database (its refusals are what is logged), each one line, no exception attached.
         Assert.NotEmpty(refusals);
         Assert.All(refusals, e => Assert.True(e.Level == LogLevel.Information && e.Error is null, e.Message));
