@@ -5,6 +5,7 @@
 #   SEED=3000 (bookings seeded first), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
 #   PG_AFTER=<SQL run on the migrated PostgreSQL database before the seed>, BENCH_DB=<its name>,
 #   PG_CS=<more of the PostgreSQL connection string, e.g. "Options=-c plan_cache_mode=force_generic_plan">,
+#   TRACE_PROFILE=gc-verbose (allocation ticks), TRACE_SECONDS=05 (default 10),
 #   PAGE_TRACE=1 (with PAGE=1: a 10 s dotnet-trace of the booking page at 200 req/s, to PAGE_TRACE_OUT or /tmp/page.nettrace).
 #   ALLOC=1: the app's managed allocation per booking (dotnet-counters' dotnet.gc.heap.total_allocated, summed from 2 s
 #   before the booking load to after it, over the 201s): the same for the same code whatever else the machine runs.
@@ -44,7 +45,7 @@ load book "${SEED:-3000}" 64 | sed 's/^book:/seed (cold process):/; s/^/  /'
 load bodies "$work/bodies.txt" 80000 >/dev/null
 echo "  page: $(wrk -t2 -c32 -d10s "$base/api/v1/pages/bench" | awk '/Requests\/sec/ {print $2}') req/s"
 if [ "${TRACE:-0}" = 1 ]; then
-  (sleep 2; "$trace_tool" collect --process-id $app --duration 00:00:10 -o "${TRACE_OUT:-/tmp/book.nettrace}" >/dev/null 2>&1) &
+  (sleep 2; "$trace_tool" collect --process-id $app ${TRACE_PROFILE:+--profile $TRACE_PROFILE} --duration 00:00:${TRACE_SECONDS:-10} -o "${TRACE_OUT:-/tmp/book.nettrace}" >/dev/null 2>&1) &
   tracer=$!
 fi
 if [ "${ALLOC:-0}" = 1 ]; then

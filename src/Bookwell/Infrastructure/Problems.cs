@@ -5,9 +5,10 @@ namespace Bookwell.Infrastructure;
 /// <summary>Field path → messages, in the order found.</summary>
 public sealed class Errors
 {
-    private readonly Dictionary<string, List<string>> _items = new(StringComparer.Ordinal);
+    // Made with the first error: most requests that validate have none.
+    private Dictionary<string, List<string>>? _items;
 
-    public bool Any => _items.Count > 0;
+    public bool Any => _items is { Count: > 0 };
 
     /// <summary>
     /// At most this many fields, with at most <see cref="MaxMessagesPerField"/> messages each, are reported: a body of
@@ -19,6 +20,7 @@ public sealed class Errors
 
     public void Add(string path, string message)
     {
+        _items ??= new(StringComparer.Ordinal);
         if (!_items.TryGetValue(path, out var list))
         {
             if (_items.Count >= MaxFields)
@@ -64,7 +66,7 @@ public sealed class Errors
         Add("$", $"The body is larger than {maxBytes} bytes.");
     }
 
-    public Dictionary<string, string[]> ToDictionary() => _items.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+    public Dictionary<string, string[]> ToDictionary() => (_items ?? []).ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
 }
 
 /// <summary>The stable problem types of the contract; each type URI ends in its code.</summary>

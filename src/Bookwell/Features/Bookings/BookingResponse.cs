@@ -80,6 +80,11 @@ public sealed record BookingResponse(
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public WorkOrders.WorkOrderView? WorkOrder { get; init; }
 
+    private static readonly JsonElement NoAnswers = JsonDocument.Parse("{}").RootElement.Clone();
+
+    /// <summary>The stored answers as JSON; most bookings have none, and those share one empty object (read-only).</summary>
+    private static JsonElement AnswersOf(string json) => json == "{}" ? NoAnswers : JsonDocument.Parse(json).RootElement.Clone();
+
     /// <param name="operatorView">The business's own view (admin API): the history keeps the entries clients never see (work orders).</param>
     public static BookingResponse From(Booking b, string? token, string? baseUrl, bool withHistory, bool operatorView = false)
     {
@@ -90,7 +95,7 @@ public sealed record BookingResponse(
             b.Id.ToString(), b.Status.ToWire(), TimeFormats.Format(b.StartsAt, zone), TimeFormats.Format(b.EndsAt, zone), b.ServiceKey, b.StaffKey,
             resources, token, token is null || baseUrl is null ? null : $"{baseUrl}/booking/{token}", null, b.PageSlug, b.BranchKey, b.TimeZone,
             b.ServiceName, new CustomerView(b.CustomerName, b.CustomerEmail, b.CustomerPhone),
-            JsonDocument.Parse(b.AnswersJson).RootElement.Clone(),
+            AnswersOf(b.AnswersJson),
             b.Notes, b.LocationJson is null ? null : JsonDocument.Parse(b.LocationJson).RootElement.Clone(), b.WalkIn,
             b.HoldExpiresAt is { } h ? TimeFormats.Format(h, zone) : null, TimeFormats.Format(b.CreatedAt, zone),
             withHistory

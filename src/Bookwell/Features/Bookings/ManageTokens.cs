@@ -9,9 +9,22 @@ namespace Bookwell.Features.Bookings;
 /// </summary>
 public static class ManageTokens
 {
-    public static string Create() => Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+    public static string Create()
+    {
+        Span<byte> bytes = stackalloc byte[32];
+        RandomNumberGenerator.Fill(bytes);
+        return System.Buffers.Text.Base64Url.EncodeToString(bytes);
+    }
 
-    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    public static string Hash(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        // Tokens are 43 characters; anything a client sends is size-limited long before it gets here.
+        var bytes = Encoding.UTF8.GetMaxByteCount(token.Length) <= 256 ? stackalloc byte[256] : new byte[Encoding.UTF8.GetMaxByteCount(token.Length)];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(bytes[..Encoding.UTF8.GetBytes(token, bytes)], hash);
+        return Convert.ToHexStringLower(hash);
+    }
 
     private const string Purpose = "bookwell.manage-token";
 
@@ -47,6 +60,4 @@ public static class ManageTokens
     }
 
     public static bool LooksValid(string? token) => token is { Length: 43 } && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
-
-    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
