@@ -51,6 +51,9 @@ public class BrowserApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        // Playwright's checks wait 5 s by default; a page that writes a booking and queues its mail can take longer than that
+        // on two cores shared with the other suite. A check that is wrong still fails, only later.
+        Assertions.SetDefaultExpectTimeout(15_000);
         StartServer();
         BaseUrl = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().Replace("[::1]", "127.0.0.1", StringComparison.Ordinal);
         using var http = new HttpClient { BaseAddress = new Uri(BaseUrl) };

@@ -35,7 +35,8 @@ public sealed class MailingBrowserApp : BrowserApp
             RedirectStandardOutput = true,
             UseShellExecute = false,
         })!;
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        // Python starting on a loaded machine: generous, and a sink that is up returns at once.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
             try

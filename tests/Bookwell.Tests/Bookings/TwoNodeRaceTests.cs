@@ -29,8 +29,9 @@ public sealed class TwoNodeRaceTests
             admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BookwellApp.AdminKey);
             Assert.Equal(HttpStatusCode.OK, (await PutConfig(admin, Config())).StatusCode);
 
-            // Real clock here: take the first consultation slot node B offers in the coming week.
-            var today = DateTime.UtcNow.Date;
+            // Real clock here: take the first consultation slot node B offers in the week from tomorrow (today's first slot
+            // could pass while the racers line up).
+            var today = DateTime.UtcNow.Date.AddDays(1);
             using var probe = b.Client();
             var slots = await probe.GetFromJsonAsync<JsonObject>(
                 $"/api/v1/pages/salon/slots?service=consult&from={today:yyyy-MM-dd}&to={today.AddDays(7):yyyy-MM-dd}");

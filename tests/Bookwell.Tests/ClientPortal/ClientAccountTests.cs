@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
@@ -23,21 +22,23 @@ public abstract partial class ClientAccountTests
 {
     protected abstract Db Kind { get; }
 
-    private const string Password = "correct horse battery";
+    internal const string Password = "correct horse battery";
 
     [GeneratedRegex(@"https?://[^\s""<>]+/account/login\?token=[A-Za-z0-9_-]{43}[^\s""<>]*")]
     private static partial Regex LinkPattern();
 
-    private async Task<BookwellApp> ArrangeAsync(Action<Dictionary<string, string?>>? more = null)
+    private Task<BookwellApp> ArrangeAsync(Action<Dictionary<string, string?>>? more = null) => ArrangeAsync(Kind, more);
+
+    internal static async Task<BookwellApp> ArrangeAsync(Db kind, Action<Dictionary<string, string?>>? more = null)
     {
-        var app = await BookwellApp.StartAsync(Kind, more);
+        var app = await BookwellApp.StartAsync(kind, more);
         var doc = Config();
         doc["pages"]![0]!["settings"]!["notifyStaff"] = false;
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), doc)).StatusCode);
         return app;
     }
 
-    private static async Task<string> BookAsync(HttpClient client, string start, string service, string staff, string email)
+    internal static async Task<string> BookAsync(HttpClient client, string start, string service, string staff, string email)
     {
         var response = await Book(client, Booking(start, service, email, staff));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
@@ -57,7 +58,7 @@ public abstract partial class ClientAccountTests
     private static string PathOf(string link) => new Uri(link).PathAndQuery;
 
     /// <summary>A browser session on the host, signed in by a sign-in link for the address.</summary>
-    private static async Task<WebSession> LinkSessionAsync(BookwellApp app, string email, string host = "localhost")
+    internal static async Task<WebSession> LinkSessionAsync(BookwellApp app, string email, string host = "localhost")
     {
         var session = WebSession.For(app, host);
         Assert.Equal(HttpStatusCode.OK, (await session.PostFormAsync("/account/signin", ("email", email))).StatusCode);
@@ -67,7 +68,7 @@ public abstract partial class ClientAccountTests
         return session;
     }
 
-    private static Task<HttpResponseMessage> PasswordSignInAsync(WebSession session, string email, string password) =>
+    internal static Task<HttpResponseMessage> PasswordSignInAsync(WebSession session, string email, string password) =>
         session.PostFormAsync("/account/signin?handler=password", [KeyValuePair.Create("email", email), KeyValuePair.Create("password", password)], "/account/signin");
 
     [Fact]
@@ -129,7 +130,7 @@ public abstract partial class ClientAccountTests
     }
 
     [Fact]
-    public async Task Password_FiveWrongBlock_KnownAndUnknownAlike_AndTheTimeIsAlike()
+    public async Task Password_FiveWrongBlock_KnownAndUnknownAlike()
     {
         await using var app = await ArrangeAsync();
         await BookAsync(app.CreateClient(), "2027-03-04T10:00:00+01:00", "consult", "anna", "ada@example.com");
@@ -137,19 +138,15 @@ public abstract partial class ClientAccountTests
         Assert.Equal(HttpStatusCode.OK, (await session.PostFormAsync("/account/profile?handler=password",
             [KeyValuePair.Create("password", Password), KeyValuePair.Create("confirm", Password)], "/account/profile")).StatusCode);
 
-        var known = new List<long>();
-        var unknown = new List<long>();
+        // The time each path takes is ClientPasswordTimingTests' (it runs alone, after the parallel classes).
         for (var i = 0; i < 5; i++)
         {
             // Each from its own network address, so only the per-address count is at work.
-            foreach (var (address, times) in new[] { ("ada@example.com", known), ("nobody@example.com", unknown) })
+            foreach (var address in new[] { "ada@example.com", "nobody@example.com" })
             {
                 var s = WebSession.For(app);
                 s.Client.DefaultRequestHeaders.Add("X-Test-Peer", $"203.0.113.{i * 2 + (address[0] == 'a' ? 1 : 2)}");
-                var watch = Stopwatch.StartNew();
-                var r = await PasswordSignInAsync(s, address, "wrong password " + i);
-                times.Add(watch.ElapsedMilliseconds);
-                Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode);
+                Assert.Equal(HttpStatusCode.BadRequest, (await PasswordSignInAsync(s, address, "wrong password " + i)).StatusCode);
             }
         }
         foreach (var address in new[] { "ada@example.com", "nobody@example.com" })
@@ -161,9 +158,6 @@ public abstract partial class ClientAccountTests
             Assert.Equal((HttpStatusCode)429, blocked.StatusCode);
             Assert.Contains("id=\"password-error\"", await blocked.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
-        // A hash check is done for an unknown address too: the medians are of the same order.
-        var (k, u) = (known.Order().ElementAt(2), unknown.Order().ElementAt(2));
-        Assert.True(u * 3 >= k && k * 3 >= u, $"known {k} ms, unknown {u} ms");
 
         app.Clock.Advance(Duration.FromMinutes(2));
         var later = WebSession.For(app);

@@ -34,7 +34,8 @@ public sealed class SmtpSink : IDisposable
             UseShellExecute = false,
         };
         _process = Process.Start(info) ?? throw new InvalidOperationException("aiosmtpd did not start (apt-get install python3-aiosmtpd)");
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        // Python starting on a loaded machine: generous, and a sink that is up returns at once.
+        var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
             try

@@ -155,8 +155,10 @@ public abstract class EmailTests
         // The worker records a send a moment after the server took it; moving the fake clock two hours before
         // that would expire its lease and send the confirmation again.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (app.WithDb(db => db.Outbox.Any(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Confirmation && m.Status == OutboxStatus.Queued)) && DateTime.UtcNow < deadline)
+        // (Once the sink has the mail its row is already past Queued: wait for Sent itself.)
+        while (!app.WithDb(db => db.Outbox.Any(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Confirmation && m.Status == OutboxStatus.Sent)))
         {
+            Assert.True(DateTime.UtcNow < deadline, "the confirmation was never recorded as sent");
             await Task.Delay(20);
         }
 
