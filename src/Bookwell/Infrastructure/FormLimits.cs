@@ -12,14 +12,15 @@ namespace Bookwell.Infrastructure;
 /// </summary>
 public sealed class FormLimitsMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    // Everything but a page's form passes straight on, without an async state machine of its own.
+    public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (ApiProblems.IsApi(context) || !context.Request.HasFormContentType)
-        {
-            await next(context);
-            return;
-        }
+        return ApiProblems.IsApi(context) || !context.Request.HasFormContentType ? next(context) : ReadFormAsync(context);
+    }
+
+    private async Task ReadFormAsync(HttpContext context)
+    {
         // What [RequestSizeLimit] on the page would set once its filter runs, which is after this read.
         if (context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>() is { } limit &&
             context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)

@@ -10,14 +10,15 @@ namespace Bookwell.Infrastructure;
 /// </summary>
 public sealed class HeadRequestsMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    // Every other request passes straight on, without an async state machine of its own (one per middleware and request).
+    public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (!HttpMethods.IsHead(context.Request.Method))
-        {
-            await next(context);
-            return;
-        }
+        return HttpMethods.IsHead(context.Request.Method) ? AsGetAsync(context) : next(context);
+    }
+
+    private async Task AsGetAsync(HttpContext context)
+    {
         var body = context.Features.Get<IHttpResponseBodyFeature>()!;
         context.Request.Method = HttpMethods.Get;
         context.Features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(Stream.Null, body));

@@ -69,7 +69,8 @@ public static class StorableText
 /// <summary>See <see cref="StorableText"/>: a request whose path, query or URL-encoded form holds such text gets 400 with the fields named.</summary>
 public sealed class StorableTextMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    // The path and query are checked in place; only a URL-encoded form (read) or a refusal (written) makes this async.
+    public Task InvokeAsync(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var errors = new Errors();
@@ -87,21 +88,27 @@ public sealed class StorableTextMiddleware(RequestDelegate next)
         if (context.Request.HasFormContentType &&
             context.Request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) == true)
         {
-            IFormCollection? form = null;
-            try
+            return WithFormAsync(context, errors);
+        }
+        return errors.Any ? Problems.Validation(errors).ExecuteAsync(context) : next(context);
+    }
+
+    private async Task WithFormAsync(HttpContext context, Errors errors)
+    {
+        IFormCollection? form = null;
+        try
+        {
+            form = await context.Request.ReadFormAsync(context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            // A form that cannot be read is the page's to refuse, as before.
+        }
+        foreach (var (key, values) in form ?? FormCollection.Empty)
+        {
+            if (!StorableText.IsStorable(key) || values.Any(v => !StorableText.IsStorable(v)))
             {
-                form = await context.Request.ReadFormAsync(context.RequestAborted);
-            }
-            catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
-            {
-                // A form that cannot be read is the page's to refuse, as before.
-            }
-            foreach (var (key, values) in form ?? FormCollection.Empty)
-            {
-                if (!StorableText.IsStorable(key) || values.Any(v => !StorableText.IsStorable(v)))
-                {
-                    errors.Add(StorableText.IsStorable(key) ? key : "$form", StorableText.Error);
-                }
+                errors.Add(StorableText.IsStorable(key) ? key : "$form", StorableText.Error);
             }
         }
         if (errors.Any)

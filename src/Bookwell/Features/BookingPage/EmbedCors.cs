@@ -10,17 +10,20 @@ namespace Bookwell.Features.BookingPage;
 /// </summary>
 public sealed class EmbedCorsMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context, CatalogCache cache)
+    // Every other request passes straight on, without an async state machine of its own.
+    public Task InvokeAsync(HttpContext context, CatalogCache cache)
     {
         ArgumentNullException.ThrowIfNull(context);
         var origin = context.Request.Headers.Origin.ToString();
         var path = context.Request.Path.Value ?? "";
-        if (origin.Length == 0 || !path.StartsWith("/api/v1/pages/", StringComparison.Ordinal) ||
-            !(path.EndsWith("/bookings", StringComparison.Ordinal) || path.EndsWith("/uploads", StringComparison.Ordinal)))
-        {
-            await next(context);
-            return;
-        }
+        return origin.Length == 0 || !path.StartsWith("/api/v1/pages/", StringComparison.Ordinal) ||
+               !(path.EndsWith("/bookings", StringComparison.Ordinal) || path.EndsWith("/uploads", StringComparison.Ordinal))
+            ? next(context)
+            : EmbeddedAsync(context, cache, origin, path);
+    }
+
+    private async Task EmbeddedAsync(HttpContext context, CatalogCache cache, string origin, string path)
+    {
         var slug = path["/api/v1/pages/".Length..].Split('/')[0];
         // Resolved only here, so other requests do not lease a database context for nothing.
         var catalog = await cache.GetAsync(context.RequestServices.GetRequiredService<BookwellDb>(), context.RequestAborted);

@@ -61,14 +61,16 @@ public static class PortalSwitch
 
     /// <summary>Placed after the tenant is known and before authentication: a switched-off portal is 404 for everyone.</summary>
     public static IApplicationBuilder UsePortalSwitch(this IApplicationBuilder app) =>
-        app.Use(async (context, next) =>
+        // Only the portal's own paths wait for the switch; everything else passes straight on.
+        app.Use((context, next) => context.Request.Path.StartsWithSegments("/account", StringComparison.OrdinalIgnoreCase) ? PortalAsync(context, next) : next(context));
+
+    private static async Task PortalAsync(HttpContext context, RequestDelegate next)
+    {
+        if (!await IsOnAsync(context, context.RequestAborted))
         {
-            if (context.Request.Path.StartsWithSegments("/account", StringComparison.OrdinalIgnoreCase) &&
-                !await IsOnAsync(context, context.RequestAborted))
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return;
-            }
-            await next(context);
-        });
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        await next(context);
+    }
 }
