@@ -224,7 +224,14 @@ app.UsePortalSwitch();
 app.UseCors();
 app.UseMiddleware<Bookwell.Features.BookingPage.EmbedCorsMiddleware>();
 app.UseRateLimiter();
-app.UseAuthentication();
+// The admin API is authorised by its key (TenantMiddleware): a request that presents one has no use for the dashboard's
+// cookie sessions, and reading them (a handler, its options and a ticket lookup per request) was a tenth of such a
+// request's allocation. Its actor is the key (CrmAudit.ActorOf); everything else authenticates as before.
+app.UseWhen(context => !TenantMiddleware.IsKeyedAdminRequest(context), branch => branch.UseAuthentication());
+// UseWhen's branch writes to a copy of the app's properties, so the mark UseAuthentication leaves is set here too: without
+// it WebApplication adds authentication a second time, first in the pipeline, before the tenant is known (the dashboard
+// tests' form posts fail then).
+((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
 app.UseAuthorization();
 
 app.MapOpenApi();

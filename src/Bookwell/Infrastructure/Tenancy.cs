@@ -56,6 +56,14 @@ public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config
         await next(context);
     }
 
+    /// <summary>An admin API request that presents a key: the key, not a cookie session, says who acts.</summary>
+    public static bool IsKeyedAdminRequest(HttpContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return context.Request.Path.StartsWithSegments("/api/v1/admin", StringComparison.OrdinalIgnoreCase) &&
+               context.RequestServices.GetRequiredService<TenantContext>().IsAdmin;
+    }
+
     private static string? Bearer(string header) =>
         header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
 
