@@ -50,7 +50,8 @@ builder.Services.AddScoped<BookingCreator>();
 builder.Services.AddScoped<BookingDrafts>();
 builder.Services.AddScoped<BookingExtras>();
 builder.Services.AddScoped<BookingLifecycle>();
-builder.Services.AddScoped<BookingMoney>();
+// Singletons where nothing they hold is per request: each request resolves them at no cost and keeps its scope small.
+builder.Services.AddSingleton<BookingMoney>();
 builder.Services.AddScoped<Bookwell.Features.Admin.ClientErasure>();
 builder.Services.AddScoped<Bookwell.Features.Series.SeriesCanceller>();
 builder.Services.AddScoped<Bookwell.Features.Series.SeriesMover>();

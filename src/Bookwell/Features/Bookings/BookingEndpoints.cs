@@ -87,12 +87,18 @@ public static class BookingEndpoints
         ArgumentNullException.ThrowIfNull(mail);
         return await writer.CreateAsync(valid, by, mail, ct) switch
         {
-            WriteResult.Done done => TypedResults.Created($"/api/v1/bookings/{done.ManageToken}",
-                BookingResponse.From(done.Booking, done.ManageToken, mail.BaseUrl, withHistory: true) with { PaymentUrl = done.PaymentUrl }),
+            WriteResult.Done done => TypedResults.Created($"/api/v1/bookings/{done.ManageToken}", Created(done, mail)),
             WriteResult.Invalid invalid => Problems.Validation(invalid.Errors),
             WriteResult.PaymentUnavailable => Payments.PaymentProblems.Unavailable(),
             _ => Problems.SlotUnavailable(),
         };
+    }
+
+    /// <summary>The answer to a new booking; copied with its payment address only when it has one (most have none).</summary>
+    private static BookingResponse Created(WriteResult.Done done, MailContext mail)
+    {
+        var response = BookingResponse.From(done.Booking, done.ManageToken, mail.BaseUrl, withHistory: true);
+        return done.PaymentUrl is null ? response : response with { PaymentUrl = done.PaymentUrl };
     }
 
     private static async Task<Booking?> FindAsync(BookwellDb db, string token, CancellationToken ct) =>

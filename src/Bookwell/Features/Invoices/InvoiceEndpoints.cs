@@ -52,7 +52,8 @@ public static class InvoiceEndpoints
 
     public static IServiceCollection AddInvoices(this IServiceCollection services)
     {
-        services.AddScoped<InvoiceIssuer>();
+        // One per node: it holds only singletons and settings read once.
+        services.AddSingleton<InvoiceIssuer>();
         services.AddScoped<InvoicePayments>();
         services.AddSingleton<InvoiceLogo>();
         services.AddSingleton(sp => PdfFonts.FromConfiguration(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILogger<PdfFonts>>()));

@@ -16,7 +16,7 @@ public static class PaymentServices
         services.AddScoped<Checkout.DeskCheckout>();
         services.AddScoped<Checkout.DeskTerminal>();
         services.AddSingleton<NoShowFeeSignal>();
-        services.AddScoped<NoShowFees>();
+        services.AddSingleton<NoShowFees>();
         services.AddSingleton<NoShowFeeCharger>();
         services.AddHostedService(sp => sp.GetRequiredService<NoShowFeeCharger>());
         if (stripe is null)

@@ -42,7 +42,7 @@ public static class RefundEndpoints
     public static IServiceCollection AddRefunds(this IServiceCollection services, IConfiguration config)
     {
         services.AddScoped<RefundService>();
-        services.AddScoped<RefundPlanner>();
+        services.AddSingleton<RefundPlanner>();
         services.AddSingleton<InvoiceReminders>();
         services.AddHostedService<InvoiceReminderWorker>();
         if (StripeOptions.Read(config) is { } stripe)
