@@ -20,14 +20,31 @@ public sealed class TenantLinks(IConfiguration config, IServer server)
     {
         get
         {
+            // Asked for every booking's links: once known for good (configured, or the server listening) it is kept, not
+            // worked out again from the settings and the addresses each time. A changed PublicBaseUrl takes a restart.
+            if (_install is { } known)
+            {
+                return known.Url;
+            }
             if (PublicBaseUrl(config) is { } configured)
             {
+                _install = new Install(configured);
                 return configured;
             }
+            var live = server.Features.Get<IServerAddressesFeature>()?.Addresses;
             var addresses = ListenAddresses();
-            return addresses.Count == 0 ? "http://localhost:5000" : addresses.FirstOrDefault(IsLocal)?.TrimEnd('/');
+            var url = addresses.Count == 0 ? "http://localhost:5000" : addresses.FirstOrDefault(IsLocal)?.TrimEnd('/');
+            if (live is { Count: > 0 })
+            {
+                _install = new Install(url);
+            }
+            return url;
         }
     }
+
+    private sealed record Install(string? Url);
+
+    private volatile Install? _install;
 
     /// <summary>Booking links must go out even when the install's address is not configured; they then name the listen address, still never the request's.</summary>
     public string FallbackBaseUrl => InstallBaseUrl ??
