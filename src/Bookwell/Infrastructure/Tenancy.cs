@@ -16,7 +16,9 @@ public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config
 {
     private readonly byte[]? _bootstrapHash = config["Bookwell:BootstrapApiKey"] is { Length: > 0 } key ? SHA256.HashData(Encoding.UTF8.GetBytes(key)) : null;
 
-    public async Task InvokeAsync(HttpContext context, TenantContext tenant, TenantHosts hosts, IServiceProvider services)
+    // Not async where it need not be: the bootstrap key and a cached host decide at once, and the request then goes on
+    // without a state machine of this middleware's own (one per request, as long as the request runs).
+    public Task InvokeAsync(HttpContext context, TenantContext tenant, TenantHosts hosts, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(tenant);
@@ -26,10 +28,25 @@ public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config
         {
             tenant.TenantId = DefaultTenant.Id;
             tenant.IsAdmin = true;
+            return Continue(context, tenant);
         }
-        else if (bearer is not null && context.Request.Path.StartsWithSegments("/api/v1/admin", StringComparison.OrdinalIgnoreCase))
+        if (bearer is not null && context.Request.Path.StartsWithSegments("/api/v1/admin", StringComparison.OrdinalIgnoreCase))
         {
-            using var scope = services.CreateScope();
+            return KeyedAsync(context, tenant, hosts, services, bearer);
+        }
+        var resolving = hosts.ResolveAsync(context.Request.Host.Host, services);
+        if (resolving.IsCompletedSuccessfully)
+        {
+            (tenant.TenantId, tenant.Host) = resolving.Result;
+            return Continue(context, tenant);
+        }
+        return ResolvedAsync(context, tenant, resolving);
+    }
+
+    private async Task KeyedAsync(HttpContext context, TenantContext tenant, TenantHosts hosts, IServiceProvider services, string bearer)
+    {
+        using (var scope = services.CreateScope())
+        {
             var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
             var now = scope.ServiceProvider.GetRequiredService<IClock>().GetCurrentInstant();
             if (await ApiKeys.FindTenantAsync(db, bearer, now, context.RequestAborted) is { } keyTenant)
@@ -44,17 +61,27 @@ public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config
                 (tenant.TenantId, tenant.Host) = await hosts.ResolveAsync(context.Request.Host.Host, services);
             }
         }
-        else
-        {
-            (tenant.TenantId, tenant.Host) = await hosts.ResolveAsync(context.Request.Host.Host, services);
-        }
+        await Continue(context, tenant);
+    }
+
+    private async Task ResolvedAsync(HttpContext context, TenantContext tenant, Task<(Guid Id, string? Host)> resolving)
+    {
+        (tenant.TenantId, tenant.Host) = await resolving;
+        await Continue(context, tenant);
+    }
+
+    private Task Continue(HttpContext context, TenantContext tenant)
+    {
         if (tenant.TenantId == DefaultTenant.Id)
         {
             // The default business's links follow the install's configured address, not any host it answers on.
             tenant.Host = null;
         }
-        await next(context);
+        return next(context);
     }
+
+    private static string? Bearer(string header) =>
+        header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
 
     /// <summary>An admin API request that presents a key: the key, not a cookie session, says who acts.</summary>
     public static bool IsKeyedAdminRequest(HttpContext context)
@@ -63,9 +90,6 @@ public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config
         return context.Request.Path.StartsWithSegments("/api/v1/admin", StringComparison.OrdinalIgnoreCase) &&
                context.RequestServices.GetRequiredService<TenantContext>().IsAdmin;
     }
-
-    private static string? Bearer(string header) =>
-        header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
 
     private bool IsBootstrapKey(string presented) =>
         _bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), _bootstrapHash);
@@ -139,8 +163,9 @@ public static class AdminAuth
     public static RouteGroupBuilder RequireAdmin(this RouteGroupBuilder group)
     {
         ArgumentNullException.ThrowIfNull(group);
-        group.AddEndpointFilter(async (ctx, next) =>
-            ctx.HttpContext.RequestServices.GetRequiredService<TenantContext>().IsAdmin ? await next(ctx) : Problems.Unauthorized());
+        // Not async: an admitted request goes straight on to its handler, without a state machine of the filter's own.
+        group.AddEndpointFilter((ctx, next) =>
+            ctx.HttpContext.RequestServices.GetRequiredService<TenantContext>().IsAdmin ? next(ctx) : ValueTask.FromResult<object?>(Problems.Unauthorized()));
         return group;
     }
 }
