@@ -225,9 +225,26 @@ public sealed partial class BookingWrite
     private static NpgsqlBatchCommand GroupStatement(BookwellDb db, List<BookingDraft> drafts, List<Customer> customers)
     {
         var command = new NpgsqlBatchCommand();
-        var probes = drafts.SelectMany((d, i) => d.Allocations.Select(a => (Draft: d, Index: i, Allocation: a))).ToList();
-        var history = drafts.SelectMany((d, i) => d.Booking.History.Select(h => (Row: h, Index: i))).ToList();
-        var messages = drafts.SelectMany((d, i) => d.Messages.Select(m => (Row: m, Index: i))).ToList();
+        // Loops, not LINQ: this runs on the serial step of booking, and every iterator and closure is memory it must clear.
+        var probes = new List<(BookingDraft Draft, int Index, Allocation Allocation)>(drafts.Count);
+        var history = new List<(BookingEvent Row, int Index)>(drafts.Count);
+        var messages = new List<(OutboxMessage Row, int Index)>(drafts.Count * 2);
+        for (var i = 0; i < drafts.Count; i++)
+        {
+            var d = drafts[i];
+            for (var k = 0; k < d.Allocations.Count; k++)
+            {
+                probes.Add((d, i, d.Allocations[k]));
+            }
+            foreach (var h in d.Booking.History)
+            {
+                history.Add((h, i));
+            }
+            for (var k = 0; k < d.Messages.Count; k++)
+            {
+                messages.Add((d.Messages[k], i));
+            }
+        }
         // The parameters in the order GroupText numbers them.
         AddProbe(command, probes.ConvertAll(p => (p.Draft, p.Allocation)));
         Add(command, probes.ConvertAll(p => p.Index));
