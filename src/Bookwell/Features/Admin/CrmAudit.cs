@@ -64,7 +64,10 @@ public static class CrmAudit
         });
     }
 
-    /// <summary>Who acts in a request: the signed-in dashboard user by id, else the API key by id (the bootstrap key has none).</summary>
+    /// <summary>
+    /// Who acts in a request: the signed-in dashboard user by id, else the API key by id (the bootstrap key has none). An admin
+    /// API call with a valid key is not authenticated by cookie at all (Program.cs), so its actor is always the key.
+    /// </summary>
     public static string ActorOf(HttpContext http)
     {
         ArgumentNullException.ThrowIfNull(http);
