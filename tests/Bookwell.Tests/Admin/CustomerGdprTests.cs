@@ -487,6 +487,14 @@ public abstract class CustomerGdprTests
         var userId = app.WithDb(db => db.Users.Single(u => u.Email == "owner@salon.test").Id);
         Assert.Equal($"user:{userId}", app.WithDb(db => db.Set<CrmAuditEntry>().Single(a => a.CustomerId == ada).Actor));
         Assert.Contains("Olga", await owner.GetAsync("/admin/audit"), StringComparison.Ordinal);
+
+        // An API call is the key's, even from a browser that also holds the owner's session cookie.
+        await BookAsync(app, "2027-03-25T11:00:00+01:00", "bea@example.com", "Bea Lovelace", null);
+        var bea = IdOf(app, "bea@example.com");
+        using var keyed = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/admin/customers/{bea}/erase");
+        keyed.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", BookwellApp.AdminKey);
+        Assert.Equal(HttpStatusCode.NoContent, (await owner.Client.SendAsync(keyed)).StatusCode);
+        Assert.Equal("bootstrap-key", app.WithDb(db => db.Set<CrmAuditEntry>().Single(a => a.CustomerId == bea).Actor));
     }
 
     [Fact]
