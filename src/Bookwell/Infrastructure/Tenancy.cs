@@ -30,7 +30,7 @@ public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config
             tenant.IsAdmin = true;
             return Continue(context, tenant);
         }
-        if (bearer is not null && context.Request.Path.StartsWithSegments("/api/v1/admin", StringComparison.OrdinalIgnoreCase))
+        if (bearer is not null && IsAdminApi(context))
         {
             return KeyedAsync(context, tenant, hosts, services, bearer);
         }
@@ -87,9 +87,10 @@ public sealed class TenantMiddleware(RequestDelegate next, IConfiguration config
     public static bool IsKeyedAdminRequest(HttpContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.Request.Path.StartsWithSegments("/api/v1/admin", StringComparison.OrdinalIgnoreCase) &&
-               context.RequestServices.GetRequiredService<TenantContext>().IsAdmin;
+        return IsAdminApi(context) && context.RequestServices.GetRequiredService<TenantContext>().IsAdmin;
     }
+
+    private static bool IsAdminApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api/v1/admin", StringComparison.OrdinalIgnoreCase);
 
     private bool IsBootstrapKey(string presented) =>
         _bootstrapHash is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), _bootstrapHash);

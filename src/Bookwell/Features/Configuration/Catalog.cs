@@ -36,32 +36,19 @@ public sealed record CompiledPage(
     public IReadOnlyList<StaffModel> StaffFor(string serviceKey)
     {
         ArgumentNullException.ThrowIfNull(serviceKey);
-        if (!Services.ContainsKey(serviceKey))
-        {
-            // Not one of the page's services (a stored key from an older configuration): answered, not kept.
-            return [.. Staff.Where(s => s.Doc.Active != false && s.Services.Contains(serviceKey))];
-        }
-        // Asked several times for every booking and slot answer: worked out once per service of this staff list. Keyed by
-        // the list itself, so a copy of the page made with other staff (a record's `with`) never reads this list's answers.
-        var cache = _staffFor;
-        if (cache is null || !ReferenceEquals(cache.Staff, Staff))
-        {
-            _staffFor = cache = new StaffCache(Staff);
-        }
-        return cache.For(serviceKey);
+        // Asked several times for every booking and slot answer: worked out once per service of this staff list, kept beside
+        // the list (not in this record, whose equality and copies stay as they were). A key that is not one of the page's
+        // services (a stored key from an older configuration) is answered, not kept.
+        return Services.ContainsKey(serviceKey)
+            ? StaffByService.GetValue(Staff, static _ => new(StringComparer.Ordinal)).GetOrAdd(serviceKey, Offering, Staff)
+            : Offering(serviceKey, Staff);
     }
 
-    private StaffCache? _staffFor;
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<StaffModel>,
+        ConcurrentDictionary<string, StaffModel[]>> StaffByService = new();
 
-    private sealed class StaffCache(IReadOnlyList<StaffModel> staff)
-    {
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StaffModel[]> _byService = new(StringComparer.Ordinal);
-
-        public IReadOnlyList<StaffModel> Staff { get; } = staff;
-
-        public StaffModel[] For(string serviceKey) =>
-            _byService.GetOrAdd(serviceKey, static (key, all) => [.. all.Where(s => s.Doc.Active != false && s.Services.Contains(key))], Staff);
-    }
+    private static StaffModel[] Offering(string serviceKey, IReadOnlyList<StaffModel> staff) =>
+        [.. staff.Where(s => s.Doc.Active != false && s.Services.Contains(serviceKey))];
 
     /// <summary>
     /// No allocation of this business is longer than this, so a busy-time read may start its index scan
