@@ -40,6 +40,15 @@ public sealed class CalDavStandIn : IAsyncDisposable
     /// <summary>Someone saves the event in their calendar app just before each of our writes lands, so its If-Match never matches.</summary>
     public bool EditBeforeEachPut { get; set; }
 
+    /// <summary>
+    /// How many of the next PUTs are stored and then lost on the way back: the connection is closed without any answer,
+    /// as a busy small server does. While any are left every answer also closes its connection, so a dropped request was
+    /// never on a reused connection (the HTTP client's own silent retry of those does not hide the drop).
+    /// </summary>
+    public int DropAnswerOfNextPuts { get => Volatile.Read(ref _dropPuts); set => Volatile.Write(ref _dropPuts, value); }
+
+    private int _dropPuts;
+
     private CalDavStandIn(WebApplication app) => _app = app;
 
     public int Port { get; private set; }
@@ -103,6 +112,13 @@ public sealed class CalDavStandIn : IAsyncDisposable
                         }
                         var etag = NextETag();
                         _resources[path] = (body, etag);
+                        if (_dropPuts > 0)
+                        {
+                            _dropPuts--;
+                            Requests.Enqueue(new Seen("PUT", path, ifMatch, ifNoneMatch, 0));
+                            c.Abort();
+                            return;
+                        }
                         c.Response.Headers.ETag = etag;
                         Answer(c, exists ? 204 : 201, path, ifMatch, ifNoneMatch);
                     }
@@ -153,6 +169,10 @@ public sealed class CalDavStandIn : IAsyncDisposable
     private void Answer(HttpContext c, int status, string path, string? ifMatch, string? ifNoneMatch)
     {
         c.Response.StatusCode = status;
+        if (DropAnswerOfNextPuts > 0)
+        {
+            c.Response.Headers.Connection = "close";
+        }
         Requests.Enqueue(new Seen(c.Request.Method, path, ifMatch, ifNoneMatch, status));
     }
 

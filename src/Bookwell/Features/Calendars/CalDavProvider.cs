@@ -53,7 +53,7 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
                 new XElement(Cal + "comp-filter", new XAttribute("name", "VEVENT"),
                     new XElement(Cal + "time-range", new XAttribute("start", Stamp(from)), new XAttribute("end", Stamp(to))))))));
         var query = body.Declaration + body.ToString(SaveOptions.DisableFormatting);
-        var text = await ReadAgainOnceAsync(() =>
+        var text = await SendAgainOnceAsync(() =>
         {
             var request = Request(connection, new HttpMethod("REPORT"), collection);
             request.Headers.Add("Depth", "1");
@@ -124,7 +124,7 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         var ics = Ics(e);
         // Created with If-None-Match: * (never over someone else's resource); replaced with If-Match. A 412 means the
         // resource is not as we last saw it: it exists after all (a create whose answer was lost) or someone changed it.
-        var (status, newTag) = await PutAsync(connection, target, ics, etag is null ? null : etag, create: etag is null, ct);
+        var (status, newTag, resent) = await PutAsync(connection, target, ics, etag is null ? null : etag, create: etag is null, ct);
         if (status == HttpStatusCode.PreconditionFailed || (status == HttpStatusCode.NotFound && etag is not null))
         {
             // Re-read once: the booking is what counts, so the event is written again over what is there now (an external
@@ -135,11 +135,12 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
             {
                 throw new CalendarEventGoneException("The booking's event was deleted in the calendar.");
             }
-            (status, newTag) = await PutAsync(connection, target, ics, current, create: current is null, ct);
+            (status, newTag, _) = await PutAsync(connection, target, ics, current, create: current is null, ct);
             if (IsSuccess(status))
             {
-                // Overwritten only when it was ours and someone changed it; a create whose first answer was lost is not.
-                return (path, newTag, etag is not null);
+                // Overwritten only when it was ours and someone changed it; a write whose first answer was lost (a create,
+                // or a replace sent again after a dropped connection) most likely found its own first copy, so it is not.
+                return (path, newTag, etag is not null && !resent);
             }
         }
         if (!IsSuccess(status))
@@ -151,9 +152,32 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
 
     private static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 300;
 
-    private async Task<(HttpStatusCode, string?)> PutAsync(Connection connection, Uri target, string ics, string? ifMatch, bool create, CancellationToken ct)
+    /// <summary>
+    /// A PUT is sent again once when the server closed the connection without answering: PUT is idempotent and its
+    /// precondition makes the second copy safe. If the first copy did land, the second answers 412, and
+    /// <see cref="WriteAsync"/> reads that as our own write rather than someone else's edit (<c>Resent</c>).
+    /// </summary>
+    private async Task<(HttpStatusCode Status, string? ETag, bool Resent)> PutAsync(Connection connection, Uri target, string ics, string? ifMatch, bool create, CancellationToken ct)
     {
-        using var request = Request(connection, HttpMethod.Put, target);
+        static Task<(HttpStatusCode, string?)> Read(HttpResponseMessage response, CancellationToken _) =>
+            Task.FromResult((response.StatusCode, response.Headers.ETag?.ToString()));
+        try
+        {
+            using var first = PutRequest(connection, target, ics, ifMatch, create);
+            var (status, etag) = await SendAsync(first, ct, Read, rethrowDropped: true);
+            return (status, etag, false);
+        }
+        catch (HttpRequestException ex) when (Dropped(ex))
+        {
+            using var again = PutRequest(connection, target, ics, ifMatch, create);
+            var (status, etag) = await SendAsync(again, ct, Read);
+            return (status, etag, true);
+        }
+    }
+
+    private HttpRequestMessage PutRequest(Connection connection, Uri target, string ics, string? ifMatch, bool create)
+    {
+        var request = Request(connection, HttpMethod.Put, target);
         if (create)
         {
             request.Headers.IfNoneMatch.Add(EntityTagHeaderValue.Any);
@@ -164,28 +188,31 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         }
         request.Content = new StringContent(ics, Encoding.UTF8);
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("text/calendar") { CharSet = "utf-8" };
-        return await SendAsync(request, ct, (response, _) => Task.FromResult((response.StatusCode, response.Headers.ETag?.ToString())));
+        return request;
     }
 
     private async Task<string?> CurrentETagAsync(Connection connection, Uri target, CancellationToken ct)
     {
-        return await ReadAgainOnceAsync(() => Request(connection, HttpMethod.Get, target), ct,
+        return await SendAgainOnceAsync(() => Request(connection, HttpMethod.Get, target), ct,
             (response, _) => Task.FromResult(response.IsSuccessStatusCode ? response.Headers.ETag?.ToString() : null));
     }
 
+    /// <summary>Closed by the server without an answer: ended before the response, or reset under the request.</summary>
+    private static bool Dropped(HttpRequestException ex) =>
+        ex.HttpRequestError == HttpRequestError.ResponseEnded || (ex.HttpRequestError == HttpRequestError.Unknown && ex.InnerException is IOException);
+
     /// <summary>
-    /// A read (it changes nothing at the server) that the server closed without any answer is asked once more: small
-    /// servers (Radicale's threaded one) drop a connection now and then under load, and a sync that gave up on it kept
-    /// no busy times until the next round. Writes are never sent twice here; the next sync redoes them.
+    /// A read that the server closed without any answer is sent once more: small servers (Radicale's threaded one) drop a
+    /// connection now and then under load, and a sync that gave up on it kept no busy times until its retry came round.
     /// </summary>
-    private async Task<T> ReadAgainOnceAsync<T>(Func<HttpRequestMessage> make, CancellationToken ct, Func<HttpResponseMessage, CancellationToken, Task<T>> read)
+    private async Task<T> SendAgainOnceAsync<T>(Func<HttpRequestMessage> make, CancellationToken ct, Func<HttpResponseMessage, CancellationToken, Task<T>> read)
     {
         try
         {
             using var first = make();
             return await SendAsync(first, ct, read, rethrowDropped: true);
         }
-        catch (HttpRequestException ex) when (ex.HttpRequestError == HttpRequestError.ResponseEnded)
+        catch (HttpRequestException ex) when (Dropped(ex))
         {
             using var again = make();
             return await SendAsync(again, ct, read);
@@ -196,7 +223,7 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
     {
         ArgumentNullException.ThrowIfNull(connection);
         var target = new Uri(new Uri(Collection(connection.Source.Url)), remote);
-        return await ReadAgainOnceAsync(() => Request(connection, HttpMethod.Get, target), ct, (response, _) => Task.FromResult<bool?>(
+        return await SendAgainOnceAsync(() => Request(connection, HttpMethod.Get, target), ct, (response, _) => Task.FromResult<bool?>(
             response.IsSuccessStatusCode ? true : response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone ? false : null));
     }
 
@@ -285,7 +312,7 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         {
             throw new FeedException(inner.Message);
         }
-        catch (HttpRequestException ex) when (!rethrowDropped || ex.HttpRequestError != HttpRequestError.ResponseEnded)
+        catch (HttpRequestException ex) when (!rethrowDropped || !Dropped(ex))
         {
             throw new FeedException(ex.HttpRequestError == HttpRequestError.ConnectionError ? "The calendar could not be reached." : "Talking to the calendar failed.");
         }
