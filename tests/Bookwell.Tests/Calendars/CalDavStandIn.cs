@@ -41,13 +41,13 @@ public sealed class CalDavStandIn : IAsyncDisposable
     public bool EditBeforeEachPut { get; set; }
 
     /// <summary>
-    /// How many of the next PUTs are stored and then lost on the way back: the connection is closed without any answer,
+    /// How many of the next writes (PUT, DELETE) are done and then lost on the way back: the connection is closed without any answer,
     /// as a busy small server does. While any are left every answer also closes its connection, so a dropped request was
     /// never on a reused connection (the HTTP client's own silent retry of those does not hide the drop).
     /// </summary>
-    public int DropAnswerOfNextPuts { get => Volatile.Read(ref _dropPuts); set => Volatile.Write(ref _dropPuts, value); }
+    public int DropAnswerOfNextWrites { get => Volatile.Read(ref _dropWrites); set => Volatile.Write(ref _dropWrites, value); }
 
-    private int _dropPuts;
+    private int _dropWrites;
 
     private CalDavStandIn(WebApplication app) => _app = app;
 
@@ -112,11 +112,8 @@ public sealed class CalDavStandIn : IAsyncDisposable
                         }
                         var etag = NextETag();
                         _resources[path] = (body, etag);
-                        if (_dropPuts > 0)
+                        if (DroppedAnswer(c, path, ifMatch, ifNoneMatch))
                         {
-                            _dropPuts--;
-                            Requests.Enqueue(new Seen("PUT", path, ifMatch, ifNoneMatch, 0));
-                            c.Abort();
                             return;
                         }
                         c.Response.Headers.ETag = etag;
@@ -153,6 +150,10 @@ public sealed class CalDavStandIn : IAsyncDisposable
                             return;
                         }
                         _resources.TryRemove(path, out _);
+                        if (DroppedAnswer(c, path, ifMatch, ifNoneMatch))
+                        {
+                            return;
+                        }
                         Answer(c, 204, path, ifMatch, ifNoneMatch);
                     }
                     return;
@@ -166,10 +167,23 @@ public sealed class CalDavStandIn : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the connection without an answer (recorded as status 0) when a dropped write is due.</summary>
+    private bool DroppedAnswer(HttpContext c, string path, string? ifMatch, string? ifNoneMatch)
+    {
+        if (_dropWrites <= 0)
+        {
+            return false;
+        }
+        _dropWrites--;
+        Requests.Enqueue(new Seen(c.Request.Method, path, ifMatch, ifNoneMatch, 0));
+        c.Abort();
+        return true;
+    }
+
     private void Answer(HttpContext c, int status, string path, string? ifMatch, string? ifNoneMatch)
     {
         c.Response.StatusCode = status;
-        if (DropAnswerOfNextPuts > 0)
+        if (DropAnswerOfNextWrites > 0)
         {
             c.Response.Headers.Connection = "close";
         }

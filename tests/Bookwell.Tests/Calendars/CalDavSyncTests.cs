@@ -420,7 +420,7 @@ public abstract class CalDavSyncTests
     /// sent once more straight away, PUT being idempotent: the create's copy finds the event there (412), reads its ETag
     /// and replaces it, so the pass ends with the event written, its ETag kept and no error; not an external change.
     /// A replace whose answer is lost is sent again with the same If-Match and is, likewise, written after a 412, and its
-    /// own first copy is not counted as someone else's edit.
+    /// own first copy is not counted as someone else's edit. A DELETE whose answer is lost is sent again too.
     /// </summary>
     [Fact]
     public async Task AWriteWhoseAnswerIsLost_IsSentAgainAtOnce_AndEndsWritten()
@@ -434,7 +434,7 @@ public abstract class CalDavSyncTests
         var id = Guid.Parse(booked["id"]!.GetValue<string>());
         var href = $"{Collection}{id:N}.ics";
 
-        server.DropAnswerOfNextPuts = 1;
+        server.DropAnswerOfNextWrites = 1;
         var status = await Sync(admin);
         Assert.Null(status["lastPushError"]);
         Assert.Equal(0, status["externalChanges"]!.GetValue<int>());
@@ -443,7 +443,7 @@ public abstract class CalDavSyncTests
         Assert.Equal(server.Get(href)!.Value.ETag, StoredETag(app, id));
         Assert.Equal(1, status["pushedCount"]!.GetValue<int>());
 
-        server.DropAnswerOfNextPuts = 1;
+        server.DropAnswerOfNextWrites = 1;
         var token = booked["manageToken"]!.GetValue<string>();
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
         status = await Sync(admin);
@@ -452,6 +452,16 @@ public abstract class CalDavSyncTests
         Assert.Contains("DTSTART:20270302T130000Z", server.Get(href)!.Value.Body, StringComparison.Ordinal);
         Assert.Equal(server.Get(href)!.Value.ETag, StoredETag(app, id));
         Assert.Equal(0, status["externalChanges"]!.GetValue<int>());
+
+        // A cancellation's DELETE whose answer is lost: sent again (412, the ETag is gone with the event), then without it.
+        server.DropAnswerOfNextWrites = 1;
+        var before = server.Requests.Count(r => r.Path == href);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/cancel", null)).StatusCode);
+        status = await Sync(admin);
+        Assert.Null(status["lastPushError"]);
+        Assert.Equal([("DELETE", 0), ("DELETE", 412), ("DELETE", 404)], server.Requests.Where(r => r.Path == href).Skip(before).Select(r => (r.Method, r.Status)));
+        Assert.Null(server.Get(href));
+        Assert.Null(StoredETag(app, id));
     }
 
     /// <summary>

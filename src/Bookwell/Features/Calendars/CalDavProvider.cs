@@ -202,8 +202,9 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         ex.HttpRequestError == HttpRequestError.ResponseEnded || (ex.HttpRequestError == HttpRequestError.Unknown && ex.InnerException is IOException);
 
     /// <summary>
-    /// A read that the server closed without any answer is sent once more: small servers (Radicale's threaded one) drop a
-    /// connection now and then under load, and a sync that gave up on it kept no busy times until its retry came round.
+    /// An idempotent request (a read, a DELETE) that the server closed without any answer is sent once more: small servers
+    /// (Radicale's threaded one) drop a connection now and then under load, and a sync that gave up on it kept no busy
+    /// times, or a cancelled booking's event, until its retry came round.
     /// </summary>
     private async Task<T> SendAgainOnceAsync<T>(Func<HttpRequestMessage> make, CancellationToken ct, Func<HttpResponseMessage, CancellationToken, Task<T>> read)
     {
@@ -233,12 +234,18 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         var target = new Uri(new Uri(Collection(connection.Source.Url)), remote);
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            using var request = Request(connection, HttpMethod.Delete, target);
-            if (etag is not null && attempt == 0)
+            var ifMatch = attempt == 0 ? etag : null;
+            HttpRequestMessage Make()
             {
-                request.Headers.TryAddWithoutValidation("If-Match", etag);
+                var request = Request(connection, HttpMethod.Delete, target);
+                if (ifMatch is not null)
+                {
+                    request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+                }
+                return request;
             }
-            var status = await SendAsync(request, ct, (response, _) => Task.FromResult(response.StatusCode));
+            // DELETE is idempotent: sent again when its answer is dropped (a copy after a landed first one finds it gone).
+            var status = await SendAgainOnceAsync(Make, ct, (response, _) => Task.FromResult(response.StatusCode));
             if (IsSuccess(status) || status is HttpStatusCode.NotFound or HttpStatusCode.Gone)
             {
                 return;
