@@ -430,11 +430,11 @@ public abstract class CalDavSyncTests
         await using var __ = server;
         var admin = app.Admin();
         var client = app.CreateClient();
+        // Set before the booking: a change is pushed in the background as soon as it is made, as well as by a sync.
+        server.DropAnswerOfNextWrites = 1;
         var booked = await Body(await Book(client, Booking("2027-03-02T11:00:00+01:00", "consult", staff: "anna")));
         var id = Guid.Parse(booked["id"]!.GetValue<string>());
         var href = $"{Collection}{id:N}.ics";
-
-        server.DropAnswerOfNextWrites = 1;
         var status = await Sync(admin);
         Assert.Null(status["lastPushError"]);
         Assert.Equal(0, status["externalChanges"]!.GetValue<int>());
