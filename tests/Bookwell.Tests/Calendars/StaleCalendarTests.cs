@@ -57,7 +57,13 @@ public abstract class StaleCalendarTests
     {
         var server = await IcsServer.StartAsync();
         server.Serve("/cal.ics", Feed());
-        var app = await BookwellApp.StartAsync(Kind, s => s["Bookwell:Calendars:AllowPrivateAddresses"] = "true",
+        // The configuration's save waits for a new source's first read (5 s by default): a loaded two-core run has taken
+        // longer, and a save that answered first left the source "not tried yet" rather than stale.
+        var app = await BookwellApp.StartAsync(Kind, s =>
+            {
+                s["Bookwell:Calendars:AllowPrivateAddresses"] = "true";
+                s["Bookwell:Calendars:FirstReadSeconds"] = "60";
+            },
             services: s => s.Remove(s.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(CalendarSyncWorker))));
         return (app, server);
     }

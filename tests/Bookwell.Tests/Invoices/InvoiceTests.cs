@@ -121,7 +121,7 @@ public abstract class InvoiceTests(SharedApp shared)
         Assert.Contains("Ada Lovelace", text, StringComparison.Ordinal);
         // Nothing but the invoice reference is kept once sent: no PDF bytes or bodies linger in the outbox.
         // The server has the mail a moment before the worker records it as sent (and wipes it): wait for that.
-        for (var i = 0; i < 200 && app.WithDb(db => db.Outbox.Any(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Invoice && m.SentAt == null)); i++)
+        for (var i = 0; i < 600 && app.WithDb(db => db.Outbox.Any(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Invoice && m.SentAt == null)); i++)
         {
             await Task.Delay(50);
         }

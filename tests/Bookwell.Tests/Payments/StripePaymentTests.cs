@@ -140,7 +140,7 @@ public abstract class StripePaymentTests
         await s.App.Services.GetRequiredService<TimeRulesWorker>().RunOnceAsync(CancellationToken.None);
         // ...and is ended when the hold is (the worker's own pass may have done it first; wait for it, bounded).
         var sessionId = SessionId(s, booked);
-        for (var i = 0; i < 200 && s.Stripe.Session(sessionId)["status"]!.GetValue<string>() == "open"; i++)
+        for (var i = 0; i < 600 && s.Stripe.Session(sessionId)["status"]!.GetValue<string>() == "open"; i++)
         {
             await Task.Delay(50);
         }
