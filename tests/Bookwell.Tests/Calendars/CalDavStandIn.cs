@@ -41,13 +41,17 @@ public sealed class CalDavStandIn : IAsyncDisposable
     public bool EditBeforeEachPut { get; set; }
 
     /// <summary>
-    /// How many of the next writes (PUT, DELETE) are done and then lost on the way back: the connection is closed without any answer,
-    /// as a busy small server does. While any are left every answer also closes its connection, so a dropped request was
-    /// never on a reused connection (the HTTP client's own silent retry of those does not hide the drop).
+    /// How many of the next writes (PUT, DELETE) are done and then lost on the way back: the connection is reset without any
+    /// answer, as a busy small server does. A reset, not a close: the HTTP client itself silently sends a bodiless request
+    /// (DELETE) again when a connection merely closes, which would hide the drop from the app.
     /// </summary>
     public int DropAnswerOfNextWrites { get => Volatile.Read(ref _dropWrites); set => Volatile.Write(ref _dropWrites, value); }
 
+    /// <summary>How many of the next PUTs are lost before they are carried out (the server reset the connection first).</summary>
+    public int DropNextPutsUnwritten { get => Volatile.Read(ref _dropUnwritten); set => Volatile.Write(ref _dropUnwritten, value); }
+
     private int _dropWrites;
+    private int _dropUnwritten;
 
     private CalDavStandIn(WebApplication app) => _app = app;
 
@@ -100,6 +104,12 @@ public sealed class CalDavStandIn : IAsyncDisposable
                     var body = await new StreamReader(c.Request.Body, Encoding.UTF8).ReadToEndAsync();
                     lock (_lock)
                     {
+                        if (_dropUnwritten > 0)
+                        {
+                            _dropUnwritten--;
+                            Reset(c, path, ifMatch, ifNoneMatch);
+                            return;
+                        }
                         if (EditBeforeEachPut && _resources.TryGetValue(path, out var edited))
                         {
                             _resources[path] = (edited.Body, NextETag());
@@ -175,18 +185,24 @@ public sealed class CalDavStandIn : IAsyncDisposable
             return false;
         }
         _dropWrites--;
-        Requests.Enqueue(new Seen(c.Request.Method, path, ifMatch, ifNoneMatch, 0));
-        c.Abort();
+        Reset(c, path, ifMatch, ifNoneMatch);
         return true;
+    }
+
+    /// <summary>Resets the connection (no answer at all; recorded as status 0).</summary>
+    private void Reset(HttpContext c, string path, string? ifMatch, string? ifNoneMatch)
+    {
+        Requests.Enqueue(new Seen(c.Request.Method, path, ifMatch, ifNoneMatch, 0));
+        if (c.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        }
+        c.Abort();
     }
 
     private void Answer(HttpContext c, int status, string path, string? ifMatch, string? ifNoneMatch)
     {
         c.Response.StatusCode = status;
-        if (DropAnswerOfNextWrites > 0)
-        {
-            c.Response.Headers.Connection = "close";
-        }
         Requests.Enqueue(new Seen(c.Request.Method, path, ifMatch, ifNoneMatch, status));
     }
 

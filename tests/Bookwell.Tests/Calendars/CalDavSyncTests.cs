@@ -416,11 +416,10 @@ public abstract class CalDavSyncTests
     }
 
     /// <summary>
-    /// The server stores a write and then drops the connection without answering (Radicale does under load). The write is
-    /// sent once more straight away, PUT being idempotent: the create's copy finds the event there (412), reads its ETag
-    /// and replaces it, so the pass ends with the event written, its ETag kept and no error; not an external change.
-    /// A replace whose answer is lost is sent again with the same If-Match and is, likewise, written after a 412, and its
-    /// own first copy is not counted as someone else's edit. A DELETE whose answer is lost is sent again too.
+    /// The server carries a write out and then drops the connection without answering (Radicale does under load). The write
+    /// is sent once more straight away, PUT being idempotent: the copy gets 412, the event is read, and being exactly what
+    /// was sent, its ETag is kept and nothing more is written; no error, not an external change. The same for a replace
+    /// (sent again with the same If-Match), and a DELETE whose answer is lost is sent again too.
     /// </summary>
     [Fact]
     public async Task AWriteWhoseAnswerIsLost_IsSentAgainAtOnce_AndEndsWritten()
@@ -439,7 +438,7 @@ public abstract class CalDavSyncTests
         Assert.Null(status["lastPushError"]);
         Assert.Equal(0, status["externalChanges"]!.GetValue<int>());
         var seen = server.Requests.Where(r => r.Path == href).Select(r => (r.Method, r.IfNoneMatch, r.Status)).ToList();
-        Assert.Equal([("PUT", "*", 0), ("PUT", "*", 412), ("GET", null, 200), ("PUT", null, 204)], seen);
+        Assert.Equal([("PUT", "*", 0), ("PUT", "*", 412), ("GET", null, 200)], seen);
         Assert.Equal(server.Get(href)!.Value.ETag, StoredETag(app, id));
         Assert.Equal(1, status["pushedCount"]!.GetValue<int>());
 
@@ -448,12 +447,13 @@ public abstract class CalDavSyncTests
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
         status = await Sync(admin);
         Assert.Null(status["lastPushError"]);
-        Assert.Equal([0, 412, 200, 204], server.Requests.Where(r => r.Path == href).Skip(seen.Count).Select(r => r.Status));
+        Assert.Equal([0, 412, 200], server.Requests.Where(r => r.Path == href).Skip(seen.Count).Select(r => r.Status));
         Assert.Contains("DTSTART:20270302T130000Z", server.Get(href)!.Value.Body, StringComparison.Ordinal);
         Assert.Equal(server.Get(href)!.Value.ETag, StoredETag(app, id));
         Assert.Equal(0, status["externalChanges"]!.GetValue<int>());
 
-        // A cancellation's DELETE whose answer is lost: sent again (412, the ETag is gone with the event), then without it.
+        // A cancellation's DELETE whose answer is lost: sent again (412, the ETag is gone with the event), then without it
+        // (404: gone, as wanted).
         server.DropAnswerOfNextWrites = 1;
         var before = server.Requests.Count(r => r.Path == href);
         Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/cancel", null)).StatusCode);
@@ -462,6 +462,40 @@ public abstract class CalDavSyncTests
         Assert.Equal([("DELETE", 0), ("DELETE", 412), ("DELETE", 404)], server.Requests.Where(r => r.Path == href).Skip(before).Select(r => (r.Method, r.Status)));
         Assert.Null(server.Get(href));
         Assert.Null(StoredETag(app, id));
+    }
+
+    /// <summary>
+    /// The other lost write: the server reset the connection before carrying the PUT out, and meanwhile someone had edited
+    /// the event in their calendar app. The copy sent again gets 412, what is there is not what we sent, so it is written
+    /// over as for any edit and counted as an external change.
+    /// </summary>
+    [Fact]
+    public async Task AWriteLostBeforeItLanded_OverAnEditMadeMeanwhile_CountsAsAnExternalChange()
+    {
+        var (app, server) = await StartStandInAsync();
+        await using var _ = app;
+        await using var __ = server;
+        var admin = app.Admin();
+        var client = app.CreateClient();
+        var booked = await Body(await Book(client, Booking("2027-03-02T11:00:00+01:00", "consult", staff: "anna")));
+        var id = Guid.Parse(booked["id"]!.GetValue<string>());
+        var href = $"{Collection}{id:N}.ics";
+        await Sync(admin);
+        Assert.NotNull(server.Get(href));
+
+        server.Write(href, CalDavStandIn.Event($"{id}@bookwell", "20270302T170000Z", "20270302T180000Z", "Consultation – Ada Lovelace"));
+        var edited = server.Get(href)!.Value.ETag;
+        server.DropNextPutsUnwritten = 1;
+        var before = server.Requests.Count(r => r.Path == href);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{booked["manageToken"]}/reschedule",
+            Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
+        var status = await Sync(admin);
+        Assert.Null(status["lastPushError"]);
+        Assert.Equal(1, status["externalChanges"]!.GetValue<int>());
+        var after = server.Requests.Where(r => r.Path == href).Skip(before).Select(r => (r.Method, r.IfMatch == edited, r.Status)).ToList();
+        Assert.Equal([("PUT", false, 0), ("PUT", false, 412), ("GET", false, 200), ("PUT", true, 204)], after);
+        Assert.Contains("DTSTART:20270302T130000Z", server.Get(href)!.Value.Body, StringComparison.Ordinal);
+        Assert.Equal(server.Get(href)!.Value.ETag, StoredETag(app, id));
     }
 
     /// <summary>

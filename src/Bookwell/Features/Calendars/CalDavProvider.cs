@@ -130,17 +130,25 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
             // Re-read once: the booking is what counts, so the event is written again over what is there now (an external
             // move is written back, as a read noticing it does), or created again when it is gone, unless the connection
             // lets a deletion cancel the booking. One retry only: a second refusal is an error, retried on a later pass.
-            var current = status == HttpStatusCode.NotFound ? null : await CurrentETagAsync(connection, target, ct);
+            var current = status == HttpStatusCode.NotFound ? null : await CurrentAsync(connection, target, ct);
+            if (resent && current is { } landed && SameEvent(ics, landed.Body))
+            {
+                // Our first copy landed and only its answer was lost: nobody else changed anything.
+                return (path, landed.ETag, false);
+            }
             if (current is null && etag is not null && !e.Recreate)
             {
                 throw new CalendarEventGoneException("The booking's event was deleted in the calendar.");
             }
-            (status, newTag, _) = await PutAsync(connection, target, ics, current, create: current is null, ct);
+            (status, newTag, resent) = await PutAsync(connection, target, ics, current?.ETag, create: current is null, ct);
+            if (status == HttpStatusCode.PreconditionFailed && resent && await CurrentAsync(connection, target, ct) is { } again && SameEvent(ics, again.Body))
+            {
+                (status, newTag) = (HttpStatusCode.NoContent, again.ETag);
+            }
             if (IsSuccess(status))
             {
-                // Overwritten only when it was ours and someone changed it; a write whose first answer was lost (a create,
-                // or a replace sent again after a dropped connection) most likely found its own first copy, so it is not.
-                return (path, newTag, etag is not null && !resent);
+                // Overwritten only when it was ours and someone changed it; a create whose first answer was lost is not.
+                return (path, newTag, etag is not null);
             }
         }
         if (!IsSuccess(status))
@@ -150,12 +158,36 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         return (path, newTag, false);
     }
 
+    /// <summary>
+    /// The event there is the one we sent: same UID, stamp (the pass's time), sequence, times and summary. Only asked after
+    /// a write whose answer was lost, to tell our own landed copy from someone else's edit.
+    /// </summary>
+    private static bool SameEvent(string ours, string? theirs)
+    {
+        if (string.IsNullOrEmpty(theirs))
+        {
+            return false;
+        }
+        try
+        {
+            var a = Ical.Net.Calendar.Load(ours)!.Events.Single();
+            var b = Ical.Net.Calendar.Load(theirs)?.Events.SingleOrDefault(x => x.Uid == a.Uid);
+            return b is not null && a.Sequence == b.Sequence && a.Summary == b.Summary && a.DtStamp?.AsUtc == b.DtStamp?.AsUtc &&
+                   a.DtStart?.AsUtc == b.DtStart?.AsUtc && a.DtEnd?.AsUtc == b.DtEnd?.AsUtc;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Not readable as one event: not something we wrote.
+            return false;
+        }
+    }
+
     private static bool IsSuccess(HttpStatusCode status) => (int)status is >= 200 and < 300;
 
     /// <summary>
     /// A PUT is sent again once when the server closed the connection without answering: PUT is idempotent and its
     /// precondition makes the second copy safe. If the first copy did land, the second answers 412, and
-    /// <see cref="WriteAsync"/> reads that as our own write rather than someone else's edit (<c>Resent</c>).
+    /// <see cref="WriteAsync"/> then compares what is there with what it sent (<c>Resent</c>).
     /// </summary>
     private async Task<(HttpStatusCode Status, string? ETag, bool Resent)> PutAsync(Connection connection, Uri target, string ics, string? ifMatch, bool create, CancellationToken ct)
     {
@@ -191,10 +223,24 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         return request;
     }
 
-    private async Task<string?> CurrentETagAsync(Connection connection, Uri target, CancellationToken ct)
+    /// <summary>
+    /// The event as the calendar holds it now (its ETag and body), or null when it is gone (404, 410). Any other answer is
+    /// an error: a busy server's 503 must not read as "deleted", which may cancel the booking.
+    /// </summary>
+    private async Task<(string? ETag, string Body)?> CurrentAsync(Connection connection, Uri target, CancellationToken ct)
     {
-        return await SendAgainOnceAsync(() => Request(connection, HttpMethod.Get, target), ct,
-            (response, _) => Task.FromResult(response.IsSuccessStatusCode ? response.Headers.ETag?.ToString() : null));
+        return await SendAgainOnceAsync<(string? ETag, string Body)?>(() => Request(connection, HttpMethod.Get, target), ct, async (response, limited) =>
+        {
+            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+            {
+                return null;
+            }
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new FeedException($"The calendar answered HTTP {(int)response.StatusCode} when the booking's event was read.");
+            }
+            return (response.Headers.ETag?.ToString(), await fetcher.ReadLimitedAsync(response, limited));
+        });
     }
 
     /// <summary>Closed by the server without an answer: ended before the response, or reset under the request.</summary>
@@ -322,6 +368,11 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         catch (HttpRequestException ex) when (!rethrowDropped || !Dropped(ex))
         {
             throw new FeedException(ex.HttpRequestError == HttpRequestError.ConnectionError ? "The calendar could not be reached." : "Talking to the calendar failed.");
+        }
+        catch (IOException)
+        {
+            // The connection dropped while the body was being read (HttpIOException): an error of this pass, not a crash.
+            throw new FeedException("Talking to the calendar failed.");
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
