@@ -53,6 +53,9 @@ public sealed class CalDavStandIn : IAsyncDisposable
     private int _dropWrites;
     private int _dropUnwritten;
 
+    /// <summary>Every GET of an event is answered 503 (the server is overloaded), until switched off.</summary>
+    public bool ReadsUnavailable { get; set; }
+
     private CalDavStandIn(WebApplication app) => _app = app;
 
     public int Port { get; private set; }
@@ -133,6 +136,11 @@ public sealed class CalDavStandIn : IAsyncDisposable
                 }
             case "GET":
                 {
+                    if (ReadsUnavailable)
+                    {
+                        Answer(c, 503, path, ifMatch, ifNoneMatch);
+                        return;
+                    }
                     if (!_resources.TryGetValue(path, out var r))
                     {
                         Answer(c, 404, path, ifMatch, ifNoneMatch);
