@@ -357,6 +357,18 @@ public abstract class CalDavSyncTests
         ["whenEventDeleted"] = whenEventDeleted,
     };
 
+    /// <summary>The client moves the 11:00 booking to 14:00 (13:00 UTC).</summary>
+    private static async Task RescheduleToTwoAsync(HttpClient client, string token) =>
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/reschedule",
+            Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
+
+    /// <summary>Someone moves our event to the evening in their calendar app: its new ETag.</summary>
+    private static string MovedToTheEvening(CalDavStandIn server, Guid id, string href)
+    {
+        server.Write(href, CalDavStandIn.Event($"{id}@bookwell", "20270302T170000Z", "20270302T180000Z", "Consultation – Ada Lovelace"));
+        return server.Get(href)!.Value.ETag;
+    }
+
     private async Task<(BookwellApp, CalDavStandIn)> StartStandInAsync()
     {
         var server = await CalDavStandIn.StartAsync();
@@ -397,7 +409,7 @@ public abstract class CalDavSyncTests
         var first = server.Get(href)!.Value.ETag;
         Assert.Equal(first, StoredETag(app, id));
 
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
+        await RescheduleToTwoAsync(client, token);
         await Sync(admin);
         var replace = Writes(server, href)[1];
         Assert.Equal(("PUT", (string?)null, first, 204), (replace.Method, replace.IfNoneMatch, replace.IfMatch, replace.Status));
@@ -444,7 +456,7 @@ public abstract class CalDavSyncTests
 
         server.DropAnswerOfNextWrites = 1;
         var token = booked["manageToken"]!.GetValue<string>();
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
+        await RescheduleToTwoAsync(client, token);
         status = await Sync(admin);
         Assert.Null(status["lastPushError"]);
         Assert.Equal([0, 412, 200], server.Requests.Where(r => r.Path == href).Skip(seen.Count).Select(r => r.Status));
@@ -486,9 +498,8 @@ public abstract class CalDavSyncTests
         Assert.NotNull(server.Get(href));
 
         server.ReadsUnavailable = true;
-        server.Write(href, CalDavStandIn.Event($"{id}@bookwell", "20270302T170000Z", "20270302T180000Z", "Consultation – Ada Lovelace"));
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{booked["manageToken"]}/reschedule",
-            Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
+        MovedToTheEvening(server, id, href);
+        await RescheduleToTwoAsync(client, booked["manageToken"]!.GetValue<string>());
         var status = await Sync(admin);
         Assert.Equal("confirmed", (await Body(await admin.GetAsync($"/api/v1/admin/bookings/{id}")))["status"]!.GetValue<string>());
         Assert.Contains("503", status["lastPushError"]?.GetValue<string>() ?? "(no error)", StringComparison.Ordinal);
@@ -521,12 +532,10 @@ public abstract class CalDavSyncTests
         await Sync(admin);
         Assert.NotNull(server.Get(href));
 
-        server.Write(href, CalDavStandIn.Event($"{id}@bookwell", "20270302T170000Z", "20270302T180000Z", "Consultation – Ada Lovelace"));
-        var edited = server.Get(href)!.Value.ETag;
+        var edited = MovedToTheEvening(server, id, href);
         server.DropNextPutsUnwritten = 1;
         var before = server.Requests.Count(r => r.Path == href);
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{booked["manageToken"]}/reschedule",
-            Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
+        await RescheduleToTwoAsync(client, booked["manageToken"]!.GetValue<string>());
         var status = await Sync(admin);
         Assert.Null(status["lastPushError"]);
         Assert.Equal(1, status["externalChanges"]!.GetValue<int>());
@@ -559,9 +568,8 @@ public abstract class CalDavSyncTests
         var ours = server.Get(href)!.Value.ETag;
 
         // Moved to the evening in the calendar app, then the client reschedules before any read.
-        server.Write(href, CalDavStandIn.Event($"{id}@bookwell", "20270302T170000Z", "20270302T180000Z", "Consultation – Ada Lovelace"));
-        var edited = server.Get(href)!.Value.ETag;
-        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/v1/bookings/{token}/reschedule", Json(new JsonObject { ["start"] = "2027-03-02T14:00:00+01:00" }))).StatusCode);
+        var edited = MovedToTheEvening(server, id, href);
+        await RescheduleToTwoAsync(client, token);
         var status = await Sync(admin);
         var after = server.Requests.Where(r => r.Path == href && r.Method is "PUT" or "GET").Skip(1).Select(r => (r.Method, r.IfMatch, r.Status)).ToList();
         Assert.Equal([("PUT", ours, 412), ("GET", null, 200), ("PUT", edited, 204)], after);
