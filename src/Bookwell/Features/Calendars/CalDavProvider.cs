@@ -191,20 +191,13 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
     /// </summary>
     private async Task<(HttpStatusCode Status, string? ETag, bool Resent)> PutAsync(Connection connection, Uri target, string ics, string? ifMatch, bool create, CancellationToken ct)
     {
-        static Task<(HttpStatusCode, string?)> Read(HttpResponseMessage response, CancellationToken _) =>
-            Task.FromResult((response.StatusCode, response.Headers.ETag?.ToString()));
-        try
+        var sent = 0;
+        var (status, etag) = await SendAgainOnceAsync(() =>
         {
-            using var first = PutRequest(connection, target, ics, ifMatch, create);
-            var (status, etag) = await SendAsync(first, ct, Read, rethrowDropped: true);
-            return (status, etag, false);
-        }
-        catch (HttpRequestException ex) when (Dropped(ex))
-        {
-            using var again = PutRequest(connection, target, ics, ifMatch, create);
-            var (status, etag) = await SendAsync(again, ct, Read);
-            return (status, etag, true);
-        }
+            sent++;
+            return PutRequest(connection, target, ics, ifMatch, create);
+        }, ct, (response, _) => Task.FromResult((response.StatusCode, response.Headers.ETag?.ToString())));
+        return (status, etag, sent > 1);
     }
 
     private HttpRequestMessage PutRequest(Connection connection, Uri target, string ics, string? ifMatch, bool create)
@@ -248,9 +241,9 @@ public sealed class CalDavProvider(FeedFetcher fetcher) : ICalendarProvider
         ex.HttpRequestError == HttpRequestError.ResponseEnded || (ex.HttpRequestError == HttpRequestError.Unknown && ex.InnerException is IOException);
 
     /// <summary>
-    /// An idempotent request (a read, a DELETE) that the server closed without any answer is sent once more: small servers
-    /// (Radicale's threaded one) drop a connection now and then under load, and a sync that gave up on it kept no busy
-    /// times, or a cancelled booking's event, until its retry came round.
+    /// An idempotent request (a read; a PUT or DELETE, made safe by its precondition) that the server closed without any
+    /// answer is sent once more: small servers (Radicale's threaded one) drop a connection now and then under load, and a
+    /// sync that gave up on it kept no busy times, or left a booking's event as it was, until its retry came round.
     /// </summary>
     private async Task<T> SendAgainOnceAsync<T>(Func<HttpRequestMessage> make, CancellationToken ct, Func<HttpResponseMessage, CancellationToken, Task<T>> read)
     {
