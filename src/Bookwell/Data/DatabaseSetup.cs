@@ -44,7 +44,13 @@ public static class DatabaseSetup
             {
                 // As AddPooledDbContextFactory builds the shared pool's options: the app's services (its logging) and the same warnings.
                 var options = new DbContextOptionsBuilder<PostgresBookwellDb>().UseApplicationServiceProvider(sp);
-                Warnings(options.UseNpgsql(Tuned(OwnPool(connectionString, GroupWriterPool)), n => n.UseNodaTime()), sp);
+                // Its sockets block in the kernel (BlockingWriterSocket): the writer's answer wakes it directly.
+                Warnings(options.UseNpgsql(Tuned(OwnPool(connectionString, GroupWriterPool)), n => n.UseNodaTime()
+                    .ConfigureDataSource(d => d.UsePhysicalConnectionInitializer(c => BlockingWriterSocket.Apply(c), c =>
+                    {
+                        BlockingWriterSocket.Apply(c);
+                        return Task.CompletedTask;
+                    }))), sp);
                 return new PooledDbContextFactory<PostgresBookwellDb>(options.Options, poolSize: 4);
             });
         }

@@ -291,4 +291,62 @@ public sealed class PostgresGroupCommitTests(PostgresGroupCommitApp shared) : Gr
         Assert.Single(writers);
         Assert.Contains("COMMIT", writers[0], StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The writer's socket blocks in the kernel (BlockingWriterSocket), so its answer wakes it directly instead of through
+    /// .NET's socket-event thread; the shared pool's sockets stay as Npgsql opens them. Read from the process's own file
+    /// descriptors: the socket whose local port is the writer's backend's client port.
+    /// </summary>
+    [Fact]
+    public async Task TheWritersSocket_BlocksInTheKernel_TheSharedPoolsDoNot()
+    {
+        var app = await StartAsync();
+        var starts = (await SlotStarts(app.CreateClient(), "consult", "2027-03-02", "2027-03-12")).Take(3).ToArray();
+        var responses = await Task.WhenAll(starts.Select((start, i) => Book(app.CreateClient(), Booking(start, service: "consult", email: $"socket{i}@example.com"))));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var ports = app.WithDb(db => db.Database.SqlQuery<PortOf>(
+            $"SELECT client_port AS \"Port\", application_name = {"Bookwell " + DatabaseSetup.GroupWriterPool} AS \"Writer\" FROM pg_stat_activity WHERE datname = current_database() AND client_port > 0").ToList());
+        var writer = Assert.Single(ports, p => p.Writer);
+        Assert.False(SocketIsNonBlocking(writer.Port));
+        Assert.Contains(ports, p => !p.Writer && SocketIsNonBlocking(p.Port));
+    }
+
+    /// <summary>
+    /// The kernel gives up a blocked read after a second; Npgsql's own timed wait takes over, so a statement longer than that
+    /// still gets its answer, and the command timeout still ends one that runs too long.
+    /// </summary>
+    [Fact]
+    public async Task OnTheWritersConnection_LongStatementsFinish_AndTheCommandTimeoutHolds()
+    {
+        var app = await StartAsync();
+        using var scope = app.CreateScope();
+        var own = scope.ServiceProvider.GetRequiredKeyedService<IDbContextFactory<PostgresBookwellDb>>(DatabaseSetup.GroupWriterPool);
+        using var db = own.CreateDbContext();
+        db.Database.OpenConnection();
+        Assert.False(SocketIsNonBlocking(db.Database.SqlQueryRaw<int>("SELECT inet_client_port() AS \"Value\"").ToList().Single()));
+        db.Database.SetCommandTimeout(TimeSpan.FromSeconds(5));
+        var seconds = BlockingWriterSocket.NativeTimeout.TotalSeconds + 1.5;
+        var slept = db.Database.SqlQuery<int>($"SELECT 7 AS \"Value\" FROM pg_sleep({seconds})").ToList();
+        Assert.Equal([7], slept);
+        db.Database.SetCommandTimeout(TimeSpan.FromSeconds(2));
+        var timedOut = Assert.ThrowsAny<Exception>(() => db.Database.ExecuteSqlRaw("SELECT pg_sleep(30)"));
+        Assert.Contains(timedOut.GetBaseException().GetType().Name, new[] { nameof(TimeoutException), "PostgresException" });
+        // The connection is usable again after the cancelled statement.
+        Assert.Equal([1], db.Database.SqlQueryRaw<int>("SELECT 1 AS \"Value\"").ToList());
+    }
+
+    private sealed record PortOf(int Port, bool Writer);
+
+    /// <summary>This process's TCP socket with that local port (/proc/self/net/tcp, its inode among /proc/self/fd): is O_NONBLOCK set?</summary>
+    private static bool SocketIsNonBlocking(int localPort)
+    {
+        var inode = File.ReadLines("/proc/self/net/tcp").Concat(File.ReadLines("/proc/self/net/tcp6"))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length > 9 && f[1].Contains(':', StringComparison.Ordinal))
+            .Where(f => Convert.ToInt32(f[1][(f[1].LastIndexOf(':') + 1)..], 16) == localPort)
+            .Select(f => f[9]).First();
+        var fd = Directory.GetFiles("/proc/self/fd").First(f => new FileInfo(f).LinkTarget == $"socket:[{inode}]");
+        var flags = File.ReadLines($"/proc/self/fdinfo/{Path.GetFileName(fd)}").First(l => l.StartsWith("flags:", StringComparison.Ordinal));
+        return (Convert.ToInt32(flags["flags:".Length..].Trim(), 8) & 0x800) != 0;
+    }
 }
