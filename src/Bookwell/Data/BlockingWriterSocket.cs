@@ -50,8 +50,16 @@ public static class BlockingWriterSocket
         Span<byte> timeval = stackalloc byte[16];
         timeval.Clear();
         BitConverter.TryWriteBytes(timeval, (long)NativeTimeout.TotalSeconds);
-        socket.SetRawSocketOption(SolSocket, ReceiveTimeoutOption, timeval);
-        socket.SetRawSocketOption(SolSocket, SendTimeoutOption, timeval);
+        try
+        {
+            socket.SetRawSocketOption(SolSocket, ReceiveTimeoutOption, timeval);
+            socket.SetRawSocketOption(SolSocket, SendTimeoutOption, timeval);
+        }
+        catch (SocketException)
+        {
+            // Without the kernel's time limit a blocked read would outwait Npgsql's timeout: stay non-blocking.
+            return false;
+        }
         var fd = (int)socket.Handle;
         var flags = Fcntl(fd, GetFlags, 0);
         return flags >= 0 && ((flags & NonBlocking) == 0 || Fcntl(fd, SetFlags, flags & ~NonBlocking) == 0);
