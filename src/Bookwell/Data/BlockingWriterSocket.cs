@@ -12,56 +12,69 @@ namespace Bookwell.Data;
 /// load that thread is busy with every HTTP connection's events, so the writer's answer waited behind them, and the
 /// writer's round trip is the step every booking waits for. Blocking, the kernel wakes the writer itself when the answer
 /// arrives. Measured (`bench/http/book-cpu.sh postgres`, interleaved): see docs/performance.md, thirtieth session.
-/// Timeouts stay Npgsql's: the kernel gives up a read or write after <see cref="NativeTimeout"/>, and .NET's own waiting,
-/// with Npgsql's command timeout, takes over from there. Only the writer's pool: it only makes synchronous calls, one
-/// thread at a time.
+/// <para>
+/// Timeouts: Npgsql gives each read its command timeout through <c>Socket.ReceiveTimeout</c>, which .NET also sets in the
+/// kernel. A read with no answer therefore waits that long in the kernel, then .NET, which still takes the socket for
+/// non-blocking, waits that long once more before it fails. So the writer's pool runs on half the command timeout
+/// (<see cref="ConnectionString"/>): its statements still give up after the configured time.
+/// </para>
+/// Synchronous use only: an asynchronous read on a blocking socket would hold a thread-pool thread in the kernel. The
+/// writer's pool is only opened and used synchronously, by the writer's own thread, and a connection opened
+/// asynchronously is left as Npgsql made it.
 /// </summary>
 public static class BlockingWriterSocket
 {
-    /// <summary>How long the kernel blocks before .NET's timed wait takes over (statements of the writer take milliseconds).</summary>
-    public static readonly TimeSpan NativeTimeout = TimeSpan.FromSeconds(1);
-
     // Npgsql has no public way to its socket; the connector and its field are read once per physical connection. If a
     // later Npgsql renames them, the socket stays as Npgsql made it (slower, never wrong), and
-    // PostgresGroupCommitTests.TheWritersSocket_BlocksInTheKernel fails to say so.
+    // PostgresGroupCommitTests.TheWritersSocket_BlocksInTheKernel_TheSharedPoolsDoNot fails to say so.
     private static readonly PropertyInfo? Connector = typeof(NpgsqlConnection).GetProperty("Connector", BindingFlags.Instance | BindingFlags.NonPublic);
     private static FieldInfo? _socket;
 
-    private const int GetFlags = 3, SetFlags = 4, NonBlocking = 0x800, SolSocket = 1, ReceiveTimeoutOption = 20, SendTimeoutOption = 21;
+    // fcntl's commands and O_NONBLOCK as Linux defines them on x64 and arm64 (the only architectures this is done on).
+    private const int GetFlags = 3, SetFlags = 4, NonBlocking = 0x800;
 
 #pragma warning disable SYSLIB1054, CA5392 // LibraryImport needs unsafe code in the whole project, for one call made once per connection.
-    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    [DllImport("libc", EntryPoint = "fcntl")]
     private static extern int Fcntl(int fd, int command, int argument);
 #pragma warning restore SYSLIB1054, CA5392
+
+    /// <summary>The writer pool's connection string: half the command timeout, as a read waits it twice (see above).</summary>
+    public static string ConnectionString(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (Supported && builder.CommandTimeout > 1)
+        {
+            builder.CommandTimeout /= 2;
+        }
+        return builder.ConnectionString;
+    }
+
+    /// <summary>Where it is done: Linux on x64 and arm64.</summary>
+    public static bool Supported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64;
 
     /// <summary>For <c>UsePhysicalConnectionInitializer</c>: true when the socket now blocks in the kernel.</summary>
     public static bool Apply(NpgsqlConnection connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        if (!OperatingSystem.IsLinux() || Connector?.GetValue(connection) is not { } connector)
-        {
-            return false;
-        }
-        _socket ??= connector.GetType().GetField("_socket", BindingFlags.Instance | BindingFlags.NonPublic);
-        if (_socket?.GetValue(connector) is not Socket socket || socket.AddressFamily is not (AddressFamily.InterNetwork or AddressFamily.InterNetworkV6 or AddressFamily.Unix))
-        {
-            return false;
-        }
-        Span<byte> timeval = stackalloc byte[16];
-        timeval.Clear();
-        BitConverter.TryWriteBytes(timeval, (long)NativeTimeout.TotalSeconds);
         try
         {
-            socket.SetRawSocketOption(SolSocket, ReceiveTimeoutOption, timeval);
-            socket.SetRawSocketOption(SolSocket, SendTimeoutOption, timeval);
+            if (!Supported || Connector?.GetValue(connection) is not { } connector)
+            {
+                return false;
+            }
+            _socket ??= connector.GetType().GetField("_socket", BindingFlags.Instance | BindingFlags.NonPublic);
+            if (_socket?.GetValue(connector) is not Socket socket)
+            {
+                return false;
+            }
+            var fd = (int)socket.Handle;
+            var flags = Fcntl(fd, GetFlags, 0);
+            return flags >= 0 && ((flags & NonBlocking) == 0 || Fcntl(fd, SetFlags, flags & ~NonBlocking) == 0);
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Without the kernel's time limit a blocked read would outwait Npgsql's timeout: stay non-blocking.
+            // A missing libc entry point, a socket closed meanwhile: the connection stays as Npgsql made it.
             return false;
         }
-        var fd = (int)socket.Handle;
-        var flags = Fcntl(fd, GetFlags, 0);
-        return flags >= 0 && ((flags & NonBlocking) == 0 || Fcntl(fd, SetFlags, flags & ~NonBlocking) == 0);
     }
 }

@@ -44,13 +44,17 @@ public static class DatabaseSetup
             {
                 // As AddPooledDbContextFactory builds the shared pool's options: the app's services (its logging) and the same warnings.
                 var options = new DbContextOptionsBuilder<PostgresBookwellDb>().UseApplicationServiceProvider(sp);
-                // Its sockets block in the kernel (BlockingWriterSocket): the writer's answer wakes it directly.
-                Warnings(options.UseNpgsql(Tuned(OwnPool(connectionString, GroupWriterPool)), n => n.UseNodaTime()
-                    .ConfigureDataSource(d => d.UsePhysicalConnectionInitializer(c => BlockingWriterSocket.Apply(c), c =>
+                // Its sockets block in the kernel (BlockingWriterSocket): the writer's answer wakes it directly. Opened
+                // asynchronously, a connection is left non-blocking: only synchronous calls may wait in the kernel.
+                var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Bookwell.Database");
+                Warnings(options.UseNpgsql(BlockingWriterSocket.ConnectionString(Tuned(OwnPool(connectionString, GroupWriterPool))), n => n.UseNodaTime()
+                    .ConfigureDataSource(d => d.UsePhysicalConnectionInitializer(c =>
                     {
-                        BlockingWriterSocket.Apply(c);
-                        return Task.CompletedTask;
-                    }))), sp);
+                        if (!BlockingWriterSocket.Apply(c) && BlockingWriterSocket.Supported)
+                        {
+                            log.LogWarning("A connection of the group writer stays non-blocking: its reads wait through .NET's socket thread");
+                        }
+                    }, _ => Task.CompletedTask))), sp);
                 return new PooledDbContextFactory<PostgresBookwellDb>(options.Options, poolSize: 4);
             });
         }
