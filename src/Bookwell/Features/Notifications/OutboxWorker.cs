@@ -204,13 +204,16 @@ public sealed class OutboxWorker(IServiceScopeFactory scopes, IClock clock, IEnu
                         var device = devices[id];
                         if (await push.SendAsync(device, WebPushSender.Payload(message), 86400, ct) == PushOutcome.Gone)
                         {
-                            // The push service no longer knows this device (404/410): it is removed and the message withdrawn.
+                            // The push service no longer knows this device (404/410): it is removed and the message withdrawn,
+                            // together, so nobody sees the device gone while its message still counts as being sent.
                             using (await gate.EnterAsync(db, ct))
                             {
+                                await using var tx = await db.Database.BeginTransactionAsync(ct);
                                 await db.ClientPushSubscriptions.IgnoreQueryFilters().Where(s => s.Id == device.Id && s.TenantId == device.TenantId).ExecuteDeleteAsync(ct);
                                 await db.Outbox.IgnoreQueryFilters().Where(m => m.Id == id).ExecuteUpdateAsync(s => s
                                     .SetProperty(m => m.Status, OutboxStatus.Withdrawn).SetProperty(m => m.LastError, "The push service says this subscription has expired; it was removed.")
                                     .SetProperty(m => m.LockedUntil, (Instant?)null), ct);
+                                await tx.CommitAsync(ct);
                             }
                             continue;
                         }
