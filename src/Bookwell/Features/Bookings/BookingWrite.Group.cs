@@ -46,10 +46,10 @@ public sealed class BookingDraft
 }
 
 /// <summary>
-/// The seam's group commit (issue 11): new bookings that arrive together, written in one transaction owned here like every
-/// other booking write, with the same lock order (the write gate, then each business's busy version, first) and the same
+/// The seam's group commit (issue 11): new bookings that arrive together, written together (on PostgreSQL one statement per
+/// business for new clients, else one transaction for the group), owned here like every other booking write, with the same lock order (the write gate, then each business's busy version, first) and the same
 /// effects as <see cref="BookingCreator"/>'s one-by-one path: the drafts' history entries, allocations stamped with the busy
-/// version (<see cref="Allocator.Stamp"/>; the busy index reads them by it) and outbox rows, all in that transaction, the
+/// version (<see cref="Allocator.Stamp"/>; the busy index reads them by it) and outbox rows, all committed together, the
 /// outbox woken after the commit. <see cref="BookingBatcher"/> only queues the drafts and runs this on its writer thread.
 /// Synchronous on purpose (see <see cref="BookingBatcher"/>): every booking waits for this writer, so it must not rejoin the
 /// thread pool's queue after each round trip.
@@ -57,7 +57,7 @@ public sealed class BookingDraft
 public sealed partial class BookingWrite
 {
     /// <summary>
-    /// Writes a group of new bookings in one transaction and answers each draft (<see cref="BookingDraft.Done"/>): true once
+    /// Writes a group of new bookings and answers each draft (<see cref="BookingDraft.Done"/>): true once
     /// committed, false when it must go the one-by-one way (it overlaps an earlier draft of the group or a stored allocation,
     /// or the group failed). Synchronous, for <see cref="BookingBatcher"/>'s dedicated writer thread.
     /// </summary>
@@ -68,7 +68,7 @@ public sealed partial class BookingWrite
         var (accepted, deferred) = WithoutOverlaps(batch);
         if (db.IsPostgres && accepted.Count > 0)
         {
-            // New clients without a consent to record: the whole group in one round trip (OneTrip). The rest (returning
+            // New clients without a consent to record: one round trip per business (OneTrip). The rest (returning
             // clients, found by that same statement, and marketing opt-ins, which write consent rows through EF) go the
             // two-round-trip way below, in a transaction of their own.
             var simple = accepted.FindAll(d => !d.MarketingOptIn);
@@ -108,15 +108,16 @@ public sealed partial class BookingWrite
     /// <para>
     /// Why one statement: Npgsql writes the second and later statements of a synchronous batch from a task on the thread
     /// pool (its guard against a deadlock on large batches), so the group waited for a pool thread, behind every request
-    /// under way, before PostgreSQL even had it (measured: bookings +30 %, docs/performance.md, thirty-first session).
+    /// under way, before PostgreSQL even had it (measured: docs/performance.md, "Issue 12, thirty-first session").
     /// </para>
     /// <para>
     /// The probe reads the statement's snapshot, taken before the version's lock, where the two-statement form took the lock
     /// first. So the statement compares the version it bumped with the one its snapshot saw: one more means nobody committed
     /// a write to that business in between (every writer bumps first and holds the lock to its commit), so the probe saw
     /// everything. Otherwise it writes nothing but the bump and says so, and the business's drafts go the two-round-trip
-    /// way (lock first, then read). The exclusion constraint still judges: a conflict the statement did not see fails it,
-    /// and the group goes one by one as before.
+    /// way (lock first, then read): a wait for the lock therefore costs that business one more round trip and an empty
+    /// bump. The exclusion constraint still judges: a conflict the statement did not see fails it, and that business's
+    /// drafts go one by one as before.
     /// </para>
     /// Answers the drafts written and the taken ones (into <paramref name="deferred"/>); returns those of returning clients
     /// and of a business whose snapshot was stale, for the two-round-trip way.

@@ -39,8 +39,11 @@ public static class ConflictingBookings
             return [];
         }
         Instant from = valid.Start - rules.BufferBefore, to = valid.Start + rules.Duration + rules.BufferAfter;
+        // No allocation is longer than the page's lookback, so none that overlaps starts before this: the index scan on
+        // (tenant, unit, start) then covers a few days instead of every allocation before the time (232 ms a 409 at 55,000).
+        var earliest = from - valid.Page.Lookback;
         var ids = await db.Allocations.AsNoTracking()
-            .Where(a => a.Live && units.Contains(a.UnitKey) && a.StartsAt < to && a.EndsAt > from)
+            .Where(a => a.Live && units.Contains(a.UnitKey) && a.StartsAt > earliest && a.StartsAt < to && a.EndsAt > from)
             .Select(a => a.BookingId).Distinct().ToListAsync(ct);
         return ids.Count == 0 ? []
             : await db.Bookings.AsNoTracking().Where(b => ids.Contains(b.Id)).OrderBy(b => b.StartsAt).ThenBy(b => b.Id).Take(Max).ToListAsync(ct);
@@ -63,8 +66,9 @@ public static class ConflictingBookings
         var units = Allocator.Rows(booking, page, usesCalendar).Select(r => r.UnitKey).Distinct().ToList();
         Instant from = booking.EndsAt, to = end + Duration.FromMinutes(booking.BufferAfterMinutes + Math.Max(booking.TravelAfterMinutes, booking.VehicleTravelAfterMinutes));
         var id = booking.Id;
+        var earliest = from - (page?.Lookback ?? Availability.AvailabilityLoader.MaxAllocation);
         var ids = await db.Allocations.AsNoTracking()
-            .Where(a => a.Live && a.BookingId != id && units.Contains(a.UnitKey) && a.StartsAt < to && a.EndsAt > from)
+            .Where(a => a.Live && a.BookingId != id && units.Contains(a.UnitKey) && a.StartsAt > earliest && a.StartsAt < to && a.EndsAt > from)
             .Select(a => a.BookingId).Distinct().ToListAsync(ct);
         return ids.Count == 0 ? []
             : await db.Bookings.AsNoTracking().Where(b => ids.Contains(b.Id)).OrderBy(b => b.StartsAt).ThenBy(b => b.Id).Take(Max).ToListAsync(ct);

@@ -7,9 +7,10 @@ using Npgsql;
 namespace Bookwell.Features.Bookings;
 
 /// <summary>
-/// The group writer's transaction (<see cref="BookingBatcher"/>). SQLite: an ordinary EF transaction. PostgreSQL: a
-/// plain <c>BEGIN</c> travels at the head of the group's first batch and <c>COMMIT</c> at the tail of its last, so a
-/// group of new clients costs two round trips instead of three. On a loaded machine every round trip is a wake-up of
+/// The group writer's lock-first transaction (<see cref="BookingBatcher"/>; PostgreSQL's new clients mostly go without one,
+/// see <see cref="BookingWrite"/>'s OneTrip). SQLite: an ordinary EF transaction. PostgreSQL: a plain <c>BEGIN</c> travels
+/// at the head of the group's first batch and <c>COMMIT</c> at the tail of its last, so the group costs two round trips
+/// instead of three. On a loaded machine every round trip is a wake-up of
 /// the writer thread and of the server process, each waiting its turn for a core (measured with 64 clients at load
 /// 12-19: 5 ms a round trip, while the writer and its backend used under a tenth of that in CPU), and the writer is
 /// the step every booking waits for. EF's own transaction cannot do this: its commit is a round trip of its own.
@@ -46,9 +47,6 @@ public sealed class GroupTransaction : IDisposable
         _open = true;
         return batch;
     }
-
-    /// <summary>PostgreSQL: the first batch carried the <c>COMMIT</c> too, and it ran (the group in one round trip).</summary>
-    public void Committed() => _open = false;
 
     /// <summary>SQLite: the transaction for commands made outside EF (null on PostgreSQL, where the connection carries it).</summary>
     public DbTransaction? Transaction => _ef?.GetDbTransaction();
