@@ -177,6 +177,26 @@ public abstract class GroupCommitTests(SharedApp shared)
         Assert.Equal([first.Booking.Id, elsewhere.Booking.Id], app.WithDb(db => db.Bookings.OrderBy(b => b.StartsAt).Select(b => b.Id).ToList()));
     }
 
+    /// <summary>A group holding two businesses' drafts: each lands in its own business, stamped with its own business's version.</summary>
+    [Fact]
+    public async Task OneGroupForTwoBusinesses_EachBookingLandsInItsOwn_WithItsOwnVersion()
+    {
+        var first = await StartAsync();
+        var mine = Draft("2027-03-02T10:00:00+01:00", "first@example.com");
+        var second = await StartAsync();
+        var theirs = Draft("2027-03-02T10:00:00+01:00", "second@example.com");
+        var batcher = second.App.Services.GetRequiredService<BookingBatcher>();
+        Assert.Equal(new[] { true, true }, await batcher.CommitAllAsync([mine, theirs], CancellationToken.None));
+        foreach (var (business, draft) in new[] { (first, mine), (second, theirs) })
+        {
+            var booking = Assert.Single(business.WithDb(db => db.Bookings.ToList()));
+            Assert.Equal(draft.Booking.Id, booking.Id);
+            var version = business.WithDb(db => db.BusyVersions.Single(v => v.TenantId == business.Id).Version);
+            Assert.Equal(version, business.WithDb(db => db.Allocations.Single(a => a.BookingId == booking.Id).Stamp));
+            Assert.Equal(1, business.WithDb(db => db.Customers.Count()));
+        }
+    }
+
     [Fact]
     public async Task RaceOnOneSlot_ThroughTheGroupWriter_ExactlyOneWins()
     {

@@ -47,10 +47,11 @@ public sealed class BookingDraft
 
 /// <summary>
 /// The seam's group commit (issue 11): new bookings that arrive together, written together (on PostgreSQL one statement per
-/// business for new clients, else one transaction for the group), owned here like every other booking write, with the same lock order (the write gate, then each business's busy version, first) and the same
-/// effects as <see cref="BookingCreator"/>'s one-by-one path: the drafts' history entries, allocations stamped with the busy
-/// version (<see cref="Allocator.Stamp"/>; the busy index reads them by it) and outbox rows, all committed together, the
-/// outbox woken after the commit. <see cref="BookingBatcher"/> only queues the drafts and runs this on its writer thread.
+/// business for new clients, else one transaction for the group), owned here like every other booking write, with the
+/// same lock order (the write gate, then each business's busy version, first) and the same effects as
+/// <see cref="BookingCreator"/>'s one-by-one path: the drafts' history entries, allocations stamped with the busy version
+/// (<see cref="Allocator.Stamp"/>; the busy index reads them by it) and outbox rows, all committed together, the outbox
+/// woken after the commit. <see cref="BookingBatcher"/> only queues the drafts and runs this on its writer thread.
 /// Synchronous on purpose (see <see cref="BookingBatcher"/>): every booking waits for this writer, so it must not rejoin the
 /// thread pool's queue after each round trip.
 /// </summary>
