@@ -326,7 +326,7 @@ public sealed class PostgresGroupCommitTests(PostgresGroupCommitApp shared) : Gr
         var batcher = app.App.Services.GetRequiredService<BookingBatcher>();
         Assert.Equal(new[] { true }, await batcher.CommitAllAsync([Draft("2027-03-01T09:00:00+01:00", "first@example.com")], CancellationToken.None));
 
-        long Version() => app.WithDb(db => db.Database.SqlQuery<long>($"SELECT \"Version\" AS \"Value\" FROM \"BusyVersions\" WHERE \"TenantId\" = {app.Id}").Single());
+        long Version() => app.WithDb(db => db.BusyVersions.Single(v => v.TenantId == app.Id).Version);
         var before = Version();
         using var scope = app.CreateScope();
         var other = scope.ServiceProvider.GetRequiredService<BookwellDb>();

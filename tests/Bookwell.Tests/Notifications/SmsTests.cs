@@ -285,7 +285,16 @@ public abstract class SmsTests
         }
         app.Clock.Advance(Duration.FromHours(2));
         await Worker(app).RunOnceAsync(CancellationToken.None);
-        var reminders = app.WithDb(db => db.Outbox.Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder).ToList());
+        // The app's own worker wakes every second and may have claimed the reminders before that pass (which then found
+        // nothing): wait for whichever pass holds them to finish with them.
+        var settled = DateTime.UtcNow.AddSeconds(30);
+        List<Bookwell.Data.OutboxMessage> reminders;
+        while ((reminders = app.WithDb(db => db.Outbox.Where(m => m.Kind == Bookwell.Features.Notifications.MessageKind.Reminder).ToList()))
+               .Exists(r => r.Status == OutboxStatus.Queued))
+        {
+            Assert.True(DateTime.UtcNow < settled, "the reminders were never handled");
+            await Task.Delay(20);
+        }
         Assert.Equal(2, reminders.Count);
         Assert.All(reminders, r => Assert.Equal(OutboxStatus.Withdrawn, r.Status));
         Assert.All(reminders, r => Assert.Contains("turned these reminders off", r.LastError, StringComparison.Ordinal));
