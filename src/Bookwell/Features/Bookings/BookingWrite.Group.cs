@@ -126,11 +126,6 @@ public sealed partial class BookingWrite
     private List<BookingDraft> OneTrip(List<BookingDraft> drafts, List<BookingDraft> deferred, ILogger log)
     {
         var later = new List<BookingDraft>();
-        if (drafts.TrueForAll(d => d.Booking.TenantId == drafts[0].Booking.TenantId))
-        {
-            OneStatement(drafts, deferred, later, log);
-            return later;
-        }
         // Business by business, in one order: each statement holds one business's lock, and only until it ends.
         foreach (var tenant in drafts.GroupBy(d => d.Booking.TenantId).OrderBy(g => g.Key))
         {
