@@ -77,7 +77,7 @@ public static class AccountMail
                    $"<p style=\"color:#4b5563\">{WebUtility.HtmlEncode(ignore)}</p></body></html>";
         return new OutboxMessage
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = tenantId,
             Kind = messageKind,
             To = to,

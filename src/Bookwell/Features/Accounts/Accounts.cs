@@ -96,7 +96,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
             return (null, null, e, existing);
         }
         var now = clock.GetCurrentInstant();
-        var tenant = new Tenant { Id = Guid.CreateVersion7(), Name = r.BusinessName.Trim(), Host = host, UpdatedAt = now, CreatedAt = now };
+        var tenant = new Tenant { Id = Ids.New(), Name = r.BusinessName.Trim(), Host = host, UpdatedAt = now, CreatedAt = now };
         var owner = NewUser(tenant.Id, r.Email, r.Name, UserRole.Owner, null, now);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         db.Tenants.Add(tenant);
@@ -153,7 +153,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
 
     public static AppUser NewUser(Guid tenantId, string email, string name, UserRole role, string? staffKey, Instant now) => new()
     {
-        Id = Guid.CreateVersion7(),
+        Id = Ids.New(),
         TenantId = tenantId,
         UserName = email.Trim(),
         Email = email.Trim(),
@@ -236,7 +236,7 @@ public sealed partial class AccountService(BookwellDb db, UserManager<AppUser> u
         var now = clock.GetCurrentInstant();
         db.Invitations.Add(new Invitation
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = tenantId,
             Email = email.Trim(),
             Role = role,

@@ -16,7 +16,7 @@ public static class ApiKeys
         var key = Marker + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         return (key, new ApiKey
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = tenantId,
             Name = name,
             Prefix = key[..12],

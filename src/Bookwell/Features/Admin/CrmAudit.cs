@@ -86,7 +86,7 @@ public static class CrmAudit
         ArgumentNullException.ThrowIfNull(actor);
         db.Set<CrmAuditEntry>().Add(new CrmAuditEntry
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = db.TenantId,
             Actor = actor.Length > 60 ? actor[..60] : actor,
             Action = action,

@@ -347,7 +347,7 @@ public static class CustomerDirectory
         {
             return null;
         }
-        var note = new CustomerNote { Id = Guid.CreateVersion7(), TenantId = db.TenantId, CustomerId = customerId, Text = text, Author = author, At = now };
+        var note = new CustomerNote { Id = Ids.New(), TenantId = db.TenantId, CustomerId = customerId, Text = text, Author = author, At = now };
         db.CustomerNotes.Add(note);
         await db.SaveChangesAsync(ct);
         return note;
@@ -484,7 +484,7 @@ public static class CustomerDirectory
                 loser.MergedIntoId = winnerId;
                 loser.UpdatedAt = now;
                 var what = string.Create(CultureInfo.InvariantCulture, $"Merged {loser.Name} <{loser.Email}> into this client.");
-                db.CustomerNotes.Add(new CustomerNote { Id = Guid.CreateVersion7(), TenantId = db.TenantId, CustomerId = winnerId, Text = what, Author = author, At = now });
+                db.CustomerNotes.Add(new CustomerNote { Id = Ids.New(), TenantId = db.TenantId, CustomerId = winnerId, Text = what, Author = author, At = now });
                 CrmAudit.Add(db, auditActor, CrmAuditAction.Merge, winnerId, now, loserId);
                 await db.SaveChangesAsync(ct);
                 await tx.CommitAsync(ct);

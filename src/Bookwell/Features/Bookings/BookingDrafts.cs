@@ -40,7 +40,7 @@ public sealed class BookingDrafts(BookwellDb db, BookingMessages messages, IConf
         };
         var booking = new Booking
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = db.TenantId,
             PageSlug = v.Page.Slug,
             ServiceKey = v.Service.Key,

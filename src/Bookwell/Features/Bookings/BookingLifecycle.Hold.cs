@@ -71,7 +71,7 @@ public sealed partial class BookingLifecycle
             var chosen = assignment.Value.Assignment;
             var booking = new Booking
             {
-                Id = Guid.CreateVersion7(),
+                Id = Ids.New(),
                 TenantId = db.TenantId,
                 PageSlug = page.Slug,
                 ServiceKey = service.Key,

@@ -33,7 +33,7 @@ public sealed class BookingDraft
     /// </summary>
     internal string EmailNormalized { get; private set; } = "";
 
-    internal Guid NewCustomerId { get; } = Guid.CreateVersion7();
+    internal Guid NewCustomerId { get; } = Ids.New();
     public required string CustomerName { get; init; }
     public string? CustomerPhone { get; init; }
     /// <summary>The country of the page's time zone, for storing the client's phone in E.164 (<see cref="CustomerBook.Update"/>).</summary>

@@ -38,7 +38,7 @@ public static class Consents
         }
         db.Set<ConsentChange>().Add(new ConsentChange
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = customer.TenantId,
             CustomerId = customer.Id,
             At = at,

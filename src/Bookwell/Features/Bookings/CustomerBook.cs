@@ -71,7 +71,7 @@ public static class CustomerBook
         ArgumentNullException.ThrowIfNull(email);
         return new()
         {
-            Id = id ?? Guid.CreateVersion7(),
+            Id = id ?? Ids.New(),
             TenantId = tenantId,
             Email = email,
             EmailNormalized = email.ToUpperInvariant(),

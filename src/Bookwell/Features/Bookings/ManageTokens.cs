@@ -4,7 +4,7 @@ using System.Text;
 namespace Bookwell.Features.Bookings;
 
 /// <summary>
-/// A manage token is 256 bits from the OS CSPRNG, shown once to the client; only its SHA-256 is stored, so a
+/// A manage token is 256 bits from the OS CSPRNG (drawn in bulk: <see cref="Infrastructure.SecureRandom"/>), shown once to the client; only its SHA-256 is stored, so a
 /// database leak does not hand out control of bookings.
 /// </summary>
 public static class ManageTokens
@@ -12,7 +12,7 @@ public static class ManageTokens
     public static string Create()
     {
         Span<byte> bytes = stackalloc byte[32];
-        RandomNumberGenerator.Fill(bytes);
+        Infrastructure.SecureRandom.Fill(bytes);
         return System.Buffers.Text.Base64Url.EncodeToString(bytes);
     }
 

@@ -227,7 +227,7 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
                 return attempt.Answer(new DeskResult.Invalid(errors));
             }
             var now = clock.GetCurrentInstant();
-            var saleId = Guid.CreateVersion7();
+            var saleId = Ids.New();
             var w = DeskText.Words;
             var docLanguage = TextSet.Normalize(booking?.Language ?? language);
             var draftLines = order.Lines.Select(l => new InvoiceDraftLine(l.Description, l.Quantity, l.UnitPrice, tax.Rate)).ToList();
@@ -291,7 +291,7 @@ public sealed class DeskCheckout(BookwellDb db, IClock clock, BookingWrite write
                     {
                         db.Payments.Add(new Payment
                         {
-                            Id = Guid.CreateVersion7(),
+                            Id = Ids.New(),
                             TenantId = booking.TenantId,
                             BookingId = booking.Id,
                             Amount = amount,

@@ -138,7 +138,7 @@ public sealed class ClientAccounts(BookwellDb db, IClock clock, SqliteWriteGate 
             var account = await db.ClientAccounts.FirstOrDefaultAsync(a => a.CustomerId == customerId, ct);
             if (account is null)
             {
-                account = new ClientAccount { Id = Guid.CreateVersion7(), TenantId = db.TenantId, CustomerId = customerId, SecurityStamp = NewStamp(), CreatedAt = now };
+                account = new ClientAccount { Id = Ids.New(), TenantId = db.TenantId, CustomerId = customerId, SecurityStamp = NewStamp(), CreatedAt = now };
                 db.ClientAccounts.Add(account);
             }
             account.PasswordHash = Hasher.HashPassword(account, password);

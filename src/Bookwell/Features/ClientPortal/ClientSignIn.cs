@@ -50,7 +50,7 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
         {
             db.Outbox.Add(new OutboxMessage
             {
-                Id = Guid.CreateVersion7(),
+                Id = Ids.New(),
                 TenantId = db.TenantId,
                 Kind = Kind,
                 To = address,
@@ -198,7 +198,7 @@ public sealed class ClientSignIn(BookwellDb db, IClock clock, SqliteWriteGate ga
             {
                 db.ClientSignInTokens.Add(new ClientSignInToken
                 {
-                    Id = Guid.CreateVersion7(),
+                    Id = Ids.New(),
                     TenantId = m.TenantId,
                     CustomerId = customer.Id,
                     TokenHash = Hash(token),

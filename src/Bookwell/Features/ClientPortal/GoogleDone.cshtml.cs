@@ -86,7 +86,7 @@ public sealed class GoogleDoneModel(BookwellDb db, CatalogCache cache, ClientAcc
         var clean = ContactRules.NameProblem(name) is null ? name!.Trim() : email.Split('@')[0];
         var customer = new Customer
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = Db.TenantId,
             Email = email,
             EmailNormalized = normalized,
@@ -96,7 +96,7 @@ public sealed class GoogleDoneModel(BookwellDb db, CatalogCache cache, ClientAcc
         };
         var account = new ClientAccount
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = Db.TenantId,
             CustomerId = customer.Id,
             GoogleSubject = subject,

@@ -90,7 +90,7 @@ public sealed class LoginModel(BookwellDb db, CatalogCache cache, ClientSignIn s
             var account = await Db.ClientAccounts.FirstOrDefaultAsync(a => a.CustomerId == customer.Id, ct);
             if (account is null)
             {
-                account = new ClientAccount { Id = Guid.CreateVersion7(), TenantId = customer.TenantId, CustomerId = customer.Id, SecurityStamp = "", CreatedAt = now };
+                account = new ClientAccount { Id = Ids.New(), TenantId = customer.TenantId, CustomerId = customer.Id, SecurityStamp = "", CreatedAt = now };
                 Db.ClientAccounts.Add(account);
             }
             account.GoogleSubject = subject;

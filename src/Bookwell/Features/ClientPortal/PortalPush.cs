@@ -98,7 +98,7 @@ public static class PortalPush
             var row = await db.ClientPushSubscriptions.FirstOrDefaultAsync(s => s.Endpoint == body!.Endpoint, ct);
             if (row is null)
             {
-                row = new ClientPushSubscription { Id = Guid.CreateVersion7(), TenantId = db.TenantId, CustomerId = customerId, Endpoint = body!.Endpoint!, P256dh = "", Auth = "", CreatedAt = now };
+                row = new ClientPushSubscription { Id = Ids.New(), TenantId = db.TenantId, CustomerId = customerId, Endpoint = body!.Endpoint!, P256dh = "", Auth = "", CreatedAt = now };
                 db.ClientPushSubscriptions.Add(row);
             }
             row.CustomerId = customerId;

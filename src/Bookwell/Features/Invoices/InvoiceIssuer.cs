@@ -347,7 +347,7 @@ public sealed class InvoiceIssuer(IClock clock, SqliteWriteGate gate, OutboxSign
         }
         var invoice = new Invoice
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = db.TenantId,
             Sequence = sequence,
             Number = number,

@@ -47,7 +47,7 @@ public static class InvoiceMail
                    $"<p style=\"color:#4b5563\">{H(invoice.BusinessName)}</p></div></body></html>";
         return new OutboxMessage
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = invoice.TenantId,
             BookingId = invoice.BookingId,
             Kind = Kind,

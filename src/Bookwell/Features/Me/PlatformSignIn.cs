@@ -60,7 +60,7 @@ public sealed class PlatformSignIn(BookwellDb db, IClock clock, SqliteWriteGate 
         {
             db.Outbox.Add(new OutboxMessage
             {
-                Id = Guid.CreateVersion7(),
+                Id = Ids.New(),
                 TenantId = DefaultTenant.Id,
                 Kind = Kind,
                 To = address,
@@ -144,7 +144,7 @@ public sealed class PlatformSignIn(BookwellDb db, IClock clock, SqliteWriteGate 
             {
                 db.PlatformSignInTokens.Add(new PlatformSignInToken
                 {
-                    Id = Guid.CreateVersion7(),
+                    Id = Ids.New(),
                     EmailNormalized = normalized,
                     TokenHash = ClientSignIn.Hash(token),
                     CreatedAt = now,

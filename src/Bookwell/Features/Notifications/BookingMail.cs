@@ -137,7 +137,7 @@ public static class BookingMail
         var ics = kind == MessageKind.ConfirmRequest ? null : IcsWriter.Write(booking, business, where, manageUrl, now, method, ctx.From);
         return new OutboxMessage
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = booking.TenantId,
             BookingId = booking.Id,
             Kind = kind,
@@ -196,7 +196,7 @@ public static class BookingMail
         static string H(string s) => WebUtility.HtmlEncode(s);
         return new OutboxMessage
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = booking.TenantId,
             BookingId = booking.Id,
             Kind = MessageKind.NoShow,
@@ -241,7 +241,7 @@ public static class BookingMail
             }
             yield return new OutboxMessage
             {
-                Id = Guid.CreateVersion7(),
+                Id = Ids.New(),
                 TenantId = booking.TenantId,
                 BookingId = booking.Id,
                 Kind = MessageKind.Reminder,
@@ -303,7 +303,7 @@ public static class BookingMail
                        (booking.Notes is null ? "" : $"{W("business-notes")}: {booking.Notes}\n") + $"{W("business-status")}: {booking.Status.ToWire()}\n";
             yield return new OutboxMessage
             {
-                Id = Guid.CreateVersion7(),
+                Id = Ids.New(),
                 TenantId = booking.TenantId,
                 BookingId = booking.Id,
                 Kind = kind switch { "cancelled" => MessageKind.BusinessCancelled, "rescheduled" => MessageKind.BusinessRescheduled, _ => MessageKind.BusinessNew },

@@ -58,7 +58,7 @@ public static class MailingEndpoints
         {
             return Problems.NotFound("No such organization on this page.");
         }
-        var draft = new MailingDraft(body.Id ?? Guid.CreateVersion7(), body.Subject ?? "", body.Body ?? "", body.Audience ?? "all", body.Language ?? "en");
+        var draft = new MailingDraft(body.Id ?? Ids.New(), body.Subject ?? "", body.Body ?? "", body.Audience ?? "all", body.Language ?? "en");
         if (draft.Id == Guid.Empty)
         {
             errors.Add("id", "Must not be the empty id.");

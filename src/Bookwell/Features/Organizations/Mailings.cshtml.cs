@@ -80,7 +80,7 @@ public sealed class MailingsModel(SqliteWriteGate gate, OutboxSignal signal) : A
     public async Task OnGetAsync([FromQuery(Name = "page")] string? page, string? org, CancellationToken ct)
     {
         await LoadAsync(page, org, ct);
-        Compose = new ComposeInput { Id = Guid.CreateVersion7(), Language = TextSet.CurrentLanguage };
+        Compose = new ComposeInput { Id = Ids.New(), Language = TextSet.CurrentLanguage };
         if (Site is not null && Org is not null)
         {
             await LoadAudienceAsync(ct);
@@ -95,7 +95,7 @@ public sealed class MailingsModel(SqliteWriteGate gate, OutboxSignal signal) : A
         if (Compose.Id == Guid.Empty)
         {
             errors["id"] = ["-"];
-            Compose.Id = Guid.CreateVersion7();
+            Compose.Id = Ids.New();
         }
         Problems = [.. errors.Where(e => e.Key != "id").SelectMany(e => e.Value)];
         return errors.Count == 0;

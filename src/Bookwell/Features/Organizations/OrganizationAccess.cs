@@ -133,7 +133,7 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
         {
             member = new OrganizationMember
             {
-                Id = Guid.CreateVersion7(),
+                Id = Ids.New(),
                 TenantId = db.TenantId,
                 PageSlug = slug,
                 OrganizationKey = organization,
@@ -175,7 +175,7 @@ public sealed class OrganizationAccess(BookwellDb db, IClock clock, SqliteWriteG
         {
             db.OrganizationLinks.Add(new OrganizationLink
             {
-                Id = Guid.CreateVersion7(),
+                Id = Ids.New(),
                 TenantId = db.TenantId,
                 MemberId = member.Id,
                 PageSlug = member.PageSlug,

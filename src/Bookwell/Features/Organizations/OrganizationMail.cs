@@ -56,7 +56,7 @@ public static partial class OrganizationMail
                 var portal = ClientPortal.PortalLinks.Deferred(page);
                 db.Outbox.Add(new OutboxMessage
                 {
-                    Id = Guid.CreateVersion7(),
+                    Id = Ids.New(),
                     TenantId = db.TenantId,
                     Kind = Kind,
                     FromName = business,

@@ -153,7 +153,7 @@ public sealed class NoShowFees(CatalogCache catalogs, NoShowFeeSignal signal)
         }
         db.Set<NoShowFee>().Add(new NoShowFee
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = booking.TenantId,
             BookingId = booking.Id,
             CustomerId = booking.CustomerId,
@@ -325,7 +325,7 @@ public sealed class NoShowFeeCharger(IServiceScopeFactory scopes, IClock clock, 
         {
             db.Payments.Add(new Payment
             {
-                Id = Guid.CreateVersion7(),
+                Id = Ids.New(),
                 TenantId = fee.TenantId,
                 BookingId = fee.BookingId,
                 Amount = fee.Amount,

@@ -157,7 +157,7 @@ public sealed class PaymentApplier(BookwellDb db, SqliteWriteGate gate, BookingL
         {
             db.Payments.Add(new Payment
             {
-                Id = Guid.CreateVersion7(),
+                Id = Ids.New(),
                 TenantId = booking.TenantId,
                 BookingId = booking.Id,
                 Amount = amount,

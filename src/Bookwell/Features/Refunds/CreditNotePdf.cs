@@ -524,7 +524,7 @@ public static class CreditNoteMail
                    $"<p style=\"color:#4b5563\">{H(businessName)}</p></div></body></html>";
         return new OutboxMessage
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = note.TenantId,
             BookingId = note.BookingId,
             Kind = Kind,

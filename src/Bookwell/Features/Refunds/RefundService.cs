@@ -259,7 +259,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
                 refund.StripeStatus = answer.Status;
                 db.Payments.Add(new Payment
                 {
-                    Id = Guid.CreateVersion7(),
+                    Id = Ids.New(),
                     TenantId = refund.TenantId,
                     BookingId = refund.BookingId,
                     Amount = refund.Amount,
@@ -307,7 +307,7 @@ public sealed class RefundService(BookwellDb db, SqliteWriteGate gate, IClock cl
         var sequence = refunds.Count == 0 ? 1 : refunds.Max(r => r.Sequence) + 1;
         var refund = new Refund
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = charge.TenantId,
             BookingId = bookingId,
             Sequence = sequence,
@@ -440,7 +440,7 @@ public static class CreditNotes
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(invoice?.TimeZone ?? booking.TimeZone) ?? DateTimeZone.Utc;
         var note = new CreditNote
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = tenant,
             Sequence = sequence,
             Number = FormatNumber(sequence),

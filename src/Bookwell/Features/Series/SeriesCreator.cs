@@ -43,7 +43,7 @@ public sealed class SeriesCreator(BookwellDb db, IClock clock, BookingWrite writ
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.GetCurrentInstant();
-            var seriesId = Guid.CreateVersion7();
+            var seriesId = Ids.New();
             var chosen = new List<(BookingDraft Draft, string Token)>(occurrences.Count);
             var taken = new List<int>();
             foreach (var (index, start) in occurrences.OrderBy(o => o.Start))

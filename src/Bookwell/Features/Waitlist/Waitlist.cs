@@ -185,7 +185,7 @@ public sealed partial class WaitlistService(BookwellDb db, IClock clock, SqliteW
         }
         return new WaitlistEntry
         {
-            Key = Guid.CreateVersion7(),
+            Key = Ids.New(),
             TenantId = Guid.Empty,
             PageSlug = page.Slug,
             ServiceKey = service.Key,

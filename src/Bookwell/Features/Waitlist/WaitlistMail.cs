@@ -160,7 +160,7 @@ public static class WaitlistMail
         html.Append("</div></body></html>");
         return new OutboxMessage
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = entry.TenantId,
             BookingId = entry.Key,
             Kind = kind,

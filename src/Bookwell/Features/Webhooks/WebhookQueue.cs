@@ -76,7 +76,7 @@ public static class WebhookQueue
         }.ToJsonString(Json.Options);
         return [.. targets.Select(t => new OutboxMessage
         {
-            Id = Guid.CreateVersion7(),
+            Id = Ids.New(),
             TenantId = tenantId,
             BookingId = bookingId,
             Kind = Kind,

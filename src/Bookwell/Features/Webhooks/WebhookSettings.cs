@@ -197,7 +197,7 @@ public static class WebhookSettings
                 {
                     var added = new WebhookEndpoint
                     {
-                        Id = Guid.CreateVersion7(),
+                        Id = Ids.New(),
                         TenantId = db.TenantId,
                         Url = url,
                         UrlHash = WebhookEndpoint.Hash(url),
