@@ -69,8 +69,8 @@ public sealed partial class BookingWrite
         var (accepted, deferred) = WithoutOverlaps(batch);
         if (db.IsPostgres && accepted.Count > 0)
         {
-            // New clients without a consent to record: one round trip per business (OneTrip). The rest (returning
-            // clients, found by that same statement, and marketing opt-ins, which write consent rows through EF) go the
+            // Clients without a consent to record, new or returning: one round trip per business (OneTrip). Marketing
+            // opt-ins (consent rows, written through EF) and a business whose statement found its snapshot stale go the
             // two-round-trip way below, in a transaction of their own.
             var simple = accepted.FindAll(d => !d.MarketingOptIn);
             accepted.RemoveAll(d => !d.MarketingOptIn);
@@ -101,11 +101,13 @@ public sealed partial class BookingWrite
     }
 
     /// <summary>
-    /// PostgreSQL, one round trip per business for a group of bookings by new clients: a single statement, on its own (its
-    /// own transaction, committed when it ends). A data-modifying <c>WITH</c> that bumps the business's busy version (taking
-    /// its lock to the end), finds the drafts whose time is taken (the probe of <see cref="TakenAndCustomers"/>) and those
-    /// whose client has booked before, and writes every other draft's client, booking, history, allocations (stamped with
-    /// the bumped version) and outbox rows; it answers the version and the drafts it left out and why.
+    /// PostgreSQL, one round trip per business for a group of bookings: a single statement, on its own (its own transaction,
+    /// committed when it ends). A data-modifying <c>WITH</c> that bumps the business's busy version (taking its lock to the
+    /// end), finds the drafts whose time is taken (the probe of <see cref="TakenAndCustomers"/>) and the clients who have
+    /// booked before (by address; a merged duplicate's address books under the client it was merged into, as in
+    /// <see cref="UpsertCustomers"/>), and writes every other draft's booking, history, allocations (stamped with the bumped
+    /// version) and outbox rows, each new client's row, and each returning client's latest name and phone (the phone kept
+    /// when the booking gave none); it answers the version, the drafts it left out, and the returning clients' ids.
     /// <para>
     /// Why one statement: Npgsql writes the second and later statements of a synchronous batch from a task on the thread
     /// pool (its guard against a deadlock on large batches), so the group waited for a pool thread, behind every request
@@ -120,8 +122,12 @@ public sealed partial class BookingWrite
     /// bump. The exclusion constraint still judges: a conflict the statement did not see fails it, and that business's
     /// drafts go one by one as before.
     /// </para>
-    /// Answers the drafts written and the taken ones (into <paramref name="deferred"/>); returns those of returning clients
-    /// and of a business whose snapshot was stale, for the two-round-trip way.
+    /// <para>
+    /// Returning clients used to go the two-round-trip way as well (measured in docs/performance.md, "Issue 12,
+    /// thirty-second session"): in a business where most clients come back, nearly every group paid three round trips.
+    /// </para>
+    /// Answers the drafts written and the taken ones (into <paramref name="deferred"/>); returns those of a business whose
+    /// snapshot was stale, for the two-round-trip way.
     /// </summary>
     private List<BookingDraft> OneTrip(List<BookingDraft> drafts, List<BookingDraft> deferred, ILogger log)
     {
@@ -139,12 +145,13 @@ public sealed partial class BookingWrite
     {
         var tenant = drafts[0].Booking.TenantId;
         var taken = new HashSet<int>();
-        var returning = new HashSet<int>();
+        var returning = new Dictionary<int, Guid>();
         long? version = null;
         try
         {
             using var _ = gate.Enter(db);
-            // Every client taken as new; the statement leaves out the drafts of those who are not.
+            // Every client taken as new, with the details of their last draft in the group: the statement writes the row of
+            // each who is, and the name and phone of each who is not.
             var customers = new List<Customer>();
             UpsertCustomers(db, tenant, drafts, customers, new());
             db.Database.OpenConnection();
@@ -161,9 +168,13 @@ public sealed partial class BookingWrite
                     {
                         version = reader.IsDBNull(2) ? null : reader.GetInt64(2);
                     }
+                    else if (reader.GetBoolean(1))
+                    {
+                        returning[d] = reader.GetGuid(3);
+                    }
                     else
                     {
-                        (reader.GetBoolean(1) ? returning : taken).Add(d);
+                        taken.Add(d);
                     }
                 }
             }
@@ -193,15 +204,13 @@ public sealed partial class BookingWrite
             if (taken.Contains(i))
             {
                 deferred.Add(drafts[i]);
+                continue;
             }
-            else if (returning.Contains(i))
+            if (returning.TryGetValue(i, out var client))
             {
-                later.Add(drafts[i]);
+                drafts[i].Booking.CustomerId = client;
             }
-            else
-            {
-                written.Add(drafts[i]);
-            }
+            written.Add(drafts[i]);
         }
         foreach (var d in written)
         {
@@ -247,7 +256,8 @@ public sealed partial class BookingWrite
 
     /// <summary>
     /// The single statement of <see cref="OneTrip"/>. Its rows: first (-1, false, the bumped version, or null when the
-    /// snapshot was stale and nothing was written), then the drafts left out (index, true when for a returning client, null).
+    /// snapshot was stale and nothing was written, null), then the drafts whose time is taken (index, false, null, null),
+    /// then those of returning clients (index, true, null, the client's id).
     /// </summary>
     private static NpgsqlBatchCommand GroupStatement(BookwellDb db, List<BookingDraft> drafts, List<Customer> customers, Guid tenant)
     {
@@ -297,8 +307,12 @@ public sealed partial class BookingWrite
             BulkInsert.AddRows(db, command, messages.ConvertAll(m => m.Row), messages.ConvertAll(m => m.Index));
             shape |= GroupShape.Messages;
         }
-        // The business, last: the text numbers it after every array.
+        // The business, after every array of rows; then each client's latest details, for those who have booked before.
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
+        Add(command, customers.ConvertAll(c => c.EmailNormalized));
+        Add(command, customers.ConvertAll(c => c.Name));
+        Add(command, customers.ConvertAll(c => c.Phone));
+        Add(command, customers.ConvertAll(c => c.UpdatedAt));
         command.CommandText = GroupSql.GetOrAdd((db.Model, (int)shape), static (key, db) => GroupText(db, (GroupShape)key.Item2), db);
         return command;
     }
@@ -317,14 +331,22 @@ public sealed partial class BookingWrite
             CROSS JOIN LATERAL (SELECT 1 FROM "Allocations" a
                 WHERE tstzrange(a."StartsAt", a."EndsAt", '[)') && tstzrange(p.starts, p.ends, '[)') AND {Overlap} LIMIT 1) AS found)
             """,
+            // A returning client's id: the client a merged duplicate was merged into, when that client is there.
             """
-            known AS (SELECT DISTINCT k.d FROM unnest($9, $10, $11) AS k(tenant, email, d)
-            CROSS JOIN LATERAL (SELECT 1 FROM "Customers" x WHERE x."TenantId" = k.tenant AND x."EmailNormalized" = k.email LIMIT 1) AS c)
+            known AS (SELECT k.d, k.email, coalesce(w."Id", x."Id") AS customer FROM unnest($9, $10, $11) AS k(tenant, email, d)
+            CROSS JOIN LATERAL (SELECT x."Id", x."MergedIntoId" FROM "Customers" x
+                WHERE x."TenantId" = k.tenant AND x."EmailNormalized" = k.email LIMIT 1) AS x
+            LEFT JOIN LATERAL (SELECT w."Id" FROM "Customers" w WHERE w."Id" = x."MergedIntoId" AND w."TenantId" = k.tenant) AS w ON true)
             """,
-            "skip AS (SELECT d FROM taken UNION SELECT d FROM known)",
-            "b AS (" + BulkInsert.KeptInsertSql(db, typeof(Booking), ref next, withDraft: true, Kept, returning: "\"CustomerId\"") + ")",
+            "skip AS (SELECT d FROM taken)",
+            "b AS (" + BulkInsert.KeptInsertSql(db, typeof(Booking), ref next, withDraft: true, Kept, returning: "\"CustomerId\"",
+                expressions: new Dictionary<string, string>
+                {
+                    [nameof(Booking.CustomerId)] = """coalesce((SELECT k.customer FROM known k WHERE k.d = r.d), r."CustomerId")""",
+                }) + ")",
         };
-        // A client is written when one of the bookings written is theirs (two drafts of one new client share one row).
+        // A new client's row is written when one of the bookings written is theirs (two drafts of one new client share one
+        // row); a returning client's bookings name their own id, so their draft row is not.
         if (shape.HasFlag(GroupShape.Customers))
         {
             members.Add("c AS (" + BulkInsert.KeptInsertSql(db, typeof(Customer), ref next, withDraft: false, "r.\"Id\" IN (SELECT \"CustomerId\" FROM b)") + ")");
@@ -343,10 +365,20 @@ public sealed partial class BookingWrite
         {
             members.Add("o AS (" + BulkInsert.KeptInsertSql(db, typeof(OutboxMessage), ref next, withDraft: true, Kept) + ")");
         }
-        // The business is the last parameter. The bump comes first in the text (the others name it) and runs once whatever
-        // reads it; its lock is held to the statement's end. fresh: the bumped version when it is one more than the
+        // The business follows the arrays of rows. The bump comes first in the text (the others name it) and runs once
+        // whatever reads it; its lock is held to the statement's end. fresh: the bumped version when it is one more than the
         // snapshot's (0 when the business had none), else no row.
         var tenant = "$" + next.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // Returning clients written for: the latest name, and the latest phone given (a booking without one keeps theirs).
+        // The details are those of the client's draft rows (emails, names, phones, times: the four last parameters).
+        var details = string.Join(", ", Enumerable.Range(next + 1, 4).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        members.Add($"""
+            u AS (UPDATE "Customers" x SET "Name" = n.name, "Phone" = coalesce(n.phone, x."Phone"), "UpdatedAt" = n.at
+                FROM (SELECT DISTINCT k.customer, n.name, n.phone, n.at FROM known k
+                    JOIN unnest({details}) AS n(email, name, phone, at) ON n.email = k.email
+                    WHERE k.d NOT IN (SELECT d FROM skip) AND EXISTS (SELECT 1 FROM fresh)) AS n
+                WHERE x."Id" = n.customer)
+            """);
         members.InsertRange(0,
         [
             "bump AS (" + BusyVersions.BumpSql.Replace("@tenant", tenant + "::uuid", StringComparison.Ordinal) + ")",
@@ -357,9 +389,9 @@ public sealed partial class BookingWrite
         ]);
         return $"""
             WITH {string.Join(",\n", members)}
-            SELECT -1, false, (SELECT "Version" FROM fresh)
-            UNION ALL SELECT d, false, NULL::bigint FROM taken
-            UNION ALL SELECT d, true, NULL::bigint FROM known WHERE d NOT IN (SELECT d FROM taken)
+            SELECT -1, false, (SELECT "Version" FROM fresh), NULL::uuid
+            UNION ALL SELECT d, false, NULL::bigint, NULL::uuid FROM taken
+            UNION ALL SELECT d, true, NULL::bigint, customer FROM known WHERE d NOT IN (SELECT d FROM taken)
             """;
     }
 
