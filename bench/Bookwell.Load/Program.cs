@@ -205,8 +205,10 @@ switch (mode)
 
     case "bodies":
         // Bodies for wrk (bench/http/book.lua): slots after the 30 seeded days, so every one is free: days
-        // 31-129, then 131-199 (day 130 is the contended slot's), each staff member and half-hour once.
+        // 31-129, then 131-199 (day 130 is the contended slot's), each staff member and half-hour once. Each body is a new
+        // client, or with a sixth argument N, one of N clients in turn (all but the first N bookings by returning clients).
         var total = int.Parse(args[4], CultureInfo.InvariantCulture);
+        int? cycle = args.Length > 5 ? int.Parse(args[5], CultureInfo.InvariantCulture) : null;
         const int before = 99 * 20 * 24, after = 69 * 20 * 24;
         if (total > before + after)
         {
@@ -214,7 +216,7 @@ switch (mode)
             return 2;
         }
         await File.WriteAllLinesAsync(args[3], Enumerable.Range(0, total)
-            .Select(n => n < before ? Body(10_000 + n, 31, 99, n) : Body(10_000 + n, 131, 69, n - before)));
+            .Select(n => n < before ? Body(10_000 + n, 31, 99, n, cycle) : Body(10_000 + n, 131, 69, n - before, cycle)));
         Console.WriteLine($"bodies: {total} written to {args[3]}");
         break;
 
@@ -293,15 +295,16 @@ return 0;
 
 // Slot n: staff n % 20, then a day of the range, then one of the 24 half-hours (stepping by 7, which visits
 // all 24), so that the seeded 30 days end up about 70% full, like the engine benchmark.
-string Body(int n, int firstDayOffset, int days, int? slot = null)
+string Body(int n, int firstDayOffset, int days, int? slot = null, int? clients = null)
 {
+    var client = clients is { } k ? 10_000 + (n - 10_000) % k : n;
     var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Amsterdam");
     var position = (slot ?? n) / 20;
     var day = (position % days) + firstDayOffset;
     var half = (position / days) * 7 % 24;
     var local = firstDay.AddDays(day).AddHours(8).AddMinutes(30 * half);
     var start = new DateTimeOffset(local, zone.GetUtcOffset(local)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
-    return $$$"""{"page":"bench","service":"cut","start":"{{{start}}}","staff":"s{{{(slot ?? n) % 20}}}","customer":{"name":"Load {{{n}}}","email":"load{{{n}}}@example.com"}}""";
+    return $$$"""{"page":"bench","service":"cut","start":"{{{start}}}","staff":"s{{{(slot ?? n) % 20}}}","customer":{"name":"Load {{{client}}}","email":"load{{{client}}}@example.com"}}""";
 }
 
 // Staff n's calendar (Europe/Amsterdam): from a week before the first bookable day, a daily one-hour event at

@@ -2,7 +2,8 @@
 # A shorter booking figure than run.sh, for A/B pairs on a shared machine: seed, the plain page endpoint, wrk booking on
 # distinct slots, the app's own CPU per booking (/proc ticks), and optionally a dotnet-trace of the booking load and the
 # booking page at 200 req/s. Usage: bench/http/book-cpu.sh [sqlite|postgres]
-#   SEED=3000 (bookings seeded first), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
+#   SEED=3000 (bookings seeded first), CLIENTS=<N> (the bookings by N clients in turn, so nearly all by returning clients;
+#   default: each by a new client), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
 #   PG_AFTER=<SQL run on the migrated PostgreSQL database before the seed>, BENCH_DB=<its name>,
 #   PG_CS=<more of the PostgreSQL connection string, e.g. "Options=-c plan_cache_mode=force_generic_plan">,
 #   TRACE_PROFILE=gc-verbose (allocation ticks), TRACE_SECONDS=05 (default 10),
@@ -42,7 +43,7 @@ trace_tool=$(command -v dotnet-trace || echo "$HOME/.dotnet/tools/dotnet-trace")
 echo "## $db"
 load setup >/dev/null
 load book "${SEED:-3000}" 64 | sed 's/^book:/seed (cold process):/; s/^/  /'
-load bodies "$work/bodies.txt" 80000 >/dev/null
+load bodies "$work/bodies.txt" 80000 ${CLIENTS:-} >/dev/null
 echo "  page: $(wrk -t2 -c32 -d10s "$base/api/v1/pages/bench" | awk '/Requests\/sec/ {print $2}') req/s"
 if [ "${TRACE:-0}" = 1 ]; then
   (sleep 2; "$trace_tool" collect --process-id $app ${TRACE_PROFILE:+--profile $TRACE_PROFILE} --duration 00:00:${TRACE_SECONDS:-10} -o "${TRACE_OUT:-/tmp/book.nettrace}" >/dev/null 2>&1) &
