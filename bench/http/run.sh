@@ -69,8 +69,14 @@ echo "  booking page, month calendar open, at 200 req/s: Bookwell.Load rate, 10 
 load_args rate "$bookpage" 200 15 10 | sed 's/^/    /'
 # Booking creation: wrk with a script that sends each body once, each on its own free slot (days 31-199).
 load_args bodies "$work/bodies.txt" 80000 >/dev/null
+# The page figure again, just before the bookings: this machine's share of its host swings within a minute, so the
+# booking figure's ratio is to the page figure of the same minute (the one above is a couple of minutes older).
+pb=$(wrk -t2 -c32 -d5s "$page" | awk '/Requests\/sec/ {print $2}')
+echo "  page just before the bookings: $pb req/s (wrk -t2 -c32 -d5s)"
 echo "  bookings on distinct slots, 64 connections: wrk -t2 -c64 -d10s -s bench/http/book.lua"
-wrk -t2 -c64 -d10s -s bench/http/book.lua "http://127.0.0.1:$port/api/v1/admin/bookings" -- "$work/bodies.txt" $key 2 | tail -1 | sed 's/^/    /'
+wrk -t2 -c64 -d10s -s bench/http/book.lua "http://127.0.0.1:$port/api/v1/admin/bookings" -- "$work/bodies.txt" $key 2 | tail -1 | tee "$work/book.txt" | sed 's/^/    /'
+b=$(grep -o '[0-9]* req/s' "$work/book.txt" | head -1 | cut -d' ' -f1)
+echo "    bookings ratio to the page just before: $(awk -v a="$b" -v p="$pb" 'BEGIN { printf "%.3f", a / p }')"
 load_args contend 64 | sed 's/^/  /'
 if [ "$calendars" = 1 ]; then
   # /slots with 20 staff connected to a calendar against the figure without, both measured now (same database).

@@ -35,6 +35,10 @@ runs() {
   printf '  %-22s' "bookings"
   for i in 1 2 3; do printf ' | %s' "$(grep 'book:' "$out/$db.$i.txt" | grep -o '[0-9]* req/s' | head -1)"; done
   echo
+  printf '  %-22s' "page just before"
+  for i in 1 2 3; do printf ' | %s (ratio %s)' "$(grep -o 'page just before the bookings: [0-9.]*' "$out/$db.$i.txt" | grep -o '[0-9.]*$')" \
+    "$(grep -o 'ratio to the page just before: [0-9.]*' "$out/$db.$i.txt" | grep -o '[0-9.]*$')"; done
+  echo
 }
 case $which in
   sqlite) runs sqlite ;;

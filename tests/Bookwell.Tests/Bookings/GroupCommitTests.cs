@@ -199,6 +199,29 @@ public abstract class GroupCommitTests(SharedApp shared)
         Assert.Equal((duplicate.Name, duplicate.Phone), (duplicateNow.Name, duplicateNow.Phone));
         // Three clients: no row was added for the duplicate's address.
         Assert.Equal(3, app.WithDb(db => db.Customers.Count()));
+
+        // Both addresses in one group: the details go in draft order, as one client's (the last name, the last phone given).
+        var first = Draft("2027-03-03T09:00:00+01:00", "duplicate@example.com", name: "First Name", phone: "+31633333333");
+        var last = Draft("2027-03-03T11:00:00+01:00", "kept@example.com", name: "Last Name");
+        Assert.Equal(new[] { true, true }, await batcher.CommitAllAsync([first, last], CancellationToken.None));
+        var both = app.WithDb(db => db.Customers.Single(c => c.Id == kept.Id));
+        Assert.Equal(("Last Name", "+31633333333"), (both.Name, both.Phone));
+    }
+
+    /// <summary>A returning client's draft whose time is taken changes nothing about them; the one written does.</summary>
+    [Fact]
+    public async Task ReturningClientsDraftOnTakenTime_LeavesTheirDetails_TheirWrittenDraftSetsThem()
+    {
+        var app = await StartAsync();
+        var batcher = app.App.Services.GetRequiredService<BookingBatcher>();
+        Assert.Equal(new[] { true, true }, await batcher.CommitAllAsync(
+            [Draft("2027-03-02T09:00:00+01:00", "regular@example.com", name: "On File"), Draft("2027-03-02T14:00:00+01:00", "other@example.com")],
+            CancellationToken.None));
+        var written = Draft("2027-03-02T11:00:00+01:00", "regular@example.com", name: "Written", phone: "+31644444444");
+        var onTakenTime = Draft("2027-03-02T14:30:00+01:00", "regular@example.com", name: "Never Booked", phone: "+31655555555");
+        Assert.Equal(new[] { true, false }, await batcher.CommitAllAsync([written, onTakenTime], CancellationToken.None));
+        var client = app.WithDb(db => db.Customers.Single(c => c.EmailNormalized == "REGULAR@EXAMPLE.COM"));
+        Assert.Equal(("Written", "+31644444444"), (client.Name, client.Phone));
     }
 
     [Fact]

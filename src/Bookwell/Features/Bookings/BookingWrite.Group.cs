@@ -38,6 +38,23 @@ public sealed class BookingDraft
     public string? CustomerPhone { get; init; }
     /// <summary>The country of the page's time zone, for storing the client's phone in E.164 (<see cref="CustomerBook.Update"/>).</summary>
     public string? PhoneRegion { get; init; }
+
+    /// <summary>The phone as the client book stores it (<see cref="CustomerBook.Normalize"/>), worked out once per draft.</summary>
+    internal string? StoredPhone
+    {
+        get
+        {
+            if (!_phoneStored)
+            {
+                _storedPhone = CustomerBook.Normalize(CustomerPhone, PhoneRegion);
+                _phoneStored = true;
+            }
+            return _storedPhone;
+        }
+    }
+
+    private string? _storedPhone;
+    private bool _phoneStored;
     public bool MarketingOptIn { get; init; }
     public Instant Now { get; init; }
 
@@ -47,7 +64,7 @@ public sealed class BookingDraft
 
 /// <summary>
 /// The seam's group commit (issue 11): new bookings that arrive together, written together (on PostgreSQL one statement per
-/// business for new clients, else one transaction for the group), owned here like every other booking write, with the
+/// business for clients without a consent to record, new or returning; else one transaction for the group), owned here like every other booking write, with the
 /// same lock order (the write gate, then each business's busy version, first) and the same effects as
 /// <see cref="BookingCreator"/>'s one-by-one path: the drafts' history entries, allocations stamped with the busy version
 /// (<see cref="Allocator.Stamp"/>; the busy index reads them by it) and outbox rows, all committed together, the outbox
@@ -150,8 +167,8 @@ public sealed partial class BookingWrite
         try
         {
             using var _ = gate.Enter(db);
-            // Every client taken as new, with the details of their last draft in the group: the statement writes the row of
-            // each who is, and the name and phone of each who is not.
+            // Every client taken as new: the statement writes the row of each who is. For each who is not it writes the
+            // latest name and phone of their drafts that it writes (the per-draft details, GroupStatement).
             var customers = new List<Customer>();
             UpsertCustomers(db, tenant, drafts, customers, new());
             db.Database.OpenConnection();
@@ -307,12 +324,12 @@ public sealed partial class BookingWrite
             BulkInsert.AddRows(db, command, messages.ConvertAll(m => m.Row), messages.ConvertAll(m => m.Index));
             shape |= GroupShape.Messages;
         }
-        // The business, after every array of rows; then each client's latest details, for those who have booked before.
+        // The business, after every array of rows; then each draft's client details, for the clients who have booked before.
         command.Parameters.Add(new NpgsqlParameter<Guid> { TypedValue = tenant });
-        Add(command, customers.ConvertAll(c => c.EmailNormalized));
-        Add(command, customers.ConvertAll(c => c.Name));
-        Add(command, customers.ConvertAll(c => c.Phone));
-        Add(command, customers.ConvertAll(c => c.UpdatedAt));
+        Add(command, drafted);
+        Add(command, drafts.ConvertAll(d => d.CustomerName));
+        Add(command, drafts.ConvertAll(d => d.StoredPhone));
+        Add(command, drafts.ConvertAll(d => d.Now));
         command.CommandText = GroupSql.GetOrAdd((db.Model, (int)shape), static (key, db) => GroupText(db, (GroupShape)key.Item2), db);
         return command;
     }
@@ -369,15 +386,21 @@ public sealed partial class BookingWrite
         // whatever reads it; its lock is held to the statement's end. fresh: the bumped version when it is one more than the
         // snapshot's (0 when the business had none), else no row.
         var tenant = "$" + next.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        // Returning clients written for: the latest name, and the latest phone given (a booking without one keeps theirs).
-        // The details are those of the client's draft rows (emails, names, phones, times: the four last parameters).
+        // Returning clients written for, as UpsertCustomers does in draft order: the name and time of their last draft
+        // written, the last phone given (a booking without one keeps theirs), over every draft that reached them (two
+        // addresses can: a merged duplicate's and its client's). Drafts whose time is taken change nothing. An erased
+        // client (erased while the statement waited for the row) keeps no new details. The per-draft details are the four
+        // last parameters (draft, name, phone, time).
         var details = string.Join(", ", Enumerable.Range(next + 1, 4).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         members.Add($"""
             u AS (UPDATE "Customers" x SET "Name" = n.name, "Phone" = coalesce(n.phone, x."Phone"), "UpdatedAt" = n.at
-                FROM (SELECT DISTINCT k.customer, n.name, n.phone, n.at FROM known k
-                    JOIN unnest({details}) AS n(email, name, phone, at) ON n.email = k.email
-                    WHERE k.d NOT IN (SELECT d FROM skip) AND EXISTS (SELECT 1 FROM fresh)) AS n
-                WHERE x."Id" = n.customer)
+                FROM (SELECT k.customer, (array_agg(n.name ORDER BY n.d DESC))[1] AS name,
+                        (array_agg(n.phone ORDER BY n.d DESC) FILTER (WHERE n.phone IS NOT NULL))[1] AS phone,
+                        (array_agg(n.at ORDER BY n.d DESC))[1] AS at
+                    FROM known k JOIN unnest({details}) AS n(d, name, phone, at) ON n.d = k.d
+                    WHERE k.d NOT IN (SELECT d FROM skip) AND EXISTS (SELECT 1 FROM fresh)
+                    GROUP BY k.customer) AS n
+                WHERE x."Id" = n.customer AND x."ErasedAt" IS NULL)
             """);
         members.InsertRange(0,
         [
@@ -657,7 +680,7 @@ public sealed partial class BookingWrite
                 known[normalized] = customer = CustomerBook.New(tenantId, d.CustomerEmail, d.CustomerName, d.Now, d.NewCustomerId);
                 created.Add(customer);
             }
-            CustomerBook.Update(db, customer, d.CustomerName, d.CustomerPhone, d.MarketingOptIn, d.Now, d.PhoneRegion);
+            CustomerBook.UpdateStored(db, customer, d.CustomerName, d.StoredPhone, d.MarketingOptIn, d.Now);
             d.Booking.CustomerId = customer.Id;
         }
     }

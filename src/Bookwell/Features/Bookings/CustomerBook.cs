@@ -85,11 +85,15 @@ public static class CustomerBook
     /// in E.164 when it can be read (its own country code, or national in <paramref name="region"/>, the page's country),
     /// as the CSV import stores it; otherwise as typed.
     /// </summary>
-    public static void Update(BookwellDb db, Customer customer, string name, string? phone, bool marketingOptIn, Instant now, string? region = null)
+    public static void Update(BookwellDb db, Customer customer, string name, string? phone, bool marketingOptIn, Instant now, string? region = null) =>
+        UpdateStored(db, customer, name, Normalize(phone, region), marketingOptIn, now);
+
+    /// <summary><see cref="Update"/> with the phone already as stored (<see cref="Normalize"/>): reading a number is not free.</summary>
+    public static void UpdateStored(BookwellDb db, Customer customer, string name, string? storedPhone, bool marketingOptIn, Instant now)
     {
         ArgumentNullException.ThrowIfNull(customer);
         customer.Name = name;
-        customer.Phone = Normalize(phone, region) ?? customer.Phone;
+        customer.Phone = storedPhone ?? customer.Phone;
         if (marketingOptIn)
         {
             Consents.SetMarketing(db, customer, true, ConsentSource.Booking, now);

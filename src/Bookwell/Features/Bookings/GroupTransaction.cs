@@ -7,7 +7,7 @@ using Npgsql;
 namespace Bookwell.Features.Bookings;
 
 /// <summary>
-/// The group writer's lock-first transaction (<see cref="BookingBatcher"/>; PostgreSQL's new clients mostly go without one,
+/// The group writer's lock-first transaction (<see cref="BookingBatcher"/>; on PostgreSQL, clients without a consent to record mostly go without one,
 /// see <see cref="BookingWrite"/>'s OneTrip). SQLite: an ordinary EF transaction. PostgreSQL: a plain <c>BEGIN</c> travels
 /// at the head of the group's first batch and <c>COMMIT</c> at the tail of its last, so the group costs two round trips
 /// instead of three. On a loaded machine every round trip is a wake-up of
