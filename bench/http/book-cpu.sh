@@ -2,7 +2,7 @@
 # A shorter booking figure than run.sh, for A/B pairs on a shared machine: seed, the plain page endpoint, wrk booking on
 # distinct slots, the app's own CPU per booking (/proc ticks), and optionally a dotnet-trace of the booking load and the
 # booking page at 200 req/s. Usage: bench/http/book-cpu.sh [sqlite|postgres]
-#   SEED=3000 (bookings seeded first), CLIENTS=<N> (the bookings by N clients in turn, so nearly all by returning clients;
+#   SEED=3000 (bookings seeded first), READS=1 (run.sh's kinds of reads before the bookings, shorter), CLIENTS=<N> (the bookings by N clients in turn, so nearly all by returning clients;
 #   default: each by a new client), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
 #   PG_AFTER=<SQL run on the migrated PostgreSQL database before the seed>, BENCH_DB=<its name>,
 #   PG_CS=<more of the PostgreSQL connection string, e.g. "Options=-c plan_cache_mode=force_generic_plan">,
@@ -44,6 +44,15 @@ echo "## $db"
 load setup >/dev/null
 load book "${SEED:-3000}" 64 | sed 's/^book:/seed (cold process):/; s/^/  /'
 load bodies "$work/bodies.txt" 80000 ${CLIENTS:-} >/dev/null
+if [ "${READS:-0}" = 1 ]; then
+  # run.sh's reads before its bookings, in short: /slots for 1 and 30 days and the booking page, as the readers of a live
+  # business would have left the process.
+  day=$(date -u -d '+11 days' +%F); month_from=$(date -u -d '+1 days' +%F); month_to=$(date -u -d '+30 days' +%F)
+  wrk -t2 -c32 -d10s "$base/api/v1/pages/bench/slots?service=cut&from=$day&to=$day&timeZone=America/New_York" >/dev/null
+  wrk -t2 -c32 -d10s "$base/api/v1/pages/bench/slots?service=cut&from=$month_from&to=$month_to&timeZone=America/New_York" >/dev/null
+  load rate "/book/bench?service=cut&tz=America/New_York" 200 10 10 >/dev/null
+  echo "  (reads first: /slots 1 and 30 days, the booking page)"
+fi
 echo "  page: $(wrk -t2 -c32 -d10s "$base/api/v1/pages/bench" | awk '/Requests\/sec/ {print $2}') req/s"
 if [ "${TRACE:-0}" = 1 ]; then
   (sleep 2; "$trace_tool" collect --process-id $app ${TRACE_PROFILE:+--profile $TRACE_PROFILE} --duration 00:00:${TRACE_SECONDS:-10} -o "${TRACE_OUT:-/tmp/book.nettrace}" >/dev/null 2>&1) &

@@ -47,7 +47,7 @@ public static class DatabaseSetup
                 // Its sockets block in the kernel (BlockingWriterSocket): the writer's answer wakes it directly. Opened
                 // asynchronously, a connection is left non-blocking: only synchronous calls may wait in the kernel.
                 var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Bookwell.Database");
-                Warnings(options.UseNpgsql(BlockingWriterSocket.ConnectionString(Tuned(OwnPool(connectionString, GroupWriterPool))), n => n.UseNodaTime()
+                Warnings(options.UseNpgsql(BlockingWriterSocket.ConnectionString(WithoutTableScans(Tuned(OwnPool(connectionString, GroupWriterPool)))), n => n.UseNodaTime()
                     .ConfigureDataSource(d => d.UsePhysicalConnectionInitializer(c =>
                     {
                         if (!BlockingWriterSocket.Apply(c) && BlockingWriterSocket.Supported)
@@ -99,6 +99,25 @@ public static class DatabaseSetup
     }
 
     public const string GroupWriterPool = "group writer";
+
+    /// <summary>
+    /// The group writer's pool plans without sequential scans (<c>enable_seqscan=off</c>): every statement it runs finds its
+    /// rows by key or range through an index, and must keep doing so as the tables grow. Its plans are generic, made on the
+    /// statement's first run, and a fresh database's first group sees empty tables, where a scan costs nothing: the
+    /// returning-client lookups of the group's statement were planned as scans of every client and kept that plan while the
+    /// table grew (measured: PostgreSQL's CPU per booking 0.25 ms with 10,000 clients stored, against 0.11 ms). An explicit
+    /// setting in the connection string wins.
+    /// </summary>
+    public static string WithoutTableScans(string connectionString)
+    {
+        if (connectionString.Contains("enable_seqscan", StringComparison.OrdinalIgnoreCase))
+        {
+            return connectionString;
+        }
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        builder.Options = $"{builder.Options} -c enable_seqscan=off".Trim();
+        return builder.ConnectionString;
+    }
 
     /// <summary>
     /// A connection string of a pool of its own (Npgsql keys its pools by the string), for the group writer. From the shared

@@ -372,6 +372,21 @@ public sealed class PostgresGroupCommitTests(PostgresGroupCommitApp shared) : Gr
     }
 
     /// <summary>
+    /// The writer's pool plans without table scans: its plans are made on a fresh database's first group, where a scan of
+    /// an empty table looks free, and kept while the tables grow (a scan of every client on each group, measured).
+    /// </summary>
+    [Fact]
+    public async Task TheWritersPool_PlansWithoutTableScans()
+    {
+        var app = await StartAsync();
+        var factory = app.App.Services.GetRequiredKeyedService<IDbContextFactory<PostgresBookwellDb>>(DatabaseSetup.GroupWriterPool);
+        await using var db = await factory.CreateDbContextAsync();
+        Assert.Equal("off", db.Database.SqlQuery<string>($"SELECT current_setting('enable_seqscan') AS \"Value\"").AsEnumerable().Single());
+        // The shared pool keeps the default: its queries include small scans that are right.
+        Assert.Equal("on", app.WithDb(d => d.Database.SqlQuery<string>($"SELECT current_setting('enable_seqscan') AS \"Value\"").AsEnumerable().Single()));
+    }
+
+    /// <summary>
     /// The group's single statement reads its snapshot before it takes the business's busy-version lock. Here another writer
     /// holds that lock with a booking at 10:00 not yet committed, and commits it only once the group's statement waits for
     /// the lock: the snapshot cannot show that booking. The statement sees from the version that something was committed in

@@ -353,7 +353,7 @@ public sealed partial class BookingWrite
             known AS (SELECT k.d, k.email, coalesce(w."Id", x."Id") AS customer FROM unnest($9, $10, $11) AS k(tenant, email, d)
             CROSS JOIN LATERAL (SELECT x."Id", x."MergedIntoId" FROM "Customers" x
                 WHERE x."TenantId" = k.tenant AND x."EmailNormalized" = k.email LIMIT 1) AS x
-            LEFT JOIN LATERAL (SELECT w."Id" FROM "Customers" w WHERE w."Id" = x."MergedIntoId" AND w."TenantId" = k.tenant) AS w ON true)
+            LEFT JOIN LATERAL (SELECT w."Id" FROM "Customers" w WHERE w."Id" = x."MergedIntoId" AND w."TenantId" = k.tenant LIMIT 1) AS w ON true)
             """,
             "skip AS (SELECT d FROM taken)",
             "b AS (" + BulkInsert.KeptInsertSql(db, typeof(Booking), ref next, withDraft: true, Kept, returning: "\"CustomerId\"",
@@ -393,13 +393,16 @@ public sealed partial class BookingWrite
         // last parameters (draft, name, phone, time).
         var details = string.Join(", ", Enumerable.Range(next + 1, 4).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         members.Add($"""
+            latest AS (SELECT k.customer, (array_agg(n.name ORDER BY n.d DESC))[1] AS name,
+                    (array_agg(n.phone ORDER BY n.d DESC) FILTER (WHERE n.phone IS NOT NULL))[1] AS phone,
+                    (array_agg(n.at ORDER BY n.d DESC))[1] AS at
+                FROM known k JOIN unnest({details}) AS n(d, name, phone, at) ON n.d = k.d
+                WHERE k.d NOT IN (SELECT d FROM skip) AND EXISTS (SELECT 1 FROM fresh)
+                GROUP BY k.customer)
+            """);
+        members.Add("""
             u AS (UPDATE "Customers" x SET "Name" = n.name, "Phone" = coalesce(n.phone, x."Phone"), "UpdatedAt" = n.at
-                FROM (SELECT k.customer, (array_agg(n.name ORDER BY n.d DESC))[1] AS name,
-                        (array_agg(n.phone ORDER BY n.d DESC) FILTER (WHERE n.phone IS NOT NULL))[1] AS phone,
-                        (array_agg(n.at ORDER BY n.d DESC))[1] AS at
-                    FROM known k JOIN unnest({details}) AS n(d, name, phone, at) ON n.d = k.d
-                    WHERE k.d NOT IN (SELECT d FROM skip) AND EXISTS (SELECT 1 FROM fresh)
-                    GROUP BY k.customer) AS n
+                FROM latest n
                 WHERE x."Id" = n.customer AND x."ErasedAt" IS NULL)
             """);
         members.InsertRange(0,
