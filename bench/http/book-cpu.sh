@@ -2,7 +2,7 @@
 # A shorter booking figure than run.sh, for A/B pairs on a shared machine: seed, the plain page endpoint, wrk booking on
 # distinct slots, the app's own CPU per booking (/proc ticks), and optionally a dotnet-trace of the booking load and the
 # booking page at 200 req/s. Usage: bench/http/book-cpu.sh [sqlite|postgres]
-#   SEED=3000 (bookings seeded first), READS=1 (run.sh's kinds of reads before the bookings, shorter), CLIENTS=<N> (the bookings by N clients in turn, so nearly all by returning clients;
+#   SEED=3000 (bookings seeded first), ANALYZE=1 (PostgreSQL: statistics gathered after the seed), READS=1 (run.sh's kinds of reads before the bookings, shorter), CLIENTS=<N> (the bookings by N clients in turn, so nearly all by returning clients;
 #   default: each by a new client), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
 #   PG_AFTER=<SQL run on the migrated PostgreSQL database before the seed>, BENCH_DB=<its name>,
 #   PG_CS=<more of the PostgreSQL connection string, e.g. "Options=-c plan_cache_mode=force_generic_plan">,
@@ -44,6 +44,9 @@ echo "## $db"
 load setup >/dev/null
 load book "${SEED:-3000}" 64 | sed 's/^book:/seed (cold process):/; s/^/  /'
 load bodies "$work/bodies.txt" 80000 ${CLIENTS:-} >/dev/null
+# PostgreSQL: ANALYZE=1 gathers statistics after the seed, as autovacuum would a minute later (run.sh books after that):
+# the statements planned since run on plans made from them instead of from the young tables.
+if [ "${ANALYZE:-0}" = 1 ] && [ "$db" = postgres ]; then psql -d "$pgdb" -q -c "ANALYZE"; echo "  (ANALYZE after the seed)"; fi
 if [ "${READS:-0}" = 1 ]; then
   # run.sh's reads before its bookings, in short: /slots for 1 and 30 days and the booking page, as the readers of a live
   # business would have left the process.
