@@ -350,7 +350,7 @@ public sealed partial class BookingWrite
             """,
             // A returning client's id: the client a merged duplicate was merged into, when that client is there.
             """
-            known AS (SELECT k.d, k.email, coalesce(w."Id", x."Id") AS customer FROM unnest($9, $10, $11) AS k(tenant, email, d)
+            known AS (SELECT k.d, coalesce(w."Id", x."Id") AS customer FROM unnest($9, $10, $11) AS k(tenant, email, d)
             CROSS JOIN LATERAL (SELECT x."Id", x."MergedIntoId" FROM "Customers" x
                 WHERE x."TenantId" = k.tenant AND x."EmailNormalized" = k.email LIMIT 1) AS x
             LEFT JOIN LATERAL (SELECT w."Id" FROM "Customers" w WHERE w."Id" = x."MergedIntoId" AND w."TenantId" = k.tenant LIMIT 1) AS w ON true)
