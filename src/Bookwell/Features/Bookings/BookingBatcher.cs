@@ -25,7 +25,7 @@ public sealed class BookingBatcher : IDisposable
     private readonly ConcurrentQueue<BookingDraft[]> _queue = new();
     private readonly int _max;
     private readonly ManualResetEventSlim _work = new(false, spinCount: 0);
-    private readonly Lazy<Thread[]> _writers;
+    private readonly Lazy<Thread> _writer;
     private volatile bool _stopping;
 
     public BookingBatcher(IServiceScopeFactory scopes, IConfiguration config, ILogger<BookingBatcher> log)
@@ -33,19 +33,11 @@ public sealed class BookingBatcher : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         (_scopes, _log) = (scopes, log);
         _max = Math.Clamp(config.GetValue("Bookwell:Bookings:GroupCommit", 64), 1, 1000);
-        // PostgreSQL: two writers, so that one group's statement does its unlocked part while the other's holds the
-        // business's lock (BookingWrite.OneTrip), and one writer's preparing and waiting for the network overlap the
-        // other's statement. SQLite has one writer whatever runs it (SqliteWriteGate).
-        var writers = DatabaseSetup.UsesPostgres(config) ? Math.Clamp(config.GetValue("Bookwell:Bookings:GroupWriters", 2), 1, 8) : 1;
-        _writers = new Lazy<Thread[]>(() =>
+        _writer = new Lazy<Thread>(() =>
         {
-            var threads = new Thread[writers];
-            for (var i = 0; i < writers; i++)
-            {
-                threads[i] = new Thread(Run) { IsBackground = true, Name = "Bookwell group writer" };
-                threads[i].Start();
-            }
-            return threads;
+            var thread = new Thread(Run) { IsBackground = true, Name = "Bookwell group writer" };
+            thread.Start();
+            return thread;
         });
     }
 
@@ -73,15 +65,14 @@ public sealed class BookingBatcher : IDisposable
     private void Enqueue(BookingDraft[] drafts)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
-        _ = _writers.Value;
+        _ = _writer.Value;
         _queue.Enqueue(drafts);
         _work.Set();
     }
 
     /// <summary>
     /// Reset before draining: a draft queued after the last look sets the signal again, so none is left
-    /// waiting for a wake-up that already happened. With two writers, the one that is free takes what is queued
-    /// while the other's group is in the database.
+    /// waiting for a wake-up that already happened.
     /// </summary>
     private void Run()
     {
@@ -123,14 +114,9 @@ public sealed class BookingBatcher : IDisposable
     {
         _stopping = true;
         _work.Set();
-        if (_writers.IsValueCreated)
+        if (_writer.IsValueCreated)
         {
-            // Signalled again for each: one writer's reset can swallow the signal before another waiting one saw it.
-            foreach (var writer in _writers.Value)
-            {
-                _work.Set();
-                writer.Join(TimeSpan.FromSeconds(10));
-            }
+            _writer.Value.Join(TimeSpan.FromSeconds(10));
         }
         // Anything still queued is answered "try again", which the caller's one-by-one path does itself.
         while (_queue.TryDequeue(out var drafts))

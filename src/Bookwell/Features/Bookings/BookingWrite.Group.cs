@@ -87,7 +87,7 @@ public sealed partial class BookingWrite
         if (db.IsPostgres && accepted.Count > 0)
         {
             // Clients without a consent to record, new or returning: one round trip per business (OneTrip). Marketing
-            // opt-ins (consent rows, written through EF) and a business whose statement the database refused go the
+            // opt-ins (consent rows, written through EF) and a business whose statement found its snapshot stale go the
             // two-round-trip way below, in a transaction of their own.
             var simple = accepted.FindAll(d => !d.MarketingOptIn);
             accepted.RemoveAll(d => !d.MarketingOptIn);
@@ -131,20 +131,13 @@ public sealed partial class BookingWrite
     /// under way, before PostgreSQL even had it (measured: docs/performance.md, "Issue 12, thirty-first session").
     /// </para>
     /// <para>
-    /// The statement does first what takes no lock another writer waits for (the probe, the client lookup, the bookings',
-    /// history and outbox rows), then bumps the version, whose lock it holds to its end, and writes the allocations and the
-    /// clients' rows under it (GroupText). So two statements for one business overlap: while one holds the lock, the next
-    /// (<see cref="BookingBatcher"/>'s second writer) gets its first part done and waits for the lock only for the rest.
-    /// Stamps still follow the order of commits (each is read from the bump, taken under the lock).
-    /// </para>
-    /// <para>
-    /// The probe and the client lookup read the statement's snapshot, taken before the lock: a booking or client another
-    /// writer commits meanwhile is not in it. The database still judges: a clash with such a booking is refused by the
-    /// exclusion constraint, a new client written twice by the unique address, and the whole statement with it. Then, and
-    /// only then, the business's drafts go the two-round-trip way (lock first, then read), which sends back only the drafts
-    /// whose time is taken. The statement used to compare the version it bumped with its snapshot's and write nothing when
-    /// they were apart; with two writers in flight that was nearly every statement (measured: docs/performance.md,
-    /// "Issue 12, thirty-third session").
+    /// The probe reads the statement's snapshot, taken before the version's lock, where the two-statement form took the lock
+    /// first. So the statement compares the version it bumped with the one its snapshot saw: one more means nobody committed
+    /// a write to that business in between (every writer bumps first and holds the lock to its commit), so the probe saw
+    /// everything. Otherwise it writes nothing but the bump and says so, and the business's drafts go the two-round-trip
+    /// way (lock first, then read): a wait for the lock therefore costs that business one more round trip and an empty
+    /// bump. The exclusion constraint still judges: a conflict the statement did not see fails it, and that business's
+    /// drafts go one by one as before.
     /// </para>
     /// <para>
     /// Returning clients used to go the two-round-trip way as well (measured in docs/performance.md, "Issue 12,
@@ -188,14 +181,9 @@ public sealed partial class BookingWrite
                 while (reader.Read())
                 {
                     var d = reader.GetInt32(0);
-                    // -2: the count of rows written before the lock, there only to order the work.
-                    if (d == -1)
+                    if (d < 0)
                     {
-                        version = reader.GetInt64(2);
-                    }
-                    else if (d == -2)
-                    {
-                        continue;
+                        version = reader.IsDBNull(2) ? null : reader.GetInt64(2);
                     }
                     else if (reader.GetBoolean(1))
                     {
@@ -212,22 +200,20 @@ public sealed partial class BookingWrite
                 db.Database.CloseConnection();
             }
         }
-        catch (Exception ex) when (Conflicts.IsRefusal(ex))
-        {
-            // A write committed after the statement's snapshot (a booking at a drafted time, one of its new clients) or a
-            // busy database: nothing was written; the lock-first way sorts the drafts out.
-            later.AddRange(drafts);
-            return;
-        }
         catch (Exception ex)
         {
-            log.LogWarning(ex, "A group of {Count} bookings failed; writing them one by one", drafts.Count);
+            if (!Conflicts.IsConflictError(ex))
+            {
+                log.LogWarning(ex, "A group of {Count} bookings failed; writing them one by one", drafts.Count);
+            }
             deferred.AddRange(drafts);
             return;
         }
         if (version is not { } stamp)
         {
-            throw new InvalidOperationException("The group's statement answered no version.");
+            // Another writer committed to this business between the statement's snapshot and its lock: nothing was written.
+            later.AddRange(drafts);
+            return;
         }
         var written = new List<BookingDraft>(drafts.Count);
         for (var i = 0; i < drafts.Count; i++)
@@ -286,9 +272,9 @@ public sealed partial class BookingWrite
     }
 
     /// <summary>
-    /// The single statement of <see cref="OneTrip"/>. Its rows: the drafts whose time is taken (index, false, null, null),
-    /// those of returning clients (index, true, null, the client's id), (-2, false, rows written before the lock, null), and
-    /// last (-1, false, the bumped version, null).
+    /// The single statement of <see cref="OneTrip"/>. Its rows: first (-1, false, the bumped version, or null when the
+    /// snapshot was stale and nothing was written, null), then the drafts whose time is taken (index, false, null, null),
+    /// then those of returning clients (index, true, null, the client's id).
     /// </summary>
     private static NpgsqlBatchCommand GroupStatement(BookwellDb db, List<BookingDraft> drafts, List<Customer> customers, Guid tenant)
     {
@@ -350,7 +336,8 @@ public sealed partial class BookingWrite
 
     private static string GroupText(BookwellDb db, GroupShape shape)
     {
-        const string Kept = "r.d NOT IN (SELECT d FROM skip)";
+        // Nothing but the bump is written unless the snapshot is known complete (fresh: see OneTrip).
+        const string Kept = "r.d NOT IN (SELECT d FROM skip) AND EXISTS (SELECT 1 FROM fresh)";
         var next = 12;
         var members = new List<string>
         {
@@ -383,20 +370,21 @@ public sealed partial class BookingWrite
         }
         if (shape.HasFlag(GroupShape.History))
         {
-            members.Add("h AS (" + BulkInsert.KeptInsertSql(db, typeof(BookingEvent), ref next, withDraft: true, Kept, returning: "1") + ")");
+            members.Add("h AS (" + BulkInsert.KeptInsertSql(db, typeof(BookingEvent), ref next, withDraft: true, Kept) + ")");
         }
         // The stamp is the version the statement's bump left (its RETURNING: the table itself still shows the snapshot's).
         members.Add("a AS (" + BulkInsert.KeptInsertSql(db, typeof(Allocation), ref next, withDraft: true, Kept,
             expressions: new Dictionary<string, string>
             {
-                [nameof(Allocation.Stamp)] = """(SELECT "Version" FROM bump)""",
+                [nameof(Allocation.Stamp)] = """(SELECT "Version" FROM fresh)""",
             }) + ")");
         if (shape.HasFlag(GroupShape.Messages))
         {
-            members.Add("o AS (" + BulkInsert.KeptInsertSql(db, typeof(OutboxMessage), ref next, withDraft: true, Kept, returning: "1") + ")");
+            members.Add("o AS (" + BulkInsert.KeptInsertSql(db, typeof(OutboxMessage), ref next, withDraft: true, Kept) + ")");
         }
-        // The business follows the arrays of rows. The bump comes first in the text (the others name it) and runs once,
-        // when the main query's last branch reads it.
+        // The business follows the arrays of rows. The bump comes first in the text (the others name it) and runs once
+        // whatever reads it; its lock is held to the statement's end. fresh: the bumped version when it is one more than the
+        // snapshot's (0 when the business had none), else no row.
         var tenant = "$" + next.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Returning clients written for, as UpsertCustomers does in draft order: the name and time of their last draft
         // written, the last phone given (a booking without one keeps theirs), over every draft that reached them (two
@@ -409,7 +397,7 @@ public sealed partial class BookingWrite
                     (array_agg(n.phone ORDER BY n.d DESC) FILTER (WHERE n.phone IS NOT NULL))[1] AS phone,
                     (array_agg(n.at ORDER BY n.d DESC))[1] AS at
                 FROM known k JOIN unnest({details}) AS n(d, name, phone, at) ON n.d = k.d
-                WHERE k.d NOT IN (SELECT d FROM skip)
+                WHERE k.d NOT IN (SELECT d FROM skip) AND EXISTS (SELECT 1 FROM fresh)
                 GROUP BY k.customer)
             """);
         members.Add("""
@@ -417,27 +405,19 @@ public sealed partial class BookingWrite
                 FROM latest n
                 WHERE x."Id" = n.customer AND x."ErasedAt" IS NULL)
             """);
-        members.Insert(0, "bump AS (" + BusyVersions.BumpSql.Replace("@tenant", tenant + "::uuid", StringComparison.Ordinal) + ")");
-        // The order of work, which the main query sets (its branches run in turn; a member nobody reads runs after it): the
-        // probe and the client lookup, then the rows that take no lock another writer waits for (bookings, history, outbox),
-        // then the bump, whose lock is held to the statement's end, and only then what must be written under it (the
-        // allocations, stamped with the bumped version; the clients' rows). A second statement for the business does its
-        // first part while this one holds the lock (OneTrip).
-        var unlocked = new List<string> { "(SELECT count(*) FROM b)" };
-        if (shape.HasFlag(GroupShape.History))
-        {
-            unlocked.Add("(SELECT count(*) FROM h)");
-        }
-        if (shape.HasFlag(GroupShape.Messages))
-        {
-            unlocked.Add("(SELECT count(*) FROM o)");
-        }
+        members.InsertRange(0,
+        [
+            "bump AS (" + BusyVersions.BumpSql.Replace("@tenant", tenant + "::uuid", StringComparison.Ordinal) + ")",
+            $"""
+            fresh AS (SELECT n."Version" FROM bump n
+                WHERE n."Version" = coalesce((SELECT v."Version" FROM "BusyVersions" v WHERE v."TenantId" = {tenant}::uuid), 0) + 1)
+            """,
+        ]);
         return $"""
             WITH {string.Join(",\n", members)}
-            SELECT d, false, NULL::bigint, NULL::uuid FROM taken
+            SELECT -1, false, (SELECT "Version" FROM fresh), NULL::uuid
+            UNION ALL SELECT d, false, NULL::bigint, NULL::uuid FROM taken
             UNION ALL SELECT d, true, NULL::bigint, customer FROM known WHERE d NOT IN (SELECT d FROM taken)
-            UNION ALL SELECT -2, false, {string.Join(" + ", unlocked)}, NULL::uuid
-            UNION ALL SELECT -1, false, (SELECT "Version" FROM bump), NULL::uuid
             """;
     }
 
