@@ -372,6 +372,26 @@ public sealed class PostgresGroupCommitTests(PostgresGroupCommitApp shared) : Gr
     }
 
     /// <summary>
+    /// The keys every booking adds to indexes (the manage token's hash, the client's upper-cased address, the unit and group
+    /// keys of the exclusion constraint) compare byte by byte on PostgreSQL, whatever the database's collation
+    /// (BookwellDb.MachineKey): this database's own is C.UTF-8, whose comparisons go through the C library.
+    /// </summary>
+    [Fact]
+    public async Task TheKeysABookingIndexes_CompareByteByByte()
+    {
+        var app = await StartAsync();
+        var collations = app.WithDb(db => db.Database.SqlQuery<string>($"""
+            SELECT table_name || '.' || column_name || '=' || coalesce(collation_name, '') AS "Value" FROM information_schema.columns
+            WHERE (table_name, column_name) IN (('Bookings', 'ManageTokenHash'), ('Customers', 'EmailNormalized'),
+                ('Allocations', 'UnitKey'), ('Allocations', 'GroupKey'), ('Bookings', 'CustomerName'))
+            ORDER BY 1
+            """).ToList());
+        Assert.Equal(
+            ["Allocations.GroupKey=C", "Allocations.UnitKey=C", "Bookings.CustomerName=", "Bookings.ManageTokenHash=C", "Customers.EmailNormalized=C"],
+            collations);
+    }
+
+    /// <summary>
     /// The writer's pool plans without table scans: its plans are made on a fresh database's first group, where a scan of
     /// an empty table looks free, and kept while the tables grow (a scan of every client on each group, measured).
     /// </summary>

@@ -43,7 +43,8 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<string>("GroupKey")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("character varying(200)")
+                        .UseCollation("C");
 
                     b.Property<Instant?>("HoldExpiresAt")
                         .HasColumnType("timestamp with time zone");
@@ -66,7 +67,8 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<string>("UnitKey")
                         .IsRequired()
                         .HasMaxLength(200)
-                        .HasColumnType("character varying(200)");
+                        .HasColumnType("character varying(200)")
+                        .UseCollation("C");
 
                     b.HasKey("Id");
 
@@ -289,7 +291,8 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<string>("ManageTokenHash")
                         .IsRequired()
                         .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
+                        .HasColumnType("character varying(64)")
+                        .UseCollation("C");
 
                     b.Property<string>("ManageTokenSealed")
                         .HasMaxLength(400)
@@ -748,7 +751,8 @@ namespace Bookwell.Migrations.Postgres
                     b.Property<string>("EmailNormalized")
                         .IsRequired()
                         .HasMaxLength(254)
-                        .HasColumnType("character varying(254)");
+                        .HasColumnType("character varying(254)")
+                        .UseCollation("C");
 
                     b.Property<bool>("EmailRemindersOff")
                         .HasColumnType("boolean");
