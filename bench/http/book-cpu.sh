@@ -5,6 +5,7 @@
 #   SEED=3000 (bookings seeded first), ANALYZE=1 (PostgreSQL: statistics gathered after the seed), READS=1 (run.sh's kinds of reads before the bookings, shorter), CLIENTS=<N> (the bookings by N clients in turn, so nearly all by returning clients;
 #   default: each by a new client), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
 #   PG_AFTER=<SQL run on the migrated PostgreSQL database before the seed>, BENCH_DB=<its name>,
+#   PG_CREATE=<options of its CREATE DATABASE, e.g. "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'">,
 #   PG_CS=<more of the PostgreSQL connection string, e.g. "Options=-c plan_cache_mode=force_generic_plan">,
 #   TRACE_PROFILE=gc-verbose (allocation ticks), TRACE_SECONDS=05 (default 10),
 #   PAGE_TRACE=1 (with PAGE=1: a 10 s dotnet-trace of the booking page at 200 req/s, to PAGE_TRACE_OUT or /tmp/page.nettrace).
@@ -23,7 +24,7 @@ export Bookwell__SeedDemo=false Bookwell__BootstrapApiKey=$key \
        Bookwell__RateLimits__ManagePerMinute=0 \
        Logging__LogLevel__Default=Warning ASPNETCORE_ENVIRONMENT=Production
 if [ "$db" = postgres ]; then
-  psql -d postgres -q -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" -c "CREATE DATABASE $pgdb" >/dev/null
+  psql -d postgres -q -c "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" -c "CREATE DATABASE $pgdb ${PG_CREATE:-}" >/dev/null
   export Bookwell__Database=postgres \
     ConnectionStrings__Bookwell="Host=${PGHOST:-127.0.0.1};Port=${PGPORT:-5432};Username=${PGUSER:-postgres};${PGPASSWORD:+Password=$PGPASSWORD;}Database=$pgdb;Maximum Pool Size=100${PG_CS:+;$PG_CS}"
 else

@@ -89,9 +89,9 @@ public abstract class BookwellDb(DbContextOptions options) : IdentityUserContext
     /// PostgreSQL: a key made by the app and only ever compared for equality (a hash, an upper-cased address, a unit's key)
     /// is compared byte by byte (collation "C"), not by the database's language rules, in its indexes, the exclusion
     /// constraint's among them. Every booking adds such keys to four indexes; text comparisons there were about a tenth of
-    /// PostgreSQL's CPU per booking (measured under a database whose collation is C.UTF-8, where the gain was about 4 % over
-    /// six pairs, less than this machine's noise; under language collations such as en_US the comparisons cost more:
-    /// docs/performance.md, "Issue 12, thirty-third session"). Equality is the same under both; nothing orders by these.
+    /// PostgreSQL's CPU per booking. Measured (docs/performance.md, "Issue 12, thirty-third session"): an index insert of
+    /// such a key 4-15 % cheaper in "C", more under an ICU collation; on bookings/s, less than this machine's noise.
+    /// Equality is the same under both; nothing orders by these.
     /// </summary>
     private void MachineKey(Microsoft.EntityFrameworkCore.Metadata.Builders.PropertyBuilder<string> property)
     {
