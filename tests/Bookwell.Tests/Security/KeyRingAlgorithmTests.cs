@@ -34,8 +34,12 @@ public abstract class KeyRingAlgorithmTests
         .Select(x => new StoredKey(Guid.Parse(x.Attribute("id")!.Value), x.Descendants("encryption").Single().Attribute("algorithm")!.Value))
         .ToList();
 
-    /// <summary>The key a protected payload was sealed under: its header is 4 magic bytes, then the key id.</summary>
-    private static Guid KeyOf(string sealedToken) => new(WebEncoders.Base64UrlDecode(sealedToken).AsSpan(4, 16));
+    /// <summary>
+    /// The key a protected payload was sealed under: its header is 4 magic bytes, then the key id. A manage token is sealed
+    /// in an envelope (<see cref="TokenSeal"/>) whose data key data protection sealed: that key's.
+    /// </summary>
+    private static Guid KeyOf(string sealedToken) =>
+        new(WebEncoders.Base64UrlDecode(sealedToken.StartsWith("s1.", StringComparison.Ordinal) ? sealedToken.Split('.')[1] : sealedToken).AsSpan(4, 16));
 
     private static async Task<(string Token, string Sealed)> BookAsync(BookwellApp app, string start, string email)
     {

@@ -29,35 +29,25 @@ public static class ManageTokens
     private const string Purpose = "bookwell.manage-token";
 
     /// <summary>
-    /// One protector per provider (one per app; several in a test process): every new booking seals its token, and making
-    /// the protector (its purpose encoded into the authenticated data) was part of that cost each time. Same purpose, same
-    /// output format, so sealed copies read the same either way.
+    /// One sealer per provider (one per app; several in a test process), holding the data key it seals with and the keys of
+    /// other sealers it has opened (<see cref="TokenSeal"/>).
     /// </summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider,
-        Microsoft.AspNetCore.DataProtection.IDataProtector> Protectors = new();
+        TokenSeal> Sealers = new();
 
-    private static Microsoft.AspNetCore.DataProtection.IDataProtector Protector(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection) =>
-        Protectors.GetValue(protection, p => p.CreateProtector(Purpose));
+    private static TokenSeal Sealer(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection) =>
+        Sealers.GetValue(protection, p => new TokenSeal(p.CreateProtector(Purpose)));
 
+    /// <summary>The token sealed for storage, so that later messages can carry the client's link (<see cref="TokenSeal"/>).</summary>
     public static string Seal(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection, string token) =>
-        Microsoft.AspNetCore.DataProtection.DataProtectionCommonExtensions.Protect(Protector(protection), token);
+        Sealer(protection).Seal(token);
 
-    /// <summary>The client's token from its sealed copy, or null when there is none or it cannot be opened.</summary>
-    public static string? Unseal(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection, string? sealedToken)
-    {
-        if (sealedToken is null)
-        {
-            return null;
-        }
-        try
-        {
-            return Microsoft.AspNetCore.DataProtection.DataProtectionCommonExtensions.Unprotect(Protector(protection), sealedToken);
-        }
-        catch (System.Security.Cryptography.CryptographicException)
-        {
-            return null;
-        }
-    }
+    /// <summary>
+    /// The client's token from its sealed copy, or null when there is none or it cannot be opened. Opens both forms: the
+    /// envelope (<see cref="TokenSeal"/>) and a copy data protection sealed directly, as every copy was before it.
+    /// </summary>
+    public static string? Unseal(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection, string? sealedToken) =>
+        sealedToken is null ? null : Sealer(protection).Unseal(sealedToken);
 
     public static bool LooksValid(string? token) => token is { Length: 43 } && token.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 }
