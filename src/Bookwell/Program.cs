@@ -178,6 +178,8 @@ if (builder.Configuration["Bookwell:TrustedProxies"] is { Length: > 0 } proxies)
 var app = builder.Build();
 // The PDFs' fallback fonts are looked for now, so a missing one is said once at start (not at the first invoice).
 _ = app.Services.GetRequiredService<Bookwell.Features.Invoices.PdfFonts>();
+// How new manage tokens are sealed (an unknown value stops the start here, not at the first booking).
+Bookwell.Features.Bookings.ManageTokens.Configure(app.Services.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>(), app.Configuration);
 
 try
 {

@@ -111,6 +111,31 @@ public abstract class KeyRingAlgorithmTests
             Assert.Equal(olderToken, Unseal(node, olderSealed));
         }
     }
+    /// <summary>
+    /// A rolling upgrade from a build before the envelope: nodes set to seal as data protection does write copies the old
+    /// build opens (no envelope), and every node opens both forms; an unknown setting stops the start.
+    /// </summary>
+    [Fact]
+    public async Task DuringARollingUpgrade_NodesSetToDataProtection_WriteCopiesTheOldBuildOpens_AndBothFormsOpenEverywhere()
+    {
+        await using var upgrading = await BookwellApp.StartAsync(Kind, c => c["Bookwell:Bookings:ManageTokenSeal"] = "data-protection");
+        Assert.Equal(HttpStatusCode.OK, (await PutConfig(upgrading.Admin(), Config())).StatusCode);
+        var (oldStyleToken, oldStyle) = await BookAsync(upgrading, "2027-03-02T10:00:00+01:00", "rolling@example.com");
+        Assert.DoesNotContain('.', oldStyle);
+        // What a node of the old build does with it: data protection's own Unprotect under the tokens' purpose.
+        Assert.Equal(oldStyleToken, upgrading.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("bookwell.manage-token").Unprotect(oldStyle));
+        await upgrading.DisposeForRestartAsync();
+
+        await using var upgraded = upgrading.Restart();
+        var (newToken, newSealed) = await BookAsync(upgraded, "2027-03-02T11:00:00+01:00", "done@example.com");
+        Assert.StartsWith("s1.", newSealed, StringComparison.Ordinal);
+        Assert.Equal(oldStyleToken, Unseal(upgraded, oldStyle));
+        Assert.Equal(newToken, Unseal(upgraded, newSealed));
+        await upgraded.DisposeForRestartAsync();
+
+        var refused = Assert.ThrowsAny<Exception>(() => upgrading.Restart(c => c["Bookwell:Bookings:ManageTokenSeal"] = "rot13"));
+        Assert.Contains("ManageTokenSeal", refused.ToString(), StringComparison.Ordinal);
+    }
 }
 
 public sealed class SqliteKeyRingAlgorithmTests : KeyRingAlgorithmTests

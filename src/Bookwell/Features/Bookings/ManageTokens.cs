@@ -38,6 +38,21 @@ public static class ManageTokens
     private static TokenSeal Sealer(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection) =>
         Sealers.GetValue(protection, p => new TokenSeal(p.CreateProtector(Purpose)));
 
+    /// <summary>
+    /// Whether new seals are envelopes (the default) or data protection's own, from <c>Bookwell:Bookings:ManageTokenSeal</c>
+    /// ("data-protection" for a rolling upgrade from a build before the envelope). Set once at start-up.
+    /// </summary>
+    public static void Configure(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection, IConfiguration config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var format = config["Bookwell:Bookings:ManageTokenSeal"];
+        if (format is not (null or "" or "envelope" or "data-protection"))
+        {
+            throw new InvalidOperationException($"Bookwell:Bookings:ManageTokenSeal is '{format}': expected 'envelope' or 'data-protection'.");
+        }
+        Sealer(protection).Envelope = format != "data-protection";
+    }
+
     /// <summary>The token sealed for storage, so that later messages can carry the client's link (<see cref="TokenSeal"/>).</summary>
     public static string Seal(Microsoft.AspNetCore.DataProtection.IDataProtectionProvider protection, string token) =>
         Sealer(protection).Seal(token);

@@ -17,10 +17,21 @@ namespace Bookwell.Features.Bookings;
 /// Any node opens any node's envelope, since the data key is sealed under the shared ring. A data key is replaced after
 /// an hour, so seals follow the ring's rotation as data protection's own would, and no key seals more than
 /// <see cref="MaxSealsPerKey"/> tokens. Nonces are a per-key random prefix and a counter: unique under a key by
-/// construction. The purpose is the authenticated data, so a copy sealed for another purpose does not open here.
+/// construction. The data key is sealed under a purpose of its own (a child of the tokens' purpose), so a sealed data key
+/// stored where a sealed token belongs does not open as a token.
+/// <para>
+/// Nodes built before the envelope open only data protection's own seals: during a rolling upgrade from such a build, set
+/// <c>Bookwell__Bookings__ManageTokenSeal=data-protection</c> until every node runs this one (<see cref="Envelope"/>;
+/// docs/operations.md).
+/// </para>
 /// </summary>
 public sealed class TokenSeal(IDataProtector protector)
 {
+    /// <summary>False: seal with data protection directly, as builds before the envelope did (both forms always open).</summary>
+    public bool Envelope { get; set; } = true;
+
+    private readonly IDataProtector _keys = protector.CreateProtector("data-key");
+
     private const string Prefix = "s1.";
     private const int KeySize = 32;
     private const int NonceSize = 12;
@@ -28,7 +39,7 @@ public sealed class TokenSeal(IDataProtector protector)
     private const long MaxSealsPerKey = 1L << 32;
     private static readonly long KeyLifetimeMs = (long)TimeSpan.FromHours(1).TotalMilliseconds;
 
-    /// <summary>The authenticated data of every envelope: a copy sealed for another purpose fails its tag here.</summary>
+    /// <summary>The authenticated data of every envelope: the format's name, bound to each ciphertext.</summary>
     private static readonly byte[] Aad = Encoding.ASCII.GetBytes("bookwell.manage-token.s1");
 
     /// <summary>A data key: its bytes, its sealed form as stored in every envelope, its nonce prefix and counter.</summary>
@@ -55,6 +66,10 @@ public sealed class TokenSeal(IDataProtector protector)
     public string Seal(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
+        if (!Envelope)
+        {
+            return protector.Protect(token);
+        }
         var key = Current();
         var n = Interlocked.Increment(ref key.Count);
         if (n > MaxSealsPerKey)
@@ -147,7 +162,7 @@ public sealed class TokenSeal(IDataProtector protector)
         byte[] key;
         try
         {
-            key = protector.Unprotect(Base64Url.DecodeFromChars(wrapped));
+            key = _keys.Unprotect(Base64Url.DecodeFromChars(wrapped));
         }
         catch (Exception e) when (e is CryptographicException or FormatException)
         {
@@ -181,7 +196,7 @@ public sealed class TokenSeal(IDataProtector protector)
                 return fresh;
             }
             var bytes = RandomNumberGenerator.GetBytes(KeySize);
-            var made = new DataKey(bytes, Base64Url.EncodeToString(protector.Protect(bytes)), Environment.TickCount64);
+            var made = new DataKey(bytes, Base64Url.EncodeToString(_keys.Protect(bytes)), Environment.TickCount64);
             _current = made;
             return made;
         }
