@@ -46,6 +46,7 @@ builder.Services.AddSingleton<CatalogCache>();
 builder.Services.AddSingleton<SqliteWriteGate>();
 builder.Services.AddScoped<ConfigApplier>();
 builder.Services.AddScoped<BookingWrite>();
+builder.Services.AddSingleton<OverlapProbes>();
 builder.Services.AddScoped<BookingCreator>();
 builder.Services.AddScoped<BookingDrafts>();
 builder.Services.AddScoped<BookingExtras>();

@@ -161,6 +161,8 @@ public sealed partial class BookingWrite
     private void OneStatement(List<BookingDraft> drafts, List<BookingDraft> deferred, List<BookingDraft> later, ILogger log)
     {
         var tenant = drafts[0].Booking.TenantId;
+        // The look for taken time only after a recent refusal (OverlapProbes); without it, its arrays are sent empty.
+        var look = overlapProbes.Needed(tenant);
         var taken = new HashSet<int>();
         var returning = new Dictionary<int, Guid>();
         long? version = null;
@@ -176,7 +178,7 @@ public sealed partial class BookingWrite
             {
                 // One command alone: no BEGIN or COMMIT around it, and nothing for Npgsql to write from another thread.
                 using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
-                batch.BatchCommands.Add(GroupStatement(db, drafts, customers, tenant));
+                batch.BatchCommands.Add(GroupStatement(db, drafts, customers, tenant, look));
                 using var reader = batch.ExecuteReader();
                 while (reader.Read())
                 {
@@ -205,6 +207,10 @@ public sealed partial class BookingWrite
             if (!Conflicts.IsConflictError(ex))
             {
                 log.LogWarning(ex, "A group of {Count} bookings failed; writing them one by one", drafts.Count);
+            }
+            if (Conflicts.IsTimeTaken(ex))
+            {
+                overlapProbes.Refused(tenant);
             }
             deferred.AddRange(drafts);
             return;
@@ -276,7 +282,9 @@ public sealed partial class BookingWrite
     /// snapshot was stale and nothing was written, null), then the drafts whose time is taken (index, false, null, null),
     /// then those of returning clients (index, true, null, the client's id).
     /// </summary>
-    private static NpgsqlBatchCommand GroupStatement(BookwellDb db, List<BookingDraft> drafts, List<Customer> customers, Guid tenant)
+    /// <param name="look">Look for taken time first (<see cref="OverlapProbes"/>); false: the look's arrays are empty, so it
+    /// finds nothing, and the exclusion constraint alone refuses a draft whose time is taken (failing the statement).</param>
+    private static NpgsqlBatchCommand GroupStatement(BookwellDb db, List<BookingDraft> drafts, List<Customer> customers, Guid tenant, bool look)
     {
         var command = new NpgsqlBatchCommand();
         // Loops, not LINQ: this runs on the serial step of booking, and every iterator and closure is memory it must clear.
@@ -300,8 +308,8 @@ public sealed partial class BookingWrite
             }
         }
         // The parameters in the order GroupText numbers them.
-        AddProbe(command, probes.ConvertAll(p => (p.Draft, p.Allocation)));
-        Add(command, probes.ConvertAll(p => p.Index));
+        AddProbe(command, look ? probes.ConvertAll(p => (p.Draft, p.Allocation)) : []);
+        Add(command, look ? probes.ConvertAll(p => p.Index) : []);
         Add(command, drafts.ConvertAll(d => d.Booking.TenantId));
         Add(command, drafts.ConvertAll(d => d.EmailNormalized));
         Add(command, Enumerable.Range(0, drafts.Count).ToList());

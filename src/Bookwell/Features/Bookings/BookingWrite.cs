@@ -16,7 +16,7 @@ namespace Bookwell.Features.Bookings;
 /// answered as taken (or thrown as busy, <see cref="Conflicts.Exhausted{T}"/>), or, for a writer that names no "taken"
 /// answer, thrown as it is. Any other refusal (a unique key, a foreign key) is a fault and is thrown at once.
 /// </summary>
-public sealed partial class BookingWrite(BookwellDb db, SqliteWriteGate gate, OutboxSignal outbox, TimeFreedEvents events)
+public sealed partial class BookingWrite(BookwellDb db, SqliteWriteGate gate, OutboxSignal outbox, TimeFreedEvents events, OverlapProbes overlapProbes)
 {
     /// <summary>Runs <paramref name="work"/> until it answers, at most <paramref name="attempts"/> times (see the class).</summary>
     /// <param name="taken">The answer when the database refused the last attempt for a lost race; null: that refusal is thrown.</param>
