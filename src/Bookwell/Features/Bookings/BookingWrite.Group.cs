@@ -210,10 +210,15 @@ public sealed partial class BookingWrite
             }
             if (Conflicts.IsTimeTaken(ex))
             {
-                overlapProbes.Refused(tenant);
+                overlapProbes.Clashed(tenant);
             }
             deferred.AddRange(drafts);
             return;
+        }
+        if (taken.Count > 0)
+        {
+            // The look found taken time: the business keeps looking first (OverlapProbes).
+            overlapProbes.Clashed(tenant);
         }
         if (version is not { } stamp)
         {

@@ -5,13 +5,14 @@ namespace Bookwell.Features.Bookings;
 
 /// <summary>
 /// Which businesses' group statements look for taken time before they write (PostgreSQL, <see cref="BookingWrite"/>'s
-/// one-statement group commit). A draft reaches the group writer only after the engine found its time free in the busy
-/// index, so in a business without a race for the same time the look finds nothing, yet it was a second search of the
-/// exclusion constraint's index per allocation, on the serial step of booking (docs/performance.md, "Issue 12,
-/// thirty-fourth session"). Without it the exclusion constraint still judges: a draft whose time was taken fails its
-/// group's statement, nothing of the group is written, and every draft of it tries again alone, as any group the database
-/// refuses. After such a refusal the business's groups look first for <see cref="LookFor"/>, so a burst of clients racing
-/// for the same times costs one failed statement, not one per group.
+/// one-statement group commit). The look is a second search of the exclusion constraint's index per allocation, on the
+/// serial step of booking (docs/performance.md, "Issue 12, thirty-fourth session"), and it finds nothing unless a client
+/// asks for time already taken: a race for the same time, or a booking that names its staff member and has nothing else to
+/// choose, which skips the busy index (<see cref="BookingCreator"/>'s rules-only drafts) and may come from an old page or a
+/// double submit. Without the look the exclusion constraint still judges: such a draft fails its group's statement,
+/// nothing of the group is written, and every draft of it tries again alone, as with any group the database refuses. From
+/// then on the business's groups look first, until <see cref="LookFor"/> passes without taken time; so a business where
+/// clients keep meeting taken time pays one failed statement, not one per group.
 /// </summary>
 public sealed class OverlapProbes(IClock clock)
 {
@@ -19,7 +20,7 @@ public sealed class OverlapProbes(IClock clock)
 
     private readonly ConcurrentDictionary<Guid, Instant> _until = new();
 
-    /// <summary>Whether the business's next group looks for taken time first (a refusal within <see cref="LookFor"/>).</summary>
+    /// <summary>Whether the business's next group looks for taken time first (taken time met within <see cref="LookFor"/>).</summary>
     public bool Needed(Guid tenant)
     {
         if (!_until.TryGetValue(tenant, out var until))
@@ -34,6 +35,6 @@ public sealed class OverlapProbes(IClock clock)
         return false;
     }
 
-    /// <summary>The database refused a group of the business for taken time.</summary>
-    public void Refused(Guid tenant) => _until[tenant] = clock.GetCurrentInstant() + LookFor;
+    /// <summary>A group of the business met taken time: the database refused it, or its look found some.</summary>
+    public void Clashed(Guid tenant) => _until[tenant] = clock.GetCurrentInstant() + LookFor;
 }
