@@ -3,7 +3,7 @@
 # distinct slots, the app's own CPU per booking (/proc ticks), and optionally a dotnet-trace of the booking load and the
 # booking page at 200 req/s. Usage: bench/http/book-cpu.sh [sqlite|postgres]
 #   SEED=3000 (bookings seeded first), ANALYZE=1 (PostgreSQL: statistics gathered after the seed), READS=1 (run.sh's kinds of reads before the bookings, shorter), CLIENTS=<N> (the bookings by N clients in turn, so nearly all by returning clients;
-#   default: each by a new client), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
+#   default: each by a new client), DUPES=<N> (after every Nth body the one 32 before it again: requests for taken time, answered 409), APPDIR=<build output to run> (default: the Release build), TRACE=1, PAGE=1,
 #   PG_AFTER=<SQL run on the migrated PostgreSQL database before the seed>, BENCH_DB=<its name>,
 #   PG_CREATE=<options of its CREATE DATABASE, e.g. "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'">,
 #   PG_CS=<more of the PostgreSQL connection string, e.g. "Options=-c plan_cache_mode=force_generic_plan">,
@@ -45,6 +45,12 @@ echo "## $db"
 load setup >/dev/null
 load book "${SEED:-3000}" 64 | sed 's/^book:/seed (cold process):/; s/^/  /'
 load bodies "$work/bodies.txt" 80000 ${CLIENTS:-} >/dev/null
+# DUPES=N: after every Nth body, the body 32 before it again: a client asking for time already booked (or being booked by
+# another connection at that moment), as from an old page or a double submit; those answer 409.
+if [ -n "${DUPES:-}" ]; then
+  awk -v n="$DUPES" '{ print; seen[NR] = $0; if (NR % n == 0 && NR > 32) print seen[NR - 32] }' "$work/bodies.txt" > "$work/dupes.txt"
+  mv "$work/dupes.txt" "$work/bodies.txt"
+fi
 # PostgreSQL: ANALYZE=1 gathers statistics after the seed, as autovacuum would a minute later (run.sh books after that):
 # the statements planned since run on plans made from them instead of from the young tables.
 if [ "${ANALYZE:-0}" = 1 ] && [ "$db" = postgres ]; then psql -d "$pgdb" -q -c "ANALYZE"; echo "  (ANALYZE after the seed)"; fi

@@ -161,59 +161,73 @@ public sealed partial class BookingWrite
     private void OneStatement(List<BookingDraft> drafts, List<BookingDraft> deferred, List<BookingDraft> later, ILogger log)
     {
         var tenant = drafts[0].Booking.TenantId;
-        // The look for taken time only after a recent refusal (OverlapProbes); without it, its arrays are sent empty.
+        // The look for taken time only where a group met some lately (OverlapProbes); without it, its arrays are sent empty.
         var look = overlapProbes.Needed(tenant);
         var taken = new HashSet<int>();
         var returning = new Dictionary<int, Guid>();
         long? version = null;
-        try
+        List<Customer>? customers = null;
+        while (true)
         {
-            using var _ = gate.Enter(db);
-            // Every client taken as new: the statement writes the row of each who is. For each who is not it writes the
-            // latest name and phone of their drafts that it writes (the per-draft details, GroupStatement).
-            var customers = new List<Customer>();
-            UpsertCustomers(db, tenant, drafts, customers, new());
-            db.Database.OpenConnection();
             try
             {
-                // One command alone: no BEGIN or COMMIT around it, and nothing for Npgsql to write from another thread.
-                using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
-                batch.BatchCommands.Add(GroupStatement(db, drafts, customers, tenant, look));
-                using var reader = batch.ExecuteReader();
-                while (reader.Read())
+                using var _ = gate.Enter(db);
+                if (customers is null)
                 {
-                    var d = reader.GetInt32(0);
-                    if (d < 0)
+                    // Every client taken as new: the statement writes the row of each who is. For each who is not it writes the
+                    // latest name and phone of their drafts that it writes (the per-draft details, GroupStatement).
+                    customers = [];
+                    UpsertCustomers(db, tenant, drafts, customers, new());
+                }
+                db.Database.OpenConnection();
+                try
+                {
+                    // One command alone: no BEGIN or COMMIT around it, and nothing for Npgsql to write from another thread.
+                    using var batch = new NpgsqlBatch((NpgsqlConnection)db.Database.GetDbConnection());
+                    batch.BatchCommands.Add(GroupStatement(db, drafts, customers, tenant, look));
+                    using var reader = batch.ExecuteReader();
+                    while (reader.Read())
                     {
-                        version = reader.IsDBNull(2) ? null : reader.GetInt64(2);
-                    }
-                    else if (reader.GetBoolean(1))
-                    {
-                        returning[d] = reader.GetGuid(3);
-                    }
-                    else
-                    {
-                        taken.Add(d);
+                        var d = reader.GetInt32(0);
+                        if (d < 0)
+                        {
+                            version = reader.IsDBNull(2) ? null : reader.GetInt64(2);
+                        }
+                        else if (reader.GetBoolean(1))
+                        {
+                            returning[d] = reader.GetGuid(3);
+                        }
+                        else
+                        {
+                            taken.Add(d);
+                        }
                     }
                 }
+                finally
+                {
+                    db.Database.CloseConnection();
+                }
             }
-            finally
+            catch (Exception ex) when (!look && Conflicts.IsTimeTaken(ex))
             {
-                db.Database.CloseConnection();
-            }
-        }
-        catch (Exception ex)
-        {
-            if (!Conflicts.IsConflictError(ex))
-            {
-                log.LogWarning(ex, "A group of {Count} bookings failed; writing them one by one", drafts.Count);
-            }
-            if (Conflicts.IsTimeTaken(ex))
-            {
+                // Without the look a draft on taken time failed the statement, which wrote nothing. Again at once with the
+                // look: it leaves that draft out and writes the others. Sending the whole group to be written one by one
+                // instead stalled the business for half a second under load (docs/performance.md, thirty-fourth session).
                 overlapProbes.Clashed(tenant);
+                look = true;
+                (version, taken, returning) = (null, [], []);
+                continue;
             }
-            deferred.AddRange(drafts);
-            return;
+            catch (Exception ex)
+            {
+                if (!Conflicts.IsConflictError(ex))
+                {
+                    log.LogWarning(ex, "A group of {Count} bookings failed; writing them one by one", drafts.Count);
+                }
+                deferred.AddRange(drafts);
+                return;
+            }
+            break;
         }
         if (taken.Count > 0)
         {

@@ -9,10 +9,10 @@ namespace Bookwell.Features.Bookings;
 /// serial step of booking (docs/performance.md, "Issue 12, thirty-fourth session"), and it finds nothing unless a client
 /// asks for time already taken: a race for the same time, or a booking that names its staff member and has nothing else to
 /// choose, which skips the busy index (<see cref="BookingCreator"/>'s rules-only drafts) and may come from an old page or a
-/// double submit. Without the look the exclusion constraint still judges: such a draft fails its group's statement,
-/// nothing of the group is written, and every draft of it tries again alone, as with any group the database refuses. From
-/// then on the business's groups look first, until <see cref="LookFor"/> passes without taken time; so a business where
-/// clients keep meeting taken time pays one failed statement, not one per group.
+/// double submit. Without the look the exclusion constraint still judges: such a draft fails its group's statement, which
+/// writes nothing, and the writer runs the statement again at once with the look, which leaves that draft out. From then on
+/// the business's groups look first, until <see cref="LookFor"/> passes without taken time; so a business where clients
+/// keep meeting taken time pays one failed statement, not one per group.
 /// </summary>
 public sealed class OverlapProbes(IClock clock)
 {
