@@ -337,16 +337,41 @@ public sealed class BusyIndex : IDisposable
             var units = new Dictionary<string, Entry[]>(_units, StringComparer.Ordinal);
             foreach (var (key, rows) in changed)
             {
-                var ids = rows.Select(r => r.Entry.Id).ToHashSet();
-                var kept = units.TryGetValue(key, out var old) ? old.Where(x => !ids.Contains(x.Id)).ToList() : [];
-                kept.AddRange(rows.Where(r => r.Live).Select(r => r.Entry).DistinctBy(x => x.Id));
-                if (kept.Count == 0)
+                // The unit's entries are sorted by start already: the changed rows leave, the live ones among them (few)
+                // are sorted and merged in. Sorting the whole unit again made a refresh cost milliseconds in a busy
+                // business, and under booking load each 409 refreshes (docs/performance.md, thirty-fourth session).
+                var gone = new HashSet<long>(rows.Count);
+                foreach (var r in rows)
+                {
+                    gone.Add(r.Entry.Id);
+                }
+                var added = rows.Where(r => r.Live).Select(r => r.Entry).DistinctBy(x => x.Id).ToList();
+                added.Sort(static (a, b) => a.Start.CompareTo(b.Start));
+                var old = units.TryGetValue(key, out var stored) ? stored : [];
+                var merged = new Entry[old.Length + added.Count];
+                int n = 0, next = 0;
+                foreach (var x in old)
+                {
+                    if (gone.Contains(x.Id))
+                    {
+                        continue;
+                    }
+                    while (next < added.Count && added[next].Start < x.Start)
+                    {
+                        merged[n++] = added[next++];
+                    }
+                    merged[n++] = x;
+                }
+                while (next < added.Count)
+                {
+                    merged[n++] = added[next++];
+                }
+                if (n == 0)
                 {
                     units.Remove(key);
                     continue;
                 }
-                kept.Sort(static (a, b) => a.Start.CompareTo(b.Start));
-                units[key] = [.. kept];
+                units[key] = n == merged.Length ? merged : merged[..n];
             }
             return new Snapshot(Math.Max(version, Version), Floor, LoadedAt, units.ToFrozenDictionary(StringComparer.Ordinal));
         }
