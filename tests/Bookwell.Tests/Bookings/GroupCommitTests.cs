@@ -101,6 +101,21 @@ public abstract class GroupCommitTests(SharedApp shared)
     }
 
     [Fact]
+    public async Task ALoneDraftOnTimeAlreadyTaken_IsSentBack_AndOnPostgreSqlItsBusinessLooksFirstFromThen()
+    {
+        var app = await StartAsync();
+        Assert.Equal(HttpStatusCode.Created, (await Book(app.CreateClient(), Booking("2027-03-02T10:00:00+01:00", service: "consult"))).StatusCode);
+        var batcher = app.App.Services.GetRequiredService<BookingBatcher>();
+        var probes = app.App.Services.GetRequiredService<OverlapProbes>();
+        Assert.False(probes.Needed(app.Id));
+
+        // Alone in its group, it is not run again with the look (that would find only it): the refusal sends it back.
+        Assert.Equal(new[] { false }, await batcher.CommitAllAsync([Draft("2027-03-02T10:30:00+01:00", "alone@example.com")], CancellationToken.None));
+        Assert.Equal(1, app.WithDb(db => db.Bookings.Count()));
+        Assert.Equal(shared.Kind == Db.Postgres, probes.Needed(app.Id));
+    }
+
+    [Fact]
     public async Task GroupTheDatabaseRefuses_WritesNothing_AndEachDraftIsSentBackToTryAlone()
     {
         var app = await StartAsync();

@@ -136,8 +136,8 @@ public sealed partial class BookingWrite
     /// a write to that business in between (every writer bumps first and holds the lock to its commit), so the probe saw
     /// everything. Otherwise it writes nothing but the bump and says so, and the business's drafts go the two-round-trip
     /// way (lock first, then read): a wait for the lock therefore costs that business one more round trip and an empty
-    /// bump. The exclusion constraint still judges: a conflict the statement did not see fails it, and that business's
-    /// drafts go one by one as before.
+    /// bump. The exclusion constraint still judges: a conflict the statement did not see fails it. Without the look
+    /// (<see cref="OverlapProbes"/>) the statement then runs again with it; otherwise that business's drafts go one by one.
     /// </para>
     /// <para>
     /// Returning clients used to go the two-round-trip way as well (measured in docs/performance.md, "Issue 12,
@@ -208,10 +208,10 @@ public sealed partial class BookingWrite
                     db.Database.CloseConnection();
                 }
             }
-            catch (Exception ex) when (!look && Conflicts.IsTimeTaken(ex))
+            catch (Exception ex) when (!look && drafts.Count > 1 && Conflicts.IsTimeTaken(ex))
             {
                 // Without the look a draft on taken time failed the statement, which wrote nothing. Again at once with the
-                // look: it leaves that draft out and writes the others. Sending the whole group to be written one by one
+                // look: it leaves that draft out and writes the others (a lone draft just tries again alone, below). Sending the whole group to be written one by one
                 // instead stalled the business for half a second under load (docs/performance.md, thirty-fourth session).
                 overlapProbes.Clashed(tenant);
                 look = true;
@@ -223,6 +223,10 @@ public sealed partial class BookingWrite
                 if (!Conflicts.IsConflictError(ex))
                 {
                     log.LogWarning(ex, "A group of {Count} bookings failed; writing them one by one", drafts.Count);
+                }
+                if (Conflicts.IsTimeTaken(ex))
+                {
+                    overlapProbes.Clashed(tenant);
                 }
                 deferred.AddRange(drafts);
                 return;

@@ -87,7 +87,8 @@ public static class ConflictingBookings
             return [];
         }
         List<Booking> rows;
-        if (ids.Count <= 3 * Max)
+        // SQLite plans the one query by primary key whatever the business holds.
+        if (db.IsPostgres && ids.Count <= 3 * Max)
         {
             rows = new List<Booking>(ids.Count);
             foreach (var id in ids)
