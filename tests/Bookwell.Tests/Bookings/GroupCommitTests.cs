@@ -428,6 +428,57 @@ public sealed class PostgresGroupCommitTests(PostgresGroupCommitApp shared) : Gr
     }
 
     /// <summary>
+    /// The lookup of returning clients, planned as the writer plans it (generic, on its pool's settings) against a clients
+    /// table that is empty and was never analyzed, as on a fresh install's first group: every index condition on that table
+    /// names the address or the primary key. Before, the merged client's lookup was planned there as a read of the
+    /// business's whole address index, kept for as long as the writer's connection lived.
+    /// </summary>
+    [Fact]
+    public async Task TheReturningClientLookup_PlannedOnAnEmptyTable_ReadsByAddressAndKeyOnly()
+    {
+        var app = await StartAsync();
+        var factory = app.App.Services.GetRequiredKeyedService<IDbContextFactory<PostgresBookwellDb>>(DatabaseSetup.GroupWriterPool);
+        // Synchronous, as the writer itself: its pool's sockets are made blocking when opened that way (BlockingWriterSocket).
+        using var db = factory.CreateDbContext();
+        db.Database.OpenConnection();
+        try
+        {
+            db.Database.ExecuteSqlRaw("""CREATE TEMP TABLE "EmptyClients" (LIKE "Customers" INCLUDING INDEXES)""");
+            var known = BookingWrite.KnownClients.Replace("\"Customers\"", "\"EmptyClients\"", StringComparison.Ordinal)
+                .Replace("unnest($9, $10, $11)", "unnest($1, $2, $3)", StringComparison.Ordinal);
+            Assert.Contains("\"EmptyClients\"", known, StringComparison.Ordinal);
+            var prepare = "PREPARE lookup(uuid[], text[], int[]) AS WITH " + known + " SELECT * FROM known";
+            db.Database.ExecuteSqlRaw(prepare);
+            using var explain = db.Database.GetDbConnection().CreateCommand();
+            explain.CommandText = "EXPLAIN EXECUTE lookup('{00000000-0000-0000-0000-000000000001}', '{SOMEONE@EXAMPLE.COM}', '{0}')";
+            var lines = new List<string>();
+            using (var reader = explain.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    lines.Add(reader.GetString(0));
+                }
+            }
+            var plan = string.Join("\n", lines);
+
+            Assert.Contains("generic", db.Database.SqlQuery<string>($"SELECT current_setting('plan_cache_mode') AS \"Value\"").AsEnumerable().Single(),
+                StringComparison.Ordinal);
+            var conditions = lines.Where(l => l.Contains("Index Cond:", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, conditions.Count);
+            Assert.All(conditions, c => Assert.True(c.Contains("\"EmailNormalized\"", StringComparison.Ordinal) || c.Contains("(\"Id\" = ", StringComparison.Ordinal), plan));
+        }
+        finally
+        {
+            // The connection goes back to the writer's pool as it came.
+            if (db.Database.SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM pg_prepared_statements WHERE name = 'lookup'").AsEnumerable().Single() > 0)
+            {
+                db.Database.ExecuteSqlRaw("DEALLOCATE lookup");
+            }
+            db.Database.ExecuteSqlRaw("""DROP TABLE IF EXISTS "EmptyClients" """);
+        }
+    }
+
+    /// <summary>
     /// The group's single statement reads its snapshot before it takes the business's busy-version lock. Here another writer
     /// holds that lock with a booking at 10:00 not yet committed, and commits it only once the group's statement waits for
     /// the lock: the snapshot cannot show that booking. The statement sees from the version that something was committed in

@@ -365,6 +365,26 @@ public sealed partial class BookingWrite
         return command;
     }
 
+    /// <summary>
+    /// The group statement's lookup of returning clients ($9-$11: business, upper-cased address, draft), each found by the
+    /// business's address index; a merged duplicate's address books under the client it was merged into, when that client
+    /// is there.
+    /// <para>
+    /// The merged client is found by primary key only. The writer's plans are generic, made at its first statement, often
+    /// on an empty table: with <c>"TenantId" = k.tenant</c> there, PostgreSQL chose the business's (TenantId,
+    /// EmailNormalized) index and read every client of the business for each returning client, in about half of the bench's
+    /// fresh runs (docs/performance.md, thirty-fifth session). <c>IS NOT DISTINCT FROM</c> tests the same for this non-null
+    /// column, but no index answers it, so it can only be a filter; and the look is skipped when the client was not merged.
+    /// </para>
+    /// </summary>
+    internal const string KnownClients = """
+            known AS (SELECT k.d, coalesce(w."Id", x."Id") AS customer FROM unnest($9, $10, $11) AS k(tenant, email, d)
+            CROSS JOIN LATERAL (SELECT x."Id", x."MergedIntoId" FROM "Customers" x
+                WHERE x."TenantId" = k.tenant AND x."EmailNormalized" = k.email LIMIT 1) AS x
+            LEFT JOIN LATERAL (SELECT w."Id" FROM "Customers" w WHERE x."MergedIntoId" IS NOT NULL AND w."Id" = x."MergedIntoId"
+                AND w."TenantId" IS NOT DISTINCT FROM k.tenant LIMIT 1) AS w ON true)
+        """;
+
     private static string GroupText(BookwellDb db, GroupShape shape)
     {
         // Nothing but the bump is written unless the snapshot is known complete (fresh: see OneTrip).
@@ -379,13 +399,7 @@ public sealed partial class BookingWrite
             CROSS JOIN LATERAL (SELECT 1 FROM "Allocations" a
                 WHERE tstzrange(a."StartsAt", a."EndsAt", '[)') && tstzrange(p.starts, p.ends, '[)') AND {Overlap} LIMIT 1) AS found)
             """,
-            // A returning client's id: the client a merged duplicate was merged into, when that client is there.
-            """
-            known AS (SELECT k.d, coalesce(w."Id", x."Id") AS customer FROM unnest($9, $10, $11) AS k(tenant, email, d)
-            CROSS JOIN LATERAL (SELECT x."Id", x."MergedIntoId" FROM "Customers" x
-                WHERE x."TenantId" = k.tenant AND x."EmailNormalized" = k.email LIMIT 1) AS x
-            LEFT JOIN LATERAL (SELECT w."Id" FROM "Customers" w WHERE w."Id" = x."MergedIntoId" AND w."TenantId" = k.tenant LIMIT 1) AS w ON true)
-            """,
+            KnownClients,
             "skip AS (SELECT d FROM taken)",
             "b AS (" + BulkInsert.KeptInsertSql(db, typeof(Booking), ref next, withDraft: true, Kept, returning: "\"CustomerId\"",
                 expressions: new Dictionary<string, string>
