@@ -148,9 +148,9 @@ public sealed class BusyIndex : IDisposable
     /// <summary>An immutable view of one business at one version; a change builds the next one.</summary>
     public sealed class Snapshot
     {
-        private readonly FrozenDictionary<string, Entry[]> _units;
+        private readonly FrozenDictionary<string, BusyRuns> _units;
 
-        private Snapshot(long version, Instant floor, Instant loadedAt, FrozenDictionary<string, Entry[]> units)
+        private Snapshot(long version, Instant floor, Instant loadedAt, FrozenDictionary<string, BusyRuns> units)
         {
             Version = version;
             Floor = floor;
@@ -268,45 +268,12 @@ public sealed class BusyIndex : IDisposable
             return result;
         }
 
-        private static void Collect(Dictionary<string, List<Span>> result, string key, Entry[] entries, long earliest, long to, long from, long now)
+        private static void Collect(Dictionary<string, List<Span>> result, string key, BusyRuns entries, long earliest, long to, long from, long now)
         {
-            var first = FirstAtOrAfter(entries, earliest);
-            var last = FirstAtOrAfter(entries, to);
-            if (first >= last)
-            {
-                return;
-            }
-            var list = new List<Span>(last - first);
-            for (var i = first; i < last; i++)
-            {
-                ref readonly var x = ref entries[i];
-                if (x.End > from && x.Hold > now)
-                {
-                    list.Add(new Span(x.Start, x.End));
-                }
-            }
-            if (list.Count > 0)
+            if (entries.Collect(earliest, to, from, now) is { } list)
             {
                 result[key] = list;
             }
-        }
-
-        private static int FirstAtOrAfter(Entry[] entries, long start)
-        {
-            var (lo, hi) = (0, entries.Length);
-            while (lo < hi)
-            {
-                var mid = (lo + hi) >>> 1;
-                if (entries[mid].Start < start)
-                {
-                    lo = mid + 1;
-                }
-                else
-                {
-                    hi = mid;
-                }
-            }
-            return lo;
         }
 
         internal static async Task<Snapshot> LoadAsync(BookwellDb db, long version, Instant floor, Instant now, CancellationToken ct)
@@ -334,12 +301,11 @@ public sealed class BusyIndex : IDisposable
             {
                 return new Snapshot(version, Floor, LoadedAt, _units);
             }
-            var units = new Dictionary<string, Entry[]>(_units, StringComparer.Ordinal);
+            var units = new Dictionary<string, BusyRuns>(_units, StringComparer.Ordinal);
             foreach (var (key, rows) in changed)
             {
-                // The unit's entries are sorted by start already: the changed rows leave, the live ones among them (few)
-                // are sorted and merged in. Sorting the whole unit again made a refresh cost milliseconds in a busy
-                // business, and under booking load each 409 refreshes (docs/performance.md, thirty-fourth session).
+                // Each changed row leaves the unit and the live ones (few, sorted) come back in, as they are now; only the
+                // chunks they touch are copied (BusyRuns).
                 var gone = new HashSet<long>(rows.Count);
                 foreach (var r in rows)
                 {
@@ -347,31 +313,15 @@ public sealed class BusyIndex : IDisposable
                 }
                 var added = rows.Where(r => r.Live).Select(r => r.Entry).DistinctBy(x => x.Id).ToList();
                 added.Sort(static (a, b) => a.Start.CompareTo(b.Start));
-                var old = units.TryGetValue(key, out var stored) ? stored : [];
-                var merged = new Entry[old.Length + added.Count];
-                int n = 0, next = 0;
-                foreach (var x in old)
-                {
-                    if (gone.Contains(x.Id))
-                    {
-                        continue;
-                    }
-                    while (next < added.Count && added[next].Start < x.Start)
-                    {
-                        merged[n++] = added[next++];
-                    }
-                    merged[n++] = x;
-                }
-                while (next < added.Count)
-                {
-                    merged[n++] = added[next++];
-                }
-                if (n == 0)
+                var next = units.TryGetValue(key, out var stored) ? stored.With(gone, added) : BusyRuns.FromSorted([.. added]);
+                if (next is null)
                 {
                     units.Remove(key);
-                    continue;
                 }
-                units[key] = n == merged.Length ? merged : merged[..n];
+                else
+                {
+                    units[key] = next;
+                }
             }
             return new Snapshot(Math.Max(version, Version), Floor, LoadedAt, units.ToFrozenDictionary(StringComparer.Ordinal));
         }
@@ -385,12 +335,12 @@ public sealed class BusyIndex : IDisposable
             list.Add(row.Entry);
         }
 
-        private static FrozenDictionary<string, Entry[]> Freeze(Dictionary<string, List<Entry>> units) =>
-            units.ToFrozenDictionary(u =>
+        private static FrozenDictionary<string, BusyRuns> Freeze(Dictionary<string, List<Entry>> units) =>
+            units.ToFrozenDictionary(u => u.Key, u =>
             {
                 u.Value.Sort(static (a, b) => a.Start.CompareTo(b.Start));
-                return u.Key;
-            }, u => u.Value.ToArray(), StringComparer.Ordinal);
+                return BusyRuns.FromSorted(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(u.Value))!;
+            }, StringComparer.Ordinal);
 
         /// <summary>
         /// Reads allocation rows of the caller's business. Without EF (as <see cref="AvailabilityLoader"/>): the
