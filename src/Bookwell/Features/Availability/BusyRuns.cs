@@ -28,9 +28,23 @@ public sealed class BusyRuns
     /// <summary>Entries before each chunk: sizes a range's list once.</summary>
     private readonly int[] _before;
 
-    private BusyRuns(List<Entry[]> chunks)
+    /// <summary>A chunk with its lowest and highest id, worked out once when it is made: shared chunks keep theirs.</summary>
+    private readonly record struct Chunk(Entry[] Entries, long MinId, long MaxId)
     {
-        _chunks = [.. chunks];
+        public static Chunk Of(Entry[] entries)
+        {
+            var (min, max) = (long.MaxValue, long.MinValue);
+            foreach (ref readonly var x in entries.AsSpan())
+            {
+                (min, max) = (Math.Min(min, x.Id), Math.Max(max, x.Id));
+            }
+            return new Chunk(entries, min, max);
+        }
+    }
+
+    private BusyRuns(List<Chunk> chunks)
+    {
+        _chunks = new Entry[chunks.Count][];
         _firsts = new long[chunks.Count];
         _minIds = new long[chunks.Count];
         _maxIds = new long[chunks.Count];
@@ -38,15 +52,11 @@ public sealed class BusyRuns
         for (var c = 0; c < chunks.Count; c++)
         {
             var chunk = chunks[c];
-            _firsts[c] = chunk[0].Start;
+            _chunks[c] = chunk.Entries;
+            _firsts[c] = chunk.Entries[0].Start;
             _before[c] = Count;
-            (_minIds[c], _maxIds[c]) = (long.MaxValue, long.MinValue);
-            foreach (ref readonly var x in chunk.AsSpan())
-            {
-                _minIds[c] = Math.Min(_minIds[c], x.Id);
-                _maxIds[c] = Math.Max(_maxIds[c], x.Id);
-            }
-            Count += chunk.Length;
+            (_minIds[c], _maxIds[c]) = (chunk.MinId, chunk.MaxId);
+            Count += chunk.Entries.Length;
         }
     }
 
@@ -62,7 +72,7 @@ public sealed class BusyRuns
         {
             return null;
         }
-        var chunks = new List<Entry[]>(sorted.Length / chunkSize + 1);
+        var chunks = new List<Chunk>(sorted.Length / chunkSize + 1);
         Split(sorted, chunkSize, chunks);
         return new BusyRuns(chunks);
     }
@@ -80,7 +90,7 @@ public sealed class BusyRuns
         {
             (minGone, maxGone) = (Math.Min(minGone, id), Math.Max(maxGone, id));
         }
-        var result = new List<Entry[]>(_chunks.Length + 1);
+        var result = new List<Chunk>(_chunks.Length + 1);
         var next = 0;
         for (var c = 0; c < _chunks.Length; c++)
         {
@@ -94,7 +104,7 @@ public sealed class BusyRuns
             var loses = gone.Count > 0 && minGone <= _maxIds[c] && maxGone >= _minIds[c] && Contains(chunk, gone);
             if (!loses && take == next)
             {
-                result.Add(chunk);
+                result.Add(new Chunk(chunk, _minIds[c], _maxIds[c]));
                 continue;
             }
             var merged = new Entry[chunk.Length + take - next];
@@ -121,7 +131,7 @@ public sealed class BusyRuns
             }
             else if (n > 0)
             {
-                result.Add(n == merged.Length ? merged : merged[..n]);
+                result.Add(Chunk.Of(n == merged.Length ? merged : merged[..n]));
             }
         }
         return result.Count == 0 ? null : new BusyRuns(result);
@@ -206,11 +216,11 @@ public sealed class BusyRuns
         return false;
     }
 
-    private static void Split(ReadOnlySpan<Entry> sorted, int chunkSize, List<Entry[]> into)
+    private static void Split(ReadOnlySpan<Entry> sorted, int chunkSize, List<Chunk> into)
     {
         for (var at = 0; at < sorted.Length; at += chunkSize)
         {
-            into.Add(sorted.Slice(at, Math.Min(chunkSize, sorted.Length - at)).ToArray());
+            into.Add(Chunk.Of(sorted.Slice(at, Math.Min(chunkSize, sorted.Length - at)).ToArray()));
         }
     }
 }
