@@ -119,4 +119,19 @@ public sealed class BusyRunsTests
         Assert.DoesNotContain(after.All(), e => e.Id == 2 * BusyRuns.ChunkSize + 7);
         Assert.Equal(entries.Length - 1, after.Count);
     }
+
+    [Fact]
+    public void ChunksLeftSmallByCancellations_JoinTheOneBefore()
+    {
+        var size = BusyRuns.ChunkSize;
+        var entries = Enumerable.Range(0, 4 * size).Select(i => new Entry(i + 1, i * 100L, i * 100L + 50, long.MaxValue)).ToArray();
+        var before = BusyRuns.FromSorted(entries)!;
+        // All but the first entry of the second and third chunks let go.
+        var gone = entries.Where((_, i) => i / size is 1 or 2 && i % size != 0).Select(e => e.Id).ToHashSet();
+        var after = before.With(gone, [])!;
+
+        // The second (one entry) cannot join the full first; the third joins the second.
+        Assert.Equal([size, 2, size], after.Chunks.Select(c => c.Length));
+        Assert.Equal(entries.Where(e => !gone.Contains(e.Id)), after.All());
+    }
 }

@@ -129,6 +129,11 @@ public sealed class BusyRuns
             {
                 Split(merged.AsSpan(0, n), chunkSize, result);
             }
+            else if (n > 0 && result.Count > 0 && result[^1].Entries.Length + n <= chunkSize && Math.Min(result[^1].Entries.Length, n) <= chunkSize / 2)
+            {
+                // A chunk left small by cancellations joins the one before it, so churn does not leave many tiny chunks.
+                result[^1] = Chunk.Of([.. result[^1].Entries, .. merged.AsSpan(0, n)]);
+            }
             else if (n > 0)
             {
                 result.Add(Chunk.Of(n == merged.Length ? merged : merged[..n]));
