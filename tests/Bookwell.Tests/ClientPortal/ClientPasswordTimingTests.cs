@@ -50,8 +50,9 @@ public abstract class ClientPasswordTimingTests
             known.Add(await Timed(i % 2 == 0 ? "ada@example.com" : "bea@example.com"));
         }
         // A hash is checked on both paths, so the fastest tries are of the same order; a path without one is many times faster.
+        // Within 5x, not 3x: the browser tests run beside this class, and a busy spell over one path's tries gave 3-4x.
         var (k, u) = (known.Min(), unknown.Min());
-        Assert.True(u * 3 >= k && k * 3 >= u, $"known {k} ms, unknown {u} ms");
+        Assert.True(u * 5 >= k && k * 5 >= u, $"known {k} ms, unknown {u} ms");
     }
 }
 

@@ -11,7 +11,18 @@ public sealed class SmtpSink : IDisposable
     private readonly string _dir = Path.Combine(Path.GetTempPath(), $"bookwell-mail-{Guid.NewGuid():N}");
     private Process? _process;
 
-    public int Port { get; } = FreePort();
+    // Bound but not listening until Launch: a connection is refused (the "SMTP down" phase of some tests), and no other
+    // test's server binding port 0 can be given this port meanwhile (then aiosmtpd would exit and that server answer).
+    private Socket? _reserved;
+
+    public SmtpSink()
+    {
+        _reserved = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        _reserved.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        Port = ((IPEndPoint)_reserved.LocalEndPoint!).Port;
+    }
+
+    public int Port { get; }
 
     public static SmtpSink Start()
     {
@@ -27,6 +38,8 @@ public sealed class SmtpSink : IDisposable
         {
             Directory.CreateDirectory(Path.Combine(_dir, sub));
         }
+        _reserved?.Dispose();
+        _reserved = null;
         var info = new ProcessStartInfo("/usr/bin/python3", ["-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{Port}", "-c", "aiosmtpd.handlers.Mailbox", _dir])
         {
             RedirectStandardError = true,
@@ -38,13 +51,24 @@ public sealed class SmtpSink : IDisposable
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException("aiosmtpd exited: " + _process.StandardError.ReadToEnd());
+            }
             try
             {
+                // Ours only if it greets as SMTP and our process still runs.
                 using var client = new TcpClient();
                 client.Connect(IPAddress.Loopback, Port);
-                return;
+                client.ReceiveTimeout = 10_000;
+                var greeting = new byte[3];
+                var read = client.GetStream().ReadAtLeast(greeting, 3, throwOnEndOfStream: false);
+                if (read == 3 && greeting.AsSpan().SequenceEqual("220"u8) && !_process.HasExited)
+                {
+                    return;
+                }
             }
-            catch (SocketException)
+            catch (Exception e) when (e is SocketException or IOException)
             {
                 Thread.Yield();
             }
@@ -101,6 +125,8 @@ public sealed class SmtpSink : IDisposable
 
     public void Dispose()
     {
+        _reserved?.Dispose();
+        _reserved = null;
         if (_process is { HasExited: false })
         {
             _process.Kill(entireProcessTree: true);
@@ -108,12 +134,5 @@ public sealed class SmtpSink : IDisposable
         }
         _process?.Dispose();
         _process = null;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -58,8 +58,9 @@ public abstract class LoginTimingTests
         Assert.Null(app.WithDb(db => db.Users.Single(u => u.Email == "owner@tmg.test").LockoutEnd));
         // A password hash is checked on every path, so the fastest tries are of the same order (alone: 50-70 ms each); a path
         // without one is 10-20x faster. The known path also writes its failure count, a few more round trips to the database.
+        // Within 5x, not 3x: the browser tests run beside this class, and a busy spell over one path's eight tries gave 3-4x.
         var (k, u, l) = (known.Min(), unknown.Min(), locked.Min());
-        Assert.True(u * 3 >= k && k * 3 >= u && l * 3 >= k && k * 3 >= l, $"known {k} ms, unknown {u} ms, locked {l} ms");
+        Assert.True(u * 5 >= k && k * 5 >= u && l * 5 >= k && k * 5 >= l, $"known {k} ms, unknown {u} ms, locked {l} ms");
     }
 }
 
