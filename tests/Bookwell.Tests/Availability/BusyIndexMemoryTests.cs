@@ -10,7 +10,11 @@ using static Bookwell.Tests.Infrastructure.TestData;
 
 namespace Bookwell.Tests.Availability;
 
-/// <summary>Runs alone: the managed heap is measured before and after, and other tests' objects would blur it.</summary>
+/// <summary>
+/// Runs alone: the managed heap is measured before and after, and other tests' objects would blur it (1.9 MB seen inside a
+/// full run against 6.1 MB alone). The default run leaves the category out and runs it on its own after the rest
+/// (scripts/test.sh).
+/// </summary>
 [CollectionDefinition(nameof(MemoryMeasurements), DisableParallelization = true)]
 public sealed class MemoryMeasurements;
 
@@ -20,6 +24,7 @@ public sealed class MemoryMeasurements;
 /// loaded; the live managed heap grows by what the index holds.
 /// </summary>
 [Collection(nameof(MemoryMeasurements))]
+[Trait("Category", "Alone")]
 public abstract class BusyIndexMemoryTests(ITestOutputHelper output)
 {
     private const int Units = 200;
@@ -30,44 +35,83 @@ public abstract class BusyIndexMemoryTests(ITestOutputHelper output)
 
     protected abstract Db Kind { get; }
 
-    // Skipped in the default run: beside the suite's other apps the heap delta is not reliable (1.9 MB seen in
-    // a full run against 6.1 MB alone). Run it alone: dotnet test --filter BusyIndexMemory (and remove the skip).
-    [Fact(Skip = "Heap measurement unreliable inside the full suite; run alone (see comment)")]
+    [Fact]
     public async Task TwoHundredThousandAllocations_FitInTheStatedBound()
     {
         await using var app = await BookwellApp.StartAsync(Kind);
         Assert.Equal(HttpStatusCode.OK, (await PutConfig(app.Admin(), Config())).StatusCode);
         var (tenant, first) = await FillAsync(app);
+        // The bulk insert's connection keeps its 200,000-element parameter buffers (about 8 MB) until it runs another
+        // command: closed here, or a load that happens to reuse it frees them inside the measurement.
+        Npgsql.NpgsqlConnection.ClearAllPools();
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<BookwellDb>();
         db.TenantId = tenant;
         var now = app.Clock.GetCurrentInstant();
-        var index = app.Services.GetRequiredService<BusyIndex>();
-        // A first load settles what reading 200,000 rows leaves behind once (connection buffers, compiled
-        // queries); the second is the one measured, from an empty index.
-        Assert.NotNull(await index.GetAsync(db, now, now, CancellationToken.None));
-        index.Clear();
-        var before = Settled();
-        var snapshot = await index.GetAsync(db, now, now, CancellationToken.None);
-        var after = Settled();
-        Assert.NotNull(snapshot);
-        var busy = snapshot.Busy(null, now - AvailabilityLoader.MaxAllocation, first + Duration.FromDays(30), now, now);
-        Assert.Equal(Units, busy.Keys.Count(k => k.StartsWith("memory-unit-", StringComparison.Ordinal)));
-        Assert.All(busy.Where(b => b.Key.StartsWith("memory-unit-", StringComparison.Ordinal)), b => Assert.Equal(PerUnit, b.Value.Count));
-        GC.KeepAlive(snapshot);
+        // Two first loads settle what reading 200,000 rows leaves behind (pooled buffers, compiled queries).
+        var warm = app.Services.GetRequiredService<BusyIndex>();
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.NotNull(await warm.GetAsync(db, now, now, CancellationToken.None));
+            warm.Clear();
+        }
 
-        var grown = after - before;
-        output.WriteLine($"{Kind}: {Units * PerUnit:N0} allocations held in {grown / 1024.0 / 1024.0:0.0} MB ({grown / (double)(Units * PerUnit):0.0} bytes each)");
-        // The lower bound proves the measurement saw the index at all (a span is 32 bytes of data; the heap
-        // figure moves by a few hundred kilobytes with what the app's own workers hold at that moment).
-        Assert.InRange(grown, Units * PerUnit * 24L, BoundBytes);
+        // Then three copies of the business's index, each in its own BusyIndex and all kept: each one's growth of the
+        // live heap is what a business costs. The median is judged: on PostgreSQL one copy in a run now and then
+        // measures a whole copy more or much less (12.5 or -45 MB against 6.2): a pooled connection still refers to
+        // buffers or rows of an earlier read until it runs its next command.
+        var held = new List<BusyIndex>();
+        var snapshots = new List<BusyIndex.Snapshot?>();
+        var grown = new List<long>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var before = await SettledAsync();
+                var index = new BusyIndex(app.Clock);
+                held.Add(index);
+                snapshots.Add(await index.GetAsync(db, now, now, CancellationToken.None));
+                grown.Add(await SettledAsync() - before);
+            }
+            GC.KeepAlive(held);
+        }
+        finally
+        {
+            held.ForEach(h => h.Dispose());
+        }
+
+        // Checked after measuring: what Busy returns is not part of the index.
+        Assert.All(snapshots, snapshot =>
+        {
+            Assert.NotNull(snapshot);
+            var busy = snapshot.Busy(null, now - AvailabilityLoader.MaxAllocation, first + Duration.FromDays(30), now, now);
+            Assert.Equal(Units, busy.Keys.Count(k => k.StartsWith("memory-unit-", StringComparison.Ordinal)));
+            Assert.All(busy.Where(b => b.Key.StartsWith("memory-unit-", StringComparison.Ordinal)), b => Assert.Equal(PerUnit, b.Value.Count));
+        });
+        var median = grown.Order().ElementAt(1);
+        output.WriteLine($"{Kind}: {Units * PerUnit:N0} allocations held in {string.Join(" / ", grown.Select(g => $"{g / 1024.0 / 1024.0:0.0}"))} MB " +
+                         $"(median {median / (double)(Units * PerUnit):0.0} bytes each)");
+        // The lower bound proves the measurement saw the index at all (a span is 32 bytes of data).
+        Assert.InRange(median, Units * PerUnit * 24L, BoundBytes);
+    }
+
+    /// <summary>
+    /// The live heap, measured from a stack of its own. After an await that completed asynchronously (PostgreSQL reads
+    /// do) the test runs inline on the thread that completed the load, above the load's finished frames, and the GC
+    /// counts what they still refer to (the rows as read, about as large as the index; seen with dotnet-dump gcroot).
+    /// </summary>
+    private static async Task<long> SettledAsync()
+    {
+        await Task.Yield();
+        return Settled();
     }
 
     private static long Settled()
     {
-        GC.Collect();
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        return GC.GetTotalMemory(forceFullCollection: true);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: false);
     }
 
     /// <summary>One real booking (for the tenant and a booking the rows can belong to), then the rows written straight.</summary>
