@@ -98,7 +98,9 @@ echo "== Bookwell.BrowserTests"
 cat "$results/browser.log"
 [ "$browser_status" -eq 0 ] || status=1
 echo "== Bookwell.Tests, measurements that run alone"
-run_tests tests/Bookwell.Tests/Bookwell.Tests.csproj Bookwell.Tests.Alone --filter "Category=Alone" || status=1
+# No test matching is an error here: a lost trait would otherwise pass with nothing measured.
+run_tests tests/Bookwell.Tests/Bookwell.Tests.csproj Bookwell.Tests.Alone --filter "Category=Alone" \
+  -- RunConfiguration.TreatNoTestsAsError=true || status=1
 
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do

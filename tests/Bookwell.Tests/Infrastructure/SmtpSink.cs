@@ -70,7 +70,7 @@ public sealed class SmtpSink : IDisposable
             }
             catch (Exception e) when (e is SocketException or IOException)
             {
-                Thread.Yield();
+                Thread.Sleep(10); // leaves the core to Python starting on a two-core runner
             }
             if (_process.HasExited)
             {
