@@ -92,7 +92,7 @@ public static class Problems
     public static ProblemHttpResult NotFound(string detail) => Make(404, "not-found", "Not found", detail);
 
     public static ProblemHttpResult SlotUnavailable(string? detail = null) =>
-        Make(409, "slot-unavailable", "Time slot no longer available", detail ?? "Another booking took this time. Choose another slot.");
+        Make(409, "slot-unavailable", "Time slot no longer available", detail ?? "This time is not free: taken meanwhile, or not offered. Choose another slot.");
 
     public static ProblemHttpResult InvalidTransition(string from, string to) =>
         Make(409, "invalid-transition", "Invalid status change", $"A booking cannot go from '{from}' to '{to}'.");
